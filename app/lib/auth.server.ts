@@ -1,0 +1,220 @@
+import crypto from 'node:crypto';
+import { hash, verify } from '@node-rs/argon2';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { redirect } from '@remix-run/node';
+import { ApiKey, AuditEvent, Session, User, type IUser, type Role } from '../../entities/index.ts';
+import { audit, type Actor } from './audit.server.ts';
+import { can, type Permission } from './permissions.ts';
+import { problem } from './problem.ts';
+import type { AppContext } from './context.server.ts';
+
+const SESSION_COOKIE = 'oms_session';
+const SESSION_TTL_MS = 1000 * 60 * 60 * 24 * 14;
+const LOGIN_WINDOW_MS = 15 * 60 * 1000;
+const LOGIN_MAX_FAILURES = 5;
+
+// argon2id with OWASP's recommended minimum cost (19 MiB, 2 passes).
+const ARGON = { memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+
+export const hashPassword = (password: string) => hash(password, ARGON);
+export const verifyPassword = (stored: string, password: string) => verify(stored, password).catch(() => false);
+
+const sha256 = (value: string) => crypto.createHash('sha256').update(value).digest('hex');
+const randomToken = (bytes = 32) => crypto.randomBytes(bytes).toString('base64url');
+
+export function readCookie(request: Request, name: string): string | null {
+  const header = request.headers.get('Cookie');
+  if (!header) return null;
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return null;
+}
+
+export function serializeCookie(name: string, value: string, opts: { maxAge?: number; secure: boolean }): string {
+  const parts = [`${name}=${encodeURIComponent(value)}`, 'Path=/', 'HttpOnly', 'SameSite=Lax'];
+  if (opts.maxAge !== undefined) parts.push(`Max-Age=${Math.floor(opts.maxAge)}`);
+  if (opts.secure) parts.push('Secure');
+  return parts.join('; ');
+}
+
+export interface CurrentUser {
+  id: number;
+  email: string;
+  name: string;
+  role: Role;
+  locale: IUser['locale'];
+}
+
+export interface Principal {
+  kind: 'user' | 'api_key';
+  role: Role;
+  actor: Actor;
+  user?: CurrentUser;
+}
+
+function toCurrentUser(u: IUser): CurrentUser {
+  return { id: u.id, email: u.email, name: u.name, role: u.role, locale: u.locale };
+}
+
+export const userActor = (user: CurrentUser, ip?: string): Actor => ({ type: 'user', id: user.id, label: user.email, ip });
+
+/** Looks up the session cookie; null when absent, unknown or expired. */
+export async function getUserFromCookieHeader(em: EntityManager, cookieHeader: string | null | undefined): Promise<CurrentUser | null> {
+  const token = cookieHeader ? readCookie(new Request('http://x', { headers: { Cookie: cookieHeader } }), SESSION_COOKIE) : null;
+  if (!token) return null;
+  const session = await em.findOne(Session, { id: sha256(token), expiresAt: { $gt: new Date() } }, { populate: ['user'] });
+  if (!session || !session.user.active) return null;
+  return toCurrentUser(session.user as IUser);
+}
+
+export async function getUser(request: Request, context: AppContext): Promise<CurrentUser | null> {
+  return getUserFromCookieHeader(context.orm.em.fork(), request.headers.get('Cookie'));
+}
+
+/**
+ * Every page loader and action starts here: no session sends the browser to /login,
+ * a session without the permission gets 403.
+ */
+export async function requireUser(request: Request, context: AppContext, permission?: Permission): Promise<CurrentUser> {
+  const user = await getUser(request, context);
+  if (!user) {
+    const url = new URL(request.url);
+    throw redirect(`/login?redirectTo=${encodeURIComponent(url.pathname + url.search)}`);
+  }
+  if (permission && !can(user.role, permission)) throw forbidden(permission);
+  return user;
+}
+
+export function forbidden(permission: Permission): Response {
+  return problem(403, 'forbidden', { detail: `Requires permission ${permission}`, permission });
+}
+
+/** API routes: a Bearer API key, or the browser's session. */
+export async function requireApi(request: Request, context: AppContext, permission: Permission): Promise<Principal> {
+  const em = context.orm.em.fork();
+  const auth = request.headers.get('Authorization');
+  let principal: Principal | null = null;
+  if (auth?.startsWith('Bearer ')) {
+    const key = await verifyApiKey(em, auth.slice(7).trim());
+    if (!key) throw problem(401, 'invalid_api_key', { detail: 'The API key is unknown or revoked.' });
+    principal = { kind: 'api_key', role: key.role, actor: { type: 'api_key', id: key.id, label: key.name, ip: context.ip } };
+  } else {
+    const user = await getUserFromCookieHeader(em, request.headers.get('Cookie'));
+    if (user) principal = { kind: 'user', role: user.role, user, actor: userActor(user, context.ip) };
+  }
+  if (!principal) throw problem(401, 'unauthenticated', { detail: 'Send Authorization: Bearer <api key>.' }, { 'WWW-Authenticate': 'Bearer' });
+  if (!can(principal.role, permission)) throw forbidden(permission);
+  return principal;
+}
+
+export type LoginResult = { ok: true; user: CurrentUser; setCookie: string } | { ok: false; code: 'invalid_credentials' | 'too_many_attempts' };
+
+/**
+ * Checks the password, throttles repeated failures per email and per address (counted from the
+ * audit trail, so every web node sees the same count), and opens a session.
+ */
+export async function login(context: AppContext, input: { email: string; password: string; userAgent?: string | null }): Promise<LoginResult> {
+  const em = context.orm.em.fork();
+  const email = input.email.trim().toLowerCase();
+  const since = new Date(Date.now() - LOGIN_WINDOW_MS);
+  const failures = await em.count(AuditEvent, {
+    action: 'auth.login_failed',
+    at: { $gt: since },
+    $or: [{ entityId: email }, { ip: context.ip }],
+  });
+  if (failures >= LOGIN_MAX_FAILURES) {
+    return { ok: false, code: 'too_many_attempts' };
+  }
+  const user = await em.findOne(User, { email, active: true });
+  // An unknown email still costs one verification, so timing does not reveal which emails exist.
+  const valid = await verifyPassword(user ? user.passwordHash : await dummyHash(), input.password);
+  if (!user || !valid) {
+    audit(em, { type: 'anonymous', ip: context.ip, label: email }, { action: 'auth.login_failed', entityType: 'User', entityId: email });
+    await em.flush();
+    return { ok: false, code: 'invalid_credentials' };
+  }
+  const token = randomToken();
+  await em.transactional(async (tx) => {
+    tx.create(Session, { id: sha256(token), user, expiresAt: new Date(Date.now() + SESSION_TTL_MS), ip: context.ip, userAgent: input.userAgent ?? null });
+    const u = tx.merge(user);
+    u.lastLoginAt = new Date();
+    audit(tx, userActor(toCurrentUser(user), context.ip), { action: 'auth.login', entityType: 'User', entityId: user.id });
+  });
+  return { ok: true, user: toCurrentUser(user), setCookie: serializeCookie(SESSION_COOKIE, token, { maxAge: SESSION_TTL_MS / 1000, secure: context.secure }) };
+}
+
+let dummy: Promise<string> | undefined;
+const dummyHash = () => (dummy ??= hashPassword(randomToken()));
+
+export async function logout(request: Request, context: AppContext): Promise<string> {
+  const token = readCookie(request, SESSION_COOKIE);
+  if (token) {
+    const em = context.orm.em.fork();
+    const session = await em.findOne(Session, { id: sha256(token) }, { populate: ['user'] });
+    if (session) {
+      audit(em, { type: 'user', id: session.user.id, label: session.user.email, ip: context.ip }, { action: 'auth.logout', entityType: 'User', entityId: session.user.id });
+      em.remove(session);
+      await em.flush();
+    }
+  }
+  return serializeCookie(SESSION_COOKIE, '', { maxAge: 0, secure: context.secure });
+}
+
+// ---- CSRF: double-submit token. A random value lives in an HttpOnly cookie and in every form. ----
+
+const CSRF_COOKIE = 'oms_csrf';
+export const CSRF_FIELD = '_csrf';
+
+/** The request's CSRF token, and a Set-Cookie header when a new one had to be issued. */
+export function csrfToken(request: Request, context: Pick<AppContext, 'secure'>): { token: string; setCookie?: string } {
+  const existing = readCookie(request, CSRF_COOKIE);
+  if (existing && existing.length >= 32) return { token: existing };
+  const token = randomToken();
+  return { token, setCookie: serializeCookie(CSRF_COOKIE, token, { secure: context.secure }) };
+}
+
+/** Throws 403 unless the form carries the same token as the cookie. */
+export function assertCsrf(request: Request, form: FormData): void {
+  const cookie = readCookie(request, CSRF_COOKIE);
+  const sent = form.get(CSRF_FIELD);
+  const ok = !!cookie && typeof sent === 'string' && sent.length === cookie.length &&
+    crypto.timingSafeEqual(Buffer.from(sent), Buffer.from(cookie));
+  if (!ok) throw problem(403, 'csrf_failed', { detail: 'The form is stale or was not sent by this site. Reload and try again.' });
+}
+
+// ---- API keys ----
+
+export async function createApiKey(em: EntityManager, input: { name: string; role: Role; createdBy?: CurrentUser | null }, actor: Actor): Promise<{ id: number; key: string; prefix: string }> {
+  const prefix = crypto.randomBytes(6).toString('hex');
+  const secret = randomToken(24);
+  const key = `oms_${prefix}_${secret}`;
+  const id = await em.transactional(async (tx) => {
+    const row = tx.create(ApiKey, {
+      name: input.name,
+      prefix,
+      secretHash: sha256(key),
+      role: input.role,
+      createdBy: input.createdBy ? tx.getReference(User, input.createdBy.id) : null,
+    });
+    await tx.flush();
+    audit(tx, actor, { action: 'api_key.created', entityType: 'ApiKey', entityId: row.id, after: { name: input.name, role: input.role, prefix } });
+    return row.id;
+  });
+  return { id, key, prefix };
+}
+
+export async function verifyApiKey(em: EntityManager, key: string) {
+  const m = /^oms_([0-9a-f]{12})_[A-Za-z0-9_-]+$/.exec(key);
+  if (!m) return null;
+  const row = await em.findOne(ApiKey, { prefix: m[1], revokedAt: null });
+  if (!row) return null;
+  const a = Buffer.from(row.secretHash), b = Buffer.from(sha256(key));
+  if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) return null;
+  // Touch at most once a minute so busy integrations don't write on every request.
+  if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
+    await em.nativeUpdate(ApiKey, { id: row.id }, { lastUsedAt: new Date() });
+  }
+  return row;
+}

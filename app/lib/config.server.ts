@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+/** Runtime settings, read from the environment once. `scripts/start.ts` fills them in embedded mode. */
+const Env = z.object({
+  DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (scripts/start.ts sets it in embedded mode)'),
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('oms'),
+  TEMPORAL_API_KEY: z.string().optional(),
+  TEMPORAL_TLS: z.enum(['true', 'false']).default('false'),
+  TEMPORAL_UI_URL: z.string().default('http://localhost:8233'),
+  PORT: z.coerce.number().int().default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  PUBLIC_URL: z.string().optional(),
+  BASE_CURRENCY: z.string().length(3).default('USD'),
+  SMTP_URL: z.string().optional(),
+  DB_POOL_MAX: z.coerce.number().int().positive().default(10),
+  NODE_ENV: z.string().default('production'),
+});
+
+export type Config = z.infer<typeof Env>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,17 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
+import type { Config } from './config.server.ts';
+
+/** What every loader and action receives as `context` (built once per request by the web runtime). */
+export interface AppContext {
+  orm: MikroORM;
+  config: Config;
+  temporal: () => Promise<Client>;
+  /** Client address and whether the request arrived over https (directly or via a proxy). */
+  ip: string;
+  secure: boolean;
+}
+
+declare module '@remix-run/node' {
+  interface AppLoadContext extends AppContext {}
+}

@@ -1,0 +1,99 @@
+import type http from 'node:http';
+import pg from 'pg';
+import { Server, type Socket } from 'socket.io';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { OutboxEvent } from '../../entities/index.ts';
+import { getUserFromCookieHeader, type CurrentUser } from './auth.server.ts';
+import { can, isTopic, TOPICS, type Topic } from './permissions.ts';
+
+export interface LiveEvent {
+  id: number;
+  topic: Topic;
+  type: string;
+  payload: Record<string, unknown>;
+  at: string;
+}
+
+/** Longest gap a reconnecting browser can catch up on; beyond it the page reloads its data. */
+const CATCH_UP_LIMIT = 500;
+
+const room = (topic: Topic) => `topic:${topic}`;
+const toLive = (e: { id: number; topic: string; type: string; payload: Record<string, unknown>; createdAt: Date }): LiveEvent =>
+  ({ id: Number(e.id), topic: e.topic as Topic, type: e.type, payload: e.payload, at: e.createdAt.toISOString() });
+
+/**
+ * socket.io on the web server's own HTTP server. The browser's session cookie authenticates the
+ * socket; a browser joins a topic's room only when its role may see that topic. Events come from
+ * the transactional outbox through Postgres LISTEN/NOTIFY, so whichever process committed them
+ * (web node or worker), every web node relays them.
+ */
+export async function attachRealtime(server: http.Server, orm: MikroORM, databaseUrl: string) {
+  const io = new Server(server, { serveClient: false, cors: { origin: false } });
+
+  io.use(async (socket, next) => {
+    try {
+      const user = await getUserFromCookieHeader(orm.em.fork(), socket.handshake.headers.cookie);
+      if (!user) return next(new Error('unauthenticated'));
+      socket.data.user = user;
+      next();
+    } catch (e) {
+      next(e as Error);
+    }
+  });
+
+  io.on('connection', (socket: Socket) => {
+    const user = socket.data.user as CurrentUser;
+    socket.on('subscribe', async (msg: { topics?: unknown; since?: unknown }, ack?: (r: unknown) => void) => {
+      const requested = Array.isArray(msg?.topics) ? msg.topics.filter((t): t is string => typeof t === 'string') : [];
+      const joined: Topic[] = [];
+      const denied: string[] = [];
+      for (const t of requested) {
+        if (isTopic(t) && can(user.role, TOPICS[t])) { joined.push(t); socket.join(room(t)); } else denied.push(t);
+      }
+      let missed: LiveEvent[] = [];
+      const since = typeof msg?.since === 'number' && Number.isFinite(msg.since) ? msg.since : null;
+      if (since !== null && joined.length) {
+        const rows = await orm.em.fork().find(OutboxEvent, { id: { $gt: since }, topic: { $in: joined } }, { orderBy: { id: 'asc' }, limit: CATCH_UP_LIMIT });
+        missed = rows.map(toLive);
+      }
+      ack?.({ joined, denied, missed, truncated: missed.length === CATCH_UP_LIMIT });
+    });
+  });
+
+  // Relay committed outbox rows. NOTIFY carries only a wake-up; we read every row after the last one sent.
+  const listener = new pg.Client({ connectionString: databaseUrl });
+  let closing = false;
+  let lastId = 0;
+  let draining: Promise<void> | null = null;
+  let again = false;
+  const drain = async () => {
+    if (draining) { again = true; return draining; }
+    draining = (async () => {
+      do {
+        again = false;
+        const rows = await orm.em.fork().find(OutboxEvent, { id: { $gt: lastId } }, { orderBy: { id: 'asc' }, limit: 1000 });
+        for (const row of rows) {
+          lastId = Math.max(lastId, Number(row.id));
+          if (isTopic(row.topic)) io.to(room(row.topic)).emit('event', toLive(row));
+        }
+        if (rows.length === 1000) again = true;
+      } while (again);
+    })().finally(() => { draining = null; });
+    return draining;
+  };
+  await listener.connect();
+  const [{ max }] = (await listener.query('select coalesce(max(id), 0)::bigint as max from outbox_event')).rows;
+  lastId = Number(max);
+  listener.on('notification', () => { void drain().catch((e) => console.error('[realtime] relay failed', e)); });
+  listener.on('error', (e) => { if (!closing) console.error('[realtime] lost the LISTEN connection:', e.message); });
+  await listener.query('LISTEN outbox');
+
+  return {
+    io,
+    async close() {
+      closing = true;
+      io.close();
+      await listener.end().catch(() => {});
+    },
+  };
+}

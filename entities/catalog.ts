@@ -1,0 +1,90 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+
+export const CHANNEL_KINDS = ['web', 'app', 'pos', 'marketplace', 'call_centre', 'csv'] as const;
+export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+
+export const Channel = defineEntity({
+  name: 'Channel',
+  properties: {
+    id: p.integer().primary(),
+    code: p.string().unique(),
+    name: p.string(),
+    kind: p.enum(CHANNEL_KINDS),
+    /** Accepted ISO 4217 currencies. */
+    currencies: p.array(),
+    /** Adapter for inbound webhooks (shopify, woocommerce) and the secret that signs them. */
+    adapter: p.string().nullable(),
+    webhookSecret: p.string().nullable().hidden(),
+    active: p.boolean().default(true),
+  },
+});
+export type IChannel = InferEntity<typeof Channel>;
+
+export const Warehouse = defineEntity({
+  name: 'Warehouse',
+  properties: {
+    id: p.integer().primary(),
+    code: p.string().unique(),
+    name: p.string(),
+    line1: p.string(),
+    city: p.string(),
+    postalCode: p.string().nullable(),
+    country: p.string().length(2),
+    lat: p.double(),
+    lng: p.double(),
+    active: p.boolean().default(true),
+  },
+});
+export type IWarehouse = InferEntity<typeof Warehouse>;
+
+export const Product = defineEntity({
+  name: 'Product',
+  properties: {
+    id: p.integer().primary(),
+    sku: p.string().unique(),
+    barcode: p.string().unique(),
+    name: p.string(),
+    category: p.string().nullable(),
+    weightGrams: p.integer(),
+    lengthMm: p.integer(),
+    widthMm: p.integer(),
+    heightMm: p.integer(),
+    /** List price in minor units of `currency`. */
+    priceMinor: p.integer(),
+    currency: p.string().length(3),
+    active: p.boolean().default(true),
+  },
+});
+export type IProduct = InferEntity<typeof Product>;
+
+/** Stock of one SKU in one warehouse. ATP = onHand - reserved; the CHECKs make overselling impossible. */
+export const InventoryLevel = defineEntity({
+  name: 'InventoryLevel',
+  properties: {
+    id: p.integer().primary(),
+    product: () => p.manyToOne(Product),
+    warehouse: () => p.manyToOne(Warehouse).index(),
+    onHand: p.integer().default(0),
+    reserved: p.integer().default(0),
+    reorderPoint: p.integer().default(0),
+    reorderQuantity: p.integer().default(0),
+    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+  },
+  uniques: [{ properties: ['product', 'warehouse'] }],
+  checks: [
+    { name: 'inventory_level_reserved_le_on_hand', expression: 'reserved <= on_hand' },
+    { name: 'inventory_level_non_negative', expression: 'reserved >= 0 and on_hand >= 0' },
+  ],
+});
+export type IInventoryLevel = InferEntity<typeof InventoryLevel>;
+
+/** Units of `currency` per one unit of the base currency (settings). */
+export const ExchangeRate = defineEntity({
+  name: 'ExchangeRate',
+  properties: {
+    currency: p.string().length(3).primary(),
+    ratePerBase: p.decimal('number').precision(18).scale(8),
+    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+  },
+});
+export type IExchangeRate = InferEntity<typeof ExchangeRate>;

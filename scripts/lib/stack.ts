@@ -1,0 +1,97 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startEmbeddedPostgres, type EmbeddedDb } from './postgres.ts';
+import { logger } from './log.ts';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const dataDir = path.join(root, '.data');
+
+export const DEFAULTS = {
+  pgPort: Number(process.env.OMS_PG_PORT ?? 54329),
+  temporalPort: Number(process.env.TEMPORAL_PORT ?? 7233),
+  temporalUiPort: Number(process.env.TEMPORAL_UI_PORT ?? 8233),
+  webPort: Number(process.env.PORT ?? 3000),
+  database: 'oms',
+};
+
+/** Runs `fn` against DATABASE_URL, or against the embedded server (started and stopped around it). */
+export async function withEmbeddedDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
+  if (process.env.DATABASE_URL) return fn(process.env.DATABASE_URL);
+  const db = await startEmbeddedPostgres({ dir: path.join(dataDir, 'postgres'), port: DEFAULTS.pgPort });
+  try {
+    await db.ensureDatabase(DEFAULTS.database);
+    return await fn(db.urlFor(DEFAULTS.database));
+  } finally {
+    await db.stop();
+  }
+}
+
+export async function embeddedPostgres(): Promise<EmbeddedDb> {
+  return startEmbeddedPostgres({ dir: path.join(dataDir, 'postgres'), port: DEFAULTS.pgPort });
+}
+
+/** Newest modification time of any file under the given paths. */
+function newestMtime(paths: string[]): number {
+  let newest = 0;
+  const walk = (p: string) => {
+    if (!fs.existsSync(p)) return;
+    const st = fs.statSync(p);
+    if (st.isDirectory()) { for (const e of fs.readdirSync(p)) if (e !== 'node_modules') walk(path.join(p, e)); } else newest = Math.max(newest, st.mtimeMs);
+  };
+  paths.forEach(walk);
+  return newest;
+}
+
+/** Builds the Remix app when the build is missing or older than its sources. */
+export function buildIfStale(force = false) {
+  const log = logger('start');
+  const out = path.join(root, 'build', 'server', 'index.js');
+  const sources = ['app', 'entities', 'plugins', 'vite.config.ts', 'package-lock.json'].map((p) => path.join(root, p));
+  if (!force && fs.existsSync(out) && fs.statSync(out).mtimeMs >= newestMtime(sources)) return;
+  log.info('building the console (vite)…');
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, [path.join(root, 'node_modules', '@remix-run', 'dev', 'dist', 'cli.js'), 'vite:build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error('The build failed (see the errors above).');
+  log.info(`built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+export interface Child {
+  name: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts one of our node processes (web, worker) with its output prefixed. */
+export function startNodeChild(name: string, script: string, env: Record<string, string>, onExit?: (code: number | null) => void): Child {
+  const child = spawn(process.execPath, [path.join(root, 'scripts', script)], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+  let exited = false;
+  child.once('exit', (code) => { exited = true; onExit?.(code); });
+  return {
+    name,
+    process: child,
+    stop: () => new Promise<void>((resolve) => {
+      if (exited) return resolve();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.once('exit', () => { clearTimeout(timer); resolve(); });
+      child.kill('SIGTERM');
+    }),
+  };
+}
+
+export async function waitForHealthy(url: string, timeoutMs = 90_000): Promise<Record<string, unknown>> {
+  const t0 = Date.now();
+  let last: unknown = null;
+  while (Date.now() - t0 < timeoutMs) {
+    try {
+      const res = await fetch(`${url}/healthz`);
+      last = await res.json();
+      if (res.ok) return last as Record<string, unknown>;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`The console did not become healthy within ${timeoutMs / 1000} s; last answer: ${JSON.stringify(last)}`);
+}

@@ -1,0 +1,248 @@
+// Demo data big enough to make every screen alive. Deterministic: the same seed gives the same
+// catalogue, customers and order history (dates are counted back from the day of seeding).
+import { fakerEN_US, fakerZH_CN, fakerZH_TW, type Faker } from '@faker-js/faker';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import {
+  Channel, Customer, ExchangeRate, InventoryLevel, Order, OrderLine, Product, User, Warehouse,
+  type Address, type OrderStatus, type Role,
+} from '../../entities/index.ts';
+import { createApiKey, hashPassword } from '../../app/lib/auth.server.ts';
+import { audit, SYSTEM } from '../../app/lib/audit.server.ts';
+
+export interface DemoCredentials {
+  users: { email: string; password: string; role: Role; name: string }[];
+  apiKey: string;
+}
+
+export interface SeedOptions {
+  size: 'demo' | 'small';
+  passwordFor: (role: Role) => string;
+  onProgress?: (step: string, done: number, total: number) => void;
+  seed?: number;
+}
+
+const SIZES = {
+  demo: { skus: 240, customers: 600, days: 90, ordersPerDay: 40 },
+  small: { skus: 40, customers: 60, days: 14, ordersPerDay: 6 },
+} as const;
+
+const USERS: { role: Role; email: string; name: string; locale: 'en' | 'zh-CN' | 'zh-TW' }[] = [
+  { role: 'admin', email: 'admin@demo.test', name: 'Alex Admin', locale: 'en' },
+  { role: 'ops_manager', email: 'ops@demo.test', name: 'Olivia Ops', locale: 'en' },
+  { role: 'agent', email: 'agent@demo.test', name: '王小明', locale: 'zh-CN' },
+  { role: 'warehouse', email: 'warehouse@demo.test', name: 'Wes Warehouse', locale: 'en' },
+  { role: 'executive', email: 'exec@demo.test', name: '陳美玲', locale: 'zh-TW' },
+];
+
+const CHANNELS = [
+  { code: 'web', name: 'Web shop', kind: 'web', currencies: ['USD', 'EUR', 'GBP'], adapter: 'shopify' },
+  { code: 'app', name: 'Mobile app', kind: 'app', currencies: ['USD', 'EUR'], adapter: null },
+  { code: 'pos-nyc', name: 'Store POS — New York', kind: 'pos', currencies: ['USD'], adapter: null },
+  { code: 'tmall', name: 'Tmall marketplace', kind: 'marketplace', currencies: ['CNY'], adapter: null },
+  { code: 'momo', name: 'momo marketplace', kind: 'marketplace', currencies: ['TWD'], adapter: 'woocommerce' },
+  { code: 'call-centre', name: 'Call centre', kind: 'call_centre', currencies: ['USD', 'CNY', 'TWD'], adapter: null },
+  { code: 'csv', name: 'CSV import', kind: 'csv', currencies: ['USD', 'EUR', 'GBP', 'CNY', 'TWD'], adapter: null },
+] as const;
+
+// Real city coordinates, so nearest-warehouse routing gives sensible answers.
+const WAREHOUSES = [
+  { code: 'EWR', name: 'Newark DC', line1: '100 Port St', city: 'Newark', postalCode: '07114', country: 'US', lat: 40.7357, lng: -74.1724 },
+  { code: 'RNO', name: 'Reno DC', line1: '2500 E Greg St', city: 'Reno', postalCode: '89431', country: 'US', lat: 39.5296, lng: -119.8138 },
+  { code: 'SHA', name: 'Shanghai DC', line1: '88 Waigaoqiao Rd', city: 'Shanghai', postalCode: '200131', country: 'CN', lat: 31.2304, lng: 121.4737 },
+  { code: 'TPE', name: 'Taoyuan DC', line1: '15 Hangzhan S Rd', city: 'Taoyuan', postalCode: '337', country: 'TW', lat: 25.0797, lng: 121.2342 },
+];
+
+const RATES: Record<string, number> = { USD: 1, EUR: 0.92, GBP: 0.79, CNY: 7.12, TWD: 32.1, HKD: 7.8, JPY: 151.2 };
+
+const CATEGORIES = ['Apparel', 'Footwear', 'Home', 'Kitchen', 'Electronics', 'Beauty', 'Outdoor', 'Toys'];
+
+const CITIES: Record<string, { city: string; lat: number; lng: number; postal: string }[]> = {
+  US: [
+    { city: 'New York', lat: 40.7128, lng: -74.006, postal: '10001' }, { city: 'Boston', lat: 42.3601, lng: -71.0589, postal: '02108' },
+    { city: 'Chicago', lat: 41.8781, lng: -87.6298, postal: '60601' }, { city: 'Austin', lat: 30.2672, lng: -97.7431, postal: '73301' },
+    { city: 'Seattle', lat: 47.6062, lng: -122.3321, postal: '98101' }, { city: 'San Francisco', lat: 37.7749, lng: -122.4194, postal: '94103' },
+    { city: 'Los Angeles', lat: 34.0522, lng: -118.2437, postal: '90012' }, { city: 'Miami', lat: 25.7617, lng: -80.1918, postal: '33101' },
+  ],
+  GB: [{ city: 'London', lat: 51.5074, lng: -0.1278, postal: 'SW1A 1AA' }, { city: 'Manchester', lat: 53.4808, lng: -2.2426, postal: 'M1 1AE' }],
+  DE: [{ city: 'Berlin', lat: 52.52, lng: 13.405, postal: '10115' }, { city: 'Munich', lat: 48.1351, lng: 11.582, postal: '80331' }],
+  CN: [
+    { city: '上海', lat: 31.2304, lng: 121.4737, postal: '200000' }, { city: '北京', lat: 39.9042, lng: 116.4074, postal: '100000' },
+    { city: '杭州', lat: 30.2741, lng: 120.1551, postal: '310000' }, { city: '深圳', lat: 22.5431, lng: 114.0579, postal: '518000' },
+  ],
+  TW: [
+    { city: '臺北市', lat: 25.033, lng: 121.5654, postal: '100' }, { city: '臺中市', lat: 24.1477, lng: 120.6736, postal: '400' },
+    { city: '高雄市', lat: 22.6273, lng: 120.3014, postal: '800' },
+  ],
+};
+
+const COUNTRY_FOR_CURRENCY: Record<string, string[]> = { USD: ['US'], EUR: ['DE'], GBP: ['GB'], CNY: ['CN'], TWD: ['TW'] };
+
+/** EAN-13 with a valid check digit. */
+export function ean13(base12: string): string {
+  const digits = base12.split('').map(Number);
+  const sum = digits.reduce((s, d, i) => s + d * (i % 2 === 0 ? 1 : 3), 0);
+  return base12 + String((10 - (sum % 10)) % 10);
+}
+
+/** Status an order of a given age would have reached by now. */
+function statusForAge(f: Faker, ageDays: number): OrderStatus {
+  const r = f.number.float({ min: 0, max: 1 });
+  if (r < 0.04) return 'cancelled';
+  if (ageDays > 21) return r < 0.08 ? 'returned' : r < 0.1 ? 'partially_returned' : 'completed';
+  if (ageDays > 7) return r < 0.7 ? 'delivered' : 'completed';
+  if (ageDays > 3) return r < 0.6 ? 'shipped' : 'delivered';
+  if (ageDays > 1) return f.helpers.arrayElement(['allocated', 'picking', 'packed', 'shipped'] as const);
+  return f.helpers.arrayElement(['received', 'validated', 'awaiting_payment', 'paid', 'on_hold', 'allocated'] as const);
+}
+
+const haversineKm = (a: { lat: number; lng: number }, b: { lat: number; lng: number }) => {
+  const rad = (d: number) => (d * Math.PI) / 180;
+  const dLat = rad(b.lat - a.lat), dLng = rad(b.lng - a.lng);
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(rad(a.lat)) * Math.cos(rad(b.lat)) * Math.sin(dLng / 2) ** 2;
+  return 6371 * 2 * Math.asin(Math.sqrt(h));
+};
+
+export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<DemoCredentials> {
+  const size = SIZES[opts.size];
+  const seed = opts.seed ?? 20261123;
+  const f = fakerEN_US;
+  f.seed(seed);
+  fakerZH_CN.seed(seed + 1);
+  fakerZH_TW.seed(seed + 2);
+  const progress = opts.onProgress ?? (() => {});
+  const em = orm.em.fork();
+
+  // Users, one per role.
+  const users: DemoCredentials['users'] = [];
+  for (const [i, u] of USERS.entries()) {
+    const password = opts.passwordFor(u.role);
+    em.create(User, { email: u.email, name: u.name, role: u.role, locale: u.locale, passwordHash: await hashPassword(password) });
+    users.push({ email: u.email, password, role: u.role, name: u.name });
+    progress('users', i + 1, USERS.length);
+  }
+
+  const channels = CHANNELS.map((c) => em.create(Channel, { ...c, currencies: [...c.currencies], webhookSecret: c.adapter ? f.string.alphanumeric(32) : null }));
+  const warehouses = WAREHOUSES.map((w) => em.create(Warehouse, w));
+  for (const [currency, rate] of Object.entries(RATES)) em.create(ExchangeRate, { currency, ratePerBase: rate });
+  await em.flush();
+
+  // Catalogue and stock.
+  const products = [];
+  for (let i = 0; i < size.skus; i++) {
+    const category = CATEGORIES[i % CATEGORIES.length];
+    const sku = `${category.slice(0, 3).toUpperCase()}-${String(1000 + i)}`;
+    products.push(em.create(Product, {
+      sku,
+      barcode: ean13(`590${String(100000000 + i * 7919).slice(-9)}`),
+      name: `${f.commerce.productAdjective()} ${f.commerce.product()}`,
+      category,
+      weightGrams: f.number.int({ min: 80, max: 4000 }),
+      lengthMm: f.number.int({ min: 50, max: 600 }),
+      widthMm: f.number.int({ min: 30, max: 400 }),
+      heightMm: f.number.int({ min: 10, max: 300 }),
+      priceMinor: f.number.int({ min: 5, max: 300 }) * 100 - 1,
+      currency: 'USD',
+    }));
+  }
+  await em.flush();
+  for (const [i, product] of products.entries()) {
+    for (const warehouse of warehouses) {
+      // Some SKUs are out of stock or below their reorder point somewhere, so alerts have something to say.
+      const onHand = f.helpers.weightedArrayElement([{ weight: 1, value: 0 }, { weight: 2, value: f.number.int({ min: 1, max: 15 }) }, { weight: 7, value: f.number.int({ min: 20, max: 400 }) }]);
+      em.create(InventoryLevel, { product, warehouse, onHand, reserved: 0, reorderPoint: 20, reorderQuantity: 100 });
+    }
+    if (i % 20 === 0) progress('catalogue', i + 1, products.length);
+  }
+  progress('catalogue', products.length, products.length);
+  await em.flush();
+
+  // Customers across the markets the channels sell to.
+  const customers = [];
+  for (let i = 0; i < size.customers; i++) {
+    const country = f.helpers.weightedArrayElement([{ weight: 5, value: 'US' }, { weight: 1, value: 'GB' }, { weight: 1, value: 'DE' }, { weight: 2, value: 'CN' }, { weight: 2, value: 'TW' }]);
+    const local = country === 'CN' ? fakerZH_CN : country === 'TW' ? fakerZH_TW : f;
+    const place = f.helpers.arrayElement(CITIES[country]);
+    const name = local.person.fullName();
+    const address: Address = { name, line1: local.location.streetAddress(), city: place.city, postalCode: place.postal, country, lat: place.lat, lng: place.lng };
+    customers.push(em.create(Customer, {
+      email: `customer${i + 1}@example.com`,
+      name,
+      phone: f.phone.number(),
+      locale: country === 'CN' ? 'zh-CN' : country === 'TW' ? 'zh-TW' : 'en',
+      tier: f.helpers.weightedArrayElement([{ weight: 14, value: 'standard' }, { weight: 4, value: 'silver' }, { weight: 2, value: 'gold' }, { weight: 1, value: 'vip' }] as const),
+      tags: f.helpers.arrayElements(['wholesale', 'newsletter', 'influencer', 'staff', 'b2b'], { min: 0, max: 2 }),
+      addresses: [address],
+      createdAt: f.date.past({ years: 2 }),
+    }));
+    if (i % 50 === 0) progress('customers', i + 1, size.customers);
+  }
+  progress('customers', size.customers, size.customers);
+  await em.flush();
+
+  // Order history, newest last, in each channel's currencies. Work from plain snapshots and
+  // references so the unit of work can be cleared after every day.
+  const channelInfo = channels.map((c) => ({ id: c.id, code: c.code, kind: c.kind, currencies: c.currencies }));
+  const warehouseInfo = warehouses.map((w) => ({ id: w.id, lat: Number(w.lat), lng: Number(w.lng) }));
+  const productInfo = products.map((p) => ({ id: p.id, sku: p.sku, name: p.name, priceMinor: p.priceMinor }));
+  const customerInfo = customers.map((c) => ({ id: c.id, address: c.addresses[0] }));
+  em.clear();
+  const today = new Date();
+  today.setUTCHours(0, 0, 0, 0);
+  const total = size.days * size.ordersPerDay;
+  let n = 0;
+  for (let day = size.days; day >= 1; day--) {
+    const count = Math.max(1, Math.round(size.ordersPerDay * f.number.float({ min: 0.6, max: 1.4 })));
+    for (let k = 0; k < count; k++) {
+      n++;
+      const channel = f.helpers.arrayElement(channelInfo);
+      const currency = f.helpers.arrayElement(channel.currencies);
+      const countries = COUNTRY_FOR_CURRENCY[currency] ?? ['US'];
+      const customer = f.helpers.arrayElement(customerInfo.filter((c) => countries.includes(c.address.country))) ?? f.helpers.arrayElement(customerInfo);
+      const address = customer.address;
+      const placedAt = new Date(today.getTime() - day * 86_400_000 + f.number.int({ min: 0, max: 86_399_999 }));
+      const nearest = [...warehouseInfo].sort((a, b) => haversineKm(a, address as { lat: number; lng: number }) - haversineKm(b, address as { lat: number; lng: number }))[0];
+      const status = statusForAge(f, day);
+      const order = em.create(Order, {
+        number: `SO-${String(n).padStart(6, '0')}`,
+        channel: em.getReference(Channel, channel.id),
+        externalId: `${channel.code.toUpperCase()}-${String(100000 + n)}`,
+        customer: em.getReference(Customer, customer.id),
+        currency,
+        subtotalMinor: 0,
+        shippingMinor: 0,
+        taxMinor: 0,
+        totalMinor: 0,
+        status,
+        holdReason: status === 'on_hold' ? 'high_value' : null,
+        paymentMethod: channel.kind === 'pos' ? 'manual' : f.helpers.arrayElement(['test-card', 'test-card', 'manual']),
+        shippingAddress: address,
+        warehouse: ['received', 'validated', 'awaiting_payment', 'on_hold', 'cancelled'].includes(status) ? null : em.getReference(Warehouse, nearest.id),
+        promisedBy: new Date(placedAt.getTime() + 5 * 86_400_000),
+        placedAt,
+        createdAt: placedAt,
+        updatedAt: placedAt,
+      });
+      let subtotal = 0;
+      for (const product of f.helpers.arrayElements(productInfo, { min: 1, max: 4 })) {
+        const quantity = f.number.int({ min: 1, max: 3 });
+        const unit = Math.round(product.priceMinor * (RATES[currency] ?? 1));
+        subtotal += unit * quantity;
+        em.create(OrderLine, { order, product: em.getReference(Product, product.id), sku: product.sku, name: product.name, quantity, unitPriceMinor: unit, totalMinor: unit * quantity });
+      }
+      const shipping = subtotal > 10_000 * (RATES[currency] ?? 1) ? 0 : Math.round(799 * (RATES[currency] ?? 1));
+      order.subtotalMinor = subtotal;
+      order.shippingMinor = shipping;
+      order.totalMinor = subtotal + shipping;
+    }
+    await em.flush();
+    em.clear();
+    progress('orders', Math.min(n, total), total);
+  }
+  progress('orders', total, total);
+
+  const apiKey = await createApiKey(orm.em.fork(), { name: 'Demo integration', role: 'ops_manager' }, SYSTEM);
+  const last = orm.em.fork();
+  audit(last, SYSTEM, { action: 'system.demo_seeded', entityType: 'System', after: { users: users.length, channels: channels.length, warehouses: warehouses.length, skus: products.length, customers: customers.length, orders: n, seed } });
+  await last.flush();
+  return { users, apiKey: apiKey.key };
+}

@@ -1,0 +1,94 @@
+// `npm start`: the whole console on one machine. Embedded PostgreSQL and the Temporal dev server
+// unless DATABASE_URL / TEMPORAL_ADDRESS point at real ones; then the worker and the web server.
+import fs from 'node:fs';
+import path from 'node:path';
+import { findOrBuildTemporalCli, startTemporalDevServer, type DevServer } from './lib/temporal-cli.ts';
+import { buildIfStale, dataDir, DEFAULTS, embeddedPostgres, root, startNodeChild, waitForHealthy, type Child } from './lib/stack.ts';
+import { migrateUp } from './lib/migrations.ts';
+import { ensureDemoData, readCredentials } from './seed/index.ts';
+import { bold, logger } from './lib/log.ts';
+import type { EmbeddedDb } from './lib/postgres.ts';
+
+const log = logger('start');
+process.chdir(root);
+fs.mkdirSync(dataDir, { recursive: true });
+
+let postgres: EmbeddedDb | null = null;
+let temporal: DevServer | null = null;
+const children: Child[] = [];
+let stopping = false;
+
+async function shutdown(code: number) {
+  if (stopping) return;
+  stopping = true;
+  log.info('stopping…');
+  await Promise.all(children.map((c) => c.stop()));
+  await temporal?.stop();
+  await postgres?.stop().catch(() => {});
+  log.info('all stopped');
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+async function main() {
+  const t0 = Date.now();
+  buildIfStale(process.argv.includes('--rebuild'));
+
+  let databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    postgres = await embeddedPostgres();
+    await postgres.ensureDatabase(DEFAULTS.database);
+    databaseUrl = postgres.urlFor(DEFAULTS.database);
+  } else {
+    log.info('external mode: using DATABASE_URL');
+  }
+  await migrateUp(databaseUrl);
+  await ensureDemoData(databaseUrl);
+
+  let temporalAddress = process.env.TEMPORAL_ADDRESS;
+  let temporalUi = process.env.TEMPORAL_UI_URL ?? null;
+  if (!temporalAddress) {
+    const cli = findOrBuildTemporalCli(root);
+    temporal = await startTemporalDevServer({ cli, port: DEFAULTS.temporalPort, uiPort: DEFAULTS.temporalUiPort, dbFile: path.join(dataDir, 'temporal', 'temporal.db') });
+    temporalAddress = temporal.address;
+    temporalUi = temporal.uiUrl;
+    temporal.process.once('exit', (code) => { if (!stopping) { log.error(`the Temporal dev server exited (${code})`); void shutdown(1); } });
+  } else {
+    log.info(`external mode: using Temporal at ${temporalAddress}`);
+  }
+
+  const env = {
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_UI_URL: temporalUi ?? 'http://localhost:8233',
+    PORT: String(DEFAULTS.webPort),
+  };
+  const onExit = (name: string) => (code: number | null) => {
+    if (!stopping) { log.error(`${name} exited (${code}); stopping everything`); void shutdown(1); }
+  };
+  children.push(startNodeChild('worker', 'worker.ts', env, onExit('worker')));
+  children.push(startNodeChild('web', 'web.ts', env, onExit('web')));
+
+  const url = `http://localhost:${DEFAULTS.webPort}`;
+  await waitForHealthy(url);
+  const creds = readCredentials();
+  const lines = [
+    '',
+    bold(`The order console is up (${((Date.now() - t0) / 1000).toFixed(1)} s).`),
+    `  Console:          ${url}`,
+    `  Health:           ${url}/healthz`,
+    temporalUi ? `  Temporal Web UI:  ${temporalUi}` : null,
+    '  Demo sign-ins (also in .data/credentials.json):',
+    ...(creds?.users ?? []).map((u) => `    ${u.role.padEnd(12)} ${u.email.padEnd(28)} ${u.password}`),
+    creds?.apiKey ? `  API key (Bearer): ${creds.apiKey}` : null,
+    '  Ctrl-C stops everything; data stays in .data/ for the next start.',
+    '',
+  ].filter((l) => l !== null);
+  console.log(lines.join('\n'));
+}
+
+main().catch(async (e) => {
+  log.error(e instanceof Error ? e.message : e);
+  await shutdown(1);
+});

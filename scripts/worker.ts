@@ -1,0 +1,71 @@
+// The Temporal worker process: `npm run worker` (external mode) or started by scripts/start.ts.
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, Runtime, DefaultLogger } from '@temporalio/worker';
+import { loadConfig } from '../app/lib/config.server.ts';
+import { createOrm } from '../app/lib/db.server.ts';
+import { connectionOptions } from '../app/lib/temporal.server.ts';
+import { createActivities } from '../activities/index.ts';
+import { WorkerHeartbeat } from '../entities/index.ts';
+import { logger } from './lib/log.ts';
+
+const log = logger('worker');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const HEARTBEAT_MS = 5_000;
+
+async function main() {
+  const config = loadConfig();
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const orm = await createOrm({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX });
+  const connection = await connectWithRetry(config);
+  const t0 = Date.now();
+  const worker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowsPath: path.join(root, 'workflows', 'index.ts'),
+    activities: createActivities({ orm }),
+    bundlerOptions: { ignoreModules: [] },
+  });
+  log.info(`polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS} (ready in ${Date.now() - t0} ms)`);
+
+  // Heartbeat: /healthz reports the worker down when no worker has refreshed its row recently.
+  const id = `${os.hostname()}:${process.pid}`;
+  const startedAt = new Date();
+  const beat = async () => {
+    if (worker.getState() !== 'RUNNING') return;
+    await orm.em.fork().upsert(WorkerHeartbeat, { id, taskQueue: config.TEMPORAL_TASK_QUEUE, startedAt, seenAt: new Date() });
+  };
+  const timer = setInterval(() => void beat().catch((e) => log.warn('heartbeat failed', e.message)), HEARTBEAT_MS);
+
+  const stop = () => { log.info('shutting down…'); worker.shutdown(); };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const running = worker.run();
+  await new Promise((r) => setTimeout(r, 50));
+  await beat().catch(() => {});
+  await running;
+  clearInterval(timer);
+  await orm.em.fork().nativeDelete(WorkerHeartbeat, { id }).catch(() => {});
+  await orm.close();
+  await connection.close();
+  log.info('stopped');
+}
+
+/** Keeps trying while Temporal is not reachable yet, so the worker can start before the server. */
+async function connectWithRetry(config: ReturnType<typeof loadConfig>) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await NativeConnection.connect(connectionOptions(config));
+    } catch (e) {
+      if (attempt === 1 || attempt % 10 === 0) log.warn(`Temporal at ${config.TEMPORAL_ADDRESS} not reachable yet (${(e as Error).message}); retrying`);
+      await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)));
+    }
+  }
+}
+
+main().catch((e) => {
+  log.error(e instanceof Error ? e.stack : e);
+  process.exit(1);
+});

@@ -1,0 +1,2 @@
+// Every workflow type the worker registers. Workflows are deterministic: no I/O here, only activities.
+export { systemCheck } from './system.ts';
