@@ -9,8 +9,7 @@ declare module '@remix-run/node' {
 
 export default defineConfig({
   plugins: [
-    !process.env.VITEST &&
-      remix({
+    remix({
         ignoredRouteFiles: ['**/*.test.ts', '**/*.test.tsx', '**/*.css'],
         future: {
           v3_fetcherPersist: true,

@@ -56,12 +56,23 @@ export function ErrorBoundary() {
   const { t } = useTranslation();
   const status = isRouteErrorResponse(error) ? error.status : 500;
   const key = status === 403 ? 'forbidden' : status === 404 ? 'not_found' : status === 401 ? 'unauthenticated' : 'internal';
+  const problem = isRouteErrorResponse(error) ? problemFrom(error.data) : null;
   return (
-    <main className="error-page" data-status={status}>
+    <main className="error-page" data-status={status} data-code={problem?.code}>
       <h1>{t(`errors.page.${key}.title`)}</h1>
-      <p>{t(`errors.page.${key}.body`)}</p>
+      <p>{problem?.messageKey && problem.code !== 'forbidden' ? t(problem.messageKey) : t(`errors.page.${key}.body`)}</p>
       <p className="muted">{t('errors.page.status', { status })}</p>
       <a href="/">{t('errors.page.home')}</a>
     </main>
   );
+}
+
+/** Thrown problem responses reach the boundary as text or parsed JSON; keep their code and message key. */
+function problemFrom(data: unknown): { code?: string; messageKey?: string } | null {
+  try {
+    const value = typeof data === 'string' ? JSON.parse(data) : data;
+    return value && typeof value === 'object' ? (value as { code?: string; messageKey?: string }) : null;
+  } catch {
+    return null;
+  }
 }

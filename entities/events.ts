@@ -35,5 +35,7 @@ export const OutboxEvent = defineEntity({
     dispatchedAt: p.datetime().nullable(),
   },
   indexes: [{ properties: ['dispatchedAt'], where: { dispatchedAt: null } as any, name: 'outbox_event_undispatched_idx' }],
+  // Wakes LISTENers (web nodes, the workflow dispatcher) when a row commits; the payload is its id.
+  triggers: [{ name: 'outbox_event_notify', timing: 'after', events: ['insert'], forEach: 'row', body: `perform pg_notify('outbox', new.id::text); return null;` }],
 });
 export type IOutboxEvent = InferEntity<typeof OutboxEvent>;

@@ -12,7 +12,7 @@ import { logger } from './lib/log.ts';
 
 const log = logger('worker');
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const HEARTBEAT_MS = 5_000;
+const HEARTBEAT_MS = Number(process.env.WORKER_HEARTBEAT_MS ?? 5_000);
 
 async function main() {
   const config = loadConfig();

@@ -13,5 +13,7 @@ export interface AppContext {
 }
 
 declare module '@remix-run/node' {
+  // Declaration merging needs an interface; it adds AppContext's members to Remix's type.
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface AppLoadContext extends AppContext {}
 }

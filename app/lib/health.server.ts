@@ -8,8 +8,8 @@ export interface Health {
   errors?: Record<string, string>;
 }
 
-/** A worker counts as alive while its heartbeat is younger than this. */
-export const WORKER_STALE_MS = 15_000;
+/** A worker counts as alive while its heartbeat is younger than this (3 missed beats). */
+export const WORKER_STALE_MS = Number(process.env.WORKER_STALE_MS ?? 15_000);
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;

@@ -28,7 +28,7 @@ export default function Shell() {
     <div className={`shell ${menuOpen ? 'menu-open' : ''}`}>
       <header className="topbar">
         <button type="button" className="menu-toggle" aria-expanded={menuOpen} aria-controls="main-nav" aria-label={t('shell.menu')} onClick={() => setMenuOpen((o) => !o)}>
-          <span aria-hidden="true">☰</span>
+          <span className="hamburger" aria-hidden="true" />
         </button>
         <a href="/" className="brand">{t('app.name')}</a>
         <span className={`live-dot live-${live}`} title={t(`shell.live.${live}`)} aria-label={t(`shell.live.${live}`)} data-testid="live-status" data-status={live} />

@@ -52,7 +52,10 @@ export function buildIfStale(force = false) {
   if (!force && fs.existsSync(out) && fs.statSync(out).mtimeMs >= newestMtime(sources)) return;
   log.info('building the console (vite)…');
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, [path.join(root, 'node_modules', '@remix-run', 'dev', 'dist', 'cli.js'), 'vite:build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  // A build started from inside vitest must not inherit its mode.
+  const { VITEST: _vitest, NODE_ENV: _mode, ...rest } = process.env;
+  const env = rest as NodeJS.ProcessEnv;
+  const r = spawnSync(process.execPath, [path.join(root, 'node_modules', '@remix-run', 'dev', 'dist', 'cli.js'), 'vite:build'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
   if (r.status !== 0) throw new Error('The build failed (see the errors above).');
   log.info(`built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }

@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261123012127 extends Migration {
+export class Migration20261123000000_initial extends Migration {
 
-  override name = 'Migration20261123012127';
+  override name = 'Migration20261123000000_initial';
 
   override up(): void | Promise<void> {
     this.addSql(`create table "audit_event" ("id" bigserial primary key, "at" timestamptz not null, "actor_type" text not null, "actor_id" varchar(255) null, "actor_label" varchar(255) null, "action" varchar(255) not null, "entity_type" varchar(255) not null, "entity_id" varchar(255) null, "before" jsonb null, "after" jsonb null, "ip" varchar(255) null);`);
@@ -64,6 +64,9 @@ export class Migration20261123012127 extends Migration {
 
     this.addSql(`alter table "customer" add constraint "customer_tier_check" check ("tier" in ('standard', 'silver', 'gold', 'vip'));`);
 
+    this.addSql(`create or replace function "outbox_event_outbox_event_notify_fn"() returns trigger as \$\$ begin perform pg_notify('outbox', new.id::text); return null; end; \$\$ language plpgsql;`);
+    this.addSql(`create trigger "outbox_event_notify" AFTER INSERT on "outbox_event" for each ROW execute function "outbox_event_outbox_event_notify_fn"();`);
+
     this.addSql(`alter table "app_user" add constraint "app_user_role_check" check ("role" in ('admin', 'ops_manager', 'agent', 'warehouse', 'executive'));`);
     this.addSql(`alter table "app_user" add constraint "app_user_locale_check" check ("locale" in ('en', 'zh-CN', 'zh-TW'));`);
 
@@ -102,6 +105,8 @@ export class Migration20261123012127 extends Migration {
     this.addSql(`drop table if exists "channel" cascade;`);
     this.addSql(`drop table if exists "customer" cascade;`);
     this.addSql(`drop table if exists "exchange_rate" cascade;`);
+    this.addSql(`drop trigger if exists "outbox_event_notify" on "outbox_event";`);
+    this.addSql(`drop function if exists "outbox_event_outbox_event_notify_fn"();`);
     this.addSql(`drop table if exists "outbox_event" cascade;`);
     this.addSql(`drop table if exists "product" cascade;`);
     this.addSql(`drop table if exists "app_user" cascade;`);

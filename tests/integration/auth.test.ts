@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiKey, AuditEvent, Session, User } from '../../entities/index.ts';
+import { createApiKey, hashPassword, login, verifyApiKey, getUserFromCookieHeader } from '../../app/lib/auth.server.ts';
+import { SYSTEM } from '../../app/lib/audit.server.ts';
+import type { AppContext } from '../../app/lib/context.server.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+
+let db: TestDatabase;
+let ctx: AppContext;
+const PASSWORD = 'correct horse battery staple';
+
+beforeAll(async () => {
+  db = await createTestDatabase('auth');
+  ctx = { orm: db.orm, config: {} as AppContext['config'], temporal: async () => { throw new Error('unused'); }, ip: '10.0.0.1', secure: false };
+  const em = db.orm.em.fork();
+  em.create(User, { email: 'ops@example.com', name: 'Ops', role: 'ops_manager', passwordHash: await hashPassword(PASSWORD) });
+  em.create(User, { email: 'gone@example.com', name: 'Gone', role: 'agent', active: false, passwordHash: await hashPassword(PASSWORD) });
+  await em.flush();
+});
+afterAll(async () => { await db.drop(); });
+
+const cookieFrom = (setCookie: string) => setCookie.split(';')[0];
+
+describe('passwords and sessions', () => {
+  it('stores argon2id hashes, never the password', async () => {
+    const u = await db.orm.em.fork().findOneOrFail(User, { email: 'ops@example.com' });
+    expect(u.passwordHash).toMatch(/^\$argon2id\$/);
+    expect(u.passwordHash).not.toContain(PASSWORD);
+  });
+
+  it('signs in, sets an HttpOnly SameSite=Lax cookie, stores only the token hash, and audits it', async () => {
+    const r = await login({ ...ctx, ip: '10.0.0.2' }, { email: ' OPS@example.com ', password: PASSWORD });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.setCookie).toMatch(/HttpOnly/);
+    expect(r.setCookie).toMatch(/SameSite=Lax/);
+    expect(r.setCookie).not.toMatch(/Secure/);
+    const token = decodeURIComponent(cookieFrom(r.setCookie).split('=')[1]);
+    const em = db.orm.em.fork();
+    expect(await em.count(Session, { id: token })).toBe(0);
+    expect(await em.count(Session, {})).toBe(1);
+    expect(await getUserFromCookieHeader(em, cookieFrom(r.setCookie))).toMatchObject({ email: 'ops@example.com', role: 'ops_manager' });
+    expect(await em.count(AuditEvent, { action: 'auth.login', actorLabel: 'ops@example.com', ip: '10.0.0.2' })).toBe(1);
+  });
+
+  it('marks the cookie Secure behind https', async () => {
+    const r = await login({ ...ctx, ip: '10.0.0.3', secure: true }, { email: 'ops@example.com', password: PASSWORD });
+    expect(r.ok && r.setCookie).toMatch(/Secure/);
+  });
+
+  it('rejects a wrong password and an inactive user the same way, and audits the failure', async () => {
+    expect(await login({ ...ctx, ip: '10.0.1.1' }, { email: 'ops@example.com', password: 'nope' })).toEqual({ ok: false, code: 'invalid_credentials' });
+    expect(await login({ ...ctx, ip: '10.0.1.2' }, { email: 'gone@example.com', password: PASSWORD })).toEqual({ ok: false, code: 'invalid_credentials' });
+    expect(await login({ ...ctx, ip: '10.0.1.3' }, { email: 'nobody@example.com', password: PASSWORD })).toEqual({ ok: false, code: 'invalid_credentials' });
+    expect(await db.orm.em.fork().count(AuditEvent, { action: 'auth.login_failed' })).toBeGreaterThanOrEqual(3);
+  });
+
+  it('throttles after five failures for an email, even with the right password', async () => {
+    const email = 'ops@example.com';
+    for (let i = 0; i < 5; i++) await login({ ...ctx, ip: `10.0.2.${i}` }, { email, password: 'wrong' });
+    expect(await login({ ...ctx, ip: '10.0.2.99' }, { email, password: PASSWORD })).toEqual({ ok: false, code: 'too_many_attempts' });
+  });
+
+  it('ignores an expired or forged session cookie', async () => {
+    const em = db.orm.em.fork();
+    await em.nativeUpdate(Session, {}, { expiresAt: new Date(Date.now() - 1000) });
+    expect(await getUserFromCookieHeader(em, 'oms_session=forged')).toBeNull();
+    const sessions = await em.find(Session, {});
+    expect(sessions.length).toBeGreaterThan(0);
+  });
+});
+
+describe('API keys', () => {
+  it('shows the key once, stores a hash, verifies it, and stops accepting it when revoked', async () => {
+    const em = db.orm.em.fork();
+    const { key, prefix } = await createApiKey(em, { name: 'Shop', role: 'agent' }, SYSTEM);
+    expect(key).toMatch(/^oms_[0-9a-f]{12}_/);
+    const row = await db.orm.em.fork().findOneOrFail(ApiKey, { prefix });
+    expect(row.secretHash).not.toContain(key.split('_')[2]);
+    expect((await verifyApiKey(db.orm.em.fork(), key))?.role).toBe('agent');
+    expect(await verifyApiKey(db.orm.em.fork(), key.slice(0, -1) + (key.endsWith('a') ? 'b' : 'a'))).toBeNull();
+    expect(await verifyApiKey(db.orm.em.fork(), 'garbage')).toBeNull();
+    await db.orm.em.fork().nativeUpdate(ApiKey, { prefix }, { revokedAt: new Date() });
+    expect(await verifyApiKey(db.orm.em.fork(), key)).toBeNull();
+    expect(await db.orm.em.fork().count(AuditEvent, { action: 'api_key.created', entityId: String(row.id) })).toBe(1);
+  });
+});

@@ -1,0 +1,159 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiKey, AuditEvent, User } from '../../entities/index.ts';
+import { AREAS, can, ROLES, type Permission } from '../../app/lib/permissions.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { Browser } from '../support/http.ts';
+
+let app: TestApp;
+beforeAll(async () => { app = await startTestApp(); });
+afterAll(async () => { await app?.stop(); });
+
+const emailFor = (role: string) => app.credentials.users.find((u) => u.role === role)!.email;
+async function signedIn(role: string) {
+  const b = new Browser(app.url);
+  await b.login(emailFor(role), app.password(role));
+  return b;
+}
+
+/** Every page the console serves and the permission it needs. New route files must be listed here. */
+const PAGES: { path: string; permission: Permission }[] = [
+  ...AREAS.map((a) => ({ path: a.path, permission: a.permission })),
+  { path: '/settings/users', permission: 'settings.view' },
+  { path: '/settings/api-keys', permission: 'settings.view' },
+  { path: '/settings/audit', permission: 'audit.view' },
+];
+const PUBLIC_ROUTES = ['login.tsx', 'logout.ts', 'locale.ts', 'healthz.ts', '_app.tsx', '_app._index.tsx'];
+const COVERED_ROUTES = ['_app.$area.tsx', '_app.settings._index.tsx', '_app.settings.users.tsx', '_app.settings.api-keys.tsx', '_app.settings.audit.tsx'];
+
+describe('health', () => {
+  it('answers 200 with every check ok', async () => {
+    const res = await fetch(`${app.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok', checks: { database: 'ok', temporal: 'ok', worker: 'ok' } });
+  });
+});
+
+describe('roles', () => {
+  it('lists every route file in the role matrix', () => {
+    const files = fs.readdirSync(path.resolve('app/routes')).filter((f) => !f.includes('.test.'));
+    expect(files.filter((f) => !PUBLIC_ROUTES.includes(f) && !COVERED_ROUTES.includes(f))).toEqual([]);
+  });
+
+  it('sends a signed-out visitor of any page to the sign-in form', async () => {
+    const b = new Browser(app.url);
+    for (const page of PAGES) {
+      const res = await b.get(page.path);
+      expect(res.status, page.path).toBe(302);
+      expect(res.headers.get('Location')).toBe(`/login?redirectTo=${encodeURIComponent(page.path)}`);
+    }
+  });
+
+  for (const role of ROLES) {
+    it(`gives ${role} 200 where allowed and 403 elsewhere, on every page`, async () => {
+      const b = await signedIn(role);
+      const seen: Record<string, number> = {};
+      const expected: Record<string, number> = {};
+      for (const page of PAGES) {
+        seen[page.path] = (await b.get(page.path)).status;
+        expected[page.path] = can(role, page.permission) ? 200 : 403;
+      }
+      expect(seen).toEqual(expected);
+      // The shell offers exactly the areas the role may open.
+      const html = await (await b.get(AREAS.find((a) => can(role, a.permission))!.path)).text();
+      for (const area of AREAS) expect(html.includes(`data-testid="nav-${area.id}"`), `${role} nav ${area.id}`).toBe(can(role, area.permission));
+    });
+  }
+
+  it('refuses a forbidden action with 403 and writes nothing', async () => {
+    const b = await signedIn('agent');
+    const before = await app.db.orm.em.fork().count(ApiKey, {});
+    const res = await b.post('/settings/api-keys', { intent: 'create', name: 'sneaky', role: 'admin' });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('data-code="forbidden"');
+    expect(await app.db.orm.em.fork().count(ApiKey, {})).toBe(before);
+  });
+});
+
+describe('forms and errors', () => {
+  it('refuses a post without the CSRF token, and one from another site', async () => {
+    const b = await signedIn('admin');
+    const before = await app.db.orm.em.fork().count(ApiKey, {});
+    const noToken = await b.post('/settings/api-keys', { intent: 'create', name: 'x', role: 'agent' }, { csrf: false });
+    expect(noToken.status).toBe(403);
+    const page = await noToken.text();
+    expect(page).toContain('data-code="csrf_failed"');
+    expect(page).toContain('This form has expired');
+    const crossSite = await b.post('/settings/api-keys', { intent: 'create', name: 'x', role: 'agent' }, { headers: { Origin: 'https://evil.example' } });
+    expect(crossSite.status).toBe(403);
+    expect(await app.db.orm.em.fork().count(ApiKey, {})).toBe(before);
+  });
+
+  it('creates an API key once, audited, and reports bad input by field without writing', async () => {
+    const b = await signedIn('admin');
+    const bad = await b.post('/settings/api-keys', { intent: 'create', name: '', role: 'pirate' });
+    expect(bad.status).toBe(422);
+    const before = await app.db.orm.em.fork().count(ApiKey, {});
+    expect(before).toBeGreaterThan(0);
+    const ok = await b.post('/settings/api-keys', { intent: 'create', name: 'Warehouse scanner', role: 'warehouse' });
+    expect(ok.status).toBe(200);
+    expect(await app.db.orm.em.fork().count(ApiKey, {})).toBe(before + 1);
+    expect(await app.db.orm.em.fork().count(AuditEvent, { action: 'api_key.created', actorLabel: emailFor('admin') })).toBe(1);
+  });
+
+  it('shows a wrong password as a translated message, not a 500', async () => {
+    const b = new Browser(app.url);
+    const res = await b.post('/login', { email: emailFor('agent'), password: 'wrong' }, { headers: { 'Accept-Language': 'zh-CN' } });
+    expect(res.status).toBe(401);
+  });
+
+  it('answers unknown pages with a 404 page', async () => {
+    const b = await signedIn('admin');
+    expect((await b.get('/no-such-area')).status).toBe(404);
+  });
+});
+
+describe('language', () => {
+  it('renders the first page in the browser\'s language, on the server', async () => {
+    const b = new Browser(app.url);
+    const html = await (await b.get('/login', { 'Accept-Language': 'zh-TW,zh;q=0.9' })).text();
+    expect(html).toContain('<html lang="zh-TW">');
+    expect(html).toContain('訂單控制台');
+  });
+
+  it('keeps a signed-out choice in a cookie and a signed-in choice on the user, audited', async () => {
+    const b = new Browser(app.url);
+    await b.post('/locale', { locale: 'zh-CN', redirectTo: '/login' });
+    expect(await (await b.get('/login')).text()).toContain('<html lang="zh-CN">');
+
+    const exec = await signedIn('executive'); // seeded with zh-TW
+    expect(await (await exec.get('/dashboards')).text()).toContain('儀表板');
+    const res = await exec.post('/locale', { locale: 'en', redirectTo: '/dashboards' });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('Location')).toBe('/dashboards');
+    const html = await (await exec.get('/dashboards')).text();
+    expect(html).toContain('<html lang="en">');
+    expect(html).toContain('Dashboards');
+    const user = await app.db.orm.em.fork().findOneOrFail(User, { email: emailFor('executive') });
+    expect(user.locale).toBe('en');
+    expect(await app.db.orm.em.fork().count(AuditEvent, { action: 'user.locale_changed', entityId: String(user.id) })).toBe(1);
+  });
+
+  it('refuses an unknown language with a field error', async () => {
+    const b = new Browser(app.url);
+    const res = await b.post('/locale', { locale: 'klingon' }, { headers: { Accept: 'application/json' } });
+    expect(res.status).toBe(422);
+  });
+});
+
+describe('audit page', () => {
+  it('lists sign-ins and filters by action', async () => {
+    const b = await signedIn('admin');
+    const html = await (await b.get('/settings/audit?action=auth.login')).text();
+    const table = html.slice(html.indexOf('data-testid="audit-table"'), html.indexOf('</table>'));
+    expect(table).toContain('<code>auth.login</code>');
+    expect(table).toContain(emailFor('admin'));
+    expect(table).not.toContain('system.demo_seeded');
+  });
+});

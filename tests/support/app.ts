@@ -1,0 +1,78 @@
+// Runs the real web server (built app) and the real worker as child processes against a fresh
+// test database with the small demo data: what integration and browser tests talk to.
+import crypto from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { root } from '../../scripts/lib/stack.ts';
+import { seedDemoData, type DemoCredentials } from '../../scripts/seed/demo.ts';
+import { createTestDatabase, type TestDatabase } from './db.ts';
+import { testEnv } from './env.ts';
+
+export interface TestApp {
+  url: string;
+  db: TestDatabase;
+  taskQueue: string;
+  credentials: DemoCredentials;
+  password(role: string): string;
+  startWorker(): Promise<void>;
+  stopWorker(signal?: NodeJS.Signals): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function spawnScript(script: string, env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
+  const child = spawn(process.execPath, [path.join(root, 'scripts', script)], { cwd: root, env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} did not start within 60 s:\n${output}`)), 60_000);
+    const onData = (b: Buffer) => {
+      output += b.toString();
+      const m = output.match(ready);
+      if (m) { clearTimeout(timer); resolve({ child, match: m }); }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (b: Buffer) => { output += b.toString(); if (process.env.OMS_TEST_VERBOSE) process.stderr.write(b); });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${script} exited (${code}) during start-up:\n${output}`)); });
+  });
+}
+
+const stopChild = (child: ChildProcess | null, signal: NodeJS.Signals = 'SIGTERM') => new Promise<void>((resolve) => {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  child.once('exit', () => { clearTimeout(timer); resolve(); });
+  child.kill(signal);
+});
+
+export async function startTestApp(opts: { worker?: boolean } = {}): Promise<TestApp> {
+  const db = await createTestDatabase('app');
+  const credentials = await seedDemoData(db.orm, { size: 'small', passwordFor: (role) => `${role}-pass-${crypto.randomBytes(3).toString('hex')}` });
+  const taskQueue = `test-${db.name}`;
+  const env = {
+    DATABASE_URL: db.url,
+    TEMPORAL_ADDRESS: testEnv.temporalAddress,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    WORKER_HEARTBEAT_MS: '500',
+    WORKER_STALE_MS: '2000',
+    DB_POOL_MAX: '5',
+  };
+  let worker: ChildProcess | null = null;
+  const startWorker = async () => { worker = (await spawnScript('worker.ts', env, /polling task queue/)).child; };
+  const [web] = await Promise.all([
+    spawnScript('web.ts', env, /listening on (http:\/\/\S+)/),
+    opts.worker === false ? Promise.resolve() : startWorker(),
+  ]);
+  return {
+    url: web.match[1].replace('localhost', '127.0.0.1'),
+    db,
+    taskQueue,
+    credentials,
+    password: (role) => credentials.users.find((u) => u.role === role)!.password,
+    startWorker,
+    stopWorker: (signal) => stopChild(worker, signal),
+    async stop() {
+      await Promise.all([stopChild(web.child), stopChild(worker)]);
+      await db.drop();
+    },
+  };
+}

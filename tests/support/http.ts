@@ -1,0 +1,52 @@
+// A minimal browser: keeps cookies, reads the CSRF token from rendered forms, follows nothing.
+export class Browser {
+  cookies = new Map<string, string>();
+  readonly base: string;
+  constructor(base: string) { this.base = base; }
+
+  get cookieHeader() { return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '); }
+
+  private remember(res: Response) {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const i = pair.indexOf('=');
+      const name = pair.slice(0, i), value = pair.slice(i + 1);
+      if (value === '' || /Max-Age=0/i.test(line)) this.cookies.delete(name); else this.cookies.set(name, value);
+    }
+  }
+
+  async get(path: string, headers: Record<string, string> = {}) {
+    const res = await fetch(this.base + path, { redirect: 'manual', headers: { Cookie: this.cookieHeader, ...headers } });
+    this.remember(res);
+    return res;
+  }
+
+  /** The CSRF token a page would embed (issues the cookie when there is none yet). */
+  async csrf(): Promise<string> {
+    const html = await (await this.get('/login')).text();
+    const m = html.match(/name="_csrf" value="([^"]+)"/);
+    if (m) return m[1];
+    const token = this.cookies.get('oms_csrf');
+    if (!token) throw new Error('no CSRF token issued');
+    return decodeURIComponent(token);
+  }
+
+  async post(path: string, form: Record<string, string>, opts: { csrf?: boolean; headers?: Record<string, string> } = {}) {
+    const body = new URLSearchParams(form);
+    if (opts.csrf !== false && !body.has('_csrf')) body.set('_csrf', await this.csrf());
+    const res = await fetch(this.base + path, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: this.base, Cookie: this.cookieHeader, ...opts.headers },
+      body,
+    });
+    this.remember(res);
+    return res;
+  }
+
+  async login(email: string, password: string) {
+    const res = await this.post('/login', { email, password });
+    if (res.status !== 302) throw new Error(`login as ${email} failed: ${res.status} ${await res.text()}`);
+    return res;
+  }
+}
