@@ -14,8 +14,10 @@ command -v npm >/dev/null || fail "npm is not installed. Install Node.js 20+ wit
 # npm packages: install when missing or when package-lock.json changed since the last install.
 if [ ! -x node_modules/.bin/node ] || [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages (first run takes about a minute)…"
-  if ! npm ci --no-audit --no-fund --loglevel=error; then
-    fail "npm ci failed. Check that the npm registry is reachable (npm config get registry), then run this again."
+  # `npm install` with the committed lockfile installs the locked versions. (`npm ci` would refuse a
+  # lockfile that lacks other platforms' optional binaries, which some registry mirrors do not carry.)
+  if ! npm install --no-audit --no-fund --loglevel=error; then
+    fail "npm install failed. Check that the npm registry is reachable (npm config get registry), then run this again."
   fi
 fi
 node_modules/.bin/node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 24 ? 0 : 1)' \
