@@ -60,13 +60,14 @@ export async function attachRealtime(server: http.Server, orm: MikroORM, databas
     });
   });
 
-  // Relay committed outbox rows. NOTIFY carries only a wake-up; we read every row after the last one sent.
-  const listener = new pg.Client({ connectionString: databaseUrl });
+  // Relay committed outbox rows. NOTIFY carries only a wake-up; we read every row after the last one
+  // sent. If the LISTEN connection drops (database restart), reconnect and catch up from lastId.
+  let listener: pg.Client | null = null;
   let closing = false;
   let lastId = 0;
   let draining: Promise<void> | null = null;
   let again = false;
-  const drain = async () => {
+  const drain = async (): Promise<void> => {
     if (draining) { again = true; return draining; }
     draining = (async () => {
       do {
@@ -81,19 +82,35 @@ export async function attachRealtime(server: http.Server, orm: MikroORM, databas
     })().finally(() => { draining = null; });
     return draining;
   };
-  await listener.connect();
-  const [{ max }] = (await listener.query('select coalesce(max(id), 0)::bigint as max from outbox_event')).rows;
+  const listen = async (): Promise<void> => {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    client.on('notification', () => { void drain().catch((e) => console.error('[realtime] relay failed:', e.message)); });
+    client.on('error', (e) => {
+      if (closing) return;
+      console.error('[realtime] lost the LISTEN connection, reconnecting:', e.message);
+      void client.end().catch(() => {});
+      setTimeout(() => void listen().then(() => drain()).catch(() => {}), 1000);
+    });
+    try {
+      await client.connect();
+      await client.query('LISTEN outbox');
+      listener = client;
+    } catch (e) {
+      if (closing) return;
+      setTimeout(() => void listen().then(() => drain()).catch(() => {}), 1000);
+      throw e;
+    }
+  };
+  const [{ max }] = await orm.em.fork().execute<{ max: string }[]>('select coalesce(max(id), 0)::bigint as max from outbox_event');
   lastId = Number(max);
-  listener.on('notification', () => { void drain().catch((e) => console.error('[realtime] relay failed', e)); });
-  listener.on('error', (e) => { if (!closing) console.error('[realtime] lost the LISTEN connection:', e.message); });
-  await listener.query('LISTEN outbox');
+  await listen();
 
   return {
     io,
     async close() {
       closing = true;
       io.close();
-      await listener.end().catch(() => {});
+      await listener?.end().catch(() => {});
     },
   };
 }

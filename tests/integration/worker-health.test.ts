@@ -46,3 +46,17 @@ describe('worker', () => {
     expect((await eventually(health, (h) => h.status === 200)).status).toBe(200);
   });
 });
+
+describe('health checks', () => {
+  it('names Temporal as down when it cannot be reached', async () => {
+    const { checkHealth } = await import('../../app/lib/health.server.ts');
+    const { lazyTemporalClient } = await import('../../app/lib/temporal.server.ts');
+    const { loadConfig } = await import('../../app/lib/config.server.ts');
+    const config = loadConfig({ DATABASE_URL: app.db.url, TEMPORAL_ADDRESS: '127.0.0.1:1', TEMPORAL_TASK_QUEUE: app.taskQueue });
+    const temporal = lazyTemporalClient(config);
+    const h = await checkHealth({ orm: app.db.orm, config, temporal: temporal.get });
+    expect(h.status).toBe('degraded');
+    expect(h.checks).toEqual({ database: 'ok', temporal: 'down', worker: 'ok' });
+    expect(h.errors?.temporal).toBeTruthy();
+  });
+});
