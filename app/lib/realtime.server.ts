@@ -5,14 +5,9 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { OutboxEvent } from '../../entities/index.ts';
 import { getUserFromCookieHeader, type CurrentUser } from './auth.server.ts';
 import { can, isTopic, TOPICS, type Topic } from './permissions.ts';
+import type { LiveEvent } from './live.ts';
 
-export interface LiveEvent {
-  id: number;
-  topic: Topic;
-  type: string;
-  payload: Record<string, unknown>;
-  at: string;
-}
+export type { LiveEvent };
 
 /** Longest gap a reconnecting browser can catch up on; beyond it the page reloads its data. */
 const CATCH_UP_LIMIT = 500;

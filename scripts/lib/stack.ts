@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedPostgres, type EmbeddedDb } from './postgres.ts';
 import { logger } from './log.ts';
+import { stopProcess } from './process.ts';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const dataDir = path.join(root, '.data');
@@ -69,18 +70,8 @@ export interface Child {
 /** Starts one of our node processes (web, worker) with its output prefixed. */
 export function startNodeChild(name: string, script: string, env: Record<string, string>, onExit?: (code: number | null) => void): Child {
   const child = spawn(process.execPath, [path.join(root, 'scripts', script)], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
-  let exited = false;
-  child.once('exit', (code) => { exited = true; onExit?.(code); });
-  return {
-    name,
-    process: child,
-    stop: () => new Promise<void>((resolve) => {
-      if (exited) return resolve();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      child.once('exit', () => { clearTimeout(timer); resolve(); });
-      child.kill('SIGTERM');
-    }),
-  };
+  child.once('exit', (code) => onExit?.(code));
+  return { name, process: child, stop: () => stopProcess(child) };
 }
 
 export async function waitForHealthy(url: string, timeoutMs = 90_000): Promise<Record<string, unknown>> {

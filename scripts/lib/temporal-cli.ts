@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { logger } from './log.ts';
+import { stopProcess } from './process.ts';
 
 const log = logger('temporal');
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
@@ -98,11 +99,6 @@ export async function startTemporalDevServer(opts: { cli: string; port: number; 
     address,
     uiUrl,
     process: child,
-    stop: () => new Promise<void>((resolve) => {
-      if (exited) return resolve();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      child.once('exit', () => { clearTimeout(timer); resolve(); });
-      child.kill('SIGTERM');
-    }),
+    stop: () => stopProcess(child, 'SIGTERM', 5000),
   };
 }

@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { root } from '../../scripts/lib/stack.ts';
+import { stopProcess } from '../../scripts/lib/process.ts';
 import { seedDemoData, type DemoCredentials } from '../../scripts/seed/demo.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 import { testEnv } from './env.ts';
@@ -35,12 +36,6 @@ function spawnScript(script: string, env: Record<string, string>, ready: RegExp)
   });
 }
 
-const stopChild = (child: ChildProcess | null, signal: NodeJS.Signals = 'SIGTERM') => new Promise<void>((resolve) => {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  child.once('exit', () => { clearTimeout(timer); resolve(); });
-  child.kill(signal);
-});
 
 export async function startTestApp(opts: { worker?: boolean } = {}): Promise<TestApp> {
   const db = await createTestDatabase('app');
@@ -69,9 +64,9 @@ export async function startTestApp(opts: { worker?: boolean } = {}): Promise<Tes
     credentials,
     password: (role) => credentials.users.find((u) => u.role === role)!.password,
     startWorker,
-    stopWorker: (signal) => stopChild(worker, signal),
+    stopWorker: (signal) => stopProcess(worker, signal),
     async stop() {
-      await Promise.all([stopChild(web.child), stopChild(worker)]);
+      await Promise.all([stopProcess(web.child), stopProcess(worker)]);
       await db.drop();
     },
   };
