@@ -1,7 +1,8 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 
-export const CHANNEL_KINDS = ['web', 'app', 'pos', 'marketplace', 'call_centre', 'csv'] as const;
-export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+import { CHANNEL_KINDS } from './constants.ts';
+
+export { CHANNEL_KINDS, type ChannelKind } from './constants.ts';
 
 export const Channel = defineEntity({
   name: 'Channel',
@@ -68,6 +69,8 @@ export const InventoryLevel = defineEntity({
     reserved: p.integer().default(0),
     reorderPoint: p.integer().default(0),
     reorderQuantity: p.integer().default(0),
+    /** Set when ATP fell to the reorder point (stock.low raised once); cleared when it recovers. */
+    lowStockSince: p.datetime().nullable(),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },
   uniques: [{ properties: ['product', 'warehouse'] }],
@@ -88,3 +91,25 @@ export const ExchangeRate = defineEntity({
   },
 });
 export type IExchangeRate = InferEntity<typeof ExchangeRate>;
+
+export const MOVEMENT_KINDS = ['receipt', 'cycle_count', 'damage', 'correction', 'shipment', 'return'] as const;
+export type MovementKind = (typeof MOVEMENT_KINDS)[number];
+
+/** The inventory ledger: every change to on-hand stock, with its reason and who made it. */
+export const StockMovement = defineEntity({
+  name: 'StockMovement',
+  properties: {
+    id: p.bigint('number').primary().autoincrement(),
+    product: () => p.manyToOne(Product),
+    warehouse: () => p.manyToOne(Warehouse),
+    kind: p.enum(MOVEMENT_KINDS),
+    quantity: p.integer(),
+    onHandAfter: p.integer(),
+    reason: p.text().nullable(),
+    reference: p.string().nullable(),
+    actorLabel: p.string().nullable(),
+    at: p.datetime().onCreate(() => new Date()),
+  },
+  indexes: [{ properties: ['product', 'warehouse'] }],
+});
+export type IStockMovement = InferEntity<typeof StockMovement>;

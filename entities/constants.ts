@@ -5,3 +5,18 @@ export type Role = (typeof ROLES)[number];
 
 export const LOCALES = ['en', 'zh-CN', 'zh-TW'] as const;
 export type Locale = (typeof LOCALES)[number];
+
+export const ORDER_STATUSES = [
+  'received', 'validated', 'on_hold', 'awaiting_payment', 'paid', 'allocated', 'picking', 'packed',
+  'shipped', 'delivered', 'completed', 'cancelled', 'returned', 'partially_returned', 'backordered',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const DELIVERY_METHODS = ['standard', 'express', 'pickup'] as const;
+export type DeliveryMethod = (typeof DELIVERY_METHODS)[number];
+
+export const CHANNEL_KINDS = ['web', 'app', 'pos', 'marketplace', 'call_centre', 'csv'] as const;
+export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+
+export const HOLD_REASONS = ['high_value', 'new_customer_express', 'address_without_coordinates', 'manual'] as const;
+export type HoldReason = (typeof HOLD_REASONS)[number];

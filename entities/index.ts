@@ -1,8 +1,9 @@
 import { ApiKey, Session, User } from './identity.ts';
 import { AuditEvent, OutboxEvent } from './events.ts';
-import { Channel, ExchangeRate, InventoryLevel, Product, Warehouse } from './catalog.ts';
+import { Channel, ExchangeRate, InventoryLevel, Product, StockMovement, Warehouse } from './catalog.ts';
 import { Customer } from './customers.ts';
-import { Order, OrderLine } from './orders.ts';
+import { IdempotencyRecord, Order, OrderLine, Reservation } from './orders.ts';
+import { Payment, PaymentOperation } from './payments.ts';
 import { WorkerHeartbeat } from './system.ts';
 
 export * from './identity.ts';
@@ -10,9 +11,11 @@ export * from './events.ts';
 export * from './catalog.ts';
 export * from './customers.ts';
 export * from './orders.ts';
+export * from './payments.ts';
 export * from './system.ts';
 
 export const entities = [
   User, Session, ApiKey, AuditEvent, OutboxEvent,
   Channel, Warehouse, Product, InventoryLevel, ExchangeRate, Customer, Order, OrderLine, WorkerHeartbeat,
+  Reservation, IdempotencyRecord, StockMovement, Payment, PaymentOperation,
 ];

@@ -2,18 +2,17 @@ import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { Channel, Product, Warehouse } from './catalog.ts';
 import { Customer, type Address } from './customers.ts';
 
-export const ORDER_STATUSES = [
-  'received', 'validated', 'on_hold', 'awaiting_payment', 'paid', 'allocated', 'picking', 'packed',
-  'shipped', 'delivered', 'completed', 'cancelled', 'returned', 'partially_returned', 'backordered',
-] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
+import { DELIVERY_METHODS, ORDER_STATUSES } from './constants.ts';
+
+export { DELIVERY_METHODS, ORDER_STATUSES, type DeliveryMethod, type OrderStatus } from './constants.ts';
 
 export const Order = defineEntity({
   name: 'Order',
   tableName: 'sales_order',
   properties: {
     id: p.integer().primary(),
-    number: p.string().unique(),
+    /** SO-000123, from the order_number_seq sequence (written as Postgres normalises it, so schema diffs stay empty). */
+    number: p.string().unique().defaultRaw(`('SO-'::text || lpad((nextval('order_number_seq'::regclass))::text, 6, '0'::text))`),
     channel: () => p.manyToOne(Channel).index(),
     externalId: p.string(),
     customer: () => p.manyToOne(Customer).index(),
@@ -23,8 +22,12 @@ export const Order = defineEntity({
     taxMinor: p.integer().default(0),
     totalMinor: p.integer(),
     status: p.enum(ORDER_STATUSES).index(),
-    holdReason: p.string().nullable(),
+    /** Why the order waits for a person (high_value, new_customer_express, address_without_coordinates, ...). */
+    holdReasons: p.array().default([]),
     paymentMethod: p.string(),
+    deliveryMethod: p.enum(DELIVERY_METHODS).default('standard'),
+    /** Unguessable token for the public tracking page. */
+    trackingToken: p.string().length(32).unique().defaultRaw(`replace((gen_random_uuid())::text, '-'::text, ''::text)`),
     shippingAddress: p.json<Address>(),
     warehouse: () => p.manyToOne(Warehouse).nullable().index(),
     promisedBy: p.datetime().nullable(),
@@ -32,6 +35,7 @@ export const Order = defineEntity({
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
     lines: () => p.oneToMany(OrderLine).mappedBy('order'),
+    reservations: () => p.oneToMany(Reservation).mappedBy('order'),
   },
   uniques: [{ properties: ['channel', 'externalId'] }],
 });
@@ -52,3 +56,40 @@ export const OrderLine = defineEntity({
   checks: [{ name: 'order_line_quantity_positive', expression: 'quantity > 0' }],
 });
 export type IOrderLine = InferEntity<typeof OrderLine>;
+
+export const RESERVATION_STATUSES = ['active', 'released', 'consumed'] as const;
+
+/** Units of one order line held in one warehouse. Active reservations add up to InventoryLevel.reserved. */
+export const Reservation = defineEntity({
+  name: 'Reservation',
+  properties: {
+    id: p.integer().primary(),
+    order: () => p.manyToOne(Order).deleteRule('cascade').index(),
+    line: () => p.manyToOne(OrderLine).deleteRule('cascade'),
+    product: () => p.manyToOne(Product),
+    warehouse: () => p.manyToOne(Warehouse),
+    quantity: p.integer(),
+    status: p.enum(RESERVATION_STATUSES).default('active'),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    releasedAt: p.datetime().nullable(),
+  },
+  checks: [{ name: 'reservation_quantity_positive', expression: 'quantity > 0' }],
+});
+export type IReservation = InferEntity<typeof Reservation>;
+
+/** The stored first response for an Idempotency-Key, replayed for the same key and body (Stripe's semantics). */
+export const IdempotencyRecord = defineEntity({
+  name: 'IdempotencyRecord',
+  properties: {
+    id: p.integer().primary(),
+    /** Who sent it (an API key or user), so two integrations cannot collide on a key. */
+    scope: p.string(),
+    key: p.string(),
+    requestHash: p.string().length(64),
+    status: p.integer(),
+    body: p.json<unknown>(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+  },
+  uniques: [{ properties: ['scope', 'key'] }],
+});
+export type IIdempotencyRecord = InferEntity<typeof IdempotencyRecord>;

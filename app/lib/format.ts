@@ -1,12 +1,10 @@
 // Numbers, money and dates always go through Intl in the reader's locale.
 import type { Locale } from './i18n.ts';
-
-const fractionDigits = (currency: string) =>
-  new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+import { currencyExponent } from './money.ts';
 
 /** Formats an integer amount of minor units (cents, fen, yen) in its currency. */
 export function formatMoney(minor: number, currency: string, locale: Locale): string {
-  const digits = fractionDigits(currency);
+  const digits = currencyExponent(currency);
   return new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits })
     .format(minor / 10 ** digits);
 }

@@ -203,7 +203,6 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
       const nearest = [...warehouseInfo].sort((a, b) => haversineKm(a, address as { lat: number; lng: number }) - haversineKm(b, address as { lat: number; lng: number }))[0];
       const status = statusForAge(f, day);
       const order = em.create(Order, {
-        number: `SO-${String(n).padStart(6, '0')}`,
         channel: em.getReference(Channel, channel.id),
         externalId: `${channel.code.toUpperCase()}-${String(100000 + n)}`,
         customer: em.getReference(Customer, customer.id),
@@ -213,7 +212,7 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
         taxMinor: 0,
         totalMinor: 0,
         status,
-        holdReason: status === 'on_hold' ? 'high_value' : null,
+        holdReasons: status === 'on_hold' ? ['high_value'] : [],
         paymentMethod: channel.kind === 'pos' ? 'manual' : f.helpers.arrayElement(['test-card', 'test-card', 'manual']),
         shippingAddress: address,
         warehouse: ['received', 'validated', 'awaiting_payment', 'on_hold', 'cancelled'].includes(status) ? null : em.getReference(Warehouse, nearest.id),

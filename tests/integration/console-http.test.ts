@@ -25,7 +25,17 @@ const PAGES: { path: string; permission: Permission }[] = [
   { path: '/settings/audit', permission: 'audit.view' },
 ];
 const PUBLIC_ROUTES = ['login.tsx', 'logout.ts', 'locale.ts', 'healthz.ts', '_app.tsx', '_app._index.tsx'];
-const COVERED_ROUTES = ['_app.$area.tsx', '_app.settings._index.tsx', '_app.settings.users.tsx', '_app.settings.api-keys.tsx', '_app.settings.audit.tsx'];
+const COVERED_ROUTES = ['_app.$area.tsx', '_app.settings._index.tsx', '_app.settings.users.tsx', '_app.settings.api-keys.tsx', '_app.settings.audit.tsx',
+  'api.v1.orders.ts', 'api.v1.orders.$id.ts', 'api.v1.orders.$id.$command.ts', 'api.v1.inventory.ts'];
+
+/** API endpoints and the permission each needs; a forbidden role gets 403 before the body is read. */
+const API: { method: 'GET' | 'POST'; path: string; permission: Permission; okStatus: number }[] = [
+  { method: 'GET', path: '/api/v1/orders?pageSize=1', permission: 'orders.view', okStatus: 200 },
+  { method: 'GET', path: '/api/v1/orders/1', permission: 'orders.view', okStatus: 200 },
+  { method: 'POST', path: '/api/v1/orders', permission: 'orders.manage', okStatus: 422 },
+  { method: 'POST', path: '/api/v1/orders/1/hold', permission: 'orders.manage', okStatus: 200 },
+  { method: 'GET', path: '/api/v1/inventory?sku=X', permission: 'inventory.view', okStatus: 200 },
+];
 
 describe('health', () => {
   it('answers 200 with every check ok', async () => {
@@ -63,6 +73,21 @@ describe('roles', () => {
       // The shell offers exactly the areas the role may open.
       const html = await (await b.get(AREAS.find((a) => can(role, a.permission))!.path)).text();
       for (const area of AREAS) expect(html.includes(`data-testid="nav-${area.id}"`), `${role} nav ${area.id}`).toBe(can(role, area.permission));
+    });
+  }
+
+  for (const role of ROLES) {
+    it(`gives ${role} the API endpoints its role allows, 403 elsewhere`, async () => {
+      const b = await signedIn(role);
+      await app.db.orm.em.getConnection().execute(`update sales_order set status = 'awaiting_payment', hold_reasons = '{}' where id = 1`);
+      const seen: Record<string, number> = {};
+      const expected: Record<string, number> = {};
+      for (const e of API) {
+        const res = await fetch(app.url + e.path, { method: e.method, headers: { Cookie: b.cookieHeader, 'Content-Type': 'application/json' }, body: e.method === 'POST' ? '{}' : undefined });
+        seen[`${e.method} ${e.path}`] = res.status;
+        expected[`${e.method} ${e.path}`] = can(role, e.permission) ? e.okStatus : 403;
+      }
+      expect(seen).toEqual(expected);
     });
   }
 

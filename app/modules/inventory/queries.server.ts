@@ -1,0 +1,26 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+export interface LevelRow {
+  sku: string; productName: string; warehouse: string; warehouseName: string;
+  onHand: number; reserved: number; atp: number; reorderPoint: number; reorderQuantity: number; low: boolean;
+}
+
+/** Stock per warehouse for the given SKUs (or all when none), ATP = on hand − reserved. */
+export async function inventoryLevels(em: EntityManager, opts: { skus?: string[]; lowOnly?: boolean; q?: string; warehouse?: string; limit?: number; offset?: number } = {}): Promise<LevelRow[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (opts.skus?.length) { where.push('p.sku in (?)'); params.push(opts.skus); }
+  if (opts.lowOnly) where.push('l.on_hand - l.reserved <= l.reorder_point');
+  if (opts.warehouse) { where.push('w.code = ?'); params.push(opts.warehouse); }
+  if (opts.q) { where.push('(p.sku ilike ? or p.name ilike ? or p.barcode = ?)'); params.push(`%${opts.q}%`, `%${opts.q}%`, opts.q); }
+  const rows = await em.execute<Record<string, any>[]>(
+    `select p.sku, p.name, w.code, w.name as warehouse_name, l.on_hand, l.reserved, l.reorder_point, l.reorder_quantity, l.low_stock_since
+       from inventory_level l join product p on p.id = l.product_id join warehouse w on w.id = l.warehouse_id
+      ${where.length ? `where ${where.join(' and ')}` : ''}
+      order by p.sku, w.code limit ? offset ?`, [...params, opts.limit ?? 1000, opts.offset ?? 0]);
+  return rows.map((r) => ({
+    sku: r.sku, productName: r.name, warehouse: r.code, warehouseName: r.warehouse_name,
+    onHand: Number(r.on_hand), reserved: Number(r.reserved), atp: Number(r.on_hand) - Number(r.reserved),
+    reorderPoint: Number(r.reorder_point), reorderQuantity: Number(r.reorder_quantity), low: r.low_stock_since !== null,
+  }));
+}

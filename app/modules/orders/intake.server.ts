@@ -1,0 +1,173 @@
+// Order intake: every channel's order lands here, and lands whole or not at all.
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { HoldReason, OrderStatus } from '../../../entities/constants.ts';
+import { audit, type Actor } from '../../lib/audit.server.ts';
+import { publish } from '../../lib/outbox.server.ts';
+import { DomainError, fieldError, invalid } from '../../lib/errors.ts';
+import { fieldErrors } from '../../lib/problem.ts';
+import { toBaseMinor } from '../../lib/money.ts';
+import { textArray } from '../../lib/db.server.ts';
+import { claim, complete, storeOutcome, type IdempotencyContext } from '../../lib/idempotency.server.ts';
+import { planRouting, type RoutingPlan } from '../inventory/routing.ts';
+import { loadStockOptions, ReservationConflict, reserveAllocations } from '../inventory/reservations.server.ts';
+import { holdReasons, DEFAULT_HOLD_POLICY, type HoldPolicy } from './holds.ts';
+import { OrderInput } from './schemas.ts';
+
+export interface CreatedOrder {
+  id: number;
+  number: string;
+  status: OrderStatus;
+  channel: string;
+  externalId: string;
+  currency: string;
+  totals: { subtotal: number; shipping: number; tax: number; total: number };
+  holdReasons: HoldReason[];
+  reservations: { sku: string; warehouse: string; quantity: number }[];
+  routing: Pick<RoutingPlan, 'policy' | 'shipments' | 'considered'>;
+  trackingToken: string;
+  placedAt: string;
+}
+
+export interface IntakeOptions {
+  actor: Actor;
+  baseCurrency: string;
+  holdPolicy?: HoldPolicy;
+  idempotency?: IdempotencyContext;
+}
+
+export type IntakeResult = { replayed: false; order: CreatedOrder } | { replayed: true; status: number; body: unknown };
+
+const MAX_ATTEMPTS = 3;
+
+/** Parses, validates, reserves and records an order in one transaction. Throws DomainError for refusals. */
+export async function createOrder(orm: MikroORM, raw: unknown, opts: IntakeOptions): Promise<IntakeResult> {
+  const parsed = OrderInput.safeParse(raw);
+  if (!parsed.success) throw invalid(fieldErrors(parsed.error));
+  const input = parsed.data;
+
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await orm.em.fork().transactional((em) => intake(em, input, opts, attempt === MAX_ATTEMPTS));
+    } catch (e) {
+      // Someone took the stock between routing and reserving: route again on fresh numbers,
+      // the last time with the rows locked so the plan cannot go stale.
+      if (e instanceof ReservationConflict && attempt < MAX_ATTEMPTS) continue;
+      if (e instanceof DomainError && e.status === 409 && opts.idempotency) {
+        await storeOutcome(orm.em.fork(), opts.idempotency, { status: e.status, body: e.toJSON() });
+      }
+      throw e;
+    }
+  }
+}
+
+async function intake(em: EntityManager, input: OrderInput, opts: IntakeOptions, lockStock: boolean): Promise<IntakeResult> {
+  if (opts.idempotency && !(await claim(em, opts.idempotency))) {
+    const [row] = await em.execute<{ request_hash: string; status: number; body: unknown }[]>(
+      'select request_hash, status, body from idempotency_record where scope = ? and key = ?', [opts.idempotency.scope, opts.idempotency.key]);
+    if (row.request_hash !== opts.idempotency.hash) throw new DomainError(422, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request.', { field: 'Idempotency-Key' });
+    return { replayed: true, status: row.status, body: row.body };
+  }
+
+  // Checks that need the database; all before anything is written.
+  const [channel] = await em.execute<{ id: number; code: string; currencies: string[]; active: boolean }[]>(
+    'select id, code, currencies, active from channel where code = ?', [input.channel]);
+  if (!channel || !channel.active) throw invalid([fieldError('channel', 'unknown_channel', { channel: input.channel })]);
+  if (!channel.currencies.includes(input.currency)) {
+    throw invalid([fieldError('currency', 'currency_not_accepted', { currency: input.currency, accepted: channel.currencies.join(', ') })]);
+  }
+  const skus = [...new Set(input.lines.map((l) => l.sku))];
+  const products = await em.execute<{ id: number; sku: string; name: string }[]>('select id, sku, name from product where sku in (?) and active', [skus]);
+  const bySku = new Map(products.map((p) => [p.sku, p]));
+  const unknown = input.lines.flatMap((l, i) => (bySku.has(l.sku) ? [] : [fieldError(`lines.${i}.sku`, 'unknown_sku', { sku: l.sku })]));
+  if (unknown.length) throw invalid(unknown);
+
+  const subtotal = input.lines.reduce((n, l) => n + l.quantity * l.unitPrice, 0);
+  const total = subtotal + input.shipping + input.tax;
+  if (input.paidAmount !== undefined && input.paidAmount !== total) {
+    throw invalid([fieldError('paidAmount', 'amount_mismatch', { paid: input.paidAmount, total })]);
+  }
+  const [rate] = await em.execute<{ rate_per_base: string }[]>('select rate_per_base from exchange_rate where currency = ?', [input.currency]);
+  if (!rate && input.currency !== opts.baseCurrency) throw invalid([fieldError('currency', 'no_exchange_rate', { currency: input.currency })]);
+  const totalBase = toBaseMinor(total, input.currency, opts.baseCurrency, rate ? Number(rate.rate_per_base) : 1);
+
+  const [existing] = await em.execute<{ number: string }[]>('select number from sales_order where channel_id = ? and external_id = ?', [channel.id, input.externalId]);
+  if (existing) throw new DomainError(409, 'duplicate_order', `Order ${input.externalId} from ${channel.code} already exists as ${existing.number}.`, { field: 'externalId', params: { number: existing.number } });
+
+  // Route and reserve.
+  const demand = input.lines.map((l) => ({ productId: bySku.get(l.sku)!.id, sku: l.sku, quantity: l.quantity }));
+  const addr = input.shippingAddress;
+  const destination = addr.lat !== undefined && addr.lng !== undefined ? { lat: addr.lat, lng: addr.lng } : null;
+  const stock = await loadStockOptions(em, [...new Set(demand.map((d) => d.productId))], { lock: lockStock });
+  const routing = planRouting(destination, demand, stock);
+  if (!routing.ok) {
+    const first = routing.shortages[0];
+    const lineIndex = input.lines.findIndex((l) => l.sku === first.sku);
+    throw new DomainError(409, 'insufficient_stock', routing.shortages.map((s) => `${s.sku}: ${s.requested} requested, ${s.available} available`).join('; '), {
+      field: `lines.${lineIndex}.quantity`,
+      params: { sku: first.sku, requested: first.requested, available: first.available },
+      errors: routing.shortages.map((s) => fieldError(`lines.${input.lines.findIndex((l) => l.sku === s.sku)}.quantity`, 'insufficient_stock', s)),
+    });
+  }
+  const reserved = await reserveAllocations(em, routing.plan.allocations);
+
+  // The customer: known by email, created on first order.
+  const [customer] = await em.execute<{ id: number; first_order: boolean }[]>(
+    `with c as (
+       insert into customer (email, name, phone, locale, addresses, tags, tier, created_at)
+       values (?, ?, ?, ?, ?, '{}', 'standard', now())
+       on conflict (email) do update set name = excluded.name, phone = coalesce(excluded.phone, customer.phone)
+       returning id)
+     select c.id, not exists (select 1 from sales_order o where o.customer_id = c.id) as first_order from c`,
+    [input.customer.email, input.customer.name, input.customer.phone ?? null, input.customer.locale ?? 'en', JSON.stringify([addr])]);
+
+  const holds = holdReasons({ totalBaseMinor: totalBase, deliveryMethod: input.deliveryMethod, newCustomer: customer.first_order, hasCoordinates: destination !== null }, opts.holdPolicy ?? DEFAULT_HOLD_POLICY);
+  const status: OrderStatus = holds.length ? 'on_hold' : input.paidAmount !== undefined ? 'paid' : 'awaiting_payment';
+  const path: OrderStatus[] = ['received', 'validated', ...(holds.length ? [] : ['awaiting_payment' as const]), ...(status === 'paid' || status === 'on_hold' ? [status] : [])];
+  const placedAt = input.placedAt ? new Date(input.placedAt) : new Date();
+  const warehouseId = routing.plan.shipments === 1 ? routing.plan.allocations[0].warehouseId : null;
+
+  const [order] = await em.execute<{ id: number; number: string; tracking_token: string }[]>(
+    `insert into sales_order (channel_id, external_id, customer_id, currency, subtotal_minor, shipping_minor, tax_minor, total_minor, status,
+                              hold_reasons, payment_method, delivery_method, shipping_address, warehouse_id, promised_by, placed_at, created_at, updated_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::text[], ?, ?, ?, ?, ?, ?, now(), now())
+     returning id, number, tracking_token`,
+    [channel.id, input.externalId, customer.id, input.currency, subtotal, input.shipping, input.tax, total, status,
+      textArray(holds), input.paymentMethod, input.deliveryMethod, JSON.stringify(addr), warehouseId, input.promisedBy ? new Date(input.promisedBy) : null, placedAt]);
+
+  const lineIds = await em.execute<{ id: number }[]>(
+    `insert into order_line (order_id, product_id, sku, name, quantity, unit_price_minor, total_minor) values ${input.lines.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')} returning id`,
+    input.lines.flatMap((l) => { const p = bySku.get(l.sku)!; return [order.id, p.id, l.sku, p.name, l.quantity, l.unitPrice, l.quantity * l.unitPrice]; }));
+  const lineForProduct = new Map<number, number>();
+  input.lines.forEach((l, i) => { const pid = bySku.get(l.sku)!.id; if (!lineForProduct.has(pid)) lineForProduct.set(pid, lineIds[i].id); });
+  const allocations = routing.plan.allocations;
+  await em.execute(
+    `insert into reservation (order_id, line_id, product_id, warehouse_id, quantity, status, created_at) values ${allocations.map(() => `(?, ?, ?, ?, ?, 'active', now())`).join(', ')}`,
+    allocations.flatMap((a) => [order.id, lineForProduct.get(a.productId)!, a.productId, a.warehouseId, a.quantity]));
+
+  const created: CreatedOrder = {
+    id: order.id,
+    number: order.number,
+    status,
+    channel: channel.code,
+    externalId: input.externalId,
+    currency: input.currency,
+    totals: { subtotal, shipping: input.shipping, tax: input.tax, total },
+    holdReasons: holds,
+    reservations: allocations.map((a) => ({ sku: a.sku, warehouse: a.warehouseCode, quantity: a.quantity })),
+    routing: { policy: routing.plan.policy, shipments: routing.plan.shipments, considered: routing.plan.considered },
+    trackingToken: order.tracking_token,
+    placedAt: placedAt.toISOString(),
+  };
+
+  publish(em, 'orders', 'order.created', { orderId: order.id, number: order.number, channel: channel.code, status, currency: input.currency, total, holdReasons: holds });
+  for (const r of reserved.filter((x) => x.becameLow)) {
+    const a = allocations.find((x) => x.levelId === r.levelId)!;
+    publish(em, 'inventory', 'stock.low', { levelId: r.levelId, sku: a.sku, warehouse: a.warehouseCode });
+  }
+  audit(em, opts.actor, {
+    action: 'order.created', entityType: 'Order', entityId: order.id,
+    after: { number: order.number, status, path, total, currency: input.currency, holdReasons: holds, routing: routing.plan.policy, reservations: created.reservations },
+  });
+  if (opts.idempotency) await complete(em, opts.idempotency, { status: 201, body: created });
+  return { replayed: false, order: created };
+}

@@ -1,0 +1,225 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.ts';
+
+let app: TestApp;
+let db: pg.Client;
+beforeAll(async () => {
+  app = await startTestApp({ worker: false });
+  db = new pg.Client({ connectionString: app.db.url });
+  await db.connect();
+});
+afterAll(async () => {
+  await db?.end();
+  await app?.stop();
+});
+
+const BOSTON = { line1: '1 Beacon St', city: 'Boston', postalCode: '02108', country: 'US', lat: 42.3601, lng: -71.0589 };
+let seq = 0;
+const order = (over: Record<string, unknown> = {}) => ({
+  channel: 'web',
+  externalId: `T-${Date.now()}-${++seq}`,
+  customer: { email: 'buyer@example.com', name: 'Buyer One' },
+  shippingAddress: BOSTON,
+  currency: 'USD',
+  lines: [{ sku: 'HOT-1', quantity: 1, unitPrice: 1999 }],
+  paymentMethod: 'test-card',
+  ...over,
+});
+
+async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(app.url + path, { method: 'POST', headers: { Authorization: `Bearer ${app.credentials.apiKey}`, 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: res.status, headers: res.headers, body: await res.json() as any };
+}
+const get = async (path: string) => { const res = await fetch(app.url + path, { headers: { Authorization: `Bearer ${app.credentials.apiKey}` } }); return { status: res.status, body: await res.json() as any }; };
+
+/** A fresh SKU with the given stock per warehouse code (others get none). */
+async function stockSku(sku: string, perWarehouse: Record<string, number>, reorderPoint = 0) {
+  const { rows: [p] } = await db.query(`insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values ($1, $2, $1, 100, 10, 10, 10, 1999, 'USD') returning id`, [sku, `B-${sku}`]);
+  await db.query(`insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at)
+                  select $1, w.id, coalesce(($2::jsonb ->> w.code)::int, 0), 0, $3, 10, now() from warehouse w`, [p.id, JSON.stringify(perWarehouse), reorderPoint]);
+  return p.id as number;
+}
+const levels = async (sku: string) => (await db.query(`select w.code, l.on_hand, l.reserved from inventory_level l join warehouse w on w.id = l.warehouse_id join product p on p.id = l.product_id where p.sku = $1 order by w.code`, [sku])).rows;
+
+describe('POST /api/v1/orders', () => {
+  beforeAll(async () => { await stockSku('HOT-1', { EWR: 500, RNO: 500 }); });
+
+  it('creates the order with its totals and reservations, in one transaction with outbox and audit', async () => {
+    const r = await post('/api/v1/orders', order({ lines: [{ sku: 'HOT-1', quantity: 3, unitPrice: 1000 }], shipping: 500, tax: 80 }));
+    expect(r.status).toBe(201);
+    expect(r.headers.get('Location')).toBe(`/api/v1/orders/${r.body.id}`);
+    expect(r.body).toMatchObject({ status: 'awaiting_payment', currency: 'USD', totals: { subtotal: 3000, shipping: 500, tax: 80, total: 3580 }, reservations: [{ sku: 'HOT-1', warehouse: 'EWR', quantity: 3 }], routing: { policy: 'nearest_full', shipments: 1 } });
+    expect(r.body.number).toMatch(/^SO-\d{6}$/);
+    const { rows: [counts] } = await db.query(`select (select count(*) from outbox_event where type = 'order.created' and payload->>'orderId' = $1) as outbox,
+      (select count(*) from audit_event where action = 'order.created' and entity_id = $1) as audit,
+      (select sum(quantity) from reservation where order_id = $2 and status = 'active') as reserved`, [String(r.body.id), r.body.id]);
+    expect(counts).toEqual({ outbox: '1', audit: '1', reserved: '3' });
+    const detail = await get(`/api/v1/orders/${r.body.number}`);
+    expect(detail.body).toMatchObject({ id: r.body.id, lines: [{ sku: 'HOT-1', quantity: 3 }], reservations: [{ warehouse: 'EWR', quantity: 3, status: 'active' }] });
+    expect(detail.body.timeline.map((t: any) => t.action)).toEqual(['order.created']);
+  });
+
+  it('names each invalid field with 422 and writes nothing', async () => {
+    const before = (await db.query('select count(*) from sales_order')).rows[0].count;
+    const r = await post('/api/v1/orders', order({ customer: { email: 'not-an-email', name: '' }, lines: [{ sku: 'HOT-1', quantity: 0, unitPrice: -1 }], currency: 'XXQ', shippingAddress: { city: 'Boston', country: 'US' } }));
+    expect(r.status).toBe(422);
+    expect(r.body.code).toBe('validation_failed');
+    expect(r.body.errors.map((e: any) => e.field).sort()).toEqual(['currency', 'customer.email', 'customer.name', 'lines.0.quantity', 'lines.0.unitPrice', 'shippingAddress.line1'].sort());
+    expect((await db.query('select count(*) from sales_order')).rows[0].count).toBe(before);
+  });
+
+  it('refuses an unknown SKU, a currency the channel does not take, and a payment that does not match', async () => {
+    const unknown = await post('/api/v1/orders', order({ lines: [{ sku: 'HOT-1', quantity: 1, unitPrice: 1 }, { sku: 'NOPE-9', quantity: 1, unitPrice: 1 }] }));
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.errors).toEqual([expect.objectContaining({ field: 'lines.1.sku', code: 'unknown_sku', params: { sku: 'NOPE-9' } })]);
+    const currency = await post('/api/v1/orders', order({ channel: 'pos-nyc', currency: 'EUR' }));
+    expect(currency.status).toBe(422);
+    expect(currency.body.errors[0]).toMatchObject({ field: 'currency', code: 'currency_not_accepted' });
+    const paid = await post('/api/v1/orders', order({ paidAmount: 5 }));
+    expect(paid.status).toBe(422);
+    expect(paid.body.errors[0]).toMatchObject({ field: 'paidAmount', code: 'amount_mismatch', params: { paid: 5, total: 1999 } });
+  });
+
+  it('answers a duplicate externalId in the same channel with 409 duplicate_order', async () => {
+    const first = await post('/api/v1/orders', order({ externalId: 'DUP-1' }));
+    expect(first.status).toBe(201);
+    const again = await post('/api/v1/orders', order({ externalId: 'DUP-1' }));
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ code: 'duplicate_order', field: 'externalId', params: { number: first.body.number } });
+    expect((await post('/api/v1/orders', order({ externalId: 'DUP-1', channel: 'app' }))).status).toBe(201);
+  });
+
+  it('puts risky orders on hold with the reasons', async () => {
+    const big = await post('/api/v1/orders', order({ lines: [{ sku: 'HOT-1', quantity: 2, unitPrice: 150_000 }] }));
+    expect(big.body).toMatchObject({ status: 'on_hold', holdReasons: ['high_value'] });
+    const noGeo = await post('/api/v1/orders', order({ shippingAddress: { line1: '1 Main St', city: 'Boston', country: 'US' } }));
+    expect(noGeo.body).toMatchObject({ status: 'on_hold', holdReasons: ['address_without_coordinates'] });
+    const newExpress = await post('/api/v1/orders', order({ customer: { email: `new-${Date.now()}@example.com`, name: 'New' }, deliveryMethod: 'express' }));
+    expect(newExpress.body).toMatchObject({ status: 'on_hold', holdReasons: ['new_customer_express'] });
+    const paid = await post('/api/v1/orders', order({ paidAmount: 1999 }));
+    expect(paid.body).toMatchObject({ status: 'paid', holdReasons: [] });
+  });
+
+  it('requires an API key with a role that may take orders', async () => {
+    const res = await fetch(`${app.url}/api/v1/orders`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(order()) });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('Content-Type')).toMatch(/problem\+json/);
+    const bad = await fetch(`${app.url}/api/v1/orders`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: 'Bearer oms_000000000000_nope' }, body: JSON.stringify(order()) });
+    expect(bad.status).toBe(401);
+  });
+
+  it('answers malformed JSON with 400, not 500', async () => {
+    const res = await fetch(`${app.url}/api/v1/orders`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${app.credentials.apiKey}` }, body: '{"channel":' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 'invalid_json' });
+  });
+});
+
+describe('Idempotency-Key', () => {
+  beforeAll(async () => { await stockSku('IDEM-1', { EWR: 10 }); });
+
+  it('replays the first response for the same key and body, once reserved', async () => {
+    const body = order({ lines: [{ sku: 'IDEM-1', quantity: 2, unitPrice: 100 }] });
+    const a = await post('/api/v1/orders', body, { 'Idempotency-Key': 'k-1' });
+    const b = await post('/api/v1/orders', body, { 'Idempotency-Key': 'k-1' });
+    expect(a.status).toBe(201);
+    expect(b.status).toBe(201);
+    expect(b.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(b.body).toEqual(a.body);
+    expect((await levels('IDEM-1')).find((l) => l.code === 'EWR')).toMatchObject({ reserved: 2 });
+  });
+
+  it('refuses the same key with a different body with 422 idempotency_key_reused', async () => {
+    const r = await post('/api/v1/orders', order({ lines: [{ sku: 'IDEM-1', quantity: 1, unitPrice: 100 }] }), { 'Idempotency-Key': 'k-1' });
+    expect(r.status).toBe(422);
+    expect(r.body).toMatchObject({ code: 'idempotency_key_reused', field: 'Idempotency-Key' });
+  });
+
+  it('creates one order when the same key races with itself', async () => {
+    const body = order({ lines: [{ sku: 'IDEM-1', quantity: 1, unitPrice: 100 }] });
+    const results = await Promise.all(Array.from({ length: 8 }, () => post('/api/v1/orders', body, { 'Idempotency-Key': 'k-race' })));
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill(201));
+    expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
+    expect((await db.query('select count(*) from sales_order where external_id = $1', [body.externalId])).rows[0].count).toBe('1');
+  });
+
+  it('replays a refusal for lack of stock too', async () => {
+    const body = order({ lines: [{ sku: 'IDEM-1', quantity: 99, unitPrice: 100 }] });
+    const a = await post('/api/v1/orders', body, { 'Idempotency-Key': 'k-409' });
+    const b = await post('/api/v1/orders', body, { 'Idempotency-Key': 'k-409' });
+    expect([a.status, b.status]).toEqual([409, 409]);
+    expect(b.headers.get('Idempotent-Replayed')).toBe('true');
+  });
+});
+
+describe('no overselling', () => {
+  it('200 concurrent orders for 50 units over 2 warehouses: exactly 50 reserved, the rest 409, no negative ATP', async () => {
+    await stockSku('SCARCE-1', { EWR: 25, RNO: 25 });
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) =>
+      post('/api/v1/orders', order({ externalId: `RUSH-${i}`, customer: { email: `rush${i}@example.com`, name: `Rush ${i}` }, lines: [{ sku: 'SCARCE-1', quantity: 1, unitPrice: 2500 }] }))));
+    const ok = results.filter((r) => r.status === 201);
+    const refused = results.filter((r) => r.status === 409);
+    expect(ok).toHaveLength(50);
+    expect(refused).toHaveLength(150);
+    for (const r of refused) expect(r.body).toMatchObject({ code: 'insufficient_stock', field: 'lines.0.quantity', params: { sku: 'SCARCE-1', requested: 1, available: 0 } });
+    const rows = await levels('SCARCE-1');
+    expect(rows.filter((l) => l.code === 'EWR' || l.code === 'RNO')).toEqual([{ code: 'EWR', on_hand: 25, reserved: 25 }, { code: 'RNO', on_hand: 25, reserved: 25 }]);
+    const { rows: [sum] } = await db.query(`select sum(r.quantity)::int as n from reservation r join product p on p.id = r.product_id where p.sku = 'SCARCE-1' and r.status = 'active'`);
+    expect(sum.n).toBe(50);
+    const { rows: [neg] } = await db.query('select count(*)::int as n from inventory_level where on_hand - reserved < 0');
+    expect(neg.n).toBe(0);
+  });
+});
+
+describe('after intake', () => {
+  it('cancelling releases the reservation; an illegal transition is refused and changes nothing', async () => {
+    await stockSku('CANCEL-1', { EWR: 5 });
+    const created = await post('/api/v1/orders', order({ lines: [{ sku: 'CANCEL-1', quantity: 4, unitPrice: 100 }] }));
+    expect((await levels('CANCEL-1')).find((l) => l.code === 'EWR')).toMatchObject({ reserved: 4 });
+    const cancelled = await post(`/api/v1/orders/${created.body.id}/cancel`, { reason: 'customer changed mind' });
+    expect(cancelled).toMatchObject({ status: 200, body: { from: 'awaiting_payment', status: 'cancelled' } });
+    expect((await levels('CANCEL-1')).find((l) => l.code === 'EWR')).toMatchObject({ reserved: 0 });
+    const again = await post(`/api/v1/orders/${created.body.id}/cancel`, {});
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ code: 'illegal_transition', params: { from: 'cancelled', to: 'cancelled' } });
+    const detail = await get(`/api/v1/orders/${created.body.id}`);
+    expect(detail.body.reservations[0]).toMatchObject({ status: 'released' });
+    expect(detail.body.timeline.map((t: any) => t.action)).toEqual(['order.created', 'order.status_changed', 'inventory.released']);
+  });
+
+  it('holds and releases an order', async () => {
+    const created = await post('/api/v1/orders', order());
+    expect((await post(`/api/v1/orders/${created.body.id}/hold`, { reason: 'fraud check' })).body).toMatchObject({ status: 'on_hold' });
+    expect((await post(`/api/v1/orders/${created.body.id}/release`, {})).body).toMatchObject({ status: 'awaiting_payment' });
+    expect((await post(`/api/v1/orders/${created.body.id}/explode`, {})).status).toBe(404);
+  });
+
+  it('raises stock.low once when a level reaches its reorder point, not on every order', async () => {
+    await stockSku('LOW-1', { EWR: 10 }, 5);
+    for (let i = 0; i < 4; i++) expect((await post('/api/v1/orders', order({ lines: [{ sku: 'LOW-1', quantity: 2, unitPrice: 100 }] }))).status).toBe(201);
+    const { rows } = await db.query(`select payload from outbox_event where type = 'stock.low' and payload->>'sku' = 'LOW-1'`);
+    expect(rows).toEqual([{ payload: expect.objectContaining({ sku: 'LOW-1', warehouse: 'EWR' }) }]);
+  });
+
+  it('answers GET /api/v1/inventory with onHand, reserved and atp per warehouse', async () => {
+    await stockSku('INV-1', { EWR: 7, SHA: 3 });
+    await post('/api/v1/orders', order({ lines: [{ sku: 'INV-1', quantity: 2, unitPrice: 100 }] }));
+    const r = await get('/api/v1/inventory?sku=INV-1,NOPE');
+    expect(r.status).toBe(200);
+    expect(r.body.items[0]).toMatchObject({ sku: 'INV-1', known: true, onHand: 10, reserved: 2, atp: 8 });
+    expect(r.body.items[0].warehouses.find((w: any) => w.warehouse === 'EWR')).toMatchObject({ onHand: 7, reserved: 2, atp: 5 });
+    expect(r.body.items[1]).toMatchObject({ sku: 'NOPE', known: false, atp: 0 });
+  });
+
+  it('lists orders with server-side filters', async () => {
+    const r = await get('/api/v1/orders?status=on_hold&channel=web&sort=total&dir=desc&pageSize=5');
+    expect(r.status).toBe(200);
+    expect(r.body.rows.length).toBeGreaterThan(0);
+    expect(r.body.rows.every((o: any) => o.status === 'on_hold' && o.channel === 'web')).toBe(true);
+    const totals = r.body.rows.map((o: any) => o.total);
+    expect(totals).toEqual([...totals].sort((a: number, b: number) => b - a));
+    const search = await get('/api/v1/orders?q=DUP-1');
+    expect(search.body.rows.map((o: any) => o.externalId)).toEqual(['DUP-1', 'DUP-1']);
+  });
+});
