@@ -8,6 +8,8 @@ import { stopProcess } from './process.ts';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const dataDir = path.join(root, '.data');
+/** Where the built app lives (OMS_BUILD_DIR, default build/). */
+export const buildDir = path.resolve(root, process.env.OMS_BUILD_DIR ?? 'build');
 
 export const DEFAULTS = {
   pgPort: Number(process.env.OMS_PG_PORT ?? 54329),
@@ -48,7 +50,7 @@ function newestMtime(paths: string[]): number {
 /** Builds the Remix app when the build is missing or older than its sources. */
 export function buildIfStale(force = false) {
   const log = logger('start');
-  const out = path.join(root, 'build', 'server', 'index.js');
+  const out = path.join(buildDir, 'server', 'index.js');
   const sources = ['app', 'entities', 'plugins', 'vite.config.ts', 'package-lock.json'].map((p) => path.join(root, p));
   if (!force && fs.existsSync(out) && fs.statSync(out).mtimeMs >= newestMtime(sources)) return;
   log.info('building the console (vite)…');
