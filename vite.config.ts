@@ -10,6 +10,8 @@ declare module '@remix-run/node' {
 export default defineConfig({
   plugins: [
     remix({
+        // OMS_BUILD_DIR lets parallel test runs build into separate folders.
+        buildDirectory: process.env.OMS_BUILD_DIR ?? 'build',
         ignoredRouteFiles: ['**/*.test.ts', '**/*.test.tsx', '**/*.css'],
         future: {
           v3_fetcherPersist: true,
