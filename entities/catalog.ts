@@ -1,8 +1,8 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 
-import { CHANNEL_KINDS } from './constants.ts';
+import { CHANNEL_KINDS, MOVEMENT_KINDS } from './constants.ts';
 
-export { CHANNEL_KINDS, type ChannelKind } from './constants.ts';
+export { CHANNEL_KINDS, MOVEMENT_KINDS, type ChannelKind, type MovementKind } from './constants.ts';
 
 export const Channel = defineEntity({
   name: 'Channel',
@@ -92,8 +92,6 @@ export const ExchangeRate = defineEntity({
 });
 export type IExchangeRate = InferEntity<typeof ExchangeRate>;
 
-export const MOVEMENT_KINDS = ['receipt', 'cycle_count', 'damage', 'correction', 'shipment', 'return'] as const;
-export type MovementKind = (typeof MOVEMENT_KINDS)[number];
 
 /** The inventory ledger: every change to on-hand stock, with its reason and who made it. */
 export const StockMovement = defineEntity({

@@ -20,3 +20,9 @@ export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
 export const HOLD_REASONS = ['high_value', 'new_customer_express', 'address_without_coordinates', 'manual'] as const;
 export type HoldReason = (typeof HOLD_REASONS)[number];
+
+export const MOVEMENT_KINDS = ['receipt', 'cycle_count', 'damage', 'correction', 'shipment', 'return'] as const;
+export type MovementKind = (typeof MOVEMENT_KINDS)[number];
+
+/** The movements a person records by hand (the others come from shipping and returns). */
+export const ADJUSTMENT_KINDS = ['receipt', 'cycle_count', 'damage', 'correction'] as const satisfies readonly MovementKind[];

@@ -2,7 +2,7 @@ import { ApiKey, Session, User } from './identity.ts';
 import { AuditEvent, OutboxEvent } from './events.ts';
 import { Channel, ExchangeRate, InventoryLevel, Product, StockMovement, Warehouse } from './catalog.ts';
 import { Customer } from './customers.ts';
-import { IdempotencyRecord, Order, OrderLine, Reservation } from './orders.ts';
+import { IdempotencyRecord, Order, OrderLine, OrderTemplate, Reservation } from './orders.ts';
 import { Payment, PaymentOperation } from './payments.ts';
 import { WorkerHeartbeat } from './system.ts';
 
@@ -17,5 +17,5 @@ export * from './system.ts';
 export const entities = [
   User, Session, ApiKey, AuditEvent, OutboxEvent,
   Channel, Warehouse, Product, InventoryLevel, ExchangeRate, Customer, Order, OrderLine, WorkerHeartbeat,
-  Reservation, IdempotencyRecord, StockMovement, Payment, PaymentOperation,
+  Reservation, IdempotencyRecord, StockMovement, Payment, PaymentOperation, OrderTemplate,
 ];

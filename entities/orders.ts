@@ -93,3 +93,16 @@ export const IdempotencyRecord = defineEntity({
   uniques: [{ properties: ['scope', 'key'] }],
 });
 export type IIdempotencyRecord = InferEntity<typeof IdempotencyRecord>;
+
+/** A saved bundle of lines that staff add to a manual order in one go. */
+export const OrderTemplate = defineEntity({
+  name: 'OrderTemplate',
+  properties: {
+    id: p.integer().primary(),
+    name: p.string().unique(),
+    lines: p.json<{ sku: string; quantity: number }[]>(),
+    createdBy: p.string().nullable(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+  },
+});
+export type IOrderTemplate = InferEntity<typeof OrderTemplate>;

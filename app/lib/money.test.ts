@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { currencyExponent, isCurrency, toBaseMinor } from './money.ts';
+import { convertMinor, currencyExponent, isCurrency, toBaseMinor } from './money.ts';
 
 describe('money', () => {
   it('knows each currency\'s minor unit', () => {
@@ -16,5 +16,10 @@ describe('money', () => {
     expect(toBaseMinor(71_200, 'CNY', 'USD', 7.12)).toBe(10_000);
     expect(toBaseMinor(15_120, 'JPY', 'USD', 151.2)).toBe(10_000);
     expect(toBaseMinor(123, 'USD', 'USD', 1)).toBe(123);
+  });
+  it('converts between two non-base currencies', () => {
+    expect(convertMinor(10_000, 'USD', 'TWD', 1, 32.1)).toBe(321_000);
+    expect(convertMinor(10_000, 'USD', 'JPY', 1, 151.2)).toBe(15_120);
+    expect(convertMinor(71_200, 'CNY', 'EUR', 7.12, 0.92)).toBe(9_200);
   });
 });

@@ -27,3 +27,13 @@ export function toBaseMinor(minor: number, currency: string, base: string, rateP
   const major = minor / 10 ** currencyExponent(currency) / ratePerBase;
   return Math.round(major * 10 ** currencyExponent(base));
 }
+
+/**
+ * Converts minor units between two currencies through the base currency, each rate being units
+ * of that currency per one unit of base.
+ */
+export function convertMinor(minor: number, from: string, to: string, fromPerBase: number, toPerBase: number): number {
+  if (from === to) return minor;
+  const major = (minor / 10 ** currencyExponent(from) / fromPerBase) * toPerBase;
+  return Math.round(major * 10 ** currencyExponent(to));
+}

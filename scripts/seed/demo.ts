@@ -3,7 +3,7 @@
 import { fakerEN_US, fakerZH_CN, fakerZH_TW, type Faker } from '@faker-js/faker';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import {
-  Channel, Customer, ExchangeRate, InventoryLevel, Order, OrderLine, Product, User, Warehouse,
+  Channel, Customer, ExchangeRate, InventoryLevel, Order, OrderLine, OrderTemplate, Product, User, Warehouse,
   type Address, type OrderStatus, type Role,
 } from '../../entities/index.ts';
 import { createApiKey, hashPassword } from '../../app/lib/auth.server.ts';
@@ -154,6 +154,8 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
     if (i % 20 === 0) progress('catalogue', i + 1, products.length);
   }
   progress('catalogue', products.length, products.length);
+  em.create(OrderTemplate, { name: 'Gift bundle', lines: products.slice(0, 3).map((p) => ({ sku: p.sku, quantity: 1 })), createdBy: 'seed' });
+  em.create(OrderTemplate, { name: 'Office restock', lines: products.slice(3, 5).map((p) => ({ sku: p.sku, quantity: 5 })), createdBy: 'seed' });
   await em.flush();
 
   // Customers across the markets the channels sell to.

@@ -40,7 +40,7 @@ test('a forbidden page answers 403 with a translated explanation', async ({ page
 
 test('switching to 繁體中文 translates the shell and is remembered', async ({ page }) => {
   await signIn(page, 'ops_manager');
-  await page.goto('/inventory');
+  await page.goto('/service');
   await expect(page.getByTestId('nav-orders')).toHaveText('Orders');
   await page.getByTestId('locale-switcher').selectOption('zh-TW');
   await expect(page.getByTestId('nav-orders')).toHaveText('訂單');

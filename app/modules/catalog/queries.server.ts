@@ -1,0 +1,24 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { convertMinor } from '../../lib/money.ts';
+
+export interface ProductLookup { sku: string; barcode: string; name: string; unitPrice: number; currency: string; atp: number }
+
+/**
+ * A product by SKU or barcode (what a scanner sends), priced in `currency` through the exchange
+ * rates, with its total available-to-promise.
+ */
+export async function lookupProduct(em: EntityManager, code: string, currency: string): Promise<ProductLookup | null> {
+  const [p] = await em.execute<{ sku: string; barcode: string; name: string; price_minor: number; currency: string; atp: string }[]>(
+    `select p.sku, p.barcode, p.name, p.price_minor, p.currency,
+            coalesce((select sum(l.on_hand - l.reserved) from inventory_level l where l.product_id = p.id), 0) as atp
+       from product p where p.active and (p.sku = ? or p.barcode = ?) limit 1`, [code, code]);
+  if (!p) return null;
+  let unitPrice = p.price_minor;
+  if (currency !== p.currency) {
+    const rates = await em.execute<{ currency: string; rate_per_base: string }[]>('select currency, rate_per_base from exchange_rate where currency in (?)', [[p.currency, currency]]);
+    const rate = (c: string) => Number(rates.find((r) => r.currency === c)?.rate_per_base);
+    if (!rate(p.currency) || !rate(currency)) return null;
+    unitPrice = convertMinor(p.price_minor, p.currency, currency, rate(p.currency), rate(currency));
+  }
+  return { sku: p.sku, barcode: p.barcode, name: p.name, unitPrice, currency, atp: Number(p.atp) };
+}

@@ -1,0 +1,189 @@
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
+import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator, useSearchParams } from '@remix-run/react';
+import { useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { z } from 'zod';
+import { ORDER_STATUSES } from '../../entities/constants.ts';
+import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
+import { can } from '../lib/permissions.ts';
+import { DomainError } from '../lib/errors.ts';
+import { fieldErrors, type FieldError } from '../lib/problem.ts';
+import { useLive } from '../lib/live.ts';
+import { listOrders, parseOrderFilters } from '../modules/orders/queries.server.ts';
+import { cancelOrder, holdOrder, releaseHold } from '../modules/orders/service.server.ts';
+import { CsrfInput } from '../components/csrf.tsx';
+import { DateTime, Money, StatusBadge } from '../components/format.tsx';
+import { useRootData } from '../root.tsx';
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = await requireUser(request, context, 'orders.view');
+  const em = context.orm.em.fork();
+  const filters = parseOrderFilters(new URL(request.url).searchParams);
+  const [result, channels, warehouses] = await Promise.all([
+    listOrders(em, filters),
+    em.execute<{ code: string; name: string }[]>('select code, name from channel order by name'),
+    em.execute<{ code: string; name: string }[]>('select code, name from warehouse order by code'),
+  ]);
+  return { ...result, filters, channels, warehouses, canManage: can(user.role, 'orders.manage') };
+}
+
+const BULK_ACTIONS = ['hold', 'release', 'cancel'] as const;
+const Bulk = z.object({ bulk: z.enum(BULK_ACTIONS), ids: z.array(z.coerce.number().int().positive()).min(1).max(500) });
+type BulkResult = { bulk?: string; done?: number; failed?: { id: number; code: string; params?: Record<string, string | number> }[]; errors?: FieldError[] };
+
+/** Bulk hold / release / cancel: each order on its own, so one refusal does not undo the others. */
+export async function action({ request, context }: ActionFunctionArgs) {
+  const user = await requireUser(request, context, 'orders.manage');
+  const form = await request.formData();
+  assertCsrf(request, form);
+  const parsed = Bulk.safeParse({ bulk: form.get('bulk'), ids: form.getAll('ids') });
+  if (!parsed.success) return data<BulkResult>({ errors: fieldErrors(parsed.error) }, { status: 422 });
+  const actor = userActor(user, context.ip);
+  const run = { hold: holdOrder, release: releaseHold, cancel: cancelOrder }[parsed.data.bulk];
+  let done = 0;
+  const failed: NonNullable<BulkResult['failed']> = [];
+  for (const id of parsed.data.ids) {
+    try {
+      await run(context.orm, id, actor, 'bulk action');
+      done++;
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      failed.push({ id, code: e.code, params: e.params });
+    }
+  }
+  return data<BulkResult>({ bulk: parsed.data.bulk, done, failed });
+}
+
+export default function Orders() {
+  const { rows, total, totalCapped, page, pages, filters, channels, warehouses, canManage } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>() as BulkResult | undefined;
+  const { t } = useTranslation();
+  const [params] = useSearchParams();
+  const navigation = useNavigation();
+  const revalidator = useRevalidator();
+  const [selected, setSelected] = useState<Set<number>>(new Set());
+  const locale = useRootData()?.locale ?? 'en';
+
+  // New and changed orders anywhere in the system refresh this page (at most every 2 s).
+  const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useLive('orders', () => {
+    pending.current ??= setTimeout(() => { pending.current = null; if (revalidator.state === 'idle') revalidator.revalidate(); }, 2000);
+  });
+
+  const link = (changes: Record<string, string | null>) => {
+    const next = new URLSearchParams(params);
+    for (const [k, v] of Object.entries(changes)) if (v === null) next.delete(k); else next.set(k, v);
+    return `?${next}`;
+  };
+  const SortHeader = ({ sort, label, className }: { sort: string; label: string; className?: string }) => (
+    <th className={className} aria-sort={filters.sort === sort ? (filters.dir === 'desc' ? 'descending' : 'ascending') : undefined}>
+      <Link to={link({ sort, dir: filters.sort === sort && filters.dir === 'desc' ? 'asc' : 'desc', page: null })}>
+        {label}{filters.sort === sort ? <span aria-hidden="true" className={`sort-${filters.dir}`} /> : null}
+      </Link>
+    </th>
+  );
+  const toggle = (id: number) => setSelected((s) => { const n = new Set(s); if (n.has(id)) n.delete(id); else n.add(id); return n; });
+  const allOnPage = rows.length > 0 && rows.every((r) => selected.has(r.id));
+  const holdsOnly = filters.status?.length === 1 && filters.status[0] === 'on_hold';
+
+  return (
+    <>
+      <div className="page-head">
+        <h1 className="page-title">{t('nav.orders')}</h1>
+        {canManage ? <Link to="/orders/new" className="button primary" data-testid="new-order">{t('manual.title')}</Link> : null}
+        <nav className="tabs" aria-label={t('orders.views')}>
+          <Link to="/orders" className={!holdsOnly ? 'active' : ''}>{t('orders.all')}</Link>
+          <Link to="/orders?status=on_hold" className={holdsOnly ? 'active' : ''} data-testid="holds-queue">{t('orders.holdsQueue')}</Link>
+        </nav>
+      </div>
+      <Form method="get" className="filters" data-testid="order-filters">
+        <label className="field grow"><span>{t('orders.filters.search')}</span><input type="search" name="q" defaultValue={filters.q ?? ''} placeholder={t('orders.filters.searchHint')} /></label>
+        <label className="field">
+          <span>{t('orders.filters.status')}</span>
+          <select name="status" defaultValue={filters.status?.[0] ?? ''}>
+            <option value="">{t('common.all')}</option>
+            {ORDER_STATUSES.map((s) => <option key={s} value={s}>{t(`orderStatus.${s}`)}</option>)}
+          </select>
+        </label>
+        <label className="field">
+          <span>{t('orders.filters.channel')}</span>
+          <select name="channel" defaultValue={filters.channel ?? ''}>
+            <option value="">{t('common.all')}</option>
+            {channels.map((c) => <option key={c.code} value={c.code}>{c.name}</option>)}
+          </select>
+        </label>
+        <label className="field">
+          <span>{t('orders.filters.warehouse')}</span>
+          <select name="warehouse" defaultValue={filters.warehouse ?? ''}>
+            <option value="">{t('common.all')}</option>
+            {warehouses.map((w) => <option key={w.code} value={w.code}>{w.code}</option>)}
+          </select>
+        </label>
+        <label className="field"><span>{t('orders.filters.from')}</span><input type="date" name="from" defaultValue={filters.from ?? ''} /></label>
+        <label className="field"><span>{t('orders.filters.to')}</span><input type="date" name="to" defaultValue={filters.to ?? ''} /></label>
+        <input type="hidden" name="sort" value={filters.sort} />
+        <input type="hidden" name="dir" value={filters.dir} />
+        <button type="submit">{t('common.filter')}</button>
+      </Form>
+
+      {result?.bulk ? (
+        <div className={`notice ${result.failed?.length ? 'warning' : 'success'}`} role="status" data-testid="bulk-result">
+          {t('orders.bulk.done', { count: result.done ?? 0, action: t(`orders.bulk.${result.bulk}`) })}
+          {result.failed?.length ? <> {t('orders.bulk.failed', { count: result.failed.length })}</> : null}
+        </div>
+      ) : null}
+
+      <Form method="post" onSubmit={() => setSelected(new Set())}>
+        <CsrfInput />
+        {canManage ? (
+          <div className="bulk-bar" data-testid="bulk-bar">
+            <span className="muted">{t('orders.bulk.selected', { count: selected.size })}</span>
+            {BULK_ACTIONS.map((b) => (
+              <button key={b} type="submit" name="bulk" value={b} disabled={selected.size === 0 || navigation.state !== 'idle'} className={b === 'cancel' ? 'danger' : ''}>{t(`orders.bulk.${b}`)}</button>
+            ))}
+          </div>
+        ) : null}
+        <p className="muted">{totalCapped ? t('orders.countCapped', { count: total }) : t('common.resultCount', { count: total })}</p>
+        <div className="table-wrap">
+          <table className="data-table" data-testid="orders-table">
+            <thead>
+              <tr>
+                {canManage ? <th><input type="checkbox" aria-label={t('orders.bulk.selectPage')} checked={allOnPage} onChange={() => setSelected(allOnPage ? new Set() : new Set(rows.map((r) => r.id)))} /></th> : null}
+                <SortHeader sort="number" label={t('orders.columns.number')} />
+                <SortHeader sort="placed_at" label={t('orders.columns.placed')} />
+                <th>{t('orders.columns.customer')}</th>
+                <th>{t('orders.columns.channel')}</th>
+                <SortHeader sort="status" label={t('orders.columns.status')} />
+                <SortHeader sort="total" label={t('orders.columns.total')} className="num" />
+                <th>{t('orders.columns.warehouse')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((o) => (
+                <tr key={o.id} data-testid="order-row">
+                  {canManage ? <td><input type="checkbox" name="ids" value={o.id} aria-label={o.number} checked={selected.has(o.id)} onChange={() => toggle(o.id)} /></td> : null}
+                  <td><Link to={`/orders/${o.id}`}>{o.number}</Link><div className="muted small">{o.externalId}</div></td>
+                  <td><DateTime value={o.placedAt} /></td>
+                  <td>{o.customerName}<div className="muted small">{o.customerEmail}</div></td>
+                  <td>{o.channel}</td>
+                  <td>
+                    <StatusBadge status={o.status} />
+                    {o.holdReasons.length ? <div className="muted small">{o.holdReasons.map((r) => t(`holdReasons.${r}`)).join(' · ')}</div> : null}
+                  </td>
+                  <td className="num"><Money minor={o.total} currency={o.currency} /></td>
+                  <td>{o.warehouse ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </Form>
+      {rows.length === 0 ? <p className="empty-state">{t('orders.none')}</p> : null}
+      <nav className="pager" aria-label={t('common.pagination')}>
+        {page > 1 ? <Link to={link({ page: String(page - 1) })}>{t('common.previous')}</Link> : null}
+        <span>{t('common.pageOf', { page: page.toLocaleString(locale), pages: pages.toLocaleString(locale) })}</span>
+        {page < pages ? <Link to={link({ page: String(page + 1) })}>{t('common.next')}</Link> : null}
+      </nav>
+    </>
+  );
+}
