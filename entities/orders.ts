@@ -20,6 +20,9 @@ export const Order = defineEntity({
     subtotalMinor: p.integer(),
     shippingMinor: p.integer().default(0),
     taxMinor: p.integer().default(0),
+    /** Tax already inside the line prices (VAT-style) is shown but not added again. */
+    taxIncluded: p.boolean().default(false),
+    discountMinor: p.integer().default(0),
     totalMinor: p.integer(),
     status: p.enum(ORDER_STATUSES).index(),
     /** Why the order waits for a person (high_value, new_customer_express, address_without_coordinates, ...). */

@@ -90,7 +90,8 @@ export default function OrderDetail() {
           <dl className="facts totals">
             <dt>{t('orders.detail.subtotal')}</dt><dd><Money minor={order.totals.subtotal} currency={order.currency} /></dd>
             <dt>{t('orders.detail.shipping')}</dt><dd><Money minor={order.totals.shipping} currency={order.currency} /></dd>
-            <dt>{t('orders.detail.tax')}</dt><dd><Money minor={order.totals.tax} currency={order.currency} /></dd>
+            {order.totals.discount ? <><dt>{t('orders.detail.discount')}</dt><dd>−<Money minor={order.totals.discount} currency={order.currency} /></dd></> : null}
+            <dt>{order.totals.taxIncluded ? t('orders.detail.taxIncluded') : t('orders.detail.tax')}</dt><dd><Money minor={order.totals.tax} currency={order.currency} /></dd>
             <dt>{t('orders.columns.total')}</dt><dd className="strong"><Money minor={order.totals.total} currency={order.currency} /></dd>
           </dl>
         </section>

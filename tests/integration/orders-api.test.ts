@@ -49,7 +49,7 @@ describe('POST /api/v1/orders', () => {
     const r = await post('/api/v1/orders', order({ lines: [{ sku: 'HOT-1', quantity: 3, unitPrice: 1000 }], shipping: 500, tax: 80 }));
     expect(r.status).toBe(201);
     expect(r.headers.get('Location')).toBe(`/api/v1/orders/${r.body.id}`);
-    expect(r.body).toMatchObject({ status: 'awaiting_payment', currency: 'USD', totals: { subtotal: 3000, shipping: 500, tax: 80, total: 3580 }, reservations: [{ sku: 'HOT-1', warehouse: 'EWR', quantity: 3 }], routing: { policy: 'nearest_full', shipments: 1 } });
+    expect(r.body).toMatchObject({ status: 'awaiting_payment', currency: 'USD', totals: { subtotal: 3000, shipping: 500, tax: 80, discount: 0, total: 3580 }, reservations: [{ sku: 'HOT-1', warehouse: 'EWR', quantity: 3 }], routing: { policy: 'nearest_full', shipments: 1 } });
     expect(r.body.number).toMatch(/^SO-\d{6}$/);
     const { rows: [counts] } = await db.query(`select (select count(*) from outbox_event where type = 'order.created' and payload->>'orderId' = $1) as outbox,
       (select count(*) from audit_event where action = 'order.created' and entity_id = $1) as audit,
@@ -88,6 +88,21 @@ describe('POST /api/v1/orders', () => {
     expect(again.status).toBe(409);
     expect(again.body).toMatchObject({ code: 'duplicate_order', field: 'externalId', params: { number: first.body.number } });
     expect((await post('/api/v1/orders', order({ externalId: 'DUP-1', channel: 'app' }))).status).toBe(201);
+  });
+
+  it('answers simultaneous deliveries of one order (no Idempotency-Key) with one 201 and 409s, never a 500', async () => {
+    const body = order({ externalId: `RACE-${Date.now()}` });
+    const results = await Promise.all(Array.from({ length: 6 }, () => post('/api/v1/orders', body)));
+    expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 409).map((r) => r.body.code)).toEqual(Array(5).fill('duplicate_order'));
+  });
+
+  it('takes a discount off the total and does not add tax twice when prices include it', async () => {
+    const r = await post('/api/v1/orders', order({ lines: [{ sku: 'HOT-1', quantity: 2, unitPrice: 1000 }], shipping: 500, tax: 300, taxIncluded: true, discount: 250 }));
+    expect(r.body.totals).toEqual({ subtotal: 2000, shipping: 500, tax: 300, taxIncluded: true, discount: 250, total: 2250 });
+    const tooMuch = await post('/api/v1/orders', order({ discount: 999_999 }));
+    expect(tooMuch.status).toBe(422);
+    expect(tooMuch.body.errors[0]).toMatchObject({ field: 'discount', code: 'too_big' });
   });
 
   it('puts risky orders on hold with the reasons', async () => {

@@ -1,5 +1,5 @@
 // Order intake: every channel's order lands here, and lands whole or not at all.
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { UniqueConstraintViolationException, type EntityManager, type MikroORM } from '@mikro-orm/postgresql';
 import type { HoldReason, OrderStatus } from '../../../entities/constants.ts';
 import { audit, type Actor } from '../../lib/audit.server.ts';
 import { publish } from '../../lib/outbox.server.ts';
@@ -20,7 +20,7 @@ export interface CreatedOrder {
   channel: string;
   externalId: string;
   currency: string;
-  totals: { subtotal: number; shipping: number; tax: number; total: number };
+  totals: { subtotal: number; shipping: number; tax: number; taxIncluded: boolean; discount: number; total: number };
   holdReasons: HoldReason[];
   reservations: { sku: string; warehouse: string; quantity: number }[];
   routing: Pick<RoutingPlan, 'policy' | 'shipments' | 'considered'>;
@@ -52,6 +52,14 @@ export async function createOrder(orm: MikroORM, raw: unknown, opts: IntakeOptio
       // Someone took the stock between routing and reserving: route again on fresh numbers,
       // the last time with the rows locked so the plan cannot go stale.
       if (e instanceof ReservationConflict && attempt < MAX_ATTEMPTS) continue;
+      // Two deliveries of the same order at the same moment: the unique key decides, the loser is a duplicate.
+      if (e instanceof UniqueConstraintViolationException && /sales_order_channel_id_external_id_unique/.test(e.message)) {
+        const [existing] = await orm.em.fork().execute<{ number: string }[]>(
+          'select o.number from sales_order o join channel c on c.id = o.channel_id where c.code = ? and o.external_id = ?', [input.channel, input.externalId]);
+        const dup = new DomainError(409, 'duplicate_order', `Order ${input.externalId} from ${input.channel} already exists as ${existing?.number}.`, { field: 'externalId', params: { number: existing?.number ?? '' } });
+        if (opts.idempotency) await storeOutcome(orm.em.fork(), opts.idempotency, { status: 409, body: dup.toJSON() });
+        throw dup;
+      }
       if (e instanceof DomainError && e.status === 409 && opts.idempotency) {
         await storeOutcome(orm.em.fork(), opts.idempotency, { status: e.status, body: e.toJSON() });
       }
@@ -82,7 +90,8 @@ async function intake(em: EntityManager, input: OrderInput, opts: IntakeOptions,
   if (unknown.length) throw invalid(unknown);
 
   const subtotal = input.lines.reduce((n, l) => n + l.quantity * l.unitPrice, 0);
-  const total = subtotal + input.shipping + input.tax;
+  if (input.discount > subtotal + input.shipping) throw invalid([fieldError('discount', 'too_big', { max: subtotal + input.shipping })]);
+  const total = subtotal + input.shipping + (input.taxIncluded ? 0 : input.tax) - input.discount;
   if (input.paidAmount !== undefined && input.paidAmount !== total) {
     throw invalid([fieldError('paidAmount', 'amount_mismatch', { paid: input.paidAmount, total })]);
   }
@@ -127,11 +136,11 @@ async function intake(em: EntityManager, input: OrderInput, opts: IntakeOptions,
   const warehouseId = routing.plan.shipments === 1 ? routing.plan.allocations[0].warehouseId : null;
 
   const [order] = await em.execute<{ id: number; number: string; tracking_token: string }[]>(
-    `insert into sales_order (channel_id, external_id, customer_id, currency, subtotal_minor, shipping_minor, tax_minor, total_minor, status,
+    `insert into sales_order (channel_id, external_id, customer_id, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor, status,
                               hold_reasons, payment_method, delivery_method, shipping_address, warehouse_id, promised_by, placed_at, created_at, updated_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::text[], ?, ?, ?, ?, ?, ?, now(), now())
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::text[], ?, ?, ?, ?, ?, ?, now(), now())
      returning id, number, tracking_token`,
-    [channel.id, input.externalId, customer.id, input.currency, subtotal, input.shipping, input.tax, total, status,
+    [channel.id, input.externalId, customer.id, input.currency, subtotal, input.shipping, input.tax, input.taxIncluded, input.discount, total, status,
       textArray(holds), input.paymentMethod, input.deliveryMethod, JSON.stringify(addr), warehouseId, input.promisedBy ? new Date(input.promisedBy) : null, placedAt]);
 
   const lineIds = await em.execute<{ id: number }[]>(
@@ -151,7 +160,7 @@ async function intake(em: EntityManager, input: OrderInput, opts: IntakeOptions,
     channel: channel.code,
     externalId: input.externalId,
     currency: input.currency,
-    totals: { subtotal, shipping: input.shipping, tax: input.tax, total },
+    totals: { subtotal, shipping: input.shipping, tax: input.tax, taxIncluded: input.taxIncluded, discount: input.discount, total },
     holdReasons: holds,
     reservations: allocations.map((a) => ({ sku: a.sku, warehouse: a.warehouseCode, quantity: a.quantity })),
     routing: { policy: routing.plan.policy, shipments: routing.plan.shipments, considered: routing.plan.considered },

@@ -97,7 +97,7 @@ export async function getOrder(em: EntityManager, idOrNumber: string) {
     id: Number(o.id), number: o.number as string, status: o.status as string, channel: { code: o.channel_code, name: o.channel_name }, externalId: o.external_id as string,
     customer: { id: Number(o.customer_id), name: o.customer_name, email: o.customer_email, tier: o.customer_tier },
     currency: o.currency as string,
-    totals: { subtotal: Number(o.subtotal_minor), shipping: Number(o.shipping_minor), tax: Number(o.tax_minor), total: Number(o.total_minor) },
+    totals: { subtotal: Number(o.subtotal_minor), shipping: Number(o.shipping_minor), tax: Number(o.tax_minor), taxIncluded: Boolean(o.tax_included), discount: Number(o.discount_minor), total: Number(o.total_minor) },
     holdReasons: o.hold_reasons as string[], paymentMethod: o.payment_method as string, deliveryMethod: o.delivery_method as string,
     shippingAddress: o.shipping_address, warehouse: o.warehouse_code as string | null,
     promisedBy: o.promised_by ? new Date(o.promised_by).toISOString() : null, placedAt: new Date(o.placed_at).toISOString(), trackingToken: o.tracking_token as string,

@@ -37,6 +37,10 @@ export const OrderInput = z.object({
   deliveryMethod: z.enum(DELIVERY_METHODS).default('standard'),
   shipping: minor.default(0),
   tax: minor.default(0),
+  /** true when line prices already include `tax` (VAT-style); the total then does not add it again. */
+  taxIncluded: z.boolean().default(false),
+  /** Order-level discount, taken off the total. */
+  discount: minor.default(0),
   /** When the channel already took payment, the amount it took: it must equal the order total. */
   paidAmount: minor.optional(),
   promisedBy: z.string().datetime({ offset: true }).optional(),
