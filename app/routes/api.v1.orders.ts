@@ -3,6 +3,7 @@ import { requireApi } from '../lib/auth.server.ts';
 import { api, json, methodNotAllowed, readJson } from '../lib/api.server.ts';
 import { findStored, requestHash } from '../lib/idempotency.server.ts';
 import { problem } from '../lib/problem.ts';
+import { operationKey } from '../lib/operation-key.server.ts';
 import { createOrder } from '../modules/orders/intake.server.ts';
 import { listOrders, parseOrderFilters } from '../modules/orders/queries.server.ts';
 
@@ -21,7 +22,7 @@ export const action = ({ request, context }: ActionFunctionArgs) => api(async ()
   const key = request.headers.get('Idempotency-Key');
   let idempotency;
   if (key !== null) {
-    if (!/^[\x21-\x7e]{1,255}$/.test(key)) return problem(400, 'invalid_idempotency_key', { field: 'Idempotency-Key', detail: 'Use 1–255 visible ASCII characters.' });
+    operationKey(request, principal); // validates the header
     idempotency = { scope: `${principal.kind}:${principal.actor.id}`, key, hash: requestHash('POST', '/api/v1/orders', body) };
     const stored = await findStored(context.orm.em.fork(), idempotency);
     if (stored === 'reused') return problem(422, 'idempotency_key_reused', { field: 'Idempotency-Key', detail: 'This Idempotency-Key was used with a different request.' });

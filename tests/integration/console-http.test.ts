@@ -30,7 +30,7 @@ const PAGES: { path: string; permission: Permission }[] = [
 ];
 const PUBLIC_ROUTES = ['login.tsx', 'logout.ts', 'locale.ts', 'healthz.ts', '_app.tsx', '_app._index.tsx', 'api.v1.channels.$channelId.webhooks.ts'];
 const COVERED_ROUTES = ['_app.$area.tsx', '_app.settings._index.tsx', '_app.settings.users.tsx', '_app.settings.api-keys.tsx', '_app.settings.audit.tsx',
-  '_app.orders._index.tsx', '_app.orders.$id.tsx', '_app.orders.new.tsx', '_app.inventory._index.tsx', 'api.v1.products.$code.ts',
+  '_app.orders._index.tsx', '_app.orders.$id.tsx', '_app.orders.new.tsx', '_app.inventory._index.tsx', 'api.v1.products.$code.ts', 'api.v1.orders.$id.payments.ts', 'api.v1.payments.$id.$operation.ts',
   'api.v1.orders.ts', 'api.v1.orders.$id.ts', 'api.v1.orders.$id.$command.ts', 'api.v1.inventory.ts'];
 
 /** API endpoints and the permission each needs; a forbidden role gets 403 before the body is read. */
@@ -41,6 +41,8 @@ const API: { method: 'GET' | 'POST'; path: string; permission: Permission; okSta
   { method: 'POST', path: '/api/v1/orders/1/hold', permission: 'orders.manage', okStatus: 200 },
   { method: 'GET', path: '/api/v1/inventory?sku=X', permission: 'inventory.view', okStatus: 200 },
   { method: 'GET', path: '/api/v1/products/NO-SUCH-CODE', permission: 'orders.view', okStatus: 404 },
+  { method: 'POST', path: '/api/v1/orders/1/payments', permission: 'orders.manage', okStatus: 422 },
+  { method: 'POST', path: '/api/v1/payments/999999/capture', permission: 'orders.manage', okStatus: 404 },
 ];
 
 describe('health', () => {

@@ -168,6 +168,22 @@ describe('Idempotency-Key', () => {
   });
 });
 
+describe('payments over the API', () => {
+  it('authorises a test card once per Idempotency-Key, captures, and the order is paid', async () => {
+    const created = await post('/api/v1/orders', order());
+    const card = { provider: 'test-card', card: { number: '4242424242424242', expMonth: 1, expYear: 2099, cvc: '999' } };
+    const a = await post(`/api/v1/orders/${created.body.id}/payments`, card, { 'Idempotency-Key': 'pay-1' });
+    const b = await post(`/api/v1/orders/${created.body.id}/payments`, card, { 'Idempotency-Key': 'pay-1' });
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect(b.body.id).toBe(a.body.id);
+    const cap = await post(`/api/v1/payments/${a.body.id}/capture`, {}, { 'Idempotency-Key': 'cap-1' });
+    expect(cap.body).toMatchObject({ status: 'captured', captured: 1999 });
+    expect((await get(`/api/v1/orders/${created.body.id}`)).body).toMatchObject({ status: 'paid', payments: [{ captured: 1999, cardLast4: '4242' }] });
+    const declined = await post(`/api/v1/orders/${(await post('/api/v1/orders', order())).body.id}/payments`, { ...card, card: { ...card.card, number: '4000000000000002' } });
+    expect(declined).toMatchObject({ status: 402, body: { code: 'payment_declined', params: { reason: 'card_declined' } } });
+  });
+});
+
 describe('no overselling', () => {
   it('200 concurrent orders for 50 units over 2 warehouses: exactly 50 reserved, the rest 409, no negative ATP', async () => {
     await stockSku('SCARCE-1', { EWR: 25, RNO: 25 });

@@ -1,0 +1,180 @@
+// Payments of an order through a provider. Every operation is keyed: the first call with a key is
+// recorded in payment_operation, and any later call with the same key gets that outcome back without
+// reaching the provider again, so a retried request or activity never charges, captures or refunds twice.
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { z } from 'zod';
+import type { PaymentStatus } from '../../../entities/payments.ts';
+import { audit, type Actor } from '../../lib/audit.server.ts';
+import { publish } from '../../lib/outbox.server.ts';
+import { DomainError, fieldError, invalid } from '../../lib/errors.ts';
+import { fieldErrors } from '../../lib/problem.ts';
+import { transition } from '../orders/service.server.ts';
+import { paymentProvider, type CardDetails, type ProviderResult } from './providers/index.ts';
+
+type OperationKind = 'authorise' | 'capture' | 'void' | 'refund' | 'mark_paid';
+
+export interface PaymentView {
+  id: number; orderId: number; provider: string; method: string; currency: string; status: PaymentStatus;
+  amount: number; authorised: number; captured: number; refunded: number; cardLast4: string | null;
+}
+
+interface PaymentRow {
+  id: number; order_id: number; provider: string; method: string; currency: string; status: PaymentStatus; amount_minor: number;
+  authorised_minor: number; captured_minor: number; refunded_minor: number; provider_ref: string | null; card_last4: string | null;
+}
+
+const view = (p: PaymentRow): PaymentView => ({
+  id: p.id, orderId: p.order_id, provider: p.provider, method: p.method, currency: p.currency, status: p.status,
+  amount: p.amount_minor, authorised: p.authorised_minor, captured: p.captured_minor, refunded: p.refunded_minor, cardLast4: p.card_last4,
+});
+
+export const CardInput = z.object({
+  number: z.string().trim().regex(/^[\d\s-]{12,23}$/),
+  expMonth: z.coerce.number().int().min(1).max(12),
+  expYear: z.coerce.number().int().min(2000).max(2100),
+  cvc: z.string().trim().regex(/^\d{3,4}$/),
+});
+
+export const NewPaymentInput = z.object({
+  provider: z.enum(['test-card', 'manual']),
+  method: z.string().trim().min(1).max(40).default('card'),
+  amount: z.number().int().positive().optional(),
+  card: CardInput.optional(),
+}).refine((p) => p.provider !== 'test-card' || p.card, { message: 'required', path: ['card'] });
+
+const lockPayment = async (em: EntityManager, id: number) => {
+  const [p] = await em.execute<PaymentRow[]>('select * from payment where id = ? for update', [id]);
+  if (!p) throw new DomainError(404, 'not_found', `Payment ${id} does not exist.`);
+  return p;
+};
+
+/** The outcome already recorded for this key, or null. Same-key calls are serialised by an advisory lock. */
+async function recorded(em: EntityManager, key: string, kind: OperationKind) {
+  await em.execute('select pg_advisory_xact_lock(hashtext(?))', [`payment-op:${key}`]);
+  const [op] = await em.execute<{ kind: string; payment_id: number; succeeded: boolean; error_code: string | null }[]>(
+    'select kind, payment_id, succeeded, error_code from payment_operation where idempotency_key = ?', [key]);
+  if (op && op.kind !== kind) throw new DomainError(422, 'idempotency_key_reused', `Key ${key} was used for a ${op.kind}.`, { field: 'Idempotency-Key' });
+  return op ?? null;
+}
+
+async function record(em: EntityManager, paymentId: number, kind: OperationKind, amount: number, key: string, result: ProviderResult) {
+  await em.execute(
+    `insert into payment_operation (payment_id, kind, amount_minor, idempotency_key, succeeded, error_code, provider_ref, created_at) values (?, ?, ?, ?, ?, ?, ?, now())`,
+    [paymentId, kind, amount, key, result.ok, result.ok ? null : result.code, result.ok ? result.providerRef : null]);
+}
+
+const declined = (code: string) => new DomainError(402, 'payment_declined', `The payment was declined: ${code}.`, { field: 'card', params: { reason: code } });
+
+/** After money arrives: an order waiting for payment becomes paid once captures cover its total. */
+async function settleOrder(em: EntityManager, orderId: number, actor: Actor) {
+  const [o] = await em.execute<{ status: string; total_minor: number; captured: string }[]>(
+    `select o.status, o.total_minor, coalesce((select sum(captured_minor - refunded_minor) from payment where order_id = o.id), 0) as captured from sales_order o where o.id = ?`, [orderId]);
+  if (o.status === 'awaiting_payment' && Number(o.captured) >= o.total_minor) await transition(em, orderId, 'paid', actor, { reason: 'payment captured' });
+}
+
+async function outstanding(em: EntityManager, orderId: number) {
+  const [o] = await em.execute<{ id: number; status: string; currency: string; total_minor: number; covered: string }[]>(
+    `select o.id, o.status, o.currency, o.total_minor,
+            coalesce((select sum(greatest(authorised_minor, captured_minor) - refunded_minor) from payment where order_id = o.id and status not in ('voided', 'failed')), 0) as covered
+       from sales_order o where o.id = ? for update`, [orderId]);
+  if (!o) throw new DomainError(404, 'not_found', `Order ${orderId} does not exist.`);
+  return { ...o, due: Math.max(0, o.total_minor - Number(o.covered)) };
+}
+
+/**
+ * Starts a payment: `test-card` authorises the card (capture follows), `manual` records money staff
+ * received (cash, bank transfer, cash on delivery) as captured at once.
+ */
+export async function createPayment(orm: MikroORM, orderId: number, raw: unknown, key: string, actor: Actor): Promise<PaymentView> {
+  const parsed = NewPaymentInput.safeParse(raw);
+  if (!parsed.success) throw invalid(fieldErrors(parsed.error));
+  const input = parsed.data;
+  const kind: OperationKind = input.provider === 'manual' ? 'mark_paid' : 'authorise';
+  const outcome = await orm.em.fork().transactional(async (em) => {
+    const prior = await recorded(em, key, kind);
+    if (prior) return { payment: view(await lockPayment(em, prior.payment_id)), failure: prior.succeeded ? null : prior.error_code };
+    const order = await outstanding(em, orderId);
+    if (['cancelled', 'returned', 'completed'].includes(order.status)) throw new DomainError(409, 'order_closed', `Order ${orderId} is ${order.status}.`, { params: { status: order.status } });
+    const amount = input.amount ?? order.due;
+    if (amount <= 0) throw new DomainError(409, 'nothing_due', `Order ${orderId} is already paid.`, { field: 'amount' });
+    if (amount > order.due) throw invalid([fieldError('amount', 'too_big', { max: order.due })]);
+    const provider = paymentProvider(input.provider)!;
+    const result = kind === 'mark_paid'
+      ? await provider.capture({ providerRef: `order-${orderId}`, amountMinor: amount, idempotencyKey: key })
+      : await provider.authorise({ amountMinor: amount, currency: order.currency, card: input.card as CardDetails, idempotencyKey: key });
+    const status: PaymentStatus = !result.ok ? 'failed' : kind === 'mark_paid' ? 'captured' : 'authorised';
+    const [row] = await em.execute<PaymentRow[]>(
+      `insert into payment (order_id, provider, method, currency, amount_minor, authorised_minor, captured_minor, refunded_minor, status, provider_ref, card_last4, failure_code, created_at, updated_at)
+       values (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, now(), now()) returning *`,
+      [orderId, input.provider, input.method, order.currency, amount, result.ok ? amount : 0, result.ok && kind === 'mark_paid' ? amount : 0, status,
+        result.ok ? result.providerRef : null, result.ok ? result.cardLast4 ?? null : null, result.ok ? null : result.code]);
+    await record(em, row.id, kind, amount, key, result);
+    audit(em, actor, { action: `payment.${result.ok ? (kind === 'mark_paid' ? 'received' : 'authorised') : 'declined'}`, entityType: 'Order', entityId: orderId, after: { paymentId: row.id, provider: input.provider, amount, status, failure: result.ok ? null : result.code } });
+    publish(em, 'orders', 'payment.updated', { orderId, paymentId: row.id, status });
+    if (result.ok && kind === 'mark_paid') await settleOrder(em, orderId, actor);
+    return { payment: view(row), failure: result.ok ? null : result.code };
+  });
+  if (outcome.failure) throw declined(outcome.failure);
+  return outcome.payment;
+}
+
+/** Captures all or part of what was authorised. */
+export const capturePayment = (orm: MikroORM, paymentId: number, amount: number | undefined, key: string, actor: Actor) =>
+  operate(orm, paymentId, 'capture', key, actor, (p) => {
+    const max = p.authorised_minor - p.captured_minor;
+    if (p.status === 'voided' || max <= 0) throw new DomainError(409, 'nothing_to_capture', `Payment ${p.id} has nothing left to capture.`);
+    const a = amount ?? max;
+    if (a > max) throw invalid([fieldError('amount', 'too_big', { max })]);
+    return { amount: a, call: (ref) => paymentProvider(p.provider)!.capture({ providerRef: ref, amountMinor: a, idempotencyKey: key }),
+      apply: () => ({ captured: p.captured_minor + a, status: p.captured_minor + a === p.authorised_minor ? 'captured' : 'partially_captured' }) };
+  });
+
+/** Releases an authorisation that was never captured (the compensation of authorise). */
+export const voidPayment = (orm: MikroORM, paymentId: number, key: string, actor: Actor) =>
+  operate(orm, paymentId, 'void', key, actor, (p) => {
+    if (p.captured_minor > 0 || p.status !== 'authorised') throw new DomainError(409, 'cannot_void', `Payment ${p.id} is ${p.status}; only an uncaptured authorisation can be voided.`, { params: { status: p.status } });
+    return { amount: p.authorised_minor, call: (ref) => paymentProvider(p.provider)!.void({ providerRef: ref, idempotencyKey: key }), apply: () => ({ status: 'voided' }) };
+  });
+
+/** Refunds all or part of what was captured (the compensation of capture). */
+export const refundPayment = (orm: MikroORM, paymentId: number, amount: number | undefined, key: string, actor: Actor) =>
+  operate(orm, paymentId, 'refund', key, actor, (p) => {
+    const max = p.captured_minor - p.refunded_minor;
+    if (max <= 0) throw new DomainError(409, 'nothing_to_refund', `Payment ${p.id} has nothing left to refund.`);
+    const a = amount ?? max;
+    if (a > max) throw invalid([fieldError('amount', 'too_big', { max })]);
+    return { amount: a, call: (ref) => paymentProvider(p.provider)!.refund({ providerRef: ref, amountMinor: a, idempotencyKey: key }),
+      apply: () => ({ refunded: p.refunded_minor + a, status: p.refunded_minor + a === p.captured_minor ? 'refunded' : 'partially_refunded' }) };
+  });
+
+interface Plan {
+  amount: number;
+  call: (providerRef: string) => Promise<ProviderResult>;
+  apply: () => { captured?: number; refunded?: number; status: PaymentStatus };
+}
+
+async function operate(orm: MikroORM, paymentId: number, kind: OperationKind, key: string, actor: Actor, plan: (p: PaymentRow) => Plan): Promise<PaymentView> {
+  const outcome = await orm.em.fork().transactional(async (em) => {
+    const prior = await recorded(em, key, kind);
+    if (prior) {
+      if (prior.payment_id !== paymentId) throw new DomainError(422, 'idempotency_key_reused', `Key ${key} belongs to another payment.`, { field: 'Idempotency-Key' });
+      return { payment: view(await lockPayment(em, paymentId)), failure: prior.succeeded ? null : prior.error_code };
+    }
+    const p = await lockPayment(em, paymentId);
+    const step = plan(p);
+    const result = await step.call(p.provider_ref ?? '');
+    await record(em, p.id, kind, step.amount, key, result);
+    if (!result.ok) return { payment: view(p), failure: result.code };
+    const next = step.apply();
+    const [row] = await em.execute<PaymentRow[]>(
+      'update payment set captured_minor = ?, refunded_minor = ?, status = ?, updated_at = now() where id = ? returning *',
+      [next.captured ?? p.captured_minor, next.refunded ?? p.refunded_minor, next.status, p.id]);
+    audit(em, actor, { action: `payment.${kind === 'capture' ? 'captured' : kind === 'void' ? 'voided' : 'refunded'}`, entityType: 'Order', entityId: p.order_id,
+      before: { paymentId: p.id, status: p.status, captured: p.captured_minor, refunded: p.refunded_minor }, after: { paymentId: p.id, status: row.status, captured: row.captured_minor, refunded: row.refunded_minor, amount: step.amount } });
+    publish(em, 'orders', 'payment.updated', { orderId: p.order_id, paymentId: p.id, status: row.status });
+    if (kind === 'capture') await settleOrder(em, p.order_id, actor);
+    return { payment: view(row), failure: null };
+  });
+  if (outcome.failure) throw declined(outcome.failure);
+  return outcome.payment;
+}
