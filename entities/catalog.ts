@@ -69,6 +69,8 @@ export const InventoryLevel = defineEntity({
     reserved: p.integer().default(0),
     reorderPoint: p.integer().default(0),
     reorderQuantity: p.integer().default(0),
+    /** Bin location, e.g. B-04-2; its first letter is the pick zone. */
+    bin: p.string().nullable(),
     /** Set when ATP fell to the reorder point (stock.low raised once); cleared when it recovers. */
     lowStockSince: p.datetime().nullable(),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),

@@ -5,6 +5,9 @@ import { Customer } from './customers.ts';
 import { IdempotencyRecord, Order, OrderLine, OrderTemplate, Reservation } from './orders.ts';
 import { Payment, PaymentOperation } from './payments.ts';
 import { WorkerHeartbeat } from './system.ts';
+import { Carrier, PickList, PickListLine, Shipment, ShipmentEvent } from './fulfilment.ts';
+import { Notification } from './notifications.ts';
+import { ReturnRequest } from './returns.ts';
 
 export * from './identity.ts';
 export * from './events.ts';
@@ -13,9 +16,13 @@ export * from './customers.ts';
 export * from './orders.ts';
 export * from './payments.ts';
 export * from './system.ts';
+export * from './fulfilment.ts';
+export * from './notifications.ts';
+export * from './returns.ts';
 
 export const entities = [
   User, Session, ApiKey, AuditEvent, OutboxEvent,
   Channel, Warehouse, Product, InventoryLevel, ExchangeRate, Customer, Order, OrderLine, WorkerHeartbeat,
   Reservation, IdempotencyRecord, StockMovement, Payment, PaymentOperation, OrderTemplate,
+  Carrier, PickList, PickListLine, Shipment, ShipmentEvent, Notification, ReturnRequest,
 ];

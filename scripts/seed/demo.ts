@@ -3,7 +3,7 @@
 import { fakerEN_US, fakerZH_CN, fakerZH_TW, type Faker } from '@faker-js/faker';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import {
-  Channel, Customer, ExchangeRate, InventoryLevel, Order, OrderLine, OrderTemplate, Product, User, Warehouse,
+  Carrier, Channel, Customer, ExchangeRate, InventoryLevel, Order, OrderLine, OrderTemplate, Product, User, Warehouse,
   type Address, type OrderStatus, type Role,
 } from '../../entities/index.ts';
 import { createApiKey, hashPassword } from '../../app/lib/auth.server.ts';
@@ -50,6 +50,18 @@ const WAREHOUSES = [
   { code: 'RNO', name: 'Reno DC', line1: '2500 E Greg St', city: 'Reno', postalCode: '89431', country: 'US', lat: 39.5296, lng: -119.8138 },
   { code: 'SHA', name: 'Shanghai DC', line1: '88 Waigaoqiao Rd', city: 'Shanghai', postalCode: '200131', country: 'CN', lat: 31.2304, lng: 121.4737 },
   { code: 'TPE', name: 'Taoyuan DC', line1: '15 Hangzhan S Rd', city: 'Taoyuan', postalCode: '337', country: 'TW', lat: 25.0797, lng: 121.2342 },
+];
+
+// Carriers with their routing rules (first match by priority wins).
+const CARRIERS = [
+  { code: 'usps', name: 'USPS', trackingUrlTemplate: 'https://tools.usps.com/go/TrackConfirmAction?tLabels={tracking}',
+    rules: [{ service: 'Ground Advantage', serviceLevels: ['standard'], countries: ['US'], maxWeightGrams: 30_000, priority: 10 }] },
+  { code: 'ups', name: 'UPS', trackingUrlTemplate: 'https://www.ups.com/track?tracknum={tracking}',
+    rules: [{ service: 'Next Day Air', serviceLevels: ['express'], countries: ['US'], priority: 10 }, { service: 'Ground', serviceLevels: ['standard'], countries: ['US'], priority: 20 }] },
+  { code: 'sf', name: 'SF Express', trackingUrlTemplate: 'https://www.sf-express.com/we/ow/chn/sc/waybill/waybill-detail/{tracking}',
+    rules: [{ service: 'Standard', serviceLevels: ['standard', 'express'], countries: ['CN', 'TW', 'HK'], priority: 10 }] },
+  { code: 'dhl', name: 'DHL Express', trackingUrlTemplate: 'https://www.dhl.com/track?tracking-id={tracking}',
+    rules: [{ service: 'Express Worldwide', serviceLevels: ['standard', 'express'], priority: 90 }] },
 ];
 
 const RATES: Record<string, number> = { USD: 1, EUR: 0.92, GBP: 0.79, CNY: 7.12, TWD: 32.1, HKD: 7.8, JPY: 151.2 };
@@ -123,6 +135,7 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
 
   const channels = CHANNELS.map((c) => em.create(Channel, { ...c, currencies: [...c.currencies], webhookSecret: c.adapter ? f.string.alphanumeric(32) : null }));
   const warehouses = WAREHOUSES.map((w) => em.create(Warehouse, w));
+  for (const c of CARRIERS) em.create(Carrier, c);
   for (const [currency, rate] of Object.entries(RATES)) em.create(ExchangeRate, { currency, ratePerBase: rate });
   await em.flush();
 
@@ -149,7 +162,8 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
     for (const warehouse of warehouses) {
       // Some SKUs are out of stock or below their reorder point somewhere, so alerts have something to say.
       const onHand = f.helpers.weightedArrayElement([{ weight: 1, value: 0 }, { weight: 2, value: f.number.int({ min: 1, max: 15 }) }, { weight: 7, value: f.number.int({ min: 20, max: 400 }) }]);
-      em.create(InventoryLevel, { product, warehouse, onHand, reserved: 0, reorderPoint: 20, reorderQuantity: 100 });
+      const bin = `${'ABCD'[i % 4]}-${String(1 + (i % 24)).padStart(2, '0')}-${1 + (i % 5)}`;
+      em.create(InventoryLevel, { product, warehouse, onHand, reserved: 0, reorderPoint: 20, reorderQuantity: 100, bin });
     }
     if (i % 20 === 0) progress('catalogue', i + 1, products.length);
   }

@@ -1,0 +1,24 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { Order } from './orders.ts';
+
+export const RETURN_STATUSES = ['requested', 'approved', 'rejected', 'received', 'inspected', 'refunded', 'exchanged', 'closed'] as const;
+export const RETURN_REASONS = ['damaged', 'wrong_item', 'not_as_described', 'no_longer_needed', 'size_or_fit', 'other'] as const;
+
+/** A return (RMA): which lines come back, why, and what the customer wants instead. */
+export const ReturnRequest = defineEntity({
+  name: 'ReturnRequest',
+  properties: {
+    id: p.integer().primary(),
+    number: p.string().unique(),
+    order: () => p.manyToOne(Order).index(),
+    status: p.enum(RETURN_STATUSES).default('requested'),
+    reason: p.enum(RETURN_REASONS),
+    comment: p.text().nullable(),
+    resolution: p.enum(['refund', 'exchange'] as const).default('refund'),
+    lines: p.json<{ sku: string; quantity: number }[]>(),
+    source: p.string(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+  },
+});
+export type IReturnRequest = InferEntity<typeof ReturnRequest>;
