@@ -26,3 +26,12 @@ export type MovementKind = (typeof MOVEMENT_KINDS)[number];
 
 /** The movements a person records by hand (the others come from shipping and returns). */
 export const ADJUSTMENT_KINDS = ['receipt', 'cycle_count', 'damage', 'correction'] as const satisfies readonly MovementKind[];
+
+export const PICK_METHODS = ['single', 'batch', 'zone', 'wave'] as const;
+export type PickMethod = (typeof PICK_METHODS)[number];
+
+export const SHIPMENT_STATUSES = ['label_created', 'in_transit', 'out_for_delivery', 'delivered', 'exception', 'returned'] as const;
+export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
+
+export const RETURN_REASONS = ['damaged', 'wrong_item', 'not_as_described', 'no_longer_needed', 'size_or_fit', 'other'] as const;
+export type ReturnReason = (typeof RETURN_REASONS)[number];

@@ -2,10 +2,9 @@ import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { Product, Warehouse } from './catalog.ts';
 import { Order, OrderLine } from './orders.ts';
 
-export const PICK_METHODS = ['single', 'batch', 'zone', 'wave'] as const;
-export type PickMethod = (typeof PICK_METHODS)[number];
-export const SHIPMENT_STATUSES = ['label_created', 'in_transit', 'out_for_delivery', 'delivered', 'exception', 'returned'] as const;
-export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
+import { PICK_METHODS, SHIPMENT_STATUSES } from './constants.ts';
+
+export { PICK_METHODS, SHIPMENT_STATUSES, type PickMethod, type ShipmentStatus } from './constants.ts';
 
 /** A carrier and the rules that choose it: first matching rule wins (weight, destination, service level). */
 export const Carrier = defineEntity({

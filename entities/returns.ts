@@ -2,7 +2,9 @@ import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { Order } from './orders.ts';
 
 export const RETURN_STATUSES = ['requested', 'approved', 'rejected', 'received', 'inspected', 'refunded', 'exchanged', 'closed'] as const;
-export const RETURN_REASONS = ['damaged', 'wrong_item', 'not_as_described', 'no_longer_needed', 'size_or_fit', 'other'] as const;
+import { RETURN_REASONS } from './constants.ts';
+
+export { RETURN_REASONS, type ReturnReason } from './constants.ts';
 
 /** A return (RMA): which lines come back, why, and what the customer wants instead. */
 export const ReturnRequest = defineEntity({

@@ -45,7 +45,12 @@ async function main() {
   const running = worker.run();
   await new Promise((r) => setTimeout(r, 50));
   await beat().catch(() => {});
+  // Customer email: sent over SMTP_URL, or held for the console's outbox without it. Loaded after
+  // the first heartbeat so that the worker is ready (and healthy) as soon as before.
+  const { startNotificationSender } = await import('../app/modules/notifications/service.server.ts');
+  const stopSender = startNotificationSender(orm, config, { log: logger('mail') });
   await running;
+  await stopSender();
   clearInterval(timer);
   await orm.em.fork().nativeDelete(WorkerHeartbeat, { id }).catch(() => {});
   await orm.close();

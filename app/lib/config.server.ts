@@ -14,6 +14,8 @@ const Env = z.object({
   PUBLIC_URL: z.string().optional(),
   BASE_CURRENCY: z.string().length(3).default('USD'),
   SMTP_URL: z.string().optional(),
+  /** Sender of customer emails (only used with SMTP_URL). */
+  MAIL_FROM: z.string().default('Order Console <no-reply@localhost>'),
   DB_POOL_MAX: z.coerce.number().int().positive().default(10),
   NODE_ENV: z.string().default('production'),
 });

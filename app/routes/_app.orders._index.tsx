@@ -91,6 +91,7 @@ export default function Orders() {
       <div className="page-head">
         <h1 className="page-title">{t('nav.orders')}</h1>
         {canManage ? <Link to="/orders/new" className="button primary" data-testid="new-order">{t('manual.title')}</Link> : null}
+        {canManage ? <Link to="/orders/import" className="button" data-testid="import-orders">{t('csvImport.link')}</Link> : null}
         <nav className="tabs" aria-label={t('orders.views')}>
           <Link to="/orders" className={!holdsOnly ? 'active' : ''}>{t('orders.all')}</Link>
           <Link to="/orders?status=on_hold" className={holdsOnly ? 'active' : ''} data-testid="holds-queue">{t('orders.holdsQueue')}</Link>

@@ -7,7 +7,12 @@ export default async function globalSetup() {
   buildIfStale();
   let infra: TestInfra | null = null;
   if (!process.env.OMS_TEST_PG_ADMIN_URL) {
-    infra = await startTestInfra({ name: 'playwright', pgPort: 54359, temporalPort: 7264 });
+    // Ports and folder can be moved so that two Playwright runs on one machine do not collide.
+    infra = await startTestInfra({
+      name: process.env.OMS_TEST_NAME ?? 'playwright',
+      pgPort: Number(process.env.OMS_E2E_PG_PORT ?? 54359),
+      temporalPort: Number(process.env.OMS_E2E_TEMPORAL_PORT ?? 7264),
+    });
     Object.assign(process.env, infra.env);
   }
   const app = await startTestApp();

@@ -10,6 +10,7 @@ import { textArray } from '../../lib/db.server.ts';
 import { claim, complete, storeOutcome, type IdempotencyContext } from '../../lib/idempotency.server.ts';
 import { planRouting, type RoutingPlan } from '../inventory/routing.ts';
 import { loadStockOptions, ReservationConflict, reserveAllocations } from '../inventory/reservations.server.ts';
+import { enqueueNotification } from '../notifications/service.server.ts';
 import { holdReasons, DEFAULT_HOLD_POLICY, type HoldPolicy } from './holds.ts';
 import { OrderInput } from './schemas.ts';
 
@@ -177,6 +178,7 @@ async function intake(em: EntityManager, input: OrderInput, opts: IntakeOptions,
     action: 'order.created', entityType: 'Order', entityId: order.id,
     after: { number: order.number, status, path, total, currency: input.currency, holdReasons: holds, routing: routing.plan.policy, reservations: created.reservations },
   });
+  await enqueueNotification(em, { orderId: order.id, template: 'order_confirmation' });
   if (opts.idempotency) await complete(em, opts.idempotency, { status: 201, body: created });
   return { replayed: false, order: created };
 }

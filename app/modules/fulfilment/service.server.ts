@@ -1,0 +1,209 @@
+// Warehouse work after payment: pick lists, scan-to-confirm picking, packing, shipping and tracking.
+// Each step is one transaction with its audit and live events, and moves the order through the
+// state machine (paid → allocated → picking → packed → shipped → delivered).
+import crypto from 'node:crypto';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { z } from 'zod';
+import { PICK_METHODS, SHIPMENT_STATUSES, type PickMethod, type ShipmentStatus } from '../../../entities/fulfilment.ts';
+import { audit, type Actor } from '../../lib/audit.server.ts';
+import { publish } from '../../lib/outbox.server.ts';
+import { DomainError, fieldError, invalid } from '../../lib/errors.ts';
+import { fieldErrors } from '../../lib/problem.ts';
+import { transition } from '../orders/service.server.ts';
+import { enqueueNotification } from '../notifications/service.server.ts';
+import { chooseCarrier, planPickLists, trackingNumber, type CarrierOption, type PickCandidate } from './planning.ts';
+
+export const CreatePickListsInput = z.object({
+  warehouse: z.string().trim().min(1),
+  method: z.enum(PICK_METHODS),
+  size: z.coerce.number().int().min(1).max(100).default(10),
+  orderIds: z.array(z.coerce.number().int().positive()).max(500).optional(),
+});
+
+/** Paid or allocated orders with stock reserved in the warehouse and not yet on a pick list. */
+async function pickCandidates(em: EntityManager, warehouseId: number, orderIds?: number[]): Promise<PickCandidate[]> {
+  const rows = await em.execute<{ order_id: number; delivery_method: string; promised_by: Date | null; line_id: number; product_id: number; sku: string; bin: string | null; quantity: number }[]>(
+    `select o.id as order_id, o.delivery_method, o.promised_by, r.line_id, r.product_id, p.sku, l.bin, r.quantity
+       from sales_order o
+       join reservation r on r.order_id = o.id and r.status = 'active' and r.warehouse_id = ?
+       join product p on p.id = r.product_id
+       join inventory_level l on l.product_id = r.product_id and l.warehouse_id = r.warehouse_id
+      where o.status in ('paid', 'allocated')
+        ${orderIds?.length ? 'and o.id in (?)' : ''}
+        and not exists (select 1 from pick_list_line pl join pick_list pk on pk.id = pl.pick_list_id where pl.order_id = o.id and pk.warehouse_id = ? and pk.status <> 'cancelled')
+      order by o.id, r.id
+      for update of o`,
+    orderIds?.length ? [warehouseId, orderIds, warehouseId] : [warehouseId, warehouseId]);
+  const byOrder = new Map<number, PickCandidate>();
+  for (const r of rows) {
+    let c = byOrder.get(r.order_id);
+    if (!c) { c = { orderId: r.order_id, deliveryMethod: r.delivery_method, promisedBy: r.promised_by ? new Date(r.promised_by).toISOString() : null, lines: [] }; byOrder.set(r.order_id, c); }
+    c.lines.push({ lineId: r.line_id, productId: r.product_id, sku: r.sku, bin: r.bin, quantity: r.quantity });
+  }
+  return [...byOrder.values()];
+}
+
+export async function createPickLists(orm: MikroORM, raw: unknown, actor: Actor) {
+  const parsed = CreatePickListsInput.safeParse(raw);
+  if (!parsed.success) throw invalid(fieldErrors(parsed.error));
+  const input = parsed.data;
+  return orm.em.fork().transactional(async (em) => {
+    const [wh] = await em.execute<{ id: number; code: string }[]>('select id, code from warehouse where code = ?', [input.warehouse]);
+    if (!wh) throw invalid([fieldError('warehouse', 'invalid_value')]);
+    const candidates = await pickCandidates(em, wh.id, input.orderIds);
+    if (!candidates.length) throw new DomainError(409, 'nothing_to_pick', `No paid orders wait for picking in ${wh.code}.`, { params: { warehouse: wh.code } });
+    const plans = planPickLists(input.method as PickMethod, candidates, input.size);
+    const created: { id: number; number: string; orders: number; lines: number; zone: string | null }[] = [];
+    for (const plan of plans) {
+      const [pl] = await em.execute<{ id: number; number: string }[]>(
+        `insert into pick_list (number, warehouse_id, method, zone, status, created_by, created_at)
+         values ('PL-' || to_char(now(), 'YYMMDD') || '-' || upper(substr(md5(random()::text), 1, 5)), ?, ?, ?, 'open', ?, now()) returning id, number`,
+        [wh.id, input.method, plan.zone, actor.label ?? null]);
+      await em.execute(
+        `insert into pick_list_line (pick_list_id, order_id, line_id, product_id, sku, bin, quantity, picked) values ${plan.lines.map(() => '(?, ?, ?, ?, ?, ?, ?, 0)').join(', ')}`,
+        plan.lines.flatMap((l) => [pl.id, l.orderId, l.lineId, l.productId, l.sku, l.bin, l.quantity]));
+      created.push({ id: pl.id, number: pl.number, orders: plan.orders.length, lines: plan.lines.length, zone: plan.zone });
+    }
+    for (const c of candidates) {
+      const [o] = await em.execute<{ status: string }[]>('select status from sales_order where id = ?', [c.orderId]);
+      if (o.status === 'paid') await transition(em, c.orderId, 'allocated', actor, { reason: `allocated to ${wh.code}` });
+      await em.execute('update sales_order set warehouse_id = coalesce(warehouse_id, ?) where id = ?', [wh.id, c.orderId]);
+      await transition(em, c.orderId, 'picking', actor, { reason: 'pick list created' });
+    }
+    audit(em, actor, { action: 'fulfilment.pick_lists_created', entityType: 'Warehouse', entityId: wh.id, after: { method: input.method, lists: created } });
+    publish(em, 'fulfilment', 'pick_lists.created', { warehouse: wh.code, lists: created });
+    return created;
+  });
+}
+
+/**
+ * A picker scans one item: the next unpicked line with that SKU or barcode (in bin order) counts it.
+ * A scan that is not on the list, or one too many, is refused and changes nothing.
+ */
+export async function confirmPick(orm: MikroORM, pickListId: number, code: string, actor: Actor, quantity = 1) {
+  return orm.em.fork().transactional(async (em) => {
+    const [pl] = await em.execute<{ id: number; status: string; number: string }[]>('select id, status, number from pick_list where id = ? for update', [pickListId]);
+    if (!pl) throw new DomainError(404, 'not_found', `Pick list ${pickListId} does not exist.`);
+    if (pl.status === 'picked' || pl.status === 'cancelled') throw new DomainError(409, 'pick_list_closed', `Pick list ${pl.number} is ${pl.status}.`, { params: { status: pl.status } });
+    const [line] = await em.execute<{ id: number; sku: string; quantity: number; picked: number; order_id: number }[]>(
+      `select pl.id, pl.sku, pl.quantity, pl.picked, pl.order_id from pick_list_line pl join product p on p.id = pl.product_id
+        where pl.pick_list_id = ? and (p.sku = ? or p.barcode = ?) and pl.picked < pl.quantity
+        order by pl.bin nulls last, pl.id limit 1`, [pickListId, code.trim(), code.trim()]);
+    if (!line) {
+      const [known] = await em.execute<{ n: string }[]>('select count(*) as n from pick_list_line pl join product p on p.id = pl.product_id where pl.pick_list_id = ? and (p.sku = ? or p.barcode = ?)', [pickListId, code.trim(), code.trim()]);
+      throw Number(known.n) > 0
+        ? new DomainError(409, 'already_picked', `Every ${code} on ${pl.number} is already picked.`, { field: 'code', params: { code } })
+        : new DomainError(422, 'not_on_pick_list', `${code} is not on pick list ${pl.number}.`, { field: 'code', params: { code } });
+    }
+    const take = Math.min(quantity, line.quantity - line.picked);
+    await em.execute('update pick_list_line set picked = picked + ? where id = ?', [take, line.id]);
+    const [left] = await em.execute<{ n: string }[]>('select coalesce(sum(quantity - picked), 0) as n from pick_list_line where pick_list_id = ?', [pickListId]);
+    const done = Number(left.n) === 0;
+    await em.execute(`update pick_list set status = ?, completed_at = ${done ? 'now()' : 'null'} where id = ?`, [done ? 'picked' : 'picking', pickListId]);
+    audit(em, actor, { action: 'fulfilment.picked', entityType: 'PickList', entityId: pickListId, after: { sku: line.sku, orderId: line.order_id, quantity: take, remaining: Number(left.n) } });
+    publish(em, 'fulfilment', 'pick.confirmed', { pickListId, sku: line.sku, orderId: line.order_id, remaining: Number(left.n) });
+    return { sku: line.sku, orderId: line.order_id, picked: line.picked + take, of: line.quantity, remaining: Number(left.n), done };
+  });
+}
+
+/** Packs an order whose every pick line is picked. */
+export async function packOrder(orm: MikroORM, orderId: number, actor: Actor) {
+  return orm.em.fork().transactional(async (em) => {
+    const [p] = await em.execute<{ lines: string; open: string }[]>(
+      'select count(*) as lines, coalesce(sum(quantity - picked), 0) as open from pick_list_line pl join pick_list pk on pk.id = pl.pick_list_id where pl.order_id = ? and pk.status <> \'cancelled\'', [orderId]);
+    if (Number(p.lines) === 0 || Number(p.open) > 0) throw new DomainError(409, 'not_picked', `Order ${orderId} still has ${p.open} item(s) to pick.`, { params: { open: Number(p.open) } });
+    return transition(em, orderId, 'packed', actor, { reason: 'packed' });
+  });
+}
+
+/**
+ * Ships a packed order: carrier and service by the carrier rules, a tracking number, and the
+ * reserved stock leaves the building (on hand and reserved both go down; the ledger records it).
+ */
+export async function shipOrder(orm: MikroORM, orderId: number, actor: Actor, opts: { carrier?: string } = {}) {
+  const result = await orm.em.fork().transactional(async (em) => {
+    const [o] = await em.execute<{ id: number; number: string; status: string; delivery_method: string; shipping_address: { country: string } }[]>(
+      'select id, number, status, delivery_method, shipping_address from sales_order where id = ? for update', [orderId]);
+    if (!o) throw new DomainError(404, 'not_found', `Order ${orderId} does not exist.`);
+    if (o.status !== 'packed') throw new DomainError(409, 'illegal_transition', `Order ${o.number} is ${o.status}; pack it first.`, { params: { from: o.status, to: 'shipped' } });
+    const reservations = await em.execute<{ id: number; product_id: number; warehouse_id: number; quantity: number; sku: string; weight_grams: number }[]>(
+      `select r.id, r.product_id, r.warehouse_id, r.quantity, p.sku, p.weight_grams from reservation r join product p on p.id = r.product_id where r.order_id = ? and r.status = 'active' order by r.warehouse_id, r.id`, [orderId]);
+    const carriers = (await em.execute<{ id: number; code: string; name: string; rules: CarrierOption['rules']; tracking_url_template: string }[]>('select id, code, name, rules, tracking_url_template from carrier where active order by id'))
+      .filter((c) => !opts.carrier || c.code === opts.carrier);
+    const shipments: { id: number; trackingNumber: string; carrier: string; service: string; trackingUrl: string }[] = [];
+    for (const warehouseId of [...new Set(reservations.map((r) => r.warehouse_id))]) {
+      const items = reservations.filter((r) => r.warehouse_id === warehouseId);
+      const weight = items.reduce((n, r) => n + r.weight_grams * r.quantity, 0);
+      const choice = chooseCarrier(carriers, { country: o.shipping_address.country, weightGrams: weight, serviceLevel: o.delivery_method });
+      if (!choice) throw new DomainError(409, 'no_carrier', `No carrier rule fits a ${weight} g ${o.delivery_method} parcel to ${o.shipping_address.country}.`, { params: { country: o.shipping_address.country, weight } });
+      const [{ id }] = await em.execute<{ id: number }[]>(`select nextval(pg_get_serial_sequence('shipment', 'id')) as id`);
+      const tracking = trackingNumber(choice.carrier.code, Number(id), crypto.randomBytes(4).toString('hex'));
+      await em.execute(
+        `insert into shipment (id, order_id, warehouse_id, carrier_id, service, tracking_number, status, weight_grams, lines, created_at, shipped_at) values (?, ?, ?, ?, ?, ?, 'label_created', ?, ?, now(), now())`,
+        [id, orderId, warehouseId, choice.carrier.id, choice.service, tracking, weight, JSON.stringify(items.map((r) => ({ sku: r.sku, quantity: r.quantity })))]);
+      await em.execute(`insert into shipment_event (shipment_id, status, description, location, occurred_at, source, created_at) values (?, 'label_created', 'Label created', null, now(), 'oms', now())`, [id]);
+      for (const r of items) {
+        const [lvl] = await em.execute<{ on_hand: number }[]>(
+          'update inventory_level set on_hand = on_hand - ?, reserved = reserved - ?, updated_at = now() where product_id = ? and warehouse_id = ? returning on_hand', [r.quantity, r.quantity, r.product_id, r.warehouse_id]);
+        await em.execute(`insert into stock_movement (product_id, warehouse_id, kind, quantity, on_hand_after, reason, reference, actor_label, at) values (?, ?, 'shipment', ?, ?, null, ?, ?, now())`,
+          [r.product_id, r.warehouse_id, -r.quantity, lvl.on_hand, o.number, actor.label ?? null]);
+      }
+      await em.execute(`update reservation set status = 'consumed' where id in (?)`, [items.map((r) => r.id)]);
+      const tpl = carriers.find((c) => c.id === choice.carrier.id)!.tracking_url_template;
+      shipments.push({ id: Number(id), trackingNumber: tracking, carrier: choice.carrier.code, service: choice.service, trackingUrl: tpl.replace('{tracking}', encodeURIComponent(tracking)) });
+    }
+    await transition(em, orderId, 'shipped', actor, { reason: shipments.map((s) => `${s.carrier} ${s.trackingNumber}`).join(', ') });
+    audit(em, actor, { action: 'fulfilment.shipped', entityType: 'Order', entityId: orderId, after: { shipments } });
+    publish(em, 'fulfilment', 'shipment.created', { orderId, number: o.number, shipments });
+    await enqueueNotification(em, { orderId, template: 'order_shipped' });
+    return { orderId, number: o.number, shipments };
+  });
+  return result;
+}
+
+export const TrackingEventInput = z.object({
+  status: z.enum(SHIPMENT_STATUSES),
+  occurredAt: z.string().datetime({ offset: true }).optional(),
+  description: z.string().trim().max(300).optional(),
+  location: z.string().trim().max(120).optional(),
+});
+
+const SHIPMENT_ORDER: Record<ShipmentStatus, number> = { label_created: 0, in_transit: 1, out_for_delivery: 2, exception: 2, delivered: 3, returned: 4 };
+
+/**
+ * A carrier's tracking update (API) or one entered by hand. Repeats are ignored; a delivered
+ * shipment is closed; when every shipment of the order is delivered, the order is delivered too.
+ */
+export async function recordTrackingEvent(orm: MikroORM, shipmentRef: string, raw: unknown, source: string, actor: Actor) {
+  const parsed = TrackingEventInput.safeParse(raw);
+  if (!parsed.success) throw invalid(fieldErrors(parsed.error));
+  const input = parsed.data;
+  return orm.em.fork().transactional(async (em) => {
+    // A tracking number first (some carriers' are all digits), else a shipment id.
+    const asId = /^\d{1,9}$/.test(shipmentRef) ? Number(shipmentRef) : -1;
+    const [s] = await em.execute<{ id: number; order_id: number; status: ShipmentStatus; tracking_number: string }[]>(
+      `select id, order_id, status, tracking_number from shipment where tracking_number = ? or id = ? order by (tracking_number = ?) desc limit 1 for update`, [shipmentRef, asId, shipmentRef]);
+    if (!s) throw new DomainError(404, 'not_found', `No shipment ${shipmentRef}.`);
+    const occurredAt = input.occurredAt ? new Date(input.occurredAt) : new Date();
+    const [dup] = await em.execute<{ id: number }[]>('select id from shipment_event where shipment_id = ? and status = ? and occurred_at = ?', [s.id, input.status, occurredAt]);
+    if (dup) return { shipmentId: s.id, status: s.status, duplicate: true };
+    if (s.status === 'delivered' && input.status !== 'returned') throw new DomainError(409, 'shipment_closed', `Shipment ${s.tracking_number} was delivered already.`, { params: { tracking: s.tracking_number } });
+    await em.execute('insert into shipment_event (shipment_id, status, description, location, occurred_at, source, created_at) values (?, ?, ?, ?, ?, ?, now())',
+      [s.id, input.status, input.description ?? null, input.location ?? null, occurredAt, source]);
+    // Late-arriving older events are kept in the history but do not move the status backwards.
+    const next = SHIPMENT_ORDER[input.status] >= SHIPMENT_ORDER[s.status] ? input.status : s.status;
+    await em.execute(`update shipment set status = ?, delivered_at = ${next === 'delivered' ? 'coalesce(delivered_at, ?)' : 'delivered_at'} where id = ?`,
+      next === 'delivered' ? [next, occurredAt, s.id] : [next, s.id]);
+    audit(em, actor, { action: 'shipment.tracking', entityType: 'Order', entityId: s.order_id, before: { status: s.status }, after: { shipmentId: s.id, status: next, event: input.status, location: input.location ?? null } });
+    publish(em, 'fulfilment', 'shipment.updated', { orderId: s.order_id, shipmentId: s.id, status: next });
+    if (next === 'delivered') {
+      const [open] = await em.execute<{ n: string }[]>(`select count(*) as n from shipment where order_id = ? and status <> 'delivered'`, [s.order_id]);
+      const [o] = await em.execute<{ status: string }[]>('select status from sales_order where id = ?', [s.order_id]);
+      if (Number(open.n) === 0 && o.status === 'shipped') {
+        await transition(em, s.order_id, 'delivered', actor, { reason: 'carrier confirmed delivery' });
+        await enqueueNotification(em, { orderId: s.order_id, template: 'order_delivered' });
+      }
+    }
+    return { shipmentId: s.id, status: next, duplicate: false };
+  });
+}

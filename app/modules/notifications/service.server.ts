@@ -1,0 +1,312 @@
+// Customer email notifications: written in the transaction of the event they announce, sent by the
+// worker over SMTP (nodemailer), kept as `held` in the console's outbox when no SMTP is configured.
+//
+// Use from any module, inside the transaction that makes the change:
+//
+//   await enqueueNotification(em, { orderId, template: 'order_confirmation' });  // order intake
+//   await enqueueNotification(em, { orderId, template: 'order_shipped' });       // after the shipment rows are inserted
+//   await enqueueNotification(em, { orderId, template: 'order_delivered' });     // when the order becomes delivered
+//
+// `order_shipped` lists every shipment of the order (carrier, tracking number, the carrier's
+// tracking link from Carrier.trackingUrlTemplate) unless `data.shipments` is given; `order_delivered`
+// takes the latest Shipment.deliveredAt (or now) unless `data.deliveredAt` is given. One mail per
+// order and template: enqueueing again (a retried workflow step, a second parcel) does nothing.
+import pg from 'pg';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { NotificationTemplate } from '../../../entities/notifications.ts';
+import type { Config } from '../../lib/config.server.ts';
+import { audit, type Actor } from '../../lib/audit.server.ts';
+import { DomainError } from '../../lib/errors.ts';
+import { emailLocale, renderNotification, type RenderedEmail, type ShipmentInfo, type TemplateInputs } from './templates.ts';
+
+/** The Postgres channel a new or retried notification is announced on (payload: its id). */
+export const NOTIFY_CHANNEL = 'notification';
+export const MAX_ATTEMPTS = 5;
+
+/** Optional per-template data; everything else is read from the order. */
+export interface NotificationData {
+  order_confirmation: Record<never, never>;
+  order_shipped: { shipments?: ShipmentInfo[] };
+  order_delivered: { deliveredAt?: Date | string; ratingUrl?: string };
+}
+
+export type EnqueueInput = {
+  [T in NotificationTemplate]: {
+    orderId: number;
+    template: T;
+    data?: NotificationData[T];
+    /** Base of the links in the mail; default PUBLIC_URL, else http://localhost:3000. */
+    publicUrl?: string;
+  };
+}[NotificationTemplate];
+
+/** The console's public base URL, for links in customer mail. */
+export function publicUrl(env: Record<string, string | undefined> = process.env): string {
+  return (env.PUBLIC_URL?.trim() || 'http://localhost:3000').replace(/\/+$/, '');
+}
+
+/** The customer's tracking page and the rating request on it. */
+export const trackingPageUrl = (base: string, token: string) => `${base}/track/${encodeURIComponent(token)}`;
+export const ratingUrl = (base: string, token: string) => `${trackingPageUrl(base, token)}?rate=1`;
+
+/**
+ * Renders a customer email and queues it in the caller's transaction (`em` must be the
+ * transaction's). Returns the new row's id, or null when this order already has this mail.
+ * After commit, Postgres NOTIFYs `notification` and the sender wakes.
+ */
+export async function enqueueNotification(em: EntityManager, input: EnqueueInput): Promise<number | null> {
+  const [exists] = await em.execute<{ id: number }[]>('select id from notification where order_id = ? and template = ?', [input.orderId, input.template]);
+  if (exists) return null;
+
+  const [o] = await em.execute<{
+    number: string; currency: string; subtotal_minor: number; shipping_minor: number; tax_minor: number; tax_included: boolean;
+    discount_minor: number; total_minor: number; placed_at: Date | string; tracking_token: string; email: string; name: string; locale: string | null;
+  }[]>(
+    `select o.number, o.currency, o.subtotal_minor, o.shipping_minor, o.tax_minor, o.tax_included, o.discount_minor, o.total_minor, o.placed_at,
+            o.tracking_token, c.email, c.name, c.locale
+       from sales_order o join customer c on c.id = o.customer_id where o.id = ?`, [input.orderId]);
+  if (!o) throw new DomainError(404, 'not_found', `Order ${input.orderId} does not exist.`);
+  const lines = await em.execute<{ name: string; quantity: number; total_minor: number }[]>(
+    'select name, quantity, total_minor from order_line where order_id = ? order by id', [input.orderId]);
+
+  const base = input.publicUrl?.replace(/\/+$/, '') || publicUrl();
+  const summary: TemplateInputs['order_confirmation'] = {
+    number: o.number,
+    customerName: o.name,
+    currency: o.currency,
+    subtotalMinor: Number(o.subtotal_minor),
+    shippingMinor: Number(o.shipping_minor),
+    taxMinor: Number(o.tax_minor),
+    taxIncluded: o.tax_included,
+    discountMinor: Number(o.discount_minor),
+    totalMinor: Number(o.total_minor),
+    placedAt: o.placed_at,
+    lines: lines.map((l) => ({ name: l.name, quantity: Number(l.quantity), totalMinor: Number(l.total_minor) })),
+    trackingPageUrl: trackingPageUrl(base, o.tracking_token),
+  };
+  const locale = emailLocale(o.locale);
+  let mail: RenderedEmail;
+  if (input.template === 'order_confirmation') {
+    mail = renderNotification('order_confirmation', locale, summary);
+  } else {
+    const shipments = await em.execute<{ tracking_number: string; delivered_at: Date | string | null; carrier: string; tracking_url_template: string }[]>(
+      `select s.tracking_number, s.delivered_at, c.name as carrier, c.tracking_url_template
+         from shipment s join carrier c on c.id = s.carrier_id where s.order_id = ? order by s.id`, [input.orderId]);
+    if (input.template === 'order_shipped') {
+      const given = input.data?.shipments;
+      const list = given ?? shipments.map((s) => ({
+        carrier: s.carrier,
+        trackingNumber: s.tracking_number,
+        trackingUrl: s.tracking_url_template ? s.tracking_url_template.replace('{tracking}', encodeURIComponent(s.tracking_number)) : null,
+      }));
+      mail = renderNotification('order_shipped', locale, { ...summary, shipments: list });
+    } else {
+      const latest = shipments.map((s) => s.delivered_at).filter((d) => d != null).map((d) => new Date(d)).sort((a, b) => b.getTime() - a.getTime())[0];
+      mail = renderNotification('order_delivered', locale, {
+        ...summary,
+        deliveredAt: input.data?.deliveredAt ?? latest ?? new Date(),
+        ratingUrl: input.data?.ratingUrl ?? ratingUrl(base, o.tracking_token),
+      });
+    }
+  }
+
+  const [row] = await em.execute<{ id: number }[]>(
+    `with ins as (
+       insert into notification (order_id, template, locale, "to", subject, text, html, status, attempts, created_at)
+       values (?, ?, ?, ?, ?, ?, ?, 'queued', 0, now())
+       on conflict (order_id, template) do nothing
+       returning id)
+     select id, pg_notify('${NOTIFY_CHANNEL}', id::text) from ins`,
+    [input.orderId, input.template, locale, o.email, mail.subject.slice(0, 255), mail.text, mail.html]);
+  return row ? Number(row.id) : null;
+}
+
+// ---- Sending ----
+
+export type MailTransport = Pick<Transporter, 'sendMail'>;
+
+export interface SendOptions {
+  /** Rows handled in one call (default 20). */
+  batch?: number;
+  /** The From address; default: the transport's own default. */
+  from?: string;
+  maxAttempts?: number;
+  /**
+   * Back-off: row id → earliest time (epoch ms) to try it again. The sender loop keeps one across
+   * calls; without it a failed row is tried again on the next call.
+   */
+  backoff?: Map<number, number>;
+  retryDelayMs?: (attempts: number) => number;
+}
+
+export interface SendResult {
+  sent: number;
+  held: number;
+  retrying: number;
+  failed: number;
+}
+
+/** 30 s, 1 min, 2 min, 4 min between attempts. */
+export const defaultRetryDelay = (attempts: number) => Math.min(15 * 60_000, 30_000 * 2 ** Math.max(0, attempts - 1));
+
+const intArray = (ids: number[]) => `{${ids.map((n) => Math.trunc(n)).join(',')}}`;
+
+/**
+ * Delivers queued notifications. Each row is claimed with FOR UPDATE SKIP LOCKED in its own
+ * transaction, so several workers never send the same mail; the row is marked `sent`, or keeps
+ * its error and stays `queued` for a later try, and becomes `failed` after `maxAttempts`.
+ * Without a transport (no SMTP_URL) queued rows become `held` for the console.
+ */
+export async function sendPending(orm: MikroORM, transport: MailTransport | null, opts: SendOptions = {}): Promise<SendResult> {
+  const result: SendResult = { sent: 0, held: 0, retrying: 0, failed: 0 };
+  const batch = opts.batch ?? 20;
+  if (!transport) {
+    const rows = await orm.em.fork().execute<{ id: number }[]>(
+      `update notification set status = 'held' where id in (
+         select id from notification where status = 'queued' order by id limit ? for update skip locked) returning id`, [batch]);
+    result.held = rows.length;
+    return result;
+  }
+  const maxAttempts = opts.maxAttempts ?? MAX_ATTEMPTS;
+  const delay = opts.retryDelayMs ?? defaultRetryDelay;
+  const now = Date.now();
+  const waiting: number[] = [];
+  for (const [id, at] of opts.backoff ?? []) {
+    if (at > now) waiting.push(id); else opts.backoff?.delete(id);
+  }
+  const tried: number[] = [];
+  for (let i = 0; i < batch; i++) {
+    const outcome = await orm.em.fork().transactional(async (em) => {
+      const [row] = await em.execute<{ id: number; to: string; subject: string; text: string; html: string; attempts: number }[]>(
+        `select id, "to", subject, text, html, attempts from notification
+          where status = 'queued' and id <> all(?::int[]) order by id limit 1 for update skip locked`, [intArray([...waiting, ...tried])]);
+      if (!row) return null;
+      const id = Number(row.id);
+      tried.push(id);
+      try {
+        await transport.sendMail({
+          ...(opts.from ? { from: opts.from } : {}),
+          to: row.to,
+          subject: row.subject,
+          text: row.text,
+          html: row.html,
+          headers: { 'X-Order-Console-Notification': String(id) },
+        });
+        await em.execute(`update notification set status = 'sent', sent_at = now(), attempts = attempts + 1, error = null where id = ?`, [id]);
+        opts.backoff?.delete(id);
+        return 'sent' as const;
+      } catch (e) {
+        const attempts = Number(row.attempts) + 1;
+        const giveUp = attempts >= maxAttempts;
+        const message = (e instanceof Error ? e.message : String(e)).slice(0, 2000);
+        await em.execute('update notification set status = ?, attempts = ?, error = ? where id = ?', [giveUp ? 'failed' : 'queued', attempts, message, id]);
+        if (giveUp) opts.backoff?.delete(id); else opts.backoff?.set(id, Date.now() + delay(attempts));
+        return giveUp ? 'failed' as const : 'retrying' as const;
+      }
+    });
+    if (!outcome) break;
+    result[outcome]++;
+  }
+  return result;
+}
+
+export interface SenderOptions {
+  /** Use this transport instead of one made from SMTP_URL (null: hold everything). */
+  transport?: MailTransport | null;
+  pollMs?: number;
+  batch?: number;
+  retryDelayMs?: (attempts: number) => number;
+  log?: { info: (...a: unknown[]) => void; warn: (...a: unknown[]) => void };
+}
+
+/**
+ * Runs sendPending whenever a notification is committed (LISTEN `notification`) and every
+ * `pollMs` (5 s) as a safety net. Returns stop(), which waits for the batch in hand.
+ */
+export function startNotificationSender(orm: MikroORM, config: Pick<Config, 'DATABASE_URL' | 'SMTP_URL' | 'MAIL_FROM'>, opts: SenderOptions = {}): () => Promise<void> {
+  const log = opts.log ?? { info: (...a: unknown[]) => console.log('[mail]', ...a), warn: (...a: unknown[]) => console.warn('[mail]', ...a) };
+  const owned = opts.transport === undefined && config.SMTP_URL ? nodemailer.createTransport(config.SMTP_URL, { from: config.MAIL_FROM }) : null;
+  const transport = opts.transport !== undefined ? opts.transport : owned;
+  const batch = opts.batch ?? 20;
+  const backoff = new Map<number, number>();
+  log.info(transport ? 'sending customer email over SMTP' : 'no SMTP_URL: customer email is held in the console outbox');
+
+  let stopped = false;
+  let running: Promise<void> | null = null;
+  let again = false;
+  const run = (): Promise<void> => {
+    if (stopped) return running ?? Promise.resolve();
+    if (running) { again = true; return running; }
+    running = (async () => {
+      do {
+        again = false;
+        const r = await sendPending(orm, transport, { batch, from: config.MAIL_FROM, backoff, retryDelayMs: opts.retryDelayMs });
+        if (r.sent + r.held + r.retrying + r.failed >= batch) again = true;
+        if (r.failed) log.warn(`${r.failed} notification(s) failed for good`);
+      } while (again && !stopped);
+    })().catch((e) => { log.warn('sending failed:', (e as Error).message); }).finally(() => { running = null; });
+    return running;
+  };
+
+  let listener: pg.Client | null = null;
+  const listen = async (): Promise<void> => {
+    if (stopped) return;
+    const client = new pg.Client({ connectionString: config.DATABASE_URL });
+    client.on('notification', () => { void run(); });
+    client.on('error', (e) => {
+      if (stopped) return;
+      log.warn('lost the LISTEN connection, reconnecting:', e.message);
+      void client.end().catch(() => {});
+      listener = null;
+      setTimeout(() => void listen().then(run).catch(() => {}), 1000);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+      if (stopped) { await client.end(); return; }
+      listener = client;
+    } catch (e) {
+      void client.end().catch(() => {});
+      if (!stopped) setTimeout(() => void listen().then(run).catch(() => {}), 1000);
+      throw e;
+    }
+  };
+  void listen().catch((e) => log.warn('LISTEN failed, polling only until it reconnects:', (e as Error).message));
+  const timer = setInterval(() => void run(), opts.pollMs ?? 5_000);
+  void run();
+
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    await listener?.end().catch(() => {});
+    await running;
+    owned?.close();
+  };
+}
+
+// ---- Console ----
+
+/**
+ * Puts failed or held notifications back in the queue (all of them when `ids` is omitted, at most
+ * 1000), with an audit event each. Returns how many were queued again.
+ */
+export async function retryNotifications(orm: MikroORM, ids: number[] | null, actor: Actor): Promise<number> {
+  return orm.em.fork().transactional(async (em) => {
+    const rows = await em.execute<{ id: number; status: string; attempts: number; error: string | null }[]>(
+      `with t as (
+         select id, status, attempts, error from notification
+          where status in ('failed', 'held') ${ids ? 'and id = any(?::int[])' : ''}
+          order by id limit 1000 for update)
+       update notification n set status = 'queued', attempts = 0, error = null from t where n.id = t.id
+       returning n.id, t.status, t.attempts, t.error`, ids ? [intArray(ids)] : []);
+    for (const r of rows) {
+      audit(em, actor, {
+        action: 'notification.retried', entityType: 'Notification', entityId: Number(r.id),
+        before: { status: r.status, attempts: r.attempts, error: r.error }, after: { status: 'queued', attempts: 0 },
+      });
+    }
+    if (rows.length) await em.execute(`select pg_notify('${NOTIFY_CHANNEL}', 'retry')`);
+    return rows.length;
+  });
+}

@@ -1,0 +1,142 @@
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { Form, useActionData, useLoaderData } from '@remix-run/react';
+import { useTranslation } from 'react-i18next';
+import { RETURN_REASONS } from '../../entities/constants.ts';
+import { assertCsrf } from '../lib/auth.server.ts';
+import { DomainError } from '../lib/errors.ts';
+import type { FieldError } from '../lib/problem.ts';
+import { recentShipments } from '../modules/fulfilment/queries.server.ts';
+import { requestReturn, returnableLines, returnWindowOpen } from '../modules/returns/service.server.ts';
+import { CsrfInput } from '../components/csrf.tsx';
+import { DateTime } from '../components/format.tsx';
+import { FieldErrorText } from '../components/field-error.tsx';
+import { LocaleSwitcher } from '../components/locale-switcher.tsx';
+
+export const meta: MetaFunction = () => [{ name: 'robots', content: 'noindex' }];
+
+/** The customer's milestones, from the order's own history. */
+const MILESTONES = ['received', 'paid', 'shipped', 'delivered'] as const;
+
+async function findOrder(context: LoaderFunctionArgs['context'], token: string | undefined) {
+  if (!token || !/^[0-9a-f]{32}$/.test(token)) return null;
+  const [o] = await context.orm.em.fork().execute<{ id: number; number: string; status: string; placed_at: Date; currency: string }[]>(
+    'select id, number, status, placed_at, currency from sales_order where tracking_token = ?', [token]);
+  return o ?? null;
+}
+
+/** Public: anyone with the link (sent in the customer's emails) sees this order's progress, nothing else. */
+export async function loader({ params, context }: LoaderFunctionArgs) {
+  const o = await findOrder(context, params.token);
+  if (!o) throw new Response(null, { status: 404 });
+  const em = context.orm.em.fork();
+  const [history, shipments, lines, returns, canReturn] = await Promise.all([
+    em.execute<{ at: Date; after: { status?: string } }[]>(`select at, after from audit_event where entity_type = 'Order' and entity_id = ? and action in ('order.created', 'order.status_changed') order by id`, [String(o.id)]),
+    recentShipments(em, { orderId: o.id }),
+    returnableLines(em, o.id),
+    em.execute<{ number: string; status: string; created_at: Date }[]>('select number, status, created_at from return_request where order_id = ? order by id', [o.id]),
+    returnWindowOpen(em, o.id),
+  ]);
+  const reached = (s: string) => history.find((h) => h.after?.status === s || (s === 'received' && h.after))?.at ?? null;
+  return {
+    number: o.number,
+    status: o.status,
+    placedAt: new Date(o.placed_at).toISOString(),
+    milestones: MILESTONES.map((m) => ({ id: m, at: reached(m) ? new Date(reached(m)!).toISOString() : null })),
+    shipments: shipments.map((s) => ({ carrier: s.carrierName, trackingNumber: s.trackingNumber, trackingUrl: s.trackingUrl, status: s.status, events: s.events })),
+    lines,
+    returns: returns.map((r) => ({ number: r.number, status: r.status, createdAt: new Date(r.created_at).toISOString() })),
+    canReturn: canReturn && lines.some((l) => l.returnable > 0),
+  };
+}
+
+type ActionData = { created?: string; errors?: FieldError[]; error?: { code: string; params?: Record<string, string | number> } };
+
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const form = await request.formData();
+  assertCsrf(request, form);
+  const o = await findOrder(context, params.token);
+  if (!o) throw new Response(null, { status: 404 });
+  const skus = form.getAll('sku').map(String);
+  const quantities = form.getAll('quantity').map(String);
+  const input = { reason: form.get('reason'), resolution: form.get('resolution') || undefined, comment: form.get('comment') || undefined, lines: skus.map((sku, i) => ({ sku, quantity: quantities[i] || '0' })) };
+  try {
+    const rma = await requestReturn(context.orm, o.id, input, { type: 'anonymous', label: `customer via tracking page`, ip: context.ip }, 'tracking_page');
+    return data<ActionData>({ created: rma.number });
+  } catch (e) {
+    if (!(e instanceof DomainError)) throw e;
+    return data<ActionData>(e.errors ? { errors: e.errors } : { error: { code: e.code, params: e.params } }, { status: e.status });
+  }
+}
+
+export default function Track() {
+  const order = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>() as ActionData | undefined;
+  const { t } = useTranslation();
+  return (
+    <main className="public-page">
+      <header className="public-head">
+        <strong>{t('app.name')}</strong>
+        <LocaleSwitcher />
+      </header>
+      <h1>{t('track.title', { number: order.number })}</h1>
+      <p className="muted">{t('track.placed')} <DateTime value={order.placedAt} /> · <span data-testid="track-status">{t(`orderStatus.${order.status}`)}</span></p>
+      <ol className="milestones" data-testid="milestones">
+        {order.milestones.map((m) => (
+          <li key={m.id} className={m.at ? 'reached' : ''} data-milestone={m.id}>
+            <span>{t(`track.milestones.${m.id}`)}</span>
+            {m.at ? <small><DateTime value={m.at} /></small> : null}
+          </li>
+        ))}
+      </ol>
+
+      {order.shipments.map((s) => (
+        <section key={s.trackingNumber} className="card">
+          <h2>{s.carrier} · <a href={s.trackingUrl} target="_blank" rel="noreferrer">{s.trackingNumber}</a> · {t(`shipmentStatus.${s.status}`)}</h2>
+          <ol className="timeline">{[...s.events].reverse().map((e, i) => (
+            <li key={i}><DateTime value={e.at} /> · {t(`shipmentStatus.${e.status}`)}{e.location ? ` · ${e.location}` : ''}</li>
+          ))}</ol>
+        </section>
+      ))}
+
+      {order.returns.length ? (
+        <section className="card">
+          <h2>{t('track.returns')}</h2>
+          <ul>{order.returns.map((r) => <li key={r.number} data-testid="rma">{r.number} · {t(`returnStatus.${r.status}`)} · <DateTime value={r.createdAt} /></li>)}</ul>
+        </section>
+      ) : null}
+
+      {result?.created ? <p className="notice success" role="status" data-testid="return-created">{t('track.returnCreated', { rma: result.created })}</p> : null}
+      {order.canReturn ? (
+        <section className="card">
+          <h2>{t('track.returnTitle')}</h2>
+          <Form method="post" data-testid="return-form">
+            <CsrfInput />
+            <table className="data-table">
+              <thead><tr><th>{t('inventory.columns.product')}</th><th className="num">{t('track.returnQuantity')}</th></tr></thead>
+              <tbody>{order.lines.filter((l) => l.returnable > 0).map((l, i) => (
+                <tr key={l.sku}>
+                  <td>{l.name} <code className="muted">{l.sku}</code></td>
+                  <td className="num">
+                    <input type="hidden" name="sku" value={l.sku} />
+                    <input type="number" name="quantity" min={0} max={l.returnable} defaultValue={0} className="qty" aria-label={t('track.returnQuantityOf', { name: l.name })} />
+                    <span className="muted"> / {l.returnable}</span>
+                    <FieldErrorText error={result?.errors?.find((e) => e.field === `lines.${i}.quantity`)} />
+                  </td>
+                </tr>))}</tbody>
+            </table>
+            <div className="form-grid">
+              <label className="field"><span>{t('track.reason')}</span>
+                <select name="reason" required>{RETURN_REASONS.map((r) => <option key={r} value={r}>{t(`returnReasons.${r}`)}</option>)}</select></label>
+              <label className="field"><span>{t('track.resolution')}</span>
+                <select name="resolution"><option value="refund">{t('track.refund')}</option><option value="exchange">{t('track.exchange')}</option></select></label>
+              <label className="field"><span>{t('track.comment')}</span><input name="comment" maxLength={1000} /></label>
+            </div>
+            <FieldErrorText error={result?.errors?.find((e) => e.field === 'lines')} />
+            {result?.error ? <p className="form-error" role="alert">{t(`errors.${result.error.code}`, result.error.params)}</p> : null}
+            <button type="submit" className="primary">{t('track.requestReturn')}</button>
+          </Form>
+        </section>
+      ) : null}
+    </main>
+  );
+}
