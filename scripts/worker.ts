@@ -28,7 +28,6 @@ async function main() {
     activities: createActivities({ orm }),
     bundlerOptions: { ignoreModules: [] },
   });
-  log.info(`polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS} (ready in ${Date.now() - t0} ms)`);
 
   // Heartbeat: /healthz reports the worker down when no worker has refreshed its row recently.
   const id = `${os.hostname()}:${process.pid}`;
@@ -43,8 +42,10 @@ async function main() {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const running = worker.run();
-  await new Promise((r) => setTimeout(r, 50));
-  await beat().catch(() => {});
+  for (let waited = 0; worker.getState() !== 'RUNNING' && waited < 10_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+  await beat().catch((e) => log.warn('first heartbeat failed', e.message));
+  // Announced after the first heartbeat, so whoever waits for this line finds the worker healthy.
+  log.info(`polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS} (ready in ${Date.now() - t0} ms)`);
   // Customer email: sent over SMTP_URL, or held for the console's outbox without it. Loaded after
   // the first heartbeat so that the worker is ready (and healthy) as soon as before.
   const { startNotificationSender } = await import('../app/modules/notifications/service.server.ts');
