@@ -8,6 +8,7 @@ import { WorkerHeartbeat } from './system.ts';
 import { Carrier, PickList, PickListLine, Shipment, ShipmentEvent } from './fulfilment.ts';
 import { Notification } from './notifications.ts';
 import { ReturnRequest } from './returns.ts';
+import { PurchaseOrder, PurchaseOrderLine, Supplier } from './purchasing.ts';
 
 export * from './identity.ts';
 export * from './events.ts';
@@ -19,10 +20,12 @@ export * from './system.ts';
 export * from './fulfilment.ts';
 export * from './notifications.ts';
 export * from './returns.ts';
+export * from './purchasing.ts';
 
 export const entities = [
   User, Session, ApiKey, AuditEvent, OutboxEvent,
   Channel, Warehouse, Product, InventoryLevel, ExchangeRate, Customer, Order, OrderLine, WorkerHeartbeat,
   Reservation, IdempotencyRecord, StockMovement, Payment, PaymentOperation, OrderTemplate,
   Carrier, PickList, PickListLine, Shipment, ShipmentEvent, Notification, ReturnRequest,
+  Supplier, PurchaseOrder, PurchaseOrderLine,
 ];

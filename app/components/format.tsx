@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import { formatDateTime, formatMoney } from '../lib/format.ts';
+import { formatDate, formatDateTime, formatMoney } from '../lib/format.ts';
 import { useRootData } from '../root.tsx';
 
 export function useLocale() {
@@ -18,4 +18,9 @@ export function DateTime({ value }: { value: string | null | undefined }) {
 export function StatusBadge({ status }: { status: string }) {
   const { t } = useTranslation();
   return <span className={`badge status-${status}`} data-status={status}>{t(`orderStatus.${status}`)}</span>;
+}
+
+export function DateOnly({ value }: { value: string | null | undefined }) {
+  const locale = useLocale();
+  return value ? <time dateTime={value}>{formatDate(value, locale)}</time> : null;
 }

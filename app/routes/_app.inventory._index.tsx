@@ -13,6 +13,7 @@ import { adjustStock } from '../modules/inventory/service.server.ts';
 import { ADJUSTMENT_KINDS } from '../../entities/constants.ts';
 import { CsrfInput } from '../components/csrf.tsx';
 import { FieldErrorText } from '../components/field-error.tsx';
+import { DateOnly } from '../components/format.tsx';
 
 const PAGE = 100;
 const Filters = z.object({
@@ -113,7 +114,7 @@ export default function Inventory() {
             <tr>
               <th>{t('inventory.columns.sku')}</th><th>{t('inventory.columns.product')}</th><th>{t('inventory.columns.warehouse')}</th>
               <th className="num">{t('inventory.columns.onHand')}</th><th className="num">{t('inventory.columns.reserved')}</th>
-              <th className="num">{t('inventory.columns.atp')}</th><th className="num">{t('inventory.columns.reorderPoint')}</th>
+              <th className="num">{t('inventory.columns.atp')}</th><th className="num">{t('inventory.columns.inbound')}</th><th className="num">{t('inventory.columns.reorderPoint')}</th>
             </tr>
           </thead>
           <tbody>
@@ -122,6 +123,7 @@ export default function Inventory() {
                 <td><code>{l.sku}</code></td><td>{l.productName}</td><td>{l.warehouse}</td>
                 <td className="num">{l.onHand}</td><td className="num">{l.reserved}</td>
                 <td className="num strong">{l.atp}{l.atp <= l.reorderPoint ? <span className="badge status-on_hold">{t('inventory.low')}</span> : null}</td>
+                <td className="num">{l.inbound ? <>{l.inbound}{l.nextInboundAt ? <div className="muted small"><DateOnly value={l.nextInboundAt} /></div> : null}</> : '—'}</td>
                 <td className="num">{l.reorderPoint}</td>
               </tr>
             ))}

@@ -18,7 +18,8 @@ export const loader = ({ request, context }: LoaderFunctionArgs) => api(async ()
       onHand: rows.reduce((n, r) => n + r.onHand, 0),
       reserved: rows.reduce((n, r) => n + r.reserved, 0),
       atp: rows.reduce((n, r) => n + r.atp, 0),
-      warehouses: rows.map((r) => ({ warehouse: r.warehouse, onHand: r.onHand, reserved: r.reserved, atp: r.atp, reorderPoint: r.reorderPoint, low: r.low })),
+      inbound: rows.reduce((n, r) => n + r.inbound, 0),
+      warehouses: rows.map((r) => ({ warehouse: r.warehouse, onHand: r.onHand, reserved: r.reserved, atp: r.atp, inbound: r.inbound, nextInboundAt: r.nextInboundAt, reorderPoint: r.reorderPoint, low: r.low })),
     };
   });
   return json({ items });

@@ -3,7 +3,7 @@
 import { fakerEN_US, fakerZH_CN, fakerZH_TW, type Faker } from '@faker-js/faker';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import {
-  Carrier, Channel, Customer, ExchangeRate, InventoryLevel, Order, OrderLine, OrderTemplate, Product, User, Warehouse,
+  Carrier, Channel, PurchaseOrder, PurchaseOrderLine, Supplier, Customer, ExchangeRate, InventoryLevel, Order, OrderLine, OrderTemplate, Product, User, Warehouse,
   type Address, type OrderStatus, type Role,
 } from '../../entities/index.ts';
 import { createApiKey, hashPassword } from '../../app/lib/auth.server.ts';
@@ -168,6 +168,21 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
     if (i % 20 === 0) progress('catalogue', i + 1, products.length);
   }
   progress('catalogue', products.length, products.length);
+  // Suppliers and purchase orders on their way in, so ATP has inbound supply by date.
+  const suppliers = [
+    em.create(Supplier, { code: 'ACME', name: 'Acme Manufacturing', email: 'orders@acme.example', currency: 'USD', leadTimeDays: 10 }),
+    em.create(Supplier, { code: 'SZ-SOURCING', name: '深圳优选供应链', email: 'po@szsourcing.example', currency: 'CNY', leadTimeDays: 21 }),
+  ];
+  for (let k = 0; k < Math.min(6, Math.floor(products.length / 5)); k++) {
+    const po = em.create(PurchaseOrder, {
+      number: `PO-${String(1001 + k)}`, supplier: suppliers[k % 2], warehouse: warehouses[k % warehouses.length],
+      status: k % 3 === 0 ? 'approved' : 'sent', currency: suppliers[k % 2].currency,
+      expectedAt: new Date(Date.now() + (5 + k * 4) * 86_400_000), createdBy: 'seed',
+    });
+    for (const product of products.slice(k * 5, k * 5 + 3)) {
+      em.create(PurchaseOrderLine, { purchaseOrder: po, product, quantity: 100 + k * 20, unitCostMinor: Math.round(product.priceMinor * 0.45) });
+    }
+  }
   em.create(OrderTemplate, { name: 'Gift bundle', lines: products.slice(0, 3).map((p) => ({ sku: p.sku, quantity: 1 })), createdBy: 'seed' });
   em.create(OrderTemplate, { name: 'Office restock', lines: products.slice(3, 5).map((p) => ({ sku: p.sku, quantity: 5 })), createdBy: 'seed' });
   await em.flush();

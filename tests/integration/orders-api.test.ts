@@ -238,9 +238,17 @@ describe('after intake', () => {
     await post('/api/v1/orders', order({ lines: [{ sku: 'INV-1', quantity: 2, unitPrice: 100 }] }));
     const r = await get('/api/v1/inventory?sku=INV-1,NOPE');
     expect(r.status).toBe(200);
-    expect(r.body.items[0]).toMatchObject({ sku: 'INV-1', known: true, onHand: 10, reserved: 2, atp: 8 });
+    expect(r.body.items[0]).toMatchObject({ sku: 'INV-1', known: true, onHand: 10, reserved: 2, atp: 8, inbound: 0 });
     expect(r.body.items[0].warehouses.find((w: any) => w.warehouse === 'EWR')).toMatchObject({ onHand: 7, reserved: 2, atp: 5 });
     expect(r.body.items[1]).toMatchObject({ sku: 'NOPE', known: false, atp: 0 });
+    // A purchase order on its way counts as inbound supply with its expected date, until received.
+    await db.query(`insert into supplier (code, name, email, currency, lead_time_days, active) values ('T-SUP', 'Sup', 's@x', 'USD', 5, true)`);
+    const { rows: [po] } = await db.query(`insert into purchase_order (number, supplier_id, warehouse_id, status, currency, expected_at, created_at, updated_at)
+      select 'PO-T1', s.id, w.id, 'sent', 'USD', '2030-01-15T00:00:00Z', now(), now() from supplier s, warehouse w where s.code = 'T-SUP' and w.code = 'EWR' returning id`);
+    await db.query(`insert into purchase_order_line (purchase_order_id, product_id, quantity, received, unit_cost_minor) select $1, p.id, 40, 15, 100 from product p where p.sku = 'INV-1'`, [po.id]);
+    const withPo = await get('/api/v1/inventory?sku=INV-1');
+    expect(withPo.body.items[0]).toMatchObject({ inbound: 25, atp: 8 });
+    expect(withPo.body.items[0].warehouses.find((w: any) => w.warehouse === 'EWR')).toMatchObject({ inbound: 25, nextInboundAt: '2030-01-15T00:00:00.000Z' });
   });
 
   it('lists orders with server-side filters', async () => {
