@@ -35,3 +35,6 @@ export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
 
 export const RETURN_REASONS = ['damaged', 'wrong_item', 'not_as_described', 'no_longer_needed', 'size_or_fit', 'other'] as const;
 export type ReturnReason = (typeof RETURN_REASONS)[number];
+
+export const NOTIFICATION_TEMPLATES = ['order_confirmation', 'order_shipped', 'order_delivered'] as const;
+export type NotificationTemplate = (typeof NOTIFICATION_TEMPLATES)[number];

@@ -1,8 +1,9 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { Order } from './orders.ts';
 
-export const NOTIFICATION_TEMPLATES = ['order_confirmation', 'order_shipped', 'order_delivered'] as const;
-export type NotificationTemplate = (typeof NOTIFICATION_TEMPLATES)[number];
+import { NOTIFICATION_TEMPLATES } from './constants.ts';
+
+export { NOTIFICATION_TEMPLATES, type NotificationTemplate } from './constants.ts';
 
 /**
  * An email to a customer. Written in the transaction of the event it announces; a sender delivers

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import type { Graph } from '../../../workflows/graph.ts';
+import { compileGraph } from './compile.server.ts';
+import { validateGraph } from './validate.ts';
+
+const n = (id: string, type: string, config: Record<string, unknown> = {}) => ({ id, type, position: { x: 0, y: 0 }, data: { config } });
+const e = (source: string, target: string, sourceHandle?: string) => ({ id: `${source}-${sourceHandle ?? ''}-${target}`, source, target, sourceHandle });
+
+const good: Graph = {
+  nodes: [n('t', 'control.trigger', { event: 'order.created' }), n('reserve', 'orders.reserve'), n('c', 'control.condition', { expression: "paymentMethod = 'test-card'" }),
+    n('auth', 'payments.authorise'), n('cancel', 'orders.cancel'), n('end', 'control.end')],
+  edges: [e('t', 'reserve', 'out'), e('reserve', 'c', 'ok'), e('reserve', 'cancel', 'insufficient'), e('c', 'auth', 'true'), e('c', 'end', 'false'), e('auth', 'end', 'ok'), e('auth', 'cancel', 'declined'), e('cancel', 'end', 'ok')],
+};
+const codes = (g: Graph) => validateGraph(g).map((x) => `${x.code}${x.nodeId ? `@${x.nodeId}` : ''}${x.params?.handle ? `:${x.params.handle}` : ''}`).sort();
+
+describe('validateGraph', () => {
+  it('accepts a well-formed flow', () => expect(validateGraph(good)).toEqual([]));
+
+  it('wants exactly one trigger', () => {
+    expect(codes({ nodes: good.nodes.filter((x) => x.id !== 't'), edges: good.edges.filter((x) => x.source !== 't') })).toContain('no_trigger');
+    expect(codes({ ...good, nodes: [...good.nodes, n('t2', 'control.trigger', { event: 'manual' })] })).toContain('many_triggers@t2');
+  });
+
+  it('finds unreachable nodes, unwired handles, unknown types and bad configs by node id', () => {
+    const g: Graph = { nodes: [...good.nodes, n('lost', 'orders.route'), n('x', 'no.such'), n('d', 'control.delay', { duration: 'soon' })], edges: good.edges.filter((x) => x.id !== 'auth--cancel' && !(x.source === 'auth' && x.sourceHandle === 'declined')) };
+    const found = codes(g);
+    expect(found).toEqual(expect.arrayContaining(['unreachable@lost', 'unreachable@x', 'unknown_type@x', 'invalid_config@d', 'unwired_handle@auth:declined', 'unwired_handle@lost:ok']));
+  });
+
+  it('checks expressions parse', () => {
+    const g = structuredClone(good);
+    g.nodes[2].data.config = { expression: 'total >' };
+    expect(validateGraph(g)).toEqual([expect.objectContaining({ code: 'bad_expression', nodeId: 'c', field: 'expression' })]);
+  });
+
+  it('wants joins fed by branches of one split', () => {
+    const split: Graph = {
+      nodes: [n('t', 'control.trigger', { event: 'manual' }), n('s', 'control.split', { branches: ['a', 'b'] }), n('A', 'orders.route'), n('B', 'notifications.email', { template: 'order_shipped' }), n('j', 'control.join'), n('end', 'control.end')],
+      edges: [e('t', 's', 'out'), e('s', 'A', 'a'), e('s', 'B', 'b'), e('A', 'j', 'ok'), e('B', 'j', 'ok'), e('j', 'end', 'out')],
+    };
+    expect(validateGraph(split)).toEqual([]);
+    const noSplit: Graph = { nodes: [n('t', 'control.trigger', { event: 'manual' }), n('A', 'orders.route'), n('j', 'control.join'), n('end', 'control.end')], edges: [e('t', 'A', 'out'), e('A', 'j', 'ok'), e('j', 'end', 'out')] };
+    expect(codes(noSplit)).toContain('join_without_split@j');
+  });
+
+  it('refuses a cycle without a delay, signal or human task in it', () => {
+    const loop: Graph = {
+      nodes: [n('t', 'control.trigger', { event: 'manual' }), n('check', 'inventory.checkAtp'), n('end', 'control.end')],
+      edges: [e('t', 'check', 'out'), e('check', 'check', 'low'), e('check', 'end', 'ok')],
+    };
+    expect(codes(loop)).toContain('unguarded_cycle@check');
+    const guarded: Graph = { nodes: [...loop.nodes, n('wait', 'control.delay', { duration: '1h' })], edges: [e('t', 'check', 'out'), e('check', 'wait', 'low'), e('wait', 'check', 'out'), e('check', 'end', 'ok')] };
+    expect(validateGraph(guarded)).toEqual([]);
+  });
+});
+
+describe('compileGraph', () => {
+  it('compiles to a plan with handles, compensations and a stable hash', () => {
+    const r = compileGraph(good);
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    expect(r.plan.trigger).toBe('t');
+    expect(r.plan.nodes.reserve).toMatchObject({ kind: 'activity', activity: 'orders.reserve', compensation: 'orders.release', next: { ok: ['c'], insufficient: ['cancel'] } });
+    expect(r.plan.nodes.end.incoming).toBe(3);
+    const moved = { ...good, nodes: good.nodes.map((x) => ({ ...x, position: { x: 99, y: 99 } })) };
+    expect((compileGraph(moved) as { plan: { hash: string } }).plan.hash).toBe(r.plan.hash);
+  });
+
+  it('refuses an invalid graph with every error', () => {
+    const r = compileGraph({ nodes: [n('x', 'orders.route')], edges: [] });
+    expect(r.ok).toBe(false);
+  });
+});

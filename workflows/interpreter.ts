@@ -1,0 +1,255 @@
+// One workflow type runs any published graph. The compiled plan is part of the input, so editing a
+// flow never changes a run already going. Deterministic: no I/O here, only activities and timers.
+import {
+  ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, executeChild, proxyActivities, proxyLocalActivities,
+  setHandler, workflowInfo,
+} from '@temporalio/workflow';
+import jsonata from 'jsonata';
+import type { NodeActivityInput, NodeActivityResult, Plan, PlanNode, RunContext } from './graph.ts';
+
+export type StepStatus = 'waiting' | 'running' | 'done' | 'failed' | 'compensated' | 'skipped';
+
+export interface StepState { status: StepStatus; visits: number; handle?: string; startedAt?: number; endedAt?: number; error?: string }
+
+export interface RunState {
+  status: 'running' | 'completed' | 'failed' | 'compensated' | 'cancelled';
+  steps: Record<string, StepState>;
+  context: RunContext;
+  waitingFor: { nodeId: string; kind: 'signal' | 'human' | 'delay'; name?: string; until?: number }[];
+  error?: string;
+}
+
+export interface InterpreterInput {
+  plan: Plan;
+  trigger: RunContext['trigger'];
+  /** Set by continue-as-new: where to pick up. */
+  resume?: { nodeId: string; context: RunContext; steps: Record<string, StepState>; compensations: Compensation[] };
+}
+
+export interface Compensation { nodeId: string; activity: string; input: NodeActivityInput }
+
+export const signals = {
+  payment_confirmed: defineSignal<[Record<string, unknown>?]>('payment_confirmed'),
+  packed: defineSignal<[Record<string, unknown>?]>('packed'),
+  delivered: defineSignal<[Record<string, unknown>?]>('delivered'),
+  goods_received: defineSignal<[Record<string, unknown>?]>('goods_received'),
+  custom: defineSignal<[{ name: string; payload?: Record<string, unknown> }]>('custom'),
+  cancel: defineSignal<[{ reason?: string }?]>('cancel'),
+  decision: defineSignal<[{ nodeId: string; decision: 'approved' | 'rejected'; comment?: string; by?: string }]>('decision'),
+};
+export const stateQuery = defineQuery<RunState>('state');
+
+/** Bookkeeping the worker records (run row, waiting steps, final state); local, so cheap. */
+const bookkeeping = proxyLocalActivities<{
+  'workflow.runEvent': (e: { workflowId: string; event: 'started' | 'waiting' | 'finished'; planHash: string; trigger: RunContext['trigger']; state: RunState }) => Promise<void>;
+}>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 5 } });
+
+const HISTORY_LIMIT = 8_000;
+
+class RunCancelled extends Error {}
+
+export async function interpreter(input: InterpreterInput): Promise<RunState> {
+  const { plan } = input;
+  const info = workflowInfo();
+  const state: RunState = {
+    status: 'running',
+    steps: input.resume?.steps ?? Object.fromEntries(Object.keys(plan.nodes).map((id) => [id, { status: 'waiting' as StepStatus, visits: 0 }])),
+    context: input.resume?.context ?? { trigger: input.trigger, nodes: {} },
+    waitingFor: [],
+  };
+  const compensations: Compensation[] = input.resume?.compensations ?? [];
+  const received: Record<string, Record<string, unknown>[]> = {};
+  const decisions: Record<string, { decision: 'approved' | 'rejected'; comment?: string; by?: string }> = {};
+  let cancelled: { reason?: string } | null = null;
+  let active = 0;
+
+  const buffer = (name: string) => (payload?: Record<string, unknown>) => { (received[name] ??= []).push(payload ?? {}); };
+  setHandler(signals.payment_confirmed, buffer('payment_confirmed'));
+  setHandler(signals.packed, buffer('packed'));
+  setHandler(signals.delivered, buffer('delivered'));
+  setHandler(signals.goods_received, buffer('goods_received'));
+  setHandler(signals.custom, ({ name, payload }) => buffer(`custom:${name}`)(payload));
+  setHandler(signals.cancel, (c) => { cancelled ??= c ?? {}; });
+  setHandler(signals.decision, (d) => { decisions[d.nodeId] ??= d; });
+  setHandler(stateQuery, () => state);
+
+  const event = (e: 'started' | 'waiting' | 'finished') => bookkeeping['workflow.runEvent']({ workflowId: info.workflowId, event: e, planHash: plan.hash, trigger: input.trigger, state });
+  if (!input.resume) await event('started');
+
+  const evaluate = async (expression: string): Promise<unknown> => {
+    const data = { ...state.context.trigger.payload, trigger: state.context.trigger, nodes: state.context.nodes };
+    return jsonata(expression).evaluate(data);
+  };
+  const resolveConfig = async (config: Record<string, unknown>) => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(config)) out[k] = typeof v === 'string' && v.startsWith('=') ? await evaluate(v.slice(1)) : v;
+    return out;
+  };
+  const activity = (node: PlanNode, name: string) =>
+    proxyActivities<Record<string, (i: NodeActivityInput) => Promise<NodeActivityResult>>>({
+      startToCloseTimeout: node.timeoutMs || 30_000,
+      retry: { maximumAttempts: node.retries || 5, initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+    })[name];
+
+  /** Waits until `done()` or the timeout; a cancel interrupts any wait. Returns false on timeout. */
+  const waitFor = async (nodeId: string, kind: 'signal' | 'human' | 'delay', done: () => boolean, timeoutMs?: number, name?: string) => {
+    state.waitingFor.push({ nodeId, kind, name, until: timeoutMs ? Date.now() + timeoutMs : undefined });
+    await event('waiting');
+    const ok = timeoutMs ? await condition(() => done() || !!cancelled, timeoutMs) : (await condition(() => done() || !!cancelled), true);
+    state.waitingFor = state.waitingFor.filter((w) => w.nodeId !== nodeId);
+    if (cancelled) throw new RunCancelled(cancelled.reason ?? 'cancelled');
+    return ok && done();
+  };
+
+  /** The handles a node takes when it runs (its output goes into the context). */
+  async function execute(node: PlanNode, visit: number): Promise<string[]> {
+    const key = `${info.workflowId}:${node.id}:${visit}`;
+    if (node.kind === 'activity') {
+      const config = await resolveConfig(node.config);
+      const payload: NodeActivityInput = { key, workflowId: info.workflowId, nodeId: node.id, config, context: state.context };
+      const result = await activity(node, node.activity!)(payload);
+      state.context.nodes[node.id] = result.output ?? {};
+      if (node.compensation) compensations.push({ nodeId: node.id, activity: node.compensation, input: { ...payload, key: `${key}:undo`, context: state.context } });
+      return [result.handle ?? 'ok'];
+    }
+    switch (node.primitive) {
+      case 'trigger': return ['out'];
+      case 'condition': return [(await evaluate(String(node.config.expression))) ? 'true' : 'false'];
+      case 'switch': {
+        const value = await evaluate(String(node.config.expression));
+        const match = (node.config.cases as { value: string; handle: string }[]).find((c) => String(value) === c.value);
+        return [match?.handle ?? 'default'];
+      }
+      case 'split': return node.config.branches as string[];
+      case 'join': return ['out'];
+      case 'delay': {
+        const ms = durationMs(String(node.config.duration));
+        await waitFor(node.id, 'delay', () => false, ms);
+        return ['out'];
+      }
+      case 'signal': {
+        const name = node.config.signal === 'custom' ? `custom:${node.config.name}` : String(node.config.signal);
+        const got = await waitFor(node.id, 'signal', () => (received[name]?.length ?? 0) > 0, node.config.timeout ? durationMs(String(node.config.timeout)) : undefined, name);
+        if (!got) return ['timeout'];
+        state.context.nodes[node.id] = received[name]!.shift()!;
+        return ['received'];
+      }
+      case 'human': {
+        const tasks = proxyActivities<Record<string, (i: NodeActivityInput) => Promise<NodeActivityResult>>>({ startToCloseTimeout: '30 seconds' });
+        await tasks['workflow.openTask']({ key, workflowId: info.workflowId, nodeId: node.id, config: node.config, context: state.context });
+        const decided = await waitFor(node.id, 'human', () => !!decisions[node.id], durationMs(String(node.config.timeout ?? '2d')));
+        const decision = decided ? decisions[node.id] : null;
+        await tasks['workflow.closeTask']({ key, workflowId: info.workflowId, nodeId: node.id, config: { decision: decision?.decision ?? 'timeout', comment: decision?.comment, by: decision?.by }, context: state.context });
+        delete decisions[node.id];
+        state.context.nodes[node.id] = { decision: decision?.decision ?? 'timeout', comment: decision?.comment ?? null, by: decision?.by ?? null };
+        return [decision?.decision ?? 'timeout'];
+      }
+      case 'subflow': {
+        const resolve = proxyActivities<{ 'workflow.resolvePlan': (i: { definition: string }) => Promise<Plan> }>({ startToCloseTimeout: '10 seconds' });
+        try {
+          const child = await resolve['workflow.resolvePlan']({ definition: String(node.config.definition) });
+          const result = await executeChild(interpreter, { workflowId: `${info.workflowId}/${node.id}/${visit}`, args: [{ plan: child, trigger: state.context.trigger }] });
+          state.context.nodes[node.id] = { status: result.status };
+          return [result.status === 'completed' ? 'ok' : 'error'];
+        } catch (e) {
+          state.context.nodes[node.id] = { error: (e as Error).message };
+          return ['error'];
+        }
+      }
+      case 'end': {
+        const result = String(node.config.result ?? 'complete');
+        if (result === 'fail') throw ApplicationFailure.nonRetryable(String(node.config.message ?? 'flow ended in failure'), 'FlowFailed');
+        if (result === 'compensate') throw new CompensateRequested(String(node.config.message ?? 'compensation requested'));
+        return [];
+      }
+      default: throw ApplicationFailure.nonRetryable(`unknown primitive ${node.primitive}`);
+    }
+  }
+
+  // Dead-path elimination: a skipped branch sends "dead" tokens so joins and merges know not to wait for it.
+  const arrivals: Record<string, { live: number; dead: number }> = {};
+
+  async function arrive(id: string, live: boolean): Promise<void> {
+    const node = plan.nodes[id];
+    const a = (arrivals[id] ??= { live: 0, dead: 0 });
+    if (live) a.live++; else a.dead++;
+    if (node.primitive === 'join') {
+      if (a.live + a.dead < node.incoming) return;
+      const anyLive = a.live > 0;
+      arrivals[id] = { live: 0, dead: 0 };
+      return anyLive ? run(id) : skip(id);
+    }
+    if (!live) {
+      if (a.live === 0 && a.dead >= node.incoming) { arrivals[id] = { live: 0, dead: 0 }; return skip(id); }
+      return;
+    }
+    return run(id);
+  }
+
+  async function skip(id: string): Promise<void> {
+    const step = state.steps[id];
+    if (step.status === 'waiting') step.status = 'skipped';
+    await Promise.all(Object.values(plan.nodes[id].next).flat().map((t) => arrive(t, false)));
+  }
+
+  async function run(id: string): Promise<void> {
+    if (cancelled) throw new RunCancelled(cancelled.reason ?? 'cancelled');
+    // A long or looping run starts afresh when its history grows, at a point where only this branch is moving.
+    if (active === 0 && (info.historyLength > HISTORY_LIMIT || workflowInfo().continueAsNewSuggested) && state.steps[id].visits > 0) {
+      await continueAsNew<typeof interpreter>({ plan, trigger: input.trigger, resume: { nodeId: id, context: state.context, steps: state.steps, compensations } });
+    }
+    const node = plan.nodes[id];
+    const step = state.steps[id];
+    step.visits++;
+    step.status = 'running';
+    step.startedAt = Date.now();
+    active++;
+    let handles: string[];
+    try {
+      handles = await execute(node, step.visits);
+    } catch (e) {
+      step.status = 'failed';
+      step.endedAt = Date.now();
+      step.error = e instanceof Error ? e.message : String(e);
+      throw e;
+    } finally {
+      active--;
+    }
+    step.status = 'done';
+    step.endedAt = Date.now();
+    step.handle = handles.join(',');
+    const taken = new Set(handles);
+    await Promise.all(Object.entries(node.next).flatMap(([handle, targets]) => targets.map((t) => arrive(t, taken.has(handle)))));
+  }
+
+  try {
+    if (input.resume) await arrive(input.resume.nodeId, true); else await run(plan.trigger);
+    state.status = 'completed';
+  } catch (e) {
+    if (e instanceof Error && e.name === 'ContinueAsNew') throw e;
+    const reason = e instanceof Error ? e.message : String(e);
+    state.error = reason;
+    // Saga: undo what was done, newest first, each undo keyed so a retry never undoes twice.
+    for (const c of [...compensations].reverse()) {
+      await proxyActivities<Record<string, (i: NodeActivityInput) => Promise<NodeActivityResult>>>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 10 } })[c.activity](c.input);
+      state.steps[c.nodeId].status = 'compensated';
+    }
+    state.status = e instanceof RunCancelled ? 'cancelled' : compensations.length ? 'compensated' : 'failed';
+    if (state.status === 'failed' && !(e instanceof CompensateRequested)) {
+      await event('finished');
+      throw e instanceof ApplicationFailure ? e : ApplicationFailure.nonRetryable(reason, 'FlowFailed');
+    }
+  }
+  await event('finished');
+  return state;
+}
+
+class CompensateRequested extends Error {}
+
+/** "1h30m" → milliseconds. */
+export function durationMs(text: string): number {
+  const m = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text.trim());
+  if (!m || !text.trim()) throw ApplicationFailure.nonRetryable(`bad duration ${text}`);
+  return (((Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 60 + Number(m[4] ?? 0)) * 1000;
+}
+
