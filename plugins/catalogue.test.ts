@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { resources } from '../app/lib/i18n.ts';
+import { CATEGORIES } from './types.ts';
+import { NODE_TYPES, PLUGINS } from './index.ts';
+
+const get = (tree: unknown, key: string) => key.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), tree);
+
+describe('node catalogue', () => {
+  it('has unique types from every plugin', () => {
+    expect(NODE_TYPES.size).toBe(PLUGINS.reduce((n, p) => n + p.nodes.length, 0));
+  });
+
+  it('names every node type and category in every language', () => {
+    for (const lng of ['en', 'zh-CN', 'zh-TW'] as const) {
+      for (const n of NODE_TYPES.values()) {
+        expect(get(resources[lng].common, n.labelKey), `${lng} ${n.labelKey}`).toBeTypeOf('string');
+        expect(get(resources[lng].common, n.descriptionKey), `${lng} ${n.descriptionKey}`).toBeTypeOf('string');
+      }
+      for (const c of CATEGORIES) expect(get(resources[lng].common, `nodeCategories.${c}`), `${lng} ${c}`).toBeTypeOf('string');
+    }
+  });
+
+  it('declares a compensation for every step that changes money or stock', () => {
+    for (const type of ['orders.reserve', 'payments.authorise', 'payments.capture', 'fulfilment.pickList', 'returns.restock', 'inventory.draftPo']) {
+      const run = NODE_TYPES.get(type)!.run;
+      expect(run.kind === 'activity' && run.compensation, type).toBeTruthy();
+    }
+  });
+});
