@@ -54,6 +54,7 @@ export const AREAS = [
   { id: 'fulfilment', path: '/fulfilment', permission: 'fulfilment.view' },
   { id: 'workflows', path: '/workflows', permission: 'workflows.view' },
   { id: 'service', path: '/service', permission: 'service.view' },
+  { id: 'customers', path: '/customers', permission: 'service.view' },
   { id: 'dashboards', path: '/dashboards', permission: 'dashboards.view' },
   { id: 'analytics', path: '/analytics', permission: 'analytics.view' },
   { id: 'settings', path: '/settings', permission: 'settings.view' },

@@ -17,7 +17,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const user = await requireUser(request, context, 'orders.view');
   const order = await getOrder(context.orm.em.fork(), params.id ?? '');
   if (!order) throw new Response(null, { status: 404 });
-  return { order, canManage: can(user.role, 'orders.manage') };
+  return { order, canManage: can(user.role, 'orders.manage'), canViewCustomer: can(user.role, 'service.view') };
 }
 
 const COMMANDS = { hold: holdOrder, release: releaseHold, cancel: cancelOrder } as const;
@@ -45,7 +45,7 @@ const ACTIONS: { command: keyof typeof COMMANDS; to: OrderStatus; danger?: boole
 ];
 
 export default function OrderDetail() {
-  const { order, canManage } = useLoaderData<typeof loader>();
+  const { order, canManage, canViewCustomer } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as { error: { code: string; params?: Record<string, string | number> } | null } | undefined;
   const { t } = useTranslation();
   const revalidator = useRevalidator();
@@ -77,7 +77,7 @@ export default function OrderDetail() {
             <dt>{t('orders.columns.channel')}</dt><dd>{order.channel.name} · {order.externalId}</dd>
             <dt>{t('orders.columns.placed')}</dt><dd><DateTime value={order.placedAt} /></dd>
             <dt>{t('orders.detail.promisedBy')}</dt><dd>{order.promisedBy ? <DateTime value={order.promisedBy} /> : '—'}</dd>
-            <dt>{t('orders.columns.customer')}</dt><dd>{order.customer.name} · {order.customer.email} · {t(`tiers.${order.customer.tier}`)}</dd>
+            <dt>{t('orders.columns.customer')}</dt><dd>{canViewCustomer ? <Link to={`/customers/${order.customer.id}`} data-testid="order-customer">{order.customer.name}</Link> : order.customer.name} · {order.customer.email} · {t(`tiers.${order.customer.tier}`)}</dd>
             <dt>{t('orders.detail.payment')}</dt><dd>{order.paymentMethod}</dd>
             <dt>{t('orders.detail.delivery')}</dt><dd>{t(`deliveryMethods.${order.deliveryMethod}`)}</dd>
             <dt>{t('orders.detail.shipTo')}</dt>

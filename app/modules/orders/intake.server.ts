@@ -11,6 +11,7 @@ import { claim, complete, storeOutcome, type IdempotencyContext } from '../../li
 import { planRouting, type RoutingPlan } from '../inventory/routing.ts';
 import { loadStockOptions, ReservationConflict, reserveAllocations } from '../inventory/reservations.server.ts';
 import { enqueueNotification } from '../notifications/service.server.ts';
+import { recomputeTier } from '../customers/service.server.ts';
 import { holdReasons, DEFAULT_HOLD_POLICY, type HoldPolicy } from './holds.ts';
 import { OrderInput } from './schemas.ts';
 
@@ -179,6 +180,7 @@ async function intake(em: EntityManager, input: OrderInput, opts: IntakeOptions,
     after: { number: order.number, status, path, total, currency: input.currency, holdReasons: holds, routing: routing.plan.policy, reservations: created.reservations },
   });
   await enqueueNotification(em, { orderId: order.id, template: 'order_confirmation' });
+  await recomputeTier(em, customer.id, opts.actor);
   if (opts.idempotency) await complete(em, opts.idempotency, { status: 201, body: created });
   return { replayed: false, order: created };
 }

@@ -1,0 +1,115 @@
+// Changing customers: tags (validated, audited) and the rule-based tier (after each order, on
+// request, or for the whole base in batches). Each change is audited in its own transaction.
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { z } from 'zod';
+import { audit, type Actor } from '../../lib/audit.server.ts';
+import { textArray } from '../../lib/db.server.ts';
+import { DomainError, invalid } from '../../lib/errors.ts';
+import type { FieldError } from '../../lib/problem.ts';
+import { customerTierFacts, customerTierFactsBatch, defaultBaseCurrency } from './queries.server.ts';
+import { MAX_TAG_LENGTH, MAX_TAGS, Tags } from './tags.ts';
+import { tierFor, type Tier } from './tiers.ts';
+
+/** Field errors for a bad tag list, in words a person can act on (the tag at fault is named). */
+function tagErrors(error: z.ZodError, raw: unknown): FieldError[] {
+  return error.issues.map((issue): FieldError => {
+    const index = typeof issue.path[0] === 'number' ? issue.path[0] : null;
+    const tag = index !== null && Array.isArray(raw) ? String(raw[index]) : '';
+    if (index === null) {
+      return issue.code === 'too_big'
+        ? { field: 'tags', code: 'too_many_tags', messageKey: 'customers.errors.tooManyTags', params: { max: MAX_TAGS } }
+        : { field: 'tags', code: 'invalid_type', messageKey: 'errors.validation.invalid_type' };
+    }
+    const field = `tags.${index}`;
+    if (issue.code === 'too_big') return { field, code: 'tag_too_long', messageKey: 'customers.errors.tagTooLong', params: { tag, max: MAX_TAG_LENGTH } };
+    if (issue.code === 'too_small') return { field, code: 'required', messageKey: 'errors.validation.required' };
+    return { field, code: 'invalid_tag', messageKey: 'customers.errors.tagFormat', params: { tag } };
+  });
+}
+
+/**
+ * Replaces a customer's tags. Tags are trimmed and lowercased, must be slugs (a-z, 0-9, inner
+ * hyphens) of at most 30 characters, at most 10 of them. A bad list is refused whole (422 naming
+ * each tag at fault) and nothing is written.
+ */
+export async function updateTags(orm: MikroORM, customerId: number, raw: unknown, actor: Actor): Promise<{ tags: string[]; changed: boolean }> {
+  const parsed = Tags.safeParse(raw);
+  if (!parsed.success) throw invalid(tagErrors(parsed.error, raw));
+  const tags = parsed.data;
+  return orm.em.fork().transactional(async (em) => {
+    const [row] = await em.execute<{ tags: string[] }[]>('select tags from customer where id = ? for update', [customerId]);
+    if (!row) throw new DomainError(404, 'not_found', `Customer ${customerId} does not exist.`);
+    const before = row.tags ?? [];
+    if (before.length === tags.length && before.every((t, i) => t === tags[i])) return { tags, changed: false };
+    await em.execute('update customer set tags = ?::text[] where id = ?', [textArray(tags), customerId]);
+    audit(em, actor, { action: 'customer.tags_updated', entityType: 'Customer', entityId: customerId, before: { tags: before }, after: { tags } });
+    return { tags, changed: true };
+  });
+}
+
+export interface TierResult { customerId: number; tier: Tier; previous: Tier; changed: boolean; ltv: number; orders: number }
+
+/**
+ * Applies the tier rules to one customer inside the caller's transaction: one aggregate query and,
+ * only when the tier moves, one conditional update plus an audit event. Intake calls it for every
+ * new order. The base currency defaults to BASE_CURRENCY (as the web and worker config read it).
+ */
+export async function recomputeTier(em: EntityManager, customerId: number, actor: Actor, base: string = defaultBaseCurrency()): Promise<TierResult> {
+  const facts = await customerTierFacts(em, customerId, base);
+  if (!facts) throw new DomainError(404, 'not_found', `Customer ${customerId} does not exist.`);
+  const tier = tierFor({ ltvBaseMinor: facts.stats.ltv, orders: facts.stats.ordersCount, baseCurrency: base });
+  const result = { customerId, tier, previous: facts.tier, changed: false, ltv: facts.stats.ltv, orders: facts.stats.ordersCount };
+  if (tier === facts.tier) return result;
+  // Conditional: if someone else moved the tier meanwhile, theirs stands and nothing is recorded here.
+  const updated = await em.execute<{ id: number }[]>('update customer set tier = ? where id = ? and tier = ? returning id', [tier, customerId, facts.tier]);
+  if (!updated.length) return result;
+  audit(em, actor, { action: 'customer.tier_changed', entityType: 'Customer', entityId: customerId, before: { tier: facts.tier }, after: { tier, ltv: facts.stats.ltv, orders: facts.stats.ordersCount, currency: base } });
+  return { ...result, changed: true };
+}
+
+/** `recomputeTier` in its own transaction (the "recompute tier" button). */
+export function recomputeTierNow(orm: MikroORM, customerId: number, actor: Actor, base: string = defaultBaseCurrency()): Promise<TierResult> {
+  return orm.em.fork().transactional((em) => recomputeTier(em, customerId, actor, base));
+}
+
+/**
+ * Applies the tier rules to every customer, `batchSize` customers per transaction (keyset by id):
+ * one aggregate query and one bulk conditional update per batch, an audit event per change and one
+ * summary event at the end.
+ */
+export async function recomputeAllTiers(orm: MikroORM, actor: Actor, opts: { base?: string; batchSize?: number } = {}): Promise<{ checked: number; changed: number }> {
+  const base = opts.base ?? defaultBaseCurrency();
+  const batchSize = opts.batchSize ?? 500;
+  let afterId = 0;
+  let checked = 0;
+  let changed = 0;
+  for (;;) {
+    const done = await orm.em.fork().transactional(async (em) => {
+      const batch = await customerTierFactsBatch(em, afterId, batchSize, base);
+      if (!batch.length) return true;
+      afterId = batch[batch.length - 1].id;
+      checked += batch.length;
+      const moves = batch.flatMap((c) => {
+        const tier = tierFor({ ltvBaseMinor: c.stats.ltv, orders: c.stats.ordersCount, baseCurrency: base });
+        return tier === c.tier ? [] : [{ ...c, next: tier }];
+      });
+      if (moves.length) {
+        const updated = await em.execute<{ id: number }[]>(
+          `update customer c set tier = v.tier from (values ${moves.map(() => '(?::int, ?::text, ?::text)').join(', ')}) as v(id, tier, old)
+            where c.id = v.id and c.tier = v.old returning c.id`,
+          moves.flatMap((m) => [m.id, m.next, m.tier]));
+        const ids = new Set(updated.map((u) => Number(u.id)));
+        for (const m of moves.filter((x) => ids.has(x.id))) {
+          audit(em, actor, { action: 'customer.tier_changed', entityType: 'Customer', entityId: m.id, before: { tier: m.tier }, after: { tier: m.next, ltv: m.stats.ltv, orders: m.stats.ordersCount, currency: base } });
+        }
+        changed += ids.size;
+      }
+      return batch.length < batchSize;
+    });
+    if (done) break;
+  }
+  const em = orm.em.fork();
+  audit(em, actor, { action: 'customer.tiers_recomputed', entityType: 'Customer', after: { checked, changed, currency: base } });
+  await em.flush();
+  return { checked, changed };
+}
