@@ -2,10 +2,14 @@
 // functions stay plain async functions that Temporal can retry.
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { systemActivities } from './system.ts';
+import { workflowActivities } from './workflow.ts';
+import { nodeActivities } from './nodes/index.ts';
 
 export function createActivities(deps: { orm: MikroORM }) {
   return {
     ...systemActivities(deps),
+    ...workflowActivities(deps),
+    ...nodeActivities(deps),
   };
 }
 

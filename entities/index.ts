@@ -9,6 +9,7 @@ import { Carrier, PickList, PickListLine, Shipment, ShipmentEvent } from './fulf
 import { Notification } from './notifications.ts';
 import { ReturnRequest } from './returns.ts';
 import { PurchaseOrder, PurchaseOrderLine, Supplier } from './purchasing.ts';
+import { HumanTask, WorkflowBinding, WorkflowDefinition, WorkflowRun, WorkflowRunStep, WorkflowVersion } from './workflows.ts';
 
 export * from './identity.ts';
 export * from './events.ts';
@@ -21,6 +22,7 @@ export * from './fulfilment.ts';
 export * from './notifications.ts';
 export * from './returns.ts';
 export * from './purchasing.ts';
+export * from './workflows.ts';
 
 export const entities = [
   User, Session, ApiKey, AuditEvent, OutboxEvent,
@@ -28,4 +30,5 @@ export const entities = [
   Reservation, IdempotencyRecord, StockMovement, Payment, PaymentOperation, OrderTemplate,
   Carrier, PickList, PickListLine, Shipment, ShipmentEvent, Notification, ReturnRequest,
   Supplier, PurchaseOrder, PurchaseOrderLine,
+  WorkflowDefinition, WorkflowVersion, WorkflowBinding, WorkflowRun, WorkflowRunStep, HumanTask,
 ];

@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, Runtime, DefaultLogger } from '@temporalio/worker';
 import { loadConfig } from '../app/lib/config.server.ts';
 import { createOrm } from '../app/lib/db.server.ts';
-import { connectionOptions } from '../app/lib/temporal.server.ts';
+import { connectionOptions, lazyTemporalClient } from '../app/lib/temporal.server.ts';
 import { createActivities } from '../activities/index.ts';
+import { recordRunSteps } from '../activities/interceptors.ts';
 import { WorkerHeartbeat } from '../entities/index.ts';
 import { logger } from './lib/log.ts';
 
@@ -26,6 +27,8 @@ async function main() {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowsPath: path.join(root, 'workflows', 'index.ts'),
     activities: createActivities({ orm }),
+    // Run history: each business step's status, timing and summaries, for the console's run view.
+    interceptors: { activity: [recordRunSteps({ orm, log: logger('run-history') })] },
     bundlerOptions: { ignoreModules: [] },
   });
 
@@ -50,7 +53,14 @@ async function main() {
   // the first heartbeat so that the worker is ready (and healthy) as soon as before.
   const { startNotificationSender } = await import('../app/modules/notifications/service.server.ts');
   const stopSender = startNotificationSender(orm, config, { log: logger('mail') });
+  // The outbox dispatcher: starts runs for order.created / return.requested / stock.low and forwards
+  // order status changes as signals; keeps retrying while Temporal is down.
+  const { startDispatcher } = await import('../app/modules/workflows/dispatcher.server.ts');
+  const temporalClient = lazyTemporalClient(config);
+  const dispatcher = startDispatcher({ orm, databaseUrl: config.DATABASE_URL, temporal: temporalClient.get, taskQueue: config.TEMPORAL_TASK_QUEUE, log: logger('dispatcher') });
   await running;
+  await dispatcher.stop();
+  await temporalClient.close();
   await stopSender();
   clearInterval(timer);
   await orm.em.fork().nativeDelete(WorkerHeartbeat, { id }).catch(() => {});

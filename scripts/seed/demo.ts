@@ -8,6 +8,7 @@ import {
 } from '../../entities/index.ts';
 import { createApiKey, hashPassword } from '../../app/lib/auth.server.ts';
 import { audit, SYSTEM } from '../../app/lib/audit.server.ts';
+import { seedWorkflows } from './workflows.ts';
 import { recomputeAllTiers } from '../../app/modules/customers/service.server.ts';
 
 export interface DemoCredentials {
@@ -274,6 +275,8 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
   // Tiers follow the rules from the order history, as they would in a live system.
   await recomputeAllTiers(orm, SYSTEM);
   const apiKey = await createApiKey(orm.em.fork(), { name: 'Demo integration', role: 'ops_manager' }, SYSTEM);
+  // The demo's workflows (Standard order, Standard return, Reorder), published as version 1 and bound to their events.
+  await seedWorkflows(orm, SYSTEM);
   const last = orm.em.fork();
   audit(last, SYSTEM, { action: 'system.demo_seeded', entityType: 'System', after: { users: users.length, channels: channels.length, warehouses: warehouses.length, skus: products.length, customers: customers.length, orders: n, seed } });
   await last.flush();

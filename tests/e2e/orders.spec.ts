@@ -30,7 +30,8 @@ test('a store clerk scans barcodes into a manual order and takes cash', async ({
   await page.getByTestId('place-order').click();
 
   await expect(page).toHaveURL(/\/orders\/\d+$/);
-  await expect(page.locator('.page-title .badge')).toHaveAttribute('data-status', 'paid');
+  // Paid at the counter; the Standard order flow may already have moved it on to the warehouse.
+  await expect(page.locator('.page-title .badge')).toHaveAttribute('data-status', /^(paid|allocated|picking)$/);
   const lines = page.getByTestId('order-lines');
   await expect(lines).toContainText(first.sku);
   await expect(lines).toContainText(second.sku);

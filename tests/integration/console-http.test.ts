@@ -28,17 +28,22 @@ const PAGES: { path: string; permission: Permission; okStatus?: number }[] = [
   { path: '/customers/1', permission: 'service.view' },
   { path: '/settings/exchange-rates', permission: 'settings.view' },
   { path: '/orders/new', permission: 'orders.manage' },
+  { path: '/workflows/standard-order', permission: 'workflows.view' },
+  { path: '/workflows/runs/no-such-run', permission: 'workflows.view', okStatus: 404 },
   { path: '/orders/import', permission: 'orders.manage' },
   { path: '/fulfilment/pick-lists/999999', permission: 'fulfilment.view', okStatus: 404 },
   { path: '/orders?status=on_hold', permission: 'orders.view' },
   { path: '/inventory?low=1', permission: 'inventory.view' },
+  { path: '/workflows/tasks', permission: 'workflows.view' },
 ];
 const PUBLIC_ROUTES = ['login.tsx', 'logout.ts', 'locale.ts', 'healthz.ts', '_app.tsx', '_app._index.tsx', 'api.v1.channels.$channelId.webhooks.ts', 'track.$token.tsx'];
 const COVERED_ROUTES = ['_app.$area.tsx', '_app.settings._index.tsx', '_app.settings.users.tsx', '_app.settings.api-keys.tsx', '_app.settings.audit.tsx', '_app.settings.notifications.tsx',
   '_app.orders._index.tsx', '_app.orders.$id.tsx', '_app.orders.new.tsx', '_app.orders.import.tsx', '_app.inventory._index.tsx', 'api.v1.products.$code.ts', 'api.v1.orders.$id.payments.ts', 'api.v1.payments.$id.$operation.ts',
+  '_app.workflows._index.tsx', '_app.workflows.$key.tsx', '_app.workflows.runs.$workflowId.tsx',
   '_app.fulfilment._index.tsx', '_app.fulfilment.pick-lists.$id.tsx', 'api.v1.shipments.$id.events.ts',
   'api.v1.orders.ts', 'api.v1.orders.$id.ts', 'api.v1.orders.$id.$command.ts', 'api.v1.inventory.ts',
-  '_app.customers._index.tsx', '_app.customers.$id.tsx', '_app.settings.exchange-rates.tsx'];
+  '_app.customers._index.tsx', '_app.customers.$id.tsx', '_app.settings.exchange-rates.tsx',
+  '_app.workflows.tasks.tsx', 'api.v1.workflows.tasks.$id.decision.ts'];
 
 /** API endpoints and the permission each needs; a forbidden role gets 403 before the body is read. */
 const API: { method: 'GET' | 'POST'; path: string; permission: Permission; okStatus: number }[] = [

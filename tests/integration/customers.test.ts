@@ -112,13 +112,16 @@ describe('tiers', () => {
   });
 
   it('applies the rules to the whole base in batches, auditing each change', async () => {
+    // The seed already applied the rules; knock some tiers off so there is something to correct.
+    await sql(`update customer set tier = case when tier = 'vip' then 'standard' else 'vip' end where id % 3 = 0`);
     const before = await auditCount('customer.tier_changed');
+    const summariesBefore = await auditCount('customer.tiers_recomputed');
     const first = await recomputeAllTiers(db.orm, actor, { base: BASE, batchSize: 7 });
     const customers = Number((await sql('select count(*) as n from customer'))[0].n);
     expect(first.checked).toBe(customers);
-    expect(first.changed).toBeGreaterThan(0); // the demo seed hands out tiers at random
+    expect(first.changed).toBeGreaterThan(0);
     expect(await auditCount('customer.tier_changed')).toBe(before + first.changed);
-    expect(await auditCount('customer.tiers_recomputed')).toBe(1);
+    expect(await auditCount('customer.tiers_recomputed')).toBe(summariesBefore + 1);
     const em = db.orm.em.fork();
     const all = await listCustomers(em, parseCustomerFilters(new URLSearchParams({ pageSize: '200' })), BASE);
     for (const row of all.rows) {

@@ -1,0 +1,242 @@
+// The inventory plugin's activities: replenishment from a low-stock signal. Check the projected
+// stock, draft a purchase order sized by sales velocity, approve it, send it to the supplier,
+// receive it into stock. The PO's status only moves forward, so a repeated step changes nothing.
+import { ApplicationFailure } from '@temporalio/common';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { audit, type Actor } from '../../app/lib/audit.server.ts';
+import { publish } from '../../app/lib/outbox.server.ts';
+import { DomainError } from '../../app/lib/errors.ts';
+import type { NodeActivityInput } from '../../workflows/graph.ts';
+import { keyDigest, lockKey, nodeActivity, originalKey, requireSubject, subjectId, workflowActor, type NodeActivity, type NodeDeps } from './shared.ts';
+
+interface LevelRow {
+  id: number; product_id: number; warehouse_id: number; sku: string; warehouse: string;
+  on_hand: number; reserved: number; reorder_point: number; reorder_quantity: number;
+}
+
+type PoStatus = 'draft' | 'approved' | 'sent' | 'partially_received' | 'received' | 'cancelled';
+
+interface PoRow {
+  id: number; number: string; status: PoStatus; currency: string; expected_at: Date | null; warehouse_id: number; warehouse: string;
+  supplier_code: string; supplier_name: string; supplier_email: string;
+}
+
+/** Purchase orders whose units still count as coming: everything not received or cancelled (drafts too, so two runs do not both order). */
+const OPEN_PO = ['draft', 'approved', 'sent', 'partially_received'];
+
+/** The PO number inventory.draftPo derives from its key: a retry (or the compensation) finds the same PO. */
+export const poNumberForKey = (key: string): string => `PO-${keyDigest(key, 10)}`;
+
+async function findLevel(em: EntityManager, input: NodeActivityInput, lock = false): Promise<LevelRow> {
+  const select = `select l.id, l.product_id, l.warehouse_id, p.sku, w.code as warehouse, l.on_hand, l.reserved, l.reorder_point, l.reorder_quantity
+                    from inventory_level l join product p on p.id = l.product_id join warehouse w on w.id = l.warehouse_id`;
+  const levelId = subjectId(input, 'levelId');
+  const payload = input.context.trigger.payload ?? {};
+  let rows: LevelRow[];
+  if (levelId !== null) rows = await em.execute<LevelRow[]>(`${select} where l.id = ?${lock ? ' for update of l' : ''}`, [levelId]);
+  else if (typeof payload.sku === 'string' && typeof payload.warehouse === 'string') rows = await em.execute<LevelRow[]>(`${select} where p.sku = ? and w.code = ?${lock ? ' for update of l' : ''}`, [payload.sku, payload.warehouse]);
+  else throw ApplicationFailure.nonRetryable(`Node ${input.nodeId} needs levelId (or sku and warehouse) in the trigger payload or an earlier node's output.`, 'missing_subject');
+  if (!rows[0]) throw new DomainError(404, 'not_found', `No stock level ${levelId ?? `${String(payload.sku)} @ ${String(payload.warehouse)}`}.`);
+  return rows[0];
+}
+
+async function inbound(em: EntityManager, productId: number, warehouseId: number): Promise<number> {
+  const [row] = await em.execute<{ units: string }[]>(
+    `select coalesce(sum(pl.quantity - pl.received), 0) as units from purchase_order_line pl join purchase_order po on po.id = pl.purchase_order_id
+      where pl.product_id = ? and po.warehouse_id = ? and po.status in (?)`, [productId, warehouseId, OPEN_PO]);
+  return Number(row.units);
+}
+
+/**
+ * Units of the product sold from the warehouse in the last `days` days (orders not cancelled, by
+ * placed date): the reservations that took them there (active or shipped), and for orders without
+ * reservations (imported history) their lines when the order's warehouse is this one.
+ */
+export async function unitsSold(em: EntityManager, productId: number, warehouseId: number, days: number): Promise<number> {
+  const [row] = await em.execute<{ units: string }[]>(
+    `select coalesce(sum(q), 0) as units from (
+       select r.quantity as q from reservation r join sales_order o on o.id = r.order_id
+        where r.product_id = ? and r.warehouse_id = ? and r.status <> 'released' and o.status <> 'cancelled' and o.placed_at >= now() - make_interval(days => ?)
+       union all
+       select l.quantity as q from order_line l join sales_order o on o.id = l.order_id
+        where l.product_id = ? and o.warehouse_id = ? and o.status <> 'cancelled' and o.placed_at >= now() - make_interval(days => ?)
+          and not exists (select 1 from reservation r where r.order_id = o.id)) s`,
+    [productId, warehouseId, days, productId, warehouseId, days]);
+  return Number(row.units);
+}
+
+const intConfig = (value: unknown, fallback: number, min: number, max: number) => {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() ? Number(value) : NaN;
+  return Number.isInteger(n) ? Math.min(max, Math.max(min, n)) : fallback;
+};
+
+async function loadPo(em: EntityManager, id: number | null, number?: string): Promise<PoRow | null> {
+  const [po] = await em.execute<PoRow[]>(
+    `select po.id, po.number, po.status, po.currency, po.expected_at, po.warehouse_id, w.code as warehouse, s.code as supplier_code, s.name as supplier_name, s.email as supplier_email
+       from purchase_order po join supplier s on s.id = po.supplier_id join warehouse w on w.id = po.warehouse_id
+      where ${id !== null ? 'po.id = ?' : 'po.number = ?'} for update of po`, [id ?? number]);
+  return po ?? null;
+}
+
+const poLines = (em: EntityManager, poId: number) =>
+  em.execute<{ id: number; product_id: number; sku: string; quantity: number; received: number; unit_cost_minor: number }[]>(
+    'select pl.id, pl.product_id, p.sku, pl.quantity, pl.received, pl.unit_cost_minor from purchase_order_line pl join product p on p.id = pl.product_id where pl.purchase_order_id = ? order by pl.id', [poId]);
+
+async function setPoStatus(em: EntityManager, po: PoRow, to: PoStatus, actor: Actor, after: Record<string, unknown> = {}) {
+  await em.execute('update purchase_order set status = ?, updated_at = now() where id = ?', [to, po.id]);
+  audit(em, actor, { action: `purchase_order.${to}`, entityType: 'PurchaseOrder', entityId: po.id, before: { number: po.number, status: po.status }, after: { number: po.number, status: to, ...after } });
+  publish(em, 'inventory', 'po.updated', { purchaseOrderId: po.id, number: po.number, status: to });
+}
+
+const poOutput = (po: PoRow, extra: Record<string, unknown> = {}) => ({ purchaseOrderId: po.id, number: po.number, status: po.status, ...extra });
+
+export function inventoryNodeActivities({ orm }: NodeDeps) {
+  const poOf = async (em: EntityManager, input: NodeActivityInput) => {
+    const id = requireSubject(input, 'purchaseOrderId');
+    const po = await loadPo(em, id);
+    if (!po) throw new DomainError(404, 'not_found', `Purchase order ${id} does not exist.`);
+    return po;
+  };
+  const refuse = (po: PoRow, what: string) => new DomainError(409, 'illegal_transition', `Purchase order ${po.number} is ${po.status}; it cannot be ${what}.`, { params: { from: po.status, to: what } });
+
+  /** `low` when ATP plus open purchase orders is at or below the reorder point; else `ok`. Reads only. */
+  const checkAtp: NodeActivity = async (input) => {
+    const em = orm.em.fork();
+    const l = await findLevel(em, input);
+    const coming = await inbound(em, l.product_id, l.warehouse_id);
+    const atp = l.on_hand - l.reserved;
+    const projected = atp + coming;
+    return {
+      handle: projected <= l.reorder_point ? 'low' : 'ok',
+      output: { levelId: l.id, sku: l.sku, warehouse: l.warehouse, onHand: l.on_hand, reserved: l.reserved, atp, inbound: coming, projected, reorderPoint: l.reorder_point, reorderQuantity: l.reorder_quantity },
+    };
+  };
+
+  /**
+   * Drafts a purchase order for the level. Quantity = ceil(unitsSold / velocityDays × coverDays
+   * + reorderPoint − (onHand − reserved + inbound)), at least reorderQuantity (and at least 1).
+   * Supplier: the first active supplier (lowest id). Unit cost: the last cost that supplier
+   * quoted for the product on an earlier PO, else 0 (to be filled in before approval). The PO's
+   * number is derived from the key, so a retry finds it.
+   */
+  const draftPo: NodeActivity = async (input) => {
+    const number = poNumberForKey(input.key);
+    const velocityDays = intConfig(input.config.velocityDays, 30, 1, 365);
+    const coverDays = intConfig(input.config.coverDays, 30, 1, 365);
+    const actor = workflowActor(input);
+    return orm.em.fork().transactional(async (em) => {
+      await lockKey(em, `purchase-order:${number}`);
+      const existing = await loadPo(em, null, number);
+      if (existing) {
+        const lines = await poLines(em, existing.id);
+        return { handle: 'ok', output: poOutput(existing, { created: false, sku: lines[0]?.sku, quantity: lines.reduce((n, l) => n + l.quantity, 0), supplier: existing.supplier_code }) };
+      }
+      const l = await findLevel(em, input, true);
+      const [supplier] = await em.execute<{ id: number; code: string; currency: string; lead_time_days: number }[]>(
+        'select id, code, currency, lead_time_days from supplier where active order by id limit 1');
+      if (!supplier) throw new DomainError(409, 'no_supplier', 'No active supplier to order from.');
+      const sold = await unitsSold(em, l.product_id, l.warehouse_id, velocityDays);
+      const coming = await inbound(em, l.product_id, l.warehouse_id);
+      const position = l.on_hand - l.reserved + coming;
+      // (sold × coverDays) / velocityDays in one division, so whole results stay whole before rounding up.
+      const need = (sold * coverDays + (l.reorder_point - position) * velocityDays) / velocityDays;
+      const quantity = Math.max(Math.ceil(need), l.reorder_quantity, 1);
+      const [cost] = await em.execute<{ unit_cost_minor: number }[]>(
+        `select pl.unit_cost_minor from purchase_order_line pl join purchase_order po on po.id = pl.purchase_order_id
+          where pl.product_id = ? and po.supplier_id = ? and po.currency = ? order by po.created_at desc, pl.id desc limit 1`, [l.product_id, supplier.id, supplier.currency]);
+      const [po] = await em.execute<{ id: number }[]>(
+        `insert into purchase_order (number, supplier_id, warehouse_id, status, currency, expected_at, created_by, created_at, updated_at)
+         values (?, ?, ?, 'draft', ?, now() + make_interval(days => ?), ?, now(), now()) returning id`,
+        [number, supplier.id, l.warehouse_id, supplier.currency, supplier.lead_time_days, actor.label]);
+      await em.execute('insert into purchase_order_line (purchase_order_id, product_id, quantity, received, unit_cost_minor) values (?, ?, ?, 0, ?)', [po.id, l.product_id, quantity, cost?.unit_cost_minor ?? 0]);
+      const basis = {
+        sku: l.sku, warehouse: l.warehouse, unitsSold: sold, velocityDays, coverDays, dailyVelocity: sold / velocityDays,
+        reorderPoint: l.reorder_point, reorderQuantity: l.reorder_quantity, onHand: l.on_hand, reserved: l.reserved, inbound: coming, quantity,
+        supplier: supplier.code, unitCostKnown: !!cost,
+      };
+      audit(em, actor, { action: 'purchase_order.drafted', entityType: 'PurchaseOrder', entityId: po.id, after: { number, ...basis } });
+      publish(em, 'inventory', 'po.updated', { purchaseOrderId: po.id, number, status: 'draft' });
+      return { handle: 'ok', output: { purchaseOrderId: po.id, number, status: 'draft', created: true, levelId: l.id, ...basis } };
+    });
+  };
+
+  /** Compensation of draftPo: cancels the PO drafted under the original key, unless goods already arrived. */
+  const cancelPo: NodeActivity = async (input) => {
+    const number = poNumberForKey(originalKey(input.key));
+    return orm.em.fork().transactional(async (em) => {
+      const po = await loadPo(em, null, number);
+      if (!po) return { handle: 'ok', output: { number, cancelled: false, reason: 'not_drafted' } };
+      if (po.status === 'draft' || po.status === 'approved' || po.status === 'sent') {
+        // A PO already sent needs the supplier told; the event carries what the buyer needs for that.
+        await setPoStatus(em, po, 'cancelled', workflowActor(input), { reason: 'workflow compensation', supplierNotified: false, wasSent: po.status === 'sent' });
+        return { handle: 'ok', output: poOutput({ ...po, status: 'cancelled' }, { cancelled: true }) };
+      }
+      return { handle: 'ok', output: poOutput(po, { cancelled: po.status === 'cancelled' }) };
+    });
+  };
+
+  /** draft → approved (already approved or further: nothing to do). */
+  const approvePo: NodeActivity = async (input) =>
+    orm.em.fork().transactional(async (em) => {
+      const po = await poOf(em, input);
+      if (po.status === 'cancelled') throw refuse(po, 'approved');
+      if (po.status !== 'draft') return { handle: 'ok', output: poOutput(po, { changed: false }) };
+      await setPoStatus(em, po, 'approved', workflowActor(input));
+      return { handle: 'ok', output: poOutput({ ...po, status: 'approved' }, { changed: true }) };
+    });
+
+  /**
+   * approved → sent, and the supplier is to be emailed. Supplier mail is not wired to the mailer
+   * (customer mail only): the `po.sent` outbox event carries the supplier's address and the lines
+   * for whoever sends it, and the audit trail records it.
+   */
+  const sendPo: NodeActivity = async (input) =>
+    orm.em.fork().transactional(async (em) => {
+      const po = await poOf(em, input);
+      if (po.status === 'draft' || po.status === 'cancelled') throw refuse(po, 'sent');
+      if (po.status !== 'approved') return { handle: 'ok', output: poOutput(po, { changed: false }) };
+      const lines = (await poLines(em, po.id)).map((l) => ({ sku: l.sku, quantity: l.quantity, unitCost: l.unit_cost_minor }));
+      const supplier = { code: po.supplier_code, name: po.supplier_name, email: po.supplier_email };
+      await setPoStatus(em, po, 'sent', workflowActor(input), { supplier: supplier.code, to: supplier.email });
+      publish(em, 'inventory', 'po.sent', { purchaseOrderId: po.id, number: po.number, supplier, warehouse: po.warehouse, currency: po.currency, expectedAt: po.expected_at, lines, emailQueued: false });
+      return { handle: 'ok', output: poOutput({ ...po, status: 'sent' }, { changed: true, supplier: supplier.code, to: supplier.email }) };
+    });
+
+  /** Receives every unit still to come into on-hand stock (ledger 'receipt' per line, referencing the PO) and marks the PO received. */
+  const receivePo: NodeActivity = async (input) => {
+    const actor = workflowActor(input);
+    return orm.em.fork().transactional(async (em) => {
+      const po = await poOf(em, input);
+      if (po.status === 'received') return { handle: 'ok', output: poOutput(po, { changed: false, received: [] }) };
+      if (po.status === 'draft' || po.status === 'cancelled') throw refuse(po, 'received');
+      const received: { sku: string; quantity: number; onHand: number }[] = [];
+      for (const line of await poLines(em, po.id)) {
+        const quantity = line.quantity - line.received;
+        if (quantity <= 0) continue;
+        await em.execute(`insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at) values (?, ?, 0, 0, 0, 0, now()) on conflict (product_id, warehouse_id) do nothing`, [line.product_id, po.warehouse_id]);
+        const [lvl] = await em.execute<{ id: number; on_hand: number; reserved: number }[]>(
+          `update inventory_level set on_hand = on_hand + ?, updated_at = now(),
+                  low_stock_since = case when on_hand + ? - reserved > reorder_point then null else low_stock_since end
+            where product_id = ? and warehouse_id = ? returning id, on_hand, reserved`, [quantity, quantity, line.product_id, po.warehouse_id]);
+        await em.execute(`insert into stock_movement (product_id, warehouse_id, kind, quantity, on_hand_after, reason, reference, actor_label, at) values (?, ?, 'receipt', ?, ?, ?, ?, ?, now())`,
+          [line.product_id, po.warehouse_id, quantity, lvl.on_hand, 'purchase order received', po.number, actor.label ?? null]);
+        await em.execute('update purchase_order_line set received = quantity where id = ?', [line.id]);
+        audit(em, actor, { action: 'inventory.receipt', entityType: 'InventoryLevel', entityId: lvl.id, before: { onHand: lvl.on_hand - quantity }, after: { onHand: lvl.on_hand, delta: quantity, reason: `purchase order ${po.number}` } });
+        publish(em, 'inventory', 'stock.adjusted', { levelId: lvl.id, sku: line.sku, warehouse: po.warehouse, onHand: lvl.on_hand, reserved: lvl.reserved, atp: lvl.on_hand - lvl.reserved });
+        received.push({ sku: line.sku, quantity, onHand: lvl.on_hand });
+      }
+      await setPoStatus(em, po, 'received', actor, { received });
+      return { handle: 'ok', output: poOutput({ ...po, status: 'received' }, { changed: true, received }) };
+    });
+  };
+
+  const activities = {
+    'inventory.checkAtp': checkAtp,
+    'inventory.draftPo': draftPo,
+    'inventory.cancelPo': cancelPo,
+    'inventory.approvePo': approvePo,
+    'inventory.sendPo': sendPo,
+    'inventory.receivePo': receivePo,
+  };
+  return Object.fromEntries(Object.entries(activities).map(([name, fn]) => [name, nodeActivity(fn)])) as typeof activities;
+}

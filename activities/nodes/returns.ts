@@ -1,0 +1,349 @@
+// The returns plugin's activities: the RMA lifecycle (create, approve, receive, inspect), what
+// happens to the goods (restock and its undo, dispose) and to the customer (refund, exchange).
+// The RMA's status only moves forward, so a repeated step finds its work done and changes nothing.
+import { ApplicationFailure } from '@temporalio/common';
+import jsonata from 'jsonata';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { OrderStatus, ReturnReason } from '../../entities/constants.ts';
+import type { Address } from '../../entities/customers.ts';
+import { audit, type Actor } from '../../app/lib/audit.server.ts';
+import { publish } from '../../app/lib/outbox.server.ts';
+import { DomainError, invalid } from '../../app/lib/errors.ts';
+import { fieldErrors } from '../../app/lib/problem.ts';
+import { canTransition } from '../../app/modules/orders/status.ts';
+import { transition } from '../../app/modules/orders/service.server.ts';
+import { loadStockOptions, reserveAllocations } from '../../app/modules/inventory/reservations.server.ts';
+import { planRouting } from '../../app/modules/inventory/routing.ts';
+import { refundPayment } from '../../app/modules/payments/service.server.ts';
+import { ReturnInput, RETURN_WINDOW_DAYS, returnableLines, returnWindowOpen } from '../../app/modules/returns/service.server.ts';
+import type { NodeActivityInput } from '../../workflows/graph.ts';
+import { isDomainError, keyDigest, lockKey, nodeActivity, requireSubject, subjectId, workflowActor, type NodeActivity, type NodeDeps } from './shared.ts';
+
+type ReturnStatus = 'requested' | 'approved' | 'rejected' | 'received' | 'inspected' | 'refunded' | 'exchanged' | 'closed';
+
+interface ReturnRow { id: number; number: string; order_id: number; status: ReturnStatus; reason: ReturnReason; resolution: string; lines: { sku: string; quantity: number }[] }
+
+/** How far along an RMA is; a step never moves it back. */
+const RANK: Record<Exclude<ReturnStatus, 'rejected'>, number> = { requested: 0, approved: 1, received: 2, inspected: 3, refunded: 4, exchanged: 4, closed: 5 };
+
+const DEFAULT_PASS_EXPRESSION = "reason != 'damaged'";
+
+async function loadReturn(em: EntityManager, id: number, lock = false): Promise<ReturnRow> {
+  const [r] = await em.execute<ReturnRow[]>(`select id, number, order_id, status, reason, resolution, lines from return_request where id = ?${lock ? ' for update' : ''}`, [id]);
+  if (!r) throw new DomainError(404, 'not_found', `Return ${id} does not exist.`);
+  return r;
+}
+
+const announce = (em: EntityManager, r: ReturnRow, status: ReturnStatus, extra: Record<string, unknown> = {}) =>
+  publish(em, 'service', 'return.updated', { returnId: r.id, rma: r.number, orderId: r.order_id, status, ...extra });
+
+/**
+ * Moves the RMA forward to `to` with its audit event; false when it is there or further already.
+ * A rejected RMA goes nowhere.
+ */
+async function advance(em: EntityManager, r: ReturnRow, to: Exclude<ReturnStatus, 'rejected'>, actor: Actor, after: Record<string, unknown> = {}): Promise<boolean> {
+  if (r.status === 'rejected') throw new DomainError(409, 'return_rejected', `Return ${r.number} was rejected.`, { params: { rma: r.number } });
+  if (RANK[r.status] >= RANK[to]) return false;
+  await em.execute('update return_request set status = ?, updated_at = now() where id = ?', [to, r.id]);
+  audit(em, actor, { action: `return.${to}`, entityType: 'Order', entityId: r.order_id, before: { rma: r.number, status: r.status }, after: { rma: r.number, returnId: r.id, status: to, ...after } });
+  announce(em, r, to, after);
+  r.status = to;
+  return true;
+}
+
+/** The warehouse a returned SKU goes back to: where it shipped from, else where it was reserved, else the order's, else the first active one. */
+async function returnWarehouse(em: EntityManager, orderId: number, productId: number, sku: string): Promise<number> {
+  const [row] = await em.execute<{ id: number | null }[]>(
+    `select coalesce(
+       (select s.warehouse_id from shipment s where s.order_id = ? and exists (select 1 from jsonb_array_elements(s.lines) x where x ->> 'sku' = ?) order by s.id limit 1),
+       (select r.warehouse_id from reservation r where r.order_id = ? and r.product_id = ? and r.status <> 'released' order by r.id limit 1),
+       (select o.warehouse_id from sales_order o where o.id = ?),
+       (select w.id from warehouse w where w.active order by w.id limit 1)) as id`, [orderId, sku, orderId, productId, orderId]);
+  if (!row?.id) throw new DomainError(409, 'no_warehouse', `No warehouse to return ${sku} to.`);
+  return row.id;
+}
+
+async function productIds(em: EntityManager, skus: string[]): Promise<Map<string, number>> {
+  const rows = skus.length ? await em.execute<{ id: number; sku: string }[]>('select id, sku from product where sku in (?)', [skus]) : [];
+  const bySku = new Map(rows.map((p) => [p.sku, p.id]));
+  const missing = skus.filter((s) => !bySku.has(s));
+  if (missing.length) throw new DomainError(409, 'unknown_sku', `Unknown SKU ${missing.join(', ')}.`, { params: { sku: missing[0] } });
+  return bySku;
+}
+
+/** Value of the returned lines at the prices the order paid: each SKU's order lines in order, unit price × quantity. */
+async function returnValue(em: EntityManager, r: ReturnRow): Promise<number> {
+  const orderLines = await em.execute<{ sku: string; quantity: number; unit_price_minor: number }[]>('select sku, quantity, unit_price_minor from order_line where order_id = ? order by id', [r.order_id]);
+  let total = 0;
+  for (const line of r.lines) {
+    let left = line.quantity;
+    for (const ol of orderLines.filter((l) => l.sku === line.sku)) {
+      const take = Math.min(left, ol.quantity);
+      total += take * ol.unit_price_minor;
+      left -= take;
+      if (left === 0) break;
+    }
+    if (left > 0) throw new DomainError(409, 'not_on_order', `Return ${r.number} lists more ${line.sku} than order ${r.order_id} has.`, { params: { sku: line.sku } });
+  }
+  return total;
+}
+
+/** Net units an RMA has put back on the shelves, per level (ledger rows of kind 'return' referencing it). */
+const restockedOf = (em: EntityManager, rma: string) =>
+  em.execute<{ product_id: number; warehouse_id: number; net: string }[]>(
+    `select product_id, warehouse_id, sum(quantity) as net from stock_movement where kind = 'return' and reference = ? group by product_id, warehouse_id having sum(quantity) > 0 order by product_id, warehouse_id`, [rma]);
+
+export function returnsNodeActivities({ orm }: NodeDeps) {
+  const returnOf = (input: NodeActivityInput) => requireSubject(input, 'returnId');
+
+  /**
+   * The RMA of the run. A return.requested trigger already made it (its id is in the payload);
+   * otherwise it is opened from the payload's orderId, lines and reason under a number derived
+   * from the key (RMA-<8 hex of sha256(key)>), so a retry finds the one the first call made.
+   */
+  const createRma: NodeActivity = async (input) => {
+    const payload = input.context.trigger.payload ?? {};
+    const existingId = subjectId(input, 'returnId');
+    if (existingId !== null) {
+      const r = await loadReturn(orm.em.fork(), existingId);
+      return { handle: 'ok', output: { returnId: r.id, rma: r.number, orderId: r.order_id, status: r.status, created: false } };
+    }
+    const orderId = requireSubject(input, 'orderId');
+    const parsed = ReturnInput.safeParse({ reason: payload.reason ?? 'other', resolution: payload.resolution ?? 'refund', comment: payload.comment ?? undefined, lines: payload.lines });
+    if (!parsed.success) throw invalid(fieldErrors(parsed.error));
+    const wanted = parsed.data.lines.filter((l) => l.quantity > 0);
+    const number = `RMA-${keyDigest(input.key, 8)}`;
+    const actor = workflowActor(input);
+    return orm.em.fork().transactional(async (em) => {
+      await lockKey(em, `return:${number}`);
+      const [found] = await em.execute<{ id: number; status: string }[]>('select id, status from return_request where number = ?', [number]);
+      if (found) return { handle: 'ok', output: { returnId: found.id, rma: number, orderId, status: found.status, created: false } };
+      const [o] = await em.execute<{ id: number; number: string }[]>('select id, number from sales_order where id = ? for update', [orderId]);
+      if (!o) throw new DomainError(404, 'not_found', `Order ${orderId} does not exist.`);
+      if (!(await returnWindowOpen(em, orderId))) throw new DomainError(409, 'not_returnable', `Order ${o.number} cannot be returned now.`, { params: { days: RETURN_WINDOW_DAYS } });
+      const allowed = await returnableLines(em, orderId);
+      for (const l of wanted) {
+        const a = allowed.find((x) => x.sku === l.sku);
+        if (!a || l.quantity > a.returnable) throw new DomainError(409, 'not_returnable', `${l.quantity} × ${l.sku} cannot be returned from ${o.number}.`, { params: { sku: l.sku, max: a?.returnable ?? 0 } });
+      }
+      if (!wanted.length) throw new DomainError(422, 'validation_failed', 'Nothing to return.', { field: 'lines' });
+      const [rma] = await em.execute<{ id: number }[]>(
+        `insert into return_request (number, order_id, status, reason, comment, resolution, lines, source, created_at, updated_at)
+         values (?, ?, 'requested', ?, ?, ?, ?, ?, now(), now()) returning id`,
+        [number, orderId, parsed.data.reason, parsed.data.comment ?? null, parsed.data.resolution, JSON.stringify(wanted), 'workflow']);
+      audit(em, actor, { action: 'return.requested', entityType: 'Order', entityId: orderId, after: { rma: number, returnId: rma.id, reason: parsed.data.reason, resolution: parsed.data.resolution, lines: wanted } });
+      // Not `return.requested`: that event starts the return workflow, and this run handles the RMA itself.
+      publish(em, 'service', 'return.updated', { returnId: rma.id, rma: number, orderId, status: 'requested' });
+      return { handle: 'ok', output: { returnId: rma.id, rma: number, orderId, status: 'requested', created: true } };
+    });
+  };
+
+  const step = (to: 'approved' | 'received') => async (input: NodeActivityInput) => {
+    const id = returnOf(input);
+    const actor = workflowActor(input);
+    return orm.em.fork().transactional(async (em) => {
+      const r = await loadReturn(em, id, true);
+      const changed = await advance(em, r, to, actor);
+      let orderStatus: OrderStatus | null = null;
+      if (to === 'received') {
+        // The goods are back: the order is returned when nothing more can come back, else partially returned.
+        const [o] = await em.execute<{ status: OrderStatus }[]>('select status from sales_order where id = ? for update', [r.order_id]);
+        const target: OrderStatus = (await returnableLines(em, r.order_id)).every((l) => l.returnable <= 0) ? 'returned' : 'partially_returned';
+        orderStatus = o.status;
+        if (o.status !== target && canTransition(o.status, target)) {
+          await transition(em, r.order_id, target, actor, { reason: `return ${r.number} received` });
+          orderStatus = target;
+        }
+      }
+      return { handle: 'ok', output: { returnId: r.id, rma: r.number, orderId: r.order_id, status: r.status, changed, ...(orderStatus ? { orderStatus } : {}) } };
+    });
+  };
+
+  /** Decides resellable or damaged by config.passExpression (JSONata over {reason, lines}); the RMA becomes inspected. */
+  const inspect: NodeActivity = async (input) => {
+    const id = returnOf(input);
+    const expression = typeof input.config.passExpression === 'string' && input.config.passExpression.trim() ? input.config.passExpression : DEFAULT_PASS_EXPRESSION;
+    const r0 = await loadReturn(orm.em.fork(), id);
+    let pass: unknown;
+    try {
+      pass = await jsonata(expression).evaluate({ reason: r0.reason, lines: r0.lines });
+    } catch (e) {
+      throw ApplicationFailure.nonRetryable(`passExpression "${expression}" failed: ${(e as Error).message}`, 'bad_expression');
+    }
+    const result = pass ? 'resellable' : 'damaged';
+    return orm.em.fork().transactional(async (em) => {
+      const r = await loadReturn(em, id, true);
+      const changed = await advance(em, r, 'inspected', workflowActor(input), { result });
+      return { handle: result, output: { returnId: r.id, rma: r.number, orderId: r.order_id, result, changed } };
+    });
+  };
+
+  /** Puts the returned units back on hand where they shipped from (ledger kind 'return', reference the RMA), once. */
+  const restock: NodeActivity = async (input) => {
+    const id = returnOf(input);
+    const actor = workflowActor(input);
+    return orm.em.fork().transactional(async (em) => {
+      const r = await loadReturn(em, id, true);
+      if (r.status === 'rejected') throw new DomainError(409, 'return_rejected', `Return ${r.number} was rejected.`);
+      if ((await restockedOf(em, r.number)).length) return { handle: 'ok', output: { returnId: r.id, rma: r.number, restocked: false } };
+      const ids = await productIds(em, [...new Set(r.lines.map((l) => l.sku))]);
+      const moved: { sku: string; warehouse: string; quantity: number; onHand: number }[] = [];
+      for (const line of r.lines.filter((l) => l.quantity > 0)) {
+        const productId = ids.get(line.sku)!;
+        const warehouseId = await returnWarehouse(em, r.order_id, productId, line.sku);
+        await em.execute(`insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at) values (?, ?, 0, 0, 0, 0, now()) on conflict (product_id, warehouse_id) do nothing`, [productId, warehouseId]);
+        const [lvl] = await em.execute<{ id: number; on_hand: number; reserved: number; code: string }[]>(
+          `update inventory_level l set on_hand = on_hand + ?, updated_at = now(),
+                  low_stock_since = case when on_hand + ? - reserved > reorder_point then null else low_stock_since end
+             from warehouse w where w.id = l.warehouse_id and l.product_id = ? and l.warehouse_id = ? returning l.id, l.on_hand, l.reserved, w.code`,
+          [line.quantity, line.quantity, productId, warehouseId]);
+        await em.execute(`insert into stock_movement (product_id, warehouse_id, kind, quantity, on_hand_after, reason, reference, actor_label, at) values (?, ?, 'return', ?, ?, ?, ?, ?, now())`,
+          [productId, warehouseId, line.quantity, lvl.on_hand, 'restocked from return', r.number, actor.label ?? null]);
+        publish(em, 'inventory', 'stock.adjusted', { levelId: lvl.id, sku: line.sku, warehouse: lvl.code, onHand: lvl.on_hand, reserved: lvl.reserved, atp: lvl.on_hand - lvl.reserved });
+        moved.push({ sku: line.sku, warehouse: lvl.code, quantity: line.quantity, onHand: lvl.on_hand });
+      }
+      audit(em, actor, { action: 'return.restocked', entityType: 'Order', entityId: r.order_id, after: { rma: r.number, returnId: r.id, lines: moved } });
+      return { handle: 'ok', output: { returnId: r.id, rma: r.number, restocked: true, lines: moved } };
+    });
+  };
+
+  /**
+   * Compensation of restock: takes back what the RMA put on hand (its net ledger rows), as far as
+   * the units are not reserved by other orders meanwhile; what could not be taken is reported.
+   */
+  const unrestock: NodeActivity = async (input) => {
+    const id = returnOf(input);
+    const actor = workflowActor(input);
+    return orm.em.fork().transactional(async (em) => {
+      const r = await loadReturn(em, id, true);
+      const taken: { productId: number; warehouseId: number; quantity: number; shortfall: number }[] = [];
+      for (const m of await restockedOf(em, r.number)) {
+        const net = Number(m.net);
+        const [lvl] = await em.execute<{ id: number; on_hand: number; reserved: number }[]>('select id, on_hand, reserved from inventory_level where product_id = ? and warehouse_id = ? for update', [m.product_id, m.warehouse_id]);
+        const take = Math.max(0, Math.min(net, lvl.on_hand - lvl.reserved));
+        if (take > 0) {
+          const [after] = await em.execute<{ on_hand: number }[]>(
+            `update inventory_level set on_hand = on_hand - ?, updated_at = now(),
+                    low_stock_since = case when on_hand - ? - reserved <= reorder_point then coalesce(low_stock_since, now()) else low_stock_since end
+              where id = ? returning on_hand`, [take, take, lvl.id]);
+          await em.execute(`insert into stock_movement (product_id, warehouse_id, kind, quantity, on_hand_after, reason, reference, actor_label, at) values (?, ?, 'return', ?, ?, ?, ?, ?, now())`,
+            [m.product_id, m.warehouse_id, -take, after.on_hand, 'restock reversed (workflow compensation)', r.number, actor.label ?? null]);
+        }
+        taken.push({ productId: m.product_id, warehouseId: m.warehouse_id, quantity: take, shortfall: net - take });
+      }
+      if (taken.some((t) => t.quantity > 0)) audit(em, actor, { action: 'return.unrestocked', entityType: 'Order', entityId: r.order_id, after: { rma: r.number, returnId: r.id, levels: taken } });
+      return { handle: 'ok', output: { returnId: r.id, rma: r.number, levels: taken } };
+    });
+  };
+
+  /** Damaged goods are written off: they never went back on hand, so only the decision is recorded (once). */
+  const dispose: NodeActivity = async (input) => {
+    const id = returnOf(input);
+    return orm.em.fork().transactional(async (em) => {
+      const r = await loadReturn(em, id, true);
+      const [done] = await em.execute<{ id: number }[]>(
+        `select id from audit_event where entity_type = 'Order' and entity_id = ? and action = 'return.disposed' and after ->> 'rma' = ? limit 1`, [String(r.order_id), r.number]);
+      if (!done) {
+        audit(em, workflowActor(input), { action: 'return.disposed', entityType: 'Order', entityId: r.order_id, after: { rma: r.number, returnId: r.id, lines: r.lines } });
+        announce(em, r, r.status, { disposed: true });
+      }
+      return { handle: 'ok', output: { returnId: r.id, rma: r.number, disposed: true, changed: !done } };
+    });
+  };
+
+  /**
+   * Refunds the returned lines' value (order unit price × quantity) from the order's captured
+   * payments, oldest first, each refund keyed `<key>:p<paymentId>` so a retry never refunds twice.
+   * Not enough captured money, or a refused refund, is `failed`; the RMA becomes refunded.
+   */
+  const refund: NodeActivity = async (input) => {
+    const id = returnOf(input);
+    const actor = workflowActor(input);
+    const em = orm.em.fork();
+    const r = await loadReturn(em, id);
+    if (r.status === 'rejected') throw new DomainError(409, 'return_rejected', `Return ${r.number} was rejected.`);
+    if (r.status === 'refunded' || r.status === 'closed') return { handle: 'ok', output: { returnId: r.id, rma: r.number, refunded: false } };
+    const amount = await returnValue(em, r);
+    const payments = await em.execute<{ id: number; captured_minor: number; refunded_minor: number }[]>('select id, captured_minor, refunded_minor from payment where order_id = ? and captured_minor > 0 order by id', [r.order_id]);
+    const keyFor = (paymentId: number) => `${input.key}:p${paymentId}`;
+    const prior = payments.length
+      ? await em.execute<{ payment_id: number; amount_minor: number; succeeded: boolean }[]>('select payment_id, amount_minor, succeeded from payment_operation where idempotency_key in (?)', [payments.map((p) => keyFor(p.id))])
+      : [];
+    const refunds: { paymentId: number; amount: number }[] = prior.filter((p) => p.succeeded).map((p) => ({ paymentId: p.payment_id, amount: p.amount_minor }));
+    let left = amount - refunds.reduce((n, x) => n + x.amount, 0);
+    for (const p of payments) {
+      if (left <= 0) break;
+      if (prior.some((x) => x.payment_id === p.id)) continue;
+      const take = Math.min(left, p.captured_minor - p.refunded_minor);
+      if (take <= 0) continue;
+      try {
+        await refundPayment(orm, p.id, take, keyFor(p.id), actor);
+      } catch (e) {
+        if (isDomainError(e, 'payment_declined', 'nothing_to_refund')) return { handle: 'failed', output: { returnId: r.id, rma: r.number, amount, refunds, reason: e.params?.reason ?? e.code } };
+        throw e;
+      }
+      refunds.push({ paymentId: p.id, amount: take });
+      left -= take;
+    }
+    if (left > 0) return { handle: 'failed', output: { returnId: r.id, rma: r.number, amount, refunds, missing: left, reason: 'not_enough_captured' } };
+    return orm.em.fork().transactional(async (tx) => {
+      const locked = await loadReturn(tx, id, true);
+      await advance(tx, locked, 'refunded', actor, { amount, refunds });
+      return { handle: 'ok', output: { returnId: r.id, rma: r.number, refunded: true, amount, refunds } };
+    });
+  };
+
+  /**
+   * Reserves replacement units (same SKUs and quantities) for the order, routed from the order's
+   * address on locked stock; `insufficient` when they are not there. The RMA becomes exchanged
+   * in the same transaction, so a retry finds it done.
+   */
+  const exchange: NodeActivity = async (input) => {
+    const id = returnOf(input);
+    const actor = workflowActor(input);
+    return orm.em.fork().transactional(async (em) => {
+      const r = await loadReturn(em, id, true);
+      if (r.status === 'rejected') throw new DomainError(409, 'return_rejected', `Return ${r.number} was rejected.`);
+      if (r.status === 'exchanged' || r.status === 'closed') return { handle: 'ok', output: { returnId: r.id, rma: r.number, reserved: false } };
+      const [o] = await em.execute<{ shipping_address: Address }[]>('select shipping_address from sales_order where id = ?', [r.order_id]);
+      const lines = r.lines.filter((l) => l.quantity > 0);
+      const ids = await productIds(em, [...new Set(lines.map((l) => l.sku))]);
+      const orderLines = await em.execute<{ id: number; product_id: number }[]>('select id, product_id from order_line where order_id = ? order by id', [r.order_id]);
+      const stock = await loadStockOptions(em, [...ids.values()], { lock: true });
+      const a = o.shipping_address;
+      const routing = planRouting(typeof a?.lat === 'number' && typeof a?.lng === 'number' ? { lat: a.lat, lng: a.lng } : null, lines.map((l) => ({ productId: ids.get(l.sku)!, sku: l.sku, quantity: l.quantity })), stock);
+      if (!routing.ok) return { handle: 'insufficient', output: { returnId: r.id, rma: r.number, shortages: routing.shortages } };
+      const allocations = routing.plan.allocations;
+      const lineFor = new Map<number, number>();
+      for (const productId of ids.values()) {
+        const l = orderLines.find((x) => x.product_id === productId);
+        if (!l) throw new DomainError(409, 'not_on_order', `Return ${r.number} lists a product that is not on order ${r.order_id}.`);
+        lineFor.set(productId, l.id);
+      }
+      const reserved = await reserveAllocations(em, allocations);
+      await em.execute(
+        `insert into reservation (order_id, line_id, product_id, warehouse_id, quantity, status, created_at) values ${allocations.map(() => `(?, ?, ?, ?, ?, 'active', now())`).join(', ')}`,
+        allocations.flatMap((x) => [r.order_id, lineFor.get(x.productId)!, x.productId, x.warehouseId, x.quantity]));
+      for (const x of reserved.filter((y) => y.becameLow)) {
+        const al = allocations.find((y) => y.levelId === x.levelId)!;
+        publish(em, 'inventory', 'stock.low', { levelId: x.levelId, sku: al.sku, warehouse: al.warehouseCode });
+      }
+      const reservations = allocations.map((x) => ({ sku: x.sku, warehouse: x.warehouseCode, quantity: x.quantity }));
+      await advance(em, r, 'exchanged', actor, { reservations });
+      return { handle: 'ok', output: { returnId: r.id, rma: r.number, reserved: true, reservations } };
+    });
+  };
+
+  const activities = {
+    'returns.createRma': createRma,
+    'returns.approve': step('approved'),
+    'returns.receive': step('received'),
+    'returns.inspect': inspect,
+    'returns.restock': restock,
+    'returns.unrestock': unrestock,
+    'returns.dispose': dispose,
+    'returns.refund': refund,
+    'returns.exchange': exchange,
+  };
+  return Object.fromEntries(Object.entries(activities).map(([name, fn]) => [name, nodeActivity(fn)])) as typeof activities;
+}

@@ -1,0 +1,301 @@
+// The outbox dispatcher (runs in the worker): turns committed domain events into workflow runs and signals.
+//
+// - order.created / return.requested / stock.low: the matching binding's latest version starts the
+//   `interpreter` workflow with a deterministic id (order-<id>, return-<id>, reorder-<level>-<yyyymmdd>),
+//   and the run row is written. Starting twice is harmless (the id is taken: counted as done).
+// - order.status_changed to packed / delivered / paid: the order's run gets packed / delivered /
+//   payment_confirmed (no run: nothing to do).
+// - Every other row, and rows no binding matches: nothing to run; marked dispatched.
+//
+// Rows are claimed in id order (FOR UPDATE SKIP LOCKED, and one active dispatcher at a time through an
+// advisory lock so that an order's start always precedes its signals). While Temporal is unreachable
+// the row stays undispatched and the dispatcher retries with back-off. Wakes on NOTIFY outbox, and
+// polls every 2 s in case a notification was missed.
+import pg from 'pg';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { InterpreterInput } from '../../../workflows/interpreter.ts';
+import { matchBinding } from './service.server.ts';
+import { ensureRun } from './runs.server.ts';
+
+/** Events that start runs, and the order status changes forwarded as signals. */
+export const START_EVENTS = ['order.created', 'return.requested', 'stock.low'] as const;
+export const STATUS_SIGNALS: Record<string, 'packed' | 'delivered' | 'payment_confirmed'> = { packed: 'packed', delivered: 'delivered', paid: 'payment_confirmed' };
+
+/** pg_advisory_xact_lock key: one dispatcher claims rows at a time. */
+const LOCK_KEY = 7_331_001;
+const BATCH = 200;
+
+export interface DispatcherLog { info(...a: unknown[]): void; warn(...a: unknown[]): void; error(...a: unknown[]): void }
+
+export interface DispatcherOptions {
+  orm: MikroORM;
+  /** A Temporal client; a rejected promise counts as "Temporal unreachable". */
+  temporal: () => Promise<Client>;
+  taskQueue: string;
+  log?: DispatcherLog;
+}
+
+/** Temporal could not be reached (or refused for a reason worth retrying): the row waits. */
+export class TemporalUnavailable extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = 'TemporalUnavailable';
+    this.cause = cause;
+  }
+}
+
+/**
+ * Sends a signal to a run. Returns false when no such run is going (not started, or finished);
+ * any other failure is thrown.
+ */
+export async function signalRun(client: Client, workflowId: string, name: string, payload?: Record<string, unknown>): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(workflowId).signal(name, payload ?? {});
+    return true;
+  } catch (e) {
+    if (e instanceof WorkflowNotFoundError) return false;
+    throw e;
+  }
+}
+
+/** The run's workflow id for a start event; null when the payload lacks its id. */
+export function workflowIdFor(event: string, payload: Record<string, unknown>, at: Date): string | null {
+  const id = (v: unknown) => (typeof v === 'number' || (typeof v === 'string' && /^[\w-]+$/.test(v)) ? String(v) : null);
+  switch (event) {
+    case 'order.created': return id(payload.orderId) && `order-${id(payload.orderId)}`;
+    case 'return.requested': return id(payload.returnId) && `return-${id(payload.returnId)}`;
+    case 'stock.low': return id(payload.levelId) && `reorder-${id(payload.levelId)}-${at.toISOString().slice(0, 10).replace(/-/g, '')}`;
+    default: return null;
+  }
+}
+
+/**
+ * Facts a flow's expressions and binding filters commonly need, read once when the run starts (they
+ * are then part of the pinned trigger): the order's payment and delivery method and total, a return's
+ * value, a stock level's numbers. Keys already in the event win.
+ */
+export async function enrichPayload(em: EntityManager, event: string, payload: Record<string, unknown>): Promise<Record<string, unknown>> {
+  let extra: Record<string, unknown> = {};
+  if (event === 'order.created' && payload.orderId != null) {
+    const [o] = await em.execute<{ payment_method: string; delivery_method: string; total_minor: number; currency: string; customer_id: number; channel: string; status: string }[]>(
+      `select o.payment_method, o.delivery_method, o.total_minor, o.currency, o.customer_id, c.code as channel, o.status
+         from sales_order o join channel c on c.id = o.channel_id where o.id = ?`, [Number(payload.orderId)]);
+    if (o) extra = { paymentMethod: o.payment_method, deliveryMethod: o.delivery_method, totalMinor: Number(o.total_minor), currency: o.currency, customerId: Number(o.customer_id), channel: o.channel, status: o.status };
+  } else if (event === 'return.requested' && payload.returnId != null) {
+    const [r] = await em.execute<{ amount: string | null; currency: string; order_id: number }[]>(
+      `select (select sum(l.unit_price_minor * (x.value->>'quantity')::int)
+                 from jsonb_array_elements(r.lines) x join order_line l on l.order_id = r.order_id and l.sku = x.value->>'sku') as amount,
+              o.currency, r.order_id
+         from return_request r join sales_order o on o.id = r.order_id where r.id = ?`, [Number(payload.returnId)]);
+    if (r) extra = { amountMinor: Number(r.amount ?? 0), currency: r.currency, orderId: Number(r.order_id) };
+  } else if (event === 'stock.low' && payload.levelId != null) {
+    const [l] = await em.execute<{ product_id: number; warehouse_id: number; on_hand: number; reserved: number; reorder_point: number; reorder_quantity: number }[]>(
+      'select product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity from inventory_level where id = ?', [Number(payload.levelId)]);
+    if (l) extra = { productId: Number(l.product_id), warehouseId: Number(l.warehouse_id), onHand: Number(l.on_hand), reserved: Number(l.reserved),
+      atp: Number(l.on_hand) - Number(l.reserved), reorderPoint: Number(l.reorder_point), reorderQuantity: Number(l.reorder_quantity) };
+  }
+  return { ...extra, ...payload };
+}
+
+interface OutboxRow { id: number; type: string; payload: Record<string, unknown>; created_at: Date }
+
+export type Outcome = { kind: 'started' | 'duplicate'; workflowId: string } | { kind: 'signalled' | 'no_run'; workflowId: string; signal: string } | { kind: 'no_binding' | 'ignored' };
+
+/** Handles one outbox row inside the claiming transaction. Temporal failures surface as TemporalUnavailable. */
+async function handle(em: EntityManager, row: OutboxRow, opts: DispatcherOptions): Promise<Outcome> {
+  const client = async () => { try { return await opts.temporal(); } catch (e) { throw new TemporalUnavailable(e); } };
+  if ((START_EVENTS as readonly string[]).includes(row.type)) {
+    const payload = await enrichPayload(em, row.type, row.payload ?? {});
+    const workflowId = workflowIdFor(row.type, payload, new Date(row.created_at));
+    if (!workflowId) {
+      opts.log?.warn(`outbox ${row.id} (${row.type}) has no id to name a run by; skipped`);
+      return { kind: 'ignored' };
+    }
+    const match = await matchBinding(em, row.type, payload);
+    if (!match) return { kind: 'no_binding' };
+    const input: InterpreterInput = { plan: match.version.plan, trigger: { type: row.type, payload } };
+    let kind: 'started' | 'duplicate' = 'started';
+    try {
+      await (await client()).workflow.start('interpreter', { taskQueue: opts.taskQueue, workflowId, args: [input], workflowIdReusePolicy: 'REJECT_DUPLICATE' });
+    } catch (e) {
+      if (e instanceof WorkflowExecutionAlreadyStartedError) kind = 'duplicate';
+      else if (e instanceof TemporalUnavailable) throw e;
+      else throw new TemporalUnavailable(e);
+    }
+    await ensureRun(em, workflowId, { triggerType: row.type, triggerPayload: payload, definitionId: match.binding.definitionId, versionId: match.version.id });
+    return { kind, workflowId };
+  }
+  if (row.type === 'order.status_changed') {
+    const signal = STATUS_SIGNALS[String(row.payload?.to ?? '')];
+    if (!signal || row.payload?.orderId == null) return { kind: 'ignored' };
+    const workflowId = `order-${row.payload.orderId}`;
+    let delivered: boolean;
+    try {
+      delivered = await signalRun(await client(), workflowId, signal, row.payload);
+    } catch (e) {
+      throw e instanceof TemporalUnavailable ? e : new TemporalUnavailable(e);
+    }
+    return { kind: delivered ? 'signalled' : 'no_run', workflowId, signal };
+  }
+  return { kind: 'ignored' };
+}
+
+export interface PassResult { claimed: number; outcomes: (Outcome & { outboxId: number })[]; busy: boolean; blocked?: TemporalUnavailable; more: boolean }
+
+const bigintArray = (ids: number[]) => `{${ids.map((n) => Math.trunc(n)).join(',')}}`;
+const needsWork = (row: OutboxRow) => (START_EVENTS as readonly string[]).includes(row.type) || (row.type === 'order.status_changed' && !!STATUS_SIGNALS[String(row.payload?.to ?? '')]);
+export const MAX_TRIES = 3;
+
+/**
+ * One pass over the undispatched rows, in id order, in one transaction: rows that need nothing are
+ * marked in bulk; each row that needs Temporal is handled in turn (inside a savepoint). Stops at the
+ * first row Temporal could not take; the rows before it are committed as dispatched. A row that fails
+ * for another reason is tried again on the next pass, and after MAX_TRIES it is logged and marked
+ * dispatched so that it cannot block the queue (`failures` carries the counts across passes).
+ */
+export async function dispatchPass(opts: DispatcherOptions, failures: Map<number, number> = new Map()): Promise<PassResult> {
+  const result: PassResult = { claimed: 0, outcomes: [], busy: false, more: false };
+  await opts.orm.em.fork().transactional(async (em) => {
+    const [lock] = await em.execute<{ locked: boolean }[]>('select pg_try_advisory_xact_lock(?) as locked', [LOCK_KEY]);
+    if (!lock.locked) { result.busy = true; return; }
+    const rows = await em.execute<OutboxRow[]>(
+      'select id, type, payload, created_at from outbox_event where dispatched_at is null order by id limit ? for update skip locked', [BATCH]);
+    result.claimed = rows.length;
+    result.more = rows.length === BATCH;
+    const done: number[] = [];
+    for (const row of rows) {
+      const id = Number(row.id);
+      if (!needsWork(row)) { done.push(id); continue; }
+      await em.execute('savepoint dispatch_row');
+      try {
+        const outcome = await handle(em, row, opts);
+        await em.execute('release savepoint dispatch_row');
+        result.outcomes.push({ ...outcome, outboxId: id });
+        done.push(id);
+        failures.delete(id);
+      } catch (e) {
+        await em.execute('rollback to savepoint dispatch_row');
+        if (e instanceof TemporalUnavailable) { result.blocked = e; result.more = false; break; }
+        const n = (failures.get(id) ?? 0) + 1;
+        failures.set(id, n);
+        opts.log?.error(`outbox ${id} (${row.type}) failed to dispatch (try ${n} of ${MAX_TRIES}): ${(e as Error).message}`);
+        if (n < MAX_TRIES) { result.more = false; break; }
+        opts.log?.error(`outbox ${id} given up after ${MAX_TRIES} tries`);
+        failures.delete(id);
+        done.push(id);
+      }
+    }
+    if (done.length) await em.execute('update outbox_event set dispatched_at = now() where id = any(?::bigint[])', [bigintArray(done)]);
+  });
+  return result;
+}
+
+export interface Dispatcher {
+  /** Runs a pass soon (as a NOTIFY would). */
+  wake(): void;
+  stop(): Promise<void>;
+}
+
+/** Starts the dispatch loop: LISTEN outbox + a 2 s poll, back-off while Temporal is unreachable (logged once a minute). */
+export function startDispatcher(opts: DispatcherOptions & { databaseUrl: string; pollMs?: number; maxBackoffMs?: number }): Dispatcher {
+  const log = opts.log ?? console;
+  const pollMs = opts.pollMs ?? 2_000;
+  const maxBackoff = opts.maxBackoffMs ?? 30_000;
+  const failures = new Map<number, number>();
+  let closing = false;
+  let running: Promise<void> | null = null;
+  let again = false;
+  let timer: NodeJS.Timeout | null = null;
+  let blockedSince = 0;
+  let retries = 0;
+  let notBefore = 0;
+  let lastLog = 0;
+  let listener: pg.Client | null = null;
+
+  const schedule = (ms: number) => {
+    if (closing) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => { timer = null; kick(); }, ms);
+  };
+
+  const loop = async () => {
+    do {
+      again = false;
+      if (Date.now() < notBefore) break;
+      let r: PassResult;
+      try {
+        r = await dispatchPass(opts, failures);
+      } catch (e) {
+        // The database itself failed (or went away): same back-off as an unreachable Temporal.
+        r = { claimed: 0, outcomes: [], busy: false, more: false, blocked: new TemporalUnavailable(e) };
+        if (Date.now() - lastLog > 60_000) { lastLog = Date.now(); log.warn(`dispatch pass failed (${(e as Error).message}); retrying`); }
+      }
+      if (r.blocked) {
+        retries++;
+        if (!blockedSince) blockedSince = Date.now();
+        const delay = Math.min(maxBackoff, 500 * 2 ** Math.min(retries - 1, 10));
+        notBefore = Date.now() + delay;
+        if (Date.now() - lastLog > 60_000) {
+          lastLog = Date.now();
+          log.warn(`Temporal not reachable (${r.blocked.message}); events wait in the outbox, retrying (next in ${Math.round(delay / 1000)} s)`);
+        }
+        schedule(delay);
+        return;
+      }
+      if (blockedSince) {
+        log.info(`Temporal reachable again after ${Math.round((Date.now() - blockedSince) / 1000)} s; dispatching`);
+        blockedSince = 0;
+        lastLog = 0;
+      }
+      retries = 0;
+      if (r.more) again = true;
+    } while (again && !closing);
+  };
+
+  function kick() {
+    if (closing) return;
+    if (running) { again = true; return; }
+    running = loop().catch((e) => log.error('dispatcher loop failed', e)).finally(() => {
+      running = null;
+      if (again && !closing && Date.now() >= notBefore) kick();
+    });
+  }
+
+  const poll = setInterval(() => kick(), pollMs);
+
+  const listen = async (): Promise<void> => {
+    const client = new pg.Client({ connectionString: opts.databaseUrl });
+    client.on('notification', () => kick());
+    client.on('error', (e) => {
+      if (closing) return;
+      log.warn(`lost the LISTEN connection (${e.message}); reconnecting`);
+      void client.end().catch(() => {});
+      setTimeout(() => void listen().catch(() => {}), 1000);
+    });
+    try {
+      await client.connect();
+      await client.query('LISTEN outbox');
+      if (closing) { await client.end(); return; }
+      listener = client;
+      kick();
+    } catch (e) {
+      void client.end().catch(() => {});
+      if (!closing) setTimeout(() => void listen().catch(() => {}), 1000);
+      throw e;
+    }
+  };
+  void listen().catch((e) => log.warn(`LISTEN outbox failed (${(e as Error).message}); polling meanwhile`));
+  kick();
+
+  return {
+    wake: () => kick(),
+    async stop() {
+      closing = true;
+      clearInterval(poll);
+      if (timer) clearTimeout(timer);
+      await listener?.end().catch(() => {});
+      await running;
+    },
+  };
+}

@@ -1,0 +1,167 @@
+// Run history: the rows the console shows for each interpreter run (WorkflowRun, WorkflowRunStep)
+// and the live events that go with them. Written by the worker (activity interceptor, the
+// `workflow.runEvent` local activity) and by the dispatcher that starts runs.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { publish } from '../../lib/outbox.server.ts';
+import type { RunStatus, RunStepStatus } from '../../../entities/workflows.ts';
+
+/** Summaries are for people reading the run view: short JSON, cut at about 2 KB. */
+export const SUMMARY_LIMIT = 2048;
+
+export function summarize(value: unknown): unknown {
+  if (value === undefined) return null;
+  let text: string;
+  try { text = JSON.stringify(value); } catch { return { unserialisable: true }; }
+  if (text === undefined) return null;
+  if (text.length <= SUMMARY_LIMIT) return JSON.parse(text) as unknown;
+  return { truncated: true, bytes: text.length, preview: text.slice(0, SUMMARY_LIMIT - 100) };
+}
+
+/** What a run (or a human task) is about, from its trigger, for links from that entity's page. */
+export function entityOf(triggerType: string, payload: Record<string, unknown> | undefined): { type: string; id: string } | null {
+  const p = payload ?? {};
+  const id = (v: unknown) => (typeof v === 'number' || (typeof v === 'string' && v !== '') ? String(v) : null);
+  if (triggerType === 'return.requested' && id(p.returnId)) return { type: 'ReturnRequest', id: id(p.returnId)! };
+  if (triggerType === 'stock.low' && id(p.levelId)) return { type: 'InventoryLevel', id: id(p.levelId)! };
+  if (id(p.orderId)) return { type: 'Order', id: id(p.orderId)! };
+  return null;
+}
+
+/** "1d2h30m" → milliseconds (the same grammar as control-node durations); null when it does not parse. */
+export function parseDuration(text: unknown): number | null {
+  if (typeof text !== 'string' || !text.trim()) return null;
+  const m = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text.trim());
+  if (!m) return null;
+  return (((Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 60 + Number(m[4] ?? 0)) * 1000;
+}
+
+export interface RunInit {
+  triggerType: string;
+  triggerPayload: Record<string, unknown>;
+  definitionId?: number | null;
+  versionId?: number | null;
+  /** Used to find the version when neither id is known (a run started outside the dispatcher, a sub-flow). */
+  planHash?: string;
+}
+
+/**
+ * The run's row id, creating the row when it is missing. A row that exists keeps what it has
+ * (its pinned version especially); only unknown fields are filled in.
+ */
+export async function ensureRun(em: EntityManager, workflowId: string, init: RunInit): Promise<number> {
+  let definitionId = init.definitionId ?? null;
+  let versionId = init.versionId ?? null;
+  if (!versionId && init.planHash) {
+    const [v] = await em.execute<{ id: number; definition_id: number }[]>('select id, definition_id from workflow_version where hash = ? order by id desc limit 1', [init.planHash]);
+    if (v) { versionId = Number(v.id); definitionId ??= Number(v.definition_id); }
+  }
+  const entity = entityOf(init.triggerType, init.triggerPayload);
+  const [row] = await em.execute<{ id: number }[]>(
+    `insert into workflow_run (workflow_id, definition_id, version_id, trigger_type, trigger_payload, status, started_at, entity_type, entity_id, updated_at)
+     values (?, ?, ?, ?, ?, 'running', now(), ?, ?, now())
+     on conflict (workflow_id) do update set
+       definition_id = coalesce(workflow_run.definition_id, excluded.definition_id),
+       version_id = coalesce(workflow_run.version_id, excluded.version_id),
+       entity_type = coalesce(workflow_run.entity_type, excluded.entity_type),
+       entity_id = coalesce(workflow_run.entity_id, excluded.entity_id)
+     returning id`,
+    [workflowId, definitionId, versionId, init.triggerType, JSON.stringify(init.triggerPayload ?? {}), entity?.type ?? null, entity?.id ?? null]);
+  return Number(row.id);
+}
+
+/** The run's id when its row exists. */
+export async function runIdOf(em: EntityManager, workflowId: string): Promise<number | null> {
+  const [row] = await em.execute<{ id: number }[]>('select id from workflow_run where workflow_id = ?', [workflowId]);
+  return row ? Number(row.id) : null;
+}
+
+/** `<workflowId>:<nodeId>:<visit>[:undo]` → its parts (node ids may contain ':'; the workflow id is given). */
+export function parseActivityKey(key: string, workflowId: string): { visit: number; undo: boolean } {
+  const rest = key.startsWith(`${workflowId}:`) ? key.slice(workflowId.length + 1) : key;
+  const parts = rest.split(':');
+  const undo = parts.at(-1) === 'undo';
+  const visit = Number(parts.at(undo ? -2 : -1));
+  return { visit: Number.isInteger(visit) && visit > 0 ? visit : 1, undo };
+}
+
+/** An activity node started (attempt ≥ 1). Later attempts keep the first start time and the last error. */
+export async function stepStarted(em: EntityManager, runId: number, nodeId: string, s: { visit: number; attempt: number; input: unknown }) {
+  await em.execute(
+    `insert into workflow_run_step (run_id, node_id, status, visits, started_at, input_summary, compensation)
+     values (?, ?, 'running', ?, now(), ?, false)
+     on conflict (run_id, node_id) do update set
+       status = 'running',
+       started_at = case when excluded.visits > workflow_run_step.visits or ? = 1 or workflow_run_step.started_at is null then excluded.started_at else workflow_run_step.started_at end,
+       error = case when excluded.visits > workflow_run_step.visits or ? = 1 then null else workflow_run_step.error end,
+       visits = greatest(workflow_run_step.visits, excluded.visits),
+       ended_at = null,
+       input_summary = excluded.input_summary`,
+    [runId, nodeId, s.visit, JSON.stringify(summarize(s.input)), s.attempt, s.attempt]);
+}
+
+export async function stepFinished(em: EntityManager, runId: number, nodeId: string, s: { status: 'done' | 'failed'; output?: unknown; error?: string | null }) {
+  await em.execute(
+    `update workflow_run_step set status = ?, ended_at = now(), output_summary = coalesce(?::jsonb, output_summary), error = ? where run_id = ? and node_id = ?`,
+    [s.status, s.output === undefined ? null : JSON.stringify(summarize(s.output)), s.error ?? null, runId, nodeId]);
+}
+
+/** A compensation (undo) of a node ran: `compensated` when it succeeded, its error otherwise. */
+export async function stepCompensation(em: EntityManager, runId: number, nodeId: string, s: { phase: 'started' | 'done' | 'failed'; error?: string | null }) {
+  if (s.phase === 'started') {
+    await em.execute(`update workflow_run_step set compensation = true where run_id = ? and node_id = ?`, [runId, nodeId]);
+  } else if (s.phase === 'done') {
+    await em.execute(`update workflow_run_step set compensation = true, status = 'compensated', ended_at = now(), error = null where run_id = ? and node_id = ?`, [runId, nodeId]);
+  } else {
+    await em.execute(`update workflow_run_step set compensation = true, error = ? where run_id = ? and node_id = ?`, [`undo failed: ${s.error ?? ''}`.slice(0, 2000), runId, nodeId]);
+  }
+}
+
+/** The interpreter's own view of its steps (RunState.steps), merged so that no step moves backwards. */
+export interface StateStep { nodeId: string; status: RunStepStatus; visits: number; startedAt?: number; endedAt?: number; error?: string; handle?: string; output?: unknown }
+
+const RANK = `(case %s when 'waiting' then 0 when 'running' then 1 when 'compensated' then 3 else 2 end)`;
+const rank = (col: string) => RANK.replace('%s', col);
+
+/**
+ * Upserts steps from a RunState snapshot. For the same visit a status only moves forward
+ * (waiting → running → done/failed/skipped → compensated), so a snapshot taken while an activity was
+ * still in flight never undoes what the activity interceptor has recorded since.
+ */
+export async function mergeStateSteps(em: EntityManager, runId: number, steps: StateStep[]) {
+  const rows = steps.filter((s) => s.visits > 0 || s.status !== 'waiting').map((s) => ({
+    node_id: s.nodeId,
+    status: s.status,
+    visits: s.visits,
+    started_at: s.startedAt ? new Date(s.startedAt).toISOString() : null,
+    ended_at: s.endedAt && s.status !== 'running' ? new Date(s.endedAt).toISOString() : null,
+    output: s.handle !== undefined || s.output !== undefined ? summarize({ handle: s.handle ?? null, output: s.output ?? null }) : null,
+    error: s.error ?? null,
+  }));
+  if (!rows.length) return;
+  const s = 'workflow_run_step', x = 'excluded';
+  const takeNew = `(${x}.visits > ${s}.visits or (${x}.visits = ${s}.visits and ${rank(`${x}.status`)} > ${rank(`${s}.status`)}))`;
+  await em.execute(
+    `insert into workflow_run_step (run_id, node_id, status, visits, started_at, ended_at, output_summary, error, compensation)
+     select ?, r.node_id, r.status, r.visits, r.started_at, r.ended_at, r.output, r.error, false
+       from jsonb_to_recordset(?::jsonb) as r(node_id text, status text, visits int, started_at timestamptz, ended_at timestamptz, output jsonb, error text)
+     on conflict (run_id, node_id) do update set
+       status = case when ${takeNew} then ${x}.status else ${s}.status end,
+       started_at = case when ${x}.visits > ${s}.visits then ${x}.started_at else coalesce(${s}.started_at, ${x}.started_at) end,
+       ended_at = case when ${takeNew} then coalesce(${x}.ended_at, case when ${x}.status = 'running' then null else ${s}.ended_at end) else ${s}.ended_at end,
+       output_summary = case when ${x}.visits > ${s}.visits or ${s}.output_summary is null then ${x}.output_summary else ${s}.output_summary end,
+       error = case when ${takeNew} then coalesce(${x}.error, ${s}.error) else ${s}.error end,
+       visits = greatest(${s}.visits, ${x}.visits)`,
+    [runId, JSON.stringify(rows)]);
+}
+
+/** Sets the run's status; a finished run gets its end time, and any task still open on it is withdrawn. */
+export async function updateRun(em: EntityManager, runId: number, workflowId: string, u: { status: RunStatus; finished: boolean; error?: string | null }) {
+  await em.execute(
+    `update workflow_run set status = ?, ended_at = case when ? then coalesce(ended_at, now()) else null end, error = ?, updated_at = now() where id = ?`,
+    [u.status, u.finished, u.error ?? null, runId]);
+  if (u.finished) {
+    const closed = await em.execute<{ id: number; node_id: string }[]>(
+      `update human_task set status = 'cancelled', decided_at = now() where workflow_id = ? and status = 'open' returning id, node_id`, [workflowId]);
+    for (const t of closed) publish(em, 'workflows', 'task.closed', { taskId: Number(t.id), workflowId, nodeId: t.node_id, status: 'cancelled' });
+  }
+}

@@ -1,0 +1,313 @@
+// Workflow definitions, their published versions and the bindings that start them.
+//
+// A definition holds the draft the designer edits. Publishing validates and compiles the draft and
+// stores it as the next version, which is never changed again; a rollback publishes an old version's
+// graph anew. A binding says which definition an event starts: the first active binding for the event,
+// by priority (lowest first), whose JSONata filter holds over the event's payload. The run is pinned
+// to that definition's latest version when it starts.
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import jsonata from 'jsonata';
+import { z } from 'zod';
+import { BINDING_EVENTS, WORKFLOW_KINDS, type BindingEvent, type WorkflowKind } from '../../../entities/workflows.ts';
+import type { Graph, Plan } from '../../../workflows/graph.ts';
+import { audit, type Actor } from '../../lib/audit.server.ts';
+import { DomainError, fieldError, invalid } from '../../lib/errors.ts';
+import { publish as announce } from '../../lib/outbox.server.ts';
+import { fieldErrors, type FieldError } from '../../lib/problem.ts';
+import { compileGraph } from './compile.server.ts';
+import { validateGraph, type GraphError } from './validate.ts';
+
+// ---- Graph shape ----
+
+const Id = z.string().trim().min(1).max(100);
+/** The graph as the canvas sends it; React Flow's extra keys (selected, measured, …) are dropped. */
+export const GraphSchema = z.object({
+  nodes: z.array(z.object({
+    id: Id,
+    type: z.string().trim().min(1).max(100),
+    position: z.object({ x: z.number().finite(), y: z.number().finite() }),
+    data: z.object({ label: z.string().max(200).optional(), config: z.record(z.string(), z.unknown()).optional() }).default({}),
+  })).max(500),
+  edges: z.array(z.object({
+    id: z.string().trim().min(1).max(300),
+    source: Id,
+    sourceHandle: z.string().max(100).nullish(),
+    target: Id,
+    targetHandle: z.string().max(100).nullish(),
+  })).max(2000),
+});
+
+/** Graph errors as field errors: `nodes.<id>` (or `edges.<id>`, or `graph` for the flow as a whole). */
+export function graphFieldErrors(errors: GraphError[]): FieldError[] {
+  return errors.map((e) => {
+    const params: Record<string, string | number> = { ...(e.params ?? {}) };
+    if (e.field) params.field ??= e.field;
+    if (e.edgeId) params.edge = e.edgeId;
+    return { field: e.nodeId ? `nodes.${e.nodeId}` : e.edgeId ? `edges.${e.edgeId}` : 'graph', code: e.code, messageKey: `workflowErrors.${e.code}`, params };
+  });
+}
+
+const graphInvalid = (errors: GraphError[]) => {
+  const list = graphFieldErrors(errors);
+  return new DomainError(422, 'workflow_invalid', list.map((e) => `${e.field}: ${e.code}`).join('; '), { field: list[0]?.field, errors: list });
+};
+
+const byLabel = (actor: Actor) => actor.label ?? (actor.id == null ? actor.type : `${actor.type}:${actor.id}`);
+
+// ---- Definitions ----
+
+const RESERVED_KEYS = ['tasks', 'runs', 'bindings', 'new'];
+
+export const DefinitionInput = z.object({
+  // Keys name console pages (/workflows/<key>), so the console's own sub-pages are not available.
+  key: z.string().trim().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).refine((k) => !RESERVED_KEYS.includes(k), 'reserved'),
+  name: z.string().trim().min(1).max(200),
+  description: z.string().trim().max(2000).nullish().transform((v) => v || null),
+  kind: z.enum(WORKFLOW_KINDS).default('other'),
+  graph: GraphSchema.optional(),
+});
+
+export interface DefinitionRow { id: number; key: string; name: string; description: string | null; kind: WorkflowKind; draftUpdatedAt: string; draftUpdatedBy: string | null; latestVersion: number | null }
+
+const TRIGGER_FOR_KIND: Record<WorkflowKind, BindingEvent> = { order: 'order.created', return: 'return.requested', reorder: 'stock.low', other: 'manual' };
+
+export async function createDefinition(orm: MikroORM, raw: unknown, actor: Actor): Promise<{ id: number; key: string }> {
+  const parsed = DefinitionInput.safeParse(raw);
+  if (!parsed.success) throw invalid(fieldErrors(parsed.error));
+  const input = parsed.data;
+  const graph: Graph = input.graph ?? { nodes: [{ id: 'trigger', type: 'control.trigger', position: { x: 0, y: 0 }, data: { config: { event: TRIGGER_FOR_KIND[input.kind] } } }], edges: [] };
+  return orm.em.fork().transactional(async (em) => {
+    const [row] = await em.execute<{ id: number }[]>(
+      `insert into workflow_definition (key, name, description, kind, draft, draft_updated_at, draft_updated_by, created_at)
+       values (?, ?, ?, ?, ?, now(), ?, now()) on conflict (key) do nothing returning id`,
+      [input.key, input.name, input.description, input.kind, JSON.stringify(graph), byLabel(actor)]);
+    if (!row) throw new DomainError(409, 'duplicate_workflow_key', `A workflow with the key ${input.key} exists.`, { field: 'key', params: { key: input.key } });
+    const id = Number(row.id);
+    audit(em, actor, { action: 'workflow.created', entityType: 'WorkflowDefinition', entityId: id, after: { key: input.key, name: input.name, kind: input.kind } });
+    announce(em, 'workflows', 'definition.created', { definitionId: id, key: input.key, name: input.name });
+    return { id, key: input.key };
+  });
+}
+
+export async function listDefinitions(em: EntityManager): Promise<DefinitionRow[]> {
+  const rows = await em.execute<{ id: number; key: string; name: string; description: string | null; kind: WorkflowKind; draft_updated_at: Date; draft_updated_by: string | null; latest: number | null }[]>(
+    `select d.id, d.key, d.name, d.description, d.kind, d.draft_updated_at, d.draft_updated_by,
+            (select max(v.number) from workflow_version v where v.definition_id = d.id) as latest
+       from workflow_definition d order by d.name, d.id`);
+  return rows.map((r) => ({ id: Number(r.id), key: r.key, name: r.name, description: r.description, kind: r.kind, draftUpdatedAt: new Date(r.draft_updated_at).toISOString(),
+    draftUpdatedBy: r.draft_updated_by, latestVersion: r.latest == null ? null : Number(r.latest) }));
+}
+
+export async function getDefinition(em: EntityManager, idOrKey: number | string) {
+  const [row] = await em.execute<{ id: number; key: string; name: string; description: string | null; kind: WorkflowKind; draft: Graph; draft_updated_at: Date; draft_updated_by: string | null }[]>(
+    `select id, key, name, description, kind, draft, draft_updated_at, draft_updated_by from workflow_definition where ${typeof idOrKey === 'number' ? 'id' : 'key'} = ?`, [idOrKey]);
+  if (!row) return null;
+  return { id: Number(row.id), key: row.key, name: row.name, description: row.description, kind: row.kind, draft: row.draft,
+    draftUpdatedAt: new Date(row.draft_updated_at).toISOString(), draftUpdatedBy: row.draft_updated_by };
+}
+
+/**
+ * Saves the designer's draft (shape-checked; graph errors are reported, not refused: a draft may be
+ * unfinished). Announces `draft.saved` with the editor, for live presence in other designers.
+ */
+export async function saveDraft(orm: MikroORM, definitionId: number, raw: unknown, actor: Actor): Promise<{ savedAt: string; errors: FieldError[] }> {
+  const parsed = GraphSchema.safeParse(raw);
+  if (!parsed.success) throw invalid(fieldErrors(parsed.error));
+  const graph = parsed.data as Graph;
+  return orm.em.fork().transactional(async (em) => {
+    const [before] = await em.execute<{ key: string; draft_updated_at: Date; draft_updated_by: string | null }[]>(
+      'select key, draft_updated_at, draft_updated_by from workflow_definition where id = ? for update', [definitionId]);
+    if (!before) throw new DomainError(404, 'not_found', `No workflow ${definitionId}.`);
+    const [row] = await em.execute<{ draft_updated_at: Date }[]>(
+      'update workflow_definition set draft = ?, draft_updated_at = now(), draft_updated_by = ? where id = ? returning draft_updated_at', [JSON.stringify(graph), byLabel(actor), definitionId]);
+    const savedAt = new Date(row.draft_updated_at).toISOString();
+    audit(em, actor, { action: 'workflow.draft_saved', entityType: 'WorkflowDefinition', entityId: definitionId,
+      before: { draftUpdatedAt: new Date(before.draft_updated_at).toISOString(), draftUpdatedBy: before.draft_updated_by },
+      after: { draftUpdatedAt: savedAt, nodes: graph.nodes.length, edges: graph.edges.length } });
+    announce(em, 'workflows', 'draft.saved', { definitionId, key: before.key, by: byLabel(actor), actorId: actor.id ?? null, at: savedAt });
+    return { savedAt, errors: graphFieldErrors(validateGraph(graph)) };
+  });
+}
+
+// ---- Versions ----
+
+export interface VersionRow { id: number; definitionId: number; number: number; hash: string; message: string | null; author: string | null; publishedAt: string }
+
+async function insertVersion(em: EntityManager, def: { id: number; key: string }, graph: Graph, plan: Plan, message: string | null, actor: Actor, action: string, extra: Record<string, unknown> = {}): Promise<VersionRow> {
+  const [row] = await em.execute<{ id: number; number: number; published_at: Date }[]>(
+    `insert into workflow_version (definition_id, number, graph, plan, hash, message, author, published_at)
+     select ?, coalesce(max(number), 0) + 1, ?, ?, ?, ?, ?, now() from workflow_version where definition_id = ?
+     returning id, number, published_at`,
+    [def.id, JSON.stringify(graph), JSON.stringify(plan), plan.hash, message, byLabel(actor), def.id]);
+  const version: VersionRow = { id: Number(row.id), definitionId: def.id, number: Number(row.number), hash: plan.hash, message, author: byLabel(actor), publishedAt: new Date(row.published_at).toISOString() };
+  audit(em, actor, { action, entityType: 'WorkflowDefinition', entityId: def.id, after: { version: version.number, hash: plan.hash, message, ...extra } });
+  announce(em, 'workflows', 'version.published', { definitionId: def.id, key: def.key, version: version.number, by: version.author });
+  return version;
+}
+
+const Message = z.string().trim().max(500).nullish().transform((v) => v || null);
+
+/**
+ * Publishes the draft as the next version. An invalid graph is refused with 422 listing every error
+ * by node id, and nothing is written. Versions of one definition are numbered 1, 2, 3… (the
+ * definition row is locked while the number is taken).
+ */
+export async function publish(orm: MikroORM, definitionId: number, message: string | null | undefined, actor: Actor): Promise<VersionRow> {
+  const msg = Message.parse(message);
+  return orm.em.fork().transactional(async (em) => {
+    const [def] = await em.execute<{ id: number; key: string; draft: Graph }[]>('select id, key, draft from workflow_definition where id = ? for update', [definitionId]);
+    if (!def) throw new DomainError(404, 'not_found', `No workflow ${definitionId}.`);
+    const compiled = compileGraph(def.draft);
+    if (!compiled.ok) throw graphInvalid(compiled.errors);
+    return insertVersion(em, { id: Number(def.id), key: def.key }, def.draft, compiled.plan, msg, actor, 'workflow.published');
+  });
+}
+
+/** Publishes an old version's graph as a new version (history stays intact), and makes it the draft. */
+export async function rollback(orm: MikroORM, definitionId: number, toVersion: number, actor: Actor, message?: string | null): Promise<VersionRow> {
+  return orm.em.fork().transactional(async (em) => {
+    const [def] = await em.execute<{ id: number; key: string }[]>('select id, key from workflow_definition where id = ? for update', [definitionId]);
+    if (!def) throw new DomainError(404, 'not_found', `No workflow ${definitionId}.`);
+    const [old] = await em.execute<{ graph: Graph }[]>('select graph from workflow_version where definition_id = ? and number = ?', [definitionId, toVersion]);
+    if (!old) throw new DomainError(404, 'not_found', `Workflow ${def.key} has no version ${toVersion}.`, { field: 'version', params: { version: toVersion } });
+    // The catalogue may have changed since: the old graph must still be valid to run.
+    const compiled = compileGraph(old.graph);
+    if (!compiled.ok) throw graphInvalid(compiled.errors);
+    await em.execute('update workflow_definition set draft = ?, draft_updated_at = now(), draft_updated_by = ? where id = ?', [JSON.stringify(old.graph), byLabel(actor), definitionId]);
+    return insertVersion(em, { id: Number(def.id), key: def.key }, old.graph, compiled.plan, Message.parse(message) ?? `Rollback to v${toVersion}`, actor, 'workflow.rolled_back', { from: toVersion });
+  });
+}
+
+export async function listVersions(em: EntityManager, definitionId: number): Promise<VersionRow[]> {
+  const rows = await em.execute<{ id: number; number: number; hash: string; message: string | null; author: string | null; published_at: Date }[]>(
+    'select id, number, hash, message, author, published_at from workflow_version where definition_id = ? order by number desc', [definitionId]);
+  return rows.map((r) => ({ id: Number(r.id), definitionId, number: Number(r.number), hash: r.hash, message: r.message, author: r.author, publishedAt: new Date(r.published_at).toISOString() }));
+}
+
+/** The definition's newest version with its plan (what a new run is pinned to). */
+export async function latestVersion(em: EntityManager, definition: number | string): Promise<(VersionRow & { plan: Plan; graph: Graph }) | null> {
+  const [r] = await em.execute<{ id: number; definition_id: number; number: number; hash: string; message: string | null; author: string | null; published_at: Date; plan: Plan; graph: Graph }[]>(
+    `select v.* from workflow_version v join workflow_definition d on d.id = v.definition_id
+      where ${typeof definition === 'number' ? 'd.id' : 'd.key'} = ? order by v.number desc limit 1`, [definition]);
+  if (!r) return null;
+  return { id: Number(r.id), definitionId: Number(r.definition_id), number: Number(r.number), hash: r.hash, message: r.message, author: r.author,
+    publishedAt: new Date(r.published_at).toISOString(), plan: r.plan, graph: r.graph };
+}
+
+// ---- Bindings ----
+
+export const BindingInput = z.object({
+  event: z.enum(BINDING_EVENTS),
+  filter: z.string().trim().max(2000).nullish().transform((v) => v || null),
+  priority: z.coerce.number().int().min(0).max(1_000_000).default(100),
+  definitionId: z.coerce.number().int().positive(),
+  active: z.boolean().default(true),
+  cron: z.string().trim().max(100).nullish().transform((v) => v || null),
+});
+export type BindingInputT = z.input<typeof BindingInput>;
+
+export interface BindingRow { id: number; event: BindingEvent; filter: string | null; priority: number; definitionId: number; definitionKey: string; definitionName: string; active: boolean; cron: string | null }
+
+async function checkBinding(em: EntityManager, b: z.infer<typeof BindingInput>): Promise<FieldError[]> {
+  const errors: FieldError[] = [];
+  if (b.filter) {
+    try { jsonata(b.filter); } catch (e) { errors.push(fieldError('filter', 'bad_expression', { message: (e as Error).message })); }
+  }
+  if (b.event === 'schedule' && !b.cron) errors.push(fieldError('cron', 'required'));
+  if (b.cron && !/^\S+(\s+\S+){4,5}$/.test(b.cron)) errors.push(fieldError('cron', 'invalid_format'));
+  const [def] = await em.execute<{ id: number }[]>('select id from workflow_definition where id = ?', [b.definitionId]);
+  if (!def) errors.push(fieldError('definitionId', 'unknown_workflow', { id: b.definitionId }));
+  return errors;
+}
+
+const bindingSnapshot = (b: z.infer<typeof BindingInput>) => ({ event: b.event, filter: b.filter, priority: b.priority, definitionId: b.definitionId, active: b.active, cron: b.cron });
+
+export async function createBinding(orm: MikroORM, raw: unknown, actor: Actor): Promise<BindingRow> {
+  const parsed = BindingInput.safeParse(raw);
+  if (!parsed.success) throw invalid(fieldErrors(parsed.error));
+  const b = parsed.data;
+  return orm.em.fork().transactional(async (em) => {
+    const errors = await checkBinding(em, b);
+    if (errors.length) throw invalid(errors);
+    const [row] = await em.execute<{ id: number }[]>(
+      `insert into workflow_binding (event, filter, priority, definition_id, active, cron, created_at, updated_at) values (?, ?, ?, ?, ?, ?, now(), now()) returning id`,
+      [b.event, b.filter, b.priority, b.definitionId, b.active, b.cron]);
+    const id = Number(row.id);
+    audit(em, actor, { action: 'workflow.binding_created', entityType: 'WorkflowBinding', entityId: id, after: bindingSnapshot(b) });
+    announce(em, 'workflows', 'binding.changed', { bindingId: id, event: b.event });
+    return (await getBinding(em, id))!;
+  });
+}
+
+export async function updateBinding(orm: MikroORM, id: number, raw: unknown, actor: Actor): Promise<BindingRow> {
+  return orm.em.fork().transactional(async (em) => {
+    const [current] = await em.execute<{ event: BindingEvent; filter: string | null; priority: number; definition_id: number; active: boolean; cron: string | null }[]>(
+      'select event, filter, priority, definition_id, active, cron from workflow_binding where id = ? for update', [id]);
+    if (!current) throw new DomainError(404, 'not_found', `No binding ${id}.`);
+    const before = { event: current.event, filter: current.filter, priority: Number(current.priority), definitionId: Number(current.definition_id), active: current.active, cron: current.cron };
+    const parsed = BindingInput.safeParse({ ...before, ...(raw && typeof raw === 'object' ? raw : {}) });
+    if (!parsed.success) throw invalid(fieldErrors(parsed.error));
+    const b = parsed.data;
+    const errors = await checkBinding(em, b);
+    if (errors.length) throw invalid(errors);
+    await em.execute('update workflow_binding set event = ?, filter = ?, priority = ?, definition_id = ?, active = ?, cron = ?, updated_at = now() where id = ?',
+      [b.event, b.filter, b.priority, b.definitionId, b.active, b.cron, id]);
+    audit(em, actor, { action: 'workflow.binding_updated', entityType: 'WorkflowBinding', entityId: id, before, after: bindingSnapshot(b) });
+    announce(em, 'workflows', 'binding.changed', { bindingId: id, event: b.event });
+    return (await getBinding(em, id))!;
+  });
+}
+
+export async function deleteBinding(orm: MikroORM, id: number, actor: Actor): Promise<void> {
+  await orm.em.fork().transactional(async (em) => {
+    const [row] = await em.execute<{ event: BindingEvent; filter: string | null; priority: number; definition_id: number }[]>(
+      'delete from workflow_binding where id = ? returning event, filter, priority, definition_id', [id]);
+    if (!row) throw new DomainError(404, 'not_found', `No binding ${id}.`);
+    audit(em, actor, { action: 'workflow.binding_deleted', entityType: 'WorkflowBinding', entityId: id, before: { event: row.event, filter: row.filter, priority: Number(row.priority), definitionId: Number(row.definition_id) } });
+    announce(em, 'workflows', 'binding.changed', { bindingId: id, event: row.event });
+  });
+}
+
+interface RawBinding { id: number; event: BindingEvent; filter: string | null; priority: number; definition_id: number; key: string; name: string; active: boolean; cron: string | null }
+const toBinding = (r: RawBinding): BindingRow => ({ id: Number(r.id), event: r.event, filter: r.filter, priority: Number(r.priority), definitionId: Number(r.definition_id), definitionKey: r.key,
+  definitionName: r.name, active: r.active, cron: r.cron });
+const BINDING_SELECT = 'select b.id, b.event, b.filter, b.priority, b.definition_id, d.key, d.name, b.active, b.cron from workflow_binding b join workflow_definition d on d.id = b.definition_id';
+
+export async function getBinding(em: EntityManager, id: number): Promise<BindingRow | null> {
+  const [row] = await em.execute<RawBinding[]>(`${BINDING_SELECT} where b.id = ?`, [id]);
+  return row ? toBinding(row) : null;
+}
+
+/** Bindings in the order they are tried: by event, then priority (lowest first), then age. */
+export async function listBindings(em: EntityManager, event?: BindingEvent): Promise<BindingRow[]> {
+  const rows = await em.execute<RawBinding[]>(`${BINDING_SELECT} ${event ? 'where b.event = ?' : ''} order by b.event, b.priority, b.id`, event ? [event] : []);
+  return rows.map(toBinding);
+}
+
+export interface BindingMatch { binding: BindingRow; version: VersionRow & { plan: Plan } }
+
+/**
+ * The first active binding for `event`, by priority, whose filter is truthy over `payload`, with its
+ * definition's latest version. A filter that fails to evaluate counts as not matching; a definition
+ * without a published version is passed over.
+ */
+export async function matchBinding(em: EntityManager, event: string, payload: Record<string, unknown>): Promise<BindingMatch | null> {
+  if (!(BINDING_EVENTS as readonly string[]).includes(event)) return null;
+  const candidates = (await listBindings(em, event as BindingEvent)).filter((b) => b.active);
+  for (const binding of candidates) {
+    if (binding.filter) {
+      let hit: unknown;
+      try { hit = await jsonata(binding.filter).evaluate(payload); } catch { continue; }
+      if (!truthy(hit)) continue;
+    }
+    const version = await latestVersion(em, binding.definitionId);
+    if (version) return { binding, version };
+  }
+  return null;
+}
+
+/** JSONata's idea of truth for a filter: empty sequences and arrays are false. */
+function truthy(v: unknown): boolean {
+  if (Array.isArray(v)) return v.some(truthy);
+  return !!v;
+}

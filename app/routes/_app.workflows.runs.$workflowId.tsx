@@ -1,0 +1,62 @@
+import type { LinksFunction, LoaderFunctionArgs } from '@remix-run/node';
+import { Link, useLoaderData, useRevalidator } from '@remix-run/react';
+import { useTranslation } from 'react-i18next';
+import xyflowStyles from '@xyflow/react/dist/style.css?url';
+import { requireUser } from '../lib/auth.server.ts';
+import { useLive } from '../lib/live.ts';
+import { getRun } from '../modules/workflows/queries.server.ts';
+import { Designer } from '../components/workflow/designer.tsx';
+import { DateTime } from '../components/format.tsx';
+import { useRootData } from '../root.tsx';
+
+export const links: LinksFunction = () => [{ rel: 'stylesheet', href: xyflowStyles }];
+
+export async function loader({ request, context, params }: LoaderFunctionArgs) {
+  await requireUser(request, context, 'workflows.view');
+  const run = await getRun(context.orm.em.fork(), params.workflowId ?? '');
+  if (!run) throw new Response(null, { status: 404 });
+  return { run, namespace: context.config.TEMPORAL_NAMESPACE };
+}
+
+/** A run on its pinned version's canvas, with live node states and each step's input, output and error. */
+export default function RunView() {
+  const { run, namespace } = useLoaderData<typeof loader>();
+  const { t } = useTranslation();
+  const revalidator = useRevalidator();
+  const temporalUi = useRootData()?.temporalUiUrl;
+  useLive('workflows', (e) => { if (e.payload.workflowId === run.workflowId && revalidator.state === 'idle') revalidator.revalidate(); });
+  const statuses = Object.fromEntries(run.steps.map((s) => [s.nodeId, s.status])) as Record<string, 'waiting' | 'running' | 'done' | 'failed' | 'compensated' | 'skipped'>;
+  return (
+    <>
+      <p><Link to="/workflows">{t('workflows.back')}</Link></p>
+      <div className="page-head">
+        <h1 className="page-title">{run.workflowId} <span className={`badge run-${run.status}`} data-testid="run-status" data-status={run.status}>{t(`runStates.${run.status}`)}</span></h1>
+        {temporalUi ? <a href={`${temporalUi}/namespaces/${namespace}/workflows/${encodeURIComponent(run.workflowId)}`} target="_blank" rel="noreferrer">{t('workflows.temporalHistory')}</a> : null}
+      </div>
+      <p className="muted">{run.flow ?? '—'}{run.version ? ` · v${run.version}` : ''} · {t('workflows.started')} <DateTime value={run.startedAt} />{run.endedAt ? <> · {t('workflows.ended')} <DateTime value={run.endedAt} /></> : null}
+        {run.entityType === 'Order' && run.entityId ? <> · <Link to={`/orders/${run.entityId}`}>{t('workflows.openOrder')}</Link></> : null}</p>
+      {run.error ? <p className="form-error">{run.error}</p> : null}
+      <Designer graph={run.graph} readOnly statuses={statuses} />
+      <section className="card">
+        <h2>{t('workflows.steps')}</h2>
+        <div className="table-wrap">
+          <table className="data-table" data-testid="run-steps">
+            <thead><tr><th>{t('workflows.step')}</th><th>{t('orders.columns.status')}</th><th>{t('workflows.started')}</th><th>{t('workflows.duration')}</th><th>{t('workflows.io')}</th></tr></thead>
+            <tbody>{run.steps.map((s) => (
+              <tr key={s.nodeId} data-node={s.nodeId}>
+                <td><code>{s.nodeId}</code>{s.visits > 1 ? <span className="muted"> ×{s.visits}</span> : null}</td>
+                <td>{t(`runStatus.${s.status}`)}{s.compensation ? <span className="muted"> · {t('runStatus.compensated')}</span> : null}</td>
+                <td><DateTime value={s.startedAt} /></td>
+                <td className="num">{s.startedAt && s.endedAt ? `${Math.max(0, new Date(s.endedAt).getTime() - new Date(s.startedAt).getTime())} ms` : ''}</td>
+                <td className="change">
+                  {s.input ? <details><summary>{t('workflows.input')}</summary><pre>{JSON.stringify(s.input, null, 2)}</pre></details> : null}
+                  {s.output ? <details><summary>{t('workflows.output')}</summary><pre>{JSON.stringify(s.output, null, 2)}</pre></details> : null}
+                  {s.error ? <span className="field-error">{s.error}</span> : null}
+                </td>
+              </tr>))}</tbody>
+          </table>
+        </div>
+      </section>
+    </>
+  );
+}

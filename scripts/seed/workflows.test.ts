@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { validateGraph } from '../../app/modules/workflows/validate.ts';
+import { compileGraph } from '../../app/modules/workflows/compile.server.ts';
+import { SEED_FLOWS } from './workflows.ts';
+
+describe('seeded workflows', () => {
+  for (const flow of SEED_FLOWS) {
+    it(`"${flow.name}" passes validation and compiles`, () => {
+      expect(validateGraph(flow.graph)).toEqual([]);
+      const compiled = compileGraph(flow.graph);
+      expect(compiled.ok).toBe(true);
+    });
+
+    it(`"${flow.name}" is triggered by its binding's event and laid out top to bottom`, () => {
+      const trigger = flow.graph.nodes.find((n) => n.type === 'control.trigger')!;
+      expect(trigger.data.config?.event).toBe(flow.event);
+      expect(trigger.position.y).toBe(0);
+      // Every wire goes downwards, and no two steps share a spot on the canvas.
+      const at = new Map(flow.graph.nodes.map((n) => [n.id, n.position]));
+      for (const e of flow.graph.edges) expect(at.get(e.target)!.y, e.id).toBeGreaterThan(at.get(e.source)!.y);
+      expect(new Set(flow.graph.nodes.map((n) => `${n.position.x},${n.position.y}`)).size).toBe(flow.graph.nodes.length);
+      expect(new Set(flow.graph.edges.map((e) => e.id)).size).toBe(flow.graph.edges.length);
+    });
+  }
+});

@@ -1,0 +1,363 @@
+// The business node activities against the real database, called the way the interpreter calls
+// them: a NodeActivityInput with a key that stays the same across retries, and for compensations
+// the same input with the key suffixed ':undo'. Every step is called twice to prove it is idempotent.
+import { ApplicationFailure } from '@temporalio/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYSTEM } from '../../app/lib/audit.server.ts';
+import { createOrder } from '../../app/modules/orders/intake.server.ts';
+import { cancelOrder } from '../../app/modules/orders/service.server.ts';
+import { confirmPick, packOrder } from '../../app/modules/fulfilment/service.server.ts';
+import { requestReturn } from '../../app/modules/returns/service.server.ts';
+import { nodeActivities, poNumberForKey, type NodeActivities } from '../../activities/nodes/index.ts';
+import { PLUGINS } from '../../plugins/index.ts';
+import type { NodeActivityInput } from '../../workflows/graph.ts';
+import { seedDemoData } from '../../scripts/seed/demo.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+
+let db: TestDatabase;
+let act: NodeActivities;
+const actor = { ...SYSTEM, label: 'tester' };
+const sql = (q: string, p: unknown[] = []) => db.orm.em.getConnection().execute(q, p);
+const count = async (q: string, p: unknown[] = []) => Number((await sql(q, p))[0].n);
+let n = 0;
+
+beforeAll(async () => {
+  db = await createTestDatabase('nodes');
+  await seedDemoData(db.orm, { size: 'small', passwordFor: () => 'x' });
+  act = nodeActivities({ orm: db.orm });
+  // Test SKUs stocked only in Newark, so an order from Boston is routed there and nowhere else.
+  for (const [sku, onHand, reorderPoint, reorderQuantity] of [['NA-1', 100, 0, 0], ['NA-2', 5, 0, 0], ['NA-3', 50, 0, 0], ['NA-PO', 120, 30, 5]] as const) {
+    await sql(`insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values (?, ?, ?, 100, 1, 1, 1, 1000, 'USD')`, [sku, `BC-${sku}`, `Item ${sku}`]);
+    await sql(`insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, bin, updated_at)
+               select p.id, w.id, case when w.code = 'EWR' then ? else 0 end, 0, ?, ?, 'A-01-1', now() from product p, warehouse w where p.sku = ?`, [onHand, reorderPoint, reorderQuantity, sku]);
+  }
+});
+afterAll(async () => { await db?.drop(); });
+
+async function newOrder(lines: { sku: string; quantity: number; unitPrice?: number }[], opts: { paymentMethod?: string; placedAt?: Date } = {}) {
+  const r = await createOrder(db.orm, {
+    channel: 'web', externalId: `NODES-${++n}`, customer: { email: 'nodes@example.com', name: 'Node Tester' },
+    shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 }, currency: 'USD',
+    lines: lines.map((l) => ({ sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice ?? 1000 })), paymentMethod: opts.paymentMethod ?? 'test-card',
+    placedAt: opts.placedAt?.toISOString(),
+  }, { actor, baseCurrency: 'USD' });
+  if (r.replayed) throw new Error('replayed');
+  return r.order;
+}
+
+/** What the interpreter passes: key = workflow id + node id + visit. */
+function input(nodeId: string, payload: Record<string, unknown>, opts: { config?: Record<string, unknown>; nodes?: Record<string, Record<string, unknown>>; workflowId?: string; trigger?: string; visit?: number } = {}): NodeActivityInput {
+  const workflowId = opts.workflowId ?? `wf-${nodeId}-${++n}`;
+  return {
+    key: `${workflowId}:${nodeId}:${opts.visit ?? 1}`, workflowId, nodeId, config: opts.config ?? {},
+    context: { trigger: { type: opts.trigger ?? 'order.created', payload }, nodes: opts.nodes ?? {} },
+  };
+}
+const undo = (i: NodeActivityInput): NodeActivityInput => ({ ...i, key: `${i.key}:undo` });
+const orderPayload = (o: { id: number; number: string; status: string; total: number }) => ({ orderId: o.id, number: o.number, channel: 'web', status: o.status, currency: 'USD', total: o.total });
+const created = (o: Awaited<ReturnType<typeof newOrder>>) => orderPayload({ id: o.id, number: o.number, status: o.status, total: o.totals.total });
+
+const level = async (sku: string, warehouse = 'EWR') =>
+  (await sql(`select on_hand, reserved from inventory_level l join product p on p.id = l.product_id join warehouse w on w.id = l.warehouse_id where p.sku = ? and w.code = ?`, [sku, warehouse]))[0];
+const orderStatus = async (id: number) => (await sql('select status from sales_order where id = ?', [id]))[0].status;
+const activeReservations = (orderId: number) => count(`select count(*) as n from reservation where order_id = ? and status = 'active'`, [orderId]);
+const nonRetryable = (e: unknown) => (e instanceof ApplicationFailure ? { nonRetryable: e.nonRetryable, type: e.type } : e);
+
+describe('the catalogue', () => {
+  it('has an activity for every activity and compensation a plugin declares', () => {
+    const names = PLUGINS.flatMap((p) => p.nodes).flatMap((node) => (node.run.kind === 'activity' ? [node.run.activity, node.run.compensation] : [])).filter((x): x is string => !!x);
+    expect(names.length).toBeGreaterThan(25);
+    expect(names.filter((name) => typeof (act as Record<string, unknown>)[name] !== 'function')).toEqual([]);
+  });
+});
+
+describe('order steps', () => {
+  it('reserve then release gives the stock back; reserving twice with one key reserves once', async () => {
+    const order = await newOrder([{ sku: 'NA-1', quantity: 3 }]);
+    expect(await level('NA-1')).toEqual({ on_hand: 100, reserved: 3 });
+    // Intake reserved already: reserve finds it and changes nothing.
+    const first = input('reserve', created(order));
+    expect(await act['orders.reserve'](first)).toMatchObject({ handle: 'ok', output: { reserved: false, reservations: [{ sku: 'NA-1', warehouse: 'EWR', quantity: 3 }] } });
+    expect(await level('NA-1')).toEqual({ on_hand: 100, reserved: 3 });
+
+    // Its compensation gives the stock back, once.
+    expect(await act['orders.release'](undo(first))).toMatchObject({ handle: 'ok', output: { released: [{ quantity: 3 }] } });
+    expect(await act['orders.release'](undo(first))).toMatchObject({ handle: 'ok', output: { released: [] } });
+    expect(await level('NA-1')).toEqual({ on_hand: 100, reserved: 0 });
+
+    // A fresh reserve, called twice at once and once more (a retry): one reservation.
+    const again = input('reserve', created(order));
+    const [a, b] = await Promise.all([act['orders.reserve'](again), act['orders.reserve'](again)]);
+    expect([a.handle, b.handle]).toEqual(['ok', 'ok']);
+    expect([a.output?.reserved, b.output?.reserved].sort()).toEqual([false, true]);
+    expect(await act['orders.reserve'](again)).toMatchObject({ handle: 'ok', output: { reserved: false } });
+    expect(await level('NA-1')).toEqual({ on_hand: 100, reserved: 3 });
+    expect(await activeReservations(order.id)).toBe(1);
+
+    await act['orders.release'](undo(again));
+    expect(await level('NA-1')).toEqual({ on_hand: 100, reserved: 0 });
+    expect(await count(`select count(*) as n from audit_event where action = 'inventory.released' and entity_id = ?`, [String(order.id)])).toBe(2);
+  });
+
+  it('answers insufficient when the stock is gone, without reserving anything', async () => {
+    const order = await newOrder([{ sku: 'NA-2', quantity: 4 }]);
+    const i = input('reserve', created(order));
+    await act['orders.release'](undo(i));
+    await newOrder([{ sku: 'NA-2', quantity: 3 }]);
+    expect(await act['orders.reserve'](i)).toEqual({ handle: 'insufficient', output: { orderId: order.id, shortages: [{ sku: 'NA-2', requested: 4, available: 2 }] } });
+    expect(await level('NA-2')).toEqual({ on_hand: 5, reserved: 3 });
+    expect(await activeReservations(order.id)).toBe(0);
+  });
+
+  it('validates, holds and cancels once each', async () => {
+    const order = await newOrder([{ sku: 'NA-1', quantity: 1 }]);
+    const payload = created(order);
+    expect(await act['orders.validate'](input('validate', payload))).toMatchObject({ handle: 'ok', output: { status: 'awaiting_payment', problems: [] } });
+    const hold = input('hold', payload, { config: { reason: 'fraud check' } });
+    expect(await act['orders.hold'](hold)).toMatchObject({ handle: 'ok', output: { changed: true } });
+    expect(await act['orders.hold'](hold)).toMatchObject({ handle: 'ok', output: { changed: false } });
+    expect(await act['orders.validate'](input('validate', payload))).toMatchObject({ handle: 'hold', output: { status: 'on_hold', holdReasons: ['manual'] } });
+    const cancel = input('cancel', payload);
+    expect(await act['orders.cancel'](cancel)).toMatchObject({ handle: 'ok', output: { changed: true } });
+    expect(await act['orders.cancel'](cancel)).toMatchObject({ handle: 'ok', output: { changed: false } });
+    expect(await orderStatus(order.id)).toBe('cancelled');
+    expect(await activeReservations(order.id)).toBe(0);
+    expect(await count(`select count(*) as n from audit_event where action = 'order.status_changed' and entity_id = ? and after ->> 'status' = 'cancelled'`, [String(order.id)])).toBe(1);
+    // An illegal move is refused for good (no retries), not reported as done.
+    const err = await act['orders.hold'](input('hold', payload)).catch((e) => e);
+    expect(nonRetryable(err)).toEqual({ nonRetryable: true, type: 'illegal_transition' });
+  });
+});
+
+describe('payments', () => {
+  const money = async (orderId: number) => (await sql(
+    `select coalesce(sum(authorised_minor), 0)::int as authorised, coalesce(sum(captured_minor), 0)::int as captured, coalesce(sum(refunded_minor), 0)::int as refunded, count(*)::int as payments from payment where order_id = ?`, [orderId]))[0];
+
+  it('authorise, capture and refund with the same keys twice never double the money', async () => {
+    const order = await newOrder([{ sku: 'NA-1', quantity: 1, unitPrice: 5_000 }]);
+    const workflowId = `wf-pay-${order.id}`;
+    const auth = input('authorise', created(order), { workflowId });
+    const a1 = await act['payments.authorise'](auth);
+    const a2 = await act['payments.authorise'](auth);
+    expect(a1).toMatchObject({ handle: 'ok', output: { status: 'authorised', amount: 5_000, cardLast4: '4242', cardSource: 'simulated' } });
+    expect(a2.output?.paymentId).toBe(a1.output?.paymentId);
+
+    const cap = input('capture', created(order), { workflowId, nodes: { authorise: a1.output! } });
+    expect(await act['payments.capture'](cap)).toMatchObject({ handle: 'ok', output: { status: 'captured', captured: 5_000 } });
+    expect(await act['payments.capture'](cap)).toMatchObject({ handle: 'ok', output: { status: 'captured', captured: 5_000 } });
+    expect(await money(order.id)).toEqual({ authorised: 5_000, captured: 5_000, refunded: 0, payments: 1 });
+    expect(await orderStatus(order.id)).toBe('paid');
+
+    // The saga undoes newest first: refund the capture, then (nothing left to) void the authorisation.
+    expect(await act['payments.refund'](undo(cap))).toMatchObject({ handle: 'ok', output: { refunded: 5_000, status: 'refunded' } });
+    expect(await act['payments.refund'](undo(cap))).toMatchObject({ handle: 'ok', output: { refunded: 5_000 } });
+    expect(await act['payments.void'](undo(auth))).toMatchObject({ handle: 'ok', output: { voided: false, status: 'refunded' } });
+    expect(await money(order.id)).toEqual({ authorised: 5_000, captured: 5_000, refunded: 5_000, payments: 1 });
+    expect(await sql('select kind from payment_operation where payment_id = ? order by id', [a1.output!.paymentId])).toEqual([{ kind: 'authorise' }, { kind: 'capture' }, { kind: 'refund' }]);
+  });
+
+  it('voids an uncaptured authorisation once', async () => {
+    const order = await newOrder([{ sku: 'NA-1', quantity: 1, unitPrice: 2_000 }]);
+    const auth = input('authorise', created(order));
+    const a = await act['payments.authorise'](auth);
+    expect(await act['payments.void'](undo(auth))).toMatchObject({ handle: 'ok', output: { voided: true, status: 'voided' } });
+    expect(await act['payments.void'](undo(auth))).toMatchObject({ handle: 'ok', output: { voided: true, status: 'voided' } });
+    expect(await count(`select count(*) as n from payment_operation where payment_id = ? and kind = 'void'`, [a.output!.paymentId])).toBe(1);
+    // Nothing authorised is left to capture.
+    expect(await act['payments.capture'](input('capture', created(order)))).toMatchObject({ handle: 'failed', output: { reason: 'no_authorisation' } });
+  });
+
+  it('a declined card is the declined handle, and stays declined on retry', async () => {
+    const order = await newOrder([{ sku: 'NA-1', quantity: 1 }]);
+    const auth = input('authorise', { ...created(order), card: { number: '4000000000000002', expMonth: 12, expYear: 2099, cvc: '123' } });
+    expect(await act['payments.authorise'](auth)).toEqual({ handle: 'declined', output: { orderId: order.id, reason: 'card_declined', cardSource: 'trigger' } });
+    expect(await act['payments.authorise'](auth)).toMatchObject({ handle: 'declined', output: { reason: 'card_declined' } });
+    expect(await sql('select status from payment where order_id = ?', [order.id])).toEqual([{ status: 'failed' }]);
+    expect(await act['payments.void'](undo(auth))).toMatchObject({ handle: 'ok', output: { voided: false } });
+    expect(await orderStatus(order.id)).toBe('awaiting_payment');
+  });
+
+  it('a manual payment method takes no money: the flow waits for staff', async () => {
+    const order = await newOrder([{ sku: 'NA-1', quantity: 1 }], { paymentMethod: 'bank_transfer' });
+    expect(await act['payments.authorise'](input('authorise', created(order)))).toMatchObject({ handle: 'ok', output: { provider: 'manual', paymentId: null, manual: true } });
+    expect(await count('select count(*) as n from payment where order_id = ?', [order.id])).toBe(0);
+  });
+});
+
+describe('fulfilment', () => {
+  it('creates one pick list per key, cancels it as compensation, and ships once', async () => {
+    const order = await newOrder([{ sku: 'NA-3', quantity: 1 }, { sku: 'NA-1', quantity: 1 }]);
+    const workflowId = `wf-ful-${order.id}`;
+    await act['payments.authorise'](input('authorise', created(order), { workflowId }));
+    await act['payments.capture'](input('capture', created(order), { workflowId }));
+    expect(await orderStatus(order.id)).toBe('paid');
+
+    const pick = input('pick', created(order), { workflowId, config: { method: 'single' } });
+    const p1 = await act['fulfilment.pickList'](pick);
+    const p2 = await act['fulfilment.pickList'](pick);
+    expect(p1).toMatchObject({ handle: 'ok', output: { created: true, pickLists: [expect.objectContaining({ warehouse: 'EWR', status: 'open' })] } });
+    expect(p2).toMatchObject({ handle: 'ok', output: { created: false, pickLists: p1.output!.pickLists } });
+    expect(await count('select count(distinct pick_list_id) as n from pick_list_line where order_id = ?', [order.id])).toBe(1);
+    expect(await orderStatus(order.id)).toBe('picking');
+
+    expect(await act['fulfilment.cancelPickList'](undo(pick))).toMatchObject({ handle: 'ok', output: { cancelled: [(p1.output!.pickLists as { number: string }[])[0].number] } });
+    expect(await act['fulfilment.cancelPickList'](undo(pick))).toMatchObject({ handle: 'ok', output: { cancelled: [] } });
+    expect(await orderStatus(order.id)).toBe('allocated');
+
+    // The run goes on: a new visit picks again, then the warehouse picks and packs, and the flow ships.
+    const [list] = (await act['fulfilment.pickList'](input('pick', created(order), { workflowId, visit: 2 }))).output!.pickLists as { id: number }[];
+    await confirmPick(db.orm, list.id, 'NA-3', actor);
+    await confirmPick(db.orm, list.id, 'NA-1', actor);
+    await packOrder(db.orm, order.id, actor);
+    const ship = input('ship', created(order), { workflowId });
+    const s1 = await act['fulfilment.ship'](ship);
+    expect(s1).toMatchObject({ handle: 'ok', output: { shipped: true, shipments: [expect.objectContaining({ carrier: 'usps' })] } });
+    expect(await act['fulfilment.ship'](ship)).toMatchObject({ handle: 'ok', output: { shipped: false, shipments: [expect.objectContaining({ trackingNumber: (s1.output!.shipments as { trackingNumber: string }[])[0].trackingNumber })] } });
+    expect(await count('select count(*) as n from shipment where order_id = ?', [order.id])).toBe(1);
+    expect(await orderStatus(order.id)).toBe('shipped');
+  });
+});
+
+describe('returns', () => {
+  async function shippedOrder() {
+    const order = await newOrder([{ sku: 'NA-3', quantity: 2, unitPrice: 1_500 }]);
+    const workflowId = `wf-ret-${order.id}`;
+    await act['payments.authorise'](input('authorise', created(order), { workflowId }));
+    await act['payments.capture'](input('capture', created(order), { workflowId }));
+    const [list] = (await act['fulfilment.pickList'](input('pick', created(order), { workflowId }))).output!.pickLists as { id: number }[];
+    await confirmPick(db.orm, list.id, 'NA-3', actor, 2);
+    await packOrder(db.orm, order.id, actor);
+    await act['fulfilment.ship'](input('ship', created(order), { workflowId }));
+    return order;
+  }
+  const rmaPayload = (rma: { id: number; number: string }, orderId: number, reason: string, lines: { sku: string; quantity: number }[]) =>
+    ({ returnId: rma.id, rma: rma.number, orderId, lines, resolution: 'refund', reason });
+
+  it('inspect takes the handle of config.passExpression over {reason, lines}', async () => {
+    const order = await shippedOrder();
+    const damaged = await requestReturn(db.orm, order.id, { reason: 'damaged', lines: [{ sku: 'NA-3', quantity: 1 }] }, actor, 'test');
+    const fits = await requestReturn(db.orm, order.id, { reason: 'size_or_fit', lines: [{ sku: 'NA-3', quantity: 1 }] }, actor, 'test');
+    const inspect = (rma: { id: number; number: string }, reason: string, config: Record<string, unknown> = {}) =>
+      input('inspect', rmaPayload(rma, order.id, reason, [{ sku: 'NA-3', quantity: 1 }]), { trigger: 'return.requested', config });
+
+    const d = inspect(damaged, 'damaged', { passExpression: "reason != 'damaged'" });
+    expect(await act['returns.inspect'](d)).toMatchObject({ handle: 'damaged', output: { result: 'damaged', changed: true } });
+    expect(await act['returns.inspect'](d)).toMatchObject({ handle: 'damaged', output: { changed: false } });
+    expect(await act['returns.inspect'](inspect(fits, 'size_or_fit'))).toMatchObject({ handle: 'resellable' });
+    expect(await act['returns.inspect'](inspect(fits, 'size_or_fit', { passExpression: '$sum(lines.quantity) > 1' }))).toMatchObject({ handle: 'damaged' });
+    expect(await sql('select status from return_request where id in (?) order by id', [[damaged.id, fits.id]])).toEqual([{ status: 'inspected' }, { status: 'inspected' }]);
+    expect(await count(`select count(*) as n from audit_event where action = 'return.inspected' and after ->> 'rma' in (?, ?)`, [damaged.number, fits.number])).toBe(2);
+    expect(nonRetryable(await act['returns.inspect'](inspect(fits, 'x', { passExpression: 'reason = ' })).catch((e) => e))).toEqual({ nonRetryable: true, type: 'bad_expression' });
+  });
+
+  it('approves, receives, restocks (and undoes it), and refunds the returned lines once', async () => {
+    const order = await shippedOrder();
+    const rma = await requestReturn(db.orm, order.id, { reason: 'size_or_fit', lines: [{ sku: 'NA-3', quantity: 1 }] }, actor, 'test');
+    const payload = rmaPayload(rma, order.id, 'size_or_fit', [{ sku: 'NA-3', quantity: 1 }]);
+    const step = (nodeId: string) => input(nodeId, payload, { trigger: 'return.requested', workflowId: `wf-rma-${rma.id}` });
+    expect(await act['returns.createRma'](step('create'))).toMatchObject({ handle: 'ok', output: { returnId: rma.id, created: false } });
+    await act['returns.approve'](step('approve'));
+    expect(await act['returns.receive'](step('receive'))).toMatchObject({ handle: 'ok', output: { status: 'received', orderStatus: 'partially_returned' } });
+
+    const before = await level('NA-3');
+    const restock = step('restock');
+    expect(await act['returns.restock'](restock)).toMatchObject({ handle: 'ok', output: { restocked: true, lines: [{ sku: 'NA-3', warehouse: 'EWR', quantity: 1 }] } });
+    expect(await act['returns.restock'](restock)).toMatchObject({ handle: 'ok', output: { restocked: false } });
+    expect(await level('NA-3')).toEqual({ on_hand: before.on_hand + 1, reserved: before.reserved });
+    await act['returns.unrestock'](undo(restock));
+    await act['returns.unrestock'](undo(restock));
+    expect(await level('NA-3')).toEqual(before);
+    expect(await sql(`select quantity from stock_movement where kind = 'return' and reference = ? order by id`, [rma.number])).toEqual([{ quantity: 1 }, { quantity: -1 }]);
+
+    const refund = step('refund');
+    expect(await act['returns.refund'](refund)).toMatchObject({ handle: 'ok', output: { refunded: true, amount: 1_500 } });
+    expect(await act['returns.refund'](refund)).toMatchObject({ handle: 'ok', output: { refunded: false } });
+    expect((await sql('select captured_minor, refunded_minor from payment where order_id = ?', [order.id]))).toEqual([{ captured_minor: 3_000, refunded_minor: 1_500 }]);
+    expect((await sql('select status from return_request where id = ?', [rma.id]))[0].status).toBe('refunded');
+
+    // The other unit comes back for an exchange: replacement units are reserved once, or none when there are none.
+    const swap = await requestReturn(db.orm, order.id, { reason: 'size_or_fit', resolution: 'exchange', lines: [{ sku: 'NA-3', quantity: 1 }] }, actor, 'test');
+    const exchange = input('exchange', { ...rmaPayload(swap, order.id, 'size_or_fit', [{ sku: 'NA-3', quantity: 1 }]), resolution: 'exchange' }, { trigger: 'return.requested' });
+    const stock = await level('NA-3');
+    await sql(`update inventory_level set on_hand = reserved where product_id = (select id from product where sku = 'NA-3')`);
+    expect(await act['returns.exchange'](exchange)).toMatchObject({ handle: 'insufficient', output: { shortages: [{ sku: 'NA-3', requested: 1, available: 0 }] } });
+    await sql(`update inventory_level l set on_hand = ? from warehouse w where w.id = l.warehouse_id and w.code = 'EWR' and l.product_id = (select id from product where sku = 'NA-3')`, [stock.on_hand]);
+    expect(await act['returns.exchange'](exchange)).toMatchObject({ handle: 'ok', output: { reserved: true, reservations: [{ sku: 'NA-3', warehouse: 'EWR', quantity: 1 }] } });
+    expect(await act['returns.exchange'](exchange)).toMatchObject({ handle: 'ok', output: { reserved: false } });
+    expect(await level('NA-3')).toEqual({ on_hand: stock.on_hand, reserved: stock.reserved + 1 });
+    expect((await sql('select status from return_request where id = ?', [swap.id]))[0].status).toBe('exchanged');
+  });
+});
+
+describe('replenishment', () => {
+  const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000);
+
+  it('drafts a PO sized by sales velocity, once per key, then approves, sends and receives it into stock', async () => {
+    // Sales of NA-PO from Newark: 60 units in the last 30 days (30 of them in the last 7), 50 older, 7 cancelled.
+    for (const [quantity, age] of [[10, 2], [20, 5], [30, 10], [50, 40]] as const) await newOrder([{ sku: 'NA-PO', quantity }], { placedAt: daysAgo(age) });
+    const cancelled = await newOrder([{ sku: 'NA-PO', quantity: 7 }], { placedAt: daysAgo(1) });
+    await cancelOrder(db.orm, cancelled.id, actor);
+    // 15 units already on order from the first supplier (at 450 a unit).
+    const [supplier] = await sql(`select id, code from supplier where active order by id limit 1`);
+    await sql(`insert into purchase_order (number, supplier_id, warehouse_id, status, currency, created_at, updated_at) select 'PO-TEST-1', ?, w.id, 'approved', 'USD', now(), now() from warehouse w where w.code = 'EWR'`, [supplier.id]);
+    await sql(`insert into purchase_order_line (purchase_order_id, product_id, quantity, received, unit_cost_minor) select po.id, p.id, 15, 0, 450 from purchase_order po, product p where po.number = 'PO-TEST-1' and p.sku = 'NA-PO'`);
+    expect(await level('NA-PO')).toEqual({ on_hand: 120, reserved: 110 });
+
+    const [lvl] = await sql(`select l.id from inventory_level l join product p on p.id = l.product_id join warehouse w on w.id = l.warehouse_id where p.sku = 'NA-PO' and w.code = 'EWR'`);
+    const trigger = { levelId: lvl.id, sku: 'NA-PO', warehouse: 'EWR' };
+    expect(await act['inventory.checkAtp'](input('check', trigger, { trigger: 'stock.low' }))).toMatchObject({ handle: 'low', output: { atp: 10, inbound: 15, projected: 25, reorderPoint: 30 } });
+
+    // 60 sold / 30 days × 45 days cover + reorder point 30 − (120 − 110 + 15) = 90 + 30 − 25 = 95.
+    const draft = input('draft', trigger, { trigger: 'stock.low', config: { velocityDays: 30, coverDays: 45 } });
+    const d1 = await act['inventory.draftPo'](draft);
+    expect(d1).toMatchObject({ handle: 'ok', output: { created: true, number: poNumberForKey(draft.key), status: 'draft', unitsSold: 60, quantity: 95, supplier: supplier.code, unitCostKnown: true } });
+    expect(await act['inventory.draftPo'](draft)).toMatchObject({ handle: 'ok', output: { created: false, purchaseOrderId: d1.output!.purchaseOrderId, quantity: 95 } });
+    expect(await count('select count(*) as n from purchase_order where number = ?', [poNumberForKey(draft.key)])).toBe(1);
+    expect(await sql('select quantity, unit_cost_minor from purchase_order_line where purchase_order_id = ?', [d1.output!.purchaseOrderId])).toEqual([{ quantity: 95, unit_cost_minor: 450 }]);
+
+    // Over 7 days: 30 sold → 30 / 7 × 45 = 192.86; + 30 − (10 + 15 + the 95 just drafted) = 102.86 → 103.
+    const draft7 = input('draft', trigger, { trigger: 'stock.low', config: { velocityDays: 7, coverDays: 45 } });
+    const d7 = await act['inventory.draftPo'](draft7);
+    expect(d7.output).toMatchObject({ unitsSold: 30, quantity: 103 });
+
+    // The first draft is undone by its compensation; the second goes all the way.
+    expect(await act['inventory.cancelPo'](undo(draft))).toMatchObject({ handle: 'ok', output: { cancelled: true, status: 'cancelled' } });
+    expect(await act['inventory.cancelPo'](undo(draft))).toMatchObject({ handle: 'ok', output: { cancelled: true, status: 'cancelled' } });
+
+    const nodes = { draft: d7.output! };
+    const po = (nodeId: string) => input(nodeId, trigger, { trigger: 'stock.low', nodes });
+    expect(nonRetryable(await act['inventory.sendPo'](po('send')).catch((e) => e))).toEqual({ nonRetryable: true, type: 'illegal_transition' });
+    expect(await act['inventory.approvePo'](po('approve'))).toMatchObject({ handle: 'ok', output: { status: 'approved', changed: true } });
+    expect(await act['inventory.sendPo'](po('send'))).toMatchObject({ handle: 'ok', output: { status: 'sent', changed: true, to: expect.stringContaining('@') } });
+    expect(await act['inventory.sendPo'](po('send'))).toMatchObject({ handle: 'ok', output: { changed: false } });
+    expect(await count(`select count(*) as n from outbox_event where type = 'po.sent' and payload ->> 'number' = ?`, [d7.output!.number])).toBe(1);
+
+    const receive = po('receive');
+    expect(await act['inventory.receivePo'](receive)).toMatchObject({ handle: 'ok', output: { status: 'received', received: [{ sku: 'NA-PO', quantity: 103, onHand: 223 }] } });
+    expect(await act['inventory.receivePo'](receive)).toMatchObject({ handle: 'ok', output: { changed: false } });
+    expect(await level('NA-PO')).toEqual({ on_hand: 223, reserved: 110 });
+    expect(await sql(`select m.kind, m.quantity, m.on_hand_after, m.reference from stock_movement m join product p on p.id = m.product_id where p.sku = 'NA-PO'`))
+      .toEqual([{ kind: 'receipt', quantity: 103, on_hand_after: 223, reference: d7.output!.number }]);
+    expect(await sql('select quantity, received from purchase_order_line where purchase_order_id = ?', [d7.output!.purchaseOrderId])).toEqual([{ quantity: 103, received: 103 }]);
+    expect(await sql(`select action from audit_event where entity_type = 'PurchaseOrder' and entity_id = ? order by id`, [String(d7.output!.purchaseOrderId)]))
+      .toEqual([{ action: 'purchase_order.drafted' }, { action: 'purchase_order.approved' }, { action: 'purchase_order.sent' }, { action: 'purchase_order.received' }]);
+  });
+});
+
+describe('notifications', () => {
+  it('queues an email once per key, and raises an alert once', async () => {
+    const order = await newOrder([{ sku: 'NA-1', quantity: 1 }]);
+    const email = input('email', created(order), { config: { template: 'order_delivered' } });
+    const e1 = await act['notifications.email'](email);
+    expect(e1).toMatchObject({ handle: 'ok', output: { queued: true, template: 'order_delivered' } });
+    expect(await act['notifications.email'](email)).toMatchObject({ handle: 'ok', output: { queued: false, notificationId: e1.output!.notificationId } });
+    expect(await count(`select count(*) as n from notification where order_id = ? and template = 'order_delivered'`, [order.id])).toBe(1);
+    expect(await count(`select count(*) as n from audit_event where action = 'notification.queued' and entity_id = ?`, [String(order.id)])).toBe(1);
+
+    const alert = input('alert', created(order), { config: { message: 'Order stuck', severity: 'critical' } });
+    await act['notifications.alert'](alert);
+    expect(await act['notifications.alert'](alert)).toMatchObject({ handle: 'ok', output: { raised: false } });
+    expect(await sql(`select topic, payload ->> 'severity' as severity, payload ->> 'workflowId' as wf from outbox_event where type = 'alert.raised'`))
+      .toEqual([{ topic: 'dashboards', severity: 'critical', wf: alert.workflowId }]);
+  });
+});
