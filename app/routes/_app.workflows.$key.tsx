@@ -1,19 +1,25 @@
 import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs } from '@remix-run/node';
-import { Link, useFetcher, useLoaderData, useRevalidator } from '@remix-run/react';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { Form, Link, useFetcher, useLoaderData, useRevalidator } from '@remix-run/react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import xyflowStyles from '@xyflow/react/dist/style.css?url';
-import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
+import { assertCsrf, forbidden, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
 import { DomainError } from '../lib/errors.ts';
 import type { FieldError } from '../lib/problem.ts';
 import { useLive } from '../lib/live.ts';
-import { getDefinition } from '../modules/workflows/queries.server.ts';
-import { publish, rollback, saveDraft } from '../modules/workflows/service.server.ts';
+import { getDefinition, getVersionGraph, productIdsBySku } from '../modules/workflows/queries.server.ts';
+import { GraphSchema, publish, rollback, saveDraft } from '../modules/workflows/service.server.ts';
+import { simulate, type Simulation } from '../modules/workflows/simulate.ts';
+import { diffGraphs, overlayRemoved, type GraphDiff } from '../modules/workflows/diff.ts';
+import { getOrder } from '../modules/orders/queries.server.ts';
+import { loadStockOptions } from '../modules/inventory/reservations.server.ts';
 import { Designer } from '../components/workflow/designer.tsx';
 import { DateTime } from '../components/format.tsx';
 import { useRootData } from '../root.tsx';
 import type { Graph } from '../../workflows/graph.ts';
+import { EXAMPLE_PAYLOADS } from '../modules/workflows/examples.ts';
+import type { BindingEvent } from '../../entities/workflows.ts';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: xyflowStyles }];
 
@@ -21,17 +27,77 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const user = await requireUser(request, context, 'workflows.view');
   const definition = await getDefinition(context.orm.em.fork(), params.key ?? '');
   if (!definition) throw new Response(null, { status: 404 });
-  return { definition, canEdit: can(user.role, 'workflows.edit') };
+  // Comparing two versions: ?from=<older>&to=<newer> (either order).
+  const url = new URL(request.url);
+  const a = Number(url.searchParams.get('from')), b = Number(url.searchParams.get('to'));
+  let compare: { from: number; to: number; older: Graph; newer: Graph; shown: Graph; diff: GraphDiff } | null = null;
+  let compareError: string | null = null;
+  if (url.searchParams.has('from') && url.searchParams.has('to')) {
+    const [lo, hi] = a <= b ? [a, b] : [b, a];
+    const em = context.orm.em.fork();
+    const [older, newer] = Number.isInteger(lo) && Number.isInteger(hi) && lo > 0 ? await Promise.all([getVersionGraph(em, definition.id, lo), getVersionGraph(em, definition.id, hi)]) : [null, null];
+    if (older && newer) {
+      const diff = diffGraphs(older.graph, newer.graph);
+      compare = { from: lo, to: hi, older: older.graph, newer: newer.graph, shown: overlayRemoved(older.graph, newer.graph, diff), diff };
+    } else compareError = 'not_found';
+  }
+  return { definition, canEdit: can(user.role, 'workflows.edit'), compare, compareError };
 }
 
-type ActionData = { savedAt?: string; published?: number; errors?: FieldError[]; error?: { code: string; params?: Record<string, string | number> } };
+type ActionData = { savedAt?: string; published?: number; errors?: FieldError[]; error?: { code: string; params?: Record<string, string | number> };
+  simulation?: Simulation & { event: string; orderNumber: string | null } };
+
+const asObject = (v: unknown): Record<string, unknown> | null => (v && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : null);
+
+/** The trigger payload and stock for a simulation: from a real order (as the dispatcher would see it), or pasted JSON. */
+async function simulationInput(em: Parameters<typeof getOrder>[0], form: FormData) {
+  const number = String(form.get('order') ?? '').trim();
+  if (number) {
+    const order = await getOrder(em, number);
+    if (!order) return { error: { code: 'unknown_order', params: { number } } } as const;
+    const ids = await productIdsBySku(em, order.lines.map((l) => l.sku));
+    const stock = await loadStockOptions(em, [...new Set(ids.values())]);
+    const address = asObject(order.shippingAddress) ?? {};
+    const payload: Record<string, unknown> = {
+      orderId: order.id, number: order.number, channel: order.channel.code, status: order.status, currency: order.currency, total: order.totals.total / 100, totalMinor: order.totals.total,
+      paymentMethod: order.paymentMethod, deliveryMethod: order.deliveryMethod, customerId: order.customer.id, holdReasons: order.holdReasons,
+      lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })), shippingAddress: address,
+    };
+    const demand = order.lines.flatMap((l) => (ids.has(l.sku) ? [{ productId: ids.get(l.sku)!, sku: l.sku, quantity: l.quantity }] : []));
+    return { payload, stock, demand, orderNumber: order.number, event: 'order.created' } as const;
+  }
+  let payload: Record<string, unknown> | null;
+  try { payload = asObject(JSON.parse(String(form.get('payload') ?? '') || '{}')); } catch { payload = null; }
+  if (!payload) return { error: { code: 'invalid_json' } } as const;
+  const lines = Array.isArray(payload.lines) ? (payload.lines as unknown[]).map(asObject).filter((l): l is Record<string, unknown> => !!l && typeof l.sku === 'string') : [];
+  const ids = await productIdsBySku(em, lines.map((l) => String(l.sku)));
+  const stock = await loadStockOptions(em, [...new Set(ids.values())]);
+  return { payload, stock, demand: undefined, orderNumber: null, event: undefined } as const;
+}
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
-  const user = await requireUser(request, context, 'workflows.edit');
+  const user = await requireUser(request, context, 'workflows.view');
   const form = await request.formData();
   assertCsrf(request, form);
   const definition = await getDefinition(context.orm.em.fork(), params.key ?? '');
   if (!definition) throw new Response(null, { status: 404 });
+  // A simulation writes nothing, so whoever may read the flow may run one.
+  if (form.get('intent') === 'simulate') {
+    let graph: Graph = definition.draft;
+    if (form.get('graph')) {
+      let raw: unknown;
+      try { raw = JSON.parse(String(form.get('graph'))); } catch { return data<ActionData>({ error: { code: 'invalid_json' } }, { status: 400 }); }
+      const parsed = GraphSchema.safeParse(raw);
+      if (!parsed.success) return data<ActionData>({ error: { code: 'validation_failed' } }, { status: 422 });
+      graph = parsed.data as Graph;
+    }
+    const input = await simulationInput(context.orm.em.fork(), form);
+    if ('error' in input) return data<ActionData>({ error: input.error }, { status: 422 });
+    const sim = await simulate(graph, input.payload, { stock: input.stock, demand: input.demand, event: input.event, approve: form.get('approve') !== 'false', signalsReceived: form.get('signals') !== 'false' });
+    const trigger = graph.nodes.find((n) => n.type === 'control.trigger');
+    return data<ActionData>({ simulation: { ...sim, event: input.event ?? String(trigger?.data?.config?.event ?? 'manual'), orderNumber: input.orderNumber } });
+  }
+  if (!can(user.role, 'workflows.edit')) throw forbidden('workflows.edit');
   const actor = userActor(user, context.ip);
   try {
     switch (form.get('intent')) {
@@ -58,11 +124,18 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 }
 
 export default function FlowDesigner() {
-  const { definition, canEdit } = useLoaderData<typeof loader>();
+  const { definition, canEdit, compare, compareError } = useLoaderData<typeof loader>();
   const { t } = useTranslation();
   const root = useRootData();
   const saver = useFetcher<typeof action>();
   const publisher = useFetcher<typeof action>();
+  const simulator = useFetcher<typeof action>();
+  const triggerEvent = String(definition.draft.nodes.find((n) => n.type === 'control.trigger')?.data?.config?.event ?? 'manual') as BindingEvent;
+  const [simOrder, setSimOrder] = useState('');
+  const [simPayload, setSimPayload] = useState(() => JSON.stringify(EXAMPLE_PAYLOADS[triggerEvent] ?? {}, null, 2));
+  const [simApprove, setSimApprove] = useState(true);
+  const [simSignals, setSimSignals] = useState(true);
+  const simulation = simulator.data?.simulation;
   const revalidator = useRevalidator();
   const [graph, setGraph] = useState<Graph>(definition.draft);
   const [dirty, setDirty] = useState(false);
@@ -71,11 +144,15 @@ export default function FlowDesigner() {
   const [importError, setImportError] = useState<string | null>(null);
   const [designerKey, setDesignerKey] = useState(0);
   const first = useRef(true);
+  // The newest graph, read when the autosave fires: a change landing just as the timer fires must not
+  // be lost to the timer's stale closure (it would save the old graph and clear the unsaved flag).
+  const latest = useRef<Graph>(definition.draft);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   // Drafts save themselves a moment after the last change.
   const onChange = useCallback((g: Graph) => {
     if (first.current) { first.current = false; return; }
+    latest.current = g;
     setGraph(g);
     setDirty(true);
   }, []);
@@ -83,7 +160,7 @@ export default function FlowDesigner() {
     if (!dirty || !canEdit) return;
     if (timer.current) clearTimeout(timer.current);
     timer.current = setTimeout(() => {
-      saver.submit({ intent: 'save', graph: JSON.stringify(graph), _csrf: root?.csrf ?? '' }, { method: 'post' });
+      saver.submit({ intent: 'save', graph: JSON.stringify(latest.current), _csrf: root?.csrf ?? '' }, { method: 'post' });
       setDirty(false);
     }, 1200);
     return () => { if (timer.current) clearTimeout(timer.current); };
@@ -108,6 +185,7 @@ export default function FlowDesigner() {
       const parsed = JSON.parse(await file.text());
       const g = (parsed.graph ?? parsed) as Graph;
       if (!Array.isArray(g.nodes) || !Array.isArray(g.edges)) throw new Error('no nodes/edges');
+      latest.current = g;
       setGraph(g);
       setDirty(true);
       setDesignerKey((k) => k + 1);
@@ -116,6 +194,12 @@ export default function FlowDesigner() {
     }
   };
   const published = publisher.data?.published;
+  const runSimulation = (e: React.FormEvent) => {
+    e.preventDefault();
+    simulator.submit({ intent: 'simulate', graph: JSON.stringify(graph), order: simOrder, payload: simOrder ? '' : simPayload, approve: String(simApprove), signals: String(simSignals), _csrf: root?.csrf ?? '' }, { method: 'post' });
+  };
+  const label = (g: Graph, id: string) => g.nodes.find((n) => n.id === id)?.data?.label || id;
+  const diffStyle = useMemo(() => (compare ? diffCss(compare.diff) : ''), [compare]);
 
   return (
     <>
@@ -130,7 +214,7 @@ export default function FlowDesigner() {
       {published ? <p className="notice success" role="status" data-testid="published">{t('designer.published', { version: published })}</p> : null}
       {publisher.data?.error && !published ? <p className="form-error" role="alert">{t(`errors.${publisher.data.error.code}`, publisher.data.error.params)}</p> : null}
       {importError ? <p className="form-error" role="alert">{t('designer.importFailed', { message: importError })}</p> : null}
-      <Designer key={designerKey} graph={graph} readOnly={!canEdit} onChange={onChange}
+      <Designer key={designerKey} graph={graph} readOnly={!canEdit} onChange={onChange} highlighted={simulation?.path}
         toolbar={({ errors }) => (
           <>
             <button type="button" onClick={exportJson}>{t('designer.export')}</button>
@@ -144,6 +228,52 @@ export default function FlowDesigner() {
             ) : null}
           </>
         )} />
+      <section className="card" data-testid="simulation">
+        <h2>{t('simulate.title')}</h2>
+        <p className="muted small">{t('simulate.intro')}</p>
+        <form onSubmit={runSimulation} className="filters plain">
+          <label className="field"><span>{t('simulate.orderNumber')}</span>
+            <input value={simOrder} onChange={(e) => setSimOrder(e.target.value)} placeholder={t('simulate.orderHint')} data-testid="simulate-order" /></label>
+          <label className="field grow"><span>{t('simulate.payload')}</span>
+            <textarea rows={6} value={simPayload} onChange={(e) => setSimPayload(e.target.value)} disabled={!!simOrder} spellCheck={false} className="code" data-testid="simulate-payload" /></label>
+          <label className="field checkbox"><input type="checkbox" checked={simApprove} onChange={(e) => setSimApprove(e.target.checked)} /> <span>{t('simulate.assumeApproved')}</span></label>
+          <label className="field checkbox"><input type="checkbox" checked={simSignals} onChange={(e) => setSimSignals(e.target.checked)} /> <span>{t('simulate.assumeSignals')}</span></label>
+          <button type="submit" disabled={simulator.state !== 'idle'} data-testid="simulate-run">{t('simulate.run')}</button>
+        </form>
+        {simulator.data?.error && !simulation ? <p className="form-error" role="alert">{t(`errors.${simulator.data.error.code}`, simulator.data.error.params)}</p> : null}
+        {simulation ? (
+          <div data-testid="simulation-result">
+            <p className={simulation.stopped === 'end' ? 'notice success' : 'notice warning'} role="status">
+              {t(`simulate.stopped.${simulation.stopped}`, { steps: simulation.path.length, node: simulation.end ? label(graph, simulation.end.nodeId) : '' })}
+              {simulation.end?.message ? ` · ${simulation.end.message}` : ''}
+            </p>
+            <h3>{t('simulate.path')}</h3>
+            <ol className="sim-path" data-testid="simulation-path">
+              {simulation.steps.map((s, i) => (
+                <li key={i}>{label(graph, s.nodeId)} <span className="muted small">{s.handles.map((h) => t(`handles.${h}`, { defaultValue: h })).join(', ')}</span></li>
+              ))}
+            </ol>
+            <h3>{t('simulate.routing')}</h3>
+            {simulation.routing.length ? (
+              <ul data-testid="simulation-routing">{simulation.routing.map((r, i) => (
+                <li key={i}><strong>{label(graph, r.nodeId)}: </strong>
+                  {r.assumed ? t('simulate.routingAssumed')
+                    : r.ok ? t('simulate.routingOk', { warehouses: r.warehouses.join(', '), count: r.shipments })
+                      : t('simulate.routingShort', { skus: r.shortages.map((x) => t('simulate.shortage', { sku: x.sku, requested: x.requested, available: x.available })).join('; ') })}
+                  {r.policy ? <span className="muted small"> · {t(`simulate.policy.${r.policy}`)}</span> : null}
+                  {r.allocations.length ? <div className="muted small">{r.allocations.map((a) => `${a.sku} × ${a.quantity} → ${a.warehouse}`).join(' · ')}</div> : null}
+                </li>))}</ul>
+            ) : <p className="muted">{t('simulate.noRouting')}</p>}
+            <h3>{t('simulate.approvals')}</h3>
+            {simulation.approvals.length ? (
+              <ul data-testid="simulation-approvals">{simulation.approvals.map((a, i) => (
+                <li key={i}>{t('simulate.wouldAsk', { roles: a.roles.map((r) => t(`roles.${r}`, { defaultValue: r })).join(', '), title: a.title })} · {t(`handles.${a.decision}`)}</li>))}</ul>
+            ) : <p className="muted">{t('simulate.noApprovals')}</p>}
+            {simulation.signals.length ? <p className="muted small">{t('simulate.signals', { signals: simulation.signals.map((x) => x.signal).join(', ') })}</p> : null}
+            {simulation.problems.length ? <ul className="form-error">{simulation.problems.map((p, i) => <li key={i}>{label(graph, p.nodeId)}: {p.message}</li>)}</ul> : null}
+          </div>
+        ) : null}
+      </section>
       <section className="card">
         <h2>{t('designer.versions')}</h2>
         {definition.versions.length ? (
@@ -159,6 +289,57 @@ export default function FlowDesigner() {
           </table>
         ) : <p className="muted">{t('designer.noVersions')}</p>}
       </section>
+      {definition.versions.length > 1 ? (
+        <section className="card" data-testid="compare">
+          <h2>{t('diff.title')}</h2>
+          <Form method="get" className="filters plain">
+            <label className="field"><span>{t('diff.from')}</span>
+              <select name="from" defaultValue={compare?.from ?? definition.versions[1].number} data-testid="compare-from">
+                {definition.versions.map((v) => <option key={v.id} value={v.number}>{t('designer.versionNumber', { number: v.number })}</option>)}</select></label>
+            <label className="field"><span>{t('diff.to')}</span>
+              <select name="to" defaultValue={compare?.to ?? definition.versions[0].number} data-testid="compare-to">
+                {definition.versions.map((v) => <option key={v.id} value={v.number}>{t('designer.versionNumber', { number: v.number })}</option>)}</select></label>
+            <button type="submit" data-testid="compare-run">{t('diff.compare')}</button>
+            {compare ? <Link to="?">{t('diff.close')}</Link> : null}
+          </Form>
+          {compareError ? <p className="form-error" role="alert">{t('diff.notFound')}</p> : null}
+          {compare ? (
+            <div className="diff-view" data-testid="diff">
+              <style dangerouslySetInnerHTML={{ __html: diffStyle }} />
+              <p className="muted small">
+                {t('diff.summary', { from: compare.from, to: compare.to })}{' '}
+                <span className="diff-legend added">{t('diff.added', { count: compare.diff.addedNodes.length + compare.diff.addedEdges.length })}</span>{' '}
+                <span className="diff-legend changed">{t('diff.changed', { count: compare.diff.changedNodes.length })}</span>{' '}
+                <span className="diff-legend removed">{t('diff.removed', { count: compare.diff.removedNodes.length + compare.diff.removedEdges.length })}</span>
+              </p>
+              <Designer key={`${compare.from}-${compare.to}`} graph={compare.shown} readOnly />
+              <div className="diff-lists">
+                {compare.diff.addedNodes.length ? <p data-testid="diff-added"><strong>{t('diff.addedSteps')}</strong> {compare.diff.addedNodes.map((id) => label(compare.newer, id)).join(', ')}</p> : null}
+                {compare.diff.changedNodes.length ? <p data-testid="diff-changed"><strong>{t('diff.changedSteps')}</strong> {compare.diff.changedNodes.map((c) => `${label(compare.newer, c.id)} (${[c.type ? t('diff.typeChanged') : '', c.config ? t('diff.configChanged') : ''].filter(Boolean).join(', ')})`).join('; ')}</p> : null}
+                {compare.diff.removedNodes.length ? <p data-testid="diff-removed"><strong>{t('diff.removedSteps')}</strong> {compare.diff.removedNodes.map((id) => label(compare.older, id)).join(', ')}</p> : null}
+                {compare.diff.removedEdges.length ? <p><strong>{t('diff.removedConnections')}</strong> {compare.diff.removedEdges.map((id) => { const e = compare.older.edges.find((x) => x.id === id); return e ? `${label(compare.older, e.source)} → ${label(compare.older, e.target)}` : id; }).join(', ')}</p> : null}
+                {!compare.diff.addedNodes.length && !compare.diff.changedNodes.length && !compare.diff.removedNodes.length && !compare.diff.addedEdges.length && !compare.diff.removedEdges.length
+                  ? <p className="muted">{t('diff.same')}</p> : null}
+              </div>
+            </div>
+          ) : null}
+        </section>
+      ) : null}
     </>
   );
+}
+
+const cssString = (v: string) => `"${v.replace(/["\\]/g, (m) => `\\${m}`).replace(/[\n\r]/g, ' ').replace(/</g, '\\3c ')}"`;
+
+/** Colours the diff canvas by node and edge id (React Flow puts them on data-id / data-testid). */
+function diffCss(diff: GraphDiff): string {
+  const node = (id: string) => `.diff-view .react-flow__node[data-id=${cssString(id)}] .flow-node`;
+  const edge = (id: string) => `.diff-view [data-testid=${cssString(`rf__edge-${id}`)}] path`;
+  const rules: string[] = [];
+  if (diff.addedNodes.length) rules.push(`${diff.addedNodes.map(node).join(',')} { box-shadow: 0 0 0 3px #16a34a; }`);
+  if (diff.changedNodes.length) rules.push(`${diff.changedNodes.map((c) => node(c.id)).join(',')} { box-shadow: 0 0 0 3px #f59e0b; }`);
+  if (diff.removedNodes.length) rules.push(`${diff.removedNodes.map(node).join(',')} { opacity: 0.4; filter: grayscale(1); border-style: dashed; }`);
+  if (diff.addedEdges.length) rules.push(`${diff.addedEdges.map(edge).join(',')} { stroke: #16a34a !important; stroke-width: 2.5; }`);
+  if (diff.removedEdges.length) rules.push(`${diff.removedEdges.map((id) => edge(`removed:${id}`)).join(',')} { stroke: #9ca3af !important; stroke-dasharray: 4 4; opacity: 0.6; }`);
+  return rules.join('\n');
 }

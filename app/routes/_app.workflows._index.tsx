@@ -19,7 +19,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 const RUN_STATUSES = ['running', 'completed', 'failed', 'compensated', 'cancelled'] as const;
 
 export default function Workflows() {
-  const { definitions, runs, filters, canEdit } = useLoaderData<typeof loader>();
+  const { definitions, runs, filters } = useLoaderData<typeof loader>();
   const { t } = useTranslation();
   const [params] = useSearchParams();
   const revalidator = useRevalidator();
@@ -33,7 +33,7 @@ export default function Workflows() {
         <h1 className="page-title">{t('nav.workflows')}</h1>
         <nav className="tabs">
           <Link to="/workflows/tasks">{t('workflows.inbox')}</Link>
-          {canEdit ? <Link to="/workflows/bindings">{t('workflows.bindings')}</Link> : null}
+          <Link to="/workflows/bindings">{t('workflows.bindings')}</Link>
         </nav>
       </div>
       <section className="card">

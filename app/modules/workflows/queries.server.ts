@@ -84,3 +84,17 @@ export async function getRun(em: EntityManager, workflowId: string) {
     })),
   };
 }
+
+/** One published version's graph, by the definition and the version's number. */
+export async function getVersionGraph(em: EntityManager, definitionId: number, number: number): Promise<{ number: number; message: string | null; graph: Graph } | null> {
+  const [v] = await em.execute<{ number: number; message: string | null; graph: Graph }[]>(
+    'select number, message, graph from workflow_version where definition_id = ? and number = ?', [definitionId, number]);
+  return v ? { number: Number(v.number), message: v.message, graph: v.graph } : null;
+}
+
+/** Product ids for SKUs (unknown SKUs are left out). */
+export async function productIdsBySku(em: EntityManager, skus: string[]): Promise<Map<string, number>> {
+  if (!skus.length) return new Map();
+  const rows = await em.execute<{ id: number; sku: string }[]>('select id, sku from product where sku in (?)', [skus]);
+  return new Map(rows.map((r) => [r.sku, Number(r.id)]));
+}

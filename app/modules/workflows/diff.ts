@@ -1,0 +1,60 @@
+// What changed between two versions of a flow: nodes by id (added, removed, changed in type or
+// config), edges by what they connect (source, exit, target), since edge ids are cosmetic. Pure.
+import type { Graph, GraphEdge } from '../../../workflows/graph.ts';
+
+export interface GraphDiff {
+  addedNodes: string[];
+  removedNodes: string[];
+  /** Nodes in both graphs whose type or config differs, with what differs. */
+  changedNodes: { id: string; type: boolean; config: boolean }[];
+  /** Edge ids of the newer graph. */
+  addedEdges: string[];
+  /** Edge ids of the older graph. */
+  removedEdges: string[];
+}
+
+/** JSON with object keys sorted, so key order never counts as a change. */
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export const edgeKey = (e: GraphEdge) => `${e.source}\u0000${e.sourceHandle ?? ''}\u0000${e.target}`;
+
+export function diffGraphs(older: Graph, newer: Graph): GraphDiff {
+  const oldNodes = new Map(older.nodes.map((n) => [n.id, n]));
+  const newIds = new Set(newer.nodes.map((n) => n.id));
+  const changedNodes: GraphDiff['changedNodes'] = [];
+  for (const n of newer.nodes) {
+    const o = oldNodes.get(n.id);
+    if (!o) continue;
+    const type = o.type !== n.type;
+    const config = stableJson(o.data?.config ?? {}) !== stableJson(n.data?.config ?? {});
+    if (type || config) changedNodes.push({ id: n.id, type, config });
+  }
+  const oldEdges = new Set(older.edges.map(edgeKey));
+  const newEdges = new Set(newer.edges.map(edgeKey));
+  return {
+    addedNodes: newer.nodes.filter((n) => !oldNodes.has(n.id)).map((n) => n.id),
+    removedNodes: older.nodes.filter((n) => !newIds.has(n.id)).map((n) => n.id),
+    changedNodes,
+    addedEdges: newer.edges.filter((e) => !oldEdges.has(edgeKey(e))).map((e) => e.id),
+    removedEdges: older.edges.filter((e) => !newEdges.has(edgeKey(e))).map((e) => e.id),
+  };
+}
+
+/**
+ * The newer graph with what the older one had and the newer lost put back (nodes at their old
+ * positions, edges whose ends are still drawn), so removed parts can be shown greyed. Removed edges
+ * get an id prefixed `removed:` so they never clash with the newer graph's ids.
+ */
+export function overlayRemoved(older: Graph, newer: Graph, diff: GraphDiff = diffGraphs(older, newer)): Graph {
+  const removedNodes = older.nodes.filter((n) => diff.removedNodes.includes(n.id));
+  const ids = new Set([...newer.nodes.map((n) => n.id), ...removedNodes.map((n) => n.id)]);
+  const removedEdges = older.edges.filter((e) => diff.removedEdges.includes(e.id) && ids.has(e.source) && ids.has(e.target)).map((e) => ({ ...e, id: `removed:${e.id}` }));
+  return { nodes: [...newer.nodes, ...removedNodes], edges: [...newer.edges, ...removedEdges] };
+}

@@ -1,0 +1,118 @@
+import { expect, test, type Page } from '@playwright/test';
+import { signIn } from './fixtures.ts';
+
+/** Drags a palette entry onto the canvas with the HTML5 drag events the designer listens to. */
+async function dragToCanvas(page: Page, type: string) {
+  const canvas = page.getByTestId('canvas');
+  const box = (await canvas.boundingBox())!;
+  const dataTransfer = await page.evaluateHandle(() => new DataTransfer());
+  await page.getByTestId(`palette-${type}`).dispatchEvent('dragstart', { dataTransfer });
+  await canvas.dispatchEvent('dragover', { dataTransfer, clientX: box.x + box.width - 120, clientY: box.y + 80 });
+  await canvas.dispatchEvent('drop', { dataTransfer, clientX: box.x + box.width - 120, clientY: box.y + 80 });
+}
+
+test('an ops manager adds a step, fixes what the checks report and publishes', async ({ page }) => {
+  await signIn(page, 'ops_manager');
+  await page.goto('/workflows/standard-return');
+  const errors = page.getByTestId('errors-panel');
+  await expect(errors).toContainText('No problems');
+  await expect(page.getByTestId('canvas').locator('.react-flow__node').first()).toBeVisible();
+
+  await dragToCanvas(page, 'control.delay');
+  await expect(page.getByTestId('flow-node-control.delay')).toBeVisible();
+  await expect(errors.getByTestId('graph-error').filter({ hasText: 'No path leads here from the trigger' })).toHaveText(/^delay: /);
+  await expect(errors.getByTestId('graph-error').filter({ hasText: 'Connect the “next” exit' }).or(errors.getByTestId('graph-error').filter({ hasText: 'Connect the “out” exit' })).first()).toBeVisible();
+
+  // Clicking a problem selects its step; deleting the step clears the list.
+  await page.getByRole('button', { name: 'Fit to screen' }).click();
+  await errors.getByTestId('graph-error').filter({ hasText: 'No path leads here' }).click();
+  await expect(page.getByTestId('inspector')).toContainText('Delay');
+  await page.locator('.designer-toolbar').getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(page.getByTestId('flow-node-control.delay')).toHaveCount(0);
+  await expect(errors).toContainText('No problems');
+
+  const message = `e2e designer ${Date.now()}`;
+  await page.getByTestId('publish-message').fill(message);
+  await expect(page.getByTestId('publish')).toBeEnabled({ timeout: 10_000 });
+  await page.getByTestId('publish').click();
+  await expect(page.getByTestId('published')).toBeVisible();
+  await expect(page.getByTestId('versions').locator('tr', { hasText: message })).toBeVisible();
+
+  // What if: a return worth more than the threshold asks for an approval, and the path is outlined.
+  await page.getByTestId('simulate-payload').fill(JSON.stringify({ returnId: 1, reason: 'wrong_size', resolution: 'refund', amountMinor: 50_000, currency: 'GBP' }));
+  await page.getByTestId('simulate-run').click();
+  await expect(page.getByTestId('simulation-result')).toContainText('Ends at “Done”');
+  await expect(page.getByTestId('simulation-approvals')).toContainText('Would ask Operations manager, Service agent to approve “Approve return”');
+  await expect(page.getByTestId('canvas').locator('.flow-node.highlighted').first()).toBeVisible();
+
+  // Comparing the new version with the first one: the same graph.
+  await page.getByTestId('compare-from').selectOption('1');
+  await page.getByTestId('compare-run').click();
+  await expect(page.getByTestId('diff')).toContainText('The two versions are the same.');
+});
+
+test('the palette is translated in Chinese', async ({ page }) => {
+  await signIn(page, 'admin');
+  await page.goto('/workflows/standard-return');
+  await page.getByTestId('locale-switcher').selectOption('zh-CN');
+  try {
+    await expect(page.getByTestId('palette-control.delay')).toHaveText('延时');
+    await expect(page.getByRole('complementary', { name: '步骤' }).getByRole('heading', { name: '流程控制' })).toBeVisible();
+  } finally {
+    await page.getByTestId('locale-switcher').selectOption('en');
+    await expect(page.getByTestId('palette-control.delay')).toHaveText('Delay');
+  }
+});
+
+test('an agent sees the flow read-only', async ({ page }) => {
+  await signIn(page, 'agent');
+  await page.goto('/workflows/standard-return');
+  await expect(page.getByTestId('canvas').locator('.react-flow__node').first()).toBeVisible();
+  await expect(page.getByTestId('publish')).toHaveCount(0);
+  await expect(page.getByTestId('palette-control.delay')).toHaveCount(0);
+  await expect(page.getByTestId('errors-panel')).toHaveCount(0);
+
+  // Reading is enough to ask "what if" for a real order: routing over current stock, nothing written.
+  await page.goto('/orders');
+  const number = (await page.getByTestId('order-row').first().locator('a').first().innerText()).trim();
+  await page.goto('/workflows/standard-order');
+  await page.getByTestId('simulate-order').fill(number);
+  await page.getByTestId('simulate-run').click();
+  await expect(page.getByTestId('simulation-path')).toContainText('Validate');
+  await expect(page.getByTestId('simulation-result')).toContainText('Reserve stock:');
+});
+
+test('an ops manager manages bindings and tests a filter', async ({ page }) => {
+  await signIn(page, 'ops_manager');
+  await page.goto('/workflows');
+  await page.getByRole('link', { name: 'Bindings' }).click();
+  await expect(page).toHaveURL(/\/workflows\/bindings$/);
+  await expect(page.getByTestId('bindings').locator('tr', { hasText: 'order.created' }).first()).toContainText('Standard order');
+
+  const create = page.getByTestId('binding-create');
+  await create.getByTestId('binding-event').selectOption('manual');
+  await create.getByTestId('binding-filter').fill('by =');
+  await create.getByTestId('binding-priority').fill('7');
+  await create.getByRole('button', { name: 'Add binding' }).click();
+  await expect(create.getByRole('alert')).toContainText('The expression does not parse');
+  await create.getByTestId('binding-filter').fill("by = 'e2e@example.com'");
+  await create.getByRole('button', { name: 'Add binding' }).click();
+  await expect(page.getByTestId('binding-done')).toHaveText('Binding added.');
+  const row = page.getByTestId('binding-row').filter({ hasText: "by = 'e2e@example.com'" });
+  await expect(row).toContainText('active');
+
+  // The filter test: the example payload does not match; the right one does.
+  const tester = page.getByTestId('binding-test');
+  await tester.locator('select[name=event]').selectOption('manual');
+  await tester.getByTestId('binding-test-payload').fill(JSON.stringify({ by: 'e2e@example.com' }));
+  await tester.getByRole('button', { name: 'Test' }).click();
+  await expect(page.getByTestId('binding-test-result')).toContainText('matches');
+
+  await row.getByTestId('binding-toggle').click();
+  await expect(page.getByTestId('binding-done')).toHaveText('Binding deactivated.');
+  await expect(row).toContainText('inactive');
+  page.once('dialog', (d) => void d.accept());
+  await row.getByTestId('binding-delete').click();
+  await expect(page.getByTestId('binding-done')).toHaveText('Binding deleted.');
+  await expect(row).toHaveCount(0);
+});
