@@ -1,5 +1,5 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
 import { z } from 'zod';
 import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
@@ -9,6 +9,7 @@ import { fieldErrors, type FieldError } from '../lib/problem.ts';
 import { getCustomer } from '../modules/customers/queries.server.ts';
 import { recomputeTierNow, updateTags } from '../modules/customers/service.server.ts';
 import { MAX_TAG_LENGTH, MAX_TAGS, splitTags } from '../modules/customers/tags.ts';
+import { Pager } from '../components/pager.tsx';
 import { CsrfInput } from '../components/csrf.tsx';
 import { TagList, TierBadge } from '../components/customer.tsx';
 import { FieldErrorText } from '../components/field-error.tsx';
@@ -63,11 +64,9 @@ export default function CustomerDetail() {
   const result = useActionData<typeof action>() as ActionData | undefined;
   const { t } = useTranslation();
   const navigation = useNavigation();
-  const [params] = useSearchParams();
   const locale = useRootData()?.locale ?? 'en';
   const base = c.baseCurrency;
   const tagErrors = result?.errors?.filter((e) => e.field === 'tags' || e.field.startsWith('tags.')) ?? [];
-  const pageLink = (page: number) => { const next = new URLSearchParams(params); next.set('page', String(page)); return `?${next}`; };
 
   return (
     <>
@@ -169,11 +168,7 @@ export default function CustomerDetail() {
           </div>
         ) : <p className="muted">{t('customers.history.none')}</p>}
         {c.history.pages > 1 ? (
-          <nav className="pager" aria-label={t('common.pagination')}>
-            {c.history.page > 1 ? <Link to={pageLink(c.history.page - 1)}>{t('common.previous')}</Link> : null}
-            <span>{t('common.pageOf', { page: c.history.page.toLocaleString(locale), pages: c.history.pages.toLocaleString(locale) })}</span>
-            {c.history.page < c.history.pages ? <Link to={pageLink(c.history.page + 1)}>{t('common.next')}</Link> : null}
-          </nav>
+          <Pager page={c.history.page} pages={c.history.pages} />
         ) : null}
       </section>
     </>

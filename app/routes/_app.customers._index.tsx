@@ -8,6 +8,7 @@ import { fieldErrors, type FieldError } from '../lib/problem.ts';
 import { customerTags, listCustomers, parseCustomerFilters } from '../modules/customers/queries.server.ts';
 import { recomputeAllTiers } from '../modules/customers/service.server.ts';
 import { TIERS } from '../modules/customers/tiers.ts';
+import { Pager } from '../components/pager.tsx';
 import { CsrfInput } from '../components/csrf.tsx';
 import { TagList, TierBadge } from '../components/customer.tsx';
 import { DateTime, Money } from '../components/format.tsx';
@@ -122,11 +123,7 @@ export default function Customers() {
         </table>
       </div>
       {rows.length === 0 ? <p className="empty-state">{t('customers.none')}</p> : null}
-      <nav className="pager" aria-label={t('common.pagination')}>
-        {page > 1 ? <Link to={link({ page: String(page - 1) })}>{t('common.previous')}</Link> : null}
-        <span>{t('common.pageOf', { page: page.toLocaleString(locale), pages: pages.toLocaleString(locale) })}</span>
-        {page < pages ? <Link to={link({ page: String(page + 1) })}>{t('common.next')}</Link> : null}
-      </nav>
+      <Pager page={page} pages={pages} />
     </>
   );
 }

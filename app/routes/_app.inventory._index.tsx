@@ -11,6 +11,7 @@ import { useLive } from '../lib/live.ts';
 import { inventoryLevels } from '../modules/inventory/queries.server.ts';
 import { adjustStock } from '../modules/inventory/service.server.ts';
 import { ADJUSTMENT_KINDS } from '../../entities/constants.ts';
+import { Pager } from '../components/pager.tsx';
 import { CsrfInput } from '../components/csrf.tsx';
 import { FieldErrorText } from '../components/field-error.tsx';
 import { DateOnly } from '../components/format.tsx';
@@ -60,7 +61,6 @@ export default function Inventory() {
     pending.current ??= setTimeout(() => { pending.current = null; if (revalidator.state === 'idle') revalidator.revalidate(); }, 2000);
   });
   const err = (f: string) => result?.errors?.find((e) => e.field === f);
-  const pageLink = (p: number) => { const n = new URLSearchParams(params); n.set('page', String(p)); return `?${n}`; };
 
   return (
     <>
@@ -130,11 +130,7 @@ export default function Inventory() {
           </tbody>
         </table>
       </div>
-      <nav className="pager" aria-label={t('common.pagination')}>
-        {page > 1 ? <Link to={pageLink(page - 1)}>{t('common.previous')}</Link> : null}
-        <span>{t('inventory.page', { page })}</span>
-        {more ? <Link to={pageLink(page + 1)}>{t('common.next')}</Link> : null}
-      </nav>
+      <Pager page={page} more={more} />
     </>
   );
 }

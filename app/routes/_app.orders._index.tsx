@@ -11,9 +11,9 @@ import { fieldErrors, type FieldError } from '../lib/problem.ts';
 import { useLive } from '../lib/live.ts';
 import { listOrders, parseOrderFilters } from '../modules/orders/queries.server.ts';
 import { cancelOrder, holdOrder, releaseHold } from '../modules/orders/service.server.ts';
+import { Pager } from '../components/pager.tsx';
 import { CsrfInput } from '../components/csrf.tsx';
 import { DateTime, Money, StatusBadge } from '../components/format.tsx';
-import { useRootData } from '../root.tsx';
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context, 'orders.view');
@@ -62,7 +62,6 @@ export default function Orders() {
   const navigation = useNavigation();
   const revalidator = useRevalidator();
   const [selected, setSelected] = useState<Set<number>>(new Set());
-  const locale = useRootData()?.locale ?? 'en';
 
   // New and changed orders anywhere in the system refresh this page (at most every 2 s).
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
@@ -180,11 +179,7 @@ export default function Orders() {
         </div>
       </Form>
       {rows.length === 0 ? <p className="empty-state">{t('orders.none')}</p> : null}
-      <nav className="pager" aria-label={t('common.pagination')}>
-        {page > 1 ? <Link to={link({ page: String(page - 1) })}>{t('common.previous')}</Link> : null}
-        <span>{t('common.pageOf', { page: page.toLocaleString(locale), pages: pages.toLocaleString(locale) })}</span>
-        {page < pages ? <Link to={link({ page: String(page + 1) })}>{t('common.next')}</Link> : null}
-      </nav>
+      <Pager page={page} pages={pages} />
     </>
   );
 }

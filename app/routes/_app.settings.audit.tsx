@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
-import { Form, Link, useLoaderData, useSearchParams } from '@remix-run/react';
+import { Form, useLoaderData, useSearchParams } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
+import { Pager } from '../components/pager.tsx';
 import { z } from 'zod';
 import type { FilterQuery } from '@mikro-orm/core';
 import { AuditEvent, type IAuditEvent } from '../../entities/index.ts';
@@ -50,11 +51,6 @@ export default function AuditLog() {
   const { t } = useTranslation();
   const locale = useRootData()?.locale ?? 'en';
   const [params] = useSearchParams();
-  const pageLink = (p: number) => {
-    const next = new URLSearchParams(params);
-    next.set('page', String(p));
-    return `?${next}`;
-  };
   return (
     <>
       <h1 className="page-title">{t('audit.title')}</h1>
@@ -97,11 +93,7 @@ export default function AuditLog() {
           </tbody>
         </table>
       </div>
-      <nav className="pager" aria-label={t('common.pagination')}>
-        {page > 1 ? <Link to={pageLink(page - 1)}>{t('common.previous')}</Link> : null}
-        <span>{t('common.pageOf', { page, pages })}</span>
-        {page < pages ? <Link to={pageLink(page + 1)}>{t('common.next')}</Link> : null}
-      </nav>
+      <Pager page={page} pages={pages} />
     </>
   );
 }

@@ -6,6 +6,7 @@ import type { NotificationTemplate } from '../../entities/notifications.ts';
 import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
 import { retryNotifications } from '../modules/notifications/service.server.ts';
+import { Pager } from '../components/pager.tsx';
 import { CsrfInput } from '../components/csrf.tsx';
 import { DateTime } from '../components/format.tsx';
 
@@ -205,11 +206,7 @@ export default function Notifications() {
         </table>
       </div>
       {rows.length === 0 ? <p className="empty-state">{t('notifications.none')}</p> : null}
-      <nav className="pager" aria-label={t('common.pagination')}>
-        {page > 1 ? <Link to={link({ page: String(page - 1) })}>{t('common.previous')}</Link> : null}
-        <span>{t('common.pageOf', { page, pages })}</span>
-        {page < pages ? <Link to={link({ page: String(page + 1) })}>{t('common.next')}</Link> : null}
-      </nav>
+      <Pager page={page} pages={pages} />
     </>
   );
 }

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
-import { Form, Link, useLoaderData, useRevalidator, useSearchParams } from '@remix-run/react';
+import { Form, Link, useLoaderData, useRevalidator } from '@remix-run/react';
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { requireUser } from '../lib/auth.server.ts';
@@ -7,6 +7,7 @@ import { can } from '../lib/permissions.ts';
 import { useLive } from '../lib/live.ts';
 import { listDefinitions, listRuns, RunFilters } from '../modules/workflows/queries.server.ts';
 import { DateTime } from '../components/format.tsx';
+import { Pager } from '../components/pager.tsx';
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context, 'workflows.view');
@@ -21,11 +22,9 @@ const RUN_STATUSES = ['running', 'completed', 'failed', 'compensated', 'cancelle
 export default function Workflows() {
   const { definitions, runs, filters } = useLoaderData<typeof loader>();
   const { t } = useTranslation();
-  const [params] = useSearchParams();
   const revalidator = useRevalidator();
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
   useLive('workflows', () => { pending.current ??= setTimeout(() => { pending.current = null; if (revalidator.state === 'idle') revalidator.revalidate(); }, 1500); });
-  const pageLink = (p: number) => { const n = new URLSearchParams(params); n.set('page', String(p)); return `?${n}`; };
 
   return (
     <>
@@ -78,10 +77,7 @@ export default function Workflows() {
               </tr>))}</tbody>
           </table>
         </div>
-        <nav className="pager">
-          {filters.page > 1 ? <Link to={pageLink(filters.page - 1)}>{t('common.previous')}</Link> : null}
-          {runs.more ? <Link to={pageLink(filters.page + 1)}>{t('common.next')}</Link> : null}
-        </nav>
+        <Pager page={filters.page} more={runs.more} />
       </section>
     </>
   );
