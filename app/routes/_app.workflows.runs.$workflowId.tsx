@@ -1,8 +1,12 @@
-import type { LinksFunction, LoaderFunctionArgs } from '@remix-run/node';
-import { Link, useLoaderData, useRevalidator } from '@remix-run/react';
+import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs } from '@remix-run/node';
+import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
 import xyflowStyles from '@xyflow/react/dist/style.css?url';
-import { requireUser } from '../lib/auth.server.ts';
+import { assertCsrf, forbidden, requireUser, userActor } from '../lib/auth.server.ts';
+import { can } from '../lib/permissions.ts';
+import { DomainError } from '../lib/errors.ts';
+import { RETRYABLE_STATUSES, retryRun } from '../modules/workflows/retry.server.ts';
+import { CsrfInput } from '../components/csrf.tsx';
 import { useLive } from '../lib/live.ts';
 import { getRun } from '../modules/workflows/queries.server.ts';
 import { Designer } from '../components/workflow/designer.tsx';
@@ -12,15 +16,39 @@ import { useRootData } from '../root.tsx';
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: xyflowStyles }];
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
-  await requireUser(request, context, 'workflows.view');
+  const user = await requireUser(request, context, 'workflows.view');
   const run = await getRun(context.orm.em.fork(), params.workflowId ?? '');
   if (!run) throw new Response(null, { status: 404 });
-  return { run, namespace: context.config.TEMPORAL_NAMESPACE };
+  // Only failed or compensated runs can be retried, by those who may edit flows.
+  const canRetry = can(user.role, 'workflows.edit') && (RETRYABLE_STATUSES as readonly string[]).includes(run.status);
+  return { run, namespace: context.config.TEMPORAL_NAMESPACE, canRetry };
+}
+
+type ActionData = { error?: { code: string; params?: Record<string, string | number> } };
+
+/** intent=retry: a failed or compensated run starts again from its failed step, on the pinned or the latest version. */
+export async function action({ request, context, params }: ActionFunctionArgs) {
+  const user = await requireUser(request, context, 'workflows.view');
+  const form = await request.formData();
+  assertCsrf(request, form);
+  if (!can(user.role, 'workflows.edit')) throw forbidden('workflows.edit');
+  if (form.get('intent') !== 'retry') return data<ActionData>({ error: { code: 'validation_failed' } }, { status: 422 });
+  const version = form.get('version') === 'latest' ? 'latest' : 'pinned';
+  try {
+    const client = await context.temporal().catch((e: unknown) => { throw new DomainError(503, 'temporal_unavailable', (e as Error).message); });
+    const newId = await retryRun(context.orm, client, context.config.TEMPORAL_TASK_QUEUE, params.workflowId ?? '', { version }, userActor(user, context.ip));
+    return redirect(`/workflows/runs/${encodeURIComponent(newId)}`);
+  } catch (e) {
+    if (e instanceof DomainError) return data<ActionData>({ error: { code: e.code, params: e.params } }, { status: e.status });
+    throw e;
+  }
 }
 
 /** A run on its pinned version's canvas, with live node states and each step's input, output and error. */
 export default function RunView() {
-  const { run, namespace } = useLoaderData<typeof loader>();
+  const { run, namespace, canRetry } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>() as ActionData | undefined;
+  const navigation = useNavigation();
   const { t } = useTranslation();
   const revalidator = useRevalidator();
   const temporalUi = useRootData()?.temporalUiUrl;
@@ -36,6 +64,20 @@ export default function RunView() {
       <p className="muted">{run.flow ?? '—'}{run.version ? ` · v${run.version}` : ''} · {t('workflows.started')} <DateTime value={run.startedAt} />{run.endedAt ? <> · {t('workflows.ended')} <DateTime value={run.endedAt} /></> : null}
         {run.entityType === 'Order' && run.entityId ? <> · <Link to={`/orders/${run.entityId}`}>{t('workflows.openOrder')}</Link></> : null}</p>
       {run.error ? <p className="form-error">{run.error}</p> : null}
+      {canRetry ? (
+        <Form method="post" className="card inline-form" data-testid="run-retry">
+          <CsrfInput />
+          <input type="hidden" name="intent" value="retry" />
+          <label className="field"><span>{t('workflows.retry.version')}</span>
+            <select name="version" defaultValue="pinned" data-testid="run-retry-version">
+              <option value="pinned">{t('workflows.retry.pinned')}</option>
+              <option value="latest">{t('workflows.retry.latest')}</option>
+            </select></label>
+          <button type="submit" className="button" disabled={navigation.state !== 'idle'}>{t('workflows.retry.submit')}</button>
+          <p className="muted">{t('workflows.retry.hint')}</p>
+          {result?.error ? <p className="form-error" role="alert" data-testid="run-retry-error">{t(`errors.${result.error.code}`, { ...result.error.params, defaultValue: t('workflows.retry.failed') })}</p> : null}
+        </Form>
+      ) : null}
       <Designer graph={run.graph} readOnly statuses={statuses} />
       <section className="card">
         <h2>{t('workflows.steps')}</h2>
