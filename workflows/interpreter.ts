@@ -1,7 +1,7 @@
 // One workflow type runs any published graph. The compiled plan is part of the input, so editing a
 // flow never changes a run already going. Deterministic: no I/O here, only activities and timers.
 import {
-  ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, executeChild, proxyActivities, proxyLocalActivities,
+  ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, executeChild, patched, proxyActivities, proxyLocalActivities,
   setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import jsonata from 'jsonata';
@@ -75,6 +75,33 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
 
   const event = (e: 'started' | 'waiting' | 'finished') => bookkeeping['workflow.runEvent']({ workflowId: info.workflowId, event: e, planHash: plan.hash, trigger: input.trigger, state });
   if (!input.resume) await event('started');
+
+  // SLA timers (added after the first histories were recorded, hence the patch marker).
+  if (!input.resume && patched('sla-timers')) watchSla();
+
+  function watchSla() {
+    const trigger = plan.nodes[plan.trigger]?.config ?? {};
+    const alerts = proxyActivities<Record<string, (i: NodeActivityInput) => Promise<NodeActivityResult>>>({ startToCloseTimeout: '30 seconds' });
+    const reached = (nodeId: unknown) => typeof nodeId === 'string' && (state.steps[nodeId]?.visits ?? 0) > 0;
+    const raise = (kind: string, message: string) => alerts['notifications.alert']({
+      key: `${info.workflowId}:sla:${kind}`, workflowId: info.workflowId, nodeId: `sla:${kind}`,
+      config: { message, severity: 'warning', kind }, context: state.context,
+    });
+    const watch = async (ms: number, nodeId: unknown, kind: string, message: string) => {
+      if (ms <= 0 || reached(nodeId)) return;
+      await condition(() => reached(nodeId) || state.status !== 'running', ms);
+      if (!reached(nodeId) && state.status === 'running') await raise(kind, message);
+    };
+    const subject = String(input.trigger.payload.number ?? info.workflowId);
+    if (trigger.slaNode && trigger.slaAfter) {
+      void watch(durationMs(String(trigger.slaAfter)), trigger.slaNode, 'unprocessed', `${subject} is not processed after ${trigger.slaAfter}`);
+    }
+    const promisedBy = input.trigger.payload.promisedBy;
+    if (trigger.shipNode && typeof promisedBy === 'string' && !Number.isNaN(Date.parse(promisedBy))) {
+      const due = Date.parse(promisedBy) - durationMs(String(trigger.shipMargin ?? '1d')) - Date.now();
+      void watch(Math.max(1, due), trigger.shipNode, 'unshipped', `${subject} is not shipped and is promised by ${promisedBy}`);
+    }
+  }
 
   const evaluate = async (expression: string): Promise<unknown> => {
     const data = { ...state.context.trigger.payload, trigger: state.context.trigger, nodes: state.context.nodes };

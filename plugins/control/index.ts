@@ -13,7 +13,16 @@ export const control: Plugin = {
   id: 'control',
   nodes: [
     defineNode({ type: 'control.trigger', category: 'trigger', labelKey: 'nodes.control.trigger.label', descriptionKey: 'nodes.control.trigger.description',
-      config: z.object({ event: z.enum(TRIGGER_EVENTS), cron: z.string().max(100).optional() }), outputs: ['out'], requiredOutputs: ['out'], run: { kind: 'control', primitive: 'trigger' } }),
+      config: z.object({
+        event: z.enum(TRIGGER_EVENTS),
+        cron: z.string().max(100).optional(),
+        // SLA timers, run inside the workflow: alert when `slaNode` has not run `slaAfter` after the
+        // start, and when `shipNode` has not run `shipMargin` before the payload's promisedBy.
+        slaNode: z.string().max(60).optional(),
+        slaAfter: Duration.optional(),
+        shipNode: z.string().max(60).optional(),
+        shipMargin: Duration.optional(),
+      }), outputs: ['out'], requiredOutputs: ['out'], run: { kind: 'control', primitive: 'trigger' } }),
     defineNode({ type: 'control.condition', category: 'control', labelKey: 'nodes.control.condition.label', descriptionKey: 'nodes.control.condition.description',
       config: z.object({ expression: Expression }), outputs: ['true', 'false'], requiredOutputs: ['true', 'false'], run: { kind: 'control', primitive: 'condition' } }),
     defineNode({ type: 'control.switch', category: 'control', labelKey: 'nodes.control.switch.label', descriptionKey: 'nodes.control.switch.description',

@@ -34,7 +34,7 @@ export function buildGraph(steps: Step[], wires: Wire[]): Graph {
 }
 
 export const STANDARD_ORDER = buildGraph([
-  ['trigger', 'control.trigger', { event: 'order.created' }, 0, 'Order created'],
+  ['trigger', 'control.trigger', { event: 'order.created', slaNode: 'pick', slaAfter: '2h', shipNode: 'ship', shipMargin: '1d' }, 0, 'Order created'],
   ['validate', 'orders.validate', {}, 0, 'Validate'],
   ['approve_hold', 'control.human', { title: 'Approve held order', roles: ['ops_manager'], timeout: '2d' }, 1, 'Approve held order'],
   ['reserve', 'orders.reserve', {}, 0, 'Reserve stock'],

@@ -35,6 +35,7 @@ const activities = {
     return { output: { n: counters.get(i.workflowId) } };
   },
   'test.undo': async (i: NodeActivityInput) => { calls.push({ activity: 'test.undo', key: i.key, nodeId: i.nodeId, attempt: Context.current().info.attempt, at: Date.now() }); return {}; },
+  'notifications.alert': async (i: NodeActivityInput) => { calls.push({ activity: 'notifications.alert', key: i.key, nodeId: i.nodeId, attempt: Context.current().info.attempt, at: Date.now() }); return { output: { message: i.config.message } }; },
   'workflow.openTask': async (i: NodeActivityInput) => { events.push(`open:${i.nodeId}`); return {}; },
   'workflow.closeTask': async (i: NodeActivityInput) => { events.push(`close:${i.nodeId}:${i.config.decision}`); return {}; },
   'workflow.runEvent': async (e: { event: string; workflowId: string }) => { events.push(`${e.event}:${e.workflowId}`); },
@@ -207,6 +208,22 @@ describe('interpreter', () => {
     expect(state.steps.check.visits).toBe(3);
     expect(state.steps.pause.visits).toBe(2);
     expect(callsOf(h.workflowId).map((c) => c.key)).toEqual([1, 2, 3].map((v) => `${h.workflowId}:check:${v}`));
+  });
+
+  it('raises an SLA alert from a timer when a step is not reached in time, and none when it is', async () => {
+    const p = plan([
+      ['t', 'trigger', { slaNode: 'pick', slaAfter: '1s' }, { out: ['wait'] }],
+      ['wait', 'signal', { signal: 'payment_confirmed', timeout: '3s' }, { received: ['pick'], timeout: ['pick'] }],
+      ['pick', 'test.step', {}, {}],
+    ]);
+    const late = await run(p, { number: 'SO-LATE' });
+    expect(late.state.status).toBe('completed');
+    expect(callsOf(late.id).filter((c) => c.activity === 'notifications.alert').map((c) => c.key)).toEqual([`${late.id}:sla:unprocessed`]);
+
+    const h = await start(p, { number: 'SO-FAST' });
+    await h.signal('payment_confirmed', {});
+    await h.result();
+    expect(callsOf(h.workflowId).some((c) => c.activity === 'notifications.alert')).toBe(false);
   });
 
   it('replays its own histories deterministically', async () => {
