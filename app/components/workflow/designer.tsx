@@ -53,23 +53,40 @@ function DesignerInner({ graph: initial, readOnly, statuses, highlighted, onChan
   const [query, setQuery] = useState('');
   const clipboard = useRef<GraphNode[]>([]);
   const wrapper = useRef<HTMLDivElement>(null);
-  const errors = useMemo(() => validateGraph(graph), [graph]);
+  // Moving a node cannot change what is valid: validate (and rebuild edges) only when the structure changes.
+  const structure = useMemo(() => JSON.stringify([graph.nodes.map((n) => [n.id, n.type, n.data]), graph.edges]), [graph]);
+  const errors = useMemo(() => validateGraph(graph), [structure]);
   const errorsByNode = useMemo(() => errors.reduce<Record<string, number>>((m, e) => (e.nodeId ? { ...m, [e.nodeId]: (m[e.nodeId] ?? 0) + 1 } : m), {}), [errors]);
 
   useEffect(() => { onChange?.(graph); }, [graph, onChange]);
 
-  const nodes: Node[] = useMemo(() => graph.nodes.map((n) => ({
-    id: n.id, type: 'step', position: n.position, selected: selected.includes(n.id), draggable: !readOnly,
-    data: { type: n.type, label: n.data?.label, config: n.data?.config ?? {}, errors: readOnly ? 0 : errorsByNode[n.id] ?? 0, status: statuses?.[n.id], highlighted: highlighted?.includes(n.id) } satisfies FlowNodeData,
-  })), [graph.nodes, selected, readOnly, errorsByNode, statuses, highlighted]);
+  // Node objects are reused while nothing about them changed, so a drag re-renders only the node that moves.
+  const nodeCache = useRef(new Map<string, { src: GraphNode; key: string; node: Node }>());
+  const nodes: Node[] = useMemo(() => {
+    const next = new Map<string, { src: GraphNode; key: string; node: Node }>();
+    const list = graph.nodes.map((n) => {
+      const sel = selected.includes(n.id);
+      const key = `${sel}|${readOnly ? 0 : errorsByNode[n.id] ?? 0}|${statuses?.[n.id] ?? ''}|${highlighted?.includes(n.id) ? 1 : 0}|${readOnly ? 1 : 0}`;
+      const hit = nodeCache.current.get(n.id);
+      const node: Node = hit && hit.src === n && hit.key === key ? hit.node : {
+        id: n.id, type: 'step', position: n.position, selected: sel, draggable: !readOnly,
+        data: { type: n.type, label: n.data?.label, config: n.data?.config ?? {}, errors: readOnly ? 0 : errorsByNode[n.id] ?? 0, status: statuses?.[n.id], highlighted: highlighted?.includes(n.id) } satisfies FlowNodeData,
+      };
+      next.set(n.id, { src: n, key, node });
+      return node;
+    });
+    nodeCache.current = next;
+    return list;
+  }, [graph.nodes, selected, readOnly, errorsByNode, statuses, highlighted]);
+  const typeById = useMemo(() => new Map(graph.nodes.map((n) => [n.id, n.type])), [structure]);
   const edges: Edge[] = useMemo(() => graph.edges.map((e) => {
-    const src = graph.nodes.find((n) => n.id === e.source);
-    const def = src && nodeType(src.type);
+    const srcType = typeById.get(e.source);
+    const def = srcType ? nodeType(srcType) : undefined;
     const label = e.sourceHandle && !['ok', 'out'].includes(e.sourceHandle) ? t(`handles.${e.sourceHandle}`, { defaultValue: e.sourceHandle }) : undefined;
     const taken = statuses && statuses[e.source] === 'done' && statuses[e.target] && statuses[e.target] !== 'skipped' && statuses[e.target] !== 'waiting';
     return { id: e.id, source: e.source, sourceHandle: e.sourceHandle ?? undefined, target: e.target, label, animated: !!taken,
       className: `${def?.category ?? ''} ${e.sourceHandle === 'error' || e.sourceHandle === 'declined' || e.sourceHandle === 'insufficient' ? 'edge-failure' : ''}` };
-  }), [graph, statuses, t]);
+  }), [graph.edges, typeById, statuses, t]);
 
   const onNodesChange = useCallback((changes: NodeChange[]) => {
     if (readOnly) return;
@@ -77,7 +94,11 @@ function DesignerInner({ graph: initial, readOnly, statuses, highlighted, onChan
     const dragging = changes.some((c) => c.type === 'position' && c.dragging);
     const next = (g: Graph): Graph => {
       const kept = new Set(moved.map((n) => n.id));
-      return { nodes: g.nodes.filter((n) => kept.has(n.id)).map((n) => ({ ...n, position: moved.find((m) => m.id === n.id)?.position ?? n.position })),
+      const positions = new Map(moved.map((m) => [m.id, m.position]));
+      return { nodes: g.nodes.filter((n) => kept.has(n.id)).map((n) => {
+        const p = positions.get(n.id);
+        return p && (p.x !== n.position.x || p.y !== n.position.y) ? { ...n, position: p } : n;
+      }),
         edges: g.edges.filter((e) => kept.has(e.source) && kept.has(e.target)) };
     };
     if (changes.every((c) => c.type === 'select' || c.type === 'dimensions')) return;
