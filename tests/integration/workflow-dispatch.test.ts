@@ -3,21 +3,18 @@
 // Temporal only delays), the worker's interceptor and run events record the history, a human task
 // appears in the console inbox for its roles and the decision API (or the inbox page) completes it,
 // and order status changes reach the run as signals.
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../../activities/index.ts';
-import { recordRunSteps } from '../../activities/interceptors.ts';
 import type { NodeActivityInput } from '../../workflows/graph.ts';
 import type { Actor } from '../../app/lib/audit.server.ts';
 import { dispatchPass, startDispatcher, type Dispatcher } from '../../app/modules/workflows/dispatcher.server.ts';
 import { createBinding, createDefinition, publish } from '../../app/modules/workflows/service.server.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { startTestWorker } from '../support/worker.ts';
 import { Browser } from '../support/http.ts';
 import { testEnv } from '../support/env.ts';
 
-let app: TestApp, worker: Worker, running: Promise<void>, connection: Connection, client: Client, dispatcher: Dispatcher | null = null;
+let app: TestApp, testWorker: Awaited<ReturnType<typeof startTestWorker>> | undefined, connection: Connection, client: Client, dispatcher: Dispatcher | null = null;
 const actor: Actor = { type: 'user', id: 2, label: 'olivia@demo.test' };
 const quiet = { info: () => {}, warn: () => {}, error: (...a: unknown[]) => console.error(...a) };
 const sql = <T = Record<string, any>>(q: string, p: unknown[] = []) => app.db.orm.em.getConnection().execute<T[]>(q, p);
@@ -36,15 +33,7 @@ beforeAll(async () => {
   app = await startTestApp({ worker: false });
   connection = await Connection.connect({ address: testEnv.temporalAddress });
   client = new Client({ connection });
-  const bundle = await bundleWorkflowCode({ workflowsPath: path.resolve('workflows/index.ts'), logger: { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: console.error } as never });
-  worker = await Worker.create({
-    connection: await NativeConnection.connect({ address: testEnv.temporalAddress }),
-    taskQueue: app.taskQueue,
-    workflowBundle: bundle,
-    activities: { ...createActivities({ orm: app.db.orm }), ...testActivities },
-    interceptors: { activity: [recordRunSteps({ orm: app.db.orm, log: quiet })] },
-  });
-  running = worker.run();
+  testWorker = await startTestWorker({ orm: app.db.orm, taskQueue: app.taskQueue, activities: testActivities });
 
   // Only this test's flow listens to order.created (the seeded flows need the real business steps).
   await sql('update workflow_binding set active = false');
@@ -69,8 +58,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await dispatcher?.stop();
-  worker?.shutdown();
-  await running;
+  await testWorker?.stop();
   await connection?.close();
   await app?.stop();
 });

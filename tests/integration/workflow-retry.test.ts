@@ -3,14 +3,10 @@
 // resumes at the failed node with the earlier outputs, does not run the earlier steps again, and is
 // recorded as its own run (same definition, the chosen version) with an audit event. The run view's
 // retry action does the same for someone who may edit workflows.
-import path from 'node:path';
 import crypto from 'node:crypto';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/activity';
-import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../../activities/index.ts';
-import { recordRunSteps } from '../../activities/interceptors.ts';
 import type { NodeActivityInput, Plan, PlanNode } from '../../workflows/graph.ts';
 import type { RunState } from '../../workflows/interpreter.ts';
 import type { Actor } from '../../app/lib/audit.server.ts';
@@ -19,12 +15,12 @@ import { ensureRun } from '../../app/modules/workflows/runs.server.ts';
 import { readFailedState, retryRun } from '../../app/modules/workflows/retry.server.ts';
 import { createDefinition } from '../../app/modules/workflows/service.server.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { startTestWorker } from '../support/worker.ts';
 import { Browser } from '../support/http.ts';
 import { testEnv } from '../support/env.ts';
 
-let app: TestApp, worker: Worker, running: Promise<void>, connection: Connection, client: Client, definitionId: number;
+let app: TestApp, testWorker: Awaited<ReturnType<typeof startTestWorker>> | undefined, connection: Connection, client: Client, definitionId: number;
 const actor: Actor = { type: 'user', id: 2, label: 'olivia@demo.test' };
-const quiet = { info: () => {}, warn: () => {}, error: (...a: unknown[]) => console.error(...a) };
 const sql = <T = Record<string, any>>(q: string, p: unknown[] = []) => app.db.orm.em.getConnection().execute<T[]>(q, p);
 
 let failing = true;
@@ -80,21 +76,12 @@ beforeAll(async () => {
   app = await startTestApp({ worker: false });
   connection = await Connection.connect({ address: testEnv.temporalAddress });
   client = new Client({ connection });
-  const bundle = await bundleWorkflowCode({ workflowsPath: path.resolve('workflows/index.ts'), logger: { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: console.error } as never });
-  worker = await Worker.create({
-    connection: await NativeConnection.connect({ address: testEnv.temporalAddress }),
-    taskQueue: app.taskQueue,
-    workflowBundle: bundle,
-    activities: { ...createActivities({ orm: app.db.orm }), ...testActivities },
-    interceptors: { activity: [recordRunSteps({ orm: app.db.orm, log: quiet })] },
-  });
-  running = worker.run();
+  testWorker = await startTestWorker({ orm: app.db.orm, taskQueue: app.taskQueue, activities: testActivities });
   ({ id: definitionId } = await createDefinition(app.db.orm, { key: 'retry-test', name: 'Retry test', kind: 'other' }, actor));
 }, 180_000);
 
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
+  await testWorker?.stop();
   await connection?.close();
   await app?.stop();
 });
