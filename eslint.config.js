@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import i18next from 'eslint-plugin-i18next';
 
 export default tseslint.config(
-  { ignores: ['build/**', 'node_modules/**', '.data/**', '.tools/**', 'test-results/**', 'playwright-report/**'] },
+  { ignores: ['build/**', '.build-*/**', 'node_modules/**', '.data/**', '.tools/**', 'test-results/**', 'playwright-report/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

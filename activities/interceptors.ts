@@ -1,8 +1,10 @@
 // Worker interceptor that records run history: every business-node activity (its input is a
-// NodeActivityInput) upserts its WorkflowRunStep as running, then done or failed, with timing and
-// short summaries, and announces `run.step` on the workflows topic for the live run view.
+// NodeActivityInput), ordinary or local, upserts its WorkflowRunStep as done or failed, with timing and
+// short summaries, and announces `run.step` on the workflows topic for the live run view. A step that
+// is still going after RUNNING_AFTER_MS is first recorded (and announced) as running; a quicker one is
+// recorded once, when it ends, in one transaction, which halves the bookkeeping of the many short steps.
 // Recording is best effort: a bookkeeping failure is logged and never fails the activity itself.
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Context } from '@temporalio/activity';
 import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory, ActivityExecuteInput, Next } from '@temporalio/worker';
 import type { NodeActivityInput, NodeActivityResult } from '../workflows/graph.ts';
@@ -16,6 +18,9 @@ export function isNodeActivityInput(v: unknown): v is NodeActivityInput {
 }
 
 type Log = Pick<Console, 'warn'>;
+
+/** A step still going after this long is shown as running; a quicker one only as done (or failed). */
+export const RUNNING_AFTER_MS = 250;
 
 class StepRecorder implements ActivityInboundCallsInterceptor {
   private readonly orm: MikroORM;
@@ -34,46 +39,56 @@ class StepRecorder implements ActivityInboundCallsInterceptor {
     if (!isNodeActivityInput(arg) || type.startsWith('workflow.')) return next(input);
     const { visit, undo } = parseActivityKey(arg.key, arg.workflowId);
     const attempt = this.ctx.info.attempt;
+    const t0 = performance.now();
     let runId: number | null = null;
-    await this.record(async (em) => {
+    /** Finds (or creates) the run row and records the step as started (or its undo as begun); announces it when it is still going. */
+    const recordStart = async (em: EntityManager, going: boolean) => {
       runId = (await runIdOf(em, arg.workflowId))
         ?? await ensureRun(em, arg.workflowId, { triggerType: arg.context?.trigger?.type ?? 'manual', triggerPayload: arg.context?.trigger?.payload ?? {} });
       if (undo) await stepCompensation(em, runId, arg.nodeId, { phase: 'started' });
       else {
-        await stepStarted(em, runId, arg.nodeId, { visit, attempt, input: { activity: type, attempt, config: arg.config } });
-        publish(em, 'workflows', 'run.step', { workflowId: arg.workflowId, nodeId: arg.nodeId, status: 'running', attempt });
+        await stepStarted(em, runId, arg.nodeId, { visit, attempt, input: { activity: type, attempt, config: arg.config }, agoMs: performance.now() - t0 });
+        if (going) publish(em, 'workflows', 'run.step', { workflowId: arg.workflowId, nodeId: arg.nodeId, status: 'running', attempt });
       }
-    });
+    };
+    let early: Promise<boolean> | null = null;
+    const timer = setTimeout(() => { early = this.record((em) => recordStart(em, true)); }, RUNNING_AFTER_MS);
+    /** Records how the step ended, and its start too unless that is recorded already. */
+    const finish = async (write: (em: EntityManager, runId: number) => Promise<void>) => {
+      clearTimeout(timer);
+      const startRecorded = early !== null && await early;
+      await this.record(async (em) => {
+        if (!startRecorded) await recordStart(em, false);
+        await write(em, runId!);
+      });
+    };
     try {
       const result = (await next(input)) as NodeActivityResult | undefined;
-      if (runId != null) {
-        const id = runId;
-        await this.record(async (em) => {
-          if (undo) await stepCompensation(em, id, arg.nodeId, { phase: 'done' });
-          else await stepFinished(em, id, arg.nodeId, { status: 'done', output: { handle: result?.handle ?? 'ok', output: result?.output ?? null } });
-          publish(em, 'workflows', 'run.step', { workflowId: arg.workflowId, nodeId: arg.nodeId, status: undo ? 'compensated' : 'done' });
-        });
-      }
+      await finish(async (em, id) => {
+        if (undo) await stepCompensation(em, id, arg.nodeId, { phase: 'done' });
+        else await stepFinished(em, id, arg.nodeId, { status: 'done', output: { handle: result?.handle ?? 'ok', output: result?.output ?? null } });
+        publish(em, 'workflows', 'run.step', { workflowId: arg.workflowId, nodeId: arg.nodeId, status: undo ? 'compensated' : 'done' });
+      });
       return result;
     } catch (e) {
-      if (runId != null) {
-        const id = runId;
-        const message = (e instanceof Error ? e.message : String(e)).slice(0, 2000);
-        await this.record(async (em) => {
-          if (undo) await stepCompensation(em, id, arg.nodeId, { phase: 'failed', error: message });
-          else await stepFinished(em, id, arg.nodeId, { status: 'failed', error: message });
-          publish(em, 'workflows', 'run.step', { workflowId: arg.workflowId, nodeId: arg.nodeId, status: 'failed', attempt, error: message });
-        });
-      }
+      const message = (e instanceof Error ? e.message : String(e)).slice(0, 2000);
+      await finish(async (em, id) => {
+        if (undo) await stepCompensation(em, id, arg.nodeId, { phase: 'failed', error: message });
+        else await stepFinished(em, id, arg.nodeId, { status: 'failed', error: message });
+        publish(em, 'workflows', 'run.step', { workflowId: arg.workflowId, nodeId: arg.nodeId, status: 'failed', attempt, error: message });
+      });
       throw e;
     }
   }
 
-  private async record(fn: (em: ReturnType<MikroORM['em']['fork']>) => Promise<void>) {
+  /** Runs fn in a transaction of its own; false when it failed (logged, never thrown). */
+  private async record(fn: (em: EntityManager) => Promise<void>): Promise<boolean> {
     try {
       await this.orm.em.fork().transactional(fn);
+      return true;
     } catch (e) {
       this.log.warn(`[run-history] could not record a step: ${(e as Error).message}`);
+      return false;
     }
   }
 }

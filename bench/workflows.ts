@@ -3,27 +3,38 @@
 // same steps written by hand as a plain Temporal workflow (workflows/hand-written-order.ts) — on the
 // same Temporal dev server, the same in-process worker, the same database and the same real activities.
 //
-//   npm run bench -- workflows [--runs 150] [--concurrency 50] [--rounds 4] [--warmup 100]
+//   npm run bench -- workflows [--runs 150] [--concurrency 50] [--rounds 4] [--warmup 100] [--profile] [--temporal-file]
 //
 // The flow is the Standard order's activity steps in a line, without waits, so that runs finish on
 // their own: validate → reserve → authorise → capture → route → email (an order paid by the simulated
-// card). Every run has an order of its own, taken through intake before the clock starts. Variants
-// alternate round by round (interpreter, hand-written, interpreter, …) so that a warming JIT, a growing
-// database or a neighbour's load do not favour one. Runs are started with bounded concurrency (a start
-// waits until one of `--concurrency` runs in flight has completed); runs/s = runs ÷ wall time from the
-// first start to the last completion. On a machine this busy (PostgreSQL, Temporal and the worker share
-// two cores) a round's figure swings with whatever else the database and the server are doing at the
-// time (checkpoints, autovacuum, Temporal's own housekeeping), so several short alternating rounds
-// are measured and the median of the per-round ratios is printed next to the totals. Afterwards every order must have exactly one capture. The bench
-// fails only on a crash, a failed run or a double capture, never because a figure is low.
+// card). The steps whose node types are local (plugins/: validate, reserve, route, email) run as local
+// activities in both variants; authorise and capture as ordinary ones. Every run has an order of its
+// own, taken through intake before the clock starts. Variants alternate round by round (interpreter,
+// hand-written, interpreter, …) so that a warming JIT, a growing database or a neighbour's load do not
+// favour one. Runs are started with bounded concurrency (a start waits until one of `--concurrency`
+// runs in flight has completed); runs/s = runs ÷ wall time from the first start to the last completion.
+// On a machine this busy (PostgreSQL, Temporal and the worker share two cores) a round's figure swings
+// with whatever else the database and the server are doing at the time (checkpoints, autovacuum,
+// Temporal's own housekeeping), so several short alternating rounds are measured and the median of the
+// per-round ratios is printed next to the totals. CPU per run is read from /proc for this process
+// (worker and client), the Temporal dev server and PostgreSQL, and what every other process used is
+// printed too: on a shared machine it is the figure that stays put when runs/s does not.
+// `--profile` adds a V8 profile of this process over the measured rounds (the workflow code itself runs
+// in the SDK's worker thread, which it does not see); `--temporal-file` runs Temporal on its SQLite
+// file as `npm start` does, instead of in memory as the tests do. Afterwards every order must have
+// exactly one capture. The bench fails only on a crash, a failed run or a double capture, never because
+// a figure is low.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import protos from '@temporalio/proto';
+import { summariseProfile } from './lib/cpuprofile.ts';
+import { machineBusyMs, ownCpuMs, postgresCpuMs, processCpuMs } from './lib/proc-cpu.ts';
 import { startEmbeddedPostgres } from '../scripts/lib/postgres.ts';
 import { migrateUp } from '../scripts/lib/migrations.ts';
 import { findOrBuildTemporalCli, startTemporalDevServer } from '../scripts/lib/temporal-cli.ts';
@@ -47,6 +58,8 @@ const { values: flags } = parseArgs({
     concurrency: { type: 'string', default: '50' },
     rounds: { type: 'string', default: '4' },
     warmup: { type: 'string', default: '100' },
+    profile: { type: 'boolean', default: false },
+    'temporal-file': { type: 'boolean', default: false },
   },
 });
 const RUNS = Number(flags.runs);
@@ -59,6 +72,7 @@ if (!(Number.isInteger(WARMUP) && WARMUP >= 0)) throw new Error('--warmup takes 
 const PG_PORT = 55601;
 const TEMPORAL_PORT = 7601;
 const PG_DIR = path.join(root, '.data', 'bench', 'workflows-postgres');
+const TEMPORAL_FILE = path.join(root, '.data', 'bench', 'workflows-temporal', 'temporal.db');
 const DATABASE = 'bench_workflows';
 const POOL_MAX = Number(process.env.DB_POOL_MAX ?? 10);
 const TASK_QUEUE = 'bench-workflows';
@@ -84,6 +98,10 @@ function linePlan(): Plan {
   ], wires);
   const compiled = compileGraph(graph);
   if (!compiled.ok) throw new Error(`the bench's line graph does not compile: ${JSON.stringify(compiled.errors)}`);
+  // A fair comparison: the baseline runs as local activities exactly the steps the plan does.
+  for (const [id, , , local] of HAND_WRITTEN_STEPS) {
+    if (!!compiled.plan.nodes[id].local !== local) throw new Error(`step ${id}: the plan runs it as a ${compiled.plan.nodes[id].local ? 'local' : 'ordinary'} activity, the hand-written workflow does not`);
+  }
   return compiled.plan;
 }
 
@@ -98,6 +116,8 @@ process.on('SIGINT', () => {
   console.error('\ninterrupted: stopping…');
 });
 const checkInterrupted = () => { if (interrupted) throw new Error('interrupted'); };
+/** The path, with no file (or SQLite side file) left there by an earlier run. */
+const freshFile = (file: string) => { for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) fs.rmSync(f, { force: true }); return file; };
 async function teardown() {
   for (const c of cleanups.reverse()) {
     try { await c.fn(); } catch (e) { console.error(`[bench] stopping ${c.name} failed: ${e instanceof Error ? e.message : e}`); }
@@ -107,13 +127,9 @@ async function teardown() {
 // ---------------------------------------------------------------------------------------------
 
 type Variant = 'interpreter' | 'hand-written';
-interface Round { variant: Variant; round: number; runs: number; seconds: number; perSecond: number; p50: number; p95: number; failed: string[]; cpuMs: number; machineMs: number }
-
-function machineBusyMs(): number {
-  const [, ...v] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
-  return ((v[0] + v[1] + v[2] + v[5] + v[6] + (v[7] ?? 0)) * 1000) / 100;
-}
-const ownCpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+/** CPU ms used during a round: this process (worker + client), the Temporal dev server, PostgreSQL, the whole machine. */
+interface Cpu { bench: number; temporal: number; postgres: number; machine: number }
+interface Round { variant: Variant; round: number; runs: number; seconds: number; perSecond: number; p50: number; p95: number; failed: string[]; cpu: Cpu }
 
 async function main(): Promise<number> {
   const started = Date.now();
@@ -122,7 +138,7 @@ async function main(): Promise<number> {
 
   const [pgServer, temporal] = await Promise.all([
     startEmbeddedPostgres({ dir: PG_DIR, port: PG_PORT }),
-    startTemporalDevServer({ cli: findOrBuildTemporalCli(root), port: TEMPORAL_PORT }),
+    startTemporalDevServer({ cli: findOrBuildTemporalCli(root), port: TEMPORAL_PORT, dbFile: flags['temporal-file'] ? freshFile(TEMPORAL_FILE) : undefined }),
   ]);
   cleanups.push({ name: 'PostgreSQL', fn: () => pgServer.stop() });
   cleanups.push({ name: 'the Temporal dev server', fn: () => temporal.stop() });
@@ -176,6 +192,8 @@ async function main(): Promise<number> {
   cleanups.push({ name: 'the Temporal client', fn: () => connection.close() });
   const client = new Client({ connection });
   const plan = linePlan();
+  const postmasterPid = Number(fs.readFileSync(path.join(PG_DIR, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const cpuNow = (): Cpu => ({ bench: ownCpuMs(), temporal: processCpuMs(temporal.process.pid!), postgres: postgresCpuMs(postmasterPid), machine: machineBusyMs() });
   console.log(`[bench] set up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   const next: Record<Variant, number> = { interpreter: 0, 'hand-written': perVariant };
@@ -200,7 +218,7 @@ async function main(): Promise<number> {
     const latencies: number[] = [];
     const failed: string[] = [];
     let left = runs;
-    const cpu0 = ownCpuMs(), m0 = machineBusyMs(), t = performance.now();
+    const cpu0 = cpuNow(), t = performance.now();
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, runs) }, async () => {
       while (left > 0 && !interrupted) {
         left--;
@@ -210,10 +228,12 @@ async function main(): Promise<number> {
       }
     }));
     const seconds = (performance.now() - t) / 1000;
+    const cpu1 = cpuNow();
     checkInterrupted();
     const sorted = Float64Array.from(latencies).sort();
     const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-    const r: Round = { variant, round, runs, seconds, perSecond: runs / seconds, p50: q(0.5), p95: q(0.95), failed, cpuMs: ownCpuMs() - cpu0, machineMs: machineBusyMs() - m0 };
+    const r: Round = { variant, round, runs, seconds, perSecond: runs / seconds, p50: q(0.5), p95: q(0.95), failed,
+      cpu: { bench: cpu1.bench - cpu0.bench, temporal: cpu1.temporal - cpu0.temporal, postgres: cpu1.postgres - cpu0.postgres, machine: cpu1.machine - cpu0.machine } };
     if (round > 0) console.log(`[bench] round ${round} ${variant.padEnd(12)} ${r.perSecond.toFixed(1).padStart(7)} runs/s  p50 ${r.p50.toFixed(0)} ms  p95 ${r.p95.toFixed(0)} ms  failed ${failed.length}`);
     for (const f of failed.slice(0, 3)) console.log(`[bench]   e.g. ${f}`);
     return r;
@@ -224,9 +244,24 @@ async function main(): Promise<number> {
     await measure('hand-written', 0, WARMUP);
   }
   const rounds: Round[] = [];
+  const profiler = flags.profile ? new Session() : null;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+  }
   for (let round = 1; round <= ROUNDS; round++) {
     const order: Variant[] = round % 2 ? ['interpreter', 'hand-written'] : ['hand-written', 'interpreter'];
     for (const v of order) rounds.push(await measure(v, round, RUNS));
+  }
+  if (profiler) {
+    const { profile } = await profiler.post('Profiler.stop');
+    profiler.disconnect();
+    const file = path.join(root, '.data', 'bench', 'profiles', `workflows-${RUN}.cpuprofile`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(profile));
+    console.log(`\nBench process CPU profile over the measured rounds, both variants (${path.relative(root, file)}; again: node bench/lib/cpuprofile.ts <file>):`);
+    for (const line of summariseProfile(file, { top: 20 }).lines) console.log(`  ${line}`);
   }
 
   // Same work, once each: one authorisation and one capture per order that ran.
@@ -267,20 +302,23 @@ function report(rounds: Round[], ops: { orders: number; doubled: number; uncaptu
   const total = (rs: Round[]) => { const runs = rs.reduce((n, r) => n + r.runs, 0), s = rs.reduce((n, r) => n + r.seconds, 0); return { runs, seconds: s, perSecond: runs / s }; };
   const interp = total(of('interpreter')), hand = total(of('hand-written'));
   const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-  const busy = (rs: Round[]) => rs.reduce((n, r) => n + r.machineMs, 0) / rs.reduce((n, r) => n + r.seconds * 1000 * cores, 0);
-  const cpuPerRun = (rs: Round[]) => rs.reduce((n, r) => n + r.cpuMs, 0) / rs.reduce((n, r) => n + r.runs, 0);
+  const sum = (rs: Round[], f: (r: Round) => number) => rs.reduce((n, r) => n + f(r), 0);
+  const busy = (rs: Round[]) => sum(rs, (r) => r.cpu.machine) / sum(rs, (r) => r.seconds * 1000 * cores);
+  const perRun = (rs: Round[], f: (c: Cpu) => number) => sum(rs, (r) => f(r.cpu)) / sum(rs, (r) => r.runs);
+  const others = (c: Cpu) => Math.max(0, c.machine - c.bench - c.temporal - c.postgres);
   console.log('');
   console.log(`Machine: nproc ${cores} (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; Node ${process.version}`);
-  console.log(`${RUNS} runs × ${ROUNDS} round(s) per variant, ${CONCURRENCY} in flight; one in-process worker (default options), DB pool ${POOL_MAX}; Temporal dev server in memory`);
+  console.log(`${RUNS} runs × ${ROUNDS} round(s) per variant, ${CONCURRENCY} in flight; one in-process worker (default options, as scripts/worker.ts), DB pool ${POOL_MAX}; Temporal dev server ${flags['temporal-file'] ? 'on its SQLite file (as npm start runs it)' : 'in memory'}`);
   console.log('Flow: validate → reserve → authorise → capture → route → email, real activities on PostgreSQL, simulated card gateway');
   console.log('');
-  console.log('| variant | runs/s (all rounds) | per round | p50 / p95 of one run | bench process CPU per run | machine busy |');
-  console.log('|:--|--:|--:|--:|--:|--:|');
+  console.log('| variant | runs/s (all rounds) | per round | p50 / p95 of one run | CPU per run: bench process / Temporal / PostgreSQL | other processes | machine busy |');
+  console.log('|:--|--:|--:|--:|--:|--:|--:|');
   for (const [v, t] of [['interpreter', interp], ['hand-written', hand]] as const) {
     const rs = of(v);
-    console.log(`| ${v} | ${t.perSecond.toFixed(1)} | ${rs.map((r) => r.perSecond.toFixed(1)).join(' / ')} | ${median(rs.map((r) => r.p50)).toFixed(0)} / ${median(rs.map((r) => r.p95)).toFixed(0)} ms | ${cpuPerRun(rs).toFixed(1)} ms | ${(100 * busy(rs)).toFixed(0)}% |`);
+    const cpu = [perRun(rs, (c) => c.bench), perRun(rs, (c) => c.temporal), perRun(rs, (c) => c.postgres)].map((x) => x.toFixed(1)).join(' / ');
+    console.log(`| ${v} | ${t.perSecond.toFixed(1)} | ${rs.map((r) => r.perSecond.toFixed(1)).join(' / ')} | ${median(rs.map((r) => r.p50)).toFixed(0)} / ${median(rs.map((r) => r.p95)).toFixed(0)} ms | ${cpu} ms | ${(100 * sum(rs, (r) => others(r.cpu)) / sum(rs, (r) => r.seconds * 1000 * cores)).toFixed(0)}% | ${(100 * busy(rs)).toFixed(0)}% |`);
   }
-  console.log('bench process: worker, activities and client together (PostgreSQL and Temporal are separate processes). machine busy: share of all cores in use.');
+  console.log('bench process: worker, activities and client together. other processes: share of all cores used by anything but these three (a shared machine\'s neighbours). machine busy: share of all cores in use.');
   const ratio = interp.perSecond / hand.perSecond;
   const perRound = of('interpreter').map((r, i) => r.perSecond / of('hand-written')[i].perSecond);
   console.log(`Interpreter as % of hand-written: ${(100 * ratio).toFixed(0)}% over all rounds, median of the rounds ${(100 * median(perRound)).toFixed(0)}% (per round: ${perRound.map((x) => `${(100 * x).toFixed(0)}%`).join(', ')})`);

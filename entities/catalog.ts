@@ -1,6 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 
-import { CHANNEL_KINDS, MOVEMENT_KINDS } from './constants.ts';
+import { CHANNEL_KINDS, MOVEMENT_KINDS, PICK_METHODS } from './constants.ts';
 
 export { CHANNEL_KINDS, MOVEMENT_KINDS, type ChannelKind, type MovementKind } from './constants.ts';
 
@@ -34,6 +34,10 @@ export const Warehouse = defineEntity({
     lat: p.double(),
     lng: p.double(),
     active: p.boolean().default(true),
+    /** How this warehouse picks when pick lists are made for chosen orders (the orders list's bulk action). */
+    pickMethod: p.enum(PICK_METHODS).default('single'),
+    /** Orders per list for the batch and wave methods. */
+    pickBatchSize: p.integer().default(10),
   },
 });
 export type IWarehouse = InferEntity<typeof Warehouse>;

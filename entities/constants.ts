@@ -36,5 +36,10 @@ export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
 export const RETURN_REASONS = ['damaged', 'wrong_item', 'not_as_described', 'no_longer_needed', 'size_or_fit', 'other'] as const;
 export type ReturnReason = (typeof RETURN_REASONS)[number];
 
+/** Customer emails (the notifications.email node offers these). */
 export const NOTIFICATION_TEMPLATES = ['order_confirmation', 'order_shipped', 'order_delivered'] as const;
 export type NotificationTemplate = (typeof NOTIFICATION_TEMPLATES)[number];
+
+/** Every email the notification outbox carries: customer mail, alerts to staff, purchase orders to suppliers. */
+export const MAIL_TEMPLATES = [...NOTIFICATION_TEMPLATES, 'staff_alert', 'purchase_order'] as const;
+export type MailTemplate = (typeof MAIL_TEMPLATES)[number];

@@ -26,5 +26,7 @@ export const Customer = defineEntity({
     addresses: p.json<Address[]>().default([]),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
+  // Search by any part of a name or email (order list, customer search): trigrams.
+  indexes: [{ name: 'customer_search_trgm_index', expression: 'create index "customer_search_trgm_index" on "customer" using gin ("name" gin_trgm_ops, "email" gin_trgm_ops)' }],
 });
 export type ICustomer = InferEntity<typeof Customer>;

@@ -4,12 +4,12 @@ import { Channel, ExchangeRate, InventoryLevel, Product, StockMovement, Warehous
 import { Customer } from './customers.ts';
 import { IdempotencyRecord, Order, OrderLine, OrderTemplate, Reservation } from './orders.ts';
 import { Payment, PaymentOperation } from './payments.ts';
-import { WorkerHeartbeat } from './system.ts';
+import { Lease, WorkerHeartbeat } from './system.ts';
 import { Carrier, PickList, PickListLine, Shipment, ShipmentEvent } from './fulfilment.ts';
 import { Notification } from './notifications.ts';
 import { ReturnRequest } from './returns.ts';
 import { PurchaseOrder, PurchaseOrderLine, Supplier } from './purchasing.ts';
-import { HumanTask, WorkflowBinding, WorkflowDefinition, WorkflowRun, WorkflowRunStep, WorkflowVersion } from './workflows.ts';
+import { DesignerPresence, HumanTask, WorkflowBinding, WorkflowDefinition, WorkflowRun, WorkflowRunStep, WorkflowVersion } from './workflows.ts';
 
 export * from './identity.ts';
 export * from './events.ts';
@@ -26,9 +26,9 @@ export * from './workflows.ts';
 
 export const entities = [
   User, Session, ApiKey, AuditEvent, OutboxEvent,
-  Channel, Warehouse, Product, InventoryLevel, ExchangeRate, Customer, Order, OrderLine, WorkerHeartbeat,
+  Channel, Warehouse, Product, InventoryLevel, ExchangeRate, Customer, Order, OrderLine, WorkerHeartbeat, Lease,
   Reservation, IdempotencyRecord, StockMovement, Payment, PaymentOperation, OrderTemplate,
   Carrier, PickList, PickListLine, Shipment, ShipmentEvent, Notification, ReturnRequest,
   Supplier, PurchaseOrder, PurchaseOrderLine,
-  WorkflowDefinition, WorkflowVersion, WorkflowBinding, WorkflowRun, WorkflowRunStep, HumanTask,
+  WorkflowDefinition, WorkflowVersion, WorkflowBinding, WorkflowRun, WorkflowRunStep, HumanTask, DesignerPresence,
 ];

@@ -1,30 +1,36 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { Order } from './orders.ts';
 
-import { NOTIFICATION_TEMPLATES } from './constants.ts';
+import { MAIL_TEMPLATES } from './constants.ts';
 
-export { NOTIFICATION_TEMPLATES, type NotificationTemplate } from './constants.ts';
+export { MAIL_TEMPLATES, NOTIFICATION_TEMPLATES, type MailTemplate, type NotificationTemplate } from './constants.ts';
 
 /**
- * An email to a customer. Written in the transaction of the event it announces; a sender delivers
- * it over SMTP (SMTP_URL), and without SMTP it stays here as `held` for the console to show.
+ * An email to a customer, a staff member (an alert) or a supplier (a purchase order). Written in the
+ * transaction of the event it announces; a sender delivers it over SMTP (SMTP_URL), and without
+ * SMTP it stays here as `held` for the console to show. Customer mail is one per order and
+ * template; other mail is one per `idempotencyKey` (derived from the workflow step's key).
  */
 export const Notification = defineEntity({
   name: 'Notification',
   properties: {
     id: p.integer().primary(),
     order: () => p.manyToOne(Order).nullable().index(),
-    template: p.enum(NOTIFICATION_TEMPLATES),
+    template: p.enum(MAIL_TEMPLATES),
     locale: p.string(),
     to: p.string(),
-    subject: p.string(),
-    text: p.text(),
-    html: p.text(),
+    /** Customer mail is rendered when it is sent: until then subject, text and html are null. */
+    subject: p.string().nullable(),
+    text: p.text().nullable(),
+    html: p.text().nullable(),
+    /** What the caller passed for the template (`data`, `publicUrl`), kept for rendering at send time. */
+    data: p.json<Record<string, unknown>>().nullable(),
     status: p.enum(['queued', 'sent', 'failed', 'held'] as const).default('queued').index(),
     attempts: p.integer().default(0),
     error: p.text().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     sentAt: p.datetime().nullable(),
+    idempotencyKey: p.string().nullable().unique(),
   },
   uniques: [{ properties: ['order', 'template'], name: 'notification_order_template_unique' }],
 });

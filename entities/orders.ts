@@ -11,11 +11,14 @@ export const Order = defineEntity({
   tableName: 'sales_order',
   properties: {
     id: p.integer().primary(),
-    /** SO-000123, from the order_number_seq sequence (written as Postgres normalises it, so schema diffs stay empty). */
-    number: p.string().unique().defaultRaw(`('SO-'::text || lpad((nextval('order_number_seq'::regclass))::text, 6, '0'::text))`),
-    channel: () => p.manyToOne(Channel).index(),
+    /**
+     * SO-000123, from the order_number_seq sequence: at least six digits, more past SO-999999 (lpad would cut
+     * them to six and repeat numbers). Written as Postgres normalises it, so schema diffs stay empty.
+     */
+    number: p.string().unique().defaultRaw(`('SO-'::text || to_char(nextval('order_number_seq'::regclass), 'FM999999999000000'::text))`),
+    channel: () => p.manyToOne(Channel),
     externalId: p.string(),
-    customer: () => p.manyToOne(Customer).index(),
+    customer: () => p.manyToOne(Customer),
     currency: p.string().length(3),
     subtotalMinor: p.integer(),
     shippingMinor: p.integer().default(0),
@@ -24,7 +27,7 @@ export const Order = defineEntity({
     taxIncluded: p.boolean().default(false),
     discountMinor: p.integer().default(0),
     totalMinor: p.integer(),
-    status: p.enum(ORDER_STATUSES).index(),
+    status: p.enum(ORDER_STATUSES),
     /** Why the order waits for a person (high_value, new_customer_express, address_without_coordinates, ...). */
     holdReasons: p.array().default([]),
     paymentMethod: p.string(),
@@ -34,13 +37,23 @@ export const Order = defineEntity({
     shippingAddress: p.json<Address>(),
     warehouse: () => p.manyToOne(Warehouse).nullable().index(),
     promisedBy: p.datetime().nullable(),
-    placedAt: p.datetime().index(),
+    placedAt: p.datetime(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
     lines: () => p.oneToMany(OrderLine).mappedBy('order'),
     reservations: () => p.oneToMany(Reservation).mappedBy('order'),
   },
   uniques: [{ properties: ['channel', 'externalId'] }],
+  // The order list: each filter leads an index that then walks the default sort (placed_at, id), so a
+  // filtered first page and every next page (keyset) read only the rows shown. Text search by trigrams.
+  indexes: [
+    { properties: ['placedAt', 'id'], name: 'sales_order_placed_at_id_index' },
+    { properties: ['status', 'placedAt', 'id'], name: 'sales_order_status_placed_at_id_index' },
+    { properties: ['channel', 'placedAt', 'id'], name: 'sales_order_channel_placed_at_id_index' },
+    { properties: ['customer', 'placedAt', 'id'], name: 'sales_order_customer_placed_at_id_index' },
+    { properties: ['totalMinor', 'id'], name: 'sales_order_total_minor_id_index' },
+    { name: 'sales_order_search_trgm_index', expression: 'create index "sales_order_search_trgm_index" on "sales_order" using gin ("number" gin_trgm_ops, "external_id" gin_trgm_ops)' },
+  ],
 });
 export type IOrder = InferEntity<typeof Order>;
 

@@ -1,5 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { Product, Warehouse } from './catalog.ts';
+import { LOCALES } from './constants.ts';
 
 export const Supplier = defineEntity({
   name: 'Supplier',
@@ -7,7 +8,9 @@ export const Supplier = defineEntity({
     id: p.integer().primary(),
     code: p.string().unique(),
     name: p.string(),
+    /** Where purchase orders are emailed, in `locale`. */
     email: p.string(),
+    locale: p.enum(LOCALES).default('en'),
     currency: p.string().length(3),
     leadTimeDays: p.integer().default(7),
     active: p.boolean().default(true),

@@ -17,8 +17,10 @@ export const ReturnRequest = defineEntity({
     reason: p.enum(RETURN_REASONS),
     comment: p.text().nullable(),
     resolution: p.enum(['refund', 'exchange'] as const).default('refund'),
-    lines: p.json<{ sku: string; quantity: number }[]>(),
+    lines: p.json<{ sku: string; quantity: number; replacementSku?: string }[]>(),
     source: p.string(),
+    /** The zero-charge order that ships the replacement goods of an exchange. */
+    replacementOrder: () => p.manyToOne(Order).nullable().index(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },

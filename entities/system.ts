@@ -11,3 +11,18 @@ export const WorkerHeartbeat = defineEntity({
   },
 });
 export type IWorkerHeartbeat = InferEntity<typeof WorkerHeartbeat>;
+
+/**
+ * A lease one process holds for a while to be the only one doing something (`name`): the outbox
+ * dispatcher takes `outbox` so that an order's start precedes its signals, and renews it as it goes.
+ * A holder that dies loses it when it expires; no database lock is held meanwhile.
+ */
+export const Lease = defineEntity({
+  name: 'Lease',
+  properties: {
+    name: p.string().primary(),
+    holder: p.string(),
+    expiresAt: p.datetime(),
+  },
+});
+export type ILease = InferEntity<typeof Lease>;

@@ -1,5 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import type { Graph, Plan } from '../workflows/graph.ts';
+import { User } from './identity.ts';
 
 export const WORKFLOW_KINDS = ['order', 'return', 'reorder', 'other'] as const;
 export type WorkflowKind = (typeof WORKFLOW_KINDS)[number];
@@ -8,7 +9,8 @@ export type WorkflowKind = (typeof WORKFLOW_KINDS)[number];
 export const BINDING_EVENTS = ['order.created', 'return.requested', 'stock.low', 'schedule', 'manual'] as const;
 export type BindingEvent = (typeof BINDING_EVENTS)[number];
 
-export const RUN_STATUSES = ['running', 'completed', 'failed', 'compensated', 'cancelled'] as const;
+/** `terminated`: ended from outside the flow (terminated in Temporal's UI or CLI), as the run reconciler found. */
+export const RUN_STATUSES = ['running', 'completed', 'failed', 'compensated', 'cancelled', 'terminated'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export const STEP_STATUSES = ['waiting', 'running', 'done', 'failed', 'compensated', 'skipped'] as const;
@@ -146,3 +148,27 @@ export const HumanTask = defineEntity({
   ],
 });
 export type IHumanTask = InferEntity<typeof HumanTask>;
+
+/**
+ * Who has a definition open in the designer, one row per open designer (a browser socket). The web
+ * process holding the socket refreshes `seenAt` on a heartbeat and deletes the row when the socket
+ * leaves; rows of a process that died stop being refreshed and expire.
+ */
+export const DesignerPresence = defineEntity({
+  name: 'DesignerPresence',
+  properties: {
+    id: p.integer().primary(),
+    definition: () => p.manyToOne(WorkflowDefinition).deleteRule('cascade').index(),
+    socketId: p.string(),
+    user: () => p.manyToOne(User).deleteRule('cascade'),
+    userName: p.string(),
+    /** The user may edit (not only look at) the flow. */
+    editing: p.boolean(),
+    /** The web process holding the socket. */
+    node: p.string().index(),
+    joinedAt: p.datetime(),
+    seenAt: p.datetime().index(),
+  },
+  uniques: [{ properties: ['socketId', 'definition'], name: 'designer_presence_socket_definition_unique' }],
+});
+export type IDesignerPresence = InferEntity<typeof DesignerPresence>;

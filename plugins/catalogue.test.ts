@@ -20,6 +20,11 @@ describe('node catalogue', () => {
     }
   });
 
+  it('runs as local activities only steps on our own database, never a call to a provider, carrier or supplier', () => {
+    const local = [...NODE_TYPES.values()].filter((n) => n.run.kind === 'activity' && n.run.local).map((n) => n.type).sort();
+    expect(local).toEqual(['fulfilment.pickList', 'notifications.alert', 'notifications.email', 'orders.hold', 'orders.reserve', 'orders.route', 'orders.validate']);
+  });
+
   it('declares a compensation for every step that changes money or stock', () => {
     for (const type of ['orders.reserve', 'payments.authorise', 'payments.capture', 'fulfilment.pickList', 'returns.restock', 'inventory.draftPo']) {
       const run = NODE_TYPES.get(type)!.run;

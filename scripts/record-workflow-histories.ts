@@ -3,13 +3,18 @@
 // small demo data, an in-process worker with the interpreter bundle, and the signals and decisions
 // each run waits for sent as the console and the warehouse would send them.
 //
-//   node scripts/record-workflow-histories.ts
+//   node scripts/record-workflow-histories.ts [--tag <change>] [--workflows <dir with an older workflows/index.ts>]
 //
 // Starts its own PostgreSQL and Temporal dev server (ports from OMS_TEST_PG_PORT / OMS_TEST_TEMPORAL_PORT,
 // default 55621 / 7621) unless OMS_TEST_PG_ADMIN_URL and TEMPORAL_ADDRESS name running ones. Writes
-// tests/fixtures/workflow-histories/<flow key>.json (JSON as `temporal workflow show --output json` writes it).
+// tests/fixtures/workflow-histories/<flow key>[.<tag>].json (JSON as `temporal workflow show --output json`
+// writes it). After a patched change to the interpreter, record with a tag naming the patch and keep the
+// older fixtures: the replay test then covers the runs from before the change and those after it.
+// `--workflows` records with another copy of the workflow code (e.g. `git show` of the version before a
+// patch, copied under .data/), for the runs that version started.
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '../tests/support/histories.ts';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
@@ -82,12 +87,12 @@ async function start(client: Client, taskQueue: string, orm: MikroORM, flow: str
   return client.workflow.start('interpreter', { taskQueue, workflowId, args: [input] });
 }
 
-export async function recordHistories(opts: { orm: MikroORM; temporalAddress: string; outDir?: string }): Promise<Record<string, string>> {
+export async function recordHistories(opts: { orm: MikroORM; temporalAddress: string; outDir?: string; tag?: string; workflowsPath?: string }): Promise<Record<string, string>> {
   const { orm } = opts;
   const outDir = opts.outDir ?? FIXTURE_DIR;
   const sql = <T = Record<string, any>>(q: string, p: unknown[] = []) => orm.em.fork().getConnection().execute<T[]>(q, p);
   const taskQueue = `record-${Date.now()}`;
-  const bundle = await bundleWorkflowCode({ workflowsPath: path.join(root, 'workflows', 'index.ts'), logger: { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: console.error } as never });
+  const bundle = await bundleWorkflowCode({ workflowsPath: opts.workflowsPath ?? path.join(root, 'workflows', 'index.ts'), logger: { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: console.error } as never });
   const worker = await Worker.create({
     connection: await NativeConnection.connect({ address: opts.temporalAddress }),
     taskQueue,
@@ -100,7 +105,7 @@ export async function recordHistories(opts: { orm: MikroORM; temporalAddress: st
   const client = new Client({ connection });
   const written: Record<string, string> = {};
   const save = async (flow: string, h: WorkflowHandle) => {
-    const file = path.join(outDir, `${flow}.json`);
+    const file = path.join(outDir, `${flow}${opts.tag ? `.${opts.tag}` : ''}.json`);
     fs.mkdirSync(outDir, { recursive: true });
     fs.writeFileSync(file, `${historyToJSON(await h.fetchHistory())}\n`);
     written[flow] = file;
@@ -161,6 +166,8 @@ export async function recordHistories(opts: { orm: MikroORM; temporalAddress: st
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values: flags } = parseArgs({ options: { tag: { type: 'string' }, workflows: { type: 'string' } } });
+  if (flags.tag !== undefined && !/^[a-z0-9-]+$/.test(flags.tag)) throw new Error('--tag takes lower-case letters, digits and dashes');
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const { startTestInfra } = await import('../tests/support/infra.ts');
   const infra = process.env.OMS_TEST_PG_ADMIN_URL && process.env.TEMPORAL_ADDRESS ? null
@@ -172,7 +179,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   let code = 0;
   try {
     await seedDemoData(db.orm, { size: 'small', passwordFor: () => 'x' });
-    const written = await recordHistories({ orm: db.orm, temporalAddress: testEnv.temporalAddress });
+    const written = await recordHistories({ orm: db.orm, temporalAddress: testEnv.temporalAddress, tag: flags.tag,
+      workflowsPath: flags.workflows ? path.resolve(flags.workflows, 'index.ts') : undefined });
     for (const [flow, file] of Object.entries(written)) console.log(`${flow}: ${path.relative(root, file)} (${fs.statSync(file).size} bytes)`);
   } catch (e) {
     console.error(e instanceof Error ? e.stack : e);

@@ -32,6 +32,8 @@ export interface PlanNode {
   primitive?: ControlPrimitive;
   activity?: string;
   compensation?: string;
+  /** Runs as a local activity (a quick step on our own database; see plugins/types.ts). */
+  local?: boolean;
   timeoutMs: number;
   retries: number;
   config: Record<string, unknown>;

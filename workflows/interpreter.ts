@@ -22,9 +22,24 @@ export interface RunState {
 export interface InterpreterInput {
   plan: Plan;
   trigger: RunContext['trigger'];
-  /** Set by continue-as-new: where to pick up. */
-  resume?: { nodeId: string; context: RunContext; steps: Record<string, StepState>; compensations: Compensation[] };
+  /** Continue as new once the history has more events than this (default HISTORY_LIMIT; tests pass a small one). */
+  historyLimit?: number;
+  /** Set by continue-as-new (and by a retry from a failed step): where to pick up. */
+  resume?: Resume;
 }
+
+export interface Resume {
+  nodeId: string;
+  context: RunContext;
+  steps: Record<string, StepState>;
+  compensations: Compensation[];
+  /** Signals and decisions received but not taken yet, and arrivals at joins still waiting for other branches. */
+  received?: Record<string, Record<string, unknown>[]>;
+  decisions?: Record<string, Decision>;
+  arrivals?: Record<string, { live: number; dead: number }>;
+}
+
+type Decision = { decision: 'approved' | 'rejected'; comment?: string; by?: string };
 
 export interface Compensation { nodeId: string; activity: string; input: NodeActivityInput }
 
@@ -58,10 +73,9 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
     waitingFor: [],
   };
   const compensations: Compensation[] = input.resume?.compensations ?? [];
-  const received: Record<string, Record<string, unknown>[]> = {};
-  const decisions: Record<string, { decision: 'approved' | 'rejected'; comment?: string; by?: string }> = {};
+  const received: Record<string, Record<string, unknown>[]> = input.resume?.received ?? {};
+  const decisions: Record<string, Decision> = input.resume?.decisions ?? {};
   let cancelled: { reason?: string } | null = null;
-  let active = 0;
 
   const buffer = (name: string) => (payload?: Record<string, unknown>) => { (received[name] ??= []).push(payload ?? {}); };
   setHandler(signals.payment_confirmed, buffer('payment_confirmed'));
@@ -73,11 +87,20 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
   setHandler(signals.decision, (d) => { decisions[d.nodeId] ??= d; });
   setHandler(stateQuery, () => state);
 
+  // Changes made after runs had begun are patched, so that a run replays the way it began. Each
+  // version keeps what the ones before it brought, and a new run records only the latest marker
+  // (every marker costs the history two events and the server a search-attribute update):
+  //   sla-timers        SLA alerts from timers in the run
+  //   local-activities  quick steps on our own database as local activities
+  // Read before the first local activity: after a crash its marker and what follows can land in
+  // different workflow tasks, and a patch read after it would then replay as absent.
+  const localActivities = patched('local-activities');
+  // SLA timers, armed again after a continue-as-new (not in a retry, which is a run of its own).
+  const slaTimers = (!input.resume || !!info.continuedFromExecutionRunId) && (localActivities || patched('sla-timers'));
+
   const event = (e: 'started' | 'waiting' | 'finished') => bookkeeping['workflow.runEvent']({ workflowId: info.workflowId, event: e, planHash: plan.hash, trigger: input.trigger, state });
   if (!input.resume) await event('started');
-
-  // SLA timers (added after the first histories were recorded, hence the patch marker).
-  if (!input.resume && patched('sla-timers')) watchSla();
+  if (slaTimers) watchSla();
 
   function watchSla() {
     const trigger = plan.nodes[plan.trigger]?.config ?? {};
@@ -94,7 +117,9 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
     };
     const subject = String(input.trigger.payload.number ?? info.workflowId);
     if (trigger.slaNode && trigger.slaAfter) {
-      void watch(durationMs(String(trigger.slaAfter)), trigger.slaNode, 'unprocessed', `${subject} is not processed after ${trigger.slaAfter}`);
+      // From the start of the chain of runs, so that a run continued as new keeps its deadline.
+      const due = input.resume ? Math.max(1, durationMs(String(trigger.slaAfter)) - (Date.now() - info.startTime.getTime())) : durationMs(String(trigger.slaAfter));
+      void watch(due, trigger.slaNode, 'unprocessed', `${subject} is not processed after ${trigger.slaAfter}`);
     }
     const promisedBy = input.trigger.payload.promisedBy;
     if (trigger.shipNode && typeof promisedBy === 'string' && !Number.isNaN(Date.parse(promisedBy))) {
@@ -112,11 +137,13 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
     for (const [k, v] of Object.entries(config)) out[k] = typeof v === 'string' && v.startsWith('=') ? await evaluate(v.slice(1)) : v;
     return out;
   };
-  const activity = (node: PlanNode, name: string) =>
-    proxyActivities<Record<string, (i: NodeActivityInput) => Promise<NodeActivityResult>>>({
+  const activity = (node: PlanNode, name: string) => {
+    const proxy = node.local && localActivities ? proxyLocalActivities : proxyActivities;
+    return proxy<Record<string, (i: NodeActivityInput) => Promise<NodeActivityResult>>>({
       startToCloseTimeout: node.timeoutMs || 30_000,
       retry: { maximumAttempts: node.retries || 5, initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
     })[name];
+  };
 
   /** Waits until `done()` or the timeout; a cancel interrupts any wait. Returns false on timeout. */
   const waitFor = async (nodeId: string, kind: 'signal' | 'human' | 'delay', done: () => boolean, timeoutMs?: number, name?: string) => {
@@ -194,17 +221,25 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
   }
 
   // Dead-path elimination: a skipped branch sends "dead" tokens so joins and merges know not to wait for it.
-  const arrivals: Record<string, { live: number; dead: number }> = {};
+  const arrivals: Record<string, { live: number; dead: number }> = input.resume?.arrivals ?? {};
+  const historyLimit = input.historyLimit ?? HISTORY_LIMIT;
+  /** A resumed run first runs the node it stopped at, without continuing as new again. */
+  let resuming = !!input.resume;
+  /** Live tokens on the move: nodes running or about to run (not those parked at a join until its other branches arrive). */
+  let moving = 1;
 
   async function arrive(id: string, live: boolean): Promise<void> {
     const node = plan.nodes[id];
     const a = (arrivals[id] ??= { live: 0, dead: 0 });
     if (live) a.live++; else a.dead++;
     if (node.primitive === 'join') {
+      if (live) moving--;
       if (a.live + a.dead < node.incoming) return;
       const anyLive = a.live > 0;
       arrivals[id] = { live: 0, dead: 0 };
-      return anyLive ? run(id) : skip(id);
+      if (!anyLive) return skip(id);
+      moving++;
+      return run(id);
     }
     if (!live) {
       if (a.live === 0 && a.dead >= node.incoming) { arrivals[id] = { live: 0, dead: 0 }; return skip(id); }
@@ -221,16 +256,21 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
 
   async function run(id: string): Promise<void> {
     if (cancelled) throw new RunCancelled(cancelled.reason ?? 'cancelled');
-    // A long or looping run starts afresh when its history grows, at a point where only this branch is moving.
-    if (active === 0 && (info.historyLength > HISTORY_LIMIT || workflowInfo().continueAsNewSuggested) && state.steps[id].visits > 0) {
-      await continueAsNew<typeof interpreter>({ plan, trigger: input.trigger, resume: { nodeId: id, context: state.context, steps: state.steps, compensations } });
+    // A long or looping run starts afresh when its history grows, at a point where only this token is
+    // moving (workflowInfo() is read afresh: it changes with every workflow task).
+    const { historyLength, continueAsNewSuggested } = workflowInfo();
+    if (!resuming && moving === 1 && (historyLength > historyLimit || continueAsNewSuggested) && state.steps[id].visits > 0) {
+      await continueAsNew<typeof interpreter>({
+        plan, trigger: input.trigger, historyLimit: input.historyLimit,
+        resume: { nodeId: id, context: state.context, steps: state.steps, compensations, received, decisions, arrivals },
+      });
     }
+    resuming = false;
     const node = plan.nodes[id];
     const step = state.steps[id];
     step.visits++;
     step.status = 'running';
     step.startedAt = Date.now();
-    active++;
     let handles: string[];
     try {
       handles = await execute(node, step.visits);
@@ -239,18 +279,19 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
       step.endedAt = Date.now();
       step.error = e instanceof Error ? e.message : String(e);
       throw e;
-    } finally {
-      active--;
     }
     step.status = 'done';
     step.endedAt = Date.now();
     step.handle = handles.join(',');
     const taken = new Set(handles);
-    await Promise.all(Object.entries(node.next).flatMap(([handle, targets]) => targets.map((t) => arrive(t, taken.has(handle)))));
+    const targets = Object.entries(node.next).flatMap(([handle, ts]) => ts.map((t) => ({ t, live: taken.has(handle) })));
+    // This token ends here; one leaves on each live edge (counted before any of them moves).
+    moving += targets.filter((x) => x.live).length - 1;
+    await Promise.all(targets.map((x) => arrive(x.t, x.live)));
   }
 
   try {
-    if (input.resume) await arrive(input.resume.nodeId, true); else await run(plan.trigger);
+    await run(input.resume?.nodeId ?? plan.trigger);
     state.status = 'completed';
   } catch (e) {
     if (e instanceof Error && e.name === 'ContinueAsNew') throw e;

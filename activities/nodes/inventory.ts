@@ -2,10 +2,13 @@
 // stock, draft a purchase order sized by sales velocity, approve it, send it to the supplier,
 // receive it into stock. The PO's status only moves forward, so a repeated step changes nothing.
 import { ApplicationFailure } from '@temporalio/common';
+import type { Locale } from '../../entities/constants.ts';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { audit, type Actor } from '../../app/lib/audit.server.ts';
 import { publish } from '../../app/lib/outbox.server.ts';
 import { DomainError } from '../../app/lib/errors.ts';
+import { enqueueMail, senderName } from '../../app/modules/notifications/service.server.ts';
+import { renderPurchaseOrder } from '../../app/modules/notifications/supplier-mail.ts';
 import type { NodeActivityInput } from '../../workflows/graph.ts';
 import { keyDigest, lockKey, nodeActivity, originalKey, requireSubject, subjectId, workflowActor, type NodeActivity, type NodeDeps } from './shared.ts';
 
@@ -18,7 +21,8 @@ type PoStatus = 'draft' | 'approved' | 'sent' | 'partially_received' | 'received
 
 interface PoRow {
   id: number; number: string; status: PoStatus; currency: string; expected_at: Date | null; warehouse_id: number; warehouse: string;
-  supplier_code: string; supplier_name: string; supplier_email: string;
+  supplier_code: string; supplier_name: string; supplier_email: string; supplier_locale: Locale;
+  warehouse_name: string; line1: string; city: string; postal_code: string | null; country: string;
 }
 
 /** Purchase orders whose units still count as coming: everything not received or cancelled (drafts too, so two runs do not both order). */
@@ -72,15 +76,16 @@ const intConfig = (value: unknown, fallback: number, min: number, max: number) =
 
 async function loadPo(em: EntityManager, id: number | null, number?: string): Promise<PoRow | null> {
   const [po] = await em.execute<PoRow[]>(
-    `select po.id, po.number, po.status, po.currency, po.expected_at, po.warehouse_id, w.code as warehouse, s.code as supplier_code, s.name as supplier_name, s.email as supplier_email
+    `select po.id, po.number, po.status, po.currency, po.expected_at, po.warehouse_id, w.code as warehouse, s.code as supplier_code, s.name as supplier_name, s.email as supplier_email,
+            s.locale as supplier_locale, w.name as warehouse_name, w.line1, w.city, w.postal_code, w.country
        from purchase_order po join supplier s on s.id = po.supplier_id join warehouse w on w.id = po.warehouse_id
       where ${id !== null ? 'po.id = ?' : 'po.number = ?'} for update of po`, [id ?? number]);
   return po ?? null;
 }
 
 const poLines = (em: EntityManager, poId: number) =>
-  em.execute<{ id: number; product_id: number; sku: string; quantity: number; received: number; unit_cost_minor: number }[]>(
-    'select pl.id, pl.product_id, p.sku, pl.quantity, pl.received, pl.unit_cost_minor from purchase_order_line pl join product p on p.id = pl.product_id where pl.purchase_order_id = ? order by pl.id', [poId]);
+  em.execute<{ id: number; product_id: number; sku: string; name: string; quantity: number; received: number; unit_cost_minor: number }[]>(
+    'select pl.id, pl.product_id, p.sku, p.name, pl.quantity, pl.received, pl.unit_cost_minor from purchase_order_line pl join product p on p.id = pl.product_id where pl.purchase_order_id = ? order by pl.id', [poId]);
 
 async function setPoStatus(em: EntityManager, po: PoRow, to: PoStatus, actor: Actor, after: Record<string, unknown> = {}) {
   await em.execute('update purchase_order set status = ?, updated_at = now() where id = ?', [to, po.id]);
@@ -186,20 +191,29 @@ export function inventoryNodeActivities({ orm }: NodeDeps) {
     });
 
   /**
-   * approved → sent, and the supplier is to be emailed. Supplier mail is not wired to the mailer
-   * (customer mail only): the `po.sent` outbox event carries the supplier's address and the lines
-   * for whoever sends it, and the audit trail records it.
+   * approved → sent, and the PO is emailed to the supplier in the supplier's language (lines,
+   * quantities, unit costs, the warehouse's address, the PO number to quote) through the
+   * notification outbox, in the same transaction: one mail per PO number, so a retry sends none.
    */
   const sendPo: NodeActivity = async (input) =>
     orm.em.fork().transactional(async (em) => {
       const po = await poOf(em, input);
       if (po.status === 'draft' || po.status === 'cancelled') throw refuse(po, 'sent');
       if (po.status !== 'approved') return { handle: 'ok', output: poOutput(po, { changed: false }) };
-      const lines = (await poLines(em, po.id)).map((l) => ({ sku: l.sku, quantity: l.quantity, unitCost: l.unit_cost_minor }));
-      const supplier = { code: po.supplier_code, name: po.supplier_name, email: po.supplier_email };
-      await setPoStatus(em, po, 'sent', workflowActor(input), { supplier: supplier.code, to: supplier.email });
-      publish(em, 'inventory', 'po.sent', { purchaseOrderId: po.id, number: po.number, supplier, warehouse: po.warehouse, currency: po.currency, expectedAt: po.expected_at, lines, emailQueued: false });
-      return { handle: 'ok', output: poOutput({ ...po, status: 'sent' }, { changed: true, supplier: supplier.code, to: supplier.email }) };
+      const to = po.supplier_email.trim();
+      if (!/^[^\s@]+@[^\s@]+$/.test(to)) throw new DomainError(409, 'no_supplier_email', `Supplier ${po.supplier_code} has no email address to send ${po.number} to.`, { params: { supplier: po.supplier_code } });
+      const rows = await poLines(em, po.id);
+      const mail = renderPurchaseOrder(po.supplier_locale, {
+        number: po.number, supplierName: po.supplier_name, currency: po.currency, expectedAt: po.expected_at, buyer: senderName(),
+        warehouse: { code: po.warehouse, name: po.warehouse_name, line1: po.line1, city: po.city, postalCode: po.postal_code, country: po.country },
+        lines: rows.map((l) => ({ sku: l.sku, name: l.name, quantity: l.quantity, unitCostMinor: l.unit_cost_minor })),
+      });
+      const notificationId = await enqueueMail(em, { key: `purchase-order:${po.number}`, template: 'purchase_order', to, locale: po.supplier_locale, mail });
+      const lines = rows.map((l) => ({ sku: l.sku, quantity: l.quantity, unitCost: l.unit_cost_minor }));
+      const supplier = { code: po.supplier_code, name: po.supplier_name, email: to };
+      await setPoStatus(em, po, 'sent', workflowActor(input), { supplier: supplier.code, to, notificationId, subject: mail.subject });
+      publish(em, 'inventory', 'po.sent', { purchaseOrderId: po.id, number: po.number, supplier, warehouse: po.warehouse, currency: po.currency, expectedAt: po.expected_at, lines, emailQueued: notificationId !== null, notificationId });
+      return { handle: 'ok', output: poOutput({ ...po, status: 'sent' }, { changed: true, supplier: supplier.code, to, notificationId }) };
     });
 
   /** Receives every unit still to come into on-hand stock (ledger 'receipt' per line, referencing the PO) and marks the PO received. */

@@ -1,13 +1,24 @@
-// The notifications plugin's activities: a customer email about the run's order, and an alert on
-// the dashboards. Both happen once per key.
+// The notifications plugin's activities: a customer email about the run's order, and an alert to
+// staff (the dashboards' bell and an email to the roles that should know). Both happen once per key.
 import { ApplicationFailure } from '@temporalio/common';
-import { NOTIFICATION_TEMPLATES, type NotificationTemplate } from '../../entities/constants.ts';
+import { NOTIFICATION_TEMPLATES, ROLES, type NotificationTemplate, type Role } from '../../entities/constants.ts';
 import { audit } from '../../app/lib/audit.server.ts';
 import { publish } from '../../app/lib/outbox.server.ts';
-import { enqueueNotification, type EnqueueInput } from '../../app/modules/notifications/service.server.ts';
+import { enqueueMail, enqueueNotification, publicUrl, type EnqueueInput } from '../../app/modules/notifications/service.server.ts';
+import { emailLocale } from '../../app/modules/notifications/templates.ts';
+import { ALERT_SEVERITIES, renderStaffAlert, type AlertSeverity, type SlaKind } from '../../app/modules/notifications/staff-mail.ts';
 import { lockKey, nodeActivity, requireSubject, workflowActor, type NodeActivity, type NodeDeps } from './shared.ts';
 
-const SEVERITIES = ['info', 'warning', 'critical'] as const;
+/** Who is emailed about an alert when its node names no roles (the SLA timers name none). */
+export const DEFAULT_ALERT_ROLES: readonly Role[] = ['ops_manager', 'admin'];
+
+const SLA_KINDS: readonly string[] = ['unprocessed', 'unshipped'] satisfies SlaKind[];
+
+/** config.emailRoles: the roles to email; absent means the default, an empty list means the bell only. */
+function alertRoles(value: unknown): Role[] {
+  if (!Array.isArray(value)) return [...DEFAULT_ALERT_ROLES];
+  return value.filter((r): r is Role => (ROLES as readonly string[]).includes(String(r)));
+}
 
 export function notificationsNodeActivities({ orm }: NodeDeps) {
   /** Queues config.template for the order (one mail per order and template, so a retry queues nothing). */
@@ -25,20 +36,40 @@ export function notificationsNodeActivities({ orm }: NodeDeps) {
     });
   };
 
-  /** Raises an alert on the dashboards topic (outbox `alert.raised`) with its audit event, once per key. */
+  /**
+   * Raises an alert: the dashboards' bell (outbox `alert.raised`), its audit event, and an email to
+   * every active user in config.emailRoles (default ops managers and admins) in each one's
+   * language, all in one transaction and once per key, so a retried step neither rings nor mails twice.
+   */
   const alert: NodeActivity = async (input) => {
     const message = String(input.config.message ?? '').trim();
     if (!message) throw ApplicationFailure.nonRetryable('An alert needs a message.', 'bad_config');
-    const severity = (SEVERITIES as readonly string[]).includes(String(input.config.severity)) ? String(input.config.severity) : 'warning';
+    const severity: AlertSeverity = (ALERT_SEVERITIES as readonly string[]).includes(String(input.config.severity)) ? (input.config.severity as AlertSeverity) : 'warning';
+    const sla = SLA_KINDS.includes(String(input.config.kind)) ? (input.config.kind as SlaKind) : null;
+    const roles = alertRoles(input.config.emailRoles);
+    const payload = input.context.trigger.payload ?? {};
+    const subject = typeof payload.number === 'string' && payload.number ? payload.number : null;
+    const promisedBy = typeof payload.promisedBy === 'string' && !Number.isNaN(Date.parse(payload.promisedBy)) ? payload.promisedBy : null;
     return orm.em.fork().transactional(async (em) => {
       await lockKey(em, `alert:${input.key}`);
       const [done] = await em.execute<{ id: number }[]>(
         `select id from audit_event where entity_type = 'Workflow' and entity_id = ? and action = 'workflow.alert_raised' and after ->> 'key' = ? limit 1`, [input.workflowId, input.key]);
-      if (!done) {
-        publish(em, 'dashboards', 'alert.raised', { message, severity, workflowId: input.workflowId, nodeId: input.nodeId, key: input.key });
-        audit(em, workflowActor(input), { action: 'workflow.alert_raised', entityType: 'Workflow', entityId: input.workflowId, after: { message, severity, nodeId: input.nodeId, key: input.key } });
+      if (done) return { handle: 'ok', output: { message, severity, raised: false, emailed: 0 } };
+
+      const staff = roles.length
+        ? await em.execute<{ id: number; email: string; name: string; locale: string }[]>('select id, email, name, locale from app_user where active and role in (?) order by id', [roles])
+        : [];
+      const raisedAt = new Date();
+      const runUrl = `${publicUrl()}/workflows/runs/${encodeURIComponent(input.workflowId)}`;
+      const emailed: string[] = [];
+      for (const user of staff) {
+        const locale = emailLocale(user.locale);
+        const mail = renderStaffAlert(locale, { recipientName: user.name, message, severity, sla, subject, promisedBy, workflowId: input.workflowId, nodeId: input.nodeId, raisedAt, runUrl });
+        if (await enqueueMail(em, { key: `alert:${input.key}:user:${user.id}`, template: 'staff_alert', to: user.email, locale, mail }) !== null) emailed.push(user.email);
       }
-      return { handle: 'ok', output: { message, severity, raised: !done } };
+      publish(em, 'dashboards', 'alert.raised', { message, severity, workflowId: input.workflowId, nodeId: input.nodeId, key: input.key, ...(sla ? { sla } : {}) });
+      audit(em, workflowActor(input), { action: 'workflow.alert_raised', entityType: 'Workflow', entityId: input.workflowId, after: { message, severity, nodeId: input.nodeId, key: input.key, roles, emailed } });
+      return { handle: 'ok', output: { message, severity, raised: true, emailed: emailed.length } };
     });
   };
 

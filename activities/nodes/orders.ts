@@ -13,7 +13,7 @@ import { loadStockOptions, releaseReservations, reserveAllocations } from '../..
 import { planRouting } from '../../app/modules/inventory/routing.ts';
 import { CardInput, capturePayment, createPayment, refundPayment, voidPayment } from '../../app/modules/payments/service.server.ts';
 import { providerForMethod } from '../../app/modules/payments/providers/index.ts';
-import { createPickLists, shipOrder } from '../../app/modules/fulfilment/service.server.ts';
+import { pickListsForOrders, shipOrder } from '../../app/modules/fulfilment/service.server.ts';
 import type { NodeActivityInput } from '../../workflows/graph.ts';
 import { isDomainError, nodeActivity, originalKey, requireSubject, workflowActor, type NodeActivity, type NodeDeps } from './shared.ts';
 
@@ -308,30 +308,18 @@ export function ordersNodeActivities({ orm }: NodeDeps) {
   };
 
   /**
-   * Pick lists for the order's reserved stock, one call per warehouse holding it (the service moves
-   * the order to picking). An order already on a (not cancelled) pick list is left as it is.
+   * Pick lists for the order's reserved stock: one per warehouse holding it (a split order gets one in
+   * each), by the step's method. Idempotent per order × warehouse: a warehouse already on a (not
+   * cancelled) list is left as it is, so a retry creates only what is missing.
    */
   const pickList: NodeActivity = async (input) => {
     const orderId = orderOf(input);
     const method = typeof input.config.method === 'string' ? input.config.method : 'single';
-    const em = orm.em.fork();
-    const existing = await pickListsOf(em, orderId);
-    if (existing.length) return { handle: 'ok', output: { orderId, created: false, pickLists: existing } };
-    const warehouses = await em.execute<{ code: string }[]>(
-      `select w.code from warehouse w where exists (select 1 from reservation r where r.order_id = ? and r.status = 'active' and r.warehouse_id = w.id) order by w.id`, [orderId]);
-    if (!warehouses.length) throw new DomainError(409, 'nothing_to_pick', `Order ${orderId} holds no reserved stock to pick.`);
-    let created = 0;
-    for (const w of warehouses) {
-      try {
-        created += (await createPickLists(orm, { warehouse: w.code, method, orderIds: [orderId] }, workflowActor(input))).length;
-      } catch (e) {
-        // A concurrent attempt got there first, or (a second warehouse) the order already moved to picking.
-        if (!isDomainError(e, 'nothing_to_pick')) throw e;
-      }
-    }
+    const r = await pickListsForOrders(orm, { orderIds: [orderId], method }, workflowActor(input));
     const lists = await pickListsOf(orm.em.fork(), orderId);
-    if (!lists.length) throw new DomainError(409, 'nothing_to_pick', `Order ${orderId} is not ready for picking.`);
-    return { handle: 'ok', output: { orderId, created: created > 0, pickLists: lists } };
+    const refusal = r.refused[0];
+    if (!lists.length) throw new DomainError(409, 'nothing_to_pick', `Order ${orderId} is not ready for picking (${refusal?.reason ?? 'nothing reserved'}${refusal?.status ? `, ${refusal.status}` : ''}).`);
+    return { handle: 'ok', output: { orderId, created: r.created.length > 0, pickLists: lists } };
   };
 
   /**

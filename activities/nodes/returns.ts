@@ -1,5 +1,6 @@
 // The returns plugin's activities: the RMA lifecycle (create, approve, receive, inspect), what
-// happens to the goods (restock and its undo, dispose) and to the customer (refund, exchange).
+// happens to the goods (restock and its undo, dispose) and to the customer (refund, or an exchange:
+// a zero-charge replacement order, and its undo).
 // The RMA's status only moves forward, so a repeated step finds its work done and changes nothing.
 import { ApplicationFailure } from '@temporalio/common';
 import jsonata from 'jsonata';
@@ -10,18 +11,21 @@ import { audit, type Actor } from '../../app/lib/audit.server.ts';
 import { publish } from '../../app/lib/outbox.server.ts';
 import { DomainError, invalid } from '../../app/lib/errors.ts';
 import { fieldErrors } from '../../app/lib/problem.ts';
-import { canTransition } from '../../app/modules/orders/status.ts';
+import { CANCELLABLE, canTransition } from '../../app/modules/orders/status.ts';
 import { transition } from '../../app/modules/orders/service.server.ts';
-import { loadStockOptions, reserveAllocations } from '../../app/modules/inventory/reservations.server.ts';
+import { loadStockOptions, releaseReservations, reserveAllocations } from '../../app/modules/inventory/reservations.server.ts';
 import { planRouting } from '../../app/modules/inventory/routing.ts';
 import { refundPayment } from '../../app/modules/payments/service.server.ts';
 import { ReturnInput, RETURN_WINDOW_DAYS, returnableLines, returnWindowOpen } from '../../app/modules/returns/service.server.ts';
 import type { NodeActivityInput } from '../../workflows/graph.ts';
-import { isDomainError, keyDigest, lockKey, nodeActivity, requireSubject, subjectId, workflowActor, type NodeActivity, type NodeDeps } from './shared.ts';
+import { isDomainError, keyDigest, lockKey, nodeActivity, originalKey, requireSubject, subjectId, workflowActor, type NodeActivity, type NodeDeps } from './shared.ts';
 
 type ReturnStatus = 'requested' | 'approved' | 'rejected' | 'received' | 'inspected' | 'refunded' | 'exchanged' | 'closed';
 
-interface ReturnRow { id: number; number: string; order_id: number; status: ReturnStatus; reason: ReturnReason; resolution: string; lines: { sku: string; quantity: number }[] }
+interface ReturnRow {
+  id: number; number: string; order_id: number; status: ReturnStatus; reason: ReturnReason; resolution: string;
+  lines: { sku: string; quantity: number; replacementSku?: string }[]; replacement_order_id: number | null;
+}
 
 /** How far along an RMA is; a step never moves it back. */
 const RANK: Record<Exclude<ReturnStatus, 'rejected'>, number> = { requested: 0, approved: 1, received: 2, inspected: 3, refunded: 4, exchanged: 4, closed: 5 };
@@ -29,7 +33,7 @@ const RANK: Record<Exclude<ReturnStatus, 'rejected'>, number> = { requested: 0, 
 const DEFAULT_PASS_EXPRESSION = "reason != 'damaged'";
 
 async function loadReturn(em: EntityManager, id: number, lock = false): Promise<ReturnRow> {
-  const [r] = await em.execute<ReturnRow[]>(`select id, number, order_id, status, reason, resolution, lines from return_request where id = ?${lock ? ' for update' : ''}`, [id]);
+  const [r] = await em.execute<ReturnRow[]>(`select id, number, order_id, status, reason, resolution, lines, replacement_order_id from return_request where id = ?${lock ? ' for update' : ''}`, [id]);
   if (!r) throw new DomainError(404, 'not_found', `Return ${id} does not exist.`);
   return r;
 }
@@ -92,6 +96,12 @@ async function returnValue(em: EntityManager, r: ReturnRow): Promise<number> {
 const restockedOf = (em: EntityManager, rma: string) =>
   em.execute<{ product_id: number; warehouse_id: number; net: string }[]>(
     `select product_id, warehouse_id, sum(quantity) as net from stock_movement where kind = 'return' and reference = ? group by product_id, warehouse_id having sum(quantity) > 0 order by product_id, warehouse_id`, [rma]);
+
+/** The replacement order an exchange step creates carries this external id (per channel), derived from the step's key. */
+export const replacementRefForKey = (rma: string, key: string): string => `${rma}-X${keyDigest(key, 6)}`;
+
+/** What an exchange charges: nothing. The replacement ships at zero; a price difference is not modelled. */
+export const REPLACEMENT_PAYMENT_METHOD = 'exchange';
 
 export function returnsNodeActivities({ orm }: NodeDeps) {
   const returnOf = (input: NodeActivityInput) => requireSubject(input, 'returnId');
@@ -294,9 +304,13 @@ export function returnsNodeActivities({ orm }: NodeDeps) {
   };
 
   /**
-   * Reserves replacement units (same SKUs and quantities) for the order, routed from the order's
-   * address on locked stock; `insufficient` when they are not there. The RMA becomes exchanged
-   * in the same transaction, so a retry finds it done.
+   * The exchange: a replacement order for the returned lines (each line's replacementSku, else the
+   * same SKU and quantity) at zero charge, for the original order's customer, channel, currency and
+   * address. Its stock is reserved on locked levels by conditional UPDATEs (never oversold), it
+   * starts `paid`, and its `order.created` event starts the order flow for it like any other order
+   * (already paid: route, pick, pack, ship). The RMA links it and becomes exchanged in the same
+   * transaction, so a retry finds it and creates nothing. Not enough stock is `insufficient`, with
+   * nothing written.
    */
   const exchange: NodeActivity = async (input) => {
     const id = returnOf(input);
@@ -304,33 +318,100 @@ export function returnsNodeActivities({ orm }: NodeDeps) {
     return orm.em.fork().transactional(async (em) => {
       const r = await loadReturn(em, id, true);
       if (r.status === 'rejected') throw new DomainError(409, 'return_rejected', `Return ${r.number} was rejected.`);
-      if (r.status === 'exchanged' || r.status === 'closed') return { handle: 'ok', output: { returnId: r.id, rma: r.number, reserved: false } };
-      const [o] = await em.execute<{ shipping_address: Address }[]>('select shipping_address from sales_order where id = ?', [r.order_id]);
-      const lines = r.lines.filter((l) => l.quantity > 0);
-      const ids = await productIds(em, [...new Set(lines.map((l) => l.sku))]);
-      const orderLines = await em.execute<{ id: number; product_id: number }[]>('select id, product_id from order_line where order_id = ? order by id', [r.order_id]);
-      const stock = await loadStockOptions(em, [...ids.values()], { lock: true });
-      const a = o.shipping_address;
-      const routing = planRouting(typeof a?.lat === 'number' && typeof a?.lng === 'number' ? { lat: a.lat, lng: a.lng } : null, lines.map((l) => ({ productId: ids.get(l.sku)!, sku: l.sku, quantity: l.quantity })), stock);
-      if (!routing.ok) return { handle: 'insufficient', output: { returnId: r.id, rma: r.number, shortages: routing.shortages } };
-      const allocations = routing.plan.allocations;
-      const lineFor = new Map<number, number>();
-      for (const productId of ids.values()) {
-        const l = orderLines.find((x) => x.product_id === productId);
-        if (!l) throw new DomainError(409, 'not_on_order', `Return ${r.number} lists a product that is not on order ${r.order_id}.`);
-        lineFor.set(productId, l.id);
+      if (r.replacement_order_id !== null) {
+        const [existing] = await em.execute<{ number: string; status: string }[]>('select number, status from sales_order where id = ?', [r.replacement_order_id]);
+        return { handle: 'ok', output: { returnId: r.id, rma: r.number, orderId: r.order_id, replacementOrderId: r.replacement_order_id, replacementOrder: existing?.number, created: false } };
       }
+      if (r.status === 'exchanged' || r.status === 'closed') return { handle: 'ok', output: { returnId: r.id, rma: r.number, orderId: r.order_id, created: false } };
+      const [o] = await em.execute<{ number: string; channel_id: number; channel: string; customer_id: number; currency: string; delivery_method: string; shipping_address: Address }[]>(
+        `select o.number, o.channel_id, c.code as channel, o.customer_id, o.currency, o.delivery_method, o.shipping_address
+           from sales_order o join channel c on c.id = o.channel_id where o.id = ?`, [r.order_id]);
+      const wanted = r.lines.filter((l) => l.quantity > 0).map((l) => ({ sku: l.replacementSku || l.sku, quantity: l.quantity, returned: l.sku }));
+      if (!wanted.length) throw new DomainError(422, 'validation_failed', `Return ${r.number} has nothing to exchange.`, { field: 'lines' });
+      const skus = [...new Set(wanted.map((l) => l.sku))];
+      const products = await em.execute<{ id: number; sku: string; name: string }[]>('select id, sku, name from product where sku in (?) and active', [skus]);
+      const bySku = new Map(products.map((p) => [p.sku, p]));
+      const missing = skus.filter((sku) => !bySku.has(sku));
+      if (missing.length) throw new DomainError(409, 'unknown_sku', `Unknown SKU ${missing.join(', ')}.`, { params: { sku: missing[0] } });
+
+      const demand = wanted.map((l) => ({ productId: bySku.get(l.sku)!.id, sku: l.sku, quantity: l.quantity }));
+      const stock = await loadStockOptions(em, [...new Set(demand.map((d) => d.productId))], { lock: true });
+      const a = o.shipping_address;
+      const routing = planRouting(typeof a?.lat === 'number' && typeof a?.lng === 'number' ? { lat: a.lat, lng: a.lng } : null, demand, stock);
+      if (!routing.ok) return { handle: 'insufficient', output: { returnId: r.id, rma: r.number, orderId: r.order_id, shortages: routing.shortages } };
+      const allocations = routing.plan.allocations;
       const reserved = await reserveAllocations(em, allocations);
+
+      const warehouseId = routing.plan.shipments === 1 ? allocations[0].warehouseId : null;
+      const [order] = await em.execute<{ id: number; number: string }[]>(
+        `insert into sales_order (channel_id, external_id, customer_id, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor, status,
+                                  hold_reasons, payment_method, delivery_method, shipping_address, warehouse_id, placed_at, created_at, updated_at)
+         values (?, ?, ?, ?, 0, 0, 0, false, 0, 0, 'paid', '{}', ?, ?, ?, ?, now(), now(), now()) returning id, number`,
+        [o.channel_id, replacementRefForKey(r.number, input.key), o.customer_id, o.currency, REPLACEMENT_PAYMENT_METHOD, o.delivery_method, JSON.stringify(a), warehouseId]);
+      const lineIds = await em.execute<{ id: number }[]>(
+        `insert into order_line (order_id, product_id, sku, name, quantity, unit_price_minor, total_minor) values ${wanted.map(() => '(?, ?, ?, ?, ?, 0, 0)').join(', ')} returning id`,
+        wanted.flatMap((l) => { const p = bySku.get(l.sku)!; return [order.id, p.id, l.sku, p.name, l.quantity]; }));
+      const lineFor = new Map<number, number>();
+      wanted.forEach((l, i) => { const pid = bySku.get(l.sku)!.id; if (!lineFor.has(pid)) lineFor.set(pid, lineIds[i].id); });
       await em.execute(
         `insert into reservation (order_id, line_id, product_id, warehouse_id, quantity, status, created_at) values ${allocations.map(() => `(?, ?, ?, ?, ?, 'active', now())`).join(', ')}`,
-        allocations.flatMap((x) => [r.order_id, lineFor.get(x.productId)!, x.productId, x.warehouseId, x.quantity]));
+        allocations.flatMap((x) => [order.id, lineFor.get(x.productId)!, x.productId, x.warehouseId, x.quantity]));
+      await em.execute('update return_request set replacement_order_id = ?, updated_at = now() where id = ?', [order.id, r.id]);
+
+      const reservations = allocations.map((x) => ({ sku: x.sku, warehouse: x.warehouseCode, quantity: x.quantity }));
+      const lines = wanted.map((l) => ({ sku: l.sku, quantity: l.quantity, ...(l.sku !== l.returned ? { replaces: l.returned } : {}) }));
+      audit(em, actor, {
+        action: 'order.created', entityType: 'Order', entityId: order.id,
+        after: { number: order.number, status: 'paid', path: ['received', 'validated', 'awaiting_payment', 'paid'], total: 0, currency: o.currency, holdReasons: [],
+          replacementFor: { orderId: r.order_id, number: o.number, returnId: r.id, rma: r.number }, lines, reservations },
+      });
+      publish(em, 'orders', 'order.created', {
+        orderId: order.id, number: order.number, channel: o.channel, status: 'paid', currency: o.currency, total: 0, holdReasons: [],
+        replacementFor: r.order_id, returnId: r.id, rma: r.number,
+      });
       for (const x of reserved.filter((y) => y.becameLow)) {
         const al = allocations.find((y) => y.levelId === x.levelId)!;
         publish(em, 'inventory', 'stock.low', { levelId: x.levelId, sku: al.sku, warehouse: al.warehouseCode });
       }
-      const reservations = allocations.map((x) => ({ sku: x.sku, warehouse: x.warehouseCode, quantity: x.quantity }));
-      await advance(em, r, 'exchanged', actor, { reservations });
-      return { handle: 'ok', output: { returnId: r.id, rma: r.number, reserved: true, reservations } };
+      await advance(em, r, 'exchanged', actor, { replacementOrderId: order.id, replacementOrder: order.number, lines, reservations });
+      return { handle: 'ok', output: { returnId: r.id, rma: r.number, orderId: r.order_id, replacementOrderId: order.id, replacementOrder: order.number, created: true, reservations } };
+    });
+  };
+
+  /**
+   * Compensation of exchange: cancels the replacement order the step created (its reservations go
+   * back) while it has not been packed, unlinks it and puts the RMA back where it was before the
+   * exchange. A replacement already packed or shipped is left alone and reported.
+   */
+  const cancelExchange: NodeActivity = async (input) => {
+    const id = returnOf(input);
+    const actor = workflowActor(input);
+    return orm.em.fork().transactional(async (em) => {
+      const r = await loadReturn(em, id, true);
+      const [o] = await em.execute<{ id: number; number: string; status: OrderStatus }[]>(
+        `select o.id, o.number, o.status from sales_order o join sales_order orig on orig.channel_id = o.channel_id
+          where orig.id = ? and o.external_id = ? for update of o`, [r.order_id, replacementRefForKey(r.number, originalKey(input.key))]);
+      if (!o) return { handle: 'ok', output: { returnId: r.id, rma: r.number, cancelled: false, reason: 'not_created' } };
+      const base = { returnId: r.id, rma: r.number, replacementOrderId: o.id, replacementOrder: o.number };
+      if (o.status !== 'cancelled') {
+        if (!CANCELLABLE.includes(o.status)) return { handle: 'ok', output: { ...base, cancelled: false, reason: o.status } };
+        await transition(em, o.id, 'cancelled', actor, { reason: `exchange for ${r.number} undone (workflow compensation)` });
+        const released = await releaseReservations(em, o.id);
+        if (released.length) {
+          audit(em, actor, { action: 'inventory.released', entityType: 'Order', entityId: o.id, after: { levels: released } });
+          publish(em, 'inventory', 'stock.released', { orderId: o.id, levels: released });
+        }
+      }
+      if (r.replacement_order_id === o.id) {
+        const [before] = await em.execute<{ status: ReturnStatus | null }[]>(
+          `select before ->> 'status' as status from audit_event where action = 'return.exchanged' and entity_type = 'Order' and entity_id = ? and (after ->> 'replacementOrderId')::int = ? order by id desc limit 1`,
+          [String(r.order_id), o.id]);
+        const back: ReturnStatus = r.status === 'exchanged' ? before?.status ?? 'inspected' : r.status;
+        await em.execute('update return_request set replacement_order_id = null, status = ?, updated_at = now() where id = ?', [back, r.id]);
+        audit(em, actor, { action: 'return.exchange_cancelled', entityType: 'Order', entityId: r.order_id, before: { rma: r.number, status: r.status, replacementOrderId: o.id }, after: { rma: r.number, returnId: r.id, status: back, replacementOrderId: null } });
+        announce(em, r, back, { replacementOrderId: null, replacementCancelled: o.number });
+      }
+      return { handle: 'ok', output: { ...base, cancelled: true } };
     });
   };
 
@@ -344,6 +425,7 @@ export function returnsNodeActivities({ orm }: NodeDeps) {
     'returns.dispose': dispose,
     'returns.refund': refund,
     'returns.exchange': exchange,
+    'returns.cancelExchange': cancelExchange,
   };
   return Object.fromEntries(Object.entries(activities).map(([name, fn]) => [name, nodeActivity(fn)])) as typeof activities;
 }

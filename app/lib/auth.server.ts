@@ -4,6 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { redirect } from '@remix-run/node';
 import { ApiKey, AuditEvent, Session, User, type IUser, type Role } from '../../entities/index.ts';
 import { audit, type Actor } from './audit.server.ts';
+import { prepare, sql } from './db.server.ts';
 import { can, type Permission } from './permissions.ts';
 import { problem } from './problem.ts';
 import type { AppContext } from './context.server.ts';
@@ -205,16 +206,23 @@ export async function createApiKey(em: EntityManager, input: { name: string; rol
   return { id, key, prefix };
 }
 
-export async function verifyApiKey(em: EntityManager, key: string) {
+// Every API request looks its key up: a prepared statement, not an ORM query (which costs several
+// times the CPU of the statement). Revoking a key takes effect on the next request.
+const FIND_API_KEY = prepare('api_key_find', 'select id, name, role, secret_hash, last_used_at from api_key where prefix = $1 and revoked_at is null');
+const TOUCH_API_KEY = prepare('api_key_touch', 'update api_key set last_used_at = now() where id = $1');
+
+export interface VerifiedApiKey { id: number; name: string; role: Role }
+
+export async function verifyApiKey(em: EntityManager, key: string): Promise<VerifiedApiKey | null> {
   const m = /^oms_([0-9a-f]{12})_[A-Za-z0-9_-]+$/.exec(key);
   if (!m) return null;
-  const row = await em.findOne(ApiKey, { prefix: m[1], revokedAt: null });
+  const [row] = await sql<{ id: number; name: string; role: Role; secret_hash: string; last_used_at: Date | null }>(em, FIND_API_KEY, [m[1]]);
   if (!row) return null;
-  const a = Buffer.from(row.secretHash), b = Buffer.from(sha256(key));
+  const a = Buffer.from(row.secret_hash), b = Buffer.from(sha256(key));
   if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) return null;
   // Touch at most once a minute so busy integrations don't write on every request.
-  if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
-    await em.nativeUpdate(ApiKey, { id: row.id }, { lastUsedAt: new Date() });
+  if (!row.last_used_at || Date.now() - new Date(row.last_used_at).getTime() > 60_000) {
+    await sql(em, TOUCH_API_KEY, [row.id]);
   }
-  return row;
+  return { id: row.id, name: row.name, role: row.role };
 }

@@ -17,6 +17,11 @@ const Env = z.object({
   /** Sender of customer emails (only used with SMTP_URL). */
   MAIL_FROM: z.string().default('Order Console <no-reply@localhost>'),
   DB_POOL_MAX: z.coerce.number().int().positive().default(10),
+  /** How often the worker asks Temporal about runs unchanged for that long, to record those ended from outside (terminated, cancelled, timed out). */
+  RUN_RECONCILE_MS: z.coerce.number().int().positive().default(60_000),
+  /** Designer presence: how often a web process refreshes its rows, and when an unrefreshed row counts as gone. */
+  PRESENCE_HEARTBEAT_MS: z.coerce.number().int().positive().default(10_000),
+  PRESENCE_TTL_MS: z.coerce.number().int().positive().default(30_000),
   NODE_ENV: z.string().default('production'),
 });
 

@@ -1,5 +1,6 @@
 // Browser side of the live channel: one socket per tab, topic subscriptions, and catch-up after a reconnect.
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useRevalidator } from '@remix-run/react';
 import { io, type Socket } from 'socket.io-client';
 import type { Topic } from './permissions.ts';
 
@@ -36,7 +37,8 @@ function subscribe(topics: Topic[]) {
   socket.emit('subscribe', { topics, since: lastId }, (r: { missed?: LiveEvent[] }) => r?.missed?.forEach(deliver));
 }
 
-function ensureSocket(): Socket {
+/** The tab's one socket (opened on first use); designer presence (presence.ts) shares it. */
+export function ensureSocket(): Socket {
   if (socket) return socket;
   socket = io({ transports: ['websocket', 'polling'], withCredentials: true });
   socket.on('connect', () => {
@@ -77,4 +79,30 @@ export function useLiveStatus(): Status {
     () => 'connecting' as Status,
   );
   return mounted ? s : 'connecting';
+}
+
+/**
+ * Reloads the route's data when a matching event arrives. One reload runs at a time, and an event that
+ * arrives during one brings another after it, so the page always ends on the newest state (a burst
+ * of events never leaves it showing the middle of the burst). `delayMs` gathers a burst into one reload.
+ */
+export function useLiveRevalidate(topic: Topic, match: (e: LiveEvent) => boolean = () => true, delayMs = 0) {
+  const revalidator = useRevalidator();
+  const latest = useRef(revalidator);
+  latest.current = revalidator;
+  const wanted = useRef(false);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const kick = () => {
+    if (!wanted.current || timer.current || latest.current.state !== 'idle') return;
+    wanted.current = false;
+    latest.current.revalidate();
+  };
+  useLive(topic, (e) => {
+    if (!match(e)) return;
+    wanted.current = true;
+    if (!delayMs) kick();
+    else timer.current ??= setTimeout(() => { timer.current = null; kick(); }, delayMs);
+  });
+  useEffect(() => { if (revalidator.state === 'idle') kick(); }, [revalidator.state]);
+  useEffect(() => () => { if (timer.current) clearTimeout(timer.current); }, []);
 }

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { OutboxEvent } from '../../entities/index.ts';
 import type { Topic } from './permissions.ts';
+import { prepare, sql } from './db.server.ts';
 
 /**
  * Announces a domain event. The row joins the caller's transaction; after commit a trigger
@@ -8,4 +9,11 @@ import type { Topic } from './permissions.ts';
  */
 export function publish(em: EntityManager, topic: Topic, type: string, payload: Record<string, unknown>): void {
   em.create(OutboxEvent, { topic, type, payload });
+}
+
+const INSERT_OUTBOX = prepare('outbox_insert', 'insert into outbox_event (topic, type, payload, created_at) values ($1, $2, $3, $4)');
+
+/** `publish`, written at once with a prepared statement instead of at the next flush (busy paths). */
+export async function publishNow(em: EntityManager, topic: Topic, type: string, payload: Record<string, unknown>): Promise<void> {
+  await sql(em, INSERT_OUTBOX, [topic, type, JSON.stringify(payload), new Date()]);
 }

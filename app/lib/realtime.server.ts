@@ -5,6 +5,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { OutboxEvent } from '../../entities/index.ts';
 import { getUserFromCookieHeader, type CurrentUser } from './auth.server.ts';
 import { can, isTopic, TOPICS, type Topic } from './permissions.ts';
+import { attachPresence, PRESENCE_CHANNEL, type PresenceOptions } from './presence.server.ts';
 import type { LiveEvent } from './live.ts';
 
 export type { LiveEvent };
@@ -20,9 +21,10 @@ const toLive = (e: { id: number; topic: string; type: string; payload: Record<st
  * socket.io on the web server's own HTTP server. The browser's session cookie authenticates the
  * socket; a browser joins a topic's room only when its role may see that topic. Events come from
  * the transactional outbox through Postgres LISTEN/NOTIFY, so whichever process committed them
- * (web node or worker), every web node relays them.
+ * (web node or worker), every web node relays them. Designer presence (presence.server.ts) rides
+ * on the same sockets and the same LISTEN connection.
  */
-export async function attachRealtime(server: http.Server, orm: MikroORM, databaseUrl: string) {
+export async function attachRealtime(server: http.Server, orm: MikroORM, databaseUrl: string, opts: { presence?: PresenceOptions } = {}) {
   const io = new Server(server, { serveClient: false, cors: { origin: false } });
 
   io.use(async (socket, next) => {
@@ -55,6 +57,8 @@ export async function attachRealtime(server: http.Server, orm: MikroORM, databas
     });
   });
 
+  const presence = attachPresence(io, orm, opts.presence);
+
   // Relay committed outbox rows. NOTIFY carries only a wake-up; we read every row after the last one
   // sent. If the LISTEN connection drops (database restart), reconnect and catch up from lastId.
   let listener: pg.Client | null = null;
@@ -79,20 +83,24 @@ export async function attachRealtime(server: http.Server, orm: MikroORM, databas
   };
   const listen = async (): Promise<void> => {
     const client = new pg.Client({ connectionString: databaseUrl });
-    client.on('notification', () => { void drain().catch((e) => console.error('[realtime] relay failed:', e.message)); });
+    client.on('notification', (n) => {
+      if (n.channel === PRESENCE_CHANNEL) presence.onNotify(n.payload);
+      else void drain().catch((e) => console.error('[realtime] relay failed:', e.message));
+    });
     client.on('error', (e) => {
       if (closing) return;
       console.error('[realtime] lost the LISTEN connection, reconnecting:', e.message);
       void client.end().catch(() => {});
-      setTimeout(() => void listen().then(() => drain()).catch(() => {}), 1000);
+      setTimeout(() => void listen().then(() => { presence.refreshAll(); return drain(); }).catch(() => {}), 1000);
     });
     try {
       await client.connect();
       await client.query('LISTEN outbox');
+      await client.query(`LISTEN ${PRESENCE_CHANNEL}`);
       listener = client;
     } catch (e) {
       if (closing) return;
-      setTimeout(() => void listen().then(() => drain()).catch(() => {}), 1000);
+      setTimeout(() => void listen().then(() => { presence.refreshAll(); return drain(); }).catch(() => {}), 1000);
       throw e;
     }
   };
@@ -104,6 +112,7 @@ export async function attachRealtime(server: http.Server, orm: MikroORM, databas
     io,
     async close() {
       closing = true;
+      await presence.close();
       io.close();
       await listener?.end().catch(() => {});
     },

@@ -48,7 +48,7 @@ export async function startWebServer(opts: { build: ServerBuild; clientDir: stri
   );
 
   const server = http.createServer(app);
-  const realtime = await attachRealtime(server, orm, config.DATABASE_URL);
+  const realtime = await attachRealtime(server, orm, config.DATABASE_URL, { presence: { heartbeatMs: config.PRESENCE_HEARTBEAT_MS, ttlMs: config.PRESENCE_TTL_MS } });
   const port = opts.port ?? config.PORT;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

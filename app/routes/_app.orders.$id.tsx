@@ -7,6 +7,7 @@ import { can } from '../lib/permissions.ts';
 import { DomainError } from '../lib/errors.ts';
 import { useLive } from '../lib/live.ts';
 import { getOrder } from '../modules/orders/queries.server.ts';
+import { pickListsOfOrder } from '../modules/fulfilment/queries.server.ts';
 import { cancelOrder, holdOrder, releaseHold } from '../modules/orders/service.server.ts';
 import { canTransition } from '../modules/orders/status.ts';
 import type { OrderStatus } from '../../entities/constants.ts';
@@ -15,9 +16,11 @@ import { DateTime, Money, StatusBadge } from '../components/format.tsx';
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const user = await requireUser(request, context, 'orders.view');
-  const order = await getOrder(context.orm.em.fork(), params.id ?? '');
+  const em = context.orm.em.fork();
+  const order = await getOrder(em, params.id ?? '');
   if (!order) throw new Response(null, { status: 404 });
-  return { order, canManage: can(user.role, 'orders.manage'), canViewCustomer: can(user.role, 'service.view') };
+  const pickLists = await pickListsOfOrder(em, order.id);
+  return { order, pickLists, canManage: can(user.role, 'orders.manage'), canViewCustomer: can(user.role, 'service.view'), canViewFulfilment: can(user.role, 'fulfilment.view') };
 }
 
 const COMMANDS = { hold: holdOrder, release: releaseHold, cancel: cancelOrder } as const;
@@ -45,7 +48,7 @@ const ACTIONS: { command: keyof typeof COMMANDS; to: OrderStatus; danger?: boole
 ];
 
 export default function OrderDetail() {
-  const { order, canManage, canViewCustomer } = useLoaderData<typeof loader>();
+  const { order, pickLists, canManage, canViewCustomer, canViewFulfilment } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as { error: { code: string; params?: Record<string, string | number> } | null } | undefined;
   const { t } = useTranslation();
   const revalidator = useRevalidator();
@@ -131,6 +134,21 @@ export default function OrderDetail() {
           ) : <p className="muted">{t('orders.detail.noPayments')}</p>}
         </section>
       </div>
+
+      {pickLists.length ? (
+        <section className="card">
+          <h2>{t('orders.detail.pickLists')}</h2>
+          <table className="data-table" data-testid="order-pick-lists">
+            <thead><tr><th>{t('fulfilment.list')}</th><th>{t('orders.columns.warehouse')}</th><th>{t('fulfilment.method')}</th><th>{t('orders.columns.status')}</th><th className="num">{t('fulfilment.progress')}</th></tr></thead>
+            <tbody>{pickLists.map((l) => (
+              <tr key={l.id} data-warehouse={l.warehouse}>
+                <td>{canViewFulfilment ? <Link to={`/fulfilment/pick-lists/${l.id}`}>{l.number}</Link> : l.number}</td><td>{l.warehouse}</td>
+                <td>{t(`fulfilment.methods.${l.method}`)}{l.zone ? ` · ${t('fulfilment.zone', { zone: l.zone })}` : ''}</td>
+                <td>{t(`pickStatus.${l.status}`)}</td><td className="num">{l.picked} / {l.units}</td>
+              </tr>))}</tbody>
+          </table>
+        </section>
+      ) : null}
 
       <section className="card">
         <h2>{t('orders.detail.timeline')}</h2>

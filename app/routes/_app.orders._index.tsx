@@ -1,19 +1,22 @@
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator, useSearchParams } from '@remix-run/react';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { z } from 'zod';
 import { ORDER_STATUSES } from '../../entities/constants.ts';
-import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
+import { assertCsrf, forbidden, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
 import { DomainError } from '../lib/errors.ts';
 import { fieldErrors, type FieldError } from '../lib/problem.ts';
 import { useLive } from '../lib/live.ts';
 import { listOrders, parseOrderFilters } from '../modules/orders/queries.server.ts';
 import { cancelOrder, holdOrder, releaseHold } from '../modules/orders/service.server.ts';
+import { pickListsForOrders, type PickRefusal } from '../modules/fulfilment/service.server.ts';
+import { printHref } from '../modules/fulfilment/print.ts';
 import { Pager } from '../components/pager.tsx';
 import { CsrfInput } from '../components/csrf.tsx';
 import { DateTime, Money, StatusBadge } from '../components/format.tsx';
+import { PickRefusals } from '../components/pick-refusals.tsx';
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context, 'orders.view');
@@ -24,22 +27,34 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     em.execute<{ code: string; name: string }[]>('select code, name from channel order by name'),
     em.execute<{ code: string; name: string }[]>('select code, name from warehouse order by code'),
   ]);
-  return { ...result, filters, channels, warehouses, canManage: can(user.role, 'orders.manage') };
+  return { ...result, filters, channels, warehouses, canManage: can(user.role, 'orders.manage'), canPick: can(user.role, 'fulfilment.manage') };
 }
 
 const BULK_ACTIONS = ['hold', 'release', 'cancel'] as const;
-const Bulk = z.object({ bulk: z.enum(BULK_ACTIONS), ids: z.array(z.coerce.number().int().positive()).min(1).max(500) });
-type BulkResult = { bulk?: string; done?: number; failed?: { id: number; code: string; params?: Record<string, string | number> }[]; errors?: FieldError[] };
+const Bulk = z.object({ bulk: z.enum([...BULK_ACTIONS, 'pick']), ids: z.array(z.coerce.number().int().positive()).min(1).max(500) });
+type BulkResult = { bulk?: string; done?: number; failed?: { id: number; code: string; params?: Record<string, string | number> }[]; refused?: PickRefusal[]; errors?: FieldError[] };
 
-/** Bulk hold / release / cancel: each order on its own, so one refusal does not undo the others. */
+/**
+ * Bulk hold / release / cancel: each order on its own, so one refusal does not undo the others.
+ * Print pick lists: pick lists for the chosen orders in one go (by each warehouse's method), then their
+ * printable page; orders that cannot be picked are named there with the reason (here when none could).
+ */
 export async function action({ request, context }: ActionFunctionArgs) {
-  const user = await requireUser(request, context, 'orders.manage');
+  const user = await requireUser(request, context);
   const form = await request.formData();
   assertCsrf(request, form);
   const parsed = Bulk.safeParse({ bulk: form.get('bulk'), ids: form.getAll('ids') });
+  const permission = parsed.data?.bulk === 'pick' ? 'fulfilment.manage' : 'orders.manage';
+  if (!can(user.role, permission)) throw forbidden(permission);
   if (!parsed.success) return data<BulkResult>({ errors: fieldErrors(parsed.error) }, { status: 422 });
   const actor = userActor(user, context.ip);
-  const run = { hold: holdOrder, release: releaseHold, cancel: cancelOrder }[parsed.data.bulk];
+  if (parsed.data.bulk === 'pick') {
+    const r = await pickListsForOrders(context.orm, { orderIds: parsed.data.ids }, actor);
+    const lists = [...r.created.map((l) => l.id), ...r.existing.map((l) => l.id)];
+    if (lists.length) throw redirect(printHref(lists, r.refused));
+    return data<BulkResult>({ bulk: 'pick', done: 0, refused: r.refused });
+  }
+  const run = { hold: holdOrder, release: releaseHold, cancel: cancelOrder }[parsed.data.bulk as (typeof BULK_ACTIONS)[number]];
   let done = 0;
   const failed: NonNullable<BulkResult['failed']> = [];
   for (const id of parsed.data.ids) {
@@ -55,7 +70,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Orders() {
-  const { rows, total, totalCapped, page, pages, filters, channels, warehouses, canManage } = useLoaderData<typeof loader>();
+  const { rows, total, totalCapped, page, pages, nextCursor, prevCursor, filters, channels, warehouses, canManage, canPick } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as BulkResult | undefined;
   const { t } = useTranslation();
   const [params] = useSearchParams();
@@ -76,7 +91,7 @@ export default function Orders() {
   };
   const SortHeader = ({ sort, label, className }: { sort: string; label: string; className?: string }) => (
     <th className={className} aria-sort={filters.sort === sort ? (filters.dir === 'desc' ? 'descending' : 'ascending') : undefined}>
-      <Link to={link({ sort, dir: filters.sort === sort && filters.dir === 'desc' ? 'asc' : 'desc', page: null })}>
+      <Link to={link({ sort, dir: filters.sort === sort && filters.dir === 'desc' ? 'asc' : 'desc', page: null, after: null, before: null })}>
         {label}{filters.sort === sort ? <span aria-hidden="true" className={`sort-${filters.dir}`} /> : null}
       </Link>
     </th>
@@ -84,6 +99,7 @@ export default function Orders() {
   const toggle = (id: number) => setSelected((s) => { const n = new Set(s); if (n.has(id)) n.delete(id); else n.add(id); return n; });
   const allOnPage = rows.length > 0 && rows.every((r) => selected.has(r.id));
   const holdsOnly = filters.status?.length === 1 && filters.status[0] === 'on_hold';
+  const canSelect = canManage || canPick;
 
   return (
     <>
@@ -126,7 +142,12 @@ export default function Orders() {
         <button type="submit">{t('common.filter')}</button>
       </Form>
 
-      {result?.bulk ? (
+      {result?.bulk === 'pick' ? (
+        <div className="notice warning" role="status" data-testid="bulk-result">
+          {t('orders.bulk.pickNone')}
+          <PickRefusals refused={result.refused ?? []} />
+        </div>
+      ) : result?.bulk ? (
         <div className={`notice ${result.failed?.length ? 'warning' : 'success'}`} role="status" data-testid="bulk-result">
           {t('orders.bulk.done', { count: result.done ?? 0, action: t(`orders.bulk.${result.bulk}`) })}
           {result.failed?.length ? <> {t('orders.bulk.failed', { count: result.failed.length })}</> : null}
@@ -135,12 +156,15 @@ export default function Orders() {
 
       <Form method="post" onSubmit={() => setSelected(new Set())}>
         <CsrfInput />
-        {canManage ? (
+        {canSelect ? (
           <div className="bulk-bar" data-testid="bulk-bar">
             <span className="muted">{t('orders.bulk.selected', { count: selected.size })}</span>
-            {BULK_ACTIONS.map((b) => (
+            {canManage ? BULK_ACTIONS.map((b) => (
               <button key={b} type="submit" name="bulk" value={b} disabled={selected.size === 0 || navigation.state !== 'idle'} className={b === 'cancel' ? 'danger' : ''}>{t(`orders.bulk.${b}`)}</button>
-            ))}
+            )) : null}
+            {canPick ? (
+              <button type="submit" name="bulk" value="pick" disabled={selected.size === 0 || navigation.state !== 'idle'} data-testid="bulk-pick">{t('orders.bulk.pick')}</button>
+            ) : null}
           </div>
         ) : null}
         <p className="muted">{totalCapped ? t('orders.countCapped', { count: total }) : t('common.resultCount', { count: total })}</p>
@@ -148,7 +172,7 @@ export default function Orders() {
           <table className="data-table" data-testid="orders-table">
             <thead>
               <tr>
-                {canManage ? <th><input type="checkbox" aria-label={t('orders.bulk.selectPage')} checked={allOnPage} onChange={() => setSelected(allOnPage ? new Set() : new Set(rows.map((r) => r.id)))} /></th> : null}
+                {canSelect ? <th><input type="checkbox" aria-label={t('orders.bulk.selectPage')} checked={allOnPage} onChange={() => setSelected(allOnPage ? new Set() : new Set(rows.map((r) => r.id)))} /></th> : null}
                 <SortHeader sort="number" label={t('orders.columns.number')} />
                 <SortHeader sort="placed_at" label={t('orders.columns.placed')} />
                 <th>{t('orders.columns.customer')}</th>
@@ -161,7 +185,7 @@ export default function Orders() {
             <tbody>
               {rows.map((o) => (
                 <tr key={o.id} data-testid="order-row">
-                  {canManage ? <td><input type="checkbox" name="ids" value={o.id} aria-label={o.number} checked={selected.has(o.id)} onChange={() => toggle(o.id)} /></td> : null}
+                  {canSelect ? <td><input type="checkbox" name="ids" value={o.id} aria-label={o.number} checked={selected.has(o.id)} onChange={() => toggle(o.id)} /></td> : null}
                   <td><Link to={`/orders/${o.id}`}>{o.number}</Link><div className="muted small">{o.externalId}</div></td>
                   <td><DateTime value={o.placedAt} /></td>
                   <td>{o.customerName}<div className="muted small">{o.customerEmail}</div></td>
@@ -171,7 +195,7 @@ export default function Orders() {
                     {o.holdReasons.length ? <div className="muted small">{o.holdReasons.map((r) => t(`holdReasons.${r}`)).join(' · ')}</div> : null}
                   </td>
                   <td className="num"><Money minor={o.total} currency={o.currency} /></td>
-                  <td>{o.warehouse ?? '—'}</td>
+                  <td>{o.warehouses.length ? o.warehouses.join(' + ') : '—'}</td>
                 </tr>
               ))}
             </tbody>
@@ -179,7 +203,8 @@ export default function Orders() {
         </div>
       </Form>
       {rows.length === 0 ? <p className="empty-state">{t('orders.none')}</p> : null}
-      <Pager page={page} pages={pages} />
+      <Pager page={page} pages={totalCapped ? undefined : pages} cursors={{ next: nextCursor, prev: prevCursor }} />
     </>
   );
 }
+

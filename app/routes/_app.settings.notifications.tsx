@@ -2,7 +2,7 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-r
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
 import { z } from 'zod';
-import type { NotificationTemplate } from '../../entities/notifications.ts';
+import type { MailTemplate } from '../../entities/constants.ts';
 import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
 import { retryNotifications } from '../modules/notifications/service.server.ts';
@@ -13,7 +13,7 @@ import { DateTime } from '../components/format.tsx';
 const PAGE_SIZE = 50;
 // Listed here rather than imported from entities/, which would pull the ORM into the browser bundle.
 const STATUSES = ['queued', 'sent', 'failed', 'held'] as const;
-const TEMPLATES = ['order_confirmation', 'order_shipped', 'order_delivered'] as const satisfies readonly NotificationTemplate[];
+const TEMPLATES = ['order_confirmation', 'order_shipped', 'order_delivered', 'staff_alert', 'purchase_order'] as const satisfies readonly MailTemplate[];
 type Status = (typeof STATUSES)[number];
 const BADGE: Record<Status, string> = { queued: 'status-paid', sent: 'status-delivered', failed: 'status-cancelled', held: 'status-on_hold' };
 
@@ -26,7 +26,7 @@ const Filters = z.object({
 });
 
 interface Row {
-  id: number; order_id: number | null; order_number: string | null; template: NotificationTemplate; locale: string; to: string; subject: string;
+  id: number; order_id: number | null; order_number: string | null; template: MailTemplate; locale: string; to: string; subject: string | null;
   status: Status; attempts: number; error: string | null; created_at: Date | string; sent_at: Date | string | null;
 }
 const iso = (d: Date | string | null) => (d == null ? null : new Date(d).toISOString());
@@ -51,7 +51,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     em.execute<Row[]>(`select ${cols} ${from} ${sqlWhere} order by n.id desc limit ? offset ?`, [...params, PAGE_SIZE, (f.page - 1) * PAGE_SIZE]),
     em.execute<{ n: string }[]>(`select count(*) as n ${from} ${sqlWhere}`, params),
     em.execute<{ status: Status; n: string }[]>('select status, count(*) as n from notification group by status'),
-    f.id ? em.execute<(Row & { text: string; html: string })[]>(`select ${cols}, n.text, n.html ${from} where n.id = ?`, [f.id]) : Promise.resolve([]),
+    f.id ? em.execute<(Row & { text: string | null; html: string | null })[]>(`select ${cols}, n.text, n.html ${from} where n.id = ?`, [f.id]) : Promise.resolve([]),
   ]);
   const total = Number(count.n);
   return {
@@ -135,7 +135,7 @@ export default function Notifications() {
           </div>
           <dl className="facts">
             <dt>{t('notifications.columns.to')}</dt><dd>{detail.to}</dd>
-            <dt>{t('notifications.columns.subject')}</dt><dd>{detail.subject}</dd>
+            <dt>{t('notifications.columns.subject')}</dt><dd>{detail.subject ?? t('notifications.unrendered')}</dd>
             <dt>{t('notifications.columns.template')}</dt><dd>{t(`notifications.templates.${detail.template}`)}</dd>
             <dt>{t('notifications.detail.locale')}</dt><dd>{t(`locales.${detail.locale}`)}</dd>
             <dt>{t('notifications.columns.status')}</dt><dd><span className={`badge ${BADGE[detail.status]}`}>{t(`notifications.status.${detail.status}`)}</span></dd>
@@ -146,10 +146,10 @@ export default function Notifications() {
           </dl>
           {canManage && retryable(detail.status) ? <RetryButton id={detail.id} /> : null}
           <h3>{t('notifications.detail.text')}</h3>
-          <pre style={{ whiteSpace: 'pre-wrap' }} data-testid="notification-text">{detail.text}</pre>
+          <pre style={{ whiteSpace: 'pre-wrap' }} data-testid="notification-text">{detail.text ?? t('notifications.unrendered')}</pre>
           <h3>{t('notifications.detail.html')}</h3>
           {/* The mail's own HTML, shown without scripts, forms or same-origin access. */}
-          <iframe sandbox="" srcDoc={detail.html} title={t('notifications.detail.html')} style={{ width: '100%', minHeight: '32rem', border: '1px solid #dde3ea' }} />
+          {detail.html !== null ? <iframe sandbox="" srcDoc={detail.html} title={t('notifications.detail.html')} style={{ width: '100%', minHeight: '32rem', border: '1px solid #dde3ea' }} /> : <p className="muted">{t('notifications.unrendered')}</p>}
         </section>
       ) : null}
 
@@ -192,7 +192,7 @@ export default function Notifications() {
                 <td><DateTime value={r.createdAt} /></td>
                 <td>{r.to}<div className="muted small">{t(`locales.${r.locale}`)}</div></td>
                 <td>{r.orderId ? <Link to={`/orders/${r.orderId}`}>{r.orderNumber}</Link> : '—'}</td>
-                <td><Link to={link({ id: String(r.id) })}>{r.subject}</Link><div className="muted small">{t(`notifications.templates.${r.template}`)}</div></td>
+                <td><Link to={link({ id: String(r.id) })}>{r.subject ?? t('notifications.unrendered')}</Link><div className="muted small">{t(`notifications.templates.${r.template}`)}</div></td>
                 <td><span className={`badge ${BADGE[r.status]}`}>{t(`notifications.status.${r.status}`)}</span>{r.attempts ? <div className="muted small">{t('notifications.attempts', { count: r.attempts })}</div> : null}</td>
                 <td className="small">{r.error ?? ''}</td>
                 <td>{r.sentAt ? <DateTime value={r.sentAt} /> : '—'}</td>

@@ -8,12 +8,14 @@ import { can } from '../lib/permissions.ts';
 import { DomainError } from '../lib/errors.ts';
 import type { FieldError } from '../lib/problem.ts';
 import { useLive } from '../lib/live.ts';
+import { useDesignerPresence } from '../lib/presence.ts';
 import { getDefinition, getVersionGraph, productIdsBySku } from '../modules/workflows/queries.server.ts';
 import { GraphSchema, publish, rollback, saveDraft } from '../modules/workflows/service.server.ts';
 import { simulate, type Simulation } from '../modules/workflows/simulate.ts';
-import { diffGraphs, overlayRemoved, type GraphDiff } from '../modules/workflows/diff.ts';
+import { diffGraphs, mergeGraphs, overlayRemoved, type GraphDiff } from '../modules/workflows/diff.ts';
 import { getOrder } from '../modules/orders/queries.server.ts';
 import { loadStockOptions } from '../modules/inventory/reservations.server.ts';
+import type { StockOption } from '../modules/inventory/routing.ts';
 import { Designer } from '../components/workflow/designer.tsx';
 import { DateTime } from '../components/format.tsx';
 import { useRootData } from '../root.tsx';
@@ -49,12 +51,21 @@ type ActionData = { savedAt?: string; published?: number; errors?: FieldError[];
 
 const asObject = (v: unknown): Record<string, unknown> | null => (v && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : null);
 
-/** The trigger payload and stock for a simulation: from a real order (as the dispatcher would see it), or pasted JSON. */
-async function simulationInput(em: Parameters<typeof getOrder>[0], form: FormData) {
+/**
+ * The trigger payload and stock for a simulation: from a real order (as the dispatcher would see it:
+ * the order itself for an order flow, a return of all its lines for a return flow), or pasted JSON.
+ */
+async function simulationInput(em: Parameters<typeof getOrder>[0], form: FormData, triggerEvent: string) {
   const number = String(form.get('order') ?? '').trim();
   if (number) {
     const order = await getOrder(em, number);
     if (!order) return { error: { code: 'unknown_order', params: { number } } } as const;
+    if (triggerEvent === 'return.requested') {
+      const lines = order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }));
+      const payload = { orderId: order.id, number: order.number, reason: 'other', resolution: 'refund', lines, currency: order.currency,
+        amountMinor: order.lines.reduce((sum, l) => sum + l.unitPrice * l.quantity, 0) };
+      return { payload, stock: [] as StockOption[], demand: undefined, orderNumber: order.number, event: triggerEvent };
+    }
     const ids = await productIdsBySku(em, order.lines.map((l) => l.sku));
     const stock = await loadStockOptions(em, [...new Set(ids.values())]);
     const address = asObject(order.shippingAddress) ?? {};
@@ -91,10 +102,10 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       if (!parsed.success) return data<ActionData>({ error: { code: 'validation_failed' } }, { status: 422 });
       graph = parsed.data as Graph;
     }
-    const input = await simulationInput(context.orm.em.fork(), form);
+    const trigger = graph.nodes.find((n) => n.type === 'control.trigger');
+    const input = await simulationInput(context.orm.em.fork(), form, String(trigger?.data?.config?.event ?? 'manual'));
     if ('error' in input) return data<ActionData>({ error: input.error }, { status: 422 });
     const sim = await simulate(graph, input.payload, { stock: input.stock, demand: input.demand, event: input.event, approve: form.get('approve') !== 'false', signalsReceived: form.get('signals') !== 'false' });
-    const trigger = graph.nodes.find((n) => n.type === 'control.trigger');
     return data<ActionData>({ simulation: { ...sim, event: input.event ?? String(trigger?.data?.config?.event ?? 'manual'), orderNumber: input.orderNumber } });
   }
   if (!can(user.role, 'workflows.edit')) throw forbidden('workflows.edit');
@@ -104,7 +115,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       case 'save': {
         let graph: unknown;
         try { graph = JSON.parse(String(form.get('graph'))); } catch { return data<ActionData>({ error: { code: 'invalid_json' } }, { status: 400 }); }
-        const r = await saveDraft(context.orm, definition.id, graph, actor);
+        const r = await saveDraft(context.orm, definition.id, graph, actor, { tab: String(form.get('tab') ?? '') });
         return data<ActionData>({ savedAt: r.savedAt });
       }
       case 'publish': {
@@ -140,7 +151,11 @@ export default function FlowDesigner() {
   const [graph, setGraph] = useState<Graph>(definition.draft);
   const [dirty, setDirty] = useState(false);
   const [message, setMessage] = useState('');
-  const [otherEditor, setOtherEditor] = useState<string | null>(null);
+  // This tab's id: a draft.saved from any other tab (another person, or this person elsewhere) is news.
+  const [tab] = useState(() => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`);
+  const [newerDraft, setNewerDraft] = useState<{ by: string; actorId: number | null; at: string } | null>(null);
+  const editors = useDesignerPresence(definition.id);
+  const others = editors.filter((e) => e.userId !== root?.user?.id);
   const [importError, setImportError] = useState<string | null>(null);
   const [designerKey, setDesignerKey] = useState(0);
   const first = useRef(true);
@@ -148,6 +163,9 @@ export default function FlowDesigner() {
   // be lost to the timer's stale closure (it would save the old graph and clear the unsaved flag).
   const latest = useRef<Graph>(definition.draft);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  // The server's draft this tab last agreed with (loaded, saved or taken over): the base of a merge.
+  const base = useRef<Graph>(definition.draft);
+  const submitted = useRef<Graph>(definition.draft);
 
   // Drafts save themselves a moment after the last change.
   const onChange = useCallback((g: Graph) => {
@@ -156,21 +174,52 @@ export default function FlowDesigner() {
     setGraph(g);
     setDirty(true);
   }, []);
+  // While a newer draft from someone else is waiting for a decision, nothing is saved over it.
   useEffect(() => {
-    if (!dirty || !canEdit) return;
+    if (!dirty || !canEdit || newerDraft) return;
     if (timer.current) clearTimeout(timer.current);
     timer.current = setTimeout(() => {
-      saver.submit({ intent: 'save', graph: JSON.stringify(latest.current), _csrf: root?.csrf ?? '' }, { method: 'post' });
+      submitted.current = latest.current;
+      saver.submit({ intent: 'save', graph: JSON.stringify(latest.current), tab, _csrf: root?.csrf ?? '' }, { method: 'post' });
       setDirty(false);
     }, 1200);
     return () => { if (timer.current) clearTimeout(timer.current); };
-  }, [graph, dirty, canEdit, saver, root?.csrf]);
+  }, [graph, dirty, canEdit, newerDraft, saver, tab, root?.csrf]);
+  const savedAt = saver.data?.savedAt;
+  useEffect(() => { if (savedAt) base.current = submitted.current; }, [savedAt]);
 
-  // Someone else saving the same draft is shown, so two people do not overwrite each other unknowingly.
+  // Another tab saving this draft is shown at once: an editor chooses to take theirs, merge, or keep
+  // theirs out (their next save then overwrites it); a read-only viewer simply sees the newer draft.
+  const fresh = useFetcher<typeof loader>();
+  const staleData = useRef<unknown>(null);
+  const [taking, setTaking] = useState<'theirs' | 'merge' | null>(null);
+  const [conflicts, setConflicts] = useState<string[]>([]);
+  const takeNewer = (how: 'theirs' | 'merge') => {
+    staleData.current = fresh.data;
+    setTaking(how);
+    fresh.load(`/workflows/${encodeURIComponent(definition.key)}`);
+  };
   useLive('workflows', (e) => {
-    if (e.type === 'draft.saved' && e.payload.definitionId === definition.id && e.payload.by && e.payload.by !== root?.user?.email) setOtherEditor(String(e.payload.by));
+    if (e.type === 'draft.saved' && e.payload.definitionId === definition.id && e.payload.tab !== tab) {
+      if (canEdit) setNewerDraft({ by: String(e.payload.by ?? ''), actorId: typeof e.payload.actorId === 'number' ? e.payload.actorId : null, at: String(e.payload.at ?? '') });
+      else takeNewer('theirs');
+    }
     if (e.type === 'version.published' && e.payload.definitionId === definition.id) revalidator.revalidate();
   });
+  useEffect(() => {
+    if (!taking || fresh.state !== 'idle' || !fresh.data || fresh.data === staleData.current) return;
+    const theirs = fresh.data.definition.draft;
+    const merged = taking === 'merge' ? mergeGraphs(base.current, latest.current, theirs) : null;
+    base.current = theirs;
+    latest.current = merged?.graph ?? theirs;
+    first.current = !merged; // taking theirs as it is saves nothing; a merge is a change of mine to save
+    setGraph(latest.current);
+    setDirty(!!merged);
+    setConflicts(merged?.conflicts ?? []);
+    setNewerDraft(null);
+    setTaking(null);
+    setDesignerKey((k) => k + 1);
+  }, [taking, fresh.state, fresh.data]);
 
   const exportJson = () => {
     const blob = new Blob([JSON.stringify({ key: definition.key, name: definition.name, graph }, null, 2)], { type: 'application/json' });
@@ -210,7 +259,22 @@ export default function FlowDesigner() {
           {saver.state !== 'idle' ? t('designer.saving') : dirty ? t('designer.unsaved') : saver.data?.savedAt ? t('designer.savedAt', { time: new Date(saver.data.savedAt).toLocaleTimeString(root?.locale) }) : t('designer.saved')}
         </span>
       </div>
-      {otherEditor ? <p className="notice warning" role="status" data-testid="presence">{t('designer.otherEditor', { who: otherEditor })}</p> : null}
+      <ul className="presence" data-testid="designer-presence" aria-label={t('designer.presence.label')}>
+        {others.map((e) => (
+          <li key={e.userId} className="presence-user" data-testid="presence-user" title={t(e.editing ? 'designer.presence.editing' : 'designer.presence.viewing', { name: e.name })}>
+            <span className="avatar" aria-hidden="true">{initials(e.name)}</span>{e.name}
+          </li>
+        ))}
+      </ul>
+      {newerDraft ? (
+        <div className="notice warning" role="status" data-testid="draft-notice">
+          <span>{t('designer.newerDraft', { who: editors.find((e) => e.userId === newerDraft.actorId)?.name ?? newerDraft.by, time: newerDraft.at ? new Date(newerDraft.at).toLocaleTimeString(root?.locale) : '' })}</span>{' '}
+          <button type="button" onClick={() => takeNewer('theirs')} disabled={!!taking} data-testid="draft-take-theirs">{t('designer.takeTheirs')}</button>{' '}
+          <button type="button" onClick={() => takeNewer('merge')} disabled={!!taking} data-testid="draft-merge">{t('designer.mergeTheirs')}</button>{' '}
+          <button type="button" className="link-button" onClick={() => setNewerDraft(null)} disabled={!!taking} data-testid="draft-keep-mine">{t('designer.keepMine')}</button>
+        </div>
+      ) : null}
+      {conflicts.length ? <p className="notice warning" role="status" data-testid="merge-conflicts">{t('designer.mergeConflicts', { nodes: conflicts.map((id) => label(graph, id)).join(', ') })}</p> : null}
       {published ? <p className="notice success" role="status" data-testid="published">{t('designer.published', { version: published })}</p> : null}
       {publisher.data?.error && !published ? <p className="form-error" role="alert">{t(`errors.${publisher.data.error.code}`, publisher.data.error.params)}</p> : null}
       {importError ? <p className="form-error" role="alert">{t('designer.importFailed', { message: importError })}</p> : null}
@@ -222,7 +286,7 @@ export default function FlowDesigner() {
               <>
                 <label className="button file-button">{t('designer.import')}<input type="file" accept="application/json" hidden onChange={(e) => e.target.files?.[0] && void importJson(e.target.files[0])} /></label>
                 <input value={message} onChange={(e) => setMessage(e.target.value)} placeholder={t('designer.publishMessage')} aria-label={t('designer.publishMessage')} data-testid="publish-message" />
-                <button type="button" className="primary" data-testid="publish" disabled={errors.length > 0 || dirty || saver.state !== 'idle' || publisher.state !== 'idle'} title={errors.length ? t('designer.fixFirst') : undefined}
+                <button type="button" className="primary" data-testid="publish" disabled={errors.length > 0 || dirty || !!newerDraft || saver.state !== 'idle' || publisher.state !== 'idle'} title={errors.length ? t('designer.fixFirst') : undefined}
                   onClick={() => publisher.submit({ intent: 'publish', message, _csrf: root?.csrf ?? '' }, { method: 'post' })}>{t('designer.publish')}</button>
               </>
             ) : null}
@@ -328,6 +392,9 @@ export default function FlowDesigner() {
     </>
   );
 }
+
+/** Up to two initials for a presence avatar. */
+const initials = (name: string) => name.split(/\s+/).filter(Boolean).slice(0, 2).map((w) => [...w][0]!.toUpperCase()).join('') || '?';
 
 const cssString = (v: string) => `"${v.replace(/["\\]/g, (m) => `\\${m}`).replace(/[\n\r]/g, ' ').replace(/</g, '\\3c ')}"`;
 

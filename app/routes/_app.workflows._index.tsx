@@ -1,12 +1,18 @@
-import type { LoaderFunctionArgs } from '@remix-run/node';
-import { Form, Link, useLoaderData, useRevalidator } from '@remix-run/react';
-import { useRef } from 'react';
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { requireUser } from '../lib/auth.server.ts';
+import { WORKFLOW_KINDS } from '../../entities/workflows.ts';
+import { assertCsrf, forbidden, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
-import { useLive } from '../lib/live.ts';
+import { DomainError } from '../lib/errors.ts';
+import type { FieldError } from '../lib/problem.ts';
+import { useLiveRevalidate } from '../lib/live.ts';
 import { listDefinitions, listRuns, RunFilters } from '../modules/workflows/queries.server.ts';
+import { createDefinition } from '../modules/workflows/service.server.ts';
+import { CsrfInput } from '../components/csrf.tsx';
 import { DateTime } from '../components/format.tsx';
+import { FieldErrorText } from '../components/field-error.tsx';
 import { Pager } from '../components/pager.tsx';
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -17,14 +23,38 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { definitions, runs, filters, canEdit: can(user.role, 'workflows.edit') };
 }
 
-const RUN_STATUSES = ['running', 'completed', 'failed', 'compensated', 'cancelled'] as const;
+type ActionData = { errors?: FieldError[] };
+
+/** A new flow starts as an empty canvas; the designer opens on it. */
+export async function action({ request, context }: ActionFunctionArgs) {
+  const user = await requireUser(request, context, 'workflows.view');
+  const form = await request.formData();
+  assertCsrf(request, form);
+  if (!can(user.role, 'workflows.edit')) throw forbidden('workflows.edit');
+  const name = String(form.get('name') ?? '');
+  const input = { name, key: String(form.get('key') ?? '').trim() || slug(name), kind: form.get('kind') || undefined, description: form.get('description') || null, graph: { nodes: [], edges: [] } };
+  try {
+    const { key } = await createDefinition(context.orm, input, userActor(user, context.ip));
+    return redirect(`/workflows/${key}`);
+  } catch (e) {
+    if (!(e instanceof DomainError)) throw e;
+    return data<ActionData>({ errors: e.errors ?? [{ field: e.field ?? 'form', code: e.code, messageKey: `errors.${e.code}`, params: e.params }] }, { status: e.status });
+  }
+}
+
+/** A page key from a name: lower-case ASCII words joined by dashes (empty when nothing is left, e.g. a Chinese name). */
+const slug = (name: string) => name.normalize('NFKD').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
+
+const RUN_STATUSES = ['running', 'completed', 'failed', 'compensated', 'cancelled', 'terminated'] as const;
 
 export default function Workflows() {
-  const { definitions, runs, filters } = useLoaderData<typeof loader>();
+  const { definitions, runs, filters, canEdit } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>() as ActionData | undefined;
+  const navigation = useNavigation();
+  const [name, setName] = useState('');
+  const err = (field: string) => result?.errors?.find((e) => e.field === field);
   const { t } = useTranslation();
-  const revalidator = useRevalidator();
-  const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
-  useLive('workflows', () => { pending.current ??= setTimeout(() => { pending.current = null; if (revalidator.state === 'idle') revalidator.revalidate(); }, 1500); });
+  useLiveRevalidate('workflows', undefined, 1500);
 
   return (
     <>
@@ -50,6 +80,24 @@ export default function Workflows() {
               </tr>))}</tbody>
           </table>
         </div>
+        {canEdit ? (<>
+          <h3>{t('workflows.create.title')}</h3>
+          <Form method="post" className="filters plain" data-testid="flow-create">
+            <CsrfInput />
+            <label className="field"><span>{t('workflows.create.name')}</span>
+              <input name="name" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} data-testid="flow-name" />
+              <FieldErrorText error={err('name')} /></label>
+            <label className="field"><span>{t('workflows.create.key')}</span>
+              <input name="key" maxLength={63} pattern="[a-z0-9][a-z0-9\-]*" placeholder={slug(name) || t('workflows.create.keyHint')} data-testid="flow-key" />
+              <FieldErrorText error={err('key')} /></label>
+            <label className="field"><span>{t('workflows.create.kind')}</span>
+              <select name="kind" defaultValue="order" data-testid="flow-kind">
+                {WORKFLOW_KINDS.map((k) => <option key={k} value={k}>{t(`workflows.kinds.${k}`)}</option>)}
+              </select></label>
+            <button type="submit" className="primary" disabled={navigation.state !== 'idle'}>{t('workflows.create.submit')}</button>
+            <FieldErrorText error={result?.errors?.find((e) => !['name', 'key'].includes(e.field))} />
+          </Form>
+        </>) : null}
       </section>
 
       <section className="card">

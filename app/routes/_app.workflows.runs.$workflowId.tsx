@@ -1,5 +1,5 @@
 import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
 import xyflowStyles from '@xyflow/react/dist/style.css?url';
 import { assertCsrf, forbidden, requireUser, userActor } from '../lib/auth.server.ts';
@@ -7,7 +7,7 @@ import { can } from '../lib/permissions.ts';
 import { DomainError } from '../lib/errors.ts';
 import { RETRYABLE_STATUSES, retryRun } from '../modules/workflows/retry.server.ts';
 import { CsrfInput } from '../components/csrf.tsx';
-import { useLive } from '../lib/live.ts';
+import { useLiveRevalidate } from '../lib/live.ts';
 import { getRun } from '../modules/workflows/queries.server.ts';
 import { Designer } from '../components/workflow/designer.tsx';
 import { DateTime } from '../components/format.tsx';
@@ -50,9 +50,8 @@ export default function RunView() {
   const result = useActionData<typeof action>() as ActionData | undefined;
   const navigation = useNavigation();
   const { t } = useTranslation();
-  const revalidator = useRevalidator();
   const temporalUi = useRootData()?.temporalUiUrl;
-  useLive('workflows', (e) => { if (e.payload.workflowId === run.workflowId && revalidator.state === 'idle') revalidator.revalidate(); });
+  useLiveRevalidate('workflows', (e) => e.payload.workflowId === run.workflowId);
   const statuses = Object.fromEntries(run.steps.map((s) => [s.nodeId, s.status])) as Record<string, 'waiting' | 'running' | 'done' | 'failed' | 'compensated' | 'skipped'>;
   return (
     <>

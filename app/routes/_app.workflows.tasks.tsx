@@ -1,11 +1,10 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator } from '@remix-run/react';
-import { useRef } from 'react';
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
 import { z } from 'zod';
 import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
 import { DomainError } from '../lib/errors.ts';
-import { useLive } from '../lib/live.ts';
+import { useLiveRevalidate } from '../lib/live.ts';
 import { decideTask, listOpenTasks } from '../modules/workflows/tasks.server.ts';
 import { CsrfInput } from '../components/csrf.tsx';
 import { DateTime } from '../components/format.tsx';
@@ -55,12 +54,7 @@ export default function WorkflowTasks() {
   const result = useActionData<typeof action>() as ActionData | undefined;
   const { t } = useTranslation();
   const navigation = useNavigation();
-  const revalidator = useRevalidator();
-  const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
-  useLive('workflows', (e) => {
-    if (e.type !== 'task.opened' && e.type !== 'task.closed') return;
-    pending.current ??= setTimeout(() => { pending.current = null; if (revalidator.state === 'idle') revalidator.revalidate(); }, 500);
-  });
+  useLiveRevalidate('workflows', (e) => e.type === 'task.opened' || e.type === 'task.closed', 500);
   const busy = navigation.state !== 'idle';
 
   return (

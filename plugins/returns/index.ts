@@ -15,6 +15,6 @@ export const returns: Plugin = {
     node('returns.restock', z.object({}), ['ok'], 'returns.unrestock'),
     node('returns.dispose', z.object({}), ['ok']),
     node('returns.refund', z.object({}), ['ok', 'failed']),
-    node('returns.exchange', z.object({}), ['ok', 'insufficient']),
+    node('returns.exchange', z.object({}), ['ok', 'insufficient'], 'returns.cancelExchange'),
   ],
 };

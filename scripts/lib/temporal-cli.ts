@@ -65,11 +65,32 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
+/**
+ * SQLite settings for the dev server's file (`npm start`): a write-ahead log, so that a commit appends
+ * to one file with one fsync instead of going through a rollback journal (several fsyncs, pages written
+ * twice). synchronous stays FULL: a change is on disk when Temporal acknowledges it, as PostgreSQL's
+ * are (synchronous=NORMAL would save a little more, and could lose the last commits on a power cut).
+ * Figures: README, Performance.
+ */
+export const SQLITE_PRAGMAS = ['journal_mode=wal'];
+
+/**
+ * Dynamic config of the dev server. Eager activity execution: when a workflow task schedules an
+ * activity and the worker completing it has a free slot, the server hands the activity task back in
+ * its answer instead of through matching (one poll round trip fewer; the history is the same). A
+ * cluster sets the same key in its dynamic config.
+ */
+export const DYNAMIC_CONFIG = ['system.enableActivityEagerExecution=true'];
+
 /** `temporal server start-dev`; with `dbFile` history survives restarts, without it it lives in memory. */
 export async function startTemporalDevServer(opts: { cli: string; port: number; uiPort?: number; dbFile?: string; namespace?: string }): Promise<DevServer> {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'error', '--namespace', opts.namespace ?? 'default'];
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort)); else args.push('--headless');
-  if (opts.dbFile) { fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true }); args.push('--db-filename', opts.dbFile); }
+  args.push(...DYNAMIC_CONFIG.flatMap((c) => ['--dynamic-config-value', c]));
+  if (opts.dbFile) {
+    fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
+    args.push('--db-filename', opts.dbFile, ...SQLITE_PRAGMAS.flatMap((p) => ['--sqlite-pragma', p]));
+  }
   const t0 = Date.now();
   const child = spawn(opts.cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

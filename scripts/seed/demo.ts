@@ -1,10 +1,10 @@
 // Demo data big enough to make every screen alive. Deterministic: the same seed gives the same
 // catalogue, customers and order history (dates are counted back from the day of seeding).
 import { fakerEN_US, fakerZH_CN, fakerZH_TW, type Faker } from '@faker-js/faker';
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import {
-  Carrier, Channel, PurchaseOrder, PurchaseOrderLine, Supplier, Customer, ExchangeRate, InventoryLevel, Order, OrderLine, OrderTemplate, Product, User, Warehouse,
-  type Address, type OrderStatus, type Role,
+  Carrier, Channel, PurchaseOrder, PurchaseOrderLine, Supplier, Customer, ExchangeRate, InventoryLevel, Order, OrderLine, OrderTemplate, Payment, PaymentOperation, Product, User, Warehouse,
+  type Address, type IOrder, type OrderStatus, type Role,
 } from '../../entities/index.ts';
 import { createApiKey, hashPassword } from '../../app/lib/auth.server.ts';
 import { audit, SYSTEM } from '../../app/lib/audit.server.ts';
@@ -48,7 +48,7 @@ const CHANNELS = [
 
 // Real city coordinates, so nearest-warehouse routing gives sensible answers.
 const WAREHOUSES = [
-  { code: 'EWR', name: 'Newark DC', line1: '100 Port St', city: 'Newark', postalCode: '07114', country: 'US', lat: 40.7357, lng: -74.1724 },
+  { code: 'EWR', name: 'Newark DC', line1: '100 Port St', city: 'Newark', postalCode: '07114', country: 'US', lat: 40.7357, lng: -74.1724, pickMethod: 'batch' as const, pickBatchSize: 10 },
   { code: 'RNO', name: 'Reno DC', line1: '2500 E Greg St', city: 'Reno', postalCode: '89431', country: 'US', lat: 39.5296, lng: -119.8138 },
   { code: 'SHA', name: 'Shanghai DC', line1: '88 Waigaoqiao Rd', city: 'Shanghai', postalCode: '200131', country: 'CN', lat: 31.2304, lng: 121.4737 },
   { code: 'TPE', name: 'Taoyuan DC', line1: '15 Hangzhan S Rd', city: 'Taoyuan', postalCode: '337', country: 'TW', lat: 25.0797, lng: 121.2342 },
@@ -99,6 +99,30 @@ export function ean13(base12: string): string {
 }
 
 /** Status an order of a given age would have reached by now. */
+/** Statuses in which the customer has paid (a returned order has been refunded). */
+const PAID: ReadonlySet<OrderStatus> = new Set(['paid', 'allocated', 'picking', 'packed', 'shipped', 'delivered', 'completed', 'returned', 'partially_returned']);
+
+/**
+ * The payment a paid demo order would have: captured in full through its provider (a returned order
+ * refunded in full, a partly returned one by half), with the capture on record under its own key, so
+ * refunds and exchanges on demo orders behave as on real ones. Draws nothing from faker, so the rest of
+ * the demo stays as it was.
+ */
+function seedPayment(em: EntityManager, order: IOrder, pos: boolean) {
+  if (!PAID.has(order.status)) return;
+  const card = order.paymentMethod === 'test-card';
+  const total = order.totalMinor;
+  const refunded = order.status === 'returned' ? total : order.status === 'partially_returned' ? Math.floor(total / 2) : 0;
+  const ref = `${card ? 'tc' : 'man'}_seed_${order.externalId}`;
+  const payment = em.create(Payment, {
+    order, provider: order.paymentMethod, method: card ? 'card' : pos ? 'cash' : 'bank_transfer', currency: order.currency,
+    amountMinor: total, authorisedMinor: total, capturedMinor: total, refundedMinor: refunded,
+    status: refunded === total ? 'refunded' : refunded ? 'partially_refunded' : 'captured',
+    providerRef: ref, cardLast4: card ? '4242' : null, createdAt: order.placedAt, updatedAt: order.placedAt,
+  });
+  em.create(PaymentOperation, { payment, kind: card ? 'capture' : 'mark_paid', amountMinor: total, idempotencyKey: `seed:${order.externalId}:paid`, succeeded: true, providerRef: ref, createdAt: order.placedAt });
+}
+
 function statusForAge(f: Faker, ageDays: number): OrderStatus {
   const r = f.number.float({ min: 0, max: 1 });
   if (r < 0.04) return 'cancelled';
@@ -173,7 +197,7 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
   // Suppliers and purchase orders on their way in, so ATP has inbound supply by date.
   const suppliers = [
     em.create(Supplier, { code: 'ACME', name: 'Acme Manufacturing', email: 'orders@acme.example', currency: 'USD', leadTimeDays: 10 }),
-    em.create(Supplier, { code: 'SZ-SOURCING', name: '深圳优选供应链', email: 'po@szsourcing.example', currency: 'CNY', leadTimeDays: 21 }),
+    em.create(Supplier, { code: 'SZ-SOURCING', name: '深圳优选供应链', email: 'po@szsourcing.example', locale: 'zh-CN', currency: 'CNY', leadTimeDays: 21 }),
   ];
   for (let k = 0; k < Math.min(6, Math.floor(products.length / 5)); k++) {
     const po = em.create(PurchaseOrder, {
@@ -265,6 +289,7 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
       order.subtotalMinor = subtotal;
       order.shippingMinor = shipping;
       order.totalMinor = subtotal + shipping;
+      seedPayment(em, order, channel.kind === 'pos');
     }
     await em.flush();
     em.clear();

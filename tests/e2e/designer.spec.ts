@@ -51,17 +51,25 @@ test('an ops manager adds a step, fixes what the checks report and publishes', a
   await expect(page.getByTestId('diff')).toContainText('The two versions are the same.');
 });
 
-test('the palette is translated in Chinese', async ({ page }) => {
-  await signIn(page, 'admin');
+test('the palette and the checks are translated in Chinese', async ({ page }) => {
+  await signIn(page, { key: 'admin-linguist' });
   await page.goto('/workflows/standard-return');
   await page.getByTestId('locale-switcher').selectOption('zh-CN');
-  try {
-    await expect(page.getByTestId('palette-control.delay')).toHaveText('延时');
-    await expect(page.getByRole('complementary', { name: '步骤' }).getByRole('heading', { name: '流程控制' })).toBeVisible();
-  } finally {
-    await page.getByTestId('locale-switcher').selectOption('en');
-    await expect(page.getByTestId('palette-control.delay')).toHaveText('Delay');
-  }
+  await expect(page.getByTestId('palette-control.delay')).toHaveText('延时');
+  await expect(page.getByRole('complementary', { name: '步骤' }).getByRole('heading', { name: '流程控制' })).toBeVisible();
+  // A new flow of its own (no other test edits it): its problems are listed in Chinese too.
+  const key = `zh-${Date.now().toString(36)}`;
+  await page.goto('/workflows');
+  await page.getByTestId('flow-name').fill('退货流程');
+  await page.getByTestId('flow-key').fill(key);
+  await page.getByRole('button', { name: '创建并打开' }).click();
+  await page.waitForURL(`/workflows/${key}`);
+  const errors = page.getByTestId('errors-panel');
+  await expect(errors).toContainText('流程需要一个触发器。');
+  await dragToCanvas(page, 'control.delay');
+  await expect(errors.getByTestId('graph-error').filter({ hasText: 'delay: 请检查设置“时长（如 30m、2h、1d）”。' })).toBeVisible();
+  await expect(errors.getByTestId('graph-error').filter({ hasText: 'delay: 请连接“下一步”出口。' })).toBeVisible();
+  await expect(errors.getByRole('heading')).toHaveText('3 个问题');
 });
 
 test('an agent sees the flow read-only', async ({ page }) => {

@@ -3,6 +3,9 @@ import { buildIfStale } from '../../scripts/lib/stack.ts';
 import { startTestInfra, type TestInfra } from '../support/infra.ts';
 import { startTestApp } from '../support/app.ts';
 
+/** Users of their own for the tests that switch language (stored on the user), so no other test sees it change. */
+export const EXTRA_USERS = [{ key: 'ops-linguist', role: 'ops_manager' }, { key: 'admin-linguist', role: 'admin' }, { key: 'warehouse-linguist', role: 'warehouse' }] as const;
+
 export default async function globalSetup() {
   buildIfStale();
   let infra: TestInfra | null = null;
@@ -15,7 +18,7 @@ export default async function globalSetup() {
     });
     Object.assign(process.env, infra.env);
   }
-  const app = await startTestApp();
+  const app = await startTestApp({ extraUsers: EXTRA_USERS });
   process.env.E2E_BASE_URL = app.url;
   process.env.E2E_CREDENTIALS = JSON.stringify(app.credentials);
   return async () => {

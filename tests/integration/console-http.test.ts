@@ -32,6 +32,7 @@ const PAGES: { path: string; permission: Permission; okStatus?: number }[] = [
   { path: '/workflows/runs/no-such-run', permission: 'workflows.view', okStatus: 404 },
   { path: '/orders/import', permission: 'orders.manage' },
   { path: '/fulfilment/pick-lists/999999', permission: 'fulfilment.view', okStatus: 404 },
+  { path: '/fulfilment/pick-lists/print?ids=999999', permission: 'fulfilment.view' },
   { path: '/orders?status=on_hold', permission: 'orders.view' },
   { path: '/inventory?low=1', permission: 'inventory.view' },
   { path: '/workflows/tasks', permission: 'workflows.view' },
@@ -41,7 +42,7 @@ const PUBLIC_ROUTES = ['login.tsx', 'logout.ts', 'locale.ts', 'healthz.ts', '_ap
 const COVERED_ROUTES = ['_app.$area.tsx', '_app.settings._index.tsx', '_app.settings.users.tsx', '_app.settings.api-keys.tsx', '_app.settings.audit.tsx', '_app.settings.notifications.tsx',
   '_app.orders._index.tsx', '_app.orders.$id.tsx', '_app.orders.new.tsx', '_app.orders.import.tsx', '_app.inventory._index.tsx', 'api.v1.products.$code.ts', 'api.v1.orders.$id.payments.ts', 'api.v1.payments.$id.$operation.ts',
   '_app.workflows._index.tsx', '_app.workflows.$key.tsx', '_app.workflows.runs.$workflowId.tsx',
-  '_app.fulfilment._index.tsx', '_app.fulfilment.pick-lists.$id.tsx', 'api.v1.shipments.$id.events.ts',
+  '_app.fulfilment._index.tsx', '_app.fulfilment.pick-lists.$id.tsx', '_app.fulfilment.pick-lists.print.tsx', 'api.v1.shipments.$id.events.ts',
   'api.v1.orders.ts', 'api.v1.orders.$id.ts', 'api.v1.orders.$id.$command.ts', 'api.v1.inventory.ts',
   '_app.customers._index.tsx', '_app.customers.$id.tsx', '_app.settings.exchange-rates.tsx',
   '_app.workflows.tasks.tsx', 'api.v1.workflows.tasks.$id.decision.ts', '_app.workflows.bindings.tsx'];
@@ -120,6 +121,25 @@ describe('roles', () => {
     expect(res.status).toBe(403);
     expect(await res.text()).toContain('data-code="forbidden"');
     expect(await app.db.orm.em.fork().count(ApiKey, {})).toBe(before);
+  });
+});
+
+describe('orders list bulk actions', () => {
+  it('lets warehouse staff print pick lists but not hold orders, and agents the reverse, writing nothing when refused', async () => {
+    const conn = app.db.orm.em.getConnection();
+    await conn.execute(`update sales_order set status = 'awaiting_payment', hold_reasons = '{}' where id = 1`);
+    const lists = async () => Number((await conn.execute('select count(*) as n from pick_list'))[0].n);
+    const before = await lists();
+    const agent = await signedIn('agent');
+    expect((await agent.post('/orders?index', { bulk: 'pick', ids: '1' })).status).toBe(403);
+    const warehouse = await signedIn('warehouse');
+    expect((await warehouse.post('/orders?index', { bulk: 'hold', ids: '1' })).status).toBe(403);
+    expect((await conn.execute('select status from sales_order where id = 1'))[0].status).toBe('awaiting_payment');
+    // Allowed, but the order is not paid: no list, and the page says why.
+    const res = await warehouse.post('/orders?index', { bulk: 'pick', ids: '1' });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('not paid yet');
+    expect(await lists()).toBe(before);
   });
 });
 

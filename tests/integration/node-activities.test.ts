@@ -219,13 +219,13 @@ describe('fulfilment', () => {
 });
 
 describe('returns', () => {
-  async function shippedOrder() {
-    const order = await newOrder([{ sku: 'NA-3', quantity: 2, unitPrice: 1_500 }]);
+  async function shippedOrder(quantity = 2) {
+    const order = await newOrder([{ sku: 'NA-3', quantity, unitPrice: 1_500 }]);
     const workflowId = `wf-ret-${order.id}`;
     await act['payments.authorise'](input('authorise', created(order), { workflowId }));
     await act['payments.capture'](input('capture', created(order), { workflowId }));
     const [list] = (await act['fulfilment.pickList'](input('pick', created(order), { workflowId }))).output!.pickLists as { id: number }[];
-    await confirmPick(db.orm, list.id, 'NA-3', actor, 2);
+    await confirmPick(db.orm, list.id, 'NA-3', actor, quantity);
     await packOrder(db.orm, order.id, actor);
     await act['fulfilment.ship'](input('ship', created(order), { workflowId }));
     return order;
@@ -275,17 +275,77 @@ describe('returns', () => {
     expect((await sql('select captured_minor, refunded_minor from payment where order_id = ?', [order.id]))).toEqual([{ captured_minor: 3_000, refunded_minor: 1_500 }]);
     expect((await sql('select status from return_request where id = ?', [rma.id]))[0].status).toBe('refunded');
 
-    // The other unit comes back for an exchange: replacement units are reserved once, or none when there are none.
-    const swap = await requestReturn(db.orm, order.id, { reason: 'size_or_fit', resolution: 'exchange', lines: [{ sku: 'NA-3', quantity: 1 }] }, actor, 'test');
-    const exchange = input('exchange', { ...rmaPayload(swap, order.id, 'size_or_fit', [{ sku: 'NA-3', quantity: 1 }]), resolution: 'exchange' }, { trigger: 'return.requested' });
+  });
+
+  it('exchanges with a zero-charge replacement order that ships like any other, once per key, never overselling, and undoes it', async () => {
+    const order = await shippedOrder(3);
+    const payloadOf = (rma: { id: number; number: string }, lines: { sku: string; quantity: number; replacementSku?: string }[]) =>
+      ({ ...rmaPayload(rma, order.id, 'size_or_fit', lines), resolution: 'exchange' });
+    const swap = await requestReturn(db.orm, order.id, { reason: 'size_or_fit', resolution: 'exchange', lines: [{ sku: 'NA-3', quantity: 2 }] }, actor, 'test');
+    const exchange = input('exchange', payloadOf(swap, [{ sku: 'NA-3', quantity: 2 }]), { trigger: 'return.requested' });
+    const replacements = () => sql(`select id from sales_order where external_id like ? order by id`, [`${swap.number}-X%`]);
+
+    // Not enough stock: the insufficient handle, and nothing written.
     const stock = await level('NA-3');
-    await sql(`update inventory_level set on_hand = reserved where product_id = (select id from product where sku = 'NA-3')`);
-    expect(await act['returns.exchange'](exchange)).toMatchObject({ handle: 'insufficient', output: { shortages: [{ sku: 'NA-3', requested: 1, available: 0 }] } });
+    await sql(`update inventory_level l set on_hand = l.reserved + case when w.code = 'EWR' then 1 else 0 end from warehouse w where w.id = l.warehouse_id and l.product_id = (select id from product where sku = 'NA-3')`);
+    expect(await act['returns.exchange'](exchange)).toMatchObject({ handle: 'insufficient', output: { shortages: [{ sku: 'NA-3', requested: 2, available: 1 }] } });
+    expect(await replacements()).toEqual([]);
+    expect((await sql('select status, replacement_order_id from return_request where id = ?', [swap.id]))[0]).toEqual({ status: 'requested', replacement_order_id: null });
     await sql(`update inventory_level l set on_hand = ? from warehouse w where w.id = l.warehouse_id and w.code = 'EWR' and l.product_id = (select id from product where sku = 'NA-3')`, [stock.on_hand]);
-    expect(await act['returns.exchange'](exchange)).toMatchObject({ handle: 'ok', output: { reserved: true, reservations: [{ sku: 'NA-3', warehouse: 'EWR', quantity: 1 }] } });
-    expect(await act['returns.exchange'](exchange)).toMatchObject({ handle: 'ok', output: { reserved: false } });
-    expect(await level('NA-3')).toEqual({ on_hand: stock.on_hand, reserved: stock.reserved + 1 });
-    expect((await sql('select status from return_request where id = ?', [swap.id]))[0].status).toBe('exchanged');
+
+    // Enough: one replacement order, however often (and however concurrently) the step runs.
+    const [first, second] = await Promise.all([act['returns.exchange'](exchange), act['returns.exchange'](exchange)]);
+    expect([first.output?.created, second.output?.created].sort()).toEqual([false, true]);
+    const made = (first.output?.created ? first : second).output!;
+    expect(made).toMatchObject({ rma: swap.number, orderId: order.id, reservations: [{ sku: 'NA-3', warehouse: 'EWR', quantity: 2 }] });
+    expect(await act['returns.exchange'](exchange)).toMatchObject({ handle: 'ok', output: { created: false, replacementOrderId: made.replacementOrderId, replacementOrder: made.replacementOrder } });
+    expect(await replacements()).toEqual([{ id: made.replacementOrderId }]);
+    expect(await level('NA-3')).toEqual({ on_hand: stock.on_hand, reserved: stock.reserved + 2 });
+
+    const [original] = await sql('select customer_id, channel_id, currency, shipping_address from sales_order where id = ?', [order.id]);
+    const [replacement] = await sql('select number, status, total_minor, subtotal_minor, payment_method, customer_id, channel_id, currency, shipping_address, warehouse_id from sales_order where id = ?', [made.replacementOrderId]);
+    expect(replacement).toMatchObject({ number: made.replacementOrder, status: 'paid', total_minor: 0, subtotal_minor: 0, payment_method: 'exchange',
+      customer_id: original.customer_id, channel_id: original.channel_id, currency: original.currency, shipping_address: original.shipping_address });
+    expect(await sql('select sku, quantity, unit_price_minor, total_minor from order_line where order_id = ?', [made.replacementOrderId])).toEqual([{ sku: 'NA-3', quantity: 2, unit_price_minor: 0, total_minor: 0 }]);
+    expect(await activeReservations(Number(made.replacementOrderId))).toBe(1);
+    expect((await sql('select status, replacement_order_id from return_request where id = ?', [swap.id]))[0]).toEqual({ status: 'exchanged', replacement_order_id: made.replacementOrderId });
+    expect(await sql(`select payload ->> 'status' as status, (payload ->> 'replacementFor')::int as replacement_for, (payload ->> 'total')::int as total from outbox_event where type = 'order.created' and (payload ->> 'orderId')::int = ?`, [made.replacementOrderId]))
+      .toEqual([{ status: 'paid', replacement_for: order.id, total: 0 }]);
+    expect(await count(`select count(*) as n from audit_event where action = 'order.created' and entity_id = ? and after -> 'replacementFor' ->> 'rma' = ?`, [String(made.replacementOrderId), swap.number])).toBe(1);
+    expect(await count(`select count(*) as n from audit_event where action = 'return.exchanged' and after ->> 'rma' = ?`, [swap.number])).toBe(1);
+
+    // It is picked, packed and shipped like any other paid order; no money moves for it.
+    const replacementPayload = { orderId: made.replacementOrderId, number: made.replacementOrder, status: 'paid', total: 0 };
+    const [list] = (await act['fulfilment.pickList'](input('pick', replacementPayload))).output!.pickLists as { id: number }[];
+    await confirmPick(db.orm, list.id, 'NA-3', actor, 2);
+    await packOrder(db.orm, Number(made.replacementOrderId), actor);
+    expect(await act['fulfilment.ship'](input('ship', replacementPayload))).toMatchObject({ handle: 'ok' });
+    expect(await orderStatus(Number(made.replacementOrderId))).toBe('shipped');
+    expect(await level('NA-3')).toEqual({ on_hand: stock.on_hand - 2, reserved: stock.reserved });
+    expect(await count('select count(*) as n from payment where order_id = ?', [made.replacementOrderId])).toBe(0);
+    // Shipped: the compensation leaves it alone and says so.
+    expect(await act['returns.cancelExchange'](undo(exchange))).toMatchObject({ handle: 'ok', output: { cancelled: false, reason: 'shipped' } });
+
+    // Another SKU in exchange (another size): reserved and sent instead; the compensation cancels it
+    // before it is packed, gives the stock back and puts the RMA back where it was.
+    await expect(requestReturn(db.orm, order.id, { reason: 'size_or_fit', resolution: 'exchange', lines: [{ sku: 'NA-3', quantity: 1, replacementSku: 'NO-SUCH' }] }, actor, 'test'))
+      .rejects.toMatchObject({ code: 'validation_failed', errors: [{ field: 'lines.0.replacementSku', code: 'unknown_sku' }] });
+    const size = await requestReturn(db.orm, order.id, { reason: 'size_or_fit', resolution: 'exchange', lines: [{ sku: 'NA-3', quantity: 1, replacementSku: 'NA-1' }] }, actor, 'test');
+    const sizeSteps = (nodeId: string) => input(nodeId, payloadOf(size, [{ sku: 'NA-3', quantity: 1, replacementSku: 'NA-1' }]), { trigger: 'return.requested', workflowId: `wf-size-${size.id}` });
+    await act['returns.approve'](sizeSteps('approve'));
+    await act['returns.receive'](sizeSteps('receive'));
+    const na1 = await level('NA-1');
+    const sized = await act['returns.exchange'](sizeSteps('exchange'));
+    expect(sized).toMatchObject({ handle: 'ok', output: { created: true, reservations: [{ sku: 'NA-1', warehouse: 'EWR', quantity: 1 }] } });
+    expect(await sql('select sku, quantity, unit_price_minor from order_line where order_id = ?', [sized.output!.replacementOrderId])).toEqual([{ sku: 'NA-1', quantity: 1, unit_price_minor: 0 }]);
+    expect(await level('NA-1')).toEqual({ on_hand: na1.on_hand, reserved: na1.reserved + 1 });
+    const undone = undo(sizeSteps('exchange'));
+    expect(await act['returns.cancelExchange'](undone)).toMatchObject({ handle: 'ok', output: { cancelled: true, replacementOrderId: sized.output!.replacementOrderId } });
+    expect(await act['returns.cancelExchange'](undone)).toMatchObject({ handle: 'ok', output: { cancelled: true } });
+    expect(await orderStatus(Number(sized.output!.replacementOrderId))).toBe('cancelled');
+    expect(await level('NA-1')).toEqual(na1);
+    expect((await sql('select status, replacement_order_id from return_request where id = ?', [size.id]))[0]).toEqual({ status: 'received', replacement_order_id: null });
+    expect(await count(`select count(*) as n from audit_event where action = 'return.exchange_cancelled' and after ->> 'rma' = ?`, [size.number])).toBe(1);
   });
 });
 
@@ -328,8 +388,9 @@ describe('replenishment', () => {
     const po = (nodeId: string) => input(nodeId, trigger, { trigger: 'stock.low', nodes });
     expect(nonRetryable(await act['inventory.sendPo'](po('send')).catch((e) => e))).toEqual({ nonRetryable: true, type: 'illegal_transition' });
     expect(await act['inventory.approvePo'](po('approve'))).toMatchObject({ handle: 'ok', output: { status: 'approved', changed: true } });
-    expect(await act['inventory.sendPo'](po('send'))).toMatchObject({ handle: 'ok', output: { status: 'sent', changed: true, to: expect.stringContaining('@') } });
+    expect(await act['inventory.sendPo'](po('send'))).toMatchObject({ handle: 'ok', output: { status: 'sent', changed: true, to: expect.stringContaining('@'), notificationId: expect.any(Number) } });
     expect(await act['inventory.sendPo'](po('send'))).toMatchObject({ handle: 'ok', output: { changed: false } });
+    expect(await sql(`select template, "to", status from notification where idempotency_key = ?`, [`purchase-order:${d7.output!.number}`])).toEqual([{ template: 'purchase_order', to: expect.stringContaining('@'), status: 'queued' }]);
     expect(await count(`select count(*) as n from outbox_event where type = 'po.sent' and payload ->> 'number' = ?`, [d7.output!.number])).toBe(1);
 
     const receive = po('receive');
@@ -355,8 +416,11 @@ describe('notifications', () => {
     expect(await count(`select count(*) as n from audit_event where action = 'notification.queued' and entity_id = ?`, [String(order.id)])).toBe(1);
 
     const alert = input('alert', created(order), { config: { message: 'Order stuck', severity: 'critical' } });
-    await act['notifications.alert'](alert);
-    expect(await act['notifications.alert'](alert)).toMatchObject({ handle: 'ok', output: { raised: false } });
+    expect(await act['notifications.alert'](alert)).toMatchObject({ handle: 'ok', output: { raised: true, emailed: 2 } });
+    expect(await act['notifications.alert'](alert)).toMatchObject({ handle: 'ok', output: { raised: false, emailed: 0 } });
+    // The seeded admin and ops manager each get one email (the default roles), however often the step runs.
+    expect(await sql(`select n."to" from notification n where n.template = 'staff_alert' and n.idempotency_key like ? order by n."to"`, [`alert:${alert.key}:%`]))
+      .toEqual([{ to: 'admin@demo.test' }, { to: 'ops@demo.test' }]);
     expect(await sql(`select topic, payload ->> 'severity' as severity, payload ->> 'workflowId' as wf from outbox_event where type = 'alert.raised'`))
       .toEqual([{ topic: 'dashboards', severity: 'critical', wf: alert.workflowId }]);
   });

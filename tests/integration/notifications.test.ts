@@ -68,18 +68,17 @@ async function newOrder(customer: { email: string; name: string; locale?: 'en' |
   if (r.replayed) throw new Error('replayed');
   return r.order;
 }
-type Row = { id: number; order_id: number; template: string; locale: string; to: string; subject: string; text: string; html: string; status: string; attempts: number; error: string | null; sent_at: Date | null };
+type Row = { id: number; order_id: number; template: string; locale: string; to: string; subject: string | null; text: string | null; html: string | null; status: string; attempts: number; error: string | null; sent_at: Date | null };
 const rowsFor = (orderId: number) => sql<Row>('select * from notification where order_id = ? order by id', [orderId]);
 const inboxFor = (email: string) => inbox.filter((m) => m.to.includes(email));
 
 describe('order confirmation email', () => {
-  it('is queued with the order and delivered over SMTP in the customer’s language', async () => {
+  it('is queued with the order, rendered when sent, and delivered over SMTP in the customer’s language', async () => {
     const order = await newOrder({ email: 'mei@example.tw', name: '林美玲', locale: 'zh-TW' });
     const [row] = await rowsFor(order.id);
     expect(row).toMatchObject({ template: 'order_confirmation', locale: 'zh-TW', to: 'mei@example.tw', status: 'queued', attempts: 0 });
-    expect(row.subject).toBe(`我們已收到您的訂單 ${order.number}`);
-    expect(row.text).toContain(`/track/${order.trackingToken}`);
-    expect(row.text).toContain('US$123.45');
+    // The order's transaction only queues it; the sender renders it.
+    expect(row).toMatchObject({ subject: null, text: null, html: null });
 
     const result = await sendPending(db.orm, transport, { from: FROM });
     expect(result).toMatchObject({ sent: 1, retrying: 0, failed: 0 });
@@ -93,7 +92,9 @@ describe('order confirmation email', () => {
     expect(got.mail.headers.get('x-order-console-notification')).toBe(String(row.id));
 
     const [after] = await rowsFor(order.id);
-    expect(after).toMatchObject({ status: 'sent', attempts: 1, error: null });
+    expect(after).toMatchObject({ status: 'sent', attempts: 1, error: null, subject: `我們已收到您的訂單 ${order.number}` });
+    expect(after.text).toContain(`/track/${order.trackingToken}`);
+    expect(after.text).toContain('US$123.45');
     expect(after.sent_at).not.toBeNull();
   });
 
@@ -147,6 +148,8 @@ describe('a server that refuses the recipient', () => {
     let [row] = await rowsFor(order.id);
     expect(row).toMatchObject({ status: 'queued', attempts: 1 });
     expect(row.error).toMatch(/550|Mailbox unavailable/);
+    // Rendered on the first try; retries send that same text.
+    expect(row.subject).toBe(`We have received your order ${order.number}`);
     // Backed off: the next round leaves it alone until its time comes.
     expect(backoff.get(queued.id)).toBeGreaterThan(Date.now());
     expect(await sendPending(db.orm, transport, { from: FROM, backoff })).toMatchObject({ retrying: 0 });

@@ -1,13 +1,15 @@
 // From outbox row to finished run, on the real PostgreSQL and the real Temporal dev server: the
 // dispatcher starts runs with deterministic ids (a duplicate start is harmless, an unreachable
-// Temporal only delays), the worker's interceptor and run events record the history, a human task
+// Temporal only delays, and so does one that hangs: no transaction or lock is held while it is called),
+// the worker's interceptor and run events record the history, a human task
 // appears in the console inbox for its roles and the decision API (or the inbox page) completes it,
 // and order status changes reach the run as signals.
+import net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeActivityInput } from '../../workflows/graph.ts';
 import type { Actor } from '../../app/lib/audit.server.ts';
-import { dispatchPass, startDispatcher, type Dispatcher } from '../../app/modules/workflows/dispatcher.server.ts';
+import { dispatchPass, releaseLease, startDispatcher, takeLease, type Dispatcher } from '../../app/modules/workflows/dispatcher.server.ts';
 import { createBinding, createDefinition, publish } from '../../app/modules/workflows/service.server.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { startTestWorker } from '../support/worker.ts';
@@ -63,6 +65,25 @@ afterAll(async () => {
   await app?.stop();
 });
 
+/** A TCP proxy to Temporal that can stop passing bytes on (a server or network that hangs, not one that refuses). */
+async function stallingProxy(target: string) {
+  const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
+  const sockets = new Set<net.Socket>();
+  let stalled = false;
+  const server = net.createServer((client) => {
+    const upstream = net.connect(port, host);
+    for (const s of [client, upstream]) { sockets.add(s); s.on('error', () => {}); s.on('close', () => sockets.delete(s)); if (stalled) s.pause(); }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    address: `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    stall() { stalled = true; for (const s of sockets) s.pause(); },
+    resume() { stalled = false; for (const s of sockets) s.resume(); },
+    close: () => { for (const s of sockets) s.destroy(); return new Promise<void>((r) => server.close(() => r())); },
+  };
+}
+
 async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> {
   const t0 = Date.now();
   for (;;) {
@@ -102,6 +123,53 @@ describe('dispatching', () => {
     expect(up.blocked).toBeUndefined();
     expect(up.outcomes).toContainEqual(expect.objectContaining({ outboxId: row, kind: 'started', workflowId: `order-${orderId}` }));
     expect(await dispatched(row)).toBe(true);
+  });
+
+  it('holds no transaction or lock while Temporal is slow: the call times out, the row waits, another pass is turned away', async () => {
+    const proxy = await stallingProxy(testEnv.temporalAddress);
+    const slowConnection = await Connection.connect({ address: proxy.address });
+    try {
+      const slow = new Client({ connection: slowConnection });
+      await slow.workflow.count(); // connected through the proxy before it stalls
+      const orderId = (await orderIds())[4];
+      const row = await outbox('order.created', { orderId, number: 'T-5' });
+      proxy.stall();
+      const pass = dispatchPass({ orm: app.db.orm, temporal: async () => slow, taskQueue: app.taskQueue, log: quiet, callTimeoutMs: 1_500 });
+      await waitFor(async () => (await sql(`select holder from lease where name = 'outbox'`)).length > 0);
+      await sleep(300); // the start call is on its way to the stalled Temporal now
+      // Meanwhile: no transaction of ours is open, the row is free to lock, and a second dispatcher is turned away (not made to wait).
+      expect(await sql(`select pid from pg_stat_activity where datname = current_database() and state like 'idle in transaction%'`)).toEqual([]);
+      await app.db.orm.em.fork().transactional((em) => em.execute('select id from outbox_event where id = ? for update nowait', [row]));
+      expect(await dispatchPass({ orm: app.db.orm, temporal: async () => client, taskQueue: app.taskQueue, log: quiet })).toMatchObject({ busy: true, claimed: 0 });
+
+      const r = await pass;
+      expect(r.blocked?.message).toMatch(/deadline/i);
+      expect(await dispatched(row)).toBe(false);
+      expect(await sql(`select holder from lease where name = 'outbox'`)).toEqual([]);
+
+      proxy.resume();
+      const up = await dispatchPass({ orm: app.db.orm, temporal: async () => client, taskQueue: app.taskQueue, log: quiet });
+      expect(up.outcomes).toContainEqual(expect.objectContaining({ outboxId: row, workflowId: `order-${orderId}` }));
+      expect(await dispatched(row)).toBe(true);
+    } finally {
+      proxy.resume();
+      await slowConnection.close();
+      await proxy.close();
+    }
+  });
+
+  it('keeps the lease from a second dispatcher until its holder lets go or it expires', async () => {
+    const em = app.db.orm.em.fork();
+    expect(await takeLease(em, 'test', 'a', 400)).toBe(true);
+    expect(await takeLease(em, 'test', 'b', 400)).toBe(false);
+    expect(await takeLease(em, 'test', 'a', 400)).toBe(true); // renewed by its holder
+    await sleep(500);
+    expect(await takeLease(em, 'test', 'b', 60_000)).toBe(true); // a died: b takes over once it expired
+    await releaseLease(em, 'test', 'a');
+    expect(await takeLease(em, 'test', 'a', 400)).toBe(false); // a's release does not free b's lease
+    await releaseLease(em, 'test', 'b');
+    expect(await takeLease(em, 'test', 'a', 400)).toBe(true);
+    await releaseLease(em, 'test', 'a');
   });
 
   it('starts order-<id> from an outbox row, records the run and its steps, and shrugs off a duplicate start', async () => {
@@ -164,8 +232,10 @@ describe('dispatching', () => {
     expect(steps.email).toMatchObject({ status: 'done', visits: 1, input_summary: { activity: 'notifications.email', config: { template: 'order_confirmation' } }, output_summary: { handle: 'ok', output: { queued: true } } });
     expect(new Date(steps.email.ended_at).getTime()).toBeGreaterThanOrEqual(new Date(steps.email.started_at).getTime());
     expect(emailed).toEqual([`${workflowId}:email:1`]);
-    expect(await sql(`select payload from outbox_event where type = 'run.step' and payload ->> 'workflowId' = ? order by id`, [workflowId]))
-      .toEqual([{ payload: { workflowId, nodeId: 'email', status: 'running', attempt: 1 } }, { payload: { workflowId, nodeId: 'email', status: 'done' } }]);
+    // Announced done (and running first only if it took longer than RUNNING_AFTER_MS, activities/interceptors.ts).
+    const announced = await sql(`select payload from outbox_event where type = 'run.step' and payload ->> 'workflowId' = ? order by id`, [workflowId]);
+    expect(announced.at(-1)).toEqual({ payload: { workflowId, nodeId: 'email', status: 'done' } });
+    expect(announced.slice(0, -1)).toEqual(announced.length === 2 ? [{ payload: { workflowId, nodeId: 'email', status: 'running', attempt: 1 } }] : []);
   });
 
   it('forwards order status changes as signals, and the run completes', async () => {

@@ -1,7 +1,13 @@
 // Determinism guard: every recorded history of a seeded flow (tests/fixtures/workflow-histories,
 // written by `node scripts/record-workflow-histories.ts` on the real stack) replays against today's
 // workflow code without a non-determinism error. A change to the interpreter that would break runs
-// already going fails here; re-record the fixtures only when such a break is intended (and versioned).
+// already going fails here. A change guarded by patched() records new fixtures with a tag naming it
+// (`--tag <patch>`) next to the older ones, so that both the runs from before it and after it replay:
+//   <flow>.json                   the first interpreter (no patch)
+//   <flow>.sla-timers.json        with SLA timers, recorded by that version (`--workflows`) on plans that
+//                                 already mark local steps (as in a rolling deploy): they must still run
+//                                 as ordinary activities
+//   <flow>.local-activities.json  the current interpreter
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
@@ -12,8 +18,8 @@ const dir = path.resolve('tests/fixtures/workflow-histories');
 const fixtures = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
 describe('recorded workflow histories', () => {
-  it('has one for every seeded flow', () => {
-    expect(fixtures).toEqual(['reorder.json', 'standard-order.json', 'standard-return.json']);
+  it('has one for every seeded flow and every version of the interpreter', () => {
+    expect(fixtures).toEqual(['reorder', 'standard-order', 'standard-return'].flatMap((flow) => [`${flow}.json`, `${flow}.local-activities.json`, `${flow}.sla-timers.json`]));
   });
 
   it('replay against the current workflow code without a determinism error', async () => {

@@ -6,6 +6,9 @@ import path from 'node:path';
 import { root } from '../../scripts/lib/stack.ts';
 import { stopProcess } from '../../scripts/lib/process.ts';
 import { seedDemoData, type DemoCredentials } from '../../scripts/seed/demo.ts';
+import { hashPassword } from '../../app/lib/auth.server.ts';
+import { User } from '../../entities/index.ts';
+import type { Role } from '../../entities/constants.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 import { testEnv } from './env.ts';
 
@@ -16,6 +19,8 @@ export interface TestApp {
   credentials: DemoCredentials;
   password(role: string): string;
   startWorker(): Promise<void>;
+  /** Another web process on the same database (as a second node behind a load balancer); stopped with the app. */
+  startWeb(): Promise<{ url: string; stop(signal?: NodeJS.Signals): Promise<void> }>;
   stopWorker(signal?: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
 }
@@ -27,6 +32,7 @@ function spawnScript(script: string, env: Record<string, string>, ready: RegExp)
     const timer = setTimeout(() => reject(new Error(`${script} did not start within 60 s:\n${output}`)), 60_000);
     const onData = (b: Buffer) => {
       output += b.toString();
+      if (process.env.OMS_TEST_VERBOSE) process.stdout.write(b);
       const m = output.match(ready);
       if (m) { clearTimeout(timer); resolve({ child, match: m }); }
     };
@@ -37,9 +43,24 @@ function spawnScript(script: string, env: Record<string, string>, ready: RegExp)
 }
 
 
-export async function startTestApp(opts: { worker?: boolean } = {}): Promise<TestApp> {
+/**
+ * Extra users beyond the demo's one per role, signed in as `<key>@test.local` (e.g. a second ops manager for a test that
+ * switches its own language, which is stored on the user, without disturbing tests running beside it).
+ */
+export interface ExtraUser { key: string; role: Role }
+
+export async function startTestApp(opts: { worker?: boolean; extraUsers?: readonly ExtraUser[] } = {}): Promise<TestApp> {
   const db = await createTestDatabase('app');
   const credentials = await seedDemoData(db.orm, { size: 'small', passwordFor: (role) => `${role}-pass-${crypto.randomBytes(3).toString('hex')}` });
+  if (opts.extraUsers?.length) {
+    const em = db.orm.em.fork();
+    for (const { key, role } of opts.extraUsers) {
+      const user = { email: `${key}@test.local`, password: `${key}-pass-${crypto.randomBytes(3).toString('hex')}`, role, name: key };
+      em.create(User, { email: user.email, name: user.name, role, locale: 'en', passwordHash: await hashPassword(user.password) });
+      credentials.users.push(user);
+    }
+    await em.flush();
+  }
   const taskQueue = `test-${db.name}`;
   const env = {
     DATABASE_URL: db.url,
@@ -50,6 +71,8 @@ export async function startTestApp(opts: { worker?: boolean } = {}): Promise<Tes
     WORKER_HEARTBEAT_MS: '500',
     WORKER_STALE_MS: '2000',
     DB_POOL_MAX: '5',
+    PRESENCE_HEARTBEAT_MS: '500',
+    PRESENCE_TTL_MS: '3000',
   };
   let worker: ChildProcess | null = null;
   const startWorker = async () => { worker = (await spawnScript('worker.ts', env, /polling task queue/)).child; };
@@ -57,6 +80,12 @@ export async function startTestApp(opts: { worker?: boolean } = {}): Promise<Tes
     spawnScript('web.ts', env, /listening on (http:\/\/\S+)/),
     opts.worker === false ? Promise.resolve() : startWorker(),
   ]);
+  const extraWebs: ChildProcess[] = [];
+  const startWeb = async () => {
+    const { child, match } = await spawnScript('web.ts', env, /listening on (http:\/\/\S+)/);
+    extraWebs.push(child);
+    return { url: match[1].replace('localhost', '127.0.0.1'), stop: (signal?: NodeJS.Signals) => stopProcess(child, signal) };
+  };
   return {
     url: web.match[1].replace('localhost', '127.0.0.1'),
     db,
@@ -64,9 +93,10 @@ export async function startTestApp(opts: { worker?: boolean } = {}): Promise<Tes
     credentials,
     password: (role) => credentials.users.find((u) => u.role === role)!.password,
     startWorker,
+    startWeb,
     stopWorker: (signal) => stopProcess(worker, signal),
     async stop() {
-      await Promise.all([stopProcess(web.child), stopProcess(worker)]);
+      await Promise.all([stopProcess(web.child), stopProcess(worker), ...extraWebs.map((c) => stopProcess(c))]);
       await db.drop();
     },
   };

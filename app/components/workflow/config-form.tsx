@@ -40,6 +40,8 @@ export function ConfigForm({ schema, value, onChange, readOnly, errors }: {
         const invalid = errors.some((e) => e.field === name || e.field?.startsWith(`${name}.`));
         const label = t(`configFields.${name}`, { defaultValue: name });
         let control: React.ReactNode;
+        // Lists of checkboxes or rows hold several inputs: a group, since a label names only one control.
+        let group = false;
         if (d.type === 'enum') {
           control = (
             <select value={String(current ?? '')} disabled={readOnly} onChange={(e) => set(name, e.target.value || undefined)} aria-invalid={invalid}>
@@ -54,6 +56,7 @@ export function ConfigForm({ schema, value, onChange, readOnly, errors }: {
         } else if (d.type === 'array' && def(d.element!).type === 'enum') {
           const options = Object.values(def(d.element!).entries ?? {});
           const chosen = new Set(Array.isArray(current) ? (current as string[]) : []);
+          group = true;
           control = (
             <div className="checks">
               {options.map((o) => (
@@ -67,6 +70,7 @@ export function ConfigForm({ schema, value, onChange, readOnly, errors }: {
         } else if (d.type === 'array' && def(d.element!).type === 'object') {
           const rows = Array.isArray(current) ? (current as Record<string, string>[]) : [];
           const cols = Object.keys(def(d.element!).shape ?? {});
+          group = true;
           control = (
             <div className="rows-editor">
               {rows.map((row, i) => (
@@ -95,13 +99,16 @@ export function ConfigForm({ schema, value, onChange, readOnly, errors }: {
             </>
           );
         }
-        return (
-          <label key={name} className="field">
+        const body = (
+          <>
             <span>{label}{optional ? '' : ' *'}</span>
             {control}
             <span className="muted small">{t(`configHelp.${name}`, { defaultValue: '' })}</span>
-          </label>
+          </>
         );
+        return group
+          ? <div key={name} className="field" role="group" aria-label={label}>{body}</div>
+          : <label key={name} className="field">{body}</label>;
       })}
     </div>
   );

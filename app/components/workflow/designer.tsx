@@ -163,6 +163,14 @@ function DesignerInner({ graph: initial, readOnly, statuses, highlighted, onChan
     return () => window.removeEventListener('keydown', onKey);
   }, [readOnly, history, graph.nodes, selected]);
 
+  // A problem in the user's words: the setting by its label in the form, the exit by its name on the canvas.
+  const errorText = (e: GraphError) => {
+    const field = String(e.field ?? e.params?.field ?? '');
+    const setting = field.split('.').filter((p) => !/^\d+$/.test(p)).pop();
+    const handle = e.params?.handle === undefined ? {} : { handle: t(`handles.${e.params.handle}`, { defaultValue: String(e.params.handle) }) };
+    return t(`workflowErrors.${e.code}`, { ...e.params, ...handle, field: setting ? t(`configFields.${setting}`, { defaultValue: field }) : field });
+  };
+
   const current = selected.length === 1 ? graph.nodes.find((n) => n.id === selected[0]) : undefined;
   const currentDef = current ? nodeType(current.type) : undefined;
   const palette = [...NODE_TYPES.values()].filter((n) => !query || t(n.labelKey).toLowerCase().includes(query.toLowerCase()) || n.type.includes(query.toLowerCase()));
@@ -234,7 +242,7 @@ function DesignerInner({ graph: initial, readOnly, statuses, highlighted, onChan
               {errors.map((e, i) => (
                 <li key={i}>
                   <button type="button" className="link-button" onClick={() => e.nodeId && focusNode(e.nodeId)} disabled={!e.nodeId} data-testid="graph-error">
-                    {e.nodeId ? <strong>{e.nodeId}: </strong> : null}{t(`workflowErrors.${e.code}`, { ...e.params, field: e.field ?? e.params?.field ?? '' })}
+                    {e.nodeId ? <strong>{e.nodeId}: </strong> : null}{errorText(e)}
                   </button>
                 </li>
               ))}

@@ -25,7 +25,7 @@ export const FlowNode = memo(function FlowNode({ data, selected }: NodeProps) {
   return (
     <div className={`flow-node cat-${def?.category ?? 'unknown'} ${selected ? 'selected' : ''} ${d.status ? `run-${d.status}` : ''} ${d.highlighted ? 'highlighted' : ''}`}
       data-testid={`flow-node-${d.type}`} data-status={d.status}>
-      {isTrigger ? null : <Handle type="target" position={Position.Top} />}
+      {isTrigger ? null : <Handle type="target" position={Position.Top} aria-label={t('designer.entryHandle')} />}
       <div className="flow-node-title">
         <span>{d.label || (def ? t(def.labelKey) : d.type)}</span>
         {d.errors ? <span className="flow-node-errors" title={t('designer.errorsOnNode', { count: d.errors })}>{d.errors}</span> : null}
@@ -34,7 +34,8 @@ export const FlowNode = memo(function FlowNode({ data, selected }: NodeProps) {
       <div className="flow-node-type">{def ? t(`nodeCategories.${def.category}`) : d.type}{d.status ? ` · ${t(`runStatus.${d.status}`)}` : ''}</div>
       <div className="flow-node-outputs">
         {outputs.map((h, i) => (
-          <Handle key={h} id={h} type="source" position={Position.Bottom} style={{ left: `${((i + 1) / (outputs.length + 1)) * 100}%` }} className={`handle-${h}`}>
+          <Handle key={h} id={h} type="source" position={Position.Bottom} style={{ left: `${((i + 1) / (outputs.length + 1)) * 100}%` }} className={`handle-${h}`}
+            aria-label={t('designer.exitHandle', { handle: t(`handles.${h}`, { defaultValue: h }) })}>
             <span className="handle-label">{t(`handles.${h}`, { defaultValue: h })}</span>
           </Handle>
         ))}

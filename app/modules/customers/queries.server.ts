@@ -13,6 +13,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import type { Address } from '../../../entities/customers.ts';
 import { currencyExponent } from '../../lib/money.ts';
+import { prepare, sql, type Prepared } from '../../lib/db.server.ts';
 import { LTV_EXCLUDED_STATUSES, TIERS, tierFor, type Tier } from './tiers.ts';
 
 /** The base currency when no config is at hand (the same default as app/lib/config.server.ts). */
@@ -84,16 +85,28 @@ function toStats(r: Record<string, unknown>): CustomerStats {
   };
 }
 
+const tierFactsStatements = new Map<boolean, Prepared>();
+/** customerTierFacts' query as a prepared statement (fx's three parameters, then the customer id); built on first use. */
+function tierFactsStatement(fxSql: string, forUpdate: boolean): Prepared {
+  let statement = tierFactsStatements.get(forUpdate);
+  if (!statement) {
+    let n = 0;
+    const fx = fxSql.replace(/\?/g, () => `$${++n}`);
+    statement = prepare(`customer_tier_facts${forUpdate ? '_locked' : ''}`,
+      `with ${fx} select c.id, c.tier, s.* from customer c cross join lateral ${statsSql('c.id')} s where c.id = $4${forUpdate ? ' for update of c' : ''}`);
+    tierFactsStatements.set(forUpdate, statement);
+  }
+  return statement;
+}
+
 /**
  * One aggregate query: the stored tier and the figures the tier rules read, for one customer.
- * `forUpdate` locks the customer row (for a tier change that must not race another).
+ * `forUpdate` locks the customer row (for a tier change that must not race another). Runs as a
+ * prepared statement: intake asks for every order.
  */
 export async function customerTierFacts(em: EntityManager, customerId: number, base: string, opts: { forUpdate?: boolean } = {}) {
   const fx = fxCte(base);
-  const [row] = await em.execute<Record<string, unknown>[]>(
-    `with ${fx.sql}
-     select c.id, c.tier, s.* from customer c cross join lateral ${statsSql('c.id')} s where c.id = ?${opts.forUpdate ? ' for update of c' : ''}`,
-    [...fx.params, customerId]);
+  const [row] = await sql<Record<string, unknown>>(em, tierFactsStatement(fx.sql, !!opts.forUpdate), [...fx.params, customerId]);
   if (!row) return null;
   return { id: Number(row.id), tier: row.tier as Tier, stats: toStats(row) };
 }

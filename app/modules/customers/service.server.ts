@@ -2,8 +2,8 @@
 // request, or for the whole base in batches). Each change is audited in its own transaction.
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { z } from 'zod';
-import { audit, type Actor } from '../../lib/audit.server.ts';
-import { textArray } from '../../lib/db.server.ts';
+import { audit, auditNow, type Actor } from '../../lib/audit.server.ts';
+import { prepare, sql, textArray } from '../../lib/db.server.ts';
 import { DomainError, invalid } from '../../lib/errors.ts';
 import type { FieldError } from '../../lib/problem.ts';
 import { customerTierFacts, customerTierFactsBatch, defaultBaseCurrency } from './queries.server.ts';
@@ -47,6 +47,8 @@ export async function updateTags(orm: MikroORM, customerId: number, raw: unknown
   });
 }
 
+const SET_TIER = prepare('customer_set_tier', 'update customer set tier = $1 where id = $2 and tier = $3 returning id');
+
 export interface TierResult { customerId: number; tier: Tier; previous: Tier; changed: boolean; ltv: number; orders: number }
 
 /**
@@ -61,9 +63,9 @@ export async function recomputeTier(em: EntityManager, customerId: number, actor
   const result = { customerId, tier, previous: facts.tier, changed: false, ltv: facts.stats.ltv, orders: facts.stats.ordersCount };
   if (tier === facts.tier) return result;
   // Conditional: if someone else moved the tier meanwhile, theirs stands and nothing is recorded here.
-  const updated = await em.execute<{ id: number }[]>('update customer set tier = ? where id = ? and tier = ? returning id', [tier, customerId, facts.tier]);
+  const updated = await sql<{ id: number }>(em, SET_TIER, [tier, customerId, facts.tier]);
   if (!updated.length) return result;
-  audit(em, actor, { action: 'customer.tier_changed', entityType: 'Customer', entityId: customerId, before: { tier: facts.tier }, after: { tier, ltv: facts.stats.ltv, orders: facts.stats.ordersCount, currency: base } });
+  await auditNow(em, actor, { action: 'customer.tier_changed', entityType: 'Customer', entityId: customerId, before: { tier: facts.tier }, after: { tier, ltv: facts.stats.ltv, orders: facts.stats.ordersCount, currency: base } });
   return { ...result, changed: true };
 }
 

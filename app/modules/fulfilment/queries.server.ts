@@ -24,6 +24,21 @@ export async function pickList(em: EntityManager, id: number) {
   };
 }
 
+/** Pick lists to print, in the order given, each with its lines in walking order (bin, then SKU). */
+export async function pickListsToPrint(em: EntityManager, ids: number[]) {
+  const lists = await Promise.all(ids.slice(0, 200).map((id) => pickList(em, id)));
+  return lists.filter((l): l is NonNullable<typeof l> => l !== null);
+}
+
+/** The pick lists an order is on (one per warehouse, more for zone picking), with progress. */
+export async function pickListsOfOrder(em: EntityManager, orderId: number) {
+  const rows = await em.execute<Record<string, any>[]>(
+    `select pk.id, pk.number, pk.method, pk.zone, pk.status, w.code as warehouse, sum(pl.quantity) as units, sum(pl.picked) as picked
+       from pick_list_line pl join pick_list pk on pk.id = pl.pick_list_id join warehouse w on w.id = pk.warehouse_id
+      where pl.order_id = ? group by pk.id, w.code order by w.code, pk.id`, [orderId]);
+  return rows.map((r) => ({ id: Number(r.id), number: r.number as string, method: r.method as string, zone: r.zone as string | null, status: r.status as string, warehouse: r.warehouse as string, units: Number(r.units), picked: Number(r.picked) }));
+}
+
 /** Orders whose picking is finished (ready to pack) and packed orders (ready to ship). */
 export async function readyToPackOrShip(em: EntityManager) {
   const rows = await em.execute<Record<string, any>[]>(

@@ -12,6 +12,7 @@ import { fieldErrors } from '../../lib/problem.ts';
 import { transition } from '../orders/service.server.ts';
 import { enqueueNotification } from '../notifications/service.server.ts';
 import { chooseCarrier, planPickLists, trackingNumber, type CarrierOption, type PickCandidate } from './planning.ts';
+import type { PickRefusalReason } from './refusals.ts';
 
 export const CreatePickListsInput = z.object({
   warehouse: z.string().trim().min(1),
@@ -20,7 +21,13 @@ export const CreatePickListsInput = z.object({
   orderIds: z.array(z.coerce.number().int().positive()).max(500).optional(),
 });
 
-/** Paid or allocated orders with stock reserved in the warehouse and not yet on a pick list. */
+/** Statuses in which an order's stock may go on pick lists (picking: a split order still missing a warehouse's list). */
+const PICKABLE = ['paid', 'allocated', 'picking'];
+
+/**
+ * Paid, allocated or picking orders with stock reserved in the warehouse and not yet on one of its
+ * (not cancelled) pick lists: one list per order × warehouse, so a split order is picked everywhere.
+ */
 async function pickCandidates(em: EntityManager, warehouseId: number, orderIds?: number[]): Promise<PickCandidate[]> {
   const rows = await em.execute<{ order_id: number; delivery_method: string; promised_by: Date | null; line_id: number; product_id: number; sku: string; bin: string | null; quantity: number }[]>(
     `select o.id as order_id, o.delivery_method, o.promised_by, r.line_id, r.product_id, p.sku, l.bin, r.quantity
@@ -28,12 +35,12 @@ async function pickCandidates(em: EntityManager, warehouseId: number, orderIds?:
        join reservation r on r.order_id = o.id and r.status = 'active' and r.warehouse_id = ?
        join product p on p.id = r.product_id
        join inventory_level l on l.product_id = r.product_id and l.warehouse_id = r.warehouse_id
-      where o.status in ('paid', 'allocated')
+      where o.status in (?)
         ${orderIds?.length ? 'and o.id in (?)' : ''}
         and not exists (select 1 from pick_list_line pl join pick_list pk on pk.id = pl.pick_list_id where pl.order_id = o.id and pk.warehouse_id = ? and pk.status <> 'cancelled')
       order by o.id, r.id
       for update of o`,
-    orderIds?.length ? [warehouseId, orderIds, warehouseId] : [warehouseId, warehouseId]);
+    orderIds?.length ? [warehouseId, PICKABLE, orderIds, warehouseId] : [warehouseId, PICKABLE, warehouseId]);
   const byOrder = new Map<number, PickCandidate>();
   for (const r of rows) {
     let c = byOrder.get(r.order_id);
@@ -43,6 +50,39 @@ async function pickCandidates(em: EntityManager, warehouseId: number, orderIds?:
   return [...byOrder.values()];
 }
 
+export interface CreatedPickList { id: number; number: string; warehouse: string; method: PickMethod; orders: number; lines: number; zone: string | null }
+
+/**
+ * Writes the planned lists of one warehouse and moves their orders on: paid → allocated → picking (an
+ * order already picking, a split order getting its next warehouse's list, stays). The order's
+ * warehouse is recorded only when all its stock is in this one. Audited, and published for live views.
+ */
+async function writePickLists(em: EntityManager, wh: { id: number; code: string }, method: PickMethod, candidates: PickCandidate[], size: number, actor: Actor): Promise<CreatedPickList[]> {
+  const created: CreatedPickList[] = [];
+  for (const plan of planPickLists(method, candidates, size)) {
+    const [pl] = await em.execute<{ id: number; number: string }[]>(
+      `insert into pick_list (number, warehouse_id, method, zone, status, created_by, created_at)
+       values ('PL-' || to_char(now(), 'YYMMDD') || '-' || upper(substr(md5(random()::text), 1, 5)), ?, ?, ?, 'open', ?, now()) returning id, number`,
+      [wh.id, method, plan.zone, actor.label ?? null]);
+    await em.execute(
+      `insert into pick_list_line (pick_list_id, order_id, line_id, product_id, sku, bin, quantity, picked) values ${plan.lines.map(() => '(?, ?, ?, ?, ?, ?, ?, 0)').join(', ')}`,
+      plan.lines.flatMap((l) => [pl.id, l.orderId, l.lineId, l.productId, l.sku, l.bin, l.quantity]));
+    created.push({ id: pl.id, number: pl.number, warehouse: wh.code, method, orders: plan.orders.length, lines: plan.lines.length, zone: plan.zone });
+  }
+  for (const c of candidates) {
+    const [o] = await em.execute<{ status: string }[]>('select status from sales_order where id = ?', [c.orderId]);
+    if (o.status === 'paid') await transition(em, c.orderId, 'allocated', actor, { reason: `allocated to ${wh.code}` });
+    await em.execute(
+      `update sales_order set warehouse_id = ? where id = ? and warehouse_id is null
+          and not exists (select 1 from reservation r where r.order_id = ? and r.status = 'active' and r.warehouse_id <> ?)`, [wh.id, c.orderId, c.orderId, wh.id]);
+    if (o.status !== 'picking') await transition(em, c.orderId, 'picking', actor, { reason: 'pick list created' });
+  }
+  audit(em, actor, { action: 'fulfilment.pick_lists_created', entityType: 'Warehouse', entityId: wh.id, after: { method, orderIds: candidates.map((c) => c.orderId), lists: created } });
+  publish(em, 'fulfilment', 'pick_lists.created', { warehouse: wh.code, lists: created });
+  return created;
+}
+
+/** Pick lists for one warehouse by a method: every waiting order there, or the ones named. */
 export async function createPickLists(orm: MikroORM, raw: unknown, actor: Actor) {
   const parsed = CreatePickListsInput.safeParse(raw);
   if (!parsed.success) throw invalid(fieldErrors(parsed.error));
@@ -52,27 +92,72 @@ export async function createPickLists(orm: MikroORM, raw: unknown, actor: Actor)
     if (!wh) throw invalid([fieldError('warehouse', 'invalid_value')]);
     const candidates = await pickCandidates(em, wh.id, input.orderIds);
     if (!candidates.length) throw new DomainError(409, 'nothing_to_pick', `No paid orders wait for picking in ${wh.code}.`, { params: { warehouse: wh.code } });
-    const plans = planPickLists(input.method as PickMethod, candidates, input.size);
-    const created: { id: number; number: string; orders: number; lines: number; zone: string | null }[] = [];
-    for (const plan of plans) {
-      const [pl] = await em.execute<{ id: number; number: string }[]>(
-        `insert into pick_list (number, warehouse_id, method, zone, status, created_by, created_at)
-         values ('PL-' || to_char(now(), 'YYMMDD') || '-' || upper(substr(md5(random()::text), 1, 5)), ?, ?, ?, 'open', ?, now()) returning id, number`,
-        [wh.id, input.method, plan.zone, actor.label ?? null]);
-      await em.execute(
-        `insert into pick_list_line (pick_list_id, order_id, line_id, product_id, sku, bin, quantity, picked) values ${plan.lines.map(() => '(?, ?, ?, ?, ?, ?, ?, 0)').join(', ')}`,
-        plan.lines.flatMap((l) => [pl.id, l.orderId, l.lineId, l.productId, l.sku, l.bin, l.quantity]));
-      created.push({ id: pl.id, number: pl.number, orders: plan.orders.length, lines: plan.lines.length, zone: plan.zone });
+    return writePickLists(em, wh, input.method as PickMethod, candidates, input.size, actor);
+  });
+}
+
+export const PickOrdersInput = z.object({
+  orderIds: z.array(z.coerce.number().int().positive()).min(1).max(500),
+  /** One method for every warehouse; by default each warehouse's own (its pick method and batch size). */
+  method: z.enum(PICK_METHODS).optional(),
+  size: z.coerce.number().int().min(1).max(100).optional(),
+});
+
+export type PickRefusal = { orderId: number; number: string | null; reason: PickRefusalReason; status: string | null; pickLists: string[] };
+
+const AFTER_PICKING = ['packed', 'shipped', 'delivered', 'completed', 'returned', 'partially_returned'];
+
+/**
+ * Pick lists for chosen orders (the orders list's "print pick lists", and the workflow's pick step):
+ * per warehouse that holds their stock, by that warehouse's method (or the one given), batching orders
+ * where the method does. One transaction: every pickable order gets a list in every warehouse its stock
+ * is in that has none yet, or nothing is written. Lists the orders are on already and that are still to
+ * be picked come back too (`existing`: printed again). Orders that cannot be picked are left as they are
+ * and come back with the reason (on hold, not paid, no stock reserved, picked already, closed).
+ */
+export async function pickListsForOrders(orm: MikroORM, raw: unknown, actor: Actor): Promise<{ created: CreatedPickList[]; existing: { id: number; number: string; warehouse: string }[]; refused: PickRefusal[]; orderIds: number[] }> {
+  const parsed = PickOrdersInput.safeParse(raw);
+  if (!parsed.success) throw invalid(fieldErrors(parsed.error));
+  const input = parsed.data;
+  const ids = [...new Set(input.orderIds)];
+  return orm.em.fork().transactional(async (em) => {
+    const orders = await em.execute<{ id: number; number: string; status: string }[]>('select id, number, status from sales_order where id in (?) order by id for update', [ids]);
+    const stock = await em.execute<{ order_id: number; warehouse_id: number }[]>(
+      `select distinct order_id, warehouse_id from reservation where order_id in (?) and status = 'active'`, [ids]);
+    const listed = await em.execute<{ order_id: number; id: number; number: string; status: string; warehouse_id: number; warehouse: string }[]>(
+      `select distinct pl.order_id, pk.id, pk.number, pk.status, pk.warehouse_id, w.code as warehouse
+         from pick_list_line pl join pick_list pk on pk.id = pl.pick_list_id join warehouse w on w.id = pk.warehouse_id
+        where pl.order_id in (?) and pk.status <> 'cancelled' order by pk.id`, [ids]);
+    const refused: PickRefusal[] = [];
+    const pickable: number[] = [];
+    const existing = new Map<number, { id: number; number: string; warehouse: string }>();
+    for (const id of ids) {
+      const o = orders.find((x) => x.id === id);
+      const lists = listed.filter((l) => l.order_id === id);
+      const refuse = (reason: PickRefusal['reason']) => refused.push({ orderId: id, number: o?.number ?? null, reason, status: o?.status ?? null, pickLists: [...new Set(lists.map((l) => l.number))] });
+      if (!o) { refuse('not_found'); continue; }
+      if (o.status === 'on_hold') { refuse('on_hold'); continue; }
+      if (o.status === 'packed') { refuse('picked'); continue; }
+      if (AFTER_PICKING.includes(o.status) || o.status === 'cancelled') { refuse('closed'); continue; }
+      if (!PICKABLE.includes(o.status)) { refuse('not_paid'); continue; }
+      const warehouses = stock.filter((r) => r.order_id === id).map((r) => r.warehouse_id);
+      if (!warehouses.length) { refuse('not_allocated'); continue; }
+      const missing = warehouses.filter((w) => !lists.some((l) => l.warehouse_id === w));
+      const open = lists.filter((l) => l.status === 'open' || l.status === 'picking');
+      if (!missing.length && !open.length) { refuse('picked'); continue; }
+      for (const l of open) existing.set(l.id, { id: l.id, number: l.number, warehouse: l.warehouse });
+      if (missing.length) pickable.push(id);
     }
-    for (const c of candidates) {
-      const [o] = await em.execute<{ status: string }[]>('select status from sales_order where id = ?', [c.orderId]);
-      if (o.status === 'paid') await transition(em, c.orderId, 'allocated', actor, { reason: `allocated to ${wh.code}` });
-      await em.execute('update sales_order set warehouse_id = coalesce(warehouse_id, ?) where id = ?', [wh.id, c.orderId]);
-      await transition(em, c.orderId, 'picking', actor, { reason: 'pick list created' });
+    const created: CreatedPickList[] = [];
+    if (pickable.length) {
+      const warehouses = await em.execute<{ id: number; code: string; pick_method: PickMethod; pick_batch_size: number }[]>(
+        'select id, code, pick_method, pick_batch_size from warehouse where id in (?) order by code', [[...new Set(stock.filter((r) => pickable.includes(r.order_id)).map((r) => r.warehouse_id))]]);
+      for (const wh of warehouses) {
+        const candidates = await pickCandidates(em, wh.id, pickable);
+        if (candidates.length) created.push(...await writePickLists(em, wh, input.method ?? wh.pick_method, candidates, input.size ?? wh.pick_batch_size, actor));
+      }
     }
-    audit(em, actor, { action: 'fulfilment.pick_lists_created', entityType: 'Warehouse', entityId: wh.id, after: { method: input.method, lists: created } });
-    publish(em, 'fulfilment', 'pick_lists.created', { warehouse: wh.code, lists: created });
-    return created;
+    return { created, existing: [...existing.values()], refused, orderIds: pickable };
   });
 }
 

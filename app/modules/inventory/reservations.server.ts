@@ -1,16 +1,19 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { prepare, sql } from '../../lib/db.server.ts';
 import type { Allocation, StockOption } from './routing.ts';
+
+const STOCK_QUERY = `select l.id as level_id, w.id as warehouse_id, w.code, w.lat, w.lng, p.id as product_id, p.sku, l.on_hand - l.reserved as atp
+       from inventory_level l join warehouse w on w.id = l.warehouse_id join product p on p.id = l.product_id
+      where l.product_id = any($1::int[]) and w.active
+      order by l.id`;
+const LOAD_STOCK = prepare('load_stock', STOCK_QUERY);
+const LOAD_STOCK_LOCKED = prepare('load_stock_locked', `${STOCK_QUERY} for update of l`);
 
 /** The stock that could serve these products, for routing (active warehouses only). */
 export async function loadStockOptions(em: EntityManager, productIds: number[], opts: { lock?: boolean } = {}): Promise<StockOption[]> {
   if (productIds.length === 0) return [];
-  const rows = await em.execute<{ level_id: number; warehouse_id: number; code: string; lat: number; lng: number; product_id: number; sku: string; atp: number }[]>(
-    `select l.id as level_id, w.id as warehouse_id, w.code, w.lat, w.lng, p.id as product_id, p.sku, l.on_hand - l.reserved as atp
-       from inventory_level l join warehouse w on w.id = l.warehouse_id join product p on p.id = l.product_id
-      where l.product_id in (?) and w.active
-      order by l.id${opts.lock ? ' for update of l' : ''}`,
-    [productIds],
-  );
+  const rows = await sql<{ level_id: number; warehouse_id: number; code: string; lat: number; lng: number; product_id: number; sku: string; atp: number }>(
+    em, opts.lock ? LOAD_STOCK_LOCKED : LOAD_STOCK, [productIds]);
   return rows.map((r) => ({ levelId: r.level_id, warehouseId: r.warehouse_id, warehouseCode: r.code, location: { lat: Number(r.lat), lng: Number(r.lng) }, productId: r.product_id, sku: r.sku, atp: Number(r.atp) }));
 }
 
@@ -24,25 +27,26 @@ export class ReservationConflict extends Error {
 
 export interface Reserved { levelId: number; becameLow: boolean }
 
+const RESERVE = prepare('reserve_stock', `update inventory_level
+    set reserved = reserved + $1,
+        updated_at = now(),
+        low_stock_since = case when low_stock_since is null and on_hand - reserved - $1 <= reorder_point then now() else low_stock_since end
+  where id = $2 and on_hand - reserved >= $1
+  returning low_stock_since is not null and low_stock_since = now() as became_low`);
+
 /**
  * Takes the planned units, each with one conditional UPDATE: it only succeeds while enough is
  * available, so no interleaving of orders can oversell. Levels are updated in id order so two
  * orders never wait on each other in a cycle. Marks a level low when its ATP reaches the reorder point.
+ * The UPDATE locks the level's row until the transaction ends: callers on a busy path reserve as
+ * late in their transaction as they can, so that other orders for the same stock wait less.
  */
 export async function reserveAllocations(em: EntityManager, allocations: Allocation[]): Promise<Reserved[]> {
   const byLevel = new Map<number, number>();
   for (const a of allocations) byLevel.set(a.levelId, (byLevel.get(a.levelId) ?? 0) + a.quantity);
   const out: Reserved[] = [];
   for (const [levelId, quantity] of [...byLevel].sort((a, b) => a[0] - b[0])) {
-    const rows = await em.execute<{ became_low: boolean }[]>(
-      `update inventory_level
-          set reserved = reserved + ?,
-              updated_at = now(),
-              low_stock_since = case when low_stock_since is null and on_hand - reserved - ? <= reorder_point then now() else low_stock_since end
-        where id = ? and on_hand - reserved >= ?
-        returning low_stock_since is not null and low_stock_since = now() as became_low`,
-      [quantity, quantity, levelId, quantity],
-    );
+    const rows = await sql<{ became_low: boolean }>(em, RESERVE, [quantity, levelId]);
     if (rows.length === 0) throw new ReservationConflict(levelId);
     out.push({ levelId, becameLow: !!rows[0].became_low });
   }

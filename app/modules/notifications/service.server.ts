@@ -1,5 +1,7 @@
-// Customer email notifications: written in the transaction of the event they announce, sent by the
-// worker over SMTP (nodemailer), kept as `held` in the console's outbox when no SMTP is configured.
+// Email notifications: written in the transaction of the event they announce, sent by the worker over
+// SMTP (nodemailer), kept as `held` in the console's outbox when no SMTP is configured. Customer mail
+// (below) is one per order and template; staff alerts and purchase orders to suppliers go through
+// `enqueueMail`, one per idempotency key.
 //
 // Use from any module, inside the transaction that makes the change:
 //
@@ -11,11 +13,14 @@
 // tracking link from Carrier.trackingUrlTemplate) unless `data.shipments` is given; `order_delivered`
 // takes the latest Shipment.deliveredAt (or now) unless `data.deliveredAt` is given. One mail per
 // order and template: enqueueing again (a retried workflow step, a second parcel) does nothing.
+// Customer mail is rendered when it is sent (sendPending, in the worker), from the order as it is
+// then: the transaction that enqueues it writes one row and reads nothing.
 import pg from 'pg';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import type { NotificationTemplate } from '../../../entities/notifications.ts';
+import { NOTIFICATION_TEMPLATES, type Locale, type MailTemplate, type NotificationTemplate } from '../../../entities/constants.ts';
 import type { Config } from '../../lib/config.server.ts';
+import { prepare, sql } from '../../lib/db.server.ts';
 import { audit, type Actor } from '../../lib/audit.server.ts';
 import { DomainError } from '../../lib/errors.ts';
 import { emailLocale, renderNotification, type RenderedEmail, type ShipmentInfo, type TemplateInputs } from './templates.ts';
@@ -50,15 +55,30 @@ export function publicUrl(env: Record<string, string | undefined> = process.env)
 export const trackingPageUrl = (base: string, token: string) => `${base}/track/${encodeURIComponent(token)}`;
 export const ratingUrl = (base: string, token: string) => `${trackingPageUrl(base, token)}?rate=1`;
 
+const ENQUEUE = prepare('notification_enqueue', `with ins as (
+    insert into notification (order_id, template, locale, "to", data, status, attempts, created_at)
+    select o.id, $2, c.locale, c.email, $3, 'queued', 0, now() from sales_order o join customer c on c.id = o.customer_id where o.id = $1
+    on conflict (order_id, template) do nothing
+    returning id)
+  select id, pg_notify('${NOTIFY_CHANNEL}', id::text) from ins`);
+
 /**
- * Renders a customer email and queues it in the caller's transaction (`em` must be the
- * transaction's). Returns the new row's id, or null when this order already has this mail.
- * After commit, Postgres NOTIFYs `notification` and the sender wakes.
+ * Queues a customer email in the caller's transaction (`em` must be the transaction's): one row,
+ * rendered later by the sender (what `data` and `publicUrl` say is kept with it). Returns the new
+ * row's id, or null when this order already has this mail. After commit, Postgres NOTIFYs
+ * `notification` and the sender wakes.
  */
 export async function enqueueNotification(em: EntityManager, input: EnqueueInput): Promise<number | null> {
+  const kept = input.data !== undefined || input.publicUrl !== undefined ? JSON.stringify({ data: input.data, publicUrl: input.publicUrl }) : null;
+  const [row] = await sql<{ id: number }>(em, ENQUEUE, [input.orderId, input.template, kept]);
+  if (row) return Number(row.id);
   const [exists] = await em.execute<{ id: number }[]>('select id from notification where order_id = ? and template = ?', [input.orderId, input.template]);
-  if (exists) return null;
+  if (!exists) throw new DomainError(404, 'not_found', `Order ${input.orderId} does not exist.`);
+  return null;
+}
 
+/** A customer email as it reads now: recipient, language, subject and body. */
+export async function renderCustomerMail(em: EntityManager, input: EnqueueInput): Promise<{ to: string; locale: Locale; mail: RenderedEmail }> {
   const [o] = await em.execute<{
     number: string; currency: string; subtotal_minor: number; shipping_minor: number; tax_minor: number; tax_included: boolean;
     discount_minor: number; total_minor: number; placed_at: Date | string; tracking_token: string; email: string; name: string; locale: string | null;
@@ -111,15 +131,42 @@ export async function enqueueNotification(em: EntityManager, input: EnqueueInput
     }
   }
 
+  return { to: o.email, locale, mail };
+}
+
+// ---- Staff and supplier mail ----
+
+export interface MailInput {
+  /** One mail per key: enqueueing the same key again (a retried step) does nothing. */
+  key: string;
+  template: Exclude<MailTemplate, NotificationTemplate>;
+  to: string;
+  locale: Locale;
+  mail: RenderedEmail;
+}
+
+/**
+ * Queues an already rendered staff or supplier mail in the caller's transaction. Returns the new
+ * row's id, or null when a mail with this key exists. Such mail carries no order id: the
+ * (order, template) uniqueness belongs to customer mail.
+ */
+export async function enqueueMail(em: EntityManager, input: MailInput): Promise<number | null> {
   const [row] = await em.execute<{ id: number }[]>(
     `with ins as (
-       insert into notification (order_id, template, locale, "to", subject, text, html, status, attempts, created_at)
-       values (?, ?, ?, ?, ?, ?, ?, 'queued', 0, now())
-       on conflict (order_id, template) do nothing
+       insert into notification (order_id, template, locale, "to", subject, text, html, status, attempts, created_at, idempotency_key)
+       values (null, ?, ?, ?, ?, ?, ?, 'queued', 0, now(), ?)
+       on conflict (idempotency_key) do nothing
        returning id)
      select id, pg_notify('${NOTIFY_CHANNEL}', id::text) from ins`,
-    [input.orderId, input.template, locale, o.email, mail.subject.slice(0, 255), mail.text, mail.html]);
+    [input.template, input.locale, input.to, input.mail.subject.slice(0, 255), input.mail.text, input.mail.html, input.key.slice(0, 255)]);
   return row ? Number(row.id) : null;
+}
+
+/** The display name of MAIL_FROM ("Shop <shop@example.com>" → "Shop"), for sign-offs. */
+export function senderName(env: Record<string, string | undefined> = process.env): string {
+  const from = env.MAIL_FROM?.trim() || 'Order Console <no-reply@localhost>';
+  const m = from.match(/^\s*"?([^"<]*?)"?\s*<[^>]+>\s*$/);
+  return (m?.[1]?.trim() || from).slice(0, 200);
 }
 
 // ---- Sending ----
@@ -152,21 +199,46 @@ export const defaultRetryDelay = (attempts: number) => Math.min(15 * 60_000, 30_
 
 const intArray = (ids: number[]) => `{${ids.map((n) => Math.trunc(n)).join(',')}}`;
 
+interface QueuedRow { id: number; order_id: number | null; template: MailTemplate; data: { data?: unknown; publicUrl?: string } | null; unrendered: boolean }
+
+/** Renders a customer mail that was queued unrendered into its row; returns what to send. */
+async function renderQueued(em: EntityManager, row: QueuedRow): Promise<{ to: string; subject: string; text: string; html: string }> {
+  if (row.order_id == null || !(NOTIFICATION_TEMPLATES as readonly string[]).includes(row.template)) throw new Error(`Notification ${row.id} has no order to render from.`);
+  const { to, locale, mail } = await renderCustomerMail(em, { orderId: Number(row.order_id), template: row.template, data: row.data?.data, publicUrl: row.data?.publicUrl } as EnqueueInput);
+  const subject = mail.subject.slice(0, 255);
+  await em.execute('update notification set locale = ?, "to" = ?, subject = ?, text = ?, html = ? where id = ?', [locale, to, subject, mail.text, mail.html, row.id]);
+  return { to, subject, text: mail.text, html: mail.html };
+}
+
 /**
  * Delivers queued notifications. Each row is claimed with FOR UPDATE SKIP LOCKED in its own
  * transaction, so several workers never send the same mail; the row is marked `sent`, or keeps
  * its error and stays `queued` for a later try, and becomes `failed` after `maxAttempts`.
- * Without a transport (no SMTP_URL) queued rows become `held` for the console.
+ * Without a transport (no SMTP_URL) queued rows become `held` for the console. Customer mail is
+ * rendered here, on its first try, and keeps that text for any retry.
  */
 export async function sendPending(orm: MikroORM, transport: MailTransport | null, opts: SendOptions = {}): Promise<SendResult> {
   const result: SendResult = { sent: 0, held: 0, retrying: 0, failed: 0 };
   const batch = opts.batch ?? 20;
   if (!transport) {
-    const rows = await orm.em.fork().execute<{ id: number }[]>(
-      `update notification set status = 'held' where id in (
-         select id from notification where status = 'queued' order by id limit ? for update skip locked) returning id`, [batch]);
-    result.held = rows.length;
-    return result;
+    // Kept for the console, rendered so that it can be read there.
+    return orm.em.fork().transactional(async (em) => {
+      const rows = await em.execute<QueuedRow[]>(
+        `select id, order_id, template, data, subject is null as unrendered from notification where status = 'queued' order by id limit ? for update skip locked`, [batch]);
+      const held: number[] = [];
+      for (const row of rows) {
+        try {
+          if (row.unrendered) await renderQueued(em, row);
+          held.push(Number(row.id));
+        } catch (e) {
+          await em.execute(`update notification set status = 'failed', error = ? where id = ?`, [(e instanceof Error ? e.message : String(e)).slice(0, 2000), row.id]);
+          result.failed++;
+        }
+      }
+      if (held.length) await em.execute(`update notification set status = 'held' where id = any(?::int[])`, [intArray(held)]);
+      result.held = held.length;
+      return result;
+    });
   }
   const maxAttempts = opts.maxAttempts ?? MAX_ATTEMPTS;
   const delay = opts.retryDelayMs ?? defaultRetryDelay;
@@ -178,19 +250,20 @@ export async function sendPending(orm: MikroORM, transport: MailTransport | null
   const tried: number[] = [];
   for (let i = 0; i < batch; i++) {
     const outcome = await orm.em.fork().transactional(async (em) => {
-      const [row] = await em.execute<{ id: number; to: string; subject: string; text: string; html: string; attempts: number }[]>(
-        `select id, "to", subject, text, html, attempts from notification
+      const [row] = await em.execute<(QueuedRow & { to: string; subject: string | null; text: string | null; html: string | null; attempts: number })[]>(
+        `select id, order_id, template, data, subject is null as unrendered, "to", subject, text, html, attempts from notification
           where status = 'queued' and id <> all(?::int[]) order by id limit 1 for update skip locked`, [intArray([...waiting, ...tried])]);
       if (!row) return null;
       const id = Number(row.id);
       tried.push(id);
       try {
+        const mail = row.unrendered ? await renderQueued(em, row) : { to: row.to, subject: row.subject!, text: row.text!, html: row.html! };
         await transport.sendMail({
           ...(opts.from ? { from: opts.from } : {}),
-          to: row.to,
-          subject: row.subject,
-          text: row.text,
-          html: row.html,
+          to: mail.to,
+          subject: mail.subject,
+          text: mail.text,
+          html: mail.html,
           headers: { 'X-Order-Console-Notification': String(id) },
         });
         await em.execute(`update notification set status = 'sent', sent_at = now(), attempts = attempts + 1, error = null where id = ?`, [id]);

@@ -223,15 +223,32 @@ function safeUrl(url: string | null | undefined): string | null {
   }
 }
 
-interface Block {
+/** One piece of a mail's body, rendered both as plain text and as HTML. */
+export interface Block {
   /** Plain-text paragraph. */
   p?: string;
   /** A link shown as a button in HTML and as "label: url" in text. */
   link?: { label: string; url: string };
   /** Label/value rows (order summary, parcel details). */
   rows?: { label: string; value: string; strong?: boolean }[];
-  /** Order lines. */
-  table?: { head: [string, string, string]; body: [string, string, string][] };
+  /** A table: the first column left-aligned, the others right; `text` writes a row in the text version (default: cells joined by two spaces). */
+  table?: { head: string[]; body: string[][]; text?: (row: string[]) => string };
+}
+
+/** What frames every mail: its language, subject, greeting and closing lines. */
+export interface MailFrame {
+  locale: Locale;
+  subject: string;
+  greeting: string;
+  /** Between a label and its value in the text version. */
+  colon: string;
+  signOff: string;
+  footer: string;
+}
+
+/** Lays blocks out as one mail (plain text and HTML) in the shared look. */
+export function layoutMail(frame: MailFrame, blocks: Block[]): RenderedEmail {
+  return { subject: frame.subject, text: toText(frame, blocks), html: toHtml(frame, blocks) };
 }
 
 export interface RenderOptions {
@@ -260,7 +277,7 @@ export function renderNotification<T extends NotificationTemplate>(template: T, 
 
   if (template === 'order_confirmation') {
     blocks.push({ rows: [{ label: L.order, value: input.number }, { label: L.placed, value: vars.placed }] });
-    blocks.push({ table: { head: [L.item, L.quantity, L.amount], body: input.lines.map((l) => [l.name, String(l.quantity), money(l.totalMinor)]) } });
+    blocks.push({ table: { head: [L.item, L.quantity, L.amount], body: input.lines.map((l) => [l.name, String(l.quantity), money(l.totalMinor)]), text: ([item, qty, amount]) => `${qty} × ${item}  ${amount}` } });
     const rows: NonNullable<Block['rows']> = [{ label: L.subtotal, value: money(input.subtotalMinor) }];
     if (input.shippingMinor) rows.push({ label: L.shipping, value: money(input.shippingMinor) });
     if (input.discountMinor) rows.push({ label: L.discount, value: `-${money(input.discountMinor)}` });
@@ -282,28 +299,27 @@ export function renderNotification<T extends NotificationTemplate>(template: T, 
   const trackUrl = safeUrl(input.trackingPageUrl);
   if (trackUrl) blocks.push({ link: { label: copy.actions.trackOrder, url: trackUrl } });
 
-  const subject = t.subject(vars);
-  return { subject, text: toText(copy, vars.name, blocks), html: toHtml(copy, locale, subject, vars.name, blocks) };
+  return layoutMail({ locale, subject: t.subject(vars), greeting: copy.greeting(vars.name), colon: copy.colon, signOff: copy.signOff, footer: copy.footer }, blocks);
 }
 
-function toText(copy: EmailCopy, name: string, blocks: Block[]): string {
-  const out: string[] = [copy.greeting(name)];
+function toText(frame: MailFrame, blocks: Block[]): string {
+  const out: string[] = [frame.greeting];
   for (const b of blocks) {
     if (b.p) out.push(b.p);
-    if (b.link) out.push(`${b.link.label}${copy.colon}${b.link.url}`);
-    if (b.rows) out.push(b.rows.map((r) => `${r.label}${copy.colon}${r.value}`).join('\n'));
-    if (b.table) out.push(b.table.body.map(([item, qty, amount]) => `${qty} × ${item}  ${amount}`).join('\n'));
+    if (b.link) out.push(`${b.link.label}${frame.colon}${b.link.url}`);
+    if (b.rows) out.push(b.rows.map((r) => `${r.label}${frame.colon}${r.value}`).join('\n'));
+    if (b.table) out.push(b.table.body.map((row) => (b.table!.text ? b.table!.text(row) : row.join('  '))).join('\n'));
   }
-  out.push(copy.signOff, `--\n${copy.footer}`);
+  out.push(frame.signOff, `--\n${frame.footer}`);
   return `${out.join('\n\n')}\n`;
 }
 
 const FONT = 'font-family:-apple-system,BlinkMacSystemFont,\'Segoe UI\',Roboto,\'PingFang SC\',\'PingFang TC\',\'Microsoft YaHei\',\'Microsoft JhengHei\',sans-serif';
 
-function toHtml(copy: EmailCopy, locale: Locale, subject: string, name: string, blocks: Block[]): string {
+function toHtml(frame: MailFrame, blocks: Block[]): string {
   const e = escapeHtml;
   const cell = 'padding:6px 8px;border-bottom:1px solid #e5e7eb;';
-  const parts: string[] = [`<p style="margin:0 0 16px">${e(copy.greeting(name))}</p>`];
+  const parts: string[] = [`<p style="margin:0 0 16px">${e(frame.greeting)}</p>`];
   for (const b of blocks) {
     if (b.p) parts.push(`<p style="margin:0 0 16px">${e(b.p)}</p>`);
     if (b.link) {
@@ -314,16 +330,16 @@ function toHtml(copy: EmailCopy, locale: Locale, subject: string, name: string, 
         `<tr><td style="padding:2px 16px 2px 0;color:#6b7280">${e(r.label)}</td><td style="padding:2px 0${r.strong ? ';font-weight:600' : ''}">${e(r.value)}</td></tr>`).join('')}</table>`);
     }
     if (b.table) {
-      const [h1, h2, h3] = b.table.head.map(e);
-      parts.push(`<table style="border-collapse:collapse;width:100%;margin:0 0 16px"><thead><tr><th align="left" style="${cell}">${h1}</th><th align="right" style="${cell}">${h2}</th><th align="right" style="${cell}">${h3}</th></tr></thead><tbody>${
-        b.table.body.map(([item, qty, amount]) => `<tr><td style="${cell}">${e(item)}</td><td align="right" style="${cell}">${e(qty)}</td><td align="right" style="${cell}">${e(amount)}</td></tr>`).join('')}</tbody></table>`);
+      const align = (i: number) => (i === 0 ? 'left' : 'right');
+      parts.push(`<table style="border-collapse:collapse;width:100%;margin:0 0 16px"><thead><tr>${b.table.head.map((h, i) => `<th align="${align(i)}" style="${cell}">${e(h)}</th>`).join('')}</tr></thead><tbody>${
+        b.table.body.map((row) => `<tr>${row.map((c, i) => `<td${i ? ` align="${align(i)}"` : ''} style="${cell}">${e(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`);
     }
   }
-  parts.push(`<p style="margin:0 0 24px">${e(copy.signOff)}</p>`);
-  parts.push(`<p style="margin:0;font-size:12px;color:#6b7280">${e(copy.footer)}</p>`);
+  parts.push(`<p style="margin:0 0 24px">${e(frame.signOff)}</p>`);
+  parts.push(`<p style="margin:0;font-size:12px;color:#6b7280">${e(frame.footer)}</p>`);
   return `<!doctype html>
-<html lang="${e(locale)}">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${e(subject)}</title></head>
+<html lang="${e(frame.locale)}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${e(frame.subject)}</title></head>
 <body style="margin:0;padding:24px;background:#f3f4f6;${FONT};color:#111827;font-size:15px;line-height:1.5">
 <div style="max-width:600px;margin:0 auto;background:#ffffff;border-radius:8px;padding:24px">
 ${parts.join('\n')}

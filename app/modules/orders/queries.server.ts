@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ORDER_STATUSES } from '../../../entities/constants.ts';
 
 export const ORDER_SORTS = ['placed_at', 'total', 'number', 'status'] as const;
+export type OrderSort = (typeof ORDER_SORTS)[number];
 
 export const OrderFilters = z.object({
   status: z.array(z.enum(ORDER_STATUSES)).or(z.enum(ORDER_STATUSES).transform((s) => [s])).optional().catch(undefined),
@@ -17,6 +18,9 @@ export const OrderFilters = z.object({
   dir: z.enum(['asc', 'desc']).catch('desc'),
   page: z.coerce.number().int().min(1).max(100_000).catch(1),
   pageSize: z.coerce.number().int().min(1).max(200).catch(50),
+  /** Keyset paging: the page after (or before) the row this cursor names, in the same sort. Wins over `page`'s offset. */
+  after: z.string().max(200).optional().catch(undefined),
+  before: z.string().max(200).optional().catch(undefined),
 });
 export type OrderFilters = z.infer<typeof OrderFilters>;
 
@@ -30,52 +34,193 @@ export function parseOrderFilters(params: URLSearchParams): OrderFilters {
 
 export interface OrderRow {
   id: number; number: string; status: string; channel: string; externalId: string; customerName: string; customerEmail: string;
-  currency: string; total: number; warehouse: string | null; holdReasons: string[]; placedAt: string; lineCount: number;
+  currency: string; total: number;
+  /** The warehouse that ships the whole order; null for a split order (see `warehouses`) or one not routed yet. */
+  warehouse: string | null;
+  /** Every warehouse holding (or having shipped) stock for the order. */
+  warehouses: string[];
+  holdReasons: string[]; placedAt: string; lineCount: number;
 }
 
-const SORT_SQL: Record<(typeof ORDER_SORTS)[number], string> = { placed_at: 'o.placed_at', total: 'o.total_minor', number: 'o.id', status: 'o.status' };
+export interface OrderPage {
+  rows: OrderRow[];
+  /** Matching orders, counted up to COUNT_CAP (then `totalCapped`). */
+  total: number;
+  totalCapped: boolean;
+  page: number;
+  pages: number;
+  /** Keyset cursors: pass as `after` for the next page, `before` for the previous one; null when there is none. */
+  nextCursor: string | null;
+  prevCursor: string | null;
+}
+
+/** Counting stops here ("more than 10,000"): an exact count(*) over a broad filter would read every matching row on every page view. */
+export const COUNT_CAP = 10_000;
 
 /**
- * One page of orders, filtered and sorted in SQL. The count stops at 10,000 (shown as "10,000+")
- * so a broad filter over hundreds of thousands of orders stays fast.
+ * The columns of each sort, before the id that breaks ties (so the order is total). Each matches an
+ * index: (placed_at, id), (total_minor, id), the primary key, (status, placed_at, id).
  */
-export async function listOrders(em: EntityManager, f: OrderFilters): Promise<{ rows: OrderRow[]; total: number; totalCapped: boolean; page: number; pages: number }> {
+const SORT_COLUMNS: Record<OrderSort, { sql: string; kind: 'time' | 'number' | 'text' }[]> = {
+  placed_at: [{ sql: 'o.placed_at', kind: 'time' }],
+  total: [{ sql: 'o.total_minor', kind: 'number' }],
+  number: [],
+  status: [{ sql: 'o.status', kind: 'text' }, { sql: 'o.placed_at', kind: 'time' }],
+};
+
+type SortValue = string | number;
+/** A cursor names one row by its sort values (times to the microsecond) and id (base64url JSON), tied to the sort it was made for. */
+export function encodeCursor(sort: OrderSort, values: SortValue[], id: number): string {
+  return Buffer.from(JSON.stringify([sort, values, id])).toString('base64url');
+}
+function decodeCursor(cursor: string | undefined, sort: OrderSort): { values: SortValue[]; id: number } | null {
+  if (!cursor) return null;
+  try {
+    const [s, values, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    const columns = SORT_COLUMNS[sort];
+    if (s !== sort || !Number.isSafeInteger(id) || !Array.isArray(values) || values.length !== columns.length) return null;
+    const ok = columns.every((c, i) => (c.kind === 'number' ? Number.isSafeInteger(values[i]) : typeof values[i] === 'string' && (c.kind !== 'time' || !Number.isNaN(Date.parse(values[i])))));
+    return ok ? { values: values as SortValue[], id: id as number } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Text search: any part of the value from three characters on (what trigrams can find); shorter
+ * input matches whole values only, so one or two letters never scan every order.
+ */
+const likePattern = (q: string) => {
+  const escaped = q.replace(/[%_\\]/g, (m) => `\\${m}`);
+  return q.length >= 3 ? `%${escaped}%` : escaped;
+};
+
+/**
+ * The orders that match, as rows of id and sort columns (aliased `o`). A search is two disjoint arms, each
+ * driven by an index and narrowed by the other filters: order number or external id (trigrams), and the
+ * orders of the customers whose name or email matches (trigrams, then (customer_id, …); the customers are
+ * found first, so the planner never hash-joins every order), less those the first arm found. The sort then
+ * runs over the matches only.
+ */
+function matching(f: OrderFilters, where: string[], params: unknown[], extra: string[], extraParams: unknown[]): { sql: string; params: unknown[] } {
+  const conds = [...where, ...extra];
+  const condParams = [...params, ...extraParams];
+  const cols = ['o.id', ...SORT_COLUMNS[f.sort].map((c) => c.sql)].join(', ');
+  const and = conds.map((c) => ` and ${c}`).join('');
+  if (!f.q) return { sql: `select ${cols} from sales_order o${conds.length ? ` where ${conds.join(' and ')}` : ''}`, params: condParams };
+  const like = likePattern(f.q);
+  return {
+    sql: `select ${cols} from sales_order o where (o.number ilike ? or o.external_id ilike ?)${and}
+          union all
+          select ${cols} from sales_order o
+           where o.customer_id = any(array(select c.id from customer c where c.name ilike ? or c.email ilike ?))
+             and not (o.number ilike ? or o.external_id ilike ?)${and}`,
+    params: [like, like, ...condParams, like, like, like, like, ...condParams],
+  };
+}
+
+/**
+ * One page of orders, filtered and sorted in SQL, built to stay fast over millions of rows:
+ * - every filter is on sales_order's own columns (codes resolved to ids first), so each leads one of the
+ *   composite indexes that then walks the sort (placed_at, id) and stops at the page;
+ * - the page's ids are found first and only those rows are joined and decorated (customer, line count,
+ *   warehouses), so skipping rows costs index entries, not joins;
+ * - text search is two trigram index lookups (order number / external id, customer name / email) that the
+ *   other filters narrow, sorted among the matches;
+ * - next and previous pages seek from a cursor (keyset), so page 1,000 costs what page 1 does and a page
+ *   never repeats or skips a row while new orders arrive; `page` alone still pages by offset;
+ * - the count stops at COUNT_CAP.
+ * Ties in the sort are broken by id, so the order is total and paging is stable.
+ */
+export async function listOrders(em: EntityManager, f: OrderFilters): Promise<OrderPage> {
+  const empty: OrderPage = { rows: [], total: 0, totalCapped: false, page: 1, pages: 1, nextCursor: null, prevCursor: null };
   const where: string[] = [];
   const params: unknown[] = [];
+  if (f.channel || f.warehouse) {
+    const [ids] = await em.execute<{ channel_id: number | null; warehouse_id: number | null }[]>(
+      'select (select id from channel where code = ?) as channel_id, (select id from warehouse where code = ?) as warehouse_id', [f.channel ?? null, f.warehouse ?? null]);
+    if ((f.channel && ids.channel_id === null) || (f.warehouse && ids.warehouse_id === null)) return empty;
+    if (f.channel) { where.push('o.channel_id = ?'); params.push(ids.channel_id); }
+    if (f.warehouse) {
+      // The order's warehouse; a split order (no single warehouse) by the warehouses of its reservations, looked up
+      // per split order (an array subquery, so the planner never hashes every reservation of the warehouse).
+      where.push(`(o.warehouse_id = ? or (o.warehouse_id is null and ?::int = any(array(select r.warehouse_id from reservation r where r.order_id = o.id))))`);
+      params.push(ids.warehouse_id, ids.warehouse_id);
+    }
+  }
   if (f.status?.length) { where.push('o.status in (?)'); params.push(f.status); }
-  if (f.channel) { where.push('ch.code = ?'); params.push(f.channel); }
-  if (f.warehouse) { where.push('w.code = ?'); params.push(f.warehouse); }
   if (f.customer) { where.push('o.customer_id = ?'); params.push(f.customer); }
   if (f.from) { where.push('o.placed_at >= ?'); params.push(new Date(`${f.from}T00:00:00Z`)); }
   if (f.to) { where.push('o.placed_at < ?'); params.push(new Date(new Date(`${f.to}T00:00:00Z`).getTime() + 86_400_000)); }
-  if (f.q) {
-    where.push(`(o.number ilike ? or o.external_id ilike ? or c.email ilike ? or c.name ilike ?)`);
-    const like = `%${f.q.replace(/[%_\\]/g, (m) => `\\${m}`)}%`;
-    params.push(like, like, like, like);
+
+  // Which rows: seek from a cursor (forwards, or backwards for the previous page), else an offset.
+  const columns = SORT_COLUMNS[f.sort];
+  const after = decodeCursor(f.after, f.sort);
+  const before = after ? null : decodeCursor(f.before, f.sort);
+  const seek = after ?? before;
+  const backwards = before !== null;
+  const ascending = (f.dir === 'asc') !== backwards;
+  const seekWhere: string[] = [];
+  const seekParams: unknown[] = [];
+  if (seek) {
+    const op = ascending ? '>' : '<';
+    seekWhere.push(`(${[...columns.map((c) => c.sql), 'o.id'].join(', ')}) ${op} (${[...columns.map((c) => (c.kind === 'time' ? '?::timestamptz' : '?')), '?'].join(', ')})`);
+    seekParams.push(...seek.values, seek.id);
   }
-  const whereSql = where.length ? `where ${where.join(' and ')}` : '';
-  const from = `from sales_order o join channel ch on ch.id = o.channel_id join customer c on c.id = o.customer_id left join warehouse w on w.id = o.warehouse_id ${whereSql}`;
-  const CAP = 10_000;
-  const [{ n }] = await em.execute<{ n: string }[]>(`select count(*) as n from (select 1 ${from} limit ${CAP + 1}) x`, params);
-  const total = Math.min(Number(n), CAP);
-  const rows = await em.execute<Record<string, unknown>[]>(
+  const order = [...columns.map((c) => c.sql), 'o.id'].map((c) => `${c} ${ascending ? 'asc' : 'desc'}`).join(', ');
+  const offset = seek ? 0 : (f.page - 1) * f.pageSize;
+  const count = matching(f, where, params, [], []);
+  const page = matching(f, where, params, seekWhere, seekParams);
+  const run = (x: EntityManager) => [
+    x.execute<{ n: string }[]>(`select count(*) as n from (${count.sql} limit ${COUNT_CAP + 1}) x`, count.params),
+    x.execute<{ id: number }[]>(`select o.id from (${page.sql}) o order by ${order} limit ? offset ?`, [...page.params, f.pageSize + 1, offset]),
+  ] as const;
+  // The count and the page's ids at once (two connections). A search runs without parallel workers: on a
+  // few cores the planner's parallel scan of every customer costs several times the trigram index.
+  const [[{ n }], ids] = f.q
+    ? await em.transactional(async (tem) => {
+      await tem.execute('set local max_parallel_workers_per_gather = 0');
+      const [c, p] = run(tem as EntityManager);
+      return [await c, await p] as const;
+    })
+    : await Promise.all(run(em));
+  const total = Math.min(Number(n), COUNT_CAP);
+  // Going back past the first page (rows came in since): start again from the top.
+  if (backwards && ids.length < f.pageSize) return listOrders(em, { ...f, before: undefined, page: 1 });
+  const more = ids.length > f.pageSize;
+  const pageIds = ids.slice(0, f.pageSize).map((r) => Number(r.id));
+  if (backwards) pageIds.reverse();
+
+  const rows = pageIds.length ? await em.execute<Record<string, unknown>[]>(
     `select o.id, o.number, o.status, ch.code as channel, o.external_id, c.name as customer_name, c.email as customer_email, o.currency,
             o.total_minor, w.code as warehouse, o.hold_reasons, o.placed_at,
-            (select count(*) from order_line l where l.order_id = o.id) as line_count
-       ${from}
-      order by ${SORT_SQL[f.sort]} ${f.dir}, o.id ${f.dir}
-      limit ? offset ?`,
-    [...params, f.pageSize, (f.page - 1) * f.pageSize]);
+            to_char(o.placed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as placed_at_key,
+            (select count(*) from order_line l where l.order_id = o.id) as line_count,
+            array(select distinct rw.code from reservation r join warehouse rw on rw.id = r.warehouse_id where r.order_id = o.id order by rw.code) as warehouses
+       from sales_order o join channel ch on ch.id = o.channel_id join customer c on c.id = o.customer_id left join warehouse w on w.id = o.warehouse_id
+      where o.id in (?)`, [pageIds]) : [];
+  const byId = new Map(rows.map((r) => [Number(r.id), r]));
+  const sorted = pageIds.map((id) => byId.get(id)!).filter(Boolean);
+  const valueOf: Record<string, (r: Record<string, unknown>) => SortValue> = {
+    'o.placed_at': (r) => String(r.placed_at_key), 'o.total_minor': (r) => Number(r.total_minor), 'o.status': (r) => String(r.status),
+  };
+  const cursorOf = (r: Record<string, unknown>) => encodeCursor(f.sort, columns.map((c) => valueOf[c.sql](r)), Number(r.id));
+  const first = sorted[0];
+  const last = sorted[sorted.length - 1];
   return {
-    rows: rows.map((r) => ({
+    rows: sorted.map((r) => ({
       id: Number(r.id), number: String(r.number), status: String(r.status), channel: String(r.channel), externalId: String(r.external_id),
       customerName: String(r.customer_name), customerEmail: String(r.customer_email), currency: String(r.currency), total: Number(r.total_minor),
-      warehouse: (r.warehouse as string | null) ?? null, holdReasons: (r.hold_reasons as string[]) ?? [], placedAt: new Date(r.placed_at as string).toISOString(), lineCount: Number(r.line_count),
+      warehouse: (r.warehouse as string | null) ?? null,
+      warehouses: (r.warehouses as string[]).length ? (r.warehouses as string[]) : r.warehouse ? [r.warehouse as string] : [],
+      holdReasons: (r.hold_reasons as string[]) ?? [], placedAt: new Date(r.placed_at as string).toISOString(), lineCount: Number(r.line_count),
     })),
     total,
-    totalCapped: Number(n) > CAP,
+    totalCapped: Number(n) > COUNT_CAP,
     page: f.page,
     pages: Math.max(1, Math.ceil(total / f.pageSize)),
+    nextCursor: last && (backwards || more) ? cursorOf(last) : null,
+    prevCursor: first && (backwards ? more : seek !== null || f.page > 1) ? cursorOf(first) : null,
   };
 }
 

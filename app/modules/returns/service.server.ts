@@ -15,7 +15,12 @@ export const ReturnInput = z.object({
   reason: z.enum(RETURN_REASONS),
   resolution: z.enum(['refund', 'exchange']).default('refund'),
   comment: z.string().trim().max(1000).optional(),
-  lines: z.array(z.object({ sku: z.string().min(1), quantity: z.coerce.number().int().min(0).max(10_000) })).min(1),
+  lines: z.array(z.object({
+    sku: z.string().min(1),
+    quantity: z.coerce.number().int().min(0).max(10_000),
+    /** For an exchange: the SKU to send instead (another size or colour); the same SKU when absent or empty. */
+    replacementSku: z.string().trim().max(100).optional(),
+  })).min(1),
 });
 
 /** What may still come back: shipped units minus units already on an open or finished return. */
@@ -47,10 +52,13 @@ export async function requestReturn(orm: MikroORM, orderId: number, raw: unknown
     if (!o) throw new DomainError(404, 'not_found', `Order ${orderId} does not exist.`);
     if (!(await returnWindowOpen(em, orderId))) throw new DomainError(409, 'not_returnable', `Order ${o.number} cannot be returned now.`, { params: { days: RETURN_WINDOW_DAYS } });
     const allowed = await returnableLines(em, orderId);
+    const replacements = [...new Set(wanted.flatMap((l) => (l.replacementSku ? [l.replacementSku] : [])))];
+    const known = new Set(replacements.length ? (await em.execute<{ sku: string }[]>('select sku from product where sku in (?) and active', [replacements])).map((p) => p.sku) : []);
     const errors = wanted.flatMap((l) => {
       const a = allowed.find((x) => x.sku === l.sku);
       const i = input.lines.indexOf(l);
       if (!a) return [fieldError(`lines.${i}.sku`, 'unknown_sku', { sku: l.sku })];
+      if (l.replacementSku && !known.has(l.replacementSku)) return [fieldError(`lines.${i}.replacementSku`, 'unknown_sku', { sku: l.replacementSku })];
       return l.quantity > a.returnable ? [fieldError(`lines.${i}.quantity`, 'too_big', { max: a.returnable })] : [];
     });
     if (errors.length) throw invalid(errors);

@@ -31,6 +31,7 @@ export function compileGraph(graph: Graph): { ok: true; plan: Plan } | { ok: fal
       primitive: def.run.kind === 'control' ? def.run.primitive : undefined,
       activity: def.run.kind === 'activity' ? def.run.activity : undefined,
       compensation: def.run.kind === 'activity' ? def.run.compensation : undefined,
+      ...(def.run.kind === 'activity' && def.run.local ? { local: true } : {}),
       timeoutMs: def.run.kind === 'activity' ? def.run.timeoutMs ?? DEFAULT_TIMEOUT_MS : 0,
       retries: def.run.kind === 'activity' ? def.run.retries ?? DEFAULT_RETRIES : 0,
       config,

@@ -7,10 +7,15 @@
 //   payment_confirmed (no run: nothing to do).
 // - Every other row, and rows no binding matches: nothing to run; marked dispatched.
 //
-// Rows are claimed in id order (FOR UPDATE SKIP LOCKED, and one active dispatcher at a time through an
-// advisory lock so that an order's start always precedes its signals). While Temporal is unreachable
-// the row stays undispatched and the dispatcher retries with back-off. Wakes on NOTIFY outbox, and
-// polls every 2 s in case a notification was missed.
+// Rows are handled in id order by one dispatcher at a time, so that an order's start always precedes
+// its signals: a pass holds the `outbox` lease (a row in `lease`, renewed before each outbox row, lost
+// to another worker only when it expires). No transaction or lock is open while Temporal is called:
+// every call has a deadline, and the row is then marked dispatched (with its run row) in a short
+// transaction. A dispatcher that dies between the call and the mark leaves the row to be sent again,
+// which is harmless (a duplicate start is counted as done; the runs buffer signals). While Temporal is
+// unreachable the row stays undispatched and the dispatcher retries with back-off. Wakes on NOTIFY
+// outbox, and polls every 2 s in case a notification was missed.
+import crypto from 'node:crypto';
 import pg from 'pg';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
@@ -22,9 +27,11 @@ import { ensureRun } from './runs.server.ts';
 export const START_EVENTS = ['order.created', 'return.requested', 'stock.low'] as const;
 export const STATUS_SIGNALS: Record<string, 'packed' | 'delivered' | 'payment_confirmed'> = { packed: 'packed', delivered: 'delivered', paid: 'payment_confirmed' };
 
-/** pg_advisory_xact_lock key: one dispatcher claims rows at a time. */
-const LOCK_KEY = 7_331_001;
 const BATCH = 200;
+/** The longest a Temporal call (start, signal) may take before the row counts as blocked. */
+export const CALL_TIMEOUT_MS = 5_000;
+/** How long the `outbox` lease lasts unless renewed: longer than one row takes, short enough for another worker to take over soon after a crash. */
+export const LEASE_MS = 15_000;
 
 export interface DispatcherLog { info(...a: unknown[]): void; warn(...a: unknown[]): void; error(...a: unknown[]): void }
 
@@ -34,12 +41,19 @@ export interface DispatcherOptions {
   temporal: () => Promise<Client>;
   taskQueue: string;
   log?: DispatcherLog;
+  /** Deadline of each Temporal call (CALL_TIMEOUT_MS). */
+  callTimeoutMs?: number;
+  /** Lifetime of the dispatch lease between renewals (LEASE_MS). */
+  leaseMs?: number;
 }
+
+/** An error's message with its causes' (the client wraps gRPC errors: "Failed to start Workflow: 4 DEADLINE_EXCEEDED: …"). */
+const explain = (e: unknown): string => !(e instanceof Error) ? String(e) : e.cause ? `${e.message}: ${explain(e.cause)}` : e.message;
 
 /** Temporal could not be reached (or refused for a reason worth retrying): the row waits. */
 export class TemporalUnavailable extends Error {
   constructor(cause: unknown) {
-    super(cause instanceof Error ? cause.message : String(cause));
+    super(explain(cause));
     this.name = 'TemporalUnavailable';
     this.cause = cause;
   }
@@ -102,80 +116,110 @@ interface OutboxRow { id: number; type: string; payload: Record<string, unknown>
 
 export type Outcome = { kind: 'started' | 'duplicate'; workflowId: string } | { kind: 'signalled' | 'no_run'; workflowId: string; signal: string } | { kind: 'no_binding' | 'ignored' };
 
-/** Handles one outbox row inside the claiming transaction. Temporal failures surface as TemporalUnavailable. */
-async function handle(em: EntityManager, row: OutboxRow, opts: DispatcherOptions): Promise<Outcome> {
-  const client = async () => { try { return await opts.temporal(); } catch (e) { throw new TemporalUnavailable(e); } };
+const markDispatched = (em: EntityManager, ids: number[]) =>
+  em.execute('update outbox_event set dispatched_at = now() where id = any(?::bigint[])', [`{${ids.map((n) => Math.trunc(n)).join(',')}}`]);
+
+/**
+ * Takes the named lease for `ms`, or renews it when `holder` has it; false while someone else holds it
+ * and it has not expired. One statement, no lock kept.
+ */
+export async function takeLease(em: EntityManager, name: string, holder: string, ms: number): Promise<boolean> {
+  const rows = await em.execute(
+    `insert into lease (name, holder, expires_at) values (?, ?, now() + ? * interval '1 millisecond')
+     on conflict (name) do update set holder = excluded.holder, expires_at = excluded.expires_at
+       where lease.holder = excluded.holder or lease.expires_at < now()
+     returning name`, [name, holder, ms]);
+  return rows.length > 0;
+}
+
+export async function releaseLease(em: EntityManager, name: string, holder: string): Promise<void> {
+  await em.execute('delete from lease where name = ? and holder = ?', [name, holder]);
+}
+
+/**
+ * Handles one outbox row: reads what it needs, calls Temporal (outside any transaction, with a
+ * deadline), then marks the row dispatched (and writes the run row) in one short transaction.
+ * Temporal failures surface as TemporalUnavailable.
+ */
+async function handle(orm: MikroORM, row: OutboxRow, opts: DispatcherOptions): Promise<Outcome> {
+  const em = orm.em.fork();
+  const call = async <T>(fn: (client: Client) => Promise<T>): Promise<T> => {
+    let client: Client;
+    try { client = await opts.temporal(); } catch (e) { throw new TemporalUnavailable(e); }
+    return client.withDeadline(Date.now() + (opts.callTimeoutMs ?? CALL_TIMEOUT_MS), () => fn(client));
+  };
+  const done = async (outcome: Outcome) => { await markDispatched(em, [Number(row.id)]); return outcome; };
   if ((START_EVENTS as readonly string[]).includes(row.type)) {
     const payload = await enrichPayload(em, row.type, row.payload ?? {});
     const workflowId = workflowIdFor(row.type, payload, new Date(row.created_at));
     if (!workflowId) {
       opts.log?.warn(`outbox ${row.id} (${row.type}) has no id to name a run by; skipped`);
-      return { kind: 'ignored' };
+      return done({ kind: 'ignored' });
     }
     const match = await matchBinding(em, row.type, payload);
-    if (!match) return { kind: 'no_binding' };
+    if (!match) return done({ kind: 'no_binding' });
     const input: InterpreterInput = { plan: match.version.plan, trigger: { type: row.type, payload } };
     let kind: 'started' | 'duplicate' = 'started';
     try {
-      await (await client()).workflow.start('interpreter', { taskQueue: opts.taskQueue, workflowId, args: [input], workflowIdReusePolicy: 'REJECT_DUPLICATE' });
+      await call((c) => c.workflow.start('interpreter', { taskQueue: opts.taskQueue, workflowId, args: [input], workflowIdReusePolicy: 'REJECT_DUPLICATE' }));
     } catch (e) {
       if (e instanceof WorkflowExecutionAlreadyStartedError) kind = 'duplicate';
-      else if (e instanceof TemporalUnavailable) throw e;
-      else throw new TemporalUnavailable(e);
+      else throw e instanceof TemporalUnavailable ? e : new TemporalUnavailable(e);
     }
-    await ensureRun(em, workflowId, { triggerType: row.type, triggerPayload: payload, definitionId: match.binding.definitionId, versionId: match.version.id });
+    await em.transactional(async (tx) => {
+      await ensureRun(tx, workflowId, { triggerType: row.type, triggerPayload: payload, definitionId: match.binding.definitionId, versionId: match.version.id });
+      await markDispatched(tx, [Number(row.id)]);
+    });
     return { kind, workflowId };
   }
   if (row.type === 'order.status_changed') {
     const signal = STATUS_SIGNALS[String(row.payload?.to ?? '')];
-    if (!signal || row.payload?.orderId == null) return { kind: 'ignored' };
+    if (!signal || row.payload?.orderId == null) return done({ kind: 'ignored' });
     const workflowId = `order-${row.payload.orderId}`;
     let delivered: boolean;
     try {
-      delivered = await signalRun(await client(), workflowId, signal, row.payload);
+      delivered = await call((c) => signalRun(c, workflowId, signal, row.payload));
     } catch (e) {
       throw e instanceof TemporalUnavailable ? e : new TemporalUnavailable(e);
     }
-    return { kind: delivered ? 'signalled' : 'no_run', workflowId, signal };
+    return done({ kind: delivered ? 'signalled' : 'no_run', workflowId, signal });
   }
-  return { kind: 'ignored' };
+  return done({ kind: 'ignored' });
 }
 
 export interface PassResult { claimed: number; outcomes: (Outcome & { outboxId: number })[]; busy: boolean; blocked?: TemporalUnavailable; more: boolean }
 
-const bigintArray = (ids: number[]) => `{${ids.map((n) => Math.trunc(n)).join(',')}}`;
 const needsWork = (row: OutboxRow) => (START_EVENTS as readonly string[]).includes(row.type) || (row.type === 'order.status_changed' && !!STATUS_SIGNALS[String(row.payload?.to ?? '')]);
 export const MAX_TRIES = 3;
 
 /**
- * One pass over the undispatched rows, in id order, in one transaction: rows that need nothing are
- * marked in bulk; each row that needs Temporal is handled in turn (inside a savepoint). Stops at the
- * first row Temporal could not take; the rows before it are committed as dispatched. A row that fails
- * for another reason is tried again on the next pass, and after MAX_TRIES it is logged and marked
- * dispatched so that it cannot block the queue (`failures` carries the counts across passes).
+ * One pass over the undispatched rows, in id order, holding the `outbox` lease (`busy` when another
+ * dispatcher has it): rows that need nothing are marked in bulk; each row that needs Temporal is
+ * handled in turn and marked as soon as it is done. Stops at the first row Temporal could not take.
+ * A row that fails for another reason is tried again on the next pass, and after MAX_TRIES it is
+ * logged and marked dispatched so that it cannot block the queue (`failures` carries the counts across
+ * passes).
  */
 export async function dispatchPass(opts: DispatcherOptions, failures: Map<number, number> = new Map()): Promise<PassResult> {
   const result: PassResult = { claimed: 0, outcomes: [], busy: false, more: false };
-  await opts.orm.em.fork().transactional(async (em) => {
-    const [lock] = await em.execute<{ locked: boolean }[]>('select pg_try_advisory_xact_lock(?) as locked', [LOCK_KEY]);
-    if (!lock.locked) { result.busy = true; return; }
-    const rows = await em.execute<OutboxRow[]>(
-      'select id, type, payload, created_at from outbox_event where dispatched_at is null order by id limit ? for update skip locked', [BATCH]);
+  const em = opts.orm.em.fork();
+  const holder = crypto.randomUUID();
+  const lease = () => takeLease(em, 'outbox', holder, opts.leaseMs ?? LEASE_MS);
+  if (!(await lease())) { result.busy = true; return result; }
+  try {
+    const rows = await em.execute<OutboxRow[]>('select id, type, payload, created_at from outbox_event where dispatched_at is null order by id limit ?', [BATCH]);
     result.claimed = rows.length;
     result.more = rows.length === BATCH;
-    const done: number[] = [];
-    for (const row of rows) {
+    const idle = rows.filter((r) => !needsWork(r)).map((r) => Number(r.id));
+    if (idle.length) await markDispatched(em, idle);
+    for (const row of rows.filter(needsWork)) {
       const id = Number(row.id);
-      if (!needsWork(row)) { done.push(id); continue; }
-      await em.execute('savepoint dispatch_row');
+      // Renewed before each row; lost only after a stall longer than the lease: then stop, the new holder goes on.
+      if (!(await lease())) { result.more = false; break; }
       try {
-        const outcome = await handle(em, row, opts);
-        await em.execute('release savepoint dispatch_row');
-        result.outcomes.push({ ...outcome, outboxId: id });
-        done.push(id);
+        result.outcomes.push({ ...(await handle(opts.orm, row, opts)), outboxId: id });
         failures.delete(id);
       } catch (e) {
-        await em.execute('rollback to savepoint dispatch_row');
         if (e instanceof TemporalUnavailable) { result.blocked = e; result.more = false; break; }
         const n = (failures.get(id) ?? 0) + 1;
         failures.set(id, n);
@@ -183,11 +227,12 @@ export async function dispatchPass(opts: DispatcherOptions, failures: Map<number
         if (n < MAX_TRIES) { result.more = false; break; }
         opts.log?.error(`outbox ${id} given up after ${MAX_TRIES} tries`);
         failures.delete(id);
-        done.push(id);
+        await markDispatched(em, [id]);
       }
     }
-    if (done.length) await em.execute('update outbox_event set dispatched_at = now() where id = any(?::bigint[])', [bigintArray(done)]);
-  });
+  } finally {
+    await releaseLease(em, 'outbox', holder).catch(() => {});
+  }
   return result;
 }
 

@@ -84,11 +84,15 @@ export function parseActivityKey(key: string, workflowId: string): { visit: numb
   return { visit: Number.isInteger(visit) && visit > 0 ? visit : 1, undo };
 }
 
-/** An activity node started (attempt ≥ 1). Later attempts keep the first start time and the last error. */
-export async function stepStarted(em: EntityManager, runId: number, nodeId: string, s: { visit: number; attempt: number; input: unknown }) {
+/**
+ * An activity node started (attempt ≥ 1), `agoMs` before now (recorded late: by the database's clock,
+ * so that a worker's skewed clock never puts the start after the end). Later attempts keep the first
+ * start time and the last error.
+ */
+export async function stepStarted(em: EntityManager, runId: number, nodeId: string, s: { visit: number; attempt: number; input: unknown; agoMs?: number }) {
   await em.execute(
     `insert into workflow_run_step (run_id, node_id, status, visits, started_at, input_summary, compensation)
-     values (?, ?, 'running', ?, now(), ?, false)
+     values (?, ?, 'running', ?, now() - ?::int * interval '1 millisecond', ?, false)
      on conflict (run_id, node_id) do update set
        status = 'running',
        started_at = case when excluded.visits > workflow_run_step.visits or ? = 1 or workflow_run_step.started_at is null then excluded.started_at else workflow_run_step.started_at end,
@@ -96,7 +100,7 @@ export async function stepStarted(em: EntityManager, runId: number, nodeId: stri
        visits = greatest(workflow_run_step.visits, excluded.visits),
        ended_at = null,
        input_summary = excluded.input_summary`,
-    [runId, nodeId, s.visit, JSON.stringify(summarize(s.input)), s.attempt, s.attempt]);
+    [runId, nodeId, s.visit, Math.max(0, Math.round(s.agoMs ?? 0)), JSON.stringify(summarize(s.input)), s.attempt, s.attempt]);
 }
 
 export async function stepFinished(em: EntityManager, runId: number, nodeId: string, s: { status: 'done' | 'failed'; output?: unknown; error?: string | null }) {

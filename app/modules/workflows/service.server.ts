@@ -108,9 +108,10 @@ export async function getDefinition(em: EntityManager, idOrKey: number | string)
 
 /**
  * Saves the designer's draft (shape-checked; graph errors are reported, not refused: a draft may be
- * unfinished). Announces `draft.saved` with the editor, for live presence in other designers.
+ * unfinished). Announces `draft.saved` with the editor and the designer tab that saved (`tab`, the
+ * browser's own id), so that every other open designer can offer to load the newer draft.
  */
-export async function saveDraft(orm: MikroORM, definitionId: number, raw: unknown, actor: Actor): Promise<{ savedAt: string; errors: FieldError[] }> {
+export async function saveDraft(orm: MikroORM, definitionId: number, raw: unknown, actor: Actor, opts: { tab?: string | null } = {}): Promise<{ savedAt: string; errors: FieldError[] }> {
   const parsed = GraphSchema.safeParse(raw);
   if (!parsed.success) throw invalid(fieldErrors(parsed.error));
   const graph = parsed.data as Graph;
@@ -124,7 +125,7 @@ export async function saveDraft(orm: MikroORM, definitionId: number, raw: unknow
     audit(em, actor, { action: 'workflow.draft_saved', entityType: 'WorkflowDefinition', entityId: definitionId,
       before: { draftUpdatedAt: new Date(before.draft_updated_at).toISOString(), draftUpdatedBy: before.draft_updated_by },
       after: { draftUpdatedAt: savedAt, nodes: graph.nodes.length, edges: graph.edges.length } });
-    announce(em, 'workflows', 'draft.saved', { definitionId, key: before.key, by: byLabel(actor), actorId: actor.id ?? null, at: savedAt });
+    announce(em, 'workflows', 'draft.saved', { definitionId, key: before.key, by: byLabel(actor), actorId: actor.id ?? null, tab: opts.tab?.slice(0, 64) || null, at: savedAt });
     return { savedAt, errors: graphFieldErrors(validateGraph(graph)) };
   });
 }

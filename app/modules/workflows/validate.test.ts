@@ -65,6 +65,15 @@ describe('compileGraph', () => {
     expect((compileGraph(moved) as { plan: { hash: string } }).plan.hash).toBe(r.plan.hash);
   });
 
+  it('marks the steps whose node types are local, and only those', () => {
+    const r = compileGraph(good);
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    expect(r.plan.nodes.reserve.local).toBe(true);
+    expect('local' in r.plan.nodes.auth).toBe(false);
+    expect('local' in r.plan.nodes.cancel).toBe(false);
+    expect('local' in r.plan.nodes.c).toBe(false);
+  });
+
   it('refuses an invalid graph with every error', () => {
     const r = compileGraph({ nodes: [n('x', 'orders.route')], edges: [] });
     expect(r.ok).toBe(false);

@@ -1,0 +1,130 @@
+// Live presence in the designer: who has a flow's draft open, across every web process.
+//
+// Each open designer is a row in designer_presence (socket, definition, user), written by the web
+// process that holds the socket. A change NOTIFYs `designer_presence` with the definition id; every
+// web process listens, re-reads that definition's rows and sends the list to its sockets in the
+// definition's room. Each process refreshes its rows on a heartbeat and sweeps rows nobody refreshed
+// for `ttlMs` (a process that died without saying goodbye), so a crash costs at most `ttlMs`.
+import crypto from 'node:crypto';
+import type { Server, Socket } from 'socket.io';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { CurrentUser } from './auth.server.ts';
+import { can } from './permissions.ts';
+import type { DesignerEditor } from './presence.ts';
+
+export const PRESENCE_CHANNEL = 'designer_presence';
+
+export interface PresenceOptions {
+  /** How often this process refreshes its rows and sweeps stale ones. */
+  heartbeatMs?: number;
+  /** A row not refreshed for this long belongs to a process that is gone. */
+  ttlMs?: number;
+}
+
+const room = (definitionId: number) => `designer:${definitionId}`;
+const toId = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= 2_147_483_647 ? v : null);
+
+export function attachPresence(io: Server, orm: MikroORM, opts: PresenceOptions = {}) {
+  const node = crypto.randomUUID();
+  const heartbeatMs = opts.heartbeatMs ?? 10_000;
+  const ttlSeconds = Math.max(1, (opts.ttlMs ?? 30_000) / 1000);
+  const exec = <T extends object>(sql: string, params: unknown[] = []) => orm.em.fork().execute<T[]>(sql, params);
+  const notify = (ids: Iterable<number>) => Promise.all([...new Set(ids)].map((id) => exec(`select pg_notify('${PRESENCE_CHANNEL}', ?)`, [String(id)])));
+
+  /** Who is in the definition's designer now: one entry per user, earliest arrival first. */
+  const editorsOf = async (definitionId: number): Promise<DesignerEditor[]> => {
+    const rows = await exec<{ user_id: number; name: string; editing: boolean; since: Date }>(
+      `select user_id, min(user_name) as name, bool_or(editing) as editing, min(joined_at) as since
+         from designer_presence where definition_id = ? and seen_at > now() - ? * interval '1 second'
+        group by user_id order by min(joined_at), user_id`, [definitionId, ttlSeconds]);
+    return rows.map((r) => ({ userId: Number(r.user_id), name: r.name, editing: r.editing, since: new Date(r.since).toISOString() }));
+  };
+
+  let closed = false;
+
+  // Several notifications for one definition in a burst make one read.
+  const pending = new Set<number>();
+  const broadcast = (definitionId: number) => {
+    if (pending.has(definitionId)) return;
+    pending.add(definitionId);
+    setImmediate(() => {
+      pending.delete(definitionId);
+      if (closed || !io.sockets.adapter.rooms.get(room(definitionId))?.size) return;
+      editorsOf(definitionId)
+        .then((editors) => io.to(room(definitionId)).emit('designer:presence', { definitionId, editors }))
+        .catch((e: Error) => console.error('[presence] broadcast failed:', e.message));
+    });
+  };
+
+  const leave = async (socket: Socket, definitionId?: number) => {
+    if (closed) return; // close() removed every row of this process
+    const rows = definitionId === undefined
+      ? await exec<{ definition_id: number }>('delete from designer_presence where socket_id = ? returning definition_id', [socket.id])
+      : await exec<{ definition_id: number }>('delete from designer_presence where socket_id = ? and definition_id = ? returning definition_id', [socket.id, definitionId]);
+    await notify(rows.map((r) => Number(r.definition_id)));
+  };
+
+  const onConnection = (socket: Socket) => {
+    const user = socket.data.user as CurrentUser;
+    socket.on('designer:join', async (msg: { definitionId?: unknown }, ack?: (r: unknown) => void) => {
+      try {
+        const definitionId = toId(msg?.definitionId);
+        if (!can(user.role, 'workflows.view')) return ack?.({ error: 'forbidden' });
+        if (definitionId === null) return ack?.({ error: 'invalid' });
+        const [row] = await exec<{ id: number }>(
+          `insert into designer_presence (definition_id, socket_id, user_id, user_name, editing, node, joined_at, seen_at)
+           select d.id, ?, ?, ?, ?, ?, now(), now() from workflow_definition d where d.id = ?
+           on conflict (socket_id, definition_id) do update set seen_at = now() returning id`,
+          [socket.id, user.id, user.name, can(user.role, 'workflows.edit'), node, definitionId]);
+        if (!row) return ack?.({ error: 'not_found' });
+        if (!socket.connected) { await leave(socket, definitionId); return; } // left while we wrote
+        await socket.join(room(definitionId));
+        await notify([definitionId]);
+        ack?.({ editors: await editorsOf(definitionId) });
+      } catch (e) {
+        console.error('[presence] join failed:', (e as Error).message);
+        ack?.({ error: 'failed' });
+      }
+    });
+    socket.on('designer:leave', async (msg: { definitionId?: unknown }) => {
+      const definitionId = toId(msg?.definitionId);
+      if (definitionId === null) return;
+      await socket.leave(room(definitionId));
+      await leave(socket, definitionId).catch((e: Error) => console.error('[presence] leave failed:', e.message));
+    });
+    socket.on('disconnect', () => { void leave(socket).catch((e: Error) => console.error('[presence] leave failed:', e.message)); });
+  };
+  io.on('connection', onConnection);
+
+  // Heartbeat: keep our rows fresh, and sweep the rows of processes that stopped refreshing theirs.
+  const beat = async () => {
+    await exec('update designer_presence set seen_at = now() where node = ?', [node]);
+    const gone = await exec<{ definition_id: number }>(`delete from designer_presence where seen_at < now() - ? * interval '1 second' returning definition_id`, [ttlSeconds]);
+    await notify(gone.map((r) => Number(r.definition_id)));
+  };
+  const timer = setInterval(() => void beat().catch((e: Error) => console.error('[presence] heartbeat failed:', e.message)), heartbeatMs);
+  timer.unref();
+
+  return {
+    node,
+    /** A NOTIFY on PRESENCE_CHANNEL arrived (from any process). */
+    onNotify(payload: string | undefined) {
+      const id = toId(Number(payload));
+      if (id !== null) broadcast(id);
+    },
+    /** After the LISTEN connection was lost: notifications may have been missed, so send every room anew. */
+    refreshAll() {
+      for (const name of io.sockets.adapter.rooms.keys()) {
+        const m = /^designer:(\d+)$/.exec(name);
+        if (m) broadcast(Number(m[1]));
+      }
+    },
+    /** This process's designers are gone: say so before the connections close. */
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      const rows = await exec<{ definition_id: number }>('delete from designer_presence where node = ? returning definition_id', [node]).catch(() => []);
+      await notify(rows.map((r) => Number(r.definition_id))).catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,209 @@
+// Mail that workflow steps send, delivered to a real SMTP server (smtp-server on 127.0.0.1) by the
+// real sender: staff alerts from the "alert staff" step and from the SLA timers inside a run (on the
+// real Temporal dev server), in each recipient's language, once however often the step is retried;
+// and purchase orders emailed to their supplier by "send to supplier".
+import type { AddressInfo } from 'node:net';
+import { ApplicationFailure } from '@temporalio/common';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import nodemailer from 'nodemailer';
+import { SMTPServer } from 'smtp-server';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { sendPending } from '../../app/modules/notifications/service.server.ts';
+import { compileGraph } from '../../app/modules/workflows/compile.server.ts';
+import { nodeActivities, type NodeActivities } from '../../activities/nodes/index.ts';
+import type { NodeActivityInput } from '../../workflows/graph.ts';
+import type { RunState } from '../../workflows/interpreter.ts';
+import { seedDemoData } from '../../scripts/seed/demo.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { startTestWorker } from '../support/worker.ts';
+import { testEnv } from '../support/env.ts';
+
+interface Received { to: string[]; mail: ParsedMail }
+
+let db: TestDatabase;
+let act: NodeActivities;
+let smtp: SMTPServer;
+let transport: ReturnType<typeof nodemailer.createTransport>;
+let worker: Awaited<ReturnType<typeof startTestWorker>> | undefined;
+let connection: Connection;
+let client: Client;
+const inbox: Received[] = [];
+const FROM = 'Shop <shop@example.test>';
+const taskQueue = `node-mail-${Date.now()}`;
+const sql = <T = any>(q: string, p: unknown[] = []) => db.orm.em.getConnection().execute<T[]>(q, p);
+const inboxFor = (email: string) => inbox.filter((m) => m.to.includes(email));
+const send = () => sendPending(db.orm, transport, { from: FROM });
+let n = 0;
+
+beforeAll(async () => {
+  db = await createTestDatabase('nodemail');
+  await seedDemoData(db.orm, { size: 'small', passwordFor: () => 'x' });
+  act = nodeActivities({ orm: db.orm });
+  // The seeded admin reads English; the ops manager Traditional Chinese; the warehouse lead Simplified.
+  await sql(`update app_user set locale = case role when 'ops_manager' then 'zh-TW' when 'warehouse' then 'zh-CN' else 'en' end`);
+  // Mail already queued by the seed is not what these tests look at.
+  await sql(`update notification set status = 'sent'`);
+
+  smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, session, callback) {
+      simpleParser(stream).then((mail) => { inbox.push({ to: session.envelope.rcptTo.map((r) => r.address), mail }); callback(); }, callback);
+    },
+  });
+  await new Promise<void>((resolve, reject) => { smtp.once('error', reject); smtp.listen(0, '127.0.0.1', () => resolve()); });
+  transport = nodemailer.createTransport({ host: '127.0.0.1', port: (smtp.server.address() as AddressInfo).port, secure: false, ignoreTLS: true });
+
+  connection = await Connection.connect({ address: testEnv.temporalAddress });
+  client = new Client({ connection });
+  worker = await startTestWorker({ orm: db.orm, taskQueue });
+}, 120_000);
+
+afterAll(async () => {
+  await worker?.stop();
+  await connection?.close();
+  transport?.close();
+  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+  await db?.drop();
+});
+
+function input(nodeId: string, payload: Record<string, unknown>, config: Record<string, unknown> = {}): NodeActivityInput {
+  const workflowId = `wf-mail-${nodeId}-${++n}`;
+  return { key: `${workflowId}:${nodeId}:1`, workflowId, nodeId, config, context: { trigger: { type: 'manual', payload }, nodes: {} } };
+}
+const nonRetryable = (e: unknown) => (e instanceof ApplicationFailure ? { nonRetryable: e.nonRetryable, type: e.type } : e);
+
+describe('staff alerts', () => {
+  it('email the ops manager and the admin by default, each in their language, exactly once across retries', async () => {
+    const alert = input('alert', { orderId: 1, number: 'SO-ALERT-1' }, { message: 'Payment gateway rejects every card', severity: 'critical' });
+    // The first attempt and a retry racing it, then one more retry after the mail went out.
+    const results = await Promise.all([act['notifications.alert'](alert), act['notifications.alert'](alert)]);
+    expect(results.map((r) => r.output?.raised).sort()).toEqual([false, true]);
+    expect(results.map((r) => r.output?.emailed).sort()).toEqual([0, 2]);
+    expect(await send()).toMatchObject({ sent: 2, failed: 0 });
+    expect(await act['notifications.alert'](alert)).toMatchObject({ handle: 'ok', output: { raised: false, emailed: 0 } });
+    expect(await send()).toMatchObject({ sent: 0 });
+
+    const [admin] = inboxFor('admin@demo.test');
+    expect(inboxFor('admin@demo.test')).toHaveLength(1);
+    expect(admin.mail.subject).toBe('[Critical] Payment gateway rejects every card');
+    expect(admin.mail.text).toContain('Hi Alex Admin,');
+    expect(admin.mail.text).toContain('Payment gateway rejects every card');
+    expect(admin.mail.text).toContain('SO-ALERT-1');
+    expect(admin.mail.text).toContain(`/workflows/runs/${alert.workflowId}`);
+    const [ops] = inboxFor('ops@demo.test');
+    expect(inboxFor('ops@demo.test')).toHaveLength(1);
+    expect(ops.mail.subject).toBe('【嚴重】Payment gateway rejects every card');
+    expect(ops.mail.text).toContain('Olivia Ops 您好');
+    expect(ops.mail.text).toContain('工作流程發出了一則需要您留意的警示');
+    expect(ops.mail.html || '').toContain('<html lang="zh-TW">');
+    // Nobody else hears of it; the bell rang once.
+    expect(inbox.filter((m) => m.mail.subject?.includes('Payment gateway'))).toHaveLength(2);
+    expect(await sql(`select count(*)::int as n from outbox_event where type = 'alert.raised' and payload ->> 'key' = ?`, [alert.key])).toEqual([{ n: 1 }]);
+    expect((await sql(`select after -> 'emailed' as emailed from audit_event where action = 'workflow.alert_raised' and after ->> 'key' = ?`, [alert.key]))[0].emailed.sort())
+      .toEqual(['admin@demo.test', 'ops@demo.test']);
+  });
+
+  it('email the roles the step names, and nobody when it names none', async () => {
+    await act['notifications.alert'](input('alert', {}, { message: 'Dock door 3 is jammed', severity: 'info', emailRoles: ['warehouse'] }));
+    await act['notifications.alert'](input('alert', {}, { message: 'Bell only', emailRoles: [] }));
+    await send();
+    const got = inbox.filter((m) => m.mail.subject?.includes('Dock door 3'));
+    expect(got.map((m) => m.to)).toEqual([['warehouse@demo.test']]);
+    expect(got[0].mail.subject).toBe('【提示】Dock door 3 is jammed');
+    expect(got[0].mail.text).toContain('工作流发出了一条需要您关注的警报');
+    expect(inbox.filter((m) => m.mail.subject?.includes('Bell only'))).toEqual([]);
+  });
+
+  it('are raised and emailed by the SLA timers inside a run', async () => {
+    const graph = {
+      nodes: [
+        { id: 'trigger', type: 'control.trigger', position: { x: 0, y: 0 }, data: { config: { event: 'manual', slaNode: 'done', slaAfter: '1s', shipNode: 'done', shipMargin: '1d' } } },
+        { id: 'wait', type: 'control.signal', position: { x: 0, y: 100 }, data: { config: { signal: 'custom', name: 'go', timeout: '1h' } } },
+        { id: 'done', type: 'control.end', position: { x: 0, y: 200 }, data: { config: { result: 'complete' } } },
+      ],
+      edges: [{ id: 'e1', source: 'trigger', sourceHandle: 'out', target: 'wait' }, { id: 'e2', source: 'wait', sourceHandle: 'received', target: 'done' }],
+    };
+    const compiled = compileGraph(graph);
+    if (!compiled.ok) throw new Error(JSON.stringify(compiled.errors));
+    // Promised by tomorrow, less than the one-day margin away: the "unshipped" timer fires at once, "unprocessed" after 1 s.
+    const promisedBy = new Date(Date.now() + 12 * 3_600_000).toISOString();
+    const workflowId = `sla-mail-${Date.now()}`;
+    const handle = await client.workflow.start('interpreter', { taskQueue, workflowId, args: [{ plan: compiled.plan, trigger: { type: 'manual', payload: { number: 'SO-SLA-1', promisedBy } } }] });
+    const deadline = Date.now() + 30_000;
+    while ((await sql(`select count(*)::int as n from notification where template = 'staff_alert' and idempotency_key like ?`, [`alert:${workflowId}:sla:%`]))[0].n < 4) {
+      if (Date.now() > deadline) throw new Error('the SLA alerts were not emailed');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await handle.signal('custom', { name: 'go' });
+    expect(((await handle.result()) as RunState).status).toBe('completed');
+    await send();
+
+    const subjects = (email: string) => inboxFor(email).map((m) => m.mail.subject).filter((s) => s?.includes('SO-SLA-1')).sort();
+    expect(subjects('admin@demo.test')).toEqual(['[Warning] SO-SLA-1 has not shipped and is due soon', '[Warning] SO-SLA-1 is overdue for processing']);
+    expect(subjects('ops@demo.test')).toEqual(['【警告】SO-SLA-1 尚未出貨，承諾日期將至', '【警告】SO-SLA-1 逾時未處理']);
+    const unshipped = inboxFor('admin@demo.test').find((m) => m.mail.subject?.includes('has not shipped'))!;
+    expect(unshipped.mail.text).toContain('SO-SLA-1 has not shipped yet and was promised by');
+    expect(unshipped.mail.text).toContain('Step: sla:unshipped');
+  });
+});
+
+describe('purchase orders to suppliers', () => {
+  async function approvedPo(number: string, supplier: string) {
+    const [po] = await sql<{ id: number }>(
+      `insert into purchase_order (number, supplier_id, warehouse_id, status, currency, expected_at, created_at, updated_at)
+       select ?, s.id, w.id, 'approved', s.currency, '2030-03-15T12:00:00Z', now(), now() from supplier s, warehouse w where s.code = ? and w.code = 'EWR' returning id`, [number, supplier]);
+    await sql(`insert into purchase_order_line (purchase_order_id, product_id, quantity, received, unit_cost_minor)
+               select ?, p.id, 40 + row_number() over (order by p.id), 0, 1250 from (select id from product order by id limit 2) p`, [po.id]);
+    return Number(po.id);
+  }
+
+  it('are emailed once with the lines, quantities, delivery address and the number to quote, in the supplier’s language', async () => {
+    const poId = await approvedPo('PO-MAIL-1', 'ACME');
+    const send1 = input('send', { purchaseOrderId: poId });
+    const first = await act['inventory.sendPo'](send1);
+    expect(first).toMatchObject({ handle: 'ok', output: { status: 'sent', changed: true, to: 'orders@acme.example', notificationId: expect.any(Number) } });
+    expect(await act['inventory.sendPo'](send1)).toMatchObject({ handle: 'ok', output: { changed: false } });
+    expect(await send()).toMatchObject({ sent: 1, failed: 0 });
+    expect(await act['inventory.sendPo'](send1)).toMatchObject({ handle: 'ok', output: { changed: false } });
+    expect(await send()).toMatchObject({ sent: 0 });
+
+    const got = inboxFor('orders@acme.example');
+    expect(got).toHaveLength(1);
+    const lines = await sql<{ sku: string; name: string; quantity: number }>('select p.sku, p.name, l.quantity from purchase_order_line l join product p on p.id = l.product_id where l.purchase_order_id = ? order by l.id', [poId]);
+    const [wh] = await sql<{ name: string; line1: string; city: string }>(`select name, line1, city from warehouse where code = 'EWR'`);
+    const { subject, text, html } = got[0].mail;
+    expect(subject).toBe('Purchase order PO-MAIL-1');
+    expect(text).toContain('Dear Acme Manufacturing,');
+    expect(text).toContain('Please quote PO-MAIL-1');
+    for (const l of lines) expect(text).toContain(`${l.quantity} × ${l.sku} ${l.name}  $12.50`);
+    expect(text).toContain(`${wh.name}, ${wh.line1}`);
+    expect(text).toContain(wh.city);
+    expect(text).toContain('Requested delivery: ');
+    expect(text).toContain('Kind regards,\n');
+    expect(html || '').toContain('PO-MAIL-1');
+
+    // Audited and announced with the mail it queued.
+    expect(await sql(`select after ->> 'to' as "to", (after ->> 'notificationId')::int as notification from audit_event where action = 'purchase_order.sent' and entity_id = ?`, [String(poId)]))
+      .toEqual([{ to: 'orders@acme.example', notification: first.output!.notificationId }]);
+    expect(await sql(`select (payload ->> 'emailQueued')::boolean as queued from outbox_event where type = 'po.sent' and payload ->> 'number' = 'PO-MAIL-1'`)).toEqual([{ queued: true }]);
+  });
+
+  it('are written in the supplier’s language, and a supplier without an address stops the step', async () => {
+    const poId = await approvedPo('PO-MAIL-2', 'SZ-SOURCING');
+    await act['inventory.sendPo'](input('send', { purchaseOrderId: poId }));
+    await send();
+    const [got] = inboxFor('po@szsourcing.example');
+    expect(got.mail.subject).toBe('采购订单 PO-MAIL-2');
+    expect(got.mail.text).toContain('请在订单确认、送货单和发票上注明 PO-MAIL-2');
+    expect(got.mail.text).toContain('收货地址');
+
+    await sql(`update supplier set email = '' where code = 'ACME'`);
+    const poId3 = await approvedPo('PO-MAIL-3', 'ACME');
+    expect(nonRetryable(await act['inventory.sendPo'](input('send', { purchaseOrderId: poId3 })).catch((e) => e))).toEqual({ nonRetryable: true, type: 'no_supplier_email' });
+    expect(await sql('select status from purchase_order where id = ?', [poId3])).toEqual([{ status: 'approved' }]);
+    await sql(`update supplier set email = 'orders@acme.example' where code = 'ACME'`);
+  });
+});

@@ -1,0 +1,125 @@
+// Runs ended from outside their flow, on the real PostgreSQL and the real Temporal dev server: a run
+// waiting on a person is terminated with the Temporal client (as the Web UI or `temporal workflow
+// terminate` would) and another times out; the worker's reconciler records them (status, end time,
+// the open task withdrawn, an audit event, the live `run.updated` event), leaves running runs alone,
+// and the console's run list filter and run view show the new status.
+import crypto from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Duration } from '@temporalio/common';
+import type { Plan } from '../../workflows/graph.ts';
+import { ensureRun } from '../../app/modules/workflows/runs.server.ts';
+import { reconcileRuns, startRunReconciler } from '../../app/modules/workflows/reconciler.server.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { startTestWorker } from '../support/worker.ts';
+import { Browser } from '../support/http.ts';
+import { testEnv } from '../support/env.ts';
+
+let app: TestApp, testWorker: Awaited<ReturnType<typeof startTestWorker>> | undefined, connection: Connection, client: Client;
+const sql = <T = Record<string, any>>(q: string, p: unknown[] = []) => app.db.orm.em.getConnection().execute<T[]>(q, p);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** trigger → a human approval (an open task in the inbox) → end. */
+const plan: Plan = {
+  hash: crypto.randomUUID(), trigger: 't', nodes: {
+    t: { id: 't', type: 'control.trigger', label: 't', kind: 'control', primitive: 'trigger', timeoutMs: 10_000, retries: 1, config: {}, next: { out: ['approve'] }, incoming: 0 },
+    approve: { id: 'approve', type: 'control.human', label: 'approve', kind: 'control', primitive: 'human', timeoutMs: 10_000, retries: 1,
+      config: { title: 'Approve', roles: ['ops_manager'], timeout: '1h' }, next: { approved: ['end'], rejected: ['end'], timeout: ['end'] }, incoming: 1 },
+    end: { id: 'end', type: 'control.end', label: 'end', kind: 'control', primitive: 'end', timeoutMs: 10_000, retries: 1, config: { result: 'complete' }, next: {}, incoming: 1 },
+  },
+};
+
+async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
+    await sleep(100);
+  }
+}
+const runOf = async (workflowId: string) => (await sql('select * from workflow_run where workflow_id = ?', [workflowId]))[0] ?? null;
+const taskOf = async (workflowId: string) => (await sql('select * from human_task where workflow_id = ?', [workflowId]))[0] ?? null;
+
+/** Starts a run (its row written as the dispatcher does) and waits until it waits on its task. */
+async function waitingRun(opts: { workflowExecutionTimeout?: Duration } = {}): Promise<string> {
+  const workflowId = `reconcile-${crypto.randomUUID().slice(0, 8)}`;
+  const trigger = { type: 'manual', payload: { orderId: 1 } };
+  await client.workflow.start('interpreter', { taskQueue: app.taskQueue, workflowId, args: [{ plan, trigger }], ...opts });
+  await ensureRun(app.db.orm.em.fork(), workflowId, { triggerType: trigger.type, triggerPayload: trigger.payload });
+  await waitFor(async () => (await taskOf(workflowId))?.status === 'open');
+  return workflowId;
+}
+
+/** Visibility (what the reconciler asks) trails the history by a moment. */
+const reconcile = async (workflowId: string) => waitFor(async () => (await reconcileRuns(app.db.orm, client, { staleMs: 0 })).find((c) => c.workflowId === workflowId));
+
+beforeAll(async () => {
+  app = await startTestApp({ worker: false });
+  connection = await Connection.connect({ address: testEnv.temporalAddress });
+  client = new Client({ connection });
+  testWorker = await startTestWorker({ orm: app.db.orm, taskQueue: app.taskQueue });
+}, 180_000);
+
+afterAll(async () => {
+  await testWorker?.stop();
+  await connection?.close();
+  await app?.stop();
+});
+
+describe('runs ended from outside their flow', () => {
+  it('records a run terminated in Temporal as terminated, withdraws its task, audits and announces it', async () => {
+    const workflowId = await waitingRun();
+    const other = await waitingRun();
+    await client.workflow.getHandle(workflowId).terminate('stopped by an operator');
+
+    expect(await reconcile(workflowId)).toEqual({ workflowId, status: 'terminated', temporal: 'TERMINATED' });
+    const run = await runOf(workflowId);
+    expect(run).toMatchObject({ status: 'terminated', error: 'Terminated in Temporal' });
+    expect(run.ended_at).not.toBeNull();
+    expect((await taskOf(workflowId)).status).toBe('cancelled');
+    const [event] = await sql(`select actor_type, actor_label, before, after from audit_event where action = 'workflow.run_closed' and entity_id = ?`, [String(run.id)]);
+    expect(event).toMatchObject({ actor_type: 'system', actor_label: 'run reconciler', before: { status: 'running' }, after: { status: 'terminated', temporalStatus: 'TERMINATED' } });
+    expect(await sql(`select payload from outbox_event where type = 'run.updated' and payload ->> 'workflowId' = ? and payload ->> 'status' = 'terminated'`, [workflowId])).toHaveLength(1);
+    expect(await sql(`select payload from outbox_event where type = 'task.closed' and payload ->> 'workflowId' = ?`, [workflowId])).toHaveLength(1);
+
+    // The run still waiting is left alone, and a second look changes nothing.
+    expect((await reconcileRuns(app.db.orm, client, { staleMs: 0 })).map((c) => c.workflowId)).not.toContain(workflowId);
+    expect(await runOf(other)).toMatchObject({ status: 'running', ended_at: null });
+    expect((await taskOf(other)).status).toBe('open');
+    expect(await sql(`select id from audit_event where action = 'workflow.run_closed' and entity_id = ?`, [String(run.id)])).toHaveLength(1);
+    await client.workflow.getHandle(other).terminate('clean up');
+  });
+
+  it('records a run that timed out in Temporal as failed', async () => {
+    const workflowId = await waitingRun({ workflowExecutionTimeout: '2s' });
+    await waitFor(async () => (await client.workflow.getHandle(workflowId).describe()).status.name === 'TIMED_OUT', 10_000);
+    expect(await reconcile(workflowId)).toEqual({ workflowId, status: 'failed', temporal: 'TIMED_OUT' });
+    expect(await runOf(workflowId)).toMatchObject({ status: 'failed', error: 'Timed out in Temporal' });
+  });
+
+  it('runs in the worker: at start, and then for runs unchanged for its interval', async () => {
+    const workflowId = await waitingRun();
+    await client.workflow.getHandle(workflowId).terminate('stopped by an operator');
+    const logged: string[] = [];
+    const reconciler = startRunReconciler({ orm: app.db.orm, temporal: async () => client, intervalMs: 200, log: { info: (m: string) => logged.push(m), warn: () => {} } });
+    try {
+      await waitFor(async () => (await runOf(workflowId))?.status === 'terminated');
+    } finally {
+      await reconciler.stop();
+    }
+    expect(logged).toContain(`run ${workflowId} was terminated in Temporal; recorded as terminated`);
+  });
+
+  it('shows terminated runs in the run list filter and the run view', async () => {
+    const [{ workflow_id: workflowId }] = await sql(`select workflow_id from workflow_run where status = 'terminated' order by id limit 1`);
+    const ops = new Browser(app.url);
+    await ops.login(app.credentials.users.find((u) => u.role === 'ops_manager')!.email, app.password('ops_manager'));
+    const list = await (await ops.get('/workflows?status=terminated')).text();
+    expect(list).toContain('<option value="terminated" selected="">Terminated</option>');
+    expect(list).toContain(workflowId);
+    expect(await (await ops.get('/workflows?status=running')).text()).not.toContain(workflowId);
+    const view = await (await ops.get(`/workflows/runs/${encodeURIComponent(workflowId)}`)).text();
+    expect(view).toMatch(/data-testid="run-status" data-status="terminated">Terminated</);
+  });
+});
