@@ -9,7 +9,7 @@ import { seedDemoData, type DemoCredentials } from '../../scripts/seed/demo.ts';
 import { hashPassword } from '../../app/lib/auth.server.ts';
 import { User } from '../../entities/index.ts';
 import type { Role } from '../../entities/constants.ts';
-import { createTestDatabase, type TestDatabase } from './db.ts';
+import { createTestDatabase, startIdsApart, type TestDatabase } from './db.ts';
 import { testEnv } from './env.ts';
 
 export interface TestApp {
@@ -61,6 +61,7 @@ export async function startTestApp(opts: { worker?: boolean; extraUsers?: readon
     }
     await em.flush();
   }
+  await startIdsApart(db.url);
   const taskQueue = `test-${db.name}`;
   const env = {
     DATABASE_URL: db.url,

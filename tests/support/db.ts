@@ -22,7 +22,6 @@ export async function createTestDatabase(prefix = 't'): Promise<TestDatabase> {
   const name = `oms_${prefix}_${crypto.randomBytes(4).toString('hex')}`;
   await admin((c) => c.query(`create database "${name}" template "${testEnv.templateDb}"`));
   const url = urlForDatabase(testEnv.adminUrl, name);
-  await startIdsApart(url);
   const orm = await createOrm({ url, poolMax: 20 });
   return {
     name,
@@ -39,10 +38,11 @@ export async function createTestDatabase(prefix = 't'): Promise<TestDatabase> {
  * Every test database of a run talks to the same Temporal namespace, and runs are named after the rows
  * they serve (`order-<id>`, `return-<id>`), so two databases counting ids from 1 would start runs with
  * the same ids and the second would find its run already taken. Each database therefore counts its ids
- * from a block of its own, as separate installations sharing a namespace would need to.
+ * from a block of its own, as separate installations sharing a namespace would need to. Called after
+ * the demo data is seeded, so the demo's rows keep their small ids; rows the tests make get the block's.
  */
-async function startIdsApart(url: string) {
-  const block = crypto.randomInt(1, 2_000_000) * 1000;
+export async function startIdsApart(url: string) {
+  const block = crypto.randomInt(1, 90_000) * 1000;
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
