@@ -28,6 +28,7 @@ import { seedDemoData } from '../scripts/seed/demo.ts';
 import { createOrm } from '../app/lib/db.server.ts';
 import { rawOrder, Refused, type OrderBody, type RawContext, type RawMode } from './lib/raw-intake.ts';
 import { summariseProfile } from './lib/cpuprofile.ts';
+import { cpuMinus, cpuMs, machineBusyMs, ownCpu, postgresCpu, processCpu, type Cpu } from './lib/proc-cpu.ts';
 
 // Build into, and serve from, a folder of the bench's own, so it never races another build or test run.
 // (stack.ts reads OMS_BUILD_DIR when it is loaded, hence the late import.)
@@ -108,44 +109,12 @@ async function teardown() {
 // baseline), the web server, PostgreSQL (postmaster, its live children, and the children it reaped),
 // and the whole machine, so that other work on a shared machine shows up instead of skewing silently.
 
-const CLK_TCK = 100;
-/** CPU ms of a process: user and kernel, its own and (reaped) its children's. */
-interface Times { ppid: number; user: number; sys: number; childUser: number; childSys: number }
-function procTimes(pid: number): Times | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Fields after the command: state(0) ppid(1) … utime(11) stime(12) cutime(13) cstime(14), in clock ticks.
-    const ms = (i: number) => (Number(f[i]) * 1000) / CLK_TCK;
-    return { ppid: Number(f[1]), user: ms(11), sys: ms(12), childUser: ms(13), childSys: ms(14) };
-  } catch {
-    return null;
-  }
-}
-interface Cpu { user: number; sys: number }
-function postgresCpu(postmasterPid: number): Cpu {
-  const pm = procTimes(postmasterPid);
-  const total = pm ? { user: pm.user + pm.childUser, sys: pm.sys + pm.childSys } : { user: 0, sys: 0 };
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    const t = procTimes(Number(d));
-    if (t && t.ppid === postmasterPid) { total.user += t.user; total.sys += t.sys; }
-  }
-  return total;
-}
-function machineBusyMs(): number {
-  const [, ...v] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
-  // user nice system idle iowait irq softirq steal (guest time is already inside user).
-  return ((v[0] + v[1] + v[2] + v[5] + v[6] + (v[7] ?? 0)) * 1000) / CLK_TCK;
-}
 interface CpuSample { bench: Cpu; web: Cpu; postgres: Cpu; machine: number }
 function cpuNow(webPid: number | null, postmasterPid: number): CpuSample {
-  const u = process.cpuUsage();
-  const w = webPid ? procTimes(webPid) : null;
-  return { bench: { user: u.user / 1000, sys: u.system / 1000 }, web: { user: w?.user ?? 0, sys: w?.sys ?? 0 }, postgres: postgresCpu(postmasterPid), machine: machineBusyMs() };
+  return { bench: ownCpu(), web: webPid ? processCpu(webPid) : { user: 0, sys: 0 }, postgres: postgresCpu(postmasterPid), machine: machineBusyMs() };
 }
-const minus = (a: Cpu, b: Cpu): Cpu => ({ user: a.user - b.user, sys: a.sys - b.sys });
-const ms = (c: Cpu) => c.user + c.sys;
+const minus = cpuMinus;
+const ms = cpuMs;
 
 // ---------------------------------------------------------------------------------------------
 // The load driver: BUYERS async loops, each issuing one order after the other, through a warm-up and
