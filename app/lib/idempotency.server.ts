@@ -46,3 +46,35 @@ export async function storeOutcome(em: EntityManager, ctx: IdempotencyContext, r
     `insert into idempotency_record (scope, key, request_hash, status, body, created_at) values (?, ?, ?, ?, ?, now()) on conflict (scope, key) do nothing`,
     [ctx.scope, ctx.key, ctx.hash, response.status, JSON.stringify(response.body)]);
 }
+
+// ---- The same, for a batch of requests sharing one transaction (order intake's group commit) ----
+
+const idOf = (ctx: IdempotencyContext) => `${ctx.scope}\n${ctx.key}`;
+const CLAIM_MANY = prepare('idempotency_claim_many', `insert into idempotency_record (scope, key, request_hash, status, body, created_at)
+  select t.scope, t.key, t.hash, 0, 'null', now() from unnest($1::text[], $2::text[], $3::text[]) as t(scope, key, hash)
+  on conflict (scope, key) do nothing returning scope, key`);
+const COMPLETE_MANY = prepare('idempotency_complete_many', `update idempotency_record r set status = t.status, body = t.body::jsonb
+  from unnest($1::text[], $2::text[], $3::int[], $4::text[]) as t(scope, key, status, body) where r.scope = t.scope and r.key = t.key`);
+const RELEASE_MANY = prepare('idempotency_release_many', `delete from idempotency_record r using unnest($1::text[], $2::text[]) as t(scope, key)
+  where r.scope = t.scope and r.key = t.key and r.status = 0`);
+
+/** `claim` for several distinct keys: returns the ones claimed (`scope\nkey`); the others were answered before. */
+export async function claimMany(em: EntityManager, ctxs: readonly IdempotencyContext[]): Promise<Set<string>> {
+  if (!ctxs.length) return new Set();
+  const rows = await sql<{ scope: string; key: string }>(em, CLAIM_MANY, [ctxs.map((c) => c.scope), ctxs.map((c) => c.key), ctxs.map((c) => c.hash)]);
+  return new Set(rows.map((r) => `${r.scope}\n${r.key}`));
+}
+
+export const claimedBy = (claimed: Set<string>, ctx: IdempotencyContext) => claimed.has(idOf(ctx));
+
+/** `complete` for several claimed keys. */
+export async function completeMany(em: EntityManager, done: readonly { ctx: IdempotencyContext; response: StoredResponse }[]): Promise<void> {
+  if (!done.length) return;
+  await sql(em, COMPLETE_MANY, [done.map((d) => d.ctx.scope), done.map((d) => d.ctx.key), done.map((d) => d.response.status), done.map((d) => JSON.stringify(d.response.body))]);
+}
+
+/** Gives claimed keys back (the request was refused before it did anything worth replaying). */
+export async function releaseMany(em: EntityManager, ctxs: readonly IdempotencyContext[]): Promise<void> {
+  if (!ctxs.length) return;
+  await sql(em, RELEASE_MANY, [ctxs.map((c) => c.scope), ctxs.map((c) => c.key)]);
+}

@@ -8,6 +8,7 @@ import { createOrm } from './db.server.ts';
 import { lazyTemporalClient } from './temporal.server.ts';
 import { attachRealtime } from './realtime.server.ts';
 import { problemBody } from './problem.ts';
+import { apiRequestHandler } from './api-routes.server.ts';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -36,6 +37,8 @@ export async function startWebServer(opts: { build: ServerBuild; clientDir: stri
     res.status(403).type('application/problem+json').send(JSON.stringify(problemBody(403, 'csrf_failed', { detail: 'Cross-origin request refused.' })));
   });
 
+  const context = (req: express.Request) => ({ orm, config, temporal: temporal.get, ip: req.ip ?? '', secure: req.secure });
+  app.use(apiRequestHandler(opts.build, context));
   app.use('/assets', express.static(path.join(opts.clientDir, 'assets'), { immutable: true, maxAge: '1y' }));
   app.use(express.static(opts.clientDir, { maxAge: '1h' }));
   app.all(
@@ -43,7 +46,7 @@ export async function startWebServer(opts: { build: ServerBuild; clientDir: stri
     createRequestHandler({
       build: opts.build,
       mode: config.NODE_ENV,
-      getLoadContext: (req) => ({ orm, config, temporal: temporal.get, ip: req.ip ?? '', secure: req.secure }),
+      getLoadContext: context,
     }),
   );
 

@@ -203,6 +203,87 @@ describe('no overselling', () => {
   });
 });
 
+describe('group commit: orders that arrive together share a transaction, each answered on its own', () => {
+  beforeAll(async () => { await stockSku('BURST-1', { EWR: 1000 }); await stockSku('BURST-NONE', {}); });
+  const burst = (i: number, over: Record<string, unknown> = {}) =>
+    order({ externalId: `BURST-${Date.now()}-${i}`, customer: { email: `burst${i}@example.com`, name: `Burst ${i}` }, lines: [{ sku: 'BURST-1', quantity: 1, unitPrice: 700 }], ...over });
+  /** The orders written in the same transaction as at least one other (Postgres' xmin is the writing transaction). */
+  const sharedTransactions = async (ids: number[]) => (await db.query(
+    'select count(*)::int as n from sales_order o where o.id = any($1) and exists (select 1 from sales_order p where p.id = any($1) and p.id <> o.id and p.xmin = o.xmin)', [ids])).rows[0].n as number;
+
+  it('writes the good orders of a burst together, and refuses the others without writing anything of theirs', async () => {
+    const dupId = `BURST-TWICE-${Date.now()}`;
+    const keyed = burst(100);
+    const bodies = [
+      ...Array.from({ length: 30 }, (_, i) => ({ body: burst(i) })),
+      { body: burst(40, { lines: [{ sku: 'NOPE-404', quantity: 1, unitPrice: 1 }] }), expect: { status: 422, code: 'validation_failed' } },
+      { body: burst(41, { lines: [{ sku: 'BURST-NONE', quantity: 1, unitPrice: 1 }] }), expect: { status: 409, code: 'insufficient_stock' } },
+      { body: burst(42, { paidAmount: 1 }), expect: { status: 422, code: 'validation_failed' } },
+      { body: burst(43, { externalId: dupId }) },
+      { body: burst(44, { externalId: dupId }) },
+      { body: keyed, key: 'burst-key' },
+      { body: keyed, key: 'burst-key' },
+    ];
+    const results = await Promise.all(bodies.map((b) => post('/api/v1/orders', b.body, b.key ? { 'Idempotency-Key': b.key } : {})));
+    for (const [i, b] of bodies.entries()) if (b.expect) expect(results[i]).toMatchObject({ status: b.expect.status, body: { code: b.expect.code } });
+    expect(results.slice(0, 30).map((r) => r.status)).toEqual(Array(30).fill(201));
+    // The same order delivered twice in one burst: one order, and the other answer is the duplicate refusal.
+    expect(results.slice(33, 35).map((r) => r.status).sort()).toEqual([201, 409]);
+    expect(results.slice(33, 35).find((r) => r.status === 409)!.body).toMatchObject({ code: 'duplicate_order', field: 'externalId' });
+    // The same Idempotency-Key twice in one burst: one order, the same answer twice.
+    expect(results.slice(35).map((r) => r.status)).toEqual([201, 201]);
+    expect(results[36].body).toEqual(results[35].body);
+
+    const created = results.filter((r) => r.status === 201).map((r) => r.body.id as number);
+    expect(new Set(created).size).toBe(32);
+    const { rows: [written] } = await db.query(`select count(*)::int as orders,
+        (select count(*)::int from order_line where order_id = any($1)) as lines,
+        (select count(*)::int from reservation where order_id = any($1)) as reservations,
+        (select count(*)::int from audit_event where action = 'order.created' and entity_id = any($2)) as audits,
+        (select count(*)::int from outbox_event where type = 'order.created' and payload->>'orderId' = any($2)) as events,
+        (select count(*)::int from notification where order_id = any($1)) as mails
+      from sales_order where id = any($1)`, [created, created.map(String)]);
+    expect(written).toEqual({ orders: 32, lines: 32, reservations: 32, audits: 32, events: 32, mails: 32 });
+    const { rows: [refused] } = await db.query(`select count(*)::int as n from sales_order where external_id = any($1)`, [[40, 41, 42].map((i) => bodies[30 + i - 40].body.externalId)]);
+    expect(refused.n).toBe(0);
+    expect((await levels('BURST-1')).find((l) => l.code === 'EWR')).toMatchObject({ reserved: 32 });
+    // They were batched: most of them share their transaction with others.
+    expect(await sharedTransactions(created)).toBeGreaterThan(10);
+  });
+
+  it('when a batch fails as a whole (a delivery committed meanwhile elsewhere), answers each order on its own', async () => {
+    const taken = `BURST-TAKEN-${Date.now()}`;
+    const [template] = (await db.query('select id from sales_order order by id desc limit 1')).rows;
+    // Another process holds an uncommitted order with the same channel and external id.
+    const other = new pg.Client({ connectionString: app.db.url });
+    await other.connect();
+    try {
+      await other.query('begin');
+      await other.query(`insert into sales_order (channel_id, external_id, customer_id, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor,
+                           status, payment_method, delivery_method, shipping_address, placed_at, created_at, updated_at)
+        select channel_id, $1, customer_id, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor,
+               status, payment_method, delivery_method, shipping_address, now(), now(), now() from sales_order where id = $2`, [taken, template.id]);
+      const bodies = [...Array.from({ length: 12 }, (_, i) => burst(200 + i)), burst(212, { externalId: taken })];
+      const pending = Promise.all(bodies.map((b) => post('/api/v1/orders', b)));
+      // Commit once intake is waiting on that order's unique key.
+      for (let i = 0; i < 100; i++) {
+        const { rows: [w] } = await db.query(`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%insert into sales_order%'`);
+        if (w.n > 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await other.query('commit');
+      const results = await pending;
+      expect(results.slice(0, 12).map((r) => r.status)).toEqual(Array(12).fill(201));
+      expect(results[12]).toMatchObject({ status: 409, body: { code: 'duplicate_order', field: 'externalId' } });
+      const ids = results.slice(0, 12).map((r) => r.body.id as number);
+      const { rows: [w] } = await db.query(`select count(*)::int as orders, (select count(*)::int from reservation where order_id = any($1)) as reservations from sales_order where id = any($1)`, [ids]);
+      expect(w).toEqual({ orders: 12, reservations: 12 });
+    } finally {
+      await other.end();
+    }
+  });
+});
+
 describe('after intake', () => {
   it('cancelling releases the reservation; an illegal transition is refused and changes nothing', async () => {
     await stockSku('CANCEL-1', { EWR: 5 });

@@ -85,16 +85,18 @@ function toStats(r: Record<string, unknown>): CustomerStats {
   };
 }
 
-const tierFactsStatements = new Map<boolean, Prepared>();
-/** customerTierFacts' query as a prepared statement (fx's three parameters, then the customer id); built on first use. */
-function tierFactsStatement(fxSql: string, forUpdate: boolean): Prepared {
-  let statement = tierFactsStatements.get(forUpdate);
+type TierFactsVariant = 'one' | 'locked' | 'many';
+const tierFactsStatements = new Map<TierFactsVariant, Prepared>();
+/** customerTierFacts' query as a prepared statement (fx's three parameters, then the customer id or ids); built on first use. */
+function tierFactsStatement(fxSql: string, variant: TierFactsVariant): Prepared {
+  let statement = tierFactsStatements.get(variant);
   if (!statement) {
     let n = 0;
     const fx = fxSql.replace(/\?/g, () => `$${++n}`);
-    statement = prepare(`customer_tier_facts${forUpdate ? '_locked' : ''}`,
-      `with ${fx} select c.id, c.tier, s.* from customer c cross join lateral ${statsSql('c.id')} s where c.id = $4${forUpdate ? ' for update of c' : ''}`);
-    tierFactsStatements.set(forUpdate, statement);
+    const where = variant === 'many' ? 'c.id = any($4::int[])' : 'c.id = $4';
+    statement = prepare(`customer_tier_facts${variant === 'one' ? '' : `_${variant}`}`,
+      `with ${fx} select c.id, c.tier, s.* from customer c cross join lateral ${statsSql('c.id')} s where ${where}${variant === 'locked' ? ' for update of c' : ''}`);
+    tierFactsStatements.set(variant, statement);
   }
   return statement;
 }
@@ -106,9 +108,16 @@ function tierFactsStatement(fxSql: string, forUpdate: boolean): Prepared {
  */
 export async function customerTierFacts(em: EntityManager, customerId: number, base: string, opts: { forUpdate?: boolean } = {}) {
   const fx = fxCte(base);
-  const [row] = await sql<Record<string, unknown>>(em, tierFactsStatement(fx.sql, !!opts.forUpdate), [...fx.params, customerId]);
+  const [row] = await sql<Record<string, unknown>>(em, tierFactsStatement(fx.sql, opts.forUpdate ? 'locked' : 'one'), [...fx.params, customerId]);
   if (!row) return null;
   return { id: Number(row.id), tier: row.tier as Tier, stats: toStats(row) };
+}
+
+/** The same facts for the given customers (intake's batches), in one query; unknown ids are left out. */
+export async function customerTierFactsMany(em: EntityManager, customerIds: readonly number[], base: string) {
+  const fx = fxCte(base);
+  const rows = await sql<Record<string, unknown>>(em, tierFactsStatement(fx.sql, 'many'), [...fx.params, [...customerIds]]);
+  return rows.map((r) => ({ id: Number(r.id), tier: r.tier as Tier, stats: toStats(r) }));
 }
 
 /** The same facts for a batch of customers (recomputing the whole base). */

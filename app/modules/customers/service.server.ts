@@ -2,11 +2,11 @@
 // request, or for the whole base in batches). Each change is audited in its own transaction.
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { z } from 'zod';
-import { audit, auditNow, type Actor } from '../../lib/audit.server.ts';
+import { audit, auditMany, type Actor } from '../../lib/audit.server.ts';
 import { prepare, sql, textArray } from '../../lib/db.server.ts';
 import { DomainError, invalid } from '../../lib/errors.ts';
 import type { FieldError } from '../../lib/problem.ts';
-import { customerTierFacts, customerTierFactsBatch, defaultBaseCurrency } from './queries.server.ts';
+import { customerTierFactsBatch, customerTierFactsMany, defaultBaseCurrency } from './queries.server.ts';
 import { MAX_TAG_LENGTH, MAX_TAGS, Tags } from './tags.ts';
 import { tierFor, type Tier } from './tiers.ts';
 
@@ -47,26 +47,41 @@ export async function updateTags(orm: MikroORM, customerId: number, raw: unknown
   });
 }
 
-const SET_TIER = prepare('customer_set_tier', 'update customer set tier = $1 where id = $2 and tier = $3 returning id');
+const SET_TIERS = prepare('customer_set_tiers', `update customer c set tier = t.tier from unnest($1::int[], $2::text[], $3::text[]) as t(id, tier, old)
+  where c.id = t.id and c.tier = t.old returning c.id`);
 
 export interface TierResult { customerId: number; tier: Tier; previous: Tier; changed: boolean; ltv: number; orders: number }
 
 /**
- * Applies the tier rules to one customer inside the caller's transaction: one aggregate query and,
- * only when the tier moves, one conditional update plus an audit event. Intake calls it for every
- * new order. The base currency defaults to BASE_CURRENCY (as the web and worker config read it).
+ * Applies the tier rules to customers inside the caller's transaction: one aggregate query and,
+ * only for tiers that move, one conditional update plus an audit event each (by the given actor).
+ * Intake calls it for the customers of every batch of new orders. A tier someone else moved
+ * meanwhile stands, and nothing is recorded for it. The base currency defaults to BASE_CURRENCY.
  */
+export async function recomputeTiers(em: EntityManager, customers: readonly { id: number; actor: Actor }[], base: string = defaultBaseCurrency()): Promise<TierResult[]> {
+  if (!customers.length) return [];
+  const actorOf = new Map(customers.map((c) => [c.id, c.actor]));
+  const facts = await customerTierFactsMany(em, [...actorOf.keys()], base);
+  const results = facts.map((f): TierResult => {
+    const tier = tierFor({ ltvBaseMinor: f.stats.ltv, orders: f.stats.ordersCount, baseCurrency: base });
+    return { customerId: f.id, tier, previous: f.tier, changed: tier !== f.tier, ltv: f.stats.ltv, orders: f.stats.ordersCount };
+  });
+  const moves = results.filter((r) => r.changed);
+  if (!moves.length) return results;
+  const updated = new Set((await sql<{ id: number }>(em, SET_TIERS, [moves.map((m) => m.customerId), moves.map((m) => m.tier), moves.map((m) => m.previous)])).map((r) => Number(r.id)));
+  for (const m of moves) m.changed = updated.has(m.customerId);
+  await auditMany(em, moves.filter((m) => m.changed).map((m) => ({
+    actor: actorOf.get(m.customerId)!,
+    entry: { action: 'customer.tier_changed', entityType: 'Customer', entityId: m.customerId, before: { tier: m.previous }, after: { tier: m.tier, ltv: m.ltv, orders: m.orders, currency: base } },
+  })));
+  return results;
+}
+
+/** `recomputeTiers` for one customer; 404 when there is no such customer. */
 export async function recomputeTier(em: EntityManager, customerId: number, actor: Actor, base: string = defaultBaseCurrency()): Promise<TierResult> {
-  const facts = await customerTierFacts(em, customerId, base);
-  if (!facts) throw new DomainError(404, 'not_found', `Customer ${customerId} does not exist.`);
-  const tier = tierFor({ ltvBaseMinor: facts.stats.ltv, orders: facts.stats.ordersCount, baseCurrency: base });
-  const result = { customerId, tier, previous: facts.tier, changed: false, ltv: facts.stats.ltv, orders: facts.stats.ordersCount };
-  if (tier === facts.tier) return result;
-  // Conditional: if someone else moved the tier meanwhile, theirs stands and nothing is recorded here.
-  const updated = await sql<{ id: number }>(em, SET_TIER, [tier, customerId, facts.tier]);
-  if (!updated.length) return result;
-  await auditNow(em, actor, { action: 'customer.tier_changed', entityType: 'Customer', entityId: customerId, before: { tier: facts.tier }, after: { tier, ltv: facts.stats.ltv, orders: facts.stats.ordersCount, currency: base } });
-  return { ...result, changed: true };
+  const [result] = await recomputeTiers(em, [{ id: customerId, actor }], base);
+  if (!result) throw new DomainError(404, 'not_found', `Customer ${customerId} does not exist.`);
+  return result;
 }
 
 /** `recomputeTier` in its own transaction (the "recompute tier" button). */

@@ -77,6 +77,18 @@ export async function enqueueNotification(em: EntityManager, input: EnqueueInput
   return null;
 }
 
+const ENQUEUE_MANY = prepare('notification_enqueue_many', `with ins as (
+    insert into notification (order_id, template, locale, "to", data, status, attempts, created_at)
+    select o.id, $2, c.locale, c.email, null, 'queued', 0, now() from sales_order o join customer c on c.id = o.customer_id where o.id = any($1::int[])
+    on conflict (order_id, template) do nothing
+    returning id)
+  select pg_notify('${NOTIFY_CHANNEL}', last::text) from (select max(id) as last from ins) x where last is not null`);
+
+/** `enqueueNotification` of one template for many orders (intake's batches), in one statement. */
+export async function enqueueNotifications(em: EntityManager, orderIds: readonly number[], template: EnqueueInput['template']): Promise<void> {
+  if (orderIds.length) await sql(em, ENQUEUE_MANY, [orderIds, template]);
+}
+
 /** A customer email as it reads now: recipient, language, subject and body. */
 export async function renderCustomerMail(em: EntityManager, input: EnqueueInput): Promise<{ to: string; locale: Locale; mail: RenderedEmail }> {
   const [o] = await em.execute<{

@@ -1,17 +1,20 @@
 // Order intake: every channel's order lands here, and lands whole or not at all.
 import { UniqueConstraintViolationException, type EntityManager, type MikroORM } from '@mikro-orm/postgresql';
 import type { HoldReason, OrderStatus } from '../../../entities/constants.ts';
-import { auditNow, type Actor } from '../../lib/audit.server.ts';
-import { publishNow } from '../../lib/outbox.server.ts';
+import { auditMany, type Actor } from '../../lib/audit.server.ts';
+import { publishMany } from '../../lib/outbox.server.ts';
 import { DomainError, fieldError, invalid } from '../../lib/errors.ts';
 import { fieldErrors } from '../../lib/problem.ts';
 import { toBaseMinor } from '../../lib/money.ts';
 import { prepare, sql } from '../../lib/db.server.ts';
-import { claim, complete, findStored, storeOutcome, type IdempotencyContext } from '../../lib/idempotency.server.ts';
-import { planRouting, type RoutingPlan } from '../inventory/routing.ts';
-import { loadStockOptions, ReservationConflict, reserveAllocations } from '../inventory/reservations.server.ts';
-import { enqueueNotification } from '../notifications/service.server.ts';
-import { recomputeTier } from '../customers/service.server.ts';
+import { GroupCommit, type Settled } from '../../lib/group-commit.server.ts';
+import {
+  claimedBy, claimMany, completeMany, findStored, releaseMany, storeOutcome, type IdempotencyContext, type StoredResponse,
+} from '../../lib/idempotency.server.ts';
+import { planRouting, type GeoPoint, type RoutingPlan } from '../inventory/routing.ts';
+import { loadStockOptions, reserveLockedAllocations } from '../inventory/reservations.server.ts';
+import { enqueueNotifications } from '../notifications/service.server.ts';
+import { recomputeTiers } from '../customers/service.server.ts';
 import { holdReasons, DEFAULT_HOLD_POLICY, type HoldPolicy } from './holds.ts';
 import { OrderInput } from './schemas.ts';
 
@@ -39,163 +42,345 @@ export interface IntakeOptions {
 
 export type IntakeResult = { replayed: false; order: CreatedOrder } | { replayed: true; status: number; body: unknown };
 
-const MAX_ATTEMPTS = 3;
-
-/** Parses, validates, reserves and records an order in one transaction. Throws DomainError for refusals. */
+/**
+ * Parses, validates, reserves and records an order. Throws DomainError for refusals.
+ *
+ * Orders that arrive while others are being written share the next transaction (group commit,
+ * app/lib/group-commit.server.ts): each is checked, routed and refused on its own, and only the
+ * accepted ones are written, so every order is still whole or absent — order, lines, reservations,
+ * confirmation mail, tier, audit and outbox events commit together. An idle console writes each
+ * order at once, alone.
+ */
 export async function createOrder(orm: MikroORM, raw: unknown, opts: IntakeOptions): Promise<IntakeResult> {
   const parsed = OrderInput.safeParse(raw);
   if (!parsed.success) throw invalid(fieldErrors(parsed.error));
-  const input = parsed.data;
-
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await orm.em.fork().transactional((em) => intake(em, input, opts, attempt === MAX_ATTEMPTS));
-    } catch (e) {
-      // Someone took the stock between routing and reserving: route again on fresh numbers,
-      // the last time with the rows locked so the plan cannot go stale.
-      if (e instanceof ReservationConflict && attempt < MAX_ATTEMPTS) continue;
-      // Two deliveries of the same order at the same moment: the unique key decides, the loser is a duplicate.
-      if (e instanceof UniqueConstraintViolationException && /sales_order_channel_id_external_id_unique/.test(e.message)) {
-        const [existing] = await orm.em.fork().execute<{ number: string }[]>(
-          'select o.number from sales_order o join channel c on c.id = o.channel_id where c.code = ? and o.external_id = ?', [input.channel, input.externalId]);
-        const dup = new DomainError(409, 'duplicate_order', `Order ${input.externalId} from ${input.channel} already exists as ${existing?.number}.`, { field: 'externalId', params: { number: existing?.number ?? '' } });
-        if (opts.idempotency) await storeOutcome(orm.em.fork(), opts.idempotency, { status: 409, body: dup.toJSON() });
-        throw dup;
-      }
-      if (e instanceof DomainError && e.status === 409 && opts.idempotency) {
-        await storeOutcome(orm.em.fork(), opts.idempotency, { status: e.status, body: e.toJSON() });
-      }
-      throw e;
-    }
-  }
+  return queueFor(orm).submit({ input: parsed.data, opts });
 }
 
-// The statements intake runs on every order, prepared once per connection (app/lib/db.server.ts).
-const CHANNEL = prepare('intake_channel', 'select id, code, currencies, active from channel where code = $1');
+interface Pending { input: OrderInput; opts: IntakeOptions }
+
+/** Most orders in one transaction, and transactions at once per process (one prepared while one commits). */
+const MAX_BATCH = 64;
+const MAX_IN_FLIGHT = 2;
+const queues = new WeakMap<MikroORM, GroupCommit<Pending, IntakeResult>>();
+
+function queueFor(orm: MikroORM): GroupCommit<Pending, IntakeResult> {
+  let queue = queues.get(orm);
+  if (!queue) {
+    queue = new GroupCommit((items) => runBatch(orm, items), { maxBatch: MAX_BATCH, maxInFlight: MAX_IN_FLIGHT });
+    queues.set(orm, queue);
+  }
+  return queue;
+}
+
+async function runBatch(orm: MikroORM, items: Pending[]): Promise<Settled<IntakeResult>[]> {
+  let outcome: BatchOutcome;
+  try {
+    outcome = await orm.em.fork().transactional((em) => intakeBatch(em, items));
+  } catch (e) {
+    if (items.length === 1) return [{ error: await asRefusal(orm, items[0], e) }];
+    // The batch failed as a whole, e.g. a delivery of one of its orders committed meanwhile by another
+    // process: every order again on its own, so that each gets its own answer.
+    const settled: Settled<IntakeResult>[] = [];
+    for (const item of items) settled.push(...(await runBatch(orm, [item])));
+    return settled;
+  }
+  // Orders that met another in the same batch (same external id or Idempotency-Key) go again, now
+  // that the first has committed: they are answered as duplicates or replays.
+  for (const i of outcome.again) [outcome.settled[i]] = await runBatch(orm, [items[i]]);
+  return outcome.settled;
+}
+
+/** What a lone order's failed transaction means to its sender. */
+async function asRefusal(orm: MikroORM, { input, opts }: Pending, e: unknown): Promise<unknown> {
+  // Two deliveries of the same order at the same moment: the unique key decides, the loser is a duplicate.
+  if (!(e instanceof UniqueConstraintViolationException && /sales_order_channel_id_external_id_unique/.test(e.message))) return e;
+  const [existing] = await orm.em.fork().execute<{ number: string }[]>(
+    'select o.number from sales_order o join channel c on c.id = o.channel_id where c.code = ? and o.external_id = ?', [input.channel, input.externalId]);
+  const dup = duplicateOrder(input.externalId, input.channel, existing?.number ?? '');
+  if (opts.idempotency) await storeOutcome(orm.em.fork(), opts.idempotency, { status: 409, body: dup.toJSON() });
+  return dup;
+}
+
+const duplicateOrder = (externalId: string, channel: string, number: string) =>
+  new DomainError(409, 'duplicate_order', `Order ${externalId} from ${channel} already exists as ${number}.`, { field: 'externalId', params: { number } });
+
+// The statements intake runs on every batch, prepared once per connection (app/lib/db.server.ts).
+// Each takes the whole batch at once: arrays in, one row per order (or line) out.
+const CHANNELS = prepare('intake_channels', 'select id, code, currencies, active from channel where code = any($1::text[])');
 const PRODUCTS = prepare('intake_products', 'select id, sku, name from product where sku = any($1::text[]) and active');
-const RATE = prepare('intake_rate', 'select rate_per_base from exchange_rate where currency = $1');
-const EXISTING = prepare('intake_existing', 'select number from sales_order where channel_id = $1 and external_id = $2');
-const CUSTOMER = prepare('intake_customer', `with c as (
+const RATES = prepare('intake_rates', 'select currency, rate_per_base from exchange_rate where currency = any($1::text[])');
+const EXISTING = prepare('intake_existing', `select o.channel_id, o.external_id, o.number
+  from sales_order o join unnest($1::int[], $2::text[]) as t(channel_id, external_id) on o.channel_id = t.channel_id and o.external_id = t.external_id`);
+/**
+ * Customers known by email, created on first order. A known customer's row is only rewritten when
+ * the name or phone changed. Rows the upsert did not return are read as they were.
+ */
+const CUSTOMERS = prepare('intake_customers', `with input as (
+    select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) as i(email, name, phone, locale, addresses)),
+  upserted as (
     insert into customer (email, name, phone, locale, addresses, tags, tier, created_at)
-    values ($1, $2, $3, $4, $5, '{}', 'standard', now())
+    select email, name, phone, locale, addresses::jsonb, '{}', 'standard', now() from input
     on conflict (email) do update set name = excluded.name, phone = coalesce(excluded.phone, customer.phone)
-    returning id)
-  select c.id, not exists (select 1 from sales_order o where o.customer_id = c.id) as first_order from c`);
-const ORDER = prepare('intake_order', `insert into sales_order (channel_id, external_id, customer_id, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor, status,
+      where customer.name is distinct from excluded.name or (excluded.phone is not null and customer.phone is distinct from excluded.phone)
+    returning id, email)
+  select c.id, c.email, not exists (select 1 from sales_order o where o.customer_id = c.id) as first_order
+    from (select id, email from upserted
+          union all
+          select c.id, c.email from customer c join input i on i.email = c.email where not exists (select 1 from upserted u where u.email = c.email)) c`);
+const ORDERS = prepare('intake_orders', `insert into sales_order (channel_id, external_id, customer_id, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor, status,
                            hold_reasons, payment_method, delivery_method, shipping_address, warehouse_id, promised_by, placed_at, created_at, updated_at)
-  values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::text[], $13, $14, $15, $16, $17, $18, now(), now())
-  returning id, number, tracking_token`);
-/** Every line in one statement, whatever their number (one array per column). */
+  select t.channel_id, t.external_id, t.customer_id, t.currency, t.subtotal, t.shipping, t.tax, t.tax_included, t.discount, t.total, t.status,
+         string_to_array(t.holds, ','), t.payment_method, t.delivery_method, t.address::jsonb, t.warehouse_id, t.promised_by, t.placed_at, now(), now()
+    from unnest($1::int[], $2::text[], $3::int[], $4::text[], $5::int[], $6::int[], $7::int[], $8::bool[], $9::int[], $10::int[], $11::text[],
+                $12::text[], $13::text[], $14::text[], $15::text[], $16::int[], $17::timestamptz[], $18::timestamptz[]) with ordinality
+      as t(channel_id, external_id, customer_id, currency, subtotal, shipping, tax, tax_included, discount, total, status,
+           holds, payment_method, delivery_method, address, warehouse_id, promised_by, placed_at, n)
+   order by t.n
+  returning id, number, tracking_token, channel_id, external_id`);
+/** Every line of every order in one statement (one array per column); ids follow the order given. */
 const LINES = prepare('intake_lines', `insert into order_line (order_id, product_id, sku, name, quantity, unit_price_minor, total_minor)
-  select $1, * from unnest($2::int[], $3::text[], $4::text[], $5::int[], $6::int[], $7::int[])
-  returning id, product_id`);
+  select t.order_id, t.product_id, t.sku, t.name, t.quantity, t.unit_price, t.total
+    from unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::int[], $6::int[], $7::int[]) with ordinality as t(order_id, product_id, sku, name, quantity, unit_price, total, n)
+   order by t.n
+  returning id, order_id, product_id`);
 const RESERVATIONS = prepare('intake_reservations', `insert into reservation (order_id, line_id, product_id, warehouse_id, quantity, status, created_at)
-  select $1, *, 'active', now() from unnest($2::int[], $3::int[], $4::int[], $5::int[])`);
+  select *, 'active', now() from unnest($1::int[], $2::int[], $3::int[], $4::int[], $5::int[])`);
 
-async function intake(em: EntityManager, input: OrderInput, opts: IntakeOptions, lockStock: boolean): Promise<IntakeResult> {
-  if (opts.idempotency && !(await claim(em, opts.idempotency))) {
-    // The key's first request has committed (claim waited for it): replay what it answered.
-    const stored = await findStored(em, opts.idempotency);
-    if (stored === 'reused') throw new DomainError(422, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request.', { field: 'Idempotency-Key' });
-    if (!stored) throw new Error(`idempotency record ${opts.idempotency.key} vanished`);
-    return { replayed: true, status: stored.status, body: stored.body };
+interface BatchOutcome {
+  /** Each order's answer, by position; empty where it goes `again`. */
+  settled: Settled<IntakeResult>[];
+  again: number[];
+}
+
+/** What an order's checks found: its channel, products and amounts. */
+interface Checks {
+  channel: { id: number; code: string };
+  products: Map<string, { id: number; sku: string; name: string }>;
+  subtotal: number;
+  total: number;
+  totalBase: number;
+  destination: GeoPoint | null;
+}
+/** An order that passed its checks, on its way to being written (routed in step 4). */
+interface Checked extends Pending, Checks { i: number }
+interface Accepted extends Checked { routing: RoutingPlan }
+
+async function intakeBatch(em: EntityManager, items: Pending[]): Promise<BatchOutcome> {
+  const settled: Settled<IntakeResult>[] = new Array(items.length);
+  const again: number[] = [];
+  const open = new Set(items.map((_, i) => i));
+  const refuse = (i: number, error: DomainError) => { settled[i] = { error }; open.delete(i); };
+  const later = (i: number) => { again.push(i); open.delete(i); };
+  /** Keys claimed in this transaction, and what each order answers for its key (201 or 409). */
+  const claimedKeys = new Map<number, IdempotencyContext>();
+
+  // 1. Idempotency keys, all claimed at once. A key answered before replays that answer (or is refused
+  //    as reused); claiming waits for a transaction that holds the key to end.
+  const keyed = new Map<string, number>();
+  for (const i of open) {
+    const ctx = items[i].opts.idempotency;
+    if (!ctx) continue;
+    const id = `${ctx.scope}\n${ctx.key}`;
+    if (keyed.has(id)) later(i);
+    else keyed.set(id, i);
+  }
+  const claimed = await claimMany(em, [...keyed.values()].map((i) => items[i].opts.idempotency!));
+  for (const i of keyed.values()) {
+    const ctx = items[i].opts.idempotency!;
+    if (claimedBy(claimed, ctx)) { claimedKeys.set(i, ctx); continue; }
+    const stored = await findStored(em, ctx);
+    if (stored === 'reused') refuse(i, new DomainError(422, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request.', { field: 'Idempotency-Key' }));
+    else if (!stored) throw new Error(`idempotency record ${ctx.key} vanished`);
+    else { settled[i] = { value: { replayed: true, status: stored.status, body: stored.body } }; open.delete(i); }
   }
 
-  // Checks that need the database; all before anything is written.
-  const [channel] = await sql<{ id: number; code: string; currencies: string[]; active: boolean }>(em, CHANNEL, [input.channel]);
-  if (!channel || !channel.active) throw invalid([fieldError('channel', 'unknown_channel', { channel: input.channel })]);
+  // 2. The checks that need the database, each order on its own; all before anything is written.
+  const pending = [...open].map((i) => items[i]);
+  const channels = new Map((await sql<{ id: number; code: string; currencies: string[]; active: boolean }>(em, CHANNELS, [unique(pending.map((p) => p.input.channel))])).map((c) => [c.code, c]));
+  const products = new Map((await sql<{ id: number; sku: string; name: string }>(em, PRODUCTS, [unique(pending.flatMap((p) => p.input.lines.map((l) => l.sku)))])).map((p) => [p.sku, p]));
+  const rates = new Map((await sql<{ currency: string; rate_per_base: string }>(em, RATES, [unique(pending.map((p) => p.input.currency))])).map((r) => [r.currency, Number(r.rate_per_base)]));
+  const checked: Checked[] = [];
+  for (const i of [...open]) {
+    const result = check(items[i], channels, products, rates);
+    if (result instanceof DomainError) refuse(i, result);
+    else checked.push({ i, ...items[i], ...result });
+  }
+
+  // 3. Duplicates: delivered before, or twice in this batch (the second goes again after commit).
+  const seen = new Set<string>();
+  const existing = new Map((await sql<{ channel_id: number; external_id: string; number: string }>(em, EXISTING,
+    [checked.map((o) => o.channel.id), checked.map((o) => o.input.externalId)])).map((r) => [`${r.channel_id}\n${r.external_id}`, r.number]));
+  const fresh = checked.filter((o) => {
+    const id = `${o.channel.id}\n${o.input.externalId}`;
+    const number = existing.get(id);
+    if (number !== undefined) refuse(o.i, duplicateOrder(o.input.externalId, o.channel.code, number));
+    else if (seen.has(id)) later(o.i);
+    else { seen.add(id); return true; }
+    return false;
+  });
+
+  // 4. Route every order on the stock as this transaction sees it, the rows locked (in id order) so
+  //    the plans cannot go stale; each accepted order takes its units from what the next one sees.
+  const stock = await loadStockOptions(em, unique(fresh.flatMap((o) => [...o.products.values()].map((p) => p.id))), { lock: true });
+  const accepted = fresh.flatMap((o): Accepted[] => {
+    const mine = new Set([...o.products.values()].map((p) => p.id));
+    const demand = o.input.lines.map((l) => ({ productId: o.products.get(l.sku)!.id, sku: l.sku, quantity: l.quantity }));
+    const routing = planRouting(o.destination, demand, stock.filter((s) => mine.has(s.productId)));
+    if (!routing.ok) { refuse(o.i, insufficientStock(o.input, routing.shortages)); return []; }
+    for (const a of routing.plan.allocations) stock.find((s) => s.levelId === a.levelId)!.atp -= a.quantity;
+    return [{ ...o, routing: routing.plan }];
+  });
+
+  // 5. Write the accepted orders.
+  const created = accepted.length ? await writeOrders(em, accepted) : [];
+  for (const c of created) { settled[c.i] = { value: { replayed: false, order: c.order } }; open.delete(c.i); }
+
+  // 6. Keys: store each answer worth replaying (201 and 409); give back the keys of orders refused as invalid.
+  const answers: { ctx: IdempotencyContext; response: StoredResponse }[] = [];
+  const released: IdempotencyContext[] = [];
+  for (const [i, ctx] of claimedKeys) {
+    const s = settled[i];
+    if (!s) released.push(ctx); // goes again
+    else if ('value' in s) answers.push({ ctx, response: { status: 201, body: (s.value as { order: CreatedOrder }).order } });
+    else if (s.error instanceof DomainError && s.error.status === 409) answers.push({ ctx, response: { status: 409, body: s.error.toJSON() } });
+    else released.push(ctx);
+  }
+  await completeMany(em, answers);
+  await releaseMany(em, released);
+  return { settled, again };
+}
+
+const unique = <T>(values: T[]): T[] => [...new Set(values)];
+
+/** One order's checks against the reference data; a DomainError (422) names every field at fault. */
+function check(
+  { input, opts }: Pending,
+  channels: Map<string, { id: number; code: string; currencies: string[]; active: boolean }>,
+  products: Map<string, { id: number; sku: string; name: string }>,
+  rates: Map<string, number>,
+): DomainError | Checks {
+  const channel = channels.get(input.channel);
+  if (!channel || !channel.active) return invalid([fieldError('channel', 'unknown_channel', { channel: input.channel })]);
   if (!channel.currencies.includes(input.currency)) {
-    throw invalid([fieldError('currency', 'currency_not_accepted', { currency: input.currency, accepted: channel.currencies.join(', ') })]);
+    return invalid([fieldError('currency', 'currency_not_accepted', { currency: input.currency, accepted: channel.currencies.join(', ') })]);
   }
-  const skus = [...new Set(input.lines.map((l) => l.sku))];
-  const products = await sql<{ id: number; sku: string; name: string }>(em, PRODUCTS, [skus]);
-  const bySku = new Map(products.map((p) => [p.sku, p]));
-  const unknown = input.lines.flatMap((l, i) => (bySku.has(l.sku) ? [] : [fieldError(`lines.${i}.sku`, 'unknown_sku', { sku: l.sku })]));
-  if (unknown.length) throw invalid(unknown);
+  const unknown = input.lines.flatMap((l, i) => (products.has(l.sku) ? [] : [fieldError(`lines.${i}.sku`, 'unknown_sku', { sku: l.sku })]));
+  if (unknown.length) return invalid(unknown);
 
   const subtotal = input.lines.reduce((n, l) => n + l.quantity * l.unitPrice, 0);
-  if (input.discount > subtotal + input.shipping) throw invalid([fieldError('discount', 'too_big', { max: subtotal + input.shipping })]);
+  if (input.discount > subtotal + input.shipping) return invalid([fieldError('discount', 'too_big', { max: subtotal + input.shipping })]);
   const total = subtotal + input.shipping + (input.taxIncluded ? 0 : input.tax) - input.discount;
   if (input.paidAmount !== undefined && input.paidAmount !== total) {
-    throw invalid([fieldError('paidAmount', 'amount_mismatch', { paid: input.paidAmount, total })]);
+    return invalid([fieldError('paidAmount', 'amount_mismatch', { paid: input.paidAmount, total })]);
   }
-  const [rate] = await sql<{ rate_per_base: string }>(em, RATE, [input.currency]);
-  if (!rate && input.currency !== opts.baseCurrency) throw invalid([fieldError('currency', 'no_exchange_rate', { currency: input.currency })]);
-  const totalBase = toBaseMinor(total, input.currency, opts.baseCurrency, rate ? Number(rate.rate_per_base) : 1);
-
-  const [existing] = await sql<{ number: string }>(em, EXISTING, [channel.id, input.externalId]);
-  if (existing) throw new DomainError(409, 'duplicate_order', `Order ${input.externalId} from ${channel.code} already exists as ${existing.number}.`, { field: 'externalId', params: { number: existing.number } });
-
-  // Route on the stock as it is now. The units are taken at the very end (reserveAllocations below).
-  const demand = input.lines.map((l) => ({ productId: bySku.get(l.sku)!.id, sku: l.sku, quantity: l.quantity }));
+  const rate = rates.get(input.currency);
+  if (rate === undefined && input.currency !== opts.baseCurrency) return invalid([fieldError('currency', 'no_exchange_rate', { currency: input.currency })]);
   const addr = input.shippingAddress;
-  const destination = addr.lat !== undefined && addr.lng !== undefined ? { lat: addr.lat, lng: addr.lng } : null;
-  const stock = await loadStockOptions(em, [...new Set(demand.map((d) => d.productId))], { lock: lockStock });
-  const routing = planRouting(destination, demand, stock);
-  if (!routing.ok) {
-    const first = routing.shortages[0];
-    const lineIndex = input.lines.findIndex((l) => l.sku === first.sku);
-    throw new DomainError(409, 'insufficient_stock', routing.shortages.map((s) => `${s.sku}: ${s.requested} requested, ${s.available} available`).join('; '), {
-      field: `lines.${lineIndex}.quantity`,
-      params: { sku: first.sku, requested: first.requested, available: first.available },
-      errors: routing.shortages.map((s) => fieldError(`lines.${input.lines.findIndex((l) => l.sku === s.sku)}.quantity`, 'insufficient_stock', s)),
-    });
-  }
-
-  // The customer: known by email, created on first order.
-  const [customer] = await sql<{ id: number; first_order: boolean }>(em, CUSTOMER,
-    [input.customer.email, input.customer.name, input.customer.phone ?? null, input.customer.locale ?? 'en', JSON.stringify([addr])]);
-
-  const holds = holdReasons({ totalBaseMinor: totalBase, deliveryMethod: input.deliveryMethod, newCustomer: customer.first_order, hasCoordinates: destination !== null }, opts.holdPolicy ?? DEFAULT_HOLD_POLICY);
-  const status: OrderStatus = holds.length ? 'on_hold' : input.paidAmount !== undefined ? 'paid' : 'awaiting_payment';
-  const path: OrderStatus[] = ['received', 'validated', ...(holds.length ? [] : ['awaiting_payment' as const]), ...(status === 'paid' || status === 'on_hold' ? [status] : [])];
-  const placedAt = input.placedAt ? new Date(input.placedAt) : new Date();
-  const warehouseId = routing.plan.shipments === 1 ? routing.plan.allocations[0].warehouseId : null;
-
-  const [order] = await sql<{ id: number; number: string; tracking_token: string }>(em, ORDER,
-    [channel.id, input.externalId, customer.id, input.currency, subtotal, input.shipping, input.tax, input.taxIncluded, input.discount, total, status,
-      holds, input.paymentMethod, input.deliveryMethod, JSON.stringify(addr), warehouseId, input.promisedBy ? new Date(input.promisedBy) : null, placedAt]);
-
-  const lines = input.lines.map((l) => ({ ...l, product: bySku.get(l.sku)! }));
-  const lineRows = await sql<{ id: number; product_id: number }>(em, LINES,
-    [order.id, lines.map((l) => l.product.id), lines.map((l) => l.sku), lines.map((l) => l.product.name), lines.map((l) => l.quantity), lines.map((l) => l.unitPrice), lines.map((l) => l.quantity * l.unitPrice)]);
-  // A product's reservations belong to its first line (ids follow the order of the lines).
-  const lineForProduct = new Map<number, number>();
-  for (const r of lineRows) lineForProduct.set(r.product_id, Math.min(r.id, lineForProduct.get(r.product_id) ?? Infinity));
-  const allocations = routing.plan.allocations;
-  await sql(em, RESERVATIONS,
-    [order.id, allocations.map((a) => lineForProduct.get(a.productId)!), allocations.map((a) => a.productId), allocations.map((a) => a.warehouseId), allocations.map((a) => a.quantity)]);
-
-  const created: CreatedOrder = {
-    id: order.id,
-    number: order.number,
-    status,
-    channel: channel.code,
-    externalId: input.externalId,
-    currency: input.currency,
-    totals: { subtotal, shipping: input.shipping, tax: input.tax, taxIncluded: input.taxIncluded, discount: input.discount, total },
-    holdReasons: holds,
-    reservations: allocations.map((a) => ({ sku: a.sku, warehouse: a.warehouseCode, quantity: a.quantity })),
-    routing: { policy: routing.plan.policy, shipments: routing.plan.shipments, considered: routing.plan.considered },
-    trackingToken: order.tracking_token,
-    placedAt: placedAt.toISOString(),
+  return {
+    channel,
+    products: new Map(input.lines.map((l) => [l.sku, products.get(l.sku)!])),
+    subtotal,
+    total,
+    totalBase: toBaseMinor(total, input.currency, opts.baseCurrency, rate ?? 1),
+    destination: addr.lat !== undefined && addr.lng !== undefined ? { lat: addr.lat, lng: addr.lng } : null,
   };
+}
 
-  await enqueueNotification(em, { orderId: order.id, template: 'order_confirmation' });
-  await recomputeTier(em, customer.id, opts.actor);
-  await auditNow(em, opts.actor, {
-    action: 'order.created', entityType: 'Order', entityId: order.id,
-    after: { number: order.number, status, path, total, currency: input.currency, holdReasons: holds, routing: routing.plan.policy, reservations: created.reservations },
+function insufficientStock(input: OrderInput, shortages: { sku: string; requested: number; available: number }[]): DomainError {
+  const first = shortages[0];
+  const lineOf = (sku: string) => input.lines.findIndex((l) => l.sku === sku);
+  return new DomainError(409, 'insufficient_stock', shortages.map((s) => `${s.sku}: ${s.requested} requested, ${s.available} available`).join('; '), {
+    field: `lines.${lineOf(first.sku)}.quantity`,
+    params: { sku: first.sku, requested: first.requested, available: first.available },
+    errors: shortages.map((s) => fieldError(`lines.${lineOf(s.sku)}.quantity`, 'insufficient_stock', s)),
   });
-  await publishNow(em, 'orders', 'order.created', { orderId: order.id, number: order.number, channel: channel.code, status, currency: input.currency, total, holdReasons: holds });
-  if (opts.idempotency) await complete(em, opts.idempotency, { status: 201, body: created });
+}
 
-  // Last, take the units: each conditional UPDATE locks its inventory row until COMMIT, so on a
-  // busy SKU the next order waits only for this one's commit, not for all of the above.
-  const reserved = await reserveAllocations(em, allocations);
-  for (const r of reserved.filter((x) => x.becameLow)) {
-    const a = allocations.find((x) => x.levelId === r.levelId)!;
-    await publishNow(em, 'inventory', 'stock.low', { levelId: r.levelId, sku: a.sku, warehouse: a.warehouseCode });
+/** Writes routed orders: customers, orders, lines, reservations and the stock they take, mail, tiers, audit and outbox. */
+async function writeOrders(em: EntityManager, accepted: Accepted[]): Promise<{ i: number; order: CreatedOrder }[]> {
+  // Customers: one row per email (the last order's name and phone win); only a customer's first order counts as new.
+  const byEmail = new Map(accepted.map((o) => [o.input.customer.email, o]));
+  const customerRows = await sql<{ id: number; email: string; first_order: boolean }>(em, CUSTOMERS, [
+    [...byEmail.keys()], [...byEmail.values()].map((o) => o.input.customer.name), [...byEmail.values()].map((o) => o.input.customer.phone ?? null),
+    [...byEmail.values()].map((o) => o.input.customer.locale ?? 'en'), [...byEmail.values()].map((o) => JSON.stringify([o.input.shippingAddress]))]);
+  const customers = new Map(customerRows.map((c) => [c.email, c]));
+  // A customer created by another transaction after this one's snapshot: the batch goes again, order by order.
+  const missing = [...byEmail.keys()].find((email) => !customers.has(email));
+  if (missing) throw new Error(`customer ${missing} was created concurrently`);
+
+  const firstSeen = new Set<string>();
+  const rows = accepted.map((o) => {
+    const { input } = o;
+    const customer = customers.get(input.customer.email)!;
+    const newCustomer = customer.first_order && !firstSeen.has(input.customer.email);
+    firstSeen.add(input.customer.email);
+    const holds = holdReasons({ totalBaseMinor: o.totalBase, deliveryMethod: input.deliveryMethod, newCustomer, hasCoordinates: o.destination !== null }, o.opts.holdPolicy ?? DEFAULT_HOLD_POLICY);
+    const status: OrderStatus = holds.length ? 'on_hold' : input.paidAmount !== undefined ? 'paid' : 'awaiting_payment';
+    const path: OrderStatus[] = ['received', 'validated', ...(holds.length ? [] : ['awaiting_payment' as const]), ...(status === 'paid' || status === 'on_hold' ? [status] : [])];
+    const placedAt = input.placedAt ? new Date(input.placedAt) : new Date();
+    const warehouseId = o.routing.shipments === 1 ? o.routing.allocations[0].warehouseId : null;
+    return { o, customerId: customer.id, holds, status, path, placedAt, warehouseId };
+  });
+  const col = <V>(f: (r: (typeof rows)[number]) => V) => rows.map(f);
+  const orderRows = await sql<{ id: number; number: string; tracking_token: string; channel_id: number; external_id: string }>(em, ORDERS, [
+    col((r) => r.o.channel.id), col((r) => r.o.input.externalId), col((r) => r.customerId), col((r) => r.o.input.currency), col((r) => r.o.subtotal),
+    col((r) => r.o.input.shipping), col((r) => r.o.input.tax), col((r) => r.o.input.taxIncluded), col((r) => r.o.input.discount), col((r) => r.o.total),
+    col((r) => r.status), col((r) => r.holds.join(',')), col((r) => r.o.input.paymentMethod), col((r) => r.o.input.deliveryMethod),
+    col((r) => JSON.stringify(r.o.input.shippingAddress)), col((r) => r.warehouseId), col((r) => (r.o.input.promisedBy ? new Date(r.o.input.promisedBy) : null)), col((r) => r.placedAt)]);
+  const orderOf = new Map(orderRows.map((r) => [`${r.channel_id}\n${r.external_id}`, r]));
+  const orders = rows.map((r) => ({ ...r, order: orderOf.get(`${r.o.channel.id}\n${r.o.input.externalId}`)! }));
+
+  const lines = orders.flatMap((r) => r.o.input.lines.map((l) => ({ orderId: r.order.id, product: r.o.products.get(l.sku)!, ...l })));
+  const lineRows = await sql<{ id: number; order_id: number; product_id: number }>(em, LINES, [
+    lines.map((l) => l.orderId), lines.map((l) => l.product.id), lines.map((l) => l.sku), lines.map((l) => l.product.name),
+    lines.map((l) => l.quantity), lines.map((l) => l.unitPrice), lines.map((l) => l.quantity * l.unitPrice)]);
+  // A product's reservations belong to its order's first line for it.
+  const lineFor = new Map<string, number>();
+  for (const l of lineRows) {
+    const key = `${l.order_id}\n${l.product_id}`;
+    lineFor.set(key, Math.min(l.id, lineFor.get(key) ?? Infinity));
   }
-  return { replayed: false, order: created };
+  const reservations = orders.flatMap((r) => r.o.routing.allocations.map((a) => ({ orderId: r.order.id, ...a })));
+  await sql(em, RESERVATIONS, [reservations.map((a) => a.orderId), reservations.map((a) => lineFor.get(`${a.orderId}\n${a.productId}`)!),
+    reservations.map((a) => a.productId), reservations.map((a) => a.warehouseId), reservations.map((a) => a.quantity)]);
+  const reserved = await reserveLockedAllocations(em, reservations);
+
+  const created = orders.map(({ o, order, status, holds, path, placedAt }) => ({
+    i: o.i,
+    actor: o.opts.actor,
+    path,
+    order: {
+      id: order.id,
+      number: order.number,
+      status,
+      channel: o.channel.code,
+      externalId: o.input.externalId,
+      currency: o.input.currency,
+      totals: { subtotal: o.subtotal, shipping: o.input.shipping, tax: o.input.tax, taxIncluded: o.input.taxIncluded, discount: o.input.discount, total: o.total },
+      holdReasons: holds,
+      reservations: o.routing.allocations.map((a) => ({ sku: a.sku, warehouse: a.warehouseCode, quantity: a.quantity })),
+      routing: { policy: o.routing.policy, shipments: o.routing.shipments, considered: o.routing.considered },
+      trackingToken: order.tracking_token,
+      placedAt: placedAt.toISOString(),
+    } satisfies CreatedOrder,
+  }));
+
+  await enqueueNotifications(em, created.map((c) => c.order.id), 'order_confirmation');
+  const tierOf = new Map<number, { id: number; actor: Actor }>();
+  for (const r of orders) if (!tierOf.has(r.customerId)) tierOf.set(r.customerId, { id: r.customerId, actor: r.o.opts.actor });
+  await recomputeTiers(em, [...tierOf.values()]);
+  await auditMany(em, created.map((c) => ({
+    actor: c.actor,
+    entry: {
+      action: 'order.created', entityType: 'Order', entityId: c.order.id,
+      after: { number: c.order.number, status: c.order.status, path: c.path, total: c.order.totals.total, currency: c.order.currency, holdReasons: c.order.holdReasons, routing: c.order.routing.policy, reservations: c.order.reservations },
+    },
+  })));
+  const levels = new Map(reservations.map((a) => [a.levelId, a]));
+  await publishMany(em, [
+    ...created.map((c) => ({ topic: 'orders' as const, type: 'order.created', payload: { orderId: c.order.id, number: c.order.number, channel: c.order.channel, status: c.order.status, currency: c.order.currency, total: c.order.totals.total, holdReasons: c.order.holdReasons } })),
+    ...reserved.filter((r) => r.becameLow).map((r) => ({ topic: 'inventory' as const, type: 'stock.low', payload: { levelId: r.levelId, sku: levels.get(r.levelId)!.sku, warehouse: levels.get(r.levelId)!.warehouseCode } })),
+  ]);
+  return created.map((c) => ({ i: c.i, order: c.order }));
 }
