@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKey, AuditEvent, Session, User } from '../../entities/index.ts';
-import { createApiKey, hashPassword, login, verifyApiKey, getUserFromCookieHeader } from '../../app/lib/auth.server.ts';
+import { createApiKey, hashPassword, KEY_CACHE_MS, login, revokeApiKey, verifyApiKey, getUserFromCookieHeader } from '../../app/lib/auth.server.ts';
 import { SYSTEM } from '../../app/lib/audit.server.ts';
 import type { AppContext } from '../../app/lib/context.server.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -84,8 +84,19 @@ describe('API keys', () => {
     expect((await verifyApiKey(db.orm.em.fork(), key))?.role).toBe('agent');
     expect(await verifyApiKey(db.orm.em.fork(), key.slice(0, -1) + (key.endsWith('a') ? 'b' : 'a'))).toBeNull();
     expect(await verifyApiKey(db.orm.em.fork(), 'garbage')).toBeNull();
-    await db.orm.em.fork().nativeUpdate(ApiKey, { prefix }, { revokedAt: new Date() });
+    expect(await revokeApiKey(db.orm.em.fork(), row.id, SYSTEM)).toBe(true);
     expect(await verifyApiKey(db.orm.em.fork(), key)).toBeNull();
+    expect(await revokeApiKey(db.orm.em.fork(), row.id, SYSTEM)).toBe(false);
     expect(await db.orm.em.fork().count(AuditEvent, { action: 'api_key.created', entityId: String(row.id) })).toBe(1);
+    expect(await db.orm.em.fork().count(AuditEvent, { action: 'api_key.revoked', entityId: String(row.id) })).toBe(1);
+  });
+
+  it('stops accepting a key revoked by another node within KEY_CACHE_MS', async () => {
+    const { key, prefix } = await createApiKey(db.orm.em.fork(), { name: 'Elsewhere', role: 'agent' }, SYSTEM);
+    expect((await verifyApiKey(db.orm.em.fork(), key))?.role).toBe('agent');
+    // Another web process revokes it: this one may still accept it from memory, but not for longer than KEY_CACHE_MS.
+    await db.orm.em.fork().nativeUpdate(ApiKey, { prefix }, { revokedAt: new Date() });
+    await new Promise((r) => setTimeout(r, KEY_CACHE_MS + 50));
+    expect(await verifyApiKey(db.orm.em.fork(), key)).toBeNull();
   });
 });
