@@ -35,7 +35,9 @@ export const OutboxEvent = defineEntity({
     dispatchedAt: p.datetime().nullable(),
   },
   indexes: [{ properties: ['dispatchedAt'], where: { dispatchedAt: null } as any, name: 'outbox_event_undispatched_idx' }],
-  // Wakes LISTENers (web nodes, the workflow dispatcher) when a row commits; the payload is its id.
-  triggers: [{ name: 'outbox_event_notify', timing: 'after', events: ['insert'], forEach: 'row', body: `perform pg_notify('outbox', new.id::text); return null;` }],
+  // Wakes LISTENers (web nodes, the workflow dispatcher) when rows commit. Once per statement, with
+  // no payload, so Postgres folds a transaction's wake-ups into one: listeners read every row after
+  // the last one they handled, however many arrived (a batch of intake writes dozens at once).
+  triggers: [{ name: 'outbox_event_notify', timing: 'after', events: ['insert'], forEach: 'statement', body: `perform pg_notify('outbox', ''); return null;` }],
 });
 export type IOutboxEvent = InferEntity<typeof OutboxEvent>;

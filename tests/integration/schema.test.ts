@@ -20,14 +20,34 @@ describe('schema', () => {
     await expect(conn.execute('update inventory_level set on_hand = -1, reserved = -1')).rejects.toThrow(/inventory_level_non_negative/);
   });
 
-  it('notifies listeners when an outbox row commits', async () => {
+  it('notifies listeners once per committed transaction, however many outbox rows it wrote, and not on rollback', async () => {
     const pg = await import('pg');
     const listener = new pg.default.Client({ connectionString: db.url });
     await listener.connect();
-    await listener.query('LISTEN outbox');
-    const got = new Promise<string>((resolve) => listener.on('notification', (n) => resolve(n.payload ?? '')));
-    const [row] = await db.orm.em.getConnection().execute(`insert into outbox_event (topic, type, payload, created_at) values ('orders', 'order.created', '{}', now()) returning id`);
-    expect(await got).toBe(String(row.id));
-    await listener.end();
+    try {
+      await listener.query('LISTEN outbox');
+      const got: string[] = [];
+      listener.on('notification', (n) => got.push(n.channel));
+      const insert = (n: number) => `insert into outbox_event (topic, type, payload, created_at) select 'orders', 'order.created', '{}', now() from generate_series(1, ${n})`;
+      const writer = new pg.default.Client({ connectionString: db.url });
+      await writer.connect();
+      try {
+        await writer.query('begin');
+        await writer.query(insert(5));
+        await writer.query(insert(3));
+        await writer.query('commit');
+        await writer.query('begin');
+        await writer.query(insert(2));
+        await writer.query('rollback');
+        await writer.query(insert(1));
+      } finally {
+        await writer.end();
+      }
+      await listener.query('select 1'); // notifications arrive before the answer to a later query
+      await new Promise((r) => setTimeout(r, 100));
+      expect(got).toEqual(['outbox', 'outbox']);
+    } finally {
+      await listener.end();
+    }
   });
 });
