@@ -40,6 +40,6 @@ export type ReturnReason = (typeof RETURN_REASONS)[number];
 export const NOTIFICATION_TEMPLATES = ['order_confirmation', 'order_shipped', 'order_delivered'] as const;
 export type NotificationTemplate = (typeof NOTIFICATION_TEMPLATES)[number];
 
-/** Every email the notification outbox carries: customer mail, alerts to staff, purchase orders to suppliers. */
-export const MAIL_TEMPLATES = [...NOTIFICATION_TEMPLATES, 'staff_alert', 'purchase_order'] as const;
+/** Every email the notification outbox carries: customer mail, alerts to staff, purchase orders (and their cancellation) to suppliers. */
+export const MAIL_TEMPLATES = [...NOTIFICATION_TEMPLATES, 'staff_alert', 'purchase_order', 'purchase_order_cancelled'] as const;
 export type MailTemplate = (typeof MAIL_TEMPLATES)[number];

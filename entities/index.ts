@@ -8,7 +8,7 @@ import { Lease, WorkerHeartbeat } from './system.ts';
 import { Carrier, PickList, PickListLine, Shipment, ShipmentEvent } from './fulfilment.ts';
 import { Notification } from './notifications.ts';
 import { ReturnRequest } from './returns.ts';
-import { PurchaseOrder, PurchaseOrderLine, Supplier } from './purchasing.ts';
+import { PurchaseOrder, PurchaseOrderLine, Supplier, SupplierProduct } from './purchasing.ts';
 import { DesignerPresence, HumanTask, WorkflowBinding, WorkflowDefinition, WorkflowRun, WorkflowRunStep, WorkflowVersion } from './workflows.ts';
 
 export * from './identity.ts';
@@ -29,6 +29,6 @@ export const entities = [
   Channel, Warehouse, Product, InventoryLevel, ExchangeRate, Customer, Order, OrderLine, WorkerHeartbeat, Lease,
   Reservation, IdempotencyRecord, StockMovement, Payment, PaymentOperation, OrderTemplate,
   Carrier, PickList, PickListLine, Shipment, ShipmentEvent, Notification, ReturnRequest,
-  Supplier, PurchaseOrder, PurchaseOrderLine,
+  Supplier, SupplierProduct, PurchaseOrder, PurchaseOrderLine,
   WorkflowDefinition, WorkflowVersion, WorkflowBinding, WorkflowRun, WorkflowRunStep, HumanTask, DesignerPresence,
 ];

@@ -18,6 +18,33 @@ export const Supplier = defineEntity({
 });
 export type ISupplier = InferEntity<typeof Supplier>;
 
+/**
+ * What a supplier sells us of one product: its unit cost in the supplier's currency, its lead time
+ * when it differs from the supplier's usual one, and whether it is the product's preferred supplier
+ * (at most one per product). inventory.draftPo orders from the preferred supplier when it is active,
+ * else from the active supplier with the lowest unit cost (compared in the base currency), then the
+ * shortest lead time.
+ */
+export const SupplierProduct = defineEntity({
+  name: 'SupplierProduct',
+  properties: {
+    id: p.integer().primary(),
+    supplier: () => p.manyToOne(Supplier).deleteRule('cascade'),
+    product: () => p.manyToOne(Product).deleteRule('cascade').index(),
+    /** The supplier's own code for the product, when it has one. */
+    supplierSku: p.string().nullable(),
+    unitCostMinor: p.integer(),
+    /** Null: the supplier's `leadTimeDays`. */
+    leadTimeDays: p.integer().nullable(),
+    preferred: p.boolean().default(false),
+    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+  },
+  uniques: [{ properties: ['supplier', 'product'], name: 'supplier_product_supplier_product_unique' }],
+  indexes: [{ name: 'supplier_product_preferred_unique', expression: 'create unique index "supplier_product_preferred_unique" on "supplier_product" ("product_id") where "preferred"' }],
+  checks: [{ name: 'supplier_product_terms_valid', expression: 'unit_cost_minor >= 0 and (lead_time_days is null or lead_time_days >= 0)' }],
+});
+export type ISupplierProduct = InferEntity<typeof SupplierProduct>;
+
 export const PURCHASE_ORDER_STATUSES = ['draft', 'approved', 'sent', 'partially_received', 'received', 'cancelled'] as const;
 
 /** Stock on its way in. Lines not yet received count as inbound supply by expected date. */

@@ -13,7 +13,11 @@ export type BindingEvent = (typeof BINDING_EVENTS)[number];
 export const RUN_STATUSES = ['running', 'completed', 'failed', 'compensated', 'cancelled', 'terminated'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-export const STEP_STATUSES = ['waiting', 'running', 'done', 'failed', 'compensated', 'skipped'] as const;
+/**
+ * `cancelled` / `terminated`: the step was still running or waiting when its run was ended from
+ * outside the flow (cancelled, or terminated or timed out in Temporal), as the run reconciler found.
+ */
+export const STEP_STATUSES = ['waiting', 'running', 'done', 'failed', 'compensated', 'skipped', 'cancelled', 'terminated'] as const;
 export type RunStepStatus = (typeof STEP_STATUSES)[number];
 
 /** `cancelled`: the run ended (cancelled or failed) while the task was still open. */

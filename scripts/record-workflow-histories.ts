@@ -1,9 +1,10 @@
 // Records one history per seeded flow (Standard order, Standard return, Reorder) on the real stack,
 // for tests/integration/workflow-replay.test.ts: the real activities on a fresh test database with the
 // small demo data, an in-process worker with the interpreter bundle, and the signals and decisions
-// each run waits for sent as the console and the warehouse would send them.
+// each run waits for sent as the console and the warehouse would send them. Plus one flow drawn for
+// the interpreter's loop rules (LOOP_JOIN): a loop on one branch of a split, and a join after it.
 //
-//   node scripts/record-workflow-histories.ts [--tag <change>] [--workflows <dir with an older workflows/index.ts>]
+//   node scripts/record-workflow-histories.ts [--tag <change>] [--workflows <dir with an older workflows/index.ts>] [--only <flow>,...]
 //
 // Starts its own PostgreSQL and Temporal dev server (ports from OMS_TEST_PG_PORT / OMS_TEST_TEMPORAL_PORT,
 // default 55621 / 7621) unless OMS_TEST_PG_ADMIN_URL and TEMPORAL_ADDRESS name running ones. Writes
@@ -11,7 +12,8 @@
 // writes it). After a patched change to the interpreter, record with a tag naming the patch and keep the
 // older fixtures: the replay test then covers the runs from before the change and those after it.
 // `--workflows` records with another copy of the workflow code (e.g. `git show` of the version before a
-// patch, copied under .data/), for the runs that version started.
+// patch, copied under .data/), for the runs that version started. `--only` records just the flows named
+// (standard-return needs the order of standard-order, which then runs without being written).
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -43,7 +45,33 @@ const planOf = (graph: Graph) => {
   if (!c.ok) throw new Error(`seeded flow does not compile: ${JSON.stringify(c.errors)}`);
   return c.plan;
 };
-const graphOf = (key: string) => SEED_FLOWS.find((f) => f.key === key)!.graph;
+const node = (id: string, type: string, config: Record<string, unknown>, x: number, y: number) => ({ id, type, position: { x, y }, data: { config } });
+const edge = (source: string, sourceHandle: string, target: string) => ({ id: `${source}-${sourceHandle}-${target}`, source, sourceHandle, target });
+
+/**
+ * Partial receipts: the goods come in parts (a signal each) until one says `complete`, while the
+ * other branch waits a second; the join after both then waits a second more. The loop's condition
+ * sends a dead token down its exit each time it goes round, which the join must not count.
+ */
+export const LOOP_JOIN: Graph = {
+  nodes: [
+    node('start', 'control.trigger', { event: 'manual' }, 0, 0),
+    node('split', 'control.split', { branches: ['receive', 'notify'] }, 0, 100),
+    node('receive', 'control.signal', { signal: 'goods_received' }, -150, 200),
+    node('complete', 'control.condition', { expression: 'nodes.receive.complete = true' }, -150, 300),
+    node('notify', 'control.delay', { duration: '1s' }, 150, 200),
+    node('join', 'control.join', {}, 0, 400),
+    node('settle', 'control.delay', { duration: '1s' }, 0, 500),
+    node('end', 'control.end', { result: 'complete' }, 0, 600),
+  ],
+  edges: [
+    edge('start', 'out', 'split'), edge('split', 'receive', 'receive'), edge('split', 'notify', 'notify'), edge('receive', 'received', 'complete'),
+    edge('complete', 'false', 'receive'), edge('complete', 'true', 'join'), edge('notify', 'out', 'join'), edge('join', 'out', 'settle'), edge('settle', 'out', 'end'),
+  ],
+};
+
+const graphOf = (key: string) => (key === 'loop-join' ? LOOP_JOIN : SEED_FLOWS.find((f) => f.key === key)!.graph);
+export const RECORDED_FLOWS = ['standard-order', 'standard-return', 'reorder', 'loop-join'] as const;
 
 /** What a run waits for next; null once it has finished. */
 async function nextWait(h: WorkflowHandle, seen: Set<string>, ms = 60_000): Promise<RunState['waitingFor'][number] | null> {
@@ -80,6 +108,22 @@ async function drive(h: WorkflowHandle, before: Record<string, () => Promise<voi
   return state;
 }
 
+/** Sends each part of the receipt once the run waits for it, the other branch's second past, and the last part complete. */
+async function driveLoopJoin(h: WorkflowHandle, parts: number) {
+  for (let part = 1; part <= parts; part++) {
+    for (const t0 = Date.now(); ;) {
+      const state = await h.query<RunState>('state');
+      if (state.steps.notify.status === 'done' && state.steps.receive.visits === part && state.waitingFor.some((w) => w.nodeId === 'receive')) break;
+      if (Date.now() - t0 > 30_000) throw new Error(`${h.workflowId} does not wait for part ${part}: ${JSON.stringify(state.steps)}`);
+      await sleep(100);
+    }
+    await h.signal('goods_received', { part, complete: part === parts });
+  }
+  const state = (await h.result()) as RunState;
+  if (state.status !== 'completed') throw new Error(`${h.workflowId} ended ${state.status}: ${state.error}`);
+  return state;
+}
+
 async function start(client: Client, taskQueue: string, orm: MikroORM, flow: string, event: 'order.created' | 'return.requested' | 'stock.low', raw: Record<string, unknown>) {
   const payload = await enrichPayload(orm.em.fork(), event, raw);
   const workflowId = workflowIdFor(event, payload, new Date())!;
@@ -87,8 +131,9 @@ async function start(client: Client, taskQueue: string, orm: MikroORM, flow: str
   return client.workflow.start('interpreter', { taskQueue, workflowId, args: [input] });
 }
 
-export async function recordHistories(opts: { orm: MikroORM; temporalAddress: string; outDir?: string; tag?: string; workflowsPath?: string }): Promise<Record<string, string>> {
+export async function recordHistories(opts: { orm: MikroORM; temporalAddress: string; outDir?: string; tag?: string; workflowsPath?: string; only?: readonly string[] }): Promise<Record<string, string>> {
   const { orm } = opts;
+  const want = (flow: string) => !opts.only || opts.only.includes(flow);
   const outDir = opts.outDir ?? FIXTURE_DIR;
   const sql = <T = Record<string, any>>(q: string, p: unknown[] = []) => orm.em.fork().getConnection().execute<T[]>(q, p);
   const taskQueue = `record-${Date.now()}`;
@@ -111,12 +156,23 @@ export async function recordHistories(opts: { orm: MikroORM; temporalAddress: st
     written[flow] = file;
   };
   try {
+    if (want('loop-join')) {
+      const h = await client.workflow.start('interpreter', { taskQueue, workflowId: `loop-join-${Date.now()}`,
+        args: [{ plan: planOf(LOOP_JOIN), trigger: { type: 'manual', payload: {} } } satisfies InterpreterInput] });
+      await driveLoopJoin(h, 3);
+      await save('loop-join', h);
+    }
+    if (!['standard-order', 'standard-return', 'reorder'].some(want)) return written;
+
     // Stock of the recorder's own: a sellable SKU and one below its reorder point, both in Newark only.
     for (const [sku, onHand, reorderPoint] of [['REC-1', 100, 0], ['REC-LOW', 4, 30]] as const) {
       await sql(`insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values (?, ?, ?, 100, 10, 10, 10, 12000, 'USD')`, [sku, `B-${sku}`, sku]);
       await sql(`insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, bin, updated_at)
                  select p.id, w.id, case when w.code = 'EWR' then ? else 0 end, 0, ?, 20, 'A-01-1', now() from product p, warehouse w where p.sku = ?`, [onHand, reorderPoint, sku]);
     }
+    // The low one is bought from the first active demo supplier (a draft needs a supplier offering it).
+    await sql(`insert into supplier_product (supplier_id, product_id, unit_cost_minor, preferred, updated_at)
+               select (select id from supplier where active order by id limit 1), p.id, 5400, true, now() from product p where p.sku = 'REC-LOW'`);
 
     // 1. Standard order: a card order is validated, reserved, authorised, captured, routed and put on a
     //    pick list; the warehouse picks and packs it (→ packed), it ships, and the carrier delivers it.
@@ -141,15 +197,19 @@ export async function recordHistories(opts: { orm: MikroORM; temporalAddress: st
         }
       },
     });
-    await save('standard-order', orderRun);
+    if (want('standard-order')) await save('standard-order', orderRun);
+    if (!want('standard-return') && !want('reorder')) return written;
 
     // 2. Standard return of both units (worth more than the approval threshold, so a person approves
     //    it); the parcel arrives, passes inspection, is restocked and refunded.
-    const rma = await requestReturn(orm, order.id, { reason: 'size_or_fit', resolution: 'refund', lines: [{ sku: 'REC-1', quantity: 2 }] }, actor, 'recorder');
-    const returnRun = await start(client, taskQueue, orm, 'standard-return', 'return.requested',
-      { returnId: rma.id, rma: rma.number, orderId: order.id, number: order.number, reason: 'size_or_fit', resolution: 'refund', lines: [{ sku: 'REC-1', quantity: 2 }] });
-    await drive(returnRun);
-    await save('standard-return', returnRun);
+    if (want('standard-return')) {
+      const rma = await requestReturn(orm, order.id, { reason: 'size_or_fit', resolution: 'refund', lines: [{ sku: 'REC-1', quantity: 2 }] }, actor, 'recorder');
+      const returnRun = await start(client, taskQueue, orm, 'standard-return', 'return.requested',
+        { returnId: rma.id, rma: rma.number, orderId: order.id, number: order.number, reason: 'size_or_fit', resolution: 'refund', lines: [{ sku: 'REC-1', quantity: 2 }] });
+      await drive(returnRun);
+      await save('standard-return', returnRun);
+    }
+    if (!want('reorder')) return written;
 
     // 3. Reorder for the level below its reorder point: a PO is drafted (approved when it needs a
     //    person), sent, and the goods arrive.
@@ -166,8 +226,11 @@ export async function recordHistories(opts: { orm: MikroORM; temporalAddress: st
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values: flags } = parseArgs({ options: { tag: { type: 'string' }, workflows: { type: 'string' } } });
+  const { values: flags } = parseArgs({ options: { tag: { type: 'string' }, workflows: { type: 'string' }, only: { type: 'string' } } });
   if (flags.tag !== undefined && !/^[a-z0-9-]+$/.test(flags.tag)) throw new Error('--tag takes lower-case letters, digits and dashes');
+  const only = flags.only?.split(',').map((f) => f.trim());
+  const unknown = only?.filter((f) => !(RECORDED_FLOWS as readonly string[]).includes(f));
+  if (unknown?.length) throw new Error(`--only takes flows among ${RECORDED_FLOWS.join(', ')}; not ${unknown.join(', ')}`);
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const { startTestInfra } = await import('../tests/support/infra.ts');
   const infra = process.env.OMS_TEST_PG_ADMIN_URL && process.env.TEMPORAL_ADDRESS ? null
@@ -179,7 +242,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   let code = 0;
   try {
     await seedDemoData(db.orm, { size: 'small', passwordFor: () => 'x' });
-    const written = await recordHistories({ orm: db.orm, temporalAddress: testEnv.temporalAddress, tag: flags.tag,
+    const written = await recordHistories({ orm: db.orm, temporalAddress: testEnv.temporalAddress, tag: flags.tag, only,
       workflowsPath: flags.workflows ? path.resolve(flags.workflows, 'index.ts') : undefined });
     for (const [flow, file] of Object.entries(written)) console.log(`${flow}: ${path.relative(root, file)} (${fs.statSync(file).size} bytes)`);
   } catch (e) {

@@ -6,6 +6,7 @@ import {
 } from '@temporalio/workflow';
 import jsonata from 'jsonata';
 import type { NodeActivityInput, NodeActivityResult, Plan, PlanNode, RunContext } from './graph.ts';
+import { findLoops } from './loops.ts';
 
 export type StepStatus = 'waiting' | 'running' | 'done' | 'failed' | 'compensated' | 'skipped';
 
@@ -37,7 +38,12 @@ export interface Resume {
   received?: Record<string, Record<string, unknown>[]>;
   decisions?: Record<string, Decision>;
   arrivals?: Record<string, { live: number; dead: number }>;
+  /** Per loop (by its head): the dead tokens held back at its exits, and the exits taken or already told dead. */
+  loops?: Record<string, LoopExits>;
 }
+
+/** Exits of a loop as JSON `[source, handle, index in next[handle]]`. */
+export interface LoopExits { held: string[]; taken: string[]; sent: string[] }
 
 type Decision = { decision: 'approved' | 'rejected'; comment?: string; by?: string };
 
@@ -92,9 +98,11 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
   // (every marker costs the history two events and the server a search-attribute update):
   //   sla-timers        SLA alerts from timers in the run
   //   local-activities  quick steps on our own database as local activities
+  //   loop-exits        dead tokens leave a loop only once it has finished (see arrive below)
   // Read before the first local activity: after a crash its marker and what follows can land in
   // different workflow tasks, and a patch read after it would then replay as absent.
-  const localActivities = patched('local-activities');
+  const loopExits = patched('loop-exits');
+  const localActivities = loopExits || patched('local-activities');
   // SLA timers, armed again after a continue-as-new (not in a retry, which is a run of its own).
   const slaTimers = (!input.resume || !!info.continuedFromExecutionRunId) && (localActivities || patched('sla-timers'));
 
@@ -221,37 +229,88 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
   }
 
   // Dead-path elimination: a skipped branch sends "dead" tokens so joins and merges know not to wait for it.
+  // In a loop (loop-exits) a dead token means "not this time round": one on the way back is dropped
+  // (the head has its entrance to go by), and one on an exit is held until no live token is left in
+  // the loop, then sent on once unless the loop has left by that exit. Without it, a condition that
+  // goes round again told the join after the loop that the loop's branch would never come.
   const arrivals: Record<string, { live: number; dead: number }> = input.resume?.arrivals ?? {};
+  const loops = findLoops(plan.trigger, (id) => Object.values(plan.nodes[id]?.next ?? {}).flat());
+  /** Per loop: live tokens in it (running, or parked at a join in it), and its exits (reset each time a token enters it afresh). */
+  const loopRuns = loops.loops.map((l) => {
+    const saved = input.resume?.loops?.[l.head];
+    return { tokens: 0, held: new Set(saved?.held), taken: new Set(saved?.taken), sent: new Set(saved?.sent) };
+  });
+  /** Edges into each node that are ways back. */
+  const backInto: Record<string, number> = {};
+  for (const n of Object.values(plan.nodes)) for (const t of Object.values(n.next).flat()) if (loops.isBack(n.id, t)) backInto[t] = (backInto[t] ?? 0) + 1;
+  if (loopExits) {
+    // The token that starts this run, and those parked at joins (a run continued as new has no other).
+    const first = input.resume?.nodeId ?? plan.trigger;
+    for (const l of loops.of(first)) loopRuns[l].tokens++;
+    for (const [id, a] of Object.entries(arrivals)) if (plan.nodes[id]?.primitive === 'join') for (const l of loops.of(id)) loopRuns[l].tokens += a.live;
+  }
   const historyLimit = input.historyLimit ?? HISTORY_LIMIT;
   /** A resumed run first runs the node it stopped at, without continuing as new again. */
   let resuming = !!input.resume;
   /** Live tokens on the move: nodes running or about to run (not those parked at a join until its other branches arrive). */
   let moving = 1;
 
-  async function arrive(id: string, live: boolean): Promise<void> {
+  async function arrive(id: string, live: boolean, back = false): Promise<void> {
+    if (!live && back && loopExits) return;
     const node = plan.nodes[id];
     const a = (arrivals[id] ??= { live: 0, dead: 0 });
     if (live) a.live++; else a.dead++;
     if (node.primitive === 'join') {
       if (live) moving--;
       if (a.live + a.dead < node.incoming) return;
-      const anyLive = a.live > 0;
+      const merged = a.live;
       arrivals[id] = { live: 0, dead: 0 };
-      if (!anyLive) return skip(id);
+      if (!merged) return skip(id);
       moving++;
+      if (loopExits) for (const l of loops.of(id)) loopRuns[l].tokens -= merged - 1;
       return run(id);
     }
     if (!live) {
-      if (a.live === 0 && a.dead >= node.incoming) { arrivals[id] = { live: 0, dead: 0 }; return skip(id); }
+      const forward = node.incoming - (loopExits ? backInto[id] ?? 0 : 0);
+      if (a.live === 0 && a.dead >= forward) { arrivals[id] = { live: 0, dead: 0 }; return skip(id); }
       return;
     }
     return run(id);
   }
 
+  const exitKey = (source: string, handle: string, index: number) => JSON.stringify([source, handle, index]);
+
+  /** A dead token along one edge: held at a loop's exit while the loop still has live tokens. */
+  function dead(source: string, handle: string, index: number): Promise<void> {
+    const target = plan.nodes[source].next[handle][index];
+    if (!loopExits) return arrive(target, false);
+    const l = loops.leaves(source, target);
+    if (l !== undefined) {
+      const r = loopRuns[l], key = exitKey(source, handle, index);
+      if (r.taken.has(key) || r.sent.has(key)) return Promise.resolve();
+      if (r.tokens > 0) { r.held.add(key); return Promise.resolve(); }
+      r.sent.add(key);
+    }
+    return arrive(target, false, loops.isBack(source, target));
+  }
+
+  /** A loop with no live token left has finished this time round: its held exits go dead, but those it left by. */
+  function release(l: number): Promise<void>[] {
+    const r = loopRuns[l];
+    const keys = [...r.held].filter((k) => !r.taken.has(k) && !r.sent.has(k));
+    r.held.clear();
+    return keys.map((k) => {
+      r.sent.add(k);
+      const [source, handle, index] = JSON.parse(k) as [string, string, number];
+      const target = plan.nodes[source].next[handle][index];
+      return arrive(target, false, loops.isBack(source, target));
+    });
+  }
+
   async function skip(id: string): Promise<void> {
     const step = state.steps[id];
     if (step.status === 'waiting') step.status = 'skipped';
-    await Promise.all(Object.values(plan.nodes[id].next).flat().map((t) => arrive(t, false)));
+    await Promise.all(Object.entries(plan.nodes[id].next).flatMap(([handle, ts]) => ts.map((_, i) => dead(id, handle, i))));
   }
 
   async function run(id: string): Promise<void> {
@@ -262,7 +321,7 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
     if (!resuming && moving === 1 && (historyLength > historyLimit || continueAsNewSuggested) && state.steps[id].visits > 0) {
       await continueAsNew<typeof interpreter>({
         plan, trigger: input.trigger, historyLimit: input.historyLimit,
-        resume: { nodeId: id, context: state.context, steps: state.steps, compensations, received, decisions, arrivals },
+        resume: { nodeId: id, context: state.context, steps: state.steps, compensations, received, decisions, arrivals, ...(loopExits ? { loops: savedLoops() } : {}) },
       });
     }
     resuming = false;
@@ -284,10 +343,24 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
     step.endedAt = Date.now();
     step.handle = handles.join(',');
     const taken = new Set(handles);
-    const targets = Object.entries(node.next).flatMap(([handle, ts]) => ts.map((t) => ({ t, live: taken.has(handle) })));
+    const targets = Object.entries(node.next).flatMap(([handle, ts]) => ts.map((t, index) => ({ t, handle, index, live: taken.has(handle) })));
     // This token ends here; one leaves on each live edge (counted before any of them moves).
     moving += targets.filter((x) => x.live).length - 1;
-    await Promise.all(targets.map((x) => arrive(x.t, x.live)));
+    const released: Promise<void>[] = [];
+    if (loopExits) {
+      for (const x of targets.filter((y) => y.live)) {
+        for (const l of loops.of(x.t)) if (loopRuns[l].tokens++ === 0) Object.assign(loopRuns[l], { held: new Set(), taken: new Set(), sent: new Set() });
+        const left = loops.leaves(id, x.t);
+        if (left !== undefined) loopRuns[left].taken.add(exitKey(id, x.handle, x.index));
+      }
+      for (const l of loops.of(id)) if (--loopRuns[l].tokens === 0) released.push(...release(l));
+    }
+    await Promise.all([...released, ...targets.map((x) => (x.live ? arrive(x.t, true) : dead(id, x.handle, x.index)))]);
+  }
+
+  function savedLoops(): Record<string, LoopExits> {
+    return Object.fromEntries(loopRuns.flatMap((r, l) => (r.held.size || r.taken.size || r.sent.size
+      ? [[loops.loops[l].head, { held: [...r.held], taken: [...r.taken], sent: [...r.sent] }]] : [])));
   }
 
   try {

@@ -8,7 +8,8 @@ import { audit, type Actor } from '../../app/lib/audit.server.ts';
 import { publish } from '../../app/lib/outbox.server.ts';
 import { DomainError } from '../../app/lib/errors.ts';
 import { enqueueMail, senderName } from '../../app/modules/notifications/service.server.ts';
-import { renderPurchaseOrder } from '../../app/modules/notifications/supplier-mail.ts';
+import { renderPurchaseOrder, renderPurchaseOrderCancellation } from '../../app/modules/notifications/supplier-mail.ts';
+import { chooseSupplier, type SupplierChoiceReason, type SupplierOffer } from '../../app/modules/inventory/supplier-choice.ts';
 import type { NodeActivityInput } from '../../workflows/graph.ts';
 import { keyDigest, lockKey, nodeActivity, originalKey, requireSubject, subjectId, workflowActor, type NodeActivity, type NodeDeps } from './shared.ts';
 
@@ -93,6 +94,68 @@ async function setPoStatus(em: EntityManager, po: PoRow, to: PoStatus, actor: Ac
   publish(em, 'inventory', 'po.updated', { purchaseOrderId: po.id, number: po.number, status: to });
 }
 
+/** Offers compared for one product, as the draft's output shows them (the best first, at most this many). */
+const COMPARED_SHOWN = 5;
+
+/**
+ * The supplier a purchase order for the product goes to and why (see chooseSupplier): among the
+ * active suppliers offering it; none offering it, the active supplier it was last ordered from,
+ * at that order's cost. Null when neither exists.
+ */
+async function chooseSupplierFor(em: EntityManager, productId: number): Promise<{
+  supplierId: number; supplier: string; currency: string; unitCostMinor: number; leadTimeDays: number; reason: SupplierChoiceReason | 'last_ordered';
+  compared: { supplier: string; unitCost: number | null; currency: string; leadTimeDays: number; preferred: boolean }[]; preferredUnavailable: string | null;
+} | null> {
+  const rows = await em.execute<{ supplier_id: number; code: string; currency: string; unit_cost_minor: number; lead_time_days: number; preferred: boolean; active: boolean; rate_per_base: string | null }[]>(
+    `select s.id as supplier_id, s.code, s.currency, sp.unit_cost_minor, coalesce(sp.lead_time_days, s.lead_time_days) as lead_time_days, sp.preferred, s.active, r.rate_per_base
+       from supplier_product sp join supplier s on s.id = sp.supplier_id left join exchange_rate r on r.currency = s.currency
+      where sp.product_id = ? order by s.code`, [productId]);
+  const offers: SupplierOffer[] = rows.filter((r) => r.active).map((r) => ({
+    supplierId: Number(r.supplier_id), supplier: r.code, currency: r.currency, unitCostMinor: Number(r.unit_cost_minor), leadTimeDays: Number(r.lead_time_days),
+    preferred: r.preferred, ratePerBase: r.rate_per_base === null ? null : Number(r.rate_per_base),
+  }));
+  const preferredUnavailable = rows.find((r) => r.preferred && !r.active)?.code ?? null;
+  const choice = chooseSupplier(offers);
+  if (choice) {
+    return {
+      supplierId: choice.offer.supplierId, supplier: choice.offer.supplier, currency: choice.offer.currency, unitCostMinor: choice.offer.unitCostMinor ?? 0,
+      leadTimeDays: choice.offer.leadTimeDays, reason: choice.reason, preferredUnavailable,
+      compared: choice.ranked.slice(0, COMPARED_SHOWN).map((o) => ({ supplier: o.supplier, unitCost: o.unitCostMinor || null, currency: o.currency, leadTimeDays: o.leadTimeDays, preferred: o.preferred })),
+    };
+  }
+  const [last] = await em.execute<{ supplier_id: number; code: string; currency: string; lead_time_days: number; unit_cost_minor: number; po_currency: string }[]>(
+    `select s.id as supplier_id, s.code, s.currency, s.lead_time_days, pl.unit_cost_minor, po.currency as po_currency
+       from purchase_order_line pl join purchase_order po on po.id = pl.purchase_order_id join supplier s on s.id = po.supplier_id
+      where pl.product_id = ? and s.active and po.status <> 'cancelled' order by po.created_at desc, pl.id desc limit 1`, [productId]);
+  if (!last) return null;
+  return {
+    supplierId: Number(last.supplier_id), supplier: last.code, currency: last.currency, leadTimeDays: Number(last.lead_time_days),
+    // A cost in another currency than the supplier's present one is no quote for this order.
+    unitCostMinor: last.po_currency === last.currency ? Number(last.unit_cost_minor) : 0,
+    reason: 'last_ordered', preferredUnavailable, compared: [],
+  };
+}
+
+const validEmail = (to: string) => /^[^\s@]+@[^\s@]+$/.test(to);
+
+/**
+ * Queues the notice withdrawing a PO the supplier already has (key `purchase-order-cancelled:<number>`:
+ * once per PO), in the caller's transaction. What it did, for the audit event and the step's output;
+ * `notificationId` is null when the notice was queued before, `skipped` says why nothing could be sent.
+ */
+async function notifySupplierOfCancellation(em: EntityManager, po: PoRow, reason: string | null): Promise<{ to: string; notificationId: number | null; subject?: string; skipped?: 'no_supplier_email' }> {
+  const to = po.supplier_email.trim();
+  if (!validEmail(to)) return { to, notificationId: null, skipped: 'no_supplier_email' };
+  const rows = await poLines(em, po.id);
+  const mail = renderPurchaseOrderCancellation(po.supplier_locale, {
+    number: po.number, supplierName: po.supplier_name, currency: po.currency, buyer: senderName(), reason,
+    warehouse: { code: po.warehouse, name: po.warehouse_name, line1: po.line1, city: po.city, postalCode: po.postal_code, country: po.country },
+    lines: rows.map((l) => ({ sku: l.sku, name: l.name, quantity: l.quantity, unitCostMinor: l.unit_cost_minor })),
+  });
+  const notificationId = await enqueueMail(em, { key: `purchase-order-cancelled:${po.number}`, template: 'purchase_order_cancelled', to, locale: po.supplier_locale, mail });
+  return { to, notificationId, subject: mail.subject };
+}
+
 const poOutput = (po: PoRow, extra: Record<string, unknown> = {}) => ({ purchaseOrderId: po.id, number: po.number, status: po.status, ...extra });
 
 export function inventoryNodeActivities({ orm }: NodeDeps) {
@@ -120,8 +183,11 @@ export function inventoryNodeActivities({ orm }: NodeDeps) {
   /**
    * Drafts a purchase order for the level. Quantity = ceil(unitsSold / velocityDays × coverDays
    * + reorderPoint − (onHand − reserved + inbound)), at least reorderQuantity (and at least 1).
-   * Supplier: the first active supplier (lowest id). Unit cost: the last cost that supplier
-   * quoted for the product on an earlier PO, else 0 (to be filled in before approval). The PO's
+   * Supplier (chooseSupplierFor): the product's preferred supplier, else the active supplier
+   * offering it at the lowest unit cost (then the shortest lead time); a product no supplier lists
+   * goes to the supplier it was last ordered from. The unit cost is that offer's (or that last
+   * order's), 0 when not known (to be quoted); the PO is expected after the offer's lead time. Why
+   * this supplier, and the offers compared, are in the step's output and the audit event. The PO's
    * number is derived from the key, so a retry finds it.
    */
   const draftPo: NodeActivity = async (input) => {
@@ -137,27 +203,27 @@ export function inventoryNodeActivities({ orm }: NodeDeps) {
         return { handle: 'ok', output: poOutput(existing, { created: false, sku: lines[0]?.sku, quantity: lines.reduce((n, l) => n + l.quantity, 0), supplier: existing.supplier_code }) };
       }
       const l = await findLevel(em, input, true);
-      const [supplier] = await em.execute<{ id: number; code: string; currency: string; lead_time_days: number }[]>(
-        'select id, code, currency, lead_time_days from supplier where active order by id limit 1');
-      if (!supplier) throw new DomainError(409, 'no_supplier', 'No active supplier to order from.');
+      const choice = await chooseSupplierFor(em, l.product_id);
+      if (!choice) throw new DomainError(409, 'no_supplier', `No active supplier supplies ${l.sku}.`, { params: { sku: l.sku } });
       const sold = await unitsSold(em, l.product_id, l.warehouse_id, velocityDays);
       const coming = await inbound(em, l.product_id, l.warehouse_id);
       const position = l.on_hand - l.reserved + coming;
       // (sold × coverDays) / velocityDays in one division, so whole results stay whole before rounding up.
       const need = (sold * coverDays + (l.reorder_point - position) * velocityDays) / velocityDays;
       const quantity = Math.max(Math.ceil(need), l.reorder_quantity, 1);
-      const [cost] = await em.execute<{ unit_cost_minor: number }[]>(
-        `select pl.unit_cost_minor from purchase_order_line pl join purchase_order po on po.id = pl.purchase_order_id
-          where pl.product_id = ? and po.supplier_id = ? and po.currency = ? order by po.created_at desc, pl.id desc limit 1`, [l.product_id, supplier.id, supplier.currency]);
+      const unitCost = choice.unitCostMinor;
       const [po] = await em.execute<{ id: number }[]>(
         `insert into purchase_order (number, supplier_id, warehouse_id, status, currency, expected_at, created_by, created_at, updated_at)
          values (?, ?, ?, 'draft', ?, now() + make_interval(days => ?), ?, now(), now()) returning id`,
-        [number, supplier.id, l.warehouse_id, supplier.currency, supplier.lead_time_days, actor.label]);
-      await em.execute('insert into purchase_order_line (purchase_order_id, product_id, quantity, received, unit_cost_minor) values (?, ?, ?, 0, ?)', [po.id, l.product_id, quantity, cost?.unit_cost_minor ?? 0]);
+        [number, choice.supplierId, l.warehouse_id, choice.currency, choice.leadTimeDays, actor.label]);
+      await em.execute('insert into purchase_order_line (purchase_order_id, product_id, quantity, received, unit_cost_minor) values (?, ?, ?, 0, ?)', [po.id, l.product_id, quantity, unitCost]);
       const basis = {
         sku: l.sku, warehouse: l.warehouse, unitsSold: sold, velocityDays, coverDays, dailyVelocity: sold / velocityDays,
         reorderPoint: l.reorder_point, reorderQuantity: l.reorder_quantity, onHand: l.on_hand, reserved: l.reserved, inbound: coming, quantity,
-        supplier: supplier.code, unitCostKnown: !!cost,
+        supplier: choice.supplier, currency: choice.currency, unitCostKnown: unitCost > 0,
+        ...(unitCost > 0 ? { unitCost, totalMinor: unitCost * quantity } : {}),
+        leadTimeDays: choice.leadTimeDays,
+        supplierChoice: { reason: choice.reason, ...(choice.preferredUnavailable ? { preferredUnavailable: choice.preferredUnavailable } : {}), compared: choice.compared },
       };
       audit(em, actor, { action: 'purchase_order.drafted', entityType: 'PurchaseOrder', entityId: po.id, after: { number, ...basis } });
       publish(em, 'inventory', 'po.updated', { purchaseOrderId: po.id, number, status: 'draft' });
@@ -165,16 +231,21 @@ export function inventoryNodeActivities({ orm }: NodeDeps) {
     });
   };
 
-  /** Compensation of draftPo: cancels the PO drafted under the original key, unless goods already arrived. */
+  /**
+   * Compensation of draftPo: cancels the PO drafted under the original key, unless goods already
+   * arrived. A PO the supplier already has (sent) is withdrawn by email to the supplier, in the
+   * supplier's language, through the notification outbox in the same transaction: one notice per PO
+   * (the row lock serialises concurrent attempts, and the mail's key is the PO number).
+   */
   const cancelPo: NodeActivity = async (input) => {
     const number = poNumberForKey(originalKey(input.key));
     return orm.em.fork().transactional(async (em) => {
       const po = await loadPo(em, null, number);
       if (!po) return { handle: 'ok', output: { number, cancelled: false, reason: 'not_drafted' } };
       if (po.status === 'draft' || po.status === 'approved' || po.status === 'sent') {
-        // A PO already sent needs the supplier told; the event carries what the buyer needs for that.
-        await setPoStatus(em, po, 'cancelled', workflowActor(input), { reason: 'workflow compensation', supplierNotified: false, wasSent: po.status === 'sent' });
-        return { handle: 'ok', output: poOutput({ ...po, status: 'cancelled' }, { cancelled: true }) };
+        const notice = po.status === 'sent' ? await notifySupplierOfCancellation(em, po, null) : null;
+        await setPoStatus(em, po, 'cancelled', workflowActor(input), { reason: 'workflow compensation', wasSent: po.status === 'sent', supplierNotified: !!notice?.notificationId, ...(notice ?? {}) });
+        return { handle: 'ok', output: poOutput({ ...po, status: 'cancelled' }, { cancelled: true, supplierNotified: !!notice?.notificationId, ...(notice ?? {}) }) };
       }
       return { handle: 'ok', output: poOutput(po, { cancelled: po.status === 'cancelled' }) };
     });
@@ -201,7 +272,7 @@ export function inventoryNodeActivities({ orm }: NodeDeps) {
       if (po.status === 'draft' || po.status === 'cancelled') throw refuse(po, 'sent');
       if (po.status !== 'approved') return { handle: 'ok', output: poOutput(po, { changed: false }) };
       const to = po.supplier_email.trim();
-      if (!/^[^\s@]+@[^\s@]+$/.test(to)) throw new DomainError(409, 'no_supplier_email', `Supplier ${po.supplier_code} has no email address to send ${po.number} to.`, { params: { supplier: po.supplier_code } });
+      if (!validEmail(to)) throw new DomainError(409, 'no_supplier_email', `Supplier ${po.supplier_code} has no email address to send ${po.number} to.`, { params: { supplier: po.supplier_code } });
       const rows = await poLines(em, po.id);
       const mail = renderPurchaseOrder(po.supplier_locale, {
         number: po.number, supplierName: po.supplier_name, currency: po.currency, expectedAt: po.expected_at, buyer: senderName(),

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
 import { DomainError } from '../lib/errors.ts';
+import { routeId } from '../lib/ids.ts';
 import { fieldErrors, type FieldError } from '../lib/problem.ts';
 import { getCustomer } from '../modules/customers/queries.server.ts';
 import { recomputeTierNow, updateTags } from '../modules/customers/service.server.ts';
@@ -16,16 +17,10 @@ import { FieldErrorText } from '../components/field-error.tsx';
 import { DateOnly, DateTime, Money, StatusBadge } from '../components/format.tsx';
 import { useRootData } from '../root.tsx';
 
-const customerId = (raw: string | undefined) => {
-  const id = /^\d{1,9}$/.test(raw ?? '') ? Number(raw) : 0;
-  if (!id) throw new Response(null, { status: 404 });
-  return id;
-};
-
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const user = await requireUser(request, context, 'service.view');
   const page = Number(new URL(request.url).searchParams.get('page')) || 1;
-  const customer = await getCustomer(context.orm.em.fork(), customerId(params.id), { base: context.config.BASE_CURRENCY, page });
+  const customer = await getCustomer(context.orm.em.fork(), routeId(params.id, 'customer'), { base: context.config.BASE_CURRENCY, page });
   if (!customer) throw new Response(null, { status: 404 });
   return { customer, canManage: can(user.role, 'service.manage') };
 }
@@ -41,7 +36,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const user = await requireUser(request, context, 'service.manage');
   const form = await request.formData();
   assertCsrf(request, form);
-  const id = customerId(params.id);
+  const id = routeId(params.id, 'customer');
   const parsed = Intent.safeParse(Object.fromEntries(form));
   if (!parsed.success) return data<ActionData>({ errors: fieldErrors(parsed.error) }, { status: 422 });
   const actor = userActor(user, context.ip);

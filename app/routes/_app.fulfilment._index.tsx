@@ -1,11 +1,12 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useRevalidator } from '@remix-run/react';
-import { useRef } from 'react';
+import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { PICK_METHODS } from '../../entities/constants.ts';
+import { PICK_METHODS, type PickMethod } from '../../entities/constants.ts';
 import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
 import { DomainError } from '../lib/errors.ts';
+import { formId } from '../lib/ids.ts';
 import { useLive } from '../lib/live.ts';
 import { createPickLists, packOrder, recordTrackingEvent, shipOrder } from '../modules/fulfilment/service.server.ts';
 import { openPickLists, readyToPackOrShip, recentShipments } from '../modules/fulfilment/queries.server.ts';
@@ -17,7 +18,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const em = context.orm.em.fork();
   const [lists, ready, shipments, warehouses] = await Promise.all([
     openPickLists(em), readyToPackOrShip(em), recentShipments(em, { limit: 30 }),
-    em.execute<{ code: string; name: string }[]>('select code, name from warehouse where active order by code'),
+    em.execute<{ code: string; name: string; pickMethod: PickMethod; pickBatchSize: number }[]>(
+      'select code, name, pick_method as "pickMethod", pick_batch_size as "pickBatchSize" from warehouse where active order by code'),
   ]);
   return { lists, ready, shipments, warehouses, canManage: can(user.role, 'fulfilment.manage') };
 }
@@ -35,9 +37,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
         const lists = await createPickLists(context.orm, { warehouse: form.get('warehouse'), method: form.get('method'), size: form.get('size') || undefined }, actor);
         return data<ActionData>({ ok: 'fulfilment.created', params: { count: lists.length } });
       }
-      case 'pack': await packOrder(context.orm, Number(form.get('orderId')), actor); return data<ActionData>({ ok: 'fulfilment.packed' });
+      case 'pack': await packOrder(context.orm, formId(form.get('orderId'), 'orderId'), actor); return data<ActionData>({ ok: 'fulfilment.packed' });
       case 'ship': {
-        const r = await shipOrder(context.orm, Number(form.get('orderId')), actor);
+        const r = await shipOrder(context.orm, formId(form.get('orderId'), 'orderId'), actor);
         return data<ActionData>({ ok: 'fulfilment.shippedWith', params: { number: r.number, tracking: r.shipments.map((s) => s.trackingNumber).join(', ') } });
       }
       case 'event': {
@@ -60,6 +62,9 @@ export default function Fulfilment() {
   const { t } = useTranslation();
   const revalidator = useRevalidator();
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
+  // The method and batch size start at the chosen warehouse's own (Settings → Warehouses).
+  const [pickFrom, setPickFrom] = useState(warehouses[0]?.code ?? '');
+  const chosen = warehouses.find((w) => w.code === pickFrom) ?? warehouses[0];
   useLive('fulfilment', () => { pending.current ??= setTimeout(() => { pending.current = null; if (revalidator.state === 'idle') revalidator.revalidate(); }, 1500); });
 
   return (
@@ -75,10 +80,12 @@ export default function Fulfilment() {
             <CsrfInput />
             <input type="hidden" name="intent" value="pick-lists" />
             <label className="field"><span>{t('inventory.columns.warehouse')}</span>
-              <select name="warehouse">{warehouses.map((w) => <option key={w.code} value={w.code}>{w.code} · {w.name}</option>)}</select></label>
+              <select name="warehouse" value={chosen?.code} onChange={(e) => setPickFrom(e.target.value)}>{warehouses.map((w) => <option key={w.code} value={w.code}>{w.code} · {w.name}</option>)}</select></label>
             <label className="field"><span>{t('fulfilment.method')}</span>
-              <select name="method">{PICK_METHODS.map((m) => <option key={m} value={m}>{t(`fulfilment.methods.${m}`)}</option>)}</select></label>
-            <label className="field"><span>{t('fulfilment.size')}</span><input name="size" type="number" min={1} max={100} defaultValue={10} /></label>
+              <select name="method" key={`m-${chosen?.code}`} defaultValue={chosen?.pickMethod} data-default={chosen?.pickMethod}>
+                {PICK_METHODS.map((m) => <option key={m} value={m}>{m === chosen?.pickMethod ? t('fulfilment.methodDefault', { method: t(`fulfilment.methods.${m}`) }) : t(`fulfilment.methods.${m}`)}</option>)}
+              </select></label>
+            <label className="field"><span>{t('fulfilment.size')}</span><input name="size" type="number" min={1} max={100} key={`s-${chosen?.code}`} defaultValue={chosen?.pickBatchSize ?? 10} /></label>
             <button type="submit" className="primary">{t('fulfilment.create')}</button>
           </Form>
         </section>

@@ -5,13 +5,14 @@ import { useTranslation } from 'react-i18next';
 import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
 import { DomainError } from '../lib/errors.ts';
+import { routeId } from '../lib/ids.ts';
 import { confirmPick } from '../modules/fulfilment/service.server.ts';
 import { pickList } from '../modules/fulfilment/queries.server.ts';
 import { CsrfInput } from '../components/csrf.tsx';
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const user = await requireUser(request, context, 'fulfilment.view');
-  const list = await pickList(context.orm.em.fork(), Number(params.id));
+  const list = await pickList(context.orm.em.fork(), routeId(params.id, 'pick list'));
   if (!list) throw new Response(null, { status: 404 });
   return { list, canPick: can(user.role, 'fulfilment.manage') };
 }
@@ -23,8 +24,9 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const user = await requireUser(request, context, 'fulfilment.manage');
   const form = await request.formData();
   assertCsrf(request, form);
+  const id = routeId(params.id, 'pick list');
   try {
-    const r = await confirmPick(context.orm, Number(params.id), String(form.get('code') ?? ''), userActor(user, context.ip));
+    const r = await confirmPick(context.orm, id, String(form.get('code') ?? ''), userActor(user, context.ip));
     return data<ActionData>({ picked: r });
   } catch (e) {
     if (!(e instanceof DomainError)) throw e;

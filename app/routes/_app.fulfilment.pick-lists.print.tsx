@@ -13,7 +13,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireUser(request, context, 'fulfilment.view');
   const query = parsePrintQuery(new URL(request.url).searchParams);
   const em = context.orm.em.fork();
-  const lists = (await pickListsToPrint(em, query.ids)).map((l) => ({
+  const found = query.ids.length ? await pickListsToPrint(em, query.ids) : [];
+  // Ids that name no list (unknown, or no id at all) and no refusal to show: nothing here.
+  if (!found.length && !query.refused?.length) throw new Response(null, { status: 404 });
+  const lists = found.map((l) => ({
     ...l,
     barcode: barcodeSvg(l.number),
     orders: [...new Set(l.lines.map((x) => x.orderNumber))],

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
 import { DomainError } from '../lib/errors.ts';
+import { routeId } from '../lib/ids.ts';
 import { useLive } from '../lib/live.ts';
 import { getOrder } from '../modules/orders/queries.server.ts';
 import { pickListsOfOrder } from '../modules/fulfilment/queries.server.ts';
@@ -30,10 +31,11 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const user = await requireUser(request, context, 'orders.manage');
   const form = await request.formData();
   assertCsrf(request, form);
+  const id = routeId(params.id, 'order');
   const parsed = Command.safeParse(Object.fromEntries(form));
   if (!parsed.success) return data({ error: { code: 'validation_failed' } }, { status: 422 });
   try {
-    await COMMANDS[parsed.data.command](context.orm, Number(params.id), userActor(user, context.ip), parsed.data.reason || undefined);
+    await COMMANDS[parsed.data.command](context.orm, id, userActor(user, context.ip), parsed.data.reason || undefined);
     return data({ error: null });
   } catch (e) {
     if (e instanceof DomainError) return data({ error: { code: e.code, params: e.params } }, { status: e.status });

@@ -7,6 +7,7 @@ import { ORDER_STATUSES } from '../../entities/constants.ts';
 import { assertCsrf, forbidden, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
 import { DomainError } from '../lib/errors.ts';
+import { Id } from '../lib/ids.ts';
 import { fieldErrors, type FieldError } from '../lib/problem.ts';
 import { useLive } from '../lib/live.ts';
 import { listOrders, parseOrderFilters } from '../modules/orders/queries.server.ts';
@@ -31,7 +32,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 const BULK_ACTIONS = ['hold', 'release', 'cancel'] as const;
-const Bulk = z.object({ bulk: z.enum([...BULK_ACTIONS, 'pick']), ids: z.array(z.coerce.number().int().positive()).min(1).max(500) });
+const Bulk = z.object({ bulk: z.enum([...BULK_ACTIONS, 'pick']), ids: z.array(Id).min(1).max(500) });
 type BulkResult = { bulk?: string; done?: number; failed?: { id: number; code: string; params?: Record<string, string | number> }[]; refused?: PickRefusal[]; errors?: FieldError[] };
 
 /**

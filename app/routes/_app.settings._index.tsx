@@ -8,7 +8,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return null;
 }
 
-const SECTIONS = ['users', 'api-keys', 'audit', 'notifications', 'exchange-rates'] as const;
+const SECTIONS = ['users', 'api-keys', 'audit', 'notifications', 'exchange-rates', 'warehouses', 'carriers', 'channels'] as const;
 
 export default function Settings() {
   const { t } = useTranslation();

@@ -3,8 +3,8 @@ import { Form, useActionData, useLoaderData } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
 import { z } from 'zod';
 import { ApiKey } from '../../entities/index.ts';
-import { assertCsrf, createApiKey, requireUser, userActor } from '../lib/auth.server.ts';
-import { audit } from '../lib/audit.server.ts';
+import { assertCsrf, createApiKey, requireUser, revokeApiKey, userActor } from '../lib/auth.server.ts';
+import { Id } from '../lib/ids.ts';
 import { ROLES } from '../lib/permissions.ts';
 import { fieldErrors, type FieldError } from '../lib/problem.ts';
 import { formatDateTime } from '../lib/format.ts';
@@ -21,7 +21,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 const Create = z.object({ intent: z.literal('create'), name: z.string().trim().min(1).max(100), role: z.enum(ROLES) });
-const Revoke = z.object({ intent: z.literal('revoke'), id: z.coerce.number().int().positive() });
+const Revoke = z.object({ intent: z.literal('revoke'), id: Id });
 
 type ActionData = { created?: { key: string; name: string }; errors?: FieldError[] };
 
@@ -37,13 +37,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const created = await createApiKey(em, { name: input.name, role: input.role, createdBy: user }, userActor(user, context.ip));
     return data<ActionData>({ created: { key: created.key, name: input.name } });
   }
-  const found = await em.transactional(async (tx) => {
-    const key = await tx.findOne(ApiKey, { id: input.id });
-    if (!key || key.revokedAt) return false;
-    key.revokedAt = new Date();
-    audit(tx, userActor(user, context.ip), { action: 'api_key.revoked', entityType: 'ApiKey', entityId: key.id, before: { revokedAt: null }, after: { revokedAt: key.revokedAt.toISOString() } });
-    return true;
-  });
+  const found = await revokeApiKey(em, input.id, userActor(user, context.ip));
   if (!found) return data<ActionData>({ errors: [{ field: 'id', code: 'not_found', messageKey: 'errors.not_found' }] }, { status: 404 });
   return data<ActionData>({});
 }

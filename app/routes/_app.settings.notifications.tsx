@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { z } from 'zod';
 import type { MailTemplate } from '../../entities/constants.ts';
 import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
+import { Id } from '../lib/ids.ts';
 import { can } from '../lib/permissions.ts';
 import { retryNotifications } from '../modules/notifications/service.server.ts';
 import { Pager } from '../components/pager.tsx';
@@ -13,7 +14,7 @@ import { DateTime } from '../components/format.tsx';
 const PAGE_SIZE = 50;
 // Listed here rather than imported from entities/, which would pull the ORM into the browser bundle.
 const STATUSES = ['queued', 'sent', 'failed', 'held'] as const;
-const TEMPLATES = ['order_confirmation', 'order_shipped', 'order_delivered', 'staff_alert', 'purchase_order'] as const satisfies readonly MailTemplate[];
+const TEMPLATES = ['order_confirmation', 'order_shipped', 'order_delivered', 'staff_alert', 'purchase_order', 'purchase_order_cancelled'] as const satisfies readonly MailTemplate[];
 type Status = (typeof STATUSES)[number];
 const BADGE: Record<Status, string> = { queued: 'status-paid', sent: 'status-delivered', failed: 'status-cancelled', held: 'status-on_hold' };
 
@@ -21,7 +22,7 @@ const Filters = z.object({
   status: z.enum(STATUSES).optional().catch(undefined),
   template: z.enum(TEMPLATES).optional().catch(undefined),
   q: z.string().trim().max(200).optional().catch(undefined),
-  id: z.coerce.number().int().positive().max(2_147_483_647).optional().catch(undefined),
+  id: Id.optional().catch(undefined),
   page: z.coerce.number().int().min(1).max(10_000).catch(1),
 });
 
@@ -67,7 +68,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 const Retry = z.discriminatedUnion('intent', [
-  z.object({ intent: z.literal('retry'), id: z.coerce.number().int().positive().max(2_147_483_647) }),
+  z.object({ intent: z.literal('retry'), id: Id }),
   z.object({ intent: z.literal('retryAll') }),
 ]);
 type ActionData = { retried?: number; error?: 'invalid' | 'not_retryable' };

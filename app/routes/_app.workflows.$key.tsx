@@ -6,6 +6,7 @@ import xyflowStyles from '@xyflow/react/dist/style.css?url';
 import { assertCsrf, forbidden, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
 import { DomainError } from '../lib/errors.ts';
+import { parseId } from '../lib/ids.ts';
 import type { FieldError } from '../lib/problem.ts';
 import { useLive } from '../lib/live.ts';
 import { useDesignerPresence } from '../lib/presence.ts';
@@ -31,13 +32,14 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   if (!definition) throw new Response(null, { status: 404 });
   // Comparing two versions: ?from=<older>&to=<newer> (either order).
   const url = new URL(request.url);
-  const a = Number(url.searchParams.get('from')), b = Number(url.searchParams.get('to'));
+  // Version numbers count as ids do (int4, from 1); anything else (0 here) names no version.
+  const a = parseId(url.searchParams.get('from')) ?? 0, b = parseId(url.searchParams.get('to')) ?? 0;
   let compare: { from: number; to: number; older: Graph; newer: Graph; shown: Graph; diff: GraphDiff } | null = null;
   let compareError: string | null = null;
   if (url.searchParams.has('from') && url.searchParams.has('to')) {
     const [lo, hi] = a <= b ? [a, b] : [b, a];
     const em = context.orm.em.fork();
-    const [older, newer] = Number.isInteger(lo) && Number.isInteger(hi) && lo > 0 ? await Promise.all([getVersionGraph(em, definition.id, lo), getVersionGraph(em, definition.id, hi)]) : [null, null];
+    const [older, newer] = lo > 0 ? await Promise.all([getVersionGraph(em, definition.id, lo), getVersionGraph(em, definition.id, hi)]) : [null, null];
     if (older && newer) {
       const diff = diffGraphs(older.graph, newer.graph);
       compare = { from: lo, to: hi, older: older.graph, newer: newer.graph, shown: overlayRemoved(older.graph, newer.graph, diff), diff };
@@ -123,7 +125,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
         return data<ActionData>({ published: v.number });
       }
       case 'rollback': {
-        const v = await rollback(context.orm, definition.id, Number(form.get('version')), actor, String(form.get('message') ?? '') || null);
+        const v = await rollback(context.orm, definition.id, parseId(String(form.get('version') ?? '')) ?? 0, actor, String(form.get('message') ?? '') || null);
         return data<ActionData>({ published: v.number });
       }
       default: return data<ActionData>({ error: { code: 'validation_failed' } }, { status: 422 });

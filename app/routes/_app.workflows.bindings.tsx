@@ -7,6 +7,7 @@ import { BINDING_EVENTS, type BindingEvent } from '../../entities/workflows.ts';
 import { assertCsrf, forbidden, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
 import { DomainError } from '../lib/errors.ts';
+import { parseId } from '../lib/ids.ts';
 import type { FieldError } from '../lib/problem.ts';
 import { createBinding, deleteBinding, listBindings, listDefinitions, matchBinding, updateBinding } from '../modules/workflows/service.server.ts';
 import { CsrfInput } from '../components/csrf.tsx';
@@ -55,7 +56,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   if (!can(user.role, 'workflows.edit')) throw forbidden('workflows.edit');
   const actor = userActor(user, context.ip);
-  const id = Number(str(form, 'id'));
+  // Only an id can name a binding; 0 names none (the service answers 404).
+  const id = parseId(str(form, 'id')) ?? 0;
   const fields = () => ({ event: str(form, 'event'), filter: str(form, 'filter') ?? null, priority: str(form, 'priority') || undefined, definitionId: str(form, 'definitionId'),
     active: form.get('active') === 'on' || form.get('active') === 'true', cron: str(form, 'cron') ?? null });
   const which = intent === 'create' ? 'create' : `b${id}`;

@@ -10,6 +10,7 @@ import { CsrfInput } from '../components/csrf.tsx';
 import { useLiveRevalidate } from '../lib/live.ts';
 import { getRun } from '../modules/workflows/queries.server.ts';
 import { Designer } from '../components/workflow/designer.tsx';
+import type { FlowNodeData } from '../components/workflow/flow-node.tsx';
 import { DateTime } from '../components/format.tsx';
 import { useRootData } from '../root.tsx';
 
@@ -52,7 +53,7 @@ export default function RunView() {
   const { t } = useTranslation();
   const temporalUi = useRootData()?.temporalUiUrl;
   useLiveRevalidate('workflows', (e) => e.payload.workflowId === run.workflowId);
-  const statuses = Object.fromEntries(run.steps.map((s) => [s.nodeId, s.status])) as Record<string, 'waiting' | 'running' | 'done' | 'failed' | 'compensated' | 'skipped'>;
+  const statuses = Object.fromEntries(run.steps.map((s) => [s.nodeId, s.status])) as Record<string, NonNullable<FlowNodeData['status']>>;
   return (
     <>
       <p><Link to="/workflows">{t('workflows.back')}</Link></p>

@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { z } from 'zod';
 import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
 import { DomainError } from '../lib/errors.ts';
+import { Id } from '../lib/ids.ts';
 import { useLiveRevalidate } from '../lib/live.ts';
 import { decideTask, listOpenTasks } from '../modules/workflows/tasks.server.ts';
 import { CsrfInput } from '../components/csrf.tsx';
@@ -18,7 +19,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 const Decide = z.object({
-  id: z.coerce.number().int().positive().max(2_147_483_647),
+  id: Id,
   decision: z.enum(['approved', 'rejected']),
   comment: z.string().trim().max(2000).optional(),
 });

@@ -2,6 +2,7 @@ import type { ActionFunctionArgs } from '@remix-run/node';
 import { z } from 'zod';
 import { requireApi } from '../lib/auth.server.ts';
 import { api, json, methodNotAllowed, readJson } from '../lib/api.server.ts';
+import { routeId } from '../lib/ids.ts';
 import { problem, validationProblem } from '../lib/problem.ts';
 import { cancelOrder, holdOrder, releaseHold } from '../modules/orders/service.server.ts';
 
@@ -14,8 +15,7 @@ export const action = ({ request, context, params }: ActionFunctionArgs) => api(
   const principal = await requireApi(request, context, 'orders.manage');
   const command = COMMANDS[params.command as keyof typeof COMMANDS];
   if (!command || !Object.hasOwn(COMMANDS, params.command ?? '')) return problem(404, 'not_found', { detail: `Unknown command ${params.command}.` });
-  const id = Number(params.id);
-  if (!Number.isInteger(id) || id <= 0) return problem(404, 'not_found', { detail: `No order ${params.id}.` });
+  const id = routeId(params.id, 'order');
   const hasBody = Number(request.headers.get('Content-Length') ?? 0) > 0;
   const parsed = Body.safeParse(hasBody ? await readJson(request) : {});
   if (!parsed.success) return validationProblem(parsed.error);

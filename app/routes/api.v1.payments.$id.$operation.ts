@@ -2,6 +2,7 @@ import type { ActionFunctionArgs } from '@remix-run/node';
 import { z } from 'zod';
 import { requireApi } from '../lib/auth.server.ts';
 import { api, json, methodNotAllowed, readJson } from '../lib/api.server.ts';
+import { routeId } from '../lib/ids.ts';
 import { operationKey } from '../lib/operation-key.server.ts';
 import { problem, validationProblem } from '../lib/problem.ts';
 import { capturePayment, refundPayment, voidPayment } from '../modules/payments/service.server.ts';
@@ -12,8 +13,7 @@ const Body = z.object({ amount: z.number().int().positive().optional() });
 export const action = ({ request, context, params }: ActionFunctionArgs) => api(async () => {
   if (request.method !== 'POST') return methodNotAllowed(['POST']);
   const principal = await requireApi(request, context, 'orders.manage');
-  const id = Number(params.id);
-  if (!Number.isInteger(id) || id <= 0) return problem(404, 'not_found', { detail: `No payment ${params.id}.` });
+  const id = routeId(params.id, 'payment');
   const hasBody = Number(request.headers.get('Content-Length') ?? 0) > 0;
   const parsed = Body.safeParse(hasBody ? await readJson(request) : {});
   if (!parsed.success) return validationProblem(parsed.error);

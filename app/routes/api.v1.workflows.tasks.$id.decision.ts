@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from '@remix-run/node';
 import { requireApi } from '../lib/auth.server.ts';
 import { api, json, methodNotAllowed, readJson } from '../lib/api.server.ts';
-import { problem } from '../lib/problem.ts';
+import { routeId } from '../lib/ids.ts';
 import { decideTask } from '../modules/workflows/tasks.server.ts';
 
 /**
@@ -12,8 +12,7 @@ import { decideTask } from '../modules/workflows/tasks.server.ts';
 export const action = ({ request, context, params }: ActionFunctionArgs) => api(async () => {
   if (request.method !== 'POST') return methodNotAllowed(['POST']);
   const principal = await requireApi(request, context, 'workflows.view');
-  const id = Number(params.id);
-  if (!Number.isInteger(id) || id <= 0 || id > 2_147_483_647) return problem(404, 'not_found', { detail: `No task ${params.id}.` });
+  const id = routeId(params.id, 'task');
   const body = await readJson(request);
   return json(await decideTask(context.orm, context.temporal, id, body, { role: principal.role, actor: principal.actor }));
 });

@@ -1,12 +1,14 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, useActionData, useLoaderData } from '@remix-run/react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { RETURN_REASONS } from '../../entities/constants.ts';
 import { assertCsrf } from '../lib/auth.server.ts';
 import { DomainError } from '../lib/errors.ts';
 import type { FieldError } from '../lib/problem.ts';
 import { recentShipments } from '../modules/fulfilment/queries.server.ts';
-import { requestReturn, returnableLines, returnWindowOpen } from '../modules/returns/service.server.ts';
+import { exchangeOptions, requestSelfServiceReturn, returnableLines, returnWindowOpen } from '../modules/returns/service.server.ts';
+import type { ExchangeOption } from '../modules/returns/service.server.ts';
 import { CsrfInput } from '../components/csrf.tsx';
 import { DateTime } from '../components/format.tsx';
 import { FieldErrorText } from '../components/field-error.tsx';
@@ -29,7 +31,7 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
   const o = await findOrder(context, params.token);
   if (!o) throw new Response(null, { status: 404 });
   const em = context.orm.em.fork();
-  const [history, shipments, lines, returns, canReturn] = await Promise.all([
+  const [history, shipments, lines, returns, windowOpen] = await Promise.all([
     em.execute<{ at: Date; after: { status?: string } }[]>(`select at, after from audit_event where entity_type = 'Order' and entity_id = ? and action in ('order.created', 'order.status_changed') order by id`, [String(o.id)]),
     recentShipments(em, { orderId: o.id }),
     returnableLines(em, o.id),
@@ -37,6 +39,9 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
     returnWindowOpen(em, o.id),
   ]);
   const reached = (s: string) => history.find((h) => h.after?.status === s || (s === 'received' && h.after))?.at ?? null;
+  const canReturn = windowOpen && lines.some((l) => l.returnable > 0);
+  // What each returnable product could be exchanged for (only when the form shows).
+  const replacements = canReturn ? await exchangeOptions(em, lines.filter((l) => l.returnable > 0).map((l) => l.sku)) : {};
   return {
     number: o.number,
     status: o.status,
@@ -45,27 +50,66 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
     shipments: shipments.map((s) => ({ carrier: s.carrierName, trackingNumber: s.trackingNumber, trackingUrl: s.trackingUrl, status: s.status, events: s.events })),
     lines,
     returns: returns.map((r) => ({ number: r.number, status: r.status, createdAt: new Date(r.created_at).toISOString() })),
-    canReturn: canReturn && lines.some((l) => l.returnable > 0),
+    canReturn,
+    replacements,
   };
 }
 
-type ActionData = { created?: string; errors?: FieldError[]; error?: { code: string; params?: Record<string, string | number> } };
+type ActionData = { created?: { number: string; resolution: 'refund' | 'exchange' }[]; errors?: FieldError[]; error?: { code: string; params?: Record<string, string | number> } };
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const form = await request.formData();
   assertCsrf(request, form);
   const o = await findOrder(context, params.token);
   if (!o) throw new Response(null, { status: 404 });
-  const skus = form.getAll('sku').map(String);
-  const quantities = form.getAll('quantity').map(String);
-  const input = { reason: form.get('reason'), resolution: form.get('resolution') || undefined, comment: form.get('comment') || undefined, lines: skus.map((sku, i) => ({ sku, quantity: quantities[i] || '0' })) };
+  // One entry per line in each list, in the order of the lines.
+  const [skus, quantities, resolutions, replacements] = ['sku', 'quantity', 'resolution', 'replacementSku'].map((f) => form.getAll(f).map(String));
+  const input = {
+    reason: form.get('reason'), comment: form.get('comment') || undefined,
+    lines: skus.map((sku, i) => ({ sku, quantity: quantities[i] || '0', resolution: resolutions[i] || undefined, replacementSku: replacements[i] || undefined })),
+  };
   try {
-    const rma = await requestReturn(context.orm, o.id, input, { type: 'anonymous', label: `customer via tracking page`, ip: context.ip }, 'tracking_page');
-    return data<ActionData>({ created: rma.number });
+    const rmas = await requestSelfServiceReturn(context.orm, o.id, input, { type: 'anonymous', label: `customer via tracking page`, ip: context.ip }, 'tracking_page');
+    return data<ActionData>({ created: rmas.map((r) => ({ number: r.number, resolution: r.resolution })) });
   } catch (e) {
     if (!(e instanceof DomainError)) throw e;
     return data<ActionData>(e.errors ? { errors: e.errors } : { error: { code: e.code, params: e.params } }, { status: e.status });
   }
+}
+
+/**
+ * One returnable line: how many come back, a refund or an exchange, and for an exchange the
+ * replacement (typed or picked from the suggestions; empty: the same product). Every line posts each
+ * field once, so the server reads them as parallel lists.
+ */
+function ReturnLine({ line, index, options, errors }: { line: { sku: string; name: string; returnable: number }; index: number; options: ExchangeOption[]; errors: FieldError[] }) {
+  const { t } = useTranslation();
+  const replacementError = errors.find((e) => e.field === `lines.${index}.replacementSku`);
+  const [resolution, setResolution] = useState<'refund' | 'exchange'>(replacementError ? 'exchange' : 'refund');
+  return (
+    <tr data-sku={line.sku}>
+      <td>{line.name} <code className="muted">{line.sku}</code></td>
+      <td className="num">
+        <input type="hidden" name="sku" value={line.sku} />
+        <input type="number" name="quantity" min={0} max={line.returnable} defaultValue={0} className="qty" aria-label={t('track.returnQuantityOf', { name: line.name })} />
+        <span className="muted"> / {line.returnable}</span>
+        <FieldErrorText error={errors.find((e) => e.field === `lines.${index}.quantity`)} />
+      </td>
+      <td>
+        <select name="resolution" value={resolution} onChange={(e) => setResolution(e.target.value === 'exchange' ? 'exchange' : 'refund')} aria-label={t('track.lineResolution', { name: line.name })}>
+          <option value="refund">{t('track.refund')}</option>
+          <option value="exchange">{t('track.exchange')}</option>
+        </select>
+      </td>
+      <td>
+        <div hidden={resolution !== 'exchange'}>
+          <input name="replacementSku" list={`replacements-${index}`} maxLength={100} placeholder={t('track.sameItem', { sku: line.sku })} aria-label={t('track.replacementOf', { name: line.name })} />
+          <datalist id={`replacements-${index}`}>{options.map((o) => <option key={o.sku} value={o.sku}>{o.name}</option>)}</datalist>
+          <FieldErrorText error={replacementError} />
+        </div>
+      </td>
+    </tr>
+  );
 }
 
 export default function Track() {
@@ -105,30 +149,24 @@ export default function Track() {
         </section>
       ) : null}
 
-      {result?.created ? <p className="notice success" role="status" data-testid="return-created">{t('track.returnCreated', { rma: result.created })}</p> : null}
+      {result?.created ? (
+        <p className="notice success" role="status" data-testid="return-created">
+          {result.created.length === 1 ? t('track.returnCreated', { rma: result.created[0].number }) : t('track.returnsCreated', { rmas: result.created.map((r) => r.number).join(', ') })}
+        </p>) : null}
       {order.canReturn ? (
         <section className="card">
           <h2>{t('track.returnTitle')}</h2>
           <Form method="post" data-testid="return-form">
             <CsrfInput />
             <table className="data-table">
-              <thead><tr><th>{t('inventory.columns.product')}</th><th className="num">{t('track.returnQuantity')}</th></tr></thead>
+              <thead><tr><th>{t('inventory.columns.product')}</th><th className="num">{t('track.returnQuantity')}</th><th>{t('track.resolution')}</th><th>{t('track.replacement')}</th></tr></thead>
               <tbody>{order.lines.filter((l) => l.returnable > 0).map((l, i) => (
-                <tr key={l.sku}>
-                  <td>{l.name} <code className="muted">{l.sku}</code></td>
-                  <td className="num">
-                    <input type="hidden" name="sku" value={l.sku} />
-                    <input type="number" name="quantity" min={0} max={l.returnable} defaultValue={0} className="qty" aria-label={t('track.returnQuantityOf', { name: l.name })} />
-                    <span className="muted"> / {l.returnable}</span>
-                    <FieldErrorText error={result?.errors?.find((e) => e.field === `lines.${i}.quantity`)} />
-                  </td>
-                </tr>))}</tbody>
+                <ReturnLine key={l.sku} line={l} index={i} options={order.replacements[l.sku] ?? []} errors={result?.errors ?? []} />))}</tbody>
             </table>
+            <p className="muted">{t('track.replacementHint')}</p>
             <div className="form-grid">
               <label className="field"><span>{t('track.reason')}</span>
                 <select name="reason" required>{RETURN_REASONS.map((r) => <option key={r} value={r}>{t(`returnReasons.${r}`)}</option>)}</select></label>
-              <label className="field"><span>{t('track.resolution')}</span>
-                <select name="resolution"><option value="refund">{t('track.refund')}</option><option value="exchange">{t('track.exchange')}</option></select></label>
               <label className="field"><span>{t('track.comment')}</span><input name="comment" maxLength={1000} /></label>
             </div>
             <FieldErrorText error={result?.errors?.find((e) => e.field === 'lines')} />

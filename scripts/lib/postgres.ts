@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { logger } from './log.ts';
+import { clearStaleLock, socketLockFile } from './pg-locks.ts';
 
 const log = logger('postgres');
 
@@ -42,14 +43,14 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; f
     fs.mkdirSync(path.dirname(opts.dir), { recursive: true });
     await server.initialise();
   }
-  // A crash can leave postmaster.pid behind; if no postgres owns it any more, remove it and go on.
-  const pidFile = path.join(opts.dir, 'postmaster.pid');
-  if (fs.existsSync(pidFile)) {
-    const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
-    let alive = false;
-    try { process.kill(pid, 0); alive = true; } catch { /* not running */ }
-    if (alive) throw new Error(`PostgreSQL (pid ${pid}) is already running on ${opts.dir}. Stop the other console first.`);
-    fs.rmSync(pidFile);
+  // A hard kill leaves postmaster.pid and the socket's lock in /tmp behind; if no server holds them
+  // any more (see pg-locks.ts), remove them and go on.
+  const dataLock = clearStaleLock(path.join(opts.dir, 'postmaster.pid'));
+  if (dataLock.state === 'held') throw new Error(`PostgreSQL (pid ${dataLock.holder.pid}) is already running on ${opts.dir}. Stop the other console first.`);
+  const socketLock = clearStaleLock(socketLockFile(opts.port));
+  if (socketLock.state === 'held') throw new Error(`Another PostgreSQL (pid ${socketLock.holder.pid}, data: ${socketLock.holder.dataDir}) is running on port ${opts.port}.`);
+  for (const [what, r] of [['postmaster.pid', dataLock], ['socket lock', socketLock]] as const) {
+    if (r.state === 'removed') log.warn(`removed a stale ${what}: the server it names (pid ${r.holder.pid}) no longer runs`);
   }
   try {
     await server.start();

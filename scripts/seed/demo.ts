@@ -3,7 +3,7 @@
 import { fakerEN_US, fakerZH_CN, fakerZH_TW, type Faker } from '@faker-js/faker';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import {
-  Carrier, Channel, PurchaseOrder, PurchaseOrderLine, Supplier, Customer, ExchangeRate, InventoryLevel, Order, OrderLine, OrderTemplate, Payment, PaymentOperation, Product, User, Warehouse,
+  Carrier, Channel, PurchaseOrder, PurchaseOrderLine, Supplier, SupplierProduct, Customer, ExchangeRate, InventoryLevel, Order, OrderLine, OrderTemplate, Payment, PaymentOperation, Product, User, Warehouse,
   type Address, type IOrder, type OrderStatus, type Role,
 } from '../../entities/index.ts';
 import { createApiKey, hashPassword } from '../../app/lib/auth.server.ts';
@@ -199,6 +199,21 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
     em.create(Supplier, { code: 'ACME', name: 'Acme Manufacturing', email: 'orders@acme.example', currency: 'USD', leadTimeDays: 10 }),
     em.create(Supplier, { code: 'SZ-SOURCING', name: '深圳优选供应链', email: 'po@szsourcing.example', locale: 'zh-CN', currency: 'CNY', leadTimeDays: 21 }),
   ];
+  // What each supplier sells us (no random draws, so the rest of the demo data stays as it was): Acme
+  // every product at 45% of its list price; Shenzhen two in three, in CNY, at 38–50% depending on
+  // the product (cheaper than Acme for some, dearer for others), twice the lead time for every fourth.
+  // Every seventh product has Acme as its preferred supplier whatever the price.
+  const offers = new Map<string, number>();
+  for (const [i, product] of products.entries()) {
+    const acme = Math.round(product.priceMinor * 0.45);
+    em.create(SupplierProduct, { supplier: suppliers[0], product, supplierSku: `AC-${product.sku}`, unitCostMinor: acme, leadTimeDays: null, preferred: i % 7 === 0 });
+    offers.set(`0:${product.sku}`, acme);
+    if (i % 3 !== 2) {
+      const sz = Math.round(product.priceMinor * (0.38 + (i % 5) * 0.03) * RATES.CNY);
+      em.create(SupplierProduct, { supplier: suppliers[1], product, supplierSku: null, unitCostMinor: sz, leadTimeDays: i % 4 === 0 ? 42 : null, preferred: false });
+      offers.set(`1:${product.sku}`, sz);
+    }
+  }
   for (let k = 0; k < Math.min(6, Math.floor(products.length / 5)); k++) {
     const po = em.create(PurchaseOrder, {
       number: `PO-${String(1001 + k)}`, supplier: suppliers[k % 2], warehouse: warehouses[k % warehouses.length],
@@ -206,7 +221,8 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
       expectedAt: new Date(Date.now() + (5 + k * 4) * 86_400_000), createdBy: 'seed',
     });
     for (const product of products.slice(k * 5, k * 5 + 3)) {
-      em.create(PurchaseOrderLine, { purchaseOrder: po, product, quantity: 100 + k * 20, unitCostMinor: Math.round(product.priceMinor * 0.45) });
+      const unitCostMinor = offers.get(`${k % 2}:${product.sku}`) ?? Math.round(product.priceMinor * 0.45 * RATES[suppliers[k % 2].currency]);
+      em.create(PurchaseOrderLine, { purchaseOrder: po, product, quantity: 100 + k * 20, unitCostMinor });
     }
   }
   em.create(OrderTemplate, { name: 'Gift bundle', lines: products.slice(0, 3).map((p) => ({ sku: p.sku, quantity: 1 })), createdBy: 'seed' });

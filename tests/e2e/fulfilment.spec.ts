@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { signIn } from './fixtures.ts';
 
 // The order ships from the Taoyuan warehouse (a Taipei address), so other specs' orders in Newark stay out of its pick list.
-test('a paid order is picked by scanning, packed, shipped and delivered; the customer then requests a return', async ({ page, browser }) => {
+test('a paid order is picked by scanning, packed, shipped and delivered; the customer then asks to exchange it', async ({ page, browser }) => {
   test.setTimeout(60_000);
   await signIn(page, 'warehouse');
   const skus = ['APP-1000', 'FOO-1001', 'HOM-1002', 'KIT-1003', 'ELE-1004', 'BEA-1005', 'OUT-1006', 'TOY-1007'];
@@ -83,9 +83,24 @@ test('a paid order is picked by scanning, packed, shipped and delivered; the cus
   await customer.goto(`/track/${order.trackingToken}`);
   await expect(customer.getByTestId('track-status')).toHaveText('已送達');
   await expect(customer.locator('[data-milestone=delivered]')).toHaveClass(/reached/);
-  await customer.getByTestId('return-form').locator('input[name=quantity]').fill('1');
-  await customer.getByTestId('return-form').locator('select[name=reason]').selectOption('size_or_fit');
-  await customer.getByTestId('return-form').getByRole('button').click();
+  const form = customer.getByTestId('return-form');
+  await form.locator('input[name=quantity]').fill('1');
+  await form.locator('select[name=reason]').selectOption('size_or_fit');
+  // An exchange for another product: the replacement field shows only then, with suggestions and the same item by default.
+  const replacement = form.locator('input[name=replacementSku]');
+  await expect(replacement).toBeHidden();
+  await form.locator('select[name=resolution]').selectOption('exchange');
+  await expect(replacement).toBeVisible();
+  await expect(replacement).toHaveAttribute('placeholder', `同一商品（${sku}）`);
+  const suggestions = await form.locator('datalist option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+  expect(suggestions.length).toBeGreaterThan(0);
+  // The server checks what was typed, and says so in the customer's language.
+  await replacement.fill('NO-SUCH-SKU');
+  await form.getByRole('button').click();
+  await expect(form.getByRole('alert')).toHaveText('未知的 SKU NO-SUCH-SKU。');
+  await expect(customer.getByTestId('return-created')).toHaveCount(0);
+  await replacement.fill(suggestions[0]);
+  await form.getByRole('button').click();
   await expect(customer.getByTestId('return-created')).toContainText('RMA-');
   await expect(customer.getByTestId('rma')).toContainText('已申請');
   expect((await customer.goto('/track/00000000000000000000000000000000'))?.status()).toBe(404);

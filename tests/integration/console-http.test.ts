@@ -32,11 +32,14 @@ const PAGES: { path: string; permission: Permission; okStatus?: number }[] = [
   { path: '/workflows/runs/no-such-run', permission: 'workflows.view', okStatus: 404 },
   { path: '/orders/import', permission: 'orders.manage' },
   { path: '/fulfilment/pick-lists/999999', permission: 'fulfilment.view', okStatus: 404 },
-  { path: '/fulfilment/pick-lists/print?ids=999999', permission: 'fulfilment.view' },
+  { path: '/fulfilment/pick-lists/print?ids=999999', permission: 'fulfilment.view', okStatus: 404 },
   { path: '/orders?status=on_hold', permission: 'orders.view' },
   { path: '/inventory?low=1', permission: 'inventory.view' },
   { path: '/workflows/tasks', permission: 'workflows.view' },
   { path: '/workflows/bindings', permission: 'workflows.view' },
+  { path: '/settings/warehouses?code=EWR', permission: 'settings.view' },
+  { path: '/settings/carriers?code=ups&country=US&weight=500&level=standard', permission: 'settings.view' },
+  { path: '/settings/channels?code=web', permission: 'settings.view' },
 ];
 const PUBLIC_ROUTES = ['login.tsx', 'logout.ts', 'locale.ts', 'healthz.ts', '_app.tsx', '_app._index.tsx', 'api.v1.channels.$channelId.webhooks.ts', 'track.$token.tsx'];
 const COVERED_ROUTES = ['_app.$area.tsx', '_app.settings._index.tsx', '_app.settings.users.tsx', '_app.settings.api-keys.tsx', '_app.settings.audit.tsx', '_app.settings.notifications.tsx',
@@ -45,7 +48,8 @@ const COVERED_ROUTES = ['_app.$area.tsx', '_app.settings._index.tsx', '_app.sett
   '_app.fulfilment._index.tsx', '_app.fulfilment.pick-lists.$id.tsx', '_app.fulfilment.pick-lists.print.tsx', 'api.v1.shipments.$id.events.ts',
   'api.v1.orders.ts', 'api.v1.orders.$id.ts', 'api.v1.orders.$id.$command.ts', 'api.v1.inventory.ts',
   '_app.customers._index.tsx', '_app.customers.$id.tsx', '_app.settings.exchange-rates.tsx',
-  '_app.workflows.tasks.tsx', 'api.v1.workflows.tasks.$id.decision.ts', '_app.workflows.bindings.tsx'];
+  '_app.workflows.tasks.tsx', 'api.v1.workflows.tasks.$id.decision.ts', '_app.workflows.bindings.tsx',
+  '_app.settings.warehouses.tsx', '_app.settings.carriers.tsx', '_app.settings.channels.tsx'];
 
 /** API endpoints and the permission each needs; a forbidden role gets 403 before the body is read. */
 const API: { method: 'GET' | 'POST'; path: string; permission: Permission; okStatus: number }[] = [

@@ -210,6 +210,85 @@ describe('interpreter', () => {
     expect(callsOf(h.workflowId).map((c) => c.key)).toEqual([1, 2, 3].map((v) => `${h.workflowId}:check:${v}`));
   });
 
+  // A loop on one branch of a split, a join after it: while the loop goes round, its condition sends a
+  // dead token down the exit it did not take; the join must not count that as the branch having come.
+  const loopBranch = (exit: Record<string, string[]>): Spec[] => [
+    ['t', 'trigger', {}, { out: ['split'] }],
+    ['split', 'split', { branches: ['a', 'b'] }, { a: ['check'], b: ['other'] }],
+    ['check', 'test.count', {}, { ok: ['again'] }],
+    ['again', 'switch', { expression: "nodes.check.n < 3 ? 'more' : 'stop'", cases: [{ value: 'more', handle: 'more' }, { value: 'stop', handle: 'stop' }] }, { more: ['pause'], ...exit }],
+    ['pause', 'delay', { duration: '1s' }, { out: ['check'] }],
+    ['other', 'test.step', {}, { ok: ['join'] }],
+    ['join', 'join', {}, { out: ['after'] }],
+    ['after', 'test.step', {}, {}],
+  ];
+  const started = (id: string, nodeId: string) => callsOf(id).find((c) => c.nodeId === nodeId)!.at;
+
+  it('waits at a join after a loop until the loop has left by its exit', async () => {
+    const p = plan([...loopBranch({ stop: ['exit'], default: ['never'] }), ['exit', 'test.step', {}, { ok: ['join'] }], ['never', 'test.step', {}, { ok: ['join'] }]]);
+    const { id, state } = await run(p);
+    expect(state.status).toBe('completed');
+    expect(state.steps).toMatchObject({ check: { visits: 3 }, pause: { visits: 2 }, exit: { status: 'done', visits: 1 }, never: { status: 'skipped', visits: 0 },
+      join: { status: 'done', visits: 1 }, after: { status: 'done', visits: 1 } });
+    expect(callsOf(id).filter((c) => c.nodeId === 'check')).toHaveLength(3);
+    expect(started(id, 'after')).toBeGreaterThanOrEqual(callsOf(id).find((c) => c.nodeId === 'exit')!.end!);
+  });
+
+  it('takes an exit straight into the join only once the loop leaves by it', async () => {
+    const { id, state } = await run(plan(loopBranch({ stop: ['join'], default: ['join'] })));
+    expect(state.steps).toMatchObject({ check: { visits: 3 }, join: { status: 'done', visits: 1 }, after: { status: 'done', visits: 1 } });
+    expect(started(id, 'after')).toBeGreaterThan(callsOf(id).filter((c) => c.nodeId === 'check')[2].at);
+  });
+
+  it('sends the dead token of an exit the loop never took once the loop has finished', async () => {
+    // The loop ends at an end node of its own; the join learns that branch a will not come only then.
+    const p = plan([...loopBranch({ stop: ['finish'], default: ['join'] }), ['finish', 'end', { result: 'complete' }, {}]]);
+    const { id, state } = await run(p);
+    expect(state.steps).toMatchObject({ check: { visits: 3 }, finish: { status: 'done' }, join: { status: 'done', visits: 1 }, after: { status: 'done', visits: 1 } });
+    expect(started(id, 'after')).toBeGreaterThan(callsOf(id).filter((c) => c.nodeId === 'check')[2].at);
+  });
+
+  it('holds an inner loop\'s dead exit until the inner loop is done, inside an outer loop', async () => {
+    // Outer loop: split → (inner loop of three turns | other) → join → round again once. The join
+    // inside the outer loop waits for the inner loop each time round.
+    const p = plan([
+      ['t', 'trigger', {}, { out: ['split'] }],
+      ['split', 'split', { branches: ['a', 'b'] }, { a: ['inner'], b: ['other'] }],
+      ['inner', 'test.count', {}, { ok: ['turn'] }],
+      ['turn', 'condition', { expression: 'nodes.inner.n % 3 != 0' }, { true: ['pause'], false: ['join'] }],
+      ['pause', 'delay', { duration: '1s' }, { out: ['inner'] }],
+      ['other', 'test.step', {}, { ok: ['join'] }],
+      ['join', 'join', {}, { out: ['again'] }],
+      ['again', 'condition', { expression: 'nodes.inner.n < 6' }, { true: ['rest'], false: ['after'] }],
+      ['rest', 'delay', { duration: '1s' }, { out: ['split'] }],
+      ['after', 'test.step', {}, {}],
+    ]);
+    const { id, state } = await run(p);
+    expect(state.status).toBe('completed');
+    expect(state.steps).toMatchObject({ inner: { visits: 6 }, pause: { visits: 4 }, other: { visits: 2 }, join: { visits: 2 }, again: { visits: 2 }, after: { status: 'done', visits: 1 } });
+    expect(callsOf(id).map((c) => c.nodeId).filter((n) => n !== 'other')).toEqual(['inner', 'inner', 'inner', 'inner', 'inner', 'inner', 'after']);
+  }, 30_000);
+
+  it('passes a dead token through a loop that is never entered', async () => {
+    const p = plan([
+      ['t', 'trigger', {}, { out: ['split'] }],
+      ['split', 'split', { branches: ['a', 'b'] }, { a: ['gate'], b: ['other'] }],
+      ['gate', 'condition', { expression: 'false' }, { true: ['check'], false: ['plain'] }],
+      ['check', 'test.count', {}, { ok: ['again'] }],
+      ['again', 'condition', { expression: 'nodes.check.n < 3' }, { true: ['pause'], false: ['exit'] }],
+      ['pause', 'delay', { duration: '1s' }, { out: ['check'] }],
+      ['exit', 'test.step', {}, { ok: ['join'] }],
+      ['plain', 'test.step', {}, { ok: ['join'] }],
+      ['other', 'test.step', {}, { ok: ['join'] }],
+      ['join', 'join', {}, { out: ['after'] }],
+      ['after', 'test.step', {}, {}],
+    ]);
+    const { id, state } = await run(p);
+    expect(state.steps).toMatchObject({ check: { status: 'skipped' }, again: { status: 'skipped' }, pause: { status: 'skipped' }, exit: { status: 'skipped' },
+      join: { status: 'done', visits: 1 }, after: { status: 'done', visits: 1 } });
+    expect(callsOf(id).map((c) => c.nodeId).sort()).toEqual(['after', 'other', 'plain']);
+  });
+
   it('raises an SLA alert from a timer when a step is not reached in time, and none when it is', async () => {
     const p = plan([
       ['t', 'trigger', { slaNode: 'pick', slaAfter: '1s' }, { out: ['wait'] }],

@@ -357,7 +357,7 @@ describe('replenishment', () => {
     for (const [quantity, age] of [[10, 2], [20, 5], [30, 10], [50, 40]] as const) await newOrder([{ sku: 'NA-PO', quantity }], { placedAt: daysAgo(age) });
     const cancelled = await newOrder([{ sku: 'NA-PO', quantity: 7 }], { placedAt: daysAgo(1) });
     await cancelOrder(db.orm, cancelled.id, actor);
-    // 15 units already on order from the first supplier (at 450 a unit).
+    // 15 units already on order from the first supplier (at 450 a unit). No supplier lists NA-PO, so it is ordered from there again at that cost.
     const [supplier] = await sql(`select id, code from supplier where active order by id limit 1`);
     await sql(`insert into purchase_order (number, supplier_id, warehouse_id, status, currency, created_at, updated_at) select 'PO-TEST-1', ?, w.id, 'approved', 'USD', now(), now() from warehouse w where w.code = 'EWR'`, [supplier.id]);
     await sql(`insert into purchase_order_line (purchase_order_id, product_id, quantity, received, unit_cost_minor) select po.id, p.id, 15, 0, 450 from purchase_order po, product p where po.number = 'PO-TEST-1' and p.sku = 'NA-PO'`);
@@ -370,7 +370,7 @@ describe('replenishment', () => {
     // 60 sold / 30 days × 45 days cover + reorder point 30 − (120 − 110 + 15) = 90 + 30 − 25 = 95.
     const draft = input('draft', trigger, { trigger: 'stock.low', config: { velocityDays: 30, coverDays: 45 } });
     const d1 = await act['inventory.draftPo'](draft);
-    expect(d1).toMatchObject({ handle: 'ok', output: { created: true, number: poNumberForKey(draft.key), status: 'draft', unitsSold: 60, quantity: 95, supplier: supplier.code, unitCostKnown: true } });
+    expect(d1).toMatchObject({ handle: 'ok', output: { created: true, number: poNumberForKey(draft.key), status: 'draft', unitsSold: 60, quantity: 95, supplier: supplier.code, unitCostKnown: true, unitCost: 450, totalMinor: 95 * 450, supplierChoice: { reason: 'last_ordered' } } });
     expect(await act['inventory.draftPo'](draft)).toMatchObject({ handle: 'ok', output: { created: false, purchaseOrderId: d1.output!.purchaseOrderId, quantity: 95 } });
     expect(await count('select count(*) as n from purchase_order where number = ?', [poNumberForKey(draft.key)])).toBe(1);
     expect(await sql('select quantity, unit_cost_minor from purchase_order_line where purchase_order_id = ?', [d1.output!.purchaseOrderId])).toEqual([{ quantity: 95, unit_cost_minor: 450 }]);
@@ -402,6 +402,75 @@ describe('replenishment', () => {
     expect(await sql('select quantity, received from purchase_order_line where purchase_order_id = ?', [d7.output!.purchaseOrderId])).toEqual([{ quantity: 103, received: 103 }]);
     expect(await sql(`select action from audit_event where entity_type = 'PurchaseOrder' and entity_id = ? order by id`, [String(d7.output!.purchaseOrderId)]))
       .toEqual([{ action: 'purchase_order.drafted' }, { action: 'purchase_order.approved' }, { action: 'purchase_order.sent' }, { action: 'purchase_order.received' }]);
+  });
+});
+
+describe('choosing the supplier of a drafted purchase order', () => {
+  const offer = (supplier: string, sku: string, unitCost: number, o: { leadTimeDays?: number; preferred?: boolean } = {}) =>
+    sql(`insert into supplier_product (supplier_id, product_id, unit_cost_minor, lead_time_days, preferred, updated_at)
+         select s.id, p.id, ?, ?, ?, now() from supplier s, product p where s.code = ? and p.sku = ?
+         on conflict (supplier_id, product_id) do update set unit_cost_minor = excluded.unit_cost_minor, lead_time_days = excluded.lead_time_days, preferred = excluded.preferred`,
+    [unitCost, o.leadTimeDays ?? null, o.preferred ?? false, supplier, sku]);
+  let trigger: Record<string, unknown>;
+  const draft = () => act['inventory.draftPo'](input('draft', trigger, { trigger: 'stock.low' }));
+  const poOf = async (id: unknown) => (await sql(
+    `select s.code as supplier, po.currency, round(extract(epoch from po.expected_at - po.created_at) / 86400) as lead, pl.unit_cost_minor as cost
+       from purchase_order po join supplier s on s.id = po.supplier_id join purchase_order_line pl on pl.purchase_order_id = po.id where po.id = ?`, [id]))[0];
+
+  beforeAll(async () => {
+    await sql(`insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values ('NA-SUP', 'BC-NA-SUP', 'Item NA-SUP', 100, 1, 1, 1, 2000, 'USD')`);
+    await sql(`insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at)
+               select p.id, w.id, 2, 0, 10, 40, now() from product p, warehouse w where p.sku = 'NA-SUP' and w.code = 'EWR'`);
+    await sql(`insert into supplier (code, name, email, locale, currency, lead_time_days, active) values ('QUICK', 'Quick Parts', 'sales@quick.example', 'en', 'USD', 3, true)`);
+    const [lvl] = await sql(`select l.id from inventory_level l join product p on p.id = l.product_id join warehouse w on w.id = l.warehouse_id where p.sku = 'NA-SUP' and w.code = 'EWR'`);
+    trigger = { levelId: lvl.id, sku: 'NA-SUP', warehouse: 'EWR' };
+  });
+  afterAll(async () => { await sql(`update supplier set active = true where code = 'ACME'`); });
+
+  it('refuses when no active supplier offers the product and nobody was ever ordered it from', async () => {
+    expect(nonRetryable(await draft().catch((e) => e))).toEqual({ nonRetryable: true, type: 'no_supplier' });
+    expect(await count(`select count(*) as n from purchase_order po join purchase_order_line pl on pl.purchase_order_id = po.id join product p on p.id = pl.product_id where p.sku = 'NA-SUP'`)).toBe(0);
+  });
+
+  it('takes the lowest unit cost across currencies (through the exchange rates), at that supplier’s cost, currency and lead time, and says why', async () => {
+    // 68.00 CNY at 7.12 per USD is 9.55 USD: cheaper than Acme's 10.00 USD, though three weeks away.
+    await offer('ACME', 'NA-SUP', 1_000);
+    await offer('SZ-SOURCING', 'NA-SUP', 6_800);
+    const d = await draft();
+    expect(d.output).toMatchObject({
+      supplier: 'SZ-SOURCING', currency: 'CNY', unitCost: 6_800, unitCostKnown: true, quantity: 40, totalMinor: 40 * 6_800, leadTimeDays: 21,
+      supplierChoice: { reason: 'lowest_cost', compared: [
+        { supplier: 'SZ-SOURCING', unitCost: 6_800, currency: 'CNY', leadTimeDays: 21, preferred: false },
+        { supplier: 'ACME', unitCost: 1_000, currency: 'USD', leadTimeDays: 10, preferred: false },
+      ] },
+    });
+    expect(await poOf(d.output!.purchaseOrderId)).toEqual({ supplier: 'SZ-SOURCING', currency: 'CNY', lead: '21', cost: 6_800 });
+    expect((await sql(`select after -> 'supplierChoice' ->> 'reason' as reason, after ->> 'supplier' as supplier from audit_event where action = 'purchase_order.drafted' and entity_id = ?`, [String(d.output!.purchaseOrderId)])))
+      .toEqual([{ reason: 'lowest_cost', supplier: 'SZ-SOURCING' }]);
+  });
+
+  it('among equal costs takes the shortest lead time (the offer’s own, else the supplier’s)', async () => {
+    await offer('ACME', 'NA-SUP', 900);
+    await offer('QUICK', 'NA-SUP', 900);
+    await offer('SZ-SOURCING', 'NA-SUP', 7_000);
+    const d = await draft();
+    expect(d.output).toMatchObject({ supplier: 'QUICK', currency: 'USD', unitCost: 900, leadTimeDays: 3, supplierChoice: { reason: 'shortest_lead_time' } });
+    expect(await poOf(d.output!.purchaseOrderId)).toMatchObject({ supplier: 'QUICK', lead: '3' });
+    await offer('ACME', 'NA-SUP', 900, { leadTimeDays: 2 });
+    expect((await draft()).output).toMatchObject({ supplier: 'ACME', leadTimeDays: 2, supplierChoice: { reason: 'shortest_lead_time' } });
+  });
+
+  it('takes the product’s preferred supplier whatever the others offer, unless it is inactive', async () => {
+    await offer('ACME', 'NA-SUP', 1_500, { preferred: true });
+    const d = await draft();
+    expect(d.output).toMatchObject({ supplier: 'ACME', unitCost: 1_500, supplierChoice: { reason: 'preferred' } });
+    expect(await poOf(d.output!.purchaseOrderId)).toMatchObject({ supplier: 'ACME', cost: 1_500, lead: '10' });
+    // One preferred supplier per product, at the database level.
+    await expect(offer('QUICK', 'NA-SUP', 900, { preferred: true })).rejects.toThrow(/supplier_product_preferred_unique/);
+
+    await sql(`update supplier set active = false where code = 'ACME'`);
+    expect((await draft()).output).toMatchObject({ supplier: 'QUICK', supplierChoice: { reason: 'lowest_cost', preferredUnavailable: 'ACME' } });
+    await sql(`update supplier set active = true where code = 'ACME'`);
   });
 });
 

@@ -1,7 +1,8 @@
 // Mail that workflow steps send, delivered to a real SMTP server (smtp-server on 127.0.0.1) by the
 // real sender: staff alerts from the "alert staff" step and from the SLA timers inside a run (on the
 // real Temporal dev server), in each recipient's language, once however often the step is retried;
-// and purchase orders emailed to their supplier by "send to supplier".
+// and purchase orders emailed to their supplier by "send to supplier", and withdrawn by email when a
+// PO already sent is cancelled (the Reorder flow's compensation, also when the run is cancelled).
 import type { AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
 import { Client, Connection } from '@temporalio/client';
@@ -11,10 +12,11 @@ import { SMTPServer } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { sendPending } from '../../app/modules/notifications/service.server.ts';
 import { compileGraph } from '../../app/modules/workflows/compile.server.ts';
-import { nodeActivities, type NodeActivities } from '../../activities/nodes/index.ts';
+import { nodeActivities, poNumberForKey, type NodeActivities } from '../../activities/nodes/index.ts';
 import type { NodeActivityInput } from '../../workflows/graph.ts';
 import type { RunState } from '../../workflows/interpreter.ts';
 import { seedDemoData } from '../../scripts/seed/demo.ts';
+import { REORDER } from '../../scripts/seed/workflows.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { startTestWorker } from '../support/worker.ts';
 import { testEnv } from '../support/env.ts';
@@ -205,5 +207,86 @@ describe('purchase orders to suppliers', () => {
     expect(nonRetryable(await act['inventory.sendPo'](input('send', { purchaseOrderId: poId3 })).catch((e) => e))).toEqual({ nonRetryable: true, type: 'no_supplier_email' });
     expect(await sql('select status from purchase_order where id = ?', [poId3])).toEqual([{ status: 'approved' }]);
     await sql(`update supplier set email = 'orders@acme.example' where code = 'ACME'`);
+  });
+
+  describe('when cancelled', () => {
+    /** A product of its own, below its reorder point in Newark, bought from the Shenzhen supplier (writes Simplified Chinese). */
+    async function reorderable(sku: string) {
+      await sql(`insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values (?, ?, ?, 100, 1, 1, 1, 1000, 'USD')`, [sku, `BC-${sku}`, `Kettle ${sku}`]);
+      const [lvl] = await sql<{ id: number }>(`insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at)
+                                               select p.id, w.id, 0, 0, 10, 20, now() from product p, warehouse w where p.sku = ? and w.code = 'EWR' returning id`, [sku]);
+      await sql(`insert into supplier_product (supplier_id, product_id, unit_cost_minor, preferred, updated_at) select s.id, p.id, 500, true, now() from supplier s, product p where s.code = 'SZ-SOURCING' and p.sku = ?`, [sku]);
+      return { levelId: Number(lvl.id), sku, warehouse: 'EWR' };
+    }
+    const cancellations = (number: string) => sql<{ id: number; template: string; locale: string; to: string }>(
+      `select id, template, locale, "to" from notification where idempotency_key = ?`, [`purchase-order-cancelled:${number}`]);
+    const poStatus = async (number: string) => (await sql<{ status: string }>('select status from purchase_order where number = ?', [number]))[0]?.status;
+
+    it('tells the supplier once, in its language, when the PO had been sent, however often and concurrently the undo runs; audited', async () => {
+      const trigger = await reorderable('MAIL-PO-1');
+      const draft = input('draft_po', trigger);
+      const drafted = await act['inventory.draftPo'](draft);
+      const number = String(drafted.output!.number);
+      const steps = (nodeId: string) => ({ ...input(nodeId, trigger), context: { trigger: { type: 'stock.low', payload: trigger }, nodes: { draft_po: drafted.output! } } });
+      await act['inventory.approvePo'](steps('approve_po'));
+      await act['inventory.sendPo'](steps('send_po'));
+      expect(await send()).toMatchObject({ failed: 0 });
+
+      const undo = { ...draft, key: `${draft.key}:undo` };
+      const results = await Promise.all([act['inventory.cancelPo'](undo), act['inventory.cancelPo'](undo)]);
+      expect(results.map((r) => r.output?.cancelled)).toEqual([true, true]);
+      expect(results.filter((r) => r.output?.supplierNotified)).toHaveLength(1);
+      expect(await act['inventory.cancelPo'](undo)).toMatchObject({ handle: 'ok', output: { cancelled: true, status: 'cancelled' } });
+      expect(await poStatus(number)).toBe('cancelled');
+      const [queued] = await cancellations(number);
+      expect(await cancellations(number)).toHaveLength(1);
+      expect(queued).toMatchObject({ template: 'purchase_order_cancelled', locale: 'zh-CN', to: 'po@szsourcing.example' });
+      expect(await send()).toMatchObject({ sent: 1, failed: 0 });
+      expect(await send()).toMatchObject({ sent: 0 });
+
+      const got = inboxFor('po@szsourcing.example').filter((m) => m.mail.subject?.includes(number));
+      expect(got.map((m) => m.mail.subject)).toEqual([`采购订单 ${number}`, `取消通知：采购订单 ${number}`]);
+      const { text, html } = got[1].mail;
+      expect(text).toContain(`我方取消此前发给贵司的采购订单 ${number}，请勿发运以下货品。`);
+      expect(text).toContain('20 × MAIL-PO-1 Kettle MAIL-PO-1');
+      expect(text).toContain('深圳优选供应链：');
+      expect(html || '').toContain('<html lang="zh-CN">');
+
+      expect(await sql(`select before ->> 'status' as "from", after ->> 'status' as "to", (after ->> 'supplierNotified')::boolean as notified, (after ->> 'notificationId')::int as notification
+                          from audit_event where action = 'purchase_order.cancelled' and entity_type = 'PurchaseOrder' and entity_id = ?`, [String(drafted.output!.purchaseOrderId)]))
+        .toEqual([{ from: 'sent', to: 'cancelled', notified: true, notification: Number(queued.id) }]);
+    });
+
+    it('tells nobody when the PO never reached the supplier', async () => {
+      const trigger = await reorderable('MAIL-PO-2');
+      const draft = input('draft_po', trigger);
+      const drafted = await act['inventory.draftPo'](draft);
+      const number = String(drafted.output!.number);
+      expect(await act['inventory.cancelPo']({ ...draft, key: `${draft.key}:undo` })).toMatchObject({ output: { cancelled: true, supplierNotified: false } });
+      expect(await poStatus(number)).toBe('cancelled');
+      expect(await cancellations(number)).toEqual([]);
+      expect(await sql(`select (after ->> 'wasSent')::boolean as sent, (after ->> 'supplierNotified')::boolean as notified from audit_event where action = 'purchase_order.cancelled' and entity_id = ?`, [String(drafted.output!.purchaseOrderId)]))
+        .toEqual([{ sent: false, notified: false }]);
+    });
+
+    it('withdraws the PO when the seeded Reorder run is cancelled after sending it', async () => {
+      const trigger = await reorderable('MAIL-PO-3');
+      const compiled = compileGraph(REORDER);
+      if (!compiled.ok) throw new Error(JSON.stringify(compiled.errors));
+      const workflowId = `reorder-mail-${Date.now()}`;
+      const handle = await client.workflow.start('interpreter', { taskQueue, workflowId, args: [{ plan: compiled.plan, trigger: { type: 'stock.low', payload: trigger } }] });
+      const number = poNumberForKey(`${workflowId}:draft_po:1`);
+      const deadline = Date.now() + 30_000;
+      while (await poStatus(number) !== 'sent') {
+        if (Date.now() > deadline) throw new Error(`${number} was not sent`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      await handle.signal('cancel', { reason: 'stock found elsewhere' });
+      expect(((await handle.result()) as RunState).status).toBe('cancelled');
+      expect(await poStatus(number)).toBe('cancelled');
+      expect(await cancellations(number)).toHaveLength(1);
+      await send();
+      expect(inboxFor('po@szsourcing.example').map((m) => m.mail.subject).filter((x) => x?.includes(number))).toEqual([`采购订单 ${number}`, `取消通知：采购订单 ${number}`]);
+    });
   });
 });

@@ -214,7 +214,7 @@ describe('group commit: orders that arrive together share a transaction, each an
   it('writes the good orders of a burst together, and refuses the others without writing anything of theirs', async () => {
     const dupId = `BURST-TWICE-${Date.now()}`;
     const keyed = burst(100);
-    const bodies = [
+    const bodies: { body: ReturnType<typeof order>; key?: string; expect?: { status: number; code: string } }[] = [
       ...Array.from({ length: 30 }, (_, i) => ({ body: burst(i) })),
       { body: burst(40, { lines: [{ sku: 'NOPE-404', quantity: 1, unitPrice: 1 }] }), expect: { status: 422, code: 'validation_failed' } },
       { body: burst(41, { lines: [{ sku: 'BURST-NONE', quantity: 1, unitPrice: 1 }] }), expect: { status: 409, code: 'insufficient_stock' } },

@@ -173,6 +173,31 @@ describe('continue-as-new', () => {
     expect((await alerts()).map((a) => a.after.key)).toEqual([`${h.workflowId}:sla:unprocessed`]);
   }, 90_000);
 
+  it('keeps a join after a loop waiting across a continue-as-new until the loop has finished', async () => {
+    // split → (count → more? → wait for "next" → count … | other) → join → after. Each turn, the
+    // wait's unused timeout exit (into the join) is held; it reaches the join only when the loop ends
+    // at its own end step, in a later run of the chain than the one other's token reached the join in.
+    const h = await start(plan([
+      ['t', 'trigger', {}, { out: ['split'] }],
+      ['split', 'split', { branches: ['a', 'b'] }, { a: ['count'], b: ['other'] }],
+      ['count', 'test.count', {}, { ok: ['more'] }],
+      ['more', 'condition', { expression: 'nodes.count.n < 12' }, { true: ['next'], false: ['finish'] }],
+      ['next', 'signal', { signal: 'custom', name: 'next', timeout: '1m' }, { received: ['count'], timeout: ['join'] }],
+      ['finish', 'end', { result: 'complete' }, {}],
+      ['other', 'test.step', {}, { ok: ['join'] }],
+      ['join', 'join', {}, { out: ['after'] }],
+      ['after', 'test.step', {}, {}],
+    ]));
+    for (let i = 0; i < 11; i++) await h.signal('custom', { name: 'next' });
+    const state = await resultWithin(h, 30_000);
+
+    expect((await chain(h.workflowId, h.firstExecutionRunId)).length).toBeGreaterThanOrEqual(2);
+    expect(state.status).toBe('completed');
+    expect(state.steps).toMatchObject({ count: { visits: 12 }, next: { visits: 11 }, finish: { status: 'done' }, join: { status: 'done', visits: 1 }, after: { status: 'done', visits: 1 } });
+    const order = calls.filter((c) => c.workflowId === h.workflowId).map((c) => c.nodeId);
+    expect(order.lastIndexOf('count')).toBeLessThan(order.indexOf('after'));
+  }, 90_000);
+
   it('never continues as new while a sibling branch is on its way', async () => {
     // The loop's step fans out to p and q by one handle (no split node), which meet at a join before
     // the loop goes on. p and q are local, so the first node to see the history past the limit after

@@ -1,8 +1,9 @@
 // Runs ended from outside their flow, on the real PostgreSQL and the real Temporal dev server: a run
 // waiting on a person is terminated with the Temporal client (as the Web UI or `temporal workflow
-// terminate` would) and another times out; the worker's reconciler records them (status, end time,
-// the open task withdrawn, an audit event, the live `run.updated` event), leaves running runs alone,
-// and the console's run list filter and run view show the new status.
+// terminate` would), another is cancelled and another times out; the worker's reconciler records them
+// (status, end time, the open task withdrawn, the steps still waiting ended with the run, an audit
+// event, the live `run.updated` event), leaves running runs alone, and the console's run list filter
+// and run view show the new status of the run and of its steps.
 import crypto from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,14 +41,17 @@ async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, ms = 
 }
 const runOf = async (workflowId: string) => (await sql('select * from workflow_run where workflow_id = ?', [workflowId]))[0] ?? null;
 const taskOf = async (workflowId: string) => (await sql('select * from human_task where workflow_id = ?', [workflowId]))[0] ?? null;
+const stepsOf = async (workflowId: string) => sql<{ node_id: string; status: string; error: string | null; ended: boolean }>(
+  `select s.node_id, s.status, s.error, s.ended_at is not null as ended from workflow_run_step s join workflow_run r on r.id = s.run_id where r.workflow_id = ? order by s.node_id`, [workflowId]);
 
-/** Starts a run (its row written as the dispatcher does) and waits until it waits on its task. */
+/** Starts a run (its row written as the dispatcher does) and waits until it waits on its task (its step recorded as such). */
 async function waitingRun(opts: { workflowExecutionTimeout?: Duration } = {}): Promise<string> {
   const workflowId = `reconcile-${crypto.randomUUID().slice(0, 8)}`;
   const trigger = { type: 'manual', payload: { orderId: 1 } };
   await client.workflow.start('interpreter', { taskQueue: app.taskQueue, workflowId, args: [{ plan, trigger }], ...opts });
   await ensureRun(app.db.orm.em.fork(), workflowId, { triggerType: trigger.type, triggerPayload: trigger.payload });
   await waitFor(async () => (await taskOf(workflowId))?.status === 'open');
+  await waitFor(async () => (await stepsOf(workflowId)).some((s) => s.node_id === 'approve' && ['waiting', 'running'].includes(s.status)));
   return workflowId;
 }
 
@@ -82,11 +86,20 @@ describe('runs ended from outside their flow', () => {
     expect(event).toMatchObject({ actor_type: 'system', actor_label: 'run reconciler', before: { status: 'running' }, after: { status: 'terminated', temporalStatus: 'TERMINATED' } });
     expect(await sql(`select payload from outbox_event where type = 'run.updated' and payload ->> 'workflowId' = ? and payload ->> 'status' = 'terminated'`, [workflowId])).toHaveLength(1);
     expect(await sql(`select payload from outbox_event where type = 'task.closed' and payload ->> 'workflowId' = ?`, [workflowId])).toHaveLength(1);
+    // The step that was waiting on the person ends with the run; those done stay done. The live event and the audit name it.
+    expect(await stepsOf(workflowId)).toEqual([
+      { node_id: 'approve', status: 'terminated', error: 'Terminated in Temporal', ended: true },
+      { node_id: 't', status: 'done', error: null, ended: true },
+    ]);
+    expect((await sql(`select payload -> 'steps' as steps from outbox_event where type = 'run.updated' and payload ->> 'workflowId' = ? and payload ->> 'status' = 'terminated'`, [workflowId]))[0].steps)
+      .toEqual([{ nodeId: 'approve', status: 'terminated' }]);
+    expect(event.after.steps).toEqual([{ nodeId: 'approve', before: expect.stringMatching(/^(waiting|running)$/), status: 'terminated' }]);
 
     // The run still waiting is left alone, and a second look changes nothing.
     expect((await reconcileRuns(app.db.orm, client, { staleMs: 0 })).map((c) => c.workflowId)).not.toContain(workflowId);
     expect(await runOf(other)).toMatchObject({ status: 'running', ended_at: null });
     expect((await taskOf(other)).status).toBe('open');
+    expect((await stepsOf(other)).find((s) => s.node_id === 'approve')).toMatchObject({ status: expect.stringMatching(/^(waiting|running)$/), ended: false });
     expect(await sql(`select id from audit_event where action = 'workflow.run_closed' and entity_id = ?`, [String(run.id)])).toHaveLength(1);
     await client.workflow.getHandle(other).terminate('clean up');
   });
@@ -96,6 +109,17 @@ describe('runs ended from outside their flow', () => {
     await waitFor(async () => (await client.workflow.getHandle(workflowId).describe()).status.name === 'TIMED_OUT', 10_000);
     expect(await reconcile(workflowId)).toEqual({ workflowId, status: 'failed', temporal: 'TIMED_OUT' });
     expect(await runOf(workflowId)).toMatchObject({ status: 'failed', error: 'Timed out in Temporal' });
+    expect((await stepsOf(workflowId)).find((s) => s.node_id === 'approve')).toEqual({ node_id: 'approve', status: 'terminated', error: 'Timed out in Temporal', ended: true });
+  });
+
+  it('records a run cancelled in Temporal as cancelled, its waiting step too', async () => {
+    const workflowId = await waitingRun();
+    await client.workflow.getHandle(workflowId).cancel();
+    await waitFor(async () => (await client.workflow.getHandle(workflowId).describe()).status.name === 'CANCELLED', 10_000);
+    expect(await reconcile(workflowId)).toEqual({ workflowId, status: 'cancelled', temporal: 'CANCELLED' });
+    expect(await runOf(workflowId)).toMatchObject({ status: 'cancelled', error: 'Cancelled in Temporal' });
+    expect((await stepsOf(workflowId)).find((s) => s.node_id === 'approve')).toMatchObject({ status: 'cancelled', ended: true });
+    expect((await taskOf(workflowId)).status).toBe('cancelled');
   });
 
   it('runs in the worker: at start, and then for runs unchanged for its interval', async () => {
@@ -121,5 +145,8 @@ describe('runs ended from outside their flow', () => {
     expect(await (await ops.get('/workflows?status=running')).text()).not.toContain(workflowId);
     const view = await (await ops.get(`/workflows/runs/${encodeURIComponent(workflowId)}`)).text();
     expect(view).toMatch(/data-testid="run-status" data-status="terminated">Terminated</);
+    expect(view).toMatch(/<tr data-node="approve">.*?<td>terminated<\/td>/s);
+    await ops.post('/locale', { locale: 'zh-TW', redirectTo: '/' });
+    expect(await (await ops.get(`/workflows/runs/${encodeURIComponent(workflowId)}`)).text()).toMatch(/<tr data-node="approve">.*?<td>已終止<\/td>/s);
   });
 });

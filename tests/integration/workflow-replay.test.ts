@@ -7,7 +7,11 @@
 //   <flow>.sla-timers.json        with SLA timers, recorded by that version (`--workflows`) on plans that
 //                                 already mark local steps (as in a rolling deploy): they must still run
 //                                 as ordinary activities
-//   <flow>.local-activities.json  the current interpreter
+//   <flow>.local-activities.json  with local activities (the interpreter before loop-exits)
+//   <flow>.loop-exits.json        the current interpreter: dead tokens leave a loop only once it has finished
+// Besides the seeded flows, loop-join (LOOP_JOIN in the recorder: a loop on one branch of a split, a
+// join after both) was recorded before loop-exits, where its join fires early (and twice), and after:
+// the old run must replay as it ran, which only the patch guard allows.
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
@@ -19,7 +23,8 @@ const fixtures = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
 describe('recorded workflow histories', () => {
   it('has one for every seeded flow and every version of the interpreter', () => {
-    expect(fixtures).toEqual(['reorder', 'standard-order', 'standard-return'].flatMap((flow) => [`${flow}.json`, `${flow}.local-activities.json`, `${flow}.sla-timers.json`]));
+    const seeded = ['reorder', 'standard-order', 'standard-return'].flatMap((flow) => ['', '.local-activities', '.loop-exits', '.sla-timers'].map((tag) => `${flow}${tag}.json`));
+    expect(fixtures).toEqual([...seeded, 'loop-join.local-activities.json', 'loop-join.loop-exits.json'].sort());
   });
 
   it('replay against the current workflow code without a determinism error', async () => {

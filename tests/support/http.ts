@@ -31,7 +31,8 @@ export class Browser {
     return decodeURIComponent(token);
   }
 
-  async post(path: string, form: Record<string, string>, opts: { csrf?: boolean; headers?: Record<string, string> } = {}) {
+  /** `form` as pairs when a field repeats (one per line of a table form). */
+  async post(path: string, form: Record<string, string> | [string, string][], opts: { csrf?: boolean; headers?: Record<string, string> } = {}) {
     const body = new URLSearchParams(form);
     if (opts.csrf !== false && !body.has('_csrf')) body.set('_csrf', await this.csrf());
     const res = await fetch(this.base + path, {

@@ -9,7 +9,7 @@ export interface FlowNodeData extends Record<string, unknown> {
   config: Record<string, unknown>;
   errors: number;
   /** Live run state when the canvas shows a run. */
-  status?: 'waiting' | 'running' | 'done' | 'failed' | 'compensated' | 'skipped';
+  status?: 'waiting' | 'running' | 'done' | 'failed' | 'compensated' | 'skipped' | 'cancelled' | 'terminated';
   highlighted?: boolean;
 }
 

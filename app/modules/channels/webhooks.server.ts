@@ -6,6 +6,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { json } from '../../lib/api.server.ts';
 import type { AppContext } from '../../lib/context.server.ts';
 import { DomainError } from '../../lib/errors.ts';
+import { parseId } from '../../lib/ids.ts';
 import { problem } from '../../lib/problem.ts';
 import { createOrder } from '../orders/intake.server.ts';
 import type { OrderDraft } from './payload.ts';
@@ -58,7 +59,8 @@ export interface WebhookChannel {
 export async function findWebhookChannel(em: EntityManager, idOrCode: string): Promise<WebhookChannel | null> {
   type Row = { id: number; code: string; adapter: string | null; webhook_secret: string | null; active: boolean };
   const cols = 'select id, code, adapter, webhook_secret, active from channel';
-  let [row] = /^\d{1,9}$/.test(idOrCode) ? await em.execute<Row[]>(`${cols} where id = ?`, [Number(idOrCode)]) : [];
+  const id = parseId(idOrCode);
+  let [row] = id !== null ? await em.execute<Row[]>(`${cols} where id = ?`, [id]) : [];
   row ??= (await em.execute<Row[]>(`${cols} where code = ?`, [idOrCode]))[0];
   if (!row || !row.active || !isAdapter(row.adapter)) return null;
   return { id: row.id, code: row.code, adapter: row.adapter, webhookSecret: row.webhook_secret };

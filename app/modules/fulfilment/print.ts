@@ -1,6 +1,7 @@
 // The address of the printable pick lists: which lists, and which chosen orders got none and why.
 // Plain code: the orders list's action builds it, the print page's loader reads it.
 import { z } from 'zod';
+import { IdText } from '../../lib/ids.ts';
 import { PICK_REFUSAL_REASONS, type PickRefusalReason } from './refusals.ts';
 
 export function printHref(listIds: number[], refused: { orderId: number; reason: PickRefusalReason }[] = []): string {
@@ -9,9 +10,9 @@ export function printHref(listIds: number[], refused: { orderId: number; reason:
   return `/fulfilment/pick-lists/print?${q}`;
 }
 
-const ids = z.string().regex(/^\d{1,9}(,\d{1,9}){0,199}$/).transform((s) => [...new Set(s.split(',').map(Number))]);
-const refusal = z.string().regex(/^\d{1,9}:[a-z_]+$/).transform((s) => { const [id, reason] = s.split(':'); return { orderId: Number(id), reason }; })
-  .pipe(z.object({ orderId: z.number(), reason: z.enum(PICK_REFUSAL_REASONS) }));
+const ids = z.string().max(2_400).transform((s) => s.split(',')).pipe(z.array(IdText).max(200)).transform((a) => [...new Set(a)]);
+const refusal = z.string().regex(/^\d+:[a-z_]+$/).transform((s) => { const [orderId, reason] = s.split(':'); return { orderId, reason }; })
+  .pipe(z.object({ orderId: IdText, reason: z.enum(PICK_REFUSAL_REASONS) }));
 
 export const PrintQuery = z.object({
   ids: ids.catch([]),

@@ -8,17 +8,21 @@ import { PICK_METHODS, SHIPMENT_STATUSES, type PickMethod, type ShipmentStatus }
 import { audit, type Actor } from '../../lib/audit.server.ts';
 import { publish } from '../../lib/outbox.server.ts';
 import { DomainError, fieldError, invalid } from '../../lib/errors.ts';
+import { Id, parseId } from '../../lib/ids.ts';
 import { fieldErrors } from '../../lib/problem.ts';
 import { transition } from '../orders/service.server.ts';
 import { enqueueNotification } from '../notifications/service.server.ts';
 import { chooseCarrier, planPickLists, trackingNumber, type CarrierOption, type PickCandidate } from './planning.ts';
 import type { PickRefusalReason } from './refusals.ts';
 
+const blankToUndefined = (v: unknown) => (v === '' || v === null ? undefined : v);
+
 export const CreatePickListsInput = z.object({
   warehouse: z.string().trim().min(1),
-  method: z.enum(PICK_METHODS),
-  size: z.coerce.number().int().min(1).max(100).default(10),
-  orderIds: z.array(z.coerce.number().int().positive()).max(500).optional(),
+  /** By default the warehouse's own method and batch size (Settings → Warehouses). */
+  method: z.preprocess(blankToUndefined, z.enum(PICK_METHODS).optional()),
+  size: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(100).optional()),
+  orderIds: z.array(Id).max(500).optional(),
 });
 
 /** Statuses in which an order's stock may go on pick lists (picking: a split order still missing a warehouse's list). */
@@ -82,22 +86,23 @@ async function writePickLists(em: EntityManager, wh: { id: number; code: string 
   return created;
 }
 
-/** Pick lists for one warehouse by a method: every waiting order there, or the ones named. */
+/** Pick lists for one warehouse by a method (else its own): every waiting order there, or the ones named. */
 export async function createPickLists(orm: MikroORM, raw: unknown, actor: Actor) {
   const parsed = CreatePickListsInput.safeParse(raw);
   if (!parsed.success) throw invalid(fieldErrors(parsed.error));
   const input = parsed.data;
   return orm.em.fork().transactional(async (em) => {
-    const [wh] = await em.execute<{ id: number; code: string }[]>('select id, code from warehouse where code = ?', [input.warehouse]);
+    const [wh] = await em.execute<{ id: number; code: string; pick_method: PickMethod; pick_batch_size: number }[]>(
+      'select id, code, pick_method, pick_batch_size from warehouse where code = ?', [input.warehouse]);
     if (!wh) throw invalid([fieldError('warehouse', 'invalid_value')]);
     const candidates = await pickCandidates(em, wh.id, input.orderIds);
     if (!candidates.length) throw new DomainError(409, 'nothing_to_pick', `No paid orders wait for picking in ${wh.code}.`, { params: { warehouse: wh.code } });
-    return writePickLists(em, wh, input.method as PickMethod, candidates, input.size, actor);
+    return writePickLists(em, wh, input.method ?? wh.pick_method, candidates, input.size ?? wh.pick_batch_size, actor);
   });
 }
 
 export const PickOrdersInput = z.object({
-  orderIds: z.array(z.coerce.number().int().positive()).min(1).max(500),
+  orderIds: z.array(Id).min(1).max(500),
   /** One method for every warehouse; by default each warehouse's own (its pick method and batch size). */
   method: z.enum(PICK_METHODS).optional(),
   size: z.coerce.number().int().min(1).max(100).optional(),
@@ -265,7 +270,7 @@ export async function recordTrackingEvent(orm: MikroORM, shipmentRef: string, ra
   const input = parsed.data;
   return orm.em.fork().transactional(async (em) => {
     // A tracking number first (some carriers' are all digits), else a shipment id.
-    const asId = /^\d{1,9}$/.test(shipmentRef) ? Number(shipmentRef) : -1;
+    const asId = parseId(shipmentRef) ?? -1;
     const [s] = await em.execute<{ id: number; order_id: number; status: ShipmentStatus; tracking_number: string }[]>(
       `select id, order_id, status, tracking_number from shipment where tracking_number = ? or id = ? order by (tracking_number = ?) desc limit 1 for update`, [shipmentRef, asId, shipmentRef]);
     if (!s) throw new DomainError(404, 'not_found', `No shipment ${shipmentRef}.`);

@@ -53,28 +53,28 @@ export async function reserveAllocations(em: EntityManager, allocations: Allocat
   return out;
 }
 
-const RESERVE_LOCKED = prepare('reserve_stock_locked', `update inventory_level l
+/**
+ * The UPDATE that takes stock for many levels at once, for rows the transaction has already locked
+ * (`loadStockOptions` with `lock`), as intake's batches do. `$levels` and `$quantities` name int[]
+ * parameters; it returns each level taken and whether it just became low. The condition still
+ * guards against overselling: a level it refuses is missing from what it returns. Intake runs it
+ * as part of a larger statement (lines, reservations and the stock they take in one round trip).
+ */
+export function takeLockedStockSql(levels: string, quantities: string): string {
+  return `update inventory_level l
     set reserved = l.reserved + t.quantity,
         updated_at = now(),
         low_stock_since = case when l.low_stock_since is null and l.on_hand - l.reserved - t.quantity <= l.reorder_point then now() else l.low_stock_since end
-   from unnest($1::int[], $2::int[]) as t(id, quantity)
+   from unnest(${levels}::int[], ${quantities}::int[]) as t(id, quantity)
   where l.id = t.id and l.on_hand - l.reserved >= t.quantity
-  returning l.id, l.low_stock_since is not null and l.low_stock_since = now() as became_low`);
+  returning l.id, l.low_stock_since is not null and l.low_stock_since = now() as became_low`;
+}
 
-/**
- * `reserveAllocations` for stock the transaction has already locked (`loadStockOptions` with
- * `lock`), as intake's batches do: every level in one conditional UPDATE. The condition still
- * guards against overselling; a level it refuses throws ReservationConflict.
- */
-export async function reserveLockedAllocations(em: EntityManager, allocations: readonly Allocation[]): Promise<Reserved[]> {
+/** Units per level, for takeLockedStockSql (one entry per level, however many allocations take from it). */
+export function unitsByLevel(allocations: readonly Allocation[]): { levels: number[]; quantities: number[] } {
   const byLevel = new Map<number, number>();
   for (const a of allocations) byLevel.set(a.levelId, (byLevel.get(a.levelId) ?? 0) + a.quantity);
-  if (!byLevel.size) return [];
-  const rows = await sql<{ id: number; became_low: boolean }>(em, RESERVE_LOCKED, [[...byLevel.keys()], [...byLevel.values()]]);
-  const done = new Set(rows.map((r) => r.id));
-  const missed = [...byLevel.keys()].find((id) => !done.has(id));
-  if (missed !== undefined) throw new ReservationConflict(missed);
-  return rows.map((r) => ({ levelId: r.id, becameLow: !!r.became_low }));
+  return { levels: [...byLevel.keys()], quantities: [...byLevel.values()] };
 }
 
 /** Gives back the active reservations of an order; returns what was released, per level. */

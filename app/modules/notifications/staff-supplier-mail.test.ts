@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LOCALES } from '../../../entities/constants.ts';
 import { formatMoney } from '../../lib/format.ts';
 import { renderStaffAlert, STAFF_ALERT_COPY, type StaffAlertInput } from './staff-mail.ts';
-import { renderPurchaseOrder, SUPPLIER_COPY, type PurchaseOrderMailInput } from './supplier-mail.ts';
+import { renderPurchaseOrder, renderPurchaseOrderCancellation, SUPPLIER_COPY, type PurchaseOrderMailInput } from './supplier-mail.ts';
 
 const alert: StaffAlertInput = {
   recipientName: 'Olivia <Ops>', message: 'Refund failed for <b>RMA-1</b> & friends', severity: 'critical', sla: null, subject: 'SO-000042',
@@ -68,4 +68,27 @@ describe('purchase order mail', () => {
     expect(mail.text).toContain('40 × SKU-1 Tea <pot>  to be quoted  —');
     expect(mail.text).not.toContain('Order total');
   });
+});
+
+describe('purchase order cancellation mail', () => {
+  it('has every sentence in every language', () => {
+    for (const locale of LOCALES) expect(Object.keys(SUPPLIER_COPY[locale].cancel).sort(), locale).toEqual(Object.keys(SUPPLIER_COPY.en.cancel).sort());
+  });
+
+  for (const locale of LOCALES) {
+    it(`in ${locale}: withdraws the PO by its number, lists what not to ship, escaped`, () => {
+      const mail = renderPurchaseOrderCancellation(locale, { ...po, reason: 'Stock <recovered>' });
+      expect(mail.subject).toBe(SUPPLIER_COPY[locale].cancel.subject('PO-ABC123'));
+      expect(mail.subject).not.toBe(renderPurchaseOrder(locale, po).subject);
+      expect(mail.text).toContain(SUPPLIER_COPY[locale].cancel.intro('PO-ABC123'));
+      expect(mail.text).toContain('40 × SKU-1 Tea <pot>');
+      expect(mail.text).toContain('10 × SKU-2 Cup');
+      expect(mail.text).toContain('Stock <recovered>');
+      expect(mail.html).toContain('Stock &lt;recovered&gt;');
+      expect(mail.html).toContain('Acme &amp; Sons');
+      expect(mail.html).toContain(`<html lang="${locale}">`);
+      // No prices: nothing is being bought.
+      expect(mail.text).not.toContain(formatMoney(1_250, 'USD', locale));
+    });
+  }
 });

@@ -12,7 +12,7 @@ import {
   claimedBy, claimMany, completeMany, findStored, releaseMany, storeOutcome, type IdempotencyContext, type StoredResponse,
 } from '../../lib/idempotency.server.ts';
 import { planRouting, type GeoPoint, type RoutingPlan } from '../inventory/routing.ts';
-import { loadStockOptions, reserveLockedAllocations } from '../inventory/reservations.server.ts';
+import { loadStockOptions, ReservationConflict, takeLockedStockSql, unitsByLevel } from '../inventory/reservations.server.ts';
 import { enqueueNotifications } from '../notifications/service.server.ts';
 import { recomputeTiers } from '../customers/service.server.ts';
 import { holdReasons, DEFAULT_HOLD_POLICY, type HoldPolicy } from './holds.ts';
@@ -59,9 +59,13 @@ export async function createOrder(orm: MikroORM, raw: unknown, opts: IntakeOptio
 
 interface Pending { input: OrderInput; opts: IntakeOptions }
 
-/** Most orders in one transaction, and transactions at once per process (one prepared while one commits). */
+/**
+ * Most orders in one transaction, and transactions at once per process. One at a time measured best
+ * on 2 cores (npm run bench -- orders): a second one in flight halves the batches, and the CPU that
+ * smaller batches cost more than the overlap gains.
+ */
 const MAX_BATCH = 64;
-const MAX_IN_FLIGHT = 2;
+const MAX_IN_FLIGHT = 1;
 const queues = new WeakMap<MikroORM, GroupCommit<Pending, IntakeResult>>();
 
 function queueFor(orm: MikroORM): GroupCommit<Pending, IntakeResult> {
@@ -107,11 +111,23 @@ const duplicateOrder = (externalId: string, channel: string, number: string) =>
 
 // The statements intake runs on every batch, prepared once per connection (app/lib/db.server.ts).
 // Each takes the whole batch at once: arrays in, one row per order (or line) out.
-const CHANNELS = prepare('intake_channels', 'select id, code, currencies, active from channel where code = any($1::text[])');
-const PRODUCTS = prepare('intake_products', 'select id, sku, name from product where sku = any($1::text[]) and active');
-const RATES = prepare('intake_rates', 'select currency, rate_per_base from exchange_rate where currency = any($1::text[])');
-const EXISTING = prepare('intake_existing', `select o.channel_id, o.external_id, o.number
-  from sales_order o join unnest($1::int[], $2::text[]) as t(channel_id, external_id) on o.channel_id = t.channel_id and o.external_id = t.external_id`);
+/**
+ * Everything the checks read, in one round trip: the channels, products and exchange rates the
+ * batch names, and which of its (channel, external id) pairs exist already.
+ */
+const REFERENCE = prepare('intake_reference', `select
+    (select coalesce(json_agg(json_build_object('id', id, 'code', code, 'currencies', currencies, 'active', active)), '[]') from channel where code = any($1::text[])) as channels,
+    (select coalesce(json_agg(json_build_object('id', id, 'sku', sku, 'name', name)), '[]') from product where sku = any($2::text[]) and active) as products,
+    (select coalesce(json_agg(json_build_object('currency', currency, 'rate', rate_per_base)), '[]') from exchange_rate where currency = any($3::text[])) as rates,
+    (select coalesce(json_agg(json_build_object('channel', c.code, 'externalId', o.external_id, 'number', o.number)), '[]')
+       from unnest($4::text[], $5::text[]) as t(code, external_id)
+       join channel c on c.code = t.code join sales_order o on o.channel_id = c.id and o.external_id = t.external_id) as existing`);
+interface Reference {
+  channels: { id: number; code: string; currencies: string[]; active: boolean }[];
+  products: { id: number; sku: string; name: string }[];
+  rates: { currency: string; rate: number }[];
+  existing: { channel: string; externalId: string; number: string }[];
+}
 /**
  * Customers known by email, created on first order. A known customer's row is only rewritten when
  * the name or phone changed. Rows the upsert did not return are read as they were.
@@ -138,14 +154,24 @@ const ORDERS = prepare('intake_orders', `insert into sales_order (channel_id, ex
            holds, payment_method, delivery_method, address, warehouse_id, promised_by, placed_at, n)
    order by t.n
   returning id, number, tracking_token, channel_id, external_id`);
-/** Every line of every order in one statement (one array per column); ids follow the order given. */
-const LINES = prepare('intake_lines', `insert into order_line (order_id, product_id, sku, name, quantity, unit_price_minor, total_minor)
-  select t.order_id, t.product_id, t.sku, t.name, t.quantity, t.unit_price, t.total
-    from unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::int[], $6::int[], $7::int[]) with ordinality as t(order_id, product_id, sku, name, quantity, unit_price, total, n)
-   order by t.n
-  returning id, order_id, product_id`);
-const RESERVATIONS = prepare('intake_reservations', `insert into reservation (order_id, line_id, product_id, warehouse_id, quantity, status, created_at)
-  select *, 'active', now() from unnest($1::int[], $2::int[], $3::int[], $4::int[], $5::int[])`);
+/**
+ * Every line of every order, their reservations (each on its order's first line for the product)
+ * and the stock they take, in one statement: one array per column. Returns the levels taken.
+ */
+const LINES_AND_STOCK = prepare('intake_lines_and_stock', `with line as (
+    insert into order_line (order_id, product_id, sku, name, quantity, unit_price_minor, total_minor)
+    select t.order_id, t.product_id, t.sku, t.name, t.quantity, t.unit_price, t.total
+      from unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::int[], $6::int[], $7::int[]) with ordinality as t(order_id, product_id, sku, name, quantity, unit_price, total, n)
+     order by t.n
+    returning id, order_id, product_id),
+  first_line as (select order_id, product_id, min(id) as line_id from line group by order_id, product_id),
+  reserved as (
+    insert into reservation (order_id, line_id, product_id, warehouse_id, quantity, status, created_at)
+    select t.order_id, f.line_id, t.product_id, t.warehouse_id, t.quantity, 'active', now()
+      from unnest($8::int[], $9::int[], $10::int[], $11::int[]) as t(order_id, product_id, warehouse_id, quantity)
+      join first_line f on f.order_id = t.order_id and f.product_id = t.product_id),
+  taken as (${takeLockedStockSql('$12', '$13')})
+  select id, became_low from taken`);
 
 interface BatchOutcome {
   /** Each order's answer, by position; empty where it goes `again`. */
@@ -197,9 +223,12 @@ async function intakeBatch(em: EntityManager, items: Pending[]): Promise<BatchOu
 
   // 2. The checks that need the database, each order on its own; all before anything is written.
   const pending = [...open].map((i) => items[i]);
-  const channels = new Map((await sql<{ id: number; code: string; currencies: string[]; active: boolean }>(em, CHANNELS, [unique(pending.map((p) => p.input.channel))])).map((c) => [c.code, c]));
-  const products = new Map((await sql<{ id: number; sku: string; name: string }>(em, PRODUCTS, [unique(pending.flatMap((p) => p.input.lines.map((l) => l.sku)))])).map((p) => [p.sku, p]));
-  const rates = new Map((await sql<{ currency: string; rate_per_base: string }>(em, RATES, [unique(pending.map((p) => p.input.currency))])).map((r) => [r.currency, Number(r.rate_per_base)]));
+  const [ref] = await sql<Reference>(em, REFERENCE, [
+    unique(pending.map((p) => p.input.channel)), unique(pending.flatMap((p) => p.input.lines.map((l) => l.sku))), unique(pending.map((p) => p.input.currency)),
+    pending.map((p) => p.input.channel), pending.map((p) => p.input.externalId)]);
+  const channels = new Map(ref.channels.map((c) => [c.code, c]));
+  const products = new Map(ref.products.map((p) => [p.sku, p]));
+  const rates = new Map(ref.rates.map((r) => [r.currency, Number(r.rate)]));
   const checked: Checked[] = [];
   for (const i of [...open]) {
     const result = check(items[i], channels, products, rates);
@@ -209,10 +238,9 @@ async function intakeBatch(em: EntityManager, items: Pending[]): Promise<BatchOu
 
   // 3. Duplicates: delivered before, or twice in this batch (the second goes again after commit).
   const seen = new Set<string>();
-  const existing = new Map((await sql<{ channel_id: number; external_id: string; number: string }>(em, EXISTING,
-    [checked.map((o) => o.channel.id), checked.map((o) => o.input.externalId)])).map((r) => [`${r.channel_id}\n${r.external_id}`, r.number]));
+  const existing = new Map(ref.existing.map((r) => [`${r.channel}\n${r.externalId}`, r.number]));
   const fresh = checked.filter((o) => {
-    const id = `${o.channel.id}\n${o.input.externalId}`;
+    const id = `${o.channel.code}\n${o.input.externalId}`;
     const number = existing.get(id);
     if (number !== undefined) refuse(o.i, duplicateOrder(o.input.externalId, o.channel.code, number));
     else if (seen.has(id)) later(o.i);
@@ -332,19 +360,15 @@ async function writeOrders(em: EntityManager, accepted: Accepted[]): Promise<{ i
   const orders = rows.map((r) => ({ ...r, order: orderOf.get(`${r.o.channel.id}\n${r.o.input.externalId}`)! }));
 
   const lines = orders.flatMap((r) => r.o.input.lines.map((l) => ({ orderId: r.order.id, product: r.o.products.get(l.sku)!, ...l })));
-  const lineRows = await sql<{ id: number; order_id: number; product_id: number }>(em, LINES, [
-    lines.map((l) => l.orderId), lines.map((l) => l.product.id), lines.map((l) => l.sku), lines.map((l) => l.product.name),
-    lines.map((l) => l.quantity), lines.map((l) => l.unitPrice), lines.map((l) => l.quantity * l.unitPrice)]);
-  // A product's reservations belong to its order's first line for it.
-  const lineFor = new Map<string, number>();
-  for (const l of lineRows) {
-    const key = `${l.order_id}\n${l.product_id}`;
-    lineFor.set(key, Math.min(l.id, lineFor.get(key) ?? Infinity));
-  }
   const reservations = orders.flatMap((r) => r.o.routing.allocations.map((a) => ({ orderId: r.order.id, ...a })));
-  await sql(em, RESERVATIONS, [reservations.map((a) => a.orderId), reservations.map((a) => lineFor.get(`${a.orderId}\n${a.productId}`)!),
-    reservations.map((a) => a.productId), reservations.map((a) => a.warehouseId), reservations.map((a) => a.quantity)]);
-  const reserved = await reserveLockedAllocations(em, reservations);
+  const units = unitsByLevel(reservations);
+  const reserved = await sql<{ id: number; became_low: boolean }>(em, LINES_AND_STOCK, [
+    lines.map((l) => l.orderId), lines.map((l) => l.product.id), lines.map((l) => l.sku), lines.map((l) => l.product.name),
+    lines.map((l) => l.quantity), lines.map((l) => l.unitPrice), lines.map((l) => l.quantity * l.unitPrice),
+    reservations.map((a) => a.orderId), reservations.map((a) => a.productId), reservations.map((a) => a.warehouseId), reservations.map((a) => a.quantity),
+    units.levels, units.quantities]);
+  // The levels were locked and planned in this transaction, so the guard cannot refuse; if it ever does, nothing of the batch stands.
+  if (reserved.length !== units.levels.length) throw new ReservationConflict(units.levels.find((id) => !reserved.some((r) => r.id === id))!);
 
   const created = orders.map(({ o, order, status, holds, path, placedAt }) => ({
     i: o.i,
@@ -380,7 +404,7 @@ async function writeOrders(em: EntityManager, accepted: Accepted[]): Promise<{ i
   const levels = new Map(reservations.map((a) => [a.levelId, a]));
   await publishMany(em, [
     ...created.map((c) => ({ topic: 'orders' as const, type: 'order.created', payload: { orderId: c.order.id, number: c.order.number, channel: c.order.channel, status: c.order.status, currency: c.order.currency, total: c.order.totals.total, holdReasons: c.order.holdReasons } })),
-    ...reserved.filter((r) => r.becameLow).map((r) => ({ topic: 'inventory' as const, type: 'stock.low', payload: { levelId: r.levelId, sku: levels.get(r.levelId)!.sku, warehouse: levels.get(r.levelId)!.warehouseCode } })),
+    ...reserved.filter((r) => r.became_low).map((r) => ({ topic: 'inventory' as const, type: 'stock.low', payload: { levelId: r.id, sku: levels.get(r.id)!.sku, warehouse: levels.get(r.id)!.warehouseCode } })),
   ]);
   return created.map((c) => ({ i: c.i, order: c.order }));
 }

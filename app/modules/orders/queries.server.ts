@@ -2,6 +2,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { ORDER_STATUSES } from '../../../entities/constants.ts';
+import { Id, parseId } from '../../lib/ids.ts';
 
 export const ORDER_SORTS = ['placed_at', 'total', 'number', 'status'] as const;
 export type OrderSort = (typeof ORDER_SORTS)[number];
@@ -10,7 +11,7 @@ export const OrderFilters = z.object({
   status: z.array(z.enum(ORDER_STATUSES)).or(z.enum(ORDER_STATUSES).transform((s) => [s])).optional().catch(undefined),
   channel: z.string().max(64).optional().catch(undefined),
   warehouse: z.string().max(64).optional().catch(undefined),
-  customer: z.coerce.number().int().positive().optional().catch(undefined),
+  customer: Id.optional().catch(undefined),
   q: z.string().trim().max(200).optional().catch(undefined),
   from: z.string().date().optional().catch(undefined),
   to: z.string().date().optional().catch(undefined),
@@ -226,11 +227,11 @@ export async function listOrders(em: EntityManager, f: OrderFilters): Promise<Or
 
 /** One order with its lines, reservations, payments and timeline (audit trail). */
 export async function getOrder(em: EntityManager, idOrNumber: string) {
-  const byId = /^\d+$/.test(idOrNumber);
+  const id = parseId(idOrNumber);
   const [o] = await em.execute<Record<string, any>[]>(
     `select o.*, ch.code as channel_code, ch.name as channel_name, c.id as customer_id, c.name as customer_name, c.email as customer_email, c.tier as customer_tier, w.code as warehouse_code
        from sales_order o join channel ch on ch.id = o.channel_id join customer c on c.id = o.customer_id left join warehouse w on w.id = o.warehouse_id
-      where ${byId ? 'o.id = ?' : 'o.number = ?'}`, [byId ? Number(idOrNumber) : idOrNumber]);
+      where ${id !== null ? 'o.id = ?' : 'o.number = ?'}`, [id ?? idOrNumber]);
   if (!o) return null;
   const [lines, reservations, payments, timeline] = await Promise.all([
     em.execute<Record<string, any>[]>('select id, sku, name, quantity, unit_price_minor, total_minor from order_line where order_id = ? order by id', [o.id]),

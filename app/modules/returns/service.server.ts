@@ -1,8 +1,9 @@
-// Return requests (RMA). Customers open them from the tracking page, agents from a ticket; the
-// `return.requested` event starts the return workflow.
+// Return requests (RMA). Customers open them from the tracking page (per line a refund or an exchange,
+// within the self-service rules below), agents from a ticket; the `return.requested` event starts the
+// return workflow.
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { RETURN_REASONS } from '../../../entities/constants.ts';
+import { RETURN_REASONS, type ReturnReason } from '../../../entities/constants.ts';
 import { audit, type Actor } from '../../lib/audit.server.ts';
 import { publish } from '../../lib/outbox.server.ts';
 import { DomainError, fieldError, invalid } from '../../lib/errors.ts';
@@ -41,6 +42,28 @@ export async function returnWindowOpen(em: MikroORM['em'], orderId: number): Pro
   return Date.now() - new Date(from).getTime() <= RETURN_WINDOW_DAYS * 86_400_000;
 }
 
+type Resolution = z.infer<typeof ReturnInput>['resolution'];
+type RmaLine = { sku: string; quantity: number; replacementSku?: string };
+
+/** The order, locked, when its return window is open. */
+async function lockReturnableOrder(em: MikroORM['em'], orderId: number): Promise<{ id: number; number: string }> {
+  const [o] = await em.execute<{ id: number; number: string }[]>('select id, number from sales_order where id = ? for update', [orderId]);
+  if (!o) throw new DomainError(404, 'not_found', `Order ${orderId} does not exist.`);
+  if (!(await returnWindowOpen(em, orderId))) throw new DomainError(409, 'not_returnable', `Order ${o.number} cannot be returned now.`, { params: { days: RETURN_WINDOW_DAYS } });
+  return o;
+}
+
+/** Opens one RMA with its audit event and the `return.requested` event that starts the return flow. */
+async function openRma(em: MikroORM['em'], o: { id: number; number: string }, r: { reason: ReturnReason; comment?: string; resolution: Resolution; lines: RmaLine[] }, actor: Actor, source: string) {
+  const [rma] = await em.execute<{ id: number; number: string }[]>(
+    `insert into return_request (number, order_id, status, reason, comment, resolution, lines, source, created_at, updated_at)
+     values ('RMA-' || upper(substr(md5(random()::text || clock_timestamp()::text), 1, 8)), ?, 'requested', ?, ?, ?, ?, ?, now(), now()) returning id, number`,
+    [o.id, r.reason, r.comment ?? null, r.resolution, JSON.stringify(r.lines), source]);
+  audit(em, actor, { action: 'return.requested', entityType: 'Order', entityId: o.id, after: { rma: rma.number, reason: r.reason, resolution: r.resolution, lines: r.lines } });
+  publish(em, 'service', 'return.requested', { returnId: rma.id, rma: rma.number, orderId: o.id, number: o.number, reason: r.reason, resolution: r.resolution, lines: r.lines });
+  return { id: rma.id, number: rma.number };
+}
+
 export async function requestReturn(orm: MikroORM, orderId: number, raw: unknown, actor: Actor, source: string) {
   const parsed = ReturnInput.safeParse(raw);
   if (!parsed.success) throw invalid(fieldErrors(parsed.error));
@@ -48,9 +71,7 @@ export async function requestReturn(orm: MikroORM, orderId: number, raw: unknown
   const wanted = input.lines.filter((l) => l.quantity > 0);
   if (!wanted.length) throw invalid([fieldError('lines', 'nothing_selected')]);
   return orm.em.fork().transactional(async (em) => {
-    const [o] = await em.execute<{ id: number; number: string }[]>('select id, number from sales_order where id = ? for update', [orderId]);
-    if (!o) throw new DomainError(404, 'not_found', `Order ${orderId} does not exist.`);
-    if (!(await returnWindowOpen(em, orderId))) throw new DomainError(409, 'not_returnable', `Order ${o.number} cannot be returned now.`, { params: { days: RETURN_WINDOW_DAYS } });
+    const o = await lockReturnableOrder(em, orderId);
     const allowed = await returnableLines(em, orderId);
     const replacements = [...new Set(wanted.flatMap((l) => (l.replacementSku ? [l.replacementSku] : [])))];
     const known = new Set(replacements.length ? (await em.execute<{ sku: string }[]>('select sku from product where sku in (?) and active', [replacements])).map((p) => p.sku) : []);
@@ -62,12 +83,94 @@ export async function requestReturn(orm: MikroORM, orderId: number, raw: unknown
       return l.quantity > a.returnable ? [fieldError(`lines.${i}.quantity`, 'too_big', { max: a.returnable })] : [];
     });
     if (errors.length) throw invalid(errors);
-    const [rma] = await em.execute<{ id: number; number: string }[]>(
-      `insert into return_request (number, order_id, status, reason, comment, resolution, lines, source, created_at, updated_at)
-       values ('RMA-' || upper(substr(md5(random()::text || clock_timestamp()::text), 1, 8)), ?, 'requested', ?, ?, ?, ?, ?, now(), now()) returning id, number`,
-      [orderId, input.reason, input.comment ?? null, input.resolution, JSON.stringify(wanted), source]);
-    audit(em, actor, { action: 'return.requested', entityType: 'Order', entityId: orderId, after: { rma: rma.number, reason: input.reason, resolution: input.resolution, lines: wanted } });
-    publish(em, 'service', 'return.requested', { returnId: rma.id, rma: rma.number, orderId, number: o.number, reason: input.reason, resolution: input.resolution, lines: wanted });
-    return { id: rma.id, number: rma.number };
+    return openRma(em, o, { reason: input.reason, comment: input.comment, resolution: input.resolution, lines: wanted }, actor, source);
+  });
+}
+
+// ---- Self-service (the public tracking page) ----
+
+/** What a customer asks on the tracking page: per line how many come back, and a refund or an exchange (for which product). */
+export const SelfServiceReturnInput = z.object({
+  reason: z.enum(RETURN_REASONS),
+  comment: z.string().trim().max(1000).optional(),
+  lines: z.array(z.object({
+    sku: z.string().min(1),
+    quantity: z.coerce.number().int().min(0).max(10_000),
+    resolution: z.enum(['refund', 'exchange']).default('refund'),
+    /** For an exchange: the product to send instead; empty means the same product again. Ignored for a refund. */
+    replacementSku: z.string().trim().max(100).optional(),
+  })).min(1).max(200),
+});
+
+/** How many replacement suggestions the tracking page offers per returned product. */
+const EXCHANGE_SUGGESTIONS = 50;
+
+export interface ExchangeOption { sku: string; name: string }
+
+/**
+ * What each returned product can be exchanged for on the tracking page: active products in stock
+ * at the same list price or less (an exchange ships at no charge), in the same currency; the same
+ * product first, then those of its category (its other sizes and colours), then the rest by name.
+ * Keyed by the returned SKU.
+ */
+export async function exchangeOptions(em: MikroORM['em'], skus: string[]): Promise<Record<string, ExchangeOption[]>> {
+  if (!skus.length) return {};
+  const rows = await em.execute<{ for_sku: string; sku: string; name: string }[]>(
+    `select for_sku, sku, name from (
+       select r.sku as for_sku, c.sku, c.name,
+              row_number() over (partition by r.sku order by c.id = r.id desc, c.category is not distinct from r.category desc, c.name, c.sku) as rank
+         from product r join product c on c.active and c.currency = r.currency and c.price_minor <= r.price_minor
+        where r.sku in (?)
+          and (select coalesce(sum(l.on_hand - l.reserved), 0) from inventory_level l where l.product_id = c.id) > 0) x
+      where rank <= ? order by for_sku, rank`, [skus, EXCHANGE_SUGGESTIONS]);
+  const out: Record<string, ExchangeOption[]> = Object.fromEntries(skus.map((s) => [s, []]));
+  for (const r of rows) out[r.for_sku].push({ sku: r.sku, name: r.name });
+  return out;
+}
+
+/**
+ * A customer's return request from the tracking page. Each line is a refund or an exchange; an
+ * exchange takes any active product at the same list price or less (same currency), in stock for
+ * the quantity now (the replacement ships at no charge; the stock is reserved when the flow makes
+ * the exchange). Errors name the line's field (`lines.<i>.quantity`, `lines.<i>.replacementSku`).
+ * An RMA has one resolution, so refund lines and exchange lines become one RMA each, opened
+ * together in one transaction, each starting its own return flow. Returns them.
+ */
+export async function requestSelfServiceReturn(orm: MikroORM, orderId: number, raw: unknown, actor: Actor, source: string): Promise<{ id: number; number: string; resolution: Resolution }[]> {
+  const parsed = SelfServiceReturnInput.safeParse(raw);
+  if (!parsed.success) throw invalid(fieldErrors(parsed.error));
+  const input = parsed.data;
+  const wanted = input.lines.map((l, i) => ({ ...l, i, replacementSku: l.resolution === 'exchange' ? l.replacementSku || l.sku : undefined })).filter((l) => l.quantity > 0);
+  if (!wanted.length) throw invalid([fieldError('lines', 'nothing_selected')]);
+  return orm.em.fork().transactional(async (em) => {
+    const o = await lockReturnableOrder(em, orderId);
+    const allowed = await returnableLines(em, orderId);
+    const skus = [...new Set(wanted.flatMap((l) => [l.sku, ...(l.replacementSku ? [l.replacementSku] : [])]))];
+    const products = new Map((await em.execute<{ sku: string; price_minor: number; currency: string; active: boolean; atp: string }[]>(
+      `select p.sku, p.price_minor, p.currency, p.active, (select coalesce(sum(l.on_hand - l.reserved), 0) from inventory_level l where l.product_id = p.id) as atp
+         from product p where p.sku in (?)`, [skus])).map((p) => [p.sku, p]));
+    // Units of each replacement asked for across the lines, against its stock.
+    const asked = new Map<string, number>();
+    for (const l of wanted) if (l.replacementSku) asked.set(l.replacementSku, (asked.get(l.replacementSku) ?? 0) + l.quantity);
+    const errors = wanted.flatMap((l) => {
+      const a = allowed.find((x) => x.sku === l.sku);
+      if (!a) return [fieldError(`lines.${l.i}.sku`, 'unknown_sku', { sku: l.sku })];
+      if (l.quantity > a.returnable) return [fieldError(`lines.${l.i}.quantity`, 'too_big', { max: a.returnable })];
+      if (!l.replacementSku) return [];
+      const field = `lines.${l.i}.replacementSku`;
+      const returned = products.get(l.sku), replacement = products.get(l.replacementSku);
+      if (!replacement?.active) return [fieldError(field, 'unknown_sku', { sku: l.replacementSku })];
+      if (!returned || replacement.currency !== returned.currency || Number(replacement.price_minor) > Number(returned.price_minor)) return [fieldError(field, 'replacement_costs_more', { sku: l.replacementSku })];
+      const available = Math.max(0, Number(replacement.atp));
+      if ((asked.get(l.replacementSku) ?? 0) > available) return [fieldError(field, 'replacement_unavailable', { sku: l.replacementSku, available })];
+      return [];
+    });
+    if (errors.length) throw invalid(errors);
+    const opened: { id: number; number: string; resolution: Resolution }[] = [];
+    for (const resolution of ['refund', 'exchange'] as const) {
+      const lines: RmaLine[] = wanted.filter((l) => l.resolution === resolution).map((l) => ({ sku: l.sku, quantity: l.quantity, ...(l.replacementSku ? { replacementSku: l.replacementSku } : {}) }));
+      if (lines.length) opened.push({ ...(await openRma(em, o, { reason: input.reason, comment: input.comment, resolution, lines }, actor, source)), resolution });
+    }
+    return opened;
   });
 }

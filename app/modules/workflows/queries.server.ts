@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import type { Graph } from '../../../workflows/graph.ts';
 import { RUN_STATUSES } from '../../../entities/workflows.ts';
+import { Id } from '../../lib/ids.ts';
 
 export async function listDefinitions(em: EntityManager) {
   const rows = await em.execute<Record<string, any>[]>(
@@ -35,7 +36,8 @@ export async function getDefinition(em: EntityManager, key: string) {
 
 export const RunFilters = z.object({
   flow: z.string().max(100).optional().catch(undefined),
-  version: z.coerce.number().int().positive().optional().catch(undefined),
+  /** A version number: int4 from 1, as an id. */
+  version: Id.optional().catch(undefined),
   status: z.enum(RUN_STATUSES).optional().catch(undefined),
   from: z.string().date().optional().catch(undefined),
   to: z.string().date().optional().catch(undefined),

@@ -3,25 +3,32 @@
 // end: its row would stay `running`. At worker start and then every RUN_RECONCILE_MS, the runs our
 // database thinks are running, and that have not changed for that long, are looked up in Temporal
 // (a visibility query per 100 of them); those that have closed get their status, end time, audit
-// event and `run.updated` event as any other run end does.
+// event and `run.updated` event as any other run end does. Their steps that were still running or
+// waiting end with them (cancelled, or terminated), in the same transaction, so that the run view's
+// canvas and step list, which follow `run.updated` live, stop showing them as live.
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client, WorkflowExecutionInfo, WorkflowExecutionStatusName } from '@temporalio/client';
 import { audit, type Actor } from '../../lib/audit.server.ts';
 import { publish } from '../../lib/outbox.server.ts';
-import type { RunStatus } from '../../../entities/workflows.ts';
-import { updateRun } from './runs.server.ts';
+import type { RunStatus, RunStepStatus } from '../../../entities/workflows.ts';
+import { closeOpenSteps, updateRun } from './runs.server.ts';
 
 const RECONCILER: Actor = { type: 'system', label: 'run reconciler' };
 const CHUNK = 100;
 const LIST_TIMEOUT_MS = 30_000;
 
-/** How a close in Temporal reads in our run list. */
-export const CLOSED_AS: Partial<Record<WorkflowExecutionStatusName, { status: RunStatus; error: string | null }>> = {
-  TERMINATED: { status: 'terminated', error: 'Terminated in Temporal' },
-  CANCELLED: { status: 'cancelled', error: 'Cancelled in Temporal' },
-  TIMED_OUT: { status: 'failed', error: 'Timed out in Temporal' },
-  FAILED: { status: 'failed', error: 'Failed in Temporal' },
-  COMPLETED: { status: 'completed', error: null },
+type ClosedStep = Extract<RunStepStatus, 'cancelled' | 'terminated'>;
+
+/**
+ * How a close in Temporal reads in our run list, and what becomes of the steps still running or
+ * waiting then (a run that completed in Temporal has none left to close).
+ */
+export const CLOSED_AS: Partial<Record<WorkflowExecutionStatusName, { status: RunStatus; error: string | null; steps: ClosedStep | null }>> = {
+  TERMINATED: { status: 'terminated', error: 'Terminated in Temporal', steps: 'terminated' },
+  CANCELLED: { status: 'cancelled', error: 'Cancelled in Temporal', steps: 'cancelled' },
+  TIMED_OUT: { status: 'failed', error: 'Timed out in Temporal', steps: 'terminated' },
+  FAILED: { status: 'failed', error: 'Failed in Temporal', steps: 'terminated' },
+  COMPLETED: { status: 'completed', error: null, steps: null },
 };
 
 export interface ReconcileLog { info(...a: unknown[]): void; warn(...a: unknown[]): void }
@@ -50,9 +57,10 @@ export async function reconcileRuns(orm: MikroORM, client: Client, opts: { stale
         if (!run || run.status !== 'running') return false;
         const runId = Number(run.id);
         await updateRun(em, runId, w.workflowId, { status: as.status, finished: true, error: as.error });
+        const steps = as.steps ? (await closeOpenSteps(em, runId, { status: as.steps, error: as.error ?? as.status })).map((s) => ({ ...s, status: as.steps })) : [];
         audit(em, RECONCILER, { action: 'workflow.run_closed', entityType: 'WorkflowRun', entityId: runId,
-          before: { status: 'running' }, after: { status: as.status, temporalStatus: w.status.name, closedAt: w.closeTime?.toISOString() ?? null } });
-        publish(em, 'workflows', 'run.updated', { workflowId: w.workflowId, runId, event: 'finished', status: as.status, waitingFor: [] });
+          before: { status: 'running' }, after: { status: as.status, temporalStatus: w.status.name, closedAt: w.closeTime?.toISOString() ?? null, steps } });
+        publish(em, 'workflows', 'run.updated', { workflowId: w.workflowId, runId, event: 'finished', status: as.status, waitingFor: [], steps: steps.map((s) => ({ nodeId: s.nodeId, status: s.status })) });
         return true;
       });
       if (done) changed.push({ workflowId: w.workflowId, status: as.status, temporal: w.status.name });

@@ -158,6 +158,20 @@ export async function mergeStateSteps(em: EntityManager, runId: number, steps: S
     [runId, JSON.stringify(rows)]);
 }
 
+/**
+ * The steps of a run ended from outside its flow that were still running or waiting (an activity in
+ * flight, a wait on a person, a timer or a signal): they end with the run, as `status`, with the
+ * reason as their error, so the canvas and the step list stop showing them as live. Returns them.
+ */
+export async function closeOpenSteps(em: EntityManager, runId: number, u: { status: Extract<RunStepStatus, 'cancelled' | 'terminated'>; error: string }): Promise<{ nodeId: string; before: RunStepStatus }[]> {
+  const rows = await em.execute<{ node_id: string; before: RunStepStatus }[]>(
+    `update workflow_run_step s set status = ?, ended_at = now(), error = ?
+       from (select id, status from workflow_run_step where run_id = ? and status in ('running', 'waiting') order by id for update) o
+      where s.id = o.id returning s.node_id, o.status as before`,
+    [u.status, u.error.slice(0, 2000), runId]);
+  return rows.map((r) => ({ nodeId: r.node_id, before: r.before }));
+}
+
 /** Sets the run's status; a finished run gets its end time, and any task still open on it is withdrawn. */
 export async function updateRun(em: EntityManager, runId: number, workflowId: string, u: { status: RunStatus; finished: boolean; error?: string | null }) {
   await em.execute(

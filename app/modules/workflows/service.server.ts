@@ -12,6 +12,7 @@ import { BINDING_EVENTS, WORKFLOW_KINDS, type BindingEvent, type WorkflowKind } 
 import type { Graph, Plan } from '../../../workflows/graph.ts';
 import { audit, type Actor } from '../../lib/audit.server.ts';
 import { DomainError, fieldError, invalid } from '../../lib/errors.ts';
+import { Id as RowId } from '../../lib/ids.ts';
 import { publish as announce } from '../../lib/outbox.server.ts';
 import { fieldErrors, type FieldError } from '../../lib/problem.ts';
 import { compileGraph } from './compile.server.ts';
@@ -201,7 +202,7 @@ export const BindingInput = z.object({
   event: z.enum(BINDING_EVENTS),
   filter: z.string().trim().max(2000).nullish().transform((v) => v || null),
   priority: z.coerce.number().int().min(0).max(1_000_000).default(100),
-  definitionId: z.coerce.number().int().positive(),
+  definitionId: RowId,
   active: z.boolean().default(true),
   cron: z.string().trim().max(100).nullish().transform((v) => v || null),
 });

@@ -51,6 +51,23 @@ describe('validateGraph', () => {
     expect(codes(loop)).toContain('unguarded_cycle@check');
     const guarded: Graph = { nodes: [...loop.nodes, n('wait', 'control.delay', { duration: '1h' })], edges: [e('t', 'check', 'out'), e('check', 'wait', 'low'), e('wait', 'check', 'out'), e('check', 'end', 'ok')] };
     expect(validateGraph(guarded)).toEqual([]);
+    // A loop inside the guarded one that never waits spins as much.
+    const inner: Graph = { nodes: [...guarded.nodes, n('recheck', 'control.condition', { expression: 'true' })],
+      edges: [...guarded.edges.filter((x) => x.id !== 'check-ok-end'), e('check', 'recheck', 'ok'), e('recheck', 'check', 'true'), e('recheck', 'end', 'false')] };
+    expect(codes(inner)).toEqual(['unguarded_cycle@check']);
+  });
+
+  it('wants a join inside a loop to wait only for branches from inside it', () => {
+    // split → (loop: check → wait → again → check | exit → join) and other → join: a join after a loop is fine.
+    const nodes = [n('t', 'control.trigger', { event: 'manual' }), n('s', 'control.split', { branches: ['a', 'b'] }), n('check', 'inventory.checkAtp'),
+      n('wait', 'control.delay', { duration: '1h' }), n('other', 'orders.route'), n('j', 'control.join'), n('end', 'control.end')];
+    const after: Graph = { nodes, edges: [e('t', 's', 'out'), e('s', 'check', 'a'), e('s', 'other', 'b'), e('check', 'wait', 'low'), e('wait', 'check', 'out'),
+      e('check', 'j', 'ok'), e('other', 'j', 'ok'), e('j', 'end', 'out')] };
+    expect(validateGraph(after)).toEqual([]);
+    // The loop goes back through the join: the branches come once, the way back every time round.
+    const through: Graph = { nodes, edges: [e('t', 's', 'out'), e('s', 'check', 'a'), e('s', 'other', 'b'), e('check', 'j', 'low'), e('other', 'j', 'ok'),
+      e('j', 'wait', 'out'), e('wait', 'check', 'out'), e('check', 'end', 'ok')] };
+    expect(codes(through)).toEqual(['join_in_loop_entry@j']);
   });
 });
 

@@ -4,10 +4,11 @@
 import jsonata from 'jsonata';
 import { nodeType, outputsOf } from '../../../plugins/index.ts';
 import type { Graph, GraphNode } from '../../../workflows/graph.ts';
+import { findLoops } from '../../../workflows/loops.ts';
 
 export interface GraphError {
   code: 'no_trigger' | 'many_triggers' | 'unknown_type' | 'invalid_config' | 'unreachable' | 'unwired_handle' | 'bad_edge'
-    | 'join_without_split' | 'unguarded_cycle' | 'bad_expression' | 'end_has_outputs' | 'duplicate_id';
+    | 'join_without_split' | 'join_in_loop_entry' | 'unguarded_cycle' | 'bad_expression' | 'end_has_outputs' | 'duplicate_id';
   nodeId?: string;
   edgeId?: string;
   field?: string;
@@ -102,12 +103,25 @@ export function validateGraph(graph: Graph): GraphError[] {
     if (sources.length < 2 || !common || common.size === 0) errors.push({ code: 'join_without_split', nodeId: j.id });
   }
 
-  // Every cycle must wait somewhere (delay, signal or human task), or it would spin forever.
-  for (const scc of stronglyConnected(graph.nodes.map((n) => n.id), out)) {
-    const cyclic = scc.length > 1 || (out.get(scc[0]) ?? []).includes(scc[0]);
-    if (!cyclic) continue;
-    const waits = scc.some((id) => ['control.delay', 'control.signal', 'control.human'].includes(byId.get(id)?.type ?? ''));
-    if (!waits) errors.push({ code: 'unguarded_cycle', nodeId: scc[0], params: { nodes: scc.join(', ') } });
+  // A join inside a loop waits for branches from inside it every time round: an edge into the join
+  // from outside one of its loops (the way in, or a way back that starts further out) comes once at
+  // most, so the join would wait for it forever the next time round. (Loops as the interpreter sees them.)
+  if (triggers.length === 1) {
+    const loops = findLoops(triggers[0].id, (id) => out.get(id) ?? []);
+    for (const j of graph.nodes.filter((n) => n.type === 'control.join')) {
+      const outside = (into.get(j.id) ?? []).some((source) => loops.of(j.id).some((l) => !loops.loops[l].nodes.has(source)));
+      if (outside) errors.push({ code: 'join_in_loop_entry', nodeId: j.id });
+    }
+  }
+
+  // Every cycle must wait somewhere (delay, signal or human task), or it would spin forever: with the
+  // waiting steps taken out, no cycle may be left (a loop inside a waiting one, or a way round the wait, too).
+  const waits = (id: string) => ['control.delay', 'control.signal', 'control.human'].includes(byId.get(id)?.type ?? '');
+  const busy = new Map([...out].filter(([id]) => !waits(id)).map(([id, ts]) => [id, ts.filter((t) => !waits(t))]));
+  for (const scc of stronglyConnected(graph.nodes.map((n) => n.id).filter((id) => !waits(id)), busy)) {
+    const cyclic = scc.length > 1 || (busy.get(scc[0]) ?? []).includes(scc[0]);
+    const named = graph.nodes.map((n) => n.id).filter((id) => scc.includes(id));
+    if (cyclic) errors.push({ code: 'unguarded_cycle', nodeId: named[0], params: { nodes: named.join(', ') } });
   }
   return errors;
 }
