@@ -8,7 +8,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Context } from '@temporalio/activity';
 import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory, ActivityExecuteInput, Next } from '@temporalio/worker';
 import type { NodeActivityInput, NodeActivityResult } from '../workflows/graph.ts';
-import { publish } from '../app/lib/outbox.server.ts';
+import { publishNow } from '../app/lib/outbox.server.ts';
 import { ensureRun, parseActivityKey, runIdOf, stepCompensation, stepFinished, stepStarted } from '../app/modules/workflows/runs.server.ts';
 
 export function isNodeActivityInput(v: unknown): v is NodeActivityInput {
@@ -48,7 +48,7 @@ class StepRecorder implements ActivityInboundCallsInterceptor {
       if (undo) await stepCompensation(em, runId, arg.nodeId, { phase: 'started' });
       else {
         await stepStarted(em, runId, arg.nodeId, { visit, attempt, input: { activity: type, attempt, config: arg.config }, agoMs: performance.now() - t0 });
-        if (going) publish(em, 'workflows', 'run.step', { workflowId: arg.workflowId, nodeId: arg.nodeId, status: 'running', attempt });
+        if (going) await publishNow(em, 'workflows', 'run.step', { workflowId: arg.workflowId, nodeId: arg.nodeId, status: 'running', attempt });
       }
     };
     let early: Promise<boolean> | null = null;
@@ -67,7 +67,7 @@ class StepRecorder implements ActivityInboundCallsInterceptor {
       await finish(async (em, id) => {
         if (undo) await stepCompensation(em, id, arg.nodeId, { phase: 'done' });
         else await stepFinished(em, id, arg.nodeId, { status: 'done', output: { handle: result?.handle ?? 'ok', output: result?.output ?? null } });
-        publish(em, 'workflows', 'run.step', { workflowId: arg.workflowId, nodeId: arg.nodeId, status: undo ? 'compensated' : 'done' });
+        await publishNow(em, 'workflows', 'run.step', { workflowId: arg.workflowId, nodeId: arg.nodeId, status: undo ? 'compensated' : 'done' });
       });
       return result;
     } catch (e) {
@@ -75,7 +75,7 @@ class StepRecorder implements ActivityInboundCallsInterceptor {
       await finish(async (em, id) => {
         if (undo) await stepCompensation(em, id, arg.nodeId, { phase: 'failed', error: message });
         else await stepFinished(em, id, arg.nodeId, { status: 'failed', error: message });
-        publish(em, 'workflows', 'run.step', { workflowId: arg.workflowId, nodeId: arg.nodeId, status: 'failed', attempt, error: message });
+        await publishNow(em, 'workflows', 'run.step', { workflowId: arg.workflowId, nodeId: arg.nodeId, status: 'failed', attempt, error: message });
       });
       throw e;
     }

@@ -3,7 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { NodeActivityInput, NodeActivityResult, Plan, RunContext } from '../workflows/graph.ts';
 import type { RunState } from '../workflows/interpreter.ts';
-import { publish } from '../app/lib/outbox.server.ts';
+import { publishNow } from '../app/lib/outbox.server.ts';
 import { ensureRun, mergeStateSteps, updateRun, type StateStep } from '../app/modules/workflows/runs.server.ts';
 import { closeTask, openTask } from '../app/modules/workflows/tasks.server.ts';
 import { latestVersion } from '../app/modules/workflows/service.server.ts';
@@ -25,7 +25,7 @@ export function workflowActivities({ orm }: { orm: MikroORM }) {
         await mergeStateSteps(em, runId, steps);
         const finished = e.event === 'finished';
         await updateRun(em, runId, e.workflowId, { status: finished ? e.state.status : 'running', finished, error: e.state.error ?? null });
-        publish(em, 'workflows', 'run.updated', {
+        await publishNow(em, 'workflows', 'run.updated', {
           workflowId: e.workflowId, runId, event: e.event, status: finished ? e.state.status : 'running',
           waitingFor: e.state.waitingFor.map((w) => ({ nodeId: w.nodeId, kind: w.kind, name: w.name ?? null })),
         });

@@ -1,14 +1,16 @@
-// The order intake transaction on a plain pg.Pool: the baseline for bench/orders.ts.
+// The order intake transaction on a plain pg.Pool, one order per transaction: the baseline for bench/orders.ts.
 //
-// `intake` runs the statements of app/modules/orders/intake.server.ts in the same order: the SQL
-// intake keeps in its own module is copied here; the app's helpers that intake calls with its
-// EntityManager only to run SQL (loadStockOptions, reserveAllocations, enqueueNotification,
-// recomputeTier's customerTierFacts, auditNow, publishNow) run unchanged on the same connection
-// through `sqlOnly`, which stands in for the EntityManager. Like the app, every statement is a named
-// prepared statement (parsed and planned once per connection), and the stock is reserved last. The
-// pure domain helpers (routing, holds, currency conversion, tier rules) are the app's own. No HTTP,
-// no JSON body parsing, no zod, no ORM. Keep it in step with intake.server.ts: bench/orders.ts
-// compares the rows each path writes per order and warns when they differ.
+// `intake` does the work of app/modules/orders/intake.server.ts for one order — the same checks,
+// the same rows written, the same statements in their one-order form — the way intake itself ran
+// before it took to group commit (orders arriving together sharing one transaction). The app's
+// helpers that intake calls with its EntityManager only to run SQL (loadStockOptions,
+// reserveAllocations, enqueueNotification, recomputeTier's customerTierFacts, auditNow, publishNow)
+// run unchanged on the same connection through `sqlOnly`, which stands in for the EntityManager.
+// Like the app, every statement is a named prepared statement (parsed and planned once per
+// connection), and the stock is reserved last. The pure domain helpers (routing, holds, currency
+// conversion, tier rules) are the app's own. No HTTP, no JSON body parsing, no zod, no ORM. Keep it
+// in step with intake.server.ts: bench/orders.ts compares the rows each path writes per order and
+// warns when they differ.
 //
 // Two variants measure what the shape of the transaction buys (bench --profile): `unprepared` sends
 // the same statements unnamed (parsed and planned on every order, as em.execute's inlined SQL is);
@@ -146,12 +148,15 @@ async function intake(q: Query, ctx: RawContext, input: OrderBody, lockStock: bo
   if (reserveFirst) await reserve(em, allocations);
 
   const { rows: [customer] } = await q<{ id: number; first_order: boolean }>(
-    `with c as (
+    // As intake: a known customer's row is only rewritten when the name or phone changed.
+    `with upserted as (
     insert into customer (email, name, phone, locale, addresses, tags, tier, created_at)
     values ($1, $2, $3, $4, $5, '{}', 'standard', now())
     on conflict (email) do update set name = excluded.name, phone = coalesce(excluded.phone, customer.phone)
+      where customer.name is distinct from excluded.name or (excluded.phone is not null and customer.phone is distinct from excluded.phone)
     returning id)
-  select c.id, not exists (select 1 from sales_order o where o.customer_id = c.id) as first_order from c`,
+  select c.id, not exists (select 1 from sales_order o where o.customer_id = c.id) as first_order
+    from (select id from upserted union all select id from customer where email = $1 and not exists (select 1 from upserted)) c`,
     [input.customer.email, input.customer.name, input.customer.phone ?? null, input.customer.locale ?? 'en', JSON.stringify([addr])]);
 
   const { holds, status, path } = outcome(input, totalBase, customer.first_order);

@@ -2,7 +2,8 @@
 // and the live events that go with them. Written by the worker (activity interceptor, the
 // `workflow.runEvent` local activity) and by the dispatcher that starts runs.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { publish } from '../../lib/outbox.server.ts';
+import { publishNow } from '../../lib/outbox.server.ts';
+import { prepare, sql } from '../../lib/db.server.ts';
 import type { RunStatus, RunStepStatus } from '../../../entities/workflows.ts';
 
 /** Summaries are for people reading the run view: short JSON, cut at about 2 KB. */
@@ -44,6 +45,33 @@ export interface RunInit {
   planHash?: string;
 }
 
+// Run history is written for every step of every run, so its statements are prepared once per
+// connection (app/lib/db.server.ts) rather than parsed and planned each time.
+const VERSION_BY_HASH = prepare('run_version_by_hash', 'select id, definition_id from workflow_version where hash = $1 order by id desc limit 1');
+const ENSURE_RUN = prepare('run_ensure', `insert into workflow_run (workflow_id, definition_id, version_id, trigger_type, trigger_payload, status, started_at, entity_type, entity_id, updated_at)
+     values ($1, $2, $3, $4, $5, 'running', now(), $6, $7, now())
+     on conflict (workflow_id) do update set
+       definition_id = coalesce(workflow_run.definition_id, excluded.definition_id),
+       version_id = coalesce(workflow_run.version_id, excluded.version_id),
+       entity_type = coalesce(workflow_run.entity_type, excluded.entity_type),
+       entity_id = coalesce(workflow_run.entity_id, excluded.entity_id)
+     returning id`);
+const RUN_ID = prepare('run_id_of', 'select id from workflow_run where workflow_id = $1');
+const STEP_STARTED = prepare('run_step_started', `insert into workflow_run_step (run_id, node_id, status, visits, started_at, input_summary, compensation)
+     values ($1, $2, 'running', $3, now() - $4::int * interval '1 millisecond', $5, false)
+     on conflict (run_id, node_id) do update set
+       status = 'running',
+       started_at = case when excluded.visits > workflow_run_step.visits or $6 = 1 or workflow_run_step.started_at is null then excluded.started_at else workflow_run_step.started_at end,
+       error = case when excluded.visits > workflow_run_step.visits or $6 = 1 then null else workflow_run_step.error end,
+       visits = greatest(workflow_run_step.visits, excluded.visits),
+       ended_at = null,
+       input_summary = excluded.input_summary`);
+const STEP_FINISHED = prepare('run_step_finished',
+  'update workflow_run_step set status = $1, ended_at = now(), output_summary = coalesce($2::jsonb, output_summary), error = $3 where run_id = $4 and node_id = $5');
+const UNDO_STARTED = prepare('run_step_undo_started', 'update workflow_run_step set compensation = true where run_id = $1 and node_id = $2');
+const UNDO_DONE = prepare('run_step_undo_done', `update workflow_run_step set compensation = true, status = 'compensated', ended_at = now(), error = null where run_id = $1 and node_id = $2`);
+const UNDO_FAILED = prepare('run_step_undo_failed', 'update workflow_run_step set compensation = true, error = $3 where run_id = $1 and node_id = $2');
+
 /**
  * The run's row id, creating the row when it is missing. A row that exists keeps what it has
  * (its pinned version especially); only unknown fields are filled in.
@@ -52,26 +80,18 @@ export async function ensureRun(em: EntityManager, workflowId: string, init: Run
   let definitionId = init.definitionId ?? null;
   let versionId = init.versionId ?? null;
   if (!versionId && init.planHash) {
-    const [v] = await em.execute<{ id: number; definition_id: number }[]>('select id, definition_id from workflow_version where hash = ? order by id desc limit 1', [init.planHash]);
+    const [v] = await sql<{ id: number; definition_id: number }>(em, VERSION_BY_HASH, [init.planHash]);
     if (v) { versionId = Number(v.id); definitionId ??= Number(v.definition_id); }
   }
   const entity = entityOf(init.triggerType, init.triggerPayload);
-  const [row] = await em.execute<{ id: number }[]>(
-    `insert into workflow_run (workflow_id, definition_id, version_id, trigger_type, trigger_payload, status, started_at, entity_type, entity_id, updated_at)
-     values (?, ?, ?, ?, ?, 'running', now(), ?, ?, now())
-     on conflict (workflow_id) do update set
-       definition_id = coalesce(workflow_run.definition_id, excluded.definition_id),
-       version_id = coalesce(workflow_run.version_id, excluded.version_id),
-       entity_type = coalesce(workflow_run.entity_type, excluded.entity_type),
-       entity_id = coalesce(workflow_run.entity_id, excluded.entity_id)
-     returning id`,
+  const [row] = await sql<{ id: number }>(em, ENSURE_RUN,
     [workflowId, definitionId, versionId, init.triggerType, JSON.stringify(init.triggerPayload ?? {}), entity?.type ?? null, entity?.id ?? null]);
   return Number(row.id);
 }
 
 /** The run's id when its row exists. */
 export async function runIdOf(em: EntityManager, workflowId: string): Promise<number | null> {
-  const [row] = await em.execute<{ id: number }[]>('select id from workflow_run where workflow_id = ?', [workflowId]);
+  const [row] = await sql<{ id: number }>(em, RUN_ID, [workflowId]);
   return row ? Number(row.id) : null;
 }
 
@@ -90,33 +110,22 @@ export function parseActivityKey(key: string, workflowId: string): { visit: numb
  * start time and the last error.
  */
 export async function stepStarted(em: EntityManager, runId: number, nodeId: string, s: { visit: number; attempt: number; input: unknown; agoMs?: number }) {
-  await em.execute(
-    `insert into workflow_run_step (run_id, node_id, status, visits, started_at, input_summary, compensation)
-     values (?, ?, 'running', ?, now() - ?::int * interval '1 millisecond', ?, false)
-     on conflict (run_id, node_id) do update set
-       status = 'running',
-       started_at = case when excluded.visits > workflow_run_step.visits or ? = 1 or workflow_run_step.started_at is null then excluded.started_at else workflow_run_step.started_at end,
-       error = case when excluded.visits > workflow_run_step.visits or ? = 1 then null else workflow_run_step.error end,
-       visits = greatest(workflow_run_step.visits, excluded.visits),
-       ended_at = null,
-       input_summary = excluded.input_summary`,
-    [runId, nodeId, s.visit, Math.max(0, Math.round(s.agoMs ?? 0)), JSON.stringify(summarize(s.input)), s.attempt, s.attempt]);
+  await sql(em, STEP_STARTED, [runId, nodeId, s.visit, Math.max(0, Math.round(s.agoMs ?? 0)), JSON.stringify(summarize(s.input)), s.attempt]);
 }
 
 export async function stepFinished(em: EntityManager, runId: number, nodeId: string, s: { status: 'done' | 'failed'; output?: unknown; error?: string | null }) {
-  await em.execute(
-    `update workflow_run_step set status = ?, ended_at = now(), output_summary = coalesce(?::jsonb, output_summary), error = ? where run_id = ? and node_id = ?`,
+  await sql(em, STEP_FINISHED,
     [s.status, s.output === undefined ? null : JSON.stringify(summarize(s.output)), s.error ?? null, runId, nodeId]);
 }
 
 /** A compensation (undo) of a node ran: `compensated` when it succeeded, its error otherwise. */
 export async function stepCompensation(em: EntityManager, runId: number, nodeId: string, s: { phase: 'started' | 'done' | 'failed'; error?: string | null }) {
   if (s.phase === 'started') {
-    await em.execute(`update workflow_run_step set compensation = true where run_id = ? and node_id = ?`, [runId, nodeId]);
+    await sql(em, UNDO_STARTED, [runId, nodeId]);
   } else if (s.phase === 'done') {
-    await em.execute(`update workflow_run_step set compensation = true, status = 'compensated', ended_at = now(), error = null where run_id = ? and node_id = ?`, [runId, nodeId]);
+    await sql(em, UNDO_DONE, [runId, nodeId]);
   } else {
-    await em.execute(`update workflow_run_step set compensation = true, error = ? where run_id = ? and node_id = ?`, [`undo failed: ${s.error ?? ''}`.slice(0, 2000), runId, nodeId]);
+    await sql(em, UNDO_FAILED, [runId, nodeId, `undo failed: ${s.error ?? ''}`.slice(0, 2000)]);
   }
 }
 
@@ -142,21 +151,24 @@ export async function mergeStateSteps(em: EntityManager, runId: number, steps: S
     error: s.error ?? null,
   }));
   if (!rows.length) return;
+  await sql(em, MERGE_STEPS, [runId, JSON.stringify(rows)]);
+}
+
+const MERGE_STEPS = (() => {
   const s = 'workflow_run_step', x = 'excluded';
   const takeNew = `(${x}.visits > ${s}.visits or (${x}.visits = ${s}.visits and ${rank(`${x}.status`)} > ${rank(`${s}.status`)}))`;
-  await em.execute(
+  return prepare('run_merge_steps',
     `insert into workflow_run_step (run_id, node_id, status, visits, started_at, ended_at, output_summary, error, compensation)
-     select ?, r.node_id, r.status, r.visits, r.started_at, r.ended_at, r.output, r.error, false
-       from jsonb_to_recordset(?::jsonb) as r(node_id text, status text, visits int, started_at timestamptz, ended_at timestamptz, output jsonb, error text)
+     select $1::int, r.node_id, r.status, r.visits, r.started_at, r.ended_at, r.output, r.error, false
+       from jsonb_to_recordset($2::jsonb) as r(node_id text, status text, visits int, started_at timestamptz, ended_at timestamptz, output jsonb, error text)
      on conflict (run_id, node_id) do update set
        status = case when ${takeNew} then ${x}.status else ${s}.status end,
        started_at = case when ${x}.visits > ${s}.visits then ${x}.started_at else coalesce(${s}.started_at, ${x}.started_at) end,
        ended_at = case when ${takeNew} then coalesce(${x}.ended_at, case when ${x}.status = 'running' then null else ${s}.ended_at end) else ${s}.ended_at end,
        output_summary = case when ${x}.visits > ${s}.visits or ${s}.output_summary is null then ${x}.output_summary else ${s}.output_summary end,
        error = case when ${takeNew} then coalesce(${x}.error, ${s}.error) else ${s}.error end,
-       visits = greatest(${s}.visits, ${x}.visits)`,
-    [runId, JSON.stringify(rows)]);
-}
+       visits = greatest(${s}.visits, ${x}.visits)`);
+})();
 
 /**
  * The steps of a run ended from outside its flow that were still running or waiting (an activity in
@@ -172,14 +184,15 @@ export async function closeOpenSteps(em: EntityManager, runId: number, u: { stat
   return rows.map((r) => ({ nodeId: r.node_id, before: r.before }));
 }
 
+const UPDATE_RUN = prepare('run_update',
+  'update workflow_run set status = $1, ended_at = case when $2 then coalesce(ended_at, now()) else null end, error = $3, updated_at = now() where id = $4');
+const WITHDRAW_TASKS = prepare('run_withdraw_tasks', `update human_task set status = 'cancelled', decided_at = now() where workflow_id = $1 and status = 'open' returning id, node_id`);
+
 /** Sets the run's status; a finished run gets its end time, and any task still open on it is withdrawn. */
 export async function updateRun(em: EntityManager, runId: number, workflowId: string, u: { status: RunStatus; finished: boolean; error?: string | null }) {
-  await em.execute(
-    `update workflow_run set status = ?, ended_at = case when ? then coalesce(ended_at, now()) else null end, error = ?, updated_at = now() where id = ?`,
-    [u.status, u.finished, u.error ?? null, runId]);
+  await sql(em, UPDATE_RUN, [u.status, u.finished, u.error ?? null, runId]);
   if (u.finished) {
-    const closed = await em.execute<{ id: number; node_id: string }[]>(
-      `update human_task set status = 'cancelled', decided_at = now() where workflow_id = ? and status = 'open' returning id, node_id`, [workflowId]);
-    for (const t of closed) publish(em, 'workflows', 'task.closed', { taskId: Number(t.id), workflowId, nodeId: t.node_id, status: 'cancelled' });
+    const closed = await sql<{ id: number; node_id: string }>(em, WITHDRAW_TASKS, [workflowId]);
+    for (const t of closed) await publishNow(em, 'workflows', 'task.closed', { taskId: Number(t.id), workflowId, nodeId: t.node_id, status: 'cancelled' });
   }
 }
