@@ -147,7 +147,7 @@ async function intake(q: Query, ctx: RawContext, input: OrderBody, lockStock: bo
   const allocations = routing.plan.allocations;
   if (reserveFirst) await reserve(em, allocations);
 
-  const { rows: [customer] } = await q<{ id: number; first_order: boolean }>(
+  const upsertCustomer = () => q<{ id: number; first_order: boolean }>(
     // As intake: a known customer's row is only rewritten when the name or phone changed.
     `with upserted as (
     insert into customer (email, name, phone, locale, addresses, tags, tier, created_at)
@@ -158,6 +158,8 @@ async function intake(q: Query, ctx: RawContext, input: OrderBody, lockStock: bo
   select c.id, not exists (select 1 from sales_order o where o.customer_id = c.id) as first_order
     from (select id from upserted union all select id from customer where email = $1 and not exists (select 1 from upserted)) c`,
     [input.customer.email, input.customer.name, input.customer.phone ?? null, input.customer.locale ?? 'en', JSON.stringify([addr])]);
+  // A customer created by another transaction after this statement's snapshot is read by the next statement (intake retries the same way).
+  const customer = (await upsertCustomer()).rows[0] ?? (await upsertCustomer()).rows[0];
 
   const { holds, status, path } = outcome(input, totalBase, customer.first_order);
   const placedAt = new Date();
