@@ -38,6 +38,7 @@ import { machineBusyMs, ownCpuMs, postgresCpuMs, processCpuMs } from './lib/proc
 import { startEmbeddedPostgres } from '../scripts/lib/postgres.ts';
 import { migrateUp } from '../scripts/lib/migrations.ts';
 import { findOrBuildTemporalCli, startTemporalDevServer } from '../scripts/lib/temporal-cli.ts';
+import { startTogether } from '../scripts/lib/startup.ts';
 import { root } from '../scripts/lib/stack.ts';
 import { seedDemoData } from '../scripts/seed/demo.ts';
 import { buildGraph } from '../scripts/seed/workflows.ts';
@@ -136,9 +137,10 @@ async function main(): Promise<number> {
   console.log(`[bench] workflows: ${RUNS} runs per round, ${ROUNDS} round(s) per variant, ${CONCURRENCY} in flight, ${WARMUP} warm-up runs per variant`);
   Runtime.install({ logger: new DefaultLogger('WARN') });
 
-  const [pgServer, temporal] = await Promise.all([
-    startEmbeddedPostgres({ dir: PG_DIR, port: PG_PORT }),
-    startTemporalDevServer({ cli: findOrBuildTemporalCli(root), port: TEMPORAL_PORT, dbFile: flags['temporal-file'] ? freshFile(TEMPORAL_FILE) : undefined }),
+  // If one fails to start, the other is stopped once up (it is in no cleanup yet).
+  const [pgServer, temporal] = await startTogether([
+    () => startEmbeddedPostgres({ dir: PG_DIR, port: PG_PORT }),
+    () => startTemporalDevServer({ cli: findOrBuildTemporalCli(root), port: TEMPORAL_PORT, dbFile: flags['temporal-file'] ? freshFile(TEMPORAL_FILE) : undefined }),
   ]);
   cleanups.push({ name: 'PostgreSQL', fn: () => pgServer.stop() });
   cleanups.push({ name: 'the Temporal dev server', fn: () => temporal.stop() });

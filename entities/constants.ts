@@ -30,6 +30,13 @@ export const ADJUSTMENT_KINDS = ['receipt', 'cycle_count', 'damage', 'correction
 export const PICK_METHODS = ['single', 'batch', 'zone', 'wave'] as const;
 export type PickMethod = (typeof PICK_METHODS)[number];
 
+/**
+ * The workflow pick step's methods: each warehouse's own (its pick method and batch size, Settings →
+ * Warehouses), or one of the methods for every warehouse.
+ */
+export const WAREHOUSE_DEFAULT_PICK = 'warehouse_default';
+export const PICK_STEP_METHODS = [WAREHOUSE_DEFAULT_PICK, ...PICK_METHODS] as const;
+
 export const SHIPMENT_STATUSES = ['label_created', 'in_transit', 'out_for_delivery', 'delivered', 'exception', 'returned'] as const;
 export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
 

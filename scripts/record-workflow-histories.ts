@@ -34,6 +34,7 @@ import type { InterpreterInput, RunState } from '../workflows/interpreter.ts';
 import { SEED_FLOWS } from './seed/workflows.ts';
 import { seedDemoData } from './seed/demo.ts';
 import { root } from './lib/stack.ts';
+import { orStop } from './lib/startup.ts';
 
 export const FIXTURE_DIR = path.join(root, 'tests', 'fixtures', 'workflow-histories');
 const actor = { ...SYSTEM, label: 'history recorder' };
@@ -238,7 +239,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (infra) Object.assign(process.env, infra.env);
   const { createTestDatabase } = await import('../tests/support/db.ts');
   const { testEnv } = await import('../tests/support/env.ts');
-  const db = await createTestDatabase('record');
+  const db = await orStop(infra ? [infra] : [], () => createTestDatabase('record'));
   let code = 0;
   try {
     await seedDemoData(db.orm, { size: 'small', passwordFor: () => 'x' });

@@ -3,7 +3,7 @@
 // replay finds what the first call did (by the payment idempotency key, or by the order's state)
 // and answers the same without changing anything again.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { HoldReason, OrderStatus } from '../../entities/constants.ts';
+import { WAREHOUSE_DEFAULT_PICK, type HoldReason, type OrderStatus } from '../../entities/constants.ts';
 import type { Address } from '../../entities/customers.ts';
 import { audit } from '../../app/lib/audit.server.ts';
 import { publish } from '../../app/lib/outbox.server.ts';
@@ -309,12 +309,13 @@ export function ordersNodeActivities({ orm }: NodeDeps) {
 
   /**
    * Pick lists for the order's reserved stock: one per warehouse holding it (a split order gets one in
-   * each), by the step's method. Idempotent per order × warehouse: a warehouse already on a (not
-   * cancelled) list is left as it is, so a retry creates only what is missing.
+   * each), by the step's method, or with `warehouse_default` (or none) by each warehouse's own method
+   * and batch size. Idempotent per order × warehouse: a warehouse already on a (not cancelled) list is
+   * left as it is, so a retry creates only what is missing.
    */
   const pickList: NodeActivity = async (input) => {
     const orderId = orderOf(input);
-    const method = typeof input.config.method === 'string' ? input.config.method : 'single';
+    const method = input.config.method === WAREHOUSE_DEFAULT_PICK ? undefined : input.config.method;
     const r = await pickListsForOrders(orm, { orderIds: [orderId], method }, workflowActor(input));
     const lists = await pickListsOf(orm.em.fork(), orderId);
     const refusal = r.refused[0];

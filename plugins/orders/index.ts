@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode, type Plugin } from '../types.ts';
+import { PICK_STEP_METHODS, WAREHOUSE_DEFAULT_PICK } from '../../entities/constants.ts';
 
 interface Options { compensation?: string; requiredOutputs?: string[]; local?: boolean }
 
@@ -20,7 +21,8 @@ export const orders: Plugin = {
     node('orders.route', z.object({}), ['ok'], 'orders.route', { local: true }),
     node('payments.authorise', z.object({}), ['ok', 'declined'], 'payments.authorise', { compensation: 'payments.void', requiredOutputs: ['ok', 'declined'] }),
     node('payments.capture', z.object({ amount: z.string().max(500).optional() }), ['ok', 'failed'], 'payments.capture', { compensation: 'payments.refund' }),
-    node('fulfilment.pickList', z.object({ method: z.enum(['single', 'batch', 'zone', 'wave']).default('single') }), ['ok'], 'fulfilment.pickList', { compensation: 'fulfilment.cancelPickList', local: true }),
+    // By default each warehouse's own method; published plans carry the method they were published with.
+    node('fulfilment.pickList', z.object({ method: z.enum(PICK_STEP_METHODS).default(WAREHOUSE_DEFAULT_PICK) }), ['ok'], 'fulfilment.pickList', { compensation: 'fulfilment.cancelPickList', local: true }),
     node('fulfilment.ship', z.object({ carrier: z.string().max(40).optional() }), ['ok'], 'fulfilment.ship'),
     node('orders.cancel', z.object({ reason: z.string().max(200).default('workflow') }), ['ok'], 'orders.cancel'),
   ],

@@ -43,7 +43,7 @@ export const STANDARD_ORDER = buildGraph([
   ['authorise', 'payments.authorise', {}, -1, 'Authorise card'],
   ['await_payment', 'control.signal', { signal: 'payment_confirmed', timeout: '7d' }, 0, 'Wait for payment'],
   ['route', 'orders.route', {}, 0, 'Route'],
-  ['pick', 'fulfilment.pickList', { method: 'single' }, 0, 'Pick list'],
+  ['pick', 'fulfilment.pickList', { method: 'warehouse_default' }, 0, 'Pick list'],
   ['await_packed', 'control.signal', { signal: 'packed' }, 0, 'Wait until packed'],
   ['ship', 'fulfilment.ship', {}, 0, 'Ship'],
   ['capture', 'payments.capture', {}, -1, 'Capture card payment'],

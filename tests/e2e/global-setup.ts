@@ -2,6 +2,7 @@
 import { buildIfStale } from '../../scripts/lib/stack.ts';
 import { startTestInfra, type TestInfra } from '../support/infra.ts';
 import { startTestApp } from '../support/app.ts';
+import { orStop } from '../../scripts/lib/startup.ts';
 
 /** Users of their own for the tests that switch language (stored on the user), so no other test sees it change. */
 export const EXTRA_USERS = [{ key: 'ops-linguist', role: 'ops_manager' }, { key: 'admin-linguist', role: 'admin' }, { key: 'warehouse-linguist', role: 'warehouse' }] as const;
@@ -18,7 +19,8 @@ export default async function globalSetup() {
     });
     Object.assign(process.env, infra.env);
   }
-  const app = await startTestApp({ extraUsers: EXTRA_USERS });
+  // Playwright runs no teardown when the setup throws: stop what this setup started before giving up.
+  const app = await orStop(infra ? [infra] : [], () => startTestApp({ extraUsers: EXTRA_USERS }));
   process.env.E2E_BASE_URL = app.url;
   process.env.E2E_CREDENTIALS = JSON.stringify(app.credentials);
   return async () => {

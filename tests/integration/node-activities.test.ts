@@ -1,6 +1,7 @@
 // The business node activities against the real database, called the way the interpreter calls
 // them: a NodeActivityInput with a key that stays the same across retries, and for compensations
 // the same input with the key suffixed ':undo'. Every step is called twice to prove it is idempotent.
+import fs from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM } from '../../app/lib/audit.server.ts';
@@ -10,8 +11,10 @@ import { confirmPick, packOrder } from '../../app/modules/fulfilment/service.ser
 import { requestReturn } from '../../app/modules/returns/service.server.ts';
 import { nodeActivities, poNumberForKey, type NodeActivities } from '../../activities/nodes/index.ts';
 import { PLUGINS } from '../../plugins/index.ts';
-import type { NodeActivityInput } from '../../workflows/graph.ts';
+import type { NodeActivityInput, Plan } from '../../workflows/graph.ts';
 import { seedDemoData } from '../../scripts/seed/demo.ts';
+import { STANDARD_ORDER } from '../../scripts/seed/workflows.ts';
+import { compileGraph } from '../../app/modules/workflows/compile.server.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
 let db: TestDatabase;
@@ -215,6 +218,50 @@ describe('fulfilment', () => {
     expect(await act['fulfilment.ship'](ship)).toMatchObject({ handle: 'ok', output: { shipped: false, shipments: [expect.objectContaining({ trackingNumber: (s1.output!.shipments as { trackingNumber: string }[])[0].trackingNumber })] } });
     expect(await count('select count(*) as n from shipment where order_id = ?', [order.id])).toBe(1);
     expect(await orderStatus(order.id)).toBe('shipped');
+  });
+
+  it('makes the flow’s pick lists by each warehouse’s own method by default, and by the step’s method when it names one', async () => {
+    // The pick step as the seeded Standard order publishes it, and as a version published before it
+    // (the plan pinned in a recorded run): the warehouse's default, and single order.
+    const compiled = compileGraph(STANDARD_ORDER);
+    if (!compiled.ok) throw new Error(JSON.stringify(compiled.errors));
+    const seeded = compiled.plan.nodes.pick.config;
+    expect(seeded).toEqual({ method: 'warehouse_default' });
+    const recorded = JSON.parse(fs.readFileSync('tests/fixtures/workflow-histories/standard-order.loop-exits.json', 'utf8'));
+    const [started] = recorded.events[0].workflowExecutionStartedEventAttributes.input.payloads;
+    const pinned = (JSON.parse(Buffer.from(started.data, 'base64').toString()) as { plan: Plan }).plan.nodes.pick.config;
+    expect(pinned).toEqual({ method: 'single' });
+
+    // Newark picks by zone now; the order's two SKUs lie in zones A and C there.
+    for (const [sku, bin] of [['NA-ZA', 'A-02-1'], ['NA-ZC', 'C-05-3']]) {
+      await sql(`insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values (?, ?, ?, 100, 1, 1, 1, 1000, 'USD')`, [sku, `BC-${sku}`, `Item ${sku}`]);
+      await sql(`insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, bin, updated_at)
+                 select p.id, w.id, case when w.code = 'EWR' then 50 else 0 end, 0, 0, 0, ?, now() from product p, warehouse w where p.sku = ?`, [bin, sku]);
+    }
+    const [{ pick_method: before }] = await sql(`select pick_method from warehouse where code = 'EWR'`);
+    await sql(`update warehouse set pick_method = 'zone' where code = 'EWR'`);
+    try {
+      const picked = async (config: Record<string, unknown>) => {
+        const order = await newOrder([{ sku: 'NA-ZA', quantity: 1 }, { sku: 'NA-ZC', quantity: 2 }]);
+        const workflowId = `wf-pickm-${order.id}`;
+        await act['payments.authorise'](input('authorise', created(order), { workflowId }));
+        await act['payments.capture'](input('capture', created(order), { workflowId }));
+        const r = await act['fulfilment.pickList'](input('pick', created(order), { workflowId, config }));
+        expect(r).toMatchObject({ handle: 'ok', output: { created: true } });
+        expect(await orderStatus(order.id)).toBe('picking');
+        return sql(`select w.code as warehouse, pk.method, pk.zone, array_agg(pl.sku order by pl.sku) as skus
+                      from pick_list pk join warehouse w on w.id = pk.warehouse_id join pick_list_line pl on pl.pick_list_id = pk.id
+                     where pl.order_id = ? group by w.code, pk.id order by pk.id`, [order.id]);
+      };
+      expect(await picked(seeded)).toEqual([
+        { warehouse: 'EWR', method: 'zone', zone: 'A', skus: ['NA-ZA'] },
+        { warehouse: 'EWR', method: 'zone', zone: 'C', skus: ['NA-ZC'] },
+      ]);
+      expect(await picked(pinned)).toEqual([{ warehouse: 'EWR', method: 'single', zone: null, skus: ['NA-ZA', 'NA-ZC'] }]);
+      expect(await picked({ method: 'wave' })).toEqual([{ warehouse: 'EWR', method: 'wave', zone: null, skus: ['NA-ZA', 'NA-ZC'] }]);
+    } finally {
+      await sql(`update warehouse set pick_method = ? where code = 'EWR'`, [before]);
+    }
   });
 });
 

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { root } from '../../scripts/lib/stack.ts';
 import { stopProcess } from '../../scripts/lib/process.ts';
+import { orStop, startTogether } from '../../scripts/lib/startup.ts';
 import { seedDemoData, type DemoCredentials } from '../../scripts/seed/demo.ts';
 import { hashPassword } from '../../app/lib/auth.server.ts';
 import { User } from '../../entities/index.ts';
@@ -29,7 +30,7 @@ function spawnScript(script: string, env: Record<string, string>, ready: RegExp)
   const child = spawn(process.execPath, [path.join(root, 'scripts', script)], { cwd: root, env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} did not start within 60 s:\n${output}`)), 60_000);
+    const timer = setTimeout(() => { void stopProcess(child); reject(new Error(`${script} did not start within 60 s:\n${output}`)); }, 60_000);
     const onData = (b: Buffer) => {
       output += b.toString();
       if (process.env.OMS_TEST_VERBOSE) process.stdout.write(b);
@@ -51,6 +52,11 @@ export interface ExtraUser { key: string; role: Role }
 
 export async function startTestApp(opts: { worker?: boolean; extraUsers?: readonly ExtraUser[] } = {}): Promise<TestApp> {
   const db = await createTestDatabase('app');
+  // A failed start leaves nothing behind: the processes that came up are stopped and the database dropped.
+  return orStop([{ stop: () => db.drop() }], () => startAppOn(db, opts));
+}
+
+async function startAppOn(db: TestDatabase, opts: { worker?: boolean; extraUsers?: readonly ExtraUser[] }): Promise<TestApp> {
   const credentials = await seedDemoData(db.orm, { size: 'small', passwordFor: (role) => `${role}-pass-${crypto.randomBytes(3).toString('hex')}` });
   if (opts.extraUsers?.length) {
     const em = db.orm.em.fork();
@@ -77,9 +83,9 @@ export async function startTestApp(opts: { worker?: boolean; extraUsers?: readon
   };
   let worker: ChildProcess | null = null;
   const startWorker = async () => { worker = (await spawnScript('worker.ts', env, /polling task queue/)).child; };
-  const [web] = await Promise.all([
-    spawnScript('web.ts', env, /listening on (http:\/\/\S+)/),
-    opts.worker === false ? Promise.resolve() : startWorker(),
+  const [web] = await startTogether([
+    async () => { const r = await spawnScript('web.ts', env, /listening on (http:\/\/\S+)/); return { ...r, stop: () => stopProcess(r.child) }; },
+    async () => { if (opts.worker !== false) await startWorker(); return { stop: () => stopProcess(worker) }; },
   ]);
   const extraWebs: ChildProcess[] = [];
   const startWeb = async () => {

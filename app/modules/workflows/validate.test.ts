@@ -95,4 +95,20 @@ describe('compileGraph', () => {
     const r = compileGraph({ nodes: [n('x', 'orders.route')], edges: [] });
     expect(r.ok).toBe(false);
   });
+
+  it('pins the pick step’s method: the warehouse default unless the step names one', () => {
+    const withPick = (config: Record<string, unknown>): Graph => ({
+      nodes: [n('t', 'control.trigger', { event: 'order.created' }), n('pick', 'fulfilment.pickList', config), n('end', 'control.end')],
+      edges: [e('t', 'pick', 'out'), e('pick', 'end', 'ok')],
+    });
+    const method = (config: Record<string, unknown>) => {
+      const r = compileGraph(withPick(config));
+      if (!r.ok) throw new Error(JSON.stringify(r.errors));
+      return r.plan.nodes.pick.config.method;
+    };
+    expect(method({})).toBe('warehouse_default');
+    expect(method({ method: 'warehouse_default' })).toBe('warehouse_default');
+    for (const m of ['single', 'batch', 'zone', 'wave']) expect(method({ method: m })).toBe(m);
+    expect(validateGraph(withPick({ method: 'fastest' }))).toEqual([expect.objectContaining({ code: 'invalid_config', nodeId: 'pick', field: 'method' })]);
+  });
 });
