@@ -129,6 +129,19 @@ describe('POST /api/v1/orders', () => {
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ code: 'invalid_json' });
   });
+
+  it('answers a body over 5 MB with 413, a method a route does not take with 405, and an unknown API path with 404', async () => {
+    const auth = { Authorization: `Bearer ${app.credentials.apiKey}` };
+    const big = await fetch(`${app.url}/api/v1/orders`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: `{"pad":"${'x'.repeat(5_100_000)}"}` });
+    expect(big.status).toBe(413);
+    expect(await big.json()).toMatchObject({ code: 'payload_too_large' });
+    const wrong = await fetch(`${app.url}/api/v1/inventory?sku=HOT-1`, { method: 'DELETE', headers: auth });
+    expect(wrong.status).toBe(405);
+    expect(await wrong.json()).toMatchObject({ code: 'method_not_allowed' });
+    const head = await fetch(`${app.url}/api/v1/inventory?sku=HOT-1`, { method: 'HEAD', headers: auth });
+    expect(head.status).toBe(200);
+    expect((await fetch(`${app.url}/api/v1/no-such-thing`, { headers: auth })).status).toBe(404);
+  });
 });
 
 describe('Idempotency-Key', () => {
