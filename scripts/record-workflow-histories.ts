@@ -2,7 +2,9 @@
 // for tests/integration/workflow-replay.test.ts: the real activities on a fresh test database with the
 // small demo data, an in-process worker with the interpreter bundle, and the signals and decisions
 // each run waits for sent as the console and the warehouse would send them. Plus one flow drawn for
-// the interpreter's loop rules (LOOP_JOIN): a loop on one branch of a split, and a join after it.
+// the interpreter's loop rules (LOOP_JOIN): a loop on one branch of a split, and a join after it; and
+// (standard-order-cancelled) a Standard order run cancelled in Temporal while it waits to be packed, as
+// the Web UI's "Request cancellation" would, which undoes its steps and closes as cancelled.
 //
 //   node scripts/record-workflow-histories.ts [--tag <change>] [--workflows <dir with an older workflows/index.ts>] [--only <flow>,...]
 //
@@ -72,7 +74,7 @@ export const LOOP_JOIN: Graph = {
 };
 
 const graphOf = (key: string) => (key === 'loop-join' ? LOOP_JOIN : SEED_FLOWS.find((f) => f.key === key)!.graph);
-export const RECORDED_FLOWS = ['standard-order', 'standard-return', 'reorder', 'loop-join'] as const;
+export const RECORDED_FLOWS = ['standard-order', 'standard-return', 'reorder', 'loop-join', 'standard-order-cancelled'] as const;
 
 /** What a run waits for next; null once it has finished. */
 async function nextWait(h: WorkflowHandle, seen: Set<string>, ms = 60_000): Promise<RunState['waitingFor'][number] | null> {
@@ -163,7 +165,7 @@ export async function recordHistories(opts: { orm: MikroORM; temporalAddress: st
       await driveLoopJoin(h, 3);
       await save('loop-join', h);
     }
-    if (!['standard-order', 'standard-return', 'reorder'].some(want)) return written;
+    if (!['standard-order', 'standard-return', 'reorder', 'standard-order-cancelled'].some(want)) return written;
 
     // Stock of the recorder's own: a sellable SKU and one below its reorder point, both in Newark only.
     for (const [sku, onHand, reorderPoint] of [['REC-1', 100, 0], ['REC-LOW', 4, 30]] as const) {
@@ -175,15 +177,38 @@ export async function recordHistories(opts: { orm: MikroORM; temporalAddress: st
     await sql(`insert into supplier_product (supplier_id, product_id, unit_cost_minor, preferred, updated_at)
                select (select id from supplier where active order by id limit 1), p.id, 5400, true, now() from product p where p.sku = 'REC-LOW'`);
 
+    const newOrder = async (suffix = '') => {
+      const created = await createOrder(orm, {
+        channel: 'web', externalId: `REC-${Date.now()}${suffix}`, customer: { email: 'recorder@example.com', name: 'History Recorder' },
+        shippingAddress: { line1: '1 Beacon St', city: 'Boston', postalCode: '02108', country: 'US', lat: 42.3601, lng: -71.0589 }, currency: 'USD',
+        lines: [{ sku: 'REC-1', quantity: 2, unitPrice: 12000 }], paymentMethod: 'test-card', deliveryMethod: 'standard',
+      }, { actor, baseCurrency: 'USD' });
+      if (created.replayed) throw new Error('order replayed');
+      return created.order;
+    };
+
+    // 0. A card order reserved, authorised, captured, routed and put on a pick list, then cancelled in
+    //    Temporal while it waits to be packed: it undoes the pick list, the capture, the authorisation
+    //    and the reservation, and closes as cancelled.
+    if (want('standard-order-cancelled')) {
+      const cancelled = await newOrder('-X');
+      const run = await start(client, taskQueue, orm, 'standard-order', 'order.created', { orderId: cancelled.id, number: cancelled.number });
+      const t0 = Date.now();
+      while (!(await run.query<RunState>('state')).waitingFor.some((w) => w.nodeId === 'await_packed')) {
+        if (Date.now() - t0 > 60_000) throw new Error(`${run.workflowId} does not wait to be packed`);
+        await sleep(100);
+      }
+      await run.cancel();
+      await run.result().then(() => { throw new Error(`${run.workflowId} completed although cancelled`); }, () => {});
+      const { status } = await run.describe();
+      if (status.name !== 'CANCELLED') throw new Error(`${run.workflowId} ended ${status.name}`);
+      await save('standard-order-cancelled', run);
+    }
+    if (!['standard-order', 'standard-return', 'reorder'].some(want)) return written;
+
     // 1. Standard order: a card order is validated, reserved, authorised, captured, routed and put on a
     //    pick list; the warehouse picks and packs it (→ packed), it ships, and the carrier delivers it.
-    const created = await createOrder(orm, {
-      channel: 'web', externalId: `REC-${Date.now()}`, customer: { email: 'recorder@example.com', name: 'History Recorder' },
-      shippingAddress: { line1: '1 Beacon St', city: 'Boston', postalCode: '02108', country: 'US', lat: 42.3601, lng: -71.0589 }, currency: 'USD',
-      lines: [{ sku: 'REC-1', quantity: 2, unitPrice: 12000 }], paymentMethod: 'test-card', deliveryMethod: 'standard',
-    }, { actor, baseCurrency: 'USD' });
-    if (created.replayed) throw new Error('order replayed');
-    const order = created.order;
+    const order = await newOrder();
     const orderRun = await start(client, taskQueue, orm, 'standard-order', 'order.created', { orderId: order.id, number: order.number });
     await drive(orderRun, {
       packed: async () => {

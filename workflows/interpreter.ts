@@ -1,14 +1,15 @@
 // One workflow type runs any published graph. The compiled plan is part of the input, so editing a
 // flow never changes a run already going. Deterministic: no I/O here, only activities and timers.
 import {
-  ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, executeChild, patched, proxyActivities, proxyLocalActivities,
-  setHandler, workflowInfo,
+  ActivityCancellationType, ApplicationFailure, CancellationScope, CancelledFailure, condition, continueAsNew, defineQuery, defineSignal, executeChild,
+  isCancellation, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import jsonata from 'jsonata';
 import type { NodeActivityInput, NodeActivityResult, Plan, PlanNode, RunContext } from './graph.ts';
 import { findLoops } from './loops.ts';
 
-export type StepStatus = 'waiting' | 'running' | 'done' | 'failed' | 'compensated' | 'skipped';
+/** `cancelled`: the step was running or waiting when the run was cancelled (cancellation-saga). */
+export type StepStatus = 'waiting' | 'running' | 'done' | 'failed' | 'compensated' | 'skipped' | 'cancelled';
 
 export interface StepState { status: StepStatus; visits: number; handle?: string; startedAt?: number; endedAt?: number; error?: string }
 
@@ -67,6 +68,9 @@ const bookkeeping = proxyLocalActivities<{
 
 const HISTORY_LIMIT = 8_000;
 
+/** The run's error when it was cancelled from outside its flow (as the run reconciler words it). */
+export const CANCELLED_IN_TEMPORAL = 'Cancelled in Temporal';
+
 class RunCancelled extends Error {}
 
 export async function interpreter(input: InterpreterInput): Promise<RunState> {
@@ -99,12 +103,21 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
   //   sla-timers        SLA alerts from timers in the run
   //   local-activities  quick steps on our own database as local activities
   //   loop-exits        dead tokens leave a loop only once it has finished (see arrive below)
+  //   cancellation-saga a cancellation requested from outside (Temporal's Web UI or CLI, a client's
+  //                     cancel()) ends the run as the cancel signal does: steps in flight finish first,
+  //                     the saga and the run's end are recorded, and the run closes as cancelled
   // Read before the first local activity: after a crash its marker and what follows can land in
   // different workflow tasks, and a patch read after it would then replay as absent.
-  const loopExits = patched('loop-exits');
+  const cancellationSaga = patched('cancellation-saga');
+  const loopExits = cancellationSaga || patched('loop-exits');
   const localActivities = loopExits || patched('local-activities');
   // SLA timers, armed again after a continue-as-new (not in a retry, which is a run of its own).
   const slaTimers = (!input.resume || !!info.continuedFromExecutionRunId) && (localActivities || patched('sla-timers'));
+  /** The run's root scope: cancelled when Temporal is asked to cancel the run. */
+  const root = CancellationScope.current();
+  const cancelledInTemporal = () => cancellationSaga && root.consideredCancelled;
+  /** Steps in flight when the run is cancelled finish first (they are then undone or never happened); the SDK's default reports them cancelled at once. */
+  const onCancel = cancellationSaga ? { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED } : {};
 
   const event = (e: 'started' | 'waiting' | 'finished') => bookkeeping['workflow.runEvent']({ workflowId: info.workflowId, event: e, planHash: plan.hash, trigger: input.trigger, state });
   if (!input.resume) await event('started');
@@ -120,8 +133,13 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
     });
     const watch = async (ms: number, nodeId: unknown, kind: string, message: string) => {
       if (ms <= 0 || reached(nodeId)) return;
-      await condition(() => reached(nodeId) || state.status !== 'running', ms);
-      if (!reached(nodeId) && state.status === 'running') await raise(kind, message);
+      try {
+        await condition(() => reached(nodeId) || state.status !== 'running', ms);
+        if (!reached(nodeId) && state.status === 'running') await raise(kind, message);
+      } catch (e) {
+        // A cancelled run's timers end with it (unhandled, the rejection would fail every workflow task).
+        if (!isCancellation(e)) throw e;
+      }
     };
     const subject = String(input.trigger.payload.number ?? info.workflowId);
     if (trigger.slaNode && trigger.slaAfter) {
@@ -150,6 +168,7 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
     return proxy<Record<string, (i: NodeActivityInput) => Promise<NodeActivityResult>>>({
       startToCloseTimeout: node.timeoutMs || 30_000,
       retry: { maximumAttempts: node.retries || 5, initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+      ...onCancel,
     })[name];
   };
 
@@ -197,7 +216,7 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
         return ['received'];
       }
       case 'human': {
-        const tasks = proxyActivities<Record<string, (i: NodeActivityInput) => Promise<NodeActivityResult>>>({ startToCloseTimeout: '30 seconds' });
+        const tasks = proxyActivities<Record<string, (i: NodeActivityInput) => Promise<NodeActivityResult>>>({ startToCloseTimeout: '30 seconds', ...onCancel });
         await tasks['workflow.openTask']({ key, workflowId: info.workflowId, nodeId: node.id, config: node.config, context: state.context });
         const decided = await waitFor(node.id, 'human', () => !!decisions[node.id], durationMs(String(node.config.timeout ?? '2d')));
         const decision = decided ? decisions[node.id] : null;
@@ -214,6 +233,8 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
           state.context.nodes[node.id] = { status: result.status };
           return [result.status === 'completed' ? 'ok' : 'error'];
         } catch (e) {
+          // The run itself cancelled (which cancels the sub-flow too) is no error of the sub-flow's.
+          if (cancelledInTemporal() && isCancellation(e)) throw e;
           state.context.nodes[node.id] = { error: (e as Error).message };
           return ['error'];
         }
@@ -315,6 +336,8 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
 
   async function run(id: string): Promise<void> {
     if (cancelled) throw new RunCancelled(cancelled.reason ?? 'cancelled');
+    // A step that finished after the cancellation went no further than its own node.
+    if (cancelledInTemporal()) throw new CancelledFailure(CANCELLED_IN_TEMPORAL);
     // A long or looping run starts afresh when its history grows, at a point where only this token is
     // moving (workflowInfo() is read afresh: it changes with every workflow task).
     const { historyLength, continueAsNewSuggested } = workflowInfo();
@@ -334,9 +357,11 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
     try {
       handles = await execute(node, step.visits);
     } catch (e) {
-      step.status = 'failed';
+      // The step the run was cancelled at (by the cancel signal or in Temporal) ends cancelled, not failed.
+      const stopped = cancellationSaga && (e instanceof RunCancelled || (isCancellation(e) && root.consideredCancelled));
+      step.status = stopped ? 'cancelled' : 'failed';
       step.endedAt = Date.now();
-      step.error = e instanceof Error ? e.message : String(e);
+      step.error = stopped && !(e instanceof RunCancelled) ? CANCELLED_IN_TEMPORAL : e instanceof Error ? e.message : String(e);
       throw e;
     }
     step.status = 'done';
@@ -363,25 +388,35 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
       ? [[loops.loops[l].head, { held: [...r.held], taken: [...r.taken], sent: [...r.sent] }]] : [])));
   }
 
+  // With cancellation-saga, a cancellation requested while the run undoes its steps or records its end stops neither.
+  const shielded = <T>(fn: () => Promise<T>) => (cancellationSaga ? CancellationScope.nonCancellable(fn) : fn());
+  const finished = () => shielded(() => event('finished'));
   try {
     await run(input.resume?.nodeId ?? plan.trigger);
     state.status = 'completed';
   } catch (e) {
     if (e instanceof Error && e.name === 'ContinueAsNew') throw e;
-    const reason = e instanceof Error ? e.message : String(e);
+    // Cancelled from outside its flow (cancellation-saga): undone and recorded as with the cancel signal.
+    const outside = cancellationSaga && isCancellation(e) && root.consideredCancelled;
+    const reason = outside ? CANCELLED_IN_TEMPORAL : e instanceof Error ? e.message : String(e);
     state.error = reason;
+    if (outside) state.waitingFor = [];
     // Saga: undo what was done, newest first, each undo keyed so a retry never undoes twice.
-    for (const c of [...compensations].reverse()) {
-      await proxyActivities<Record<string, (i: NodeActivityInput) => Promise<NodeActivityResult>>>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 10 } })[c.activity](c.input);
-      state.steps[c.nodeId].status = 'compensated';
-    }
-    state.status = e instanceof RunCancelled ? 'cancelled' : compensations.length ? 'compensated' : 'failed';
+    await shielded(async () => {
+      for (const c of [...compensations].reverse()) {
+        await proxyActivities<Record<string, (i: NodeActivityInput) => Promise<NodeActivityResult>>>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 10 } })[c.activity](c.input);
+        state.steps[c.nodeId].status = 'compensated';
+      }
+    });
+    state.status = e instanceof RunCancelled || outside ? 'cancelled' : compensations.length ? 'compensated' : 'failed';
+    // Temporal shows the run cancelled, as it was asked to (the run's row already says so: the reconciler leaves it).
+    if (outside) { await finished(); throw e; }
     if (state.status === 'failed' && !(e instanceof CompensateRequested)) {
-      await event('finished');
+      await finished();
       throw e instanceof ApplicationFailure ? e : ApplicationFailure.nonRetryable(reason, 'FlowFailed');
     }
   }
-  await event('finished');
+  await finished();
   return state;
 }
 

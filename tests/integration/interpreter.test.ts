@@ -1,7 +1,7 @@
 // The interpreter on the real Temporal dev server, with small recording activities standing in for
 // the business steps (their own behaviour is tested elsewhere against the real database).
 import path from 'node:path';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { CancelledFailure, Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,10 @@ import { testEnv } from '../support/env.ts';
 const taskQueue = `interp-${Date.now()}`;
 const calls: { activity: string; key: string; nodeId: string; attempt: number; at: number; end?: number }[] = [];
 const events: string[] = [];
+/** The state each run recorded at its end (the `finished` run event), by workflow id. */
+const finals = new Map<string, RunState>();
+/** Plans of the sub-flows, by definition key. */
+const subPlans = new Map<string, Plan>();
 const counters = new Map<string, number>();
 let worker: Worker, running: Promise<void>, client: Client, connection: Connection, bundle: WorkflowBundleWithSourceMap;
 
@@ -36,9 +40,13 @@ const activities = {
   },
   'test.undo': async (i: NodeActivityInput) => { calls.push({ activity: 'test.undo', key: i.key, nodeId: i.nodeId, attempt: Context.current().info.attempt, at: Date.now() }); return {}; },
   'notifications.alert': async (i: NodeActivityInput) => { calls.push({ activity: 'notifications.alert', key: i.key, nodeId: i.nodeId, attempt: Context.current().info.attempt, at: Date.now() }); return { output: { message: i.config.message } }; },
-  'workflow.openTask': async (i: NodeActivityInput) => { events.push(`open:${i.nodeId}`); return {}; },
-  'workflow.closeTask': async (i: NodeActivityInput) => { events.push(`close:${i.nodeId}:${i.config.decision}`); return {}; },
-  'workflow.runEvent': async (e: { event: string; workflowId: string }) => { events.push(`${e.event}:${e.workflowId}`); },
+  'workflow.openTask': async (i: NodeActivityInput) => { events.push(`open:${i.nodeId}`, `open:${i.workflowId}:${i.nodeId}`); return {}; },
+  'workflow.closeTask': async (i: NodeActivityInput) => { events.push(`close:${i.nodeId}:${i.config.decision}`, `close:${i.workflowId}:${i.nodeId}`); return {}; },
+  'workflow.runEvent': async (e: { event: string; workflowId: string; state: RunState }) => {
+    events.push(`${e.event}:${e.workflowId}`);
+    if (e.event === 'finished') finals.set(e.workflowId, e.state);
+  },
+  'workflow.resolvePlan': async (i: { definition: string }) => subPlans.get(i.definition)!,
 };
 
 beforeAll(async () => {
@@ -191,6 +199,104 @@ describe('interpreter', () => {
     const state = (await h.result()) as RunState;
     expect(state.status).toBe('cancelled');
     expect(callsOf(h.workflowId).map((c) => `${c.activity}:${c.nodeId}`)).toEqual(['test.step:reserve', 'test.undo:reserve']);
+  });
+
+  /** A run cancelled from outside (the Web UI, `temporal workflow cancel`, a client's cancel()) closes as cancelled. */
+  const cancelledInTemporal = async (h: Awaited<ReturnType<typeof start>>) => {
+    const failure = await h.result().then(() => null, (e: unknown) => e);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect((failure as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect((await h.describe()).status.name).toBe('CANCELLED');
+    return finals.get(h.workflowId)!;
+  };
+  const undone = (id: string) => callsOf(id).filter((c) => c.activity === 'test.undo').map((c) => c.key);
+
+  it('cancelled in Temporal while waiting, undoes what it did newest first, once each, and closes as cancelled', async () => {
+    const p = plan([
+      ['t', 'trigger', { slaNode: 'done', slaAfter: '1h' }, { out: ['reserve'] }],
+      ['reserve', 'test.step', {}, { ok: ['authorise'] }, 'test.undo'],
+      ['authorise', 'test.step', {}, { ok: ['wait'] }, 'test.undo'],
+      ['wait', 'signal', { signal: 'payment_confirmed' }, { received: ['done'] }],
+      ['done', 'test.step', {}, {}],
+    ]);
+    const h = await start(p);
+    await waitUntil(async () => ((await h.query<RunState>('state')).waitingFor.length > 0));
+    await h.cancel();
+    const state = await cancelledInTemporal(h);
+    expect(callsOf(h.workflowId).map((c) => `${c.activity}:${c.nodeId}`)).toEqual(['test.step:reserve', 'test.step:authorise', 'test.undo:authorise', 'test.undo:reserve']);
+    expect(undone(h.workflowId)).toEqual([`${h.workflowId}:authorise:1:undo`, `${h.workflowId}:reserve:1:undo`]);
+    expect(state).toMatchObject({ status: 'cancelled', error: 'Cancelled in Temporal', waitingFor: [],
+      steps: { reserve: { status: 'compensated' }, authorise: { status: 'compensated' }, wait: { status: 'cancelled', error: 'Cancelled in Temporal' }, done: { status: 'waiting', visits: 0 } } });
+    expect(events.filter((e) => e === `finished:${h.workflowId}`)).toHaveLength(1);
+    // The closed run still answers the state query (its history replays to the same end).
+    expect(await h.query<RunState>('state')).toMatchObject({ status: 'cancelled', steps: { wait: { status: 'cancelled' } } });
+  });
+
+  it('cancelled in Temporal while a step is in flight, lets the step finish and undoes it too', async () => {
+    for (const local of [false, true]) {
+      const p = plan([
+        ['t', 'trigger', {}, { out: ['reserve'] }],
+        ['reserve', 'test.step', {}, { ok: ['slow'] }, 'test.undo'],
+        ['slow', 'test.step', { sleep: 1_500 }, { ok: ['wait'] }, 'test.undo'],
+        ['wait', 'signal', { signal: 'delivered' }, { received: ['after'] }],
+        ['after', 'test.step', {}, {}],
+      ]);
+      if (local) p.nodes.slow.local = true;
+      const h = await start(p);
+      await waitUntil(async () => callsOf(h.workflowId).some((c) => c.nodeId === 'slow'));
+      await h.cancel();
+      const state = await cancelledInTemporal(h);
+      expect(callsOf(h.workflowId).map((c) => `${c.activity}:${c.nodeId}`), local ? 'local' : 'ordinary')
+        .toEqual(['test.step:reserve', 'test.step:slow', 'test.undo:slow', 'test.undo:reserve']);
+      expect(state.steps).toMatchObject({ reserve: { status: 'compensated' }, slow: { status: 'compensated' }, after: { status: 'waiting', visits: 0 } });
+      expect(state.steps.wait.status, local ? 'local' : 'ordinary').toMatch(/^(waiting|cancelled)$/);
+    }
+  });
+
+  it('cancelled in Temporal with branches waiting on a person and a timer, ends both and opens nothing new', async () => {
+    const p = plan([
+      ['t', 'trigger', {}, { out: ['reserve'] }],
+      ['reserve', 'test.step', {}, { ok: ['split'] }, 'test.undo'],
+      ['split', 'split', { branches: ['a', 'b'] }, { a: ['approve'], b: ['pause'] }],
+      ['approve', 'human', { title: 'Approve', roles: ['ops_manager'], timeout: '1h' }, { approved: ['join'], rejected: ['join'], timeout: ['join'] }],
+      ['pause', 'delay', { duration: '1h' }, { out: ['join'] }],
+      ['join', 'join', {}, { out: ['after'] }],
+      ['after', 'test.step', {}, {}],
+    ]);
+    const h = await start(p);
+    await waitUntil(async () => ((await h.query<RunState>('state')).waitingFor.length === 2));
+    await h.cancel();
+    const state = await cancelledInTemporal(h);
+    expect(undone(h.workflowId)).toEqual([`${h.workflowId}:reserve:1:undo`]);
+    expect(state.steps).toMatchObject({ approve: { status: 'cancelled' }, pause: { status: 'cancelled' }, join: { status: 'waiting' }, after: { status: 'waiting' } });
+    // The task was opened once and not closed as decided: the run's finished event withdraws it (workflow-cancel.test.ts).
+    expect(events.filter((e) => e.startsWith(`open:${h.workflowId}:`) || e.startsWith(`close:${h.workflowId}:`))).toEqual([`open:${h.workflowId}:approve`]);
+    expect(callsOf(h.workflowId).map((c) => c.nodeId)).toEqual(['reserve', 'reserve']);
+  });
+
+  it('cancelled in Temporal during a sub-flow, undoes the sub-flow\'s steps, then its own', async () => {
+    subPlans.set('child', plan([
+      ['ct', 'trigger', {}, { out: ['hold'] }],
+      ['hold', 'test.step', {}, { ok: ['wait'] }, 'test.undo'],
+      ['wait', 'signal', { signal: 'delivered' }, { received: [] }],
+    ]));
+    const p = plan([
+      ['t', 'trigger', {}, { out: ['reserve'] }],
+      ['reserve', 'test.step', {}, { ok: ['sub'] }, 'test.undo'],
+      ['sub', 'subflow', { definition: 'child' }, { ok: ['after'], error: ['after'] }],
+      ['after', 'test.step', {}, {}],
+    ]);
+    const h = await start(p);
+    const child = `${h.workflowId}/sub/1`;
+    await waitUntil(async () => callsOf(child).some((c) => c.nodeId === 'hold') && (await client.workflow.getHandle(child).query<RunState>('state')).waitingFor.length > 0);
+    await h.cancel();
+    const state = await cancelledInTemporal(h);
+    expect((await client.workflow.getHandle(child).describe()).status.name).toBe('CANCELLED');
+    expect(finals.get(child)).toMatchObject({ status: 'cancelled', steps: { hold: { status: 'compensated' }, wait: { status: 'cancelled' } } });
+    // The sub-flow's undo comes first (the run waits for its child to close), and nothing runs after the sub-flow.
+    const order = calls.filter((c) => c.activity === 'test.undo' && (c.key.startsWith(`${child}:`) || c.key.startsWith(`${h.workflowId}:`))).map((c) => c.key);
+    expect(order).toEqual([`${child}:hold:1:undo`, `${h.workflowId}:reserve:1:undo`]);
+    expect(state.steps).toMatchObject({ reserve: { status: 'compensated' }, sub: { status: 'cancelled' }, after: { status: 'waiting', visits: 0 } });
   });
 
   it('loops through a delay and answers the state query while running', async () => {

@@ -1,9 +1,10 @@
 // Runs ended from outside their flow, on the real PostgreSQL and the real Temporal dev server: a run
 // waiting on a person is terminated with the Temporal client (as the Web UI or `temporal workflow
-// terminate` would), another is cancelled and another times out; the worker's reconciler records them
-// (status, end time, the open task withdrawn, the steps still waiting ended with the run, an audit
-// event, the live `run.updated` event), leaves running runs alone, and the console's run list filter
-// and run view show the new status of the run and of its steps.
+// terminate` would) and another times out; the worker's reconciler records them (status, end time, the
+// open task withdrawn, the steps still waiting ended with the run, an audit event, the live
+// `run.updated` event), leaves running runs alone, and the console's run list filter and run view show
+// the new status of the run and of its steps. A run cancelled in Temporal records its own end (see
+// workflow-cancel.test.ts), which the reconciler leaves; it records one that could not.
 import crypto from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,14 +113,24 @@ describe('runs ended from outside their flow', () => {
     expect((await stepsOf(workflowId)).find((s) => s.node_id === 'approve')).toEqual({ node_id: 'approve', status: 'terminated', error: 'Timed out in Temporal', ended: true });
   });
 
-  it('records a run cancelled in Temporal as cancelled, its waiting step too', async () => {
+  it('leaves a run cancelled in Temporal as the run recorded it, and records one that could not as cancelled, its waiting step too', async () => {
     const workflowId = await waitingRun();
     await client.workflow.getHandle(workflowId).cancel();
     await waitFor(async () => (await client.workflow.getHandle(workflowId).describe()).status.name === 'CANCELLED', 10_000);
-    expect(await reconcile(workflowId)).toEqual({ workflowId, status: 'cancelled', temporal: 'CANCELLED' });
+    // The run recorded its own end (cancellation-saga): nothing is left for the reconciler.
     expect(await runOf(workflowId)).toMatchObject({ status: 'cancelled', error: 'Cancelled in Temporal' });
     expect((await stepsOf(workflowId)).find((s) => s.node_id === 'approve')).toMatchObject({ status: 'cancelled', ended: true });
     expect((await taskOf(workflowId)).status).toBe('cancelled');
+    expect((await reconcileRuns(app.db.orm, client, { staleMs: 0 })).map((c) => c.workflowId)).not.toContain(workflowId);
+    expect(await sql(`select id from audit_event where action = 'workflow.run_closed' and entity_id = ?`, [String((await runOf(workflowId)).id)])).toEqual([]);
+
+    // As a run that closed without recording it would be (one started before cancellation-saga, or whose worker could not write).
+    const { id } = await runOf(workflowId);
+    await sql(`update workflow_run set status = 'running', error = null, ended_at = null where id = ?`, [id]);
+    await sql(`update workflow_run_step set status = 'waiting', error = null, ended_at = null where run_id = ? and node_id = 'approve'`, [id]);
+    expect(await reconcile(workflowId)).toEqual({ workflowId, status: 'cancelled', temporal: 'CANCELLED' });
+    expect(await runOf(workflowId)).toMatchObject({ status: 'cancelled', error: 'Cancelled in Temporal' });
+    expect((await stepsOf(workflowId)).find((s) => s.node_id === 'approve')).toMatchObject({ status: 'cancelled', ended: true });
   });
 
   it('runs in the worker: at start, and then for runs unchanged for its interval', async () => {

@@ -8,10 +8,13 @@
 //                                 already mark local steps (as in a rolling deploy): they must still run
 //                                 as ordinary activities
 //   <flow>.local-activities.json  with local activities (the interpreter before loop-exits)
-//   <flow>.loop-exits.json        the current interpreter: dead tokens leave a loop only once it has finished
+//   <flow>.loop-exits.json        dead tokens leave a loop only once it has finished (the interpreter before cancellation-saga)
+//   <flow>.cancellation-saga.json the current interpreter: a cancellation requested in Temporal runs the saga
 // Besides the seeded flows, loop-join (LOOP_JOIN in the recorder: a loop on one branch of a split, a
 // join after both) was recorded before loop-exits, where its join fires early (and twice), and after:
-// the old run must replay as it ran, which only the patch guard allows.
+// the old run must replay as it ran, which only the patch guard allows. And standard-order-cancelled:
+// a Standard order run cancelled in Temporal while it waits to be packed, which undoes its steps and
+// closes as cancelled.
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
@@ -23,8 +26,8 @@ const fixtures = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
 describe('recorded workflow histories', () => {
   it('has one for every seeded flow and every version of the interpreter', () => {
-    const seeded = ['reorder', 'standard-order', 'standard-return'].flatMap((flow) => ['', '.local-activities', '.loop-exits', '.sla-timers'].map((tag) => `${flow}${tag}.json`));
-    expect(fixtures).toEqual([...seeded, 'loop-join.local-activities.json', 'loop-join.loop-exits.json'].sort());
+    const seeded = ['reorder', 'standard-order', 'standard-return'].flatMap((flow) => ['', '.local-activities', '.loop-exits', '.sla-timers', '.cancellation-saga'].map((tag) => `${flow}${tag}.json`));
+    expect(fixtures).toEqual([...seeded, 'loop-join.local-activities.json', 'loop-join.loop-exits.json', 'standard-order-cancelled.cancellation-saga.json'].sort());
   });
 
   it('replay against the current workflow code without a determinism error', async () => {
