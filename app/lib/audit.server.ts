@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditEvent } from '../../entities/index.ts';
 import { prepare, sql } from './db.server.ts';
+import { outboxColumns, outboxInsertSql, publishMany, type OutboxRow } from './outbox.server.ts';
 
 export interface Actor {
   type: 'user' | 'api_key' | 'system' | 'anonymous';
@@ -52,19 +53,40 @@ export async function auditNow(em: EntityManager, actor: Actor, entry: AuditEntr
   ]);
 }
 
-const INSERT_AUDITS = prepare('audit_insert_many', `insert into audit_event (at, actor_type, actor_id, actor_label, ip, action, entity_type, entity_id, before, after)
+/** The INSERT of many audit events from nine text[] parameters, numbered by `param` (for statements that write more). */
+function auditInsertSql(param: (n: number) => string): string {
+  const cols = Array.from({ length: 9 }, (_, i) => `${param(i + 1)}::text[]`).join(', ');
+  return `insert into audit_event (at, actor_type, actor_id, actor_label, ip, action, entity_type, entity_id, before, after)
   select now(), t.actor_type, t.actor_id, t.actor_label, t.ip, t.action, t.entity_type, t.entity_id, t.before::jsonb, t.after::jsonb
-    from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-      as t(actor_type, actor_id, actor_label, ip, action, entity_type, entity_id, before, after)`);
+    from unnest(${cols}) as t(actor_type, actor_id, actor_label, ip, action, entity_type, entity_id, before, after)`;
+}
 
-/** `auditNow` for many events (each with its own actor) in one statement. */
-export async function auditMany(em: EntityManager, events: readonly { actor: Actor; entry: AuditEntry }[]): Promise<void> {
-  if (!events.length) return;
+export interface AuditRow { actor: Actor; entry: AuditEntry }
+
+/** auditInsertSql's parameters. */
+function auditColumns(events: readonly AuditRow[]): unknown[] {
   const json = (v: Record<string, unknown> | null | undefined) => (v == null ? null : JSON.stringify(v));
-  const col = <V>(f: (e: { actor: Actor; entry: AuditEntry }) => V) => events.map(f);
-  await sql(em, INSERT_AUDITS, [
+  const col = <V>(f: (e: AuditRow) => V) => events.map(f);
+  return [
     col((e) => e.actor.type), col((e) => (e.actor.id == null ? null : String(e.actor.id))), col((e) => e.actor.label ?? null), col((e) => e.actor.ip ?? null),
     col((e) => e.entry.action), col((e) => e.entry.entityType), col((e) => (e.entry.entityId == null ? null : String(e.entry.entityId))),
     col((e) => json(e.entry.before)), col((e) => json(e.entry.after)),
-  ]);
+  ];
+}
+
+const INSERT_AUDITS = prepare('audit_insert_many', auditInsertSql((n) => `$${n}`));
+const INSERT_AUDITS_AND_OUTBOX = prepare('audit_and_outbox_insert_many', `with audited as (${auditInsertSql((n) => `$${n}`)})
+  ${outboxInsertSql((n) => `$${n + 9}`)}`);
+
+/** `auditNow` for many events (each with its own actor) in one statement. */
+export async function auditMany(em: EntityManager, events: readonly AuditRow[]): Promise<void> {
+  if (!events.length) return;
+  await sql(em, INSERT_AUDITS, auditColumns(events));
+}
+
+/** `auditMany` and `publishMany` in one statement (one round trip), for busy paths (intake's batches). */
+export async function auditAndPublishMany(em: EntityManager, audits: readonly AuditRow[], events: readonly OutboxRow[]): Promise<void> {
+  if (!audits.length) return publishMany(em, events);
+  if (!events.length) return auditMany(em, audits);
+  await sql(em, INSERT_AUDITS_AND_OUTBOX, [...auditColumns(audits), ...outboxColumns(events)]);
 }

@@ -18,11 +18,21 @@ export async function publishNow(em: EntityManager, topic: Topic, type: string, 
   await sql(em, INSERT_OUTBOX, [topic, type, JSON.stringify(payload), new Date()]);
 }
 
-const INSERT_OUTBOX_MANY = prepare('outbox_insert_many', `insert into outbox_event (topic, type, payload, created_at)
-  select t.topic, t.type, t.payload::jsonb, now() from unnest($1::text[], $2::text[], $3::text[]) with ordinality as t(topic, type, payload, n) order by t.n`);
+/** The INSERT of many outbox rows from three text[] parameters, numbered by `param` (for statements that write more). */
+export function outboxInsertSql(param: (n: number) => string): string {
+  return `insert into outbox_event (topic, type, payload, created_at)
+  select t.topic, t.type, t.payload::jsonb, now() from unnest(${param(1)}::text[], ${param(2)}::text[], ${param(3)}::text[]) with ordinality as t(topic, type, payload, n) order by t.n`;
+}
+
+export interface OutboxRow { topic: Topic; type: string; payload: Record<string, unknown> }
+
+/** outboxInsertSql's parameters. */
+export const outboxColumns = (events: readonly OutboxRow[]) => [events.map((e) => e.topic), events.map((e) => e.type), events.map((e) => JSON.stringify(e.payload))];
+
+const INSERT_OUTBOX_MANY = prepare('outbox_insert_many', outboxInsertSql((n) => `$${n}`));
 
 /** `publishNow` for many events in one statement (inserted, and so delivered, in the order given). */
-export async function publishMany(em: EntityManager, events: readonly { topic: Topic; type: string; payload: Record<string, unknown> }[]): Promise<void> {
+export async function publishMany(em: EntityManager, events: readonly OutboxRow[]): Promise<void> {
   if (!events.length) return;
-  await sql(em, INSERT_OUTBOX_MANY, [events.map((e) => e.topic), events.map((e) => e.type), events.map((e) => JSON.stringify(e.payload))]);
+  await sql(em, INSERT_OUTBOX_MANY, outboxColumns(events));
 }

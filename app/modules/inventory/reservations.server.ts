@@ -9,6 +9,25 @@ const STOCK_QUERY = `select l.id as level_id, w.id as warehouse_id, w.code, w.la
 const LOAD_STOCK = prepare('load_stock', STOCK_QUERY);
 const LOAD_STOCK_LOCKED = prepare('load_stock_locked', `${STOCK_QUERY} for update of l`);
 
+/**
+ * The same rows for the active products with the SKUs in the text[] parameter `skus`, locked in id
+ * order, with StockOption's field names: for a statement that reads stock together with other things
+ * (intake's reference read), as a CTE whose rows go through `json_agg`; `stockOptionsFromJson` reads them.
+ */
+export function lockedStockBySkuSql(skus: string): string {
+  return `select l.id as "levelId", w.id as "warehouseId", w.code as "warehouseCode", w.lat, w.lng, p.id as "productId", p.sku, l.on_hand - l.reserved as atp
+       from inventory_level l join warehouse w on w.id = l.warehouse_id join product p on p.id = l.product_id
+      where p.sku = any(${skus}::text[]) and p.active and w.active
+      order by l.id
+      for update of l`;
+}
+
+export function stockOptionsFromJson(rows: { levelId: number; warehouseId: number; warehouseCode: string; lat: number; lng: number; productId: number; sku: string; atp: number }[]): StockOption[] {
+  return rows
+    .map((r) => ({ levelId: r.levelId, warehouseId: r.warehouseId, warehouseCode: r.warehouseCode, location: { lat: Number(r.lat), lng: Number(r.lng) }, productId: r.productId, sku: r.sku, atp: Number(r.atp) }))
+    .sort((a, b) => a.levelId - b.levelId);
+}
+
 /** The stock that could serve these products, for routing (active warehouses only). */
 export async function loadStockOptions(em: EntityManager, productIds: number[], opts: { lock?: boolean } = {}): Promise<StockOption[]> {
   if (productIds.length === 0) return [];

@@ -1,8 +1,7 @@
 // Order intake: every channel's order lands here, and lands whole or not at all.
 import { UniqueConstraintViolationException, type EntityManager, type MikroORM } from '@mikro-orm/postgresql';
 import type { HoldReason, OrderStatus } from '../../../entities/constants.ts';
-import { auditMany, type Actor } from '../../lib/audit.server.ts';
-import { publishMany } from '../../lib/outbox.server.ts';
+import { auditAndPublishMany, type Actor } from '../../lib/audit.server.ts';
 import { DomainError, fieldError, invalid } from '../../lib/errors.ts';
 import { fieldErrors } from '../../lib/problem.ts';
 import { toBaseMinor } from '../../lib/money.ts';
@@ -12,7 +11,7 @@ import {
   claimedBy, claimMany, completeMany, findStored, releaseMany, storeOutcome, type IdempotencyContext, type StoredResponse,
 } from '../../lib/idempotency.server.ts';
 import { planRouting, type GeoPoint, type RoutingPlan } from '../inventory/routing.ts';
-import { loadStockOptions, ReservationConflict, takeLockedStockSql, unitsByLevel } from '../inventory/reservations.server.ts';
+import { lockedStockBySkuSql, ReservationConflict, stockOptionsFromJson, takeLockedStockSql, unitsByLevel } from '../inventory/reservations.server.ts';
 import { enqueueNotifications } from '../notifications/service.server.ts';
 import { recomputeTiers } from '../customers/service.server.ts';
 import { holdReasons, DEFAULT_HOLD_POLICY, type HoldPolicy } from './holds.ts';
@@ -112,21 +111,25 @@ const duplicateOrder = (externalId: string, channel: string, number: string) =>
 // The statements intake runs on every batch, prepared once per connection (app/lib/db.server.ts).
 // Each takes the whole batch at once: arrays in, one row per order (or line) out.
 /**
- * Everything the checks read, in one round trip: the channels, products and exchange rates the
- * batch names, and which of its (channel, external id) pairs exist already.
+ * Everything the checks and routing read, in one round trip: the channels, products and exchange
+ * rates the batch names, which of its (channel, external id) pairs exist already, and the stock of
+ * its SKUs, locked in id order so that the plans made on it cannot go stale.
  */
-const REFERENCE = prepare('intake_reference', `select
+const REFERENCE = prepare('intake_reference', `with stock as (${lockedStockBySkuSql('$2')})
+  select
     (select coalesce(json_agg(json_build_object('id', id, 'code', code, 'currencies', currencies, 'active', active)), '[]') from channel where code = any($1::text[])) as channels,
     (select coalesce(json_agg(json_build_object('id', id, 'sku', sku, 'name', name)), '[]') from product where sku = any($2::text[]) and active) as products,
     (select coalesce(json_agg(json_build_object('currency', currency, 'rate', rate_per_base)), '[]') from exchange_rate where currency = any($3::text[])) as rates,
     (select coalesce(json_agg(json_build_object('channel', c.code, 'externalId', o.external_id, 'number', o.number)), '[]')
        from unnest($4::text[], $5::text[]) as t(code, external_id)
-       join channel c on c.code = t.code join sales_order o on o.channel_id = c.id and o.external_id = t.external_id) as existing`);
+       join channel c on c.code = t.code join sales_order o on o.channel_id = c.id and o.external_id = t.external_id) as existing,
+    (select coalesce(json_agg(s), '[]') from stock s) as stock`);
 interface Reference {
   channels: { id: number; code: string; currencies: string[]; active: boolean }[];
   products: { id: number; sku: string; name: string }[];
   rates: { currency: string; rate: number }[];
   existing: { channel: string; externalId: string; number: string }[];
+  stock: Parameters<typeof stockOptionsFromJson>[0];
 }
 /**
  * Customers known by email, created on first order. A known customer's row is only rewritten when
@@ -248,9 +251,9 @@ async function intakeBatch(em: EntityManager, items: Pending[]): Promise<BatchOu
     return false;
   });
 
-  // 4. Route every order on the stock as this transaction sees it, the rows locked (in id order) so
-  //    the plans cannot go stale; each accepted order takes its units from what the next one sees.
-  const stock = await loadStockOptions(em, unique(fresh.flatMap((o) => [...o.products.values()].map((p) => p.id))), { lock: true });
+  // 4. Route every order on the stock as this transaction sees it (read and locked in step 2); each
+  //    accepted order takes its units from what the next one sees.
+  const stock = stockOptionsFromJson(ref.stock);
   const accepted = fresh.flatMap((o): Accepted[] => {
     const mine = new Set([...o.products.values()].map((p) => p.id));
     const demand = o.input.lines.map((l) => ({ productId: o.products.get(l.sku)!.id, sku: l.sku, quantity: l.quantity }));
@@ -394,15 +397,14 @@ async function writeOrders(em: EntityManager, accepted: Accepted[]): Promise<{ i
   const tierOf = new Map<number, { id: number; actor: Actor }>();
   for (const r of orders) if (!tierOf.has(r.customerId)) tierOf.set(r.customerId, { id: r.customerId, actor: r.o.opts.actor });
   await recomputeTiers(em, [...tierOf.values()]);
-  await auditMany(em, created.map((c) => ({
+  const levels = new Map(reservations.map((a) => [a.levelId, a]));
+  await auditAndPublishMany(em, created.map((c) => ({
     actor: c.actor,
     entry: {
       action: 'order.created', entityType: 'Order', entityId: c.order.id,
       after: { number: c.order.number, status: c.order.status, path: c.path, total: c.order.totals.total, currency: c.order.currency, holdReasons: c.order.holdReasons, routing: c.order.routing.policy, reservations: c.order.reservations },
     },
-  })));
-  const levels = new Map(reservations.map((a) => [a.levelId, a]));
-  await publishMany(em, [
+  })), [
     ...created.map((c) => ({ topic: 'orders' as const, type: 'order.created', payload: { orderId: c.order.id, number: c.order.number, channel: c.order.channel, status: c.order.status, currency: c.order.currency, total: c.order.totals.total, holdReasons: c.order.holdReasons } })),
     ...reserved.filter((r) => r.became_low).map((r) => ({ topic: 'inventory' as const, type: 'stock.low', payload: { levelId: r.id, sku: levels.get(r.id)!.sku, warehouse: levels.get(r.id)!.warehouseCode } })),
   ]);
