@@ -1,29 +1,20 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react';
+import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node';
+import { Form, useActionData, useLoaderData } from '@remix-run/react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
-import { can } from '../lib/permissions.ts';
 import { DomainError } from '../lib/errors.ts';
 import type { FieldError } from '../lib/problem.ts';
 import { formatNumber } from '../lib/format.ts';
 import type { CarrierRule } from '../modules/fulfilment/planning.ts';
 import { carrierFromForm, getCarrier, listCarriers, previewCarrier, saveCarrier, type CarrierChoice } from '../modules/settings/carriers.server.ts';
-import { MAX_RULES, RULE_SERVICE_LEVELS } from '../modules/settings/form.ts';
-import { CsrfInput } from '../components/csrf.tsx';
+import { formTexts, MAX_RULES, readOutcome, RULE_SERVICE_LEVELS } from '../modules/settings/form.ts';
+import { loadSettingsScreen, readSettingsPost, refusedPost, savedRedirect } from '../modules/settings/screen.server.ts';
 import { FieldErrorText } from '../components/field-error.tsx';
-import { useRootData } from '../root.tsx';
+import { OpenRecordCell, SettingsField, SettingsFormCard, SettingsHead, SettingsTable, useSettingsScreen } from '../components/settings-page.tsx';
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
-  const user = await requireUser(request, context, 'settings.view');
-  const url = new URL(request.url);
-  const em = context.orm.em.fork();
-  const code = url.searchParams.get('code');
-  const canManage = can(user.role, 'settings.manage');
+export async function loader(args: LoaderFunctionArgs) {
+  const { url, em, canManage, selected, creating } = await loadSettingsScreen(args, getCarrier, { canAdd: true });
   const carriers = await listCarriers(em);
-  const selected = code && code !== 'new' ? await getCarrier(em, code) : null;
-  if (code && code !== 'new' && !selected) throw new Response(null, { status: 404 });
-  if (code === 'new' && !canManage) throw new Response(null, { status: 403 });
   // The rule tester: a GET form, so it reads only.
   let test: { choice: CarrierChoice; errors?: undefined } | { choice?: undefined; errors: FieldError[] } | null = null;
   if (url.searchParams.has('country')) {
@@ -35,24 +26,18 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       test = { errors: e.errors };
     }
   }
-  return { carriers, selected, creating: code === 'new', canManage, test };
+  return { carriers, selected, creating, canManage, test };
 }
 
 type ActionData = { errors?: FieldError[] };
 
-export async function action({ request, context }: ActionFunctionArgs) {
-  const user = await requireUser(request, context, 'settings.manage');
-  const form = await request.formData();
-  assertCsrf(request, form);
-  const carrier = form.get('carrier');
+export async function action(args: ActionFunctionArgs) {
+  const { form, actor } = await readSettingsPost(args);
   try {
-    const r = await saveCarrier(context.orm, typeof carrier === 'string' && carrier ? carrier : null, carrierFromForm(form), userActor(user, context.ip));
-    const outcome = r.created ? 'created' : r.changed.length ? 'saved' : 'unchanged';
-    return redirect(`/settings/carriers?code=${encodeURIComponent(r.carrier.code)}&done=${outcome}`);
+    const r = await saveCarrier(args.context.orm, formTexts(form, ['carrier']).carrier || null, carrierFromForm(form), actor);
+    return savedRedirect('/settings/carriers', r.carrier.code, r);
   } catch (e) {
-    if (!(e instanceof DomainError)) throw e;
-    if (e.status === 404) throw new Response(null, { status: 404 });
-    return data<ActionData>({ errors: e.errors ?? [{ field: '_', code: e.code, messageKey: `errors.${e.code}`, params: e.params }] }, { status: e.status });
+    return refusedPost(e, {});
   }
 }
 
@@ -77,47 +62,40 @@ function RulesEditor({ initial, errors, disabled }: { initial: CarrierRule[]; er
   };
   return (
     <>
-      <div className="table-wrap">
-        <table className="data-table rules-table" data-testid="rules-table">
-          <thead>
-            <tr>
-              <th>{t('carrierSettings.priority')}</th><th>{t('carrierSettings.service')}</th><th>{t('carrierSettings.serviceLevels')}</th>
-              <th>{t('carrierSettings.countries')}</th><th>{t('carrierSettings.maxWeight')}</th><th />
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r, i) => (
-              <tr key={r.key} data-testid="rule-row">
-                <td>
-                  <input name={`rules.${i}.priority`} defaultValue={r.priority} inputMode="numeric" aria-label={t('carrierSettings.ruleField', { row: i + 1, field: t('carrierSettings.priority') })} />
-                  <FieldErrorText error={err(i, 'priority')} />
-                </td>
-                <td>
-                  <input name={`rules.${i}.service`} defaultValue={r.service} maxLength={60} aria-label={t('carrierSettings.ruleField', { row: i + 1, field: t('carrierSettings.service') })} />
-                  <FieldErrorText error={err(i, 'service')} />
-                </td>
-                <td>
-                  <div className="levels">
-                    {RULE_SERVICE_LEVELS.map((l) => (
-                      <label key={l}><input type="checkbox" name={`rules.${i}.serviceLevels`} value={l} defaultChecked={r.serviceLevels.includes(l)} /> {t(`deliveryMethods.${l}`)}</label>
-                    ))}
-                  </div>
-                  <FieldErrorText error={err(i, 'serviceLevels')} />
-                </td>
-                <td>
-                  <input name={`rules.${i}.countries`} defaultValue={r.countries} placeholder={t('carrierSettings.anywhere')} aria-label={t('carrierSettings.ruleField', { row: i + 1, field: t('carrierSettings.countries') })} />
-                  <FieldErrorText error={err(i, 'countries')} />
-                </td>
-                <td>
-                  <input name={`rules.${i}.maxWeightGrams`} defaultValue={r.maxWeightGrams} inputMode="numeric" placeholder={t('carrierSettings.noLimit')} aria-label={t('carrierSettings.ruleField', { row: i + 1, field: t('carrierSettings.maxWeight') })} />
-                  <FieldErrorText error={err(i, 'maxWeightGrams')} />
-                </td>
-                <td>{disabled ? null : <button type="button" className="link-button" onClick={() => setRows(rows.filter((x) => x.key !== r.key))}>{t('carrierSettings.removeRule')}</button>}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <SettingsTable testid="rules-table" className="data-table rules-table" head={<>
+        <th>{t('carrierSettings.priority')}</th><th>{t('carrierSettings.service')}</th><th>{t('carrierSettings.serviceLevels')}</th>
+        <th>{t('carrierSettings.countries')}</th><th>{t('carrierSettings.maxWeight')}</th><th />
+      </>}>
+        {rows.map((r, i) => (
+          <tr key={r.key} data-testid="rule-row">
+            <td>
+              <input name={`rules.${i}.priority`} defaultValue={r.priority} inputMode="numeric" aria-label={t('carrierSettings.ruleField', { row: i + 1, field: t('carrierSettings.priority') })} />
+              <FieldErrorText error={err(i, 'priority')} />
+            </td>
+            <td>
+              <input name={`rules.${i}.service`} defaultValue={r.service} maxLength={60} aria-label={t('carrierSettings.ruleField', { row: i + 1, field: t('carrierSettings.service') })} />
+              <FieldErrorText error={err(i, 'service')} />
+            </td>
+            <td>
+              <div className="levels">
+                {RULE_SERVICE_LEVELS.map((l) => (
+                  <label key={l}><input type="checkbox" name={`rules.${i}.serviceLevels`} value={l} defaultChecked={r.serviceLevels.includes(l)} /> {t(`deliveryMethods.${l}`)}</label>
+                ))}
+              </div>
+              <FieldErrorText error={err(i, 'serviceLevels')} />
+            </td>
+            <td>
+              <input name={`rules.${i}.countries`} defaultValue={r.countries} placeholder={t('carrierSettings.anywhere')} aria-label={t('carrierSettings.ruleField', { row: i + 1, field: t('carrierSettings.countries') })} />
+              <FieldErrorText error={err(i, 'countries')} />
+            </td>
+            <td>
+              <input name={`rules.${i}.maxWeightGrams`} defaultValue={r.maxWeightGrams} inputMode="numeric" placeholder={t('carrierSettings.noLimit')} aria-label={t('carrierSettings.ruleField', { row: i + 1, field: t('carrierSettings.maxWeight') })} />
+              <FieldErrorText error={err(i, 'maxWeightGrams')} />
+            </td>
+            <td>{disabled ? null : <button type="button" className="link-button" onClick={() => setRows(rows.filter((x) => x.key !== r.key))}>{t('carrierSettings.removeRule')}</button>}</td>
+          </tr>
+        ))}
+      </SettingsTable>
       {rows.length ? null : <p className="muted">{t('carrierSettings.noRules')}</p>}
       {disabled || rows.length >= MAX_RULES ? null : <button type="button" className="spaced" onClick={add} data-testid="rule-add">{t('carrierSettings.addRule')}</button>}
       <p className="muted small">{t('carrierSettings.rulesHint')}</p>
@@ -128,11 +106,7 @@ function RulesEditor({ initial, errors, disabled }: { initial: CarrierRule[]; er
 export default function Carriers() {
   const { carriers, selected, creating, canManage, test } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as ActionData | undefined;
-  const { t } = useTranslation();
-  const navigation = useNavigation();
-  const [params] = useSearchParams();
-  const locale = useRootData()?.locale ?? 'en';
-  const done = params.get('done');
+  const { t, params, locale, done } = useSettingsScreen();
   const err = (field: string) => result?.errors?.find((e) => e.field === field);
   const testErr = (field: string) => test?.errors?.find((e) => e.field === field);
   const summary = (r: CarrierRule) => [
@@ -147,77 +121,56 @@ export default function Carriers() {
 
   return (
     <>
-      <div className="page-head">
-        <h1 className="page-title">{t('carrierSettings.title')}</h1>
-        {canManage && !creating ? <Link className="button primary" to="?code=new" data-testid="carrier-add">{t('carrierSettings.add')}</Link> : null}
-      </div>
-      <p className="muted">{t('carrierSettings.intro')}</p>
-      {unplaced.map((e) => <p key={e.field} className="form-error" role="alert">{t(e.messageKey, e.params)}</p>)}
-      {done && selected ? (
-        <p className="notice success" role="status" data-testid="carrier-saved">{t(`carrierSettings.done.${done === 'created' ? 'created' : done === 'saved' ? 'saved' : 'unchanged'}`, { name: selected.name })}</p>
-      ) : null}
+      <SettingsHead
+        title={t('carrierSettings.title')} intro={t('carrierSettings.intro')} errors={unplaced}
+        add={{ label: t('carrierSettings.add'), testid: 'carrier-add', shown: canManage && !creating }}
+        saved={done && selected ? { testid: 'carrier-saved', text: t(`carrierSettings.done.${readOutcome(done)}`, { name: selected.name }) } : null}
+      />
 
-      <div className="table-wrap">
-        <table className="data-table" data-testid="carriers-table">
-          <thead>
-            <tr><th>{t('carrierSettings.name')}</th><th>{t('carrierSettings.code')}</th><th>{t('carrierSettings.rules')}</th><th className="num">{t('carrierSettings.shipments')}</th><th /></tr>
-          </thead>
-          <tbody>
-            {carriers.map((c) => (
-              <tr key={c.code} data-testid="carrier-row" data-code={c.code}>
-                <td>{c.name}{c.active ? null : <span className="badge">{t('carrierSettings.inactive')}</span>}</td>
-                <td><code>{c.code}</code></td>
-                <td>
-                  {c.rules.length ? (
-                    <ol className="address-list">
-                      {[...c.rules].sort((a, b) => a.priority - b.priority).map((r, i) => <li key={i}><span className="muted">{r.priority}</span> {summary(r)}</li>)}
-                    </ol>
-                  ) : <span className="muted">{t('carrierSettings.noRules')}</span>}
-                </td>
-                <td className="num">{formatNumber(c.shipments, locale)}</td>
-                <td><Link to={`?code=${encodeURIComponent(c.code)}`}>{canManage ? t('carrierSettings.edit') : t('carrierSettings.view')}</Link></td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <SettingsTable testid="carriers-table" head={<>
+        <th>{t('carrierSettings.name')}</th><th>{t('carrierSettings.code')}</th><th>{t('carrierSettings.rules')}</th><th className="num">{t('carrierSettings.shipments')}</th><th />
+      </>}>
+        {carriers.map((c) => (
+          <tr key={c.code} data-testid="carrier-row" data-code={c.code}>
+            <td>{c.name}{c.active ? null : <span className="badge">{t('carrierSettings.inactive')}</span>}</td>
+            <td><code>{c.code}</code></td>
+            <td>
+              {c.rules.length ? (
+                <ol className="address-list">
+                  {[...c.rules].sort((a, b) => a.priority - b.priority).map((r, i) => <li key={i}><span className="muted">{r.priority}</span> {summary(r)}</li>)}
+                </ol>
+              ) : <span className="muted">{t('carrierSettings.noRules')}</span>}
+            </td>
+            <td className="num">{formatNumber(c.shipments, locale)}</td>
+            <OpenRecordCell code={c.code} label={canManage ? t('carrierSettings.edit') : t('carrierSettings.view')} />
+          </tr>
+        ))}
+      </SettingsTable>
 
       {editing ? (
-        <section className="card spaced" data-testid="carrier-form-card">
-          <h2>{creating ? t('carrierSettings.newTitle') : t('carrierSettings.editTitle', { name: selected!.name })}</h2>
-          <Form method="post" key={creating ? 'new' : JSON.stringify(selected)} data-testid="carrier-form">
-            <CsrfInput />
-            <input type="hidden" name="carrier" value={selected?.code ?? ''} />
-            <fieldset className="plain" disabled={!canManage}>
-              <div className="form-grid">
-                {creating ? (
-                  <label className="field"><span>{t('carrierSettings.code')}</span>
-                    <input name="code" required maxLength={20} placeholder={t('carrierSettings.codeHint')} /><FieldErrorText error={err('code')} /></label>
-                ) : null}
-                <label className="field"><span>{t('carrierSettings.name')}</span>
-                  <input name="name" required maxLength={100} defaultValue={selected?.name} /><FieldErrorText error={err('name')} /></label>
-                <label className="field grow"><span>{t('carrierSettings.trackingUrlTemplate')}</span>
-                  <input name="trackingUrlTemplate" required maxLength={255} defaultValue={selected?.trackingUrlTemplate} placeholder={t('carrierSettings.trackingUrlHint')} />
-                  <FieldErrorText error={err('trackingUrlTemplate')} /></label>
-              </div>
-              <label className="inline-actions">
-                <input type="checkbox" name="active" defaultChecked={selected?.active ?? true} />
-                <span>{t('carrierSettings.active')}</span>
-              </label>
-              <p className="muted small">{t('carrierSettings.activeHint')}</p>
-              <FieldErrorText error={err('active')} />
-              <h2 className="spaced">{t('carrierSettings.rules')}</h2>
-              <p className="muted">{t('carrierSettings.rulesIntro')}</p>
-              <RulesEditor initial={selected?.rules ?? []} errors={result?.errors} disabled={!canManage} />
-              {canManage ? (
-                <div className="inline-actions spaced">
-                  <button type="submit" className="primary" disabled={navigation.state !== 'idle'}>{creating ? t('carrierSettings.create') : t('carrierSettings.save')}</button>
-                  <Link to="/settings/carriers">{t('carrierSettings.cancel')}</Link>
-                </div>
-              ) : null}
-            </fieldset>
-          </Form>
-        </section>
+        <SettingsFormCard
+          key={creating ? 'new' : JSON.stringify(selected)} testid="carrier-form" canManage={canManage} hidden={{ carrier: selected?.code ?? '' }}
+          title={creating ? t('carrierSettings.newTitle') : t('carrierSettings.editTitle', { name: selected!.name })}
+          active={{ checked: selected?.active ?? true, label: t('carrierSettings.active'), hint: t('carrierSettings.activeHint'), error: err('active') }}
+          more={<>
+            <h2 className="spaced">{t('carrierSettings.rules')}</h2>
+            <p className="muted">{t('carrierSettings.rulesIntro')}</p>
+            <RulesEditor initial={selected?.rules ?? []} errors={result?.errors} disabled={!canManage} />
+          </>}
+          submit={creating ? t('carrierSettings.create') : t('carrierSettings.save')} cancel={{ to: '/settings/carriers', label: t('carrierSettings.cancel') }}
+        >
+          {creating ? (
+            <SettingsField label={t('carrierSettings.code')} error={err('code')}>
+              <input name="code" required maxLength={20} placeholder={t('carrierSettings.codeHint')} />
+            </SettingsField>
+          ) : null}
+          <SettingsField label={t('carrierSettings.name')} error={err('name')}>
+            <input name="name" required maxLength={100} defaultValue={selected?.name} />
+          </SettingsField>
+          <SettingsField className="field grow" label={t('carrierSettings.trackingUrlTemplate')} error={err('trackingUrlTemplate')}>
+            <input name="trackingUrlTemplate" required maxLength={255} defaultValue={selected?.trackingUrlTemplate} placeholder={t('carrierSettings.trackingUrlHint')} />
+          </SettingsField>
+        </SettingsFormCard>
       ) : null}
 
       <section className="card spaced" data-testid="carrier-test">
@@ -225,17 +178,17 @@ export default function Carriers() {
         <p className="muted">{t('carrierSettings.testIntro')}</p>
         <Form method="get" className="filters plain">
           {selected ? <input type="hidden" name="code" value={selected.code} /> : null}
-          <label className="field"><span>{t('carrierSettings.testCountry')}</span>
+          <SettingsField label={t('carrierSettings.testCountry')} error={testErr('country')}>
             <input name="country" required maxLength={2} defaultValue={params.get('country') ?? ''} placeholder={t('carrierSettings.testCountryHint')} autoCapitalize="characters" />
-            <FieldErrorText error={testErr('country')} /></label>
-          <label className="field"><span>{t('carrierSettings.testWeight')}</span>
+          </SettingsField>
+          <SettingsField label={t('carrierSettings.testWeight')} error={testErr('weightGrams')}>
             <input name="weight" required inputMode="numeric" defaultValue={params.get('weight') ?? ''} />
-            <FieldErrorText error={testErr('weightGrams')} /></label>
-          <label className="field"><span>{t('carrierSettings.testLevel')}</span>
+          </SettingsField>
+          <SettingsField label={t('carrierSettings.testLevel')} error={testErr('serviceLevel')}>
             <select name="level" defaultValue={params.get('level') ?? 'standard'}>
               {RULE_SERVICE_LEVELS.map((l) => <option key={l} value={l}>{t(`deliveryMethods.${l}`)}</option>)}
             </select>
-            <FieldErrorText error={testErr('serviceLevel')} /></label>
+          </SettingsField>
           <button type="submit">{t('carrierSettings.test')}</button>
         </Form>
         {test && !test.errors ? (

@@ -1,14 +1,9 @@
 import { expect, test, type Page } from '@playwright/test';
-import { signIn, userFor } from './fixtures.ts';
+import { place, signIn, userFor } from './fixtures.ts';
 
 // Two people in one draft: each sees the other at once, a save reaches the other as a notice (with
 // take theirs / merge), and leaving the page takes the person off the other's screen. Only names and
 // test ids are asserted, so the users' languages (other tests switch them) do not matter.
-
-async function place(page: Page, type: string, id: string, at: { x: number; y: number }) {
-  await page.getByTestId(`palette-${type}`).dragTo(page.getByTestId('canvas'), { targetPosition: at });
-  await expect(page.locator(`.react-flow__node[data-id="${id}"]`)).toBeVisible();
-}
 
 /** Who the page shows as also here (each chip is an avatar with initials, then the name). */
 async function expectOthers(page: Page, names: string[]) {

@@ -1,25 +1,11 @@
 import { expect, test, type Page } from '@playwright/test';
-import { signIn } from './fixtures.ts';
+import { createFlow, place, signIn, wire } from './fixtures.ts';
 
 // The designer's whole story in one scenario: an ops manager draws a returns flow on an empty canvas
 // with the mouse, fixes what the checks report, simulates it on a real order, publishes and binds it;
 // a customer asks for a return on the public tracking page; the ops manager watches the run live.
 
 test.use({ viewport: { width: 1600, height: 1000 } });
-
-/** Drags a palette entry onto the canvas with the mouse (HTML5 drag and drop); returns the new step's id. */
-async function place(page: Page, type: string, id: string, at: { x: number; y: number }) {
-  await page.getByTestId(`palette-${type}`).dragTo(page.getByTestId('canvas'), { targetPosition: at });
-  await expect(page.locator(`.react-flow__node[data-id="${id}"]`)).toBeVisible();
-}
-
-/** Drags from one step's exit to another step's entry, as a person connects them. */
-async function wire(page: Page, source: string, exit: string, target: string) {
-  const edges = page.locator('.react-flow__edge');
-  const before = await edges.count();
-  await page.locator(`.react-flow__node[data-id="${source}"]`).getByLabel(`Exit “${exit}”`).dragTo(page.locator(`.react-flow__node[data-id="${target}"]`).getByLabel('Entry'));
-  await expect(edges).toHaveCount(before + 1);
-}
 
 interface OrderDetail { id: number; number: string; status: string; trackingToken: string; payments: { status: string }[] }
 
@@ -43,11 +29,7 @@ test('an ops manager draws a returns flow from nothing, publishes and binds it, 
   // A new flow opens on an empty canvas.
   const stamp = Date.now().toString(36);
   const name = `E2E returns ${stamp}`;
-  await page.goto('/workflows');
-  await page.getByTestId('flow-name').fill(name);
-  await page.getByTestId('flow-kind').selectOption('return');
-  await page.getByTestId('flow-create').getByRole('button', { name: 'Create and open' }).click();
-  await page.waitForURL(`/workflows/e2e-returns-${stamp}`);
+  await createFlow(page, { name, key: `e2e-returns-${stamp}`, kind: 'return' });
   const canvas = page.getByTestId('canvas');
   const errors = page.getByTestId('errors-panel');
   await expect(canvas.locator('.react-flow__node')).toHaveCount(0);

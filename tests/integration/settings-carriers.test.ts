@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM } from '../../app/lib/audit.server.ts';
-import { DomainError } from '../../app/lib/errors.ts';
 import { createOrder } from '../../app/modules/orders/intake.server.ts';
 import { createPayment } from '../../app/modules/payments/service.server.ts';
 import { confirmPick, createPickLists, packOrder, shipOrder } from '../../app/modules/fulfilment/service.server.ts';
@@ -8,6 +7,7 @@ import type { CarrierRule } from '../../app/modules/fulfilment/planning.ts';
 import { getCarrier, listCarriers, previewCarrier, saveCarrier } from '../../app/modules/settings/carriers.server.ts';
 import { seedDemoData } from '../../scripts/seed/demo.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { auditEvents, refusal } from '../support/domain.ts';
 
 let db: TestDatabase;
 const actor = { ...SYSTEM, type: 'user' as const, id: 1, label: 'admin@test' };
@@ -53,12 +53,6 @@ const form = (c: Awaited<ReturnType<typeof carrier>>, rules: CarrierRule[] = c.r
   rules: rules.map((r) => ({ service: r.service, serviceLevels: r.serviceLevels, countries: (r.countries ?? []).join(', '), maxWeightGrams: r.maxWeightGrams === undefined ? '' : String(r.maxWeightGrams), priority: String(r.priority) })),
   ...change,
 });
-const audits = async (action: string) => (await sql(`select actor_label, entity_id, before, after from audit_event where action = ? order by id`, [action])) as { actor_label: string; entity_id: string; before: any; after: any }[];
-async function refusal(p: Promise<unknown>): Promise<DomainError> {
-  const e = await p.then(() => null, (x: unknown) => x);
-  expect(e).toBeInstanceOf(DomainError);
-  return e as DomainError;
-}
 
 describe('carrier rules choose the carrier and service of a shipment', () => {
   it('lists the carriers with their rules as stored', async () => {
@@ -82,7 +76,7 @@ describe('carrier rules choose the carrier and service of a shipment', () => {
     expect(await ship('CAR-L')).toBe('ups Ground');
     expect(await preview(40_000)).toBe('dhl Express Worldwide'); // over UPS's new limit and USPS's 30 kg: only DHL's anywhere rule fits
     expect(await ship('CAR-H')).toBe('dhl Express Worldwide');
-    expect(await audits('carrier.updated')).toEqual([{
+    expect(await auditEvents(db, 'carrier.updated')).toEqual([{
       actor_label: 'admin@test', entity_id: String(ups.id),
       before: { rules: ups.rules },
       after: { code: 'ups', rules: [ups.rules[0], { service: 'Ground', serviceLevels: ['standard'], countries: ['US'], maxWeightGrams: 1000, priority: 5 }] },
@@ -105,7 +99,7 @@ describe('carrier rules choose the carrier and service of a shipment', () => {
       rules: [{ service: 'Ground', serviceLevels: ['standard', 'express'], countries: 'us', maxWeightGrams: '2000', priority: '1' }],
     }, actor);
     expect(created).toMatchObject({ created: true, carrier: { code: 'lasership', rules: [{ service: 'Ground', serviceLevels: ['standard', 'express'], countries: ['US'], maxWeightGrams: 2000, priority: 1 }] } });
-    expect(await audits('carrier.created')).toMatchObject([{ entity_id: String(created.carrier.id), after: { code: 'lasership', name: 'LaserShip' } }]);
+    expect(await auditEvents(db, 'carrier.created')).toMatchObject([{ entity_id: String(created.carrier.id), after: { code: 'lasership', name: 'LaserShip' } }]);
     expect(await ship('CAR-L')).toBe('lasership Ground');
     const [s] = await sql(`select s.tracking_number from shipment s join carrier c on c.id = s.carrier_id where c.code = 'lasership'`);
     expect(s.tracking_number).toMatch(/^LASERSHIP\d{10}$/);

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM } from '../../app/lib/audit.server.ts';
-import { DomainError } from '../../app/lib/errors.ts';
 import { createOrder } from '../../app/modules/orders/intake.server.ts';
 import { findWebhookChannel, verifyWebhookSignature, webhookSignature } from '../../app/modules/channels/webhooks.server.ts';
 import { getChannel, listChannels, rotateWebhookSecret, saveChannel } from '../../app/modules/settings/channels.server.ts';
 import { seedDemoData } from '../../scripts/seed/demo.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { auditEvents, refusal } from '../support/domain.ts';
 
 let db: TestDatabase;
 const actor = { ...SYSTEM, type: 'user' as const, id: 1, label: 'admin@test' };
@@ -29,12 +29,6 @@ const order = (channelCode: string, currency: string) => createOrder(db.orm, {
   shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 }, currency,
   lines: [{ sku: 'CH-1', quantity: 1, unitPrice: 1000 }], paymentMethod: 'test-card',
 }, { actor, baseCurrency: BASE });
-const audits = async (action: string) => (await sql(`select actor_label, entity_id, before, after from audit_event where action = ? order by id`, [action])) as { actor_label: string; entity_id: string; before: any; after: any }[];
-async function refusal(p: Promise<unknown>): Promise<DomainError> {
-  const e = await p.then(() => null, (x: unknown) => x);
-  expect(e).toBeInstanceOf(DomainError);
-  return e as DomainError;
-}
 
 describe('channels', () => {
   it('lists each channel with whether it has a webhook secret, never the secret', async () => {
@@ -51,13 +45,13 @@ describe('channels', () => {
     const r = await saveChannel(db.orm, 'app', form(before, { currencies: 'usd eur, GBP', name: 'Mobile app (iOS + Android)' }), actor, BASE);
     expect(r.changed).toEqual(['name', 'currencies']);
     expect(await channel('app')).toMatchObject({ name: 'Mobile app (iOS + Android)', currencies: ['USD', 'EUR', 'GBP'] });
-    expect(await audits('channel.updated')).toEqual([{
+    expect(await auditEvents(db, 'channel.updated')).toEqual([{
       actor_label: 'admin@test', entity_id: String(before.id),
       before: { name: 'Mobile app', currencies: ['USD', 'EUR'] }, after: { code: 'app', name: 'Mobile app (iOS + Android)', currencies: ['USD', 'EUR', 'GBP'] },
     }]);
     expect(await order('app', 'GBP')).toMatchObject({ replayed: false });
     expect((await saveChannel(db.orm, 'app', form(await channel('app')), actor, BASE)).changed).toEqual([]);
-    expect(await audits('channel.updated')).toHaveLength(1);
+    expect(await auditEvents(db, 'channel.updated')).toHaveLength(1);
   });
 
   it('stops taking orders from a channel made inactive, and takes them again when it is back', async () => {
@@ -99,7 +93,7 @@ describe('webhook secret rotation', () => {
     expect(verifyWebhookSignature(stored, body, webhookSignature(r.secret, body))).toBe(true);
     expect(verifyWebhookSignature(stored, body, webhookSignature(old, body))).toBe(false);
     expect((await channel('web')).secretFingerprint).toBe(r.fingerprint);
-    const [a] = await audits('channel.webhook_secret_rotated');
+    const [a] = await auditEvents(db, 'channel.webhook_secret_rotated');
     expect(a).toEqual({ actor_label: 'admin@test', entity_id: String(before.id), before: { secretFingerprint: before.secretFingerprint }, after: { code: 'web', secretFingerprint: r.fingerprint } });
     const trail = JSON.stringify(await sql('select * from audit_event'));
     expect(trail).not.toContain(r.secret);

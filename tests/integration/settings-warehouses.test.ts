@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM } from '../../app/lib/audit.server.ts';
-import { DomainError } from '../../app/lib/errors.ts';
 import { createOrder } from '../../app/modules/orders/intake.server.ts';
 import { createPayment } from '../../app/modules/payments/service.server.ts';
 import { createPickLists, pickListsForOrders } from '../../app/modules/fulfilment/service.server.ts';
 import { getWarehouse, listBins, listWarehouses, listZones, saveWarehouse, setBin } from '../../app/modules/settings/warehouses.server.ts';
 import { seedDemoData } from '../../scripts/seed/demo.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { auditEvents, refusal } from '../support/domain.ts';
 
 let db: TestDatabase;
 const actor = { ...SYSTEM, type: 'user' as const, id: 1, label: 'admin@test' };
@@ -26,17 +26,11 @@ beforeAll(async () => {
 });
 afterAll(async () => { await db.drop(); });
 
-const audits = async (action: string) => (await sql(`select actor_label, entity_id, before, after from audit_event where action = ? order by id`, [action])) as { actor_label: string; entity_id: string; before: any; after: any }[];
 const form = (w: Awaited<ReturnType<typeof getWarehouse>> & object, change: Record<string, unknown> = {}) => ({
   name: w.name, line1: w.line1, city: w.city, postalCode: w.postalCode ?? '', country: w.country, lat: String(w.lat), lng: String(w.lng),
   active: w.active, pickMethod: w.pickMethod, pickBatchSize: String(w.pickBatchSize), ...change,
 });
 const warehouse = async (code: string) => (await getWarehouse(db.orm.em.fork(), code))!;
-async function refusal(p: Promise<unknown>): Promise<DomainError> {
-  const e = await p.then(() => null, (x: unknown) => x);
-  expect(e).toBeInstanceOf(DomainError);
-  return e as DomainError;
-}
 
 async function paidOrder(lines: { sku: string; quantity: number }[]) {
   const r = await createOrder(db.orm, {
@@ -62,14 +56,14 @@ describe('editing a warehouse', () => {
     const r = await saveWarehouse(db.orm, 'RNO', form(before, { name: 'Reno DC 2', lat: '39.5', lng: '-119.75', pickMethod: 'wave', pickBatchSize: '25', postalCode: ' ' }), actor);
     expect(r).toMatchObject({ created: false, changed: ['name', 'postalCode', 'lat', 'lng', 'pickMethod', 'pickBatchSize'] });
     expect(await warehouse('RNO')).toMatchObject({ name: 'Reno DC 2', postalCode: null, lat: 39.5, lng: -119.75, pickMethod: 'wave', pickBatchSize: 25 });
-    expect(await audits('warehouse.updated')).toEqual([{
+    expect(await auditEvents(db, 'warehouse.updated')).toEqual([{
       actor_label: 'admin@test', entity_id: String(before.id),
       before: { name: 'Reno DC', postalCode: '89431', lat: before.lat, lng: before.lng, pickMethod: 'single', pickBatchSize: 10 },
       after: { code: 'RNO', name: 'Reno DC 2', postalCode: null, lat: 39.5, lng: -119.75, pickMethod: 'wave', pickBatchSize: 25 },
     }]);
     const again = await saveWarehouse(db.orm, 'RNO', form(await warehouse('RNO')), actor);
     expect(again.changed).toEqual([]);
-    expect(await audits('warehouse.updated')).toHaveLength(1);
+    expect(await auditEvents(db, 'warehouse.updated')).toHaveLength(1);
   });
 
   it('refuses bad input by field, in one answer, and writes nothing', async () => {
@@ -104,11 +98,11 @@ describe('editing a warehouse', () => {
     expect((await refusal(saveWarehouse(db.orm, null, { ...input, code: 'L' }, actor))).errors).toMatchObject([{ field: 'code', messageKey: 'warehouseSettings.errors.codeFormat' }]);
     const r = await saveWarehouse(db.orm, null, input, actor);
     expect(r).toMatchObject({ created: true, warehouse: { code: 'LAX', country: 'US', lat: 34.03, pickMethod: 'zone', skus: 0 } });
-    expect(await audits('warehouse.created')).toMatchObject([{ entity_id: String(r.warehouse.id), before: null, after: { code: 'LAX', name: 'Los Angeles DC', pickMethod: 'zone' } }]);
+    expect(await auditEvents(db, 'warehouse.created')).toMatchObject([{ entity_id: String(r.warehouse.id), before: null, after: { code: 'LAX', name: 'Los Angeles DC', pickMethod: 'zone' } }]);
     const taken = await refusal(saveWarehouse(db.orm, null, { ...input, name: 'Another' }, actor));
     expect(taken.errors).toEqual([{ field: 'code', code: 'code_taken', messageKey: 'warehouseSettings.errors.codeTaken', params: { value: 'LAX' } }]);
     expect((await sql(`select count(*) as n from warehouse where code = 'LAX'`))[0].n).toBe('1');
-    expect(await audits('warehouse.created')).toHaveLength(1);
+    expect(await auditEvents(db, 'warehouse.created')).toHaveLength(1);
   });
 });
 
@@ -146,7 +140,7 @@ describe('bins and zones', () => {
     const r = await setBin(db.orm, 'EWR', { sku: 'BC-WH-B', bin: 'q-07-3' }, actor);
     expect(r).toEqual({ sku: 'WH-B', bin: 'Q-07-3', zone: 'Q', changed: true });
     expect(await listBins(db.orm.em.fork(), ewr.id, 'Q')).toEqual([{ sku: 'WH-B', name: 'Item WH-B', bin: 'Q-07-3', onHand: 100 }]);
-    expect(await audits('inventory.bin_changed')).toMatchObject([{ before: { bin: 'B-02-1', zone: 'B' }, after: { warehouse: 'EWR', sku: 'WH-B', bin: 'Q-07-3', zone: 'Q' } }]);
+    expect(await auditEvents(db, 'inventory.bin_changed')).toMatchObject([{ before: { bin: 'B-02-1', zone: 'B' }, after: { warehouse: 'EWR', sku: 'WH-B', bin: 'Q-07-3', zone: 'Q' } }]);
     expect((await setBin(db.orm, 'EWR', { sku: 'WH-B', bin: 'Q-07-3' }, actor)).changed).toBe(false);
 
     const o = await paidOrder([{ sku: 'WH-A', quantity: 1 }, { sku: 'WH-B', quantity: 1 }]);

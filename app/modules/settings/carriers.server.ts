@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { audit, type Actor } from '../../lib/audit.server.ts';
 import { DomainError, invalid } from '../../lib/errors.ts';
 import { chooseCarrier, type CarrierOption, type CarrierRule } from '../fulfilment/planning.ts';
-import { formErrors, isCountry, MAX_RULES, RULE_SERVICE_LEVELS, toCodeList, toNumber, toText } from './form.ts';
+import { formErrors, formTexts, isCountry, MAX_RULES, RULE_SERVICE_LEVELS, toCodeList, toNumber, toText } from './form.ts';
 
 const NS = 'carrierSettings';
 
@@ -146,6 +146,5 @@ export function carrierFromForm(form: FormData): Record<string, unknown> {
   const filled = (r: Record<string, unknown>) => ['service', 'countries', 'maxWeightGrams', 'priority'].some((k) => typeof r[k] === 'string' && (r[k] as string).trim() !== '');
   const rules = [...rows.entries()].sort(([a], [b]) => a - b).map(([, r]) => r);
   while (rules.length && !filled(rules[rules.length - 1])) rules.pop();
-  const text = (k: string) => (typeof form.get(k) === 'string' ? form.get(k) : undefined);
-  return { code: text('code'), name: text('name'), trackingUrlTemplate: text('trackingUrlTemplate'), active: form.get('active') === 'on', rules };
+  return { ...formTexts(form, ['code', 'name', 'trackingUrlTemplate']), active: form.get('active') === 'on', rules };
 }

@@ -4,7 +4,7 @@ import { createI18n, LOCALES } from '../../lib/i18n.ts';
 import { BinInput, NewWarehouseInput } from './warehouses.server.ts';
 import { NewCarrierInput, ParcelInput } from './carriers.server.ts';
 import { ChannelInput } from './channels.server.ts';
-import { formErrors, isCountry, toCodeList, toNumber } from './form.ts';
+import { formErrors, formTexts, isCountry, readOutcome, saveOutcome, toCodeList, toNumber } from './form.ts';
 
 const errorsOf = (schema: z.ZodType, ns: string, raw: Record<string, unknown>) => {
   const r = schema.safeParse(raw);
@@ -37,6 +37,16 @@ describe('settings form parsing', () => {
     expect(toCodeList('')).toEqual([]);
     expect(['US', 'GB', 'TW', 'CN', 'HK'].every(isCountry)).toBe(true);
     expect(['UK', 'EU', 'XX', 'ZZ', 'us', 'USA', ''].some(isCountry)).toBe(false);
+  });
+
+  it('reads a posted form\'s text fields, and says what a save did as its redirect and notice do', () => {
+    const form = new FormData();
+    form.set('name', ' Reno ');
+    form.set('lat', '');
+    form.set('file', new Blob(['x']));
+    expect(formTexts(form, ['name', 'lat', 'file', 'absent'])).toEqual({ name: ' Reno ', lat: '', file: undefined, absent: undefined });
+    expect([saveOutcome({ created: true, changed: [] }), saveOutcome({ changed: ['name'] }), saveOutcome({ created: false, changed: [] })]).toEqual(['created', 'saved', 'unchanged']);
+    expect(['created', 'saved', 'unchanged', 'other', ''].map(readOutcome)).toEqual(['created', 'saved', 'unchanged', 'unchanged', 'unchanged']);
   });
 
   it('accepts good input, normalised', () => {

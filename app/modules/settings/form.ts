@@ -22,6 +22,20 @@ export function toNumber(v: unknown): unknown {
   return /^[-+]?\d+(\.\d+)?$/.test(s) ? Number(s) : Number.NaN;
 }
 
+/** The named fields of a posted form as the save functions take them: the text typed, or undefined (absent, or a file). */
+export function formTexts<K extends string>(form: FormData, keys: readonly K[]): Record<K, string | undefined> {
+  return Object.fromEntries(keys.map((k) => {
+    const v = form.get(k);
+    return [k, typeof v === 'string' ? v : undefined];
+  })) as Record<K, string | undefined>;
+}
+
+/** What a save did, as its redirect names it in `?done=` and the page's notice says. */
+export type SaveOutcome = 'created' | 'saved' | 'unchanged';
+export const saveOutcome = (r: { created?: boolean; changed: string[] }): SaveOutcome => (r.created ? 'created' : r.changed.length ? 'saved' : 'unchanged');
+/** `?done=` read back; anything else reads as unchanged. */
+export const readOutcome = (done: string): SaveOutcome => (done === 'created' || done === 'saved' ? done : 'unchanged');
+
 /** Optional text: trimmed, '' → undefined. */
 export const toText = (v: unknown): unknown => (typeof v === 'string' ? (v.trim() === '' ? undefined : v.trim()) : v);
 
