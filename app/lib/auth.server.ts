@@ -214,7 +214,8 @@ const FIND_API_KEY = prepare('api_key_find', 'select id, name, role, secret_hash
 const TOUCH_API_KEY = prepare('api_key_touch', 'update api_key set last_used_at = now() where id = $1');
 export const KEY_CACHE_MS = 1000;
 type KeyRow = { id: number; name: string; role: Role; secret_hash: string; last_used_at: Date | null };
-const recentKeys = new Map<string, { row: KeyRow; until: number }>();
+/** Keys looked up lately, by prefix: one lookup at a time per key, however many requests need it at once. */
+const recentKeys = new Map<string, { row: Promise<KeyRow | undefined>; until: number }>();
 
 export interface VerifiedApiKey { id: number; name: string; role: Role }
 
@@ -222,14 +223,16 @@ export async function verifyApiKey(em: EntityManager, key: string): Promise<Veri
   const m = /^oms_([0-9a-f]{12})_[A-Za-z0-9_-]+$/.exec(key);
   if (!m) return null;
   const now = Date.now();
-  const cached = recentKeys.get(m[1]);
-  let row = cached && cached.until > now ? cached.row : undefined;
-  if (!row) {
-    [row] = await sql<KeyRow>(em, FIND_API_KEY, [m[1]]);
-    if (!row) { recentKeys.delete(m[1]); return null; }
+  let cached = recentKeys.get(m[1]);
+  if (!cached || cached.until <= now) {
     if (recentKeys.size >= 10_000) recentKeys.clear();
-    recentKeys.set(m[1], { row, until: now + KEY_CACHE_MS });
+    const entry = { row: sql<KeyRow>(em, FIND_API_KEY, [m[1]]).then(([r]) => r), until: now + KEY_CACHE_MS };
+    recentKeys.set(m[1], cached = entry);
+    // Unknown keys and failed lookups are not remembered.
+    void entry.row.then((r) => { if (!r && recentKeys.get(m[1]) === entry) recentKeys.delete(m[1]); }, () => { if (recentKeys.get(m[1]) === entry) recentKeys.delete(m[1]); });
   }
+  const row = await cached.row;
+  if (!row) return null;
   const a = Buffer.from(row.secret_hash), b = Buffer.from(sha256(key));
   if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) return null;
   // Touch at most once a minute so busy integrations don't write on every request.
