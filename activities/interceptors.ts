@@ -2,14 +2,15 @@
 // NodeActivityInput), ordinary or local, upserts its WorkflowRunStep as done or failed, with timing and
 // short summaries, and announces `run.step` on the workflows topic for the live run view. A step that
 // is still going after RUNNING_AFTER_MS is first recorded (and announced) as running; a quicker one is
-// recorded once, when it ends, in one transaction, which halves the bookkeeping of the many short steps.
+// recorded once, when it ends, in one statement (row and announcement), which keeps the bookkeeping of
+// the many short steps to one round trip each.
 // Recording is best effort: a bookkeeping failure is logged and never fails the activity itself.
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Context } from '@temporalio/activity';
 import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory, ActivityExecuteInput, Next } from '@temporalio/worker';
 import type { NodeActivityInput, NodeActivityResult } from '../workflows/graph.ts';
 import { publishNow } from '../app/lib/outbox.server.ts';
-import { ensureRun, parseActivityKey, runIdOf, stepCompensation, stepFinished, stepStarted } from '../app/modules/workflows/runs.server.ts';
+import { ensureRun, parseActivityKey, runIdOf, stepCompensation, stepFinished, stepRecorded, stepStarted } from '../app/modules/workflows/runs.server.ts';
 
 export function isNodeActivityInput(v: unknown): v is NodeActivityInput {
   if (!v || typeof v !== 'object') return false;
@@ -53,31 +54,43 @@ class StepRecorder implements ActivityInboundCallsInterceptor {
     };
     let early: Promise<boolean> | null = null;
     const timer = setTimeout(() => { early = this.record((em) => recordStart(em, true)); }, RUNNING_AFTER_MS);
-    /** Records how the step ended, and its start too unless that is recorded already. */
-    const finish = async (write: (em: EntityManager, runId: number) => Promise<void>) => {
+    /**
+     * Records how the step ended, and its start too unless that is recorded already: a quick step (not
+     * an undo) in one statement (unless its run has no row yet), anything else in one transaction.
+     */
+    const finish = async (ended: { status: 'done' | 'failed'; output?: unknown; error?: string; event: Record<string, unknown> }) => {
       clearTimeout(timer);
       const startRecorded = early !== null && await early;
+      if (!startRecorded && !undo) {
+        const input = { activity: type, attempt, config: arg.config };
+        const recorded = await this.attempt((em) => stepRecorded(em, arg.workflowId, arg.nodeId, { visit, attempt, input, agoMs: performance.now() - t0, ...ended }));
+        if (recorded !== false) return;
+      }
       await this.record(async (em) => {
         if (!startRecorded) await recordStart(em, false);
-        await write(em, runId!);
+        if (undo) await stepCompensation(em, runId!, arg.nodeId, ended.status === 'done' ? { phase: 'done' } : { phase: 'failed', error: ended.error });
+        else await stepFinished(em, runId!, arg.nodeId, { status: ended.status, output: ended.output, error: ended.error });
+        await publishNow(em, 'workflows', 'run.step', ended.event);
       });
     };
     try {
       const result = (await next(input)) as NodeActivityResult | undefined;
-      await finish(async (em, id) => {
-        if (undo) await stepCompensation(em, id, arg.nodeId, { phase: 'done' });
-        else await stepFinished(em, id, arg.nodeId, { status: 'done', output: { handle: result?.handle ?? 'ok', output: result?.output ?? null } });
-        await publishNow(em, 'workflows', 'run.step', { workflowId: arg.workflowId, nodeId: arg.nodeId, status: undo ? 'compensated' : 'done' });
-      });
+      await finish({ status: 'done', output: { handle: result?.handle ?? 'ok', output: result?.output ?? null }, event: { workflowId: arg.workflowId, nodeId: arg.nodeId, status: undo ? 'compensated' : 'done' } });
       return result;
     } catch (e) {
       const message = (e instanceof Error ? e.message : String(e)).slice(0, 2000);
-      await finish(async (em, id) => {
-        if (undo) await stepCompensation(em, id, arg.nodeId, { phase: 'failed', error: message });
-        else await stepFinished(em, id, arg.nodeId, { status: 'failed', error: message });
-        await publishNow(em, 'workflows', 'run.step', { workflowId: arg.workflowId, nodeId: arg.nodeId, status: 'failed', attempt, error: message });
-      });
+      await finish({ status: 'failed', error: message, event: { workflowId: arg.workflowId, nodeId: arg.nodeId, status: 'failed', attempt, error: message } });
       throw e;
+    }
+  }
+
+  /** Runs fn's one statement (atomic on its own, so no transaction); null when it failed (logged, never thrown). */
+  private async attempt<T>(fn: (em: EntityManager) => Promise<T>): Promise<T | null> {
+    try {
+      return await fn(this.orm.em.fork());
+    } catch (e) {
+      this.log.warn(`[run-history] could not record a step: ${(e as Error).message}`);
+      return null;
     }
   }
 

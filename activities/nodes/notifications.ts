@@ -2,9 +2,9 @@
 // staff (the dashboards' bell and an email to the roles that should know). Both happen once per key.
 import { ApplicationFailure } from '@temporalio/common';
 import { NOTIFICATION_TEMPLATES, ROLES, type NotificationTemplate, type Role } from '../../entities/constants.ts';
-import { audit } from '../../app/lib/audit.server.ts';
+import { audit, auditNow } from '../../app/lib/audit.server.ts';
 import { publish } from '../../app/lib/outbox.server.ts';
-import { enqueueMail, enqueueNotification, publicUrl, type EnqueueInput } from '../../app/modules/notifications/service.server.ts';
+import { enqueueMail, enqueueNotificationRow, publicUrl, type EnqueueInput } from '../../app/modules/notifications/service.server.ts';
 import { emailLocale } from '../../app/modules/notifications/templates.ts';
 import { ALERT_SEVERITIES, renderStaffAlert, type AlertSeverity, type SlaKind } from '../../app/modules/notifications/staff-mail.ts';
 import { lockKey, nodeActivity, requireSubject, workflowActor, type NodeActivity, type NodeDeps } from './shared.ts';
@@ -29,10 +29,9 @@ export function notificationsNodeActivities({ orm }: NodeDeps) {
       throw ApplicationFailure.nonRetryable(`Unknown email template ${String(template)}.`, 'bad_template');
     }
     return orm.em.fork().transactional(async (em) => {
-      const id = await enqueueNotification(em, { orderId, template: template as NotificationTemplate } as EnqueueInput);
-      if (id !== null) audit(em, workflowActor(input), { action: 'notification.queued', entityType: 'Order', entityId: orderId, after: { notificationId: id, template } });
-      const [row] = id !== null ? [{ id }] : await em.execute<{ id: number }[]>('select id from notification where order_id = ? and template = ?', [orderId, template]);
-      return { handle: 'ok', output: { orderId, template, notificationId: row?.id ?? null, queued: id !== null } };
+      const { id, queued } = await enqueueNotificationRow(em, { orderId, template: template as NotificationTemplate } as EnqueueInput);
+      if (queued) await auditNow(em, workflowActor(input), { action: 'notification.queued', entityType: 'Order', entityId: orderId, after: { notificationId: id, template } });
+      return { handle: 'ok', output: { orderId, template, notificationId: id, queued } };
     });
   };
 

@@ -5,10 +5,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { WAREHOUSE_DEFAULT_PICK, type HoldReason, type OrderStatus } from '../../entities/constants.ts';
 import type { Address } from '../../entities/customers.ts';
-import { audit } from '../../app/lib/audit.server.ts';
-import { publish } from '../../app/lib/outbox.server.ts';
+import { audit, auditAndPublishMany } from '../../app/lib/audit.server.ts';
+import { publish, type OutboxRow } from '../../app/lib/outbox.server.ts';
+import { prepare, sql } from '../../app/lib/db.server.ts';
 import { DomainError } from '../../app/lib/errors.ts';
-import { cancelOrder, transition } from '../../app/modules/orders/service.server.ts';
+import { cancelOrder, transition, transitionNow } from '../../app/modules/orders/service.server.ts';
 import { loadStockOptions, releaseReservations, reserveAllocations } from '../../app/modules/inventory/reservations.server.ts';
 import { planRouting } from '../../app/modules/inventory/routing.ts';
 import { CardInput, capturePayment, createPayment, refundPayment, voidPayment } from '../../app/modules/payments/service.server.ts';
@@ -29,11 +30,36 @@ interface OrderRow {
   shipping_address: Address; warehouse_id: number | null;
 }
 
-async function loadOrder(em: EntityManager, orderId: number, lock = false): Promise<OrderRow> {
-  const [o] = await em.execute<OrderRow[]>(
-    `select id, number, status, hold_reasons, payment_method, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor,
+// The statements every run of an order flow makes (validate, reserve, authorise, capture, route),
+// prepared once per connection (app/lib/db.server.ts) instead of parsed and planned each time. The
+// steps on that path write their audit and outbox rows at once too (auditAndPublishMany, transitionNow),
+// in the order the events happen.
+const ORDER_QUERY = `select id, number, status, hold_reasons, payment_method, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor,
             shipping_address, warehouse_id
-       from sales_order where id = ?${lock ? ' for update' : ''}`, [orderId]);
+       from sales_order where id = $1`;
+const LOAD_ORDER = prepare('node_order', ORDER_QUERY);
+const LOCK_ORDER = prepare('node_order_locked', `${ORDER_QUERY} for update`);
+const HOLD_REASONS = prepare('node_order_hold_reasons', 'select hold_reasons from sales_order where id = $1');
+const ORDER_LINES = prepare('node_order_lines', 'select id, product_id, sku, quantity, unit_price_minor, total_minor from order_line where order_id = $1 order by id');
+const SET_WAREHOUSE = prepare('node_order_set_warehouse', 'update sales_order set warehouse_id = $1, updated_at = now() where id = $2');
+const RESERVATIONS = prepare('node_order_reservations', `select p.sku, w.code as warehouse, r.warehouse_id, r.quantity, r.status
+       from reservation r join product p on p.id = r.product_id join warehouse w on w.id = r.warehouse_id
+      where r.order_id = $1 and r.status = any($2::text[]) order by r.id`);
+const INSERT_RESERVATIONS = prepare('node_order_reserve', `insert into reservation (order_id, line_id, product_id, warehouse_id, quantity, status, created_at)
+  select $1, t.line_id, t.product_id, t.warehouse_id, t.quantity, 'active', now()
+    from unnest($2::int[], $3::int[], $4::int[], $5::int[]) with ordinality as t(line_id, product_id, warehouse_id, quantity, n) order by t.n`);
+const OPERATION = prepare('node_payment_operation', 'select payment_id, kind, amount_minor, succeeded, error_code from payment_operation where idempotency_key = $1');
+const AUTHORISED_BY_RUN = prepare('node_payment_authorised_by_run', `select p.id from payment p join payment_operation op on op.payment_id = p.id
+          where p.order_id = $1 and op.kind = 'authorise' and op.succeeded and left(op.idempotency_key, $2) = $3 and p.status in ('authorised', 'partially_captured')
+          order by p.id desc limit 1`);
+const NEWEST_AUTHORISED = prepare('node_payment_newest_authorised', `select id from payment where order_id = $1 and status in ('authorised', 'partially_captured') order by id desc limit 1`);
+const COVERED = prepare('node_payment_covered',
+  'select o.total_minor, coalesce((select sum(captured_minor - refunded_minor) from payment where order_id = o.id), 0) as covered from sales_order o where o.id = $1');
+
+interface LineRow { id: number; product_id: number; sku: string; quantity: number; unit_price_minor: number; total_minor: number }
+
+async function loadOrder(em: EntityManager, orderId: number, lock = false): Promise<OrderRow> {
+  const [o] = await sql<OrderRow>(em, lock ? LOCK_ORDER : LOAD_ORDER, [orderId]);
   if (!o) throw new DomainError(404, 'not_found', `Order ${orderId} does not exist.`);
   return o;
 }
@@ -43,18 +69,14 @@ const PAST_RESERVING: readonly OrderStatus[] = ['shipped', 'delivered', 'complet
 const SHIPPED: readonly OrderStatus[] = ['shipped', 'delivered', 'completed', 'returned', 'partially_returned'];
 
 const reservationsOf = (em: EntityManager, orderId: number, statuses: string[]) =>
-  em.execute<{ sku: string; warehouse: string; warehouse_id: number; quantity: number; status: string }[]>(
-    `select p.sku, w.code as warehouse, r.warehouse_id, r.quantity, r.status
-       from reservation r join product p on p.id = r.product_id join warehouse w on w.id = r.warehouse_id
-      where r.order_id = ? and r.status in (?) order by r.id`, [orderId, statuses]);
+  sql<{ sku: string; warehouse: string; warehouse_id: number; quantity: number; status: string }>(em, RESERVATIONS, [orderId, statuses]);
 
 const destinationOf = (o: OrderRow) =>
   typeof o.shipping_address?.lat === 'number' && typeof o.shipping_address?.lng === 'number' ? { lat: o.shipping_address.lat, lng: o.shipping_address.lng } : null;
 
 /** A payment operation recorded under this idempotency key, if any. */
 async function operation(em: EntityManager, key: string) {
-  const [op] = await em.execute<{ payment_id: number; kind: string; amount_minor: number; succeeded: boolean; error_code: string | null }[]>(
-    'select payment_id, kind, amount_minor, succeeded, error_code from payment_operation where idempotency_key = ?', [key]);
+  const [op] = await sql<{ payment_id: number; kind: string; amount_minor: number; succeeded: boolean; error_code: string | null }>(em, OPERATION, [key]);
   return op ?? null;
 }
 
@@ -89,8 +111,7 @@ export function ordersNodeActivities({ orm }: NodeDeps) {
     return orm.em.fork().transactional(async (em) => {
       const o = await loadOrder(em, orderId, true);
       if (o.status === 'cancelled' || o.status === 'returned') throw new DomainError(409, 'order_closed', `Order ${o.number} is ${o.status}.`, { params: { status: o.status } });
-      const lines = await em.execute<{ sku: string; quantity: number; unit_price_minor: number; total_minor: number }[]>(
-        'select sku, quantity, unit_price_minor, total_minor from order_line where order_id = ? order by id', [orderId]);
+      const lines = await sql<LineRow>(em, ORDER_LINES, [orderId]);
       const problems: string[] = [];
       if (!lines.length) problems.push('no_lines');
       if (lines.some((l) => l.quantity * l.unit_price_minor !== l.total_minor)) problems.push('line_total_mismatch');
@@ -98,13 +119,15 @@ export function ordersNodeActivities({ orm }: NodeDeps) {
       if (o.subtotal_minor + o.shipping_minor + (o.tax_included ? 0 : o.tax_minor) - o.discount_minor !== o.total_minor) problems.push('total_mismatch');
       const hold = o.status === 'on_hold' || problems.length > 0;
       let status = o.status;
+      let holdReasons = o.hold_reasons;
       if (o.status === 'received') {
         const to: OrderStatus = hold ? 'on_hold' : 'validated';
-        await transition(em, orderId, to, workflowActor(input), { reason: problems.length ? `validation: ${problems.join(', ')}` : 'validated by workflow', holdReasons: hold ? ['manual'] : undefined });
+        await transitionNow(em, orderId, to, workflowActor(input), { reason: problems.length ? `validation: ${problems.join(', ')}` : 'validated by workflow', holdReasons: hold ? ['manual'] : undefined });
         status = to;
+        [{ hold_reasons: holdReasons }] = await sql<{ hold_reasons: HoldReason[] }>(em, HOLD_REASONS, [orderId]);
       }
-      const [after] = await em.execute<{ hold_reasons: HoldReason[] }[]>('select hold_reasons from sales_order where id = ?', [orderId]);
-      return { handle: hold ? 'hold' : 'ok', output: { orderId, number: o.number, status, holdReasons: after.hold_reasons, problems, total: o.total_minor, currency: o.currency } };
+      // Unless it moved, the order is as read: its row is locked until the transaction ends.
+      return { handle: hold ? 'hold' : 'ok', output: { orderId, number: o.number, status, holdReasons, problems, total: o.total_minor, currency: o.currency } };
     });
   };
 
@@ -115,7 +138,7 @@ export function ordersNodeActivities({ orm }: NodeDeps) {
     return orm.em.fork().transactional(async (em) => {
       const o = await loadOrder(em, orderId, true);
       if (o.status === 'on_hold') return { handle: 'ok', output: { orderId, status: o.status, changed: false } };
-      await transition(em, orderId, 'on_hold', workflowActor(input), { reason, holdReasons: ['manual'] });
+      await transitionNow(em, orderId, 'on_hold', workflowActor(input), { reason, holdReasons: ['manual'] });
       return { handle: 'ok', output: { orderId, status: 'on_hold', changed: true } };
     });
   };
@@ -134,8 +157,7 @@ export function ordersNodeActivities({ orm }: NodeDeps) {
       if (held.length) {
         return { handle: 'ok', output: { orderId, reserved: false, reservations: held.map((r) => ({ sku: r.sku, warehouse: r.warehouse, quantity: r.quantity })) } };
       }
-      const lines = await em.execute<{ id: number; product_id: number; sku: string; quantity: number }[]>(
-        'select id, product_id, sku, quantity from order_line where order_id = ? order by id', [orderId]);
+      const lines = await sql<LineRow>(em, ORDER_LINES, [orderId]);
       const stock = await loadStockOptions(em, [...new Set(lines.map((l) => l.product_id))], { lock: true });
       const routing = planRouting(destinationOf(o), lines.map((l) => ({ productId: l.product_id, sku: l.sku, quantity: l.quantity })), stock);
       if (!routing.ok) return { handle: 'insufficient', output: { orderId, shortages: routing.shortages } };
@@ -143,17 +165,17 @@ export function ordersNodeActivities({ orm }: NodeDeps) {
       const reserved = await reserveAllocations(em, allocations);
       const lineForProduct = new Map<number, number>();
       for (const l of lines) if (!lineForProduct.has(l.product_id)) lineForProduct.set(l.product_id, l.id);
-      await em.execute(
-        `insert into reservation (order_id, line_id, product_id, warehouse_id, quantity, status, created_at) values ${allocations.map(() => `(?, ?, ?, ?, ?, 'active', now())`).join(', ')}`,
-        allocations.flatMap((a) => [orderId, lineForProduct.get(a.productId)!, a.productId, a.warehouseId, a.quantity]));
-      if (routing.plan.shipments === 1 && o.warehouse_id === null) await em.execute('update sales_order set warehouse_id = ?, updated_at = now() where id = ?', [allocations[0].warehouseId, orderId]);
+      await sql(em, INSERT_RESERVATIONS, [orderId, allocations.map((a) => lineForProduct.get(a.productId)!), allocations.map((a) => a.productId), allocations.map((a) => a.warehouseId), allocations.map((a) => a.quantity)]);
+      if (routing.plan.shipments === 1 && o.warehouse_id === null) await sql(em, SET_WAREHOUSE, [allocations[0].warehouseId, orderId]);
       const reservations = allocations.map((a) => ({ sku: a.sku, warehouse: a.warehouseCode, quantity: a.quantity }));
-      audit(em, actor, { action: 'inventory.reserved', entityType: 'Order', entityId: orderId, after: { reservations, policy: routing.plan.policy } });
-      publish(em, 'inventory', 'stock.reserved', { orderId, levels: reserved.map((r) => ({ levelId: r.levelId, quantity: allocations.filter((a) => a.levelId === r.levelId).reduce((n, a) => n + a.quantity, 0) })) });
-      for (const r of reserved.filter((x) => x.becameLow)) {
-        const a = allocations.find((x) => x.levelId === r.levelId)!;
-        publish(em, 'inventory', 'stock.low', { levelId: r.levelId, sku: a.sku, warehouse: a.warehouseCode });
-      }
+      const events: OutboxRow[] = [
+        { topic: 'inventory', type: 'stock.reserved', payload: { orderId, levels: reserved.map((r) => ({ levelId: r.levelId, quantity: allocations.filter((a) => a.levelId === r.levelId).reduce((n, a) => n + a.quantity, 0) })) } },
+        ...reserved.filter((x) => x.becameLow).map((r) => {
+          const a = allocations.find((x) => x.levelId === r.levelId)!;
+          return { topic: 'inventory' as const, type: 'stock.low', payload: { levelId: r.levelId, sku: a.sku, warehouse: a.warehouseCode } };
+        }),
+      ];
+      await auditAndPublishMany(em, [{ actor, entry: { action: 'inventory.reserved', entityType: 'Order', entityId: orderId, after: { reservations, policy: routing.plan.policy } } }], events);
       return { handle: 'ok', output: { orderId, reserved: true, reservations, policy: routing.plan.policy, shipments: routing.plan.shipments } };
     });
   };
@@ -164,8 +186,8 @@ export function ordersNodeActivities({ orm }: NodeDeps) {
     return orm.em.fork().transactional(async (em) => {
       const released = await releaseReservations(em, orderId);
       if (released.length) {
-        audit(em, workflowActor(input), { action: 'inventory.released', entityType: 'Order', entityId: orderId, after: { levels: released, reason: 'workflow compensation' } });
-        publish(em, 'inventory', 'stock.released', { orderId, levels: released });
+        await auditAndPublishMany(em, [{ actor: workflowActor(input), entry: { action: 'inventory.released', entityType: 'Order', entityId: orderId, after: { levels: released, reason: 'workflow compensation' } } }],
+          [{ topic: 'inventory', type: 'stock.released', payload: { orderId, levels: released } }]);
       }
       return { handle: 'ok', output: { orderId, released } };
     });
@@ -186,16 +208,17 @@ export function ordersNodeActivities({ orm }: NodeDeps) {
         warehouses = [...new Map(active.map((r) => [r.warehouse_id, { id: r.warehouse_id, code: r.warehouse }])).values()];
         extra = { source: 'reservations' };
       } else {
-        const lines = await em.execute<{ product_id: number; sku: string; quantity: number }[]>('select product_id, sku, quantity from order_line where order_id = ? order by id', [orderId]);
+        const lines = await sql<LineRow>(em, ORDER_LINES, [orderId]);
         const routing = planRouting(destinationOf(o), lines.map((l) => ({ productId: l.product_id, sku: l.sku, quantity: l.quantity })), await loadStockOptions(em, [...new Set(lines.map((l) => l.product_id))]));
         if (!routing.ok) return { handle: 'ok', output: { orderId, routed: false, shortages: routing.shortages } };
         warehouses = [...new Map(routing.plan.allocations.map((a) => [a.warehouseId, { id: a.warehouseId, code: a.warehouseCode }])).values()];
         extra = { source: 'plan', policy: routing.plan.policy, considered: routing.plan.considered };
       }
       if (warehouses.length === 1 && o.warehouse_id !== warehouses[0].id && !SHIPPED.includes(o.status)) {
-        await em.execute('update sales_order set warehouse_id = ?, updated_at = now() where id = ?', [warehouses[0].id, orderId]);
-        audit(em, workflowActor(input), { action: 'order.routed', entityType: 'Order', entityId: orderId, before: { warehouseId: o.warehouse_id }, after: { warehouseId: warehouses[0].id, warehouse: warehouses[0].code } });
-        publish(em, 'orders', 'order.routed', { orderId, number: o.number, warehouse: warehouses[0].code });
+        await sql(em, SET_WAREHOUSE, [warehouses[0].id, orderId]);
+        await auditAndPublishMany(em,
+          [{ actor: workflowActor(input), entry: { action: 'order.routed', entityType: 'Order', entityId: orderId, before: { warehouseId: o.warehouse_id }, after: { warehouseId: warehouses[0].id, warehouse: warehouses[0].code } } }],
+          [{ topic: 'orders', type: 'order.routed', payload: { orderId, number: o.number, warehouse: warehouses[0].code } }]);
       }
       return { handle: 'ok', output: { orderId, routed: true, warehouses: warehouses.map((w) => w.code), shipments: warehouses.length, ...extra } };
     });
@@ -261,17 +284,12 @@ export function ordersNodeActivities({ orm }: NodeDeps) {
     let paymentId = prior?.payment_id ?? null;
     if (paymentId === null) {
       const prefix = `${input.workflowId}:`;
-      const [ofRun] = await em.execute<{ id: number }[]>(
-        `select p.id from payment p join payment_operation op on op.payment_id = p.id
-          where p.order_id = ? and op.kind = 'authorise' and op.succeeded and left(op.idempotency_key, ?) = ? and p.status in ('authorised', 'partially_captured')
-          order by p.id desc limit 1`, [orderId, prefix.length, prefix]);
-      const [newest] = ofRun ? [ofRun] : await em.execute<{ id: number }[]>(
-        `select id from payment where order_id = ? and status in ('authorised', 'partially_captured') order by id desc limit 1`, [orderId]);
+      const [ofRun] = await sql<{ id: number }>(em, AUTHORISED_BY_RUN, [orderId, prefix.length, prefix]);
+      const [newest] = ofRun ? [ofRun] : await sql<{ id: number }>(em, NEWEST_AUTHORISED, [orderId]);
       paymentId = newest?.id ?? null;
     }
     if (paymentId === null) {
-      const [o] = await em.execute<{ total_minor: number; covered: string }[]>(
-        'select o.total_minor, coalesce((select sum(captured_minor - refunded_minor) from payment where order_id = o.id), 0) as covered from sales_order o where o.id = ?', [orderId]);
+      const [o] = await sql<{ total_minor: number; covered: string }>(em, COVERED, [orderId]);
       if (!o) throw new DomainError(404, 'not_found', `Order ${orderId} does not exist.`);
       return Number(o.covered) >= o.total_minor && o.total_minor > 0
         ? { handle: 'ok', output: { orderId, paymentId: null, captured: 0, alreadyPaid: true } }

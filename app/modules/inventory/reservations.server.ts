@@ -96,21 +96,19 @@ export function unitsByLevel(allocations: readonly Allocation[]): { levels: numb
   return { levels: [...byLevel.keys()], quantities: [...byLevel.values()] };
 }
 
+const RELEASE_RESERVATIONS = prepare('reservations_release',
+  `update reservation set status = 'released', released_at = now() where order_id = $1 and status = 'active' returning product_id, warehouse_id, quantity`);
+const GIVE_BACK = prepare('reservations_give_back', `update inventory_level
+          set reserved = reserved - $1, updated_at = now(),
+              low_stock_since = case when on_hand - reserved + $1 > reorder_point then null else low_stock_since end
+        where product_id = $2 and warehouse_id = $3 returning id`);
+
 /** Gives back the active reservations of an order; returns what was released, per level. */
 export async function releaseReservations(em: EntityManager, orderId: number): Promise<{ levelId: number; quantity: number }[]> {
-  const released = await em.execute<{ product_id: number; warehouse_id: number; quantity: number }[]>(
-    `update reservation set status = 'released', released_at = now() where order_id = ? and status = 'active' returning product_id, warehouse_id, quantity`,
-    [orderId],
-  );
+  const released = await sql<{ product_id: number; warehouse_id: number; quantity: number }>(em, RELEASE_RESERVATIONS, [orderId]);
   const out: { levelId: number; quantity: number }[] = [];
   for (const r of released) {
-    const [row] = await em.execute<{ id: number }[]>(
-      `update inventory_level
-          set reserved = reserved - ?, updated_at = now(),
-              low_stock_since = case when on_hand - reserved + ? > reorder_point then null else low_stock_since end
-        where product_id = ? and warehouse_id = ? returning id`,
-      [r.quantity, r.quantity, r.product_id, r.warehouse_id],
-    );
+    const [row] = await sql<{ id: number }>(em, GIVE_BACK, [r.quantity, r.product_id, r.warehouse_id]);
     out.push({ levelId: row.id, quantity: r.quantity });
   }
   return out;

@@ -69,12 +69,20 @@ const ENQUEUE = prepare('notification_enqueue', `with ins as (
  * `notification` and the sender wakes.
  */
 export async function enqueueNotification(em: EntityManager, input: EnqueueInput): Promise<number | null> {
+  const row = await enqueueNotificationRow(em, input);
+  return row.queued ? row.id : null;
+}
+
+const QUEUED = prepare('notification_of_order', 'select id from notification where order_id = $1 and template = $2');
+
+/** `enqueueNotification` that answers the row either way: the new one (`queued`), or the one the order already has. */
+export async function enqueueNotificationRow(em: EntityManager, input: EnqueueInput): Promise<{ id: number; queued: boolean }> {
   const kept = input.data !== undefined || input.publicUrl !== undefined ? JSON.stringify({ data: input.data, publicUrl: input.publicUrl }) : null;
   const [row] = await sql<{ id: number }>(em, ENQUEUE, [input.orderId, input.template, kept]);
-  if (row) return Number(row.id);
-  const [exists] = await em.execute<{ id: number }[]>('select id from notification where order_id = ? and template = ?', [input.orderId, input.template]);
+  if (row) return { id: Number(row.id), queued: true };
+  const [exists] = await sql<{ id: number }>(em, QUEUED, [input.orderId, input.template]);
   if (!exists) throw new DomainError(404, 'not_found', `Order ${input.orderId} does not exist.`);
-  return null;
+  return { id: Number(exists.id), queued: false };
 }
 
 const ENQUEUE_MANY = prepare('notification_enqueue_many', `with ins as (

@@ -4,11 +4,11 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import type { PaymentStatus } from '../../../entities/payments.ts';
-import { audit, type Actor } from '../../lib/audit.server.ts';
-import { publish } from '../../lib/outbox.server.ts';
+import { auditAndPublishMany, type Actor } from '../../lib/audit.server.ts';
+import { prepare, sql } from '../../lib/db.server.ts';
 import { DomainError, fieldError, invalid } from '../../lib/errors.ts';
 import { fieldErrors } from '../../lib/problem.ts';
-import { transition } from '../orders/service.server.ts';
+import { transitionNow } from '../orders/service.server.ts';
 import { paymentProvider, type CardDetails, type ProviderResult } from './providers/index.ts';
 
 type OperationKind = 'authorise' | 'capture' | 'void' | 'refund' | 'mark_paid';
@@ -42,41 +42,52 @@ export const NewPaymentInput = z.object({
   card: CardInput.optional(),
 }).refine((p) => p.provider !== 'test-card' || p.card, { message: 'required', path: ['card'] });
 
+// Every workflow run authorises and captures, so the statements are prepared once per connection
+// (app/lib/db.server.ts), and audit and outbox rows are written at once, in one statement, in the
+// order the events happen (the order's status change, when money settles it, comes last).
+const LOCK_PAYMENT = prepare('payment_lock', 'select * from payment where id = $1 for update');
+const LOCK_OPERATION_KEY = prepare('payment_operation_key_lock', 'select pg_advisory_xact_lock(hashtext($1))');
+const OPERATION_BY_KEY = prepare('payment_operation_by_key', 'select kind, payment_id, succeeded, error_code from payment_operation where idempotency_key = $1');
+const RECORD_OPERATION = prepare('payment_operation_record',
+  'insert into payment_operation (payment_id, kind, amount_minor, idempotency_key, succeeded, error_code, provider_ref, created_at) values ($1, $2, $3, $4, $5, $6, $7, now())');
+const SETTLEMENT = prepare('payment_settlement',
+  'select o.status, o.total_minor, coalesce((select sum(captured_minor - refunded_minor) from payment where order_id = o.id), 0) as captured from sales_order o where o.id = $1');
+const OUTSTANDING = prepare('payment_outstanding', `select o.id, o.status, o.currency, o.total_minor,
+            coalesce((select sum(greatest(authorised_minor, captured_minor) - refunded_minor) from payment where order_id = o.id and status not in ('voided', 'failed')), 0) as covered
+       from sales_order o where o.id = $1 for update`);
+const INSERT_PAYMENT = prepare('payment_insert',
+  `insert into payment (order_id, provider, method, currency, amount_minor, authorised_minor, captured_minor, refunded_minor, status, provider_ref, card_last4, failure_code, created_at, updated_at)
+   values ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11, now(), now()) returning *`);
+const UPDATE_PAYMENT = prepare('payment_update', 'update payment set captured_minor = $1, refunded_minor = $2, status = $3, updated_at = now() where id = $4 returning *');
+
 const lockPayment = async (em: EntityManager, id: number) => {
-  const [p] = await em.execute<PaymentRow[]>('select * from payment where id = ? for update', [id]);
+  const [p] = await sql<PaymentRow>(em, LOCK_PAYMENT, [id]);
   if (!p) throw new DomainError(404, 'not_found', `Payment ${id} does not exist.`);
   return p;
 };
 
 /** The outcome already recorded for this key, or null. Same-key calls are serialised by an advisory lock. */
 async function recorded(em: EntityManager, key: string, kind: OperationKind) {
-  await em.execute('select pg_advisory_xact_lock(hashtext(?))', [`payment-op:${key}`]);
-  const [op] = await em.execute<{ kind: string; payment_id: number; succeeded: boolean; error_code: string | null }[]>(
-    'select kind, payment_id, succeeded, error_code from payment_operation where idempotency_key = ?', [key]);
+  await sql(em, LOCK_OPERATION_KEY, [`payment-op:${key}`]);
+  const [op] = await sql<{ kind: string; payment_id: number; succeeded: boolean; error_code: string | null }>(em, OPERATION_BY_KEY, [key]);
   if (op && op.kind !== kind) throw new DomainError(422, 'idempotency_key_reused', `Key ${key} was used for a ${op.kind}.`, { field: 'Idempotency-Key' });
   return op ?? null;
 }
 
 async function record(em: EntityManager, paymentId: number, kind: OperationKind, amount: number, key: string, result: ProviderResult) {
-  await em.execute(
-    `insert into payment_operation (payment_id, kind, amount_minor, idempotency_key, succeeded, error_code, provider_ref, created_at) values (?, ?, ?, ?, ?, ?, ?, now())`,
-    [paymentId, kind, amount, key, result.ok, result.ok ? null : result.code, result.ok ? result.providerRef : null]);
+  await sql(em, RECORD_OPERATION, [paymentId, kind, amount, key, result.ok, result.ok ? null : result.code, result.ok ? result.providerRef : null]);
 }
 
 const declined = (code: string) => new DomainError(402, 'payment_declined', `The payment was declined: ${code}.`, { field: 'card', params: { reason: code } });
 
 /** After money arrives: an order waiting for payment becomes paid once captures cover its total. */
 async function settleOrder(em: EntityManager, orderId: number, actor: Actor) {
-  const [o] = await em.execute<{ status: string; total_minor: number; captured: string }[]>(
-    `select o.status, o.total_minor, coalesce((select sum(captured_minor - refunded_minor) from payment where order_id = o.id), 0) as captured from sales_order o where o.id = ?`, [orderId]);
-  if (o.status === 'awaiting_payment' && Number(o.captured) >= o.total_minor) await transition(em, orderId, 'paid', actor, { reason: 'payment captured' });
+  const [o] = await sql<{ status: string; total_minor: number; captured: string }>(em, SETTLEMENT, [orderId]);
+  if (o.status === 'awaiting_payment' && Number(o.captured) >= o.total_minor) await transitionNow(em, orderId, 'paid', actor, { reason: 'payment captured' });
 }
 
 async function outstanding(em: EntityManager, orderId: number) {
-  const [o] = await em.execute<{ id: number; status: string; currency: string; total_minor: number; covered: string }[]>(
-    `select o.id, o.status, o.currency, o.total_minor,
-            coalesce((select sum(greatest(authorised_minor, captured_minor) - refunded_minor) from payment where order_id = o.id and status not in ('voided', 'failed')), 0) as covered
-       from sales_order o where o.id = ? for update`, [orderId]);
+  const [o] = await sql<{ id: number; status: string; currency: string; total_minor: number; covered: string }>(em, OUTSTANDING, [orderId]);
   if (!o) throw new DomainError(404, 'not_found', `Order ${orderId} does not exist.`);
   return { ...o, due: Math.max(0, o.total_minor - Number(o.covered)) };
 }
@@ -103,14 +114,13 @@ export async function createPayment(orm: MikroORM, orderId: number, raw: unknown
       ? await provider.capture({ providerRef: `order-${orderId}`, amountMinor: amount, idempotencyKey: key })
       : await provider.authorise({ amountMinor: amount, currency: order.currency, card: input.card as CardDetails, idempotencyKey: key });
     const status: PaymentStatus = !result.ok ? 'failed' : kind === 'mark_paid' ? 'captured' : 'authorised';
-    const [row] = await em.execute<PaymentRow[]>(
-      `insert into payment (order_id, provider, method, currency, amount_minor, authorised_minor, captured_minor, refunded_minor, status, provider_ref, card_last4, failure_code, created_at, updated_at)
-       values (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, now(), now()) returning *`,
+    const [row] = await sql<PaymentRow>(em, INSERT_PAYMENT,
       [orderId, input.provider, input.method, order.currency, amount, result.ok ? amount : 0, result.ok && kind === 'mark_paid' ? amount : 0, status,
         result.ok ? result.providerRef : null, result.ok ? result.cardLast4 ?? null : null, result.ok ? null : result.code]);
     await record(em, row.id, kind, amount, key, result);
-    audit(em, actor, { action: `payment.${result.ok ? (kind === 'mark_paid' ? 'received' : 'authorised') : 'declined'}`, entityType: 'Order', entityId: orderId, after: { paymentId: row.id, provider: input.provider, amount, status, failure: result.ok ? null : result.code } });
-    publish(em, 'orders', 'payment.updated', { orderId, paymentId: row.id, status });
+    await auditAndPublishMany(em,
+      [{ actor, entry: { action: `payment.${result.ok ? (kind === 'mark_paid' ? 'received' : 'authorised') : 'declined'}`, entityType: 'Order', entityId: orderId, after: { paymentId: row.id, provider: input.provider, amount, status, failure: result.ok ? null : result.code } } }],
+      [{ topic: 'orders', type: 'payment.updated', payload: { orderId, paymentId: row.id, status } }]);
     if (result.ok && kind === 'mark_paid') await settleOrder(em, orderId, actor);
     return { payment: view(row), failure: result.ok ? null : result.code };
   });
@@ -166,12 +176,12 @@ async function operate(orm: MikroORM, paymentId: number, kind: OperationKind, ke
     await record(em, p.id, kind, step.amount, key, result);
     if (!result.ok) return { payment: view(p), failure: result.code };
     const next = step.apply();
-    const [row] = await em.execute<PaymentRow[]>(
-      'update payment set captured_minor = ?, refunded_minor = ?, status = ?, updated_at = now() where id = ? returning *',
+    const [row] = await sql<PaymentRow>(em, UPDATE_PAYMENT,
       [next.captured ?? p.captured_minor, next.refunded ?? p.refunded_minor, next.status, p.id]);
-    audit(em, actor, { action: `payment.${kind === 'capture' ? 'captured' : kind === 'void' ? 'voided' : 'refunded'}`, entityType: 'Order', entityId: p.order_id,
-      before: { paymentId: p.id, status: p.status, captured: p.captured_minor, refunded: p.refunded_minor }, after: { paymentId: p.id, status: row.status, captured: row.captured_minor, refunded: row.refunded_minor, amount: step.amount } });
-    publish(em, 'orders', 'payment.updated', { orderId: p.order_id, paymentId: p.id, status: row.status });
+    await auditAndPublishMany(em,
+      [{ actor, entry: { action: `payment.${kind === 'capture' ? 'captured' : kind === 'void' ? 'voided' : 'refunded'}`, entityType: 'Order', entityId: p.order_id,
+        before: { paymentId: p.id, status: p.status, captured: p.captured_minor, refunded: p.refunded_minor }, after: { paymentId: p.id, status: row.status, captured: row.captured_minor, refunded: row.refunded_minor, amount: step.amount } } }],
+      [{ topic: 'orders', type: 'payment.updated', payload: { orderId: p.order_id, paymentId: p.id, status: row.status } }]);
     if (kind === 'capture') await settleOrder(em, p.order_id, actor);
     return { payment: view(row), failure: null };
   });

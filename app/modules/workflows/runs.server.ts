@@ -47,9 +47,11 @@ export interface RunInit {
 
 // Run history is written for every step of every run, so its statements are prepared once per
 // connection (app/lib/db.server.ts) rather than parsed and planned each time.
-const VERSION_BY_HASH = prepare('run_version_by_hash', 'select id, definition_id from workflow_version where hash = $1 order by id desc limit 1');
-const ENSURE_RUN = prepare('run_ensure', `insert into workflow_run (workflow_id, definition_id, version_id, trigger_type, trigger_payload, status, started_at, entity_type, entity_id, updated_at)
-     values ($1, $2, $3, $4, $5, 'running', now(), $6, $7, now())
+// With no version id given, the version is the newest with the plan's hash ($8), if any, and its
+// definition the definition unless one is given.
+const ENSURE_RUN = prepare('run_ensure', `with v as (select id, definition_id from workflow_version where $3::int is null and hash = $8 order by id desc limit 1)
+   insert into workflow_run (workflow_id, definition_id, version_id, trigger_type, trigger_payload, status, started_at, entity_type, entity_id, updated_at)
+     values ($1, coalesce($2::int, (select definition_id from v)), coalesce($3::int, (select id from v)), $4, $5, 'running', now(), $6, $7, now())
      on conflict (workflow_id) do update set
        definition_id = coalesce(workflow_run.definition_id, excluded.definition_id),
        version_id = coalesce(workflow_run.version_id, excluded.version_id),
@@ -77,15 +79,9 @@ const UNDO_FAILED = prepare('run_step_undo_failed', 'update workflow_run_step se
  * (its pinned version especially); only unknown fields are filled in.
  */
 export async function ensureRun(em: EntityManager, workflowId: string, init: RunInit): Promise<number> {
-  let definitionId = init.definitionId ?? null;
-  let versionId = init.versionId ?? null;
-  if (!versionId && init.planHash) {
-    const [v] = await sql<{ id: number; definition_id: number }>(em, VERSION_BY_HASH, [init.planHash]);
-    if (v) { versionId = Number(v.id); definitionId ??= Number(v.definition_id); }
-  }
   const entity = entityOf(init.triggerType, init.triggerPayload);
-  const [row] = await sql<{ id: number }>(em, ENSURE_RUN,
-    [workflowId, definitionId, versionId, init.triggerType, JSON.stringify(init.triggerPayload ?? {}), entity?.type ?? null, entity?.id ?? null]);
+  const [row] = await sql<{ id: number }>(em, ENSURE_RUN, [workflowId, init.definitionId ?? null, init.versionId || null, init.triggerType, JSON.stringify(init.triggerPayload ?? {}),
+    entity?.type ?? null, entity?.id ?? null, init.planHash || null]);
   return Number(row.id);
 }
 
@@ -116,6 +112,34 @@ export async function stepStarted(em: EntityManager, runId: number, nodeId: stri
 export async function stepFinished(em: EntityManager, runId: number, nodeId: string, s: { status: 'done' | 'failed'; output?: unknown; error?: string | null }) {
   await sql(em, STEP_FINISHED,
     [s.status, s.output === undefined ? null : JSON.stringify(summarize(s.output)), s.error ?? null, runId, nodeId]);
+}
+
+const STEP_RECORDED = prepare('run_step_recorded', `with step as (
+    insert into workflow_run_step (run_id, node_id, status, visits, started_at, ended_at, input_summary, output_summary, error, compensation)
+    select r.id, $2::text, $3::text, $4::int, now() - $5::int * interval '1 millisecond', now(), $6::jsonb, $7::jsonb, $8::text, false
+      from workflow_run r where r.workflow_id = $1
+    on conflict (run_id, node_id) do update set
+      status = excluded.status,
+      started_at = case when excluded.visits > workflow_run_step.visits or $9 = 1 or workflow_run_step.started_at is null then excluded.started_at else workflow_run_step.started_at end,
+      error = excluded.error,
+      visits = greatest(workflow_run_step.visits, excluded.visits),
+      ended_at = excluded.ended_at,
+      input_summary = excluded.input_summary,
+      output_summary = coalesce(excluded.output_summary, workflow_run_step.output_summary)
+    returning run_id)
+  insert into outbox_event (topic, type, payload, created_at) select 'workflows', 'run.step', $10::jsonb, now() from step
+  returning id`);
+
+/**
+ * A step that ended before it was recorded as started (most do, activities/interceptors.ts), in one
+ * statement: the row as `stepStarted` and then `stepFinished` leave it, and `event` announced as
+ * `run.step` on the workflows topic. False, with nothing written, when the run has no row yet.
+ */
+export async function stepRecorded(em: EntityManager, workflowId: string, nodeId: string,
+  s: { visit: number; attempt: number; input: unknown; agoMs?: number; status: 'done' | 'failed'; output?: unknown; error?: string | null; event: Record<string, unknown> }): Promise<boolean> {
+  const rows = await sql(em, STEP_RECORDED, [workflowId, nodeId, s.status, s.visit, Math.max(0, Math.round(s.agoMs ?? 0)), JSON.stringify(summarize(s.input)),
+    s.output === undefined ? null : JSON.stringify(summarize(s.output)), s.error ?? null, s.attempt, JSON.stringify(s.event)]);
+  return rows.length > 0;
 }
 
 /** A compensation (undo) of a node ran: `compensated` when it succeeded, its error otherwise. */
