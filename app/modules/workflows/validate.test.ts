@@ -69,6 +69,59 @@ describe('validateGraph', () => {
       e('j', 'wait', 'out'), e('wait', 'check', 'out'), e('check', 'end', 'ok')] };
     expect(codes(through)).toEqual(['join_in_loop_entry@j']);
   });
+
+  it('refuses a branch of a split inside a loop that leaves the loop into a join, naming the join and the split', () => {
+    const t = n('t', 'control.trigger', { event: 'manual' });
+    const end = n('end', 'control.end');
+    const wait = n('wait', 'control.delay', { duration: '1h' });
+    const route = n('route', 'orders.route');
+    const notify = n('notify', 'notifications.email', { template: 'order_shipped' });
+    const again = n('again', 'control.condition', { expression: 'true' });
+    // s0 → (check → s → (wait → check | route → j)) and other → j: route brings j a token every time round.
+    const outer: Graph = {
+      nodes: [t, n('s0', 'control.split', { branches: ['a', 'b'] }), n('check', 'inventory.checkAtp'), n('s', 'control.split', { branches: ['x', 'y'] }),
+        wait, route, n('other', 'orders.hold'), n('j', 'control.join'), end],
+      edges: [e('t', 's0', 'out'), e('s0', 'check', 'a'), e('s0', 'other', 'b'), e('check', 's', 'low'), e('check', 'j', 'ok'), e('s', 'wait', 'x'), e('wait', 'check', 'out'),
+        e('s', 'route', 'y'), e('route', 'j', 'ok'), e('other', 'j', 'ok'), e('j', 'end', 'out')],
+    };
+    expect(validateGraph(outer)).toEqual([{ code: 'join_fed_from_loop_iteration', nodeId: 'j', params: { split: 's' } }]);
+    // The branch may lead straight from the split to the join.
+    const straight: Graph = { nodes: outer.nodes.filter((x) => x.id !== 'route'), edges: [...outer.edges.filter((x) => x.source !== 'route' && x.target !== 'route'), e('s', 'j', 'y')] };
+    expect(codes(straight)).toEqual(['join_fed_from_loop_iteration@j']);
+    // Both branches of the split reach the join, one of them only once it has gone round: still every time round.
+    const bothOut: Graph = {
+      nodes: [t, n('s', 'control.split', { branches: ['x', 'y'] }), route, again, wait, n('j', 'control.join'), end],
+      edges: [e('t', 's', 'out'), e('s', 'route', 'x'), e('s', 'again', 'y'), e('again', 'wait', 'true'), e('wait', 's', 'out'), e('again', 'j', 'false'),
+        e('route', 'j', 'ok'), e('j', 'end', 'out')],
+    };
+    expect(codes(bothOut)).toEqual(['join_fed_from_loop_iteration@j']);
+    // Two branches meet inside the loop, but a third goes round without them: what leaves after the meeting leaves every time round.
+    const partial: Graph = {
+      nodes: [t, n('s0', 'control.split', { branches: ['a', 'b'] }), n('s', 'control.split', { branches: ['x', 'y', 'z'] }), route, notify, wait,
+        n('inner', 'control.join'), n('other', 'orders.hold'), n('j', 'control.join'), end],
+      edges: [e('t', 's0', 'out'), e('s0', 's', 'a'), e('s0', 'other', 'b'), e('s', 'route', 'x'), e('s', 'notify', 'y'), e('s', 'wait', 'z'), e('wait', 's', 'out'),
+        e('route', 'inner', 'ok'), e('notify', 'inner', 'ok'), e('inner', 'j', 'out'), e('other', 'j', 'ok'), e('j', 'end', 'out')],
+    };
+    expect(codes(partial)).toEqual(['join_fed_from_loop_iteration@j']);
+  });
+
+  it('accepts a split and its join inside a loop, and a loop whose exit meets another branch of an outer split', () => {
+    // s0 → (loop: check → s → (route, notify) → inner → wait → check | check ok → j) and other → j.
+    const g: Graph = {
+      nodes: [n('t', 'control.trigger', { event: 'manual' }), n('s0', 'control.split', { branches: ['a', 'b'] }), n('check', 'inventory.checkAtp'),
+        n('s', 'control.split', { branches: ['x', 'y'] }), n('route', 'orders.route'), n('notify', 'notifications.email', { template: 'order_shipped' }),
+        n('inner', 'control.join'), n('wait', 'control.delay', { duration: '1h' }), n('other', 'orders.hold'), n('j', 'control.join'), n('end', 'control.end')],
+      edges: [e('t', 's0', 'out'), e('s0', 'check', 'a'), e('s0', 'other', 'b'), e('check', 's', 'low'), e('check', 'j', 'ok'), e('s', 'route', 'x'), e('s', 'notify', 'y'),
+        e('route', 'inner', 'ok'), e('notify', 'inner', 'ok'), e('inner', 'wait', 'out'), e('wait', 'check', 'out'), e('other', 'j', 'ok'), e('j', 'end', 'out')],
+    };
+    expect(validateGraph(g)).toEqual([]);
+    // The same with a condition after the inner join choosing between going round and leaving.
+    const chosen: Graph = {
+      nodes: [...g.nodes, n('again', 'control.condition', { expression: 'true' })],
+      edges: [...g.edges.filter((x) => x.source !== 'inner'), e('inner', 'again', 'out'), e('again', 'wait', 'true'), e('again', 'j', 'false')],
+    };
+    expect(validateGraph(chosen)).toEqual([]);
+  });
 });
 
 describe('compileGraph', () => {

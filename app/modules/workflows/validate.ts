@@ -8,7 +8,7 @@ import { findLoops } from '../../../workflows/loops.ts';
 
 export interface GraphError {
   code: 'no_trigger' | 'many_triggers' | 'unknown_type' | 'invalid_config' | 'unreachable' | 'unwired_handle' | 'bad_edge'
-    | 'join_without_split' | 'join_in_loop_entry' | 'unguarded_cycle' | 'bad_expression' | 'end_has_outputs' | 'duplicate_id';
+    | 'join_without_split' | 'join_in_loop_entry' | 'join_fed_from_loop_iteration' | 'unguarded_cycle' | 'bad_expression' | 'end_has_outputs' | 'duplicate_id';
   nodeId?: string;
   edgeId?: string;
   field?: string;
@@ -111,6 +111,40 @@ export function validateGraph(graph: Graph): GraphError[] {
     for (const j of graph.nodes.filter((n) => n.type === 'control.join')) {
       const outside = (into.get(j.id) ?? []).some((source) => loops.of(j.id).some((l) => !loops.loops[l].nodes.has(source)));
       if (outside) errors.push({ code: 'join_in_loop_entry', nodeId: j.id });
+    }
+
+    // A split inside a loop runs every time round, and so does each of its branches until they meet
+    // again (within one time round, at a join inside the loop that every branch reaches). A join after
+    // the loop fed both by such a branch and by something that comes once (a way out of the loop, a
+    // step from before it) would get a token from that branch every time round: refuse the first one.
+    const forward = (id: string) => (out.get(id) ?? []).filter((t) => !loops.isBack(id, t));
+    const isJoin = (id: string) => byId.get(id)?.type === 'control.join';
+    for (const s of graph.nodes.filter((n) => n.type === 'control.split' && loops.of(n.id).length)) {
+      const branches = [...new Set(forward(s.id))];
+      /** What one time round reaches from `starts`, neither past the split nor on from a step `stop` names. */
+      const ahead = (starts: string[], stop: (id: string) => boolean = () => false) => {
+        const seen = new Set(starts);
+        const queue = [...starts];
+        while (queue.length) {
+          const cur = queue.shift()!;
+          if (!stop(cur)) for (const t of forward(cur)) if (t !== s.id && !seen.has(t)) { seen.add(t); queue.push(t); }
+        }
+        return seen;
+      };
+      const reached = branches.map((b) => ahead([b]));
+      const flagged = new Set<string>();
+      for (const l of loops.of(s.id)) {
+        const inLoop = loops.loops[l].nodes;
+        const met = (id: string) => isJoin(id) && inLoop.has(id) && reached.every((r) => r.has(id));
+        const everyRound = ahead(branches, met);
+        const each = (id: string) => id === s.id || (everyRound.has(id) && !inLoop.has(id));
+        const mixed = (id: string) => {
+          const sources = (into.get(id) ?? []).filter((source) => !loops.isBack(source, id));
+          return isJoin(id) && !inLoop.has(id) && sources.some(each) && !sources.every(each);
+        };
+        for (const id of ahead(branches, (id) => met(id) || mixed(id))) if (mixed(id)) flagged.add(id);
+      }
+      for (const j of graph.nodes) if (flagged.has(j.id)) errors.push({ code: 'join_fed_from_loop_iteration', nodeId: j.id, params: { split: s.id } });
     }
   }
 
