@@ -59,6 +59,12 @@ export const Product = defineEntity({
     currency: p.string().length(3),
     active: p.boolean().default(true),
   },
+  // Replacement suggestions (tracking page): each group walks one of these in display order, reading
+  // the filtered columns from the index, and stops after the products it shows.
+  indexes: [
+    { name: 'product_category_name_sku_index', expression: 'create index "product_category_name_sku_index" on "product" ("category", "name", "sku") include ("price_minor", "currency", "id") where "active"' },
+    { name: 'product_name_sku_index', expression: 'create index "product_name_sku_index" on "product" ("name", "sku") include ("category", "price_minor", "currency", "id") where "active"' },
+  ],
 });
 export type IProduct = InferEntity<typeof Product>;
 

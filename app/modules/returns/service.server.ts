@@ -5,6 +5,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { RETURN_REASONS, type ReturnReason } from '../../../entities/constants.ts';
 import { audit, type Actor } from '../../lib/audit.server.ts';
+import { prepare, sql } from '../../lib/db.server.ts';
 import { publish } from '../../lib/outbox.server.ts';
 import { DomainError, fieldError, invalid } from '../../lib/errors.ts';
 import { fieldErrors } from '../../lib/problem.ts';
@@ -105,25 +106,50 @@ export const SelfServiceReturnInput = z.object({
 /** How many replacement suggestions the tracking page offers per returned product. */
 const EXCHANGE_SUGGESTIONS = 50;
 
+/** A candidate with stock in some warehouse (ATP > 0 somewhere; the CHECKs keep every level's ATP ≥ 0). */
+const IN_STOCK = 'exists (select 1 from inventory_level l where l.product_id = c.id and l.on_hand > l.reserved)';
+/** Active, in the returned product's currency, at its price or less, in stock. */
+const ELIGIBLE = `c.active and c.currency = r.currency and c.price_minor <= r.price_minor and ${IN_STOCK}`;
+
+/**
+ * Per returned product (a row r): the same product, then up to $2 of its category by name, then the
+ * rest by name, only as many as are still missing. Each group walks an index in the order shown
+ * (product_category_name_sku_index, product_name_sku_index: active products, carrying the columns
+ * the filters read) and stops at the limit, so a page reads about as many products as it offers,
+ * not every product at or below the price; the stock check runs only on candidates that pass the
+ * price, and stops at the first warehouse with stock.
+ */
+const EXCHANGE_OPTIONS = prepare('exchange_options', `select r.sku as for_sku, s.sku, s.name
+   from product r
+   cross join lateral (
+     with near as (
+       (select 0 as grp, c.sku, c.name from product c where c.id = r.id and ${ELIGIBLE})
+       union all
+       (select 1, c.sku, c.name from product c where c.category = r.category and c.id <> r.id and ${ELIGIBLE} order by c.name, c.sku limit $2::int)
+       union all
+       (select 1, c.sku, c.name from product c where r.category is null and c.category is null and c.id <> r.id and ${ELIGIBLE} order by c.name, c.sku limit $2::int))
+     select grp, sku, name from near
+     union all
+     (select 2, c.sku, c.name from product c where c.category is distinct from r.category and ${ELIGIBLE}
+       order by c.name, c.sku limit greatest(0, $2::int - (select count(*) from near)))
+     order by grp, name, sku limit $2::int) s
+  where r.sku = any($1::text[])
+  order by r.sku, s.grp, s.name, s.sku`);
+
 export interface ExchangeOption { sku: string; name: string }
 
 /**
  * What each returned product can be exchanged for on the tracking page: active products in stock
  * at the same list price or less (an exchange ships at no charge), in the same currency; the same
- * product first, then those of its category (its other sizes and colours), then the rest by name.
- * Keyed by the returned SKU.
+ * product first, then those of its category (its other sizes and colours), then the rest, each
+ * group by name; up to EXCHANGE_SUGGESTIONS. Keyed by the returned SKU; one statement for all of
+ * them, each SKU looked up once however many lines carry it.
  */
 export async function exchangeOptions(em: MikroORM['em'], skus: string[]): Promise<Record<string, ExchangeOption[]>> {
-  if (!skus.length) return {};
-  const rows = await em.execute<{ for_sku: string; sku: string; name: string }[]>(
-    `select for_sku, sku, name from (
-       select r.sku as for_sku, c.sku, c.name,
-              row_number() over (partition by r.sku order by c.id = r.id desc, c.category is not distinct from r.category desc, c.name, c.sku) as rank
-         from product r join product c on c.active and c.currency = r.currency and c.price_minor <= r.price_minor
-        where r.sku in (?)
-          and (select coalesce(sum(l.on_hand - l.reserved), 0) from inventory_level l where l.product_id = c.id) > 0) x
-      where rank <= ? order by for_sku, rank`, [skus, EXCHANGE_SUGGESTIONS]);
-  const out: Record<string, ExchangeOption[]> = Object.fromEntries(skus.map((s) => [s, []]));
+  const distinct = [...new Set(skus)];
+  if (!distinct.length) return {};
+  const rows = await sql<{ for_sku: string; sku: string; name: string }>(em, EXCHANGE_OPTIONS, [distinct, EXCHANGE_SUGGESTIONS]);
+  const out: Record<string, ExchangeOption[]> = Object.fromEntries(distinct.map((s) => [s, []]));
   for (const r of rows) out[r.for_sku].push({ sku: r.sku, name: r.name });
   return out;
 }
