@@ -28,6 +28,7 @@ import type { Graph, GraphEdge, GraphNode } from '../workflows/graph.ts';
 import type { TestApp } from '../tests/support/app.ts';
 import { validateGraph } from '../app/modules/workflows/validate.ts';
 import { summariseProfile } from './lib/cpuprofile.ts';
+import { benchTeardown } from './lib/teardown.ts';
 
 // The bench's own build folder (stack.ts reads OMS_BUILD_DIR when it is loaded, hence the late imports).
 process.env.OMS_BUILD_DIR ??= '.data/build-bench-designer';
@@ -59,19 +60,8 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 // ---------------------------------------------------------------------------------------------
 // Teardown: whatever was started is stopped in reverse order, on success, on error and on Ctrl-C.
 
-const cleanups: { name: string; fn: () => Promise<unknown> }[] = [];
-let interrupted = false;
-process.on('SIGINT', () => {
-  if (interrupted) { console.error('second Ctrl-C: exiting without cleanup'); process.exit(130); }
-  interrupted = true;
-  console.error('\ninterrupted: stopping after the current step…');
-});
-const checkInterrupted = () => { if (interrupted) throw new Error('interrupted'); };
-async function teardown() {
-  for (const c of cleanups.reverse()) {
-    try { await c.fn(); } catch (e) { console.error(`[bench] stopping ${c.name} failed: ${e instanceof Error ? e.message : e}`); }
-  }
-}
+const cleanup = benchTeardown({ onInterrupt: 'interrupted: stopping after the current step…' });
+const checkInterrupted = cleanup.checkInterrupted;
 
 // ---------------------------------------------------------------------------------------------
 // The graphs: a trigger, then a long chain of steps with some condition diamonds (condition → route on
@@ -266,17 +256,17 @@ async function main() {
   checkInterrupted();
   console.log('[bench] starting PostgreSQL, Temporal and the web server…');
   const infra = await startTestInfra({ name: 'bench-designer', pgPort: PG_PORT, temporalPort: TEMPORAL_PORT });
-  cleanups.push({ name: 'infrastructure', fn: () => infra.stop() });
+  cleanup.add('infrastructure', () => infra.stop());
   Object.assign(process.env, infra.env);
   const app = await startTestApp({ worker: false });
-  cleanups.push({ name: 'web server', fn: () => app.stop() });
+  cleanup.add('web server', () => app.stop());
   checkInterrupted();
 
   await insertDefinition(app.db.url, 'bench-designer-300', big);
   await insertDefinition(app.db.url, 'bench-designer-20', small);
 
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  cleanups.push({ name: 'browser', fn: () => browser.close() });
+  cleanup.add('browser', () => browser.close());
   console.log(`[bench] ${app.url}; measuring ${REPEATS} loads and a ${STEPS}-step drag per graph…`);
 
   // Baseline first (it also warms the server's route and the browser's cache of the bundle).
@@ -321,5 +311,5 @@ try {
   console.error(`[bench] ${e instanceof Error ? e.stack ?? e.message : e}`);
   process.exitCode = 1;
 } finally {
-  await teardown();
+  await cleanup.run();
 }

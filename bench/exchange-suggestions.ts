@@ -19,6 +19,7 @@ import { migrateUp } from '../scripts/lib/migrations.ts';
 import { createOrm } from '../app/lib/db.server.ts';
 import { exchangeOptions } from '../app/modules/returns/service.server.ts';
 import { exchangeOptionsBefore } from './lib/exchange-suggestions-before.ts';
+import { benchTeardown } from './lib/teardown.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -38,19 +39,8 @@ const PG_DIR = path.join(root, '.data', 'bench', 'exchange-suggestions-postgres'
 const DATABASE = 'bench_exchange_suggestions';
 const INDEXES = ['product_category_name_sku_index', 'product_name_sku_index'];
 
-const cleanups: { name: string; fn: () => Promise<unknown> }[] = [];
-let interrupted = false;
-process.on('SIGINT', () => {
-  if (interrupted) process.exit(130);
-  interrupted = true;
-  console.error('\ninterrupted: stopping…');
-});
-const checkInterrupted = () => { if (interrupted) throw new Error('interrupted'); };
-async function teardown() {
-  for (const c of cleanups.reverse()) {
-    try { await c.fn(); } catch (e) { console.error(`[bench] stopping ${c.name} failed: ${e instanceof Error ? e.message : e}`); }
-  }
-}
+const cleanup = benchTeardown();
+const checkInterrupted = cleanup.checkInterrupted;
 
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
 const ms = (x: number) => (x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0));
@@ -77,17 +67,17 @@ type Case = { name: string; skus: string[] };
 async function main(): Promise<number> {
   console.log(`[bench] exchange-suggestions: ${PRODUCTS.toLocaleString('en')} products, ${WARMUP} warm-up + ${RUNS} timed runs per case and variant`);
   const pgServer = await startEmbeddedPostgres({ dir: PG_DIR, port: PG_PORT, fast: true });
-  cleanups.push({ name: 'PostgreSQL', fn: () => pgServer.stop() });
+  cleanup.add('PostgreSQL', () => pgServer.stop());
   await pgServer.dropDatabase(DATABASE);
   await pgServer.ensureDatabase(DATABASE);
-  cleanups.push({ name: 'the bench database', fn: () => pgServer.dropDatabase(DATABASE) });
+  cleanup.add('the bench database', () => pgServer.dropDatabase(DATABASE));
   const url = pgServer.urlFor(DATABASE);
   await migrateUp(url);
   const orm = await createOrm({ url, poolMax: 2 });
-  cleanups.push({ name: 'the ORM', fn: () => orm.close() });
+  cleanup.add('the ORM', () => orm.close());
   const db = new pg.Client({ connectionString: url });
   await db.connect();
-  cleanups.push({ name: 'the set-up connection', fn: () => db.end() });
+  cleanup.add('the set-up connection', () => db.end());
   const t0 = performance.now();
   await seedCatalogue(db);
   await db.query('vacuum analyze');
@@ -141,11 +131,11 @@ async function main(): Promise<number> {
   console.log('(a shared 2-core machine: other work ran at the same time; compare columns of one run, not runs)');
   if (flags.keep) {
     console.log(`[bench] --keep: ${url} stays up until Ctrl-C`);
-    await new Promise<void>((resolve) => { const t = setInterval(() => { if (interrupted) { clearInterval(t); resolve(); } }, 200); });
+    await new Promise<void>((resolve) => { const t = setInterval(() => { if (cleanup.interrupted) { clearInterval(t); resolve(); } }, 200); });
   }
   return wrong ? 1 : 0;
 }
 
 let code = 1;
-try { code = await main(); } catch (e) { console.error(e); } finally { await teardown(); }
+try { code = await main(); } catch (e) { console.error(e); } finally { await cleanup.run(); }
 process.exit(code);

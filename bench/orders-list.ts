@@ -26,6 +26,7 @@ import { seedDemoData } from '../scripts/seed/demo.ts';
 import { createOrm } from '../app/lib/db.server.ts';
 import { listOrders, parseOrderFilters, type OrderFilters } from '../app/modules/orders/queries.server.ts';
 import { listOrdersBefore } from './lib/orders-list-before.ts';
+import { benchTeardown } from './lib/teardown.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -71,19 +72,8 @@ const LAST = ['Smith', 'Johnson', 'Williams', 'Brown', 'Jones', 'Garcia', 'Mille
 // ---------------------------------------------------------------------------------------------
 // Teardown in reverse order, on success, on error and on Ctrl-C.
 
-const cleanups: { name: string; fn: () => Promise<unknown> }[] = [];
-let interrupted = false;
-process.on('SIGINT', () => {
-  if (interrupted) process.exit(130);
-  interrupted = true;
-  console.error('\ninterrupted: stopping…');
-});
-const checkInterrupted = () => { if (interrupted) throw new Error('interrupted'); };
-async function teardown() {
-  for (const c of cleanups.reverse()) {
-    try { await c.fn(); } catch (e) { console.error(`[bench] stopping ${c.name} failed: ${e instanceof Error ? e.message : e}`); }
-  }
-}
+const cleanup = benchTeardown();
+const checkInterrupted = cleanup.checkInterrupted;
 
 const seconds = (t0: number) => ((performance.now() - t0) / 1000).toFixed(1);
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
@@ -172,20 +162,20 @@ async function main(): Promise<number> {
 
   // Durability off (fsync, synchronous_commit): it only speeds up loading; every timed query is a read.
   const pgServer = await startEmbeddedPostgres({ dir: PG_DIR, port: PG_PORT, fast: true });
-  cleanups.push({ name: 'PostgreSQL', fn: () => pgServer.stop() });
+  cleanup.add('PostgreSQL', () => pgServer.stop());
   await pgServer.dropDatabase(DATABASE);
   await pgServer.ensureDatabase(DATABASE);
-  cleanups.push({ name: 'the bench database', fn: () => pgServer.dropDatabase(DATABASE) });
+  cleanup.add('the bench database', () => pgServer.dropDatabase(DATABASE));
   const url = pgServer.urlFor(DATABASE);
   await migrateUp(url);
   const orm = await createOrm({ url });
-  cleanups.push({ name: 'the ORM', fn: () => orm.close() });
+  cleanup.add('the ORM', () => orm.close());
   await seedDemoData(orm, { size: 'small', passwordFor: () => 'x' });
   checkInterrupted();
 
   const db = new pg.Client({ connectionString: url });
   await db.connect();
-  cleanups.push({ name: 'the set-up connection', fn: () => db.end() });
+  cleanup.add('the set-up connection', () => db.end());
   // Load without the new indexes, then build them (timed), as a migration on a full table would.
   for (const [name] of NEW_INDEXES) await db.query(`drop index "${name}"`);
   let t0 = performance.now();
@@ -317,7 +307,7 @@ async function main(): Promise<number> {
   console.log(`[bench] done in ${seconds(started)} s`);
   if (flags.keep) {
     console.log(`[bench] --keep: the database is up at ${url}; Ctrl-C stops it.`);
-    while (!interrupted) await new Promise((r) => setTimeout(r, 500));
+    while (!cleanup.interrupted) await new Promise((r) => setTimeout(r, 500));
   }
   return 0;
 }
@@ -326,9 +316,9 @@ let code = 1;
 try {
   code = await main();
 } catch (e) {
-  console.error(interrupted ? '[bench] interrupted' : `[bench] failed: ${e instanceof Error ? e.stack ?? e.message : e}`);
+  console.error(cleanup.interrupted ? '[bench] interrupted' : `[bench] failed: ${e instanceof Error ? e.stack ?? e.message : e}`);
   code = 1;
 } finally {
-  await teardown();
+  await cleanup.run();
 }
 process.exit(code);

@@ -52,6 +52,7 @@ import { recordRunSteps } from '../activities/interceptors.ts';
 import { HAND_WRITTEN_STEPS } from '../workflows/hand-written-order.ts';
 import type { Plan, RunContext } from '../workflows/graph.ts';
 import type { RunState } from '../workflows/interpreter.ts';
+import { benchTeardown } from './lib/teardown.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -109,21 +110,10 @@ function linePlan(): Plan {
 // ---------------------------------------------------------------------------------------------
 // Teardown in reverse order, on success, on error and on Ctrl-C.
 
-const cleanups: { name: string; fn: () => Promise<unknown> }[] = [];
-let interrupted = false;
-process.on('SIGINT', () => {
-  if (interrupted) process.exit(130);
-  interrupted = true;
-  console.error('\ninterrupted: stopping…');
-});
-const checkInterrupted = () => { if (interrupted) throw new Error('interrupted'); };
+const cleanup = benchTeardown();
+const checkInterrupted = cleanup.checkInterrupted;
 /** The path, with no file (or SQLite side file) left there by an earlier run. */
 const freshFile = (file: string) => { for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) fs.rmSync(f, { force: true }); return file; };
-async function teardown() {
-  for (const c of cleanups.reverse()) {
-    try { await c.fn(); } catch (e) { console.error(`[bench] stopping ${c.name} failed: ${e instanceof Error ? e.message : e}`); }
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -142,19 +132,19 @@ async function main(): Promise<number> {
     () => startEmbeddedPostgres({ dir: PG_DIR, port: PG_PORT }),
     () => startTemporalDevServer({ cli: findOrBuildTemporalCli(root), port: TEMPORAL_PORT, dbFile: flags['temporal-file'] ? freshFile(TEMPORAL_FILE) : undefined }),
   ]);
-  cleanups.push({ name: 'PostgreSQL', fn: () => pgServer.stop() });
-  cleanups.push({ name: 'the Temporal dev server', fn: () => temporal.stop() });
+  cleanup.add('PostgreSQL', () => pgServer.stop());
+  cleanup.add('the Temporal dev server', () => temporal.stop());
   await pgServer.dropDatabase(DATABASE);
   await pgServer.ensureDatabase(DATABASE);
-  cleanups.push({ name: 'the bench database', fn: () => pgServer.dropDatabase(DATABASE) });
+  cleanup.add('the bench database', () => pgServer.dropDatabase(DATABASE));
   const url = pgServer.urlFor(DATABASE);
   await migrateUp(url);
   const orm = await createOrm({ url, poolMax: POOL_MAX });
-  cleanups.push({ name: 'the ORM', fn: () => orm.close() });
+  cleanup.add('the ORM', () => orm.close());
   await seedDemoData(orm, { size: 'small', passwordFor: () => 'x' });
   const setup = new pg.Client({ connectionString: url });
   await setup.connect();
-  cleanups.push({ name: 'the check connection', fn: () => setup.end() });
+  cleanup.add('the check connection', () => setup.end());
   // Only the bench's runs: no flow bound to order.created starts anything (there is no dispatcher either).
   await setup.query(`insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values ($1, $2, $1, 100, 10, 10, 10, 1999, 'USD')`, [SKU, `B-${SKU}`]);
   await setup.query(`insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at)
@@ -189,9 +179,9 @@ async function main(): Promise<number> {
     interceptors: { activity: [recordRunSteps({ orm, log: quiet })] },
   });
   const running = worker.run();
-  cleanups.push({ name: 'the worker', fn: async () => { worker.shutdown(); await running; } });
+  cleanup.add('the worker', async () => { worker.shutdown(); await running; });
   const connection = await Connection.connect({ address: temporal.address });
-  cleanups.push({ name: 'the Temporal client', fn: () => connection.close() });
+  cleanup.add('the Temporal client', () => connection.close());
   const client = new Client({ connection });
   const plan = linePlan();
   const postmasterPid = Number(fs.readFileSync(path.join(PG_DIR, 'postmaster.pid'), 'utf8').split('\n')[0]);
@@ -222,7 +212,7 @@ async function main(): Promise<number> {
     let left = runs;
     const cpu0 = cpuNow(), t = performance.now();
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, runs) }, async () => {
-      while (left > 0 && !interrupted) {
+      while (left > 0 && !cleanup.interrupted) {
         left--;
         const r = await runOne(variant);
         latencies.push(r.ms);
@@ -338,9 +328,9 @@ let code = 1;
 try {
   code = await main();
 } catch (e) {
-  console.error(interrupted ? '[bench] interrupted' : `[bench] failed: ${e instanceof Error ? e.stack ?? e.message : e}`);
+  console.error(cleanup.interrupted ? '[bench] interrupted' : `[bench] failed: ${e instanceof Error ? e.stack ?? e.message : e}`);
   code = 1;
 } finally {
-  await teardown();
+  await cleanup.run();
 }
 process.exit(code);
