@@ -264,6 +264,30 @@ describe('group commit: orders that arrive together share a transaction, each an
     expect(await sharedTransactions(created)).toBeGreaterThan(10);
   });
 
+  it('takes an order from a new customer whom another process creates at the same moment (no 500)', async () => {
+    const email = `twin-${Date.now()}@example.com`;
+    const other = new pg.Client({ connectionString: app.db.url });
+    await other.connect();
+    try {
+      await other.query('begin');
+      await other.query(`insert into customer (email, name, locale, addresses, tags, tier, created_at) values ($1, 'Twin', 'en', '[]', '{}', 'standard', now())`, [email]);
+      const pending = post('/api/v1/orders', burst(300, { customer: { email, name: 'Twin' } }));
+      for (let i = 0; i < 100; i++) {
+        const { rows: [w] } = await db.query(`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%insert into customer%'`);
+        if (w.n > 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await other.query('commit');
+      const r = await pending;
+      expect(r.status).toBe(201);
+      const { rows: [c] } = await db.query('select count(*)::int as n, min(id) as id from customer where email = $1', [email]);
+      expect(c.n).toBe(1);
+      expect((await db.query('select customer_id from sales_order where id = $1', [r.body.id])).rows[0].customer_id).toBe(c.id);
+    } finally {
+      await other.end();
+    }
+  });
+
   it('when a batch fails as a whole (a delivery committed meanwhile elsewhere), answers each order on its own', async () => {
     const taken = `BURST-TAKEN-${Date.now()}`;
     const [template] = (await db.query('select id from sales_order order by id desc limit 1')).rows;
