@@ -305,11 +305,4 @@ async function main() {
   }
 }
 
-try {
-  await main();
-} catch (e) {
-  console.error(`[bench] ${e instanceof Error ? e.stack ?? e.message : e}`);
-  process.exitCode = 1;
-} finally {
-  await cleanup.run();
-}
+await cleanup.exitWith(main);

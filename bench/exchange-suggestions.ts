@@ -136,6 +136,4 @@ async function main(): Promise<number> {
   return wrong ? 1 : 0;
 }
 
-let code = 1;
-try { code = await main(); } catch (e) { console.error(e); } finally { await cleanup.run(); }
-process.exit(code);
+await cleanup.exitWith(main);

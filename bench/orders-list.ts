@@ -312,13 +312,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-let code = 1;
-try {
-  code = await main();
-} catch (e) {
-  console.error(cleanup.interrupted ? '[bench] interrupted' : `[bench] failed: ${e instanceof Error ? e.stack ?? e.message : e}`);
-  code = 1;
-} finally {
-  await cleanup.run();
-}
-process.exit(code);
+await cleanup.exitWith(main);

@@ -324,13 +324,4 @@ function report(rounds: Round[], ops: { orders: number; doubled: number; uncaptu
   console.log(`Payments: ${ops.orders} orders ran, ${ops.doubled} authorised or captured more than once, ${ops.uncaptured} not captured.`);
 }
 
-let code = 1;
-try {
-  code = await main();
-} catch (e) {
-  console.error(cleanup.interrupted ? '[bench] interrupted' : `[bench] failed: ${e instanceof Error ? e.stack ?? e.message : e}`);
-  code = 1;
-} finally {
-  await cleanup.run();
-}
-process.exit(code);
+await cleanup.exitWith(main);

@@ -10,6 +10,8 @@ export interface Teardown {
   checkInterrupted(): void;
   /** Stops everything registered, newest first; a stop that fails is reported and the others still run. */
   run(): Promise<void>;
+  /** Runs the bench's main, reports a failure, stops everything and exits (main's code, 0 by default; 1 on a failure). */
+  exitWith(main: () => Promise<number | void>): Promise<never>;
 }
 
 export function benchTeardown(opts: { onInterrupt?: string } = {}): Teardown {
@@ -29,6 +31,18 @@ export function benchTeardown(opts: { onInterrupt?: string } = {}): Teardown {
         try { await c.fn(); } catch (e) { console.error(`[bench] stopping ${c.name} failed: ${e instanceof Error ? e.message : e}`); }
       }
       cleanups.length = 0;
+    },
+    async exitWith(main) {
+      let code = 1;
+      try {
+        code = (await main()) ?? 0;
+      } catch (e) {
+        console.error(interrupted ? '[bench] interrupted' : `[bench] failed: ${e instanceof Error ? e.stack ?? e.message : e}`);
+        code = 1;
+      } finally {
+        await this.run();
+      }
+      process.exit(code);
     },
   };
 }
