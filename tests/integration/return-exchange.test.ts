@@ -15,6 +15,7 @@ import { seedDemoData } from '../../scripts/seed/demo.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { startTestWorker } from '../support/worker.ts';
 import { testEnv } from '../support/env.ts';
+import { waitFor } from '../support/wait.ts';
 
 let db: TestDatabase;
 let worker: Awaited<ReturnType<typeof startTestWorker>> | undefined;
@@ -49,15 +50,6 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 30_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** A paid order for two EX-1, picked, packed and shipped by hand (no run of its own). */
 async function shippedOrder() {

@@ -22,23 +22,14 @@ import { REORDER, STANDARD_ORDER, buildGraph } from '../../scripts/seed/workflow
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { startTestWorker } from '../support/worker.ts';
 import { testEnv } from '../support/env.ts';
+import { waitFor } from '../support/wait.ts';
 
 const taskQueue = `cancel-${crypto.randomUUID().slice(0, 8)}`;
 const actor = { ...SYSTEM, label: 'tester' };
 let db: TestDatabase, worker: Awaited<ReturnType<typeof startTestWorker>> | undefined, connection: Connection, client: Client;
 const sql = <T = Record<string, any>>(q: string, p: unknown[] = []) => db.orm.em.fork().getConnection().execute<T[]>(q, p);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let n = 0;
 
-async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, ms = 30_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
-    await sleep(100);
-  }
-}
 
 /**
  * The drawn flow of an order that a person approves after its card is authorised and before it is

@@ -11,12 +11,12 @@ import { confirmPick, packOrder, recordTrackingEvent } from '../../app/modules/f
 import type { RunState } from '../../workflows/interpreter.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { testEnv } from '../support/env.ts';
+import { waitFor } from '../support/wait.ts';
 
 const ORDERS = 6;
 const SKU = 'CRASH-1';
 const actor = { ...SYSTEM, label: 'crash test' };
 const BOSTON = { line1: '1 Beacon St', city: 'Boston', postalCode: '02108', country: 'US', lat: 42.3601, lng: -71.0589 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let app: TestApp, db: pg.Client, connection: Connection, client: Client;
 
@@ -37,15 +37,6 @@ afterAll(async () => {
   await app?.stop();
 });
 
-async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 120_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn().catch(() => null);
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 async function createOrder(i: number): Promise<number> {
   const res = await fetch(`${app.url}/api/v1/orders`, {

@@ -15,12 +15,12 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { startTestWorker } from '../support/worker.ts';
 import { Browser } from '../support/http.ts';
 import { testEnv } from '../support/env.ts';
+import { sleep, waitFor } from '../support/wait.ts';
 
 let app: TestApp, testWorker: Awaited<ReturnType<typeof startTestWorker>> | undefined, connection: Connection, client: Client, dispatcher: Dispatcher | null = null;
 const actor: Actor = { type: 'user', id: 2, label: 'olivia@demo.test' };
 const quiet = { info: () => {}, warn: () => {}, error: (...a: unknown[]) => console.error(...a) };
 const sql = <T = Record<string, any>>(q: string, p: unknown[] = []) => app.db.orm.em.getConnection().execute<T[]>(q, p);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const emailed: string[] = [];
 
 /** Stand-ins for the business steps this flow uses (their own tests cover the real ones). */
@@ -84,15 +84,6 @@ async function stallingProxy(target: string) {
   };
 }
 
-async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
-    await sleep(100);
-  }
-}
 const outbox = async (type: string, payload: Record<string, unknown>, topic = 'orders') =>
   Number((await sql<{ id: string }>(`insert into outbox_event (topic, type, payload, created_at) values (?, ?, ?, now()) returning id`, [topic, type, JSON.stringify(payload)]))[0].id);
 const dispatched = async (id: number) => !!(await sql('select dispatched_at from outbox_event where id = ?', [id]))[0].dispatched_at;

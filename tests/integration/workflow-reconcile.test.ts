@@ -16,10 +16,10 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { startTestWorker } from '../support/worker.ts';
 import { Browser } from '../support/http.ts';
 import { testEnv } from '../support/env.ts';
+import { waitFor } from '../support/wait.ts';
 
 let app: TestApp, testWorker: Awaited<ReturnType<typeof startTestWorker>> | undefined, connection: Connection, client: Client;
 const sql = <T = Record<string, any>>(q: string, p: unknown[] = []) => app.db.orm.em.getConnection().execute<T[]>(q, p);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** trigger → a human approval (an open task in the inbox) → end. */
 const plan: Plan = {
@@ -31,15 +31,6 @@ const plan: Plan = {
   },
 };
 
-async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
-    await sleep(100);
-  }
-}
 const runOf = async (workflowId: string) => (await sql('select * from workflow_run where workflow_id = ?', [workflowId]))[0] ?? null;
 const taskOf = async (workflowId: string) => (await sql('select * from human_task where workflow_id = ?', [workflowId]))[0] ?? null;
 const stepsOf = async (workflowId: string) => sql<{ node_id: string; status: string; error: string | null; ended: boolean }>(
