@@ -1,11 +1,13 @@
 import { PassThrough } from 'node:stream';
-import type { AppLoadContext, EntryContext } from '@remix-run/node';
+import type { AppLoadContext, EntryContext, HandleErrorFunction } from '@remix-run/node';
 import { createReadableStreamFromReadable } from '@remix-run/node';
 import { RemixServer } from '@remix-run/react';
 import { isbot } from 'isbot';
 import { renderToPipeableStream } from 'react-dom/server';
 import { I18nextProvider } from 'react-i18next';
 import { createI18n, isLocale } from './lib/i18n.ts';
+import { isOutage } from './lib/outage.ts';
+import { NonceProvider } from './components/nonce.tsx';
 
 // The web runtime is exported from the server bundle so it shares one copy of every module with the routes.
 export { startWebServer } from './lib/web.server.ts';
@@ -17,8 +19,9 @@ export default function handleRequest(
   responseStatusCode: number,
   responseHeaders: Headers,
   remixContext: EntryContext,
-  _loadContext: AppLoadContext,
+  loadContext: AppLoadContext,
 ) {
+  const nonce = loadContext.state?.nonce;
   // The root loader decided the language (user setting, cookie, Accept-Language); render in it.
   const rootData = remixContext.staticHandlerContext.loaderData?.root as { locale?: unknown } | undefined;
   const i18n = createI18n(isLocale(rootData?.locale) ? rootData.locale : 'en');
@@ -27,10 +30,13 @@ export default function handleRequest(
   return new Promise((resolve, reject) => {
     let shellRendered = false;
     const { pipe, abort } = renderToPipeableStream(
-      <I18nextProvider i18n={i18n}>
-        <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} />
-      </I18nextProvider>,
+      <NonceProvider value={nonce ?? ''}>
+        <I18nextProvider i18n={i18n}>
+          <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} />
+        </I18nextProvider>
+      </NonceProvider>,
       {
+        nonce,
         [bot ? 'onAllReady' : 'onShellReady']() {
           shellRendered = true;
           const body = new PassThrough();
@@ -48,3 +54,17 @@ export default function handleRequest(
     setTimeout(abort, ABORT_DELAY);
   });
 }
+
+/**
+ * Every error a loader or action threw. An outage (the database unreachable) marks the request, so the
+ * web runtime answers 503 with Retry-After instead of 500; everything else is logged.
+ */
+export const handleError: HandleErrorFunction = (error, { request, context }) => {
+  if (request.signal.aborted) return;
+  if (isOutage(error)) {
+    if (context.state) context.state.outage = true;
+    console.error('[web] database unavailable:', (error as Error).message);
+    return;
+  }
+  console.error(error);
+};

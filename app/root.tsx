@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { csrfToken, getUser, readCookie } from './lib/auth.server.ts';
 import { isLocale, LOCALE_COOKIE, localeFromAcceptLanguage, type Locale } from './lib/i18n.ts';
 import stylesheet from './styles/app.css?url';
+import { useNonce } from './components/nonce.tsx';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: stylesheet }];
 
@@ -28,6 +29,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
   const root = useRootData();
   const { i18n } = useTranslation();
   const locale = root?.locale ?? 'en';
+  const nonce = useNonce();
   // Switch synchronously during render (resources are bundled), so the new language paints at once.
   if (i18n.language !== locale) void i18n.changeLanguage(locale);
   return (
@@ -40,8 +42,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
       </head>
       <body>
         {children}
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );

@@ -4,7 +4,7 @@ import { Channel, ExchangeRate, InventoryLevel, Product, StockMovement, Warehous
 import { Customer } from './customers.ts';
 import { IdempotencyRecord, Order, OrderLine, OrderTemplate, Reservation } from './orders.ts';
 import { Payment, PaymentOperation } from './payments.ts';
-import { Lease, WorkerHeartbeat } from './system.ts';
+import { Lease, RateLimit, WorkerHeartbeat } from './system.ts';
 import { Carrier, PickList, PickListLine, Shipment, ShipmentEvent } from './fulfilment.ts';
 import { Notification } from './notifications.ts';
 import { ReturnRequest } from './returns.ts';
@@ -26,7 +26,7 @@ export * from './workflows.ts';
 
 export const entities = [
   User, Session, ApiKey, AuditEvent, OutboxEvent,
-  Channel, Warehouse, Product, InventoryLevel, ExchangeRate, Customer, Order, OrderLine, WorkerHeartbeat, Lease,
+  Channel, Warehouse, Product, InventoryLevel, ExchangeRate, Customer, Order, OrderLine, WorkerHeartbeat, Lease, RateLimit,
   Reservation, IdempotencyRecord, StockMovement, Payment, PaymentOperation, OrderTemplate,
   Carrier, PickList, PickListLine, Shipment, ShipmentEvent, Notification, ReturnRequest,
   Supplier, SupplierProduct, PurchaseOrder, PurchaseOrderLine,

@@ -19,6 +19,8 @@ export const Order = defineEntity({
     channel: () => p.manyToOne(Channel),
     externalId: p.string(),
     customer: () => p.manyToOne(Customer),
+    /** The buyer's name as the order gave it (the customer record is not renamed by orders); null on orders from before it was kept. */
+    customerName: p.string().nullable(),
     currency: p.string().length(3),
     subtotalMinor: p.integer(),
     shippingMinor: p.integer().default(0),

@@ -26,3 +26,18 @@ export const Lease = defineEntity({
   },
 });
 export type ILease = InferEntity<typeof Lease>;
+
+/**
+ * Request counters of the API rate limit (rate-limiter-flexible's Postgres store: one row per API key and
+ * window), shared by every web node. UNLOGGED (see its migration): counters need no crash safety.
+ */
+export const RateLimit = defineEntity({
+  name: 'RateLimit',
+  tableName: 'rate_limit',
+  properties: {
+    key: p.string().primary(),
+    points: p.integer().default(0),
+    expire: p.bigint('number').nullable(),
+  },
+});
+export type IRateLimit = InferEntity<typeof RateLimit>;

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { findOrBuildTemporalCli, startTemporalDevServer, type DevServer } from './lib/temporal-cli.ts';
-import { buildIfStale, dataDir, DEFAULTS, embeddedPostgres, root, startNodeChild, waitForHealthy, type Child } from './lib/stack.ts';
+import { buildIfStale, dataDir, DEFAULTS, embeddedPostgres, root, superviseNodeChild, waitForHealthy, type Child } from './lib/stack.ts';
 import { migrateUp } from './lib/migrations.ts';
 import { ensureDemoData, readCredentials } from './seed/index.ts';
 import { bold, logger } from './lib/log.ts';
@@ -50,10 +50,21 @@ async function main() {
   let temporalUi = process.env.TEMPORAL_UI_URL ?? null;
   if (!temporalAddress) {
     const cli = findOrBuildTemporalCli(root);
-    temporal = await startTemporalDevServer({ cli, port: DEFAULTS.temporalPort, uiPort: DEFAULTS.temporalUiPort, dbFile: path.join(dataDir, 'temporal', 'temporal.db') });
-    temporalAddress = temporal.address;
-    temporalUi = temporal.uiUrl;
-    temporal.process.once('exit', (code) => { if (!stopping) { log.error(`the Temporal dev server exited (${code})`); void shutdown(1); } });
+    const startTemporal = async () => {
+      temporal = await startTemporalDevServer({ cli, port: DEFAULTS.temporalPort, uiPort: DEFAULTS.temporalUiPort, dbFile: path.join(dataDir, 'temporal', 'temporal.db') });
+      // Its history is in its SQLite file: started again on the same file, every run goes on where it was.
+      temporal.process.once('exit', (code, signal) => {
+        if (stopping) return;
+        log.error(`the Temporal dev server exited (${signal ?? `code ${code}`}); restarting it`);
+        const again = (delay: number) => setTimeout(() => {
+          if (!stopping) startTemporal().catch((e: Error) => { log.error(`restarting Temporal failed: ${e.message}`); again(Math.min(delay * 2, 30_000)); });
+        }, delay);
+        again(1000);
+      });
+    };
+    await startTemporal();
+    temporalAddress = temporal!.address;
+    temporalUi = temporal!.uiUrl;
   } else {
     log.info(`external mode: using Temporal at ${temporalAddress}`);
   }
@@ -64,11 +75,9 @@ async function main() {
     TEMPORAL_UI_URL: temporalUi ?? 'http://localhost:8233',
     PORT: String(DEFAULTS.webPort),
   };
-  const onExit = (name: string) => (code: number | null) => {
-    if (!stopping) { log.error(`${name} exited (${code}); stopping everything`); void shutdown(1); }
-  };
-  children.push(startNodeChild('worker', 'worker.ts', env, onExit('worker')));
-  children.push(startNodeChild('web', 'web.ts', env, onExit('web')));
+  // A worker or web process that dies is started again (with back-off); the rest keeps running.
+  children.push(superviseNodeChild('worker', 'worker.ts', env));
+  children.push(superviseNodeChild('web', 'web.ts', env));
 
   const url = `http://localhost:${DEFAULTS.webPort}`;
   await waitForHealthy(url);

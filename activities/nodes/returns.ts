@@ -323,8 +323,8 @@ export function returnsNodeActivities({ orm }: NodeDeps) {
         return { handle: 'ok', output: { returnId: r.id, rma: r.number, orderId: r.order_id, replacementOrderId: r.replacement_order_id, replacementOrder: existing?.number, created: false } };
       }
       if (r.status === 'exchanged' || r.status === 'closed') return { handle: 'ok', output: { returnId: r.id, rma: r.number, orderId: r.order_id, created: false } };
-      const [o] = await em.execute<{ number: string; channel_id: number; channel: string; customer_id: number; currency: string; delivery_method: string; shipping_address: Address }[]>(
-        `select o.number, o.channel_id, c.code as channel, o.customer_id, o.currency, o.delivery_method, o.shipping_address
+      const [o] = await em.execute<{ number: string; channel_id: number; channel: string; customer_id: number; customer_name: string | null; currency: string; delivery_method: string; shipping_address: Address }[]>(
+        `select o.number, o.channel_id, c.code as channel, o.customer_id, o.customer_name, o.currency, o.delivery_method, o.shipping_address
            from sales_order o join channel c on c.id = o.channel_id where o.id = ?`, [r.order_id]);
       const wanted = r.lines.filter((l) => l.quantity > 0).map((l) => ({ sku: l.replacementSku || l.sku, quantity: l.quantity, returned: l.sku }));
       if (!wanted.length) throw new DomainError(422, 'validation_failed', `Return ${r.number} has nothing to exchange.`, { field: 'lines' });
@@ -344,10 +344,10 @@ export function returnsNodeActivities({ orm }: NodeDeps) {
 
       const warehouseId = routing.plan.shipments === 1 ? allocations[0].warehouseId : null;
       const [order] = await em.execute<{ id: number; number: string }[]>(
-        `insert into sales_order (channel_id, external_id, customer_id, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor, status,
+        `insert into sales_order (channel_id, external_id, customer_id, customer_name, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor, status,
                                   hold_reasons, payment_method, delivery_method, shipping_address, warehouse_id, placed_at, created_at, updated_at)
-         values (?, ?, ?, ?, 0, 0, 0, false, 0, 0, 'paid', '{}', ?, ?, ?, ?, now(), now(), now()) returning id, number`,
-        [o.channel_id, replacementRefForKey(r.number, input.key), o.customer_id, o.currency, REPLACEMENT_PAYMENT_METHOD, o.delivery_method, JSON.stringify(a), warehouseId]);
+         values (?, ?, ?, ?, ?, 0, 0, 0, false, 0, 0, 'paid', '{}', ?, ?, ?, ?, now(), now(), now()) returning id, number`,
+        [o.channel_id, replacementRefForKey(r.number, input.key), o.customer_id, o.customer_name, o.currency, REPLACEMENT_PAYMENT_METHOD, o.delivery_method, JSON.stringify(a), warehouseId]);
       const lineIds = await em.execute<{ id: number }[]>(
         `insert into order_line (order_id, product_id, sku, name, quantity, unit_price_minor, total_minor) values ${wanted.map(() => '(?, ?, ?, ?, ?, 0, 0)').join(', ')} returning id`,
         wanted.flatMap((l) => { const p = bySku.get(l.sku)!; return [order.id, p.id, l.sku, p.name, l.quantity]; }));

@@ -9,18 +9,31 @@
 import type { RequestHandler } from 'express';
 import type { ServerBuild } from '@remix-run/node';
 import { problem } from './problem.ts';
+import { fetchRequest, send } from './http.server.ts';
+import { errorResponse } from './api.server.ts';
 
 type Handler = (args: { request: Request; params: Record<string, string>; context: unknown }) => Promise<Response> | Response;
 interface ApiRoute { segments: string[]; score: number; loader?: Handler; action?: Handler }
 
-/** The route modules whose path starts with `prefix`, most specific first (as React Router ranks them). */
+/**
+ * The resource route modules whose full path starts with `prefix`, most specific first (as React Router
+ * ranks them). A route nested under another (`api.v1.orders.$id` under `api.v1.orders`) gets its full path.
+ */
 export function apiRoutes(build: Pick<ServerBuild, 'routes'>, prefix = 'api/'): ApiRoute[] {
+  const fullPath = (id: string | undefined): string | null => {
+    const route = id ? build.routes[id] : undefined;
+    if (!route || id === 'root') return '';
+    if (route.path === undefined) return null; // layout or index route: not a resource path
+    const parent = route.parentId && route.parentId !== 'root' ? fullPath(route.parentId) : '';
+    return parent === null ? null : [parent, route.path].filter(Boolean).join('/');
+  };
   const routes: ApiRoute[] = [];
-  for (const route of Object.values(build.routes)) {
-    if (!route?.path?.startsWith(prefix) || route.parentId !== 'root') continue;
+  for (const [id, route] of Object.entries(build.routes)) {
+    const path = fullPath(id);
+    if (!route || !path?.startsWith(prefix)) continue;
     const module = route.module as { loader?: Handler; action?: Handler; default?: unknown };
     if (module.default) continue; // a page, not a resource route
-    const segments = route.path.split('/').filter(Boolean);
+    const segments = path.split('/').filter(Boolean);
     // React Router's ranking: static segments outrank dynamic ones, a splat ranks last.
     const score = segments.reduce((n, s) => n + (s === '*' ? -2 : s.startsWith(':') ? 3 : 10), segments.length);
     routes.push({ segments, score, loader: module.loader, action: module.action });
@@ -52,62 +65,28 @@ function decode(segment: string): string {
 }
 
 /**
- * Express middleware serving the API routes of `build`. The body is read whole (API bodies are
- * small JSON, and a webhook's signature is checked over the exact bytes) and handed to the route
- * as a Fetch Request; its Response is written back as is.
+ * Express middleware serving the API routes of `build`, after the door (http.server.ts) has read and
+ * checked the body. Any other path under /api/ is a 404 problem, never a page.
  */
 export function apiRequestHandler(build: Pick<ServerBuild, 'routes'>, getLoadContext: (req: Parameters<RequestHandler>[0]) => unknown): RequestHandler {
   const routes = apiRoutes(build);
   return (req, res, next) => {
-    const match = req.path.startsWith('/api/') ? matchApiRoute(routes, req.path) : null;
-    if (!match) return next();
+    if (req.path !== '/api' && !req.path.startsWith('/api/')) return next();
+    const match = matchApiRoute(routes, req.path);
     void (async () => {
-      const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await readBody(req);
-      if (body === null) return send(res, req.method, problem(413, 'payload_too_large', { detail: `Send at most ${MAX_BODY_BYTES / 1_000_000} MB.` }));
-      const handler = req.method === 'GET' || req.method === 'HEAD' ? match.route.loader : match.route.action;
-      const url = `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`;
-      const headers = new Headers();
-      for (const [name, value] of Object.entries(req.headers)) {
-        if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-        else if (value !== undefined) headers.set(name, value);
-      }
-      const request = new Request(url, { method: req.method, headers, body: body as Uint8Array<ArrayBuffer> | undefined });
       let response: Response;
       try {
-        response = handler
-          ? await handler({ request, params: match.params, context: getLoadContext(req) })
-          : problem(405, 'method_not_allowed', { detail: `${req.method} is not supported here.` });
+        const get = req.method === 'GET' || req.method === 'HEAD';
+        const handler = match && (get ? match.route.loader : match.route.action);
+        response = !match
+          ? problem(404, 'not_found', { detail: `No API resource at ${req.path}.` })
+          : handler
+            ? await handler({ request: fetchRequest(req), params: match.params, context: getLoadContext(req) })
+            : problem(405, 'method_not_allowed', { detail: `${req.method} is not supported here.` });
       } catch (e) {
-        if (e instanceof Response) response = e;
-        else {
-          console.error('[api] unexpected error', e);
-          response = problem(500, 'internal', { detail: 'An unexpected error occurred; it has been logged.' });
-        }
+        response = errorResponse(e);
       }
       await send(res, req.method, response);
     })().catch(next);
   };
-}
-
-async function send(res: Parameters<RequestHandler>[1], method: string, response: Response): Promise<void> {
-  res.status(response.status);
-  response.headers.forEach((value, name) => res.append(name, value));
-  res.end(method === 'HEAD' ? undefined : Buffer.from(await response.arrayBuffer()));
-}
-
-/** Largest request body the API takes (a bulk order of 200 lines is a few tens of kB). */
-const MAX_BODY_BYTES = 5_000_000;
-
-/** The whole body, or null when it is larger than MAX_BODY_BYTES (the rest is drained unread). */
-function readBody(req: Parameters<RequestHandler>[0]): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(c);
-    });
-    req.on('end', () => resolve(size <= MAX_BODY_BYTES ? Buffer.concat(chunks) : null));
-    req.on('error', reject);
-  });
 }

@@ -1,28 +1,46 @@
 // Shared plumbing for /api/v1 routes: JSON in, JSON or problem+json out, never an unexplained 500.
 import { DomainError } from './errors.ts';
-import { problem } from './problem.ts';
+import { z } from 'zod';
+import { problem, validationProblem } from './problem.ts';
+import { findFault } from './boundary.ts';
+import { parsedJson } from './http.server.ts';
+import { isOutage, unavailable } from './outage.ts';
 
 /** Runs an API handler; refusals become problem+json, thrown Responses pass through, the rest is a logged 500. */
 export async function api(handler: () => Promise<Response>): Promise<Response> {
   try {
     return await handler();
   } catch (e) {
-    if (e instanceof Response) return e;
-    if (e instanceof DomainError) return e.toProblem();
-    console.error('[api] unexpected error', e);
-    return problem(500, 'internal', { detail: 'An unexpected error occurred; it has been logged.' });
+    return errorResponse(e);
   }
 }
 
+/** What a thrown value answers: a Response as it is, a domain refusal as problem+json, an outage 503, the rest a logged 500. */
+export function errorResponse(e: unknown): Response {
+  if (e instanceof Response) return e;
+  if (e instanceof DomainError) return e.toProblem();
+  if (isOutage(e)) return unavailable();
+  if (e instanceof z.ZodError) return validationProblem(e);
+  console.error('[api] unexpected error', e);
+  return problem(500, 'internal', { detail: 'An unexpected error occurred; it has been logged.' });
+}
+
+/** The JSON body (parsed and checked once, at the door), or 415 / 400. */
 export async function readJson(request: Request): Promise<unknown> {
   const type = request.headers.get('Content-Type') ?? '';
   if (!/\bjson\b/.test(type)) throw problem(415, 'unsupported_media_type', { detail: 'Send the body as application/json.' });
+  const parsed = parsedJson(request);
+  if (parsed) return parsed.value;
   const text = await request.text();
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw problem(400, 'invalid_json', { detail: 'The body is not valid JSON.' });
   }
+  const fault = findFault(value);
+  if (fault) throw problem(400, 'invalid_input', { detail: `${fault.field}: ${fault.code}`, field: fault.field, errors: [fault] });
+  return value;
 }
 
 export const json = (body: unknown, status = 200, headers?: HeadersInit) => Response.json(body, { status, headers });

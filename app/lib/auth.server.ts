@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { redirect } from '@remix-run/node';
-import { ApiKey, AuditEvent, Session, User, type IUser, type Role } from '../../entities/index.ts';
+import { ApiKey, Session, User, type IUser, type Role } from '../../entities/index.ts';
 import { audit, type Actor } from './audit.server.ts';
 import { prepare, sql } from './db.server.ts';
 import { can, type Permission } from './permissions.ts';
@@ -11,8 +11,16 @@ import type { AppContext } from './context.server.ts';
 
 const SESSION_COOKIE = 'oms_session';
 const SESSION_TTL_MS = 1000 * 60 * 60 * 24 * 14;
-const LOGIN_WINDOW_MS = 15 * 60 * 1000;
-const LOGIN_MAX_FAILURES = 5;
+/**
+ * Sign-in throttling, counted from the audit trail (so every web node agrees). Failures count per account
+ * *and* address, since that pair's last success: the first few are free, then each attempt from that pair
+ * waits twice as long as the one before. Per address alone (many accounts tried from one place) the free
+ * allowance is larger. There is deliberately no limit per account alone: it would let anyone lock the
+ * real user out by failing on purpose; the user, from their own address, signs in as always.
+ */
+export const LOGIN_THROTTLE = { windowMs: 60 * 60 * 1000, pairFree: 3, addressFree: 20, maxDelayMs: 15 * 60 * 1000 } as const;
+const backoffMs = (failures: number, free: number) =>
+  failures < free ? 0 : Math.min(LOGIN_THROTTLE.maxDelayMs, 2 ** (failures - free) * 2000);
 
 // argon2id with OWASP's recommended minimum cost (19 MiB, 2 passes).
 const ARGON = { memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
@@ -28,7 +36,9 @@ export function readCookie(request: Request, name: string): string | null {
   if (!header) return null;
   for (const part of header.split(';')) {
     const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
+    if (i > 0 && part.slice(0, i).trim() === name) {
+      try { return decodeURIComponent(part.slice(i + 1).trim()); } catch { return null; } // a malformed cookie is no cookie
+    }
   }
   return null;
 }
@@ -100,6 +110,7 @@ export async function requireApi(request: Request, context: AppContext, permissi
   if (auth?.startsWith('Bearer ')) {
     const key = await verifyApiKey(em, auth.slice(7).trim());
     if (!key) throw problem(401, 'invalid_api_key', { detail: 'The API key is unknown or revoked.' });
+    await context.apiLimiter?.consume(key.id);
     principal = { kind: 'api_key', role: key.role, actor: { type: 'api_key', id: key.id, label: key.name, ip: context.ip } };
   } else {
     const user = await getUserFromCookieHeader(em, request.headers.get('Cookie'));
@@ -110,24 +121,32 @@ export async function requireApi(request: Request, context: AppContext, permissi
   return principal;
 }
 
-export type LoginResult = { ok: true; user: CurrentUser; setCookie: string } | { ok: false; code: 'invalid_credentials' | 'too_many_attempts' };
+export type LoginResult =
+  | { ok: true; user: CurrentUser; setCookie: string }
+  | { ok: false; code: 'invalid_credentials' }
+  | { ok: false; code: 'too_many_attempts'; retryAfterSeconds: number };
 
-/**
- * Checks the password, throttles repeated failures per email and per address (counted from the
- * audit trail, so every web node sees the same count), and opens a session.
- */
+/** How long this email from this address must still wait before the next attempt (0: it may try now). */
+export async function loginWaitMs(em: EntityManager, email: string, ip: string, now = Date.now()): Promise<number> {
+  const [row] = await em.execute<{ pair: string; pair_last: Date | null; address: string; address_last: Date | null }[]>(
+    `select count(*) filter (where f.entity_id = ? and f.at > coalesce(s.at, '-infinity')) as pair,
+            max(f.at) filter (where f.entity_id = ? and f.at > coalesce(s.at, '-infinity')) as pair_last,
+            count(*) as address, max(f.at) as address_last
+       from audit_event f
+       left join lateral (select max(a.at) as at from audit_event a join app_user u on a.entity_id = u.id::text
+                           where u.email = ? and a.entity_type = 'User' and a.action = 'auth.login' and a.ip = ?) s on true
+      where f.action = 'auth.login_failed' and f.ip = ? and f.at > ?`,
+    [email, email, email, ip, ip, new Date(now - LOGIN_THROTTLE.windowMs)]);
+  const until = (last: Date | null, failures: number, free: number) => (last ? new Date(last).getTime() + backoffMs(failures, free) : 0);
+  return Math.max(0, until(row.pair_last, Number(row.pair), LOGIN_THROTTLE.pairFree) - now, until(row.address_last, Number(row.address), LOGIN_THROTTLE.addressFree) - now);
+}
+
+/** Checks the password (throttled: LOGIN_THROTTLE) and opens a session. */
 export async function login(context: AppContext, input: { email: string; password: string; userAgent?: string | null }): Promise<LoginResult> {
   const em = context.orm.em.fork();
   const email = input.email.trim().toLowerCase();
-  const since = new Date(Date.now() - LOGIN_WINDOW_MS);
-  const failures = await em.count(AuditEvent, {
-    action: 'auth.login_failed',
-    at: { $gt: since },
-    $or: [{ entityId: email }, { ip: context.ip }],
-  });
-  if (failures >= LOGIN_MAX_FAILURES) {
-    return { ok: false, code: 'too_many_attempts' };
-  }
+  const wait = await loginWaitMs(em, email, context.ip);
+  if (wait > 0) return { ok: false, code: 'too_many_attempts', retryAfterSeconds: Math.ceil(wait / 1000) };
   const user = await em.findOne(User, { email, active: true });
   // An unknown email still costs one verification, so timing does not reveal which emails exist.
   const valid = await verifyPassword(user ? user.passwordHash : await dummyHash(), input.password);
@@ -163,25 +182,33 @@ export async function logout(request: Request, context: AppContext): Promise<str
   return serializeCookie(SESSION_COOKIE, '', { maxAge: 0, secure: context.secure });
 }
 
-// ---- CSRF: double-submit token. A random value lives in an HttpOnly cookie and in every form. ----
+// ---- CSRF ----
+// Signed in, the token is derived from the session (HMAC keyed by the session's secret token), so a token
+// is good only with the session it was rendered for and dies with it. Signed out (the sign-in form), a
+// random value in an HttpOnly cookie and in the form (double submit).
 
 const CSRF_COOKIE = 'oms_csrf';
 export const CSRF_FIELD = '_csrf';
 
+const sessionCsrf = (sessionToken: string) => crypto.createHmac('sha256', sessionToken).update('oms csrf v1').digest('base64url');
+
 /** The request's CSRF token, and a Set-Cookie header when a new one had to be issued. */
 export function csrfToken(request: Request, context: Pick<AppContext, 'secure'>): { token: string; setCookie?: string } {
+  const session = readCookie(request, SESSION_COOKIE);
+  if (session) return { token: sessionCsrf(session) };
   const existing = readCookie(request, CSRF_COOKIE);
   if (existing && existing.length >= 32) return { token: existing };
   const token = randomToken();
   return { token, setCookie: serializeCookie(CSRF_COOKIE, token, { secure: context.secure }) };
 }
 
-/** Throws 403 unless the form carries the same token as the cookie. */
+/** Throws 403 unless the form carries the token of this session (or, signed out, of the cookie). */
 export function assertCsrf(request: Request, form: FormData): void {
-  const cookie = readCookie(request, CSRF_COOKIE);
+  const session = readCookie(request, SESSION_COOKIE);
+  const expected = session ? sessionCsrf(session) : readCookie(request, CSRF_COOKIE);
   const sent = form.get(CSRF_FIELD);
-  const ok = !!cookie && typeof sent === 'string' && sent.length === cookie.length &&
-    crypto.timingSafeEqual(Buffer.from(sent), Buffer.from(cookie));
+  const a = Buffer.from(typeof sent === 'string' ? sent : ''), b = Buffer.from(expected ?? '');
+  const ok = b.length >= 32 && a.length === b.length && crypto.timingSafeEqual(a, b);
   if (!ok) throw problem(403, 'csrf_failed', { detail: 'The form is stale or was not sent by this site. Reload and try again.' });
 }
 

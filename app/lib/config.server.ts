@@ -22,6 +22,13 @@ const Env = z.object({
   /** Designer presence: how often a web process refreshes its rows, and when an unrefreshed row counts as gone. */
   PRESENCE_HEARTBEAT_MS: z.coerce.number().int().positive().default(10_000),
   PRESENCE_TTL_MS: z.coerce.number().int().positive().default(30_000),
+  /**
+   * The proxies whose X-Forwarded-For / -Proto count (Express's `trust proxy`: addresses, CIDR ranges or
+   * `loopback`, comma-separated; a number counts hops). Empty: none, so the client is the socket's peer.
+   */
+  TRUST_PROXY: z.string().default(''),
+  /** Requests a minute one API key may make (every web node counts together, in PostgreSQL); 0 turns the limit off. */
+  API_RATE_LIMIT: z.coerce.number().int().min(0).default(6000),
   NODE_ENV: z.string().default('production'),
 });
 

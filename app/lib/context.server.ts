@@ -1,6 +1,8 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { Config } from './config.server.ts';
+import type { RequestState } from './http.server.ts';
+import type { ApiRateLimiter } from './rate-limit.server.ts';
 
 /** What every loader and action receives as `context` (built once per request by the web runtime). */
 export interface AppContext {
@@ -10,6 +12,10 @@ export interface AppContext {
   /** Client address and whether the request arrived over https (directly or via a proxy). */
   ip: string;
   secure: boolean;
+  /** The per-API-key rate limit (null when API_RATE_LIMIT is 0). */
+  apiLimiter?: ApiRateLimiter | null;
+  /** Per-request state shared by the web runtime and entry.server (CSP nonce, whether an outage was met). */
+  state: RequestState;
 }
 
 declare module '@remix-run/node' {

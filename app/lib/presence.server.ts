@@ -6,10 +6,13 @@
 // definition's room. Each process refreshes its rows on a heartbeat and sweeps rows nobody refreshed
 // for `ttlMs` (a process that died without saying goodbye), so a crash costs at most `ttlMs`.
 import crypto from 'node:crypto';
+import { z } from 'zod';
 import type { Server, Socket } from 'socket.io';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { CurrentUser } from './auth.server.ts';
 import { can } from './permissions.ts';
+import { onEvent } from './socket-events.server.ts';
+import { Id } from './ids.ts';
 import type { DesignerEditor } from './presence.ts';
 
 export const PRESENCE_CHANNEL = 'designer_presence';
@@ -22,6 +25,8 @@ export interface PresenceOptions {
 }
 
 const room = (definitionId: number) => `designer:${definitionId}`;
+/** `designer:join` / `designer:leave`: the flow being designed. */
+const DefinitionRef = z.strictObject({ definitionId: Id });
 const toId = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= 2_147_483_647 ? v : null);
 
 export function attachPresence(io: Server, orm: MikroORM, opts: PresenceOptions = {}) {
@@ -66,31 +71,22 @@ export function attachPresence(io: Server, orm: MikroORM, opts: PresenceOptions 
 
   const onConnection = (socket: Socket) => {
     const user = socket.data.user as CurrentUser;
-    socket.on('designer:join', async (msg: { definitionId?: unknown }, ack?: (r: unknown) => void) => {
-      try {
-        const definitionId = toId(msg?.definitionId);
-        if (!can(user.role, 'workflows.view')) return ack?.({ error: 'forbidden' });
-        if (definitionId === null) return ack?.({ error: 'invalid' });
-        const [row] = await exec<{ id: number }>(
-          `insert into designer_presence (definition_id, socket_id, user_id, user_name, editing, node, joined_at, seen_at)
-           select d.id, ?, ?, ?, ?, ?, now(), now() from workflow_definition d where d.id = ?
-           on conflict (socket_id, definition_id) do update set seen_at = now() returning id`,
-          [socket.id, user.id, user.name, can(user.role, 'workflows.edit'), node, definitionId]);
-        if (!row) return ack?.({ error: 'not_found' });
-        if (!socket.connected) { await leave(socket, definitionId); return; } // left while we wrote
-        await socket.join(room(definitionId));
-        await notify([definitionId]);
-        ack?.({ editors: await editorsOf(definitionId) });
-      } catch (e) {
-        console.error('[presence] join failed:', (e as Error).message);
-        ack?.({ error: 'failed' });
-      }
+    onEvent(socket, 'designer:join', DefinitionRef, async ({ definitionId }) => {
+      if (!can(user.role, 'workflows.view')) return { error: 'forbidden' };
+      const [row] = await exec<{ id: number }>(
+        `insert into designer_presence (definition_id, socket_id, user_id, user_name, editing, node, joined_at, seen_at)
+         select d.id, ?, ?, ?, ?, ?, now(), now() from workflow_definition d where d.id = ?
+         on conflict (socket_id, definition_id) do update set seen_at = now() returning id`,
+        [socket.id, user.id, user.name, can(user.role, 'workflows.edit'), node, definitionId]);
+      if (!row) return { error: 'not_found' };
+      if (!socket.connected) { await leave(socket, definitionId); return undefined; } // left while we wrote
+      await socket.join(room(definitionId));
+      await notify([definitionId]);
+      return { editors: await editorsOf(definitionId) };
     });
-    socket.on('designer:leave', async (msg: { definitionId?: unknown }) => {
-      const definitionId = toId(msg?.definitionId);
-      if (definitionId === null) return;
+    onEvent(socket, 'designer:leave', DefinitionRef, async ({ definitionId }) => {
       await socket.leave(room(definitionId));
-      await leave(socket, definitionId).catch((e: Error) => console.error('[presence] leave failed:', e.message));
+      await leave(socket, definitionId);
     });
     socket.on('disconnect', () => { void leave(socket).catch((e: Error) => console.error('[presence] leave failed:', e.message)); });
   };

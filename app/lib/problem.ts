@@ -56,7 +56,8 @@ export function fieldErrors(error: z.ZodError): FieldError[] {
     const params: Record<string, string | number> = {};
     if ('minimum' in issue && issue.minimum != null) params.min = Number(issue.minimum);
     if ('maximum' in issue && issue.maximum != null) params.max = Number(issue.maximum);
-    const code = issue.code === 'invalid_type' && issue.input === undefined ? 'required' : issue.code;
+    const custom = issue.code === 'custom' ? (issue.params as { code?: unknown } | undefined)?.code : undefined;
+    const code = typeof custom === 'string' ? custom : issue.code === 'invalid_type' && issue.input === undefined ? 'required' : issue.code;
     return { field, code, messageKey: `errors.validation.${code}`, params };
   });
 }

@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import pg from 'pg';
+import { z } from 'zod';
 import { Server, type Socket } from 'socket.io';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { OutboxEvent } from '../../entities/index.ts';
@@ -7,11 +8,19 @@ import { getUserFromCookieHeader, type CurrentUser } from './auth.server.ts';
 import { can, isTopic, TOPICS, type Topic } from './permissions.ts';
 import { attachPresence, PRESENCE_CHANNEL, type PresenceOptions } from './presence.server.ts';
 import type { LiveEvent } from './live.ts';
+import { onEvent } from './socket-events.server.ts';
+import { sameOrigin } from './redirects.ts';
 
 export type { LiveEvent };
 
 /** Longest gap a reconnecting browser can catch up on; beyond it the page reloads its data. */
 const CATCH_UP_LIMIT = 500;
+
+/** `subscribe`: topics to join (the role decides which), and the last event id the browser saw, to catch up from. */
+const Subscribe = z.strictObject({
+  topics: z.array(z.string().max(64)).max(32),
+  since: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+});
 
 const room = (topic: Topic) => `topic:${topic}`;
 const toLive = (e: { id: number; topic: string; type: string; payload: Record<string, unknown>; createdAt: Date }): LiveEvent =>
@@ -25,7 +34,16 @@ const toLive = (e: { id: number; topic: string; type: string; payload: Record<st
  * on the same sockets and the same LISTEN connection.
  */
 export async function attachRealtime(server: http.Server, orm: MikroORM, databaseUrl: string, opts: { presence?: PresenceOptions } = {}) {
-  const io = new Server(server, { serveClient: false, cors: { origin: false } });
+  const io = new Server(server, {
+    serveClient: false,
+    cors: { origin: false },
+    // A browser on another site may not open a socket with the user's cookie (cross-site WebSocket
+    // hijacking): a handshake that names a foreign Origin is refused. Scripts and servers send none.
+    allowRequest: (req, callback) => {
+      const origin = req.headers.origin;
+      callback(null, !origin || sameOrigin(origin, req.headers.host));
+    },
+  });
 
   io.use(async (socket, next) => {
     try {
@@ -40,20 +58,18 @@ export async function attachRealtime(server: http.Server, orm: MikroORM, databas
 
   io.on('connection', (socket: Socket) => {
     const user = socket.data.user as CurrentUser;
-    socket.on('subscribe', async (msg: { topics?: unknown; since?: unknown }, ack?: (r: unknown) => void) => {
-      const requested = Array.isArray(msg?.topics) ? msg.topics.filter((t): t is string => typeof t === 'string') : [];
+    onEvent(socket, 'subscribe', Subscribe, async ({ topics, since }) => {
       const joined: Topic[] = [];
       const denied: string[] = [];
-      for (const t of requested) {
-        if (isTopic(t) && can(user.role, TOPICS[t])) { joined.push(t); socket.join(room(t)); } else denied.push(t);
+      for (const t of topics) {
+        if (isTopic(t) && can(user.role, TOPICS[t])) { joined.push(t); await socket.join(room(t)); } else denied.push(t);
       }
       let missed: LiveEvent[] = [];
-      const since = typeof msg?.since === 'number' && Number.isFinite(msg.since) ? msg.since : null;
-      if (since !== null && joined.length) {
+      if (since !== undefined && joined.length) {
         const rows = await orm.em.fork().find(OutboxEvent, { id: { $gt: since }, topic: { $in: joined } }, { orderBy: { id: 'asc' }, limit: CATCH_UP_LIMIT });
         missed = rows.map(toLive);
       }
-      ack?.({ joined, denied, missed, truncated: missed.length === CATCH_UP_LIMIT });
+      return { joined, denied, missed, truncated: missed.length === CATCH_UP_LIMIT };
     });
   });
 

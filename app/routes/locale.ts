@@ -5,8 +5,9 @@ import { assertCsrf, getUser, serializeCookie, userActor } from '../lib/auth.ser
 import { audit } from '../lib/audit.server.ts';
 import { LOCALE_COOKIE, LOCALES } from '../lib/i18n.ts';
 import { validationProblem } from '../lib/problem.ts';
+import { safeRedirect } from '../lib/redirects.ts';
 
-const Input = z.object({ locale: z.enum(LOCALES), redirectTo: z.string().startsWith('/').default('/') });
+const Input = z.object({ locale: z.enum(LOCALES), redirectTo: z.string().max(2000).default('/') });
 
 /** Switches the language: on the user when signed in (audited), in a cookie either way. */
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -23,8 +24,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       row.locale = locale;
     });
   }
-  const safe = redirectTo.startsWith('//') ? '/' : redirectTo;
-  return redirect(safe, { headers: { 'Set-Cookie': serializeCookie(LOCALE_COOKIE, locale, { maxAge: 60 * 60 * 24 * 365, secure: context.secure }) } });
+  return redirect(safeRedirect(redirectTo), { headers: { 'Set-Cookie': serializeCookie(LOCALE_COOKIE, locale, { maxAge: 60 * 60 * 24 * 365, secure: context.secure }) } });
 }
 
 export const loader = () => redirect('/');

@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { z } from 'zod';
 import { assertCsrf, getUser, login } from '../lib/auth.server.ts';
 import { fieldErrors, type FieldError } from '../lib/problem.ts';
+import { safeRedirect } from '../lib/redirects.ts';
 import { CsrfInput } from '../components/csrf.tsx';
 import { LocaleSwitcher } from '../components/locale-switcher.tsx';
 import { FieldErrorText } from '../components/field-error.tsx';
@@ -13,17 +14,16 @@ export const meta: MetaFunction = () => [{ title: 'Order console' }];
 const Input = z.object({
   email: z.string().trim().email(),
   password: z.string().min(1),
-  redirectTo: z.string().optional(),
+  redirectTo: z.string().max(2000).optional(),
 });
 
-const safeRedirect = (to: string | undefined) => (to && to.startsWith('/') && !to.startsWith('//') ? to : '/');
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   if (await getUser(request, context)) throw redirect('/');
   return null;
 }
 
-type ActionData = { errors?: FieldError[]; formError?: string };
+type ActionData = { errors?: FieldError[]; formError?: string; params?: Record<string, number> };
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.formData();
@@ -31,9 +31,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const parsed = Input.safeParse(Object.fromEntries(form));
   if (!parsed.success) return data<ActionData>({ errors: fieldErrors(parsed.error) }, { status: 422 });
   const result = await login(context, { ...parsed.data, userAgent: request.headers.get('User-Agent') });
-  if (!result.ok) {
-    return data<ActionData>({ formError: `errors.${result.code}` }, { status: result.code === 'too_many_attempts' ? 429 : 401 });
+  if (!result.ok && result.code === 'too_many_attempts') {
+    return data<ActionData>({ formError: 'errors.too_many_attempts', params: { seconds: result.retryAfterSeconds } },
+      { status: 429, headers: { 'Retry-After': String(result.retryAfterSeconds) } });
   }
+  if (!result.ok) return data<ActionData>({ formError: `errors.${result.code}` }, { status: 401 });
   return redirect(safeRedirect(parsed.data.redirectTo), { headers: { 'Set-Cookie': result.setCookie } });
 }
 
@@ -64,7 +66,7 @@ export default function Login() {
             <input name="password" type="password" autoComplete="current-password" required aria-invalid={!!errorFor('password')} data-testid="login-password" />
             <FieldErrorText error={errorFor('password')} />
           </label>
-          {actionData?.formError ? <p className="form-error" role="alert">{t(actionData.formError)}</p> : null}
+          {actionData?.formError ? <p className="form-error" role="alert">{t(actionData.formError, actionData.params)}</p> : null}
           <button type="submit" className="primary" disabled={busy} data-testid="login-submit">{t('auth.login')}</button>
         </Form>
       </div>

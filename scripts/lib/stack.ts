@@ -69,10 +69,47 @@ export interface Child {
   stop(): Promise<void>;
 }
 
+/**
+ * Keeps one of our node processes running: when it exits without being asked to (a crash, kill -9, an
+ * out-of-memory kill), it is started again after a back-off that doubles with each quick death (1 s up to
+ * 30 s) and resets once a run has lasted a minute. Each restart is logged with the exit code or signal.
+ */
+const supervisorLog = logger('start');
+
+export function superviseNodeChild(name: string, script: string, env: Record<string, string>, opts: { minBackoffMs?: number; maxBackoffMs?: number; healthyAfterMs?: number } = {}): Child & { restarts(): number } {
+  const minBackoff = opts.minBackoffMs ?? 1000, maxBackoff = opts.maxBackoffMs ?? 30_000, healthyAfter = opts.healthyAfterMs ?? 60_000;
+  let stopping = false;
+  let restarts = 0;
+  let backoff = minBackoff;
+  let timer: NodeJS.Timeout | null = null;
+  const supervised: Child & { restarts(): number } = {
+    name,
+    process: null as unknown as ChildProcess,
+    restarts: () => restarts,
+    async stop() {
+      stopping = true;
+      if (timer) clearTimeout(timer);
+      await stopProcess(supervised.process);
+    },
+  };
+  const launch = () => {
+    const startedAt = Date.now();
+    supervised.process = startNodeChild(name, script, env, (code, signal) => {
+      if (stopping) return;
+      if (Date.now() - startedAt >= healthyAfter) backoff = minBackoff;
+      supervisorLog.error(`${name} exited (${signal ?? `code ${code}`}); restarting in ${(backoff / 1000).toFixed(0)} s`);
+      timer = setTimeout(() => { timer = null; if (!stopping) { restarts++; launch(); } }, backoff);
+      backoff = Math.min(maxBackoff, backoff * 2);
+    }).process;
+  };
+  launch();
+  return supervised;
+}
+
 /** Starts one of our node processes (web, worker) with its output prefixed. */
-export function startNodeChild(name: string, script: string, env: Record<string, string>, onExit?: (code: number | null) => void): Child {
+export function startNodeChild(name: string, script: string, env: Record<string, string>, onExit?: (code: number | null, signal: NodeJS.Signals | null) => void): Child {
   const child = spawn(process.execPath, [path.join(root, 'scripts', script)], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
-  child.once('exit', (code) => onExit?.(code));
+  child.once('exit', (code, signal) => onExit?.(code, signal));
   return { name, process: child, stop: () => stopProcess(child) };
 }
 

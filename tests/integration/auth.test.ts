@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKey, AuditEvent, Session, User } from '../../entities/index.ts';
-import { createApiKey, hashPassword, KEY_CACHE_MS, login, revokeApiKey, verifyApiKey, getUserFromCookieHeader } from '../../app/lib/auth.server.ts';
+import { createApiKey, hashPassword, KEY_CACHE_MS, login, LOGIN_THROTTLE, loginWaitMs, revokeApiKey, verifyApiKey, getUserFromCookieHeader } from '../../app/lib/auth.server.ts';
 import { SYSTEM } from '../../app/lib/audit.server.ts';
 import type { AppContext } from '../../app/lib/context.server.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -11,7 +11,7 @@ const PASSWORD = 'correct horse battery staple';
 
 beforeAll(async () => {
   db = await createTestDatabase('auth');
-  ctx = { orm: db.orm, config: {} as AppContext['config'], temporal: async () => { throw new Error('unused'); }, ip: '10.0.0.1', secure: false };
+  ctx = { orm: db.orm, config: {} as AppContext['config'], temporal: async () => { throw new Error('unused'); }, ip: '10.0.0.1', secure: false, state: {} };
   const em = db.orm.em.fork();
   em.create(User, { email: 'ops@example.com', name: 'Ops', role: 'ops_manager', passwordHash: await hashPassword(PASSWORD) });
   em.create(User, { email: 'gone@example.com', name: 'Gone', role: 'agent', active: false, passwordHash: await hashPassword(PASSWORD) });
@@ -55,10 +55,38 @@ describe('passwords and sessions', () => {
     expect(await db.orm.em.fork().count(AuditEvent, { action: 'auth.login_failed' })).toBeGreaterThanOrEqual(3);
   });
 
-  it('throttles after five failures for an email, even with the right password', async () => {
-    const email = 'ops@example.com';
-    for (let i = 0; i < 5; i++) await login({ ...ctx, ip: `10.0.2.${i}` }, { email, password: 'wrong' });
-    expect(await login({ ...ctx, ip: '10.0.2.99' }, { email, password: PASSWORD })).toEqual({ ok: false, code: 'too_many_attempts' });
+  it('throttles an account from one address with growing waits, and never locks the real user out from theirs', async () => {
+    const em = db.orm.em.fork();
+    em.create(User, { email: 'target@example.com', name: 'Target', role: 'agent', passwordHash: await hashPassword(PASSWORD) });
+    await em.flush();
+    const email = 'target@example.com';
+    const attacker = { ...ctx, ip: '10.0.9.9' };
+    // Three free failures, then the fourth attempt from that address waits (even with the right password).
+    for (let i = 0; i < LOGIN_THROTTLE.pairFree; i++) expect(await login(attacker, { email, password: 'wrong' })).toEqual({ ok: false, code: 'invalid_credentials' });
+    const throttled = await login(attacker, { email, password: PASSWORD });
+    expect(throttled).toMatchObject({ ok: false, code: 'too_many_attempts' });
+    expect(throttled.ok === false && throttled.code === 'too_many_attempts' && throttled.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    // Each further failure doubles the wait: measured as the wait after the next failure, taken at the same moment.
+    const now = Date.now();
+    const first = await loginWaitMs(db.orm.em.fork(), email, attacker.ip, now);
+    await db.orm.em.fork().execute(`update audit_event set at = at - interval '10 minutes' where action = 'auth.login_failed' and ip = ?`, [attacker.ip]);
+    expect(await login(attacker, { email, password: 'wrong' })).toEqual({ ok: false, code: 'invalid_credentials' });
+    const second = await loginWaitMs(db.orm.em.fork(), email, attacker.ip, Date.now());
+    expect(second).toBeGreaterThan(first * 1.5);
+    // The real user, from their own address, is not held back at all.
+    expect(await login({ ...ctx, ip: '10.0.9.1' }, { email, password: PASSWORD })).toMatchObject({ ok: true });
+  });
+
+  it('throttles an address that tries many accounts, and a success clears the count of that account and address', async () => {
+    const ip = '10.0.8.8';
+    for (let i = 0; i < LOGIN_THROTTLE.addressFree; i++) await login({ ...ctx, ip }, { email: `nobody${i}@example.com`, password: 'x' });
+    expect(await login({ ...ctx, ip }, { email: 'ops@example.com', password: PASSWORD })).toMatchObject({ ok: false, code: 'too_many_attempts' });
+    // A pair's failures before its last success do not count.
+    const pairIp = '10.0.7.7';
+    for (let i = 0; i < LOGIN_THROTTLE.pairFree - 1; i++) await login({ ...ctx, ip: pairIp }, { email: 'ops@example.com', password: 'wrong' });
+    expect(await login({ ...ctx, ip: pairIp }, { email: 'ops@example.com', password: PASSWORD })).toMatchObject({ ok: true });
+    await login({ ...ctx, ip: pairIp }, { email: 'ops@example.com', password: 'wrong' });
+    expect(await loginWaitMs(db.orm.em.fork(), 'ops@example.com', pairIp)).toBe(0);
   });
 
   it('ignores an expired or forged session cookie', async () => {

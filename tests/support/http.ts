@@ -21,9 +21,12 @@ export class Browser {
     return res;
   }
 
-  /** The CSRF token a page would embed (issues the cookie when there is none yet). */
+  /** The CSRF token a page would embed: the session's when signed in, else the sign-in form's (issuing its cookie). */
   async csrf(): Promise<string> {
-    const html = await (await this.get('/login')).text();
+    let res = await this.get(this.cookies.has('oms_session') ? '/' : '/login');
+    const to = res.headers.get('location');
+    if (res.status >= 300 && res.status < 400 && to) res = await this.get(new URL(to, this.base).pathname);
+    const html = await res.text();
     const m = html.match(/name="_csrf" value="([^"]+)"/);
     if (m) return m[1];
     const token = this.cookies.get('oms_csrf');

@@ -4,6 +4,7 @@
 import crypto from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
+import { DateTimeText } from '../../lib/boundary.ts';
 import { PICK_METHODS, SHIPMENT_STATUSES, type PickMethod, type ShipmentStatus } from '../../../entities/fulfilment.ts';
 import { audit, type Actor } from '../../lib/audit.server.ts';
 import { publish } from '../../lib/outbox.server.ts';
@@ -253,7 +254,7 @@ export async function shipOrder(orm: MikroORM, orderId: number, actor: Actor, op
 
 export const TrackingEventInput = z.object({
   status: z.enum(SHIPMENT_STATUSES),
-  occurredAt: z.string().datetime({ offset: true }).optional(),
+  occurredAt: DateTimeText.optional(),
   description: z.string().trim().max(300).optional(),
   location: z.string().trim().max(120).optional(),
 });

@@ -132,29 +132,29 @@ interface Reference {
   stock: Parameters<typeof stockOptionsFromJson>[0];
 }
 /**
- * Customers known by email, created on first order. A known customer's row is only rewritten when
- * the name or phone changed. Rows the upsert did not return are read as they were.
+ * Customers known by email, created on first order. A known customer's row is never rewritten by an
+ * order (any channel could send any name for an email): it changes only through an explicit customer
+ * update, and the order keeps the name it came with. Rows the insert did not return are read as they are.
  */
 const CUSTOMERS = prepare('intake_customers', `with input as (
     select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) as i(email, name, phone, locale, addresses)),
   upserted as (
     insert into customer (email, name, phone, locale, addresses, tags, tier, created_at)
     select email, name, phone, locale, addresses::jsonb, '{}', 'standard', now() from input
-    on conflict (email) do update set name = excluded.name, phone = coalesce(excluded.phone, customer.phone)
-      where customer.name is distinct from excluded.name or (excluded.phone is not null and customer.phone is distinct from excluded.phone)
+    on conflict (email) do nothing
     returning id, email)
   select c.id, c.email, not exists (select 1 from sales_order o where o.customer_id = c.id) as first_order
     from (select id, email from upserted
           union all
           select c.id, c.email from customer c join input i on i.email = c.email where not exists (select 1 from upserted u where u.email = c.email)) c`);
-const ORDERS = prepare('intake_orders', `insert into sales_order (channel_id, external_id, customer_id, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor, status,
+const ORDERS = prepare('intake_orders', `insert into sales_order (channel_id, external_id, customer_id, customer_name, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor, status,
                            hold_reasons, payment_method, delivery_method, shipping_address, warehouse_id, promised_by, placed_at, created_at, updated_at)
-  select t.channel_id, t.external_id, t.customer_id, t.currency, t.subtotal, t.shipping, t.tax, t.tax_included, t.discount, t.total, t.status,
+  select t.channel_id, t.external_id, t.customer_id, t.customer_name, t.currency, t.subtotal, t.shipping, t.tax, t.tax_included, t.discount, t.total, t.status,
          string_to_array(t.holds, ','), t.payment_method, t.delivery_method, t.address::jsonb, t.warehouse_id, t.promised_by, t.placed_at, now(), now()
     from unnest($1::int[], $2::text[], $3::int[], $4::text[], $5::int[], $6::int[], $7::int[], $8::bool[], $9::int[], $10::int[], $11::text[],
-                $12::text[], $13::text[], $14::text[], $15::text[], $16::int[], $17::timestamptz[], $18::timestamptz[]) with ordinality
+                $12::text[], $13::text[], $14::text[], $15::text[], $16::int[], $17::timestamptz[], $18::timestamptz[], $19::text[]) with ordinality
       as t(channel_id, external_id, customer_id, currency, subtotal, shipping, tax, tax_included, discount, total, status,
-           holds, payment_method, delivery_method, address, warehouse_id, promised_by, placed_at, n)
+           holds, payment_method, delivery_method, address, warehouse_id, promised_by, placed_at, customer_name, n)
    order by t.n
   returning id, number, tracking_token, channel_id, external_id`);
 /**
@@ -330,7 +330,7 @@ function insufficientStock(input: OrderInput, shortages: { sku: string; requeste
 
 /** Writes routed orders: customers, orders, lines, reservations and the stock they take, mail, tiers, audit and outbox. */
 async function writeOrders(em: EntityManager, accepted: Accepted[]): Promise<{ i: number; order: CreatedOrder }[]> {
-  // Customers: one row per email (the last order's name and phone win); only a customer's first order counts as new.
+  // Customers: one row per email (created by its first order, with that order's name); only a customer's first order counts as new.
   const byEmail = new Map(accepted.map((o) => [o.input.customer.email, o]));
   const upsertCustomers = (orders: Accepted[]) => sql<{ id: number; email: string; first_order: boolean }>(em, CUSTOMERS, [
     orders.map((o) => o.input.customer.email), orders.map((o) => o.input.customer.name), orders.map((o) => o.input.customer.phone ?? null),
@@ -361,7 +361,8 @@ async function writeOrders(em: EntityManager, accepted: Accepted[]): Promise<{ i
     col((r) => r.o.channel.id), col((r) => r.o.input.externalId), col((r) => r.customerId), col((r) => r.o.input.currency), col((r) => r.o.subtotal),
     col((r) => r.o.input.shipping), col((r) => r.o.input.tax), col((r) => r.o.input.taxIncluded), col((r) => r.o.input.discount), col((r) => r.o.total),
     col((r) => r.status), col((r) => r.holds.join(',')), col((r) => r.o.input.paymentMethod), col((r) => r.o.input.deliveryMethod),
-    col((r) => JSON.stringify(r.o.input.shippingAddress)), col((r) => r.warehouseId), col((r) => (r.o.input.promisedBy ? new Date(r.o.input.promisedBy) : null)), col((r) => r.placedAt)]);
+    col((r) => JSON.stringify(r.o.input.shippingAddress)), col((r) => r.warehouseId), col((r) => (r.o.input.promisedBy ? new Date(r.o.input.promisedBy) : null)), col((r) => r.placedAt),
+    col((r) => r.o.input.customer.name)]);
   const orderOf = new Map(orderRows.map((r) => [`${r.channel_id}\n${r.external_id}`, r]));
   const orders = rows.map((r) => ({ ...r, order: orderOf.get(`${r.o.channel.id}\n${r.o.input.externalId}`)! }));
 

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { ORDER_STATUSES } from '../../../entities/constants.ts';
 import { Id, parseId } from '../../lib/ids.ts';
+import { DateText, isSaneDate } from '../../lib/boundary.ts';
 
 export const ORDER_SORTS = ['placed_at', 'total', 'number', 'status'] as const;
 export type OrderSort = (typeof ORDER_SORTS)[number];
@@ -13,8 +14,8 @@ export const OrderFilters = z.object({
   warehouse: z.string().max(64).optional().catch(undefined),
   customer: Id.optional().catch(undefined),
   q: z.string().trim().max(200).optional().catch(undefined),
-  from: z.string().date().optional().catch(undefined),
-  to: z.string().date().optional().catch(undefined),
+  from: DateText.optional().catch(undefined),
+  to: DateText.optional().catch(undefined),
   sort: z.enum(ORDER_SORTS).catch('placed_at'),
   dir: z.enum(['asc', 'desc']).catch('desc'),
   page: z.coerce.number().int().min(1).max(100_000).catch(1),
@@ -80,7 +81,7 @@ function decodeCursor(cursor: string | undefined, sort: OrderSort): { values: So
     const [s, values, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
     const columns = SORT_COLUMNS[sort];
     if (s !== sort || !Number.isSafeInteger(id) || !Array.isArray(values) || values.length !== columns.length) return null;
-    const ok = columns.every((c, i) => (c.kind === 'number' ? Number.isSafeInteger(values[i]) : typeof values[i] === 'string' && (c.kind !== 'time' || !Number.isNaN(Date.parse(values[i])))));
+    const ok = columns.every((c, i) => (c.kind === 'number' ? Number.isSafeInteger(values[i]) : typeof values[i] === 'string' && (c.kind !== 'time' || isSaneDate(values[i] as string))));
     return ok ? { values: values as SortValue[], id: id as number } : null;
   } catch {
     return null;
@@ -181,8 +182,7 @@ export async function listOrders(em: EntityManager, f: OrderFilters): Promise<Or
   const [[{ n }], ids] = f.q
     ? await em.transactional(async (tem) => {
       await tem.execute('set local max_parallel_workers_per_gather = 0');
-      const [c, p] = run(tem as EntityManager);
-      return [await c, await p] as const;
+      return Promise.all(run(tem as EntityManager));
     })
     : await Promise.all(run(em));
   const total = Math.min(Number(n), COUNT_CAP);
@@ -193,7 +193,7 @@ export async function listOrders(em: EntityManager, f: OrderFilters): Promise<Or
   if (backwards) pageIds.reverse();
 
   const rows = pageIds.length ? await em.execute<Record<string, unknown>[]>(
-    `select o.id, o.number, o.status, ch.code as channel, o.external_id, c.name as customer_name, c.email as customer_email, o.currency,
+    `select o.id, o.number, o.status, ch.code as channel, o.external_id, coalesce(o.customer_name, c.name) as customer_name, c.email as customer_email, o.currency,
             o.total_minor, w.code as warehouse, o.hold_reasons, o.placed_at,
             to_char(o.placed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as placed_at_key,
             (select count(*) from order_line l where l.order_id = o.id) as line_count,
@@ -229,7 +229,7 @@ export async function listOrders(em: EntityManager, f: OrderFilters): Promise<Or
 export async function getOrder(em: EntityManager, idOrNumber: string) {
   const id = parseId(idOrNumber);
   const [o] = await em.execute<Record<string, any>[]>(
-    `select o.*, ch.code as channel_code, ch.name as channel_name, c.id as customer_id, c.name as customer_name, c.email as customer_email, c.tier as customer_tier, w.code as warehouse_code
+    `select o.*, ch.code as channel_code, ch.name as channel_name, c.id as customer_id, coalesce(o.customer_name, c.name) as customer_name, c.email as customer_email, c.tier as customer_tier, w.code as warehouse_code
        from sales_order o join channel ch on ch.id = o.channel_id join customer c on c.id = o.customer_id left join warehouse w on w.id = o.warehouse_id
       where ${id !== null ? 'o.id = ?' : 'o.number = ?'}`, [id ?? idOrNumber]);
   if (!o) return null;

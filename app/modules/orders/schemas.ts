@@ -3,10 +3,11 @@
 import { z } from 'zod';
 import { DELIVERY_METHODS } from '../../../entities/constants.ts';
 import { isCurrency } from '../../lib/money.ts';
+import { DateTimeText } from '../../lib/boundary.ts';
 
 const minor = z.number().int().min(0).max(1_000_000_000);
 
-export const AddressInput = z.object({
+export const AddressInput = z.strictObject({
   name: z.string().trim().max(200).optional(),
   line1: z.string().trim().min(1).max(300),
   line2: z.string().trim().max(300).optional(),
@@ -17,10 +18,10 @@ export const AddressInput = z.object({
   lng: z.number().min(-180).max(180).optional(),
 }).refine((a) => (a.lat === undefined) === (a.lng === undefined), { message: 'lat and lng come together', path: ['lat'] });
 
-export const OrderInput = z.object({
+export const OrderInput = z.strictObject({
   channel: z.string().trim().min(1).max(64),
   externalId: z.string().trim().min(1).max(128),
-  customer: z.object({
+  customer: z.strictObject({
     email: z.string().trim().toLowerCase().email(),
     name: z.string().trim().min(1).max(200),
     phone: z.string().trim().max(40).optional(),
@@ -28,7 +29,7 @@ export const OrderInput = z.object({
   }),
   shippingAddress: AddressInput,
   currency: z.string().trim().toUpperCase().refine(isCurrency, { message: 'not an ISO 4217 currency' }),
-  lines: z.array(z.object({
+  lines: z.array(z.strictObject({
     sku: z.string().trim().min(1).max(64),
     quantity: z.number().int().min(1).max(10_000),
     unitPrice: minor,
@@ -43,7 +44,7 @@ export const OrderInput = z.object({
   discount: minor.default(0),
   /** When the channel already took payment, the amount it took: it must equal the order total. */
   paidAmount: minor.optional(),
-  promisedBy: z.string().datetime({ offset: true }).optional(),
-  placedAt: z.string().datetime({ offset: true }).optional(),
+  promisedBy: DateTimeText.optional(),
+  placedAt: DateTimeText.optional(),
 });
 export type OrderInput = z.infer<typeof OrderInput>;

@@ -1,6 +1,7 @@
 // Reading flows and runs for the console.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
+import { DateText } from '../../lib/boundary.ts';
 import type { Graph } from '../../../workflows/graph.ts';
 import { RUN_STATUSES } from '../../../entities/workflows.ts';
 import { Id } from '../../lib/ids.ts';
@@ -39,8 +40,8 @@ export const RunFilters = z.object({
   /** A version number: int4 from 1, as an id. */
   version: Id.optional().catch(undefined),
   status: z.enum(RUN_STATUSES).optional().catch(undefined),
-  from: z.string().date().optional().catch(undefined),
-  to: z.string().date().optional().catch(undefined),
+  from: DateText.optional().catch(undefined),
+  to: DateText.optional().catch(undefined),
   q: z.string().trim().max(100).optional().catch(undefined),
   page: z.coerce.number().int().min(1).max(10_000).catch(1),
 });

@@ -7,6 +7,7 @@
 // to that definition's latest version when it starts.
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import jsonata from 'jsonata';
+import { evaluateBounded } from '../../lib/expressions.ts';
 import { z } from 'zod';
 import { BINDING_EVENTS, WORKFLOW_KINDS, type BindingEvent, type WorkflowKind } from '../../../entities/workflows.ts';
 import type { Graph, Plan } from '../../../workflows/graph.ts';
@@ -299,7 +300,7 @@ export async function matchBinding(em: EntityManager, event: string, payload: Re
   for (const binding of candidates) {
     if (binding.filter) {
       let hit: unknown;
-      try { hit = await jsonata(binding.filter).evaluate(payload); } catch { continue; }
+      try { hit = await evaluateBounded(binding.filter, payload); } catch { continue; }
       if (!truthy(hit)) continue;
     }
     const version = await latestVersion(em, binding.definitionId);

@@ -3,7 +3,7 @@
 // does), stock steps are decided by routing over the stock passed in, human tasks and signals take
 // the outcome the caller assumes, every other activity takes its "ok" exit. Pure, so it is exact to
 // test and runs anywhere.
-import jsonata from 'jsonata';
+import { evaluateBounded } from '../../lib/expressions.ts';
 import { nodeType, outputsOf } from '../../../plugins/index.ts';
 import type { Graph, GraphNode } from '../../../workflows/graph.ts';
 import { planRouting, type DemandLine, type GeoPoint, type StockOption } from '../inventory/routing.ts';
@@ -102,7 +102,7 @@ export async function simulate(graph: Graph, payload: Record<string, unknown>, o
     return graph.edges.filter((e) => e.source === n.id && (e.sourceHandle ?? first) === handle).map((e) => e.target);
   };
   const evaluate = async (nodeId: string, expression: string): Promise<unknown> => {
-    try { return await jsonata(expression).evaluate(data); } catch (e) { result.problems.push({ nodeId, message: (e as Error).message }); return undefined; }
+    try { return await evaluateBounded(expression, data); } catch (e) { result.problems.push({ nodeId, message: (e as Error).message }); return undefined; }
   };
 
   const stock = options.stock ?? [];

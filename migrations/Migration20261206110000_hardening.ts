@@ -1,0 +1,25 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/**
+ * Hardening:
+ * - an order keeps the name its buyer gave (the customer record changes only through an explicit customer
+ *   update, never because an order from some channel spelt the name another way); older orders show the
+ *   customer's name, as before;
+ * - the API rate limit's counters (rate-limiter-flexible's Postgres schema), UNLOGGED: no WAL for a counter
+ *   that may start again from zero after a crash.
+ */
+export class Migration20261206110000_hardening extends Migration {
+
+  override name = 'Migration20261206110000_hardening';
+
+  override up(): void | Promise<void> {
+    this.addSql(`alter table "sales_order" add column "customer_name" varchar(255) null;`);
+    this.addSql(`create unlogged table "rate_limit" ("key" varchar(255) not null, "points" int not null default 0, "expire" bigint null, constraint "rate_limit_pkey" primary key ("key"));`);
+  }
+
+  override down(): void | Promise<void> {
+    this.addSql(`drop table "rate_limit";`);
+    this.addSql(`alter table "sales_order" drop column "customer_name";`);
+  }
+
+}
