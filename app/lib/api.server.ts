@@ -2,8 +2,8 @@
 import { DomainError } from './errors.ts';
 import { z } from 'zod';
 import { problem, validationProblem } from './problem.ts';
-import { findFault } from './boundary.ts';
-import { parsedJson } from './http.server.ts';
+import { parseJson } from './boundary.ts';
+import { invalidInput, parsedJson } from './http.server.ts';
 import { isOutage, unavailable } from './outage.ts';
 
 /** Runs an API handler; refusals become problem+json, thrown Responses pass through, the rest is a logged 500. */
@@ -29,18 +29,11 @@ export function errorResponse(e: unknown): Response {
 export async function readJson(request: Request): Promise<unknown> {
   const type = request.headers.get('Content-Type') ?? '';
   if (!/\bjson\b/.test(type)) throw problem(415, 'unsupported_media_type', { detail: 'Send the body as application/json.' });
-  const parsed = parsedJson(request);
-  if (parsed) return parsed.value;
-  const text = await request.text();
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw problem(400, 'invalid_json', { detail: 'The body is not valid JSON.' });
-  }
-  const fault = findFault(value);
-  if (fault) throw problem(400, 'invalid_input', { detail: `${fault.field}: ${fault.code}`, field: fault.field, errors: [fault] });
-  return value;
+  const atDoor = parsedJson(request);
+  if (atDoor) return atDoor.value;
+  const parsed = parseJson(await request.text());
+  if (parsed.ok) return parsed.value;
+  throw parsed.fault ? invalidInput(parsed.fault) : problem(400, 'invalid_json', { detail: 'The body is not valid JSON.' });
 }
 
 export const json = (body: unknown, status = 200, headers?: HeadersInit) => Response.json(body, { status, headers });

@@ -49,6 +49,17 @@ export function findFault(value: unknown, root = ''): FieldError | null {
   return null;
 }
 
+/**
+ * JSON text parsed and held to the rule: a JSON body, or JSON carried in a form field (whose escapes can
+ * spell a NUL that the raw text does not contain). `fault` is null for invalid JSON's 'invalid_json'.
+ */
+export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; fault: FieldError | null } {
+  let value: unknown;
+  try { value = JSON.parse(text); } catch { return { ok: false, fault: null }; }
+  const fault = findFault(value);
+  return fault ? { ok: false, fault } : { ok: true, value };
+}
+
 /** A date-time with its offset (RFC 3339), within the sane range. */
 export const DateTimeText = z.string().datetime({ offset: true }).refine(isSaneDate, { message: 'date out of range', params: { code: 'date_out_of_range' } });
 

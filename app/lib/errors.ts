@@ -1,6 +1,7 @@
 // Errors the domain raises on purpose. Each carries an HTTP status, a stable code, the field at
 // fault and translation parameters, so API routes answer problem+json and pages show it translated.
-import { problem, type FieldError } from './problem.ts';
+import type { z } from 'zod';
+import { fieldErrors, problem, type FieldError } from './problem.ts';
 
 export class DomainError extends Error {
   readonly status: number;
@@ -34,3 +35,10 @@ export const invalid = (errors: FieldError[], detail = errors.map((e) => `${e.fi
 
 export const fieldError = (field: string, code: string, params?: Record<string, string | number>): FieldError =>
   ({ field, code, messageKey: `errors.validation.${code}`, params });
+
+/** `schema` applied to input: the value, or a 422 naming every field at fault (`prefix` before each path). */
+export function parseInput<S extends z.ZodType>(schema: S, raw: unknown, prefix?: string): z.infer<S> {
+  const r = schema.safeParse(raw);
+  if (r.success) return r.data;
+  throw invalid(fieldErrors(r.error).map((e) => (prefix ? { ...e, field: e.field === '_' ? prefix : `${prefix}.${e.field}` } : e)));
+}

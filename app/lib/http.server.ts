@@ -3,7 +3,7 @@
 // Request. A refused request reaches no loader or action, so it writes nothing.
 import type { Request as ExpressRequest, RequestHandler, Response as ExpressResponse } from 'express';
 import { createRequestHandler, writeReadableStreamToWritable, type AppLoadContext, type ServerBuild } from '@remix-run/node';
-import { findFault } from './boundary.ts';
+import { findFault, parseJson } from './boundary.ts';
 import { problem, type FieldError } from './problem.ts';
 import { isOutage, RETRY_AFTER_SECONDS, unavailable } from './outage.ts';
 import { createI18n, isLocale, LOCALE_COOKIE, localeFromAcceptLanguage } from './i18n.ts';
@@ -51,11 +51,9 @@ export function inputGuard(): RequestHandler {
       if (door.body?.length) {
         const type = req.get('content-type') ?? '';
         if (JSON_TYPE.test(type) || (api && /\bjson\b/i.test(type))) {
-          let value: unknown;
-          try { value = JSON.parse(door.body.toString('utf8')); } catch { return refuse(req, res, problem(400, 'invalid_json', { detail: 'The body is not valid JSON.' })); }
-          const fault = findFault(value);
-          if (fault) return refuse(req, res, invalidInput(fault));
-          door.json = value;
+          const parsed = parseJson(door.body.toString('utf8'));
+          if (!parsed.ok) return refuse(req, res, parsed.fault ? invalidInput(parsed.fault) : problem(400, 'invalid_json', { detail: 'The body is not valid JSON.' }));
+          door.json = parsed.value;
         } else if (FORM_TYPES.test(type)) {
           const fault = await formFault(req, door.body);
           if (fault) return refuse(req, res, invalidInput(fault));
@@ -69,7 +67,7 @@ export function inputGuard(): RequestHandler {
   };
 }
 
-const invalidInput = (fault: FieldError) =>
+export const invalidInput = (fault: FieldError) =>
   problem(400, 'invalid_input', { detail: `${fault.field}: ${fault.code}`, field: fault.field, errors: [fault] });
 
 /** The first path segment or query parameter that breaks the rule. */

@@ -5,6 +5,7 @@ import { useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
 import { DomainError } from '../lib/errors.ts';
+import { parseJson } from '../lib/boundary.ts';
 import type { FieldError } from '../lib/problem.ts';
 import { createOrder } from '../modules/orders/intake.server.ts';
 import { CsrfInput } from '../components/csrf.tsx';
@@ -39,12 +40,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requireUser(request, context, 'orders.manage');
   const form = await request.formData();
   assertCsrf(request, form);
-  let body: Record<string, unknown>;
-  try {
-    body = JSON.parse(String(form.get('order') ?? ''));
-  } catch {
-    return data<ActionData>({ error: { code: 'invalid_json', detail: 'invalid order' } }, { status: 400 });
+  const parsed = parseJson(String(form.get('order') ?? ''));
+  if (!parsed.ok || !parsed.value || typeof parsed.value !== 'object' || Array.isArray(parsed.value)) {
+    return data<ActionData>(parsed.ok || !parsed.fault ? { error: { code: 'invalid_json', detail: 'invalid order' } } : { errors: [parsed.fault] }, { status: 400 });
   }
+  const body = parsed.value as Record<string, unknown>;
   body.externalId = `MAN-${Date.now().toString(36).toUpperCase()}-${crypto.randomBytes(2).toString('hex').toUpperCase()}`;
   try {
     const result = await createOrder(context.orm, body, { actor: userActor(user, context.ip), baseCurrency: context.config.BASE_CURRENCY });

@@ -3,6 +3,7 @@ import { Form, Link, useFetcher, useLoaderData, useRevalidator } from '@remix-ru
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import xyflowStyles from '@xyflow/react/dist/style.css?url';
+import { parseJson } from '../lib/boundary.ts';
 import { assertCsrf, forbidden, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
 import { DomainError } from '../lib/errors.ts';
@@ -79,8 +80,8 @@ async function simulationInput(em: Parameters<typeof getOrder>[0], form: FormDat
     const demand = order.lines.flatMap((l) => (ids.has(l.sku) ? [{ productId: ids.get(l.sku)!, sku: l.sku, quantity: l.quantity }] : []));
     return { payload, stock, demand, orderNumber: order.number, event: 'order.created' } as const;
   }
-  let payload: Record<string, unknown> | null;
-  try { payload = asObject(JSON.parse(String(form.get('payload') ?? '') || '{}')); } catch { payload = null; }
+  const parsedPayload = parseJson(String(form.get('payload') ?? '') || '{}');
+  const payload = parsedPayload.ok ? asObject(parsedPayload.value) : null;
   if (!payload) return { error: { code: 'invalid_json' } } as const;
   const lines = Array.isArray(payload.lines) ? (payload.lines as unknown[]).map(asObject).filter((l): l is Record<string, unknown> => !!l && typeof l.sku === 'string') : [];
   const ids = await productIdsBySku(em, lines.map((l) => String(l.sku)));
@@ -98,9 +99,9 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   if (form.get('intent') === 'simulate') {
     let graph: Graph = definition.draft;
     if (form.get('graph')) {
-      let raw: unknown;
-      try { raw = JSON.parse(String(form.get('graph'))); } catch { return data<ActionData>({ error: { code: 'invalid_json' } }, { status: 400 }); }
-      const parsed = GraphSchema.safeParse(raw);
+      const raw = parseJson(String(form.get('graph')));
+      if (!raw.ok) return data<ActionData>({ error: { code: 'invalid_json' } }, { status: 400 });
+      const parsed = GraphSchema.safeParse(raw.value);
       if (!parsed.success) return data<ActionData>({ error: { code: 'validation_failed' } }, { status: 422 });
       graph = parsed.data as Graph;
     }
@@ -115,9 +116,9 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   try {
     switch (form.get('intent')) {
       case 'save': {
-        let graph: unknown;
-        try { graph = JSON.parse(String(form.get('graph'))); } catch { return data<ActionData>({ error: { code: 'invalid_json' } }, { status: 400 }); }
-        const r = await saveDraft(context.orm, definition.id, graph, actor, { tab: String(form.get('tab') ?? '') });
+        const graph = parseJson(String(form.get('graph')));
+        if (!graph.ok) return data<ActionData>({ error: { code: 'invalid_json' } }, { status: 400 });
+        const r = await saveDraft(context.orm, definition.id, graph.value, actor, { tab: String(form.get('tab') ?? '') });
         return data<ActionData>({ savedAt: r.savedAt });
       }
       case 'publish': {

@@ -4,18 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKey, AuditEvent, User } from '../../entities/index.ts';
 import { AREAS, can, ROLES, type Permission } from '../../app/lib/permissions.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { Browser } from '../support/http.ts';
+import { Browser, signIn } from '../support/http.ts';
 
 let app: TestApp;
 beforeAll(async () => { app = await startTestApp(); });
 afterAll(async () => { await app?.stop(); });
 
 const emailFor = (role: string) => app.credentials.users.find((u) => u.role === role)!.email;
-async function signedIn(role: string) {
-  const b = new Browser(app.url);
-  await b.login(emailFor(role), app.password(role));
-  return b;
-}
+const signedIn = (role: string) => signIn(app, role);
 
 /** Every page the console serves and the permission it needs. New route files must be listed here. */
 const PAGES: { path: string; permission: Permission; okStatus?: number }[] = [

@@ -97,7 +97,7 @@ describe('designer presence', () => {
     expect(await join(warehouse.socket, definitionId)).toEqual({ error: 'forbidden' });
     const agent = await connect('agent');
     expect(await join(agent.socket, 999_999)).toEqual({ error: 'not_found' });
-    expect(await join(agent.socket, 'reorder')).toEqual({ error: 'invalid' });
+    expect(await join(agent.socket, 'reorder')).toMatchObject({ error: 'invalid', errors: [{ field: 'definitionId' }] });
     // Nothing of theirs reaches a room they did not join.
     const other = await connect('ops_manager');
     let leaked = false;

@@ -1,8 +1,8 @@
 import pg from 'pg';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { Browser } from '../support/http.ts';
+import { connectSocket } from '../support/socket.ts';
 
 let app: TestApp;
 beforeAll(async () => { app = await startTestApp({ worker: false }); });
@@ -10,20 +10,7 @@ afterAll(async () => { await app?.stop(); });
 
 interface LiveEvent { id: number; topic: string; type: string; payload: Record<string, unknown> }
 
-async function connect(role: string | null): Promise<Socket> {
-  let cookie = '';
-  if (role) {
-    const b = new Browser(app.url);
-    await b.login(app.credentials.users.find((u) => u.role === role)!.email, app.password(role));
-    cookie = b.cookieHeader;
-  }
-  const socket = io(app.url, { transports: ['websocket'], extraHeaders: { Cookie: cookie }, reconnection: false, forceNew: true });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', (e) => reject(e));
-  });
-  return socket;
-}
+const connect = (role: string | null) => connectSocket(app, role);
 
 const subscribe = (s: Socket, topics: string[], since?: number) =>
   s.emitWithAck('subscribe', { topics, since }) as Promise<{ joined: string[]; denied: string[]; missed: LiveEvent[] }>;

@@ -10,7 +10,7 @@ import { createOrder } from '../../app/modules/orders/intake.server.ts';
 import { enqueueNotification, retryNotifications, sendPending, startNotificationSender } from '../../app/modules/notifications/service.server.ts';
 import type { TestDatabase } from '../support/db.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { Browser } from '../support/http.ts';
+import { Browser, signIn } from '../support/http.ts';
 
 interface Received { from: string; to: string[]; mail: ParsedMail }
 
@@ -214,11 +214,7 @@ describe('the sender loop', () => {
 });
 
 describe('console outbox page', () => {
-  const signedIn = async (role: string) => {
-    const b = new Browser(app.url);
-    await b.login(app.credentials.users.find((u) => u.role === role)!.email, app.password(role));
-    return b;
-  };
+  const signedIn = (role: string) => signIn(app, role);
 
   it('lists held mail with its text for admins, and retries it (CSRF-checked, admins only, audited)', async () => {
     const order = await newOrder({ email: 'page@example.com', name: 'Page <Reader>' });

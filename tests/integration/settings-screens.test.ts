@@ -3,7 +3,7 @@
 // write nothing (never a 500), other roles get 403.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { Browser } from '../support/http.ts';
+import { Browser, signIn } from '../support/http.ts';
 
 let app: TestApp;
 let admin: Browser;
@@ -13,11 +13,7 @@ beforeAll(async () => {
 });
 afterAll(async () => { await app?.stop(); });
 
-async function signedIn(role: string) {
-  const b = new Browser(app.url);
-  await b.login(app.credentials.users.find((u) => u.role === role)!.email, app.password(role));
-  return b;
-}
+const signedIn = (role: string) => signIn(app, role);
 const sql = (q: string, p: unknown[] = []) => app.db.orm.em.getConnection().execute(q, p);
 const adminEmail = () => app.credentials.users.find((u) => u.role === 'admin')!.email;
 const snapshot = async () => JSON.stringify(await sql(`select (select json_agg(w order by id) from warehouse w) as w, (select json_agg(c order by id) from carrier c) as c,

@@ -4,7 +4,6 @@
 // the worker's interceptor and run events record the history, a human task
 // appears in the console inbox for its roles and the decision API (or the inbox page) completes it,
 // and order status changes reach the run as signals.
-import net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeActivityInput } from '../../workflows/graph.ts';
@@ -13,7 +12,8 @@ import { dispatchPass, releaseLease, startDispatcher, takeLease, type Dispatcher
 import { createBinding, createDefinition, publish } from '../../app/modules/workflows/service.server.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { startTestWorker } from '../support/worker.ts';
-import { Browser } from '../support/http.ts';
+import { tcpProxy } from '../support/proxy.ts';
+import { Browser, signIn } from '../support/http.ts';
 import { testEnv } from '../support/env.ts';
 import { sleep, waitFor } from '../support/wait.ts';
 
@@ -65,25 +65,6 @@ afterAll(async () => {
   await app?.stop();
 });
 
-/** A TCP proxy to Temporal that can stop passing bytes on (a server or network that hangs, not one that refuses). */
-async function stallingProxy(target: string) {
-  const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
-  const sockets = new Set<net.Socket>();
-  let stalled = false;
-  const server = net.createServer((client) => {
-    const upstream = net.connect(port, host);
-    for (const s of [client, upstream]) { sockets.add(s); s.on('error', () => {}); s.on('close', () => sockets.delete(s)); if (stalled) s.pause(); }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    address: `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    stall() { stalled = true; for (const s of sockets) s.pause(); },
-    resume() { stalled = false; for (const s of sockets) s.resume(); },
-    close: () => { for (const s of sockets) s.destroy(); return new Promise<void>((r) => server.close(() => r())); },
-  };
-}
-
 const outbox = async (type: string, payload: Record<string, unknown>, topic = 'orders') =>
   Number((await sql<{ id: string }>(`insert into outbox_event (topic, type, payload, created_at) values (?, ?, ?, now()) returning id`, [topic, type, JSON.stringify(payload)]))[0].id);
 const dispatched = async (id: number) => !!(await sql('select dispatched_at from outbox_event where id = ?', [id]))[0].dispatched_at;
@@ -92,11 +73,7 @@ const stepsOf = async (workflowId: string): Promise<Record<string, Record<string
   'select s.* from workflow_run_step s join workflow_run r on r.id = s.run_id where r.workflow_id = ?', [workflowId])).map((s) => [s.node_id, s]));
 const openTaskOf = async (workflowId: string) => (await sql(`select * from human_task where workflow_id = ? and status = 'open'`, [workflowId]))[0] ?? null;
 const orderIds = async () => (await sql<{ id: number }>('select id from sales_order order by id limit 5')).map((r) => Number(r.id));
-async function signedIn(role: string) {
-  const b = new Browser(app.url);
-  await b.login(app.credentials.users.find((u) => u.role === role)!.email, app.password(role));
-  return b;
-}
+const signedIn = (role: string) => signIn(app, role);
 const decide = (b: Browser, taskId: number, body: unknown) => fetch(`${app.url}/api/v1/workflows/tasks/${taskId}/decision`, {
   method: 'POST', headers: { Cookie: b.cookieHeader, 'Content-Type': 'application/json' }, body: JSON.stringify(body),
 });
@@ -117,7 +94,7 @@ describe('dispatching', () => {
   });
 
   it('holds no transaction or lock while Temporal is slow: the call times out, the row waits, another pass is turned away', async () => {
-    const proxy = await stallingProxy(testEnv.temporalAddress);
+    const proxy = await tcpProxy(testEnv.temporalAddress);
     const slowConnection = await Connection.connect({ address: proxy.address });
     try {
       const slow = new Client({ connection: slowConnection });

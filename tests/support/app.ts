@@ -20,8 +20,11 @@ export interface TestApp {
   credentials: DemoCredentials;
   password(role: string): string;
   startWorker(): Promise<void>;
-  /** Another web process on the same database (as a second node behind a load balancer); stopped with the app. */
-  startWeb(): Promise<{ url: string; stop(signal?: NodeJS.Signals): Promise<void> }>;
+  /**
+   * Another web process on the same database (as a second node behind a load balancer); stopped with the
+   * app. `env` overrides its settings (a DATABASE_URL through a proxy, a rate limit, TRUST_PROXY, ...).
+   */
+  startWeb(env?: Record<string, string>): Promise<{ url: string; child: ChildProcess; stop(signal?: NodeJS.Signals): Promise<void> }>;
   stopWorker(signal?: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
 }
@@ -88,10 +91,10 @@ async function startAppOn(db: TestDatabase, opts: { worker?: boolean; extraUsers
     async () => { if (opts.worker !== false) await startWorker(); return { stop: () => stopProcess(worker) }; },
   ]);
   const extraWebs: ChildProcess[] = [];
-  const startWeb = async () => {
-    const { child, match } = await spawnScript('web.ts', env, /listening on (http:\/\/\S+)/);
+  const startWeb = async (overrides: Record<string, string> = {}) => {
+    const { child, match } = await spawnScript('web.ts', { ...env, ...overrides }, /listening on (http:\/\/\S+)/);
     extraWebs.push(child);
-    return { url: match[1].replace('localhost', '127.0.0.1'), stop: (signal?: NodeJS.Signals) => stopProcess(child, signal) };
+    return { url: match[1].replace('localhost', '127.0.0.1'), child, stop: (signal?: NodeJS.Signals) => stopProcess(child, signal) };
   };
   return {
     url: web.match[1].replace('localhost', '127.0.0.1'),

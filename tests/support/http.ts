@@ -54,3 +54,12 @@ export class Browser {
     return res;
   }
 }
+
+/** A browser signed in as the test app's user of `role` (the demo has one per role). */
+export async function signIn(app: { url: string; credentials: { users: { role: string; email: string; password: string }[] } }, role: string): Promise<Browser> {
+  const user = app.credentials.users.find((u) => u.role === role);
+  if (!user) throw new Error(`the test app has no ${role}`);
+  const b = new Browser(app.url);
+  await b.login(user.email, user.password);
+  return b;
+}

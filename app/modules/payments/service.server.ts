@@ -28,14 +28,14 @@ const view = (p: PaymentRow): PaymentView => ({
   amount: p.amount_minor, authorised: p.authorised_minor, captured: p.captured_minor, refunded: p.refunded_minor, cardLast4: p.card_last4,
 });
 
-export const CardInput = z.object({
+export const CardInput = z.strictObject({
   number: z.string().trim().regex(/^[\d\s-]{12,23}$/),
   expMonth: z.coerce.number().int().min(1).max(12),
   expYear: z.coerce.number().int().min(2000).max(2100),
   cvc: z.string().trim().regex(/^\d{3,4}$/),
 });
 
-export const NewPaymentInput = z.object({
+export const NewPaymentInput = z.strictObject({
   provider: z.enum(['test-card', 'manual']),
   method: z.string().trim().min(1).max(40).default('card'),
   amount: z.number().int().positive().optional(),

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { BINDING_EVENTS, WORKFLOW_KINDS, type BindingEvent, type WorkflowKind } from '../../../entities/workflows.ts';
 import type { Graph, Plan } from '../../../workflows/graph.ts';
 import { audit, type Actor } from '../../lib/audit.server.ts';
-import { DomainError, fieldError, invalid } from '../../lib/errors.ts';
+import { parseInput, DomainError, fieldError, invalid } from '../../lib/errors.ts';
 import { Id as RowId } from '../../lib/ids.ts';
 import { publish as announce } from '../../lib/outbox.server.ts';
 import { fieldErrors, type FieldError } from '../../lib/problem.ts';
@@ -156,7 +156,7 @@ const Message = z.string().trim().max(500).nullish().transform((v) => v || null)
  * definition row is locked while the number is taken).
  */
 export async function publish(orm: MikroORM, definitionId: number, message: string | null | undefined, actor: Actor): Promise<VersionRow> {
-  const msg = Message.parse(message);
+  const msg = parseInput(Message, message, 'message');
   return orm.em.fork().transactional(async (em) => {
     const [def] = await em.execute<{ id: number; key: string; draft: Graph }[]>('select id, key, draft from workflow_definition where id = ? for update', [definitionId]);
     if (!def) throw new DomainError(404, 'not_found', `No workflow ${definitionId}.`);
@@ -177,7 +177,7 @@ export async function rollback(orm: MikroORM, definitionId: number, toVersion: n
     const compiled = compileGraph(old.graph);
     if (!compiled.ok) throw graphInvalid(compiled.errors);
     await em.execute('update workflow_definition set draft = ?, draft_updated_at = now(), draft_updated_by = ? where id = ?', [JSON.stringify(old.graph), byLabel(actor), definitionId]);
-    return insertVersion(em, { id: Number(def.id), key: def.key }, old.graph, compiled.plan, Message.parse(message) ?? `Rollback to v${toVersion}`, actor, 'workflow.rolled_back', { from: toVersion });
+    return insertVersion(em, { id: Number(def.id), key: def.key }, old.graph, compiled.plan, parseInput(Message, message, 'message') ?? `Rollback to v${toVersion}`, actor, 'workflow.rolled_back', { from: toVersion });
   });
 }
 
