@@ -10,7 +10,7 @@ import { createOrder } from '../../app/modules/orders/intake.server.ts';
 import { enqueueNotification, retryNotifications, sendPending, startNotificationSender } from '../../app/modules/notifications/service.server.ts';
 import type { TestDatabase } from '../support/db.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { Browser, signIn } from '../support/http.ts';
+import { signIn } from '../support/http.ts';
 
 interface Received { from: string; to: string[]; mail: ParsedMail }
 
