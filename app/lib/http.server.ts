@@ -14,7 +14,6 @@ export const MAX_API_BODY_BYTES = 5_000_000;
 export const MAX_PAGE_BODY_BYTES = 1_000_000;
 
 const FORM_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i;
-const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
 
 const isApi = (req: ExpressRequest) => req.path === '/api' || req.path.startsWith('/api/');
 const hasBody = (method: string) => method !== 'GET' && method !== 'HEAD';
@@ -32,8 +31,8 @@ export function parsedJson(request: Request): { value: unknown } | null {
 /**
  * Express middleware, first in line: reads the body (413 beyond the limit), then refuses with a 4xx what
  * breaks the boundary rule — a path or query parameter with NUL or a lone surrogate, a path that does not
- * decode, a JSON body that does not parse or is too deep, a form field with bad text, a page post in a
- * type no form sends. API clients and data requests get problem+json; browsers a translated page.
+ * decode, an API body that is not JSON or breaks the rule, a form field with bad text, a page post in a
+ * type no form sends (pages take forms only). API clients and data requests get problem+json; browsers a translated page.
  */
 export function inputGuard(): RequestHandler {
   return (req, res, next) => {
@@ -50,7 +49,7 @@ export function inputGuard(): RequestHandler {
       if (urlFault) return refuse(req, res, invalidInput(urlFault));
       if (door.body?.length) {
         const type = req.get('content-type') ?? '';
-        if (JSON_TYPE.test(type) || (api && /\bjson\b/i.test(type))) {
+        if (api && /\bjson\b/i.test(type)) {
           const parsed = parseJson(door.body.toString('utf8'));
           if (!parsed.ok) return refuse(req, res, parsed.fault ? invalidInput(parsed.fault) : problem(400, 'invalid_json', { detail: 'The body is not valid JSON.' }));
           door.json = parsed.value;
@@ -58,7 +57,7 @@ export function inputGuard(): RequestHandler {
           const fault = await formFault(req, door.body);
           if (fault) return refuse(req, res, invalidInput(fault));
         } else if (!api) {
-          // The API routes answer an unexpected type themselves (415, naming what they take).
+          // Pages take forms only (the API routes answer an unexpected type themselves: 415, naming what they take).
           return refuse(req, res, problem(415, 'unsupported_media_type', { detail: 'Send forms as application/x-www-form-urlencoded or multipart/form-data.' }));
         }
       }

@@ -27,7 +27,7 @@ export function onEvent<S extends z.ZodType>(
     const parsed = schema.safeParse(payload);
     if (!parsed.success) return reply({ error: 'invalid', errors: fieldErrors(parsed.error) } satisfies EventRefusal);
     handler(parsed.data).then(
-      (answer) => { if (answer !== undefined) reply(answer); },
+      (answer) => reply(answer ?? { ok: true }),
       (e: unknown) => {
         const outage = isOutage(e);
         console.error(`[socket] ${event} failed${outage ? ' (database unavailable)' : ''}:`, (e as Error)?.message ?? e);
