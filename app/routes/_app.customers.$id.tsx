@@ -8,13 +8,14 @@ import { DomainError } from '../lib/errors.ts';
 import { routeId } from '../lib/ids.ts';
 import { fieldErrors, type FieldError } from '../lib/problem.ts';
 import { getCustomer } from '../modules/customers/queries.server.ts';
-import { recomputeTierNow, updateTags } from '../modules/customers/service.server.ts';
+import { recomputeTierNow, updateProfile, updateTags } from '../modules/customers/service.server.ts';
 import { MAX_TAG_LENGTH, MAX_TAGS, splitTags } from '../modules/customers/tags.ts';
 import { Pager } from '../components/pager.tsx';
 import { CsrfInput } from '../components/csrf.tsx';
 import { TagList, TierBadge } from '../components/customer.tsx';
 import { FieldErrorText } from '../components/field-error.tsx';
 import { DateOnly, DateTime, Money, StatusBadge } from '../components/format.tsx';
+import { LOCALES } from '../lib/i18n.ts';
 import { useRootData } from '../root.tsx';
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
@@ -27,10 +28,11 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
 
 const Intent = z.discriminatedUnion('intent', [
   z.object({ intent: z.literal('tags'), tags: z.string().max(2_000).default('') }),
+  z.object({ intent: z.literal('profile'), name: z.string().max(2_000).default(''), phone: z.string().max(2_000).default(''), locale: z.string().max(20).default('') }),
   z.object({ intent: z.literal('recompute-tier') }),
 ]);
 
-type ActionData = { saved?: 'tags' | 'tier'; tier?: { tier: string; previous: string; changed: boolean }; errors?: FieldError[] };
+type ActionData = { saved?: 'tags' | 'tier' | 'profile'; tier?: { tier: string; previous: string; changed: boolean }; errors?: FieldError[] };
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const user = await requireUser(request, context, 'service.manage');
@@ -41,6 +43,11 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   if (!parsed.success) return data<ActionData>({ errors: fieldErrors(parsed.error) }, { status: 422 });
   const actor = userActor(user, context.ip);
   try {
+    if (parsed.data.intent === 'profile') {
+      const { name, phone, locale } = parsed.data;
+      await updateProfile(context.orm, id, { name, phone, locale }, actor);
+      return data<ActionData>({ saved: 'profile' });
+    }
     if (parsed.data.intent === 'tags') {
       await updateTags(context.orm, id, splitTags(parsed.data.tags), actor);
       return data<ActionData>({ saved: 'tags' });
@@ -62,6 +69,7 @@ export default function CustomerDetail() {
   const locale = useRootData()?.locale ?? 'en';
   const base = c.baseCurrency;
   const tagErrors = result?.errors?.filter((e) => e.field === 'tags' || e.field.startsWith('tags.')) ?? [];
+  const profileError = (field: string) => result?.errors?.find((e) => e.field === field);
 
   return (
     <>
@@ -110,6 +118,34 @@ export default function CustomerDetail() {
             <dt>{t('customers.profile.tier')}</dt><dd><TierBadge tier={c.tier} /></dd>
             <dt>{t('customers.profile.tags')}</dt><dd>{c.tags.length ? <TagList tags={c.tags} /> : <span className="muted">{t('customers.profile.noTags')}</span>}</dd>
           </dl>
+          {canManage ? (
+            <details className="profile-edit" open={!!profileError('name') || !!profileError('phone') || !!profileError('locale')}>
+              <summary>{t('customers.profile.edit')}</summary>
+              <Form method="post" className="tag-form" data-testid="profile-form">
+                <CsrfInput />
+                <input type="hidden" name="intent" value="profile" />
+                <label className="field">
+                  <span>{t('customers.profile.name')}</span>
+                  <input name="name" defaultValue={c.name} required maxLength={200} aria-invalid={!!profileError('name')} data-testid="profile-name" />
+                  <FieldErrorText error={profileError('name')} />
+                </label>
+                <label className="field">
+                  <span>{t('customers.profile.phone')}</span>
+                  <input name="phone" type="tel" defaultValue={c.phone ?? ''} maxLength={40} aria-invalid={!!profileError('phone')} data-testid="profile-phone" />
+                  <FieldErrorText error={profileError('phone')} />
+                </label>
+                <label className="field">
+                  <span>{t('customers.profile.language')}</span>
+                  <select name="locale" defaultValue={c.locale} data-testid="profile-locale">
+                    {LOCALES.map((l) => <option key={l} value={l}>{t(`locales.${l}`)}</option>)}
+                  </select>
+                  <FieldErrorText error={profileError('locale')} />
+                </label>
+                <button type="submit" className="primary" disabled={navigation.state !== 'idle'} data-testid="save-profile">{t('customers.profile.save')}</button>
+                {result?.saved === 'profile' ? <span role="status" className="muted" data-testid="profile-saved">{t('customers.profile.saved')}</span> : null}
+              </Form>
+            </details>
+          ) : null}
           {canManage ? (
             <Form method="post" className="tag-form" data-testid="tag-form">
               <CsrfInput />

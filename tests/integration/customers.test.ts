@@ -3,7 +3,7 @@ import { SYSTEM } from '../../app/lib/audit.server.ts';
 import { DomainError } from '../../app/lib/errors.ts';
 import { toBaseMinor } from '../../app/lib/money.ts';
 import { getCustomer, listCustomers, parseCustomerFilters } from '../../app/modules/customers/queries.server.ts';
-import { recomputeAllTiers, recomputeTierNow, updateTags } from '../../app/modules/customers/service.server.ts';
+import { recomputeAllTiers, recomputeTierNow, updateProfile, updateTags } from '../../app/modules/customers/service.server.ts';
 import { tierFor } from '../../app/modules/customers/tiers.ts';
 import { createOrder } from '../../app/modules/orders/intake.server.ts';
 import { cancelOrder } from '../../app/modules/orders/service.server.ts';
@@ -129,6 +129,39 @@ describe('tiers', () => {
       expect(c.tier, c.email).toBe(tierFor({ ltvBaseMinor: c.stats.ltv, orders: c.stats.ordersCount, baseCurrency: BASE }));
     }
     expect(await recomputeAllTiers(db.orm, actor, { base: BASE, batchSize: 50 })).toEqual({ checked: customers, changed: 0 });
+  });
+});
+
+describe('profile', () => {
+  it('changes name, phone and language only through the explicit update, audited; orders never rename the customer', async () => {
+    await order('profile@example.com', 'USD', 1000);
+    const id = await customerId('profile@example.com');
+    // Another order under the same email with another name leaves the customer as it was; the order keeps its own name.
+    const second = await createOrder(db.orm, {
+      channel: 'csv', externalId: `CUST-${++n}`, customer: { email: 'profile@example.com', name: 'Somebody Else', phone: '+1 555 0100' },
+      shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 }, currency: 'USD',
+      lines: [{ sku: 'CUST-1', quantity: 1, unitPrice: 1000 }], paymentMethod: 'test-card',
+    }, { actor, baseCurrency: BASE });
+    if (second.replayed) throw new Error('replayed');
+    expect(await sql('select name, phone from customer where id = ?', [id])).toEqual([{ name: 'Customer profile@example.com', phone: null }]);
+    expect(await sql('select customer_name from sales_order where id = ?', [second.order.id])).toEqual([{ customer_name: 'Somebody Else' }]);
+
+    expect(await updateProfile(db.orm, id, { name: 'Wang Xiaoming 王小明', phone: '+86 (21) 5555-0100', locale: 'zh-CN' }, actor)).toEqual({ changed: true });
+    expect(await sql('select name, phone, locale from customer where id = ?', [id])).toEqual([{ name: 'Wang Xiaoming 王小明', phone: '+86 (21) 5555-0100', locale: 'zh-CN' }]);
+    expect(await sql(`select before, after from audit_event where action = 'customer.profile_updated' and entity_id = ?`, [String(id)])).toEqual([{
+      before: { name: 'Customer profile@example.com', phone: null, locale: 'en' },
+      after: { name: 'Wang Xiaoming 王小明', phone: '+86 (21) 5555-0100', locale: 'zh-CN' },
+    }]);
+    expect(await updateProfile(db.orm, id, { name: 'Wang Xiaoming 王小明', phone: '+86 (21) 5555-0100', locale: 'zh-CN' }, actor)).toEqual({ changed: false });
+  });
+
+  it('refuses a bad profile by field and writes nothing', async () => {
+    const id = await customerId('profile@example.com');
+    const audits = await auditCount('customer.profile_updated');
+    const err = await updateProfile(db.orm, id, { name: ' ', phone: 'call me', locale: 'fr', email: 'x@example.com' }, actor).catch((e) => e);
+    expect(err).toMatchObject({ status: 422, code: 'validation_failed' });
+    expect(err.errors.map((e: { field: string; code: string }) => `${e.field}:${e.code}`).sort()).toEqual(['_:unrecognized_keys', 'locale:invalid_value', 'name:too_small', 'phone:invalid_phone']);
+    expect(await auditCount('customer.profile_updated')).toBe(audits);
   });
 });
 

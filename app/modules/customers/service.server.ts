@@ -1,10 +1,12 @@
-// Changing customers: tags (validated, audited) and the rule-based tier (after each order, on
-// request, or for the whole base in batches). Each change is audited in its own transaction.
+// Changing customers: the profile (name, phone, language: only here, never by an order), tags
+// (validated, audited) and the rule-based tier (after each order, on request, or for the whole base in
+// batches). Each change is audited in its own transaction.
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import type { z } from 'zod';
+import { z } from 'zod';
+import { LOCALES } from '../../lib/i18n.ts';
 import { audit, auditMany, type Actor } from '../../lib/audit.server.ts';
 import { prepare, sql, textArray } from '../../lib/db.server.ts';
-import { DomainError, invalid } from '../../lib/errors.ts';
+import { DomainError, invalid, parseInput } from '../../lib/errors.ts';
 import type { FieldError } from '../../lib/problem.ts';
 import { customerTierFactsBatch, customerTierFactsMany, defaultBaseCurrency } from './queries.server.ts';
 import { MAX_TAG_LENGTH, MAX_TAGS, Tags } from './tags.ts';
@@ -44,6 +46,30 @@ export async function updateTags(orm: MikroORM, customerId: number, raw: unknown
     await em.execute('update customer set tags = ?::text[] where id = ?', [textArray(tags), customerId]);
     audit(em, actor, { action: 'customer.tags_updated', entityType: 'Customer', entityId: customerId, before: { tags: before }, after: { tags } });
     return { tags, changed: true };
+  });
+}
+
+/** What an agent may change of a customer. The email is the customer's identity across channels, so it stays. */
+export const ProfileInput = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  phone: z.string().trim().max(40).refine((p) => /^[\d\s()+.-]*$/.test(p), { message: 'phone', params: { code: 'invalid_phone' } }).transform((p) => p || null),
+  locale: z.enum(LOCALES),
+});
+
+/**
+ * The one way a customer's name, phone or language changes (orders from any channel never rename a customer:
+ * each order keeps the name it came with). Refused whole with the fields at fault; audited before and after.
+ */
+export async function updateProfile(orm: MikroORM, customerId: number, raw: unknown, actor: Actor): Promise<{ changed: boolean }> {
+  const input = parseInput(ProfileInput, raw);
+  return orm.em.fork().transactional(async (em) => {
+    const [row] = await em.execute<{ name: string; phone: string | null; locale: string }[]>('select name, phone, locale from customer where id = ? for update', [customerId]);
+    if (!row) throw new DomainError(404, 'not_found', `Customer ${customerId} does not exist.`);
+    const before = { name: row.name, phone: row.phone, locale: row.locale };
+    if (before.name === input.name && before.phone === input.phone && before.locale === input.locale) return { changed: false };
+    await em.execute('update customer set name = ?, phone = ?, locale = ? where id = ?', [input.name, input.phone, input.locale, customerId]);
+    audit(em, actor, { action: 'customer.profile_updated', entityType: 'Customer', entityId: customerId, before, after: input });
+    return { changed: true };
   });
 }
 

@@ -67,7 +67,7 @@ async function writePickLists(em: EntityManager, wh: { id: number; code: string 
   for (const plan of planPickLists(method, candidates, size)) {
     const [pl] = await em.execute<{ id: number; number: string }[]>(
       `insert into pick_list (number, warehouse_id, method, zone, status, created_by, created_at)
-       values ('PL-' || to_char(now(), 'YYMMDD') || '-' || upper(substr(md5(random()::text), 1, 5)), ?, ?, ?, 'open', ?, now()) returning id, number`,
+       values ('PL-' || to_char(now(), 'YYMMDD') || '-' || to_char(nextval('pick_list_number_seq'), 'FM000000'), ?, ?, ?, 'open', ?, now()) returning id, number`,
       [wh.id, method, plan.zone, actor.label ?? null]);
     await em.execute(
       `insert into pick_list_line (pick_list_id, order_id, line_id, product_id, sku, bin, quantity, picked) values ${plan.lines.map(() => '(?, ?, ?, ?, ?, ?, ?, 0)').join(', ')}`,
