@@ -16,10 +16,10 @@ export type { LiveEvent };
 /** Longest gap a reconnecting browser can catch up on; beyond it the page reloads its data. */
 const CATCH_UP_LIMIT = 500;
 
-/** `subscribe`: topics to join (the role decides which), and the last event id the browser saw, to catch up from. */
+/** `subscribe`: topics to join (the role decides which), and the last event id the browser saw (null: none yet), to catch up from. */
 const Subscribe = z.strictObject({
   topics: z.array(z.string().max(64)).max(32),
-  since: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  since: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullish(),
 });
 
 const room = (topic: Topic) => `topic:${topic}`;
@@ -65,7 +65,7 @@ export async function attachRealtime(server: http.Server, orm: MikroORM, databas
         if (isTopic(t) && can(user.role, TOPICS[t])) { joined.push(t); await socket.join(room(t)); } else denied.push(t);
       }
       let missed: LiveEvent[] = [];
-      if (since !== undefined && joined.length) {
+      if (since != null && joined.length) {
         const rows = await orm.em.fork().find(OutboxEvent, { id: { $gt: since }, topic: { $in: joined } }, { orderBy: { id: 'asc' }, limit: CATCH_UP_LIMIT });
         missed = rows.map(toLive);
       }
