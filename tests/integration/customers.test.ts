@@ -153,6 +153,8 @@ describe('profile', () => {
       after: { name: 'Wang Xiaoming 王小明', phone: '+86 (21) 5555-0100', locale: 'zh-CN' },
     }]);
     expect(await updateProfile(db.orm, id, { name: 'Wang Xiaoming 王小明', phone: '+86 (21) 5555-0100', locale: 'zh-CN' }, actor)).toEqual({ changed: false });
+    // An extension, as the demo's phone numbers have.
+    expect(await updateProfile(db.orm, id, { name: 'Wang Xiaoming 王小明', phone: '(789) 255-6573 x44228', locale: 'zh-CN' }, actor)).toEqual({ changed: true });
   });
 
   it('refuses a bad profile by field and writes nothing', async () => {

@@ -52,7 +52,8 @@ export async function updateTags(orm: MikroORM, customerId: number, raw: unknown
 /** What an agent may change of a customer. The email is the customer's identity across channels, so it stays. */
 export const ProfileInput = z.strictObject({
   name: z.string().trim().min(1).max(200),
-  phone: z.string().trim().max(40).refine((p) => /^[\d\s()+.-]*$/.test(p), { message: 'phone', params: { code: 'invalid_phone' } }).transform((p) => p || null),
+  // Digits and the usual separators, and an extension ("(555) 010-0100 x42", "ext. 42").
+  phone: z.string().trim().max(40).refine((p) => /^[\d\s()+./-]*(?:\s*(?:x|ext\.?)\s*\d+)?$/i.test(p), { message: 'phone', params: { code: 'invalid_phone' } }).transform((p) => p || null),
   locale: z.enum(LOCALES),
 });
 
