@@ -4,6 +4,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Locale } from '../../entities/constants.ts';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { moveStock } from '../../app/modules/inventory/stock.server.ts';
 import { audit, type Actor } from '../../app/lib/audit.server.ts';
 import { publish } from '../../app/lib/outbox.server.ts';
 import { DomainError } from '../../app/lib/errors.ts';
@@ -298,17 +299,10 @@ export function inventoryNodeActivities({ orm }: NodeDeps) {
       for (const line of await poLines(em, po.id)) {
         const quantity = line.quantity - line.received;
         if (quantity <= 0) continue;
-        await em.execute(`insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at) values (?, ?, 0, 0, 0, 0, now()) on conflict (product_id, warehouse_id) do nothing`, [line.product_id, po.warehouse_id]);
-        const [lvl] = await em.execute<{ id: number; on_hand: number; reserved: number }[]>(
-          `update inventory_level set on_hand = on_hand + ?, updated_at = now(),
-                  low_stock_since = case when on_hand + ? - reserved > reorder_point then null else low_stock_since end
-            where product_id = ? and warehouse_id = ? returning id, on_hand, reserved`, [quantity, quantity, line.product_id, po.warehouse_id]);
-        await em.execute(`insert into stock_movement (product_id, warehouse_id, kind, quantity, on_hand_after, reason, reference, actor_label, at) values (?, ?, 'receipt', ?, ?, ?, ?, ?, now())`,
-          [line.product_id, po.warehouse_id, quantity, lvl.on_hand, 'purchase order received', po.number, actor.label ?? null]);
+        const lvl = await moveStock(em, { productId: line.product_id, warehouseId: po.warehouse_id, delta: quantity, kind: 'receipt', reason: 'purchase order received', reference: po.number }, actor, { createLevel: true });
         await em.execute('update purchase_order_line set received = quantity where id = ?', [line.id]);
-        audit(em, actor, { action: 'inventory.receipt', entityType: 'InventoryLevel', entityId: lvl.id, before: { onHand: lvl.on_hand - quantity }, after: { onHand: lvl.on_hand, delta: quantity, reason: `purchase order ${po.number}` } });
-        publish(em, 'inventory', 'stock.adjusted', { levelId: lvl.id, sku: line.sku, warehouse: po.warehouse, onHand: lvl.on_hand, reserved: lvl.reserved, atp: lvl.on_hand - lvl.reserved });
-        received.push({ sku: line.sku, quantity, onHand: lvl.on_hand });
+        audit(em, actor, { action: 'inventory.receipt', entityType: 'InventoryLevel', entityId: lvl.levelId, before: { onHand: lvl.onHandBefore }, after: { onHand: lvl.onHand, delta: quantity, reason: `purchase order ${po.number}` } });
+        received.push({ sku: line.sku, quantity, onHand: lvl.onHand });
       }
       await setPoStatus(em, po, 'received', actor, { received });
       return { handle: 'ok', output: poOutput({ ...po, status: 'received' }, { changed: true, received }) };

@@ -15,8 +15,9 @@ import { CANCELLABLE, canTransition } from '../../app/modules/orders/status.ts';
 import { transition } from '../../app/modules/orders/service.server.ts';
 import { loadStockOptions, releaseReservations, reserveAllocations } from '../../app/modules/inventory/reservations.server.ts';
 import { planRouting } from '../../app/modules/inventory/routing.ts';
+import { moveStock } from '../../app/modules/inventory/stock.server.ts';
 import { refundPayment } from '../../app/modules/payments/service.server.ts';
-import { ReturnInput, RETURN_WINDOW_DAYS, returnableLines, returnWindowOpen } from '../../app/modules/returns/service.server.ts';
+import { refundDue, ReturnInput, RETURN_WINDOW_DAYS, returnableLines, returnWindowOpen } from '../../app/modules/returns/service.server.ts';
 import type { NodeActivityInput } from '../../workflows/graph.ts';
 import { isDomainError, keyDigest, lockKey, nodeActivity, originalKey, requireSubject, subjectId, workflowActor, type NodeActivity, type NodeDeps } from './shared.ts';
 
@@ -76,21 +77,6 @@ async function productIds(em: EntityManager, skus: string[]): Promise<Map<string
 }
 
 /** Value of the returned lines at the prices the order paid: each SKU's order lines in order, unit price × quantity. */
-async function returnValue(em: EntityManager, r: ReturnRow): Promise<number> {
-  const orderLines = await em.execute<{ sku: string; quantity: number; unit_price_minor: number }[]>('select sku, quantity, unit_price_minor from order_line where order_id = ? order by id', [r.order_id]);
-  let total = 0;
-  for (const line of r.lines) {
-    let left = line.quantity;
-    for (const ol of orderLines.filter((l) => l.sku === line.sku)) {
-      const take = Math.min(left, ol.quantity);
-      total += take * ol.unit_price_minor;
-      left -= take;
-      if (left === 0) break;
-    }
-    if (left > 0) throw new DomainError(409, 'not_on_order', `Return ${r.number} lists more ${line.sku} than order ${r.order_id} has.`, { params: { sku: line.sku } });
-  }
-  return total;
-}
 
 /** Net units an RMA has put back on the shelves, per level (ledger rows of kind 'return' referencing it). */
 const restockedOf = (em: EntityManager, rma: string) =>
@@ -201,16 +187,8 @@ export function returnsNodeActivities({ orm }: NodeDeps) {
       for (const line of r.lines.filter((l) => l.quantity > 0)) {
         const productId = ids.get(line.sku)!;
         const warehouseId = await returnWarehouse(em, r.order_id, productId, line.sku);
-        await em.execute(`insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at) values (?, ?, 0, 0, 0, 0, now()) on conflict (product_id, warehouse_id) do nothing`, [productId, warehouseId]);
-        const [lvl] = await em.execute<{ id: number; on_hand: number; reserved: number; code: string }[]>(
-          `update inventory_level l set on_hand = on_hand + ?, updated_at = now(),
-                  low_stock_since = case when on_hand + ? - reserved > reorder_point then null else low_stock_since end
-             from warehouse w where w.id = l.warehouse_id and l.product_id = ? and l.warehouse_id = ? returning l.id, l.on_hand, l.reserved, w.code`,
-          [line.quantity, line.quantity, productId, warehouseId]);
-        await em.execute(`insert into stock_movement (product_id, warehouse_id, kind, quantity, on_hand_after, reason, reference, actor_label, at) values (?, ?, 'return', ?, ?, ?, ?, ?, now())`,
-          [productId, warehouseId, line.quantity, lvl.on_hand, 'restocked from return', r.number, actor.label ?? null]);
-        publish(em, 'inventory', 'stock.adjusted', { levelId: lvl.id, sku: line.sku, warehouse: lvl.code, onHand: lvl.on_hand, reserved: lvl.reserved, atp: lvl.on_hand - lvl.reserved });
-        moved.push({ sku: line.sku, warehouse: lvl.code, quantity: line.quantity, onHand: lvl.on_hand });
+        const lvl = await moveStock(em, { productId, warehouseId, delta: line.quantity, kind: 'return', reason: 'restocked from return', reference: r.number }, actor, { createLevel: true });
+        moved.push({ sku: line.sku, warehouse: lvl.warehouse, quantity: line.quantity, onHand: lvl.onHand });
       }
       audit(em, actor, { action: 'return.restocked', entityType: 'Order', entityId: r.order_id, after: { rma: r.number, returnId: r.id, lines: moved } });
       return { handle: 'ok', output: { returnId: r.id, rma: r.number, restocked: true, lines: moved } };
@@ -229,16 +207,9 @@ export function returnsNodeActivities({ orm }: NodeDeps) {
       const taken: { productId: number; warehouseId: number; quantity: number; shortfall: number }[] = [];
       for (const m of await restockedOf(em, r.number)) {
         const net = Number(m.net);
-        const [lvl] = await em.execute<{ id: number; on_hand: number; reserved: number }[]>('select id, on_hand, reserved from inventory_level where product_id = ? and warehouse_id = ? for update', [m.product_id, m.warehouse_id]);
+        const [lvl] = await em.execute<{ on_hand: number; reserved: number }[]>('select on_hand, reserved from inventory_level where product_id = ? and warehouse_id = ? for update', [m.product_id, m.warehouse_id]);
         const take = Math.max(0, Math.min(net, lvl.on_hand - lvl.reserved));
-        if (take > 0) {
-          const [after] = await em.execute<{ on_hand: number }[]>(
-            `update inventory_level set on_hand = on_hand - ?, updated_at = now(),
-                    low_stock_since = case when on_hand - ? - reserved <= reorder_point then coalesce(low_stock_since, now()) else low_stock_since end
-              where id = ? returning on_hand`, [take, take, lvl.id]);
-          await em.execute(`insert into stock_movement (product_id, warehouse_id, kind, quantity, on_hand_after, reason, reference, actor_label, at) values (?, ?, 'return', ?, ?, ?, ?, ?, now())`,
-            [m.product_id, m.warehouse_id, -take, after.on_hand, 'restock reversed (workflow compensation)', r.number, actor.label ?? null]);
-        }
+        if (take > 0) await moveStock(em, { productId: m.product_id, warehouseId: m.warehouse_id, delta: -take, kind: 'return', reason: 'restock reversed (workflow compensation)', reference: r.number }, actor);
         taken.push({ productId: m.product_id, warehouseId: m.warehouse_id, quantity: take, shortfall: net - take });
       }
       if (taken.some((t) => t.quantity > 0)) audit(em, actor, { action: 'return.unrestocked', entityType: 'Order', entityId: r.order_id, after: { rma: r.number, returnId: r.id, levels: taken } });
@@ -273,7 +244,7 @@ export function returnsNodeActivities({ orm }: NodeDeps) {
     const r = await loadReturn(em, id);
     if (r.status === 'rejected') throw new DomainError(409, 'return_rejected', `Return ${r.number} was rejected.`);
     if (r.status === 'refunded' || r.status === 'closed') return { handle: 'ok', output: { returnId: r.id, rma: r.number, refunded: false } };
-    const amount = await returnValue(em, r);
+    const { amount } = await refundDue(em, r.id);
     const payments = await em.execute<{ id: number; captured_minor: number; refunded_minor: number }[]>('select id, captured_minor, refunded_minor from payment where order_id = ? and captured_minor > 0 order by id', [r.order_id]);
     const keyFor = (paymentId: number) => `${input.key}:p${paymentId}`;
     const prior = payments.length

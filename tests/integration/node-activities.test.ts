@@ -37,12 +37,12 @@ beforeAll(async () => {
 });
 afterAll(async () => { await db?.drop(); });
 
-async function newOrder(lines: { sku: string; quantity: number; unitPrice?: number }[], opts: { paymentMethod?: string; placedAt?: Date } = {}) {
+async function newOrder(lines: { sku: string; quantity: number; unitPrice?: number }[], opts: { paymentMethod?: string; placedAt?: Date; discount?: number } = {}) {
   const r = await createOrder(db.orm, {
     channel: 'web', externalId: `NODES-${++n}`, customer: { email: 'nodes@example.com', name: 'Node Tester' },
     shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 }, currency: 'USD',
     lines: lines.map((l) => ({ sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice ?? 1000 })), paymentMethod: opts.paymentMethod ?? 'test-card',
-    placedAt: opts.placedAt?.toISOString(),
+    placedAt: opts.placedAt?.toISOString(), discount: opts.discount,
   }, { actor, baseCurrency: 'USD' });
   if (r.replayed) throw new Error('replayed');
   return r.order;
@@ -266,8 +266,8 @@ describe('fulfilment', () => {
 });
 
 describe('returns', () => {
-  async function shippedOrder(quantity = 2) {
-    const order = await newOrder([{ sku: 'NA-3', quantity, unitPrice: 1_500 }]);
+  async function shippedOrder(quantity = 2, discount = 0) {
+    const order = await newOrder([{ sku: 'NA-3', quantity, unitPrice: 1_500 }], { discount });
     const workflowId = `wf-ret-${order.id}`;
     await act['payments.authorise'](input('authorise', created(order), { workflowId }));
     await act['payments.capture'](input('capture', created(order), { workflowId }));
@@ -322,6 +322,40 @@ describe('returns', () => {
     expect((await sql('select captured_minor, refunded_minor from payment where order_id = ?', [order.id]))).toEqual([{ captured_minor: 3_000, refunded_minor: 1_500 }]);
     expect((await sql('select status from return_request where id = ?', [rma.id]))[0].status).toBe('refunded');
 
+  });
+
+  it('announces stock.adjusted and, once the level turns low, stock.low when a restock is taken back (it marked the level low in silence)', async () => {
+    const order = await shippedOrder();
+    const rma = await requestReturn(db.orm, order.id, { reason: 'size_or_fit', lines: [{ sku: 'NA-3', quantity: 1 }] }, actor, 'test');
+    const step = (nodeId: string) => input(nodeId, rmaPayload(rma, order.id, 'size_or_fit', [{ sku: 'NA-3', quantity: 1 }]), { trigger: 'return.requested', workflowId: `wf-low-${rma.id}` });
+    await act['returns.approve'](step('approve'));
+    await act['returns.receive'](step('receive'));
+    // The reorder point sits at today's available units: low now; the restock lifts it above; taking it back makes it low again.
+    const { on_hand: onHand, reserved } = await level('NA-3');
+    await sql(`update inventory_level set reorder_point = ?, low_stock_since = now() where product_id = (select id from product where sku = 'NA-3') and warehouse_id = (select id from warehouse where code = 'EWR')`, [onHand - reserved]);
+    const events = async () => (await sql(`select type from outbox_event where topic = 'inventory' and payload ->> 'sku' = 'NA-3' order by id`)).map((r) => String(r.type));
+    const seen = (await events()).length;
+    const restock = step('restock');
+    await act['returns.restock'](restock);
+    expect((await sql(`select low_stock_since from inventory_level l join product p on p.id = l.product_id join warehouse w on w.id = l.warehouse_id where p.sku = 'NA-3' and w.code = 'EWR'`))[0].low_stock_since).toBeNull();
+    expect((await events()).slice(seen)).toEqual(['stock.adjusted']);
+    await act['returns.unrestock'](undo(restock));
+    expect((await events()).slice(seen)).toEqual(['stock.adjusted', 'stock.adjusted', 'stock.low']);
+    await sql(`update inventory_level set reorder_point = 0, low_stock_since = null where product_id = (select id from product where sku = 'NA-3')`);
+  });
+
+  it('refunds what the customer paid for the units: the order discount shared over them, exactly the captured amount over two returns', async () => {
+    const order = await shippedOrder(2, 300); // 2 × 1,500 less 300 = 2,700 captured
+    const refundFor = async (n: number) => {
+      const rma = await requestReturn(db.orm, order.id, { reason: 'size_or_fit', lines: [{ sku: 'NA-3', quantity: 1 }] }, actor, 'test');
+      const step = (nodeId: string) => input(nodeId, rmaPayload(rma, order.id, 'size_or_fit', [{ sku: 'NA-3', quantity: 1 }]), { trigger: 'return.requested', workflowId: `wf-disc-${rma.id}-${n}` });
+      await act['returns.approve'](step('approve'));
+      await act['returns.receive'](step('receive'));
+      return act['returns.refund'](step('refund'));
+    };
+    expect(await refundFor(1)).toMatchObject({ handle: 'ok', output: { refunded: true, amount: 1_350 } });
+    expect(await refundFor(2)).toMatchObject({ handle: 'ok', output: { refunded: true, amount: 1_350 } });
+    expect(await sql('select captured_minor, refunded_minor from payment where order_id = ?', [order.id])).toEqual([{ captured_minor: 2_700, refunded_minor: 2_700 }]);
   });
 
   it('exchanges with a zero-charge replacement order that ships like any other, once per key, never overselling, and undoes it', async () => {

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { DateTimeText } from '../../lib/boundary.ts';
 import { PICK_METHODS, SHIPMENT_STATUSES, type PickMethod, type ShipmentStatus } from '../../../entities/fulfilment.ts';
 import { audit, type Actor } from '../../lib/audit.server.ts';
+import { moveStock } from '../inventory/stock.server.ts';
 import { publish } from '../../lib/outbox.server.ts';
 import { DomainError, fieldError, invalid } from '../../lib/errors.ts';
 import { Id, parseId } from '../../lib/ids.ts';
@@ -234,10 +235,7 @@ export async function shipOrder(orm: MikroORM, orderId: number, actor: Actor, op
         [id, orderId, warehouseId, choice.carrier.id, choice.service, tracking, weight, JSON.stringify(items.map((r) => ({ sku: r.sku, quantity: r.quantity })))]);
       await em.execute(`insert into shipment_event (shipment_id, status, description, location, occurred_at, source, created_at) values (?, 'label_created', 'Label created', null, now(), 'oms', now())`, [id]);
       for (const r of items) {
-        const [lvl] = await em.execute<{ on_hand: number }[]>(
-          'update inventory_level set on_hand = on_hand - ?, reserved = reserved - ?, updated_at = now() where product_id = ? and warehouse_id = ? returning on_hand', [r.quantity, r.quantity, r.product_id, r.warehouse_id]);
-        await em.execute(`insert into stock_movement (product_id, warehouse_id, kind, quantity, on_hand_after, reason, reference, actor_label, at) values (?, ?, 'shipment', ?, ?, null, ?, ?, now())`,
-          [r.product_id, r.warehouse_id, -r.quantity, lvl.on_hand, o.number, actor.label ?? null]);
+        await moveStock(em, { productId: r.product_id, warehouseId: r.warehouse_id, delta: -r.quantity, consumesReserved: r.quantity, kind: 'shipment', reference: o.number }, actor);
       }
       await em.execute(`update reservation set status = 'consumed' where id in (?)`, [items.map((r) => r.id)]);
       const tpl = carriers.find((c) => c.id === choice.carrier.id)!.tracking_url_template;

@@ -1,7 +1,7 @@
 // Return requests (RMA). Customers open them from the tracking page (per line a refund or an exchange,
 // within the self-service rules below), agents from a ticket; the `return.requested` event starts the
 // return workflow.
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { RETURN_REASONS, type ReturnReason } from '../../../entities/constants.ts';
 import { audit, type Actor } from '../../lib/audit.server.ts';
@@ -9,6 +9,7 @@ import { prepare, sql } from '../../lib/db.server.ts';
 import { publish } from '../../lib/outbox.server.ts';
 import { DomainError, fieldError, invalid } from '../../lib/errors.ts';
 import { fieldErrors } from '../../lib/problem.ts';
+import { NotOnOrderError, refundValue, type PaidOrder, type ReturnedLine } from './value.ts';
 
 export const RETURN_WINDOW_DAYS = 30;
 const RETURNABLE = ['shipped', 'delivered', 'completed', 'partially_returned'];
@@ -199,4 +200,30 @@ export async function requestSelfServiceReturn(orm: MikroORM, orderId: number, r
     }
     return opened;
   });
+}
+
+/**
+ * What return `returnId` refunds: what the customer paid for its units (value.ts: the discount and any tax
+ * added on top shared over the lines), after the units of the order's earlier RMAs (not rejected). The one
+ * place this is computed: the refund step pays it, the `return.requested` trigger carries it for approvals.
+ */
+export async function refundDue(em: EntityManager, returnId: number): Promise<{ amount: number; currency: string; orderId: number }> {
+  const [r] = await em.execute<{ order_id: number; lines: ReturnedLine[]; currency: string; discount_minor: number; tax_minor: number; tax_included: boolean }[]>(
+    `select r.order_id, r.lines, o.currency, o.discount_minor, o.tax_minor, o.tax_included
+       from return_request r join sales_order o on o.id = r.order_id where r.id = ?`, [returnId]);
+  if (!r) throw new DomainError(404, 'not_found', `No return ${returnId}.`);
+  const [lines, earlier] = await Promise.all([
+    em.execute<{ sku: string; quantity: number; unit_price_minor: number }[]>('select sku, quantity, unit_price_minor from order_line where order_id = ? order by id', [r.order_id]),
+    em.execute<{ lines: ReturnedLine[] }[]>(`select lines from return_request where order_id = ? and id < ? and status <> 'rejected' order by id`, [r.order_id, returnId]),
+  ]);
+  const order: PaidOrder = {
+    lines: lines.map((l) => ({ sku: l.sku, quantity: Number(l.quantity), unitPrice: Number(l.unit_price_minor) })),
+    discount: Number(r.discount_minor), tax: Number(r.tax_minor), taxIncluded: Boolean(r.tax_included),
+  };
+  try {
+    return { amount: refundValue(order, earlier.flatMap((e) => e.lines), r.lines), currency: r.currency, orderId: Number(r.order_id) };
+  } catch (e) {
+    if (!(e instanceof NotOnOrderError)) throw e;
+    throw new DomainError(409, 'not_on_order', `Return ${returnId} lists more ${e.sku} than order ${r.order_id} has.`, { params: { sku: e.sku } });
+  }
 }

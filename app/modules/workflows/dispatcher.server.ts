@@ -22,6 +22,8 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import type { InterpreterInput } from '../../../workflows/interpreter.ts';
 import { matchBinding } from './service.server.ts';
 import { ensureRun } from './runs.server.ts';
+import { refundDue } from '../returns/service.server.ts';
+import { DomainError } from '../../lib/errors.ts';
 
 /** Events that start runs, and the order status changes forwarded as signals. */
 export const START_EVENTS = ['order.created', 'return.requested', 'stock.low'] as const;
@@ -97,12 +99,9 @@ export async function enrichPayload(em: EntityManager, event: string, payload: R
          from sales_order o join channel c on c.id = o.channel_id where o.id = ?`, [Number(payload.orderId)]);
     if (o) extra = { paymentMethod: o.payment_method, deliveryMethod: o.delivery_method, totalMinor: Number(o.total_minor), currency: o.currency, customerId: Number(o.customer_id), channel: o.channel, status: o.status };
   } else if (event === 'return.requested' && payload.returnId != null) {
-    const [r] = await em.execute<{ amount: string | null; currency: string; order_id: number }[]>(
-      `select (select sum(l.unit_price_minor * (x.value->>'quantity')::int)
-                 from jsonb_array_elements(r.lines) x join order_line l on l.order_id = r.order_id and l.sku = x.value->>'sku') as amount,
-              o.currency, r.order_id
-         from return_request r join sales_order o on o.id = r.order_id where r.id = ?`, [Number(payload.returnId)]);
-    if (r) extra = { amountMinor: Number(r.amount ?? 0), currency: r.currency, orderId: Number(r.order_id) };
+    // What the return refunds, as the refund step will pay it (the discount and added tax shared over the lines).
+    const due = await refundDue(em, Number(payload.returnId)).catch((e: unknown) => { if (e instanceof DomainError) return null; throw e; });
+    if (due) extra = { amountMinor: due.amount, currency: due.currency, orderId: due.orderId };
   } else if (event === 'stock.low' && payload.levelId != null) {
     const [l] = await em.execute<{ product_id: number; warehouse_id: number; on_hand: number; reserved: number; reorder_point: number; reorder_quantity: number }[]>(
       'select product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity from inventory_level where id = ?', [Number(payload.levelId)]);
