@@ -1,6 +1,6 @@
 // Workflow throughput: Standard-order runs completed per second through the interpreter (the one
 // `interpreter` workflow running a compiled graph), next to a baseline measured in the same run — the
-// same steps written by hand as a plain Temporal workflow (workflows/hand-written-order.ts) — on the
+// same steps written by hand as a plain Temporal workflow (bench/lib/hand-written-order.ts) — on the
 // same Temporal dev server, the same in-process worker, the same database and the same real activities.
 //
 //   npm run bench -- workflows [--runs 150] [--concurrency 50] [--rounds 4] [--warmup 100] [--profile] [--temporal-file]
@@ -49,7 +49,7 @@ import { compileGraph } from '../app/modules/workflows/compile.server.ts';
 import { enrichPayload } from '../app/modules/workflows/dispatcher.server.ts';
 import { createActivities } from '../activities/index.ts';
 import { recordRunSteps } from '../activities/interceptors.ts';
-import { HAND_WRITTEN_STEPS } from '../workflows/hand-written-order.ts';
+import { HAND_WRITTEN_STEPS } from './lib/hand-written-order.ts';
 import type { Plan, RunContext } from '../workflows/graph.ts';
 import type { RunState } from '../workflows/interpreter.ts';
 import { benchTeardown } from './lib/teardown.ts';
@@ -170,7 +170,7 @@ async function main(): Promise<number> {
 
   // The worker: both workflow types from one bundle, the real activities, the run-history interceptor —
   // as scripts/worker.ts registers them.
-  const bundle = await bundleWorkflowCode({ workflowsPath: path.join(root, 'workflows', 'index.ts'), logger: { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: console.error } as never });
+  const bundle = await bundleWorkflowCode({ workflowsPath: path.join(root, 'bench', 'lib', 'workflow-bundle.ts'), logger: { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: console.error } as never });
   const worker = await Worker.create({
     connection: await NativeConnection.connect({ address: temporal.address }),
     taskQueue: TASK_QUEUE,

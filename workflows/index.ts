@@ -1,4 +1,3 @@
 // Every workflow type the worker registers. Workflows are deterministic: no I/O here, only activities.
 export { systemCheck } from './system.ts';
 export { interpreter } from './interpreter.ts';
-export { handWrittenOrder } from './hand-written-order.ts';

@@ -5,8 +5,8 @@
 // the bench's line graph, as local activities where the node types are local (plugins/), and records
 // the run the same way (workflow.runEvent at start and end).
 import { proxyActivities, proxyLocalActivities, workflowInfo, type RetryPolicy } from '@temporalio/workflow';
-import type { NodeActivityInput, NodeActivityResult, RunContext } from './graph.ts';
-import type { RunState, StepState } from './interpreter.ts';
+import type { NodeActivityInput, NodeActivityResult, RunContext } from '../../workflows/graph.ts';
+import type { RunState, StepState } from '../../workflows/interpreter.ts';
 
 /** The steps in order: node id (also the key's middle part), activity, config, and whether it runs as a local activity. */
 export const HAND_WRITTEN_STEPS = [
