@@ -1,7 +1,7 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { Order } from './orders.ts';
 
-export const RETURN_STATUSES = ['requested', 'approved', 'rejected', 'received', 'inspected', 'refunded', 'exchanged', 'closed'] as const;
+export const RETURN_STATUSES = ['requested', 'approved', 'rejected', 'expired', 'received', 'inspected', 'refunded', 'exchanged', 'closed'] as const;
 import { RETURN_REASONS } from './constants.ts';
 
 export { RETURN_REASONS, type ReturnReason } from './constants.ts';

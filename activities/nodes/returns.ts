@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import jsonata from 'jsonata';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { OrderStatus, ReturnReason } from '../../entities/constants.ts';
+import type { RETURN_STATUSES } from '../../entities/returns.ts';
 import type { Address } from '../../entities/customers.ts';
 import { audit, type Actor } from '../../app/lib/audit.server.ts';
 import { publish } from '../../app/lib/outbox.server.ts';
@@ -21,7 +22,8 @@ import { refundDue, ReturnInput, RETURN_WINDOW_DAYS, returnableLines, returnWind
 import type { NodeActivityInput } from '../../workflows/graph.ts';
 import { isDomainError, keyDigest, lockKey, nodeActivity, originalKey, requireSubject, subjectId, workflowActor, type NodeActivity, type NodeDeps } from './shared.ts';
 
-type ReturnStatus = 'requested' | 'approved' | 'rejected' | 'received' | 'inspected' | 'refunded' | 'exchanged' | 'closed';
+type ReturnStatus = (typeof RETURN_STATUSES)[number];
+type Ended = 'rejected' | 'expired';
 
 interface ReturnRow {
   id: number; number: string; order_id: number; status: ReturnStatus; reason: ReturnReason; resolution: string;
@@ -29,7 +31,7 @@ interface ReturnRow {
 }
 
 /** How far along an RMA is; a step never moves it back. */
-const RANK: Record<Exclude<ReturnStatus, 'rejected'>, number> = { requested: 0, approved: 1, received: 2, inspected: 3, refunded: 4, exchanged: 4, closed: 5 };
+const RANK: Record<Exclude<ReturnStatus, Ended>, number> = { requested: 0, approved: 1, received: 2, inspected: 3, refunded: 4, exchanged: 4, closed: 5 };
 
 const DEFAULT_PASS_EXPRESSION = "reason != 'damaged'";
 
@@ -42,12 +44,17 @@ async function loadReturn(em: EntityManager, id: number, lock = false): Promise<
 const announce = (em: EntityManager, r: ReturnRow, status: ReturnStatus, extra: Record<string, unknown> = {}) =>
   publish(em, 'service', 'return.updated', { returnId: r.id, rma: r.number, orderId: r.order_id, status, ...extra });
 
+/** A rejected or expired RMA goes nowhere: 409 return_rejected / return_expired. */
+function refuseEnded(r: ReturnRow): asserts r is ReturnRow & { status: Exclude<ReturnStatus, Ended> } {
+  if (r.status === 'rejected' || r.status === 'expired') throw new DomainError(409, `return_${r.status}`, `Return ${r.number} was ${r.status}.`, { params: { rma: r.number } });
+}
+
 /**
  * Moves the RMA forward to `to` with its audit event; false when it is there or further already.
  * A rejected RMA goes nowhere.
  */
-async function advance(em: EntityManager, r: ReturnRow, to: Exclude<ReturnStatus, 'rejected'>, actor: Actor, after: Record<string, unknown> = {}): Promise<boolean> {
-  if (r.status === 'rejected') throw new DomainError(409, 'return_rejected', `Return ${r.number} was rejected.`, { params: { rma: r.number } });
+async function advance(em: EntityManager, r: ReturnRow, to: Exclude<ReturnStatus, Ended>, actor: Actor, after: Record<string, unknown> = {}): Promise<boolean> {
+  refuseEnded(r);
   if (RANK[r.status] >= RANK[to]) return false;
   await em.execute('update return_request set status = ?, updated_at = now() where id = ?', [to, r.id]);
   audit(em, actor, { action: `return.${to}`, entityType: 'Order', entityId: r.order_id, before: { rma: r.number, status: r.status }, after: { rma: r.number, returnId: r.id, status: to, ...after } });
@@ -180,7 +187,7 @@ export function returnsNodeActivities({ orm }: NodeDeps) {
     const actor = workflowActor(input);
     return orm.em.fork().transactional(async (em) => {
       const r = await loadReturn(em, id, true);
-      if (r.status === 'rejected') throw new DomainError(409, 'return_rejected', `Return ${r.number} was rejected.`);
+      refuseEnded(r);
       if ((await restockedOf(em, r.number)).length) return { handle: 'ok', output: { returnId: r.id, rma: r.number, restocked: false } };
       const ids = await productIds(em, [...new Set(r.lines.map((l) => l.sku))]);
       const moved: { sku: string; warehouse: string; quantity: number; onHand: number }[] = [];
@@ -242,7 +249,7 @@ export function returnsNodeActivities({ orm }: NodeDeps) {
     const actor = workflowActor(input);
     const em = orm.em.fork();
     const r = await loadReturn(em, id);
-    if (r.status === 'rejected') throw new DomainError(409, 'return_rejected', `Return ${r.number} was rejected.`);
+    refuseEnded(r);
     if (r.status === 'refunded' || r.status === 'closed') return { handle: 'ok', output: { returnId: r.id, rma: r.number, refunded: false } };
     const { amount } = await refundDue(em, r.id);
     const payments = await em.execute<{ id: number; captured_minor: number; refunded_minor: number }[]>('select id, captured_minor, refunded_minor from payment where order_id = ? and captured_minor > 0 order by id', [r.order_id]);
@@ -288,7 +295,7 @@ export function returnsNodeActivities({ orm }: NodeDeps) {
     const actor = workflowActor(input);
     return orm.em.fork().transactional(async (em) => {
       const r = await loadReturn(em, id, true);
-      if (r.status === 'rejected') throw new DomainError(409, 'return_rejected', `Return ${r.number} was rejected.`);
+      refuseEnded(r);
       if (r.replacement_order_id !== null) {
         const [existing] = await em.execute<{ number: string; status: string }[]>('select number, status from sales_order where id = ?', [r.replacement_order_id]);
         return { handle: 'ok', output: { returnId: r.id, rma: r.number, orderId: r.order_id, replacementOrderId: r.replacement_order_id, replacementOrder: existing?.number, created: false } };
@@ -386,8 +393,31 @@ export function returnsNodeActivities({ orm }: NodeDeps) {
     });
   };
 
+  /**
+   * Ends an RMA that will not go on: `rejected` (a person refused it) or `expired` (the parcel never came).
+   * Only before the goods are received; its units become returnable again. Idempotent.
+   */
+  const end = (to: Ended) => async (input: NodeActivityInput) => {
+    const id = returnOf(input);
+    const actor = workflowActor(input);
+    return orm.em.fork().transactional(async (em) => {
+      const r = await loadReturn(em, id, true);
+      const base = { returnId: r.id, rma: r.number, orderId: r.order_id, status: to };
+      if (r.status === to) return { handle: 'ok', output: { ...base, changed: false } };
+      if (r.status !== 'requested' && r.status !== 'approved') {
+        throw new DomainError(409, 'return_too_far', `Return ${r.number} is ${r.status} and can no longer be ${to}.`, { params: { rma: r.number, status: r.status } });
+      }
+      await em.execute('update return_request set status = ?, updated_at = now() where id = ?', [to, r.id]);
+      audit(em, actor, { action: `return.${to}`, entityType: 'Order', entityId: r.order_id, before: { rma: r.number, status: r.status }, after: { rma: r.number, returnId: r.id, status: to } });
+      announce(em, r, to);
+      return { handle: 'ok', output: { ...base, changed: true } };
+    });
+  };
+
   const activities = {
     'returns.createRma': createRma,
+    'returns.reject': end('rejected'),
+    'returns.expire': end('expired'),
     'returns.approve': step('approved'),
     'returns.receive': step('received'),
     'returns.inspect': inspect,

@@ -8,7 +8,7 @@ import { SYSTEM } from '../../app/lib/audit.server.ts';
 import { createOrder } from '../../app/modules/orders/intake.server.ts';
 import { cancelOrder } from '../../app/modules/orders/service.server.ts';
 import { confirmPick, packOrder } from '../../app/modules/fulfilment/service.server.ts';
-import { requestReturn } from '../../app/modules/returns/service.server.ts';
+import { requestReturn, returnableLines } from '../../app/modules/returns/service.server.ts';
 import { nodeActivities, poNumberForKey, type NodeActivities } from '../../activities/nodes/index.ts';
 import { PLUGINS } from '../../plugins/index.ts';
 import type { NodeActivityInput, Plan } from '../../workflows/graph.ts';
@@ -322,6 +322,35 @@ describe('returns', () => {
     expect((await sql('select captured_minor, refunded_minor from payment where order_id = ?', [order.id]))).toEqual([{ captured_minor: 3_000, refunded_minor: 1_500 }]);
     expect((await sql('select status from return_request where id = ?', [rma.id]))[0].status).toBe('refunded');
 
+  });
+
+  it('rejects or expires an RMA before the goods are back: its units can be returned again, and nothing moves it afterwards', async () => {
+    const order = await shippedOrder(2);
+    const returnable = async () => (await returnableLines(db.orm.em.fork(), order.id)).find((l) => l.sku === 'NA-3')!.returnable;
+    const open = async () => {
+      const rma = await requestReturn(db.orm, order.id, { reason: 'size_or_fit', lines: [{ sku: 'NA-3', quantity: 1 }] }, actor, 'test');
+      return { rma, step: (nodeId: string) => input(nodeId, rmaPayload(rma, order.id, 'size_or_fit', [{ sku: 'NA-3', quantity: 1 }]), { trigger: 'return.requested', workflowId: `wf-end-${rma.id}` }) };
+    };
+    const refused = await open();
+    expect(await returnable()).toBe(1);
+    expect(await act['returns.reject'](refused.step('reject'))).toMatchObject({ handle: 'ok', output: { status: 'rejected', changed: true } });
+    expect(await act['returns.reject'](refused.step('reject'))).toMatchObject({ handle: 'ok', output: { changed: false } });
+    expect(await returnable()).toBe(2);
+    expect(nonRetryable(await act['returns.approve'](refused.step('approve')).catch((e) => e))).toMatchObject({ type: 'return_rejected' });
+
+    const lost = await open();
+    await act['returns.approve'](lost.step('approve'));
+    expect(await act['returns.expire'](lost.step('expire'))).toMatchObject({ handle: 'ok', output: { status: 'expired', changed: true } });
+    expect(await returnable()).toBe(2);
+    expect(nonRetryable(await act['returns.receive'](lost.step('receive')).catch((e) => e))).toMatchObject({ type: 'return_expired' });
+
+    // Once the goods are back, it is too late to reject.
+    const back = await open();
+    await act['returns.approve'](back.step('approve'));
+    await act['returns.receive'](back.step('receive'));
+    expect(nonRetryable(await act['returns.reject'](back.step('reject')).catch((e) => e))).toMatchObject({ type: 'return_too_far' });
+    expect(await sql(`select action, before ->> 'status' as was from audit_event where action in ('return.rejected', 'return.expired') and after ->> 'rma' in (?, ?) order by id`, [refused.rma.number, lost.rma.number]))
+      .toEqual([{ action: 'return.rejected', was: 'requested' }, { action: 'return.expired', was: 'approved' }]);
   });
 
   it('announces stock.adjusted and, once the level turns low, stock.low when a restock is taken back (it marked the level low in silence)', async () => {

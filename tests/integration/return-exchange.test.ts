@@ -10,6 +10,8 @@ import { createOrder } from '../../app/modules/orders/intake.server.ts';
 import { confirmPick, createPickLists, packOrder, shipOrder } from '../../app/modules/fulfilment/service.server.ts';
 import { requestReturn } from '../../app/modules/returns/service.server.ts';
 import { dispatchPass } from '../../app/modules/workflows/dispatcher.server.ts';
+import { decideTask } from '../../app/modules/workflows/tasks.server.ts';
+import { returnableLines } from '../../app/modules/returns/service.server.ts';
 import type { RunState } from '../../workflows/interpreter.ts';
 import { seedDemoData } from '../../scripts/seed/demo.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -52,11 +54,11 @@ afterAll(async () => {
 
 
 /** A paid order for two EX-1, picked, packed and shipped by hand (no run of its own). */
-async function shippedOrder() {
+async function shippedOrder(unitPrice = 2_500) {
   const r = await createOrder(db.orm, {
     channel: 'web', externalId: `EXCH-${Date.now()}-${++n}`, customer: { email: 'swap@example.com', name: 'Sam Swap' },
     shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 }, currency: 'USD',
-    lines: [{ sku: 'EX-1', quantity: 2, unitPrice: 2_500 }], paymentMethod: 'test-card', paidAmount: 5_000,
+    lines: [{ sku: 'EX-1', quantity: 2, unitPrice }], paymentMethod: 'test-card', paidAmount: 2 * unitPrice,
   }, { actor, baseCurrency: 'USD' });
   if (r.replayed) throw new Error('replayed');
   const [list] = await createPickLists(db.orm, { warehouse: 'EWR', method: 'single', orderIds: [r.order.id] }, actor);
@@ -124,5 +126,23 @@ describe('the Standard return flow, exchange branch', () => {
     expect((await sql('select count(*)::int as n from sales_order'))[0].n).toBe(orders);
     expect((await sql('select status, replacement_order_id from return_request where id = ?', [rma.id]))[0]).toEqual({ status: 'inspected', replacement_order_id: null });
     expect(await sql(`select count(*)::int as n from notification where template = 'staff_alert' and idempotency_key like ?`, [`alert:return-${rma.id}:alert_exchange:%`])).toEqual([{ n: 2 }]);
+  });
+});
+
+describe('the Standard return flow, approval refused', () => {
+  it('ends the RMA as rejected when the approver says no, so its items can be returned again', async () => {
+    const order = await shippedOrder(15_000); // 300.00 back: over the flow's approval threshold
+    const rma = await requestReturn(db.orm, order.id, { reason: 'no_longer_needed', resolution: 'refund', lines: [{ sku: 'EX-1', quantity: 2 }] }, actor, 'test');
+    expect((await returnableLines(db.orm.em.fork(), order.id))[0].returnable).toBe(0);
+    await dispatch();
+    const [task] = await waitFor('the approval task', () => sql<{ id: number }>(`select id from human_task where workflow_id = ? and status = 'open'`, [`return-${rma.id}`]).then((r) => r[0] && r));
+    await decideTask(db.orm, async () => client, task.id, { decision: 'rejected', comment: 'worn' }, { role: 'ops_manager', actor });
+    const state = (await client.workflow.getHandle(`return-${rma.id}`).result()) as RunState;
+    expect(state.status).toBe('completed');
+    expect(state.steps.reject).toMatchObject({ status: 'done' });
+    expect(state.steps.end_rejected).toMatchObject({ status: 'done' });
+    expect((await sql('select status from return_request where id = ?', [rma.id]))[0].status).toBe('rejected');
+    expect((await returnableLines(db.orm.em.fork(), order.id))[0].returnable).toBe(2);
+    expect(await sql('select count(*)::int as n from payment where order_id = ? and refunded_minor > 0', [order.id])).toEqual([{ n: 0 }]);
   });
 });

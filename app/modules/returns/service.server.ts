@@ -26,12 +26,12 @@ export const ReturnInput = z.object({
   })).min(1),
 });
 
-/** What may still come back: shipped units minus units already on an open or finished return. */
+/** What may still come back: shipped units minus units already on an open or finished return (not a rejected or expired one). */
 export async function returnableLines(em: MikroORM['em'], orderId: number) {
   const rows = await em.execute<{ sku: string; name: string; quantity: number; returned: string }[]>(
     `select l.sku, min(l.name) as name, sum(l.quantity)::int as quantity,
             coalesce((select sum((x ->> 'quantity')::int) from return_request r, jsonb_array_elements(r.lines) x
-                       where r.order_id = ? and r.status <> 'rejected' and x ->> 'sku' = l.sku), 0) as returned
+                       where r.order_id = ? and r.status not in ('rejected', 'expired') and x ->> 'sku' = l.sku), 0) as returned
        from order_line l where l.order_id = ? group by l.sku order by l.sku`, [orderId, orderId]);
   return rows.map((r) => ({ sku: r.sku, name: r.name, quantity: r.quantity, returnable: r.quantity - Number(r.returned) }));
 }
@@ -204,7 +204,7 @@ export async function requestSelfServiceReturn(orm: MikroORM, orderId: number, r
 
 /**
  * What return `returnId` refunds: what the customer paid for its units (value.ts: the discount and any tax
- * added on top shared over the lines), after the units of the order's earlier RMAs (not rejected). The one
+ * added on top shared over the lines), after the units of the order's earlier RMAs (not rejected or expired). The one
  * place this is computed: the refund step pays it, the `return.requested` trigger carries it for approvals.
  */
 export async function refundDue(em: EntityManager, returnId: number): Promise<{ amount: number; currency: string; orderId: number }> {
@@ -214,7 +214,7 @@ export async function refundDue(em: EntityManager, returnId: number): Promise<{ 
   if (!r) throw new DomainError(404, 'not_found', `No return ${returnId}.`);
   const [lines, earlier] = await Promise.all([
     em.execute<{ sku: string; quantity: number; unit_price_minor: number }[]>('select sku, quantity, unit_price_minor from order_line where order_id = ? order by id', [r.order_id]),
-    em.execute<{ lines: ReturnedLine[] }[]>(`select lines from return_request where order_id = ? and id < ? and status <> 'rejected' order by id`, [r.order_id, returnId]),
+    em.execute<{ lines: ReturnedLine[] }[]>(`select lines from return_request where order_id = ? and id < ? and status not in ('rejected', 'expired') order by id`, [r.order_id, returnId]),
   ]);
   const order: PaidOrder = {
     lines: lines.map((l) => ({ sku: l.sku, quantity: Number(l.quantity), unitPrice: Number(l.unit_price_minor) })),
