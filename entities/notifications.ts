@@ -28,6 +28,10 @@ export const Notification = defineEntity({
     status: p.enum(['queued', 'sent', 'failed', 'held'] as const).default('queued').index(),
     attempts: p.integer().default(0),
     error: p.text().nullable(),
+    /** A failed attempt's back-off: not tried again before this time (any worker, after any restart). */
+    nextAttemptAt: p.datetime().nullable(),
+    /** Lease of the sender sending it now; a row whose lease ran out (its sender died) is due again. */
+    claimedUntil: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     sentAt: p.datetime().nullable(),
     idempotencyKey: p.string().nullable().unique(),

@@ -68,7 +68,7 @@ async function newOrder(customer: { email: string; name: string; locale?: 'en' |
   if (r.replayed) throw new Error('replayed');
   return r.order;
 }
-type Row = { id: number; order_id: number; template: string; locale: string; to: string; subject: string | null; text: string | null; html: string | null; status: string; attempts: number; error: string | null; sent_at: Date | null };
+type Row = { id: number; order_id: number; template: string; locale: string; to: string; subject: string | null; text: string | null; html: string | null; status: string; attempts: number; error: string | null; sent_at: Date | null; next_attempt_at: Date | null; claimed_until: Date | null };
 const rowsFor = (orderId: number) => sql<Row>('select * from notification where order_id = ? order by id', [orderId]);
 const inboxFor = (email: string) => inbox.filter((m) => m.to.includes(email));
 
@@ -143,19 +143,19 @@ describe('a server that refuses the recipient', () => {
   it('records the error, retries, and gives up as failed after 5 attempts', async () => {
     const order = await newOrder({ email: 'full@bounce.test', name: 'Full Mailbox' });
     const [queued] = await rowsFor(order.id);
-    const backoff = new Map<number, number>();
-    expect(await sendPending(db.orm, transport, { from: FROM, backoff })).toMatchObject({ sent: 0, retrying: 1 });
+    expect(await sendPending(db.orm, transport, { from: FROM })).toMatchObject({ sent: 0, retrying: 1 });
     let [row] = await rowsFor(order.id);
     expect(row).toMatchObject({ status: 'queued', attempts: 1 });
     expect(row.error).toMatch(/550|Mailbox unavailable/);
     // Rendered on the first try; retries send that same text.
     expect(row.subject).toBe(`We have received your order ${order.number}`);
-    // Backed off: the next round leaves it alone until its time comes.
-    expect(backoff.get(queued.id)).toBeGreaterThan(Date.now());
-    expect(await sendPending(db.orm, transport, { from: FROM, backoff })).toMatchObject({ retrying: 0 });
+    // Backed off, with the time stored on the row: the next round leaves it alone until its time comes.
+    expect(new Date(row.next_attempt_at ?? 0).getTime()).toBeGreaterThan(Date.now() + 20_000);
+    expect(await sendPending(db.orm, transport, { from: FROM })).toMatchObject({ retrying: 0 });
     expect((await rowsFor(order.id))[0].attempts).toBe(1);
 
-    for (let i = 2; i <= 5; i++) await sendPending(db.orm, transport, { from: FROM });
+    const timePasses = () => sql(`update notification set next_attempt_at = now() - interval '1 second' where id = ?`, [queued.id]);
+    for (let i = 2; i <= 5; i++) { await timePasses(); await sendPending(db.orm, transport, { from: FROM }); }
     [row] = await rowsFor(order.id);
     expect(row).toMatchObject({ status: 'failed', attempts: 5 });
     expect(row.error).toMatch(/550|Mailbox unavailable/);
@@ -164,6 +164,47 @@ describe('a server that refuses the recipient', () => {
     expect(await retryNotifications(db.orm, null, actor)).toBe(1);
     expect((await rowsFor(order.id))[0]).toMatchObject({ status: 'queued', attempts: 0, error: null });
     await sql(`update notification set status = 'failed' where id = ?`, [row.id]);
+  });
+});
+
+describe('durable retries', () => {
+  it('keeps a back-off and a sending lease across a worker restart: nothing lost, nothing sent twice, no transaction open while SMTP talks', async () => {
+    // Worker A: the SMTP server refuses for a while (a transport that fails), the row is backed off with its time stored.
+    const order = await newOrder({ email: 'restart@example.com', name: 'Restart' });
+    const [queued] = await rowsFor(order.id);
+    const down = { sendMail: async () => { throw new Error('421 Service not available'); } };
+    expect(await sendPending(db.orm, down, { from: FROM })).toMatchObject({ retrying: 1 });
+    // Worker B starts afresh (no memory of A's): it honours the stored back-off...
+    expect(await sendPending(db.orm, transport, { from: FROM })).toMatchObject({ sent: 0 });
+    expect(inboxFor('restart@example.com')).toHaveLength(0);
+    // ...and sends once its time has come.
+    await sql(`update notification set next_attempt_at = now() - interval '1 second' where id = ?`, [queued.id]);
+    expect(await sendPending(db.orm, transport, { from: FROM })).toMatchObject({ sent: 1 });
+    expect(inboxFor('restart@example.com')).toHaveLength(1);
+    expect((await rowsFor(order.id))[0]).toMatchObject({ status: 'sent', attempts: 2, next_attempt_at: null, claimed_until: null });
+
+    // A worker that dies while sending leaves a lease: nobody else sends the mail while it holds...
+    const other = await newOrder({ email: 'lease@example.com', name: 'Lease' });
+    const [leased] = await rowsFor(other.id);
+    await sql(`update notification set claimed_until = now() + interval '2 minutes' where id = ?`, [leased.id]);
+    expect(await sendPending(db.orm, transport, { from: FROM })).toMatchObject({ sent: 0 });
+    // ...and once it has run out, the mail goes, once.
+    await sql(`update notification set claimed_until = now() - interval '1 second' where id = ?`, [leased.id]);
+    expect(await sendPending(db.orm, transport, { from: FROM })).toMatchObject({ sent: 1 });
+    expect(await sendPending(db.orm, transport, { from: FROM })).toMatchObject({ sent: 0 });
+    expect(inboxFor('lease@example.com')).toHaveLength(1);
+
+    // No transaction is open while the SMTP server is talked to.
+    const third = await newOrder({ email: 'notx@example.com', name: 'No Tx' });
+    let openTransactions = -1;
+    const probe = { sendMail: async (m: Parameters<typeof transport.sendMail>[0]) => {
+      const [{ n }] = await sql<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and state like 'idle in transaction%'`);
+      openTransactions = n;
+      return transport.sendMail(m);
+    } };
+    expect(await sendPending(db.orm, probe, { from: FROM })).toMatchObject({ sent: 1 });
+    expect(openTransactions).toBe(0);
+    expect(inboxFor('notx@example.com')[0]?.mail.messageId).toBe(`<notification-${(await rowsFor(third.id))[0].id}@order-console>`);
   });
 });
 

@@ -199,11 +199,7 @@ export interface SendOptions {
   /** The From address; default: the transport's own default. */
   from?: string;
   maxAttempts?: number;
-  /**
-   * Back-off: row id → earliest time (epoch ms) to try it again. The sender loop keeps one across
-   * calls; without it a failed row is tried again on the next call.
-   */
-  backoff?: Map<number, number>;
+  /** Back-off after a failed attempt (stored with the row as `next_attempt_at`, so any worker, after any restart, keeps it). */
   retryDelayMs?: (attempts: number) => number;
 }
 
@@ -213,6 +209,9 @@ export interface SendResult {
   retrying: number;
   failed: number;
 }
+
+/** How long a sender holds a row it is sending; past it, another worker may take the row (the first one died). */
+const SEND_LEASE_MS = 2 * 60_000;
 
 /** 30 s, 1 min, 2 min, 4 min between attempts. */
 export const defaultRetryDelay = (attempts: number) => Math.min(15 * 60_000, 30_000 * 2 ** Math.max(0, attempts - 1));
@@ -231,9 +230,11 @@ async function renderQueued(em: EntityManager, row: QueuedRow): Promise<{ to: st
 }
 
 /**
- * Delivers queued notifications. Each row is claimed with FOR UPDATE SKIP LOCKED in its own
- * transaction, so several workers never send the same mail; the row is marked `sent`, or keeps
- * its error and stays `queued` for a later try, and becomes `failed` after `maxAttempts`.
+ * Delivers queued notifications that are due. Each row is claimed (FOR UPDATE SKIP LOCKED, then a lease)
+ * in a short transaction of its own, so several workers never send the same mail, and sent with no
+ * transaction open; the row is marked `sent`, or keeps its error and stays `queued` until its
+ * `next_attempt_at` (stored, so the back-off holds across workers and restarts), and becomes `failed`
+ * after `maxAttempts`.
  * Without a transport (no SMTP_URL) queued rows become `held` for the console. Customer mail is
  * rendered here, on its first try, and keeps that text for any retry.
  */
@@ -262,43 +263,54 @@ export async function sendPending(orm: MikroORM, transport: MailTransport | null
   }
   const maxAttempts = opts.maxAttempts ?? MAX_ATTEMPTS;
   const delay = opts.retryDelayMs ?? defaultRetryDelay;
-  const now = Date.now();
-  const waiting: number[] = [];
-  for (const [id, at] of opts.backoff ?? []) {
-    if (at > now) waiting.push(id); else opts.backoff?.delete(id);
-  }
-  const tried: number[] = [];
   for (let i = 0; i < batch; i++) {
-    const outcome = await orm.em.fork().transactional(async (em) => {
+    // 1. Claim one due row, briefly: render it if need be and lease it (claimed_until), then commit. SMTP is
+    //    never called inside a transaction, and a row leased by a worker that died is due again when its
+    //    lease runs out, so a restart loses nothing.
+    const claimed = await orm.em.fork().transactional(async (em) => {
       const [row] = await em.execute<(QueuedRow & { to: string; subject: string | null; text: string | null; html: string | null; attempts: number })[]>(
         `select id, order_id, template, data, subject is null as unrendered, "to", subject, text, html, attempts from notification
-          where status = 'queued' and id <> all(?::int[]) order by id limit 1 for update skip locked`, [intArray([...waiting, ...tried])]);
+          where status = 'queued' and (next_attempt_at is null or next_attempt_at <= now()) and (claimed_until is null or claimed_until < now())
+          order by coalesce(next_attempt_at, created_at), id limit 1 for update skip locked`);
       if (!row) return null;
       const id = Number(row.id);
-      tried.push(id);
       try {
         const mail = row.unrendered ? await renderQueued(em, row) : { to: row.to, subject: row.subject!, text: row.text!, html: row.html! };
-        await transport.sendMail({
-          ...(opts.from ? { from: opts.from } : {}),
-          to: mail.to,
-          subject: mail.subject,
-          text: mail.text,
-          html: mail.html,
-          headers: { 'X-Order-Console-Notification': String(id) },
-        });
-        await em.execute(`update notification set status = 'sent', sent_at = now(), attempts = attempts + 1, error = null where id = ?`, [id]);
-        opts.backoff?.delete(id);
-        return 'sent' as const;
+        const [{ lease }] = await em.execute<{ lease: string }[]>(
+          `update notification set claimed_until = now() + ? * interval '1 millisecond' where id = ? returning claimed_until::text as lease`, [SEND_LEASE_MS, id]);
+        return { id, attempts: Number(row.attempts), mail, lease };
       } catch (e) {
-        const attempts = Number(row.attempts) + 1;
-        const giveUp = attempts >= maxAttempts;
-        const message = (e instanceof Error ? e.message : String(e)).slice(0, 2000);
-        await em.execute('update notification set status = ?, attempts = ?, error = ? where id = ?', [giveUp ? 'failed' : 'queued', attempts, message, id]);
-        if (giveUp) opts.backoff?.delete(id); else opts.backoff?.set(id, Date.now() + delay(attempts));
-        return giveUp ? 'failed' as const : 'retrying' as const;
+        await em.execute(`update notification set status = 'failed', attempts = attempts + 1, error = ? where id = ?`, [(e instanceof Error ? e.message : String(e)).slice(0, 2000), id]);
+        return { id, failed: true as const };
       }
     });
-    if (!outcome) break;
+    if (!claimed) break;
+    if ('failed' in claimed) { result.failed++; continue; }
+    // 2. Send, outside any transaction. The Message-ID is the row's own, so a mail resent after a crash
+    //    between the server's OK and step 3 is recognisable as the same mail by the receiving side.
+    let error: string | null = null;
+    try {
+      await transport.sendMail({
+        ...(opts.from ? { from: opts.from } : {}),
+        to: claimed.mail.to,
+        subject: claimed.mail.subject,
+        text: claimed.mail.text,
+        html: claimed.mail.html,
+        messageId: `<notification-${claimed.id}@order-console>`,
+        headers: { 'X-Order-Console-Notification': String(claimed.id) },
+      });
+    } catch (e) {
+      error = (e instanceof Error ? e.message : String(e)).slice(0, 2000);
+    }
+    // 3. Record the outcome, if the lease is still ours.
+    const attempts = claimed.attempts + 1;
+    const giveUp = error !== null && attempts >= maxAttempts;
+    const outcome = error === null ? 'sent' as const : giveUp ? 'failed' as const : 'retrying' as const;
+    await orm.em.fork().execute(
+      `update notification set status = ?, attempts = ?, error = ?, sent_at = case when ? then now() else sent_at end,
+              next_attempt_at = case when ? then now() + ? * interval '1 millisecond' else null end, claimed_until = null
+        where id = ? and claimed_until = ?::timestamptz`,
+      [error === null ? 'sent' : giveUp ? 'failed' : 'queued', attempts, error, error === null, outcome === 'retrying', outcome === 'retrying' ? delay(attempts) : 0, claimed.id, claimed.lease]);
     result[outcome]++;
   }
   return result;
@@ -322,7 +334,6 @@ export function startNotificationSender(orm: MikroORM, config: Pick<Config, 'DAT
   const owned = opts.transport === undefined && config.SMTP_URL ? nodemailer.createTransport(config.SMTP_URL, { from: config.MAIL_FROM }) : null;
   const transport = opts.transport !== undefined ? opts.transport : owned;
   const batch = opts.batch ?? 20;
-  const backoff = new Map<number, number>();
   log.info(transport ? 'sending customer email over SMTP' : 'no SMTP_URL: customer email is held in the console outbox');
 
   let stopped = false;
@@ -334,7 +345,7 @@ export function startNotificationSender(orm: MikroORM, config: Pick<Config, 'DAT
     running = (async () => {
       do {
         again = false;
-        const r = await sendPending(orm, transport, { batch, from: config.MAIL_FROM, backoff, retryDelayMs: opts.retryDelayMs });
+        const r = await sendPending(orm, transport, { batch, from: config.MAIL_FROM, retryDelayMs: opts.retryDelayMs });
         if (r.sent + r.held + r.retrying + r.failed >= batch) again = true;
         if (r.failed) log.warn(`${r.failed} notification(s) failed for good`);
       } while (again && !stopped);
