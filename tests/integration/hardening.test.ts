@@ -39,6 +39,14 @@ const order = (over: Record<string, unknown> = {}) => ({
   lines: [{ sku: 'HARD-1', quantity: 1, unitPrice: 1999 }], paymentMethod: 'test-card', ...over,
 });
 
+/** A second web process whose database connections go through a TCP proxy the test can cut. */
+async function webBehindDatabaseProxy() {
+  const proxy = await tcpProxy(new URL(app.db.url).host);
+  const dbUrl = new URL(app.db.url);
+  dbUrl.host = proxy.address;
+  return { proxy, web: await app.startWeb({ DATABASE_URL: dbUrl.toString() }) };
+}
+
 describe('one malformed message no longer ends the stack', () => {
   it('answers bad subscribe payloads on the socket and stays up', async () => {
     const s = await connectSocket(app, 'agent');
@@ -63,10 +71,7 @@ describe('one malformed message no longer ends the stack', () => {
   });
 
   it('survives a tab that re-subscribes while the database is unreachable, and recovers with it', async () => {
-    const proxy = await tcpProxy(new URL(app.db.url).host);
-    const dbUrl = new URL(app.db.url);
-    dbUrl.host = proxy.address;
-    const web = await app.startWeb({ DATABASE_URL: dbUrl.toString() });
+    const { proxy, web } = await webBehindDatabaseProxy();
     try {
       const s = await connectSocket(app, 'agent', { url: web.url });
       proxy.cut();
@@ -289,10 +294,7 @@ describe('limits', () => {
 
 describe('an outage', () => {
   it('answers 503 with Retry-After while the database is unreachable, and a retry with the same Idempotency-Key succeeds once', async () => {
-    const proxy = await tcpProxy(new URL(app.db.url).host);
-    const dbUrl = new URL(app.db.url);
-    dbUrl.host = proxy.address;
-    const web = await app.startWeb({ DATABASE_URL: dbUrl.toString() });
+    const { proxy, web } = await webBehindDatabaseProxy();
     try {
       const body = JSON.stringify(order({ externalId: `OUTAGE-${Date.now()}` }));
       const post = () => fetch(`${web.url}/api/v1/orders`, { method: 'POST', body, headers: { Authorization: `Bearer ${app.credentials.apiKey}`, 'Content-Type': 'application/json', 'Idempotency-Key': 'outage-1' } });
