@@ -23,7 +23,9 @@ describe('the boundary rule', () => {
 
   it('passes every clean JSON value (paired surrogates, CJK and emoji included)', () => {
     fc.assert(fc.property(fc.jsonValue({ maxDepth: 6 }), (value) => {
-      fc.pre(JSON.stringify(value).isWellFormed() && !JSON.stringify(value).includes('\\u0000'));
+      const text = JSON.stringify(value);
+      // (fast-check generates __proto__ keys on purpose; the rule refuses those, tested below.)
+      fc.pre(text.isWellFormed() && !text.includes('\\u0000') && !text.includes('"__proto__"'));
       expect(findFault(value)).toBeNull();
     }));
     expect(findFault({ name: '王小明 😀', note: 'ok' })).toBeNull();
