@@ -58,9 +58,10 @@ async function main() {
   const { startDispatcher } = await import('../app/modules/workflows/dispatcher.server.ts');
   const temporalClient = lazyTemporalClient(config);
   const dispatcher = startDispatcher({ orm, databaseUrl: config.DATABASE_URL, temporal: temporalClient.get, taskQueue: config.TEMPORAL_TASK_QUEUE, log: logger('dispatcher') });
-  // Runs terminated, cancelled or timed out from outside (Temporal UI / CLI) get their status recorded.
+  // Runs terminated, cancelled or timed out from outside (Temporal UI / CLI) get their status recorded,
+  // and schedule bindings get their Temporal schedules.
   const { startRunReconciler } = await import('../app/modules/workflows/reconciler.server.ts');
-  const reconciler = startRunReconciler({ orm, temporal: temporalClient.get, intervalMs: config.RUN_RECONCILE_MS, log: logger('runs') });
+  const reconciler = startRunReconciler({ orm, temporal: temporalClient.get, intervalMs: config.RUN_RECONCILE_MS, log: logger('runs'), taskQueue: config.TEMPORAL_TASK_QUEUE });
   await running;
   await reconciler.stop();
   await dispatcher.stop();

@@ -2,7 +2,6 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-r
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import jsonata from 'jsonata';
 import { BINDING_EVENTS, type BindingEvent } from '../../entities/workflows.ts';
 import { assertCsrf, forbidden, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
@@ -10,20 +9,29 @@ import { DomainError } from '../lib/errors.ts';
 import { parseId } from '../lib/ids.ts';
 import type { FieldError } from '../lib/problem.ts';
 import { createBinding, deleteBinding, listBindings, listDefinitions, matchBinding, updateBinding } from '../modules/workflows/service.server.ts';
+import { parseCron, runBindingNow, syncSchedules } from '../modules/workflows/schedules.server.ts';
+import { parseJson } from '../lib/boundary.ts';
+import { evaluateBounded } from '../lib/expressions.ts';
 import { CsrfInput } from '../components/csrf.tsx';
 import { FieldErrorText } from '../components/field-error.tsx';
+import { DateTime } from '../components/format.tsx';
 import { EXAMPLE_PAYLOADS as EXAMPLES } from '../modules/workflows/examples.ts';
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context, 'workflows.view');
   const em = context.orm.em.fork();
   const [bindings, definitions] = await Promise.all([listBindings(em), listDefinitions(em)]);
-  return { bindings, definitions: definitions.map((d) => ({ id: d.id, key: d.key, name: d.name, latestVersion: d.latestVersion })), canEdit: can(user.role, 'workflows.edit') };
+  return {
+    bindings: bindings.map((b) => ({ ...b, nextRuns: b.event === 'schedule' && b.cron && b.active ? parseCron(b.cron)?.next ?? null : null })),
+    definitions: definitions.map((d) => ({ id: d.id, key: d.key, name: d.name, latestVersion: d.latestVersion })), canEdit: can(user.role, 'workflows.edit'),
+  };
 }
 
 type TestResult = { event: string; winner: { bindingId: number; definitionKey: string; definitionName: string; version: number } | null;
   filters: { bindingId: number; active: boolean; result: 'match' | 'no_match' | 'no_filter' | 'error'; value?: string; message?: string }[] };
-type ActionData = { form?: string; done?: 'created' | 'updated' | 'deleted' | 'activated' | 'deactivated'; errors?: FieldError[]; test?: TestResult; payloadError?: string };
+type ActionData = { form?: string; done?: 'created' | 'updated' | 'deleted' | 'activated' | 'deactivated' | 'started'; errors?: FieldError[]; test?: TestResult; payloadError?: string;
+  /** The binding was saved but its Temporal schedule could not be updated now (the worker syncs it later). */
+  scheduleDeferred?: boolean };
 
 const str = (form: FormData, name: string) => { const v = form.get(name); return v == null ? undefined : String(v); };
 
@@ -35,15 +43,16 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const em = context.orm.em.fork();
   if (intent === 'test') {
     const event = str(form, 'event') ?? '';
-    let payload: unknown;
-    try { payload = JSON.parse(str(form, 'payload') ?? ''); } catch (e) { return data<ActionData>({ form: 'test', payloadError: (e as Error).message }, { status: 422 }); }
+    const parsed = parseJson(str(form, 'payload') ?? '');
+    if (!parsed.ok) return data<ActionData>({ form: 'test', payloadError: parsed.fault ? `${parsed.fault.field}: ${parsed.fault.code}` : 'not JSON' }, { status: 422 });
+    const payload = parsed.value;
     if (!payload || typeof payload !== 'object' || Array.isArray(payload)) return data<ActionData>({ form: 'test', payloadError: 'not an object' }, { status: 422 });
     const candidates = (BINDING_EVENTS as readonly string[]).includes(event) ? await listBindings(em, event as BindingEvent) : [];
     const filters: TestResult['filters'] = [];
     for (const b of candidates) {
       if (!b.filter) { filters.push({ bindingId: b.id, active: b.active, result: 'no_filter' }); continue; }
       try {
-        const v: unknown = await jsonata(b.filter).evaluate(payload);
+        const v: unknown = await evaluateBounded(b.filter, payload);
         const hit = Array.isArray(v) ? v.some(Boolean) : !!v;
         filters.push({ bindingId: b.id, active: b.active, result: hit ? 'match' : 'no_match', value: v === undefined ? undefined : JSON.stringify(v) });
       } catch (e) {
@@ -61,16 +70,34 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const fields = () => ({ event: str(form, 'event'), filter: str(form, 'filter') ?? null, priority: str(form, 'priority') || undefined, definitionId: str(form, 'definitionId'),
     active: form.get('active') === 'on' || form.get('active') === 'true', cron: str(form, 'cron') ?? null });
   const which = intent === 'create' ? 'create' : `b${id}`;
+  // A binding's Temporal schedule follows it at once when Temporal answers; otherwise the worker syncs it.
+  const synced = async (bindingId: number, done: NonNullable<ActionData['done']>) => {
+    let scheduleDeferred = false;
+    try {
+      const client = await context.temporal();
+      await client.withDeadline(Date.now() + 5_000, () => syncSchedules(context.orm, client, context.config.TEMPORAL_TASK_QUEUE, bindingId));
+    } catch (e) {
+      console.warn(`[bindings] schedule of binding ${bindingId} not synced now (${(e as Error).message}); the worker will`);
+      scheduleDeferred = true;
+    }
+    return data<ActionData>({ form: which, done, scheduleDeferred });
+  };
   try {
     switch (intent) {
-      case 'create': await createBinding(context.orm, fields(), actor); return data<ActionData>({ form: which, done: 'created' });
-      case 'update': await updateBinding(context.orm, id, fields(), actor); return data<ActionData>({ form: which, done: 'updated' });
+      case 'create': return synced((await createBinding(context.orm, fields(), actor)).id, 'created');
+      case 'update': await updateBinding(context.orm, id, fields(), actor); return synced(id, 'updated');
       case 'toggle': {
         const active = form.get('active') === 'true';
         await updateBinding(context.orm, id, { active }, actor);
-        return data<ActionData>({ form: which, done: active ? 'activated' : 'deactivated' });
+        return synced(id, active ? 'activated' : 'deactivated');
       }
-      case 'delete': await deleteBinding(context.orm, id, actor); return data<ActionData>({ form: which, done: 'deleted' });
+      case 'delete': await deleteBinding(context.orm, id, actor); return synced(id, 'deleted');
+      case 'run': {
+        const input = parseJson(str(form, 'input') || '{}');
+        if (!input.ok) return data<ActionData>({ form: which, errors: [input.fault ?? { field: 'input', code: 'invalid_json', messageKey: 'errors.invalid_json' }] }, { status: 422 });
+        await runBindingNow(context.orm, id, input.value, actor);
+        return data<ActionData>({ form: which, done: 'started' });
+      }
       default: return data<ActionData>({ form: which, errors: [{ field: 'intent', code: 'invalid_value', messageKey: 'errors.validation.invalid_value' }] }, { status: 422 });
     }
   } catch (e) {
@@ -127,6 +154,7 @@ export default function Bindings() {
       <h1 className="page-title">{t('bindings.title')}</h1>
       <p className="muted">{t('bindings.intro')}</p>
       {result?.done ? <p className="notice success" role="status" data-testid="binding-done">{t(`bindings.done.${result.done}`)}</p> : null}
+      {result?.scheduleDeferred ? <p className="notice warning" role="status">{t('bindings.scheduleDeferred')}</p> : null}
 
       <section className="card">
         <div className="table-wrap">
@@ -149,11 +177,23 @@ export default function Bindings() {
                 <td className="num">{b.priority}</td>
                 <td><Link to={`/workflows/${b.definitionKey}`}>{b.definitionName}</Link></td>
                 <td>{b.filter ? <code>{b.filter}</code> : <span className="muted">{t('bindings.noFilter')}</span>}{b.cron ? <div className="muted small">{b.cron}</div> : null}
-                  <FieldErrorText error={err(`b${b.id}`)('filter') ?? formError(`b${b.id}`)} /></td>
+                  {b.nextRuns ? <div className="muted small" data-testid="binding-next-runs">{t('bindings.nextRuns')} {b.nextRuns.map((at) => <DateTime key={at} value={at} />).reduce<React.ReactNode[]>((acc, el, i) => (i ? [...acc, ' · ', el] : [el]), [])}</div> : null}
+                  <FieldErrorText error={err(`b${b.id}`)('filter') ?? err(`b${b.id}`)('input') ?? formError(`b${b.id}`)} /></td>
                 <td><span className={`badge ${b.active ? 'run-completed' : 'run-cancelled'}`}>{t(b.active ? 'bindings.isActive' : 'bindings.inactive')}</span></td>
                 {canEdit ? (
                   <td className="inline-actions">
                     <button type="button" onClick={() => setEditing(b.id)} data-testid="binding-edit">{t('bindings.edit')}</button>
+                    {(b.event === 'manual' || b.event === 'schedule') && b.active ? (
+                      <details className="run-now">
+                        <summary data-testid="binding-run-now">{t('bindings.runNow')}</summary>
+                        <Form method="post">
+                          <CsrfInput /><input type="hidden" name="intent" value="run" /><input type="hidden" name="id" value={b.id} />
+                          <label className="field"><span>{t('bindings.runInput')}</span>
+                            <textarea name="input" rows={4} defaultValue="{}" spellCheck={false} className="code" data-testid="binding-run-input" /></label>
+                          <button type="submit" className="primary" disabled={busy} data-testid="binding-run-submit">{t('bindings.runStart')}</button>
+                        </Form>
+                      </details>
+                    ) : null}
                     <Form method="post">
                       <CsrfInput /><input type="hidden" name="intent" value="toggle" /><input type="hidden" name="id" value={b.id} /><input type="hidden" name="active" value={String(!b.active)} />
                       <button type="submit" disabled={busy} data-testid="binding-toggle">{t(b.active ? 'bindings.deactivate' : 'bindings.activate')}</button>

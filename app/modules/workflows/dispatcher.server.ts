@@ -26,7 +26,8 @@ import { refundDue } from '../returns/service.server.ts';
 import { DomainError } from '../../lib/errors.ts';
 
 /** Events that start runs, and the order status changes forwarded as signals. */
-export const START_EVENTS = ['order.created', 'return.requested', 'stock.low'] as const;
+/** Events that start runs: domain events, and the firings of `schedule` and `manual` bindings (schedules.server.ts). */
+export const START_EVENTS = ['order.created', 'return.requested', 'stock.low', 'schedule', 'manual'] as const;
 export const STATUS_SIGNALS: Record<string, 'packed' | 'delivered' | 'payment_confirmed'> = { packed: 'packed', delivered: 'delivered', paid: 'payment_confirmed' };
 
 const BATCH = 200;
@@ -82,6 +83,8 @@ export function workflowIdFor(event: string, payload: Record<string, unknown>, a
     case 'order.created': return id(payload.orderId) && `order-${id(payload.orderId)}`;
     case 'return.requested': return id(payload.returnId) && `return-${id(payload.returnId)}`;
     case 'stock.low': return id(payload.levelId) && `reorder-${id(payload.levelId)}-${at.toISOString().slice(0, 10).replace(/-/g, '')}`;
+    case 'schedule': return id(payload.bindingId) && `schedule-${id(payload.bindingId)}-${at.toISOString().slice(0, 19).replace(/[-:T]/g, '')}`;
+    case 'manual': return id(payload.bindingId) && id(payload.requestId) && `manual-${id(payload.bindingId)}-${id(payload.requestId)}`;
     default: return null;
   }
 }

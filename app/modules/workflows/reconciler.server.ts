@@ -6,6 +6,7 @@
 // event and `run.updated` event as any other run end does. Their steps that were still running or
 // waiting end with them (cancelled, or terminated), in the same transaction, so that the run view's
 // canvas and step list, which follow `run.updated` live, stop showing them as live.
+import { syncSchedules } from './schedules.server.ts';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client, WorkflowExecutionInfo, WorkflowExecutionStatusName } from '@temporalio/client';
 import { audit, type Actor } from '../../lib/audit.server.ts';
@@ -70,14 +71,20 @@ export async function reconcileRuns(orm: MikroORM, client: Client, opts: { stale
 }
 
 /** Reconciles now and every `intervalMs` (runs unchanged for that long); a failed look is logged and tried next time. */
-export function startRunReconciler(opts: { orm: MikroORM; temporal: () => Promise<Client>; intervalMs: number; log: ReconcileLog }): { stop(): Promise<void> } {
+export function startRunReconciler(opts: { orm: MikroORM; temporal: () => Promise<Client>; intervalMs: number; log: ReconcileLog; taskQueue?: string }): { stop(): Promise<void> } {
   let running: Promise<void> | null = null;
   let lastWarn = 0;
   const tick = () => {
     running ??= (async () => {
       try {
-        const changed = await reconcileRuns(opts.orm, await opts.temporal(), { staleMs: opts.intervalMs });
+        const client = await opts.temporal();
+        const changed = await reconcileRuns(opts.orm, client, { staleMs: opts.intervalMs });
         for (const c of changed) opts.log.info(`run ${c.workflowId} was ${c.temporal.toLowerCase()} in Temporal; recorded as ${c.status}`);
+        // Schedule bindings changed while Temporal was away reach their schedules here.
+        if (opts.taskQueue) {
+          const s = await syncSchedules(opts.orm, client, opts.taskQueue);
+          if (s.created + s.deleted) opts.log.info(`schedules: ${s.created} created, ${s.deleted} deleted`);
+        }
       } catch (e) {
         if (Date.now() - lastWarn > 10 * opts.intervalMs) { lastWarn = Date.now(); opts.log.warn(`could not reconcile runs with Temporal (${(e as Error).message}); trying again`); }
       }

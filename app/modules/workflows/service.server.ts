@@ -8,6 +8,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import jsonata from 'jsonata';
 import { evaluateBounded } from '../../lib/expressions.ts';
+import { parseCron } from './schedules.server.ts';
 import { z } from 'zod';
 import { BINDING_EVENTS, WORKFLOW_KINDS, type BindingEvent, type WorkflowKind } from '../../../entities/workflows.ts';
 import type { Graph, Plan } from '../../../workflows/graph.ts';
@@ -217,7 +218,7 @@ async function checkBinding(em: EntityManager, b: z.infer<typeof BindingInput>):
     try { jsonata(b.filter); } catch (e) { errors.push(fieldError('filter', 'bad_expression', { message: (e as Error).message })); }
   }
   if (b.event === 'schedule' && !b.cron) errors.push(fieldError('cron', 'required'));
-  if (b.cron && !/^\S+(\s+\S+){4,5}$/.test(b.cron)) errors.push(fieldError('cron', 'invalid_format'));
+  if (b.cron && !parseCron(b.cron)) errors.push(fieldError('cron', 'invalid_cron'));
   const [def] = await em.execute<{ id: number }[]>('select id from workflow_definition where id = ?', [b.definitionId]);
   if (!def) errors.push(fieldError('definitionId', 'unknown_workflow', { id: b.definitionId }));
   return errors;
@@ -290,13 +291,16 @@ export async function listBindings(em: EntityManager, event?: BindingEvent): Pro
 export interface BindingMatch { binding: BindingRow; version: VersionRow & { plan: Plan } }
 
 /**
- * The first active binding for `event`, by priority, whose filter is truthy over `payload`, with its
+ * The first active binding for `event`, by priority, whose filter is truthy over `payload` (for a
+ * `schedule` or `manual` firing: the binding it names), with its
  * definition's latest version. A filter that fails to evaluate counts as not matching; a definition
  * without a published version is passed over.
  */
 export async function matchBinding(em: EntityManager, event: string, payload: Record<string, unknown>): Promise<BindingMatch | null> {
   if (!(BINDING_EVENTS as readonly string[]).includes(event)) return null;
-  const candidates = (await listBindings(em, event as BindingEvent)).filter((b) => b.active);
+  // A schedule's firing or a "Run now" names its binding: that one runs (if still active), no other.
+  const own = event === 'schedule' || event === 'manual' ? Number(payload.bindingId) : null;
+  const candidates = (await listBindings(em, event as BindingEvent)).filter((b) => b.active && (own === null || b.id === own));
   for (const binding of candidates) {
     if (binding.filter) {
       let hit: unknown;
