@@ -33,6 +33,8 @@ export const Order = defineEntity({
     /** Why the order waits for a person (high_value, new_customer_express, address_without_coordinates, ...). */
     holdReasons: p.array().default([]),
     paymentMethod: p.string(),
+    /** The gateway's token for the buyer's card, as the channel sent it (never a card number). */
+    paymentToken: p.string().nullable(),
     deliveryMethod: p.enum(DELIVERY_METHODS).default('standard'),
     /** Unguessable token for the public tracking page. */
     trackingToken: p.string().length(32).unique().defaultRaw(`replace((gen_random_uuid())::text, '-'::text, ''::text)`),

@@ -19,6 +19,6 @@ export function nodeActivities(deps: NodeDeps) {
 export type NodeActivities = ReturnType<typeof nodeActivities>;
 
 export { ordersNodeActivities, returnsNodeActivities, inventoryNodeActivities, notificationsNodeActivities };
-export { SIMULATED_CARD } from './orders.ts';
+export { SIMULATED_TOKEN } from './orders.ts';
 export { poNumberForKey } from './inventory.ts';
 export type { NodeActivity, NodeDeps } from './shared.ts';

@@ -12,7 +12,7 @@ import { DomainError } from '../../app/lib/errors.ts';
 import { cancelOrder, transition, transitionNow } from '../../app/modules/orders/service.server.ts';
 import { loadStockOptions, releaseReservations, reserveAllocations } from '../../app/modules/inventory/reservations.server.ts';
 import { planRouting } from '../../app/modules/inventory/routing.ts';
-import { CardInput, capturePayment, createPayment, refundPayment, voidPayment } from '../../app/modules/payments/service.server.ts';
+import { capturePayment, createPayment, refundPayment, voidPayment } from '../../app/modules/payments/service.server.ts';
 import { providerForMethod } from '../../app/modules/payments/providers/index.ts';
 import { pickListsForOrders, shipOrder } from '../../app/modules/fulfilment/service.server.ts';
 import type { NodeActivityInput } from '../../workflows/graph.ts';
@@ -22,12 +22,13 @@ import { isDomainError, nodeActivity, originalKey, requireSubject, workflowActor
  * The card used for a `test-card` order when the trigger carries none: the simulated gateway's
  * success card (test-card is a simulated gateway, labelled as such; it never moves real money).
  */
-export const SIMULATED_CARD = { number: '4242424242424242', expMonth: 12, expYear: 2099, cvc: '123' } as const;
+/** The simulated gateway's token for a test card that succeeds (orders that came with no token of their own). */
+export const SIMULATED_TOKEN = 'tok_visa';
 
 interface OrderRow {
   id: number; number: string; status: OrderStatus; hold_reasons: HoldReason[]; payment_method: string; currency: string;
   subtotal_minor: number; shipping_minor: number; tax_minor: number; tax_included: boolean; discount_minor: number; total_minor: number;
-  shipping_address: Address; warehouse_id: number | null;
+  shipping_address: Address; warehouse_id: number | null; payment_token: string | null;
 }
 
 // The statements every run of an order flow makes (validate, reserve, authorise, capture, route),
@@ -35,7 +36,7 @@ interface OrderRow {
 // steps on that path write their audit and outbox rows at once too (auditAndPublishMany, transitionNow),
 // in the order the events happen.
 const ORDER_QUERY = `select id, number, status, hold_reasons, payment_method, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor,
-            shipping_address, warehouse_id
+            shipping_address, warehouse_id, payment_token
        from sales_order where id = $1`;
 const LOAD_ORDER = prepare('node_order', ORDER_QUERY);
 const LOCK_ORDER = prepare('node_order_locked', `${ORDER_QUERY} for update`);
@@ -234,17 +235,13 @@ export function ordersNodeActivities({ orm }: NodeDeps) {
     const o = await loadOrder(orm.em.fork(), orderId);
     const provider = providerForMethod(o.payment_method);
     if (provider === 'manual') return { handle: 'ok', output: { orderId, provider, method: o.payment_method, paymentId: null, manual: true } };
-    const given = input.context.trigger.payload?.card;
-    let card: { number: string; expMonth: number; expYear: number; cvc: string } = { ...SIMULATED_CARD };
-    let cardSource = 'simulated';
-    if (given !== undefined && given !== null) {
-      const parsed = CardInput.safeParse(given);
-      if (!parsed.success) return { handle: 'declined', output: { orderId, reason: 'invalid_card' } };
-      card = parsed.data;
-      cardSource = 'trigger';
-    }
+    // The buyer's card is the gateway token the order came with; the run (and Temporal's history) never
+    // carries a card number. An order with none (entered by staff, imported) uses the simulated gateway's
+    // test card, labelled as such in the step's output.
+    const token = o.payment_token ?? SIMULATED_TOKEN;
+    const cardSource = o.payment_token ? 'order' : 'simulated';
     try {
-      const p = await createPayment(orm, orderId, { provider, method: 'card', card }, input.key, workflowActor(input));
+      const p = await createPayment(orm, orderId, { provider, method: 'card', token }, input.key, workflowActor(input));
       return { handle: 'ok', output: { orderId, provider, paymentId: p.id, status: p.status, amount: p.authorised, cardLast4: p.cardLast4, cardSource } };
     } catch (e) {
       // The gateway's answer is recorded under the key, so a retry would get the same: a business outcome.

@@ -37,12 +37,12 @@ beforeAll(async () => {
 });
 afterAll(async () => { await db?.drop(); });
 
-async function newOrder(lines: { sku: string; quantity: number; unitPrice?: number }[], opts: { paymentMethod?: string; placedAt?: Date; discount?: number } = {}) {
+async function newOrder(lines: { sku: string; quantity: number; unitPrice?: number }[], opts: { paymentMethod?: string; placedAt?: Date; discount?: number; paymentToken?: string } = {}) {
   const r = await createOrder(db.orm, {
     channel: 'web', externalId: `NODES-${++n}`, customer: { email: 'nodes@example.com', name: 'Node Tester' },
     shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 }, currency: 'USD',
     lines: lines.map((l) => ({ sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice ?? 1000 })), paymentMethod: opts.paymentMethod ?? 'test-card',
-    placedAt: opts.placedAt?.toISOString(), discount: opts.discount,
+    placedAt: opts.placedAt?.toISOString(), discount: opts.discount, paymentToken: opts.paymentToken,
   }, { actor, baseCurrency: 'USD' });
   if (r.replayed) throw new Error('replayed');
   return r.order;
@@ -170,10 +170,11 @@ describe('payments', () => {
     expect(await act['payments.capture'](input('capture', created(order)))).toMatchObject({ handle: 'failed', output: { reason: 'no_authorisation' } });
   });
 
-  it('a declined card is the declined handle, and stays declined on retry', async () => {
-    const order = await newOrder([{ sku: 'NA-1', quantity: 1 }]);
-    const auth = input('authorise', { ...created(order), card: { number: '4000000000000002', expMonth: 12, expYear: 2099, cvc: '123' } });
-    expect(await act['payments.authorise'](auth)).toEqual({ handle: 'declined', output: { orderId: order.id, reason: 'card_declined', cardSource: 'trigger' } });
+  it('a declined card is the declined handle, and stays declined on retry; the card is the order\'s gateway token, never one in the trigger', async () => {
+    const order = await newOrder([{ sku: 'NA-1', quantity: 1 }], { paymentToken: 'tok_chargeDeclined' });
+    // A card number in the trigger (which would sit in Temporal's history) is not looked at.
+    const auth = input('authorise', { ...created(order), card: { number: '4242424242424242', expMonth: 12, expYear: 2099, cvc: '123' } });
+    expect(await act['payments.authorise'](auth)).toEqual({ handle: 'declined', output: { orderId: order.id, reason: 'card_declined', cardSource: 'order' } });
     expect(await act['payments.authorise'](auth)).toMatchObject({ handle: 'declined', output: { reason: 'card_declined' } });
     expect(await sql('select status from payment where order_id = ?', [order.id])).toEqual([{ status: 'failed' }]);
     expect(await act['payments.void'](undo(auth))).toMatchObject({ handle: 'ok', output: { voided: false } });

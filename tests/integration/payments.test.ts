@@ -43,6 +43,16 @@ describe('test-card payments', () => {
     expect(await orderStatus(orderId)).toBe('paid');
   });
 
+  it('authorises with the gateway token a storefront sends, and refuses an unknown or malformed one', async () => {
+    const ok = await newOrder(2_000);
+    expect(await createPayment(db.orm, ok, { provider: 'test-card', token: 'tok_mastercard' }, `tok-${ok}`, actor)).toMatchObject({ status: 'authorised', cardLast4: '4444' });
+    const declined = await newOrder(2_000);
+    expect(await createPayment(db.orm, declined, { provider: 'test-card', token: 'tok_insufficientFunds' }, `tok-${declined}`, actor).catch((e) => e.params)).toEqual({ reason: 'insufficient_funds' });
+    const unknown = await newOrder(2_000);
+    expect(await createPayment(db.orm, unknown, { provider: 'test-card', token: 'tok_nosuchcard' }, `tok-${unknown}`, actor).catch((e) => e.params)).toEqual({ reason: 'incorrect_number' });
+    await expect(createPayment(db.orm, unknown, { provider: 'test-card', token: '4242424242424242' }, `tok2-${unknown}`, actor)).rejects.toMatchObject({ status: 422, errors: [expect.objectContaining({ field: 'token' })] });
+  });
+
   it('never charges twice for a retried call with the same key, even concurrently', async () => {
     const orderId = await newOrder(5_000);
     const key = `auth-retry-${orderId}`;

@@ -109,6 +109,8 @@ describe('a manual binding', () => {
     const before = await manualRows();
     await expect(runBindingNow(db.orm, binding.id, { note: 'x\u0000' }, actor)).rejects.toMatchObject({ status: 422, errors: [expect.objectContaining({ field: 'input.note', code: 'nul_character' })] });
     await expect(runBindingNow(db.orm, binding.id, [1, 2], actor)).rejects.toMatchObject({ status: 422 });
+    // A card number would end up in Temporal's history with the trigger.
+    await expect(runBindingNow(db.orm, binding.id, { payment: { card: '4242 4242 4242 4242' } }, actor)).rejects.toMatchObject({ status: 422, errors: [expect.objectContaining({ field: 'input.payment.card', code: 'card_number_not_allowed' })] });
     const onEvent = await createBinding(db.orm, { event: 'order.created', definitionId, active: true }, actor);
     await expect(runBindingNow(db.orm, onEvent.id, {}, actor)).rejects.toMatchObject({ status: 409, code: 'not_runnable' });
     await updateBinding(db.orm, binding.id, { active: false }, actor);

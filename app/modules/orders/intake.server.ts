@@ -147,14 +147,14 @@ const CUSTOMERS = prepare('intake_customers', `with input as (
     from (select id, email from upserted
           union all
           select c.id, c.email from customer c join input i on i.email = c.email where not exists (select 1 from upserted u where u.email = c.email)) c`);
-const ORDERS = prepare('intake_orders', `insert into sales_order (channel_id, external_id, customer_id, customer_name, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor, status,
+const ORDERS = prepare('intake_orders', `insert into sales_order (channel_id, external_id, customer_id, customer_name, payment_token, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor, status,
                            hold_reasons, payment_method, delivery_method, shipping_address, warehouse_id, promised_by, placed_at, created_at, updated_at)
-  select t.channel_id, t.external_id, t.customer_id, t.customer_name, t.currency, t.subtotal, t.shipping, t.tax, t.tax_included, t.discount, t.total, t.status,
+  select t.channel_id, t.external_id, t.customer_id, t.customer_name, t.payment_token, t.currency, t.subtotal, t.shipping, t.tax, t.tax_included, t.discount, t.total, t.status,
          string_to_array(t.holds, ','), t.payment_method, t.delivery_method, t.address::jsonb, t.warehouse_id, t.promised_by, t.placed_at, now(), now()
     from unnest($1::int[], $2::text[], $3::int[], $4::text[], $5::int[], $6::int[], $7::int[], $8::bool[], $9::int[], $10::int[], $11::text[],
-                $12::text[], $13::text[], $14::text[], $15::text[], $16::int[], $17::timestamptz[], $18::timestamptz[], $19::text[]) with ordinality
+                $12::text[], $13::text[], $14::text[], $15::text[], $16::int[], $17::timestamptz[], $18::timestamptz[], $19::text[], $20::text[]) with ordinality
       as t(channel_id, external_id, customer_id, currency, subtotal, shipping, tax, tax_included, discount, total, status,
-           holds, payment_method, delivery_method, address, warehouse_id, promised_by, placed_at, customer_name, n)
+           holds, payment_method, delivery_method, address, warehouse_id, promised_by, placed_at, customer_name, payment_token, n)
    order by t.n
   returning id, number, tracking_token, channel_id, external_id`);
 /**
@@ -362,7 +362,7 @@ async function writeOrders(em: EntityManager, accepted: Accepted[]): Promise<{ i
     col((r) => r.o.input.shipping), col((r) => r.o.input.tax), col((r) => r.o.input.taxIncluded), col((r) => r.o.input.discount), col((r) => r.o.total),
     col((r) => r.status), col((r) => r.holds.join(',')), col((r) => r.o.input.paymentMethod), col((r) => r.o.input.deliveryMethod),
     col((r) => JSON.stringify(r.o.input.shippingAddress)), col((r) => r.warehouseId), col((r) => (r.o.input.promisedBy ? new Date(r.o.input.promisedBy) : null)), col((r) => r.placedAt),
-    col((r) => r.o.input.customer.name)]);
+    col((r) => r.o.input.customer.name), col((r) => r.o.input.paymentToken ?? null)]);
   const orderOf = new Map(orderRows.map((r) => [`${r.channel_id}\n${r.external_id}`, r]));
   const orders = rows.map((r) => ({ ...r, order: orderOf.get(`${r.o.channel.id}\n${r.o.input.externalId}`)! }));
 

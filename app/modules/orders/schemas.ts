@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DELIVERY_METHODS } from '../../../entities/constants.ts';
 import { isCurrency } from '../../lib/money.ts';
 import { DateTimeText } from '../../lib/boundary.ts';
+import { PAYMENT_TOKEN } from '../payments/providers/test-card.ts';
 
 const minor = z.number().int().min(0).max(1_000_000_000);
 
@@ -35,6 +36,8 @@ export const OrderInput = z.strictObject({
     unitPrice: minor,
   })).min(1).max(200),
   paymentMethod: z.string().trim().min(1).max(40),
+  /** The payment gateway's token for the buyer's card (`tok_…`), kept with the order for the flow's authorise step; never a card number. */
+  paymentToken: z.string().regex(PAYMENT_TOKEN, { message: 'payment token' }).optional(),
   deliveryMethod: z.enum(DELIVERY_METHODS).default('standard'),
   shipping: minor.default(0),
   tax: minor.default(0),

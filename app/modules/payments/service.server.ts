@@ -3,6 +3,7 @@
 // reaching the provider again, so a retried request or activity never charges, captures or refunds twice.
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
+import { PAYMENT_TOKEN } from './providers/test-card.ts';
 import type { PaymentStatus } from '../../../entities/payments.ts';
 import { auditAndPublishMany, type Actor } from '../../lib/audit.server.ts';
 import { prepare, sql } from '../../lib/db.server.ts';
@@ -40,7 +41,9 @@ export const NewPaymentInput = z.strictObject({
   method: z.string().trim().min(1).max(40).default('card'),
   amount: z.number().int().positive().optional(),
   card: CardInput.optional(),
-}).refine((p) => p.provider !== 'test-card' || p.card, { message: 'required', path: ['card'] });
+  /** The gateway's token for the card (what storefronts send); wins over `card`. */
+  token: z.string().regex(PAYMENT_TOKEN).optional(),
+}).refine((p) => p.provider !== 'test-card' || p.card || p.token, { message: 'required', path: ['card'] });
 
 // Every workflow run authorises and captures, so the statements are prepared once per connection
 // (app/lib/db.server.ts), and audit and outbox rows are written at once, in one statement, in the
@@ -112,7 +115,7 @@ export async function createPayment(orm: MikroORM, orderId: number, raw: unknown
     const provider = paymentProvider(input.provider)!;
     const result = kind === 'mark_paid'
       ? await provider.capture({ providerRef: `order-${orderId}`, amountMinor: amount, idempotencyKey: key })
-      : await provider.authorise({ amountMinor: amount, currency: order.currency, card: input.card as CardDetails, idempotencyKey: key });
+      : await provider.authorise({ amountMinor: amount, currency: order.currency, card: input.card as CardDetails | undefined, token: input.token, idempotencyKey: key });
     const status: PaymentStatus = !result.ok ? 'failed' : kind === 'mark_paid' ? 'captured' : 'authorised';
     const [row] = await sql<PaymentRow>(em, INSERT_PAYMENT,
       [orderId, input.provider, input.method, order.currency, amount, result.ok ? amount : 0, result.ok && kind === 'mark_paid' ? amount : 0, status,

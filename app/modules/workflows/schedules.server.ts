@@ -14,6 +14,7 @@ import { audit, type Actor } from '../../lib/audit.server.ts';
 import { DomainError, fieldError, invalid } from '../../lib/errors.ts';
 import { findFault } from '../../lib/boundary.ts';
 import { publish } from '../../lib/outbox.server.ts';
+import { luhnValid } from '../payments/providers/test-card.ts';
 
 /**
  * A binding's schedule id: `<task queue>-binding-<id>` (`oms-binding-12`), so that consoles sharing a
@@ -107,6 +108,9 @@ export async function runBindingNow(orm: MikroORM, bindingId: number, rawInput: 
   const fault = findFault(rawInput, 'input');
   if (fault) throw invalid([fault]);
   if (JSON.stringify(rawInput).length > 20_000) throw invalid([fieldError('input', 'too_big', { max: 20_000 })]);
+  // The input becomes the run's trigger, kept in Temporal's history: no card number may go there.
+  const card = findCardNumber(rawInput, 'input');
+  if (card) throw invalid([fieldError(card, 'card_number_not_allowed')]);
   return orm.em.fork().transactional(async (em) => {
     const [b] = await em.execute<{ event: string; active: boolean }[]>('select event, active from workflow_binding where id = ? for update', [bindingId]);
     if (!b) throw new DomainError(404, 'not_found', `No binding ${bindingId}.`);
@@ -117,4 +121,19 @@ export async function runBindingNow(orm: MikroORM, bindingId: number, rawInput: 
     audit(em, actor, { action: 'workflow.run_requested', entityType: 'WorkflowBinding', entityId: bindingId, after: { requestId, input: rawInput } });
     return { requestId };
   });
+}
+
+/** The path of the first string in `value` that is a card number (12–19 digits, spaces or dashes between, Luhn-valid), or null. */
+function findCardNumber(value: unknown, path: string): string | null {
+  if (typeof value === 'string' || typeof value === 'number') {
+    const digits = String(value).replace(/[\s-]/g, '');
+    return /^\d{12,19}$/.test(digits) && luhnValid(digits) ? path : null;
+  }
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const found = findCardNumber(v, `${path}.${k}`);
+      if (found) return found;
+    }
+  }
+  return null;
 }

@@ -11,6 +11,20 @@ export const TEST_CARDS = {
   '4000000000000119': 'processing_error',
 } as const;
 
+/**
+ * Payment tokens, as a storefront gets them from the gateway's card form (Stripe's test tokens): the OMS
+ * stores and passes the token, never a card number.
+ */
+export const TEST_TOKENS: Record<string, string> = {
+  tok_visa: '4242424242424242',
+  tok_mastercard: '5555555555554444',
+  tok_chargeDeclined: '4000000000000002',
+  tok_insufficientFunds: '4000000000009995',
+  tok_processingError: '4000000000000119',
+};
+/** What a token looks like: `tok_` and letters, digits or underscores. */
+export const PAYMENT_TOKEN = /^tok_[A-Za-z0-9_]{1,64}$/;
+
 /** Luhn checksum, as every card number carries. */
 export function luhnValid(number: string): boolean {
   if (!/^\d{12,19}$/.test(number)) return false;
@@ -29,7 +43,11 @@ export function createTestCardProvider(now: () => Date = () => new Date()): Paym
   return {
     id: 'test-card',
     flow: 'authorise_capture',
-    async authorise({ card, idempotencyKey }): Promise<ProviderResult> {
+    async authorise({ card: given, token, idempotencyKey }): Promise<ProviderResult> {
+      // A token stands for a card the gateway keeps: here, one of the test cards, valid for years.
+      const card = token !== undefined
+        ? (TEST_TOKENS[token] ? { number: TEST_TOKENS[token], expMonth: 12, expYear: now().getUTCFullYear() + 5, cvc: '000' } : undefined)
+        : given;
       const number = card?.number.replace(/[\s-]/g, '') ?? '';
       if (!luhnValid(number)) return { ok: false, code: 'incorrect_number', retryable: false };
       const today = now();

@@ -11,7 +11,8 @@ export interface PaymentProvider {
   readonly id: string;
   /** Whether money is taken in two steps (authorise, then capture) or marked received by staff. */
   readonly flow: 'authorise_capture' | 'manual';
-  authorise(input: { amountMinor: number; currency: string; card?: CardDetails; idempotencyKey: string }): Promise<ProviderResult>;
+  /** A card as the gateway's token (what a storefront sends; the OMS never sees the number), or, for the simulated gateway, the card itself. */
+  authorise(input: { amountMinor: number; currency: string; card?: CardDetails; token?: string; idempotencyKey: string }): Promise<ProviderResult>;
   capture(input: { providerRef: string; amountMinor: number; idempotencyKey: string }): Promise<ProviderResult>;
   void(input: { providerRef: string; idempotencyKey: string }): Promise<ProviderResult>;
   refund(input: { providerRef: string; amountMinor: number; idempotencyKey: string }): Promise<ProviderResult>;
