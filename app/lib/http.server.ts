@@ -103,18 +103,23 @@ async function formFault(req: ExpressRequest, body: Buffer): Promise<FieldError 
   return null;
 }
 
+const wantsPage = (req: ExpressRequest) => !isApi(req) && req.method === 'GET' && !('_data' in req.query) && (req.get('accept') ?? '').includes('text/html');
+
 /** A refusal: problem+json for the API, data requests and scripts; a small translated page for a browser. */
 function refuse(req: ExpressRequest, res: ExpressResponse, response: Response): void {
-  const wantsPage = !isApi(req) && req.method === 'GET' && !('_data' in req.query) && (req.get('accept') ?? '').includes('text/html');
-  if (!wantsPage) { void send(res, req.method, response); return; }
+  if (!wantsPage(req)) { void send(res, req.method, response); return; }
+  res.status(response.status).type('text/html').send(translatedPage(req, response.status, 'bad_input'));
+}
+
+/** A page of its own (no app shell, no scripts) in the reader's language: for what never reached the app. */
+function translatedPage(req: ExpressRequest, status: number, key: 'bad_input' | 'unavailable'): string {
   const cookie = new RegExp(`(?:^|;\\s*)${LOCALE_COOKIE}=([^;]*)`).exec(req.get('cookie') ?? '')?.[1];
   const locale = isLocale(cookie) ? cookie : localeFromAcceptLanguage(req.get('accept-language') ?? null);
   const t = createI18n(locale).t;
   const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-  const html = `<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(t('errors.page.bad_input.title'))}</title></head>` +
-    `<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem"><main class="error-page" data-status="${response.status}">` +
-    `<h1>${esc(t('errors.page.bad_input.title'))}</h1><p>${esc(t('errors.page.bad_input.body'))}</p><p><a href="/">${esc(t('errors.page.home'))}</a></p></main></body></html>`;
-  res.status(response.status).type('text/html').send(html);
+  return `<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(t(`errors.page.${key}.title`))}</title></head>` +
+    `<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem"><main class="error-page" data-status="${status}" data-code="${key}">` +
+    `<h1>${esc(t(`errors.page.${key}.title`))}</h1><p>${esc(t(`errors.page.${key}.body`))}</p><p><a href="${esc(req.originalUrl)}">${esc(t('errors.page.retry'))}</a> · <a href="/">${esc(t('errors.page.home'))}</a></p></main></body></html>`;
 }
 
 /** Writes a Fetch Response to Express (small, already complete responses: problems and API answers). */
@@ -184,6 +189,12 @@ export function remixRequestHandler(build: ServerBuild, mode: string, getLoadCon
         response = unavailable();
       }
       if (context.state.outage && response.status >= 500) {
+        // A person gets a page that says what happened, in their language; scripts and data requests the status.
+        if (wantsPage(req)) {
+          await response.body?.cancel();
+          res.status(503).set('Retry-After', String(RETRY_AFTER_SECONDS)).type('text/html').send(translatedPage(req, 503, 'unavailable'));
+          return;
+        }
         const headers = new Headers(response.headers);
         headers.set('Retry-After', String(RETRY_AFTER_SECONDS));
         response = new Response(response.body, { status: 503, headers });

@@ -298,14 +298,20 @@ describe('an outage', () => {
     try {
       const body = JSON.stringify(order({ externalId: `OUTAGE-${Date.now()}` }));
       const post = () => fetch(`${web.url}/api/v1/orders`, { method: 'POST', body, headers: { Authorization: `Bearer ${app.credentials.apiKey}`, 'Content-Type': 'application/json', 'Idempotency-Key': 'outage-1' } });
+      const agent = app.credentials.users.find((u) => u.role === 'agent')!;
+      const b = new Browser(web.url);
+      await b.login(agent.email, agent.password);
       proxy.cut();
       const down = await post();
       expect(down.status).toBe(503);
       expect(down.headers.get('retry-after')).toBe('5');
       expect(((await down.json()) as { code: string }).code).toBe('unavailable');
-      const b = new Browser(web.url);
-      const page = await b.get('/login');
-      expect([200, 503]).toContain(page.status); // the sign-in page needs no database
+      // A person asking for a page is told, in their language, and asked to retry; a data request gets the status.
+      const page = await b.get('/orders', { Accept: 'text/html', Cookie: `${b.cookieHeader}; oms_locale=zh-CN` });
+      expect(page.status).toBe(503);
+      expect(page.headers.get('retry-after')).toBe('5');
+      expect(await page.text()).toContain('暂时不可用');
+      expect((await b.get('/orders?_data=root')).status).toBe(503);
       expect(web.child.exitCode).toBeNull();
       proxy.restore();
       const up = await waitFor('the database to be reachable again', async () => { const r = await post(); return r.status === 503 ? null : r; }, 20_000);
