@@ -7,6 +7,7 @@ import {
 import jsonata from 'jsonata';
 import type { NodeActivityInput, NodeActivityResult, Plan, PlanNode, RunContext } from './graph.ts';
 import { findLoops } from './loops.ts';
+import { parseDuration } from './duration.ts';
 
 /** `cancelled`: the step was running or waiting when the run was cancelled (cancellation-saga). */
 export type StepStatus = 'waiting' | 'running' | 'done' | 'failed' | 'compensated' | 'skipped' | 'cancelled';
@@ -422,10 +423,10 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
 
 class CompensateRequested extends Error {}
 
-/** "1h30m" → milliseconds. */
+/** "1h30m" → milliseconds (duration.ts); a run whose flow has a bad one fails for good. */
 export function durationMs(text: string): number {
-  const m = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text.trim());
-  if (!m || !text.trim()) throw ApplicationFailure.nonRetryable(`bad duration ${text}`);
-  return (((Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 60 + Number(m[4] ?? 0)) * 1000;
+  const ms = parseDuration(text);
+  if (ms === null) throw ApplicationFailure.nonRetryable(`bad duration ${text}`);
+  return ms;
 }
 

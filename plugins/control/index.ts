@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { defineNode, type Plugin } from '../types.ts';
 import { ROLES } from '../../entities/constants.ts';
+import { DURATION_PATTERN } from '../../workflows/duration.ts';
 
 /** A duration like 90s, 10m, 2h, 3d (or 1h30m). */
-export const Duration = z.string().trim().regex(/^(\d+d)?(\d+h)?(\d+m)?(\d+s)?$/).refine((s) => s.length > 0, 'empty');
+export const Duration = z.string().trim().regex(DURATION_PATTERN).refine((s) => s.length > 0, 'empty');
 const Expression = z.string().trim().min(1).max(2000);
 
 export const TRIGGER_EVENTS = ['order.created', 'return.requested', 'stock.low', 'schedule', 'manual'] as const;

@@ -28,13 +28,7 @@ export function entityOf(triggerType: string, payload: Record<string, unknown> |
   return null;
 }
 
-/** "1d2h30m" → milliseconds (the same grammar as control-node durations); null when it does not parse. */
-export function parseDuration(text: unknown): number | null {
-  if (typeof text !== 'string' || !text.trim()) return null;
-  const m = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text.trim());
-  if (!m) return null;
-  return (((Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 60 + Number(m[4] ?? 0)) * 1000;
-}
+export { parseDuration } from '../../../workflows/duration.ts';
 
 export interface RunInit {
   triggerType: string;
