@@ -1,14 +1,13 @@
 // The returns plugin's activities: the RMA lifecycle (create, approve, receive, inspect), what
 // happens to the goods (restock and its undo, dispose) and to the customer (refund, or an exchange:
 // a zero-charge replacement order, and its undo).
-// The RMA's status only moves forward, so a repeated step finds its work done and changes nothing.
+// The RMA's status only moves forward (its state machine: app/modules/returns/rma.server.ts), so a
+// repeated step finds its work done and changes nothing.
 import { ApplicationFailure } from '@temporalio/common';
 import jsonata from 'jsonata';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import type { OrderStatus, ReturnReason } from '../../entities/constants.ts';
-import type { RETURN_STATUSES } from '../../entities/returns.ts';
+import type { OrderStatus } from '../../entities/constants.ts';
 import type { Address } from '../../entities/customers.ts';
-import { audit, type Actor } from '../../app/lib/audit.server.ts';
+import { audit } from '../../app/lib/audit.server.ts';
 import { publish } from '../../app/lib/outbox.server.ts';
 import { DomainError, invalid } from '../../app/lib/errors.ts';
 import { fieldErrors } from '../../app/lib/problem.ts';
@@ -18,77 +17,14 @@ import { loadStockOptions, releaseReservations, reserveAllocations } from '../..
 import { planRouting } from '../../app/modules/inventory/routing.ts';
 import { moveStock } from '../../app/modules/inventory/stock.server.ts';
 import { refundPayment } from '../../app/modules/payments/service.server.ts';
+import {
+  advance, announce, endReturn, loadReturn, productIds, refuseEnded, restockedOf, returnWarehouse, type Ended, type ReturnStatus,
+} from '../../app/modules/returns/rma.server.ts';
 import { refundDue, ReturnInput, RETURN_WINDOW_DAYS, returnableLines, returnWindowOpen } from '../../app/modules/returns/service.server.ts';
 import type { NodeActivityInput } from '../../workflows/graph.ts';
 import { isDomainError, keyDigest, lockKey, nodeActivity, originalKey, requireSubject, subjectId, workflowActor, type NodeActivity, type NodeDeps } from './shared.ts';
 
-type ReturnStatus = (typeof RETURN_STATUSES)[number];
-type Ended = 'rejected' | 'expired';
-
-interface ReturnRow {
-  id: number; number: string; order_id: number; status: ReturnStatus; reason: ReturnReason; resolution: string;
-  lines: { sku: string; quantity: number; replacementSku?: string }[]; replacement_order_id: number | null;
-}
-
-/** How far along an RMA is; a step never moves it back. */
-const RANK: Record<Exclude<ReturnStatus, Ended>, number> = { requested: 0, approved: 1, received: 2, inspected: 3, refunded: 4, exchanged: 4, closed: 5 };
-
 const DEFAULT_PASS_EXPRESSION = "reason != 'damaged'";
-
-async function loadReturn(em: EntityManager, id: number, lock = false): Promise<ReturnRow> {
-  const [r] = await em.execute<ReturnRow[]>(`select id, number, order_id, status, reason, resolution, lines, replacement_order_id from return_request where id = ?${lock ? ' for update' : ''}`, [id]);
-  if (!r) throw new DomainError(404, 'not_found', `Return ${id} does not exist.`);
-  return r;
-}
-
-const announce = (em: EntityManager, r: ReturnRow, status: ReturnStatus, extra: Record<string, unknown> = {}) =>
-  publish(em, 'service', 'return.updated', { returnId: r.id, rma: r.number, orderId: r.order_id, status, ...extra });
-
-/** A rejected or expired RMA goes nowhere: 409 return_rejected / return_expired. */
-function refuseEnded(r: ReturnRow): asserts r is ReturnRow & { status: Exclude<ReturnStatus, Ended> } {
-  if (r.status === 'rejected' || r.status === 'expired') throw new DomainError(409, `return_${r.status}`, `Return ${r.number} was ${r.status}.`, { params: { rma: r.number } });
-}
-
-/**
- * Moves the RMA forward to `to` with its audit event; false when it is there or further already.
- * A rejected RMA goes nowhere.
- */
-async function advance(em: EntityManager, r: ReturnRow, to: Exclude<ReturnStatus, Ended>, actor: Actor, after: Record<string, unknown> = {}): Promise<boolean> {
-  refuseEnded(r);
-  if (RANK[r.status] >= RANK[to]) return false;
-  await em.execute('update return_request set status = ?, updated_at = now() where id = ?', [to, r.id]);
-  audit(em, actor, { action: `return.${to}`, entityType: 'Order', entityId: r.order_id, before: { rma: r.number, status: r.status }, after: { rma: r.number, returnId: r.id, status: to, ...after } });
-  announce(em, r, to, after);
-  r.status = to;
-  return true;
-}
-
-/** The warehouse a returned SKU goes back to: where it shipped from, else where it was reserved, else the order's, else the first active one. */
-async function returnWarehouse(em: EntityManager, orderId: number, productId: number, sku: string): Promise<number> {
-  const [row] = await em.execute<{ id: number | null }[]>(
-    `select coalesce(
-       (select s.warehouse_id from shipment s where s.order_id = ? and exists (select 1 from jsonb_array_elements(s.lines) x where x ->> 'sku' = ?) order by s.id limit 1),
-       (select r.warehouse_id from reservation r where r.order_id = ? and r.product_id = ? and r.status <> 'released' order by r.id limit 1),
-       (select o.warehouse_id from sales_order o where o.id = ?),
-       (select w.id from warehouse w where w.active order by w.id limit 1)) as id`, [orderId, sku, orderId, productId, orderId]);
-  if (!row?.id) throw new DomainError(409, 'no_warehouse', `No warehouse to return ${sku} to.`);
-  return row.id;
-}
-
-async function productIds(em: EntityManager, skus: string[]): Promise<Map<string, number>> {
-  const rows = skus.length ? await em.execute<{ id: number; sku: string }[]>('select id, sku from product where sku in (?)', [skus]) : [];
-  const bySku = new Map(rows.map((p) => [p.sku, p.id]));
-  const missing = skus.filter((s) => !bySku.has(s));
-  if (missing.length) throw new DomainError(409, 'unknown_sku', `Unknown SKU ${missing.join(', ')}.`, { params: { sku: missing[0] } });
-  return bySku;
-}
-
-/** Value of the returned lines at the prices the order paid: each SKU's order lines in order, unit price × quantity. */
-
-/** Net units an RMA has put back on the shelves, per level (ledger rows of kind 'return' referencing it). */
-const restockedOf = (em: EntityManager, rma: string) =>
-  em.execute<{ product_id: number; warehouse_id: number; net: string }[]>(
-    `select product_id, warehouse_id, sum(quantity) as net from stock_movement where kind = 'return' and reference = ? group by product_id, warehouse_id having sum(quantity) > 0 order by product_id, warehouse_id`, [rma]);
 
 /** The replacement order an exchange step creates carries this external id (per channel), derived from the step's key. */
 export const replacementRefForKey = (rma: string, key: string): string => `${rma}-X${keyDigest(key, 6)}`;
@@ -393,24 +329,12 @@ export function returnsNodeActivities({ orm }: NodeDeps) {
     });
   };
 
-  /**
-   * Ends an RMA that will not go on: `rejected` (a person refused it) or `expired` (the parcel never came).
-   * Only before the goods are received; its units become returnable again. Idempotent.
-   */
+  /** returns.reject / returns.expire: the RMA ends (rma.server.ts endReturn). */
   const end = (to: Ended) => async (input: NodeActivityInput) => {
     const id = returnOf(input);
-    const actor = workflowActor(input);
     return orm.em.fork().transactional(async (em) => {
-      const r = await loadReturn(em, id, true);
-      const base = { returnId: r.id, rma: r.number, orderId: r.order_id, status: to };
-      if (r.status === to) return { handle: 'ok', output: { ...base, changed: false } };
-      if (r.status !== 'requested' && r.status !== 'approved') {
-        throw new DomainError(409, 'return_too_far', `Return ${r.number} is ${r.status} and can no longer be ${to}.`, { params: { rma: r.number, status: r.status } });
-      }
-      await em.execute('update return_request set status = ?, updated_at = now() where id = ?', [to, r.id]);
-      audit(em, actor, { action: `return.${to}`, entityType: 'Order', entityId: r.order_id, before: { rma: r.number, status: r.status }, after: { rma: r.number, returnId: r.id, status: to } });
-      announce(em, r, to);
-      return { handle: 'ok', output: { ...base, changed: true } };
+      const { r, changed } = await endReturn(em, id, to, workflowActor(input));
+      return { handle: 'ok', output: { returnId: r.id, rma: r.number, orderId: r.order_id, status: to, changed } };
     });
   };
 
