@@ -2,6 +2,7 @@
 // stock, draft a purchase order sized by sales velocity, approve it, send it to the supplier,
 // receive it into stock. The PO's status only moves forward, so a repeated step changes nothing.
 // The purchasing rules and writes live in app/modules/purchasing; these steps hold no SQL.
+import { advisoryLock } from '../../app/lib/db.server.ts';
 import { ApplicationFailure } from '@temporalio/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { moveStock } from '../../app/modules/inventory/stock.server.ts';
@@ -14,7 +15,7 @@ import {
   chooseSupplierFor, findStockLevel, inbound, insertDraftPo, loadPo, markLineReceived, notifySupplierOfCancellation, poLines, setPoStatus, unitsSold, validEmail, type LevelRow, type PoRow,
 } from '../../app/modules/purchasing/service.server.ts';
 import type { NodeActivityInput } from '../../workflows/graph.ts';
-import { keyDigest, lockKey, nodeActivity, originalKey, requireSubject, subjectId, workflowActor, type NodeActivity, type NodeDeps } from './shared.ts';
+import { keyDigest, nodeActivity, originalKey, requireSubject, subjectId, workflowActor, type NodeActivity, type NodeDeps } from './shared.ts';
 
 /** The PO number inventory.draftPo derives from its key: a retry (or the compensation) finds the same PO. */
 export const poNumberForKey = (key: string): string => `PO-${keyDigest(key, 10)}`;
@@ -75,7 +76,7 @@ export function inventoryNodeActivities({ orm }: NodeDeps) {
     const coverDays = intConfig(input.config.coverDays, 30, 1, 365);
     const actor = workflowActor(input);
     return orm.em.fork().transactional(async (em) => {
-      await lockKey(em, `purchase-order:${number}`);
+      await advisoryLock(em, `purchase-order:${number}`);
       const existing = await loadPo(em, null, number);
       if (existing) {
         const lines = await poLines(em, existing.id);

@@ -2,12 +2,11 @@
 // staff (the dashboards' bell and an email to the roles that should know). Both happen once per key.
 import { ApplicationFailure } from '@temporalio/common';
 import { NOTIFICATION_TEMPLATES, ROLES, type NotificationTemplate, type Role } from '../../entities/constants.ts';
-import { audit, auditNow } from '../../app/lib/audit.server.ts';
-import { publish } from '../../app/lib/outbox.server.ts';
-import { enqueueMail, enqueueNotificationRow, publicUrl, type EnqueueInput } from '../../app/modules/notifications/service.server.ts';
-import { emailLocale } from '../../app/modules/notifications/templates.ts';
-import { ALERT_SEVERITIES, renderStaffAlert, type AlertSeverity, type SlaKind } from '../../app/modules/notifications/staff-mail.ts';
-import { lockKey, nodeActivity, requireSubject, workflowActor, type NodeActivity, type NodeDeps } from './shared.ts';
+import { auditNow } from '../../app/lib/audit.server.ts';
+import { raiseStaffAlert } from '../../app/modules/notifications/alerts.server.ts';
+import { enqueueNotificationRow, type EnqueueInput } from '../../app/modules/notifications/service.server.ts';
+import { ALERT_SEVERITIES, type AlertSeverity, type SlaKind } from '../../app/modules/notifications/staff-mail.ts';
+import { nodeActivity, requireSubject, workflowActor, type NodeActivity, type NodeDeps } from './shared.ts';
 
 /** Who is emailed about an alert when its node names no roles (the SLA timers name none). */
 export const DEFAULT_ALERT_ROLES: readonly Role[] = ['ops_manager', 'admin'];
@@ -50,25 +49,8 @@ export function notificationsNodeActivities({ orm }: NodeDeps) {
     const subject = typeof payload.number === 'string' && payload.number ? payload.number : null;
     const promisedBy = typeof payload.promisedBy === 'string' && !Number.isNaN(Date.parse(payload.promisedBy)) ? payload.promisedBy : null;
     return orm.em.fork().transactional(async (em) => {
-      await lockKey(em, `alert:${input.key}`);
-      const [done] = await em.execute<{ id: number }[]>(
-        `select id from audit_event where entity_type = 'Workflow' and entity_id = ? and action = 'workflow.alert_raised' and after ->> 'key' = ? limit 1`, [input.workflowId, input.key]);
-      if (done) return { handle: 'ok', output: { message, severity, raised: false, emailed: 0 } };
-
-      const staff = roles.length
-        ? await em.execute<{ id: number; email: string; name: string; locale: string }[]>('select id, email, name, locale from app_user where active and role in (?) order by id', [roles])
-        : [];
-      const raisedAt = new Date();
-      const runUrl = `${publicUrl()}/workflows/runs/${encodeURIComponent(input.workflowId)}`;
-      const emailed: string[] = [];
-      for (const user of staff) {
-        const locale = emailLocale(user.locale);
-        const mail = renderStaffAlert(locale, { recipientName: user.name, message, severity, sla, subject, promisedBy, workflowId: input.workflowId, nodeId: input.nodeId, raisedAt, runUrl });
-        if (await enqueueMail(em, { key: `alert:${input.key}:user:${user.id}`, template: 'staff_alert', to: user.email, locale, mail }) !== null) emailed.push(user.email);
-      }
-      publish(em, 'dashboards', 'alert.raised', { message, severity, workflowId: input.workflowId, nodeId: input.nodeId, key: input.key, ...(sla ? { sla } : {}) });
-      audit(em, workflowActor(input), { action: 'workflow.alert_raised', entityType: 'Workflow', entityId: input.workflowId, after: { message, severity, nodeId: input.nodeId, key: input.key, roles, emailed } });
-      return { handle: 'ok', output: { message, severity, raised: true, emailed: emailed.length } };
+      const r = await raiseStaffAlert(em, { key: input.key, workflowId: input.workflowId, nodeId: input.nodeId, message, severity, sla, roles, subject, promisedBy }, workflowActor(input));
+      return { handle: 'ok', output: { message, severity, ...r } };
     });
   };
 

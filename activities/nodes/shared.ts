@@ -2,7 +2,7 @@
 // derived, and how refusals of the domain become failures Temporal does not retry.
 import crypto from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Actor } from '../../app/lib/audit.server.ts';
 import { DomainError } from '../../app/lib/errors.ts';
 import type { NodeActivityInput, NodeActivityResult } from '../../workflows/graph.ts';
@@ -50,10 +50,6 @@ export function requireSubject(input: NodeActivityInput, field: SubjectField): n
   return id;
 }
 
-/** Serialises work on one key across workers until the transaction ends. */
-export async function lockKey(em: EntityManager, key: string): Promise<void> {
-  await em.execute('select pg_advisory_xact_lock(hashtext(?))', [key]);
-}
 
 /**
  * Wraps an activity: a refusal by the domain (a DomainError below 500: illegal move, unknown

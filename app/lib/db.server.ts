@@ -34,6 +34,11 @@ export function textArray(values: readonly string[]): string {
   return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
 }
 
+/** Serialises work on one key across processes until em's transaction ends. */
+export async function advisoryLock(em: EntityManager, key: string): Promise<void> {
+  await em.execute('select pg_advisory_xact_lock(hashtext(?))', [key]);
+}
+
 // ---- Prepared statements ----
 //
 // `em.execute` inlines its values into the SQL text, so Postgres parses and plans every statement

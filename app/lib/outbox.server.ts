@@ -36,3 +36,16 @@ export async function publishMany(em: EntityManager, events: readonly OutboxRow[
   if (!events.length) return;
   await sql(em, INSERT_OUTBOX_MANY, outboxColumns(events));
 }
+
+/**
+ * The INSERT of one outbox row per row of the CTE `source` (topic and type fixed, payload the jsonb
+ * parameter `payload`): for a statement that records something and announces it in one round trip.
+ */
+export function outboxInsertPerRowSql(source: string, topic: Topic, type: string, payload: string): string {
+  return `insert into outbox_event (topic, type, payload, created_at) select '${topic}', '${type.replace(/'/g, "''")}', ${payload}::jsonb, now() from ${source}`;
+}
+
+/** Marks events handed to the workflow dispatcher. */
+export async function markDispatched(em: EntityManager, ids: number[]): Promise<void> {
+  await em.execute('update outbox_event set dispatched_at = now() where id = any(?::bigint[])', [`{${ids.map((n) => Math.trunc(n)).join(',')}}`]);
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode, type Plugin } from '../types.ts';
+import { DEFAULT_PASS_EXPRESSION } from '../../app/modules/returns/inspection.ts';
 
 const node = (type: string, config: z.ZodType, outputs: string[], compensation?: string) =>
   defineNode({ type, category: 'returns', labelKey: `nodes.${type}.label`, descriptionKey: `nodes.${type}.description`, config, outputs, requiredOutputs: outputs.slice(0, 1), run: { kind: 'activity', activity: type, compensation } });
@@ -13,7 +14,7 @@ export const returns: Plugin = {
     node('returns.reject', z.object({}), ['ok']),
     node('returns.expire', z.object({}), ['ok']),
     node('returns.receive', z.object({}), ['ok']),
-    node('returns.inspect', z.object({ passExpression: z.string().max(500).default("reason != 'damaged'") }), ['resellable', 'damaged']),
+    node('returns.inspect', z.object({ passExpression: z.string().max(500).default(DEFAULT_PASS_EXPRESSION) }), ['resellable', 'damaged']),
     node('returns.restock', z.object({}), ['ok'], 'returns.unrestock'),
     node('returns.dispose', z.object({}), ['ok']),
     node('returns.refund', z.object({}), ['ok', 'failed']),

@@ -90,6 +90,17 @@ describe('from payment to the door', () => {
     await expect(shipOrder(db.orm, o.id, actor)).rejects.toMatchObject({ code: 'illegal_transition' });
     await expect(createPickLists(db.orm, { warehouse: 'EWR', method: 'telepathy' }, actor)).rejects.toMatchObject({ status: 422, errors: [expect.objectContaining({ field: 'method' })] });
   });
+
+  it('refuses to ship a packed order that holds no stock, and writes nothing (no shipment without a parcel)', async () => {
+    const o = await paidOrder([{ sku: 'F-C', quantity: 1 }]);
+    // A packed order whose reservation was given back (the demo data has one): nothing to put in a parcel.
+    await sql(`update reservation set status = 'released', released_at = now() where order_id = ?`, [o.id]);
+    await sql(`update inventory_level l set reserved = reserved - 1 from product p where p.id = l.product_id and p.sku = 'F-C' and l.reserved > 0`);
+    await sql(`update sales_order set status = 'packed' where id = ?`, [o.id]);
+    await expect(shipOrder(db.orm, o.id, actor)).rejects.toMatchObject({ status: 409, code: 'nothing_to_ship' });
+    expect(await status(o.id)).toBe('packed');
+    expect(await sql('select id from shipment where order_id = ?', [o.id])).toEqual([]);
+  });
 });
 
 describe('returns', () => {

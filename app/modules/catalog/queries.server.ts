@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { convertMinor } from '../../lib/money.ts';
+import { DomainError } from '../../lib/errors.ts';
 
 export interface ProductLookup { sku: string; barcode: string; name: string; unitPrice: number; currency: string; atp: number }
 
@@ -21,4 +22,13 @@ export async function lookupProduct(em: EntityManager, code: string, currency: s
     unitPrice = convertMinor(p.price_minor, p.currency, currency, rate(p.currency), rate(currency));
   }
   return { sku: p.sku, barcode: p.barcode, name: p.name, unitPrice, currency, atp: Number(p.atp) };
+}
+
+/** Active products by SKU (id and name); 409 unknown_sku names the first SKU that is not one. */
+export async function activeProducts(em: EntityManager, skus: string[]): Promise<Map<string, { id: number; name: string }>> {
+  const rows = skus.length ? await em.execute<{ id: number; sku: string; name: string }[]>('select id, sku, name from product where sku in (?) and active', [skus]) : [];
+  const bySku = new Map(rows.map((p) => [p.sku, { id: p.id, name: p.name }]));
+  const missing = skus.filter((sku) => !bySku.has(sku));
+  if (missing.length) throw new DomainError(409, 'unknown_sku', `Unknown SKU ${missing.join(', ')}.`, { params: { sku: missing[0] } });
+  return bySku;
 }

@@ -157,3 +157,34 @@ export async function recomputeAllTiers(orm: MikroORM, actor: Actor, opts: { bas
   await em.flush();
   return { checked, changed };
 }
+
+// ---- Customers of incoming orders ----
+
+/**
+ * Customers known by email, created on first order. A known customer's row is never rewritten by an
+ * order (any channel could send any name for an email): it changes only through an explicit customer
+ * update, and the order keeps the name it came with. Rows the insert did not return are read as they are.
+ */
+const CUSTOMERS = prepare('customers_for_orders', `with input as (
+    select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) as i(email, name, phone, locale, addresses)),
+  upserted as (
+    insert into customer (email, name, phone, locale, addresses, tags, tier, created_at)
+    select email, name, phone, locale, addresses::jsonb, '{}', 'standard', now() from input
+    on conflict (email) do nothing
+    returning id, email)
+  select c.id, c.email, not exists (select 1 from sales_order o where o.customer_id = c.id) as first_order
+    from (select id, email from upserted
+          union all
+          select c.id, c.email from customer c join input i on i.email = c.email where not exists (select 1 from upserted u where u.email = c.email)) c`);
+
+/** A buyer as an order names them. */
+export interface Buyer { email: string; name: string; phone?: string | null; locale?: string | null; address: unknown }
+
+/**
+ * The customer of each buyer (by email), created on first order, and whether they have ordered before.
+ * Intake calls it for a whole batch (one prepared statement: bench/orders).
+ */
+export const customersForOrders = (em: EntityManager, buyers: readonly Buyer[]) =>
+  sql<{ id: number; email: string; first_order: boolean }>(em, CUSTOMERS, [
+    buyers.map((b) => b.email), buyers.map((b) => b.name), buyers.map((b) => b.phone ?? null),
+    buyers.map((b) => b.locale ?? 'en'), buyers.map((b) => JSON.stringify([b.address]))]);

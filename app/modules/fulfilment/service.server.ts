@@ -12,7 +12,8 @@ import { publish } from '../../lib/outbox.server.ts';
 import { DomainError, fieldError, invalid } from '../../lib/errors.ts';
 import { Id, parseId } from '../../lib/ids.ts';
 import { fieldErrors } from '../../lib/problem.ts';
-import { transition } from '../orders/service.server.ts';
+import { settleOrderWarehouse, transition } from '../orders/service.server.ts';
+import { consumeReservations } from '../inventory/reservations.server.ts';
 import { enqueueNotification } from '../notifications/service.server.ts';
 import { chooseCarrier, planPickLists, trackingNumber, type CarrierOption, type PickCandidate } from './planning.ts';
 import type { PickRefusalReason } from './refusals.ts';
@@ -78,9 +79,7 @@ async function writePickLists(em: EntityManager, wh: { id: number; code: string 
   for (const c of candidates) {
     const [o] = await em.execute<{ status: string }[]>('select status from sales_order where id = ?', [c.orderId]);
     if (o.status === 'paid') await transition(em, c.orderId, 'allocated', actor, { reason: `allocated to ${wh.code}` });
-    await em.execute(
-      `update sales_order set warehouse_id = ? where id = ? and warehouse_id is null
-          and not exists (select 1 from reservation r where r.order_id = ? and r.status = 'active' and r.warehouse_id <> ?)`, [wh.id, c.orderId, c.orderId, wh.id]);
+    await settleOrderWarehouse(em, c.orderId, wh.id);
     if (o.status !== 'picking') await transition(em, c.orderId, 'picking', actor, { reason: 'pick list created' });
   }
   audit(em, actor, { action: 'fulfilment.pick_lists_created', entityType: 'Warehouse', entityId: wh.id, after: { method, orderIds: candidates.map((c) => c.orderId), lists: created } });
@@ -220,6 +219,9 @@ export async function shipOrder(orm: MikroORM, orderId: number, actor: Actor, op
     if (o.status !== 'packed') throw new DomainError(409, 'illegal_transition', `Order ${o.number} is ${o.status}; pack it first.`, { params: { from: o.status, to: 'shipped' } });
     const reservations = await em.execute<{ id: number; product_id: number; warehouse_id: number; quantity: number; sku: string; weight_grams: number }[]>(
       `select r.id, r.product_id, r.warehouse_id, r.quantity, p.sku, p.weight_grams from reservation r join product p on p.id = r.product_id where r.order_id = ? and r.status = 'active' order by r.warehouse_id, r.id`, [orderId]);
+    // Nothing reserved means nothing to put in a parcel: shipping it would mark it shipped with no
+    // shipment, carrier or tracking number (reserve it again first, or cancel it).
+    if (!reservations.length) throw new DomainError(409, 'nothing_to_ship', `Order ${o.number} holds no stock to ship; reserve it first.`, { params: { number: o.number } });
     const carriers = (await em.execute<{ id: number; code: string; name: string; rules: CarrierOption['rules']; tracking_url_template: string }[]>('select id, code, name, rules, tracking_url_template from carrier where active order by id'))
       .filter((c) => !opts.carrier || c.code === opts.carrier);
     const shipments: { id: number; trackingNumber: string; carrier: string; service: string; trackingUrl: string }[] = [];
@@ -237,7 +239,7 @@ export async function shipOrder(orm: MikroORM, orderId: number, actor: Actor, op
       for (const r of items) {
         await moveStock(em, { productId: r.product_id, warehouseId: r.warehouse_id, delta: -r.quantity, consumesReserved: r.quantity, kind: 'shipment', reference: o.number }, actor);
       }
-      await em.execute(`update reservation set status = 'consumed' where id in (?)`, [items.map((r) => r.id)]);
+      await consumeReservations(em, items.map((r) => r.id));
       const tpl = carriers.find((c) => c.id === choice.carrier.id)!.tracking_url_template;
       shipments.push({ id: Number(id), trackingNumber: tracking, carrier: choice.carrier.code, service: choice.service, trackingUrl: tpl.replace('{tracking}', encodeURIComponent(tracking)) });
     }
@@ -295,4 +297,47 @@ export async function recordTrackingEvent(orm: MikroORM, shipmentRef: string, ra
     }
     return { shipmentId: s.id, status: next, duplicate: false };
   });
+}
+
+/** The order's pick lists that are not cancelled (id, number, status, warehouse). */
+export async function activePickListsOf(em: EntityManager, orderId: number) {
+  return em.execute<{ id: number; number: string; status: string; warehouse: string }[]>(
+    `select pk.id, pk.number, pk.status, w.code as warehouse from pick_list pk join warehouse w on w.id = pk.warehouse_id
+      where pk.status <> 'cancelled' and exists (select 1 from pick_list_line pl where pl.pick_list_id = pk.id and pl.order_id = ?) order by pk.id`, [orderId]);
+}
+
+/** The order's shipments (tracking number, carrier code, service). */
+export async function shipmentsOf(em: EntityManager, orderId: number) {
+  const rows = await em.execute<{ id: number; tracking_number: string; carrier: string; service: string }[]>(
+    'select s.id, s.tracking_number, c.code as carrier, s.service from shipment s join carrier c on c.id = s.carrier_id where s.order_id = ? order by s.id', [orderId]);
+  return rows.map((s) => ({ id: s.id, trackingNumber: s.tracking_number, carrier: s.carrier, service: s.service }));
+}
+
+/**
+ * Cancels the order's pick lists still open or being picked (a list shared with other orders loses
+ * only this order's lines) and moves the order back to allocated, in em's transaction (order locked by the caller).
+ */
+export async function cancelOrderPickLists(em: EntityManager, orderId: number, status: string, actor: Actor, reason: string) {
+  const ids = (await em.execute<{ id: number }[]>('select distinct pick_list_id as id from pick_list_line where order_id = ?', [orderId])).map((r) => r.id);
+  const lists = ids.length
+    ? await em.execute<{ id: number; number: string; status: string }[]>(`select id, number, status from pick_list where id in (?) and status in ('open', 'picking') order by id for update`, [ids])
+    : [];
+  const cancelled: string[] = [];
+  const trimmed: string[] = [];
+  for (const l of lists) {
+    const [{ n }] = await em.execute<{ n: string }[]>('select count(distinct order_id) as n from pick_list_line where pick_list_id = ?', [l.id]);
+    if (Number(n) <= 1) {
+      await em.execute(`update pick_list set status = 'cancelled', completed_at = now() where id = ?`, [l.id]);
+      cancelled.push(l.number);
+    } else {
+      await em.execute('delete from pick_list_line where pick_list_id = ? and order_id = ?', [l.id, orderId]);
+      trimmed.push(l.number);
+    }
+  }
+  if (lists.length) {
+    if (status === 'picking') await transition(em, orderId, 'allocated', actor, { reason });
+    audit(em, actor, { action: 'fulfilment.pick_lists_cancelled', entityType: 'Order', entityId: orderId, after: { cancelled, trimmed } });
+    publish(em, 'fulfilment', 'pick_lists.cancelled', { orderId, cancelled, trimmed });
+  }
+  return { cancelled, trimmed };
 }

@@ -69,3 +69,19 @@ export async function moveStock(em: EntityManager, move: StockMove, actor: Actor
   if (becameLow) publish(em, 'inventory', 'stock.low', { levelId: level.id, sku: level.sku, warehouse: level.code });
   return { levelId: level.id, productId: move.productId, warehouseId: move.warehouseId, sku: level.sku, warehouse: level.code, onHandBefore: level.on_hand, onHand, reserved, atp, low, becameLow };
 }
+
+/**
+ * Takes up to `quantity` units off the shelf, as many as are not reserved by orders (a reversal that
+ * must never break a reservation). Returns the units taken; 0 writes nothing.
+ */
+export async function takeAvailable(em: EntityManager, move: Omit<StockMove, 'delta' | 'countedOnHand' | 'consumesReserved'> & { quantity: number }, actor: Actor): Promise<number> {
+  const [lvl] = await em.execute<{ on_hand: number; reserved: number }[]>('select on_hand, reserved from inventory_level where product_id = ? and warehouse_id = ? for update', [move.productId, move.warehouseId]);
+  const take = lvl ? Math.max(0, Math.min(move.quantity, lvl.on_hand - lvl.reserved)) : 0;
+  if (take > 0) await moveStock(em, { productId: move.productId, warehouseId: move.warehouseId, delta: -take, kind: move.kind, reason: move.reason, reference: move.reference }, actor);
+  return take;
+}
+
+/** Sets where a product sits in a warehouse (its bin, for pick lists). */
+export async function setLevelBin(em: EntityManager, levelId: number, bin: string | null): Promise<void> {
+  await em.execute('update inventory_level set bin = ?, updated_at = now() where id = ?', [bin, levelId]);
+}

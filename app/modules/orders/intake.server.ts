@@ -11,7 +11,8 @@ import {
   claimedBy, claimMany, completeMany, findStored, releaseMany, storeOutcome, type IdempotencyContext, type StoredResponse,
 } from '../../lib/idempotency.server.ts';
 import { planRouting, type GeoPoint, type RoutingPlan } from '../inventory/routing.ts';
-import { lockedStockBySkuSql, ReservationConflict, stockOptionsFromJson, takeLockedStockSql, unitsByLevel } from '../inventory/reservations.server.ts';
+import { customersForOrders } from '../customers/service.server.ts';
+import { insertReservationsSql, lockedStockBySkuSql, ReservationConflict, stockOptionsFromJson, takeLockedStockSql, unitsByLevel } from '../inventory/reservations.server.ts';
 import { enqueueNotifications } from '../notifications/service.server.ts';
 import { recomputeTiers } from '../customers/service.server.ts';
 import { holdReasons, DEFAULT_HOLD_POLICY, type HoldPolicy } from './holds.ts';
@@ -131,22 +132,6 @@ interface Reference {
   existing: { channel: string; externalId: string; number: string }[];
   stock: Parameters<typeof stockOptionsFromJson>[0];
 }
-/**
- * Customers known by email, created on first order. A known customer's row is never rewritten by an
- * order (any channel could send any name for an email): it changes only through an explicit customer
- * update, and the order keeps the name it came with. Rows the insert did not return are read as they are.
- */
-const CUSTOMERS = prepare('intake_customers', `with input as (
-    select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) as i(email, name, phone, locale, addresses)),
-  upserted as (
-    insert into customer (email, name, phone, locale, addresses, tags, tier, created_at)
-    select email, name, phone, locale, addresses::jsonb, '{}', 'standard', now() from input
-    on conflict (email) do nothing
-    returning id, email)
-  select c.id, c.email, not exists (select 1 from sales_order o where o.customer_id = c.id) as first_order
-    from (select id, email from upserted
-          union all
-          select c.id, c.email from customer c join input i on i.email = c.email where not exists (select 1 from upserted u where u.email = c.email)) c`);
 const ORDERS = prepare('intake_orders', `insert into sales_order (channel_id, external_id, customer_id, customer_name, payment_token, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor, status,
                            hold_reasons, payment_method, delivery_method, shipping_address, warehouse_id, promised_by, placed_at, created_at, updated_at)
   select t.channel_id, t.external_id, t.customer_id, t.customer_name, t.payment_token, t.currency, t.subtotal, t.shipping, t.tax, t.tax_included, t.discount, t.total, t.status,
@@ -168,11 +153,7 @@ const LINES_AND_STOCK = prepare('intake_lines_and_stock', `with line as (
      order by t.n
     returning id, order_id, product_id),
   first_line as (select order_id, product_id, min(id) as line_id from line group by order_id, product_id),
-  reserved as (
-    insert into reservation (order_id, line_id, product_id, warehouse_id, quantity, status, created_at)
-    select t.order_id, f.line_id, t.product_id, t.warehouse_id, t.quantity, 'active', now()
-      from unnest($8::int[], $9::int[], $10::int[], $11::int[]) as t(order_id, product_id, warehouse_id, quantity)
-      join first_line f on f.order_id = t.order_id and f.product_id = t.product_id),
+  reserved as (${insertReservationsSql('first_line', { orderIds: '$8', productIds: '$9', warehouseIds: '$10', quantities: '$11' })}),
   taken as (${takeLockedStockSql('$12', '$13')})
   select id, became_low from taken`);
 
@@ -332,9 +313,7 @@ function insufficientStock(input: OrderInput, shortages: { sku: string; requeste
 async function writeOrders(em: EntityManager, accepted: Accepted[]): Promise<{ i: number; order: CreatedOrder }[]> {
   // Customers: one row per email (created by its first order, with that order's name); only a customer's first order counts as new.
   const byEmail = new Map(accepted.map((o) => [o.input.customer.email, o]));
-  const upsertCustomers = (orders: Accepted[]) => sql<{ id: number; email: string; first_order: boolean }>(em, CUSTOMERS, [
-    orders.map((o) => o.input.customer.email), orders.map((o) => o.input.customer.name), orders.map((o) => o.input.customer.phone ?? null),
-    orders.map((o) => o.input.customer.locale ?? 'en'), orders.map((o) => JSON.stringify([o.input.shippingAddress]))]);
+  const upsertCustomers = (orders: Accepted[]) => customersForOrders(em, orders.map((o) => ({ ...o.input.customer, address: o.input.shippingAddress })));
   const customers = new Map((await upsertCustomers([...byEmail.values()])).map((c) => [c.email, c]));
   // A customer another transaction created and committed after this statement began is neither
   // returned by the upsert (nothing to change) nor seen by its read; a second statement sees it.

@@ -2,11 +2,12 @@
 // which enforces the state machine, audits and announces it in the same transaction.
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { HoldReason, OrderStatus } from '../../../entities/constants.ts';
+import type { Address } from '../../../entities/customers.ts';
 import { audit, auditAndPublishMany, type Actor } from '../../lib/audit.server.ts';
 import { publish } from '../../lib/outbox.server.ts';
 import { DomainError } from '../../lib/errors.ts';
 import { prepare, sql } from '../../lib/db.server.ts';
-import { releaseReservations } from '../inventory/reservations.server.ts';
+import { releaseOrderStock } from '../inventory/reservations.server.ts';
 import { canTransition } from './status.ts';
 
 interface LockedOrder { id: number; number: string; status: OrderStatus; hold_reasons: HoldReason[] }
@@ -66,11 +67,7 @@ export async function transitionNow(em: EntityManager, orderId: number, to: Orde
 export async function cancelOrder(orm: MikroORM, orderId: number, actor: Actor, reason?: string) {
   return orm.em.fork().transactional(async (em) => {
     const result = await transitionNow(em, orderId, 'cancelled', actor, { reason });
-    const released = await releaseReservations(em, orderId);
-    if (released.length) {
-      await auditAndPublishMany(em, [{ actor, entry: { action: 'inventory.released', entityType: 'Order', entityId: orderId, after: { levels: released } } }],
-        [{ topic: 'inventory', type: 'stock.released', payload: { orderId, levels: released } }]);
-    }
+    await releaseOrderStock(em, orderId, actor);
     return result;
   });
 }
@@ -81,3 +78,131 @@ export const holdOrder = (orm: MikroORM, orderId: number, actor: Actor, reason?:
 /** Releases a held order to wait for payment (the staff member has looked and accepts the risk). */
 export const releaseHold = (orm: MikroORM, orderId: number, actor: Actor, reason?: string) =>
   orm.em.fork().transactional((em) => transitionNow(em, orderId, 'awaiting_payment', actor, { reason }));
+
+// ---- The order as flows read it, and the order's own fields that steps set ----
+
+export interface OrderHead {
+  id: number; number: string; status: OrderStatus; hold_reasons: HoldReason[]; payment_method: string; currency: string;
+  subtotal_minor: number; shipping_minor: number; tax_minor: number; tax_included: boolean; discount_minor: number; total_minor: number;
+  shipping_address: Address; warehouse_id: number | null; payment_token: string | null;
+}
+export interface OrderLineRow { id: number; product_id: number; sku: string; quantity: number; unit_price_minor: number; total_minor: number }
+
+// Every run of an order flow reads these (validate, reserve, authorise, route), so they are prepared
+// once per connection (app/lib/db.server.ts) instead of parsed and planned each time.
+const HEAD = `select id, number, status, hold_reasons, payment_method, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor,
+            shipping_address, warehouse_id, payment_token
+       from sales_order where id = $1`;
+const LOAD_HEAD = prepare('order_head', HEAD);
+const LOCK_HEAD = prepare('order_head_locked', `${HEAD} for update`);
+const HOLD_REASONS = prepare('order_hold_reasons', 'select hold_reasons from sales_order where id = $1');
+const ORDER_LINES = prepare('order_lines', 'select id, product_id, sku, quantity, unit_price_minor, total_minor from order_line where order_id = $1 order by id');
+const SET_WAREHOUSE = prepare('order_set_warehouse', 'update sales_order set warehouse_id = $1, updated_at = now() where id = $2');
+
+/** The order's header (locked for the transaction with `lock`); 404 not_found when there is none. */
+export async function loadOrderHead(em: EntityManager, orderId: number, lock = false): Promise<OrderHead> {
+  const [o] = await sql<OrderHead>(em, lock ? LOCK_HEAD : LOAD_HEAD, [orderId]);
+  if (!o) throw new DomainError(404, 'not_found', `Order ${orderId} does not exist.`);
+  return o;
+}
+
+export const orderLines = (em: EntityManager, orderId: number) => sql<OrderLineRow>(em, ORDER_LINES, [orderId]);
+
+/** Where the parcel goes, for routing (null when the address has no coordinates). */
+export const orderDestination = (o: Pick<OrderHead, 'shipping_address'>) =>
+  typeof o.shipping_address?.lat === 'number' && typeof o.shipping_address?.lng === 'number' ? { lat: o.shipping_address.lat, lng: o.shipping_address.lng } : null;
+
+/** Records the warehouse that ships the whole order. */
+export async function setOrderWarehouse(em: EntityManager, orderId: number, warehouseId: number): Promise<void> {
+  await sql(em, SET_WAREHOUSE, [warehouseId, orderId]);
+}
+
+/** Records the warehouse when the order has none yet and all its active reservations are there. */
+export async function settleOrderWarehouse(em: EntityManager, orderId: number, warehouseId: number): Promise<void> {
+  await em.execute(
+    `update sales_order set warehouse_id = ? where id = ? and warehouse_id is null
+        and not exists (select 1 from reservation r where r.order_id = ? and r.status = 'active' and r.warehouse_id <> ?)`, [warehouseId, orderId, orderId, warehouseId]);
+}
+
+/** What is wrong with an order's lines and totals (empty when it is whole). */
+export function orderProblems(o: OrderHead, lines: OrderLineRow[]): string[] {
+  const problems: string[] = [];
+  if (!lines.length) problems.push('no_lines');
+  if (lines.some((l) => l.quantity * l.unit_price_minor !== l.total_minor)) problems.push('line_total_mismatch');
+  if (lines.reduce((n, l) => n + l.total_minor, 0) !== o.subtotal_minor) problems.push('subtotal_mismatch');
+  if (o.subtotal_minor + o.shipping_minor + (o.tax_included ? 0 : o.tax_minor) - o.discount_minor !== o.total_minor) problems.push('total_mismatch');
+  return problems;
+}
+
+/**
+ * Checks the order is whole (lines, totals add up) and says whether it waits for a person. A
+ * received order moves to validated (or on hold when something is off); otherwise reads only.
+ */
+export async function validateOrder(em: EntityManager, orderId: number, actor: Actor) {
+  const o = await loadOrderHead(em, orderId, true);
+  if (o.status === 'cancelled' || o.status === 'returned') throw new DomainError(409, 'order_closed', `Order ${o.number} is ${o.status}.`, { params: { status: o.status } });
+  const problems = orderProblems(o, await orderLines(em, orderId));
+  const hold = o.status === 'on_hold' || problems.length > 0;
+  let status = o.status;
+  let holdReasons = o.hold_reasons;
+  if (o.status === 'received') {
+    const to: OrderStatus = hold ? 'on_hold' : 'validated';
+    await transitionNow(em, orderId, to, actor, { reason: problems.length ? `validation: ${problems.join(', ')}` : 'validated by workflow', holdReasons: hold ? ['manual'] : undefined });
+    status = to;
+    [{ hold_reasons: holdReasons }] = await sql<{ hold_reasons: HoldReason[] }>(em, HOLD_REASONS, [orderId]);
+  }
+  // Unless it moved, the order is as read: its row is locked until the transaction ends.
+  return { hold, order: o, status, holdReasons, problems };
+}
+
+/** Puts the order on hold in em's transaction; false when it already is. */
+export async function holdOrderIn(em: EntityManager, orderId: number, actor: Actor, reason: string): Promise<boolean> {
+  const o = await loadOrderHead(em, orderId, true);
+  if (o.status === 'on_hold') return false;
+  await transitionNow(em, orderId, 'on_hold', actor, { reason, holdReasons: ['manual'] });
+  return true;
+}
+
+// ---- Replacement orders (exchanges) ----
+
+/** What a replacement order copies from the order it replaces. */
+export interface ReplacedOrder { id: number; number: string; channel_id: number; channel: string; customer_id: number; customer_name: string | null; currency: string; delivery_method: string; shipping_address: Address }
+
+export async function orderForReplacement(em: EntityManager, orderId: number): Promise<ReplacedOrder> {
+  const [o] = await em.execute<ReplacedOrder[]>(
+    `select o.id, o.number, o.channel_id, c.code as channel, o.customer_id, o.customer_name, o.currency, o.delivery_method, o.shipping_address
+       from sales_order o join channel c on c.id = o.channel_id where o.id = ?`, [orderId]);
+  if (!o) throw new DomainError(404, 'not_found', `Order ${orderId} does not exist.`);
+  return o;
+}
+
+/**
+ * A zero-charge order for `lines`, for the replaced order's customer, channel, currency and address,
+ * starting `paid` under its own external id (`ref`). Returns its id, number and line ids (by position).
+ * The caller reserves its stock and records the events in the same transaction.
+ */
+export async function insertReplacementOrder(em: EntityManager, of: ReplacedOrder, ref: string, paymentMethod: string, warehouseId: number | null,
+  lines: { productId: number; sku: string; name: string; quantity: number }[]): Promise<{ id: number; number: string; lineIds: number[] }> {
+  const [order] = await em.execute<{ id: number; number: string }[]>(
+    `insert into sales_order (channel_id, external_id, customer_id, customer_name, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor, status,
+                              hold_reasons, payment_method, delivery_method, shipping_address, warehouse_id, placed_at, created_at, updated_at)
+     values (?, ?, ?, ?, ?, 0, 0, 0, false, 0, 0, 'paid', '{}', ?, ?, ?, ?, now(), now(), now()) returning id, number`,
+    [of.channel_id, ref, of.customer_id, of.customer_name, of.currency, paymentMethod, of.delivery_method, JSON.stringify(of.shipping_address), warehouseId]);
+  const lineIds = await em.execute<{ id: number }[]>(
+    `insert into order_line (order_id, product_id, sku, name, quantity, unit_price_minor, total_minor) values ${lines.map(() => '(?, ?, ?, ?, ?, 0, 0)').join(', ')} returning id`,
+    lines.flatMap((l) => [order.id, l.productId, l.sku, l.name, l.quantity]));
+  return { id: order.id, number: order.number, lineIds: lineIds.map((l) => l.id) };
+}
+
+/** The order on the same channel as `orderId` with external id `ref` (a replacement), locked. */
+export async function siblingByRef(em: EntityManager, orderId: number, ref: string) {
+  const [o] = await em.execute<{ id: number; number: string; status: OrderStatus }[]>(
+    `select o.id, o.number, o.status from sales_order o join sales_order orig on orig.channel_id = o.channel_id
+      where orig.id = ? and o.external_id = ? for update of o`, [orderId, ref]);
+  return o ?? null;
+}
+
+export async function orderNumberAndStatus(em: EntityManager, orderId: number) {
+  const [o] = await em.execute<{ number: string; status: OrderStatus }[]>('select number, status from sales_order where id = ?', [orderId]);
+  return o ?? null;
+}

@@ -50,7 +50,7 @@ export const NewPaymentInput = z.strictObject({
 // order the events happen (the order's status change, when money settles it, comes last).
 const LOCK_PAYMENT = prepare('payment_lock', 'select * from payment where id = $1 for update');
 const LOCK_OPERATION_KEY = prepare('payment_operation_key_lock', 'select pg_advisory_xact_lock(hashtext($1))');
-const OPERATION_BY_KEY = prepare('payment_operation_by_key', 'select kind, payment_id, succeeded, error_code from payment_operation where idempotency_key = $1');
+const OPERATION_BY_KEY = prepare('payment_operation_by_key', 'select payment_id, kind, amount_minor, succeeded, error_code from payment_operation where idempotency_key = $1');
 const RECORD_OPERATION = prepare('payment_operation_record',
   'insert into payment_operation (payment_id, kind, amount_minor, idempotency_key, succeeded, error_code, provider_ref, created_at) values ($1, $2, $3, $4, $5, $6, $7, now())');
 const SETTLEMENT = prepare('payment_settlement',
@@ -190,4 +190,74 @@ async function operate(orm: MikroORM, paymentId: number, kind: OperationKind, ke
   });
   if (outcome.failure) throw declined(outcome.failure);
   return outcome.payment;
+}
+
+// ---- What flows ask about payments (by idempotency key, by run) ----
+
+const AUTHORISED_BY_RUN = prepare('payment_authorised_by_run', `select p.id from payment p join payment_operation op on op.payment_id = p.id
+          where p.order_id = $1 and op.kind = 'authorise' and op.succeeded and left(op.idempotency_key, $2) = $3 and p.status in ('authorised', 'partially_captured')
+          order by p.id desc limit 1`);
+const NEWEST_AUTHORISED = prepare('payment_newest_authorised', `select id from payment where order_id = $1 and status in ('authorised', 'partially_captured') order by id desc limit 1`);
+const COVERED = prepare('payment_order_covered',
+  'select o.total_minor, coalesce((select sum(captured_minor - refunded_minor) from payment where order_id = o.id), 0) as covered from sales_order o where o.id = $1');
+
+/** The payment operation recorded under this idempotency key, if any. */
+export async function paymentOperation(em: EntityManager, key: string) {
+  const [op] = await sql<{ payment_id: number; kind: string; amount_minor: number; succeeded: boolean; error_code: string | null }>(em, OPERATION_BY_KEY, [key]);
+  return op ?? null;
+}
+
+/** The authorisation a capture takes: one made under a key starting with `keyPrefix` (the run's), else the order's newest. */
+export async function authorisationToCapture(em: EntityManager, orderId: number, keyPrefix: string): Promise<number | null> {
+  const [ofRun] = await sql<{ id: number }>(em, AUTHORISED_BY_RUN, [orderId, keyPrefix.length, keyPrefix]);
+  if (ofRun) return ofRun.id;
+  const [newest] = await sql<{ id: number }>(em, NEWEST_AUTHORISED, [orderId]);
+  return newest?.id ?? null;
+}
+
+/** Whether what was captured and not refunded covers the order's total (a manual payment marked paid). */
+export async function orderCovered(em: EntityManager, orderId: number): Promise<boolean> {
+  const [o] = await sql<{ total_minor: number; covered: string }>(em, COVERED, [orderId]);
+  if (!o) throw new DomainError(404, 'not_found', `Order ${orderId} does not exist.`);
+  return Number(o.covered) >= o.total_minor && o.total_minor > 0;
+}
+
+/** A payment's status and its captured and refunded amounts. */
+export async function paymentBalance(em: EntityManager, paymentId: number) {
+  const [p] = await em.execute<{ status: string; captured_minor: number; refunded_minor: number }[]>('select status, captured_minor, refunded_minor from payment where id = ?', [paymentId]);
+  if (!p) throw new DomainError(404, 'not_found', `Payment ${paymentId} does not exist.`);
+  return p;
+}
+
+/**
+ * Refunds `amount` from the order's captured payments, oldest first, each refund keyed
+ * `<keyPrefix>:p<paymentId>` so a retry finds what the first call refunded and never refunds twice.
+ * A refused refund, or too little captured money, is reported with what was refunded so far.
+ */
+export async function refundAcrossPayments(orm: MikroORM, orderId: number, amount: number, keyPrefix: string, actor: Actor):
+  Promise<{ ok: true; refunds: { paymentId: number; amount: number }[] } | { ok: false; refunds: { paymentId: number; amount: number }[]; missing?: number; reason: string }> {
+  const em = orm.em.fork();
+  const payments = await em.execute<{ id: number; captured_minor: number; refunded_minor: number }[]>('select id, captured_minor, refunded_minor from payment where order_id = ? and captured_minor > 0 order by id', [orderId]);
+  const keyFor = (paymentId: number) => `${keyPrefix}:p${paymentId}`;
+  const prior = payments.length
+    ? await em.execute<{ payment_id: number; amount_minor: number; succeeded: boolean }[]>('select payment_id, amount_minor, succeeded from payment_operation where idempotency_key in (?)', [payments.map((p) => keyFor(p.id))])
+    : [];
+  const refunds = prior.filter((p) => p.succeeded).map((p) => ({ paymentId: p.payment_id, amount: p.amount_minor }));
+  let left = amount - refunds.reduce((n, x) => n + x.amount, 0);
+  for (const p of payments) {
+    if (left <= 0) break;
+    if (prior.some((x) => x.payment_id === p.id)) continue;
+    const take = Math.min(left, p.captured_minor - p.refunded_minor);
+    if (take <= 0) continue;
+    try {
+      await refundPayment(orm, p.id, take, keyFor(p.id), actor);
+    } catch (e) {
+      if (e instanceof DomainError && (e.code === 'payment_declined' || e.code === 'nothing_to_refund')) return { ok: false, refunds, reason: String(e.params?.reason ?? e.code) };
+      throw e;
+    }
+    refunds.push({ paymentId: p.id, amount: take });
+    left -= take;
+  }
+  if (left > 0) return { ok: false, refunds, missing: left, reason: 'not_enough_captured' };
+  return { ok: true, refunds };
 }

@@ -90,3 +90,31 @@ export async function endReturn(em: EntityManager, id: number, to: Ended, actor:
   announce(em, r, to);
   return { r, changed: true };
 }
+
+/** Links the replacement order an exchange created (in its transaction). */
+export async function linkReplacement(em: EntityManager, r: ReturnRow, orderId: number): Promise<void> {
+  await em.execute('update return_request set replacement_order_id = ?, updated_at = now() where id = ?', [orderId, r.id]);
+  r.replacement_order_id = orderId;
+}
+
+/**
+ * Unlinks a cancelled replacement and puts the RMA back where it was before the exchange (the status
+ * the `return.exchanged` audit event moved it from), audited and announced. Returns that status.
+ */
+export async function unlinkReplacement(em: EntityManager, r: ReturnRow, replacement: { id: number; number: string }, actor: Actor): Promise<ReturnStatus> {
+  const [before] = await em.execute<{ status: ReturnStatus | null }[]>(
+    `select before ->> 'status' as status from audit_event where action = 'return.exchanged' and entity_type = 'Order' and entity_id = ? and (after ->> 'replacementOrderId')::int = ? order by id desc limit 1`,
+    [String(r.order_id), replacement.id]);
+  const back: ReturnStatus = r.status === 'exchanged' ? before?.status ?? 'inspected' : r.status;
+  await em.execute('update return_request set replacement_order_id = null, status = ?, updated_at = now() where id = ?', [back, r.id]);
+  audit(em, actor, { action: 'return.exchange_cancelled', entityType: 'Order', entityId: r.order_id, before: { rma: r.number, status: r.status, replacementOrderId: replacement.id }, after: { rma: r.number, returnId: r.id, status: back, replacementOrderId: null } });
+  announce(em, r, back, { replacementOrderId: null, replacementCancelled: replacement.number });
+  return back;
+}
+
+/** Whether the RMA's goods were written off already (its `return.disposed` audit event). */
+export async function wasDisposed(em: EntityManager, r: ReturnRow): Promise<boolean> {
+  const [done] = await em.execute<{ id: number }[]>(
+    `select id from audit_event where entity_type = 'Order' and entity_id = ? and action = 'return.disposed' and after ->> 'rma' = ? limit 1`, [String(r.order_id), r.number]);
+  return !!done;
+}

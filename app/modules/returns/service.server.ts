@@ -5,7 +5,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { RETURN_REASONS, type ReturnReason } from '../../../entities/constants.ts';
 import { audit, type Actor } from '../../lib/audit.server.ts';
-import { prepare, sql } from '../../lib/db.server.ts';
+import { advisoryLock, prepare, sql } from '../../lib/db.server.ts';
 import { publish } from '../../lib/outbox.server.ts';
 import { DomainError, fieldError, invalid } from '../../lib/errors.ts';
 import { fieldErrors } from '../../lib/problem.ts';
@@ -27,7 +27,7 @@ export const ReturnInput = z.object({
 });
 
 /** What may still come back: shipped units minus units already on an open or finished return (not a rejected or expired one). */
-export async function returnableLines(em: MikroORM['em'], orderId: number) {
+export async function returnableLines(em: EntityManager, orderId: number) {
   const rows = await em.execute<{ sku: string; name: string; quantity: number; returned: string }[]>(
     `select l.sku, min(l.name) as name, sum(l.quantity)::int as quantity,
             coalesce((select sum((x ->> 'quantity')::int) from return_request r, jsonb_array_elements(r.lines) x
@@ -36,7 +36,7 @@ export async function returnableLines(em: MikroORM['em'], orderId: number) {
   return rows.map((r) => ({ sku: r.sku, name: r.name, quantity: r.quantity, returnable: r.quantity - Number(r.returned) }));
 }
 
-export async function returnWindowOpen(em: MikroORM['em'], orderId: number): Promise<boolean> {
+export async function returnWindowOpen(em: EntityManager, orderId: number): Promise<boolean> {
   const [o] = await em.execute<{ status: string; delivered: Date | null; placed_at: Date }[]>(
     `select o.status, o.placed_at, (select max(delivered_at) from shipment s where s.order_id = o.id) as delivered from sales_order o where o.id = ?`, [orderId]);
   if (!o || !RETURNABLE.includes(o.status)) return false;
@@ -48,22 +48,50 @@ type Resolution = z.infer<typeof ReturnInput>['resolution'];
 type RmaLine = { sku: string; quantity: number; replacementSku?: string };
 
 /** The order, locked, when its return window is open. */
-async function lockReturnableOrder(em: MikroORM['em'], orderId: number): Promise<{ id: number; number: string }> {
+async function lockReturnableOrder(em: EntityManager, orderId: number): Promise<{ id: number; number: string }> {
   const [o] = await em.execute<{ id: number; number: string }[]>('select id, number from sales_order where id = ? for update', [orderId]);
   if (!o) throw new DomainError(404, 'not_found', `Order ${orderId} does not exist.`);
   if (!(await returnWindowOpen(em, orderId))) throw new DomainError(409, 'not_returnable', `Order ${o.number} cannot be returned now.`, { params: { days: RETURN_WINDOW_DAYS } });
   return o;
 }
 
-/** Opens one RMA with its audit event and the `return.requested` event that starts the return flow. */
-async function openRma(em: MikroORM['em'], o: { id: number; number: string }, r: { reason: ReturnReason; comment?: string; resolution: Resolution; lines: RmaLine[] }, actor: Actor, source: string) {
+/**
+ * Opens one RMA with its audit event and, unless `announceAs` says otherwise, the `return.requested`
+ * event that starts the return flow. A flow opening its own RMA announces `return.updated` instead
+ * (it handles the RMA itself) and names it (`number`) from its step key, so a retry finds it.
+ */
+async function openRma(em: EntityManager, o: { id: number; number: string }, r: { reason: ReturnReason; comment?: string; resolution: Resolution; lines: RmaLine[] }, actor: Actor, source: string,
+  opts: { number?: string; announceAs?: 'return.requested' | 'return.updated' } = {}) {
   const [rma] = await em.execute<{ id: number; number: string }[]>(
     `insert into return_request (number, order_id, status, reason, comment, resolution, lines, source, created_at, updated_at)
-     values ('RMA-' || upper(substr(md5(random()::text || clock_timestamp()::text), 1, 8)), ?, 'requested', ?, ?, ?, ?, ?, now(), now()) returning id, number`,
-    [o.id, r.reason, r.comment ?? null, r.resolution, JSON.stringify(r.lines), source]);
-  audit(em, actor, { action: 'return.requested', entityType: 'Order', entityId: o.id, after: { rma: rma.number, reason: r.reason, resolution: r.resolution, lines: r.lines } });
-  publish(em, 'service', 'return.requested', { returnId: rma.id, rma: rma.number, orderId: o.id, number: o.number, reason: r.reason, resolution: r.resolution, lines: r.lines });
+     values (coalesce(?, 'RMA-' || upper(substr(md5(random()::text || clock_timestamp()::text), 1, 8))), ?, 'requested', ?, ?, ?, ?, ?, now(), now()) returning id, number`,
+    [opts.number ?? null, o.id, r.reason, r.comment ?? null, r.resolution, JSON.stringify(r.lines), source]);
+  audit(em, actor, { action: 'return.requested', entityType: 'Order', entityId: o.id, after: { rma: rma.number, returnId: rma.id, reason: r.reason, resolution: r.resolution, lines: r.lines } });
+  if (opts.announceAs === 'return.updated') publish(em, 'service', 'return.updated', { returnId: rma.id, rma: rma.number, orderId: o.id, status: 'requested' });
+  else publish(em, 'service', 'return.requested', { returnId: rma.id, rma: rma.number, orderId: o.id, number: o.number, reason: r.reason, resolution: r.resolution, lines: r.lines });
   return { id: rma.id, number: rma.number };
+}
+
+/**
+ * The RMA a flow opens for itself under `number` (derived from its step key): the one already made
+ * under that number, else a new one after the same checks as any request. Serialised per number.
+ */
+export async function openFlowRma(em: EntityManager, orderId: number, raw: unknown, number: string, actor: Actor): Promise<{ id: number; number: string; status: string; created: boolean }> {
+  const parsed = ReturnInput.safeParse(raw);
+  if (!parsed.success) throw invalid(fieldErrors(parsed.error));
+  const wanted = parsed.data.lines.filter((l) => l.quantity > 0);
+  await advisoryLock(em, `return:${number}`);
+  const [found] = await em.execute<{ id: number; status: string }[]>('select id, status from return_request where number = ?', [number]);
+  if (found) return { id: found.id, number, status: found.status, created: false };
+  const o = await lockReturnableOrder(em, orderId);
+  const allowed = await returnableLines(em, orderId);
+  for (const l of wanted) {
+    const a = allowed.find((x) => x.sku === l.sku);
+    if (!a || l.quantity > a.returnable) throw new DomainError(409, 'not_returnable', `${l.quantity} × ${l.sku} cannot be returned from ${o.number}.`, { params: { sku: l.sku, max: a?.returnable ?? 0 } });
+  }
+  if (!wanted.length) throw new DomainError(422, 'validation_failed', 'Nothing to return.', { field: 'lines' });
+  const rma = await openRma(em, o, { reason: parsed.data.reason, comment: parsed.data.comment, resolution: parsed.data.resolution, lines: wanted }, actor, 'workflow', { number, announceAs: 'return.updated' });
+  return { ...rma, status: 'requested', created: true };
 }
 
 export async function requestReturn(orm: MikroORM, orderId: number, raw: unknown, actor: Actor, source: string) {
@@ -146,7 +174,7 @@ export interface ExchangeOption { sku: string; name: string }
  * group by name; up to EXCHANGE_SUGGESTIONS. Keyed by the returned SKU; one statement for all of
  * them, each SKU looked up once however many lines carry it.
  */
-export async function exchangeOptions(em: MikroORM['em'], skus: string[]): Promise<Record<string, ExchangeOption[]>> {
+export async function exchangeOptions(em: EntityManager, skus: string[]): Promise<Record<string, ExchangeOption[]>> {
   const distinct = [...new Set(skus)];
   if (!distinct.length) return {};
   const rows = await sql<{ for_sku: string; sku: string; name: string }>(em, EXCHANGE_OPTIONS, [distinct, EXCHANGE_SUGGESTIONS]);

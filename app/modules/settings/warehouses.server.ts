@@ -1,6 +1,7 @@
 // Warehouses (Settings → Warehouses): address and coordinates (routing measures haversine distances
 // from them), whether routing may use the warehouse, how it picks by default (pick lists made without
 // a method use it), and the bins its stock sits in (a bin's first part is its pick zone).
+import { setLevelBin } from '../inventory/stock.server.ts';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { PICK_METHODS, type PickMethod } from '../../../entities/constants.ts';
@@ -149,7 +150,7 @@ export async function setBin(orm: MikroORM, warehouseCode: string, raw: Record<s
     }
     const { sku } = level;
     if ((level.bin || null) === bin) return { sku, bin, zone: zoneOfBin(bin), changed: false };
-    await em.execute('update inventory_level set bin = ?, updated_at = now() where id = ?', [bin, level.id]);
+    await setLevelBin(em, level.id, bin);
     audit(em, actor, {
       action: 'inventory.bin_changed', entityType: 'InventoryLevel', entityId: level.id,
       before: { bin: level.bin, zone: zoneOfBin(level.bin) }, after: { warehouse: warehouseCode, sku, bin, zone: zoneOfBin(bin) },

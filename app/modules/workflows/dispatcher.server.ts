@@ -15,6 +15,7 @@
 // which is harmless (a duplicate start is counted as done; the runs buffer signals). While Temporal is
 // unreachable the row stays undispatched and the dispatcher retries with back-off. Wakes on NOTIFY
 // outbox, and polls every 2 s in case a notification was missed.
+import { markDispatched } from '../../lib/outbox.server.ts';
 import crypto from 'node:crypto';
 import pg from 'pg';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
@@ -118,8 +119,6 @@ interface OutboxRow { id: number; type: string; payload: Record<string, unknown>
 
 export type Outcome = { kind: 'started' | 'duplicate'; workflowId: string } | { kind: 'signalled' | 'no_run'; workflowId: string; signal: string } | { kind: 'no_binding' | 'ignored' };
 
-const markDispatched = (em: EntityManager, ids: number[]) =>
-  em.execute('update outbox_event set dispatched_at = now() where id = any(?::bigint[])', [`{${ids.map((n) => Math.trunc(n)).join(',')}}`]);
 
 /**
  * Takes the named lease for `ms`, or renews it when `holder` has it; false while someone else holds it

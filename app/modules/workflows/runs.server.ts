@@ -2,7 +2,7 @@
 // and the live events that go with them. Written by the worker (activity interceptor, the
 // `workflow.runEvent` local activity) and by the dispatcher that starts runs.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { publishNow } from '../../lib/outbox.server.ts';
+import { outboxInsertPerRowSql, publishNow } from '../../lib/outbox.server.ts';
 import { prepare, sql } from '../../lib/db.server.ts';
 import type { RunStatus, RunStepStatus } from '../../../entities/workflows.ts';
 
@@ -121,7 +121,7 @@ const STEP_RECORDED = prepare('run_step_recorded', `with step as (
       input_summary = excluded.input_summary,
       output_summary = coalesce(excluded.output_summary, workflow_run_step.output_summary)
     returning run_id)
-  insert into outbox_event (topic, type, payload, created_at) select 'workflows', 'run.step', $10::jsonb, now() from step
+  ${outboxInsertPerRowSql('step', 'workflows', 'run.step', '$10')}
   returning id`);
 
 /**
