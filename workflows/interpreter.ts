@@ -6,7 +6,7 @@ import {
 } from '@temporalio/workflow';
 import jsonata from 'jsonata';
 import type { NodeActivityInput, NodeActivityResult, Plan, PlanNode, RunContext } from './graph.ts';
-import { findLoops } from './loops.ts';
+import { Walk, type LoopExits } from './walk.ts';
 import { parseDuration } from './duration.ts';
 
 /** `cancelled`: the step was running or waiting when the run was cancelled (cancellation-saga). */
@@ -44,8 +44,7 @@ export interface Resume {
   loops?: Record<string, LoopExits>;
 }
 
-/** Exits of a loop as JSON `[source, handle, index in next[handle]]`. */
-export interface LoopExits { held: string[]; taken: string[]; sent: string[] }
+export type { LoopExits } from './walk.ts';
 
 type Decision = { decision: 'approved' | 'rejected'; comment?: string; by?: string };
 
@@ -250,91 +249,14 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
     }
   }
 
-  // Dead-path elimination: a skipped branch sends "dead" tokens so joins and merges know not to wait for it.
-  // In a loop (loop-exits) a dead token means "not this time round": one on the way back is dropped
-  // (the head has its entrance to go by), and one on an exit is held until no live token is left in
-  // the loop, then sent on once unless the loop has left by that exit. Without it, a condition that
-  // goes round again told the join after the loop that the loop's branch would never come.
-  const arrivals: Record<string, { live: number; dead: number }> = input.resume?.arrivals ?? {};
-  const loops = findLoops(plan.trigger, (id) => Object.values(plan.nodes[id]?.next ?? {}).flat());
-  /** Per loop: live tokens in it (running, or parked at a join in it), and its exits (reset each time a token enters it afresh). */
-  const loopRuns = loops.loops.map((l) => {
-    const saved = input.resume?.loops?.[l.head];
-    return { tokens: 0, held: new Set(saved?.held), taken: new Set(saved?.taken), sent: new Set(saved?.sent) };
-  });
-  /** Edges into each node that are ways back. */
-  const backInto: Record<string, number> = {};
-  for (const n of Object.values(plan.nodes)) for (const t of Object.values(n.next).flat()) if (loops.isBack(n.id, t)) backInto[t] = (backInto[t] ?? 0) + 1;
-  if (loopExits) {
-    // The token that starts this run, and those parked at joins (a run continued as new has no other).
-    const first = input.resume?.nodeId ?? plan.trigger;
-    for (const l of loops.of(first)) loopRuns[l].tokens++;
-    for (const [id, a] of Object.entries(arrivals)) if (plan.nodes[id]?.primitive === 'join') for (const l of loops.of(id)) loopRuns[l].tokens += a.live;
-  }
+  // The tokens' moves (joins, dead paths, loop exits) are walk.ts's, which the simulation shares.
+  const walk = new Walk(plan, loopExits, {
+    run: (id) => run(id),
+    skipped: (id) => { const step = state.steps[id]; if (step.status === 'waiting') step.status = 'skipped'; },
+  }, input.resume ? { nodeId: input.resume.nodeId, arrivals: input.resume.arrivals ?? {}, loops: input.resume.loops } : undefined);
   const historyLimit = input.historyLimit ?? HISTORY_LIMIT;
   /** A resumed run first runs the node it stopped at, without continuing as new again. */
   let resuming = !!input.resume;
-  /** Live tokens on the move: nodes running or about to run (not those parked at a join until its other branches arrive). */
-  let moving = 1;
-
-  async function arrive(id: string, live: boolean, back = false): Promise<void> {
-    if (!live && back && loopExits) return;
-    const node = plan.nodes[id];
-    const a = (arrivals[id] ??= { live: 0, dead: 0 });
-    if (live) a.live++; else a.dead++;
-    if (node.primitive === 'join') {
-      if (live) moving--;
-      if (a.live + a.dead < node.incoming) return;
-      const merged = a.live;
-      arrivals[id] = { live: 0, dead: 0 };
-      if (!merged) return skip(id);
-      moving++;
-      if (loopExits) for (const l of loops.of(id)) loopRuns[l].tokens -= merged - 1;
-      return run(id);
-    }
-    if (!live) {
-      const forward = node.incoming - (loopExits ? backInto[id] ?? 0 : 0);
-      if (a.live === 0 && a.dead >= forward) { arrivals[id] = { live: 0, dead: 0 }; return skip(id); }
-      return;
-    }
-    return run(id);
-  }
-
-  const exitKey = (source: string, handle: string, index: number) => JSON.stringify([source, handle, index]);
-
-  /** A dead token along one edge: held at a loop's exit while the loop still has live tokens. */
-  function dead(source: string, handle: string, index: number): Promise<void> {
-    const target = plan.nodes[source].next[handle][index];
-    if (!loopExits) return arrive(target, false);
-    const l = loops.leaves(source, target);
-    if (l !== undefined) {
-      const r = loopRuns[l], key = exitKey(source, handle, index);
-      if (r.taken.has(key) || r.sent.has(key)) return Promise.resolve();
-      if (r.tokens > 0) { r.held.add(key); return Promise.resolve(); }
-      r.sent.add(key);
-    }
-    return arrive(target, false, loops.isBack(source, target));
-  }
-
-  /** A loop with no live token left has finished this time round: its held exits go dead, but those it left by. */
-  function release(l: number): Promise<void>[] {
-    const r = loopRuns[l];
-    const keys = [...r.held].filter((k) => !r.taken.has(k) && !r.sent.has(k));
-    r.held.clear();
-    return keys.map((k) => {
-      r.sent.add(k);
-      const [source, handle, index] = JSON.parse(k) as [string, string, number];
-      const target = plan.nodes[source].next[handle][index];
-      return arrive(target, false, loops.isBack(source, target));
-    });
-  }
-
-  async function skip(id: string): Promise<void> {
-    const step = state.steps[id];
-    if (step.status === 'waiting') step.status = 'skipped';
-    await Promise.all(Object.entries(plan.nodes[id].next).flatMap(([handle, ts]) => ts.map((_, i) => dead(id, handle, i))));
-  }
-
   async function run(id: string): Promise<void> {
     if (cancelled) throw new RunCancelled(cancelled.reason ?? 'cancelled');
     // A step that finished after the cancellation went no further than its own node.
@@ -342,10 +264,10 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
     // A long or looping run starts afresh when its history grows, at a point where only this token is
     // moving (workflowInfo() is read afresh: it changes with every workflow task).
     const { historyLength, continueAsNewSuggested } = workflowInfo();
-    if (!resuming && moving === 1 && (historyLength > historyLimit || continueAsNewSuggested) && state.steps[id].visits > 0) {
+    if (!resuming && walk.moving === 1 && (historyLength > historyLimit || continueAsNewSuggested) && state.steps[id].visits > 0) {
       await continueAsNew<typeof interpreter>({
         plan, trigger: input.trigger, historyLimit: input.historyLimit,
-        resume: { nodeId: id, context: state.context, steps: state.steps, compensations, received, decisions, arrivals, ...(loopExits ? { loops: savedLoops() } : {}) },
+        resume: { nodeId: id, context: state.context, steps: state.steps, compensations, received, decisions, ...walk.saved() },
       });
     }
     resuming = false;
@@ -368,25 +290,7 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
     step.status = 'done';
     step.endedAt = Date.now();
     step.handle = handles.join(',');
-    const taken = new Set(handles);
-    const targets = Object.entries(node.next).flatMap(([handle, ts]) => ts.map((t, index) => ({ t, handle, index, live: taken.has(handle) })));
-    // This token ends here; one leaves on each live edge (counted before any of them moves).
-    moving += targets.filter((x) => x.live).length - 1;
-    const released: Promise<void>[] = [];
-    if (loopExits) {
-      for (const x of targets.filter((y) => y.live)) {
-        for (const l of loops.of(x.t)) if (loopRuns[l].tokens++ === 0) Object.assign(loopRuns[l], { held: new Set(), taken: new Set(), sent: new Set() });
-        const left = loops.leaves(id, x.t);
-        if (left !== undefined) loopRuns[left].taken.add(exitKey(id, x.handle, x.index));
-      }
-      for (const l of loops.of(id)) if (--loopRuns[l].tokens === 0) released.push(...release(l));
-    }
-    await Promise.all([...released, ...targets.map((x) => (x.live ? arrive(x.t, true) : dead(id, x.handle, x.index)))]);
-  }
-
-  function savedLoops(): Record<string, LoopExits> {
-    return Object.fromEntries(loopRuns.flatMap((r, l) => (r.held.size || r.taken.size || r.sent.size
-      ? [[loops.loops[l].head, { held: [...r.held], taken: [...r.taken], sent: [...r.sent] }]] : [])));
+    await walk.leave(id, handles);
   }
 
   // With cancellation-saga, a cancellation requested while the run undoes its steps or records its end stops neither.

@@ -4,8 +4,10 @@
 // the outcome the caller assumes, every other activity takes its "ok" exit. Pure, so it is exact to
 // test and runs anywhere.
 import { evaluateBounded } from '../../lib/expressions.ts';
-import { nodeType, outputsOf } from '../../../plugins/index.ts';
-import type { Graph, GraphNode } from '../../../workflows/graph.ts';
+import { nodeType } from '../../../plugins/index.ts';
+import type { Graph, PlanNode } from '../../../workflows/graph.ts';
+import { Walk } from '../../../workflows/walk.ts';
+import { planNodes } from './plan.ts';
 import { planRouting, type DemandLine, type GeoPoint, type StockOption } from '../inventory/routing.ts';
 
 export interface SimulationOptions {
@@ -22,6 +24,8 @@ export interface SimulationOptions {
   /** Signals are received unless this is false (then they time out). */
   signalsReceived?: boolean;
   maxSteps?: number;
+  /** What a node's visit takes, when the caller knows (a recorded run): its handles and output; else the rules above. */
+  decide?: (node: PlanNode, visit: number) => { handles: string[]; output?: Record<string, unknown> } | undefined;
 }
 
 export interface SimulatedStep { nodeId: string; type: string; handles: string[] }
@@ -81,26 +85,26 @@ function destinationFrom(payload: Record<string, unknown>): GeoPoint | null {
   return lat === null || lng === null ? null : { lat, lng };
 }
 
+/** Stops the walk (too many steps, or an end that fails or compensates the run). */
+class Stop extends Error {}
+
+/**
+ * Walks the graph as the interpreter would, with the interpreter's own walker (workflows/walk.ts):
+ * the same joins, dead paths and loop exits. Parallel branches are walked together, as they run; an
+ * end that completes ends its branch only (others go on, as in a run), one that fails or compensates
+ * stops the walk.
+ */
 export async function simulate(graph: Graph, payload: Record<string, unknown>, options: SimulationOptions = {}): Promise<Simulation> {
   const maxSteps = options.maxSteps ?? MAX_SIMULATION_STEPS;
   const result: Simulation = { path: [], steps: [], routing: [], approvals: [], signals: [], problems: [], end: null, stopped: 'dead_end' };
-  const byId = new Map<string, GraphNode>(graph.nodes.map((n) => [n.id, n]));
-  const trigger = graph.nodes.find((n) => n.type === 'control.trigger');
+  const trigger = graph.nodes.find((n) => n.type === 'control.trigger' && nodeType(n.type));
   if (!trigger) { result.stopped = 'no_trigger'; return result; }
+  const plan = { trigger: trigger.id, nodes: planNodes(graph) };
   const event = options.event ?? String(trigger.data?.config?.event ?? 'manual');
-  const data = { ...payload, trigger: { type: event, payload }, nodes: {} };
+  const context: Record<string, Record<string, unknown> | undefined> = {};
+  const data = { ...payload, trigger: { type: event, payload }, nodes: context };
 
-  const handlesOf = (n: GraphNode): string[] => {
-    const def = nodeType(n.type);
-    if (!def) return [];
-    const parsed = def.config.safeParse(n.data?.config ?? {});
-    return parsed.success ? outputsOf(def, parsed.data) : typeof def.outputs === 'function' ? [] : [...def.outputs];
-  };
-  const incoming = (id: string) => graph.edges.filter((e) => e.target === id).length;
-  const next = (n: GraphNode, handle: string): string[] => {
-    const first = handlesOf(n)[0];
-    return graph.edges.filter((e) => e.source === n.id && (e.sourceHandle ?? first) === handle).map((e) => e.target);
-  };
+  const handlesOf = (n: PlanNode): string[] => Object.keys(n.next);
   const evaluate = async (nodeId: string, expression: string): Promise<unknown> => {
     try { return await evaluateBounded(expression, data); } catch (e) { result.problems.push({ nodeId, message: (e as Error).message }); return undefined; }
   };
@@ -118,11 +122,14 @@ export async function simulate(graph: Graph, payload: Record<string, unknown>, o
   };
 
   /** The handles a node takes. */
-  const step = async (n: GraphNode): Promise<string[]> => {
-    const config = n.data?.config ?? {};
-    const def = nodeType(n.type);
-    if (!def) return [];
-    if (def.run.kind === 'activity') {
+  const step = async (n: PlanNode, visit: number): Promise<string[]> => {
+    const config = n.config;
+    const decided = options.decide?.(n, visit);
+    if (decided) {
+      if (decided.output) context[n.id] = decided.output;
+      return decided.handles;
+    }
+    if (n.kind === 'activity') {
       if (n.type === 'orders.reserve' || n.type === 'orders.route') {
         const r = route(n.id);
         result.routing.push(r);
@@ -131,7 +138,8 @@ export async function simulate(graph: Graph, payload: Record<string, unknown>, o
       const handles = handlesOf(n);
       return [handles.includes('ok') ? 'ok' : handles[0] ?? 'ok'];
     }
-    switch (def.run.primitive) {
+    switch (n.primitive) {
+      case 'trigger': return ['out'];
       case 'condition': {
         const v = await evaluate(n.id, String(config.expression ?? ''));
         return [(Array.isArray(v) ? v.length > 0 : !!v) ? 'true' : 'false'];
@@ -149,7 +157,7 @@ export async function simulate(graph: Graph, payload: Record<string, unknown>, o
       }
       case 'human': {
         const decision = options.approve === false ? 'rejected' : 'approved';
-        result.approvals.push({ nodeId: n.id, title: String(config.title ?? n.data?.label ?? n.id), roles: Array.isArray(config.roles) ? config.roles.map(String) : [], decision });
+        result.approvals.push({ nodeId: n.id, title: String(config.title ?? n.label ?? n.id), roles: Array.isArray(config.roles) ? config.roles.map(String) : [], decision });
         return [decision];
       }
       case 'subflow': return ['ok'];
@@ -158,40 +166,30 @@ export async function simulate(graph: Graph, payload: Record<string, unknown>, o
     }
   };
 
-  const queue: string[] = [trigger.id];
-  const arrivals = new Map<string, number>();
-  const waitingJoins: string[] = [];
-  let count = 0;
-  while (queue.length || waitingJoins.length) {
-    // A join waits for every edge into it; when nothing else can arrive, it goes on with what it has.
-    const fromQueue = queue.length > 0;
-    const id = fromQueue ? queue.shift()! : waitingJoins.shift()!;
-    const n = byId.get(id);
-    if (!n) continue;
-    if (n.type === 'control.join') {
-      if (fromQueue) {
-        const seen = (arrivals.get(id) ?? 0) + 1;
-        if (seen < incoming(id)) {
-          arrivals.set(id, seen);
-          if (!waitingJoins.includes(id)) waitingJoins.push(id);
-          continue;
-        }
-        const w = waitingJoins.indexOf(id);
-        if (w >= 0) waitingJoins.splice(w, 1);
+  const visits = new Map<string, number>();
+  const walk: Walk = new Walk(plan, true, {
+    async run(id) {
+      if (result.path.length >= maxSteps) { result.stopped = 'max_steps'; throw new Stop(); }
+      const n = plan.nodes[id];
+      const visit = (visits.get(id) ?? 0) + 1;
+      visits.set(id, visit);
+      const handles = await step(n, visit);
+      result.path.push(id);
+      result.steps.push({ nodeId: id, type: n.type, handles });
+      if (n.primitive === 'end') {
+        const outcome = String(n.config.result ?? 'complete');
+        result.end = { nodeId: id, result: outcome, message: typeof n.config.message === 'string' ? n.config.message : null };
+        result.stopped = 'end';
+        if (outcome !== 'complete') throw new Stop();
       }
-      arrivals.delete(id);
-    }
-    if (count >= maxSteps) { result.stopped = 'max_steps'; return result; }
-    count++;
-    const handles = await step(n);
-    result.path.push(id);
-    result.steps.push({ nodeId: id, type: n.type, handles });
-    if (n.type === 'control.end') {
-      result.end = { nodeId: id, result: String(n.data?.config?.result ?? 'complete'), message: typeof n.data?.config?.message === 'string' ? n.data.config.message : null };
-      result.stopped = 'end';
-      return result;
-    }
-    for (const h of handles) queue.push(...next(n, h));
+      await walk.leave(id, handles);
+    },
+    skipped() {},
+  });
+  try {
+    await walk.arrive(trigger.id, true);
+  } catch (e) {
+    if (!(e instanceof Stop)) throw e;
   }
   return result;
 }
