@@ -44,8 +44,9 @@ class StepRecorder implements ActivityInboundCallsInterceptor {
     let runId: number | null = null;
     /** Finds (or creates) the run row and records the step as started (or its undo as begun); announces it when it is still going. */
     const recordStart = async (em: EntityManager, going: boolean) => {
-      runId = (await runIdOf(em, arg.workflowId))
-        ?? await ensureRun(em, arg.workflowId, { triggerType: arg.context?.trigger?.type ?? 'manual', triggerPayload: arg.context?.trigger?.payload ?? {} });
+      runId =
+        (await runIdOf(em, arg.workflowId)) ??
+        (await ensureRun(em, arg.workflowId, { triggerType: arg.context?.trigger?.type ?? 'manual', triggerPayload: arg.context?.trigger?.payload ?? {} }));
       if (undo) await stepCompensation(em, runId, arg.nodeId, { phase: 'started' });
       else {
         await stepStarted(em, runId, arg.nodeId, { visit, attempt, input: { activity: type, attempt, config: arg.config }, agoMs: performance.now() - t0 });
@@ -53,17 +54,21 @@ class StepRecorder implements ActivityInboundCallsInterceptor {
       }
     };
     let early: Promise<boolean> | null = null;
-    const timer = setTimeout(() => { early = this.record((em) => recordStart(em, true)); }, RUNNING_AFTER_MS);
+    const timer = setTimeout(() => {
+      early = this.record((em) => recordStart(em, true));
+    }, RUNNING_AFTER_MS);
     /**
      * Records how the step ended, and its start too unless that is recorded already: a quick step (not
      * an undo) in one statement (unless its run has no row yet), anything else in one transaction.
      */
     const finish = async (ended: { status: 'done' | 'failed'; output?: unknown; error?: string; event: Record<string, unknown> }) => {
       clearTimeout(timer);
-      const startRecorded = early !== null && await early;
+      const startRecorded = early !== null && (await early);
       if (!startRecorded && !undo) {
         const input = { activity: type, attempt, config: arg.config };
-        const recorded = await this.attempt((em) => stepRecorded(em, arg.workflowId, arg.nodeId, { visit, attempt, input, agoMs: performance.now() - t0, ...ended }));
+        const recorded = await this.attempt((em) =>
+          stepRecorded(em, arg.workflowId, arg.nodeId, { visit, attempt, input, agoMs: performance.now() - t0, ...ended }),
+        );
         if (recorded !== false) return;
       }
       await this.record(async (em) => {
@@ -75,7 +80,11 @@ class StepRecorder implements ActivityInboundCallsInterceptor {
     };
     try {
       const result = (await next(input)) as NodeActivityResult | undefined;
-      await finish({ status: 'done', output: { handle: result?.handle ?? 'ok', output: result?.output ?? null }, event: { workflowId: arg.workflowId, nodeId: arg.nodeId, status: undo ? 'compensated' : 'done' } });
+      await finish({
+        status: 'done',
+        output: { handle: result?.handle ?? 'ok', output: result?.output ?? null },
+        event: { workflowId: arg.workflowId, nodeId: arg.nodeId, status: undo ? 'compensated' : 'done' },
+      });
       return result;
     } catch (e) {
       const message = (e instanceof Error ? e.message : String(e)).slice(0, 2000);

@@ -8,7 +8,13 @@ import { ensureRun, mergeStateSteps, updateRun, type StateStep } from '../app/mo
 import { closeTask, openTask } from '../app/modules/workflows/tasks.server.ts';
 import { latestVersion } from '../app/modules/workflows/service.server.ts';
 
-export interface RunEvent { workflowId: string; event: 'started' | 'waiting' | 'finished'; planHash: string; trigger: RunContext['trigger']; state: RunState }
+export interface RunEvent {
+  workflowId: string;
+  event: 'started' | 'waiting' | 'finished';
+  planHash: string;
+  trigger: RunContext['trigger'];
+  state: RunState;
+}
 
 export function workflowActivities({ orm }: { orm: MikroORM }) {
   return {
@@ -20,13 +26,23 @@ export function workflowActivities({ orm }: { orm: MikroORM }) {
       await orm.em.fork().transactional(async (em) => {
         const runId = await ensureRun(em, e.workflowId, { triggerType: e.trigger.type, triggerPayload: e.trigger.payload, planHash: e.planHash });
         const steps: StateStep[] = Object.entries(e.state.steps).map(([nodeId, s]) => ({
-          nodeId, status: s.status, visits: s.visits, startedAt: s.startedAt, endedAt: s.endedAt, error: s.error, handle: s.handle, output: e.state.context.nodes[nodeId],
+          nodeId,
+          status: s.status,
+          visits: s.visits,
+          startedAt: s.startedAt,
+          endedAt: s.endedAt,
+          error: s.error,
+          handle: s.handle,
+          output: e.state.context.nodes[nodeId],
         }));
         await mergeStateSteps(em, runId, steps);
         const finished = e.event === 'finished';
         await updateRun(em, runId, e.workflowId, { status: finished ? e.state.status : 'running', finished, error: e.state.error ?? null });
         await publishNow(em, 'workflows', 'run.updated', {
-          workflowId: e.workflowId, runId, event: e.event, status: finished ? e.state.status : 'running',
+          workflowId: e.workflowId,
+          runId,
+          event: e.event,
+          status: finished ? e.state.status : 'running',
           waitingFor: e.state.waitingFor.map((w) => ({ nodeId: w.nodeId, kind: w.kind, name: w.name ?? null })),
         });
       });

@@ -41,10 +41,15 @@ const { values: flags } = parseArgs({
     settle: { type: 'string', default: '120' },
   },
 });
-const RATE = Number(flags.rate), SECONDS = Number(flags.seconds), SETTLE = Number(flags.settle);
-for (const [k, v] of Object.entries({ rate: RATE, seconds: SECONDS, settle: SETTLE })) if (!(Number.isFinite(v) && v > 0)) throw new Error(`--${k} takes a positive number`);
+const RATE = Number(flags.rate),
+  SECONDS = Number(flags.seconds),
+  SETTLE = Number(flags.settle);
+for (const [k, v] of Object.entries({ rate: RATE, seconds: SECONDS, settle: SETTLE }))
+  if (!(Number.isFinite(v) && v > 0)) throw new Error(`--${k} takes a positive number`);
 
-const PG_PORT = 55611, TEMPORAL_PORT = 7611, WEB_PORT = 3611;
+const PG_PORT = 55611,
+  TEMPORAL_PORT = 7611,
+  WEB_PORT = 3611;
 const DATA = path.join(root, '.data', 'bench', 'chaos');
 const DATABASE = 'chaos';
 const SKU = 'CHAOS-1';
@@ -55,12 +60,19 @@ const cleanup = benchTeardown();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (msg: string) => console.log(`[chaos ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
-interface Fault { at: number; name: string; run: () => Promise<void>; injectedAt?: number; recoveredAt?: number }
+interface Fault {
+  at: number;
+  name: string;
+  run: () => Promise<void>;
+  injectedAt?: number;
+  recoveredAt?: number;
+}
 
 async function main(): Promise<number> {
   buildIfStale();
   fs.rmSync(DATA, { recursive: true, force: true });
-  const pgDir = path.join(DATA, 'postgres'), temporalFile = path.join(DATA, 'temporal', 'temporal.db');
+  const pgDir = path.join(DATA, 'postgres'),
+    temporalFile = path.join(DATA, 'temporal', 'temporal.db');
   let postgres: EmbeddedDb = await startEmbeddedPostgres({ dir: pgDir, port: PG_PORT });
   cleanup.add('PostgreSQL', () => postgres.stop());
   await postgres.ensureDatabase(DATABASE);
@@ -73,14 +85,27 @@ async function main(): Promise<number> {
   db.on('error', () => {});
   cleanup.add('the audit connection', () => db.end());
   // One SKU in stock everywhere, far more than the run sells: every refusal would be a bug, not a shortage.
-  await db.query(`insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values ($1, $1, 'Chaos widget', 100, 10, 10, 10, 1500, 'USD')`, [SKU]);
-  await db.query(`insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at)
-                  select p.id, w.id, 1000000, 0, 0, 10, now() from product p, warehouse w where p.sku = $1`, [SKU]);
+  await db.query(
+    `insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values ($1, $1, 'Chaos widget', 100, 10, 10, 10, 1500, 'USD')`,
+    [SKU],
+  );
+  await db.query(
+    `insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at)
+                  select p.id, w.id, 1000000, 0, 0, 10, now() from product p, warehouse w where p.sku = $1`,
+    [SKU],
+  );
 
   const cli = findOrBuildTemporalCli(root);
   let temporal: DevServer = await startTemporalDevServer({ cli, port: TEMPORAL_PORT, dbFile: temporalFile });
   cleanup.add('the Temporal dev server', () => temporal.stop());
-  const env = { DATABASE_URL: url, TEMPORAL_ADDRESS: temporal.address, PORT: String(WEB_PORT), HOST: '127.0.0.1', API_RATE_LIMIT: '0', TEMPORAL_TASK_QUEUE: 'chaos' };
+  const env = {
+    DATABASE_URL: url,
+    TEMPORAL_ADDRESS: temporal.address,
+    PORT: String(WEB_PORT),
+    HOST: '127.0.0.1',
+    API_RATE_LIMIT: '0',
+    TEMPORAL_TASK_QUEUE: 'chaos',
+  };
   const worker = superviseNodeChild('worker', 'worker.ts', env);
   cleanup.add('the worker', () => worker.stop());
   const web = superviseNodeChild('web', 'web.ts', env);
@@ -89,11 +114,43 @@ async function main(): Promise<number> {
   log(`stack up: ${RATE} orders/s for ${SECONDS} s, then up to ${SETTLE} s to settle`);
 
   const faults: Fault[] = [
-    { at: 0.12, name: 'kill -9 the worker', run: async () => { worker.process.kill('SIGKILL'); } },
-    { at: 0.3, name: 'kill -9 the web process', run: async () => { web.process.kill('SIGKILL'); } },
-    { at: 0.48, name: 'restart PostgreSQL', run: async () => { await postgres.stop(); postgres = await startEmbeddedPostgres({ dir: pgDir, port: PG_PORT }); } },
-    { at: 0.66, name: 'restart the Temporal dev server', run: async () => { await temporal.stop(); temporal = await startTemporalDevServer({ cli, port: TEMPORAL_PORT, dbFile: temporalFile }); } },
-    { at: 0.84, name: 'kill -9 the worker again', run: async () => { worker.process.kill('SIGKILL'); } },
+    {
+      at: 0.12,
+      name: 'kill -9 the worker',
+      run: async () => {
+        worker.process.kill('SIGKILL');
+      },
+    },
+    {
+      at: 0.3,
+      name: 'kill -9 the web process',
+      run: async () => {
+        web.process.kill('SIGKILL');
+      },
+    },
+    {
+      at: 0.48,
+      name: 'restart PostgreSQL',
+      run: async () => {
+        await postgres.stop();
+        postgres = await startEmbeddedPostgres({ dir: pgDir, port: PG_PORT });
+      },
+    },
+    {
+      at: 0.66,
+      name: 'restart the Temporal dev server',
+      run: async () => {
+        await temporal.stop();
+        temporal = await startTemporalDevServer({ cli, port: TEMPORAL_PORT, dbFile: temporalFile });
+      },
+    },
+    {
+      at: 0.84,
+      name: 'kill -9 the worker again',
+      run: async () => {
+        worker.process.kill('SIGKILL');
+      },
+    },
   ];
 
   // ---- load ----
@@ -107,9 +164,13 @@ async function main(): Promise<number> {
   const sendOrder = async (n: number) => {
     const externalId = `CHAOS-${n}`;
     const body = JSON.stringify({
-      channel: 'web', externalId, customer: { email: `chaos${n % 500}@example.com`, name: `Chaos Buyer ${n % 500}` },
+      channel: 'web',
+      externalId,
+      customer: { email: `chaos${n % 500}@example.com`, name: `Chaos Buyer ${n % 500}` },
       shippingAddress: { line1: '1 Beacon St', city: 'Boston', postalCode: '02108', country: 'US', lat: 42.3601, lng: -71.0589 },
-      currency: 'USD', lines: [{ sku: SKU, quantity: 1, unitPrice: 1500 }], paymentMethod: 'test-card',
+      currency: 'USD',
+      lines: [{ sku: SKU, quantity: 1, unitPrice: 1500 }],
+      paymentMethod: 'test-card',
     });
     const deadline = Date.now() + 60_000;
     for (;;) {
@@ -117,13 +178,19 @@ async function main(): Promise<number> {
       let retryAfter = 1;
       try {
         const res = await fetch(`${WEB}/api/v1/orders`, {
-          method: 'POST', body, dispatcher: agent, signal: AbortSignal.timeout(15_000),
+          method: 'POST',
+          body,
+          dispatcher: agent,
+          signal: AbortSignal.timeout(15_000),
           headers: { Authorization: `Bearer ${creds.apiKey}`, 'Content-Type': 'application/json', 'Idempotency-Key': externalId },
         } as RequestInit);
         status = String(res.status);
         retryAfter = Number(res.headers.get('retry-after') ?? 1) || 1;
-        const answer = await res.json().catch(() => null) as { id?: number } | null;
-        if (res.status === 201 && answer?.id) { accepted.set(externalId, answer.id); lastAcceptedAt = Date.now(); }
+        const answer = (await res.json().catch(() => null)) as { id?: number } | null;
+        if (res.status === 201 && answer?.id) {
+          accepted.set(externalId, answer.id);
+          lastAcceptedAt = Date.now();
+        }
       } catch {
         status = 'connection error';
       }
@@ -144,7 +211,10 @@ async function main(): Promise<number> {
     const t0 = fault.injectedAt!;
     for (;;) {
       await sleep(200);
-      if (lastAcceptedAt > t0 && await healthy() && await stepEndedSince(t0)) { fault.recoveredAt = Date.now(); return; }
+      if (lastAcceptedAt > t0 && (await healthy()) && (await stepEndedSince(t0))) {
+        fault.recoveredAt = Date.now();
+        return;
+      }
       if (Date.now() - t0 > 120_000) return;
     }
   };
@@ -181,35 +251,58 @@ async function main(): Promise<number> {
   let unsettled: number[] = ids;
   while (Date.now() < settleUntil && unsettled.length) {
     await sleep(2000);
-    const { rows } = await db.query<{ id: number }>(`select o.id from unnest($1::int[]) as o(id)
+    const { rows } = await db
+      .query<{ id: number }>(
+        `select o.id from unnest($1::int[]) as o(id)
       where not exists (select 1 from workflow_run r where r.workflow_id = 'order-' || o.id
-        and (r.status <> 'running' or exists (select 1 from workflow_run_step s where s.run_id = r.id and s.node_id = 'pick' and s.status = 'done')))`, [unsettled]).catch(() => ({ rows: unsettled.map((id) => ({ id })) }));
+        and (r.status <> 'running' or exists (select 1 from workflow_run_step s where s.run_id = r.id and s.node_id = 'pick' and s.status = 'done')))`,
+        [unsettled],
+      )
+      .catch(() => ({ rows: unsettled.map((id) => ({ id })) }));
     unsettled = rows.map((r) => Number(r.id));
     log(`settling: ${ids.length - unsettled.length} of ${ids.length} runs at rest`);
   }
 
   // ---- audit ----
   const one = async (q: string, p: unknown[] = []) => Number(Object.values((await db.query(q, p)).rows[0] ?? { n: 0 })[0] ?? 0);
-  const lost = ids.length - await one('select count(*) from sales_order where id = any($1::int[])', [ids]);
-  const missing = await one(`select count(*) from unnest($1::int[]) as o(id) where not exists (select 1 from workflow_run r where r.workflow_id = 'order-' || o.id)`, [ids]);
+  const lost = ids.length - (await one('select count(*) from sales_order where id = any($1::int[])', [ids]));
+  const missing = await one(
+    `select count(*) from unnest($1::int[]) as o(id) where not exists (select 1 from workflow_run r where r.workflow_id = 'order-' || o.id)`,
+    [ids],
+  );
   const stuck = unsettled.length - missing;
-  const failedRuns = await one(`select count(*) from workflow_run where workflow_id = any($1::text[]) and status in ('failed', 'terminated')`, [ids.map((id) => `order-${id}`)]);
+  const failedRuns = await one(`select count(*) from workflow_run where workflow_id = any($1::text[]) and status in ('failed', 'terminated')`, [
+    ids.map((id) => `order-${id}`),
+  ]);
   const dupAuth = await one(`select count(*) from (select order_id from payment where provider = 'test-card' group by order_id having count(*) > 1) x`);
-  const dupOps = async (kind: string) => one(`select count(*) from (select payment_id from payment_operation where kind = $1 and succeeded group by payment_id having count(*) > 1) x`, [kind]);
-  const dupCapture = await dupOps('capture'), dupRefund = await dupOps('refund');
+  const dupOps = async (kind: string) =>
+    one(`select count(*) from (select payment_id from payment_operation where kind = $1 and succeeded group by payment_id having count(*) > 1) x`, [kind]);
+  const dupCapture = await dupOps('capture'),
+    dupRefund = await dupOps('refund');
   const dupShip = await one(`select count(*) from (select order_id, warehouse_id from shipment group by order_id, warehouse_id having count(*) > 1) x`);
-  const dupPick = await one(`select count(*) from (select l.order_id, p.warehouse_id from pick_list_line l join pick_list p on p.id = l.pick_list_id where p.status <> 'cancelled'
+  const dupPick =
+    await one(`select count(*) from (select l.order_id, p.warehouse_id from pick_list_line l join pick_list p on p.id = l.pick_list_id where p.status <> 'cancelled'
                              group by l.order_id, l.product_id, p.warehouse_id having count(distinct p.id) > 1) x`);
   const oversold = await one('select count(*) from inventory_level where reserved > on_hand or on_hand < 0 or reserved < 0');
-  const reservedMismatch = await one(`select abs(coalesce((select sum(reserved) from inventory_level l join product p on p.id = l.product_id where p.sku = $1), 0)
-    - coalesce((select sum(r.quantity) from reservation r join product p on p.id = r.product_id where p.sku = $1 and r.status = 'active'), 0))`, [SKU]);
+  const reservedMismatch = await one(
+    `select abs(coalesce((select sum(reserved) from inventory_level l join product p on p.id = l.product_id where p.sku = $1), 0)
+    - coalesce((select sum(r.quantity) from reservation r join product p on p.id = r.product_id where p.sku = $1 and r.status = 'active'), 0))`,
+    [SKU],
+  );
   const undelivered = await one(`select count(*) from outbox_event where dispatched_at is null and created_at < now() - interval '30 seconds'`);
   const fiveHundreds = [...statuses].filter(([s]) => s.startsWith('5') && s !== '503').reduce((a, [, c]) => a + c, 0);
 
   console.log('\nChaos run');
   console.log(`  load: ${RATE} orders/s for ${SECONDS} s (${n} orders), retried with the same Idempotency-Key after 503 / a dropped connection`);
-  console.log(`  orders accepted:                 ${accepted.size} of ${n}${gaveUp.length ? ` (not accepted: ${gaveUp.slice(0, 5).join('; ')}${gaveUp.length > 5 ? ' …' : ''})` : ''}`);
-  console.log(`  client answers by status:        ${[...statuses].sort().map(([s, c]) => `${s}: ${c}`).join(', ')}`);
+  console.log(
+    `  orders accepted:                 ${accepted.size} of ${n}${gaveUp.length ? ` (not accepted: ${gaveUp.slice(0, 5).join('; ')}${gaveUp.length > 5 ? ' …' : ''})` : ''}`,
+  );
+  console.log(
+    `  client answers by status:        ${[...statuses]
+      .sort()
+      .map(([s, c]) => `${s}: ${c}`)
+      .join(', ')}`,
+  );
   const goals: [string, number, number][] = [
     ['500s (503 allowed during outages)', fiveHundreds, 0],
     ['accepted orders lost', lost, 0],

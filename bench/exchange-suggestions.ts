@@ -32,7 +32,8 @@ const { values: flags } = parseArgs({
 const PRODUCTS = Number(flags.products);
 const RUNS = Number(flags.runs);
 const PG_PORT = Number(flags.port);
-if (!(PRODUCTS >= 1000 && Number.isInteger(PRODUCTS)) || !(RUNS >= 3) || !(PG_PORT > 0)) throw new Error('--products takes a whole number ≥ 1000, --runs ≥ 3, --port a port');
+if (!(PRODUCTS >= 1000 && Number.isInteger(PRODUCTS)) || !(RUNS >= 3) || !(PG_PORT > 0))
+  throw new Error('--products takes a whole number ≥ 1000, --runs ≥ 3, --port a port');
 const WARMUP = 3;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PG_DIR = path.join(root, '.data', 'bench', 'exchange-suggestions-postgres');
@@ -42,7 +43,10 @@ const INDEXES = ['product_category_name_sku_index', 'product_name_sku_index'];
 const cleanup = benchTeardown();
 const checkInterrupted = cleanup.checkInterrupted;
 
-const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
 const ms = (x: number) => (x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0));
 
 async function seedCatalogue(db: pg.Client) {
@@ -52,14 +56,17 @@ async function seedCatalogue(db: pg.Client) {
     `insert into product (sku, barcode, name, category, weight_grams, length_mm, width_mm, height_mm, price_minor, currency, active)
      select 'P-' || lpad(i::text, 7, '0'), 'B' || i, initcap(md5(i::text)), case when abs(hashint4(i * 13)) % 50 = 0 then null else 'cat-' || abs(hashint4(i * 7)) % 1000 end,
             500, 1, 1, 1, 500 + abs(hashint4(i * 11)) % 50000, case when abs(hashint4(i * 17)) % 20 = 0 then 'EUR' else 'USD' end, abs(hashint4(i * 19)) % 100 >= 3
-       from generate_series(1, $1::int) i`, [PRODUCTS]);
+       from generate_series(1, $1::int) i`,
+    [PRODUCTS],
+  );
   // Two warehouses per product; a quarter of the products out of stock (or fully reserved) everywhere.
   await db.query(
     `insert into inventory_level (product_id, warehouse_id, on_hand, reserved, updated_at)
      select p.id, w.id, x.on_hand, case when x.out then x.on_hand else 0 end, now()
        from product p
        join warehouse w on (abs(hashint4(p.id)) + w.id) % 2 = 0
-       cross join lateral (select abs(hashint4(p.id * 23)) % 4 = 0 as out, abs(hashint4(p.id * 29 + w.id)) % 20 as on_hand) x`);
+       cross join lateral (select abs(hashint4(p.id * 23)) % 4 = 0 as out, abs(hashint4(p.id * 29 + w.id)) % 20 as on_hand) x`,
+  );
 }
 
 type Case = { name: string; skus: string[] };
@@ -85,23 +92,40 @@ async function main(): Promise<number> {
   checkInterrupted();
 
   // Returned products at a price percentile (USD, active, with a category), and one without a category.
-  const atPercentile = async (p: number) => (await db.query<{ sku: string }>(
-    `select sku from product where active and currency = 'USD' and category is not null order by price_minor, id
-      offset (select (count(*) * $1::float8)::int from product where active and currency = 'USD' and category is not null) limit 1`, [p])).rows[0].sku;
-  const { rows: [uncategorised] } = await db.query<{ sku: string }>(`select sku from product where active and category is null and currency = 'USD' order by abs(price_minor - 25000), id limit 1`);
+  const atPercentile = async (p: number) =>
+    (
+      await db.query<{ sku: string }>(
+        `select sku from product where active and currency = 'USD' and category is not null order by price_minor, id
+      offset (select (count(*) * $1::float8)::int from product where active and currency = 'USD' and category is not null) limit 1`,
+        [p],
+      )
+    ).rows[0].sku;
+  const {
+    rows: [uncategorised],
+  } = await db.query<{ sku: string }>(
+    `select sku from product where active and category is null and currency = 'USD' order by abs(price_minor - 25000), id limit 1`,
+  );
   const cases: Case[] = [
     { name: 'one product, median price', skus: [await atPercentile(0.5)] },
     { name: 'one product, 10th percentile price', skus: [await atPercentile(0.1)] },
     { name: 'one product, 1st percentile price', skus: [await atPercentile(0.01)] },
     { name: 'one product, the cheapest (worst case)', skus: [await atPercentile(0)] },
     { name: 'one product without a category', skus: [uncategorised.sku] },
-    { name: 'an order of five (5th–95th pct)', skus: [await atPercentile(0.05), await atPercentile(0.3), await atPercentile(0.5), await atPercentile(0.7), await atPercentile(0.95)] },
+    {
+      name: 'an order of five (5th–95th pct)',
+      skus: [await atPercentile(0.05), await atPercentile(0.3), await atPercentile(0.5), await atPercentile(0.7), await atPercentile(0.95)],
+    },
   ];
 
   const time = async (fn: () => Promise<unknown>) => {
     for (let i = 0; i < WARMUP; i++) await fn();
     const out: number[] = [];
-    for (let i = 0; i < RUNS; i++) { const t = performance.now(); await fn(); out.push(performance.now() - t); checkInterrupted(); }
+    for (let i = 0; i < RUNS; i++) {
+      const t = performance.now();
+      await fn();
+      out.push(performance.now() - t);
+      checkInterrupted();
+    }
     return out;
   };
   const fmt = (xs: number[]) => `p50 ${ms(pct(xs, 50)).padStart(6)} ms  p95 ${ms(pct(xs, 95)).padStart(6)} ms`;
@@ -111,7 +135,10 @@ async function main(): Promise<number> {
     const em = orm.em.fork();
     const expected = await exchangeOptionsBefore(em, c.skus);
     const got = await exchangeOptions(em, c.skus);
-    if (JSON.stringify(got) !== JSON.stringify(expected)) { wrong++; console.error(`[bench] ${c.name}: the new query answers differently from the old one`); }
+    if (JSON.stringify(got) !== JSON.stringify(expected)) {
+      wrong++;
+      console.error(`[bench] ${c.name}: the new query answers differently from the old one`);
+    }
     const before = await time(() => exchangeOptionsBefore(orm.em.fork(), c.skus));
     // The indexes dropped inside a transaction that is rolled back: the same rows, the old indexes.
     const tx = orm.em.fork();
@@ -120,18 +147,31 @@ async function main(): Promise<number> {
     try {
       for (const name of INDEXES) await tx.execute(`drop index "${name}"`);
       noIndexes = await time(() => exchangeOptions(tx, c.skus));
-    } finally { await tx.rollback(); }
+    } finally {
+      await tx.rollback();
+    }
     const after = await time(() => exchangeOptions(orm.em.fork(), c.skus));
-    const n = Object.values(got).map((xs) => xs.length).join('+');
+    const n = Object.values(got)
+      .map((xs) => xs.length)
+      .join('+');
     console.log(`${`${c.name} (${n})`.padEnd(42)} ${fmt(before).padEnd(30)} ${fmt(noIndexes).padEnd(30)} ${fmt(after)}`);
   }
   const { rows: sizes } = await db.query<{ name: string; size: string }>(
-    `select relname as name, pg_size_pretty(pg_relation_size(oid)) as size from pg_class where relname = any($1::text[]) order by relname`, [INDEXES]);
+    `select relname as name, pg_size_pretty(pg_relation_size(oid)) as size from pg_class where relname = any($1::text[]) order by relname`,
+    [INDEXES],
+  );
   console.log(`\nindex sizes: ${sizes.map((s) => `${s.name} ${s.size}`).join(', ')}; product table ${PRODUCTS.toLocaleString('en')} rows`);
   console.log('(a shared 2-core machine: other work ran at the same time; compare columns of one run, not runs)');
   if (flags.keep) {
     console.log(`[bench] --keep: ${url} stays up until Ctrl-C`);
-    await new Promise<void>((resolve) => { const t = setInterval(() => { if (cleanup.interrupted) { clearInterval(t); resolve(); } }, 200); });
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (cleanup.interrupted) {
+          clearInterval(t);
+          resolve();
+        }
+      }, 200);
+    });
   }
   return wrong ? 1 : 0;
 }

@@ -39,7 +39,8 @@ const { values: flags } = parseArgs({
 const ORDERS = Number(flags.orders);
 const RUNS = Number(flags.runs);
 const PG_PORT = Number(flags.port);
-if (!(ORDERS >= 1000 && Number.isInteger(ORDERS)) || !(RUNS >= 3) || !(PG_PORT > 0)) throw new Error('--orders takes a whole number ≥ 1000, --runs ≥ 3, --port a port');
+if (!(ORDERS >= 1000 && Number.isInteger(ORDERS)) || !(RUNS >= 3) || !(PG_PORT > 0))
+  throw new Error('--orders takes a whole number ≥ 1000, --runs ≥ 3, --port a port');
 const WARMUP = 3;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PG_DIR = path.join(root, '.data', 'bench', 'orders-list-postgres');
@@ -52,7 +53,10 @@ const NEW_INDEXES: [string, string][] = [
   ['sales_order_channel_placed_at_id_index', 'create index "sales_order_channel_placed_at_id_index" on "sales_order" ("channel_id", "placed_at", "id")'],
   ['sales_order_customer_placed_at_id_index', 'create index "sales_order_customer_placed_at_id_index" on "sales_order" ("customer_id", "placed_at", "id")'],
   ['sales_order_total_minor_id_index', 'create index "sales_order_total_minor_id_index" on "sales_order" ("total_minor", "id")'],
-  ['sales_order_search_trgm_index', 'create index "sales_order_search_trgm_index" on "sales_order" using gin ("number" gin_trgm_ops, "external_id" gin_trgm_ops)'],
+  [
+    'sales_order_search_trgm_index',
+    'create index "sales_order_search_trgm_index" on "sales_order" using gin ("number" gin_trgm_ops, "external_id" gin_trgm_ops)',
+  ],
   ['customer_search_trgm_index', 'create index "customer_search_trgm_index" on "customer" using gin ("name" gin_trgm_ops, "email" gin_trgm_ops)'],
 ];
 const OLD_INDEXES: [string, string][] = [
@@ -62,12 +66,110 @@ const OLD_INDEXES: [string, string][] = [
   ['sales_order_customer_id_index', 'create index "sales_order_customer_id_index" on "sales_order" ("customer_id")'],
 ];
 
-const FIRST = ['Anna', 'Ben', 'Chloe', 'David', 'Emma', 'Felix', 'Grace', 'Hugo', 'Isla', 'Jack', 'Kira', 'Liam', 'Mia', 'Noah', 'Olivia', 'Paul', 'Quinn', 'Rosa', 'Sam', 'Tara',
-  'Uma', 'Victor', 'Wen', 'Xavier', 'Yara', 'Zoe', 'Wei', 'Li', 'Mei', 'Jun', 'Hana', 'Kenji', 'Sofia', 'Mateo', 'Lucas', 'Amir', 'Leila', 'Omar', 'Nina', 'Ivan'];
-const LAST = ['Smith', 'Johnson', 'Williams', 'Brown', 'Jones', 'Garcia', 'Miller', 'Davis', 'Rodriguez', 'Martinez', 'Hernandez', 'Lopez', 'Gonzalez', 'Wilson', 'Anderson',
-  'Thomas', 'Taylor', 'Moore', 'Jackson', 'Martin', 'Lee', 'Perez', 'Thompson', 'White', 'Harris', 'Sanchez', 'Clark', 'Ramirez', 'Lewis', 'Robinson', 'Walker', 'Young',
-  'Allen', 'King', 'Wright', 'Scott', 'Torres', 'Nguyen', 'Hill', 'Flores', 'Green', 'Adams', 'Nelson', 'Baker', 'Hall', 'Rivera', 'Campbell', 'Mitchell', 'Carter', 'Roberts',
-  'Wang', 'Zhang', 'Chen', 'Liu', 'Huang', 'Zhao', 'Wu', 'Zhou', 'Lin', 'Kowalski'];
+const FIRST = [
+  'Anna',
+  'Ben',
+  'Chloe',
+  'David',
+  'Emma',
+  'Felix',
+  'Grace',
+  'Hugo',
+  'Isla',
+  'Jack',
+  'Kira',
+  'Liam',
+  'Mia',
+  'Noah',
+  'Olivia',
+  'Paul',
+  'Quinn',
+  'Rosa',
+  'Sam',
+  'Tara',
+  'Uma',
+  'Victor',
+  'Wen',
+  'Xavier',
+  'Yara',
+  'Zoe',
+  'Wei',
+  'Li',
+  'Mei',
+  'Jun',
+  'Hana',
+  'Kenji',
+  'Sofia',
+  'Mateo',
+  'Lucas',
+  'Amir',
+  'Leila',
+  'Omar',
+  'Nina',
+  'Ivan',
+];
+const LAST = [
+  'Smith',
+  'Johnson',
+  'Williams',
+  'Brown',
+  'Jones',
+  'Garcia',
+  'Miller',
+  'Davis',
+  'Rodriguez',
+  'Martinez',
+  'Hernandez',
+  'Lopez',
+  'Gonzalez',
+  'Wilson',
+  'Anderson',
+  'Thomas',
+  'Taylor',
+  'Moore',
+  'Jackson',
+  'Martin',
+  'Lee',
+  'Perez',
+  'Thompson',
+  'White',
+  'Harris',
+  'Sanchez',
+  'Clark',
+  'Ramirez',
+  'Lewis',
+  'Robinson',
+  'Walker',
+  'Young',
+  'Allen',
+  'King',
+  'Wright',
+  'Scott',
+  'Torres',
+  'Nguyen',
+  'Hill',
+  'Flores',
+  'Green',
+  'Adams',
+  'Nelson',
+  'Baker',
+  'Hall',
+  'Rivera',
+  'Campbell',
+  'Mitchell',
+  'Carter',
+  'Roberts',
+  'Wang',
+  'Zhang',
+  'Chen',
+  'Liu',
+  'Huang',
+  'Zhao',
+  'Wu',
+  'Zhou',
+  'Lin',
+  'Kowalski',
+];
 
 // ---------------------------------------------------------------------------------------------
 // Teardown in reverse order, on success, on error and on Ctrl-C.
@@ -76,16 +178,23 @@ const cleanup = benchTeardown();
 const checkInterrupted = cleanup.checkInterrupted;
 
 const seconds = (t0: number) => ((performance.now() - t0) / 1000).toFixed(1);
-const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
 const ms = (x: number) => (x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0));
 
 /** Orders, customers, lines and reservations in bulk; deterministic (hashint4), so every run has the same data. */
 async function seedOrders(db: pg.Client) {
   const { rows: channels } = await db.query<{ id: number; code: string }>('select id, code from channel order by id');
   const { rows: warehouses } = await db.query<{ id: number; code: string }>('select id, code from warehouse order by id');
-  const { rows: [{ products }] } = await db.query<{ products: number[] }>('select array_agg(id order by id) as products from product');
-  const weighted = <T extends { code: string; id: number }>(xs: T[], weights: Record<string, number>, extra: number[] = []) =>
-    [...xs.flatMap((x) => Array(weights[x.code] ?? 1).fill(x.id)), ...extra];
+  const {
+    rows: [{ products }],
+  } = await db.query<{ products: number[] }>('select array_agg(id order by id) as products from product');
+  const weighted = <T extends { code: string; id: number }>(xs: T[], weights: Record<string, number>, extra: number[] = []) => [
+    ...xs.flatMap((x) => Array(weights[x.code] ?? 1).fill(x.id)),
+    ...extra,
+  ];
   const channelIds = weighted(channels, { web: 40, app: 25, 'pos-nyc': 10, tmall: 10, momo: 5, 'call-centre': 5, csv: 5 });
   const warehouseIds = weighted(warehouses, { EWR: 45, RNO: 30, SHA: 15, TPE: 7 }, [0, 0, 0]); // 0: split over two warehouses
   const customers = Math.max(100, Math.round(ORDERS / 5));
@@ -94,8 +203,11 @@ async function seedOrders(db: pg.Client) {
      select lower(x.first) || '.' || lower(x.last) || i || '@bench.example', x.first || ' ' || x.last, null, 'en', 'standard', '{}', '[]', now() - (i % 700) * interval '1 day'
        from generate_series(1, $1::int) i
        cross join lateral (select ($2::text[])[1 + abs(hashint4(i)) % cardinality($2::text[])] as first, ($3::text[])[1 + abs(hashint4(i + 7919)) % cardinality($3::text[])] as last) x`,
-    [customers, FIRST, LAST]);
-  const { rows: [c] } = await db.query<{ min: number; n: number }>(`select min(id) as min, count(*)::int as n from customer where email like '%@bench.example'`);
+    [customers, FIRST, LAST],
+  );
+  const {
+    rows: [c],
+  } = await db.query<{ min: number; n: number }>(`select min(id) as min, count(*)::int as n from customer where email like '%@bench.example'`);
   // Status by age: the last two days in flight, the next eight mostly on their way, older ones closed.
   await db.query(
     `insert into sales_order (channel_id, external_id, customer_id, currency, subtotal_minor, shipping_minor, tax_minor, total_minor, status, hold_reasons,
@@ -116,14 +228,17 @@ async function seedOrders(db: pg.Client) {
          when y.age < 10 then case when y.r < 40 then 'shipped' when y.r < 90 then 'delivered' when y.r < 95 then 'cancelled' when y.r < 96 then 'on_hold' else 'awaiting_payment' end
          else case when y.r < 88 then 'completed' when y.r < 90 then 'delivered' when y.r < 95 then 'cancelled' when y.r < 98 then 'returned' else 'partially_returned' end
        end as status) x`,
-    [ORDERS, channelIds, warehouseIds, c.min, c.n]);
+    [ORDERS, channelIds, warehouseIds, c.min, c.n],
+  );
   await db.query(
     `insert into order_line (order_id, product_id, sku, name, quantity, unit_price_minor, total_minor)
      select o.id, p.id, p.sku, p.name, 1 + k % 2, 1000, 1000 * (1 + k % 2)
        from sales_order o
        cross join lateral generate_series(1, 1 + abs(hashint4(o.id)) % 3) k
        join product p on p.id = ($1::int[])[1 + abs(hashint4(o.id * 31 + k)) % cardinality($1::int[])]
-      where o.external_id like 'B-%'`, [products]);
+      where o.external_id like 'B-%'`,
+    [products],
+  );
   const [ewr, rno] = [warehouses.find((w) => w.code === 'EWR')!.id, warehouses.find((w) => w.code === 'RNO')!.id];
   await db.query(
     `insert into reservation (order_id, line_id, product_id, warehouse_id, quantity, status, created_at)
@@ -131,12 +246,22 @@ async function seedOrders(db: pg.Client) {
             case when o.status in ('shipped', 'delivered', 'completed', 'returned', 'partially_returned') then 'consumed' when o.status = 'cancelled' then 'released' else 'active' end,
             o.placed_at
        from order_line l join sales_order o on o.id = l.order_id
-      where o.external_id like 'B-%' and o.status not in ('received', 'validated')`, [ewr, rno]);
+      where o.external_id like 'B-%' and o.status not in ('received', 'validated')`,
+    [ewr, rno],
+  );
 }
 
-interface Case { name: string; params: string; note?: string }
+interface Case {
+  name: string;
+  params: string;
+  note?: string;
+}
 type Variant = 'before' | 'newOldIdx' | 'new';
-const VARIANT_LABEL: Record<Variant, string> = { before: 'before (old query, old indexes)', newOldIdx: 'new query, old indexes', new: 'new query, new indexes' };
+const VARIANT_LABEL: Record<Variant, string> = {
+  before: 'before (old query, old indexes)',
+  newOldIdx: 'new query, old indexes',
+  new: 'new query, new indexes',
+};
 
 /** Run times in ms. A query slower than SLOW_MS is timed once only (shown as "1 run"), so a large --orders stays practical. */
 const SLOW_MS = 2000;
@@ -191,26 +316,34 @@ async function main(): Promise<number> {
   const buildSeconds = seconds(t0);
   await db.query('vacuum analyze');
   checkInterrupted();
-  const { rows: [counts] } = await db.query<Record<string, string>>(
+  const {
+    rows: [counts],
+  } = await db.query<Record<string, string>>(
     `select (select count(*) from sales_order) as orders, (select count(*) from customer) as customers, (select count(*) from order_line) as lines,
-            (select count(*) from reservation) as reservations, pg_size_pretty(pg_total_relation_size('sales_order')) as order_size`);
+            (select count(*) from reservation) as reservations, pg_size_pretty(pg_total_relation_size('sales_order')) as order_size`,
+  );
   const { rows: sizes } = await db.query<{ name: string; size: string }>(
-    `select c.relname as name, pg_size_pretty(pg_relation_size(c.oid)) as size from pg_class c where c.relname = any($1::text[]) order by c.relname`, [NEW_INDEXES.map(([n]) => n)]);
+    `select c.relname as name, pg_size_pretty(pg_relation_size(c.oid)) as size from pg_class c where c.relname = any($1::text[]) order by c.relname`,
+    [NEW_INDEXES.map(([n]) => n)],
+  );
 
   // Representative values from the data.
-  const { rows: [pick] } = await db.query<Record<string, string | number>>(
+  const {
+    rows: [pick],
+  } = await db.query<Record<string, string | number>>(
     `select (select number from sales_order order by id offset (select count(*) / 2 from sales_order) limit 1) as number,
             (select customer_id from sales_order group by customer_id order by count(*) desc, customer_id limit 1) as customer,
             (select split_part(email, '@', 1) from customer where email like '%@bench.example' order by id offset 4242 % (select count(*) from customer where email like '%@bench.example') limit 1) as email,
             to_char(now() - interval '365 days', 'YYYY-MM-DD') as week_from, to_char(now() - interval '358 days', 'YYYY-MM-DD') as week_to,
-            to_char(now() - interval '90 days', 'YYYY-MM-DD') as quarter_from`);
+            to_char(now() - interval '90 days', 'YYYY-MM-DD') as quarter_from`,
+  );
   const cases: Case[] = [
     { name: 'first page, newest first (default)', params: '' },
     { name: 'status = on_hold (holds queue)', params: 'status=on_hold' },
     { name: 'status = picking', params: 'status=picking' },
     { name: 'channel = momo (5%)', params: 'channel=momo' },
     { name: 'warehouse = TPE (7%)', params: 'warehouse=TPE' },
-    { name: 'one customer\'s orders', params: `customer=${pick.customer}` },
+    { name: "one customer's orders", params: `customer=${pick.customer}` },
     { name: 'one week a year ago', params: `from=${pick.week_from}&to=${pick.week_to}` },
     { name: 'search: an order number', params: `q=${pick.number}` },
     { name: 'search: part of an email', params: `q=${String(pick.email).slice(0, -1)}` },
@@ -219,7 +352,10 @@ async function main(): Promise<number> {
     { name: 'sort by total, largest first', params: 'sort=total&dir=desc' },
     { name: 'sort by status', params: 'sort=status&dir=asc' },
     { name: 'page 200 by offset (rows 9,951–10,000)', params: 'page=200' },
-    { name: 'combined: web + EWR + completed, last 90 days, by total', params: `channel=web&warehouse=EWR&status=completed&from=${pick.quarter_from}&sort=total&dir=desc` },
+    {
+      name: 'combined: web + EWR + completed, last 90 days, by total',
+      params: `channel=web&warehouse=EWR&status=completed&from=${pick.quarter_from}&sort=total&dir=desc`,
+    },
     { name: 'combined: shipped + search "Smith"', params: 'status=shipped&q=Smith' },
   ];
 
@@ -227,7 +363,13 @@ async function main(): Promise<number> {
   const em = orm.em.fork() as EntityManager;
   const cursorAt = async (rows: number) => (await listOrders(em, parseOrderFilters(new URLSearchParams(`page=${rows / 50}`)))).nextCursor!;
   const deep = [10_000, Math.min(50_000, Math.floor(ORDERS / 2 / 50) * 50)];
-  const keysetCases = await Promise.all(deep.map(async (rows) => ({ name: `next page by cursor after row ${rows.toLocaleString('en')}`, params: `after=${await cursorAt(rows)}&page=${rows / 50 + 1}`, note: 'keyset' })));
+  const keysetCases = await Promise.all(
+    deep.map(async (rows) => ({
+      name: `next page by cursor after row ${rows.toLocaleString('en')}`,
+      params: `after=${await cursorAt(rows)}&page=${rows / 50 + 1}`,
+      note: 'keyset',
+    })),
+  );
   const offsetDeep: Case = { name: `page ${deep[1] / 50 + 1} by offset (after row ${deep[1].toLocaleString('en')})`, params: `page=${deep[1] / 50 + 1}` };
   const all = [...cases, offsetDeep, ...keysetCases];
 
@@ -241,7 +383,10 @@ async function main(): Promise<number> {
         entry.before = await time(() => listOrdersBefore(tem, f));
       } else {
         entry[variant] = await time(() => listOrders(tem, f));
-        if (variant === 'new') { const r = await listOrders(tem, f); entry.matched = `${r.totalCapped ? '>' : ''}${r.total.toLocaleString('en')}`; }
+        if (variant === 'new') {
+          const r = await listOrders(tem, f);
+          entry.matched = `${r.totalCapped ? '>' : ''}${r.total.toLocaleString('en')}`;
+        }
       }
       results.set(c.name, entry);
     }
@@ -252,13 +397,20 @@ async function main(): Promise<number> {
   const insertCost: Record<string, number> = {};
   const insertOrders = async (tem: EntityManager, label: string) => {
     const N = 2000;
-    const [{ cid, chid }] = await tem.execute<{ cid: number; chid: number }[]>(`select (select min(id) from customer) as cid, (select min(id) from channel) as chid`);
+    const [{ cid, chid }] = await tem.execute<{ cid: number; chid: number }[]>(
+      `select (select min(id) from customer) as cid, (select min(id) from channel) as chid`,
+    );
     const t = performance.now();
     for (let i = 0; i < N; i++) {
-      const [cust] = await tem.execute<{ id: number }[]>(`insert into customer (email, name, created_at) values (?, ?, now()) returning id`, [`ins-${label}-${i}@bench.example`, `Insert Test ${i}`]);
+      const [cust] = await tem.execute<{ id: number }[]>(`insert into customer (email, name, created_at) values (?, ?, now()) returning id`, [
+        `ins-${label}-${i}@bench.example`,
+        `Insert Test ${i}`,
+      ]);
       await tem.execute(
         `insert into sales_order (channel_id, external_id, customer_id, currency, subtotal_minor, total_minor, status, payment_method, shipping_address, placed_at, created_at, updated_at)
-         values (?, ?, ?, 'USD', 1000, 1000, 'awaiting_payment', 'test-card', '{}', now(), now(), now())`, [chid, `INS-${label}-${i}`, i % 2 ? cust.id : cid]);
+         values (?, ?, ?, 'USD', 1000, 1000, 'awaiting_payment', 'test-card', '{}', now(), now(), now())`,
+        [chid, `INS-${label}-${i}`, i % 2 ? cust.id : cid],
+      );
     }
     insertCost[label] = (performance.now() - t) / N;
   };
@@ -279,7 +431,10 @@ async function main(): Promise<number> {
   console.log(`[bench] measuring with the new indexes…`);
   await measure('new', orm.em.fork() as EntityManager);
   try {
-    await orm.em.fork().transactional(async (tem) => { await insertOrders(tem as EntityManager, 'new'); throw new Rollback(); });
+    await orm.em.fork().transactional(async (tem) => {
+      await insertOrders(tem as EntityManager, 'new');
+      throw new Rollback();
+    });
   } catch (e) {
     if (!(e instanceof Rollback)) throw e;
   }
@@ -288,10 +443,16 @@ async function main(): Promise<number> {
   const cores = os.cpus().length;
   const [load1] = os.loadavg();
   console.log('');
-  console.log(`Machine: nproc ${cores} (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), load average ${load1.toFixed(1)} at the end (a shared machine: other work ran alongside); Node ${process.version}, PostgreSQL 17 (embedded)`);
-  console.log(`Data: ${Number(counts.orders).toLocaleString('en')} orders (${counts.order_size} with indexes), ${Number(counts.customers).toLocaleString('en')} customers, ${Number(counts.lines).toLocaleString('en')} lines, ${Number(counts.reservations).toLocaleString('en')} reservations; loaded in ${loadSeconds} s, new indexes built in ${buildSeconds} s (${builds.join(', ')})`);
+  console.log(
+    `Machine: nproc ${cores} (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), load average ${load1.toFixed(1)} at the end (a shared machine: other work ran alongside); Node ${process.version}, PostgreSQL 17 (embedded)`,
+  );
+  console.log(
+    `Data: ${Number(counts.orders).toLocaleString('en')} orders (${counts.order_size} with indexes), ${Number(counts.customers).toLocaleString('en')} customers, ${Number(counts.lines).toLocaleString('en')} lines, ${Number(counts.reservations).toLocaleString('en')} reservations; loaded in ${loadSeconds} s, new indexes built in ${buildSeconds} s (${builds.join(', ')})`,
+  );
   console.log(`Index sizes: ${sizes.map((s) => `${s.name} ${s.size}`).join(', ')}`);
-  console.log(`One page = 50 rows, count capped at 10,000. p50 / p95 in ms over ${RUNS} runs each (after ${WARMUP} warm-ups; a query over ${SLOW_MS / 1000} s runs once), one connection, no concurrency.`);
+  console.log(
+    `One page = 50 rows, count capped at 10,000. p50 / p95 in ms over ${RUNS} runs each (after ${WARMUP} warm-ups; a query over ${SLOW_MS / 1000} s runs once), one connection, no concurrency.`,
+  );
   console.log('');
   console.log(`| query | matches | ${VARIANT_LABEL.before} | ${VARIANT_LABEL.newOldIdx} | ${VARIANT_LABEL.new} | before ÷ new (p50) |`);
   console.log('|:--|--:|--:|--:|--:|--:|');
@@ -303,7 +464,9 @@ async function main(): Promise<number> {
   }
   console.log(`| floor: select * … order by id desc limit 50 | 50 | | | ${ms(pct(floor, 50))} / ${ms(pct(floor, 95))} | |`);
   console.log('');
-  console.log(`Write cost of the indexes: one new customer + one order row, inserted one statement at a time in a transaction: ${insertCost.old.toFixed(3)} ms with the old indexes, ${insertCost.new.toFixed(3)} ms with the new (${((insertCost.new - insertCost.old) * 1000).toFixed(0)} µs per order).`);
+  console.log(
+    `Write cost of the indexes: one new customer + one order row, inserted one statement at a time in a transaction: ${insertCost.old.toFixed(3)} ms with the old indexes, ${insertCost.new.toFixed(3)} ms with the new (${((insertCost.new - insertCost.old) * 1000).toFixed(0)} µs per order).`,
+  );
   console.log(`[bench] done in ${seconds(started)} s`);
   if (flags.keep) {
     console.log(`[bench] --keep: the database is up at ${url}; Ctrl-C stops it.`);

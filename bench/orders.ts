@@ -91,19 +91,36 @@ function orderBody(tag: string, buyer: number, seq: number, sku: string): OrderB
 const cleanups: { name: string; fn: () => Promise<unknown> }[] = [];
 const stopping = new AbortController();
 process.on('SIGINT', () => {
-  if (stopping.signal.aborted) { console.error('second Ctrl-C: exiting without cleanup'); process.exit(130); }
+  if (stopping.signal.aborted) {
+    console.error('second Ctrl-C: exiting without cleanup');
+    process.exit(130);
+  }
   console.error('\ninterrupted: stopping…');
   stopping.abort();
 });
-const sleep = (ms: number) => new Promise<void>((resolve) => {
-  const timer = setTimeout(resolve, ms);
-  stopping.signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-});
-const checkInterrupted = () => { if (stopping.signal.aborted) throw new Error('interrupted'); };
+const sleep = (ms: number) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    stopping.signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+const checkInterrupted = () => {
+  if (stopping.signal.aborted) throw new Error('interrupted');
+};
 
 async function teardown() {
   for (const c of cleanups.reverse()) {
-    try { await c.fn(); } catch (e) { console.error(`[bench] stopping ${c.name} failed: ${e instanceof Error ? e.message : e}`); }
+    try {
+      await c.fn();
+    } catch (e) {
+      console.error(`[bench] stopping ${c.name} failed: ${e instanceof Error ? e.message : e}`);
+    }
   }
 }
 
@@ -112,7 +129,12 @@ async function teardown() {
 // baseline), the web server, PostgreSQL (postmaster, its live children, and the children it reaped),
 // and the whole machine, so that other work on a shared machine shows up instead of skewing silently.
 
-interface CpuSample { bench: Cpu; web: Cpu; postgres: Cpu; machine: number }
+interface CpuSample {
+  bench: Cpu;
+  web: Cpu;
+  postgres: Cpu;
+  machine: number;
+}
 function cpuNow(webPid: number | null, postmasterPid: number): CpuSample {
   return { bench: ownCpu(), web: webPid ? processCpu(webPid) : { user: 0, sys: 0 }, postgres: postgresCpu(postmasterPid), machine: machineBusyMs() };
 }
@@ -123,13 +145,20 @@ const ms = cpuMs;
 // The load driver: BUYERS async loops, each issuing one order after the other, through a warm-up and
 // a measured window. Throughput and latency count what completed inside the window.
 
-interface Outcome { ok: boolean; status: string; sku: string; detail?: string }
+interface Outcome {
+  ok: boolean;
+  status: string;
+  sku: string;
+  detail?: string;
+}
 interface Run {
   label: string;
   done: number;
   seconds: number;
   perSecond: number;
-  p50: number; p95: number; p99: number;
+  p50: number;
+  p95: number;
+  p99: number;
   failures: Map<string, number>;
   cpu: CpuSample;
 }
@@ -137,9 +166,15 @@ interface Run {
 /** Successful orders per SKU over the whole run, warm-ups included: what the stock check expects. */
 const succeeded = new Map<string, number>();
 
-async function drive(label: string, op: (buyer: number, seq: number) => Promise<Outcome>, cpu: () => CpuSample, opts: { seconds?: number; warmup?: number } = {}): Promise<Run> {
+async function drive(
+  label: string,
+  op: (buyer: number, seq: number) => Promise<Outcome>,
+  cpu: () => CpuSample,
+  opts: { seconds?: number; warmup?: number } = {},
+): Promise<Run> {
   let phase: 'warmup' | 'measure' | 'done' = 'warmup';
-  let t0 = Infinity, t1 = Infinity;
+  let t0 = Infinity,
+    t1 = Infinity;
   const latencies: number[] = [];
   const failures = new Map<string, number>();
   const samples: string[] = [];
@@ -147,7 +182,11 @@ async function drive(label: string, op: (buyer: number, seq: number) => Promise<
     for (let seq = 0; phase !== 'done' && !stopping.signal.aborted; seq++) {
       const start = performance.now();
       let r: Outcome;
-      try { r = await op(buyer, seq); } catch (e) { r = { ok: false, status: `error: ${e instanceof Error ? e.message : e}`, sku: '' }; }
+      try {
+        r = await op(buyer, seq);
+      } catch (e) {
+        r = { ok: false, status: `error: ${e instanceof Error ? e.message : e}`, sku: '' };
+      }
       const end = performance.now();
       if (r.ok) {
         succeeded.set(r.sku, (succeeded.get(r.sku) ?? 0) + 1);
@@ -172,11 +211,25 @@ async function drive(label: string, op: (buyer: number, seq: number) => Promise<
   const sorted = Float64Array.from(latencies).sort();
   const q = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : NaN);
   const run: Run = {
-    label, done: sorted.length, seconds, perSecond: sorted.length / seconds, p50: q(0.5), p95: q(0.95), p99: q(0.99), failures,
-    cpu: { bench: minus(cpu1.bench, cpu0.bench), web: minus(cpu1.web, cpu0.web), postgres: minus(cpu1.postgres, cpu0.postgres), machine: cpu1.machine - cpu0.machine },
+    label,
+    done: sorted.length,
+    seconds,
+    perSecond: sorted.length / seconds,
+    p50: q(0.5),
+    p95: q(0.95),
+    p99: q(0.99),
+    failures,
+    cpu: {
+      bench: minus(cpu1.bench, cpu0.bench),
+      web: minus(cpu1.web, cpu0.web),
+      postgres: minus(cpu1.postgres, cpu0.postgres),
+      machine: cpu1.machine - cpu0.machine,
+    },
   };
   const failed = [...failures.values()].reduce((a, b) => a + b, 0);
-  console.log(`[bench] ${label.padEnd(24)} ${run.perSecond.toFixed(0).padStart(6)}/s  p50 ${run.p50.toFixed(1)} ms  p99 ${run.p99.toFixed(1)} ms  failed ${failed}`);
+  console.log(
+    `[bench] ${label.padEnd(24)} ${run.perSecond.toFixed(0).padStart(6)}/s  p50 ${run.p50.toFixed(1)} ms  p99 ${run.p99.toFixed(1)} ms  failed ${failed}`,
+  );
   for (const s of samples) console.log(`[bench]   e.g. ${s}`);
   return run;
 }
@@ -185,15 +238,22 @@ async function drive(label: string, op: (buyer: number, seq: number) => Promise<
 // Integrity: no level reserves more than it holds, and every bench SKU's active reservations add up
 // to its levels' reserved and to the orders this run saw succeed.
 
-interface Check { oversold: number; mismatched: string[] }
+interface Check {
+  oversold: number;
+  mismatched: string[];
+}
 async function checkStock(db: pg.Client): Promise<Check> {
-  const { rows: [{ oversold }] } = await db.query<{ oversold: number }>('select count(*)::int as oversold from inventory_level where reserved > on_hand');
+  const {
+    rows: [{ oversold }],
+  } = await db.query<{ oversold: number }>('select count(*)::int as oversold from inventory_level where reserved > on_hand');
   const { rows } = await db.query<{ sku: string; reserved: number; active: number }>(
     `select p.sku, sum(l.reserved)::int as reserved,
             coalesce((select sum(r.quantity) from reservation r where r.product_id = p.id and r.status = 'active'), 0)::int as active
        from product p join inventory_level l on l.product_id = p.id
-      where p.sku like 'BENCH-%' group by p.id, p.sku order by p.sku`);
-  const mismatched = rows.filter((r) => r.reserved !== r.active || r.reserved !== (succeeded.get(r.sku) ?? 0))
+      where p.sku like 'BENCH-%' group by p.id, p.sku order by p.sku`,
+  );
+  const mismatched = rows
+    .filter((r) => r.reserved !== r.active || r.reserved !== (succeeded.get(r.sku) ?? 0))
     .map((r) => `${r.sku}: levels reserve ${r.reserved}, active reservations ${r.active}, orders that succeeded ${succeeded.get(r.sku) ?? 0}`);
   return { oversold, mismatched };
 }
@@ -206,29 +266,44 @@ type TableCounts = Map<string, { writes: number; scans: number }>;
 async function tableCounts(db: pg.Client): Promise<TableCounts> {
   await new Promise((r) => setTimeout(r, 700)); // let closing backends flush their counters
   const { rows } = await db.query<{ relname: string; writes: string; scans: string }>(
-    `select relname, n_tup_ins + n_tup_upd + n_tup_del as writes, coalesce(seq_scan, 0) + coalesce(idx_scan, 0) as scans from pg_stat_user_tables`);
+    `select relname, n_tup_ins + n_tup_upd + n_tup_del as writes, coalesce(seq_scan, 0) + coalesce(idx_scan, 0) as scans from pg_stat_user_tables`,
+  );
   return new Map(rows.map((r) => [r.relname, { writes: Number(r.writes), scans: Number(r.scans) }]));
 }
 const ordersSoFar = () => [...succeeded].filter(([sku]) => sku.startsWith('BENCH-')).reduce((n, [, v]) => n + v, 0);
-interface Work { table: string; raw: { writes: number; scans: number }; api: { writes: number; scans: number } }
+interface Work {
+  table: string;
+  raw: { writes: number; scans: number };
+  api: { writes: number; scans: number };
+}
 function workPerOrder(t0: TableCounts, t1: TableCounts, t2: TableCounts, rawOrders: number, apiOrders: number): Work[] {
   const per = (a: TableCounts, b: TableCounts, table: string, n: number) => ({
     writes: ((b.get(table)?.writes ?? 0) - (a.get(table)?.writes ?? 0)) / Math.max(n, 1),
     scans: ((b.get(table)?.scans ?? 0) - (a.get(table)?.scans ?? 0)) / Math.max(n, 1),
   });
-  return [...t2.keys()].sort().map((table) => ({ table, raw: per(t0, t1, table, rawOrders), api: per(t1, t2, table, apiOrders) }))
+  return [...t2.keys()]
+    .sort()
+    .map((table) => ({ table, raw: per(t0, t1, table, rawOrders), api: per(t1, t2, table, apiOrders) }))
     .filter((w) => w.raw.writes + w.raw.scans + w.api.writes + w.api.scans >= 0.01);
 }
 
 // ---------------------------------------------------------------------------------------------
 // The web server, started as tests/support/app.ts starts it.
 
-interface WebServer { child: ChildProcess; url: string; startedAt: number }
+interface WebServer {
+  child: ChildProcess;
+  url: string;
+  startedAt: number;
+}
 let stoppingWeb = false;
 let webCrashed = '';
 function startWeb(env: Record<string, string>, nodeArgs: string[]): Promise<WebServer> {
   const startedAt = Date.now();
-  const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'scripts', 'web.ts')], { cwd: root, env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'scripts', 'web.ts')], {
+    cwd: root,
+    env: { ...process.env, ...env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   let forwarded = 0;
   return new Promise((resolve, reject) => {
@@ -238,7 +313,11 @@ function startWeb(env: Record<string, string>, nodeArgs: string[]): Promise<WebS
       if (ready) return;
       output += b.toString();
       const m = /listening on (http:\/\/\S+)/.exec(output);
-      if (m) { ready = true; clearTimeout(timer); resolve({ child, url: m[1].replace('localhost', '127.0.0.1'), startedAt }); }
+      if (m) {
+        ready = true;
+        clearTimeout(timer);
+        resolve({ child, url: m[1].replace('localhost', '127.0.0.1'), startedAt });
+      }
     });
     // Whatever the server complains about under load is worth seeing, but not ten thousand times.
     child.stderr!.on('data', (b: Buffer) => {
@@ -248,14 +327,22 @@ function startWeb(env: Record<string, string>, nodeArgs: string[]): Promise<WebS
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       if (!ready) reject(new Error(`web.ts exited (${code}) during start-up:\n${output}`));
-      else if (!stoppingWeb) { webCrashed = `the web server exited during the run (code ${code}, signal ${signal})`; console.error(`[bench] ${webCrashed}`); }
+      else if (!stoppingWeb) {
+        webCrashed = `the web server exited during the run (code ${code}, signal ${signal})`;
+        console.error(`[bench] ${webCrashed}`);
+      }
     });
   });
 }
 
 // ---------------------------------------------------------------------------------------------
 
-interface Results { runs: Map<string, Run>; checks: Map<string, Check>; floor?: Run; work?: Work[] }
+interface Results {
+  runs: Map<string, Run>;
+  checks: Map<string, Check>;
+  floor?: Run;
+  work?: Work[];
+}
 
 async function main(): Promise<number> {
   const started = Date.now();
@@ -288,11 +375,15 @@ async function main(): Promise<number> {
   try {
     await setup.query(
       `insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency)
-       select s, 'B-' || s, s, 100, 10, 10, 10, 1999, 'USD' from unnest($1::text[]) s`, [benchSkus]);
+       select s, 'B-' || s, s, 100, 10, 10, 10, 1999, 'USD' from unnest($1::text[]) s`,
+      [benchSkus],
+    );
     await setup.query(
       `insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at)
        select p.id, w.id, case when w.code = 'EWR' then $2::int else 0 end, 0, 0, 10, now()
-         from product p cross join warehouse w where p.sku = any($1::text[])`, [benchSkus, STOCK]);
+         from product p cross join warehouse w where p.sku = any($1::text[])`,
+      [benchSkus, STOCK],
+    );
     // Statistics, as a database in use has them (autovacuum analyses at most once a minute): without
     // them the planner cannot tell the unique (channel, external id) index from the channel's order-list
     // index, and a prepared statement may keep a plan that reads every order of the channel.
@@ -303,10 +394,17 @@ async function main(): Promise<number> {
   const db = new pg.Client({ connectionString: url });
   await db.connect();
   cleanups.push({ name: 'the check connection', fn: () => db.end() });
-  const { rows: [key] } = await db.query<{ id: number; name: string }>('select id, name from api_key where revoked_at is null order by id limit 1');
-  const { rows: [settings] } = await db.query<Settings>(
-    `select version(), current_setting('fsync') as fsync, current_setting('synchronous_commit') as synchronous_commit, current_setting('full_page_writes') as full_page_writes`);
-  console.log(`[bench] set up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${benchSkus.length} bench SKUs with ${STOCK.toLocaleString('en')} units each at EWR, ${CUSTOMERS} buyer emails`);
+  const {
+    rows: [key],
+  } = await db.query<{ id: number; name: string }>('select id, name from api_key where revoked_at is null order by id limit 1');
+  const {
+    rows: [settings],
+  } = await db.query<Settings>(
+    `select version(), current_setting('fsync') as fsync, current_setting('synchronous_commit') as synchronous_commit, current_setting('full_page_writes') as full_page_writes`,
+  );
+  console.log(
+    `[bench] set up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${benchSkus.length} bench SKUs with ${STOCK.toLocaleString('en')} units each at EWR, ${CUSTOMERS} buyer emails`,
+  );
 
   const results: Results = { runs: new Map(), checks: new Map() };
   let failed = false;
@@ -328,15 +426,22 @@ async function main(): Promise<number> {
   const ctx: RawContext = { pool, actor: { type: 'api_key', id: key.id, label: key.name, ip: '127.0.0.1' }, baseCurrency: 'USD' };
   const rawCpu = () => cpuNow(null, postmasterPid);
   const raw = async (label: string, scenario: Scenario, mode: RawMode) => {
-    results.runs.set(label, await drive(label, async (buyer, seq) => {
-      const sku = skuFor(scenario, buyer);
-      try {
-        await rawOrder(ctx, orderBody(`${mode}-${scenario}`, buyer, seq, sku), mode);
-        return { ok: true, status: 'ok', sku };
-      } catch (e) {
-        return { ok: false, status: e instanceof Refused ? `refused: ${e.message}` : `error: ${e instanceof Error ? e.message : e}`, sku };
-      }
-    }, rawCpu));
+    results.runs.set(
+      label,
+      await drive(
+        label,
+        async (buyer, seq) => {
+          const sku = skuFor(scenario, buyer);
+          try {
+            await rawOrder(ctx, orderBody(`${mode}-${scenario}`, buyer, seq, sku), mode);
+            return { ok: true, status: 'ok', sku };
+          } catch (e) {
+            return { ok: false, status: e instanceof Refused ? `refused: ${e.message}` : `error: ${e instanceof Error ? e.message : e}`, sku };
+          }
+        },
+        rawCpu,
+      ),
+    );
     await verify(label);
   };
   await raw('raw hot', 'hot', 'intake');
@@ -345,7 +450,15 @@ async function main(): Promise<number> {
     await raw('raw hot, reserve first', 'hot', 'reserve-first');
     await raw('raw spread, unprepared', 'spread', 'unprepared');
     // The floor: one bare round trip (`select 1`) through the same pool at the same concurrency.
-    results.floor = await drive('round trip (select 1)', async () => { await pool.query('select 1'); return { ok: true, status: 'ok', sku: '(none)' }; }, rawCpu, { seconds: 3, warmup: 1 });
+    results.floor = await drive(
+      'round trip (select 1)',
+      async () => {
+        await pool.query('select 1');
+        return { ok: true, status: 'ok', sku: '(none)' };
+      },
+      rawCpu,
+      { seconds: 3, warmup: 1 },
+    );
   }
   await pool.end();
   cleanups.pop();
@@ -356,23 +469,49 @@ async function main(): Promise<number> {
   const profileDir = path.join(PROFILE_DIR, RUN);
   if (flags.profile) fs.mkdirSync(profileDir, { recursive: true });
   const web = await startWeb(
-    { DATABASE_URL: url, PORT: '0', HOST: '127.0.0.1', TEMPORAL_ADDRESS: '127.0.0.1:1', DB_POOL_MAX: String(POOL_MAX),
+    {
+      DATABASE_URL: url,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+      DB_POOL_MAX: String(POOL_MAX),
       // The per-key limit stays on (its cost is part of every API request) but far above what the bench sends.
-      API_RATE_LIMIT: '100000000', OMS_BUILD_DIR: path.relative(root, buildDir) },
-    flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
-  cleanups.push({ name: 'the web server', fn: () => { stoppingWeb = true; return stopProcess(web.child); } });
+      API_RATE_LIMIT: '100000000',
+      OMS_BUILD_DIR: path.relative(root, buildDir),
+    },
+    flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  );
+  cleanups.push({
+    name: 'the web server',
+    fn: () => {
+      stoppingWeb = true;
+      return stopProcess(web.child);
+    },
+  });
   const agent = new Agent({ connections: BUYERS, keepAliveTimeout: 30_000 });
   cleanups.push({ name: 'the HTTP client', fn: () => agent.close() });
   const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
   const apiFrom = Date.now();
   for (const scenario of ['hot', 'spread'] as const) {
     const label = `api ${scenario}`;
-    results.runs.set(label, await drive(label, async (buyer, seq) => {
-      const sku = skuFor(scenario, buyer);
-      const res = await request(`${web.url}/api/v1/orders`, { method: 'POST', dispatcher: agent, headers, body: JSON.stringify(orderBody(`api-${scenario}`, buyer, seq, sku)) });
-      const text = await res.body.text();
-      return res.statusCode === 201 ? { ok: true, status: '201', sku } : { ok: false, status: `HTTP ${res.statusCode}`, sku, detail: text };
-    }, () => cpuNow(web.child.pid ?? null, postmasterPid)));
+    results.runs.set(
+      label,
+      await drive(
+        label,
+        async (buyer, seq) => {
+          const sku = skuFor(scenario, buyer);
+          const res = await request(`${web.url}/api/v1/orders`, {
+            method: 'POST',
+            dispatcher: agent,
+            headers,
+            body: JSON.stringify(orderBody(`api-${scenario}`, buyer, seq, sku)),
+          });
+          const text = await res.body.text();
+          return res.statusCode === 201 ? { ok: true, status: '201', sku } : { ok: false, status: `HTTP ${res.statusCode}`, sku, detail: text };
+        },
+        () => cpuNow(web.child.pid ?? null, postmasterPid),
+      ),
+    );
     await verify(label);
   }
   const apiTo = Date.now();
@@ -383,7 +522,10 @@ async function main(): Promise<number> {
   report(results, settings);
 
   if (flags.profile) {
-    const files = fs.readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(profileDir, f));
+    const files = fs
+      .readdirSync(profileDir)
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .map((f) => path.join(profileDir, f));
     if (!files.length) console.log(`\nNo .cpuprofile was written to ${profileDir}.`);
     for (const file of files) {
       // Only the samples taken while the API scenarios ran: start-up and shutdown are left out.
@@ -396,7 +538,12 @@ async function main(): Promise<number> {
   return failed || webCrashed ? 1 : 0;
 }
 
-interface Settings { version: string; fsync: string; synchronous_commit: string; full_page_writes: string }
+interface Settings {
+  version: string;
+  fsync: string;
+  synchronous_commit: string;
+  full_page_writes: string;
+}
 
 function report({ runs, checks, floor, work }: Results, settings: Settings) {
   const cores = os.availableParallelism();
@@ -412,27 +559,51 @@ function report({ runs, checks, floor, work }: Results, settings: Settings) {
   const run = (label: string) => runs.get(label)!;
 
   console.log('');
-  console.log(`Machine: nproc ${cores} (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; Node ${process.version}; ${settings.version.split(',')[0]}`);
-  console.log(`PostgreSQL durability as npm start: fsync=${settings.fsync}, synchronous_commit=${settings.synchronous_commit}, full_page_writes=${settings.full_page_writes}`);
-  console.log(`${BUYERS} concurrent buyers; ${WARMUP} s warm-up + ${SECONDS} s measured per scenario; DB pool ${POOL_MAX} connections for the web server and the raw baseline alike (DB_POOL_MAX)`);
-  if (flags.profile) console.log('The web server ran under --cpu-prof: the API figures include the profiler\'s overhead.');
+  console.log(
+    `Machine: nproc ${cores} (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; Node ${process.version}; ${settings.version.split(',')[0]}`,
+  );
+  console.log(
+    `PostgreSQL durability as npm start: fsync=${settings.fsync}, synchronous_commit=${settings.synchronous_commit}, full_page_writes=${settings.full_page_writes}`,
+  );
+  console.log(
+    `${BUYERS} concurrent buyers; ${WARMUP} s warm-up + ${SECONDS} s measured per scenario; DB pool ${POOL_MAX} connections for the web server and the raw baseline alike (DB_POOL_MAX)`,
+  );
+  if (flags.profile) console.log("The web server ran under --cpu-prof: the API figures include the profiler's overhead.");
   console.log('');
   const rows = (['hot', 'spread'] as const).map((s) => {
-    const api = run(`api ${s}`), base = run(`raw ${s}`);
+    const api = run(`api ${s}`),
+      base = run(`raw ${s}`);
     const oversold = (checks.get(`api ${s}`)?.oversold ?? 0) + (checks.get(`raw ${s}`)?.oversold ?? 0);
-    return [s === 'hot' ? `hot (${BUYERS} buyers, 1 SKU)` : `spread (${BUYERS} SKUs)`, f0(api.perSecond), f0(base.perSecond), pct(api.perSecond, base.perSecond),
-      `${f1(api.p50)} ms`, `${f1(api.p95)} ms`, `${f1(api.p99)} ms`, String(failures(api)), String(oversold)];
+    return [
+      s === 'hot' ? `hot (${BUYERS} buyers, 1 SKU)` : `spread (${BUYERS} SKUs)`,
+      f0(api.perSecond),
+      f0(base.perSecond),
+      pct(api.perSecond, base.perSecond),
+      `${f1(api.p50)} ms`,
+      `${f1(api.p95)} ms`,
+      `${f1(api.p99)} ms`,
+      String(failures(api)),
+      String(oversold),
+    ];
   });
   console.log(table(['scenario', 'API orders/s', 'raw pg orders/s', 'API as % of raw', 'p50', 'p95', 'p99', 'non-201', 'oversold'], rows));
-  console.log('p50/p95/p99: API latency seen by the buyer. non-201: API answers other than 201 (warm-up included). oversold: inventory levels with reserved > on_hand.');
-  console.log('raw pg: the same work on a plain pg pool, one order per transaction; the API commits the orders that arrive together in one transaction (group commit).');
+  console.log(
+    'p50/p95/p99: API latency seen by the buyer. non-201: API answers other than 201 (warm-up included). oversold: inventory levels with reserved > on_hand.',
+  );
+  console.log(
+    'raw pg: the same work on a plain pg pool, one order per transaction; the API commits the orders that arrive together in one transaction (group commit).',
+  );
   const rawFailures = failures(runs.get('raw hot')) + failures(runs.get('raw spread'));
   if (rawFailures) console.log(`The raw baseline had ${rawFailures} failed transaction(s).`);
-  console.log(`Ratios: API/raw hot ${pct(run('api hot').perSecond, run('raw hot').perSecond)}, spread ${pct(run('api spread').perSecond, run('raw spread').perSecond)}; ` +
-    `hot/spread API ${pct(run('api hot').perSecond, run('api spread').perSecond)}, raw ${pct(run('raw hot').perSecond, run('raw spread').perSecond)}`);
+  console.log(
+    `Ratios: API/raw hot ${pct(run('api hot').perSecond, run('raw hot').perSecond)}, spread ${pct(run('api spread').perSecond, run('raw spread').perSecond)}; ` +
+      `hot/spread API ${pct(run('api hot').perSecond, run('api spread').perSecond)}, raw ${pct(run('raw hot').perSecond, run('raw spread').perSecond)}`,
+  );
   const best = Math.max(run('api hot').perSecond, run('api spread').perSecond);
   const clean = [...checks.values()].every((c) => c.oversold === 0 && c.mismatched.length === 0);
-  console.log(`Target ≥ 2,000 API orders/s on 2 cores with 0 oversell: ${best >= 2000 && clean ? 'met' : 'not met'} (best API figure ${f0(best)} orders/s, ${clean ? 'no oversell' : 'OVERSOLD'})`);
+  console.log(
+    `Target ≥ 2,000 API orders/s on 2 cores with 0 oversell: ${best >= 2000 && clean ? 'met' : 'not met'} (best API figure ${f0(best)} orders/s, ${clean ? 'no oversell' : 'OVERSOLD'})`,
+  );
 
   console.log('');
   console.log('Where the CPU went (measured windows; CPU ms per order, from /proc):');
@@ -440,11 +611,22 @@ function report({ runs, checks, floor, work }: Results, settings: Settings) {
   const detail = [...runs.values(), ...(floor ? [floor] : [])].map((r) => {
     const ours = ms(r.cpu.bench) + ms(r.cpu.web) + ms(r.cpu.postgres);
     const wall = r.seconds * 1000 * cores;
-    return [r.label, f0(r.perSecond), `${f1(r.p50)} / ${f1(r.p95)} / ${f1(r.p99)}`, perOrder(r, r.cpu.bench), ms(r.cpu.web) ? perOrder(r, r.cpu.web) : '–', perOrder(r, r.cpu.postgres),
-      r.done ? (ours / r.done).toFixed(2) : '–', pct(ours, wall), pct(Math.max(0, r.cpu.machine - ours), wall)];
+    return [
+      r.label,
+      f0(r.perSecond),
+      `${f1(r.p50)} / ${f1(r.p95)} / ${f1(r.p99)}`,
+      perOrder(r, r.cpu.bench),
+      ms(r.cpu.web) ? perOrder(r, r.cpu.web) : '–',
+      perOrder(r, r.cpu.postgres),
+      r.done ? (ours / r.done).toFixed(2) : '–',
+      pct(ours, wall),
+      pct(Math.max(0, r.cpu.machine - ours), wall),
+    ];
   });
   console.log(table(['run', 'per s', 'p50 / p95 / p99 ms', 'bench (sys)', 'web (sys)', 'postgres (sys)', 'total', 'CPU used', 'other load'], detail));
-  console.log(`bench: this process (the HTTP load generator in api runs, the whole client side in raw runs); (sys): the kernel's part. CPU used: share of all ${cores} cores.`);
+  console.log(
+    `bench: this process (the HTTP load generator in api runs, the whole client side in raw runs); (sys): the kernel's part. CPU used: share of all ${cores} cores.`,
+  );
   console.log('other load: CPU the rest of the machine used meanwhile (more than a few % means other work skewed the figures).');
   for (const r of runs.values()) for (const [status, n] of r.failures) console.log(`  ${r.label}: ${n} × ${status}`);
 
@@ -456,12 +638,19 @@ function report({ runs, checks, floor, work }: Results, settings: Settings) {
     // (a customer whose tier moves gets a customer update and a second audit row).
     // rate_limit is the HTTP layer's (the per-key limit counts every API request), not intake's.
     const differs = work.filter((w) => w.table !== 'rate_limit' && Math.abs(w.raw.writes - w.api.writes) >= 0.5);
-    console.log(table(['table', 'raw writes', 'API writes', 'raw scans', 'API scans'],
-      work.map((w) => [w.table, f2(w.raw.writes), `${f2(w.api.writes)}${differs.includes(w) ? ' ≠' : ''}`, f2(w.raw.scans), f2(w.api.scans)])));
+    console.log(
+      table(
+        ['table', 'raw writes', 'API writes', 'raw scans', 'API scans'],
+        work.map((w) => [w.table, f2(w.raw.writes), `${f2(w.api.writes)}${differs.includes(w) ? ' ≠' : ''}`, f2(w.raw.scans), f2(w.api.scans)]),
+      ),
+    );
     console.log('Scans only the API makes are expected: api_key (authenticating the request), outbox_event (the live relay reading what was committed);');
     console.log('rate_limit is written once per API request by the per-key limit (HTTP layer, not intake).');
-    console.log('scans also count the bench\'s own stock checks, and move with the plans Postgres picks as the tables grow (the API runs second).');
-    if (differs.length) console.log(`WARNING: the raw baseline writes different rows than intake (${differs.map((w) => w.table).join(', ')}): bench/lib/raw-intake.ts is out of step with app/modules/orders/intake.server.ts.`);
+    console.log("scans also count the bench's own stock checks, and move with the plans Postgres picks as the tables grow (the API runs second).");
+    if (differs.length)
+      console.log(
+        `WARNING: the raw baseline writes different rows than intake (${differs.map((w) => w.table).join(', ')}): bench/lib/raw-intake.ts is out of step with app/modules/orders/intake.server.ts.`,
+      );
     else console.log('The raw baseline writes the same rows per order as the API (fractions: writes that depend on the data, such as customer tier changes).');
   }
 }
@@ -470,7 +659,7 @@ let code = 1;
 try {
   code = await main();
 } catch (e) {
-  console.error(stopping.signal.aborted ? '[bench] interrupted' : `[bench] failed: ${e instanceof Error ? e.stack ?? e.message : e}`);
+  console.error(stopping.signal.aborted ? '[bench] interrupted' : `[bench] failed: ${e instanceof Error ? (e.stack ?? e.message) : e}`);
   code = 1;
 } finally {
   await teardown();

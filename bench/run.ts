@@ -23,6 +23,9 @@ for (const name of picked.length ? picked : BENCHES) {
   const code = await new Promise<number | null>((resolve) => {
     spawn(process.execPath, [path.join(dir, `${name}.ts`), ...flags], { stdio: 'inherit' }).once('exit', resolve);
   });
-  if (code !== 0) { failed++; console.error(`bench ${name} failed (exit ${code})`); }
+  if (code !== 0) {
+    failed++;
+    console.error(`bench ${name} failed (exit ${code})`);
+  }
 }
 process.exit(failed ? 1 : 0);

@@ -62,8 +62,15 @@ export const Product = defineEntity({
   // Replacement suggestions (tracking page): each group walks one of these in display order, reading
   // the filtered columns from the index, and stops after the products it shows.
   indexes: [
-    { name: 'product_category_name_sku_index', expression: 'create index "product_category_name_sku_index" on "product" ("category", "name", "sku") include ("price_minor", "currency", "id") where "active"' },
-    { name: 'product_name_sku_index', expression: 'create index "product_name_sku_index" on "product" ("name", "sku") include ("category", "price_minor", "currency", "id") where "active"' },
+    {
+      name: 'product_category_name_sku_index',
+      expression:
+        'create index "product_category_name_sku_index" on "product" ("category", "name", "sku") include ("price_minor", "currency", "id") where "active"',
+    },
+    {
+      name: 'product_name_sku_index',
+      expression: 'create index "product_name_sku_index" on "product" ("name", "sku") include ("category", "price_minor", "currency", "id") where "active"',
+    },
   ],
 });
 export type IProduct = InferEntity<typeof Product>;
@@ -83,7 +90,10 @@ export const InventoryLevel = defineEntity({
     bin: p.string().nullable(),
     /** Set when ATP fell to the reorder point (stock.low raised once); cleared when it recovers. */
     lowStockSince: p.datetime().nullable(),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   },
   uniques: [{ properties: ['product', 'warehouse'] }],
   checks: [
@@ -99,11 +109,13 @@ export const ExchangeRate = defineEntity({
   properties: {
     currency: p.string().length(3).primary(),
     ratePerBase: p.decimal('number').precision(18).scale(8),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   },
 });
 export type IExchangeRate = InferEntity<typeof ExchangeRate>;
-
 
 /** The inventory ledger: every change to on-hand stock, with its reason and who made it. */
 export const StockMovement = defineEntity({

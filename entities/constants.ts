@@ -7,8 +7,21 @@ export const LOCALES = ['en', 'zh-CN', 'zh-TW'] as const;
 export type Locale = (typeof LOCALES)[number];
 
 export const ORDER_STATUSES = [
-  'received', 'validated', 'on_hold', 'awaiting_payment', 'paid', 'allocated', 'picking', 'packed',
-  'shipped', 'delivered', 'completed', 'cancelled', 'returned', 'partially_returned', 'backordered',
+  'received',
+  'validated',
+  'on_hold',
+  'awaiting_payment',
+  'paid',
+  'allocated',
+  'picking',
+  'packed',
+  'shipped',
+  'delivered',
+  'completed',
+  'cancelled',
+  'returned',
+  'partially_returned',
+  'backordered',
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 

@@ -27,6 +27,11 @@ export const Customer = defineEntity({
     createdAt: p.datetime().onCreate(() => new Date()),
   },
   // Search by any part of a name or email (order list, customer search): trigrams.
-  indexes: [{ name: 'customer_search_trgm_index', expression: 'create index "customer_search_trgm_index" on "customer" using gin ("name" gin_trgm_ops, "email" gin_trgm_ops)' }],
+  indexes: [
+    {
+      name: 'customer_search_trgm_index',
+      expression: 'create index "customer_search_trgm_index" on "customer" using gin ("name" gin_trgm_ops, "email" gin_trgm_ops)',
+    },
+  ],
 });
 export type ICustomer = InferEntity<typeof Customer>;

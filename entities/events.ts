@@ -5,7 +5,10 @@ export const AuditEvent = defineEntity({
   name: 'AuditEvent',
   properties: {
     id: p.bigint('number').primary().autoincrement(),
-    at: p.datetime().onCreate(() => new Date()).index(),
+    at: p
+      .datetime()
+      .onCreate(() => new Date())
+      .index(),
     actorType: p.enum(['user', 'api_key', 'system', 'anonymous'] as const),
     actorId: p.string().nullable(),
     actorLabel: p.string().nullable(),

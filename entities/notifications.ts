@@ -25,7 +25,10 @@ export const Notification = defineEntity({
     html: p.text().nullable(),
     /** What the caller passed for the template (`data`, `publicUrl`), kept for rendering at send time. */
     data: p.json<Record<string, unknown>>().nullable(),
-    status: p.enum(['queued', 'sent', 'failed', 'held'] as const).default('queued').index(),
+    status: p
+      .enum(['queued', 'sent', 'failed', 'held'] as const)
+      .default('queued')
+      .index(),
     attempts: p.integer().default(0),
     error: p.text().nullable(),
     /** A failed attempt's back-off: not tried again before this time (any worker, after any restart). */

@@ -43,7 +43,10 @@ export const Order = defineEntity({
     promisedBy: p.datetime().nullable(),
     placedAt: p.datetime(),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
     lines: () => p.oneToMany(OrderLine).mappedBy('order'),
     reservations: () => p.oneToMany(Reservation).mappedBy('order'),
   },
@@ -56,7 +59,10 @@ export const Order = defineEntity({
     { properties: ['channel', 'placedAt', 'id'], name: 'sales_order_channel_placed_at_id_index' },
     { properties: ['customer', 'placedAt', 'id'], name: 'sales_order_customer_placed_at_id_index' },
     { properties: ['totalMinor', 'id'], name: 'sales_order_total_minor_id_index' },
-    { name: 'sales_order_search_trgm_index', expression: 'create index "sales_order_search_trgm_index" on "sales_order" using gin ("number" gin_trgm_ops, "external_id" gin_trgm_ops)' },
+    {
+      name: 'sales_order_search_trgm_index',
+      expression: 'create index "sales_order_search_trgm_index" on "sales_order" using gin ("number" gin_trgm_ops, "external_id" gin_trgm_ops)',
+    },
   ],
 });
 export type IOrder = InferEntity<typeof Order>;

@@ -22,7 +22,10 @@ export const Payment = defineEntity({
     cardLast4: p.string().length(4).nullable(),
     failureCode: p.string().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   },
   checks: [
     { name: 'payment_captured_le_authorised', expression: 'captured_minor <= greatest(authorised_minor, amount_minor)' },

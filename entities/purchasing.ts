@@ -37,10 +37,18 @@ export const SupplierProduct = defineEntity({
     /** Null: the supplier's `leadTimeDays`. */
     leadTimeDays: p.integer().nullable(),
     preferred: p.boolean().default(false),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   },
   uniques: [{ properties: ['supplier', 'product'], name: 'supplier_product_supplier_product_unique' }],
-  indexes: [{ name: 'supplier_product_preferred_unique', expression: 'create unique index "supplier_product_preferred_unique" on "supplier_product" ("product_id") where "preferred"' }],
+  indexes: [
+    {
+      name: 'supplier_product_preferred_unique',
+      expression: 'create unique index "supplier_product_preferred_unique" on "supplier_product" ("product_id") where "preferred"',
+    },
+  ],
   checks: [{ name: 'supplier_product_terms_valid', expression: 'unit_cost_minor >= 0 and (lead_time_days is null or lead_time_days >= 0)' }],
 });
 export type ISupplierProduct = InferEntity<typeof SupplierProduct>;
@@ -60,7 +68,10 @@ export const PurchaseOrder = defineEntity({
     expectedAt: p.datetime().nullable(),
     createdBy: p.string().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
     lines: () => p.oneToMany(PurchaseOrderLine).mappedBy('purchaseOrder'),
   },
 });

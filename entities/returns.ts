@@ -22,7 +22,10 @@ export const ReturnRequest = defineEntity({
     /** The zero-charge order that ships the replacement goods of an exchange. */
     replacementOrder: () => p.manyToOne(Order).nullable().index(),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   },
 });
 export type IReturnRequest = InferEntity<typeof ReturnRequest>;

@@ -74,7 +74,10 @@ export const WorkflowBinding = defineEntity({
     active: p.boolean().default(true),
     cron: p.string().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   },
   indexes: [{ properties: ['event', 'priority'], name: 'workflow_binding_event_priority_index' }],
 });
@@ -92,13 +95,19 @@ export const WorkflowRun = defineEntity({
     triggerType: p.string(),
     triggerPayload: p.json<Record<string, unknown>>(),
     status: p.enum(RUN_STATUSES).default('running').index(),
-    startedAt: p.datetime().onCreate(() => new Date()).index(),
+    startedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .index(),
     endedAt: p.datetime().nullable(),
     error: p.text().nullable(),
     /** What the run is about, for links from the entity's page (Order/123). */
     entityType: p.string().nullable(),
     entityId: p.string().nullable(),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
     steps: () => p.oneToMany(WorkflowRunStep).mappedBy('run'),
   },
   indexes: [{ properties: ['entityType', 'entityId'], name: 'workflow_run_entity_index' }],

@@ -1,7 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
 export class Migration20261123120000_order_discounts extends Migration {
-
   override name = 'Migration20261123120000_order_discounts';
 
   override up(): void | Promise<void> {
@@ -11,5 +10,4 @@ export class Migration20261123120000_order_discounts extends Migration {
   override down(): void | Promise<void> {
     this.addSql(`alter table "sales_order" drop column "tax_included", drop column "discount_minor";`);
   }
-
 }

@@ -8,7 +8,6 @@ import { Migration } from '@mikro-orm/migrations';
  * (On a large live table, build these by hand with `create index concurrently` before deploying.)
  */
 export class Migration20261124173000_order_list_and_picking extends Migration {
-
   override name = 'Migration20261124173000_order_list_and_picking';
 
   override up(): void | Promise<void> {
@@ -45,5 +44,4 @@ export class Migration20261124173000_order_list_and_picking extends Migration {
     this.addSql(`create index "sales_order_channel_id_index" on "sales_order" ("channel_id");`);
     this.addSql(`create index "sales_order_customer_id_index" on "sales_order" ("customer_id");`);
   }
-
 }

@@ -5,7 +5,6 @@ import { Migration } from '@mikro-orm/migrations';
  * queued row carries no subject or body until then, only what the caller passed for the template.
  */
 export class Migration20261124190000_notification_render_at_send extends Migration {
-
   override name = 'Migration20261124190000_notification_render_at_send';
 
   override up(): void | Promise<void> {
@@ -18,5 +17,4 @@ export class Migration20261124190000_notification_render_at_send extends Migrati
     this.addSql(`alter table "notification" drop column "data";`);
     this.addSql(`alter table "notification" alter column "subject" set not null, alter column "text" set not null, alter column "html" set not null;`);
   }
-
 }

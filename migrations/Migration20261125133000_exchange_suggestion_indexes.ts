@@ -8,11 +8,12 @@ import { Migration } from '@mikro-orm/migrations';
  * (On a large live table, build these by hand with `create index concurrently` before deploying.)
  */
 export class Migration20261125133000_exchange_suggestion_indexes extends Migration {
-
   override name = 'Migration20261125133000_exchange_suggestion_indexes';
 
   override up(): void | Promise<void> {
-    this.addSql(`create index "product_category_name_sku_index" on "product" ("category", "name", "sku") include ("price_minor", "currency", "id") where "active";`);
+    this.addSql(
+      `create index "product_category_name_sku_index" on "product" ("category", "name", "sku") include ("price_minor", "currency", "id") where "active";`,
+    );
     this.addSql(`create index "product_name_sku_index" on "product" ("name", "sku") include ("category", "price_minor", "currency", "id") where "active";`);
   }
 
@@ -20,5 +21,4 @@ export class Migration20261125133000_exchange_suggestion_indexes extends Migrati
     this.addSql(`drop index "product_name_sku_index";`);
     this.addSql(`drop index "product_category_name_sku_index";`);
   }
-
 }

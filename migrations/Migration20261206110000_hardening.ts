@@ -16,7 +16,6 @@ import { Migration } from '@mikro-orm/migrations';
  *   day (one chance in six at 600 lists, seen in the chaos run), failing the transaction that made the list.
  */
 export class Migration20261206110000_hardening extends Migration {
-
   override name = 'Migration20261206110000_hardening';
 
   override up(): void | Promise<void> {
@@ -24,8 +23,12 @@ export class Migration20261206110000_hardening extends Migration {
     this.addSql(`create sequence if not exists "pick_list_number_seq";`);
     this.addSql(`alter table "notification" add column "next_attempt_at" timestamptz null, add column "claimed_until" timestamptz null;`);
     this.addSql(`alter table "return_request" drop constraint "return_request_status_check";`);
-    this.addSql(`alter table "return_request" add constraint "return_request_status_check" check ("status" in ('requested', 'approved', 'rejected', 'expired', 'received', 'inspected', 'refunded', 'exchanged', 'closed'));`);
-    this.addSql(`create unlogged table "rate_limit" ("key" varchar(255) not null, "points" int not null default 0, "expire" bigint null, constraint "rate_limit_pkey" primary key ("key"));`);
+    this.addSql(
+      `alter table "return_request" add constraint "return_request_status_check" check ("status" in ('requested', 'approved', 'rejected', 'expired', 'received', 'inspected', 'refunded', 'exchanged', 'closed'));`,
+    );
+    this.addSql(
+      `create unlogged table "rate_limit" ("key" varchar(255) not null, "points" int not null default 0, "expire" bigint null, constraint "rate_limit_pkey" primary key ("key"));`,
+    );
   }
 
   override down(): void | Promise<void> {
@@ -33,8 +36,9 @@ export class Migration20261206110000_hardening extends Migration {
     this.addSql(`drop sequence if exists "pick_list_number_seq";`);
     this.addSql(`alter table "notification" drop column "next_attempt_at", drop column "claimed_until";`);
     this.addSql(`alter table "return_request" drop constraint "return_request_status_check";`);
-    this.addSql(`alter table "return_request" add constraint "return_request_status_check" check ("status" in ('requested', 'approved', 'rejected', 'received', 'inspected', 'refunded', 'exchanged', 'closed'));`);
+    this.addSql(
+      `alter table "return_request" add constraint "return_request_status_check" check ("status" in ('requested', 'approved', 'rejected', 'received', 'inspected', 'refunded', 'exchanged', 'closed'));`,
+    );
     this.addSql(`alter table "sales_order" drop column "customer_name", drop column "payment_token";`);
   }
-
 }

@@ -22,14 +22,18 @@ export interface NodeType<C extends z.ZodType = z.ZodType> {
   run:
     | { kind: 'control'; primitive: ControlPrimitive }
     | {
-      kind: 'activity'; activity: string; compensation?: string; timeoutMs?: number; retries?: number;
-      /**
-       * A quick step on our own database only (no call to a gateway, carrier or mail server): the
-       * interpreter runs it as a Temporal local activity, inside the workflow task, which spares the
-       * history several events and the server a task round trip per step. Idempotent by its key like any other.
-       */
-      local?: boolean;
-    };
+        kind: 'activity';
+        activity: string;
+        compensation?: string;
+        timeoutMs?: number;
+        retries?: number;
+        /**
+         * A quick step on our own database only (no call to a gateway, carrier or mail server): the
+         * interpreter runs it as a Temporal local activity, inside the workflow task, which spares the
+         * history several events and the server a task round trip per step. Idempotent by its key like any other.
+         */
+        local?: boolean;
+      };
 }
 
 export interface Plugin {

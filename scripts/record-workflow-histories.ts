@@ -68,8 +68,15 @@ export const LOOP_JOIN: Graph = {
     node('end', 'control.end', { result: 'complete' }, 0, 600),
   ],
   edges: [
-    edge('start', 'out', 'split'), edge('split', 'receive', 'receive'), edge('split', 'notify', 'notify'), edge('receive', 'received', 'complete'),
-    edge('complete', 'false', 'receive'), edge('complete', 'true', 'join'), edge('notify', 'out', 'join'), edge('join', 'out', 'settle'), edge('settle', 'out', 'end'),
+    edge('start', 'out', 'split'),
+    edge('split', 'receive', 'receive'),
+    edge('split', 'notify', 'notify'),
+    edge('receive', 'received', 'complete'),
+    edge('complete', 'false', 'receive'),
+    edge('complete', 'true', 'join'),
+    edge('notify', 'out', 'join'),
+    edge('join', 'out', 'settle'),
+    edge('settle', 'out', 'end'),
   ],
 };
 
@@ -87,7 +94,10 @@ async function nextWait(h: WorkflowHandle, seen: Set<string>, ms = 60_000): Prom
     }
     const state = await h.query<RunState>('state');
     const w = state.waitingFor.find((x) => !seen.has(`${x.nodeId}:${state.steps[x.nodeId]?.visits}`));
-    if (w) { seen.add(`${w.nodeId}:${state.steps[w.nodeId]?.visits}`); return w; }
+    if (w) {
+      seen.add(`${w.nodeId}:${state.steps[w.nodeId]?.visits}`);
+      return w;
+    }
     if (Date.now() - t0 > ms) throw new Error(`${h.workflowId} neither waits nor finishes: ${JSON.stringify(state.steps)}`);
     await sleep(100);
   }
@@ -127,20 +137,37 @@ async function driveLoopJoin(h: WorkflowHandle, parts: number) {
   return state;
 }
 
-async function start(client: Client, taskQueue: string, orm: MikroORM, flow: string, event: 'order.created' | 'return.requested' | 'stock.low', raw: Record<string, unknown>) {
+async function start(
+  client: Client,
+  taskQueue: string,
+  orm: MikroORM,
+  flow: string,
+  event: 'order.created' | 'return.requested' | 'stock.low',
+  raw: Record<string, unknown>,
+) {
   const payload = await enrichPayload(orm.em.fork(), event, raw);
   const workflowId = workflowIdFor(event, payload, new Date())!;
   const input: InterpreterInput = { plan: planOf(graphOf(flow)), trigger: { type: event, payload } };
   return client.workflow.start('interpreter', { taskQueue, workflowId, args: [input] });
 }
 
-export async function recordHistories(opts: { orm: MikroORM; temporalAddress: string; outDir?: string; tag?: string; workflowsPath?: string; only?: readonly string[] }): Promise<Record<string, string>> {
+export async function recordHistories(opts: {
+  orm: MikroORM;
+  temporalAddress: string;
+  outDir?: string;
+  tag?: string;
+  workflowsPath?: string;
+  only?: readonly string[];
+}): Promise<Record<string, string>> {
   const { orm } = opts;
   const want = (flow: string) => !opts.only || opts.only.includes(flow);
   const outDir = opts.outDir ?? FIXTURE_DIR;
   const sql = <T = Record<string, any>>(q: string, p: unknown[] = []) => orm.em.fork().getConnection().execute<T[]>(q, p);
   const taskQueue = `record-${Date.now()}`;
-  const bundle = await bundleWorkflowCode({ workflowsPath: opts.workflowsPath ?? path.join(root, 'workflows', 'index.ts'), logger: { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: console.error } as never });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: opts.workflowsPath ?? path.join(root, 'workflows', 'index.ts'),
+    logger: { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: console.error } as never,
+  });
   const worker = await Worker.create({
     connection: await NativeConnection.connect({ address: opts.temporalAddress }),
     taskQueue,
@@ -160,29 +187,50 @@ export async function recordHistories(opts: { orm: MikroORM; temporalAddress: st
   };
   try {
     if (want('loop-join')) {
-      const h = await client.workflow.start('interpreter', { taskQueue, workflowId: `loop-join-${Date.now()}`,
-        args: [{ plan: planOf(LOOP_JOIN), trigger: { type: 'manual', payload: {} } } satisfies InterpreterInput] });
+      const h = await client.workflow.start('interpreter', {
+        taskQueue,
+        workflowId: `loop-join-${Date.now()}`,
+        args: [{ plan: planOf(LOOP_JOIN), trigger: { type: 'manual', payload: {} } } satisfies InterpreterInput],
+      });
       await driveLoopJoin(h, 3);
       await save('loop-join', h);
     }
     if (!['standard-order', 'standard-return', 'reorder', 'standard-order-cancelled'].some(want)) return written;
 
     // Stock of the recorder's own: a sellable SKU and one below its reorder point, both in Newark only.
-    for (const [sku, onHand, reorderPoint] of [['REC-1', 100, 0], ['REC-LOW', 4, 30]] as const) {
-      await sql(`insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values (?, ?, ?, 100, 10, 10, 10, 12000, 'USD')`, [sku, `B-${sku}`, sku]);
-      await sql(`insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, bin, updated_at)
-                 select p.id, w.id, case when w.code = 'EWR' then ? else 0 end, 0, ?, 20, 'A-01-1', now() from product p, warehouse w where p.sku = ?`, [onHand, reorderPoint, sku]);
+    for (const [sku, onHand, reorderPoint] of [
+      ['REC-1', 100, 0],
+      ['REC-LOW', 4, 30],
+    ] as const) {
+      await sql(
+        `insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values (?, ?, ?, 100, 10, 10, 10, 12000, 'USD')`,
+        [sku, `B-${sku}`, sku],
+      );
+      await sql(
+        `insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, bin, updated_at)
+                 select p.id, w.id, case when w.code = 'EWR' then ? else 0 end, 0, ?, 20, 'A-01-1', now() from product p, warehouse w where p.sku = ?`,
+        [onHand, reorderPoint, sku],
+      );
     }
     // The low one is bought from the first active demo supplier (a draft needs a supplier offering it).
     await sql(`insert into supplier_product (supplier_id, product_id, unit_cost_minor, preferred, updated_at)
                select (select id from supplier where active order by id limit 1), p.id, 5400, true, now() from product p where p.sku = 'REC-LOW'`);
 
     const newOrder = async (suffix = '') => {
-      const created = await createOrder(orm, {
-        channel: 'web', externalId: `REC-${Date.now()}${suffix}`, customer: { email: 'recorder@example.com', name: 'History Recorder' },
-        shippingAddress: { line1: '1 Beacon St', city: 'Boston', postalCode: '02108', country: 'US', lat: 42.3601, lng: -71.0589 }, currency: 'USD',
-        lines: [{ sku: 'REC-1', quantity: 2, unitPrice: 12000 }], paymentMethod: 'test-card', deliveryMethod: 'standard',
-      }, { actor, baseCurrency: 'USD' });
+      const created = await createOrder(
+        orm,
+        {
+          channel: 'web',
+          externalId: `REC-${Date.now()}${suffix}`,
+          customer: { email: 'recorder@example.com', name: 'History Recorder' },
+          shippingAddress: { line1: '1 Beacon St', city: 'Boston', postalCode: '02108', country: 'US', lat: 42.3601, lng: -71.0589 },
+          currency: 'USD',
+          lines: [{ sku: 'REC-1', quantity: 2, unitPrice: 12000 }],
+          paymentMethod: 'test-card',
+          deliveryMethod: 'standard',
+        },
+        { actor, baseCurrency: 'USD' },
+      );
       if (created.replayed) throw new Error('order replayed');
       return created.order;
     };
@@ -199,7 +247,12 @@ export async function recordHistories(opts: { orm: MikroORM; temporalAddress: st
         await sleep(100);
       }
       await run.cancel();
-      await run.result().then(() => { throw new Error(`${run.workflowId} completed although cancelled`); }, () => {});
+      await run.result().then(
+        () => {
+          throw new Error(`${run.workflowId} completed although cancelled`);
+        },
+        () => {},
+      );
       const { status } = await run.describe();
       if (status.name !== 'CANCELLED') throw new Error(`${run.workflowId} ended ${status.name}`);
       await save('standard-order-cancelled', run);
@@ -213,7 +266,9 @@ export async function recordHistories(opts: { orm: MikroORM; temporalAddress: st
     await drive(orderRun, {
       packed: async () => {
         const lines = await sql<{ pick_list_id: number; sku: string; quantity: number }>(
-          'select pl.pick_list_id, pl.sku, pl.quantity from pick_list_line pl join pick_list pk on pk.id = pl.pick_list_id where pl.order_id = ? and pk.status <> ?', [order.id, 'cancelled']);
+          'select pl.pick_list_id, pl.sku, pl.quantity from pick_list_line pl join pick_list pk on pk.id = pl.pick_list_id where pl.order_id = ? and pk.status <> ?',
+          [order.id, 'cancelled'],
+        );
         for (const l of lines) await confirmPick(orm, l.pick_list_id, l.sku, actor, l.quantity);
         await packOrder(orm, order.id, actor);
       },
@@ -229,9 +284,22 @@ export async function recordHistories(opts: { orm: MikroORM; temporalAddress: st
     // 2. Standard return of both units (worth more than the approval threshold, so a person approves
     //    it); the parcel arrives, passes inspection, is restocked and refunded.
     if (want('standard-return')) {
-      const rma = await requestReturn(orm, order.id, { reason: 'size_or_fit', resolution: 'refund', lines: [{ sku: 'REC-1', quantity: 2 }] }, actor, 'recorder');
-      const returnRun = await start(client, taskQueue, orm, 'standard-return', 'return.requested',
-        { returnId: rma.id, rma: rma.number, orderId: order.id, number: order.number, reason: 'size_or_fit', resolution: 'refund', lines: [{ sku: 'REC-1', quantity: 2 }] });
+      const rma = await requestReturn(
+        orm,
+        order.id,
+        { reason: 'size_or_fit', resolution: 'refund', lines: [{ sku: 'REC-1', quantity: 2 }] },
+        actor,
+        'recorder',
+      );
+      const returnRun = await start(client, taskQueue, orm, 'standard-return', 'return.requested', {
+        returnId: rma.id,
+        rma: rma.number,
+        orderId: order.id,
+        number: order.number,
+        reason: 'size_or_fit',
+        resolution: 'refund',
+        lines: [{ sku: 'REC-1', quantity: 2 }],
+      });
       await drive(returnRun);
       await save('standard-return', returnRun);
     }
@@ -239,7 +307,9 @@ export async function recordHistories(opts: { orm: MikroORM; temporalAddress: st
 
     // 3. Reorder for the level below its reorder point: a PO is drafted (approved when it needs a
     //    person), sent, and the goods arrive.
-    const [level] = await sql<{ id: number }>(`select l.id from inventory_level l join product p on p.id = l.product_id join warehouse w on w.id = l.warehouse_id where p.sku = 'REC-LOW' and w.code = 'EWR'`);
+    const [level] = await sql<{ id: number }>(
+      `select l.id from inventory_level l join product p on p.id = l.product_id join warehouse w on w.id = l.warehouse_id where p.sku = 'REC-LOW' and w.code = 'EWR'`,
+    );
     const reorderRun = await start(client, taskQueue, orm, 'reorder', 'stock.low', { levelId: Number(level.id), sku: 'REC-LOW', warehouse: 'EWR' });
     await drive(reorderRun);
     await save('reorder', reorderRun);
@@ -259,8 +329,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (unknown?.length) throw new Error(`--only takes flows among ${RECORDED_FLOWS.join(', ')}; not ${unknown.join(', ')}`);
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const { startTestInfra } = await import('../tests/support/infra.ts');
-  const infra = process.env.OMS_TEST_PG_ADMIN_URL && process.env.TEMPORAL_ADDRESS ? null
-    : await startTestInfra({ name: 'record-histories', pgPort: Number(process.env.OMS_TEST_PG_PORT ?? 55621), temporalPort: Number(process.env.OMS_TEST_TEMPORAL_PORT ?? 7621) });
+  const infra =
+    process.env.OMS_TEST_PG_ADMIN_URL && process.env.TEMPORAL_ADDRESS
+      ? null
+      : await startTestInfra({
+          name: 'record-histories',
+          pgPort: Number(process.env.OMS_TEST_PG_PORT ?? 55621),
+          temporalPort: Number(process.env.OMS_TEST_TEMPORAL_PORT ?? 7621),
+        });
   if (infra) Object.assign(process.env, infra.env);
   const { createTestDatabase } = await import('../tests/support/db.ts');
   const { testEnv } = await import('../tests/support/env.ts');
@@ -268,8 +344,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   let code = 0;
   try {
     await seedDemoData(db.orm, { size: 'small', passwordFor: () => 'x' });
-    const written = await recordHistories({ orm: db.orm, temporalAddress: testEnv.temporalAddress, tag: flags.tag, only,
-      workflowsPath: flags.workflows ? path.resolve(flags.workflows, 'index.ts') : undefined });
+    const written = await recordHistories({
+      orm: db.orm,
+      temporalAddress: testEnv.temporalAddress,
+      tag: flags.tag,
+      only,
+      workflowsPath: flags.workflows ? path.resolve(flags.workflows, 'index.ts') : undefined,
+    });
     for (const [flow, file] of Object.entries(written)) console.log(`${flow}: ${path.relative(root, file)} (${fs.statSync(file).size} bytes)`);
   } catch (e) {
     console.error(e instanceof Error ? e.stack : e);

@@ -51,14 +51,24 @@ async function main() {
   if (!temporalAddress) {
     const cli = findOrBuildTemporalCli(root);
     const startTemporal = async () => {
-      temporal = await startTemporalDevServer({ cli, port: DEFAULTS.temporalPort, uiPort: DEFAULTS.temporalUiPort, dbFile: path.join(dataDir, 'temporal', 'temporal.db') });
+      temporal = await startTemporalDevServer({
+        cli,
+        port: DEFAULTS.temporalPort,
+        uiPort: DEFAULTS.temporalUiPort,
+        dbFile: path.join(dataDir, 'temporal', 'temporal.db'),
+      });
       // Its history is in its SQLite file: started again on the same file, every run goes on where it was.
       temporal.process.once('exit', (code, signal) => {
         if (stopping) return;
         log.error(`the Temporal dev server exited (${signal ?? `code ${code}`}); restarting it`);
-        const again = (delay: number) => setTimeout(() => {
-          if (!stopping) startTemporal().catch((e: Error) => { log.error(`restarting Temporal failed: ${e.message}`); again(Math.min(delay * 2, 30_000)); });
-        }, delay);
+        const again = (delay: number) =>
+          setTimeout(() => {
+            if (!stopping)
+              startTemporal().catch((e: Error) => {
+                log.error(`restarting Temporal failed: ${e.message}`);
+                again(Math.min(delay * 2, 30_000));
+              });
+          }, delay);
         again(1000);
       });
     };

@@ -13,7 +13,11 @@ const resultsDir = path.join(dataDir, 'test-results');
 fs.rmSync(resultsDir, { recursive: true, force: true });
 fs.mkdirSync(resultsDir, { recursive: true });
 
-interface Tally { passed: number; failed: number; skipped: number }
+interface Tally {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
 const tallies: Record<string, Tally> = {};
 const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
 
@@ -26,28 +30,51 @@ function step(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv 
   return ok;
 }
 
-const readJson = (file: string): any => { try { return JSON.parse(fs.readFileSync(file, 'utf8')); } catch { return null; } };
+const readJson = (file: string): any => {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+};
 
 async function main() {
   const t0 = Date.now();
   // Static checks count as one test each, so a lint or type error shows in the totals.
-  for (const [name, cmd, args] of [['lint', bin('eslint'), ['.']], ['typecheck', bin('tsc'), ['--noEmit']]] as const) {
+  for (const [name, cmd, args] of [
+    ['lint', bin('eslint'), ['.']],
+    ['format', bin('prettier'), ['--check', '--log-level', 'warn', '.']],
+    ['typecheck', bin('tsc'), ['--noEmit']],
+  ] as const) {
     const ok = step(name, cmd, [...args]);
     tallies[name] = { passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0 };
   }
   let built = true;
-  try { buildIfStale(true); } catch (e) { built = false; log.error((e as Error).message); }
+  try {
+    buildIfStale(true);
+  } catch (e) {
+    built = false;
+    log.error((e as Error).message);
+  }
   tallies.build = { passed: built ? 1 : 0, failed: built ? 0 : 1, skipped: 0 };
 
   log.info(bold('starting PostgreSQL and the Temporal dev server for this run…'));
-  const infra = await startTestInfra({ name: 'run', pgPort: Number(process.env.OMS_TEST_PG_PORT ?? 54339), temporalPort: Number(process.env.OMS_TEST_TEMPORAL_PORT ?? 7244) });
+  const infra = await startTestInfra({
+    name: 'run',
+    pgPort: Number(process.env.OMS_TEST_PG_PORT ?? 54339),
+    temporalPort: Number(process.env.OMS_TEST_TEMPORAL_PORT ?? 7244),
+  });
   const env = { ...process.env, ...infra.env, CI: process.env.CI ?? '' };
   try {
     const vitestJson = path.join(resultsDir, 'vitest.json');
     step('vitest (unit + integration)', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`], env);
     const v = readJson(vitestJson);
     tallies.vitest = v
-      ? { passed: v.numPassedTests, failed: v.numFailedTests + (v.numFailedTestSuites && !v.numFailedTests ? v.numFailedTestSuites : 0), skipped: v.numPendingTests + v.numTodoTests }
+      ? {
+          passed: v.numPassedTests,
+          failed: v.numFailedTests + (v.numFailedTestSuites && !v.numFailedTests ? v.numFailedTestSuites : 0),
+          skipped: v.numPendingTests + v.numTodoTests,
+        }
       : { passed: 0, failed: 1, skipped: 0 };
 
     if (built) {
@@ -61,7 +88,11 @@ async function main() {
     await infra.stop();
   }
 
-  const total = Object.values(tallies).reduce((a, t) => ({ passed: a.passed + t.passed, failed: a.failed + t.failed, skipped: a.skipped + t.skipped }), { passed: 0, failed: 0, skipped: 0 });
+  const total = Object.values(tallies).reduce((a, t) => ({ passed: a.passed + t.passed, failed: a.failed + t.failed, skipped: a.skipped + t.skipped }), {
+    passed: 0,
+    failed: 0,
+    skipped: 0,
+  });
   console.log('');
   for (const [name, t] of Object.entries(tallies)) console.log(`  ${name.padEnd(12)} ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`);
   console.log(`  (${((Date.now() - t0) / 1000).toFixed(0)} s)`);

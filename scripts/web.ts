@@ -12,7 +12,9 @@ const buildDir = path.resolve(root, process.env.OMS_BUILD_DIR ?? 'build');
 async function main() {
   const serverEntry = path.join(buildDir, 'server', 'index.js');
   if (!fs.existsSync(serverEntry)) throw new Error('No build found: run `npm run build` first (npm start does it for you).');
-  const build = (await import(pathToFileURL(serverEntry).href)) as ServerBuild & { entry: { module: { startWebServer: typeof import('../app/lib/web.server.ts').startWebServer } } };
+  const build = (await import(pathToFileURL(serverEntry).href)) as ServerBuild & {
+    entry: { module: { startWebServer: typeof import('../app/lib/web.server.ts').startWebServer } };
+  };
   const server = await build.entry.module.startWebServer({ build, clientDir: path.join(buildDir, 'client') });
   log.info(`listening on ${server.url}`);
   const stop = async () => {

@@ -41,7 +41,10 @@ async function main() {
   };
   const timer = setInterval(() => void beat().catch((e) => log.warn('heartbeat failed', e.message)), HEARTBEAT_MS);
 
-  const stop = () => { log.info('shutting down…'); worker.shutdown(); };
+  const stop = () => {
+    log.info('shutting down…');
+    worker.shutdown();
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const running = worker.run();
@@ -57,18 +60,33 @@ async function main() {
   // order status changes as signals; keeps retrying while Temporal is down.
   const { startDispatcher } = await import('../app/modules/workflows/dispatcher.server.ts');
   const temporalClient = lazyTemporalClient(config);
-  const dispatcher = startDispatcher({ orm, databaseUrl: config.DATABASE_URL, temporal: temporalClient.get, taskQueue: config.TEMPORAL_TASK_QUEUE, log: logger('dispatcher') });
+  const dispatcher = startDispatcher({
+    orm,
+    databaseUrl: config.DATABASE_URL,
+    temporal: temporalClient.get,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    log: logger('dispatcher'),
+  });
   // Runs terminated, cancelled or timed out from outside (Temporal UI / CLI) get their status recorded,
   // and schedule bindings get their Temporal schedules.
   const { startRunReconciler } = await import('../app/modules/workflows/reconciler.server.ts');
-  const reconciler = startRunReconciler({ orm, temporal: temporalClient.get, intervalMs: config.RUN_RECONCILE_MS, log: logger('runs'), taskQueue: config.TEMPORAL_TASK_QUEUE });
+  const reconciler = startRunReconciler({
+    orm,
+    temporal: temporalClient.get,
+    intervalMs: config.RUN_RECONCILE_MS,
+    log: logger('runs'),
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+  });
   await running;
   await reconciler.stop();
   await dispatcher.stop();
   await temporalClient.close();
   await stopSender();
   clearInterval(timer);
-  await orm.em.fork().nativeDelete(WorkerHeartbeat, { id }).catch(() => {});
+  await orm.em
+    .fork()
+    .nativeDelete(WorkerHeartbeat, { id })
+    .catch(() => {});
   await orm.close();
   await connection.close();
   log.info('stopped');

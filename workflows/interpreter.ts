@@ -1,8 +1,21 @@
 // One workflow type runs any published graph. The compiled plan is part of the input, so editing a
 // flow never changes a run already going. Deterministic: no I/O here, only activities and timers.
 import {
-  ActivityCancellationType, ApplicationFailure, CancellationScope, CancelledFailure, condition, continueAsNew, defineQuery, defineSignal, executeChild,
-  isCancellation, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo,
+  ActivityCancellationType,
+  ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  executeChild,
+  isCancellation,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  workflowInfo,
 } from '@temporalio/workflow';
 import jsonata from 'jsonata';
 import type { NodeActivityInput, NodeActivityResult, Plan, PlanNode, RunContext } from './graph.ts';
@@ -12,7 +25,14 @@ import { parseDuration } from './duration.ts';
 /** `cancelled`: the step was running or waiting when the run was cancelled (cancellation-saga). */
 export type StepStatus = 'waiting' | 'running' | 'done' | 'failed' | 'compensated' | 'skipped' | 'cancelled';
 
-export interface StepState { status: StepStatus; visits: number; handle?: string; startedAt?: number; endedAt?: number; error?: string }
+export interface StepState {
+  status: StepStatus;
+  visits: number;
+  handle?: string;
+  startedAt?: number;
+  endedAt?: number;
+  error?: string;
+}
 
 export interface RunState {
   status: 'running' | 'completed' | 'failed' | 'compensated' | 'cancelled';
@@ -48,7 +68,11 @@ export type { LoopExits } from './walk.ts';
 
 type Decision = { decision: 'approved' | 'rejected'; comment?: string; by?: string };
 
-export interface Compensation { nodeId: string; activity: string; input: NodeActivityInput }
+export interface Compensation {
+  nodeId: string;
+  activity: string;
+  input: NodeActivityInput;
+}
 
 export const signals = {
   payment_confirmed: defineSignal<[Record<string, unknown>?]>('payment_confirmed'),
@@ -63,7 +87,13 @@ export const stateQuery = defineQuery<RunState>('state');
 
 /** Bookkeeping the worker records (run row, waiting steps, final state); local, so cheap. */
 const bookkeeping = proxyLocalActivities<{
-  'workflow.runEvent': (e: { workflowId: string; event: 'started' | 'waiting' | 'finished'; planHash: string; trigger: RunContext['trigger']; state: RunState }) => Promise<void>;
+  'workflow.runEvent': (e: {
+    workflowId: string;
+    event: 'started' | 'waiting' | 'finished';
+    planHash: string;
+    trigger: RunContext['trigger'];
+    state: RunState;
+  }) => Promise<void>;
 }>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 5 } });
 
 const HISTORY_LIMIT = 8_000;
@@ -87,14 +117,20 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
   const decisions: Record<string, Decision> = input.resume?.decisions ?? {};
   let cancelled: { reason?: string } | null = null;
 
-  const buffer = (name: string) => (payload?: Record<string, unknown>) => { (received[name] ??= []).push(payload ?? {}); };
+  const buffer = (name: string) => (payload?: Record<string, unknown>) => {
+    (received[name] ??= []).push(payload ?? {});
+  };
   setHandler(signals.payment_confirmed, buffer('payment_confirmed'));
   setHandler(signals.packed, buffer('packed'));
   setHandler(signals.delivered, buffer('delivered'));
   setHandler(signals.goods_received, buffer('goods_received'));
   setHandler(signals.custom, ({ name, payload }) => buffer(`custom:${name}`)(payload));
-  setHandler(signals.cancel, (c) => { cancelled ??= c ?? {}; });
-  setHandler(signals.decision, (d) => { decisions[d.nodeId] ??= d; });
+  setHandler(signals.cancel, (c) => {
+    cancelled ??= c ?? {};
+  });
+  setHandler(signals.decision, (d) => {
+    decisions[d.nodeId] ??= d;
+  });
   setHandler(stateQuery, () => state);
 
   // Changes made after runs had begun are patched, so that a run replays the way it began. Each
@@ -119,7 +155,8 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
   /** Steps in flight when the run is cancelled finish first (they are then undone or never happened); the SDK's default reports them cancelled at once. */
   const onCancel = cancellationSaga ? { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED } : {};
 
-  const event = (e: 'started' | 'waiting' | 'finished') => bookkeeping['workflow.runEvent']({ workflowId: info.workflowId, event: e, planHash: plan.hash, trigger: input.trigger, state });
+  const event = (e: 'started' | 'waiting' | 'finished') =>
+    bookkeeping['workflow.runEvent']({ workflowId: info.workflowId, event: e, planHash: plan.hash, trigger: input.trigger, state });
   if (!input.resume) await event('started');
   if (slaTimers) watchSla();
 
@@ -127,10 +164,14 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
     const trigger = plan.nodes[plan.trigger]?.config ?? {};
     const alerts = proxyActivities<Record<string, (i: NodeActivityInput) => Promise<NodeActivityResult>>>({ startToCloseTimeout: '30 seconds' });
     const reached = (nodeId: unknown) => typeof nodeId === 'string' && (state.steps[nodeId]?.visits ?? 0) > 0;
-    const raise = (kind: string, message: string) => alerts['notifications.alert']({
-      key: `${info.workflowId}:sla:${kind}`, workflowId: info.workflowId, nodeId: `sla:${kind}`,
-      config: { message, severity: 'warning', kind }, context: state.context,
-    });
+    const raise = (kind: string, message: string) =>
+      alerts['notifications.alert']({
+        key: `${info.workflowId}:sla:${kind}`,
+        workflowId: info.workflowId,
+        nodeId: `sla:${kind}`,
+        config: { message, severity: 'warning', kind },
+        context: state.context,
+      });
     const watch = async (ms: number, nodeId: unknown, kind: string, message: string) => {
       if (ms <= 0 || reached(nodeId)) return;
       try {
@@ -144,7 +185,9 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
     const subject = String(input.trigger.payload.number ?? info.workflowId);
     if (trigger.slaNode && trigger.slaAfter) {
       // From the start of the chain of runs, so that a run continued as new keeps its deadline.
-      const due = input.resume ? Math.max(1, durationMs(String(trigger.slaAfter)) - (Date.now() - info.startTime.getTime())) : durationMs(String(trigger.slaAfter));
+      const due = input.resume
+        ? Math.max(1, durationMs(String(trigger.slaAfter)) - (Date.now() - info.startTime.getTime()))
+        : durationMs(String(trigger.slaAfter));
       void watch(due, trigger.slaNode, 'unprocessed', `${subject} is not processed after ${trigger.slaAfter}`);
     }
     const promisedBy = input.trigger.payload.promisedBy;
@@ -190,19 +233,24 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
       const payload: NodeActivityInput = { key, workflowId: info.workflowId, nodeId: node.id, config, context: state.context };
       const result = await activity(node, node.activity!)(payload);
       state.context.nodes[node.id] = result.output ?? {};
-      if (node.compensation) compensations.push({ nodeId: node.id, activity: node.compensation, input: { ...payload, key: `${key}:undo`, context: state.context } });
+      if (node.compensation)
+        compensations.push({ nodeId: node.id, activity: node.compensation, input: { ...payload, key: `${key}:undo`, context: state.context } });
       return [result.handle ?? 'ok'];
     }
     switch (node.primitive) {
-      case 'trigger': return ['out'];
-      case 'condition': return [(await evaluate(String(node.config.expression))) ? 'true' : 'false'];
+      case 'trigger':
+        return ['out'];
+      case 'condition':
+        return [(await evaluate(String(node.config.expression))) ? 'true' : 'false'];
       case 'switch': {
         const value = await evaluate(String(node.config.expression));
         const match = (node.config.cases as { value: string; handle: string }[]).find((c) => String(value) === c.value);
         return [match?.handle ?? 'default'];
       }
-      case 'split': return node.config.branches as string[];
-      case 'join': return ['out'];
+      case 'split':
+        return node.config.branches as string[];
+      case 'join':
+        return ['out'];
       case 'delay': {
         const ms = durationMs(String(node.config.duration));
         await waitFor(node.id, 'delay', () => false, ms);
@@ -210,17 +258,32 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
       }
       case 'signal': {
         const name = node.config.signal === 'custom' ? `custom:${node.config.name}` : String(node.config.signal);
-        const got = await waitFor(node.id, 'signal', () => (received[name]?.length ?? 0) > 0, node.config.timeout ? durationMs(String(node.config.timeout)) : undefined, name);
+        const got = await waitFor(
+          node.id,
+          'signal',
+          () => (received[name]?.length ?? 0) > 0,
+          node.config.timeout ? durationMs(String(node.config.timeout)) : undefined,
+          name,
+        );
         if (!got) return ['timeout'];
         state.context.nodes[node.id] = received[name]!.shift()!;
         return ['received'];
       }
       case 'human': {
-        const tasks = proxyActivities<Record<string, (i: NodeActivityInput) => Promise<NodeActivityResult>>>({ startToCloseTimeout: '30 seconds', ...onCancel });
+        const tasks = proxyActivities<Record<string, (i: NodeActivityInput) => Promise<NodeActivityResult>>>({
+          startToCloseTimeout: '30 seconds',
+          ...onCancel,
+        });
         await tasks['workflow.openTask']({ key, workflowId: info.workflowId, nodeId: node.id, config: node.config, context: state.context });
         const decided = await waitFor(node.id, 'human', () => !!decisions[node.id], durationMs(String(node.config.timeout ?? '2d')));
         const decision = decided ? decisions[node.id] : null;
-        await tasks['workflow.closeTask']({ key, workflowId: info.workflowId, nodeId: node.id, config: { decision: decision?.decision ?? 'timeout', comment: decision?.comment, by: decision?.by }, context: state.context });
+        await tasks['workflow.closeTask']({
+          key,
+          workflowId: info.workflowId,
+          nodeId: node.id,
+          config: { decision: decision?.decision ?? 'timeout', comment: decision?.comment, by: decision?.by },
+          context: state.context,
+        });
         delete decisions[node.id];
         state.context.nodes[node.id] = { decision: decision?.decision ?? 'timeout', comment: decision?.comment ?? null, by: decision?.by ?? null };
         return [decision?.decision ?? 'timeout'];
@@ -229,7 +292,10 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
         const resolve = proxyActivities<{ 'workflow.resolvePlan': (i: { definition: string }) => Promise<Plan> }>({ startToCloseTimeout: '10 seconds' });
         try {
           const child = await resolve['workflow.resolvePlan']({ definition: String(node.config.definition) });
-          const result = await executeChild(interpreter, { workflowId: `${info.workflowId}/${node.id}/${visit}`, args: [{ plan: child, trigger: state.context.trigger }] });
+          const result = await executeChild(interpreter, {
+            workflowId: `${info.workflowId}/${node.id}/${visit}`,
+            args: [{ plan: child, trigger: state.context.trigger }],
+          });
           state.context.nodes[node.id] = { status: result.status };
           return [result.status === 'completed' ? 'ok' : 'error'];
         } catch (e) {
@@ -245,15 +311,24 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
         if (result === 'compensate') throw new CompensateRequested(String(node.config.message ?? 'compensation requested'));
         return [];
       }
-      default: throw ApplicationFailure.nonRetryable(`unknown primitive ${node.primitive}`);
+      default:
+        throw ApplicationFailure.nonRetryable(`unknown primitive ${node.primitive}`);
     }
   }
 
   // The tokens' moves (joins, dead paths, loop exits) are walk.ts's, which the simulation shares.
-  const walk = new Walk(plan, loopExits, {
-    run: (id) => run(id),
-    skipped: (id) => { const step = state.steps[id]; if (step.status === 'waiting') step.status = 'skipped'; },
-  }, input.resume ? { nodeId: input.resume.nodeId, arrivals: input.resume.arrivals ?? {}, loops: input.resume.loops } : undefined);
+  const walk = new Walk(
+    plan,
+    loopExits,
+    {
+      run: (id) => run(id),
+      skipped: (id) => {
+        const step = state.steps[id];
+        if (step.status === 'waiting') step.status = 'skipped';
+      },
+    },
+    input.resume ? { nodeId: input.resume.nodeId, arrivals: input.resume.arrivals ?? {}, loops: input.resume.loops } : undefined,
+  );
   const historyLimit = input.historyLimit ?? HISTORY_LIMIT;
   /** A resumed run first runs the node it stopped at, without continuing as new again. */
   let resuming = !!input.resume;
@@ -266,7 +341,9 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
     const { historyLength, continueAsNewSuggested } = workflowInfo();
     if (!resuming && walk.moving === 1 && (historyLength > historyLimit || continueAsNewSuggested) && state.steps[id].visits > 0) {
       await continueAsNew<typeof interpreter>({
-        plan, trigger: input.trigger, historyLimit: input.historyLimit,
+        plan,
+        trigger: input.trigger,
+        historyLimit: input.historyLimit,
         resume: { nodeId: id, context: state.context, steps: state.steps, compensations, received, decisions, ...walk.saved() },
       });
     }
@@ -309,13 +386,19 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
     // Saga: undo what was done, newest first, each undo keyed so a retry never undoes twice.
     await shielded(async () => {
       for (const c of [...compensations].reverse()) {
-        await proxyActivities<Record<string, (i: NodeActivityInput) => Promise<NodeActivityResult>>>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 10 } })[c.activity](c.input);
+        await proxyActivities<Record<string, (i: NodeActivityInput) => Promise<NodeActivityResult>>>({
+          startToCloseTimeout: '1 minute',
+          retry: { maximumAttempts: 10 },
+        })[c.activity](c.input);
         state.steps[c.nodeId].status = 'compensated';
       }
     });
     state.status = e instanceof RunCancelled || outside ? 'cancelled' : compensations.length ? 'compensated' : 'failed';
     // Temporal shows the run cancelled, as it was asked to (the run's row already says so: the reconciler leaves it).
-    if (outside) { await finished(); throw e; }
+    if (outside) {
+      await finished();
+      throw e;
+    }
     if (state.status === 'failed' && !(e instanceof CompensateRequested)) {
       await finished();
       throw e instanceof ApplicationFailure ? e : ApplicationFailure.nonRetryable(reason, 'FlowFailed');
@@ -333,4 +416,3 @@ export function durationMs(text: string): number {
   if (ms === null) throw ApplicationFailure.nonRetryable(`bad duration ${text}`);
   return ms;
 }
-

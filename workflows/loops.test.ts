@@ -15,7 +15,16 @@ describe('findLoops', () => {
   });
 
   it('finds a loop by its way back, with its head, members, exit and nothing from before or after it', () => {
-    const g = { t: ['split'], split: ['check', 'other'], check: ['again'], again: ['pause', 'exit'], pause: ['check'], exit: ['join'], other: ['join'], join: [] };
+    const g = {
+      t: ['split'],
+      split: ['check', 'other'],
+      check: ['again'],
+      again: ['pause', 'exit'],
+      pause: ['check'],
+      exit: ['join'],
+      other: ['join'],
+      join: [],
+    };
     const l = loopsOf(g);
     expect(members(g)).toEqual([{ head: 'check', nodes: ['again', 'check', 'pause'] }]);
     expect(l.isBack('pause', 'check')).toBe(true);
@@ -29,7 +38,10 @@ describe('findLoops', () => {
   it('keeps a loop inside another apart, outer first, and an edge leaving both leaves the outer one', () => {
     const g = { t: ['H'], H: ['h'], h: ['c'], c: ['d', 'o', 'out'], d: ['h'], o: ['r', 'done'], r: ['H'], out: [], done: [] };
     const l = loopsOf(g);
-    expect(members(g)).toEqual([{ head: 'H', nodes: ['H', 'c', 'd', 'h', 'o', 'r'] }, { head: 'h', nodes: ['c', 'd', 'h'] }]);
+    expect(members(g)).toEqual([
+      { head: 'H', nodes: ['H', 'c', 'd', 'h', 'o', 'r'] },
+      { head: 'h', nodes: ['c', 'd', 'h'] },
+    ]);
     expect(l.of('c')).toEqual([0, 1]);
     expect(l.leaves('c', 'o')).toBe(1);
     expect(l.leaves('c', 'out')).toBe(0);

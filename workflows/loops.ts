@@ -32,14 +32,19 @@ export function findLoops(start: string, successors: (id: string) => readonly st
   const predecessors = new Map<string, string[]>();
   while (stack.length) {
     const top = stack[stack.length - 1];
-    if (top.i >= top.next.length) { inside.delete(top.id); stack.pop(); continue; }
+    if (top.i >= top.next.length) {
+      inside.delete(top.id);
+      stack.pop();
+      continue;
+    }
     const t = top.next[top.i++];
     if (!predecessors.get(t)?.includes(top.id)) predecessors.set(t, [...(predecessors.get(t) ?? []), top.id]);
     if (inside.has(t)) {
       if (!back.has(t)) back.set(t, new Set());
       back.get(t)!.add(top.id);
     } else if (!order.has(t)) {
-      order.set(t, order.size); inside.add(t);
+      order.set(t, order.size);
+      inside.add(t);
       stack.push({ id: t, next: successors(t), i: 0 });
     }
   }
@@ -47,7 +52,12 @@ export function findLoops(start: string, successors: (id: string) => readonly st
   const reach = (from: string) => {
     const found = new Set<string>([from]);
     const queue = [from];
-    while (queue.length) for (const t of successors(queue.shift()!)) if (!found.has(t)) { found.add(t); queue.push(t); }
+    while (queue.length)
+      for (const t of successors(queue.shift()!))
+        if (!found.has(t)) {
+          found.add(t);
+          queue.push(t);
+        }
     return found;
   };
   const heads = [...back.keys()].sort((a, b) => order.get(a)! - order.get(b)!);
@@ -57,13 +67,19 @@ export function findLoops(start: string, successors: (id: string) => readonly st
     const queue = [...back.get(head)!].filter((s) => s !== head);
     for (const s of queue) nodes.add(s);
     while (queue.length) {
-      for (const p of predecessors.get(queue.shift()!) ?? []) if (!nodes.has(p) && ahead.has(p)) { nodes.add(p); queue.push(p); }
+      for (const p of predecessors.get(queue.shift()!) ?? [])
+        if (!nodes.has(p) && ahead.has(p)) {
+          nodes.add(p);
+          queue.push(p);
+        }
     }
     return { head, nodes };
   });
 
   const of = new Map<string, number[]>();
-  loops.forEach((l, i) => { for (const id of l.nodes) of.set(id, [...(of.get(id) ?? []), i]); });
+  loops.forEach((l, i) => {
+    for (const id of l.nodes) of.set(id, [...(of.get(id) ?? []), i]);
+  });
   const none: readonly number[] = [];
   return {
     loops,

@@ -11,11 +11,22 @@
 import { findLoops, type Loops } from './loops.ts';
 
 /** What the walk needs of a plan's nodes (the interpreter's Plan has it). */
-export interface WalkNode { primitive?: string; incoming: number; next: Record<string, string[]> }
-export interface WalkPlan { trigger: string; nodes: Record<string, WalkNode> }
+export interface WalkNode {
+  primitive?: string;
+  incoming: number;
+  next: Record<string, string[]>;
+}
+export interface WalkPlan {
+  trigger: string;
+  nodes: Record<string, WalkNode>;
+}
 
 /** Exits of a loop as JSON `[source, handle, index in next[handle]]`. */
-export interface LoopExits { held: string[]; taken: string[]; sent: string[] }
+export interface LoopExits {
+  held: string[];
+  taken: string[];
+  sent: string[];
+}
 
 export interface WalkState {
   /** Arrivals at nodes still waiting for other branches (joins), and dead tokens counted so far. */
@@ -55,12 +66,14 @@ export class Walk {
       const saved = resume?.loops?.[l.head];
       return { tokens: 0, held: new Set(saved?.held), taken: new Set(saved?.taken), sent: new Set(saved?.sent) };
     });
-    for (const [id, n] of Object.entries(plan.nodes)) for (const t of Object.values(n.next).flat()) if (this.loops.isBack(id, t)) this.backInto[t] = (this.backInto[t] ?? 0) + 1;
+    for (const [id, n] of Object.entries(plan.nodes))
+      for (const t of Object.values(n.next).flat()) if (this.loops.isBack(id, t)) this.backInto[t] = (this.backInto[t] ?? 0) + 1;
     if (loopExits) {
       // The token that starts this walk, and those parked at joins (a run continued as new has no other).
       const first = resume?.nodeId ?? plan.trigger;
       for (const l of this.loops.of(first)) this.loopRuns[l].tokens++;
-      for (const [id, a] of Object.entries(this.arrivals)) if (plan.nodes[id]?.primitive === 'join') for (const l of this.loops.of(id)) this.loopRuns[l].tokens += a.live;
+      for (const [id, a] of Object.entries(this.arrivals))
+        if (plan.nodes[id]?.primitive === 'join') for (const l of this.loops.of(id)) this.loopRuns[l].tokens += a.live;
     }
   }
 
@@ -69,7 +82,8 @@ export class Walk {
     if (!live && back && this.loopExits) return;
     const node = this.plan.nodes[id];
     const a = (this.arrivals[id] ??= { live: 0, dead: 0 });
-    if (live) a.live++; else a.dead++;
+    if (live) a.live++;
+    else a.dead++;
     if (node.primitive === 'join') {
       if (live) this.moving--;
       if (a.live + a.dead < node.incoming) return;
@@ -81,8 +95,11 @@ export class Walk {
       return this.hooks.run(id);
     }
     if (!live) {
-      const forward = node.incoming - (this.loopExits ? this.backInto[id] ?? 0 : 0);
-      if (a.live === 0 && a.dead >= forward) { this.arrivals[id] = { live: 0, dead: 0 }; return this.skip(id); }
+      const forward = node.incoming - (this.loopExits ? (this.backInto[id] ?? 0) : 0);
+      if (a.live === 0 && a.dead >= forward) {
+        this.arrivals[id] = { live: 0, dead: 0 };
+        return this.skip(id);
+      }
       return;
     }
     return this.hooks.run(id);
@@ -98,7 +115,8 @@ export class Walk {
     const released: Promise<void>[] = [];
     if (this.loopExits) {
       for (const x of targets.filter((y) => y.live)) {
-        for (const l of this.loops.of(x.t)) if (this.loopRuns[l].tokens++ === 0) Object.assign(this.loopRuns[l], { held: new Set(), taken: new Set(), sent: new Set() });
+        for (const l of this.loops.of(x.t))
+          if (this.loopRuns[l].tokens++ === 0) Object.assign(this.loopRuns[l], { held: new Set(), taken: new Set(), sent: new Set() });
         const left = this.loops.leaves(id, x.t);
         if (left !== undefined) this.loopRuns[left].taken.add(exitKey(id, x.handle, x.index));
       }
@@ -109,8 +127,11 @@ export class Walk {
 
   /** What a run continued as new carries over. */
   saved(): WalkState {
-    const loops = Object.fromEntries(this.loopRuns.flatMap((r, l) => (r.held.size || r.taken.size || r.sent.size
-      ? [[this.loops.loops[l].head, { held: [...r.held], taken: [...r.taken], sent: [...r.sent] }]] : [])));
+    const loops = Object.fromEntries(
+      this.loopRuns.flatMap((r, l) =>
+        r.held.size || r.taken.size || r.sent.size ? [[this.loops.loops[l].head, { held: [...r.held], taken: [...r.taken], sent: [...r.sent] }]] : [],
+      ),
+    );
     return { arrivals: this.arrivals, ...(this.loopExits ? { loops } : {}) };
   }
 
@@ -120,9 +141,13 @@ export class Walk {
     if (!this.loopExits) return this.arrive(target, false);
     const l = this.loops.leaves(source, target);
     if (l !== undefined) {
-      const r = this.loopRuns[l], key = exitKey(source, handle, index);
+      const r = this.loopRuns[l],
+        key = exitKey(source, handle, index);
       if (r.taken.has(key) || r.sent.has(key)) return Promise.resolve();
-      if (r.tokens > 0) { r.held.add(key); return Promise.resolve(); }
+      if (r.tokens > 0) {
+        r.held.add(key);
+        return Promise.resolve();
+      }
       r.sent.add(key);
     }
     return this.arrive(target, false, this.loops.isBack(source, target));

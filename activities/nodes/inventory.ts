@@ -12,7 +12,19 @@ import { DomainError } from '../../app/lib/errors.ts';
 import { enqueueMail, senderName } from '../../app/modules/notifications/service.server.ts';
 import { renderPurchaseOrder } from '../../app/modules/notifications/supplier-mail.ts';
 import {
-  chooseSupplierFor, findStockLevel, inbound, insertDraftPo, loadPo, markLineReceived, notifySupplierOfCancellation, poLines, setPoStatus, unitsSold, validEmail, type LevelRow, type PoRow,
+  chooseSupplierFor,
+  findStockLevel,
+  inbound,
+  insertDraftPo,
+  loadPo,
+  markLineReceived,
+  notifySupplierOfCancellation,
+  poLines,
+  setPoStatus,
+  unitsSold,
+  validEmail,
+  type LevelRow,
+  type PoRow,
 } from '../../app/modules/purchasing/service.server.ts';
 import type { NodeActivityInput } from '../../workflows/graph.ts';
 import { keyDigest, nodeActivity, originalKey, requireSubject, subjectId, workflowActor, type NodeActivity, type NodeDeps } from './shared.ts';
@@ -25,8 +37,13 @@ async function findLevel(em: EntityManager, input: NodeActivityInput, lock = fal
   const payload = input.context.trigger.payload ?? {};
   let level: LevelRow | null;
   if (levelId !== null) level = await findStockLevel(em, { levelId }, lock);
-  else if (typeof payload.sku === 'string' && typeof payload.warehouse === 'string') level = await findStockLevel(em, { sku: payload.sku, warehouse: payload.warehouse }, lock);
-  else throw ApplicationFailure.nonRetryable(`Node ${input.nodeId} needs levelId (or sku and warehouse) in the trigger payload or an earlier node's output.`, 'missing_subject');
+  else if (typeof payload.sku === 'string' && typeof payload.warehouse === 'string')
+    level = await findStockLevel(em, { sku: payload.sku, warehouse: payload.warehouse }, lock);
+  else
+    throw ApplicationFailure.nonRetryable(
+      `Node ${input.nodeId} needs levelId (or sku and warehouse) in the trigger payload or an earlier node's output.`,
+      'missing_subject',
+    );
   if (!level) throw new DomainError(404, 'not_found', `No stock level ${levelId ?? `${String(payload.sku)} @ ${String(payload.warehouse)}`}.`);
   return level;
 }
@@ -45,7 +62,8 @@ export function inventoryNodeActivities({ orm }: NodeDeps) {
     if (!po) throw new DomainError(404, 'not_found', `Purchase order ${id} does not exist.`);
     return po;
   };
-  const refuse = (po: PoRow, what: string) => new DomainError(409, 'illegal_transition', `Purchase order ${po.number} is ${po.status}; it cannot be ${what}.`, { params: { from: po.status, to: what } });
+  const refuse = (po: PoRow, what: string) =>
+    new DomainError(409, 'illegal_transition', `Purchase order ${po.number} is ${po.status}; it cannot be ${what}.`, { params: { from: po.status, to: what } });
 
   /** `low` when ATP plus open purchase orders is at or below the reorder point; else `ok`. Reads only. */
   const checkAtp: NodeActivity = async (input) => {
@@ -56,7 +74,18 @@ export function inventoryNodeActivities({ orm }: NodeDeps) {
     const projected = atp + coming;
     return {
       handle: projected <= l.reorder_point ? 'low' : 'ok',
-      output: { levelId: l.id, sku: l.sku, warehouse: l.warehouse, onHand: l.on_hand, reserved: l.reserved, atp, inbound: coming, projected, reorderPoint: l.reorder_point, reorderQuantity: l.reorder_quantity },
+      output: {
+        levelId: l.id,
+        sku: l.sku,
+        warehouse: l.warehouse,
+        onHand: l.on_hand,
+        reserved: l.reserved,
+        atp,
+        inbound: coming,
+        projected,
+        reorderPoint: l.reorder_point,
+        reorderQuantity: l.reorder_quantity,
+      },
     };
   };
 
@@ -80,7 +109,15 @@ export function inventoryNodeActivities({ orm }: NodeDeps) {
       const existing = await loadPo(em, null, number);
       if (existing) {
         const lines = await poLines(em, existing.id);
-        return { handle: 'ok', output: poOutput(existing, { created: false, sku: lines[0]?.sku, quantity: lines.reduce((n, l) => n + l.quantity, 0), supplier: existing.supplier_code }) };
+        return {
+          handle: 'ok',
+          output: poOutput(existing, {
+            created: false,
+            sku: lines[0]?.sku,
+            quantity: lines.reduce((n, l) => n + l.quantity, 0),
+            supplier: existing.supplier_code,
+          }),
+        };
       }
       const l = await findLevel(em, input, true);
       const choice = await chooseSupplierFor(em, l.product_id);
@@ -92,15 +129,42 @@ export function inventoryNodeActivities({ orm }: NodeDeps) {
       const need = (sold * coverDays + (l.reorder_point - position) * velocityDays) / velocityDays;
       const quantity = Math.max(Math.ceil(need), l.reorder_quantity, 1);
       const unitCost = choice.unitCostMinor;
-      const po = { id: await insertDraftPo(em, { number, supplierId: choice.supplierId, warehouseId: l.warehouse_id, currency: choice.currency, leadTimeDays: choice.leadTimeDays,
-        createdBy: actor.label, productId: l.product_id, quantity, unitCostMinor: unitCost }) };
+      const po = {
+        id: await insertDraftPo(em, {
+          number,
+          supplierId: choice.supplierId,
+          warehouseId: l.warehouse_id,
+          currency: choice.currency,
+          leadTimeDays: choice.leadTimeDays,
+          createdBy: actor.label,
+          productId: l.product_id,
+          quantity,
+          unitCostMinor: unitCost,
+        }),
+      };
       const basis = {
-        sku: l.sku, warehouse: l.warehouse, unitsSold: sold, velocityDays, coverDays, dailyVelocity: sold / velocityDays,
-        reorderPoint: l.reorder_point, reorderQuantity: l.reorder_quantity, onHand: l.on_hand, reserved: l.reserved, inbound: coming, quantity,
-        supplier: choice.supplier, currency: choice.currency, unitCostKnown: unitCost > 0,
+        sku: l.sku,
+        warehouse: l.warehouse,
+        unitsSold: sold,
+        velocityDays,
+        coverDays,
+        dailyVelocity: sold / velocityDays,
+        reorderPoint: l.reorder_point,
+        reorderQuantity: l.reorder_quantity,
+        onHand: l.on_hand,
+        reserved: l.reserved,
+        inbound: coming,
+        quantity,
+        supplier: choice.supplier,
+        currency: choice.currency,
+        unitCostKnown: unitCost > 0,
         ...(unitCost > 0 ? { unitCost, totalMinor: unitCost * quantity } : {}),
         leadTimeDays: choice.leadTimeDays,
-        supplierChoice: { reason: choice.reason, ...(choice.preferredUnavailable ? { preferredUnavailable: choice.preferredUnavailable } : {}), compared: choice.compared },
+        supplierChoice: {
+          reason: choice.reason,
+          ...(choice.preferredUnavailable ? { preferredUnavailable: choice.preferredUnavailable } : {}),
+          compared: choice.compared,
+        },
       };
       audit(em, actor, { action: 'purchase_order.drafted', entityType: 'PurchaseOrder', entityId: po.id, after: { number, ...basis } });
       publish(em, 'inventory', 'po.updated', { purchaseOrderId: po.id, number, status: 'draft' });
@@ -121,8 +185,16 @@ export function inventoryNodeActivities({ orm }: NodeDeps) {
       if (!po) return { handle: 'ok', output: { number, cancelled: false, reason: 'not_drafted' } };
       if (po.status === 'draft' || po.status === 'approved' || po.status === 'sent') {
         const notice = po.status === 'sent' ? await notifySupplierOfCancellation(em, po, null) : null;
-        await setPoStatus(em, po, 'cancelled', workflowActor(input), { reason: 'workflow compensation', wasSent: po.status === 'sent', supplierNotified: !!notice?.notificationId, ...(notice ?? {}) });
-        return { handle: 'ok', output: poOutput({ ...po, status: 'cancelled' }, { cancelled: true, supplierNotified: !!notice?.notificationId, ...(notice ?? {}) }) };
+        await setPoStatus(em, po, 'cancelled', workflowActor(input), {
+          reason: 'workflow compensation',
+          wasSent: po.status === 'sent',
+          supplierNotified: !!notice?.notificationId,
+          ...(notice ?? {}),
+        });
+        return {
+          handle: 'ok',
+          output: poOutput({ ...po, status: 'cancelled' }, { cancelled: true, supplierNotified: !!notice?.notificationId, ...(notice ?? {}) }),
+        };
       }
       return { handle: 'ok', output: poOutput(po, { cancelled: po.status === 'cancelled' }) };
     });
@@ -149,10 +221,17 @@ export function inventoryNodeActivities({ orm }: NodeDeps) {
       if (po.status === 'draft' || po.status === 'cancelled') throw refuse(po, 'sent');
       if (po.status !== 'approved') return { handle: 'ok', output: poOutput(po, { changed: false }) };
       const to = po.supplier_email.trim();
-      if (!validEmail(to)) throw new DomainError(409, 'no_supplier_email', `Supplier ${po.supplier_code} has no email address to send ${po.number} to.`, { params: { supplier: po.supplier_code } });
+      if (!validEmail(to))
+        throw new DomainError(409, 'no_supplier_email', `Supplier ${po.supplier_code} has no email address to send ${po.number} to.`, {
+          params: { supplier: po.supplier_code },
+        });
       const rows = await poLines(em, po.id);
       const mail = renderPurchaseOrder(po.supplier_locale, {
-        number: po.number, supplierName: po.supplier_name, currency: po.currency, expectedAt: po.expected_at, buyer: senderName(),
+        number: po.number,
+        supplierName: po.supplier_name,
+        currency: po.currency,
+        expectedAt: po.expected_at,
+        buyer: senderName(),
         warehouse: { code: po.warehouse, name: po.warehouse_name, line1: po.line1, city: po.city, postalCode: po.postal_code, country: po.country },
         lines: rows.map((l) => ({ sku: l.sku, name: l.name, quantity: l.quantity, unitCostMinor: l.unit_cost_minor })),
       });
@@ -160,7 +239,17 @@ export function inventoryNodeActivities({ orm }: NodeDeps) {
       const lines = rows.map((l) => ({ sku: l.sku, quantity: l.quantity, unitCost: l.unit_cost_minor }));
       const supplier = { code: po.supplier_code, name: po.supplier_name, email: to };
       await setPoStatus(em, po, 'sent', workflowActor(input), { supplier: supplier.code, to, notificationId, subject: mail.subject });
-      publish(em, 'inventory', 'po.sent', { purchaseOrderId: po.id, number: po.number, supplier, warehouse: po.warehouse, currency: po.currency, expectedAt: po.expected_at, lines, emailQueued: notificationId !== null, notificationId });
+      publish(em, 'inventory', 'po.sent', {
+        purchaseOrderId: po.id,
+        number: po.number,
+        supplier,
+        warehouse: po.warehouse,
+        currency: po.currency,
+        expectedAt: po.expected_at,
+        lines,
+        emailQueued: notificationId !== null,
+        notificationId,
+      });
       return { handle: 'ok', output: poOutput({ ...po, status: 'sent' }, { changed: true, supplier: supplier.code, to, notificationId }) };
     });
 
@@ -175,9 +264,27 @@ export function inventoryNodeActivities({ orm }: NodeDeps) {
       for (const line of await poLines(em, po.id)) {
         const quantity = line.quantity - line.received;
         if (quantity <= 0) continue;
-        const lvl = await moveStock(em, { productId: line.product_id, warehouseId: po.warehouse_id, delta: quantity, kind: 'receipt', reason: 'purchase order received', reference: po.number }, actor, { createLevel: true });
+        const lvl = await moveStock(
+          em,
+          {
+            productId: line.product_id,
+            warehouseId: po.warehouse_id,
+            delta: quantity,
+            kind: 'receipt',
+            reason: 'purchase order received',
+            reference: po.number,
+          },
+          actor,
+          { createLevel: true },
+        );
         await markLineReceived(em, line.id);
-        audit(em, actor, { action: 'inventory.receipt', entityType: 'InventoryLevel', entityId: lvl.levelId, before: { onHand: lvl.onHandBefore }, after: { onHand: lvl.onHand, delta: quantity, reason: `purchase order ${po.number}` } });
+        audit(em, actor, {
+          action: 'inventory.receipt',
+          entityType: 'InventoryLevel',
+          entityId: lvl.levelId,
+          before: { onHand: lvl.onHandBefore },
+          after: { onHand: lvl.onHand, delta: quantity, reason: `purchase order ${po.number}` },
+        });
         received.push({ sku: line.sku, quantity, onHand: lvl.onHand });
       }
       await setPoStatus(em, po, 'received', actor, { received });

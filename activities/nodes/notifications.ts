@@ -29,7 +29,13 @@ export function notificationsNodeActivities({ orm }: NodeDeps) {
     }
     return orm.em.fork().transactional(async (em) => {
       const { id, queued } = await enqueueNotificationRow(em, { orderId, template: template as NotificationTemplate } as EnqueueInput);
-      if (queued) await auditNow(em, workflowActor(input), { action: 'notification.queued', entityType: 'Order', entityId: orderId, after: { notificationId: id, template } });
+      if (queued)
+        await auditNow(em, workflowActor(input), {
+          action: 'notification.queued',
+          entityType: 'Order',
+          entityId: orderId,
+          after: { notificationId: id, template },
+        });
       return { handle: 'ok', output: { orderId, template, notificationId: id, queued } };
     });
   };
@@ -42,14 +48,20 @@ export function notificationsNodeActivities({ orm }: NodeDeps) {
   const alert: NodeActivity = async (input) => {
     const message = String(input.config.message ?? '').trim();
     if (!message) throw ApplicationFailure.nonRetryable('An alert needs a message.', 'bad_config');
-    const severity: AlertSeverity = (ALERT_SEVERITIES as readonly string[]).includes(String(input.config.severity)) ? (input.config.severity as AlertSeverity) : 'warning';
+    const severity: AlertSeverity = (ALERT_SEVERITIES as readonly string[]).includes(String(input.config.severity))
+      ? (input.config.severity as AlertSeverity)
+      : 'warning';
     const sla = SLA_KINDS.includes(String(input.config.kind)) ? (input.config.kind as SlaKind) : null;
     const roles = alertRoles(input.config.emailRoles);
     const payload = input.context.trigger.payload ?? {};
     const subject = typeof payload.number === 'string' && payload.number ? payload.number : null;
     const promisedBy = typeof payload.promisedBy === 'string' && !Number.isNaN(Date.parse(payload.promisedBy)) ? payload.promisedBy : null;
     return orm.em.fork().transactional(async (em) => {
-      const r = await raiseStaffAlert(em, { key: input.key, workflowId: input.workflowId, nodeId: input.nodeId, message, severity, sla, roles, subject, promisedBy }, workflowActor(input));
+      const r = await raiseStaffAlert(
+        em,
+        { key: input.key, workflowId: input.workflowId, nodeId: input.nodeId, message, severity, sla, roles, subject, promisedBy },
+        workflowActor(input),
+      );
       return { handle: 'ok', output: { message, severity, ...r } };
     });
   };

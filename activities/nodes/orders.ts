@@ -7,7 +7,16 @@ import { DomainError } from '../../app/lib/errors.ts';
 import { cancelOrder, holdOrderIn, loadOrderHead, validateOrder } from '../../app/modules/orders/service.server.ts';
 import { releaseOrderStock } from '../../app/modules/inventory/reservations.server.ts';
 import { reserveOrder, routeOrder, SHIPPED } from '../../app/modules/inventory/allocation.server.ts';
-import { authorisationToCapture, capturePayment, createPayment, orderCovered, paymentBalance, paymentOperation, refundPayment, voidPayment } from '../../app/modules/payments/service.server.ts';
+import {
+  authorisationToCapture,
+  capturePayment,
+  createPayment,
+  orderCovered,
+  paymentBalance,
+  paymentOperation,
+  refundPayment,
+  voidPayment,
+} from '../../app/modules/payments/service.server.ts';
 import { providerForMethod } from '../../app/modules/payments/providers/index.ts';
 import { activePickListsOf, cancelOrderPickLists, pickListsForOrders, shipmentsOf, shipOrder } from '../../app/modules/fulfilment/service.server.ts';
 import type { NodeActivityInput } from '../../workflows/graph.ts';
@@ -20,7 +29,8 @@ export const SIMULATED_TOKEN = 'tok_visa';
 function captureAmount(value: unknown): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   const n = typeof value === 'number' ? value : Number(String(value).trim());
-  if (!Number.isInteger(n) || n <= 0) throw new DomainError(422, 'validation_failed', `Capture amount ${String(value)} is not a positive whole number of minor units.`, { field: 'amount' });
+  if (!Number.isInteger(n) || n <= 0)
+    throw new DomainError(422, 'validation_failed', `Capture amount ${String(value)} is not a positive whole number of minor units.`, { field: 'amount' });
   return n;
 }
 
@@ -36,7 +46,10 @@ export function ordersNodeActivities({ orm }: NodeDeps) {
     return orm.em.fork().transactional(async (em) => {
       const v = await validateOrder(em, orderId, workflowActor(input));
       const o = v.order;
-      return { handle: v.hold ? 'hold' : 'ok', output: { orderId, number: o.number, status: v.status, holdReasons: v.holdReasons, problems: v.problems, total: o.total_minor, currency: o.currency } };
+      return {
+        handle: v.hold ? 'hold' : 'ok',
+        output: { orderId, number: o.number, status: v.status, holdReasons: v.holdReasons, problems: v.problems, total: o.total_minor, currency: o.currency },
+      };
     });
   };
 
@@ -67,7 +80,10 @@ export function ordersNodeActivities({ orm }: NodeDeps) {
   /** Compensation of reserve: gives the order's active reservations back (none left: nothing to do). */
   const release: NodeActivity = async (input) => {
     const orderId = orderOf(input);
-    return orm.em.fork().transactional(async (em) => ({ handle: 'ok', output: { orderId, released: await releaseOrderStock(em, orderId, workflowActor(input), 'workflow compensation') } }));
+    return orm.em.fork().transactional(async (em) => ({
+      handle: 'ok',
+      output: { orderId, released: await releaseOrderStock(em, orderId, workflowActor(input), 'workflow compensation') },
+    }));
   };
 
   /**
@@ -112,7 +128,8 @@ export function ordersNodeActivities({ orm }: NodeDeps) {
     if (!auth || auth.kind !== 'authorise' || !auth.succeeded) return { handle: 'ok', output: { voided: false, reason: 'nothing_authorised' } };
     const done = await paymentOperation(em, input.key);
     const p = await paymentBalance(em, auth.payment_id);
-    if (!done && (p.status !== 'authorised' || p.captured_minor > 0)) return { handle: 'ok', output: { paymentId: auth.payment_id, voided: false, status: p.status } };
+    if (!done && (p.status !== 'authorised' || p.captured_minor > 0))
+      return { handle: 'ok', output: { paymentId: auth.payment_id, voided: false, status: p.status } };
     try {
       const v = await voidPayment(orm, auth.payment_id, input.key, workflowActor(input));
       return { handle: 'ok', output: { paymentId: v.id, voided: v.status === 'voided', status: v.status } };
@@ -132,7 +149,7 @@ export function ordersNodeActivities({ orm }: NodeDeps) {
     const amount = captureAmount(input.config.amount);
     const em = orm.em.fork();
     const prior = await paymentOperation(em, input.key);
-    const paymentId = prior?.payment_id ?? await authorisationToCapture(em, orderId, `${input.workflowId}:`);
+    const paymentId = prior?.payment_id ?? (await authorisationToCapture(em, orderId, `${input.workflowId}:`));
     if (paymentId === null) {
       return (await orderCovered(em, orderId))
         ? { handle: 'ok', output: { orderId, paymentId: null, captured: 0, alreadyPaid: true } }
@@ -142,7 +159,8 @@ export function ordersNodeActivities({ orm }: NodeDeps) {
       const p = await capturePayment(orm, paymentId, amount, input.key, workflowActor(input));
       return { handle: 'ok', output: { orderId, paymentId: p.id, status: p.status, captured: p.captured } };
     } catch (e) {
-      if (isDomainError(e, 'payment_declined', 'nothing_to_capture', 'validation_failed')) return { handle: 'failed', output: { orderId, paymentId, reason: e.params?.reason ?? e.code } };
+      if (isDomainError(e, 'payment_declined', 'nothing_to_capture', 'validation_failed'))
+        return { handle: 'failed', output: { orderId, paymentId, reason: e.params?.reason ?? e.code } };
       throw e;
     }
   };
@@ -180,7 +198,12 @@ export function ordersNodeActivities({ orm }: NodeDeps) {
     const r = await pickListsForOrders(orm, { orderIds: [orderId], method }, workflowActor(input));
     const lists = await activePickListsOf(orm.em.fork(), orderId);
     const refusal = r.refused[0];
-    if (!lists.length) throw new DomainError(409, 'nothing_to_pick', `Order ${orderId} is not ready for picking (${refusal?.reason ?? 'nothing reserved'}${refusal?.status ? `, ${refusal.status}` : ''}).`);
+    if (!lists.length)
+      throw new DomainError(
+        409,
+        'nothing_to_pick',
+        `Order ${orderId} is not ready for picking (${refusal?.reason ?? 'nothing reserved'}${refusal?.status ? `, ${refusal.status}` : ''}).`,
+      );
     return { handle: 'ok', output: { orderId, created: r.created.length > 0, pickLists: lists } };
   };
 
@@ -213,7 +236,10 @@ export function ordersNodeActivities({ orm }: NodeDeps) {
       const r = await shipOrder(orm, orderId, workflowActor(input), { carrier });
       return { handle: 'ok', output: { orderId, shipped: true, shipments: r.shipments } };
     } catch (e) {
-      if (isDomainError(e, 'illegal_transition')) { const after = await shipped(); if (after) return after; }
+      if (isDomainError(e, 'illegal_transition')) {
+        const after = await shipped();
+        if (after) return after;
+      }
       throw e;
     }
   };
@@ -228,7 +254,8 @@ export function ordersNodeActivities({ orm }: NodeDeps) {
       await cancelOrder(orm, orderId, workflowActor(input), reason);
       return { handle: 'ok', output: { orderId, status: 'cancelled', changed: true } };
     } catch (e) {
-      if (isDomainError(e, 'illegal_transition') && (await status()) === 'cancelled') return { handle: 'ok', output: { orderId, status: 'cancelled', changed: false } };
+      if (isDomainError(e, 'illegal_transition') && (await status()) === 'cancelled')
+        return { handle: 'ok', output: { orderId, status: 'cancelled', changed: false } };
       throw e;
     }
   };

@@ -4,7 +4,14 @@
 import { ReturnInput } from '../../app/modules/returns/service.server.ts';
 import { endReturn, loadReturn, type Ended } from '../../app/modules/returns/rma.server.ts';
 import {
-  advanceReturn, disposeReturn, exchangeReturn, inspectReturn, refundReturn, restockReturn, undoExchange, unrestockReturn,
+  advanceReturn,
+  disposeReturn,
+  exchangeReturn,
+  inspectReturn,
+  refundReturn,
+  restockReturn,
+  undoExchange,
+  unrestockReturn,
 } from '../../app/modules/returns/processing.server.ts';
 import { openFlowRma } from '../../app/modules/returns/service.server.ts';
 import type { NodeActivityInput } from '../../workflows/graph.ts';
@@ -30,7 +37,12 @@ export function returnsNodeActivities({ orm }: NodeDeps) {
     }
     const orderId = requireSubject(input, 'orderId');
     const payload = input.context.trigger.payload ?? {};
-    const raw: Record<keyof typeof ReturnInput.shape, unknown> = { reason: payload.reason ?? 'other', resolution: payload.resolution ?? 'refund', comment: payload.comment ?? undefined, lines: payload.lines };
+    const raw: Record<keyof typeof ReturnInput.shape, unknown> = {
+      reason: payload.reason ?? 'other',
+      resolution: payload.resolution ?? 'refund',
+      comment: payload.comment ?? undefined,
+      lines: payload.lines,
+    };
     const rma = await orm.em.fork().transactional((em) => openFlowRma(em, orderId, raw, `RMA-${keyDigest(input.key, 8)}`, workflowActor(input)));
     return { handle: 'ok', output: { returnId: rma.id, rma: rma.number, orderId, status: rma.status, created: rma.created } };
   };
@@ -50,21 +62,24 @@ export function returnsNodeActivities({ orm }: NodeDeps) {
     return { handle: result, output: { ...ids(r), result, changed } };
   };
 
-  const restock: NodeActivity = async (input) => orm.em.fork().transactional(async (em) => {
-    const { r, ...done } = await restockReturn(em, returnOf(input), workflowActor(input));
-    return { handle: 'ok', output: { returnId: r.id, rma: r.number, ...done } };
-  });
+  const restock: NodeActivity = async (input) =>
+    orm.em.fork().transactional(async (em) => {
+      const { r, ...done } = await restockReturn(em, returnOf(input), workflowActor(input));
+      return { handle: 'ok', output: { returnId: r.id, rma: r.number, ...done } };
+    });
 
   /** Compensation of restock. */
-  const unrestock: NodeActivity = async (input) => orm.em.fork().transactional(async (em) => {
-    const { r, levels } = await unrestockReturn(em, returnOf(input), workflowActor(input));
-    return { handle: 'ok', output: { returnId: r.id, rma: r.number, levels } };
-  });
+  const unrestock: NodeActivity = async (input) =>
+    orm.em.fork().transactional(async (em) => {
+      const { r, levels } = await unrestockReturn(em, returnOf(input), workflowActor(input));
+      return { handle: 'ok', output: { returnId: r.id, rma: r.number, levels } };
+    });
 
-  const dispose: NodeActivity = async (input) => orm.em.fork().transactional(async (em) => {
-    const { r, changed } = await disposeReturn(em, returnOf(input), workflowActor(input));
-    return { handle: 'ok', output: { returnId: r.id, rma: r.number, disposed: true, changed } };
-  });
+  const dispose: NodeActivity = async (input) =>
+    orm.em.fork().transactional(async (em) => {
+      const { r, changed } = await disposeReturn(em, returnOf(input), workflowActor(input));
+      return { handle: 'ok', output: { returnId: r.id, rma: r.number, disposed: true, changed } };
+    });
 
   /** Not enough captured money, or a refused refund, is `failed`. */
   const refund: NodeActivity = async (input) => {
@@ -95,10 +110,11 @@ export function returnsNodeActivities({ orm }: NodeDeps) {
   };
 
   /** returns.reject / returns.expire: the RMA ends (rma.server.ts endReturn). */
-  const end = (to: Ended) => async (input: NodeActivityInput) => orm.em.fork().transactional(async (em) => {
-    const { r, changed } = await endReturn(em, returnOf(input), to, workflowActor(input));
-    return { handle: 'ok', output: { ...ids(r), status: to, changed } };
-  });
+  const end = (to: Ended) => async (input: NodeActivityInput) =>
+    orm.em.fork().transactional(async (em) => {
+      const { r, changed } = await endReturn(em, returnOf(input), to, workflowActor(input));
+      return { handle: 'ok', output: { ...ids(r), status: to, changed } };
+    });
 
   const activities = {
     'returns.createRma': createRma,

@@ -7,7 +7,9 @@ import type { Actor } from '../../app/lib/audit.server.ts';
 import { DomainError } from '../../app/lib/errors.ts';
 import type { NodeActivityInput, NodeActivityResult } from '../../workflows/graph.ts';
 
-export interface NodeDeps { orm: MikroORM }
+export interface NodeDeps {
+  orm: MikroORM;
+}
 
 export type NodeActivity = (input: NodeActivityInput) => Promise<NodeActivityResult>;
 
@@ -46,10 +48,10 @@ export function subjectId(input: NodeActivityInput, field: SubjectField): number
 
 export function requireSubject(input: NodeActivityInput, field: SubjectField): number {
   const id = subjectId(input, field);
-  if (id === null) throw ApplicationFailure.nonRetryable(`Node ${input.nodeId} needs ${field} in the trigger payload or an earlier node's output.`, 'missing_subject');
+  if (id === null)
+    throw ApplicationFailure.nonRetryable(`Node ${input.nodeId} needs ${field} in the trigger payload or an earlier node's output.`, 'missing_subject');
   return id;
 }
-
 
 /**
  * Wraps an activity: a refusal by the domain (a DomainError below 500: illegal move, unknown

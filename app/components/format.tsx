@@ -17,7 +17,11 @@ export function DateTime({ value }: { value: string | null | undefined }) {
 
 export function StatusBadge({ status }: { status: string }) {
   const { t } = useTranslation();
-  return <span className={`badge status-${status}`} data-status={status}>{t(`orderStatus.${status}`)}</span>;
+  return (
+    <span className={`badge status-${status}`} data-status={status}>
+      {t(`orderStatus.${status}`)}
+    </span>
+  );
 }
 
 export function DateOnly({ value }: { value: string | null | undefined }) {

@@ -15,18 +15,17 @@ export function LocaleSwitcher() {
       <input type="hidden" name="redirectTo" value={location.pathname + location.search} />
       <label>
         <span className="visually-hidden">{t('shell.language')}</span>
-        <select
-          name="locale"
-          data-testid="locale-switcher"
-          value={root?.locale ?? 'en'}
-          onChange={(e) => fetcher.submit(e.currentTarget.form)}
-        >
+        <select name="locale" data-testid="locale-switcher" value={root?.locale ?? 'en'} onChange={(e) => fetcher.submit(e.currentTarget.form)}>
           {LOCALES.map((l) => (
-            <option key={l} value={l}>{t(`locales.${l}`)}</option>
+            <option key={l} value={l}>
+              {t(`locales.${l}`)}
+            </option>
           ))}
         </select>
       </label>
-      <noscript><button type="submit">{t('common.apply')}</button></noscript>
+      <noscript>
+        <button type="submit">{t('common.apply')}</button>
+      </noscript>
     </fetcher.Form>
   );
 }

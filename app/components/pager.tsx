@@ -8,7 +8,17 @@ import { useLocale } from './format.tsx';
  * paging) the links seek from the first / last row shown (`before` / `after`) instead of an offset,
  * so a page never repeats or skips rows while new ones arrive; back to page 1 is the plain first page.
  */
-export function Pager({ page, pages, more, cursors }: { page: number; pages?: number; more?: boolean; cursors?: { next: string | null; prev: string | null } }) {
+export function Pager({
+  page,
+  pages,
+  more,
+  cursors,
+}: {
+  page: number;
+  pages?: number;
+  more?: boolean;
+  cursors?: { next: string | null; prev: string | null };
+}) {
   const { t } = useTranslation();
   const [params] = useSearchParams();
   const locale = useLocale();
@@ -24,9 +34,21 @@ export function Pager({ page, pages, more, cursors }: { page: number; pages?: nu
   const hasNext = cursors ? !!cursors.next : pages !== undefined ? page < pages : !!more;
   return (
     <nav className="pager" aria-label={t('common.pagination')}>
-      {page > 1 ? <Link to={cursors ? to(page - 1, { before: cursors.prev }) : to(page - 1)} rel="prev">{t('common.previous')}</Link> : null}
-      <span>{pages !== undefined && page <= pages ? t('common.pageOf', { page: page.toLocaleString(locale), pages: pages.toLocaleString(locale) }) : t('inventory.page', { page })}</span>
-      {hasNext ? <Link to={cursors ? to(page + 1, { after: cursors.next }) : to(page + 1)} rel="next">{t('common.next')}</Link> : null}
+      {page > 1 ? (
+        <Link to={cursors ? to(page - 1, { before: cursors.prev }) : to(page - 1)} rel="prev">
+          {t('common.previous')}
+        </Link>
+      ) : null}
+      <span>
+        {pages !== undefined && page <= pages
+          ? t('common.pageOf', { page: page.toLocaleString(locale), pages: pages.toLocaleString(locale) })
+          : t('inventory.page', { page })}
+      </span>
+      {hasNext ? (
+        <Link to={cursors ? to(page + 1, { after: cursors.next }) : to(page + 1)} rel="next">
+          {t('common.next')}
+        </Link>
+      ) : null}
     </nav>
   );
 }

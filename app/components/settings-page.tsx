@@ -23,7 +23,13 @@ export function useSettingsScreen() {
  * screen adds records (`add`, shown when `add.shown`), the intro, the errors no field of the form
  * shows, and the notice of the last save (`saved`).
  */
-export function SettingsHead({ title, intro, add, errors, saved }: {
+export function SettingsHead({
+  title,
+  intro,
+  add,
+  errors,
+  saved,
+}: {
   title: string;
   intro: string;
   add?: { label: string; testid: string; shown: boolean };
@@ -37,18 +43,42 @@ export function SettingsHead({ title, intro, add, errors, saved }: {
       {add ? (
         <div className="page-head">
           {heading}
-          {add.shown ? <Link className="button primary" to="?code=new" data-testid={add.testid}>{add.label}</Link> : null}
+          {add.shown ? (
+            <Link className="button primary" to="?code=new" data-testid={add.testid}>
+              {add.label}
+            </Link>
+          ) : null}
         </div>
-      ) : heading}
+      ) : (
+        heading
+      )}
       <p className="muted">{intro}</p>
-      {errors.map((e) => <p key={e.field} className="form-error" role="alert">{t(e.messageKey, e.params)}</p>)}
-      {saved ? <p className="notice success" role="status" data-testid={saved.testid}>{saved.text}</p> : null}
+      {errors.map((e) => (
+        <p key={e.field} className="form-error" role="alert">
+          {t(e.messageKey, e.params)}
+        </p>
+      ))}
+      {saved ? (
+        <p className="notice success" role="status" data-testid={saved.testid}>
+          {saved.text}
+        </p>
+      ) : null}
     </>
   );
 }
 
 /** The list of records: `head` is the header row's cells, `children` the rows. */
-export function SettingsTable({ testid, className = 'data-table', head, children }: { testid: string; className?: string; head: ReactNode; children: ReactNode }) {
+export function SettingsTable({
+  testid,
+  className = 'data-table',
+  head,
+  children,
+}: {
+  testid: string;
+  className?: string;
+  head: ReactNode;
+  children: ReactNode;
+}) {
   return (
     <div className="table-wrap">
       <table className={className} data-testid={testid}>
@@ -63,11 +93,27 @@ export function SettingsTable({ testid, className = 'data-table', head, children
 
 /** The cell of a record's row that opens it in the edit form below the list. */
 export function OpenRecordCell({ code, label }: { code: string; label: string }) {
-  return <td><Link to={`?code=${encodeURIComponent(code)}`}>{label}</Link></td>;
+  return (
+    <td>
+      <Link to={`?code=${encodeURIComponent(code)}`}>{label}</Link>
+    </td>
+  );
 }
 
 /** One labelled field of a form: the input (`children`), a hint under it, and the field's error. */
-export function SettingsField({ label, hint, error, className = 'field', children }: { label: string; hint?: string; error?: FieldError; className?: string; children: ReactNode }) {
+export function SettingsField({
+  label,
+  hint,
+  error,
+  className = 'field',
+  children,
+}: {
+  label: string;
+  hint?: string;
+  error?: FieldError;
+  className?: string;
+  children: ReactNode;
+}) {
   return (
     <label className={className}>
       <span>{label}</span>
@@ -84,7 +130,17 @@ export function SettingsField({ label, hint, error, className = 'field', childre
  * holds), and for managers the submit button and the way back to the list. Other roles see every field
  * read-only. Give it a `key` of the record, so that a saved or other record starts from its own values.
  */
-export function SettingsFormCard({ testid, title, hidden, canManage, active, more, submit, cancel, children }: {
+export function SettingsFormCard({
+  testid,
+  title,
+  hidden,
+  canManage,
+  active,
+  more,
+  submit,
+  cancel,
+  children,
+}: {
   /** The form's test id; the card's is `<testid>-card`. */
   testid: string;
   title: string;
@@ -102,7 +158,9 @@ export function SettingsFormCard({ testid, title, hidden, canManage, active, mor
       <h2>{title}</h2>
       <Form method="post" data-testid={testid}>
         <CsrfInput />
-        {Object.entries(hidden).map(([name, value]) => <input key={name} type="hidden" name={name} value={value} />)}
+        {Object.entries(hidden).map(([name, value]) => (
+          <input key={name} type="hidden" name={name} value={value} />
+        ))}
         <fieldset className="plain" disabled={!canManage}>
           <div className="form-grid">{children}</div>
           <label className="inline-actions">
@@ -114,7 +172,9 @@ export function SettingsFormCard({ testid, title, hidden, canManage, active, mor
           {more}
           {canManage ? (
             <div className="inline-actions spaced">
-              <button type="submit" className="primary" disabled={busy}>{submit}</button>
+              <button type="submit" className="primary" disabled={busy}>
+                {submit}
+              </button>
               <Link to={cancel.to}>{cancel.label}</Link>
             </div>
           ) : null}

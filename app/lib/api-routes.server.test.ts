@@ -20,11 +20,20 @@ describe('API routes served from their modules', () => {
   const routes = apiRoutes(build);
 
   it('takes only resource routes under api/, the most specific first', () => {
-    expect(routes.map((r) => r.segments.join('/'))).toEqual(['api/v1/orders/:id/payments', 'api/v1/orders/:id/:command', 'api/v1/orders/:id', 'api/v1/orders', 'api/v1/files/*']);
+    expect(routes.map((r) => r.segments.join('/'))).toEqual([
+      'api/v1/orders/:id/payments',
+      'api/v1/orders/:id/:command',
+      'api/v1/orders/:id',
+      'api/v1/orders',
+      'api/v1/files/*',
+    ]);
   });
 
   it('matches static segments before dynamic ones, and decodes params', () => {
-    expect(matchApiRoute(routes, '/api/v1/orders/12/payments')).toMatchObject({ route: { segments: ['api', 'v1', 'orders', ':id', 'payments'] }, params: { id: '12' } });
+    expect(matchApiRoute(routes, '/api/v1/orders/12/payments')).toMatchObject({
+      route: { segments: ['api', 'v1', 'orders', ':id', 'payments'] },
+      params: { id: '12' },
+    });
     expect(matchApiRoute(routes, '/api/v1/orders/12/cancel')?.params).toEqual({ id: '12', command: 'cancel' });
     expect(matchApiRoute(routes, '/api/v1/orders/SO%2D000001')?.params).toEqual({ id: 'SO-000001' });
     expect(matchApiRoute(routes, '/api/v1/orders/')?.route.segments).toEqual(['api', 'v1', 'orders']);

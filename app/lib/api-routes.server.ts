@@ -13,7 +13,12 @@ import { fetchRequest, send } from './http.server.ts';
 import { errorResponse } from './api.server.ts';
 
 type Handler = (args: { request: Request; params: Record<string, string>; context: unknown }) => Promise<Response> | Response;
-interface ApiRoute { segments: string[]; score: number; loader?: Handler; action?: Handler }
+interface ApiRoute {
+  segments: string[];
+  score: number;
+  loader?: Handler;
+  action?: Handler;
+}
 
 /**
  * The resource route modules whose full path starts with `prefix`, most specific first (as React Router
@@ -61,7 +66,11 @@ export function matchApiRoute(routes: ApiRoute[], pathname: string): { route: Ap
 }
 
 function decode(segment: string): string {
-  try { return decodeURIComponent(segment); } catch { return segment; }
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /**

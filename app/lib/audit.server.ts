@@ -38,8 +38,11 @@ export function audit(em: EntityManager, actor: Actor, entry: AuditEntry): void 
   });
 }
 
-const INSERT_AUDIT = prepare('audit_insert', `insert into audit_event (at, actor_type, actor_id, actor_label, ip, action, entity_type, entity_id, before, after)
-  values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`);
+const INSERT_AUDIT = prepare(
+  'audit_insert',
+  `insert into audit_event (at, actor_type, actor_id, actor_label, ip, action, entity_type, entity_id, before, after)
+  values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+);
 
 /**
  * `audit`, written at once with a prepared statement instead of at the next flush: for busy paths
@@ -48,8 +51,16 @@ const INSERT_AUDIT = prepare('audit_insert', `insert into audit_event (at, actor
 export async function auditNow(em: EntityManager, actor: Actor, entry: AuditEntry): Promise<void> {
   const json = (v: Record<string, unknown> | null | undefined) => (v == null ? null : JSON.stringify(v));
   await sql(em, INSERT_AUDIT, [
-    new Date(), actor.type, actor.id == null ? null : String(actor.id), actor.label ?? null, actor.ip ?? null,
-    entry.action, entry.entityType, entry.entityId == null ? null : String(entry.entityId), json(entry.before), json(entry.after),
+    new Date(),
+    actor.type,
+    actor.id == null ? null : String(actor.id),
+    actor.label ?? null,
+    actor.ip ?? null,
+    entry.action,
+    entry.entityType,
+    entry.entityId == null ? null : String(entry.entityId),
+    json(entry.before),
+    json(entry.after),
   ]);
 }
 
@@ -61,22 +72,37 @@ function auditInsertSql(param: (n: number) => string): string {
     from unnest(${cols}) as t(actor_type, actor_id, actor_label, ip, action, entity_type, entity_id, before, after)`;
 }
 
-export interface AuditRow { actor: Actor; entry: AuditEntry }
+export interface AuditRow {
+  actor: Actor;
+  entry: AuditEntry;
+}
 
 /** auditInsertSql's parameters. */
 function auditColumns(events: readonly AuditRow[]): unknown[] {
   const json = (v: Record<string, unknown> | null | undefined) => (v == null ? null : JSON.stringify(v));
   const col = <V>(f: (e: AuditRow) => V) => events.map(f);
   return [
-    col((e) => e.actor.type), col((e) => (e.actor.id == null ? null : String(e.actor.id))), col((e) => e.actor.label ?? null), col((e) => e.actor.ip ?? null),
-    col((e) => e.entry.action), col((e) => e.entry.entityType), col((e) => (e.entry.entityId == null ? null : String(e.entry.entityId))),
-    col((e) => json(e.entry.before)), col((e) => json(e.entry.after)),
+    col((e) => e.actor.type),
+    col((e) => (e.actor.id == null ? null : String(e.actor.id))),
+    col((e) => e.actor.label ?? null),
+    col((e) => e.actor.ip ?? null),
+    col((e) => e.entry.action),
+    col((e) => e.entry.entityType),
+    col((e) => (e.entry.entityId == null ? null : String(e.entry.entityId))),
+    col((e) => json(e.entry.before)),
+    col((e) => json(e.entry.after)),
   ];
 }
 
-const INSERT_AUDITS = prepare('audit_insert_many', auditInsertSql((n) => `$${n}`));
-const INSERT_AUDITS_AND_OUTBOX = prepare('audit_and_outbox_insert_many', `with audited as (${auditInsertSql((n) => `$${n}`)})
-  ${outboxInsertSql((n) => `$${n + 9}`)}`);
+const INSERT_AUDITS = prepare(
+  'audit_insert_many',
+  auditInsertSql((n) => `$${n}`),
+);
+const INSERT_AUDITS_AND_OUTBOX = prepare(
+  'audit_and_outbox_insert_many',
+  `with audited as (${auditInsertSql((n) => `$${n}`)})
+  ${outboxInsertSql((n) => `$${n + 9}`)}`,
+);
 
 /** `auditNow` for many events (each with its own actor) in one statement. */
 export async function auditMany(em: EntityManager, events: readonly AuditRow[]): Promise<void> {

@@ -19,8 +19,7 @@ const SESSION_TTL_MS = 1000 * 60 * 60 * 24 * 14;
  * real user out by failing on purpose; the user, from their own address, signs in as always.
  */
 export const LOGIN_THROTTLE = { windowMs: 60 * 60 * 1000, pairFree: 3, addressFree: 20, maxDelayMs: 15 * 60 * 1000 } as const;
-const backoffMs = (failures: number, free: number) =>
-  failures < free ? 0 : Math.min(LOGIN_THROTTLE.maxDelayMs, 2 ** (failures - free) * 2000);
+const backoffMs = (failures: number, free: number) => (failures < free ? 0 : Math.min(LOGIN_THROTTLE.maxDelayMs, 2 ** (failures - free) * 2000));
 
 // argon2id with OWASP's recommended minimum cost (19 MiB, 2 passes).
 const ARGON = { memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
@@ -37,7 +36,11 @@ export function readCookie(request: Request, name: string): string | null {
   for (const part of header.split(';')) {
     const i = part.indexOf('=');
     if (i > 0 && part.slice(0, i).trim() === name) {
-      try { return decodeURIComponent(part.slice(i + 1).trim()); } catch { return null; } // a malformed cookie is no cookie
+      try {
+        return decodeURIComponent(part.slice(i + 1).trim());
+      } catch {
+        return null;
+      } // a malformed cookie is no cookie
     }
   }
   return null;
@@ -136,9 +139,14 @@ export async function loginWaitMs(em: EntityManager, email: string, ip: string, 
        left join lateral (select max(a.at) as at from audit_event a join app_user u on a.entity_id = u.id::text
                            where u.email = ? and a.entity_type = 'User' and a.action = 'auth.login' and a.ip = ?) s on true
       where f.action = 'auth.login_failed' and f.ip = ? and f.at > ?`,
-    [email, email, email, ip, ip, new Date(now - LOGIN_THROTTLE.windowMs)]);
+    [email, email, email, ip, ip, new Date(now - LOGIN_THROTTLE.windowMs)],
+  );
   const until = (last: Date | null, failures: number, free: number) => (last ? new Date(last).getTime() + backoffMs(failures, free) : 0);
-  return Math.max(0, until(row.pair_last, Number(row.pair), LOGIN_THROTTLE.pairFree) - now, until(row.address_last, Number(row.address), LOGIN_THROTTLE.addressFree) - now);
+  return Math.max(
+    0,
+    until(row.pair_last, Number(row.pair), LOGIN_THROTTLE.pairFree) - now,
+    until(row.address_last, Number(row.address), LOGIN_THROTTLE.addressFree) - now,
+  );
 }
 
 /** Checks the password (throttled: LOGIN_THROTTLE) and opens a session. */
@@ -174,7 +182,11 @@ export async function logout(request: Request, context: AppContext): Promise<str
     const em = context.orm.em.fork();
     const session = await em.findOne(Session, { id: sha256(token) }, { populate: ['user'] });
     if (session) {
-      audit(em, { type: 'user', id: session.user.id, label: session.user.email, ip: context.ip }, { action: 'auth.logout', entityType: 'User', entityId: session.user.id });
+      audit(
+        em,
+        { type: 'user', id: session.user.id, label: session.user.email, ip: context.ip },
+        { action: 'auth.logout', entityType: 'User', entityId: session.user.id },
+      );
       em.remove(session);
       await em.flush();
     }
@@ -207,14 +219,19 @@ export function assertCsrf(request: Request, form: FormData): void {
   const session = readCookie(request, SESSION_COOKIE);
   const expected = session ? sessionCsrf(session) : readCookie(request, CSRF_COOKIE);
   const sent = form.get(CSRF_FIELD);
-  const a = Buffer.from(typeof sent === 'string' ? sent : ''), b = Buffer.from(expected ?? '');
+  const a = Buffer.from(typeof sent === 'string' ? sent : ''),
+    b = Buffer.from(expected ?? '');
   const ok = b.length >= 32 && a.length === b.length && crypto.timingSafeEqual(a, b);
   if (!ok) throw problem(403, 'csrf_failed', { detail: 'The form is stale or was not sent by this site. Reload and try again.' });
 }
 
 // ---- API keys ----
 
-export async function createApiKey(em: EntityManager, input: { name: string; role: Role; createdBy?: CurrentUser | null }, actor: Actor): Promise<{ id: number; key: string; prefix: string }> {
+export async function createApiKey(
+  em: EntityManager,
+  input: { name: string; role: Role; createdBy?: CurrentUser | null },
+  actor: Actor,
+): Promise<{ id: number; key: string; prefix: string }> {
   const prefix = crypto.randomBytes(6).toString('hex');
   const secret = randomToken(24);
   const key = `oms_${prefix}_${secret}`;
@@ -244,7 +261,11 @@ type KeyRow = { id: number; name: string; role: Role; secret_hash: string; last_
 /** Keys looked up lately, by prefix: one lookup at a time per key, however many requests need it at once. */
 const recentKeys = new Map<string, { row: Promise<KeyRow | undefined>; until: number }>();
 
-export interface VerifiedApiKey { id: number; name: string; role: Role }
+export interface VerifiedApiKey {
+  id: number;
+  name: string;
+  role: Role;
+}
 
 export async function verifyApiKey(em: EntityManager, key: string): Promise<VerifiedApiKey | null> {
   const m = /^oms_([0-9a-f]{12})_[A-Za-z0-9_-]+$/.exec(key);
@@ -254,13 +275,21 @@ export async function verifyApiKey(em: EntityManager, key: string): Promise<Veri
   if (!cached || cached.until <= now) {
     if (recentKeys.size >= 10_000) recentKeys.clear();
     const entry = { row: sql<KeyRow>(em, FIND_API_KEY, [m[1]]).then(([r]) => r), until: now + KEY_CACHE_MS };
-    recentKeys.set(m[1], cached = entry);
+    recentKeys.set(m[1], (cached = entry));
     // Unknown keys and failed lookups are not remembered.
-    void entry.row.then((r) => { if (!r && recentKeys.get(m[1]) === entry) recentKeys.delete(m[1]); }, () => { if (recentKeys.get(m[1]) === entry) recentKeys.delete(m[1]); });
+    void entry.row.then(
+      (r) => {
+        if (!r && recentKeys.get(m[1]) === entry) recentKeys.delete(m[1]);
+      },
+      () => {
+        if (recentKeys.get(m[1]) === entry) recentKeys.delete(m[1]);
+      },
+    );
   }
   const row = await cached.row;
   if (!row) return null;
-  const a = Buffer.from(row.secret_hash), b = Buffer.from(sha256(key));
+  const a = Buffer.from(row.secret_hash),
+    b = Buffer.from(sha256(key));
   if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) return null;
   // Touch at most once a minute so busy integrations don't write on every request.
   if (!row.last_used_at || now - new Date(row.last_used_at).getTime() > 60_000) {
@@ -276,7 +305,13 @@ export async function revokeApiKey(em: EntityManager, id: number, actor: Actor):
     const key = await tx.findOne(ApiKey, { id });
     if (!key || key.revokedAt) return null;
     key.revokedAt = new Date();
-    audit(tx, actor, { action: 'api_key.revoked', entityType: 'ApiKey', entityId: key.id, before: { revokedAt: null }, after: { revokedAt: key.revokedAt.toISOString() } });
+    audit(tx, actor, {
+      action: 'api_key.revoked',
+      entityType: 'ApiKey',
+      entityId: key.id,
+      before: { revokedAt: null },
+      after: { revokedAt: key.revokedAt.toISOString() },
+    });
     return key.prefix;
   });
   if (prefix === null) return false;

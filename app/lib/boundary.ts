@@ -55,16 +55,26 @@ export function findFault(value: unknown, root = ''): FieldError | null {
  */
 export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; fault: FieldError | null } {
   let value: unknown;
-  try { value = JSON.parse(text); } catch { return { ok: false, fault: null }; }
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, fault: null };
+  }
   const fault = findFault(value);
   return fault ? { ok: false, fault } : { ok: true, value };
 }
 
 /** A date-time with its offset (RFC 3339), within the sane range. */
-export const DateTimeText = z.string().datetime({ offset: true }).refine(isSaneDate, { message: 'date out of range', params: { code: 'date_out_of_range' } });
+export const DateTimeText = z
+  .string()
+  .datetime({ offset: true })
+  .refine(isSaneDate, { message: 'date out of range', params: { code: 'date_out_of_range' } });
 
 /** A calendar date (YYYY-MM-DD), within the sane range. */
-export const DateText = z.string().date().refine((d) => isSaneDate(`${d}T00:00:00Z`), { message: 'date out of range', params: { code: 'date_out_of_range' } });
+export const DateText = z
+  .string()
+  .date()
+  .refine((d) => isSaneDate(`${d}T00:00:00Z`), { message: 'date out of range', params: { code: 'date_out_of_range' } });
 
 /** True when `text` parses as a date within the sane range. */
 export function isSaneDate(text: string): boolean {

@@ -53,7 +53,10 @@ export async function advisoryLock(em: EntityManager, key: string): Promise<void
 // jsonb value must be passed as JSON text (JSON.stringify), since an array would become `{…}`.
 
 /** A statement with `$1…` placeholders that each connection prepares once under `name`. */
-export interface Prepared { readonly name: string; readonly text: string }
+export interface Prepared {
+  readonly name: string;
+  readonly text: string;
+}
 
 /** Statement text → name, for PreparingClient. */
 const preparedNames = new Map<string, string>();

@@ -25,7 +25,15 @@ export class DomainError extends Error {
   }
 
   toJSON() {
-    return { status: this.status, code: this.code, messageKey: `errors.${this.code}`, detail: this.message, field: this.field, params: this.params, errors: this.errors };
+    return {
+      status: this.status,
+      code: this.code,
+      messageKey: `errors.${this.code}`,
+      detail: this.message,
+      field: this.field,
+      params: this.params,
+      errors: this.errors,
+    };
   }
 }
 
@@ -33,8 +41,12 @@ export class DomainError extends Error {
 export const invalid = (errors: FieldError[], detail = errors.map((e) => `${e.field}: ${e.code}`).join('; ')) =>
   new DomainError(422, 'validation_failed', detail, { field: errors[0]?.field, errors });
 
-export const fieldError = (field: string, code: string, params?: Record<string, string | number>): FieldError =>
-  ({ field, code, messageKey: `errors.validation.${code}`, params });
+export const fieldError = (field: string, code: string, params?: Record<string, string | number>): FieldError => ({
+  field,
+  code,
+  messageKey: `errors.validation.${code}`,
+  params,
+});
 
 /** `schema` applied to input: the value, or a 422 naming every field at fault (`prefix` before each path). */
 export function parseInput<S extends z.ZodType>(schema: S, raw: unknown, prefix?: string): z.infer<S> {

@@ -15,7 +15,11 @@ export class ExpressionLimitError extends Error {
 }
 
 /** Evaluates `expression` against `data`; throws the parse or evaluation error, or an ExpressionLimitError. */
-export async function evaluateBounded(expression: string, data: unknown, limits: { timeoutMs: number; maxDepth: number } = EXPRESSION_LIMITS): Promise<unknown> {
+export async function evaluateBounded(
+  expression: string,
+  data: unknown,
+  limits: { timeoutMs: number; maxDepth: number } = EXPRESSION_LIMITS,
+): Promise<unknown> {
   const compiled = jsonata(expression);
   const deadline = Date.now() + limits.timeoutMs;
   let depth = 0;
@@ -24,7 +28,13 @@ export async function evaluateBounded(expression: string, data: unknown, limits:
     if (Date.now() > deadline) throw new ExpressionLimitError('expression_timeout', `The expression ran longer than ${limits.timeoutMs} ms.`);
   };
   const assign = compiled.assign as (name: string | symbol, value: unknown) => void;
-  assign(Symbol.for('jsonata.__evaluate_entry'), () => { depth++; check(); });
-  assign(Symbol.for('jsonata.__evaluate_exit'), () => { depth--; check(); });
+  assign(Symbol.for('jsonata.__evaluate_entry'), () => {
+    depth++;
+    check();
+  });
+  assign(Symbol.for('jsonata.__evaluate_exit'), () => {
+    depth--;
+    check();
+  });
   return compiled.evaluate(data);
 }

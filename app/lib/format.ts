@@ -18,8 +18,10 @@ function cached<T extends Intl.NumberFormat | Intl.DateTimeFormat>(key: string, 
 /** Formats an integer amount of minor units (cents, fen, yen) in its currency. */
 export function formatMoney(minor: number, currency: string, locale: Locale): string {
   const digits = currencyExponent(currency);
-  return cached(`m|${locale}|${currency}`, () => new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits }))
-    .format(minor / 10 ** digits);
+  return cached(
+    `m|${locale}|${currency}`,
+    () => new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits }),
+  ).format(minor / 10 ** digits);
 }
 
 export function formatNumber(value: number, locale: Locale, options?: Intl.NumberFormatOptions): string {
@@ -27,7 +29,9 @@ export function formatNumber(value: number, locale: Locale, options?: Intl.Numbe
 }
 
 export function formatDateTime(value: Date | string, locale: Locale, timeZone?: string): string {
-  return cached(`dt|${locale}|${timeZone ?? ''}`, () => new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone })).format(new Date(value));
+  return cached(`dt|${locale}|${timeZone ?? ''}`, () => new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone })).format(
+    new Date(value),
+  );
 }
 
 export function formatDate(value: Date | string, locale: Locale, timeZone?: string): string {

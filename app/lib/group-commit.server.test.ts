@@ -4,9 +4,10 @@ import { GroupCommit, type Settled } from './group-commit.server.ts';
 /** A batch function whose batches finish when the test says so. */
 function controlled() {
   const batches: { items: number[]; finish: (settled?: Settled<string>[]) => void; fail: (e: unknown) => void }[] = [];
-  const run = (items: number[]) => new Promise<Settled<string>[]>((resolve, reject) => {
-    batches.push({ items, finish: (settled) => resolve(settled ?? items.map((i) => ({ value: `done ${i}` }))), fail: reject });
-  });
+  const run = (items: number[]) =>
+    new Promise<Settled<string>[]>((resolve, reject) => {
+      batches.push({ items, finish: (settled) => resolve(settled ?? items.map((i) => ({ value: `done ${i}` }))), fail: reject });
+    });
   return { batches, run };
 }
 const tick = () => new Promise((r) => setImmediate(r));

@@ -16,7 +16,11 @@ export interface GroupCommitOptions {
   maxInFlight: number;
 }
 
-interface Waiting<T, R> { item: T; resolve: (value: R) => void; reject: (error: unknown) => void }
+interface Waiting<T, R> {
+  item: T;
+  resolve: (value: R) => void;
+  reject: (error: unknown) => void;
+}
 
 export class GroupCommit<T, R> {
   private readonly queue: Waiting<T, R>[] = [];
@@ -39,7 +43,9 @@ export class GroupCommit<T, R> {
   }
 
   /** Requests waiting for a batch (for tests and metrics). */
-  get waiting(): number { return this.queue.length; }
+  get waiting(): number {
+    return this.queue.length;
+  }
 
   private pump(): void {
     while (this.inFlight < this.opts.maxInFlight && this.queue.length) {
@@ -68,4 +74,3 @@ export class GroupCommit<T, R> {
     });
   }
 }
-

@@ -15,7 +15,9 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   let timer: NodeJS.Timeout;
   return Promise.race([
     promise.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms); }),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+    }),
   ]);
 }
 
@@ -32,7 +34,9 @@ export async function checkHealth(context: Pick<AppContext, 'orm' | 'temporal' |
     }
   };
   const [database, temporal, worker] = await Promise.all([
-    run('database', async () => { await em.execute('select 1'); }),
+    run('database', async () => {
+      await em.execute('select 1');
+    }),
     run('temporal', async () => {
       const client = await context.temporal();
       await client.workflowService.getSystemInfo({});

@@ -19,7 +19,10 @@ const isApi = (req: ExpressRequest) => req.path === '/api' || req.path.startsWit
 const hasBody = (method: string) => method !== 'GET' && method !== 'HEAD';
 
 /** What the door read of a request: its body, and the body parsed when it is JSON (so routes parse it once). */
-interface Door { body?: Buffer; json?: unknown }
+interface Door {
+  body?: Buffer;
+  json?: unknown;
+}
 const doors = new WeakMap<ExpressRequest, Door>();
 const parsedBodies = new WeakMap<Request, unknown>();
 
@@ -42,7 +45,12 @@ export function inputGuard(): RequestHandler {
       const api = isApi(req);
       if (hasBody(req.method)) {
         const body = await readBody(req, api ? MAX_API_BODY_BYTES : MAX_PAGE_BODY_BYTES);
-        if (body === null) return refuse(req, res, problem(413, 'payload_too_large', { detail: `Send at most ${(api ? MAX_API_BODY_BYTES : MAX_PAGE_BODY_BYTES) / 1_000_000} MB.` }));
+        if (body === null)
+          return refuse(
+            req,
+            res,
+            problem(413, 'payload_too_large', { detail: `Send at most ${(api ? MAX_API_BODY_BYTES : MAX_PAGE_BODY_BYTES) / 1_000_000} MB.` }),
+          );
         door.body = body;
       }
       const urlFault = checkUrl(req.originalUrl);
@@ -51,14 +59,19 @@ export function inputGuard(): RequestHandler {
         const type = req.get('content-type') ?? '';
         if (api && /\bjson\b/i.test(type)) {
           const parsed = parseJson(door.body.toString('utf8'));
-          if (!parsed.ok) return refuse(req, res, parsed.fault ? invalidInput(parsed.fault) : problem(400, 'invalid_json', { detail: 'The body is not valid JSON.' }));
+          if (!parsed.ok)
+            return refuse(req, res, parsed.fault ? invalidInput(parsed.fault) : problem(400, 'invalid_json', { detail: 'The body is not valid JSON.' }));
           door.json = parsed.value;
         } else if (FORM_TYPES.test(type)) {
           const fault = await formFault(req, door.body);
           if (fault) return refuse(req, res, invalidInput(fault));
         } else if (!api) {
           // Pages take forms only (the API routes answer an unexpected type themselves: 415, naming what they take).
-          return refuse(req, res, problem(415, 'unsupported_media_type', { detail: 'Send forms as application/x-www-form-urlencoded or multipart/form-data.' }));
+          return refuse(
+            req,
+            res,
+            problem(415, 'unsupported_media_type', { detail: 'Send forms as application/x-www-form-urlencoded or multipart/form-data.' }),
+          );
         }
       }
       next();
@@ -75,7 +88,11 @@ function checkUrl(originalUrl: string): FieldError | null {
   const path = q < 0 ? originalUrl : originalUrl.slice(0, q);
   for (const segment of path.split('/')) {
     let decoded: string;
-    try { decoded = decodeURIComponent(segment); } catch { return { field: 'path', code: 'invalid_encoding', messageKey: 'errors.validation.invalid_encoding' }; }
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      return { field: 'path', code: 'invalid_encoding', messageKey: 'errors.validation.invalid_encoding' };
+    }
     const fault = findFault(decoded, 'path');
     if (fault) return fault;
   }
@@ -92,7 +109,11 @@ function checkUrl(originalUrl: string): FieldError | null {
 async function formFault(req: ExpressRequest, body: Buffer): Promise<FieldError | null> {
   let form: FormData;
   try {
-    form = await new Request('http://door/', { method: 'POST', headers: { 'content-type': req.get('content-type') ?? '' }, body: new Uint8Array(body) }).formData();
+    form = await new Request('http://door/', {
+      method: 'POST',
+      headers: { 'content-type': req.get('content-type') ?? '' },
+      body: new Uint8Array(body),
+    }).formData();
   } catch {
     return { field: '_', code: 'invalid_form', messageKey: 'errors.validation.invalid_form' };
   }
@@ -107,8 +128,14 @@ const wantsPage = (req: ExpressRequest) => !isApi(req) && req.method === 'GET' &
 
 /** A refusal: problem+json for the API, data requests and scripts; a small translated page for a browser. */
 function refuse(req: ExpressRequest, res: ExpressResponse, response: Response): void {
-  if (!wantsPage(req)) { void send(res, req.method, response); return; }
-  res.status(response.status).type('text/html').send(translatedPage(req, response.status, 'bad_input'));
+  if (!wantsPage(req)) {
+    void send(res, req.method, response);
+    return;
+  }
+  res
+    .status(response.status)
+    .type('text/html')
+    .send(translatedPage(req, response.status, 'bad_input'));
 }
 
 /** A page of its own (no app shell, no scripts) in the reader's language: for what never reached the app. */
@@ -117,9 +144,11 @@ function translatedPage(req: ExpressRequest, status: number, key: 'bad_input' | 
   const locale = isLocale(cookie) ? cookie : localeFromAcceptLanguage(req.get('accept-language') ?? null);
   const t = createI18n(locale).t;
   const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-  return `<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(t(`errors.page.${key}.title`))}</title></head>` +
+  return (
+    `<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(t(`errors.page.${key}.title`))}</title></head>` +
     `<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem"><main class="error-page" data-status="${status}" data-code="${key}">` +
-    `<h1>${esc(t(`errors.page.${key}.title`))}</h1><p>${esc(t(`errors.page.${key}.body`))}</p><p><a href="${esc(req.originalUrl)}">${esc(t('errors.page.retry'))}</a> · <a href="/">${esc(t('errors.page.home'))}</a></p></main></body></html>`;
+    `<h1>${esc(t(`errors.page.${key}.title`))}</h1><p>${esc(t(`errors.page.${key}.body`))}</p><p><a href="${esc(req.originalUrl)}">${esc(t('errors.page.retry'))}</a> · <a href="/">${esc(t('errors.page.home'))}</a></p></main></body></html>`
+  );
 }
 
 /** Writes a Fetch Response to Express (small, already complete responses: problems and API answers). */
@@ -168,18 +197,27 @@ function readBody(req: ExpressRequest, max: number): Promise<Buffer | null> {
 }
 
 /** Per-request state the Remix handler and entry.server share through the load context. */
-export interface RequestState { outage?: boolean; nonce?: string }
+export interface RequestState {
+  outage?: boolean;
+  nonce?: string;
+}
 
 /**
  * Remix's request handler on the door's Fetch Request. A loader or action that met an outage (recorded by
  * entry.server's handleError) turns the 500 into 503 with Retry-After, for pages and data requests alike.
  */
-export function remixRequestHandler(build: ServerBuild, mode: string, getLoadContext: (req: ExpressRequest, res: ExpressResponse) => AppLoadContext): RequestHandler {
+export function remixRequestHandler(
+  build: ServerBuild,
+  mode: string,
+  getLoadContext: (req: ExpressRequest, res: ExpressResponse) => AppLoadContext,
+): RequestHandler {
   const handle = createRequestHandler(build, mode);
   return (req, res, next) => {
     void (async () => {
       const controller = new AbortController();
-      res.on('close', () => { if (!res.writableFinished) controller.abort(); });
+      res.on('close', () => {
+        if (!res.writableFinished) controller.abort();
+      });
       const context = getLoadContext(req, res);
       let response: Response;
       try {
@@ -192,7 +230,11 @@ export function remixRequestHandler(build: ServerBuild, mode: string, getLoadCon
         // A person gets a page that says what happened, in their language; scripts and data requests the status.
         if (wantsPage(req)) {
           await response.body?.cancel();
-          res.status(503).set('Retry-After', String(RETRY_AFTER_SECONDS)).type('text/html').send(translatedPage(req, 503, 'unavailable'));
+          res
+            .status(503)
+            .set('Retry-After', String(RETRY_AFTER_SECONDS))
+            .type('text/html')
+            .send(translatedPage(req, 503, 'unavailable'));
           return;
         }
         const headers = new Headers(response.headers);

@@ -5,9 +5,15 @@ import { createI18n, localeFromAcceptLanguage, LOCALES, resources } from './i18n
 
 type Tree = { [k: string]: string | Tree };
 const flatten = (o: Tree, prefix = ''): Record<string, string> =>
-  Object.entries(o).reduce<Record<string, string>>((acc, [k, v]) => (typeof v === 'string' ? { ...acc, [prefix + k]: v } : { ...acc, ...flatten(v, `${prefix}${k}.`) }), {});
+  Object.entries(o).reduce<Record<string, string>>(
+    (acc, [k, v]) => (typeof v === 'string' ? { ...acc, [prefix + k]: v } : { ...acc, ...flatten(v, `${prefix}${k}.`) }),
+    {},
+  );
 
-const flat = Object.fromEntries(LOCALES.map((l) => [l, flatten(resources[l].common as unknown as Tree)])) as Record<(typeof LOCALES)[number], Record<string, string>>;
+const flat = Object.fromEntries(LOCALES.map((l) => [l, flatten(resources[l].common as unknown as Tree)])) as Record<
+  (typeof LOCALES)[number],
+  Record<string, string>
+>;
 const placeholders = (s: string) => [...s.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]).sort();
 
 describe('translations', () => {
@@ -15,8 +21,14 @@ describe('translations', () => {
     it(`${locale} has exactly the keys of en`, () => {
       const en = Object.keys(flat.en).sort();
       const other = Object.keys(flat[locale]).sort();
-      expect(en.filter((k) => !other.includes(k)), `missing in ${locale}`).toEqual([]);
-      expect(other.filter((k) => !en.includes(k)), `extra in ${locale}`).toEqual([]);
+      expect(
+        en.filter((k) => !other.includes(k)),
+        `missing in ${locale}`,
+      ).toEqual([]);
+      expect(
+        other.filter((k) => !en.includes(k)),
+        `extra in ${locale}`,
+      ).toEqual([]);
     });
 
     it(`${locale} keeps every placeholder and leaves nothing empty`, () => {

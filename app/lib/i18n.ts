@@ -22,11 +22,14 @@ export function isLocale(value: unknown): value is Locale {
 /** Best match for an Accept-Language header: zh-TW/zh-HK/zh-Hant → zh-TW, other zh → zh-CN. */
 export function localeFromAcceptLanguage(header: string | null): Locale {
   if (!header) return 'en';
-  const tags = header.split(',').map((part) => {
-    const [tag, ...params] = part.trim().split(';');
-    const q = params.find((p) => p.trim().startsWith('q='));
-    return { tag: tag.toLowerCase(), q: q ? Number(q.trim().slice(2)) : 1 };
-  }).sort((a, b) => b.q - a.q);
+  const tags = header
+    .split(',')
+    .map((part) => {
+      const [tag, ...params] = part.trim().split(';');
+      const q = params.find((p) => p.trim().startsWith('q='));
+      return { tag: tag.toLowerCase(), q: q ? Number(q.trim().slice(2)) : 1 };
+    })
+    .sort((a, b) => b.q - a.q);
   for (const { tag } of tags) {
     if (/^zh-(tw|hk|mo|hant)/.test(tag)) return 'zh-TW';
     if (tag.startsWith('zh')) return 'zh-CN';

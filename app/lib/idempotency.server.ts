@@ -4,20 +4,41 @@ import crypto from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { prepare, sql } from './db.server.ts';
 
-export interface IdempotencyContext { scope: string; key: string; hash: string }
-export interface StoredResponse { status: number; body: unknown }
+export interface IdempotencyContext {
+  scope: string;
+  key: string;
+  hash: string;
+}
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+}
 
 const canonical = (v: unknown): unknown =>
-  Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v;
+  Array.isArray(v)
+    ? v.map(canonical)
+    : v && typeof v === 'object'
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+        )
+      : v;
 
 /** Hash of what was asked: method, path and the body with its keys in a stable order. */
 export function requestHash(method: string, path: string, body: unknown): string {
-  return crypto.createHash('sha256').update(`${method} ${path}\n${JSON.stringify(canonical(body))}`).digest('hex');
+  return crypto
+    .createHash('sha256')
+    .update(`${method} ${path}\n${JSON.stringify(canonical(body))}`)
+    .digest('hex');
 }
 
 const FIND = prepare('idempotency_find', 'select request_hash, status, body from idempotency_record where scope = $1 and key = $2');
-const CLAIM = prepare('idempotency_claim', `insert into idempotency_record (scope, key, request_hash, status, body, created_at) values ($1, $2, $3, 0, 'null', now())
-  on conflict (scope, key) do nothing returning id`);
+const CLAIM = prepare(
+  'idempotency_claim',
+  `insert into idempotency_record (scope, key, request_hash, status, body, created_at) values ($1, $2, $3, 0, 'null', now())
+  on conflict (scope, key) do nothing returning id`,
+);
 const COMPLETE = prepare('idempotency_complete', 'update idempotency_record set status = $3, body = $4 where scope = $1 and key = $2');
 
 export async function findStored(em: EntityManager, ctx: IdempotencyContext): Promise<StoredResponse | 'reused' | null> {
@@ -44,19 +65,29 @@ export async function complete(em: EntityManager, ctx: IdempotencyContext, respo
 export async function storeOutcome(em: EntityManager, ctx: IdempotencyContext, response: StoredResponse): Promise<void> {
   await em.execute(
     `insert into idempotency_record (scope, key, request_hash, status, body, created_at) values (?, ?, ?, ?, ?, now()) on conflict (scope, key) do nothing`,
-    [ctx.scope, ctx.key, ctx.hash, response.status, JSON.stringify(response.body)]);
+    [ctx.scope, ctx.key, ctx.hash, response.status, JSON.stringify(response.body)],
+  );
 }
 
 // ---- The same, for a batch of requests sharing one transaction (order intake's group commit) ----
 
 const idOf = (ctx: IdempotencyContext) => `${ctx.scope}\n${ctx.key}`;
-const CLAIM_MANY = prepare('idempotency_claim_many', `insert into idempotency_record (scope, key, request_hash, status, body, created_at)
+const CLAIM_MANY = prepare(
+  'idempotency_claim_many',
+  `insert into idempotency_record (scope, key, request_hash, status, body, created_at)
   select t.scope, t.key, t.hash, 0, 'null', now() from unnest($1::text[], $2::text[], $3::text[]) as t(scope, key, hash)
-  on conflict (scope, key) do nothing returning scope, key`);
-const COMPLETE_MANY = prepare('idempotency_complete_many', `update idempotency_record r set status = t.status, body = t.body::jsonb
-  from unnest($1::text[], $2::text[], $3::int[], $4::text[]) as t(scope, key, status, body) where r.scope = t.scope and r.key = t.key`);
-const RELEASE_MANY = prepare('idempotency_release_many', `delete from idempotency_record r using unnest($1::text[], $2::text[]) as t(scope, key)
-  where r.scope = t.scope and r.key = t.key and r.status = 0`);
+  on conflict (scope, key) do nothing returning scope, key`,
+);
+const COMPLETE_MANY = prepare(
+  'idempotency_complete_many',
+  `update idempotency_record r set status = t.status, body = t.body::jsonb
+  from unnest($1::text[], $2::text[], $3::int[], $4::text[]) as t(scope, key, status, body) where r.scope = t.scope and r.key = t.key`,
+);
+const RELEASE_MANY = prepare(
+  'idempotency_release_many',
+  `delete from idempotency_record r using unnest($1::text[], $2::text[]) as t(scope, key)
+  where r.scope = t.scope and r.key = t.key and r.status = 0`,
+);
 
 /** `claim` for several distinct keys: returns the ones claimed (`scope\nkey`); the others were answered before. */
 export async function claimMany(em: EntityManager, ctxs: readonly IdempotencyContext[]): Promise<Set<string>> {
@@ -70,7 +101,12 @@ export const claimedBy = (claimed: Set<string>, ctx: IdempotencyContext) => clai
 /** `complete` for several claimed keys. */
 export async function completeMany(em: EntityManager, done: readonly { ctx: IdempotencyContext; response: StoredResponse }[]): Promise<void> {
   if (!done.length) return;
-  await sql(em, COMPLETE_MANY, [done.map((d) => d.ctx.scope), done.map((d) => d.ctx.key), done.map((d) => d.response.status), done.map((d) => JSON.stringify(d.response.body))]);
+  await sql(em, COMPLETE_MANY, [
+    done.map((d) => d.ctx.scope),
+    done.map((d) => d.ctx.key),
+    done.map((d) => d.response.status),
+    done.map((d) => JSON.stringify(d.response.body)),
+  ]);
 }
 
 /** Gives claimed keys back (the request was refused before it did anything worth replaying). */

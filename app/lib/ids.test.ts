@@ -13,7 +13,25 @@ describe('row ids', () => {
   });
 
   it('names no row with zero, a number beyond int4, or anything but digits', () => {
-    for (const text of ['0', '0000', '2147483648', '9999999999', '12345678901', '-1', '+1', '1.0', '1e3', '0x10', ' 1', '1 ', '1,2', 'SO-1001', '', null, undefined]) {
+    for (const text of [
+      '0',
+      '0000',
+      '2147483648',
+      '9999999999',
+      '12345678901',
+      '-1',
+      '+1',
+      '1.0',
+      '1e3',
+      '0x10',
+      ' 1',
+      '1 ',
+      '1,2',
+      'SO-1001',
+      '',
+      null,
+      undefined,
+    ]) {
       expect(parseId(text), String(text)).toBeNull();
     }
   });
@@ -22,7 +40,10 @@ describe('row ids', () => {
     const Form = z.object({ id: Id });
     expect(Form.parse({ id: '77' })).toEqual({ id: 77 });
     expect(Form.parse({ id: 77 })).toEqual({ id: 77 });
-    const codes = (id: unknown) => { const r = Form.safeParse({ id }); return r.success ? null : fieldErrors(r.error).map((e) => `${e.field}:${e.code}`); };
+    const codes = (id: unknown) => {
+      const r = Form.safeParse({ id });
+      return r.success ? null : fieldErrors(r.error).map((e) => `${e.field}:${e.code}`);
+    };
     expect(codes('2147483648')).toEqual(['id:too_big']);
     expect(codes(0)).toEqual(['id:too_small']);
     expect(codes('abc')).toEqual(['id:invalid_format']);
@@ -33,7 +54,11 @@ describe('row ids', () => {
   it('answers a route param that is no id with a 404 problem', async () => {
     expect(routeId('2147483647', 'order')).toBe(MAX_ID);
     let thrown: unknown;
-    try { routeId('2147483648', 'order'); } catch (e) { thrown = e; }
+    try {
+      routeId('2147483648', 'order');
+    } catch (e) {
+      thrown = e;
+    }
     expect(thrown).toBeInstanceOf(Response);
     const res = thrown as Response;
     expect(res.status).toBe(404);

@@ -9,7 +9,11 @@ import { fieldErrors, problem } from './problem.ts';
 export const MAX_ID = 2_147_483_647;
 
 /** An id written as text (a route param, a form field, a query value): decimal digits only, 1 to MAX_ID. */
-export const IdText = z.string().regex(/^\d{1,10}$/).transform(Number).pipe(z.number().int().min(1).max(MAX_ID));
+export const IdText = z
+  .string()
+  .regex(/^\d{1,10}$/)
+  .transform(Number)
+  .pipe(z.number().int().min(1).max(MAX_ID));
 
 /** An id from JSON or a form: a whole number, or its digits as text. */
 export const Id = z.preprocess((v) => (typeof v === 'number' ? String(v) : v), IdText);

@@ -66,15 +66,23 @@ export function useLive(topic: Topic, onEvent: Listener) {
       if (s.connected) subscribe([topic]);
     }
     set.add(listener);
-    return () => { set!.delete(listener); };
+    return () => {
+      set!.delete(listener);
+    };
   }, [topic]);
 }
 
 export function useLiveStatus(): Status {
   const [mounted, setMounted] = useState(false);
-  useEffect(() => { ensureSocket(); setMounted(true); }, []);
+  useEffect(() => {
+    ensureSocket();
+    setMounted(true);
+  }, []);
   const s = useSyncExternalStore(
-    (cb) => { statusListeners.add(cb); return () => statusListeners.delete(cb); },
+    (cb) => {
+      statusListeners.add(cb);
+      return () => statusListeners.delete(cb);
+    },
     () => status,
     () => 'connecting' as Status,
   );
@@ -101,8 +109,19 @@ export function useLiveRevalidate(topic: Topic, match: (e: LiveEvent) => boolean
     if (!match(e)) return;
     wanted.current = true;
     if (!delayMs) kick();
-    else timer.current ??= setTimeout(() => { timer.current = null; kick(); }, delayMs);
+    else
+      timer.current ??= setTimeout(() => {
+        timer.current = null;
+        kick();
+      }, delayMs);
   });
-  useEffect(() => { if (revalidator.state === 'idle') kick(); }, [revalidator.state]);
-  useEffect(() => () => { if (timer.current) clearTimeout(timer.current); }, []);
+  useEffect(() => {
+    if (revalidator.state === 'idle') kick();
+  }, [revalidator.state]);
+  useEffect(
+    () => () => {
+      if (timer.current) clearTimeout(timer.current);
+    },
+    [],
+  );
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { allocate, convertMinor, currencyExponent, isCurrency, toBaseMinor } from './money.ts';
 
 describe('money', () => {
-  it('knows each currency\'s minor unit', () => {
+  it("knows each currency's minor unit", () => {
     expect(currencyExponent('USD')).toBe(2);
     expect(currencyExponent('JPY')).toBe(0);
     expect(currencyExponent('TWD')).toBe(2);
@@ -38,14 +38,19 @@ describe('decimal-safe money', () => {
   it('converts sign-symmetrically and monotonically, within half a unit of the exact value', () => {
     const rate = fc.integer({ min: 1, max: 10_000_000 }).map((n) => n / 10_000); // 0.0001 … 1000
     const currency = fc.constantFrom('USD', 'EUR', 'JPY', 'CNY', 'TWD', 'KWD');
-    fc.assert(fc.property(fc.integer({ min: 0, max: 1_000_000_000 }), fc.integer({ min: 0, max: 1_000 }), currency, currency, rate, rate, (a, d, from, to, rf, rt) => {
-      const x = convertMinor(a, from, to, rf, rt);
-      if (from === to) { expect(x).toBe(a); return; } // one currency, one rate: nothing to convert
-      expect(convertMinor(-a, from, to, rf, rt) + 0).toBe(x === 0 ? 0 : -x);
-      expect(convertMinor(a + d, from, to, rf, rt)).toBeGreaterThanOrEqual(x);
-      const exact = (a / 10 ** currencyExponent(from) / rf) * rt * 10 ** currencyExponent(to);
-      expect(Math.abs(x - exact)).toBeLessThanOrEqual(0.5 + Math.abs(exact) * 1e-12);
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1_000_000_000 }), fc.integer({ min: 0, max: 1_000 }), currency, currency, rate, rate, (a, d, from, to, rf, rt) => {
+        const x = convertMinor(a, from, to, rf, rt);
+        if (from === to) {
+          expect(x).toBe(a);
+          return;
+        } // one currency, one rate: nothing to convert
+        expect(convertMinor(-a, from, to, rf, rt) + 0).toBe(x === 0 ? 0 : -x);
+        expect(convertMinor(a + d, from, to, rf, rt)).toBeGreaterThanOrEqual(x);
+        const exact = (a / 10 ** currencyExponent(from) / rf) * rt * 10 ** currencyExponent(to);
+        expect(Math.abs(x - exact)).toBeLessThanOrEqual(0.5 + Math.abs(exact) * 1e-12);
+      }),
+    );
   });
 
   it('splits a total into parts that add up to the cent, in proportion, each within one unit of its share', () => {
@@ -56,15 +61,21 @@ describe('decimal-safe money', () => {
     expect(allocate(7, [])).toEqual([]);
     expect(() => allocate(1.5, [1])).toThrow(RangeError);
     expect(() => allocate(1, [-1])).toThrow(RangeError);
-    fc.assert(fc.property(fc.integer({ min: -1_000_000_000, max: 1_000_000_000 }), fc.array(fc.integer({ min: 0, max: 1_000_000 }), { minLength: 1, maxLength: 30 }), (total, weights) => {
-      const parts = allocate(total, weights);
-      expect(parts.reduce((a, p) => a + p, 0)).toBe(total);
-      const sum = weights.reduce((a, w) => a + w, 0);
-      parts.forEach((p, i) => {
-        const share = sum ? (total * weights[i]) / sum : total / weights.length;
-        expect(Math.abs(p - share)).toBeLessThan(1 + 1e-9 * Math.abs(total));
-        if (weights[i] === 0 && sum > 0) expect(p).toBe(0);
-      });
-    }));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -1_000_000_000, max: 1_000_000_000 }),
+        fc.array(fc.integer({ min: 0, max: 1_000_000 }), { minLength: 1, maxLength: 30 }),
+        (total, weights) => {
+          const parts = allocate(total, weights);
+          expect(parts.reduce((a, p) => a + p, 0)).toBe(total);
+          const sum = weights.reduce((a, w) => a + w, 0);
+          parts.forEach((p, i) => {
+            const share = sum ? (total * weights[i]) / sum : total / weights.length;
+            expect(Math.abs(p - share)).toBeLessThan(1 + 1e-9 * Math.abs(total));
+            if (weights[i] === 0 && sum > 0) expect(p).toBe(0);
+          });
+        },
+      ),
+    );
   });
 });

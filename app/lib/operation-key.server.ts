@@ -9,6 +9,7 @@ import type { Principal } from './auth.server.ts';
 export function operationKey(request: Request, principal: Principal): string {
   const key = request.headers.get('Idempotency-Key');
   if (key === null) return `once:${crypto.randomUUID()}`;
-  if (!/^[\x21-\x7e]{1,255}$/.test(key)) throw problem(400, 'invalid_idempotency_key', { field: 'Idempotency-Key', detail: 'Use 1–255 visible ASCII characters.' });
+  if (!/^[\x21-\x7e]{1,255}$/.test(key))
+    throw problem(400, 'invalid_idempotency_key', { field: 'Idempotency-Key', detail: 'Use 1–255 visible ASCII characters.' });
   return `${principal.kind}:${principal.actor.id}:${key}`;
 }

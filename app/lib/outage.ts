@@ -7,10 +7,22 @@ export const RETRY_AFTER_SECONDS = 5;
 
 /** Socket-level failures (Node) and PostgreSQL's SQLSTATEs for a server that is gone, going or full. */
 const CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND',
-  '57P01', '57P02', '57P03', '53300', '53400',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '53400',
 ]);
-const MESSAGES = /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable|Connection ended|the database system is (starting up|shutting down|in recovery)|Cannot use a pool after calling end/i;
+const MESSAGES =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable|Connection ended|the database system is (starting up|shutting down|in recovery)|Cannot use a pool after calling end/i;
 
 /** True when `error`, or an error it wraps, says the database (or the way to it) is unavailable. */
 export function isOutage(error: unknown): boolean {
@@ -30,4 +42,9 @@ export function isOutage(error: unknown): boolean {
 
 /** The answer to a request that met an outage. Nothing it asked for was written (its transaction rolled back). */
 export const unavailable = () =>
-  problem(503, 'unavailable', { detail: `The service is briefly unavailable; retry in ${RETRY_AFTER_SECONDS} s.` }, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
+  problem(
+    503,
+    'unavailable',
+    { detail: `The service is briefly unavailable; retry in ${RETRY_AFTER_SECONDS} s.` },
+    { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+  );

@@ -24,12 +24,23 @@ export function outboxInsertSql(param: (n: number) => string): string {
   select t.topic, t.type, t.payload::jsonb, now() from unnest(${param(1)}::text[], ${param(2)}::text[], ${param(3)}::text[]) with ordinality as t(topic, type, payload, n) order by t.n`;
 }
 
-export interface OutboxRow { topic: Topic; type: string; payload: Record<string, unknown> }
+export interface OutboxRow {
+  topic: Topic;
+  type: string;
+  payload: Record<string, unknown>;
+}
 
 /** outboxInsertSql's parameters. */
-export const outboxColumns = (events: readonly OutboxRow[]) => [events.map((e) => e.topic), events.map((e) => e.type), events.map((e) => JSON.stringify(e.payload))];
+export const outboxColumns = (events: readonly OutboxRow[]) => [
+  events.map((e) => e.topic),
+  events.map((e) => e.type),
+  events.map((e) => JSON.stringify(e.payload)),
+];
 
-const INSERT_OUTBOX_MANY = prepare('outbox_insert_many', outboxInsertSql((n) => `$${n}`));
+const INSERT_OUTBOX_MANY = prepare(
+  'outbox_insert_many',
+  outboxInsertSql((n) => `$${n}`),
+);
 
 /** `publishNow` for many events in one statement (inserted, and so delivered, in the order given). */
 export async function publishMany(em: EntityManager, events: readonly OutboxRow[]): Promise<void> {

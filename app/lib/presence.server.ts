@@ -41,7 +41,9 @@ export function attachPresence(io: Server, orm: MikroORM, opts: PresenceOptions 
     const rows = await exec<{ user_id: number; name: string; editing: boolean; since: Date }>(
       `select user_id, min(user_name) as name, bool_or(editing) as editing, min(joined_at) as since
          from designer_presence where definition_id = ? and seen_at > now() - ? * interval '1 second'
-        group by user_id order by min(joined_at), user_id`, [definitionId, ttlSeconds]);
+        group by user_id order by min(joined_at), user_id`,
+      [definitionId, ttlSeconds],
+    );
     return rows.map((r) => ({ userId: Number(r.user_id), name: r.name, editing: r.editing, since: new Date(r.since).toISOString() }));
   };
 
@@ -63,9 +65,13 @@ export function attachPresence(io: Server, orm: MikroORM, opts: PresenceOptions 
 
   const leave = async (socket: Socket, definitionId?: number) => {
     if (closed) return; // close() removed every row of this process
-    const rows = definitionId === undefined
-      ? await exec<{ definition_id: number }>('delete from designer_presence where socket_id = ? returning definition_id', [socket.id])
-      : await exec<{ definition_id: number }>('delete from designer_presence where socket_id = ? and definition_id = ? returning definition_id', [socket.id, definitionId]);
+    const rows =
+      definitionId === undefined
+        ? await exec<{ definition_id: number }>('delete from designer_presence where socket_id = ? returning definition_id', [socket.id])
+        : await exec<{ definition_id: number }>('delete from designer_presence where socket_id = ? and definition_id = ? returning definition_id', [
+            socket.id,
+            definitionId,
+          ]);
     await notify(rows.map((r) => Number(r.definition_id)));
   };
 
@@ -77,9 +83,13 @@ export function attachPresence(io: Server, orm: MikroORM, opts: PresenceOptions 
         `insert into designer_presence (definition_id, socket_id, user_id, user_name, editing, node, joined_at, seen_at)
          select d.id, ?, ?, ?, ?, ?, now(), now() from workflow_definition d where d.id = ?
          on conflict (socket_id, definition_id) do update set seen_at = now() returning id`,
-        [socket.id, user.id, user.name, can(user.role, 'workflows.edit'), node, definitionId]);
+        [socket.id, user.id, user.name, can(user.role, 'workflows.edit'), node, definitionId],
+      );
       if (!row) return { error: 'not_found' };
-      if (!socket.connected) { await leave(socket, definitionId); return undefined; } // left while we wrote
+      if (!socket.connected) {
+        await leave(socket, definitionId);
+        return undefined;
+      } // left while we wrote
       await socket.join(room(definitionId));
       await notify([definitionId]);
       return { editors: await editorsOf(definitionId) };
@@ -88,14 +98,19 @@ export function attachPresence(io: Server, orm: MikroORM, opts: PresenceOptions 
       await socket.leave(room(definitionId));
       await leave(socket, definitionId);
     });
-    socket.on('disconnect', () => { void leave(socket).catch((e: Error) => console.error('[presence] leave failed:', e.message)); });
+    socket.on('disconnect', () => {
+      void leave(socket).catch((e: Error) => console.error('[presence] leave failed:', e.message));
+    });
   };
   io.on('connection', onConnection);
 
   // Heartbeat: keep our rows fresh, and sweep the rows of processes that stopped refreshing theirs.
   const beat = async () => {
     await exec('update designer_presence set seen_at = now() where node = ?', [node]);
-    const gone = await exec<{ definition_id: number }>(`delete from designer_presence where seen_at < now() - ? * interval '1 second' returning definition_id`, [ttlSeconds]);
+    const gone = await exec<{ definition_id: number }>(
+      `delete from designer_presence where seen_at < now() - ? * interval '1 second' returning definition_id`,
+      [ttlSeconds],
+    );
     await notify(gone.map((r) => Number(r.definition_id)));
   };
   const timer = setInterval(() => void beat().catch((e: Error) => console.error('[presence] heartbeat failed:', e.message)), heartbeatMs);

@@ -20,8 +20,13 @@ export function useDesignerPresence(definitionId: number): DesignerEditor[] {
   const [editors, setEditors] = useState<DesignerEditor[]>([]);
   useEffect(() => {
     const socket = ensureSocket();
-    const join = () => socket.emit('designer:join', { definitionId }, (r: { editors?: DesignerEditor[] }) => { if (r?.editors) setEditors(r.editors); });
-    const onPresence = (m: { definitionId: number; editors: DesignerEditor[] }) => { if (m.definitionId === definitionId) setEditors(m.editors); };
+    const join = () =>
+      socket.emit('designer:join', { definitionId }, (r: { editors?: DesignerEditor[] }) => {
+        if (r?.editors) setEditors(r.editors);
+      });
+    const onPresence = (m: { definitionId: number; editors: DesignerEditor[] }) => {
+      if (m.definitionId === definitionId) setEditors(m.editors);
+    };
     socket.on('designer:presence', onPresence);
     const onDisconnect = () => setEditors([]);
     socket.on('connect', join);

@@ -17,7 +17,9 @@ export function createApiRateLimiter(databaseUrl: string, perMinute: number): Ap
   if (perMinute <= 0) return null;
   // Its own two connections: a limiter check never waits behind the request pool it protects.
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-  pool.on('error', () => { /* a dropped idle connection is replaced on next use */ });
+  pool.on('error', () => {
+    /* a dropped idle connection is replaced on next use */
+  });
   const limiter = new RateLimiterPostgres({
     storeClient: pool,
     storeType: 'pool',
@@ -34,12 +36,17 @@ export function createApiRateLimiter(databaseUrl: string, perMinute: number): Ap
       } catch (e) {
         if (!(e instanceof RateLimiterRes)) throw e; // the store failed: an outage, answered 503 upstream
         const retryAfter = Math.max(1, Math.ceil(e.msBeforeNext / 1000));
-        throw problem(429, 'rate_limited', { detail: `This API key may make ${perMinute} requests a minute; retry in ${retryAfter} s.`, params: { seconds: retryAfter } }, {
-          'Retry-After': String(retryAfter),
-          'RateLimit-Limit': String(perMinute),
-          'RateLimit-Remaining': '0',
-          'RateLimit-Reset': String(retryAfter),
-        });
+        throw problem(
+          429,
+          'rate_limited',
+          { detail: `This API key may make ${perMinute} requests a minute; retry in ${retryAfter} s.`, params: { seconds: retryAfter } },
+          {
+            'Retry-After': String(retryAfter),
+            'RateLimit-Limit': String(perMinute),
+            'RateLimit-Remaining': '0',
+            'RateLimit-Reset': String(retryAfter),
+          },
+        );
       }
     },
     close: () => pool.end(),

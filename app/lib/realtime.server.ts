@@ -23,8 +23,13 @@ const Subscribe = z.strictObject({
 });
 
 const room = (topic: Topic) => `topic:${topic}`;
-const toLive = (e: { id: number; topic: string; type: string; payload: Record<string, unknown>; createdAt: Date }): LiveEvent =>
-  ({ id: Number(e.id), topic: e.topic as Topic, type: e.type, payload: e.payload, at: e.createdAt.toISOString() });
+const toLive = (e: { id: number; topic: string; type: string; payload: Record<string, unknown>; createdAt: Date }): LiveEvent => ({
+  id: Number(e.id),
+  topic: e.topic as Topic,
+  type: e.type,
+  payload: e.payload,
+  at: e.createdAt.toISOString(),
+});
 
 /**
  * socket.io on the web server's own HTTP server. The browser's session cookie authenticates the
@@ -62,7 +67,10 @@ export async function attachRealtime(server: http.Server, orm: MikroORM, databas
       const joined: Topic[] = [];
       const denied: string[] = [];
       for (const t of topics) {
-        if (isTopic(t) && can(user.role, TOPICS[t])) { joined.push(t); await socket.join(room(t)); } else denied.push(t);
+        if (isTopic(t) && can(user.role, TOPICS[t])) {
+          joined.push(t);
+          await socket.join(room(t));
+        } else denied.push(t);
       }
       let missed: LiveEvent[] = [];
       if (since != null && joined.length) {
@@ -83,7 +91,10 @@ export async function attachRealtime(server: http.Server, orm: MikroORM, databas
   let draining: Promise<void> | null = null;
   let again = false;
   const drain = async (): Promise<void> => {
-    if (draining) { again = true; return draining; }
+    if (draining) {
+      again = true;
+      return draining;
+    }
     draining = (async () => {
       do {
         again = false;
@@ -94,7 +105,9 @@ export async function attachRealtime(server: http.Server, orm: MikroORM, databas
         }
         if (rows.length === 1000) again = true;
       } while (again);
-    })().finally(() => { draining = null; });
+    })().finally(() => {
+      draining = null;
+    });
     return draining;
   };
   const listen = async (): Promise<void> => {
@@ -107,7 +120,16 @@ export async function attachRealtime(server: http.Server, orm: MikroORM, databas
       if (closing) return;
       console.error('[realtime] lost the LISTEN connection, reconnecting:', e.message);
       void client.end().catch(() => {});
-      setTimeout(() => void listen().then(() => { presence.refreshAll(); return drain(); }).catch(() => {}), 1000);
+      setTimeout(
+        () =>
+          void listen()
+            .then(() => {
+              presence.refreshAll();
+              return drain();
+            })
+            .catch(() => {}),
+        1000,
+      );
     });
     try {
       await client.connect();
@@ -116,7 +138,16 @@ export async function attachRealtime(server: http.Server, orm: MikroORM, databas
       listener = client;
     } catch (e) {
       if (closing) return;
-      setTimeout(() => void listen().then(() => { presence.refreshAll(); return drain(); }).catch(() => {}), 1000);
+      setTimeout(
+        () =>
+          void listen()
+            .then(() => {
+              presence.refreshAll();
+              return drain();
+            })
+            .catch(() => {}),
+        1000,
+      );
       throw e;
     }
   };

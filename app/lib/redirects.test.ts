@@ -10,18 +10,36 @@ describe('redirects after sign-in and language switch', () => {
   });
 
   it('refuses every form a browser would read as another host', () => {
-    for (const evil of ['/\\evil.example', '/\\/evil.example', '/\t/evil.example', '/\n/evil.example', '//evil.example', '///evil.example',
-      'https://evil.example', 'evil.example', 'javascript:alert(1)', '/%0a/evil.example'.replace('%0a', '\n'), '\\\\evil.example', '', undefined, null, 42]) {
+    for (const evil of [
+      '/\\evil.example',
+      '/\\/evil.example',
+      '/\t/evil.example',
+      '/\n/evil.example',
+      '//evil.example',
+      '///evil.example',
+      'https://evil.example',
+      'evil.example',
+      'javascript:alert(1)',
+      '/%0a/evil.example'.replace('%0a', '\n'),
+      '\\\\evil.example',
+      '',
+      undefined,
+      null,
+      42,
+    ]) {
       expect(safeRedirect(evil), JSON.stringify(evil)).toBe('/');
     }
   });
 
   it('never yields anything a browser resolves to another origin', () => {
-    fc.assert(fc.property(fc.string({ unit: fc.constantFrom('/', '\\', '\t', '\n', 'e', '.', ':', '@', '%', '?', '#', ' ', 'x') }), (s) => {
-      const to = safeRedirect(s);
-      expect(to.startsWith('/')).toBe(true);
-      expect(new URL(to, 'https://console.example').origin).toBe('https://console.example');
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('/', '\\', '\t', '\n', 'e', '.', ':', '@', '%', '?', '#', ' ', 'x') }), (s) => {
+        const to = safeRedirect(s);
+        expect(to.startsWith('/')).toBe(true);
+        expect(new URL(to, 'https://console.example').origin).toBe('https://console.example');
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('compares Origin with Host exactly', () => {

@@ -13,7 +13,11 @@ export function safeRedirect(to: unknown, fallback = '/'): string {
   // Control characters are never part of a path we would send; a browser would strip some and keep others.
   if (/[\u0000-\u001f\u007f\\]/.test(to)) return fallback;
   let url: URL;
-  try { url = new URL(to, BASE); } catch { return fallback; }
+  try {
+    url = new URL(to, BASE);
+  } catch {
+    return fallback;
+  }
   if (url.origin !== BASE) return fallback;
   return `${url.pathname}${url.search}${url.hash}`;
 }
@@ -21,5 +25,9 @@ export function safeRedirect(to: unknown, fallback = '/'): string {
 /** True when `origin` (an Origin header) names the same host as the request's Host header. */
 export function sameOrigin(origin: string, host: string | undefined): boolean {
   if (!host) return false;
-  try { return new URL(origin).host === host; } catch { return false; }
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
 }

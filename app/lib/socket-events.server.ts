@@ -11,16 +11,18 @@ import { isOutage } from './outage.ts';
 /** What a refused or failed event acknowledges. */
 export type EventRefusal = { error: 'invalid'; errors: FieldError[] } | { error: 'unavailable' | 'failed' };
 
-export function onEvent<S extends z.ZodType>(
-  socket: Socket,
-  event: string,
-  schema: S,
-  handler: (payload: z.infer<S>) => Promise<unknown>,
-): void {
+export function onEvent<S extends z.ZodType>(socket: Socket, event: string, schema: S, handler: (payload: z.infer<S>) => Promise<unknown>): void {
   socket.on(event, (...args: unknown[]) => {
     const last = args.at(-1);
     const ack = typeof last === 'function' ? (last as (answer: unknown) => void) : null;
-    const reply = (answer: unknown) => { if (ack) try { ack(answer); } catch { /* the client went away */ } };
+    const reply = (answer: unknown) => {
+      if (ack)
+        try {
+          ack(answer);
+        } catch {
+          /* the client went away */
+        }
+    };
     const payload = args.length > (ack ? 1 : 0) ? args[0] : undefined;
     const fault = findFault(payload);
     if (fault) return reply({ error: 'invalid', errors: [fault] } satisfies EventRefusal);

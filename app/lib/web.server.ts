@@ -33,27 +33,32 @@ export async function startWebServer(opts: { build: ServerBuild; clientDir: stri
 
   // Security headers on every answer. Scripts run only from our origin or with this response's nonce (the
   // Remix scripts carry it: entry.server, root); styles allow attributes, which the canvas and charts set.
-  app.use((_req, res, next) => { res.locals.nonce = crypto.randomBytes(16).toString('base64'); next(); });
-  app.use(helmet({
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", (_req, res) => `'nonce-${(res as express.Response).locals.nonce as string}'`],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'blob:'],
-        fontSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
+  app.use((_req, res, next) => {
+    res.locals.nonce = crypto.randomBytes(16).toString('base64');
+    next();
+  });
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'", (_req, res) => `'nonce-${(res as express.Response).locals.nonce as string}'`],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:', 'blob:'],
+          fontSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+        },
       },
-    },
-    crossOriginEmbedderPolicy: false,
-    referrerPolicy: { policy: 'same-origin' },
-    strictTransportSecurity: false,
-  }));
+      crossOriginEmbedderPolicy: false,
+      referrerPolicy: { policy: 'same-origin' },
+      strictTransportSecurity: false,
+    }),
+  );
   app.use((req, res, next) => {
     res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()');
     if (req.secure) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
@@ -65,16 +70,24 @@ export async function startWebServer(opts: { build: ServerBuild; clientDir: stri
   app.use((req, res, next) => {
     if (!UNSAFE.has(req.method)) return next();
     const origin = req.get('origin');
-    if (!origin || origin === 'null' && !req.get('cookie')) return next();
+    if (!origin || (origin === 'null' && !req.get('cookie'))) return next();
     if (sameOrigin(origin, req.get('host'))) return next();
-    res.status(403).type('application/problem+json').send(JSON.stringify(problemBody(403, 'csrf_failed', { detail: 'Cross-origin request refused.' })));
+    res
+      .status(403)
+      .type('application/problem+json')
+      .send(JSON.stringify(problemBody(403, 'csrf_failed', { detail: 'Cross-origin request refused.' })));
   });
 
   app.use('/assets', express.static(path.join(opts.clientDir, 'assets'), { immutable: true, maxAge: '1y' }));
   // Every other request passes the door: body read once, the boundary rule checked, or a 4xx.
   app.use(inputGuard());
   const context = (req: express.Request, res?: express.Response) => ({
-    orm, config, temporal: temporal.get, apiLimiter, ip: req.ip ?? '', secure: req.secure,
+    orm,
+    config,
+    temporal: temporal.get,
+    apiLimiter,
+    ip: req.ip ?? '',
+    secure: req.secure,
     state: { nonce: res?.locals.nonce as string | undefined } satisfies RequestState as RequestState,
   });
   app.use(apiRequestHandler(opts.build, context));
@@ -82,7 +95,9 @@ export async function startWebServer(opts: { build: ServerBuild; clientDir: stri
   app.all('*', remixRequestHandler(opts.build, config.NODE_ENV, context));
 
   const server = http.createServer(app);
-  const realtime = await attachRealtime(server, orm, config.DATABASE_URL, { presence: { heartbeatMs: config.PRESENCE_HEARTBEAT_MS, ttlMs: config.PRESENCE_TTL_MS } });
+  const realtime = await attachRealtime(server, orm, config.DATABASE_URL, {
+    presence: { heartbeatMs: config.PRESENCE_HEARTBEAT_MS, ttlMs: config.PRESENCE_TTL_MS },
+  });
   const port = opts.port ?? config.PORT;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -110,5 +125,8 @@ export function trustProxy(value: string): boolean | number | string[] {
   const v = value.trim();
   if (!v || v === 'false') return false;
   if (/^\d+$/.test(v)) return Number(v);
-  return v.split(',').map((s) => s.trim()).filter(Boolean);
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

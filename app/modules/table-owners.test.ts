@@ -28,14 +28,22 @@ function code(text: string): string {
 }
 
 const tables = new Set(
-  fs.readdirSync(path.join(ROOT, 'migrations')).flatMap((f) =>
-    [...fs.readFileSync(path.join(ROOT, 'migrations', f), 'utf8').matchAll(/create (?:unlogged )?table (?:if not exists )?"?(\w+)"?/gi)].map((m) => m[1])),
+  fs
+    .readdirSync(path.join(ROOT, 'migrations'))
+    .flatMap((f) =>
+      [...fs.readFileSync(path.join(ROOT, 'migrations', f), 'utf8').matchAll(/create (?:unlogged )?table (?:if not exists )?"?(\w+)"?/gi)].map((m) => m[1]),
+    ),
 );
 
 /** Entity name → table, for ORM writes (`em.create(Session, …)`). */
 const entityTables = new Map(
-  fs.readdirSync(path.join(ROOT, 'entities')).flatMap((f) =>
-    [...fs.readFileSync(path.join(ROOT, 'entities', f), 'utf8').matchAll(/export const (\w+) = defineEntity\(\{\s*name: '\w+',\s*tableName: '(\w+)'/g)].map((m) => [m[1], m[2]] as const)),
+  fs
+    .readdirSync(path.join(ROOT, 'entities'))
+    .flatMap((f) =>
+      [...fs.readFileSync(path.join(ROOT, 'entities', f), 'utf8').matchAll(/export const (\w+) = defineEntity\(\{\s*name: '\w+',\s*tableName: '(\w+)'/g)].map(
+        (m) => [m[1], m[2]] as const,
+      ),
+    ),
 );
 
 /** Who owns a file's writes: its module (app/modules/<name>) or its app/lib file; anything else is named by its path. */
@@ -47,7 +55,11 @@ function ownerOf(file: string): string {
   return file;
 }
 
-interface Write { table: string; file: string; owner: string }
+interface Write {
+  table: string;
+  file: string;
+  owner: string;
+}
 
 function writes(): Write[] {
   const out: Write[] = [];
@@ -55,7 +67,10 @@ function writes(): Write[] {
     const text = code(fs.readFileSync(path.join(ROOT, file), 'utf8'));
     const found = new Set<string>();
     for (const m of text.matchAll(/\b(?:insert\s+into|update|delete\s+from)\s+"?(\w+)"?/gi)) if (tables.has(m[1])) found.add(m[1]);
-    for (const m of text.matchAll(/\.(?:create|insert|nativeUpdate|nativeDelete)\((\w+)\s*,/g)) { const t = entityTables.get(m[1]); if (t) found.add(t); }
+    for (const m of text.matchAll(/\.(?:create|insert|nativeUpdate|nativeDelete)\((\w+)\s*,/g)) {
+      const t = entityTables.get(m[1]);
+      if (t) found.add(t);
+    }
     for (const table of found) out.push({ table, file, owner: ownerOf(file) });
   }
   return out;
@@ -90,7 +105,10 @@ describe('table owners', () => {
 
   it('activities hold no SQL at all', () => {
     const withSql = sources('activities').filter((file) =>
-      /\b(em\.execute|getKysely|prepare\(|sql\(|sql<)|\b(select|insert|update|delete)\s[\s\S]{0,80}\b(from|into|set|where)\b/i.test(code(fs.readFileSync(path.join(ROOT, file), 'utf8'))));
+      /\b(em\.execute|getKysely|prepare\(|sql\(|sql<)|\b(select|insert|update|delete)\s[\s\S]{0,80}\b(from|into|set|where)\b/i.test(
+        code(fs.readFileSync(path.join(ROOT, file), 'utf8')),
+      ),
+    );
     expect(withSql).toEqual([]);
   });
 });

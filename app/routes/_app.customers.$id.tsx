@@ -28,7 +28,12 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
 
 const Intent = z.discriminatedUnion('intent', [
   z.object({ intent: z.literal('tags'), tags: z.string().max(2_000).default('') }),
-  z.object({ intent: z.literal('profile'), name: z.string().max(2_000).default(''), phone: z.string().max(2_000).default(''), locale: z.string().max(20).default('') }),
+  z.object({
+    intent: z.literal('profile'),
+    name: z.string().max(2_000).default(''),
+    phone: z.string().max(2_000).default(''),
+    locale: z.string().max(20).default(''),
+  }),
   z.object({ intent: z.literal('recompute-tier') }),
 ]);
 
@@ -57,7 +62,10 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   } catch (e) {
     if (!(e instanceof DomainError)) throw e;
     if (e.status === 404) throw new Response(null, { status: 404 });
-    return data<ActionData>({ errors: e.errors ?? [{ field: e.field ?? '_', code: e.code, messageKey: `errors.${e.code}`, params: e.params }] }, { status: e.status });
+    return data<ActionData>(
+      { errors: e.errors ?? [{ field: e.field ?? '_', code: e.code, messageKey: `errors.${e.code}`, params: e.params }] },
+      { status: e.status },
+    );
   }
 }
 
@@ -73,13 +81,19 @@ export default function CustomerDetail() {
 
   return (
     <>
-      <p><Link to="/customers">{t('customers.back')}</Link></p>
+      <p>
+        <Link to="/customers">{t('customers.back')}</Link>
+      </p>
       <div className="page-head">
-        <h1 className="page-title" data-testid="customer-name">{c.name} <TierBadge tier={c.tier} /></h1>
+        <h1 className="page-title" data-testid="customer-name">
+          {c.name} <TierBadge tier={c.tier} />
+        </h1>
         {canManage ? (
           <Form method="post" className="inline-actions">
             <CsrfInput />
-            <button type="submit" name="intent" value="recompute-tier" disabled={navigation.state !== 'idle'} data-testid="recompute-tier">{t('customers.recomputeTier')}</button>
+            <button type="submit" name="intent" value="recompute-tier" disabled={navigation.state !== 'idle'} data-testid="recompute-tier">
+              {t('customers.recomputeTier')}
+            </button>
           </Form>
         ) : null}
       </div>
@@ -91,18 +105,42 @@ export default function CustomerDetail() {
         </div>
       ) : null}
       {!result?.saved && c.ruleTier !== c.tier ? (
-        <div className="notice warning" data-testid="tier-drift">{t('customers.tierDrift', { tier: t(`tiers.${c.ruleTier}`) })}</div>
+        <div className="notice warning" data-testid="tier-drift">
+          {t('customers.tierDrift', { tier: t(`tiers.${c.ruleTier}`) })}
+        </div>
       ) : null}
 
       <section className="card">
         <h2>{t('customers.kpis.title')}</h2>
         <dl className="kpis" data-testid="customer-kpis">
-          <div><dt>{t('customers.kpis.ltv')}</dt><dd data-testid="customer-ltv"><Money minor={c.stats.ltv} currency={base} /></dd></div>
-          <div><dt>{t('customers.kpis.orders')}</dt><dd data-testid="customer-orders-count">{c.stats.ordersCount.toLocaleString(locale)}</dd></div>
-          <div><dt>{t('customers.kpis.aov')}</dt><dd><Money minor={c.stats.aov} currency={base} /></dd></div>
-          <div><dt>{t('customers.kpis.firstOrder')}</dt><dd>{c.stats.firstOrderAt ? <DateOnly value={c.stats.firstOrderAt} /> : '—'}</dd></div>
-          <div><dt>{t('customers.kpis.lastOrder')}</dt><dd>{c.stats.lastOrderAt ? <DateOnly value={c.stats.lastOrderAt} /> : '—'}</dd></div>
-          <div><dt>{t('customers.kpis.returns')}</dt><dd>{c.stats.returns.toLocaleString(locale)}</dd></div>
+          <div>
+            <dt>{t('customers.kpis.ltv')}</dt>
+            <dd data-testid="customer-ltv">
+              <Money minor={c.stats.ltv} currency={base} />
+            </dd>
+          </div>
+          <div>
+            <dt>{t('customers.kpis.orders')}</dt>
+            <dd data-testid="customer-orders-count">{c.stats.ordersCount.toLocaleString(locale)}</dd>
+          </div>
+          <div>
+            <dt>{t('customers.kpis.aov')}</dt>
+            <dd>
+              <Money minor={c.stats.aov} currency={base} />
+            </dd>
+          </div>
+          <div>
+            <dt>{t('customers.kpis.firstOrder')}</dt>
+            <dd>{c.stats.firstOrderAt ? <DateOnly value={c.stats.firstOrderAt} /> : '—'}</dd>
+          </div>
+          <div>
+            <dt>{t('customers.kpis.lastOrder')}</dt>
+            <dd>{c.stats.lastOrderAt ? <DateOnly value={c.stats.lastOrderAt} /> : '—'}</dd>
+          </div>
+          <div>
+            <dt>{t('customers.kpis.returns')}</dt>
+            <dd>{c.stats.returns.toLocaleString(locale)}</dd>
+          </div>
         </dl>
         <p className="muted small">{t('customers.kpis.rule', { currency: base })}</p>
       </section>
@@ -111,12 +149,22 @@ export default function CustomerDetail() {
         <section className="card">
           <h2>{t('customers.profile.title')}</h2>
           <dl className="facts">
-            <dt>{t('customers.profile.email')}</dt><dd data-testid="customer-email">{c.email}</dd>
-            <dt>{t('customers.profile.phone')}</dt><dd>{c.phone ?? '—'}</dd>
-            <dt>{t('customers.profile.language')}</dt><dd>{t(`locales.${c.locale}`, { defaultValue: c.locale })}</dd>
-            <dt>{t('customers.profile.since')}</dt><dd><DateOnly value={c.createdAt} /></dd>
-            <dt>{t('customers.profile.tier')}</dt><dd><TierBadge tier={c.tier} /></dd>
-            <dt>{t('customers.profile.tags')}</dt><dd>{c.tags.length ? <TagList tags={c.tags} /> : <span className="muted">{t('customers.profile.noTags')}</span>}</dd>
+            <dt>{t('customers.profile.email')}</dt>
+            <dd data-testid="customer-email">{c.email}</dd>
+            <dt>{t('customers.profile.phone')}</dt>
+            <dd>{c.phone ?? '—'}</dd>
+            <dt>{t('customers.profile.language')}</dt>
+            <dd>{t(`locales.${c.locale}`, { defaultValue: c.locale })}</dd>
+            <dt>{t('customers.profile.since')}</dt>
+            <dd>
+              <DateOnly value={c.createdAt} />
+            </dd>
+            <dt>{t('customers.profile.tier')}</dt>
+            <dd>
+              <TierBadge tier={c.tier} />
+            </dd>
+            <dt>{t('customers.profile.tags')}</dt>
+            <dd>{c.tags.length ? <TagList tags={c.tags} /> : <span className="muted">{t('customers.profile.noTags')}</span>}</dd>
           </dl>
           {canManage ? (
             <details className="profile-edit" open={!!profileError('name') || !!profileError('phone') || !!profileError('locale')}>
@@ -131,18 +179,35 @@ export default function CustomerDetail() {
                 </label>
                 <label className="field">
                   <span>{t('customers.profile.phone')}</span>
-                  <input name="phone" type="tel" defaultValue={c.phone ?? ''} maxLength={40} aria-invalid={!!profileError('phone')} data-testid="profile-phone" />
+                  <input
+                    name="phone"
+                    type="tel"
+                    defaultValue={c.phone ?? ''}
+                    maxLength={40}
+                    aria-invalid={!!profileError('phone')}
+                    data-testid="profile-phone"
+                  />
                   <FieldErrorText error={profileError('phone')} />
                 </label>
                 <label className="field">
                   <span>{t('customers.profile.language')}</span>
                   <select name="locale" defaultValue={c.locale} data-testid="profile-locale">
-                    {LOCALES.map((l) => <option key={l} value={l}>{t(`locales.${l}`)}</option>)}
+                    {LOCALES.map((l) => (
+                      <option key={l} value={l}>
+                        {t(`locales.${l}`)}
+                      </option>
+                    ))}
                   </select>
                   <FieldErrorText error={profileError('locale')} />
                 </label>
-                <button type="submit" className="primary" disabled={navigation.state !== 'idle'} data-testid="save-profile">{t('customers.profile.save')}</button>
-                {result?.saved === 'profile' ? <span role="status" className="muted" data-testid="profile-saved">{t('customers.profile.saved')}</span> : null}
+                <button type="submit" className="primary" disabled={navigation.state !== 'idle'} data-testid="save-profile">
+                  {t('customers.profile.save')}
+                </button>
+                {result?.saved === 'profile' ? (
+                  <span role="status" className="muted" data-testid="profile-saved">
+                    {t('customers.profile.saved')}
+                  </span>
+                ) : null}
               </Form>
             </details>
           ) : null}
@@ -152,12 +217,26 @@ export default function CustomerDetail() {
               <input type="hidden" name="intent" value="tags" />
               <label className="field">
                 <span>{t('customers.tags.label')}</span>
-                <input key={c.tags.join(',')} name="tags" defaultValue={c.tags.join(', ')} placeholder={t('customers.tags.placeholder')} data-testid="tag-input" />
+                <input
+                  key={c.tags.join(',')}
+                  name="tags"
+                  defaultValue={c.tags.join(', ')}
+                  placeholder={t('customers.tags.placeholder')}
+                  data-testid="tag-input"
+                />
                 <span className="muted small">{t('customers.tags.hint', { max: MAX_TAGS, length: MAX_TAG_LENGTH })}</span>
-                {tagErrors.map((e) => <FieldErrorText key={`${e.field}-${e.code}`} error={e} />)}
+                {tagErrors.map((e) => (
+                  <FieldErrorText key={`${e.field}-${e.code}`} error={e} />
+                ))}
               </label>
-              <button type="submit" className="primary" disabled={navigation.state !== 'idle'} data-testid="save-tags">{t('customers.tags.save')}</button>
-              {result?.saved === 'tags' ? <span role="status" className="muted" data-testid="tags-saved">{t('customers.tags.saved')}</span> : null}
+              <button type="submit" className="primary" disabled={navigation.state !== 'idle'} data-testid="save-tags">
+                {t('customers.tags.save')}
+              </button>
+              {result?.saved === 'tags' ? (
+                <span role="status" className="muted" data-testid="tags-saved">
+                  {t('customers.tags.saved')}
+                </span>
+              ) : null}
             </Form>
           ) : null}
         </section>
@@ -169,7 +248,9 @@ export default function CustomerDetail() {
                 <li key={i}>{[a.name, a.line1, a.line2, a.city, a.postalCode, a.country].filter(Boolean).join(', ')}</li>
               ))}
             </ul>
-          ) : <p className="muted">{t('customers.addresses.none')}</p>}
+          ) : (
+            <p className="muted">{t('customers.addresses.none')}</p>
+          )}
         </section>
       </div>
 
@@ -180,27 +261,38 @@ export default function CustomerDetail() {
             <table className="data-table" data-testid="customer-orders">
               <thead>
                 <tr>
-                  <th>{t('orders.columns.number')}</th><th>{t('orders.columns.placed')}</th><th>{t('orders.columns.channel')}</th>
-                  <th>{t('orders.columns.status')}</th><th className="num">{t('orders.columns.total')}</th>
+                  <th>{t('orders.columns.number')}</th>
+                  <th>{t('orders.columns.placed')}</th>
+                  <th>{t('orders.columns.channel')}</th>
+                  <th>{t('orders.columns.status')}</th>
+                  <th className="num">{t('orders.columns.total')}</th>
                 </tr>
               </thead>
               <tbody>
                 {c.history.rows.map((o) => (
                   <tr key={o.id} data-testid="customer-order-row">
-                    <td><Link to={`/orders/${o.id}`}>{o.number}</Link></td>
-                    <td><DateTime value={o.placedAt} /></td>
+                    <td>
+                      <Link to={`/orders/${o.id}`}>{o.number}</Link>
+                    </td>
+                    <td>
+                      <DateTime value={o.placedAt} />
+                    </td>
                     <td>{o.channel}</td>
-                    <td><StatusBadge status={o.status} /></td>
-                    <td className="num"><Money minor={o.total} currency={o.currency} /></td>
+                    <td>
+                      <StatusBadge status={o.status} />
+                    </td>
+                    <td className="num">
+                      <Money minor={o.total} currency={o.currency} />
+                    </td>
                   </tr>
                 ))}
               </tbody>
             </table>
           </div>
-        ) : <p className="muted">{t('customers.history.none')}</p>}
-        {c.history.pages > 1 ? (
-          <Pager page={c.history.page} pages={c.history.pages} />
-        ) : null}
+        ) : (
+          <p className="muted">{t('customers.history.none')}</p>
+        )}
+        {c.history.pages > 1 ? <Pager page={c.history.page} pages={c.history.pages} /> : null}
       </section>
     </>
   );

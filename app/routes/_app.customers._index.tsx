@@ -46,13 +46,19 @@ export default function Customers() {
 
   const link = (changes: Record<string, string | null>) => {
     const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(changes)) if (v === null) next.delete(k); else next.set(k, v);
+    for (const [k, v] of Object.entries(changes))
+      if (v === null) next.delete(k);
+      else next.set(k, v);
     return `?${next}`;
   };
   const SortHeader = ({ sort, label, className }: { sort: string; label: string; className?: string }) => (
     <th className={className} aria-sort={filters.sort === sort ? (filters.dir === 'desc' ? 'descending' : 'ascending') : undefined}>
-      <Link to={link({ sort, dir: filters.sort === sort ? (filters.dir === 'desc' ? 'asc' : 'desc') : sort === 'name' ? 'asc' : 'desc', page: null })} data-testid={`sort-${sort}`}>
-        {label}{filters.sort === sort ? <span aria-hidden="true" className={`sort-${filters.dir}`} /> : null}
+      <Link
+        to={link({ sort, dir: filters.sort === sort ? (filters.dir === 'desc' ? 'asc' : 'desc') : sort === 'name' ? 'asc' : 'desc', page: null })}
+        data-testid={`sort-${sort}`}
+      >
+        {label}
+        {filters.sort === sort ? <span aria-hidden="true" className={`sort-${filters.dir}`} /> : null}
       </Link>
     </th>
   );
@@ -64,20 +70,31 @@ export default function Customers() {
         {canRecomputeAll ? (
           <Form method="post" className="inline-actions">
             <CsrfInput />
-            <button type="submit" name="intent" value="recompute-all" disabled={navigation.state !== 'idle'} data-testid="recompute-all">{t('customers.recomputeAll')}</button>
+            <button type="submit" name="intent" value="recompute-all" disabled={navigation.state !== 'idle'} data-testid="recompute-all">
+              {t('customers.recomputeAll')}
+            </button>
           </Form>
         ) : null}
       </div>
       {result?.recomputed ? (
-        <div className="notice success" role="status" data-testid="recompute-result">{t('customers.recomputedAll', { count: result.recomputed.checked, changed: result.recomputed.changed })}</div>
+        <div className="notice success" role="status" data-testid="recompute-result">
+          {t('customers.recomputedAll', { count: result.recomputed.checked, changed: result.recomputed.changed })}
+        </div>
       ) : null}
       <Form method="get" className="filters" data-testid="customer-filters">
-        <label className="field grow"><span>{t('customers.filters.search')}</span><input type="search" name="q" defaultValue={filters.q ?? ''} placeholder={t('customers.filters.searchHint')} data-testid="customer-search" /></label>
+        <label className="field grow">
+          <span>{t('customers.filters.search')}</span>
+          <input type="search" name="q" defaultValue={filters.q ?? ''} placeholder={t('customers.filters.searchHint')} data-testid="customer-search" />
+        </label>
         <label className="field">
           <span>{t('customers.filters.tier')}</span>
           <select name="tier" defaultValue={filters.tier ?? ''}>
             <option value="">{t('common.all')}</option>
-            {TIERS.map((tier) => <option key={tier} value={tier}>{t(`tiers.${tier}`)}</option>)}
+            {TIERS.map((tier) => (
+              <option key={tier} value={tier}>
+                {t(`tiers.${tier}`)}
+              </option>
+            ))}
           </select>
         </label>
         <label className="field">
@@ -85,7 +102,11 @@ export default function Customers() {
           <select name="tag" defaultValue={filters.tag ?? ''}>
             <option value="">{t('common.all')}</option>
             {filters.tag && !tags.includes(filters.tag) ? <option value={filters.tag}>{filters.tag}</option> : null}
-            {tags.map((tag) => <option key={tag} value={tag}>{tag}</option>)}
+            {tags.map((tag) => (
+              <option key={tag} value={tag}>
+                {tag}
+              </option>
+            ))}
           </select>
         </label>
         <input type="hidden" name="sort" value={filters.sort} />
@@ -93,7 +114,9 @@ export default function Customers() {
         <button type="submit">{t('common.filter')}</button>
       </Form>
 
-      <p className="muted">{t('common.resultCount', { count: total })} · {t('customers.ltvNote', { currency: baseCurrency })}</p>
+      <p className="muted">
+        {t('common.resultCount', { count: total })} · {t('customers.ltvNote', { currency: baseCurrency })}
+      </p>
       <div className="table-wrap">
         <table className="data-table" data-testid="customers-table">
           <thead>
@@ -110,12 +133,21 @@ export default function Customers() {
           <tbody>
             {rows.map((c) => (
               <tr key={c.id} data-testid="customer-row">
-                <td><Link to={`/customers/${c.id}`}>{c.name}</Link><div className="muted small">{c.email}</div></td>
+                <td>
+                  <Link to={`/customers/${c.id}`}>{c.name}</Link>
+                  <div className="muted small">{c.email}</div>
+                </td>
                 <td>{c.phone ?? '—'}</td>
-                <td><TierBadge tier={c.tier} /></td>
-                <td><TagList tags={c.tags} /></td>
+                <td>
+                  <TierBadge tier={c.tier} />
+                </td>
+                <td>
+                  <TagList tags={c.tags} />
+                </td>
                 <td className="num">{c.ordersCount.toLocaleString(locale)}</td>
-                <td className="num"><Money minor={c.ltv} currency={baseCurrency} /></td>
+                <td className="num">
+                  <Money minor={c.ltv} currency={baseCurrency} />
+                </td>
                 <td>{c.lastOrderAt ? <DateTime value={c.lastOrderAt} /> : '—'}</td>
               </tr>
             ))}

@@ -17,9 +17,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context, 'fulfilment.view');
   const em = context.orm.em.fork();
   const [lists, ready, shipments, warehouses] = await Promise.all([
-    openPickLists(em), readyToPackOrShip(em), recentShipments(em, { limit: 30 }),
+    openPickLists(em),
+    readyToPackOrShip(em),
+    recentShipments(em, { limit: 30 }),
     em.execute<{ code: string; name: string; pickMethod: PickMethod; pickBatchSize: number }[]>(
-      'select code, name, pick_method as "pickMethod", pick_batch_size as "pickBatchSize" from warehouse where active order by code'),
+      'select code, name, pick_method as "pickMethod", pick_batch_size as "pickBatchSize" from warehouse where active order by code',
+    ),
   ]);
   return { lists, ready, shipments, warehouses, canManage: can(user.role, 'fulfilment.manage') };
 }
@@ -34,19 +37,32 @@ export async function action({ request, context }: ActionFunctionArgs) {
   try {
     switch (form.get('intent')) {
       case 'pick-lists': {
-        const lists = await createPickLists(context.orm, { warehouse: form.get('warehouse'), method: form.get('method'), size: form.get('size') || undefined }, actor);
+        const lists = await createPickLists(
+          context.orm,
+          { warehouse: form.get('warehouse'), method: form.get('method'), size: form.get('size') || undefined },
+          actor,
+        );
         return data<ActionData>({ ok: 'fulfilment.created', params: { count: lists.length } });
       }
-      case 'pack': await packOrder(context.orm, formId(form.get('orderId'), 'orderId'), actor); return data<ActionData>({ ok: 'fulfilment.packed' });
+      case 'pack':
+        await packOrder(context.orm, formId(form.get('orderId'), 'orderId'), actor);
+        return data<ActionData>({ ok: 'fulfilment.packed' });
       case 'ship': {
         const r = await shipOrder(context.orm, formId(form.get('orderId'), 'orderId'), actor);
         return data<ActionData>({ ok: 'fulfilment.shippedWith', params: { number: r.number, tracking: r.shipments.map((s) => s.trackingNumber).join(', ') } });
       }
       case 'event': {
-        await recordTrackingEvent(context.orm, String(form.get('shipmentId')), { status: form.get('status'), location: form.get('location') || undefined }, 'console', actor);
+        await recordTrackingEvent(
+          context.orm,
+          String(form.get('shipmentId')),
+          { status: form.get('status'), location: form.get('location') || undefined },
+          'console',
+          actor,
+        );
         return data<ActionData>({ ok: 'fulfilment.eventRecorded' });
       }
-      default: return data<ActionData>({ error: { code: 'validation_failed' } }, { status: 422 });
+      default:
+        return data<ActionData>({ error: { code: 'validation_failed' } }, { status: 422 });
     }
   } catch (e) {
     if (!(e instanceof DomainError)) throw e;
@@ -65,13 +81,26 @@ export default function Fulfilment() {
   // The method and batch size start at the chosen warehouse's own (Settings → Warehouses).
   const [pickFrom, setPickFrom] = useState(warehouses[0]?.code ?? '');
   const chosen = warehouses.find((w) => w.code === pickFrom) ?? warehouses[0];
-  useLive('fulfilment', () => { pending.current ??= setTimeout(() => { pending.current = null; if (revalidator.state === 'idle') revalidator.revalidate(); }, 1500); });
+  useLive('fulfilment', () => {
+    pending.current ??= setTimeout(() => {
+      pending.current = null;
+      if (revalidator.state === 'idle') revalidator.revalidate();
+    }, 1500);
+  });
 
   return (
     <>
       <h1 className="page-title">{t('nav.fulfilment')}</h1>
-      {result?.ok ? <p className="notice success" role="status" data-testid="fulfilment-result">{t(result.ok, result.params)}</p> : null}
-      {result?.error ? <p className="form-error" role="alert">{t(`errors.${result.error.code}`, result.error.params)}</p> : null}
+      {result?.ok ? (
+        <p className="notice success" role="status" data-testid="fulfilment-result">
+          {t(result.ok, result.params)}
+        </p>
+      ) : null}
+      {result?.error ? (
+        <p className="form-error" role="alert">
+          {t(`errors.${result.error.code}`, result.error.params)}
+        </p>
+      ) : null}
 
       {canManage ? (
         <section className="card">
@@ -79,14 +108,33 @@ export default function Fulfilment() {
           <Form method="post" className="filters plain" data-testid="pick-list-form">
             <CsrfInput />
             <input type="hidden" name="intent" value="pick-lists" />
-            <label className="field"><span>{t('inventory.columns.warehouse')}</span>
-              <select name="warehouse" value={chosen?.code} onChange={(e) => setPickFrom(e.target.value)}>{warehouses.map((w) => <option key={w.code} value={w.code}>{w.code} · {w.name}</option>)}</select></label>
-            <label className="field"><span>{t('fulfilment.method')}</span>
+            <label className="field">
+              <span>{t('inventory.columns.warehouse')}</span>
+              <select name="warehouse" value={chosen?.code} onChange={(e) => setPickFrom(e.target.value)}>
+                {warehouses.map((w) => (
+                  <option key={w.code} value={w.code}>
+                    {w.code} · {w.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="field">
+              <span>{t('fulfilment.method')}</span>
               <select name="method" key={`m-${chosen?.code}`} defaultValue={chosen?.pickMethod} data-default={chosen?.pickMethod}>
-                {PICK_METHODS.map((m) => <option key={m} value={m}>{m === chosen?.pickMethod ? t('fulfilment.methodDefault', { method: t(`fulfilment.methods.${m}`) }) : t(`fulfilment.methods.${m}`)}</option>)}
-              </select></label>
-            <label className="field"><span>{t('fulfilment.size')}</span><input name="size" type="number" min={1} max={100} key={`s-${chosen?.code}`} defaultValue={chosen?.pickBatchSize ?? 10} /></label>
-            <button type="submit" className="primary">{t('fulfilment.create')}</button>
+                {PICK_METHODS.map((m) => (
+                  <option key={m} value={m}>
+                    {m === chosen?.pickMethod ? t('fulfilment.methodDefault', { method: t(`fulfilment.methods.${m}`) }) : t(`fulfilment.methods.${m}`)}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="field">
+              <span>{t('fulfilment.size')}</span>
+              <input name="size" type="number" min={1} max={100} key={`s-${chosen?.code}`} defaultValue={chosen?.pickBatchSize ?? 10} />
+            </label>
+            <button type="submit" className="primary">
+              {t('fulfilment.create')}
+            </button>
           </Form>
         </section>
       ) : null}
@@ -96,35 +144,82 @@ export default function Fulfilment() {
         {lists.length ? (
           <div className="table-wrap">
             <table className="data-table" data-testid="pick-lists">
-              <thead><tr><th>{t('fulfilment.list')}</th><th>{t('inventory.columns.warehouse')}</th><th>{t('fulfilment.method')}</th><th className="num">{t('fulfilment.orders')}</th><th className="num">{t('fulfilment.progress')}</th><th>{t('orders.columns.placed')}</th></tr></thead>
-              <tbody>{lists.map((l) => (
-                <tr key={l.id}>
-                  <td><Link to={`/fulfilment/pick-lists/${l.id}`}>{l.number}</Link></td><td>{l.warehouse}</td>
-                  <td>{t(`fulfilment.methods.${l.method}`)}{l.zone ? ` · ${t('fulfilment.zone', { zone: l.zone })}` : ''}</td>
-                  <td className="num">{l.orders}</td><td className="num"><progress max={l.units} value={l.picked} /> {l.picked}/{l.units}</td><td><DateTime value={l.createdAt} /></td>
-                </tr>))}</tbody>
+              <thead>
+                <tr>
+                  <th>{t('fulfilment.list')}</th>
+                  <th>{t('inventory.columns.warehouse')}</th>
+                  <th>{t('fulfilment.method')}</th>
+                  <th className="num">{t('fulfilment.orders')}</th>
+                  <th className="num">{t('fulfilment.progress')}</th>
+                  <th>{t('orders.columns.placed')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {lists.map((l) => (
+                  <tr key={l.id}>
+                    <td>
+                      <Link to={`/fulfilment/pick-lists/${l.id}`}>{l.number}</Link>
+                    </td>
+                    <td>{l.warehouse}</td>
+                    <td>
+                      {t(`fulfilment.methods.${l.method}`)}
+                      {l.zone ? ` · ${t('fulfilment.zone', { zone: l.zone })}` : ''}
+                    </td>
+                    <td className="num">{l.orders}</td>
+                    <td className="num">
+                      <progress max={l.units} value={l.picked} /> {l.picked}/{l.units}
+                    </td>
+                    <td>
+                      <DateTime value={l.createdAt} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
             </table>
           </div>
-        ) : <p className="muted">{t('fulfilment.noLists')}</p>}
+        ) : (
+          <p className="muted">{t('fulfilment.noLists')}</p>
+        )}
       </section>
 
       <section className="card">
         <h2>{t('fulfilment.readyTitle')}</h2>
         {ready.length ? (
           <table className="data-table" data-testid="ready-orders">
-            <tbody>{ready.map((o) => (
-              <tr key={o.id}>
-                <td><Link to={`/orders/${o.id}`}>{o.number}</Link></td><td>{t(`orderStatus.${o.status}`)}</td><td>{t(`deliveryMethods.${o.deliveryMethod}`)} · {o.country}</td>
-                <td>{canManage ? (
-                  <Form method="post">
-                    <CsrfInput /><input type="hidden" name="orderId" value={o.id} />
-                    {o.status === 'picking'
-                      ? <button type="submit" name="intent" value="pack">{t('fulfilment.pack')}</button>
-                      : <button type="submit" name="intent" value="ship" className="primary">{t('fulfilment.ship')}</button>}
-                  </Form>) : null}</td>
-              </tr>))}</tbody>
+            <tbody>
+              {ready.map((o) => (
+                <tr key={o.id}>
+                  <td>
+                    <Link to={`/orders/${o.id}`}>{o.number}</Link>
+                  </td>
+                  <td>{t(`orderStatus.${o.status}`)}</td>
+                  <td>
+                    {t(`deliveryMethods.${o.deliveryMethod}`)} · {o.country}
+                  </td>
+                  <td>
+                    {canManage ? (
+                      <Form method="post">
+                        <CsrfInput />
+                        <input type="hidden" name="orderId" value={o.id} />
+                        {o.status === 'picking' ? (
+                          <button type="submit" name="intent" value="pack">
+                            {t('fulfilment.pack')}
+                          </button>
+                        ) : (
+                          <button type="submit" name="intent" value="ship" className="primary">
+                            {t('fulfilment.ship')}
+                          </button>
+                        )}
+                      </Form>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
           </table>
-        ) : <p className="muted">{t('fulfilment.nothingReady')}</p>}
+        ) : (
+          <p className="muted">{t('fulfilment.nothingReady')}</p>
+        )}
       </section>
 
       <section className="card">
@@ -132,26 +227,60 @@ export default function Fulfilment() {
         {shipments.length ? (
           <div className="table-wrap">
             <table className="data-table" data-testid="shipments">
-              <thead><tr><th>{t('fulfilment.tracking')}</th><th>{t('orders.columns.number')}</th><th>{t('fulfilment.carrier')}</th><th>{t('orders.columns.status')}</th><th>{t('fulfilment.lastEvent')}</th>{canManage ? <th /> : null}</tr></thead>
-              <tbody>{shipments.map((s) => (
-                <tr key={s.id}>
-                  <td><a href={s.trackingUrl} target="_blank" rel="noreferrer"><code>{s.trackingNumber}</code></a></td>
-                  <td><Link to={`/orders/${s.orderId}`}>{s.orderNumber}</Link></td>
-                  <td>{s.carrierName} · {s.service} · {s.warehouse}</td>
-                  <td>{t(`shipmentStatus.${s.status}`)}</td>
-                  <td>{s.events.length ? <DateTime value={s.events[s.events.length - 1].at} /> : null}</td>
-                  {canManage ? (
-                    <td>{s.status !== 'delivered' ? (
-                      <Form method="post" className="inline-actions">
-                        <CsrfInput /><input type="hidden" name="intent" value="event" /><input type="hidden" name="shipmentId" value={s.id} />
-                        <select name="status" aria-label={t('orders.columns.status')}>{MANUAL_EVENTS.map((e) => <option key={e} value={e}>{t(`shipmentStatus.${e}`)}</option>)}</select>
-                        <input name="location" placeholder={t('fulfilment.location')} aria-label={t('fulfilment.location')} />
-                        <button type="submit">{t('fulfilment.record')}</button>
-                      </Form>) : null}</td>) : null}
-                </tr>))}</tbody>
+              <thead>
+                <tr>
+                  <th>{t('fulfilment.tracking')}</th>
+                  <th>{t('orders.columns.number')}</th>
+                  <th>{t('fulfilment.carrier')}</th>
+                  <th>{t('orders.columns.status')}</th>
+                  <th>{t('fulfilment.lastEvent')}</th>
+                  {canManage ? <th /> : null}
+                </tr>
+              </thead>
+              <tbody>
+                {shipments.map((s) => (
+                  <tr key={s.id}>
+                    <td>
+                      <a href={s.trackingUrl} target="_blank" rel="noreferrer">
+                        <code>{s.trackingNumber}</code>
+                      </a>
+                    </td>
+                    <td>
+                      <Link to={`/orders/${s.orderId}`}>{s.orderNumber}</Link>
+                    </td>
+                    <td>
+                      {s.carrierName} · {s.service} · {s.warehouse}
+                    </td>
+                    <td>{t(`shipmentStatus.${s.status}`)}</td>
+                    <td>{s.events.length ? <DateTime value={s.events[s.events.length - 1].at} /> : null}</td>
+                    {canManage ? (
+                      <td>
+                        {s.status !== 'delivered' ? (
+                          <Form method="post" className="inline-actions">
+                            <CsrfInput />
+                            <input type="hidden" name="intent" value="event" />
+                            <input type="hidden" name="shipmentId" value={s.id} />
+                            <select name="status" aria-label={t('orders.columns.status')}>
+                              {MANUAL_EVENTS.map((e) => (
+                                <option key={e} value={e}>
+                                  {t(`shipmentStatus.${e}`)}
+                                </option>
+                              ))}
+                            </select>
+                            <input name="location" placeholder={t('fulfilment.location')} aria-label={t('fulfilment.location')} />
+                            <button type="submit">{t('fulfilment.record')}</button>
+                          </Form>
+                        ) : null}
+                      </td>
+                    ) : null}
+                  </tr>
+                ))}
+              </tbody>
             </table>
           </div>
-        ) : <p className="muted">{t('fulfilment.noShipments')}</p>}
+        ) : (
+          <p className="muted">{t('fulfilment.noShipments')}</p>
+        )}
       </section>
     </>
   );

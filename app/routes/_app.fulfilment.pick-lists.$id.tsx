@@ -40,37 +40,87 @@ export default function PickListPage() {
   const { t } = useTranslation();
   const navigation = useNavigation();
   const scan = useRef<HTMLInputElement>(null);
-  useEffect(() => { if (navigation.state === 'idle' && scan.current) { scan.current.value = ''; scan.current.focus(); } }, [navigation.state]);
+  useEffect(() => {
+    if (navigation.state === 'idle' && scan.current) {
+      scan.current.value = '';
+      scan.current.focus();
+    }
+  }, [navigation.state]);
   const units = list.lines.reduce((n, l) => n + l.quantity, 0);
   const picked = list.lines.reduce((n, l) => n + l.picked, 0);
   const open = list.status === 'open' || list.status === 'picking';
 
   return (
     <>
-      <p className="no-print"><Link to="/fulfilment">{t('fulfilment.back')}</Link></p>
+      <p className="no-print">
+        <Link to="/fulfilment">{t('fulfilment.back')}</Link>
+      </p>
       <div className="page-head">
-        <h1 className="page-title">{list.number} <span className="badge">{t(`pickStatus.${list.status}`)}</span></h1>
-        <button type="button" className="no-print" onClick={() => window.print()}>{t('fulfilment.print')}</button>
+        <h1 className="page-title">
+          {list.number} <span className="badge">{t(`pickStatus.${list.status}`)}</span>
+        </h1>
+        <button type="button" className="no-print" onClick={() => window.print()}>
+          {t('fulfilment.print')}
+        </button>
       </div>
-      <p className="muted">{list.warehouse} · {t(`fulfilment.methods.${list.method}`)}{list.zone ? ` · ${t('fulfilment.zone', { zone: list.zone })}` : ''}</p>
-      <p><progress max={units} value={picked} data-testid="pick-progress" /> {t('fulfilment.pickedOf', { picked, units })}</p>
+      <p className="muted">
+        {list.warehouse} · {t(`fulfilment.methods.${list.method}`)}
+        {list.zone ? ` · ${t('fulfilment.zone', { zone: list.zone })}` : ''}
+      </p>
+      <p>
+        <progress max={units} value={picked} data-testid="pick-progress" /> {t('fulfilment.pickedOf', { picked, units })}
+      </p>
       {canPick && open ? (
         <Form method="post" className="filters plain no-print">
           <CsrfInput />
-          <label className="field scanner grow"><span>{t('fulfilment.scan')}</span><input ref={scan} name="code" autoFocus autoComplete="off" data-testid="pick-scanner" /></label>
+          <label className="field scanner grow">
+            <span>{t('fulfilment.scan')}</span>
+            <input ref={scan} name="code" autoFocus autoComplete="off" data-testid="pick-scanner" />
+          </label>
           <button type="submit">{t('fulfilment.confirm')}</button>
         </Form>
       ) : null}
-      {result?.picked ? <p className="notice success" role="status">{t('fulfilment.pickedLine', result.picked)}</p> : null}
-      {result?.error ? <p className="form-error" role="alert">{t(`errors.${result.error.code}`, result.error.params)}</p> : null}
+      {result?.picked ? (
+        <p className="notice success" role="status">
+          {t('fulfilment.pickedLine', result.picked)}
+        </p>
+      ) : null}
+      {result?.error ? (
+        <p className="form-error" role="alert">
+          {t(`errors.${result.error.code}`, result.error.params)}
+        </p>
+      ) : null}
       <div className="table-wrap">
         <table className="data-table" data-testid="pick-lines">
-          <thead><tr><th>{t('fulfilment.bin')}</th><th>{t('inventory.columns.sku')}</th><th>{t('inventory.columns.product')}</th><th>{t('orders.columns.number')}</th><th className="num">{t('fulfilment.picked')}</th></tr></thead>
-          <tbody>{list.lines.map((l) => (
-            <tr key={l.id} className={l.picked === l.quantity ? 'done' : ''} data-sku={l.sku}>
-              <td><strong>{l.bin ?? '—'}</strong></td><td><code>{l.sku}</code><div className="muted small">{l.barcode}</div></td><td>{l.name}</td>
-              <td><Link to={`/orders/${l.orderId}`}>{l.orderNumber}</Link></td><td className="num">{l.picked} / {l.quantity}</td>
-            </tr>))}</tbody>
+          <thead>
+            <tr>
+              <th>{t('fulfilment.bin')}</th>
+              <th>{t('inventory.columns.sku')}</th>
+              <th>{t('inventory.columns.product')}</th>
+              <th>{t('orders.columns.number')}</th>
+              <th className="num">{t('fulfilment.picked')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.lines.map((l) => (
+              <tr key={l.id} className={l.picked === l.quantity ? 'done' : ''} data-sku={l.sku}>
+                <td>
+                  <strong>{l.bin ?? '—'}</strong>
+                </td>
+                <td>
+                  <code>{l.sku}</code>
+                  <div className="muted small">{l.barcode}</div>
+                </td>
+                <td>{l.name}</td>
+                <td>
+                  <Link to={`/orders/${l.orderId}`}>{l.orderNumber}</Link>
+                </td>
+                <td className="num">
+                  {l.picked} / {l.quantity}
+                </td>
+              </tr>
+            ))}
+          </tbody>
         </table>
       </div>
     </>

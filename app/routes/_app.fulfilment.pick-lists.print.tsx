@@ -45,9 +45,15 @@ export default function PrintPickLists() {
       <div className="page-head no-print">
         <h1 className="page-title">{t('fulfilment.printTitle', { count: lists.length })}</h1>
         <div className="inline-actions">
-          <Link to="/orders" className="button">{t('orders.back')}</Link>
-          <Link to="/fulfilment" className="button">{t('nav.fulfilment')}</Link>
-          <button type="button" className="primary" onClick={() => window.print()} data-testid="print">{t('fulfilment.print')}</button>
+          <Link to="/orders" className="button">
+            {t('orders.back')}
+          </Link>
+          <Link to="/fulfilment" className="button">
+            {t('nav.fulfilment')}
+          </Link>
+          <button type="button" className="primary" onClick={() => window.print()} data-testid="print">
+            {t('fulfilment.print')}
+          </button>
         </div>
       </div>
       {refused.length ? (
@@ -63,30 +69,47 @@ export default function PrintPickLists() {
             <div>
               <h2>{l.number}</h2>
               <p>
-                <strong>{l.warehouse}</strong> · {t(`fulfilment.methods.${l.method}`)}{l.zone ? ` · ${t('fulfilment.zone', { zone: l.zone })}` : ''}
-                {' · '}<DateTime value={l.createdAt} />
+                <strong>{l.warehouse}</strong> · {t(`fulfilment.methods.${l.method}`)}
+                {l.zone ? ` · ${t('fulfilment.zone', { zone: l.zone })}` : ''}
+                {' · '}
+                <DateTime value={l.createdAt} />
               </p>
-              <p className="muted">{t('fulfilment.printOrders', { count: l.orders.length })}: {l.orders.join(', ')}</p>
+              <p className="muted">
+                {t('fulfilment.printOrders', { count: l.orders.length })}: {l.orders.join(', ')}
+              </p>
             </div>
             <Barcode svg={l.barcode} label={l.number} />
           </header>
           <table className="data-table print-lines">
             <thead>
               <tr>
-                <th>{t('fulfilment.picked')}</th><th>{t('fulfilment.bin')}</th><th>{t('inventory.columns.sku')}</th><th>{t('inventory.columns.product')}</th>
-                <th className="num">{t('orders.detail.quantity')}</th><th>{t('orders.columns.number')}</th><th>{t('fulfilment.barcode')}</th>
+                <th>{t('fulfilment.picked')}</th>
+                <th>{t('fulfilment.bin')}</th>
+                <th>{t('inventory.columns.sku')}</th>
+                <th>{t('inventory.columns.product')}</th>
+                <th className="num">{t('orders.detail.quantity')}</th>
+                <th>{t('orders.columns.number')}</th>
+                <th>{t('fulfilment.barcode')}</th>
               </tr>
             </thead>
             <tbody>
               {l.lines.map((x) => (
                 <tr key={x.id} data-sku={x.sku}>
-                  <td><span className="tick-box" /></td>
-                  <td><strong>{x.bin ?? '—'}</strong></td>
-                  <td><code>{x.sku}</code></td>
+                  <td>
+                    <span className="tick-box" />
+                  </td>
+                  <td>
+                    <strong>{x.bin ?? '—'}</strong>
+                  </td>
+                  <td>
+                    <code>{x.sku}</code>
+                  </td>
                   <td>{x.name}</td>
                   <td className="num strong">{x.quantity}</td>
                   <td>{x.orderNumber}</td>
-                  <td><Barcode svg={x.barcodeSvg} label={x.barcode || x.sku} /></td>
+                  <td>
+                    <Barcode svg={x.barcodeSvg} label={x.barcode || x.sku} />
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -35,7 +35,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { levels: levels.slice(0, PAGE), more: levels.length > PAGE, page: f.page, warehouses, canAdjust: can(user.role, 'inventory.manage') };
 }
 
-type ActionData = { ok?: { sku: string; warehouse: string; onHand: number; atp: number }; errors?: FieldError[]; error?: { code: string; params?: Record<string, string | number> } };
+type ActionData = {
+  ok?: { sku: string; warehouse: string; onHand: number; atp: number };
+  errors?: FieldError[];
+  error?: { code: string; params?: Record<string, string | number> };
+};
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requireUser(request, context, 'inventory.manage');
@@ -58,7 +62,10 @@ export default function Inventory() {
   const revalidator = useRevalidator();
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
   useLive('inventory', () => {
-    pending.current ??= setTimeout(() => { pending.current = null; if (revalidator.state === 'idle') revalidator.revalidate(); }, 2000);
+    pending.current ??= setTimeout(() => {
+      pending.current = null;
+      if (revalidator.state === 'idle') revalidator.revalidate();
+    }, 2000);
   });
   const err = (f: string) => result?.errors?.find((e) => e.field === f);
 
@@ -67,8 +74,12 @@ export default function Inventory() {
       <div className="page-head">
         <h1 className="page-title">{t('nav.inventory')}</h1>
         <nav className="tabs" aria-label={t('inventory.views')}>
-          <Link to="/inventory" className={params.get('low') !== '1' ? 'active' : ''}>{t('inventory.allLevels')}</Link>
-          <Link to="/inventory?low=1" className={params.get('low') === '1' ? 'active' : ''} data-testid="low-stock">{t('inventory.lowStock')}</Link>
+          <Link to="/inventory" className={params.get('low') !== '1' ? 'active' : ''}>
+            {t('inventory.allLevels')}
+          </Link>
+          <Link to="/inventory?low=1" className={params.get('low') === '1' ? 'active' : ''} data-testid="low-stock">
+            {t('inventory.lowStock')}
+          </Link>
         </nav>
       </div>
 
@@ -77,31 +88,72 @@ export default function Inventory() {
           <summary>{t('inventory.adjust.title')}</summary>
           <Form method="post" className="filters" data-testid="adjust-form">
             <CsrfInput />
-            <label className="field"><span>{t('inventory.columns.sku')}</span><input name="sku" required /><FieldErrorText error={err('sku')} /></label>
+            <label className="field">
+              <span>{t('inventory.columns.sku')}</span>
+              <input name="sku" required />
+              <FieldErrorText error={err('sku')} />
+            </label>
             <label className="field">
               <span>{t('inventory.columns.warehouse')}</span>
-              <select name="warehouse">{warehouses.map((w) => <option key={w.code} value={w.code}>{w.code} · {w.name}</option>)}</select>
+              <select name="warehouse">
+                {warehouses.map((w) => (
+                  <option key={w.code} value={w.code}>
+                    {w.code} · {w.name}
+                  </option>
+                ))}
+              </select>
             </label>
             <label className="field">
               <span>{t('inventory.adjust.kind')}</span>
-              <select name="kind">{ADJUSTMENT_KINDS.map((k) => <option key={k} value={k}>{t(`inventory.kinds.${k}`)}</option>)}</select>
+              <select name="kind">
+                {ADJUSTMENT_KINDS.map((k) => (
+                  <option key={k} value={k}>
+                    {t(`inventory.kinds.${k}`)}
+                  </option>
+                ))}
+              </select>
             </label>
-            <label className="field"><span>{t('inventory.adjust.quantity')}</span><input name="quantity" type="number" required /><FieldErrorText error={err('quantity')} /></label>
-            <label className="field grow"><span>{t('inventory.adjust.reason')}</span><input name="reason" required /><FieldErrorText error={err('reason')} /></label>
-            <button type="submit" className="primary">{t('inventory.adjust.submit')}</button>
+            <label className="field">
+              <span>{t('inventory.adjust.quantity')}</span>
+              <input name="quantity" type="number" required />
+              <FieldErrorText error={err('quantity')} />
+            </label>
+            <label className="field grow">
+              <span>{t('inventory.adjust.reason')}</span>
+              <input name="reason" required />
+              <FieldErrorText error={err('reason')} />
+            </label>
+            <button type="submit" className="primary">
+              {t('inventory.adjust.submit')}
+            </button>
           </Form>
-          {result?.ok ? <p className="notice success" role="status">{t('inventory.adjust.done', result.ok)}</p> : null}
-          {result?.error ? <p className="form-error" role="alert">{t(`errors.${result.error.code}`, result.error.params)}</p> : null}
+          {result?.ok ? (
+            <p className="notice success" role="status">
+              {t('inventory.adjust.done', result.ok)}
+            </p>
+          ) : null}
+          {result?.error ? (
+            <p className="form-error" role="alert">
+              {t(`errors.${result.error.code}`, result.error.params)}
+            </p>
+          ) : null}
         </details>
       ) : null}
 
       <Form method="get" className="filters">
-        <label className="field grow"><span>{t('inventory.search')}</span><input type="search" name="q" defaultValue={params.get('q') ?? ''} /></label>
+        <label className="field grow">
+          <span>{t('inventory.search')}</span>
+          <input type="search" name="q" defaultValue={params.get('q') ?? ''} />
+        </label>
         <label className="field">
           <span>{t('inventory.columns.warehouse')}</span>
           <select name="warehouse" defaultValue={params.get('warehouse') ?? ''}>
             <option value="">{t('common.all')}</option>
-            {warehouses.map((w) => <option key={w.code} value={w.code}>{w.code}</option>)}
+            {warehouses.map((w) => (
+              <option key={w.code} value={w.code}>
+                {w.code}
+              </option>
+            ))}
           </select>
         </label>
         {params.get('low') === '1' ? <input type="hidden" name="low" value="1" /> : null}
@@ -112,18 +164,44 @@ export default function Inventory() {
         <table className="data-table" data-testid="inventory-table">
           <thead>
             <tr>
-              <th>{t('inventory.columns.sku')}</th><th>{t('inventory.columns.product')}</th><th>{t('inventory.columns.warehouse')}</th>
-              <th className="num">{t('inventory.columns.onHand')}</th><th className="num">{t('inventory.columns.reserved')}</th>
-              <th className="num">{t('inventory.columns.atp')}</th><th className="num">{t('inventory.columns.inbound')}</th><th className="num">{t('inventory.columns.reorderPoint')}</th>
+              <th>{t('inventory.columns.sku')}</th>
+              <th>{t('inventory.columns.product')}</th>
+              <th>{t('inventory.columns.warehouse')}</th>
+              <th className="num">{t('inventory.columns.onHand')}</th>
+              <th className="num">{t('inventory.columns.reserved')}</th>
+              <th className="num">{t('inventory.columns.atp')}</th>
+              <th className="num">{t('inventory.columns.inbound')}</th>
+              <th className="num">{t('inventory.columns.reorderPoint')}</th>
             </tr>
           </thead>
           <tbody>
             {levels.map((l) => (
               <tr key={`${l.sku}-${l.warehouse}`} className={l.atp <= l.reorderPoint ? 'low' : ''}>
-                <td><code>{l.sku}</code></td><td>{l.productName}</td><td>{l.warehouse}</td>
-                <td className="num">{l.onHand}</td><td className="num">{l.reserved}</td>
-                <td className="num strong">{l.atp}{l.atp <= l.reorderPoint ? <span className="badge status-on_hold">{t('inventory.low')}</span> : null}</td>
-                <td className="num">{l.inbound ? <>{l.inbound}{l.nextInboundAt ? <div className="muted small"><DateOnly value={l.nextInboundAt} /></div> : null}</> : '—'}</td>
+                <td>
+                  <code>{l.sku}</code>
+                </td>
+                <td>{l.productName}</td>
+                <td>{l.warehouse}</td>
+                <td className="num">{l.onHand}</td>
+                <td className="num">{l.reserved}</td>
+                <td className="num strong">
+                  {l.atp}
+                  {l.atp <= l.reorderPoint ? <span className="badge status-on_hold">{t('inventory.low')}</span> : null}
+                </td>
+                <td className="num">
+                  {l.inbound ? (
+                    <>
+                      {l.inbound}
+                      {l.nextInboundAt ? (
+                        <div className="muted small">
+                          <DateOnly value={l.nextInboundAt} />
+                        </div>
+                      ) : null}
+                    </>
+                  ) : (
+                    '—'
+                  )}
+                </td>
                 <td className="num">{l.reorderPoint}</td>
               </tr>
             ))}

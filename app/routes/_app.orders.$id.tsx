@@ -21,7 +21,13 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const order = await getOrder(em, params.id ?? '');
   if (!order) throw new Response(null, { status: 404 });
   const pickLists = await pickListsOfOrder(em, order.id);
-  return { order, pickLists, canManage: can(user.role, 'orders.manage'), canViewCustomer: can(user.role, 'service.view'), canViewFulfilment: can(user.role, 'fulfilment.view') };
+  return {
+    order,
+    pickLists,
+    canManage: can(user.role, 'orders.manage'),
+    canViewCustomer: can(user.role, 'service.view'),
+    canViewFulfilment: can(user.role, 'fulfilment.view'),
+  };
 }
 
 const COMMANDS = { hold: holdOrder, release: releaseHold, cancel: cancelOrder } as const;
@@ -54,50 +60,116 @@ export default function OrderDetail() {
   const result = useActionData<typeof action>() as { error: { code: string; params?: Record<string, string | number> } | null } | undefined;
   const { t } = useTranslation();
   const revalidator = useRevalidator();
-  useLive('orders', (e) => { if (e.payload.orderId === order.id && revalidator.state === 'idle') revalidator.revalidate(); });
+  useLive('orders', (e) => {
+    if (e.payload.orderId === order.id && revalidator.state === 'idle') revalidator.revalidate();
+  });
   const actions = ACTIONS.filter((a) => canTransition(order.status as OrderStatus, a.to) && !(a.command === 'release' && order.status !== 'on_hold'));
 
   return (
     <>
-      <p><Link to="/orders">{t('orders.back')}</Link></p>
+      <p>
+        <Link to="/orders">{t('orders.back')}</Link>
+      </p>
       <div className="page-head">
-        <h1 className="page-title">{order.number} <StatusBadge status={order.status} /></h1>
+        <h1 className="page-title">
+          {order.number} <StatusBadge status={order.status} />
+        </h1>
         {canManage && actions.length ? (
           <Form method="post" className="inline-actions" data-testid="order-actions">
             <CsrfInput />
             <input name="reason" placeholder={t('orders.reasonHint')} aria-label={t('orders.reason')} />
             {actions.map((a) => (
-              <button key={a.command} type="submit" name="command" value={a.command} className={a.danger ? 'danger' : ''}>{t(`orders.bulk.${a.command}`)}</button>
+              <button key={a.command} type="submit" name="command" value={a.command} className={a.danger ? 'danger' : ''}>
+                {t(`orders.bulk.${a.command}`)}
+              </button>
             ))}
           </Form>
         ) : null}
       </div>
-      {result?.error ? <p className="form-error" role="alert">{t(`errors.${result.error.code}`, result.error.params)}</p> : null}
-      {order.holdReasons.length ? <div className="notice warning">{t('orders.heldBecause')}: {order.holdReasons.map((r) => t(`holdReasons.${r}`)).join(' · ')}</div> : null}
+      {result?.error ? (
+        <p className="form-error" role="alert">
+          {t(`errors.${result.error.code}`, result.error.params)}
+        </p>
+      ) : null}
+      {order.holdReasons.length ? (
+        <div className="notice warning">
+          {t('orders.heldBecause')}: {order.holdReasons.map((r) => t(`holdReasons.${r}`)).join(' · ')}
+        </div>
+      ) : null}
 
       <div className="grid-2">
         <section className="card">
           <h2>{t('orders.detail.summary')}</h2>
           <dl className="facts">
-            <dt>{t('orders.columns.channel')}</dt><dd>{order.channel.name} · {order.externalId}</dd>
-            <dt>{t('orders.columns.placed')}</dt><dd><DateTime value={order.placedAt} /></dd>
-            <dt>{t('orders.detail.promisedBy')}</dt><dd>{order.promisedBy ? <DateTime value={order.promisedBy} /> : '—'}</dd>
-            <dt>{t('orders.columns.customer')}</dt><dd>{canViewCustomer ? <Link to={`/customers/${order.customer.id}`} data-testid="order-customer">{order.customer.name}</Link> : order.customer.name} · {order.customer.email} · {t(`tiers.${order.customer.tier}`)}</dd>
-            <dt>{t('orders.detail.payment')}</dt><dd>{order.paymentMethod}</dd>
-            <dt>{t('orders.detail.delivery')}</dt><dd>{t(`deliveryMethods.${order.deliveryMethod}`)}</dd>
+            <dt>{t('orders.columns.channel')}</dt>
+            <dd>
+              {order.channel.name} · {order.externalId}
+            </dd>
+            <dt>{t('orders.columns.placed')}</dt>
+            <dd>
+              <DateTime value={order.placedAt} />
+            </dd>
+            <dt>{t('orders.detail.promisedBy')}</dt>
+            <dd>{order.promisedBy ? <DateTime value={order.promisedBy} /> : '—'}</dd>
+            <dt>{t('orders.columns.customer')}</dt>
+            <dd>
+              {canViewCustomer ? (
+                <Link to={`/customers/${order.customer.id}`} data-testid="order-customer">
+                  {order.customer.name}
+                </Link>
+              ) : (
+                order.customer.name
+              )}{' '}
+              · {order.customer.email} · {t(`tiers.${order.customer.tier}`)}
+            </dd>
+            <dt>{t('orders.detail.payment')}</dt>
+            <dd>{order.paymentMethod}</dd>
+            <dt>{t('orders.detail.delivery')}</dt>
+            <dd>{t(`deliveryMethods.${order.deliveryMethod}`)}</dd>
             <dt>{t('orders.detail.shipTo')}</dt>
-            <dd>{[order.shippingAddress.name, order.shippingAddress.line1, order.shippingAddress.line2, order.shippingAddress.city, order.shippingAddress.postalCode, order.shippingAddress.country].filter(Boolean).join(', ')}</dd>
-            <dt>{t('orders.columns.warehouse')}</dt><dd>{order.warehouse ?? '—'}</dd>
+            <dd>
+              {[
+                order.shippingAddress.name,
+                order.shippingAddress.line1,
+                order.shippingAddress.line2,
+                order.shippingAddress.city,
+                order.shippingAddress.postalCode,
+                order.shippingAddress.country,
+              ]
+                .filter(Boolean)
+                .join(', ')}
+            </dd>
+            <dt>{t('orders.columns.warehouse')}</dt>
+            <dd>{order.warehouse ?? '—'}</dd>
           </dl>
         </section>
         <section className="card">
           <h2>{t('orders.detail.totals')}</h2>
           <dl className="facts totals">
-            <dt>{t('orders.detail.subtotal')}</dt><dd><Money minor={order.totals.subtotal} currency={order.currency} /></dd>
-            <dt>{t('orders.detail.shipping')}</dt><dd><Money minor={order.totals.shipping} currency={order.currency} /></dd>
-            {order.totals.discount ? <><dt>{t('orders.detail.discount')}</dt><dd>−<Money minor={order.totals.discount} currency={order.currency} /></dd></> : null}
-            <dt>{order.totals.taxIncluded ? t('orders.detail.taxIncluded') : t('orders.detail.tax')}</dt><dd><Money minor={order.totals.tax} currency={order.currency} /></dd>
-            <dt>{t('orders.columns.total')}</dt><dd className="strong"><Money minor={order.totals.total} currency={order.currency} /></dd>
+            <dt>{t('orders.detail.subtotal')}</dt>
+            <dd>
+              <Money minor={order.totals.subtotal} currency={order.currency} />
+            </dd>
+            <dt>{t('orders.detail.shipping')}</dt>
+            <dd>
+              <Money minor={order.totals.shipping} currency={order.currency} />
+            </dd>
+            {order.totals.discount ? (
+              <>
+                <dt>{t('orders.detail.discount')}</dt>
+                <dd>
+                  −<Money minor={order.totals.discount} currency={order.currency} />
+                </dd>
+              </>
+            ) : null}
+            <dt>{order.totals.taxIncluded ? t('orders.detail.taxIncluded') : t('orders.detail.tax')}</dt>
+            <dd>
+              <Money minor={order.totals.tax} currency={order.currency} />
+            </dd>
+            <dt>{t('orders.columns.total')}</dt>
+            <dd className="strong">
+              <Money minor={order.totals.total} currency={order.currency} />
+            </dd>
           </dl>
         </section>
       </div>
@@ -106,10 +178,30 @@ export default function OrderDetail() {
         <h2>{t('orders.detail.lines')}</h2>
         <div className="table-wrap">
           <table className="data-table" data-testid="order-lines">
-            <thead><tr><th>{t('inventory.columns.sku')}</th><th>{t('inventory.columns.product')}</th><th className="num">{t('orders.detail.quantity')}</th><th className="num">{t('orders.detail.unitPrice')}</th><th className="num">{t('orders.columns.total')}</th></tr></thead>
+            <thead>
+              <tr>
+                <th>{t('inventory.columns.sku')}</th>
+                <th>{t('inventory.columns.product')}</th>
+                <th className="num">{t('orders.detail.quantity')}</th>
+                <th className="num">{t('orders.detail.unitPrice')}</th>
+                <th className="num">{t('orders.columns.total')}</th>
+              </tr>
+            </thead>
             <tbody>
               {order.lines.map((l) => (
-                <tr key={l.id}><td><code>{l.sku}</code></td><td>{l.name}</td><td className="num">{l.quantity}</td><td className="num"><Money minor={l.unitPrice} currency={order.currency} /></td><td className="num"><Money minor={l.total} currency={order.currency} /></td></tr>
+                <tr key={l.id}>
+                  <td>
+                    <code>{l.sku}</code>
+                  </td>
+                  <td>{l.name}</td>
+                  <td className="num">{l.quantity}</td>
+                  <td className="num">
+                    <Money minor={l.unitPrice} currency={order.currency} />
+                  </td>
+                  <td className="num">
+                    <Money minor={l.total} currency={order.currency} />
+                  </td>
+                </tr>
               ))}
             </tbody>
           </table>
@@ -121,19 +213,64 @@ export default function OrderDetail() {
           <h2>{t('orders.detail.reservations')}</h2>
           {order.reservations.length ? (
             <table className="data-table" data-testid="order-reservations">
-              <thead><tr><th>{t('inventory.columns.sku')}</th><th>{t('orders.columns.warehouse')}</th><th className="num">{t('orders.detail.quantity')}</th><th>{t('orders.columns.status')}</th></tr></thead>
-              <tbody>{order.reservations.map((r) => <tr key={r.id}><td><code>{r.sku}</code></td><td>{r.warehouse}</td><td className="num">{r.quantity}</td><td>{t(`reservationStatus.${r.status}`)}</td></tr>)}</tbody>
+              <thead>
+                <tr>
+                  <th>{t('inventory.columns.sku')}</th>
+                  <th>{t('orders.columns.warehouse')}</th>
+                  <th className="num">{t('orders.detail.quantity')}</th>
+                  <th>{t('orders.columns.status')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {order.reservations.map((r) => (
+                  <tr key={r.id}>
+                    <td>
+                      <code>{r.sku}</code>
+                    </td>
+                    <td>{r.warehouse}</td>
+                    <td className="num">{r.quantity}</td>
+                    <td>{t(`reservationStatus.${r.status}`)}</td>
+                  </tr>
+                ))}
+              </tbody>
             </table>
-          ) : <p className="muted">{t('orders.detail.noReservations')}</p>}
+          ) : (
+            <p className="muted">{t('orders.detail.noReservations')}</p>
+          )}
         </section>
         <section className="card">
           <h2>{t('orders.detail.payments')}</h2>
           {order.payments.length ? (
             <table className="data-table">
-              <thead><tr><th>{t('orders.detail.provider')}</th><th>{t('orders.columns.status')}</th><th className="num">{t('orders.detail.captured')}</th><th className="num">{t('orders.detail.refunded')}</th></tr></thead>
-              <tbody>{order.payments.map((p) => <tr key={p.id}><td>{p.provider}{p.cardLast4 ? ` ···· ${p.cardLast4}` : ''}</td><td>{p.status}</td><td className="num"><Money minor={p.captured} currency={p.currency} /></td><td className="num"><Money minor={p.refunded} currency={p.currency} /></td></tr>)}</tbody>
+              <thead>
+                <tr>
+                  <th>{t('orders.detail.provider')}</th>
+                  <th>{t('orders.columns.status')}</th>
+                  <th className="num">{t('orders.detail.captured')}</th>
+                  <th className="num">{t('orders.detail.refunded')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {order.payments.map((p) => (
+                  <tr key={p.id}>
+                    <td>
+                      {p.provider}
+                      {p.cardLast4 ? ` ···· ${p.cardLast4}` : ''}
+                    </td>
+                    <td>{p.status}</td>
+                    <td className="num">
+                      <Money minor={p.captured} currency={p.currency} />
+                    </td>
+                    <td className="num">
+                      <Money minor={p.refunded} currency={p.currency} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
             </table>
-          ) : <p className="muted">{t('orders.detail.noPayments')}</p>}
+          ) : (
+            <p className="muted">{t('orders.detail.noPayments')}</p>
+          )}
         </section>
       </div>
 
@@ -141,13 +278,31 @@ export default function OrderDetail() {
         <section className="card">
           <h2>{t('orders.detail.pickLists')}</h2>
           <table className="data-table" data-testid="order-pick-lists">
-            <thead><tr><th>{t('fulfilment.list')}</th><th>{t('orders.columns.warehouse')}</th><th>{t('fulfilment.method')}</th><th>{t('orders.columns.status')}</th><th className="num">{t('fulfilment.progress')}</th></tr></thead>
-            <tbody>{pickLists.map((l) => (
-              <tr key={l.id} data-warehouse={l.warehouse}>
-                <td>{canViewFulfilment ? <Link to={`/fulfilment/pick-lists/${l.id}`}>{l.number}</Link> : l.number}</td><td>{l.warehouse}</td>
-                <td>{t(`fulfilment.methods.${l.method}`)}{l.zone ? ` · ${t('fulfilment.zone', { zone: l.zone })}` : ''}</td>
-                <td>{t(`pickStatus.${l.status}`)}</td><td className="num">{l.picked} / {l.units}</td>
-              </tr>))}</tbody>
+            <thead>
+              <tr>
+                <th>{t('fulfilment.list')}</th>
+                <th>{t('orders.columns.warehouse')}</th>
+                <th>{t('fulfilment.method')}</th>
+                <th>{t('orders.columns.status')}</th>
+                <th className="num">{t('fulfilment.progress')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {pickLists.map((l) => (
+                <tr key={l.id} data-warehouse={l.warehouse}>
+                  <td>{canViewFulfilment ? <Link to={`/fulfilment/pick-lists/${l.id}`}>{l.number}</Link> : l.number}</td>
+                  <td>{l.warehouse}</td>
+                  <td>
+                    {t(`fulfilment.methods.${l.method}`)}
+                    {l.zone ? ` · ${t('fulfilment.zone', { zone: l.zone })}` : ''}
+                  </td>
+                  <td>{t(`pickStatus.${l.status}`)}</td>
+                  <td className="num">
+                    {l.picked} / {l.units}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
           </table>
         </section>
       ) : null}
@@ -158,7 +313,12 @@ export default function OrderDetail() {
           {order.timeline.map((e) => (
             <li key={e.id}>
               <DateTime value={e.at} /> · <strong>{t(`timeline.${e.action}`, { defaultValue: e.action })}</strong>
-              {e.after && typeof e.after === 'object' && 'status' in e.after ? <> → <StatusBadge status={String((e.after as { status: string }).status)} /></> : null}
+              {e.after && typeof e.after === 'object' && 'status' in e.after ? (
+                <>
+                  {' '}
+                  → <StatusBadge status={String((e.after as { status: string }).status)} />
+                </>
+              ) : null}
               <span className="muted"> · {e.actor}</span>
             </li>
           ))}

@@ -33,7 +33,13 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 const BULK_ACTIONS = ['hold', 'release', 'cancel'] as const;
 const Bulk = z.object({ bulk: z.enum([...BULK_ACTIONS, 'pick']), ids: z.array(Id).min(1).max(500) });
-type BulkResult = { bulk?: string; done?: number; failed?: { id: number; code: string; params?: Record<string, string | number> }[]; refused?: PickRefusal[]; errors?: FieldError[] };
+type BulkResult = {
+  bulk?: string;
+  done?: number;
+  failed?: { id: number; code: string; params?: Record<string, string | number> }[];
+  refused?: PickRefusal[];
+  errors?: FieldError[];
+};
 
 /**
  * Bulk hold / release / cancel: each order on its own, so one refusal does not undo the others.
@@ -82,22 +88,34 @@ export default function Orders() {
   // New and changed orders anywhere in the system refresh this page (at most every 2 s).
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
   useLive('orders', () => {
-    pending.current ??= setTimeout(() => { pending.current = null; if (revalidator.state === 'idle') revalidator.revalidate(); }, 2000);
+    pending.current ??= setTimeout(() => {
+      pending.current = null;
+      if (revalidator.state === 'idle') revalidator.revalidate();
+    }, 2000);
   });
 
   const link = (changes: Record<string, string | null>) => {
     const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(changes)) if (v === null) next.delete(k); else next.set(k, v);
+    for (const [k, v] of Object.entries(changes))
+      if (v === null) next.delete(k);
+      else next.set(k, v);
     return `?${next}`;
   };
   const SortHeader = ({ sort, label, className }: { sort: string; label: string; className?: string }) => (
     <th className={className} aria-sort={filters.sort === sort ? (filters.dir === 'desc' ? 'descending' : 'ascending') : undefined}>
       <Link to={link({ sort, dir: filters.sort === sort && filters.dir === 'desc' ? 'asc' : 'desc', page: null, after: null, before: null })}>
-        {label}{filters.sort === sort ? <span aria-hidden="true" className={`sort-${filters.dir}`} /> : null}
+        {label}
+        {filters.sort === sort ? <span aria-hidden="true" className={`sort-${filters.dir}`} /> : null}
       </Link>
     </th>
   );
-  const toggle = (id: number) => setSelected((s) => { const n = new Set(s); if (n.has(id)) n.delete(id); else n.add(id); return n; });
+  const toggle = (id: number) =>
+    setSelected((s) => {
+      const n = new Set(s);
+      if (n.has(id)) n.delete(id);
+      else n.add(id);
+      return n;
+    });
   const allOnPage = rows.length > 0 && rows.every((r) => selected.has(r.id));
   const holdsOnly = filters.status?.length === 1 && filters.status[0] === 'on_hold';
   const canSelect = canManage || canPick;
@@ -106,38 +124,71 @@ export default function Orders() {
     <>
       <div className="page-head">
         <h1 className="page-title">{t('nav.orders')}</h1>
-        {canManage ? <Link to="/orders/new" className="button primary" data-testid="new-order">{t('manual.title')}</Link> : null}
-        {canManage ? <Link to="/orders/import" className="button" data-testid="import-orders">{t('csvImport.link')}</Link> : null}
+        {canManage ? (
+          <Link to="/orders/new" className="button primary" data-testid="new-order">
+            {t('manual.title')}
+          </Link>
+        ) : null}
+        {canManage ? (
+          <Link to="/orders/import" className="button" data-testid="import-orders">
+            {t('csvImport.link')}
+          </Link>
+        ) : null}
         <nav className="tabs" aria-label={t('orders.views')}>
-          <Link to="/orders" className={!holdsOnly ? 'active' : ''}>{t('orders.all')}</Link>
-          <Link to="/orders?status=on_hold" className={holdsOnly ? 'active' : ''} data-testid="holds-queue">{t('orders.holdsQueue')}</Link>
+          <Link to="/orders" className={!holdsOnly ? 'active' : ''}>
+            {t('orders.all')}
+          </Link>
+          <Link to="/orders?status=on_hold" className={holdsOnly ? 'active' : ''} data-testid="holds-queue">
+            {t('orders.holdsQueue')}
+          </Link>
         </nav>
       </div>
       <Form method="get" className="filters" data-testid="order-filters">
-        <label className="field grow"><span>{t('orders.filters.search')}</span><input type="search" name="q" defaultValue={filters.q ?? ''} placeholder={t('orders.filters.searchHint')} /></label>
+        <label className="field grow">
+          <span>{t('orders.filters.search')}</span>
+          <input type="search" name="q" defaultValue={filters.q ?? ''} placeholder={t('orders.filters.searchHint')} />
+        </label>
         <label className="field">
           <span>{t('orders.filters.status')}</span>
           <select name="status" defaultValue={filters.status?.[0] ?? ''}>
             <option value="">{t('common.all')}</option>
-            {ORDER_STATUSES.map((s) => <option key={s} value={s}>{t(`orderStatus.${s}`)}</option>)}
+            {ORDER_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {t(`orderStatus.${s}`)}
+              </option>
+            ))}
           </select>
         </label>
         <label className="field">
           <span>{t('orders.filters.channel')}</span>
           <select name="channel" defaultValue={filters.channel ?? ''}>
             <option value="">{t('common.all')}</option>
-            {channels.map((c) => <option key={c.code} value={c.code}>{c.name}</option>)}
+            {channels.map((c) => (
+              <option key={c.code} value={c.code}>
+                {c.name}
+              </option>
+            ))}
           </select>
         </label>
         <label className="field">
           <span>{t('orders.filters.warehouse')}</span>
           <select name="warehouse" defaultValue={filters.warehouse ?? ''}>
             <option value="">{t('common.all')}</option>
-            {warehouses.map((w) => <option key={w.code} value={w.code}>{w.code}</option>)}
+            {warehouses.map((w) => (
+              <option key={w.code} value={w.code}>
+                {w.code}
+              </option>
+            ))}
           </select>
         </label>
-        <label className="field"><span>{t('orders.filters.from')}</span><input type="date" name="from" defaultValue={filters.from ?? ''} /></label>
-        <label className="field"><span>{t('orders.filters.to')}</span><input type="date" name="to" defaultValue={filters.to ?? ''} /></label>
+        <label className="field">
+          <span>{t('orders.filters.from')}</span>
+          <input type="date" name="from" defaultValue={filters.from ?? ''} />
+        </label>
+        <label className="field">
+          <span>{t('orders.filters.to')}</span>
+          <input type="date" name="to" defaultValue={filters.to ?? ''} />
+        </label>
         <input type="hidden" name="sort" value={filters.sort} />
         <input type="hidden" name="dir" value={filters.dir} />
         <button type="submit">{t('common.filter')}</button>
@@ -160,11 +211,24 @@ export default function Orders() {
         {canSelect ? (
           <div className="bulk-bar" data-testid="bulk-bar">
             <span className="muted">{t('orders.bulk.selected', { count: selected.size })}</span>
-            {canManage ? BULK_ACTIONS.map((b) => (
-              <button key={b} type="submit" name="bulk" value={b} disabled={selected.size === 0 || navigation.state !== 'idle'} className={b === 'cancel' ? 'danger' : ''}>{t(`orders.bulk.${b}`)}</button>
-            )) : null}
+            {canManage
+              ? BULK_ACTIONS.map((b) => (
+                  <button
+                    key={b}
+                    type="submit"
+                    name="bulk"
+                    value={b}
+                    disabled={selected.size === 0 || navigation.state !== 'idle'}
+                    className={b === 'cancel' ? 'danger' : ''}
+                  >
+                    {t(`orders.bulk.${b}`)}
+                  </button>
+                ))
+              : null}
             {canPick ? (
-              <button type="submit" name="bulk" value="pick" disabled={selected.size === 0 || navigation.state !== 'idle'} data-testid="bulk-pick">{t('orders.bulk.pick')}</button>
+              <button type="submit" name="bulk" value="pick" disabled={selected.size === 0 || navigation.state !== 'idle'} data-testid="bulk-pick">
+                {t('orders.bulk.pick')}
+              </button>
             ) : null}
           </div>
         ) : null}
@@ -173,7 +237,16 @@ export default function Orders() {
           <table className="data-table" data-testid="orders-table">
             <thead>
               <tr>
-                {canSelect ? <th><input type="checkbox" aria-label={t('orders.bulk.selectPage')} checked={allOnPage} onChange={() => setSelected(allOnPage ? new Set() : new Set(rows.map((r) => r.id)))} /></th> : null}
+                {canSelect ? (
+                  <th>
+                    <input
+                      type="checkbox"
+                      aria-label={t('orders.bulk.selectPage')}
+                      checked={allOnPage}
+                      onChange={() => setSelected(allOnPage ? new Set() : new Set(rows.map((r) => r.id)))}
+                    />
+                  </th>
+                ) : null}
                 <SortHeader sort="number" label={t('orders.columns.number')} />
                 <SortHeader sort="placed_at" label={t('orders.columns.placed')} />
                 <th>{t('orders.columns.customer')}</th>
@@ -186,16 +259,30 @@ export default function Orders() {
             <tbody>
               {rows.map((o) => (
                 <tr key={o.id} data-testid="order-row">
-                  {canSelect ? <td><input type="checkbox" name="ids" value={o.id} aria-label={o.number} checked={selected.has(o.id)} onChange={() => toggle(o.id)} /></td> : null}
-                  <td><Link to={`/orders/${o.id}`}>{o.number}</Link><div className="muted small">{o.externalId}</div></td>
-                  <td><DateTime value={o.placedAt} /></td>
-                  <td>{o.customerName}<div className="muted small">{o.customerEmail}</div></td>
+                  {canSelect ? (
+                    <td>
+                      <input type="checkbox" name="ids" value={o.id} aria-label={o.number} checked={selected.has(o.id)} onChange={() => toggle(o.id)} />
+                    </td>
+                  ) : null}
+                  <td>
+                    <Link to={`/orders/${o.id}`}>{o.number}</Link>
+                    <div className="muted small">{o.externalId}</div>
+                  </td>
+                  <td>
+                    <DateTime value={o.placedAt} />
+                  </td>
+                  <td>
+                    {o.customerName}
+                    <div className="muted small">{o.customerEmail}</div>
+                  </td>
                   <td>{o.channel}</td>
                   <td>
                     <StatusBadge status={o.status} />
                     {o.holdReasons.length ? <div className="muted small">{o.holdReasons.map((r) => t(`holdReasons.${r}`)).join(' · ')}</div> : null}
                   </td>
-                  <td className="num"><Money minor={o.total} currency={o.currency} /></td>
+                  <td className="num">
+                    <Money minor={o.total} currency={o.currency} />
+                  </td>
                   <td>{o.warehouses.length ? o.warehouses.join(' + ') : '—'}</td>
                 </tr>
               ))}
@@ -208,4 +295,3 @@ export default function Orders() {
     </>
   );
 }
-

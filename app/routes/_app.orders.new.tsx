@@ -26,9 +26,13 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireUser(request, context, 'orders.manage');
   const em = context.orm.em.fork();
   const [channels, templates, warehouses] = await Promise.all([
-    em.execute<{ code: string; name: string; kind: string; currencies: string[] }[]>(`select code, name, kind, currencies from channel where active and kind in ('pos', 'call_centre') order by kind desc, name`),
+    em.execute<{ code: string; name: string; kind: string; currencies: string[] }[]>(
+      `select code, name, kind, currencies from channel where active and kind in ('pos', 'call_centre') order by kind desc, name`,
+    ),
     em.execute<{ id: number; name: string; lines: { sku: string; quantity: number }[] }[]>('select id, name, lines from order_template order by name'),
-    em.execute<{ code: string; name: string; line1: string; city: string; postal_code: string | null; country: string; lat: number; lng: number }[]>('select code, name, line1, city, postal_code, country, lat, lng from warehouse where active order by code'),
+    em.execute<{ code: string; name: string; line1: string; city: string; postal_code: string | null; country: string; lat: number; lng: number }[]>(
+      'select code, name, line1, city, postal_code, country, lat, lng from warehouse where active order by code',
+    ),
   ]);
   return { channels, templates, warehouses };
 }
@@ -42,7 +46,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   assertCsrf(request, form);
   const parsed = parseJson(String(form.get('order') ?? ''));
   if (!parsed.ok || !parsed.value || typeof parsed.value !== 'object' || Array.isArray(parsed.value)) {
-    return data<ActionData>(parsed.ok || !parsed.fault ? { error: { code: 'invalid_json', detail: 'invalid order' } } : { errors: [parsed.fault] }, { status: 400 });
+    return data<ActionData>(parsed.ok || !parsed.fault ? { error: { code: 'invalid_json', detail: 'invalid order' } } : { errors: [parsed.fault] }, {
+      status: 400,
+    });
   }
   const body = parsed.value as Record<string, unknown>;
   body.externalId = `MAN-${Date.now().toString(36).toUpperCase()}-${crypto.randomBytes(2).toString('hex').toUpperCase()}`;
@@ -52,11 +58,20 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return redirect(`/orders/${result.order.id}`);
   } catch (e) {
     if (!(e instanceof DomainError)) throw e;
-    return data<ActionData>(e.errors && e.code === 'validation_failed' ? { errors: e.errors } : { error: { code: e.code, detail: e.message, params: e.params } }, { status: e.status });
+    return data<ActionData>(
+      e.errors && e.code === 'validation_failed' ? { errors: e.errors } : { error: { code: e.code, detail: e.message, params: e.params } },
+      { status: e.status },
+    );
   }
 }
 
-interface Line { sku: string; name: string; unitPrice: number; quantity: number; atp: number }
+interface Line {
+  sku: string;
+  name: string;
+  unitPrice: number;
+  quantity: number;
+  atp: number;
+}
 
 export default function NewOrder() {
   const { channels, templates, warehouses } = useLoaderData<typeof loader>();
@@ -90,11 +105,16 @@ export default function NewOrder() {
       return;
     }
     const res = await fetch(`/api/v1/products/${encodeURIComponent(trimmed)}?currency=${currency}`);
-    if (!res.ok) { setScanError(trimmed); return; }
+    if (!res.ok) {
+      setScanError(trimmed);
+      return;
+    }
     const p = (await res.json()) as { sku: string; name: string; unitPrice: number; atp: number };
     setLines((ls) => {
       const again = ls.find((l) => l.sku === p.sku); // scanned by barcode after being added by SKU
-      return again ? ls.map((l) => (l === again ? { ...l, quantity: l.quantity + quantity } : l)) : [...ls, { sku: p.sku, name: p.name, unitPrice: p.unitPrice, quantity, atp: p.atp }];
+      return again
+        ? ls.map((l) => (l === again ? { ...l, quantity: l.quantity + quantity } : l))
+        : [...ls, { sku: p.sku, name: p.name, unitPrice: p.unitPrice, quantity, atp: p.atp }];
     });
   }
 
@@ -106,11 +126,23 @@ export default function NewOrder() {
 
   const payload = useMemo(() => {
     const store = warehouses.find((w) => w.code === pickupAt);
-    const shippingAddress = delivery === 'pickup' && store
-      ? { name: customer.name || undefined, line1: store.line1, city: store.city, postalCode: store.postal_code ?? undefined, country: store.country, lat: Number(store.lat), lng: Number(store.lng) }
-      : { name: customer.name || undefined, line1: address.line1, city: address.city, postalCode: address.postalCode || undefined, country: address.country };
+    const shippingAddress =
+      delivery === 'pickup' && store
+        ? {
+            name: customer.name || undefined,
+            line1: store.line1,
+            city: store.city,
+            postalCode: store.postal_code ?? undefined,
+            country: store.country,
+            lat: Number(store.lat),
+            lng: Number(store.lng),
+          }
+        : { name: customer.name || undefined, line1: address.line1, city: address.city, postalCode: address.postalCode || undefined, country: address.country };
     return JSON.stringify({
-      channel, currency, paymentMethod: payment, deliveryMethod: delivery,
+      channel,
+      currency,
+      paymentMethod: payment,
+      deliveryMethod: delivery,
       customer: { email: customer.email, name: customer.name, phone: customer.phone || undefined },
       shippingAddress,
       lines: lines.map((l) => ({ sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice })),
@@ -121,28 +153,63 @@ export default function NewOrder() {
   return (
     <>
       <h1 className="page-title">{t('manual.title')}</h1>
-      {result?.error ? <p className="form-error" role="alert">{t(`errors.${result.error.code}`, result.error.params)}</p> : null}
-      {result?.errors?.length ? <p className="form-error" role="alert">{t('errors.validation_failed')}</p> : null}
+      {result?.error ? (
+        <p className="form-error" role="alert">
+          {t(`errors.${result.error.code}`, result.error.params)}
+        </p>
+      ) : null}
+      {result?.errors?.length ? (
+        <p className="form-error" role="alert">
+          {t('errors.validation_failed')}
+        </p>
+      ) : null}
       <div className="grid-2">
         <section className="card">
           <h2>{t('manual.sale')}</h2>
           <div className="filters plain">
             <label className="field">
               <span>{t('orders.columns.channel')}</span>
-              <select value={channel} onChange={(e) => { setChannel(e.target.value); setCurrency(channels.find((c) => c.code === e.target.value)?.currencies[0] ?? 'USD'); setLines([]); }}>
-                {channels.map((c) => <option key={c.code} value={c.code}>{c.name}</option>)}
+              <select
+                value={channel}
+                onChange={(e) => {
+                  setChannel(e.target.value);
+                  setCurrency(channels.find((c) => c.code === e.target.value)?.currencies[0] ?? 'USD');
+                  setLines([]);
+                }}
+              >
+                {channels.map((c) => (
+                  <option key={c.code} value={c.code}>
+                    {c.name}
+                  </option>
+                ))}
               </select>
             </label>
             <label className="field">
               <span>{t('manual.currency')}</span>
-              <select value={currency} onChange={(e) => { setCurrency(e.target.value); setLines([]); }}>{currencies.map((c) => <option key={c} value={c}>{c}</option>)}</select>
+              <select
+                value={currency}
+                onChange={(e) => {
+                  setCurrency(e.target.value);
+                  setLines([]);
+                }}
+              >
+                {currencies.map((c) => (
+                  <option key={c} value={c}>
+                    {c}
+                  </option>
+                ))}
+              </select>
             </label>
             {templates.length ? (
               <label className="field">
                 <span>{t('manual.template')}</span>
                 <select value="" onChange={(e) => void applyTemplate(e.target.value)} data-testid="template-select">
                   <option value="">{t('manual.chooseTemplate')}</option>
-                  {templates.map((tpl) => <option key={tpl.id} value={tpl.id}>{tpl.name}</option>)}
+                  {templates.map((tpl) => (
+                    <option key={tpl.id} value={tpl.id}>
+                      {tpl.name}
+                    </option>
+                  ))}
                 </select>
               </label>
             ) : null}
@@ -164,28 +231,73 @@ export default function NewOrder() {
                 void add(code);
               }}
             />
-            {scanError ? <span className="field-error" role="alert">{t('manual.unknownCode', { code: scanError })}</span> : null}
+            {scanError ? (
+              <span className="field-error" role="alert">
+                {t('manual.unknownCode', { code: scanError })}
+              </span>
+            ) : null}
             <FieldErrorText error={err('lines')} />
           </label>
           <div className="table-wrap">
             <table className="data-table" data-testid="manual-lines">
-              <thead><tr><th>{t('inventory.columns.sku')}</th><th>{t('inventory.columns.product')}</th><th className="num">{t('orders.detail.quantity')}</th><th className="num">{t('orders.detail.unitPrice')}</th><th className="num">{t('orders.columns.total')}</th><th /></tr></thead>
+              <thead>
+                <tr>
+                  <th>{t('inventory.columns.sku')}</th>
+                  <th>{t('inventory.columns.product')}</th>
+                  <th className="num">{t('orders.detail.quantity')}</th>
+                  <th className="num">{t('orders.detail.unitPrice')}</th>
+                  <th className="num">{t('orders.columns.total')}</th>
+                  <th />
+                </tr>
+              </thead>
               <tbody>
                 {lines.map((l) => (
                   <tr key={l.sku} data-testid="manual-line" data-sku={l.sku}>
-                    <td><code>{l.sku}</code></td>
-                    <td>{l.name}{l.quantity > l.atp ? <div className="field-error">{t('manual.shortStock', { atp: l.atp })}</div> : null}</td>
-                    <td className="num">
-                      <input type="number" min={1} value={l.quantity} aria-label={t('orders.detail.quantity')} className="qty"
-                        onChange={(e) => { const q = Math.max(1, Number(e.target.value) || 1); setLines((ls) => ls.map((x) => (x.sku === l.sku ? { ...x, quantity: q } : x))); }} />
+                    <td>
+                      <code>{l.sku}</code>
                     </td>
-                    <td className="num"><Money minor={l.unitPrice} currency={currency} /></td>
-                    <td className="num"><Money minor={l.unitPrice * l.quantity} currency={currency} /></td>
-                    <td><button type="button" className="link-button" onClick={() => setLines((ls) => ls.filter((x) => x.sku !== l.sku))}>{t('manual.remove')}</button></td>
+                    <td>
+                      {l.name}
+                      {l.quantity > l.atp ? <div className="field-error">{t('manual.shortStock', { atp: l.atp })}</div> : null}
+                    </td>
+                    <td className="num">
+                      <input
+                        type="number"
+                        min={1}
+                        value={l.quantity}
+                        aria-label={t('orders.detail.quantity')}
+                        className="qty"
+                        onChange={(e) => {
+                          const q = Math.max(1, Number(e.target.value) || 1);
+                          setLines((ls) => ls.map((x) => (x.sku === l.sku ? { ...x, quantity: q } : x)));
+                        }}
+                      />
+                    </td>
+                    <td className="num">
+                      <Money minor={l.unitPrice} currency={currency} />
+                    </td>
+                    <td className="num">
+                      <Money minor={l.unitPrice * l.quantity} currency={currency} />
+                    </td>
+                    <td>
+                      <button type="button" className="link-button" onClick={() => setLines((ls) => ls.filter((x) => x.sku !== l.sku))}>
+                        {t('manual.remove')}
+                      </button>
+                    </td>
                   </tr>
                 ))}
               </tbody>
-              <tfoot><tr><td colSpan={4} className="num strong">{t('orders.columns.total')}</td><td className="num strong" data-testid="manual-total"><Money minor={total} currency={currency} /></td><td /></tr></tfoot>
+              <tfoot>
+                <tr>
+                  <td colSpan={4} className="num strong">
+                    {t('orders.columns.total')}
+                  </td>
+                  <td className="num strong" data-testid="manual-total">
+                    <Money minor={total} currency={currency} />
+                  </td>
+                  <td />
+                </tr>
+              </tfoot>
             </table>
           </div>
         </section>
@@ -193,32 +305,72 @@ export default function NewOrder() {
         <section className="card">
           <h2>{t('manual.customerAndDelivery')}</h2>
           <div className="form-grid">
-            <label className="field"><span>{t('auth.email')}</span><input type="email" value={customer.email} onChange={(e) => setCustomer({ ...customer, email: e.target.value })} data-testid="customer-email" /><FieldErrorText error={err('customer.email')} /></label>
-            <label className="field"><span>{t('users.name')}</span><input value={customer.name} onChange={(e) => setCustomer({ ...customer, name: e.target.value })} data-testid="customer-name" /><FieldErrorText error={err('customer.name')} /></label>
-            <label className="field"><span>{t('manual.phone')}</span><input value={customer.phone} onChange={(e) => setCustomer({ ...customer, phone: e.target.value })} /></label>
+            <label className="field">
+              <span>{t('auth.email')}</span>
+              <input type="email" value={customer.email} onChange={(e) => setCustomer({ ...customer, email: e.target.value })} data-testid="customer-email" />
+              <FieldErrorText error={err('customer.email')} />
+            </label>
+            <label className="field">
+              <span>{t('users.name')}</span>
+              <input value={customer.name} onChange={(e) => setCustomer({ ...customer, name: e.target.value })} data-testid="customer-name" />
+              <FieldErrorText error={err('customer.name')} />
+            </label>
+            <label className="field">
+              <span>{t('manual.phone')}</span>
+              <input value={customer.phone} onChange={(e) => setCustomer({ ...customer, phone: e.target.value })} />
+            </label>
             <label className="field">
               <span>{t('orders.detail.delivery')}</span>
               <select value={delivery} onChange={(e) => setDelivery(e.target.value as typeof delivery)} data-testid="delivery-select">
-                {DELIVERY_PRESETS.map((d) => <option key={d} value={d}>{t(`deliveryMethods.${d}`)}</option>)}
+                {DELIVERY_PRESETS.map((d) => (
+                  <option key={d} value={d}>
+                    {t(`deliveryMethods.${d}`)}
+                  </option>
+                ))}
               </select>
             </label>
             {delivery === 'pickup' ? (
               <label className="field">
                 <span>{t('manual.pickupAt')}</span>
-                <select value={pickupAt} onChange={(e) => setPickupAt(e.target.value)}>{warehouses.map((w) => <option key={w.code} value={w.code}>{w.name}</option>)}</select>
+                <select value={pickupAt} onChange={(e) => setPickupAt(e.target.value)}>
+                  {warehouses.map((w) => (
+                    <option key={w.code} value={w.code}>
+                      {w.name}
+                    </option>
+                  ))}
+                </select>
               </label>
             ) : (
               <>
-                <label className="field"><span>{t('manual.address')}</span><input value={address.line1} onChange={(e) => setAddress({ ...address, line1: e.target.value })} /><FieldErrorText error={err('shippingAddress.line1')} /></label>
-                <label className="field"><span>{t('manual.city')}</span><input value={address.city} onChange={(e) => setAddress({ ...address, city: e.target.value })} /><FieldErrorText error={err('shippingAddress.city')} /></label>
-                <label className="field"><span>{t('manual.postalCode')}</span><input value={address.postalCode} onChange={(e) => setAddress({ ...address, postalCode: e.target.value })} /></label>
-                <label className="field"><span>{t('manual.country')}</span><input value={address.country} maxLength={2} onChange={(e) => setAddress({ ...address, country: e.target.value.toUpperCase() })} /><FieldErrorText error={err('shippingAddress.country')} /></label>
+                <label className="field">
+                  <span>{t('manual.address')}</span>
+                  <input value={address.line1} onChange={(e) => setAddress({ ...address, line1: e.target.value })} />
+                  <FieldErrorText error={err('shippingAddress.line1')} />
+                </label>
+                <label className="field">
+                  <span>{t('manual.city')}</span>
+                  <input value={address.city} onChange={(e) => setAddress({ ...address, city: e.target.value })} />
+                  <FieldErrorText error={err('shippingAddress.city')} />
+                </label>
+                <label className="field">
+                  <span>{t('manual.postalCode')}</span>
+                  <input value={address.postalCode} onChange={(e) => setAddress({ ...address, postalCode: e.target.value })} />
+                </label>
+                <label className="field">
+                  <span>{t('manual.country')}</span>
+                  <input value={address.country} maxLength={2} onChange={(e) => setAddress({ ...address, country: e.target.value.toUpperCase() })} />
+                  <FieldErrorText error={err('shippingAddress.country')} />
+                </label>
               </>
             )}
             <label className="field">
               <span>{t('orders.detail.payment')}</span>
               <select value={payment} onChange={(e) => setPayment(e.target.value)} data-testid="payment-select">
-                {PAYMENT_PRESETS.map((p) => <option key={p.id} value={p.id}>{t(`paymentMethods.${p.id}`)}</option>)}
+                {PAYMENT_PRESETS.map((p) => (
+                  <option key={p.id} value={p.id}>
+                    {t(`paymentMethods.${p.id}`)}
+                  </option>
+                ))}
               </select>
             </label>
           </div>
@@ -234,4 +386,3 @@ export default function NewOrder() {
     </>
   );
 }
-

@@ -18,7 +18,9 @@ export default function Settings() {
       <ul className="card-list">
         {SECTIONS.map((s) => (
           <li key={s} className="card">
-            <Link to={`/settings/${s}`} data-testid={`settings-${s}`}>{t(`settings.sections.${s}.title`)}</Link>
+            <Link to={`/settings/${s}`} data-testid={`settings-${s}`}>
+              {t(`settings.sections.${s}.title`)}
+            </Link>
             <p className="muted">{t(`settings.sections.${s}.body`)}</p>
           </li>
         ))}

@@ -16,7 +16,16 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireUser(request, context, 'settings.view');
   const keys = await context.orm.em.fork().find(ApiKey, {}, { orderBy: { id: 'desc' }, populate: ['createdBy'] });
   return {
-    keys: keys.map((k) => ({ id: k.id, name: k.name, prefix: k.prefix, role: k.role, createdAt: k.createdAt.toISOString(), lastUsedAt: k.lastUsedAt?.toISOString() ?? null, revokedAt: k.revokedAt?.toISOString() ?? null, createdBy: k.createdBy?.email ?? null })),
+    keys: keys.map((k) => ({
+      id: k.id,
+      name: k.name,
+      prefix: k.prefix,
+      role: k.role,
+      createdAt: k.createdAt.toISOString(),
+      lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+      revokedAt: k.revokedAt?.toISOString() ?? null,
+      createdBy: k.createdBy?.email ?? null,
+    })),
   };
 }
 
@@ -61,33 +70,61 @@ export default function ApiKeys() {
       <Form method="post" className="filters">
         <CsrfInput />
         <input type="hidden" name="intent" value="create" />
-        <label className="field"><span>{t('apiKeys.name')}</span><input name="name" required /><FieldErrorText error={err('name')} /></label>
+        <label className="field">
+          <span>{t('apiKeys.name')}</span>
+          <input name="name" required />
+          <FieldErrorText error={err('name')} />
+        </label>
         <label className="field">
           <span>{t('apiKeys.role')}</span>
-          <select name="role" defaultValue="agent">{ROLES.map((r) => <option key={r} value={r}>{t(`roles.${r}`)}</option>)}</select>
+          <select name="role" defaultValue="agent">
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {t(`roles.${r}`)}
+              </option>
+            ))}
+          </select>
         </label>
-        <button type="submit" className="primary">{t('apiKeys.create')}</button>
+        <button type="submit" className="primary">
+          {t('apiKeys.create')}
+        </button>
       </Form>
       <div className="table-wrap">
         <table className="data-table">
           <thead>
-            <tr><th>{t('apiKeys.name')}</th><th>{t('apiKeys.prefix')}</th><th>{t('apiKeys.role')}</th><th>{t('apiKeys.created')}</th><th>{t('apiKeys.lastUsed')}</th><th /></tr>
+            <tr>
+              <th>{t('apiKeys.name')}</th>
+              <th>{t('apiKeys.prefix')}</th>
+              <th>{t('apiKeys.role')}</th>
+              <th>{t('apiKeys.created')}</th>
+              <th>{t('apiKeys.lastUsed')}</th>
+              <th />
+            </tr>
           </thead>
           <tbody>
             {keys.map((k) => (
               <tr key={k.id} className={k.revokedAt ? 'revoked' : ''}>
                 <td>{k.name}</td>
-                <td><code>{`oms_${k.prefix}_…`}</code></td>
+                <td>
+                  <code>{`oms_${k.prefix}_…`}</code>
+                </td>
                 <td>{t(`roles.${k.role}`)}</td>
-                <td>{formatDateTime(k.createdAt, locale)}{k.createdBy ? <span className="muted"> · {k.createdBy}</span> : null}</td>
+                <td>
+                  {formatDateTime(k.createdAt, locale)}
+                  {k.createdBy ? <span className="muted"> · {k.createdBy}</span> : null}
+                </td>
                 <td>{k.lastUsedAt ? formatDateTime(k.lastUsedAt, locale) : t('apiKeys.never')}</td>
                 <td>
-                  {k.revokedAt ? t('apiKeys.revoked') : (
+                  {k.revokedAt ? (
+                    t('apiKeys.revoked')
+                  ) : (
                     <Form method="post">
                       <CsrfInput />
                       <input type="hidden" name="intent" value="revoke" />
                       <input type="hidden" name="id" value={k.id} />
-                      <button type="submit" className="danger">{t('apiKeys.revoke')}</button>
+                      <button type="submit" className="danger">
+                        {t('apiKeys.revoke')}
+                      </button>
                     </Form>
                   )}
                 </td>

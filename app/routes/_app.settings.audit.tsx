@@ -36,9 +36,22 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   }
   const em = context.orm.em.fork();
   const [rows, total] = await em.findAndCount(AuditEvent, where, { orderBy: { id: 'desc' }, limit: PAGE_SIZE, offset: (f.page - 1) * PAGE_SIZE });
-  const actions = (await em.getConnection().execute<{ action: string }[]>('select distinct action from audit_event order by action limit 200')).map((r) => r.action);
+  const actions = (await em.getConnection().execute<{ action: string }[]>('select distinct action from audit_event order by action limit 200')).map(
+    (r) => r.action,
+  );
   return {
-    rows: rows.map((r) => ({ id: Number(r.id), at: r.at.toISOString(), actorType: r.actorType, actorLabel: r.actorLabel, action: r.action, entityType: r.entityType, entityId: r.entityId, before: r.before, after: r.after, ip: r.ip })),
+    rows: rows.map((r) => ({
+      id: Number(r.id),
+      at: r.at.toISOString(),
+      actorType: r.actorType,
+      actorLabel: r.actorLabel,
+      action: r.action,
+      entityType: r.entityType,
+      entityId: r.entityId,
+      before: r.before,
+      after: r.after,
+      ip: r.ip,
+    })),
     total,
     page: f.page,
     pages: Math.max(1, Math.ceil(total / PAGE_SIZE)),
@@ -59,13 +72,29 @@ export default function AuditLog() {
           <span>{t('audit.filters.action')}</span>
           <select name="action" defaultValue={params.get('action') ?? ''}>
             <option value="">{t('common.all')}</option>
-            {actions.map((a) => <option key={a} value={a}>{a}</option>)}
+            {actions.map((a) => (
+              <option key={a} value={a}>
+                {a}
+              </option>
+            ))}
           </select>
         </label>
-        <label className="field"><span>{t('audit.filters.actor')}</span><input name="actor" defaultValue={params.get('actor') ?? ''} /></label>
-        <label className="field"><span>{t('audit.filters.entityType')}</span><input name="entityType" defaultValue={params.get('entityType') ?? ''} /></label>
-        <label className="field"><span>{t('audit.filters.from')}</span><input type="date" name="from" defaultValue={params.get('from') ?? ''} /></label>
-        <label className="field"><span>{t('audit.filters.to')}</span><input type="date" name="to" defaultValue={params.get('to') ?? ''} /></label>
+        <label className="field">
+          <span>{t('audit.filters.actor')}</span>
+          <input name="actor" defaultValue={params.get('actor') ?? ''} />
+        </label>
+        <label className="field">
+          <span>{t('audit.filters.entityType')}</span>
+          <input name="entityType" defaultValue={params.get('entityType') ?? ''} />
+        </label>
+        <label className="field">
+          <span>{t('audit.filters.from')}</span>
+          <input type="date" name="from" defaultValue={params.get('from') ?? ''} />
+        </label>
+        <label className="field">
+          <span>{t('audit.filters.to')}</span>
+          <input type="date" name="to" defaultValue={params.get('to') ?? ''} />
+        </label>
         <button type="submit">{t('common.filter')}</button>
       </Form>
       <p className="muted">{t('common.resultCount', { count: total })}</p>
@@ -84,10 +113,24 @@ export default function AuditLog() {
             {rows.map((r) => (
               <tr key={r.id}>
                 <td>{formatDateTime(r.at, locale)}</td>
-                <td>{r.actorLabel ?? t(`audit.actorTypes.${r.actorType}`)}{r.ip ? <span className="muted"> · {r.ip}</span> : null}</td>
-                <td><code>{r.action}</code></td>
-                <td>{r.entityType}{r.entityId ? ` #${r.entityId}` : ''}</td>
-                <td className="change">{r.before || r.after ? <code>{JSON.stringify(r.before)} → {JSON.stringify(r.after)}</code> : null}</td>
+                <td>
+                  {r.actorLabel ?? t(`audit.actorTypes.${r.actorType}`)}
+                  {r.ip ? <span className="muted"> · {r.ip}</span> : null}
+                </td>
+                <td>
+                  <code>{r.action}</code>
+                </td>
+                <td>
+                  {r.entityType}
+                  {r.entityId ? ` #${r.entityId}` : ''}
+                </td>
+                <td className="change">
+                  {r.before || r.after ? (
+                    <code>
+                      {JSON.stringify(r.before)} → {JSON.stringify(r.after)}
+                    </code>
+                  ) : null}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -18,7 +18,11 @@ export async function loader(args: LoaderFunctionArgs) {
   // The rule tester: a GET form, so it reads only.
   let test: { choice: CarrierChoice; errors?: undefined } | { choice?: undefined; errors: FieldError[] } | null = null;
   if (url.searchParams.has('country')) {
-    const raw = { country: url.searchParams.get('country') ?? '', weightGrams: url.searchParams.get('weight') ?? '', serviceLevel: url.searchParams.get('level') ?? '' };
+    const raw = {
+      country: url.searchParams.get('country') ?? '',
+      weightGrams: url.searchParams.get('weight') ?? '',
+      serviceLevel: url.searchParams.get('level') ?? '',
+    };
     try {
       test = { choice: (await previewCarrier(em, raw)).choice };
     } catch (e) {
@@ -42,13 +46,31 @@ export async function action(args: ActionFunctionArgs) {
 }
 
 /** One rule as the form edits it (every field text, as typed). */
-interface RuleRow { key: number; service: string; serviceLevels: string[]; countries: string; maxWeightGrams: string; priority: string }
+interface RuleRow {
+  key: number;
+  service: string;
+  serviceLevels: string[];
+  countries: string;
+  maxWeightGrams: string;
+  priority: string;
+}
 
 const toRuleRow = (r: CarrierRule, key: number): RuleRow => ({
-  key, service: r.service, serviceLevels: r.serviceLevels, countries: (r.countries ?? []).join(', '),
-  maxWeightGrams: r.maxWeightGrams === undefined ? '' : String(r.maxWeightGrams), priority: String(r.priority),
+  key,
+  service: r.service,
+  serviceLevels: r.serviceLevels,
+  countries: (r.countries ?? []).join(', '),
+  maxWeightGrams: r.maxWeightGrams === undefined ? '' : String(r.maxWeightGrams),
+  priority: String(r.priority),
 });
-const blankRule = (key: number, priority: number): RuleRow => ({ key, service: '', serviceLevels: ['standard'], countries: '', maxWeightGrams: '', priority: String(priority) });
+const blankRule = (key: number, priority: number): RuleRow => ({
+  key,
+  service: '',
+  serviceLevels: ['standard'],
+  countries: '',
+  maxWeightGrams: '',
+  priority: String(priority),
+});
 
 function RulesEditor({ initial, errors, disabled }: { initial: CarrierRule[]; errors?: FieldError[]; disabled: boolean }) {
   const { t } = useTranslation();
@@ -62,42 +84,86 @@ function RulesEditor({ initial, errors, disabled }: { initial: CarrierRule[]; er
   };
   return (
     <>
-      <SettingsTable testid="rules-table" className="data-table rules-table" head={<>
-        <th>{t('carrierSettings.priority')}</th><th>{t('carrierSettings.service')}</th><th>{t('carrierSettings.serviceLevels')}</th>
-        <th>{t('carrierSettings.countries')}</th><th>{t('carrierSettings.maxWeight')}</th><th />
-      </>}>
+      <SettingsTable
+        testid="rules-table"
+        className="data-table rules-table"
+        head={
+          <>
+            <th>{t('carrierSettings.priority')}</th>
+            <th>{t('carrierSettings.service')}</th>
+            <th>{t('carrierSettings.serviceLevels')}</th>
+            <th>{t('carrierSettings.countries')}</th>
+            <th>{t('carrierSettings.maxWeight')}</th>
+            <th />
+          </>
+        }
+      >
         {rows.map((r, i) => (
           <tr key={r.key} data-testid="rule-row">
             <td>
-              <input name={`rules.${i}.priority`} defaultValue={r.priority} inputMode="numeric" aria-label={t('carrierSettings.ruleField', { row: i + 1, field: t('carrierSettings.priority') })} />
+              <input
+                name={`rules.${i}.priority`}
+                defaultValue={r.priority}
+                inputMode="numeric"
+                aria-label={t('carrierSettings.ruleField', { row: i + 1, field: t('carrierSettings.priority') })}
+              />
               <FieldErrorText error={err(i, 'priority')} />
             </td>
             <td>
-              <input name={`rules.${i}.service`} defaultValue={r.service} maxLength={60} aria-label={t('carrierSettings.ruleField', { row: i + 1, field: t('carrierSettings.service') })} />
+              <input
+                name={`rules.${i}.service`}
+                defaultValue={r.service}
+                maxLength={60}
+                aria-label={t('carrierSettings.ruleField', { row: i + 1, field: t('carrierSettings.service') })}
+              />
               <FieldErrorText error={err(i, 'service')} />
             </td>
             <td>
               <div className="levels">
                 {RULE_SERVICE_LEVELS.map((l) => (
-                  <label key={l}><input type="checkbox" name={`rules.${i}.serviceLevels`} value={l} defaultChecked={r.serviceLevels.includes(l)} /> {t(`deliveryMethods.${l}`)}</label>
+                  <label key={l}>
+                    <input type="checkbox" name={`rules.${i}.serviceLevels`} value={l} defaultChecked={r.serviceLevels.includes(l)} />{' '}
+                    {t(`deliveryMethods.${l}`)}
+                  </label>
                 ))}
               </div>
               <FieldErrorText error={err(i, 'serviceLevels')} />
             </td>
             <td>
-              <input name={`rules.${i}.countries`} defaultValue={r.countries} placeholder={t('carrierSettings.anywhere')} aria-label={t('carrierSettings.ruleField', { row: i + 1, field: t('carrierSettings.countries') })} />
+              <input
+                name={`rules.${i}.countries`}
+                defaultValue={r.countries}
+                placeholder={t('carrierSettings.anywhere')}
+                aria-label={t('carrierSettings.ruleField', { row: i + 1, field: t('carrierSettings.countries') })}
+              />
               <FieldErrorText error={err(i, 'countries')} />
             </td>
             <td>
-              <input name={`rules.${i}.maxWeightGrams`} defaultValue={r.maxWeightGrams} inputMode="numeric" placeholder={t('carrierSettings.noLimit')} aria-label={t('carrierSettings.ruleField', { row: i + 1, field: t('carrierSettings.maxWeight') })} />
+              <input
+                name={`rules.${i}.maxWeightGrams`}
+                defaultValue={r.maxWeightGrams}
+                inputMode="numeric"
+                placeholder={t('carrierSettings.noLimit')}
+                aria-label={t('carrierSettings.ruleField', { row: i + 1, field: t('carrierSettings.maxWeight') })}
+              />
               <FieldErrorText error={err(i, 'maxWeightGrams')} />
             </td>
-            <td>{disabled ? null : <button type="button" className="link-button" onClick={() => setRows(rows.filter((x) => x.key !== r.key))}>{t('carrierSettings.removeRule')}</button>}</td>
+            <td>
+              {disabled ? null : (
+                <button type="button" className="link-button" onClick={() => setRows(rows.filter((x) => x.key !== r.key))}>
+                  {t('carrierSettings.removeRule')}
+                </button>
+              )}
+            </td>
           </tr>
         ))}
       </SettingsTable>
       {rows.length ? null : <p className="muted">{t('carrierSettings.noRules')}</p>}
-      {disabled || rows.length >= MAX_RULES ? null : <button type="button" className="spaced" onClick={add} data-testid="rule-add">{t('carrierSettings.addRule')}</button>}
+      {disabled || rows.length >= MAX_RULES ? null : (
+        <button type="button" className="spaced" onClick={add} data-testid="rule-add">
+          {t('carrierSettings.addRule')}
+        </button>
+      )}
       <p className="muted small">{t('carrierSettings.rulesHint')}</p>
     </>
   );
@@ -109,12 +175,15 @@ export default function Carriers() {
   const { t, params, locale, done } = useSettingsScreen();
   const err = (field: string) => result?.errors?.find((e) => e.field === field);
   const testErr = (field: string) => test?.errors?.find((e) => e.field === field);
-  const summary = (r: CarrierRule) => [
-    r.service,
-    r.serviceLevels.map((l) => t(`deliveryMethods.${l}`)).join(' / '),
-    r.countries?.length ? r.countries.join(', ') : t('carrierSettings.anywhere'),
-    r.maxWeightGrams === undefined ? null : t('carrierSettings.upTo', { weight: formatNumber(r.maxWeightGrams, locale) }),
-  ].filter(Boolean).join(' · ');
+  const summary = (r: CarrierRule) =>
+    [
+      r.service,
+      r.serviceLevels.map((l) => t(`deliveryMethods.${l}`)).join(' / '),
+      r.countries?.length ? r.countries.join(', ') : t('carrierSettings.anywhere'),
+      r.maxWeightGrams === undefined ? null : t('carrierSettings.upTo', { weight: formatNumber(r.maxWeightGrams, locale) }),
+    ]
+      .filter(Boolean)
+      .join(' · ');
   // Errors of fields the edit form shows beside them; any other (or with no form open) above it.
   const editing = creating || selected;
   const unplaced = result?.errors?.filter((e) => !(editing && /^(code|name|trackingUrlTemplate|active|rules\.\d+\.\w+)$/.test(e.field))) ?? [];
@@ -122,24 +191,48 @@ export default function Carriers() {
   return (
     <>
       <SettingsHead
-        title={t('carrierSettings.title')} intro={t('carrierSettings.intro')} errors={unplaced}
+        title={t('carrierSettings.title')}
+        intro={t('carrierSettings.intro')}
+        errors={unplaced}
         add={{ label: t('carrierSettings.add'), testid: 'carrier-add', shown: canManage && !creating }}
         saved={done && selected ? { testid: 'carrier-saved', text: t(`carrierSettings.done.${readOutcome(done)}`, { name: selected.name }) } : null}
       />
 
-      <SettingsTable testid="carriers-table" head={<>
-        <th>{t('carrierSettings.name')}</th><th>{t('carrierSettings.code')}</th><th>{t('carrierSettings.rules')}</th><th className="num">{t('carrierSettings.shipments')}</th><th />
-      </>}>
+      <SettingsTable
+        testid="carriers-table"
+        head={
+          <>
+            <th>{t('carrierSettings.name')}</th>
+            <th>{t('carrierSettings.code')}</th>
+            <th>{t('carrierSettings.rules')}</th>
+            <th className="num">{t('carrierSettings.shipments')}</th>
+            <th />
+          </>
+        }
+      >
         {carriers.map((c) => (
           <tr key={c.code} data-testid="carrier-row" data-code={c.code}>
-            <td>{c.name}{c.active ? null : <span className="badge">{t('carrierSettings.inactive')}</span>}</td>
-            <td><code>{c.code}</code></td>
+            <td>
+              {c.name}
+              {c.active ? null : <span className="badge">{t('carrierSettings.inactive')}</span>}
+            </td>
+            <td>
+              <code>{c.code}</code>
+            </td>
             <td>
               {c.rules.length ? (
                 <ol className="address-list">
-                  {[...c.rules].sort((a, b) => a.priority - b.priority).map((r, i) => <li key={i}><span className="muted">{r.priority}</span> {summary(r)}</li>)}
+                  {[...c.rules]
+                    .sort((a, b) => a.priority - b.priority)
+                    .map((r, i) => (
+                      <li key={i}>
+                        <span className="muted">{r.priority}</span> {summary(r)}
+                      </li>
+                    ))}
                 </ol>
-              ) : <span className="muted">{t('carrierSettings.noRules')}</span>}
+              ) : (
+                <span className="muted">{t('carrierSettings.noRules')}</span>
+              )}
             </td>
             <td className="num">{formatNumber(c.shipments, locale)}</td>
             <OpenRecordCell code={c.code} label={canManage ? t('carrierSettings.edit') : t('carrierSettings.view')} />
@@ -149,15 +242,21 @@ export default function Carriers() {
 
       {editing ? (
         <SettingsFormCard
-          key={creating ? 'new' : JSON.stringify(selected)} testid="carrier-form" canManage={canManage} hidden={{ carrier: selected?.code ?? '' }}
+          key={creating ? 'new' : JSON.stringify(selected)}
+          testid="carrier-form"
+          canManage={canManage}
+          hidden={{ carrier: selected?.code ?? '' }}
           title={creating ? t('carrierSettings.newTitle') : t('carrierSettings.editTitle', { name: selected!.name })}
           active={{ checked: selected?.active ?? true, label: t('carrierSettings.active'), hint: t('carrierSettings.activeHint'), error: err('active') }}
-          more={<>
-            <h2 className="spaced">{t('carrierSettings.rules')}</h2>
-            <p className="muted">{t('carrierSettings.rulesIntro')}</p>
-            <RulesEditor initial={selected?.rules ?? []} errors={result?.errors} disabled={!canManage} />
-          </>}
-          submit={creating ? t('carrierSettings.create') : t('carrierSettings.save')} cancel={{ to: '/settings/carriers', label: t('carrierSettings.cancel') }}
+          more={
+            <>
+              <h2 className="spaced">{t('carrierSettings.rules')}</h2>
+              <p className="muted">{t('carrierSettings.rulesIntro')}</p>
+              <RulesEditor initial={selected?.rules ?? []} errors={result?.errors} disabled={!canManage} />
+            </>
+          }
+          submit={creating ? t('carrierSettings.create') : t('carrierSettings.save')}
+          cancel={{ to: '/settings/carriers', label: t('carrierSettings.cancel') }}
         >
           {creating ? (
             <SettingsField label={t('carrierSettings.code')} error={err('code')}>
@@ -168,7 +267,13 @@ export default function Carriers() {
             <input name="name" required maxLength={100} defaultValue={selected?.name} />
           </SettingsField>
           <SettingsField className="field grow" label={t('carrierSettings.trackingUrlTemplate')} error={err('trackingUrlTemplate')}>
-            <input name="trackingUrlTemplate" required maxLength={255} defaultValue={selected?.trackingUrlTemplate} placeholder={t('carrierSettings.trackingUrlHint')} />
+            <input
+              name="trackingUrlTemplate"
+              required
+              maxLength={255}
+              defaultValue={selected?.trackingUrlTemplate}
+              placeholder={t('carrierSettings.trackingUrlHint')}
+            />
           </SettingsField>
         </SettingsFormCard>
       ) : null}
@@ -179,23 +284,32 @@ export default function Carriers() {
         <Form method="get" className="filters plain">
           {selected ? <input type="hidden" name="code" value={selected.code} /> : null}
           <SettingsField label={t('carrierSettings.testCountry')} error={testErr('country')}>
-            <input name="country" required maxLength={2} defaultValue={params.get('country') ?? ''} placeholder={t('carrierSettings.testCountryHint')} autoCapitalize="characters" />
+            <input
+              name="country"
+              required
+              maxLength={2}
+              defaultValue={params.get('country') ?? ''}
+              placeholder={t('carrierSettings.testCountryHint')}
+              autoCapitalize="characters"
+            />
           </SettingsField>
           <SettingsField label={t('carrierSettings.testWeight')} error={testErr('weightGrams')}>
             <input name="weight" required inputMode="numeric" defaultValue={params.get('weight') ?? ''} />
           </SettingsField>
           <SettingsField label={t('carrierSettings.testLevel')} error={testErr('serviceLevel')}>
             <select name="level" defaultValue={params.get('level') ?? 'standard'}>
-              {RULE_SERVICE_LEVELS.map((l) => <option key={l} value={l}>{t(`deliveryMethods.${l}`)}</option>)}
+              {RULE_SERVICE_LEVELS.map((l) => (
+                <option key={l} value={l}>
+                  {t(`deliveryMethods.${l}`)}
+                </option>
+              ))}
             </select>
           </SettingsField>
           <button type="submit">{t('carrierSettings.test')}</button>
         </Form>
         {test && !test.errors ? (
           <p className={`notice ${test.choice ? 'success' : 'warning'}`} role="status" data-testid="carrier-test-result">
-            {test.choice
-              ? t('carrierSettings.testChose', { carrier: test.choice.carrier.name, service: test.choice.service })
-              : t('carrierSettings.testNone')}
+            {test.choice ? t('carrierSettings.testChose', { carrier: test.choice.carrier.name, service: test.choice.service }) : t('carrierSettings.testNone')}
           </p>
         ) : null}
       </section>

@@ -41,13 +41,20 @@ export default function Channels() {
   const { t, locale, done, busy } = useSettingsScreen();
   const err = (field: string) => (result?.intent === 'save' ? result.errors?.find((e) => e.field === field) : undefined);
   // Errors of fields the edit form shows beside them; any other (or with no form open) above it.
-  const unplaced = result?.errors?.filter((e) => !(selected && result.intent === 'save' && ['name', 'kind', 'currencies', 'adapter', 'active'].includes(e.field))) ?? [];
+  const unplaced =
+    result?.errors?.filter((e) => !(selected && result.intent === 'save' && ['name', 'kind', 'currencies', 'adapter', 'active'].includes(e.field))) ?? [];
 
   return (
     <>
       <SettingsHead
-        title={t('channelSettings.title')} intro={t('channelSettings.intro')} errors={unplaced}
-        saved={done && selected ? { testid: 'channel-saved', text: t(done === 'saved' ? 'channelSettings.done.saved' : 'channelSettings.done.unchanged', { name: selected.name }) } : null}
+        title={t('channelSettings.title')}
+        intro={t('channelSettings.intro')}
+        errors={unplaced}
+        saved={
+          done && selected
+            ? { testid: 'channel-saved', text: t(done === 'saved' ? 'channelSettings.done.saved' : 'channelSettings.done.unchanged', { name: selected.name }) }
+            : null
+        }
       />
       {result?.rotated ? (
         <div className="notice success" role="status" data-testid="channel-secret">
@@ -56,19 +63,38 @@ export default function Channels() {
         </div>
       ) : null}
 
-      <SettingsTable testid="channels-table" head={<>
-        <th>{t('channelSettings.name')}</th><th>{t('channelSettings.code')}</th><th>{t('channelSettings.kind')}</th><th>{t('channelSettings.currencies')}</th>
-        <th>{t('channelSettings.webhooks')}</th><th className="num">{t('channelSettings.orders')}</th><th />
-      </>}>
+      <SettingsTable
+        testid="channels-table"
+        head={
+          <>
+            <th>{t('channelSettings.name')}</th>
+            <th>{t('channelSettings.code')}</th>
+            <th>{t('channelSettings.kind')}</th>
+            <th>{t('channelSettings.currencies')}</th>
+            <th>{t('channelSettings.webhooks')}</th>
+            <th className="num">{t('channelSettings.orders')}</th>
+            <th />
+          </>
+        }
+      >
         {channels.map((c) => (
           <tr key={c.code} data-testid="channel-row" data-code={c.code}>
-            <td>{c.name}{c.active ? null : <span className="badge">{t('channelSettings.inactive')}</span>}</td>
-            <td><code>{c.code}</code></td>
+            <td>
+              {c.name}
+              {c.active ? null : <span className="badge">{t('channelSettings.inactive')}</span>}
+            </td>
+            <td>
+              <code>{c.code}</code>
+            </td>
             <td>{t(`channelSettings.kinds.${c.kind}`)}</td>
             <td>{c.currencies.join(', ')}</td>
             <td>
               {c.adapter ? t(`channelSettings.adapters.${c.adapter}`) : <span className="muted">{t('channelSettings.noAdapter')}</span>}
-              {c.adapter ? <div className="muted small">{c.secretFingerprint ? t('channelSettings.secretSet', { fingerprint: c.secretFingerprint }) : t('channelSettings.noSecret')}</div> : null}
+              {c.adapter ? (
+                <div className="muted small">
+                  {c.secretFingerprint ? t('channelSettings.secretSet', { fingerprint: c.secretFingerprint }) : t('channelSettings.noSecret')}
+                </div>
+              ) : null}
             </td>
             <td className="num">{formatNumber(c.orders, locale)}</td>
             <OpenRecordCell code={c.code} label={canManage ? t('channelSettings.edit') : t('channelSettings.view')} />
@@ -78,24 +104,44 @@ export default function Channels() {
 
       {selected ? (
         <SettingsFormCard
-          key={JSON.stringify(selected)} testid="channel-form" canManage={canManage} hidden={{ intent: 'save', channel: selected.code }}
+          key={JSON.stringify(selected)}
+          testid="channel-form"
+          canManage={canManage}
+          hidden={{ intent: 'save', channel: selected.code }}
           title={t('channelSettings.editTitle', { name: selected.name })}
           active={{ checked: selected.active, label: t('channelSettings.active'), hint: t('channelSettings.activeHint'), error: err('active') }}
-          submit={t('channelSettings.save')} cancel={{ to: '/settings/channels', label: t('channelSettings.cancel') }}
+          submit={t('channelSettings.save')}
+          cancel={{ to: '/settings/channels', label: t('channelSettings.cancel') }}
         >
           <SettingsField label={t('channelSettings.name')} error={err('name')}>
             <input name="name" required maxLength={100} defaultValue={selected.name} />
           </SettingsField>
           <SettingsField label={t('channelSettings.kind')} error={err('kind')}>
-            <select name="kind" defaultValue={selected.kind}>{CHANNEL_KINDS.map((k) => <option key={k} value={k}>{t(`channelSettings.kinds.${k}`)}</option>)}</select>
+            <select name="kind" defaultValue={selected.kind}>
+              {CHANNEL_KINDS.map((k) => (
+                <option key={k} value={k}>
+                  {t(`channelSettings.kinds.${k}`)}
+                </option>
+              ))}
+            </select>
           </SettingsField>
           <SettingsField label={t('channelSettings.currencies')} hint={t('channelSettings.currenciesNote', { base })} error={err('currencies')}>
-            <input name="currencies" required defaultValue={selected.currencies.join(', ')} placeholder={t('channelSettings.currenciesHint')} autoCapitalize="characters" />
+            <input
+              name="currencies"
+              required
+              defaultValue={selected.currencies.join(', ')}
+              placeholder={t('channelSettings.currenciesHint')}
+              autoCapitalize="characters"
+            />
           </SettingsField>
           <SettingsField label={t('channelSettings.adapter')} error={err('adapter')}>
             <select name="adapter" defaultValue={selected.adapter ?? ''}>
               <option value="">{t('channelSettings.noAdapter')}</option>
-              {CHANNEL_ADAPTERS.map((a) => <option key={a} value={a}>{t(`channelSettings.adapters.${a}`)}</option>)}
+              {CHANNEL_ADAPTERS.map((a) => (
+                <option key={a} value={a}>
+                  {t(`channelSettings.adapters.${a}`)}
+                </option>
+              ))}
             </select>
           </SettingsField>
         </SettingsFormCard>
@@ -111,7 +157,9 @@ export default function Channels() {
               <CsrfInput />
               <input type="hidden" name="intent" value="rotate" />
               <input type="hidden" name="channel" value={selected.code} />
-              <button type="submit" className="danger" disabled={busy}>{selected.secretFingerprint ? t('channelSettings.rotate') : t('channelSettings.generate')}</button>
+              <button type="submit" className="danger" disabled={busy}>
+                {selected.secretFingerprint ? t('channelSettings.rotate') : t('channelSettings.generate')}
+              </button>
               <p className="muted small">{t('channelSettings.rotateHint')}</p>
             </Form>
           ) : null}

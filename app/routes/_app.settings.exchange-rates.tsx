@@ -50,7 +50,11 @@ export default function ExchangeRates() {
       <p className="muted">{t('exchangeRates.intro', { base })}</p>
       {result?.saved ? (
         <div className="notice success" role="status" data-testid="rate-saved">
-          {t(result.saved.created ? 'exchangeRates.added' : 'exchangeRates.saved', { currency: result.saved.currency, rate: rate(result.saved.ratePerBase), base })}
+          {t(result.saved.created ? 'exchangeRates.added' : 'exchangeRates.saved', {
+            currency: result.saved.currency,
+            rate: rate(result.saved.ratePerBase),
+            base,
+          })}
         </div>
       ) : null}
       {canManage ? (
@@ -67,29 +71,50 @@ export default function ExchangeRates() {
             <input name="rate" required inputMode="decimal" placeholder={t('exchangeRates.rateHint')} />
             <FieldErrorText error={err('add', 'rate')} />
           </label>
-          <button type="submit" className="primary" disabled={navigation.state !== 'idle'}>{t('exchangeRates.add')}</button>
+          <button type="submit" className="primary" disabled={navigation.state !== 'idle'}>
+            {t('exchangeRates.add')}
+          </button>
         </Form>
       ) : null}
       <div className="table-wrap">
         <table className="data-table" data-testid="rates-table">
           <thead>
-            <tr><th>{t('exchangeRates.currency')}</th><th className="num">{t('exchangeRates.ratePerBase', { base })}</th><th>{t('exchangeRates.updated')}</th>{canManage ? <th>{t('exchangeRates.edit')}</th> : null}</tr>
+            <tr>
+              <th>{t('exchangeRates.currency')}</th>
+              <th className="num">{t('exchangeRates.ratePerBase', { base })}</th>
+              <th>{t('exchangeRates.updated')}</th>
+              {canManage ? <th>{t('exchangeRates.edit')}</th> : null}
+            </tr>
           </thead>
           <tbody>
             {rates.map((r) => (
               <tr key={r.currency} data-testid="rate-row" data-currency={r.currency}>
-                <td><code>{r.currency}</code>{r.isBase ? <span className="badge">{t('exchangeRates.base')}</span> : null}</td>
+                <td>
+                  <code>{r.currency}</code>
+                  {r.isBase ? <span className="badge">{t('exchangeRates.base')}</span> : null}
+                </td>
                 <td className="num">{rate(r.ratePerBase)}</td>
                 <td>{r.updatedAt ? <DateTime value={r.updatedAt} /> : '—'}</td>
                 {canManage ? (
                   <td>
-                    {r.isBase ? <span className="muted small">{t('exchangeRates.baseFixed')}</span> : (
+                    {r.isBase ? (
+                      <span className="muted small">{t('exchangeRates.baseFixed')}</span>
+                    ) : (
                       <Form method="post" className="inline-actions">
                         <CsrfInput />
                         <input type="hidden" name="form" value={r.currency} />
                         <input type="hidden" name="currency" value={r.currency} />
-                        <input name="rate" key={r.ratePerBase} defaultValue={r.ratePerBase} inputMode="decimal" aria-label={t('exchangeRates.rateFor', { currency: r.currency })} className="rate-input" />
-                        <button type="submit" disabled={navigation.state !== 'idle'}>{t('exchangeRates.save')}</button>
+                        <input
+                          name="rate"
+                          key={r.ratePerBase}
+                          defaultValue={r.ratePerBase}
+                          inputMode="decimal"
+                          aria-label={t('exchangeRates.rateFor', { currency: r.currency })}
+                          className="rate-input"
+                        />
+                        <button type="submit" disabled={navigation.state !== 'idle'}>
+                          {t('exchangeRates.save')}
+                        </button>
                         <FieldErrorText error={err(r.currency, 'rate')} />
                       </Form>
                     )}

@@ -9,7 +9,17 @@ import { useRootData } from '../root.tsx';
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireUser(request, context, 'settings.view');
   const users = await context.orm.em.fork().find(User, {}, { orderBy: { role: 'asc', email: 'asc' } });
-  return { users: users.map((u) => ({ id: u.id, email: u.email, name: u.name, role: u.role, locale: u.locale, active: u.active, lastLoginAt: u.lastLoginAt?.toISOString() ?? null })) };
+  return {
+    users: users.map((u) => ({
+      id: u.id,
+      email: u.email,
+      name: u.name,
+      role: u.role,
+      locale: u.locale,
+      active: u.active,
+      lastLoginAt: u.lastLoginAt?.toISOString() ?? null,
+    })),
+  };
 }
 
 export default function Users() {
@@ -22,7 +32,13 @@ export default function Users() {
       <div className="table-wrap">
         <table className="data-table" data-testid="users-table">
           <thead>
-            <tr><th>{t('users.name')}</th><th>{t('users.email')}</th><th>{t('users.role')}</th><th>{t('users.language')}</th><th>{t('users.lastLogin')}</th></tr>
+            <tr>
+              <th>{t('users.name')}</th>
+              <th>{t('users.email')}</th>
+              <th>{t('users.role')}</th>
+              <th>{t('users.language')}</th>
+              <th>{t('users.lastLogin')}</th>
+            </tr>
           </thead>
           <tbody>
             {users.map((u) => (

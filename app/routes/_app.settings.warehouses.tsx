@@ -54,31 +54,56 @@ export default function Warehouses() {
   const result = useActionData<typeof action>() as ActionData | undefined;
   const { t, locale, done, busy } = useSettingsScreen();
   const err = (intent: string, field: string, target?: string) =>
-    (result?.intent === intent && (target === undefined || result.target === target) ? result.errors?.find((e) => e.field === field) : undefined);
+    result?.intent === intent && (target === undefined || result.target === target) ? result.errors?.find((e) => e.field === field) : undefined;
   const coord = (v: number) => formatNumber(v, locale, { minimumFractionDigits: 4, maximumFractionDigits: 6 });
   const editing = creating || selected;
-  const unplaced = result?.errors?.filter((e) =>
-    !(editing && result.intent === 'save' && SAVE_FIELDS.includes(e.field)) && !(selected && result.intent === 'bin' && ['sku', 'bin'].includes(e.field))) ?? [];
+  const unplaced =
+    result?.errors?.filter(
+      (e) =>
+        !(editing && result.intent === 'save' && SAVE_FIELDS.includes(e.field)) && !(selected && result.intent === 'bin' && ['sku', 'bin'].includes(e.field)),
+    ) ?? [];
 
   return (
     <>
       <SettingsHead
-        title={t('warehouseSettings.title')} intro={t('warehouseSettings.intro')} errors={unplaced}
+        title={t('warehouseSettings.title')}
+        intro={t('warehouseSettings.intro')}
+        errors={unplaced}
         add={{ label: t('warehouseSettings.add'), testid: 'warehouse-add', shown: canManage && !creating }}
         saved={done && selected ? { testid: 'warehouse-saved', text: t(`warehouseSettings.done.${readOutcome(done)}`, { code: selected.code }) } : null}
       />
 
-      <SettingsTable testid="warehouses-table" head={<>
-        <th>{t('warehouseSettings.code')}</th><th>{t('warehouseSettings.name')}</th><th>{t('warehouseSettings.address')}</th>
-        <th>{t('warehouseSettings.coordinates')}</th><th>{t('warehouseSettings.pickMethod')}</th><th className="num">{t('warehouseSettings.stock')}</th><th />
-      </>}>
+      <SettingsTable
+        testid="warehouses-table"
+        head={
+          <>
+            <th>{t('warehouseSettings.code')}</th>
+            <th>{t('warehouseSettings.name')}</th>
+            <th>{t('warehouseSettings.address')}</th>
+            <th>{t('warehouseSettings.coordinates')}</th>
+            <th>{t('warehouseSettings.pickMethod')}</th>
+            <th className="num">{t('warehouseSettings.stock')}</th>
+            <th />
+          </>
+        }
+      >
         {warehouses.map((w) => (
           <tr key={w.code} data-testid="warehouse-row" data-code={w.code} aria-current={selected?.code === w.code ? 'true' : undefined}>
-            <td><code>{w.code}</code>{w.active ? null : <span className="badge">{t('warehouseSettings.inactive')}</span>}</td>
+            <td>
+              <code>{w.code}</code>
+              {w.active ? null : <span className="badge">{t('warehouseSettings.inactive')}</span>}
+            </td>
             <td>{w.name}</td>
             <td>{[w.line1, w.postalCode, w.city, w.country].filter(Boolean).join(', ')}</td>
-            <td className="num">{coord(w.lat)}, {coord(w.lng)}</td>
-            <td data-testid="warehouse-pick-method">{t(`fulfilment.methods.${w.pickMethod}`)}{w.pickMethod === 'batch' || w.pickMethod === 'wave' ? <span className="muted small"> · {t('warehouseSettings.perList', { count: w.pickBatchSize })}</span> : null}</td>
+            <td className="num">
+              {coord(w.lat)}, {coord(w.lng)}
+            </td>
+            <td data-testid="warehouse-pick-method">
+              {t(`fulfilment.methods.${w.pickMethod}`)}
+              {w.pickMethod === 'batch' || w.pickMethod === 'wave' ? (
+                <span className="muted small"> · {t('warehouseSettings.perList', { count: w.pickBatchSize })}</span>
+              ) : null}
+            </td>
             <td className="num">{t('warehouseSettings.stockFigures', { skus: formatNumber(w.skus, locale), units: formatNumber(w.units, locale) })}</td>
             <OpenRecordCell code={w.code} label={canManage ? t('warehouseSettings.edit') : t('warehouseSettings.view')} />
           </tr>
@@ -87,10 +112,19 @@ export default function Warehouses() {
 
       {editing ? (
         <SettingsFormCard
-          key={selected?.code ?? 'new'} testid="warehouse-form" canManage={canManage} hidden={{ intent: 'save', warehouse: selected?.code ?? '' }}
+          key={selected?.code ?? 'new'}
+          testid="warehouse-form"
+          canManage={canManage}
+          hidden={{ intent: 'save', warehouse: selected?.code ?? '' }}
           title={creating ? t('warehouseSettings.newTitle') : t('warehouseSettings.editTitle', { code: selected!.code })}
-          active={{ checked: selected?.active ?? true, label: t('warehouseSettings.active'), hint: t('warehouseSettings.activeHint'), error: err('save', 'active') }}
-          submit={creating ? t('warehouseSettings.create') : t('warehouseSettings.save')} cancel={{ to: '/settings/warehouses', label: t('warehouseSettings.cancel') }}
+          active={{
+            checked: selected?.active ?? true,
+            label: t('warehouseSettings.active'),
+            hint: t('warehouseSettings.activeHint'),
+            error: err('save', 'active'),
+          }}
+          submit={creating ? t('warehouseSettings.create') : t('warehouseSettings.save')}
+          cancel={{ to: '/settings/warehouses', label: t('warehouseSettings.cancel') }}
         >
           {creating ? (
             <SettingsField label={t('warehouseSettings.code')} error={err('save', 'code')}>
@@ -110,7 +144,14 @@ export default function Warehouses() {
             <input name="postalCode" maxLength={20} defaultValue={selected?.postalCode ?? ''} />
           </SettingsField>
           <SettingsField label={t('warehouseSettings.country')} error={err('save', 'country')}>
-            <input name="country" required maxLength={2} defaultValue={selected?.country} placeholder={t('warehouseSettings.countryHint')} autoCapitalize="characters" />
+            <input
+              name="country"
+              required
+              maxLength={2}
+              defaultValue={selected?.country}
+              placeholder={t('warehouseSettings.countryHint')}
+              autoCapitalize="characters"
+            />
           </SettingsField>
           <SettingsField label={t('warehouseSettings.lat')} error={err('save', 'lat')}>
             <input name="lat" required inputMode="decimal" defaultValue={selected ? String(selected.lat) : ''} placeholder={t('warehouseSettings.latHint')} />
@@ -120,7 +161,11 @@ export default function Warehouses() {
           </SettingsField>
           <SettingsField label={t('warehouseSettings.pickMethod')} hint={t('warehouseSettings.pickMethodHint')} error={err('save', 'pickMethod')}>
             <select name="pickMethod" defaultValue={selected?.pickMethod ?? 'single'} data-testid="warehouse-pick-method-select">
-              {PICK_METHODS.map((m) => <option key={m} value={m}>{t(`fulfilment.methods.${m}`)}</option>)}
+              {PICK_METHODS.map((m) => (
+                <option key={m} value={m}>
+                  {t(`fulfilment.methods.${m}`)}
+                </option>
+              ))}
             </select>
           </SettingsField>
           <SettingsField label={t('warehouseSettings.pickBatchSize')} hint={t('warehouseSettings.pickBatchSizeHint')} error={err('save', 'pickBatchSize')}>
@@ -135,7 +180,14 @@ export default function Warehouses() {
           <p className="muted">{t('warehouseSettings.zonesIntro')}</p>
           {zones.length ? (
             <table className="data-table" data-testid="zones-table">
-              <thead><tr><th>{t('warehouseSettings.zone')}</th><th className="num">{t('warehouseSettings.skus')}</th><th className="num">{t('warehouseSettings.units')}</th><th /></tr></thead>
+              <thead>
+                <tr>
+                  <th>{t('warehouseSettings.zone')}</th>
+                  <th className="num">{t('warehouseSettings.skus')}</th>
+                  <th className="num">{t('warehouseSettings.units')}</th>
+                  <th />
+                </tr>
+              </thead>
               <tbody>
                 {zones.map((z) => {
                   const key = z.zone ?? NO_BIN;
@@ -144,18 +196,24 @@ export default function Warehouses() {
                       <td>{z.zone ? <code>{z.zone}</code> : <span className="muted">{t('warehouseSettings.noBin')}</span>}</td>
                       <td className="num">{formatNumber(z.skus, locale)}</td>
                       <td className="num">{formatNumber(z.units, locale)}</td>
-                      <td><Link to={`?code=${encodeURIComponent(selected.code)}&zone=${encodeURIComponent(key)}`}>{t('warehouseSettings.showZone')}</Link></td>
+                      <td>
+                        <Link to={`?code=${encodeURIComponent(selected.code)}&zone=${encodeURIComponent(key)}`}>{t('warehouseSettings.showZone')}</Link>
+                      </td>
                     </tr>
                   );
                 })}
               </tbody>
             </table>
-          ) : <p className="muted">{t('warehouseSettings.noStock')}</p>}
+          ) : (
+            <p className="muted">{t('warehouseSettings.noStock')}</p>
+          )}
 
           {result?.intent === 'bin' && result.bin ? (
             <p className="notice success" role="status" data-testid="bin-saved">
               {result.bin.changed
-                ? (result.bin.bin ? t('warehouseSettings.binSaved', { sku: result.bin.sku, bin: result.bin.bin, zone: result.bin.zone }) : t('warehouseSettings.binCleared', { sku: result.bin.sku }))
+                ? result.bin.bin
+                  ? t('warehouseSettings.binSaved', { sku: result.bin.sku, bin: result.bin.bin, zone: result.bin.zone })
+                  : t('warehouseSettings.binCleared', { sku: result.bin.sku })
                 : t('warehouseSettings.binUnchanged', { sku: result.bin.sku })}
             </p>
           ) : null}
@@ -165,9 +223,15 @@ export default function Warehouses() {
               <input type="hidden" name="intent" value="bin" />
               <input type="hidden" name="target" value="form" />
               <input type="hidden" name="warehouse" value={selected.code} />
-              <SettingsField label={t('warehouseSettings.sku')} error={err('bin', 'sku', 'form')}><input name="sku" required /></SettingsField>
-              <SettingsField label={t('warehouseSettings.bin')} error={err('bin', 'bin', 'form')}><input name="bin" placeholder={t('warehouseSettings.binHint')} autoCapitalize="characters" /></SettingsField>
-              <button type="submit" disabled={busy}>{t('warehouseSettings.setBin')}</button>
+              <SettingsField label={t('warehouseSettings.sku')} error={err('bin', 'sku', 'form')}>
+                <input name="sku" required />
+              </SettingsField>
+              <SettingsField label={t('warehouseSettings.bin')} error={err('bin', 'bin', 'form')}>
+                <input name="bin" placeholder={t('warehouseSettings.binHint')} autoCapitalize="characters" />
+              </SettingsField>
+              <button type="submit" disabled={busy}>
+                {t('warehouseSettings.setBin')}
+              </button>
             </Form>
           ) : null}
 
@@ -176,28 +240,53 @@ export default function Warehouses() {
               <h2 className="spaced">{zone === NO_BIN ? t('warehouseSettings.binsNoBin') : t('warehouseSettings.binsTitle', { zone })}</h2>
               {bins.length ? (
                 <table className="data-table" data-testid="bins-table">
-                  <thead><tr><th>{t('warehouseSettings.sku')}</th><th>{t('warehouseSettings.product')}</th><th className="num">{t('warehouseSettings.units')}</th><th>{t('warehouseSettings.bin')}</th></tr></thead>
+                  <thead>
+                    <tr>
+                      <th>{t('warehouseSettings.sku')}</th>
+                      <th>{t('warehouseSettings.product')}</th>
+                      <th className="num">{t('warehouseSettings.units')}</th>
+                      <th>{t('warehouseSettings.bin')}</th>
+                    </tr>
+                  </thead>
                   <tbody>
                     {bins.map((b) => (
                       <tr key={b.sku} data-sku={b.sku}>
-                        <td><code>{b.sku}</code></td><td>{b.name}</td><td className="num">{formatNumber(b.onHand, locale)}</td>
-                        <td>{canManage ? (
-                          <Form method="post" className="inline-actions">
-                            <CsrfInput />
-                            <input type="hidden" name="intent" value="bin" />
-                            <input type="hidden" name="warehouse" value={selected.code} />
-                            <input type="hidden" name="sku" value={b.sku} />
-                            <input type="hidden" name="target" value={b.sku} />
-                            <input name="bin" key={b.bin ?? ''} defaultValue={b.bin ?? ''} aria-label={t('warehouseSettings.binFor', { sku: b.sku })} className="rate-input" />
-                            <button type="submit" disabled={busy}>{t('warehouseSettings.save')}</button>
-                            <FieldErrorText error={err('bin', 'bin', b.sku)} />
-                          </Form>
-                        ) : b.bin ? <code>{b.bin}</code> : null}</td>
+                        <td>
+                          <code>{b.sku}</code>
+                        </td>
+                        <td>{b.name}</td>
+                        <td className="num">{formatNumber(b.onHand, locale)}</td>
+                        <td>
+                          {canManage ? (
+                            <Form method="post" className="inline-actions">
+                              <CsrfInput />
+                              <input type="hidden" name="intent" value="bin" />
+                              <input type="hidden" name="warehouse" value={selected.code} />
+                              <input type="hidden" name="sku" value={b.sku} />
+                              <input type="hidden" name="target" value={b.sku} />
+                              <input
+                                name="bin"
+                                key={b.bin ?? ''}
+                                defaultValue={b.bin ?? ''}
+                                aria-label={t('warehouseSettings.binFor', { sku: b.sku })}
+                                className="rate-input"
+                              />
+                              <button type="submit" disabled={busy}>
+                                {t('warehouseSettings.save')}
+                              </button>
+                              <FieldErrorText error={err('bin', 'bin', b.sku)} />
+                            </Form>
+                          ) : b.bin ? (
+                            <code>{b.bin}</code>
+                          ) : null}
+                        </td>
                       </tr>
                     ))}
                   </tbody>
                 </table>
-              ) : <p className="muted">{t('warehouseSettings.noStock')}</p>}
+              ) : (
+                <p className="muted">{t('warehouseSettings.noStock')}</p>
+              )}
               {moreBins ? <p className="muted small">{t('warehouseSettings.moreBins', { count: BINS_SHOWN })}</p> : null}
             </>
           ) : null}

@@ -13,9 +13,19 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
   // Recent alerts (SLA breaches and flow alerts) for the bell, for roles that watch the dashboards.
   const alerts = can(user.role, 'dashboards.view')
-    ? (await context.orm.em.fork().execute<{ id: number; payload: { message: string; severity: string; workflowId?: string }; created_at: Date }[]>(
-      `select id, payload, created_at from outbox_event where type = 'alert.raised' and created_at > now() - interval '7 days' order by id desc limit 10`))
-      .map((a) => ({ id: Number(a.id), message: a.payload.message, severity: a.payload.severity, workflowId: a.payload.workflowId ?? null, at: new Date(a.created_at).toISOString() }))
+    ? (
+        await context.orm.em
+          .fork()
+          .execute<{ id: number; payload: { message: string; severity: string; workflowId?: string }; created_at: Date }[]>(
+            `select id, payload, created_at from outbox_event where type = 'alert.raised' and created_at > now() - interval '7 days' order by id desc limit 10`,
+          )
+      ).map((a) => ({
+        id: Number(a.id),
+        message: a.payload.message,
+        severity: a.payload.severity,
+        workflowId: a.payload.workflowId ?? null,
+        at: new Date(a.created_at).toISOString(),
+      }))
     : [];
   return { user, alerts };
 }
@@ -45,27 +55,60 @@ export default function Shell() {
   return (
     <div className={`shell ${menuOpen ? 'menu-open' : ''}`}>
       <header className="topbar">
-        <button type="button" className="menu-toggle" aria-expanded={menuOpen} aria-controls="main-nav" aria-label={t('shell.menu')} onClick={() => setMenuOpen((o) => !o)}>
+        <button
+          type="button"
+          className="menu-toggle"
+          aria-expanded={menuOpen}
+          aria-controls="main-nav"
+          aria-label={t('shell.menu')}
+          onClick={() => setMenuOpen((o) => !o)}
+        >
           <span className="hamburger" aria-hidden="true" />
         </button>
-        <a href="/" className="brand">{t('app.name')}</a>
-        <span className={`live-dot live-${live}`} title={t(`shell.live.${live}`)} aria-label={t(`shell.live.${live}`)} data-testid="live-status" data-status={live} />
+        <a href="/" className="brand">
+          {t('app.name')}
+        </a>
+        <span
+          className={`live-dot live-${live}`}
+          title={t(`shell.live.${live}`)}
+          aria-label={t(`shell.live.${live}`)}
+          data-testid="live-status"
+          data-status={live}
+        />
         <div className="topbar-right">
           {canSeeAlerts ? (
             <div className="bell">
-              <button type="button" className="bell-button" aria-label={t('alerts.title')} aria-expanded={bellOpen} data-testid="alert-bell"
-                onClick={() => { setBellOpen((o) => !o); setUnseen(0); }}>
+              <button
+                type="button"
+                className="bell-button"
+                aria-label={t('alerts.title')}
+                aria-expanded={bellOpen}
+                data-testid="alert-bell"
+                onClick={() => {
+                  setBellOpen((o) => !o);
+                  setUnseen(0);
+                }}
+              >
                 <span className="bell-icon" aria-hidden="true" />
-                {unseen ? <span className="bell-count" data-testid="alert-count">{unseen}</span> : null}
+                {unseen ? (
+                  <span className="bell-count" data-testid="alert-count">
+                    {unseen}
+                  </span>
+                ) : null}
               </button>
               {bellOpen ? (
                 <div className="bell-panel" role="dialog" aria-label={t('alerts.title')}>
                   {alerts.length ? (
-                    <ul>{alerts.map((a) => (
-                      <li key={a.id} className={`alert-${a.severity}`}>
-                        {a.workflowId ? <a href={`/workflows/runs/${encodeURIComponent(a.workflowId)}`}>{a.message}</a> : a.message}
-                      </li>))}</ul>
-                  ) : <p className="muted">{t('alerts.none')}</p>}
+                    <ul>
+                      {alerts.map((a) => (
+                        <li key={a.id} className={`alert-${a.severity}`}>
+                          {a.workflowId ? <a href={`/workflows/runs/${encodeURIComponent(a.workflowId)}`}>{a.message}</a> : a.message}
+                        </li>
+                      ))}
+                    </ul>
+                  ) : (
+                    <p className="muted">{t('alerts.none')}</p>
+                  )}
                 </div>
               ) : null}
             </div>
@@ -79,7 +122,9 @@ export default function Shell() {
           ) : null}
           <Form method="post" action="/logout">
             <CsrfInput />
-            <button type="submit" className="link-button">{t('auth.logout')}</button>
+            <button type="submit" className="link-button">
+              {t('auth.logout')}
+            </button>
           </Form>
         </div>
       </header>
@@ -87,7 +132,9 @@ export default function Shell() {
         <ul>
           {AREAS.filter((a) => can(user?.role, a.permission)).map((a) => (
             <li key={a.id}>
-              <NavLink to={a.path} data-testid={`nav-${a.id}`}>{t(`nav.${a.id}`)}</NavLink>
+              <NavLink to={a.path} data-testid={`nav-${a.id}`}>
+                {t(`nav.${a.id}`)}
+              </NavLink>
             </li>
           ))}
         </ul>

@@ -34,7 +34,8 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   // Comparing two versions: ?from=<older>&to=<newer> (either order).
   const url = new URL(request.url);
   // Version numbers count as ids do (int4, from 1); anything else (0 here) names no version.
-  const a = parseId(url.searchParams.get('from')) ?? 0, b = parseId(url.searchParams.get('to')) ?? 0;
+  const a = parseId(url.searchParams.get('from')) ?? 0,
+    b = parseId(url.searchParams.get('to')) ?? 0;
   let compare: { from: number; to: number; older: Graph; newer: Graph; shown: Graph; diff: GraphDiff } | null = null;
   let compareError: string | null = null;
   if (url.searchParams.has('from') && url.searchParams.has('to')) {
@@ -49,10 +50,15 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   return { definition, canEdit: can(user.role, 'workflows.edit'), compare, compareError };
 }
 
-type ActionData = { savedAt?: string; published?: number; errors?: FieldError[]; error?: { code: string; params?: Record<string, string | number> };
-  simulation?: Simulation & { event: string; orderNumber: string | null } };
+type ActionData = {
+  savedAt?: string;
+  published?: number;
+  errors?: FieldError[];
+  error?: { code: string; params?: Record<string, string | number> };
+  simulation?: Simulation & { event: string; orderNumber: string | null };
+};
 
-const asObject = (v: unknown): Record<string, unknown> | null => (v && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : null);
+const asObject = (v: unknown): Record<string, unknown> | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
 
 /**
  * The trigger payload and stock for a simulation: from a real order (as the dispatcher would see it:
@@ -65,17 +71,37 @@ async function simulationInput(em: Parameters<typeof getOrder>[0], form: FormDat
     if (!order) return { error: { code: 'unknown_order', params: { number } } } as const;
     if (triggerEvent === 'return.requested') {
       const lines = order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }));
-      const payload = { orderId: order.id, number: order.number, reason: 'other', resolution: 'refund', lines, currency: order.currency,
-        amountMinor: order.lines.reduce((sum, l) => sum + l.unitPrice * l.quantity, 0) };
+      const payload = {
+        orderId: order.id,
+        number: order.number,
+        reason: 'other',
+        resolution: 'refund',
+        lines,
+        currency: order.currency,
+        amountMinor: order.lines.reduce((sum, l) => sum + l.unitPrice * l.quantity, 0),
+      };
       return { payload, stock: [] as StockOption[], demand: undefined, orderNumber: order.number, event: triggerEvent };
     }
-    const ids = await productIdsBySku(em, order.lines.map((l) => l.sku));
+    const ids = await productIdsBySku(
+      em,
+      order.lines.map((l) => l.sku),
+    );
     const stock = await loadStockOptions(em, [...new Set(ids.values())]);
     const address = asObject(order.shippingAddress) ?? {};
     const payload: Record<string, unknown> = {
-      orderId: order.id, number: order.number, channel: order.channel.code, status: order.status, currency: order.currency, total: order.totals.total / 100, totalMinor: order.totals.total,
-      paymentMethod: order.paymentMethod, deliveryMethod: order.deliveryMethod, customerId: order.customer.id, holdReasons: order.holdReasons,
-      lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })), shippingAddress: address,
+      orderId: order.id,
+      number: order.number,
+      channel: order.channel.code,
+      status: order.status,
+      currency: order.currency,
+      total: order.totals.total / 100,
+      totalMinor: order.totals.total,
+      paymentMethod: order.paymentMethod,
+      deliveryMethod: order.deliveryMethod,
+      customerId: order.customer.id,
+      holdReasons: order.holdReasons,
+      lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+      shippingAddress: address,
     };
     const demand = order.lines.flatMap((l) => (ids.has(l.sku) ? [{ productId: ids.get(l.sku)!, sku: l.sku, quantity: l.quantity }] : []));
     return { payload, stock, demand, orderNumber: order.number, event: 'order.created' } as const;
@@ -83,8 +109,13 @@ async function simulationInput(em: Parameters<typeof getOrder>[0], form: FormDat
   const parsedPayload = parseJson(String(form.get('payload') ?? '') || '{}');
   const payload = parsedPayload.ok ? asObject(parsedPayload.value) : null;
   if (!payload) return { error: { code: 'invalid_json' } } as const;
-  const lines = Array.isArray(payload.lines) ? (payload.lines as unknown[]).map(asObject).filter((l): l is Record<string, unknown> => !!l && typeof l.sku === 'string') : [];
-  const ids = await productIdsBySku(em, lines.map((l) => String(l.sku)));
+  const lines = Array.isArray(payload.lines)
+    ? (payload.lines as unknown[]).map(asObject).filter((l): l is Record<string, unknown> => !!l && typeof l.sku === 'string')
+    : [];
+  const ids = await productIdsBySku(
+    em,
+    lines.map((l) => String(l.sku)),
+  );
   const stock = await loadStockOptions(em, [...new Set(ids.values())]);
   return { payload, stock, demand: undefined, orderNumber: null, event: undefined } as const;
 }
@@ -108,7 +139,13 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     const trigger = graph.nodes.find((n) => n.type === 'control.trigger');
     const input = await simulationInput(context.orm.em.fork(), form, String(trigger?.data?.config?.event ?? 'manual'));
     if ('error' in input) return data<ActionData>({ error: input.error }, { status: 422 });
-    const sim = await simulate(graph, input.payload, { stock: input.stock, demand: input.demand, event: input.event, approve: form.get('approve') !== 'false', signalsReceived: form.get('signals') !== 'false' });
+    const sim = await simulate(graph, input.payload, {
+      stock: input.stock,
+      demand: input.demand,
+      event: input.event,
+      approve: form.get('approve') !== 'false',
+      signalsReceived: form.get('signals') !== 'false',
+    });
     return data<ActionData>({ simulation: { ...sim, event: input.event ?? String(trigger?.data?.config?.event ?? 'manual'), orderNumber: input.orderNumber } });
   }
   if (!can(user.role, 'workflows.edit')) throw forbidden('workflows.edit');
@@ -129,7 +166,8 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
         const v = await rollback(context.orm, definition.id, parseId(String(form.get('version') ?? '')) ?? 0, actor, String(form.get('message') ?? '') || null);
         return data<ActionData>({ published: v.number });
       }
-      default: return data<ActionData>({ error: { code: 'validation_failed' } }, { status: 422 });
+      default:
+        return data<ActionData>({ error: { code: 'validation_failed' } }, { status: 422 });
     }
   } catch (e) {
     if (!(e instanceof DomainError)) throw e;
@@ -172,7 +210,10 @@ export default function FlowDesigner() {
 
   // Drafts save themselves a moment after the last change.
   const onChange = useCallback((g: Graph) => {
-    if (first.current) { first.current = false; return; }
+    if (first.current) {
+      first.current = false;
+      return;
+    }
     latest.current = g;
     setGraph(g);
     setDirty(true);
@@ -186,10 +227,14 @@ export default function FlowDesigner() {
       saver.submit({ intent: 'save', graph: JSON.stringify(latest.current), tab, _csrf: root?.csrf ?? '' }, { method: 'post' });
       setDirty(false);
     }, 1200);
-    return () => { if (timer.current) clearTimeout(timer.current); };
+    return () => {
+      if (timer.current) clearTimeout(timer.current);
+    };
   }, [graph, dirty, canEdit, newerDraft, saver, tab, root?.csrf]);
   const savedAt = saver.data?.savedAt;
-  useEffect(() => { if (savedAt) base.current = submitted.current; }, [savedAt]);
+  useEffect(() => {
+    if (savedAt) base.current = submitted.current;
+  }, [savedAt]);
 
   // Another tab saving this draft is shown at once: an editor chooses to take theirs, merge, or keep
   // theirs out (their next save then overwrites it); a read-only viewer simply sees the newer draft.
@@ -204,7 +249,12 @@ export default function FlowDesigner() {
   };
   useLive('workflows', (e) => {
     if (e.type === 'draft.saved' && e.payload.definitionId === definition.id && e.payload.tab !== tab) {
-      if (canEdit) setNewerDraft({ by: String(e.payload.by ?? ''), actorId: typeof e.payload.actorId === 'number' ? e.payload.actorId : null, at: String(e.payload.at ?? '') });
+      if (canEdit)
+        setNewerDraft({
+          by: String(e.payload.by ?? ''),
+          actorId: typeof e.payload.actorId === 'number' ? e.payload.actorId : null,
+          at: String(e.payload.at ?? ''),
+        });
       else takeNewer('theirs');
     }
     if (e.type === 'version.published' && e.payload.definitionId === definition.id) revalidator.revalidate();
@@ -248,66 +298,167 @@ export default function FlowDesigner() {
   const published = publisher.data?.published;
   const runSimulation = (e: React.FormEvent) => {
     e.preventDefault();
-    simulator.submit({ intent: 'simulate', graph: JSON.stringify(graph), order: simOrder, payload: simOrder ? '' : simPayload, approve: String(simApprove), signals: String(simSignals), _csrf: root?.csrf ?? '' }, { method: 'post' });
+    simulator.submit(
+      {
+        intent: 'simulate',
+        graph: JSON.stringify(graph),
+        order: simOrder,
+        payload: simOrder ? '' : simPayload,
+        approve: String(simApprove),
+        signals: String(simSignals),
+        _csrf: root?.csrf ?? '',
+      },
+      { method: 'post' },
+    );
   };
   const label = (g: Graph, id: string) => g.nodes.find((n) => n.id === id)?.data?.label || id;
   const diffStyle = useMemo(() => (compare ? diffCss(compare.diff) : ''), [compare]);
 
   return (
     <>
-      <p><Link to="/workflows">{t('workflows.back')}</Link></p>
+      <p>
+        <Link to="/workflows">{t('workflows.back')}</Link>
+      </p>
       <div className="page-head">
         <h1 className="page-title">{definition.name}</h1>
         <span className="muted small" data-testid="save-state">
-          {saver.state !== 'idle' ? t('designer.saving') : dirty ? t('designer.unsaved') : saver.data?.savedAt ? t('designer.savedAt', { time: new Date(saver.data.savedAt).toLocaleTimeString(root?.locale) }) : t('designer.saved')}
+          {saver.state !== 'idle'
+            ? t('designer.saving')
+            : dirty
+              ? t('designer.unsaved')
+              : saver.data?.savedAt
+                ? t('designer.savedAt', { time: new Date(saver.data.savedAt).toLocaleTimeString(root?.locale) })
+                : t('designer.saved')}
         </span>
       </div>
       <ul className="presence" data-testid="designer-presence" aria-label={t('designer.presence.label')}>
         {others.map((e) => (
-          <li key={e.userId} className="presence-user" data-testid="presence-user" title={t(e.editing ? 'designer.presence.editing' : 'designer.presence.viewing', { name: e.name })}>
-            <span className="avatar" aria-hidden="true">{initials(e.name)}</span>{e.name}
+          <li
+            key={e.userId}
+            className="presence-user"
+            data-testid="presence-user"
+            title={t(e.editing ? 'designer.presence.editing' : 'designer.presence.viewing', { name: e.name })}
+          >
+            <span className="avatar" aria-hidden="true">
+              {initials(e.name)}
+            </span>
+            {e.name}
           </li>
         ))}
       </ul>
       {newerDraft ? (
         <div className="notice warning" role="status" data-testid="draft-notice">
-          <span>{t('designer.newerDraft', { who: editors.find((e) => e.userId === newerDraft.actorId)?.name ?? newerDraft.by, time: newerDraft.at ? new Date(newerDraft.at).toLocaleTimeString(root?.locale) : '' })}</span>{' '}
-          <button type="button" onClick={() => takeNewer('theirs')} disabled={!!taking} data-testid="draft-take-theirs">{t('designer.takeTheirs')}</button>{' '}
-          <button type="button" onClick={() => takeNewer('merge')} disabled={!!taking} data-testid="draft-merge">{t('designer.mergeTheirs')}</button>{' '}
-          <button type="button" className="link-button" onClick={() => setNewerDraft(null)} disabled={!!taking} data-testid="draft-keep-mine">{t('designer.keepMine')}</button>
+          <span>
+            {t('designer.newerDraft', {
+              who: editors.find((e) => e.userId === newerDraft.actorId)?.name ?? newerDraft.by,
+              time: newerDraft.at ? new Date(newerDraft.at).toLocaleTimeString(root?.locale) : '',
+            })}
+          </span>{' '}
+          <button type="button" onClick={() => takeNewer('theirs')} disabled={!!taking} data-testid="draft-take-theirs">
+            {t('designer.takeTheirs')}
+          </button>{' '}
+          <button type="button" onClick={() => takeNewer('merge')} disabled={!!taking} data-testid="draft-merge">
+            {t('designer.mergeTheirs')}
+          </button>{' '}
+          <button type="button" className="link-button" onClick={() => setNewerDraft(null)} disabled={!!taking} data-testid="draft-keep-mine">
+            {t('designer.keepMine')}
+          </button>
         </div>
       ) : null}
-      {conflicts.length ? <p className="notice warning" role="status" data-testid="merge-conflicts">{t('designer.mergeConflicts', { nodes: conflicts.map((id) => label(graph, id)).join(', ') })}</p> : null}
-      {published ? <p className="notice success" role="status" data-testid="published">{t('designer.published', { version: published })}</p> : null}
-      {publisher.data?.error && !published ? <p className="form-error" role="alert">{t(`errors.${publisher.data.error.code}`, publisher.data.error.params)}</p> : null}
-      {importError ? <p className="form-error" role="alert">{t('designer.importFailed', { message: importError })}</p> : null}
-      <Designer key={designerKey} graph={graph} readOnly={!canEdit} onChange={onChange} highlighted={simulation?.path}
+      {conflicts.length ? (
+        <p className="notice warning" role="status" data-testid="merge-conflicts">
+          {t('designer.mergeConflicts', { nodes: conflicts.map((id) => label(graph, id)).join(', ') })}
+        </p>
+      ) : null}
+      {published ? (
+        <p className="notice success" role="status" data-testid="published">
+          {t('designer.published', { version: published })}
+        </p>
+      ) : null}
+      {publisher.data?.error && !published ? (
+        <p className="form-error" role="alert">
+          {t(`errors.${publisher.data.error.code}`, publisher.data.error.params)}
+        </p>
+      ) : null}
+      {importError ? (
+        <p className="form-error" role="alert">
+          {t('designer.importFailed', { message: importError })}
+        </p>
+      ) : null}
+      <Designer
+        key={designerKey}
+        graph={graph}
+        readOnly={!canEdit}
+        onChange={onChange}
+        highlighted={simulation?.path}
         toolbar={({ errors }) => (
           <>
-            <button type="button" onClick={exportJson}>{t('designer.export')}</button>
+            <button type="button" onClick={exportJson}>
+              {t('designer.export')}
+            </button>
             {canEdit ? (
               <>
-                <label className="button file-button">{t('designer.import')}<input type="file" accept="application/json" hidden onChange={(e) => e.target.files?.[0] && void importJson(e.target.files[0])} /></label>
-                <input value={message} onChange={(e) => setMessage(e.target.value)} placeholder={t('designer.publishMessage')} aria-label={t('designer.publishMessage')} data-testid="publish-message" />
-                <button type="button" className="primary" data-testid="publish" disabled={errors.length > 0 || dirty || !!newerDraft || saver.state !== 'idle' || publisher.state !== 'idle'} title={errors.length ? t('designer.fixFirst') : undefined}
-                  onClick={() => publisher.submit({ intent: 'publish', message, _csrf: root?.csrf ?? '' }, { method: 'post' })}>{t('designer.publish')}</button>
+                <label className="button file-button">
+                  {t('designer.import')}
+                  <input type="file" accept="application/json" hidden onChange={(e) => e.target.files?.[0] && void importJson(e.target.files[0])} />
+                </label>
+                <input
+                  value={message}
+                  onChange={(e) => setMessage(e.target.value)}
+                  placeholder={t('designer.publishMessage')}
+                  aria-label={t('designer.publishMessage')}
+                  data-testid="publish-message"
+                />
+                <button
+                  type="button"
+                  className="primary"
+                  data-testid="publish"
+                  disabled={errors.length > 0 || dirty || !!newerDraft || saver.state !== 'idle' || publisher.state !== 'idle'}
+                  title={errors.length ? t('designer.fixFirst') : undefined}
+                  onClick={() => publisher.submit({ intent: 'publish', message, _csrf: root?.csrf ?? '' }, { method: 'post' })}
+                >
+                  {t('designer.publish')}
+                </button>
               </>
             ) : null}
           </>
-        )} />
+        )}
+      />
       <section className="card" data-testid="simulation">
         <h2>{t('simulate.title')}</h2>
         <p className="muted small">{t('simulate.intro')}</p>
         <form onSubmit={runSimulation} className="filters plain">
-          <label className="field"><span>{t('simulate.orderNumber')}</span>
-            <input value={simOrder} onChange={(e) => setSimOrder(e.target.value)} placeholder={t('simulate.orderHint')} data-testid="simulate-order" /></label>
-          <label className="field grow"><span>{t('simulate.payload')}</span>
-            <textarea rows={6} value={simPayload} onChange={(e) => setSimPayload(e.target.value)} disabled={!!simOrder} spellCheck={false} className="code" data-testid="simulate-payload" /></label>
-          <label className="field checkbox"><input type="checkbox" checked={simApprove} onChange={(e) => setSimApprove(e.target.checked)} /> <span>{t('simulate.assumeApproved')}</span></label>
-          <label className="field checkbox"><input type="checkbox" checked={simSignals} onChange={(e) => setSimSignals(e.target.checked)} /> <span>{t('simulate.assumeSignals')}</span></label>
-          <button type="submit" disabled={simulator.state !== 'idle'} data-testid="simulate-run">{t('simulate.run')}</button>
+          <label className="field">
+            <span>{t('simulate.orderNumber')}</span>
+            <input value={simOrder} onChange={(e) => setSimOrder(e.target.value)} placeholder={t('simulate.orderHint')} data-testid="simulate-order" />
+          </label>
+          <label className="field grow">
+            <span>{t('simulate.payload')}</span>
+            <textarea
+              rows={6}
+              value={simPayload}
+              onChange={(e) => setSimPayload(e.target.value)}
+              disabled={!!simOrder}
+              spellCheck={false}
+              className="code"
+              data-testid="simulate-payload"
+            />
+          </label>
+          <label className="field checkbox">
+            <input type="checkbox" checked={simApprove} onChange={(e) => setSimApprove(e.target.checked)} /> <span>{t('simulate.assumeApproved')}</span>
+          </label>
+          <label className="field checkbox">
+            <input type="checkbox" checked={simSignals} onChange={(e) => setSimSignals(e.target.checked)} /> <span>{t('simulate.assumeSignals')}</span>
+          </label>
+          <button type="submit" disabled={simulator.state !== 'idle'} data-testid="simulate-run">
+            {t('simulate.run')}
+          </button>
         </form>
-        {simulator.data?.error && !simulation ? <p className="form-error" role="alert">{t(`errors.${simulator.data.error.code}`, simulator.data.error.params)}</p> : null}
+        {simulator.data?.error && !simulation ? (
+          <p className="form-error" role="alert">
+            {t(`errors.${simulator.data.error.code}`, simulator.data.error.params)}
+          </p>
+        ) : null}
         {simulation ? (
           <div data-testid="simulation-result">
             <p className={simulation.stopped === 'end' ? 'notice success' : 'notice warning'} role="status">
@@ -317,27 +468,59 @@ export default function FlowDesigner() {
             <h3>{t('simulate.path')}</h3>
             <ol className="sim-path" data-testid="simulation-path">
               {simulation.steps.map((s, i) => (
-                <li key={i}>{label(graph, s.nodeId)} <span className="muted small">{s.handles.map((h) => t(`handles.${h}`, { defaultValue: h })).join(', ')}</span></li>
+                <li key={i}>
+                  {label(graph, s.nodeId)} <span className="muted small">{s.handles.map((h) => t(`handles.${h}`, { defaultValue: h })).join(', ')}</span>
+                </li>
               ))}
             </ol>
             <h3>{t('simulate.routing')}</h3>
             {simulation.routing.length ? (
-              <ul data-testid="simulation-routing">{simulation.routing.map((r, i) => (
-                <li key={i}><strong>{label(graph, r.nodeId)}: </strong>
-                  {r.assumed ? t('simulate.routingAssumed')
-                    : r.ok ? t('simulate.routingOk', { warehouses: r.warehouses.join(', '), count: r.shipments })
-                      : t('simulate.routingShort', { skus: r.shortages.map((x) => t('simulate.shortage', { sku: x.sku, requested: x.requested, available: x.available })).join('; ') })}
-                  {r.policy ? <span className="muted small"> · {t(`simulate.policy.${r.policy}`)}</span> : null}
-                  {r.allocations.length ? <div className="muted small">{r.allocations.map((a) => `${a.sku} × ${a.quantity} → ${a.warehouse}`).join(' · ')}</div> : null}
-                </li>))}</ul>
-            ) : <p className="muted">{t('simulate.noRouting')}</p>}
+              <ul data-testid="simulation-routing">
+                {simulation.routing.map((r, i) => (
+                  <li key={i}>
+                    <strong>{label(graph, r.nodeId)}: </strong>
+                    {r.assumed
+                      ? t('simulate.routingAssumed')
+                      : r.ok
+                        ? t('simulate.routingOk', { warehouses: r.warehouses.join(', '), count: r.shipments })
+                        : t('simulate.routingShort', {
+                            skus: r.shortages.map((x) => t('simulate.shortage', { sku: x.sku, requested: x.requested, available: x.available })).join('; '),
+                          })}
+                    {r.policy ? <span className="muted small"> · {t(`simulate.policy.${r.policy}`)}</span> : null}
+                    {r.allocations.length ? (
+                      <div className="muted small">{r.allocations.map((a) => `${a.sku} × ${a.quantity} → ${a.warehouse}`).join(' · ')}</div>
+                    ) : null}
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              <p className="muted">{t('simulate.noRouting')}</p>
+            )}
             <h3>{t('simulate.approvals')}</h3>
             {simulation.approvals.length ? (
-              <ul data-testid="simulation-approvals">{simulation.approvals.map((a, i) => (
-                <li key={i}>{t('simulate.wouldAsk', { roles: a.roles.map((r) => t(`roles.${r}`, { defaultValue: r })).join(', '), title: a.title })} · {t(`handles.${a.decision}`)}</li>))}</ul>
-            ) : <p className="muted">{t('simulate.noApprovals')}</p>}
-            {simulation.signals.length ? <p className="muted small">{t('simulate.signals', { signals: simulation.signals.map((x) => x.signal).join(', ') })}</p> : null}
-            {simulation.problems.length ? <ul className="form-error">{simulation.problems.map((p, i) => <li key={i}>{label(graph, p.nodeId)}: {p.message}</li>)}</ul> : null}
+              <ul data-testid="simulation-approvals">
+                {simulation.approvals.map((a, i) => (
+                  <li key={i}>
+                    {t('simulate.wouldAsk', { roles: a.roles.map((r) => t(`roles.${r}`, { defaultValue: r })).join(', '), title: a.title })} ·{' '}
+                    {t(`handles.${a.decision}`)}
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              <p className="muted">{t('simulate.noApprovals')}</p>
+            )}
+            {simulation.signals.length ? (
+              <p className="muted small">{t('simulate.signals', { signals: simulation.signals.map((x) => x.signal).join(', ') })}</p>
+            ) : null}
+            {simulation.problems.length ? (
+              <ul className="form-error">
+                {simulation.problems.map((p, i) => (
+                  <li key={i}>
+                    {label(graph, p.nodeId)}: {p.message}
+                  </li>
+                ))}
+              </ul>
+            ) : null}
           </div>
         ) : null}
       </section>
@@ -345,31 +528,89 @@ export default function FlowDesigner() {
         <h2>{t('designer.versions')}</h2>
         {definition.versions.length ? (
           <table className="data-table" data-testid="versions">
-            <thead><tr><th>{t('workflows.version')}</th><th>{t('designer.message')}</th><th>{t('designer.author')}</th><th>{t('workflows.published')}</th><th /></tr></thead>
-            <tbody>{definition.versions.map((v, i) => (
-              <tr key={v.id}>
-                <td>{t('designer.versionNumber', { number: v.number })}{i === 0 ? <span className="badge">{t('designer.live')}</span> : null}</td><td>{v.message ?? '—'}</td><td>{v.author ?? '—'}</td><td><DateTime value={v.publishedAt} /></td>
-                <td>{canEdit && i > 0 ? (
-                  <button type="button" onClick={() => publisher.submit({ intent: 'rollback', version: String(v.number), message: t('designer.rollbackMessage', { version: v.number }), _csrf: root?.csrf ?? '' }, { method: 'post' })}>{t('designer.rollback')}</button>
-                ) : null}</td>
-              </tr>))}</tbody>
+            <thead>
+              <tr>
+                <th>{t('workflows.version')}</th>
+                <th>{t('designer.message')}</th>
+                <th>{t('designer.author')}</th>
+                <th>{t('workflows.published')}</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {definition.versions.map((v, i) => (
+                <tr key={v.id}>
+                  <td>
+                    {t('designer.versionNumber', { number: v.number })}
+                    {i === 0 ? <span className="badge">{t('designer.live')}</span> : null}
+                  </td>
+                  <td>{v.message ?? '—'}</td>
+                  <td>{v.author ?? '—'}</td>
+                  <td>
+                    <DateTime value={v.publishedAt} />
+                  </td>
+                  <td>
+                    {canEdit && i > 0 ? (
+                      <button
+                        type="button"
+                        onClick={() =>
+                          publisher.submit(
+                            {
+                              intent: 'rollback',
+                              version: String(v.number),
+                              message: t('designer.rollbackMessage', { version: v.number }),
+                              _csrf: root?.csrf ?? '',
+                            },
+                            { method: 'post' },
+                          )
+                        }
+                      >
+                        {t('designer.rollback')}
+                      </button>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
           </table>
-        ) : <p className="muted">{t('designer.noVersions')}</p>}
+        ) : (
+          <p className="muted">{t('designer.noVersions')}</p>
+        )}
       </section>
       {definition.versions.length > 1 ? (
         <section className="card" data-testid="compare">
           <h2>{t('diff.title')}</h2>
           <Form method="get" className="filters plain">
-            <label className="field"><span>{t('diff.from')}</span>
+            <label className="field">
+              <span>{t('diff.from')}</span>
               <select name="from" defaultValue={compare?.from ?? definition.versions[1].number} data-testid="compare-from">
-                {definition.versions.map((v) => <option key={v.id} value={v.number}>{t('designer.versionNumber', { number: v.number })}</option>)}</select></label>
-            <label className="field"><span>{t('diff.to')}</span>
+                {definition.versions.map((v) => (
+                  <option key={v.id} value={v.number}>
+                    {t('designer.versionNumber', { number: v.number })}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="field">
+              <span>{t('diff.to')}</span>
               <select name="to" defaultValue={compare?.to ?? definition.versions[0].number} data-testid="compare-to">
-                {definition.versions.map((v) => <option key={v.id} value={v.number}>{t('designer.versionNumber', { number: v.number })}</option>)}</select></label>
-            <button type="submit" data-testid="compare-run">{t('diff.compare')}</button>
+                {definition.versions.map((v) => (
+                  <option key={v.id} value={v.number}>
+                    {t('designer.versionNumber', { number: v.number })}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <button type="submit" data-testid="compare-run">
+              {t('diff.compare')}
+            </button>
             {compare ? <Link to="?">{t('diff.close')}</Link> : null}
           </Form>
-          {compareError ? <p className="form-error" role="alert">{t('diff.notFound')}</p> : null}
+          {compareError ? (
+            <p className="form-error" role="alert">
+              {t('diff.notFound')}
+            </p>
+          ) : null}
           {compare ? (
             <div className="diff-view" data-testid="diff">
               <style dangerouslySetInnerHTML={{ __html: diffStyle }} />
@@ -381,12 +622,45 @@ export default function FlowDesigner() {
               </p>
               <Designer key={`${compare.from}-${compare.to}`} graph={compare.shown} readOnly />
               <div className="diff-lists">
-                {compare.diff.addedNodes.length ? <p data-testid="diff-added"><strong>{t('diff.addedSteps')}</strong> {compare.diff.addedNodes.map((id) => label(compare.newer, id)).join(', ')}</p> : null}
-                {compare.diff.changedNodes.length ? <p data-testid="diff-changed"><strong>{t('diff.changedSteps')}</strong> {compare.diff.changedNodes.map((c) => `${label(compare.newer, c.id)} (${[c.type ? t('diff.typeChanged') : '', c.config ? t('diff.configChanged') : ''].filter(Boolean).join(', ')})`).join('; ')}</p> : null}
-                {compare.diff.removedNodes.length ? <p data-testid="diff-removed"><strong>{t('diff.removedSteps')}</strong> {compare.diff.removedNodes.map((id) => label(compare.older, id)).join(', ')}</p> : null}
-                {compare.diff.removedEdges.length ? <p><strong>{t('diff.removedConnections')}</strong> {compare.diff.removedEdges.map((id) => { const e = compare.older.edges.find((x) => x.id === id); return e ? `${label(compare.older, e.source)} → ${label(compare.older, e.target)}` : id; }).join(', ')}</p> : null}
-                {!compare.diff.addedNodes.length && !compare.diff.changedNodes.length && !compare.diff.removedNodes.length && !compare.diff.addedEdges.length && !compare.diff.removedEdges.length
-                  ? <p className="muted">{t('diff.same')}</p> : null}
+                {compare.diff.addedNodes.length ? (
+                  <p data-testid="diff-added">
+                    <strong>{t('diff.addedSteps')}</strong> {compare.diff.addedNodes.map((id) => label(compare.newer, id)).join(', ')}
+                  </p>
+                ) : null}
+                {compare.diff.changedNodes.length ? (
+                  <p data-testid="diff-changed">
+                    <strong>{t('diff.changedSteps')}</strong>{' '}
+                    {compare.diff.changedNodes
+                      .map(
+                        (c) =>
+                          `${label(compare.newer, c.id)} (${[c.type ? t('diff.typeChanged') : '', c.config ? t('diff.configChanged') : ''].filter(Boolean).join(', ')})`,
+                      )
+                      .join('; ')}
+                  </p>
+                ) : null}
+                {compare.diff.removedNodes.length ? (
+                  <p data-testid="diff-removed">
+                    <strong>{t('diff.removedSteps')}</strong> {compare.diff.removedNodes.map((id) => label(compare.older, id)).join(', ')}
+                  </p>
+                ) : null}
+                {compare.diff.removedEdges.length ? (
+                  <p>
+                    <strong>{t('diff.removedConnections')}</strong>{' '}
+                    {compare.diff.removedEdges
+                      .map((id) => {
+                        const e = compare.older.edges.find((x) => x.id === id);
+                        return e ? `${label(compare.older, e.source)} → ${label(compare.older, e.target)}` : id;
+                      })
+                      .join(', ')}
+                  </p>
+                ) : null}
+                {!compare.diff.addedNodes.length &&
+                !compare.diff.changedNodes.length &&
+                !compare.diff.removedNodes.length &&
+                !compare.diff.addedEdges.length &&
+                !compare.diff.removedEdges.length ? (
+                  <p className="muted">{t('diff.same')}</p>
+                ) : null}
               </div>
             </div>
           ) : null}
@@ -397,9 +671,19 @@ export default function FlowDesigner() {
 }
 
 /** Up to two initials for a presence avatar. */
-const initials = (name: string) => name.split(/\s+/).filter(Boolean).slice(0, 2).map((w) => [...w][0]!.toUpperCase()).join('') || '?';
+const initials = (name: string) =>
+  name
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((w) => [...w][0]!.toUpperCase())
+    .join('') || '?';
 
-const cssString = (v: string) => `"${v.replace(/["\\]/g, (m) => `\\${m}`).replace(/[\n\r]/g, ' ').replace(/</g, '\\3c ')}"`;
+const cssString = (v: string) =>
+  `"${v
+    .replace(/["\\]/g, (m) => `\\${m}`)
+    .replace(/[\n\r]/g, ' ')
+    .replace(/</g, '\\3c ')}"`;
 
 /** Colours the diff canvas by node and edge id (React Flow puts them on data-id / data-testid). */
 function diffCss(diff: GraphDiff): string {
@@ -410,6 +694,7 @@ function diffCss(diff: GraphDiff): string {
   if (diff.changedNodes.length) rules.push(`${diff.changedNodes.map((c) => node(c.id)).join(',')} { box-shadow: 0 0 0 3px #f59e0b; }`);
   if (diff.removedNodes.length) rules.push(`${diff.removedNodes.map(node).join(',')} { opacity: 0.4; filter: grayscale(1); border-style: dashed; }`);
   if (diff.addedEdges.length) rules.push(`${diff.addedEdges.map(edge).join(',')} { stroke: #16a34a !important; stroke-width: 2.5; }`);
-  if (diff.removedEdges.length) rules.push(`${diff.removedEdges.map((id) => edge(`removed:${id}`)).join(',')} { stroke: #9ca3af !important; stroke-dasharray: 4 4; opacity: 0.6; }`);
+  if (diff.removedEdges.length)
+    rules.push(`${diff.removedEdges.map((id) => edge(`removed:${id}`)).join(',')} { stroke: #9ca3af !important; stroke-dasharray: 4 4; opacity: 0.6; }`);
   return rules.join('\n');
 }

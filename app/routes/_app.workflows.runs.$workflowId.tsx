@@ -36,7 +36,9 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   if (form.get('intent') !== 'retry') return data<ActionData>({ error: { code: 'validation_failed' } }, { status: 422 });
   const version = form.get('version') === 'latest' ? 'latest' : 'pinned';
   try {
-    const client = await context.temporal().catch((e: unknown) => { throw new DomainError(503, 'temporal_unavailable', (e as Error).message); });
+    const client = await context.temporal().catch((e: unknown) => {
+      throw new DomainError(503, 'temporal_unavailable', (e as Error).message);
+    });
     const newId = await retryRun(context.orm, client, context.config.TEMPORAL_TASK_QUEUE, params.workflowId ?? '', { version }, userActor(user, context.ip));
     return redirect(`/workflows/runs/${encodeURIComponent(newId)}`);
   } catch (e) {
@@ -56,26 +58,59 @@ export default function RunView() {
   const statuses = Object.fromEntries(run.steps.map((s) => [s.nodeId, s.status])) as Record<string, NonNullable<FlowNodeData['status']>>;
   return (
     <>
-      <p><Link to="/workflows">{t('workflows.back')}</Link></p>
+      <p>
+        <Link to="/workflows">{t('workflows.back')}</Link>
+      </p>
       <div className="page-head">
-        <h1 className="page-title">{run.workflowId} <span className={`badge run-${run.status}`} data-testid="run-status" data-status={run.status}>{t(`runStates.${run.status}`)}</span></h1>
-        {temporalUi ? <a href={`${temporalUi}/namespaces/${namespace}/workflows/${encodeURIComponent(run.workflowId)}`} target="_blank" rel="noreferrer">{t('workflows.temporalHistory')}</a> : null}
+        <h1 className="page-title">
+          {run.workflowId}{' '}
+          <span className={`badge run-${run.status}`} data-testid="run-status" data-status={run.status}>
+            {t(`runStates.${run.status}`)}
+          </span>
+        </h1>
+        {temporalUi ? (
+          <a href={`${temporalUi}/namespaces/${namespace}/workflows/${encodeURIComponent(run.workflowId)}`} target="_blank" rel="noreferrer">
+            {t('workflows.temporalHistory')}
+          </a>
+        ) : null}
       </div>
-      <p className="muted">{run.flow ?? '—'}{run.version ? ` · v${run.version}` : ''} · {t('workflows.started')} <DateTime value={run.startedAt} />{run.endedAt ? <> · {t('workflows.ended')} <DateTime value={run.endedAt} /></> : null}
-        {run.entityType === 'Order' && run.entityId ? <> · <Link to={`/orders/${run.entityId}`}>{t('workflows.openOrder')}</Link></> : null}</p>
+      <p className="muted">
+        {run.flow ?? '—'}
+        {run.version ? ` · v${run.version}` : ''} · {t('workflows.started')} <DateTime value={run.startedAt} />
+        {run.endedAt ? (
+          <>
+            {' '}
+            · {t('workflows.ended')} <DateTime value={run.endedAt} />
+          </>
+        ) : null}
+        {run.entityType === 'Order' && run.entityId ? (
+          <>
+            {' '}
+            · <Link to={`/orders/${run.entityId}`}>{t('workflows.openOrder')}</Link>
+          </>
+        ) : null}
+      </p>
       {run.error ? <p className="form-error">{run.error}</p> : null}
       {canRetry ? (
         <Form method="post" className="card inline-form" data-testid="run-retry">
           <CsrfInput />
           <input type="hidden" name="intent" value="retry" />
-          <label className="field"><span>{t('workflows.retry.version')}</span>
+          <label className="field">
+            <span>{t('workflows.retry.version')}</span>
             <select name="version" defaultValue="pinned" data-testid="run-retry-version">
               <option value="pinned">{t('workflows.retry.pinned')}</option>
               <option value="latest">{t('workflows.retry.latest')}</option>
-            </select></label>
-          <button type="submit" className="button" disabled={navigation.state !== 'idle'}>{t('workflows.retry.submit')}</button>
+            </select>
+          </label>
+          <button type="submit" className="button" disabled={navigation.state !== 'idle'}>
+            {t('workflows.retry.submit')}
+          </button>
           <p className="muted">{t('workflows.retry.hint')}</p>
-          {result?.error ? <p className="form-error" role="alert" data-testid="run-retry-error">{t(`errors.${result.error.code}`, { ...result.error.params, defaultValue: t('workflows.retry.failed') })}</p> : null}
+          {result?.error ? (
+            <p className="form-error" role="alert" data-testid="run-retry-error">
+              {t(`errors.${result.error.code}`, { ...result.error.params, defaultValue: t('workflows.retry.failed') })}
+            </p>
+          ) : null}
         </Form>
       ) : null}
       <Designer graph={run.graph} readOnly statuses={statuses} />
@@ -83,19 +118,50 @@ export default function RunView() {
         <h2>{t('workflows.steps')}</h2>
         <div className="table-wrap">
           <table className="data-table" data-testid="run-steps">
-            <thead><tr><th>{t('workflows.step')}</th><th>{t('orders.columns.status')}</th><th>{t('workflows.started')}</th><th>{t('workflows.duration')}</th><th>{t('workflows.io')}</th></tr></thead>
-            <tbody>{run.steps.map((s) => (
-              <tr key={s.nodeId} data-node={s.nodeId}>
-                <td><code>{s.nodeId}</code>{s.visits > 1 ? <span className="muted"> ×{s.visits}</span> : null}</td>
-                <td>{t(`runStatus.${s.status}`)}{s.compensation ? <span className="muted"> · {t('runStatus.compensated')}</span> : null}</td>
-                <td><DateTime value={s.startedAt} /></td>
-                <td className="num">{s.startedAt && s.endedAt ? `${Math.max(0, new Date(s.endedAt).getTime() - new Date(s.startedAt).getTime())} ms` : ''}</td>
-                <td className="change">
-                  {s.input ? <details><summary>{t('workflows.input')}</summary><pre>{JSON.stringify(s.input, null, 2)}</pre></details> : null}
-                  {s.output ? <details><summary>{t('workflows.output')}</summary><pre>{JSON.stringify(s.output, null, 2)}</pre></details> : null}
-                  {s.error ? <span className="field-error">{s.error}</span> : null}
-                </td>
-              </tr>))}</tbody>
+            <thead>
+              <tr>
+                <th>{t('workflows.step')}</th>
+                <th>{t('orders.columns.status')}</th>
+                <th>{t('workflows.started')}</th>
+                <th>{t('workflows.duration')}</th>
+                <th>{t('workflows.io')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {run.steps.map((s) => (
+                <tr key={s.nodeId} data-node={s.nodeId}>
+                  <td>
+                    <code>{s.nodeId}</code>
+                    {s.visits > 1 ? <span className="muted"> ×{s.visits}</span> : null}
+                  </td>
+                  <td>
+                    {t(`runStatus.${s.status}`)}
+                    {s.compensation ? <span className="muted"> · {t('runStatus.compensated')}</span> : null}
+                  </td>
+                  <td>
+                    <DateTime value={s.startedAt} />
+                  </td>
+                  <td className="num">
+                    {s.startedAt && s.endedAt ? `${Math.max(0, new Date(s.endedAt).getTime() - new Date(s.startedAt).getTime())} ms` : ''}
+                  </td>
+                  <td className="change">
+                    {s.input ? (
+                      <details>
+                        <summary>{t('workflows.input')}</summary>
+                        <pre>{JSON.stringify(s.input, null, 2)}</pre>
+                      </details>
+                    ) : null}
+                    {s.output ? (
+                      <details>
+                        <summary>{t('workflows.output')}</summary>
+                        <pre>{JSON.stringify(s.output, null, 2)}</pre>
+                      </details>
+                    ) : null}
+                    {s.error ? <span className="field-error">{s.error}</span> : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
           </table>
         </div>
       </section>

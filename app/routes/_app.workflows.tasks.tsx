@@ -33,7 +33,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const parsed = Decide.safeParse(Object.fromEntries(form));
   if (!parsed.success) return data<ActionData>({ error: { code: 'validation_failed' } }, { status: 422 });
   try {
-    const task = await decideTask(context.orm, context.temporal, parsed.data.id, { decision: parsed.data.decision, comment: parsed.data.comment }, { role: user.role, actor: userActor(user, context.ip) });
+    const task = await decideTask(
+      context.orm,
+      context.temporal,
+      parsed.data.id,
+      { decision: parsed.data.decision, comment: parsed.data.comment },
+      { role: user.role, actor: userActor(user, context.ip) },
+    );
     return data<ActionData>({ decided: { id: task.id, status: task.status } });
   } catch (e) {
     if (!(e instanceof DomainError)) throw e;
@@ -62,9 +68,19 @@ export default function WorkflowTasks() {
     <>
       <h1 className="page-title">{t('workflowTasks.title')}</h1>
       <p className="muted">{t('workflowTasks.intro')}</p>
-      {result?.decided ? <p className="notice success" role="status" data-testid="task-decided">{t(`workflowTasks.decided.${result.decided.status === 'approved' ? 'approved' : 'rejected'}`)}</p> : null}
-      {result?.error ? <p className="form-error" role="alert">{t(`errors.${result.error.code}`, result.error.params)}</p> : null}
-      {tasks.length === 0 ? <EmptyState title={t('workflowTasks.none')} /> : (
+      {result?.decided ? (
+        <p className="notice success" role="status" data-testid="task-decided">
+          {t(`workflowTasks.decided.${result.decided.status === 'approved' ? 'approved' : 'rejected'}`)}
+        </p>
+      ) : null}
+      {result?.error ? (
+        <p className="form-error" role="alert">
+          {t(`errors.${result.error.code}`, result.error.params)}
+        </p>
+      ) : null}
+      {tasks.length === 0 ? (
+        <EmptyState title={t('workflowTasks.none')} />
+      ) : (
         <div className="table-wrap">
           <table className="data-table" data-testid="task-inbox">
             <thead>
@@ -81,17 +97,29 @@ export default function WorkflowTasks() {
               {tasks.map((task) => (
                 <tr key={task.id} data-testid={`task-${task.id}`}>
                   <td>{task.title}</td>
-                  <td><About type={task.entityType} id={task.entityId} /></td>
-                  <td><code>{task.workflowId}</code></td>
-                  <td><DateTime value={task.createdAt} /></td>
-                  <td><DateTime value={task.dueAt} /></td>
+                  <td>
+                    <About type={task.entityType} id={task.entityId} />
+                  </td>
+                  <td>
+                    <code>{task.workflowId}</code>
+                  </td>
+                  <td>
+                    <DateTime value={task.createdAt} />
+                  </td>
+                  <td>
+                    <DateTime value={task.dueAt} />
+                  </td>
                   <td>
                     <Form method="post" className="inline-actions">
                       <CsrfInput />
                       <input type="hidden" name="id" value={task.id} />
                       <input name="comment" maxLength={2000} aria-label={t('workflowTasks.comment')} placeholder={t('workflowTasks.comment')} />
-                      <button type="submit" name="decision" value="approved" className="primary" disabled={busy}>{t('workflowTasks.approve')}</button>
-                      <button type="submit" name="decision" value="rejected" className="danger" disabled={busy}>{t('workflowTasks.reject')}</button>
+                      <button type="submit" name="decision" value="approved" className="primary" disabled={busy}>
+                        {t('workflowTasks.approve')}
+                      </button>
+                      <button type="submit" name="decision" value="rejected" className="danger" disabled={busy}>
+                        {t('workflowTasks.reject')}
+                      </button>
                     </Form>
                   </td>
                 </tr>

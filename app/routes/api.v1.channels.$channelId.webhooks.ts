@@ -10,7 +10,8 @@ export const loader = () => api(async () => methodNotAllowed(['POST']));
  * platform (Shopify, WooCommerce). No API key: the platform's HMAC signature of the raw body,
  * under the channel's webhook secret, authenticates the delivery.
  */
-export const action = ({ request, context, params }: ActionFunctionArgs) => api(async () => {
-  if (request.method !== 'POST') return methodNotAllowed(['POST']);
-  return handleChannelWebhook(request, context, params.channelId ?? '');
-});
+export const action = ({ request, context, params }: ActionFunctionArgs) =>
+  api(async () => {
+    if (request.method !== 'POST') return methodNotAllowed(['POST']);
+    return handleChannelWebhook(request, context, params.channelId ?? '');
+  });

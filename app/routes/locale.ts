@@ -20,11 +20,19 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (user && user.locale !== locale) {
     await context.orm.em.fork().transactional(async (em) => {
       const row = await em.findOneOrFail(User, user.id);
-      audit(em, userActor(user, context.ip), { action: 'user.locale_changed', entityType: 'User', entityId: user.id, before: { locale: row.locale }, after: { locale } });
+      audit(em, userActor(user, context.ip), {
+        action: 'user.locale_changed',
+        entityType: 'User',
+        entityId: user.id,
+        before: { locale: row.locale },
+        after: { locale },
+      });
       row.locale = locale;
     });
   }
-  return redirect(safeRedirect(redirectTo), { headers: { 'Set-Cookie': serializeCookie(LOCALE_COOKIE, locale, { maxAge: 60 * 60 * 24 * 365, secure: context.secure }) } });
+  return redirect(safeRedirect(redirectTo), {
+    headers: { 'Set-Cookie': serializeCookie(LOCALE_COOKIE, locale, { maxAge: 60 * 60 * 24 * 365, secure: context.secure }) },
+  });
 }
 
 export const loader = () => redirect('/');

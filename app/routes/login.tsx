@@ -17,7 +17,6 @@ const Input = z.object({
   redirectTo: z.string().max(2000).optional(),
 });
 
-
 /** The action's Retry-After (a throttled sign-in) reaches the document response. */
 export const headers: HeadersFunction = ({ actionHeaders }) => {
   const retryAfter = actionHeaders.get('Retry-After');
@@ -38,8 +37,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!parsed.success) return data<ActionData>({ errors: fieldErrors(parsed.error) }, { status: 422 });
   const result = await login(context, { ...parsed.data, userAgent: request.headers.get('User-Agent') });
   if (!result.ok && result.code === 'too_many_attempts') {
-    return data<ActionData>({ formError: 'errors.too_many_attempts', params: { seconds: result.retryAfterSeconds } },
-      { status: 429, headers: { 'Retry-After': String(result.retryAfterSeconds) } });
+    return data<ActionData>(
+      { formError: 'errors.too_many_attempts', params: { seconds: result.retryAfterSeconds } },
+      { status: 429, headers: { 'Retry-After': String(result.retryAfterSeconds) } },
+    );
   }
   if (!result.ok) return data<ActionData>({ formError: `errors.${result.code}` }, { status: 401 });
   return redirect(safeRedirect(parsed.data.redirectTo), { headers: { 'Set-Cookie': result.setCookie } });
@@ -69,11 +70,24 @@ export default function Login() {
           </label>
           <label className="field">
             <span>{t('auth.password')}</span>
-            <input name="password" type="password" autoComplete="current-password" required aria-invalid={!!errorFor('password')} data-testid="login-password" />
+            <input
+              name="password"
+              type="password"
+              autoComplete="current-password"
+              required
+              aria-invalid={!!errorFor('password')}
+              data-testid="login-password"
+            />
             <FieldErrorText error={errorFor('password')} />
           </label>
-          {actionData?.formError ? <p className="form-error" role="alert">{t(actionData.formError, actionData.params)}</p> : null}
-          <button type="submit" className="primary" disabled={busy} data-testid="login-submit">{t('auth.login')}</button>
+          {actionData?.formError ? (
+            <p className="form-error" role="alert">
+              {t(actionData.formError, actionData.params)}
+            </p>
+          ) : null}
+          <button type="submit" className="primary" disabled={busy} data-testid="login-submit">
+            {t('auth.login')}
+          </button>
         </Form>
       </div>
     </main>

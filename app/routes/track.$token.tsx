@@ -21,8 +21,12 @@ const MILESTONES = ['received', 'paid', 'shipped', 'delivered'] as const;
 
 async function findOrder(context: LoaderFunctionArgs['context'], token: string | undefined) {
   if (!token || !/^[0-9a-f]{32}$/.test(token)) return null;
-  const [o] = await context.orm.em.fork().execute<{ id: number; number: string; status: string; placed_at: Date; currency: string }[]>(
-    'select id, number, status, placed_at, currency from sales_order where tracking_token = ?', [token]);
+  const [o] = await context.orm.em
+    .fork()
+    .execute<{ id: number; number: string; status: string; placed_at: Date; currency: string }[]>(
+      'select id, number, status, placed_at, currency from sales_order where tracking_token = ?',
+      [token],
+    );
   return o ?? null;
 }
 
@@ -32,22 +36,38 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
   if (!o) throw new Response(null, { status: 404 });
   const em = context.orm.em.fork();
   const [history, shipments, lines, returns, windowOpen] = await Promise.all([
-    em.execute<{ at: Date; after: { status?: string } }[]>(`select at, after from audit_event where entity_type = 'Order' and entity_id = ? and action in ('order.created', 'order.status_changed') order by id`, [String(o.id)]),
+    em.execute<{ at: Date; after: { status?: string } }[]>(
+      `select at, after from audit_event where entity_type = 'Order' and entity_id = ? and action in ('order.created', 'order.status_changed') order by id`,
+      [String(o.id)],
+    ),
     recentShipments(em, { orderId: o.id }),
     returnableLines(em, o.id),
-    em.execute<{ number: string; status: string; created_at: Date }[]>('select number, status, created_at from return_request where order_id = ? order by id', [o.id]),
+    em.execute<{ number: string; status: string; created_at: Date }[]>('select number, status, created_at from return_request where order_id = ? order by id', [
+      o.id,
+    ]),
     returnWindowOpen(em, o.id),
   ]);
   const reached = (s: string) => history.find((h) => h.after?.status === s || (s === 'received' && h.after))?.at ?? null;
   const canReturn = windowOpen && lines.some((l) => l.returnable > 0);
   // What each returnable product could be exchanged for (only when the form shows).
-  const replacements = canReturn ? await exchangeOptions(em, lines.filter((l) => l.returnable > 0).map((l) => l.sku)) : {};
+  const replacements = canReturn
+    ? await exchangeOptions(
+        em,
+        lines.filter((l) => l.returnable > 0).map((l) => l.sku),
+      )
+    : {};
   return {
     number: o.number,
     status: o.status,
     placedAt: new Date(o.placed_at).toISOString(),
     milestones: MILESTONES.map((m) => ({ id: m, at: reached(m) ? new Date(reached(m)!).toISOString() : null })),
-    shipments: shipments.map((s) => ({ carrier: s.carrierName, trackingNumber: s.trackingNumber, trackingUrl: s.trackingUrl, status: s.status, events: s.events })),
+    shipments: shipments.map((s) => ({
+      carrier: s.carrierName,
+      trackingNumber: s.trackingNumber,
+      trackingUrl: s.trackingUrl,
+      status: s.status,
+      events: s.events,
+    })),
     lines,
     returns: returns.map((r) => ({ number: r.number, status: r.status, createdAt: new Date(r.created_at).toISOString() })),
     canReturn,
@@ -55,7 +75,11 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
   };
 }
 
-type ActionData = { created?: { number: string; resolution: 'refund' | 'exchange' }[]; errors?: FieldError[]; error?: { code: string; params?: Record<string, string | number> } };
+type ActionData = {
+  created?: { number: string; resolution: 'refund' | 'exchange' }[];
+  errors?: FieldError[];
+  error?: { code: string; params?: Record<string, string | number> };
+};
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const form = await request.formData();
@@ -65,11 +89,23 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   // One entry per line in each list, in the order of the lines.
   const [skus, quantities, resolutions, replacements] = ['sku', 'quantity', 'resolution', 'replacementSku'].map((f) => form.getAll(f).map(String));
   const input = {
-    reason: form.get('reason'), comment: form.get('comment') || undefined,
-    lines: skus.map((sku, i) => ({ sku, quantity: quantities[i] || '0', resolution: resolutions[i] || undefined, replacementSku: replacements[i] || undefined })),
+    reason: form.get('reason'),
+    comment: form.get('comment') || undefined,
+    lines: skus.map((sku, i) => ({
+      sku,
+      quantity: quantities[i] || '0',
+      resolution: resolutions[i] || undefined,
+      replacementSku: replacements[i] || undefined,
+    })),
   };
   try {
-    const rmas = await requestSelfServiceReturn(context.orm, o.id, input, { type: 'anonymous', label: `customer via tracking page`, ip: context.ip }, 'tracking_page');
+    const rmas = await requestSelfServiceReturn(
+      context.orm,
+      o.id,
+      input,
+      { type: 'anonymous', label: `customer via tracking page`, ip: context.ip },
+      'tracking_page',
+    );
     return data<ActionData>({ created: rmas.map((r) => ({ number: r.number, resolution: r.resolution })) });
   } catch (e) {
     if (!(e instanceof DomainError)) throw e;
@@ -82,29 +118,66 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
  * replacement (typed or picked from the suggestions; empty: the same product). Every line posts each
  * field once, so the server reads them as parallel lists.
  */
-function ReturnLine({ line, index, options, errors }: { line: { sku: string; name: string; returnable: number }; index: number; options: ExchangeOption[]; errors: FieldError[] }) {
+function ReturnLine({
+  line,
+  index,
+  options,
+  errors,
+}: {
+  line: { sku: string; name: string; returnable: number };
+  index: number;
+  options: ExchangeOption[];
+  errors: FieldError[];
+}) {
   const { t } = useTranslation();
   const replacementError = errors.find((e) => e.field === `lines.${index}.replacementSku`);
   const [resolution, setResolution] = useState<'refund' | 'exchange'>(replacementError ? 'exchange' : 'refund');
   return (
     <tr data-sku={line.sku}>
-      <td>{line.name} <code className="muted">{line.sku}</code></td>
+      <td>
+        {line.name} <code className="muted">{line.sku}</code>
+      </td>
       <td className="num">
         <input type="hidden" name="sku" value={line.sku} />
-        <input type="number" name="quantity" min={0} max={line.returnable} defaultValue={0} className="qty" aria-label={t('track.returnQuantityOf', { name: line.name })} />
+        <input
+          type="number"
+          name="quantity"
+          min={0}
+          max={line.returnable}
+          defaultValue={0}
+          className="qty"
+          aria-label={t('track.returnQuantityOf', { name: line.name })}
+        />
         <span className="muted"> / {line.returnable}</span>
         <FieldErrorText error={errors.find((e) => e.field === `lines.${index}.quantity`)} />
       </td>
       <td>
-        <select name="resolution" value={resolution} onChange={(e) => setResolution(e.target.value === 'exchange' ? 'exchange' : 'refund')} aria-label={t('track.lineResolution', { name: line.name })}>
+        <select
+          name="resolution"
+          value={resolution}
+          onChange={(e) => setResolution(e.target.value === 'exchange' ? 'exchange' : 'refund')}
+          aria-label={t('track.lineResolution', { name: line.name })}
+        >
           <option value="refund">{t('track.refund')}</option>
           <option value="exchange">{t('track.exchange')}</option>
         </select>
       </td>
       <td>
         <div hidden={resolution !== 'exchange'}>
-          <input name="replacementSku" list={`replacements-${index}`} maxLength={100} placeholder={t('track.sameItem', { sku: line.sku })} aria-label={t('track.replacementOf', { name: line.name })} />
-          <datalist id={`replacements-${index}`}>{options.map((o) => <option key={o.sku} value={o.sku}>{o.name}</option>)}</datalist>
+          <input
+            name="replacementSku"
+            list={`replacements-${index}`}
+            maxLength={100}
+            placeholder={t('track.sameItem', { sku: line.sku })}
+            aria-label={t('track.replacementOf', { name: line.name })}
+          />
+          <datalist id={`replacements-${index}`}>
+            {options.map((o) => (
+              <option key={o.sku} value={o.sku}>
+                {o.name}
+              </option>
+            ))}
+          </datalist>
           <FieldErrorText error={replacementError} />
         </div>
       </td>
@@ -123,55 +196,110 @@ export default function Track() {
         <LocaleSwitcher />
       </header>
       <h1>{t('track.title', { number: order.number })}</h1>
-      <p className="muted">{t('track.placed')} <DateTime value={order.placedAt} /> · <span data-testid="track-status">{t(`orderStatus.${order.status}`)}</span></p>
+      <p className="muted">
+        {t('track.placed')} <DateTime value={order.placedAt} /> · <span data-testid="track-status">{t(`orderStatus.${order.status}`)}</span>
+      </p>
       <ol className="milestones" data-testid="milestones">
         {order.milestones.map((m) => (
           <li key={m.id} className={m.at ? 'reached' : ''} data-milestone={m.id}>
             <span>{t(`track.milestones.${m.id}`)}</span>
-            {m.at ? <small><DateTime value={m.at} /></small> : null}
+            {m.at ? (
+              <small>
+                <DateTime value={m.at} />
+              </small>
+            ) : null}
           </li>
         ))}
       </ol>
 
       {order.shipments.map((s) => (
         <section key={s.trackingNumber} className="card">
-          <h2>{s.carrier} · <a href={s.trackingUrl} target="_blank" rel="noreferrer">{s.trackingNumber}</a> · {t(`shipmentStatus.${s.status}`)}</h2>
-          <ol className="timeline">{[...s.events].reverse().map((e, i) => (
-            <li key={i}><DateTime value={e.at} /> · {t(`shipmentStatus.${e.status}`)}{e.location ? ` · ${e.location}` : ''}</li>
-          ))}</ol>
+          <h2>
+            {s.carrier} ·{' '}
+            <a href={s.trackingUrl} target="_blank" rel="noreferrer">
+              {s.trackingNumber}
+            </a>{' '}
+            · {t(`shipmentStatus.${s.status}`)}
+          </h2>
+          <ol className="timeline">
+            {[...s.events].reverse().map((e, i) => (
+              <li key={i}>
+                <DateTime value={e.at} /> · {t(`shipmentStatus.${e.status}`)}
+                {e.location ? ` · ${e.location}` : ''}
+              </li>
+            ))}
+          </ol>
         </section>
       ))}
 
       {order.returns.length ? (
         <section className="card">
           <h2>{t('track.returns')}</h2>
-          <ul>{order.returns.map((r) => <li key={r.number} data-testid="rma">{r.number} · {t(`returnStatus.${r.status}`)} · <DateTime value={r.createdAt} /></li>)}</ul>
+          <ul>
+            {order.returns.map((r) => (
+              <li key={r.number} data-testid="rma">
+                {r.number} · {t(`returnStatus.${r.status}`)} · <DateTime value={r.createdAt} />
+              </li>
+            ))}
+          </ul>
         </section>
       ) : null}
 
       {result?.created ? (
         <p className="notice success" role="status" data-testid="return-created">
-          {result.created.length === 1 ? t('track.returnCreated', { rma: result.created[0].number }) : t('track.returnsCreated', { rmas: result.created.map((r) => r.number).join(', ') })}
-        </p>) : null}
+          {result.created.length === 1
+            ? t('track.returnCreated', { rma: result.created[0].number })
+            : t('track.returnsCreated', { rmas: result.created.map((r) => r.number).join(', ') })}
+        </p>
+      ) : null}
       {order.canReturn ? (
         <section className="card">
           <h2>{t('track.returnTitle')}</h2>
           <Form method="post" data-testid="return-form">
             <CsrfInput />
             <table className="data-table">
-              <thead><tr><th>{t('inventory.columns.product')}</th><th className="num">{t('track.returnQuantity')}</th><th>{t('track.resolution')}</th><th>{t('track.replacement')}</th></tr></thead>
-              <tbody>{order.lines.filter((l) => l.returnable > 0).map((l, i) => (
-                <ReturnLine key={l.sku} line={l} index={i} options={order.replacements[l.sku] ?? []} errors={result?.errors ?? []} />))}</tbody>
+              <thead>
+                <tr>
+                  <th>{t('inventory.columns.product')}</th>
+                  <th className="num">{t('track.returnQuantity')}</th>
+                  <th>{t('track.resolution')}</th>
+                  <th>{t('track.replacement')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {order.lines
+                  .filter((l) => l.returnable > 0)
+                  .map((l, i) => (
+                    <ReturnLine key={l.sku} line={l} index={i} options={order.replacements[l.sku] ?? []} errors={result?.errors ?? []} />
+                  ))}
+              </tbody>
             </table>
             <p className="muted">{t('track.replacementHint')}</p>
             <div className="form-grid">
-              <label className="field"><span>{t('track.reason')}</span>
-                <select name="reason" required>{RETURN_REASONS.map((r) => <option key={r} value={r}>{t(`returnReasons.${r}`)}</option>)}</select></label>
-              <label className="field"><span>{t('track.comment')}</span><input name="comment" maxLength={1000} /></label>
+              <label className="field">
+                <span>{t('track.reason')}</span>
+                <select name="reason" required>
+                  {RETURN_REASONS.map((r) => (
+                    <option key={r} value={r}>
+                      {t(`returnReasons.${r}`)}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <label className="field">
+                <span>{t('track.comment')}</span>
+                <input name="comment" maxLength={1000} />
+              </label>
             </div>
             <FieldErrorText error={result?.errors?.find((e) => e.field === 'lines')} />
-            {result?.error ? <p className="form-error" role="alert">{t(`errors.${result.error.code}`, result.error.params)}</p> : null}
-            <button type="submit" className="primary">{t('track.requestReturn')}</button>
+            {result?.error ? (
+              <p className="form-error" role="alert">
+                {t(`errors.${result.error.code}`, result.error.params)}
+              </p>
+            ) : null}
+            <button type="submit" className="primary">
+              {t('track.requestReturn')}
+            </button>
           </Form>
         </section>
       ) : null}

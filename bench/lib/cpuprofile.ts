@@ -5,9 +5,24 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-interface CallFrame { functionName: string; url: string; lineNumber: number; columnNumber: number }
-interface ProfileNode { id: number; callFrame: CallFrame; children?: number[] }
-interface CpuProfile { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] }
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+  columnNumber: number;
+}
+interface ProfileNode {
+  id: number;
+  callFrame: CallFrame;
+  children?: number[];
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
 
 const SPECIAL = new Set(['(idle)', '(program)', '(garbage collector)', '(root)']);
 const SOCKET_WRITES = new Set(['writeBuffer', 'writev', 'writeUtf8String', 'writeLatin1String']);
@@ -37,7 +52,11 @@ function label(f: CallFrame): string {
   return `${name}  ${short}:${f.lineNumber + 1}`;
 }
 
-export interface ProfileSummary { sampledMs: number; busyMs: number; lines: string[] }
+export interface ProfileSummary {
+  sampledMs: number;
+  busyMs: number;
+  lines: string[];
+}
 
 /** Samples taken `fromMs` or later after the profile started (to leave out start-up). */
 export function summariseProfile(file: string, opts: { fromMs?: number; toMs?: number; top?: number } = {}): ProfileSummary {
@@ -65,7 +84,10 @@ export function summariseProfile(file: string, opts: { fromMs?: number; toMs?: n
     sampled += w;
     const node = byId.get(prof.samples[i])!;
     const name = node.callFrame.functionName;
-    if (!node.callFrame.url && SPECIAL.has(name)) { special.set(name, (special.get(name) ?? 0) + w); continue; }
+    if (!node.callFrame.url && SPECIAL.has(name)) {
+      special.set(name, (special.get(name) ?? 0) + w);
+      continue;
+    }
     const key = label(node.callFrame);
     self.set(key, (self.get(key) ?? 0) + w);
     const a = area(node.callFrame.url, name);
@@ -77,11 +99,20 @@ export function summariseProfile(file: string, opts: { fromMs?: number; toMs?: n
       const f = byId.get(id)!.callFrame;
       if (!f.url && SPECIAL.has(f.functionName)) continue;
       const k = label(f);
-      if (!seen.has(k)) { seen.add(k); inclusive.set(k, (inclusive.get(k) ?? 0) + w); }
+      if (!seen.has(k)) {
+        seen.add(k);
+        inclusive.set(k, (inclusive.get(k) ?? 0) + w);
+      }
       if (socketWrite) continue;
       const ak = `area:${area(f.url, f.functionName)}`;
-      if (!seen.has(ak)) { seen.add(ak); inclusiveArea.set(ak.slice(5), (inclusiveArea.get(ak.slice(5)) ?? 0) + w); }
-      if (area(f.url, f.functionName).startsWith('app bundle') && !seen.has(`app:${k}`)) { seen.add(`app:${k}`); appInclusive.set(k, (appInclusive.get(k) ?? 0) + w); }
+      if (!seen.has(ak)) {
+        seen.add(ak);
+        inclusiveArea.set(ak.slice(5), (inclusiveArea.get(ak.slice(5)) ?? 0) + w);
+      }
+      if (area(f.url, f.functionName).startsWith('app bundle') && !seen.has(`app:${k}`)) {
+        seen.add(`app:${k}`);
+        appInclusive.set(k, (appInclusive.get(k) ?? 0) + w);
+      }
     }
   }
   const idle = special.get('(idle)') ?? 0;
@@ -93,19 +124,27 @@ export function summariseProfile(file: string, opts: { fromMs?: number; toMs?: n
   lines.push(`sampled ${sampled.toFixed(0)} ms, busy (not idle) ${busy.toFixed(0)} ms; percentages are of busy time`);
   for (const [k, v] of sorted(special)) if (k !== '(idle)') lines.push(`  ${pct(v)} ${fmt(v)}  ${k}`);
   if (writes > 0.1 * busy) {
-    lines.push(`  ${pct(writes)} ${fmt(writes)}  socket writes (writeBuffer, writev): when the CPUs are saturated, a sample lands here whenever`,
+    lines.push(
+      `  ${pct(writes)} ${fmt(writes)}  socket writes (writeBuffer, writev): when the CPUs are saturated, a sample lands here whenever`,
       '                    the thread lost its CPU to the process its write woke (PostgreSQL, the client), so this is largely time spent',
-      '                    waiting for a CPU after a write, not CPU spent writing; /proc CPU times are the real cost');
+      '                    waiting for a CPU after a write, not CPU spent writing; /proc CPU times are the real cost',
+    );
   }
   lines.push('', `self time by package / area (top ${top}):`);
   for (const [k, v] of sorted(selfArea).slice(0, top)) lines.push(`  ${pct(v)} ${fmt(v)}  ${k}`);
   const rest = busy - writes;
-  lines.push('', `time with the package anywhere on the stack, socket writes left out (of ${rest.toFixed(0)} ms; synchronous stacks only, so an`,
-    'awaited call counts only up to its first await):');
-  for (const [k, v] of sorted(inclusiveArea).filter(([k]) => !k.startsWith('node:') && k !== '(native)').slice(0, top)) lines.push(`  ${pct(v, rest)} ${fmt(v)}  ${k}`);
+  lines.push(
+    '',
+    `time with the package anywhere on the stack, socket writes left out (of ${rest.toFixed(0)} ms; synchronous stacks only, so an`,
+    'awaited call counts only up to its first await):',
+  );
+  for (const [k, v] of sorted(inclusiveArea)
+    .filter(([k]) => !k.startsWith('node:') && k !== '(native)')
+    .slice(0, top))
+    lines.push(`  ${pct(v, rest)} ${fmt(v)}  ${k}`);
   lines.push('', `self time by function (top ${top}):`);
   for (const [k, v] of sorted(self).slice(0, top)) lines.push(`  ${pct(v)} ${fmt(v)}  ${k}`);
-  lines.push('', 'inclusive time of the app\'s own functions (app bundle), socket writes left out:');
+  lines.push('', "inclusive time of the app's own functions (app bundle), socket writes left out:");
   for (const [k, v] of sorted(appInclusive).slice(0, 15)) lines.push(`  ${pct(v, rest)} ${fmt(v)}  ${k}`);
   lines.push('', `inclusive time by function (top ${top}):`);
   for (const [k, v] of sorted(inclusive).slice(0, top)) lines.push(`  ${pct(v)} ${fmt(v)}  ${k}`);
@@ -113,8 +152,14 @@ export function summariseProfile(file: string, opts: { fromMs?: number; toMs?: n
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { 'from-ms': { type: 'string' }, 'to-ms': { type: 'string' }, top: { type: 'string' } } });
-  if (!positionals[0]) { console.error('usage: node bench/lib/cpuprofile.ts <file.cpuprofile> [--from-ms N] [--to-ms N] [--top N]'); process.exit(2); }
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { 'from-ms': { type: 'string' }, 'to-ms': { type: 'string' }, top: { type: 'string' } },
+  });
+  if (!positionals[0]) {
+    console.error('usage: node bench/lib/cpuprofile.ts <file.cpuprofile> [--from-ms N] [--to-ms N] [--top N]');
+    process.exit(2);
+  }
   const s = summariseProfile(positionals[0], {
     fromMs: values['from-ms'] ? Number(values['from-ms']) : undefined,
     toMs: values['to-ms'] ? Number(values['to-ms']) : undefined,

@@ -13,7 +13,9 @@ export async function exchangeOptionsBefore(em: EntityManager, skus: string[]): 
          from product r join product c on c.active and c.currency = r.currency and c.price_minor <= r.price_minor
         where r.sku in (?)
           and (select coalesce(sum(l.on_hand - l.reserved), 0) from inventory_level l where l.product_id = c.id) > 0) x
-      where rank <= ? order by for_sku, rank`, [skus, 50]);
+      where rank <= ? order by for_sku, rank`,
+    [skus, 50],
+  );
   const out: Record<string, ExchangeOption[]> = Object.fromEntries(skus.map((s) => [s, []]));
   for (const r of rows) out[r.for_sku].push({ sku: r.sku, name: r.name });
   return out;

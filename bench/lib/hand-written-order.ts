@@ -23,14 +23,21 @@ const retry: RetryPolicy = { maximumAttempts: 5, initialInterval: '1 second', ba
 const acts = proxyActivities<Record<string, Step>>({ startToCloseTimeout: 30_000, retry });
 const localActs = proxyLocalActivities<Record<string, Step>>({ startToCloseTimeout: 30_000, retry });
 const bookkeeping = proxyLocalActivities<{
-  'workflow.runEvent': (e: { workflowId: string; event: 'started' | 'finished'; planHash: string; trigger: RunContext['trigger']; state: RunState }) => Promise<void>;
+  'workflow.runEvent': (e: {
+    workflowId: string;
+    event: 'started' | 'finished';
+    planHash: string;
+    trigger: RunContext['trigger'];
+    state: RunState;
+  }) => Promise<void>;
 }>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 5 } });
 
 export async function handWrittenOrder(input: { trigger: RunContext['trigger'] }): Promise<RunState> {
   const { workflowId } = workflowInfo();
   const steps: Record<string, StepState> = Object.fromEntries(HAND_WRITTEN_STEPS.map(([id]) => [id, { status: 'waiting', visits: 0 }]));
   const state: RunState = { status: 'running', steps, context: { trigger: input.trigger, nodes: {} }, waitingFor: [] };
-  const event = (e: 'started' | 'finished') => bookkeeping['workflow.runEvent']({ workflowId, event: e, planHash: 'hand-written', trigger: input.trigger, state });
+  const event = (e: 'started' | 'finished') =>
+    bookkeeping['workflow.runEvent']({ workflowId, event: e, planHash: 'hand-written', trigger: input.trigger, state });
   await event('started');
   for (const [nodeId, activity, config, local] of HAND_WRITTEN_STEPS) {
     const step = steps[nodeId];

@@ -4,21 +4,42 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { OrderFilters, OrderRow } from '../../app/modules/orders/queries.server.ts';
 
-const SORT_SQL: Record<OrderFilters["sort"], string> = { placed_at: 'o.placed_at', total: 'o.total_minor', number: 'o.id', status: 'o.status' };
+const SORT_SQL: Record<OrderFilters['sort'], string> = { placed_at: 'o.placed_at', total: 'o.total_minor', number: 'o.id', status: 'o.status' };
 
 /**
  * One page of orders, filtered and sorted in SQL. The count stops at 10,000 (shown as "10,000+")
  * so a broad filter over hundreds of thousands of orders stays fast.
  */
-export async function listOrdersBefore(em: EntityManager, f: OrderFilters): Promise<{ rows: Omit<OrderRow, 'warehouses'>[]; total: number; totalCapped: boolean; page: number; pages: number }> {
+export async function listOrdersBefore(
+  em: EntityManager,
+  f: OrderFilters,
+): Promise<{ rows: Omit<OrderRow, 'warehouses'>[]; total: number; totalCapped: boolean; page: number; pages: number }> {
   const where: string[] = [];
   const params: unknown[] = [];
-  if (f.status?.length) { where.push('o.status in (?)'); params.push(f.status); }
-  if (f.channel) { where.push('ch.code = ?'); params.push(f.channel); }
-  if (f.warehouse) { where.push('w.code = ?'); params.push(f.warehouse); }
-  if (f.customer) { where.push('o.customer_id = ?'); params.push(f.customer); }
-  if (f.from) { where.push('o.placed_at >= ?'); params.push(new Date(`${f.from}T00:00:00Z`)); }
-  if (f.to) { where.push('o.placed_at < ?'); params.push(new Date(new Date(`${f.to}T00:00:00Z`).getTime() + 86_400_000)); }
+  if (f.status?.length) {
+    where.push('o.status in (?)');
+    params.push(f.status);
+  }
+  if (f.channel) {
+    where.push('ch.code = ?');
+    params.push(f.channel);
+  }
+  if (f.warehouse) {
+    where.push('w.code = ?');
+    params.push(f.warehouse);
+  }
+  if (f.customer) {
+    where.push('o.customer_id = ?');
+    params.push(f.customer);
+  }
+  if (f.from) {
+    where.push('o.placed_at >= ?');
+    params.push(new Date(`${f.from}T00:00:00Z`));
+  }
+  if (f.to) {
+    where.push('o.placed_at < ?');
+    params.push(new Date(new Date(`${f.to}T00:00:00Z`).getTime() + 86_400_000));
+  }
   if (f.q) {
     where.push(`(o.number ilike ? or o.external_id ilike ? or c.email ilike ? or c.name ilike ?)`);
     const like = `%${f.q.replace(/[%_\\]/g, (m) => `\\${m}`)}%`;
@@ -36,12 +57,23 @@ export async function listOrdersBefore(em: EntityManager, f: OrderFilters): Prom
        ${from}
       order by ${SORT_SQL[f.sort]} ${f.dir}, o.id ${f.dir}
       limit ? offset ?`,
-    [...params, f.pageSize, (f.page - 1) * f.pageSize]);
+    [...params, f.pageSize, (f.page - 1) * f.pageSize],
+  );
   return {
     rows: rows.map((r) => ({
-      id: Number(r.id), number: String(r.number), status: String(r.status), channel: String(r.channel), externalId: String(r.external_id),
-      customerName: String(r.customer_name), customerEmail: String(r.customer_email), currency: String(r.currency), total: Number(r.total_minor),
-      warehouse: (r.warehouse as string | null) ?? null, holdReasons: (r.hold_reasons as string[]) ?? [], placedAt: new Date(r.placed_at as string).toISOString(), lineCount: Number(r.line_count),
+      id: Number(r.id),
+      number: String(r.number),
+      status: String(r.status),
+      channel: String(r.channel),
+      externalId: String(r.external_id),
+      customerName: String(r.customer_name),
+      customerEmail: String(r.customer_email),
+      currency: String(r.currency),
+      total: Number(r.total_minor),
+      warehouse: (r.warehouse as string | null) ?? null,
+      holdReasons: (r.hold_reasons as string[]) ?? [],
+      placedAt: new Date(r.placed_at as string).toISOString(),
+      lineCount: Number(r.line_count),
     })),
     total,
     totalCapped: Number(n) > CAP,

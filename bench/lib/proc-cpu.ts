@@ -6,8 +6,15 @@ import fs from 'node:fs';
 const CLK_TCK = 100;
 
 /** CPU ms in user space and in the kernel. */
-export interface Cpu { user: number; sys: number }
-interface Times extends Cpu { ppid: number; childUser: number; childSys: number }
+export interface Cpu {
+  user: number;
+  sys: number;
+}
+interface Times extends Cpu {
+  ppid: number;
+  childUser: number;
+  childSys: number;
+}
 
 /** CPU ms of a process (all its threads), and of the children it has reaped. */
 function procTimes(pid: number): Times | null {
@@ -39,7 +46,10 @@ export function postgresCpu(postmasterPid: number): Cpu {
   for (const d of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     const t = procTimes(Number(d));
-    if (t && t.ppid === postmasterPid) { total.user += t.user; total.sys += t.sys; }
+    if (t && t.ppid === postmasterPid) {
+      total.user += t.user;
+      total.sys += t.sys;
+    }
   }
   return total;
 }

@@ -46,7 +46,11 @@ export interface OrderBody {
   discount: number;
 }
 
-export interface RawContext { pool: pg.Pool; actor: Actor; baseCurrency: string }
+export interface RawContext {
+  pool: pg.Pool;
+  actor: Actor;
+  baseCurrency: string;
+}
 
 /** A refusal intake would answer with 4xx (none is expected in the bench). */
 export class Refused extends Error {}
@@ -71,7 +75,7 @@ function queryFor(c: pg.PoolClient, prepared: boolean): Query {
   if (!prepared) return (text, values) => c.query(text, values);
   return (text, values) => {
     let name = statementNames.get(text);
-    if (!name) statementNames.set(text, name = `bench_${statementNames.size + 1}`);
+    if (!name) statementNames.set(text, (name = `bench_${statementNames.size + 1}`));
     return c.query({ name, text, values });
   };
 }
@@ -83,17 +87,24 @@ function queryFor(c: pg.PoolClient, prepared: boolean): Query {
  */
 function sqlOnly(q: Query): EntityManager {
   const execute = async (text: string, params: unknown[] = []) => {
-    let out = '', n = 0, quoted = false;
+    let out = '',
+      n = 0,
+      quoted = false;
     const values: unknown[] = [];
     for (const ch of text) {
       if (ch === "'") quoted = !quoted;
-      if (ch !== '?' || quoted) { out += ch; continue; }
+      if (ch !== '?' || quoted) {
+        out += ch;
+        continue;
+      }
       const p = params[n++];
       out += (Array.isArray(p) ? p : [p]).map((v) => `$${values.push(v)}`).join(', ');
     }
     return (await q(out, values)).rows;
   };
-  const context = { executeQuery: async (compiled: { sql: string; parameters: readonly unknown[] }) => ({ rows: (await q(compiled.sql, [...compiled.parameters])).rows }) };
+  const context = {
+    executeQuery: async (compiled: { sql: string; parameters: readonly unknown[] }) => ({ rows: (await q(compiled.sql, [...compiled.parameters])).rows }),
+  };
   return { execute, getTransactionContext: () => context, getDriver: () => ({ convertException: (e: Error) => e }) } as unknown as EntityManager;
 }
 
@@ -105,7 +116,11 @@ async function transaction(ctx: RawContext, input: OrderBody, lockStock: boolean
     await intake(queryFor(c, mode !== 'unprepared'), ctx, input, lockStock, mode === 'reserve-first');
     await c.query('commit');
   } catch (e) {
-    try { await c.query('rollback'); } catch (r) { broken = r as Error; }
+    try {
+      await c.query('rollback');
+    } catch (r) {
+      broken = r as Error;
+    }
     throw e;
   } finally {
     c.release(broken);
@@ -124,19 +139,28 @@ function outcome(input: OrderBody, totalBase: number, newCustomer: boolean) {
 
 async function intake(q: Query, ctx: RawContext, input: OrderBody, lockStock: boolean, reserveFirst: boolean): Promise<void> {
   const em = sqlOnly(q);
-  const { rows: [channel] } = await q<{ id: number; code: string; currencies: string[]; active: boolean }>(
-    'select id, code, currencies, active from channel where code = $1', [input.channel]);
+  const {
+    rows: [channel],
+  } = await q<{ id: number; code: string; currencies: string[]; active: boolean }>('select id, code, currencies, active from channel where code = $1', [
+    input.channel,
+  ]);
   if (!channel || !channel.active || !channel.currencies.includes(input.currency)) throw new Refused('channel or currency refused');
   const skus = [...new Set(input.lines.map((l) => l.sku))];
-  const { rows: products } = await q<{ id: number; sku: string; name: string }>('select id, sku, name from product where sku = any($1::text[]) and active', [skus]);
+  const { rows: products } = await q<{ id: number; sku: string; name: string }>('select id, sku, name from product where sku = any($1::text[]) and active', [
+    skus,
+  ]);
   const bySku = new Map(products.map((p) => [p.sku, p]));
   if (input.lines.some((l) => !bySku.has(l.sku))) throw new Refused('unknown_sku');
   const subtotal = input.lines.reduce((n, l) => n + l.quantity * l.unitPrice, 0);
   if (input.discount > subtotal + input.shipping) throw new Refused('discount too big');
   const total = orderTotal(input, subtotal);
-  const { rows: [rate] } = await q<{ rate_per_base: string }>('select rate_per_base from exchange_rate where currency = $1', [input.currency]);
+  const {
+    rows: [rate],
+  } = await q<{ rate_per_base: string }>('select rate_per_base from exchange_rate where currency = $1', [input.currency]);
   const totalBase = toBaseMinor(total, input.currency, ctx.baseCurrency, rate ? Number(rate.rate_per_base) : 1);
-  const { rows: [existing] } = await q<{ number: string }>('select number from sales_order where channel_id = $1 and external_id = $2', [channel.id, input.externalId]);
+  const {
+    rows: [existing],
+  } = await q<{ number: string }>('select number from sales_order where channel_id = $1 and external_id = $2', [channel.id, input.externalId]);
   if (existing) throw new Refused('duplicate_order');
 
   const demand = input.lines.map((l) => ({ productId: bySku.get(l.sku)!.id, sku: l.sku, quantity: l.quantity }));
@@ -147,9 +171,10 @@ async function intake(q: Query, ctx: RawContext, input: OrderBody, lockStock: bo
   const allocations = routing.plan.allocations;
   if (reserveFirst) await reserve(em, allocations);
 
-  const upsertCustomer = () => q<{ id: number; first_order: boolean }>(
-    // As intake: a known customer's row is only rewritten when the name or phone changed.
-    `with upserted as (
+  const upsertCustomer = () =>
+    q<{ id: number; first_order: boolean }>(
+      // As intake: a known customer's row is only rewritten when the name or phone changed.
+      `with upserted as (
     insert into customer (email, name, phone, locale, addresses, tags, tier, created_at)
     values ($1, $2, $3, $4, $5, '{}', 'standard', now())
     on conflict (email) do update set name = excluded.name, phone = coalesce(excluded.phone, customer.phone)
@@ -157,7 +182,8 @@ async function intake(q: Query, ctx: RawContext, input: OrderBody, lockStock: bo
     returning id)
   select c.id, not exists (select 1 from sales_order o where o.customer_id = c.id) as first_order
     from (select id from upserted union all select id from customer where email = $1 and not exists (select 1 from upserted)) c`,
-    [input.customer.email, input.customer.name, input.customer.phone ?? null, input.customer.locale ?? 'en', JSON.stringify([addr])]);
+      [input.customer.email, input.customer.name, input.customer.phone ?? null, input.customer.locale ?? 'en', JSON.stringify([addr])],
+    );
   // A customer created by another transaction after this statement's snapshot is read by the next statement (intake retries the same way).
   const customer = (await upsertCustomer()).rows[0] ?? (await upsertCustomer()).rows[0];
 
@@ -165,26 +191,63 @@ async function intake(q: Query, ctx: RawContext, input: OrderBody, lockStock: bo
   const placedAt = new Date();
   const warehouseId = routing.plan.shipments === 1 ? allocations[0].warehouseId : null;
 
-  const { rows: [order] } = await q<{ id: number; number: string; tracking_token: string }>(
+  const {
+    rows: [order],
+  } = await q<{ id: number; number: string; tracking_token: string }>(
     `insert into sales_order (channel_id, external_id, customer_id, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor, status,
                            hold_reasons, payment_method, delivery_method, shipping_address, warehouse_id, promised_by, placed_at, created_at, updated_at)
   values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::text[], $13, $14, $15, $16, $17, $18, now(), now())
   returning id, number, tracking_token`,
-    [channel.id, input.externalId, customer.id, input.currency, subtotal, input.shipping, input.tax, input.taxIncluded, input.discount, total, status,
-      holds, input.paymentMethod, input.deliveryMethod, JSON.stringify(addr), warehouseId, null, placedAt]);
+    [
+      channel.id,
+      input.externalId,
+      customer.id,
+      input.currency,
+      subtotal,
+      input.shipping,
+      input.tax,
+      input.taxIncluded,
+      input.discount,
+      total,
+      status,
+      holds,
+      input.paymentMethod,
+      input.deliveryMethod,
+      JSON.stringify(addr),
+      warehouseId,
+      null,
+      placedAt,
+    ],
+  );
 
   const lines = input.lines.map((l) => ({ ...l, product: bySku.get(l.sku)! }));
   const { rows: lineRows } = await q<{ id: number; product_id: number }>(
     `insert into order_line (order_id, product_id, sku, name, quantity, unit_price_minor, total_minor)
   select $1, * from unnest($2::int[], $3::text[], $4::text[], $5::int[], $6::int[], $7::int[])
   returning id, product_id`,
-    [order.id, lines.map((l) => l.product.id), lines.map((l) => l.sku), lines.map((l) => l.product.name), lines.map((l) => l.quantity), lines.map((l) => l.unitPrice), lines.map((l) => l.quantity * l.unitPrice)]);
+    [
+      order.id,
+      lines.map((l) => l.product.id),
+      lines.map((l) => l.sku),
+      lines.map((l) => l.product.name),
+      lines.map((l) => l.quantity),
+      lines.map((l) => l.unitPrice),
+      lines.map((l) => l.quantity * l.unitPrice),
+    ],
+  );
   const lineForProduct = new Map<number, number>();
   for (const r of lineRows) lineForProduct.set(r.product_id, Math.min(r.id, lineForProduct.get(r.product_id) ?? Infinity));
   await q(
     `insert into reservation (order_id, line_id, product_id, warehouse_id, quantity, status, created_at)
   select $1, *, 'active', now() from unnest($2::int[], $3::int[], $4::int[], $5::int[])`,
-    [order.id, allocations.map((a) => lineForProduct.get(a.productId)!), allocations.map((a) => a.productId), allocations.map((a) => a.warehouseId), allocations.map((a) => a.quantity)]);
+    [
+      order.id,
+      allocations.map((a) => lineForProduct.get(a.productId)!),
+      allocations.map((a) => a.productId),
+      allocations.map((a) => a.warehouseId),
+      allocations.map((a) => a.quantity),
+    ],
+  );
 
   await enqueueNotification(em, { orderId: order.id, template: 'order_confirmation' });
 
@@ -194,19 +257,38 @@ async function intake(q: Query, ctx: RawContext, input: OrderBody, lockStock: bo
   if (!facts) throw new Error(`customer ${customer.id} vanished`);
   const tier = tierFor({ ltvBaseMinor: facts.stats.ltv, orders: facts.stats.ordersCount, baseCurrency: ctx.baseCurrency });
   if (tier !== facts.tier) {
-    const { rows: updated } = await q<{ id: number }>('update customer set tier = $1 where id = $2 and tier = $3 returning id', [tier, customer.id, facts.tier]);
+    const { rows: updated } = await q<{ id: number }>('update customer set tier = $1 where id = $2 and tier = $3 returning id', [
+      tier,
+      customer.id,
+      facts.tier,
+    ]);
     if (updated.length) {
-      await auditNow(em, ctx.actor, { action: 'customer.tier_changed', entityType: 'Customer', entityId: customer.id, before: { tier: facts.tier },
-        after: { tier, ltv: facts.stats.ltv, orders: facts.stats.ordersCount, currency: ctx.baseCurrency } });
+      await auditNow(em, ctx.actor, {
+        action: 'customer.tier_changed',
+        entityType: 'Customer',
+        entityId: customer.id,
+        before: { tier: facts.tier },
+        after: { tier, ltv: facts.stats.ltv, orders: facts.stats.ordersCount, currency: ctx.baseCurrency },
+      });
     }
   }
 
   const reservations = allocations.map((a) => ({ sku: a.sku, warehouse: a.warehouseCode, quantity: a.quantity }));
   await auditNow(em, ctx.actor, {
-    action: 'order.created', entityType: 'Order', entityId: order.id,
+    action: 'order.created',
+    entityType: 'Order',
+    entityId: order.id,
     after: { number: order.number, status, path, total, currency: input.currency, holdReasons: holds, routing: routing.plan.policy, reservations },
   });
-  await publishNow(em, 'orders', 'order.created', { orderId: order.id, number: order.number, channel: channel.code, status, currency: input.currency, total, holdReasons: holds });
+  await publishNow(em, 'orders', 'order.created', {
+    orderId: order.id,
+    number: order.number,
+    channel: channel.code,
+    status,
+    currency: input.currency,
+    total,
+    holdReasons: holds,
+  });
   if (!reserveFirst) await reserve(em, allocations);
 }
 

@@ -18,17 +18,30 @@ export function benchTeardown(opts: { onInterrupt?: string } = {}): Teardown {
   const cleanups: { name: string; fn: () => Promise<unknown> }[] = [];
   let interrupted = false;
   process.on('SIGINT', () => {
-    if (interrupted) { console.error('second Ctrl-C: exiting without cleanup'); process.exit(130); }
+    if (interrupted) {
+      console.error('second Ctrl-C: exiting without cleanup');
+      process.exit(130);
+    }
     interrupted = true;
     console.error(`\n${opts.onInterrupt ?? 'interrupted: stopping…'}`);
   });
   return {
-    add: (name, fn) => { cleanups.push({ name, fn }); },
-    get interrupted() { return interrupted; },
-    checkInterrupted: () => { if (interrupted) throw new Error('interrupted'); },
+    add: (name, fn) => {
+      cleanups.push({ name, fn });
+    },
+    get interrupted() {
+      return interrupted;
+    },
+    checkInterrupted: () => {
+      if (interrupted) throw new Error('interrupted');
+    },
     async run() {
       for (const c of cleanups.reverse()) {
-        try { await c.fn(); } catch (e) { console.error(`[bench] stopping ${c.name} failed: ${e instanceof Error ? e.message : e}`); }
+        try {
+          await c.fn();
+        } catch (e) {
+          console.error(`[bench] stopping ${c.name} failed: ${e instanceof Error ? e.message : e}`);
+        }
       }
       cleanups.length = 0;
     },
@@ -37,7 +50,7 @@ export function benchTeardown(opts: { onInterrupt?: string } = {}): Teardown {
       try {
         code = (await main()) ?? 0;
       } catch (e) {
-        console.error(interrupted ? '[bench] interrupted' : `[bench] failed: ${e instanceof Error ? e.stack ?? e.message : e}`);
+        console.error(interrupted ? '[bench] interrupted' : `[bench] failed: ${e instanceof Error ? (e.stack ?? e.message) : e}`);
         code = 1;
       } finally {
         await this.run();

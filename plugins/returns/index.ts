@@ -3,7 +3,16 @@ import { defineNode, type Plugin } from '../types.ts';
 import { DEFAULT_PASS_EXPRESSION } from '../../app/modules/returns/inspection.ts';
 
 const node = (type: string, config: z.ZodType, outputs: string[], compensation?: string) =>
-  defineNode({ type, category: 'returns', labelKey: `nodes.${type}.label`, descriptionKey: `nodes.${type}.description`, config, outputs, requiredOutputs: outputs.slice(0, 1), run: { kind: 'activity', activity: type, compensation } });
+  defineNode({
+    type,
+    category: 'returns',
+    labelKey: `nodes.${type}.label`,
+    descriptionKey: `nodes.${type}.description`,
+    config,
+    outputs,
+    requiredOutputs: outputs.slice(0, 1),
+    run: { kind: 'activity', activity: type, compensation },
+  });
 
 /** The RMA lifecycle: request, approve (or reject), receive (or expire), inspect, then restock or dispose, refund or exchange. */
 export const returns: Plugin = {

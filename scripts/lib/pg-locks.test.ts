@@ -57,7 +57,7 @@ describe('stale PostgreSQL lock files', () => {
     expect(fs.existsSync(file)).toBe(true);
   });
 
-  it('removes a lock whose PID another process took since: another program, a server\'s child, another server', async () => {
+  it("removes a lock whose PID another process took since: another program, a server's child, another server", async () => {
     const others = [
       process.pid,
       await fakeProcess('postgres: postgres oms 127.0.0.1(5432) idle', []),

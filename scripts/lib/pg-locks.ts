@@ -13,18 +13,31 @@ export const SOCKET_DIR = '/tmp';
 
 export const socketLockFile = (port: number) => path.join(SOCKET_DIR, `.s.PGSQL.${port}.lock`);
 
-export interface LockHolder { pid: number; dataDir: string }
+export interface LockHolder {
+  pid: number;
+  dataDir: string;
+}
 
 /** The PID and data directory a lock file names, or null when it names none (absent, empty, or being written). */
 export function readLock(file: string): LockHolder | null {
   let text: string;
-  try { text = fs.readFileSync(file, 'utf8'); } catch { return null; }
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
   const [pid, dataDir] = text.split('\n');
   return /^-?\d+$/.test(pid?.trim() ?? '') && dataDir ? { pid: Math.abs(Number(pid.trim())), dataDir } : null;
 }
 
 const samePath = (a: string, b: string) => {
-  const real = (p: string) => { try { return fs.realpathSync(p); } catch { return path.resolve(p); } };
+  const real = (p: string) => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
   return real(a) === real(b);
 };
 
@@ -42,7 +55,11 @@ export function holderRunning(holder: LockHolder, procDir = '/proc'): boolean {
     // EPERM: alive, and someone else's.
   }
   let args: string[];
-  try { args = fs.readFileSync(path.join(procDir, String(holder.pid), 'cmdline'), 'utf8').split('\0'); } catch { return true; }
+  try {
+    args = fs.readFileSync(path.join(procDir, String(holder.pid), 'cmdline'), 'utf8').split('\0');
+  } catch {
+    return true;
+  }
   // A postmaster keeps its command line (`postgres -D <dir> …`); its children retitle theirs ("postgres: checkpointer").
   if (path.basename(args[0] ?? '') !== 'postgres') return false;
   const d = args.indexOf('-D');
@@ -50,7 +67,13 @@ export function holderRunning(holder: LockHolder, procDir = '/proc'): boolean {
   return samePath(path.resolve(readCwd(procDir, holder.pid), args[d + 1]), holder.dataDir);
 }
 
-const readCwd = (procDir: string, pid: number) => { try { return fs.readlinkSync(path.join(procDir, String(pid), 'cwd')); } catch { return '/'; } };
+const readCwd = (procDir: string, pid: number) => {
+  try {
+    return fs.readlinkSync(path.join(procDir, String(pid), 'cwd'));
+  } catch {
+    return '/';
+  }
+};
 
 /**
  * Removes `file` when it is the lock of a server that no longer runs. `absent` when there is none (or it

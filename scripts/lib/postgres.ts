@@ -35,7 +35,10 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; f
     createPostgresUser: process.getuid?.() === 0,
     postgresFlags: flags,
     onLog: () => {},
-    onError: (e) => { const s = String(e); if (/FATAL|PANIC/.test(s)) log.error(s.trim()); },
+    onError: (e) => {
+      const s = String(e);
+      if (/FATAL|PANIC/.test(s)) log.error(s.trim());
+    },
   });
   const fresh = !fs.existsSync(path.join(opts.dir, 'PG_VERSION'));
   const t0 = Date.now();
@@ -48,8 +51,12 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; f
   const dataLock = clearStaleLock(path.join(opts.dir, 'postmaster.pid'));
   if (dataLock.state === 'held') throw new Error(`PostgreSQL (pid ${dataLock.holder.pid}) is already running on ${opts.dir}. Stop the other console first.`);
   const socketLock = clearStaleLock(socketLockFile(opts.port));
-  if (socketLock.state === 'held') throw new Error(`Another PostgreSQL (pid ${socketLock.holder.pid}, data: ${socketLock.holder.dataDir}) is running on port ${opts.port}.`);
-  for (const [what, r] of [['postmaster.pid', dataLock], ['socket lock', socketLock]] as const) {
+  if (socketLock.state === 'held')
+    throw new Error(`Another PostgreSQL (pid ${socketLock.holder.pid}, data: ${socketLock.holder.dataDir}) is running on port ${opts.port}.`);
+  for (const [what, r] of [
+    ['postmaster.pid', dataLock],
+    ['socket lock', socketLock],
+  ] as const) {
     if (r.state === 'removed') log.warn(`removed a stale ${what}: the server it names (pid ${r.holder.pid}) no longer runs`);
   }
   try {
@@ -63,15 +70,23 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; f
   const admin = async <T>(fn: (c: pg.Client) => Promise<T>) => {
     const c = new pg.Client({ connectionString: urlFor('postgres') });
     await c.connect();
-    try { return await fn(c); } finally { await c.end(); }
+    try {
+      return await fn(c);
+    } finally {
+      await c.end();
+    }
   };
   return {
     urlFor,
-    ensureDatabase: (database, template) => admin(async (c) => {
-      const { rowCount } = await c.query('select 1 from pg_database where datname = $1', [database]);
-      if (!rowCount) await c.query(`create database "${database}"${template ? ` template "${template}"` : ''}`);
-    }),
-    dropDatabase: (database) => admin(async (c) => { await c.query(`drop database if exists "${database}" with (force)`); }),
+    ensureDatabase: (database, template) =>
+      admin(async (c) => {
+        const { rowCount } = await c.query('select 1 from pg_database where datname = $1', [database]);
+        if (!rowCount) await c.query(`create database "${database}"${template ? ` template "${template}"` : ''}`);
+      }),
+    dropDatabase: (database) =>
+      admin(async (c) => {
+        await c.query(`drop database if exists "${database}" with (force)`);
+      }),
     stop: () => server.stop(),
   };
 }

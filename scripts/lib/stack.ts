@@ -41,7 +41,9 @@ function newestMtime(paths: string[]): number {
   const walk = (p: string) => {
     if (!fs.existsSync(p)) return;
     const st = fs.statSync(p);
-    if (st.isDirectory()) { for (const e of fs.readdirSync(p)) if (e !== 'node_modules') walk(path.join(p, e)); } else newest = Math.max(newest, st.mtimeMs);
+    if (st.isDirectory()) {
+      for (const e of fs.readdirSync(p)) if (e !== 'node_modules') walk(path.join(p, e));
+    } else newest = Math.max(newest, st.mtimeMs);
   };
   paths.forEach(walk);
   return newest;
@@ -58,7 +60,11 @@ export function buildIfStale(force = false) {
   // A build started from inside vitest must not inherit its mode.
   const { VITEST: _vitest, NODE_ENV: _mode, ...rest } = process.env;
   const env = rest as NodeJS.ProcessEnv;
-  const r = spawnSync(process.execPath, [path.join(root, 'node_modules', '@remix-run', 'dev', 'dist', 'cli.js'), 'vite:build'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const r = spawnSync(process.execPath, [path.join(root, 'node_modules', '@remix-run', 'dev', 'dist', 'cli.js'), 'vite:build'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (r.status !== 0) throw new Error('The build failed (see the errors above).');
   log.info(`built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
@@ -76,8 +82,15 @@ export interface Child {
  */
 const supervisorLog = logger('start');
 
-export function superviseNodeChild(name: string, script: string, env: Record<string, string>, opts: { minBackoffMs?: number; maxBackoffMs?: number; healthyAfterMs?: number } = {}): Child & { restarts(): number } {
-  const minBackoff = opts.minBackoffMs ?? 1000, maxBackoff = opts.maxBackoffMs ?? 30_000, healthyAfter = opts.healthyAfterMs ?? 60_000;
+export function superviseNodeChild(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  opts: { minBackoffMs?: number; maxBackoffMs?: number; healthyAfterMs?: number } = {},
+): Child & { restarts(): number } {
+  const minBackoff = opts.minBackoffMs ?? 1000,
+    maxBackoff = opts.maxBackoffMs ?? 30_000,
+    healthyAfter = opts.healthyAfterMs ?? 60_000;
   let stopping = false;
   let restarts = 0;
   let backoff = minBackoff;
@@ -98,7 +111,13 @@ export function superviseNodeChild(name: string, script: string, env: Record<str
       if (stopping) return;
       if (Date.now() - startedAt >= healthyAfter) backoff = minBackoff;
       supervisorLog.error(`${name} exited (${signal ?? `code ${code}`}); restarting in ${(backoff / 1000).toFixed(0)} s`);
-      timer = setTimeout(() => { timer = null; if (!stopping) { restarts++; launch(); } }, backoff);
+      timer = setTimeout(() => {
+        timer = null;
+        if (!stopping) {
+          restarts++;
+          launch();
+        }
+      }, backoff);
       backoff = Math.min(maxBackoff, backoff * 2);
     }).process;
   };
@@ -107,8 +126,17 @@ export function superviseNodeChild(name: string, script: string, env: Record<str
 }
 
 /** Starts one of our node processes (web, worker) with its output prefixed. */
-export function startNodeChild(name: string, script: string, env: Record<string, string>, onExit?: (code: number | null, signal: NodeJS.Signals | null) => void): Child {
-  const child = spawn(process.execPath, [path.join(root, 'scripts', script)], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+export function startNodeChild(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  onExit?: (code: number | null, signal: NodeJS.Signals | null) => void,
+): Child {
+  const child = spawn(process.execPath, [path.join(root, 'scripts', script)], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   child.once('exit', (code, signal) => onExit?.(code, signal));
   return { name, process: child, stop: () => stopProcess(child) };
 }

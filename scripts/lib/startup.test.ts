@@ -6,21 +6,35 @@ import { orStop, startTogether, stopAll } from './startup.ts';
 // Stand-ins for the servers: each records when it starts, comes up, fails and stops, so the tests can
 // check what a failed start-up leaves running and in which order it stops things.
 let events: string[] = [];
-afterEach(() => { events = []; vi.restoreAllMocks(); });
+afterEach(() => {
+  events = [];
+  vi.restoreAllMocks();
+});
 
-interface PartOptions { ms?: number; fail?: boolean; failStop?: boolean }
-const stopper = (name: string, failStop = false) => async () => {
-  events.push(`${name} stopped`);
-  if (failStop) throw new Error(`${name} would not stop`);
-};
+interface PartOptions {
+  ms?: number;
+  fail?: boolean;
+  failStop?: boolean;
+}
+const stopper =
+  (name: string, failStop = false) =>
+  async () => {
+    events.push(`${name} stopped`);
+    if (failStop) throw new Error(`${name} would not stop`);
+  };
 /** Starts after `ms`, or fails then. */
-const part = (name: string, { ms = 0, fail = false, failStop = false }: PartOptions = {}) => async () => {
-  events.push(`${name} starting`);
-  await sleep(ms);
-  if (fail) { events.push(`${name} failed`); throw new Error(`${name} did not start`); }
-  events.push(`${name} up`);
-  return { name, stop: stopper(name, failStop) };
-};
+const part =
+  (name: string, { ms = 0, fail = false, failStop = false }: PartOptions = {}) =>
+  async () => {
+    events.push(`${name} starting`);
+    await sleep(ms);
+    if (fail) {
+      events.push(`${name} failed`);
+      throw new Error(`${name} did not start`);
+    }
+    events.push(`${name} up`);
+    return { name, stop: stopper(name, failStop) };
+  };
 const up = (name: string, failStop = false) => ({ name, stop: stopper(name, failStop) });
 
 describe('startTogether', () => {
@@ -36,12 +50,16 @@ describe('startTogether', () => {
   });
 
   it('stops the parts that came up, last first, when a later one fails', async () => {
-    await expect(startTogether([part('postgres'), part('smtp', { ms: 5 }), part('temporal', { ms: 10, fail: true })])).rejects.toThrow('temporal did not start');
+    await expect(startTogether([part('postgres'), part('smtp', { ms: 5 }), part('temporal', { ms: 10, fail: true })])).rejects.toThrow(
+      'temporal did not start',
+    );
     expect(events.slice(-2)).toEqual(['smtp stopped', 'postgres stopped']);
   });
 
   it('counts a starter that throws before returning a promise (no Temporal CLI found) as failed', async () => {
-    const noCli = (): Promise<{ stop(): Promise<void> }> => { throw new Error('The Temporal CLI is needed'); };
+    const noCli = (): Promise<{ stop(): Promise<void> }> => {
+      throw new Error('The Temporal CLI is needed');
+    };
     await expect(startTogether([part('postgres', { ms: 5 }), noCli])).rejects.toThrow('The Temporal CLI is needed');
     expect(events).toEqual(['postgres starting', 'postgres up', 'postgres stopped']);
   });
@@ -56,7 +74,9 @@ describe('startTogether', () => {
 
   it('throws the start failure even when a part will not stop, and still stops the others', async () => {
     const told = vi.spyOn(console, 'error').mockImplementation(() => {});
-    await expect(startTogether([part('postgres'), part('smtp', { failStop: true }), part('temporal', { ms: 5, fail: true })])).rejects.toThrow('temporal did not start');
+    await expect(startTogether([part('postgres'), part('smtp', { failStop: true }), part('temporal', { ms: 5, fail: true })])).rejects.toThrow(
+      'temporal did not start',
+    );
     expect(events.slice(-2)).toEqual(['smtp stopped', 'postgres stopped']);
     expect(String(told.mock.calls[0][0])).toContain('After a failed start (temporal did not start)');
   });
@@ -64,7 +84,11 @@ describe('startTogether', () => {
 
 describe('orStop and stopAll', () => {
   it('stops the parts, last started first, when the next step fails, and throws the step’s failure', async () => {
-    await expect(orStop([up('postgres'), up('temporal')], async () => { throw new Error('migration failed'); })).rejects.toThrow('migration failed');
+    await expect(
+      orStop([up('postgres'), up('temporal')], async () => {
+        throw new Error('migration failed');
+      }),
+    ).rejects.toThrow('migration failed');
     expect(events).toEqual(['temporal stopped', 'postgres stopped']);
   });
 
@@ -87,7 +111,10 @@ describe('startTestInfra', () => {
       return {
         ...p,
         urlFor: (database: string) => `postgresql://127.0.0.1:1/${database}`,
-        ensureDatabase: async (database: string) => { events.push(`create ${database}`); if (o.template) throw new Error('template database not created'); },
+        ensureDatabase: async (database: string) => {
+          events.push(`create ${database}`);
+          if (o.template) throw new Error('template database not created');
+        },
         dropDatabase: async () => {},
       };
     },

@@ -18,7 +18,11 @@ export async function stopAll(parts: readonly (Stoppable | null | undefined)[]):
   const errors: unknown[] = [];
   for (const p of parts) {
     if (!p) continue;
-    try { await p.stop(); } catch (e) { errors.push(e); }
+    try {
+      await p.stop();
+    } catch (e) {
+      errors.push(e);
+    }
   }
   if (errors.length) throw oneError(errors, 'Some parts did not stop');
 }

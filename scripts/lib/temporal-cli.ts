@@ -23,11 +23,7 @@ function goBin(): string | null {
  * else builds it once with `go install` (into GOPATH/bin, so later clones on this machine reuse it).
  */
 export function findOrBuildTemporalCli(projectRoot: string): string {
-  const candidates: (string | null)[] = [
-    process.env.TEMPORAL_CLI || null,
-    onPath('temporal'),
-    path.join(projectRoot, '.tools', 'temporal'),
-  ];
+  const candidates: (string | null)[] = [process.env.TEMPORAL_CLI || null, onPath('temporal'), path.join(projectRoot, '.tools', 'temporal')];
   const go = goBin();
   let gopathBin: string | null = null;
   if (go) {
@@ -40,19 +36,23 @@ export function findOrBuildTemporalCli(projectRoot: string): string {
   }
   if (process.env.TEMPORAL_CLI) throw new Error(`TEMPORAL_CLI is set to ${process.env.TEMPORAL_CLI}, but no file is there.`);
   if (!go) {
-    throw new Error([
-      'The Temporal CLI is needed for the embedded Temporal server, and Go is not installed to build it.',
-      'Do one of these, then run the command again:',
-      '  - install Go 1.24+ (https://go.dev/dl/ or your package manager), or',
-      '  - put a `temporal` binary on PATH, or name it in TEMPORAL_CLI=/path/to/temporal, or',
-      '  - point at an existing server: TEMPORAL_ADDRESS=host:7233 (external mode).',
-    ].join('\n'));
+    throw new Error(
+      [
+        'The Temporal CLI is needed for the embedded Temporal server, and Go is not installed to build it.',
+        'Do one of these, then run the command again:',
+        '  - install Go 1.24+ (https://go.dev/dl/ or your package manager), or',
+        '  - put a `temporal` binary on PATH, or name it in TEMPORAL_CLI=/path/to/temporal, or',
+        '  - point at an existing server: TEMPORAL_ADDRESS=host:7233 (external mode).',
+      ].join('\n'),
+    );
   }
   log.info(`building the Temporal CLI once with Go (${TEMPORAL_CLI_MODULE}); this takes about 3 minutes on 2 cores…`);
   const t0 = Date.now();
   const r = spawnSync(go, ['install', TEMPORAL_CLI_MODULE], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, GOFLAGS: '-mod=mod' } });
   if (r.status !== 0 || !gopathBin || !fs.existsSync(gopathBin)) {
-    throw new Error(`\`go install ${TEMPORAL_CLI_MODULE}\` failed (exit ${r.status}). Check that the Go module proxy is reachable (GOPROXY), or set TEMPORAL_CLI.`);
+    throw new Error(
+      `\`go install ${TEMPORAL_CLI_MODULE}\` failed (exit ${r.status}). Check that the Go module proxy is reachable (GOPROXY), or set TEMPORAL_CLI.`,
+    );
   }
   log.info(`built ${gopathBin} in ${Math.round((Date.now() - t0) / 1000)} s`);
   return gopathBin;
@@ -85,7 +85,8 @@ export const DYNAMIC_CONFIG = ['system.enableActivityEagerExecution=true'];
 /** `temporal server start-dev`; with `dbFile` history survives restarts, without it it lives in memory. */
 export async function startTemporalDevServer(opts: { cli: string; port: number; uiPort?: number; dbFile?: string; namespace?: string }): Promise<DevServer> {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'error', '--namespace', opts.namespace ?? 'default'];
-  if (opts.uiPort) args.push('--ui-port', String(opts.uiPort)); else args.push('--headless');
+  if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
+  else args.push('--headless');
   args.push(...DYNAMIC_CONFIG.flatMap((c) => ['--dynamic-config-value', c]));
   if (opts.dbFile) {
     fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
@@ -94,12 +95,16 @@ export async function startTemporalDevServer(opts: { cli: string; port: number; 
   const t0 = Date.now();
   const child = spawn(opts.cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  const keep = (b: Buffer) => { output = (output + b.toString()).slice(-4000); };
+  const keep = (b: Buffer) => {
+    output = (output + b.toString()).slice(-4000);
+  };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   const address = `127.0.0.1:${opts.port}`;
   let exited = false;
-  child.once('exit', () => { exited = true; });
+  child.once('exit', () => {
+    exited = true;
+  });
   for (;;) {
     if (exited) throw new Error(`The Temporal dev server exited during start-up:\n${output}`);
     try {
@@ -110,7 +115,10 @@ export async function startTemporalDevServer(opts: { cli: string; port: number; 
       await c.close();
       break;
     } catch {
-      if (Date.now() - t0 > 60_000) { child.kill('SIGKILL'); throw new Error(`The Temporal dev server did not answer on ${address} within 60 s:\n${output}`); }
+      if (Date.now() - t0 > 60_000) {
+        child.kill('SIGKILL');
+        throw new Error(`The Temporal dev server did not answer on ${address} within 60 s:\n${output}`);
+      }
       await new Promise((r) => setTimeout(r, 200));
     }
   }

@@ -14,12 +14,22 @@ const fingerprint = async (db: TestDatabase) => {
 
 describe('demo data', () => {
   let a: TestDatabase, b: TestDatabase;
-  beforeAll(async () => { [a, b] = await Promise.all([createTestDatabase('seed'), createTestDatabase('seed')]); });
-  afterAll(async () => { await Promise.all([a.drop(), b.drop()]); });
+  beforeAll(async () => {
+    [a, b] = await Promise.all([createTestDatabase('seed'), createTestDatabase('seed')]);
+  });
+  afterAll(async () => {
+    await Promise.all([a.drop(), b.drop()]);
+  });
 
   it('is big enough to make every screen alive, and reports progress', async () => {
     const steps = new Set<string>();
-    const creds = await seedDemoData(a.orm, { size: 'demo', passwordFor: () => 'pw', onProgress: (s, done, total) => { if (done === total) steps.add(s); } });
+    const creds = await seedDemoData(a.orm, {
+      size: 'demo',
+      passwordFor: () => 'pw',
+      onProgress: (s, done, total) => {
+        if (done === total) steps.add(s);
+      },
+    });
     const em = a.orm.em.fork();
     expect(steps).toEqual(new Set(['users', 'catalogue', 'customers', 'orders']));
     expect(creds.users.map((u) => u.role).sort()).toEqual([...ROLES].sort());
@@ -30,12 +40,16 @@ describe('demo data', () => {
     expect(await em.count(Product, {})).toBeGreaterThanOrEqual(200);
     expect(await em.count(Customer, {})).toBeGreaterThanOrEqual(500);
     expect(await em.count(InventoryLevel, {})).toBe((await em.count(Product, {})) * (await em.count(Warehouse, {})));
-    const [span] = await em.getConnection().execute(`select extract(day from max(placed_at) - min(placed_at)) as days, count(distinct currency) as currencies, count(*) as orders from sales_order`);
+    const [span] = await em
+      .getConnection()
+      .execute(`select extract(day from max(placed_at) - min(placed_at)) as days, count(distinct currency) as currencies, count(*) as orders from sales_order`);
     expect(Number(span.days)).toBeGreaterThanOrEqual(88);
     expect(Number(span.currencies)).toBeGreaterThanOrEqual(3);
     expect(Number(span.orders)).toBeGreaterThan(2000);
     // Totals add up to their lines.
-    const [bad] = await em.getConnection().execute(`select count(*) as n from sales_order o where subtotal_minor <> (select sum(total_minor) from order_line l where l.order_id = o.id)`);
+    const [bad] = await em
+      .getConnection()
+      .execute(`select count(*) as n from sales_order o where subtotal_minor <> (select sum(total_minor) from order_line l where l.order_id = o.id)`);
     expect(Number(bad.n)).toBe(0);
     expect(await em.count(AuditEvent, { action: 'system.demo_seeded' })).toBe(1);
   });

@@ -3,8 +3,27 @@
 import { fakerEN_US, fakerZH_CN, fakerZH_TW, type Faker } from '@faker-js/faker';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import {
-  Carrier, Channel, PurchaseOrder, PurchaseOrderLine, Supplier, SupplierProduct, Customer, ExchangeRate, InventoryLevel, Order, OrderLine, OrderTemplate, Payment, PaymentOperation, Product, User, Warehouse,
-  type Address, type IOrder, type OrderStatus, type Role,
+  Carrier,
+  Channel,
+  PurchaseOrder,
+  PurchaseOrderLine,
+  Supplier,
+  SupplierProduct,
+  Customer,
+  ExchangeRate,
+  InventoryLevel,
+  Order,
+  OrderLine,
+  OrderTemplate,
+  Payment,
+  PaymentOperation,
+  Product,
+  User,
+  Warehouse,
+  type Address,
+  type IOrder,
+  type OrderStatus,
+  type Role,
 } from '../../entities/index.ts';
 import { createApiKey, hashPassword } from '../../app/lib/auth.server.ts';
 import { audit, SYSTEM } from '../../app/lib/audit.server.ts';
@@ -48,7 +67,18 @@ const CHANNELS = [
 
 // Real city coordinates, so nearest-warehouse routing gives sensible answers.
 const WAREHOUSES = [
-  { code: 'EWR', name: 'Newark DC', line1: '100 Port St', city: 'Newark', postalCode: '07114', country: 'US', lat: 40.7357, lng: -74.1724, pickMethod: 'batch' as const, pickBatchSize: 10 },
+  {
+    code: 'EWR',
+    name: 'Newark DC',
+    line1: '100 Port St',
+    city: 'Newark',
+    postalCode: '07114',
+    country: 'US',
+    lat: 40.7357,
+    lng: -74.1724,
+    pickMethod: 'batch' as const,
+    pickBatchSize: 10,
+  },
   { code: 'RNO', name: 'Reno DC', line1: '2500 E Greg St', city: 'Reno', postalCode: '89431', country: 'US', lat: 39.5296, lng: -119.8138 },
   { code: 'SHA', name: 'Shanghai DC', line1: '88 Waigaoqiao Rd', city: 'Shanghai', postalCode: '200131', country: 'CN', lat: 31.2304, lng: 121.4737 },
   { code: 'TPE', name: 'Taoyuan DC', line1: '15 Hangzhan S Rd', city: 'Taoyuan', postalCode: '337', country: 'TW', lat: 25.0797, lng: 121.2342 },
@@ -56,14 +86,33 @@ const WAREHOUSES = [
 
 // Carriers with their routing rules (first match by priority wins).
 const CARRIERS = [
-  { code: 'usps', name: 'USPS', trackingUrlTemplate: 'https://tools.usps.com/go/TrackConfirmAction?tLabels={tracking}',
-    rules: [{ service: 'Ground Advantage', serviceLevels: ['standard'], countries: ['US'], maxWeightGrams: 30_000, priority: 10 }] },
-  { code: 'ups', name: 'UPS', trackingUrlTemplate: 'https://www.ups.com/track?tracknum={tracking}',
-    rules: [{ service: 'Next Day Air', serviceLevels: ['express'], countries: ['US'], priority: 10 }, { service: 'Ground', serviceLevels: ['standard'], countries: ['US'], priority: 20 }] },
-  { code: 'sf', name: 'SF Express', trackingUrlTemplate: 'https://www.sf-express.com/we/ow/chn/sc/waybill/waybill-detail/{tracking}',
-    rules: [{ service: 'Standard', serviceLevels: ['standard', 'express'], countries: ['CN', 'TW', 'HK'], priority: 10 }] },
-  { code: 'dhl', name: 'DHL Express', trackingUrlTemplate: 'https://www.dhl.com/track?tracking-id={tracking}',
-    rules: [{ service: 'Express Worldwide', serviceLevels: ['standard', 'express'], priority: 90 }] },
+  {
+    code: 'usps',
+    name: 'USPS',
+    trackingUrlTemplate: 'https://tools.usps.com/go/TrackConfirmAction?tLabels={tracking}',
+    rules: [{ service: 'Ground Advantage', serviceLevels: ['standard'], countries: ['US'], maxWeightGrams: 30_000, priority: 10 }],
+  },
+  {
+    code: 'ups',
+    name: 'UPS',
+    trackingUrlTemplate: 'https://www.ups.com/track?tracknum={tracking}',
+    rules: [
+      { service: 'Next Day Air', serviceLevels: ['express'], countries: ['US'], priority: 10 },
+      { service: 'Ground', serviceLevels: ['standard'], countries: ['US'], priority: 20 },
+    ],
+  },
+  {
+    code: 'sf',
+    name: 'SF Express',
+    trackingUrlTemplate: 'https://www.sf-express.com/we/ow/chn/sc/waybill/waybill-detail/{tracking}',
+    rules: [{ service: 'Standard', serviceLevels: ['standard', 'express'], countries: ['CN', 'TW', 'HK'], priority: 10 }],
+  },
+  {
+    code: 'dhl',
+    name: 'DHL Express',
+    trackingUrlTemplate: 'https://www.dhl.com/track?tracking-id={tracking}',
+    rules: [{ service: 'Express Worldwide', serviceLevels: ['standard', 'express'], priority: 90 }],
+  },
 ];
 
 const RATES: Record<string, number> = { USD: 1, EUR: 0.92, GBP: 0.79, CNY: 7.12, TWD: 32.1, HKD: 7.8, JPY: 151.2 };
@@ -72,19 +121,32 @@ const CATEGORIES = ['Apparel', 'Footwear', 'Home', 'Kitchen', 'Electronics', 'Be
 
 const CITIES: Record<string, { city: string; lat: number; lng: number; postal: string }[]> = {
   US: [
-    { city: 'New York', lat: 40.7128, lng: -74.006, postal: '10001' }, { city: 'Boston', lat: 42.3601, lng: -71.0589, postal: '02108' },
-    { city: 'Chicago', lat: 41.8781, lng: -87.6298, postal: '60601' }, { city: 'Austin', lat: 30.2672, lng: -97.7431, postal: '73301' },
-    { city: 'Seattle', lat: 47.6062, lng: -122.3321, postal: '98101' }, { city: 'San Francisco', lat: 37.7749, lng: -122.4194, postal: '94103' },
-    { city: 'Los Angeles', lat: 34.0522, lng: -118.2437, postal: '90012' }, { city: 'Miami', lat: 25.7617, lng: -80.1918, postal: '33101' },
+    { city: 'New York', lat: 40.7128, lng: -74.006, postal: '10001' },
+    { city: 'Boston', lat: 42.3601, lng: -71.0589, postal: '02108' },
+    { city: 'Chicago', lat: 41.8781, lng: -87.6298, postal: '60601' },
+    { city: 'Austin', lat: 30.2672, lng: -97.7431, postal: '73301' },
+    { city: 'Seattle', lat: 47.6062, lng: -122.3321, postal: '98101' },
+    { city: 'San Francisco', lat: 37.7749, lng: -122.4194, postal: '94103' },
+    { city: 'Los Angeles', lat: 34.0522, lng: -118.2437, postal: '90012' },
+    { city: 'Miami', lat: 25.7617, lng: -80.1918, postal: '33101' },
   ],
-  GB: [{ city: 'London', lat: 51.5074, lng: -0.1278, postal: 'SW1A 1AA' }, { city: 'Manchester', lat: 53.4808, lng: -2.2426, postal: 'M1 1AE' }],
-  DE: [{ city: 'Berlin', lat: 52.52, lng: 13.405, postal: '10115' }, { city: 'Munich', lat: 48.1351, lng: 11.582, postal: '80331' }],
+  GB: [
+    { city: 'London', lat: 51.5074, lng: -0.1278, postal: 'SW1A 1AA' },
+    { city: 'Manchester', lat: 53.4808, lng: -2.2426, postal: 'M1 1AE' },
+  ],
+  DE: [
+    { city: 'Berlin', lat: 52.52, lng: 13.405, postal: '10115' },
+    { city: 'Munich', lat: 48.1351, lng: 11.582, postal: '80331' },
+  ],
   CN: [
-    { city: '上海', lat: 31.2304, lng: 121.4737, postal: '200000' }, { city: '北京', lat: 39.9042, lng: 116.4074, postal: '100000' },
-    { city: '杭州', lat: 30.2741, lng: 120.1551, postal: '310000' }, { city: '深圳', lat: 22.5431, lng: 114.0579, postal: '518000' },
+    { city: '上海', lat: 31.2304, lng: 121.4737, postal: '200000' },
+    { city: '北京', lat: 39.9042, lng: 116.4074, postal: '100000' },
+    { city: '杭州', lat: 30.2741, lng: 120.1551, postal: '310000' },
+    { city: '深圳', lat: 22.5431, lng: 114.0579, postal: '518000' },
   ],
   TW: [
-    { city: '臺北市', lat: 25.033, lng: 121.5654, postal: '100' }, { city: '臺中市', lat: 24.1477, lng: 120.6736, postal: '400' },
+    { city: '臺北市', lat: 25.033, lng: 121.5654, postal: '100' },
+    { city: '臺中市', lat: 24.1477, lng: 120.6736, postal: '400' },
     { city: '高雄市', lat: 22.6273, lng: 120.3014, postal: '800' },
   ],
 };
@@ -100,7 +162,17 @@ export function ean13(base12: string): string {
 
 /** Status an order of a given age would have reached by now. */
 /** Statuses in which the customer has paid (a returned order has been refunded). */
-const PAID: ReadonlySet<OrderStatus> = new Set(['paid', 'allocated', 'picking', 'packed', 'shipped', 'delivered', 'completed', 'returned', 'partially_returned']);
+const PAID: ReadonlySet<OrderStatus> = new Set([
+  'paid',
+  'allocated',
+  'picking',
+  'packed',
+  'shipped',
+  'delivered',
+  'completed',
+  'returned',
+  'partially_returned',
+]);
 
 /**
  * The payment a paid demo order would have: captured in full through its provider (a returned order
@@ -115,12 +187,29 @@ function seedPayment(em: EntityManager, order: IOrder, pos: boolean) {
   const refunded = order.status === 'returned' ? total : order.status === 'partially_returned' ? Math.floor(total / 2) : 0;
   const ref = `${card ? 'tc' : 'man'}_seed_${order.externalId}`;
   const payment = em.create(Payment, {
-    order, provider: order.paymentMethod, method: card ? 'card' : pos ? 'cash' : 'bank_transfer', currency: order.currency,
-    amountMinor: total, authorisedMinor: total, capturedMinor: total, refundedMinor: refunded,
+    order,
+    provider: order.paymentMethod,
+    method: card ? 'card' : pos ? 'cash' : 'bank_transfer',
+    currency: order.currency,
+    amountMinor: total,
+    authorisedMinor: total,
+    capturedMinor: total,
+    refundedMinor: refunded,
     status: refunded === total ? 'refunded' : refunded ? 'partially_refunded' : 'captured',
-    providerRef: ref, cardLast4: card ? '4242' : null, createdAt: order.placedAt, updatedAt: order.placedAt,
+    providerRef: ref,
+    cardLast4: card ? '4242' : null,
+    createdAt: order.placedAt,
+    updatedAt: order.placedAt,
   });
-  em.create(PaymentOperation, { payment, kind: card ? 'capture' : 'mark_paid', amountMinor: total, idempotencyKey: `seed:${order.externalId}:paid`, succeeded: true, providerRef: ref, createdAt: order.placedAt });
+  em.create(PaymentOperation, {
+    payment,
+    kind: card ? 'capture' : 'mark_paid',
+    amountMinor: total,
+    idempotencyKey: `seed:${order.externalId}:paid`,
+    succeeded: true,
+    providerRef: ref,
+    createdAt: order.placedAt,
+  });
 }
 
 function statusForAge(f: Faker, ageDays: number): OrderStatus {
@@ -135,7 +224,8 @@ function statusForAge(f: Faker, ageDays: number): OrderStatus {
 
 const haversineKm = (a: { lat: number; lng: number }, b: { lat: number; lng: number }) => {
   const rad = (d: number) => (d * Math.PI) / 180;
-  const dLat = rad(b.lat - a.lat), dLng = rad(b.lng - a.lng);
+  const dLat = rad(b.lat - a.lat),
+    dLng = rad(b.lng - a.lng);
   const h = Math.sin(dLat / 2) ** 2 + Math.cos(rad(a.lat)) * Math.cos(rad(b.lat)) * Math.sin(dLng / 2) ** 2;
   return 6371 * 2 * Math.asin(Math.sqrt(h));
 };
@@ -159,7 +249,9 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
     progress('users', i + 1, USERS.length);
   }
 
-  const channels = CHANNELS.map((c) => em.create(Channel, { ...c, currencies: [...c.currencies], webhookSecret: c.adapter ? f.string.alphanumeric(32) : null }));
+  const channels = CHANNELS.map((c) =>
+    em.create(Channel, { ...c, currencies: [...c.currencies], webhookSecret: c.adapter ? f.string.alphanumeric(32) : null }),
+  );
   const warehouses = WAREHOUSES.map((w) => em.create(Warehouse, w));
   for (const c of CARRIERS) em.create(Carrier, c);
   for (const [currency, rate] of Object.entries(RATES)) em.create(ExchangeRate, { currency, ratePerBase: rate });
@@ -170,24 +262,30 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
   for (let i = 0; i < size.skus; i++) {
     const category = CATEGORIES[i % CATEGORIES.length];
     const sku = `${category.slice(0, 3).toUpperCase()}-${String(1000 + i)}`;
-    products.push(em.create(Product, {
-      sku,
-      barcode: ean13(`590${String(100000000 + i * 7919).slice(-9)}`),
-      name: `${f.commerce.productAdjective()} ${f.commerce.product()}`,
-      category,
-      weightGrams: f.number.int({ min: 80, max: 4000 }),
-      lengthMm: f.number.int({ min: 50, max: 600 }),
-      widthMm: f.number.int({ min: 30, max: 400 }),
-      heightMm: f.number.int({ min: 10, max: 300 }),
-      priceMinor: f.number.int({ min: 5, max: 300 }) * 100 - 1,
-      currency: 'USD',
-    }));
+    products.push(
+      em.create(Product, {
+        sku,
+        barcode: ean13(`590${String(100000000 + i * 7919).slice(-9)}`),
+        name: `${f.commerce.productAdjective()} ${f.commerce.product()}`,
+        category,
+        weightGrams: f.number.int({ min: 80, max: 4000 }),
+        lengthMm: f.number.int({ min: 50, max: 600 }),
+        widthMm: f.number.int({ min: 30, max: 400 }),
+        heightMm: f.number.int({ min: 10, max: 300 }),
+        priceMinor: f.number.int({ min: 5, max: 300 }) * 100 - 1,
+        currency: 'USD',
+      }),
+    );
   }
   await em.flush();
   for (const [i, product] of products.entries()) {
     for (const warehouse of warehouses) {
       // Some SKUs are out of stock or below their reorder point somewhere, so alerts have something to say.
-      const onHand = f.helpers.weightedArrayElement([{ weight: 1, value: 0 }, { weight: 2, value: f.number.int({ min: 1, max: 15 }) }, { weight: 7, value: f.number.int({ min: 20, max: 400 }) }]);
+      const onHand = f.helpers.weightedArrayElement([
+        { weight: 1, value: 0 },
+        { weight: 2, value: f.number.int({ min: 1, max: 15 }) },
+        { weight: 7, value: f.number.int({ min: 20, max: 400 }) },
+      ]);
       const bin = `${'ABCD'[i % 4]}-${String(1 + (i % 24)).padStart(2, '0')}-${1 + (i % 5)}`;
       em.create(InventoryLevel, { product, warehouse, onHand, reserved: 0, reorderPoint: 20, reorderQuantity: 100, bin });
     }
@@ -206,19 +304,37 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
   const offers = new Map<string, number>();
   for (const [i, product] of products.entries()) {
     const acme = Math.round(product.priceMinor * 0.45);
-    em.create(SupplierProduct, { supplier: suppliers[0], product, supplierSku: `AC-${product.sku}`, unitCostMinor: acme, leadTimeDays: null, preferred: i % 7 === 0 });
+    em.create(SupplierProduct, {
+      supplier: suppliers[0],
+      product,
+      supplierSku: `AC-${product.sku}`,
+      unitCostMinor: acme,
+      leadTimeDays: null,
+      preferred: i % 7 === 0,
+    });
     offers.set(`0:${product.sku}`, acme);
     if (i % 3 !== 2) {
       const sz = Math.round(product.priceMinor * (0.38 + (i % 5) * 0.03) * RATES.CNY);
-      em.create(SupplierProduct, { supplier: suppliers[1], product, supplierSku: null, unitCostMinor: sz, leadTimeDays: i % 4 === 0 ? 42 : null, preferred: false });
+      em.create(SupplierProduct, {
+        supplier: suppliers[1],
+        product,
+        supplierSku: null,
+        unitCostMinor: sz,
+        leadTimeDays: i % 4 === 0 ? 42 : null,
+        preferred: false,
+      });
       offers.set(`1:${product.sku}`, sz);
     }
   }
   for (let k = 0; k < Math.min(6, Math.floor(products.length / 5)); k++) {
     const po = em.create(PurchaseOrder, {
-      number: `PO-${String(1001 + k)}`, supplier: suppliers[k % 2], warehouse: warehouses[k % warehouses.length],
-      status: k % 3 === 0 ? 'approved' : 'sent', currency: suppliers[k % 2].currency,
-      expectedAt: new Date(Date.now() + (5 + k * 4) * 86_400_000), createdBy: 'seed',
+      number: `PO-${String(1001 + k)}`,
+      supplier: suppliers[k % 2],
+      warehouse: warehouses[k % warehouses.length],
+      status: k % 3 === 0 ? 'approved' : 'sent',
+      currency: suppliers[k % 2].currency,
+      expectedAt: new Date(Date.now() + (5 + k * 4) * 86_400_000),
+      createdBy: 'seed',
     });
     for (const product of products.slice(k * 5, k * 5 + 3)) {
       const unitCostMinor = offers.get(`${k % 2}:${product.sku}`) ?? Math.round(product.priceMinor * 0.45 * RATES[suppliers[k % 2].currency]);
@@ -232,21 +348,42 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
   // Customers across the markets the channels sell to.
   const customers = [];
   for (let i = 0; i < size.customers; i++) {
-    const country = f.helpers.weightedArrayElement([{ weight: 5, value: 'US' }, { weight: 1, value: 'GB' }, { weight: 1, value: 'DE' }, { weight: 2, value: 'CN' }, { weight: 2, value: 'TW' }]);
+    const country = f.helpers.weightedArrayElement([
+      { weight: 5, value: 'US' },
+      { weight: 1, value: 'GB' },
+      { weight: 1, value: 'DE' },
+      { weight: 2, value: 'CN' },
+      { weight: 2, value: 'TW' },
+    ]);
     const local = country === 'CN' ? fakerZH_CN : country === 'TW' ? fakerZH_TW : f;
     const place = f.helpers.arrayElement(CITIES[country]);
     const name = local.person.fullName();
-    const address: Address = { name, line1: local.location.streetAddress(), city: place.city, postalCode: place.postal, country, lat: place.lat, lng: place.lng };
-    customers.push(em.create(Customer, {
-      email: `customer${i + 1}@example.com`,
+    const address: Address = {
       name,
-      phone: f.phone.number(),
-      locale: country === 'CN' ? 'zh-CN' : country === 'TW' ? 'zh-TW' : 'en',
-      tier: f.helpers.weightedArrayElement([{ weight: 14, value: 'standard' }, { weight: 4, value: 'silver' }, { weight: 2, value: 'gold' }, { weight: 1, value: 'vip' }] as const),
-      tags: f.helpers.arrayElements(['wholesale', 'newsletter', 'influencer', 'staff', 'b2b'], { min: 0, max: 2 }),
-      addresses: [address],
-      createdAt: f.date.past({ years: 2 }),
-    }));
+      line1: local.location.streetAddress(),
+      city: place.city,
+      postalCode: place.postal,
+      country,
+      lat: place.lat,
+      lng: place.lng,
+    };
+    customers.push(
+      em.create(Customer, {
+        email: `customer${i + 1}@example.com`,
+        name,
+        phone: f.phone.number(),
+        locale: country === 'CN' ? 'zh-CN' : country === 'TW' ? 'zh-TW' : 'en',
+        tier: f.helpers.weightedArrayElement([
+          { weight: 14, value: 'standard' },
+          { weight: 4, value: 'silver' },
+          { weight: 2, value: 'gold' },
+          { weight: 1, value: 'vip' },
+        ] as const),
+        tags: f.helpers.arrayElements(['wholesale', 'newsletter', 'influencer', 'staff', 'b2b'], { min: 0, max: 2 }),
+        addresses: [address],
+        createdAt: f.date.past({ years: 2 }),
+      }),
+    );
     if (i % 50 === 0) progress('customers', i + 1, size.customers);
   }
   progress('customers', size.customers, size.customers);
@@ -273,7 +410,9 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
       const customer = f.helpers.arrayElement(customerInfo.filter((c) => countries.includes(c.address.country))) ?? f.helpers.arrayElement(customerInfo);
       const address = customer.address;
       const placedAt = new Date(today.getTime() - day * 86_400_000 + f.number.int({ min: 0, max: 86_399_999 }));
-      const nearest = [...warehouseInfo].sort((a, b) => haversineKm(a, address as { lat: number; lng: number }) - haversineKm(b, address as { lat: number; lng: number }))[0];
+      const nearest = [...warehouseInfo].sort(
+        (a, b) => haversineKm(a, address as { lat: number; lng: number }) - haversineKm(b, address as { lat: number; lng: number }),
+      )[0];
       const status = statusForAge(f, day);
       const order = em.create(Order, {
         channel: em.getReference(Channel, channel.id),
@@ -299,7 +438,15 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
         const quantity = f.number.int({ min: 1, max: 3 });
         const unit = Math.round(product.priceMinor * (RATES[currency] ?? 1));
         subtotal += unit * quantity;
-        em.create(OrderLine, { order, product: em.getReference(Product, product.id), sku: product.sku, name: product.name, quantity, unitPriceMinor: unit, totalMinor: unit * quantity });
+        em.create(OrderLine, {
+          order,
+          product: em.getReference(Product, product.id),
+          sku: product.sku,
+          name: product.name,
+          quantity,
+          unitPriceMinor: unit,
+          totalMinor: unit * quantity,
+        });
       }
       const shipping = subtotal > 10_000 * (RATES[currency] ?? 1) ? 0 : Math.round(799 * (RATES[currency] ?? 1));
       order.subtotalMinor = subtotal;
@@ -319,7 +466,19 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
   // The demo's workflows (Standard order, Standard return, Reorder), published as version 1 and bound to their events.
   await seedWorkflows(orm, SYSTEM);
   const last = orm.em.fork();
-  audit(last, SYSTEM, { action: 'system.demo_seeded', entityType: 'System', after: { users: users.length, channels: channels.length, warehouses: warehouses.length, skus: products.length, customers: customers.length, orders: n, seed } });
+  audit(last, SYSTEM, {
+    action: 'system.demo_seeded',
+    entityType: 'System',
+    after: {
+      users: users.length,
+      channels: channels.length,
+      warehouses: warehouses.length,
+      skus: products.length,
+      customers: customers.length,
+      orders: n,
+      seed,
+    },
+  });
   await last.flush();
   return { users, apiKey: apiKey.key };
 }

@@ -11,7 +11,11 @@ const log = logger('seed');
 export const credentialsFile = path.join(dataDir, 'credentials.json');
 
 export function readCredentials(): DemoCredentials | null {
-  try { return JSON.parse(fs.readFileSync(credentialsFile, 'utf8')) as DemoCredentials; } catch { return null; }
+  try {
+    return JSON.parse(fs.readFileSync(credentialsFile, 'utf8')) as DemoCredentials;
+  } catch {
+    return null;
+  }
 }
 
 /** Seeds the demo data on the first run only (an empty user table), then writes the credentials file. */
@@ -31,7 +35,10 @@ export async function ensureDemoData(url: string, opts: { size?: 'demo' | 'small
         lastPct = pct;
         if (process.stdout.isTTY) process.stdout.write(`\r[seed] ${step.padEnd(12)} ${bar(pct)} ${pct}%   `);
         else if (pct % 25 === 0) log.info(`${step} ${pct}%`);
-        if (done === total) { lastPct = -1; if (process.stdout.isTTY) process.stdout.write('\n'); }
+        if (done === total) {
+          lastPct = -1;
+          if (process.stdout.isTTY) process.stdout.write('\n');
+        }
       },
     });
     fs.mkdirSync(dataDir, { recursive: true });

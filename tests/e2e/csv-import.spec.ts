@@ -2,11 +2,32 @@ import fs from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { signIn } from './fixtures.ts';
 
-const HEADER = 'channel,externalId,customerEmail,customerName,customerPhone,line1,city,postalCode,country,lat,lng,currency,sku,quantity,unitPrice,paymentMethod,deliveryMethod,shipping,tax';
+const HEADER =
+  'channel,externalId,customerEmail,customerName,customerPhone,line1,city,postalCode,country,lat,lng,currency,sku,quantity,unitPrice,paymentMethod,deliveryMethod,shipping,tax';
 
 /** One order line in Boston, paid by test card; `sku`, `quantity` and `price` vary. */
 const row = (externalId: string, sku: string, quantity: string, price: string, email = `${externalId.toLowerCase()}@example.com`) =>
-  ['web', externalId, email, '"Lovelace, Ada"', '', '1 Beacon St', 'Boston', '02108', 'US', '42.3576', '-71.0627', 'USD', sku, quantity, price, 'test-card', 'standard', '5.00', ''].join(',');
+  [
+    'web',
+    externalId,
+    email,
+    '"Lovelace, Ada"',
+    '',
+    '1 Beacon St',
+    'Boston',
+    '02108',
+    'US',
+    '42.3576',
+    '-71.0627',
+    'USD',
+    sku,
+    quantity,
+    price,
+    'test-card',
+    'standard',
+    '5.00',
+    '',
+  ].join(',');
 
 async function importFile(page: Page, name: string, csv: string) {
   await page.goto('/orders/import');
@@ -30,14 +51,15 @@ test('imports the good orders of a CSV file whole, reports each bad row, and nev
   const stamp = Date.now().toString(36).toUpperCase();
   const id = (s: string) => `CSVE2E-${stamp}-${s}`;
   const unknownSku = `NOPE-${stamp}`;
-  const csv = [
-    HEADER,
-    row(id('GOOD1'), 'APP-1000', '1', '19.99'), // line 2
-    row(id('GOOD2'), 'FOO-1001', '2', '7.50'), // line 3
-    row(id('BADSKU'), 'APP-1000', '1', '19.99'), // line 4: fine, but its order fails on line 5
-    row(id('BADSKU'), unknownSku, '1', '3.00'), // line 5: unknown SKU
-    row(id('BADQTY'), 'FOO-1001', 'abc', '7.50'), // line 6: not a number, never sent
-  ].join('\r\n') + '\r\n';
+  const csv =
+    [
+      HEADER,
+      row(id('GOOD1'), 'APP-1000', '1', '19.99'), // line 2
+      row(id('GOOD2'), 'FOO-1001', '2', '7.50'), // line 3
+      row(id('BADSKU'), 'APP-1000', '1', '19.99'), // line 4: fine, but its order fails on line 5
+      row(id('BADSKU'), unknownSku, '1', '3.00'), // line 5: unknown SKU
+      row(id('BADQTY'), 'FOO-1001', 'abc', '7.50'), // line 6: not a number, never sent
+    ].join('\r\n') + '\r\n';
   const name = `orders-${stamp}.csv`;
 
   // The list offers the import next to "New order".

@@ -7,9 +7,13 @@ test('an agent finds a customer by email, reads the 360 view and tags them', asy
   const email = `e2e-360-${Date.now()}@example.com`;
   const created = await page.request.post('/api/v1/orders', {
     data: {
-      channel: 'web', externalId: `E2E-CUST-${Date.now()}`, customer: { email, name: 'Casey Customer' },
-      shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 }, currency: 'USD',
-      lines: [{ sku: 'APP-1000', quantity: 1, unitPrice: 12_000 }], paymentMethod: 'test-card',
+      channel: 'web',
+      externalId: `E2E-CUST-${Date.now()}`,
+      customer: { email, name: 'Casey Customer' },
+      shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 },
+      currency: 'USD',
+      lines: [{ sku: 'APP-1000', quantity: 1, unitPrice: 12_000 }],
+      paymentMethod: 'test-card',
     },
   });
   expect(created.status()).toBe(201);

@@ -17,7 +17,8 @@ test('two designers on one draft see each other live, and a save reaches the oth
   const admin = await (await browser.newContext()).newPage();
   await signIn(ops, 'ops_manager');
   await signIn(admin, 'admin');
-  const olivia = userFor('ops_manager').name, alex = userFor('admin').name;
+  const olivia = userFor('ops_manager').name,
+    alex = userFor('admin').name;
 
   // A fresh flow, so that no other test edits this draft.
   const stamp = Date.now().toString(36);

@@ -7,7 +7,13 @@ import { createFlow, place, signIn, wire } from './fixtures.ts';
 
 test.use({ viewport: { width: 1600, height: 1000 } });
 
-interface OrderDetail { id: number; number: string; status: string; trackingToken: string; payments: { status: string }[] }
+interface OrderDetail {
+  id: number;
+  number: string;
+  status: string;
+  trackingToken: string;
+  payments: { status: string }[];
+}
 
 /** A delivered demo order, paid by card or transfer, that nobody has returned yet (its tracking page still offers a return). */
 async function deliveredOrder(page: Page): Promise<OrderDetail> {
@@ -124,7 +130,9 @@ test('an ops manager draws a returns flow from nothing, publishes and binds it, 
   await expect(step('createrma')).toHaveAttribute('data-status', 'done', { timeout: 15_000 });
   await expect(step('human')).toHaveAttribute('data-status', /waiting|running/);
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'running');
-  await page.evaluate(() => { (window as unknown as { stillHere: boolean }).stillHere = true; });
+  await page.evaluate(() => {
+    (window as unknown as { stillHere: boolean }).stillHere = true;
+  });
 
   // Approved from the inbox in another tab: this page follows along without reloading.
   const inbox = await page.context().newPage();
@@ -133,7 +141,8 @@ test('an ops manager draws a returns flow from nothing, publishes and binds it, 
   await expect(inbox.getByTestId('task-decided')).toBeVisible();
   await inbox.close();
 
-  for (const id of ['trigger', 'createrma', 'human', 'receive', 'refund', 'alert', 'end']) await expect(step(id), id).toHaveAttribute('data-status', 'done', { timeout: 20_000 });
+  for (const id of ['trigger', 'createrma', 'human', 'receive', 'refund', 'alert', 'end'])
+    await expect(step(id), id).toHaveAttribute('data-status', 'done', { timeout: 20_000 });
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'completed');
   expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
   await expect(page.getByTestId('run-steps').locator('tr[data-node="refund"]')).toContainText('done');

@@ -21,7 +21,13 @@ test('an ops manager adds a step, fixes what the checks report and publishes', a
   await dragToCanvas(page, 'control.delay');
   await expect(page.getByTestId('flow-node-control.delay')).toBeVisible();
   await expect(errors.getByTestId('graph-error').filter({ hasText: 'No path leads here from the trigger' })).toHaveText(/^delay: /);
-  await expect(errors.getByTestId('graph-error').filter({ hasText: 'Connect the “next” exit' }).or(errors.getByTestId('graph-error').filter({ hasText: 'Connect the “out” exit' })).first()).toBeVisible();
+  await expect(
+    errors
+      .getByTestId('graph-error')
+      .filter({ hasText: 'Connect the “next” exit' })
+      .or(errors.getByTestId('graph-error').filter({ hasText: 'Connect the “out” exit' }))
+      .first(),
+  ).toBeVisible();
 
   // Clicking a problem selects its step; deleting the step clears the list.
   await page.getByRole('button', { name: 'Fit to screen' }).click();
@@ -39,7 +45,9 @@ test('an ops manager adds a step, fixes what the checks report and publishes', a
   await expect(page.getByTestId('versions').locator('tr', { hasText: message })).toBeVisible();
 
   // What if: a return worth more than the threshold asks for an approval, and the path is outlined.
-  await page.getByTestId('simulate-payload').fill(JSON.stringify({ returnId: 1, reason: 'wrong_size', resolution: 'refund', amountMinor: 50_000, currency: 'GBP' }));
+  await page
+    .getByTestId('simulate-payload')
+    .fill(JSON.stringify({ returnId: 1, reason: 'wrong_size', resolution: 'refund', amountMinor: 50_000, currency: 'GBP' }));
   await page.getByTestId('simulate-run').click();
   await expect(page.getByTestId('simulation-result')).toContainText('Ends at “Done”');
   await expect(page.getByTestId('simulation-approvals')).toContainText('Would ask Operations manager, Service agent to approve “Approve return”');

@@ -40,6 +40,9 @@ export async function place(page: Page, type: string, id: string, at: { x: numbe
 export async function wire(page: Page, source: string, exit: string, target: string) {
   const edges = page.locator('.react-flow__edge');
   const before = await edges.count();
-  await page.locator(`.react-flow__node[data-id="${source}"]`).getByLabel(`Exit “${exit}”`).dragTo(page.locator(`.react-flow__node[data-id="${target}"]`).getByLabel('Entry'));
+  await page
+    .locator(`.react-flow__node[data-id="${source}"]`)
+    .getByLabel(`Exit “${exit}”`)
+    .dragTo(page.locator(`.react-flow__node[data-id="${target}"]`).getByLabel('Entry'));
   await expect(edges).toHaveCount(before + 1);
 }

@@ -6,7 +6,9 @@ test('a paid order is picked by scanning, packed, shipped and delivered; the cus
   test.setTimeout(60_000);
   await signIn(page, 'warehouse');
   const skus = ['APP-1000', 'FOO-1001', 'HOM-1002', 'KIT-1003', 'ELE-1004', 'BEA-1005', 'OUT-1006', 'TOY-1007'];
-  const inv = (await (await page.request.get(`/api/v1/inventory?sku=${skus.join(',')}`)).json()) as { items: { sku: string; warehouses: { warehouse: string; atp: number }[] }[] };
+  const inv = (await (await page.request.get(`/api/v1/inventory?sku=${skus.join(',')}`)).json()) as {
+    items: { sku: string; warehouses: { warehouse: string; atp: number }[] }[];
+  };
   const sku = inv.items.find((i) => i.warehouses.some((w) => w.warehouse === 'TPE' && w.atp >= 1))?.sku;
   test.skip(!sku, 'no demo SKU has stock in TPE');
 
@@ -15,9 +17,14 @@ test('a paid order is picked by scanning, packed, shipped and delivered; the cus
   await signIn(ops, 'ops_manager');
   const res = await ops.request.post('/api/v1/orders', {
     data: {
-      channel: 'momo', externalId: `E2E-SHIP-${Date.now()}`, customer: { email: 'taipei@example.com', name: '林小姐', locale: 'zh-TW' },
-      shippingAddress: { line1: '信義路五段7號', city: '臺北市', postalCode: '110', country: 'TW', lat: 25.0336, lng: 121.5648 }, currency: 'TWD',
-      lines: [{ sku, quantity: 1, unitPrice: 59_900 }], paymentMethod: 'momo_pay', paidAmount: 59_900,
+      channel: 'momo',
+      externalId: `E2E-SHIP-${Date.now()}`,
+      customer: { email: 'taipei@example.com', name: '林小姐', locale: 'zh-TW' },
+      shippingAddress: { line1: '信義路五段7號', city: '臺北市', postalCode: '110', country: 'TW', lat: 25.0336, lng: 121.5648 },
+      currency: 'TWD',
+      lines: [{ sku, quantity: 1, unitPrice: 59_900 }],
+      paymentMethod: 'momo_pay',
+      paidAmount: 59_900,
     },
   });
   expect(res.status()).toBe(201);
@@ -27,7 +34,7 @@ test('a paid order is picked by scanning, packed, shipped and delivered; the cus
 
   // The Standard order flow sends a paid order to the warehouse by itself; give it a moment, then
   // create the pick list by hand if it has not (the outcome for the picker is the same).
-  const hasList = async () => (await (await page.request.get(`/api/v1/orders/${order.id}`)).json() as { status: string }).status === 'picking';
+  const hasList = async () => ((await (await page.request.get(`/api/v1/orders/${order.id}`)).json()) as { status: string }).status === 'picking';
   for (let i = 0; i < 20 && !(await hasList()); i++) await page.waitForTimeout(250);
   await page.goto('/fulfilment');
   if (!(await hasList())) {
@@ -63,7 +70,8 @@ test('a paid order is picked by scanning, packed, shipped and delivered; the cus
   await ready.getByRole('button', { name: 'Mark packed' }).click();
   await expect(page.getByTestId('fulfilment-result')).toContainText('packed');
   // Once packed, the Standard order flow ships by itself; without a flow, the Ship button does it.
-  const shipped = async () => ['shipped', 'delivered'].includes(((await (await page.request.get(`/api/v1/orders/${order.id}`)).json()) as { status: string }).status);
+  const shipped = async () =>
+    ['shipped', 'delivered'].includes(((await (await page.request.get(`/api/v1/orders/${order.id}`)).json()) as { status: string }).status);
   for (let i = 0; i < 20 && !(await shipped()); i++) await page.waitForTimeout(250);
   if (!(await shipped())) {
     await page.goto('/fulfilment');

@@ -5,7 +5,11 @@ import { startTestApp } from '../support/app.ts';
 import { orStop } from '../../scripts/lib/startup.ts';
 
 /** Users of their own for the tests that switch language (stored on the user), so no other test sees it change. */
-export const EXTRA_USERS = [{ key: 'ops-linguist', role: 'ops_manager' }, { key: 'admin-linguist', role: 'admin' }, { key: 'warehouse-linguist', role: 'warehouse' }] as const;
+export const EXTRA_USERS = [
+  { key: 'ops-linguist', role: 'ops_manager' },
+  { key: 'admin-linguist', role: 'admin' },
+  { key: 'warehouse-linguist', role: 'warehouse' },
+] as const;
 
 export default async function globalSetup() {
   buildIfStale();

@@ -4,7 +4,8 @@ import { signIn } from './fixtures.ts';
 test('a store clerk scans barcodes into a manual order and takes cash', async ({ page, request }) => {
   await signIn(page, 'agent');
   // Two real products: one scanned by barcode twice, one typed by SKU.
-  const api = async (code: string) => (await (await page.request.get(`/api/v1/products/${code}?currency=USD`)).json()) as { sku: string; barcode: string; unitPrice: number };
+  const api = async (code: string) =>
+    (await (await page.request.get(`/api/v1/products/${code}?currency=USD`)).json()) as { sku: string; barcode: string; unitPrice: number };
   void request;
   await page.goto('/orders/new');
   const first = await api('APP-1000');
@@ -52,9 +53,13 @@ test('the holds queue releases an order in bulk, and the detail shows the timeli
   // A high-value order arrives and waits for review.
   const created = await page.request.post('/api/v1/orders', {
     data: {
-      channel: 'web', externalId: `E2E-HOLD-${Date.now()}`, customer: { email: 'big@example.com', name: 'Big Spender' },
-      shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 }, currency: 'USD',
-      lines: [{ sku: 'APP-1000', quantity: 1, unitPrice: 500_000 }], paymentMethod: 'test-card',
+      channel: 'web',
+      externalId: `E2E-HOLD-${Date.now()}`,
+      customer: { email: 'big@example.com', name: 'Big Spender' },
+      shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 },
+      currency: 'USD',
+      lines: [{ sku: 'APP-1000', quantity: 1, unitPrice: 500_000 }],
+      paymentMethod: 'test-card',
     },
   });
   expect(created.status()).toBe(201);
@@ -77,7 +82,13 @@ test('warehouse staff record a receipt and see ATP move; the list is translated'
   await signIn(page, { key: 'warehouse-linguist' });
   await page.goto('/inventory?q=HOM-1002&warehouse=EWR');
   const row = page.getByTestId('inventory-table').locator('tbody tr').first();
-  const atpBefore = Number(await row.locator('td').nth(5).innerText().then((s) => s.replace(/\D/g, '')));
+  const atpBefore = Number(
+    await row
+      .locator('td')
+      .nth(5)
+      .innerText()
+      .then((s) => s.replace(/\D/g, '')),
+  );
   await page.getByText('Adjust stock').click();
   const form = page.getByTestId('adjust-form');
   await form.locator('input[name=sku]').fill('HOM-1002');

@@ -14,18 +14,34 @@ test('print pick lists for chosen orders from the orders list', async ({ page, b
   await signIn(ops, 'ops_manager');
   // SKUs from further down the demo catalogue than other specs use, so their stock figures stay theirs.
   const skus = ['APP-1024', 'FOO-1025', 'HOM-1026', 'KIT-1027', 'ELE-1028', 'BEA-1029', 'OUT-1030', 'TOY-1031'];
-  const inv = (await (await ops.request.get(`/api/v1/inventory?sku=${skus.join(',')}`)).json()) as { items: { sku: string; warehouses: { warehouse: string; atp: number }[] }[] };
+  const inv = (await (await ops.request.get(`/api/v1/inventory?sku=${skus.join(',')}`)).json()) as {
+    items: { sku: string; warehouses: { warehouse: string; atp: number }[] }[];
+  };
   const stocked = inv.items.filter((i) => i.warehouses.some((w) => w.warehouse === 'EWR' && w.atp >= 3)).map((i) => i.sku);
   test.skip(stocked.length < 2, 'the demo has too little stock in Newark');
   const place = async (n: string, body: Record<string, unknown>) => {
     const res = await ops.request.post('/api/v1/orders', {
-      data: { channel: 'web', externalId: `${tag}-${n}`, customer: { email: `${n}@pick.example`, name: `Picker ${n}` }, shippingAddress: boston, currency: 'USD', ...body },
+      data: {
+        channel: 'web',
+        externalId: `${tag}-${n}`,
+        customer: { email: `${n}@pick.example`, name: `Picker ${n}` },
+        shippingAddress: boston,
+        currency: 'USD',
+        ...body,
+      },
     });
     expect(res.status()).toBe(201);
     return (await res.json()) as { id: number; number: string; status: string };
   };
   const paidA = await place('a', { lines: [{ sku: stocked[0], quantity: 1, unitPrice: 1000 }], paymentMethod: 'marketplace', paidAmount: 1000 });
-  const paidB = await place('b', { lines: [{ sku: stocked[1], quantity: 2, unitPrice: 1000 }, { sku: stocked[0], quantity: 1, unitPrice: 1000 }], paymentMethod: 'marketplace', paidAmount: 3000 });
+  const paidB = await place('b', {
+    lines: [
+      { sku: stocked[1], quantity: 2, unitPrice: 1000 },
+      { sku: stocked[0], quantity: 1, unitPrice: 1000 },
+    ],
+    paymentMethod: 'marketplace',
+    paidAmount: 3000,
+  });
   const unpaid = await place('c', { lines: [{ sku: stocked[0], quantity: 1, unitPrice: 1000 }], paymentMethod: 'bank_transfer' });
   const held = await place('d', { lines: [{ sku: stocked[1], quantity: 1, unitPrice: 500_000 }], paymentMethod: 'bank_transfer' });
   expect([paidA.status, paidB.status, unpaid.status, held.status]).toEqual(['paid', 'paid', 'awaiting_payment', 'on_hold']);

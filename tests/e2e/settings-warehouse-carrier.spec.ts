@@ -5,7 +5,7 @@ import { signIn } from './fixtures.ts';
 // then adds a carrier rule, edits it, and sees the rule tester's answer change. The warehouse and the
 // carrier are new ones (a carrier only for Iceland, where no other spec ships), so the demo's
 // warehouses and carriers stay as the other specs expect them.
-test('an admin edits a warehouse\'s picking method and a carrier rule, and sees the result', async ({ page }) => {
+test("an admin edits a warehouse's picking method and a carrier rule, and sees the result", async ({ page }) => {
   test.setTimeout(60_000);
   const suffix = String(Date.now()).slice(-5);
   const code = `E2E${suffix}`;

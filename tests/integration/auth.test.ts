@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKey, AuditEvent, Session, User } from '../../entities/index.ts';
-import { createApiKey, hashPassword, KEY_CACHE_MS, login, LOGIN_THROTTLE, loginWaitMs, revokeApiKey, verifyApiKey, getUserFromCookieHeader } from '../../app/lib/auth.server.ts';
+import {
+  createApiKey,
+  hashPassword,
+  KEY_CACHE_MS,
+  login,
+  LOGIN_THROTTLE,
+  loginWaitMs,
+  revokeApiKey,
+  verifyApiKey,
+  getUserFromCookieHeader,
+} from '../../app/lib/auth.server.ts';
 import { SYSTEM } from '../../app/lib/audit.server.ts';
 import type { AppContext } from '../../app/lib/context.server.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -11,13 +21,24 @@ const PASSWORD = 'correct horse battery staple';
 
 beforeAll(async () => {
   db = await createTestDatabase('auth');
-  ctx = { orm: db.orm, config: {} as AppContext['config'], temporal: async () => { throw new Error('unused'); }, ip: '10.0.0.1', secure: false, state: {} };
+  ctx = {
+    orm: db.orm,
+    config: {} as AppContext['config'],
+    temporal: async () => {
+      throw new Error('unused');
+    },
+    ip: '10.0.0.1',
+    secure: false,
+    state: {},
+  };
   const em = db.orm.em.fork();
   em.create(User, { email: 'ops@example.com', name: 'Ops', role: 'ops_manager', passwordHash: await hashPassword(PASSWORD) });
   em.create(User, { email: 'gone@example.com', name: 'Gone', role: 'agent', active: false, passwordHash: await hashPassword(PASSWORD) });
   await em.flush();
 });
-afterAll(async () => { await db.drop(); });
+afterAll(async () => {
+  await db.drop();
+});
 
 const cookieFrom = (setCookie: string) => setCookie.split(';')[0];
 
@@ -62,7 +83,8 @@ describe('passwords and sessions', () => {
     const email = 'target@example.com';
     const attacker = { ...ctx, ip: '10.0.9.9' };
     // Three free failures, then the fourth attempt from that address waits (even with the right password).
-    for (let i = 0; i < LOGIN_THROTTLE.pairFree; i++) expect(await login(attacker, { email, password: 'wrong' })).toEqual({ ok: false, code: 'invalid_credentials' });
+    for (let i = 0; i < LOGIN_THROTTLE.pairFree; i++)
+      expect(await login(attacker, { email, password: 'wrong' })).toEqual({ ok: false, code: 'invalid_credentials' });
     const throttled = await login(attacker, { email, password: PASSWORD });
     expect(throttled).toMatchObject({ ok: false, code: 'too_many_attempts' });
     expect(throttled.ok === false && throttled.code === 'too_many_attempts' && throttled.retryAfterSeconds).toBeGreaterThanOrEqual(1);

@@ -31,16 +31,24 @@ const fixture = (name: string): Record<string, any> => JSON.parse(fs.readFileSyn
 
 /** A fresh SKU with the given stock per warehouse code (others get none). */
 async function stockSku(sku: string, perWarehouse: Record<string, number>) {
-  const { rows: [p] } = await db.query(`insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values ($1, $2, $1, 100, 10, 10, 10, 1999, 'USD') returning id`, [sku, `B-${sku}`]);
-  await db.query(`insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at)
-                  select $1, w.id, coalesce(($2::jsonb ->> w.code)::int, 0), 0, 0, 10, now() from warehouse w`, [p.id, JSON.stringify(perWarehouse)]);
+  const {
+    rows: [p],
+  } = await db.query(
+    `insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values ($1, $2, $1, 100, 10, 10, 10, 1999, 'USD') returning id`,
+    [sku, `B-${sku}`],
+  );
+  await db.query(
+    `insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at)
+                  select $1, w.id, coalesce(($2::jsonb ->> w.code)::int, 0), 0, 0, 10, now() from warehouse w`,
+    [p.id, JSON.stringify(perWarehouse)],
+  );
 }
 
 let seq = 0;
 /** The Shopify fixture with a fresh id and SKUs this file stocked. */
 function shopifyOrder(over: Record<string, unknown> = {}) {
   const p = fixture('shopify-orders-create.json');
-  p.id = 6_100_000_000_000 + Date.now() % 1_000_000 * 100 + ++seq;
+  p.id = 6_100_000_000_000 + (Date.now() % 1_000_000) * 100 + ++seq;
   p.line_items[0].sku = 'WH-SHOP-A';
   p.line_items[1].sku = 'WH-SHOP-B';
   return { ...p, ...over };
@@ -82,12 +90,15 @@ const wooHeaders = (body: string, extra: Record<string, string> = {}) => ({
 
 /** Rows that any intake would write. */
 async function written() {
-  const { rows: [r] } = await db.query(`select (select count(*) from sales_order) as orders, (select count(*) from customer) as customers,
+  const {
+    rows: [r],
+  } = await db.query(`select (select count(*) from sales_order) as orders, (select count(*) from customer) as customers,
     (select count(*) from reservation) as reservations, (select count(*) from audit_event) as audit, (select count(*) from outbox_event) as outbox`);
   return r;
 }
 const orderRow = async (channel: string, externalId: string) =>
-  (await db.query(`select o.* from sales_order o join channel c on c.id = o.channel_id where c.code = $1 and o.external_id = $2`, [channel, externalId])).rows[0];
+  (await db.query(`select o.* from sales_order o join channel c on c.id = o.channel_id where c.code = $1 and o.external_id = $2`, [channel, externalId]))
+    .rows[0];
 
 describe('Shopify orders/create', () => {
   it('creates the order from a signed delivery, with its totals and coordinates', async () => {
@@ -96,19 +107,49 @@ describe('Shopify orders/create', () => {
     const r = await deliver('web', body, shopifyHeaders(body));
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({
-      channel: 'web', externalId: String(payload.id), currency: 'USD', status: 'paid', holdReasons: [],
+      channel: 'web',
+      externalId: String(payload.id),
+      currency: 'USD',
+      status: 'paid',
+      holdReasons: [],
       totals: { subtotal: 6980, shipping: 500, tax: 611, total: 8091 },
-      reservations: [{ sku: 'WH-SHOP-A', warehouse: 'EWR', quantity: 2 }, { sku: 'WH-SHOP-B', warehouse: 'EWR', quantity: 1 }],
+      reservations: [
+        { sku: 'WH-SHOP-A', warehouse: 'EWR', quantity: 2 },
+        { sku: 'WH-SHOP-B', warehouse: 'EWR', quantity: 1 },
+      ],
     });
     expect(r.location).toBe(`/api/v1/orders/${r.body.id}`);
 
     const row = await orderRow('web', String(payload.id));
-    expect(row).toMatchObject({ number: r.body.number, currency: 'USD', subtotal_minor: 6980, shipping_minor: 500, tax_minor: 611, total_minor: 8091, status: 'paid', payment_method: 'shopify_payments' });
-    expect(row.shipping_address).toEqual({ name: 'Maya Lindqvist', line1: '1 Beacon St', line2: 'Floor 12', city: 'Boston', postalCode: '02108', country: 'US', lat: 42.3576, lng: -71.0619 });
+    expect(row).toMatchObject({
+      number: r.body.number,
+      currency: 'USD',
+      subtotal_minor: 6980,
+      shipping_minor: 500,
+      tax_minor: 611,
+      total_minor: 8091,
+      status: 'paid',
+      payment_method: 'shopify_payments',
+    });
+    expect(row.shipping_address).toEqual({
+      name: 'Maya Lindqvist',
+      line1: '1 Beacon St',
+      line2: 'Floor 12',
+      city: 'Boston',
+      postalCode: '02108',
+      country: 'US',
+      lat: 42.3576,
+      lng: -71.0619,
+    });
     expect(new Date(row.placed_at).toISOString()).toBe('2025-03-14T14:21:33.000Z');
     const lines = (await db.query('select sku, quantity, unit_price_minor from order_line where order_id = $1 order by id', [row.id])).rows;
-    expect(lines).toEqual([{ sku: 'WH-SHOP-A', quantity: 2, unit_price_minor: 2495 }, { sku: 'WH-SHOP-B', quantity: 1, unit_price_minor: 1990 }]);
-    const { rows: [event] } = await db.query(`select actor_type, actor_label, ip from audit_event where action = 'order.created' and entity_id = $1`, [String(row.id)]);
+    expect(lines).toEqual([
+      { sku: 'WH-SHOP-A', quantity: 2, unit_price_minor: 2495 },
+      { sku: 'WH-SHOP-B', quantity: 1, unit_price_minor: 1990 },
+    ]);
+    const {
+      rows: [event],
+    } = await db.query(`select actor_type, actor_label, ip from audit_event where action = 'order.created' and entity_id = $1`, [String(row.id)]);
     expect(event).toMatchObject({ actor_type: 'system', actor_label: 'webhook:web' });
     expect(event.ip).toBeTruthy();
   });
@@ -216,9 +257,14 @@ describe('WooCommerce order webhook', () => {
     const r = await deliver('momo', body, wooHeaders(body));
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({
-      channel: 'momo', externalId: String(payload.id), currency: 'TWD',
+      channel: 'momo',
+      externalId: String(payload.id),
+      currency: 'TWD',
       totals: { subtotal: 218000, shipping: 6000, tax: 0, total: 224000 },
-      reservations: [{ sku: 'WH-WOO-A', warehouse: 'TPE', quantity: 2 }, { sku: 'WH-WOO-B', warehouse: 'TPE', quantity: 1 }],
+      reservations: [
+        { sku: 'WH-WOO-A', warehouse: 'TPE', quantity: 2 },
+        { sku: 'WH-WOO-B', warehouse: 'TPE', quantity: 1 },
+      ],
     });
     const row = await orderRow('momo', String(payload.id));
     expect(row).toMatchObject({ total_minor: 224000, payment_method: 'ecpay_credit' });

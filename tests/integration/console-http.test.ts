@@ -7,8 +7,12 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { Browser, signIn } from '../support/http.ts';
 
 let app: TestApp;
-beforeAll(async () => { app = await startTestApp(); });
-afterAll(async () => { await app?.stop(); });
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(async () => {
+  await app?.stop();
+});
 
 const emailFor = (role: string) => app.credentials.users.find((u) => u.role === role)!.email;
 const signedIn = (role: string) => signIn(app, role);
@@ -37,15 +41,52 @@ const PAGES: { path: string; permission: Permission; okStatus?: number }[] = [
   { path: '/settings/carriers?code=ups&country=US&weight=500&level=standard', permission: 'settings.view' },
   { path: '/settings/channels?code=web', permission: 'settings.view' },
 ];
-const PUBLIC_ROUTES = ['login.tsx', 'logout.ts', 'locale.ts', 'healthz.ts', '_app.tsx', '_app._index.tsx', 'api.v1.channels.$channelId.webhooks.ts', 'track.$token.tsx'];
-const COVERED_ROUTES = ['_app.$area.tsx', '_app.settings._index.tsx', '_app.settings.users.tsx', '_app.settings.api-keys.tsx', '_app.settings.audit.tsx', '_app.settings.notifications.tsx',
-  '_app.orders._index.tsx', '_app.orders.$id.tsx', '_app.orders.new.tsx', '_app.orders.import.tsx', '_app.inventory._index.tsx', 'api.v1.products.$code.ts', 'api.v1.orders.$id.payments.ts', 'api.v1.payments.$id.$operation.ts',
-  '_app.workflows._index.tsx', '_app.workflows.$key.tsx', '_app.workflows.runs.$workflowId.tsx',
-  '_app.fulfilment._index.tsx', '_app.fulfilment.pick-lists.$id.tsx', '_app.fulfilment.pick-lists.print.tsx', 'api.v1.shipments.$id.events.ts',
-  'api.v1.orders.ts', 'api.v1.orders.$id.ts', 'api.v1.orders.$id.$command.ts', 'api.v1.inventory.ts',
-  '_app.customers._index.tsx', '_app.customers.$id.tsx', '_app.settings.exchange-rates.tsx',
-  '_app.workflows.tasks.tsx', 'api.v1.workflows.tasks.$id.decision.ts', '_app.workflows.bindings.tsx',
-  '_app.settings.warehouses.tsx', '_app.settings.carriers.tsx', '_app.settings.channels.tsx'];
+const PUBLIC_ROUTES = [
+  'login.tsx',
+  'logout.ts',
+  'locale.ts',
+  'healthz.ts',
+  '_app.tsx',
+  '_app._index.tsx',
+  'api.v1.channels.$channelId.webhooks.ts',
+  'track.$token.tsx',
+];
+const COVERED_ROUTES = [
+  '_app.$area.tsx',
+  '_app.settings._index.tsx',
+  '_app.settings.users.tsx',
+  '_app.settings.api-keys.tsx',
+  '_app.settings.audit.tsx',
+  '_app.settings.notifications.tsx',
+  '_app.orders._index.tsx',
+  '_app.orders.$id.tsx',
+  '_app.orders.new.tsx',
+  '_app.orders.import.tsx',
+  '_app.inventory._index.tsx',
+  'api.v1.products.$code.ts',
+  'api.v1.orders.$id.payments.ts',
+  'api.v1.payments.$id.$operation.ts',
+  '_app.workflows._index.tsx',
+  '_app.workflows.$key.tsx',
+  '_app.workflows.runs.$workflowId.tsx',
+  '_app.fulfilment._index.tsx',
+  '_app.fulfilment.pick-lists.$id.tsx',
+  '_app.fulfilment.pick-lists.print.tsx',
+  'api.v1.shipments.$id.events.ts',
+  'api.v1.orders.ts',
+  'api.v1.orders.$id.ts',
+  'api.v1.orders.$id.$command.ts',
+  'api.v1.inventory.ts',
+  '_app.customers._index.tsx',
+  '_app.customers.$id.tsx',
+  '_app.settings.exchange-rates.tsx',
+  '_app.workflows.tasks.tsx',
+  'api.v1.workflows.tasks.$id.decision.ts',
+  '_app.workflows.bindings.tsx',
+  '_app.settings.warehouses.tsx',
+  '_app.settings.carriers.tsx',
+  '_app.settings.channels.tsx',
+];
 
 /** API endpoints and the permission each needs; a forbidden role gets 403 before the body is read. */
 const API: { method: 'GET' | 'POST'; path: string; permission: Permission; okStatus: number }[] = [
@@ -90,7 +131,7 @@ describe('roles', () => {
       const expected: Record<string, number> = {};
       for (const page of PAGES) {
         seen[page.path] = (await b.get(page.path)).status;
-        expected[page.path] = can(role, page.permission) ? page.okStatus ?? 200 : 403;
+        expected[page.path] = can(role, page.permission) ? (page.okStatus ?? 200) : 403;
       }
       expect(seen).toEqual(expected);
       // The shell offers exactly the areas the role may open.
@@ -106,7 +147,11 @@ describe('roles', () => {
       const seen: Record<string, number> = {};
       const expected: Record<string, number> = {};
       for (const e of API) {
-        const res = await fetch(app.url + e.path, { method: e.method, headers: { Cookie: b.cookieHeader, 'Content-Type': 'application/json' }, body: e.method === 'POST' ? '{}' : undefined });
+        const res = await fetch(app.url + e.path, {
+          method: e.method,
+          headers: { Cookie: b.cookieHeader, 'Content-Type': 'application/json' },
+          body: e.method === 'POST' ? '{}' : undefined,
+        });
         seen[`${e.method} ${e.path}`] = res.status;
         expected[`${e.method} ${e.path}`] = can(role, e.permission) ? e.okStatus : 403;
       }
@@ -182,7 +227,7 @@ describe('forms and errors', () => {
 });
 
 describe('language', () => {
-  it('renders the first page in the browser\'s language, on the server', async () => {
+  it("renders the first page in the browser's language, on the server", async () => {
     const b = new Browser(app.url);
     const html = await (await b.get('/login', { 'Accept-Language': 'zh-TW,zh;q=0.9' })).text();
     expect(html).toContain('<html lang="zh-TW">');

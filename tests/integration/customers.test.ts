@@ -20,28 +20,49 @@ let n = 0;
 beforeAll(async () => {
   db = await createTestDatabase('cust');
   await seedDemoData(db.orm, { size: 'small', passwordFor: () => 'x' });
-  await sql(`insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values ('CUST-1', 'CUST1', 'Thing', 1, 1, 1, 1, 1000, 'USD')`);
-  await sql(`insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at) select p.id, w.id, 100000, 0, 0, 0, now() from product p, warehouse w where p.sku = 'CUST-1'`);
+  await sql(
+    `insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values ('CUST-1', 'CUST1', 'Thing', 1, 1, 1, 1, 1000, 'USD')`,
+  );
+  await sql(
+    `insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at) select p.id, w.id, 100000, 0, 0, 0, now() from product p, warehouse w where p.sku = 'CUST-1'`,
+  );
   // Round rates, so the expected figures are exact: 1 USD = 0.8 EUR = 8 CNY.
   await sql(`update exchange_rate set rate_per_base = 0.8 where currency = 'EUR'`);
   await sql(`update exchange_rate set rate_per_base = 8 where currency = 'CNY'`);
 });
-afterAll(async () => { await db.drop(); });
+afterAll(async () => {
+  await db.drop();
+});
 
 /** An order of one line worth `total` minor units of `currency`, through the real intake (CSV channel takes every currency). */
 async function order(email: string, currency: string, total: number) {
-  const r = await createOrder(db.orm, {
-    channel: 'csv', externalId: `CUST-${++n}`, customer: { email, name: `Customer ${email}` },
-    shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 }, currency,
-    lines: [{ sku: 'CUST-1', quantity: 1, unitPrice: total }], paymentMethod: 'test-card',
-  }, { actor, baseCurrency: BASE });
+  const r = await createOrder(
+    db.orm,
+    {
+      channel: 'csv',
+      externalId: `CUST-${++n}`,
+      customer: { email, name: `Customer ${email}` },
+      shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 },
+      currency,
+      lines: [{ sku: 'CUST-1', quantity: 1, unitPrice: total }],
+      paymentMethod: 'test-card',
+    },
+    { actor, baseCurrency: BASE },
+  );
   if (r.replayed) throw new Error('replayed');
   return r.order.id;
 }
 const customerId = async (email: string) => Number((await sql('select id from customer where email = ?', [email]))[0].id);
 const detail = async (email: string) => (await getCustomer(db.orm.em.fork(), await customerId(email), { base: BASE }))!;
 const auditCount = async (action: string, entityId?: string | number) =>
-  Number((await sql(`select count(*) as n from audit_event where action = ?${entityId === undefined ? '' : ' and entity_id = ?'}`, entityId === undefined ? [action] : [action, String(entityId)]))[0].n);
+  Number(
+    (
+      await sql(
+        `select count(*) as n from audit_event where action = ?${entityId === undefined ? '' : ' and entity_id = ?'}`,
+        entityId === undefined ? [action] : [action, String(entityId)],
+      )
+    )[0].n,
+  );
 
 describe('lifetime value', () => {
   const email = 'ltv@example.com';
@@ -74,7 +95,10 @@ describe('lifetime value', () => {
 
   it('counts returns and sorts the list by value', async () => {
     const [o] = await sql(`select o.id from sales_order o join customer c on c.id = o.customer_id where c.email = ? order by o.id limit 1`, [email]);
-    await sql(`insert into return_request (number, order_id, status, reason, lines, source, created_at, updated_at) values ('RMA-T1', ?, 'requested', 'damaged', '[]', 'test', now(), now())`, [o.id]);
+    await sql(
+      `insert into return_request (number, order_id, status, reason, lines, source, created_at, updated_at) values ('RMA-T1', ?, 'requested', 'damaged', '[]', 'test', now(), now())`,
+      [o.id],
+    );
     expect((await detail(email)).stats.returns).toBe(1);
 
     const em = db.orm.em.fork();
@@ -137,24 +161,38 @@ describe('profile', () => {
     await order('profile@example.com', 'USD', 1000);
     const id = await customerId('profile@example.com');
     // Another order under the same email with another name leaves the customer as it was; the order keeps its own name.
-    const second = await createOrder(db.orm, {
-      channel: 'csv', externalId: `CUST-${++n}`, customer: { email: 'profile@example.com', name: 'Somebody Else', phone: '+1 555 0100' },
-      shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 }, currency: 'USD',
-      lines: [{ sku: 'CUST-1', quantity: 1, unitPrice: 1000 }], paymentMethod: 'test-card',
-    }, { actor, baseCurrency: BASE });
+    const second = await createOrder(
+      db.orm,
+      {
+        channel: 'csv',
+        externalId: `CUST-${++n}`,
+        customer: { email: 'profile@example.com', name: 'Somebody Else', phone: '+1 555 0100' },
+        shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 },
+        currency: 'USD',
+        lines: [{ sku: 'CUST-1', quantity: 1, unitPrice: 1000 }],
+        paymentMethod: 'test-card',
+      },
+      { actor, baseCurrency: BASE },
+    );
     if (second.replayed) throw new Error('replayed');
     expect(await sql('select name, phone from customer where id = ?', [id])).toEqual([{ name: 'Customer profile@example.com', phone: null }]);
     expect(await sql('select customer_name from sales_order where id = ?', [second.order.id])).toEqual([{ customer_name: 'Somebody Else' }]);
 
     expect(await updateProfile(db.orm, id, { name: 'Wang Xiaoming 王小明', phone: '+86 (21) 5555-0100', locale: 'zh-CN' }, actor)).toEqual({ changed: true });
-    expect(await sql('select name, phone, locale from customer where id = ?', [id])).toEqual([{ name: 'Wang Xiaoming 王小明', phone: '+86 (21) 5555-0100', locale: 'zh-CN' }]);
-    expect(await sql(`select before, after from audit_event where action = 'customer.profile_updated' and entity_id = ?`, [String(id)])).toEqual([{
-      before: { name: 'Customer profile@example.com', phone: null, locale: 'en' },
-      after: { name: 'Wang Xiaoming 王小明', phone: '+86 (21) 5555-0100', locale: 'zh-CN' },
-    }]);
+    expect(await sql('select name, phone, locale from customer where id = ?', [id])).toEqual([
+      { name: 'Wang Xiaoming 王小明', phone: '+86 (21) 5555-0100', locale: 'zh-CN' },
+    ]);
+    expect(await sql(`select before, after from audit_event where action = 'customer.profile_updated' and entity_id = ?`, [String(id)])).toEqual([
+      {
+        before: { name: 'Customer profile@example.com', phone: null, locale: 'en' },
+        after: { name: 'Wang Xiaoming 王小明', phone: '+86 (21) 5555-0100', locale: 'zh-CN' },
+      },
+    ]);
     expect(await updateProfile(db.orm, id, { name: 'Wang Xiaoming 王小明', phone: '+86 (21) 5555-0100', locale: 'zh-CN' }, actor)).toEqual({ changed: false });
     // An extension, as the demo's phone numbers have.
-    expect(await updateProfile(db.orm, id, { name: 'Wang Xiaoming 王小明', phone: '(789) 255-6573 x44228', locale: 'zh-CN' }, actor)).toEqual({ changed: true });
+    expect(await updateProfile(db.orm, id, { name: 'Wang Xiaoming 王小明', phone: '(789) 255-6573 x44228', locale: 'zh-CN' }, actor)).toEqual({
+      changed: true,
+    });
   });
 
   it('refuses a bad profile by field and writes nothing', async () => {
@@ -162,7 +200,12 @@ describe('profile', () => {
     const audits = await auditCount('customer.profile_updated');
     const err = await updateProfile(db.orm, id, { name: ' ', phone: 'call me', locale: 'fr', email: 'x@example.com' }, actor).catch((e) => e);
     expect(err).toMatchObject({ status: 422, code: 'validation_failed' });
-    expect(err.errors.map((e: { field: string; code: string }) => `${e.field}:${e.code}`).sort()).toEqual(['_:unrecognized_keys', 'locale:invalid_value', 'name:too_small', 'phone:invalid_phone']);
+    expect(err.errors.map((e: { field: string; code: string }) => `${e.field}:${e.code}`).sort()).toEqual([
+      '_:unrecognized_keys',
+      'locale:invalid_value',
+      'name:too_small',
+      'phone:invalid_phone',
+    ]);
     expect(await auditCount('customer.profile_updated')).toBe(audits);
   });
 });
@@ -173,8 +216,9 @@ describe('tags', () => {
     await sql(`update customer set tags = '{newsletter}' where id = ?`, [id]);
     expect(await updateTags(db.orm, id, [' VIP-Lounge ', 'b2b', 'B2B'], actor)).toEqual({ tags: ['vip-lounge', 'b2b'], changed: true });
     expect((await detail('ltv@example.com')).tags).toEqual(['vip-lounge', 'b2b']);
-    expect(await sql(`select actor_label, before, after from audit_event where action = 'customer.tags_updated' and entity_id = ?`, [String(id)]))
-      .toEqual([{ actor_label: 'tester', before: { tags: ['newsletter'] }, after: { tags: ['vip-lounge', 'b2b'] } }]);
+    expect(await sql(`select actor_label, before, after from audit_event where action = 'customer.tags_updated' and entity_id = ?`, [String(id)])).toEqual([
+      { actor_label: 'tester', before: { tags: ['newsletter'] }, after: { tags: ['vip-lounge', 'b2b'] } },
+    ]);
     // The same list again changes nothing and records nothing.
     expect(await updateTags(db.orm, id, ['vip-lounge', 'b2b'], actor)).toEqual({ tags: ['vip-lounge', 'b2b'], changed: false });
     expect(await auditCount('customer.tags_updated', id)).toBe(1);
@@ -194,7 +238,12 @@ describe('tags', () => {
       expect.objectContaining({ field: 'tags.1', code: 'invalid_tag', messageKey: 'customers.errors.tagFormat', params: { tag: 'Not Valid!' } }),
       expect.objectContaining({ field: 'tags.2', code: 'tag_too_long', params: { tag: 'x'.repeat(31), max: 30 } }),
     ]);
-    const tooMany = await updateTags(db.orm, id, Array.from({ length: 11 }, (_, i) => `t${i}`), actor).catch((e) => e);
+    const tooMany = await updateTags(
+      db.orm,
+      id,
+      Array.from({ length: 11 }, (_, i) => `t${i}`),
+      actor,
+    ).catch((e) => e);
     expect(tooMany.errors).toEqual([expect.objectContaining({ field: 'tags', code: 'too_many_tags', params: { max: 10 } })]);
     expect((await updateTags(db.orm, id, 'b2b', actor).catch((e) => e)).errors).toEqual([expect.objectContaining({ field: 'tags' })]);
     expect((await detail('ltv@example.com')).tags).toEqual(['vip-lounge', 'b2b']);
@@ -204,7 +253,8 @@ describe('tags', () => {
 });
 
 describe('exchange rates', () => {
-  const rates = async () => Object.fromEntries((await sql('select currency, rate_per_base::text as r from exchange_rate order by currency')).map((x: any) => [x.currency, x.r]));
+  const rates = async () =>
+    Object.fromEntries((await sql('select currency, rate_per_base::text as r from exchange_rate order by currency')).map((x: any) => [x.currency, x.r]));
 
   it('lists the base currency first, fixed at 1', async () => {
     const list = await listExchangeRates(db.orm.em.fork(), BASE);
@@ -214,9 +264,15 @@ describe('exchange rates', () => {
 
   it('updates a rate and adds a currency, audited, and lifetime value follows the current rate', async () => {
     const ltv = (await detail('ltv@example.com')).stats.ltv;
-    expect(await saveExchangeRate(db.orm, { currency: 'eur', rate: '0.4' }, actor, BASE)).toEqual({ currency: 'EUR', ratePerBase: '0.4', created: false, changed: true });
-    expect(await sql(`select actor_label, entity_id, before, after from audit_event where action = 'exchange_rate.updated'`))
-      .toEqual([{ actor_label: 'tester', entity_id: 'EUR', before: { ratePerBase: '0.8' }, after: { ratePerBase: '0.4', base: 'USD' } }]);
+    expect(await saveExchangeRate(db.orm, { currency: 'eur', rate: '0.4' }, actor, BASE)).toEqual({
+      currency: 'EUR',
+      ratePerBase: '0.4',
+      created: false,
+      changed: true,
+    });
+    expect(await sql(`select actor_label, entity_id, before, after from audit_event where action = 'exchange_rate.updated'`)).toEqual([
+      { actor_label: 'tester', entity_id: 'EUR', before: { ratePerBase: '0.8' }, after: { ratePerBase: '0.4', base: 'USD' } },
+    ]);
     // The customer's 80.00 EUR order is now worth 200.00 USD instead of 100.00.
     expect((await detail('ltv@example.com')).stats.ltv).toBe(ltv + 10_000);
 

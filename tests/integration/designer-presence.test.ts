@@ -6,8 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { Browser } from '../support/http.ts';
 
-interface Editor { userId: number; name: string; editing: boolean; since: string }
-interface Presence { definitionId: number; editors: Editor[] }
+interface Editor {
+  userId: number;
+  name: string;
+  editing: boolean;
+  since: string;
+}
+interface Presence {
+  definitionId: number;
+  editors: Editor[];
+}
 
 let app: TestApp;
 let second: { url: string; stop(signal?: NodeJS.Signals): Promise<void> };
@@ -47,16 +55,20 @@ async function connect(role: string, base = app.url): Promise<{ socket: Socket; 
 const join = (s: Socket, id: unknown) => s.emitWithAck('designer:join', { definitionId: id }) as Promise<{ editors?: Editor[]; error?: string }>;
 
 /** Resolves with the first presence list for the definition that satisfies `test`. */
-const presence = (s: Socket, test: (editors: Editor[]) => boolean, ms = 8000) => new Promise<Editor[]>((resolve, reject) => {
-  const timer = setTimeout(() => { s.off('designer:presence', on); reject(new Error('no such presence within timeout')); }, ms);
-  const on = (m: Presence) => {
-    if (m.definitionId !== definitionId || !test(m.editors)) return;
-    clearTimeout(timer);
-    s.off('designer:presence', on);
-    resolve(m.editors);
-  };
-  s.on('designer:presence', on);
-});
+const presence = (s: Socket, test: (editors: Editor[]) => boolean, ms = 8000) =>
+  new Promise<Editor[]>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      s.off('designer:presence', on);
+      reject(new Error('no such presence within timeout'));
+    }, ms);
+    const on = (m: Presence) => {
+      if (m.definitionId !== definitionId || !test(m.editors)) return;
+      clearTimeout(timer);
+      s.off('designer:presence', on);
+      resolve(m.editors);
+    };
+    s.on('designer:presence', on);
+  });
 
 const ids = (editors: Editor[]) => editors.map((e) => e.userId).sort((a, b) => a - b);
 
@@ -89,7 +101,13 @@ describe('designer presence', () => {
     admin.socket.close();
     expect(ids(await adminGone)).toEqual([ops.userId]);
     ops.socket.close();
-    await expect.poll(async () => Number((await app.db.orm.em.fork().execute<{ n: string }[]>('select count(*) as n from designer_presence where definition_id = ?', [definitionId]))[0].n)).toBe(0);
+    await expect
+      .poll(async () =>
+        Number(
+          (await app.db.orm.em.fork().execute<{ n: string }[]>('select count(*) as n from designer_presence where definition_id = ?', [definitionId]))[0].n,
+        ),
+      )
+      .toBe(0);
   });
 
   it('refuses roles that may not see flows, and flows that do not exist', async () => {
@@ -101,7 +119,9 @@ describe('designer presence', () => {
     // Nothing of theirs reaches a room they did not join.
     const other = await connect('ops_manager');
     let leaked = false;
-    agent.socket.on('designer:presence', () => { leaked = true; });
+    agent.socket.on('designer:presence', () => {
+      leaked = true;
+    });
     await join(other.socket, definitionId);
     await new Promise((r) => setTimeout(r, 300));
     expect(leaked).toBe(false);
@@ -112,7 +132,9 @@ describe('designer presence', () => {
     const watcher = await connect('admin');
     await watcher.socket.emitWithAck('subscribe', { topics: ['workflows'] });
     const saved = new Promise<{ type: string; payload: Record<string, unknown> }>((resolve) => {
-      watcher.socket.on('event', (e: { type: string; payload: Record<string, unknown> }) => { if (e.type === 'draft.saved' && e.payload.definitionId === definitionId) resolve(e); });
+      watcher.socket.on('event', (e: { type: string; payload: Record<string, unknown> }) => {
+        if (e.type === 'draft.saved' && e.payload.definitionId === definitionId) resolve(e);
+      });
     });
     // The ops manager's designer autosaves through the page's action, on the other web process.
     const ops = await session('ops_manager', second.url);
@@ -120,7 +142,12 @@ describe('designer presence', () => {
     const res = await ops.post('/workflows/reorder', { intent: 'save', graph: JSON.stringify(draft), tab: 'tab-of-ops' });
     expect(res.status).toBeLessThan(400);
     const event = await saved;
-    expect(event.payload).toMatchObject({ definitionId, key: 'reorder', by: app.credentials.users.find((u) => u.role === 'ops_manager')!.email, tab: 'tab-of-ops' });
+    expect(event.payload).toMatchObject({
+      definitionId,
+      key: 'reorder',
+      by: app.credentials.users.find((u) => u.role === 'ops_manager')!.email,
+      tab: 'tab-of-ops',
+    });
   });
 
   it('forgets the designers of a web process that died, once their rows are not refreshed', async () => {

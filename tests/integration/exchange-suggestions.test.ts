@@ -18,23 +18,47 @@ const catalogue: Row[] = [];
 /** A product with its stock per warehouse as [on hand, reserved]. */
 async function product(r: Row) {
   catalogue.push(r);
-  await sql(`insert into product (sku, barcode, name, category, weight_grams, length_mm, width_mm, height_mm, price_minor, currency, active) values (?, ?, ?, ?, 100, 1, 1, 1, ?, ?, ?)`,
-    [r.sku, `BC-${r.sku}`, r.name, r.category, r.price, r.currency, r.active]);
+  await sql(
+    `insert into product (sku, barcode, name, category, weight_grams, length_mm, width_mm, height_mm, price_minor, currency, active) values (?, ?, ?, ?, 100, 1, 1, 1, ?, ?, ?)`,
+    [r.sku, `BC-${r.sku}`, r.name, r.category, r.price, r.currency, r.active],
+  );
   for (const [i, [onHand, reserved]] of r.stock.entries()) {
-    await sql(`insert into inventory_level (product_id, warehouse_id, on_hand, reserved, updated_at) select p.id, w.id, ?, ?, now() from product p, warehouse w where p.sku = ? and w.code = ?`,
-      [onHand, reserved, r.sku, `XS-${i + 1}`]);
+    await sql(
+      `insert into inventory_level (product_id, warehouse_id, on_hand, reserved, updated_at) select p.id, w.id, ?, ?, now() from product p, warehouse w where p.sku = ? and w.code = ?`,
+      [onHand, reserved, r.sku, `XS-${i + 1}`],
+    );
   }
 }
-const item = (sku: string, name: string, category: string | null, price: number, stock: [number, number][] = [[5, 0]], extra: Partial<Row> = {}): Row =>
-  ({ sku, name, category, price, currency: 'XTS', active: true, stock, ...extra });
+const item = (sku: string, name: string, category: string | null, price: number, stock: [number, number][] = [[5, 0]], extra: Partial<Row> = {}): Row => ({
+  sku,
+  name,
+  category,
+  price,
+  currency: 'XTS',
+  active: true,
+  stock,
+  ...extra,
+});
 
 beforeAll(async () => {
   db = await createTestDatabase('suggest');
-  await sql(`insert into warehouse (code, name, line1, city, country, lat, lng) values ('XS-1', 'One', 'x', 'c', 'US', 0, 0), ('XS-2', 'Two', 'x', 'c', 'US', 0, 0)`);
+  await sql(
+    `insert into warehouse (code, name, line1, city, country, lat, lng) values ('XS-1', 'One', 'x', 'c', 'US', 0, 0), ('XS-2', 'Two', 'x', 'c', 'US', 0, 0)`,
+  );
   // Every product here is priced in XTS (the ISO code for tests), so nothing else in the database is a candidate.
   await product(item('RUN-42', 'Runner 42', 'run', 5_000));
-  await product(item('RUN-43', 'Runner 43', 'run', 5_000, [[0, 0], [2, 1]])); // in stock in the second warehouse only
-  await product(item('RUN-44', 'Runner 44', 'run', 5_000, [[3, 3], [0, 0]])); // all reserved
+  await product(
+    item('RUN-43', 'Runner 43', 'run', 5_000, [
+      [0, 0],
+      [2, 1],
+    ]),
+  ); // in stock in the second warehouse only
+  await product(
+    item('RUN-44', 'Runner 44', 'run', 5_000, [
+      [3, 3],
+      [0, 0],
+    ]),
+  ); // all reserved
   await product(item('RUN-PRO', 'Runner Pro', 'run', 9_000)); // dearer
   await product(item('RUN-OLD', 'Runner Classic', 'run', 4_000, undefined, { active: false }));
   await product(item('RUN-EUR', 'Runner Euro', 'run', 100, undefined, { currency: 'EUR' }));
@@ -46,19 +70,37 @@ beforeAll(async () => {
   await product(item('WRAP', 'Wrapping', null, 200));
   await product(item('SOLD-OUT', 'Sold-out runner', 'run', 5_000, [[0, 0]]));
   // A big category: 120 tees at 16.00 or less, every other one out of stock (60 in stock).
-  for (let i = 0; i < 120; i++) await product(item(`TEE-${String(i).padStart(3, '0')}`, `Tee ${String(119 - i).padStart(3, '0')}`, 'tees', 1_000 + (i % 7) * 100, i % 2 ? [[0, 0]] : [[1, 0]]));
+  for (let i = 0; i < 120; i++)
+    await product(
+      item(`TEE-${String(i).padStart(3, '0')}`, `Tee ${String(119 - i).padStart(3, '0')}`, 'tees', 1_000 + (i % 7) * 100, i % 2 ? [[0, 0]] : [[1, 0]]),
+    );
   // And a varied catalogue for the comparison with the rules as written.
   const hash = (n: number) => Math.abs(Math.imul(n ^ 0x5bd1e995, 0x27d4eb2d) ^ (n >>> 3));
   for (let i = 0; i < 250; i++) {
     const h = hash(i + 1);
-    await product(item(`MIX-${String(i).padStart(3, '0')}`, `Mix ${String(h % 97).padStart(2, '0')}`, h % 11 === 0 ? null : `mix-${h % 5}`, 100 + (hash(i * 7 + 3) % 40) * 100,
-      h % 4 === 0 ? [[2, 2]] : [[h % 3, 0], [1, 0]], { active: h % 13 !== 0 }));
+    await product(
+      item(
+        `MIX-${String(i).padStart(3, '0')}`,
+        `Mix ${String(h % 97).padStart(2, '0')}`,
+        h % 11 === 0 ? null : `mix-${h % 5}`,
+        100 + (hash(i * 7 + 3) % 40) * 100,
+        h % 4 === 0
+          ? [[2, 2]]
+          : [
+              [h % 3, 0],
+              [1, 0],
+            ],
+        { active: h % 13 !== 0 },
+      ),
+    );
   }
   await sql('analyze product');
   await sql('analyze inventory_level');
 }, 120_000);
 
-afterAll(async () => { await db?.drop(); });
+afterAll(async () => {
+  await db?.drop();
+});
 
 /** The rules as the page states them, applied to the rows above. */
 function byTheRules(sku: string): string[] {
@@ -66,9 +108,11 @@ function byTheRules(sku: string): string[] {
   const inStock = (c: Row) => c.stock.some(([onHand, reserved]) => onHand > reserved);
   const group = (c: Row) => (c.sku === r.sku ? 0 : c.category === r.category ? 1 : 2);
   const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  return catalogue.filter((c) => c.active && c.currency === r.currency && c.price <= r.price && inStock(c))
+  return catalogue
+    .filter((c) => c.active && c.currency === r.currency && c.price <= r.price && inStock(c))
     .sort((a, b) => group(a) - group(b) || byName(a.name, b.name) || byName(a.sku, b.sku))
-    .slice(0, 50).map((c) => c.sku);
+    .slice(0, 50)
+    .map((c) => c.sku);
 }
 
 describe('replacement suggestions', () => {
@@ -115,7 +159,11 @@ describe('replacement suggestions', () => {
     const all = await suggest(...skus, 'RUN-42', 'NO-SUCH');
     expect(Object.keys(all).sort()).toEqual([...new Set([...skus, 'NO-SUCH'])].sort());
     expect(all['NO-SUCH']).toEqual([]);
-    for (const sku of skus) expect(all[sku].map((o) => o.sku), sku).toEqual(byTheRules(sku));
+    for (const sku of skus)
+      expect(
+        all[sku].map((o) => o.sku),
+        sku,
+      ).toEqual(byTheRules(sku));
     expect(all['RUN-42'][0]).toEqual({ sku: 'RUN-42', name: 'Runner 42' });
     expect(await suggest()).toEqual({});
   });

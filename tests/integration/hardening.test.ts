@@ -12,10 +12,18 @@ import { waitFor } from '../support/wait.ts';
 let app: TestApp;
 let db: pg.Client;
 beforeAll(async () => {
-  app = await startTestApp({ worker: false, extraUsers: [{ key: 'victim', role: 'agent' }, { key: 'locale-user', role: 'agent' }] });
+  app = await startTestApp({
+    worker: false,
+    extraUsers: [
+      { key: 'victim', role: 'agent' },
+      { key: 'locale-user', role: 'agent' },
+    ],
+  });
   db = new pg.Client({ connectionString: app.db.url });
   await db.connect();
-  await db.query(`insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values ('HARD-1', 'B-HARD-1', 'Hardened', 100, 10, 10, 10, 1999, 'USD')`);
+  await db.query(
+    `insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values ('HARD-1', 'B-HARD-1', 'Hardened', 100, 10, 10, 10, 1999, 'USD')`,
+  );
   await db.query(`insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at)
                   select p.id, w.id, 1000, 0, 0, 10, now() from product p, warehouse w where p.sku = 'HARD-1'`);
 });
@@ -25,18 +33,28 @@ afterAll(async () => {
 });
 
 const alive = async (url = app.url) => (await fetch(`${url}/healthz`)).status !== 0;
-const writes = async () => (await db.query(`select (select count(*) from audit_event) as audit, (select count(*) from outbox_event) as outbox,
-  (select count(*) from sales_order) as orders, (select coalesce(sum(refunded_minor), 0) from payment) as refunded`)).rows[0];
-const api = (path: string, init: RequestInit & { key?: string } = {}) => fetch(app.url + path, {
-  ...init, headers: { Authorization: `Bearer ${init.key ?? app.credentials.apiKey}`, 'Content-Type': 'application/json', ...init.headers as Record<string, string> },
-});
-const problemOf = async (res: Response) => ({ status: res.status, type: res.headers.get('content-type'), body: await res.json() as Record<string, any> });
+const writes = async () =>
+  (
+    await db.query(`select (select count(*) from audit_event) as audit, (select count(*) from outbox_event) as outbox,
+  (select count(*) from sales_order) as orders, (select coalesce(sum(refunded_minor), 0) from payment) as refunded`)
+  ).rows[0];
+const api = (path: string, init: RequestInit & { key?: string } = {}) =>
+  fetch(app.url + path, {
+    ...init,
+    headers: { Authorization: `Bearer ${init.key ?? app.credentials.apiKey}`, 'Content-Type': 'application/json', ...(init.headers as Record<string, string>) },
+  });
+const problemOf = async (res: Response) => ({ status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as Record<string, any> });
 
 let seq = 0;
 const order = (over: Record<string, unknown> = {}) => ({
-  channel: 'web', externalId: `HARD-${Date.now()}-${++seq}`, customer: { email: 'hard@example.com', name: 'First Name' },
-  shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 }, currency: 'USD',
-  lines: [{ sku: 'HARD-1', quantity: 1, unitPrice: 1999 }], paymentMethod: 'test-card', ...over,
+  channel: 'web',
+  externalId: `HARD-${Date.now()}-${++seq}`,
+  customer: { email: 'hard@example.com', name: 'First Name' },
+  shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 },
+  currency: 'USD',
+  lines: [{ sku: 'HARD-1', quantity: 1, unitPrice: 1999 }],
+  paymentMethod: 'test-card',
+  ...over,
 });
 
 /** A second web process whose database connections go through a TCP proxy the test can cut. */
@@ -50,9 +68,19 @@ async function webBehindDatabaseProxy() {
 describe('one malformed message no longer ends the stack', () => {
   it('answers bad subscribe payloads on the socket and stays up', async () => {
     const s = await connectSocket(app, 'agent');
-    for (const payload of [{ topics: ['orders'], since: 1.5 }, { topics: ['orders'], since: -1e308 }, { topics: ['orders'], since: 'x' }, { topics: 'orders' },
-      null, 'subscribe', [1, 2], { topics: ['orders'], extra: true }, { topics: ['orders\u0000'] }, { topics: ['\ud83d'] }]) {
-      const answer = await s.timeout(3000).emitWithAck('subscribe', payload) as { error?: string; errors?: { field: string }[] };
+    for (const payload of [
+      { topics: ['orders'], since: 1.5 },
+      { topics: ['orders'], since: -1e308 },
+      { topics: ['orders'], since: 'x' },
+      { topics: 'orders' },
+      null,
+      'subscribe',
+      [1, 2],
+      { topics: ['orders'], extra: true },
+      { topics: ['orders\u0000'] },
+      { topics: ['\ud83d'] },
+    ]) {
+      const answer = (await s.timeout(3000).emitWithAck('subscribe', payload)) as { error?: string; errors?: { field: string }[] };
       expect(answer.error, JSON.stringify(payload)).toBe('invalid');
       expect(answer.errors?.length).toBeGreaterThan(0);
     }
@@ -79,10 +107,17 @@ describe('one malformed message no longer ends the stack', () => {
       expect(answer).toMatchObject({ error: 'unavailable' });
       expect(web.child.exitCode).toBeNull();
       proxy.restore();
-      await waitFor('the subscription to work again', async () => {
-        const r = await s.timeout(5000).emitWithAck('subscribe', { topics: ['orders'], since: 1 }).catch(() => null) as { joined?: string[] } | null;
-        return r?.joined?.includes('orders');
-      }, 20_000);
+      await waitFor(
+        'the subscription to work again',
+        async () => {
+          const r = (await s
+            .timeout(5000)
+            .emitWithAck('subscribe', { topics: ['orders'], since: 1 })
+            .catch(() => null)) as { joined?: string[] } | null;
+          return r?.joined?.includes('orders');
+        },
+        20_000,
+      );
       s.close();
     } finally {
       await web.stop();
@@ -101,7 +136,11 @@ describe('one malformed message no longer ends the stack', () => {
 
   it('answers a search with NUL (API and page) with a 4xx, and stays up', async () => {
     const r = await problemOf(await api('/api/v1/orders?q=%00'));
-    expect(r).toMatchObject({ status: 400, type: expect.stringContaining('application/problem+json'), body: { code: 'invalid_input', field: 'query.q', errors: [{ code: 'nul_character' }] } });
+    expect(r).toMatchObject({
+      status: 400,
+      type: expect.stringContaining('application/problem+json'),
+      body: { code: 'invalid_input', field: 'query.q', errors: [{ code: 'nul_character' }] },
+    });
     const b = await signIn(app, 'agent');
     const page = await b.get('/orders?q=%00', { Accept: 'text/html' });
     expect(page.status).toBe(400);
@@ -125,7 +164,9 @@ describe('bad input never reaches the database', () => {
       [order({ lines: [{ sku: 'HARD-1', quantity: 1, unitPrice: 1999, note: 'x' }] }), 'lines.0', 'unrecognized_keys'],
     ];
     for (const [body, field, code] of cases) {
-      const r = await problemOf(await api('/api/v1/orders', { method: 'POST', body: JSON.stringify(body), headers: { 'Idempotency-Key': `k-${field}-${code}` } }));
+      const r = await problemOf(
+        await api('/api/v1/orders', { method: 'POST', body: JSON.stringify(body), headers: { 'Idempotency-Key': `k-${field}-${code}` } }),
+      );
       expect(r.status, `${field} ${code}`).toBeGreaterThanOrEqual(400);
       expect(r.status).toBeLessThan(500);
       expect(r.body.errors?.[0], `${field} ${code}`).toMatchObject({ field, code });
@@ -139,7 +180,13 @@ describe('bad input never reaches the database', () => {
   });
 
   it('refuses bad dates and cursors in list queries, and unknown API paths as problem+json', async () => {
-    for (const q of ['to=0000-01-01', 'from=9999-12-31', `after=${Buffer.from(JSON.stringify(['placed_at', ['0000-01-01T00:00:00Z'], 1])).toString('base64url')}`, 'after=%FF%FE', 'after=!!!']) {
+    for (const q of [
+      'to=0000-01-01',
+      'from=9999-12-31',
+      `after=${Buffer.from(JSON.stringify(['placed_at', ['0000-01-01T00:00:00Z'], 1])).toString('base64url')}`,
+      'after=%FF%FE',
+      'after=!!!',
+    ]) {
       const res = await api(`/api/v1/orders?${q}`);
       expect(res.status, q).toBeLessThan(500);
     }
@@ -153,7 +200,11 @@ describe('bad input never reaches the database', () => {
     const b = await signIn(app, 'admin');
     const token = await b.csrf();
     const before = await writes();
-    const asText = await fetch(`${app.url}/orders/new`, { method: 'POST', headers: { Cookie: b.cookieHeader, Origin: app.url, 'Content-Type': 'text/plain' }, body: `_csrf=${token}&intent=create` });
+    const asText = await fetch(`${app.url}/orders/new`, {
+      method: 'POST',
+      headers: { Cookie: b.cookieHeader, Origin: app.url, 'Content-Type': 'text/plain' },
+      body: `_csrf=${token}&intent=create`,
+    });
     expect(asText.status).toBe(415);
     const nul = await b.post('/settings/api-keys', { intent: 'create', name: 'x\u0000', role: 'agent' });
     expect(nul.status).toBe(400);
@@ -180,7 +231,9 @@ describe('redirects, headers and origins', () => {
       expect(locale.headers.get('location'), evil).toBe('/');
     }
     const b = new Browser(app.url);
-    expect((await b.post('/login', { email: user.email, password: user.password, redirectTo: '/orders?status=paid' })).headers.get('location')).toBe('/orders?status=paid');
+    expect((await b.post('/login', { email: user.email, password: user.password, redirectTo: '/orders?status=paid' })).headers.get('location')).toBe(
+      '/orders?status=paid',
+    );
   });
 
   it('sends security headers on pages and the API, with a nonce the page scripts carry', async () => {
@@ -220,28 +273,45 @@ describe('redirects, headers and origins', () => {
 
 describe('money and customers', () => {
   it('refunds only an explicit amount or full: true; a typo or a missing amount moves nothing', async () => {
-    const created = await (await api('/api/v1/orders', { method: 'POST', body: JSON.stringify(order()) })).json() as { id: number };
-    const pay = await api(`/api/v1/orders/${created.id}/payments`, { method: 'POST', body: JSON.stringify({ provider: 'test-card', card: { number: '4242424242424242', expMonth: 12, expYear: 2030, cvc: '123' } }) });
+    const created = (await (await api('/api/v1/orders', { method: 'POST', body: JSON.stringify(order()) })).json()) as { id: number };
+    const pay = await api(`/api/v1/orders/${created.id}/payments`, {
+      method: 'POST',
+      body: JSON.stringify({ provider: 'test-card', card: { number: '4242424242424242', expMonth: 12, expYear: 2030, cvc: '123' } }),
+    });
     expect(pay.status).toBe(201);
     const paymentId = ((await pay.json()) as { id: number }).id;
     expect((await api(`/api/v1/payments/${paymentId}/capture`, { method: 'POST' })).status).toBe(200);
     const before = await writes();
     for (const body of [{}, { amout: 100 }, { amount: 100, full: true }, { full: false }, { amount: -5 }, { amount: '100' }]) {
-      const r = await problemOf(await api(`/api/v1/payments/${paymentId}/refund`, { method: 'POST', body: JSON.stringify(body), headers: { 'Idempotency-Key': `refund-${JSON.stringify(body)}` } }));
+      const r = await problemOf(
+        await api(`/api/v1/payments/${paymentId}/refund`, {
+          method: 'POST',
+          body: JSON.stringify(body),
+          headers: { 'Idempotency-Key': `refund-${JSON.stringify(body)}` },
+        }),
+      );
       expect(r.status, JSON.stringify(body)).toBe(422);
       expect(r.body.errors.length).toBeGreaterThan(0);
     }
     expect(await writes()).toEqual(before);
-    const ok = await api(`/api/v1/payments/${paymentId}/refund`, { method: 'POST', body: JSON.stringify({ amount: 100 }), headers: { 'Idempotency-Key': 'refund-ok' } });
+    const ok = await api(`/api/v1/payments/${paymentId}/refund`, {
+      method: 'POST',
+      body: JSON.stringify({ amount: 100 }),
+      headers: { 'Idempotency-Key': 'refund-ok' },
+    });
     expect(ok.status).toBe(200);
     expect((await db.query('select refunded_minor from payment where id = $1', [paymentId])).rows[0].refunded_minor).toBe(100);
   });
 
   it('never renames an existing customer from an order; the order keeps the name it came with', async () => {
-    const first = await (await api('/api/v1/orders', { method: 'POST', body: JSON.stringify(order({ customer: { email: 'keep@example.com', name: 'Real Name' } })) })).json() as { id: number };
-    const second = await (await api('/api/v1/orders', { method: 'POST', body: JSON.stringify(order({ customer: { email: 'keep@example.com', name: 'Someone Else' } })) })).json() as { id: number };
+    const first = (await (
+      await api('/api/v1/orders', { method: 'POST', body: JSON.stringify(order({ customer: { email: 'keep@example.com', name: 'Real Name' } })) })
+    ).json()) as { id: number };
+    const second = (await (
+      await api('/api/v1/orders', { method: 'POST', body: JSON.stringify(order({ customer: { email: 'keep@example.com', name: 'Someone Else' } })) })
+    ).json()) as { id: number };
     expect((await db.query(`select name from customer where email = 'keep@example.com'`)).rows[0].name).toBe('Real Name');
-    const detail = await (await api(`/api/v1/orders/${second.id}`)).json() as { customer: { name: string } };
+    const detail = (await (await api(`/api/v1/orders/${second.id}`)).json()) as { customer: { name: string } };
     expect(detail.customer.name).toBe('Someone Else');
     expect(((await (await api(`/api/v1/orders/${first.id}`)).json()) as { customer: { name: string } }).customer.name).toBe('Real Name');
   });
@@ -276,15 +346,25 @@ describe('limits', () => {
     for (let i = 0; i < 4; i++) {
       await new Browser(app.url).post('/login', { email: victim.email, password: 'wrong' }, { headers: { 'X-Forwarded-For': `203.0.113.${i}` } });
     }
-    const ips = (await db.query(`select distinct ip from audit_event where action = 'auth.login_failed' and entity_id = $1`, [victim.email])).rows.map((r) => r.ip);
+    const ips = (await db.query(`select distinct ip from audit_event where action = 'auth.login_failed' and entity_id = $1`, [victim.email])).rows.map(
+      (r) => r.ip,
+    );
     expect(ips).toEqual(['127.0.0.1']);
-    const throttled = await new Browser(app.url).post('/login', { email: victim.email, password: victim.password }, { headers: { 'X-Forwarded-For': '203.0.113.200' } });
+    const throttled = await new Browser(app.url).post(
+      '/login',
+      { email: victim.email, password: victim.password },
+      { headers: { 'X-Forwarded-For': '203.0.113.200' } },
+    );
     expect(throttled.status).toBe(429);
     expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
     // Behind a named proxy the forwarded address counts, so the real user signs in from their own address.
     const behindProxy = await app.startWeb({ TRUST_PROXY: 'loopback' });
     try {
-      const res = await new Browser(behindProxy.url).post('/login', { email: victim.email, password: victim.password }, { headers: { 'X-Forwarded-For': '198.51.100.7' } });
+      const res = await new Browser(behindProxy.url).post(
+        '/login',
+        { email: victim.email, password: victim.password },
+        { headers: { 'X-Forwarded-For': '198.51.100.7' } },
+      );
       expect(res.status).toBe(302);
     } finally {
       await behindProxy.stop();
@@ -297,7 +377,12 @@ describe('an outage', () => {
     const { proxy, web } = await webBehindDatabaseProxy();
     try {
       const body = JSON.stringify(order({ externalId: `OUTAGE-${Date.now()}` }));
-      const post = () => fetch(`${web.url}/api/v1/orders`, { method: 'POST', body, headers: { Authorization: `Bearer ${app.credentials.apiKey}`, 'Content-Type': 'application/json', 'Idempotency-Key': 'outage-1' } });
+      const post = () =>
+        fetch(`${web.url}/api/v1/orders`, {
+          method: 'POST',
+          body,
+          headers: { Authorization: `Bearer ${app.credentials.apiKey}`, 'Content-Type': 'application/json', 'Idempotency-Key': 'outage-1' },
+        });
       const agent = app.credentials.users.find((u) => u.role === 'agent')!;
       const b = new Browser(web.url);
       await b.login(agent.email, agent.password);
@@ -314,7 +399,14 @@ describe('an outage', () => {
       expect((await b.get('/orders?_data=root')).status).toBe(503);
       expect(web.child.exitCode).toBeNull();
       proxy.restore();
-      const up = await waitFor('the database to be reachable again', async () => { const r = await post(); return r.status === 503 ? null : r; }, 20_000);
+      const up = await waitFor(
+        'the database to be reachable again',
+        async () => {
+          const r = await post();
+          return r.status === 503 ? null : r;
+        },
+        20_000,
+      );
       expect(up.status).toBe(201);
       const replay = await post();
       expect(replay.status).toBe(201);

@@ -38,10 +38,22 @@ const activities = {
     counters.set(i.workflowId, (counters.get(i.workflowId) ?? 0) + 1);
     return { output: { n: counters.get(i.workflowId) } };
   },
-  'test.undo': async (i: NodeActivityInput) => { calls.push({ activity: 'test.undo', key: i.key, nodeId: i.nodeId, attempt: Context.current().info.attempt, at: Date.now() }); return {}; },
-  'notifications.alert': async (i: NodeActivityInput) => { calls.push({ activity: 'notifications.alert', key: i.key, nodeId: i.nodeId, attempt: Context.current().info.attempt, at: Date.now() }); return { output: { message: i.config.message } }; },
-  'workflow.openTask': async (i: NodeActivityInput) => { events.push(`open:${i.nodeId}`, `open:${i.workflowId}:${i.nodeId}`); return {}; },
-  'workflow.closeTask': async (i: NodeActivityInput) => { events.push(`close:${i.nodeId}:${i.config.decision}`, `close:${i.workflowId}:${i.nodeId}`); return {}; },
+  'test.undo': async (i: NodeActivityInput) => {
+    calls.push({ activity: 'test.undo', key: i.key, nodeId: i.nodeId, attempt: Context.current().info.attempt, at: Date.now() });
+    return {};
+  },
+  'notifications.alert': async (i: NodeActivityInput) => {
+    calls.push({ activity: 'notifications.alert', key: i.key, nodeId: i.nodeId, attempt: Context.current().info.attempt, at: Date.now() });
+    return { output: { message: i.config.message } };
+  },
+  'workflow.openTask': async (i: NodeActivityInput) => {
+    events.push(`open:${i.nodeId}`, `open:${i.workflowId}:${i.nodeId}`);
+    return {};
+  },
+  'workflow.closeTask': async (i: NodeActivityInput) => {
+    events.push(`close:${i.nodeId}:${i.config.decision}`, `close:${i.workflowId}:${i.nodeId}`);
+    return {};
+  },
   'workflow.runEvent': async (e: { event: string; workflowId: string; state: RunState }) => {
     events.push(`${e.event}:${e.workflowId}`);
     if (e.event === 'finished') finals.set(e.workflowId, e.state);
@@ -50,13 +62,25 @@ const activities = {
 };
 
 beforeAll(async () => {
-  bundle = await bundleWorkflowCode({ workflowsPath: path.resolve('workflows/index.ts'), logger: { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: console.error } as never });
-  worker = await Worker.create({ connection: await NativeConnection.connect({ address: testEnv.temporalAddress }), taskQueue, workflowBundle: bundle, activities });
+  bundle = await bundleWorkflowCode({
+    workflowsPath: path.resolve('workflows/index.ts'),
+    logger: { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: console.error } as never,
+  });
+  worker = await Worker.create({
+    connection: await NativeConnection.connect({ address: testEnv.temporalAddress }),
+    taskQueue,
+    workflowBundle: bundle,
+    activities,
+  });
   running = worker.run();
   connection = await Connection.connect({ address: testEnv.temporalAddress });
   client = new Client({ connection });
 }, 120_000);
-afterAll(async () => { worker?.shutdown(); await running; await connection?.close(); });
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await connection?.close();
+});
 
 /** A plan from a compact description: [id, kind/primitive or activity, config, {handle: [targets]}]. */
 type Spec = [string, string, Record<string, unknown>, Record<string, string[]>, string?];
@@ -64,15 +88,30 @@ function plan(specs: Spec[]): Plan {
   const nodes: Record<string, PlanNode> = {};
   for (const [id, what, config, next, compensation] of specs) {
     const control = ['trigger', 'condition', 'switch', 'split', 'join', 'delay', 'signal', 'human', 'subflow', 'end'].includes(what);
-    nodes[id] = { id, type: control ? `control.${what}` : what, label: id, kind: control ? 'control' : 'activity', primitive: control ? (what as PlanNode['primitive']) : undefined,
-      activity: control ? undefined : what, compensation, timeoutMs: 10_000, retries: 3, config, next, incoming: 0 };
+    nodes[id] = {
+      id,
+      type: control ? `control.${what}` : what,
+      label: id,
+      kind: control ? 'control' : 'activity',
+      primitive: control ? (what as PlanNode['primitive']) : undefined,
+      activity: control ? undefined : what,
+      compensation,
+      timeoutMs: 10_000,
+      retries: 3,
+      config,
+      next,
+      incoming: 0,
+    };
   }
   for (const n of Object.values(nodes)) for (const t of Object.values(n.next).flat()) nodes[t].incoming++;
   return { hash: 'test', trigger: specs[0][0], nodes };
 }
 const start = (p: Plan, payload: Record<string, unknown> = {}, id = `run-${Math.random().toString(36).slice(2)}`) =>
   client.workflow.start('interpreter', { taskQueue, workflowId: id, args: [{ plan: p, trigger: { type: 'manual', payload } }] });
-const run = async (p: Plan, payload: Record<string, unknown> = {}) => { const h = await start(p, payload); return { id: h.workflowId, state: (await h.result()) as RunState }; };
+const run = async (p: Plan, payload: Record<string, unknown> = {}) => {
+  const h = await start(p, payload);
+  return { id: h.workflowId, state: (await h.result()) as RunState };
+};
 const callsOf = (id: string) => calls.filter((c) => c.key.startsWith(`${id}:`));
 
 describe('interpreter', () => {
@@ -95,8 +134,21 @@ describe('interpreter', () => {
   it('routes a switch by value and falls back to default', async () => {
     const p = plan([
       ['t', 'trigger', {}, { out: ['s'] }],
-      ['s', 'switch', { expression: 'method', cases: [{ value: 'card', handle: 'card' }, { value: 'cash', handle: 'cash' }] }, { card: ['a'], cash: ['b'], default: ['c'] }],
-      ['a', 'test.step', {}, {}], ['b', 'test.step', {}, {}], ['c', 'test.step', {}, {}],
+      [
+        's',
+        'switch',
+        {
+          expression: 'method',
+          cases: [
+            { value: 'card', handle: 'card' },
+            { value: 'cash', handle: 'cash' },
+          ],
+        },
+        { card: ['a'], cash: ['b'], default: ['c'] },
+      ],
+      ['a', 'test.step', {}, {}],
+      ['b', 'test.step', {}, {}],
+      ['c', 'test.step', {}, {}],
     ]);
     expect(callsOf((await run(p, { method: 'cash' })).id).map((c) => c.nodeId)).toEqual(['b']);
     expect(callsOf((await run(p, { method: 'iou' })).id).map((c) => c.nodeId)).toEqual(['c']);
@@ -126,7 +178,12 @@ describe('interpreter', () => {
   });
 
   it('keeps the activity key the same across retries', async () => {
-    const { id } = await run(plan([['t', 'trigger', {}, { out: ['x'] }], ['x', 'test.step', { failTimes: 2 }, {}]]));
+    const { id } = await run(
+      plan([
+        ['t', 'trigger', {}, { out: ['x'] }],
+        ['x', 'test.step', { failTimes: 2 }, {}],
+      ]),
+    );
     const x = callsOf(id);
     expect(x.map((c) => c.attempt)).toEqual([1, 2, 3]);
     expect(new Set(x.map((c) => c.key))).toEqual(new Set([`${id}:x:1`]));
@@ -136,11 +193,13 @@ describe('interpreter', () => {
     const p = plan([
       ['t', 'trigger', {}, { out: ['h'] }],
       ['h', 'human', { title: 'Approve refund', roles: ['ops_manager'], timeout: '2s' }, { approved: ['yes'], rejected: ['no'], timeout: ['late'] }],
-      ['yes', 'test.step', {}, {}], ['no', 'test.step', {}, {}], ['late', 'test.step', {}, {}],
+      ['yes', 'test.step', {}, {}],
+      ['no', 'test.step', {}, {}],
+      ['late', 'test.step', {}, {}],
     ]);
     for (const decision of ['approved', 'rejected'] as const) {
       const h = await start(p);
-      await waitUntil(async () => ((await h.query<RunState>('state')).waitingFor.some((w) => w.kind === 'human')));
+      await waitUntil(async () => (await h.query<RunState>('state')).waitingFor.some((w) => w.kind === 'human'));
       await h.signal('decision', { nodeId: 'h', decision, by: 'olivia@demo.test' });
       const state = (await h.result()) as RunState;
       expect(callsOf(h.workflowId).map((c) => c.nodeId)).toEqual([decision === 'approved' ? 'yes' : 'no']);
@@ -156,7 +215,8 @@ describe('interpreter', () => {
       ['t', 'trigger', {}, { out: ['slow'] }],
       ['slow', 'test.step', { sleep: 500 }, { ok: ['w'] }],
       ['w', 'signal', { signal: 'payment_confirmed', timeout: '10s' }, { received: ['paid'], timeout: ['unpaid'] }],
-      ['paid', 'test.step', { value: '=nodes.w.amount' }, {}], ['unpaid', 'test.step', {}, {}],
+      ['paid', 'test.step', { value: '=nodes.w.amount' }, {}],
+      ['unpaid', 'test.step', {}, {}],
     ]);
     const h = await start(p);
     await h.signal('payment_confirmed', { amount: 4200 });
@@ -175,14 +235,29 @@ describe('interpreter', () => {
     const h = await start(p);
     const state = (await h.result()) as RunState;
     expect(state.status).toBe('compensated');
-    expect(callsOf(h.workflowId).map((c) => `${c.activity}:${c.nodeId}`)).toEqual(['test.step:reserve', 'test.step:authorise', 'test.fail:capture', 'test.undo:authorise', 'test.undo:reserve']);
-    expect(callsOf(h.workflowId).filter((c) => c.activity === 'test.undo').map((c) => c.key)).toEqual([`${h.workflowId}:authorise:1:undo`, `${h.workflowId}:reserve:1:undo`]);
+    expect(callsOf(h.workflowId).map((c) => `${c.activity}:${c.nodeId}`)).toEqual([
+      'test.step:reserve',
+      'test.step:authorise',
+      'test.fail:capture',
+      'test.undo:authorise',
+      'test.undo:reserve',
+    ]);
+    expect(
+      callsOf(h.workflowId)
+        .filter((c) => c.activity === 'test.undo')
+        .map((c) => c.key),
+    ).toEqual([`${h.workflowId}:authorise:1:undo`, `${h.workflowId}:reserve:1:undo`]);
     expect(state.steps.capture.status).toBe('failed');
     expect(state.steps.reserve.status).toBe('compensated');
   });
 
   it('fails plainly when nothing needs undoing', async () => {
-    const h = await start(plan([['t', 'trigger', {}, { out: ['x'] }], ['x', 'test.fail', {}, {}]]));
+    const h = await start(
+      plan([
+        ['t', 'trigger', {}, { out: ['x'] }],
+        ['x', 'test.fail', {}, {}],
+      ]),
+    );
     await expect(h.result()).rejects.toBeInstanceOf(WorkflowFailedError);
   });
 
@@ -194,7 +269,7 @@ describe('interpreter', () => {
       ['done', 'test.step', {}, {}],
     ]);
     const h = await start(p);
-    await waitUntil(async () => ((await h.query<RunState>('state')).waitingFor.length > 0));
+    await waitUntil(async () => (await h.query<RunState>('state')).waitingFor.length > 0);
     await h.signal('cancel', { reason: 'customer cancelled' });
     const state = (await h.result()) as RunState;
     expect(state.status).toBe('cancelled');
@@ -203,13 +278,19 @@ describe('interpreter', () => {
 
   /** A run cancelled from outside (the Web UI, `temporal workflow cancel`, a client's cancel()) closes as cancelled. */
   const cancelledInTemporal = async (h: Awaited<ReturnType<typeof start>>) => {
-    const failure = await h.result().then(() => null, (e: unknown) => e);
+    const failure = await h.result().then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     expect((failure as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
     expect((await h.describe()).status.name).toBe('CANCELLED');
     return finals.get(h.workflowId)!;
   };
-  const undone = (id: string) => callsOf(id).filter((c) => c.activity === 'test.undo').map((c) => c.key);
+  const undone = (id: string) =>
+    callsOf(id)
+      .filter((c) => c.activity === 'test.undo')
+      .map((c) => c.key);
 
   it('cancelled in Temporal while waiting, undoes what it did newest first, once each, and closes as cancelled', async () => {
     const p = plan([
@@ -220,13 +301,27 @@ describe('interpreter', () => {
       ['done', 'test.step', {}, {}],
     ]);
     const h = await start(p);
-    await waitUntil(async () => ((await h.query<RunState>('state')).waitingFor.length > 0));
+    await waitUntil(async () => (await h.query<RunState>('state')).waitingFor.length > 0);
     await h.cancel();
     const state = await cancelledInTemporal(h);
-    expect(callsOf(h.workflowId).map((c) => `${c.activity}:${c.nodeId}`)).toEqual(['test.step:reserve', 'test.step:authorise', 'test.undo:authorise', 'test.undo:reserve']);
+    expect(callsOf(h.workflowId).map((c) => `${c.activity}:${c.nodeId}`)).toEqual([
+      'test.step:reserve',
+      'test.step:authorise',
+      'test.undo:authorise',
+      'test.undo:reserve',
+    ]);
     expect(undone(h.workflowId)).toEqual([`${h.workflowId}:authorise:1:undo`, `${h.workflowId}:reserve:1:undo`]);
-    expect(state).toMatchObject({ status: 'cancelled', error: 'Cancelled in Temporal', waitingFor: [],
-      steps: { reserve: { status: 'compensated' }, authorise: { status: 'compensated' }, wait: { status: 'cancelled', error: 'Cancelled in Temporal' }, done: { status: 'waiting', visits: 0 } } });
+    expect(state).toMatchObject({
+      status: 'cancelled',
+      error: 'Cancelled in Temporal',
+      waitingFor: [],
+      steps: {
+        reserve: { status: 'compensated' },
+        authorise: { status: 'compensated' },
+        wait: { status: 'cancelled', error: 'Cancelled in Temporal' },
+        done: { status: 'waiting', visits: 0 },
+      },
+    });
     expect(events.filter((e) => e === `finished:${h.workflowId}`)).toHaveLength(1);
     // The closed run still answers the state query (its history replays to the same end).
     expect(await h.query<RunState>('state')).toMatchObject({ status: 'cancelled', steps: { wait: { status: 'cancelled' } } });
@@ -246,8 +341,10 @@ describe('interpreter', () => {
       await waitUntil(async () => callsOf(h.workflowId).some((c) => c.nodeId === 'slow'));
       await h.cancel();
       const state = await cancelledInTemporal(h);
-      expect(callsOf(h.workflowId).map((c) => `${c.activity}:${c.nodeId}`), local ? 'local' : 'ordinary')
-        .toEqual(['test.step:reserve', 'test.step:slow', 'test.undo:slow', 'test.undo:reserve']);
+      expect(
+        callsOf(h.workflowId).map((c) => `${c.activity}:${c.nodeId}`),
+        local ? 'local' : 'ordinary',
+      ).toEqual(['test.step:reserve', 'test.step:slow', 'test.undo:slow', 'test.undo:reserve']);
       expect(state.steps).toMatchObject({ reserve: { status: 'compensated' }, slow: { status: 'compensated' }, after: { status: 'waiting', visits: 0 } });
       expect(state.steps.wait.status, local ? 'local' : 'ordinary').toMatch(/^(waiting|cancelled)$/);
     }
@@ -264,22 +361,30 @@ describe('interpreter', () => {
       ['after', 'test.step', {}, {}],
     ]);
     const h = await start(p);
-    await waitUntil(async () => ((await h.query<RunState>('state')).waitingFor.length === 2));
+    await waitUntil(async () => (await h.query<RunState>('state')).waitingFor.length === 2);
     await h.cancel();
     const state = await cancelledInTemporal(h);
     expect(undone(h.workflowId)).toEqual([`${h.workflowId}:reserve:1:undo`]);
-    expect(state.steps).toMatchObject({ approve: { status: 'cancelled' }, pause: { status: 'cancelled' }, join: { status: 'waiting' }, after: { status: 'waiting' } });
+    expect(state.steps).toMatchObject({
+      approve: { status: 'cancelled' },
+      pause: { status: 'cancelled' },
+      join: { status: 'waiting' },
+      after: { status: 'waiting' },
+    });
     // The task was opened once and not closed as decided: the run's finished event withdraws it (workflow-cancel.test.ts).
     expect(events.filter((e) => e.startsWith(`open:${h.workflowId}:`) || e.startsWith(`close:${h.workflowId}:`))).toEqual([`open:${h.workflowId}:approve`]);
     expect(callsOf(h.workflowId).map((c) => c.nodeId)).toEqual(['reserve', 'reserve']);
   });
 
-  it('cancelled in Temporal during a sub-flow, undoes the sub-flow\'s steps, then its own', async () => {
-    subPlans.set('child', plan([
-      ['ct', 'trigger', {}, { out: ['hold'] }],
-      ['hold', 'test.step', {}, { ok: ['wait'] }, 'test.undo'],
-      ['wait', 'signal', { signal: 'delivered' }, { received: [] }],
-    ]));
+  it("cancelled in Temporal during a sub-flow, undoes the sub-flow's steps, then its own", async () => {
+    subPlans.set(
+      'child',
+      plan([
+        ['ct', 'trigger', {}, { out: ['hold'] }],
+        ['hold', 'test.step', {}, { ok: ['wait'] }, 'test.undo'],
+        ['wait', 'signal', { signal: 'delivered' }, { received: [] }],
+      ]),
+    );
     const p = plan([
       ['t', 'trigger', {}, { out: ['reserve'] }],
       ['reserve', 'test.step', {}, { ok: ['sub'] }, 'test.undo'],
@@ -288,7 +393,9 @@ describe('interpreter', () => {
     ]);
     const h = await start(p);
     const child = `${h.workflowId}/sub/1`;
-    await waitUntil(async () => callsOf(child).some((c) => c.nodeId === 'hold') && (await client.workflow.getHandle(child).query<RunState>('state')).waitingFor.length > 0);
+    await waitUntil(
+      async () => callsOf(child).some((c) => c.nodeId === 'hold') && (await client.workflow.getHandle(child).query<RunState>('state')).waitingFor.length > 0,
+    );
     await h.cancel();
     const state = await cancelledInTemporal(h);
     expect((await client.workflow.getHandle(child).describe()).status.name).toBe('CANCELLED');
@@ -308,7 +415,7 @@ describe('interpreter', () => {
       ['end', 'end', { result: 'complete' }, {}],
     ]);
     const h = await start(p);
-    await waitUntil(async () => ((await h.query<RunState>('state')).waitingFor.some((w) => w.kind === 'delay')));
+    await waitUntil(async () => (await h.query<RunState>('state')).waitingFor.some((w) => w.kind === 'delay'));
     const state = (await h.result()) as RunState;
     expect(state.status).toBe('completed');
     expect(state.steps.check.visits).toBe(3);
@@ -322,7 +429,18 @@ describe('interpreter', () => {
     ['t', 'trigger', {}, { out: ['split'] }],
     ['split', 'split', { branches: ['a', 'b'] }, { a: ['check'], b: ['other'] }],
     ['check', 'test.count', {}, { ok: ['again'] }],
-    ['again', 'switch', { expression: "nodes.check.n < 3 ? 'more' : 'stop'", cases: [{ value: 'more', handle: 'more' }, { value: 'stop', handle: 'stop' }] }, { more: ['pause'], ...exit }],
+    [
+      'again',
+      'switch',
+      {
+        expression: "nodes.check.n < 3 ? 'more' : 'stop'",
+        cases: [
+          { value: 'more', handle: 'more' },
+          { value: 'stop', handle: 'stop' },
+        ],
+      },
+      { more: ['pause'], ...exit },
+    ],
     ['pause', 'delay', { duration: '1s' }, { out: ['check'] }],
     ['other', 'test.step', {}, { ok: ['join'] }],
     ['join', 'join', {}, { out: ['after'] }],
@@ -331,11 +449,21 @@ describe('interpreter', () => {
   const started = (id: string, nodeId: string) => callsOf(id).find((c) => c.nodeId === nodeId)!.at;
 
   it('waits at a join after a loop until the loop has left by its exit', async () => {
-    const p = plan([...loopBranch({ stop: ['exit'], default: ['never'] }), ['exit', 'test.step', {}, { ok: ['join'] }], ['never', 'test.step', {}, { ok: ['join'] }]]);
+    const p = plan([
+      ...loopBranch({ stop: ['exit'], default: ['never'] }),
+      ['exit', 'test.step', {}, { ok: ['join'] }],
+      ['never', 'test.step', {}, { ok: ['join'] }],
+    ]);
     const { id, state } = await run(p);
     expect(state.status).toBe('completed');
-    expect(state.steps).toMatchObject({ check: { visits: 3 }, pause: { visits: 2 }, exit: { status: 'done', visits: 1 }, never: { status: 'skipped', visits: 0 },
-      join: { status: 'done', visits: 1 }, after: { status: 'done', visits: 1 } });
+    expect(state.steps).toMatchObject({
+      check: { visits: 3 },
+      pause: { visits: 2 },
+      exit: { status: 'done', visits: 1 },
+      never: { status: 'skipped', visits: 0 },
+      join: { status: 'done', visits: 1 },
+      after: { status: 'done', visits: 1 },
+    });
     expect(callsOf(id).filter((c) => c.nodeId === 'check')).toHaveLength(3);
     expect(started(id, 'after')).toBeGreaterThanOrEqual(callsOf(id).find((c) => c.nodeId === 'exit')!.end!);
   });
@@ -350,11 +478,16 @@ describe('interpreter', () => {
     // The loop ends at an end node of its own; the join learns that branch a will not come only then.
     const p = plan([...loopBranch({ stop: ['finish'], default: ['join'] }), ['finish', 'end', { result: 'complete' }, {}]]);
     const { id, state } = await run(p);
-    expect(state.steps).toMatchObject({ check: { visits: 3 }, finish: { status: 'done' }, join: { status: 'done', visits: 1 }, after: { status: 'done', visits: 1 } });
+    expect(state.steps).toMatchObject({
+      check: { visits: 3 },
+      finish: { status: 'done' },
+      join: { status: 'done', visits: 1 },
+      after: { status: 'done', visits: 1 },
+    });
     expect(started(id, 'after')).toBeGreaterThan(callsOf(id).filter((c) => c.nodeId === 'check')[2].at);
   });
 
-  it('holds an inner loop\'s dead exit until the inner loop is done, inside an outer loop', async () => {
+  it("holds an inner loop's dead exit until the inner loop is done, inside an outer loop", async () => {
     // Outer loop: split → (inner loop of three turns | other) → join → round again once. The join
     // inside the outer loop waits for the inner loop each time round.
     const p = plan([
@@ -371,8 +504,19 @@ describe('interpreter', () => {
     ]);
     const { id, state } = await run(p);
     expect(state.status).toBe('completed');
-    expect(state.steps).toMatchObject({ inner: { visits: 6 }, pause: { visits: 4 }, other: { visits: 2 }, join: { visits: 2 }, again: { visits: 2 }, after: { status: 'done', visits: 1 } });
-    expect(callsOf(id).map((c) => c.nodeId).filter((n) => n !== 'other')).toEqual(['inner', 'inner', 'inner', 'inner', 'inner', 'inner', 'after']);
+    expect(state.steps).toMatchObject({
+      inner: { visits: 6 },
+      pause: { visits: 4 },
+      other: { visits: 2 },
+      join: { visits: 2 },
+      again: { visits: 2 },
+      after: { status: 'done', visits: 1 },
+    });
+    expect(
+      callsOf(id)
+        .map((c) => c.nodeId)
+        .filter((n) => n !== 'other'),
+    ).toEqual(['inner', 'inner', 'inner', 'inner', 'inner', 'inner', 'after']);
   }, 30_000);
 
   it('passes a dead token through a loop that is never entered', async () => {
@@ -390,9 +534,19 @@ describe('interpreter', () => {
       ['after', 'test.step', {}, {}],
     ]);
     const { id, state } = await run(p);
-    expect(state.steps).toMatchObject({ check: { status: 'skipped' }, again: { status: 'skipped' }, pause: { status: 'skipped' }, exit: { status: 'skipped' },
-      join: { status: 'done', visits: 1 }, after: { status: 'done', visits: 1 } });
-    expect(callsOf(id).map((c) => c.nodeId).sort()).toEqual(['after', 'other', 'plain']);
+    expect(state.steps).toMatchObject({
+      check: { status: 'skipped' },
+      again: { status: 'skipped' },
+      pause: { status: 'skipped' },
+      exit: { status: 'skipped' },
+      join: { status: 'done', visits: 1 },
+      after: { status: 'done', visits: 1 },
+    });
+    expect(
+      callsOf(id)
+        .map((c) => c.nodeId)
+        .sort(),
+    ).toEqual(['after', 'other', 'plain']);
   });
 
   it('raises an SLA alert from a timer when a step is not reached in time, and none when it is', async () => {
@@ -403,7 +557,11 @@ describe('interpreter', () => {
     ]);
     const late = await run(p, { number: 'SO-LATE' });
     expect(late.state.status).toBe('completed');
-    expect(callsOf(late.id).filter((c) => c.activity === 'notifications.alert').map((c) => c.key)).toEqual([`${late.id}:sla:unprocessed`]);
+    expect(
+      callsOf(late.id)
+        .filter((c) => c.activity === 'notifications.alert')
+        .map((c) => c.key),
+    ).toEqual([`${late.id}:sla:unprocessed`]);
 
     const h = await start(p, { number: 'SO-FAST' });
     await h.signal('payment_confirmed', {});

@@ -5,10 +5,19 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { connectSocket } from '../support/socket.ts';
 
 let app: TestApp;
-beforeAll(async () => { app = await startTestApp({ worker: false }); });
-afterAll(async () => { await app?.stop(); });
+beforeAll(async () => {
+  app = await startTestApp({ worker: false });
+});
+afterAll(async () => {
+  await app?.stop();
+});
 
-interface LiveEvent { id: number; topic: string; type: string; payload: Record<string, unknown> }
+interface LiveEvent {
+  id: number;
+  topic: string;
+  type: string;
+  payload: Record<string, unknown>;
+}
 
 const connect = (role: string | null) => connectSocket(app, role);
 
@@ -21,7 +30,11 @@ async function commitEvent(topic: string, type: string, payload: Record<string, 
   await c.connect();
   try {
     await c.query('begin');
-    const { rows } = await c.query(`insert into outbox_event (topic, type, payload, created_at) values ($1, $2, $3, now()) returning id`, [topic, type, payload]);
+    const { rows } = await c.query(`insert into outbox_event (topic, type, payload, created_at) values ($1, $2, $3, now()) returning id`, [
+      topic,
+      type,
+      payload,
+    ]);
     await c.query('commit');
     return Number(rows[0].id);
   } finally {
@@ -29,10 +42,14 @@ async function commitEvent(topic: string, type: string, payload: Record<string, 
   }
 }
 
-const nextEvent = (s: Socket, ms = 5000) => new Promise<LiveEvent>((resolve, reject) => {
-  const timer = setTimeout(() => reject(new Error('no event within timeout')), ms);
-  s.once('event', (e: LiveEvent) => { clearTimeout(timer); resolve(e); });
-});
+const nextEvent = (s: Socket, ms = 5000) =>
+  new Promise<LiveEvent>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no event within timeout')), ms);
+    s.once('event', (e: LiveEvent) => {
+      clearTimeout(timer);
+      resolve(e);
+    });
+  });
 
 describe('live channel', () => {
   it('refuses a socket without a session', async () => {
@@ -54,7 +71,9 @@ describe('live channel', () => {
     await subscribe(warehouse, ['inventory']);
     const received = nextEvent(ops);
     let leaked = false;
-    warehouse.on('event', () => { leaked = true; });
+    warehouse.on('event', () => {
+      leaked = true;
+    });
     const id = await commitEvent('orders', 'order.created', { number: 'SO-1' });
     expect(await received).toMatchObject({ id, topic: 'orders', type: 'order.created', payload: { number: 'SO-1' } });
     await new Promise((r) => setTimeout(r, 300));

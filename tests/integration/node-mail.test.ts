@@ -21,7 +21,10 @@ import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { startTestWorker } from '../support/worker.ts';
 import { testEnv } from '../support/env.ts';
 
-interface Received { to: string[]; mail: ParsedMail }
+interface Received {
+  to: string[];
+  mail: ParsedMail;
+}
 
 let db: TestDatabase;
 let act: NodeActivities;
@@ -52,10 +55,16 @@ beforeAll(async () => {
     disabledCommands: ['STARTTLS'],
     logger: false,
     onData(stream, session, callback) {
-      simpleParser(stream).then((mail) => { inbox.push({ to: session.envelope.rcptTo.map((r) => r.address), mail }); callback(); }, callback);
+      simpleParser(stream).then((mail) => {
+        inbox.push({ to: session.envelope.rcptTo.map((r) => r.address), mail });
+        callback();
+      }, callback);
     },
   });
-  await new Promise<void>((resolve, reject) => { smtp.once('error', reject); smtp.listen(0, '127.0.0.1', () => resolve()); });
+  await new Promise<void>((resolve, reject) => {
+    smtp.once('error', reject);
+    smtp.listen(0, '127.0.0.1', () => resolve());
+  });
   transport = nodemailer.createTransport({ host: '127.0.0.1', port: (smtp.server.address() as AddressInfo).port, secure: false, ignoreTLS: true });
 
   connection = await Connection.connect({ address: testEnv.temporalAddress });
@@ -104,8 +113,11 @@ describe('staff alerts', () => {
     // Nobody else hears of it; the bell rang once.
     expect(inbox.filter((m) => m.mail.subject?.includes('Payment gateway'))).toHaveLength(2);
     expect(await sql(`select count(*)::int as n from outbox_event where type = 'alert.raised' and payload ->> 'key' = ?`, [alert.key])).toEqual([{ n: 1 }]);
-    expect((await sql(`select after -> 'emailed' as emailed from audit_event where action = 'workflow.alert_raised' and after ->> 'key' = ?`, [alert.key]))[0].emailed.sort())
-      .toEqual(['admin@demo.test', 'ops@demo.test']);
+    expect(
+      (
+        await sql(`select after -> 'emailed' as emailed from audit_event where action = 'workflow.alert_raised' and after ->> 'key' = ?`, [alert.key])
+      )[0].emailed.sort(),
+    ).toEqual(['admin@demo.test', 'ops@demo.test']);
   });
 
   it('email the roles the step names, and nobody when it names none', async () => {
@@ -122,20 +134,35 @@ describe('staff alerts', () => {
   it('are raised and emailed by the SLA timers inside a run', async () => {
     const graph = {
       nodes: [
-        { id: 'trigger', type: 'control.trigger', position: { x: 0, y: 0 }, data: { config: { event: 'manual', slaNode: 'done', slaAfter: '1s', shipNode: 'done', shipMargin: '1d' } } },
+        {
+          id: 'trigger',
+          type: 'control.trigger',
+          position: { x: 0, y: 0 },
+          data: { config: { event: 'manual', slaNode: 'done', slaAfter: '1s', shipNode: 'done', shipMargin: '1d' } },
+        },
         { id: 'wait', type: 'control.signal', position: { x: 0, y: 100 }, data: { config: { signal: 'custom', name: 'go', timeout: '1h' } } },
         { id: 'done', type: 'control.end', position: { x: 0, y: 200 }, data: { config: { result: 'complete' } } },
       ],
-      edges: [{ id: 'e1', source: 'trigger', sourceHandle: 'out', target: 'wait' }, { id: 'e2', source: 'wait', sourceHandle: 'received', target: 'done' }],
+      edges: [
+        { id: 'e1', source: 'trigger', sourceHandle: 'out', target: 'wait' },
+        { id: 'e2', source: 'wait', sourceHandle: 'received', target: 'done' },
+      ],
     };
     const compiled = compileGraph(graph);
     if (!compiled.ok) throw new Error(JSON.stringify(compiled.errors));
     // Promised by tomorrow, less than the one-day margin away: the "unshipped" timer fires at once, "unprocessed" after 1 s.
     const promisedBy = new Date(Date.now() + 12 * 3_600_000).toISOString();
     const workflowId = `sla-mail-${Date.now()}`;
-    const handle = await client.workflow.start('interpreter', { taskQueue, workflowId, args: [{ plan: compiled.plan, trigger: { type: 'manual', payload: { number: 'SO-SLA-1', promisedBy } } }] });
+    const handle = await client.workflow.start('interpreter', {
+      taskQueue,
+      workflowId,
+      args: [{ plan: compiled.plan, trigger: { type: 'manual', payload: { number: 'SO-SLA-1', promisedBy } } }],
+    });
     const deadline = Date.now() + 30_000;
-    while ((await sql(`select count(*)::int as n from notification where template = 'staff_alert' and idempotency_key like ?`, [`alert:${workflowId}:sla:%`]))[0].n < 4) {
+    while (
+      (await sql(`select count(*)::int as n from notification where template = 'staff_alert' and idempotency_key like ?`, [`alert:${workflowId}:sla:%`]))[0].n <
+      4
+    ) {
       if (Date.now() > deadline) throw new Error('the SLA alerts were not emailed');
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -143,7 +170,11 @@ describe('staff alerts', () => {
     expect(((await handle.result()) as RunState).status).toBe('completed');
     await send();
 
-    const subjects = (email: string) => inboxFor(email).map((m) => m.mail.subject).filter((s) => s?.includes('SO-SLA-1')).sort();
+    const subjects = (email: string) =>
+      inboxFor(email)
+        .map((m) => m.mail.subject)
+        .filter((s) => s?.includes('SO-SLA-1'))
+        .sort();
     expect(subjects('admin@demo.test')).toEqual(['[Warning] SO-SLA-1 has not shipped and is due soon', '[Warning] SO-SLA-1 is overdue for processing']);
     expect(subjects('ops@demo.test')).toEqual(['【警告】SO-SLA-1 尚未出貨，承諾日期將至', '【警告】SO-SLA-1 逾時未處理']);
     const unshipped = inboxFor('admin@demo.test').find((m) => m.mail.subject?.includes('has not shipped'))!;
@@ -156,9 +187,14 @@ describe('purchase orders to suppliers', () => {
   async function approvedPo(number: string, supplier: string) {
     const [po] = await sql<{ id: number }>(
       `insert into purchase_order (number, supplier_id, warehouse_id, status, currency, expected_at, created_at, updated_at)
-       select ?, s.id, w.id, 'approved', s.currency, '2030-03-15T12:00:00Z', now(), now() from supplier s, warehouse w where s.code = ? and w.code = 'EWR' returning id`, [number, supplier]);
-    await sql(`insert into purchase_order_line (purchase_order_id, product_id, quantity, received, unit_cost_minor)
-               select ?, p.id, 40 + row_number() over (order by p.id), 0, 1250 from (select id from product order by id limit 2) p`, [po.id]);
+       select ?, s.id, w.id, 'approved', s.currency, '2030-03-15T12:00:00Z', now(), now() from supplier s, warehouse w where s.code = ? and w.code = 'EWR' returning id`,
+      [number, supplier],
+    );
+    await sql(
+      `insert into purchase_order_line (purchase_order_id, product_id, quantity, received, unit_cost_minor)
+               select ?, p.id, 40 + row_number() over (order by p.id), 0, 1250 from (select id from product order by id limit 2) p`,
+      [po.id],
+    );
     return Number(po.id);
   }
 
@@ -174,7 +210,10 @@ describe('purchase orders to suppliers', () => {
 
     const got = inboxFor('orders@acme.example');
     expect(got).toHaveLength(1);
-    const lines = await sql<{ sku: string; name: string; quantity: number }>('select p.sku, p.name, l.quantity from purchase_order_line l join product p on p.id = l.product_id where l.purchase_order_id = ? order by l.id', [poId]);
+    const lines = await sql<{ sku: string; name: string; quantity: number }>(
+      'select p.sku, p.name, l.quantity from purchase_order_line l join product p on p.id = l.product_id where l.purchase_order_id = ? order by l.id',
+      [poId],
+    );
     const [wh] = await sql<{ name: string; line1: string; city: string }>(`select name, line1, city from warehouse where code = 'EWR'`);
     const { subject, text, html } = got[0].mail;
     expect(subject).toBe('Purchase order PO-MAIL-1');
@@ -188,9 +227,15 @@ describe('purchase orders to suppliers', () => {
     expect(html || '').toContain('PO-MAIL-1');
 
     // Audited and announced with the mail it queued.
-    expect(await sql(`select after ->> 'to' as "to", (after ->> 'notificationId')::int as notification from audit_event where action = 'purchase_order.sent' and entity_id = ?`, [String(poId)]))
-      .toEqual([{ to: 'orders@acme.example', notification: first.output!.notificationId }]);
-    expect(await sql(`select (payload ->> 'emailQueued')::boolean as queued from outbox_event where type = 'po.sent' and payload ->> 'number' = 'PO-MAIL-1'`)).toEqual([{ queued: true }]);
+    expect(
+      await sql(
+        `select after ->> 'to' as "to", (after ->> 'notificationId')::int as notification from audit_event where action = 'purchase_order.sent' and entity_id = ?`,
+        [String(poId)],
+      ),
+    ).toEqual([{ to: 'orders@acme.example', notification: first.output!.notificationId }]);
+    expect(
+      await sql(`select (payload ->> 'emailQueued')::boolean as queued from outbox_event where type = 'po.sent' and payload ->> 'number' = 'PO-MAIL-1'`),
+    ).toEqual([{ queued: true }]);
   });
 
   it('are written in the supplier’s language, and a supplier without an address stops the step', async () => {
@@ -204,7 +249,10 @@ describe('purchase orders to suppliers', () => {
 
     await sql(`update supplier set email = '' where code = 'ACME'`);
     const poId3 = await approvedPo('PO-MAIL-3', 'ACME');
-    expect(nonRetryable(await act['inventory.sendPo'](input('send', { purchaseOrderId: poId3 })).catch((e) => e))).toEqual({ nonRetryable: true, type: 'no_supplier_email' });
+    expect(nonRetryable(await act['inventory.sendPo'](input('send', { purchaseOrderId: poId3 })).catch((e) => e))).toEqual({
+      nonRetryable: true,
+      type: 'no_supplier_email',
+    });
     expect(await sql('select status from purchase_order where id = ?', [poId3])).toEqual([{ status: 'approved' }]);
     await sql(`update supplier set email = 'orders@acme.example' where code = 'ACME'`);
   });
@@ -212,14 +260,25 @@ describe('purchase orders to suppliers', () => {
   describe('when cancelled', () => {
     /** A product of its own, below its reorder point in Newark, bought from the Shenzhen supplier (writes Simplified Chinese). */
     async function reorderable(sku: string) {
-      await sql(`insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values (?, ?, ?, 100, 1, 1, 1, 1000, 'USD')`, [sku, `BC-${sku}`, `Kettle ${sku}`]);
-      const [lvl] = await sql<{ id: number }>(`insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at)
-                                               select p.id, w.id, 0, 0, 10, 20, now() from product p, warehouse w where p.sku = ? and w.code = 'EWR' returning id`, [sku]);
-      await sql(`insert into supplier_product (supplier_id, product_id, unit_cost_minor, preferred, updated_at) select s.id, p.id, 500, true, now() from supplier s, product p where s.code = 'SZ-SOURCING' and p.sku = ?`, [sku]);
+      await sql(
+        `insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values (?, ?, ?, 100, 1, 1, 1, 1000, 'USD')`,
+        [sku, `BC-${sku}`, `Kettle ${sku}`],
+      );
+      const [lvl] = await sql<{ id: number }>(
+        `insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at)
+                                               select p.id, w.id, 0, 0, 10, 20, now() from product p, warehouse w where p.sku = ? and w.code = 'EWR' returning id`,
+        [sku],
+      );
+      await sql(
+        `insert into supplier_product (supplier_id, product_id, unit_cost_minor, preferred, updated_at) select s.id, p.id, 500, true, now() from supplier s, product p where s.code = 'SZ-SOURCING' and p.sku = ?`,
+        [sku],
+      );
       return { levelId: Number(lvl.id), sku, warehouse: 'EWR' };
     }
-    const cancellations = (number: string) => sql<{ id: number; template: string; locale: string; to: string }>(
-      `select id, template, locale, "to" from notification where idempotency_key = ?`, [`purchase-order-cancelled:${number}`]);
+    const cancellations = (number: string) =>
+      sql<{ id: number; template: string; locale: string; to: string }>(`select id, template, locale, "to" from notification where idempotency_key = ?`, [
+        `purchase-order-cancelled:${number}`,
+      ]);
     const poStatus = async (number: string) => (await sql<{ status: string }>('select status from purchase_order where number = ?', [number]))[0]?.status;
 
     it('tells the supplier once, in its language, when the PO had been sent, however often and concurrently the undo runs; audited', async () => {
@@ -227,7 +286,10 @@ describe('purchase orders to suppliers', () => {
       const draft = input('draft_po', trigger);
       const drafted = await act['inventory.draftPo'](draft);
       const number = String(drafted.output!.number);
-      const steps = (nodeId: string) => ({ ...input(nodeId, trigger), context: { trigger: { type: 'stock.low', payload: trigger }, nodes: { draft_po: drafted.output! } } });
+      const steps = (nodeId: string) => ({
+        ...input(nodeId, trigger),
+        context: { trigger: { type: 'stock.low', payload: trigger }, nodes: { draft_po: drafted.output! } },
+      });
       await act['inventory.approvePo'](steps('approve_po'));
       await act['inventory.sendPo'](steps('send_po'));
       expect(await send()).toMatchObject({ failed: 0 });
@@ -252,9 +314,13 @@ describe('purchase orders to suppliers', () => {
       expect(text).toContain('深圳优选供应链：');
       expect(html || '').toContain('<html lang="zh-CN">');
 
-      expect(await sql(`select before ->> 'status' as "from", after ->> 'status' as "to", (after ->> 'supplierNotified')::boolean as notified, (after ->> 'notificationId')::int as notification
-                          from audit_event where action = 'purchase_order.cancelled' and entity_type = 'PurchaseOrder' and entity_id = ?`, [String(drafted.output!.purchaseOrderId)]))
-        .toEqual([{ from: 'sent', to: 'cancelled', notified: true, notification: Number(queued.id) }]);
+      expect(
+        await sql(
+          `select before ->> 'status' as "from", after ->> 'status' as "to", (after ->> 'supplierNotified')::boolean as notified, (after ->> 'notificationId')::int as notification
+                          from audit_event where action = 'purchase_order.cancelled' and entity_type = 'PurchaseOrder' and entity_id = ?`,
+          [String(drafted.output!.purchaseOrderId)],
+        ),
+      ).toEqual([{ from: 'sent', to: 'cancelled', notified: true, notification: Number(queued.id) }]);
     });
 
     it('tells nobody when the PO never reached the supplier', async () => {
@@ -265,8 +331,12 @@ describe('purchase orders to suppliers', () => {
       expect(await act['inventory.cancelPo']({ ...draft, key: `${draft.key}:undo` })).toMatchObject({ output: { cancelled: true, supplierNotified: false } });
       expect(await poStatus(number)).toBe('cancelled');
       expect(await cancellations(number)).toEqual([]);
-      expect(await sql(`select (after ->> 'wasSent')::boolean as sent, (after ->> 'supplierNotified')::boolean as notified from audit_event where action = 'purchase_order.cancelled' and entity_id = ?`, [String(drafted.output!.purchaseOrderId)]))
-        .toEqual([{ sent: false, notified: false }]);
+      expect(
+        await sql(
+          `select (after ->> 'wasSent')::boolean as sent, (after ->> 'supplierNotified')::boolean as notified from audit_event where action = 'purchase_order.cancelled' and entity_id = ?`,
+          [String(drafted.output!.purchaseOrderId)],
+        ),
+      ).toEqual([{ sent: false, notified: false }]);
     });
 
     it('withdraws the PO when the seeded Reorder run is cancelled after sending it', async () => {
@@ -274,10 +344,14 @@ describe('purchase orders to suppliers', () => {
       const compiled = compileGraph(REORDER);
       if (!compiled.ok) throw new Error(JSON.stringify(compiled.errors));
       const workflowId = `reorder-mail-${Date.now()}`;
-      const handle = await client.workflow.start('interpreter', { taskQueue, workflowId, args: [{ plan: compiled.plan, trigger: { type: 'stock.low', payload: trigger } }] });
+      const handle = await client.workflow.start('interpreter', {
+        taskQueue,
+        workflowId,
+        args: [{ plan: compiled.plan, trigger: { type: 'stock.low', payload: trigger } }],
+      });
       const number = poNumberForKey(`${workflowId}:draft_po:1`);
       const deadline = Date.now() + 30_000;
-      while (await poStatus(number) !== 'sent') {
+      while ((await poStatus(number)) !== 'sent') {
         if (Date.now() > deadline) throw new Error(`${number} was not sent`);
         await new Promise((r) => setTimeout(r, 200));
       }
@@ -286,7 +360,11 @@ describe('purchase orders to suppliers', () => {
       expect(await poStatus(number)).toBe('cancelled');
       expect(await cancellations(number)).toHaveLength(1);
       await send();
-      expect(inboxFor('po@szsourcing.example').map((m) => m.mail.subject).filter((x) => x?.includes(number))).toEqual([`采购订单 ${number}`, `取消通知：采购订单 ${number}`]);
+      expect(
+        inboxFor('po@szsourcing.example')
+          .map((m) => m.mail.subject)
+          .filter((x) => x?.includes(number)),
+      ).toEqual([`采购订单 ${number}`, `取消通知：采购订单 ${number}`]);
     });
   });
 });

@@ -12,7 +12,11 @@ import type { TestDatabase } from '../support/db.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { signIn } from '../support/http.ts';
 
-interface Received { from: string; to: string[]; mail: ParsedMail }
+interface Received {
+  from: string;
+  to: string[];
+  mail: ParsedMail;
+}
 
 let app: TestApp;
 let db: TestDatabase;
@@ -29,8 +33,12 @@ beforeAll(async () => {
   // One seeded database behind a running web server (no worker: these tests run the sender themselves).
   app = await startTestApp({ worker: false });
   db = app.db;
-  await sql(`insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values ('MAIL-1', 'MAIL1', 'Teapot', 1, 1, 1, 1, 1000, 'USD')`);
-  await sql(`insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at) select p.id, w.id, 1000, 0, 0, 0, now() from product p, warehouse w where p.sku = 'MAIL-1'`);
+  await sql(
+    `insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values ('MAIL-1', 'MAIL1', 'Teapot', 1, 1, 1, 1, 1000, 'USD')`,
+  );
+  await sql(
+    `insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at) select p.id, w.id, 1000, 0, 0, 0, now() from product p, warehouse w where p.sku = 'MAIL-1'`,
+  );
 
   smtp = new SMTPServer({
     authOptional: true,
@@ -48,7 +56,10 @@ beforeAll(async () => {
       }, callback);
     },
   });
-  await new Promise<void>((resolve, reject) => { smtp.once('error', reject); smtp.listen(0, '127.0.0.1', () => resolve()); });
+  await new Promise<void>((resolve, reject) => {
+    smtp.once('error', reject);
+    smtp.listen(0, '127.0.0.1', () => resolve());
+  });
   port = (smtp.server.address() as AddressInfo).port;
   transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
 });
@@ -60,15 +71,38 @@ afterAll(async () => {
 });
 
 async function newOrder(customer: { email: string; name: string; locale?: 'en' | 'zh-CN' | 'zh-TW' }, total = 12_345) {
-  const r = await createOrder(db.orm, {
-    channel: 'web', externalId: `MAIL-${++n}`, customer,
-    shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 }, currency: 'USD',
-    lines: [{ sku: 'MAIL-1', quantity: 1, unitPrice: total }], paymentMethod: 'test-card',
-  }, { actor, baseCurrency: 'USD' });
+  const r = await createOrder(
+    db.orm,
+    {
+      channel: 'web',
+      externalId: `MAIL-${++n}`,
+      customer,
+      shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 },
+      currency: 'USD',
+      lines: [{ sku: 'MAIL-1', quantity: 1, unitPrice: total }],
+      paymentMethod: 'test-card',
+    },
+    { actor, baseCurrency: 'USD' },
+  );
   if (r.replayed) throw new Error('replayed');
   return r.order;
 }
-type Row = { id: number; order_id: number; template: string; locale: string; to: string; subject: string | null; text: string | null; html: string | null; status: string; attempts: number; error: string | null; sent_at: Date | null; next_attempt_at: Date | null; claimed_until: Date | null };
+type Row = {
+  id: number;
+  order_id: number;
+  template: string;
+  locale: string;
+  to: string;
+  subject: string | null;
+  text: string | null;
+  html: string | null;
+  status: string;
+  attempts: number;
+  error: string | null;
+  sent_at: Date | null;
+  next_attempt_at: Date | null;
+  claimed_until: Date | null;
+};
 const rowsFor = (orderId: number) => sql<Row>('select * from notification where order_id = ? order by id', [orderId]);
 const inboxFor = (email: string) => inbox.filter((m) => m.to.includes(email));
 
@@ -104,7 +138,9 @@ describe('order confirmation email', () => {
     const again = await db.orm.em.fork().transactional((em) => enqueueNotification(em, { orderId: order.id, template: 'order_confirmation' }));
     expect(again).toBeNull();
     // Two transactions racing past the existence check still leave one row (ON CONFLICT DO NOTHING).
-    await Promise.all([1, 2, 3].map(() => db.orm.em.fork().transactional((em) => enqueueNotification(em, { orderId: order.id, template: 'order_confirmation' }))));
+    await Promise.all(
+      [1, 2, 3].map(() => db.orm.em.fork().transactional((em) => enqueueNotification(em, { orderId: order.id, template: 'order_confirmation' }))),
+    );
     expect(await rowsFor(order.id)).toHaveLength(1);
     expect(await sendPending(db.orm, transport, { from: FROM })).toMatchObject({ sent: 0 });
     expect(inboxFor('once@example.com')).toHaveLength(1);
@@ -129,7 +165,10 @@ describe('without SMTP', () => {
 
     expect(await retryNotifications(db.orm, [row.id], actor)).toBe(1);
     expect((await rowsFor(order.id))[0].status).toBe('queued');
-    const audits = await sql<{ action: string; before: { status: string } }>(`select action, before from audit_event where entity_type = 'Notification' and entity_id = ?`, [String(row.id)]);
+    const audits = await sql<{ action: string; before: { status: string } }>(
+      `select action, before from audit_event where entity_type = 'Notification' and entity_id = ?`,
+      [String(row.id)],
+    );
     expect(audits).toEqual([expect.objectContaining({ action: 'notification.retried', before: expect.objectContaining({ status: 'held' }) })]);
     expect(await retryNotifications(db.orm, [row.id], actor)).toBe(0);
 
@@ -155,7 +194,10 @@ describe('a server that refuses the recipient', () => {
     expect((await rowsFor(order.id))[0].attempts).toBe(1);
 
     const timePasses = () => sql(`update notification set next_attempt_at = now() - interval '1 second' where id = ?`, [queued.id]);
-    for (let i = 2; i <= 5; i++) { await timePasses(); await sendPending(db.orm, transport, { from: FROM }); }
+    for (let i = 2; i <= 5; i++) {
+      await timePasses();
+      await sendPending(db.orm, transport, { from: FROM });
+    }
     [row] = await rowsFor(order.id);
     expect(row).toMatchObject({ status: 'failed', attempts: 5 });
     expect(row.error).toMatch(/550|Mailbox unavailable/);
@@ -172,7 +214,11 @@ describe('durable retries', () => {
     // Worker A: the SMTP server refuses for a while (a transport that fails), the row is backed off with its time stored.
     const order = await newOrder({ email: 'restart@example.com', name: 'Restart' });
     const [queued] = await rowsFor(order.id);
-    const down = { sendMail: async () => { throw new Error('421 Service not available'); } };
+    const down = {
+      sendMail: async () => {
+        throw new Error('421 Service not available');
+      },
+    };
     expect(await sendPending(db.orm, down, { from: FROM })).toMatchObject({ retrying: 1 });
     // Worker B starts afresh (no memory of A's): it honours the stored back-off...
     expect(await sendPending(db.orm, transport, { from: FROM })).toMatchObject({ sent: 0 });
@@ -197,11 +243,15 @@ describe('durable retries', () => {
     // No transaction is open while the SMTP server is talked to.
     const third = await newOrder({ email: 'notx@example.com', name: 'No Tx' });
     let openTransactions = -1;
-    const probe = { sendMail: async (m: Parameters<typeof transport.sendMail>[0]) => {
-      const [{ n }] = await sql<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and state like 'idle in transaction%'`);
-      openTransactions = n;
-      return transport.sendMail(m);
-    } };
+    const probe = {
+      sendMail: async (m: Parameters<typeof transport.sendMail>[0]) => {
+        const [{ n }] = await sql<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity where datname = current_database() and state like 'idle in transaction%'`,
+        );
+        openTransactions = n;
+        return transport.sendMail(m);
+      },
+    };
     expect(await sendPending(db.orm, probe, { from: FROM })).toMatchObject({ sent: 1 });
     expect(openTransactions).toBe(0);
     expect(inboxFor('notx@example.com')[0]?.mail.messageId).toBe(`<notification-${(await rowsFor(third.id))[0].id}@order-console>`);
@@ -213,8 +263,11 @@ describe('shipped and delivered emails', () => {
     const order = await newOrder({ email: 'ship@example.com', name: 'Shipper', locale: 'zh-CN' });
     await sendPending(db.orm, transport, { from: FROM });
     const [carrier] = await sql<{ id: number; name: string }>(`select id, name from carrier where code = 'ups'`);
-    await sql(`insert into shipment (order_id, warehouse_id, carrier_id, service, tracking_number, status, weight_grams, lines, created_at, shipped_at)
-               select ?, id, ?, 'ground', '1ZMAILTEST', 'in_transit', 100, '[]', now(), now() from warehouse order by id limit 1`, [order.id, carrier.id]);
+    await sql(
+      `insert into shipment (order_id, warehouse_id, carrier_id, service, tracking_number, status, weight_grams, lines, created_at, shipped_at)
+               select ?, id, ?, 'ground', '1ZMAILTEST', 'in_transit', 100, '[]', now(), now() from warehouse order by id limit 1`,
+      [order.id, carrier.id],
+    );
     const id = await db.orm.em.fork().transactional((em) => enqueueNotification(em, { orderId: order.id, template: 'order_shipped' }));
     expect(id).toBeTypeOf('number');
     await sendPending(db.orm, transport, { from: FROM });
@@ -230,15 +283,25 @@ describe('shipped and delivered emails', () => {
     const delivered = inboxFor('ship@example.com').find((m) => m.mail.subject?.includes('签收'));
     expect(delivered?.mail.text).toContain(`/track/${order.trackingToken}?rate=1`);
     expect(delivered?.mail.text).toContain('2026年3月9日');
-    expect((await rowsFor(order.id)).map((r) => [r.template, r.status])).toEqual([['order_confirmation', 'sent'], ['order_shipped', 'sent'], ['order_delivered', 'sent']]);
+    expect((await rowsFor(order.id)).map((r) => [r.template, r.status])).toEqual([
+      ['order_confirmation', 'sent'],
+      ['order_shipped', 'sent'],
+      ['order_delivered', 'sent'],
+    ]);
   });
 });
 
 describe('the sender loop', () => {
   it('wakes on NOTIFY when a mail is committed, and stops cleanly', async () => {
-    const stop = startNotificationSender(db.orm, { DATABASE_URL: db.url, SMTP_URL: undefined, MAIL_FROM: FROM }, {
-      transport, pollMs: 60_000, log: { info: () => {}, warn: () => {} },
-    });
+    const stop = startNotificationSender(
+      db.orm,
+      { DATABASE_URL: db.url, SMTP_URL: undefined, MAIL_FROM: FROM },
+      {
+        transport,
+        pollMs: 60_000,
+        log: { info: () => {}, warn: () => {} },
+      },
+    );
     try {
       await new Promise((r) => setTimeout(r, 300)); // LISTEN is up
       const order = await newOrder({ email: 'loop@example.com', name: 'Loop' });
@@ -285,7 +348,9 @@ describe('console outbox page', () => {
     expect(await ok.text()).toContain('data-testid="notifications-retried"');
     const [row] = await db.orm.em.getConnection().execute<{ status: string }[]>('select status from notification where id = ?', [id]);
     expect(row.status).toBe('queued');
-    const [a] = await db.orm.em.getConnection().execute<{ actor_label: string }[]>(`select actor_label from audit_event where action = 'notification.retried' and entity_id = ?`, [String(id)]);
+    const [a] = await db.orm.em
+      .getConnection()
+      .execute<{ actor_label: string }[]>(`select actor_label from audit_event where action = 'notification.retried' and entity_id = ?`, [String(id)]);
     expect(a.actor_label).toBe(app.credentials.users.find((u) => u.role === 'admin')!.email);
     expect((await admin.post('/settings/notifications', { intent: 'retry', id: String(id) })).status).toBe(409);
   });

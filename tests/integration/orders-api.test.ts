@@ -28,49 +28,105 @@ const order = (over: Record<string, unknown> = {}) => ({
 });
 
 async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(app.url + path, { method: 'POST', headers: { Authorization: `Bearer ${app.credentials.apiKey}`, 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  return { status: res.status, headers: res.headers, body: await res.json() as any };
+  const res = await fetch(app.url + path, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${app.credentials.apiKey}`, 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as any };
 }
-const get = async (path: string) => { const res = await fetch(app.url + path, { headers: { Authorization: `Bearer ${app.credentials.apiKey}` } }); return { status: res.status, body: await res.json() as any }; };
+const get = async (path: string) => {
+  const res = await fetch(app.url + path, { headers: { Authorization: `Bearer ${app.credentials.apiKey}` } });
+  return { status: res.status, body: (await res.json()) as any };
+};
 
 /** A fresh SKU with the given stock per warehouse code (others get none). */
 async function stockSku(sku: string, perWarehouse: Record<string, number>, reorderPoint = 0) {
-  const { rows: [p] } = await db.query(`insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values ($1, $2, $1, 100, 10, 10, 10, 1999, 'USD') returning id`, [sku, `B-${sku}`]);
-  await db.query(`insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at)
-                  select $1, w.id, coalesce(($2::jsonb ->> w.code)::int, 0), 0, $3, 10, now() from warehouse w`, [p.id, JSON.stringify(perWarehouse), reorderPoint]);
+  const {
+    rows: [p],
+  } = await db.query(
+    `insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values ($1, $2, $1, 100, 10, 10, 10, 1999, 'USD') returning id`,
+    [sku, `B-${sku}`],
+  );
+  await db.query(
+    `insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at)
+                  select $1, w.id, coalesce(($2::jsonb ->> w.code)::int, 0), 0, $3, 10, now() from warehouse w`,
+    [p.id, JSON.stringify(perWarehouse), reorderPoint],
+  );
   return p.id as number;
 }
-const levels = async (sku: string) => (await db.query(`select w.code, l.on_hand, l.reserved from inventory_level l join warehouse w on w.id = l.warehouse_id join product p on p.id = l.product_id where p.sku = $1 order by w.code`, [sku])).rows;
+const levels = async (sku: string) =>
+  (
+    await db.query(
+      `select w.code, l.on_hand, l.reserved from inventory_level l join warehouse w on w.id = l.warehouse_id join product p on p.id = l.product_id where p.sku = $1 order by w.code`,
+      [sku],
+    )
+  ).rows;
 
 describe('POST /api/v1/orders', () => {
-  beforeAll(async () => { await stockSku('HOT-1', { EWR: 500, RNO: 500 }); });
+  beforeAll(async () => {
+    await stockSku('HOT-1', { EWR: 500, RNO: 500 });
+  });
 
   it('creates the order with its totals and reservations, in one transaction with outbox and audit', async () => {
     const r = await post('/api/v1/orders', order({ lines: [{ sku: 'HOT-1', quantity: 3, unitPrice: 1000 }], shipping: 500, tax: 80 }));
     expect(r.status).toBe(201);
     expect(r.headers.get('Location')).toBe(`/api/v1/orders/${r.body.id}`);
-    expect(r.body).toMatchObject({ status: 'awaiting_payment', currency: 'USD', totals: { subtotal: 3000, shipping: 500, tax: 80, discount: 0, total: 3580 }, reservations: [{ sku: 'HOT-1', warehouse: 'EWR', quantity: 3 }], routing: { policy: 'nearest_full', shipments: 1 } });
+    expect(r.body).toMatchObject({
+      status: 'awaiting_payment',
+      currency: 'USD',
+      totals: { subtotal: 3000, shipping: 500, tax: 80, discount: 0, total: 3580 },
+      reservations: [{ sku: 'HOT-1', warehouse: 'EWR', quantity: 3 }],
+      routing: { policy: 'nearest_full', shipments: 1 },
+    });
     expect(r.body.number).toMatch(/^SO-\d{6}$/);
-    const { rows: [counts] } = await db.query(`select (select count(*) from outbox_event where type = 'order.created' and payload->>'orderId' = $1) as outbox,
+    const {
+      rows: [counts],
+    } = await db.query(
+      `select (select count(*) from outbox_event where type = 'order.created' and payload->>'orderId' = $1) as outbox,
       (select count(*) from audit_event where action = 'order.created' and entity_id = $1) as audit,
-      (select sum(quantity) from reservation where order_id = $2 and status = 'active') as reserved`, [String(r.body.id), r.body.id]);
+      (select sum(quantity) from reservation where order_id = $2 and status = 'active') as reserved`,
+      [String(r.body.id), r.body.id],
+    );
     expect(counts).toEqual({ outbox: '1', audit: '1', reserved: '3' });
     const detail = await get(`/api/v1/orders/${r.body.number}`);
-    expect(detail.body).toMatchObject({ id: r.body.id, lines: [{ sku: 'HOT-1', quantity: 3 }], reservations: [{ warehouse: 'EWR', quantity: 3, status: 'active' }] });
+    expect(detail.body).toMatchObject({
+      id: r.body.id,
+      lines: [{ sku: 'HOT-1', quantity: 3 }],
+      reservations: [{ warehouse: 'EWR', quantity: 3, status: 'active' }],
+    });
     expect(detail.body.timeline.map((t: any) => t.action)).toEqual(['order.created']);
   });
 
   it('names each invalid field with 422 and writes nothing', async () => {
     const before = (await db.query('select count(*) from sales_order')).rows[0].count;
-    const r = await post('/api/v1/orders', order({ customer: { email: 'not-an-email', name: '' }, lines: [{ sku: 'HOT-1', quantity: 0, unitPrice: -1 }], currency: 'XXQ', shippingAddress: { city: 'Boston', country: 'US' } }));
+    const r = await post(
+      '/api/v1/orders',
+      order({
+        customer: { email: 'not-an-email', name: '' },
+        lines: [{ sku: 'HOT-1', quantity: 0, unitPrice: -1 }],
+        currency: 'XXQ',
+        shippingAddress: { city: 'Boston', country: 'US' },
+      }),
+    );
     expect(r.status).toBe(422);
     expect(r.body.code).toBe('validation_failed');
-    expect(r.body.errors.map((e: any) => e.field).sort()).toEqual(['currency', 'customer.email', 'customer.name', 'lines.0.quantity', 'lines.0.unitPrice', 'shippingAddress.line1'].sort());
+    expect(r.body.errors.map((e: any) => e.field).sort()).toEqual(
+      ['currency', 'customer.email', 'customer.name', 'lines.0.quantity', 'lines.0.unitPrice', 'shippingAddress.line1'].sort(),
+    );
     expect((await db.query('select count(*) from sales_order')).rows[0].count).toBe(before);
   });
 
   it('refuses an unknown SKU, a currency the channel does not take, and a payment that does not match', async () => {
-    const unknown = await post('/api/v1/orders', order({ lines: [{ sku: 'HOT-1', quantity: 1, unitPrice: 1 }, { sku: 'NOPE-9', quantity: 1, unitPrice: 1 }] }));
+    const unknown = await post(
+      '/api/v1/orders',
+      order({
+        lines: [
+          { sku: 'HOT-1', quantity: 1, unitPrice: 1 },
+          { sku: 'NOPE-9', quantity: 1, unitPrice: 1 },
+        ],
+      }),
+    );
     expect(unknown.status).toBe(422);
     expect(unknown.body.errors).toEqual([expect.objectContaining({ field: 'lines.1.sku', code: 'unknown_sku', params: { sku: 'NOPE-9' } })]);
     const currency = await post('/api/v1/orders', order({ channel: 'pos-nyc', currency: 'EUR' }));
@@ -98,7 +154,10 @@ describe('POST /api/v1/orders', () => {
   });
 
   it('takes a discount off the total and does not add tax twice when prices include it', async () => {
-    const r = await post('/api/v1/orders', order({ lines: [{ sku: 'HOT-1', quantity: 2, unitPrice: 1000 }], shipping: 500, tax: 300, taxIncluded: true, discount: 250 }));
+    const r = await post(
+      '/api/v1/orders',
+      order({ lines: [{ sku: 'HOT-1', quantity: 2, unitPrice: 1000 }], shipping: 500, tax: 300, taxIncluded: true, discount: 250 }),
+    );
     expect(r.body.totals).toEqual({ subtotal: 2000, shipping: 500, tax: 300, taxIncluded: true, discount: 250, total: 2250 });
     const tooMuch = await post('/api/v1/orders', order({ discount: 999_999 }));
     expect(tooMuch.status).toBe(422);
@@ -120,19 +179,31 @@ describe('POST /api/v1/orders', () => {
     const res = await fetch(`${app.url}/api/v1/orders`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(order()) });
     expect(res.status).toBe(401);
     expect(res.headers.get('Content-Type')).toMatch(/problem\+json/);
-    const bad = await fetch(`${app.url}/api/v1/orders`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: 'Bearer oms_000000000000_nope' }, body: JSON.stringify(order()) });
+    const bad = await fetch(`${app.url}/api/v1/orders`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: 'Bearer oms_000000000000_nope' },
+      body: JSON.stringify(order()),
+    });
     expect(bad.status).toBe(401);
   });
 
   it('answers malformed JSON with 400, not 500', async () => {
-    const res = await fetch(`${app.url}/api/v1/orders`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${app.credentials.apiKey}` }, body: '{"channel":' });
+    const res = await fetch(`${app.url}/api/v1/orders`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${app.credentials.apiKey}` },
+      body: '{"channel":',
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ code: 'invalid_json' });
   });
 
   it('answers a body over 5 MB with 413, a method a route does not take with 405, and an unknown API path with 404', async () => {
     const auth = { Authorization: `Bearer ${app.credentials.apiKey}` };
-    const big = await fetch(`${app.url}/api/v1/orders`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: `{"pad":"${'x'.repeat(5_100_000)}"}` });
+    const big = await fetch(`${app.url}/api/v1/orders`, {
+      method: 'POST',
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      body: `{"pad":"${'x'.repeat(5_100_000)}"}`,
+    });
     expect(big.status).toBe(413);
     expect(await big.json()).toMatchObject({ code: 'payload_too_large' });
     const wrong = await fetch(`${app.url}/api/v1/inventory?sku=HOT-1`, { method: 'DELETE', headers: auth });
@@ -145,7 +216,9 @@ describe('POST /api/v1/orders', () => {
 });
 
 describe('Idempotency-Key', () => {
-  beforeAll(async () => { await stockSku('IDEM-1', { EWR: 10 }); });
+  beforeAll(async () => {
+    await stockSku('IDEM-1', { EWR: 10 });
+  });
 
   it('replays the first response for the same key and body, once reserved', async () => {
     const body = order({ lines: [{ sku: 'IDEM-1', quantity: 2, unitPrice: 100 }] });
@@ -192,7 +265,10 @@ describe('payments over the API', () => {
     const cap = await post(`/api/v1/payments/${a.body.id}/capture`, {}, { 'Idempotency-Key': 'cap-1' });
     expect(cap.body).toMatchObject({ status: 'captured', captured: 1999 });
     expect((await get(`/api/v1/orders/${created.body.id}`)).body).toMatchObject({ status: 'paid', payments: [{ captured: 1999, cardLast4: '4242' }] });
-    const declined = await post(`/api/v1/orders/${(await post('/api/v1/orders', order())).body.id}/payments`, { ...card, card: { ...card.card, number: '4000000000000002' } });
+    const declined = await post(`/api/v1/orders/${(await post('/api/v1/orders', order())).body.id}/payments`, {
+      ...card,
+      card: { ...card.card, number: '4000000000000002' },
+    });
     expect(declined).toMatchObject({ status: 402, body: { code: 'payment_declined', params: { reason: 'card_declined' } } });
   });
 });
@@ -200,29 +276,62 @@ describe('payments over the API', () => {
 describe('no overselling', () => {
   it('200 concurrent orders for 50 units over 2 warehouses: exactly 50 reserved, the rest 409, no negative ATP', async () => {
     await stockSku('SCARCE-1', { EWR: 25, RNO: 25 });
-    const results = await Promise.all(Array.from({ length: 200 }, (_, i) =>
-      post('/api/v1/orders', order({ externalId: `RUSH-${i}`, customer: { email: `rush${i}@example.com`, name: `Rush ${i}` }, lines: [{ sku: 'SCARCE-1', quantity: 1, unitPrice: 2500 }] }))));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        post(
+          '/api/v1/orders',
+          order({
+            externalId: `RUSH-${i}`,
+            customer: { email: `rush${i}@example.com`, name: `Rush ${i}` },
+            lines: [{ sku: 'SCARCE-1', quantity: 1, unitPrice: 2500 }],
+          }),
+        ),
+      ),
+    );
     const ok = results.filter((r) => r.status === 201);
     const refused = results.filter((r) => r.status === 409);
     expect(ok).toHaveLength(50);
     expect(refused).toHaveLength(150);
-    for (const r of refused) expect(r.body).toMatchObject({ code: 'insufficient_stock', field: 'lines.0.quantity', params: { sku: 'SCARCE-1', requested: 1, available: 0 } });
+    for (const r of refused)
+      expect(r.body).toMatchObject({ code: 'insufficient_stock', field: 'lines.0.quantity', params: { sku: 'SCARCE-1', requested: 1, available: 0 } });
     const rows = await levels('SCARCE-1');
-    expect(rows.filter((l) => l.code === 'EWR' || l.code === 'RNO')).toEqual([{ code: 'EWR', on_hand: 25, reserved: 25 }, { code: 'RNO', on_hand: 25, reserved: 25 }]);
-    const { rows: [sum] } = await db.query(`select sum(r.quantity)::int as n from reservation r join product p on p.id = r.product_id where p.sku = 'SCARCE-1' and r.status = 'active'`);
+    expect(rows.filter((l) => l.code === 'EWR' || l.code === 'RNO')).toEqual([
+      { code: 'EWR', on_hand: 25, reserved: 25 },
+      { code: 'RNO', on_hand: 25, reserved: 25 },
+    ]);
+    const {
+      rows: [sum],
+    } = await db.query(
+      `select sum(r.quantity)::int as n from reservation r join product p on p.id = r.product_id where p.sku = 'SCARCE-1' and r.status = 'active'`,
+    );
     expect(sum.n).toBe(50);
-    const { rows: [neg] } = await db.query('select count(*)::int as n from inventory_level where on_hand - reserved < 0');
+    const {
+      rows: [neg],
+    } = await db.query('select count(*)::int as n from inventory_level where on_hand - reserved < 0');
     expect(neg.n).toBe(0);
   });
 });
 
 describe('group commit: orders that arrive together share a transaction, each answered on its own', () => {
-  beforeAll(async () => { await stockSku('BURST-1', { EWR: 1000 }); await stockSku('BURST-NONE', {}); });
+  beforeAll(async () => {
+    await stockSku('BURST-1', { EWR: 1000 });
+    await stockSku('BURST-NONE', {});
+  });
   const burst = (i: number, over: Record<string, unknown> = {}) =>
-    order({ externalId: `BURST-${Date.now()}-${i}`, customer: { email: `burst${i}@example.com`, name: `Burst ${i}` }, lines: [{ sku: 'BURST-1', quantity: 1, unitPrice: 700 }], ...over });
+    order({
+      externalId: `BURST-${Date.now()}-${i}`,
+      customer: { email: `burst${i}@example.com`, name: `Burst ${i}` },
+      lines: [{ sku: 'BURST-1', quantity: 1, unitPrice: 700 }],
+      ...over,
+    });
   /** The orders written in the same transaction as at least one other (Postgres' xmin is the writing transaction). */
-  const sharedTransactions = async (ids: number[]) => (await db.query(
-    'select count(*)::int as n from sales_order o where o.id = any($1) and exists (select 1 from sales_order p where p.id = any($1) and p.id <> o.id and p.xmin = o.xmin)', [ids])).rows[0].n as number;
+  const sharedTransactions = async (ids: number[]) =>
+    (
+      await db.query(
+        'select count(*)::int as n from sales_order o where o.id = any($1) and exists (select 1 from sales_order p where p.id = any($1) and p.id <> o.id and p.xmin = o.xmin)',
+        [ids],
+      )
+    ).rows[0].n as number;
 
   it('writes the good orders of a burst together, and refuses the others without writing anything of theirs', async () => {
     const dupId = `BURST-TWICE-${Date.now()}`;
@@ -241,7 +350,12 @@ describe('group commit: orders that arrive together share a transaction, each an
     for (const [i, b] of bodies.entries()) if (b.expect) expect(results[i]).toMatchObject({ status: b.expect.status, body: { code: b.expect.code } });
     expect(results.slice(0, 30).map((r) => r.status)).toEqual(Array(30).fill(201));
     // The same order delivered twice in one burst: one order, and the other answer is the duplicate refusal.
-    expect(results.slice(33, 35).map((r) => r.status).sort()).toEqual([201, 409]);
+    expect(
+      results
+        .slice(33, 35)
+        .map((r) => r.status)
+        .sort(),
+    ).toEqual([201, 409]);
     expect(results.slice(33, 35).find((r) => r.status === 409)!.body).toMatchObject({ code: 'duplicate_order', field: 'externalId' });
     // The same Idempotency-Key twice in one burst: one order, the same answer twice.
     expect(results.slice(35).map((r) => r.status)).toEqual([201, 201]);
@@ -249,15 +363,24 @@ describe('group commit: orders that arrive together share a transaction, each an
 
     const created = results.filter((r) => r.status === 201).map((r) => r.body.id as number);
     expect(new Set(created).size).toBe(32);
-    const { rows: [written] } = await db.query(`select count(*)::int as orders,
+    const {
+      rows: [written],
+    } = await db.query(
+      `select count(*)::int as orders,
         (select count(*)::int from order_line where order_id = any($1)) as lines,
         (select count(*)::int from reservation where order_id = any($1)) as reservations,
         (select count(*)::int from audit_event where action = 'order.created' and entity_id = any($2)) as audits,
         (select count(*)::int from outbox_event where type = 'order.created' and payload->>'orderId' = any($2)) as events,
         (select count(*)::int from notification where order_id = any($1)) as mails
-      from sales_order where id = any($1)`, [created, created.map(String)]);
+      from sales_order where id = any($1)`,
+      [created, created.map(String)],
+    );
     expect(written).toEqual({ orders: 32, lines: 32, reservations: 32, audits: 32, events: 32, mails: 32 });
-    const { rows: [refused] } = await db.query(`select count(*)::int as n from sales_order where external_id = any($1)`, [[40, 41, 42].map((i) => bodies[30 + i - 40].body.externalId)]);
+    const {
+      rows: [refused],
+    } = await db.query(`select count(*)::int as n from sales_order where external_id = any($1)`, [
+      [40, 41, 42].map((i) => bodies[30 + i - 40].body.externalId),
+    ]);
     expect(refused.n).toBe(0);
     expect((await levels('BURST-1')).find((l) => l.code === 'EWR')).toMatchObject({ reserved: 32 });
     // They were batched: most of them share their transaction with others.
@@ -270,17 +393,24 @@ describe('group commit: orders that arrive together share a transaction, each an
     await other.connect();
     try {
       await other.query('begin');
-      await other.query(`insert into customer (email, name, locale, addresses, tags, tier, created_at) values ($1, 'Twin', 'en', '[]', '{}', 'standard', now())`, [email]);
+      await other.query(
+        `insert into customer (email, name, locale, addresses, tags, tier, created_at) values ($1, 'Twin', 'en', '[]', '{}', 'standard', now())`,
+        [email],
+      );
       const pending = post('/api/v1/orders', burst(300, { customer: { email, name: 'Twin' } }));
       for (let i = 0; i < 100; i++) {
-        const { rows: [w] } = await db.query(`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%insert into customer%'`);
+        const {
+          rows: [w],
+        } = await db.query(`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%insert into customer%'`);
         if (w.n > 0) break;
         await new Promise((r) => setTimeout(r, 50));
       }
       await other.query('commit');
       const r = await pending;
       expect(r.status).toBe(201);
-      const { rows: [c] } = await db.query('select count(*)::int as n, min(id) as id from customer where email = $1', [email]);
+      const {
+        rows: [c],
+      } = await db.query('select count(*)::int as n, min(id) as id from customer where email = $1', [email]);
       expect(c.n).toBe(1);
       expect((await db.query('select customer_id from sales_order where id = $1', [r.body.id])).rows[0].customer_id).toBe(c.id);
     } finally {
@@ -296,15 +426,20 @@ describe('group commit: orders that arrive together share a transaction, each an
     await other.connect();
     try {
       await other.query('begin');
-      await other.query(`insert into sales_order (channel_id, external_id, customer_id, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor,
+      await other.query(
+        `insert into sales_order (channel_id, external_id, customer_id, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor,
                            status, payment_method, delivery_method, shipping_address, placed_at, created_at, updated_at)
         select channel_id, $1, customer_id, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor,
-               status, payment_method, delivery_method, shipping_address, now(), now(), now() from sales_order where id = $2`, [taken, template.id]);
+               status, payment_method, delivery_method, shipping_address, now(), now(), now() from sales_order where id = $2`,
+        [taken, template.id],
+      );
       const bodies = [...Array.from({ length: 12 }, (_, i) => burst(200 + i)), burst(212, { externalId: taken })];
       const pending = Promise.all(bodies.map((b) => post('/api/v1/orders', b)));
       // Commit once intake is waiting on that order's unique key.
       for (let i = 0; i < 100; i++) {
-        const { rows: [w] } = await db.query(`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%insert into sales_order%'`);
+        const {
+          rows: [w],
+        } = await db.query(`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%insert into sales_order%'`);
         if (w.n > 0) break;
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -313,7 +448,12 @@ describe('group commit: orders that arrive together share a transaction, each an
       expect(results.slice(0, 12).map((r) => r.status)).toEqual(Array(12).fill(201));
       expect(results[12]).toMatchObject({ status: 409, body: { code: 'duplicate_order', field: 'externalId' } });
       const ids = results.slice(0, 12).map((r) => r.body.id as number);
-      const { rows: [w] } = await db.query(`select count(*)::int as orders, (select count(*)::int from reservation where order_id = any($1)) as reservations from sales_order where id = any($1)`, [ids]);
+      const {
+        rows: [w],
+      } = await db.query(
+        `select count(*)::int as orders, (select count(*)::int from reservation where order_id = any($1)) as reservations from sales_order where id = any($1)`,
+        [ids],
+      );
       expect(w).toEqual({ orders: 12, reservations: 12 });
     } finally {
       await other.end();
@@ -361,9 +501,14 @@ describe('after intake', () => {
     expect(r.body.items[1]).toMatchObject({ sku: 'NOPE', known: false, atp: 0 });
     // A purchase order on its way counts as inbound supply with its expected date, until received.
     await db.query(`insert into supplier (code, name, email, currency, lead_time_days, active) values ('T-SUP', 'Sup', 's@x', 'USD', 5, true)`);
-    const { rows: [po] } = await db.query(`insert into purchase_order (number, supplier_id, warehouse_id, status, currency, expected_at, created_at, updated_at)
+    const {
+      rows: [po],
+    } = await db.query(`insert into purchase_order (number, supplier_id, warehouse_id, status, currency, expected_at, created_at, updated_at)
       select 'PO-T1', s.id, w.id, 'sent', 'USD', '2030-01-15T00:00:00Z', now(), now() from supplier s, warehouse w where s.code = 'T-SUP' and w.code = 'EWR' returning id`);
-    await db.query(`insert into purchase_order_line (purchase_order_id, product_id, quantity, received, unit_cost_minor) select $1, p.id, 40, 15, 100 from product p where p.sku = 'INV-1'`, [po.id]);
+    await db.query(
+      `insert into purchase_order_line (purchase_order_id, product_id, quantity, received, unit_cost_minor) select $1, p.id, 40, 15, 100 from product p where p.sku = 'INV-1'`,
+      [po.id],
+    );
     const withPo = await get('/api/v1/inventory?sku=INV-1');
     expect(withPo.body.items[0]).toMatchObject({ inbound: 25, atp: 8 });
     expect(withPo.body.items[0].warehouses.find((w: any) => w.warehouse === 'EWR')).toMatchObject({ inbound: 25, nextInboundAt: '2030-01-15T00:00:00.000Z' });

@@ -12,18 +12,41 @@ let db: TestDatabase;
 let em: EntityManager;
 const sql = <T = any>(q: string, p: unknown[] = []) => db.orm.em.getConnection().execute<T[]>(q, p);
 
-interface Truth { id: number; number: string; status: string; channel: string; external_id: string; customer_id: number; name: string; email: string; total_minor: number; placed_at: Date; placed_us: number; warehouse: string | null; warehouses: string[] }
+interface Truth {
+  id: number;
+  number: string;
+  status: string;
+  channel: string;
+  external_id: string;
+  customer_id: number;
+  name: string;
+  email: string;
+  total_minor: number;
+  placed_at: Date;
+  placed_us: number;
+  warehouse: string | null;
+  warehouses: string[];
+}
 let truth: Truth[] = [];
 let statusRank = new Map<string, number>();
 
 /** Every order with what the filters look at, read plainly (no list query involved). */
 async function loadTruth() {
-  truth = (await sql<Truth>(
-    `select o.id, o.number, o.status, ch.code as channel, o.external_id, o.customer_id, c.name, c.email, o.total_minor, o.placed_at,
+  truth = (
+    await sql<Truth>(
+      `select o.id, o.number, o.status, ch.code as channel, o.external_id, o.customer_id, c.name, c.email, o.total_minor, o.placed_at,
             (extract(epoch from o.placed_at) * 1000000)::bigint as placed_us, w.code as warehouse,
             array(select distinct rw.code from reservation r join warehouse rw on rw.id = r.warehouse_id where r.order_id = o.id) as warehouses
-       from sales_order o join channel ch on ch.id = o.channel_id join customer c on c.id = o.customer_id left join warehouse w on w.id = o.warehouse_id`))
-    .map((r) => ({ ...r, id: Number(r.id), customer_id: Number(r.customer_id), total_minor: Number(r.total_minor), placed_at: new Date(r.placed_at), placed_us: Number(r.placed_us) }));
+       from sales_order o join channel ch on ch.id = o.channel_id join customer c on c.id = o.customer_id left join warehouse w on w.id = o.warehouse_id`,
+    )
+  ).map((r) => ({
+    ...r,
+    id: Number(r.id),
+    customer_id: Number(r.customer_id),
+    total_minor: Number(r.total_minor),
+    placed_at: new Date(r.placed_at),
+    placed_us: Number(r.placed_us),
+  }));
   // Text sorts as the database collates it.
   statusRank = new Map((await sql<{ s: string }>('select distinct status as s from sales_order order by s')).map((r, i) => [r.s, i]));
 }
@@ -31,17 +54,26 @@ async function loadTruth() {
 /** The rows a filter should give, in order: the same rules written plainly. */
 function expected(f: OrderFilters): number[] {
   const q = f.q?.toLowerCase();
-  const rows = truth.filter((o) => (!f.status?.length || f.status.includes(o.status as never))
-    && (!f.channel || o.channel === f.channel)
-    && (!f.warehouse || o.warehouse === f.warehouse || (o.warehouse === null && o.warehouses.includes(f.warehouse)))
-    && (!f.customer || o.customer_id === f.customer)
-    && (!f.from || o.placed_at >= new Date(`${f.from}T00:00:00Z`))
-    && (!f.to || o.placed_at < new Date(new Date(`${f.to}T00:00:00Z`).getTime() + 86_400_000))
-    // Any part from three characters on; shorter input only whole values.
-    && (!q || [o.number, o.external_id, o.name, o.email].some((s) => (q.length >= 3 ? s.toLowerCase().includes(q) : s.toLowerCase() === q))));
-  const keys = (o: Truth): number[] => (f.sort === 'placed_at' ? [o.placed_us] : f.sort === 'total' ? [o.total_minor] : f.sort === 'status' ? [statusRank.get(o.status)!, o.placed_us] : []);
+  const rows = truth.filter(
+    (o) =>
+      (!f.status?.length || f.status.includes(o.status as never)) &&
+      (!f.channel || o.channel === f.channel) &&
+      (!f.warehouse || o.warehouse === f.warehouse || (o.warehouse === null && o.warehouses.includes(f.warehouse))) &&
+      (!f.customer || o.customer_id === f.customer) &&
+      (!f.from || o.placed_at >= new Date(`${f.from}T00:00:00Z`)) &&
+      (!f.to || o.placed_at < new Date(new Date(`${f.to}T00:00:00Z`).getTime() + 86_400_000)) &&
+      // Any part from three characters on; shorter input only whole values.
+      (!q || [o.number, o.external_id, o.name, o.email].some((s) => (q.length >= 3 ? s.toLowerCase().includes(q) : s.toLowerCase() === q))),
+  );
+  const keys = (o: Truth): number[] =>
+    f.sort === 'placed_at' ? [o.placed_us] : f.sort === 'total' ? [o.total_minor] : f.sort === 'status' ? [statusRank.get(o.status)!, o.placed_us] : [];
   const dir = f.dir === 'asc' ? 1 : -1;
-  const compare = (a: Truth, b: Truth) => { const ka = [...keys(a), a.id]; const kb = [...keys(b), b.id]; for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i] - kb[i]; return 0; };
+  const compare = (a: Truth, b: Truth) => {
+    const ka = [...keys(a), a.id];
+    const kb = [...keys(b), b.id];
+    for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i] - kb[i];
+    return 0;
+  };
   return rows.sort((a, b) => dir * compare(a, b)).map((o) => o.id);
 }
 
@@ -68,36 +100,74 @@ beforeAll(async () => {
   em = db.orm.em.fork() as EntityManager;
   // 300 more orders with deliberate ties: placed_at in 40 distinct seconds (some a microsecond apart), totals from 7 values; a customer
   // whose name and email hold LIKE's wildcards; and one order split over EWR and RNO (no single warehouse).
-  await sql(`insert into customer (email, name, created_at) values ('wild_100%@example.com', 'Qzx Percy 100% Under_Score', now()), ('plain@example.com', 'Plain Person', now())`);
+  await sql(
+    `insert into customer (email, name, created_at) values ('wild_100%@example.com', 'Qzx Percy 100% Under_Score', now()), ('plain@example.com', 'Plain Person', now())`,
+  );
   await sql(
     `insert into sales_order (channel_id, external_id, customer_id, currency, subtotal_minor, total_minor, status, payment_method, shipping_address, warehouse_id, placed_at, created_at, updated_at)
      select (select id from channel order by id offset i % 3 limit 1), 'LIST-' || i,
             (select id from customer where email = case when i % 10 = 0 then 'wild_100%@example.com' else 'plain@example.com' end),
             'USD', 1000 * (i % 7), 1000 * (i % 7), (array['awaiting_payment', 'paid', 'on_hold', 'completed', 'picking'])[1 + i % 5], 'manual', '{}',
             (select id from warehouse order by id offset i % 4 limit 1), timestamptz '2026-06-01T12:00:00Z' + (i % 40) * interval '1 second' + (i % 3) * interval '1 microsecond', now(), now()
-       from generate_series(1, 300) i`);
+       from generate_series(1, 300) i`,
+  );
   const [split] = await sql<{ id: number }>(
     `insert into sales_order (channel_id, external_id, customer_id, currency, subtotal_minor, total_minor, status, payment_method, shipping_address, warehouse_id, placed_at, created_at, updated_at)
      select (select id from channel where code = 'web'), 'LIST-SPLIT', (select id from customer where email = 'plain@example.com'), 'USD', 5000, 5000, 'paid', 'manual', '{}', null,
-            timestamptz '2026-06-01T12:00:05Z', now(), now() returning id`);
+            timestamptz '2026-06-01T12:00:05Z', now(), now() returning id`,
+  );
   splitOrderId = Number(split.id);
   // Found by both halves of a search for "plain" (its external id and its customer's email): listed once.
   await sql(`insert into sales_order (channel_id, external_id, customer_id, currency, subtotal_minor, total_minor, status, payment_method, shipping_address, placed_at, created_at, updated_at)
              select (select id from channel where code = 'app'), 'PLAIN-ECHO', id, 'USD', 700, 700, 'paid', 'manual', '{}', timestamptz '2026-06-01T12:00:07Z', now(), now() from customer where email = 'plain@example.com'`);
-  await sql(`insert into order_line (order_id, product_id, sku, name, quantity, unit_price_minor, total_minor) select ?, id, sku, name, 1, 2500, 2500 from product order by id limit 2`, [splitOrderId]);
-  await sql(`insert into reservation (order_id, line_id, product_id, warehouse_id, quantity, status, created_at)
+  await sql(
+    `insert into order_line (order_id, product_id, sku, name, quantity, unit_price_minor, total_minor) select ?, id, sku, name, 1, 2500, 2500 from product order by id limit 2`,
+    [splitOrderId],
+  );
+  await sql(
+    `insert into reservation (order_id, line_id, product_id, warehouse_id, quantity, status, created_at)
              select l.order_id, l.id, l.product_id, w.id, 1, 'active', now()
-               from (select *, row_number() over (order by id) as k from order_line where order_id = ?) l join warehouse w on w.code = case when l.k = 1 then 'EWR' else 'RNO' end`, [splitOrderId]);
+               from (select *, row_number() over (order by id) as k from order_line where order_id = ?) l join warehouse w on w.code = case when l.k = 1 then 'EWR' else 'RNO' end`,
+    [splitOrderId],
+  );
   await loadTruth();
 });
-afterAll(async () => { await db.drop(); });
+afterAll(async () => {
+  await db.drop();
+});
 
 describe('orders list', () => {
   const cases = [
-    '', 'status=on_hold', 'status=paid&status=picking', 'channel=web', 'channel=app&status=completed', 'warehouse=EWR', 'warehouse=RNO&status=paid',
-    'from=2026-06-01&to=2026-06-01', 'q=LIST-1', 'q=plain@', 'q=plain', 'q=plain&status=paid', 'q=qzx perc', 'q=100%25', 'q=under_s', 'q=nobody-at-all', 'q=LI', 'q=%25', 'channel=nope', 'warehouse=NOPE',
+    '',
+    'status=on_hold',
+    'status=paid&status=picking',
+    'channel=web',
+    'channel=app&status=completed',
+    'warehouse=EWR',
+    'warehouse=RNO&status=paid',
+    'from=2026-06-01&to=2026-06-01',
+    'q=LIST-1',
+    'q=plain@',
+    'q=plain',
+    'q=plain&status=paid',
+    'q=qzx perc',
+    'q=100%25',
+    'q=under_s',
+    'q=nobody-at-all',
+    'q=LI',
+    'q=%25',
+    'channel=nope',
+    'warehouse=NOPE',
   ];
-  const sorts = ['sort=placed_at&dir=desc', 'sort=placed_at&dir=asc', 'sort=total&dir=desc', 'sort=total&dir=asc', 'sort=status&dir=asc', 'sort=status&dir=desc', 'sort=number&dir=desc'];
+  const sorts = [
+    'sort=placed_at&dir=desc',
+    'sort=placed_at&dir=asc',
+    'sort=total&dir=desc',
+    'sort=total&dir=asc',
+    'sort=status&dir=asc',
+    'sort=status&dir=desc',
+    'sort=number&dir=desc',
+  ];
 
   it('gives exactly the matching orders, in order, over every page, for each filter and sort', async () => {
     for (const c of cases) {
@@ -143,8 +213,9 @@ describe('orders list', () => {
     expect(back1.rows.map((r) => r.id)).toEqual(p1.rows.map((r) => r.id));
     expect(p1.prevCursor).toBeNull();
     // A cursor made for another sort is ignored: the first page.
-    expect((await listOrders(em, { ...filters('sort=placed_at&pageSize=11'), after: p1.nextCursor! })).rows.map((r) => r.id))
-      .toEqual((await listOrders(em, filters('sort=placed_at&pageSize=11'))).rows.map((r) => r.id));
+    expect((await listOrders(em, { ...filters('sort=placed_at&pageSize=11'), after: p1.nextCursor! })).rows.map((r) => r.id)).toEqual(
+      (await listOrders(em, filters('sort=placed_at&pageSize=11'))).rows.map((r) => r.id),
+    );
     expect((await listOrders(em, { ...f, after: 'not-a-cursor' })).rows.map((r) => r.id)).toEqual(p1.rows.map((r) => r.id));
   });
 
@@ -172,7 +243,9 @@ describe('orders list', () => {
 
   it('keeps order numbers unique past SO-999999', async () => {
     await sql(`select setval('order_number_seq', 999998)`);
-    const rows = await sql<{ number: string }>(`insert into sales_order (channel_id, external_id, customer_id, currency, subtotal_minor, total_minor, status, payment_method, shipping_address, placed_at, created_at, updated_at)
+    const rows = await sql<{
+      number: string;
+    }>(`insert into sales_order (channel_id, external_id, customer_id, currency, subtotal_minor, total_minor, status, payment_method, shipping_address, placed_at, created_at, updated_at)
                select (select id from channel where code = 'web'), 'NUM-' || i, (select id from customer where email = 'plain@example.com'), 'USD', 100, 100, 'paid', 'manual', '{}', now(), now(), now()
                  from generate_series(1, 3) i returning number`);
     expect(rows.map((r) => r.number)).toEqual(['SO-999999', 'SO-1000000', 'SO-1000001']);
@@ -181,9 +254,12 @@ describe('orders list', () => {
   });
 
   it(`stops counting at ${COUNT_CAP.toLocaleString('en')}`, async () => {
-    await sql(`insert into sales_order (channel_id, external_id, customer_id, currency, subtotal_minor, total_minor, status, payment_method, shipping_address, placed_at, created_at, updated_at)
+    await sql(
+      `insert into sales_order (channel_id, external_id, customer_id, currency, subtotal_minor, total_minor, status, payment_method, shipping_address, placed_at, created_at, updated_at)
                select (select id from channel where code = 'csv'), 'CAP-' || i, (select id from customer where email = 'plain@example.com'), 'USD', 100, 100, 'completed', 'manual', '{}', now() - i * interval '1 minute', now(), now()
-                 from generate_series(1, ?::int) i`, [COUNT_CAP + 5]);
+                 from generate_series(1, ?::int) i`,
+      [COUNT_CAP + 5],
+    );
     const r = await listOrders(em, filters('channel=csv'));
     expect(r).toMatchObject({ total: COUNT_CAP, totalCapped: true });
     expect(r.rows).toHaveLength(50);

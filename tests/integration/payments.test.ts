@@ -14,17 +14,31 @@ let n = 0;
 beforeAll(async () => {
   db = await createTestDatabase('pay');
   await seedDemoData(db.orm, { size: 'small', passwordFor: () => 'x' });
-  await sql(`insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values ('PAY-1', 'PAY1', 'Thing', 1, 1, 1, 1, 1000, 'USD')`);
-  await sql(`insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at) select p.id, w.id, 1000, 0, 0, 0, now() from product p, warehouse w where p.sku = 'PAY-1'`);
+  await sql(
+    `insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values ('PAY-1', 'PAY1', 'Thing', 1, 1, 1, 1, 1000, 'USD')`,
+  );
+  await sql(
+    `insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at) select p.id, w.id, 1000, 0, 0, 0, now() from product p, warehouse w where p.sku = 'PAY-1'`,
+  );
 });
-afterAll(async () => { await db.drop(); });
+afterAll(async () => {
+  await db.drop();
+});
 
 async function newOrder(total = 10_000) {
-  const r = await createOrder(db.orm, {
-    channel: 'web', externalId: `PAY-${++n}`, customer: { email: 'payer@example.com', name: 'Payer' },
-    shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 }, currency: 'USD',
-    lines: [{ sku: 'PAY-1', quantity: 1, unitPrice: total }], paymentMethod: 'test-card',
-  }, { actor, baseCurrency: 'USD' });
+  const r = await createOrder(
+    db.orm,
+    {
+      channel: 'web',
+      externalId: `PAY-${++n}`,
+      customer: { email: 'payer@example.com', name: 'Payer' },
+      shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 },
+      currency: 'USD',
+      lines: [{ sku: 'PAY-1', quantity: 1, unitPrice: total }],
+      paymentMethod: 'test-card',
+    },
+    { actor, baseCurrency: 'USD' },
+  );
   if (r.replayed) throw new Error('replayed');
   return r.order.id;
 }
@@ -45,12 +59,22 @@ describe('test-card payments', () => {
 
   it('authorises with the gateway token a storefront sends, and refuses an unknown or malformed one', async () => {
     const ok = await newOrder(2_000);
-    expect(await createPayment(db.orm, ok, { provider: 'test-card', token: 'tok_mastercard' }, `tok-${ok}`, actor)).toMatchObject({ status: 'authorised', cardLast4: '4444' });
+    expect(await createPayment(db.orm, ok, { provider: 'test-card', token: 'tok_mastercard' }, `tok-${ok}`, actor)).toMatchObject({
+      status: 'authorised',
+      cardLast4: '4444',
+    });
     const declined = await newOrder(2_000);
-    expect(await createPayment(db.orm, declined, { provider: 'test-card', token: 'tok_insufficientFunds' }, `tok-${declined}`, actor).catch((e) => e.params)).toEqual({ reason: 'insufficient_funds' });
+    expect(
+      await createPayment(db.orm, declined, { provider: 'test-card', token: 'tok_insufficientFunds' }, `tok-${declined}`, actor).catch((e) => e.params),
+    ).toEqual({ reason: 'insufficient_funds' });
     const unknown = await newOrder(2_000);
-    expect(await createPayment(db.orm, unknown, { provider: 'test-card', token: 'tok_nosuchcard' }, `tok-${unknown}`, actor).catch((e) => e.params)).toEqual({ reason: 'incorrect_number' });
-    await expect(createPayment(db.orm, unknown, { provider: 'test-card', token: '4242424242424242' }, `tok2-${unknown}`, actor)).rejects.toMatchObject({ status: 422, errors: [expect.objectContaining({ field: 'token' })] });
+    expect(await createPayment(db.orm, unknown, { provider: 'test-card', token: 'tok_nosuchcard' }, `tok-${unknown}`, actor).catch((e) => e.params)).toEqual({
+      reason: 'incorrect_number',
+    });
+    await expect(createPayment(db.orm, unknown, { provider: 'test-card', token: '4242424242424242' }, `tok2-${unknown}`, actor)).rejects.toMatchObject({
+      status: 422,
+      errors: [expect.objectContaining({ field: 'token' })],
+    });
   });
 
   it('never charges twice for a retried call with the same key, even concurrently', async () => {
@@ -68,14 +92,20 @@ describe('test-card payments', () => {
 
   it('declines the test cards that decline, records it, and answers a retry the same way', async () => {
     const orderId = await newOrder();
-    for (const [number, reason] of [['4000000000000002', 'card_declined'], ['4000000000009995', 'insufficient_funds'], ['4242424242424241', 'incorrect_number']] as const) {
+    for (const [number, reason] of [
+      ['4000000000000002', 'card_declined'],
+      ['4000000000009995', 'insufficient_funds'],
+      ['4242424242424241', 'incorrect_number'],
+    ] as const) {
       const key = `decl-${orderId}-${number}`;
       const err = await createPayment(db.orm, orderId, { provider: 'test-card', card: { ...CARD, number } }, key, actor).catch((e) => e);
       expect(err).toMatchObject({ status: 402, code: 'payment_declined', params: { reason } });
       const again = await createPayment(db.orm, orderId, { provider: 'test-card', card: { ...CARD, number } }, key, actor).catch((e) => e);
       expect(again).toMatchObject({ code: 'payment_declined', params: { reason } });
     }
-    expect(await createPayment(db.orm, orderId, { provider: 'test-card', card: { ...CARD, expYear: 2001 } }, `exp-${orderId}`, actor).catch((e) => e.params)).toEqual({ reason: 'expired_card' });
+    expect(
+      await createPayment(db.orm, orderId, { provider: 'test-card', card: { ...CARD, expYear: 2001 } }, `exp-${orderId}`, actor).catch((e) => e.params),
+    ).toEqual({ reason: 'expired_card' });
     expect(await orderStatus(orderId)).toBe('awaiting_payment');
   });
 
@@ -86,7 +116,10 @@ describe('test-card payments', () => {
     await capturePayment(db.orm, p.id, undefined, `cap-r-${orderId}`, actor);
     await expect(voidPayment(db.orm, p.id, `v-${orderId}`, actor)).rejects.toMatchObject({ code: 'cannot_void' });
     expect(await refundPayment(db.orm, p.id, 3_000, `r1-${orderId}`, actor)).toMatchObject({ status: 'partially_refunded', refunded: 3_000 });
-    await expect(refundPayment(db.orm, p.id, 6_000, `r2-${orderId}`, actor)).rejects.toMatchObject({ status: 422, errors: [expect.objectContaining({ field: 'amount', params: { max: 5_000 } })] });
+    await expect(refundPayment(db.orm, p.id, 6_000, `r2-${orderId}`, actor)).rejects.toMatchObject({
+      status: 422,
+      errors: [expect.objectContaining({ field: 'amount', params: { max: 5_000 } })],
+    });
     expect(await refundPayment(db.orm, p.id, undefined, `r3-${orderId}`, actor)).toMatchObject({ status: 'refunded', refunded: 8_000 });
 
     const other = await newOrder(2_000);
@@ -99,13 +132,20 @@ describe('test-card payments', () => {
 describe('manual payments', () => {
   it('records money received, part by part, and the order becomes paid when covered', async () => {
     const orderId = await newOrder(9_000);
-    expect(await createPayment(db.orm, orderId, { provider: 'manual', method: 'bank_transfer', amount: 4_000 }, `m1-${orderId}`, actor)).toMatchObject({ status: 'captured', captured: 4_000 });
+    expect(await createPayment(db.orm, orderId, { provider: 'manual', method: 'bank_transfer', amount: 4_000 }, `m1-${orderId}`, actor)).toMatchObject({
+      status: 'captured',
+      captured: 4_000,
+    });
     expect(await orderStatus(orderId)).toBe('awaiting_payment');
-    await expect(createPayment(db.orm, orderId, { provider: 'manual', method: 'cash', amount: 6_000 }, `m2-${orderId}`, actor)).rejects.toMatchObject({ errors: [expect.objectContaining({ field: 'amount', params: { max: 5_000 } })] });
+    await expect(createPayment(db.orm, orderId, { provider: 'manual', method: 'cash', amount: 6_000 }, `m2-${orderId}`, actor)).rejects.toMatchObject({
+      errors: [expect.objectContaining({ field: 'amount', params: { max: 5_000 } })],
+    });
     await createPayment(db.orm, orderId, { provider: 'manual', method: 'cash' }, `m3-${orderId}`, actor);
     expect(await orderStatus(orderId)).toBe('paid');
     await expect(createPayment(db.orm, orderId, { provider: 'manual', method: 'cash' }, `m4-${orderId}`, actor)).rejects.toMatchObject({ code: 'nothing_due' });
-    const audits = (await sql(`select action from audit_event where entity_type = 'Order' and entity_id = ? order by id`, [String(orderId)])).map((r: any) => r.action);
+    const audits = (await sql(`select action from audit_event where entity_type = 'Order' and entity_id = ? order by id`, [String(orderId)])).map(
+      (r: any) => r.action,
+    );
     expect(audits).toEqual(['order.created', 'payment.received', 'payment.received', 'order.status_changed']);
   });
 

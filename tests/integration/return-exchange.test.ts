@@ -36,10 +36,19 @@ beforeAll(async () => {
   db = await createTestDatabase('exchange');
   await seedDemoData(db.orm, { size: 'small', passwordFor: () => 'x' });
   // EX-1 is stocked in Newark only; EX-2 (the other size) nowhere.
-  for (const [sku, onHand] of [['EX-1', 10], ['EX-2', 0]] as const) {
-    await sql(`insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values (?, ?, ?, 300, 1, 1, 1, 2500, 'USD')`, [sku, `BC-${sku}`, `Trail shoe ${sku}`]);
-    await sql(`insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, bin, updated_at)
-               select p.id, w.id, case when w.code = 'EWR' then ? else 0 end, 0, 0, 0, 'A-01-1', now() from product p, warehouse w where p.sku = ?`, [onHand, sku]);
+  for (const [sku, onHand] of [
+    ['EX-1', 10],
+    ['EX-2', 0],
+  ] as const) {
+    await sql(
+      `insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values (?, ?, ?, 300, 1, 1, 1, 2500, 'USD')`,
+      [sku, `BC-${sku}`, `Trail shoe ${sku}`],
+    );
+    await sql(
+      `insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, bin, updated_at)
+               select p.id, w.id, case when w.code = 'EWR' then ? else 0 end, 0, 0, 0, 'A-01-1', now() from product p, warehouse w where p.sku = ?`,
+      [onHand, sku],
+    );
   }
   connection = await Connection.connect({ address: testEnv.temporalAddress });
   client = new Client({ connection });
@@ -52,14 +61,22 @@ afterAll(async () => {
   await db?.drop();
 });
 
-
 /** A paid order for two EX-1, picked, packed and shipped by hand (no run of its own). */
 async function shippedOrder(unitPrice = 2_500) {
-  const r = await createOrder(db.orm, {
-    channel: 'web', externalId: `EXCH-${Date.now()}-${++n}`, customer: { email: 'swap@example.com', name: 'Sam Swap' },
-    shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 }, currency: 'USD',
-    lines: [{ sku: 'EX-1', quantity: 2, unitPrice }], paymentMethod: 'test-card', paidAmount: 2 * unitPrice,
-  }, { actor, baseCurrency: 'USD' });
+  const r = await createOrder(
+    db.orm,
+    {
+      channel: 'web',
+      externalId: `EXCH-${Date.now()}-${++n}`,
+      customer: { email: 'swap@example.com', name: 'Sam Swap' },
+      shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 },
+      currency: 'USD',
+      lines: [{ sku: 'EX-1', quantity: 2, unitPrice }],
+      paymentMethod: 'test-card',
+      paidAmount: 2 * unitPrice,
+    },
+    { actor, baseCurrency: 'USD' },
+  );
   if (r.replayed) throw new Error('replayed');
   const [list] = await createPickLists(db.orm, { warehouse: 'EWR', method: 'single', orderIds: [r.order.id] }, actor);
   await confirmPick(db.orm, list.id, 'EX-1', actor, 2);
@@ -94,16 +111,27 @@ describe('the Standard return flow, exchange branch', () => {
     expect(ret.status).toBe('exchanged');
     const replacementId = Number(ret.replacement_order_id);
     expect(state.context.nodes.exchange).toMatchObject({ replacementOrderId: replacementId, created: true });
-    expect((await sql('select status, total_minor, payment_method from sales_order where id = ?', [replacementId]))[0]).toEqual({ status: 'paid', total_minor: 0, payment_method: 'exchange' });
+    expect((await sql('select status, total_minor, payment_method from sales_order where id = ?', [replacementId]))[0]).toEqual({
+      status: 'paid',
+      total_minor: 0,
+      payment_method: 'exchange',
+    });
     // Staff hear the return is resolved (the flow's "Notify: resolved" step emails the default roles).
-    expect(await sql(`select "to" from notification where template = 'staff_alert' and idempotency_key like ? order by "to"`, [`alert:return-${rma.id}:notify_done:%`]))
-      .toEqual([{ to: 'admin@demo.test' }, { to: 'ops@demo.test' }]);
+    expect(
+      await sql(`select "to" from notification where template = 'staff_alert' and idempotency_key like ? order by "to"`, [
+        `alert:return-${rma.id}:notify_done:%`,
+      ]),
+    ).toEqual([{ to: 'admin@demo.test' }, { to: 'ops@demo.test' }]);
 
     // The replacement's order.created starts the seeded order flow: already paid, so straight to routing and picking.
     const pass = await dispatch();
     expect(pass.outcomes).toContainEqual(expect.objectContaining({ kind: 'started', workflowId: `order-${replacementId}` }));
-    const [pickList] = await waitFor('the pick list', () => sql<{ id: number }>(
-      `select distinct pk.id from pick_list pk join pick_list_line pl on pl.pick_list_id = pk.id where pl.order_id = ? and pk.status <> 'cancelled'`, [replacementId]).then((r) => r[0] && r));
+    const [pickList] = await waitFor('the pick list', () =>
+      sql<{ id: number }>(
+        `select distinct pk.id from pick_list pk join pick_list_line pl on pl.pick_list_id = pk.id where pl.order_id = ? and pk.status <> 'cancelled'`,
+        [replacementId],
+      ).then((r) => r[0] && r),
+    );
     expect((await sql('select status from sales_order where id = ?', [replacementId]))[0].status).toBe('picking');
     await confirmPick(db.orm, pickList.id, 'EX-1', actor, 1);
     await packOrder(db.orm, replacementId, actor);
@@ -124,18 +152,33 @@ describe('the Standard return flow, exchange branch', () => {
     expect(state.context.nodes.exchange).toMatchObject({ shortages: [{ sku: 'EX-2', requested: 1, available: 0 }] });
     expect(state.steps.alert_exchange).toMatchObject({ status: 'done' });
     expect((await sql('select count(*)::int as n from sales_order'))[0].n).toBe(orders);
-    expect((await sql('select status, replacement_order_id from return_request where id = ?', [rma.id]))[0]).toEqual({ status: 'inspected', replacement_order_id: null });
-    expect(await sql(`select count(*)::int as n from notification where template = 'staff_alert' and idempotency_key like ?`, [`alert:return-${rma.id}:alert_exchange:%`])).toEqual([{ n: 2 }]);
+    expect((await sql('select status, replacement_order_id from return_request where id = ?', [rma.id]))[0]).toEqual({
+      status: 'inspected',
+      replacement_order_id: null,
+    });
+    expect(
+      await sql(`select count(*)::int as n from notification where template = 'staff_alert' and idempotency_key like ?`, [
+        `alert:return-${rma.id}:alert_exchange:%`,
+      ]),
+    ).toEqual([{ n: 2 }]);
   });
 });
 
 describe('the Standard return flow, approval refused', () => {
   it('ends the RMA as rejected when the approver says no, so its items can be returned again', async () => {
     const order = await shippedOrder(15_000); // 300.00 back: over the flow's approval threshold
-    const rma = await requestReturn(db.orm, order.id, { reason: 'no_longer_needed', resolution: 'refund', lines: [{ sku: 'EX-1', quantity: 2 }] }, actor, 'test');
+    const rma = await requestReturn(
+      db.orm,
+      order.id,
+      { reason: 'no_longer_needed', resolution: 'refund', lines: [{ sku: 'EX-1', quantity: 2 }] },
+      actor,
+      'test',
+    );
     expect((await returnableLines(db.orm.em.fork(), order.id))[0].returnable).toBe(0);
     await dispatch();
-    const [task] = await waitFor('the approval task', () => sql<{ id: number }>(`select id from human_task where workflow_id = ? and status = 'open'`, [`return-${rma.id}`]).then((r) => r[0] && r));
+    const [task] = await waitFor('the approval task', () =>
+      sql<{ id: number }>(`select id from human_task where workflow_id = ? and status = 'open'`, [`return-${rma.id}`]).then((r) => r[0] && r),
+    );
     await decideTask(db.orm, async () => client, task.id, { decision: 'rejected', comment: 'worn' }, { role: 'ops_manager', actor });
     const state = (await client.workflow.getHandle(`return-${rma.id}`).result()) as RunState;
     expect(state.status).toBe('completed');

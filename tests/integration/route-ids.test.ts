@@ -13,13 +13,19 @@ beforeAll(async () => {
   const ops = app.credentials.users.find((u) => u.role === 'ops_manager')!;
   await b.login(ops.email, app.password('ops_manager'));
 });
-afterAll(async () => { await app?.stop(); });
+afterAll(async () => {
+  await app?.stop();
+});
 
 /** Ten digits in range (no such row), just past int4, and far past it. */
 const NO_ROW = ['2147483647', '2147483648', '99999999999'];
 
 const api = (method: 'GET' | 'POST', path: string, body?: unknown) =>
-  fetch(app.url + path, { method, headers: { Cookie: b.cookieHeader, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  fetch(app.url + path, {
+    method,
+    headers: { Cookie: b.cookieHeader, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 
 describe('ids in addresses', () => {
   it('answers 404 for an order no id up to int4 names, and for one beyond, on the pages and the API', async () => {
@@ -50,10 +56,16 @@ describe('ids in addresses', () => {
     await sql(`insert into sales_order select (jsonb_populate_record(null::sales_order, to_jsonb(o) || jsonb_build_object(
                  'id', 2000000002, 'number', 'SO-TEN', 'external_id', 'ten-digits', 'tracking_token', 'ten-digits-token'))).*
                from sales_order o where o.id = (select min(id) from sales_order)`);
-    await sql(`insert into pick_list (id, number, warehouse_id, method, created_at) values (2000000003, 'PL-TEN', (select min(id) from warehouse), 'single', now())`);
+    await sql(
+      `insert into pick_list (id, number, warehouse_id, method, created_at) values (2000000003, 'PL-TEN', (select min(id) from warehouse), 'single', now())`,
+    );
 
-    for (const [path, text] of [['/customers/2000000001', 'Ten Digits'], ['/orders/2000000002', 'SO-TEN'], ['/fulfilment/pick-lists/2000000003', 'PL-TEN'],
-      ['/fulfilment/pick-lists/print?ids=2000000003', 'PL-TEN']]) {
+    for (const [path, text] of [
+      ['/customers/2000000001', 'Ten Digits'],
+      ['/orders/2000000002', 'SO-TEN'],
+      ['/fulfilment/pick-lists/2000000003', 'PL-TEN'],
+      ['/fulfilment/pick-lists/print?ids=2000000003', 'PL-TEN'],
+    ]) {
       const res = await b.get(path);
       expect(res.status, path).toBe(200);
       expect(await res.text(), path).toContain(text);

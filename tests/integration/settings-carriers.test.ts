@@ -19,21 +19,41 @@ beforeAll(async () => {
   await seedDemoData(db.orm, { size: 'small', passwordFor: () => 'x' });
   await sql(`update sales_order set status = 'completed' where status in ('paid', 'allocated', 'picking', 'packed')`);
   // A light (0.5 kg) and a heavy (40 kg) item, stocked in Newark only.
-  for (const [sku, grams] of [['CAR-L', 500], ['CAR-H', 40_000]] as const) {
-    await sql(`insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values (?, ?, ?, ?, 1, 1, 1, 1000, 'USD')`, [sku, `BC-${sku}`, `Item ${sku}`, grams]);
-    await sql(`insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, bin, updated_at)
-               select p.id, w.id, case when w.code = 'EWR' then 100 else 0 end, 0, 0, 0, 'A-01-1', now() from product p, warehouse w where p.sku = ?`, [sku]);
+  for (const [sku, grams] of [
+    ['CAR-L', 500],
+    ['CAR-H', 40_000],
+  ] as const) {
+    await sql(
+      `insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values (?, ?, ?, ?, 1, 1, 1, 1000, 'USD')`,
+      [sku, `BC-${sku}`, `Item ${sku}`, grams],
+    );
+    await sql(
+      `insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, bin, updated_at)
+               select p.id, w.id, case when w.code = 'EWR' then 100 else 0 end, 0, 0, 0, 'A-01-1', now() from product p, warehouse w where p.sku = ?`,
+      [sku],
+    );
   }
 });
-afterAll(async () => { await db.drop(); });
+afterAll(async () => {
+  await db.drop();
+});
 
 /** An order to Boston through intake, paid, picked, packed and shipped: the carrier and service it went with. */
 async function ship(sku: 'CAR-L' | 'CAR-H', delivery: 'standard' | 'express' = 'standard') {
-  const r = await createOrder(db.orm, {
-    channel: 'web', externalId: `SETCAR-${++n}`, customer: { email: 'car@example.com', name: 'Car Rier' },
-    shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 }, currency: 'USD',
-    lines: [{ sku, quantity: 1, unitPrice: 1000 }], paymentMethod: 'manual', deliveryMethod: delivery,
-  }, { actor, baseCurrency: 'USD' });
+  const r = await createOrder(
+    db.orm,
+    {
+      channel: 'web',
+      externalId: `SETCAR-${++n}`,
+      customer: { email: 'car@example.com', name: 'Car Rier' },
+      shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 },
+      currency: 'USD',
+      lines: [{ sku, quantity: 1, unitPrice: 1000 }],
+      paymentMethod: 'manual',
+      deliveryMethod: delivery,
+    },
+    { actor, baseCurrency: 'USD' },
+  );
   if (r.replayed) throw new Error('replayed');
   await createPayment(db.orm, r.order.id, { provider: 'manual', method: 'cash' }, `pay-${r.order.id}`, actor);
   const [list] = await createPickLists(db.orm, { warehouse: 'EWR', method: 'single', orderIds: [r.order.id] }, actor);
@@ -49,8 +69,16 @@ const preview = async (weightGrams: number, serviceLevel = 'standard', country =
 const carrier = async (code: string) => (await getCarrier(db.orm.em.fork(), code))!;
 /** The carrier as its form would send it back, with some rules changed. */
 const form = (c: Awaited<ReturnType<typeof carrier>>, rules: CarrierRule[] = c.rules, change: Record<string, unknown> = {}) => ({
-  name: c.name, trackingUrlTemplate: c.trackingUrlTemplate, active: c.active,
-  rules: rules.map((r) => ({ service: r.service, serviceLevels: r.serviceLevels, countries: (r.countries ?? []).join(', '), maxWeightGrams: r.maxWeightGrams === undefined ? '' : String(r.maxWeightGrams), priority: String(r.priority) })),
+  name: c.name,
+  trackingUrlTemplate: c.trackingUrlTemplate,
+  active: c.active,
+  rules: rules.map((r) => ({
+    service: r.service,
+    serviceLevels: r.serviceLevels,
+    countries: (r.countries ?? []).join(', '),
+    maxWeightGrams: r.maxWeightGrams === undefined ? '' : String(r.maxWeightGrams),
+    priority: String(r.priority),
+  })),
   ...change,
 });
 
@@ -58,7 +86,9 @@ describe('carrier rules choose the carrier and service of a shipment', () => {
   it('lists the carriers with their rules as stored', async () => {
     const list = await listCarriers(db.orm.em.fork());
     expect(list.map((c) => c.code).sort()).toEqual(['dhl', 'sf', 'ups', 'usps']);
-    expect((await carrier('usps')).rules).toEqual([{ service: 'Ground Advantage', serviceLevels: ['standard'], countries: ['US'], maxWeightGrams: 30_000, priority: 10 }]);
+    expect((await carrier('usps')).rules).toEqual([
+      { service: 'Ground Advantage', serviceLevels: ['standard'], countries: ['US'], maxWeightGrams: 30_000, priority: 10 },
+    ]);
   });
 
   it('ships by the rules as edited: priority, weight limit, destination, active flag', async () => {
@@ -76,14 +106,22 @@ describe('carrier rules choose the carrier and service of a shipment', () => {
     expect(await ship('CAR-L')).toBe('ups Ground');
     expect(await preview(40_000)).toBe('dhl Express Worldwide'); // over UPS's new limit and USPS's 30 kg: only DHL's anywhere rule fits
     expect(await ship('CAR-H')).toBe('dhl Express Worldwide');
-    expect(await auditEvents(db, 'carrier.updated')).toEqual([{
-      actor_label: 'admin@test', entity_id: String(ups.id),
-      before: { rules: ups.rules },
-      after: { code: 'ups', rules: [ups.rules[0], { service: 'Ground', serviceLevels: ['standard'], countries: ['US'], maxWeightGrams: 1000, priority: 5 }] },
-    }]);
+    expect(await auditEvents(db, 'carrier.updated')).toEqual([
+      {
+        actor_label: 'admin@test',
+        entity_id: String(ups.id),
+        before: { rules: ups.rules },
+        after: { code: 'ups', rules: [ups.rules[0], { service: 'Ground', serviceLevels: ['standard'], countries: ['US'], maxWeightGrams: 1000, priority: 5 }] },
+      },
+    ]);
 
     // A new express service only to Canada does not touch parcels to the US.
-    await saveCarrier(db.orm, 'ups', form(await carrier('ups'), [...edited, { service: 'Express Saver', serviceLevels: ['express'], countries: ['CA'], priority: 1 }]), actor);
+    await saveCarrier(
+      db.orm,
+      'ups',
+      form(await carrier('ups'), [...edited, { service: 'Express Saver', serviceLevels: ['express'], countries: ['CA'], priority: 1 }]),
+      actor,
+    );
     expect(await preview(500, 'express')).toBe('ups Next Day Air');
     expect(await preview(500, 'express', 'CA')).toBe('ups Express Saver');
 
@@ -94,16 +132,34 @@ describe('carrier rules choose the carrier and service of a shipment', () => {
   });
 
   it('adds a carrier whose rule takes over, with its own tracking links', async () => {
-    const created = await saveCarrier(db.orm, null, {
-      code: 'LaserShip', name: 'LaserShip', trackingUrlTemplate: 'https://www.lasership.com/track/{tracking}', active: true,
-      rules: [{ service: 'Ground', serviceLevels: ['standard', 'express'], countries: 'us', maxWeightGrams: '2000', priority: '1' }],
-    }, actor);
-    expect(created).toMatchObject({ created: true, carrier: { code: 'lasership', rules: [{ service: 'Ground', serviceLevels: ['standard', 'express'], countries: ['US'], maxWeightGrams: 2000, priority: 1 }] } });
-    expect(await auditEvents(db, 'carrier.created')).toMatchObject([{ entity_id: String(created.carrier.id), after: { code: 'lasership', name: 'LaserShip' } }]);
+    const created = await saveCarrier(
+      db.orm,
+      null,
+      {
+        code: 'LaserShip',
+        name: 'LaserShip',
+        trackingUrlTemplate: 'https://www.lasership.com/track/{tracking}',
+        active: true,
+        rules: [{ service: 'Ground', serviceLevels: ['standard', 'express'], countries: 'us', maxWeightGrams: '2000', priority: '1' }],
+      },
+      actor,
+    );
+    expect(created).toMatchObject({
+      created: true,
+      carrier: {
+        code: 'lasership',
+        rules: [{ service: 'Ground', serviceLevels: ['standard', 'express'], countries: ['US'], maxWeightGrams: 2000, priority: 1 }],
+      },
+    });
+    expect(await auditEvents(db, 'carrier.created')).toMatchObject([
+      { entity_id: String(created.carrier.id), after: { code: 'lasership', name: 'LaserShip' } },
+    ]);
     expect(await ship('CAR-L')).toBe('lasership Ground');
     const [s] = await sql(`select s.tracking_number from shipment s join carrier c on c.id = s.carrier_id where c.code = 'lasership'`);
     expect(s.tracking_number).toMatch(/^LASERSHIP\d{10}$/);
-    expect((await refusal(saveCarrier(db.orm, null, { ...form(created.carrier), code: 'lasership' }, actor))).errors).toMatchObject([{ field: 'code', messageKey: 'carrierSettings.errors.codeTaken' }]);
+    expect((await refusal(saveCarrier(db.orm, null, { ...form(created.carrier), code: 'lasership' }, actor))).errors).toMatchObject([
+      { field: 'code', messageKey: 'carrierSettings.errors.codeTaken' },
+    ]);
   });
 });
 
@@ -111,7 +167,9 @@ describe('bad carrier input', () => {
   it('is refused by field, naming the rule row, and nothing is written', async () => {
     const before = await carrier('sf');
     const auditRows = (await sql('select count(*) as n from audit_event'))[0].n;
-    const bad = form(before, [...before.rules, { service: '', serviceLevels: [], countries: ['US', 'Mars' as string], priority: -1 }], { trackingUrlTemplate: 'https://sf.example/track' });
+    const bad = form(before, [...before.rules, { service: '', serviceLevels: [], countries: ['US', 'Mars' as string], priority: -1 }], {
+      trackingUrlTemplate: 'https://sf.example/track',
+    });
     bad.rules[1].maxWeightGrams = 'heavy';
     const e = await refusal(saveCarrier(db.orm, 'sf', bad, actor));
     expect(e.status).toBe(422);
@@ -126,8 +184,16 @@ describe('bad carrier input', () => {
     expect(await carrier('sf')).toEqual(before);
     expect((await sql('select count(*) as n from audit_event'))[0].n).toBe(auditRows);
     // Not even a JSON body of the wrong shape gets past the check.
-    expect((await refusal(saveCarrier(db.orm, 'sf', { name: 'SF', trackingUrlTemplate: before.trackingUrlTemplate, active: 'yes', rules: 'all' }, actor))).errors!.map((x) => x.field)).toEqual(['active', 'rules']);
+    expect(
+      (
+        await refusal(saveCarrier(db.orm, 'sf', { name: 'SF', trackingUrlTemplate: before.trackingUrlTemplate, active: 'yes', rules: 'all' }, actor))
+      ).errors!.map((x) => x.field),
+    ).toEqual(['active', 'rules']);
     await expect(saveCarrier(db.orm, 'no-such', form(before), actor)).rejects.toMatchObject({ status: 404 });
-    expect((await refusal(previewCarrier(db.orm.em.fork(), { country: 'XX', weightGrams: '0', serviceLevel: 'pickup' }))).errors!.map((x) => x.field)).toEqual(['country', 'weightGrams', 'serviceLevel']);
+    expect((await refusal(previewCarrier(db.orm.em.fork(), { country: 'XX', weightGrams: '0', serviceLevel: 'pickup' }))).errors!.map((x) => x.field)).toEqual([
+      'country',
+      'weightGrams',
+      'serviceLevel',
+    ]);
   });
 });

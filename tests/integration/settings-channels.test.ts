@@ -16,24 +16,49 @@ let n = 0;
 beforeAll(async () => {
   db = await createTestDatabase('setchan');
   await seedDemoData(db.orm, { size: 'small', passwordFor: () => 'x' });
-  await sql(`insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values ('CH-1', 'CH1', 'Thing', 1, 1, 1, 1, 1000, 'USD')`);
-  await sql(`insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at) select p.id, w.id, 1000, 0, 0, 0, now() from product p, warehouse w where p.sku = 'CH-1'`);
+  await sql(
+    `insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values ('CH-1', 'CH1', 'Thing', 1, 1, 1, 1, 1000, 'USD')`,
+  );
+  await sql(
+    `insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at) select p.id, w.id, 1000, 0, 0, 0, now() from product p, warehouse w where p.sku = 'CH-1'`,
+  );
 });
-afterAll(async () => { await db.drop(); });
+afterAll(async () => {
+  await db.drop();
+});
 
 const channel = async (code: string) => (await getChannel(db.orm.em.fork(), code))!;
-const form = (c: Awaited<ReturnType<typeof channel>>, change: Record<string, unknown> = {}) =>
-  ({ name: c.name, kind: c.kind, currencies: c.currencies.join(', '), adapter: c.adapter ?? '', active: c.active, ...change });
-const order = (channelCode: string, currency: string) => createOrder(db.orm, {
-  channel: channelCode, externalId: `SETCH-${++n}`, customer: { email: 'ch@example.com', name: 'Chan Nel' },
-  shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 }, currency,
-  lines: [{ sku: 'CH-1', quantity: 1, unitPrice: 1000 }], paymentMethod: 'test-card',
-}, { actor, baseCurrency: BASE });
+const form = (c: Awaited<ReturnType<typeof channel>>, change: Record<string, unknown> = {}) => ({
+  name: c.name,
+  kind: c.kind,
+  currencies: c.currencies.join(', '),
+  adapter: c.adapter ?? '',
+  active: c.active,
+  ...change,
+});
+const order = (channelCode: string, currency: string) =>
+  createOrder(
+    db.orm,
+    {
+      channel: channelCode,
+      externalId: `SETCH-${++n}`,
+      customer: { email: 'ch@example.com', name: 'Chan Nel' },
+      shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 },
+      currency,
+      lines: [{ sku: 'CH-1', quantity: 1, unitPrice: 1000 }],
+      paymentMethod: 'test-card',
+    },
+    { actor, baseCurrency: BASE },
+  );
 
 describe('channels', () => {
   it('lists each channel with whether it has a webhook secret, never the secret', async () => {
     const list = await listChannels(db.orm.em.fork());
-    expect(list.find((c) => c.code === 'web')).toMatchObject({ adapter: 'shopify', currencies: ['USD', 'EUR', 'GBP'], secretFingerprint: expect.stringMatching(/^[0-9a-f]{8}$/) });
+    expect(list.find((c) => c.code === 'web')).toMatchObject({
+      adapter: 'shopify',
+      currencies: ['USD', 'EUR', 'GBP'],
+      secretFingerprint: expect.stringMatching(/^[0-9a-f]{8}$/),
+    });
     expect(list.find((c) => c.code === 'app')).toMatchObject({ adapter: null, secretFingerprint: null });
     const secret = (await sql(`select webhook_secret from channel where code = 'web'`))[0].webhook_secret;
     expect(JSON.stringify(list)).not.toContain(secret);
@@ -45,10 +70,14 @@ describe('channels', () => {
     const r = await saveChannel(db.orm, 'app', form(before, { currencies: 'usd eur, GBP', name: 'Mobile app (iOS + Android)' }), actor, BASE);
     expect(r.changed).toEqual(['name', 'currencies']);
     expect(await channel('app')).toMatchObject({ name: 'Mobile app (iOS + Android)', currencies: ['USD', 'EUR', 'GBP'] });
-    expect(await auditEvents(db, 'channel.updated')).toEqual([{
-      actor_label: 'admin@test', entity_id: String(before.id),
-      before: { name: 'Mobile app', currencies: ['USD', 'EUR'] }, after: { code: 'app', name: 'Mobile app (iOS + Android)', currencies: ['USD', 'EUR', 'GBP'] },
-    }]);
+    expect(await auditEvents(db, 'channel.updated')).toEqual([
+      {
+        actor_label: 'admin@test',
+        entity_id: String(before.id),
+        before: { name: 'Mobile app', currencies: ['USD', 'EUR'] },
+        after: { code: 'app', name: 'Mobile app (iOS + Android)', currencies: ['USD', 'EUR', 'GBP'] },
+      },
+    ]);
     expect(await order('app', 'GBP')).toMatchObject({ replayed: false });
     expect((await saveChannel(db.orm, 'app', form(await channel('app')), actor, BASE)).changed).toEqual([]);
     expect(await auditEvents(db, 'channel.updated')).toHaveLength(1);
@@ -68,13 +97,18 @@ describe('channels', () => {
     const e = await refusal(saveChannel(db.orm, 'tmall', form(before, { name: ' ', kind: 'kiosk', currencies: 'CNY, yuan', adapter: 'magento' }), actor, BASE));
     expect(e.status).toBe(422);
     expect(e.errors!.map((x) => [x.field, x.messageKey, x.params?.value])).toEqual([
-      ['name', 'channelSettings.errors.nameRequired', ' '], ['kind', 'channelSettings.errors.kindInvalid', 'kiosk'],
-      ['currencies', 'channelSettings.errors.currencyInvalid', 'YUAN'], ['adapter', 'channelSettings.errors.adapterInvalid', 'magento'],
+      ['name', 'channelSettings.errors.nameRequired', ' '],
+      ['kind', 'channelSettings.errors.kindInvalid', 'kiosk'],
+      ['currencies', 'channelSettings.errors.currencyInvalid', 'YUAN'],
+      ['adapter', 'channelSettings.errors.adapterInvalid', 'magento'],
     ]);
-    expect((await refusal(saveChannel(db.orm, 'tmall', form(before, { currencies: '' }), actor, BASE))).errors).toMatchObject([{ field: 'currencies', messageKey: 'channelSettings.errors.currenciesRequired' }]);
+    expect((await refusal(saveChannel(db.orm, 'tmall', form(before, { currencies: '' }), actor, BASE))).errors).toMatchObject([
+      { field: 'currencies', messageKey: 'channelSettings.errors.currenciesRequired' },
+    ]);
     // CHF is a currency, but intake could not convert it to the base currency.
-    expect((await refusal(saveChannel(db.orm, 'tmall', form(before, { currencies: 'CNY, CHF' }), actor, BASE))).errors)
-      .toEqual([{ field: 'currencies', code: 'no_exchange_rate', messageKey: 'channelSettings.errors.currencyNoRate', params: { value: 'CNY, CHF', currency: 'CHF' } }]);
+    expect((await refusal(saveChannel(db.orm, 'tmall', form(before, { currencies: 'CNY, CHF' }), actor, BASE))).errors).toEqual([
+      { field: 'currencies', code: 'no_exchange_rate', messageKey: 'channelSettings.errors.currencyNoRate', params: { value: 'CNY, CHF', currency: 'CHF' } },
+    ]);
     expect(await channel('tmall')).toEqual(before);
     expect((await sql('select count(*) as n from audit_event'))[0].n).toBe(auditRows);
     await expect(saveChannel(db.orm, 'nope', form(before), actor, BASE)).rejects.toMatchObject({ status: 404 });
@@ -94,7 +128,12 @@ describe('webhook secret rotation', () => {
     expect(verifyWebhookSignature(stored, body, webhookSignature(old, body))).toBe(false);
     expect((await channel('web')).secretFingerprint).toBe(r.fingerprint);
     const [a] = await auditEvents(db, 'channel.webhook_secret_rotated');
-    expect(a).toEqual({ actor_label: 'admin@test', entity_id: String(before.id), before: { secretFingerprint: before.secretFingerprint }, after: { code: 'web', secretFingerprint: r.fingerprint } });
+    expect(a).toEqual({
+      actor_label: 'admin@test',
+      entity_id: String(before.id),
+      before: { secretFingerprint: before.secretFingerprint },
+      after: { code: 'web', secretFingerprint: r.fingerprint },
+    });
     const trail = JSON.stringify(await sql('select * from audit_event'));
     expect(trail).not.toContain(r.secret);
     expect(trail).not.toContain(old);

@@ -11,17 +11,39 @@ beforeAll(async () => {
   app = await startTestApp();
   admin = await signedIn('admin');
 });
-afterAll(async () => { await app?.stop(); });
+afterAll(async () => {
+  await app?.stop();
+});
 
 const signedIn = (role: string) => signIn(app, role);
 const sql = (q: string, p: unknown[] = []) => app.db.orm.em.getConnection().execute(q, p);
 const adminEmail = () => app.credentials.users.find((u) => u.role === 'admin')!.email;
-const snapshot = async () => JSON.stringify(await sql(`select (select json_agg(w order by id) from warehouse w) as w, (select json_agg(c order by id) from carrier c) as c,
-  (select json_agg(ch order by id) from channel ch) as ch, (select json_agg(l.bin order by l.id) from inventory_level l) as bins, (select count(*) from audit_event) as audits`));
+const snapshot = async () =>
+  JSON.stringify(
+    await sql(`select (select json_agg(w order by id) from warehouse w) as w, (select json_agg(c order by id) from carrier c) as c,
+  (select json_agg(ch order by id) from channel ch) as ch, (select json_agg(l.bin order by l.id) from inventory_level l) as bins, (select count(*) from audit_event) as audits`),
+  );
 /** HTML with entities such as &quot; and &#x27; read back, so sentences compare as the user reads them. */
-const text = async (res: Response) => (await res.text()).replace(/&quot;/g, '"').replace(/&#x27;|&#39;/g, "'").replace(/&amp;/g, '&');
+const text = async (res: Response) =>
+  (await res.text())
+    .replace(/&quot;/g, '"')
+    .replace(/&#x27;|&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 
-const RNO = { intent: 'save', warehouse: 'RNO', name: 'Reno DC', line1: '2500 E Greg St', city: 'Reno', postalCode: '89431', country: 'US', lat: '39.5296', lng: '-119.8138', active: 'on', pickMethod: 'single', pickBatchSize: '10' };
+const RNO = {
+  intent: 'save',
+  warehouse: 'RNO',
+  name: 'Reno DC',
+  line1: '2500 E Greg St',
+  city: 'Reno',
+  postalCode: '89431',
+  country: 'US',
+  lat: '39.5296',
+  lng: '-119.8138',
+  active: 'on',
+  pickMethod: 'single',
+  pickBatchSize: '10',
+};
 
 describe('settings screens', () => {
   it('lists the three new sections on the settings page', async () => {
@@ -35,13 +57,15 @@ describe('settings screens', () => {
     expect(res.status).toBe(302);
     expect(res.headers.get('Location')).toBe('/settings/warehouses?code=RNO&done=saved');
     expect((await sql(`select pick_method, lat from warehouse where code = 'RNO'`))[0]).toEqual({ pick_method: 'zone', lat: 39.53 });
-    expect(await sql(`select actor_label, after from audit_event where action = 'warehouse.updated'`)).toEqual([{ actor_label: adminEmail(), after: { code: 'RNO', lat: 39.53, pickMethod: 'zone' } }]);
+    expect(await sql(`select actor_label, after from audit_event where action = 'warehouse.updated'`)).toEqual([
+      { actor_label: adminEmail(), after: { code: 'RNO', lat: 39.53, pickMethod: 'zone' } },
+    ]);
     const page = await text(await admin.get('/settings/warehouses?code=RNO&done=saved'));
     expect(page).toContain('Warehouse RNO saved.');
     expect(page).toMatch(/data-code="RNO"[^]*?data-testid="warehouse-pick-method">Zone</);
   });
 
-  it('answers bad or garbled posts with 422 and the field\'s sentence, writing nothing', async () => {
+  it("answers bad or garbled posts with 422 and the field's sentence, writing nothing", async () => {
     const before = await snapshot();
     const bad = await admin.post('/settings/warehouses?code=RNO', { ...RNO, lat: 'north', pickBatchSize: '500' });
     expect(bad.status).toBe(422);
@@ -54,7 +78,10 @@ describe('settings screens', () => {
       ['/settings/warehouses', { intent: 'bin', warehouse: 'EWR', sku: 'NO-SUCH-SKU', bin: 'A-1' }],
       ['/settings/warehouses', { intent: 'bin', warehouse: 'EWR', bin: '!!' }],
       ['/settings/warehouses', { intent: 'explode' }],
-      ['/settings/carriers', { carrier: 'ups', name: 'UPS', trackingUrlTemplate: 'javascript:alert(1)//{tracking}', 'rules.0.service': 'Ground', 'rules.0.priority': 'first' }],
+      [
+        '/settings/carriers',
+        { carrier: 'ups', name: 'UPS', trackingUrlTemplate: 'javascript:alert(1)//{tracking}', 'rules.0.service': 'Ground', 'rules.0.priority': 'first' },
+      ],
       ['/settings/carriers', { carrier: 'ups', 'rules.0.serviceLevels': 'teleport', 'rules.1.priority': '1', 'rules.9999.service': 'x' }],
       ['/settings/carriers', { carrier: '', code: 'ups', name: 'UPS again', trackingUrlTemplate: 'https://x/{tracking}' }],
       ['/settings/channels', { intent: 'save', channel: 'web', name: 'Web', kind: 'web', currencies: 'USD, ZZZ' }],
@@ -66,7 +93,17 @@ describe('settings screens', () => {
       expect(res.status, `${path} ${JSON.stringify(form)}`).toBe(422);
       expect(await res.text()).toContain('role="alert"');
     }
-    const carrier = await text(await admin.post('/settings/carriers?code=ups', { carrier: 'ups', name: 'UPS', trackingUrlTemplate: 'https://www.ups.com/track?tracknum={tracking}', active: 'on', 'rules.0.service': 'Ground', 'rules.0.serviceLevels': 'standard', 'rules.0.priority': 'first' }));
+    const carrier = await text(
+      await admin.post('/settings/carriers?code=ups', {
+        carrier: 'ups',
+        name: 'UPS',
+        trackingUrlTemplate: 'https://www.ups.com/track?tracknum={tracking}',
+        active: 'on',
+        'rules.0.service': 'Ground',
+        'rules.0.serviceLevels': 'standard',
+        'rules.0.priority': 'first',
+      }),
+    );
     expect(carrier).toContain('Rule 1, priority: enter a whole number from 0 to 9999 (got “first”).');
     for (const path of ['/settings/warehouses', '/settings/carriers', '/settings/channels']) {
       expect((await admin.post(path, { intent: 'save', warehouse: 'NOPE', carrier: 'nope', channel: 'nope', name: 'x' })).status, path).toBeLessThan(500);
@@ -88,16 +125,28 @@ describe('settings screens', () => {
     const tester = '/settings/carriers?country=US&weight=500&level=standard';
     expect(await text(await admin.get(tester))).toContain('Ships with USPS, Ground Advantage.');
     const res = await admin.post('/settings/carriers?code=ups', {
-      carrier: 'ups', name: 'UPS', trackingUrlTemplate: 'https://www.ups.com/track?tracknum={tracking}', active: 'on',
-      'rules.0.service': 'Next Day Air', 'rules.0.serviceLevels': 'express', 'rules.0.countries': 'US', 'rules.0.priority': '10',
-      'rules.1.service': 'Ground Saver', 'rules.1.serviceLevels': 'standard', 'rules.1.countries': 'us', 'rules.1.maxWeightGrams': '1000', 'rules.1.priority': '5',
+      carrier: 'ups',
+      name: 'UPS',
+      trackingUrlTemplate: 'https://www.ups.com/track?tracknum={tracking}',
+      active: 'on',
+      'rules.0.service': 'Next Day Air',
+      'rules.0.serviceLevels': 'express',
+      'rules.0.countries': 'US',
+      'rules.0.priority': '10',
+      'rules.1.service': 'Ground Saver',
+      'rules.1.serviceLevels': 'standard',
+      'rules.1.countries': 'us',
+      'rules.1.maxWeightGrams': '1000',
+      'rules.1.priority': '5',
       'rules.2.serviceLevels': 'standard', // the form's spare row, left blank
     });
     expect(res.status).toBe(302);
     expect(res.headers.get('Location')).toBe('/settings/carriers?code=ups&done=saved');
     expect(await text(await admin.get(tester))).toContain('Ships with UPS, Ground Saver.');
     expect(await text(await admin.get('/settings/carriers?country=US&weight=5000&level=standard'))).toContain('Ships with USPS, Ground Advantage.');
-    expect(await text(await admin.get('/settings/carriers?country=Mars&weight=0&level=standard'))).toContain('Destination country: “Mars” is not an ISO country code');
+    expect(await text(await admin.get('/settings/carriers?country=Mars&weight=0&level=standard'))).toContain(
+      'Destination country: “Mars” is not an ISO country code',
+    );
     expect((await sql(`select rules from carrier where code = 'ups'`))[0].rules).toHaveLength(2);
   });
 
@@ -110,7 +159,7 @@ describe('settings screens', () => {
     expect(await sql(`select actor_label from audit_event where action = 'channel.webhook_secret_rotated'`)).toEqual([{ actor_label: adminEmail() }]);
   });
 
-  it('preselects the warehouse\'s own picking method on the fulfilment screen', async () => {
+  it("preselects the warehouse's own picking method on the fulfilment screen", async () => {
     // Newark, first in the list, batches (the demo data); Reno was set to zone above.
     const html = await text(await admin.get('/fulfilment'));
     expect(html).toMatch(/<select name="method" data-default="batch">/);

@@ -27,16 +27,34 @@ const PRODUCTS = [
 beforeAll(async () => {
   app = await startTestApp({ worker: false });
   for (const [sku, name, category, price, onHand] of PRODUCTS) {
-    await sql(`insert into product (sku, barcode, name, category, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values (?, ?, ?, ?, 300, 1, 1, 1, ?, 'USD')`, [sku, `BC-${sku}`, name, category, price]);
-    await sql(`insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, bin, updated_at)
-               select p.id, w.id, case when w.code = 'EWR' then ? else 0 end, 0, 0, 0, 'A-01-1', now() from product p, warehouse w where p.sku = ?`, [onHand, sku]);
+    await sql(
+      `insert into product (sku, barcode, name, category, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values (?, ?, ?, ?, 300, 1, 1, 1, ?, 'USD')`,
+      [sku, `BC-${sku}`, name, category, price],
+    );
+    await sql(
+      `insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, bin, updated_at)
+               select p.id, w.id, case when w.code = 'EWR' then ? else 0 end, 0, 0, 0, 'A-01-1', now() from product p, warehouse w where p.sku = ?`,
+      [onHand, sku],
+    );
   }
   // Shipped (by hand, no run): two pairs of TR-A and one pair of socks.
-  const r = await createOrder(app.db.orm, {
-    channel: 'web', externalId: `TRACK-${Date.now()}`, customer: { email: 'trail@example.com', name: 'Tess Trail' },
-    shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 }, currency: 'USD',
-    lines: [{ sku: 'TR-A', quantity: 2, unitPrice: 2_500 }, { sku: 'TR-E', quantity: 1, unitPrice: 1_500 }], paymentMethod: 'test-card', paidAmount: 6_500,
-  }, { actor, baseCurrency: 'USD' });
+  const r = await createOrder(
+    app.db.orm,
+    {
+      channel: 'web',
+      externalId: `TRACK-${Date.now()}`,
+      customer: { email: 'trail@example.com', name: 'Tess Trail' },
+      shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 },
+      currency: 'USD',
+      lines: [
+        { sku: 'TR-A', quantity: 2, unitPrice: 2_500 },
+        { sku: 'TR-E', quantity: 1, unitPrice: 1_500 },
+      ],
+      paymentMethod: 'test-card',
+      paidAmount: 6_500,
+    },
+    { actor, baseCurrency: 'USD' },
+  );
   if (r.replayed) throw new Error('replayed');
   orderId = r.order.id;
   token = r.order.trackingToken;
@@ -47,18 +65,31 @@ beforeAll(async () => {
   await shipOrder(app.db.orm, orderId, actor);
 }, 180_000);
 
-afterAll(async () => { await app?.stop(); });
+afterAll(async () => {
+  await app?.stop();
+});
 
 /** The form as the page posts it: each line's fields once, in line order (TR-A, then TR-E). */
 function returnForm(lines: { quantity: number; resolution?: 'refund' | 'exchange'; replacementSku?: string }[], reason = 'size_or_fit'): [string, string][] {
   const skus = ['TR-A', 'TR-E'];
   return [
-    ...lines.flatMap((l, i): [string, string][] => [['sku', skus[i]], ['quantity', String(l.quantity)], ['resolution', l.resolution ?? 'refund'], ['replacementSku', l.replacementSku ?? '']]),
-    ['reason', reason], ['comment', ''],
+    ...lines.flatMap((l, i): [string, string][] => [
+      ['sku', skus[i]],
+      ['quantity', String(l.quantity)],
+      ['resolution', l.resolution ?? 'refund'],
+      ['replacementSku', l.replacementSku ?? ''],
+    ]),
+    ['reason', reason],
+    ['comment', ''],
   ];
 }
-const datalist = (html: string, index: number) => [...(html.match(new RegExp(`<datalist id="replacements-${index}">(.*?)</datalist>`, 's'))?.[1] ?? '').matchAll(/<option value="([^"]+)"/g)].map((m) => m[1]);
-const rmas = () => sql<{ number: string; resolution: string; lines: unknown; source: string }>('select number, resolution, lines, source from return_request where order_id = ? order by id', [orderId]);
+const datalist = (html: string, index: number) =>
+  [...(html.match(new RegExp(`<datalist id="replacements-${index}">(.*?)</datalist>`, 's'))?.[1] ?? '').matchAll(/<option value="([^"]+)"/g)].map((m) => m[1]);
+const rmas = () =>
+  sql<{ number: string; resolution: string; lines: unknown; source: string }>(
+    'select number, resolution, lines, source from return_request where order_id = ? order by id',
+    [orderId],
+  );
 const text = (html: string) => html.replace(/<!-- -->/g, '');
 
 describe('returns on the tracking page', () => {
@@ -86,11 +117,15 @@ describe('returns on the tracking page', () => {
     expect(res.status).toBe(422);
     expect(text(await res.text())).toContain('TR-C costs more than the item you return: an exchange is for an item at the same price or less.');
 
-    const zh = await customer.post(`/track/${token}`, returnForm([{ quantity: 2, resolution: 'exchange', replacementSku: 'TR-D' }, { quantity: 0 }]), { headers: { 'Accept-Language': 'zh-CN' } });
+    const zh = await customer.post(`/track/${token}`, returnForm([{ quantity: 2, resolution: 'exchange', replacementSku: 'TR-D' }, { quantity: 0 }]), {
+      headers: { 'Accept-Language': 'zh-CN' },
+    });
     expect(zh.status).toBe(422);
     expect(text(await zh.text())).toContain('TR-D 库存不足（仅有 0 件可用）。');
 
-    const tw = await customer.post(`/track/${token}`, returnForm([{ quantity: 1, resolution: 'exchange', replacementSku: 'NOPE-1' }, { quantity: 5 }]), { headers: { 'Accept-Language': 'zh-TW' } });
+    const tw = await customer.post(`/track/${token}`, returnForm([{ quantity: 1, resolution: 'exchange', replacementSku: 'NOPE-1' }, { quantity: 5 }]), {
+      headers: { 'Accept-Language': 'zh-TW' },
+    });
     const page = text(await tw.text());
     expect(page).toContain('未知的 SKU NOPE-1。');
     expect(page).toContain('太大（最多 1）。');
@@ -102,21 +137,45 @@ describe('returns on the tracking page', () => {
   it('opens one RMA for the refund lines and one for the exchange lines, each starting its return flow', async () => {
     const customer = new Browser(app.url);
     // (The socks are refunded: the replacement left in their field is not looked at, nor kept.)
-    const res = await customer.post(`/track/${token}`, returnForm([{ quantity: 2, resolution: 'exchange', replacementSku: 'TR-B' }, { quantity: 1, resolution: 'refund', replacementSku: 'TR-B' }], 'size_or_fit'));
+    const res = await customer.post(
+      `/track/${token}`,
+      returnForm(
+        [
+          { quantity: 2, resolution: 'exchange', replacementSku: 'TR-B' },
+          { quantity: 1, resolution: 'refund', replacementSku: 'TR-B' },
+        ],
+        'size_or_fit',
+      ),
+    );
     expect(res.status).toBe(200);
     const opened = await rmas();
     expect(opened).toEqual([
       { number: expect.stringMatching(/^RMA-/), resolution: 'refund', lines: [{ sku: 'TR-E', quantity: 1 }], source: 'tracking_page' },
-      { number: expect.stringMatching(/^RMA-/), resolution: 'exchange', lines: [{ sku: 'TR-A', quantity: 2, replacementSku: 'TR-B' }], source: 'tracking_page' },
+      {
+        number: expect.stringMatching(/^RMA-/),
+        resolution: 'exchange',
+        lines: [{ sku: 'TR-A', quantity: 2, replacementSku: 'TR-B' }],
+        source: 'tracking_page',
+      },
     ]);
     expect(text(await res.text())).toContain(`Returns ${opened[0].number}, ${opened[1].number} requested: one for the refund, one for the exchange.`);
-    expect(await sql(`select payload ->> 'rma' as rma, payload ->> 'resolution' as resolution, payload -> 'lines' as lines from outbox_event where type = 'return.requested' and (payload ->> 'orderId')::int = ? order by id`, [orderId]))
-      .toEqual([
-        { rma: opened[0].number, resolution: 'refund', lines: [{ sku: 'TR-E', quantity: 1 }] },
-        { rma: opened[1].number, resolution: 'exchange', lines: [{ sku: 'TR-A', quantity: 2, replacementSku: 'TR-B' }] },
-      ]);
-    expect(await sql(`select actor_type, after ->> 'rma' as rma from audit_event where action = 'return.requested' and entity_id = ? order by id`, [String(orderId)]))
-      .toEqual([{ actor_type: 'anonymous', rma: opened[0].number }, { actor_type: 'anonymous', rma: opened[1].number }]);
+    expect(
+      await sql(
+        `select payload ->> 'rma' as rma, payload ->> 'resolution' as resolution, payload -> 'lines' as lines from outbox_event where type = 'return.requested' and (payload ->> 'orderId')::int = ? order by id`,
+        [orderId],
+      ),
+    ).toEqual([
+      { rma: opened[0].number, resolution: 'refund', lines: [{ sku: 'TR-E', quantity: 1 }] },
+      { rma: opened[1].number, resolution: 'exchange', lines: [{ sku: 'TR-A', quantity: 2, replacementSku: 'TR-B' }] },
+    ]);
+    expect(
+      await sql(`select actor_type, after ->> 'rma' as rma from audit_event where action = 'return.requested' and entity_id = ? order by id`, [
+        String(orderId),
+      ]),
+    ).toEqual([
+      { actor_type: 'anonymous', rma: opened[0].number },
+      { actor_type: 'anonymous', rma: opened[1].number },
+    ]);
 
     // Everything is on a return now: the form is gone and both RMAs are listed.
     const after = await (await customer.get(`/track/${token}`)).text();

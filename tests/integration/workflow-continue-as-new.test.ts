@@ -23,9 +23,18 @@ const sql = <T = Record<string, any>>(q: string, p: unknown[] = []) => db.orm.em
 const record = (activity: string, i: NodeActivityInput) => calls.push({ activity, key: i.key, workflowId: i.workflowId, nodeId: i.nodeId });
 const activities = {
   /** Counts from the run's context: n of the node's previous output + 1 (so a lost context starts again at 1). */
-  'test.count': async (i: NodeActivityInput) => { record('test.count', i); return { output: { n: Number(i.context.nodes[i.nodeId]?.n ?? 0) + 1 } }; },
-  'test.step': async (i: NodeActivityInput) => { record('test.step', i); return { output: { at: i.nodeId } }; },
-  'test.undo': async (i: NodeActivityInput) => { record('test.undo', i); return {}; },
+  'test.count': async (i: NodeActivityInput) => {
+    record('test.count', i);
+    return { output: { n: Number(i.context.nodes[i.nodeId]?.n ?? 0) + 1 } };
+  },
+  'test.step': async (i: NodeActivityInput) => {
+    record('test.step', i);
+    return { output: { at: i.nodeId } };
+  },
+  'test.undo': async (i: NodeActivityInput) => {
+    record('test.undo', i);
+    return {};
+  },
 };
 
 /** A plan from [id, primitive or activity, config, {handle: [targets]}, compensation?, local?]. */
@@ -34,21 +43,35 @@ function plan(specs: Spec[]): Plan {
   const nodes: Record<string, PlanNode> = {};
   for (const [id, what, config, next, compensation, local] of specs) {
     const control = ['trigger', 'condition', 'split', 'join', 'signal', 'end'].includes(what);
-    nodes[id] = { id, type: control ? `control.${what}` : what, label: id, kind: control ? 'control' : 'activity', primitive: control ? (what as PlanNode['primitive']) : undefined,
-      activity: control ? undefined : what, compensation, ...(local ? { local } : {}), timeoutMs: 10_000, retries: 3, config, next, incoming: 0 };
+    nodes[id] = {
+      id,
+      type: control ? `control.${what}` : what,
+      label: id,
+      kind: control ? 'control' : 'activity',
+      primitive: control ? (what as PlanNode['primitive']) : undefined,
+      activity: control ? undefined : what,
+      compensation,
+      ...(local ? { local } : {}),
+      timeoutMs: 10_000,
+      retries: 3,
+      config,
+      next,
+      incoming: 0,
+    };
   }
   for (const n of Object.values(nodes)) for (const t of Object.values(n.next).flat()) nodes[t].incoming++;
   return { hash: crypto.randomUUID(), trigger: specs[0][0], nodes };
 }
 
 /** count → more? → wait for the custom signal "next" → count …, until count has run `times` times. */
-const loop = (times: number, opts: { local?: boolean; trigger?: Record<string, unknown> } = {}) => plan([
-  ['t', 'trigger', opts.trigger ?? {}, { out: ['count'] }],
-  ['count', 'test.count', {}, { ok: ['more'] }, 'test.undo', opts.local],
-  ['more', 'condition', { expression: `nodes.count.n < ${times}` }, { true: ['next'], false: ['done'] }],
-  ['next', 'signal', { signal: 'custom', name: 'next', timeout: '1m' }, { received: ['count'], timeout: ['done'] }],
-  ['done', 'end', { result: 'complete' }, {}],
-]);
+const loop = (times: number, opts: { local?: boolean; trigger?: Record<string, unknown> } = {}) =>
+  plan([
+    ['t', 'trigger', opts.trigger ?? {}, { out: ['count'] }],
+    ['count', 'test.count', {}, { ok: ['more'] }, 'test.undo', opts.local],
+    ['more', 'condition', { expression: `nodes.count.n < ${times}` }, { true: ['next'], false: ['done'] }],
+    ['next', 'signal', { signal: 'custom', name: 'next', timeout: '1m' }, { received: ['count'], timeout: ['done'] }],
+    ['done', 'end', { result: 'complete' }, {}],
+  ]);
 
 const start = (p: Plan) => {
   const input: InterpreterInput = { plan: p, trigger: { type: 'manual', payload: {} }, historyLimit: HISTORY_LIMIT };
@@ -62,7 +85,10 @@ async function chain(workflowId: string, firstRunId: string) {
     const events: protos.temporal.api.history.v1.IHistoryEvent[] = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
     const last = events.at(-1)!;
     runs.push({ runId, status: EventType[last.eventType!], events: events.length });
-    runId = last.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW ? last.workflowExecutionContinuedAsNewEventAttributes!.newExecutionRunId! : undefined;
+    runId =
+      last.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+        ? last.workflowExecutionContinuedAsNewEventAttributes!.newExecutionRunId!
+        : undefined;
   }
   return runs;
 }
@@ -70,8 +96,17 @@ async function chain(workflowId: string, firstRunId: string) {
 /** The run's final state, or a failure (rather than a test timeout) when it stalls. */
 async function resultWithin(h: Awaited<ReturnType<typeof start>>, ms: number): Promise<RunState> {
   let timer: NodeJS.Timeout | undefined;
-  const stalled = new Promise<never>((_, reject) => { timer = setTimeout(async () => reject(new Error(`${h.workflowId} did not finish within ${ms} ms: ${JSON.stringify((await h.query<RunState>('state')).steps)}`)), ms); });
-  try { return (await Promise.race([h.result(), stalled])) as RunState; } finally { clearTimeout(timer); }
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      async () => reject(new Error(`${h.workflowId} did not finish within ${ms} ms: ${JSON.stringify((await h.query<RunState>('state')).steps)}`)),
+      ms,
+    );
+  });
+  try {
+    return (await Promise.race([h.result(), stalled])) as RunState;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function waitUntil(fn: () => Promise<boolean>, ms = 20_000) {
@@ -123,17 +158,30 @@ describe('continue-as-new', () => {
 
     expect(state.status).toBe('completed');
     expect(state.context.nodes.count).toEqual({ n: 12 });
-    expect(state.steps).toMatchObject({ count: { status: 'done', visits: 12 }, more: { visits: 12 }, next: { visits: 11 }, done: { status: 'done', visits: 1 } });
+    expect(state.steps).toMatchObject({
+      count: { status: 'done', visits: 12 },
+      more: { visits: 12 },
+      next: { visits: 11 },
+      done: { status: 'done', visits: 1 },
+    });
     // Each turn ran once, under its own key, whichever run of the chain it fell in.
     expect(keysOf(h.workflowId, 'test.count')).toEqual(Array.from({ length: 12 }, (_, i) => `${h.workflowId}:count:${i + 1}`));
 
     // One run row for the whole chain, finished, with the steps of every run in it.
-    const rows = await sql<{ id: number; status: string; ended_at: Date | null }>('select id, status, ended_at from workflow_run where workflow_id = ?', [h.workflowId]);
+    const rows = await sql<{ id: number; status: string; ended_at: Date | null }>('select id, status, ended_at from workflow_run where workflow_id = ?', [
+      h.workflowId,
+    ]);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ status: 'completed' });
     expect(rows[0].ended_at).not.toBeNull();
-    const steps = Object.fromEntries((await sql<{ node_id: string; status: string; visits: number; output_summary: unknown }>(
-      'select node_id, status, visits, output_summary from workflow_run_step where run_id = ?', [rows[0].id])).map((s) => [s.node_id, s]));
+    const steps = Object.fromEntries(
+      (
+        await sql<{ node_id: string; status: string; visits: number; output_summary: unknown }>(
+          'select node_id, status, visits, output_summary from workflow_run_step where run_id = ?',
+          [rows[0].id],
+        )
+      ).map((s) => [s.node_id, s]),
+    );
     expect(steps.count).toMatchObject({ status: 'done', visits: 12, output_summary: { handle: 'ok', output: { n: 12 } } });
     expect(steps.next).toMatchObject({ status: 'done', visits: 11 });
     expect(steps.done).toMatchObject({ status: 'done', visits: 1 });
@@ -154,7 +202,10 @@ describe('continue-as-new', () => {
     expect(state.steps.count.status).toBe('compensated');
     const [run] = await sql<{ id: number; status: string }>('select id, status from workflow_run where workflow_id = ?', [h.workflowId]);
     expect(run.status).toBe('cancelled');
-    const [step] = await sql<{ status: string; visits: number; compensation: boolean }>('select status, visits, compensation from workflow_run_step where run_id = ? and node_id = ?', [run.id, 'count']);
+    const [step] = await sql<{ status: string; visits: number; compensation: boolean }>(
+      'select status, visits, compensation from workflow_run_step where run_id = ? and node_id = ?',
+      [run.id, 'count'],
+    );
     expect(step).toEqual({ status: 'compensated', visits: 13, compensation: true });
   }, 90_000);
 
@@ -164,7 +215,8 @@ describe('continue-as-new', () => {
     const t0 = Date.now();
     for (let i = 0; i < 10; i++) await h.signal('custom', { name: 'next' });
     await waitUntil(async () => (await chain(h.workflowId, h.firstExecutionRunId)).length >= 2 && (await h.query<RunState>('state')).steps.next.visits === 11);
-    const alerts = () => sql<{ after: { key: string } }>(`select after from audit_event where action = 'workflow.alert_raised' and entity_id = ?`, [h.workflowId]);
+    const alerts = () =>
+      sql<{ after: { key: string } }>(`select after from audit_event where action = 'workflow.alert_raised' and entity_id = ?`, [h.workflowId]);
     await waitUntil(async () => (await alerts()).length > 0, 10_000);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(3_000);
     await h.signal('custom', { name: 'next' });
@@ -177,23 +229,31 @@ describe('continue-as-new', () => {
     // split → (count → more? → wait for "next" → count … | other) → join → after. Each turn, the
     // wait's unused timeout exit (into the join) is held; it reaches the join only when the loop ends
     // at its own end step, in a later run of the chain than the one other's token reached the join in.
-    const h = await start(plan([
-      ['t', 'trigger', {}, { out: ['split'] }],
-      ['split', 'split', { branches: ['a', 'b'] }, { a: ['count'], b: ['other'] }],
-      ['count', 'test.count', {}, { ok: ['more'] }],
-      ['more', 'condition', { expression: 'nodes.count.n < 12' }, { true: ['next'], false: ['finish'] }],
-      ['next', 'signal', { signal: 'custom', name: 'next', timeout: '1m' }, { received: ['count'], timeout: ['join'] }],
-      ['finish', 'end', { result: 'complete' }, {}],
-      ['other', 'test.step', {}, { ok: ['join'] }],
-      ['join', 'join', {}, { out: ['after'] }],
-      ['after', 'test.step', {}, {}],
-    ]));
+    const h = await start(
+      plan([
+        ['t', 'trigger', {}, { out: ['split'] }],
+        ['split', 'split', { branches: ['a', 'b'] }, { a: ['count'], b: ['other'] }],
+        ['count', 'test.count', {}, { ok: ['more'] }],
+        ['more', 'condition', { expression: 'nodes.count.n < 12' }, { true: ['next'], false: ['finish'] }],
+        ['next', 'signal', { signal: 'custom', name: 'next', timeout: '1m' }, { received: ['count'], timeout: ['join'] }],
+        ['finish', 'end', { result: 'complete' }, {}],
+        ['other', 'test.step', {}, { ok: ['join'] }],
+        ['join', 'join', {}, { out: ['after'] }],
+        ['after', 'test.step', {}, {}],
+      ]),
+    );
     for (let i = 0; i < 11; i++) await h.signal('custom', { name: 'next' });
     const state = await resultWithin(h, 30_000);
 
     expect((await chain(h.workflowId, h.firstExecutionRunId)).length).toBeGreaterThanOrEqual(2);
     expect(state.status).toBe('completed');
-    expect(state.steps).toMatchObject({ count: { visits: 12 }, next: { visits: 11 }, finish: { status: 'done' }, join: { status: 'done', visits: 1 }, after: { status: 'done', visits: 1 } });
+    expect(state.steps).toMatchObject({
+      count: { visits: 12 },
+      next: { visits: 11 },
+      finish: { status: 'done' },
+      join: { status: 'done', visits: 1 },
+      after: { status: 'done', visits: 1 },
+    });
     const order = calls.filter((c) => c.workflowId === h.workflowId).map((c) => c.nodeId);
     expect(order.lastIndexOf('count')).toBeLessThan(order.indexOf('after'));
   }, 90_000);
@@ -203,22 +263,25 @@ describe('continue-as-new', () => {
     // the loop goes on. p and q are local, so the first node to see the history past the limit after
     // count's workflow task is p: continuing as new there would lose q (and leave the join waiting for
     // it forever); the run goes on until the join has brought the branches together.
-    const h = await start(plan([
-      ['t', 'trigger', {}, { out: ['count'] }],
-      ['count', 'test.count', {}, { ok: ['p', 'q'] }],
-      ['p', 'test.step', {}, { ok: ['pq'] }, undefined, true],
-      ['q', 'test.step', {}, { ok: ['pq'] }, undefined, true],
-      ['pq', 'join', {}, { out: ['more'] }],
-      ['more', 'condition', { expression: 'nodes.count.n < 8' }, { true: ['count'], false: ['after'] }],
-      ['after', 'test.step', {}, {}],
-    ]));
+    const h = await start(
+      plan([
+        ['t', 'trigger', {}, { out: ['count'] }],
+        ['count', 'test.count', {}, { ok: ['p', 'q'] }],
+        ['p', 'test.step', {}, { ok: ['pq'] }, undefined, true],
+        ['q', 'test.step', {}, { ok: ['pq'] }, undefined, true],
+        ['pq', 'join', {}, { out: ['more'] }],
+        ['more', 'condition', { expression: 'nodes.count.n < 8' }, { true: ['count'], false: ['after'] }],
+        ['after', 'test.step', {}, {}],
+      ]),
+    );
     const state = await resultWithin(h, 30_000);
 
     expect((await chain(h.workflowId, h.firstExecutionRunId)).length).toBeGreaterThanOrEqual(2);
     expect(state.status).toBe('completed');
     expect(state.steps).toMatchObject({ count: { visits: 8 }, p: { visits: 8 }, q: { visits: 8 }, pq: { visits: 8 }, after: { status: 'done', visits: 1 } });
     const steps = calls.filter((c) => c.workflowId === h.workflowId && c.activity === 'test.step').map((c) => c.key);
-    for (const node of ['p', 'q']) expect(steps.filter((k) => k.includes(`:${node}:`))).toEqual(Array.from({ length: 8 }, (_, i) => `${h.workflowId}:${node}:${i + 1}`));
+    for (const node of ['p', 'q'])
+      expect(steps.filter((k) => k.includes(`:${node}:`))).toEqual(Array.from({ length: 8 }, (_, i) => `${h.workflowId}:${node}:${i + 1}`));
     expect(steps.filter((k) => k.includes(':after:'))).toEqual([`${h.workflowId}:after:1`]);
   }, 90_000);
 });

@@ -26,9 +26,17 @@ beforeAll(async () => {
   await db.connect();
   connection = await Connection.connect({ address: testEnv.temporalAddress });
   client = new Client({ connection });
-  const { rows: [p] } = await db.query(`insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values ($1, $2, $1, 100, 10, 10, 10, 1999, 'USD') returning id`, [SKU, `B-${SKU}`]);
-  await db.query(`insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at)
-                  select $1, w.id, case when w.code = 'EWR' then 500 else 0 end, 0, 0, 10, now() from warehouse w`, [p.id]);
+  const {
+    rows: [p],
+  } = await db.query(
+    `insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values ($1, $2, $1, 100, 10, 10, 10, 1999, 'USD') returning id`,
+    [SKU, `B-${SKU}`],
+  );
+  await db.query(
+    `insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at)
+                  select $1, w.id, case when w.code = 'EWR' then 500 else 0 end, 0, 0, 10, now() from warehouse w`,
+    [p.id],
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -37,17 +45,22 @@ afterAll(async () => {
   await app?.stop();
 });
 
-
 async function createOrder(i: number): Promise<number> {
   const res = await fetch(`${app.url}/api/v1/orders`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${app.credentials.apiKey}`, 'Content-Type': 'application/json' },
     body: JSON.stringify({
-      channel: 'web', externalId: `CRASH-${Date.now()}-${i}`, customer: { email: `crash${i}@example.com`, name: `Crash Buyer ${i}` },
-      shippingAddress: BOSTON, currency: 'USD', lines: [{ sku: SKU, quantity: 1, unitPrice: 1999 }], paymentMethod: 'test-card', deliveryMethod: 'standard',
+      channel: 'web',
+      externalId: `CRASH-${Date.now()}-${i}`,
+      customer: { email: `crash${i}@example.com`, name: `Crash Buyer ${i}` },
+      shippingAddress: BOSTON,
+      currency: 'USD',
+      lines: [{ sku: SKU, quantity: 1, unitPrice: 1999 }],
+      paymentMethod: 'test-card',
+      deliveryMethod: 'standard',
     }),
   });
-  const body = await res.json() as { id: number };
+  const body = (await res.json()) as { id: number };
   expect(res.status).toBe(201);
   return body.id;
 }
@@ -76,7 +89,10 @@ describe('order runs across worker crashes', () => {
 
     // Every run gets through payment and routing to the pick list, then waits to be packed.
     await waitFor('every run to wait for packing', () => all(orderIds, waitingFor('packed')), 150_000);
-    const captured = await db.query(`select count(*)::int as n from payment_operation op join payment p on p.id = op.payment_id where p.order_id = any($1) and op.kind = 'capture' and op.succeeded`, [orderIds]);
+    const captured = await db.query(
+      `select count(*)::int as n from payment_operation op join payment p on p.id = op.payment_id where p.order_id = any($1) and op.kind = 'capture' and op.succeeded`,
+      [orderIds],
+    );
     expect(captured.rows[0].n).toBe(ORDERS);
 
     // Crash 2: while every run waits on its signal.
@@ -84,7 +100,10 @@ describe('order runs across worker crashes', () => {
 
     // The warehouse picks and packs; the dispatcher of the new worker forwards `packed`, the runs ship.
     for (const orderId of orderIds) {
-      const { rows } = await db.query(`select pl.pick_list_id, pl.sku, pl.quantity from pick_list_line pl join pick_list pk on pk.id = pl.pick_list_id where pl.order_id = $1 and pk.status <> 'cancelled'`, [orderId]);
+      const { rows } = await db.query(
+        `select pl.pick_list_id, pl.sku, pl.quantity from pick_list_line pl join pick_list pk on pk.id = pl.pick_list_id where pl.order_id = $1 and pk.status <> 'cancelled'`,
+        [orderId],
+      );
       expect(rows.length).toBeGreaterThan(0);
       for (const l of rows) await confirmPick(app.db.orm, l.pick_list_id, l.sku, actor, l.quantity);
       await packOrder(app.db.orm, orderId, actor);
@@ -105,8 +124,15 @@ describe('order runs across worker crashes', () => {
     // Exactly one authorisation and one capture per order, whatever was retried.
     const { rows: ops } = await db.query<{ order_id: number; kind: string; n: number }>(
       `select p.order_id, op.kind, count(*)::int as n from payment_operation op join payment p on p.id = op.payment_id
-        where p.order_id = any($1) and op.succeeded group by p.order_id, op.kind order by p.order_id, op.kind`, [orderIds]);
-    expect(ops).toEqual(orderIds.flatMap((id) => [{ order_id: id, kind: 'authorise', n: 1 }, { order_id: id, kind: 'capture', n: 1 }]));
+        where p.order_id = any($1) and op.succeeded group by p.order_id, op.kind order by p.order_id, op.kind`,
+      [orderIds],
+    );
+    expect(ops).toEqual(
+      orderIds.flatMap((id) => [
+        { order_id: id, kind: 'authorise', n: 1 },
+        { order_id: id, kind: 'capture', n: 1 },
+      ]),
+    );
     const { rows: payments } = await db.query(`select order_id, count(*)::int as n from payment where order_id = any($1) group by order_id`, [orderIds]);
     expect(payments.map((p) => p.n)).toEqual(orderIds.map(() => 1));
     const { rows: runs } = await db.query(`select status from workflow_run where workflow_id = any($1)`, [orderIds.map((id) => `order-${id}`)]);

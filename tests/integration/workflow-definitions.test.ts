@@ -3,7 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../app/lib/audit.server.ts';
 import { DomainError } from '../../app/lib/errors.ts';
 import {
-  createBinding, createDefinition, listBindings, listVersions, matchBinding, publish, rollback, saveDraft, updateBinding,
+  createBinding,
+  createDefinition,
+  listBindings,
+  listVersions,
+  matchBinding,
+  publish,
+  rollback,
+  saveDraft,
+  updateBinding,
 } from '../../app/modules/workflows/service.server.ts';
 import type { Graph } from '../../workflows/graph.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -13,15 +21,23 @@ const actor: Actor = { type: 'user', id: 2, label: 'olivia@demo.test' };
 const sql = <T = Record<string, any>>(q: string, p: unknown[] = []) => db.orm.em.getConnection().execute<T[]>(q, p);
 const count = async (q: string, p: unknown[] = []) => Number((await sql<{ n: string }>(q, p))[0].n);
 
-beforeAll(async () => { db = await createTestDatabase('wfdef'); });
-afterAll(async () => { await db.drop(); });
+beforeAll(async () => {
+  db = await createTestDatabase('wfdef');
+});
+afterAll(async () => {
+  await db.drop();
+});
 
 const node = (id: string, type: string, config: Record<string, unknown> = {}, y = 0) => ({ id, type, position: { x: 0, y }, data: { config } });
 const edge = (source: string, handle: string, target: string) => ({ id: `${source}.${handle}->${target}`, source, sourceHandle: handle, target });
 
 /** trigger → email → end, valid. */
 const simple = (template = 'order_shipped'): Graph => ({
-  nodes: [node('trigger', 'control.trigger', { event: 'order.created' }), node('email', 'notifications.email', { template }, 100), node('end', 'control.end', {}, 200)],
+  nodes: [
+    node('trigger', 'control.trigger', { event: 'order.created' }),
+    node('email', 'notifications.email', { template }, 100),
+    node('end', 'control.end', {}, 200),
+  ],
   edges: [edge('trigger', 'out', 'email'), edge('email', 'ok', 'end')],
 });
 
@@ -33,14 +49,22 @@ describe('publishing', () => {
   it('refuses an invalid draft with every error by node id, and writes nothing', async () => {
     const id = await definition('broken');
     const bad: Graph = {
-      nodes: [node('trigger', 'control.trigger', { event: 'order.created' }), node('check', 'control.condition', { expression: 'total >' }), node('lost', 'orders.route'),
-        node('wait', 'control.delay', { duration: 'soon' }), node('end', 'control.end')],
+      nodes: [
+        node('trigger', 'control.trigger', { event: 'order.created' }),
+        node('check', 'control.condition', { expression: 'total >' }),
+        node('lost', 'orders.route'),
+        node('wait', 'control.delay', { duration: 'soon' }),
+        node('end', 'control.end'),
+      ],
       edges: [edge('trigger', 'out', 'check'), edge('check', 'true', 'end'), edge('wait', 'out', 'end')],
     };
     const saved = await saveDraft(db.orm, id, bad, actor);
     expect(saved.errors.map((e) => e.field)).toContain('nodes.check');
-    const before = { versions: await count('select count(*) as n from workflow_version'), audits: await count(`select count(*) as n from audit_event where action = 'workflow.published'`),
-      events: await count(`select count(*) as n from outbox_event where type = 'version.published'`) };
+    const before = {
+      versions: await count('select count(*) as n from workflow_version'),
+      audits: await count(`select count(*) as n from audit_event where action = 'workflow.published'`),
+      events: await count(`select count(*) as n from outbox_event where type = 'version.published'`),
+    };
 
     const err = await publish(db.orm, id, 'try', actor).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DomainError);
@@ -48,14 +72,25 @@ describe('publishing', () => {
     expect(e.status).toBe(422);
     expect(e.code).toBe('workflow_invalid');
     const found = e.errors!.map((x) => `${x.field}:${x.code}`);
-    expect(found).toEqual(expect.arrayContaining([
-      'nodes.check:bad_expression', 'nodes.check:unwired_handle', 'nodes.lost:unreachable', 'nodes.lost:unwired_handle', 'nodes.wait:invalid_config', 'nodes.wait:unreachable',
-    ]));
+    expect(found).toEqual(
+      expect.arrayContaining([
+        'nodes.check:bad_expression',
+        'nodes.check:unwired_handle',
+        'nodes.lost:unreachable',
+        'nodes.lost:unwired_handle',
+        'nodes.wait:invalid_config',
+        'nodes.wait:unreachable',
+      ]),
+    );
     for (const x of e.errors!) expect(x.messageKey).toBe(`workflowErrors.${x.code}`);
     expect(e.errors!.find((x) => x.code === 'unwired_handle' && x.field === 'nodes.check')?.params).toMatchObject({ handle: 'false' });
     // The problem body an API would send names the same fields.
     const body = await e.toProblem().json();
-    expect(body).toMatchObject({ status: 422, code: 'workflow_invalid', errors: expect.arrayContaining([expect.objectContaining({ field: 'nodes.lost', code: 'unreachable' })]) });
+    expect(body).toMatchObject({
+      status: 422,
+      code: 'workflow_invalid',
+      errors: expect.arrayContaining([expect.objectContaining({ field: 'nodes.lost', code: 'unreachable' })]),
+    });
 
     expect(await count('select count(*) as n from workflow_version')).toBe(before.versions);
     expect(await count(`select count(*) as n from audit_event where action = 'workflow.published'`)).toBe(before.audits);
@@ -117,12 +152,18 @@ describe('publishing', () => {
 describe('bindings', () => {
   it('refuses a filter that does not parse, and a binding to no workflow', async () => {
     const id = await definition('bind-check');
-    await expect(createBinding(db.orm, { event: 'order.created', definitionId: id, filter: 'total >' }, actor))
-      .rejects.toMatchObject({ status: 422, errors: [expect.objectContaining({ field: 'filter', code: 'bad_expression' })] });
-    await expect(createBinding(db.orm, { event: 'order.created', definitionId: 999_999 }, actor))
-      .rejects.toMatchObject({ status: 422, errors: [expect.objectContaining({ field: 'definitionId' })] });
-    await expect(createBinding(db.orm, { event: 'schedule', definitionId: id }, actor))
-      .rejects.toMatchObject({ status: 422, errors: [expect.objectContaining({ field: 'cron', code: 'required' })] });
+    await expect(createBinding(db.orm, { event: 'order.created', definitionId: id, filter: 'total >' }, actor)).rejects.toMatchObject({
+      status: 422,
+      errors: [expect.objectContaining({ field: 'filter', code: 'bad_expression' })],
+    });
+    await expect(createBinding(db.orm, { event: 'order.created', definitionId: 999_999 }, actor)).rejects.toMatchObject({
+      status: 422,
+      errors: [expect.objectContaining({ field: 'definitionId' })],
+    });
+    await expect(createBinding(db.orm, { event: 'schedule', definitionId: id }, actor)).rejects.toMatchObject({
+      status: 422,
+      errors: [expect.objectContaining({ field: 'cron', code: 'required' })],
+    });
     expect(await listBindings(db.orm.em.fork(), 'schedule')).toEqual([]);
   });
 

@@ -17,7 +17,11 @@ import { Browser, signIn } from '../support/http.ts';
 import { testEnv } from '../support/env.ts';
 import { sleep, waitFor } from '../support/wait.ts';
 
-let app: TestApp, testWorker: Awaited<ReturnType<typeof startTestWorker>> | undefined, connection: Connection, client: Client, dispatcher: Dispatcher | null = null;
+let app: TestApp,
+  testWorker: Awaited<ReturnType<typeof startTestWorker>> | undefined,
+  connection: Connection,
+  client: Client,
+  dispatcher: Dispatcher | null = null;
 const actor: Actor = { type: 'user', id: 2, label: 'olivia@demo.test' };
 const quiet = { info: () => {}, warn: () => {}, error: (...a: unknown[]) => console.error(...a) };
 const sql = <T = Record<string, any>>(q: string, p: unknown[] = []) => app.db.orm.em.getConnection().execute<T[]>(q, p);
@@ -25,7 +29,10 @@ const emailed: string[] = [];
 
 /** Stand-ins for the business steps this flow uses (their own tests cover the real ones). */
 const testActivities = {
-  'notifications.email': async (i: NodeActivityInput) => { emailed.push(i.key); return { output: { template: i.config.template, queued: true } }; },
+  'notifications.email': async (i: NodeActivityInput) => {
+    emailed.push(i.key);
+    return { output: { template: i.config.template, queued: true } };
+  },
 };
 
 const node = (id: string, type: string, config: Record<string, unknown>, y: number) => ({ id, type, position: { x: 0, y }, data: { config } });
@@ -39,21 +46,34 @@ beforeAll(async () => {
 
   // Only this test's flow listens to order.created (the seeded flows need the real business steps).
   await sql('update workflow_binding set active = false');
-  const { id } = await createDefinition(app.db.orm, {
-    key: 'approval-test', name: 'Approval test', kind: 'order',
-    graph: {
-      nodes: [
-        node('trigger', 'control.trigger', { event: 'order.created' }, 0),
-        node('approve', 'control.human', { title: 'Approve this order', roles: ['ops_manager'], timeout: '1h' }, 100),
-        node('email', 'notifications.email', { template: 'order_confirmation' }, 200),
-        node('wait_packed', 'control.signal', { signal: 'packed', timeout: '1h' }, 300),
-        node('end', 'control.end', { result: 'complete' }, 400),
-        node('end_rejected', 'control.end', { result: 'complete', message: 'rejected' }, 200),
-      ],
-      edges: [edge('trigger', 'out', 'approve'), edge('approve', 'approved', 'email'), edge('approve', 'rejected', 'end_rejected'), edge('approve', 'timeout', 'end_rejected'),
-        edge('email', 'ok', 'wait_packed'), edge('wait_packed', 'received', 'end'), edge('wait_packed', 'timeout', 'end')],
+  const { id } = await createDefinition(
+    app.db.orm,
+    {
+      key: 'approval-test',
+      name: 'Approval test',
+      kind: 'order',
+      graph: {
+        nodes: [
+          node('trigger', 'control.trigger', { event: 'order.created' }, 0),
+          node('approve', 'control.human', { title: 'Approve this order', roles: ['ops_manager'], timeout: '1h' }, 100),
+          node('email', 'notifications.email', { template: 'order_confirmation' }, 200),
+          node('wait_packed', 'control.signal', { signal: 'packed', timeout: '1h' }, 300),
+          node('end', 'control.end', { result: 'complete' }, 400),
+          node('end_rejected', 'control.end', { result: 'complete', message: 'rejected' }, 200),
+        ],
+        edges: [
+          edge('trigger', 'out', 'approve'),
+          edge('approve', 'approved', 'email'),
+          edge('approve', 'rejected', 'end_rejected'),
+          edge('approve', 'timeout', 'end_rejected'),
+          edge('email', 'ok', 'wait_packed'),
+          edge('wait_packed', 'received', 'end'),
+          edge('wait_packed', 'timeout', 'end'),
+        ],
+      },
     },
-  }, actor);
+    actor,
+  );
   await publish(app.db.orm, id, 'test', actor);
   await createBinding(app.db.orm, { event: 'order.created', definitionId: id, priority: 1 }, actor);
 }, 180_000);
@@ -66,23 +86,41 @@ afterAll(async () => {
 });
 
 const outbox = async (type: string, payload: Record<string, unknown>, topic = 'orders') =>
-  Number((await sql<{ id: string }>(`insert into outbox_event (topic, type, payload, created_at) values (?, ?, ?, now()) returning id`, [topic, type, JSON.stringify(payload)]))[0].id);
+  Number(
+    (
+      await sql<{ id: string }>(`insert into outbox_event (topic, type, payload, created_at) values (?, ?, ?, now()) returning id`, [
+        topic,
+        type,
+        JSON.stringify(payload),
+      ])
+    )[0].id,
+  );
 const dispatched = async (id: number) => !!(await sql('select dispatched_at from outbox_event where id = ?', [id]))[0].dispatched_at;
 const runOf = async (workflowId: string) => (await sql('select * from workflow_run where workflow_id = ?', [workflowId]))[0] ?? null;
-const stepsOf = async (workflowId: string): Promise<Record<string, Record<string, any>>> => Object.fromEntries((await sql(
-  'select s.* from workflow_run_step s join workflow_run r on r.id = s.run_id where r.workflow_id = ?', [workflowId])).map((s) => [s.node_id, s]));
+const stepsOf = async (workflowId: string): Promise<Record<string, Record<string, any>>> =>
+  Object.fromEntries(
+    (await sql('select s.* from workflow_run_step s join workflow_run r on r.id = s.run_id where r.workflow_id = ?', [workflowId])).map((s) => [s.node_id, s]),
+  );
 const openTaskOf = async (workflowId: string) => (await sql(`select * from human_task where workflow_id = ? and status = 'open'`, [workflowId]))[0] ?? null;
 const orderIds = async () => (await sql<{ id: number }>('select id from sales_order order by id limit 5')).map((r) => Number(r.id));
 const signedIn = (role: string) => signIn(app, role);
-const decide = (b: Browser, taskId: number, body: unknown) => fetch(`${app.url}/api/v1/workflows/tasks/${taskId}/decision`, {
-  method: 'POST', headers: { Cookie: b.cookieHeader, 'Content-Type': 'application/json' }, body: JSON.stringify(body),
-});
+const decide = (b: Browser, taskId: number, body: unknown) =>
+  fetch(`${app.url}/api/v1/workflows/tasks/${taskId}/decision`, {
+    method: 'POST',
+    headers: { Cookie: b.cookieHeader, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 describe('dispatching', () => {
   it('keeps a start waiting while Temporal is unreachable, then starts it', async () => {
     const [orderId] = await orderIds();
     const row = await outbox('order.created', { orderId, number: 'T-1' });
-    const down = await dispatchPass({ orm: app.db.orm, temporal: () => Promise.reject(new Error('connect ECONNREFUSED')), taskQueue: app.taskQueue, log: quiet });
+    const down = await dispatchPass({
+      orm: app.db.orm,
+      temporal: () => Promise.reject(new Error('connect ECONNREFUSED')),
+      taskQueue: app.taskQueue,
+      log: quiet,
+    });
     expect(down.blocked?.message).toMatch(/ECONNREFUSED/);
     expect(await dispatched(row)).toBe(false);
     expect(await runOf(`order-${orderId}`)).toBeNull();
@@ -108,7 +146,10 @@ describe('dispatching', () => {
       // Meanwhile: no transaction of ours is open, the row is free to lock, and a second dispatcher is turned away (not made to wait).
       expect(await sql(`select pid from pg_stat_activity where datname = current_database() and state like 'idle in transaction%'`)).toEqual([]);
       await app.db.orm.em.fork().transactional((em) => em.execute('select id from outbox_event where id = ? for update nowait', [row]));
-      expect(await dispatchPass({ orm: app.db.orm, temporal: async () => client, taskQueue: app.taskQueue, log: quiet })).toMatchObject({ busy: true, claimed: 0 });
+      expect(await dispatchPass({ orm: app.db.orm, temporal: async () => client, taskQueue: app.taskQueue, log: quiet })).toMatchObject({
+        busy: true,
+        claimed: 0,
+      });
 
       const r = await pass;
       expect(r.blocked?.message).toMatch(/deadline/i);
@@ -147,8 +188,17 @@ describe('dispatching', () => {
     const row = await outbox('order.created', { orderId, number: 'T-2' });
     await waitFor(() => dispatched(row));
     const run = await waitFor(() => runOf(workflowId));
-    const [def] = await sql(`select d.id, v.id as version_id from workflow_definition d join workflow_version v on v.definition_id = d.id where d.key = 'approval-test'`);
-    expect(run).toMatchObject({ status: 'running', trigger_type: 'order.created', entity_type: 'Order', entity_id: String(orderId), definition_id: def.id, version_id: def.version_id });
+    const [def] = await sql(
+      `select d.id, v.id as version_id from workflow_definition d join workflow_version v on v.definition_id = d.id where d.key = 'approval-test'`,
+    );
+    expect(run).toMatchObject({
+      status: 'running',
+      trigger_type: 'order.created',
+      entity_type: 'Order',
+      entity_id: String(orderId),
+      definition_id: def.id,
+      version_id: def.version_id,
+    });
     // The trigger carries the order's facts for expressions and filters.
     const [order] = await sql('select payment_method, total_minor from sales_order where id = ?', [orderId]);
     expect(run.trigger_payload).toMatchObject({ orderId, number: 'T-2', paymentMethod: order.payment_method, totalMinor: Number(order.total_minor) });
@@ -162,10 +212,15 @@ describe('dispatching', () => {
     // The run waits on its human step; the task is in the inbox of the roles that may decide it.
     const task = await waitFor(() => openTaskOf(workflowId));
     expect(task).toMatchObject({ node_id: 'approve', title: 'Approve this order', roles: ['ops_manager'], entity_type: 'Order', entity_id: String(orderId) });
-    const steps = await waitFor(async () => { const s = await stepsOf(workflowId); return s.approve?.status === 'running' ? s : null; });
+    const steps = await waitFor(async () => {
+      const s = await stepsOf(workflowId);
+      return s.approve?.status === 'running' ? s : null;
+    });
     expect(steps.trigger).toMatchObject({ status: 'done', visits: 1 });
     expect(steps.approve).toMatchObject({ status: 'running', visits: 1 });
-    expect(await sql(`select id from outbox_event where topic = 'workflows' and type = 'task.opened' and payload ->> 'workflowId' = ?`, [workflowId])).toHaveLength(1);
+    expect(
+      await sql(`select id from outbox_event where topic = 'workflows' and type = 'task.opened' and payload ->> 'workflowId' = ?`, [workflowId]),
+    ).toHaveLength(1);
   });
 
   it('shows the task to its roles only, and the decision API completes it (once)', async () => {
@@ -190,14 +245,27 @@ describe('dispatching', () => {
 
     const ok = await decide(ops, task.id, { decision: 'approved', comment: 'looks fine' });
     expect(ok.status).toBe(200);
-    expect(await ok.json()).toMatchObject({ id: task.id, status: 'approved', decidedBy: app.credentials.users.find((u) => u.role === 'ops_manager')!.email, comment: 'looks fine' });
+    expect(await ok.json()).toMatchObject({
+      id: task.id,
+      status: 'approved',
+      decidedBy: app.credentials.users.find((u) => u.role === 'ops_manager')!.email,
+      comment: 'looks fine',
+    });
     expect((await decide(ops, task.id, { decision: 'rejected' })).status).toBe(409);
     expect(await sql(`select id from audit_event where action = 'workflow.task_decided' and entity_id = ?`, [String(task.id)])).toHaveLength(1);
 
     // The run went on: the email step ran (recorded by the interceptor) and it now waits to be packed.
-    const steps = await waitFor(async () => { const s = await stepsOf(workflowId); return s.wait_packed?.status === 'running' ? s : null; });
+    const steps = await waitFor(async () => {
+      const s = await stepsOf(workflowId);
+      return s.wait_packed?.status === 'running' ? s : null;
+    });
     expect(steps.approve).toMatchObject({ status: 'done', output_summary: { handle: 'approved', output: { decision: 'approved', comment: 'looks fine' } } });
-    expect(steps.email).toMatchObject({ status: 'done', visits: 1, input_summary: { activity: 'notifications.email', config: { template: 'order_confirmation' } }, output_summary: { handle: 'ok', output: { queued: true } } });
+    expect(steps.email).toMatchObject({
+      status: 'done',
+      visits: 1,
+      input_summary: { activity: 'notifications.email', config: { template: 'order_confirmation' } },
+      output_summary: { handle: 'ok', output: { queued: true } },
+    });
     expect(new Date(steps.email.ended_at).getTime()).toBeGreaterThanOrEqual(new Date(steps.email.started_at).getTime());
     expect(emailed).toEqual([`${workflowId}:email:1`]);
     // Announced done (and running first only if it took longer than RUNNING_AFTER_MS, activities/interceptors.ts).
@@ -213,15 +281,26 @@ describe('dispatching', () => {
     const unrelated = await outbox('order.status_changed', { orderId, from: 'received', to: 'validated' });
     const packed = await outbox('order.status_changed', { orderId, from: 'picking', to: 'packed' });
     await waitFor(async () => (await dispatched(ignored)) && (await dispatched(unrelated)) && dispatched(packed));
-    const run = await waitFor(async () => { const r = await runOf(workflowId); return r?.status === 'completed' ? r : null; });
+    const run = await waitFor(async () => {
+      const r = await runOf(workflowId);
+      return r?.status === 'completed' ? r : null;
+    });
     expect(run.ended_at).not.toBeNull();
     const steps = await stepsOf(workflowId);
     expect(Object.fromEntries(Object.entries(steps).map(([k, s]) => [k, s.status]))).toEqual({
-      trigger: 'done', approve: 'done', email: 'done', wait_packed: 'done', end: 'done', end_rejected: 'skipped',
+      trigger: 'done',
+      approve: 'done',
+      email: 'done',
+      wait_packed: 'done',
+      end: 'done',
+      end_rejected: 'skipped',
     });
     expect(steps.wait_packed.output_summary).toMatchObject({ handle: 'received', output: { to: 'packed' } });
     expect((await sql(`select status from human_task where workflow_id = ?`, [workflowId]))[0].status).toBe('approved');
-    const updates = await sql<{ payload: { event: string; status: string } }>(`select payload from outbox_event where type = 'run.updated' and payload ->> 'workflowId' = ? order by id`, [workflowId]);
+    const updates = await sql<{ payload: { event: string; status: string } }>(
+      `select payload from outbox_event where type = 'run.updated' and payload ->> 'workflowId' = ? order by id`,
+      [workflowId],
+    );
     expect(updates.map((u) => u.payload.event)).toEqual(expect.arrayContaining(['started', 'waiting', 'finished']));
     expect(updates.at(-1)!.payload).toMatchObject({ event: 'finished', status: 'completed' });
   });
@@ -236,7 +315,10 @@ describe('dispatching', () => {
     const res = await ops.post('/workflows/tasks', { id: String(task.id), decision: 'rejected', comment: 'no' });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('data-testid="task-decided"');
-    const run = await waitFor(async () => { const r = await runOf(workflowId); return r?.status === 'completed' ? r : null; });
+    const run = await waitFor(async () => {
+      const r = await runOf(workflowId);
+      return r?.status === 'completed' ? r : null;
+    });
     expect(run.status).toBe('completed');
     const steps = await stepsOf(workflowId);
     expect(steps.end_rejected.status).toBe('done');

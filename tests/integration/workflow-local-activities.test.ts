@@ -33,11 +33,33 @@ const activities = {
 /** trigger → the steps in a line; [id, config, local]. */
 function line(steps: [string, Record<string, unknown>, boolean][]): Plan {
   const nodes: Record<string, PlanNode> = {
-    t: { id: 't', type: 'control.trigger', label: 't', kind: 'control', primitive: 'trigger', timeoutMs: 0, retries: 0, config: {}, next: { out: [steps[0][0]] }, incoming: 0 },
+    t: {
+      id: 't',
+      type: 'control.trigger',
+      label: 't',
+      kind: 'control',
+      primitive: 'trigger',
+      timeoutMs: 0,
+      retries: 0,
+      config: {},
+      next: { out: [steps[0][0]] },
+      incoming: 0,
+    },
   };
   steps.forEach(([id, config, local], i) => {
-    nodes[id] = { id, type: 'test.work', label: id, kind: 'activity', activity: 'test.work', ...(local ? { local } : {}), timeoutMs: 10_000, retries: 3, config,
-      next: { ok: steps[i + 1] ? [steps[i + 1][0]] : [] }, incoming: 1 };
+    nodes[id] = {
+      id,
+      type: 'test.work',
+      label: id,
+      kind: 'activity',
+      activity: 'test.work',
+      ...(local ? { local } : {}),
+      timeoutMs: 10_000,
+      retries: 3,
+      config,
+      next: { ok: steps[i + 1] ? [steps[i + 1][0]] : [] },
+      incoming: 1,
+    };
   });
   return { hash: crypto.randomUUID(), trigger: 't', nodes };
 }
@@ -48,10 +70,26 @@ async function run(p: Plan) {
   const state = (await h.result()) as RunState;
   const events = (await h.fetchHistory()).events ?? [];
   const [row] = await sql<{ id: number }>('select id from workflow_run where workflow_id = ?', [h.workflowId]);
-  const steps = Object.fromEntries((await sql<{ node_id: string; status: string; visits: number; started_at: Date; ended_at: Date; input_summary: any; output_summary: any; error: string | null }>(
-    'select node_id, status, visits, started_at, ended_at, input_summary, output_summary, error from workflow_run_step where run_id = ?', [row.id])).map((s) => [s.node_id, s]));
-  const announced = (await sql<{ payload: { nodeId: string; status: string; attempt?: number } }>(
-    `select payload from outbox_event where type = 'run.step' and payload ->> 'workflowId' = ? order by id`, [h.workflowId])).map((r) => r.payload);
+  const steps = Object.fromEntries(
+    (
+      await sql<{
+        node_id: string;
+        status: string;
+        visits: number;
+        started_at: Date;
+        ended_at: Date;
+        input_summary: any;
+        output_summary: any;
+        error: string | null;
+      }>('select node_id, status, visits, started_at, ended_at, input_summary, output_summary, error from workflow_run_step where run_id = ?', [row.id])
+    ).map((s) => [s.node_id, s]),
+  );
+  const announced = (
+    await sql<{ payload: { nodeId: string; status: string; attempt?: number } }>(
+      `select payload from outbox_event where type = 'run.step' and payload ->> 'workflowId' = ? order by id`,
+      [h.workflowId],
+    )
+  ).map((r) => r.payload);
   return { id: h.workflowId, state, events, steps, announced, calls: calls.filter((c) => c.key.startsWith(`${h.workflowId}:`)) };
 }
 
@@ -70,9 +108,19 @@ afterAll(async () => {
 
 describe('local activities', () => {
   it('run local nodes inside the workflow task and ordinary ones as scheduled activities, under the same keys', async () => {
-    const r = await run(line([['a', {}, true], ['b', {}, false], ['c', {}, true]]));
+    const r = await run(
+      line([
+        ['a', {}, true],
+        ['b', {}, false],
+        ['c', {}, true],
+      ]),
+    );
     expect(r.state.status).toBe('completed');
-    expect(r.calls.map((c) => [c.nodeId, c.key, c.local])).toEqual([['a', `${r.id}:a:1`, true], ['b', `${r.id}:b:1`, false], ['c', `${r.id}:c:1`, true]]);
+    expect(r.calls.map((c) => [c.nodeId, c.key, c.local])).toEqual([
+      ['a', `${r.id}:a:1`, true],
+      ['b', `${r.id}:b:1`, false],
+      ['c', `${r.id}:c:1`, true],
+    ]);
     // One scheduled activity (b); a and c are markers, as are the run's own bookkeeping events.
     const scheduled = r.events.filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
     expect(scheduled.map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name)).toEqual(['test.work']);
@@ -81,8 +129,20 @@ describe('local activities', () => {
   });
 
   it('are recorded in the run history like any step: once when quick, as running first when slow', async () => {
-    const r = await run(line([['quick', {}, true], ['slow', { sleep: RUNNING_AFTER_MS + 400 }, true], ['remote', {}, false]]));
-    expect(r.steps.quick).toMatchObject({ status: 'done', visits: 1, input_summary: { activity: 'test.work', attempt: 1, config: {} }, output_summary: { handle: 'ok', output: { node: 'quick' } }, error: null });
+    const r = await run(
+      line([
+        ['quick', {}, true],
+        ['slow', { sleep: RUNNING_AFTER_MS + 400 }, true],
+        ['remote', {}, false],
+      ]),
+    );
+    expect(r.steps.quick).toMatchObject({
+      status: 'done',
+      visits: 1,
+      input_summary: { activity: 'test.work', attempt: 1, config: {} },
+      output_summary: { handle: 'ok', output: { node: 'quick' } },
+      error: null,
+    });
     expect(r.steps.slow).toMatchObject({ status: 'done', visits: 1, output_summary: { handle: 'ok', output: { node: 'slow' } } });
     expect(r.steps.remote).toMatchObject({ status: 'done', visits: 1 });
     for (const s of Object.values(r.steps)) expect(new Date(s.ended_at).getTime()).toBeGreaterThanOrEqual(new Date(s.started_at).getTime());

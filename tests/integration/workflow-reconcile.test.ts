@@ -23,18 +23,55 @@ const sql = <T = Record<string, any>>(q: string, p: unknown[] = []) => app.db.or
 
 /** trigger → a human approval (an open task in the inbox) → end. */
 const plan: Plan = {
-  hash: crypto.randomUUID(), trigger: 't', nodes: {
-    t: { id: 't', type: 'control.trigger', label: 't', kind: 'control', primitive: 'trigger', timeoutMs: 10_000, retries: 1, config: {}, next: { out: ['approve'] }, incoming: 0 },
-    approve: { id: 'approve', type: 'control.human', label: 'approve', kind: 'control', primitive: 'human', timeoutMs: 10_000, retries: 1,
-      config: { title: 'Approve', roles: ['ops_manager'], timeout: '1h' }, next: { approved: ['end'], rejected: ['end'], timeout: ['end'] }, incoming: 1 },
-    end: { id: 'end', type: 'control.end', label: 'end', kind: 'control', primitive: 'end', timeoutMs: 10_000, retries: 1, config: { result: 'complete' }, next: {}, incoming: 1 },
+  hash: crypto.randomUUID(),
+  trigger: 't',
+  nodes: {
+    t: {
+      id: 't',
+      type: 'control.trigger',
+      label: 't',
+      kind: 'control',
+      primitive: 'trigger',
+      timeoutMs: 10_000,
+      retries: 1,
+      config: {},
+      next: { out: ['approve'] },
+      incoming: 0,
+    },
+    approve: {
+      id: 'approve',
+      type: 'control.human',
+      label: 'approve',
+      kind: 'control',
+      primitive: 'human',
+      timeoutMs: 10_000,
+      retries: 1,
+      config: { title: 'Approve', roles: ['ops_manager'], timeout: '1h' },
+      next: { approved: ['end'], rejected: ['end'], timeout: ['end'] },
+      incoming: 1,
+    },
+    end: {
+      id: 'end',
+      type: 'control.end',
+      label: 'end',
+      kind: 'control',
+      primitive: 'end',
+      timeoutMs: 10_000,
+      retries: 1,
+      config: { result: 'complete' },
+      next: {},
+      incoming: 1,
+    },
   },
 };
 
 const runOf = async (workflowId: string) => (await sql('select * from workflow_run where workflow_id = ?', [workflowId]))[0] ?? null;
 const taskOf = async (workflowId: string) => (await sql('select * from human_task where workflow_id = ?', [workflowId]))[0] ?? null;
-const stepsOf = async (workflowId: string) => sql<{ node_id: string; status: string; error: string | null; ended: boolean }>(
-  `select s.node_id, s.status, s.error, s.ended_at is not null as ended from workflow_run_step s join workflow_run r on r.id = s.run_id where r.workflow_id = ? order by s.node_id`, [workflowId]);
+const stepsOf = async (workflowId: string) =>
+  sql<{ node_id: string; status: string; error: string | null; ended: boolean }>(
+    `select s.node_id, s.status, s.error, s.ended_at is not null as ended from workflow_run_step s join workflow_run r on r.id = s.run_id where r.workflow_id = ? order by s.node_id`,
+    [workflowId],
+  );
 
 /** Starts a run (its row written as the dispatcher does) and waits until it waits on its task (its step recorded as such). */
 async function waitingRun(opts: { workflowExecutionTimeout?: Duration } = {}): Promise<string> {
@@ -48,7 +85,8 @@ async function waitingRun(opts: { workflowExecutionTimeout?: Duration } = {}): P
 }
 
 /** Visibility (what the reconciler asks) trails the history by a moment. */
-const reconcile = async (workflowId: string) => waitFor(async () => (await reconcileRuns(app.db.orm, client, { staleMs: 0 })).find((c) => c.workflowId === workflowId));
+const reconcile = async (workflowId: string) =>
+  waitFor(async () => (await reconcileRuns(app.db.orm, client, { staleMs: 0 })).find((c) => c.workflowId === workflowId));
 
 beforeAll(async () => {
   app = await startTestApp({ worker: false });
@@ -74,17 +112,34 @@ describe('runs ended from outside their flow', () => {
     expect(run).toMatchObject({ status: 'terminated', error: 'Terminated in Temporal' });
     expect(run.ended_at).not.toBeNull();
     expect((await taskOf(workflowId)).status).toBe('cancelled');
-    const [event] = await sql(`select actor_type, actor_label, before, after from audit_event where action = 'workflow.run_closed' and entity_id = ?`, [String(run.id)]);
-    expect(event).toMatchObject({ actor_type: 'system', actor_label: 'run reconciler', before: { status: 'running' }, after: { status: 'terminated', temporalStatus: 'TERMINATED' } });
-    expect(await sql(`select payload from outbox_event where type = 'run.updated' and payload ->> 'workflowId' = ? and payload ->> 'status' = 'terminated'`, [workflowId])).toHaveLength(1);
+    const [event] = await sql(`select actor_type, actor_label, before, after from audit_event where action = 'workflow.run_closed' and entity_id = ?`, [
+      String(run.id),
+    ]);
+    expect(event).toMatchObject({
+      actor_type: 'system',
+      actor_label: 'run reconciler',
+      before: { status: 'running' },
+      after: { status: 'terminated', temporalStatus: 'TERMINATED' },
+    });
+    expect(
+      await sql(`select payload from outbox_event where type = 'run.updated' and payload ->> 'workflowId' = ? and payload ->> 'status' = 'terminated'`, [
+        workflowId,
+      ]),
+    ).toHaveLength(1);
     expect(await sql(`select payload from outbox_event where type = 'task.closed' and payload ->> 'workflowId' = ?`, [workflowId])).toHaveLength(1);
     // The step that was waiting on the person ends with the run; those done stay done. The live event and the audit name it.
     expect(await stepsOf(workflowId)).toEqual([
       { node_id: 'approve', status: 'terminated', error: 'Terminated in Temporal', ended: true },
       { node_id: 't', status: 'done', error: null, ended: true },
     ]);
-    expect((await sql(`select payload -> 'steps' as steps from outbox_event where type = 'run.updated' and payload ->> 'workflowId' = ? and payload ->> 'status' = 'terminated'`, [workflowId]))[0].steps)
-      .toEqual([{ nodeId: 'approve', status: 'terminated' }]);
+    expect(
+      (
+        await sql(
+          `select payload -> 'steps' as steps from outbox_event where type = 'run.updated' and payload ->> 'workflowId' = ? and payload ->> 'status' = 'terminated'`,
+          [workflowId],
+        )
+      )[0].steps,
+    ).toEqual([{ nodeId: 'approve', status: 'terminated' }]);
     expect(event.after.steps).toEqual([{ nodeId: 'approve', before: expect.stringMatching(/^(waiting|running)$/), status: 'terminated' }]);
 
     // The run still waiting is left alone, and a second look changes nothing.
@@ -101,7 +156,12 @@ describe('runs ended from outside their flow', () => {
     await waitFor(async () => (await client.workflow.getHandle(workflowId).describe()).status.name === 'TIMED_OUT', 10_000);
     expect(await reconcile(workflowId)).toEqual({ workflowId, status: 'failed', temporal: 'TIMED_OUT' });
     expect(await runOf(workflowId)).toMatchObject({ status: 'failed', error: 'Timed out in Temporal' });
-    expect((await stepsOf(workflowId)).find((s) => s.node_id === 'approve')).toEqual({ node_id: 'approve', status: 'terminated', error: 'Timed out in Temporal', ended: true });
+    expect((await stepsOf(workflowId)).find((s) => s.node_id === 'approve')).toEqual({
+      node_id: 'approve',
+      status: 'terminated',
+      error: 'Timed out in Temporal',
+      ended: true,
+    });
   });
 
   it('leaves a run cancelled in Temporal as the run recorded it, and records one that could not as cancelled, its waiting step too', async () => {
@@ -128,7 +188,12 @@ describe('runs ended from outside their flow', () => {
     const workflowId = await waitingRun();
     await client.workflow.getHandle(workflowId).terminate('stopped by an operator');
     const logged: string[] = [];
-    const reconciler = startRunReconciler({ orm: app.db.orm, temporal: async () => client, intervalMs: 200, log: { info: (m: string) => logged.push(m), warn: () => {} } });
+    const reconciler = startRunReconciler({
+      orm: app.db.orm,
+      temporal: async () => client,
+      intervalMs: 200,
+      log: { info: (m: string) => logged.push(m), warn: () => {} },
+    });
     try {
       await waitFor(async () => (await runOf(workflowId))?.status === 'terminated');
     } finally {

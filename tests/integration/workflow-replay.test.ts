@@ -22,16 +22,26 @@ import { describe, expect, it } from 'vitest';
 import { historyFromJSON } from '../support/histories.ts';
 
 const dir = path.resolve('tests/fixtures/workflow-histories');
-const fixtures = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const fixtures = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 describe('recorded workflow histories', () => {
   it('has one for every seeded flow and every version of the interpreter', () => {
-    const seeded = ['reorder', 'standard-order', 'standard-return'].flatMap((flow) => ['', '.local-activities', '.loop-exits', '.sla-timers', '.cancellation-saga'].map((tag) => `${flow}${tag}.json`));
-    expect(fixtures).toEqual([...seeded, 'loop-join.local-activities.json', 'loop-join.loop-exits.json', 'standard-order-cancelled.cancellation-saga.json'].sort());
+    const seeded = ['reorder', 'standard-order', 'standard-return'].flatMap((flow) =>
+      ['', '.local-activities', '.loop-exits', '.sla-timers', '.cancellation-saga'].map((tag) => `${flow}${tag}.json`),
+    );
+    expect(fixtures).toEqual(
+      [...seeded, 'loop-join.local-activities.json', 'loop-join.loop-exits.json', 'standard-order-cancelled.cancellation-saga.json'].sort(),
+    );
   });
 
   it('replay against the current workflow code without a determinism error', async () => {
-    const histories = fixtures.map((f) => ({ workflowId: path.basename(f, '.json'), history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'))) }));
+    const histories = fixtures.map((f) => ({
+      workflowId: path.basename(f, '.json'),
+      history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'))),
+    }));
     const replayed: string[] = [];
     for await (const r of Worker.runReplayHistories({ workflowsPath: path.resolve('workflows/index.ts') }, histories)) {
       expect(r.error, `${r.workflowId}: ${r.error?.message}`).toBeUndefined();

@@ -36,21 +36,46 @@ const testActivities = {
 /** a → b (fails while the flag is set) → c, which reads a's output from the context. */
 function plan(nodeIds = ['a', 'b', 'c']): Plan {
   const nodes: Record<string, PlanNode> = {
-    t: { id: 't', type: 'control.trigger', label: 't', kind: 'control', primitive: 'trigger', timeoutMs: 10_000, retries: 1, config: {}, next: { out: [nodeIds[0]] }, incoming: 0 },
+    t: {
+      id: 't',
+      type: 'control.trigger',
+      label: 't',
+      kind: 'control',
+      primitive: 'trigger',
+      timeoutMs: 10_000,
+      retries: 1,
+      config: {},
+      next: { out: [nodeIds[0]] },
+      incoming: 0,
+    },
   };
   nodeIds.forEach((id, i) => {
-    nodes[id] = { id, type: 'test.retryStep', label: id, kind: 'activity', activity: 'test.retryStep', timeoutMs: 10_000, retries: 1,
-      config: id === 'b' ? { flaky: true } : id === 'c' ? { from: '=nodes.a.value' } : {}, next: { ok: nodeIds[i + 1] ? [nodeIds[i + 1]] : [] }, incoming: 1 };
+    nodes[id] = {
+      id,
+      type: 'test.retryStep',
+      label: id,
+      kind: 'activity',
+      activity: 'test.retryStep',
+      timeoutMs: 10_000,
+      retries: 1,
+      config: id === 'b' ? { flaky: true } : id === 'c' ? { from: '=nodes.a.value' } : {},
+      next: { ok: nodeIds[i + 1] ? [nodeIds[i + 1]] : [] },
+      incoming: 1,
+    };
   });
   return { hash: crypto.randomUUID(), trigger: 't', nodes };
 }
 
 async function addVersion(p: Plan): Promise<number> {
-  const graph = { nodes: Object.keys(p.nodes).map((id, i) => ({ id, type: p.nodes[id].type, position: { x: 0, y: i * 100 }, data: { config: p.nodes[id].config } })), edges: [] };
+  const graph = {
+    nodes: Object.keys(p.nodes).map((id, i) => ({ id, type: p.nodes[id].type, position: { x: 0, y: i * 100 }, data: { config: p.nodes[id].config } })),
+    edges: [],
+  };
   const [v] = await sql<{ id: number }>(
     `insert into workflow_version (definition_id, number, graph, plan, hash, message, author, published_at)
      select ?, coalesce(max(number), 0) + 1, ?, ?, ?, 'test', 'test', now() from workflow_version where definition_id = ? returning id`,
-    [definitionId, JSON.stringify(graph), JSON.stringify(p), p.hash, definitionId]);
+    [definitionId, JSON.stringify(graph), JSON.stringify(p), p.hash, definitionId],
+  );
   return Number(v.id);
 }
 
@@ -70,7 +95,15 @@ async function failedRun(): Promise<string> {
 }
 
 const callsOf = (workflowId: string) => calls.filter((c) => c.workflowId === workflowId).map((c) => c.nodeId);
-const domainError = async (p: Promise<unknown>) => { try { await p; } catch (e) { if (e instanceof DomainError) return { status: e.status, code: e.code }; throw e; } throw new Error('no error'); };
+const domainError = async (p: Promise<unknown>) => {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof DomainError) return { status: e.status, code: e.code };
+    throw e;
+  }
+  throw new Error('no error');
+};
 
 beforeAll(async () => {
   app = await startTestApp({ worker: false });
@@ -92,7 +125,10 @@ describe('retrying a failed run', () => {
     expect(callsOf(original)).toEqual(['a', 'b']);
     // A newer version without the failed node: retrying on it is refused.
     await addVersion(plan(['a', 'c']));
-    expect(await domainError(retryRun(app.db.orm, client, app.taskQueue, original, { version: 'latest' }, actor))).toEqual({ status: 409, code: 'node_missing' });
+    expect(await domainError(retryRun(app.db.orm, client, app.taskQueue, original, { version: 'latest' }, actor))).toEqual({
+      status: 409,
+      code: 'node_missing',
+    });
 
     failing = false;
     const retryId = await retryRun(app.db.orm, client, app.taskQueue, original, { version: 'pinned' }, actor);
@@ -108,13 +144,19 @@ describe('retrying a failed run', () => {
     const [orig] = await sql('select definition_id, version_id from workflow_run where workflow_id = ?', [original]);
     const [row] = await sql('select definition_id, version_id, status from workflow_run where workflow_id = ?', [retryId]);
     expect(row).toMatchObject({ definition_id: orig.definition_id, version_id: orig.version_id, status: 'completed' });
-    const steps = await sql<{ node_id: string; status: string }>('select s.node_id, s.status from workflow_run_step s join workflow_run r on r.id = s.run_id where r.workflow_id = ?', [retryId]);
+    const steps = await sql<{ node_id: string; status: string }>(
+      'select s.node_id, s.status from workflow_run_step s join workflow_run r on r.id = s.run_id where r.workflow_id = ?',
+      [retryId],
+    );
     expect(Object.fromEntries(steps.map((s) => [s.node_id, s.status]))).toMatchObject({ b: 'done', c: 'done' });
     const audits = await sql<{ after: Record<string, unknown> }>(`select after from audit_event where action = 'workflow.run_retried'`);
     expect(audits.map((a) => a.after)).toContainEqual(expect.objectContaining({ workflowId: retryId, from: original, nodeId: 'b', version: 'pinned' }));
 
     // Only failed or compensated runs can be retried.
-    expect(await domainError(retryRun(app.db.orm, client, app.taskQueue, retryId, { version: 'pinned' }, actor))).toEqual({ status: 409, code: 'run_not_retryable' });
+    expect(await domainError(retryRun(app.db.orm, client, app.taskQueue, retryId, { version: 'pinned' }, actor))).toEqual({
+      status: 409,
+      code: 'run_not_retryable',
+    });
   });
 
   it('numbers further retries and falls back to the recorded steps when Temporal no longer answers the query', async () => {
@@ -130,10 +172,23 @@ describe('retrying a failed run', () => {
     expect(callsOf(second)).toEqual(['b', 'c']);
 
     // Without an answer from Temporal the recorded steps and the trigger give the same picture.
-    const silent = { withDeadline: (_d: number, fn: () => Promise<unknown>) => fn(), workflow: { getHandle: () => ({ query: () => Promise.reject(new Error('gone')), result: () => Promise.reject(new Error('gone')) }) } } as unknown as Client;
+    const silent = {
+      withDeadline: (_d: number, fn: () => Promise<unknown>) => fn(),
+      workflow: { getHandle: () => ({ query: () => Promise.reject(new Error('gone')), result: () => Promise.reject(new Error('gone')) }) },
+    } as unknown as Client;
     const [row] = await sql('select id from workflow_run where workflow_id = ?', [first]);
-    const fromRows = await readFailedState(app.db.orm, silent, { id: Number(row.id), workflowId: first, triggerType: 'manual', triggerPayload: { orderId: 1 } });
-    expect(fromRows).toMatchObject({ source: 'rows', failedNodeId: 'b', statuses: { a: 'done', b: 'failed' }, context: { trigger: { type: 'manual', payload: { orderId: 1 } }, nodes: { a: { value: 'a-out' } } } });
+    const fromRows = await readFailedState(app.db.orm, silent, {
+      id: Number(row.id),
+      workflowId: first,
+      triggerType: 'manual',
+      triggerPayload: { orderId: 1 },
+    });
+    expect(fromRows).toMatchObject({
+      source: 'rows',
+      failedNodeId: 'b',
+      statuses: { a: 'done', b: 'failed' },
+      context: { trigger: { type: 'manual', payload: { orderId: 1 } }, nodes: { a: { value: 'a-out' } } },
+    });
   });
 
   it('offers the retry on the run view to editors, with CSRF, and redirects to the new run', async () => {

@@ -27,8 +27,17 @@ const dispatch = () => dispatchPass({ orm: db.orm, temporal: async () => client,
 const node = (id: string, type: string, config: Record<string, unknown> = {}, y = 0) => ({ id, type, position: { x: 0, y }, data: { config } });
 /** trigger → a condition on the input → end: enough to see the run start, read its trigger and finish. */
 const nightly: Graph = {
-  nodes: [node('trigger', 'control.trigger', { event: 'schedule' }), node('check', 'control.condition', { expression: "input.note = 'hello' or $exists(firing)" }, 100), node('end', 'control.end', {}, 200), node('other', 'control.end', {}, 300)],
-  edges: [{ id: 'a', source: 'trigger', sourceHandle: 'out', target: 'check' }, { id: 'b', source: 'check', sourceHandle: 'true', target: 'end' }, { id: 'c', source: 'check', sourceHandle: 'false', target: 'other' }],
+  nodes: [
+    node('trigger', 'control.trigger', { event: 'schedule' }),
+    node('check', 'control.condition', { expression: "input.note = 'hello' or $exists(firing)" }, 100),
+    node('end', 'control.end', {}, 200),
+    node('other', 'control.end', {}, 300),
+  ],
+  edges: [
+    { id: 'a', source: 'trigger', sourceHandle: 'out', target: 'check' },
+    { id: 'b', source: 'check', sourceHandle: 'true', target: 'end' },
+    { id: 'c', source: 'check', sourceHandle: 'false', target: 'other' },
+  ],
 };
 
 beforeAll(async () => {
@@ -47,7 +56,11 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const runOf = (workflowId: string) => sql<{ status: string; trigger_type: string; trigger_payload: Record<string, unknown> }>('select status, trigger_type, trigger_payload from workflow_run where workflow_id = ?', [workflowId]).then((r) => r[0] ?? null);
+const runOf = (workflowId: string) =>
+  sql<{ status: string; trigger_type: string; trigger_payload: Record<string, unknown> }>(
+    'select status, trigger_type, trigger_payload from workflow_run where workflow_id = ?',
+    [workflowId],
+  ).then((r) => r[0] ?? null);
 
 describe('cron expressions', () => {
   it('takes five-field UTC crons (checked by cron-parser) and says when they run next', () => {
@@ -56,7 +69,10 @@ describe('cron expressions', () => {
   });
 
   it('refuses a binding with a bad cron, naming the field, and writes nothing', async () => {
-    await expect(createBinding(db.orm, { event: 'schedule', cron: 'every day', definitionId, active: true }, actor)).rejects.toMatchObject({ status: 422, errors: [expect.objectContaining({ field: 'cron', code: 'invalid_cron' })] });
+    await expect(createBinding(db.orm, { event: 'schedule', cron: 'every day', definitionId, active: true }, actor)).rejects.toMatchObject({
+      status: 422,
+      errors: [expect.objectContaining({ field: 'cron', code: 'invalid_cron' })],
+    });
     expect(await sql(`select count(*)::int as n from workflow_binding where cron = 'every day'`)).toEqual([{ n: 0 }]);
   });
 });
@@ -72,14 +88,22 @@ describe('a schedule binding', () => {
 
     // A tick (triggered now instead of at 06:00): the firing is recorded once, and the dispatcher starts the run.
     await handle.trigger();
-    await waitFor('the firing', async () => (await sql(`select 1 from outbox_event where type = 'schedule' and (payload ->> 'bindingId')::int = ?`, [binding.id])).length > 0);
+    await waitFor(
+      'the firing',
+      async () => (await sql(`select 1 from outbox_event where type = 'schedule' and (payload ->> 'bindingId')::int = ?`, [binding.id])).length > 0,
+    );
     const pass = await dispatch();
     const started = pass.outcomes.find((o) => o.kind === 'started' && o.workflowId.startsWith(`schedule-${binding.id}-`));
     expect(started).toBeTruthy();
     const workflowId = (started as { workflowId: string }).workflowId;
-    const run = await waitFor('the run to complete', async () => { const r = await runOf(workflowId); return r?.status === 'completed' ? r : null; });
+    const run = await waitFor('the run to complete', async () => {
+      const r = await runOf(workflowId);
+      return r?.status === 'completed' ? r : null;
+    });
     expect(run).toMatchObject({ trigger_type: 'schedule', trigger_payload: expect.objectContaining({ bindingId: binding.id }) });
-    expect(await sql(`select count(*)::int as n from outbox_event where type = 'schedule' and (payload ->> 'bindingId')::int = ?`, [binding.id])).toEqual([{ n: 1 }]);
+    expect(await sql(`select count(*)::int as n from outbox_event where type = 'schedule' and (payload ->> 'bindingId')::int = ?`, [binding.id])).toEqual([
+      { n: 1 },
+    ]);
 
     // Deactivated: paused. Deleted: gone.
     await updateBinding(db.orm, binding.id, { active: false }, actor);
@@ -101,16 +125,27 @@ describe('a manual binding', () => {
     const pass = await dispatch();
     const workflowId = `manual-${binding.id}-${requestId}`;
     expect(pass.outcomes).toContainEqual(expect.objectContaining({ kind: 'started', workflowId }));
-    const run = await waitFor('the run to complete', async () => { const r = await runOf(workflowId); return r?.status === 'completed' ? r : null; });
+    const run = await waitFor('the run to complete', async () => {
+      const r = await runOf(workflowId);
+      return r?.status === 'completed' ? r : null;
+    });
     expect(run.trigger_payload).toMatchObject({ bindingId: binding.id, input: { note: 'hello' } });
-    expect(await sql(`select count(*)::int as n from audit_event where action = 'workflow.run_requested' and entity_id = ?`, [String(binding.id)])).toEqual([{ n: 1 }]);
+    expect(await sql(`select count(*)::int as n from audit_event where action = 'workflow.run_requested' and entity_id = ?`, [String(binding.id)])).toEqual([
+      { n: 1 },
+    ]);
 
     const manualRows = () => sql(`select count(*)::int as n from outbox_event where type = 'manual'`);
     const before = await manualRows();
-    await expect(runBindingNow(db.orm, binding.id, { note: 'x\u0000' }, actor)).rejects.toMatchObject({ status: 422, errors: [expect.objectContaining({ field: 'input.note', code: 'nul_character' })] });
+    await expect(runBindingNow(db.orm, binding.id, { note: 'x\u0000' }, actor)).rejects.toMatchObject({
+      status: 422,
+      errors: [expect.objectContaining({ field: 'input.note', code: 'nul_character' })],
+    });
     await expect(runBindingNow(db.orm, binding.id, [1, 2], actor)).rejects.toMatchObject({ status: 422 });
     // A card number would end up in Temporal's history with the trigger.
-    await expect(runBindingNow(db.orm, binding.id, { payment: { card: '4242 4242 4242 4242' } }, actor)).rejects.toMatchObject({ status: 422, errors: [expect.objectContaining({ field: 'input.payment.card', code: 'card_number_not_allowed' })] });
+    await expect(runBindingNow(db.orm, binding.id, { payment: { card: '4242 4242 4242 4242' } }, actor)).rejects.toMatchObject({
+      status: 422,
+      errors: [expect.objectContaining({ field: 'input.payment.card', code: 'card_number_not_allowed' })],
+    });
     const onEvent = await createBinding(db.orm, { event: 'order.created', definitionId, active: true }, actor);
     await expect(runBindingNow(db.orm, onEvent.id, {}, actor)).rejects.toMatchObject({ status: 409, code: 'not_runnable' });
     await updateBinding(db.orm, binding.id, { active: false }, actor);

@@ -30,28 +30,46 @@ export interface TestApp {
 }
 
 function spawnScript(script: string, env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
-  const child = spawn(process.execPath, [path.join(root, 'scripts', script)], { cwd: root, env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(root, 'scripts', script)], {
+    cwd: root,
+    env: { ...process.env, ...env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { void stopProcess(child); reject(new Error(`${script} did not start within 60 s:\n${output}`)); }, 60_000);
+    const timer = setTimeout(() => {
+      void stopProcess(child);
+      reject(new Error(`${script} did not start within 60 s:\n${output}`));
+    }, 60_000);
     const onData = (b: Buffer) => {
       output += b.toString();
       if (process.env.OMS_TEST_VERBOSE) process.stdout.write(b);
       const m = output.match(ready);
-      if (m) { clearTimeout(timer); resolve({ child, match: m }); }
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, match: m });
+      }
     };
     child.stdout!.on('data', onData);
-    child.stderr!.on('data', (b: Buffer) => { output += b.toString(); if (process.env.OMS_TEST_VERBOSE) process.stderr.write(b); });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${script} exited (${code}) during start-up:\n${output}`)); });
+    child.stderr!.on('data', (b: Buffer) => {
+      output += b.toString();
+      if (process.env.OMS_TEST_VERBOSE) process.stderr.write(b);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited (${code}) during start-up:\n${output}`));
+    });
   });
 }
-
 
 /**
  * Extra users beyond the demo's one per role, signed in as `<key>@test.local` (e.g. a second ops manager for a test that
  * switches its own language, which is stored on the user, without disturbing tests running beside it).
  */
-export interface ExtraUser { key: string; role: Role }
+export interface ExtraUser {
+  key: string;
+  role: Role;
+}
 
 export async function startTestApp(opts: { worker?: boolean; extraUsers?: readonly ExtraUser[] } = {}): Promise<TestApp> {
   const db = await createTestDatabase('app');
@@ -85,10 +103,18 @@ async function startAppOn(db: TestDatabase, opts: { worker?: boolean; extraUsers
     PRESENCE_TTL_MS: '3000',
   };
   let worker: ChildProcess | null = null;
-  const startWorker = async () => { worker = (await spawnScript('worker.ts', env, /polling task queue/)).child; };
+  const startWorker = async () => {
+    worker = (await spawnScript('worker.ts', env, /polling task queue/)).child;
+  };
   const [web] = await startTogether([
-    async () => { const r = await spawnScript('web.ts', env, /listening on (http:\/\/\S+)/); return { ...r, stop: () => stopProcess(r.child) }; },
-    async () => { if (opts.worker !== false) await startWorker(); return { stop: () => stopProcess(worker) }; },
+    async () => {
+      const r = await spawnScript('web.ts', env, /listening on (http:\/\/\S+)/);
+      return { ...r, stop: () => stopProcess(r.child) };
+    },
+    async () => {
+      if (opts.worker !== false) await startWorker();
+      return { stop: () => stopProcess(worker) };
+    },
   ]);
   const extraWebs: ChildProcess[] = [];
   const startWeb = async (overrides: Record<string, string> = {}) => {

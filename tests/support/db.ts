@@ -14,7 +14,11 @@ export interface TestDatabase {
 async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: testEnv.adminUrl });
   await c.connect();
-  try { return await fn(c); } finally { await c.end(); }
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
 }
 
 /** A fresh, migrated database cloned from the run's template (a few milliseconds), with its ORM. */
@@ -50,5 +54,7 @@ export async function startIdsApart(url: string) {
       for s in select schemaname, sequencename from pg_sequences where schemaname = 'public' and sequencename like '%\\_id\\_seq' loop
         perform setval(format('%I.%I', s.schemaname, s.sequencename), ${block}, false);
       end loop; end $$`);
-  } finally { await c.end(); }
+  } finally {
+    await c.end();
+  }
 }

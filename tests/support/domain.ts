@@ -6,12 +6,19 @@ import type { TestDatabase } from './db.ts';
 
 /** The DomainError `p` is refused with (the test fails if it resolves, or fails with anything else). */
 export async function refusal(p: Promise<unknown>): Promise<DomainError> {
-  const e = await p.then(() => null, (x: unknown) => x);
+  const e = await p.then(
+    () => null,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(DomainError);
   return e as DomainError;
 }
 
 /** The audit events of `action`, oldest first: who, on which row, and the before and after they record. */
 export const auditEvents = async (db: TestDatabase, action: string) =>
-  (await db.orm.em.getConnection().execute(`select actor_label, entity_id, before, after from audit_event where action = ? order by id`, [action])) as
-    { actor_label: string; entity_id: string; before: any; after: any }[];
+  (await db.orm.em.getConnection().execute(`select actor_label, entity_id, before, after from audit_event where action = ? order by id`, [action])) as {
+    actor_label: string;
+    entity_id: string;
+    before: any;
+    after: any;
+  }[];

@@ -14,7 +14,9 @@ interface ProtoJson {
 
 const fromProto = createRequire(createRequire(import.meta.url).resolve('@temporalio/proto'));
 const proto = fromProto('@temporalio/proto') as typeof import('@temporalio/proto');
-const { patchProtobufRoot } = fromProto('@temporalio/proto/lib/patch-protobuf-root') as { patchProtobufRoot: <T>(root: T) => T & { lookupType(name: string): unknown } };
+const { patchProtobufRoot } = fromProto('@temporalio/proto/lib/patch-protobuf-root') as {
+  patchProtobufRoot: <T>(root: T) => T & { lookupType(name: string): unknown };
+};
 const protojson = fromProto('protobufjs/ext/protojson') as ProtoJson;
 const historyType = patchProtobufRoot(proto).lookupType('temporal.api.history.v1.History');
 

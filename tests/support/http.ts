@@ -2,16 +2,22 @@
 export class Browser {
   cookies = new Map<string, string>();
   readonly base: string;
-  constructor(base: string) { this.base = base; }
+  constructor(base: string) {
+    this.base = base;
+  }
 
-  get cookieHeader() { return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '); }
+  get cookieHeader() {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
 
   private remember(res: Response) {
     for (const line of res.headers.getSetCookie()) {
       const [pair] = line.split(';');
       const i = pair.indexOf('=');
-      const name = pair.slice(0, i), value = pair.slice(i + 1);
-      if (value === '' || /Max-Age=0/i.test(line)) this.cookies.delete(name); else this.cookies.set(name, value);
+      const name = pair.slice(0, i),
+        value = pair.slice(i + 1);
+      if (value === '' || /Max-Age=0/i.test(line)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
     }
   }
 
@@ -56,7 +62,10 @@ export class Browser {
 }
 
 /** A browser signed in as the test app's user of `role` (the demo has one per role). */
-export async function signIn(app: { url: string; credentials: { users: { role: string; email: string; password: string }[] } }, role: string): Promise<Browser> {
+export async function signIn(
+  app: { url: string; credentials: { users: { role: string; email: string; password: string }[] } },
+  role: string,
+): Promise<Browser> {
   const user = app.credentials.users.find((u) => u.role === role);
   if (!user) throw new Error(`the test app has no ${role}`);
   const b = new Browser(app.url);

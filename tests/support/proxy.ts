@@ -20,9 +20,17 @@ export async function tcpProxy(target: string): Promise<TcpProxy> {
   let stalled = false;
   let down = false;
   const server = net.createServer((client) => {
-    if (down) { client.destroy(); return; }
+    if (down) {
+      client.destroy();
+      return;
+    }
     const upstream = net.connect(port, host);
-    for (const s of [client, upstream]) { sockets.add(s); s.on('error', () => {}); s.on('close', () => sockets.delete(s)); if (stalled) s.pause(); }
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => {});
+      s.on('close', () => sockets.delete(s));
+      if (stalled) s.pause();
+    }
     client.pipe(upstream).pipe(client);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -30,10 +38,24 @@ export async function tcpProxy(target: string): Promise<TcpProxy> {
   return {
     address: `127.0.0.1:${own}`,
     port: own,
-    stall() { stalled = true; for (const s of sockets) s.pause(); },
-    resume() { stalled = false; for (const s of sockets) s.resume(); },
-    cut() { down = true; for (const s of sockets) s.destroy(); },
-    restore() { down = false; },
-    close: () => { for (const s of sockets) s.destroy(); return new Promise<void>((r) => server.close(() => r())); },
+    stall() {
+      stalled = true;
+      for (const s of sockets) s.pause();
+    },
+    resume() {
+      stalled = false;
+      for (const s of sockets) s.resume();
+    },
+    cut() {
+      down = true;
+      for (const s of sockets) s.destroy();
+    },
+    restore() {
+      down = false;
+    },
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
   };
 }

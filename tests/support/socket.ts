@@ -10,7 +10,10 @@ export async function connectSocket(app: App, role: string | null, opts: { url?:
   const socket = io(opts.url ?? app.url, { transports: ['websocket'], extraHeaders: { Cookie: cookie, ...opts.headers }, reconnection: false, forceNew: true });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
-    socket.once('connect_error', (e) => { socket.close(); reject(e); });
+    socket.once('connect_error', (e) => {
+      socket.close();
+      reject(e);
+    });
   });
   return socket;
 }

@@ -18,7 +18,10 @@ export async function waitFor<T>(a: string | Poll<T>, b?: Poll<T> | number, c?: 
   const t0 = Date.now();
   let last: unknown = null;
   for (;;) {
-    const v = await fn().catch((e: unknown) => { last = e; return null; });
+    const v = await fn().catch((e: unknown) => {
+      last = e;
+      return null;
+    });
     if (v) return v;
     if (Date.now() - t0 > ms) {
       const cause = last instanceof Error ? ` (last error: ${last.message})` : '';

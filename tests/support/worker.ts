@@ -19,5 +19,12 @@ export async function startTestWorker(opts: { orm: MikroORM; taskQueue: string; 
     interceptors: { activity: [recordRunSteps({ orm: opts.orm, log: { warn: () => {}, error: console.error } as never })] },
   });
   const running = worker.run();
-  return { worker, running, async stop() { worker.shutdown(); await running; } };
+  return {
+    worker,
+    running,
+    async stop() {
+      worker.shutdown();
+      await running;
+    },
+  };
 }

@@ -2,7 +2,15 @@ import jsonata from 'jsonata';
 import { useTranslation } from 'react-i18next';
 import type { z } from 'zod';
 
-type Def = { type: string; innerType?: ZodLike; element?: ZodLike; entries?: Record<string, string>; shape?: Record<string, ZodLike>; defaultValue?: unknown; checks?: { _zod: { def: { check: string; minimum?: number; maximum?: number } } }[] };
+type Def = {
+  type: string;
+  innerType?: ZodLike;
+  element?: ZodLike;
+  entries?: Record<string, string>;
+  shape?: Record<string, ZodLike>;
+  defaultValue?: unknown;
+  checks?: { _zod: { def: { check: string; minimum?: number; maximum?: number } } }[];
+};
 type ZodLike = { _zod: { def: Def } };
 
 const def = (s: ZodLike): Def => s._zod.def;
@@ -12,8 +20,16 @@ const unwrap = (s: ZodLike): { schema: ZodLike; optional: boolean; dflt?: unknow
   let dflt: unknown;
   for (;;) {
     const d = def(cur);
-    if (d.type === 'optional') { optional = true; cur = d.innerType!; continue; }
-    if (d.type === 'default') { dflt = d.defaultValue; cur = d.innerType!; continue; }
+    if (d.type === 'optional') {
+      optional = true;
+      cur = d.innerType!;
+      continue;
+    }
+    if (d.type === 'default') {
+      dflt = d.defaultValue;
+      cur = d.innerType!;
+      continue;
+    }
     return { schema: cur, optional, dflt };
   }
 };
@@ -23,8 +39,18 @@ const isExpressionField = (name: string) => name === 'expression' || name.endsWi
  * The settings of one step, rendered from its zod schema: text, numbers, choices, lists and
  * expressions (checked as you type). Values starting with "=" are expressions evaluated at run time.
  */
-export function ConfigForm({ schema, value, onChange, readOnly, errors }: {
-  schema: z.ZodType; value: Record<string, unknown>; onChange: (v: Record<string, unknown>) => void; readOnly?: boolean; errors: { field?: string }[];
+export function ConfigForm({
+  schema,
+  value,
+  onChange,
+  readOnly,
+  errors,
+}: {
+  schema: z.ZodType;
+  value: Record<string, unknown>;
+  onChange: (v: Record<string, unknown>) => void;
+  readOnly?: boolean;
+  errors: { field?: string }[];
 }) {
   const { t } = useTranslation();
   const shape = (schema as unknown as ZodLike)._zod.def.shape ?? {};
@@ -46,13 +72,25 @@ export function ConfigForm({ schema, value, onChange, readOnly, errors }: {
           control = (
             <select value={String(current ?? '')} disabled={readOnly} onChange={(e) => set(name, e.target.value || undefined)} aria-invalid={invalid}>
               {optional || current === undefined ? <option value="">—</option> : null}
-              {Object.values(d.entries ?? {}).map((v) => <option key={v} value={v}>{t(`configValues.${v}`, { defaultValue: v })}</option>)}
+              {Object.values(d.entries ?? {}).map((v) => (
+                <option key={v} value={v}>
+                  {t(`configValues.${v}`, { defaultValue: v })}
+                </option>
+              ))}
             </select>
           );
         } else if (d.type === 'boolean') {
           control = <input type="checkbox" checked={!!current} disabled={readOnly} onChange={(e) => set(name, e.target.checked)} />;
         } else if (d.type === 'number') {
-          control = <input type="number" value={current === undefined ? '' : String(current)} disabled={readOnly} aria-invalid={invalid} onChange={(e) => set(name, e.target.value === '' ? undefined : Number(e.target.value))} />;
+          control = (
+            <input
+              type="number"
+              value={current === undefined ? '' : String(current)}
+              disabled={readOnly}
+              aria-invalid={invalid}
+              onChange={(e) => set(name, e.target.value === '' ? undefined : Number(e.target.value))}
+            />
+          );
         } else if (d.type === 'array' && def(d.element!).type === 'enum') {
           const options = Object.values(def(d.element!).entries ?? {});
           const chosen = new Set(Array.isArray(current) ? (current as string[]) : []);
@@ -60,13 +98,41 @@ export function ConfigForm({ schema, value, onChange, readOnly, errors }: {
           control = (
             <div className="checks">
               {options.map((o) => (
-                <label key={o}><input type="checkbox" disabled={readOnly} checked={chosen.has(o)} onChange={(e) => { const n = new Set(chosen); if (e.target.checked) n.add(o); else n.delete(o); set(name, [...n]); }} /> {t(`roles.${o}`, { defaultValue: o })}</label>
+                <label key={o}>
+                  <input
+                    type="checkbox"
+                    disabled={readOnly}
+                    checked={chosen.has(o)}
+                    onChange={(e) => {
+                      const n = new Set(chosen);
+                      if (e.target.checked) n.add(o);
+                      else n.delete(o);
+                      set(name, [...n]);
+                    }}
+                  />{' '}
+                  {t(`roles.${o}`, { defaultValue: o })}
+                </label>
               ))}
             </div>
           );
         } else if (d.type === 'array' && def(d.element!).type === 'string') {
-          control = <input value={Array.isArray(current) ? (current as string[]).join(', ') : ''} disabled={readOnly} aria-invalid={invalid} placeholder={t('designer.commaList')}
-            onChange={(e) => set(name, e.target.value.split(',').map((x) => x.trim()).filter(Boolean))} />;
+          control = (
+            <input
+              value={Array.isArray(current) ? (current as string[]).join(', ') : ''}
+              disabled={readOnly}
+              aria-invalid={invalid}
+              placeholder={t('designer.commaList')}
+              onChange={(e) =>
+                set(
+                  name,
+                  e.target.value
+                    .split(',')
+                    .map((x) => x.trim())
+                    .filter(Boolean),
+                )
+              }
+            />
+          );
         } else if (d.type === 'array' && def(d.element!).type === 'object') {
           const rows = Array.isArray(current) ? (current as Record<string, string>[]) : [];
           const cols = Object.keys(def(d.element!).shape ?? {});
@@ -75,12 +141,42 @@ export function ConfigForm({ schema, value, onChange, readOnly, errors }: {
             <div className="rows-editor">
               {rows.map((row, i) => (
                 <div key={i} className="row">
-                  {cols.map((c) => <input key={c} value={row[c] ?? ''} disabled={readOnly} placeholder={t(`configFields.${c}`, { defaultValue: c })} aria-label={t(`configFields.${c}`, { defaultValue: c })}
-                    onChange={(e) => set(name, rows.map((r, j) => (j === i ? { ...r, [c]: e.target.value } : r)))} />)}
-                  {readOnly ? null : <button type="button" className="link-button" onClick={() => set(name, rows.filter((_, j) => j !== i))}>{t('manual.remove')}</button>}
+                  {cols.map((c) => (
+                    <input
+                      key={c}
+                      value={row[c] ?? ''}
+                      disabled={readOnly}
+                      placeholder={t(`configFields.${c}`, { defaultValue: c })}
+                      aria-label={t(`configFields.${c}`, { defaultValue: c })}
+                      onChange={(e) =>
+                        set(
+                          name,
+                          rows.map((r, j) => (j === i ? { ...r, [c]: e.target.value } : r)),
+                        )
+                      }
+                    />
+                  ))}
+                  {readOnly ? null : (
+                    <button
+                      type="button"
+                      className="link-button"
+                      onClick={() =>
+                        set(
+                          name,
+                          rows.filter((_, j) => j !== i),
+                        )
+                      }
+                    >
+                      {t('manual.remove')}
+                    </button>
+                  )}
                 </div>
               ))}
-              {readOnly ? null : <button type="button" onClick={() => set(name, [...rows, Object.fromEntries(cols.map((c) => [c, '']))])}>{t('designer.addRow')}</button>}
+              {readOnly ? null : (
+                <button type="button" onClick={() => set(name, [...rows, Object.fromEntries(cols.map((c) => [c, '']))])}>
+                  {t('designer.addRow')}
+                </button>
+              )}
             </div>
           );
         } else {
@@ -88,27 +184,61 @@ export function ConfigForm({ schema, value, onChange, readOnly, errors }: {
           const expression = isExpressionField(name) || text.startsWith('=');
           let parseError: string | null = null;
           if (expression && text.trim()) {
-            try { jsonata(isExpressionField(name) ? text : text.slice(1)); } catch (e) { parseError = (e as Error).message; }
+            try {
+              jsonata(isExpressionField(name) ? text : text.slice(1));
+            } catch (e) {
+              parseError = (e as Error).message;
+            }
           }
           control = (
             <>
-              {expression
-                ? <textarea className="expression" rows={2} value={text} disabled={readOnly} aria-invalid={invalid || !!parseError} spellCheck={false} onChange={(e) => set(name, e.target.value || undefined)} data-testid={`config-${name}`} />
-                : <input value={text} disabled={readOnly} aria-invalid={invalid} onChange={(e) => set(name, e.target.value || undefined)} data-testid={`config-${name}`} />}
-              {parseError ? <span className="field-error" role="alert">{t('workflowErrors.bad_expression', { message: parseError })}</span> : null}
+              {expression ? (
+                <textarea
+                  className="expression"
+                  rows={2}
+                  value={text}
+                  disabled={readOnly}
+                  aria-invalid={invalid || !!parseError}
+                  spellCheck={false}
+                  onChange={(e) => set(name, e.target.value || undefined)}
+                  data-testid={`config-${name}`}
+                />
+              ) : (
+                <input
+                  value={text}
+                  disabled={readOnly}
+                  aria-invalid={invalid}
+                  onChange={(e) => set(name, e.target.value || undefined)}
+                  data-testid={`config-${name}`}
+                />
+              )}
+              {parseError ? (
+                <span className="field-error" role="alert">
+                  {t('workflowErrors.bad_expression', { message: parseError })}
+                </span>
+              ) : null}
             </>
           );
         }
         const body = (
           <>
-            <span>{label}{optional ? '' : ' *'}</span>
+            <span>
+              {label}
+              {optional ? '' : ' *'}
+            </span>
             {control}
             <span className="muted small">{t(`configHelp.${name}`, { defaultValue: '' })}</span>
           </>
         );
-        return group
-          ? <div key={name} className="field" role="group" aria-label={label}>{body}</div>
-          : <label key={name} className="field">{body}</label>;
+        return group ? (
+          <div key={name} className="field" role="group" aria-label={label}>
+            {body}
+          </div>
+        ) : (
+          <label key={name} className="field">
+            {body}
+          </label>
+        );
       })}
     </div>
   );

@@ -1,6 +1,17 @@
 import {
-  Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow,
-  type Connection, type Edge, type EdgeChange, type Node, type NodeChange, applyEdgeChanges, applyNodeChanges,
+  Background,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  ReactFlowProvider,
+  useReactFlow,
+  type Connection,
+  type Edge,
+  type EdgeChange,
+  type Node,
+  type NodeChange,
+  applyEdgeChanges,
+  applyNodeChanges,
 } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -33,12 +44,20 @@ export function Designer(props: DesignerProps) {
   useEffect(() => setMounted(true), []);
   const { t } = useTranslation();
   if (!mounted) return <div className="designer-placeholder">{t('designer.loading')}</div>;
-  return <ReactFlowProvider><DesignerInner {...props} /></ReactFlowProvider>;
+  return (
+    <ReactFlowProvider>
+      <DesignerInner {...props} />
+    </ReactFlowProvider>
+  );
 }
 
 let counter = 0;
 const newId = (type: string, graph: Graph) => {
-  const base = type.split('.').pop()!.replace(/[^a-z0-9]/gi, '').toLowerCase();
+  const base = type
+    .split('.')
+    .pop()!
+    .replace(/[^a-z0-9]/gi, '')
+    .toLowerCase();
   let id = base;
   while (graph.nodes.some((n) => n.id === id)) id = `${base}_${++counter}`;
   return id;
@@ -56,9 +75,14 @@ function DesignerInner({ graph: initial, readOnly, statuses, highlighted, onChan
   // Moving a node cannot change what is valid: validate (and rebuild edges) only when the structure changes.
   const structure = useMemo(() => JSON.stringify([graph.nodes.map((n) => [n.id, n.type, n.data]), graph.edges]), [graph]);
   const errors = useMemo(() => validateGraph(graph), [structure]);
-  const errorsByNode = useMemo(() => errors.reduce<Record<string, number>>((m, e) => (e.nodeId ? { ...m, [e.nodeId]: (m[e.nodeId] ?? 0) + 1 } : m), {}), [errors]);
+  const errorsByNode = useMemo(
+    () => errors.reduce<Record<string, number>>((m, e) => (e.nodeId ? { ...m, [e.nodeId]: (m[e.nodeId] ?? 0) + 1 } : m), {}),
+    [errors],
+  );
 
-  useEffect(() => { onChange?.(graph); }, [graph, onChange]);
+  useEffect(() => {
+    onChange?.(graph);
+  }, [graph, onChange]);
 
   // Node objects are reused while nothing about them changed, so a drag re-renders only the node that moves.
   const nodeCache = useRef(new Map<string, { src: GraphNode; key: string; node: Node }>());
@@ -66,12 +90,26 @@ function DesignerInner({ graph: initial, readOnly, statuses, highlighted, onChan
     const next = new Map<string, { src: GraphNode; key: string; node: Node }>();
     const list = graph.nodes.map((n) => {
       const sel = selected.includes(n.id);
-      const key = `${sel}|${readOnly ? 0 : errorsByNode[n.id] ?? 0}|${statuses?.[n.id] ?? ''}|${highlighted?.includes(n.id) ? 1 : 0}|${readOnly ? 1 : 0}`;
+      const key = `${sel}|${readOnly ? 0 : (errorsByNode[n.id] ?? 0)}|${statuses?.[n.id] ?? ''}|${highlighted?.includes(n.id) ? 1 : 0}|${readOnly ? 1 : 0}`;
       const hit = nodeCache.current.get(n.id);
-      const node: Node = hit && hit.src === n && hit.key === key ? hit.node : {
-        id: n.id, type: 'step', position: n.position, selected: sel, draggable: !readOnly,
-        data: { type: n.type, label: n.data?.label, config: n.data?.config ?? {}, errors: readOnly ? 0 : errorsByNode[n.id] ?? 0, status: statuses?.[n.id], highlighted: highlighted?.includes(n.id) } satisfies FlowNodeData,
-      };
+      const node: Node =
+        hit && hit.src === n && hit.key === key
+          ? hit.node
+          : {
+              id: n.id,
+              type: 'step',
+              position: n.position,
+              selected: sel,
+              draggable: !readOnly,
+              data: {
+                type: n.type,
+                label: n.data?.label,
+                config: n.data?.config ?? {},
+                errors: readOnly ? 0 : (errorsByNode[n.id] ?? 0),
+                status: statuses?.[n.id],
+                highlighted: highlighted?.includes(n.id),
+              } satisfies FlowNodeData,
+            };
       next.set(n.id, { src: n, key, node });
       return node;
     });
@@ -79,66 +117,112 @@ function DesignerInner({ graph: initial, readOnly, statuses, highlighted, onChan
     return list;
   }, [graph.nodes, selected, readOnly, errorsByNode, statuses, highlighted]);
   const typeById = useMemo(() => new Map(graph.nodes.map((n) => [n.id, n.type])), [structure]);
-  const edges: Edge[] = useMemo(() => graph.edges.map((e) => {
-    const srcType = typeById.get(e.source);
-    const def = srcType ? nodeType(srcType) : undefined;
-    const label = e.sourceHandle && !['ok', 'out'].includes(e.sourceHandle) ? t(`handles.${e.sourceHandle}`, { defaultValue: e.sourceHandle }) : undefined;
-    const taken = statuses && statuses[e.source] === 'done' && statuses[e.target] && statuses[e.target] !== 'skipped' && statuses[e.target] !== 'waiting';
-    return { id: e.id, source: e.source, sourceHandle: e.sourceHandle ?? undefined, target: e.target, label, animated: !!taken,
-      className: `${def?.category ?? ''} ${e.sourceHandle === 'error' || e.sourceHandle === 'declined' || e.sourceHandle === 'insufficient' ? 'edge-failure' : ''}` };
-  }), [graph.edges, typeById, statuses, t]);
-
-  const onNodesChange = useCallback((changes: NodeChange[]) => {
-    if (readOnly) return;
-    const moved = applyNodeChanges(changes.filter((c) => c.type === 'position' || c.type === 'remove'), nodes);
-    const dragging = changes.some((c) => c.type === 'position' && c.dragging);
-    const next = (g: Graph): Graph => {
-      const kept = new Set(moved.map((n) => n.id));
-      const positions = new Map(moved.map((m) => [m.id, m.position]));
-      return { nodes: g.nodes.filter((n) => kept.has(n.id)).map((n) => {
-        const p = positions.get(n.id);
-        return p && (p.x !== n.position.x || p.y !== n.position.y) ? { ...n, position: p } : n;
+  const edges: Edge[] = useMemo(
+    () =>
+      graph.edges.map((e) => {
+        const srcType = typeById.get(e.source);
+        const def = srcType ? nodeType(srcType) : undefined;
+        const label = e.sourceHandle && !['ok', 'out'].includes(e.sourceHandle) ? t(`handles.${e.sourceHandle}`, { defaultValue: e.sourceHandle }) : undefined;
+        const taken = statuses && statuses[e.source] === 'done' && statuses[e.target] && statuses[e.target] !== 'skipped' && statuses[e.target] !== 'waiting';
+        return {
+          id: e.id,
+          source: e.source,
+          sourceHandle: e.sourceHandle ?? undefined,
+          target: e.target,
+          label,
+          animated: !!taken,
+          className: `${def?.category ?? ''} ${e.sourceHandle === 'error' || e.sourceHandle === 'declined' || e.sourceHandle === 'insufficient' ? 'edge-failure' : ''}`,
+        };
       }),
-        edges: g.edges.filter((e) => kept.has(e.source) && kept.has(e.target)) };
-    };
-    if (changes.every((c) => c.type === 'select' || c.type === 'dimensions')) return;
-    if (dragging) history.replace(next); else history.commit(next);
-  }, [nodes, readOnly, history]);
+    [graph.edges, typeById, statuses, t],
+  );
 
-  const onEdgesChange = useCallback((changes: EdgeChange[]) => {
-    if (readOnly || !changes.some((c) => c.type === 'remove')) return;
-    const kept = new Set(applyEdgeChanges(changes, edges).map((e) => e.id));
-    history.commit((g) => ({ ...g, edges: g.edges.filter((e) => kept.has(e.id)) }));
-  }, [edges, readOnly, history]);
+  const onNodesChange = useCallback(
+    (changes: NodeChange[]) => {
+      if (readOnly) return;
+      const moved = applyNodeChanges(
+        changes.filter((c) => c.type === 'position' || c.type === 'remove'),
+        nodes,
+      );
+      const dragging = changes.some((c) => c.type === 'position' && c.dragging);
+      const next = (g: Graph): Graph => {
+        const kept = new Set(moved.map((n) => n.id));
+        const positions = new Map(moved.map((m) => [m.id, m.position]));
+        return {
+          nodes: g.nodes
+            .filter((n) => kept.has(n.id))
+            .map((n) => {
+              const p = positions.get(n.id);
+              return p && (p.x !== n.position.x || p.y !== n.position.y) ? { ...n, position: p } : n;
+            }),
+          edges: g.edges.filter((e) => kept.has(e.source) && kept.has(e.target)),
+        };
+      };
+      if (changes.every((c) => c.type === 'select' || c.type === 'dimensions')) return;
+      if (dragging) history.replace(next);
+      else history.commit(next);
+    },
+    [nodes, readOnly, history],
+  );
 
-  const onConnect = useCallback((c: Connection) => {
-    if (readOnly || !c.source || !c.target) return;
-    history.commit((g) => g.edges.some((e) => e.source === c.source && e.target === c.target && (e.sourceHandle ?? null) === (c.sourceHandle ?? null)) ? g
-      : { ...g, edges: [...g.edges, { id: `e_${c.source}_${c.sourceHandle ?? 'out'}_${c.target}`, source: c.source, sourceHandle: c.sourceHandle ?? null, target: c.target }] });
-  }, [readOnly, history]);
+  const onEdgesChange = useCallback(
+    (changes: EdgeChange[]) => {
+      if (readOnly || !changes.some((c) => c.type === 'remove')) return;
+      const kept = new Set(applyEdgeChanges(changes, edges).map((e) => e.id));
+      history.commit((g) => ({ ...g, edges: g.edges.filter((e) => kept.has(e.id)) }));
+    },
+    [edges, readOnly, history],
+  );
 
-  const addNode = useCallback((type: string, position: { x: number; y: number }) => {
-    history.commit((g) => {
-      const def = nodeType(type)!;
-      const parsed = def.config.safeParse({});
-      const id = newId(type, g);
+  const onConnect = useCallback(
+    (c: Connection) => {
+      if (readOnly || !c.source || !c.target) return;
+      history.commit((g) =>
+        g.edges.some((e) => e.source === c.source && e.target === c.target && (e.sourceHandle ?? null) === (c.sourceHandle ?? null))
+          ? g
+          : {
+              ...g,
+              edges: [
+                ...g.edges,
+                { id: `e_${c.source}_${c.sourceHandle ?? 'out'}_${c.target}`, source: c.source, sourceHandle: c.sourceHandle ?? null, target: c.target },
+              ],
+            },
+      );
+    },
+    [readOnly, history],
+  );
+
+  const addNode = useCallback(
+    (type: string, position: { x: number; y: number }) => {
+      history.commit((g) => {
+        const def = nodeType(type)!;
+        const parsed = def.config.safeParse({});
+        const id = newId(type, g);
+        setSelected([id]);
+        return { ...g, nodes: [...g.nodes, { id, type, position, data: { config: parsed.success ? (parsed.data as Record<string, unknown>) : {} } }] };
+      });
+    },
+    [history],
+  );
+
+  const onDrop = useCallback(
+    (event: React.DragEvent) => {
+      event.preventDefault();
+      const type = event.dataTransfer.getData('application/x-oms-node');
+      if (!type || readOnly) return;
+      addNode(type, flow.screenToFlowPosition({ x: event.clientX, y: event.clientY }));
+    },
+    [flow, addNode, readOnly],
+  );
+
+  const focusNode = useCallback(
+    (id: string) => {
       setSelected([id]);
-      return { ...g, nodes: [...g.nodes, { id, type, position, data: { config: parsed.success ? (parsed.data as Record<string, unknown>) : {} } }] };
-    });
-  }, [history]);
-
-  const onDrop = useCallback((event: React.DragEvent) => {
-    event.preventDefault();
-    const type = event.dataTransfer.getData('application/x-oms-node');
-    if (!type || readOnly) return;
-    addNode(type, flow.screenToFlowPosition({ x: event.clientX, y: event.clientY }));
-  }, [flow, addNode, readOnly]);
-
-  const focusNode = useCallback((id: string) => {
-    setSelected([id]);
-    const n = graph.nodes.find((x) => x.id === id);
-    if (n) void flow.setCenter(n.position.x + 110, n.position.y + 37, { zoom: 1.2, duration: 300 });
-  }, [graph.nodes, flow]);
+      const n = graph.nodes.find((x) => x.id === id);
+      if (n) void flow.setCenter(n.position.x + 110, n.position.y + 37, { zoom: 1.2, duration: 300 });
+    },
+    [graph.nodes, flow],
+  );
 
   // Keyboard: undo/redo, copy/paste, delete is React Flow's own (Backspace/Delete).
   useEffect(() => {
@@ -147,13 +231,23 @@ function DesignerInner({ graph: initial, readOnly, statuses, highlighted, onChan
       const target = e.target as HTMLElement;
       if (target.closest('input, textarea, select')) return;
       const mod = e.metaKey || e.ctrlKey;
-      if (mod && e.key.toLowerCase() === 'z') { e.preventDefault(); if (e.shiftKey) history.redo(); else history.undo(); }
-      else if (mod && e.key.toLowerCase() === 'y') { e.preventDefault(); history.redo(); }
-      else if (mod && e.key.toLowerCase() === 'c') { clipboard.current = graph.nodes.filter((n) => selected.includes(n.id)); }
-      else if (mod && e.key.toLowerCase() === 'v' && clipboard.current.length) {
+      if (mod && e.key.toLowerCase() === 'z') {
+        e.preventDefault();
+        if (e.shiftKey) history.redo();
+        else history.undo();
+      } else if (mod && e.key.toLowerCase() === 'y') {
+        e.preventDefault();
+        history.redo();
+      } else if (mod && e.key.toLowerCase() === 'c') {
+        clipboard.current = graph.nodes.filter((n) => selected.includes(n.id));
+      } else if (mod && e.key.toLowerCase() === 'v' && clipboard.current.length) {
         e.preventDefault();
         history.commit((g) => {
-          const copies = clipboard.current.map((n) => ({ ...structuredClone(n), id: newId(n.type, g), position: { x: n.position.x + 40, y: n.position.y + 40 } }));
+          const copies = clipboard.current.map((n) => ({
+            ...structuredClone(n),
+            id: newId(n.type, g),
+            position: { x: n.position.x + 40, y: n.position.y + 40 },
+          }));
           setSelected(copies.map((c) => c.id));
           return { ...g, nodes: [...g.nodes, ...copies] };
         });
@@ -166,29 +260,58 @@ function DesignerInner({ graph: initial, readOnly, statuses, highlighted, onChan
   // A problem in the user's words: the setting by its label in the form, the exit by its name on the canvas.
   const errorText = (e: GraphError) => {
     const field = String(e.field ?? e.params?.field ?? '');
-    const setting = field.split('.').filter((p) => !/^\d+$/.test(p)).pop();
+    const setting = field
+      .split('.')
+      .filter((p) => !/^\d+$/.test(p))
+      .pop();
     const handle = e.params?.handle === undefined ? {} : { handle: t(`handles.${e.params.handle}`, { defaultValue: String(e.params.handle) }) };
     return t(`workflowErrors.${e.code}`, { ...e.params, ...handle, field: setting ? t(`configFields.${setting}`, { defaultValue: field }) : field });
   };
 
   const current = selected.length === 1 ? graph.nodes.find((n) => n.id === selected[0]) : undefined;
   const currentDef = current ? nodeType(current.type) : undefined;
-  const palette = [...NODE_TYPES.values()].filter((n) => !query || t(n.labelKey).toLowerCase().includes(query.toLowerCase()) || n.type.includes(query.toLowerCase()));
+  const palette = [...NODE_TYPES.values()].filter(
+    (n) => !query || t(n.labelKey).toLowerCase().includes(query.toLowerCase()) || n.type.includes(query.toLowerCase()),
+  );
 
   return (
     <div className="designer">
       {readOnly ? null : (
         <aside className="palette" aria-label={t('designer.palette')}>
-          <input type="search" value={query} onChange={(e) => setQuery(e.target.value)} placeholder={t('designer.searchSteps')} aria-label={t('designer.searchSteps')} data-testid="palette-search" />
+          <input
+            type="search"
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
+            placeholder={t('designer.searchSteps')}
+            aria-label={t('designer.searchSteps')}
+            data-testid="palette-search"
+          />
           {CATEGORIES.map((c) => {
             const items = palette.filter((n) => n.category === c);
             return items.length ? (
               <section key={c}>
                 <h3>{t(`nodeCategories.${c}`)}</h3>
                 {items.map((n) => (
-                  <div key={n.type} className={`palette-item cat-${c}`} draggable data-testid={`palette-${n.type}`} title={t(n.descriptionKey)}
-                    onDragStart={(e) => { e.dataTransfer.setData('application/x-oms-node', n.type); e.dataTransfer.effectAllowed = 'move'; }}
-                    onDoubleClick={() => addNode(n.type, flow.screenToFlowPosition({ x: (wrapper.current?.getBoundingClientRect().left ?? 0) + 300, y: (wrapper.current?.getBoundingClientRect().top ?? 0) + 120 }))}>
+                  <div
+                    key={n.type}
+                    className={`palette-item cat-${c}`}
+                    draggable
+                    data-testid={`palette-${n.type}`}
+                    title={t(n.descriptionKey)}
+                    onDragStart={(e) => {
+                      e.dataTransfer.setData('application/x-oms-node', n.type);
+                      e.dataTransfer.effectAllowed = 'move';
+                    }}
+                    onDoubleClick={() =>
+                      addNode(
+                        n.type,
+                        flow.screenToFlowPosition({
+                          x: (wrapper.current?.getBoundingClientRect().left ?? 0) + 300,
+                          y: (wrapper.current?.getBoundingClientRect().top ?? 0) + 120,
+                        }),
+                      )
+                    }
+                  >
                     {t(n.labelKey)}
                   </div>
                 ))}
@@ -201,20 +324,72 @@ function DesignerInner({ graph: initial, readOnly, statuses, highlighted, onChan
         <div className="designer-toolbar">
           {readOnly ? null : (
             <>
-              <button type="button" onClick={history.undo} disabled={!history.canUndo} title={t('designer.undoHint')}>{t('designer.undo')}</button>
-              <button type="button" onClick={history.redo} disabled={!history.canRedo}>{t('designer.redo')}</button>
-              <button type="button" onClick={() => history.commit((g) => ({ nodes: g.nodes.filter((n) => !selected.includes(n.id)), edges: g.edges.filter((e) => !selected.includes(e.source) && !selected.includes(e.target)) }))} disabled={!selected.length}>{t('designer.delete')}</button>
-              <button type="button" onClick={() => { history.commit((g) => autoLayout(g)); setTimeout(() => void flow.fitView({ duration: 300 }), 50); }} data-testid="auto-layout">{t('designer.autoLayout')}</button>
+              <button type="button" onClick={history.undo} disabled={!history.canUndo} title={t('designer.undoHint')}>
+                {t('designer.undo')}
+              </button>
+              <button type="button" onClick={history.redo} disabled={!history.canRedo}>
+                {t('designer.redo')}
+              </button>
+              <button
+                type="button"
+                onClick={() =>
+                  history.commit((g) => ({
+                    nodes: g.nodes.filter((n) => !selected.includes(n.id)),
+                    edges: g.edges.filter((e) => !selected.includes(e.source) && !selected.includes(e.target)),
+                  }))
+                }
+                disabled={!selected.length}
+              >
+                {t('designer.delete')}
+              </button>
+              <button
+                type="button"
+                onClick={() => {
+                  history.commit((g) => autoLayout(g));
+                  setTimeout(() => void flow.fitView({ duration: 300 }), 50);
+                }}
+                data-testid="auto-layout"
+              >
+                {t('designer.autoLayout')}
+              </button>
             </>
           )}
-          <button type="button" onClick={() => void flow.fitView({ duration: 300 })}>{t('designer.fitView')}</button>
+          <button type="button" onClick={() => void flow.fitView({ duration: 300 })}>
+            {t('designer.fitView')}
+          </button>
           <span className="spacer" />
           {toolbar?.({ graph, errors })}
         </div>
-        <div className="canvas" ref={wrapper} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'move'; }} onDrop={onDrop} data-testid="canvas">
-          <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} onNodesChange={onNodesChange} onEdgesChange={onEdgesChange} onConnect={onConnect}
-            onSelectionChange={({ nodes: sel }) => setSelected((prev) => { const next = sel.map((n) => n.id); return prev.join() === next.join() ? prev : next; })}
-            nodesConnectable={!readOnly} elementsSelectable deleteKeyCode={readOnly ? null : ['Backspace', 'Delete']} fitView minZoom={0.1} proOptions={{ hideAttribution: true }}>
+        <div
+          className="canvas"
+          ref={wrapper}
+          onDragOver={(e) => {
+            e.preventDefault();
+            e.dataTransfer.dropEffect = 'move';
+          }}
+          onDrop={onDrop}
+          data-testid="canvas"
+        >
+          <ReactFlow
+            nodes={nodes}
+            edges={edges}
+            nodeTypes={nodeTypes}
+            onNodesChange={onNodesChange}
+            onEdgesChange={onEdgesChange}
+            onConnect={onConnect}
+            onSelectionChange={({ nodes: sel }) =>
+              setSelected((prev) => {
+                const next = sel.map((n) => n.id);
+                return prev.join() === next.join() ? prev : next;
+              })
+            }
+            nodesConnectable={!readOnly}
+            elementsSelectable
+            deleteKeyCode={readOnly ? null : ['Backspace', 'Delete']}
+            fitView
+            minZoom={0.1}
+            proOptions={{ hideAttribution: true }}
+          >
             <Background />
             <MiniMap pannable zoomable />
             <Controls showInteractive={false} />
@@ -226,15 +401,39 @@ function DesignerInner({ graph: initial, readOnly, statuses, highlighted, onChan
           <section data-testid="inspector">
             <h3>{t(currentDef.labelKey)}</h3>
             <p className="muted small">{t(currentDef.descriptionKey)}</p>
-            <label className="field"><span>{t('designer.stepName')}</span>
-              <input value={current.data?.label ?? ''} disabled={readOnly} placeholder={t(currentDef.labelKey)}
-                onChange={(e) => history.commit((g) => ({ ...g, nodes: g.nodes.map((n) => (n.id === current.id ? { ...n, data: { ...n.data, label: e.target.value || undefined } } : n)) }))} /></label>
-            <ConfigForm schema={currentDef.config} value={current.data?.config ?? {}} readOnly={readOnly} errors={errors.filter((e) => e.nodeId === current.id)}
-              onChange={(config) => history.commit((g) => ({ ...g, nodes: g.nodes.map((n) => (n.id === current.id ? { ...n, data: { ...n.data, config } } : n)) }))} />
-            {currentDef.run.kind === 'activity' && currentDef.run.compensation
-              ? <p className="muted small"><span className="comp-icon" aria-hidden="true" /> {t('designer.compensatedBy', { step: t(`nodes.${currentDef.run.compensation}.label`, { defaultValue: currentDef.run.compensation }) })}</p> : null}
+            <label className="field">
+              <span>{t('designer.stepName')}</span>
+              <input
+                value={current.data?.label ?? ''}
+                disabled={readOnly}
+                placeholder={t(currentDef.labelKey)}
+                onChange={(e) =>
+                  history.commit((g) => ({
+                    ...g,
+                    nodes: g.nodes.map((n) => (n.id === current.id ? { ...n, data: { ...n.data, label: e.target.value || undefined } } : n)),
+                  }))
+                }
+              />
+            </label>
+            <ConfigForm
+              schema={currentDef.config}
+              value={current.data?.config ?? {}}
+              readOnly={readOnly}
+              errors={errors.filter((e) => e.nodeId === current.id)}
+              onChange={(config) =>
+                history.commit((g) => ({ ...g, nodes: g.nodes.map((n) => (n.id === current.id ? { ...n, data: { ...n.data, config } } : n)) }))
+              }
+            />
+            {currentDef.run.kind === 'activity' && currentDef.run.compensation ? (
+              <p className="muted small">
+                <span className="comp-icon" aria-hidden="true" />{' '}
+                {t('designer.compensatedBy', { step: t(`nodes.${currentDef.run.compensation}.label`, { defaultValue: currentDef.run.compensation }) })}
+              </p>
+            ) : null}
           </section>
-        ) : <p className="muted">{t('designer.selectHint')}</p>}
+        ) : (
+          <p className="muted">{t('designer.selectHint')}</p>
+        )}
         {readOnly ? null : (
           <section className="errors-panel" data-testid="errors-panel">
             <h3>{errors.length ? t('designer.problems', { count: errors.length }) : t('designer.noProblems')}</h3>
@@ -242,7 +441,8 @@ function DesignerInner({ graph: initial, readOnly, statuses, highlighted, onChan
               {errors.map((e, i) => (
                 <li key={i}>
                   <button type="button" className="link-button" onClick={() => e.nodeId && focusNode(e.nodeId)} disabled={!e.nodeId} data-testid="graph-error">
-                    {e.nodeId ? <strong>{e.nodeId}: </strong> : null}{errorText(e)}
+                    {e.nodeId ? <strong>{e.nodeId}: </strong> : null}
+                    {errorText(e)}
                   </button>
                 </li>
               ))}

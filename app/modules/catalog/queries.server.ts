@@ -2,7 +2,14 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { convertMinor } from '../../lib/money.ts';
 import { DomainError } from '../../lib/errors.ts';
 
-export interface ProductLookup { sku: string; barcode: string; name: string; unitPrice: number; currency: string; atp: number }
+export interface ProductLookup {
+  sku: string;
+  barcode: string;
+  name: string;
+  unitPrice: number;
+  currency: string;
+  atp: number;
+}
 
 /**
  * A product by SKU or barcode (what a scanner sends), priced in `currency` through the exchange
@@ -12,11 +19,15 @@ export async function lookupProduct(em: EntityManager, code: string, currency: s
   const [p] = await em.execute<{ sku: string; barcode: string; name: string; price_minor: number; currency: string; atp: string }[]>(
     `select p.sku, p.barcode, p.name, p.price_minor, p.currency,
             coalesce((select sum(l.on_hand - l.reserved) from inventory_level l where l.product_id = p.id), 0) as atp
-       from product p where p.active and (p.sku = ? or p.barcode = ?) limit 1`, [code, code]);
+       from product p where p.active and (p.sku = ? or p.barcode = ?) limit 1`,
+    [code, code],
+  );
   if (!p) return null;
   let unitPrice = p.price_minor;
   if (currency !== p.currency) {
-    const rates = await em.execute<{ currency: string; rate_per_base: string }[]>('select currency, rate_per_base from exchange_rate where currency in (?)', [[p.currency, currency]]);
+    const rates = await em.execute<{ currency: string; rate_per_base: string }[]>('select currency, rate_per_base from exchange_rate where currency in (?)', [
+      [p.currency, currency],
+    ]);
     const rate = (c: string) => Number(rates.find((r) => r.currency === c)?.rate_per_base);
     if (!rate(p.currency) || !rate(currency)) return null;
     unitPrice = convertMinor(p.price_minor, p.currency, currency, rate(p.currency), rate(currency));
@@ -26,7 +37,9 @@ export async function lookupProduct(em: EntityManager, code: string, currency: s
 
 /** Active products by SKU (id and name); 409 unknown_sku names the first SKU that is not one. */
 export async function activeProducts(em: EntityManager, skus: string[]): Promise<Map<string, { id: number; name: string }>> {
-  const rows = skus.length ? await em.execute<{ id: number; sku: string; name: string }[]>('select id, sku, name from product where sku in (?) and active', [skus]) : [];
+  const rows = skus.length
+    ? await em.execute<{ id: number; sku: string; name: string }[]>('select id, sku, name from product where sku in (?) and active', [skus])
+    : [];
   const bySku = new Map(rows.map((p) => [p.sku, { id: p.id, name: p.name }]));
   const missing = skus.filter((sku) => !bySku.has(sku));
   if (missing.length) throw new DomainError(409, 'unknown_sku', `Unknown SKU ${missing.join(', ')}.`, { params: { sku: missing[0] } });

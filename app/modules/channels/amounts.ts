@@ -67,7 +67,13 @@ export function amountReader(currency: string) {
     const r = toMinorUnits(value, exponent);
     if (r.ok) return r.minor;
     const shown = typeof value === 'string' || typeof value === 'number' ? String(value).slice(0, 40) : typeof value;
-    errors.push(fieldError(field, r.code, r.code === 'too_small' ? { min: 0, value: shown } : r.code === 'too_big' ? { max: Number.MAX_SAFE_INTEGER, value: shown } : { value: shown }));
+    errors.push(
+      fieldError(
+        field,
+        r.code,
+        r.code === 'too_small' ? { min: 0, value: shown } : r.code === 'too_big' ? { max: Number.MAX_SAFE_INTEGER, value: shown } : { value: shown },
+      ),
+    );
     return 0;
   }
 
@@ -75,7 +81,10 @@ export function amountReader(currency: string) {
     errors,
     /** An amount the order cannot do without (a line's price). */
     required(value: unknown, field: string): number {
-      if (absent(value)) { errors.push(fieldError(field, 'required')); return 0; }
+      if (absent(value)) {
+        errors.push(fieldError(field, 'required'));
+        return 0;
+      }
       return read(value, field);
     },
     /** An amount that counts as zero when the platform leaves it out (shipping, tax). */

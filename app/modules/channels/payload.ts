@@ -40,7 +40,7 @@ export const joinName = (...parts: unknown[]): string | undefined => text(parts.
 export const needed = (v: string | undefined): string => v as string;
 
 /** A quantity: numeric text is read as a number; anything else goes on as sent for validation to judge. */
-export const quantity = (v: unknown): number => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v as number);
+export const quantity = (v: unknown): number => (typeof v === 'string' && v.trim() !== '' ? Number(v) : (v as number));
 
 /** A coordinate: a finite number (or numeric text), else undefined. */
 export function coordinate(v: unknown): number | undefined {

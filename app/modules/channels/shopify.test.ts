@@ -8,7 +8,12 @@ const fixture = (): Record<string, any> =>
   JSON.parse(fs.readFileSync(new URL('../../../tests/fixtures/webhooks/shopify-orders-create.json', import.meta.url), 'utf8'));
 
 function refusal(fn: () => unknown) {
-  try { fn(); } catch (e) { if (e instanceof DomainError) return e; throw e; }
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof DomainError) return e;
+    throw e;
+  }
   throw new Error('expected a DomainError');
 }
 
@@ -19,9 +24,21 @@ describe('mapShopifyOrder', () => {
       channel: 'web',
       externalId: '5641372106924',
       customer: { email: 'maya.lindqvist@example.com', name: 'Maya Lindqvist', phone: '+16175550142' },
-      shippingAddress: { name: 'Maya Lindqvist', line1: '1 Beacon St', line2: 'Floor 12', city: 'Boston', postalCode: '02108', country: 'US', lat: 42.3576, lng: -71.0619 },
+      shippingAddress: {
+        name: 'Maya Lindqvist',
+        line1: '1 Beacon St',
+        line2: 'Floor 12',
+        city: 'Boston',
+        postalCode: '02108',
+        country: 'US',
+        lat: 42.3576,
+        lng: -71.0619,
+      },
       currency: 'USD',
-      lines: [{ sku: 'APP-1000', quantity: 2, unitPrice: 2495 }, { sku: 'FOO-1001', quantity: 1, unitPrice: 1990 }],
+      lines: [
+        { sku: 'APP-1000', quantity: 2, unitPrice: 2495 },
+        { sku: 'FOO-1001', quantity: 1, unitPrice: 1990 },
+      ],
       paymentMethod: 'shopify_payments',
       shipping: 500,
       tax: 611,
@@ -99,7 +116,9 @@ describe('mapShopifyOrder', () => {
     const e = refusal(() => mapShopifyOrder(p, 'web'));
     expect(e).toMatchObject({ status: 422, code: 'validation_failed', field: 'line_items.1.price' });
     expect(e.errors!.map((x) => [x.field, x.code])).toEqual([
-      ['line_items.1.price', 'invalid_amount'], ['total_shipping_price_set.shop_money.amount', 'too_small'], ['total_tax', 'invalid_amount'],
+      ['line_items.1.price', 'invalid_amount'],
+      ['total_shipping_price_set.shop_money.amount', 'too_small'],
+      ['total_tax', 'invalid_amount'],
     ]);
   });
 

@@ -3,8 +3,21 @@
 import { invalid } from '../../lib/errors.ts';
 import { amountReader } from './amounts.ts';
 import {
-  compact, coordinate, firstText, isRecord, joinName, list, needed, orderPayload, quantity, record, text, timestamp,
-  type AddressDraft, type Json, type OrderDraft,
+  compact,
+  coordinate,
+  firstText,
+  isRecord,
+  joinName,
+  list,
+  needed,
+  orderPayload,
+  quantity,
+  record,
+  text,
+  timestamp,
+  type AddressDraft,
+  type Json,
+  type OrderDraft,
 } from './payload.ts';
 
 export const SHOPIFY_SIGNATURE_HEADER = 'X-Shopify-Hmac-Sha256';
@@ -24,9 +37,10 @@ export function mapShopifyOrder(payload: unknown, channel: string): OrderDraft {
     return { sku: needed(text(li.sku)), quantity: quantity(li.quantity), unitPrice: amounts.required(li.price, `line_items.${i}.price`) };
   });
   const shopShipping = record(record(o.total_shipping_price_set).shop_money).amount;
-  const shipping = shopShipping !== undefined && shopShipping !== null
-    ? amounts.optional(shopShipping, 'total_shipping_price_set.shop_money.amount')
-    : list(o.shipping_lines).reduce<number>((sum, line, i) => sum + amounts.optional(record(line).price, `shipping_lines.${i}.price`), 0);
+  const shipping =
+    shopShipping !== undefined && shopShipping !== null
+      ? amounts.optional(shopShipping, 'total_shipping_price_set.shop_money.amount')
+      : list(o.shipping_lines).reduce<number>((sum, line, i) => sum + amounts.optional(record(line).price, `shipping_lines.${i}.price`), 0);
   const tax = amounts.optional(o.total_tax, 'total_tax');
   // Line prices are before discounts; total_discounts covers them all. With taxes_included the tax is inside the prices.
   const discount = amounts.optional(o.total_discounts, 'total_discounts');

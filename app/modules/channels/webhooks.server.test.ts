@@ -28,7 +28,9 @@ describe('webhook signatures', () => {
 describe('parseWebhookJson', () => {
   it('keeps integers beyond 2^53 as their digits and leaves the rest alone', () => {
     expect(parseWebhookJson('{"id":820982911946154508,"n":[9007199254740991,1.5,-3,1e400],"s":"x"}')).toEqual({
-      id: '820982911946154508', n: [9007199254740991, 1.5, -3, Number.POSITIVE_INFINITY], s: 'x',
+      id: '820982911946154508',
+      n: [9007199254740991, 1.5, -3, Number.POSITIVE_INFINITY],
+      s: 'x',
     });
   });
 

@@ -11,9 +11,7 @@ import { problem } from '../../lib/problem.ts';
 import { createOrder } from '../orders/intake.server.ts';
 import type { OrderDraft } from './payload.ts';
 import { mapShopifyOrder, SHOPIFY_ORDER_TOPIC, SHOPIFY_SIGNATURE_HEADER, SHOPIFY_TOPIC_HEADER } from './shopify.ts';
-import {
-  isWooCommercePing, mapWooCommerceOrder, WOOCOMMERCE_ORDER_TOPIC, WOOCOMMERCE_SIGNATURE_HEADER, WOOCOMMERCE_TOPIC_HEADER,
-} from './woocommerce.ts';
+import { isWooCommercePing, mapWooCommerceOrder, WOOCOMMERCE_ORDER_TOPIC, WOOCOMMERCE_SIGNATURE_HEADER, WOOCOMMERCE_TOPIC_HEADER } from './woocommerce.ts';
 
 export type Adapter = 'shopify' | 'woocommerce';
 
@@ -67,8 +65,7 @@ export async function findWebhookChannel(em: EntityManager, idOrCode: string): P
 }
 
 /** base64(HMAC-SHA256(secret, body)): what Shopify and WooCommerce put in their signature header. */
-export const webhookSignature = (secret: string, body: Uint8Array | string): string =>
-  crypto.createHmac('sha256', secret).update(body).digest('base64');
+export const webhookSignature = (secret: string, body: Uint8Array | string): string => crypto.createHmac('sha256', secret).update(body).digest('base64');
 
 /** Whether `provided` is the signature of `body` under `secret`, compared in constant time. */
 export function verifyWebhookSignature(secret: string | null, body: Uint8Array, provided: string | null): boolean {
@@ -108,7 +105,8 @@ export function parseWebhookJson(text: string): unknown {
   return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) =>
     typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value) && context?.source && /^-?\d+$/.test(context.source)
       ? context.source
-      : value);
+      : value,
+  );
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -164,8 +162,9 @@ export async function handleChannelWebhook(request: Request, context: AppContext
     if (e instanceof DomainError && e.code === 'duplicate_order') return json({ duplicate: true, number: e.params?.number });
     // Two deliveries of one order at the same moment: the loser trips the (channel, external id) key.
     if (e instanceof UniqueConstraintViolationException || (e as { code?: unknown } | null)?.code === '23505') {
-      const [existing] = await context.orm.em.fork().execute<{ number: string }[]>(
-        'select number from sales_order where channel_id = ? and external_id = ?', [channel.id, input.externalId?.trim() ?? '']);
+      const [existing] = await context.orm.em
+        .fork()
+        .execute<{ number: string }[]>('select number from sales_order where channel_id = ? and external_id = ?', [channel.id, input.externalId?.trim() ?? '']);
       if (existing) return json({ duplicate: true, number: existing.number });
     }
     throw e;

@@ -8,7 +8,12 @@ const fixture = (): Record<string, any> =>
   JSON.parse(fs.readFileSync(new URL('../../../tests/fixtures/webhooks/woocommerce-order-created.json', import.meta.url), 'utf8'));
 
 function refusal(fn: () => unknown) {
-  try { fn(); } catch (e) { if (e instanceof DomainError) return e; throw e; }
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof DomainError) return e;
+    throw e;
+  }
   throw new Error('expected a DomainError');
 }
 
@@ -21,7 +26,10 @@ describe('mapWooCommerceOrder', () => {
       customer: { email: 'yichun.lin@example.com.tw', name: 'Yi-Chun Lin', phone: '+886 2 2345 6789' },
       shippingAddress: { name: 'Yi-Chun Lin', line1: 'No. 7, Sec. 5, Xinyi Rd.', line2: '12F', city: 'Taipei', postalCode: '110', country: 'TW' },
       currency: 'TWD',
-      lines: [{ sku: 'HOM-1002', quantity: 2, unitPrice: 45000 }, { sku: 'APP-1000', quantity: 1, unitPrice: 128000 }],
+      lines: [
+        { sku: 'HOM-1002', quantity: 2, unitPrice: 45000 },
+        { sku: 'APP-1000', quantity: 1, unitPrice: 128000 },
+      ],
       paymentMethod: 'ecpay_credit',
       shipping: 6000,
       tax: 0,
@@ -67,7 +75,11 @@ describe('mapWooCommerceOrder', () => {
     p.shipping_total = '60.0.0';
     const e = refusal(() => mapWooCommerceOrder(p, 'momo'));
     expect(e).toMatchObject({ status: 422, code: 'validation_failed' });
-    expect(e.errors!.map((x) => [x.field, x.code])).toEqual([['line_items.0.price', 'invalid_amount'], ['line_items.1.price', 'required'], ['shipping_total', 'invalid_amount']]);
+    expect(e.errors!.map((x) => [x.field, x.code])).toEqual([
+      ['line_items.0.price', 'invalid_amount'],
+      ['line_items.1.price', 'required'],
+      ['shipping_total', 'invalid_amount'],
+    ]);
   });
 
   it('leaves missing required fields for OrderInput to name', () => {

@@ -2,10 +2,7 @@
 // DomainError (422) for amounts it cannot read, naming the payload's field.
 import { invalid } from '../../lib/errors.ts';
 import { amountReader } from './amounts.ts';
-import {
-  compact, joinName, list, needed, orderPayload, quantity, record, text, timestamp,
-  type AddressDraft, type Json, type OrderDraft,
-} from './payload.ts';
+import { compact, joinName, list, needed, orderPayload, quantity, record, text, timestamp, type AddressDraft, type Json, type OrderDraft } from './payload.ts';
 
 export const WOOCOMMERCE_SIGNATURE_HEADER = 'X-WC-Webhook-Signature';
 export const WOOCOMMERCE_TOPIC_HEADER = 'X-WC-Webhook-Topic';

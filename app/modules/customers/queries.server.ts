@@ -94,8 +94,10 @@ function tierFactsStatement(fxSql: string, variant: TierFactsVariant): Prepared 
     let n = 0;
     const fx = fxSql.replace(/\?/g, () => `$${++n}`);
     const where = variant === 'many' ? 'c.id = any($4::int[])' : 'c.id = $4';
-    statement = prepare(`customer_tier_facts${variant === 'one' ? '' : `_${variant}`}`,
-      `with ${fx} select c.id, c.tier, s.* from customer c cross join lateral ${statsSql('c.id')} s where ${where}${variant === 'locked' ? ' for update of c' : ''}`);
+    statement = prepare(
+      `customer_tier_facts${variant === 'one' ? '' : `_${variant}`}`,
+      `with ${fx} select c.id, c.tier, s.* from customer c cross join lateral ${statsSql('c.id')} s where ${where}${variant === 'locked' ? ' for update of c' : ''}`,
+    );
     tierFactsStatements.set(variant, statement);
   }
   return statement;
@@ -126,7 +128,8 @@ export async function customerTierFactsBatch(em: EntityManager, afterId: number,
   const rows = await em.execute<Record<string, unknown>[]>(
     `with ${fx.sql}, batch as (select id, tier from customer where id > ? order by id limit ?)
      select b.id, b.tier, s.* from batch b cross join lateral ${statsSql('b.id')} s order by b.id`,
-    [...fx.params, afterId, limit]);
+    [...fx.params, afterId, limit],
+  );
   return rows.map((r) => ({ id: Number(r.id), tier: r.tier as Tier, stats: toStats(r) }));
 }
 
@@ -151,8 +154,15 @@ export function parseCustomerFilters(params: URLSearchParams): CustomerFilters {
 }
 
 export interface CustomerRow {
-  id: number; name: string; email: string; phone: string | null; tier: Tier; tags: string[];
-  ltv: number; ordersCount: number; lastOrderAt: string | null;
+  id: number;
+  name: string;
+  email: string;
+  phone: string | null;
+  tier: Tier;
+  tags: string[];
+  ltv: number;
+  ordersCount: number;
+  lastOrderAt: string | null;
 }
 
 const SORT_SQL: Record<CustomerSort, string> = { name: 'c.name', ltv: 's.ltv', last_order: 's.last_order_at', orders: 's.orders_count' };
@@ -163,17 +173,30 @@ const like = (q: string) => `%${q.replace(/[%_\\]/g, (m) => `\\${m}`)}%`;
  * customers first and computes figures for that page only; sorting by a figure computes them for
  * every customer that passes the filters.
  */
-export async function listCustomers(em: EntityManager, f: CustomerFilters, base: string): Promise<{ rows: CustomerRow[]; total: number; page: number; pages: number; baseCurrency: string }> {
+export async function listCustomers(
+  em: EntityManager,
+  f: CustomerFilters,
+  base: string,
+): Promise<{ rows: CustomerRow[]; total: number; page: number; pages: number; baseCurrency: string }> {
   const where: string[] = [];
   const params: unknown[] = [];
-  if (f.tier) { where.push('c.tier = ?'); params.push(f.tier); }
-  if (f.tag) { where.push('? = any(c.tags)'); params.push(f.tag); }
+  if (f.tier) {
+    where.push('c.tier = ?');
+    params.push(f.tier);
+  }
+  if (f.tag) {
+    where.push('? = any(c.tags)');
+    params.push(f.tag);
+  }
   if (f.q) {
     const or = ['c.name ilike ?', 'c.email ilike ?', 'c.phone ilike ?', 'exists (select 1 from unnest(c.tags) as t(tag) where t.tag ilike ?)'];
     params.push(like(f.q), like(f.q), like(f.q), like(f.q));
     // "555 123 4567" finds "(555) 123-4567": compare digits only when the query looks like a phone number.
     const digits = f.q.replace(/\D/g, '');
-    if (digits.length >= 4 && /^[\d\s()+.-]+$/.test(f.q)) { or.push(`regexp_replace(coalesce(c.phone, ''), '[^0-9]', '', 'g') like ?`); params.push(`%${digits}%`); }
+    if (digits.length >= 4 && /^[\d\s()+.-]+$/.test(f.q)) {
+      or.push(`regexp_replace(coalesce(c.phone, ''), '[^0-9]', '', 'g') like ?`);
+      params.push(`%${digits}%`);
+    }
     where.push(`(${or.join(' or ')})`);
   }
   const whereSql = where.length ? `where ${where.join(' and ')}` : '';
@@ -181,20 +204,33 @@ export async function listCustomers(em: EntityManager, f: CustomerFilters, base:
   const total = Number(n);
   const fx = fxCte(base);
   const paging = [f.pageSize, (f.page - 1) * f.pageSize];
-  const rows = f.sort === 'name'
-    ? await em.execute<Record<string, unknown>[]>(
-      `with ${fx.sql}, page as (select c.id, c.name, c.email, c.phone, c.tier, c.tags from customer c ${whereSql} order by c.name ${f.dir}, c.id ${f.dir} limit ? offset ?)
+  const rows =
+    f.sort === 'name'
+      ? await em.execute<Record<string, unknown>[]>(
+          `with ${fx.sql}, page as (select c.id, c.name, c.email, c.phone, c.tier, c.tags from customer c ${whereSql} order by c.name ${f.dir}, c.id ${f.dir} limit ? offset ?)
        select c.*, s.* from page c cross join lateral ${statsSql('c.id')} s order by c.name ${f.dir}, c.id ${f.dir}`,
-      [...fx.params, ...params, ...paging])
-    : await em.execute<Record<string, unknown>[]>(
-      `with ${fx.sql}
+          [...fx.params, ...params, ...paging],
+        )
+      : await em.execute<Record<string, unknown>[]>(
+          `with ${fx.sql}
        select c.id, c.name, c.email, c.phone, c.tier, c.tags, s.* from customer c cross join lateral ${statsSql('c.id')} s ${whereSql}
         order by ${SORT_SQL[f.sort]} ${f.dir} nulls last, c.id ${f.dir} limit ? offset ?`,
-      [...fx.params, ...params, ...paging]);
+          [...fx.params, ...params, ...paging],
+        );
   return {
     rows: rows.map((r) => {
       const s = toStats(r);
-      return { id: Number(r.id), name: String(r.name), email: String(r.email), phone: (r.phone as string | null) ?? null, tier: r.tier as Tier, tags: (r.tags as string[]) ?? [], ltv: s.ltv, ordersCount: s.ordersCount, lastOrderAt: s.lastOrderAt };
+      return {
+        id: Number(r.id),
+        name: String(r.name),
+        email: String(r.email),
+        phone: (r.phone as string | null) ?? null,
+        tier: r.tier as Tier,
+        tags: (r.tags as string[]) ?? [],
+        ltv: s.ltv,
+        ordersCount: s.ordersCount,
+        lastOrderAt: s.lastOrderAt,
+      };
     }),
     total,
     page: f.page,
@@ -206,14 +242,18 @@ export async function listCustomers(em: EntityManager, f: CustomerFilters, base:
 /** Tags in use, most used first (for the tag filter). */
 export async function customerTags(em: EntityManager, limit = 100): Promise<string[]> {
   const rows = await em.execute<{ tag: string }[]>(
-    'select t.tag from customer c cross join unnest(c.tags) as t(tag) group by t.tag order by count(*) desc, t.tag limit ?', [limit]);
+    'select t.tag from customer c cross join unnest(c.tags) as t(tag) group by t.tag order by count(*) desc, t.tag limit ?',
+    [limit],
+  );
   return rows.map((r) => r.tag);
 }
 
 /** One customer: profile, addresses, KPIs, the tier the rules give, and a page of order history (newest first). */
 export async function getCustomer(em: EntityManager, id: number, opts: { base: string; page?: number; pageSize?: number }) {
   const pageSize = opts.pageSize ?? 20;
-  const [c] = await em.execute<Record<string, any>[]>('select id, email, name, phone, locale, tier, tags, addresses, created_at from customer where id = ?', [id]);
+  const [c] = await em.execute<Record<string, any>[]>('select id, email, name, phone, locale, tier, tags, addresses, created_at from customer where id = ?', [
+    id,
+  ]);
   if (!c) return null;
   const fx = fxCte(opts.base);
   const [[stats], [returns]] = await Promise.all([
@@ -227,16 +267,34 @@ export async function getCustomer(em: EntityManager, id: number, opts: { base: s
     `select o.id, o.number, o.status, o.placed_at, o.currency, o.total_minor, ch.name as channel
        from sales_order o join channel ch on ch.id = o.channel_id
       where o.customer_id = ? order by o.placed_at desc, o.id desc limit ? offset ?`,
-    [id, pageSize, (page - 1) * pageSize]);
+    [id, pageSize, (page - 1) * pageSize],
+  );
   return {
-    id: Number(c.id), email: c.email as string, name: c.name as string, phone: (c.phone as string | null) ?? null, locale: c.locale as string,
-    tier: c.tier as Tier, tags: (c.tags as string[]) ?? [], addresses: (c.addresses as Address[]) ?? [], createdAt: new Date(c.created_at).toISOString(),
+    id: Number(c.id),
+    email: c.email as string,
+    name: c.name as string,
+    phone: (c.phone as string | null) ?? null,
+    locale: c.locale as string,
+    tier: c.tier as Tier,
+    tags: (c.tags as string[]) ?? [],
+    addresses: (c.addresses as Address[]) ?? [],
+    createdAt: new Date(c.created_at).toISOString(),
     baseCurrency: opts.base,
     stats: { ...figures, returns: Number(returns.n) },
     ruleTier: tierFor({ ltvBaseMinor: figures.ltv, orders: figures.ordersCount, baseCurrency: opts.base }),
     history: {
-      page, pages, total: figures.allOrders,
-      rows: orders.map((o) => ({ id: Number(o.id), number: o.number as string, status: o.status as string, placedAt: new Date(o.placed_at).toISOString(), currency: o.currency as string, total: Number(o.total_minor), channel: o.channel as string })),
+      page,
+      pages,
+      total: figures.allOrders,
+      rows: orders.map((o) => ({
+        id: Number(o.id),
+        number: o.number as string,
+        status: o.status as string,
+        placedAt: new Date(o.placed_at).toISOString(),
+        currency: o.currency as string,
+        total: Number(o.total_minor),
+        channel: o.channel as string,
+      })),
     },
   };
 }

@@ -53,7 +53,12 @@ export async function updateTags(orm: MikroORM, customerId: number, raw: unknown
 export const ProfileInput = z.strictObject({
   name: z.string().trim().min(1).max(200),
   // Digits and the usual separators, and an extension ("(555) 010-0100 x42", "ext. 42").
-  phone: z.string().trim().max(40).refine((p) => /^[\d\s()+./-]*(?:\s*(?:x|ext\.?)\s*\d+)?$/i.test(p), { message: 'phone', params: { code: 'invalid_phone' } }).transform((p) => p || null),
+  phone: z
+    .string()
+    .trim()
+    .max(40)
+    .refine((p) => /^[\d\s()+./-]*(?:\s*(?:x|ext\.?)\s*\d+)?$/i.test(p), { message: 'phone', params: { code: 'invalid_phone' } })
+    .transform((p) => p || null),
   locale: z.enum(LOCALES),
 });
 
@@ -64,7 +69,10 @@ export const ProfileInput = z.strictObject({
 export async function updateProfile(orm: MikroORM, customerId: number, raw: unknown, actor: Actor): Promise<{ changed: boolean }> {
   const input = parseInput(ProfileInput, raw);
   return orm.em.fork().transactional(async (em) => {
-    const [row] = await em.execute<{ name: string; phone: string | null; locale: string }[]>('select name, phone, locale from customer where id = ? for update', [customerId]);
+    const [row] = await em.execute<{ name: string; phone: string | null; locale: string }[]>(
+      'select name, phone, locale from customer where id = ? for update',
+      [customerId],
+    );
     if (!row) throw new DomainError(404, 'not_found', `Customer ${customerId} does not exist.`);
     const before = { name: row.name, phone: row.phone, locale: row.locale };
     if (before.name === input.name && before.phone === input.phone && before.locale === input.locale) return { changed: false };
@@ -74,10 +82,20 @@ export async function updateProfile(orm: MikroORM, customerId: number, raw: unkn
   });
 }
 
-const SET_TIERS = prepare('customer_set_tiers', `update customer c set tier = t.tier from unnest($1::int[], $2::text[], $3::text[]) as t(id, tier, old)
-  where c.id = t.id and c.tier = t.old returning c.id`);
+const SET_TIERS = prepare(
+  'customer_set_tiers',
+  `update customer c set tier = t.tier from unnest($1::int[], $2::text[], $3::text[]) as t(id, tier, old)
+  where c.id = t.id and c.tier = t.old returning c.id`,
+);
 
-export interface TierResult { customerId: number; tier: Tier; previous: Tier; changed: boolean; ltv: number; orders: number }
+export interface TierResult {
+  customerId: number;
+  tier: Tier;
+  previous: Tier;
+  changed: boolean;
+  ltv: number;
+  orders: number;
+}
 
 /**
  * Applies the tier rules to customers inside the caller's transaction: one aggregate query and,
@@ -85,7 +103,11 @@ export interface TierResult { customerId: number; tier: Tier; previous: Tier; ch
  * Intake calls it for the customers of every batch of new orders. A tier someone else moved
  * meanwhile stands, and nothing is recorded for it. The base currency defaults to BASE_CURRENCY.
  */
-export async function recomputeTiers(em: EntityManager, customers: readonly { id: number; actor: Actor }[], base: string = defaultBaseCurrency()): Promise<TierResult[]> {
+export async function recomputeTiers(
+  em: EntityManager,
+  customers: readonly { id: number; actor: Actor }[],
+  base: string = defaultBaseCurrency(),
+): Promise<TierResult[]> {
   if (!customers.length) return [];
   const actorOf = new Map(customers.map((c) => [c.id, c.actor]));
   const facts = await customerTierFactsMany(em, [...actorOf.keys()], base);
@@ -95,12 +117,27 @@ export async function recomputeTiers(em: EntityManager, customers: readonly { id
   });
   const moves = results.filter((r) => r.changed);
   if (!moves.length) return results;
-  const updated = new Set((await sql<{ id: number }>(em, SET_TIERS, [moves.map((m) => m.customerId), moves.map((m) => m.tier), moves.map((m) => m.previous)])).map((r) => Number(r.id)));
+  const updated = new Set(
+    (await sql<{ id: number }>(em, SET_TIERS, [moves.map((m) => m.customerId), moves.map((m) => m.tier), moves.map((m) => m.previous)])).map((r) =>
+      Number(r.id),
+    ),
+  );
   for (const m of moves) m.changed = updated.has(m.customerId);
-  await auditMany(em, moves.filter((m) => m.changed).map((m) => ({
-    actor: actorOf.get(m.customerId)!,
-    entry: { action: 'customer.tier_changed', entityType: 'Customer', entityId: m.customerId, before: { tier: m.previous }, after: { tier: m.tier, ltv: m.ltv, orders: m.orders, currency: base } },
-  })));
+  await auditMany(
+    em,
+    moves
+      .filter((m) => m.changed)
+      .map((m) => ({
+        actor: actorOf.get(m.customerId)!,
+        entry: {
+          action: 'customer.tier_changed',
+          entityType: 'Customer',
+          entityId: m.customerId,
+          before: { tier: m.previous },
+          after: { tier: m.tier, ltv: m.ltv, orders: m.orders, currency: base },
+        },
+      })),
+  );
   return results;
 }
 
@@ -121,7 +158,11 @@ export function recomputeTierNow(orm: MikroORM, customerId: number, actor: Actor
  * one aggregate query and one bulk conditional update per batch, an audit event per change and one
  * summary event at the end.
  */
-export async function recomputeAllTiers(orm: MikroORM, actor: Actor, opts: { base?: string; batchSize?: number } = {}): Promise<{ checked: number; changed: number }> {
+export async function recomputeAllTiers(
+  orm: MikroORM,
+  actor: Actor,
+  opts: { base?: string; batchSize?: number } = {},
+): Promise<{ checked: number; changed: number }> {
   const base = opts.base ?? defaultBaseCurrency();
   const batchSize = opts.batchSize ?? 500;
   let afterId = 0;
@@ -141,10 +182,17 @@ export async function recomputeAllTiers(orm: MikroORM, actor: Actor, opts: { bas
         const updated = await em.execute<{ id: number }[]>(
           `update customer c set tier = v.tier from (values ${moves.map(() => '(?::int, ?::text, ?::text)').join(', ')}) as v(id, tier, old)
             where c.id = v.id and c.tier = v.old returning c.id`,
-          moves.flatMap((m) => [m.id, m.next, m.tier]));
+          moves.flatMap((m) => [m.id, m.next, m.tier]),
+        );
         const ids = new Set(updated.map((u) => Number(u.id)));
         for (const m of moves.filter((x) => ids.has(x.id))) {
-          audit(em, actor, { action: 'customer.tier_changed', entityType: 'Customer', entityId: m.id, before: { tier: m.tier }, after: { tier: m.next, ltv: m.stats.ltv, orders: m.stats.ordersCount, currency: base } });
+          audit(em, actor, {
+            action: 'customer.tier_changed',
+            entityType: 'Customer',
+            entityId: m.id,
+            before: { tier: m.tier },
+            after: { tier: m.next, ltv: m.stats.ltv, orders: m.stats.ordersCount, currency: base },
+          });
         }
         changed += ids.size;
       }
@@ -165,7 +213,9 @@ export async function recomputeAllTiers(orm: MikroORM, actor: Actor, opts: { bas
  * order (any channel could send any name for an email): it changes only through an explicit customer
  * update, and the order keeps the name it came with. Rows the insert did not return are read as they are.
  */
-const CUSTOMERS = prepare('customers_for_orders', `with input as (
+const CUSTOMERS = prepare(
+  'customers_for_orders',
+  `with input as (
     select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) as i(email, name, phone, locale, addresses)),
   upserted as (
     insert into customer (email, name, phone, locale, addresses, tags, tier, created_at)
@@ -175,10 +225,17 @@ const CUSTOMERS = prepare('customers_for_orders', `with input as (
   select c.id, c.email, not exists (select 1 from sales_order o where o.customer_id = c.id) as first_order
     from (select id, email from upserted
           union all
-          select c.id, c.email from customer c join input i on i.email = c.email where not exists (select 1 from upserted u where u.email = c.email)) c`);
+          select c.id, c.email from customer c join input i on i.email = c.email where not exists (select 1 from upserted u where u.email = c.email)) c`,
+);
 
 /** A buyer as an order names them. */
-export interface Buyer { email: string; name: string; phone?: string | null; locale?: string | null; address: unknown }
+export interface Buyer {
+  email: string;
+  name: string;
+  phone?: string | null;
+  locale?: string | null;
+  address: unknown;
+}
 
 /**
  * The customer of each buyer (by email), created on first order, and whether they have ordered before.
@@ -186,5 +243,9 @@ export interface Buyer { email: string; name: string; phone?: string | null; loc
  */
 export const customersForOrders = (em: EntityManager, buyers: readonly Buyer[]) =>
   sql<{ id: number; email: string; first_order: boolean }>(em, CUSTOMERS, [
-    buyers.map((b) => b.email), buyers.map((b) => b.name), buyers.map((b) => b.phone ?? null),
-    buyers.map((b) => b.locale ?? 'en'), buyers.map((b) => JSON.stringify([b.address]))]);
+    buyers.map((b) => b.email),
+    buyers.map((b) => b.name),
+    buyers.map((b) => b.phone ?? null),
+    buyers.map((b) => b.locale ?? 'en'),
+    buyers.map((b) => JSON.stringify([b.address])),
+  ]);

@@ -10,9 +10,15 @@ export const TAG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 export const Tag = z.string().trim().toLowerCase().min(1).max(MAX_TAG_LENGTH).regex(TAG_PATTERN);
 
 /** A customer's whole tag list (duplicates collapse after normalising). */
-export const Tags = z.array(Tag).max(MAX_TAGS).transform((tags) => [...new Set(tags)]);
+export const Tags = z
+  .array(Tag)
+  .max(MAX_TAGS)
+  .transform((tags) => [...new Set(tags)]);
 
 /** Splits what a person typed ("VIP, b2b, late-payer") at commas; empty pieces are dropped. */
 export function splitTags(text: string): string[] {
-  return text.split(',').map((s) => s.trim()).filter(Boolean);
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

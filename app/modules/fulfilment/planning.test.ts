@@ -2,17 +2,39 @@ import { describe, expect, it } from 'vitest';
 import { chooseCarrier, planPickLists, trackingNumber, type CarrierOption, type PickCandidate } from './planning.ts';
 
 const carriers: CarrierOption[] = [
-  { id: 1, code: 'usps', name: 'USPS', rules: [{ service: 'Ground Advantage', serviceLevels: ['standard'], countries: ['US'], maxWeightGrams: 30_000, priority: 10 }] },
-  { id: 2, code: 'ups', name: 'UPS', rules: [{ service: 'Next Day Air', serviceLevels: ['express'], countries: ['US'], priority: 10 }, { service: 'Ground', serviceLevels: ['standard'], countries: ['US'], priority: 20 }] },
+  {
+    id: 1,
+    code: 'usps',
+    name: 'USPS',
+    rules: [{ service: 'Ground Advantage', serviceLevels: ['standard'], countries: ['US'], maxWeightGrams: 30_000, priority: 10 }],
+  },
+  {
+    id: 2,
+    code: 'ups',
+    name: 'UPS',
+    rules: [
+      { service: 'Next Day Air', serviceLevels: ['express'], countries: ['US'], priority: 10 },
+      { service: 'Ground', serviceLevels: ['standard'], countries: ['US'], priority: 20 },
+    ],
+  },
   { id: 3, code: 'sf', name: 'SF', rules: [{ service: 'Standard', serviceLevels: ['standard', 'express'], countries: ['CN', 'TW'], priority: 10 }] },
   { id: 4, code: 'dhl', name: 'DHL', rules: [{ service: 'Express Worldwide', serviceLevels: ['standard', 'express'], priority: 90 }] },
 ];
 
 describe('chooseCarrier', () => {
   it('picks by destination, service level and weight', () => {
-    expect(chooseCarrier(carriers, { country: 'US', weightGrams: 1000, serviceLevel: 'standard' })).toMatchObject({ carrier: { code: 'usps' }, service: 'Ground Advantage' });
-    expect(chooseCarrier(carriers, { country: 'US', weightGrams: 40_000, serviceLevel: 'standard' })).toMatchObject({ carrier: { code: 'ups' }, service: 'Ground' });
-    expect(chooseCarrier(carriers, { country: 'US', weightGrams: 1000, serviceLevel: 'express' })).toMatchObject({ carrier: { code: 'ups' }, service: 'Next Day Air' });
+    expect(chooseCarrier(carriers, { country: 'US', weightGrams: 1000, serviceLevel: 'standard' })).toMatchObject({
+      carrier: { code: 'usps' },
+      service: 'Ground Advantage',
+    });
+    expect(chooseCarrier(carriers, { country: 'US', weightGrams: 40_000, serviceLevel: 'standard' })).toMatchObject({
+      carrier: { code: 'ups' },
+      service: 'Ground',
+    });
+    expect(chooseCarrier(carriers, { country: 'US', weightGrams: 1000, serviceLevel: 'express' })).toMatchObject({
+      carrier: { code: 'ups' },
+      service: 'Next Day Air',
+    });
     expect(chooseCarrier(carriers, { country: 'TW', weightGrams: 1000, serviceLevel: 'express' })).toMatchObject({ carrier: { code: 'sf' } });
     expect(chooseCarrier(carriers, { country: 'DE', weightGrams: 1000, serviceLevel: 'standard' })).toMatchObject({ carrier: { code: 'dhl' } });
     expect(chooseCarrier(carriers.slice(0, 3), { country: 'DE', weightGrams: 1000, serviceLevel: 'standard' })).toBeNull();
@@ -20,8 +42,11 @@ describe('chooseCarrier', () => {
 });
 
 const order = (orderId: number, bins: string[], extra: Partial<PickCandidate> = {}): PickCandidate => ({
-  orderId, deliveryMethod: 'standard', promisedBy: null,
-  lines: bins.map((bin, i) => ({ lineId: orderId * 10 + i, productId: i + 1, sku: `S-${bin}`, bin, quantity: 1 })), ...extra,
+  orderId,
+  deliveryMethod: 'standard',
+  promisedBy: null,
+  lines: bins.map((bin, i) => ({ lineId: orderId * 10 + i, productId: i + 1, sku: `S-${bin}`, bin, quantity: 1 })),
+  ...extra,
 });
 
 describe('planPickLists', () => {
@@ -38,10 +63,13 @@ describe('planPickLists', () => {
     expect(planPickLists('batch', orders, 10)[0].lines.map((l) => l.bin)).toEqual(['A-01-1', 'A-05-1', 'B-01-1', 'B-02-1', 'C-01-1']);
   });
 
-  it('zone: one list per zone, each with only that zone\'s lines', () => {
+  it("zone: one list per zone, each with only that zone's lines", () => {
     const lists = planPickLists('zone', orders);
     expect(lists.map((l) => l.zone)).toEqual(['A', 'B', 'C']);
-    expect(lists[1].lines.map((l) => [l.orderId, l.bin])).toEqual([[3, 'B-01-1'], [1, 'B-02-1']]);
+    expect(lists[1].lines.map((l) => [l.orderId, l.bin])).toEqual([
+      [3, 'B-01-1'],
+      [1, 'B-02-1'],
+    ]);
   });
 
   it('wave: express and earliest promised first', () => {

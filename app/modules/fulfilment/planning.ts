@@ -2,18 +2,38 @@
 // into pick lists by method. No I/O, so the designer's simulation can use them too.
 import type { PickMethod } from '../../../entities/constants.ts';
 
-export interface CarrierRule { service: string; serviceLevels: string[]; countries?: string[]; maxWeightGrams?: number; priority: number }
-export interface CarrierOption { id: number; code: string; name: string; rules: CarrierRule[] }
-export interface Parcel { country: string; weightGrams: number; serviceLevel: string }
+export interface CarrierRule {
+  service: string;
+  serviceLevels: string[];
+  countries?: string[];
+  maxWeightGrams?: number;
+  priority: number;
+}
+export interface CarrierOption {
+  id: number;
+  code: string;
+  name: string;
+  rules: CarrierRule[];
+}
+export interface Parcel {
+  country: string;
+  weightGrams: number;
+  serviceLevel: string;
+}
 
 /** The carrier rule with the lowest priority number that fits the parcel (destination, weight, service level). */
 export function chooseCarrier(carriers: CarrierOption[], parcel: Parcel): { carrier: CarrierOption; service: string } | null {
   const level = parcel.serviceLevel === 'pickup' ? 'standard' : parcel.serviceLevel;
-  const fits = carriers.flatMap((carrier) => carrier.rules
-    .filter((r) => r.serviceLevels.includes(level)
-      && (!r.countries?.length || r.countries.includes(parcel.country))
-      && (r.maxWeightGrams === undefined || parcel.weightGrams <= r.maxWeightGrams))
-    .map((rule) => ({ carrier, rule })));
+  const fits = carriers.flatMap((carrier) =>
+    carrier.rules
+      .filter(
+        (r) =>
+          r.serviceLevels.includes(level) &&
+          (!r.countries?.length || r.countries.includes(parcel.country)) &&
+          (r.maxWeightGrams === undefined || parcel.weightGrams <= r.maxWeightGrams),
+      )
+      .map((rule) => ({ carrier, rule })),
+  );
   fits.sort((a, b) => a.rule.priority - b.rule.priority || a.carrier.id - b.carrier.id);
   return fits[0] ? { carrier: fits[0].carrier, service: fits[0].rule.service } : null;
 }
@@ -25,11 +45,16 @@ export interface PickCandidate {
   lines: { lineId: number; productId: number; sku: string; bin: string | null; quantity: number }[];
 }
 
-export interface PlannedPickList { zone: string | null; orders: PickCandidate[]; lines: (PickCandidate['lines'][number] & { orderId: number })[] }
+export interface PlannedPickList {
+  zone: string | null;
+  orders: PickCandidate[];
+  lines: (PickCandidate['lines'][number] & { orderId: number })[];
+}
 
 const zoneOf = (bin: string | null) => (bin ? bin.split('-')[0] : '?');
 /** Walk order through the warehouse: by bin, then SKU. */
-const byBin = (a: { bin: string | null; sku: string }, b: { bin: string | null; sku: string }) => (a.bin ?? '~').localeCompare(b.bin ?? '~') || a.sku.localeCompare(b.sku);
+const byBin = (a: { bin: string | null; sku: string }, b: { bin: string | null; sku: string }) =>
+  (a.bin ?? '~').localeCompare(b.bin ?? '~') || a.sku.localeCompare(b.sku);
 
 /**
  * single: one list per order. batch: lists of up to `size` orders. zone: one list per zone for the
@@ -49,11 +74,18 @@ export function planPickLists(method: PickMethod, candidates: PickCandidate[], s
       return chunks(candidates, size).map((c) => list(c));
     case 'zone': {
       const zones = [...new Set(candidates.flatMap((o) => o.lines.map((l) => zoneOf(l.bin))))].sort();
-      return zones.map((z) => list(candidates.filter((o) => o.lines.some((l) => zoneOf(l.bin) === z)), z));
+      return zones.map((z) =>
+        list(
+          candidates.filter((o) => o.lines.some((l) => zoneOf(l.bin) === z)),
+          z,
+        ),
+      );
     }
     case 'wave': {
       const urgency = (o: PickCandidate) => (o.deliveryMethod === 'express' ? 0 : 1);
-      const sorted = [...candidates].sort((a, b) => urgency(a) - urgency(b) || (a.promisedBy ?? '9').localeCompare(b.promisedBy ?? '9') || a.orderId - b.orderId);
+      const sorted = [...candidates].sort(
+        (a, b) => urgency(a) - urgency(b) || (a.promisedBy ?? '9').localeCompare(b.promisedBy ?? '9') || a.orderId - b.orderId,
+      );
       return chunks(sorted, size).map((c) => list(c));
     }
   }
@@ -63,9 +95,13 @@ export function planPickLists(method: PickMethod, candidates: PickCandidate[], s
 export function trackingNumber(carrierCode: string, shipmentId: number, salt: string): string {
   const digits = (shipmentId * 7919 + parseInt(salt.slice(0, 6), 16)).toString().padStart(10, '0');
   switch (carrierCode) {
-    case 'ups': return `1Z${salt.slice(0, 6).toUpperCase()}${digits}`;
-    case 'usps': return `9400${digits}${salt.slice(0, 8).replace(/\D/g, '0').padEnd(8, '0')}`;
-    case 'sf': return `SF${digits}`;
-    default: return `${carrierCode.toUpperCase()}${digits}`;
+    case 'ups':
+      return `1Z${salt.slice(0, 6).toUpperCase()}${digits}`;
+    case 'usps':
+      return `9400${digits}${salt.slice(0, 8).replace(/\D/g, '0').padEnd(8, '0')}`;
+    case 'sf':
+      return `SF${digits}`;
+    default:
+      return `${carrierCode.toUpperCase()}${digits}`;
   }
 }

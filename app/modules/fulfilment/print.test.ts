@@ -6,7 +6,8 @@ const parse = (href: string) => parsePrintQuery(new URL(href, 'http://console.te
 describe('the print page address', () => {
   it('carries list ids and refusals there and back, ten-digit ids included', () => {
     expect(parse(printHref([7, 2_147_483_647, 7], [{ orderId: 1_234_567_890, reason: 'on_hold' }]))).toEqual({
-      ids: [7, 2_147_483_647], refused: [{ orderId: 1_234_567_890, reason: 'on_hold' }],
+      ids: [7, 2_147_483_647],
+      refused: [{ orderId: 1_234_567_890, reason: 'on_hold' }],
     });
   });
 

@@ -10,13 +10,30 @@ export function printHref(listIds: number[], refused: { orderId: number; reason:
   return `/fulfilment/pick-lists/print?${q}`;
 }
 
-const ids = z.string().max(2_400).transform((s) => s.split(',')).pipe(z.array(IdText).max(200)).transform((a) => [...new Set(a)]);
-const refusal = z.string().regex(/^\d+:[a-z_]+$/).transform((s) => { const [orderId, reason] = s.split(':'); return { orderId, reason }; })
+const ids = z
+  .string()
+  .max(2_400)
+  .transform((s) => s.split(','))
+  .pipe(z.array(IdText).max(200))
+  .transform((a) => [...new Set(a)]);
+const refusal = z
+  .string()
+  .regex(/^\d+:[a-z_]+$/)
+  .transform((s) => {
+    const [orderId, reason] = s.split(':');
+    return { orderId, reason };
+  })
   .pipe(z.object({ orderId: IdText, reason: z.enum(PICK_REFUSAL_REASONS) }));
 
 export const PrintQuery = z.object({
   ids: ids.catch([]),
-  refused: z.string().max(4000).transform((s) => s.split(',')).pipe(z.array(refusal)).optional().catch(undefined),
+  refused: z
+    .string()
+    .max(4000)
+    .transform((s) => s.split(','))
+    .pipe(z.array(refusal))
+    .optional()
+    .catch(undefined),
 });
 
 export function parsePrintQuery(params: URLSearchParams) {

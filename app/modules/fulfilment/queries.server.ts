@@ -6,21 +6,56 @@ export async function openPickLists(em: EntityManager, warehouse?: string) {
             count(pl.id) as lines, coalesce(sum(pl.quantity), 0) as units, coalesce(sum(pl.picked), 0) as picked, count(distinct pl.order_id) as orders
        from pick_list pk join warehouse w on w.id = pk.warehouse_id left join pick_list_line pl on pl.pick_list_id = pk.id
       where pk.status in ('open', 'picking') ${warehouse ? 'and w.code = ?' : ''}
-      group by pk.id, w.code order by pk.id desc limit 200`, warehouse ? [warehouse] : []);
-  return rows.map((r) => ({ id: Number(r.id), number: r.number as string, method: r.method as string, zone: r.zone as string | null, status: r.status as string, warehouse: r.warehouse as string, createdAt: new Date(r.created_at).toISOString(), lines: Number(r.lines), units: Number(r.units), picked: Number(r.picked), orders: Number(r.orders) }));
+      group by pk.id, w.code order by pk.id desc limit 200`,
+    warehouse ? [warehouse] : [],
+  );
+  return rows.map((r) => ({
+    id: Number(r.id),
+    number: r.number as string,
+    method: r.method as string,
+    zone: r.zone as string | null,
+    status: r.status as string,
+    warehouse: r.warehouse as string,
+    createdAt: new Date(r.created_at).toISOString(),
+    lines: Number(r.lines),
+    units: Number(r.units),
+    picked: Number(r.picked),
+    orders: Number(r.orders),
+  }));
 }
 
 export async function pickList(em: EntityManager, id: number) {
-  const [pk] = await em.execute<Record<string, any>[]>('select pk.*, w.code as warehouse from pick_list pk join warehouse w on w.id = pk.warehouse_id where pk.id = ?', [id]);
+  const [pk] = await em.execute<Record<string, any>[]>(
+    'select pk.*, w.code as warehouse from pick_list pk join warehouse w on w.id = pk.warehouse_id where pk.id = ?',
+    [id],
+  );
   if (!pk) return null;
   const lines = await em.execute<Record<string, any>[]>(
     `select pl.id, pl.sku, p.name, p.barcode, pl.bin, pl.quantity, pl.picked, o.id as order_id, o.number as order_number, o.status as order_status
        from pick_list_line pl join product p on p.id = pl.product_id join sales_order o on o.id = pl.order_id
-      where pl.pick_list_id = ? order by pl.bin nulls last, pl.sku, pl.id`, [id]);
+      where pl.pick_list_id = ? order by pl.bin nulls last, pl.sku, pl.id`,
+    [id],
+  );
   return {
-    id: Number(pk.id), number: pk.number as string, method: pk.method as string, zone: pk.zone as string | null, status: pk.status as string, warehouse: pk.warehouse as string,
+    id: Number(pk.id),
+    number: pk.number as string,
+    method: pk.method as string,
+    zone: pk.zone as string | null,
+    status: pk.status as string,
+    warehouse: pk.warehouse as string,
     createdAt: new Date(pk.created_at).toISOString(),
-    lines: lines.map((l) => ({ id: Number(l.id), sku: l.sku as string, name: l.name as string, barcode: l.barcode as string, bin: l.bin as string | null, quantity: Number(l.quantity), picked: Number(l.picked), orderId: Number(l.order_id), orderNumber: l.order_number as string, orderStatus: l.order_status as string })),
+    lines: lines.map((l) => ({
+      id: Number(l.id),
+      sku: l.sku as string,
+      name: l.name as string,
+      barcode: l.barcode as string,
+      bin: l.bin as string | null,
+      quantity: Number(l.quantity),
+      picked: Number(l.picked),
+      orderId: Number(l.order_id),
+      orderNumber: l.order_number as string,
+      orderStatus: l.order_status as string,
+    })),
   };
 }
 
@@ -35,8 +70,19 @@ export async function pickListsOfOrder(em: EntityManager, orderId: number) {
   const rows = await em.execute<Record<string, any>[]>(
     `select pk.id, pk.number, pk.method, pk.zone, pk.status, w.code as warehouse, sum(pl.quantity) as units, sum(pl.picked) as picked
        from pick_list_line pl join pick_list pk on pk.id = pl.pick_list_id join warehouse w on w.id = pk.warehouse_id
-      where pl.order_id = ? group by pk.id, w.code order by w.code, pk.id`, [orderId]);
-  return rows.map((r) => ({ id: Number(r.id), number: r.number as string, method: r.method as string, zone: r.zone as string | null, status: r.status as string, warehouse: r.warehouse as string, units: Number(r.units), picked: Number(r.picked) }));
+      where pl.order_id = ? group by pk.id, w.code order by w.code, pk.id`,
+    [orderId],
+  );
+  return rows.map((r) => ({
+    id: Number(r.id),
+    number: r.number as string,
+    method: r.method as string,
+    zone: r.zone as string | null,
+    status: r.status as string,
+    warehouse: r.warehouse as string,
+    units: Number(r.units),
+    picked: Number(r.picked),
+  }));
 }
 
 /** Orders whose picking is finished (ready to pack) and packed orders (ready to ship). */
@@ -47,8 +93,15 @@ export async function readyToPackOrShip(em: EntityManager) {
       where o.status = 'packed'
          or (o.status = 'picking' and not exists (select 1 from pick_list_line pl join pick_list pk on pk.id = pl.pick_list_id where pl.order_id = o.id and pk.status <> 'cancelled' and pl.picked < pl.quantity)
              and exists (select 1 from pick_list_line pl where pl.order_id = o.id))
-      order by o.id limit 200`);
-  return rows.map((r) => ({ id: Number(r.id), number: r.number as string, status: r.status as string, deliveryMethod: r.delivery_method as string, country: r.country as string }));
+      order by o.id limit 200`,
+  );
+  return rows.map((r) => ({
+    id: Number(r.id),
+    number: r.number as string,
+    status: r.status as string,
+    deliveryMethod: r.delivery_method as string,
+    country: r.country as string,
+  }));
 }
 
 export async function recentShipments(em: EntityManager, opts: { orderId?: number; limit?: number } = {}) {
@@ -56,16 +109,37 @@ export async function recentShipments(em: EntityManager, opts: { orderId?: numbe
     `select s.id, s.tracking_number, s.status, s.service, s.weight_grams, s.lines, s.shipped_at, s.delivered_at, c.code as carrier, c.name as carrier_name, c.tracking_url_template,
             o.id as order_id, o.number as order_number, w.code as warehouse
        from shipment s join carrier c on c.id = s.carrier_id join sales_order o on o.id = s.order_id join warehouse w on w.id = s.warehouse_id
-      ${opts.orderId ? 'where s.order_id = ?' : ''} order by s.id desc limit ?`, opts.orderId ? [opts.orderId, opts.limit ?? 50] : [opts.limit ?? 50]);
+      ${opts.orderId ? 'where s.order_id = ?' : ''} order by s.id desc limit ?`,
+    opts.orderId ? [opts.orderId, opts.limit ?? 50] : [opts.limit ?? 50],
+  );
   const events = rows.length
-    ? await em.execute<Record<string, any>[]>('select shipment_id, status, description, location, occurred_at from shipment_event where shipment_id in (?) order by occurred_at, id', [rows.map((r) => r.id)])
+    ? await em.execute<Record<string, any>[]>(
+        'select shipment_id, status, description, location, occurred_at from shipment_event where shipment_id in (?) order by occurred_at, id',
+        [rows.map((r) => r.id)],
+      )
     : [];
   return rows.map((r) => ({
-    id: Number(r.id), trackingNumber: r.tracking_number as string, status: r.status as string, carrier: r.carrier as string, carrierName: r.carrier_name as string, service: r.service as string,
+    id: Number(r.id),
+    trackingNumber: r.tracking_number as string,
+    status: r.status as string,
+    carrier: r.carrier as string,
+    carrierName: r.carrier_name as string,
+    service: r.service as string,
     trackingUrl: (r.tracking_url_template as string).replace('{tracking}', encodeURIComponent(r.tracking_number)),
-    weightGrams: Number(r.weight_grams), lines: r.lines as { sku: string; quantity: number }[], warehouse: r.warehouse as string,
-    orderId: Number(r.order_id), orderNumber: r.order_number as string,
-    shippedAt: r.shipped_at ? new Date(r.shipped_at).toISOString() : null, deliveredAt: r.delivered_at ? new Date(r.delivered_at).toISOString() : null,
-    events: events.filter((e) => Number(e.shipment_id) === Number(r.id)).map((e) => ({ status: e.status as string, description: e.description as string | null, location: e.location as string | null, at: new Date(e.occurred_at).toISOString() })),
+    weightGrams: Number(r.weight_grams),
+    lines: r.lines as { sku: string; quantity: number }[],
+    warehouse: r.warehouse as string,
+    orderId: Number(r.order_id),
+    orderNumber: r.order_number as string,
+    shippedAt: r.shipped_at ? new Date(r.shipped_at).toISOString() : null,
+    deliveredAt: r.delivered_at ? new Date(r.delivered_at).toISOString() : null,
+    events: events
+      .filter((e) => Number(e.shipment_id) === Number(r.id))
+      .map((e) => ({
+        status: e.status as string,
+        description: e.description as string | null,
+        location: e.location as string | null,
+        at: new Date(e.occurred_at).toISOString(),
+      })),
   }));
 }

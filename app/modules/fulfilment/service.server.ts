@@ -36,7 +36,18 @@ const PICKABLE = ['paid', 'allocated', 'picking'];
  * (not cancelled) pick lists: one list per order × warehouse, so a split order is picked everywhere.
  */
 async function pickCandidates(em: EntityManager, warehouseId: number, orderIds?: number[]): Promise<PickCandidate[]> {
-  const rows = await em.execute<{ order_id: number; delivery_method: string; promised_by: Date | null; line_id: number; product_id: number; sku: string; bin: string | null; quantity: number }[]>(
+  const rows = await em.execute<
+    {
+      order_id: number;
+      delivery_method: string;
+      promised_by: Date | null;
+      line_id: number;
+      product_id: number;
+      sku: string;
+      bin: string | null;
+      quantity: number;
+    }[]
+  >(
     `select o.id as order_id, o.delivery_method, o.promised_by, r.line_id, r.product_id, p.sku, l.bin, r.quantity
        from sales_order o
        join reservation r on r.order_id = o.id and r.status = 'active' and r.warehouse_id = ?
@@ -47,33 +58,54 @@ async function pickCandidates(em: EntityManager, warehouseId: number, orderIds?:
         and not exists (select 1 from pick_list_line pl join pick_list pk on pk.id = pl.pick_list_id where pl.order_id = o.id and pk.warehouse_id = ? and pk.status <> 'cancelled')
       order by o.id, r.id
       for update of o`,
-    orderIds?.length ? [warehouseId, PICKABLE, orderIds, warehouseId] : [warehouseId, PICKABLE, warehouseId]);
+    orderIds?.length ? [warehouseId, PICKABLE, orderIds, warehouseId] : [warehouseId, PICKABLE, warehouseId],
+  );
   const byOrder = new Map<number, PickCandidate>();
   for (const r of rows) {
     let c = byOrder.get(r.order_id);
-    if (!c) { c = { orderId: r.order_id, deliveryMethod: r.delivery_method, promisedBy: r.promised_by ? new Date(r.promised_by).toISOString() : null, lines: [] }; byOrder.set(r.order_id, c); }
+    if (!c) {
+      c = { orderId: r.order_id, deliveryMethod: r.delivery_method, promisedBy: r.promised_by ? new Date(r.promised_by).toISOString() : null, lines: [] };
+      byOrder.set(r.order_id, c);
+    }
     c.lines.push({ lineId: r.line_id, productId: r.product_id, sku: r.sku, bin: r.bin, quantity: r.quantity });
   }
   return [...byOrder.values()];
 }
 
-export interface CreatedPickList { id: number; number: string; warehouse: string; method: PickMethod; orders: number; lines: number; zone: string | null }
+export interface CreatedPickList {
+  id: number;
+  number: string;
+  warehouse: string;
+  method: PickMethod;
+  orders: number;
+  lines: number;
+  zone: string | null;
+}
 
 /**
  * Writes the planned lists of one warehouse and moves their orders on: paid → allocated → picking (an
  * order already picking, a split order getting its next warehouse's list, stays). The order's
  * warehouse is recorded only when all its stock is in this one. Audited, and published for live views.
  */
-async function writePickLists(em: EntityManager, wh: { id: number; code: string }, method: PickMethod, candidates: PickCandidate[], size: number, actor: Actor): Promise<CreatedPickList[]> {
+async function writePickLists(
+  em: EntityManager,
+  wh: { id: number; code: string },
+  method: PickMethod,
+  candidates: PickCandidate[],
+  size: number,
+  actor: Actor,
+): Promise<CreatedPickList[]> {
   const created: CreatedPickList[] = [];
   for (const plan of planPickLists(method, candidates, size)) {
     const [pl] = await em.execute<{ id: number; number: string }[]>(
       `insert into pick_list (number, warehouse_id, method, zone, status, created_by, created_at)
        values ('PL-' || to_char(now(), 'YYMMDD') || '-' || to_char(nextval('pick_list_number_seq'), 'FM000000'), ?, ?, ?, 'open', ?, now()) returning id, number`,
-      [wh.id, method, plan.zone, actor.label ?? null]);
+      [wh.id, method, plan.zone, actor.label ?? null],
+    );
     await em.execute(
       `insert into pick_list_line (pick_list_id, order_id, line_id, product_id, sku, bin, quantity, picked) values ${plan.lines.map(() => '(?, ?, ?, ?, ?, ?, ?, 0)').join(', ')}`,
-      plan.lines.flatMap((l) => [pl.id, l.orderId, l.lineId, l.productId, l.sku, l.bin, l.quantity]));
+      plan.lines.flatMap((l) => [pl.id, l.orderId, l.lineId, l.productId, l.sku, l.bin, l.quantity]),
+    );
     created.push({ id: pl.id, number: pl.number, warehouse: wh.code, method, orders: plan.orders.length, lines: plan.lines.length, zone: plan.zone });
   }
   for (const c of candidates) {
@@ -82,7 +114,12 @@ async function writePickLists(em: EntityManager, wh: { id: number; code: string 
     await settleOrderWarehouse(em, c.orderId, wh.id);
     if (o.status !== 'picking') await transition(em, c.orderId, 'picking', actor, { reason: 'pick list created' });
   }
-  audit(em, actor, { action: 'fulfilment.pick_lists_created', entityType: 'Warehouse', entityId: wh.id, after: { method, orderIds: candidates.map((c) => c.orderId), lists: created } });
+  audit(em, actor, {
+    action: 'fulfilment.pick_lists_created',
+    entityType: 'Warehouse',
+    entityId: wh.id,
+    after: { method, orderIds: candidates.map((c) => c.orderId), lists: created },
+  });
   publish(em, 'fulfilment', 'pick_lists.created', { warehouse: wh.code, lists: created });
   return created;
 }
@@ -94,7 +131,9 @@ export async function createPickLists(orm: MikroORM, raw: unknown, actor: Actor)
   const input = parsed.data;
   return orm.em.fork().transactional(async (em) => {
     const [wh] = await em.execute<{ id: number; code: string; pick_method: PickMethod; pick_batch_size: number }[]>(
-      'select id, code, pick_method, pick_batch_size from warehouse where code = ?', [input.warehouse]);
+      'select id, code, pick_method, pick_batch_size from warehouse where code = ?',
+      [input.warehouse],
+    );
     if (!wh) throw invalid([fieldError('warehouse', 'invalid_value')]);
     const candidates = await pickCandidates(em, wh.id, input.orderIds);
     if (!candidates.length) throw new DomainError(409, 'nothing_to_pick', `No paid orders wait for picking in ${wh.code}.`, { params: { warehouse: wh.code } });
@@ -121,46 +160,82 @@ const AFTER_PICKING = ['packed', 'shipped', 'delivered', 'completed', 'returned'
  * be picked come back too (`existing`: printed again). Orders that cannot be picked are left as they are
  * and come back with the reason (on hold, not paid, no stock reserved, picked already, closed).
  */
-export async function pickListsForOrders(orm: MikroORM, raw: unknown, actor: Actor): Promise<{ created: CreatedPickList[]; existing: { id: number; number: string; warehouse: string }[]; refused: PickRefusal[]; orderIds: number[] }> {
+export async function pickListsForOrders(
+  orm: MikroORM,
+  raw: unknown,
+  actor: Actor,
+): Promise<{ created: CreatedPickList[]; existing: { id: number; number: string; warehouse: string }[]; refused: PickRefusal[]; orderIds: number[] }> {
   const parsed = PickOrdersInput.safeParse(raw);
   if (!parsed.success) throw invalid(fieldErrors(parsed.error));
   const input = parsed.data;
   const ids = [...new Set(input.orderIds)];
   return orm.em.fork().transactional(async (em) => {
-    const orders = await em.execute<{ id: number; number: string; status: string }[]>('select id, number, status from sales_order where id in (?) order by id for update', [ids]);
+    const orders = await em.execute<{ id: number; number: string; status: string }[]>(
+      'select id, number, status from sales_order where id in (?) order by id for update',
+      [ids],
+    );
     const stock = await em.execute<{ order_id: number; warehouse_id: number }[]>(
-      `select distinct order_id, warehouse_id from reservation where order_id in (?) and status = 'active'`, [ids]);
+      `select distinct order_id, warehouse_id from reservation where order_id in (?) and status = 'active'`,
+      [ids],
+    );
     const listed = await em.execute<{ order_id: number; id: number; number: string; status: string; warehouse_id: number; warehouse: string }[]>(
       `select distinct pl.order_id, pk.id, pk.number, pk.status, pk.warehouse_id, w.code as warehouse
          from pick_list_line pl join pick_list pk on pk.id = pl.pick_list_id join warehouse w on w.id = pk.warehouse_id
-        where pl.order_id in (?) and pk.status <> 'cancelled' order by pk.id`, [ids]);
+        where pl.order_id in (?) and pk.status <> 'cancelled' order by pk.id`,
+      [ids],
+    );
     const refused: PickRefusal[] = [];
     const pickable: number[] = [];
     const existing = new Map<number, { id: number; number: string; warehouse: string }>();
     for (const id of ids) {
       const o = orders.find((x) => x.id === id);
       const lists = listed.filter((l) => l.order_id === id);
-      const refuse = (reason: PickRefusal['reason']) => refused.push({ orderId: id, number: o?.number ?? null, reason, status: o?.status ?? null, pickLists: [...new Set(lists.map((l) => l.number))] });
-      if (!o) { refuse('not_found'); continue; }
-      if (o.status === 'on_hold') { refuse('on_hold'); continue; }
-      if (o.status === 'packed') { refuse('picked'); continue; }
-      if (AFTER_PICKING.includes(o.status) || o.status === 'cancelled') { refuse('closed'); continue; }
-      if (!PICKABLE.includes(o.status)) { refuse('not_paid'); continue; }
+      const refuse = (reason: PickRefusal['reason']) =>
+        refused.push({ orderId: id, number: o?.number ?? null, reason, status: o?.status ?? null, pickLists: [...new Set(lists.map((l) => l.number))] });
+      if (!o) {
+        refuse('not_found');
+        continue;
+      }
+      if (o.status === 'on_hold') {
+        refuse('on_hold');
+        continue;
+      }
+      if (o.status === 'packed') {
+        refuse('picked');
+        continue;
+      }
+      if (AFTER_PICKING.includes(o.status) || o.status === 'cancelled') {
+        refuse('closed');
+        continue;
+      }
+      if (!PICKABLE.includes(o.status)) {
+        refuse('not_paid');
+        continue;
+      }
       const warehouses = stock.filter((r) => r.order_id === id).map((r) => r.warehouse_id);
-      if (!warehouses.length) { refuse('not_allocated'); continue; }
+      if (!warehouses.length) {
+        refuse('not_allocated');
+        continue;
+      }
       const missing = warehouses.filter((w) => !lists.some((l) => l.warehouse_id === w));
       const open = lists.filter((l) => l.status === 'open' || l.status === 'picking');
-      if (!missing.length && !open.length) { refuse('picked'); continue; }
+      if (!missing.length && !open.length) {
+        refuse('picked');
+        continue;
+      }
       for (const l of open) existing.set(l.id, { id: l.id, number: l.number, warehouse: l.warehouse });
       if (missing.length) pickable.push(id);
     }
     const created: CreatedPickList[] = [];
     if (pickable.length) {
       const warehouses = await em.execute<{ id: number; code: string; pick_method: PickMethod; pick_batch_size: number }[]>(
-        'select id, code, pick_method, pick_batch_size from warehouse where id in (?) order by code', [[...new Set(stock.filter((r) => pickable.includes(r.order_id)).map((r) => r.warehouse_id))]]);
+        'select id, code, pick_method, pick_batch_size from warehouse where id in (?) order by code',
+        [[...new Set(stock.filter((r) => pickable.includes(r.order_id)).map((r) => r.warehouse_id))]],
+      );
       for (const wh of warehouses) {
         const candidates = await pickCandidates(em, wh.id, pickable);
-        if (candidates.length) created.push(...await writePickLists(em, wh, input.method ?? wh.pick_method, candidates, input.size ?? wh.pick_batch_size, actor));
+        if (candidates.length)
+          created.push(...(await writePickLists(em, wh, input.method ?? wh.pick_method, candidates, input.size ?? wh.pick_batch_size, actor)));
       }
     }
     return { created, existing: [...existing.values()], refused, orderIds: pickable };
@@ -173,25 +248,40 @@ export async function pickListsForOrders(orm: MikroORM, raw: unknown, actor: Act
  */
 export async function confirmPick(orm: MikroORM, pickListId: number, code: string, actor: Actor, quantity = 1) {
   return orm.em.fork().transactional(async (em) => {
-    const [pl] = await em.execute<{ id: number; status: string; number: string }[]>('select id, status, number from pick_list where id = ? for update', [pickListId]);
+    const [pl] = await em.execute<{ id: number; status: string; number: string }[]>('select id, status, number from pick_list where id = ? for update', [
+      pickListId,
+    ]);
     if (!pl) throw new DomainError(404, 'not_found', `Pick list ${pickListId} does not exist.`);
-    if (pl.status === 'picked' || pl.status === 'cancelled') throw new DomainError(409, 'pick_list_closed', `Pick list ${pl.number} is ${pl.status}.`, { params: { status: pl.status } });
+    if (pl.status === 'picked' || pl.status === 'cancelled')
+      throw new DomainError(409, 'pick_list_closed', `Pick list ${pl.number} is ${pl.status}.`, { params: { status: pl.status } });
     const [line] = await em.execute<{ id: number; sku: string; quantity: number; picked: number; order_id: number }[]>(
       `select pl.id, pl.sku, pl.quantity, pl.picked, pl.order_id from pick_list_line pl join product p on p.id = pl.product_id
         where pl.pick_list_id = ? and (p.sku = ? or p.barcode = ?) and pl.picked < pl.quantity
-        order by pl.bin nulls last, pl.id limit 1`, [pickListId, code.trim(), code.trim()]);
+        order by pl.bin nulls last, pl.id limit 1`,
+      [pickListId, code.trim(), code.trim()],
+    );
     if (!line) {
-      const [known] = await em.execute<{ n: string }[]>('select count(*) as n from pick_list_line pl join product p on p.id = pl.product_id where pl.pick_list_id = ? and (p.sku = ? or p.barcode = ?)', [pickListId, code.trim(), code.trim()]);
+      const [known] = await em.execute<{ n: string }[]>(
+        'select count(*) as n from pick_list_line pl join product p on p.id = pl.product_id where pl.pick_list_id = ? and (p.sku = ? or p.barcode = ?)',
+        [pickListId, code.trim(), code.trim()],
+      );
       throw Number(known.n) > 0
         ? new DomainError(409, 'already_picked', `Every ${code} on ${pl.number} is already picked.`, { field: 'code', params: { code } })
         : new DomainError(422, 'not_on_pick_list', `${code} is not on pick list ${pl.number}.`, { field: 'code', params: { code } });
     }
     const take = Math.min(quantity, line.quantity - line.picked);
     await em.execute('update pick_list_line set picked = picked + ? where id = ?', [take, line.id]);
-    const [left] = await em.execute<{ n: string }[]>('select coalesce(sum(quantity - picked), 0) as n from pick_list_line where pick_list_id = ?', [pickListId]);
+    const [left] = await em.execute<{ n: string }[]>('select coalesce(sum(quantity - picked), 0) as n from pick_list_line where pick_list_id = ?', [
+      pickListId,
+    ]);
     const done = Number(left.n) === 0;
     await em.execute(`update pick_list set status = ?, completed_at = ${done ? 'now()' : 'null'} where id = ?`, [done ? 'picked' : 'picking', pickListId]);
-    audit(em, actor, { action: 'fulfilment.picked', entityType: 'PickList', entityId: pickListId, after: { sku: line.sku, orderId: line.order_id, quantity: take, remaining: Number(left.n) } });
+    audit(em, actor, {
+      action: 'fulfilment.picked',
+      entityType: 'PickList',
+      entityId: pickListId,
+      after: { sku: line.sku, orderId: line.order_id, quantity: take, remaining: Number(left.n) },
+    });
     publish(em, 'fulfilment', 'pick.confirmed', { pickListId, sku: line.sku, orderId: line.order_id, remaining: Number(left.n) });
     return { sku: line.sku, orderId: line.order_id, picked: line.picked + take, of: line.quantity, remaining: Number(left.n), done };
   });
@@ -201,8 +291,11 @@ export async function confirmPick(orm: MikroORM, pickListId: number, code: strin
 export async function packOrder(orm: MikroORM, orderId: number, actor: Actor) {
   return orm.em.fork().transactional(async (em) => {
     const [p] = await em.execute<{ lines: string; open: string }[]>(
-      'select count(*) as lines, coalesce(sum(quantity - picked), 0) as open from pick_list_line pl join pick_list pk on pk.id = pl.pick_list_id where pl.order_id = ? and pk.status <> \'cancelled\'', [orderId]);
-    if (Number(p.lines) === 0 || Number(p.open) > 0) throw new DomainError(409, 'not_picked', `Order ${orderId} still has ${p.open} item(s) to pick.`, { params: { open: Number(p.open) } });
+      "select count(*) as lines, coalesce(sum(quantity - picked), 0) as open from pick_list_line pl join pick_list pk on pk.id = pl.pick_list_id where pl.order_id = ? and pk.status <> 'cancelled'",
+      [orderId],
+    );
+    if (Number(p.lines) === 0 || Number(p.open) > 0)
+      throw new DomainError(409, 'not_picked', `Order ${orderId} still has ${p.open} item(s) to pick.`, { params: { open: Number(p.open) } });
     return transition(em, orderId, 'packed', actor, { reason: 'packed' });
   });
 }
@@ -214,34 +307,72 @@ export async function packOrder(orm: MikroORM, orderId: number, actor: Actor) {
 export async function shipOrder(orm: MikroORM, orderId: number, actor: Actor, opts: { carrier?: string } = {}) {
   const result = await orm.em.fork().transactional(async (em) => {
     const [o] = await em.execute<{ id: number; number: string; status: string; delivery_method: string; shipping_address: { country: string } }[]>(
-      'select id, number, status, delivery_method, shipping_address from sales_order where id = ? for update', [orderId]);
+      'select id, number, status, delivery_method, shipping_address from sales_order where id = ? for update',
+      [orderId],
+    );
     if (!o) throw new DomainError(404, 'not_found', `Order ${orderId} does not exist.`);
-    if (o.status !== 'packed') throw new DomainError(409, 'illegal_transition', `Order ${o.number} is ${o.status}; pack it first.`, { params: { from: o.status, to: 'shipped' } });
+    if (o.status !== 'packed')
+      throw new DomainError(409, 'illegal_transition', `Order ${o.number} is ${o.status}; pack it first.`, { params: { from: o.status, to: 'shipped' } });
     const reservations = await em.execute<{ id: number; product_id: number; warehouse_id: number; quantity: number; sku: string; weight_grams: number }[]>(
-      `select r.id, r.product_id, r.warehouse_id, r.quantity, p.sku, p.weight_grams from reservation r join product p on p.id = r.product_id where r.order_id = ? and r.status = 'active' order by r.warehouse_id, r.id`, [orderId]);
+      `select r.id, r.product_id, r.warehouse_id, r.quantity, p.sku, p.weight_grams from reservation r join product p on p.id = r.product_id where r.order_id = ? and r.status = 'active' order by r.warehouse_id, r.id`,
+      [orderId],
+    );
     // Nothing reserved means nothing to put in a parcel: shipping it would mark it shipped with no
     // shipment, carrier or tracking number (reserve it again first, or cancel it).
-    if (!reservations.length) throw new DomainError(409, 'nothing_to_ship', `Order ${o.number} holds no stock to ship; reserve it first.`, { params: { number: o.number } });
-    const carriers = (await em.execute<{ id: number; code: string; name: string; rules: CarrierOption['rules']; tracking_url_template: string }[]>('select id, code, name, rules, tracking_url_template from carrier where active order by id'))
-      .filter((c) => !opts.carrier || c.code === opts.carrier);
+    if (!reservations.length)
+      throw new DomainError(409, 'nothing_to_ship', `Order ${o.number} holds no stock to ship; reserve it first.`, { params: { number: o.number } });
+    const carriers = (
+      await em.execute<{ id: number; code: string; name: string; rules: CarrierOption['rules']; tracking_url_template: string }[]>(
+        'select id, code, name, rules, tracking_url_template from carrier where active order by id',
+      )
+    ).filter((c) => !opts.carrier || c.code === opts.carrier);
     const shipments: { id: number; trackingNumber: string; carrier: string; service: string; trackingUrl: string }[] = [];
     for (const warehouseId of [...new Set(reservations.map((r) => r.warehouse_id))]) {
       const items = reservations.filter((r) => r.warehouse_id === warehouseId);
       const weight = items.reduce((n, r) => n + r.weight_grams * r.quantity, 0);
       const choice = chooseCarrier(carriers, { country: o.shipping_address.country, weightGrams: weight, serviceLevel: o.delivery_method });
-      if (!choice) throw new DomainError(409, 'no_carrier', `No carrier rule fits a ${weight} g ${o.delivery_method} parcel to ${o.shipping_address.country}.`, { params: { country: o.shipping_address.country, weight } });
+      if (!choice)
+        throw new DomainError(409, 'no_carrier', `No carrier rule fits a ${weight} g ${o.delivery_method} parcel to ${o.shipping_address.country}.`, {
+          params: { country: o.shipping_address.country, weight },
+        });
       const [{ id }] = await em.execute<{ id: number }[]>(`select nextval(pg_get_serial_sequence('shipment', 'id')) as id`);
       const tracking = trackingNumber(choice.carrier.code, Number(id), crypto.randomBytes(4).toString('hex'));
       await em.execute(
         `insert into shipment (id, order_id, warehouse_id, carrier_id, service, tracking_number, status, weight_grams, lines, created_at, shipped_at) values (?, ?, ?, ?, ?, ?, 'label_created', ?, ?, now(), now())`,
-        [id, orderId, warehouseId, choice.carrier.id, choice.service, tracking, weight, JSON.stringify(items.map((r) => ({ sku: r.sku, quantity: r.quantity })))]);
-      await em.execute(`insert into shipment_event (shipment_id, status, description, location, occurred_at, source, created_at) values (?, 'label_created', 'Label created', null, now(), 'oms', now())`, [id]);
+        [
+          id,
+          orderId,
+          warehouseId,
+          choice.carrier.id,
+          choice.service,
+          tracking,
+          weight,
+          JSON.stringify(items.map((r) => ({ sku: r.sku, quantity: r.quantity }))),
+        ],
+      );
+      await em.execute(
+        `insert into shipment_event (shipment_id, status, description, location, occurred_at, source, created_at) values (?, 'label_created', 'Label created', null, now(), 'oms', now())`,
+        [id],
+      );
       for (const r of items) {
-        await moveStock(em, { productId: r.product_id, warehouseId: r.warehouse_id, delta: -r.quantity, consumesReserved: r.quantity, kind: 'shipment', reference: o.number }, actor);
+        await moveStock(
+          em,
+          { productId: r.product_id, warehouseId: r.warehouse_id, delta: -r.quantity, consumesReserved: r.quantity, kind: 'shipment', reference: o.number },
+          actor,
+        );
       }
-      await consumeReservations(em, items.map((r) => r.id));
+      await consumeReservations(
+        em,
+        items.map((r) => r.id),
+      );
       const tpl = carriers.find((c) => c.id === choice.carrier.id)!.tracking_url_template;
-      shipments.push({ id: Number(id), trackingNumber: tracking, carrier: choice.carrier.code, service: choice.service, trackingUrl: tpl.replace('{tracking}', encodeURIComponent(tracking)) });
+      shipments.push({
+        id: Number(id),
+        trackingNumber: tracking,
+        carrier: choice.carrier.code,
+        service: choice.service,
+        trackingUrl: tpl.replace('{tracking}', encodeURIComponent(tracking)),
+      });
     }
     await transition(em, orderId, 'shipped', actor, { reason: shipments.map((s) => `${s.carrier} ${s.trackingNumber}`).join(', ') });
     audit(em, actor, { action: 'fulfilment.shipped', entityType: 'Order', entityId: orderId, after: { shipments } });
@@ -273,19 +404,36 @@ export async function recordTrackingEvent(orm: MikroORM, shipmentRef: string, ra
     // A tracking number first (some carriers' are all digits), else a shipment id.
     const asId = parseId(shipmentRef) ?? -1;
     const [s] = await em.execute<{ id: number; order_id: number; status: ShipmentStatus; tracking_number: string }[]>(
-      `select id, order_id, status, tracking_number from shipment where tracking_number = ? or id = ? order by (tracking_number = ?) desc limit 1 for update`, [shipmentRef, asId, shipmentRef]);
+      `select id, order_id, status, tracking_number from shipment where tracking_number = ? or id = ? order by (tracking_number = ?) desc limit 1 for update`,
+      [shipmentRef, asId, shipmentRef],
+    );
     if (!s) throw new DomainError(404, 'not_found', `No shipment ${shipmentRef}.`);
     const occurredAt = input.occurredAt ? new Date(input.occurredAt) : new Date();
-    const [dup] = await em.execute<{ id: number }[]>('select id from shipment_event where shipment_id = ? and status = ? and occurred_at = ?', [s.id, input.status, occurredAt]);
+    const [dup] = await em.execute<{ id: number }[]>('select id from shipment_event where shipment_id = ? and status = ? and occurred_at = ?', [
+      s.id,
+      input.status,
+      occurredAt,
+    ]);
     if (dup) return { shipmentId: s.id, status: s.status, duplicate: true };
-    if (s.status === 'delivered' && input.status !== 'returned') throw new DomainError(409, 'shipment_closed', `Shipment ${s.tracking_number} was delivered already.`, { params: { tracking: s.tracking_number } });
-    await em.execute('insert into shipment_event (shipment_id, status, description, location, occurred_at, source, created_at) values (?, ?, ?, ?, ?, ?, now())',
-      [s.id, input.status, input.description ?? null, input.location ?? null, occurredAt, source]);
+    if (s.status === 'delivered' && input.status !== 'returned')
+      throw new DomainError(409, 'shipment_closed', `Shipment ${s.tracking_number} was delivered already.`, { params: { tracking: s.tracking_number } });
+    await em.execute(
+      'insert into shipment_event (shipment_id, status, description, location, occurred_at, source, created_at) values (?, ?, ?, ?, ?, ?, now())',
+      [s.id, input.status, input.description ?? null, input.location ?? null, occurredAt, source],
+    );
     // Late-arriving older events are kept in the history but do not move the status backwards.
     const next = SHIPMENT_ORDER[input.status] >= SHIPMENT_ORDER[s.status] ? input.status : s.status;
-    await em.execute(`update shipment set status = ?, delivered_at = ${next === 'delivered' ? 'coalesce(delivered_at, ?)' : 'delivered_at'} where id = ?`,
-      next === 'delivered' ? [next, occurredAt, s.id] : [next, s.id]);
-    audit(em, actor, { action: 'shipment.tracking', entityType: 'Order', entityId: s.order_id, before: { status: s.status }, after: { shipmentId: s.id, status: next, event: input.status, location: input.location ?? null } });
+    await em.execute(
+      `update shipment set status = ?, delivered_at = ${next === 'delivered' ? 'coalesce(delivered_at, ?)' : 'delivered_at'} where id = ?`,
+      next === 'delivered' ? [next, occurredAt, s.id] : [next, s.id],
+    );
+    audit(em, actor, {
+      action: 'shipment.tracking',
+      entityType: 'Order',
+      entityId: s.order_id,
+      before: { status: s.status },
+      after: { shipmentId: s.id, status: next, event: input.status, location: input.location ?? null },
+    });
     publish(em, 'fulfilment', 'shipment.updated', { orderId: s.order_id, shipmentId: s.id, status: next });
     if (next === 'delivered') {
       const [open] = await em.execute<{ n: string }[]>(`select count(*) as n from shipment where order_id = ? and status <> 'delivered'`, [s.order_id]);
@@ -303,13 +451,17 @@ export async function recordTrackingEvent(orm: MikroORM, shipmentRef: string, ra
 export async function activePickListsOf(em: EntityManager, orderId: number) {
   return em.execute<{ id: number; number: string; status: string; warehouse: string }[]>(
     `select pk.id, pk.number, pk.status, w.code as warehouse from pick_list pk join warehouse w on w.id = pk.warehouse_id
-      where pk.status <> 'cancelled' and exists (select 1 from pick_list_line pl where pl.pick_list_id = pk.id and pl.order_id = ?) order by pk.id`, [orderId]);
+      where pk.status <> 'cancelled' and exists (select 1 from pick_list_line pl where pl.pick_list_id = pk.id and pl.order_id = ?) order by pk.id`,
+    [orderId],
+  );
 }
 
 /** The order's shipments (tracking number, carrier code, service). */
 export async function shipmentsOf(em: EntityManager, orderId: number) {
   const rows = await em.execute<{ id: number; tracking_number: string; carrier: string; service: string }[]>(
-    'select s.id, s.tracking_number, c.code as carrier, s.service from shipment s join carrier c on c.id = s.carrier_id where s.order_id = ? order by s.id', [orderId]);
+    'select s.id, s.tracking_number, c.code as carrier, s.service from shipment s join carrier c on c.id = s.carrier_id where s.order_id = ? order by s.id',
+    [orderId],
+  );
   return rows.map((s) => ({ id: s.id, trackingNumber: s.tracking_number, carrier: s.carrier, service: s.service }));
 }
 
@@ -320,7 +472,10 @@ export async function shipmentsOf(em: EntityManager, orderId: number) {
 export async function cancelOrderPickLists(em: EntityManager, orderId: number, status: string, actor: Actor, reason: string) {
   const ids = (await em.execute<{ id: number }[]>('select distinct pick_list_id as id from pick_list_line where order_id = ?', [orderId])).map((r) => r.id);
   const lists = ids.length
-    ? await em.execute<{ id: number; number: string; status: string }[]>(`select id, number, status from pick_list where id in (?) and status in ('open', 'picking') order by id for update`, [ids])
+    ? await em.execute<{ id: number; number: string; status: string }[]>(
+        `select id, number, status from pick_list where id in (?) and status in ('open', 'picking') order by id for update`,
+        [ids],
+      )
     : [];
   const cancelled: string[] = [];
   const trimmed: string[] = [];

@@ -16,16 +16,25 @@ export const SHIPPED: readonly OrderStatus[] = ['shipped', 'delivered', 'complet
 /** The events of taking stock: stock.reserved for the order, and stock.low for each level that just became low. */
 export function reservedEvents(orderId: number, allocations: readonly Allocation[], reserved: readonly Reserved[]): OutboxRow[] {
   return [
-    { topic: 'inventory', type: 'stock.reserved', payload: { orderId, levels: reserved.map((r) => ({ levelId: r.levelId, quantity: allocations.filter((a) => a.levelId === r.levelId).reduce((n, a) => n + a.quantity, 0) })) } },
+    {
+      topic: 'inventory',
+      type: 'stock.reserved',
+      payload: {
+        orderId,
+        levels: reserved.map((r) => ({ levelId: r.levelId, quantity: allocations.filter((a) => a.levelId === r.levelId).reduce((n, a) => n + a.quantity, 0) })),
+      },
+    },
     ...lowStockEvents(allocations, reserved),
   ];
 }
 
 export const lowStockEvents = (allocations: readonly Allocation[], reserved: readonly Reserved[]): OutboxRow[] =>
-  reserved.filter((x) => x.becameLow).map((r) => {
-    const a = allocations.find((x) => x.levelId === r.levelId)!;
-    return { topic: 'inventory' as const, type: 'stock.low', payload: { levelId: r.levelId, sku: a.sku, warehouse: a.warehouseCode } };
-  });
+  reserved
+    .filter((x) => x.becameLow)
+    .map((r) => {
+      const a = allocations.find((x) => x.levelId === r.levelId)!;
+      return { topic: 'inventory' as const, type: 'stock.low', payload: { levelId: r.levelId, sku: a.sku, warehouse: a.warehouseCode } };
+    });
 
 /** The first line of each product, where its reservation is recorded. */
 export function firstLineByProduct(lines: readonly { id: number; product_id: number }[]): Map<number, number> {
@@ -44,20 +53,28 @@ export type ReserveOutcome =
  */
 export async function reserveOrder(em: EntityManager, orderId: number, actor: Actor): Promise<ReserveOutcome> {
   const o = await loadOrderHead(em, orderId, true);
-  if (PAST_RESERVING.includes(o.status)) throw new DomainError(409, 'order_closed', `Order ${o.number} is ${o.status}; nothing to reserve.`, { params: { status: o.status } });
+  if (PAST_RESERVING.includes(o.status))
+    throw new DomainError(409, 'order_closed', `Order ${o.number} is ${o.status}; nothing to reserve.`, { params: { status: o.status } });
   const held = await reservationsOf(em, orderId, ['active', 'consumed']);
   if (held.length) return { ok: true, reserved: false, reservations: held.map((r) => ({ sku: r.sku, warehouse: r.warehouse, quantity: r.quantity })) };
   const lines = await orderLines(em, orderId);
   const stock = await loadStockOptions(em, [...new Set(lines.map((l) => l.product_id))], { lock: true });
-  const routing = planRouting(orderDestination(o), lines.map((l) => ({ productId: l.product_id, sku: l.sku, quantity: l.quantity })), stock);
+  const routing = planRouting(
+    orderDestination(o),
+    lines.map((l) => ({ productId: l.product_id, sku: l.sku, quantity: l.quantity })),
+    stock,
+  );
   if (!routing.ok) return { ok: false, shortages: routing.shortages };
   const allocations = routing.plan.allocations;
   const reserved = await reserveAllocations(em, allocations);
   await insertReservations(em, orderId, allocations, firstLineByProduct(lines));
   if (routing.plan.shipments === 1 && o.warehouse_id === null) await setOrderWarehouse(em, orderId, allocations[0].warehouseId);
   const reservations = allocations.map((a) => ({ sku: a.sku, warehouse: a.warehouseCode, quantity: a.quantity }));
-  await auditAndPublishMany(em, [{ actor, entry: { action: 'inventory.reserved', entityType: 'Order', entityId: orderId, after: { reservations, policy: routing.plan.policy } } }],
-    reservedEvents(orderId, allocations, reserved));
+  await auditAndPublishMany(
+    em,
+    [{ actor, entry: { action: 'inventory.reserved', entityType: 'Order', entityId: orderId, after: { reservations, policy: routing.plan.policy } } }],
+    reservedEvents(orderId, allocations, reserved),
+  );
   return { ok: true, reserved: true, reservations, policy: routing.plan.policy, shipments: routing.plan.shipments };
 }
 
@@ -75,16 +92,33 @@ export async function routeOrder(em: EntityManager, orderId: number, actor: Acto
     extra = { source: 'reservations' };
   } else {
     const lines = await orderLines(em, orderId);
-    const routing = planRouting(orderDestination(o), lines.map((l) => ({ productId: l.product_id, sku: l.sku, quantity: l.quantity })), await loadStockOptions(em, [...new Set(lines.map((l) => l.product_id))]));
+    const routing = planRouting(
+      orderDestination(o),
+      lines.map((l) => ({ productId: l.product_id, sku: l.sku, quantity: l.quantity })),
+      await loadStockOptions(em, [...new Set(lines.map((l) => l.product_id))]),
+    );
     if (!routing.ok) return { routed: false as const, shortages: routing.shortages };
     warehouses = [...new Map(routing.plan.allocations.map((a) => [a.warehouseId, { id: a.warehouseId, code: a.warehouseCode }])).values()];
     extra = { source: 'plan', policy: routing.plan.policy, considered: routing.plan.considered };
   }
   if (warehouses.length === 1 && o.warehouse_id !== warehouses[0].id && !SHIPPED.includes(o.status)) {
     await setOrderWarehouse(em, orderId, warehouses[0].id);
-    await auditAndPublishMany(em,
-      [{ actor, entry: { action: 'order.routed', entityType: 'Order', entityId: orderId, before: { warehouseId: o.warehouse_id }, after: { warehouseId: warehouses[0].id, warehouse: warehouses[0].code } } }],
-      [{ topic: 'orders', type: 'order.routed', payload: { orderId, number: o.number, warehouse: warehouses[0].code } }]);
+    await auditAndPublishMany(
+      em,
+      [
+        {
+          actor,
+          entry: {
+            action: 'order.routed',
+            entityType: 'Order',
+            entityId: orderId,
+            before: { warehouseId: o.warehouse_id },
+            after: { warehouseId: warehouses[0].id, warehouse: warehouses[0].code },
+          },
+        },
+      ],
+      [{ topic: 'orders', type: 'order.routed', payload: { orderId, number: o.number, warehouse: warehouses[0].code } }],
+    );
   }
   return { routed: true as const, warehouses: warehouses.map((w) => w.code), shipments: warehouses.length, ...extra };
 }

@@ -23,9 +23,19 @@ export function lockedStockBySkuSql(skus: string): string {
       for update of l`;
 }
 
-export function stockOptionsFromJson(rows: { levelId: number; warehouseId: number; warehouseCode: string; lat: number; lng: number; productId: number; sku: string; atp: number }[]): StockOption[] {
+export function stockOptionsFromJson(
+  rows: { levelId: number; warehouseId: number; warehouseCode: string; lat: number; lng: number; productId: number; sku: string; atp: number }[],
+): StockOption[] {
   return rows
-    .map((r) => ({ levelId: r.levelId, warehouseId: r.warehouseId, warehouseCode: r.warehouseCode, location: { lat: Number(r.lat), lng: Number(r.lng) }, productId: r.productId, sku: r.sku, atp: Number(r.atp) }))
+    .map((r) => ({
+      levelId: r.levelId,
+      warehouseId: r.warehouseId,
+      warehouseCode: r.warehouseCode,
+      location: { lat: Number(r.lat), lng: Number(r.lng) },
+      productId: r.productId,
+      sku: r.sku,
+      atp: Number(r.atp),
+    }))
     .sort((a, b) => a.levelId - b.levelId);
 }
 
@@ -33,8 +43,19 @@ export function stockOptionsFromJson(rows: { levelId: number; warehouseId: numbe
 export async function loadStockOptions(em: EntityManager, productIds: number[], opts: { lock?: boolean } = {}): Promise<StockOption[]> {
   if (productIds.length === 0) return [];
   const rows = await sql<{ level_id: number; warehouse_id: number; code: string; lat: number; lng: number; product_id: number; sku: string; atp: number }>(
-    em, opts.lock ? LOAD_STOCK_LOCKED : LOAD_STOCK, [productIds]);
-  return rows.map((r) => ({ levelId: r.level_id, warehouseId: r.warehouse_id, warehouseCode: r.code, location: { lat: Number(r.lat), lng: Number(r.lng) }, productId: r.product_id, sku: r.sku, atp: Number(r.atp) }));
+    em,
+    opts.lock ? LOAD_STOCK_LOCKED : LOAD_STOCK,
+    [productIds],
+  );
+  return rows.map((r) => ({
+    levelId: r.level_id,
+    warehouseId: r.warehouse_id,
+    warehouseCode: r.code,
+    location: { lat: Number(r.lat), lng: Number(r.lng) },
+    productId: r.product_id,
+    sku: r.sku,
+    atp: Number(r.atp),
+  }));
 }
 
 export class ReservationConflict extends Error {
@@ -45,14 +66,20 @@ export class ReservationConflict extends Error {
   }
 }
 
-export interface Reserved { levelId: number; becameLow: boolean }
+export interface Reserved {
+  levelId: number;
+  becameLow: boolean;
+}
 
-const RESERVE = prepare('reserve_stock', `update inventory_level
+const RESERVE = prepare(
+  'reserve_stock',
+  `update inventory_level
     set reserved = reserved + $1,
         updated_at = now(),
         low_stock_since = case when low_stock_since is null and on_hand - reserved - $1 <= reorder_point then now() else low_stock_since end
   where id = $2 and on_hand - reserved >= $1
-  returning low_stock_since is not null and low_stock_since = now() as became_low`);
+  returning low_stock_since is not null and low_stock_since = now() as became_low`,
+);
 
 /**
  * Takes the planned units, each with one conditional UPDATE: it only succeeds while enough is
@@ -97,12 +124,17 @@ export function unitsByLevel(allocations: readonly Allocation[]): { levels: numb
   return { levels: [...byLevel.keys()], quantities: [...byLevel.values()] };
 }
 
-const RELEASE_RESERVATIONS = prepare('reservations_release',
-  `update reservation set status = 'released', released_at = now() where order_id = $1 and status = 'active' returning product_id, warehouse_id, quantity`);
-const GIVE_BACK = prepare('reservations_give_back', `update inventory_level
+const RELEASE_RESERVATIONS = prepare(
+  'reservations_release',
+  `update reservation set status = 'released', released_at = now() where order_id = $1 and status = 'active' returning product_id, warehouse_id, quantity`,
+);
+const GIVE_BACK = prepare(
+  'reservations_give_back',
+  `update inventory_level
           set reserved = reserved - $1, updated_at = now(),
               low_stock_since = case when on_hand - reserved + $1 > reorder_point then null else low_stock_since end
-        where product_id = $2 and warehouse_id = $3 returning id`);
+        where product_id = $2 and warehouse_id = $3 returning id`,
+);
 
 /** Gives back the active reservations of an order; returns what was released, per level. */
 export async function releaseReservations(em: EntityManager, orderId: number): Promise<{ levelId: number; quantity: number }[]> {
@@ -117,12 +149,18 @@ export async function releaseReservations(em: EntityManager, orderId: number): P
 
 // ---- Reservation rows ----
 
-const RESERVATIONS_OF = prepare('reservations_of', `select p.sku, w.code as warehouse, r.warehouse_id, r.quantity, r.status
+const RESERVATIONS_OF = prepare(
+  'reservations_of',
+  `select p.sku, w.code as warehouse, r.warehouse_id, r.quantity, r.status
        from reservation r join product p on p.id = r.product_id join warehouse w on w.id = r.warehouse_id
-      where r.order_id = $1 and r.status = any($2::text[]) order by r.id`);
-const INSERT_RESERVATIONS = prepare('reservations_insert', `insert into reservation (order_id, line_id, product_id, warehouse_id, quantity, status, created_at)
+      where r.order_id = $1 and r.status = any($2::text[]) order by r.id`,
+);
+const INSERT_RESERVATIONS = prepare(
+  'reservations_insert',
+  `insert into reservation (order_id, line_id, product_id, warehouse_id, quantity, status, created_at)
   select $1, t.line_id, t.product_id, t.warehouse_id, t.quantity, 'active', now()
-    from unnest($2::int[], $3::int[], $4::int[], $5::int[]) with ordinality as t(line_id, product_id, warehouse_id, quantity, n) order by t.n`);
+    from unnest($2::int[], $3::int[], $4::int[], $5::int[]) with ordinality as t(line_id, product_id, warehouse_id, quantity, n) order by t.n`,
+);
 
 /** The order's reservations in these statuses (active, consumed, released), oldest first. */
 export const reservationsOf = (em: EntityManager, orderId: number, statuses: string[]) =>
@@ -132,8 +170,19 @@ export const reservationsOf = (em: EntityManager, orderId: number, statuses: str
  * Records the reservations of taken allocations, each on the order's first line for its product
  * (`lineFor`). The stock itself is taken by `reserveAllocations` in the same transaction.
  */
-export async function insertReservations(em: EntityManager, orderId: number, allocations: readonly Allocation[], lineFor: ReadonlyMap<number, number>): Promise<void> {
-  await sql(em, INSERT_RESERVATIONS, [orderId, allocations.map((a) => lineFor.get(a.productId)!), allocations.map((a) => a.productId), allocations.map((a) => a.warehouseId), allocations.map((a) => a.quantity)]);
+export async function insertReservations(
+  em: EntityManager,
+  orderId: number,
+  allocations: readonly Allocation[],
+  lineFor: ReadonlyMap<number, number>,
+): Promise<void> {
+  await sql(em, INSERT_RESERVATIONS, [
+    orderId,
+    allocations.map((a) => lineFor.get(a.productId)!),
+    allocations.map((a) => a.productId),
+    allocations.map((a) => a.warehouseId),
+    allocations.map((a) => a.quantity),
+  ]);
 }
 
 /**
@@ -157,8 +206,16 @@ export async function consumeReservations(em: EntityManager, ids: number[]): Pro
 export async function releaseOrderStock(em: EntityManager, orderId: number, actor: Actor, reason?: string): Promise<{ levelId: number; quantity: number }[]> {
   const released = await releaseReservations(em, orderId);
   if (released.length) {
-    await auditAndPublishMany(em, [{ actor, entry: { action: 'inventory.released', entityType: 'Order', entityId: orderId, after: reason ? { levels: released, reason } : { levels: released } } }],
-      [{ topic: 'inventory', type: 'stock.released', payload: { orderId, levels: released } }]);
+    await auditAndPublishMany(
+      em,
+      [
+        {
+          actor,
+          entry: { action: 'inventory.released', entityType: 'Order', entityId: orderId, after: reason ? { levels: released, reason } : { levels: released } },
+        },
+      ],
+      [{ topic: 'inventory', type: 'stock.released', payload: { orderId, levels: released } }],
+    );
   }
   return released;
 }

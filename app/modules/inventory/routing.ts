@@ -1,7 +1,10 @@
 // Warehouse routing: which warehouses ship which units of an order. Pure, so it is exact to test
 // and the designer's simulation can run it without writing anything.
 
-export interface GeoPoint { lat: number; lng: number }
+export interface GeoPoint {
+  lat: number;
+  lng: number;
+}
 
 export interface StockOption {
   levelId: number;
@@ -13,9 +16,20 @@ export interface StockOption {
   atp: number;
 }
 
-export interface DemandLine { productId: number; sku: string; quantity: number }
+export interface DemandLine {
+  productId: number;
+  sku: string;
+  quantity: number;
+}
 
-export interface Allocation { levelId: number; warehouseId: number; warehouseCode: string; productId: number; sku: string; quantity: number }
+export interface Allocation {
+  levelId: number;
+  warehouseId: number;
+  warehouseCode: string;
+  productId: number;
+  sku: string;
+  quantity: number;
+}
 
 export interface RoutingPlan {
   policy: 'nearest_full' | 'fewest_warehouses';
@@ -43,7 +57,8 @@ export function mergeDemand(lines: DemandLine[]): DemandLine[] {
   const byProduct = new Map<number, DemandLine>();
   for (const l of lines) {
     const d = byProduct.get(l.productId);
-    if (d) d.quantity += l.quantity; else byProduct.set(l.productId, { ...l });
+    if (d) d.quantity += l.quantity;
+    else byProduct.set(l.productId, { ...l });
   }
   return [...byProduct.values()];
 }
@@ -71,7 +86,8 @@ export function planRouting(destination: GeoPoint | null, demandLines: DemandLin
   const ranked = [...warehouses.values()].sort((a, b) =>
     a.distanceKm !== null && b.distanceKm !== null
       ? a.distanceKm - b.distanceKm || a.id - b.id
-      : coverage(b) - coverage(a) || depth(b) - depth(a) || a.id - b.id);
+      : coverage(b) - coverage(a) || depth(b) - depth(a) || a.id - b.id,
+  );
 
   const shortages = demand
     .map((d) => ({ sku: d.sku, requested: d.quantity, available: ranked.reduce((n, w) => n + atpOf(w, d.productId), 0) }))
@@ -119,7 +135,10 @@ export function planRouting(destination: GeoPoint | null, demandLines: DemandLin
       if (used.size < size) break;
     }
     if (best) {
-      return { ok: true, plan: { policy: 'fewest_warehouses', allocations: best.allocations, shipments: new Set(best.allocations.map((a) => a.warehouseId)).size, considered } };
+      return {
+        ok: true,
+        plan: { policy: 'fewest_warehouses', allocations: best.allocations, shipments: new Set(best.allocations.map((a) => a.warehouseId)).size, considered },
+      };
     }
   }
   // Unreachable: total stock covers demand, so the set of all warehouses does.
@@ -127,6 +146,9 @@ export function planRouting(destination: GeoPoint | null, demandLines: DemandLin
 }
 
 function* combinations<T>(items: T[], size: number, start = 0, prefix: T[] = []): Generator<T[]> {
-  if (prefix.length === size) { yield prefix; return; }
+  if (prefix.length === size) {
+    yield prefix;
+    return;
+  }
   for (let i = start; i <= items.length - (size - prefix.length); i++) yield* combinations(items, size, i + 1, [...prefix, items[i]]);
 }

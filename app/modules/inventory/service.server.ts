@@ -30,14 +30,35 @@ export async function adjustStock(orm: MikroORM, raw: unknown, actor: Actor) {
     const [level] = await em.execute<{ id: number; product_id: number; warehouse_id: number; on_hand: number }[]>(
       `select l.id, l.product_id, l.warehouse_id, l.on_hand
          from inventory_level l join product p on p.id = l.product_id join warehouse w on w.id = l.warehouse_id
-        where p.sku = ? and w.code = ?`, [input.sku, input.warehouse]);
+        where p.sku = ? and w.code = ?`,
+      [input.sku, input.warehouse],
+    );
     if (!level) throw invalid([fieldError('sku', 'unknown_stock_location', { sku: input.sku, warehouse: input.warehouse })]);
     // A cycle count states what is there; moveStock locks the level, so the count is taken against the locked figure.
     const delta = input.kind === 'receipt' ? input.quantity : input.kind === 'damage' ? -input.quantity : input.kind === 'cycle_count' ? null : input.quantity;
-    const moved = delta !== null
-      ? await moveStock(em, { productId: level.product_id, warehouseId: level.warehouse_id, delta, kind: input.kind, reason: input.reason }, actor)
-      : await moveStock(em, { productId: level.product_id, warehouseId: level.warehouse_id, delta: 0, kind: input.kind, reason: input.reason, countedOnHand: input.quantity }, actor);
-    audit(em, actor, { action: `inventory.${input.kind}`, entityType: 'InventoryLevel', entityId: level.id, before: { onHand: moved.onHandBefore }, after: { onHand: moved.onHand, delta: moved.onHand - moved.onHandBefore, reason: input.reason } });
-    return { sku: input.sku, warehouse: input.warehouse, delta: moved.onHand - moved.onHandBefore, onHand: moved.onHand, reserved: moved.reserved, atp: moved.atp, low: moved.low };
+    const moved =
+      delta !== null
+        ? await moveStock(em, { productId: level.product_id, warehouseId: level.warehouse_id, delta, kind: input.kind, reason: input.reason }, actor)
+        : await moveStock(
+            em,
+            { productId: level.product_id, warehouseId: level.warehouse_id, delta: 0, kind: input.kind, reason: input.reason, countedOnHand: input.quantity },
+            actor,
+          );
+    audit(em, actor, {
+      action: `inventory.${input.kind}`,
+      entityType: 'InventoryLevel',
+      entityId: level.id,
+      before: { onHand: moved.onHandBefore },
+      after: { onHand: moved.onHand, delta: moved.onHand - moved.onHandBefore, reason: input.reason },
+    });
+    return {
+      sku: input.sku,
+      warehouse: input.warehouse,
+      delta: moved.onHand - moved.onHandBefore,
+      onHand: moved.onHand,
+      reserved: moved.reserved,
+      atp: moved.atp,
+      low: moved.low,
+    };
   });
 }

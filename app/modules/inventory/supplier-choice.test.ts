@@ -1,9 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { chooseSupplier, type SupplierOffer } from './supplier-choice.ts';
 
-const offer = (supplier: string, o: Partial<SupplierOffer> = {}): SupplierOffer =>
-  ({ supplierId: supplier.length, supplier, currency: 'USD', unitCostMinor: 1_000, leadTimeDays: 10, preferred: false, ratePerBase: 1, ...o });
-const pick = (offers: SupplierOffer[]) => { const c = chooseSupplier(offers); return c && { supplier: c.offer.supplier, reason: c.reason, order: c.ranked.map((r) => r.supplier) }; };
+const offer = (supplier: string, o: Partial<SupplierOffer> = {}): SupplierOffer => ({
+  supplierId: supplier.length,
+  supplier,
+  currency: 'USD',
+  unitCostMinor: 1_000,
+  leadTimeDays: 10,
+  preferred: false,
+  ratePerBase: 1,
+  ...o,
+});
+const pick = (offers: SupplierOffer[]) => {
+  const c = chooseSupplier(offers);
+  return c && { supplier: c.offer.supplier, reason: c.reason, order: c.ranked.map((r) => r.supplier) };
+};
 
 describe('choosing the supplier of a purchase order', () => {
   it('has nobody to choose without offers', () => {
@@ -15,13 +26,19 @@ describe('choosing the supplier of a purchase order', () => {
   });
 
   it('takes the product’s preferred supplier, even when another is cheaper and quicker', () => {
-    expect(pick([offer('CHEAP', { unitCostMinor: 500, leadTimeDays: 2 }), offer('PREF', { unitCostMinor: 900, preferred: true })]))
-      .toEqual({ supplier: 'PREF', reason: 'preferred', order: ['CHEAP', 'PREF'] });
+    expect(pick([offer('CHEAP', { unitCostMinor: 500, leadTimeDays: 2 }), offer('PREF', { unitCostMinor: 900, preferred: true })])).toEqual({
+      supplier: 'PREF',
+      reason: 'preferred',
+      order: ['CHEAP', 'PREF'],
+    });
   });
 
   it('else the lowest unit cost, whatever the lead time', () => {
-    expect(pick([offer('FAST', { unitCostMinor: 1_200, leadTimeDays: 2 }), offer('LOW', { unitCostMinor: 1_100, leadTimeDays: 30 })]))
-      .toEqual({ supplier: 'LOW', reason: 'lowest_cost', order: ['LOW', 'FAST'] });
+    expect(pick([offer('FAST', { unitCostMinor: 1_200, leadTimeDays: 2 }), offer('LOW', { unitCostMinor: 1_100, leadTimeDays: 30 })])).toEqual({
+      supplier: 'LOW',
+      reason: 'lowest_cost',
+      order: ['LOW', 'FAST'],
+    });
   });
 
   it('compares costs in other currencies through the base currency', () => {
@@ -34,13 +51,26 @@ describe('choosing the supplier of a purchase order', () => {
   });
 
   it('puts offers whose cost cannot be compared (unknown, or no exchange rate) after those that can', () => {
-    expect(pick([offer('NORATE', { currency: 'CNY', unitCostMinor: 100, ratePerBase: null }), offer('QUOTE', { unitCostMinor: 0, leadTimeDays: 1 }), offer('ACME', { unitCostMinor: 5_000 })]))
-      .toEqual({ supplier: 'ACME', reason: 'lowest_cost', order: ['ACME', 'QUOTE', 'NORATE'] });
+    expect(
+      pick([
+        offer('NORATE', { currency: 'CNY', unitCostMinor: 100, ratePerBase: null }),
+        offer('QUOTE', { unitCostMinor: 0, leadTimeDays: 1 }),
+        offer('ACME', { unitCostMinor: 5_000 }),
+      ]),
+    ).toEqual({ supplier: 'ACME', reason: 'lowest_cost', order: ['ACME', 'QUOTE', 'NORATE'] });
   });
 
   it('among equal costs takes the shortest lead time, then the supplier code', () => {
-    expect(pick([offer('SLOW', { leadTimeDays: 20 }), offer('QUICK', { leadTimeDays: 5 })])).toEqual({ supplier: 'QUICK', reason: 'shortest_lead_time', order: ['QUICK', 'SLOW'] });
+    expect(pick([offer('SLOW', { leadTimeDays: 20 }), offer('QUICK', { leadTimeDays: 5 })])).toEqual({
+      supplier: 'QUICK',
+      reason: 'shortest_lead_time',
+      order: ['QUICK', 'SLOW'],
+    });
     expect(pick([offer('B'), offer('A')])).toEqual({ supplier: 'A', reason: 'lowest_cost', order: ['A', 'B'] });
-    expect(pick([offer('B', { unitCostMinor: null, leadTimeDays: 9 }), offer('A', { unitCostMinor: null })])).toEqual({ supplier: 'B', reason: 'shortest_lead_time', order: ['B', 'A'] });
+    expect(pick([offer('B', { unitCostMinor: null, leadTimeDays: 9 }), offer('A', { unitCostMinor: null })])).toEqual({
+      supplier: 'B',
+      reason: 'shortest_lead_time',
+      order: ['B', 'A'],
+    });
   });
 });

@@ -38,21 +38,28 @@ export function chooseSupplier(offers: SupplierOffer[]): SupplierChoice | null {
   const oneCurrency = offers.every((o) => o.currency === offers[0].currency);
   const cost = (o: SupplierOffer) => (oneCurrency ? (o.unitCostMinor && o.unitCostMinor > 0 ? o.unitCostMinor : null) : costInBase(o));
   const keys = new Map(offers.map((o) => [o, cost(o)]));
-  const ranked = [...offers].sort((a, b) => {
-    const ka = keys.get(a) ?? null, kb = keys.get(b) ?? null;
-    if (ka !== kb) {
-      if (ka === null) return 1;
-      if (kb === null) return -1;
-      return ka - kb;
-    }
-    return a.leadTimeDays - b.leadTimeDays || (a.supplier < b.supplier ? -1 : a.supplier > b.supplier ? 1 : 0);
-  }).map((o) => ({ ...o, costInBase: costInBase(o) }));
+  const ranked = [...offers]
+    .sort((a, b) => {
+      const ka = keys.get(a) ?? null,
+        kb = keys.get(b) ?? null;
+      if (ka !== kb) {
+        if (ka === null) return 1;
+        if (kb === null) return -1;
+        return ka - kb;
+      }
+      return a.leadTimeDays - b.leadTimeDays || (a.supplier < b.supplier ? -1 : a.supplier > b.supplier ? 1 : 0);
+    })
+    .map((o) => ({ ...o, costInBase: costInBase(o) }));
   const preferred = ranked.find((o) => o.preferred);
   if (preferred) return { offer: preferred, reason: 'preferred', ranked };
   const [best, next] = ranked;
   const sameCost = next && cost(best) === cost(next);
-  const reason: SupplierChoiceReason = !next ? 'only_supplier'
-    : !sameCost ? 'lowest_cost'
-    : best.leadTimeDays < next.leadTimeDays ? 'shortest_lead_time' : 'lowest_cost';
+  const reason: SupplierChoiceReason = !next
+    ? 'only_supplier'
+    : !sameCost
+      ? 'lowest_cost'
+      : best.leadTimeDays < next.leadTimeDays
+        ? 'shortest_lead_time'
+        : 'lowest_cost';
   return { offer: best, reason, ranked };
 }

@@ -11,29 +11,64 @@ import { emailLocale } from './templates.ts';
 
 export interface StaffAlert {
   /** Once per key: a retried step neither rings nor mails twice. */
-  key: string; workflowId: string; nodeId: string;
-  message: string; severity: AlertSeverity; sla: SlaKind | null; roles: Role[];
-  subject: string | null; promisedBy: string | null;
+  key: string;
+  workflowId: string;
+  nodeId: string;
+  message: string;
+  severity: AlertSeverity;
+  sla: SlaKind | null;
+  roles: Role[];
+  subject: string | null;
+  promisedBy: string | null;
 }
 
 /** Raises the alert in em's transaction; `raised` is false when its key raised it already. */
 export async function raiseStaffAlert(em: EntityManager, a: StaffAlert, actor: Actor): Promise<{ raised: boolean; emailed: number }> {
   await advisoryLock(em, `alert:${a.key}`);
   const [done] = await em.execute<{ id: number }[]>(
-    `select id from audit_event where entity_type = 'Workflow' and entity_id = ? and action = 'workflow.alert_raised' and after ->> 'key' = ? limit 1`, [a.workflowId, a.key]);
+    `select id from audit_event where entity_type = 'Workflow' and entity_id = ? and action = 'workflow.alert_raised' and after ->> 'key' = ? limit 1`,
+    [a.workflowId, a.key],
+  );
   if (done) return { raised: false, emailed: 0 };
   const staff = a.roles.length
-    ? await em.execute<{ id: number; email: string; name: string; locale: string }[]>('select id, email, name, locale from app_user where active and role in (?) order by id', [a.roles])
+    ? await em.execute<{ id: number; email: string; name: string; locale: string }[]>(
+        'select id, email, name, locale from app_user where active and role in (?) order by id',
+        [a.roles],
+      )
     : [];
   const raisedAt = new Date();
   const runUrl = `${publicUrl()}/workflows/runs/${encodeURIComponent(a.workflowId)}`;
   const emailed: string[] = [];
   for (const user of staff) {
     const locale = emailLocale(user.locale);
-    const mail = renderStaffAlert(locale, { recipientName: user.name, message: a.message, severity: a.severity, sla: a.sla, subject: a.subject, promisedBy: a.promisedBy, workflowId: a.workflowId, nodeId: a.nodeId, raisedAt, runUrl });
-    if (await enqueueMail(em, { key: `alert:${a.key}:user:${user.id}`, template: 'staff_alert', to: user.email, locale, mail }) !== null) emailed.push(user.email);
+    const mail = renderStaffAlert(locale, {
+      recipientName: user.name,
+      message: a.message,
+      severity: a.severity,
+      sla: a.sla,
+      subject: a.subject,
+      promisedBy: a.promisedBy,
+      workflowId: a.workflowId,
+      nodeId: a.nodeId,
+      raisedAt,
+      runUrl,
+    });
+    if ((await enqueueMail(em, { key: `alert:${a.key}:user:${user.id}`, template: 'staff_alert', to: user.email, locale, mail })) !== null)
+      emailed.push(user.email);
   }
-  publish(em, 'dashboards', 'alert.raised', { message: a.message, severity: a.severity, workflowId: a.workflowId, nodeId: a.nodeId, key: a.key, ...(a.sla ? { sla: a.sla } : {}) });
-  audit(em, actor, { action: 'workflow.alert_raised', entityType: 'Workflow', entityId: a.workflowId, after: { message: a.message, severity: a.severity, nodeId: a.nodeId, key: a.key, roles: a.roles, emailed } });
+  publish(em, 'dashboards', 'alert.raised', {
+    message: a.message,
+    severity: a.severity,
+    workflowId: a.workflowId,
+    nodeId: a.nodeId,
+    key: a.key,
+    ...(a.sla ? { sla: a.sla } : {}),
+  });
+  audit(em, actor, {
+    action: 'workflow.alert_raised',
+    entityType: 'Workflow',
+    entityId: a.workflowId,
+    after: { message: a.message, severity: a.severity, nodeId: a.nodeId, key: a.key, roles: a.roles, emailed },
+  });
   return { raised: true, emailed: emailed.length };
 }

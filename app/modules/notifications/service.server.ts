@@ -55,12 +55,15 @@ export function publicUrl(env: Record<string, string | undefined> = process.env)
 export const trackingPageUrl = (base: string, token: string) => `${base}/track/${encodeURIComponent(token)}`;
 export const ratingUrl = (base: string, token: string) => `${trackingPageUrl(base, token)}?rate=1`;
 
-const ENQUEUE = prepare('notification_enqueue', `with ins as (
+const ENQUEUE = prepare(
+  'notification_enqueue',
+  `with ins as (
     insert into notification (order_id, template, locale, "to", data, status, attempts, created_at)
     select o.id, $2, c.locale, c.email, $3, 'queued', 0, now() from sales_order o join customer c on c.id = o.customer_id where o.id = $1
     on conflict (order_id, template) do nothing
     returning id)
-  select id, pg_notify('${NOTIFY_CHANNEL}', id::text) from ins`);
+  select id, pg_notify('${NOTIFY_CHANNEL}', id::text) from ins`,
+);
 
 /**
  * Queues a customer email in the caller's transaction (`em` must be the transaction's): one row,
@@ -85,12 +88,15 @@ export async function enqueueNotificationRow(em: EntityManager, input: EnqueueIn
   return { id: Number(exists.id), queued: false };
 }
 
-const ENQUEUE_MANY = prepare('notification_enqueue_many', `with ins as (
+const ENQUEUE_MANY = prepare(
+  'notification_enqueue_many',
+  `with ins as (
     insert into notification (order_id, template, locale, "to", data, status, attempts, created_at)
     select o.id, $2, c.locale, c.email, null, 'queued', 0, now() from sales_order o join customer c on c.id = o.customer_id where o.id = any($1::int[])
     on conflict (order_id, template) do nothing
     returning id)
-  select pg_notify('${NOTIFY_CHANNEL}', last::text) from (select max(id) as last from ins) x where last is not null`);
+  select pg_notify('${NOTIFY_CHANNEL}', last::text) from (select max(id) as last from ins) x where last is not null`,
+);
 
 /** `enqueueNotification` of one template for many orders (intake's batches), in one statement. */
 export async function enqueueNotifications(em: EntityManager, orderIds: readonly number[], template: EnqueueInput['template']): Promise<void> {
@@ -99,16 +105,33 @@ export async function enqueueNotifications(em: EntityManager, orderIds: readonly
 
 /** A customer email as it reads now: recipient, language, subject and body. */
 export async function renderCustomerMail(em: EntityManager, input: EnqueueInput): Promise<{ to: string; locale: Locale; mail: RenderedEmail }> {
-  const [o] = await em.execute<{
-    number: string; currency: string; subtotal_minor: number; shipping_minor: number; tax_minor: number; tax_included: boolean;
-    discount_minor: number; total_minor: number; placed_at: Date | string; tracking_token: string; email: string; name: string; locale: string | null;
-  }[]>(
+  const [o] = await em.execute<
+    {
+      number: string;
+      currency: string;
+      subtotal_minor: number;
+      shipping_minor: number;
+      tax_minor: number;
+      tax_included: boolean;
+      discount_minor: number;
+      total_minor: number;
+      placed_at: Date | string;
+      tracking_token: string;
+      email: string;
+      name: string;
+      locale: string | null;
+    }[]
+  >(
     `select o.number, o.currency, o.subtotal_minor, o.shipping_minor, o.tax_minor, o.tax_included, o.discount_minor, o.total_minor, o.placed_at,
             o.tracking_token, c.email, c.name, c.locale
-       from sales_order o join customer c on c.id = o.customer_id where o.id = ?`, [input.orderId]);
+       from sales_order o join customer c on c.id = o.customer_id where o.id = ?`,
+    [input.orderId],
+  );
   if (!o) throw new DomainError(404, 'not_found', `Order ${input.orderId} does not exist.`);
   const lines = await em.execute<{ name: string; quantity: number; total_minor: number }[]>(
-    'select name, quantity, total_minor from order_line where order_id = ? order by id', [input.orderId]);
+    'select name, quantity, total_minor from order_line where order_id = ? order by id',
+    [input.orderId],
+  );
 
   const base = input.publicUrl?.replace(/\/+$/, '') || publicUrl();
   const summary: TemplateInputs['order_confirmation'] = {
@@ -132,17 +155,25 @@ export async function renderCustomerMail(em: EntityManager, input: EnqueueInput)
   } else {
     const shipments = await em.execute<{ tracking_number: string; delivered_at: Date | string | null; carrier: string; tracking_url_template: string }[]>(
       `select s.tracking_number, s.delivered_at, c.name as carrier, c.tracking_url_template
-         from shipment s join carrier c on c.id = s.carrier_id where s.order_id = ? order by s.id`, [input.orderId]);
+         from shipment s join carrier c on c.id = s.carrier_id where s.order_id = ? order by s.id`,
+      [input.orderId],
+    );
     if (input.template === 'order_shipped') {
       const given = input.data?.shipments;
-      const list = given ?? shipments.map((s) => ({
-        carrier: s.carrier,
-        trackingNumber: s.tracking_number,
-        trackingUrl: s.tracking_url_template ? s.tracking_url_template.replace('{tracking}', encodeURIComponent(s.tracking_number)) : null,
-      }));
+      const list =
+        given ??
+        shipments.map((s) => ({
+          carrier: s.carrier,
+          trackingNumber: s.tracking_number,
+          trackingUrl: s.tracking_url_template ? s.tracking_url_template.replace('{tracking}', encodeURIComponent(s.tracking_number)) : null,
+        }));
       mail = renderNotification('order_shipped', locale, { ...summary, shipments: list });
     } else {
-      const latest = shipments.map((s) => s.delivered_at).filter((d) => d != null).map((d) => new Date(d)).sort((a, b) => b.getTime() - a.getTime())[0];
+      const latest = shipments
+        .map((s) => s.delivered_at)
+        .filter((d) => d != null)
+        .map((d) => new Date(d))
+        .sort((a, b) => b.getTime() - a.getTime())[0];
       mail = renderNotification('order_delivered', locale, {
         ...summary,
         deliveredAt: input.data?.deliveredAt ?? latest ?? new Date(),
@@ -178,7 +209,8 @@ export async function enqueueMail(em: EntityManager, input: MailInput): Promise<
        on conflict (idempotency_key) do nothing
        returning id)
      select id, pg_notify('${NOTIFY_CHANNEL}', id::text) from ins`,
-    [input.template, input.locale, input.to, input.mail.subject.slice(0, 255), input.mail.text, input.mail.html, input.key.slice(0, 255)]);
+    [input.template, input.locale, input.to, input.mail.subject.slice(0, 255), input.mail.text, input.mail.html, input.key.slice(0, 255)],
+  );
   return row ? Number(row.id) : null;
 }
 
@@ -218,14 +250,33 @@ export const defaultRetryDelay = (attempts: number) => Math.min(15 * 60_000, 30_
 
 const intArray = (ids: number[]) => `{${ids.map((n) => Math.trunc(n)).join(',')}}`;
 
-interface QueuedRow { id: number; order_id: number | null; template: MailTemplate; data: { data?: unknown; publicUrl?: string } | null; unrendered: boolean }
+interface QueuedRow {
+  id: number;
+  order_id: number | null;
+  template: MailTemplate;
+  data: { data?: unknown; publicUrl?: string } | null;
+  unrendered: boolean;
+}
 
 /** Renders a customer mail that was queued unrendered into its row; returns what to send. */
 async function renderQueued(em: EntityManager, row: QueuedRow): Promise<{ to: string; subject: string; text: string; html: string }> {
-  if (row.order_id == null || !(NOTIFICATION_TEMPLATES as readonly string[]).includes(row.template)) throw new Error(`Notification ${row.id} has no order to render from.`);
-  const { to, locale, mail } = await renderCustomerMail(em, { orderId: Number(row.order_id), template: row.template, data: row.data?.data, publicUrl: row.data?.publicUrl } as EnqueueInput);
+  if (row.order_id == null || !(NOTIFICATION_TEMPLATES as readonly string[]).includes(row.template))
+    throw new Error(`Notification ${row.id} has no order to render from.`);
+  const { to, locale, mail } = await renderCustomerMail(em, {
+    orderId: Number(row.order_id),
+    template: row.template,
+    data: row.data?.data,
+    publicUrl: row.data?.publicUrl,
+  } as EnqueueInput);
   const subject = mail.subject.slice(0, 255);
-  await em.execute('update notification set locale = ?, "to" = ?, subject = ?, text = ?, html = ? where id = ?', [locale, to, subject, mail.text, mail.html, row.id]);
+  await em.execute('update notification set locale = ?, "to" = ?, subject = ?, text = ?, html = ? where id = ?', [
+    locale,
+    to,
+    subject,
+    mail.text,
+    mail.html,
+    row.id,
+  ]);
   return { to, subject, text: mail.text, html: mail.html };
 }
 
@@ -245,14 +296,19 @@ export async function sendPending(orm: MikroORM, transport: MailTransport | null
     // Kept for the console, rendered so that it can be read there.
     return orm.em.fork().transactional(async (em) => {
       const rows = await em.execute<QueuedRow[]>(
-        `select id, order_id, template, data, subject is null as unrendered from notification where status = 'queued' order by id limit ? for update skip locked`, [batch]);
+        `select id, order_id, template, data, subject is null as unrendered from notification where status = 'queued' order by id limit ? for update skip locked`,
+        [batch],
+      );
       const held: number[] = [];
       for (const row of rows) {
         try {
           if (row.unrendered) await renderQueued(em, row);
           held.push(Number(row.id));
         } catch (e) {
-          await em.execute(`update notification set status = 'failed', error = ? where id = ?`, [(e instanceof Error ? e.message : String(e)).slice(0, 2000), row.id]);
+          await em.execute(`update notification set status = 'failed', error = ? where id = ?`, [
+            (e instanceof Error ? e.message : String(e)).slice(0, 2000),
+            row.id,
+          ]);
           result.failed++;
         }
       }
@@ -271,21 +327,30 @@ export async function sendPending(orm: MikroORM, transport: MailTransport | null
       const [row] = await em.execute<(QueuedRow & { to: string; subject: string | null; text: string | null; html: string | null; attempts: number })[]>(
         `select id, order_id, template, data, subject is null as unrendered, "to", subject, text, html, attempts from notification
           where status = 'queued' and (next_attempt_at is null or next_attempt_at <= now()) and (claimed_until is null or claimed_until < now())
-          order by coalesce(next_attempt_at, created_at), id limit 1 for update skip locked`);
+          order by coalesce(next_attempt_at, created_at), id limit 1 for update skip locked`,
+      );
       if (!row) return null;
       const id = Number(row.id);
       try {
         const mail = row.unrendered ? await renderQueued(em, row) : { to: row.to, subject: row.subject!, text: row.text!, html: row.html! };
         const [{ lease }] = await em.execute<{ lease: string }[]>(
-          `update notification set claimed_until = now() + ? * interval '1 millisecond' where id = ? returning claimed_until::text as lease`, [SEND_LEASE_MS, id]);
+          `update notification set claimed_until = now() + ? * interval '1 millisecond' where id = ? returning claimed_until::text as lease`,
+          [SEND_LEASE_MS, id],
+        );
         return { id, attempts: Number(row.attempts), mail, lease };
       } catch (e) {
-        await em.execute(`update notification set status = 'failed', attempts = attempts + 1, error = ? where id = ?`, [(e instanceof Error ? e.message : String(e)).slice(0, 2000), id]);
+        await em.execute(`update notification set status = 'failed', attempts = attempts + 1, error = ? where id = ?`, [
+          (e instanceof Error ? e.message : String(e)).slice(0, 2000),
+          id,
+        ]);
         return { id, failed: true as const };
       }
     });
     if (!claimed) break;
-    if ('failed' in claimed) { result.failed++; continue; }
+    if ('failed' in claimed) {
+      result.failed++;
+      continue;
+    }
     // 2. Send, outside any transaction. The Message-ID is the row's own, so a mail resent after a crash
     //    between the server's OK and step 3 is recognisable as the same mail by the receiving side.
     let error: string | null = null;
@@ -305,12 +370,22 @@ export async function sendPending(orm: MikroORM, transport: MailTransport | null
     // 3. Record the outcome, if the lease is still ours.
     const attempts = claimed.attempts + 1;
     const giveUp = error !== null && attempts >= maxAttempts;
-    const outcome = error === null ? 'sent' as const : giveUp ? 'failed' as const : 'retrying' as const;
+    const outcome = error === null ? ('sent' as const) : giveUp ? ('failed' as const) : ('retrying' as const);
     await orm.em.fork().execute(
       `update notification set status = ?, attempts = ?, error = ?, sent_at = case when ? then now() else sent_at end,
               next_attempt_at = case when ? then now() + ? * interval '1 millisecond' else null end, claimed_until = null
         where id = ? and claimed_until = ?::timestamptz`,
-      [error === null ? 'sent' : giveUp ? 'failed' : 'queued', attempts, error, error === null, outcome === 'retrying', outcome === 'retrying' ? delay(attempts) : 0, claimed.id, claimed.lease]);
+      [
+        error === null ? 'sent' : giveUp ? 'failed' : 'queued',
+        attempts,
+        error,
+        error === null,
+        outcome === 'retrying',
+        outcome === 'retrying' ? delay(attempts) : 0,
+        claimed.id,
+        claimed.lease,
+      ],
+    );
     result[outcome]++;
   }
   return result;
@@ -329,7 +404,11 @@ export interface SenderOptions {
  * Runs sendPending whenever a notification is committed (LISTEN `notification`) and every
  * `pollMs` (5 s) as a safety net. Returns stop(), which waits for the batch in hand.
  */
-export function startNotificationSender(orm: MikroORM, config: Pick<Config, 'DATABASE_URL' | 'SMTP_URL' | 'MAIL_FROM'>, opts: SenderOptions = {}): () => Promise<void> {
+export function startNotificationSender(
+  orm: MikroORM,
+  config: Pick<Config, 'DATABASE_URL' | 'SMTP_URL' | 'MAIL_FROM'>,
+  opts: SenderOptions = {},
+): () => Promise<void> {
   const log = opts.log ?? { info: (...a: unknown[]) => console.log('[mail]', ...a), warn: (...a: unknown[]) => console.warn('[mail]', ...a) };
   const owned = opts.transport === undefined && config.SMTP_URL ? nodemailer.createTransport(config.SMTP_URL, { from: config.MAIL_FROM }) : null;
   const transport = opts.transport !== undefined ? opts.transport : owned;
@@ -341,7 +420,10 @@ export function startNotificationSender(orm: MikroORM, config: Pick<Config, 'DAT
   let again = false;
   const run = (): Promise<void> => {
     if (stopped) return running ?? Promise.resolve();
-    if (running) { again = true; return running; }
+    if (running) {
+      again = true;
+      return running;
+    }
     running = (async () => {
       do {
         again = false;
@@ -349,7 +431,13 @@ export function startNotificationSender(orm: MikroORM, config: Pick<Config, 'DAT
         if (r.sent + r.held + r.retrying + r.failed >= batch) again = true;
         if (r.failed) log.warn(`${r.failed} notification(s) failed for good`);
       } while (again && !stopped);
-    })().catch((e) => { log.warn('sending failed:', (e as Error).message); }).finally(() => { running = null; });
+    })()
+      .catch((e) => {
+        log.warn('sending failed:', (e as Error).message);
+      })
+      .finally(() => {
+        running = null;
+      });
     return running;
   };
 
@@ -357,22 +445,40 @@ export function startNotificationSender(orm: MikroORM, config: Pick<Config, 'DAT
   const listen = async (): Promise<void> => {
     if (stopped) return;
     const client = new pg.Client({ connectionString: config.DATABASE_URL });
-    client.on('notification', () => { void run(); });
+    client.on('notification', () => {
+      void run();
+    });
     client.on('error', (e) => {
       if (stopped) return;
       log.warn('lost the LISTEN connection, reconnecting:', e.message);
       void client.end().catch(() => {});
       listener = null;
-      setTimeout(() => void listen().then(run).catch(() => {}), 1000);
+      setTimeout(
+        () =>
+          void listen()
+            .then(run)
+            .catch(() => {}),
+        1000,
+      );
     });
     try {
       await client.connect();
       await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
-      if (stopped) { await client.end(); return; }
+      if (stopped) {
+        await client.end();
+        return;
+      }
       listener = client;
     } catch (e) {
       void client.end().catch(() => {});
-      if (!stopped) setTimeout(() => void listen().then(run).catch(() => {}), 1000);
+      if (!stopped)
+        setTimeout(
+          () =>
+            void listen()
+              .then(run)
+              .catch(() => {}),
+          1000,
+        );
       throw e;
     }
   };
@@ -403,11 +509,16 @@ export async function retryNotifications(orm: MikroORM, ids: number[] | null, ac
           where status in ('failed', 'held') ${ids ? 'and id = any(?::int[])' : ''}
           order by id limit 1000 for update)
        update notification n set status = 'queued', attempts = 0, error = null from t where n.id = t.id
-       returning n.id, t.status, t.attempts, t.error`, ids ? [intArray(ids)] : []);
+       returning n.id, t.status, t.attempts, t.error`,
+      ids ? [intArray(ids)] : [],
+    );
     for (const r of rows) {
       audit(em, actor, {
-        action: 'notification.retried', entityType: 'Notification', entityId: Number(r.id),
-        before: { status: r.status, attempts: r.attempts, error: r.error }, after: { status: 'queued', attempts: 0 },
+        action: 'notification.retried',
+        entityType: 'Notification',
+        entityId: Number(r.id),
+        before: { status: r.status, attempts: r.attempts, error: r.error },
+        after: { status: 'queued', attempts: 0 },
       });
     }
     if (rows.length) await em.execute(`select pg_notify('${NOTIFY_CHANNEL}', 'retry')`);

@@ -136,5 +136,15 @@ export function renderStaffAlert(locale: Locale, input: StaffAlertInput, opts: {
   blocks.push({ rows });
   if (input.runUrl) blocks.push({ link: { label: copy.openRun, url: input.runUrl } });
 
-  return layoutMail({ locale, subject: subject.slice(0, 255), greeting: copy.greeting(input.recipientName.trim()), colon: copy.colon, signOff: copy.signOff, footer: copy.footer }, blocks);
+  return layoutMail(
+    {
+      locale,
+      subject: subject.slice(0, 255),
+      greeting: copy.greeting(input.recipientName.trim()),
+      colon: copy.colon,
+      signOff: copy.signOff,
+      footer: copy.footer,
+    },
+    blocks,
+  );
 }

@@ -5,13 +5,28 @@ import { renderStaffAlert, STAFF_ALERT_COPY, type StaffAlertInput } from './staf
 import { renderPurchaseOrder, renderPurchaseOrderCancellation, SUPPLIER_COPY, type PurchaseOrderMailInput } from './supplier-mail.ts';
 
 const alert: StaffAlertInput = {
-  recipientName: 'Olivia <Ops>', message: 'Refund failed for <b>RMA-1</b> & friends', severity: 'critical', sla: null, subject: 'SO-000042',
-  promisedBy: null, workflowId: 'return-7', nodeId: 'alert_refund', raisedAt: '2026-03-05T12:00:00Z', runUrl: 'http://localhost:3000/workflows/runs/return-7',
+  recipientName: 'Olivia <Ops>',
+  message: 'Refund failed for <b>RMA-1</b> & friends',
+  severity: 'critical',
+  sla: null,
+  subject: 'SO-000042',
+  promisedBy: null,
+  workflowId: 'return-7',
+  nodeId: 'alert_refund',
+  raisedAt: '2026-03-05T12:00:00Z',
+  runUrl: 'http://localhost:3000/workflows/runs/return-7',
 };
 const po: PurchaseOrderMailInput = {
-  number: 'PO-ABC123', supplierName: 'Acme & Sons', currency: 'USD', expectedAt: '2026-04-01T12:00:00Z', buyer: 'Shop',
+  number: 'PO-ABC123',
+  supplierName: 'Acme & Sons',
+  currency: 'USD',
+  expectedAt: '2026-04-01T12:00:00Z',
+  buyer: 'Shop',
   warehouse: { code: 'EWR', name: 'Newark DC', line1: '1 Port St', city: 'Newark', postalCode: '07114', country: 'US' },
-  lines: [{ sku: 'SKU-1', name: 'Tea <pot>', quantity: 40, unitCostMinor: 1_250 }, { sku: 'SKU-2', name: 'Cup', quantity: 10, unitCostMinor: 300 }],
+  lines: [
+    { sku: 'SKU-1', name: 'Tea <pot>', quantity: 40, unitCostMinor: 1_250 },
+    { sku: 'SKU-2', name: 'Cup', quantity: 10, unitCostMinor: 300 },
+  ],
 };
 
 describe('staff alert mail', () => {

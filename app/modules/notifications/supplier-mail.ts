@@ -23,11 +23,28 @@ interface SupplierCopy {
   intro: (number: string) => string;
   quote: (number: string) => string;
   deliverTo: string;
-  labels: { number: string; expected: string; sku: string; item: string; quantity: string; unitCost: string; amount: string; total: string; unknownCost: string };
+  labels: {
+    number: string;
+    expected: string;
+    sku: string;
+    item: string;
+    quantity: string;
+    unitCost: string;
+    amount: string;
+    total: string;
+    unknownCost: string;
+  };
   signOff: (buyer: string) => string;
   footer: string;
   /** The notice withdrawing a PO already sent. */
-  cancel: { subject: (number: string) => string; intro: (number: string) => string; doNotShip: string; confirm: (number: string) => string; reason: string; footer: string };
+  cancel: {
+    subject: (number: string) => string;
+    intro: (number: string) => string;
+    doNotShip: string;
+    confirm: (number: string) => string;
+    reason: string;
+    footer: string;
+  };
 }
 
 const en: SupplierCopy = {
@@ -37,14 +54,25 @@ const en: SupplierCopy = {
   intro: (number) => `Please supply the goods below under our purchase order ${number}.`,
   quote: (number) => `Please quote ${number} on your confirmation, delivery note and invoice, and confirm the delivery date by replying to this email.`,
   deliverTo: 'Deliver to',
-  labels: { number: 'Purchase order', expected: 'Requested delivery', sku: 'SKU', item: 'Item', quantity: 'Qty', unitCost: 'Unit cost', amount: 'Amount', total: 'Order total', unknownCost: 'to be quoted' },
+  labels: {
+    number: 'Purchase order',
+    expected: 'Requested delivery',
+    sku: 'SKU',
+    item: 'Item',
+    quantity: 'Qty',
+    unitCost: 'Unit cost',
+    amount: 'Amount',
+    total: 'Order total',
+    unknownCost: 'to be quoted',
+  },
   signOff: (buyer) => `Kind regards,\n${buyer}`,
   footer: 'This purchase order was sent by our order console on behalf of the purchasing team.',
   cancel: {
     subject: (number) => `Cancelled: purchase order ${number}`,
     intro: (number) => `We cancel our purchase order ${number}, which we sent you earlier. Please do not ship the goods below.`,
     doNotShip: 'Cancelled lines',
-    confirm: (number) => `If any of these goods are already on their way, please reply to this email quoting ${number} before you invoice them. Please confirm the cancellation by replying to this email.`,
+    confirm: (number) =>
+      `If any of these goods are already on their way, please reply to this email quoting ${number} before you invoice them. Please confirm the cancellation by replying to this email.`,
     reason: 'Reason',
     footer: 'This cancellation was sent by our order console on behalf of the purchasing team.',
   },
@@ -57,7 +85,17 @@ const zhCN: SupplierCopy = {
   intro: (number) => `请按我方采购订单 ${number} 供应以下货品。`,
   quote: (number) => `请在订单确认、送货单和发票上注明 ${number}，并回复本邮件确认交货日期。`,
   deliverTo: '收货地址',
-  labels: { number: '采购订单号', expected: '要求交货日期', sku: 'SKU', item: '品名', quantity: '数量', unitCost: '单价', amount: '金额', total: '订单总额', unknownCost: '待报价' },
+  labels: {
+    number: '采购订单号',
+    expected: '要求交货日期',
+    sku: 'SKU',
+    item: '品名',
+    quantity: '数量',
+    unitCost: '单价',
+    amount: '金额',
+    total: '订单总额',
+    unknownCost: '待报价',
+  },
   signOff: (buyer) => `此致\n${buyer}`,
   footer: '本采购订单由订单控制台代采购部门发出。',
   cancel: {
@@ -77,7 +115,17 @@ const zhTW: SupplierCopy = {
   intro: (number) => `請依本公司採購單 ${number} 供應下列貨品。`,
   quote: (number) => `請於訂單確認、出貨單及發票上註明 ${number}，並回覆本信確認交貨日期。`,
   deliverTo: '送貨地址',
-  labels: { number: '採購單號', expected: '要求交貨日期', sku: 'SKU', item: '品名', quantity: '數量', unitCost: '單價', amount: '金額', total: '採購總額', unknownCost: '待報價' },
+  labels: {
+    number: '採購單號',
+    expected: '要求交貨日期',
+    sku: 'SKU',
+    item: '品名',
+    quantity: '數量',
+    unitCost: '單價',
+    amount: '金額',
+    total: '採購總額',
+    unknownCost: '待報價',
+  },
   signOff: (buyer) => `敬祝 商祺\n${buyer}`,
   footer: '本採購單由訂單主控台代採購部門寄出。',
   cancel: {
@@ -106,14 +154,30 @@ export function renderPurchaseOrder(locale: Locale, input: PurchaseOrderMailInpu
   blocks.push({
     table: {
       head: [L.item, L.sku, L.quantity, L.unitCost, L.amount],
-      body: input.lines.map((l) => [l.name, l.sku, String(l.quantity), l.unitCostMinor > 0 ? money(l.unitCostMinor) : L.unknownCost, l.unitCostMinor > 0 ? money(l.unitCostMinor * l.quantity) : '—']),
+      body: input.lines.map((l) => [
+        l.name,
+        l.sku,
+        String(l.quantity),
+        l.unitCostMinor > 0 ? money(l.unitCostMinor) : L.unknownCost,
+        l.unitCostMinor > 0 ? money(l.unitCostMinor * l.quantity) : '—',
+      ]),
       text: ([name, sku, qty, unit, amount]) => `${qty} × ${sku} ${name}  ${unit}  ${amount}`,
     },
   });
   if (costKnown) blocks.push({ rows: [{ label: L.total, value: money(input.lines.reduce((n, l) => n + l.unitCostMinor * l.quantity, 0)), strong: true }] });
   blocks.push({ rows: [{ label: copy.deliverTo, value: [w.name, w.line1, [w.postalCode, w.city].filter(Boolean).join(' '), w.country].join(', ') }] });
   blocks.push({ p: copy.quote(input.number) });
-  return layoutMail({ locale, subject: copy.subject(input.number), greeting: copy.greeting(input.supplierName.trim()), colon: copy.colon, signOff: copy.signOff(input.buyer), footer: copy.footer }, blocks);
+  return layoutMail(
+    {
+      locale,
+      subject: copy.subject(input.number),
+      greeting: copy.greeting(input.supplierName.trim()),
+      colon: copy.colon,
+      signOff: copy.signOff(input.buyer),
+      footer: copy.footer,
+    },
+    blocks,
+  );
 }
 
 export interface PurchaseOrderCancellationInput extends Omit<PurchaseOrderMailInput, 'expectedAt'> {
@@ -142,5 +206,15 @@ export function renderPurchaseOrderCancellation(locale: Locale, input: PurchaseO
     { rows: [{ label: copy.deliverTo, value: [w.name, w.line1, [w.postalCode, w.city].filter(Boolean).join(' '), w.country].join(', ') }] },
     { p: copy.cancel.confirm(input.number) },
   ];
-  return layoutMail({ locale, subject: copy.cancel.subject(input.number), greeting: copy.greeting(input.supplierName.trim()), colon: copy.colon, signOff: copy.signOff(input.buyer), footer: copy.cancel.footer }, blocks);
+  return layoutMail(
+    {
+      locale,
+      subject: copy.cancel.subject(input.number),
+      greeting: copy.greeting(input.supplierName.trim()),
+      colon: copy.colon,
+      signOff: copy.signOff(input.buyer),
+      footer: copy.cancel.footer,
+    },
+    blocks,
+  );
 }

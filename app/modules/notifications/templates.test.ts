@@ -91,7 +91,10 @@ describe('renderNotification', () => {
       expect(mail.text).toContain('https://www.ups.com/track?tracknum=1Z999&x=%3Cy%3E');
       expect(mail.html).toContain('href="https://www.ups.com/track?tracknum=1Z999&amp;x=%3Cy%3E"');
     }
-    const two = renderNotification('order_shipped', 'en', { ...inputs.order_shipped, shipments: [...inputs.order_shipped.shipments, { carrier: 'DHL', trackingNumber: 'JD1', trackingUrl: null }] });
+    const two = renderNotification('order_shipped', 'en', {
+      ...inputs.order_shipped,
+      shipments: [...inputs.order_shipped.shipments, { carrier: 'DHL', trackingNumber: 'JD1', trackingUrl: null }],
+    });
     expect(two.text).toContain('2 parcels');
     expect(two.text).toContain('JD1');
   });
@@ -107,7 +110,10 @@ describe('renderNotification', () => {
   });
 
   it('drops links that are not http(s)', () => {
-    const mail = renderNotification('order_shipped', 'en', { ...inputs.order_shipped, shipments: [{ carrier: 'X', trackingNumber: 'T1', trackingUrl: 'javascript:alert(1)' }] });
+    const mail = renderNotification('order_shipped', 'en', {
+      ...inputs.order_shipped,
+      shipments: [{ carrier: 'X', trackingNumber: 'T1', trackingUrl: 'javascript:alert(1)' }],
+    });
     expect(mail.html).not.toContain('javascript:');
     expect(mail.text).not.toContain('javascript:');
   });
@@ -118,7 +124,16 @@ describe('helpers', () => {
     expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
   });
 
-  it.each([['en', 'en'], ['zh-CN', 'zh-CN'], ['zh-TW', 'zh-TW'], ['zh-HK', 'zh-TW'], ['zh-Hant', 'zh-TW'], ['zh', 'zh-CN'], ['fr', 'en'], [null, 'en']] as const)('%s reads as %s', (value, expected) => {
+  it.each([
+    ['en', 'en'],
+    ['zh-CN', 'zh-CN'],
+    ['zh-TW', 'zh-TW'],
+    ['zh-HK', 'zh-TW'],
+    ['zh-Hant', 'zh-TW'],
+    ['zh', 'zh-CN'],
+    ['fr', 'en'],
+    [null, 'en'],
+  ] as const)('%s reads as %s', (value, expected) => {
     expect(emailLocale(value)).toBe(expected);
   });
 });

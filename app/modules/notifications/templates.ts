@@ -63,9 +63,19 @@ export interface EmailCopy {
   signOff: string;
   footer: string;
   labels: {
-    order: string; placed: string; item: string; quantity: string; amount: string;
-    subtotal: string; shipping: string; discount: string; tax: string; taxIncluded: string; total: string;
-    carrier: string; trackingNumber: string;
+    order: string;
+    placed: string;
+    item: string;
+    quantity: string;
+    amount: string;
+    subtotal: string;
+    shipping: string;
+    discount: string;
+    tax: string;
+    taxIncluded: string;
+    total: string;
+    carrier: string;
+    trackingNumber: string;
   };
   actions: {
     trackOrder: string;
@@ -81,9 +91,19 @@ const en: EmailCopy = {
   signOff: 'Thank you for shopping with us.',
   footer: 'You are receiving this email because you placed an order with us.',
   labels: {
-    order: 'Order number', placed: 'Order date', item: 'Item', quantity: 'Qty', amount: 'Amount',
-    subtotal: 'Subtotal', shipping: 'Shipping', discount: 'Discount', tax: 'Tax', taxIncluded: 'Includes tax', total: 'Total',
-    carrier: 'Carrier', trackingNumber: 'Tracking number',
+    order: 'Order number',
+    placed: 'Order date',
+    item: 'Item',
+    quantity: 'Qty',
+    amount: 'Amount',
+    subtotal: 'Subtotal',
+    shipping: 'Shipping',
+    discount: 'Discount',
+    tax: 'Tax',
+    taxIncluded: 'Includes tax',
+    total: 'Total',
+    carrier: 'Carrier',
+    trackingNumber: 'Tracking number',
   },
   actions: {
     trackOrder: 'Track your order',
@@ -121,9 +141,19 @@ const zhCN: EmailCopy = {
   signOff: '感谢您的惠顾，祝您购物愉快！',
   footer: '您收到这封邮件，是因为您在本店下了订单。',
   labels: {
-    order: '订单号', placed: '下单日期', item: '商品', quantity: '数量', amount: '金额',
-    subtotal: '商品小计', shipping: '运费', discount: '优惠', tax: '税费', taxIncluded: '含税', total: '合计',
-    carrier: '快递公司', trackingNumber: '运单号',
+    order: '订单号',
+    placed: '下单日期',
+    item: '商品',
+    quantity: '数量',
+    amount: '金额',
+    subtotal: '商品小计',
+    shipping: '运费',
+    discount: '优惠',
+    tax: '税费',
+    taxIncluded: '含税',
+    total: '合计',
+    carrier: '快递公司',
+    trackingNumber: '运单号',
   },
   actions: {
     trackOrder: '查看订单状态',
@@ -133,10 +163,7 @@ const zhCN: EmailCopy = {
   templates: {
     order_confirmation: {
       subject: (v) => `我们已收到您的订单 ${v.number}`,
-      paragraphs: (v) => [
-        `感谢您的购买！我们已收到您于 ${v.placed} 提交的订单 ${v.number}，订单金额 ${v.total}。`,
-        '商品发出后，我们会再发邮件通知您。',
-      ],
+      paragraphs: (v) => [`感谢您的购买！我们已收到您于 ${v.placed} 提交的订单 ${v.number}，订单金额 ${v.total}。`, '商品发出后，我们会再发邮件通知您。'],
     },
     order_shipped: {
       subject: (v) => `您的订单 ${v.number} 已发货`,
@@ -161,9 +188,19 @@ const zhTW: EmailCopy = {
   signOff: '感謝您的支持，祝您購物愉快！',
   footer: '您收到這封信，是因為您曾在本店訂購商品。',
   labels: {
-    order: '訂單編號', placed: '訂購日期', item: '商品', quantity: '數量', amount: '金額',
-    subtotal: '商品小計', shipping: '運費', discount: '折扣', tax: '稅金', taxIncluded: '內含稅金', total: '總計',
-    carrier: '物流業者', trackingNumber: '貨運單號',
+    order: '訂單編號',
+    placed: '訂購日期',
+    item: '商品',
+    quantity: '數量',
+    amount: '金額',
+    subtotal: '商品小計',
+    shipping: '運費',
+    discount: '折扣',
+    tax: '稅金',
+    taxIncluded: '內含稅金',
+    total: '總計',
+    carrier: '物流業者',
+    trackingNumber: '貨運單號',
   },
   actions: {
     trackOrder: '查詢訂單狀態',
@@ -173,10 +210,7 @@ const zhTW: EmailCopy = {
   templates: {
     order_confirmation: {
       subject: (v) => `我們已收到您的訂單 ${v.number}`,
-      paragraphs: (v) => [
-        `感謝您的訂購！我們已收到您於 ${v.placed} 成立的訂單 ${v.number}，訂單金額為 ${v.total}。`,
-        '商品出貨後，我們會再寄信通知您。',
-      ],
+      paragraphs: (v) => [`感謝您的訂購！我們已收到您於 ${v.placed} 成立的訂單 ${v.number}，訂單金額為 ${v.total}。`, '商品出貨後，我們會再寄信通知您。'],
     },
     order_shipped: {
       subject: (v) => `您的訂單 ${v.number} 已出貨`,
@@ -257,7 +291,12 @@ export interface RenderOptions {
 }
 
 /** Renders one template for one language. Pure: same input, same mail. */
-export function renderNotification<T extends NotificationTemplate>(template: T, locale: Locale, input: TemplateInputs[T], opts: RenderOptions = {}): RenderedEmail {
+export function renderNotification<T extends NotificationTemplate>(
+  template: T,
+  locale: Locale,
+  input: TemplateInputs[T],
+  opts: RenderOptions = {},
+): RenderedEmail {
   const copy = EMAIL_COPY[locale];
   const money = (minor: number) => formatMoney(minor, input.currency, locale);
   const date = (d: Date | string) => formatDate(d, locale, opts.timeZone);
@@ -276,8 +315,19 @@ export function renderNotification<T extends NotificationTemplate>(template: T, 
   const blocks: Block[] = t.paragraphs(vars).map((p) => ({ p }));
 
   if (template === 'order_confirmation') {
-    blocks.push({ rows: [{ label: L.order, value: input.number }, { label: L.placed, value: vars.placed }] });
-    blocks.push({ table: { head: [L.item, L.quantity, L.amount], body: input.lines.map((l) => [l.name, String(l.quantity), money(l.totalMinor)]), text: ([item, qty, amount]) => `${qty} × ${item}  ${amount}` } });
+    blocks.push({
+      rows: [
+        { label: L.order, value: input.number },
+        { label: L.placed, value: vars.placed },
+      ],
+    });
+    blocks.push({
+      table: {
+        head: [L.item, L.quantity, L.amount],
+        body: input.lines.map((l) => [l.name, String(l.quantity), money(l.totalMinor)]),
+        text: ([item, qty, amount]) => `${qty} × ${item}  ${amount}`,
+      },
+    });
     const rows: NonNullable<Block['rows']> = [{ label: L.subtotal, value: money(input.subtotalMinor) }];
     if (input.shippingMinor) rows.push({ label: L.shipping, value: money(input.shippingMinor) });
     if (input.discountMinor) rows.push({ label: L.discount, value: `-${money(input.discountMinor)}` });
@@ -285,10 +335,20 @@ export function renderNotification<T extends NotificationTemplate>(template: T, 
     rows.push({ label: L.total, value: vars.total, strong: true });
     blocks.push({ rows });
   } else {
-    blocks.push({ rows: [{ label: L.order, value: input.number }, { label: L.total, value: vars.total }] });
+    blocks.push({
+      rows: [
+        { label: L.order, value: input.number },
+        { label: L.total, value: vars.total },
+      ],
+    });
   }
   for (const s of shipments) {
-    blocks.push({ rows: [{ label: L.carrier, value: s.carrier }, { label: L.trackingNumber, value: s.trackingNumber }] });
+    blocks.push({
+      rows: [
+        { label: L.carrier, value: s.carrier },
+        { label: L.trackingNumber, value: s.trackingNumber },
+      ],
+    });
     const url = safeUrl(s.trackingUrl);
     if (url) blocks.push({ link: { label: copy.actions.trackParcel(s.carrier), url } });
   }
@@ -299,7 +359,10 @@ export function renderNotification<T extends NotificationTemplate>(template: T, 
   const trackUrl = safeUrl(input.trackingPageUrl);
   if (trackUrl) blocks.push({ link: { label: copy.actions.trackOrder, url: trackUrl } });
 
-  return layoutMail({ locale, subject: t.subject(vars), greeting: copy.greeting(vars.name), colon: copy.colon, signOff: copy.signOff, footer: copy.footer }, blocks);
+  return layoutMail(
+    { locale, subject: t.subject(vars), greeting: copy.greeting(vars.name), colon: copy.colon, signOff: copy.signOff, footer: copy.footer },
+    blocks,
+  );
 }
 
 function toText(frame: MailFrame, blocks: Block[]): string {
@@ -314,7 +377,7 @@ function toText(frame: MailFrame, blocks: Block[]): string {
   return `${out.join('\n\n')}\n`;
 }
 
-const FONT = 'font-family:-apple-system,BlinkMacSystemFont,\'Segoe UI\',Roboto,\'PingFang SC\',\'PingFang TC\',\'Microsoft YaHei\',\'Microsoft JhengHei\',sans-serif';
+const FONT = "font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,'PingFang SC','PingFang TC','Microsoft YaHei','Microsoft JhengHei',sans-serif";
 
 function toHtml(frame: MailFrame, blocks: Block[]): string {
   const e = escapeHtml;
@@ -323,16 +386,27 @@ function toHtml(frame: MailFrame, blocks: Block[]): string {
   for (const b of blocks) {
     if (b.p) parts.push(`<p style="margin:0 0 16px">${e(b.p)}</p>`);
     if (b.link) {
-      parts.push(`<p style="margin:0 0 16px"><a href="${e(b.link.url)}" style="display:inline-block;padding:10px 18px;background:#1d4ed8;color:#ffffff;text-decoration:none;border-radius:6px">${e(b.link.label)}</a></p>`);
+      parts.push(
+        `<p style="margin:0 0 16px"><a href="${e(b.link.url)}" style="display:inline-block;padding:10px 18px;background:#1d4ed8;color:#ffffff;text-decoration:none;border-radius:6px">${e(b.link.label)}</a></p>`,
+      );
     }
     if (b.rows) {
-      parts.push(`<table role="presentation" style="border-collapse:collapse;margin:0 0 16px">${b.rows.map((r) =>
-        `<tr><td style="padding:2px 16px 2px 0;color:#6b7280">${e(r.label)}</td><td style="padding:2px 0${r.strong ? ';font-weight:600' : ''}">${e(r.value)}</td></tr>`).join('')}</table>`);
+      parts.push(
+        `<table role="presentation" style="border-collapse:collapse;margin:0 0 16px">${b.rows
+          .map(
+            (r) =>
+              `<tr><td style="padding:2px 16px 2px 0;color:#6b7280">${e(r.label)}</td><td style="padding:2px 0${r.strong ? ';font-weight:600' : ''}">${e(r.value)}</td></tr>`,
+          )
+          .join('')}</table>`,
+      );
     }
     if (b.table) {
       const align = (i: number) => (i === 0 ? 'left' : 'right');
-      parts.push(`<table style="border-collapse:collapse;width:100%;margin:0 0 16px"><thead><tr>${b.table.head.map((h, i) => `<th align="${align(i)}" style="${cell}">${e(h)}</th>`).join('')}</tr></thead><tbody>${
-        b.table.body.map((row) => `<tr>${row.map((c, i) => `<td${i ? ` align="${align(i)}"` : ''} style="${cell}">${e(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`);
+      parts.push(
+        `<table style="border-collapse:collapse;width:100%;margin:0 0 16px"><thead><tr>${b.table.head.map((h, i) => `<th align="${align(i)}" style="${cell}">${e(h)}</th>`).join('')}</tr></thead><tbody>${b.table.body
+          .map((row) => `<tr>${row.map((c, i) => `<td${i ? ` align="${align(i)}"` : ''} style="${cell}">${e(c)}</td>`).join('')}</tr>`)
+          .join('')}</tbody></table>`,
+      );
     }
   }
   parts.push(`<p style="margin:0 0 24px">${e(frame.signOff)}</p>`);

@@ -8,14 +8,41 @@ import { toMinorUnits } from '../channels/amounts.ts';
 
 /** The columns of the import file, in the template's order. */
 export const CSV_COLUMNS = [
-  'channel', 'externalId', 'customerEmail', 'customerName', 'customerPhone',
-  'line1', 'city', 'postalCode', 'country', 'lat', 'lng',
-  'currency', 'sku', 'quantity', 'unitPrice', 'paymentMethod', 'deliveryMethod', 'shipping', 'tax',
+  'channel',
+  'externalId',
+  'customerEmail',
+  'customerName',
+  'customerPhone',
+  'line1',
+  'city',
+  'postalCode',
+  'country',
+  'lat',
+  'lng',
+  'currency',
+  'sku',
+  'quantity',
+  'unitPrice',
+  'paymentMethod',
+  'deliveryMethod',
+  'shipping',
+  'tax',
 ] as const;
 export type CsvColumn = (typeof CSV_COLUMNS)[number];
 
 export const REQUIRED_COLUMNS: readonly CsvColumn[] = [
-  'channel', 'externalId', 'customerEmail', 'customerName', 'line1', 'city', 'country', 'currency', 'sku', 'quantity', 'unitPrice', 'paymentMethod',
+  'channel',
+  'externalId',
+  'customerEmail',
+  'customerName',
+  'line1',
+  'city',
+  'country',
+  'currency',
+  'sku',
+  'quantity',
+  'unitPrice',
+  'paymentMethod',
 ];
 /** Columns that describe one order line; every other column describes the whole order. */
 export const LINE_COLUMNS: readonly CsvColumn[] = ['sku', 'quantity', 'unitPrice'];
@@ -47,7 +74,11 @@ export interface CsvRow {
   values: Record<CsvColumn, string>;
 }
 
-export interface OrderLinePayload { sku: string; quantity: number; unitPrice: number }
+export interface OrderLinePayload {
+  sku: string;
+  quantity: number;
+  unitPrice: number;
+}
 
 /** The body sent to POST /api/v1/orders (OrderInput's shape). */
 export interface OrderPayload {
@@ -124,7 +155,8 @@ function lineAt(starts: number[], offset: number): number {
   let hi = starts.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= offset) lo = mid; else hi = mid - 1;
+    if (starts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
   }
   return lo + 1;
 }
@@ -139,7 +171,8 @@ export function decimalToMinor(value: string, currency: string): { ok: true; min
   if (!m) return { ok: false, reason: { key: R.invalidAmount, params: { value: shown(text) } } };
   const exponent = currencyExponent(currency);
   const fraction = m[2] ?? '';
-  if (/[1-9]/.test(fraction.slice(exponent))) return { ok: false, reason: { key: R.tooManyDecimals, params: { currency, digits: exponent, value: shown(text) } } };
+  if (/[1-9]/.test(fraction.slice(exponent)))
+    return { ok: false, reason: { key: R.tooManyDecimals, params: { currency, digits: exponent, value: shown(text) } } };
   const r = toMinorUnits(text, exponent);
   if (!r.ok) return { ok: false, reason: { key: R.invalidAmount, params: { value: shown(text) } } };
   return { ok: true, minor: r.minor };
@@ -148,11 +181,16 @@ export function decimalToMinor(value: string, currency: string): { ok: true; min
 /** The key every value of an order-level column is compared by (so "usd" and "USD" agree). */
 function comparable(column: CsvColumn, value: string, currency: string): string {
   switch (column) {
-    case 'customerEmail': case 'currency': case 'country': case 'deliveryMethod':
+    case 'customerEmail':
+    case 'currency':
+    case 'country':
+    case 'deliveryMethod':
       return value.toLowerCase();
-    case 'lat': case 'lng':
+    case 'lat':
+    case 'lng':
       return Number.isFinite(Number(value)) ? String(Number(value)) : value;
-    case 'shipping': case 'tax': {
+    case 'shipping':
+    case 'tax': {
       if (!isCurrency(currency)) return value;
       const r = decimalToMinor(value, currency);
       return r.ok ? String(r.minor) : value;
@@ -203,7 +241,10 @@ export function parseOrdersCsv(input: string): ParsedImport {
   const orders = new Map<string, ImportOrder>();
   const rowIssues = new Map<CsvRow, RowIssue[]>();
   for (const record of body) {
-    const values = Object.fromEntries(CSV_COLUMNS.map((c) => [c, (index.has(c) ? record.fields[index.get(c)!] ?? '' : '').trim()])) as Record<CsvColumn, string>;
+    const values = Object.fromEntries(CSV_COLUMNS.map((c) => [c, (index.has(c) ? (record.fields[index.get(c)!] ?? '') : '').trim()])) as Record<
+      CsvColumn,
+      string
+    >;
     const row: CsvRow = { line: record.line, fields: record.fields, values };
     const issues: RowIssue[] = [];
     if (record.quotesBroken) issues.push({ line: row.line, reason: { key: R.badQuotes } });
@@ -255,7 +296,10 @@ function checkOrder(order: ImportOrder, issues: RowIssue[]): OrderPayload {
   const coordinate = (column: 'lat' | 'lng'): number | undefined => {
     const raw = v[column];
     if (!raw) return undefined;
-    if (!/^[-+]?\d+(\.\d+)?$/.test(raw)) { at(first, column, { key: R.notANumber, params: { value: shown(raw) } }); return undefined; }
+    if (!/^[-+]?\d+(\.\d+)?$/.test(raw)) {
+      at(first, column, { key: R.notANumber, params: { value: shown(raw) } });
+      return undefined;
+    }
     return Number(raw);
   };
   const lat = coordinate('lat');
@@ -267,7 +311,10 @@ function checkOrder(order: ImportOrder, issues: RowIssue[]): OrderPayload {
     if (!raw) return undefined;
     if (!currencyOk) return undefined; // reported on the currency column
     const r = decimalToMinor(raw, currency);
-    if (!r.ok) { at(row, column, r.reason); return undefined; }
+    if (!r.ok) {
+      at(row, column, r.reason);
+      return undefined;
+    }
     return r.minor;
   };
   const shipping = money(first, 'shipping');
@@ -289,7 +336,15 @@ function checkOrder(order: ImportOrder, issues: RowIssue[]): OrderPayload {
     channel: order.channel,
     externalId: order.externalId,
     customer: { email: v.customerEmail, name: v.customerName, phone: optional(v.customerPhone) },
-    shippingAddress: { name: optional(v.customerName), line1: v.line1, city: v.city, postalCode: optional(v.postalCode), country: v.country.toUpperCase(), lat, lng },
+    shippingAddress: {
+      name: optional(v.customerName),
+      line1: v.line1,
+      city: v.city,
+      postalCode: optional(v.postalCode),
+      country: v.country.toUpperCase(),
+      lat,
+      lng,
+    },
     currency,
     lines,
     paymentMethod: v.paymentMethod,
@@ -301,10 +356,23 @@ function checkOrder(order: ImportOrder, issues: RowIssue[]): OrderPayload {
 
 /** Order field paths (as the API names them) and the CSV column each came from. */
 const FIELD_COLUMNS: Record<string, CsvColumn> = {
-  channel: 'channel', externalId: 'externalId', currency: 'currency', paymentMethod: 'paymentMethod', deliveryMethod: 'deliveryMethod', shipping: 'shipping', tax: 'tax',
-  'customer.email': 'customerEmail', 'customer.name': 'customerName', 'customer.phone': 'customerPhone',
-  'shippingAddress.name': 'customerName', 'shippingAddress.line1': 'line1', 'shippingAddress.city': 'city', 'shippingAddress.postalCode': 'postalCode',
-  'shippingAddress.country': 'country', 'shippingAddress.lat': 'lat', 'shippingAddress.lng': 'lng',
+  channel: 'channel',
+  externalId: 'externalId',
+  currency: 'currency',
+  paymentMethod: 'paymentMethod',
+  deliveryMethod: 'deliveryMethod',
+  shipping: 'shipping',
+  tax: 'tax',
+  'customer.email': 'customerEmail',
+  'customer.name': 'customerName',
+  'customer.phone': 'customerPhone',
+  'shippingAddress.name': 'customerName',
+  'shippingAddress.line1': 'line1',
+  'shippingAddress.city': 'city',
+  'shippingAddress.postalCode': 'postalCode',
+  'shippingAddress.country': 'country',
+  'shippingAddress.lat': 'lat',
+  'shippingAddress.lng': 'lng',
 };
 const LINE_FIELD_COLUMNS: Record<string, CsvColumn> = { sku: 'sku', quantity: 'quantity', unitPrice: 'unitPrice' };
 
@@ -354,7 +422,10 @@ export function outcomeOf(order: ImportOrder, status: number, body: unknown, rep
     return { kind: 'duplicate', number: number === undefined || number === '' ? undefined : String(number) };
   }
   if (p.code === 'idempotency_key_reused') return { kind: 'failed', replayed, issues: [{ line: first, reason: { key: R.keyReused } }] };
-  const issues: RowIssue[] = (p.errors ?? []).map((e) => ({ ...locateField(order, e.field), reason: { key: e.messageKey ?? `errors.validation.${e.code ?? 'custom'}`, params: e.params } }));
+  const issues: RowIssue[] = (p.errors ?? []).map((e) => ({
+    ...locateField(order, e.field),
+    reason: { key: e.messageKey ?? `errors.validation.${e.code ?? 'custom'}`, params: e.params },
+  }));
   if (!issues.length) {
     const reason: Reason = p.messageKey || p.code ? { key: p.messageKey ?? `errors.${p.code}`, params: p.params } : { key: R.httpStatus, params: { status } };
     issues.push({ ...locateField(order, p.field), reason });
@@ -382,7 +453,11 @@ export function failedRows(failed: { order: ImportOrder; issues: RowIssue[]; rep
     for (const row of order.rows) {
       const own = issues.filter((i) => i.line === row.line);
       rows.push({
-        line: row.line, channel: order.channel, externalId: order.externalId, fields: row.fields, replayed,
+        line: row.line,
+        channel: order.channel,
+        externalId: order.externalId,
+        fields: row.fields,
+        replayed,
         issues: own.length ? own : [{ line: row.line, reason: { key: R.sameOrder, params: { lines: bad.join(', ') } } }],
       });
     }
@@ -393,24 +468,37 @@ export function failedRows(failed: { order: ImportOrder; issues: RowIssue[]; rep
 /** The failed rows as a CSV file: the original columns plus `reason` (replacing one already there). */
 export function failedRowsCsv(header: string[], rows: { fields: string[]; reason: string }[]): string {
   const keep = header.map((h, i) => (h.trim().toLowerCase() === REASON_COLUMN ? -1 : i)).filter((i) => i >= 0);
-  const data = [
-    [...keep.map((i) => header[i]), REASON_COLUMN],
-    ...rows.map((r) => [...keep.map((i) => r.fields[i] ?? ''), r.reason]),
-  ];
+  const data = [[...keep.map((i) => header[i]), REASON_COLUMN], ...rows.map((r) => [...keep.map((i) => r.fields[i] ?? ''), r.reason])];
   return `\uFEFF${Papa.unparse(data, { newline: '\r\n' })}\r\n`;
 }
 
 /** A template with every column and one two-line example order. */
 export function templateCsv(): string {
   const example = {
-    channel: 'csv', externalId: 'CSV-1001', customerEmail: 'ada@example.com', customerName: 'Ada Lovelace', customerPhone: '+1 617 555 0100',
-    line1: '1 Beacon St', city: 'Boston', postalCode: '02108', country: 'US', lat: '42.3576', lng: '-71.0627',
-    currency: 'USD', paymentMethod: 'bank_transfer', deliveryMethod: 'standard', shipping: '5.00', tax: '0',
+    channel: 'csv',
+    externalId: 'CSV-1001',
+    customerEmail: 'ada@example.com',
+    customerName: 'Ada Lovelace',
+    customerPhone: '+1 617 555 0100',
+    line1: '1 Beacon St',
+    city: 'Boston',
+    postalCode: '02108',
+    country: 'US',
+    lat: '42.3576',
+    lng: '-71.0627',
+    currency: 'USD',
+    paymentMethod: 'bank_transfer',
+    deliveryMethod: 'standard',
+    shipping: '5.00',
+    tax: '0',
   };
   const data = [
     [...CSV_COLUMNS],
-    CSV_COLUMNS.map((c) => ({ ...example, sku: 'SKU-1', quantity: '2', unitPrice: '19.99' } as Record<string, string>)[c] ?? ''),
-    CSV_COLUMNS.map((c) => ({ channel: example.channel, externalId: example.externalId, sku: 'SKU-2', quantity: '1', unitPrice: '5.50' } as Record<string, string>)[c] ?? ''),
+    CSV_COLUMNS.map((c) => (({ ...example, sku: 'SKU-1', quantity: '2', unitPrice: '19.99' }) as Record<string, string>)[c] ?? ''),
+    CSV_COLUMNS.map(
+      (c) =>
+        (({ channel: example.channel, externalId: example.externalId, sku: 'SKU-2', quantity: '1', unitPrice: '5.50' }) as Record<string, string>)[c] ?? '',
+    ),
   ];
   return `\uFEFF${Papa.unparse(data, { newline: '\r\n' })}\r\n`;
 }

@@ -15,7 +15,11 @@ describe('hold rules', () => {
     expect(holdReasons({ ...base, hasCoordinates: false, deliveryMethod: 'pickup' })).toEqual([]);
   });
   it('gives every reason that applies', () => {
-    expect(holdReasons({ totalBaseMinor: 1e9, deliveryMethod: 'express', newCustomer: true, hasCoordinates: false })).toEqual(['high_value', 'new_customer_express', 'address_without_coordinates']);
+    expect(holdReasons({ totalBaseMinor: 1e9, deliveryMethod: 'express', newCustomer: true, hasCoordinates: false })).toEqual([
+      'high_value',
+      'new_customer_express',
+      'address_without_coordinates',
+    ]);
   });
   it('uses the configured threshold', () => expect(holdReasons({ ...base, totalBaseMinor: 5_000 }, { highValueBaseMinor: 1_000 })).toEqual(['high_value']));
 });

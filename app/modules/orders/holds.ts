@@ -8,7 +8,10 @@ export interface HoldPolicy {
 
 export const DEFAULT_HOLD_POLICY: HoldPolicy = { highValueBaseMinor: 200_000 };
 
-export function holdReasons(order: { totalBaseMinor: number; deliveryMethod: DeliveryMethod; newCustomer: boolean; hasCoordinates: boolean }, policy: HoldPolicy = DEFAULT_HOLD_POLICY): HoldReason[] {
+export function holdReasons(
+  order: { totalBaseMinor: number; deliveryMethod: DeliveryMethod; newCustomer: boolean; hasCoordinates: boolean },
+  policy: HoldPolicy = DEFAULT_HOLD_POLICY,
+): HoldReason[] {
   const reasons: HoldReason[] = [];
   if (order.totalBaseMinor > policy.highValueBaseMinor) reasons.push('high_value');
   if (order.newCustomer && order.deliveryMethod === 'express') reasons.push('new_customer_express');

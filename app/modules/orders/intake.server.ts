@@ -8,11 +8,25 @@ import { toBaseMinor } from '../../lib/money.ts';
 import { prepare, sql } from '../../lib/db.server.ts';
 import { GroupCommit, type Settled } from '../../lib/group-commit.server.ts';
 import {
-  claimedBy, claimMany, completeMany, findStored, releaseMany, storeOutcome, type IdempotencyContext, type StoredResponse,
+  claimedBy,
+  claimMany,
+  completeMany,
+  findStored,
+  releaseMany,
+  storeOutcome,
+  type IdempotencyContext,
+  type StoredResponse,
 } from '../../lib/idempotency.server.ts';
 import { planRouting, type GeoPoint, type RoutingPlan } from '../inventory/routing.ts';
 import { customersForOrders } from '../customers/service.server.ts';
-import { insertReservationsSql, lockedStockBySkuSql, ReservationConflict, stockOptionsFromJson, takeLockedStockSql, unitsByLevel } from '../inventory/reservations.server.ts';
+import {
+  insertReservationsSql,
+  lockedStockBySkuSql,
+  ReservationConflict,
+  stockOptionsFromJson,
+  takeLockedStockSql,
+  unitsByLevel,
+} from '../inventory/reservations.server.ts';
 import { enqueueNotifications } from '../notifications/service.server.ts';
 import { recomputeTiers } from '../customers/service.server.ts';
 import { holdReasons, DEFAULT_HOLD_POLICY, type HoldPolicy } from './holds.ts';
@@ -57,7 +71,10 @@ export async function createOrder(orm: MikroORM, raw: unknown, opts: IntakeOptio
   return queueFor(orm).submit({ input: parsed.data, opts });
 }
 
-interface Pending { input: OrderInput; opts: IntakeOptions }
+interface Pending {
+  input: OrderInput;
+  opts: IntakeOptions;
+}
 
 /**
  * Most orders in one transaction, and transactions at once per process. One at a time measured best
@@ -99,8 +116,12 @@ async function runBatch(orm: MikroORM, items: Pending[]): Promise<Settled<Intake
 async function asRefusal(orm: MikroORM, { input, opts }: Pending, e: unknown): Promise<unknown> {
   // Two deliveries of the same order at the same moment: the unique key decides, the loser is a duplicate.
   if (!(e instanceof UniqueConstraintViolationException && /sales_order_channel_id_external_id_unique/.test(e.message))) return e;
-  const [existing] = await orm.em.fork().execute<{ number: string }[]>(
-    'select o.number from sales_order o join channel c on c.id = o.channel_id where c.code = ? and o.external_id = ?', [input.channel, input.externalId]);
+  const [existing] = await orm.em
+    .fork()
+    .execute<{ number: string }[]>('select o.number from sales_order o join channel c on c.id = o.channel_id where c.code = ? and o.external_id = ?', [
+      input.channel,
+      input.externalId,
+    ]);
   const dup = duplicateOrder(input.externalId, input.channel, existing?.number ?? '');
   if (opts.idempotency) await storeOutcome(orm.em.fork(), opts.idempotency, { status: 409, body: dup.toJSON() });
   return dup;
@@ -116,7 +137,9 @@ const duplicateOrder = (externalId: string, channel: string, number: string) =>
  * rates the batch names, which of its (channel, external id) pairs exist already, and the stock of
  * its SKUs, locked in id order so that the plans made on it cannot go stale.
  */
-const REFERENCE = prepare('intake_reference', `with stock as (${lockedStockBySkuSql('$2')})
+const REFERENCE = prepare(
+  'intake_reference',
+  `with stock as (${lockedStockBySkuSql('$2')})
   select
     (select coalesce(json_agg(json_build_object('id', id, 'code', code, 'currencies', currencies, 'active', active)), '[]') from channel where code = any($1::text[])) as channels,
     (select coalesce(json_agg(json_build_object('id', id, 'sku', sku, 'name', name)), '[]') from product where sku = any($2::text[]) and active) as products,
@@ -124,7 +147,8 @@ const REFERENCE = prepare('intake_reference', `with stock as (${lockedStockBySku
     (select coalesce(json_agg(json_build_object('channel', c.code, 'externalId', o.external_id, 'number', o.number)), '[]')
        from unnest($4::text[], $5::text[]) as t(code, external_id)
        join channel c on c.code = t.code join sales_order o on o.channel_id = c.id and o.external_id = t.external_id) as existing,
-    (select coalesce(json_agg(s), '[]') from stock s) as stock`);
+    (select coalesce(json_agg(s), '[]') from stock s) as stock`,
+);
 interface Reference {
   channels: { id: number; code: string; currencies: string[]; active: boolean }[];
   products: { id: number; sku: string; name: string }[];
@@ -132,7 +156,9 @@ interface Reference {
   existing: { channel: string; externalId: string; number: string }[];
   stock: Parameters<typeof stockOptionsFromJson>[0];
 }
-const ORDERS = prepare('intake_orders', `insert into sales_order (channel_id, external_id, customer_id, customer_name, payment_token, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor, status,
+const ORDERS = prepare(
+  'intake_orders',
+  `insert into sales_order (channel_id, external_id, customer_id, customer_name, payment_token, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor, status,
                            hold_reasons, payment_method, delivery_method, shipping_address, warehouse_id, promised_by, placed_at, created_at, updated_at)
   select t.channel_id, t.external_id, t.customer_id, t.customer_name, t.payment_token, t.currency, t.subtotal, t.shipping, t.tax, t.tax_included, t.discount, t.total, t.status,
          string_to_array(t.holds, ','), t.payment_method, t.delivery_method, t.address::jsonb, t.warehouse_id, t.promised_by, t.placed_at, now(), now()
@@ -141,12 +167,15 @@ const ORDERS = prepare('intake_orders', `insert into sales_order (channel_id, ex
       as t(channel_id, external_id, customer_id, currency, subtotal, shipping, tax, tax_included, discount, total, status,
            holds, payment_method, delivery_method, address, warehouse_id, promised_by, placed_at, customer_name, payment_token, n)
    order by t.n
-  returning id, number, tracking_token, channel_id, external_id`);
+  returning id, number, tracking_token, channel_id, external_id`,
+);
 /**
  * Every line of every order, their reservations (each on its order's first line for the product)
  * and the stock they take, in one statement: one array per column. Returns the levels taken.
  */
-const LINES_AND_STOCK = prepare('intake_lines_and_stock', `with line as (
+const LINES_AND_STOCK = prepare(
+  'intake_lines_and_stock',
+  `with line as (
     insert into order_line (order_id, product_id, sku, name, quantity, unit_price_minor, total_minor)
     select t.order_id, t.product_id, t.sku, t.name, t.quantity, t.unit_price, t.total
       from unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::int[], $6::int[], $7::int[]) with ordinality as t(order_id, product_id, sku, name, quantity, unit_price, total, n)
@@ -155,7 +184,8 @@ const LINES_AND_STOCK = prepare('intake_lines_and_stock', `with line as (
   first_line as (select order_id, product_id, min(id) as line_id from line group by order_id, product_id),
   reserved as (${insertReservationsSql('first_line', { orderIds: '$8', productIds: '$9', warehouseIds: '$10', quantities: '$11' })}),
   taken as (${takeLockedStockSql('$12', '$13')})
-  select id, became_low from taken`);
+  select id, became_low from taken`,
+);
 
 interface BatchOutcome {
   /** Each order's answer, by position; empty where it goes `again`. */
@@ -173,15 +203,25 @@ interface Checks {
   destination: GeoPoint | null;
 }
 /** An order that passed its checks, on its way to being written (routed in step 4). */
-interface Checked extends Pending, Checks { i: number }
-interface Accepted extends Checked { routing: RoutingPlan }
+interface Checked extends Pending, Checks {
+  i: number;
+}
+interface Accepted extends Checked {
+  routing: RoutingPlan;
+}
 
 async function intakeBatch(em: EntityManager, items: Pending[]): Promise<BatchOutcome> {
   const settled: Settled<IntakeResult>[] = new Array(items.length);
   const again: number[] = [];
   const open = new Set(items.map((_, i) => i));
-  const refuse = (i: number, error: DomainError) => { settled[i] = { error }; open.delete(i); };
-  const later = (i: number) => { again.push(i); open.delete(i); };
+  const refuse = (i: number, error: DomainError) => {
+    settled[i] = { error };
+    open.delete(i);
+  };
+  const later = (i: number) => {
+    again.push(i);
+    open.delete(i);
+  };
   /** Keys claimed in this transaction, and what each order answers for its key (201 or 409). */
   const claimedKeys = new Map<number, IdempotencyContext>();
 
@@ -195,21 +235,35 @@ async function intakeBatch(em: EntityManager, items: Pending[]): Promise<BatchOu
     if (keyed.has(id)) later(i);
     else keyed.set(id, i);
   }
-  const claimed = await claimMany(em, [...keyed.values()].map((i) => items[i].opts.idempotency!));
+  const claimed = await claimMany(
+    em,
+    [...keyed.values()].map((i) => items[i].opts.idempotency!),
+  );
   for (const i of keyed.values()) {
     const ctx = items[i].opts.idempotency!;
-    if (claimedBy(claimed, ctx)) { claimedKeys.set(i, ctx); continue; }
+    if (claimedBy(claimed, ctx)) {
+      claimedKeys.set(i, ctx);
+      continue;
+    }
     const stored = await findStored(em, ctx);
-    if (stored === 'reused') refuse(i, new DomainError(422, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request.', { field: 'Idempotency-Key' }));
+    if (stored === 'reused')
+      refuse(i, new DomainError(422, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request.', { field: 'Idempotency-Key' }));
     else if (!stored) throw new Error(`idempotency record ${ctx.key} vanished`);
-    else { settled[i] = { value: { replayed: true, status: stored.status, body: stored.body } }; open.delete(i); }
+    else {
+      settled[i] = { value: { replayed: true, status: stored.status, body: stored.body } };
+      open.delete(i);
+    }
   }
 
   // 2. The checks that need the database, each order on its own; all before anything is written.
   const pending = [...open].map((i) => items[i]);
   const [ref] = await sql<Reference>(em, REFERENCE, [
-    unique(pending.map((p) => p.input.channel)), unique(pending.flatMap((p) => p.input.lines.map((l) => l.sku))), unique(pending.map((p) => p.input.currency)),
-    pending.map((p) => p.input.channel), pending.map((p) => p.input.externalId)]);
+    unique(pending.map((p) => p.input.channel)),
+    unique(pending.flatMap((p) => p.input.lines.map((l) => l.sku))),
+    unique(pending.map((p) => p.input.currency)),
+    pending.map((p) => p.input.channel),
+    pending.map((p) => p.input.externalId),
+  ]);
   const channels = new Map(ref.channels.map((c) => [c.code, c]));
   const products = new Map(ref.products.map((p) => [p.sku, p]));
   const rates = new Map(ref.rates.map((r) => [r.currency, Number(r.rate)]));
@@ -228,7 +282,10 @@ async function intakeBatch(em: EntityManager, items: Pending[]): Promise<BatchOu
     const number = existing.get(id);
     if (number !== undefined) refuse(o.i, duplicateOrder(o.input.externalId, o.channel.code, number));
     else if (seen.has(id)) later(o.i);
-    else { seen.add(id); return true; }
+    else {
+      seen.add(id);
+      return true;
+    }
     return false;
   });
 
@@ -238,22 +295,33 @@ async function intakeBatch(em: EntityManager, items: Pending[]): Promise<BatchOu
   const accepted = fresh.flatMap((o): Accepted[] => {
     const mine = new Set([...o.products.values()].map((p) => p.id));
     const demand = o.input.lines.map((l) => ({ productId: o.products.get(l.sku)!.id, sku: l.sku, quantity: l.quantity }));
-    const routing = planRouting(o.destination, demand, stock.filter((s) => mine.has(s.productId)));
-    if (!routing.ok) { refuse(o.i, insufficientStock(o.input, routing.shortages)); return []; }
+    const routing = planRouting(
+      o.destination,
+      demand,
+      stock.filter((s) => mine.has(s.productId)),
+    );
+    if (!routing.ok) {
+      refuse(o.i, insufficientStock(o.input, routing.shortages));
+      return [];
+    }
     for (const a of routing.plan.allocations) stock.find((s) => s.levelId === a.levelId)!.atp -= a.quantity;
     return [{ ...o, routing: routing.plan }];
   });
 
   // 5. Write the accepted orders.
   const created = accepted.length ? await writeOrders(em, accepted) : [];
-  for (const c of created) { settled[c.i] = { value: { replayed: false, order: c.order } }; open.delete(c.i); }
+  for (const c of created) {
+    settled[c.i] = { value: { replayed: false, order: c.order } };
+    open.delete(c.i);
+  }
 
   // 6. Keys: store each answer worth replaying (201 and 409); give back the keys of orders refused as invalid.
   const answers: { ctx: IdempotencyContext; response: StoredResponse }[] = [];
   const released: IdempotencyContext[] = [];
   for (const [i, ctx] of claimedKeys) {
     const s = settled[i];
-    if (!s) released.push(ctx); // goes again
+    if (!s)
+      released.push(ctx); // goes again
     else if ('value' in s) answers.push({ ctx, response: { status: 201, body: (s.value as { order: CreatedOrder }).order } });
     else if (s.error instanceof DomainError && s.error.status === 409) answers.push({ ctx, response: { status: 409, body: s.error.toJSON() } });
     else released.push(ctx);
@@ -313,7 +381,11 @@ function insufficientStock(input: OrderInput, shortages: { sku: string; requeste
 async function writeOrders(em: EntityManager, accepted: Accepted[]): Promise<{ i: number; order: CreatedOrder }[]> {
   // Customers: one row per email (created by its first order, with that order's name); only a customer's first order counts as new.
   const byEmail = new Map(accepted.map((o) => [o.input.customer.email, o]));
-  const upsertCustomers = (orders: Accepted[]) => customersForOrders(em, orders.map((o) => ({ ...o.input.customer, address: o.input.shippingAddress })));
+  const upsertCustomers = (orders: Accepted[]) =>
+    customersForOrders(
+      em,
+      orders.map((o) => ({ ...o.input.customer, address: o.input.shippingAddress })),
+    );
   const customers = new Map((await upsertCustomers([...byEmail.values()])).map((c) => [c.email, c]));
   // A customer another transaction created and committed after this statement began is neither
   // returned by the upsert (nothing to change) nor seen by its read; a second statement sees it.
@@ -328,20 +400,44 @@ async function writeOrders(em: EntityManager, accepted: Accepted[]): Promise<{ i
     const customer = customers.get(input.customer.email)!;
     const newCustomer = customer.first_order && !firstSeen.has(input.customer.email);
     firstSeen.add(input.customer.email);
-    const holds = holdReasons({ totalBaseMinor: o.totalBase, deliveryMethod: input.deliveryMethod, newCustomer, hasCoordinates: o.destination !== null }, o.opts.holdPolicy ?? DEFAULT_HOLD_POLICY);
+    const holds = holdReasons(
+      { totalBaseMinor: o.totalBase, deliveryMethod: input.deliveryMethod, newCustomer, hasCoordinates: o.destination !== null },
+      o.opts.holdPolicy ?? DEFAULT_HOLD_POLICY,
+    );
     const status: OrderStatus = holds.length ? 'on_hold' : input.paidAmount !== undefined ? 'paid' : 'awaiting_payment';
-    const path: OrderStatus[] = ['received', 'validated', ...(holds.length ? [] : ['awaiting_payment' as const]), ...(status === 'paid' || status === 'on_hold' ? [status] : [])];
+    const path: OrderStatus[] = [
+      'received',
+      'validated',
+      ...(holds.length ? [] : ['awaiting_payment' as const]),
+      ...(status === 'paid' || status === 'on_hold' ? [status] : []),
+    ];
     const placedAt = input.placedAt ? new Date(input.placedAt) : new Date();
     const warehouseId = o.routing.shipments === 1 ? o.routing.allocations[0].warehouseId : null;
     return { o, customerId: customer.id, holds, status, path, placedAt, warehouseId };
   });
   const col = <V>(f: (r: (typeof rows)[number]) => V) => rows.map(f);
   const orderRows = await sql<{ id: number; number: string; tracking_token: string; channel_id: number; external_id: string }>(em, ORDERS, [
-    col((r) => r.o.channel.id), col((r) => r.o.input.externalId), col((r) => r.customerId), col((r) => r.o.input.currency), col((r) => r.o.subtotal),
-    col((r) => r.o.input.shipping), col((r) => r.o.input.tax), col((r) => r.o.input.taxIncluded), col((r) => r.o.input.discount), col((r) => r.o.total),
-    col((r) => r.status), col((r) => r.holds.join(',')), col((r) => r.o.input.paymentMethod), col((r) => r.o.input.deliveryMethod),
-    col((r) => JSON.stringify(r.o.input.shippingAddress)), col((r) => r.warehouseId), col((r) => (r.o.input.promisedBy ? new Date(r.o.input.promisedBy) : null)), col((r) => r.placedAt),
-    col((r) => r.o.input.customer.name), col((r) => r.o.input.paymentToken ?? null)]);
+    col((r) => r.o.channel.id),
+    col((r) => r.o.input.externalId),
+    col((r) => r.customerId),
+    col((r) => r.o.input.currency),
+    col((r) => r.o.subtotal),
+    col((r) => r.o.input.shipping),
+    col((r) => r.o.input.tax),
+    col((r) => r.o.input.taxIncluded),
+    col((r) => r.o.input.discount),
+    col((r) => r.o.total),
+    col((r) => r.status),
+    col((r) => r.holds.join(',')),
+    col((r) => r.o.input.paymentMethod),
+    col((r) => r.o.input.deliveryMethod),
+    col((r) => JSON.stringify(r.o.input.shippingAddress)),
+    col((r) => r.warehouseId),
+    col((r) => (r.o.input.promisedBy ? new Date(r.o.input.promisedBy) : null)),
+    col((r) => r.placedAt),
+    col((r) => r.o.input.customer.name),
+    col((r) => r.o.input.paymentToken ?? null),
+  ]);
   const orderOf = new Map(orderRows.map((r) => [`${r.channel_id}\n${r.external_id}`, r]));
   const orders = rows.map((r) => ({ ...r, order: orderOf.get(`${r.o.channel.id}\n${r.o.input.externalId}`)! }));
 
@@ -349,10 +445,20 @@ async function writeOrders(em: EntityManager, accepted: Accepted[]): Promise<{ i
   const reservations = orders.flatMap((r) => r.o.routing.allocations.map((a) => ({ orderId: r.order.id, ...a })));
   const units = unitsByLevel(reservations);
   const reserved = await sql<{ id: number; became_low: boolean }>(em, LINES_AND_STOCK, [
-    lines.map((l) => l.orderId), lines.map((l) => l.product.id), lines.map((l) => l.sku), lines.map((l) => l.product.name),
-    lines.map((l) => l.quantity), lines.map((l) => l.unitPrice), lines.map((l) => l.quantity * l.unitPrice),
-    reservations.map((a) => a.orderId), reservations.map((a) => a.productId), reservations.map((a) => a.warehouseId), reservations.map((a) => a.quantity),
-    units.levels, units.quantities]);
+    lines.map((l) => l.orderId),
+    lines.map((l) => l.product.id),
+    lines.map((l) => l.sku),
+    lines.map((l) => l.product.name),
+    lines.map((l) => l.quantity),
+    lines.map((l) => l.unitPrice),
+    lines.map((l) => l.quantity * l.unitPrice),
+    reservations.map((a) => a.orderId),
+    reservations.map((a) => a.productId),
+    reservations.map((a) => a.warehouseId),
+    reservations.map((a) => a.quantity),
+    units.levels,
+    units.quantities,
+  ]);
   // The levels were locked and planned in this transaction, so the guard cannot refuse; if it ever does, nothing of the batch stands.
   if (reserved.length !== units.levels.length) throw new ReservationConflict(units.levels.find((id) => !reserved.some((r) => r.id === id))!);
 
@@ -367,7 +473,14 @@ async function writeOrders(em: EntityManager, accepted: Accepted[]): Promise<{ i
       channel: o.channel.code,
       externalId: o.input.externalId,
       currency: o.input.currency,
-      totals: { subtotal: o.subtotal, shipping: o.input.shipping, tax: o.input.tax, taxIncluded: o.input.taxIncluded, discount: o.input.discount, total: o.total },
+      totals: {
+        subtotal: o.subtotal,
+        shipping: o.input.shipping,
+        tax: o.input.tax,
+        taxIncluded: o.input.taxIncluded,
+        discount: o.input.discount,
+        total: o.total,
+      },
       holdReasons: holds,
       reservations: o.routing.allocations.map((a) => ({ sku: a.sku, warehouse: a.warehouseCode, quantity: a.quantity })),
       routing: { policy: o.routing.policy, shipments: o.routing.shipments, considered: o.routing.considered },
@@ -376,20 +489,57 @@ async function writeOrders(em: EntityManager, accepted: Accepted[]): Promise<{ i
     } satisfies CreatedOrder,
   }));
 
-  await enqueueNotifications(em, created.map((c) => c.order.id), 'order_confirmation');
+  await enqueueNotifications(
+    em,
+    created.map((c) => c.order.id),
+    'order_confirmation',
+  );
   const tierOf = new Map<number, { id: number; actor: Actor }>();
   for (const r of orders) if (!tierOf.has(r.customerId)) tierOf.set(r.customerId, { id: r.customerId, actor: r.o.opts.actor });
   await recomputeTiers(em, [...tierOf.values()]);
   const levels = new Map(reservations.map((a) => [a.levelId, a]));
-  await auditAndPublishMany(em, created.map((c) => ({
-    actor: c.actor,
-    entry: {
-      action: 'order.created', entityType: 'Order', entityId: c.order.id,
-      after: { number: c.order.number, status: c.order.status, path: c.path, total: c.order.totals.total, currency: c.order.currency, holdReasons: c.order.holdReasons, routing: c.order.routing.policy, reservations: c.order.reservations },
-    },
-  })), [
-    ...created.map((c) => ({ topic: 'orders' as const, type: 'order.created', payload: { orderId: c.order.id, number: c.order.number, channel: c.order.channel, status: c.order.status, currency: c.order.currency, total: c.order.totals.total, holdReasons: c.order.holdReasons } })),
-    ...reserved.filter((r) => r.became_low).map((r) => ({ topic: 'inventory' as const, type: 'stock.low', payload: { levelId: r.id, sku: levels.get(r.id)!.sku, warehouse: levels.get(r.id)!.warehouseCode } })),
-  ]);
+  await auditAndPublishMany(
+    em,
+    created.map((c) => ({
+      actor: c.actor,
+      entry: {
+        action: 'order.created',
+        entityType: 'Order',
+        entityId: c.order.id,
+        after: {
+          number: c.order.number,
+          status: c.order.status,
+          path: c.path,
+          total: c.order.totals.total,
+          currency: c.order.currency,
+          holdReasons: c.order.holdReasons,
+          routing: c.order.routing.policy,
+          reservations: c.order.reservations,
+        },
+      },
+    })),
+    [
+      ...created.map((c) => ({
+        topic: 'orders' as const,
+        type: 'order.created',
+        payload: {
+          orderId: c.order.id,
+          number: c.order.number,
+          channel: c.order.channel,
+          status: c.order.status,
+          currency: c.order.currency,
+          total: c.order.totals.total,
+          holdReasons: c.order.holdReasons,
+        },
+      })),
+      ...reserved
+        .filter((r) => r.became_low)
+        .map((r) => ({
+          topic: 'inventory' as const,
+          type: 'stock.low',
+          payload: { levelId: r.id, sku: levels.get(r.id)!.sku, warehouse: levels.get(r.id)!.warehouseCode },
+        })),
+    ],
+  );
   return created.map((c) => ({ i: c.i, order: c.order }));
 }

@@ -9,7 +9,11 @@ export const ORDER_SORTS = ['placed_at', 'total', 'number', 'status'] as const;
 export type OrderSort = (typeof ORDER_SORTS)[number];
 
 export const OrderFilters = z.object({
-  status: z.array(z.enum(ORDER_STATUSES)).or(z.enum(ORDER_STATUSES).transform((s) => [s])).optional().catch(undefined),
+  status: z
+    .array(z.enum(ORDER_STATUSES))
+    .or(z.enum(ORDER_STATUSES).transform((s) => [s]))
+    .optional()
+    .catch(undefined),
   channel: z.string().max(64).optional().catch(undefined),
   warehouse: z.string().max(64).optional().catch(undefined),
   customer: Id.optional().catch(undefined),
@@ -35,13 +39,22 @@ export function parseOrderFilters(params: URLSearchParams): OrderFilters {
 }
 
 export interface OrderRow {
-  id: number; number: string; status: string; channel: string; externalId: string; customerName: string; customerEmail: string;
-  currency: string; total: number;
+  id: number;
+  number: string;
+  status: string;
+  channel: string;
+  externalId: string;
+  customerName: string;
+  customerEmail: string;
+  currency: string;
+  total: number;
   /** The warehouse that ships the whole order; null for a split order (see `warehouses`) or one not routed yet. */
   warehouse: string | null;
   /** Every warehouse holding (or having shipped) stock for the order. */
   warehouses: string[];
-  holdReasons: string[]; placedAt: string; lineCount: number;
+  holdReasons: string[];
+  placedAt: string;
+  lineCount: number;
 }
 
 export interface OrderPage {
@@ -67,7 +80,10 @@ const SORT_COLUMNS: Record<OrderSort, { sql: string; kind: 'time' | 'number' | '
   placed_at: [{ sql: 'o.placed_at', kind: 'time' }],
   total: [{ sql: 'o.total_minor', kind: 'number' }],
   number: [],
-  status: [{ sql: 'o.status', kind: 'text' }, { sql: 'o.placed_at', kind: 'time' }],
+  status: [
+    { sql: 'o.status', kind: 'text' },
+    { sql: 'o.placed_at', kind: 'time' },
+  ],
 };
 
 type SortValue = string | number;
@@ -81,7 +97,9 @@ function decodeCursor(cursor: string | undefined, sort: OrderSort): { values: So
     const [s, values, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
     const columns = SORT_COLUMNS[sort];
     if (s !== sort || !Number.isSafeInteger(id) || !Array.isArray(values) || values.length !== columns.length) return null;
-    const ok = columns.every((c, i) => (c.kind === 'number' ? Number.isSafeInteger(values[i]) : typeof values[i] === 'string' && (c.kind !== 'time' || isSaneDate(values[i] as string))));
+    const ok = columns.every((c, i) =>
+      c.kind === 'number' ? Number.isSafeInteger(values[i]) : typeof values[i] === 'string' && (c.kind !== 'time' || isSaneDate(values[i] as string)),
+    );
     return ok ? { values: values as SortValue[], id: id as number } : null;
   } catch {
     return null;
@@ -140,9 +158,14 @@ export async function listOrders(em: EntityManager, f: OrderFilters): Promise<Or
   const params: unknown[] = [];
   if (f.channel || f.warehouse) {
     const [ids] = await em.execute<{ channel_id: number | null; warehouse_id: number | null }[]>(
-      'select (select id from channel where code = ?) as channel_id, (select id from warehouse where code = ?) as warehouse_id', [f.channel ?? null, f.warehouse ?? null]);
+      'select (select id from channel where code = ?) as channel_id, (select id from warehouse where code = ?) as warehouse_id',
+      [f.channel ?? null, f.warehouse ?? null],
+    );
     if ((f.channel && ids.channel_id === null) || (f.warehouse && ids.warehouse_id === null)) return empty;
-    if (f.channel) { where.push('o.channel_id = ?'); params.push(ids.channel_id); }
+    if (f.channel) {
+      where.push('o.channel_id = ?');
+      params.push(ids.channel_id);
+    }
     if (f.warehouse) {
       // The order's warehouse; a split order (no single warehouse) by the warehouses of its reservations, looked up
       // per split order (an array subquery, so the planner never hashes every reservation of the warehouse).
@@ -150,10 +173,22 @@ export async function listOrders(em: EntityManager, f: OrderFilters): Promise<Or
       params.push(ids.warehouse_id, ids.warehouse_id);
     }
   }
-  if (f.status?.length) { where.push('o.status in (?)'); params.push(f.status); }
-  if (f.customer) { where.push('o.customer_id = ?'); params.push(f.customer); }
-  if (f.from) { where.push('o.placed_at >= ?'); params.push(new Date(`${f.from}T00:00:00Z`)); }
-  if (f.to) { where.push('o.placed_at < ?'); params.push(new Date(new Date(`${f.to}T00:00:00Z`).getTime() + 86_400_000)); }
+  if (f.status?.length) {
+    where.push('o.status in (?)');
+    params.push(f.status);
+  }
+  if (f.customer) {
+    where.push('o.customer_id = ?');
+    params.push(f.customer);
+  }
+  if (f.from) {
+    where.push('o.placed_at >= ?');
+    params.push(new Date(`${f.from}T00:00:00Z`));
+  }
+  if (f.to) {
+    where.push('o.placed_at < ?');
+    params.push(new Date(new Date(`${f.to}T00:00:00Z`).getTime() + 86_400_000));
+  }
 
   // Which rows: seek from a cursor (forwards, or backwards for the previous page), else an offset.
   const columns = SORT_COLUMNS[f.sort];
@@ -166,24 +201,27 @@ export async function listOrders(em: EntityManager, f: OrderFilters): Promise<Or
   const seekParams: unknown[] = [];
   if (seek) {
     const op = ascending ? '>' : '<';
-    seekWhere.push(`(${[...columns.map((c) => c.sql), 'o.id'].join(', ')}) ${op} (${[...columns.map((c) => (c.kind === 'time' ? '?::timestamptz' : '?')), '?'].join(', ')})`);
+    seekWhere.push(
+      `(${[...columns.map((c) => c.sql), 'o.id'].join(', ')}) ${op} (${[...columns.map((c) => (c.kind === 'time' ? '?::timestamptz' : '?')), '?'].join(', ')})`,
+    );
     seekParams.push(...seek.values, seek.id);
   }
   const order = [...columns.map((c) => c.sql), 'o.id'].map((c) => `${c} ${ascending ? 'asc' : 'desc'}`).join(', ');
   const offset = seek ? 0 : (f.page - 1) * f.pageSize;
   const count = matching(f, where, params, [], []);
   const page = matching(f, where, params, seekWhere, seekParams);
-  const run = (x: EntityManager) => [
-    x.execute<{ n: string }[]>(`select count(*) as n from (${count.sql} limit ${COUNT_CAP + 1}) x`, count.params),
-    x.execute<{ id: number }[]>(`select o.id from (${page.sql}) o order by ${order} limit ? offset ?`, [...page.params, f.pageSize + 1, offset]),
-  ] as const;
+  const run = (x: EntityManager) =>
+    [
+      x.execute<{ n: string }[]>(`select count(*) as n from (${count.sql} limit ${COUNT_CAP + 1}) x`, count.params),
+      x.execute<{ id: number }[]>(`select o.id from (${page.sql}) o order by ${order} limit ? offset ?`, [...page.params, f.pageSize + 1, offset]),
+    ] as const;
   // The count and the page's ids at once (two connections). A search runs without parallel workers: on a
   // few cores the planner's parallel scan of every customer costs several times the trigram index.
   const [[{ n }], ids] = f.q
     ? await em.transactional(async (tem) => {
-      await tem.execute('set local max_parallel_workers_per_gather = 0');
-      return Promise.all(run(tem as EntityManager));
-    })
+        await tem.execute('set local max_parallel_workers_per_gather = 0');
+        return Promise.all(run(tem as EntityManager));
+      })
     : await Promise.all(run(em));
   const total = Math.min(Number(n), COUNT_CAP);
   // Going back past the first page (rows came in since): start again from the top.
@@ -192,29 +230,49 @@ export async function listOrders(em: EntityManager, f: OrderFilters): Promise<Or
   const pageIds = ids.slice(0, f.pageSize).map((r) => Number(r.id));
   if (backwards) pageIds.reverse();
 
-  const rows = pageIds.length ? await em.execute<Record<string, unknown>[]>(
-    `select o.id, o.number, o.status, ch.code as channel, o.external_id, coalesce(o.customer_name, c.name) as customer_name, c.email as customer_email, o.currency,
+  const rows = pageIds.length
+    ? await em.execute<Record<string, unknown>[]>(
+        `select o.id, o.number, o.status, ch.code as channel, o.external_id, coalesce(o.customer_name, c.name) as customer_name, c.email as customer_email, o.currency,
             o.total_minor, w.code as warehouse, o.hold_reasons, o.placed_at,
             to_char(o.placed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as placed_at_key,
             (select count(*) from order_line l where l.order_id = o.id) as line_count,
             array(select distinct rw.code from reservation r join warehouse rw on rw.id = r.warehouse_id where r.order_id = o.id order by rw.code) as warehouses
        from sales_order o join channel ch on ch.id = o.channel_id join customer c on c.id = o.customer_id left join warehouse w on w.id = o.warehouse_id
-      where o.id in (?)`, [pageIds]) : [];
+      where o.id in (?)`,
+        [pageIds],
+      )
+    : [];
   const byId = new Map(rows.map((r) => [Number(r.id), r]));
   const sorted = pageIds.map((id) => byId.get(id)!).filter(Boolean);
   const valueOf: Record<string, (r: Record<string, unknown>) => SortValue> = {
-    'o.placed_at': (r) => String(r.placed_at_key), 'o.total_minor': (r) => Number(r.total_minor), 'o.status': (r) => String(r.status),
+    'o.placed_at': (r) => String(r.placed_at_key),
+    'o.total_minor': (r) => Number(r.total_minor),
+    'o.status': (r) => String(r.status),
   };
-  const cursorOf = (r: Record<string, unknown>) => encodeCursor(f.sort, columns.map((c) => valueOf[c.sql](r)), Number(r.id));
+  const cursorOf = (r: Record<string, unknown>) =>
+    encodeCursor(
+      f.sort,
+      columns.map((c) => valueOf[c.sql](r)),
+      Number(r.id),
+    );
   const first = sorted[0];
   const last = sorted[sorted.length - 1];
   return {
     rows: sorted.map((r) => ({
-      id: Number(r.id), number: String(r.number), status: String(r.status), channel: String(r.channel), externalId: String(r.external_id),
-      customerName: String(r.customer_name), customerEmail: String(r.customer_email), currency: String(r.currency), total: Number(r.total_minor),
+      id: Number(r.id),
+      number: String(r.number),
+      status: String(r.status),
+      channel: String(r.channel),
+      externalId: String(r.external_id),
+      customerName: String(r.customer_name),
+      customerEmail: String(r.customer_email),
+      currency: String(r.currency),
+      total: Number(r.total_minor),
       warehouse: (r.warehouse as string | null) ?? null,
       warehouses: (r.warehouses as string[]).length ? (r.warehouses as string[]) : r.warehouse ? [r.warehouse as string] : [],
-      holdReasons: (r.hold_reasons as string[]) ?? [], placedAt: new Date(r.placed_at as string).toISOString(), lineCount: Number(r.line_count),
+      holdReasons: (r.hold_reasons as string[]) ?? [],
+      placedAt: new Date(r.placed_at as string).toISOString(),
+      lineCount: Number(r.line_count),
     })),
     total,
     totalCapped: Number(n) > COUNT_CAP,
@@ -231,26 +289,88 @@ export async function getOrder(em: EntityManager, idOrNumber: string) {
   const [o] = await em.execute<Record<string, any>[]>(
     `select o.*, ch.code as channel_code, ch.name as channel_name, c.id as customer_id, coalesce(o.customer_name, c.name) as customer_name, c.email as customer_email, c.tier as customer_tier, w.code as warehouse_code
        from sales_order o join channel ch on ch.id = o.channel_id join customer c on c.id = o.customer_id left join warehouse w on w.id = o.warehouse_id
-      where ${id !== null ? 'o.id = ?' : 'o.number = ?'}`, [id ?? idOrNumber]);
+      where ${id !== null ? 'o.id = ?' : 'o.number = ?'}`,
+    [id ?? idOrNumber],
+  );
   if (!o) return null;
   const [lines, reservations, payments, timeline] = await Promise.all([
     em.execute<Record<string, any>[]>('select id, sku, name, quantity, unit_price_minor, total_minor from order_line where order_id = ? order by id', [o.id]),
-    em.execute<Record<string, any>[]>(`select r.id, p.sku, w.code as warehouse, r.quantity, r.status, r.created_at, r.released_at from reservation r join product p on p.id = r.product_id join warehouse w on w.id = r.warehouse_id where r.order_id = ? order by r.id`, [o.id]),
-    em.execute<Record<string, any>[]>('select id, provider, method, currency, amount_minor, authorised_minor, captured_minor, refunded_minor, status, card_last4, failure_code, created_at from payment where order_id = ? order by id', [o.id]),
-    em.execute<Record<string, any>[]>(`select id, at, actor_type, actor_label, action, before, after from audit_event where entity_type = 'Order' and entity_id = ? order by id`, [String(o.id)]),
+    em.execute<Record<string, any>[]>(
+      `select r.id, p.sku, w.code as warehouse, r.quantity, r.status, r.created_at, r.released_at from reservation r join product p on p.id = r.product_id join warehouse w on w.id = r.warehouse_id where r.order_id = ? order by r.id`,
+      [o.id],
+    ),
+    em.execute<Record<string, any>[]>(
+      'select id, provider, method, currency, amount_minor, authorised_minor, captured_minor, refunded_minor, status, card_last4, failure_code, created_at from payment where order_id = ? order by id',
+      [o.id],
+    ),
+    em.execute<Record<string, any>[]>(
+      `select id, at, actor_type, actor_label, action, before, after from audit_event where entity_type = 'Order' and entity_id = ? order by id`,
+      [String(o.id)],
+    ),
   ]);
   return {
-    id: Number(o.id), number: o.number as string, status: o.status as string, channel: { code: o.channel_code, name: o.channel_name }, externalId: o.external_id as string,
+    id: Number(o.id),
+    number: o.number as string,
+    status: o.status as string,
+    channel: { code: o.channel_code, name: o.channel_name },
+    externalId: o.external_id as string,
     customer: { id: Number(o.customer_id), name: o.customer_name, email: o.customer_email, tier: o.customer_tier },
     currency: o.currency as string,
-    totals: { subtotal: Number(o.subtotal_minor), shipping: Number(o.shipping_minor), tax: Number(o.tax_minor), taxIncluded: Boolean(o.tax_included), discount: Number(o.discount_minor), total: Number(o.total_minor) },
-    holdReasons: o.hold_reasons as string[], paymentMethod: o.payment_method as string, deliveryMethod: o.delivery_method as string,
-    shippingAddress: o.shipping_address, warehouse: o.warehouse_code as string | null,
-    promisedBy: o.promised_by ? new Date(o.promised_by).toISOString() : null, placedAt: new Date(o.placed_at).toISOString(), trackingToken: o.tracking_token as string,
-    lines: lines.map((l) => ({ id: Number(l.id), sku: l.sku, name: l.name, quantity: Number(l.quantity), unitPrice: Number(l.unit_price_minor), total: Number(l.total_minor) })),
-    reservations: reservations.map((r) => ({ id: Number(r.id), sku: r.sku, warehouse: r.warehouse, quantity: Number(r.quantity), status: r.status, createdAt: new Date(r.created_at).toISOString(), releasedAt: r.released_at ? new Date(r.released_at).toISOString() : null })),
-    payments: payments.map((p) => ({ id: Number(p.id), provider: p.provider, method: p.method, currency: p.currency, amount: Number(p.amount_minor), authorised: Number(p.authorised_minor), captured: Number(p.captured_minor), refunded: Number(p.refunded_minor), status: p.status, cardLast4: p.card_last4, failureCode: p.failure_code, createdAt: new Date(p.created_at).toISOString() })),
-    timeline: timeline.map((t) => ({ id: Number(t.id), at: new Date(t.at).toISOString(), actor: t.actor_label ?? t.actor_type, action: t.action, before: t.before, after: t.after })),
+    totals: {
+      subtotal: Number(o.subtotal_minor),
+      shipping: Number(o.shipping_minor),
+      tax: Number(o.tax_minor),
+      taxIncluded: Boolean(o.tax_included),
+      discount: Number(o.discount_minor),
+      total: Number(o.total_minor),
+    },
+    holdReasons: o.hold_reasons as string[],
+    paymentMethod: o.payment_method as string,
+    deliveryMethod: o.delivery_method as string,
+    shippingAddress: o.shipping_address,
+    warehouse: o.warehouse_code as string | null,
+    promisedBy: o.promised_by ? new Date(o.promised_by).toISOString() : null,
+    placedAt: new Date(o.placed_at).toISOString(),
+    trackingToken: o.tracking_token as string,
+    lines: lines.map((l) => ({
+      id: Number(l.id),
+      sku: l.sku,
+      name: l.name,
+      quantity: Number(l.quantity),
+      unitPrice: Number(l.unit_price_minor),
+      total: Number(l.total_minor),
+    })),
+    reservations: reservations.map((r) => ({
+      id: Number(r.id),
+      sku: r.sku,
+      warehouse: r.warehouse,
+      quantity: Number(r.quantity),
+      status: r.status,
+      createdAt: new Date(r.created_at).toISOString(),
+      releasedAt: r.released_at ? new Date(r.released_at).toISOString() : null,
+    })),
+    payments: payments.map((p) => ({
+      id: Number(p.id),
+      provider: p.provider,
+      method: p.method,
+      currency: p.currency,
+      amount: Number(p.amount_minor),
+      authorised: Number(p.authorised_minor),
+      captured: Number(p.captured_minor),
+      refunded: Number(p.refunded_minor),
+      status: p.status,
+      cardLast4: p.card_last4,
+      failureCode: p.failure_code,
+      createdAt: new Date(p.created_at).toISOString(),
+    })),
+    timeline: timeline.map((t) => ({
+      id: Number(t.id),
+      at: new Date(t.at).toISOString(),
+      actor: t.actor_label ?? t.actor_type,
+      action: t.action,
+      before: t.before,
+      after: t.after,
+    })),
   };
 }
 export type OrderDetail = NonNullable<Awaited<ReturnType<typeof getOrder>>>;

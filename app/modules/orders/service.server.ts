@@ -10,7 +10,12 @@ import { prepare, sql } from '../../lib/db.server.ts';
 import { releaseOrderStock } from '../inventory/reservations.server.ts';
 import { canTransition } from './status.ts';
 
-interface LockedOrder { id: number; number: string; status: OrderStatus; hold_reasons: HoldReason[] }
+interface LockedOrder {
+  id: number;
+  number: string;
+  status: OrderStatus;
+  hold_reasons: HoldReason[];
+}
 
 // Every workflow run moves orders, so these are prepared once per connection (app/lib/db.server.ts).
 const LOCK_ORDER = prepare('order_lock', 'select id, number, status, hold_reasons from sales_order where id = $1 for update');
@@ -28,13 +33,25 @@ type TransitionExtra = { reason?: string; holdReasons?: HoldReason[] };
 async function move(em: EntityManager, orderId: number, to: OrderStatus, actor: Actor, extra: TransitionExtra) {
   const order = await lockOrder(em, orderId);
   if (!canTransition(order.status, to)) {
-    throw new DomainError(409, 'illegal_transition', `Order ${order.number} cannot go from ${order.status} to ${to}.`, { field: 'status', params: { from: order.status, to } });
+    throw new DomainError(409, 'illegal_transition', `Order ${order.number} cannot go from ${order.status} to ${to}.`, {
+      field: 'status',
+      params: { from: order.status, to },
+    });
   }
-  const holdReasons = to === 'on_hold' ? extra.holdReasons ?? ['manual'] : [];
+  const holdReasons = to === 'on_hold' ? (extra.holdReasons ?? ['manual']) : [];
   await sql(em, SET_STATUS, [to, holdReasons, orderId]);
   return {
     result: { ...order, from: order.status, status: to },
-    audit: { actor, entry: { action: 'order.status_changed', entityType: 'Order', entityId: orderId, before: { status: order.status, holdReasons: order.hold_reasons }, after: { status: to, holdReasons, reason: extra.reason ?? null } } },
+    audit: {
+      actor,
+      entry: {
+        action: 'order.status_changed',
+        entityType: 'Order',
+        entityId: orderId,
+        before: { status: order.status, holdReasons: order.hold_reasons },
+        after: { status: to, holdReasons, reason: extra.reason ?? null },
+      },
+    },
     event: { topic: 'orders' as const, type: 'order.status_changed', payload: { orderId, number: order.number, from: order.status, to } },
   };
 }
@@ -82,11 +99,30 @@ export const releaseHold = (orm: MikroORM, orderId: number, actor: Actor, reason
 // ---- The order as flows read it, and the order's own fields that steps set ----
 
 export interface OrderHead {
-  id: number; number: string; status: OrderStatus; hold_reasons: HoldReason[]; payment_method: string; currency: string;
-  subtotal_minor: number; shipping_minor: number; tax_minor: number; tax_included: boolean; discount_minor: number; total_minor: number;
-  shipping_address: Address; warehouse_id: number | null; payment_token: string | null;
+  id: number;
+  number: string;
+  status: OrderStatus;
+  hold_reasons: HoldReason[];
+  payment_method: string;
+  currency: string;
+  subtotal_minor: number;
+  shipping_minor: number;
+  tax_minor: number;
+  tax_included: boolean;
+  discount_minor: number;
+  total_minor: number;
+  shipping_address: Address;
+  warehouse_id: number | null;
+  payment_token: string | null;
 }
-export interface OrderLineRow { id: number; product_id: number; sku: string; quantity: number; unit_price_minor: number; total_minor: number }
+export interface OrderLineRow {
+  id: number;
+  product_id: number;
+  sku: string;
+  quantity: number;
+  unit_price_minor: number;
+  total_minor: number;
+}
 
 // Every run of an order flow reads these (validate, reserve, authorise, route), so they are prepared
 // once per connection (app/lib/db.server.ts) instead of parsed and planned each time.
@@ -96,7 +132,10 @@ const HEAD = `select id, number, status, hold_reasons, payment_method, currency,
 const LOAD_HEAD = prepare('order_head', HEAD);
 const LOCK_HEAD = prepare('order_head_locked', `${HEAD} for update`);
 const HOLD_REASONS = prepare('order_hold_reasons', 'select hold_reasons from sales_order where id = $1');
-const ORDER_LINES = prepare('order_lines', 'select id, product_id, sku, quantity, unit_price_minor, total_minor from order_line where order_id = $1 order by id');
+const ORDER_LINES = prepare(
+  'order_lines',
+  'select id, product_id, sku, quantity, unit_price_minor, total_minor from order_line where order_id = $1 order by id',
+);
 const SET_WAREHOUSE = prepare('order_set_warehouse', 'update sales_order set warehouse_id = $1, updated_at = now() where id = $2');
 
 /** The order's header (locked for the transaction with `lock`); 404 not_found when there is none. */
@@ -110,7 +149,9 @@ export const orderLines = (em: EntityManager, orderId: number) => sql<OrderLineR
 
 /** Where the parcel goes, for routing (null when the address has no coordinates). */
 export const orderDestination = (o: Pick<OrderHead, 'shipping_address'>) =>
-  typeof o.shipping_address?.lat === 'number' && typeof o.shipping_address?.lng === 'number' ? { lat: o.shipping_address.lat, lng: o.shipping_address.lng } : null;
+  typeof o.shipping_address?.lat === 'number' && typeof o.shipping_address?.lng === 'number'
+    ? { lat: o.shipping_address.lat, lng: o.shipping_address.lng }
+    : null;
 
 /** Records the warehouse that ships the whole order. */
 export async function setOrderWarehouse(em: EntityManager, orderId: number, warehouseId: number): Promise<void> {
@@ -121,7 +162,9 @@ export async function setOrderWarehouse(em: EntityManager, orderId: number, ware
 export async function settleOrderWarehouse(em: EntityManager, orderId: number, warehouseId: number): Promise<void> {
   await em.execute(
     `update sales_order set warehouse_id = ? where id = ? and warehouse_id is null
-        and not exists (select 1 from reservation r where r.order_id = ? and r.status = 'active' and r.warehouse_id <> ?)`, [warehouseId, orderId, orderId, warehouseId]);
+        and not exists (select 1 from reservation r where r.order_id = ? and r.status = 'active' and r.warehouse_id <> ?)`,
+    [warehouseId, orderId, orderId, warehouseId],
+  );
 }
 
 /** What is wrong with an order's lines and totals (empty when it is whole). */
@@ -140,14 +183,18 @@ export function orderProblems(o: OrderHead, lines: OrderLineRow[]): string[] {
  */
 export async function validateOrder(em: EntityManager, orderId: number, actor: Actor) {
   const o = await loadOrderHead(em, orderId, true);
-  if (o.status === 'cancelled' || o.status === 'returned') throw new DomainError(409, 'order_closed', `Order ${o.number} is ${o.status}.`, { params: { status: o.status } });
+  if (o.status === 'cancelled' || o.status === 'returned')
+    throw new DomainError(409, 'order_closed', `Order ${o.number} is ${o.status}.`, { params: { status: o.status } });
   const problems = orderProblems(o, await orderLines(em, orderId));
   const hold = o.status === 'on_hold' || problems.length > 0;
   let status = o.status;
   let holdReasons = o.hold_reasons;
   if (o.status === 'received') {
     const to: OrderStatus = hold ? 'on_hold' : 'validated';
-    await transitionNow(em, orderId, to, actor, { reason: problems.length ? `validation: ${problems.join(', ')}` : 'validated by workflow', holdReasons: hold ? ['manual'] : undefined });
+    await transitionNow(em, orderId, to, actor, {
+      reason: problems.length ? `validation: ${problems.join(', ')}` : 'validated by workflow',
+      holdReasons: hold ? ['manual'] : undefined,
+    });
     status = to;
     [{ hold_reasons: holdReasons }] = await sql<{ hold_reasons: HoldReason[] }>(em, HOLD_REASONS, [orderId]);
   }
@@ -166,12 +213,24 @@ export async function holdOrderIn(em: EntityManager, orderId: number, actor: Act
 // ---- Replacement orders (exchanges) ----
 
 /** What a replacement order copies from the order it replaces. */
-export interface ReplacedOrder { id: number; number: string; channel_id: number; channel: string; customer_id: number; customer_name: string | null; currency: string; delivery_method: string; shipping_address: Address }
+export interface ReplacedOrder {
+  id: number;
+  number: string;
+  channel_id: number;
+  channel: string;
+  customer_id: number;
+  customer_name: string | null;
+  currency: string;
+  delivery_method: string;
+  shipping_address: Address;
+}
 
 export async function orderForReplacement(em: EntityManager, orderId: number): Promise<ReplacedOrder> {
   const [o] = await em.execute<ReplacedOrder[]>(
     `select o.id, o.number, o.channel_id, c.code as channel, o.customer_id, o.customer_name, o.currency, o.delivery_method, o.shipping_address
-       from sales_order o join channel c on c.id = o.channel_id where o.id = ?`, [orderId]);
+       from sales_order o join channel c on c.id = o.channel_id where o.id = ?`,
+    [orderId],
+  );
   if (!o) throw new DomainError(404, 'not_found', `Order ${orderId} does not exist.`);
   return o;
 }
@@ -181,16 +240,24 @@ export async function orderForReplacement(em: EntityManager, orderId: number): P
  * starting `paid` under its own external id (`ref`). Returns its id, number and line ids (by position).
  * The caller reserves its stock and records the events in the same transaction.
  */
-export async function insertReplacementOrder(em: EntityManager, of: ReplacedOrder, ref: string, paymentMethod: string, warehouseId: number | null,
-  lines: { productId: number; sku: string; name: string; quantity: number }[]): Promise<{ id: number; number: string; lineIds: number[] }> {
+export async function insertReplacementOrder(
+  em: EntityManager,
+  of: ReplacedOrder,
+  ref: string,
+  paymentMethod: string,
+  warehouseId: number | null,
+  lines: { productId: number; sku: string; name: string; quantity: number }[],
+): Promise<{ id: number; number: string; lineIds: number[] }> {
   const [order] = await em.execute<{ id: number; number: string }[]>(
     `insert into sales_order (channel_id, external_id, customer_id, customer_name, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor, status,
                               hold_reasons, payment_method, delivery_method, shipping_address, warehouse_id, placed_at, created_at, updated_at)
      values (?, ?, ?, ?, ?, 0, 0, 0, false, 0, 0, 'paid', '{}', ?, ?, ?, ?, now(), now(), now()) returning id, number`,
-    [of.channel_id, ref, of.customer_id, of.customer_name, of.currency, paymentMethod, of.delivery_method, JSON.stringify(of.shipping_address), warehouseId]);
+    [of.channel_id, ref, of.customer_id, of.customer_name, of.currency, paymentMethod, of.delivery_method, JSON.stringify(of.shipping_address), warehouseId],
+  );
   const lineIds = await em.execute<{ id: number }[]>(
     `insert into order_line (order_id, product_id, sku, name, quantity, unit_price_minor, total_minor) values ${lines.map(() => '(?, ?, ?, ?, ?, 0, 0)').join(', ')} returning id`,
-    lines.flatMap((l) => [order.id, l.productId, l.sku, l.name, l.quantity]));
+    lines.flatMap((l) => [order.id, l.productId, l.sku, l.name, l.quantity]),
+  );
   return { id: order.id, number: order.number, lineIds: lineIds.map((l) => l.id) };
 }
 
@@ -198,7 +265,9 @@ export async function insertReplacementOrder(em: EntityManager, of: ReplacedOrde
 export async function siblingByRef(em: EntityManager, orderId: number, ref: string) {
   const [o] = await em.execute<{ id: number; number: string; status: OrderStatus }[]>(
     `select o.id, o.number, o.status from sales_order o join sales_order orig on orig.channel_id = o.channel_id
-      where orig.id = ? and o.external_id = ? for update of o`, [orderId, ref]);
+      where orig.id = ? and o.external_id = ? for update of o`,
+    [orderId, ref],
+  );
   return o ?? null;
 }
 

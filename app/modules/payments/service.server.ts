@@ -15,53 +15,104 @@ import { paymentProvider, type CardDetails, type ProviderResult } from './provid
 type OperationKind = 'authorise' | 'capture' | 'void' | 'refund' | 'mark_paid';
 
 export interface PaymentView {
-  id: number; orderId: number; provider: string; method: string; currency: string; status: PaymentStatus;
-  amount: number; authorised: number; captured: number; refunded: number; cardLast4: string | null;
+  id: number;
+  orderId: number;
+  provider: string;
+  method: string;
+  currency: string;
+  status: PaymentStatus;
+  amount: number;
+  authorised: number;
+  captured: number;
+  refunded: number;
+  cardLast4: string | null;
 }
 
 interface PaymentRow {
-  id: number; order_id: number; provider: string; method: string; currency: string; status: PaymentStatus; amount_minor: number;
-  authorised_minor: number; captured_minor: number; refunded_minor: number; provider_ref: string | null; card_last4: string | null;
+  id: number;
+  order_id: number;
+  provider: string;
+  method: string;
+  currency: string;
+  status: PaymentStatus;
+  amount_minor: number;
+  authorised_minor: number;
+  captured_minor: number;
+  refunded_minor: number;
+  provider_ref: string | null;
+  card_last4: string | null;
 }
 
 const view = (p: PaymentRow): PaymentView => ({
-  id: p.id, orderId: p.order_id, provider: p.provider, method: p.method, currency: p.currency, status: p.status,
-  amount: p.amount_minor, authorised: p.authorised_minor, captured: p.captured_minor, refunded: p.refunded_minor, cardLast4: p.card_last4,
+  id: p.id,
+  orderId: p.order_id,
+  provider: p.provider,
+  method: p.method,
+  currency: p.currency,
+  status: p.status,
+  amount: p.amount_minor,
+  authorised: p.authorised_minor,
+  captured: p.captured_minor,
+  refunded: p.refunded_minor,
+  cardLast4: p.card_last4,
 });
 
 export const CardInput = z.strictObject({
-  number: z.string().trim().regex(/^[\d\s-]{12,23}$/),
+  number: z
+    .string()
+    .trim()
+    .regex(/^[\d\s-]{12,23}$/),
   expMonth: z.coerce.number().int().min(1).max(12),
   expYear: z.coerce.number().int().min(2000).max(2100),
-  cvc: z.string().trim().regex(/^\d{3,4}$/),
+  cvc: z
+    .string()
+    .trim()
+    .regex(/^\d{3,4}$/),
 });
 
-export const NewPaymentInput = z.strictObject({
-  provider: z.enum(['test-card', 'manual']),
-  method: z.string().trim().min(1).max(40).default('card'),
-  amount: z.number().int().positive().optional(),
-  card: CardInput.optional(),
-  /** The gateway's token for the card (what storefronts send); wins over `card`. */
-  token: z.string().regex(PAYMENT_TOKEN).optional(),
-}).refine((p) => p.provider !== 'test-card' || p.card || p.token, { message: 'required', path: ['card'] });
+export const NewPaymentInput = z
+  .strictObject({
+    provider: z.enum(['test-card', 'manual']),
+    method: z.string().trim().min(1).max(40).default('card'),
+    amount: z.number().int().positive().optional(),
+    card: CardInput.optional(),
+    /** The gateway's token for the card (what storefronts send); wins over `card`. */
+    token: z.string().regex(PAYMENT_TOKEN).optional(),
+  })
+  .refine((p) => p.provider !== 'test-card' || p.card || p.token, { message: 'required', path: ['card'] });
 
 // Every workflow run authorises and captures, so the statements are prepared once per connection
 // (app/lib/db.server.ts), and audit and outbox rows are written at once, in one statement, in the
 // order the events happen (the order's status change, when money settles it, comes last).
 const LOCK_PAYMENT = prepare('payment_lock', 'select * from payment where id = $1 for update');
 const LOCK_OPERATION_KEY = prepare('payment_operation_key_lock', 'select pg_advisory_xact_lock(hashtext($1))');
-const OPERATION_BY_KEY = prepare('payment_operation_by_key', 'select payment_id, kind, amount_minor, succeeded, error_code from payment_operation where idempotency_key = $1');
-const RECORD_OPERATION = prepare('payment_operation_record',
-  'insert into payment_operation (payment_id, kind, amount_minor, idempotency_key, succeeded, error_code, provider_ref, created_at) values ($1, $2, $3, $4, $5, $6, $7, now())');
-const SETTLEMENT = prepare('payment_settlement',
-  'select o.status, o.total_minor, coalesce((select sum(captured_minor - refunded_minor) from payment where order_id = o.id), 0) as captured from sales_order o where o.id = $1');
-const OUTSTANDING = prepare('payment_outstanding', `select o.id, o.status, o.currency, o.total_minor,
+const OPERATION_BY_KEY = prepare(
+  'payment_operation_by_key',
+  'select payment_id, kind, amount_minor, succeeded, error_code from payment_operation where idempotency_key = $1',
+);
+const RECORD_OPERATION = prepare(
+  'payment_operation_record',
+  'insert into payment_operation (payment_id, kind, amount_minor, idempotency_key, succeeded, error_code, provider_ref, created_at) values ($1, $2, $3, $4, $5, $6, $7, now())',
+);
+const SETTLEMENT = prepare(
+  'payment_settlement',
+  'select o.status, o.total_minor, coalesce((select sum(captured_minor - refunded_minor) from payment where order_id = o.id), 0) as captured from sales_order o where o.id = $1',
+);
+const OUTSTANDING = prepare(
+  'payment_outstanding',
+  `select o.id, o.status, o.currency, o.total_minor,
             coalesce((select sum(greatest(authorised_minor, captured_minor) - refunded_minor) from payment where order_id = o.id and status not in ('voided', 'failed')), 0) as covered
-       from sales_order o where o.id = $1 for update`);
-const INSERT_PAYMENT = prepare('payment_insert',
+       from sales_order o where o.id = $1 for update`,
+);
+const INSERT_PAYMENT = prepare(
+  'payment_insert',
   `insert into payment (order_id, provider, method, currency, amount_minor, authorised_minor, captured_minor, refunded_minor, status, provider_ref, card_last4, failure_code, created_at, updated_at)
-   values ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11, now(), now()) returning *`);
-const UPDATE_PAYMENT = prepare('payment_update', 'update payment set captured_minor = $1, refunded_minor = $2, status = $3, updated_at = now() where id = $4 returning *');
+   values ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11, now(), now()) returning *`,
+);
+const UPDATE_PAYMENT = prepare(
+  'payment_update',
+  'update payment set captured_minor = $1, refunded_minor = $2, status = $3, updated_at = now() where id = $4 returning *',
+);
 
 const lockPayment = async (em: EntityManager, id: number) => {
   const [p] = await sql<PaymentRow>(em, LOCK_PAYMENT, [id]);
@@ -108,22 +159,52 @@ export async function createPayment(orm: MikroORM, orderId: number, raw: unknown
     const prior = await recorded(em, key, kind);
     if (prior) return { payment: view(await lockPayment(em, prior.payment_id)), failure: prior.succeeded ? null : prior.error_code };
     const order = await outstanding(em, orderId);
-    if (['cancelled', 'returned', 'completed'].includes(order.status)) throw new DomainError(409, 'order_closed', `Order ${orderId} is ${order.status}.`, { params: { status: order.status } });
+    if (['cancelled', 'returned', 'completed'].includes(order.status))
+      throw new DomainError(409, 'order_closed', `Order ${orderId} is ${order.status}.`, { params: { status: order.status } });
     const amount = input.amount ?? order.due;
     if (amount <= 0) throw new DomainError(409, 'nothing_due', `Order ${orderId} is already paid.`, { field: 'amount' });
     if (amount > order.due) throw invalid([fieldError('amount', 'too_big', { max: order.due })]);
     const provider = paymentProvider(input.provider)!;
-    const result = kind === 'mark_paid'
-      ? await provider.capture({ providerRef: `order-${orderId}`, amountMinor: amount, idempotencyKey: key })
-      : await provider.authorise({ amountMinor: amount, currency: order.currency, card: input.card as CardDetails | undefined, token: input.token, idempotencyKey: key });
+    const result =
+      kind === 'mark_paid'
+        ? await provider.capture({ providerRef: `order-${orderId}`, amountMinor: amount, idempotencyKey: key })
+        : await provider.authorise({
+            amountMinor: amount,
+            currency: order.currency,
+            card: input.card as CardDetails | undefined,
+            token: input.token,
+            idempotencyKey: key,
+          });
     const status: PaymentStatus = !result.ok ? 'failed' : kind === 'mark_paid' ? 'captured' : 'authorised';
-    const [row] = await sql<PaymentRow>(em, INSERT_PAYMENT,
-      [orderId, input.provider, input.method, order.currency, amount, result.ok ? amount : 0, result.ok && kind === 'mark_paid' ? amount : 0, status,
-        result.ok ? result.providerRef : null, result.ok ? result.cardLast4 ?? null : null, result.ok ? null : result.code]);
+    const [row] = await sql<PaymentRow>(em, INSERT_PAYMENT, [
+      orderId,
+      input.provider,
+      input.method,
+      order.currency,
+      amount,
+      result.ok ? amount : 0,
+      result.ok && kind === 'mark_paid' ? amount : 0,
+      status,
+      result.ok ? result.providerRef : null,
+      result.ok ? (result.cardLast4 ?? null) : null,
+      result.ok ? null : result.code,
+    ]);
     await record(em, row.id, kind, amount, key, result);
-    await auditAndPublishMany(em,
-      [{ actor, entry: { action: `payment.${result.ok ? (kind === 'mark_paid' ? 'received' : 'authorised') : 'declined'}`, entityType: 'Order', entityId: orderId, after: { paymentId: row.id, provider: input.provider, amount, status, failure: result.ok ? null : result.code } } }],
-      [{ topic: 'orders', type: 'payment.updated', payload: { orderId, paymentId: row.id, status } }]);
+    await auditAndPublishMany(
+      em,
+      [
+        {
+          actor,
+          entry: {
+            action: `payment.${result.ok ? (kind === 'mark_paid' ? 'received' : 'authorised') : 'declined'}`,
+            entityType: 'Order',
+            entityId: orderId,
+            after: { paymentId: row.id, provider: input.provider, amount, status, failure: result.ok ? null : result.code },
+          },
+        },
+      ],
+      [{ topic: 'orders', type: 'payment.updated', payload: { orderId, paymentId: row.id, status } }],
+    );
     if (result.ok && kind === 'mark_paid') await settleOrder(em, orderId, actor);
     return { payment: view(row), failure: result.ok ? null : result.code };
   });
@@ -138,15 +219,25 @@ export const capturePayment = (orm: MikroORM, paymentId: number, amount: number 
     if (p.status === 'voided' || max <= 0) throw new DomainError(409, 'nothing_to_capture', `Payment ${p.id} has nothing left to capture.`);
     const a = amount ?? max;
     if (a > max) throw invalid([fieldError('amount', 'too_big', { max })]);
-    return { amount: a, call: (ref) => paymentProvider(p.provider)!.capture({ providerRef: ref, amountMinor: a, idempotencyKey: key }),
-      apply: () => ({ captured: p.captured_minor + a, status: p.captured_minor + a === p.authorised_minor ? 'captured' : 'partially_captured' }) };
+    return {
+      amount: a,
+      call: (ref) => paymentProvider(p.provider)!.capture({ providerRef: ref, amountMinor: a, idempotencyKey: key }),
+      apply: () => ({ captured: p.captured_minor + a, status: p.captured_minor + a === p.authorised_minor ? 'captured' : 'partially_captured' }),
+    };
   });
 
 /** Releases an authorisation that was never captured (the compensation of authorise). */
 export const voidPayment = (orm: MikroORM, paymentId: number, key: string, actor: Actor) =>
   operate(orm, paymentId, 'void', key, actor, (p) => {
-    if (p.captured_minor > 0 || p.status !== 'authorised') throw new DomainError(409, 'cannot_void', `Payment ${p.id} is ${p.status}; only an uncaptured authorisation can be voided.`, { params: { status: p.status } });
-    return { amount: p.authorised_minor, call: (ref) => paymentProvider(p.provider)!.void({ providerRef: ref, idempotencyKey: key }), apply: () => ({ status: 'voided' }) };
+    if (p.captured_minor > 0 || p.status !== 'authorised')
+      throw new DomainError(409, 'cannot_void', `Payment ${p.id} is ${p.status}; only an uncaptured authorisation can be voided.`, {
+        params: { status: p.status },
+      });
+    return {
+      amount: p.authorised_minor,
+      call: (ref) => paymentProvider(p.provider)!.void({ providerRef: ref, idempotencyKey: key }),
+      apply: () => ({ status: 'voided' }),
+    };
   });
 
 /** Refunds all or part of what was captured (the compensation of capture). */
@@ -156,8 +247,11 @@ export const refundPayment = (orm: MikroORM, paymentId: number, amount: number |
     if (max <= 0) throw new DomainError(409, 'nothing_to_refund', `Payment ${p.id} has nothing left to refund.`);
     const a = amount ?? max;
     if (a > max) throw invalid([fieldError('amount', 'too_big', { max })]);
-    return { amount: a, call: (ref) => paymentProvider(p.provider)!.refund({ providerRef: ref, amountMinor: a, idempotencyKey: key }),
-      apply: () => ({ refunded: p.refunded_minor + a, status: p.refunded_minor + a === p.captured_minor ? 'refunded' : 'partially_refunded' }) };
+    return {
+      amount: a,
+      call: (ref) => paymentProvider(p.provider)!.refund({ providerRef: ref, amountMinor: a, idempotencyKey: key }),
+      apply: () => ({ refunded: p.refunded_minor + a, status: p.refunded_minor + a === p.captured_minor ? 'refunded' : 'partially_refunded' }),
+    };
   });
 
 interface Plan {
@@ -170,7 +264,8 @@ async function operate(orm: MikroORM, paymentId: number, kind: OperationKind, ke
   const outcome = await orm.em.fork().transactional(async (em) => {
     const prior = await recorded(em, key, kind);
     if (prior) {
-      if (prior.payment_id !== paymentId) throw new DomainError(422, 'idempotency_key_reused', `Key ${key} belongs to another payment.`, { field: 'Idempotency-Key' });
+      if (prior.payment_id !== paymentId)
+        throw new DomainError(422, 'idempotency_key_reused', `Key ${key} belongs to another payment.`, { field: 'Idempotency-Key' });
       return { payment: view(await lockPayment(em, paymentId)), failure: prior.succeeded ? null : prior.error_code };
     }
     const p = await lockPayment(em, paymentId);
@@ -179,12 +274,23 @@ async function operate(orm: MikroORM, paymentId: number, kind: OperationKind, ke
     await record(em, p.id, kind, step.amount, key, result);
     if (!result.ok) return { payment: view(p), failure: result.code };
     const next = step.apply();
-    const [row] = await sql<PaymentRow>(em, UPDATE_PAYMENT,
-      [next.captured ?? p.captured_minor, next.refunded ?? p.refunded_minor, next.status, p.id]);
-    await auditAndPublishMany(em,
-      [{ actor, entry: { action: `payment.${kind === 'capture' ? 'captured' : kind === 'void' ? 'voided' : 'refunded'}`, entityType: 'Order', entityId: p.order_id,
-        before: { paymentId: p.id, status: p.status, captured: p.captured_minor, refunded: p.refunded_minor }, after: { paymentId: p.id, status: row.status, captured: row.captured_minor, refunded: row.refunded_minor, amount: step.amount } } }],
-      [{ topic: 'orders', type: 'payment.updated', payload: { orderId: p.order_id, paymentId: p.id, status: row.status } }]);
+    const [row] = await sql<PaymentRow>(em, UPDATE_PAYMENT, [next.captured ?? p.captured_minor, next.refunded ?? p.refunded_minor, next.status, p.id]);
+    await auditAndPublishMany(
+      em,
+      [
+        {
+          actor,
+          entry: {
+            action: `payment.${kind === 'capture' ? 'captured' : kind === 'void' ? 'voided' : 'refunded'}`,
+            entityType: 'Order',
+            entityId: p.order_id,
+            before: { paymentId: p.id, status: p.status, captured: p.captured_minor, refunded: p.refunded_minor },
+            after: { paymentId: p.id, status: row.status, captured: row.captured_minor, refunded: row.refunded_minor, amount: step.amount },
+          },
+        },
+      ],
+      [{ topic: 'orders', type: 'payment.updated', payload: { orderId: p.order_id, paymentId: p.id, status: row.status } }],
+    );
     if (kind === 'capture') await settleOrder(em, p.order_id, actor);
     return { payment: view(row), failure: null };
   });
@@ -194,16 +300,26 @@ async function operate(orm: MikroORM, paymentId: number, kind: OperationKind, ke
 
 // ---- What flows ask about payments (by idempotency key, by run) ----
 
-const AUTHORISED_BY_RUN = prepare('payment_authorised_by_run', `select p.id from payment p join payment_operation op on op.payment_id = p.id
+const AUTHORISED_BY_RUN = prepare(
+  'payment_authorised_by_run',
+  `select p.id from payment p join payment_operation op on op.payment_id = p.id
           where p.order_id = $1 and op.kind = 'authorise' and op.succeeded and left(op.idempotency_key, $2) = $3 and p.status in ('authorised', 'partially_captured')
-          order by p.id desc limit 1`);
-const NEWEST_AUTHORISED = prepare('payment_newest_authorised', `select id from payment where order_id = $1 and status in ('authorised', 'partially_captured') order by id desc limit 1`);
-const COVERED = prepare('payment_order_covered',
-  'select o.total_minor, coalesce((select sum(captured_minor - refunded_minor) from payment where order_id = o.id), 0) as covered from sales_order o where o.id = $1');
+          order by p.id desc limit 1`,
+);
+const NEWEST_AUTHORISED = prepare(
+  'payment_newest_authorised',
+  `select id from payment where order_id = $1 and status in ('authorised', 'partially_captured') order by id desc limit 1`,
+);
+const COVERED = prepare(
+  'payment_order_covered',
+  'select o.total_minor, coalesce((select sum(captured_minor - refunded_minor) from payment where order_id = o.id), 0) as covered from sales_order o where o.id = $1',
+);
 
 /** The payment operation recorded under this idempotency key, if any. */
 export async function paymentOperation(em: EntityManager, key: string) {
-  const [op] = await sql<{ payment_id: number; kind: string; amount_minor: number; succeeded: boolean; error_code: string | null }>(em, OPERATION_BY_KEY, [key]);
+  const [op] = await sql<{ payment_id: number; kind: string; amount_minor: number; succeeded: boolean; error_code: string | null }>(em, OPERATION_BY_KEY, [
+    key,
+  ]);
   return op ?? null;
 }
 
@@ -224,7 +340,10 @@ export async function orderCovered(em: EntityManager, orderId: number): Promise<
 
 /** A payment's status and its captured and refunded amounts. */
 export async function paymentBalance(em: EntityManager, paymentId: number) {
-  const [p] = await em.execute<{ status: string; captured_minor: number; refunded_minor: number }[]>('select status, captured_minor, refunded_minor from payment where id = ?', [paymentId]);
+  const [p] = await em.execute<{ status: string; captured_minor: number; refunded_minor: number }[]>(
+    'select status, captured_minor, refunded_minor from payment where id = ?',
+    [paymentId],
+  );
   if (!p) throw new DomainError(404, 'not_found', `Payment ${paymentId} does not exist.`);
   return p;
 }
@@ -234,13 +353,27 @@ export async function paymentBalance(em: EntityManager, paymentId: number) {
  * `<keyPrefix>:p<paymentId>` so a retry finds what the first call refunded and never refunds twice.
  * A refused refund, or too little captured money, is reported with what was refunded so far.
  */
-export async function refundAcrossPayments(orm: MikroORM, orderId: number, amount: number, keyPrefix: string, actor: Actor):
-  Promise<{ ok: true; refunds: { paymentId: number; amount: number }[] } | { ok: false; refunds: { paymentId: number; amount: number }[]; missing?: number; reason: string }> {
+export async function refundAcrossPayments(
+  orm: MikroORM,
+  orderId: number,
+  amount: number,
+  keyPrefix: string,
+  actor: Actor,
+): Promise<
+  | { ok: true; refunds: { paymentId: number; amount: number }[] }
+  | { ok: false; refunds: { paymentId: number; amount: number }[]; missing?: number; reason: string }
+> {
   const em = orm.em.fork();
-  const payments = await em.execute<{ id: number; captured_minor: number; refunded_minor: number }[]>('select id, captured_minor, refunded_minor from payment where order_id = ? and captured_minor > 0 order by id', [orderId]);
+  const payments = await em.execute<{ id: number; captured_minor: number; refunded_minor: number }[]>(
+    'select id, captured_minor, refunded_minor from payment where order_id = ? and captured_minor > 0 order by id',
+    [orderId],
+  );
   const keyFor = (paymentId: number) => `${keyPrefix}:p${paymentId}`;
   const prior = payments.length
-    ? await em.execute<{ payment_id: number; amount_minor: number; succeeded: boolean }[]>('select payment_id, amount_minor, succeeded from payment_operation where idempotency_key in (?)', [payments.map((p) => keyFor(p.id))])
+    ? await em.execute<{ payment_id: number; amount_minor: number; succeeded: boolean }[]>(
+        'select payment_id, amount_minor, succeeded from payment_operation where idempotency_key in (?)',
+        [payments.map((p) => keyFor(p.id))],
+      )
     : [];
   const refunds = prior.filter((p) => p.succeeded).map((p) => ({ paymentId: p.payment_id, amount: p.amount_minor }));
   let left = amount - refunds.reduce((n, x) => n + x.amount, 0);
@@ -252,7 +385,8 @@ export async function refundAcrossPayments(orm: MikroORM, orderId: number, amoun
     try {
       await refundPayment(orm, p.id, take, keyFor(p.id), actor);
     } catch (e) {
-      if (e instanceof DomainError && (e.code === 'payment_declined' || e.code === 'nothing_to_refund')) return { ok: false, refunds, reason: String(e.params?.reason ?? e.code) };
+      if (e instanceof DomainError && (e.code === 'payment_declined' || e.code === 'nothing_to_refund'))
+        return { ok: false, refunds, reason: String(e.params?.reason ?? e.code) };
       throw e;
     }
     refunds.push({ paymentId: p.id, amount: take });

@@ -17,10 +17,20 @@ import { insertReservations, loadStockOptions, releaseOrderStock, reserveAllocat
 import { planRouting } from '../inventory/routing.ts';
 import { moveStock, takeAvailable } from '../inventory/stock.server.ts';
 import { refundAcrossPayments } from '../payments/service.server.ts';
-import { advance, announce, linkReplacement, loadReturn, productIds, refuseEnded, restockedOf, returnWarehouse, unlinkReplacement, wasDisposed } from './rma.server.ts';
+import {
+  advance,
+  announce,
+  linkReplacement,
+  loadReturn,
+  productIds,
+  refuseEnded,
+  restockedOf,
+  returnWarehouse,
+  unlinkReplacement,
+  wasDisposed,
+} from './rma.server.ts';
 import { refundDue, returnableLines } from './service.server.ts';
 import { DEFAULT_PASS_EXPRESSION } from './inspection.ts';
-
 
 /** What an exchange charges: nothing. The replacement ships at zero; a price difference is not modelled. */
 export const REPLACEMENT_PAYMENT_METHOD = 'exchange';
@@ -55,7 +65,7 @@ export async function inspectReturn(orm: MikroORM, id: number, expression: strin
   } catch (e) {
     throw new DomainError(422, 'bad_expression', `passExpression "${expr}" failed: ${(e as Error).message}`, { field: 'passExpression' });
   }
-  const result = pass ? 'resellable' as const : 'damaged' as const;
+  const result = pass ? ('resellable' as const) : ('damaged' as const);
   return orm.em.fork().transactional(async (em) => {
     const r = await loadReturn(em, id, true);
     const changed = await advance(em, r, 'inspected', actor, { result });
@@ -73,7 +83,12 @@ export async function restockReturn(em: EntityManager, id: number, actor: Actor)
   for (const line of r.lines.filter((l) => l.quantity > 0)) {
     const productId = ids.get(line.sku)!;
     const warehouseId = await returnWarehouse(em, r.order_id, productId, line.sku);
-    const lvl = await moveStock(em, { productId, warehouseId, delta: line.quantity, kind: 'return', reason: 'restocked from return', reference: r.number }, actor, { createLevel: true });
+    const lvl = await moveStock(
+      em,
+      { productId, warehouseId, delta: line.quantity, kind: 'return', reason: 'restocked from return', reference: r.number },
+      actor,
+      { createLevel: true },
+    );
     moved.push({ sku: line.sku, warehouse: lvl.warehouse, quantity: line.quantity, onHand: lvl.onHand });
   }
   audit(em, actor, { action: 'return.restocked', entityType: 'Order', entityId: r.order_id, after: { rma: r.number, returnId: r.id, lines: moved } });
@@ -89,10 +104,22 @@ export async function unrestockReturn(em: EntityManager, id: number, actor: Acto
   const levels: { productId: number; warehouseId: number; quantity: number; shortfall: number }[] = [];
   for (const m of await restockedOf(em, r.number)) {
     const net = Number(m.net);
-    const take = await takeAvailable(em, { productId: m.product_id, warehouseId: m.warehouse_id, quantity: net, kind: 'return', reason: 'restock reversed (workflow compensation)', reference: r.number }, actor);
+    const take = await takeAvailable(
+      em,
+      {
+        productId: m.product_id,
+        warehouseId: m.warehouse_id,
+        quantity: net,
+        kind: 'return',
+        reason: 'restock reversed (workflow compensation)',
+        reference: r.number,
+      },
+      actor,
+    );
     levels.push({ productId: m.product_id, warehouseId: m.warehouse_id, quantity: take, shortfall: net - take });
   }
-  if (levels.some((t) => t.quantity > 0)) audit(em, actor, { action: 'return.unrestocked', entityType: 'Order', entityId: r.order_id, after: { rma: r.number, returnId: r.id, levels } });
+  if (levels.some((t) => t.quantity > 0))
+    audit(em, actor, { action: 'return.unrestocked', entityType: 'Order', entityId: r.order_id, after: { rma: r.number, returnId: r.id, levels } });
   return { r, levels };
 }
 
@@ -117,7 +144,8 @@ export async function refundReturn(orm: MikroORM, id: number, key: string, actor
   if (r.status === 'refunded' || r.status === 'closed') return { r, refunded: false as const };
   const { amount } = await refundDue(orm.em.fork(), r.id);
   const paid = await refundAcrossPayments(orm, r.order_id, amount, key, actor);
-  if (!paid.ok) return { r, refunded: false as const, failed: { amount, refunds: paid.refunds, reason: paid.reason, ...(paid.missing ? { missing: paid.missing } : {}) } };
+  if (!paid.ok)
+    return { r, refunded: false as const, failed: { amount, refunds: paid.refunds, reason: paid.reason, ...(paid.missing ? { missing: paid.missing } : {}) } };
   await orm.em.fork().transactional(async (em) => advance(em, await loadReturn(em, id, true), 'refunded', actor, { amount, refunds: paid.refunds }));
   return { r, refunded: true as const, amount, refunds: paid.refunds };
 }
@@ -148,19 +176,47 @@ export async function exchangeReturn(em: EntityManager, id: number, ref: string,
   if (!routing.ok) return { r, created: false as const, shortages: routing.shortages };
   const allocations = routing.plan.allocations;
   const reserved = await reserveAllocations(em, allocations);
-  const order = await insertReplacementOrder(em, o, ref, REPLACEMENT_PAYMENT_METHOD, routing.plan.shipments === 1 ? allocations[0].warehouseId : null,
-    demand.map((d) => ({ ...d, name: products.get(d.sku)!.name })));
+  const order = await insertReplacementOrder(
+    em,
+    o,
+    ref,
+    REPLACEMENT_PAYMENT_METHOD,
+    routing.plan.shipments === 1 ? allocations[0].warehouseId : null,
+    demand.map((d) => ({ ...d, name: products.get(d.sku)!.name })),
+  );
   await insertReservations(em, order.id, allocations, firstLineByProduct(demand.map((d, i) => ({ id: order.lineIds[i], product_id: d.productId }))));
   await linkReplacement(em, r, order.id);
 
   const reservations = allocations.map((x) => ({ sku: x.sku, warehouse: x.warehouseCode, quantity: x.quantity }));
   const lines = wanted.map((l) => ({ sku: l.sku, quantity: l.quantity, ...(l.sku !== l.returned ? { replaces: l.returned } : {}) }));
   audit(em, actor, {
-    action: 'order.created', entityType: 'Order', entityId: order.id,
-    after: { number: order.number, status: 'paid', path: ['received', 'validated', 'awaiting_payment', 'paid'], total: 0, currency: o.currency, holdReasons: [],
-      replacementFor: { orderId: r.order_id, number: o.number, returnId: r.id, rma: r.number }, lines, reservations },
+    action: 'order.created',
+    entityType: 'Order',
+    entityId: order.id,
+    after: {
+      number: order.number,
+      status: 'paid',
+      path: ['received', 'validated', 'awaiting_payment', 'paid'],
+      total: 0,
+      currency: o.currency,
+      holdReasons: [],
+      replacementFor: { orderId: r.order_id, number: o.number, returnId: r.id, rma: r.number },
+      lines,
+      reservations,
+    },
   });
-  publish(em, 'orders', 'order.created', { orderId: order.id, number: order.number, channel: o.channel, status: 'paid', currency: o.currency, total: 0, holdReasons: [], replacementFor: r.order_id, returnId: r.id, rma: r.number });
+  publish(em, 'orders', 'order.created', {
+    orderId: order.id,
+    number: order.number,
+    channel: o.channel,
+    status: 'paid',
+    currency: o.currency,
+    total: 0,
+    holdReasons: [],
+    replacementFor: r.order_id,
+    returnId: r.id,
+    rma: r.number,
+  });
   for (const e of lowStockEvents(allocations, reserved)) publish(em, e.topic, e.type, e.payload);
   await advance(em, r, 'exchanged', actor, { replacementOrderId: order.id, replacementOrder: order.number, lines, reservations });
   return { r, created: true as const, replacementOrderId: order.id, replacementOrder: order.number, reservations };

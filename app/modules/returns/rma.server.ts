@@ -13,16 +13,32 @@ export type ReturnStatus = (typeof RETURN_STATUSES)[number];
 export type Ended = 'rejected' | 'expired';
 
 export interface ReturnRow {
-  id: number; number: string; order_id: number; status: ReturnStatus; reason: ReturnReason; resolution: string;
-  lines: { sku: string; quantity: number; replacementSku?: string }[]; replacement_order_id: number | null;
+  id: number;
+  number: string;
+  order_id: number;
+  status: ReturnStatus;
+  reason: ReturnReason;
+  resolution: string;
+  lines: { sku: string; quantity: number; replacementSku?: string }[];
+  replacement_order_id: number | null;
 }
 
 /** How far along an RMA is; a step never moves it back. */
-export const RANK: Record<Exclude<ReturnStatus, Ended>, number> = { requested: 0, approved: 1, received: 2, inspected: 3, refunded: 4, exchanged: 4, closed: 5 };
-
+export const RANK: Record<Exclude<ReturnStatus, Ended>, number> = {
+  requested: 0,
+  approved: 1,
+  received: 2,
+  inspected: 3,
+  refunded: 4,
+  exchanged: 4,
+  closed: 5,
+};
 
 export async function loadReturn(em: EntityManager, id: number, lock = false): Promise<ReturnRow> {
-  const [r] = await em.execute<ReturnRow[]>(`select id, number, order_id, status, reason, resolution, lines, replacement_order_id from return_request where id = ?${lock ? ' for update' : ''}`, [id]);
+  const [r] = await em.execute<ReturnRow[]>(
+    `select id, number, order_id, status, reason, resolution, lines, replacement_order_id from return_request where id = ?${lock ? ' for update' : ''}`,
+    [id],
+  );
   if (!r) throw new DomainError(404, 'not_found', `Return ${id} does not exist.`);
   return r;
 }
@@ -32,18 +48,31 @@ export const announce = (em: EntityManager, r: ReturnRow, status: ReturnStatus, 
 
 /** A rejected or expired RMA goes nowhere: 409 return_rejected / return_expired. */
 export function refuseEnded(r: ReturnRow): asserts r is ReturnRow & { status: Exclude<ReturnStatus, Ended> } {
-  if (r.status === 'rejected' || r.status === 'expired') throw new DomainError(409, `return_${r.status}`, `Return ${r.number} was ${r.status}.`, { params: { rma: r.number } });
+  if (r.status === 'rejected' || r.status === 'expired')
+    throw new DomainError(409, `return_${r.status}`, `Return ${r.number} was ${r.status}.`, { params: { rma: r.number } });
 }
 
 /**
  * Moves the RMA forward to `to` with its audit event; false when it is there or further already.
  * A rejected RMA goes nowhere.
  */
-export async function advance(em: EntityManager, r: ReturnRow, to: Exclude<ReturnStatus, Ended>, actor: Actor, after: Record<string, unknown> = {}): Promise<boolean> {
+export async function advance(
+  em: EntityManager,
+  r: ReturnRow,
+  to: Exclude<ReturnStatus, Ended>,
+  actor: Actor,
+  after: Record<string, unknown> = {},
+): Promise<boolean> {
   refuseEnded(r);
   if (RANK[r.status] >= RANK[to]) return false;
   await em.execute('update return_request set status = ?, updated_at = now() where id = ?', [to, r.id]);
-  audit(em, actor, { action: `return.${to}`, entityType: 'Order', entityId: r.order_id, before: { rma: r.number, status: r.status }, after: { rma: r.number, returnId: r.id, status: to, ...after } });
+  audit(em, actor, {
+    action: `return.${to}`,
+    entityType: 'Order',
+    entityId: r.order_id,
+    before: { rma: r.number, status: r.status },
+    after: { rma: r.number, returnId: r.id, status: to, ...after },
+  });
   announce(em, r, to, after);
   r.status = to;
   return true;
@@ -56,7 +85,9 @@ export async function returnWarehouse(em: EntityManager, orderId: number, produc
        (select s.warehouse_id from shipment s where s.order_id = ? and exists (select 1 from jsonb_array_elements(s.lines) x where x ->> 'sku' = ?) order by s.id limit 1),
        (select r.warehouse_id from reservation r where r.order_id = ? and r.product_id = ? and r.status <> 'released' order by r.id limit 1),
        (select o.warehouse_id from sales_order o where o.id = ?),
-       (select w.id from warehouse w where w.active order by w.id limit 1)) as id`, [orderId, sku, orderId, productId, orderId]);
+       (select w.id from warehouse w where w.active order by w.id limit 1)) as id`,
+    [orderId, sku, orderId, productId, orderId],
+  );
   if (!row?.id) throw new DomainError(409, 'no_warehouse', `No warehouse to return ${sku} to.`);
   return row.id;
 }
@@ -72,7 +103,9 @@ export async function productIds(em: EntityManager, skus: string[]): Promise<Map
 /** Net units an RMA has put back on the shelves, per level (ledger rows of kind 'return' referencing it). */
 export const restockedOf = (em: EntityManager, rma: string) =>
   em.execute<{ product_id: number; warehouse_id: number; net: string }[]>(
-    `select product_id, warehouse_id, sum(quantity) as net from stock_movement where kind = 'return' and reference = ? group by product_id, warehouse_id having sum(quantity) > 0 order by product_id, warehouse_id`, [rma]);
+    `select product_id, warehouse_id, sum(quantity) as net from stock_movement where kind = 'return' and reference = ? group by product_id, warehouse_id having sum(quantity) > 0 order by product_id, warehouse_id`,
+    [rma],
+  );
 
 /**
  * Ends an RMA that will not go on: `rejected` (a person refused it) or `expired` (the parcel never came),
@@ -83,10 +116,18 @@ export async function endReturn(em: EntityManager, id: number, to: Ended, actor:
   const r = await loadReturn(em, id, true);
   if (r.status === to) return { r, changed: false };
   if (r.status !== 'requested' && r.status !== 'approved') {
-    throw new DomainError(409, 'return_too_far', `Return ${r.number} is ${r.status} and can no longer be ${to}.`, { params: { rma: r.number, status: r.status } });
+    throw new DomainError(409, 'return_too_far', `Return ${r.number} is ${r.status} and can no longer be ${to}.`, {
+      params: { rma: r.number, status: r.status },
+    });
   }
   await em.execute('update return_request set status = ?, updated_at = now() where id = ?', [to, r.id]);
-  audit(em, actor, { action: `return.${to}`, entityType: 'Order', entityId: r.order_id, before: { rma: r.number, status: r.status }, after: { rma: r.number, returnId: r.id, status: to } });
+  audit(em, actor, {
+    action: `return.${to}`,
+    entityType: 'Order',
+    entityId: r.order_id,
+    before: { rma: r.number, status: r.status },
+    after: { rma: r.number, returnId: r.id, status: to },
+  });
   announce(em, r, to);
   return { r, changed: true };
 }
@@ -104,10 +145,17 @@ export async function linkReplacement(em: EntityManager, r: ReturnRow, orderId: 
 export async function unlinkReplacement(em: EntityManager, r: ReturnRow, replacement: { id: number; number: string }, actor: Actor): Promise<ReturnStatus> {
   const [before] = await em.execute<{ status: ReturnStatus | null }[]>(
     `select before ->> 'status' as status from audit_event where action = 'return.exchanged' and entity_type = 'Order' and entity_id = ? and (after ->> 'replacementOrderId')::int = ? order by id desc limit 1`,
-    [String(r.order_id), replacement.id]);
-  const back: ReturnStatus = r.status === 'exchanged' ? before?.status ?? 'inspected' : r.status;
+    [String(r.order_id), replacement.id],
+  );
+  const back: ReturnStatus = r.status === 'exchanged' ? (before?.status ?? 'inspected') : r.status;
   await em.execute('update return_request set replacement_order_id = null, status = ?, updated_at = now() where id = ?', [back, r.id]);
-  audit(em, actor, { action: 'return.exchange_cancelled', entityType: 'Order', entityId: r.order_id, before: { rma: r.number, status: r.status, replacementOrderId: replacement.id }, after: { rma: r.number, returnId: r.id, status: back, replacementOrderId: null } });
+  audit(em, actor, {
+    action: 'return.exchange_cancelled',
+    entityType: 'Order',
+    entityId: r.order_id,
+    before: { rma: r.number, status: r.status, replacementOrderId: replacement.id },
+    after: { rma: r.number, returnId: r.id, status: back, replacementOrderId: null },
+  });
   announce(em, r, back, { replacementOrderId: null, replacementCancelled: replacement.number });
   return back;
 }
@@ -115,6 +163,8 @@ export async function unlinkReplacement(em: EntityManager, r: ReturnRow, replace
 /** Whether the RMA's goods were written off already (its `return.disposed` audit event). */
 export async function wasDisposed(em: EntityManager, r: ReturnRow): Promise<boolean> {
   const [done] = await em.execute<{ id: number }[]>(
-    `select id from audit_event where entity_type = 'Order' and entity_id = ? and action = 'return.disposed' and after ->> 'rma' = ? limit 1`, [String(r.order_id), r.number]);
+    `select id from audit_event where entity_type = 'Order' and entity_id = ? and action = 'return.disposed' and after ->> 'rma' = ? limit 1`,
+    [String(r.order_id), r.number],
+  );
   return !!done;
 }

@@ -18,12 +18,16 @@ export const ReturnInput = z.object({
   reason: z.enum(RETURN_REASONS),
   resolution: z.enum(['refund', 'exchange']).default('refund'),
   comment: z.string().trim().max(1000).optional(),
-  lines: z.array(z.object({
-    sku: z.string().min(1),
-    quantity: z.coerce.number().int().min(0).max(10_000),
-    /** For an exchange: the SKU to send instead (another size or colour); the same SKU when absent or empty. */
-    replacementSku: z.string().trim().max(100).optional(),
-  })).min(1),
+  lines: z
+    .array(
+      z.object({
+        sku: z.string().min(1),
+        quantity: z.coerce.number().int().min(0).max(10_000),
+        /** For an exchange: the SKU to send instead (another size or colour); the same SKU when absent or empty. */
+        replacementSku: z.string().trim().max(100).optional(),
+      }),
+    )
+    .min(1),
 });
 
 /** What may still come back: shipped units minus units already on an open or finished return (not a rejected or expired one). */
@@ -32,13 +36,17 @@ export async function returnableLines(em: EntityManager, orderId: number) {
     `select l.sku, min(l.name) as name, sum(l.quantity)::int as quantity,
             coalesce((select sum((x ->> 'quantity')::int) from return_request r, jsonb_array_elements(r.lines) x
                        where r.order_id = ? and r.status not in ('rejected', 'expired') and x ->> 'sku' = l.sku), 0) as returned
-       from order_line l where l.order_id = ? group by l.sku order by l.sku`, [orderId, orderId]);
+       from order_line l where l.order_id = ? group by l.sku order by l.sku`,
+    [orderId, orderId],
+  );
   return rows.map((r) => ({ sku: r.sku, name: r.name, quantity: r.quantity, returnable: r.quantity - Number(r.returned) }));
 }
 
 export async function returnWindowOpen(em: EntityManager, orderId: number): Promise<boolean> {
   const [o] = await em.execute<{ status: string; delivered: Date | null; placed_at: Date }[]>(
-    `select o.status, o.placed_at, (select max(delivered_at) from shipment s where s.order_id = o.id) as delivered from sales_order o where o.id = ?`, [orderId]);
+    `select o.status, o.placed_at, (select max(delivered_at) from shipment s where s.order_id = o.id) as delivered from sales_order o where o.id = ?`,
+    [orderId],
+  );
   if (!o || !RETURNABLE.includes(o.status)) return false;
   const from = o.delivered ?? o.placed_at;
   return Date.now() - new Date(from).getTime() <= RETURN_WINDOW_DAYS * 86_400_000;
@@ -51,7 +59,8 @@ type RmaLine = { sku: string; quantity: number; replacementSku?: string };
 async function lockReturnableOrder(em: EntityManager, orderId: number): Promise<{ id: number; number: string }> {
   const [o] = await em.execute<{ id: number; number: string }[]>('select id, number from sales_order where id = ? for update', [orderId]);
   if (!o) throw new DomainError(404, 'not_found', `Order ${orderId} does not exist.`);
-  if (!(await returnWindowOpen(em, orderId))) throw new DomainError(409, 'not_returnable', `Order ${o.number} cannot be returned now.`, { params: { days: RETURN_WINDOW_DAYS } });
+  if (!(await returnWindowOpen(em, orderId)))
+    throw new DomainError(409, 'not_returnable', `Order ${o.number} cannot be returned now.`, { params: { days: RETURN_WINDOW_DAYS } });
   return o;
 }
 
@@ -60,15 +69,36 @@ async function lockReturnableOrder(em: EntityManager, orderId: number): Promise<
  * event that starts the return flow. A flow opening its own RMA announces `return.updated` instead
  * (it handles the RMA itself) and names it (`number`) from its step key, so a retry finds it.
  */
-async function openRma(em: EntityManager, o: { id: number; number: string }, r: { reason: ReturnReason; comment?: string; resolution: Resolution; lines: RmaLine[] }, actor: Actor, source: string,
-  opts: { number?: string; announceAs?: 'return.requested' | 'return.updated' } = {}) {
+async function openRma(
+  em: EntityManager,
+  o: { id: number; number: string },
+  r: { reason: ReturnReason; comment?: string; resolution: Resolution; lines: RmaLine[] },
+  actor: Actor,
+  source: string,
+  opts: { number?: string; announceAs?: 'return.requested' | 'return.updated' } = {},
+) {
   const [rma] = await em.execute<{ id: number; number: string }[]>(
     `insert into return_request (number, order_id, status, reason, comment, resolution, lines, source, created_at, updated_at)
      values (coalesce(?, 'RMA-' || upper(substr(md5(random()::text || clock_timestamp()::text), 1, 8))), ?, 'requested', ?, ?, ?, ?, ?, now(), now()) returning id, number`,
-    [opts.number ?? null, o.id, r.reason, r.comment ?? null, r.resolution, JSON.stringify(r.lines), source]);
-  audit(em, actor, { action: 'return.requested', entityType: 'Order', entityId: o.id, after: { rma: rma.number, returnId: rma.id, reason: r.reason, resolution: r.resolution, lines: r.lines } });
+    [opts.number ?? null, o.id, r.reason, r.comment ?? null, r.resolution, JSON.stringify(r.lines), source],
+  );
+  audit(em, actor, {
+    action: 'return.requested',
+    entityType: 'Order',
+    entityId: o.id,
+    after: { rma: rma.number, returnId: rma.id, reason: r.reason, resolution: r.resolution, lines: r.lines },
+  });
   if (opts.announceAs === 'return.updated') publish(em, 'service', 'return.updated', { returnId: rma.id, rma: rma.number, orderId: o.id, status: 'requested' });
-  else publish(em, 'service', 'return.requested', { returnId: rma.id, rma: rma.number, orderId: o.id, number: o.number, reason: r.reason, resolution: r.resolution, lines: r.lines });
+  else
+    publish(em, 'service', 'return.requested', {
+      returnId: rma.id,
+      rma: rma.number,
+      orderId: o.id,
+      number: o.number,
+      reason: r.reason,
+      resolution: r.resolution,
+      lines: r.lines,
+    });
   return { id: rma.id, number: rma.number };
 }
 
@@ -76,7 +106,13 @@ async function openRma(em: EntityManager, o: { id: number; number: string }, r: 
  * The RMA a flow opens for itself under `number` (derived from its step key): the one already made
  * under that number, else a new one after the same checks as any request. Serialised per number.
  */
-export async function openFlowRma(em: EntityManager, orderId: number, raw: unknown, number: string, actor: Actor): Promise<{ id: number; number: string; status: string; created: boolean }> {
+export async function openFlowRma(
+  em: EntityManager,
+  orderId: number,
+  raw: unknown,
+  number: string,
+  actor: Actor,
+): Promise<{ id: number; number: string; status: string; created: boolean }> {
   const parsed = ReturnInput.safeParse(raw);
   if (!parsed.success) throw invalid(fieldErrors(parsed.error));
   const wanted = parsed.data.lines.filter((l) => l.quantity > 0);
@@ -87,10 +123,20 @@ export async function openFlowRma(em: EntityManager, orderId: number, raw: unkno
   const allowed = await returnableLines(em, orderId);
   for (const l of wanted) {
     const a = allowed.find((x) => x.sku === l.sku);
-    if (!a || l.quantity > a.returnable) throw new DomainError(409, 'not_returnable', `${l.quantity} × ${l.sku} cannot be returned from ${o.number}.`, { params: { sku: l.sku, max: a?.returnable ?? 0 } });
+    if (!a || l.quantity > a.returnable)
+      throw new DomainError(409, 'not_returnable', `${l.quantity} × ${l.sku} cannot be returned from ${o.number}.`, {
+        params: { sku: l.sku, max: a?.returnable ?? 0 },
+      });
   }
   if (!wanted.length) throw new DomainError(422, 'validation_failed', 'Nothing to return.', { field: 'lines' });
-  const rma = await openRma(em, o, { reason: parsed.data.reason, comment: parsed.data.comment, resolution: parsed.data.resolution, lines: wanted }, actor, 'workflow', { number, announceAs: 'return.updated' });
+  const rma = await openRma(
+    em,
+    o,
+    { reason: parsed.data.reason, comment: parsed.data.comment, resolution: parsed.data.resolution, lines: wanted },
+    actor,
+    'workflow',
+    { number, announceAs: 'return.updated' },
+  );
   return { ...rma, status: 'requested', created: true };
 }
 
@@ -104,7 +150,9 @@ export async function requestReturn(orm: MikroORM, orderId: number, raw: unknown
     const o = await lockReturnableOrder(em, orderId);
     const allowed = await returnableLines(em, orderId);
     const replacements = [...new Set(wanted.flatMap((l) => (l.replacementSku ? [l.replacementSku] : [])))];
-    const known = new Set(replacements.length ? (await em.execute<{ sku: string }[]>('select sku from product where sku in (?) and active', [replacements])).map((p) => p.sku) : []);
+    const known = new Set(
+      replacements.length ? (await em.execute<{ sku: string }[]>('select sku from product where sku in (?) and active', [replacements])).map((p) => p.sku) : [],
+    );
     const errors = wanted.flatMap((l) => {
       const a = allowed.find((x) => x.sku === l.sku);
       const i = input.lines.indexOf(l);
@@ -123,13 +171,18 @@ export async function requestReturn(orm: MikroORM, orderId: number, raw: unknown
 export const SelfServiceReturnInput = z.object({
   reason: z.enum(RETURN_REASONS),
   comment: z.string().trim().max(1000).optional(),
-  lines: z.array(z.object({
-    sku: z.string().min(1),
-    quantity: z.coerce.number().int().min(0).max(10_000),
-    resolution: z.enum(['refund', 'exchange']).default('refund'),
-    /** For an exchange: the product to send instead; empty means the same product again. Ignored for a refund. */
-    replacementSku: z.string().trim().max(100).optional(),
-  })).min(1).max(200),
+  lines: z
+    .array(
+      z.object({
+        sku: z.string().min(1),
+        quantity: z.coerce.number().int().min(0).max(10_000),
+        resolution: z.enum(['refund', 'exchange']).default('refund'),
+        /** For an exchange: the product to send instead; empty means the same product again. Ignored for a refund. */
+        replacementSku: z.string().trim().max(100).optional(),
+      }),
+    )
+    .min(1)
+    .max(200),
 });
 
 /** How many replacement suggestions the tracking page offers per returned product. */
@@ -148,7 +201,9 @@ const ELIGIBLE = `c.active and c.currency = r.currency and c.price_minor <= r.pr
  * not every product at or below the price; the stock check runs only on candidates that pass the
  * price, and stops at the first warehouse with stock.
  */
-const EXCHANGE_OPTIONS = prepare('exchange_options', `select r.sku as for_sku, s.sku, s.name
+const EXCHANGE_OPTIONS = prepare(
+  'exchange_options',
+  `select r.sku as for_sku, s.sku, s.name
    from product r
    cross join lateral (
      with near as (
@@ -163,9 +218,13 @@ const EXCHANGE_OPTIONS = prepare('exchange_options', `select r.sku as for_sku, s
        order by c.name, c.sku limit greatest(0, $2::int - (select count(*) from near)))
      order by grp, name, sku limit $2::int) s
   where r.sku = any($1::text[])
-  order by r.sku, s.grp, s.name, s.sku`);
+  order by r.sku, s.grp, s.name, s.sku`,
+);
 
-export interface ExchangeOption { sku: string; name: string }
+export interface ExchangeOption {
+  sku: string;
+  name: string;
+}
 
 /**
  * What each returned product can be exchanged for on the tracking page: active products in stock
@@ -191,19 +250,33 @@ export async function exchangeOptions(em: EntityManager, skus: string[]): Promis
  * An RMA has one resolution, so refund lines and exchange lines become one RMA each, opened
  * together in one transaction, each starting its own return flow. Returns them.
  */
-export async function requestSelfServiceReturn(orm: MikroORM, orderId: number, raw: unknown, actor: Actor, source: string): Promise<{ id: number; number: string; resolution: Resolution }[]> {
+export async function requestSelfServiceReturn(
+  orm: MikroORM,
+  orderId: number,
+  raw: unknown,
+  actor: Actor,
+  source: string,
+): Promise<{ id: number; number: string; resolution: Resolution }[]> {
   const parsed = SelfServiceReturnInput.safeParse(raw);
   if (!parsed.success) throw invalid(fieldErrors(parsed.error));
   const input = parsed.data;
-  const wanted = input.lines.map((l, i) => ({ ...l, i, replacementSku: l.resolution === 'exchange' ? l.replacementSku || l.sku : undefined })).filter((l) => l.quantity > 0);
+  const wanted = input.lines
+    .map((l, i) => ({ ...l, i, replacementSku: l.resolution === 'exchange' ? l.replacementSku || l.sku : undefined }))
+    .filter((l) => l.quantity > 0);
   if (!wanted.length) throw invalid([fieldError('lines', 'nothing_selected')]);
   return orm.em.fork().transactional(async (em) => {
     const o = await lockReturnableOrder(em, orderId);
     const allowed = await returnableLines(em, orderId);
     const skus = [...new Set(wanted.flatMap((l) => [l.sku, ...(l.replacementSku ? [l.replacementSku] : [])]))];
-    const products = new Map((await em.execute<{ sku: string; price_minor: number; currency: string; active: boolean; atp: string }[]>(
-      `select p.sku, p.price_minor, p.currency, p.active, (select coalesce(sum(l.on_hand - l.reserved), 0) from inventory_level l where l.product_id = p.id) as atp
-         from product p where p.sku in (?)`, [skus])).map((p) => [p.sku, p]));
+    const products = new Map(
+      (
+        await em.execute<{ sku: string; price_minor: number; currency: string; active: boolean; atp: string }[]>(
+          `select p.sku, p.price_minor, p.currency, p.active, (select coalesce(sum(l.on_hand - l.reserved), 0) from inventory_level l where l.product_id = p.id) as atp
+         from product p where p.sku in (?)`,
+          [skus],
+        )
+      ).map((p) => [p.sku, p]),
+    );
     // Units of each replacement asked for across the lines, against its stock.
     const asked = new Map<string, number>();
     for (const l of wanted) if (l.replacementSku) asked.set(l.replacementSku, (asked.get(l.replacementSku) ?? 0) + l.quantity);
@@ -213,9 +286,11 @@ export async function requestSelfServiceReturn(orm: MikroORM, orderId: number, r
       if (l.quantity > a.returnable) return [fieldError(`lines.${l.i}.quantity`, 'too_big', { max: a.returnable })];
       if (!l.replacementSku) return [];
       const field = `lines.${l.i}.replacementSku`;
-      const returned = products.get(l.sku), replacement = products.get(l.replacementSku);
+      const returned = products.get(l.sku),
+        replacement = products.get(l.replacementSku);
       if (!replacement?.active) return [fieldError(field, 'unknown_sku', { sku: l.replacementSku })];
-      if (!returned || replacement.currency !== returned.currency || Number(replacement.price_minor) > Number(returned.price_minor)) return [fieldError(field, 'replacement_costs_more', { sku: l.replacementSku })];
+      if (!returned || replacement.currency !== returned.currency || Number(replacement.price_minor) > Number(returned.price_minor))
+        return [fieldError(field, 'replacement_costs_more', { sku: l.replacementSku })];
       const available = Math.max(0, Number(replacement.atp));
       if ((asked.get(l.replacementSku) ?? 0) > available) return [fieldError(field, 'replacement_unavailable', { sku: l.replacementSku, available })];
       return [];
@@ -223,8 +298,11 @@ export async function requestSelfServiceReturn(orm: MikroORM, orderId: number, r
     if (errors.length) throw invalid(errors);
     const opened: { id: number; number: string; resolution: Resolution }[] = [];
     for (const resolution of ['refund', 'exchange'] as const) {
-      const lines: RmaLine[] = wanted.filter((l) => l.resolution === resolution).map((l) => ({ sku: l.sku, quantity: l.quantity, ...(l.replacementSku ? { replacementSku: l.replacementSku } : {}) }));
-      if (lines.length) opened.push({ ...(await openRma(em, o, { reason: input.reason, comment: input.comment, resolution, lines }, actor, source)), resolution });
+      const lines: RmaLine[] = wanted
+        .filter((l) => l.resolution === resolution)
+        .map((l) => ({ sku: l.sku, quantity: l.quantity, ...(l.replacementSku ? { replacementSku: l.replacementSku } : {}) }));
+      if (lines.length)
+        opened.push({ ...(await openRma(em, o, { reason: input.reason, comment: input.comment, resolution, lines }, actor, source)), resolution });
     }
     return opened;
   });
@@ -236,20 +314,40 @@ export async function requestSelfServiceReturn(orm: MikroORM, orderId: number, r
  * place this is computed: the refund step pays it, the `return.requested` trigger carries it for approvals.
  */
 export async function refundDue(em: EntityManager, returnId: number): Promise<{ amount: number; currency: string; orderId: number }> {
-  const [r] = await em.execute<{ order_id: number; lines: ReturnedLine[]; currency: string; discount_minor: number; tax_minor: number; tax_included: boolean }[]>(
+  const [r] = await em.execute<
+    { order_id: number; lines: ReturnedLine[]; currency: string; discount_minor: number; tax_minor: number; tax_included: boolean }[]
+  >(
     `select r.order_id, r.lines, o.currency, o.discount_minor, o.tax_minor, o.tax_included
-       from return_request r join sales_order o on o.id = r.order_id where r.id = ?`, [returnId]);
+       from return_request r join sales_order o on o.id = r.order_id where r.id = ?`,
+    [returnId],
+  );
   if (!r) throw new DomainError(404, 'not_found', `No return ${returnId}.`);
   const [lines, earlier] = await Promise.all([
-    em.execute<{ sku: string; quantity: number; unit_price_minor: number }[]>('select sku, quantity, unit_price_minor from order_line where order_id = ? order by id', [r.order_id]),
-    em.execute<{ lines: ReturnedLine[] }[]>(`select lines from return_request where order_id = ? and id < ? and status not in ('rejected', 'expired') order by id`, [r.order_id, returnId]),
+    em.execute<{ sku: string; quantity: number; unit_price_minor: number }[]>(
+      'select sku, quantity, unit_price_minor from order_line where order_id = ? order by id',
+      [r.order_id],
+    ),
+    em.execute<{ lines: ReturnedLine[] }[]>(
+      `select lines from return_request where order_id = ? and id < ? and status not in ('rejected', 'expired') order by id`,
+      [r.order_id, returnId],
+    ),
   ]);
   const order: PaidOrder = {
     lines: lines.map((l) => ({ sku: l.sku, quantity: Number(l.quantity), unitPrice: Number(l.unit_price_minor) })),
-    discount: Number(r.discount_minor), tax: Number(r.tax_minor), taxIncluded: Boolean(r.tax_included),
+    discount: Number(r.discount_minor),
+    tax: Number(r.tax_minor),
+    taxIncluded: Boolean(r.tax_included),
   };
   try {
-    return { amount: refundValue(order, earlier.flatMap((e) => e.lines), r.lines), currency: r.currency, orderId: Number(r.order_id) };
+    return {
+      amount: refundValue(
+        order,
+        earlier.flatMap((e) => e.lines),
+        r.lines,
+      ),
+      currency: r.currency,
+      orderId: Number(r.order_id),
+    };
   } catch (e) {
     if (!(e instanceof NotOnOrderError)) throw e;
     throw new DomainError(409, 'not_on_order', `Return ${returnId} lists more ${e.sku} than order ${r.order_id} has.`, { params: { sku: e.sku } });

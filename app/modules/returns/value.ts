@@ -11,7 +11,10 @@ export interface PaidOrder {
   tax: number;
   taxIncluded: boolean;
 }
-export interface ReturnedLine { sku: string; quantity: number }
+export interface ReturnedLine {
+  sku: string;
+  quantity: number;
+}
 
 export class NotOnOrderError extends Error {
   readonly sku: string;
@@ -27,7 +30,12 @@ export function unitValues(order: PaidOrder): number[][] {
   const totals = order.lines.map((l) => l.quantity * l.unitPrice);
   const discount = allocate(order.discount, totals);
   const tax = order.taxIncluded ? totals.map(() => 0) : allocate(order.tax, totals);
-  return order.lines.map((l, i) => allocate(Math.max(0, totals[i] - discount[i] + tax[i]), Array.from({ length: l.quantity }, () => 1)));
+  return order.lines.map((l, i) =>
+    allocate(
+      Math.max(0, totals[i] - discount[i] + tax[i]),
+      Array.from({ length: l.quantity }, () => 1),
+    ),
+  );
 }
 
 /**
@@ -53,7 +61,11 @@ export function refundValue(order: PaidOrder, earlier: readonly ReturnedLine[], 
   };
   // Earlier returns may name more than the order has (a data fix, a replaced line): they take what there is.
   for (const line of earlier) {
-    try { take(line); } catch (e) { if (!(e instanceof NotOnOrderError)) throw e; }
+    try {
+      take(line);
+    } catch (e) {
+      if (!(e instanceof NotOnOrderError)) throw e;
+    }
   }
   return returned.reduce((sum, line) => sum + take(line), 0);
 }

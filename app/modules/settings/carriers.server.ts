@@ -11,23 +11,32 @@ import { formErrors, formTexts, isCountry, MAX_RULES, RULE_SERVICE_LEVELS, toCod
 
 const NS = 'carrierSettings';
 
-
 const RuleInput = z.object({
   service: z.string({ error: 'ruleService' }).trim().min(1, 'ruleService').max(60, 'ruleService'),
-  serviceLevels: z.preprocess((v) => (typeof v === 'string' ? [v] : v ?? []),
-    z.array(z.enum(RULE_SERVICE_LEVELS, { error: 'ruleLevels' }), { error: 'ruleLevels' }).min(1, 'ruleLevels')),
-  countries: z.preprocess(toCodeList, z.array(z.string({ error: 'ruleCountry' }), { error: 'ruleCountry' }).max(60, 'ruleCountriesTooMany')
-    .superRefine((list, ctx) => {
-      const bad = list.find((c) => !isCountry(c));
-      if (bad !== undefined) ctx.addIssue({ code: 'custom', message: 'ruleCountry', params: { value: bad } });
-    })),
+  serviceLevels: z.preprocess(
+    (v) => (typeof v === 'string' ? [v] : (v ?? [])),
+    z.array(z.enum(RULE_SERVICE_LEVELS, { error: 'ruleLevels' }), { error: 'ruleLevels' }).min(1, 'ruleLevels'),
+  ),
+  countries: z.preprocess(
+    toCodeList,
+    z
+      .array(z.string({ error: 'ruleCountry' }), { error: 'ruleCountry' })
+      .max(60, 'ruleCountriesTooMany')
+      .superRefine((list, ctx) => {
+        const bad = list.find((c) => !isCountry(c));
+        if (bad !== undefined) ctx.addIssue({ code: 'custom', message: 'ruleCountry', params: { value: bad } });
+      }),
+  ),
   maxWeightGrams: z.preprocess(toNumber, z.number({ error: 'ruleWeight' }).int('ruleWeight').min(1, 'ruleWeight').max(1_000_000, 'ruleWeight').optional()),
   priority: z.preprocess(toNumber, z.number({ error: 'rulePriority' }).int('rulePriority').min(0, 'rulePriority').max(9999, 'rulePriority')),
 });
 
 export const CarrierInput = z.object({
   name: z.string({ error: 'nameRequired' }).trim().min(1, 'nameRequired').max(100, 'nameTooLong'),
-  trackingUrlTemplate: z.string({ error: 'trackingUrl' }).trim().max(255, 'trackingUrlTooLong')
+  trackingUrlTemplate: z
+    .string({ error: 'trackingUrl' })
+    .trim()
+    .max(255, 'trackingUrlTooLong')
     .refine((t) => t.includes('{tracking}'), 'trackingUrlPlaceholder')
     .refine((t) => {
       try {
@@ -42,10 +51,23 @@ export const CarrierInput = z.object({
 
 export const NewCarrierInput = CarrierInput.extend({
   // "new" is the screen's address for adding one (?code=new).
-  code: z.string({ error: 'codeFormat' }).trim().toLowerCase().regex(/^[a-z0-9][a-z0-9_-]{1,19}$/, 'codeFormat').refine((c) => c !== 'new', 'codeFormat'),
+  code: z
+    .string({ error: 'codeFormat' })
+    .trim()
+    .toLowerCase()
+    .regex(/^[a-z0-9][a-z0-9_-]{1,19}$/, 'codeFormat')
+    .refine((c) => c !== 'new', 'codeFormat'),
 });
 
-export interface CarrierRow { id: number; code: string; name: string; trackingUrlTemplate: string; active: boolean; rules: CarrierRule[]; shipments: number }
+export interface CarrierRow {
+  id: number;
+  code: string;
+  name: string;
+  trackingUrlTemplate: string;
+  active: boolean;
+  rules: CarrierRule[];
+  shipments: number;
+}
 
 type Row = { id: number; code: string; name: string; tracking_url_template: string; active: boolean; rules: CarrierRule[]; shipments?: string };
 /** A rule with its keys in one order (jsonb keeps its own), so stored and submitted rules compare. */
@@ -56,7 +78,15 @@ const canonical = (r: CarrierRule): CarrierRule => ({
   ...(r.maxWeightGrams !== undefined ? { maxWeightGrams: r.maxWeightGrams } : {}),
   priority: r.priority,
 });
-const toRow = (r: Row): CarrierRow => ({ id: r.id, code: r.code, name: r.name, trackingUrlTemplate: r.tracking_url_template, active: r.active, rules: (r.rules ?? []).map(canonical), shipments: Number(r.shipments ?? 0) });
+const toRow = (r: Row): CarrierRow => ({
+  id: r.id,
+  code: r.code,
+  name: r.name,
+  trackingUrlTemplate: r.tracking_url_template,
+  active: r.active,
+  rules: (r.rules ?? []).map(canonical),
+  shipments: Number(r.shipments ?? 0),
+});
 const SELECT = `select c.id, c.code, c.name, c.tracking_url_template, c.active, c.rules, (select count(*) from shipment s where s.carrier_id = c.id) as shipments from carrier c`;
 
 /** Rules as stored: in the order given, each level once, optional parts left out when empty. */
@@ -79,16 +109,27 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
  * `rules.1.priority`) and nothing is written. A change is one transaction with its audit event
  * (the fields that differ, before and after); an edit that changes nothing writes nothing.
  */
-export async function saveCarrier(orm: MikroORM, code: string | null, raw: Record<string, unknown>, actor: Actor): Promise<{ carrier: CarrierRow; created: boolean; changed: string[] }> {
+export async function saveCarrier(
+  orm: MikroORM,
+  code: string | null,
+  raw: Record<string, unknown>,
+  actor: Actor,
+): Promise<{ carrier: CarrierRow; created: boolean; changed: string[] }> {
   const parsed = (code === null ? NewCarrierInput : CarrierInput).safeParse(raw);
   if (!parsed.success) throw invalid(formErrors(parsed.error, NS, raw));
-  const input = { name: parsed.data.name, trackingUrlTemplate: parsed.data.trackingUrlTemplate, active: parsed.data.active, rules: storedRules(parsed.data.rules) };
+  const input = {
+    name: parsed.data.name,
+    trackingUrlTemplate: parsed.data.trackingUrlTemplate,
+    active: parsed.data.active,
+    rules: storedRules(parsed.data.rules),
+  };
   return orm.em.fork().transactional(async (em) => {
     if (code === null) {
       const newCode = (parsed.data as z.infer<typeof NewCarrierInput>).code;
       const [row] = await em.execute<{ id: number }[]>(
         `insert into carrier (code, name, tracking_url_template, rules, active) values (?, ?, ?, ?::jsonb, ?) on conflict (code) do nothing returning id`,
-        [newCode, input.name, input.trackingUrlTemplate, JSON.stringify(input.rules), input.active]);
+        [newCode, input.name, input.trackingUrlTemplate, JSON.stringify(input.rules), input.active],
+      );
       if (!row) throw invalid([{ field: 'code', code: 'code_taken', messageKey: `${NS}.errors.codeTaken`, params: { value: newCode } }]);
       audit(em, actor, { action: 'carrier.created', entityType: 'Carrier', entityId: row.id, after: { code: newCode, ...input } });
       return { carrier: (await getCarrier(em, newCode))!, created: true, changed: Object.keys(input) };
@@ -98,11 +139,19 @@ export async function saveCarrier(orm: MikroORM, code: string | null, raw: Recor
     const current = (await getCarrier(em, code))!;
     const changed = (Object.keys(input) as (keyof typeof input)[]).filter((k) => !same(current[k], input[k]));
     if (!changed.length) return { carrier: current, created: false, changed };
-    await em.execute('update carrier set name = ?, tracking_url_template = ?, rules = ?::jsonb, active = ? where id = ?',
-      [input.name, input.trackingUrlTemplate, JSON.stringify(input.rules), input.active, current.id]);
+    await em.execute('update carrier set name = ?, tracking_url_template = ?, rules = ?::jsonb, active = ? where id = ?', [
+      input.name,
+      input.trackingUrlTemplate,
+      JSON.stringify(input.rules),
+      input.active,
+      current.id,
+    ]);
     audit(em, actor, {
-      action: 'carrier.updated', entityType: 'Carrier', entityId: current.id,
-      before: Object.fromEntries(changed.map((k) => [k, current[k]])), after: { code, ...Object.fromEntries(changed.map((k) => [k, input[k]])) },
+      action: 'carrier.updated',
+      entityType: 'Carrier',
+      entityId: current.id,
+      before: Object.fromEntries(changed.map((k) => [k, current[k]])),
+      after: { code, ...Object.fromEntries(changed.map((k) => [k, input[k]])) },
     });
     return { carrier: { ...current, ...input }, created: false, changed };
   });
@@ -143,7 +192,8 @@ export function carrierFromForm(form: FormData): Record<string, unknown> {
     else row[m[2]] = value;
     rows.set(Number(m[1]), row);
   }
-  const filled = (r: Record<string, unknown>) => ['service', 'countries', 'maxWeightGrams', 'priority'].some((k) => typeof r[k] === 'string' && (r[k] as string).trim() !== '');
+  const filled = (r: Record<string, unknown>) =>
+    ['service', 'countries', 'maxWeightGrams', 'priority'].some((k) => typeof r[k] === 'string' && (r[k] as string).trim() !== '');
   const rules = [...rows.entries()].sort(([a], [b]) => a - b).map(([, r]) => r);
   while (rules.length && !filled(rules[rules.length - 1])) rules.pop();
   return { ...formTexts(form, ['code', 'name', 'trackingUrlTemplate']), active: form.get('active') === 'on', rules };

@@ -17,17 +17,29 @@ const NS = 'channelSettings';
 export const ChannelInput = z.object({
   name: z.string({ error: 'nameRequired' }).trim().min(1, 'nameRequired').max(100, 'nameTooLong'),
   kind: z.enum(CHANNEL_KINDS, { error: 'kindInvalid' }),
-  currencies: z.preprocess(toCodeList, z.array(z.string({ error: 'currencyInvalid' }), { error: 'currencyInvalid' }).min(1, 'currenciesRequired').max(20, 'currenciesTooMany')
-    .superRefine((list, ctx) => {
-      const bad = list.find((c) => !/^[A-Z]{3}$/.test(c) || !isCurrency(c));
-      if (bad !== undefined) ctx.addIssue({ code: 'custom', message: 'currencyInvalid', params: { value: bad } });
-    })),
+  currencies: z.preprocess(
+    toCodeList,
+    z
+      .array(z.string({ error: 'currencyInvalid' }), { error: 'currencyInvalid' })
+      .min(1, 'currenciesRequired')
+      .max(20, 'currenciesTooMany')
+      .superRefine((list, ctx) => {
+        const bad = list.find((c) => !/^[A-Z]{3}$/.test(c) || !isCurrency(c));
+        if (bad !== undefined) ctx.addIssue({ code: 'custom', message: 'currencyInvalid', params: { value: bad } });
+      }),
+  ),
   adapter: z.preprocess(toText, z.enum(CHANNEL_ADAPTERS, { error: 'adapterInvalid' }).optional()),
   active: z.boolean({ error: 'activeInvalid' }),
 });
 
 export interface ChannelRow {
-  id: number; code: string; name: string; kind: ChannelKind; currencies: string[]; adapter: string | null; active: boolean;
+  id: number;
+  code: string;
+  name: string;
+  kind: ChannelKind;
+  currencies: string[];
+  adapter: string | null;
+  active: boolean;
   /** First 8 hex digits of the secret's SHA-256, to tell secrets apart without showing one; null: no secret. */
   secretFingerprint: string | null;
   orders: number;
@@ -35,10 +47,27 @@ export interface ChannelRow {
 
 const fingerprint = (secret: string | null) => (secret ? crypto.createHash('sha256').update(secret).digest('hex').slice(0, 8) : null);
 
-type Row = { id: number; code: string; name: string; kind: ChannelKind; currencies: string[]; adapter: string | null; active: boolean; webhook_secret: string | null; orders?: string };
+type Row = {
+  id: number;
+  code: string;
+  name: string;
+  kind: ChannelKind;
+  currencies: string[];
+  adapter: string | null;
+  active: boolean;
+  webhook_secret: string | null;
+  orders?: string;
+};
 const toRow = (r: Row): ChannelRow => ({
-  id: r.id, code: r.code, name: r.name, kind: r.kind, currencies: r.currencies, adapter: r.adapter, active: r.active,
-  secretFingerprint: fingerprint(r.webhook_secret), orders: Number(r.orders ?? 0),
+  id: r.id,
+  code: r.code,
+  name: r.name,
+  kind: r.kind,
+  currencies: r.currencies,
+  adapter: r.adapter,
+  active: r.active,
+  secretFingerprint: fingerprint(r.webhook_secret),
+  orders: Number(r.orders ?? 0),
 });
 const SELECT = `select c.id, c.code, c.name, c.kind, c.currencies, c.adapter, c.active, c.webhook_secret,
     (select count(*) from sales_order o where o.channel_id = c.id) as orders from channel c`;
@@ -60,7 +89,13 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
  * currency), since intake converts totals with it. Bad input is refused by field (422) and nothing
  * is written; a change is one transaction with its audit event (the fields that differ).
  */
-export async function saveChannel(orm: MikroORM, code: string, raw: Record<string, unknown>, actor: Actor, base: string): Promise<{ channel: ChannelRow; changed: string[] }> {
+export async function saveChannel(
+  orm: MikroORM,
+  code: string,
+  raw: Record<string, unknown>,
+  actor: Actor,
+  base: string,
+): Promise<{ channel: ChannelRow; changed: string[] }> {
   const parsed = ChannelInput.safeParse(raw);
   if (!parsed.success) throw invalid(formErrors(parsed.error, NS, raw));
   const input = { ...parsed.data, adapter: parsed.data.adapter ?? null };
@@ -69,15 +104,32 @@ export async function saveChannel(orm: MikroORM, code: string, raw: Record<strin
     if (!locked) throw new DomainError(404, 'not_found', `No channel ${code}.`);
     const rated = new Set((await em.execute<{ currency: string }[]>('select currency from exchange_rate')).map((r) => r.currency).concat(base));
     const unrated = input.currencies.find((c) => !rated.has(c));
-    if (unrated) throw invalid([{ field: 'currencies', code: 'no_exchange_rate', messageKey: `${NS}.errors.currencyNoRate`, params: { value: input.currencies.join(', '), currency: unrated } }]);
+    if (unrated)
+      throw invalid([
+        {
+          field: 'currencies',
+          code: 'no_exchange_rate',
+          messageKey: `${NS}.errors.currencyNoRate`,
+          params: { value: input.currencies.join(', '), currency: unrated },
+        },
+      ]);
     const current = (await getChannel(em, code))!;
     const changed = EDITABLE.filter((k) => !same(current[k], input[k]));
     if (!changed.length) return { channel: current, changed };
-    await em.execute('update channel set name = ?, kind = ?, currencies = ?::text[], adapter = ?, active = ? where id = ?',
-      [input.name, input.kind, textArray(input.currencies), input.adapter, input.active, current.id]);
+    await em.execute('update channel set name = ?, kind = ?, currencies = ?::text[], adapter = ?, active = ? where id = ?', [
+      input.name,
+      input.kind,
+      textArray(input.currencies),
+      input.adapter,
+      input.active,
+      current.id,
+    ]);
     audit(em, actor, {
-      action: 'channel.updated', entityType: 'Channel', entityId: current.id,
-      before: Object.fromEntries(changed.map((k) => [k, current[k]])), after: { code, ...Object.fromEntries(changed.map((k) => [k, input[k]])) },
+      action: 'channel.updated',
+      entityType: 'Channel',
+      entityId: current.id,
+      before: Object.fromEntries(changed.map((k) => [k, current[k]])),
+      after: { code, ...Object.fromEntries(changed.map((k) => [k, input[k]])) },
     });
     return { channel: { ...current, ...input }, changed };
   });
@@ -95,8 +147,11 @@ export async function rotateWebhookSecret(orm: MikroORM, code: string, actor: Ac
     const secret = crypto.randomBytes(32).toString('hex');
     await em.execute('update channel set webhook_secret = ? where id = ?', [secret, row.id]);
     audit(em, actor, {
-      action: 'channel.webhook_secret_rotated', entityType: 'Channel', entityId: row.id,
-      before: { secretFingerprint: fingerprint(row.webhook_secret) }, after: { code, secretFingerprint: fingerprint(secret) },
+      action: 'channel.webhook_secret_rotated',
+      entityType: 'Channel',
+      entityId: row.id,
+      before: { secretFingerprint: fingerprint(row.webhook_secret) },
+      after: { code, secretFingerprint: fingerprint(secret) },
     });
     return { code, secret, fingerprint: fingerprint(secret)! };
   });

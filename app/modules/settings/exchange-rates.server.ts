@@ -11,8 +11,20 @@ import type { FieldError } from '../../lib/problem.ts';
 const RATE_PATTERN = /^\d{1,10}(\.\d{1,8})?$/;
 
 const RateInput = z.object({
-  currency: z.string().trim().toUpperCase().regex(/^[A-Z]{3}$/, 'format').refine(isCurrency, 'unknown'),
-  rate: z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string().trim().regex(RATE_PATTERN, 'format').refine((v) => Number(v) > 0, 'positive')),
+  currency: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^[A-Z]{3}$/, 'format')
+    .refine(isCurrency, 'unknown'),
+  rate: z.preprocess(
+    (v) => (typeof v === 'number' ? String(v) : v),
+    z
+      .string()
+      .trim()
+      .regex(RATE_PATTERN, 'format')
+      .refine((v) => Number(v) > 0, 'positive'),
+  ),
 });
 
 const MESSAGES: Record<string, Record<string, { code: string; messageKey: string }>> = {
@@ -47,13 +59,21 @@ export function normaliseRate(rate: string): string {
   return f ? `${i}.${f}` : i;
 }
 
-export interface ExchangeRateRow { currency: string; ratePerBase: string; updatedAt: string | null; isBase: boolean }
+export interface ExchangeRateRow {
+  currency: string;
+  ratePerBase: string;
+  updatedAt: string | null;
+  isBase: boolean;
+}
 
 /** Every rate, the base currency first (always 1, shown even when the table has no row for it). */
 export async function listExchangeRates(em: EntityManager, base: string): Promise<ExchangeRateRow[]> {
   const rows = await em.execute<{ currency: string; rate: string; updated_at: string }[]>(
-    'select currency, rate_per_base::text as rate, updated_at from exchange_rate order by currency');
-  const list = rows.filter((r) => r.currency !== base).map((r) => ({ currency: r.currency, ratePerBase: normaliseRate(r.rate), updatedAt: new Date(r.updated_at).toISOString(), isBase: false }));
+    'select currency, rate_per_base::text as rate, updated_at from exchange_rate order by currency',
+  );
+  const list = rows
+    .filter((r) => r.currency !== base)
+    .map((r) => ({ currency: r.currency, ratePerBase: normaliseRate(r.rate), updatedAt: new Date(r.updated_at).toISOString(), isBase: false }));
   const own = rows.find((r) => r.currency === base);
   return [{ currency: base, ratePerBase: '1', updatedAt: own ? new Date(own.updated_at).toISOString() : null, isBase: true }, ...list];
 }
@@ -63,7 +83,12 @@ export async function listExchangeRates(em: EntityManager, base: string): Promis
  * the base currency; the rate a positive decimal with at most 8 decimals. Audited; bad input is
  * refused by field (422) and nothing is written.
  */
-export async function saveExchangeRate(orm: MikroORM, raw: Record<string, unknown>, actor: Actor, base: string): Promise<{ currency: string; ratePerBase: string; created: boolean; changed: boolean }> {
+export async function saveExchangeRate(
+  orm: MikroORM,
+  raw: Record<string, unknown>,
+  actor: Actor,
+  base: string,
+): Promise<{ currency: string; ratePerBase: string; created: boolean; changed: boolean }> {
   const parsed = RateInput.safeParse(raw);
   if (!parsed.success) throw invalid(rateErrors(parsed.error, raw));
   const { currency } = parsed.data;
@@ -77,10 +102,15 @@ export async function saveExchangeRate(orm: MikroORM, raw: Record<string, unknow
     if (before === rate) return { currency, ratePerBase: rate, created: false, changed: false };
     await em.execute(
       `insert into exchange_rate (currency, rate_per_base, updated_at) values (?, ?::numeric, now())
-       on conflict (currency) do update set rate_per_base = excluded.rate_per_base, updated_at = now()`, [currency, rate]);
+       on conflict (currency) do update set rate_per_base = excluded.rate_per_base, updated_at = now()`,
+      [currency, rate],
+    );
     audit(em, actor, {
-      action: existing ? 'exchange_rate.updated' : 'exchange_rate.created', entityType: 'ExchangeRate', entityId: currency,
-      before: existing ? { ratePerBase: before } : null, after: { ratePerBase: rate, base },
+      action: existing ? 'exchange_rate.updated' : 'exchange_rate.created',
+      entityType: 'ExchangeRate',
+      entityId: currency,
+      before: existing ? { ratePerBase: before } : null,
+      after: { ratePerBase: rate, base },
     });
     return { currency, ratePerBase: rate, created: !existing, changed: true };
   });

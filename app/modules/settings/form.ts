@@ -24,10 +24,12 @@ export function toNumber(v: unknown): unknown {
 
 /** The named fields of a posted form as the save functions take them: the text typed, or undefined (absent, or a file). */
 export function formTexts<K extends string>(form: FormData, keys: readonly K[]): Record<K, string | undefined> {
-  return Object.fromEntries(keys.map((k) => {
-    const v = form.get(k);
-    return [k, typeof v === 'string' ? v : undefined];
-  })) as Record<K, string | undefined>;
+  return Object.fromEntries(
+    keys.map((k) => {
+      const v = form.get(k);
+      return [k, typeof v === 'string' ? v : undefined];
+    }),
+  ) as Record<K, string | undefined>;
 }
 
 /** What a save did, as its redirect names it in `?done=` and the page's notice says. */

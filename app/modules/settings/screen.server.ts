@@ -14,7 +14,11 @@ import { saveOutcome } from './form.ts';
  * and the record `?code=` names (none listed: 404). With `canAdd`, `?code=new` opens the form for a
  * new record instead (managers only: 403).
  */
-export async function loadSettingsScreen<T>({ request, context }: LoaderFunctionArgs, find: (em: EntityManager, code: string) => Promise<T | null>, opts: { canAdd?: boolean } = {}) {
+export async function loadSettingsScreen<T>(
+  { request, context }: LoaderFunctionArgs,
+  find: (em: EntityManager, code: string) => Promise<T | null>,
+  opts: { canAdd?: boolean } = {},
+) {
   const user = await requireUser(request, context, 'settings.view');
   const url = new URL(request.url);
   const em = context.orm.em.fork();

@@ -21,27 +21,72 @@ export const WarehouseInput = z.object({
   lng: z.preprocess(toNumber, z.number({ error: 'lngRange' }).min(-180, 'lngRange').max(180, 'lngRange')),
   active: z.boolean({ error: 'activeInvalid' }),
   pickMethod: z.enum(PICK_METHODS, { error: 'pickMethodInvalid' }),
-  pickBatchSize: z.preprocess(toNumber, z.number({ error: 'pickBatchSizeRange' }).int('pickBatchSizeRange').min(1, 'pickBatchSizeRange').max(100, 'pickBatchSizeRange')),
+  pickBatchSize: z.preprocess(
+    toNumber,
+    z.number({ error: 'pickBatchSizeRange' }).int('pickBatchSizeRange').min(1, 'pickBatchSizeRange').max(100, 'pickBatchSizeRange'),
+  ),
 });
 
 /** A new warehouse also names its code: 2–12 capitals, digits or hyphens (as pick lists and reports show it). */
 export const NewWarehouseInput = WarehouseInput.extend({
   // "NEW" would read as the screen's address for adding one (?code=new).
-  code: z.string({ error: 'codeFormat' }).trim().toUpperCase().regex(/^[A-Z0-9][A-Z0-9-]{1,11}$/, 'codeFormat').refine((c) => c !== 'NEW', 'codeFormat'),
+  code: z
+    .string({ error: 'codeFormat' })
+    .trim()
+    .toUpperCase()
+    .regex(/^[A-Z0-9][A-Z0-9-]{1,11}$/, 'codeFormat')
+    .refine((c) => c !== 'NEW', 'codeFormat'),
 });
 
 export interface WarehouseRow {
-  id: number; code: string; name: string; line1: string; city: string; postalCode: string | null; country: string;
-  lat: number; lng: number; active: boolean; pickMethod: PickMethod; pickBatchSize: number;
-  skus: number; units: number;
+  id: number;
+  code: string;
+  name: string;
+  line1: string;
+  city: string;
+  postalCode: string | null;
+  country: string;
+  lat: number;
+  lng: number;
+  active: boolean;
+  pickMethod: PickMethod;
+  pickBatchSize: number;
+  skus: number;
+  units: number;
 }
 
-type Row = { id: number; code: string; name: string; line1: string; city: string; postal_code: string | null; country: string; lat: number; lng: number; active: boolean; pick_method: PickMethod; pick_batch_size: number; skus?: string; units?: string };
+type Row = {
+  id: number;
+  code: string;
+  name: string;
+  line1: string;
+  city: string;
+  postal_code: string | null;
+  country: string;
+  lat: number;
+  lng: number;
+  active: boolean;
+  pick_method: PickMethod;
+  pick_batch_size: number;
+  skus?: string;
+  units?: string;
+};
 
 const toRow = (r: Row): WarehouseRow => ({
-  id: r.id, code: r.code, name: r.name, line1: r.line1, city: r.city, postalCode: r.postal_code, country: r.country,
-  lat: Number(r.lat), lng: Number(r.lng), active: r.active, pickMethod: r.pick_method, pickBatchSize: r.pick_batch_size,
-  skus: Number(r.skus ?? 0), units: Number(r.units ?? 0),
+  id: r.id,
+  code: r.code,
+  name: r.name,
+  line1: r.line1,
+  city: r.city,
+  postalCode: r.postal_code,
+  country: r.country,
+  lat: Number(r.lat),
+  lng: Number(r.lng),
+  active: r.active,
+  pickMethod: r.pick_method,
+  pickBatchSize: r.pick_batch_size,
+  skus: Number(r.skus ?? 0),
+  units: Number(r.units ?? 0),
 });
 
 const SELECT = `select w.id, w.code, w.name, w.line1, w.city, w.postal_code, w.country, w.lat, w.lng, w.active, w.pick_method, w.pick_batch_size,
@@ -68,7 +113,12 @@ type Editable = Pick<WarehouseRow, (typeof EDITABLE)[number]>;
  * fields that differ and one audit event with them before and after, in one transaction; an edit
  * that changes nothing writes nothing.
  */
-export async function saveWarehouse(orm: MikroORM, code: string | null, raw: Record<string, unknown>, actor: Actor): Promise<{ warehouse: WarehouseRow; created: boolean; changed: string[] }> {
+export async function saveWarehouse(
+  orm: MikroORM,
+  code: string | null,
+  raw: Record<string, unknown>,
+  actor: Actor,
+): Promise<{ warehouse: WarehouseRow; created: boolean; changed: string[] }> {
   const parsed = (code === null ? NewWarehouseInput : WarehouseInput).safeParse(raw);
   if (!parsed.success) throw invalid(formErrors(parsed.error, NS, raw));
   const input: Editable = { ...parsed.data, postalCode: parsed.data.postalCode ?? null };
@@ -78,7 +128,20 @@ export async function saveWarehouse(orm: MikroORM, code: string | null, raw: Rec
       const [row] = await em.execute<{ id: number }[]>(
         `insert into warehouse (code, name, line1, city, postal_code, country, lat, lng, active, pick_method, pick_batch_size)
          values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (code) do nothing returning id`,
-        [newCode, input.name, input.line1, input.city, input.postalCode, input.country, input.lat, input.lng, input.active, input.pickMethod, input.pickBatchSize]);
+        [
+          newCode,
+          input.name,
+          input.line1,
+          input.city,
+          input.postalCode,
+          input.country,
+          input.lat,
+          input.lng,
+          input.active,
+          input.pickMethod,
+          input.pickBatchSize,
+        ],
+      );
       if (!row) throw invalid([{ field: 'code', code: 'code_taken', messageKey: `${NS}.errors.codeTaken`, params: { value: newCode } }]);
       audit(em, actor, { action: 'warehouse.created', entityType: 'Warehouse', entityId: row.id, after: { code: newCode, ...input } });
       return { warehouse: (await getWarehouse(em, newCode))!, created: true, changed: [...EDITABLE] };
@@ -90,10 +153,26 @@ export async function saveWarehouse(orm: MikroORM, code: string | null, raw: Rec
     if (!changed.length) return { warehouse: current, created: false, changed };
     await em.execute(
       `update warehouse set name = ?, line1 = ?, city = ?, postal_code = ?, country = ?, lat = ?, lng = ?, active = ?, pick_method = ?, pick_batch_size = ? where id = ?`,
-      [input.name, input.line1, input.city, input.postalCode, input.country, input.lat, input.lng, input.active, input.pickMethod, input.pickBatchSize, current.id]);
+      [
+        input.name,
+        input.line1,
+        input.city,
+        input.postalCode,
+        input.country,
+        input.lat,
+        input.lng,
+        input.active,
+        input.pickMethod,
+        input.pickBatchSize,
+        current.id,
+      ],
+    );
     audit(em, actor, {
-      action: 'warehouse.updated', entityType: 'Warehouse', entityId: current.id,
-      before: Object.fromEntries(changed.map((k) => [k, current[k]])), after: { code, ...Object.fromEntries(changed.map((k) => [k, input[k]])) },
+      action: 'warehouse.updated',
+      entityType: 'Warehouse',
+      entityId: current.id,
+      before: Object.fromEntries(changed.map((k) => [k, current[k]])),
+      after: { code, ...Object.fromEntries(changed.map((k) => [k, input[k]])) },
     });
     return { warehouse: { ...current, ...input }, created: false, changed };
   });
@@ -104,14 +183,25 @@ export async function saveWarehouse(orm: MikroORM, code: string | null, raw: Rec
 /** The zone of a bin, as pick-list planning reads it: the part before the first hyphen ("B-04-2" → "B"). */
 export const zoneOfBin = (bin: string | null) => (bin ? bin.split('-')[0] : null);
 
-export interface ZoneRow { zone: string | null; skus: number; units: number }
-export interface BinRow { sku: string; name: string; bin: string | null; onHand: number }
+export interface ZoneRow {
+  zone: string | null;
+  skus: number;
+  units: number;
+}
+export interface BinRow {
+  sku: string;
+  name: string;
+  bin: string | null;
+  onHand: number;
+}
 
 /** Stock of the warehouse by pick zone (null: SKUs with no bin, which zone picking lists as "?"). */
 export async function listZones(em: EntityManager, warehouseId: number): Promise<ZoneRow[]> {
   const rows = await em.execute<{ zone: string | null; skus: string; units: string }[]>(
     `select nullif(split_part(coalesce(bin, ''), '-', 1), '') as zone, count(*) as skus, coalesce(sum(on_hand), 0) as units
-       from inventory_level where warehouse_id = ? group by 1 order by 1 nulls last`, [warehouseId]);
+       from inventory_level where warehouse_id = ? group by 1 order by 1 nulls last`,
+    [warehouseId],
+  );
   return rows.map((r) => ({ zone: r.zone, skus: Number(r.skus), units: Number(r.units) }));
 }
 
@@ -120,21 +210,35 @@ export async function listBins(em: EntityManager, warehouseId: number, zone: str
   const rows = await em.execute<{ sku: string; name: string; bin: string | null; on_hand: number }[]>(
     `select p.sku, p.name, l.bin, l.on_hand from inventory_level l join product p on p.id = l.product_id
       where l.warehouse_id = ? and ${zone === null ? `nullif(l.bin, '') is null` : `split_part(l.bin, '-', 1) = ?`}
-      order by l.bin nulls last, p.sku limit ?`, zone === null ? [warehouseId, limit] : [warehouseId, zone, limit]);
+      order by l.bin nulls last, p.sku limit ?`,
+    zone === null ? [warehouseId, limit] : [warehouseId, zone, limit],
+  );
   return rows.map((r) => ({ sku: r.sku, name: r.name, bin: r.bin, onHand: r.on_hand }));
 }
 
 export const BinInput = z.object({
   sku: z.string({ error: 'skuRequired' }).trim().min(1, 'skuRequired'),
   /** Zone, aisle, shelf…: capitals and digits in up to four hyphen-separated parts (A-01-2); empty: no bin. */
-  bin: z.preprocess(toText, z.string({ error: 'binFormat' }).toUpperCase().regex(/^[A-Z0-9]{1,6}(-[A-Z0-9]{1,6}){0,3}$/, 'binFormat').optional()),
+  bin: z.preprocess(
+    toText,
+    z
+      .string({ error: 'binFormat' })
+      .toUpperCase()
+      .regex(/^[A-Z0-9]{1,6}(-[A-Z0-9]{1,6}){0,3}$/, 'binFormat')
+      .optional(),
+  ),
 });
 
 /**
  * Puts a SKU stocked in the warehouse in a bin (and so in that bin's zone). Pick lists made from
  * then on list it there; lists already made keep the bin they were made with. Audited.
  */
-export async function setBin(orm: MikroORM, warehouseCode: string, raw: Record<string, unknown>, actor: Actor): Promise<{ sku: string; bin: string | null; zone: string | null; changed: boolean }> {
+export async function setBin(
+  orm: MikroORM,
+  warehouseCode: string,
+  raw: Record<string, unknown>,
+  actor: Actor,
+): Promise<{ sku: string; bin: string | null; zone: string | null; changed: boolean }> {
   const parsed = BinInput.safeParse(raw);
   if (!parsed.success) throw invalid(formErrors(parsed.error, NS, raw));
   const code = parsed.data.sku;
@@ -142,7 +246,9 @@ export async function setBin(orm: MikroORM, warehouseCode: string, raw: Record<s
   return orm.em.fork().transactional(async (em) => {
     const [level] = await em.execute<{ id: number; bin: string | null; sku: string }[]>(
       `select l.id, l.bin, p.sku from inventory_level l join product p on p.id = l.product_id join warehouse w on w.id = l.warehouse_id
-        where w.code = ? and (p.sku = ? or p.barcode = ?) for update of l`, [warehouseCode, code, code]);
+        where w.code = ? and (p.sku = ? or p.barcode = ?) for update of l`,
+      [warehouseCode, code, code],
+    );
     if (!level) {
       const [wh] = await em.execute<{ id: number }[]>('select id from warehouse where code = ?', [warehouseCode]);
       if (!wh) throw new DomainError(404, 'not_found', `No warehouse ${warehouseCode}.`);
@@ -152,8 +258,11 @@ export async function setBin(orm: MikroORM, warehouseCode: string, raw: Record<s
     if ((level.bin || null) === bin) return { sku, bin, zone: zoneOfBin(bin), changed: false };
     await setLevelBin(em, level.id, bin);
     audit(em, actor, {
-      action: 'inventory.bin_changed', entityType: 'InventoryLevel', entityId: level.id,
-      before: { bin: level.bin, zone: zoneOfBin(level.bin) }, after: { warehouse: warehouseCode, sku, bin, zone: zoneOfBin(bin) },
+      action: 'inventory.bin_changed',
+      entityType: 'InventoryLevel',
+      entityId: level.id,
+      before: { bin: level.bin, zone: zoneOfBin(level.bin) },
+      after: { warehouse: warehouseCode, sku, bin, zone: zoneOfBin(bin) },
     });
     return { sku, bin, zone: zoneOfBin(bin), changed: true };
   });

@@ -4,8 +4,10 @@ import { planNodes } from './plan.ts';
 import { validateGraph, type GraphError } from './validate.ts';
 
 export function graphHash(graph: Graph): string {
-  const canonical = { nodes: [...graph.nodes].sort((a, b) => a.id.localeCompare(b.id)).map((n) => ({ id: n.id, type: n.type, config: n.data?.config ?? {} })),
-    edges: [...graph.edges].sort((a, b) => a.id.localeCompare(b.id)).map((e) => ({ s: e.source, h: e.sourceHandle ?? null, t: e.target })) };
+  const canonical = {
+    nodes: [...graph.nodes].sort((a, b) => a.id.localeCompare(b.id)).map((n) => ({ id: n.id, type: n.type, config: n.data?.config ?? {} })),
+    edges: [...graph.edges].sort((a, b) => a.id.localeCompare(b.id)).map((e) => ({ s: e.source, h: e.sourceHandle ?? null, t: e.target })),
+  };
   return crypto.createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
 

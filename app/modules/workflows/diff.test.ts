@@ -6,7 +6,12 @@ const n = (id: string, type: string, config: Record<string, unknown> = {}, x = 0
 const e = (source: string, target: string, sourceHandle?: string, id = `${source}-${sourceHandle ?? ''}-${target}`) => ({ id, source, target, sourceHandle });
 
 const v1: Graph = {
-  nodes: [n('t', 'control.trigger', { event: 'order.created' }), n('reserve', 'orders.reserve'), n('hold', 'orders.hold', { reason: 'review' }), n('end', 'control.end')],
+  nodes: [
+    n('t', 'control.trigger', { event: 'order.created' }),
+    n('reserve', 'orders.reserve'),
+    n('hold', 'orders.hold', { reason: 'review' }),
+    n('end', 'control.end'),
+  ],
   edges: [e('t', 'reserve', 'out'), e('reserve', 'end', 'ok'), e('reserve', 'hold', 'insufficient'), e('hold', 'end', 'ok')],
 };
 
@@ -21,17 +26,32 @@ describe('diffGraphs', () => {
 
   it('reports added, removed and changed nodes and edges', () => {
     const v2: Graph = {
-      nodes: [n('t', 'control.trigger', { event: 'order.created' }), n('reserve', 'orders.reserve'), n('hold', 'orders.cancel', { reason: 'review' }),
-        n('notify', 'notifications.alert', { message: 'x', severity: 'info' }), n('end', 'control.end', { result: 'fail' })],
+      nodes: [
+        n('t', 'control.trigger', { event: 'order.created' }),
+        n('reserve', 'orders.reserve'),
+        n('hold', 'orders.cancel', { reason: 'review' }),
+        n('notify', 'notifications.alert', { message: 'x', severity: 'info' }),
+        n('end', 'control.end', { result: 'fail' }),
+      ],
       edges: [e('t', 'reserve', 'out'), e('reserve', 'notify', 'ok'), e('notify', 'end', 'ok'), e('reserve', 'hold', 'insufficient'), e('hold', 'end', 'ok')],
     };
     expect(diffGraphs(v1, v2)).toEqual({
-      addedNodes: ['notify'], removedNodes: [],
-      changedNodes: [{ id: 'hold', type: true, config: false }, { id: 'end', type: false, config: true }],
-      addedEdges: ['reserve-ok-notify', 'notify-ok-end'], removedEdges: ['reserve-ok-end'],
+      addedNodes: ['notify'],
+      removedNodes: [],
+      changedNodes: [
+        { id: 'hold', type: true, config: false },
+        { id: 'end', type: false, config: true },
+      ],
+      addedEdges: ['reserve-ok-notify', 'notify-ok-end'],
+      removedEdges: ['reserve-ok-end'],
     });
     const v3: Graph = { nodes: v1.nodes.filter((x) => x.id !== 'hold'), edges: v1.edges.filter((x) => x.source !== 'hold' && x.target !== 'hold') };
-    expect(diffGraphs(v1, v3)).toMatchObject({ removedNodes: ['hold'], removedEdges: ['reserve-insufficient-hold', 'hold-ok-end'], addedNodes: [], changedNodes: [] });
+    expect(diffGraphs(v1, v3)).toMatchObject({
+      removedNodes: ['hold'],
+      removedEdges: ['reserve-insufficient-hold', 'hold-ok-end'],
+      addedNodes: [],
+      changedNodes: [],
+    });
   });
 
   it('puts removed parts back for display, edges only where both ends are drawn', () => {
@@ -52,11 +72,17 @@ describe('mergeGraphs', () => {
   it('lays my changes on top of theirs when they touch different parts', () => {
     // They renamed "hold" and added a notification after reserve; I moved "end", changed its result and dropped the hold branch's exit.
     const theirs: Graph = {
-      nodes: [...v1.nodes.map((x) => (x.id === 'hold' ? { ...x, data: { ...x.data, label: 'Hold for review' } } : x)), n('notify', 'notifications.alert', { message: 'x' })],
+      nodes: [
+        ...v1.nodes.map((x) => (x.id === 'hold' ? { ...x, data: { ...x.data, label: 'Hold for review' } } : x)),
+        n('notify', 'notifications.alert', { message: 'x' }),
+      ],
       edges: [...v1.edges.filter((x) => x.id !== 'reserve-ok-end'), e('reserve', 'notify', 'ok'), e('notify', 'end', 'ok')],
     };
     const mine: Graph = {
-      nodes: [...v1.nodes.map((x) => (x.id === 'end' ? { ...x, position: { x: 300, y: 300 }, data: { config: { result: 'complete' } } } : x)), n('delay', 'control.delay', { duration: '1h' })],
+      nodes: [
+        ...v1.nodes.map((x) => (x.id === 'end' ? { ...x, position: { x: 300, y: 300 }, data: { config: { result: 'complete' } } } : x)),
+        n('delay', 'control.delay', { duration: '1h' }),
+      ],
       edges: [...v1.edges, e('delay', 'end', 'out')],
     };
     const { graph, conflicts } = mergeGraphs(v1, mine, theirs);
@@ -79,7 +105,10 @@ describe('mergeGraphs', () => {
   });
 
   it('keeps mine where both changed one node, and reports it', () => {
-    const change = (config: Record<string, unknown>): Graph => ({ nodes: v1.nodes.map((x) => (x.id === 'hold' ? { ...x, data: { config } } : x)), edges: v1.edges });
+    const change = (config: Record<string, unknown>): Graph => ({
+      nodes: v1.nodes.map((x) => (x.id === 'hold' ? { ...x, data: { config } } : x)),
+      edges: v1.edges,
+    });
     const same = mergeGraphs(v1, change({ reason: 'fraud' }), change({ reason: 'fraud' }));
     expect(same.conflicts).toEqual([]);
     const { graph, conflicts } = mergeGraphs(v1, change({ reason: 'mine' }), change({ reason: 'theirs' }));
@@ -96,6 +125,11 @@ describe('mergeGraphs', () => {
     const mine: Graph = { nodes: v1.nodes, edges: [...v1.edges, e('hold', 'reserve', 'ok', 'x1')] };
     const theirs: Graph = { nodes: v1.nodes, edges: [...v1.edges, e('t', 'end', 'out', 'x1')] };
     const { graph } = mergeGraphs(v1, mine, theirs);
-    expect(graph.edges.filter((x) => x.id.startsWith('x1')).map((x) => x.id).sort()).toEqual(['x1', 'x1_2']);
+    expect(
+      graph.edges
+        .filter((x) => x.id.startsWith('x1'))
+        .map((x) => x.id)
+        .sort(),
+    ).toEqual(['x1', 'x1_2']);
   });
 });

@@ -17,8 +17,11 @@ export interface GraphDiff {
 export function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }
@@ -55,7 +58,9 @@ export function diffGraphs(older: Graph, newer: Graph): GraphDiff {
 export function overlayRemoved(older: Graph, newer: Graph, diff: GraphDiff = diffGraphs(older, newer)): Graph {
   const removedNodes = older.nodes.filter((n) => diff.removedNodes.includes(n.id));
   const ids = new Set([...newer.nodes.map((n) => n.id), ...removedNodes.map((n) => n.id)]);
-  const removedEdges = older.edges.filter((e) => diff.removedEdges.includes(e.id) && ids.has(e.source) && ids.has(e.target)).map((e) => ({ ...e, id: `removed:${e.id}` }));
+  const removedEdges = older.edges
+    .filter((e) => diff.removedEdges.includes(e.id) && ids.has(e.source) && ids.has(e.target))
+    .map((e) => ({ ...e, id: `removed:${e.id}` }));
   return { nodes: [...newer.nodes, ...removedNodes], edges: [...newer.edges, ...removedEdges] };
 }
 
@@ -102,11 +107,13 @@ export function mergeGraphs(base: Graph, mine: Graph, theirs: Graph): GraphMerge
   for (const e of mine.edges) if (!baseEdges.has(edgeKey(e)) && !edges.has(edgeKey(e))) edges.set(edgeKey(e), e);
   // Both sides may have used one edge id for different connections: the second gets a fresh one.
   const ids = new Set<string>();
-  const kept = [...edges.values()].filter((e) => nodes.has(e.source) && nodes.has(e.target)).map((e) => {
-    let id = e.id;
-    for (let i = 2; ids.has(id); i++) id = `${e.id}_${i}`;
-    ids.add(id);
-    return id === e.id ? e : { ...e, id };
-  });
+  const kept = [...edges.values()]
+    .filter((e) => nodes.has(e.source) && nodes.has(e.target))
+    .map((e) => {
+      let id = e.id;
+      for (let i = 2; ids.has(id); i++) id = `${e.id}_${i}`;
+      ids.add(id);
+      return id === e.id ? e : { ...e, id };
+    });
   return { graph: { nodes: [...nodes.values()], edges: kept }, conflicts: [...conflicts] };
 }

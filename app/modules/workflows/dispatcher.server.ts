@@ -29,7 +29,11 @@ import { DomainError } from '../../lib/errors.ts';
 /** Events that start runs, and the order status changes forwarded as signals. */
 /** Events that start runs: domain events, and the firings of `schedule` and `manual` bindings (schedules.server.ts). */
 export const START_EVENTS = ['order.created', 'return.requested', 'stock.low', 'schedule', 'manual'] as const;
-export const STATUS_SIGNALS: Record<string, 'packed' | 'delivered' | 'payment_confirmed'> = { packed: 'packed', delivered: 'delivered', paid: 'payment_confirmed' };
+export const STATUS_SIGNALS: Record<string, 'packed' | 'delivered' | 'payment_confirmed'> = {
+  packed: 'packed',
+  delivered: 'delivered',
+  paid: 'payment_confirmed',
+};
 
 const BATCH = 200;
 /** The longest a Temporal call (start, signal) may take before the row counts as blocked. */
@@ -37,7 +41,11 @@ export const CALL_TIMEOUT_MS = 5_000;
 /** How long the `outbox` lease lasts unless renewed: longer than one row takes, short enough for another worker to take over soon after a crash. */
 export const LEASE_MS = 15_000;
 
-export interface DispatcherLog { info(...a: unknown[]): void; warn(...a: unknown[]): void; error(...a: unknown[]): void }
+export interface DispatcherLog {
+  info(...a: unknown[]): void;
+  warn(...a: unknown[]): void;
+  error(...a: unknown[]): void;
+}
 
 export interface DispatcherOptions {
   orm: MikroORM;
@@ -52,7 +60,7 @@ export interface DispatcherOptions {
 }
 
 /** An error's message with its causes' (the client wraps gRPC errors: "Failed to start Workflow: 4 DEADLINE_EXCEEDED: …"). */
-const explain = (e: unknown): string => !(e instanceof Error) ? String(e) : e.cause ? `${e.message}: ${explain(e.cause)}` : e.message;
+const explain = (e: unknown): string => (!(e instanceof Error) ? String(e) : e.cause ? `${e.message}: ${explain(e.cause)}` : e.message);
 
 /** Temporal could not be reached (or refused for a reason worth retrying): the row waits. */
 export class TemporalUnavailable extends Error {
@@ -81,12 +89,18 @@ export async function signalRun(client: Client, workflowId: string, name: string
 export function workflowIdFor(event: string, payload: Record<string, unknown>, at: Date): string | null {
   const id = (v: unknown) => (typeof v === 'number' || (typeof v === 'string' && /^[\w-]+$/.test(v)) ? String(v) : null);
   switch (event) {
-    case 'order.created': return id(payload.orderId) && `order-${id(payload.orderId)}`;
-    case 'return.requested': return id(payload.returnId) && `return-${id(payload.returnId)}`;
-    case 'stock.low': return id(payload.levelId) && `reorder-${id(payload.levelId)}-${at.toISOString().slice(0, 10).replace(/-/g, '')}`;
-    case 'schedule': return id(payload.bindingId) && `schedule-${id(payload.bindingId)}-${at.toISOString().slice(0, 19).replace(/[-:T]/g, '')}`;
-    case 'manual': return id(payload.bindingId) && id(payload.requestId) && `manual-${id(payload.bindingId)}-${id(payload.requestId)}`;
-    default: return null;
+    case 'order.created':
+      return id(payload.orderId) && `order-${id(payload.orderId)}`;
+    case 'return.requested':
+      return id(payload.returnId) && `return-${id(payload.returnId)}`;
+    case 'stock.low':
+      return id(payload.levelId) && `reorder-${id(payload.levelId)}-${at.toISOString().slice(0, 10).replace(/-/g, '')}`;
+    case 'schedule':
+      return id(payload.bindingId) && `schedule-${id(payload.bindingId)}-${at.toISOString().slice(0, 19).replace(/[-:T]/g, '')}`;
+    case 'manual':
+      return id(payload.bindingId) && id(payload.requestId) && `manual-${id(payload.bindingId)}-${id(payload.requestId)}`;
+    default:
+      return null;
   }
 }
 
@@ -98,27 +112,59 @@ export function workflowIdFor(event: string, payload: Record<string, unknown>, a
 export async function enrichPayload(em: EntityManager, event: string, payload: Record<string, unknown>): Promise<Record<string, unknown>> {
   let extra: Record<string, unknown> = {};
   if (event === 'order.created' && payload.orderId != null) {
-    const [o] = await em.execute<{ payment_method: string; delivery_method: string; total_minor: number; currency: string; customer_id: number; channel: string; status: string }[]>(
+    const [o] = await em.execute<
+      { payment_method: string; delivery_method: string; total_minor: number; currency: string; customer_id: number; channel: string; status: string }[]
+    >(
       `select o.payment_method, o.delivery_method, o.total_minor, o.currency, o.customer_id, c.code as channel, o.status
-         from sales_order o join channel c on c.id = o.channel_id where o.id = ?`, [Number(payload.orderId)]);
-    if (o) extra = { paymentMethod: o.payment_method, deliveryMethod: o.delivery_method, totalMinor: Number(o.total_minor), currency: o.currency, customerId: Number(o.customer_id), channel: o.channel, status: o.status };
+         from sales_order o join channel c on c.id = o.channel_id where o.id = ?`,
+      [Number(payload.orderId)],
+    );
+    if (o)
+      extra = {
+        paymentMethod: o.payment_method,
+        deliveryMethod: o.delivery_method,
+        totalMinor: Number(o.total_minor),
+        currency: o.currency,
+        customerId: Number(o.customer_id),
+        channel: o.channel,
+        status: o.status,
+      };
   } else if (event === 'return.requested' && payload.returnId != null) {
     // What the return refunds, as the refund step will pay it (the discount and added tax shared over the lines).
-    const due = await refundDue(em, Number(payload.returnId)).catch((e: unknown) => { if (e instanceof DomainError) return null; throw e; });
+    const due = await refundDue(em, Number(payload.returnId)).catch((e: unknown) => {
+      if (e instanceof DomainError) return null;
+      throw e;
+    });
     if (due) extra = { amountMinor: due.amount, currency: due.currency, orderId: due.orderId };
   } else if (event === 'stock.low' && payload.levelId != null) {
-    const [l] = await em.execute<{ product_id: number; warehouse_id: number; on_hand: number; reserved: number; reorder_point: number; reorder_quantity: number }[]>(
-      'select product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity from inventory_level where id = ?', [Number(payload.levelId)]);
-    if (l) extra = { productId: Number(l.product_id), warehouseId: Number(l.warehouse_id), onHand: Number(l.on_hand), reserved: Number(l.reserved),
-      atp: Number(l.on_hand) - Number(l.reserved), reorderPoint: Number(l.reorder_point), reorderQuantity: Number(l.reorder_quantity) };
+    const [l] = await em.execute<
+      { product_id: number; warehouse_id: number; on_hand: number; reserved: number; reorder_point: number; reorder_quantity: number }[]
+    >('select product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity from inventory_level where id = ?', [Number(payload.levelId)]);
+    if (l)
+      extra = {
+        productId: Number(l.product_id),
+        warehouseId: Number(l.warehouse_id),
+        onHand: Number(l.on_hand),
+        reserved: Number(l.reserved),
+        atp: Number(l.on_hand) - Number(l.reserved),
+        reorderPoint: Number(l.reorder_point),
+        reorderQuantity: Number(l.reorder_quantity),
+      };
   }
   return { ...extra, ...payload };
 }
 
-interface OutboxRow { id: number; type: string; payload: Record<string, unknown>; created_at: Date }
+interface OutboxRow {
+  id: number;
+  type: string;
+  payload: Record<string, unknown>;
+  created_at: Date;
+}
 
-export type Outcome = { kind: 'started' | 'duplicate'; workflowId: string } | { kind: 'signalled' | 'no_run'; workflowId: string; signal: string } | { kind: 'no_binding' | 'ignored' };
-
+export type Outcome =
+  | { kind: 'started' | 'duplicate'; workflowId: string }
+  | { kind: 'signalled' | 'no_run'; workflowId: string; signal: string }
+  | { kind: 'no_binding' | 'ignored' };
 
 /**
  * Takes the named lease for `ms`, or renews it when `holder` has it; false while someone else holds it
@@ -129,7 +175,9 @@ export async function takeLease(em: EntityManager, name: string, holder: string,
     `insert into lease (name, holder, expires_at) values (?, ?, now() + ? * interval '1 millisecond')
      on conflict (name) do update set holder = excluded.holder, expires_at = excluded.expires_at
        where lease.holder = excluded.holder or lease.expires_at < now()
-     returning name`, [name, holder, ms]);
+     returning name`,
+    [name, holder, ms],
+  );
   return rows.length > 0;
 }
 
@@ -146,10 +194,17 @@ async function handle(orm: MikroORM, row: OutboxRow, opts: DispatcherOptions): P
   const em = orm.em.fork();
   const call = async <T>(fn: (client: Client) => Promise<T>): Promise<T> => {
     let client: Client;
-    try { client = await opts.temporal(); } catch (e) { throw new TemporalUnavailable(e); }
+    try {
+      client = await opts.temporal();
+    } catch (e) {
+      throw new TemporalUnavailable(e);
+    }
     return client.withDeadline(Date.now() + (opts.callTimeoutMs ?? CALL_TIMEOUT_MS), () => fn(client));
   };
-  const done = async (outcome: Outcome) => { await markDispatched(em, [Number(row.id)]); return outcome; };
+  const done = async (outcome: Outcome) => {
+    await markDispatched(em, [Number(row.id)]);
+    return outcome;
+  };
   if ((START_EVENTS as readonly string[]).includes(row.type)) {
     const payload = await enrichPayload(em, row.type, row.payload ?? {});
     const workflowId = workflowIdFor(row.type, payload, new Date(row.created_at));
@@ -168,7 +223,12 @@ async function handle(orm: MikroORM, row: OutboxRow, opts: DispatcherOptions): P
       else throw e instanceof TemporalUnavailable ? e : new TemporalUnavailable(e);
     }
     await em.transactional(async (tx) => {
-      await ensureRun(tx, workflowId, { triggerType: row.type, triggerPayload: payload, definitionId: match.binding.definitionId, versionId: match.version.id });
+      await ensureRun(tx, workflowId, {
+        triggerType: row.type,
+        triggerPayload: payload,
+        definitionId: match.binding.definitionId,
+        versionId: match.version.id,
+      });
       await markDispatched(tx, [Number(row.id)]);
     });
     return { kind, workflowId };
@@ -188,9 +248,16 @@ async function handle(orm: MikroORM, row: OutboxRow, opts: DispatcherOptions): P
   return done({ kind: 'ignored' });
 }
 
-export interface PassResult { claimed: number; outcomes: (Outcome & { outboxId: number })[]; busy: boolean; blocked?: TemporalUnavailable; more: boolean }
+export interface PassResult {
+  claimed: number;
+  outcomes: (Outcome & { outboxId: number })[];
+  busy: boolean;
+  blocked?: TemporalUnavailable;
+  more: boolean;
+}
 
-const needsWork = (row: OutboxRow) => (START_EVENTS as readonly string[]).includes(row.type) || (row.type === 'order.status_changed' && !!STATUS_SIGNALS[String(row.payload?.to ?? '')]);
+const needsWork = (row: OutboxRow) =>
+  (START_EVENTS as readonly string[]).includes(row.type) || (row.type === 'order.status_changed' && !!STATUS_SIGNALS[String(row.payload?.to ?? '')]);
 export const MAX_TRIES = 3;
 
 /**
@@ -206,9 +273,14 @@ export async function dispatchPass(opts: DispatcherOptions, failures: Map<number
   const em = opts.orm.em.fork();
   const holder = crypto.randomUUID();
   const lease = () => takeLease(em, 'outbox', holder, opts.leaseMs ?? LEASE_MS);
-  if (!(await lease())) { result.busy = true; return result; }
+  if (!(await lease())) {
+    result.busy = true;
+    return result;
+  }
   try {
-    const rows = await em.execute<OutboxRow[]>('select id, type, payload, created_at from outbox_event where dispatched_at is null order by id limit ?', [BATCH]);
+    const rows = await em.execute<OutboxRow[]>('select id, type, payload, created_at from outbox_event where dispatched_at is null order by id limit ?', [
+      BATCH,
+    ]);
     result.claimed = rows.length;
     result.more = rows.length === BATCH;
     const idle = rows.filter((r) => !needsWork(r)).map((r) => Number(r.id));
@@ -216,16 +288,26 @@ export async function dispatchPass(opts: DispatcherOptions, failures: Map<number
     for (const row of rows.filter(needsWork)) {
       const id = Number(row.id);
       // Renewed before each row; lost only after a stall longer than the lease: then stop, the new holder goes on.
-      if (!(await lease())) { result.more = false; break; }
+      if (!(await lease())) {
+        result.more = false;
+        break;
+      }
       try {
         result.outcomes.push({ ...(await handle(opts.orm, row, opts)), outboxId: id });
         failures.delete(id);
       } catch (e) {
-        if (e instanceof TemporalUnavailable) { result.blocked = e; result.more = false; break; }
+        if (e instanceof TemporalUnavailable) {
+          result.blocked = e;
+          result.more = false;
+          break;
+        }
         const n = (failures.get(id) ?? 0) + 1;
         failures.set(id, n);
         opts.log?.error(`outbox ${id} (${row.type}) failed to dispatch (try ${n} of ${MAX_TRIES}): ${(e as Error).message}`);
-        if (n < MAX_TRIES) { result.more = false; break; }
+        if (n < MAX_TRIES) {
+          result.more = false;
+          break;
+        }
         opts.log?.error(`outbox ${id} given up after ${MAX_TRIES} tries`);
         failures.delete(id);
         await markDispatched(em, [id]);
@@ -262,7 +344,10 @@ export function startDispatcher(opts: DispatcherOptions & { databaseUrl: string;
   const schedule = (ms: number) => {
     if (closing) return;
     if (timer) clearTimeout(timer);
-    timer = setTimeout(() => { timer = null; kick(); }, ms);
+    timer = setTimeout(() => {
+      timer = null;
+      kick();
+    }, ms);
   };
 
   const loop = async () => {
@@ -275,7 +360,10 @@ export function startDispatcher(opts: DispatcherOptions & { databaseUrl: string;
       } catch (e) {
         // The database itself failed (or went away): same back-off as an unreachable Temporal.
         r = { claimed: 0, outcomes: [], busy: false, more: false, blocked: new TemporalUnavailable(e) };
-        if (Date.now() - lastLog > 60_000) { lastLog = Date.now(); log.warn(`dispatch pass failed (${(e as Error).message}); retrying`); }
+        if (Date.now() - lastLog > 60_000) {
+          lastLog = Date.now();
+          log.warn(`dispatch pass failed (${(e as Error).message}); retrying`);
+        }
       }
       if (r.blocked) {
         retries++;
@@ -301,11 +389,16 @@ export function startDispatcher(opts: DispatcherOptions & { databaseUrl: string;
 
   function kick() {
     if (closing) return;
-    if (running) { again = true; return; }
-    running = loop().catch((e) => log.error('dispatcher loop failed', e)).finally(() => {
-      running = null;
-      if (again && !closing && Date.now() >= notBefore) kick();
-    });
+    if (running) {
+      again = true;
+      return;
+    }
+    running = loop()
+      .catch((e) => log.error('dispatcher loop failed', e))
+      .finally(() => {
+        running = null;
+        if (again && !closing && Date.now() >= notBefore) kick();
+      });
   }
 
   const poll = setInterval(() => kick(), pollMs);
@@ -322,7 +415,10 @@ export function startDispatcher(opts: DispatcherOptions & { databaseUrl: string;
     try {
       await client.connect();
       await client.query('LISTEN outbox');
-      if (closing) { await client.end(); return; }
+      if (closing) {
+        await client.end();
+        return;
+      }
       listener = client;
       kick();
     } catch (e) {

@@ -16,7 +16,7 @@ export function planNodes(graph: Graph): Record<string, PlanNode> {
     if (!def) continue;
     // A draft may hold a setting that does not parse yet (the simulation walks drafts): taken as written.
     const parsed = def.config.safeParse(n.data?.config ?? {});
-    const config = (parsed.success ? parsed.data : n.data?.config ?? {}) as Record<string, unknown>;
+    const config = (parsed.success ? parsed.data : (n.data?.config ?? {})) as Record<string, unknown>;
     const handles = parsed.success ? outputsOf(def, config) : typeof def.outputs === 'function' ? [] : [...def.outputs];
     const next: Record<string, string[]> = Object.fromEntries(handles.map((h) => [h, [] as string[]]));
     for (const e of graph.edges.filter((x) => x.source === n.id && known.has(x.target))) (next[e.sourceHandle ?? handles[0]] ??= []).push(e.target);
@@ -29,8 +29,8 @@ export function planNodes(graph: Graph): Record<string, PlanNode> {
       activity: def.run.kind === 'activity' ? def.run.activity : undefined,
       compensation: def.run.kind === 'activity' ? def.run.compensation : undefined,
       ...(def.run.kind === 'activity' && def.run.local ? { local: true } : {}),
-      timeoutMs: def.run.kind === 'activity' ? def.run.timeoutMs ?? DEFAULT_TIMEOUT_MS : 0,
-      retries: def.run.kind === 'activity' ? def.run.retries ?? DEFAULT_RETRIES : 0,
+      timeoutMs: def.run.kind === 'activity' ? (def.run.timeoutMs ?? DEFAULT_TIMEOUT_MS) : 0,
+      retries: def.run.kind === 'activity' ? (def.run.retries ?? DEFAULT_RETRIES) : 0,
       config,
       next,
       incoming: graph.edges.filter((e) => e.target === n.id && known.has(e.source)).length,

@@ -32,15 +32,26 @@ export const CLOSED_AS: Partial<Record<WorkflowExecutionStatusName, { status: Ru
   COMPLETED: { status: 'completed', error: null, steps: null },
 };
 
-export interface ReconcileLog { info(...a: unknown[]): void; warn(...a: unknown[]): void }
+export interface ReconcileLog {
+  info(...a: unknown[]): void;
+  warn(...a: unknown[]): void;
+}
 
 /**
  * One look at the running rows not updated for `staleMs`: records the ones Temporal has closed (a
  * continued-as-new run is still going). Returns what it changed.
  */
-export async function reconcileRuns(orm: MikroORM, client: Client, opts: { staleMs: number }): Promise<{ workflowId: string; status: RunStatus; temporal: WorkflowExecutionStatusName }[]> {
-  const rows = await orm.em.fork().execute<{ workflow_id: string }[]>(
-    `select workflow_id from workflow_run where status = 'running' and updated_at < now() - ? * interval '1 millisecond' order by id`, [opts.staleMs]);
+export async function reconcileRuns(
+  orm: MikroORM,
+  client: Client,
+  opts: { staleMs: number },
+): Promise<{ workflowId: string; status: RunStatus; temporal: WorkflowExecutionStatusName }[]> {
+  const rows = await orm.em
+    .fork()
+    .execute<{ workflow_id: string }[]>(
+      `select workflow_id from workflow_run where status = 'running' and updated_at < now() - ? * interval '1 millisecond' order by id`,
+      [opts.staleMs],
+    );
   const changed: Awaited<ReturnType<typeof reconcileRuns>> = [];
   for (let i = 0; i < rows.length; i += CHUNK) {
     const ids = rows.slice(i, i + CHUNK).map((r) => `'${r.workflow_id.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
@@ -54,14 +65,30 @@ export async function reconcileRuns(orm: MikroORM, client: Client, opts: { stale
       const as = CLOSED_AS[w.status.name];
       if (!as) continue;
       const done = await orm.em.fork().transactional(async (em) => {
-        const [run] = await em.execute<{ id: number; status: string }[]>('select id, status from workflow_run where workflow_id = ? for update', [w.workflowId]);
+        const [run] = await em.execute<{ id: number; status: string }[]>('select id, status from workflow_run where workflow_id = ? for update', [
+          w.workflowId,
+        ]);
         if (!run || run.status !== 'running') return false;
         const runId = Number(run.id);
         await updateRun(em, runId, w.workflowId, { status: as.status, finished: true, error: as.error });
-        const steps = as.steps ? (await closeOpenSteps(em, runId, { status: as.steps, error: as.error ?? as.status })).map((s) => ({ ...s, status: as.steps })) : [];
-        audit(em, RECONCILER, { action: 'workflow.run_closed', entityType: 'WorkflowRun', entityId: runId,
-          before: { status: 'running' }, after: { status: as.status, temporalStatus: w.status.name, closedAt: w.closeTime?.toISOString() ?? null, steps } });
-        publish(em, 'workflows', 'run.updated', { workflowId: w.workflowId, runId, event: 'finished', status: as.status, waitingFor: [], steps: steps.map((s) => ({ nodeId: s.nodeId, status: s.status })) });
+        const steps = as.steps
+          ? (await closeOpenSteps(em, runId, { status: as.steps, error: as.error ?? as.status })).map((s) => ({ ...s, status: as.steps }))
+          : [];
+        audit(em, RECONCILER, {
+          action: 'workflow.run_closed',
+          entityType: 'WorkflowRun',
+          entityId: runId,
+          before: { status: 'running' },
+          after: { status: as.status, temporalStatus: w.status.name, closedAt: w.closeTime?.toISOString() ?? null, steps },
+        });
+        publish(em, 'workflows', 'run.updated', {
+          workflowId: w.workflowId,
+          runId,
+          event: 'finished',
+          status: as.status,
+          waitingFor: [],
+          steps: steps.map((s) => ({ nodeId: s.nodeId, status: s.status })),
+        });
         return true;
       });
       if (done) changed.push({ workflowId: w.workflowId, status: as.status, temporal: w.status.name });
@@ -71,7 +98,9 @@ export async function reconcileRuns(orm: MikroORM, client: Client, opts: { stale
 }
 
 /** Reconciles now and every `intervalMs` (runs unchanged for that long); a failed look is logged and tried next time. */
-export function startRunReconciler(opts: { orm: MikroORM; temporal: () => Promise<Client>; intervalMs: number; log: ReconcileLog; taskQueue?: string }): { stop(): Promise<void> } {
+export function startRunReconciler(opts: { orm: MikroORM; temporal: () => Promise<Client>; intervalMs: number; log: ReconcileLog; taskQueue?: string }): {
+  stop(): Promise<void>;
+} {
   let running: Promise<void> | null = null;
   let lastWarn = 0;
   const tick = () => {
@@ -86,9 +115,14 @@ export function startRunReconciler(opts: { orm: MikroORM; temporal: () => Promis
           if (s.created + s.deleted) opts.log.info(`schedules: ${s.created} created, ${s.deleted} deleted`);
         }
       } catch (e) {
-        if (Date.now() - lastWarn > 10 * opts.intervalMs) { lastWarn = Date.now(); opts.log.warn(`could not reconcile runs with Temporal (${(e as Error).message}); trying again`); }
+        if (Date.now() - lastWarn > 10 * opts.intervalMs) {
+          lastWarn = Date.now();
+          opts.log.warn(`could not reconcile runs with Temporal (${(e as Error).message}); trying again`);
+        }
       }
-    })().finally(() => { running = null; });
+    })().finally(() => {
+      running = null;
+    });
   };
   tick();
   const timer = setInterval(tick, opts.intervalMs);

@@ -12,7 +12,11 @@ export const SUMMARY_LIMIT = 2048;
 export function summarize(value: unknown): unknown {
   if (value === undefined) return null;
   let text: string;
-  try { text = JSON.stringify(value); } catch { return { unserialisable: true }; }
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    return { unserialisable: true };
+  }
   if (text === undefined) return null;
   if (text.length <= SUMMARY_LIMIT) return JSON.parse(text) as unknown;
   return { truncated: true, bytes: text.length, preview: text.slice(0, SUMMARY_LIMIT - 100) };
@@ -43,7 +47,9 @@ export interface RunInit {
 // connection (app/lib/db.server.ts) rather than parsed and planned each time.
 // With no version id given, the version is the newest with the plan's hash ($8), if any, and its
 // definition the definition unless one is given.
-const ENSURE_RUN = prepare('run_ensure', `with v as (select id, definition_id from workflow_version where $3::int is null and hash = $8 order by id desc limit 1)
+const ENSURE_RUN = prepare(
+  'run_ensure',
+  `with v as (select id, definition_id from workflow_version where $3::int is null and hash = $8 order by id desc limit 1)
    insert into workflow_run (workflow_id, definition_id, version_id, trigger_type, trigger_payload, status, started_at, entity_type, entity_id, updated_at)
      values ($1, coalesce($2::int, (select definition_id from v)), coalesce($3::int, (select id from v)), $4, $5, 'running', now(), $6, $7, now())
      on conflict (workflow_id) do update set
@@ -51,9 +57,12 @@ const ENSURE_RUN = prepare('run_ensure', `with v as (select id, definition_id fr
        version_id = coalesce(workflow_run.version_id, excluded.version_id),
        entity_type = coalesce(workflow_run.entity_type, excluded.entity_type),
        entity_id = coalesce(workflow_run.entity_id, excluded.entity_id)
-     returning id`);
+     returning id`,
+);
 const RUN_ID = prepare('run_id_of', 'select id from workflow_run where workflow_id = $1');
-const STEP_STARTED = prepare('run_step_started', `insert into workflow_run_step (run_id, node_id, status, visits, started_at, input_summary, compensation)
+const STEP_STARTED = prepare(
+  'run_step_started',
+  `insert into workflow_run_step (run_id, node_id, status, visits, started_at, input_summary, compensation)
      values ($1, $2, 'running', $3, now() - $4::int * interval '1 millisecond', $5, false)
      on conflict (run_id, node_id) do update set
        status = 'running',
@@ -61,11 +70,17 @@ const STEP_STARTED = prepare('run_step_started', `insert into workflow_run_step 
        error = case when excluded.visits > workflow_run_step.visits or $6 = 1 then null else workflow_run_step.error end,
        visits = greatest(workflow_run_step.visits, excluded.visits),
        ended_at = null,
-       input_summary = excluded.input_summary`);
-const STEP_FINISHED = prepare('run_step_finished',
-  'update workflow_run_step set status = $1, ended_at = now(), output_summary = coalesce($2::jsonb, output_summary), error = $3 where run_id = $4 and node_id = $5');
+       input_summary = excluded.input_summary`,
+);
+const STEP_FINISHED = prepare(
+  'run_step_finished',
+  'update workflow_run_step set status = $1, ended_at = now(), output_summary = coalesce($2::jsonb, output_summary), error = $3 where run_id = $4 and node_id = $5',
+);
 const UNDO_STARTED = prepare('run_step_undo_started', 'update workflow_run_step set compensation = true where run_id = $1 and node_id = $2');
-const UNDO_DONE = prepare('run_step_undo_done', `update workflow_run_step set compensation = true, status = 'compensated', ended_at = now(), error = null where run_id = $1 and node_id = $2`);
+const UNDO_DONE = prepare(
+  'run_step_undo_done',
+  `update workflow_run_step set compensation = true, status = 'compensated', ended_at = now(), error = null where run_id = $1 and node_id = $2`,
+);
 const UNDO_FAILED = prepare('run_step_undo_failed', 'update workflow_run_step set compensation = true, error = $3 where run_id = $1 and node_id = $2');
 
 /**
@@ -74,8 +89,16 @@ const UNDO_FAILED = prepare('run_step_undo_failed', 'update workflow_run_step se
  */
 export async function ensureRun(em: EntityManager, workflowId: string, init: RunInit): Promise<number> {
   const entity = entityOf(init.triggerType, init.triggerPayload);
-  const [row] = await sql<{ id: number }>(em, ENSURE_RUN, [workflowId, init.definitionId ?? null, init.versionId || null, init.triggerType, JSON.stringify(init.triggerPayload ?? {}),
-    entity?.type ?? null, entity?.id ?? null, init.planHash || null]);
+  const [row] = await sql<{ id: number }>(em, ENSURE_RUN, [
+    workflowId,
+    init.definitionId ?? null,
+    init.versionId || null,
+    init.triggerType,
+    JSON.stringify(init.triggerPayload ?? {}),
+    entity?.type ?? null,
+    entity?.id ?? null,
+    init.planHash || null,
+  ]);
   return Number(row.id);
 }
 
@@ -103,12 +126,18 @@ export async function stepStarted(em: EntityManager, runId: number, nodeId: stri
   await sql(em, STEP_STARTED, [runId, nodeId, s.visit, Math.max(0, Math.round(s.agoMs ?? 0)), JSON.stringify(summarize(s.input)), s.attempt]);
 }
 
-export async function stepFinished(em: EntityManager, runId: number, nodeId: string, s: { status: 'done' | 'failed'; output?: unknown; error?: string | null }) {
-  await sql(em, STEP_FINISHED,
-    [s.status, s.output === undefined ? null : JSON.stringify(summarize(s.output)), s.error ?? null, runId, nodeId]);
+export async function stepFinished(
+  em: EntityManager,
+  runId: number,
+  nodeId: string,
+  s: { status: 'done' | 'failed'; output?: unknown; error?: string | null },
+) {
+  await sql(em, STEP_FINISHED, [s.status, s.output === undefined ? null : JSON.stringify(summarize(s.output)), s.error ?? null, runId, nodeId]);
 }
 
-const STEP_RECORDED = prepare('run_step_recorded', `with step as (
+const STEP_RECORDED = prepare(
+  'run_step_recorded',
+  `with step as (
     insert into workflow_run_step (run_id, node_id, status, visits, started_at, ended_at, input_summary, output_summary, error, compensation)
     select r.id, $2::text, $3::text, $4::int, now() - $5::int * interval '1 millisecond', now(), $6::jsonb, $7::jsonb, $8::text, false
       from workflow_run r where r.workflow_id = $1
@@ -122,17 +151,41 @@ const STEP_RECORDED = prepare('run_step_recorded', `with step as (
       output_summary = coalesce(excluded.output_summary, workflow_run_step.output_summary)
     returning run_id)
   ${outboxInsertPerRowSql('step', 'workflows', 'run.step', '$10')}
-  returning id`);
+  returning id`,
+);
 
 /**
  * A step that ended before it was recorded as started (most do, activities/interceptors.ts), in one
  * statement: the row as `stepStarted` and then `stepFinished` leave it, and `event` announced as
  * `run.step` on the workflows topic. False, with nothing written, when the run has no row yet.
  */
-export async function stepRecorded(em: EntityManager, workflowId: string, nodeId: string,
-  s: { visit: number; attempt: number; input: unknown; agoMs?: number; status: 'done' | 'failed'; output?: unknown; error?: string | null; event: Record<string, unknown> }): Promise<boolean> {
-  const rows = await sql(em, STEP_RECORDED, [workflowId, nodeId, s.status, s.visit, Math.max(0, Math.round(s.agoMs ?? 0)), JSON.stringify(summarize(s.input)),
-    s.output === undefined ? null : JSON.stringify(summarize(s.output)), s.error ?? null, s.attempt, JSON.stringify(s.event)]);
+export async function stepRecorded(
+  em: EntityManager,
+  workflowId: string,
+  nodeId: string,
+  s: {
+    visit: number;
+    attempt: number;
+    input: unknown;
+    agoMs?: number;
+    status: 'done' | 'failed';
+    output?: unknown;
+    error?: string | null;
+    event: Record<string, unknown>;
+  },
+): Promise<boolean> {
+  const rows = await sql(em, STEP_RECORDED, [
+    workflowId,
+    nodeId,
+    s.status,
+    s.visit,
+    Math.max(0, Math.round(s.agoMs ?? 0)),
+    JSON.stringify(summarize(s.input)),
+    s.output === undefined ? null : JSON.stringify(summarize(s.output)),
+    s.error ?? null,
+    s.attempt,
+    JSON.stringify(s.event),
+  ]);
   return rows.length > 0;
 }
 
@@ -148,7 +201,16 @@ export async function stepCompensation(em: EntityManager, runId: number, nodeId:
 }
 
 /** The interpreter's own view of its steps (RunState.steps), merged so that no step moves backwards. */
-export interface StateStep { nodeId: string; status: RunStepStatus; visits: number; startedAt?: number; endedAt?: number; error?: string; handle?: string; output?: unknown }
+export interface StateStep {
+  nodeId: string;
+  status: RunStepStatus;
+  visits: number;
+  startedAt?: number;
+  endedAt?: number;
+  error?: string;
+  handle?: string;
+  output?: unknown;
+}
 
 const RANK = `(case %s when 'waiting' then 0 when 'running' then 1 when 'compensated' then 3 else 2 end)`;
 const rank = (col: string) => RANK.replace('%s', col);
@@ -159,23 +221,27 @@ const rank = (col: string) => RANK.replace('%s', col);
  * still in flight never undoes what the activity interceptor has recorded since.
  */
 export async function mergeStateSteps(em: EntityManager, runId: number, steps: StateStep[]) {
-  const rows = steps.filter((s) => s.visits > 0 || s.status !== 'waiting').map((s) => ({
-    node_id: s.nodeId,
-    status: s.status,
-    visits: s.visits,
-    started_at: s.startedAt ? new Date(s.startedAt).toISOString() : null,
-    ended_at: s.endedAt && s.status !== 'running' ? new Date(s.endedAt).toISOString() : null,
-    output: s.handle !== undefined || s.output !== undefined ? summarize({ handle: s.handle ?? null, output: s.output ?? null }) : null,
-    error: s.error ?? null,
-  }));
+  const rows = steps
+    .filter((s) => s.visits > 0 || s.status !== 'waiting')
+    .map((s) => ({
+      node_id: s.nodeId,
+      status: s.status,
+      visits: s.visits,
+      started_at: s.startedAt ? new Date(s.startedAt).toISOString() : null,
+      ended_at: s.endedAt && s.status !== 'running' ? new Date(s.endedAt).toISOString() : null,
+      output: s.handle !== undefined || s.output !== undefined ? summarize({ handle: s.handle ?? null, output: s.output ?? null }) : null,
+      error: s.error ?? null,
+    }));
   if (!rows.length) return;
   await sql(em, MERGE_STEPS, [runId, JSON.stringify(rows)]);
 }
 
 const MERGE_STEPS = (() => {
-  const s = 'workflow_run_step', x = 'excluded';
+  const s = 'workflow_run_step',
+    x = 'excluded';
   const takeNew = `(${x}.visits > ${s}.visits or (${x}.visits = ${s}.visits and ${rank(`${x}.status`)} > ${rank(`${s}.status`)}))`;
-  return prepare('run_merge_steps',
+  return prepare(
+    'run_merge_steps',
     `insert into workflow_run_step (run_id, node_id, status, visits, started_at, ended_at, output_summary, error, compensation)
      select $1::int, r.node_id, r.status, r.visits, r.started_at, r.ended_at, r.output, r.error, false
        from jsonb_to_recordset($2::jsonb) as r(node_id text, status text, visits int, started_at timestamptz, ended_at timestamptz, output jsonb, error text)
@@ -185,7 +251,8 @@ const MERGE_STEPS = (() => {
        ended_at = case when ${takeNew} then coalesce(${x}.ended_at, case when ${x}.status = 'running' then null else ${s}.ended_at end) else ${s}.ended_at end,
        output_summary = case when ${x}.visits > ${s}.visits or ${s}.output_summary is null then ${x}.output_summary else ${s}.output_summary end,
        error = case when ${takeNew} then coalesce(${x}.error, ${s}.error) else ${s}.error end,
-       visits = greatest(${s}.visits, ${x}.visits)`);
+       visits = greatest(${s}.visits, ${x}.visits)`,
+  );
 })();
 
 /**
@@ -193,18 +260,28 @@ const MERGE_STEPS = (() => {
  * flight, a wait on a person, a timer or a signal): they end with the run, as `status`, with the
  * reason as their error, so the canvas and the step list stop showing them as live. Returns them.
  */
-export async function closeOpenSteps(em: EntityManager, runId: number, u: { status: Extract<RunStepStatus, 'cancelled' | 'terminated'>; error: string }): Promise<{ nodeId: string; before: RunStepStatus }[]> {
+export async function closeOpenSteps(
+  em: EntityManager,
+  runId: number,
+  u: { status: Extract<RunStepStatus, 'cancelled' | 'terminated'>; error: string },
+): Promise<{ nodeId: string; before: RunStepStatus }[]> {
   const rows = await em.execute<{ node_id: string; before: RunStepStatus }[]>(
     `update workflow_run_step s set status = ?, ended_at = now(), error = ?
        from (select id, status from workflow_run_step where run_id = ? and status in ('running', 'waiting') order by id for update) o
       where s.id = o.id returning s.node_id, o.status as before`,
-    [u.status, u.error.slice(0, 2000), runId]);
+    [u.status, u.error.slice(0, 2000), runId],
+  );
   return rows.map((r) => ({ nodeId: r.node_id, before: r.before }));
 }
 
-const UPDATE_RUN = prepare('run_update',
-  'update workflow_run set status = $1, ended_at = case when $2 then coalesce(ended_at, now()) else null end, error = $3, updated_at = now() where id = $4');
-const WITHDRAW_TASKS = prepare('run_withdraw_tasks', `update human_task set status = 'cancelled', decided_at = now() where workflow_id = $1 and status = 'open' returning id, node_id`);
+const UPDATE_RUN = prepare(
+  'run_update',
+  'update workflow_run set status = $1, ended_at = case when $2 then coalesce(ended_at, now()) else null end, error = $3, updated_at = now() where id = $4',
+);
+const WITHDRAW_TASKS = prepare(
+  'run_withdraw_tasks',
+  `update human_task set status = 'cancelled', decided_at = now() where workflow_id = $1 and status = 'open' returning id, node_id`,
+);
 
 /** Sets the run's status; a finished run gets its end time, and any task still open on it is withdrawn. */
 export async function updateRun(em: EntityManager, runId: number, workflowId: string, u: { status: RunStatus; finished: boolean; error?: string | null }) {

@@ -38,15 +38,25 @@ export function parseCron(expr: string, count = 3, from = new Date()): { next: s
   }
 }
 
-interface ScheduleBinding { id: number; cron: string | null; active: boolean; key: string }
+interface ScheduleBinding {
+  id: number;
+  cron: string | null;
+  active: boolean;
+  key: string;
+}
 
 async function scheduleBindings(em: EntityManager): Promise<ScheduleBinding[]> {
   const rows = await em.execute<{ id: number; cron: string | null; active: boolean; key: string }[]>(
-    `select b.id, b.cron, b.active, d.key from workflow_binding b join workflow_definition d on d.id = b.definition_id where b.event = 'schedule' order by b.id`);
+    `select b.id, b.cron, b.active, d.key from workflow_binding b join workflow_definition d on d.id = b.definition_id where b.event = 'schedule' order by b.id`,
+  );
   return rows.map((r) => ({ id: Number(r.id), cron: r.cron, active: r.active, key: r.key }));
 }
 
-export interface SyncResult { created: number; updated: number; deleted: number }
+export interface SyncResult {
+  created: number;
+  updated: number;
+  deleted: number;
+}
 
 /**
  * Makes Temporal's schedules match the `schedule` bindings: one schedule per binding (its cron, paused
@@ -63,7 +73,12 @@ export async function syncSchedules(orm: MikroORM, client: Client, taskQueue: st
     for await (const s of client.schedule.list()) if (s.scheduleId.startsWith(prefix)) existing.add(s.scheduleId);
   } else {
     const id = scheduleIdFor(taskQueue, only);
-    try { await client.schedule.getHandle(id).describe(); existing.add(id); } catch (e) { if (!(e instanceof ScheduleNotFoundError)) throw e; }
+    try {
+      await client.schedule.getHandle(id).describe();
+      existing.add(id);
+    } catch (e) {
+      if (!(e instanceof ScheduleNotFoundError)) throw e;
+    }
   }
   for (const [scheduleId, b] of wanted) {
     const spec = { cronExpressions: [b.cron!] };
@@ -114,7 +129,8 @@ export async function runBindingNow(orm: MikroORM, bindingId: number, rawInput: 
   return orm.em.fork().transactional(async (em) => {
     const [b] = await em.execute<{ event: string; active: boolean }[]>('select event, active from workflow_binding where id = ? for update', [bindingId]);
     if (!b) throw new DomainError(404, 'not_found', `No binding ${bindingId}.`);
-    if (b.event !== 'manual' && b.event !== 'schedule') throw new DomainError(409, 'not_runnable', `Binding ${bindingId} starts on ${b.event}, not by hand.`, { params: { event: b.event } });
+    if (b.event !== 'manual' && b.event !== 'schedule')
+      throw new DomainError(409, 'not_runnable', `Binding ${bindingId} starts on ${b.event}, not by hand.`, { params: { event: b.event } });
     if (!b.active) throw new DomainError(409, 'binding_inactive', `Binding ${bindingId} is paused.`);
     const requestId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
     publish(em, 'workflows', 'manual', { bindingId, requestId, input: rawInput, requestedBy: actor.label ?? null });

@@ -25,19 +25,27 @@ import { validateGraph, type GraphError } from './validate.ts';
 const Id = z.string().trim().min(1).max(100);
 /** The graph as the canvas sends it; React Flow's extra keys (selected, measured, …) are dropped. */
 export const GraphSchema = z.object({
-  nodes: z.array(z.object({
-    id: Id,
-    type: z.string().trim().min(1).max(100),
-    position: z.object({ x: z.number().finite(), y: z.number().finite() }),
-    data: z.object({ label: z.string().max(200).optional(), config: z.record(z.string(), z.unknown()).optional() }).default({}),
-  })).max(500),
-  edges: z.array(z.object({
-    id: z.string().trim().min(1).max(300),
-    source: Id,
-    sourceHandle: z.string().max(100).nullish(),
-    target: Id,
-    targetHandle: z.string().max(100).nullish(),
-  })).max(2000),
+  nodes: z
+    .array(
+      z.object({
+        id: Id,
+        type: z.string().trim().min(1).max(100),
+        position: z.object({ x: z.number().finite(), y: z.number().finite() }),
+        data: z.object({ label: z.string().max(200).optional(), config: z.record(z.string(), z.unknown()).optional() }).default({}),
+      }),
+    )
+    .max(500),
+  edges: z
+    .array(
+      z.object({
+        id: z.string().trim().min(1).max(300),
+        source: Id,
+        sourceHandle: z.string().max(100).nullish(),
+        target: Id,
+        targetHandle: z.string().max(100).nullish(),
+      }),
+    )
+    .max(2000),
 });
 
 /** Graph errors as field errors: `nodes.<id>` (or `edges.<id>`, or `graph` for the flow as a whole). */
@@ -63,14 +71,32 @@ const RESERVED_KEYS = ['tasks', 'runs', 'bindings', 'new'];
 
 export const DefinitionInput = z.object({
   // Keys name console pages (/workflows/<key>), so the console's own sub-pages are not available.
-  key: z.string().trim().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).refine((k) => !RESERVED_KEYS.includes(k), 'reserved'),
+  key: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
+    .refine((k) => !RESERVED_KEYS.includes(k), 'reserved'),
   name: z.string().trim().min(1).max(200),
-  description: z.string().trim().max(2000).nullish().transform((v) => v || null),
+  description: z
+    .string()
+    .trim()
+    .max(2000)
+    .nullish()
+    .transform((v) => v || null),
   kind: z.enum(WORKFLOW_KINDS).default('other'),
   graph: GraphSchema.optional(),
 });
 
-export interface DefinitionRow { id: number; key: string; name: string; description: string | null; kind: WorkflowKind; draftUpdatedAt: string; draftUpdatedBy: string | null; latestVersion: number | null }
+export interface DefinitionRow {
+  id: number;
+  key: string;
+  name: string;
+  description: string | null;
+  kind: WorkflowKind;
+  draftUpdatedAt: string;
+  draftUpdatedBy: string | null;
+  latestVersion: number | null;
+}
 
 const TRIGGER_FOR_KIND: Record<WorkflowKind, BindingEvent> = { order: 'order.created', return: 'return.requested', reorder: 'stock.low', other: 'manual' };
 
@@ -78,35 +104,86 @@ export async function createDefinition(orm: MikroORM, raw: unknown, actor: Actor
   const parsed = DefinitionInput.safeParse(raw);
   if (!parsed.success) throw invalid(fieldErrors(parsed.error));
   const input = parsed.data;
-  const graph: Graph = input.graph ?? { nodes: [{ id: 'trigger', type: 'control.trigger', position: { x: 0, y: 0 }, data: { config: { event: TRIGGER_FOR_KIND[input.kind] } } }], edges: [] };
+  const graph: Graph = input.graph ?? {
+    nodes: [{ id: 'trigger', type: 'control.trigger', position: { x: 0, y: 0 }, data: { config: { event: TRIGGER_FOR_KIND[input.kind] } } }],
+    edges: [],
+  };
   return orm.em.fork().transactional(async (em) => {
     const [row] = await em.execute<{ id: number }[]>(
       `insert into workflow_definition (key, name, description, kind, draft, draft_updated_at, draft_updated_by, created_at)
        values (?, ?, ?, ?, ?, now(), ?, now()) on conflict (key) do nothing returning id`,
-      [input.key, input.name, input.description, input.kind, JSON.stringify(graph), byLabel(actor)]);
-    if (!row) throw new DomainError(409, 'duplicate_workflow_key', `A workflow with the key ${input.key} exists.`, { field: 'key', params: { key: input.key } });
+      [input.key, input.name, input.description, input.kind, JSON.stringify(graph), byLabel(actor)],
+    );
+    if (!row)
+      throw new DomainError(409, 'duplicate_workflow_key', `A workflow with the key ${input.key} exists.`, { field: 'key', params: { key: input.key } });
     const id = Number(row.id);
-    audit(em, actor, { action: 'workflow.created', entityType: 'WorkflowDefinition', entityId: id, after: { key: input.key, name: input.name, kind: input.kind } });
+    audit(em, actor, {
+      action: 'workflow.created',
+      entityType: 'WorkflowDefinition',
+      entityId: id,
+      after: { key: input.key, name: input.name, kind: input.kind },
+    });
     announce(em, 'workflows', 'definition.created', { definitionId: id, key: input.key, name: input.name });
     return { id, key: input.key };
   });
 }
 
 export async function listDefinitions(em: EntityManager): Promise<DefinitionRow[]> {
-  const rows = await em.execute<{ id: number; key: string; name: string; description: string | null; kind: WorkflowKind; draft_updated_at: Date; draft_updated_by: string | null; latest: number | null }[]>(
+  const rows = await em.execute<
+    {
+      id: number;
+      key: string;
+      name: string;
+      description: string | null;
+      kind: WorkflowKind;
+      draft_updated_at: Date;
+      draft_updated_by: string | null;
+      latest: number | null;
+    }[]
+  >(
     `select d.id, d.key, d.name, d.description, d.kind, d.draft_updated_at, d.draft_updated_by,
             (select max(v.number) from workflow_version v where v.definition_id = d.id) as latest
-       from workflow_definition d order by d.name, d.id`);
-  return rows.map((r) => ({ id: Number(r.id), key: r.key, name: r.name, description: r.description, kind: r.kind, draftUpdatedAt: new Date(r.draft_updated_at).toISOString(),
-    draftUpdatedBy: r.draft_updated_by, latestVersion: r.latest == null ? null : Number(r.latest) }));
+       from workflow_definition d order by d.name, d.id`,
+  );
+  return rows.map((r) => ({
+    id: Number(r.id),
+    key: r.key,
+    name: r.name,
+    description: r.description,
+    kind: r.kind,
+    draftUpdatedAt: new Date(r.draft_updated_at).toISOString(),
+    draftUpdatedBy: r.draft_updated_by,
+    latestVersion: r.latest == null ? null : Number(r.latest),
+  }));
 }
 
 export async function getDefinition(em: EntityManager, idOrKey: number | string) {
-  const [row] = await em.execute<{ id: number; key: string; name: string; description: string | null; kind: WorkflowKind; draft: Graph; draft_updated_at: Date; draft_updated_by: string | null }[]>(
-    `select id, key, name, description, kind, draft, draft_updated_at, draft_updated_by from workflow_definition where ${typeof idOrKey === 'number' ? 'id' : 'key'} = ?`, [idOrKey]);
+  const [row] = await em.execute<
+    {
+      id: number;
+      key: string;
+      name: string;
+      description: string | null;
+      kind: WorkflowKind;
+      draft: Graph;
+      draft_updated_at: Date;
+      draft_updated_by: string | null;
+    }[]
+  >(
+    `select id, key, name, description, kind, draft, draft_updated_at, draft_updated_by from workflow_definition where ${typeof idOrKey === 'number' ? 'id' : 'key'} = ?`,
+    [idOrKey],
+  );
   if (!row) return null;
-  return { id: Number(row.id), key: row.key, name: row.name, description: row.description, kind: row.kind, draft: row.draft,
-    draftUpdatedAt: new Date(row.draft_updated_at).toISOString(), draftUpdatedBy: row.draft_updated_by };
+  return {
+    id: Number(row.id),
+    key: row.key,
+    name: row.name,
+    description: row.description,
+    kind: row.kind,
+    draft: row.draft,
+    draftUpdatedAt: new Date(row.draft_updated_at).toISOString(),
+    draftUpdatedBy: row.draft_updated_by,
+  };
 }
 
 /**
@@ -114,42 +191,94 @@ export async function getDefinition(em: EntityManager, idOrKey: number | string)
  * unfinished). Announces `draft.saved` with the editor and the designer tab that saved (`tab`, the
  * browser's own id), so that every other open designer can offer to load the newer draft.
  */
-export async function saveDraft(orm: MikroORM, definitionId: number, raw: unknown, actor: Actor, opts: { tab?: string | null } = {}): Promise<{ savedAt: string; errors: FieldError[] }> {
+export async function saveDraft(
+  orm: MikroORM,
+  definitionId: number,
+  raw: unknown,
+  actor: Actor,
+  opts: { tab?: string | null } = {},
+): Promise<{ savedAt: string; errors: FieldError[] }> {
   const parsed = GraphSchema.safeParse(raw);
   if (!parsed.success) throw invalid(fieldErrors(parsed.error));
   const graph = parsed.data as Graph;
   return orm.em.fork().transactional(async (em) => {
     const [before] = await em.execute<{ key: string; draft_updated_at: Date; draft_updated_by: string | null }[]>(
-      'select key, draft_updated_at, draft_updated_by from workflow_definition where id = ? for update', [definitionId]);
+      'select key, draft_updated_at, draft_updated_by from workflow_definition where id = ? for update',
+      [definitionId],
+    );
     if (!before) throw new DomainError(404, 'not_found', `No workflow ${definitionId}.`);
     const [row] = await em.execute<{ draft_updated_at: Date }[]>(
-      'update workflow_definition set draft = ?, draft_updated_at = now(), draft_updated_by = ? where id = ? returning draft_updated_at', [JSON.stringify(graph), byLabel(actor), definitionId]);
+      'update workflow_definition set draft = ?, draft_updated_at = now(), draft_updated_by = ? where id = ? returning draft_updated_at',
+      [JSON.stringify(graph), byLabel(actor), definitionId],
+    );
     const savedAt = new Date(row.draft_updated_at).toISOString();
-    audit(em, actor, { action: 'workflow.draft_saved', entityType: 'WorkflowDefinition', entityId: definitionId,
+    audit(em, actor, {
+      action: 'workflow.draft_saved',
+      entityType: 'WorkflowDefinition',
+      entityId: definitionId,
       before: { draftUpdatedAt: new Date(before.draft_updated_at).toISOString(), draftUpdatedBy: before.draft_updated_by },
-      after: { draftUpdatedAt: savedAt, nodes: graph.nodes.length, edges: graph.edges.length } });
-    announce(em, 'workflows', 'draft.saved', { definitionId, key: before.key, by: byLabel(actor), actorId: actor.id ?? null, tab: opts.tab?.slice(0, 64) || null, at: savedAt });
+      after: { draftUpdatedAt: savedAt, nodes: graph.nodes.length, edges: graph.edges.length },
+    });
+    announce(em, 'workflows', 'draft.saved', {
+      definitionId,
+      key: before.key,
+      by: byLabel(actor),
+      actorId: actor.id ?? null,
+      tab: opts.tab?.slice(0, 64) || null,
+      at: savedAt,
+    });
     return { savedAt, errors: graphFieldErrors(validateGraph(graph)) };
   });
 }
 
 // ---- Versions ----
 
-export interface VersionRow { id: number; definitionId: number; number: number; hash: string; message: string | null; author: string | null; publishedAt: string }
+export interface VersionRow {
+  id: number;
+  definitionId: number;
+  number: number;
+  hash: string;
+  message: string | null;
+  author: string | null;
+  publishedAt: string;
+}
 
-async function insertVersion(em: EntityManager, def: { id: number; key: string }, graph: Graph, plan: Plan, message: string | null, actor: Actor, action: string, extra: Record<string, unknown> = {}): Promise<VersionRow> {
+async function insertVersion(
+  em: EntityManager,
+  def: { id: number; key: string },
+  graph: Graph,
+  plan: Plan,
+  message: string | null,
+  actor: Actor,
+  action: string,
+  extra: Record<string, unknown> = {},
+): Promise<VersionRow> {
   const [row] = await em.execute<{ id: number; number: number; published_at: Date }[]>(
     `insert into workflow_version (definition_id, number, graph, plan, hash, message, author, published_at)
      select ?, coalesce(max(number), 0) + 1, ?, ?, ?, ?, ?, now() from workflow_version where definition_id = ?
      returning id, number, published_at`,
-    [def.id, JSON.stringify(graph), JSON.stringify(plan), plan.hash, message, byLabel(actor), def.id]);
-  const version: VersionRow = { id: Number(row.id), definitionId: def.id, number: Number(row.number), hash: plan.hash, message, author: byLabel(actor), publishedAt: new Date(row.published_at).toISOString() };
+    [def.id, JSON.stringify(graph), JSON.stringify(plan), plan.hash, message, byLabel(actor), def.id],
+  );
+  const version: VersionRow = {
+    id: Number(row.id),
+    definitionId: def.id,
+    number: Number(row.number),
+    hash: plan.hash,
+    message,
+    author: byLabel(actor),
+    publishedAt: new Date(row.published_at).toISOString(),
+  };
   audit(em, actor, { action, entityType: 'WorkflowDefinition', entityId: def.id, after: { version: version.number, hash: plan.hash, message, ...extra } });
   announce(em, 'workflows', 'version.published', { definitionId: def.id, key: def.key, version: version.number, by: version.author });
   return version;
 }
 
-const Message = z.string().trim().max(500).nullish().transform((v) => v || null);
+const Message = z
+  .string()
+  .trim()
+  .max(500)
+  .nullish()
+  .transform((v) => v || null);
 
 /**
  * Publishes the draft as the next version. An invalid graph is refused with 422 listing every error
@@ -159,7 +288,9 @@ const Message = z.string().trim().max(500).nullish().transform((v) => v || null)
 export async function publish(orm: MikroORM, definitionId: number, message: string | null | undefined, actor: Actor): Promise<VersionRow> {
   const msg = parseInput(Message, message, 'message');
   return orm.em.fork().transactional(async (em) => {
-    const [def] = await em.execute<{ id: number; key: string; draft: Graph }[]>('select id, key, draft from workflow_definition where id = ? for update', [definitionId]);
+    const [def] = await em.execute<{ id: number; key: string; draft: Graph }[]>('select id, key, draft from workflow_definition where id = ? for update', [
+      definitionId,
+    ]);
     if (!def) throw new DomainError(404, 'not_found', `No workflow ${definitionId}.`);
     const compiled = compileGraph(def.draft);
     if (!compiled.ok) throw graphInvalid(compiled.errors);
@@ -177,45 +308,115 @@ export async function rollback(orm: MikroORM, definitionId: number, toVersion: n
     // The catalogue may have changed since: the old graph must still be valid to run.
     const compiled = compileGraph(old.graph);
     if (!compiled.ok) throw graphInvalid(compiled.errors);
-    await em.execute('update workflow_definition set draft = ?, draft_updated_at = now(), draft_updated_by = ? where id = ?', [JSON.stringify(old.graph), byLabel(actor), definitionId]);
-    return insertVersion(em, { id: Number(def.id), key: def.key }, old.graph, compiled.plan, parseInput(Message, message, 'message') ?? `Rollback to v${toVersion}`, actor, 'workflow.rolled_back', { from: toVersion });
+    await em.execute('update workflow_definition set draft = ?, draft_updated_at = now(), draft_updated_by = ? where id = ?', [
+      JSON.stringify(old.graph),
+      byLabel(actor),
+      definitionId,
+    ]);
+    return insertVersion(
+      em,
+      { id: Number(def.id), key: def.key },
+      old.graph,
+      compiled.plan,
+      parseInput(Message, message, 'message') ?? `Rollback to v${toVersion}`,
+      actor,
+      'workflow.rolled_back',
+      { from: toVersion },
+    );
   });
 }
 
 export async function listVersions(em: EntityManager, definitionId: number): Promise<VersionRow[]> {
   const rows = await em.execute<{ id: number; number: number; hash: string; message: string | null; author: string | null; published_at: Date }[]>(
-    'select id, number, hash, message, author, published_at from workflow_version where definition_id = ? order by number desc', [definitionId]);
-  return rows.map((r) => ({ id: Number(r.id), definitionId, number: Number(r.number), hash: r.hash, message: r.message, author: r.author, publishedAt: new Date(r.published_at).toISOString() }));
+    'select id, number, hash, message, author, published_at from workflow_version where definition_id = ? order by number desc',
+    [definitionId],
+  );
+  return rows.map((r) => ({
+    id: Number(r.id),
+    definitionId,
+    number: Number(r.number),
+    hash: r.hash,
+    message: r.message,
+    author: r.author,
+    publishedAt: new Date(r.published_at).toISOString(),
+  }));
 }
 
 /** The definition's newest version with its plan (what a new run is pinned to). */
 export async function latestVersion(em: EntityManager, definition: number | string): Promise<(VersionRow & { plan: Plan; graph: Graph }) | null> {
-  const [r] = await em.execute<{ id: number; definition_id: number; number: number; hash: string; message: string | null; author: string | null; published_at: Date; plan: Plan; graph: Graph }[]>(
+  const [r] = await em.execute<
+    {
+      id: number;
+      definition_id: number;
+      number: number;
+      hash: string;
+      message: string | null;
+      author: string | null;
+      published_at: Date;
+      plan: Plan;
+      graph: Graph;
+    }[]
+  >(
     `select v.* from workflow_version v join workflow_definition d on d.id = v.definition_id
-      where ${typeof definition === 'number' ? 'd.id' : 'd.key'} = ? order by v.number desc limit 1`, [definition]);
+      where ${typeof definition === 'number' ? 'd.id' : 'd.key'} = ? order by v.number desc limit 1`,
+    [definition],
+  );
   if (!r) return null;
-  return { id: Number(r.id), definitionId: Number(r.definition_id), number: Number(r.number), hash: r.hash, message: r.message, author: r.author,
-    publishedAt: new Date(r.published_at).toISOString(), plan: r.plan, graph: r.graph };
+  return {
+    id: Number(r.id),
+    definitionId: Number(r.definition_id),
+    number: Number(r.number),
+    hash: r.hash,
+    message: r.message,
+    author: r.author,
+    publishedAt: new Date(r.published_at).toISOString(),
+    plan: r.plan,
+    graph: r.graph,
+  };
 }
 
 // ---- Bindings ----
 
 export const BindingInput = z.object({
   event: z.enum(BINDING_EVENTS),
-  filter: z.string().trim().max(2000).nullish().transform((v) => v || null),
+  filter: z
+    .string()
+    .trim()
+    .max(2000)
+    .nullish()
+    .transform((v) => v || null),
   priority: z.coerce.number().int().min(0).max(1_000_000).default(100),
   definitionId: RowId,
   active: z.boolean().default(true),
-  cron: z.string().trim().max(100).nullish().transform((v) => v || null),
+  cron: z
+    .string()
+    .trim()
+    .max(100)
+    .nullish()
+    .transform((v) => v || null),
 });
 export type BindingInputT = z.input<typeof BindingInput>;
 
-export interface BindingRow { id: number; event: BindingEvent; filter: string | null; priority: number; definitionId: number; definitionKey: string; definitionName: string; active: boolean; cron: string | null }
+export interface BindingRow {
+  id: number;
+  event: BindingEvent;
+  filter: string | null;
+  priority: number;
+  definitionId: number;
+  definitionKey: string;
+  definitionName: string;
+  active: boolean;
+  cron: string | null;
+}
 
 async function checkBinding(em: EntityManager, b: z.infer<typeof BindingInput>): Promise<FieldError[]> {
   const errors: FieldError[] = [];
   if (b.filter) {
-    try { jsonata(b.filter); } catch (e) { errors.push(fieldError('filter', 'bad_expression', { message: (e as Error).message })); }
+    try {
+      jsonata(b.filter);
+    } catch (e) {
+      errors.push(fieldError('filter', 'bad_expression', { message: (e as Error).message }));
+    }
   }
   if (b.event === 'schedule' && !b.cron) errors.push(fieldError('cron', 'required'));
   if (b.cron && !parseCron(b.cron)) errors.push(fieldError('cron', 'invalid_cron'));
@@ -224,7 +425,14 @@ async function checkBinding(em: EntityManager, b: z.infer<typeof BindingInput>):
   return errors;
 }
 
-const bindingSnapshot = (b: z.infer<typeof BindingInput>) => ({ event: b.event, filter: b.filter, priority: b.priority, definitionId: b.definitionId, active: b.active, cron: b.cron });
+const bindingSnapshot = (b: z.infer<typeof BindingInput>) => ({
+  event: b.event,
+  filter: b.filter,
+  priority: b.priority,
+  definitionId: b.definitionId,
+  active: b.active,
+  cron: b.cron,
+});
 
 export async function createBinding(orm: MikroORM, raw: unknown, actor: Actor): Promise<BindingRow> {
   const parsed = BindingInput.safeParse(raw);
@@ -235,7 +443,8 @@ export async function createBinding(orm: MikroORM, raw: unknown, actor: Actor): 
     if (errors.length) throw invalid(errors);
     const [row] = await em.execute<{ id: number }[]>(
       `insert into workflow_binding (event, filter, priority, definition_id, active, cron, created_at, updated_at) values (?, ?, ?, ?, ?, ?, now(), now()) returning id`,
-      [b.event, b.filter, b.priority, b.definitionId, b.active, b.cron]);
+      [b.event, b.filter, b.priority, b.definitionId, b.active, b.cron],
+    );
     const id = Number(row.id);
     audit(em, actor, { action: 'workflow.binding_created', entityType: 'WorkflowBinding', entityId: id, after: bindingSnapshot(b) });
     announce(em, 'workflows', 'binding.changed', { bindingId: id, event: b.event });
@@ -245,17 +454,27 @@ export async function createBinding(orm: MikroORM, raw: unknown, actor: Actor): 
 
 export async function updateBinding(orm: MikroORM, id: number, raw: unknown, actor: Actor): Promise<BindingRow> {
   return orm.em.fork().transactional(async (em) => {
-    const [current] = await em.execute<{ event: BindingEvent; filter: string | null; priority: number; definition_id: number; active: boolean; cron: string | null }[]>(
-      'select event, filter, priority, definition_id, active, cron from workflow_binding where id = ? for update', [id]);
+    const [current] = await em.execute<
+      { event: BindingEvent; filter: string | null; priority: number; definition_id: number; active: boolean; cron: string | null }[]
+    >('select event, filter, priority, definition_id, active, cron from workflow_binding where id = ? for update', [id]);
     if (!current) throw new DomainError(404, 'not_found', `No binding ${id}.`);
-    const before = { event: current.event, filter: current.filter, priority: Number(current.priority), definitionId: Number(current.definition_id), active: current.active, cron: current.cron };
+    const before = {
+      event: current.event,
+      filter: current.filter,
+      priority: Number(current.priority),
+      definitionId: Number(current.definition_id),
+      active: current.active,
+      cron: current.cron,
+    };
     const parsed = BindingInput.safeParse({ ...before, ...(raw && typeof raw === 'object' ? raw : {}) });
     if (!parsed.success) throw invalid(fieldErrors(parsed.error));
     const b = parsed.data;
     const errors = await checkBinding(em, b);
     if (errors.length) throw invalid(errors);
-    await em.execute('update workflow_binding set event = ?, filter = ?, priority = ?, definition_id = ?, active = ?, cron = ?, updated_at = now() where id = ?',
-      [b.event, b.filter, b.priority, b.definitionId, b.active, b.cron, id]);
+    await em.execute(
+      'update workflow_binding set event = ?, filter = ?, priority = ?, definition_id = ?, active = ?, cron = ?, updated_at = now() where id = ?',
+      [b.event, b.filter, b.priority, b.definitionId, b.active, b.cron, id],
+    );
     audit(em, actor, { action: 'workflow.binding_updated', entityType: 'WorkflowBinding', entityId: id, before, after: bindingSnapshot(b) });
     announce(em, 'workflows', 'binding.changed', { bindingId: id, event: b.event });
     return (await getBinding(em, id))!;
@@ -265,17 +484,44 @@ export async function updateBinding(orm: MikroORM, id: number, raw: unknown, act
 export async function deleteBinding(orm: MikroORM, id: number, actor: Actor): Promise<void> {
   await orm.em.fork().transactional(async (em) => {
     const [row] = await em.execute<{ event: BindingEvent; filter: string | null; priority: number; definition_id: number }[]>(
-      'delete from workflow_binding where id = ? returning event, filter, priority, definition_id', [id]);
+      'delete from workflow_binding where id = ? returning event, filter, priority, definition_id',
+      [id],
+    );
     if (!row) throw new DomainError(404, 'not_found', `No binding ${id}.`);
-    audit(em, actor, { action: 'workflow.binding_deleted', entityType: 'WorkflowBinding', entityId: id, before: { event: row.event, filter: row.filter, priority: Number(row.priority), definitionId: Number(row.definition_id) } });
+    audit(em, actor, {
+      action: 'workflow.binding_deleted',
+      entityType: 'WorkflowBinding',
+      entityId: id,
+      before: { event: row.event, filter: row.filter, priority: Number(row.priority), definitionId: Number(row.definition_id) },
+    });
     announce(em, 'workflows', 'binding.changed', { bindingId: id, event: row.event });
   });
 }
 
-interface RawBinding { id: number; event: BindingEvent; filter: string | null; priority: number; definition_id: number; key: string; name: string; active: boolean; cron: string | null }
-const toBinding = (r: RawBinding): BindingRow => ({ id: Number(r.id), event: r.event, filter: r.filter, priority: Number(r.priority), definitionId: Number(r.definition_id), definitionKey: r.key,
-  definitionName: r.name, active: r.active, cron: r.cron });
-const BINDING_SELECT = 'select b.id, b.event, b.filter, b.priority, b.definition_id, d.key, d.name, b.active, b.cron from workflow_binding b join workflow_definition d on d.id = b.definition_id';
+interface RawBinding {
+  id: number;
+  event: BindingEvent;
+  filter: string | null;
+  priority: number;
+  definition_id: number;
+  key: string;
+  name: string;
+  active: boolean;
+  cron: string | null;
+}
+const toBinding = (r: RawBinding): BindingRow => ({
+  id: Number(r.id),
+  event: r.event,
+  filter: r.filter,
+  priority: Number(r.priority),
+  definitionId: Number(r.definition_id),
+  definitionKey: r.key,
+  definitionName: r.name,
+  active: r.active,
+  cron: r.cron,
+});
+const BINDING_SELECT =
+  'select b.id, b.event, b.filter, b.priority, b.definition_id, d.key, d.name, b.active, b.cron from workflow_binding b join workflow_definition d on d.id = b.definition_id';
 
 export async function getBinding(em: EntityManager, id: number): Promise<BindingRow | null> {
   const [row] = await em.execute<RawBinding[]>(`${BINDING_SELECT} where b.id = ?`, [id]);
@@ -288,7 +534,10 @@ export async function listBindings(em: EntityManager, event?: BindingEvent): Pro
   return rows.map(toBinding);
 }
 
-export interface BindingMatch { binding: BindingRow; version: VersionRow & { plan: Plan } }
+export interface BindingMatch {
+  binding: BindingRow;
+  version: VersionRow & { plan: Plan };
+}
 
 /**
  * The first active binding for `event`, by priority, whose filter is truthy over `payload` (for a
@@ -304,7 +553,11 @@ export async function matchBinding(em: EntityManager, event: string, payload: Re
   for (const binding of candidates) {
     if (binding.filter) {
       let hit: unknown;
-      try { hit = await evaluateBounded(binding.filter, payload); } catch { continue; }
+      try {
+        hit = await evaluateBounded(binding.filter, payload);
+      } catch {
+        continue;
+      }
       if (!truthy(hit)) continue;
     }
     const version = await latestVersion(em, binding.definitionId);

@@ -13,7 +13,9 @@ import { simulate } from './simulate.ts';
 
 const dir = path.resolve(import.meta.dirname, '../../../tests/fixtures/workflow-histories');
 
-interface Payloads { payloads?: { data?: string }[] }
+interface Payloads {
+  payloads?: { data?: string }[];
+}
 interface HistoryEvent {
   eventId: string;
   eventType: string;
@@ -46,7 +48,15 @@ function read(file: string): Recorded {
   const events = (JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as { events: HistoryEvent[] }).events;
   const start = decode(events[0].workflowExecutionStartedEventAttributes!.input) as { plan: Plan; trigger: Recorded['trigger'] };
   const scheduled = new Map<string, { type: string; key: string }>();
-  const rec: Recorded = { plan: start.plan, trigger: start.trigger, activities: new Map(), local: new Map(), signals: new Map(), decisions: new Map(), final: null };
+  const rec: Recorded = {
+    plan: start.plan,
+    trigger: start.trigger,
+    activities: new Map(),
+    local: new Map(),
+    signals: new Map(),
+    decisions: new Map(),
+    final: null,
+  };
   for (const e of events) {
     const s = e.activityTaskScheduledEventAttributes;
     if (s) scheduled.set(e.eventId, { type: s.activityType.name, key: (decode(s.input) as { key: string }).key });
@@ -72,7 +82,7 @@ function read(file: string): Recorded {
       if (sig.signalName === 'decision') rec.decisions.set(String(payload.nodeId), String(payload.decision));
       else {
         const name = sig.signalName === 'custom' ? `custom:${String(payload.name)}` : sig.signalName;
-        rec.signals.set(name, [...(rec.signals.get(name) ?? []), (sig.signalName === 'custom' ? payload.payload : payload) as Record<string, unknown> ?? {}]);
+        rec.signals.set(name, [...(rec.signals.get(name) ?? []), ((sig.signalName === 'custom' ? payload.payload : payload) as Record<string, unknown>) ?? {}]);
       }
     }
     const done = e.workflowExecutionCompletedEventAttributes;
@@ -84,13 +94,20 @@ function read(file: string): Recorded {
 /** The plan drawn back as a graph (what the simulation takes). */
 const graphOf = (plan: Plan): Graph => ({
   nodes: Object.values(plan.nodes).map((n) => ({ id: n.id, type: n.type, position: { x: 0, y: 0 }, data: { label: n.label, config: n.config } })),
-  edges: Object.values(plan.nodes).flatMap((n) => Object.entries(n.next).flatMap(([handle, targets]) => targets.map((t, i) => ({ id: `${n.id}-${handle}-${i}`, source: n.id, sourceHandle: handle, target: t })))),
+  edges: Object.values(plan.nodes).flatMap((n) =>
+    Object.entries(n.next).flatMap(([handle, targets]) =>
+      targets.map((t, i) => ({ id: `${n.id}-${handle}-${i}`, source: n.id, sourceHandle: handle, target: t })),
+    ),
+  ),
 });
 
 // loop-join.local-activities was recorded by the interpreter before loop-exits, whose join after the
 // loop fired early (and twice): that run replays as it ran, but today's walk (and so the simulation)
 // does what loop-join.loop-exits recorded instead.
-const fixtures = fs.readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'loop-join.local-activities.json').sort();
+const fixtures = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.json') && f !== 'loop-join.local-activities.json')
+  .sort();
 
 describe('the simulation walks as the recorded runs did', () => {
   it('has runs to compare with, completed ones among them', () => {
@@ -135,12 +152,18 @@ describe('the simulation walks as the recorded runs did', () => {
     // The steps the run ran, each visit of each: the simulation reaches exactly those. Local ones have
     // no key in their markers: they are counted per activity, for plans where one node runs it.
     const nodesOf = (activity: string) => Object.values(run.plan.nodes).filter((n) => n.activity === activity);
-    const ran = [...run.activities.keys(), ...[...run.local].flatMap(([activity, results]) => {
-      const [only, ...more] = nodesOf(activity);
-      return only && !more.length ? results.map((_, i) => `${only.id}:${i + 1}`) : [];
-    })].sort();
+    const ran = [
+      ...run.activities.keys(),
+      ...[...run.local].flatMap(([activity, results]) => {
+        const [only, ...more] = nodesOf(activity);
+        return only && !more.length ? results.map((_, i) => `${only.id}:${i + 1}`) : [];
+      }),
+    ].sort();
     const counted = new Set(ran.map((v) => v.replace(/:\d+$/, '')));
-    const simulated = visitsIn(sim.path).filter((v) => { const id = v.replace(/:\d+$/, ''); return run.plan.nodes[id].kind === 'activity' && (counted.has(id) || nodesOf(run.plan.nodes[id].activity!).length === 1); });
+    const simulated = visitsIn(sim.path).filter((v) => {
+      const id = v.replace(/:\d+$/, '');
+      return run.plan.nodes[id].kind === 'activity' && (counted.has(id) || nodesOf(run.plan.nodes[id].activity!).length === 1);
+    });
     // A cancelled run stopped where it was cancelled: the simulation may go further, never elsewhere.
     if (run.final) expect(simulated.sort()).toEqual(ran);
     else expect(simulated.slice(0, ran.length).sort()).toEqual(ran);

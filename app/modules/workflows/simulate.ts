@@ -28,7 +28,11 @@ export interface SimulationOptions {
   decide?: (node: PlanNode, visit: number) => { handles: string[]; output?: Record<string, unknown> } | undefined;
 }
 
-export interface SimulatedStep { nodeId: string; type: string; handles: string[] }
+export interface SimulatedStep {
+  nodeId: string;
+  type: string;
+  handles: string[];
+}
 
 export interface SimulatedRouting {
   nodeId: string;
@@ -42,7 +46,12 @@ export interface SimulatedRouting {
   shortages: { sku: string; requested: number; available: number }[];
 }
 
-export interface SimulatedApproval { nodeId: string; title: string; roles: string[]; decision: 'approved' | 'rejected' }
+export interface SimulatedApproval {
+  nodeId: string;
+  title: string;
+  roles: string[];
+  decision: 'approved' | 'rejected';
+}
 
 export interface Simulation {
   /** Node ids in the order they would run (a node visited twice appears twice). */
@@ -59,7 +68,8 @@ export interface Simulation {
 
 export const MAX_SIMULATION_STEPS = 200;
 
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : null);
+const num = (v: unknown): number | null =>
+  typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : null;
 
 /** Demand from `payload.lines`, products found by SKU in the stock options. */
 function demandFrom(payload: Record<string, unknown>, stock: StockOption[]): DemandLine[] {
@@ -81,7 +91,8 @@ function demandFrom(payload: Record<string, unknown>, stock: StockOption[]): Dem
 function destinationFrom(payload: Record<string, unknown>): GeoPoint | null {
   const a = payload.shippingAddress;
   if (!a || typeof a !== 'object') return null;
-  const lat = num((a as Record<string, unknown>).lat), lng = num((a as Record<string, unknown>).lng);
+  const lat = num((a as Record<string, unknown>).lat),
+    lng = num((a as Record<string, unknown>).lng);
   return lat === null || lng === null ? null : { lat, lng };
 }
 
@@ -98,7 +109,10 @@ export async function simulate(graph: Graph, payload: Record<string, unknown>, o
   const maxSteps = options.maxSteps ?? MAX_SIMULATION_STEPS;
   const result: Simulation = { path: [], steps: [], routing: [], approvals: [], signals: [], problems: [], end: null, stopped: 'dead_end' };
   const trigger = graph.nodes.find((n) => n.type === 'control.trigger' && nodeType(n.type));
-  if (!trigger) { result.stopped = 'no_trigger'; return result; }
+  if (!trigger) {
+    result.stopped = 'no_trigger';
+    return result;
+  }
   const plan = { trigger: trigger.id, nodes: planNodes(graph) };
   const event = options.event ?? String(trigger.data?.config?.event ?? 'manual');
   const context: Record<string, Record<string, unknown> | undefined> = {};
@@ -106,7 +120,12 @@ export async function simulate(graph: Graph, payload: Record<string, unknown>, o
 
   const handlesOf = (n: PlanNode): string[] => Object.keys(n.next);
   const evaluate = async (nodeId: string, expression: string): Promise<unknown> => {
-    try { return await evaluateBounded(expression, data); } catch (e) { result.problems.push({ nodeId, message: (e as Error).message }); return undefined; }
+    try {
+      return await evaluateBounded(expression, data);
+    } catch (e) {
+      result.problems.push({ nodeId, message: (e as Error).message });
+      return undefined;
+    }
   };
 
   const stock = options.stock ?? [];
@@ -117,8 +136,16 @@ export async function simulate(graph: Graph, payload: Record<string, unknown>, o
     const r = planRouting(destination, demand, stock);
     if (!r.ok) return { nodeId, ok: false, assumed: false, policy: null, warehouses: [], shipments: 0, allocations: [], shortages: r.shortages };
     const warehouses = [...new Set(r.plan.allocations.map((a) => a.warehouseCode))];
-    return { nodeId, ok: true, assumed: false, policy: r.plan.policy, warehouses, shipments: r.plan.shipments,
-      allocations: r.plan.allocations.map((a) => ({ sku: a.sku, warehouse: a.warehouseCode, quantity: a.quantity })), shortages: [] };
+    return {
+      nodeId,
+      ok: true,
+      assumed: false,
+      policy: r.plan.policy,
+      warehouses,
+      shipments: r.plan.shipments,
+      allocations: r.plan.allocations.map((a) => ({ sku: a.sku, warehouse: a.warehouseCode, quantity: a.quantity })),
+      shortages: [],
+    };
   };
 
   /** The handles a node takes. */
@@ -136,10 +163,11 @@ export async function simulate(graph: Graph, payload: Record<string, unknown>, o
         if (!r.ok) return [handlesOf(n).includes('insufficient') ? 'insufficient' : 'error'];
       }
       const handles = handlesOf(n);
-      return [handles.includes('ok') ? 'ok' : handles[0] ?? 'ok'];
+      return [handles.includes('ok') ? 'ok' : (handles[0] ?? 'ok')];
     }
     switch (n.primitive) {
-      case 'trigger': return ['out'];
+      case 'trigger':
+        return ['out'];
       case 'condition': {
         const v = await evaluate(n.id, String(config.expression ?? ''));
         return [(Array.isArray(v) ? v.length > 0 : !!v) ? 'true' : 'false'];
@@ -149,7 +177,8 @@ export async function simulate(graph: Graph, payload: Record<string, unknown>, o
         const cases = Array.isArray(config.cases) ? (config.cases as { value: string; handle: string }[]) : [];
         return [cases.find((c) => v !== undefined && String(v) === c.value)?.handle ?? 'default'];
       }
-      case 'split': return handlesOf(n);
+      case 'split':
+        return handlesOf(n);
       case 'signal': {
         const received = options.signalsReceived !== false;
         result.signals.push({ nodeId: n.id, signal: String(config.signal ?? ''), received });
@@ -157,19 +186,30 @@ export async function simulate(graph: Graph, payload: Record<string, unknown>, o
       }
       case 'human': {
         const decision = options.approve === false ? 'rejected' : 'approved';
-        result.approvals.push({ nodeId: n.id, title: String(config.title ?? n.label ?? n.id), roles: Array.isArray(config.roles) ? config.roles.map(String) : [], decision });
+        result.approvals.push({
+          nodeId: n.id,
+          title: String(config.title ?? n.label ?? n.id),
+          roles: Array.isArray(config.roles) ? config.roles.map(String) : [],
+          decision,
+        });
         return [decision];
       }
-      case 'subflow': return ['ok'];
-      case 'end': return [];
-      default: return ['out'];
+      case 'subflow':
+        return ['ok'];
+      case 'end':
+        return [];
+      default:
+        return ['out'];
     }
   };
 
   const visits = new Map<string, number>();
   const walk: Walk = new Walk(plan, true, {
     async run(id) {
-      if (result.path.length >= maxSteps) { result.stopped = 'max_steps'; throw new Stop(); }
+      if (result.path.length >= maxSteps) {
+        result.stopped = 'max_steps';
+        throw new Stop();
+      }
       const n = plan.nodes[id];
       const visit = (visits.get(id) ?? 0) + 1;
       visits.set(id, visit);

@@ -15,19 +15,54 @@ import { signalRun } from './dispatcher.server.ts';
 import { entityOf, parseDuration } from './runs.server.ts';
 
 export interface TaskRow {
-  id: number; key: string; workflowId: string; nodeId: string; title: string; roles: Role[]; status: TaskStatus;
-  decidedBy: string | null; comment: string | null; createdAt: string; decidedAt: string | null; dueAt: string | null;
-  entityType: string | null; entityId: string | null;
+  id: number;
+  key: string;
+  workflowId: string;
+  nodeId: string;
+  title: string;
+  roles: Role[];
+  status: TaskStatus;
+  decidedBy: string | null;
+  comment: string | null;
+  createdAt: string;
+  decidedAt: string | null;
+  dueAt: string | null;
+  entityType: string | null;
+  entityId: string | null;
 }
 
 interface RawTask {
-  id: number; key: string; workflow_id: string; node_id: string; title: string; roles: Role[]; status: TaskStatus; decided_by: string | null;
-  comment: string | null; created_at: Date | string; decided_at: Date | string | null; due_at: Date | string | null; entity_type: string | null; entity_id: string | null;
+  id: number;
+  key: string;
+  workflow_id: string;
+  node_id: string;
+  title: string;
+  roles: Role[];
+  status: TaskStatus;
+  decided_by: string | null;
+  comment: string | null;
+  created_at: Date | string;
+  decided_at: Date | string | null;
+  due_at: Date | string | null;
+  entity_type: string | null;
+  entity_id: string | null;
 }
 const iso = (d: Date | string | null) => (d == null ? null : new Date(d).toISOString());
 const toTask = (r: RawTask): TaskRow => ({
-  id: Number(r.id), key: r.key, workflowId: r.workflow_id, nodeId: r.node_id, title: r.title, roles: r.roles, status: r.status, decidedBy: r.decided_by,
-  comment: r.comment, createdAt: iso(r.created_at)!, decidedAt: iso(r.decided_at), dueAt: iso(r.due_at), entityType: r.entity_type, entityId: r.entity_id,
+  id: Number(r.id),
+  key: r.key,
+  workflowId: r.workflow_id,
+  nodeId: r.node_id,
+  title: r.title,
+  roles: r.roles,
+  status: r.status,
+  decidedBy: r.decided_by,
+  comment: r.comment,
+  createdAt: iso(r.created_at)!,
+  decidedAt: iso(r.decided_at),
+  dueAt: iso(r.due_at),
+  entityType: r.entity_type,
+  entityId: r.entity_id,
 });
 
 /** Opens the task a human node waits on (once per key: a retried activity opens nothing new). */
@@ -39,7 +74,17 @@ export async function openTask(em: EntityManager, input: NodeActivityInput): Pro
   const [row] = await em.execute<{ id: number }[]>(
     `insert into human_task (key, workflow_id, node_id, title, roles, status, created_at, due_at, entity_type, entity_id)
      values (?, ?, ?, ?, ?::text[], 'open', now(), ?, ?, ?) on conflict (key) do nothing returning id`,
-    [input.key, input.workflowId, input.nodeId, title, textArray(roles), timeout ? new Date(Date.now() + timeout) : null, entity?.type ?? null, entity?.id ?? null]);
+    [
+      input.key,
+      input.workflowId,
+      input.nodeId,
+      title,
+      textArray(roles),
+      timeout ? new Date(Date.now() + timeout) : null,
+      entity?.type ?? null,
+      entity?.id ?? null,
+    ],
+  );
   if (!row) {
     const [existing] = await em.execute<{ id: number }[]>('select id from human_task where key = ?', [input.key]);
     return { taskId: Number(existing.id), created: false };
@@ -55,15 +100,15 @@ export async function closeTask(em: EntityManager, input: NodeActivityInput): Pr
   const rows = await em.execute<{ id: number }[]>(
     `update human_task set status = ?, decided_by = coalesce(decided_by, ?), comment = coalesce(comment, ?), decided_at = coalesce(decided_at, now())
       where key = ? and status = 'open' returning id`,
-    [status, input.config.by == null ? null : String(input.config.by), input.config.comment == null ? null : String(input.config.comment), input.key]);
+    [status, input.config.by == null ? null : String(input.config.by), input.config.comment == null ? null : String(input.config.comment), input.key],
+  );
   for (const r of rows) publish(em, 'workflows', 'task.closed', { taskId: Number(r.id), workflowId: input.workflowId, nodeId: input.nodeId, status });
   return { closed: rows.length > 0 };
 }
 
 /** Open tasks the role may decide, oldest first. */
 export async function listOpenTasks(em: EntityManager, role: Role, limit = 200): Promise<TaskRow[]> {
-  const rows = await em.execute<RawTask[]>(
-    `select * from human_task where status = 'open' and ? = any(roles) order by created_at, id limit ?`, [role, limit]);
+  const rows = await em.execute<RawTask[]>(`select * from human_task where status = 'open' and ? = any(roles) order by created_at, id limit ?`, [role, limit]);
   return rows.map(toTask);
 }
 
@@ -74,7 +119,12 @@ export async function getTask(em: EntityManager, id: number): Promise<TaskRow | 
 
 export const DecisionInput = z.object({
   decision: z.enum(['approved', 'rejected']),
-  comment: z.string().trim().max(2000).optional().transform((v) => v || undefined),
+  comment: z
+    .string()
+    .trim()
+    .max(2000)
+    .optional()
+    .transform((v) => v || undefined),
 });
 
 /**
@@ -83,7 +133,11 @@ export const DecisionInput = z.object({
  * Temporal cannot take the signal nothing is written. A run that no longer exists withdraws the task.
  */
 export async function decideTask(
-  orm: MikroORM, temporal: () => Promise<Client>, taskId: number, raw: unknown, who: { role: Role; actor: Actor },
+  orm: MikroORM,
+  temporal: () => Promise<Client>,
+  taskId: number,
+  raw: unknown,
+  who: { role: Role; actor: Actor },
 ): Promise<TaskRow> {
   const parsed = DecisionInput.safeParse(raw);
   if (!parsed.success) throw invalid(fieldErrors(parsed.error));
@@ -92,7 +146,8 @@ export async function decideTask(
   const outcome = await orm.em.fork().transactional(async (em) => {
     const [task] = await em.execute<RawTask[]>('select * from human_task where id = ? for update', [taskId]);
     if (!task) throw new DomainError(404, 'not_found', `No task ${taskId}.`);
-    if (!task.roles.includes(who.role)) throw new DomainError(403, 'forbidden', `Only ${task.roles.join(', ')} may decide this task.`, { params: { roles: task.roles.join(', ') } });
+    if (!task.roles.includes(who.role))
+      throw new DomainError(403, 'forbidden', `Only ${task.roles.join(', ')} may decide this task.`, { params: { roles: task.roles.join(', ') } });
     if (task.status !== 'open') throw new DomainError(409, 'task_closed', `Task ${taskId} is already ${task.status}.`, { params: { status: task.status } });
     let delivered: boolean;
     try {
@@ -106,9 +161,16 @@ export async function decideTask(
       return { gone: true as const, task };
     }
     const [updated] = await em.execute<RawTask[]>(
-      `update human_task set status = ?, decided_by = ?, comment = ?, decided_at = now() where id = ? returning *`, [decision, by, comment ?? null, taskId]);
-    audit(em, who.actor, { action: 'workflow.task_decided', entityType: 'HumanTask', entityId: taskId,
-      before: { status: 'open' }, after: { status: decision, comment: comment ?? null, workflowId: task.workflow_id, nodeId: task.node_id } });
+      `update human_task set status = ?, decided_by = ?, comment = ?, decided_at = now() where id = ? returning *`,
+      [decision, by, comment ?? null, taskId],
+    );
+    audit(em, who.actor, {
+      action: 'workflow.task_decided',
+      entityType: 'HumanTask',
+      entityId: taskId,
+      before: { status: 'open' },
+      after: { status: decision, comment: comment ?? null, workflowId: task.workflow_id, nodeId: task.node_id },
+    });
     publish(em, 'workflows', 'task.closed', { taskId, workflowId: task.workflow_id, nodeId: task.node_id, status: decision, by });
     return { gone: false as const, task: updated };
   });

@@ -7,8 +7,21 @@ import type { Graph, GraphNode } from '../../../workflows/graph.ts';
 import { findLoops } from '../../../workflows/loops.ts';
 
 export interface GraphError {
-  code: 'no_trigger' | 'many_triggers' | 'unknown_type' | 'invalid_config' | 'unreachable' | 'unwired_handle' | 'bad_edge'
-    | 'join_without_split' | 'join_in_loop_entry' | 'join_fed_from_loop_iteration' | 'unguarded_cycle' | 'bad_expression' | 'end_has_outputs' | 'duplicate_id';
+  code:
+    | 'no_trigger'
+    | 'many_triggers'
+    | 'unknown_type'
+    | 'invalid_config'
+    | 'unreachable'
+    | 'unwired_handle'
+    | 'bad_edge'
+    | 'join_without_split'
+    | 'join_in_loop_entry'
+    | 'join_fed_from_loop_iteration'
+    | 'unguarded_cycle'
+    | 'bad_expression'
+    | 'end_has_outputs'
+    | 'duplicate_id';
   nodeId?: string;
   edgeId?: string;
   field?: string;
@@ -20,7 +33,8 @@ const EXPRESSION_FIELDS = new Set(['expression', 'passExpression']);
 
 export function expressionsOf(config: Record<string, unknown> | undefined): { field: string; expression: string }[] {
   return Object.entries(config ?? {}).flatMap(([field, v]) =>
-    typeof v !== 'string' ? [] : EXPRESSION_FIELDS.has(field) ? [{ field, expression: v }] : v.startsWith('=') ? [{ field, expression: v.slice(1) }] : []);
+    typeof v !== 'string' ? [] : EXPRESSION_FIELDS.has(field) ? [{ field, expression: v }] : v.startsWith('=') ? [{ field, expression: v.slice(1) }] : [],
+  );
 }
 
 export function validateGraph(graph: Graph): GraphError[] {
@@ -35,16 +49,29 @@ export function validateGraph(graph: Graph): GraphError[] {
   const outputs = new Map<string, string[]>();
   for (const n of graph.nodes) {
     const def = nodeType(n.type);
-    if (!def) { errors.push({ code: 'unknown_type', nodeId: n.id, params: { type: n.type } }); continue; }
+    if (!def) {
+      errors.push({ code: 'unknown_type', nodeId: n.id, params: { type: n.type } });
+      continue;
+    }
     const parsed = def.config.safeParse(n.data?.config ?? {});
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) errors.push({ code: 'invalid_config', nodeId: n.id, field: issue.path.join('.') || undefined, params: { field: issue.path.join('.'), problem: issue.code } });
+      for (const issue of parsed.error.issues)
+        errors.push({
+          code: 'invalid_config',
+          nodeId: n.id,
+          field: issue.path.join('.') || undefined,
+          params: { field: issue.path.join('.'), problem: issue.code },
+        });
       outputs.set(n.id, typeof def.outputs === 'function' ? [] : [...def.outputs]);
     } else {
       outputs.set(n.id, outputsOf(def, parsed.data));
     }
     for (const { field, expression } of expressionsOf(n.data?.config)) {
-      try { jsonata(expression); } catch (e) { errors.push({ code: 'bad_expression', nodeId: n.id, field, params: { message: (e as Error).message } }); }
+      try {
+        jsonata(expression);
+      } catch (e) {
+        errors.push({ code: 'bad_expression', nodeId: n.id, field, params: { message: (e as Error).message } });
+      }
     }
   }
 
@@ -58,10 +85,16 @@ export function validateGraph(graph: Graph): GraphError[] {
   const into = new Map<string, string[]>();
   for (const e of graph.edges) {
     const src = byId.get(e.source);
-    if (!src || !byId.has(e.target)) { errors.push({ code: 'bad_edge', edgeId: e.id }); continue; }
+    if (!src || !byId.has(e.target)) {
+      errors.push({ code: 'bad_edge', edgeId: e.id });
+      continue;
+    }
     const handles = outputs.get(e.source) ?? [];
     const handle = e.sourceHandle ?? handles[0];
-    if (handles.length && !handles.includes(handle ?? '')) { errors.push({ code: 'bad_edge', edgeId: e.id, nodeId: e.source, params: { handle: String(handle) } }); continue; }
+    if (handles.length && !handles.includes(handle ?? '')) {
+      errors.push({ code: 'bad_edge', edgeId: e.id, nodeId: e.source, params: { handle: String(handle) } });
+      continue;
+    }
     if (src.type === 'control.end') errors.push({ code: 'end_has_outputs', nodeId: src.id });
     out.set(e.source, [...(out.get(e.source) ?? []), e.target]);
     into.set(e.target, [...(into.get(e.target) ?? []), e.source]);
@@ -74,14 +107,20 @@ export function validateGraph(graph: Graph): GraphError[] {
     const wired = new Set(graph.edges.filter((e) => e.source === n.id).map((e) => e.sourceHandle ?? outputs.get(n.id)?.[0]));
     const required = def.requiredOutputs ?? outputs.get(n.id) ?? [];
     for (const h of required) if (!wired.has(h)) errors.push({ code: 'unwired_handle', nodeId: n.id, params: { handle: h } });
-    if (n.type === 'control.split') for (const h of outputs.get(n.id) ?? []) if (!wired.has(h)) errors.push({ code: 'unwired_handle', nodeId: n.id, params: { handle: h } });
+    if (n.type === 'control.split')
+      for (const h of outputs.get(n.id) ?? []) if (!wired.has(h)) errors.push({ code: 'unwired_handle', nodeId: n.id, params: { handle: h } });
   }
 
   // Reachable from the trigger.
   if (triggers.length === 1) {
     const seen = new Set([triggers[0].id]);
     const queue = [triggers[0].id];
-    while (queue.length) for (const next of out.get(queue.shift()!) ?? []) if (!seen.has(next)) { seen.add(next); queue.push(next); }
+    while (queue.length)
+      for (const next of out.get(queue.shift()!) ?? [])
+        if (!seen.has(next)) {
+          seen.add(next);
+          queue.push(next);
+        }
     for (const n of graph.nodes) if (!seen.has(n.id)) errors.push({ code: 'unreachable', nodeId: n.id });
   }
 
@@ -93,7 +132,11 @@ export function validateGraph(graph: Graph): GraphError[] {
     while (queue.length) {
       const cur = queue.shift()!;
       if (byId.get(cur)?.type === 'control.split') found.add(cur);
-      for (const p of into.get(cur) ?? []) if (!seen.has(p)) { seen.add(p); queue.push(p); }
+      for (const p of into.get(cur) ?? [])
+        if (!seen.has(p)) {
+          seen.add(p);
+          queue.push(p);
+        }
     }
     return found;
   };
@@ -127,7 +170,12 @@ export function validateGraph(graph: Graph): GraphError[] {
         const queue = [...starts];
         while (queue.length) {
           const cur = queue.shift()!;
-          if (!stop(cur)) for (const t of forward(cur)) if (t !== s.id && !seen.has(t)) { seen.add(t); queue.push(t); }
+          if (!stop(cur))
+            for (const t of forward(cur))
+              if (t !== s.id && !seen.has(t)) {
+                seen.add(t);
+                queue.push(t);
+              }
         }
         return seen;
       };
@@ -152,7 +200,10 @@ export function validateGraph(graph: Graph): GraphError[] {
   // waiting steps taken out, no cycle may be left (a loop inside a waiting one, or a way round the wait, too).
   const waits = (id: string) => ['control.delay', 'control.signal', 'control.human'].includes(byId.get(id)?.type ?? '');
   const busy = new Map([...out].filter(([id]) => !waits(id)).map(([id, ts]) => [id, ts.filter((t) => !waits(t))]));
-  for (const scc of stronglyConnected(graph.nodes.map((n) => n.id).filter((id) => !waits(id)), busy)) {
+  for (const scc of stronglyConnected(
+    graph.nodes.map((n) => n.id).filter((id) => !waits(id)),
+    busy,
+  )) {
     const cyclic = scc.length > 1 || (busy.get(scc[0]) ?? []).includes(scc[0]);
     const named = graph.nodes.map((n) => n.id).filter((id) => scc.includes(id));
     if (cyclic) errors.push({ code: 'unguarded_cycle', nodeId: named[0], params: { nodes: named.join(', ') } });
@@ -163,16 +214,31 @@ export function validateGraph(graph: Graph): GraphError[] {
 /** Tarjan's strongly connected components. */
 function stronglyConnected(ids: string[], out: Map<string, string[]>): string[][] {
   let index = 0;
-  const idx = new Map<string, number>(), low = new Map<string, number>(), onStack = new Set<string>(), stack: string[] = [], result: string[][] = [];
+  const idx = new Map<string, number>(),
+    low = new Map<string, number>(),
+    onStack = new Set<string>(),
+    stack: string[] = [],
+    result: string[][] = [];
   const visit = (v: string) => {
-    idx.set(v, index); low.set(v, index); index++; stack.push(v); onStack.add(v);
+    idx.set(v, index);
+    low.set(v, index);
+    index++;
+    stack.push(v);
+    onStack.add(v);
     for (const w of out.get(v) ?? []) {
-      if (!idx.has(w)) { visit(w); low.set(v, Math.min(low.get(v)!, low.get(w)!)); } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
+      if (!idx.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
     }
     if (low.get(v) === idx.get(v)) {
       const comp: string[] = [];
       let w: string;
-      do { w = stack.pop()!; onStack.delete(w); comp.push(w); } while (w !== v);
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        comp.push(w);
+      } while (w !== v);
       result.push(comp);
     }
   };

@@ -7,8 +7,16 @@ const ref = (key: string) => `man_${crypto.createHash('sha256').update(key).dige
 export const manualProvider: PaymentProvider = {
   id: 'manual',
   flow: 'manual',
-  async authorise({ idempotencyKey }) { return { ok: true, providerRef: ref(idempotencyKey) }; },
-  async capture({ idempotencyKey }) { return { ok: true, providerRef: ref(idempotencyKey) }; },
-  async void({ idempotencyKey }) { return { ok: true, providerRef: ref(idempotencyKey) }; },
-  async refund({ idempotencyKey }) { return { ok: true, providerRef: ref(idempotencyKey) }; },
+  async authorise({ idempotencyKey }) {
+    return { ok: true, providerRef: ref(idempotencyKey) };
+  },
+  async capture({ idempotencyKey }) {
+    return { ok: true, providerRef: ref(idempotencyKey) };
+  },
+  async void({ idempotencyKey }) {
+    return { ok: true, providerRef: ref(idempotencyKey) };
+  },
+  async refund({ idempotencyKey }) {
+    return { ok: true, providerRef: ref(idempotencyKey) };
+  },
 };

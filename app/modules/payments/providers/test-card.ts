@@ -31,7 +31,10 @@ export function luhnValid(number: string): boolean {
   let sum = 0;
   for (let i = 0; i < number.length; i++) {
     let d = Number(number[number.length - 1 - i]);
-    if (i % 2 === 1) { d *= 2; if (d > 9) d -= 9; }
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
     sum += d;
   }
   return sum % 10 === 0;
@@ -45,9 +48,12 @@ export function createTestCardProvider(now: () => Date = () => new Date()): Paym
     flow: 'authorise_capture',
     async authorise({ card: given, token, idempotencyKey }): Promise<ProviderResult> {
       // A token stands for a card the gateway keeps: here, one of the test cards, valid for years.
-      const card = token !== undefined
-        ? (TEST_TOKENS[token] ? { number: TEST_TOKENS[token], expMonth: 12, expYear: now().getUTCFullYear() + 5, cvc: '000' } : undefined)
-        : given;
+      const card =
+        token !== undefined
+          ? TEST_TOKENS[token]
+            ? { number: TEST_TOKENS[token], expMonth: 12, expYear: now().getUTCFullYear() + 5, cvc: '000' }
+            : undefined
+          : given;
       const number = card?.number.replace(/[\s-]/g, '') ?? '';
       if (!luhnValid(number)) return { ok: false, code: 'incorrect_number', retryable: false };
       const today = now();
@@ -58,8 +64,14 @@ export function createTestCardProvider(now: () => Date = () => new Date()): Paym
       if (outcome !== 'success') return { ok: false, code: outcome, retryable: outcome === 'processing_error' };
       return { ok: true, providerRef: ref(idempotencyKey), cardLast4: number.slice(-4) };
     },
-    async capture({ idempotencyKey }) { return { ok: true, providerRef: ref(idempotencyKey) }; },
-    async void({ idempotencyKey }) { return { ok: true, providerRef: ref(idempotencyKey) }; },
-    async refund({ idempotencyKey }) { return { ok: true, providerRef: ref(idempotencyKey) }; },
+    async capture({ idempotencyKey }) {
+      return { ok: true, providerRef: ref(idempotencyKey) };
+    },
+    async void({ idempotencyKey }) {
+      return { ok: true, providerRef: ref(idempotencyKey) };
+    },
+    async refund({ idempotencyKey }) {
+      return { ok: true, providerRef: ref(idempotencyKey) };
+    },
   };
 }

@@ -1,7 +1,12 @@
 // What the OMS needs from a payment provider. Every call carries an idempotency key: a provider
 // given the same key twice must answer the first result again (Stripe and Adyen work this way).
 
-export interface CardDetails { number: string; expMonth: number; expYear: number; cvc: string }
+export interface CardDetails {
+  number: string;
+  expMonth: number;
+  expYear: number;
+  cvc: string;
+}
 
 export type ProviderResult =
   | { ok: true; providerRef: string; cardLast4?: string }
