@@ -9,6 +9,7 @@ import { Carrier, PickList, PickListLine, Shipment, ShipmentEvent } from './fulf
 import { Notification } from './notifications.ts';
 import { ReturnRequest } from './returns.ts';
 import { PurchaseOrder, PurchaseOrderLine, Supplier, SupplierProduct } from './purchasing.ts';
+import { AnalyticsDirtyMinute, SalesHour, SalesMinute } from './analytics.ts';
 import { DesignerPresence, HumanTask, WorkflowBinding, WorkflowDefinition, WorkflowRun, WorkflowRunStep, WorkflowVersion } from './workflows.ts';
 
 export * from './identity.ts';
@@ -23,6 +24,7 @@ export * from './notifications.ts';
 export * from './returns.ts';
 export * from './purchasing.ts';
 export * from './workflows.ts';
+export * from './analytics.ts';
 
 export const entities = [
   User,
@@ -65,4 +67,7 @@ export const entities = [
   WorkflowRunStep,
   HumanTask,
   DesignerPresence,
+  SalesHour,
+  SalesMinute,
+  AnalyticsDirtyMinute,
 ];

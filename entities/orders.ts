@@ -29,6 +29,8 @@ export const Order = defineEntity({
     taxIncluded: p.boolean().default(false),
     discountMinor: p.integer().default(0),
     totalMinor: p.integer(),
+    /** The total in the base currency at the order's own exchange rate when it was taken (what revenue figures add up). */
+    totalBaseMinor: p.integer().nullable(),
     status: p.enum(ORDER_STATUSES),
     /** Why the order waits for a person (high_value, new_customer_express, address_without_coordinates, ...). */
     holdReasons: p.array().default([]),

@@ -56,6 +56,9 @@ async function main() {
   // the first heartbeat so that the worker is ready (and healthy) as soon as before.
   const { startNotificationSender } = await import('../app/modules/notifications/service.server.ts');
   const stopSender = startNotificationSender(orm, config, { log: logger('mail') });
+  // Analytics rollups: the minutes and hours that order changes touched are recomputed as they commit.
+  const { startAnalyticsRefresher } = await import('../app/modules/analytics/rollups.server.ts');
+  const stopAnalytics = startAnalyticsRefresher(orm, config, logger('analytics'));
   // The outbox dispatcher: starts runs for order.created / return.requested / stock.low and forwards
   // order status changes as signals; keeps retrying while Temporal is down.
   const { startDispatcher } = await import('../app/modules/workflows/dispatcher.server.ts');
@@ -82,6 +85,7 @@ async function main() {
   await dispatcher.stop();
   await temporalClient.close();
   await stopSender();
+  await stopAnalytics();
   clearInterval(timer);
   await orm.em
     .fork()

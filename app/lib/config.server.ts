@@ -13,6 +13,18 @@ const Env = z.object({
   HOST: z.string().default('0.0.0.0'),
   PUBLIC_URL: z.string().optional(),
   BASE_CURRENCY: z.string().length(3).default('USD'),
+  /** The business's time zone (IANA): where "today" and each day of the reports begin. */
+  BUSINESS_TIME_ZONE: z
+    .string()
+    .default('UTC')
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'BUSINESS_TIME_ZONE must be an IANA time zone such as Asia/Taipei'),
   SMTP_URL: z.string().optional(),
   /** Sender of customer emails (only used with SMTP_URL). */
   MAIL_FROM: z.string().default('Order Console <no-reply@localhost>'),

@@ -15,7 +15,7 @@
 // order and template: enqueueing again (a retried workflow step, a second parcel) does nothing.
 // Customer mail is rendered when it is sent (sendPending, in the worker), from the order as it is
 // then: the transaction that enqueues it writes one row and reads nothing.
-import pg from 'pg';
+import { startListening } from '../../lib/listen.server.ts';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { NOTIFICATION_TEMPLATES, type Locale, type MailTemplate, type NotificationTemplate } from '../../../entities/constants.ts';
@@ -415,82 +415,19 @@ export function startNotificationSender(
   const batch = opts.batch ?? 20;
   log.info(transport ? 'sending customer email over SMTP' : 'no SMTP_URL: customer email is held in the console outbox');
 
-  let stopped = false;
-  let running: Promise<void> | null = null;
-  let again = false;
-  const run = (): Promise<void> => {
-    if (stopped) return running ?? Promise.resolve();
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        const r = await sendPending(orm, transport, { batch, from: config.MAIL_FROM, retryDelayMs: opts.retryDelayMs });
-        if (r.sent + r.held + r.retrying + r.failed >= batch) again = true;
-        if (r.failed) log.warn(`${r.failed} notification(s) failed for good`);
-      } while (again && !stopped);
-    })()
-      .catch((e) => {
-        log.warn('sending failed:', (e as Error).message);
-      })
-      .finally(() => {
-        running = null;
-      });
-    return running;
-  };
-
-  let listener: pg.Client | null = null;
-  const listen = async (): Promise<void> => {
-    if (stopped) return;
-    const client = new pg.Client({ connectionString: config.DATABASE_URL });
-    client.on('notification', () => {
-      void run();
-    });
-    client.on('error', (e) => {
-      if (stopped) return;
-      log.warn('lost the LISTEN connection, reconnecting:', e.message);
-      void client.end().catch(() => {});
-      listener = null;
-      setTimeout(
-        () =>
-          void listen()
-            .then(run)
-            .catch(() => {}),
-        1000,
-      );
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
-      if (stopped) {
-        await client.end();
-        return;
-      }
-      listener = client;
-    } catch (e) {
-      void client.end().catch(() => {});
-      if (!stopped)
-        setTimeout(
-          () =>
-            void listen()
-              .then(run)
-              .catch(() => {}),
-          1000,
-        );
-      throw e;
-    }
-  };
-  void listen().catch((e) => log.warn('LISTEN failed, polling only until it reconnects:', (e as Error).message));
-  const timer = setInterval(() => void run(), opts.pollMs ?? 5_000);
-  void run();
-
+  const stop = startListening({
+    databaseUrl: config.DATABASE_URL,
+    channel: NOTIFY_CHANNEL,
+    pollMs: opts.pollMs,
+    log,
+    run: async () => {
+      const r = await sendPending(orm, transport, { batch, from: config.MAIL_FROM, retryDelayMs: opts.retryDelayMs });
+      if (r.failed) log.warn(`${r.failed} notification(s) failed for good`);
+      return r.sent + r.held + r.retrying + r.failed >= batch;
+    },
+  });
   return async () => {
-    stopped = true;
-    clearInterval(timer);
-    await listener?.end().catch(() => {});
-    await running;
+    await stop();
     owned?.close();
   };
 }

@@ -158,14 +158,14 @@ interface Reference {
 }
 const ORDERS = prepare(
   'intake_orders',
-  `insert into sales_order (channel_id, external_id, customer_id, customer_name, payment_token, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor, status,
+  `insert into sales_order (channel_id, external_id, customer_id, customer_name, payment_token, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor, total_base_minor, status,
                            hold_reasons, payment_method, delivery_method, shipping_address, warehouse_id, promised_by, placed_at, created_at, updated_at)
-  select t.channel_id, t.external_id, t.customer_id, t.customer_name, t.payment_token, t.currency, t.subtotal, t.shipping, t.tax, t.tax_included, t.discount, t.total, t.status,
+  select t.channel_id, t.external_id, t.customer_id, t.customer_name, t.payment_token, t.currency, t.subtotal, t.shipping, t.tax, t.tax_included, t.discount, t.total, t.total_base, t.status,
          string_to_array(t.holds, ','), t.payment_method, t.delivery_method, t.address::jsonb, t.warehouse_id, t.promised_by, t.placed_at, now(), now()
     from unnest($1::int[], $2::text[], $3::int[], $4::text[], $5::int[], $6::int[], $7::int[], $8::bool[], $9::int[], $10::int[], $11::text[],
-                $12::text[], $13::text[], $14::text[], $15::text[], $16::int[], $17::timestamptz[], $18::timestamptz[], $19::text[], $20::text[]) with ordinality
+                $12::text[], $13::text[], $14::text[], $15::text[], $16::int[], $17::timestamptz[], $18::timestamptz[], $19::text[], $20::text[], $21::int[]) with ordinality
       as t(channel_id, external_id, customer_id, currency, subtotal, shipping, tax, tax_included, discount, total, status,
-           holds, payment_method, delivery_method, address, warehouse_id, promised_by, placed_at, customer_name, payment_token, n)
+           holds, payment_method, delivery_method, address, warehouse_id, promised_by, placed_at, customer_name, payment_token, total_base, n)
    order by t.n
   returning id, number, tracking_token, channel_id, external_id`,
 );
@@ -437,6 +437,7 @@ async function writeOrders(em: EntityManager, accepted: Accepted[]): Promise<{ i
     col((r) => r.placedAt),
     col((r) => r.o.input.customer.name),
     col((r) => r.o.input.paymentToken ?? null),
+    col((r) => r.o.totalBase),
   ]);
   const orderOf = new Map(orderRows.map((r) => [`${r.channel_id}\n${r.external_id}`, r]));
   const orders = rows.map((r) => ({ ...r, order: orderOf.get(`${r.o.channel.id}\n${r.o.input.externalId}`)! }));

@@ -1,6 +1,7 @@
 // Reading orders: the list (filters, sort, search, paging) and one order with everything about it.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
+import { NOT_SHIPPED } from '../analytics/dashboard.server.ts';
 import { ORDER_STATUSES } from '../../../entities/constants.ts';
 import { Id, parseId } from '../../lib/ids.ts';
 import { DateText, isSaneDate } from '../../lib/boundary.ts';
@@ -20,6 +21,10 @@ export const OrderFilters = z.object({
   q: z.string().trim().max(200).optional().catch(undefined),
   from: DateText.optional().catch(undefined),
   to: DateText.optional().catch(undefined),
+  /** Not shipped and past the promised date (the dashboard's late tile). */
+  late: z.literal('1').optional().catch(undefined),
+  /** With a failed payment attempt on or after this day (the dashboard's payment failures tile). */
+  paymentFailed: DateText.optional().catch(undefined),
   sort: z.enum(ORDER_SORTS).catch('placed_at'),
   dir: z.enum(['asc', 'desc']).catch('desc'),
   page: z.coerce.number().int().min(1).max(100_000).catch(1),
@@ -180,6 +185,16 @@ export async function listOrders(em: EntityManager, f: OrderFilters): Promise<Or
   if (f.customer) {
     where.push('o.customer_id = ?');
     params.push(f.customer);
+  }
+  if (f.late) {
+    where.push(`o.status in (?) and o.promised_by < now()`);
+    params.push(NOT_SHIPPED);
+  }
+  if (f.paymentFailed) {
+    where.push(
+      `exists (select 1 from payment p join payment_operation op on op.payment_id = p.id where p.order_id = o.id and not op.succeeded and op.created_at >= ?)`,
+    );
+    params.push(new Date(`${f.paymentFailed}T00:00:00Z`));
   }
   if (f.from) {
     where.push('o.placed_at >= ?');

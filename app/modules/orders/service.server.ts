@@ -249,9 +249,9 @@ export async function insertReplacementOrder(
   lines: { productId: number; sku: string; name: string; quantity: number }[],
 ): Promise<{ id: number; number: string; lineIds: number[] }> {
   const [order] = await em.execute<{ id: number; number: string }[]>(
-    `insert into sales_order (channel_id, external_id, customer_id, customer_name, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor, status,
+    `insert into sales_order (channel_id, external_id, customer_id, customer_name, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor, total_base_minor, status,
                               hold_reasons, payment_method, delivery_method, shipping_address, warehouse_id, placed_at, created_at, updated_at)
-     values (?, ?, ?, ?, ?, 0, 0, 0, false, 0, 0, 'paid', '{}', ?, ?, ?, ?, now(), now(), now()) returning id, number`,
+     values (?, ?, ?, ?, ?, 0, 0, 0, false, 0, 0, 0, 'paid', '{}', ?, ?, ?, ?, now(), now(), now()) returning id, number`,
     [of.channel_id, ref, of.customer_id, of.customer_name, of.currency, paymentMethod, of.delivery_method, JSON.stringify(of.shipping_address), warehouseId],
   );
   const lineIds = await em.execute<{ id: number }[]>(

@@ -1,0 +1,116 @@
+// The live dashboard's tiles: today's sales against the same time yesterday and a week ago (rollups),
+// orders per minute by channel over the last hour (sales_minute), and the state of the business now
+// (indexed counts over the base tables). Each tile names the list behind it, which opens filtered.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Role } from '../../../entities/constants.ts';
+import { salesBetween, today, type SalesFigures } from './reports.server.ts';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** Order statuses between payment and the parcel leaving. */
+export const AWAITING_SHIPMENT = ['paid', 'allocated', 'picking', 'packed'] as const;
+/** Statuses in which an order has not shipped yet (and may be late against its promised date). */
+export const NOT_SHIPPED = ['received', 'validated', 'on_hold', 'awaiting_payment', ...AWAITING_SHIPMENT] as const;
+
+export interface Dashboard {
+  asOf: string;
+  today: SalesFigures;
+  yesterday: SalesFigures;
+  lastWeek: SalesFigures;
+  perMinute: { minute: string; channel: string; orders: number }[];
+  channels: string[];
+  counts: {
+    awaitingShipment: number;
+    late: number;
+    onHold: number;
+    paymentFailures: number;
+    lowStock: number;
+    stockouts: number;
+    runsFailed: number;
+    tasksOpen: number;
+  };
+}
+
+/** The tiles each role sees (executives and ops managers everything, warehouse the fulfilment ones). */
+export const TILES = [
+  'revenue',
+  'orders',
+  'aov',
+  'perMinute',
+  'awaitingShipment',
+  'late',
+  'onHold',
+  'paymentFailures',
+  'lowStock',
+  'stockouts',
+  'runsFailed',
+  'tasksOpen',
+] as const;
+export type Tile = (typeof TILES)[number];
+const FULFILMENT_TILES = ['awaitingShipment', 'late', 'onHold', 'lowStock', 'stockouts'] as const satisfies readonly Tile[];
+const SERVICE_TILES = ['late', 'onHold', 'paymentFailures', 'tasksOpen'] as const satisfies readonly Tile[];
+export const TILES_BY_ROLE: Record<Role, readonly Tile[]> = {
+  admin: TILES,
+  ops_manager: TILES,
+  executive: TILES,
+  warehouse: FULFILMENT_TILES,
+  agent: SERVICE_TILES,
+};
+
+export async function dashboard(em: EntityManager, timeZone: string): Promise<Dashboard> {
+  const { midnight, now } = await today(em, timeZone);
+  const back = (d: Date, ms: number) => new Date(d.getTime() - ms);
+  const hourAgo = new Date(Math.floor(now.getTime() / 60_000) * 60_000 - 59 * 60_000);
+  const [t, y, w, perMinute, [c]] = await Promise.all([
+    salesBetween(em, midnight, now),
+    salesBetween(em, back(midnight, DAY), back(now, DAY)),
+    salesBetween(em, back(midnight, 7 * DAY), back(now, 7 * DAY)),
+    em.execute<{ minute: Date; channel: string; orders: string }[]>(
+      `select m.minute, c.code as channel, sum(m.orders) as orders from sales_minute m join channel c on c.id = m.channel_id
+        where m.minute >= ? group by 1, 2 order by 1, 2`,
+      [hourAgo],
+    ),
+    em.execute<Record<keyof Dashboard['counts'], string>[]>(
+      `select
+         (select count(*) from sales_order where status in (?)) as "awaitingShipment",
+         (select count(*) from sales_order where status in (?) and promised_by < now()) as "late",
+         (select count(*) from sales_order where status = 'on_hold') as "onHold",
+         (select count(distinct p.order_id) from payment_operation op join payment p on p.id = op.payment_id
+           where not op.succeeded and op.created_at >= ?) as "paymentFailures",
+         (select count(*) from inventory_level l join product p on p.id = l.product_id where p.active and l.low_stock_since is not null) as "lowStock",
+         (select count(*) from inventory_level l join product p on p.id = l.product_id where p.active and l.on_hand - l.reserved <= 0) as "stockouts",
+         (select count(*) from workflow_run where status = 'failed' and coalesce(ended_at, updated_at) >= now() - interval '24 hours') as "runsFailed",
+         (select count(*) from human_task where status = 'open') as "tasksOpen"`,
+      [AWAITING_SHIPMENT, NOT_SHIPPED, midnight],
+    ),
+  ]);
+  const counts = Object.fromEntries(Object.entries(c).map(([k, v]) => [k, Number(v)])) as Dashboard['counts'];
+  return {
+    asOf: now.toISOString(),
+    today: t,
+    yesterday: y,
+    lastWeek: w,
+    perMinute: perMinute.map((r) => ({ minute: new Date(r.minute).toISOString(), channel: r.channel, orders: Number(r.orders) })),
+    channels: [...new Set(perMinute.map((r) => r.channel))].sort(),
+    counts,
+  };
+}
+
+/** The list behind each tile: today's orders, late ones, the stock that is low, … */
+export function tileLinks(midnightDay: string): Record<Tile, string> {
+  return {
+    revenue: `/analytics?from=${midnightDay}&to=${midnightDay}&granularity=hour`,
+    orders: `/orders?from=${midnightDay}&to=${midnightDay}`,
+    aov: `/analytics?from=${midnightDay}&to=${midnightDay}&granularity=hour`,
+    perMinute: `/orders?from=${midnightDay}&to=${midnightDay}`,
+    awaitingShipment: `/orders?${AWAITING_SHIPMENT.map((s) => `status=${s}`).join('&')}`,
+    late: '/orders?late=1',
+    onHold: '/orders?status=on_hold',
+    paymentFailures: `/orders?paymentFailed=${midnightDay}`,
+    lowStock: '/inventory?low=1',
+    stockouts: '/inventory?low=1',
+    runsFailed: '/workflows?status=failed',
+    tasksOpen: '/workflows/tasks',
+  };
+}

@@ -1,0 +1,28 @@
+// `npm run analytics:rebuild`: recomputes the sales rollups from the orders (DATABASE_URL, or the embedded
+// database), showing progress. The refresher keeps them current as orders change; this is for a database
+// restored from a backup, a changed exchange-rate history, or after a bulk import done outside the console.
+import { createOrm } from '../app/lib/db.server.ts';
+import { rebuildRollups } from '../app/modules/analytics/rollups.server.ts';
+import { migrateUp } from './lib/migrations.ts';
+import { withEmbeddedDatabase, root } from './lib/stack.ts';
+import { logger } from './lib/log.ts';
+
+process.chdir(root);
+const log = logger('analytics');
+await withEmbeddedDatabase(async (url) => {
+  await migrateUp(url);
+  const orm = await createOrm({ url });
+  try {
+    const t0 = Date.now();
+    let last = 0;
+    const done = await rebuildRollups(orm, (process.env.BASE_CURRENCY || 'USD').toUpperCase(), (n, total) => {
+      if (Date.now() - last > 1000 || n === total) {
+        last = Date.now();
+        log.info(`${n} / ${total} minutes recomputed (${Math.round((n / Math.max(total, 1)) * 100)}%)`);
+      }
+    });
+    log.info(`rebuilt ${done} minutes of sales in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  } finally {
+    await orm.close();
+  }
+});
