@@ -162,7 +162,7 @@ export async function recordHistories(opts: {
   const { orm } = opts;
   const want = (flow: string) => !opts.only || opts.only.includes(flow);
   const outDir = opts.outDir ?? FIXTURE_DIR;
-  const sql = <T = Record<string, any>>(q: string, p: unknown[] = []) => orm.em.fork().getConnection().execute<T[]>(q, p);
+  const sql = <T = Record<string, unknown>>(q: string, p: unknown[] = []) => orm.em.fork().getConnection().execute<T[]>(q, p);
   const taskQueue = `record-${Date.now()}`;
   const bundle = await bundleWorkflowCode({
     workflowsPath: opts.workflowsPath ?? path.join(root, 'workflows', 'index.ts'),

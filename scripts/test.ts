@@ -3,6 +3,8 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { JSONReport } from '@playwright/test/reporter';
+import type { JsonTestResults } from 'vitest/reporters';
 import { buildIfStale, dataDir, root } from './lib/stack.ts';
 import { startTestInfra } from '../tests/support/infra.ts';
 import { bold, logger } from './lib/log.ts';
@@ -30,9 +32,10 @@ function step(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv 
   return ok;
 }
 
-const readJson = (file: string): any => {
+/** A reporter's JSON file, or null when it is missing or unreadable. */
+const readJson = <T>(file: string): T | null => {
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
   } catch {
     return null;
   }
@@ -68,7 +71,7 @@ async function main() {
   try {
     const vitestJson = path.join(resultsDir, 'vitest.json');
     step('vitest (unit + integration)', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`], env);
-    const v = readJson(vitestJson);
+    const v = readJson<JsonTestResults>(vitestJson);
     tallies.vitest = v
       ? {
           passed: v.numPassedTests,
@@ -79,7 +82,7 @@ async function main() {
 
     if (built) {
       step('playwright (Chromium)', bin('playwright'), ['test'], env);
-      const p = readJson(path.join(resultsDir, 'playwright.json'));
+      const p = readJson<JSONReport>(path.join(resultsDir, 'playwright.json'));
       tallies.playwright = p?.stats
         ? { passed: p.stats.expected + p.stats.flaky, failed: p.stats.unexpected + (p.errors?.length ?? 0), skipped: p.stats.skipped }
         : { passed: 0, failed: 1, skipped: 0 };

@@ -27,7 +27,13 @@ afterAll(async () => {
   await app?.stop();
 });
 
-const fixture = (name: string): Record<string, any> => JSON.parse(fs.readFileSync(new URL(`../fixtures/webhooks/${name}`, import.meta.url), 'utf8'));
+/** A channel's sample webhook body; the tests rewrite its id and its lines (Shopify sends prices as strings, WooCommerce as numbers). */
+interface WebhookFixture {
+  id: number;
+  line_items: { sku: string; price: string | number; quantity: number; [key: string]: unknown }[];
+  [key: string]: unknown;
+}
+const fixture = (name: string): WebhookFixture => JSON.parse(fs.readFileSync(new URL(`../fixtures/webhooks/${name}`, import.meta.url), 'utf8'));
 
 /** A fresh SKU with the given stock per warehouse code (others get none). */
 async function stockSku(sku: string, perWarehouse: Record<string, number>) {

@@ -14,7 +14,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 let db: TestDatabase;
 const actor = { ...SYSTEM, label: 'tester' };
 const BASE = 'USD';
-const sql = (q: string, p: unknown[] = []) => db.orm.em.getConnection().execute(q, p);
+const sql = <T = Record<string, unknown>>(q: string, p: unknown[] = []) => db.orm.em.getConnection().execute<T[]>(q, p);
 let n = 0;
 
 beforeAll(async () => {
@@ -254,7 +254,12 @@ describe('tags', () => {
 
 describe('exchange rates', () => {
   const rates = async () =>
-    Object.fromEntries((await sql('select currency, rate_per_base::text as r from exchange_rate order by currency')).map((x: any) => [x.currency, x.r]));
+    Object.fromEntries(
+      (await sql<{ currency: string; r: string }>('select currency, rate_per_base::text as r from exchange_rate order by currency')).map((x) => [
+        x.currency,
+        x.r,
+      ]),
+    );
 
   it('lists the base currency first, fixed at 1', async () => {
     const list = await listExchangeRates(db.orm.em.fork(), BASE);
@@ -285,10 +290,11 @@ describe('exchange rates', () => {
     const before = await rates();
     const audits = Number((await sql(`select count(*) as n from audit_event where entity_type = 'ExchangeRate'`))[0].n);
     const fields = async (raw: Record<string, unknown>) => {
-      const e = await saveExchangeRate(db.orm, raw, actor, BASE).catch((x) => x);
+      const e = await saveExchangeRate(db.orm, raw, actor, BASE).catch((x: unknown) => x);
       expect(e, JSON.stringify(raw)).toBeInstanceOf(DomainError);
-      expect(e.status).toBe(422);
-      return Object.fromEntries(e.errors.map((x: any) => [x.field, x.code]));
+      const err = e as DomainError;
+      expect(err.status).toBe(422);
+      return Object.fromEntries(err.errors!.map((x) => [x.field, x.code]));
     };
     expect(await fields({ currency: 'XYZ', rate: '-1' })).toEqual({ currency: 'unknown_currency', rate: 'invalid_rate' });
     expect(await fields({ currency: 'EURO', rate: 'abc' })).toEqual({ currency: 'invalid_currency', rate: 'invalid_rate' });

@@ -8,7 +8,7 @@ import { exchangeOptions } from '../../app/modules/returns/service.server.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
 let db: TestDatabase;
-const sql = <T = any>(q: string, p: unknown[] = []) => db.orm.em.getConnection().execute<T[]>(q, p);
+const sql = <T = Record<string, unknown>>(q: string, p: unknown[] = []) => db.orm.em.getConnection().execute<T[]>(q, p);
 const suggest = async (...skus: string[]) => exchangeOptions(db.orm.em.fork(), skus);
 const skusFor = async (sku: string) => (await suggest(sku))[sku].map((o) => o.sku);
 

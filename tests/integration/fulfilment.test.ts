@@ -11,7 +11,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
 let db: TestDatabase;
 const actor = { ...SYSTEM, label: 'picker' };
-const sql = (q: string, p: unknown[] = []) => db.orm.em.getConnection().execute(q, p);
+const sql = <T = Record<string, unknown>>(q: string, p: unknown[] = []) => db.orm.em.getConnection().execute<T[]>(q, p);
 let n = 0;
 
 beforeAll(async () => {
@@ -107,7 +107,7 @@ describe('from payment to the door', () => {
     expect(await recordTrackingEvent(db.orm, tracking, { status: 'delivered', occurredAt: at }, 'api', actor)).toMatchObject({ duplicate: true });
     expect(await status(order.id)).toBe('delivered');
     await expect(recordTrackingEvent(db.orm, tracking, { status: 'in_transit' }, 'api', actor)).rejects.toMatchObject({ code: 'shipment_closed' });
-    expect((await sql(`select template from notification where order_id = ? order by id`, [order.id])).map((r: any) => r.template)).toEqual([
+    expect((await sql<{ template: string }>(`select template from notification where order_id = ? order by id`, [order.id])).map((r) => r.template)).toEqual([
       'order_confirmation',
       'order_shipped',
       'order_delivered',
@@ -233,8 +233,8 @@ describe('pick lists for chosen orders (the orders list\'s "print pick lists")',
     expect(await status(unpaid.order.id)).toBe('awaiting_payment');
     for (const o of [held, unreserved, cancelled]) expect(await listsOf(o.id)).toEqual([]);
     // Lines walk the warehouse by bin.
-    const lines = await sql(`select bin from pick_list_line where pick_list_id = ? order by id`, [r.created[0].id]);
-    expect(lines.map((l: any) => l.bin)).toEqual(['A-01-1', 'B-02-1']);
+    const lines = await sql<{ bin: string }>(`select bin from pick_list_line where pick_list_id = ? order by id`, [r.created[0].id]);
+    expect(lines.map((l) => l.bin)).toEqual(['A-01-1', 'B-02-1']);
     expect(Number((await sql(`select count(*) as n from audit_event where action = 'fulfilment.pick_lists_created'`))[0].n)).toBe(auditsBefore + 1);
 
     // Asked again: nothing new; the list still to pick comes back to be printed again. Once picked: refused.
@@ -306,13 +306,13 @@ describe('pick lists for chosen orders (the orders list\'s "print pick lists")',
       code: 'nothing_to_pick',
     });
     // Packing waits for both warehouses.
-    const lists = await sql(
+    const lists = await sql<{ id: number; sku: string }>(
       `select distinct pl.pick_list_id as id, p.sku from pick_list_line pl join product p on p.id = pl.product_id where pl.order_id = ?`,
       [order.id],
     );
-    await confirmPick(db.orm, lists.find((l: any) => l.sku === 'F-A')!.id, 'F-A', actor);
+    await confirmPick(db.orm, lists.find((l) => l.sku === 'F-A')!.id, 'F-A', actor);
     await expect(packOrder(db.orm, order.id, actor)).rejects.toMatchObject({ code: 'not_picked' });
-    await confirmPick(db.orm, lists.find((l: any) => l.sku === 'F-R')!.id, 'F-R', actor);
+    await confirmPick(db.orm, lists.find((l) => l.sku === 'F-R')!.id, 'F-R', actor);
     await packOrder(db.orm, order.id, actor);
     expect((await shipOrder(db.orm, order.id, actor)).shipments).toHaveLength(2);
   });

@@ -3,6 +3,7 @@
 // (or 503 in an outage), and writes nothing for a refused request.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Problem } from '../../app/lib/problem.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { Browser, signIn } from '../support/http.ts';
 import { tcpProxy } from '../support/proxy.ts';
@@ -43,7 +44,7 @@ const api = (path: string, init: RequestInit & { key?: string } = {}) =>
     ...init,
     headers: { Authorization: `Bearer ${init.key ?? app.credentials.apiKey}`, 'Content-Type': 'application/json', ...(init.headers as Record<string, string>) },
   });
-const problemOf = async (res: Response) => ({ status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as Record<string, any> });
+const problemOf = async (res: Response) => ({ status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as Problem });
 
 let seq = 0;
 const order = (over: Record<string, unknown> = {}) => ({
@@ -291,7 +292,7 @@ describe('money and customers', () => {
         }),
       );
       expect(r.status, JSON.stringify(body)).toBe(422);
-      expect(r.body.errors.length).toBeGreaterThan(0);
+      expect(r.body.errors!.length).toBeGreaterThan(0);
     }
     expect(await writes()).toEqual(before);
     const ok = await api(`/api/v1/payments/${paymentId}/refund`, {

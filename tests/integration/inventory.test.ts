@@ -3,10 +3,11 @@ import { SYSTEM } from '../../app/lib/audit.server.ts';
 import { DomainError } from '../../app/lib/errors.ts';
 import { adjustStock } from '../../app/modules/inventory/service.server.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { refusal } from '../support/domain.ts';
 
 let db: TestDatabase;
 const actor = { ...SYSTEM, label: 'tester' };
-const sql = (q: string, p: unknown[] = []) => db.orm.em.getConnection().execute(q, p);
+const sql = <T = Record<string, unknown>>(q: string, p: unknown[] = []) => db.orm.em.getConnection().execute<T[]>(q, p);
 
 beforeAll(async () => {
   db = await createTestDatabase('inv');
@@ -23,7 +24,8 @@ afterAll(async () => {
 });
 
 const level = async () => (await sql(`select on_hand, reserved, low_stock_since from inventory_level`))[0];
-const events = async (type: string) => (await sql(`select payload from outbox_event where type = ? order by id`, [type])).map((r: any) => r.payload);
+const events = async (type: string) =>
+  (await sql<{ payload: Record<string, unknown> }>(`select payload from outbox_event where type = ? order by id`, [type])).map((r) => r.payload);
 
 describe('stock adjustments', () => {
   it('receives stock, with a ledger row, an audit event and a live event', async () => {
@@ -59,9 +61,9 @@ describe('stock adjustments', () => {
   });
 
   it('names the field at fault for bad input', async () => {
-    const err = await adjustStock(db.orm, { sku: '', warehouse: 'EWR', kind: 'teleport', quantity: 'x', reason: '' }, actor).catch((e) => e);
+    const err = await refusal(adjustStock(db.orm, { sku: '', warehouse: 'EWR', kind: 'teleport', quantity: 'x', reason: '' }, actor));
     expect(err).toBeInstanceOf(DomainError);
-    expect(err.errors.map((e: any) => e.field).sort()).toEqual(['kind', 'quantity', 'reason', 'sku']);
+    expect(err.errors!.map((e) => e.field).sort()).toEqual(['kind', 'quantity', 'reason', 'sku']);
     await expect(adjustStock(db.orm, { sku: 'S-1', warehouse: 'EWR', kind: 'receipt', quantity: 0, reason: 'r' }, actor)).rejects.toMatchObject({
       status: 422,
     });

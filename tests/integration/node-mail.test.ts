@@ -36,7 +36,7 @@ let client: Client;
 const inbox: Received[] = [];
 const FROM = 'Shop <shop@example.test>';
 const taskQueue = `node-mail-${Date.now()}`;
-const sql = <T = any>(q: string, p: unknown[] = []) => db.orm.em.getConnection().execute<T[]>(q, p);
+const sql = <T = Record<string, unknown>>(q: string, p: unknown[] = []) => db.orm.em.getConnection().execute<T[]>(q, p);
 const inboxFor = (email: string) => inbox.filter((m) => m.to.includes(email));
 const send = () => sendPending(db.orm, transport, { from: FROM });
 let n = 0;
@@ -115,7 +115,10 @@ describe('staff alerts', () => {
     expect(await sql(`select count(*)::int as n from outbox_event where type = 'alert.raised' and payload ->> 'key' = ?`, [alert.key])).toEqual([{ n: 1 }]);
     expect(
       (
-        await sql(`select after -> 'emailed' as emailed from audit_event where action = 'workflow.alert_raised' and after ->> 'key' = ?`, [alert.key])
+        await sql<{ emailed: string[] }>(
+          `select after -> 'emailed' as emailed from audit_event where action = 'workflow.alert_raised' and after ->> 'key' = ?`,
+          [alert.key],
+        )
       )[0].emailed.sort(),
     ).toEqual(['admin@demo.test', 'ops@demo.test']);
   });
@@ -160,8 +163,11 @@ describe('staff alerts', () => {
     });
     const deadline = Date.now() + 30_000;
     while (
-      (await sql(`select count(*)::int as n from notification where template = 'staff_alert' and idempotency_key like ?`, [`alert:${workflowId}:sla:%`]))[0].n <
-      4
+      (
+        await sql<{ n: number }>(`select count(*)::int as n from notification where template = 'staff_alert' and idempotency_key like ?`, [
+          `alert:${workflowId}:sla:%`,
+        ])
+      )[0].n < 4
     ) {
       if (Date.now() > deadline) throw new Error('the SLA alerts were not emailed');
       await new Promise((r) => setTimeout(r, 200));

@@ -26,7 +26,7 @@ let transport: ReturnType<typeof nodemailer.createTransport>;
 const inbox: Received[] = [];
 const actor = { ...SYSTEM, label: 'tester' };
 const FROM = 'Shop <shop@example.test>';
-const sql = <T = any>(q: string, p: unknown[] = []) => db.orm.em.getConnection().execute<T[]>(q, p);
+const sql = <T = Record<string, unknown>>(q: string, p: unknown[] = []) => db.orm.em.getConnection().execute<T[]>(q, p);
 let n = 0;
 
 beforeAll(async () => {

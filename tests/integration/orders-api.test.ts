@@ -1,5 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Problem } from '../../app/lib/problem.ts';
+import type { OrderPage } from '../../app/modules/orders/queries.server.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 
 let app: TestApp;
@@ -27,17 +29,36 @@ const order = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
+/** The parts of GET /api/v1/orders/:id the tests read beyond toMatchObject. */
+interface OrderDetailBody {
+  reservations: { warehouse: string; quantity: number; status: string }[];
+  timeline: { action: string }[];
+  [key: string]: unknown;
+}
+/** GET /api/v1/inventory: per SKU, its totals and each warehouse's level (routes/api.v1.inventory.ts). */
+interface InventoryBody {
+  items: {
+    sku: string;
+    known: boolean;
+    onHand: number;
+    reserved: number;
+    atp: number;
+    inbound: number;
+    warehouses: { warehouse: string; onHand: number; reserved: number; atp: number; inbound: number; nextInboundAt: string | null }[];
+  }[];
+}
+
+async function post<T = Record<string, unknown>>(path: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(app.url + path, {
     method: 'POST',
     headers: { Authorization: `Bearer ${app.credentials.apiKey}`, 'Content-Type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
-  return { status: res.status, headers: res.headers, body: (await res.json()) as any };
+  return { status: res.status, headers: res.headers, body: (await res.json()) as T };
 }
-const get = async (path: string) => {
+const get = async <T = Record<string, unknown>>(path: string) => {
   const res = await fetch(app.url + path, { headers: { Authorization: `Bearer ${app.credentials.apiKey}` } });
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, body: (await res.json()) as T };
 };
 
 /** A fresh SKU with the given stock per warehouse code (others get none). */
@@ -89,18 +110,18 @@ describe('POST /api/v1/orders', () => {
       [String(r.body.id), r.body.id],
     );
     expect(counts).toEqual({ outbox: '1', audit: '1', reserved: '3' });
-    const detail = await get(`/api/v1/orders/${r.body.number}`);
+    const detail = await get<OrderDetailBody>(`/api/v1/orders/${r.body.number}`);
     expect(detail.body).toMatchObject({
       id: r.body.id,
       lines: [{ sku: 'HOT-1', quantity: 3 }],
       reservations: [{ warehouse: 'EWR', quantity: 3, status: 'active' }],
     });
-    expect(detail.body.timeline.map((t: any) => t.action)).toEqual(['order.created']);
+    expect(detail.body.timeline.map((t) => t.action)).toEqual(['order.created']);
   });
 
   it('names each invalid field with 422 and writes nothing', async () => {
     const before = (await db.query('select count(*) from sales_order')).rows[0].count;
-    const r = await post(
+    const r = await post<Problem>(
       '/api/v1/orders',
       order({
         customer: { email: 'not-an-email', name: '' },
@@ -111,7 +132,7 @@ describe('POST /api/v1/orders', () => {
     );
     expect(r.status).toBe(422);
     expect(r.body.code).toBe('validation_failed');
-    expect(r.body.errors.map((e: any) => e.field).sort()).toEqual(
+    expect(r.body.errors!.map((e) => e.field).sort()).toEqual(
       ['currency', 'customer.email', 'customer.name', 'lines.0.quantity', 'lines.0.unitPrice', 'shippingAddress.line1'].sort(),
     );
     expect((await db.query('select count(*) from sales_order')).rows[0].count).toBe(before);
@@ -129,12 +150,12 @@ describe('POST /api/v1/orders', () => {
     );
     expect(unknown.status).toBe(422);
     expect(unknown.body.errors).toEqual([expect.objectContaining({ field: 'lines.1.sku', code: 'unknown_sku', params: { sku: 'NOPE-9' } })]);
-    const currency = await post('/api/v1/orders', order({ channel: 'pos-nyc', currency: 'EUR' }));
+    const currency = await post<Problem>('/api/v1/orders', order({ channel: 'pos-nyc', currency: 'EUR' }));
     expect(currency.status).toBe(422);
-    expect(currency.body.errors[0]).toMatchObject({ field: 'currency', code: 'currency_not_accepted' });
-    const paid = await post('/api/v1/orders', order({ paidAmount: 5 }));
+    expect(currency.body.errors![0]).toMatchObject({ field: 'currency', code: 'currency_not_accepted' });
+    const paid = await post<Problem>('/api/v1/orders', order({ paidAmount: 5 }));
     expect(paid.status).toBe(422);
-    expect(paid.body.errors[0]).toMatchObject({ field: 'paidAmount', code: 'amount_mismatch', params: { paid: 5, total: 1999 } });
+    expect(paid.body.errors![0]).toMatchObject({ field: 'paidAmount', code: 'amount_mismatch', params: { paid: 5, total: 1999 } });
   });
 
   it('answers a duplicate externalId in the same channel with 409 duplicate_order', async () => {
@@ -159,9 +180,9 @@ describe('POST /api/v1/orders', () => {
       order({ lines: [{ sku: 'HOT-1', quantity: 2, unitPrice: 1000 }], shipping: 500, tax: 300, taxIncluded: true, discount: 250 }),
     );
     expect(r.body.totals).toEqual({ subtotal: 2000, shipping: 500, tax: 300, taxIncluded: true, discount: 250, total: 2250 });
-    const tooMuch = await post('/api/v1/orders', order({ discount: 999_999 }));
+    const tooMuch = await post<Problem>('/api/v1/orders', order({ discount: 999_999 }));
     expect(tooMuch.status).toBe(422);
-    expect(tooMuch.body.errors[0]).toMatchObject({ field: 'discount', code: 'too_big' });
+    expect(tooMuch.body.errors![0]).toMatchObject({ field: 'discount', code: 'too_big' });
   });
 
   it('puts risky orders on hold with the reasons', async () => {
@@ -472,9 +493,9 @@ describe('after intake', () => {
     const again = await post(`/api/v1/orders/${created.body.id}/cancel`, {});
     expect(again.status).toBe(409);
     expect(again.body).toMatchObject({ code: 'illegal_transition', params: { from: 'cancelled', to: 'cancelled' } });
-    const detail = await get(`/api/v1/orders/${created.body.id}`);
+    const detail = await get<OrderDetailBody>(`/api/v1/orders/${created.body.id}`);
     expect(detail.body.reservations[0]).toMatchObject({ status: 'released' });
-    expect(detail.body.timeline.map((t: any) => t.action)).toEqual(['order.created', 'order.status_changed', 'inventory.released']);
+    expect(detail.body.timeline.map((t) => t.action)).toEqual(['order.created', 'order.status_changed', 'inventory.released']);
   });
 
   it('holds and releases an order', async () => {
@@ -494,10 +515,10 @@ describe('after intake', () => {
   it('answers GET /api/v1/inventory with onHand, reserved and atp per warehouse', async () => {
     await stockSku('INV-1', { EWR: 7, SHA: 3 });
     await post('/api/v1/orders', order({ lines: [{ sku: 'INV-1', quantity: 2, unitPrice: 100 }] }));
-    const r = await get('/api/v1/inventory?sku=INV-1,NOPE');
+    const r = await get<InventoryBody>('/api/v1/inventory?sku=INV-1,NOPE');
     expect(r.status).toBe(200);
     expect(r.body.items[0]).toMatchObject({ sku: 'INV-1', known: true, onHand: 10, reserved: 2, atp: 8, inbound: 0 });
-    expect(r.body.items[0].warehouses.find((w: any) => w.warehouse === 'EWR')).toMatchObject({ onHand: 7, reserved: 2, atp: 5 });
+    expect(r.body.items[0].warehouses.find((w) => w.warehouse === 'EWR')).toMatchObject({ onHand: 7, reserved: 2, atp: 5 });
     expect(r.body.items[1]).toMatchObject({ sku: 'NOPE', known: false, atp: 0 });
     // A purchase order on its way counts as inbound supply with its expected date, until received.
     await db.query(`insert into supplier (code, name, email, currency, lead_time_days, active) values ('T-SUP', 'Sup', 's@x', 'USD', 5, true)`);
@@ -509,19 +530,19 @@ describe('after intake', () => {
       `insert into purchase_order_line (purchase_order_id, product_id, quantity, received, unit_cost_minor) select $1, p.id, 40, 15, 100 from product p where p.sku = 'INV-1'`,
       [po.id],
     );
-    const withPo = await get('/api/v1/inventory?sku=INV-1');
+    const withPo = await get<InventoryBody>('/api/v1/inventory?sku=INV-1');
     expect(withPo.body.items[0]).toMatchObject({ inbound: 25, atp: 8 });
-    expect(withPo.body.items[0].warehouses.find((w: any) => w.warehouse === 'EWR')).toMatchObject({ inbound: 25, nextInboundAt: '2030-01-15T00:00:00.000Z' });
+    expect(withPo.body.items[0].warehouses.find((w) => w.warehouse === 'EWR')).toMatchObject({ inbound: 25, nextInboundAt: '2030-01-15T00:00:00.000Z' });
   });
 
   it('lists orders with server-side filters', async () => {
-    const r = await get('/api/v1/orders?status=on_hold&channel=web&sort=total&dir=desc&pageSize=5');
+    const r = await get<OrderPage>('/api/v1/orders?status=on_hold&channel=web&sort=total&dir=desc&pageSize=5');
     expect(r.status).toBe(200);
     expect(r.body.rows.length).toBeGreaterThan(0);
-    expect(r.body.rows.every((o: any) => o.status === 'on_hold' && o.channel === 'web')).toBe(true);
-    const totals = r.body.rows.map((o: any) => o.total);
+    expect(r.body.rows.every((o) => o.status === 'on_hold' && o.channel === 'web')).toBe(true);
+    const totals = r.body.rows.map((o) => o.total);
     expect(totals).toEqual([...totals].sort((a: number, b: number) => b - a));
-    const search = await get('/api/v1/orders?q=DUP-1');
-    expect(search.body.rows.map((o: any) => o.externalId)).toEqual(['DUP-1', 'DUP-1']);
+    const search = await get<OrderPage>('/api/v1/orders?q=DUP-1');
+    expect(search.body.rows.map((o) => o.externalId)).toEqual(['DUP-1', 'DUP-1']);
   });
 });

@@ -10,7 +10,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
 let db: TestDatabase;
 let em: EntityManager;
-const sql = <T = any>(q: string, p: unknown[] = []) => db.orm.em.getConnection().execute<T[]>(q, p);
+const sql = <T = Record<string, unknown>>(q: string, p: unknown[] = []) => db.orm.em.getConnection().execute<T[]>(q, p);
 
 interface Truth {
   id: number;

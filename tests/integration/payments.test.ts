@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM } from '../../app/lib/audit.server.ts';
+import type { DomainError } from '../../app/lib/errors.ts';
 import { createOrder } from '../../app/modules/orders/intake.server.ts';
 import { capturePayment, createPayment, refundPayment, voidPayment } from '../../app/modules/payments/service.server.ts';
 import { seedDemoData } from '../../scripts/seed/demo.ts';
@@ -7,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
 let db: TestDatabase;
 const actor = { ...SYSTEM, label: 'tester' };
-const sql = (q: string, p: unknown[] = []) => db.orm.em.getConnection().execute(q, p);
+const sql = <T = Record<string, unknown>>(q: string, p: unknown[] = []) => db.orm.em.getConnection().execute<T[]>(q, p);
 const CARD = { number: '4242 4242 4242 4242', expMonth: 12, expYear: 2099, cvc: '123' };
 let n = 0;
 
@@ -143,16 +144,16 @@ describe('manual payments', () => {
     await createPayment(db.orm, orderId, { provider: 'manual', method: 'cash' }, `m3-${orderId}`, actor);
     expect(await orderStatus(orderId)).toBe('paid');
     await expect(createPayment(db.orm, orderId, { provider: 'manual', method: 'cash' }, `m4-${orderId}`, actor)).rejects.toMatchObject({ code: 'nothing_due' });
-    const audits = (await sql(`select action from audit_event where entity_type = 'Order' and entity_id = ? order by id`, [String(orderId)])).map(
-      (r: any) => r.action,
-    );
+    const audits = (
+      await sql<{ action: string }>(`select action from audit_event where entity_type = 'Order' and entity_id = ? order by id`, [String(orderId)])
+    ).map((r) => r.action);
     expect(audits).toEqual(['order.created', 'payment.received', 'payment.received', 'order.status_changed']);
   });
 
   it('names bad input by field and writes nothing', async () => {
     const orderId = await newOrder();
-    const err = await createPayment(db.orm, orderId, { provider: 'bitcoin', amount: -1 }, `bad-${orderId}`, actor).catch((e) => e);
-    expect(err.errors.map((e: any) => e.field).sort()).toEqual(['amount', 'provider']);
+    const err = (await createPayment(db.orm, orderId, { provider: 'bitcoin', amount: -1 }, `bad-${orderId}`, actor).catch((e: unknown) => e)) as DomainError;
+    expect(err.errors!.map((e) => e.field).sort()).toEqual(['amount', 'provider']);
     expect(await createPayment(db.orm, orderId, { provider: 'test-card' }, `nocard-${orderId}`, actor).catch((e) => e.errors[0].field)).toBe('card');
     expect(Number((await sql('select count(*) as n from payment where order_id = ?', [orderId]))[0].n)).toBe(0);
   });

@@ -26,7 +26,7 @@ let client: Client;
 const taskQueue = `exchange-${Date.now()}`;
 const actor = { ...SYSTEM, label: 'tester' };
 const quiet = { info: () => {}, warn: () => {}, error: (...a: unknown[]) => console.error(...a) };
-const sql = <T = any>(q: string, p: unknown[] = []) => db.orm.em.getConnection().execute<T[]>(q, p);
+const sql = <T = Record<string, unknown>>(q: string, p: unknown[] = []) => db.orm.em.getConnection().execute<T[]>(q, p);
 const dispatch = () => dispatchPass({ orm: db.orm, temporal: async () => client, taskQueue, log: quiet });
 /** Outbox rows written so far are not this test's business (the seed's, the setup's). */
 const skipOutbox = () => sql('update outbox_event set dispatched_at = now() where dispatched_at is null');

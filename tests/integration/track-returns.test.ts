@@ -13,7 +13,7 @@ let app: TestApp;
 let token: string;
 let orderId: number;
 const actor = { ...SYSTEM, label: 'tester' };
-const sql = <T = Record<string, any>>(q: string, p: unknown[] = []) => app.db.orm.em.getConnection().execute<T[]>(q, p);
+const sql = <T = Record<string, unknown>>(q: string, p: unknown[] = []) => app.db.orm.em.getConnection().execute<T[]>(q, p);
 
 // A trail shoe in two sizes at one price, a dearer model, a cheaper one out of stock, and socks.
 const PRODUCTS = [

@@ -27,7 +27,7 @@ import { waitFor } from '../support/wait.ts';
 const taskQueue = `cancel-${crypto.randomUUID().slice(0, 8)}`;
 const actor = { ...SYSTEM, label: 'tester' };
 let db: TestDatabase, worker: Awaited<ReturnType<typeof startTestWorker>> | undefined, connection: Connection, client: Client;
-const sql = <T = Record<string, any>>(q: string, p: unknown[] = []) => db.orm.em.fork().getConnection().execute<T[]>(q, p);
+const sql = <T = Record<string, unknown>>(q: string, p: unknown[] = []) => db.orm.em.fork().getConnection().execute<T[]>(q, p);
 let n = 0;
 
 /**
@@ -119,7 +119,12 @@ const reservationsOf = (orderId: number) => sql<{ status: string }>('select stat
 const reservedOf = async (sku: string) =>
   Number((await sql(`select sum(l.reserved) as n from inventory_level l join product p on p.id = l.product_id where p.sku = ?`, [sku]))[0].n);
 const paymentOf = async (orderId: number) =>
-  (await sql('select id, status, authorised_minor, captured_minor, refunded_minor from payment where order_id = ?', [orderId]))[0];
+  (
+    await sql<{ id: number; status: string; authorised_minor: number; captured_minor: number; refunded_minor: number }>(
+      'select id, status, authorised_minor, captured_minor, refunded_minor from payment where order_id = ?',
+      [orderId],
+    )
+  )[0];
 const operationsOf = async (paymentId: number) =>
   (await sql<{ kind: string }>('select kind from payment_operation where payment_id = ? order by id', [paymentId])).map((o) => o.kind);
 /** The undos the run-history interceptor announced, in order. */

@@ -18,7 +18,7 @@ const HISTORY_LIMIT = 40;
 const EventType = protos.temporal.api.enums.v1.EventType;
 let db: TestDatabase, worker: Awaited<ReturnType<typeof startTestWorker>> | undefined, connection: Connection, client: Client;
 const calls: { activity: string; key: string; workflowId: string; nodeId: string }[] = [];
-const sql = <T = Record<string, any>>(q: string, p: unknown[] = []) => db.orm.em.fork().getConnection().execute<T[]>(q, p);
+const sql = <T = Record<string, unknown>>(q: string, p: unknown[] = []) => db.orm.em.fork().getConnection().execute<T[]>(q, p);
 
 const record = (activity: string, i: NodeActivityInput) => calls.push({ activity, key: i.key, workflowId: i.workflowId, nodeId: i.nodeId });
 const activities = {

@@ -13,12 +13,12 @@ import {
   saveDraft,
   updateBinding,
 } from '../../app/modules/workflows/service.server.ts';
-import type { Graph } from '../../workflows/graph.ts';
+import type { Graph, Plan } from '../../workflows/graph.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
 let db: TestDatabase;
 const actor: Actor = { type: 'user', id: 2, label: 'olivia@demo.test' };
-const sql = <T = Record<string, any>>(q: string, p: unknown[] = []) => db.orm.em.getConnection().execute<T[]>(q, p);
+const sql = <T = Record<string, unknown>>(q: string, p: unknown[] = []) => db.orm.em.getConnection().execute<T[]>(q, p);
 const count = async (q: string, p: unknown[] = []) => Number((await sql<{ n: string }>(q, p))[0].n);
 
 beforeAll(async () => {
@@ -101,7 +101,7 @@ describe('publishing', () => {
     const id = await definition('numbered');
     const v1 = await publish(db.orm, id, 'first', actor);
     expect(v1).toMatchObject({ number: 1, message: 'first', author: 'olivia@demo.test' });
-    const [row1] = await sql('select * from workflow_version where id = ?', [v1.id]);
+    const [row1] = await sql<{ plan: Plan }>('select * from workflow_version where id = ?', [v1.id]);
 
     await saveDraft(db.orm, id, simple('order_delivered'), actor);
     const v2 = await publish(db.orm, id, 'second', actor);
@@ -126,10 +126,10 @@ describe('publishing', () => {
     const v2 = await publish(db.orm, id, null, actor);
     const v3 = await rollback(db.orm, id, 1, actor);
     expect(v3).toMatchObject({ number: 3, hash: v1.hash, message: 'Rollback to v1' });
-    const [row3] = await sql('select graph, plan from workflow_version where id = ?', [v3.id]);
+    const [row3] = await sql<{ graph: Graph; plan: Plan }>('select graph, plan from workflow_version where id = ?', [v3.id]);
     expect(row3.plan.nodes.email.config).toEqual({ template: 'order_shipped' });
     // The draft follows, so the designer shows what now runs; v2 is untouched.
-    const [def] = await sql('select draft from workflow_definition where id = ?', [id]);
+    const [def] = await sql<{ draft: Graph }>('select draft from workflow_definition where id = ?', [id]);
     expect(def.draft).toEqual(row3.graph);
     expect((await sql('select hash from workflow_version where id = ?', [v2.id]))[0].hash).toBe(v2.hash);
     expect(await count(`select count(*) as n from audit_event where action = 'workflow.rolled_back' and entity_id = ?`, [String(id)])).toBe(1);
@@ -143,7 +143,7 @@ describe('publishing', () => {
     expect(event).toMatchObject({ topic: 'workflows', payload: { definitionId: id, key: 'presence', by: 'olivia@demo.test' } });
     expect(await count(`select count(*) as n from audit_event where action = 'workflow.draft_saved' and entity_id = ?`, [String(id)])).toBe(1);
     // React Flow's own keys are not stored.
-    const [def] = await sql('select draft from workflow_definition where id = ?', [id]);
+    const [def] = await sql<{ draft: Graph }>('select draft from workflow_definition where id = ?', [id]);
     expect(Object.keys(def.draft.nodes[0]).sort()).toEqual(['data', 'id', 'position', 'type']);
     await expect(saveDraft(db.orm, id, { nodes: [{ id: 'x' }], edges: [] }, actor)).rejects.toMatchObject({ status: 422, code: 'validation_failed' });
   });

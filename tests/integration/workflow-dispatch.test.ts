@@ -24,7 +24,7 @@ let app: TestApp,
   dispatcher: Dispatcher | null = null;
 const actor: Actor = { type: 'user', id: 2, label: 'olivia@demo.test' };
 const quiet = { info: () => {}, warn: () => {}, error: (...a: unknown[]) => console.error(...a) };
-const sql = <T = Record<string, any>>(q: string, p: unknown[] = []) => app.db.orm.em.getConnection().execute<T[]>(q, p);
+const sql = <T = Record<string, unknown>>(q: string, p: unknown[] = []) => app.db.orm.em.getConnection().execute<T[]>(q, p);
 const emailed: string[] = [];
 
 /** Stand-ins for the business steps this flow uses (their own tests cover the real ones). */
@@ -97,11 +97,26 @@ const outbox = async (type: string, payload: Record<string, unknown>, topic = 'o
   );
 const dispatched = async (id: number) => !!(await sql('select dispatched_at from outbox_event where id = ?', [id]))[0].dispatched_at;
 const runOf = async (workflowId: string) => (await sql('select * from workflow_run where workflow_id = ?', [workflowId]))[0] ?? null;
-const stepsOf = async (workflowId: string): Promise<Record<string, Record<string, any>>> =>
+/** The columns of a workflow_run_step row the tests read (timestamps arrive as Dates, summaries as parsed jsonb). */
+interface StepRow {
+  node_id: string;
+  status: string;
+  visits: number;
+  started_at: Date | null;
+  ended_at: Date | null;
+  input_summary: Record<string, unknown> | null;
+  output_summary: Record<string, unknown> | null;
+  error: string | null;
+}
+const stepsOf = async (workflowId: string): Promise<Record<string, StepRow>> =>
   Object.fromEntries(
-    (await sql('select s.* from workflow_run_step s join workflow_run r on r.id = s.run_id where r.workflow_id = ?', [workflowId])).map((s) => [s.node_id, s]),
+    (await sql<StepRow>('select s.* from workflow_run_step s join workflow_run r on r.id = s.run_id where r.workflow_id = ?', [workflowId])).map((s) => [
+      s.node_id,
+      s,
+    ]),
   );
-const openTaskOf = async (workflowId: string) => (await sql(`select * from human_task where workflow_id = ? and status = 'open'`, [workflowId]))[0] ?? null;
+const openTaskOf = async (workflowId: string) =>
+  (await sql<{ id: number; node_id: string; status: string }>(`select * from human_task where workflow_id = ? and status = 'open'`, [workflowId]))[0] ?? null;
 const orderIds = async () => (await sql<{ id: number }>('select id from sales_order order by id limit 5')).map((r) => Number(r.id));
 const signedIn = (role: string) => signIn(app, role);
 const decide = (b: Browser, taskId: number, body: unknown) =>
@@ -266,7 +281,7 @@ describe('dispatching', () => {
       input_summary: { activity: 'notifications.email', config: { template: 'order_confirmation' } },
       output_summary: { handle: 'ok', output: { queued: true } },
     });
-    expect(new Date(steps.email.ended_at).getTime()).toBeGreaterThanOrEqual(new Date(steps.email.started_at).getTime());
+    expect(new Date(steps.email.ended_at!).getTime()).toBeGreaterThanOrEqual(new Date(steps.email.started_at!).getTime());
     expect(emailed).toEqual([`${workflowId}:email:1`]);
     // Announced done (and running first only if it took longer than RUNNING_AFTER_MS, activities/interceptors.ts).
     const announced = await sql(`select payload from outbox_event where type = 'run.step' and payload ->> 'workflowId' = ? order by id`, [workflowId]);

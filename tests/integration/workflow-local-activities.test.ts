@@ -18,7 +18,7 @@ const taskQueue = `local-${crypto.randomUUID().slice(0, 8)}`;
 const EventType = protos.temporal.api.enums.v1.EventType;
 let db: TestDatabase, worker: Awaited<ReturnType<typeof startTestWorker>> | undefined, connection: Connection, client: Client;
 const calls: { nodeId: string; key: string; attempt: number; local: boolean }[] = [];
-const sql = <T = Record<string, any>>(q: string, p: unknown[] = []) => db.orm.em.fork().getConnection().execute<T[]>(q, p);
+const sql = <T = Record<string, unknown>>(q: string, p: unknown[] = []) => db.orm.em.fork().getConnection().execute<T[]>(q, p);
 
 const activities = {
   'test.work': async (i: NodeActivityInput) => {
@@ -78,8 +78,8 @@ async function run(p: Plan) {
         visits: number;
         started_at: Date;
         ended_at: Date;
-        input_summary: any;
-        output_summary: any;
+        input_summary: Record<string, unknown> | null;
+        output_summary: Record<string, unknown> | null;
         error: string | null;
       }>('select node_id, status, visits, started_at, ended_at, input_summary, output_summary, error from workflow_run_step where run_id = ?', [row.id])
     ).map((s) => [s.node_id, s]),

@@ -19,7 +19,7 @@ import { testEnv } from '../support/env.ts';
 import { waitFor } from '../support/wait.ts';
 
 let app: TestApp, testWorker: Awaited<ReturnType<typeof startTestWorker>> | undefined, connection: Connection, client: Client;
-const sql = <T = Record<string, any>>(q: string, p: unknown[] = []) => app.db.orm.em.getConnection().execute<T[]>(q, p);
+const sql = <T = Record<string, unknown>>(q: string, p: unknown[] = []) => app.db.orm.em.getConnection().execute<T[]>(q, p);
 
 /** trigger → a human approval (an open task in the inbox) → end. */
 const plan: Plan = {
@@ -112,9 +112,10 @@ describe('runs ended from outside their flow', () => {
     expect(run).toMatchObject({ status: 'terminated', error: 'Terminated in Temporal' });
     expect(run.ended_at).not.toBeNull();
     expect((await taskOf(workflowId)).status).toBe('cancelled');
-    const [event] = await sql(`select actor_type, actor_label, before, after from audit_event where action = 'workflow.run_closed' and entity_id = ?`, [
-      String(run.id),
-    ]);
+    const [event] = await sql<{ actor_type: string; actor_label: string; before: Record<string, unknown>; after: { steps: unknown[] } }>(
+      `select actor_type, actor_label, before, after from audit_event where action = 'workflow.run_closed' and entity_id = ?`,
+      [String(run.id)],
+    );
     expect(event).toMatchObject({
       actor_type: 'system',
       actor_label: 'run reconciler',
@@ -203,7 +204,9 @@ describe('runs ended from outside their flow', () => {
   });
 
   it('shows terminated runs in the run list filter and the run view', async () => {
-    const [{ workflow_id: workflowId }] = await sql(`select workflow_id from workflow_run where status = 'terminated' order by id limit 1`);
+    const [{ workflow_id: workflowId }] = await sql<{ workflow_id: string }>(
+      `select workflow_id from workflow_run where status = 'terminated' order by id limit 1`,
+    );
     const ops = new Browser(app.url);
     await ops.login(app.credentials.users.find((u) => u.role === 'ops_manager')!.email, app.password('ops_manager'));
     const list = await (await ops.get('/workflows?status=terminated')).text();

@@ -21,7 +21,7 @@ import { testEnv } from '../support/env.ts';
 
 let app: TestApp, testWorker: Awaited<ReturnType<typeof startTestWorker>> | undefined, connection: Connection, client: Client, definitionId: number;
 const actor: Actor = { type: 'user', id: 2, label: 'olivia@demo.test' };
-const sql = <T = Record<string, any>>(q: string, p: unknown[] = []) => app.db.orm.em.getConnection().execute<T[]>(q, p);
+const sql = <T = Record<string, unknown>>(q: string, p: unknown[] = []) => app.db.orm.em.getConnection().execute<T[]>(q, p);
 
 let failing = true;
 const calls: { workflowId: string; nodeId: string; value?: unknown }[] = [];

@@ -21,7 +21,7 @@ let definitionId: number;
 const taskQueue = `schedules-${Date.now()}`;
 const actor = { ...SYSTEM, label: 'tester' };
 const quiet = { info: () => {}, warn: () => {}, error: (...a: unknown[]) => console.error(...a) };
-const sql = <T = any>(q: string, p: unknown[] = []) => db.orm.em.getConnection().execute<T[]>(q, p);
+const sql = <T = Record<string, unknown>>(q: string, p: unknown[] = []) => db.orm.em.getConnection().execute<T[]>(q, p);
 const dispatch = () => dispatchPass({ orm: db.orm, temporal: async () => client, taskQueue, log: quiet });
 
 const node = (id: string, type: string, config: Record<string, unknown> = {}, y = 0) => ({ id, type, position: { x: 0, y }, data: { config } });

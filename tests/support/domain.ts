@@ -19,6 +19,6 @@ export const auditEvents = async (db: TestDatabase, action: string) =>
   (await db.orm.em.getConnection().execute(`select actor_label, entity_id, before, after from audit_event where action = ? order by id`, [action])) as {
     actor_label: string;
     entity_id: string;
-    before: any;
-    after: any;
+    before: Record<string, unknown> | null;
+    after: Record<string, unknown> | null;
   }[];
