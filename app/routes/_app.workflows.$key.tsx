@@ -11,13 +11,11 @@ import { parseId } from '../lib/ids.ts';
 import type { FieldError } from '../lib/problem.ts';
 import { useLive } from '../lib/live.ts';
 import { useDesignerPresence } from '../lib/presence.ts';
-import { getDefinition, getVersionGraph, productIdsBySku } from '../modules/workflows/queries.server.ts';
+import { getDefinition, getVersionGraph } from '../modules/workflows/queries.server.ts';
 import { GraphSchema, publish, rollback, saveDraft } from '../modules/workflows/service.server.ts';
 import { simulate, type Simulation } from '../modules/workflows/simulate.ts';
 import { diffGraphs, mergeGraphs, overlayRemoved, type GraphDiff } from '../modules/workflows/diff.ts';
-import { getOrder } from '../modules/orders/queries.server.ts';
-import { loadStockOptions } from '../modules/inventory/reservations.server.ts';
-import type { StockOption } from '../modules/inventory/routing.ts';
+import { simulationInput } from '../modules/workflows/designer-actions.server.ts';
 import { Designer } from '../components/workflow/designer.tsx';
 import { DateTime } from '../components/format.tsx';
 import { useRootData } from '../root.tsx';
@@ -57,68 +55,6 @@ type ActionData = {
   error?: { code: string; params?: Record<string, string | number> };
   simulation?: Simulation & { event: string; orderNumber: string | null };
 };
-
-const asObject = (v: unknown): Record<string, unknown> | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
-
-/**
- * The trigger payload and stock for a simulation: from a real order (as the dispatcher would see it:
- * the order itself for an order flow, a return of all its lines for a return flow), or pasted JSON.
- */
-async function simulationInput(em: Parameters<typeof getOrder>[0], form: FormData, triggerEvent: string) {
-  const number = String(form.get('order') ?? '').trim();
-  if (number) {
-    const order = await getOrder(em, number);
-    if (!order) return { error: { code: 'unknown_order', params: { number } } } as const;
-    if (triggerEvent === 'return.requested') {
-      const lines = order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }));
-      const payload = {
-        orderId: order.id,
-        number: order.number,
-        reason: 'other',
-        resolution: 'refund',
-        lines,
-        currency: order.currency,
-        amountMinor: order.lines.reduce((sum, l) => sum + l.unitPrice * l.quantity, 0),
-      };
-      return { payload, stock: [] as StockOption[], demand: undefined, orderNumber: order.number, event: triggerEvent };
-    }
-    const ids = await productIdsBySku(
-      em,
-      order.lines.map((l) => l.sku),
-    );
-    const stock = await loadStockOptions(em, [...new Set(ids.values())]);
-    const address = asObject(order.shippingAddress) ?? {};
-    const payload: Record<string, unknown> = {
-      orderId: order.id,
-      number: order.number,
-      channel: order.channel.code,
-      status: order.status,
-      currency: order.currency,
-      total: order.totals.total / 100,
-      totalMinor: order.totals.total,
-      paymentMethod: order.paymentMethod,
-      deliveryMethod: order.deliveryMethod,
-      customerId: order.customer.id,
-      holdReasons: order.holdReasons,
-      lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
-      shippingAddress: address,
-    };
-    const demand = order.lines.flatMap((l) => (ids.has(l.sku) ? [{ productId: ids.get(l.sku)!, sku: l.sku, quantity: l.quantity }] : []));
-    return { payload, stock, demand, orderNumber: order.number, event: 'order.created' } as const;
-  }
-  const parsedPayload = parseJson(String(form.get('payload') ?? '') || '{}');
-  const payload = parsedPayload.ok ? asObject(parsedPayload.value) : null;
-  if (!payload) return { error: { code: 'invalid_json' } } as const;
-  const lines = Array.isArray(payload.lines)
-    ? (payload.lines as unknown[]).map(asObject).filter((l): l is Record<string, unknown> => !!l && typeof l.sku === 'string')
-    : [];
-  const ids = await productIdsBySku(
-    em,
-    lines.map((l) => String(l.sku)),
-  );
-  const stock = await loadStockOptions(em, [...new Set(ids.values())]);
-  return { payload, stock, demand: undefined, orderNumber: null, event: undefined } as const;
-}
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const user = await requireUser(request, context, 'workflows.view');
