@@ -17,6 +17,7 @@ import { simulate, type Simulation } from '../modules/workflows/simulate.ts';
 import { diffGraphs, mergeGraphs, overlayRemoved, type GraphDiff } from '../modules/workflows/diff.ts';
 import { simulationInput } from '../modules/workflows/designer-actions.server.ts';
 import { Designer } from '../components/workflow/designer.tsx';
+import { diffCss, initials, nodeLabel } from '../components/workflow/helpers.ts';
 import { DateTime } from '../components/format.tsx';
 import { useRootData } from '../root.tsx';
 import type { Graph } from '../../workflows/graph.ts';
@@ -247,7 +248,7 @@ export default function FlowDesigner() {
       { method: 'post' },
     );
   };
-  const label = (g: Graph, id: string) => g.nodes.find((n) => n.id === id)?.data?.label || id;
+  const label = nodeLabel;
   const diffStyle = useMemo(() => (compare ? diffCss(compare.diff) : ''), [compare]);
 
   return (
@@ -604,33 +605,4 @@ export default function FlowDesigner() {
       ) : null}
     </>
   );
-}
-
-/** Up to two initials for a presence avatar. */
-const initials = (name: string) =>
-  name
-    .split(/\s+/)
-    .filter(Boolean)
-    .slice(0, 2)
-    .map((w) => [...w][0]!.toUpperCase())
-    .join('') || '?';
-
-const cssString = (v: string) =>
-  `"${v
-    .replace(/["\\]/g, (m) => `\\${m}`)
-    .replace(/[\n\r]/g, ' ')
-    .replace(/</g, '\\3c ')}"`;
-
-/** Colours the diff canvas by node and edge id (React Flow puts them on data-id / data-testid). */
-function diffCss(diff: GraphDiff): string {
-  const node = (id: string) => `.diff-view .react-flow__node[data-id=${cssString(id)}] .flow-node`;
-  const edge = (id: string) => `.diff-view [data-testid=${cssString(`rf__edge-${id}`)}] path`;
-  const rules: string[] = [];
-  if (diff.addedNodes.length) rules.push(`${diff.addedNodes.map(node).join(',')} { box-shadow: 0 0 0 3px #16a34a; }`);
-  if (diff.changedNodes.length) rules.push(`${diff.changedNodes.map((c) => node(c.id)).join(',')} { box-shadow: 0 0 0 3px #f59e0b; }`);
-  if (diff.removedNodes.length) rules.push(`${diff.removedNodes.map(node).join(',')} { opacity: 0.4; filter: grayscale(1); border-style: dashed; }`);
-  if (diff.addedEdges.length) rules.push(`${diff.addedEdges.map(edge).join(',')} { stroke: #16a34a !important; stroke-width: 2.5; }`);
-  if (diff.removedEdges.length)
-    rules.push(`${diff.removedEdges.map((id) => edge(`removed:${id}`)).join(',')} { stroke: #9ca3af !important; stroke-dasharray: 4 4; opacity: 0.6; }`);
-  return rules.join('\n');
 }
