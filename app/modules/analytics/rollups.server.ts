@@ -38,7 +38,7 @@ export async function recomputeMinutes(em: EntityManager, minutes: Date[], baseC
             coalesce(sum(${BASE_DISCOUNT}) filter (where o.status <> 'cancelled'), 0),
             count(*) filter (where o.status = 'on_hold'),
             count(s.first), count(*) filter (where s.first > o.promised_by),
-            coalesce(sum(extract(epoch from s.first - o.placed_at)::bigint), 0)
+            coalesce(sum(floor(extract(epoch from s.first - o.placed_at))::bigint), 0)
        from unnest(?::timestamptz[]) as d(m)
        join sales_order o on o.placed_at >= d.m and o.placed_at < d.m + interval '1 minute'
        left join fx on fx.currency = o.currency
