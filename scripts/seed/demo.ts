@@ -18,12 +18,15 @@ import {
   Payment,
   PaymentOperation,
   Product,
+  Shipment,
+  ShipmentEvent,
   User,
   Warehouse,
   type Address,
   type IOrder,
   type OrderStatus,
   type Role,
+  type ICarrier,
 } from '../../entities/index.ts';
 import { createApiKey, hashPassword } from '../../app/lib/auth.server.ts';
 import { audit, SYSTEM } from '../../app/lib/audit.server.ts';
@@ -212,6 +215,61 @@ function seedPayment(em: EntityManager, order: IOrder, pos: boolean) {
   });
 }
 
+const SHIPPED_STATUSES: readonly OrderStatus[] = ['shipped', 'delivered', 'completed', 'returned', 'partially_returned'];
+
+/**
+ * The parcel of a seeded order that has shipped: from its warehouse with the carrier for that country, half a
+ * day to two and a half after the order, delivered one to four days later unless it is still on its way, with
+ * the tracking events a carrier sends. Never in the future.
+ */
+function seedShipment(
+  em: EntityManager,
+  f: Faker,
+  order: IOrder,
+  lines: { sku: string; quantity: number }[],
+  warehouse: { id: number },
+  carrier: ICarrier,
+  now: Date,
+) {
+  const placed = order.placedAt.getTime();
+  const shippedAt = new Date(Math.min(now.getTime() - 3_600_000, placed + f.number.int({ min: 12, max: 60 }) * 3_600_000));
+  const deliveredAt =
+    order.status === 'shipped' ? null : new Date(Math.min(now.getTime() - 60_000, shippedAt.getTime() + f.number.int({ min: 24, max: 96 }) * 3_600_000));
+  const shipment = em.create(Shipment, {
+    order,
+    warehouse: em.getReference(Warehouse, warehouse.id),
+    carrier,
+    service: order.deliveryMethod === 'express' ? 'express' : 'ground',
+    trackingNumber: `${carrier.code.toUpperCase()}${f.string.numeric(12)}`,
+    status: deliveredAt ? 'delivered' : 'in_transit',
+    weightGrams: 500 * lines.reduce((n, l) => n + l.quantity, 0),
+    lines,
+    createdAt: shippedAt,
+    shippedAt,
+    deliveredAt,
+  });
+  em.create(ShipmentEvent, { shipment, status: 'label_created', description: 'Label created', occurredAt: shippedAt, source: 'oms', createdAt: shippedAt });
+  const moving = new Date(shippedAt.getTime() + 4 * 3_600_000);
+  if (moving < now)
+    em.create(ShipmentEvent, {
+      shipment,
+      status: 'in_transit',
+      description: 'Picked up by carrier',
+      occurredAt: moving,
+      source: carrier.code,
+      createdAt: moving,
+    });
+  if (deliveredAt)
+    em.create(ShipmentEvent, {
+      shipment,
+      status: 'delivered',
+      description: 'Delivered',
+      occurredAt: deliveredAt,
+      source: carrier.code,
+      createdAt: deliveredAt,
+    });
+}
+
 function statusForAge(f: Faker, ageDays: number): OrderStatus {
   const r = f.number.float({ min: 0, max: 1 });
   if (r < 0.04) return 'cancelled';
@@ -253,7 +311,7 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
     em.create(Channel, { ...c, currencies: [...c.currencies], webhookSecret: c.adapter ? f.string.alphanumeric(32) : null }),
   );
   const warehouses = WAREHOUSES.map((w) => em.create(Warehouse, w));
-  for (const c of CARRIERS) em.create(Carrier, c);
+  const carriers = CARRIERS.map((c) => em.create(Carrier, c));
   for (const [currency, rate] of Object.entries(RATES)) em.create(ExchangeRate, { currency, ratePerBase: rate });
   await em.flush();
 
@@ -392,7 +450,10 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
   // Order history, newest last, in each channel's currencies. Work from plain snapshots and
   // references so the unit of work can be cleared after every day.
   const channelInfo = channels.map((c) => ({ id: c.id, code: c.code, kind: c.kind, currencies: c.currencies }));
-  const warehouseInfo = warehouses.map((w) => ({ id: w.id, lat: Number(w.lat), lng: Number(w.lng) }));
+  const warehouseInfo = warehouses.map((w) => ({ id: w.id, lat: Number(w.lat), lng: Number(w.lng), country: w.country }));
+  const carrierFor = (country: string) =>
+    carriers.find((c) => c.code === (country === 'US' ? 'ups' : country === 'CN' || country === 'TW' ? 'sf' : 'dhl')) ?? carriers[0];
+  const now = new Date();
   const productInfo = products.map((p) => ({ id: p.id, sku: p.sku, name: p.name, priceMinor: p.priceMinor }));
   const customerInfo = customers.map((c) => ({ id: c.id, address: c.addresses[0] }));
   em.clear();
@@ -400,8 +461,11 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
   today.setUTCHours(0, 0, 0, 0);
   const total = size.days * size.ordersPerDay;
   let n = 0;
-  for (let day = size.days; day >= 1; day--) {
-    const count = Math.max(1, Math.round(size.ordersPerDay * f.number.float({ min: 0.6, max: 1.4 })));
+  // Every past day, and today until now (so the dashboards have a today), in proportion to the hours gone.
+  const dayGone = (now.getTime() - today.getTime()) / 86_400_000;
+  for (let day = size.days; day >= 0; day--) {
+    const share = day > 0 ? 1 : dayGone;
+    const count = Math.round(size.ordersPerDay * share * f.number.float({ min: 0.6, max: 1.4 }));
     for (let k = 0; k < count; k++) {
       n++;
       const channel = f.helpers.arrayElement(channelInfo);
@@ -409,7 +473,7 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
       const countries = COUNTRY_FOR_CURRENCY[currency] ?? ['US'];
       const customer = f.helpers.arrayElement(customerInfo.filter((c) => countries.includes(c.address.country))) ?? f.helpers.arrayElement(customerInfo);
       const address = customer.address;
-      const placedAt = new Date(today.getTime() - day * 86_400_000 + f.number.int({ min: 0, max: 86_399_999 }));
+      const placedAt = new Date(today.getTime() - day * 86_400_000 + f.number.int({ min: 0, max: Math.max(0, Math.floor(86_399_999 * share)) }));
       const nearest = [...warehouseInfo].sort(
         (a, b) => haversineKm(a, address as { lat: number; lng: number }) - haversineKm(b, address as { lat: number; lng: number }),
       )[0];
@@ -428,14 +492,16 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
         paymentMethod: channel.kind === 'pos' ? 'manual' : f.helpers.arrayElement(['test-card', 'test-card', 'manual']),
         shippingAddress: address,
         warehouse: ['received', 'validated', 'awaiting_payment', 'on_hold', 'cancelled'].includes(status) ? null : em.getReference(Warehouse, nearest.id),
-        promisedBy: new Date(placedAt.getTime() + 5 * 86_400_000),
+        promisedBy: new Date(placedAt.getTime() + f.number.int({ min: 2, max: 5 }) * 86_400_000),
         placedAt,
         createdAt: placedAt,
         updatedAt: placedAt,
       });
       let subtotal = 0;
+      const shipped: { sku: string; quantity: number }[] = [];
       for (const product of f.helpers.arrayElements(productInfo, { min: 1, max: 4 })) {
         const quantity = f.number.int({ min: 1, max: 3 });
+        shipped.push({ sku: product.sku, quantity });
         const unit = Math.round(product.priceMinor * (RATES[currency] ?? 1));
         subtotal += unit * quantity;
         em.create(OrderLine, {
@@ -453,6 +519,7 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
       order.shippingMinor = shipping;
       order.totalMinor = subtotal + shipping;
       seedPayment(em, order, channel.kind === 'pos');
+      if (SHIPPED_STATUSES.includes(status)) seedShipment(em, f, order, shipped, nearest, carrierFor(nearest.country), now);
     }
     await em.flush();
     em.clear();
