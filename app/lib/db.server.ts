@@ -97,14 +97,15 @@ export async function sql<T = Record<string, unknown>>(em: EntityManager, statem
  * pg's client, except that a statement declared with `prepare` runs as a named prepared statement
  * (pg parses it once per connection and remembers it). Everything else passes through unchanged.
  */
-class PreparingClient extends pg.Client {
-  // pg's overloads do not survive a subclass; the arguments are handed on untouched.
-  override query(...args: any[]): any {
-    const [config, values] = args;
-    if (typeof config === 'string' && Array.isArray(values)) {
-      const name = preparedNames.get(config);
-      if (name) return super.query({ name, text: config, values }, ...args.slice(2));
-    }
-    return (super.query as (...a: unknown[]) => unknown)(...args);
+class PreparingClient extends pg.Client {}
+
+// pg's overloads do not survive a subclass override, so query is replaced on the prototype; the arguments are handed on untouched.
+const baseQuery = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown;
+PreparingClient.prototype.query = function query(this: pg.Client, ...args: unknown[]): unknown {
+  const [config, values] = args;
+  if (typeof config === 'string' && Array.isArray(values)) {
+    const name = preparedNames.get(config);
+    if (name) return baseQuery.call(this, { name, text: config, values }, ...args.slice(2));
   }
-}
+  return baseQuery.apply(this, args);
+} as pg.Client['query'];
