@@ -1,6 +1,6 @@
 import path from 'node:path';
 import pg from 'pg';
-import { CompiledQuery, type Kysely } from 'kysely';
+import { CompiledQuery, sql as kyselySql, type Kysely, type RawBuilder } from 'kysely';
 import { MikroORM, type EntityManager, type InferKyselyDB, type Options } from '@mikro-orm/postgresql';
 import { entities } from '../../entities/index.ts';
 
@@ -14,6 +14,9 @@ export type DB = InferKyselyDB<(typeof entities)[number]>;
  * Prefer it to `em.execute` for new statements; `prepare`/`sql` below stay for the hot paths a bench measures.
  */
 export const db = (em: EntityManager): Kysely<DB> => em.getKysely<DB>();
+
+/** A value for a jsonb column in typed SQL: sent as JSON text (pg would turn a JS array into a Postgres array). */
+export const jsonb = <T>(value: T): RawBuilder<T> => kyselySql<T>`${JSON.stringify(value)}::jsonb`;
 
 /** The ORM for one process. Migrations are only wired in for the migrate script. */
 export async function createOrm(opts: { url: string; poolMax?: number; withMigrator?: boolean; debug?: boolean }): Promise<MikroORM> {
