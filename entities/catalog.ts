@@ -7,7 +7,7 @@ export { CHANNEL_KINDS, MOVEMENT_KINDS, type ChannelKind, type MovementKind } fr
 export const Channel = defineEntity({
   name: 'Channel',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     code: p.string().unique(),
     name: p.string(),
     kind: p.enum(CHANNEL_KINDS),
@@ -24,7 +24,7 @@ export type IChannel = InferEntity<typeof Channel>;
 export const Warehouse = defineEntity({
   name: 'Warehouse',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     code: p.string().unique(),
     name: p.string(),
     line1: p.string(),
@@ -45,7 +45,7 @@ export type IWarehouse = InferEntity<typeof Warehouse>;
 export const Product = defineEntity({
   name: 'Product',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     sku: p.string().unique(),
     barcode: p.string().unique(),
     name: p.string(),
@@ -79,7 +79,7 @@ export type IProduct = InferEntity<typeof Product>;
 export const InventoryLevel = defineEntity({
   name: 'InventoryLevel',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     product: () => p.manyToOne(Product),
     warehouse: () => p.manyToOne(Warehouse).index(),
     onHand: p.integer().default(0),

@@ -16,7 +16,7 @@ export const CUSTOMER_TIERS = ['standard', 'silver', 'gold', 'vip'] as const;
 export const Customer = defineEntity({
   name: 'Customer',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     email: p.string().unique(),
     name: p.string(),
     phone: p.string().nullable(),

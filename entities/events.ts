@@ -37,7 +37,7 @@ export const OutboxEvent = defineEntity({
     createdAt: p.datetime().onCreate(() => new Date()),
     dispatchedAt: p.datetime().nullable(),
   },
-  indexes: [{ properties: ['dispatchedAt'], where: { dispatchedAt: null } as any, name: 'outbox_event_undispatched_idx' }],
+  indexes: [{ properties: ['dispatchedAt'], where: { dispatchedAt: null }, name: 'outbox_event_undispatched_idx' }],
   // Wakes LISTENers (web nodes, the workflow dispatcher) when rows commit. Once per statement, with
   // no payload, so Postgres folds a transaction's wake-ups into one: listeners read every row after
   // the last one they handled, however many arrived (a batch of intake writes dozens at once).

@@ -10,7 +10,7 @@ export { PICK_METHODS, SHIPMENT_STATUSES, type PickMethod, type ShipmentStatus }
 export const Carrier = defineEntity({
   name: 'Carrier',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     code: p.string().unique(),
     name: p.string(),
     /** e.g. https://track.example/{tracking} */
@@ -25,7 +25,7 @@ export type ICarrier = InferEntity<typeof Carrier>;
 export const PickList = defineEntity({
   name: 'PickList',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     number: p.string().unique(),
     warehouse: () => p.manyToOne(Warehouse),
     method: p.enum(PICK_METHODS),
@@ -42,7 +42,7 @@ export type IPickList = InferEntity<typeof PickList>;
 export const PickListLine = defineEntity({
   name: 'PickListLine',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     pickList: () => p.manyToOne(PickList).deleteRule('cascade').index(),
     order: () => p.manyToOne(Order).index(),
     line: () => p.manyToOne(OrderLine),
@@ -59,7 +59,7 @@ export type IPickListLine = InferEntity<typeof PickListLine>;
 export const Shipment = defineEntity({
   name: 'Shipment',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     order: () => p.manyToOne(Order).index(),
     warehouse: () => p.manyToOne(Warehouse),
     carrier: () => p.manyToOne(Carrier),
@@ -78,7 +78,7 @@ export type IShipment = InferEntity<typeof Shipment>;
 export const ShipmentEvent = defineEntity({
   name: 'ShipmentEvent',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     shipment: () => p.manyToOne(Shipment).deleteRule('cascade').index(),
     status: p.enum(SHIPMENT_STATUSES),
     description: p.string().nullable(),

@@ -8,7 +8,7 @@ export const User = defineEntity({
   name: 'User',
   tableName: 'app_user',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     email: p.string().unique(),
     name: p.string(),
     passwordHash: p.string().hidden(),
@@ -40,7 +40,7 @@ export type ISession = InferEntity<typeof Session>;
 export const ApiKey = defineEntity({
   name: 'ApiKey',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     name: p.string(),
     prefix: p.string().length(16).unique(),
     secretHash: p.string().length(64).hidden(),

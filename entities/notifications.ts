@@ -14,7 +14,7 @@ export { MAIL_TEMPLATES, NOTIFICATION_TEMPLATES, type MailTemplate, type Notific
 export const Notification = defineEntity({
   name: 'Notification',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     order: () => p.manyToOne(Order).nullable().index(),
     template: p.enum(MAIL_TEMPLATES),
     locale: p.string(),

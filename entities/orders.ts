@@ -10,7 +10,7 @@ export const Order = defineEntity({
   name: 'Order',
   tableName: 'sales_order',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     /**
      * SO-000123, from the order_number_seq sequence: at least six digits, more past SO-999999 (lpad would cut
      * them to six and repeat numbers). Written as Postgres normalises it, so schema diffs stay empty.
@@ -72,7 +72,7 @@ export type IOrder = InferEntity<typeof Order>;
 export const OrderLine = defineEntity({
   name: 'OrderLine',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     order: () => p.manyToOne(Order).deleteRule('cascade').index(),
     product: () => p.manyToOne(Product).index(),
     sku: p.string(),
@@ -91,7 +91,7 @@ export const RESERVATION_STATUSES = ['active', 'released', 'consumed'] as const;
 export const Reservation = defineEntity({
   name: 'Reservation',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     order: () => p.manyToOne(Order).deleteRule('cascade').index(),
     line: () => p.manyToOne(OrderLine).deleteRule('cascade'),
     product: () => p.manyToOne(Product),
@@ -109,7 +109,7 @@ export type IReservation = InferEntity<typeof Reservation>;
 export const IdempotencyRecord = defineEntity({
   name: 'IdempotencyRecord',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     /** Who sent it (an API key or user), so two integrations cannot collide on a key. */
     scope: p.string(),
     key: p.string(),
@@ -126,7 +126,7 @@ export type IIdempotencyRecord = InferEntity<typeof IdempotencyRecord>;
 export const OrderTemplate = defineEntity({
   name: 'OrderTemplate',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     name: p.string().unique(),
     lines: p.json<{ sku: string; quantity: number }[]>(),
     createdBy: p.string().nullable(),

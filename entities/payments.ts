@@ -8,7 +8,7 @@ export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 export const Payment = defineEntity({
   name: 'Payment',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     order: () => p.manyToOne(Order).deleteRule('cascade').index(),
     provider: p.string(),
     method: p.string(),
@@ -41,7 +41,7 @@ export type IPayment = InferEntity<typeof Payment>;
 export const PaymentOperation = defineEntity({
   name: 'PaymentOperation',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     payment: () => p.manyToOne(Payment).deleteRule('cascade').index(),
     kind: p.enum(['authorise', 'capture', 'void', 'refund', 'mark_paid'] as const),
     amountMinor: p.integer(),

@@ -5,7 +5,7 @@ import { LOCALES } from './constants.ts';
 export const Supplier = defineEntity({
   name: 'Supplier',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     code: p.string().unique(),
     name: p.string(),
     /** Where purchase orders are emailed, in `locale`. */
@@ -28,7 +28,7 @@ export type ISupplier = InferEntity<typeof Supplier>;
 export const SupplierProduct = defineEntity({
   name: 'SupplierProduct',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     supplier: () => p.manyToOne(Supplier).deleteRule('cascade'),
     product: () => p.manyToOne(Product).deleteRule('cascade').index(),
     /** The supplier's own code for the product, when it has one. */
@@ -59,7 +59,7 @@ export const PURCHASE_ORDER_STATUSES = ['draft', 'approved', 'sent', 'partially_
 export const PurchaseOrder = defineEntity({
   name: 'PurchaseOrder',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     number: p.string().unique(),
     supplier: () => p.manyToOne(Supplier),
     warehouse: () => p.manyToOne(Warehouse),
@@ -80,7 +80,7 @@ export type IPurchaseOrder = InferEntity<typeof PurchaseOrder>;
 export const PurchaseOrderLine = defineEntity({
   name: 'PurchaseOrderLine',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     purchaseOrder: () => p.manyToOne(PurchaseOrder).deleteRule('cascade').index(),
     product: () => p.manyToOne(Product).index(),
     quantity: p.integer(),

@@ -10,7 +10,7 @@ export { RETURN_REASONS, type ReturnReason } from './constants.ts';
 export const ReturnRequest = defineEntity({
   name: 'ReturnRequest',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     number: p.string().unique(),
     order: () => p.manyToOne(Order).index(),
     status: p.enum(RETURN_STATUSES).default('requested'),

@@ -28,7 +28,7 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const WorkflowDefinition = defineEntity({
   name: 'WorkflowDefinition',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     /** Slug, unique: sub-flows and seeds refer to a definition by it. */
     key: p.string().unique(),
     name: p.string(),
@@ -47,7 +47,7 @@ export type IWorkflowDefinition = InferEntity<typeof WorkflowDefinition>;
 export const WorkflowVersion = defineEntity({
   name: 'WorkflowVersion',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     definition: () => p.manyToOne(WorkflowDefinition).deleteRule('cascade'),
     number: p.integer(),
     graph: p.json<Graph>(),
@@ -65,7 +65,7 @@ export type IWorkflowVersion = InferEntity<typeof WorkflowVersion>;
 export const WorkflowBinding = defineEntity({
   name: 'WorkflowBinding',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     event: p.enum(BINDING_EVENTS),
     /** JSONata over the event payload; null matches every event. */
     filter: p.text().nullable(),
@@ -87,7 +87,7 @@ export type IWorkflowBinding = InferEntity<typeof WorkflowBinding>;
 export const WorkflowRun = defineEntity({
   name: 'WorkflowRun',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     /** Temporal workflow id: order-<id>, return-<id>, reorder-<levelId>-<yyyymmdd>, … */
     workflowId: p.string().unique(),
     definition: () => p.manyToOne(WorkflowDefinition).nullable().deleteRule('set null').index(),
@@ -118,7 +118,7 @@ export type IWorkflowRun = InferEntity<typeof WorkflowRun>;
 export const WorkflowRunStep = defineEntity({
   name: 'WorkflowRunStep',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     run: () => p.manyToOne(WorkflowRun).deleteRule('cascade'),
     nodeId: p.string(),
     status: p.enum(STEP_STATUSES).default('waiting'),
@@ -139,7 +139,7 @@ export type IWorkflowRunStep = InferEntity<typeof WorkflowRunStep>;
 export const HumanTask = defineEntity({
   name: 'HumanTask',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     /** The activity key (workflow id + node id + visit): opening the task again is a no-op. */
     key: p.string().unique(),
     workflowId: p.string(),
@@ -170,7 +170,7 @@ export type IHumanTask = InferEntity<typeof HumanTask>;
 export const DesignerPresence = defineEntity({
   name: 'DesignerPresence',
   properties: {
-    id: p.integer().primary(),
+    id: p.integer().primary().autoincrement(),
     definition: () => p.manyToOne(WorkflowDefinition).deleteRule('cascade').index(),
     socketId: p.string(),
     user: () => p.manyToOne(User).deleteRule('cascade'),

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import pg from 'pg';
-import { CompiledQuery, type Kysely } from 'kysely';
+import { CompiledQuery, sql as kyselySql, type Kysely, type RawBuilder } from 'kysely';
 import { MikroORM, type EntityManager, type InferKyselyDB, type Options } from '@mikro-orm/postgresql';
 import { entities } from '../../entities/index.ts';
 
@@ -14,6 +14,9 @@ export type DB = InferKyselyDB<(typeof entities)[number]>;
  * Prefer it to `em.execute` for new statements; `prepare`/`sql` below stay for the hot paths a bench measures.
  */
 export const db = (em: EntityManager): Kysely<DB> => em.getKysely<DB>();
+
+/** A value for a jsonb column in typed SQL: sent as JSON text (pg would turn a JS array into a Postgres array). */
+export const jsonb = <T>(value: T): RawBuilder<T> => kyselySql<T>`${JSON.stringify(value)}::jsonb`;
 
 /** The ORM for one process. Migrations are only wired in for the migrate script. */
 export async function createOrm(opts: { url: string; poolMax?: number; withMigrator?: boolean; debug?: boolean }): Promise<MikroORM> {
@@ -97,14 +100,15 @@ export async function sql<T = Record<string, unknown>>(em: EntityManager, statem
  * pg's client, except that a statement declared with `prepare` runs as a named prepared statement
  * (pg parses it once per connection and remembers it). Everything else passes through unchanged.
  */
-class PreparingClient extends pg.Client {
-  // pg's overloads do not survive a subclass; the arguments are handed on untouched.
-  override query(...args: any[]): any {
-    const [config, values] = args;
-    if (typeof config === 'string' && Array.isArray(values)) {
-      const name = preparedNames.get(config);
-      if (name) return super.query({ name, text: config, values }, ...args.slice(2));
-    }
-    return (super.query as (...a: unknown[]) => unknown)(...args);
+class PreparingClient extends pg.Client {}
+
+// pg's overloads do not survive a subclass override, so query is replaced on the prototype; the arguments are handed on untouched.
+const baseQuery = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown;
+PreparingClient.prototype.query = function query(this: pg.Client, ...args: unknown[]): unknown {
+  const [config, values] = args;
+  if (typeof config === 'string' && Array.isArray(values)) {
+    const name = preparedNames.get(config);
+    if (name) return baseQuery.call(this, { name, text: config, values }, ...args.slice(2));
   }
-}
+  return baseQuery.apply(this, args);
+} as pg.Client['query'];

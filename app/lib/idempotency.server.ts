@@ -2,7 +2,8 @@
 // same key with a different body is refused. Records are scoped to the caller (API key or user).
 import crypto from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { prepare, sql } from './db.server.ts';
+import { sql as ksql } from 'kysely';
+import { db, jsonb, prepare, sql } from './db.server.ts';
 
 export interface IdempotencyContext {
   scope: string;
@@ -63,10 +64,11 @@ export async function complete(em: EntityManager, ctx: IdempotencyContext, respo
 
 /** Stores a refusal that happened after the request began executing (e.g. out of stock), outside the rolled-back transaction. */
 export async function storeOutcome(em: EntityManager, ctx: IdempotencyContext, response: StoredResponse): Promise<void> {
-  await em.execute(
-    `insert into idempotency_record (scope, key, request_hash, status, body, created_at) values (?, ?, ?, ?, ?, now()) on conflict (scope, key) do nothing`,
-    [ctx.scope, ctx.key, ctx.hash, response.status, JSON.stringify(response.body)],
-  );
+  await db(em)
+    .insertInto('idempotency_record')
+    .values({ scope: ctx.scope, key: ctx.key, request_hash: ctx.hash, status: response.status, body: jsonb(response.body), created_at: ksql`now()` })
+    .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
+    .execute();
 }
 
 // ---- The same, for a batch of requests sharing one transaction (order intake's group commit) ----

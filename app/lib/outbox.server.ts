@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { OutboxEvent } from '../../entities/index.ts';
 import type { Topic } from './permissions.ts';
-import { prepare, sql } from './db.server.ts';
+import { sql as ksql } from 'kysely';
+import { db, prepare, sql } from './db.server.ts';
 
 /**
  * Announces a domain event. The row joins the caller's transaction; after commit a trigger
@@ -58,5 +59,14 @@ export function outboxInsertPerRowSql(source: string, topic: Topic, type: string
 
 /** Marks events handed to the workflow dispatcher. */
 export async function markDispatched(em: EntityManager, ids: number[]): Promise<void> {
-  await em.execute('update outbox_event set dispatched_at = now() where id = any(?::bigint[])', [`{${ids.map((n) => Math.trunc(n)).join(',')}}`]);
+  if (!ids.length) return;
+  await db(em)
+    .updateTable('outbox_event')
+    .set({ dispatched_at: ksql`now()` })
+    .where(
+      'id',
+      'in',
+      ids.map((n) => Math.trunc(n)),
+    )
+    .execute();
 }

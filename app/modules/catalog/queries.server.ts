@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { convertMinor } from '../../lib/money.ts';
+import { db } from '../../lib/db.server.ts';
 import { DomainError } from '../../lib/errors.ts';
 
 export interface ProductLookup {
@@ -25,9 +26,7 @@ export async function lookupProduct(em: EntityManager, code: string, currency: s
   if (!p) return null;
   let unitPrice = p.price_minor;
   if (currency !== p.currency) {
-    const rates = await em.execute<{ currency: string; rate_per_base: string }[]>('select currency, rate_per_base from exchange_rate where currency in (?)', [
-      [p.currency, currency],
-    ]);
+    const rates = await db(em).selectFrom('exchange_rate').select(['currency', 'rate_per_base']).where('currency', 'in', [p.currency, currency]).execute();
     const rate = (c: string) => Number(rates.find((r) => r.currency === c)?.rate_per_base);
     if (!rate(p.currency) || !rate(currency)) return null;
     unitPrice = convertMinor(p.price_minor, p.currency, currency, rate(p.currency), rate(currency));
@@ -38,7 +37,7 @@ export async function lookupProduct(em: EntityManager, code: string, currency: s
 /** Active products by SKU (id and name); 409 unknown_sku names the first SKU that is not one. */
 export async function activeProducts(em: EntityManager, skus: string[]): Promise<Map<string, { id: number; name: string }>> {
   const rows = skus.length
-    ? await em.execute<{ id: number; sku: string; name: string }[]>('select id, sku, name from product where sku in (?) and active', [skus])
+    ? await db(em).selectFrom('product').select(['id', 'sku', 'name']).where('sku', 'in', skus).where('active', '=', true).execute()
     : [];
   const bySku = new Map(rows.map((p) => [p.sku, { id: p.id, name: p.name }]));
   const missing = skus.filter((sku) => !bySku.has(sku));

@@ -13,7 +13,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import type { Address } from '../../../entities/customers.ts';
 import { currencyExponent } from '../../lib/money.ts';
-import { prepare, sql, type Prepared } from '../../lib/db.server.ts';
+import { db, prepare, sql, type Prepared } from '../../lib/db.server.ts';
 import { LTV_EXCLUDED_STATUSES, TIERS, tierFor, type Tier } from './tiers.ts';
 
 /** The base currency when no config is at hand (the same default as app/lib/config.server.ts). */
@@ -251,9 +251,11 @@ export async function customerTags(em: EntityManager, limit = 100): Promise<stri
 /** One customer: profile, addresses, KPIs, the tier the rules give, and a page of order history (newest first). */
 export async function getCustomer(em: EntityManager, id: number, opts: { base: string; page?: number; pageSize?: number }) {
   const pageSize = opts.pageSize ?? 20;
-  const [c] = await em.execute<Record<string, any>[]>('select id, email, name, phone, locale, tier, tags, addresses, created_at from customer where id = ?', [
-    id,
-  ]);
+  const c = await db(em)
+    .selectFrom('customer')
+    .select(['id', 'email', 'name', 'phone', 'locale', 'tier', 'tags', 'addresses', 'created_at'])
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!c) return null;
   const fx = fxCte(opts.base);
   const [[stats], [returns]] = await Promise.all([
@@ -263,12 +265,16 @@ export async function getCustomer(em: EntityManager, id: number, opts: { base: s
   const figures = toStats(stats);
   const pages = Math.max(1, Math.ceil(figures.allOrders / pageSize));
   const page = Math.min(Math.max(1, opts.page ?? 1), pages);
-  const orders = await em.execute<Record<string, any>[]>(
-    `select o.id, o.number, o.status, o.placed_at, o.currency, o.total_minor, ch.name as channel
-       from sales_order o join channel ch on ch.id = o.channel_id
-      where o.customer_id = ? order by o.placed_at desc, o.id desc limit ? offset ?`,
-    [id, pageSize, (page - 1) * pageSize],
-  );
+  const orders = await db(em)
+    .selectFrom('sales_order as o')
+    .innerJoin('channel as ch', 'ch.id', 'o.channel_id')
+    .select(['o.id', 'o.number', 'o.status', 'o.placed_at', 'o.currency', 'o.total_minor', 'ch.name as channel'])
+    .where('o.customer_id', '=', id)
+    .orderBy('o.placed_at', 'desc')
+    .orderBy('o.id', 'desc')
+    .limit(pageSize)
+    .offset((page - 1) * pageSize)
+    .execute();
   return {
     id: Number(c.id),
     email: c.email as string,

@@ -5,7 +5,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { LOCALES } from '../../lib/i18n.ts';
 import { audit, auditMany, type Actor } from '../../lib/audit.server.ts';
-import { prepare, sql, textArray } from '../../lib/db.server.ts';
+import { db, prepare, sql } from '../../lib/db.server.ts';
 import { DomainError, invalid, parseInput } from '../../lib/errors.ts';
 import type { FieldError } from '../../lib/problem.ts';
 import { customerTierFactsBatch, customerTierFactsMany, defaultBaseCurrency } from './queries.server.ts';
@@ -39,11 +39,11 @@ export async function updateTags(orm: MikroORM, customerId: number, raw: unknown
   if (!parsed.success) throw invalid(tagErrors(parsed.error, raw));
   const tags = parsed.data;
   return orm.em.fork().transactional(async (em) => {
-    const [row] = await em.execute<{ tags: string[] }[]>('select tags from customer where id = ? for update', [customerId]);
+    const row = await db(em).selectFrom('customer').select('tags').where('id', '=', customerId).forUpdate().executeTakeFirst();
     if (!row) throw new DomainError(404, 'not_found', `Customer ${customerId} does not exist.`);
     const before = row.tags ?? [];
     if (before.length === tags.length && before.every((t, i) => t === tags[i])) return { tags, changed: false };
-    await em.execute('update customer set tags = ?::text[] where id = ?', [textArray(tags), customerId]);
+    await db(em).updateTable('customer').set({ tags }).where('id', '=', customerId).execute();
     audit(em, actor, { action: 'customer.tags_updated', entityType: 'Customer', entityId: customerId, before: { tags: before }, after: { tags } });
     return { tags, changed: true };
   });
@@ -69,14 +69,11 @@ export const ProfileInput = z.strictObject({
 export async function updateProfile(orm: MikroORM, customerId: number, raw: unknown, actor: Actor): Promise<{ changed: boolean }> {
   const input = parseInput(ProfileInput, raw);
   return orm.em.fork().transactional(async (em) => {
-    const [row] = await em.execute<{ name: string; phone: string | null; locale: string }[]>(
-      'select name, phone, locale from customer where id = ? for update',
-      [customerId],
-    );
+    const row = await db(em).selectFrom('customer').select(['name', 'phone', 'locale']).where('id', '=', customerId).forUpdate().executeTakeFirst();
     if (!row) throw new DomainError(404, 'not_found', `Customer ${customerId} does not exist.`);
     const before = { name: row.name, phone: row.phone, locale: row.locale };
     if (before.name === input.name && before.phone === input.phone && before.locale === input.locale) return { changed: false };
-    await em.execute('update customer set name = ?, phone = ?, locale = ? where id = ?', [input.name, input.phone, input.locale, customerId]);
+    await db(em).updateTable('customer').set({ name: input.name, phone: input.phone, locale: input.locale }).where('id', '=', customerId).execute();
     audit(em, actor, { action: 'customer.profile_updated', entityType: 'Customer', entityId: customerId, before, after: input });
     return { changed: true };
   });

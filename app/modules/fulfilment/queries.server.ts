@@ -1,14 +1,31 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+import { db } from '../../lib/db.server.ts';
 
 export async function openPickLists(em: EntityManager, warehouse?: string) {
-  const rows = await em.execute<Record<string, any>[]>(
-    `select pk.id, pk.number, pk.method, pk.zone, pk.status, pk.created_at, w.code as warehouse,
-            count(pl.id) as lines, coalesce(sum(pl.quantity), 0) as units, coalesce(sum(pl.picked), 0) as picked, count(distinct pl.order_id) as orders
-       from pick_list pk join warehouse w on w.id = pk.warehouse_id left join pick_list_line pl on pl.pick_list_id = pk.id
-      where pk.status in ('open', 'picking') ${warehouse ? 'and w.code = ?' : ''}
-      group by pk.id, w.code order by pk.id desc limit 200`,
-    warehouse ? [warehouse] : [],
-  );
+  const rows = await db(em)
+    .selectFrom('pick_list as pk')
+    .innerJoin('warehouse as w', 'w.id', 'pk.warehouse_id')
+    .leftJoin('pick_list_line as pl', 'pl.pick_list_id', 'pk.id')
+    .select((eb) => [
+      'pk.id',
+      'pk.number',
+      'pk.method',
+      'pk.zone',
+      'pk.status',
+      'pk.created_at',
+      'w.code as warehouse',
+      eb.fn.count('pl.id').as('lines'),
+      eb.fn.coalesce(eb.fn.sum('pl.quantity'), sql.lit(0)).as('units'),
+      eb.fn.coalesce(eb.fn.sum('pl.picked'), sql.lit(0)).as('picked'),
+      eb.fn.count('pl.order_id').distinct().as('orders'),
+    ])
+    .where('pk.status', 'in', ['open', 'picking'])
+    .$if(!!warehouse, (q) => q.where('w.code', '=', warehouse ?? ''))
+    .groupBy(['pk.id', 'w.code'])
+    .orderBy('pk.id', 'desc')
+    .limit(200)
+    .execute();
   return rows.map((r) => ({
     id: Number(r.id),
     number: r.number as string,
@@ -25,17 +42,35 @@ export async function openPickLists(em: EntityManager, warehouse?: string) {
 }
 
 export async function pickList(em: EntityManager, id: number) {
-  const [pk] = await em.execute<Record<string, any>[]>(
-    'select pk.*, w.code as warehouse from pick_list pk join warehouse w on w.id = pk.warehouse_id where pk.id = ?',
-    [id],
-  );
+  const pk = await db(em)
+    .selectFrom('pick_list as pk')
+    .innerJoin('warehouse as w', 'w.id', 'pk.warehouse_id')
+    .selectAll('pk')
+    .select('w.code as warehouse')
+    .where('pk.id', '=', id)
+    .executeTakeFirst();
   if (!pk) return null;
-  const lines = await em.execute<Record<string, any>[]>(
-    `select pl.id, pl.sku, p.name, p.barcode, pl.bin, pl.quantity, pl.picked, o.id as order_id, o.number as order_number, o.status as order_status
-       from pick_list_line pl join product p on p.id = pl.product_id join sales_order o on o.id = pl.order_id
-      where pl.pick_list_id = ? order by pl.bin nulls last, pl.sku, pl.id`,
-    [id],
-  );
+  const lines = await db(em)
+    .selectFrom('pick_list_line as pl')
+    .innerJoin('product as p', 'p.id', 'pl.product_id')
+    .innerJoin('sales_order as o', 'o.id', 'pl.order_id')
+    .select([
+      'pl.id',
+      'pl.sku',
+      'p.name',
+      'p.barcode',
+      'pl.bin',
+      'pl.quantity',
+      'pl.picked',
+      'o.id as order_id',
+      'o.number as order_number',
+      'o.status as order_status',
+    ])
+    .where('pl.pick_list_id', '=', id)
+    .orderBy('pl.bin', (ob) => ob.asc().nullsLast())
+    .orderBy('pl.sku')
+    .orderBy('pl.id')
+    .execute();
   return {
     id: Number(pk.id),
     number: pk.number as string,
@@ -67,12 +102,25 @@ export async function pickListsToPrint(em: EntityManager, ids: number[]) {
 
 /** The pick lists an order is on (one per warehouse, more for zone picking), with progress. */
 export async function pickListsOfOrder(em: EntityManager, orderId: number) {
-  const rows = await em.execute<Record<string, any>[]>(
-    `select pk.id, pk.number, pk.method, pk.zone, pk.status, w.code as warehouse, sum(pl.quantity) as units, sum(pl.picked) as picked
-       from pick_list_line pl join pick_list pk on pk.id = pl.pick_list_id join warehouse w on w.id = pk.warehouse_id
-      where pl.order_id = ? group by pk.id, w.code order by w.code, pk.id`,
-    [orderId],
-  );
+  const rows = await db(em)
+    .selectFrom('pick_list_line as pl')
+    .innerJoin('pick_list as pk', 'pk.id', 'pl.pick_list_id')
+    .innerJoin('warehouse as w', 'w.id', 'pk.warehouse_id')
+    .select((eb) => [
+      'pk.id',
+      'pk.number',
+      'pk.method',
+      'pk.zone',
+      'pk.status',
+      'w.code as warehouse',
+      eb.fn.sum('pl.quantity').as('units'),
+      eb.fn.sum('pl.picked').as('picked'),
+    ])
+    .where('pl.order_id', '=', orderId)
+    .groupBy(['pk.id', 'w.code'])
+    .orderBy('w.code')
+    .orderBy('pk.id')
+    .execute();
   return rows.map((r) => ({
     id: Number(r.id),
     number: r.number as string,
@@ -87,7 +135,8 @@ export async function pickListsOfOrder(em: EntityManager, orderId: number) {
 
 /** Orders whose picking is finished (ready to pack) and packed orders (ready to ship). */
 export async function readyToPackOrShip(em: EntityManager) {
-  const rows = await em.execute<Record<string, any>[]>(
+  // Kept raw: correlated exists / not exists over a join read more plainly as SQL.
+  const rows = await em.execute<{ id: number; number: string; status: string; delivery_method: string; country: string | null }[]>(
     `select o.id, o.number, o.status, o.delivery_method, (o.shipping_address ->> 'country') as country
        from sales_order o
       where o.status = 'packed'
@@ -105,18 +154,43 @@ export async function readyToPackOrShip(em: EntityManager) {
 }
 
 export async function recentShipments(em: EntityManager, opts: { orderId?: number; limit?: number } = {}) {
-  const rows = await em.execute<Record<string, any>[]>(
-    `select s.id, s.tracking_number, s.status, s.service, s.weight_grams, s.lines, s.shipped_at, s.delivered_at, c.code as carrier, c.name as carrier_name, c.tracking_url_template,
-            o.id as order_id, o.number as order_number, w.code as warehouse
-       from shipment s join carrier c on c.id = s.carrier_id join sales_order o on o.id = s.order_id join warehouse w on w.id = s.warehouse_id
-      ${opts.orderId ? 'where s.order_id = ?' : ''} order by s.id desc limit ?`,
-    opts.orderId ? [opts.orderId, opts.limit ?? 50] : [opts.limit ?? 50],
-  );
+  const rows = await db(em)
+    .selectFrom('shipment as s')
+    .innerJoin('carrier as c', 'c.id', 's.carrier_id')
+    .innerJoin('sales_order as o', 'o.id', 's.order_id')
+    .innerJoin('warehouse as w', 'w.id', 's.warehouse_id')
+    .select([
+      's.id',
+      's.tracking_number',
+      's.status',
+      's.service',
+      's.weight_grams',
+      's.lines',
+      's.shipped_at',
+      's.delivered_at',
+      'c.code as carrier',
+      'c.name as carrier_name',
+      'c.tracking_url_template',
+      'o.id as order_id',
+      'o.number as order_number',
+      'w.code as warehouse',
+    ])
+    .$if(!!opts.orderId, (q) => q.where('s.order_id', '=', opts.orderId ?? 0))
+    .orderBy('s.id', 'desc')
+    .limit(opts.limit ?? 50)
+    .execute();
   const events = rows.length
-    ? await em.execute<Record<string, any>[]>(
-        'select shipment_id, status, description, location, occurred_at from shipment_event where shipment_id in (?) order by occurred_at, id',
-        [rows.map((r) => r.id)],
-      )
+    ? await db(em)
+        .selectFrom('shipment_event')
+        .select(['shipment_id', 'status', 'description', 'location', 'occurred_at'])
+        .where(
+          'shipment_id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .orderBy('occurred_at')
+        .orderBy('id')
+        .execute()
     : [];
   return rows.map((r) => ({
     id: Number(r.id),

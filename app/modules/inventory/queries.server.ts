@@ -1,5 +1,20 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
+/** A row of inventoryLevels' query (the inbound sum is bigint, so a string). */
+interface LevelQueryRow {
+  sku: string;
+  name: string;
+  code: string;
+  warehouse_name: string;
+  on_hand: number;
+  reserved: number;
+  reorder_point: number;
+  reorder_quantity: number;
+  low_stock_since: string | null;
+  inbound: string;
+  next_at: string | null;
+}
+
 export interface LevelRow {
   sku: string;
   productName: string;
@@ -36,7 +51,8 @@ export async function inventoryLevels(
     where.push('(p.sku ilike ? or p.name ilike ? or p.barcode = ?)');
     params.push(`%${opts.q}%`, `%${opts.q}%`, opts.q);
   }
-  const rows = await em.execute<Record<string, any>[]>(
+  // Kept raw: a lateral aggregate over open purchase orders and optional filters.
+  const rows = await em.execute<LevelQueryRow[]>(
     `select p.sku, p.name, w.code, w.name as warehouse_name, l.on_hand, l.reserved, l.reorder_point, l.reorder_quantity, l.low_stock_since,
             coalesce(ib.units, 0) as inbound, ib.next_at
        from inventory_level l join product p on p.id = l.product_id join warehouse w on w.id = l.warehouse_id

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { prepare, sql } from '../../lib/db.server.ts';
+import { db, prepare, sql } from '../../lib/db.server.ts';
 import { auditAndPublishMany, type Actor } from '../../lib/audit.server.ts';
 import type { Allocation, StockOption } from './routing.ts';
 
@@ -199,7 +199,7 @@ export function insertReservationsSql(firstLine: string, p: { orderIds: string; 
 
 /** Marks reservations consumed: their units have left the building (the stock ledger records it). */
 export async function consumeReservations(em: EntityManager, ids: number[]): Promise<void> {
-  if (ids.length) await em.execute(`update reservation set status = 'consumed' where id in (?)`, [ids]);
+  if (ids.length) await db(em).updateTable('reservation').set({ status: 'consumed' }).where('id', 'in', ids).execute();
 }
 
 /** Gives the order's reserved stock back, audited and announced (stock.released) when there was any. */

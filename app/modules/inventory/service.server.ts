@@ -4,6 +4,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { ADJUSTMENT_KINDS } from '../../../entities/constants.ts';
 import { audit, type Actor } from '../../lib/audit.server.ts';
+import { db } from '../../lib/db.server.ts';
 import { fieldError, invalid } from '../../lib/errors.ts';
 import { fieldErrors } from '../../lib/problem.ts';
 import { moveStock } from './stock.server.ts';
@@ -27,12 +28,14 @@ export async function adjustStock(orm: MikroORM, raw: unknown, actor: Actor) {
   if (input.kind === 'correction' && input.quantity === 0) throw invalid([fieldError('quantity', 'not_zero')]);
 
   return orm.em.fork().transactional(async (em) => {
-    const [level] = await em.execute<{ id: number; product_id: number; warehouse_id: number; on_hand: number }[]>(
-      `select l.id, l.product_id, l.warehouse_id, l.on_hand
-         from inventory_level l join product p on p.id = l.product_id join warehouse w on w.id = l.warehouse_id
-        where p.sku = ? and w.code = ?`,
-      [input.sku, input.warehouse],
-    );
+    const level = await db(em)
+      .selectFrom('inventory_level as l')
+      .innerJoin('product as p', 'p.id', 'l.product_id')
+      .innerJoin('warehouse as w', 'w.id', 'l.warehouse_id')
+      .select(['l.id', 'l.product_id', 'l.warehouse_id', 'l.on_hand'])
+      .where('p.sku', '=', input.sku)
+      .where('w.code', '=', input.warehouse)
+      .executeTakeFirst();
     if (!level) throw invalid([fieldError('sku', 'unknown_stock_location', { sku: input.sku, warehouse: input.warehouse })]);
     // A cycle count states what is there; moveStock locks the level, so the count is taken against the locked figure.
     const delta = input.kind === 'receipt' ? input.quantity : input.kind === 'damage' ? -input.quantity : input.kind === 'cycle_count' ? null : input.quantity;

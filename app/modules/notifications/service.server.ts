@@ -20,7 +20,7 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { NOTIFICATION_TEMPLATES, type Locale, type MailTemplate, type NotificationTemplate } from '../../../entities/constants.ts';
 import type { Config } from '../../lib/config.server.ts';
-import { prepare, sql } from '../../lib/db.server.ts';
+import { db, prepare, sql } from '../../lib/db.server.ts';
 import { audit, type Actor } from '../../lib/audit.server.ts';
 import { DomainError } from '../../lib/errors.ts';
 import { emailLocale, renderNotification, type RenderedEmail, type ShipmentInfo, type TemplateInputs } from './templates.ts';
@@ -105,33 +105,28 @@ export async function enqueueNotifications(em: EntityManager, orderIds: readonly
 
 /** A customer email as it reads now: recipient, language, subject and body. */
 export async function renderCustomerMail(em: EntityManager, input: EnqueueInput): Promise<{ to: string; locale: Locale; mail: RenderedEmail }> {
-  const [o] = await em.execute<
-    {
-      number: string;
-      currency: string;
-      subtotal_minor: number;
-      shipping_minor: number;
-      tax_minor: number;
-      tax_included: boolean;
-      discount_minor: number;
-      total_minor: number;
-      placed_at: Date | string;
-      tracking_token: string;
-      email: string;
-      name: string;
-      locale: string | null;
-    }[]
-  >(
-    `select o.number, o.currency, o.subtotal_minor, o.shipping_minor, o.tax_minor, o.tax_included, o.discount_minor, o.total_minor, o.placed_at,
-            o.tracking_token, c.email, c.name, c.locale
-       from sales_order o join customer c on c.id = o.customer_id where o.id = ?`,
-    [input.orderId],
-  );
+  const o = await db(em)
+    .selectFrom('sales_order as o')
+    .innerJoin('customer as c', 'c.id', 'o.customer_id')
+    .select([
+      'o.number',
+      'o.currency',
+      'o.subtotal_minor',
+      'o.shipping_minor',
+      'o.tax_minor',
+      'o.tax_included',
+      'o.discount_minor',
+      'o.total_minor',
+      'o.placed_at',
+      'o.tracking_token',
+      'c.email',
+      'c.name',
+      'c.locale',
+    ])
+    .where('o.id', '=', input.orderId)
+    .executeTakeFirst();
   if (!o) throw new DomainError(404, 'not_found', `Order ${input.orderId} does not exist.`);
-  const lines = await em.execute<{ name: string; quantity: number; total_minor: number }[]>(
-    'select name, quantity, total_minor from order_line where order_id = ? order by id',
-    [input.orderId],
-  );
+  const lines = await db(em).selectFrom('order_line').select(['name', 'quantity', 'total_minor']).where('order_id', '=', input.orderId).orderBy('id').execute();
 
   const base = input.publicUrl?.replace(/\/+$/, '') || publicUrl();
   const summary: TemplateInputs['order_confirmation'] = {
@@ -153,11 +148,13 @@ export async function renderCustomerMail(em: EntityManager, input: EnqueueInput)
   if (input.template === 'order_confirmation') {
     mail = renderNotification('order_confirmation', locale, summary);
   } else {
-    const shipments = await em.execute<{ tracking_number: string; delivered_at: Date | string | null; carrier: string; tracking_url_template: string }[]>(
-      `select s.tracking_number, s.delivered_at, c.name as carrier, c.tracking_url_template
-         from shipment s join carrier c on c.id = s.carrier_id where s.order_id = ? order by s.id`,
-      [input.orderId],
-    );
+    const shipments = await db(em)
+      .selectFrom('shipment as s')
+      .innerJoin('carrier as c', 'c.id', 's.carrier_id')
+      .select(['s.tracking_number', 's.delivered_at', 'c.name as carrier', 'c.tracking_url_template'])
+      .where('s.order_id', '=', input.orderId)
+      .orderBy('s.id')
+      .execute();
     if (input.template === 'order_shipped') {
       const given = input.data?.shipments;
       const list =
@@ -269,14 +266,7 @@ async function renderQueued(em: EntityManager, row: QueuedRow): Promise<{ to: st
     publicUrl: row.data?.publicUrl,
   } as EnqueueInput);
   const subject = mail.subject.slice(0, 255);
-  await em.execute('update notification set locale = ?, "to" = ?, subject = ?, text = ?, html = ? where id = ?', [
-    locale,
-    to,
-    subject,
-    mail.text,
-    mail.html,
-    row.id,
-  ]);
+  await db(em).updateTable('notification').set({ locale, to, subject, text: mail.text, html: mail.html }).where('id', '=', row.id).execute();
   return { to, subject, text: mail.text, html: mail.html };
 }
 
@@ -305,14 +295,15 @@ export async function sendPending(orm: MikroORM, transport: MailTransport | null
           if (row.unrendered) await renderQueued(em, row);
           held.push(Number(row.id));
         } catch (e) {
-          await em.execute(`update notification set status = 'failed', error = ? where id = ?`, [
-            (e instanceof Error ? e.message : String(e)).slice(0, 2000),
-            row.id,
-          ]);
+          await db(em)
+            .updateTable('notification')
+            .set({ status: 'failed', error: (e instanceof Error ? e.message : String(e)).slice(0, 2000) })
+            .where('id', '=', row.id)
+            .execute();
           result.failed++;
         }
       }
-      if (held.length) await em.execute(`update notification set status = 'held' where id = any(?::int[])`, [intArray(held)]);
+      if (held.length) await db(em).updateTable('notification').set({ status: 'held' }).where('id', 'in', held).execute();
       result.held = held.length;
       return result;
     });
@@ -339,10 +330,11 @@ export async function sendPending(orm: MikroORM, transport: MailTransport | null
         );
         return { id, attempts: Number(row.attempts), mail, lease };
       } catch (e) {
-        await em.execute(`update notification set status = 'failed', attempts = attempts + 1, error = ? where id = ?`, [
-          (e instanceof Error ? e.message : String(e)).slice(0, 2000),
-          id,
-        ]);
+        await db(em)
+          .updateTable('notification')
+          .set((eb) => ({ status: 'failed', attempts: eb('attempts', '+', 1), error: (e instanceof Error ? e.message : String(e)).slice(0, 2000) }))
+          .where('id', '=', id)
+          .execute();
         return { id, failed: true as const };
       }
     });

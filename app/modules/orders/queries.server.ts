@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { NOT_SHIPPED } from '../analytics/dashboard.server.ts';
 import { ORDER_STATUSES } from '../../../entities/constants.ts';
 import { Id, parseId } from '../../lib/ids.ts';
+import { db } from '../../lib/db.server.ts';
 import { DateText, isSaneDate } from '../../lib/boundary.ts';
 
 export const ORDER_SORTS = ['placed_at', 'total', 'number', 'status'] as const;
@@ -301,27 +302,66 @@ export async function listOrders(em: EntityManager, f: OrderFilters): Promise<Or
 /** One order with its lines, reservations, payments and timeline (audit trail). */
 export async function getOrder(em: EntityManager, idOrNumber: string) {
   const id = parseId(idOrNumber);
-  const [o] = await em.execute<Record<string, any>[]>(
-    `select o.*, ch.code as channel_code, ch.name as channel_name, c.id as customer_id, coalesce(o.customer_name, c.name) as customer_name, c.email as customer_email, c.tier as customer_tier, w.code as warehouse_code
-       from sales_order o join channel ch on ch.id = o.channel_id join customer c on c.id = o.customer_id left join warehouse w on w.id = o.warehouse_id
-      where ${id !== null ? 'o.id = ?' : 'o.number = ?'}`,
-    [id ?? idOrNumber],
-  );
+  const o = await db(em)
+    .selectFrom('sales_order as o')
+    .innerJoin('channel as ch', 'ch.id', 'o.channel_id')
+    .innerJoin('customer as c', 'c.id', 'o.customer_id')
+    .leftJoin('warehouse as w', 'w.id', 'o.warehouse_id')
+    .selectAll('o')
+    .select((eb) => [
+      'ch.code as channel_code',
+      'ch.name as channel_name',
+      'c.id as customer_id',
+      eb.fn.coalesce('o.customer_name', 'c.name').as('customer_name'),
+      'c.email as customer_email',
+      'c.tier as customer_tier',
+      'w.code as warehouse_code',
+    ])
+    .$if(id !== null, (q) => q.where('o.id', '=', id ?? 0))
+    .$if(id === null, (q) => q.where('o.number', '=', idOrNumber))
+    .executeTakeFirst();
   if (!o) return null;
   const [lines, reservations, payments, timeline] = await Promise.all([
-    em.execute<Record<string, any>[]>('select id, sku, name, quantity, unit_price_minor, total_minor from order_line where order_id = ? order by id', [o.id]),
-    em.execute<Record<string, any>[]>(
-      `select r.id, p.sku, w.code as warehouse, r.quantity, r.status, r.created_at, r.released_at from reservation r join product p on p.id = r.product_id join warehouse w on w.id = r.warehouse_id where r.order_id = ? order by r.id`,
-      [o.id],
-    ),
-    em.execute<Record<string, any>[]>(
-      'select id, provider, method, currency, amount_minor, authorised_minor, captured_minor, refunded_minor, status, card_last4, failure_code, created_at from payment where order_id = ? order by id',
-      [o.id],
-    ),
-    em.execute<Record<string, any>[]>(
-      `select id, at, actor_type, actor_label, action, before, after from audit_event where entity_type = 'Order' and entity_id = ? order by id`,
-      [String(o.id)],
-    ),
+    db(em)
+      .selectFrom('order_line')
+      .select(['id', 'sku', 'name', 'quantity', 'unit_price_minor', 'total_minor'])
+      .where('order_id', '=', o.id)
+      .orderBy('id')
+      .execute(),
+    db(em)
+      .selectFrom('reservation as r')
+      .innerJoin('product as p', 'p.id', 'r.product_id')
+      .innerJoin('warehouse as w', 'w.id', 'r.warehouse_id')
+      .select(['r.id', 'p.sku', 'w.code as warehouse', 'r.quantity', 'r.status', 'r.created_at', 'r.released_at'])
+      .where('r.order_id', '=', o.id)
+      .orderBy('r.id')
+      .execute(),
+    db(em)
+      .selectFrom('payment')
+      .select([
+        'id',
+        'provider',
+        'method',
+        'currency',
+        'amount_minor',
+        'authorised_minor',
+        'captured_minor',
+        'refunded_minor',
+        'status',
+        'card_last4',
+        'failure_code',
+        'created_at',
+      ])
+      .where('order_id', '=', o.id)
+      .orderBy('id')
+      .execute(),
+    db(em)
+      .selectFrom('audit_event')
+      .select(['id', 'at', 'actor_type', 'actor_label', 'action', 'before', 'after'])
+      .where('entity_type', '=', 'Order')
+      .where('entity_id', '=', String(o.id))
+      .orderBy('id')
+      .execute(),
   ]);
   return {
     id: Number(o.id),
@@ -383,8 +423,8 @@ export async function getOrder(em: EntityManager, idOrNumber: string) {
       at: new Date(t.at).toISOString(),
       actor: t.actor_label ?? t.actor_type,
       action: t.action,
-      before: t.before,
-      after: t.after,
+      before: t.before as unknown,
+      after: t.after as unknown,
     })),
   };
 }

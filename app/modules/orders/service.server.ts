@@ -6,7 +6,7 @@ import type { Address } from '../../../entities/customers.ts';
 import { audit, auditAndPublishMany, type Actor } from '../../lib/audit.server.ts';
 import { publish } from '../../lib/outbox.server.ts';
 import { DomainError } from '../../lib/errors.ts';
-import { prepare, sql } from '../../lib/db.server.ts';
+import { db, prepare, sql } from '../../lib/db.server.ts';
 import { releaseOrderStock } from '../inventory/reservations.server.ts';
 import { canTransition } from './status.ts';
 
@@ -226,11 +226,22 @@ export interface ReplacedOrder {
 }
 
 export async function orderForReplacement(em: EntityManager, orderId: number): Promise<ReplacedOrder> {
-  const [o] = await em.execute<ReplacedOrder[]>(
-    `select o.id, o.number, o.channel_id, c.code as channel, o.customer_id, o.customer_name, o.currency, o.delivery_method, o.shipping_address
-       from sales_order o join channel c on c.id = o.channel_id where o.id = ?`,
-    [orderId],
-  );
+  const o: ReplacedOrder | undefined = await db(em)
+    .selectFrom('sales_order as o')
+    .innerJoin('channel as c', 'c.id', 'o.channel_id')
+    .select([
+      'o.id',
+      'o.number',
+      'o.channel_id',
+      'c.code as channel',
+      'o.customer_id',
+      'o.customer_name',
+      'o.currency',
+      'o.delivery_method',
+      'o.shipping_address',
+    ])
+    .where('o.id', '=', orderId)
+    .executeTakeFirst();
   if (!o) throw new DomainError(404, 'not_found', `Order ${orderId} does not exist.`);
   return o;
 }
@@ -263,15 +274,18 @@ export async function insertReplacementOrder(
 
 /** The order on the same channel as `orderId` with external id `ref` (a replacement), locked. */
 export async function siblingByRef(em: EntityManager, orderId: number, ref: string) {
-  const [o] = await em.execute<{ id: number; number: string; status: OrderStatus }[]>(
-    `select o.id, o.number, o.status from sales_order o join sales_order orig on orig.channel_id = o.channel_id
-      where orig.id = ? and o.external_id = ? for update of o`,
-    [orderId, ref],
-  );
+  const o = await db(em)
+    .selectFrom('sales_order as o')
+    .innerJoin('sales_order as orig', 'orig.channel_id', 'o.channel_id')
+    .select(['o.id', 'o.number', 'o.status'])
+    .where('orig.id', '=', orderId)
+    .where('o.external_id', '=', ref)
+    .forUpdate('o')
+    .executeTakeFirst();
   return o ?? null;
 }
 
 export async function orderNumberAndStatus(em: EntityManager, orderId: number) {
-  const [o] = await em.execute<{ number: string; status: OrderStatus }[]>('select number, status from sales_order where id = ?', [orderId]);
+  const o = await db(em).selectFrom('sales_order').select(['number', 'status']).where('id', '=', orderId).executeTakeFirst();
   return o ?? null;
 }

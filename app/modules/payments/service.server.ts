@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { PAYMENT_TOKEN } from './providers/test-card.ts';
 import type { PaymentStatus } from '../../../entities/payments.ts';
 import { auditAndPublishMany, type Actor } from '../../lib/audit.server.ts';
-import { prepare, sql } from '../../lib/db.server.ts';
+import { db, prepare, sql } from '../../lib/db.server.ts';
 import { DomainError, fieldError, invalid } from '../../lib/errors.ts';
 import { fieldErrors } from '../../lib/problem.ts';
 import { transitionNow } from '../orders/service.server.ts';
@@ -340,10 +340,7 @@ export async function orderCovered(em: EntityManager, orderId: number): Promise<
 
 /** A payment's status and its captured and refunded amounts. */
 export async function paymentBalance(em: EntityManager, paymentId: number) {
-  const [p] = await em.execute<{ status: string; captured_minor: number; refunded_minor: number }[]>(
-    'select status, captured_minor, refunded_minor from payment where id = ?',
-    [paymentId],
-  );
+  const p = await db(em).selectFrom('payment').select(['status', 'captured_minor', 'refunded_minor']).where('id', '=', paymentId).executeTakeFirst();
   if (!p) throw new DomainError(404, 'not_found', `Payment ${paymentId} does not exist.`);
   return p;
 }
@@ -364,16 +361,24 @@ export async function refundAcrossPayments(
   | { ok: false; refunds: { paymentId: number; amount: number }[]; missing?: number; reason: string }
 > {
   const em = orm.em.fork();
-  const payments = await em.execute<{ id: number; captured_minor: number; refunded_minor: number }[]>(
-    'select id, captured_minor, refunded_minor from payment where order_id = ? and captured_minor > 0 order by id',
-    [orderId],
-  );
+  const payments = await db(em)
+    .selectFrom('payment')
+    .select(['id', 'captured_minor', 'refunded_minor'])
+    .where('order_id', '=', orderId)
+    .where('captured_minor', '>', 0)
+    .orderBy('id')
+    .execute();
   const keyFor = (paymentId: number) => `${keyPrefix}:p${paymentId}`;
   const prior = payments.length
-    ? await em.execute<{ payment_id: number; amount_minor: number; succeeded: boolean }[]>(
-        'select payment_id, amount_minor, succeeded from payment_operation where idempotency_key in (?)',
-        [payments.map((p) => keyFor(p.id))],
-      )
+    ? await db(em)
+        .selectFrom('payment_operation')
+        .select(['payment_id', 'amount_minor', 'succeeded'])
+        .where(
+          'idempotency_key',
+          'in',
+          payments.map((p) => keyFor(p.id)),
+        )
+        .execute()
     : [];
   const refunds = prior.filter((p) => p.succeeded).map((p) => ({ paymentId: p.payment_id, amount: p.amount_minor }));
   let left = amount - refunds.reduce((n, x) => n + x.amount, 0);

@@ -4,6 +4,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Locale } from '../../../entities/constants.ts';
 import { audit, type Actor } from '../../lib/audit.server.ts';
+import { sql as ksql } from 'kysely';
+import { db } from '../../lib/db.server.ts';
 import { publish } from '../../lib/outbox.server.ts';
 import { enqueueMail, senderName } from '../notifications/service.server.ts';
 import { renderPurchaseOrderCancellation } from '../notifications/supplier-mail.ts';
@@ -85,13 +87,20 @@ export async function loadPo(em: EntityManager, id: number | null, number?: stri
 }
 
 export const poLines = (em: EntityManager, poId: number) =>
-  em.execute<{ id: number; product_id: number; sku: string; name: string; quantity: number; received: number; unit_cost_minor: number }[]>(
-    'select pl.id, pl.product_id, p.sku, p.name, pl.quantity, pl.received, pl.unit_cost_minor from purchase_order_line pl join product p on p.id = pl.product_id where pl.purchase_order_id = ? order by pl.id',
-    [poId],
-  );
+  db(em)
+    .selectFrom('purchase_order_line as pl')
+    .innerJoin('product as p', 'p.id', 'pl.product_id')
+    .select(['pl.id', 'pl.product_id', 'p.sku', 'p.name', 'pl.quantity', 'pl.received', 'pl.unit_cost_minor'])
+    .where('pl.purchase_order_id', '=', poId)
+    .orderBy('pl.id')
+    .execute();
 
 export async function setPoStatus(em: EntityManager, po: PoRow, to: PoStatus, actor: Actor, after: Record<string, unknown> = {}) {
-  await em.execute('update purchase_order set status = ?, updated_at = now() where id = ?', [to, po.id]);
+  await db(em)
+    .updateTable('purchase_order')
+    .set({ status: to, updated_at: ksql`now()` })
+    .where('id', '=', po.id)
+    .execute();
   audit(em, actor, {
     action: `purchase_order.${to}`,
     entityType: 'PurchaseOrder',
@@ -255,16 +264,18 @@ export async function insertDraftPo(
      values (?, ?, ?, 'draft', ?, now() + make_interval(days => ?), ?, now(), now()) returning id`,
     [po.number, po.supplierId, po.warehouseId, po.currency, po.leadTimeDays, po.createdBy ?? null],
   );
-  await em.execute('insert into purchase_order_line (purchase_order_id, product_id, quantity, received, unit_cost_minor) values (?, ?, ?, 0, ?)', [
-    row.id,
-    po.productId,
-    po.quantity,
-    po.unitCostMinor,
-  ]);
+  await db(em)
+    .insertInto('purchase_order_line')
+    .values({ purchase_order_id: row.id, product_id: po.productId, quantity: po.quantity, received: 0, unit_cost_minor: po.unitCostMinor })
+    .execute();
   return Number(row.id);
 }
 
 /** Marks a purchase order line as fully received. */
 export async function markLineReceived(em: EntityManager, lineId: number): Promise<void> {
-  await em.execute('update purchase_order_line set received = quantity where id = ?', [lineId]);
+  await db(em)
+    .updateTable('purchase_order_line')
+    .set((eb) => ({ received: eb.ref('quantity') }))
+    .where('id', '=', lineId)
+    .execute();
 }

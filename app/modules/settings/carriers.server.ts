@@ -5,6 +5,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { audit, type Actor } from '../../lib/audit.server.ts';
+import { db, jsonb } from '../../lib/db.server.ts';
 import { DomainError, invalid } from '../../lib/errors.ts';
 import { chooseCarrier, type CarrierOption, type CarrierRule } from '../fulfilment/planning.ts';
 import { formErrors, formTexts, isCountry, MAX_RULES, RULE_SERVICE_LEVELS, toCodeList, toNumber, toText } from './form.ts';
@@ -126,26 +127,26 @@ export async function saveCarrier(
   return orm.em.fork().transactional(async (em) => {
     if (code === null) {
       const newCode = (parsed.data as z.infer<typeof NewCarrierInput>).code;
-      const [row] = await em.execute<{ id: number }[]>(
-        `insert into carrier (code, name, tracking_url_template, rules, active) values (?, ?, ?, ?::jsonb, ?) on conflict (code) do nothing returning id`,
-        [newCode, input.name, input.trackingUrlTemplate, JSON.stringify(input.rules), input.active],
-      );
+      const row = await db(em)
+        .insertInto('carrier')
+        .values({ code: newCode, name: input.name, tracking_url_template: input.trackingUrlTemplate, rules: jsonb(input.rules), active: input.active })
+        .onConflict((oc) => oc.column('code').doNothing())
+        .returning('id')
+        .executeTakeFirst();
       if (!row) throw invalid([{ field: 'code', code: 'code_taken', messageKey: `${NS}.errors.codeTaken`, params: { value: newCode } }]);
       audit(em, actor, { action: 'carrier.created', entityType: 'Carrier', entityId: row.id, after: { code: newCode, ...input } });
       return { carrier: (await getCarrier(em, newCode))!, created: true, changed: Object.keys(input) };
     }
-    const [locked] = await em.execute<{ id: number }[]>('select id from carrier where code = ? for update', [code]);
+    const locked = await db(em).selectFrom('carrier').select('id').where('code', '=', code).forUpdate().executeTakeFirst();
     if (!locked) throw new DomainError(404, 'not_found', `No carrier ${code}.`);
     const current = (await getCarrier(em, code))!;
     const changed = (Object.keys(input) as (keyof typeof input)[]).filter((k) => !same(current[k], input[k]));
     if (!changed.length) return { carrier: current, created: false, changed };
-    await em.execute('update carrier set name = ?, tracking_url_template = ?, rules = ?::jsonb, active = ? where id = ?', [
-      input.name,
-      input.trackingUrlTemplate,
-      JSON.stringify(input.rules),
-      input.active,
-      current.id,
-    ]);
+    await db(em)
+      .updateTable('carrier')
+      .set({ name: input.name, tracking_url_template: input.trackingUrlTemplate, rules: jsonb(input.rules), active: input.active })
+      .where('id', '=', current.id)
+      .execute();
     audit(em, actor, {
       action: 'carrier.updated',
       entityType: 'Carrier',
@@ -172,7 +173,12 @@ export type CarrierChoice = { carrier: { code: string; name: string }; service: 
 export async function previewCarrier(em: EntityManager, raw: Record<string, unknown>): Promise<{ parcel: z.infer<typeof ParcelInput>; choice: CarrierChoice }> {
   const parsed = ParcelInput.safeParse(raw);
   if (!parsed.success) throw invalid(formErrors(parsed.error, NS, raw));
-  const carriers = await em.execute<CarrierOption[]>('select id, code, name, rules from carrier where active order by id');
+  const carriers: CarrierOption[] = await db(em)
+    .selectFrom('carrier')
+    .select(['id', 'code', 'name', 'rules'])
+    .where('active', '=', true)
+    .orderBy('id')
+    .execute();
   const choice = chooseCarrier(carriers, parsed.data);
   return { parcel: parsed.data, choice: choice ? { carrier: { code: choice.carrier.code, name: choice.carrier.name }, service: choice.service } : null };
 }

@@ -7,7 +7,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { CHANNEL_KINDS, type ChannelKind } from '../../../entities/constants.ts';
 import { audit, type Actor } from '../../lib/audit.server.ts';
-import { textArray } from '../../lib/db.server.ts';
+import { db } from '../../lib/db.server.ts';
 import { DomainError, invalid } from '../../lib/errors.ts';
 import { isCurrency } from '../../lib/money.ts';
 import { CHANNEL_ADAPTERS, formErrors, toCodeList, toText } from './form.ts';
@@ -100,9 +100,9 @@ export async function saveChannel(
   if (!parsed.success) throw invalid(formErrors(parsed.error, NS, raw));
   const input = { ...parsed.data, adapter: parsed.data.adapter ?? null };
   return orm.em.fork().transactional(async (em) => {
-    const [locked] = await em.execute<{ id: number }[]>('select id from channel where code = ? for update', [code]);
+    const locked = await db(em).selectFrom('channel').select('id').where('code', '=', code).forUpdate().executeTakeFirst();
     if (!locked) throw new DomainError(404, 'not_found', `No channel ${code}.`);
-    const rated = new Set((await em.execute<{ currency: string }[]>('select currency from exchange_rate')).map((r) => r.currency).concat(base));
+    const rated = new Set((await db(em).selectFrom('exchange_rate').select('currency').execute()).map((r) => r.currency).concat(base));
     const unrated = input.currencies.find((c) => !rated.has(c));
     if (unrated)
       throw invalid([
@@ -116,14 +116,11 @@ export async function saveChannel(
     const current = (await getChannel(em, code))!;
     const changed = EDITABLE.filter((k) => !same(current[k], input[k]));
     if (!changed.length) return { channel: current, changed };
-    await em.execute('update channel set name = ?, kind = ?, currencies = ?::text[], adapter = ?, active = ? where id = ?', [
-      input.name,
-      input.kind,
-      textArray(input.currencies),
-      input.adapter,
-      input.active,
-      current.id,
-    ]);
+    await db(em)
+      .updateTable('channel')
+      .set({ name: input.name, kind: input.kind, currencies: input.currencies, adapter: input.adapter, active: input.active })
+      .where('id', '=', current.id)
+      .execute();
     audit(em, actor, {
       action: 'channel.updated',
       entityType: 'Channel',
@@ -142,10 +139,10 @@ export async function saveChannel(
  */
 export async function rotateWebhookSecret(orm: MikroORM, code: string, actor: Actor): Promise<{ code: string; secret: string; fingerprint: string }> {
   return orm.em.fork().transactional(async (em) => {
-    const [row] = await em.execute<{ id: number; webhook_secret: string | null }[]>('select id, webhook_secret from channel where code = ? for update', [code]);
+    const row = await db(em).selectFrom('channel').select(['id', 'webhook_secret']).where('code', '=', code).forUpdate().executeTakeFirst();
     if (!row) throw new DomainError(404, 'not_found', `No channel ${code}.`);
     const secret = crypto.randomBytes(32).toString('hex');
-    await em.execute('update channel set webhook_secret = ? where id = ?', [secret, row.id]);
+    await db(em).updateTable('channel').set({ webhook_secret: secret }).where('id', '=', row.id).execute();
     audit(em, actor, {
       action: 'channel.webhook_secret_rotated',
       entityType: 'Channel',

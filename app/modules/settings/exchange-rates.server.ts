@@ -3,6 +3,8 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { audit, type Actor } from '../../lib/audit.server.ts';
+import { sql } from 'kysely';
+import { db } from '../../lib/db.server.ts';
 import { invalid } from '../../lib/errors.ts';
 import { isCurrency } from '../../lib/money.ts';
 import type { FieldError } from '../../lib/problem.ts';
@@ -97,14 +99,20 @@ export async function saveExchangeRate(
     throw invalid([{ field: 'currency', code: 'base_currency', messageKey: 'exchangeRates.errors.baseCurrency', params: { value: currency } }]);
   }
   return orm.em.fork().transactional(async (em) => {
-    const [existing] = await em.execute<{ rate: string }[]>('select rate_per_base::text as rate from exchange_rate where currency = ? for update', [currency]);
+    const existing = await db(em)
+      .selectFrom('exchange_rate')
+      .select(sql<string>`rate_per_base::text`.as('rate'))
+      .where('currency', '=', currency)
+      .forUpdate()
+      .executeTakeFirst();
     const before = existing ? normaliseRate(existing.rate) : null;
     if (before === rate) return { currency, ratePerBase: rate, created: false, changed: false };
-    await em.execute(
-      `insert into exchange_rate (currency, rate_per_base, updated_at) values (?, ?::numeric, now())
-       on conflict (currency) do update set rate_per_base = excluded.rate_per_base, updated_at = now()`,
-      [currency, rate],
-    );
+    await db(em)
+      .insertInto('exchange_rate')
+      // The rate travels as text so that numeric keeps every digit.
+      .values({ currency, rate_per_base: sql<number>`${rate}::numeric`, updated_at: sql`now()` })
+      .onConflict((oc) => oc.column('currency').doUpdateSet({ rate_per_base: (eb) => eb.ref('excluded.rate_per_base'), updated_at: sql`now()` }))
+      .execute();
     audit(em, actor, {
       action: existing ? 'exchange_rate.updated' : 'exchange_rate.created',
       entityType: 'ExchangeRate',

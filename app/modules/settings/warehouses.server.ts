@@ -6,6 +6,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { PICK_METHODS, type PickMethod } from '../../../entities/constants.ts';
 import { audit, type Actor } from '../../lib/audit.server.ts';
+import { db } from '../../lib/db.server.ts';
 import { DomainError, invalid } from '../../lib/errors.ts';
 import { formErrors, isCountry, toNumber, toText } from './form.ts';
 
@@ -125,48 +126,49 @@ export async function saveWarehouse(
   return orm.em.fork().transactional(async (em) => {
     if (code === null) {
       const newCode = (parsed.data as z.infer<typeof NewWarehouseInput>).code;
-      const [row] = await em.execute<{ id: number }[]>(
-        `insert into warehouse (code, name, line1, city, postal_code, country, lat, lng, active, pick_method, pick_batch_size)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (code) do nothing returning id`,
-        [
-          newCode,
-          input.name,
-          input.line1,
-          input.city,
-          input.postalCode,
-          input.country,
-          input.lat,
-          input.lng,
-          input.active,
-          input.pickMethod,
-          input.pickBatchSize,
-        ],
-      );
+      const row = await db(em)
+        .insertInto('warehouse')
+        .values({
+          code: newCode,
+          name: input.name,
+          line1: input.line1,
+          city: input.city,
+          postal_code: input.postalCode,
+          country: input.country,
+          lat: input.lat,
+          lng: input.lng,
+          active: input.active,
+          pick_method: input.pickMethod,
+          pick_batch_size: input.pickBatchSize,
+        })
+        .onConflict((oc) => oc.column('code').doNothing())
+        .returning('id')
+        .executeTakeFirst();
       if (!row) throw invalid([{ field: 'code', code: 'code_taken', messageKey: `${NS}.errors.codeTaken`, params: { value: newCode } }]);
       audit(em, actor, { action: 'warehouse.created', entityType: 'Warehouse', entityId: row.id, after: { code: newCode, ...input } });
       return { warehouse: (await getWarehouse(em, newCode))!, created: true, changed: [...EDITABLE] };
     }
-    const [locked] = await em.execute<{ id: number }[]>('select id from warehouse where code = ? for update', [code]);
+    const locked = await db(em).selectFrom('warehouse').select('id').where('code', '=', code).forUpdate().executeTakeFirst();
     if (!locked) throw new DomainError(404, 'not_found', `No warehouse ${code}.`);
     const current = (await getWarehouse(em, code))!;
     const changed = EDITABLE.filter((k) => current[k] !== input[k]);
     if (!changed.length) return { warehouse: current, created: false, changed };
-    await em.execute(
-      `update warehouse set name = ?, line1 = ?, city = ?, postal_code = ?, country = ?, lat = ?, lng = ?, active = ?, pick_method = ?, pick_batch_size = ? where id = ?`,
-      [
-        input.name,
-        input.line1,
-        input.city,
-        input.postalCode,
-        input.country,
-        input.lat,
-        input.lng,
-        input.active,
-        input.pickMethod,
-        input.pickBatchSize,
-        current.id,
-      ],
-    );
+    await db(em)
+      .updateTable('warehouse')
+      .set({
+        name: input.name,
+        line1: input.line1,
+        city: input.city,
+        postal_code: input.postalCode,
+        country: input.country,
+        lat: input.lat,
+        lng: input.lng,
+        active: input.active,
+        pick_method: input.pickMethod,
+        pick_batch_size: input.pickBatchSize,
+      })
+      .where('id', '=', current.id)
+      .execute();
     audit(em, actor, {
       action: 'warehouse.updated',
       entityType: 'Warehouse',
@@ -250,7 +252,7 @@ export async function setBin(
       [warehouseCode, code, code],
     );
     if (!level) {
-      const [wh] = await em.execute<{ id: number }[]>('select id from warehouse where code = ?', [warehouseCode]);
+      const wh = await db(em).selectFrom('warehouse').select('id').where('code', '=', warehouseCode).executeTakeFirst();
       if (!wh) throw new DomainError(404, 'not_found', `No warehouse ${warehouseCode}.`);
       throw invalid([{ field: 'sku', code: 'not_stocked', messageKey: `${NS}.errors.skuNotStocked`, params: { value: code, warehouse: warehouseCode } }]);
     }

@@ -5,9 +5,30 @@ import { DateText } from '../../lib/boundary.ts';
 import type { Graph } from '../../../workflows/graph.ts';
 import { RUN_STATUSES } from '../../../entities/workflows.ts';
 import { Id } from '../../lib/ids.ts';
+import { sql } from 'kysely';
+import { db } from '../../lib/db.server.ts';
+
+/** A row of listDefinitions' query (counts are bigint, so strings). */
+interface DefinitionListRow {
+  id: number;
+  key: string;
+  name: string;
+  kind: string;
+  description: string | null;
+  draft_updated_at: string | null;
+  draft_updated_by: string | null;
+  version: number | null;
+  published_at: string | null;
+  author: string | null;
+  hash: string | null;
+  runs: string;
+  running: string;
+  events: string | null;
+}
 
 export async function listDefinitions(em: EntityManager) {
-  const rows = await em.execute<Record<string, any>[]>(
+  // Kept raw: a lateral join for the latest version and three correlated aggregates.
+  const rows = await em.execute<DefinitionListRow[]>(
     `select d.id, d.key, d.name, d.kind, d.description, d.draft_updated_at, d.draft_updated_by,
             v.number as version, v.published_at, v.author, v.hash,
             (select count(*) from workflow_run r where r.definition_id = d.id) as runs,
@@ -35,12 +56,14 @@ export async function listDefinitions(em: EntityManager) {
 }
 
 export async function getDefinition(em: EntityManager, key: string) {
-  const [d] = await em.execute<Record<string, any>[]>('select * from workflow_definition where key = ?', [key]);
+  const d = await db(em).selectFrom('workflow_definition').selectAll().where('key', '=', key).executeTakeFirst();
   if (!d) return null;
-  const versions = await em.execute<Record<string, any>[]>(
-    'select id, number, message, author, published_at, hash from workflow_version where definition_id = ? order by number desc',
-    [d.id],
-  );
+  const versions = await db(em)
+    .selectFrom('workflow_version')
+    .select(['id', 'number', 'message', 'author', 'published_at', 'hash'])
+    .where('definition_id', '=', d.id)
+    .orderBy('number', 'desc')
+    .execute();
   return {
     id: Number(d.id),
     key: d.key as string,
@@ -73,40 +96,34 @@ export const RunFilters = z.object({
 });
 
 export async function listRuns(em: EntityManager, f: z.infer<typeof RunFilters>, pageSize = 50) {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (f.flow) {
-    where.push('d.key = ?');
-    params.push(f.flow);
-  }
-  if (f.version) {
-    where.push('v.number = ?');
-    params.push(f.version);
-  }
-  if (f.status) {
-    where.push('r.status = ?');
-    params.push(f.status);
-  }
-  if (f.from) {
-    where.push('r.started_at >= ?');
-    params.push(new Date(`${f.from}T00:00:00Z`));
-  }
-  if (f.to) {
-    where.push('r.started_at < ?');
-    params.push(new Date(new Date(`${f.to}T00:00:00Z`).getTime() + 86_400_000));
-  }
-  if (f.q) {
-    where.push(`(r.workflow_id ilike ? or r.trigger_payload ->> 'number' ilike ?)`);
-    params.push(`%${f.q}%`, `%${f.q}%`);
-  }
-  const rows = await em.execute<Record<string, any>[]>(
-    `select r.id, r.workflow_id, r.status, r.started_at, r.ended_at, r.error, r.trigger_type, r.trigger_payload ->> 'number' as number,
-            d.key, d.name, v.number as version
-       from workflow_run r left join workflow_definition d on d.id = r.definition_id left join workflow_version v on v.id = r.version_id
-      ${where.length ? `where ${where.join(' and ')}` : ''}
-      order by r.id desc limit ? offset ?`,
-    [...params, pageSize + 1, (f.page - 1) * pageSize],
-  );
+  const payloadNumber = sql<string | null>`r.trigger_payload ->> 'number'`;
+  const rows = await db(em)
+    .selectFrom('workflow_run as r')
+    .leftJoin('workflow_definition as d', 'd.id', 'r.definition_id')
+    .leftJoin('workflow_version as v', 'v.id', 'r.version_id')
+    .select([
+      'r.id',
+      'r.workflow_id',
+      'r.status',
+      'r.started_at',
+      'r.ended_at',
+      'r.error',
+      'r.trigger_type',
+      payloadNumber.as('number'),
+      'd.key',
+      'd.name',
+      'v.number as version',
+    ])
+    .$if(!!f.flow, (q) => q.where('d.key', '=', f.flow ?? ''))
+    .$if(!!f.version, (q) => q.where('v.number', '=', f.version ?? 0))
+    .$if(!!f.status, (q) => q.where('r.status', '=', f.status!))
+    .$if(!!f.from, (q) => q.where('r.started_at', '>=', new Date(`${f.from}T00:00:00Z`)))
+    .$if(!!f.to, (q) => q.where('r.started_at', '<', new Date(new Date(`${f.to}T00:00:00Z`).getTime() + 86_400_000)))
+    .$if(!!f.q, (q) => q.where((eb) => eb.or([eb('r.workflow_id', 'ilike', `%${f.q}%`), eb(payloadNumber, 'ilike', `%${f.q}%`)])))
+    .orderBy('r.id', 'desc')
+    .limit(pageSize + 1)
+    .offset((f.page - 1) * pageSize)
+    .execute();
   return {
     rows: rows.slice(0, pageSize).map((r) => ({
       id: Number(r.id),
@@ -126,16 +143,22 @@ export async function listRuns(em: EntityManager, f: z.infer<typeof RunFilters>,
 }
 
 export async function getRun(em: EntityManager, workflowId: string) {
-  const [r] = await em.execute<Record<string, any>[]>(
-    `select r.*, d.key, d.name, v.number as version, v.graph from workflow_run r left join workflow_definition d on d.id = r.definition_id
-       left join workflow_version v on v.id = r.version_id where r.workflow_id = ?`,
-    [workflowId],
-  );
+  const r = await db(em)
+    .selectFrom('workflow_run as r')
+    .leftJoin('workflow_definition as d', 'd.id', 'r.definition_id')
+    .leftJoin('workflow_version as v', 'v.id', 'r.version_id')
+    .selectAll('r')
+    .select(['d.key', 'd.name', 'v.number as version', 'v.graph'])
+    .where('r.workflow_id', '=', workflowId)
+    .executeTakeFirst();
   if (!r) return null;
-  const steps = await em.execute<Record<string, any>[]>(
-    'select * from workflow_run_step where run_id = ? order by coalesce(started_at, ended_at) nulls last, id',
-    [r.id],
-  );
+  const steps = await db(em)
+    .selectFrom('workflow_run_step')
+    .selectAll()
+    .where('run_id', '=', r.id)
+    .orderBy(sql`coalesce(started_at, ended_at) nulls last`)
+    .orderBy('id')
+    .execute();
   return {
     id: Number(r.id),
     workflowId: r.workflow_id as string,
@@ -171,10 +194,12 @@ export async function getVersionGraph(
   definitionId: number,
   number: number,
 ): Promise<{ number: number; message: string | null; graph: Graph } | null> {
-  const [v] = await em.execute<{ number: number; message: string | null; graph: Graph }[]>(
-    'select number, message, graph from workflow_version where definition_id = ? and number = ?',
-    [definitionId, number],
-  );
+  const v = await db(em)
+    .selectFrom('workflow_version')
+    .select(['number', 'message', 'graph'])
+    .where('definition_id', '=', definitionId)
+    .where('number', '=', number)
+    .executeTakeFirst();
   return v ? { number: Number(v.number), message: v.message, graph: v.graph } : null;
 }
 
