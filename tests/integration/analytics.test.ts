@@ -51,8 +51,14 @@ interface BaseOrder {
 }
 
 /** The figures of orders placed in [from, to), computed from the base tables only. */
-async function fromBaseTables(from: Date, to: Date, filter: { channel?: string; warehouse?: string; country?: string } = {}): Promise<Omit<SalesFigures, 'aov' | 'shipHours'>> {
-  const rates = new Map((await sql<{ currency: string; rate_per_base: string }>('select currency, rate_per_base from exchange_rate')).map((r) => [r.currency, r.rate_per_base]));
+async function fromBaseTables(
+  from: Date,
+  to: Date,
+  filter: { channel?: string; warehouse?: string; country?: string } = {},
+): Promise<Omit<SalesFigures, 'aov' | 'shipHours'>> {
+  const rates = new Map(
+    (await sql<{ currency: string; rate_per_base: string }>('select currency, rate_per_base from exchange_rate')).map((r) => [r.currency, r.rate_per_base]),
+  );
   const rows = await sql<BaseOrder>(
     `select o.placed_at, o.status, o.currency, o.total_minor, o.total_base_minor, o.discount_minor, c.code as channel, w.code as warehouse,
             upper(o.shipping_address ->> 'country') as country, o.promised_by,
@@ -92,8 +98,10 @@ beforeAll(async () => {
   db = await createTestDatabase('ana');
   await seedDemoData(db.orm, { size: 'small', passwordFor: () => 'x' });
   const rnd = random(20261206);
-  const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
-  const products = await sql<{ sku: string }>(`select p.sku from product p where p.active and exists (select 1 from inventory_level l where l.product_id = p.id and l.on_hand - l.reserved > 50) order by p.sku limit 8`);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
+  const products = await sql<{ sku: string }>(
+    `select p.sku from product p where p.active and exists (select 1 from inventory_level l where l.product_id = p.id and l.on_hand - l.reserved > 50) order by p.sku limit 8`,
+  );
   const channels = [
     { code: 'web', currencies: ['USD', 'EUR', 'GBP'] },
     { code: 'app', currencies: ['USD', 'EUR'] },
@@ -118,7 +126,11 @@ beforeAll(async () => {
         customer: { email: `ana${i % 17}@example.com`, name: `Ana ${i % 17}` },
         shippingAddress: { line1: '1 Main St', city: place.city, country: place.country, lat: place.lat, lng: place.lng },
         currency,
-        lines: Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => ({ sku: pick(products).sku, quantity: 1 + Math.floor(rnd() * 3), unitPrice: 500 + Math.floor(rnd() * 20_000) })),
+        lines: Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => ({
+          sku: pick(products).sku,
+          quantity: 1 + Math.floor(rnd() * 3),
+          unitPrice: 500 + Math.floor(rnd() * 20_000),
+        })),
         discount: rnd() < 0.3 ? 100 : 0,
         paymentMethod: 'manual',
         deliveryMethod: 'standard',
@@ -138,12 +150,25 @@ beforeAll(async () => {
         // Picked, packed and shipped, through the fulfilment module like the warehouse does.
         const { created, existing } = await pickListsForOrders(db.orm, { orderIds: [id] }, actor);
         for (const list of [...created, ...existing]) {
-          const lines = await sql<{ sku: string; quantity: number }>('select sku, quantity from pick_list_line where pick_list_id = ? and order_id = ?', [list.id, id]);
+          const lines = await sql<{ sku: string; quantity: number }>('select sku, quantity from pick_list_line where pick_list_id = ? and order_id = ?', [
+            list.id,
+            id,
+          ]);
           for (const l of lines) await confirmPick(db.orm, list.id, l.sku, actor, l.quantity);
         }
         await packOrder(db.orm, id, actor);
         await shipOrder(db.orm, id, actor);
-        if (fate < 0.3) await requestReturn(db.orm, id, { reason: 'damaged', lines: [{ sku: (await sql<{ sku: string }>('select sku from order_line where order_id = ? limit 1', [id]))[0].sku, quantity: 1 }] }, actor, 'test');
+        if (fate < 0.3)
+          await requestReturn(
+            db.orm,
+            id,
+            {
+              reason: 'damaged',
+              lines: [{ sku: (await sql<{ sku: string }>('select sku from order_line where order_id = ? limit 1', [id]))[0].sku, quantity: 1 }],
+            },
+            actor,
+            'test',
+          );
       } else if (paid.captured > 100) await refundPayment(db.orm, paid.id, 100, `ana-refund-${id}`, actor);
     }
   }
@@ -181,7 +206,12 @@ describe('sales rollups', () => {
   it('gives the sales report day by day, with the previous period and breakdowns, as the orders give them', async () => {
     const today = new Date().toISOString().slice(0, 10);
     const day = (n: number) => new Date(Date.parse(`${today}T00:00:00Z`) + n * DAY);
-    const report = await salesReport(db.orm.em.fork(), { from: day(-6).toISOString().slice(0, 10), to: today, granularity: 'day', compare: 'previous' }, 'UTC', today);
+    const report = await salesReport(
+      db.orm.em.fork(),
+      { from: day(-6).toISOString().slice(0, 10), to: today, granularity: 'day', compare: 'previous' },
+      'UTC',
+      today,
+    );
     expect(report.series).toHaveLength(7);
     for (const [i, p] of report.series.entries()) expect(strip(p), p.bucket).toMatchObject(await fromBaseTables(day(i - 6), day(i - 5)));
     expect(report.previous!.series).toHaveLength(7);
@@ -190,7 +220,12 @@ describe('sales rollups', () => {
     const web = report.byChannel.find((c) => c.channel === 'web');
     expect(web && strip({ ...web, channel: undefined } as unknown as SalesFigures)).toMatchObject(await fromBaseTables(day(-6), day(1), { channel: 'web' }));
     expect(report.byCountry.reduce((n, c) => n + c.revenue, 0)).toBe(report.totals.revenue);
-    const weekly = await salesReport(db.orm.em.fork(), { from: day(-13).toISOString().slice(0, 10), to: today, granularity: 'week', compare: 'none' }, 'UTC', today);
+    const weekly = await salesReport(
+      db.orm.em.fork(),
+      { from: day(-13).toISOString().slice(0, 10), to: today, granularity: 'week', compare: 'none' },
+      'UTC',
+      today,
+    );
     expect(weekly.totals.revenue).toBe((await fromBaseTables(day(-13), day(1))).revenue);
   });
 
