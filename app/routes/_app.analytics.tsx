@@ -101,7 +101,9 @@ export default function Analytics() {
     return (
       <div key={key} className="tile kpi" data-testid={`total-${key}`}>
         <span className="tile-label">{t(`analytics.kpi.${key}`)}</span>
-        <span className="tile-value num">{format(now)}</span>
+        <span className="tile-value num" data-minor={now}>
+          {format(now)}
+        </span>
         {then !== undefined ? (
           <span className={`delta ${pct === null ? 'flat' : pct > 0 ? 'up' : pct < 0 ? 'down' : 'flat'}`}>
             {pct === null

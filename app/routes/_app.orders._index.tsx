@@ -191,8 +191,16 @@ export default function Orders() {
         </label>
         <input type="hidden" name="sort" value={filters.sort} />
         <input type="hidden" name="dir" value={filters.dir} />
+        {filters.late ? <input type="hidden" name="late" value="1" /> : null}
+        {filters.paymentFailed ? <input type="hidden" name="paymentFailed" value={filters.paymentFailed} /> : null}
         <button type="submit">{t('common.filter')}</button>
       </Form>
+      {filters.late || filters.paymentFailed ? (
+        <p className="notice info" data-testid="dashboard-filter">
+          {filters.late ? t('orders.filters.lateOnly') : t('orders.filters.paymentFailedSince', { date: filters.paymentFailed })}{' '}
+          <Link to={link({ late: null, paymentFailed: null, page: null, after: null, before: null })}>{t('orders.filters.clear')}</Link>
+        </p>
+      ) : null}
 
       {result?.bulk === 'pick' ? (
         <div className="notice warning" role="status" data-testid="bulk-result">

@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import { expect, test } from '@playwright/test';
+import Papa from 'papaparse';
+import { credentials, signIn } from './fixtures.ts';
+
+/** An order through the API, as a channel would send it (USD, placed now unless said otherwise). */
+async function postOrder(request: import('@playwright/test').APIRequestContext, externalId: string, extra: Record<string, unknown> = {}) {
+  const stock = (await (
+    await request.get('/api/v1/inventory?sku=APP-1000,FOO-1001,APP-1002', { headers: { authorization: `Bearer ${credentials().apiKey}` } })
+  ).json()) as {
+    items: { sku: string; atp: number }[];
+  };
+  const stocked = stock.items.find((i) => i.atp > 2)!;
+  const res = await request.post('/api/v1/orders', {
+    headers: { authorization: `Bearer ${credentials().apiKey}`, 'content-type': 'application/json' },
+    data: {
+      channel: 'web',
+      externalId,
+      customer: { email: `${externalId.toLowerCase()}@example.com`, name: 'Dash Board' },
+      shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 },
+      currency: 'USD',
+      lines: [{ sku: stocked.sku, quantity: 1, unitPrice: 12_345 }],
+      paymentMethod: 'manual',
+      ...extra,
+    },
+  });
+  expect(res.status(), await res.text()).toBe(201);
+  return (await res.json()) as { id: number; number: string };
+}
+
+test('the executive watches today move live in 繁體中文, opens the late orders, and reads a report that drills down and exports', async ({ page, request }) => {
+  await signIn(page, 'executive');
+  await page.goto('/dashboards');
+  await expect(page.getByRole('heading', { name: '儀表板' })).toBeVisible();
+  const revenue = page.getByTestId('revenue-today');
+  await expect(revenue).toContainText('US$');
+  const before = await revenue.textContent();
+  // The page must not reload: the figure moves over socket.io.
+  await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+
+  const order = await postOrder(request, `DASH-${Date.now()}`);
+  await expect(revenue).not.toHaveText(before!, { timeout: 5_000 });
+  expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+
+  // A late order (promised an hour ago, not shipped): the late tile counts it and opens exactly those orders.
+  const lateTile = page.getByTestId('tile-late');
+  const lateNow = async () => Number((await lateTile.locator('.tile-value').textContent())!.replace(/\D/g, ''));
+  const lateBefore = await lateNow();
+  const late = await postOrder(request, `LATE-${Date.now()}`, { promisedBy: new Date(Date.now() - 3_600_000).toISOString() });
+  await expect.poll(lateNow, { timeout: 5_000 }).toBe(lateBefore + 1);
+  const lateCount = lateBefore + 1;
+  await lateTile.click();
+  await expect(page).toHaveURL(/\/orders\?late=1$/);
+  await expect(page.getByTestId('dashboard-filter')).toContainText('逾期');
+  await expect(page.getByTestId('order-row')).toHaveCount(Math.min(lateCount, 50));
+  await expect(page.getByTestId('orders-table')).toContainText(late.number);
+  await expect(page.getByTestId('orders-table')).not.toContainText(order.number);
+
+  // The sales report of the last 7 days against the 7 before.
+  await page.goto('/analytics');
+  await page.getByRole('link', { name: '最近 7 天' }).click();
+  await expect(page).toHaveURL(/from=.*&to=/);
+  const chart = page.getByTestId('sales-chart');
+  await expect(chart.locator('.recharts-bar-rectangle').first()).toBeVisible();
+  await expect(chart.locator('.recharts-line')).toHaveCount(1);
+  await expect(chart).toContainText('上一期');
+
+  // The CSV holds the chart's figures: its revenue adds up to the report's total.
+  const total = Number(await page.getByTestId('total-revenue').locator('[data-minor]').getAttribute('data-minor'));
+  const download = page.waitForEvent('download');
+  await page.getByTestId('export-csv').click();
+  const file = await (await download).path();
+  const rows = Papa.parse<Record<string, string>>(fs.readFileSync(file, 'utf8').replace(/^\ufeff/, ''), { header: true, skipEmptyLines: true }).data;
+  expect(rows).toHaveLength(7);
+  const column = Object.keys(rows[0]).find((k) => k.startsWith('營業額'))!;
+  expect(Math.round(rows.reduce((n, r) => n + Number(r[column]) * 100, 0))).toBe(total);
+
+  // Drill down from today's bucket: the orders list of that day, with the order placed above in it.
+  await page.getByTestId('drill').last().click();
+  await expect(page).toHaveURL(/\/orders\?from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2}/);
+  await expect(page.getByTestId('orders-table')).toContainText(order.number);
+});
