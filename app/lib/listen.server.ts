@@ -10,6 +10,8 @@ export interface ListeningJob {
   /** Does one batch; returns true when there may be more to do at once. */
   run: () => Promise<boolean>;
   pollMs?: number;
+  /** Rest between runs that follow each other (a busy stream of notifications gathers into fewer, larger runs). */
+  restMs?: number;
   log: { info: (...a: unknown[]) => void; warn: (...a: unknown[]) => void };
 }
 
@@ -25,10 +27,12 @@ export function startListening(job: ListeningJob): () => Promise<void> {
       return running;
     }
     running = (async () => {
-      do {
+      for (;;) {
         again = false;
         if (await job.run()) again = true;
-      } while (again && !stopped);
+        if (!again || stopped) break;
+        if (job.restMs) await new Promise((r) => setTimeout(r, job.restMs));
+      }
     })()
       .catch((e) => job.log.warn(`${job.channel} job failed:`, (e as Error).message))
       .finally(() => {

@@ -61,12 +61,14 @@ export default function Dashboards() {
     );
   };
 
-  const perMinute = Object.values(
-    data.perMinute.reduce<Record<string, Record<string, string | number>>>((acc, p) => {
-      (acc[p.minute] ??= { minute: p.minute })[p.channel] = p.orders;
-      return acc;
-    }, {}),
-  );
+  // One bar per minute of the last hour, quiet minutes included, stacked by channel.
+  const last = Math.floor(Date.parse(data.asOf) / 60_000) * 60_000;
+  const perMinute = Array.from({ length: 60 }, (_, i) => {
+    const minute = new Date(last - (59 - i) * 60_000).toISOString();
+    const row: Record<string, string | number> = { minute };
+    for (const p of data.perMinute) if (p.minute === minute) row[p.channel] = p.orders;
+    return row;
+  });
 
   const count = (tile: Tile, value: number, tone: 'warn' | 'bad' | 'plain') =>
     show(tile) ? (
@@ -106,7 +108,7 @@ export default function Dashboards() {
           <h2>
             <Link to={links.perMinute}>{t('dashboard.tiles.perMinute')}</Link>
           </h2>
-          {perMinute.length ? (
+          {data.perMinute.length ? (
             <ResponsiveContainer width="100%" height={220}>
               <BarChart data={perMinute} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
                 <CartesianGrid strokeDasharray="3 3" vertical={false} />

@@ -26,6 +26,7 @@ export interface Dashboard {
     onHold: number;
     paymentFailures: number;
     lowStock: number;
+    /** Active products with nothing available in any active warehouse. */
     stockouts: number;
     runsFailed: number;
     tasksOpen: number;
@@ -79,7 +80,8 @@ export async function dashboard(em: EntityManager, timeZone: string): Promise<Da
          (select count(distinct p.order_id) from payment_operation op join payment p on p.id = op.payment_id
            where not op.succeeded and op.created_at >= ?) as "paymentFailures",
          (select count(*) from inventory_level l join product p on p.id = l.product_id where p.active and l.low_stock_since is not null) as "lowStock",
-         (select count(*) from inventory_level l join product p on p.id = l.product_id where p.active and l.on_hand - l.reserved <= 0) as "stockouts",
+         (select count(*) from product p where p.active and coalesce((select sum(l.on_hand - l.reserved) from inventory_level l join warehouse w on w.id = l.warehouse_id
+                                                                     where l.product_id = p.id and w.active), 0) <= 0) as "stockouts",
          (select count(*) from workflow_run where status = 'failed' and coalesce(ended_at, updated_at) >= now() - interval '24 hours') as "runsFailed",
          (select count(*) from human_task where status = 'open') as "tasksOpen"`,
       [AWAITING_SHIPMENT, NOT_SHIPPED, midnight],

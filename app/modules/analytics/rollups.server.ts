@@ -105,6 +105,9 @@ export function startAnalyticsRefresher(
     databaseUrl: config.DATABASE_URL,
     channel: 'analytics',
     pollMs: 1_000,
+    // Under a flood of orders the current minute is marked again and again: recompute it at most four
+    // times a second rather than after every commit (figures stay well within a second of the orders).
+    restMs: 250,
     log,
     run: async () => (await refreshDirtyHours(orm, config.BASE_CURRENCY)) >= BATCH,
   });
