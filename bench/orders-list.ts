@@ -27,6 +27,7 @@ import { createOrm } from '../app/lib/db.server.ts';
 import { listOrders, parseOrderFilters, type OrderFilters } from '../app/modules/orders/queries.server.ts';
 import { listOrdersBefore } from './lib/orders-list-before.ts';
 import { benchTeardown } from './lib/teardown.ts';
+import { seedBulkOrders } from './lib/bulk-orders.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -66,111 +67,6 @@ const OLD_INDEXES: [string, string][] = [
   ['sales_order_customer_id_index', 'create index "sales_order_customer_id_index" on "sales_order" ("customer_id")'],
 ];
 
-const FIRST = [
-  'Anna',
-  'Ben',
-  'Chloe',
-  'David',
-  'Emma',
-  'Felix',
-  'Grace',
-  'Hugo',
-  'Isla',
-  'Jack',
-  'Kira',
-  'Liam',
-  'Mia',
-  'Noah',
-  'Olivia',
-  'Paul',
-  'Quinn',
-  'Rosa',
-  'Sam',
-  'Tara',
-  'Uma',
-  'Victor',
-  'Wen',
-  'Xavier',
-  'Yara',
-  'Zoe',
-  'Wei',
-  'Li',
-  'Mei',
-  'Jun',
-  'Hana',
-  'Kenji',
-  'Sofia',
-  'Mateo',
-  'Lucas',
-  'Amir',
-  'Leila',
-  'Omar',
-  'Nina',
-  'Ivan',
-];
-const LAST = [
-  'Smith',
-  'Johnson',
-  'Williams',
-  'Brown',
-  'Jones',
-  'Garcia',
-  'Miller',
-  'Davis',
-  'Rodriguez',
-  'Martinez',
-  'Hernandez',
-  'Lopez',
-  'Gonzalez',
-  'Wilson',
-  'Anderson',
-  'Thomas',
-  'Taylor',
-  'Moore',
-  'Jackson',
-  'Martin',
-  'Lee',
-  'Perez',
-  'Thompson',
-  'White',
-  'Harris',
-  'Sanchez',
-  'Clark',
-  'Ramirez',
-  'Lewis',
-  'Robinson',
-  'Walker',
-  'Young',
-  'Allen',
-  'King',
-  'Wright',
-  'Scott',
-  'Torres',
-  'Nguyen',
-  'Hill',
-  'Flores',
-  'Green',
-  'Adams',
-  'Nelson',
-  'Baker',
-  'Hall',
-  'Rivera',
-  'Campbell',
-  'Mitchell',
-  'Carter',
-  'Roberts',
-  'Wang',
-  'Zhang',
-  'Chen',
-  'Liu',
-  'Huang',
-  'Zhao',
-  'Wu',
-  'Zhou',
-  'Lin',
-  'Kowalski',
-];
-
 // ---------------------------------------------------------------------------------------------
 // Teardown in reverse order, on success, on error and on Ctrl-C.
 
@@ -183,73 +79,6 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 const ms = (x: number) => (x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0));
-
-/** Orders, customers, lines and reservations in bulk; deterministic (hashint4), so every run has the same data. */
-async function seedOrders(db: pg.Client) {
-  const { rows: channels } = await db.query<{ id: number; code: string }>('select id, code from channel order by id');
-  const { rows: warehouses } = await db.query<{ id: number; code: string }>('select id, code from warehouse order by id');
-  const {
-    rows: [{ products }],
-  } = await db.query<{ products: number[] }>('select array_agg(id order by id) as products from product');
-  const weighted = <T extends { code: string; id: number }>(xs: T[], weights: Record<string, number>, extra: number[] = []) => [
-    ...xs.flatMap((x) => Array(weights[x.code] ?? 1).fill(x.id)),
-    ...extra,
-  ];
-  const channelIds = weighted(channels, { web: 40, app: 25, 'pos-nyc': 10, tmall: 10, momo: 5, 'call-centre': 5, csv: 5 });
-  const warehouseIds = weighted(warehouses, { EWR: 45, RNO: 30, SHA: 15, TPE: 7 }, [0, 0, 0]); // 0: split over two warehouses
-  const customers = Math.max(100, Math.round(ORDERS / 5));
-  await db.query(
-    `insert into customer (email, name, phone, locale, tier, tags, addresses, created_at)
-     select lower(x.first) || '.' || lower(x.last) || i || '@bench.example', x.first || ' ' || x.last, null, 'en', 'standard', '{}', '[]', now() - (i % 700) * interval '1 day'
-       from generate_series(1, $1::int) i
-       cross join lateral (select ($2::text[])[1 + abs(hashint4(i)) % cardinality($2::text[])] as first, ($3::text[])[1 + abs(hashint4(i + 7919)) % cardinality($3::text[])] as last) x`,
-    [customers, FIRST, LAST],
-  );
-  const {
-    rows: [c],
-  } = await db.query<{ min: number; n: number }>(`select min(id) as min, count(*)::int as n from customer where email like '%@bench.example'`);
-  // Status by age: the last two days in flight, the next eight mostly on their way, older ones closed.
-  await db.query(
-    `insert into sales_order (channel_id, external_id, customer_id, currency, subtotal_minor, shipping_minor, tax_minor, total_minor, status, hold_reasons,
-                              payment_method, delivery_method, shipping_address, warehouse_id, promised_by, placed_at, created_at, updated_at)
-     select x.channel_id, 'B-' || lpad(i::text, 9, '0'), $4::int + abs(hashint4(i * 5 + 1)) % $5::int, 'USD', x.total, 0, 0, x.total, x.status,
-            case when x.status = 'on_hold' then '{high_value}'::text[] else '{}'::text[] end, 'test-card', 'standard',
-            '{"line1":"1 Beacon St","city":"Boston","country":"US","lat":42.36,"lng":-71.06}', nullif(x.warehouse_id, 0), x.placed + interval '5 days', x.placed, x.placed, x.placed
-       from generate_series(1, $1::int) i
-       cross join lateral (
-         select date_trunc('second', now() - ($1::int - i)::float8 / $1::int * interval '730 days') as placed,
-                ($2::int[])[1 + abs(hashint4(i * 3)) % cardinality($2::int[])] as channel_id,
-                ($3::int[])[1 + abs(hashint4(i * 17)) % cardinality($3::int[])] as warehouse_id,
-                500 + abs(hashint4(i * 11)) % 50000 as total,
-                ($1::int - i)::float8 / $1::int * 730 as age, abs(hashint4(i * 7)) % 100 as r) y
-       cross join lateral (select y.*, case
-         when y.age < 2 then case when y.r < 3 then 'received' when y.r < 5 then 'validated' when y.r < 25 then 'awaiting_payment' when y.r < 30 then 'on_hold'
-                                  when y.r < 45 then 'paid' when y.r < 55 then 'allocated' when y.r < 70 then 'picking' when y.r < 80 then 'packed' when y.r < 95 then 'shipped' else 'cancelled' end
-         when y.age < 10 then case when y.r < 40 then 'shipped' when y.r < 90 then 'delivered' when y.r < 95 then 'cancelled' when y.r < 96 then 'on_hold' else 'awaiting_payment' end
-         else case when y.r < 88 then 'completed' when y.r < 90 then 'delivered' when y.r < 95 then 'cancelled' when y.r < 98 then 'returned' else 'partially_returned' end
-       end as status) x`,
-    [ORDERS, channelIds, warehouseIds, c.min, c.n],
-  );
-  await db.query(
-    `insert into order_line (order_id, product_id, sku, name, quantity, unit_price_minor, total_minor)
-     select o.id, p.id, p.sku, p.name, 1 + k % 2, 1000, 1000 * (1 + k % 2)
-       from sales_order o
-       cross join lateral generate_series(1, 1 + abs(hashint4(o.id)) % 3) k
-       join product p on p.id = ($1::int[])[1 + abs(hashint4(o.id * 31 + k)) % cardinality($1::int[])]
-      where o.external_id like 'B-%'`,
-    [products],
-  );
-  const [ewr, rno] = [warehouses.find((w) => w.code === 'EWR')!.id, warehouses.find((w) => w.code === 'RNO')!.id];
-  await db.query(
-    `insert into reservation (order_id, line_id, product_id, warehouse_id, quantity, status, created_at)
-     select l.order_id, l.id, l.product_id, coalesce(o.warehouse_id, case when l.id % 2 = 0 then $1::int else $2::int end), l.quantity,
-            case when o.status in ('shipped', 'delivered', 'completed', 'returned', 'partially_returned') then 'consumed' when o.status = 'cancelled' then 'released' else 'active' end,
-            o.placed_at
-       from order_line l join sales_order o on o.id = l.order_id
-      where o.external_id like 'B-%' and o.status not in ('received', 'validated')`,
-    [ewr, rno],
-  );
-}
 
 interface Case {
   name: string;
@@ -304,7 +133,7 @@ async function main(): Promise<number> {
   // Load without the new indexes, then build them (timed), as a migration on a full table would.
   for (const [name] of NEW_INDEXES) await db.query(`drop index "${name}"`);
   let t0 = performance.now();
-  await seedOrders(db);
+  await seedBulkOrders(db, { orders: ORDERS, days: 730 });
   const loadSeconds = seconds(t0);
   t0 = performance.now();
   const builds: string[] = [];

@@ -10,7 +10,7 @@ import { cancelOrder, holdOrder } from '../../app/modules/orders/service.server.
 import { createPayment, refundPayment } from '../../app/modules/payments/service.server.ts';
 import { confirmPick, packOrder, pickListsForOrders, shipOrder } from '../../app/modules/fulfilment/service.server.ts';
 import { requestReturn } from '../../app/modules/returns/service.server.ts';
-import { rebuildRollups, refreshDirtyHours } from '../../app/modules/analytics/rollups.server.ts';
+import { rebuildRollups, refreshDirtyMinutes } from '../../app/modules/analytics/rollups.server.ts';
 import { salesBetween, salesReport, type SalesFigures } from '../../app/modules/analytics/reports.server.ts';
 import { dashboard } from '../../app/modules/analytics/dashboard.server.ts';
 import { seedDemoData } from '../../scripts/seed/demo.ts';
@@ -32,7 +32,7 @@ function random(seed: number) {
 }
 
 async function refreshAll() {
-  while ((await refreshDirtyHours(db.orm, BASE)) > 0);
+  while ((await refreshDirtyMinutes(db.orm, BASE)) > 0);
 }
 
 interface BaseOrder {

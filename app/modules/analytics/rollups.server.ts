@@ -65,11 +65,11 @@ export async function recomputeMinutes(em: EntityManager, minutes: Date[], baseC
  * many (0: nothing was marked). Announces `analytics.refreshed` on the dashboards topic, so open
  * dashboards read the new figures.
  */
-export async function refreshDirtyHours(orm: MikroORM, baseCurrency: string): Promise<number> {
+export async function refreshDirtyMinutes(orm: MikroORM, baseCurrency: string, batch = BATCH): Promise<number> {
   return orm.em.fork().transactional(async (em) => {
     const taken = await em.execute<{ minute: Date }[]>(
       `delete from analytics_dirty_minute where minute in (select minute from analytics_dirty_minute order by minute desc limit ? for update skip locked) returning minute`,
-      [BATCH],
+      [batch],
     );
     if (!taken.length) return 0;
     const minutes = taken.map((t) => new Date(t.minute));
@@ -88,7 +88,8 @@ export async function rebuildRollups(orm: MikroORM, baseCurrency: string, onProg
   const [{ n }] = await em.execute<{ n: string }[]>('select count(*) as n from analytics_dirty_minute');
   const total = Number(n);
   let done = 0;
-  for (let k = await refreshDirtyHours(orm, baseCurrency); k > 0; k = await refreshDirtyHours(orm, baseCurrency)) {
+  // A day of minutes per transaction: a rebuild has no reader waiting on any one minute.
+  for (let k = await refreshDirtyMinutes(orm, baseCurrency, 1440); k > 0; k = await refreshDirtyMinutes(orm, baseCurrency, 1440)) {
     done += k;
     onProgress?.(done, total);
   }
@@ -109,6 +110,6 @@ export function startAnalyticsRefresher(
     // times a second rather than after every commit (figures stay well within a second of the orders).
     restMs: 250,
     log,
-    run: async () => (await refreshDirtyHours(orm, config.BASE_CURRENCY)) >= BATCH,
+    run: async () => (await refreshDirtyMinutes(orm, config.BASE_CURRENCY)) >= BATCH,
   });
 }

@@ -1,0 +1,257 @@
+// Analytics at scale: every dashboard and report figure through the very functions the pages call, over a
+// year of orders (1M by default, about 2M lines, a parcel for each shipped one), next to the naive query a
+// report would otherwise run (GROUP BY over orders, lines and shipments) on the same data in the same run.
+// Then freshness: orders taken through intake while the refresher runs, each timed from its commit until
+// the rollup the dashboard reads counts it.
+//
+//   npm run bench -- analytics [--orders 1000000] [--runs 15] [--fresh 120] [--port 55711] [--keep]
+//
+// Goals (issue #11): every report ≤ 100 ms p95 and ≥ 20× the naive query; freshness p95 ≤ 2 s. Figures only:
+// the bench fails on a crash, never on a slow figure.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../scripts/lib/postgres.ts';
+import { migrateUp } from '../scripts/lib/migrations.ts';
+import { seedDemoData } from '../scripts/seed/demo.ts';
+import { createOrm } from '../app/lib/db.server.ts';
+import { SYSTEM } from '../app/lib/audit.server.ts';
+import { createOrder } from '../app/modules/orders/intake.server.ts';
+import { fxCte } from '../app/modules/customers/queries.server.ts';
+import { rebuildRollups, startAnalyticsRefresher, BASE_TOTAL, COUNTRY } from '../app/modules/analytics/rollups.server.ts';
+import { salesBetween, salesReport, today } from '../app/modules/analytics/reports.server.ts';
+import { dashboard } from '../app/modules/analytics/dashboard.server.ts';
+import { benchTeardown } from './lib/teardown.ts';
+import { seedBulkOrders } from './lib/bulk-orders.ts';
+
+const { values: flags } = parseArgs({
+  options: {
+    orders: { type: 'string', default: '1000000' },
+    runs: { type: 'string', default: '15' },
+    fresh: { type: 'string', default: '120' },
+    port: { type: 'string', default: '55711' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const ORDERS = Number(flags.orders);
+const RUNS = Number(flags.runs);
+const FRESH = Number(flags.fresh);
+const PG_PORT = Number(flags.port);
+if (!(ORDERS >= 1000) || !(RUNS >= 3) || !(FRESH >= 10)) throw new Error('--orders ≥ 1000, --runs ≥ 3, --fresh ≥ 10');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const PG_DIR = path.join(root, '.data', 'bench', 'analytics-postgres');
+const DATABASE = 'bench_analytics';
+const BASE = 'USD';
+const TZ = 'UTC';
+
+const cleanup = benchTeardown();
+const secs = (t0: number) => ((performance.now() - t0) / 1000).toFixed(1);
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const ms = (x: number) => (x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0));
+
+async function timed(fn: () => Promise<unknown>, runs = RUNS): Promise<number[]> {
+  for (let i = 0; i < 2; i++) await fn();
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await fn();
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+
+/** What a report would run without rollups: the same figures grouped straight from the base tables. */
+function naive(db: pg.Client, from: Date, to: Date, bucket: 'hour' | 'day' | 'week' | 'month' | null, channel?: number) {
+  const fx = fxCte(BASE);
+  let n = 0;
+  const sqlText = fx.sql.replace(/\?/g, () => `$${++n}`);
+  return db.query(
+    `with ${sqlText}
+     select ${bucket ? `date_trunc('${bucket}', o.placed_at at time zone 'UTC')` : 'null'} as b, ${COUNTRY} as country,
+            count(*), count(*) filter (where o.status = 'cancelled'), coalesce(sum(l.units) filter (where o.status <> 'cancelled'), 0),
+            coalesce(sum(${BASE_TOTAL}) filter (where o.status <> 'cancelled'), 0), count(s.first), count(*) filter (where s.first > o.promised_by)
+       from sales_order o
+       left join fx on fx.currency = o.currency
+       left join lateral (select sum(quantity) as units from order_line where order_id = o.id) l on true
+       left join lateral (select min(shipped_at) as first from shipment where order_id = o.id) s on true
+      where o.placed_at >= $${n + 1} and o.placed_at < $${n + 2}${channel ? ` and o.channel_id = $${n + 3}` : ''}
+      group by 1, 2`,
+    [...fx.params, from, to, ...(channel ? [channel] : [])],
+  );
+}
+
+async function main() {
+  const started = performance.now();
+  console.log(`[bench] analytics: ${ORDERS.toLocaleString('en')} orders over a year, ${RUNS} timed runs per report, ${FRESH} orders for freshness`);
+  const pgServer = await startEmbeddedPostgres({ dir: PG_DIR, port: PG_PORT, fast: true });
+  cleanup.add('PostgreSQL', () => pgServer.stop());
+  await pgServer.dropDatabase(DATABASE);
+  await pgServer.ensureDatabase(DATABASE);
+  if (!flags.keep) cleanup.add('the bench database', () => pgServer.dropDatabase(DATABASE));
+  const url = pgServer.urlFor(DATABASE);
+  await migrateUp(url);
+  const orm = await createOrm({ url });
+  cleanup.add('the ORM', () => orm.close());
+  await seedDemoData(orm, { size: 'small', passwordFor: () => 'x' });
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  cleanup.add('the bench connection', () => db.end());
+
+  let t0 = performance.now();
+  await seedBulkOrders(db, { orders: ORDERS, days: 365, shipments: true, countries: true });
+  await db.query('vacuum analyze');
+  const {
+    rows: [counts],
+  } = await db.query<Record<string, string>>(
+    'select (select count(*) from sales_order) as orders, (select count(*) from order_line) as lines, (select count(*) from shipment) as shipments',
+  );
+  console.log(
+    `[bench] loaded ${Number(counts.orders).toLocaleString('en')} orders, ${Number(counts.lines).toLocaleString('en')} lines, ${Number(counts.shipments).toLocaleString('en')} shipments in ${secs(t0)} s`,
+  );
+
+  t0 = performance.now();
+  let shown = 0;
+  const minutes = await rebuildRollups(orm, BASE, (done, total) => {
+    if (performance.now() - shown > 5000) {
+      shown = performance.now();
+      console.log(`[bench] rollups: ${done.toLocaleString('en')} / ${total.toLocaleString('en')} minutes`);
+    }
+  });
+  await db.query('vacuum analyze sales_minute, sales_hour');
+  const {
+    rows: [rollup],
+  } = await db.query<Record<string, string>>(
+    `select (select count(*) from sales_minute) as minutes, (select count(*) from sales_hour) as hours,
+            pg_size_pretty(pg_total_relation_size('sales_minute') + pg_total_relation_size('sales_hour')) as size`,
+  );
+  console.log(
+    `[bench] rebuilt the rollups (${minutes.toLocaleString('en')} minutes → ${rollup.minutes} minute rows, ${rollup.hours} hour rows, ${rollup.size}) in ${secs(t0)} s`,
+  );
+
+  const em = () => orm.em.fork();
+  const { midnight, now } = await today(em(), TZ);
+  const todayIso = now.toISOString().slice(0, 10);
+  const day = (n: number) => new Date(now.getTime() - n * 86_400_000).toISOString().slice(0, 10);
+  const {
+    rows: [web],
+  } = await db.query<{ id: number }>(`select id from channel where code = 'web'`);
+  const at = (d: string) => new Date(`${d}T00:00:00Z`);
+  const tomorrow = new Date(at(todayIso).getTime() + 86_400_000);
+
+  const cases: { name: string; ours: () => Promise<unknown>; naive: () => Promise<unknown> }[] = [
+    {
+      name: 'dashboard (today vs yesterday vs last week, per minute, live counts)',
+      ours: () => dashboard(em(), TZ),
+      naive: async () => {
+        await naive(db, midnight, now, null);
+        await naive(db, new Date(midnight.getTime() - 86_400_000), new Date(now.getTime() - 86_400_000), null);
+        await naive(db, new Date(midnight.getTime() - 7 * 86_400_000), new Date(now.getTime() - 7 * 86_400_000), null);
+      },
+    },
+    {
+      name: 'sales, last 30 days by day, with the 30 before',
+      ours: () => salesReport(em(), { from: day(29), to: todayIso, granularity: 'day', compare: 'previous' }, TZ, todayIso),
+      naive: async () => {
+        await naive(db, at(day(29)), tomorrow, 'day');
+        await naive(db, at(day(59)), at(day(29)), 'day');
+      },
+    },
+    {
+      name: 'sales, last 90 days by week, channel web, with the 90 before',
+      ours: () => salesReport(em(), { from: day(89), to: todayIso, granularity: 'week', compare: 'previous', channel: 'web' }, TZ, todayIso),
+      naive: async () => {
+        await naive(db, at(day(89)), tomorrow, 'week', web.id);
+        await naive(db, at(day(179)), at(day(89)), 'week', web.id);
+      },
+    },
+    {
+      name: 'sales, last 365 days by month',
+      ours: () => salesReport(em(), { from: day(364), to: todayIso, granularity: 'month', compare: 'none' }, TZ, todayIso),
+      naive: () => naive(db, at(day(364)), tomorrow, 'month'),
+    },
+    {
+      name: 'sales, an arbitrary 10 days 13 hours 7 minutes (minute edges)',
+      ours: () => salesBetween(em(), new Date(now.getTime() - 10 * 86_400_000 - 47_220_000), new Date(now.getTime() - 3_600_000 * 5 - 60_000 * 7)),
+      naive: () => naive(db, new Date(now.getTime() - 10 * 86_400_000 - 47_220_000), new Date(now.getTime() - 3_600_000 * 5 - 60_000 * 7), null),
+    },
+  ];
+
+  const rows: string[][] = [];
+  for (const c of cases) {
+    const ours = await timed(c.ours);
+    const base = await timed(c.naive, Math.max(3, Math.ceil(RUNS / 3)));
+    const speed = pct(base, 50) / pct(ours, 50);
+    rows.push([
+      c.name,
+      ms(pct(ours, 50)),
+      ms(pct(ours, 95)),
+      ms(pct(base, 50)),
+      ms(pct(base, 95)),
+      `${speed.toFixed(0)}×`,
+      pct(ours, 95) <= 100 && speed >= 20 ? 'met' : 'MISSED',
+    ]);
+  }
+
+  // Freshness: orders through intake with the refresher running, each timed from its commit until the rollup counts it.
+  const stopRefresher = startAnalyticsRefresher(
+    orm,
+    { DATABASE_URL: url, BASE_CURRENCY: BASE },
+    { info: () => {}, warn: (...a) => console.warn('[refresher]', ...a) },
+  );
+  cleanup.add('the refresher', stopRefresher);
+  const {
+    rows: [stocked],
+  } = await db.query<{ sku: string }>(
+    `select p.sku from product p join inventory_level l on l.product_id = p.id where p.active group by p.sku order by sum(l.on_hand - l.reserved) desc limit 1`,
+  );
+  await db.query(`update inventory_level set on_hand = on_hand + 100000 where product_id = (select id from product where sku = $1)`, [stocked.sku]);
+  const lags: number[] = [];
+  for (let i = 0; i < FRESH; i++) {
+    const r = await createOrder(
+      orm,
+      {
+        channel: 'web',
+        externalId: `FRESH-${i}`,
+        customer: { email: `fresh${i % 10}@bench.example`, name: 'Fresh Bench' },
+        shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 },
+        currency: 'USD',
+        lines: [{ sku: stocked.sku, quantity: 1, unitPrice: 1000 }],
+        paymentMethod: 'manual',
+      },
+      { actor: SYSTEM, baseCurrency: BASE },
+    );
+    const committed = performance.now();
+    if (r.replayed) continue;
+    const id = r.order.id;
+    for (;;) {
+      const { rows: seen } = await db.query<{ n: string; m: string }>(
+        `select (select count(*) from sales_order where placed_at >= date_trunc('minute', o.placed_at) and placed_at < date_trunc('minute', o.placed_at) + interval '1 minute' and id <= $1) as n,
+                (select coalesce(sum(orders), 0) from sales_minute where minute = date_trunc('minute', o.placed_at)) as m
+           from sales_order o where o.id = $1`,
+        [id],
+      );
+      if (Number(seen[0].m) >= Number(seen[0].n)) break;
+      await new Promise((res) => setTimeout(res, 5));
+    }
+    lags.push(performance.now() - committed);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+
+  console.log('');
+  console.log(
+    `Reports (ms), through the functions the pages call, and the naive GROUP BY over the base tables on the same ${Number(counts.orders).toLocaleString('en')} orders:`,
+  );
+  const head = ['report', 'p50', 'p95', 'naive p50', 'naive p95', 'faster', 'goal ≤100 ms p95, ≥20×'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  console.log(line(head));
+  for (const r of rows) console.log(line(r));
+  console.log('');
+  console.log(
+    `Freshness (order committed → counted by the rollup the dashboard reads), ${lags.length} orders: p50 ${ms(pct(lags, 50))} ms, p95 ${ms(pct(lags, 95))} ms, max ${ms(Math.max(...lags))} ms — goal p95 ≤ 2000 ms: ${pct(lags, 95) <= 2000 ? 'met' : 'MISSED'}`,
+  );
+  console.log(`[bench] analytics done in ${secs(started)} s`);
+}
+
+await cleanup.exitWith(main);
