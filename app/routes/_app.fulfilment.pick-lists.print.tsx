@@ -114,7 +114,12 @@ export default function PrintPickLists() {
               ))}
             </tbody>
           </table>
-          <p className="muted small">{t('fulfilment.printFooter', { lines: l.lines.length, units: l.lines.reduce((n, x) => n + x.quantity, 0) })}</p>
+          <p className="muted small">
+            {t('fulfilment.printFooter', {
+              lines: t('fulfilment.lineCount', { count: l.lines.length }),
+              units: t('fulfilment.unitCount', { count: l.lines.reduce((n, x) => n + x.quantity, 0) }),
+            })}
+          </p>
         </section>
       ))}
     </div>

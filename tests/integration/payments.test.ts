@@ -158,3 +158,38 @@ describe('manual payments', () => {
     expect(Number((await sql('select count(*) as n from payment where order_id = ?', [orderId]))[0].n)).toBe(0);
   });
 });
+
+describe('orders that arrive paid', () => {
+  it('record the money that paid them (cash at the counter, or a channel that took it), once per order', async () => {
+    const r = await createOrder(
+      db.orm,
+      {
+        channel: 'pos-nyc',
+        externalId: `PAY-CASH-${++n}`,
+        customer: { email: 'walkin@example.com', name: 'Walk-in' },
+        shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 },
+        currency: 'USD',
+        lines: [{ sku: 'PAY-1', quantity: 2, unitPrice: 1_250 }],
+        paymentMethod: 'cash',
+        paidAmount: 2_500,
+      },
+      { actor, baseCurrency: 'USD' },
+    );
+    if (r.replayed) throw new Error('replayed');
+    expect(r.order.status).toBe('paid');
+    const payments = await sql<{ provider: string; method: string; status: string; captured_minor: number; amount_minor: number }>(
+      'select provider, method, status, captured_minor, amount_minor from payment where order_id = ?',
+      [r.order.id],
+    );
+    expect(payments).toEqual([{ provider: 'manual', method: 'cash', status: 'captured', captured_minor: 2_500, amount_minor: 2_500 }]);
+    const ops = await sql<{ kind: string; succeeded: boolean; idempotency_key: string }>(
+      'select op.kind, op.succeeded, op.idempotency_key from payment_operation op join payment p on p.id = op.payment_id where p.order_id = ?',
+      [r.order.id],
+    );
+    expect(ops).toEqual([{ kind: 'mark_paid', succeeded: true, idempotency_key: `intake:${r.order.id}` }]);
+    // Nothing more is due: a later attempt to take money is refused.
+    await expect(createPayment(db.orm, r.order.id, { provider: 'manual', method: 'cash' }, `again-${r.order.id}`, actor)).rejects.toMatchObject({
+      code: 'nothing_due',
+    });
+  });
+});

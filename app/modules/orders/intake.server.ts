@@ -19,6 +19,7 @@ import {
 } from '../../lib/idempotency.server.ts';
 import { planRouting, type GeoPoint, type RoutingPlan } from '../inventory/routing.ts';
 import { customersForOrders } from '../customers/service.server.ts';
+import { recordPaidAtIntake } from '../payments/service.server.ts';
 import {
   insertReservationsSql,
   lockedStockBySkuSql,
@@ -490,6 +491,12 @@ async function writeOrders(em: EntityManager, accepted: Accepted[]): Promise<{ i
     } satisfies CreatedOrder,
   }));
 
+  await recordPaidAtIntake(
+    em,
+    orders
+      .filter((r) => r.o.input.paidAmount !== undefined)
+      .map((r) => ({ orderId: r.order.id, method: r.o.input.paymentMethod, currency: r.o.input.currency, amount: r.o.total })),
+  );
   await enqueueNotifications(
     em,
     created.map((c) => c.order.id),

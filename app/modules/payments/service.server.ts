@@ -400,3 +400,27 @@ export async function refundAcrossPayments(
   if (left > 0) return { ok: false, refunds, missing: left, reason: 'not_enough_captured' };
   return { ok: true, refunds };
 }
+
+/**
+ * Orders that arrive paid (taken in cash at the counter, or paid through the channel before it sent the
+ * order): their money is recorded as a received payment with its operation (key `intake:<order id>`), in
+ * intake's transaction, so the order shows what paid it. One statement for a whole intake batch.
+ */
+const PAID_AT_INTAKE = prepare(
+  'payment_paid_at_intake',
+  `with paid as (
+     insert into payment (order_id, provider, method, currency, amount_minor, authorised_minor, captured_minor, refunded_minor, status, provider_ref, created_at, updated_at)
+     select t.order_id, 'manual', t.method, t.currency, t.amount, t.amount, t.amount, 0, 'captured', 'order-' || t.order_id, now(), now()
+       from unnest($1::int[], $2::text[], $3::text[], $4::int[]) as t(order_id, method, currency, amount)
+     returning id, order_id, amount_minor)
+   insert into payment_operation (payment_id, kind, amount_minor, idempotency_key, succeeded, provider_ref, created_at)
+   select id, 'mark_paid', amount_minor, 'intake:' || order_id, true, 'order-' || order_id, now() from paid`,
+);
+
+export async function recordPaidAtIntake(
+  em: EntityManager,
+  paid: readonly { orderId: number; method: string; currency: string; amount: number }[],
+): Promise<void> {
+  if (!paid.length) return;
+  await sql(em, PAID_AT_INTAKE, [paid.map((p) => p.orderId), paid.map((p) => p.method), paid.map((p) => p.currency), paid.map((p) => p.amount)]);
+}
