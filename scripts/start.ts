@@ -84,6 +84,8 @@ async function main() {
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_UI_URL: temporalUi ?? 'http://localhost:8233',
     PORT: String(DEFAULTS.webPort),
+    // The demo shop's name on its customers' tracking page and mail (set STORE_NAME for yours).
+    STORE_NAME: process.env.STORE_NAME ?? 'Lumen & Co.',
   };
   // A worker or web process that dies is started again (with back-off); the rest keeps running.
   children.push(superviseNodeChild('worker', 'worker.ts', env));

@@ -309,6 +309,7 @@ export default function OrderDetail() {
 
       <section className="card">
         <h2>{t('orders.detail.timeline')}</h2>
+        {order.timeline.length ? null : <p className="muted">{t('orders.detail.noTimeline')}</p>}
         <ol className="timeline" data-testid="order-timeline">
           {order.timeline.map((e) => (
             <li key={e.id}>

@@ -7,6 +7,7 @@ import { assertCsrf } from '../lib/auth.server.ts';
 import { DomainError } from '../lib/errors.ts';
 import type { FieldError } from '../lib/problem.ts';
 import { recentShipments } from '../modules/fulfilment/queries.server.ts';
+import { storeName } from '../modules/notifications/service.server.ts';
 import { exchangeOptions, requestSelfServiceReturn, returnableLines, returnWindowOpen } from '../modules/returns/service.server.ts';
 import type { ExchangeOption } from '../modules/returns/service.server.ts';
 import { CsrfInput } from '../components/csrf.tsx';
@@ -18,6 +19,13 @@ export const meta: MetaFunction = () => [{ name: 'robots', content: 'noindex' }]
 
 /** The customer's milestones, from the order's own history. */
 const MILESTONES = ['received', 'paid', 'shipped', 'delivered'] as const;
+/** Statuses that say a milestone was passed even when its moment was never recorded (an order imported with its history). */
+const PASSED: Record<(typeof MILESTONES)[number], readonly string[]> = {
+  received: [],
+  paid: ['paid', 'allocated', 'picking', 'packed', 'shipped', 'delivered', 'completed', 'returned', 'partially_returned'],
+  shipped: ['shipped', 'delivered', 'completed', 'returned', 'partially_returned'],
+  delivered: ['delivered', 'completed', 'returned', 'partially_returned'],
+};
 
 async function findOrder(context: LoaderFunctionArgs['context'], token: string | undefined) {
   if (!token || !/^[0-9a-f]{32}$/.test(token)) return null;
@@ -35,10 +43,16 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
   const o = await findOrder(context, params.token);
   if (!o) throw new Response(null, { status: 404 });
   const em = context.orm.em.fork();
-  const [history, shipments, lines, returns, windowOpen] = await Promise.all([
+  const [history, [facts], shipments, lines, returns, windowOpen] = await Promise.all([
     em.execute<{ at: Date; after: { status?: string } }[]>(
       `select at, after from audit_event where entity_type = 'Order' and entity_id = ? and action in ('order.created', 'order.status_changed') order by id`,
       [String(o.id)],
+    ),
+    em.execute<{ paid: Date | null; shipped: Date | null; delivered: Date | null }[]>(
+      `select (select min(updated_at) from payment where order_id = ? and captured_minor > 0) as paid,
+              (select min(shipped_at) from shipment where order_id = ?) as shipped,
+              (select max(delivered_at) from shipment where order_id = ?) as delivered`,
+      [o.id, o.id, o.id],
     ),
     recentShipments(em, { orderId: o.id }),
     returnableLines(em, o.id),
@@ -47,7 +61,12 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
     ]),
     returnWindowOpen(em, o.id),
   ]);
-  const reached = (s: string) => history.find((h) => h.after?.status === s || (s === 'received' && h.after))?.at ?? null;
+  // When: the recorded status change, else the fact that shows it (the payment, the parcel), else the order's own time.
+  const fact = { received: o.placed_at, paid: facts?.paid ?? null, shipped: facts?.shipped ?? null, delivered: facts?.delivered ?? null };
+  const milestone = (m: (typeof MILESTONES)[number]) => {
+    const at = history.find((h) => h.after?.status === m || (m === 'received' && h.after))?.at ?? fact[m];
+    return { id: m, reached: m === 'received' || !!at || PASSED[m].includes(o.status), at: at ? new Date(at).toISOString() : null };
+  };
   const canReturn = windowOpen && lines.some((l) => l.returnable > 0);
   // What each returnable product could be exchanged for (only when the form shows).
   const replacements = canReturn
@@ -60,7 +79,8 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
     number: o.number,
     status: o.status,
     placedAt: new Date(o.placed_at).toISOString(),
-    milestones: MILESTONES.map((m) => ({ id: m, at: reached(m) ? new Date(reached(m)!).toISOString() : null })),
+    milestones: MILESTONES.map(milestone),
+    store: storeName(),
     shipments: shipments.map((s) => ({
       carrier: s.carrierName,
       trackingNumber: s.trackingNumber,
@@ -192,7 +212,7 @@ export default function Track() {
   return (
     <main className="public-page">
       <header className="public-head">
-        <strong>{t('app.name')}</strong>
+        <strong data-testid="store-name">{order.store}</strong>
         <LocaleSwitcher />
       </header>
       <h1>{t('track.title', { number: order.number })}</h1>
@@ -201,7 +221,7 @@ export default function Track() {
       </p>
       <ol className="milestones" data-testid="milestones">
         {order.milestones.map((m) => (
-          <li key={m.id} className={m.at ? 'reached' : ''} data-milestone={m.id}>
+          <li key={m.id} className={m.reached ? 'reached' : ''} data-milestone={m.id}>
             <span>{t(`track.milestones.${m.id}`)}</span>
             {m.at ? (
               <small>

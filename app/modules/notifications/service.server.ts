@@ -218,6 +218,11 @@ export function senderName(env: Record<string, string | undefined> = process.env
   return (m?.[1]?.trim() || from).slice(0, 200);
 }
 
+/** The shop's name as customers know it (the public tracking page, mail): STORE_NAME, else the sender's name. */
+export function storeName(env: Record<string, string | undefined> = process.env): string {
+  return env.STORE_NAME?.trim().slice(0, 200) || senderName(env);
+}
+
 // ---- Sending ----
 
 export type MailTransport = Pick<Transporter, 'sendMail'>;
