@@ -112,21 +112,21 @@ async function main() {
 
   t0 = performance.now();
   let shown = 0;
-  const minutes = await rebuildRollups(orm, BASE, (done, total) => {
+  const minutes = await rebuildRollups(orm, { baseCurrency: BASE, timeZone: TZ }, (done, total) => {
     if (performance.now() - shown > 5000) {
       shown = performance.now();
       console.log(`[bench] rollups: ${done.toLocaleString('en')} / ${total.toLocaleString('en')} minutes`);
     }
   });
-  await db.query('vacuum analyze sales_minute, sales_hour');
+  await db.query('vacuum analyze sales_minute, sales_hour, sales_day');
   const {
     rows: [rollup],
   } = await db.query<Record<string, string>>(
-    `select (select count(*) from sales_minute) as minutes, (select count(*) from sales_hour) as hours,
-            pg_size_pretty(pg_total_relation_size('sales_minute') + pg_total_relation_size('sales_hour')) as size`,
+    `select (select count(*) from sales_minute) as minutes, (select count(*) from sales_hour) as hours, (select count(*) from sales_day) as days,
+            pg_size_pretty(pg_total_relation_size('sales_minute') + pg_total_relation_size('sales_hour') + pg_total_relation_size('sales_day')) as size`,
   );
   console.log(
-    `[bench] rebuilt the rollups (${minutes.toLocaleString('en')} minutes → ${rollup.minutes} minute rows, ${rollup.hours} hour rows, ${rollup.size}) in ${secs(t0)} s`,
+    `[bench] rebuilt the rollups (${minutes.toLocaleString('en')} minutes → ${rollup.minutes} minute rows, ${rollup.hours} hour rows, ${rollup.days} day rows, ${rollup.size}) in ${secs(t0)} s`,
   );
 
   const em = () => orm.em.fork();
@@ -196,7 +196,7 @@ async function main() {
   // Freshness: orders through intake with the refresher running, each timed from its commit until the rollup counts it.
   const stopRefresher = startAnalyticsRefresher(
     orm,
-    { DATABASE_URL: url, BASE_CURRENCY: BASE },
+    { DATABASE_URL: url, BASE_CURRENCY: BASE, BUSINESS_TIME_ZONE: TZ },
     { info: () => {}, warn: (...a) => console.warn('[refresher]', ...a) },
   );
   cleanup.add('the refresher', stopRefresher);

@@ -41,6 +41,17 @@ export const SalesHour = defineEntity({
 });
 export type ISalesHour = InferEntity<typeof SalesHour>;
 
+/**
+ * Sales per day in the business's time zone (BUSINESS_TIME_ZONE): the sum of the day's hours, which reports
+ * over weeks, months and years read. A change of time zone needs `npm run analytics:rebuild`.
+ */
+export const SalesDay = defineEntity({
+  name: 'SalesDay',
+  tableName: 'sales_day',
+  properties: { day: p.date().primary(), ...figures },
+});
+export type ISalesDay = InferEntity<typeof SalesDay>;
+
 /** Minutes whose rollup rows are stale: written by statement triggers on sales_order, taken by the refresher. */
 export const AnalyticsDirtyMinute = defineEntity({
   name: 'AnalyticsDirtyMinute',

@@ -9,7 +9,7 @@ import { Carrier, PickList, PickListLine, Shipment, ShipmentEvent } from './fulf
 import { Notification } from './notifications.ts';
 import { ReturnRequest } from './returns.ts';
 import { PurchaseOrder, PurchaseOrderLine, Supplier, SupplierProduct } from './purchasing.ts';
-import { AnalyticsDirtyMinute, SalesHour, SalesMinute } from './analytics.ts';
+import { AnalyticsDirtyMinute, SalesDay, SalesHour, SalesMinute } from './analytics.ts';
 import { DesignerPresence, HumanTask, WorkflowBinding, WorkflowDefinition, WorkflowRun, WorkflowRunStep, WorkflowVersion } from './workflows.ts';
 
 export * from './identity.ts';
@@ -69,5 +69,6 @@ export const entities = [
   DesignerPresence,
   SalesHour,
   SalesMinute,
+  SalesDay,
   AnalyticsDirtyMinute,
 ];

@@ -66,6 +66,26 @@ export const Order = defineEntity({
       expression: 'create index "sales_order_search_trgm_index" on "sales_order" using gin ("number" gin_trgm_ops, "external_id" gin_trgm_ops)',
     },
   ],
+  // Marks the minutes an order change touches for the analytics refresher (migration
+  // Migration20261206140000_analytics_rollups holds the function): once per statement, with the statement's rows.
+  triggers: [
+    {
+      name: 'sales_order_dirty_insert',
+      timing: 'after',
+      events: ['insert'],
+      forEach: 'statement',
+      expression:
+        'create trigger "sales_order_dirty_insert" after insert on "sales_order" referencing new table as new_rows for each statement execute function "sales_order_mark_dirty_fn"()',
+    },
+    {
+      name: 'sales_order_dirty_update',
+      timing: 'after',
+      events: ['update'],
+      forEach: 'statement',
+      expression:
+        'create trigger "sales_order_dirty_update" after update on "sales_order" referencing old table as old_rows new table as new_rows for each statement execute function "sales_order_mark_dirty_fn"()',
+    },
+  ],
 });
 export type IOrder = InferEntity<typeof Order>;
 

@@ -15,12 +15,16 @@ await withEmbeddedDatabase(async (url) => {
   try {
     const t0 = Date.now();
     let last = 0;
-    const done = await rebuildRollups(orm, (process.env.BASE_CURRENCY || 'USD').toUpperCase(), (n, total) => {
-      if (Date.now() - last > 1000 || n === total) {
-        last = Date.now();
-        log.info(`${n} / ${total} minutes recomputed (${Math.round((n / Math.max(total, 1)) * 100)}%)`);
-      }
-    });
+    const done = await rebuildRollups(
+      orm,
+      { baseCurrency: (process.env.BASE_CURRENCY || 'USD').toUpperCase(), timeZone: process.env.BUSINESS_TIME_ZONE || 'UTC' },
+      (n, total) => {
+        if (Date.now() - last > 1000 || n === total) {
+          last = Date.now();
+          log.info(`${n} / ${total} minutes recomputed (${Math.round((n / Math.max(total, 1)) * 100)}%)`);
+        }
+      },
+    );
     log.info(`rebuilt ${done} minutes of sales in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   } finally {
     await orm.close();

@@ -19,6 +19,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 let db: TestDatabase;
 const actor = { ...SYSTEM, label: 'analytics test' };
 const BASE = 'USD';
+const OPTS = { baseCurrency: BASE, timeZone: 'UTC' };
 const DAY = 86_400_000;
 const sql = <T = Record<string, unknown>>(q: string, p: unknown[] = []) => db.orm.em.fork().getConnection().execute<T[]>(q, p);
 
@@ -32,7 +33,7 @@ function random(seed: number) {
 }
 
 async function refreshAll() {
-  while ((await refreshDirtyMinutes(db.orm, BASE)) > 0);
+  while ((await refreshDirtyMinutes(db.orm, OPTS)) > 0);
 }
 
 interface BaseOrder {
@@ -245,7 +246,7 @@ describe('sales rollups', () => {
     await refreshAll();
     expect(strip(await salesBetween(db.orm.em.fork(), from, to))).toEqual(after);
     const before = await sql('select * from sales_hour order by 1, 2, 3, 4');
-    await rebuildRollups(db.orm, BASE);
+    await rebuildRollups(db.orm, OPTS);
     expect(await sql('select * from sales_hour order by 1, 2, 3, 4')).toEqual(before);
   });
 

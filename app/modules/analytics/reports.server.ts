@@ -164,23 +164,58 @@ const DAY = 86_400_000;
 const addDays = (d: string, n: number) => new Date(Date.parse(`${d}T00:00:00Z`) + n * DAY).toISOString().slice(0, 10);
 const daysBetween = (a: string, b: string) => Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / DAY);
 
-/** Buckets of [from, to] (whole days, inclusive) from sales_hour, grouped in the business's time zone. */
-async function series(em: EntityManager, from: string, to: string, g: Granularity, f: ReportFilters, timeZone: string): Promise<SeriesPoint[]> {
-  const w = filterSql(f, 'h');
-  const fmt = g === 'hour' ? 'YYYY-MM-DD"T"HH24:00' : 'YYYY-MM-DD';
-  const rows = await em.execute<(FigureRow & { bucket: string })[]>(
-    `with b as (
-       select to_char(date_trunc(?, h.hour at time zone ?), '${fmt}') as bucket, h.*
-         from sales_hour h
-        where h.hour >= (?::date)::timestamp at time zone ? and h.hour < ((?::date) + 1)::timestamp at time zone ?${w.sql})
-     select bucket, ${SUMS} from b group by bucket order by bucket`,
-    [g, timeZone, from, timeZone, to, timeZone, ...w.params],
+type Row = FigureRow & {
+  bucket: string | null;
+  channel: string | null;
+  country: string | null;
+  warehouse: string | null;
+  gb: number;
+  gc: number;
+  gn: number;
+  gw: number;
+};
+
+/**
+ * One scan of the rollup for [from, to] (whole days, inclusive, in the business's time zone): the series by
+ * bucket and, with `breakdowns`, the totals by channel, country and warehouse (GROUPING SETS). Days, weeks
+ * and months read sales_day; hours read sales_hour (a report of hours spans at most 14 days).
+ */
+async function scan(em: EntityManager, from: string, to: string, g: Granularity, f: ReportFilters, timeZone: string, breakdowns: boolean): Promise<Row[]> {
+  const select = (withBreakdowns: boolean) =>
+    withBreakdowns
+      ? `select grouping(bucket) as gb, grouping(channel_id) as gc, grouping(country) as gn, grouping(warehouse_id) as gw, bucket,
+            case when grouping(channel_id) = 0 then (select code from channel c where c.id = r.channel_id) end as channel,
+            case when grouping(country) = 0 then country end as country,
+            case when grouping(warehouse_id) = 0 then coalesce((select code from warehouse x where x.id = r.warehouse_id), 'none') end as warehouse,
+            ${SUMS}
+       from r group by grouping sets ((bucket), (channel_id), (country), (warehouse_id))`
+      : `select 0 as gb, 1 as gc, 1 as gn, 1 as gw, bucket, null as channel, null as country, null as warehouse, ${SUMS} from r group by bucket`;
+  if (g === 'hour') {
+    const w = filterSql(f, 'h');
+    const hours = await em.execute<Row[]>(
+      `with r as (
+         select to_char(date_trunc('hour', h.hour at time zone ?), 'YYYY-MM-DD"T"HH24:00') as bucket, h.*
+           from sales_hour h
+          where h.hour >= (?::date)::timestamp at time zone ? and h.hour < ((?::date) + 1)::timestamp at time zone ?${w.sql})
+       ${select(false)}`,
+      [timeZone, from, timeZone, to, timeZone, ...w.params],
+    );
+    return breakdowns ? [...hours, ...(await scan(em, from, to, 'day', f, timeZone, true)).filter((r) => Number(r.gb) === 1)] : hours;
+  }
+  const w = filterSql(f, 'd');
+  return em.execute<Row[]>(
+    `with r as (
+       select to_char(date_trunc(?, d.day::timestamp), 'YYYY-MM-DD') as bucket, d.*
+         from sales_day d where d.day >= ?::date and d.day <= ?::date${w.sql})
+     ${select(breakdowns)}`,
+    [g, from, to, ...w.params],
   );
-  // Every bucket of the range, empty ones too (a chart with gaps would hide quiet days).
-  const found = new Map(rows.map((r) => [r.bucket, r]));
-  const out: SeriesPoint[] = [];
-  for (const bucket of bucketsOf(from, to, g)) out.push({ bucket, ...figures(found.get(bucket)) });
-  return out;
+}
+
+/** Every bucket of the range from the scan's rows, empty ones too (a chart with gaps would hide quiet days). */
+function seriesOf(rows: Row[], from: string, to: string, g: Granularity): SeriesPoint[] {
+  const found = new Map(rows.filter((r) => Number(r.gb) === 0).map((r) => [r.bucket!, r]));
+  return bucketsOf(from, to, g).map((bucket) => ({ bucket, ...figures(found.get(bucket)) }));
 }
 
 /** The bucket labels of [from, to] (days inclusive), as `series` writes them. */
@@ -204,23 +239,6 @@ export function bucketsOf(from: string, to: string, g: Granularity): string[] {
   return out;
 }
 
-async function breakdown(em: EntityManager, dim: 'channel' | 'country' | 'warehouse', from: string, to: string, f: ReportFilters, timeZone: string) {
-  const w = filterSql(f, 'h');
-  const key =
-    dim === 'channel'
-      ? '(select code from channel c where c.id = h.channel_id)'
-      : dim === 'warehouse'
-        ? `coalesce((select code from warehouse x where x.id = h.warehouse_id), 'none')`
-        : 'h.country';
-  const rows = await em.execute<(FigureRow & { key: string })[]>(
-    `select ${key} as key, ${SUMS} from sales_hour h
-      where h.hour >= (?::date)::timestamp at time zone ? and h.hour < ((?::date) + 1)::timestamp at time zone ?${w.sql}
-      group by 1 order by sum(h.revenue_base_minor) desc, 1`,
-    [from, timeZone, to, timeZone, ...w.params],
-  );
-  return rows.map((r) => ({ key: r.key, ...figures(r) }));
-}
-
 /** The sales report: the series by bucket, totals, the previous period to compare, and breakdowns. */
 export async function salesReport(em: EntityManager, q: ReportQuery, timeZone: string, todayIso: string): Promise<SalesReport> {
   let to = q.to ?? todayIso;
@@ -232,13 +250,18 @@ export async function salesReport(em: EntityManager, q: ReportQuery, timeZone: s
   const length = daysBetween(from, to) + 1;
   const prevTo = addDays(from, -1);
   const prevFrom = addDays(prevTo, -(length - 1));
-  const [cur, prev, byChannel, byCountry, byWarehouse] = await Promise.all([
-    series(em, from, to, granularity, f, timeZone),
-    q.compare === 'previous' ? series(em, prevFrom, prevTo, granularity, f, timeZone) : Promise.resolve(null),
-    breakdown(em, 'channel', from, to, f, timeZone),
-    breakdown(em, 'country', from, to, f, timeZone),
-    breakdown(em, 'warehouse', from, to, f, timeZone),
+  const [rows, prevRows] = await Promise.all([
+    scan(em, from, to, granularity, f, timeZone, true),
+    q.compare === 'previous' ? scan(em, prevFrom, prevTo, granularity, f, timeZone, false) : Promise.resolve(null),
   ]);
+  const cur = seriesOf(rows, from, to, granularity);
+  const prev = prevRows ? seriesOf(prevRows, prevFrom, prevTo, granularity) : null;
+  const by = (kind: 'gc' | 'gn' | 'gw', key: 'channel' | 'country' | 'warehouse') =>
+    rows
+      .filter((r) => Number(r[kind]) === 0)
+      .map((r) => ({ key: r[key]!, ...figures(r) }))
+      .sort((a, b) => b.revenue - a.revenue || a.key.localeCompare(b.key));
+  const [byChannel, byCountry, byWarehouse] = [by('gc', 'channel'), by('gn', 'country'), by('gw', 'warehouse')];
   const total = (s: SeriesPoint[]) =>
     figures({
       orders: s.reduce((n, p) => n + p.orders, 0),

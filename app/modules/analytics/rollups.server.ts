@@ -23,7 +23,13 @@ const FIGURES = 'orders, cancelled, units, revenue_base_minor, discount_base_min
 const timestamps = (ds: Date[]) => `{${ds.map((d) => `"${d.toISOString()}"`).join(',')}}`;
 
 /** Recomputes the rollup rows of these minutes from the orders, and of the hours they are in from their minutes (in em's transaction). */
-export async function recomputeMinutes(em: EntityManager, minutes: Date[], baseCurrency: string): Promise<void> {
+/** Where figures are converted to and where days begin. */
+export interface RollupOptions {
+  baseCurrency: string;
+  timeZone: string;
+}
+
+export async function recomputeMinutes(em: EntityManager, minutes: Date[], { baseCurrency, timeZone }: RollupOptions): Promise<void> {
   if (!minutes.length) return;
   const list = timestamps(minutes);
   await em.execute('delete from sales_minute where minute = any(?::timestamptz[])', [list]);
@@ -58,6 +64,18 @@ export async function recomputeMinutes(em: EntityManager, minutes: Date[], baseC
       group by h.h, m.channel_id, m.warehouse_id, m.country`,
     [hours],
   );
+  // The business days those hours fall in, from their hours.
+  const days = `{${[...new Set(minutes.map((m) => new Intl.DateTimeFormat('en-CA', { timeZone }).format(m)))].join(',')}}`;
+  await em.execute('delete from sales_day where day = any(?::date[])', [days]);
+  await em.execute(
+    `insert into sales_day (day, channel_id, warehouse_id, country, ${FIGURES})
+     select d.d, h.channel_id, h.warehouse_id, h.country,
+            sum(h.orders), sum(h.cancelled), sum(h.units), sum(h.revenue_base_minor), sum(h.discount_base_minor), sum(h.held), sum(h.shipped), sum(h.shipped_late), sum(h.ship_seconds)
+       from unnest(?::date[]) as d(d)
+       join sales_hour h on h.hour >= d.d::timestamp at time zone ? and h.hour < (d.d + 1)::timestamp at time zone ?
+      group by d.d, h.channel_id, h.warehouse_id, h.country`,
+    [days, timeZone, timeZone],
+  );
 }
 
 /**
@@ -65,7 +83,7 @@ export async function recomputeMinutes(em: EntityManager, minutes: Date[], baseC
  * many (0: nothing was marked). Announces `analytics.refreshed` on the dashboards topic, so open
  * dashboards read the new figures.
  */
-export async function refreshDirtyMinutes(orm: MikroORM, baseCurrency: string, batch = BATCH): Promise<number> {
+export async function refreshDirtyMinutes(orm: MikroORM, opts: RollupOptions, batch = BATCH): Promise<number> {
   return orm.em.fork().transactional(async (em) => {
     const taken = await em.execute<{ minute: Date }[]>(
       `delete from analytics_dirty_minute where minute in (select minute from analytics_dirty_minute order by minute desc limit ? for update skip locked) returning minute`,
@@ -73,7 +91,7 @@ export async function refreshDirtyMinutes(orm: MikroORM, baseCurrency: string, b
     );
     if (!taken.length) return 0;
     const minutes = taken.map((t) => new Date(t.minute));
-    await recomputeMinutes(em, minutes, baseCurrency);
+    await recomputeMinutes(em, minutes, opts);
     const newest = Math.max(...minutes.map((m) => m.getTime()));
     publish(em, 'dashboards', 'analytics.refreshed', { minutes: minutes.length, newest: new Date(newest).toISOString() });
     return minutes.length;
@@ -81,15 +99,15 @@ export async function refreshDirtyMinutes(orm: MikroORM, baseCurrency: string, b
 }
 
 /** Marks every minute that has orders and recomputes them all (`npm run analytics:rebuild`); returns the minutes done. */
-export async function rebuildRollups(orm: MikroORM, baseCurrency: string, onProgress?: (done: number, total: number) => void): Promise<number> {
+export async function rebuildRollups(orm: MikroORM, opts: RollupOptions, onProgress?: (done: number, total: number) => void): Promise<number> {
   const em = orm.em.fork();
-  await em.execute('truncate sales_minute, sales_hour');
+  await em.execute('truncate sales_minute, sales_hour, sales_day');
   await em.execute(`insert into analytics_dirty_minute (minute) select distinct date_trunc('minute', placed_at) from sales_order on conflict do nothing`);
   const [{ n }] = await em.execute<{ n: string }[]>('select count(*) as n from analytics_dirty_minute');
   const total = Number(n);
   let done = 0;
   // A day of minutes per transaction: a rebuild has no reader waiting on any one minute.
-  for (let k = await refreshDirtyMinutes(orm, baseCurrency, 1440); k > 0; k = await refreshDirtyMinutes(orm, baseCurrency, 1440)) {
+  for (let k = await refreshDirtyMinutes(orm, opts, 1440); k > 0; k = await refreshDirtyMinutes(orm, opts, 1440)) {
     done += k;
     onProgress?.(done, total);
   }
@@ -99,7 +117,7 @@ export async function rebuildRollups(orm: MikroORM, baseCurrency: string, onProg
 /** Runs the refresher in this process (the worker): on every `analytics` NOTIFY, and each second as a safety net. */
 export function startAnalyticsRefresher(
   orm: MikroORM,
-  config: { DATABASE_URL: string; BASE_CURRENCY: string },
+  config: { DATABASE_URL: string; BASE_CURRENCY: string; BUSINESS_TIME_ZONE: string },
   log: { info: (...a: unknown[]) => void; warn: (...a: unknown[]) => void },
 ): () => Promise<void> {
   return startListening({
@@ -110,6 +128,6 @@ export function startAnalyticsRefresher(
     // times a second rather than after every commit (figures stay well within a second of the orders).
     restMs: 250,
     log,
-    run: async () => (await refreshDirtyMinutes(orm, config.BASE_CURRENCY)) >= BATCH,
+    run: async () => (await refreshDirtyMinutes(orm, { baseCurrency: config.BASE_CURRENCY, timeZone: config.BUSINESS_TIME_ZONE })) >= BATCH,
   });
 }
