@@ -12,7 +12,7 @@ import type { NodeActivityInput, NodeActivityResult } from '../workflows/graph.t
 import { publishNow } from '../app/lib/outbox.server.ts';
 import { ensureRun, parseActivityKey, runIdOf, stepCompensation, stepFinished, stepRecorded, stepStarted } from '../app/modules/workflows/runs.server.ts';
 
-export function isNodeActivityInput(v: unknown): v is NodeActivityInput {
+function isNodeActivityInput(v: unknown): v is NodeActivityInput {
   if (!v || typeof v !== 'object') return false;
   const o = v as Record<string, unknown>;
   return typeof o.key === 'string' && typeof o.workflowId === 'string' && typeof o.nodeId === 'string';

@@ -38,7 +38,7 @@ import { seedDemoData } from './seed/demo.ts';
 import { root } from './lib/stack.ts';
 import { orStop } from './lib/startup.ts';
 
-export const FIXTURE_DIR = path.join(root, 'tests', 'fixtures', 'workflow-histories');
+const FIXTURE_DIR = path.join(root, 'tests', 'fixtures', 'workflow-histories');
 const actor = { ...SYSTEM, label: 'history recorder' };
 const quiet = { info: () => {}, warn: () => {}, error: (...a: unknown[]) => console.error(...a) };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -81,7 +81,7 @@ export const LOOP_JOIN: Graph = {
 };
 
 const graphOf = (key: string) => (key === 'loop-join' ? LOOP_JOIN : SEED_FLOWS.find((f) => f.key === key)!.graph);
-export const RECORDED_FLOWS = ['standard-order', 'standard-return', 'reorder', 'loop-join', 'standard-order-cancelled'] as const;
+const RECORDED_FLOWS = ['standard-order', 'standard-return', 'reorder', 'loop-join', 'standard-order-cancelled'] as const;
 
 /** What a run waits for next; null once it has finished. */
 async function nextWait(h: WorkflowHandle, seen: Set<string>, ms = 60_000): Promise<RunState['waitingFor'][number] | null> {
@@ -151,7 +151,7 @@ async function start(
   return client.workflow.start('interpreter', { taskQueue, workflowId, args: [input] });
 }
 
-export async function recordHistories(opts: {
+async function recordHistories(opts: {
   orm: MikroORM;
   temporalAddress: string;
   outDir?: string;

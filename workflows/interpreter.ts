@@ -83,7 +83,7 @@ export const signals = {
   cancel: defineSignal<[{ reason?: string }?]>('cancel'),
   decision: defineSignal<[{ nodeId: string; decision: 'approved' | 'rejected'; comment?: string; by?: string }]>('decision'),
 };
-export const stateQuery = defineQuery<RunState>('state');
+const stateQuery = defineQuery<RunState>('state');
 
 /** Bookkeeping the worker records (run row, waiting steps, final state); local, so cheap. */
 const bookkeeping = proxyLocalActivities<{
@@ -99,7 +99,7 @@ const bookkeeping = proxyLocalActivities<{
 const HISTORY_LIMIT = 8_000;
 
 /** The run's error when it was cancelled from outside its flow (as the run reconciler words it). */
-export const CANCELLED_IN_TEMPORAL = 'Cancelled in Temporal';
+const CANCELLED_IN_TEMPORAL = 'Cancelled in Temporal';
 
 class RunCancelled extends Error {}
 
@@ -411,7 +411,7 @@ export async function interpreter(input: InterpreterInput): Promise<RunState> {
 class CompensateRequested extends Error {}
 
 /** "1h30m" → milliseconds (duration.ts); a run whose flow has a bad one fails for good. */
-export function durationMs(text: string): number {
+function durationMs(text: string): number {
   const ms = parseDuration(text);
   if (ms === null) throw ApplicationFailure.nonRetryable(`bad duration ${text}`);
   return ms;

@@ -9,7 +9,7 @@ import { ALERT_SEVERITIES, type AlertSeverity, type SlaKind } from '../../app/mo
 import { nodeActivity, requireSubject, workflowActor, type NodeActivity, type NodeDeps } from './shared.ts';
 
 /** Who is emailed about an alert when its node names no roles (the SLA timers name none). */
-export const DEFAULT_ALERT_ROLES: readonly Role[] = ['ops_manager', 'admin'];
+const DEFAULT_ALERT_ROLES: readonly Role[] = ['ops_manager', 'admin'];
 
 const SLA_KINDS: readonly string[] = ['unprocessed', 'unshipped'] satisfies SlaKind[];
 

@@ -18,7 +18,7 @@ import type { NodeActivityInput } from '../../workflows/graph.ts';
 import { keyDigest, nodeActivity, originalKey, requireSubject, subjectId, workflowActor, type NodeActivity, type NodeDeps } from './shared.ts';
 
 /** The replacement order an exchange step creates carries this external id (per channel), derived from the step's key. */
-export const replacementRefForKey = (rma: string, key: string): string => `${rma}-X${keyDigest(key, 6)}`;
+const replacementRefForKey = (rma: string, key: string): string => `${rma}-X${keyDigest(key, 6)}`;
 
 export function returnsNodeActivities({ orm }: NodeDeps) {
   const returnOf = (input: NodeActivityInput) => requireSubject(input, 'returnId');

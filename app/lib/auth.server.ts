@@ -25,7 +25,7 @@ const backoffMs = (failures: number, free: number) => (failures < free ? 0 : Mat
 const ARGON = { memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
 export const hashPassword = (password: string) => hash(password, ARGON);
-export const verifyPassword = (stored: string, password: string) => verify(stored, password).catch(() => false);
+const verifyPassword = (stored: string, password: string) => verify(stored, password).catch(() => false);
 
 const sha256 = (value: string) => crypto.createHash('sha256').update(value).digest('hex');
 const randomToken = (bytes = 32) => crypto.randomBytes(bytes).toString('base64url');
@@ -200,7 +200,7 @@ export async function logout(request: Request, context: AppContext): Promise<str
 // random value in an HttpOnly cookie and in the form (double submit).
 
 const CSRF_COOKIE = 'oms_csrf';
-export const CSRF_FIELD = '_csrf';
+const CSRF_FIELD = '_csrf';
 
 const sessionCsrf = (sessionToken: string) => crypto.createHmac('sha256', sessionToken).update('oms csrf v1').digest('base64url');
 

@@ -9,10 +9,10 @@ import { fieldError } from './errors.ts';
 import type { FieldError } from './problem.ts';
 
 export const MAX_DEPTH = 32;
-export const MAX_VALUES = 100_000;
+const MAX_VALUES = 100_000;
 /** Dates a retailer can mean: from 1970 to the end of 2099 (UTC). */
-export const MIN_DATE = Date.UTC(1970, 0, 1);
-export const MAX_DATE = Date.UTC(2100, 0, 1);
+const MIN_DATE = Date.UTC(1970, 0, 1);
+const MAX_DATE = Date.UTC(2100, 0, 1);
 
 /** Text PostgreSQL and people can both read: no NUL, no unpaired UTF-16 surrogate. */
 export function isCleanText(s: string): boolean {

@@ -4,8 +4,6 @@ import { CompiledQuery, sql as kyselySql, type Kysely, type RawBuilder } from 'k
 import { MikroORM, type EntityManager, type InferKyselyDB, type Options } from '@mikro-orm/postgresql';
 import { entities } from '../../entities/index.ts';
 
-export type Orm = MikroORM;
-
 /** The schema as typed SQL sees it, inferred from the entity definitions: a renamed column breaks the type check. */
 export type DB = InferKyselyDB<(typeof entities)[number]>;
 

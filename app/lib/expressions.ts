@@ -3,7 +3,7 @@
 // takes (its __evaluate_entry / __evaluate_exit hooks), so no expression can hold the process.
 import jsonata from 'jsonata';
 
-export const EXPRESSION_LIMITS = { timeoutMs: 250, maxDepth: 300 } as const;
+const EXPRESSION_LIMITS = { timeoutMs: 250, maxDepth: 300 } as const;
 
 export class ExpressionLimitError extends Error {
   readonly code: 'expression_timeout' | 'expression_too_deep';

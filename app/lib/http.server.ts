@@ -9,9 +9,9 @@ import { isOutage, RETRY_AFTER_SECONDS, unavailable } from './outage.ts';
 import { createI18n, isLocale, LOCALE_COOKIE, localeFromAcceptLanguage } from './i18n.ts';
 
 /** Largest body the API takes (a bulk order of 200 lines is a few tens of kB). */
-export const MAX_API_BODY_BYTES = 5_000_000;
+const MAX_API_BODY_BYTES = 5_000_000;
 /** Largest form post a page takes (the console's forms are a few kB; CSV files are sent order by order to the API). */
-export const MAX_PAGE_BODY_BYTES = 1_000_000;
+const MAX_PAGE_BODY_BYTES = 1_000_000;
 
 const FORM_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i;
 

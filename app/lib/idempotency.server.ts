@@ -35,11 +35,6 @@ export function requestHash(method: string, path: string, body: unknown): string
 }
 
 const FIND = prepare('idempotency_find', 'select request_hash, status, body from idempotency_record where scope = $1 and key = $2');
-const CLAIM = prepare(
-  'idempotency_claim',
-  `insert into idempotency_record (scope, key, request_hash, status, body, created_at) values ($1, $2, $3, 0, 'null', now())
-  on conflict (scope, key) do nothing returning id`,
-);
 const COMPLETE = prepare('idempotency_complete', 'update idempotency_record set status = $3, body = $4 where scope = $1 and key = $2');
 
 export async function findStored(em: EntityManager, ctx: IdempotencyContext): Promise<StoredResponse | 'reused' | null> {
@@ -47,15 +42,6 @@ export async function findStored(em: EntityManager, ctx: IdempotencyContext): Pr
   if (!row) return null;
   if (row.request_hash !== ctx.hash) return 'reused';
   return { status: row.status, body: row.body };
-}
-
-/**
- * Claims the key inside the caller's transaction. A concurrent request with the same key waits on
- * the unique index until this transaction ends, then finds the stored response instead.
- */
-export async function claim(em: EntityManager, ctx: IdempotencyContext): Promise<boolean> {
-  const rows = await sql(em, CLAIM, [ctx.scope, ctx.key, ctx.hash]);
-  return rows.length > 0;
 }
 
 export async function complete(em: EntityManager, ctx: IdempotencyContext, response: StoredResponse): Promise<void> {

@@ -121,7 +121,7 @@ export async function startWebServer(opts: { build: ServerBuild; clientDir: stri
 }
 
 /** TRUST_PROXY as Express takes it: empty is none, digits a hop count, else the list of addresses and ranges. */
-export function trustProxy(value: string): boolean | number | string[] {
+function trustProxy(value: string): boolean | number | string[] {
   const v = value.trim();
   if (!v || v === 'false') return false;
   if (/^\d+$/.test(v)) return Number(v);

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /** Where our PostgreSQL binaries put their socket and its lock (their compiled-in default). */
-export const SOCKET_DIR = '/tmp';
+const SOCKET_DIR = '/tmp';
 
 export const socketLockFile = (port: number) => path.join(SOCKET_DIR, `.s.PGSQL.${port}.lock`);
 

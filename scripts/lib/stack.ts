@@ -126,7 +126,7 @@ export function superviseNodeChild(
 }
 
 /** Starts one of our node processes (web, worker) with its output prefixed. */
-export function startNodeChild(
+function startNodeChild(
   name: string,
   script: string,
   env: Record<string, string>,

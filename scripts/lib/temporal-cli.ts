@@ -6,7 +6,7 @@ import { logger } from './log.ts';
 import { stopProcess } from './process.ts';
 
 const log = logger('temporal');
-export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
+const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 
 function onPath(cmd: string): string | null {
   const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
@@ -72,7 +72,7 @@ export interface DevServer {
  * are (synchronous=NORMAL would save a little more, and could lose the last commits on a power cut).
  * Figures: README, Performance.
  */
-export const SQLITE_PRAGMAS = ['journal_mode=wal'];
+const SQLITE_PRAGMAS = ['journal_mode=wal'];
 
 /**
  * Dynamic config of the dev server. Eager activity execution: when a workflow task schedules an
@@ -80,7 +80,7 @@ export const SQLITE_PRAGMAS = ['journal_mode=wal'];
  * its answer instead of through matching (one poll round trip fewer; the history is the same). A
  * cluster sets the same key in its dynamic config.
  */
-export const DYNAMIC_CONFIG = ['system.enableActivityEagerExecution=true'];
+const DYNAMIC_CONFIG = ['system.enableActivityEagerExecution=true'];
 
 /** `temporal server start-dev`; with `dbFile` history survives restarts, without it it lives in memory. */
 export async function startTemporalDevServer(opts: { cli: string; port: number; uiPort?: number; dbFile?: string; namespace?: string }): Promise<DevServer> {

@@ -8,7 +8,7 @@ import { logger } from '../lib/log.ts';
 import { seedDemoData, type DemoCredentials } from './demo.ts';
 
 const log = logger('seed');
-export const credentialsFile = path.join(dataDir, 'credentials.json');
+const credentialsFile = path.join(dataDir, 'credentials.json');
 
 export function readCredentials(): DemoCredentials | null {
   try {

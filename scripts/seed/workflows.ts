@@ -87,9 +87,9 @@ export const STANDARD_ORDER = buildGraph(
 );
 
 /** Returns worth more than this (minor units of the order's currency) need a person's approval. */
-export const RETURN_APPROVAL_THRESHOLD_MINOR = 20_000;
+const RETURN_APPROVAL_THRESHOLD_MINOR = 20_000;
 
-export const STANDARD_RETURN = buildGraph(
+const STANDARD_RETURN = buildGraph(
   [
     ['trigger', 'control.trigger', { event: 'return.requested' }, 0, 'Return requested'],
     ['create_rma', 'returns.createRma', {}, 0, 'Create RMA'],
@@ -150,9 +150,9 @@ export const STANDARD_RETURN = buildGraph(
 );
 
 /** Purchase orders costing more than this (minor units) need a person's approval. */
-export const PO_APPROVAL_THRESHOLD_MINOR = 500_000;
+const PO_APPROVAL_THRESHOLD_MINOR = 500_000;
 /** Without a known cost (inventory.draftPo reports `totalMinor` when it knows the unit cost), a large quantity needs approval. */
-export const PO_APPROVAL_QUANTITY = 500;
+const PO_APPROVAL_QUANTITY = 500;
 const PO_APPROVAL_EXPRESSION = `$exists(nodes.draft_po.totalMinor) ? nodes.draft_po.totalMinor > ${PO_APPROVAL_THRESHOLD_MINOR} : nodes.draft_po.quantity > ${PO_APPROVAL_QUANTITY}`;
 
 export const REORDER = buildGraph(

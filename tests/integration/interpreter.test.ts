@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeActivityInput, Plan, PlanNode } from '../../workflows/graph.ts';
 import type { RunState } from '../../workflows/interpreter.ts';
 import { testEnv } from '../support/env.ts';
+import { waitFor } from '../support/wait.ts';
 
 const taskQueue = `interp-${Date.now()}`;
 const calls: { activity: string; key: string; nodeId: string; attempt: number; at: number; end?: number }[] = [];
@@ -199,7 +200,7 @@ describe('interpreter', () => {
     ]);
     for (const decision of ['approved', 'rejected'] as const) {
       const h = await start(p);
-      await waitUntil(async () => (await h.query<RunState>('state')).waitingFor.some((w) => w.kind === 'human'));
+      await waitFor(async () => (await h.query<RunState>('state')).waitingFor.some((w) => w.kind === 'human'));
       await h.signal('decision', { nodeId: 'h', decision, by: 'olivia@demo.test' });
       const state = (await h.result()) as RunState;
       expect(callsOf(h.workflowId).map((c) => c.nodeId)).toEqual([decision === 'approved' ? 'yes' : 'no']);
@@ -269,7 +270,7 @@ describe('interpreter', () => {
       ['done', 'test.step', {}, {}],
     ]);
     const h = await start(p);
-    await waitUntil(async () => (await h.query<RunState>('state')).waitingFor.length > 0);
+    await waitFor(async () => (await h.query<RunState>('state')).waitingFor.length > 0);
     await h.signal('cancel', { reason: 'customer cancelled' });
     const state = (await h.result()) as RunState;
     expect(state.status).toBe('cancelled');
@@ -301,7 +302,7 @@ describe('interpreter', () => {
       ['done', 'test.step', {}, {}],
     ]);
     const h = await start(p);
-    await waitUntil(async () => (await h.query<RunState>('state')).waitingFor.length > 0);
+    await waitFor(async () => (await h.query<RunState>('state')).waitingFor.length > 0);
     await h.cancel();
     const state = await cancelledInTemporal(h);
     expect(callsOf(h.workflowId).map((c) => `${c.activity}:${c.nodeId}`)).toEqual([
@@ -338,7 +339,7 @@ describe('interpreter', () => {
       ]);
       if (local) p.nodes.slow.local = true;
       const h = await start(p);
-      await waitUntil(async () => callsOf(h.workflowId).some((c) => c.nodeId === 'slow'));
+      await waitFor(async () => callsOf(h.workflowId).some((c) => c.nodeId === 'slow'));
       await h.cancel();
       const state = await cancelledInTemporal(h);
       expect(
@@ -361,7 +362,7 @@ describe('interpreter', () => {
       ['after', 'test.step', {}, {}],
     ]);
     const h = await start(p);
-    await waitUntil(async () => (await h.query<RunState>('state')).waitingFor.length === 2);
+    await waitFor(async () => (await h.query<RunState>('state')).waitingFor.length === 2);
     await h.cancel();
     const state = await cancelledInTemporal(h);
     expect(undone(h.workflowId)).toEqual([`${h.workflowId}:reserve:1:undo`]);
@@ -393,7 +394,7 @@ describe('interpreter', () => {
     ]);
     const h = await start(p);
     const child = `${h.workflowId}/sub/1`;
-    await waitUntil(
+    await waitFor(
       async () => callsOf(child).some((c) => c.nodeId === 'hold') && (await client.workflow.getHandle(child).query<RunState>('state')).waitingFor.length > 0,
     );
     await h.cancel();
@@ -415,7 +416,7 @@ describe('interpreter', () => {
       ['end', 'end', { result: 'complete' }, {}],
     ]);
     const h = await start(p);
-    await waitUntil(async () => (await h.query<RunState>('state')).waitingFor.some((w) => w.kind === 'delay'));
+    await waitFor(async () => (await h.query<RunState>('state')).waitingFor.some((w) => w.kind === 'delay'));
     const state = (await h.result()) as RunState;
     expect(state.status).toBe('completed');
     expect(state.steps.check.visits).toBe(3);
@@ -576,11 +577,3 @@ describe('interpreter', () => {
     for await (const r of results) expect(r.error, r.workflowId).toBeUndefined();
   });
 });
-
-async function waitUntil(fn: () => Promise<boolean>, ms = 10_000) {
-  const t0 = Date.now();
-  while (!(await fn())) {
-    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
-    await sleepMs(50);
-  }
-}

@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { testEnv } from '../support/env.ts';
+import { waitFor } from '../support/wait.ts';
 
 let app: TestApp;
 let connection: Connection;
@@ -19,15 +20,6 @@ const health = async () => {
   return { status: res.status, body: await res.json() };
 };
 
-async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() - t0 > ms) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe('worker', () => {
   it('runs a workflow on the real Temporal server whose activity reads the app database', async () => {
     const client = new Client({ connection });
@@ -38,12 +30,30 @@ describe('worker', () => {
   it('reports 503 naming the worker when it stops, and 200 again when it is back', async () => {
     expect((await health()).status).toBe(200);
     await app.stopWorker();
-    const down = await eventually(health, (h) => h.status === 503);
+    const down = await waitFor(
+      'healthz 503',
+      async () => {
+        const h = await health();
+        return h.status === 503 ? h : null;
+      },
+      10_000,
+    );
     expect(down.status).toBe(503);
     expect(down.body).toMatchObject({ status: 'degraded', checks: { database: 'ok', temporal: 'ok', worker: 'down' } });
     expect(down.body.errors.worker).toMatch(/no worker/);
     await app.startWorker();
-    expect((await eventually(health, (h) => h.status === 200)).status).toBe(200);
+    expect(
+      (
+        await waitFor(
+          'healthz 200',
+          async () => {
+            const h = await health();
+            return h.status === 200 ? h : null;
+          },
+          10_000,
+        )
+      ).status,
+    ).toBe(200);
   });
 });
 

@@ -12,6 +12,7 @@ import type { InterpreterInput, RunState } from '../../workflows/interpreter.ts'
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { startTestWorker } from '../support/worker.ts';
 import { testEnv } from '../support/env.ts';
+import { waitFor } from '../support/wait.ts';
 
 const taskQueue = `can-${crypto.randomUUID().slice(0, 8)}`;
 const HISTORY_LIMIT = 40;
@@ -109,18 +110,10 @@ async function resultWithin(h: Awaited<ReturnType<typeof start>>, ms: number): P
   }
 }
 
-async function waitUntil(fn: () => Promise<boolean>, ms = 20_000) {
-  const t0 = Date.now();
-  while (!(await fn())) {
-    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** Sends `next` each time the run waits for it (so every turn of the loop takes a workflow task of its own). */
 async function drive(h: Awaited<ReturnType<typeof start>>, signals: number) {
   for (let sent = 0; sent < signals; sent++) {
-    await waitUntil(async () => {
+    await waitFor(async () => {
       const s = await h.query<RunState>('state');
       return s.waitingFor.some((w) => w.nodeId === 'next') && s.steps.next.visits === sent + 1;
     });
@@ -190,7 +183,7 @@ describe('continue-as-new', () => {
   it('undoes the steps of earlier runs of the chain when cancelled after a continue-as-new (local activities)', async () => {
     const h = await start(loop(100, { local: true }));
     await drive(h, 12);
-    await waitUntil(async () => (await chain(h.workflowId, h.firstExecutionRunId)).length >= 2 && (await h.query<RunState>('state')).waitingFor.length > 0);
+    await waitFor(async () => (await chain(h.workflowId, h.firstExecutionRunId)).length >= 2 && (await h.query<RunState>('state')).waitingFor.length > 0);
     await h.signal('cancel', { reason: 'customer cancelled' });
     const state = await resultWithin(h, 30_000);
 
@@ -214,10 +207,10 @@ describe('continue-as-new', () => {
     const h = await start(loop(12, { trigger: { slaNode: 'done', slaAfter: '3s' } }));
     const t0 = Date.now();
     for (let i = 0; i < 10; i++) await h.signal('custom', { name: 'next' });
-    await waitUntil(async () => (await chain(h.workflowId, h.firstExecutionRunId)).length >= 2 && (await h.query<RunState>('state')).steps.next.visits === 11);
+    await waitFor(async () => (await chain(h.workflowId, h.firstExecutionRunId)).length >= 2 && (await h.query<RunState>('state')).steps.next.visits === 11);
     const alerts = () =>
       sql<{ after: { key: string } }>(`select after from audit_event where action = 'workflow.alert_raised' and entity_id = ?`, [h.workflowId]);
-    await waitUntil(async () => (await alerts()).length > 0, 10_000);
+    await waitFor(async () => (await alerts()).length > 0, 10_000);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(3_000);
     await h.signal('custom', { name: 'next' });
     const state = await resultWithin(h, 30_000);

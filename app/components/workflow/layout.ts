@@ -2,8 +2,8 @@
 import dagre from '@dagrejs/dagre';
 import type { Graph } from '../../../workflows/graph.ts';
 
-export const NODE_WIDTH = 220;
-export const NODE_HEIGHT = 74;
+const NODE_WIDTH = 220;
+const NODE_HEIGHT = 74;
 
 export function autoLayout(graph: Graph): Graph {
   const g = new dagre.graphlib.Graph();

@@ -9,7 +9,7 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 /** Order statuses between payment and the parcel leaving. */
-export const AWAITING_SHIPMENT = ['paid', 'allocated', 'picking', 'packed'] as const;
+const AWAITING_SHIPMENT = ['paid', 'allocated', 'picking', 'packed'] as const;
 /** Statuses in which an order has not shipped yet (and may be late against its promised date). */
 export const NOT_SHIPPED = ['received', 'validated', 'on_hold', 'awaiting_payment', ...AWAITING_SHIPMENT] as const;
 
@@ -34,7 +34,7 @@ export interface Dashboard {
 }
 
 /** The tiles each role sees (executives and ops managers everything, warehouse the fulfilment ones). */
-export const TILES = [
+const TILES = [
   'revenue',
   'orders',
   'aov',

@@ -6,7 +6,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { DateText } from '../../lib/boundary.ts';
 
-export const GRANULARITIES = ['hour', 'day', 'week', 'month'] as const;
+const GRANULARITIES = ['hour', 'day', 'week', 'month'] as const;
 export type Granularity = (typeof GRANULARITIES)[number];
 
 /** Sales figures of a range or a bucket, all amounts in base-currency minor units. */
@@ -64,7 +64,7 @@ export function figures(r: FigureRow | undefined): SalesFigures {
 }
 
 /** Report filters, as the analytics page's query string gives them (codes; empty means all). */
-export const ReportFilters = z.object({
+const ReportFilters = z.object({
   channel: z.string().trim().max(64).optional().catch(undefined),
   warehouse: z.string().trim().max(64).optional().catch(undefined),
   country: z
@@ -219,7 +219,7 @@ function seriesOf(rows: Row[], from: string, to: string, g: Granularity): Series
 }
 
 /** The bucket labels of [from, to] (days inclusive), as `series` writes them. */
-export function bucketsOf(from: string, to: string, g: Granularity): string[] {
+function bucketsOf(from: string, to: string, g: Granularity): string[] {
   const out: string[] = [];
   const days = daysBetween(from, to);
   if (g === 'hour') {

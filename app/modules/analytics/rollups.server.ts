@@ -15,7 +15,7 @@ const BATCH = 120;
 
 /** Revenue of an order in the base currency: its own figure, or (orders from before it was kept) the current rate. */
 export const BASE_TOTAL = 'coalesce(o.total_base_minor, round(o.total_minor * fx.factor))';
-export const BASE_DISCOUNT = 'round(o.discount_minor * coalesce(o.total_base_minor::numeric / nullif(o.total_minor, 0), fx.factor))';
+const BASE_DISCOUNT = 'round(o.discount_minor * coalesce(o.total_base_minor::numeric / nullif(o.total_minor, 0), fx.factor))';
 /** The rollup's country of an order: the shipping address's ISO code, `--` when it has none. */
 export const COUNTRY = `coalesce(nullif(upper(left(o.shipping_address ->> 'country', 2)), ''), '--')`;
 
@@ -29,7 +29,7 @@ export interface RollupOptions {
   timeZone: string;
 }
 
-export async function recomputeMinutes(em: EntityManager, minutes: Date[], { baseCurrency, timeZone }: RollupOptions): Promise<void> {
+async function recomputeMinutes(em: EntityManager, minutes: Date[], { baseCurrency, timeZone }: RollupOptions): Promise<void> {
   if (!minutes.length) return;
   const list = timestamps(minutes);
   await em.execute('delete from sales_minute where minute = any(?::timestamptz[])', [list]);

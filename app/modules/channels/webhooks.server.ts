@@ -44,7 +44,7 @@ const ADAPTERS: Record<Adapter, AdapterSpec> = {
 const isAdapter = (a: string | null): a is Adapter => a !== null && Object.hasOwn(ADAPTERS, a);
 
 /** Larger bodies are refused before they are hashed (an order of 200 lines is far below this). */
-export const MAX_WEBHOOK_BYTES = 2 * 1024 * 1024;
+const MAX_WEBHOOK_BYTES = 2 * 1024 * 1024;
 
 export interface WebhookChannel {
   id: number;

@@ -133,10 +133,10 @@ export async function customerTierFactsBatch(em: EntityManager, afterId: number,
   return rows.map((r) => ({ id: Number(r.id), tier: r.tier as Tier, stats: toStats(r) }));
 }
 
-export const CUSTOMER_SORTS = ['name', 'ltv', 'last_order', 'orders'] as const;
+const CUSTOMER_SORTS = ['name', 'ltv', 'last_order', 'orders'] as const;
 export type CustomerSort = (typeof CUSTOMER_SORTS)[number];
 
-export const CustomerFilters = z.object({
+const CustomerFilters = z.object({
   q: z.string().trim().max(200).optional().catch(undefined),
   tier: z.enum(TIERS).optional().catch(undefined),
   tag: z.string().trim().toLowerCase().max(30).optional().catch(undefined),

@@ -50,7 +50,7 @@ export async function updateTags(orm: MikroORM, customerId: number, raw: unknown
 }
 
 /** What an agent may change of a customer. The email is the customer's identity across channels, so it stays. */
-export const ProfileInput = z.strictObject({
+const ProfileInput = z.strictObject({
   name: z.string().trim().min(1).max(200),
   // Digits and the usual separators, and an extension ("(555) 010-0100 x42", "ext. 42").
   phone: z

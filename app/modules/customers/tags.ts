@@ -4,10 +4,10 @@ import { z } from 'zod';
 
 export const MAX_TAGS = 10;
 export const MAX_TAG_LENGTH = 30;
-export const TAG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const TAG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /** One tag: trimmed and lowercased first, then it must be a slug of at most MAX_TAG_LENGTH characters. */
-export const Tag = z.string().trim().toLowerCase().min(1).max(MAX_TAG_LENGTH).regex(TAG_PATTERN);
+const Tag = z.string().trim().toLowerCase().min(1).max(MAX_TAG_LENGTH).regex(TAG_PATTERN);
 
 /** A customer's whole tag list (duplicates collapse after normalising). */
 export const Tags = z

@@ -25,7 +25,7 @@ const refusal = z
   })
   .pipe(z.object({ orderId: IdText, reason: z.enum(PICK_REFUSAL_REASONS) }));
 
-export const PrintQuery = z.object({
+const PrintQuery = z.object({
   ids: ids.catch([]),
   refused: z
     .string()

@@ -20,7 +20,7 @@ import type { PickRefusalReason } from './refusals.ts';
 
 const blankToUndefined = (v: unknown) => (v === '' || v === null ? undefined : v);
 
-export const CreatePickListsInput = z.object({
+const CreatePickListsInput = z.object({
   warehouse: z.string().trim().min(1),
   /** By default the warehouse's own method and batch size (Settings → Warehouses). */
   method: z.preprocess(blankToUndefined, z.enum(PICK_METHODS).optional()),
@@ -141,7 +141,7 @@ export async function createPickLists(orm: MikroORM, raw: unknown, actor: Actor)
   });
 }
 
-export const PickOrdersInput = z.object({
+const PickOrdersInput = z.object({
   orderIds: z.array(Id).min(1).max(500),
   /** One method for every warehouse; by default each warehouse's own (its pick method and batch size). */
   method: z.enum(PICK_METHODS).optional(),
@@ -383,7 +383,7 @@ export async function shipOrder(orm: MikroORM, orderId: number, actor: Actor, op
   return result;
 }
 
-export const TrackingEventInput = z.object({
+const TrackingEventInput = z.object({
   status: z.enum(SHIPMENT_STATUSES),
   occurredAt: DateTimeText.optional(),
   description: z.string().trim().max(300).optional(),

@@ -14,7 +14,7 @@ const PAST_RESERVING: readonly OrderStatus[] = ['shipped', 'delivered', 'complet
 export const SHIPPED: readonly OrderStatus[] = ['shipped', 'delivered', 'completed', 'returned', 'partially_returned'];
 
 /** The events of taking stock: stock.reserved for the order, and stock.low for each level that just became low. */
-export function reservedEvents(orderId: number, allocations: readonly Allocation[], reserved: readonly Reserved[]): OutboxRow[] {
+function reservedEvents(orderId: number, allocations: readonly Allocation[], reserved: readonly Reserved[]): OutboxRow[] {
   return [
     {
       topic: 'inventory',

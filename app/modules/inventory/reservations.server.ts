@@ -137,7 +137,7 @@ const GIVE_BACK = prepare(
 );
 
 /** Gives back the active reservations of an order; returns what was released, per level. */
-export async function releaseReservations(em: EntityManager, orderId: number): Promise<{ levelId: number; quantity: number }[]> {
+async function releaseReservations(em: EntityManager, orderId: number): Promise<{ levelId: number; quantity: number }[]> {
   const released = await sql<{ product_id: number; warehouse_id: number; quantity: number }>(em, RELEASE_RESERVATIONS, [orderId]);
   const out: { levelId: number; quantity: number }[] = [];
   for (const r of released) {

@@ -53,7 +53,7 @@ export function haversineKm(a: GeoPoint, b: GeoPoint): number {
 }
 
 /** Sums lines of the same product so each product is routed once. */
-export function mergeDemand(lines: DemandLine[]): DemandLine[] {
+function mergeDemand(lines: DemandLine[]): DemandLine[] {
   const byProduct = new Map<number, DemandLine>();
   for (const l of lines) {
     const d = byProduct.get(l.productId);

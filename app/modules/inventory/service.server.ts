@@ -9,7 +9,7 @@ import { fieldError, invalid } from '../../lib/errors.ts';
 import { fieldErrors } from '../../lib/problem.ts';
 import { moveStock } from './stock.server.ts';
 
-export const AdjustmentInput = z.object({
+const AdjustmentInput = z.object({
   sku: z.string().trim().min(1).max(64),
   warehouse: z.string().trim().min(1).max(64),
   kind: z.enum(ADJUSTMENT_KINDS),

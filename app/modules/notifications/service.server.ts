@@ -26,7 +26,7 @@ import { DomainError } from '../../lib/errors.ts';
 import { emailLocale, renderNotification, type RenderedEmail, type ShipmentInfo, type TemplateInputs } from './templates.ts';
 
 /** The Postgres channel a new or retried notification is announced on (payload: its id). */
-export const NOTIFY_CHANNEL = 'notification';
+const NOTIFY_CHANNEL = 'notification';
 export const MAX_ATTEMPTS = 5;
 
 /** Optional per-template data; everything else is read from the order. */
@@ -104,7 +104,7 @@ export async function enqueueNotifications(em: EntityManager, orderIds: readonly
 }
 
 /** A customer email as it reads now: recipient, language, subject and body. */
-export async function renderCustomerMail(em: EntityManager, input: EnqueueInput): Promise<{ to: string; locale: Locale; mail: RenderedEmail }> {
+async function renderCustomerMail(em: EntityManager, input: EnqueueInput): Promise<{ to: string; locale: Locale; mail: RenderedEmail }> {
   const o = await db(em)
     .selectFrom('sales_order as o')
     .innerJoin('customer as c', 'c.id', 'o.customer_id')
@@ -248,7 +248,7 @@ export interface SendResult {
 const SEND_LEASE_MS = 2 * 60_000;
 
 /** 30 s, 1 min, 2 min, 4 min between attempts. */
-export const defaultRetryDelay = (attempts: number) => Math.min(15 * 60_000, 30_000 * 2 ** Math.max(0, attempts - 1));
+const defaultRetryDelay = (attempts: number) => Math.min(15 * 60_000, 30_000 * 2 ** Math.max(0, attempts - 1));
 
 const intArray = (ids: number[]) => `{${ids.map((n) => Math.trunc(n)).join(',')}}`;
 

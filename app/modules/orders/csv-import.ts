@@ -50,7 +50,7 @@ const ORDER_COLUMNS = CSV_COLUMNS.filter((c) => !LINE_COLUMNS.includes(c));
 const ORDER_REQUIRED = REQUIRED_COLUMNS.filter((c) => !LINE_COLUMNS.includes(c));
 
 /** The column the failed-rows file adds; ignored when that file is imported again. */
-export const REASON_COLUMN = 'reason';
+const REASON_COLUMN = 'reason';
 
 /** Something to tell the user: an i18next key and its parameters (the page translates it). */
 export interface Reason {

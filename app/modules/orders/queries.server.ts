@@ -7,7 +7,7 @@ import { Id, parseId } from '../../lib/ids.ts';
 import { db } from '../../lib/db.server.ts';
 import { DateText, isSaneDate } from '../../lib/boundary.ts';
 
-export const ORDER_SORTS = ['placed_at', 'total', 'number', 'status'] as const;
+const ORDER_SORTS = ['placed_at', 'total', 'number', 'status'] as const;
 export type OrderSort = (typeof ORDER_SORTS)[number];
 
 export const OrderFilters = z.object({
@@ -94,7 +94,7 @@ const SORT_COLUMNS: Record<OrderSort, { sql: string; kind: 'time' | 'number' | '
 
 type SortValue = string | number;
 /** A cursor names one row by its sort values (times to the microsecond) and id (base64url JSON), tied to the sort it was made for. */
-export function encodeCursor(sort: OrderSort, values: SortValue[], id: number): string {
+function encodeCursor(sort: OrderSort, values: SortValue[], id: number): string {
   return Buffer.from(JSON.stringify([sort, values, id])).toString('base64url');
 }
 function decodeCursor(cursor: string | undefined, sort: OrderSort): { values: SortValue[]; id: number } | null {

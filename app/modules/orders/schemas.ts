@@ -8,7 +8,7 @@ import { PAYMENT_TOKEN } from '../payments/providers/test-card.ts';
 
 const minor = z.number().int().min(0).max(1_000_000_000);
 
-export const AddressInput = z
+const AddressInput = z
   .strictObject({
     name: z.string().trim().max(200).optional(),
     line1: z.string().trim().min(1).max(300),

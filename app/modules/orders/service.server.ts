@@ -168,7 +168,7 @@ export async function settleOrderWarehouse(em: EntityManager, orderId: number, w
 }
 
 /** What is wrong with an order's lines and totals (empty when it is whole). */
-export function orderProblems(o: OrderHead, lines: OrderLineRow[]): string[] {
+function orderProblems(o: OrderHead, lines: OrderLineRow[]): string[] {
   const problems: string[] = [];
   if (!lines.length) problems.push('no_lines');
   if (lines.some((l) => l.quantity * l.unit_price_minor !== l.total_minor)) problems.push('line_total_mismatch');

@@ -57,7 +57,7 @@ const view = (p: PaymentRow): PaymentView => ({
   cardLast4: p.card_last4,
 });
 
-export const CardInput = z.strictObject({
+const CardInput = z.strictObject({
   number: z
     .string()
     .trim()
@@ -70,7 +70,7 @@ export const CardInput = z.strictObject({
     .regex(/^\d{3,4}$/),
 });
 
-export const NewPaymentInput = z
+const NewPaymentInput = z
   .strictObject({
     provider: z.enum(['test-card', 'manual']),
     method: z.string().trim().min(1).max(40).default('card'),

@@ -45,7 +45,7 @@ export interface PoRow {
 }
 
 /** Purchase orders whose units still count as coming: everything not received or cancelled (drafts too, so two runs do not both order). */
-export const OPEN_PO = ['draft', 'approved', 'sent', 'partially_received'];
+const OPEN_PO = ['draft', 'approved', 'sent', 'partially_received'];
 
 export async function inbound(em: EntityManager, productId: number, warehouseId: number): Promise<number> {
   const [row] = await em.execute<{ units: string }[]>(

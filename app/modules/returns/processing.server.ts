@@ -33,7 +33,7 @@ import { refundDue, returnableLines } from './service.server.ts';
 import { DEFAULT_PASS_EXPRESSION } from './inspection.ts';
 
 /** What an exchange charges: nothing. The replacement ships at zero; a price difference is not modelled. */
-export const REPLACEMENT_PAYMENT_METHOD = 'exchange';
+const REPLACEMENT_PAYMENT_METHOD = 'exchange';
 
 /**
  * Approved or received. When the goods are back the order becomes returned (nothing more can come

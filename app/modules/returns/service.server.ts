@@ -11,7 +11,7 @@ import { DomainError, fieldError, invalid } from '../../lib/errors.ts';
 import { fieldErrors } from '../../lib/problem.ts';
 import { NotOnOrderError, refundValue, type PaidOrder, type ReturnedLine } from './value.ts';
 
-export const RETURN_WINDOW_DAYS = 30;
+const RETURN_WINDOW_DAYS = 30;
 const RETURNABLE = ['shipped', 'delivered', 'completed', 'partially_returned'];
 
 export const ReturnInput = z.object({
@@ -168,7 +168,7 @@ export async function requestReturn(orm: MikroORM, orderId: number, raw: unknown
 // ---- Self-service (the public tracking page) ----
 
 /** What a customer asks on the tracking page: per line how many come back, and a refund or an exchange (for which product). */
-export const SelfServiceReturnInput = z.object({
+const SelfServiceReturnInput = z.object({
   reason: z.enum(RETURN_REASONS),
   comment: z.string().trim().max(1000).optional(),
   lines: z

@@ -26,7 +26,7 @@ export class NotOnOrderError extends Error {
 }
 
 /** The value of each unit of each line (minor units), in line order. */
-export function unitValues(order: PaidOrder): number[][] {
+function unitValues(order: PaidOrder): number[][] {
   const totals = order.lines.map((l) => l.quantity * l.unitPrice);
   const discount = allocate(order.discount, totals);
   const tax = order.taxIncluded ? totals.map(() => 0) : allocate(order.tax, totals);

@@ -32,7 +32,7 @@ const RuleInput = z.object({
   priority: z.preprocess(toNumber, z.number({ error: 'rulePriority' }).int('rulePriority').min(0, 'rulePriority').max(9999, 'rulePriority')),
 });
 
-export const CarrierInput = z.object({
+const CarrierInput = z.object({
   name: z.string({ error: 'nameRequired' }).trim().min(1, 'nameRequired').max(100, 'nameTooLong'),
   trackingUrlTemplate: z
     .string({ error: 'trackingUrl' })

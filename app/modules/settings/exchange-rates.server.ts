@@ -54,7 +54,7 @@ function rateErrors(error: z.ZodError, raw: Record<string, unknown>): FieldError
 }
 
 /** "0.92000000" → "0.92", "7.1" → "7.1", "010" → "10": one spelling per value, for display and audit. */
-export function normaliseRate(rate: string): string {
+function normaliseRate(rate: string): string {
   const [int, frac = ''] = rate.split('.');
   const i = int.replace(/^0+(?=\d)/, '');
   const f = frac.replace(/0+$/, '');

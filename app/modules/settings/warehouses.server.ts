@@ -12,7 +12,7 @@ import { formErrors, isCountry, toNumber, toText } from './form.ts';
 
 const NS = 'warehouseSettings';
 
-export const WarehouseInput = z.object({
+const WarehouseInput = z.object({
   name: z.string({ error: 'nameRequired' }).trim().min(1, 'nameRequired').max(100, 'nameTooLong'),
   line1: z.string({ error: 'line1Required' }).trim().min(1, 'line1Required').max(200, 'line1TooLong'),
   city: z.string({ error: 'cityRequired' }).trim().min(1, 'cityRequired').max(100, 'cityTooLong'),
@@ -183,7 +183,7 @@ export async function saveWarehouse(
 // ---- Bins and zones ----
 
 /** The zone of a bin, as pick-list planning reads it: the part before the first hyphen ("B-04-2" → "B"). */
-export const zoneOfBin = (bin: string | null) => (bin ? bin.split('-')[0] : null);
+const zoneOfBin = (bin: string | null) => (bin ? bin.split('-')[0] : null);
 
 export interface ZoneRow {
   zone: string | null;

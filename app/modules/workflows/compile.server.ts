@@ -3,7 +3,7 @@ import type { Graph, Plan } from '../../../workflows/graph.ts';
 import { planNodes } from './plan.ts';
 import { validateGraph, type GraphError } from './validate.ts';
 
-export function graphHash(graph: Graph): string {
+function graphHash(graph: Graph): string {
   const canonical = {
     nodes: [...graph.nodes].sort((a, b) => a.id.localeCompare(b.id)).map((n) => ({ id: n.id, type: n.type, config: n.data?.config ?? {} })),
     edges: [...graph.edges].sort((a, b) => a.id.localeCompare(b.id)).map((e) => ({ s: e.source, h: e.sourceHandle ?? null, t: e.target })),

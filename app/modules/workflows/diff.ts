@@ -26,7 +26,7 @@ export function stableJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-export const edgeKey = (e: GraphEdge) => `${e.source}\u0000${e.sourceHandle ?? ''}\u0000${e.target}`;
+const edgeKey = (e: GraphEdge) => `${e.source}\u0000${e.sourceHandle ?? ''}\u0000${e.target}`;
 
 export function diffGraphs(older: Graph, newer: Graph): GraphDiff {
   const oldNodes = new Map(older.nodes.map((n) => [n.id, n]));

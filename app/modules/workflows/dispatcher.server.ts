@@ -28,8 +28,8 @@ import { DomainError } from '../../lib/errors.ts';
 
 /** Events that start runs, and the order status changes forwarded as signals. */
 /** Events that start runs: domain events, and the firings of `schedule` and `manual` bindings (schedules.server.ts). */
-export const START_EVENTS = ['order.created', 'return.requested', 'stock.low', 'schedule', 'manual'] as const;
-export const STATUS_SIGNALS: Record<string, 'packed' | 'delivered' | 'payment_confirmed'> = {
+const START_EVENTS = ['order.created', 'return.requested', 'stock.low', 'schedule', 'manual'] as const;
+const STATUS_SIGNALS: Record<string, 'packed' | 'delivered' | 'payment_confirmed'> = {
   packed: 'packed',
   delivered: 'delivered',
   paid: 'payment_confirmed',
@@ -37,9 +37,9 @@ export const STATUS_SIGNALS: Record<string, 'packed' | 'delivered' | 'payment_co
 
 const BATCH = 200;
 /** The longest a Temporal call (start, signal) may take before the row counts as blocked. */
-export const CALL_TIMEOUT_MS = 5_000;
+const CALL_TIMEOUT_MS = 5_000;
 /** How long the `outbox` lease lasts unless renewed: longer than one row takes, short enough for another worker to take over soon after a crash. */
-export const LEASE_MS = 15_000;
+const LEASE_MS = 15_000;
 
 export interface DispatcherLog {
   info(...a: unknown[]): void;
@@ -258,7 +258,7 @@ export interface PassResult {
 
 const needsWork = (row: OutboxRow) =>
   (START_EVENTS as readonly string[]).includes(row.type) || (row.type === 'order.status_changed' && !!STATUS_SIGNALS[String(row.payload?.to ?? '')]);
-export const MAX_TRIES = 3;
+const MAX_TRIES = 3;
 
 /**
  * One pass over the undispatched rows, in id order, holding the `outbox` lease (`busy` when another

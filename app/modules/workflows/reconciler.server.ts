@@ -24,7 +24,7 @@ type ClosedStep = Extract<RunStepStatus, 'cancelled' | 'terminated'>;
  * How a close in Temporal reads in our run list, and what becomes of the steps still running or
  * waiting then (a run that completed in Temporal has none left to close).
  */
-export const CLOSED_AS: Partial<Record<WorkflowExecutionStatusName, { status: RunStatus; error: string | null; steps: ClosedStep | null }>> = {
+const CLOSED_AS: Partial<Record<WorkflowExecutionStatusName, { status: RunStatus; error: string | null; steps: ClosedStep | null }>> = {
   TERMINATED: { status: 'terminated', error: 'Terminated in Temporal', steps: 'terminated' },
   CANCELLED: { status: 'cancelled', error: 'Cancelled in Temporal', steps: 'cancelled' },
   TIMED_OUT: { status: 'failed', error: 'Timed out in Temporal', steps: 'terminated' },

@@ -76,7 +76,7 @@ export async function readFailedState(
 }
 
 /** Fresh steps for the chosen plan: what the failed run finished counts as done (skipped stays skipped), the rest waits. */
-export function resumeSteps(plan: Plan, statuses: Record<string, StepState['status']>, failedNodeId: string): Record<string, StepState> {
+function resumeSteps(plan: Plan, statuses: Record<string, StepState['status']>, failedNodeId: string): Record<string, StepState> {
   return Object.fromEntries(
     Object.keys(plan.nodes).map((id) => {
       const old = id === failedNodeId ? undefined : statuses[id];

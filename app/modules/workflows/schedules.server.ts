@@ -20,7 +20,7 @@ import { luhnValid } from '../payments/providers/test-card.ts';
  * A binding's schedule id: `<task queue>-binding-<id>` (`oms-binding-12`), so that consoles sharing a
  * Temporal namespace (several environments, the test suite) each keep to their own schedules.
  */
-export const schedulePrefix = (taskQueue: string) => `${taskQueue}-binding-`;
+const schedulePrefix = (taskQueue: string) => `${taskQueue}-binding-`;
 export const scheduleIdFor = (taskQueue: string, bindingId: number) => `${schedulePrefix(taskQueue)}${bindingId}`;
 
 /**

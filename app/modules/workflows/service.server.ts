@@ -49,7 +49,7 @@ export const GraphSchema = z.object({
 });
 
 /** Graph errors as field errors: `nodes.<id>` (or `edges.<id>`, or `graph` for the flow as a whole). */
-export function graphFieldErrors(errors: GraphError[]): FieldError[] {
+function graphFieldErrors(errors: GraphError[]): FieldError[] {
   return errors.map((e) => {
     const params: Record<string, string | number> = { ...(e.params ?? {}) };
     if (e.field) params.field ??= e.field;
@@ -69,7 +69,7 @@ const byLabel = (actor: Actor) => actor.label ?? (actor.id == null ? actor.type 
 
 const RESERVED_KEYS = ['tasks', 'runs', 'bindings', 'new'];
 
-export const DefinitionInput = z.object({
+const DefinitionInput = z.object({
   // Keys name console pages (/workflows/<key>), so the console's own sub-pages are not available.
   key: z
     .string()
@@ -377,7 +377,7 @@ export async function latestVersion(em: EntityManager, definition: number | stri
 
 // ---- Bindings ----
 
-export const BindingInput = z.object({
+const BindingInput = z.object({
   event: z.enum(BINDING_EVENTS),
   filter: z
     .string()
@@ -395,7 +395,6 @@ export const BindingInput = z.object({
     .nullish()
     .transform((v) => v || null),
 });
-export type BindingInputT = z.input<typeof BindingInput>;
 
 export interface BindingRow {
   id: number;
@@ -523,7 +522,7 @@ const toBinding = (r: RawBinding): BindingRow => ({
 const BINDING_SELECT =
   'select b.id, b.event, b.filter, b.priority, b.definition_id, d.key, d.name, b.active, b.cron from workflow_binding b join workflow_definition d on d.id = b.definition_id';
 
-export async function getBinding(em: EntityManager, id: number): Promise<BindingRow | null> {
+async function getBinding(em: EntityManager, id: number): Promise<BindingRow | null> {
   const [row] = await em.execute<RawBinding[]>(`${BINDING_SELECT} where b.id = ?`, [id]);
   return row ? toBinding(row) : null;
 }

@@ -66,7 +66,7 @@ export interface Simulation {
   stopped: 'end' | 'max_steps' | 'dead_end' | 'no_trigger';
 }
 
-export const MAX_SIMULATION_STEPS = 200;
+const MAX_SIMULATION_STEPS = 200;
 
 const num = (v: unknown): number | null =>
   typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : null;

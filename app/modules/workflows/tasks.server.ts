@@ -117,7 +117,7 @@ export async function getTask(em: EntityManager, id: number): Promise<TaskRow | 
   return row ? toTask(row) : null;
 }
 
-export const DecisionInput = z.object({
+const DecisionInput = z.object({
   decision: z.enum(['approved', 'rejected']),
   comment: z
     .string()

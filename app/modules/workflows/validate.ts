@@ -31,7 +31,7 @@ export interface GraphError {
 /** Config fields holding JSONata: named ones, plus any string value that starts with "=". */
 const EXPRESSION_FIELDS = new Set(['expression', 'passExpression']);
 
-export function expressionsOf(config: Record<string, unknown> | undefined): { field: string; expression: string }[] {
+function expressionsOf(config: Record<string, unknown> | undefined): { field: string; expression: string }[] {
   return Object.entries(config ?? {}).flatMap(([field, v]) =>
     typeof v !== 'string' ? [] : EXPRESSION_FIELDS.has(field) ? [{ field, expression: v }] : v.startsWith('=') ? [{ field, expression: v.slice(1) }] : [],
   );

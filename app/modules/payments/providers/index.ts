@@ -18,8 +18,6 @@ export function paymentProvider(id: string): PaymentProvider | undefined {
   return registry.get(id);
 }
 
-export const paymentProviderIds = () => [...registry.keys()];
-
 /** Which provider handles an order's payment method. */
 export function providerForMethod(method: string): string {
   return method === 'test-card' || method === 'card' ? 'test-card' : 'manual';

@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import type { PaymentProvider, ProviderResult } from './types.ts';
 
-export const TEST_CARDS = {
+const TEST_CARDS = {
   '4242424242424242': 'success',
   '5555555555554444': 'success',
   '4000000000000002': 'card_declined',
@@ -15,7 +15,7 @@ export const TEST_CARDS = {
  * Payment tokens, as a storefront gets them from the gateway's card form (Stripe's test tokens): the OMS
  * stores and passes the token, never a card number.
  */
-export const TEST_TOKENS: Record<string, string> = {
+const TEST_TOKENS: Record<string, string> = {
   tok_visa: '4242424242424242',
   tok_mastercard: '5555555555554444',
   tok_chargeDeclined: '4000000000000002',
