@@ -35,6 +35,10 @@ const PAGES: { path: string; permission: Permission; okStatus?: number }[] = [
   { path: '/fulfilment/pick-lists/print?ids=999999', permission: 'fulfilment.view', okStatus: 404 },
   { path: '/orders?status=on_hold', permission: 'orders.view' },
   { path: '/inventory?low=1', permission: 'inventory.view' },
+  { path: '/orders?late=1', permission: 'orders.view' },
+  { path: '/orders?paymentFailed=2026-01-01', permission: 'orders.view' },
+  { path: '/analytics?from=2026-01-01&to=2026-03-31&granularity=week&channel=web&compare=previous', permission: 'analytics.view' },
+  { path: '/analytics?granularity=hour&from=2026-02-01&to=2026-02-03&warehouse=none&country=us', permission: 'analytics.view' },
   { path: '/workflows/tasks', permission: 'workflows.view' },
   { path: '/workflows/bindings', permission: 'workflows.view' },
   { path: '/settings/warehouses?code=EWR', permission: 'settings.view' },
@@ -53,6 +57,8 @@ const PUBLIC_ROUTES = [
 ];
 const COVERED_ROUTES = [
   '_app.$area.tsx',
+  '_app.dashboards.tsx',
+  '_app.analytics.tsx',
   '_app.settings._index.tsx',
   '_app.settings.users.tsx',
   '_app.settings.api-keys.tsx',
