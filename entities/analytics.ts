@@ -59,3 +59,15 @@ export const AnalyticsDirtyMinute = defineEntity({
   properties: { minute: p.datetime().primary() },
 });
 export type IAnalyticsDirtyMinute = InferEntity<typeof AnalyticsDirtyMinute>;
+
+/** A user's own dashboard: which of their role's tiles show, in which order (none: the role's default). */
+export const DashboardLayout = defineEntity({
+  name: 'DashboardLayout',
+  tableName: 'dashboard_layout',
+  properties: {
+    userId: p.integer().primary().autoincrement(false),
+    tiles: p.json<string[]>(),
+    updatedAt: p.datetime(),
+  },
+});
+export type IDashboardLayout = InferEntity<typeof DashboardLayout>;

@@ -9,7 +9,7 @@ import { Carrier, PickList, PickListLine, Shipment, ShipmentEvent } from './fulf
 import { Notification } from './notifications.ts';
 import { ReturnRequest } from './returns.ts';
 import { PurchaseOrder, PurchaseOrderLine, Supplier, SupplierProduct } from './purchasing.ts';
-import { AnalyticsDirtyMinute, SalesDay, SalesHour, SalesMinute } from './analytics.ts';
+import { AnalyticsDirtyMinute, DashboardLayout, SalesDay, SalesHour, SalesMinute } from './analytics.ts';
 import { DesignerPresence, HumanTask, WorkflowBinding, WorkflowDefinition, WorkflowRun, WorkflowRunStep, WorkflowVersion } from './workflows.ts';
 
 export * from './identity.ts';
@@ -71,4 +71,5 @@ export const entities = [
   SalesMinute,
   SalesDay,
   AnalyticsDirtyMinute,
+  DashboardLayout,
 ];

@@ -1,20 +1,46 @@
-import type { LoaderFunctionArgs } from '@remix-run/node';
-import { Link, useLoaderData } from '@remix-run/react';
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { requireUser } from '../lib/auth.server.ts';
+import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
+import { DomainError } from '../lib/errors.ts';
+import type { FieldError } from '../lib/problem.ts';
+import { CsrfInput } from '../components/csrf.tsx';
 import { useLiveRevalidate, type LiveEvent } from '../lib/live.ts';
 import { formatMoney, formatNumber } from '../lib/format.ts';
 import { useLocale } from '../components/format.tsx';
-import { dashboard, TILES_BY_ROLE, tileLinks, type Tile } from '../modules/analytics/dashboard.server.ts';
+import { changeDashboardLayout, dashboard, dashboardLayout, TILES_BY_ROLE, tileLinks, type Tile } from '../modules/analytics/dashboard.server.ts';
 import { CHART_COLORS, formatMinute } from '../components/charts.tsx';
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context, 'dashboards.view');
   const { config } = context;
-  const data = await dashboard(context.orm.em.fork(), config.BUSINESS_TIME_ZONE);
-  const day = new Intl.DateTimeFormat('en-CA', { timeZone: config.BUSINESS_TIME_ZONE }).format(new Date(data.asOf));
-  return { data, tiles: TILES_BY_ROLE[user.role], links: tileLinks(day), currency: config.BASE_CURRENCY, timeZone: config.BUSINESS_TIME_ZONE };
+  const em = context.orm.em.fork();
+  const [figures, tiles] = await Promise.all([dashboard(em, config.BUSINESS_TIME_ZONE), dashboardLayout(em, user)]);
+  const day = new Intl.DateTimeFormat('en-CA', { timeZone: config.BUSINESS_TIME_ZONE }).format(new Date(figures.asOf));
+  return {
+    data: figures,
+    tiles,
+    allowed: TILES_BY_ROLE[user.role],
+    links: tileLinks(day),
+    currency: config.BASE_CURRENCY,
+    timeZone: config.BUSINESS_TIME_ZONE,
+  };
+}
+
+type ActionData = { tiles?: Tile[]; errors?: FieldError[] };
+
+/** The user's own arrangement: show, hide, move up or down a tile, or back to the role's default. */
+export async function action({ request, context }: ActionFunctionArgs) {
+  const user = await requireUser(request, context, 'dashboards.view');
+  const form = await request.formData();
+  assertCsrf(request, form);
+  try {
+    return data<ActionData>({ tiles: await changeDashboardLayout(context.orm, user, Object.fromEntries(form), userActor(user, context.ip)) });
+  } catch (e) {
+    if (!(e instanceof DomainError)) throw e;
+    return data<ActionData>({ errors: e.errors ?? [{ field: 'tile', code: e.code, messageKey: `errors.${e.code}` }] }, { status: e.status });
+  }
 }
 
 /** Events after which a figure may have moved: the rollup refreshed, an order, shipment, stock level or run changed. */
@@ -40,7 +66,10 @@ const KPI_TILES = [
 const PER_MINUTE: Tile = 'perMinute';
 
 export default function Dashboards() {
-  const { data, tiles, links, currency, timeZone } = useLoaderData<typeof loader>();
+  const { data, tiles, allowed, links, currency, timeZone } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>() as ActionData | undefined;
+  const [params] = useSearchParams();
+  const arranging = params.get('arrange') === '1';
   const { t } = useTranslation();
   const locale = useLocale();
   useLiveRevalidate('dashboards', moves, GATHER_MS);
@@ -86,22 +115,85 @@ export default function Dashboards() {
           {t('dashboard.asOf', { time: new Intl.DateTimeFormat(locale, { timeStyle: 'medium', timeZone }).format(new Date(data.asOf)), timeZone })}
         </span>
       </div>
+      {arranging ? (
+        <section className="card arrange" data-testid="arrange-panel">
+          <h2>{t('dashboard.arrange.title')}</h2>
+          {result?.errors?.length ? (
+            <p className="field-error" role="alert">
+              {t('dashboard.arrange.refused')}
+            </p>
+          ) : null}
+          <ul>
+            {[...tiles, ...allowed.filter((x) => !tiles.includes(x))].map((tile) => {
+              const shown = tiles.includes(tile);
+              return (
+                <li key={tile} data-testid={`arrange-${tile}`} className={shown ? '' : 'muted'}>
+                  <span>{t(`dashboard.tiles.${tile}`)}</span>
+                  <Form method="post" className="inline">
+                    <CsrfInput />
+                    <input type="hidden" name="tile" value={tile} />
+                    {shown ? (
+                      <>
+                        <button
+                          type="submit"
+                          name="change"
+                          value="up"
+                          disabled={tiles.indexOf(tile) === 0}
+                          aria-label={t('dashboard.arrange.up', { tile: t(`dashboard.tiles.${tile}`) })}
+                        >
+                          ↑
+                        </button>
+                        <button
+                          type="submit"
+                          name="change"
+                          value="down"
+                          disabled={tiles.indexOf(tile) === tiles.length - 1}
+                          aria-label={t('dashboard.arrange.down', { tile: t(`dashboard.tiles.${tile}`) })}
+                        >
+                          ↓
+                        </button>
+                        <button type="submit" name="change" value="hide">
+                          {t('dashboard.arrange.hide')}
+                        </button>
+                      </>
+                    ) : (
+                      <button type="submit" name="change" value="show">
+                        {t('dashboard.arrange.show')}
+                      </button>
+                    )}
+                  </Form>
+                </li>
+              );
+            })}
+          </ul>
+          <Form method="post" className="inline">
+            <CsrfInput />
+            <button type="submit" name="change" value="reset">
+              {t('dashboard.arrange.reset')}
+            </button>
+          </Form>
+        </section>
+      ) : null}
       <div className="tiles">
-        {KPI_TILES.filter((k) => show(k.tile)).map((k) => {
-          const value = (f: typeof data.today) => f[k.figure];
-          const format = k.money ? money : num;
-          return (
-            <Link key={k.tile} to={links[k.tile]} className="tile kpi" data-testid={`tile-${k.tile}`}>
-              <span className="tile-label">{t(`dashboard.tiles.${k.tile}`)}</span>
-              <span className="tile-value num" data-testid={`${k.tile}-today`}>
-                {format(value(data.today))}
-              </span>
-              {delta(value(data.today), value(data.yesterday), t('dashboard.yesterday'))}
-              {delta(value(data.today), value(data.lastWeek), t('dashboard.lastWeek'))}
-            </Link>
-          );
+        {tiles.map((tile) => {
+          const kpi = KPI_TILES.find((k) => k.tile === tile);
+          if (kpi) {
+            const value = (f: typeof data.today) => f[kpi.figure];
+            const format = kpi.money ? money : num;
+            return (
+              <Link key={tile} to={links[tile]} className="tile kpi" data-testid={`tile-${tile}`}>
+                <span className="tile-label">{t(`dashboard.tiles.${tile}`)}</span>
+                <span className="tile-value num" data-testid={`${tile}-today`}>
+                  {format(value(data.today))}
+                </span>
+                {delta(value(data.today), value(data.yesterday), t('dashboard.yesterday'))}
+                {delta(value(data.today), value(data.lastWeek), t('dashboard.lastWeek'))}
+              </Link>
+            );
+          }
+          const counted = COUNT_TILES.find(([c]) => c === tile);
+          return counted ? count(counted[0], data.counts[counted[0]], counted[1]) : null;
         })}
-        {COUNT_TILES.map(([tile, tone]) => count(tile, data.counts[tile], tone))}
       </div>
       {show(PER_MINUTE) ? (
         <section className="card chart-card" data-testid="tile-perMinute">

@@ -12,7 +12,7 @@ import { confirmPick, packOrder, pickListsForOrders, shipOrder } from '../../app
 import { requestReturn } from '../../app/modules/returns/service.server.ts';
 import { rebuildRollups, refreshDirtyMinutes } from '../../app/modules/analytics/rollups.server.ts';
 import { salesBetween, salesReport, type SalesFigures } from '../../app/modules/analytics/reports.server.ts';
-import { dashboard } from '../../app/modules/analytics/dashboard.server.ts';
+import { changeDashboardLayout, dashboard, dashboardLayout, TILES_BY_ROLE } from '../../app/modules/analytics/dashboard.server.ts';
 import { seedDemoData } from '../../scripts/seed/demo.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
@@ -261,5 +261,46 @@ describe('sales rollups', () => {
     expect(d.counts.late).toBeGreaterThan(0);
     const [held] = await sql<{ n: string }>(`select count(*) as n from sales_order where status = 'on_hold'`);
     expect(d.counts.onHold).toBe(Number(held.n));
+  });
+});
+
+describe('each user arranges their own dashboard', () => {
+  it('shows, hides and moves tiles of their role only, saved per user and audited; a tile outside the role writes nothing', async () => {
+    const [warehouse] = await sql<{ id: number }>(`select id from app_user where role = 'warehouse' limit 1`);
+    const [exec] = await sql<{ id: number }>(`select id from app_user where role = 'executive' limit 1`);
+    const w = { id: warehouse.id, role: 'warehouse' as const };
+    expect(await dashboardLayout(db.orm.em.fork(), w)).toEqual(TILES_BY_ROLE.warehouse);
+    expect(await changeDashboardLayout(db.orm, w, { change: 'hide', tile: 'onHold' }, actor)).toEqual(['awaitingShipment', 'late', 'lowStock', 'stockouts']);
+    expect(await changeDashboardLayout(db.orm, w, { change: 'up', tile: 'lowStock' }, actor)).toEqual(['awaitingShipment', 'lowStock', 'late', 'stockouts']);
+    expect(await changeDashboardLayout(db.orm, w, { change: 'up', tile: 'awaitingShipment' }, actor)).toEqual([
+      'awaitingShipment',
+      'lowStock',
+      'late',
+      'stockouts',
+    ]);
+    expect(await changeDashboardLayout(db.orm, w, { change: 'show', tile: 'onHold' }, actor)).toEqual([
+      'awaitingShipment',
+      'lowStock',
+      'late',
+      'stockouts',
+      'onHold',
+    ]);
+    expect(await dashboardLayout(db.orm.em.fork(), w)).toEqual(['awaitingShipment', 'lowStock', 'late', 'stockouts', 'onHold']);
+    // Someone else's dashboard is their own.
+    expect(await dashboardLayout(db.orm.em.fork(), { id: exec.id, role: 'executive' })).toEqual(TILES_BY_ROLE.executive);
+
+    const audited = async () => Number((await sql<{ n: string }>(`select count(*) as n from audit_event where action = 'user.dashboard_arranged'`))[0].n);
+    const before = await audited();
+    await expect(changeDashboardLayout(db.orm, w, { change: 'show', tile: 'revenue' }, actor)).rejects.toMatchObject({
+      status: 422,
+      errors: [expect.objectContaining({ field: 'tile' })],
+    });
+    await expect(changeDashboardLayout(db.orm, w, { change: 'spin', tile: 'late' }, actor)).rejects.toMatchObject({ status: 422 });
+    await expect(changeDashboardLayout(db.orm, w, { change: 'hide', tile: '<script>' }, actor)).rejects.toMatchObject({ status: 422 });
+    expect(await audited()).toBe(before);
+    expect(await dashboardLayout(db.orm.em.fork(), w)).toEqual(['awaitingShipment', 'lowStock', 'late', 'stockouts', 'onHold']);
+
+    expect(await changeDashboardLayout(db.orm, w, { change: 'reset' }, actor)).toEqual(TILES_BY_ROLE.warehouse);
+    expect(await sql('select user_id from dashboard_layout where user_id = ?', [w.id])).toEqual([]);
   });
 });

@@ -1,7 +1,11 @@
 // The live dashboard's tiles: today's sales against the same time yesterday and a week ago (rollups),
 // orders per minute by channel over the last hour (sales_minute), and the state of the business now
 // (indexed counts over the base tables). Each tile names the list behind it, which opens filtered.
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { z } from 'zod';
+import { audit, type Actor } from '../../lib/audit.server.ts';
+import { fieldError, invalid } from '../../lib/errors.ts';
+import { fieldErrors } from '../../lib/problem.ts';
 import type { Role } from '../../../entities/constants.ts';
 import { salesBetween, today, type SalesFigures } from './reports.server.ts';
 
@@ -115,4 +119,59 @@ export function tileLinks(midnightDay: string): Record<Tile, string> {
     runsFailed: '/workflows?status=failed',
     tasksOpen: '/workflows/tasks',
   };
+}
+
+// ---- Each user's own arrangement ----
+
+/** The tiles a user sees, in their order: their saved choice (tiles their role no longer has dropped), else the role's. */
+export async function dashboardLayout(em: EntityManager, user: { id: number; role: Role }): Promise<Tile[]> {
+  const allowed = TILES_BY_ROLE[user.role];
+  const [row] = await em.execute<{ tiles: string[] }[]>('select tiles from dashboard_layout where user_id = ?', [user.id]);
+  if (!row) return [...allowed];
+  return row.tiles.filter((t): t is Tile => (allowed as readonly string[]).includes(t));
+}
+
+/** A change to the arrangement: show or hide a tile, move one up or down, or go back to the role's default. */
+export const LayoutChange = z.discriminatedUnion('change', [
+  z.object({ change: z.literal('show'), tile: z.enum(TILES) }),
+  z.object({ change: z.literal('hide'), tile: z.enum(TILES) }),
+  z.object({ change: z.literal('up'), tile: z.enum(TILES) }),
+  z.object({ change: z.literal('down'), tile: z.enum(TILES) }),
+  z.object({ change: z.literal('reset') }),
+]);
+
+/** Applies a change to the user's arrangement and saves it, audited; a tile outside the role's is refused (422, field `tile`). */
+export async function changeDashboardLayout(orm: MikroORM, user: { id: number; role: Role }, raw: unknown, actor: Actor): Promise<Tile[]> {
+  const parsed = LayoutChange.safeParse(raw);
+  if (!parsed.success) throw invalid(fieldErrors(parsed.error));
+  const c = parsed.data;
+  const allowed = TILES_BY_ROLE[user.role];
+  if (c.change !== 'reset' && !allowed.includes(c.tile)) throw invalid([fieldError('tile', 'not_allowed', { tile: c.tile })]);
+  return orm.em.fork().transactional(async (em) => {
+    const before = await dashboardLayout(em, user);
+    let tiles = [...before];
+    if (c.change === 'reset') tiles = [...allowed];
+    else if (c.change === 'show' && !tiles.includes(c.tile)) tiles.push(c.tile);
+    else if (c.change === 'hide') tiles = tiles.filter((t) => t !== c.tile);
+    else if (c.change === 'up' || c.change === 'down') {
+      const i = tiles.indexOf(c.tile);
+      const j = c.change === 'up' ? i - 1 : i + 1;
+      if (i >= 0 && j >= 0 && j < tiles.length) [tiles[i], tiles[j]] = [tiles[j], tiles[i]];
+    }
+    if (c.change === 'reset') await em.execute('delete from dashboard_layout where user_id = ?', [user.id]);
+    else
+      await em.execute(
+        `insert into dashboard_layout (user_id, tiles, updated_at) values (?, ?::jsonb, now())
+         on conflict (user_id) do update set tiles = excluded.tiles, updated_at = now()`,
+        [user.id, JSON.stringify(tiles)],
+      );
+    audit(em, actor, {
+      action: 'user.dashboard_arranged',
+      entityType: 'User',
+      entityId: user.id,
+      before: { tiles: before },
+      after: { tiles, change: c.change },
+    });
+    return tiles;
+  });
 }
