@@ -163,10 +163,20 @@ export async function listOrders(em: EntityManager, f: OrderFilters): Promise<Or
   const where: string[] = [];
   const params: unknown[] = [];
   if (f.channel || f.warehouse) {
-    const [ids] = await em.execute<{ channel_id: number | null; warehouse_id: number | null }[]>(
-      'select (select id from channel where code = ?) as channel_id, (select id from warehouse where code = ?) as warehouse_id',
-      [f.channel ?? null, f.warehouse ?? null],
-    );
+    const ids = await db(em)
+      .selectNoFrom((eb) => [
+        eb
+          .selectFrom('channel')
+          .select('id')
+          .where('code', '=', f.channel ?? null)
+          .as('channel_id'),
+        eb
+          .selectFrom('warehouse')
+          .select('id')
+          .where('code', '=', f.warehouse ?? null)
+          .as('warehouse_id'),
+      ])
+      .executeTakeFirstOrThrow();
     if ((f.channel && ids.channel_id === null) || (f.warehouse && ids.warehouse_id === null)) return empty;
     if (f.channel) {
       where.push('o.channel_id = ?');
