@@ -260,7 +260,12 @@ export async function getCustomer(em: EntityManager, id: number, opts: { base: s
   const fx = fxCte(opts.base);
   const [[stats], [returns]] = await Promise.all([
     em.execute<Record<string, unknown>[]>(`with ${fx.sql} select s.* from ${statsSql('?')} s`, [...fx.params, id]),
-    em.execute<{ n: string }[]>('select count(*) as n from return_request r join sales_order o on o.id = r.order_id where o.customer_id = ?', [id]),
+    db(em)
+      .selectFrom('return_request as r')
+      .innerJoin('sales_order as o', 'o.id', 'r.order_id')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('o.customer_id', '=', id)
+      .execute(),
   ]);
   const figures = toStats(stats);
   const pages = Math.max(1, Math.ceil(figures.allOrders / pageSize));
