@@ -17,6 +17,7 @@
 // outbox, and polls every 2 s in case a notification was missed.
 import { markDispatched } from '../../lib/outbox.server.ts';
 import { db } from '../../lib/db.server.ts';
+import { sql } from 'kysely';
 import crypto from 'node:crypto';
 import pg from 'pg';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
@@ -173,13 +174,17 @@ export type Outcome =
  * and it has not expired. One statement, no lock kept.
  */
 export async function takeLease(em: EntityManager, name: string, holder: string, ms: number): Promise<boolean> {
-  const rows = await em.execute(
-    `insert into lease (name, holder, expires_at) values (?, ?, now() + ? * interval '1 millisecond')
-     on conflict (name) do update set holder = excluded.holder, expires_at = excluded.expires_at
-       where lease.holder = excluded.holder or lease.expires_at < now()
-     returning name`,
-    [name, holder, ms],
-  );
+  const rows = await db(em)
+    .insertInto('lease')
+    .values({ name, holder, expires_at: sql<Date>`now() + ${ms} * interval '1 millisecond'` })
+    .onConflict((oc) =>
+      oc
+        .column('name')
+        .doUpdateSet((eb) => ({ holder: eb.ref('excluded.holder'), expires_at: eb.ref('excluded.expires_at') }))
+        .where((eb) => eb.or([eb('lease.holder', '=', eb.ref('excluded.holder')), eb('lease.expires_at', '<', sql<Date>`now()`)])),
+    )
+    .returning('name')
+    .execute();
   return rows.length > 0;
 }
 
