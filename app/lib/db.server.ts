@@ -36,14 +36,6 @@ export async function createOrm(opts: { url: string; poolMax?: number; withMigra
   return MikroORM.init(config);
 }
 
-/**
- * A text[] parameter for raw SQL. MikroORM expands an array parameter into a list (`in (?)` style),
- * so arrays meant as one value travel as a Postgres array literal; write `?::text[]` in the SQL.
- */
-export function textArray(values: readonly string[]): string {
-  return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
-}
-
 /** Serialises work on one key across processes until em's transaction ends. */
 export async function advisoryLock(em: EntityManager, key: string): Promise<void> {
   await em.execute('select pg_advisory_xact_lock(hashtext(?))', [key]);

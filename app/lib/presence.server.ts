@@ -9,9 +9,11 @@ import crypto from 'node:crypto';
 import { z } from 'zod';
 import type { Server, Socket } from 'socket.io';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
 import type { CurrentUser } from './auth.server.ts';
 import { can } from './permissions.ts';
 import { onEvent } from './socket-events.server.ts';
+import { db } from './db.server.ts';
 import { Id } from './ids.ts';
 import type { DesignerEditor } from './presence.ts';
 
@@ -33,17 +35,28 @@ export function attachPresence(io: Server, orm: MikroORM, opts: PresenceOptions 
   const node = crypto.randomUUID();
   const heartbeatMs = opts.heartbeatMs ?? 10_000;
   const ttlSeconds = Math.max(1, (opts.ttlMs ?? 30_000) / 1000);
-  const exec = <T extends object>(sql: string, params: unknown[] = []) => orm.em.fork().execute<T[]>(sql, params);
-  const notify = (ids: Iterable<number>) => Promise.all([...new Set(ids)].map((id) => exec(`select pg_notify('${PRESENCE_CHANNEL}', ?)`, [String(id)])));
+  const q = () => db(orm.em.fork());
+  const notify = (ids: Iterable<number>) =>
+    Promise.all([...new Set(ids)].map((id) => orm.em.fork().execute(`select pg_notify('${PRESENCE_CHANNEL}', ?)`, [String(id)])));
+  /** Rows last seen before the time-to-live. */
+  const expired = () => sql<Date>`now() - ${ttlSeconds} * interval '1 second'`;
 
   /** Who is in the definition's designer now: one entry per user, earliest arrival first. */
   const editorsOf = async (definitionId: number): Promise<DesignerEditor[]> => {
-    const rows = await exec<{ user_id: number; name: string; editing: boolean; since: Date }>(
-      `select user_id, min(user_name) as name, bool_or(editing) as editing, min(joined_at) as since
-         from designer_presence where definition_id = ? and seen_at > now() - ? * interval '1 second'
-        group by user_id order by min(joined_at), user_id`,
-      [definitionId, ttlSeconds],
-    );
+    const rows = await q()
+      .selectFrom('designer_presence')
+      .select((eb) => [
+        'user_id',
+        eb.fn.min('user_name').as('name'),
+        eb.fn.agg<boolean>('bool_or', ['editing']).as('editing'),
+        eb.fn.min('joined_at').as('since'),
+      ])
+      .where('definition_id', '=', definitionId)
+      .where('seen_at', '>', expired())
+      .groupBy('user_id')
+      .orderBy((eb) => eb.fn.min('joined_at'))
+      .orderBy('user_id')
+      .execute();
     return rows.map((r) => ({ userId: Number(r.user_id), name: r.name, editing: r.editing, since: new Date(r.since).toISOString() }));
   };
 
@@ -65,13 +78,12 @@ export function attachPresence(io: Server, orm: MikroORM, opts: PresenceOptions 
 
   const leave = async (socket: Socket, definitionId?: number) => {
     if (closed) return; // close() removed every row of this process
-    const rows =
-      definitionId === undefined
-        ? await exec<{ definition_id: number }>('delete from designer_presence where socket_id = ? returning definition_id', [socket.id])
-        : await exec<{ definition_id: number }>('delete from designer_presence where socket_id = ? and definition_id = ? returning definition_id', [
-            socket.id,
-            definitionId,
-          ]);
+    const rows = await q()
+      .deleteFrom('designer_presence')
+      .where('socket_id', '=', socket.id)
+      .$if(definitionId !== undefined, (d) => d.where('definition_id', '=', definitionId!))
+      .returning('definition_id')
+      .execute();
     await notify(rows.map((r) => Number(r.definition_id)));
   };
 
@@ -79,12 +91,27 @@ export function attachPresence(io: Server, orm: MikroORM, opts: PresenceOptions 
     const user = socket.data.user as CurrentUser;
     onEvent(socket, 'designer:join', DefinitionRef, async ({ definitionId }) => {
       if (!can(user.role, 'workflows.view')) return { error: 'forbidden' };
-      const [row] = await exec<{ id: number }>(
-        `insert into designer_presence (definition_id, socket_id, user_id, user_name, editing, node, joined_at, seen_at)
-         select d.id, ?, ?, ?, ?, ?, now(), now() from workflow_definition d where d.id = ?
-         on conflict (socket_id, definition_id) do update set seen_at = now() returning id`,
-        [socket.id, user.id, user.name, can(user.role, 'workflows.edit'), node, definitionId],
-      );
+      const row = await q()
+        .insertInto('designer_presence')
+        .columns(['definition_id', 'socket_id', 'user_id', 'user_name', 'editing', 'node', 'joined_at', 'seen_at'])
+        .expression((eb) =>
+          eb
+            .selectFrom('workflow_definition as d')
+            .select([
+              'd.id',
+              eb.val(socket.id).as('socket_id'),
+              eb.val(user.id).as('user_id'),
+              eb.val(user.name).as('user_name'),
+              eb.val(can(user.role, 'workflows.edit')).as('editing'),
+              eb.val(node).as('node'),
+              sql<Date>`now()`.as('joined_at'),
+              sql<Date>`now()`.as('seen_at'),
+            ])
+            .where('d.id', '=', definitionId),
+        )
+        .onConflict((oc) => oc.columns(['socket_id', 'definition_id']).doUpdateSet({ seen_at: sql`now()` }))
+        .returning('id')
+        .executeTakeFirst();
       if (!row) return { error: 'not_found' };
       if (!socket.connected) {
         await leave(socket, definitionId);
@@ -106,11 +133,12 @@ export function attachPresence(io: Server, orm: MikroORM, opts: PresenceOptions 
 
   // Heartbeat: keep our rows fresh, and sweep the rows of processes that stopped refreshing theirs.
   const beat = async () => {
-    await exec('update designer_presence set seen_at = now() where node = ?', [node]);
-    const gone = await exec<{ definition_id: number }>(
-      `delete from designer_presence where seen_at < now() - ? * interval '1 second' returning definition_id`,
-      [ttlSeconds],
-    );
+    await q()
+      .updateTable('designer_presence')
+      .set({ seen_at: sql`now()` })
+      .where('node', '=', node)
+      .execute();
+    const gone = await q().deleteFrom('designer_presence').where('seen_at', '<', expired()).returning('definition_id').execute();
     await notify(gone.map((r) => Number(r.definition_id)));
   };
   const timer = setInterval(() => void beat().catch((e: Error) => console.error('[presence] heartbeat failed:', e.message)), heartbeatMs);
@@ -134,7 +162,12 @@ export function attachPresence(io: Server, orm: MikroORM, opts: PresenceOptions 
     async close() {
       closed = true;
       clearInterval(timer);
-      const rows = await exec<{ definition_id: number }>('delete from designer_presence where node = ? returning definition_id', [node]).catch(() => []);
+      const rows = await q()
+        .deleteFrom('designer_presence')
+        .where('node', '=', node)
+        .returning('definition_id')
+        .execute()
+        .catch(() => []);
       await notify(rows.map((r) => Number(r.definition_id))).catch(() => {});
     },
   };

@@ -3,9 +3,11 @@ import pg from 'pg';
 import { z } from 'zod';
 import { Server, type Socket } from 'socket.io';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
 import { OutboxEvent } from '../../entities/index.ts';
 import { getUserFromCookieHeader, type CurrentUser } from './auth.server.ts';
 import { can, isTopic, TOPICS, type Topic } from './permissions.ts';
+import { db } from './db.server.ts';
 import { attachPresence, PRESENCE_CHANNEL, type PresenceOptions } from './presence.server.ts';
 import type { LiveEvent } from './live.ts';
 import { onEvent } from './socket-events.server.ts';
@@ -151,7 +153,10 @@ export async function attachRealtime(server: http.Server, orm: MikroORM, databas
       throw e;
     }
   };
-  const [{ max }] = await orm.em.fork().execute<{ max: string }[]>('select coalesce(max(id), 0)::bigint as max from outbox_event');
+  const { max } = await db(orm.em.fork())
+    .selectFrom('outbox_event')
+    .select(sql<string>`coalesce(max(id), 0)::bigint`.as('max'))
+    .executeTakeFirstOrThrow();
   lastId = Number(max);
   await listen();
 

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
 import { convertMinor } from '../../lib/money.ts';
 import { db } from '../../lib/db.server.ts';
 import { DomainError } from '../../lib/errors.ts';
@@ -17,12 +18,24 @@ export interface ProductLookup {
  * rates, with its total available-to-promise.
  */
 export async function lookupProduct(em: EntityManager, code: string, currency: string): Promise<ProductLookup | null> {
-  const [p] = await em.execute<{ sku: string; barcode: string; name: string; price_minor: number; currency: string; atp: string }[]>(
-    `select p.sku, p.barcode, p.name, p.price_minor, p.currency,
-            coalesce((select sum(l.on_hand - l.reserved) from inventory_level l where l.product_id = p.id), 0) as atp
-       from product p where p.active and (p.sku = ? or p.barcode = ?) limit 1`,
-    [code, code],
-  );
+  const p = await db(em)
+    .selectFrom('product as p')
+    .select((eb) => [
+      'p.sku',
+      'p.barcode',
+      'p.name',
+      'p.price_minor',
+      'p.currency',
+      eb
+        .selectFrom('inventory_level as l')
+        .select(sql<string>`coalesce(sum(l.on_hand - l.reserved), 0)`.as('atp'))
+        .whereRef('l.product_id', '=', 'p.id')
+        .as('atp'),
+    ])
+    .where('p.active', '=', true)
+    .where((eb) => eb.or([eb('p.sku', '=', code), eb('p.barcode', '=', code)]))
+    .limit(1)
+    .executeTakeFirst();
   if (!p) return null;
   let unitPrice = p.price_minor;
   if (currency !== p.currency) {

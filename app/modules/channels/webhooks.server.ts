@@ -5,6 +5,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { json } from '../../lib/api.server.ts';
 import type { AppContext } from '../../lib/context.server.ts';
+import { db } from '../../lib/db.server.ts';
 import { DomainError } from '../../lib/errors.ts';
 import { parseId } from '../../lib/ids.ts';
 import { problem } from '../../lib/problem.ts';
@@ -55,11 +56,10 @@ export interface WebhookChannel {
 
 /** The active channel with an adapter named by `idOrCode` (its numeric id, else its code), or null. */
 export async function findWebhookChannel(em: EntityManager, idOrCode: string): Promise<WebhookChannel | null> {
-  type Row = { id: number; code: string; adapter: string | null; webhook_secret: string | null; active: boolean };
-  const cols = 'select id, code, adapter, webhook_secret, active from channel';
+  const channel = db(em).selectFrom('channel').select(['id', 'code', 'adapter', 'webhook_secret', 'active']);
   const id = parseId(idOrCode);
-  let [row] = id !== null ? await em.execute<Row[]>(`${cols} where id = ?`, [id]) : [];
-  row ??= (await em.execute<Row[]>(`${cols} where code = ?`, [idOrCode]))[0];
+  let row = id !== null ? await channel.where('id', '=', id).executeTakeFirst() : undefined;
+  row ??= await channel.where('code', '=', idOrCode).executeTakeFirst();
   if (!row || !row.active || !isAdapter(row.adapter)) return null;
   return { id: row.id, code: row.code, adapter: row.adapter, webhookSecret: row.webhook_secret };
 }
@@ -162,9 +162,12 @@ export async function handleChannelWebhook(request: Request, context: AppContext
     if (e instanceof DomainError && e.code === 'duplicate_order') return json({ duplicate: true, number: e.params?.number });
     // Two deliveries of one order at the same moment: the loser trips the (channel, external id) key.
     if (e instanceof UniqueConstraintViolationException || (e as { code?: unknown } | null)?.code === '23505') {
-      const [existing] = await context.orm.em
-        .fork()
-        .execute<{ number: string }[]>('select number from sales_order where channel_id = ? and external_id = ?', [channel.id, input.externalId?.trim() ?? '']);
+      const existing = await db(context.orm.em.fork())
+        .selectFrom('sales_order')
+        .select('number')
+        .where('channel_id', '=', channel.id)
+        .where('external_id', '=', input.externalId?.trim() ?? '')
+        .executeTakeFirst();
       if (existing) return json({ duplicate: true, number: existing.number });
     }
     throw e;

@@ -61,6 +61,17 @@ const statsSql = (customerRef: string) => `(
     from sales_order o left join fx on fx.currency = o.currency
    where o.customer_id = ${customerRef})`;
 
+/** What statsSql gives per customer: counts and sums come back as text. */
+type StatsRow = {
+  orders_count: string;
+  all_orders: string;
+  ltv: string;
+  first_order_at: Date | string | null;
+  last_order_at: Date | string | null;
+};
+/** A customer of the list (kept raw: the stats are a lateral subquery) with its stats. */
+type CustomerListRow = { id: number; name: string; email: string; phone: string | null; tier: Tier; tags: string[] | null } & StatsRow;
+
 export interface CustomerStats {
   /** Minor units of the base currency. */
   ltv: number;
@@ -125,7 +136,7 @@ export async function customerTierFactsMany(em: EntityManager, customerIds: read
 /** The same facts for a batch of customers (recomputing the whole base). */
 export async function customerTierFactsBatch(em: EntityManager, afterId: number, limit: number, base: string) {
   const fx = fxCte(base);
-  const rows = await em.execute<Record<string, unknown>[]>(
+  const rows = await em.execute<({ id: number; tier: Tier } & StatsRow)[]>(
     `with ${fx.sql}, batch as (select id, tier from customer where id > ? order by id limit ?)
      select b.id, b.tier, s.* from batch b cross join lateral ${statsSql('b.id')} s order by b.id`,
     [...fx.params, afterId, limit],
@@ -206,12 +217,12 @@ export async function listCustomers(
   const paging = [f.pageSize, (f.page - 1) * f.pageSize];
   const rows =
     f.sort === 'name'
-      ? await em.execute<Record<string, unknown>[]>(
+      ? await em.execute<CustomerListRow[]>(
           `with ${fx.sql}, page as (select c.id, c.name, c.email, c.phone, c.tier, c.tags from customer c ${whereSql} order by c.name ${f.dir}, c.id ${f.dir} limit ? offset ?)
        select c.*, s.* from page c cross join lateral ${statsSql('c.id')} s order by c.name ${f.dir}, c.id ${f.dir}`,
           [...fx.params, ...params, ...paging],
         )
-      : await em.execute<Record<string, unknown>[]>(
+      : await em.execute<CustomerListRow[]>(
           `with ${fx.sql}
        select c.id, c.name, c.email, c.phone, c.tier, c.tags, s.* from customer c cross join lateral ${statsSql('c.id')} s ${whereSql}
         order by ${SORT_SQL[f.sort]} ${f.dir} nulls last, c.id ${f.dir} limit ? offset ?`,
@@ -222,11 +233,11 @@ export async function listCustomers(
       const s = toStats(r);
       return {
         id: Number(r.id),
-        name: String(r.name),
-        email: String(r.email),
-        phone: (r.phone as string | null) ?? null,
-        tier: r.tier as Tier,
-        tags: (r.tags as string[]) ?? [],
+        name: r.name,
+        email: r.email,
+        phone: r.phone ?? null,
+        tier: r.tier,
+        tags: r.tags ?? [],
         ltv: s.ltv,
         ordersCount: s.ordersCount,
         lastOrderAt: s.lastOrderAt,
@@ -259,8 +270,13 @@ export async function getCustomer(em: EntityManager, id: number, opts: { base: s
   if (!c) return null;
   const fx = fxCte(opts.base);
   const [[stats], [returns]] = await Promise.all([
-    em.execute<Record<string, unknown>[]>(`with ${fx.sql} select s.* from ${statsSql('?')} s`, [...fx.params, id]),
-    em.execute<{ n: string }[]>('select count(*) as n from return_request r join sales_order o on o.id = r.order_id where o.customer_id = ?', [id]),
+    em.execute<StatsRow[]>(`with ${fx.sql} select s.* from ${statsSql('?')} s`, [...fx.params, id]),
+    db(em)
+      .selectFrom('return_request as r')
+      .innerJoin('sales_order as o', 'o.id', 'r.order_id')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('o.customer_id', '=', id)
+      .execute(),
   ]);
   const figures = toStats(stats);
   const pages = Math.max(1, Math.ceil(figures.allOrders / pageSize));

@@ -3,10 +3,13 @@
 // state machine (paid → allocated → picking → packed → shipped → delivered).
 import crypto from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { DateTimeText } from '../../lib/boundary.ts';
 import { PICK_METHODS, SHIPMENT_STATUSES, type PickMethod, type ShipmentStatus } from '../../../entities/fulfilment.ts';
+import type { OrderStatus } from '../../../entities/constants.ts';
 import { audit, type Actor } from '../../lib/audit.server.ts';
+import { db, jsonb } from '../../lib/db.server.ts';
 import { moveStock } from '../inventory/stock.server.ts';
 import { publish } from '../../lib/outbox.server.ts';
 import { DomainError, fieldError, invalid } from '../../lib/errors.ts';
@@ -29,37 +32,37 @@ const CreatePickListsInput = z.object({
 });
 
 /** Statuses in which an order's stock may go on pick lists (picking: a split order still missing a warehouse's list). */
-const PICKABLE = ['paid', 'allocated', 'picking'];
+const PICKABLE: readonly OrderStatus[] = ['paid', 'allocated', 'picking'];
 
 /**
  * Paid, allocated or picking orders with stock reserved in the warehouse and not yet on one of its
  * (not cancelled) pick lists: one list per order × warehouse, so a split order is picked everywhere.
  */
 async function pickCandidates(em: EntityManager, warehouseId: number, orderIds?: number[]): Promise<PickCandidate[]> {
-  const rows = await em.execute<
-    {
-      order_id: number;
-      delivery_method: string;
-      promised_by: Date | null;
-      line_id: number;
-      product_id: number;
-      sku: string;
-      bin: string | null;
-      quantity: number;
-    }[]
-  >(
-    `select o.id as order_id, o.delivery_method, o.promised_by, r.line_id, r.product_id, p.sku, l.bin, r.quantity
-       from sales_order o
-       join reservation r on r.order_id = o.id and r.status = 'active' and r.warehouse_id = ?
-       join product p on p.id = r.product_id
-       join inventory_level l on l.product_id = r.product_id and l.warehouse_id = r.warehouse_id
-      where o.status in (?)
-        ${orderIds?.length ? 'and o.id in (?)' : ''}
-        and not exists (select 1 from pick_list_line pl join pick_list pk on pk.id = pl.pick_list_id where pl.order_id = o.id and pk.warehouse_id = ? and pk.status <> 'cancelled')
-      order by o.id, r.id
-      for update of o`,
-    orderIds?.length ? [warehouseId, PICKABLE, orderIds, warehouseId] : [warehouseId, PICKABLE, warehouseId],
-  );
+  const rows = await db(em)
+    .selectFrom('sales_order as o')
+    .innerJoin('reservation as r', (j) => j.onRef('r.order_id', '=', 'o.id').on('r.status', '=', 'active').on('r.warehouse_id', '=', warehouseId))
+    .innerJoin('product as p', 'p.id', 'r.product_id')
+    .innerJoin('inventory_level as l', (j) => j.onRef('l.product_id', '=', 'r.product_id').onRef('l.warehouse_id', '=', 'r.warehouse_id'))
+    .select(['o.id as order_id', 'o.delivery_method', 'o.promised_by', 'r.line_id', 'r.product_id', 'p.sku', 'l.bin', 'r.quantity'])
+    .where('o.status', 'in', PICKABLE)
+    .$if(!!orderIds?.length, (q) => q.where('o.id', 'in', orderIds!))
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('pick_list_line as pl')
+            .innerJoin('pick_list as pk', 'pk.id', 'pl.pick_list_id')
+            .select(sql.lit(1).as('one'))
+            .whereRef('pl.order_id', '=', 'o.id')
+            .where('pk.warehouse_id', '=', warehouseId)
+            .where('pk.status', '<>', 'cancelled'),
+        ),
+      ),
+    )
+    .orderBy('o.id')
+    .orderBy('r.id')
+    .forUpdate('o')
+    .execute();
   const byOrder = new Map<number, PickCandidate>();
   for (const r of rows) {
     let c = byOrder.get(r.order_id);
@@ -97,19 +100,38 @@ async function writePickLists(
 ): Promise<CreatedPickList[]> {
   const created: CreatedPickList[] = [];
   for (const plan of planPickLists(method, candidates, size)) {
-    const [pl] = await em.execute<{ id: number; number: string }[]>(
-      `insert into pick_list (number, warehouse_id, method, zone, status, created_by, created_at)
-       values ('PL-' || to_char(now(), 'YYMMDD') || '-' || to_char(nextval('pick_list_number_seq'), 'FM000000'), ?, ?, ?, 'open', ?, now()) returning id, number`,
-      [wh.id, method, plan.zone, actor.label ?? null],
-    );
-    await em.execute(
-      `insert into pick_list_line (pick_list_id, order_id, line_id, product_id, sku, bin, quantity, picked) values ${plan.lines.map(() => '(?, ?, ?, ?, ?, ?, ?, 0)').join(', ')}`,
-      plan.lines.flatMap((l) => [pl.id, l.orderId, l.lineId, l.productId, l.sku, l.bin, l.quantity]),
-    );
+    const pl = await db(em)
+      .insertInto('pick_list')
+      .values({
+        number: sql<string>`'PL-' || to_char(now(), 'YYMMDD') || '-' || to_char(nextval('pick_list_number_seq'), 'FM000000')`,
+        warehouse_id: wh.id,
+        method,
+        zone: plan.zone,
+        status: 'open',
+        created_by: actor.label ?? null,
+        created_at: sql`now()`,
+      })
+      .returning(['id', 'number'])
+      .executeTakeFirstOrThrow();
+    await db(em)
+      .insertInto('pick_list_line')
+      .values(
+        plan.lines.map((l) => ({
+          pick_list_id: pl.id,
+          order_id: l.orderId,
+          line_id: l.lineId,
+          product_id: l.productId,
+          sku: l.sku,
+          bin: l.bin,
+          quantity: l.quantity,
+          picked: 0,
+        })),
+      )
+      .execute();
     created.push({ id: pl.id, number: pl.number, warehouse: wh.code, method, orders: plan.orders.length, lines: plan.lines.length, zone: plan.zone });
   }
   for (const c of candidates) {
-    const [o] = await em.execute<{ status: string }[]>('select status from sales_order where id = ?', [c.orderId]);
+    const o = await db(em).selectFrom('sales_order').select('status').where('id', '=', c.orderId).executeTakeFirstOrThrow();
     if (o.status === 'paid') await transition(em, c.orderId, 'allocated', actor, { reason: `allocated to ${wh.code}` });
     await settleOrderWarehouse(em, c.orderId, wh.id);
     if (o.status !== 'picking') await transition(em, c.orderId, 'picking', actor, { reason: 'pick list created' });
@@ -130,10 +152,11 @@ export async function createPickLists(orm: MikroORM, raw: unknown, actor: Actor)
   if (!parsed.success) throw invalid(fieldErrors(parsed.error));
   const input = parsed.data;
   return orm.em.fork().transactional(async (em) => {
-    const [wh] = await em.execute<{ id: number; code: string; pick_method: PickMethod; pick_batch_size: number }[]>(
-      'select id, code, pick_method, pick_batch_size from warehouse where code = ?',
-      [input.warehouse],
-    );
+    const wh = await db(em)
+      .selectFrom('warehouse')
+      .select(['id', 'code', 'pick_method', 'pick_batch_size'])
+      .where('code', '=', input.warehouse)
+      .executeTakeFirst();
     if (!wh) throw invalid([fieldError('warehouse', 'invalid_value')]);
     const candidates = await pickCandidates(em, wh.id, input.orderIds);
     if (!candidates.length) throw new DomainError(409, 'nothing_to_pick', `No paid orders wait for picking in ${wh.code}.`, { params: { warehouse: wh.code } });
@@ -170,20 +193,24 @@ export async function pickListsForOrders(
   const input = parsed.data;
   const ids = [...new Set(input.orderIds)];
   return orm.em.fork().transactional(async (em) => {
-    const orders = await em.execute<{ id: number; number: string; status: string }[]>(
-      'select id, number, status from sales_order where id in (?) order by id for update',
-      [ids],
-    );
-    const stock = await em.execute<{ order_id: number; warehouse_id: number }[]>(
-      `select distinct order_id, warehouse_id from reservation where order_id in (?) and status = 'active'`,
-      [ids],
-    );
-    const listed = await em.execute<{ order_id: number; id: number; number: string; status: string; warehouse_id: number; warehouse: string }[]>(
-      `select distinct pl.order_id, pk.id, pk.number, pk.status, pk.warehouse_id, w.code as warehouse
-         from pick_list_line pl join pick_list pk on pk.id = pl.pick_list_id join warehouse w on w.id = pk.warehouse_id
-        where pl.order_id in (?) and pk.status <> 'cancelled' order by pk.id`,
-      [ids],
-    );
+    const orders = await db(em).selectFrom('sales_order').select(['id', 'number', 'status']).where('id', 'in', ids).orderBy('id').forUpdate().execute();
+    const stock = await db(em)
+      .selectFrom('reservation')
+      .select(['order_id', 'warehouse_id'])
+      .distinct()
+      .where('order_id', 'in', ids)
+      .where('status', '=', 'active')
+      .execute();
+    const listed = await db(em)
+      .selectFrom('pick_list_line as pl')
+      .innerJoin('pick_list as pk', 'pk.id', 'pl.pick_list_id')
+      .innerJoin('warehouse as w', 'w.id', 'pk.warehouse_id')
+      .select(['pl.order_id', 'pk.id', 'pk.number', 'pk.status', 'pk.warehouse_id', 'w.code as warehouse'])
+      .distinct()
+      .where('pl.order_id', 'in', ids)
+      .where('pk.status', '<>', 'cancelled')
+      .orderBy('pk.id')
+      .execute();
     const refused: PickRefusal[] = [];
     const pickable: number[] = [];
     const existing = new Map<number, { id: number; number: string; warehouse: string }>();
@@ -228,10 +255,12 @@ export async function pickListsForOrders(
     }
     const created: CreatedPickList[] = [];
     if (pickable.length) {
-      const warehouses = await em.execute<{ id: number; code: string; pick_method: PickMethod; pick_batch_size: number }[]>(
-        'select id, code, pick_method, pick_batch_size from warehouse where id in (?) order by code',
-        [[...new Set(stock.filter((r) => pickable.includes(r.order_id)).map((r) => r.warehouse_id))]],
-      );
+      const warehouses = await db(em)
+        .selectFrom('warehouse')
+        .select(['id', 'code', 'pick_method', 'pick_batch_size'])
+        .where('id', 'in', [...new Set(stock.filter((r) => pickable.includes(r.order_id)).map((r) => r.warehouse_id))])
+        .orderBy('code')
+        .execute();
       for (const wh of warehouses) {
         const candidates = await pickCandidates(em, wh.id, pickable);
         if (candidates.length)
@@ -248,34 +277,51 @@ export async function pickListsForOrders(
  */
 export async function confirmPick(orm: MikroORM, pickListId: number, code: string, actor: Actor, quantity = 1) {
   return orm.em.fork().transactional(async (em) => {
-    const [pl] = await em.execute<{ id: number; status: string; number: string }[]>('select id, status, number from pick_list where id = ? for update', [
-      pickListId,
-    ]);
+    const pl = await db(em).selectFrom('pick_list').select(['id', 'status', 'number']).where('id', '=', pickListId).forUpdate().executeTakeFirst();
     if (!pl) throw new DomainError(404, 'not_found', `Pick list ${pickListId} does not exist.`);
     if (pl.status === 'picked' || pl.status === 'cancelled')
       throw new DomainError(409, 'pick_list_closed', `Pick list ${pl.number} is ${pl.status}.`, { params: { status: pl.status } });
-    const [line] = await em.execute<{ id: number; sku: string; quantity: number; picked: number; order_id: number }[]>(
-      `select pl.id, pl.sku, pl.quantity, pl.picked, pl.order_id from pick_list_line pl join product p on p.id = pl.product_id
-        where pl.pick_list_id = ? and (p.sku = ? or p.barcode = ?) and pl.picked < pl.quantity
-        order by pl.bin nulls last, pl.id limit 1`,
-      [pickListId, code.trim(), code.trim()],
-    );
+    const scanned = code.trim();
+    const line = await db(em)
+      .selectFrom('pick_list_line as pl')
+      .innerJoin('product as p', 'p.id', 'pl.product_id')
+      .select(['pl.id', 'pl.sku', 'pl.quantity', 'pl.picked', 'pl.order_id'])
+      .where('pl.pick_list_id', '=', pickListId)
+      .where((eb) => eb.or([eb('p.sku', '=', scanned), eb('p.barcode', '=', scanned)]))
+      .whereRef('pl.picked', '<', 'pl.quantity')
+      .orderBy('pl.bin', (ob) => ob.asc().nullsLast())
+      .orderBy('pl.id')
+      .limit(1)
+      .executeTakeFirst();
     if (!line) {
-      const [known] = await em.execute<{ n: string }[]>(
-        'select count(*) as n from pick_list_line pl join product p on p.id = pl.product_id where pl.pick_list_id = ? and (p.sku = ? or p.barcode = ?)',
-        [pickListId, code.trim(), code.trim()],
-      );
+      const known = await db(em)
+        .selectFrom('pick_list_line as pl')
+        .innerJoin('product as p', 'p.id', 'pl.product_id')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('pl.pick_list_id', '=', pickListId)
+        .where((eb) => eb.or([eb('p.sku', '=', scanned), eb('p.barcode', '=', scanned)]))
+        .executeTakeFirstOrThrow();
       throw Number(known.n) > 0
         ? new DomainError(409, 'already_picked', `Every ${code} on ${pl.number} is already picked.`, { field: 'code', params: { code } })
         : new DomainError(422, 'not_on_pick_list', `${code} is not on pick list ${pl.number}.`, { field: 'code', params: { code } });
     }
     const take = Math.min(quantity, line.quantity - line.picked);
-    await em.execute('update pick_list_line set picked = picked + ? where id = ?', [take, line.id]);
-    const [left] = await em.execute<{ n: string }[]>('select coalesce(sum(quantity - picked), 0) as n from pick_list_line where pick_list_id = ?', [
-      pickListId,
-    ]);
+    await db(em)
+      .updateTable('pick_list_line')
+      .set((eb) => ({ picked: eb('picked', '+', take) }))
+      .where('id', '=', line.id)
+      .execute();
+    const left = await db(em)
+      .selectFrom('pick_list_line')
+      .select(sql<string>`coalesce(sum(quantity - picked), 0)`.as('n'))
+      .where('pick_list_id', '=', pickListId)
+      .executeTakeFirstOrThrow();
     const done = Number(left.n) === 0;
-    await em.execute(`update pick_list set status = ?, completed_at = ${done ? 'now()' : 'null'} where id = ?`, [done ? 'picked' : 'picking', pickListId]);
+    await db(em)
+      .updateTable('pick_list')
+      .set({ status: done ? 'picked' : 'picking', completed_at: done ? sql`now()` : null })
+      .where('id', '=', pickListId)
+      .execute();
     audit(em, actor, {
       action: 'fulfilment.picked',
       entityType: 'PickList',
@@ -290,10 +336,13 @@ export async function confirmPick(orm: MikroORM, pickListId: number, code: strin
 /** Packs an order whose every pick line is picked. */
 export async function packOrder(orm: MikroORM, orderId: number, actor: Actor) {
   return orm.em.fork().transactional(async (em) => {
-    const [p] = await em.execute<{ lines: string; open: string }[]>(
-      "select count(*) as lines, coalesce(sum(quantity - picked), 0) as open from pick_list_line pl join pick_list pk on pk.id = pl.pick_list_id where pl.order_id = ? and pk.status <> 'cancelled'",
-      [orderId],
-    );
+    const p = await db(em)
+      .selectFrom('pick_list_line as pl')
+      .innerJoin('pick_list as pk', 'pk.id', 'pl.pick_list_id')
+      .select((eb) => [eb.fn.countAll<string>().as('lines'), sql<string>`coalesce(sum(pl.quantity - pl.picked), 0)`.as('open')])
+      .where('pl.order_id', '=', orderId)
+      .where('pk.status', '<>', 'cancelled')
+      .executeTakeFirstOrThrow();
     if (Number(p.lines) === 0 || Number(p.open) > 0)
       throw new DomainError(409, 'not_picked', `Order ${orderId} still has ${p.open} item(s) to pick.`, { params: { open: Number(p.open) } });
     return transition(em, orderId, 'packed', actor, { reason: 'packed' });
@@ -306,25 +355,30 @@ export async function packOrder(orm: MikroORM, orderId: number, actor: Actor) {
  */
 export async function shipOrder(orm: MikroORM, orderId: number, actor: Actor, opts: { carrier?: string } = {}) {
   const result = await orm.em.fork().transactional(async (em) => {
-    const [o] = await em.execute<{ id: number; number: string; status: string; delivery_method: string; shipping_address: { country: string } }[]>(
-      'select id, number, status, delivery_method, shipping_address from sales_order where id = ? for update',
-      [orderId],
-    );
+    const o = await db(em)
+      .selectFrom('sales_order')
+      .select(['id', 'number', 'status', 'delivery_method', 'shipping_address'])
+      .where('id', '=', orderId)
+      .forUpdate()
+      .executeTakeFirst();
     if (!o) throw new DomainError(404, 'not_found', `Order ${orderId} does not exist.`);
     if (o.status !== 'packed')
       throw new DomainError(409, 'illegal_transition', `Order ${o.number} is ${o.status}; pack it first.`, { params: { from: o.status, to: 'shipped' } });
-    const reservations = await em.execute<{ id: number; product_id: number; warehouse_id: number; quantity: number; sku: string; weight_grams: number }[]>(
-      `select r.id, r.product_id, r.warehouse_id, r.quantity, p.sku, p.weight_grams from reservation r join product p on p.id = r.product_id where r.order_id = ? and r.status = 'active' order by r.warehouse_id, r.id`,
-      [orderId],
-    );
+    const reservations = await db(em)
+      .selectFrom('reservation as r')
+      .innerJoin('product as p', 'p.id', 'r.product_id')
+      .select(['r.id', 'r.product_id', 'r.warehouse_id', 'r.quantity', 'p.sku', 'p.weight_grams'])
+      .where('r.order_id', '=', orderId)
+      .where('r.status', '=', 'active')
+      .orderBy('r.warehouse_id')
+      .orderBy('r.id')
+      .execute();
     // Nothing reserved means nothing to put in a parcel: shipping it would mark it shipped with no
     // shipment, carrier or tracking number (reserve it again first, or cancel it).
     if (!reservations.length)
       throw new DomainError(409, 'nothing_to_ship', `Order ${o.number} holds no stock to ship; reserve it first.`, { params: { number: o.number } });
-    const carriers = (
-      await em.execute<{ id: number; code: string; name: string; rules: CarrierOption['rules']; tracking_url_template: string }[]>(
-        'select id, code, name, rules, tracking_url_template from carrier where active order by id',
-      )
+    const carriers: (CarrierOption & { tracking_url_template: string })[] = (
+      await db(em).selectFrom('carrier').select(['id', 'code', 'name', 'rules', 'tracking_url_template']).where('active', '=', true).orderBy('id').execute()
     ).filter((c) => !opts.carrier || c.code === opts.carrier);
     const shipments: { id: number; trackingNumber: string; carrier: string; service: string; trackingUrl: string }[] = [];
     for (const warehouseId of [...new Set(reservations.map((r) => r.warehouse_id))]) {
@@ -335,25 +389,39 @@ export async function shipOrder(orm: MikroORM, orderId: number, actor: Actor, op
         throw new DomainError(409, 'no_carrier', `No carrier rule fits a ${weight} g ${o.delivery_method} parcel to ${o.shipping_address.country}.`, {
           params: { country: o.shipping_address.country, weight },
         });
-      const [{ id }] = await em.execute<{ id: number }[]>(`select nextval(pg_get_serial_sequence('shipment', 'id')) as id`);
-      const tracking = trackingNumber(choice.carrier.code, Number(id), crypto.randomBytes(4).toString('hex'));
-      await em.execute(
-        `insert into shipment (id, order_id, warehouse_id, carrier_id, service, tracking_number, status, weight_grams, lines, created_at, shipped_at) values (?, ?, ?, ?, ?, ?, 'label_created', ?, ?, now(), now())`,
-        [
+      const next = await db(em)
+        .selectNoFrom(sql<string>`nextval(pg_get_serial_sequence('shipment', 'id'))`.as('id'))
+        .executeTakeFirstOrThrow();
+      const id = Number(next.id);
+      const tracking = trackingNumber(choice.carrier.code, id, crypto.randomBytes(4).toString('hex'));
+      await db(em)
+        .insertInto('shipment')
+        .values({
           id,
-          orderId,
-          warehouseId,
-          choice.carrier.id,
-          choice.service,
-          tracking,
-          weight,
-          JSON.stringify(items.map((r) => ({ sku: r.sku, quantity: r.quantity }))),
-        ],
-      );
-      await em.execute(
-        `insert into shipment_event (shipment_id, status, description, location, occurred_at, source, created_at) values (?, 'label_created', 'Label created', null, now(), 'oms', now())`,
-        [id],
-      );
+          order_id: orderId,
+          warehouse_id: warehouseId,
+          carrier_id: choice.carrier.id,
+          service: choice.service,
+          tracking_number: tracking,
+          status: 'label_created',
+          weight_grams: weight,
+          lines: jsonb(items.map((r) => ({ sku: r.sku, quantity: r.quantity }))),
+          created_at: sql`now()`,
+          shipped_at: sql`now()`,
+        })
+        .execute();
+      await db(em)
+        .insertInto('shipment_event')
+        .values({
+          shipment_id: id,
+          status: 'label_created',
+          description: 'Label created',
+          location: null,
+          occurred_at: sql`now()`,
+          source: 'oms',
+          created_at: sql`now()`,
+        })
+        .execute();
       for (const r of items) {
         await moveStock(
           em,
@@ -367,7 +435,7 @@ export async function shipOrder(orm: MikroORM, orderId: number, actor: Actor, op
       );
       const tpl = carriers.find((c) => c.id === choice.carrier.id)!.tracking_url_template;
       shipments.push({
-        id: Number(id),
+        id,
         trackingNumber: tracking,
         carrier: choice.carrier.code,
         service: choice.service,
@@ -403,30 +471,45 @@ export async function recordTrackingEvent(orm: MikroORM, shipmentRef: string, ra
   return orm.em.fork().transactional(async (em) => {
     // A tracking number first (some carriers' are all digits), else a shipment id.
     const asId = parseId(shipmentRef) ?? -1;
-    const [s] = await em.execute<{ id: number; order_id: number; status: ShipmentStatus; tracking_number: string }[]>(
-      `select id, order_id, status, tracking_number from shipment where tracking_number = ? or id = ? order by (tracking_number = ?) desc limit 1 for update`,
-      [shipmentRef, asId, shipmentRef],
-    );
+    const s = await db(em)
+      .selectFrom('shipment')
+      .select(['id', 'order_id', 'status', 'tracking_number'])
+      .where((eb) => eb.or([eb('tracking_number', '=', shipmentRef), eb('id', '=', asId)]))
+      .orderBy((eb) => eb('tracking_number', '=', shipmentRef), 'desc')
+      .limit(1)
+      .forUpdate()
+      .executeTakeFirst();
     if (!s) throw new DomainError(404, 'not_found', `No shipment ${shipmentRef}.`);
     const occurredAt = input.occurredAt ? new Date(input.occurredAt) : new Date();
-    const [dup] = await em.execute<{ id: number }[]>('select id from shipment_event where shipment_id = ? and status = ? and occurred_at = ?', [
-      s.id,
-      input.status,
-      occurredAt,
-    ]);
+    const dup = await db(em)
+      .selectFrom('shipment_event')
+      .select('id')
+      .where('shipment_id', '=', s.id)
+      .where('status', '=', input.status)
+      .where('occurred_at', '=', occurredAt)
+      .executeTakeFirst();
     if (dup) return { shipmentId: s.id, status: s.status, duplicate: true };
     if (s.status === 'delivered' && input.status !== 'returned')
       throw new DomainError(409, 'shipment_closed', `Shipment ${s.tracking_number} was delivered already.`, { params: { tracking: s.tracking_number } });
-    await em.execute(
-      'insert into shipment_event (shipment_id, status, description, location, occurred_at, source, created_at) values (?, ?, ?, ?, ?, ?, now())',
-      [s.id, input.status, input.description ?? null, input.location ?? null, occurredAt, source],
-    );
+    await db(em)
+      .insertInto('shipment_event')
+      .values({
+        shipment_id: s.id,
+        status: input.status,
+        description: input.description ?? null,
+        location: input.location ?? null,
+        occurred_at: occurredAt,
+        source,
+        created_at: sql`now()`,
+      })
+      .execute();
     // Late-arriving older events are kept in the history but do not move the status backwards.
     const next = SHIPMENT_ORDER[input.status] >= SHIPMENT_ORDER[s.status] ? input.status : s.status;
-    await em.execute(
-      `update shipment set status = ?, delivered_at = ${next === 'delivered' ? 'coalesce(delivered_at, ?)' : 'delivered_at'} where id = ?`,
-      next === 'delivered' ? [next, occurredAt, s.id] : [next, s.id],
-    );
+    await db(em)
+      .updateTable('shipment')
+      .set((eb) => (next === 'delivered' ? { status: next, delivered_at: eb.fn.coalesce('delivered_at', eb.val(occurredAt)) } : { status: next }))
+      .where('id', '=', s.id)
+      .execute();
     audit(em, actor, {
       action: 'shipment.tracking',
       entityType: 'Order',
@@ -436,8 +519,13 @@ export async function recordTrackingEvent(orm: MikroORM, shipmentRef: string, ra
     });
     publish(em, 'fulfilment', 'shipment.updated', { orderId: s.order_id, shipmentId: s.id, status: next });
     if (next === 'delivered') {
-      const [open] = await em.execute<{ n: string }[]>(`select count(*) as n from shipment where order_id = ? and status <> 'delivered'`, [s.order_id]);
-      const [o] = await em.execute<{ status: string }[]>('select status from sales_order where id = ?', [s.order_id]);
+      const open = await db(em)
+        .selectFrom('shipment')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('order_id', '=', s.order_id)
+        .where('status', '<>', 'delivered')
+        .executeTakeFirstOrThrow();
+      const o = await db(em).selectFrom('sales_order').select('status').where('id', '=', s.order_id).executeTakeFirstOrThrow();
       if (Number(open.n) === 0 && o.status === 'shipped') {
         await transition(em, s.order_id, 'delivered', actor, { reason: 'carrier confirmed delivery' });
         await enqueueNotification(em, { orderId: s.order_id, template: 'order_delivered' });
@@ -449,19 +537,27 @@ export async function recordTrackingEvent(orm: MikroORM, shipmentRef: string, ra
 
 /** The order's pick lists that are not cancelled (id, number, status, warehouse). */
 export async function activePickListsOf(em: EntityManager, orderId: number) {
-  return em.execute<{ id: number; number: string; status: string; warehouse: string }[]>(
-    `select pk.id, pk.number, pk.status, w.code as warehouse from pick_list pk join warehouse w on w.id = pk.warehouse_id
-      where pk.status <> 'cancelled' and exists (select 1 from pick_list_line pl where pl.pick_list_id = pk.id and pl.order_id = ?) order by pk.id`,
-    [orderId],
-  );
+  return db(em)
+    .selectFrom('pick_list as pk')
+    .innerJoin('warehouse as w', 'w.id', 'pk.warehouse_id')
+    .select(['pk.id', 'pk.number', 'pk.status', 'w.code as warehouse'])
+    .where('pk.status', '<>', 'cancelled')
+    .where(({ exists, selectFrom }) =>
+      exists(selectFrom('pick_list_line as pl').select(sql.lit(1).as('one')).whereRef('pl.pick_list_id', '=', 'pk.id').where('pl.order_id', '=', orderId)),
+    )
+    .orderBy('pk.id')
+    .execute();
 }
 
 /** The order's shipments (tracking number, carrier code, service). */
 export async function shipmentsOf(em: EntityManager, orderId: number) {
-  const rows = await em.execute<{ id: number; tracking_number: string; carrier: string; service: string }[]>(
-    'select s.id, s.tracking_number, c.code as carrier, s.service from shipment s join carrier c on c.id = s.carrier_id where s.order_id = ? order by s.id',
-    [orderId],
-  );
+  const rows = await db(em)
+    .selectFrom('shipment as s')
+    .innerJoin('carrier as c', 'c.id', 's.carrier_id')
+    .select(['s.id', 's.tracking_number', 'c.code as carrier', 's.service'])
+    .where('s.order_id', '=', orderId)
+    .orderBy('s.id')
+    .execute();
   return rows.map((s) => ({ id: s.id, trackingNumber: s.tracking_number, carrier: s.carrier, service: s.service }));
 }
 
@@ -470,22 +566,34 @@ export async function shipmentsOf(em: EntityManager, orderId: number) {
  * only this order's lines) and moves the order back to allocated, in em's transaction (order locked by the caller).
  */
 export async function cancelOrderPickLists(em: EntityManager, orderId: number, status: string, actor: Actor, reason: string) {
-  const ids = (await em.execute<{ id: number }[]>('select distinct pick_list_id as id from pick_list_line where order_id = ?', [orderId])).map((r) => r.id);
+  const ids = (await db(em).selectFrom('pick_list_line').select('pick_list_id as id').distinct().where('order_id', '=', orderId).execute()).map((r) => r.id);
   const lists = ids.length
-    ? await em.execute<{ id: number; number: string; status: string }[]>(
-        `select id, number, status from pick_list where id in (?) and status in ('open', 'picking') order by id for update`,
-        [ids],
-      )
+    ? await db(em)
+        .selectFrom('pick_list')
+        .select(['id', 'number', 'status'])
+        .where('id', 'in', ids)
+        .where('status', 'in', ['open', 'picking'])
+        .orderBy('id')
+        .forUpdate()
+        .execute()
     : [];
   const cancelled: string[] = [];
   const trimmed: string[] = [];
   for (const l of lists) {
-    const [{ n }] = await em.execute<{ n: string }[]>('select count(distinct order_id) as n from pick_list_line where pick_list_id = ?', [l.id]);
+    const { n } = await db(em)
+      .selectFrom('pick_list_line')
+      .select((eb) => eb.fn.count<string>('order_id').distinct().as('n'))
+      .where('pick_list_id', '=', l.id)
+      .executeTakeFirstOrThrow();
     if (Number(n) <= 1) {
-      await em.execute(`update pick_list set status = 'cancelled', completed_at = now() where id = ?`, [l.id]);
+      await db(em)
+        .updateTable('pick_list')
+        .set({ status: 'cancelled', completed_at: sql`now()` })
+        .where('id', '=', l.id)
+        .execute();
       cancelled.push(l.number);
     } else {
-      await em.execute('delete from pick_list_line where pick_list_id = ? and order_id = ?', [l.id, orderId]);
+      await db(em).deleteFrom('pick_list_line').where('pick_list_id', '=', l.id).where('order_id', '=', orderId).execute();
       trimmed.push(l.number);
     }
   }

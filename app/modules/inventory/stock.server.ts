@@ -10,8 +10,10 @@
 // Before it, five copies of this had drifted: a restock taken back marked a level low but announced
 // nothing, so no reorder ever started for it.
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
 import type { MOVEMENT_KINDS } from '../../../entities/constants.ts';
 import type { Actor } from '../../lib/audit.server.ts';
+import { db } from '../../lib/db.server.ts';
 import { DomainError } from '../../lib/errors.ts';
 import { publish } from '../../lib/outbox.server.ts';
 
@@ -48,20 +50,29 @@ export interface MovedStock {
 
 export async function moveStock(em: EntityManager, move: StockMove, actor: Actor, opts: { createLevel?: boolean } = {}): Promise<MovedStock> {
   if (opts.createLevel) {
-    await em.execute(
-      `insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at)
-                      values (?, ?, 0, 0, 0, 0, now()) on conflict (product_id, warehouse_id) do nothing`,
-      [move.productId, move.warehouseId],
-    );
+    await db(em)
+      .insertInto('inventory_level')
+      .values({
+        product_id: move.productId,
+        warehouse_id: move.warehouseId,
+        on_hand: 0,
+        reserved: 0,
+        reorder_point: 0,
+        reorder_quantity: 0,
+        updated_at: sql`now()`,
+      })
+      .onConflict((oc) => oc.columns(['product_id', 'warehouse_id']).doNothing())
+      .execute();
   }
-  const [level] = await em.execute<
-    { id: number; on_hand: number; reserved: number; reorder_point: number; low_stock_since: Date | null; sku: string; code: string }[]
-  >(
-    `select l.id, l.on_hand, l.reserved, l.reorder_point, l.low_stock_since, p.sku, w.code
-       from inventory_level l join product p on p.id = l.product_id join warehouse w on w.id = l.warehouse_id
-      where l.product_id = ? and l.warehouse_id = ? for update of l`,
-    [move.productId, move.warehouseId],
-  );
+  const level = await db(em)
+    .selectFrom('inventory_level as l')
+    .innerJoin('product as p', 'p.id', 'l.product_id')
+    .innerJoin('warehouse as w', 'w.id', 'l.warehouse_id')
+    .select(['l.id', 'l.on_hand', 'l.reserved', 'l.reorder_point', 'l.low_stock_since', 'p.sku', 'w.code'])
+    .where('l.product_id', '=', move.productId)
+    .where('l.warehouse_id', '=', move.warehouseId)
+    .forUpdate('l')
+    .executeTakeFirst();
   if (!level) throw new DomainError(404, 'unknown_stock_location', `Product ${move.productId} is not stocked at warehouse ${move.warehouseId}.`);
   const consumed = move.consumesReserved ?? 0;
   const delta = move.countedOnHand !== undefined ? move.countedOnHand - level.on_hand : move.delta;
@@ -76,15 +87,30 @@ export async function moveStock(em: EntityManager, move: StockMove, actor: Actor
   const atp = onHand - reserved;
   const low = atp <= level.reorder_point;
   const becameLow = low && !level.low_stock_since;
-  await em.execute(
-    `update inventory_level set on_hand = ?, reserved = ?, updated_at = now(),
-            low_stock_since = case when ? then coalesce(low_stock_since, now()) else null end where id = ?`,
-    [onHand, reserved, low, level.id],
-  );
-  await em.execute(
-    `insert into stock_movement (product_id, warehouse_id, kind, quantity, on_hand_after, reason, reference, actor_label, at) values (?, ?, ?, ?, ?, ?, ?, ?, now())`,
-    [move.productId, move.warehouseId, move.kind, delta, onHand, move.reason ?? null, move.reference ?? null, actor.label ?? null],
-  );
+  await db(em)
+    .updateTable('inventory_level')
+    .set((eb) => ({
+      on_hand: onHand,
+      reserved,
+      updated_at: sql`now()`,
+      low_stock_since: low ? eb.fn.coalesce('low_stock_since', sql<Date>`now()`) : null,
+    }))
+    .where('id', '=', level.id)
+    .execute();
+  await db(em)
+    .insertInto('stock_movement')
+    .values({
+      product_id: move.productId,
+      warehouse_id: move.warehouseId,
+      kind: move.kind,
+      quantity: delta,
+      on_hand_after: onHand,
+      reason: move.reason ?? null,
+      reference: move.reference ?? null,
+      actor_label: actor.label ?? null,
+      at: sql`now()`,
+    })
+    .execute();
   publish(em, 'inventory', 'stock.adjusted', { levelId: level.id, sku: level.sku, warehouse: level.code, onHand, reserved, atp });
   if (becameLow) publish(em, 'inventory', 'stock.low', { levelId: level.id, sku: level.sku, warehouse: level.code });
   return {
@@ -111,10 +137,13 @@ export async function takeAvailable(
   move: Omit<StockMove, 'delta' | 'countedOnHand' | 'consumesReserved'> & { quantity: number },
   actor: Actor,
 ): Promise<number> {
-  const [lvl] = await em.execute<{ on_hand: number; reserved: number }[]>(
-    'select on_hand, reserved from inventory_level where product_id = ? and warehouse_id = ? for update',
-    [move.productId, move.warehouseId],
-  );
+  const lvl = await db(em)
+    .selectFrom('inventory_level')
+    .select(['on_hand', 'reserved'])
+    .where('product_id', '=', move.productId)
+    .where('warehouse_id', '=', move.warehouseId)
+    .forUpdate()
+    .executeTakeFirst();
   const take = lvl ? Math.max(0, Math.min(move.quantity, lvl.on_hand - lvl.reserved)) : 0;
   if (take > 0)
     await moveStock(
@@ -127,5 +156,9 @@ export async function takeAvailable(
 
 /** Sets where a product sits in a warehouse (its bin, for pick lists). */
 export async function setLevelBin(em: EntityManager, levelId: number, bin: string | null): Promise<void> {
-  await em.execute('update inventory_level set bin = ?, updated_at = now() where id = ?', [bin, levelId]);
+  await db(em)
+    .updateTable('inventory_level')
+    .set({ bin, updated_at: sql`now()` })
+    .where('id', '=', levelId)
+    .execute();
 }

@@ -1,9 +1,10 @@
 // Staff alerts raised by flows: the dashboards' bell (outbox `alert.raised`), its audit event, and an
 // email to every active user in the named roles in each one's language, once per key.
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
 import type { Role } from '../../../entities/constants.ts';
 import { audit, type Actor } from '../../lib/audit.server.ts';
-import { advisoryLock } from '../../lib/db.server.ts';
+import { advisoryLock, db } from '../../lib/db.server.ts';
 import { publish } from '../../lib/outbox.server.ts';
 import { enqueueMail, publicUrl } from './service.server.ts';
 import { renderStaffAlert, type AlertSeverity, type SlaKind } from './staff-mail.ts';
@@ -25,16 +26,24 @@ export interface StaffAlert {
 /** Raises the alert in em's transaction; `raised` is false when its key raised it already. */
 export async function raiseStaffAlert(em: EntityManager, a: StaffAlert, actor: Actor): Promise<{ raised: boolean; emailed: number }> {
   await advisoryLock(em, `alert:${a.key}`);
-  const [done] = await em.execute<{ id: number }[]>(
-    `select id from audit_event where entity_type = 'Workflow' and entity_id = ? and action = 'workflow.alert_raised' and after ->> 'key' = ? limit 1`,
-    [a.workflowId, a.key],
-  );
+  const done = await db(em)
+    .selectFrom('audit_event')
+    .select('id')
+    .where('entity_type', '=', 'Workflow')
+    .where('entity_id', '=', a.workflowId)
+    .where('action', '=', 'workflow.alert_raised')
+    .where(sql<string>`after ->> 'key'`, '=', a.key)
+    .limit(1)
+    .executeTakeFirst();
   if (done) return { raised: false, emailed: 0 };
   const staff = a.roles.length
-    ? await em.execute<{ id: number; email: string; name: string; locale: string }[]>(
-        'select id, email, name, locale from app_user where active and role in (?) order by id',
-        [a.roles],
-      )
+    ? await db(em)
+        .selectFrom('app_user')
+        .select(['id', 'email', 'name', 'locale'])
+        .where('active', '=', true)
+        .where('role', 'in', a.roles)
+        .orderBy('id')
+        .execute()
     : [];
   const raisedAt = new Date();
   const runUrl = `${publicUrl()}/workflows/runs/${encodeURIComponent(a.workflowId)}`;

@@ -18,6 +18,7 @@
 import { startListening } from '../../lib/listen.server.ts';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { sql as ksql } from 'kysely';
 import { NOTIFICATION_TEMPLATES, type Locale, type MailTemplate, type NotificationTemplate } from '../../../entities/constants.ts';
 import type { Config } from '../../lib/config.server.ts';
 import { db, prepare, sql } from '../../lib/db.server.ts';
@@ -290,10 +291,15 @@ export async function sendPending(orm: MikroORM, transport: MailTransport | null
   if (!transport) {
     // Kept for the console, rendered so that it can be read there.
     return orm.em.fork().transactional(async (em) => {
-      const rows = await em.execute<QueuedRow[]>(
-        `select id, order_id, template, data, subject is null as unrendered from notification where status = 'queued' order by id limit ? for update skip locked`,
-        [batch],
-      );
+      const rows: QueuedRow[] = await db(em)
+        .selectFrom('notification')
+        .select((eb) => ['id', 'order_id', 'template', 'data', eb('subject', 'is', null).$castTo<boolean>().as('unrendered')])
+        .where('status', '=', 'queued')
+        .orderBy('id')
+        .limit(batch)
+        .forUpdate()
+        .skipLocked()
+        .execute();
       const held: number[] = [];
       for (const row of rows) {
         try {
@@ -320,11 +326,29 @@ export async function sendPending(orm: MikroORM, transport: MailTransport | null
     //    never called inside a transaction, and a row leased by a worker that died is due again when its
     //    lease runs out, so a restart loses nothing.
     const claimed = await orm.em.fork().transactional(async (em) => {
-      const [row] = await em.execute<(QueuedRow & { to: string; subject: string | null; text: string | null; html: string | null; attempts: number })[]>(
-        `select id, order_id, template, data, subject is null as unrendered, "to", subject, text, html, attempts from notification
-          where status = 'queued' and (next_attempt_at is null or next_attempt_at <= now()) and (claimed_until is null or claimed_until < now())
-          order by coalesce(next_attempt_at, created_at), id limit 1 for update skip locked`,
-      );
+      const row = await db(em)
+        .selectFrom('notification')
+        .select((eb) => [
+          'id',
+          'order_id',
+          'template',
+          'data',
+          eb('subject', 'is', null).$castTo<boolean>().as('unrendered'),
+          'to',
+          'subject',
+          'text',
+          'html',
+          'attempts',
+        ])
+        .where('status', '=', 'queued')
+        .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', ksql<Date>`now()`)]))
+        .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', ksql<Date>`now()`)]))
+        .orderBy((eb) => eb.fn.coalesce('next_attempt_at', 'created_at'))
+        .orderBy('id')
+        .limit(1)
+        .forUpdate()
+        .skipLocked()
+        .executeTakeFirst();
       if (!row) return null;
       const id = Number(row.id);
       try {

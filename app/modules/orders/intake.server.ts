@@ -5,7 +5,7 @@ import { auditAndPublishMany, type Actor } from '../../lib/audit.server.ts';
 import { DomainError, fieldError, invalid } from '../../lib/errors.ts';
 import { fieldErrors } from '../../lib/problem.ts';
 import { toBaseMinor } from '../../lib/money.ts';
-import { prepare, sql } from '../../lib/db.server.ts';
+import { db, prepare, sql } from '../../lib/db.server.ts';
 import { GroupCommit, type Settled } from '../../lib/group-commit.server.ts';
 import {
   claimedBy,
@@ -117,12 +117,13 @@ async function runBatch(orm: MikroORM, items: Pending[]): Promise<Settled<Intake
 async function asRefusal(orm: MikroORM, { input, opts }: Pending, e: unknown): Promise<unknown> {
   // Two deliveries of the same order at the same moment: the unique key decides, the loser is a duplicate.
   if (!(e instanceof UniqueConstraintViolationException && /sales_order_channel_id_external_id_unique/.test(e.message))) return e;
-  const [existing] = await orm.em
-    .fork()
-    .execute<{ number: string }[]>('select o.number from sales_order o join channel c on c.id = o.channel_id where c.code = ? and o.external_id = ?', [
-      input.channel,
-      input.externalId,
-    ]);
+  const existing = await db(orm.em.fork())
+    .selectFrom('sales_order as o')
+    .innerJoin('channel as c', 'c.id', 'o.channel_id')
+    .select('o.number')
+    .where('c.code', '=', input.channel)
+    .where('o.external_id', '=', input.externalId)
+    .executeTakeFirst();
   const dup = duplicateOrder(input.externalId, input.channel, existing?.number ?? '');
   if (opts.idempotency) await storeOutcome(orm.em.fork(), opts.idempotency, { status: 409, body: dup.toJSON() });
   return dup;

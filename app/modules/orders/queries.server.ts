@@ -158,15 +158,46 @@ function matching(f: OrderFilters, where: string[], params: unknown[], extra: st
  * - the count stops at COUNT_CAP.
  * Ties in the sort are broken by id, so the order is total and paging is stable.
  */
+/** A row of the orders list's page query (kept raw: a correlated count and an array subquery per order). */
+interface OrderListRow {
+  id: number;
+  number: string;
+  status: string;
+  channel: string;
+  external_id: string;
+  customer_name: string;
+  customer_email: string;
+  currency: string;
+  total_minor: number;
+  warehouse: string | null;
+  hold_reasons: string[] | null;
+  placed_at: Date | string;
+  /** placed_at as UTC text to the microsecond, for the cursor. */
+  placed_at_key: string;
+  /** count(*): text. */
+  line_count: string;
+  warehouses: string[];
+}
+
 export async function listOrders(em: EntityManager, f: OrderFilters): Promise<OrderPage> {
   const empty: OrderPage = { rows: [], total: 0, totalCapped: false, page: 1, pages: 1, nextCursor: null, prevCursor: null };
   const where: string[] = [];
   const params: unknown[] = [];
   if (f.channel || f.warehouse) {
-    const [ids] = await em.execute<{ channel_id: number | null; warehouse_id: number | null }[]>(
-      'select (select id from channel where code = ?) as channel_id, (select id from warehouse where code = ?) as warehouse_id',
-      [f.channel ?? null, f.warehouse ?? null],
-    );
+    const ids = await db(em)
+      .selectNoFrom((eb) => [
+        eb
+          .selectFrom('channel')
+          .select('id')
+          .where('code', '=', f.channel ?? null)
+          .as('channel_id'),
+        eb
+          .selectFrom('warehouse')
+          .select('id')
+          .where('code', '=', f.warehouse ?? null)
+          .as('warehouse_id'),
+      ])
+      .executeTakeFirstOrThrow();
     if ((f.channel && ids.channel_id === null) || (f.warehouse && ids.warehouse_id === null)) return empty;
     if (f.channel) {
       where.push('o.channel_id = ?');
@@ -247,7 +278,7 @@ export async function listOrders(em: EntityManager, f: OrderFilters): Promise<Or
   if (backwards) pageIds.reverse();
 
   const rows = pageIds.length
-    ? await em.execute<Record<string, unknown>[]>(
+    ? await em.execute<OrderListRow[]>(
         `select o.id, o.number, o.status, ch.code as channel, o.external_id, coalesce(o.customer_name, c.name) as customer_name, c.email as customer_email, o.currency,
             o.total_minor, w.code as warehouse, o.hold_reasons, o.placed_at,
             to_char(o.placed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as placed_at_key,
@@ -260,12 +291,12 @@ export async function listOrders(em: EntityManager, f: OrderFilters): Promise<Or
     : [];
   const byId = new Map(rows.map((r) => [Number(r.id), r]));
   const sorted = pageIds.map((id) => byId.get(id)!).filter(Boolean);
-  const valueOf: Record<string, (r: Record<string, unknown>) => SortValue> = {
-    'o.placed_at': (r) => String(r.placed_at_key),
+  const valueOf: Record<string, (r: OrderListRow) => SortValue> = {
+    'o.placed_at': (r) => r.placed_at_key,
     'o.total_minor': (r) => Number(r.total_minor),
-    'o.status': (r) => String(r.status),
+    'o.status': (r) => r.status,
   };
-  const cursorOf = (r: Record<string, unknown>) =>
+  const cursorOf = (r: OrderListRow) =>
     encodeCursor(
       f.sort,
       columns.map((c) => valueOf[c.sql](r)),
@@ -284,10 +315,10 @@ export async function listOrders(em: EntityManager, f: OrderFilters): Promise<Or
       customerEmail: String(r.customer_email),
       currency: String(r.currency),
       total: Number(r.total_minor),
-      warehouse: (r.warehouse as string | null) ?? null,
-      warehouses: (r.warehouses as string[]).length ? (r.warehouses as string[]) : r.warehouse ? [r.warehouse as string] : [],
-      holdReasons: (r.hold_reasons as string[]) ?? [],
-      placedAt: new Date(r.placed_at as string).toISOString(),
+      warehouse: r.warehouse ?? null,
+      warehouses: r.warehouses.length ? r.warehouses : r.warehouse ? [r.warehouse] : [],
+      holdReasons: r.hold_reasons ?? [],
+      placedAt: new Date(r.placed_at).toISOString(),
       lineCount: Number(r.line_count),
     })),
     total,

@@ -1,12 +1,13 @@
 // Order status changes after intake. Every change goes through `transition` (or `transitionNow`),
 // which enforces the state machine, audits and announces it in the same transaction.
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import type { HoldReason, OrderStatus } from '../../../entities/constants.ts';
+import { sql as ksql } from 'kysely';
+import type { DeliveryMethod, HoldReason, OrderStatus } from '../../../entities/constants.ts';
 import type { Address } from '../../../entities/customers.ts';
 import { audit, auditAndPublishMany, type Actor } from '../../lib/audit.server.ts';
 import { publish } from '../../lib/outbox.server.ts';
 import { DomainError } from '../../lib/errors.ts';
-import { db, prepare, sql } from '../../lib/db.server.ts';
+import { db, jsonb, prepare, sql } from '../../lib/db.server.ts';
 import { releaseOrderStock } from '../inventory/reservations.server.ts';
 import { canTransition } from './status.ts';
 
@@ -160,11 +161,23 @@ export async function setOrderWarehouse(em: EntityManager, orderId: number, ware
 
 /** Records the warehouse when the order has none yet and all its active reservations are there. */
 export async function settleOrderWarehouse(em: EntityManager, orderId: number, warehouseId: number): Promise<void> {
-  await em.execute(
-    `update sales_order set warehouse_id = ? where id = ? and warehouse_id is null
-        and not exists (select 1 from reservation r where r.order_id = ? and r.status = 'active' and r.warehouse_id <> ?)`,
-    [warehouseId, orderId, orderId, warehouseId],
-  );
+  await db(em)
+    .updateTable('sales_order')
+    .set({ warehouse_id: warehouseId })
+    .where('id', '=', orderId)
+    .where('warehouse_id', 'is', null)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('reservation as r')
+            .select(ksql.lit(1).as('one'))
+            .where('r.order_id', '=', orderId)
+            .where('r.status', '=', 'active')
+            .where('r.warehouse_id', '<>', warehouseId),
+        ),
+      ),
+    )
+    .execute();
 }
 
 /** What is wrong with an order's lines and totals (empty when it is whole). */
@@ -221,7 +234,7 @@ export interface ReplacedOrder {
   customer_id: number;
   customer_name: string | null;
   currency: string;
-  delivery_method: string;
+  delivery_method: DeliveryMethod;
   shipping_address: Address;
 }
 
@@ -259,16 +272,40 @@ export async function insertReplacementOrder(
   warehouseId: number | null,
   lines: { productId: number; sku: string; name: string; quantity: number }[],
 ): Promise<{ id: number; number: string; lineIds: number[] }> {
-  const [order] = await em.execute<{ id: number; number: string }[]>(
-    `insert into sales_order (channel_id, external_id, customer_id, customer_name, currency, subtotal_minor, shipping_minor, tax_minor, tax_included, discount_minor, total_minor, total_base_minor, status,
-                              hold_reasons, payment_method, delivery_method, shipping_address, warehouse_id, placed_at, created_at, updated_at)
-     values (?, ?, ?, ?, ?, 0, 0, 0, false, 0, 0, 0, 'paid', '{}', ?, ?, ?, ?, now(), now(), now()) returning id, number`,
-    [of.channel_id, ref, of.customer_id, of.customer_name, of.currency, paymentMethod, of.delivery_method, JSON.stringify(of.shipping_address), warehouseId],
-  );
-  const lineIds = await em.execute<{ id: number }[]>(
-    `insert into order_line (order_id, product_id, sku, name, quantity, unit_price_minor, total_minor) values ${lines.map(() => '(?, ?, ?, ?, ?, 0, 0)').join(', ')} returning id`,
-    lines.flatMap((l) => [order.id, l.productId, l.sku, l.name, l.quantity]),
-  );
+  const order = await db(em)
+    .insertInto('sales_order')
+    .values({
+      channel_id: of.channel_id,
+      external_id: ref,
+      customer_id: of.customer_id,
+      customer_name: of.customer_name,
+      currency: of.currency,
+      subtotal_minor: 0,
+      shipping_minor: 0,
+      tax_minor: 0,
+      tax_included: false,
+      discount_minor: 0,
+      total_minor: 0,
+      total_base_minor: 0,
+      status: 'paid',
+      hold_reasons: [],
+      payment_method: paymentMethod,
+      delivery_method: of.delivery_method,
+      shipping_address: jsonb(of.shipping_address),
+      warehouse_id: warehouseId,
+      placed_at: ksql`now()`,
+      created_at: ksql`now()`,
+      updated_at: ksql`now()`,
+    })
+    .returning(['id', 'number'])
+    .executeTakeFirstOrThrow();
+  const lineIds = await db(em)
+    .insertInto('order_line')
+    .values(
+      lines.map((l) => ({ order_id: order.id, product_id: l.productId, sku: l.sku, name: l.name, quantity: l.quantity, unit_price_minor: 0, total_minor: 0 })),
+    )
+    .returning('id')
+    .execute();
   return { id: order.id, number: order.number, lineIds: lineIds.map((l) => l.id) };
 }
 

@@ -45,14 +45,17 @@ export interface PoRow {
 }
 
 /** Purchase orders whose units still count as coming: everything not received or cancelled (drafts too, so two runs do not both order). */
-const OPEN_PO = ['draft', 'approved', 'sent', 'partially_received'];
+const OPEN_PO: PoStatus[] = ['draft', 'approved', 'sent', 'partially_received'];
 
 export async function inbound(em: EntityManager, productId: number, warehouseId: number): Promise<number> {
-  const [row] = await em.execute<{ units: string }[]>(
-    `select coalesce(sum(pl.quantity - pl.received), 0) as units from purchase_order_line pl join purchase_order po on po.id = pl.purchase_order_id
-      where pl.product_id = ? and po.warehouse_id = ? and po.status in (?)`,
-    [productId, warehouseId, OPEN_PO],
-  );
+  const row = await db(em)
+    .selectFrom('purchase_order_line as pl')
+    .innerJoin('purchase_order as po', 'po.id', 'pl.purchase_order_id')
+    .select(ksql<string>`coalesce(sum(pl.quantity - pl.received), 0)`.as('units'))
+    .where('pl.product_id', '=', productId)
+    .where('po.warehouse_id', '=', warehouseId)
+    .where('po.status', 'in', OPEN_PO)
+    .executeTakeFirstOrThrow();
   return Number(row.units);
 }
 
@@ -76,13 +79,32 @@ export async function unitsSold(em: EntityManager, productId: number, warehouseI
 }
 
 export async function loadPo(em: EntityManager, id: number | null, number?: string): Promise<PoRow | null> {
-  const [po] = await em.execute<PoRow[]>(
-    `select po.id, po.number, po.status, po.currency, po.expected_at, po.warehouse_id, w.code as warehouse, s.code as supplier_code, s.name as supplier_name, s.email as supplier_email,
-            s.locale as supplier_locale, w.name as warehouse_name, w.line1, w.city, w.postal_code, w.country
-       from purchase_order po join supplier s on s.id = po.supplier_id join warehouse w on w.id = po.warehouse_id
-      where ${id !== null ? 'po.id = ?' : 'po.number = ?'} for update of po`,
-    [id ?? number],
-  );
+  const po: PoRow | undefined = await db(em)
+    .selectFrom('purchase_order as po')
+    .innerJoin('supplier as s', 's.id', 'po.supplier_id')
+    .innerJoin('warehouse as w', 'w.id', 'po.warehouse_id')
+    .select([
+      'po.id',
+      'po.number',
+      'po.status',
+      'po.currency',
+      'po.expected_at',
+      'po.warehouse_id',
+      'w.code as warehouse',
+      's.code as supplier_code',
+      's.name as supplier_name',
+      's.email as supplier_email',
+      's.locale as supplier_locale',
+      'w.name as warehouse_name',
+      'w.line1',
+      'w.city',
+      'w.postal_code',
+      'w.country',
+    ])
+    .$if(id !== null, (q) => q.where('po.id', '=', id!))
+    .$if(id === null, (q) => q.where('po.number', '=', number!))
+    .forUpdate('po')
+    .executeTakeFirst();
   return po ?? null;
 }
 
@@ -132,23 +154,23 @@ export async function chooseSupplierFor(
   compared: { supplier: string; unitCost: number | null; currency: string; leadTimeDays: number; preferred: boolean }[];
   preferredUnavailable: string | null;
 } | null> {
-  const rows = await em.execute<
-    {
-      supplier_id: number;
-      code: string;
-      currency: string;
-      unit_cost_minor: number;
-      lead_time_days: number;
-      preferred: boolean;
-      active: boolean;
-      rate_per_base: string | null;
-    }[]
-  >(
-    `select s.id as supplier_id, s.code, s.currency, sp.unit_cost_minor, coalesce(sp.lead_time_days, s.lead_time_days) as lead_time_days, sp.preferred, s.active, r.rate_per_base
-       from supplier_product sp join supplier s on s.id = sp.supplier_id left join exchange_rate r on r.currency = s.currency
-      where sp.product_id = ? order by s.code`,
-    [productId],
-  );
+  const rows = await db(em)
+    .selectFrom('supplier_product as sp')
+    .innerJoin('supplier as s', 's.id', 'sp.supplier_id')
+    .leftJoin('exchange_rate as r', 'r.currency', 's.currency')
+    .select((eb) => [
+      's.id as supplier_id',
+      's.code',
+      's.currency',
+      'sp.unit_cost_minor',
+      eb.fn.coalesce('sp.lead_time_days', 's.lead_time_days').as('lead_time_days'),
+      'sp.preferred',
+      's.active',
+      'r.rate_per_base',
+    ])
+    .where('sp.product_id', '=', productId)
+    .orderBy('s.code')
+    .execute();
   const offers: SupplierOffer[] = rows
     .filter((r) => r.active)
     .map((r) => ({
@@ -176,14 +198,18 @@ export async function chooseSupplierFor(
         .map((o) => ({ supplier: o.supplier, unitCost: o.unitCostMinor || null, currency: o.currency, leadTimeDays: o.leadTimeDays, preferred: o.preferred })),
     };
   }
-  const [last] = await em.execute<
-    { supplier_id: number; code: string; currency: string; lead_time_days: number; unit_cost_minor: number; po_currency: string }[]
-  >(
-    `select s.id as supplier_id, s.code, s.currency, s.lead_time_days, pl.unit_cost_minor, po.currency as po_currency
-       from purchase_order_line pl join purchase_order po on po.id = pl.purchase_order_id join supplier s on s.id = po.supplier_id
-      where pl.product_id = ? and s.active and po.status <> 'cancelled' order by po.created_at desc, pl.id desc limit 1`,
-    [productId],
-  );
+  const last = await db(em)
+    .selectFrom('purchase_order_line as pl')
+    .innerJoin('purchase_order as po', 'po.id', 'pl.purchase_order_id')
+    .innerJoin('supplier as s', 's.id', 'po.supplier_id')
+    .select(['s.id as supplier_id', 's.code', 's.currency', 's.lead_time_days', 'pl.unit_cost_minor', 'po.currency as po_currency'])
+    .where('pl.product_id', '=', productId)
+    .where('s.active', '=', true)
+    .where('po.status', '<>', 'cancelled')
+    .orderBy('po.created_at', 'desc')
+    .orderBy('pl.id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   if (!last) return null;
   return {
     supplierId: Number(last.supplier_id),
@@ -232,16 +258,19 @@ export async function notifySupplierOfCancellation(
   return { to, notificationId, subject: mail.subject };
 }
 
-const LEVEL_SELECT = `select l.id, l.product_id, l.warehouse_id, p.sku, w.code as warehouse, l.on_hand, l.reserved, l.reorder_point, l.reorder_quantity
-                        from inventory_level l join product p on p.id = l.product_id join warehouse w on w.id = l.warehouse_id`;
-
 /** A stock level by id, or by SKU and warehouse code (locked for the caller's transaction when asked); null when none. */
 export async function findStockLevel(em: EntityManager, by: { levelId: number } | { sku: string; warehouse: string }, lock = false): Promise<LevelRow | null> {
-  const rows =
+  const level = db(em)
+    .selectFrom('inventory_level as l')
+    .innerJoin('product as p', 'p.id', 'l.product_id')
+    .innerJoin('warehouse as w', 'w.id', 'l.warehouse_id')
+    .select(['l.id', 'l.product_id', 'l.warehouse_id', 'p.sku', 'w.code as warehouse', 'l.on_hand', 'l.reserved', 'l.reorder_point', 'l.reorder_quantity'])
+    .$if(lock, (q) => q.forUpdate('l'));
+  const row: LevelRow | undefined =
     'levelId' in by
-      ? await em.execute<LevelRow[]>(`${LEVEL_SELECT} where l.id = ?${lock ? ' for update of l' : ''}`, [by.levelId])
-      : await em.execute<LevelRow[]>(`${LEVEL_SELECT} where p.sku = ? and w.code = ?${lock ? ' for update of l' : ''}`, [by.sku, by.warehouse]);
-  return rows[0] ?? null;
+      ? await level.where('l.id', '=', by.levelId).executeTakeFirst()
+      : await level.where('p.sku', '=', by.sku).where('w.code', '=', by.warehouse).executeTakeFirst();
+  return row ?? null;
 }
 
 /** Inserts a draft purchase order of one line, expected after the supplier's lead time; its id. */
@@ -259,11 +288,21 @@ export async function insertDraftPo(
     unitCostMinor: number;
   },
 ): Promise<number> {
-  const [row] = await em.execute<{ id: number }[]>(
-    `insert into purchase_order (number, supplier_id, warehouse_id, status, currency, expected_at, created_by, created_at, updated_at)
-     values (?, ?, ?, 'draft', ?, now() + make_interval(days => ?), ?, now(), now()) returning id`,
-    [po.number, po.supplierId, po.warehouseId, po.currency, po.leadTimeDays, po.createdBy ?? null],
-  );
+  const row = await db(em)
+    .insertInto('purchase_order')
+    .values({
+      number: po.number,
+      supplier_id: po.supplierId,
+      warehouse_id: po.warehouseId,
+      status: 'draft',
+      currency: po.currency,
+      expected_at: ksql<Date>`now() + make_interval(days => ${po.leadTimeDays})`,
+      created_by: po.createdBy ?? null,
+      created_at: ksql`now()`,
+      updated_at: ksql`now()`,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   await db(em)
     .insertInto('purchase_order_line')
     .values({ purchase_order_id: row.id, product_id: po.productId, quantity: po.quantity, received: 0, unit_cost_minor: po.unitCostMinor })

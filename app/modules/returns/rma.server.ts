@@ -3,9 +3,11 @@
 // forward; every move is audited and announced in the caller's transaction. The returns plugin's steps
 // (activities/nodes/returns.ts) drive it.
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
 import type { ReturnReason } from '../../../entities/constants.ts';
 import type { RETURN_STATUSES } from '../../../entities/returns.ts';
 import { audit, type Actor } from '../../lib/audit.server.ts';
+import { db } from '../../lib/db.server.ts';
 import { DomainError } from '../../lib/errors.ts';
 import { publish } from '../../lib/outbox.server.ts';
 
@@ -35,10 +37,12 @@ export const RANK: Record<Exclude<ReturnStatus, Ended>, number> = {
 };
 
 export async function loadReturn(em: EntityManager, id: number, lock = false): Promise<ReturnRow> {
-  const [r] = await em.execute<ReturnRow[]>(
-    `select id, number, order_id, status, reason, resolution, lines, replacement_order_id from return_request where id = ?${lock ? ' for update' : ''}`,
-    [id],
-  );
+  const r: ReturnRow | undefined = await db(em)
+    .selectFrom('return_request')
+    .select(['id', 'number', 'order_id', 'status', 'reason', 'resolution', 'lines', 'replacement_order_id'])
+    .where('id', '=', id)
+    .$if(lock, (q) => q.forUpdate())
+    .executeTakeFirst();
   if (!r) throw new DomainError(404, 'not_found', `Return ${id} does not exist.`);
   return r;
 }
@@ -65,7 +69,11 @@ export async function advance(
 ): Promise<boolean> {
   refuseEnded(r);
   if (RANK[r.status] >= RANK[to]) return false;
-  await em.execute('update return_request set status = ?, updated_at = now() where id = ?', [to, r.id]);
+  await db(em)
+    .updateTable('return_request')
+    .set({ status: to, updated_at: sql`now()` })
+    .where('id', '=', r.id)
+    .execute();
   audit(em, actor, {
     action: `return.${to}`,
     entityType: 'Order',
@@ -93,7 +101,7 @@ export async function returnWarehouse(em: EntityManager, orderId: number, produc
 }
 
 export async function productIds(em: EntityManager, skus: string[]): Promise<Map<string, number>> {
-  const rows = skus.length ? await em.execute<{ id: number; sku: string }[]>('select id, sku from product where sku in (?)', [skus]) : [];
+  const rows = skus.length ? await db(em).selectFrom('product').select(['id', 'sku']).where('sku', 'in', skus).execute() : [];
   const bySku = new Map(rows.map((p) => [p.sku, p.id]));
   const missing = skus.filter((s) => !bySku.has(s));
   if (missing.length) throw new DomainError(409, 'unknown_sku', `Unknown SKU ${missing.join(', ')}.`, { params: { sku: missing[0] } });
@@ -102,10 +110,16 @@ export async function productIds(em: EntityManager, skus: string[]): Promise<Map
 
 /** Net units an RMA has put back on the shelves, per level (ledger rows of kind 'return' referencing it). */
 export const restockedOf = (em: EntityManager, rma: string) =>
-  em.execute<{ product_id: number; warehouse_id: number; net: string }[]>(
-    `select product_id, warehouse_id, sum(quantity) as net from stock_movement where kind = 'return' and reference = ? group by product_id, warehouse_id having sum(quantity) > 0 order by product_id, warehouse_id`,
-    [rma],
-  );
+  db(em)
+    .selectFrom('stock_movement')
+    .select((eb) => ['product_id', 'warehouse_id', eb.fn.sum<string>('quantity').as('net')])
+    .where('kind', '=', 'return')
+    .where('reference', '=', rma)
+    .groupBy(['product_id', 'warehouse_id'])
+    .having((eb) => eb.fn.sum('quantity'), '>', 0)
+    .orderBy('product_id')
+    .orderBy('warehouse_id')
+    .execute();
 
 /**
  * Ends an RMA that will not go on: `rejected` (a person refused it) or `expired` (the parcel never came),
@@ -120,7 +134,11 @@ export async function endReturn(em: EntityManager, id: number, to: Ended, actor:
       params: { rma: r.number, status: r.status },
     });
   }
-  await em.execute('update return_request set status = ?, updated_at = now() where id = ?', [to, r.id]);
+  await db(em)
+    .updateTable('return_request')
+    .set({ status: to, updated_at: sql`now()` })
+    .where('id', '=', r.id)
+    .execute();
   audit(em, actor, {
     action: `return.${to}`,
     entityType: 'Order',
@@ -134,7 +152,11 @@ export async function endReturn(em: EntityManager, id: number, to: Ended, actor:
 
 /** Links the replacement order an exchange created (in its transaction). */
 export async function linkReplacement(em: EntityManager, r: ReturnRow, orderId: number): Promise<void> {
-  await em.execute('update return_request set replacement_order_id = ?, updated_at = now() where id = ?', [orderId, r.id]);
+  await db(em)
+    .updateTable('return_request')
+    .set({ replacement_order_id: orderId, updated_at: sql`now()` })
+    .where('id', '=', r.id)
+    .execute();
   r.replacement_order_id = orderId;
 }
 
@@ -143,12 +165,22 @@ export async function linkReplacement(em: EntityManager, r: ReturnRow, orderId: 
  * the `return.exchanged` audit event moved it from), audited and announced. Returns that status.
  */
 export async function unlinkReplacement(em: EntityManager, r: ReturnRow, replacement: { id: number; number: string }, actor: Actor): Promise<ReturnStatus> {
-  const [before] = await em.execute<{ status: ReturnStatus | null }[]>(
-    `select before ->> 'status' as status from audit_event where action = 'return.exchanged' and entity_type = 'Order' and entity_id = ? and (after ->> 'replacementOrderId')::int = ? order by id desc limit 1`,
-    [String(r.order_id), replacement.id],
-  );
+  const before = await db(em)
+    .selectFrom('audit_event')
+    .select(sql<ReturnStatus | null>`before ->> 'status'`.as('status'))
+    .where('action', '=', 'return.exchanged')
+    .where('entity_type', '=', 'Order')
+    .where('entity_id', '=', String(r.order_id))
+    .where(sql<number>`(after ->> 'replacementOrderId')::int`, '=', replacement.id)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   const back: ReturnStatus = r.status === 'exchanged' ? (before?.status ?? 'inspected') : r.status;
-  await em.execute('update return_request set replacement_order_id = null, status = ?, updated_at = now() where id = ?', [back, r.id]);
+  await db(em)
+    .updateTable('return_request')
+    .set({ replacement_order_id: null, status: back, updated_at: sql`now()` })
+    .where('id', '=', r.id)
+    .execute();
   audit(em, actor, {
     action: 'return.exchange_cancelled',
     entityType: 'Order',
@@ -162,9 +194,14 @@ export async function unlinkReplacement(em: EntityManager, r: ReturnRow, replace
 
 /** Whether the RMA's goods were written off already (its `return.disposed` audit event). */
 export async function wasDisposed(em: EntityManager, r: ReturnRow): Promise<boolean> {
-  const [done] = await em.execute<{ id: number }[]>(
-    `select id from audit_event where entity_type = 'Order' and entity_id = ? and action = 'return.disposed' and after ->> 'rma' = ? limit 1`,
-    [String(r.order_id), r.number],
-  );
+  const done = await db(em)
+    .selectFrom('audit_event')
+    .select('id')
+    .where('entity_type', '=', 'Order')
+    .where('entity_id', '=', String(r.order_id))
+    .where('action', '=', 'return.disposed')
+    .where(sql<string>`after ->> 'rma'`, '=', r.number)
+    .limit(1)
+    .executeTakeFirst();
   return !!done;
 }

@@ -2,14 +2,15 @@
 // within the self-service rules below), agents from a ticket; the `return.requested` event starts the
 // return workflow.
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { sql as ksql } from 'kysely';
 import { z } from 'zod';
 import { RETURN_REASONS, type ReturnReason } from '../../../entities/constants.ts';
 import { audit, type Actor } from '../../lib/audit.server.ts';
-import { advisoryLock, prepare, sql } from '../../lib/db.server.ts';
+import { advisoryLock, db, jsonb, prepare, sql } from '../../lib/db.server.ts';
 import { publish } from '../../lib/outbox.server.ts';
 import { DomainError, fieldError, invalid } from '../../lib/errors.ts';
 import { fieldErrors } from '../../lib/problem.ts';
-import { NotOnOrderError, refundValue, type PaidOrder, type ReturnedLine } from './value.ts';
+import { NotOnOrderError, refundValue, type PaidOrder } from './value.ts';
 
 const RETURN_WINDOW_DAYS = 30;
 const RETURNABLE = ['shipped', 'delivered', 'completed', 'partially_returned'];
@@ -43,10 +44,19 @@ export async function returnableLines(em: EntityManager, orderId: number) {
 }
 
 export async function returnWindowOpen(em: EntityManager, orderId: number): Promise<boolean> {
-  const [o] = await em.execute<{ status: string; delivered: Date | null; placed_at: Date }[]>(
-    `select o.status, o.placed_at, (select max(delivered_at) from shipment s where s.order_id = o.id) as delivered from sales_order o where o.id = ?`,
-    [orderId],
-  );
+  const o = await db(em)
+    .selectFrom('sales_order as o')
+    .select((eb) => [
+      'o.status',
+      'o.placed_at',
+      eb
+        .selectFrom('shipment as s')
+        .select((s) => s.fn.max('s.delivered_at').as('m'))
+        .whereRef('s.order_id', '=', 'o.id')
+        .as('delivered'),
+    ])
+    .where('o.id', '=', orderId)
+    .executeTakeFirst();
   if (!o || !RETURNABLE.includes(o.status)) return false;
   const from = o.delivered ?? o.placed_at;
   return Date.now() - new Date(from).getTime() <= RETURN_WINDOW_DAYS * 86_400_000;
@@ -57,7 +67,7 @@ type RmaLine = { sku: string; quantity: number; replacementSku?: string };
 
 /** The order, locked, when its return window is open. */
 async function lockReturnableOrder(em: EntityManager, orderId: number): Promise<{ id: number; number: string }> {
-  const [o] = await em.execute<{ id: number; number: string }[]>('select id, number from sales_order where id = ? for update', [orderId]);
+  const o = await db(em).selectFrom('sales_order').select(['id', 'number']).where('id', '=', orderId).forUpdate().executeTakeFirst();
   if (!o) throw new DomainError(404, 'not_found', `Order ${orderId} does not exist.`);
   if (!(await returnWindowOpen(em, orderId)))
     throw new DomainError(409, 'not_returnable', `Order ${o.number} cannot be returned now.`, { params: { days: RETURN_WINDOW_DAYS } });
@@ -77,11 +87,22 @@ async function openRma(
   source: string,
   opts: { number?: string; announceAs?: 'return.requested' | 'return.updated' } = {},
 ) {
-  const [rma] = await em.execute<{ id: number; number: string }[]>(
-    `insert into return_request (number, order_id, status, reason, comment, resolution, lines, source, created_at, updated_at)
-     values (coalesce(?, 'RMA-' || upper(substr(md5(random()::text || clock_timestamp()::text), 1, 8))), ?, 'requested', ?, ?, ?, ?, ?, now(), now()) returning id, number`,
-    [opts.number ?? null, o.id, r.reason, r.comment ?? null, r.resolution, JSON.stringify(r.lines), source],
-  );
+  const rma = await db(em)
+    .insertInto('return_request')
+    .values({
+      number: opts.number ?? ksql<string>`'RMA-' || upper(substr(md5(random()::text || clock_timestamp()::text), 1, 8))`,
+      order_id: o.id,
+      status: 'requested',
+      reason: r.reason,
+      comment: r.comment ?? null,
+      resolution: r.resolution,
+      lines: jsonb(r.lines),
+      source,
+      created_at: ksql`now()`,
+      updated_at: ksql`now()`,
+    })
+    .returning(['id', 'number'])
+    .executeTakeFirstOrThrow();
   audit(em, actor, {
     action: 'return.requested',
     entityType: 'Order',
@@ -117,7 +138,7 @@ export async function openFlowRma(
   if (!parsed.success) throw invalid(fieldErrors(parsed.error));
   const wanted = parsed.data.lines.filter((l) => l.quantity > 0);
   await advisoryLock(em, `return:${number}`);
-  const [found] = await em.execute<{ id: number; status: string }[]>('select id, status from return_request where number = ?', [number]);
+  const found = await db(em).selectFrom('return_request').select(['id', 'status']).where('number', '=', number).executeTakeFirst();
   if (found) return { id: found.id, number, status: found.status, created: false };
   const o = await lockReturnableOrder(em, orderId);
   const allowed = await returnableLines(em, orderId);
@@ -151,7 +172,9 @@ export async function requestReturn(orm: MikroORM, orderId: number, raw: unknown
     const allowed = await returnableLines(em, orderId);
     const replacements = [...new Set(wanted.flatMap((l) => (l.replacementSku ? [l.replacementSku] : [])))];
     const known = new Set(
-      replacements.length ? (await em.execute<{ sku: string }[]>('select sku from product where sku in (?) and active', [replacements])).map((p) => p.sku) : [],
+      replacements.length
+        ? (await db(em).selectFrom('product').select('sku').where('sku', 'in', replacements).where('active', '=', true).execute()).map((p) => p.sku)
+        : [],
     );
     const errors = wanted.flatMap((l) => {
       const a = allowed.find((x) => x.sku === l.sku);
@@ -270,11 +293,21 @@ export async function requestSelfServiceReturn(
     const skus = [...new Set(wanted.flatMap((l) => [l.sku, ...(l.replacementSku ? [l.replacementSku] : [])]))];
     const products = new Map(
       (
-        await em.execute<{ sku: string; price_minor: number; currency: string; active: boolean; atp: string }[]>(
-          `select p.sku, p.price_minor, p.currency, p.active, (select coalesce(sum(l.on_hand - l.reserved), 0) from inventory_level l where l.product_id = p.id) as atp
-         from product p where p.sku in (?)`,
-          [skus],
-        )
+        await db(em)
+          .selectFrom('product as p')
+          .select((eb) => [
+            'p.sku',
+            'p.price_minor',
+            'p.currency',
+            'p.active',
+            eb
+              .selectFrom('inventory_level as l')
+              .select(ksql<string>`coalesce(sum(l.on_hand - l.reserved), 0)`.as('atp'))
+              .whereRef('l.product_id', '=', 'p.id')
+              .as('atp'),
+          ])
+          .where('p.sku', 'in', skus)
+          .execute()
       ).map((p) => [p.sku, p]),
     );
     // Units of each replacement asked for across the lines, against its stock.
@@ -314,23 +347,23 @@ export async function requestSelfServiceReturn(
  * place this is computed: the refund step pays it, the `return.requested` trigger carries it for approvals.
  */
 export async function refundDue(em: EntityManager, returnId: number): Promise<{ amount: number; currency: string; orderId: number }> {
-  const [r] = await em.execute<
-    { order_id: number; lines: ReturnedLine[]; currency: string; discount_minor: number; tax_minor: number; tax_included: boolean }[]
-  >(
-    `select r.order_id, r.lines, o.currency, o.discount_minor, o.tax_minor, o.tax_included
-       from return_request r join sales_order o on o.id = r.order_id where r.id = ?`,
-    [returnId],
-  );
+  const r = await db(em)
+    .selectFrom('return_request as r')
+    .innerJoin('sales_order as o', 'o.id', 'r.order_id')
+    .select(['r.order_id', 'r.lines', 'o.currency', 'o.discount_minor', 'o.tax_minor', 'o.tax_included'])
+    .where('r.id', '=', returnId)
+    .executeTakeFirst();
   if (!r) throw new DomainError(404, 'not_found', `No return ${returnId}.`);
   const [lines, earlier] = await Promise.all([
-    em.execute<{ sku: string; quantity: number; unit_price_minor: number }[]>(
-      'select sku, quantity, unit_price_minor from order_line where order_id = ? order by id',
-      [r.order_id],
-    ),
-    em.execute<{ lines: ReturnedLine[] }[]>(
-      `select lines from return_request where order_id = ? and id < ? and status not in ('rejected', 'expired') order by id`,
-      [r.order_id, returnId],
-    ),
+    db(em).selectFrom('order_line').select(['sku', 'quantity', 'unit_price_minor']).where('order_id', '=', r.order_id).orderBy('id').execute(),
+    db(em)
+      .selectFrom('return_request')
+      .select('lines')
+      .where('order_id', '=', r.order_id)
+      .where('id', '<', returnId)
+      .where('status', 'not in', ['rejected', 'expired'])
+      .orderBy('id')
+      .execute(),
   ]);
   const order: PaidOrder = {
     lines: lines.map((l) => ({ sku: l.sku, quantity: Number(l.quantity), unitPrice: Number(l.unit_price_minor) })),

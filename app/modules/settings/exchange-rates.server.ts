@@ -70,9 +70,11 @@ export interface ExchangeRateRow {
 
 /** Every rate, the base currency first (always 1, shown even when the table has no row for it). */
 export async function listExchangeRates(em: EntityManager, base: string): Promise<ExchangeRateRow[]> {
-  const rows = await em.execute<{ currency: string; rate: string; updated_at: string }[]>(
-    'select currency, rate_per_base::text as rate, updated_at from exchange_rate order by currency',
-  );
+  const rows = await db(em)
+    .selectFrom('exchange_rate')
+    .select(['currency', sql<string>`rate_per_base::text`.as('rate'), 'updated_at'])
+    .orderBy('currency')
+    .execute();
   const list = rows
     .filter((r) => r.currency !== base)
     .map((r) => ({ currency: r.currency, ratePerBase: normaliseRate(r.rate), updatedAt: new Date(r.updated_at).toISOString(), isBase: false }));

@@ -3,6 +3,7 @@
 // a method use it), and the bins its stock sits in (a bin's first part is its pick zone).
 import { setLevelBin } from '../inventory/stock.server.ts';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { PICK_METHODS, type PickMethod } from '../../../entities/constants.ts';
 import { audit, type Actor } from '../../lib/audit.server.ts';
@@ -209,12 +210,16 @@ export async function listZones(em: EntityManager, warehouseId: number): Promise
 
 /** The SKUs in one zone of the warehouse (zone null: those with no bin), by bin, at most `limit`. */
 export async function listBins(em: EntityManager, warehouseId: number, zone: string | null, limit = 200): Promise<BinRow[]> {
-  const rows = await em.execute<{ sku: string; name: string; bin: string | null; on_hand: number }[]>(
-    `select p.sku, p.name, l.bin, l.on_hand from inventory_level l join product p on p.id = l.product_id
-      where l.warehouse_id = ? and ${zone === null ? `nullif(l.bin, '') is null` : `split_part(l.bin, '-', 1) = ?`}
-      order by l.bin nulls last, p.sku limit ?`,
-    zone === null ? [warehouseId, limit] : [warehouseId, zone, limit],
-  );
+  const rows = await db(em)
+    .selectFrom('inventory_level as l')
+    .innerJoin('product as p', 'p.id', 'l.product_id')
+    .select(['p.sku', 'p.name', 'l.bin', 'l.on_hand'])
+    .where('l.warehouse_id', '=', warehouseId)
+    .where(zone === null ? sql<boolean>`nullif(l.bin, '') is null` : sql<boolean>`split_part(l.bin, '-', 1) = ${zone}`)
+    .orderBy('l.bin', (ob) => ob.asc().nullsLast())
+    .orderBy('p.sku')
+    .limit(limit)
+    .execute();
   return rows.map((r) => ({ sku: r.sku, name: r.name, bin: r.bin, onHand: r.on_hand }));
 }
 
@@ -246,11 +251,15 @@ export async function setBin(
   const code = parsed.data.sku;
   const bin = parsed.data.bin ?? null;
   return orm.em.fork().transactional(async (em) => {
-    const [level] = await em.execute<{ id: number; bin: string | null; sku: string }[]>(
-      `select l.id, l.bin, p.sku from inventory_level l join product p on p.id = l.product_id join warehouse w on w.id = l.warehouse_id
-        where w.code = ? and (p.sku = ? or p.barcode = ?) for update of l`,
-      [warehouseCode, code, code],
-    );
+    const level = await db(em)
+      .selectFrom('inventory_level as l')
+      .innerJoin('product as p', 'p.id', 'l.product_id')
+      .innerJoin('warehouse as w', 'w.id', 'l.warehouse_id')
+      .select(['l.id', 'l.bin', 'p.sku'])
+      .where('w.code', '=', warehouseCode)
+      .where((eb) => eb.or([eb('p.sku', '=', code), eb('p.barcode', '=', code)]))
+      .forUpdate('l')
+      .executeTakeFirst();
     if (!level) {
       const wh = await db(em).selectFrom('warehouse').select('id').where('code', '=', warehouseCode).executeTakeFirst();
       if (!wh) throw new DomainError(404, 'not_found', `No warehouse ${warehouseCode}.`);

@@ -16,6 +16,8 @@
 // unreachable the row stays undispatched and the dispatcher retries with back-off. Wakes on NOTIFY
 // outbox, and polls every 2 s in case a notification was missed.
 import { markDispatched } from '../../lib/outbox.server.ts';
+import { db } from '../../lib/db.server.ts';
+import { sql } from 'kysely';
 import crypto from 'node:crypto';
 import pg from 'pg';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
@@ -112,13 +114,12 @@ export function workflowIdFor(event: string, payload: Record<string, unknown>, a
 export async function enrichPayload(em: EntityManager, event: string, payload: Record<string, unknown>): Promise<Record<string, unknown>> {
   let extra: Record<string, unknown> = {};
   if (event === 'order.created' && payload.orderId != null) {
-    const [o] = await em.execute<
-      { payment_method: string; delivery_method: string; total_minor: number; currency: string; customer_id: number; channel: string; status: string }[]
-    >(
-      `select o.payment_method, o.delivery_method, o.total_minor, o.currency, o.customer_id, c.code as channel, o.status
-         from sales_order o join channel c on c.id = o.channel_id where o.id = ?`,
-      [Number(payload.orderId)],
-    );
+    const o = await db(em)
+      .selectFrom('sales_order as o')
+      .innerJoin('channel as c', 'c.id', 'o.channel_id')
+      .select(['o.payment_method', 'o.delivery_method', 'o.total_minor', 'o.currency', 'o.customer_id', 'c.code as channel', 'o.status'])
+      .where('o.id', '=', Number(payload.orderId))
+      .executeTakeFirst();
     if (o)
       extra = {
         paymentMethod: o.payment_method,
@@ -137,9 +138,11 @@ export async function enrichPayload(em: EntityManager, event: string, payload: R
     });
     if (due) extra = { amountMinor: due.amount, currency: due.currency, orderId: due.orderId };
   } else if (event === 'stock.low' && payload.levelId != null) {
-    const [l] = await em.execute<
-      { product_id: number; warehouse_id: number; on_hand: number; reserved: number; reorder_point: number; reorder_quantity: number }[]
-    >('select product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity from inventory_level where id = ?', [Number(payload.levelId)]);
+    const l = await db(em)
+      .selectFrom('inventory_level')
+      .select(['product_id', 'warehouse_id', 'on_hand', 'reserved', 'reorder_point', 'reorder_quantity'])
+      .where('id', '=', Number(payload.levelId))
+      .executeTakeFirst();
     if (l)
       extra = {
         productId: Number(l.product_id),
@@ -171,18 +174,22 @@ export type Outcome =
  * and it has not expired. One statement, no lock kept.
  */
 export async function takeLease(em: EntityManager, name: string, holder: string, ms: number): Promise<boolean> {
-  const rows = await em.execute(
-    `insert into lease (name, holder, expires_at) values (?, ?, now() + ? * interval '1 millisecond')
-     on conflict (name) do update set holder = excluded.holder, expires_at = excluded.expires_at
-       where lease.holder = excluded.holder or lease.expires_at < now()
-     returning name`,
-    [name, holder, ms],
-  );
+  const rows = await db(em)
+    .insertInto('lease')
+    .values({ name, holder, expires_at: sql<Date>`now() + ${ms} * interval '1 millisecond'` })
+    .onConflict((oc) =>
+      oc
+        .column('name')
+        .doUpdateSet((eb) => ({ holder: eb.ref('excluded.holder'), expires_at: eb.ref('excluded.expires_at') }))
+        .where((eb) => eb.or([eb('lease.holder', '=', eb.ref('excluded.holder')), eb('lease.expires_at', '<', sql<Date>`now()`)])),
+    )
+    .returning('name')
+    .execute();
   return rows.length > 0;
 }
 
 export async function releaseLease(em: EntityManager, name: string, holder: string): Promise<void> {
-  await em.execute('delete from lease where name = ? and holder = ?', [name, holder]);
+  await db(em).deleteFrom('lease').where('name', '=', name).where('holder', '=', holder).execute();
 }
 
 /**
@@ -278,9 +285,13 @@ export async function dispatchPass(opts: DispatcherOptions, failures: Map<number
     return result;
   }
   try {
-    const rows = await em.execute<OutboxRow[]>('select id, type, payload, created_at from outbox_event where dispatched_at is null order by id limit ?', [
-      BATCH,
-    ]);
+    const rows: OutboxRow[] = await db(em)
+      .selectFrom('outbox_event')
+      .select(['id', 'type', 'payload', 'created_at'])
+      .where('dispatched_at', 'is', null)
+      .orderBy('id')
+      .limit(BATCH)
+      .execute();
     result.claimed = rows.length;
     result.more = rows.length === BATCH;
     const idle = rows.filter((r) => !needsWork(r)).map((r) => Number(r.id));

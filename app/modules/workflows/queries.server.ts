@@ -206,6 +206,6 @@ export async function getVersionGraph(
 /** Product ids for SKUs (unknown SKUs are left out). */
 export async function productIdsBySku(em: EntityManager, skus: string[]): Promise<Map<string, number>> {
   if (!skus.length) return new Map();
-  const rows = await em.execute<{ id: number; sku: string }[]>('select id, sku from product where sku in (?)', [skus]);
+  const rows = await db(em).selectFrom('product').select(['id', 'sku']).where('sku', 'in', skus).execute();
   return new Map(rows.map((r) => [r.sku, Number(r.id)]));
 }

@@ -8,8 +8,10 @@
 // canvas and step list, which follow `run.updated` live, stop showing them as live.
 import { syncSchedules } from './schedules.server.ts';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
 import type { Client, WorkflowExecutionInfo, WorkflowExecutionStatusName } from '@temporalio/client';
 import { audit, type Actor } from '../../lib/audit.server.ts';
+import { db } from '../../lib/db.server.ts';
 import { publish } from '../../lib/outbox.server.ts';
 import type { RunStatus, RunStepStatus } from '../../../entities/workflows.ts';
 import { closeOpenSteps, updateRun } from './runs.server.ts';
@@ -46,12 +48,13 @@ export async function reconcileRuns(
   client: Client,
   opts: { staleMs: number },
 ): Promise<{ workflowId: string; status: RunStatus; temporal: WorkflowExecutionStatusName }[]> {
-  const rows = await orm.em
-    .fork()
-    .execute<{ workflow_id: string }[]>(
-      `select workflow_id from workflow_run where status = 'running' and updated_at < now() - ? * interval '1 millisecond' order by id`,
-      [opts.staleMs],
-    );
+  const rows = await db(orm.em.fork())
+    .selectFrom('workflow_run')
+    .select('workflow_id')
+    .where('status', '=', 'running')
+    .where('updated_at', '<', sql<Date>`now() - ${opts.staleMs} * interval '1 millisecond'`)
+    .orderBy('id')
+    .execute();
   const changed: Awaited<ReturnType<typeof reconcileRuns>> = [];
   for (let i = 0; i < rows.length; i += CHUNK) {
     const ids = rows.slice(i, i + CHUNK).map((r) => `'${r.workflow_id.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
@@ -65,9 +68,7 @@ export async function reconcileRuns(
       const as = CLOSED_AS[w.status.name];
       if (!as) continue;
       const done = await orm.em.fork().transactional(async (em) => {
-        const [run] = await em.execute<{ id: number; status: string }[]>('select id, status from workflow_run where workflow_id = ? for update', [
-          w.workflowId,
-        ]);
+        const run = await db(em).selectFrom('workflow_run').select(['id', 'status']).where('workflow_id', '=', w.workflowId).forUpdate().executeTakeFirst();
         if (!run || run.status !== 'running') return false;
         const runId = Number(run.id);
         await updateRun(em, runId, w.workflowId, { status: as.status, finished: true, error: as.error });

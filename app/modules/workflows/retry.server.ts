@@ -10,6 +10,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import type { Plan, RunContext } from '../../../workflows/graph.ts';
 import type { InterpreterInput, RunState, StepState } from '../../../workflows/interpreter.ts';
 import { audit, type Actor } from '../../lib/audit.server.ts';
+import { db } from '../../lib/db.server.ts';
 import { DomainError } from '../../lib/errors.ts';
 import { publish } from '../../lib/outbox.server.ts';
 import { ensureRun } from './runs.server.ts';
@@ -54,12 +55,17 @@ export async function readFailedState(
   } catch {
     /* a failed run's result is its failure, which carries no state */
   }
-  const rows = await orm.em
-    .fork()
-    .execute<{ node_id: string; status: StepState['status']; output_summary: { output?: unknown } | null }[]>(
-      'select node_id, status, output_summary from workflow_run_step where run_id = ? order by coalesce(started_at, ended_at) nulls last, id',
-      [run.id],
-    );
+  const rows = await db(orm.em.fork())
+    .selectFrom('workflow_run_step')
+    .select(['node_id', 'status', 'output_summary'])
+    .$narrowType<{ status: StepState['status']; output_summary: { output?: unknown } | null }>()
+    .where('run_id', '=', run.id)
+    .orderBy(
+      (eb) => eb.fn.coalesce('started_at', 'ended_at'),
+      (ob) => ob.asc().nullsLast(),
+    )
+    .orderBy('id')
+    .execute();
   const failed = rows.find((r) => r.status === 'failed');
   if (!failed) return null;
   const nodes: Record<string, Record<string, unknown>> = {};
@@ -104,17 +110,11 @@ export async function retryRun(
   actor: Actor,
 ): Promise<string> {
   const em = orm.em.fork();
-  const [run] = await em.execute<
-    {
-      id: number;
-      workflow_id: string;
-      status: string;
-      definition_id: number | null;
-      version_id: number | null;
-      trigger_type: string;
-      trigger_payload: Record<string, unknown> | null;
-    }[]
-  >('select id, workflow_id, status, definition_id, version_id, trigger_type, trigger_payload from workflow_run where workflow_id = ?', [workflowId]);
+  const run = await db(em)
+    .selectFrom('workflow_run')
+    .select(['id', 'workflow_id', 'status', 'definition_id', 'version_id', 'trigger_type', 'trigger_payload'])
+    .where('workflow_id', '=', workflowId)
+    .executeTakeFirst();
   if (!run) throw new DomainError(404, 'not_found', `No run ${workflowId}.`);
   if (!(RETRYABLE_STATUSES as readonly string[]).includes(run.status)) {
     throw new DomainError(409, 'run_not_retryable', `Run ${workflowId} is ${run.status}; only failed or compensated runs can be retried.`, {
@@ -130,7 +130,7 @@ export async function retryRun(
       if (v) version = { id: v.id, number: v.number, plan: v.plan };
     }
   } else if (run.version_id != null) {
-    const [v] = await em.execute<{ id: number; number: number; plan: Plan }[]>('select id, number, plan from workflow_version where id = ?', [run.version_id]);
+    const v = await db(em).selectFrom('workflow_version').select(['id', 'number', 'plan']).where('id', '=', run.version_id).executeTakeFirst();
     if (v) version = { id: Number(v.id), number: Number(v.number), plan: v.plan };
   }
   if (!version)
@@ -145,9 +145,12 @@ export async function retryRun(
     });
   }
 
-  const previous = await em.execute<{ workflow_id: string }[]>(`select workflow_id from workflow_run where workflow_id like ? escape '\\'`, [
-    `${workflowId.replace(/[\\%_]/g, '\\$&')}-retry-%`,
-  ]);
+  // Backslash is LIKE's escape character.
+  const previous = await db(em)
+    .selectFrom('workflow_run')
+    .select('workflow_id')
+    .where('workflow_id', 'like', `${workflowId.replace(/[\\%_]/g, '\\$&')}-retry-%`)
+    .execute();
   const pattern = new RegExp(`^${escapeRegex(workflowId)}-retry-\\d+$`);
   const n = previous.filter((r) => pattern.test(r.workflow_id)).length + 1;
   const newId = `${workflowId}-retry-${n}`;

@@ -3,7 +3,8 @@
 // `workflow.runEvent` local activity) and by the dispatcher that starts runs.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { outboxInsertPerRowSql, publishNow } from '../../lib/outbox.server.ts';
-import { prepare, sql } from '../../lib/db.server.ts';
+import { db, prepare, sql } from '../../lib/db.server.ts';
+import { sql as ksql } from 'kysely';
 import type { RunStatus, RunStepStatus } from '../../../entities/workflows.ts';
 
 /** Summaries are for people reading the run view: short JSON, cut at about 2 KB. */
@@ -265,12 +266,22 @@ export async function closeOpenSteps(
   runId: number,
   u: { status: Extract<RunStepStatus, 'cancelled' | 'terminated'>; error: string },
 ): Promise<{ nodeId: string; before: RunStepStatus }[]> {
-  const rows = await em.execute<{ node_id: string; before: RunStepStatus }[]>(
-    `update workflow_run_step s set status = ?, ended_at = now(), error = ?
-       from (select id, status from workflow_run_step where run_id = ? and status in ('running', 'waiting') order by id for update) o
-      where s.id = o.id returning s.node_id, o.status as before`,
-    [u.status, u.error.slice(0, 2000), runId],
-  );
+  const rows = await db(em)
+    .updateTable('workflow_run_step as s')
+    .from((eb) =>
+      eb
+        .selectFrom('workflow_run_step')
+        .select(['id', 'status'])
+        .where('run_id', '=', runId)
+        .where('status', 'in', ['running', 'waiting'])
+        .orderBy('id')
+        .forUpdate()
+        .as('o'),
+    )
+    .set({ status: u.status, ended_at: ksql`now()`, error: u.error.slice(0, 2000) })
+    .whereRef('s.id', '=', 'o.id')
+    .returning(['s.node_id', 'o.status as before'])
+    .execute();
   return rows.map((r) => ({ nodeId: r.node_id, before: r.before }));
 }
 

@@ -10,7 +10,9 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { CronExpressionParser } from 'cron-parser';
+import { sql } from 'kysely';
 import { audit, type Actor } from '../../lib/audit.server.ts';
+import { advisoryLock, db } from '../../lib/db.server.ts';
 import { DomainError, fieldError, invalid } from '../../lib/errors.ts';
 import { findFault } from '../../lib/boundary.ts';
 import { publish } from '../../lib/outbox.server.ts';
@@ -46,9 +48,13 @@ interface ScheduleBinding {
 }
 
 async function scheduleBindings(em: EntityManager): Promise<ScheduleBinding[]> {
-  const rows = await em.execute<{ id: number; cron: string | null; active: boolean; key: string }[]>(
-    `select b.id, b.cron, b.active, d.key from workflow_binding b join workflow_definition d on d.id = b.definition_id where b.event = 'schedule' order by b.id`,
-  );
+  const rows = await db(em)
+    .selectFrom('workflow_binding as b')
+    .innerJoin('workflow_definition as d', 'd.id', 'b.definition_id')
+    .select(['b.id', 'b.cron', 'b.active', 'd.key'])
+    .where('b.event', '=', 'schedule')
+    .orderBy('b.id')
+    .execute();
   return rows.map((r) => ({ id: Number(r.id), cron: r.cron, active: r.active, key: r.key }));
 }
 
@@ -106,8 +112,14 @@ export async function syncSchedules(orm: MikroORM, client: Client, taskQueue: st
  */
 export async function fireBinding(orm: MikroORM, bindingId: number, firing: string): Promise<{ queued: boolean }> {
   return orm.em.fork().transactional(async (em) => {
-    await em.execute('select pg_advisory_xact_lock(hashtext(?))', [`fire:${firing}`]);
-    const [seen] = await em.execute(`select 1 from outbox_event where type = 'schedule' and payload ->> 'firing' = ? limit 1`, [firing]);
+    await advisoryLock(em, `fire:${firing}`);
+    const seen = await db(em)
+      .selectFrom('outbox_event')
+      .select(sql.lit(1).as('one'))
+      .where('type', '=', 'schedule')
+      .where(sql<string>`payload ->> 'firing'`, '=', firing)
+      .limit(1)
+      .executeTakeFirst();
     if (seen) return { queued: false };
     publish(em, 'workflows', 'schedule', { bindingId, firing, firedAt: new Date().toISOString() });
     return { queued: true };
@@ -127,7 +139,7 @@ export async function runBindingNow(orm: MikroORM, bindingId: number, rawInput: 
   const card = findCardNumber(rawInput, 'input');
   if (card) throw invalid([fieldError(card, 'card_number_not_allowed')]);
   return orm.em.fork().transactional(async (em) => {
-    const [b] = await em.execute<{ event: string; active: boolean }[]>('select event, active from workflow_binding where id = ? for update', [bindingId]);
+    const b = await db(em).selectFrom('workflow_binding').select(['event', 'active']).where('id', '=', bindingId).forUpdate().executeTakeFirst();
     if (!b) throw new DomainError(404, 'not_found', `No binding ${bindingId}.`);
     if (b.event !== 'manual' && b.event !== 'schedule')
       throw new DomainError(409, 'not_runnable', `Binding ${bindingId} starts on ${b.event}, not by hand.`, { params: { event: b.event } });

@@ -7,12 +7,14 @@
 // to that definition's latest version when it starts.
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import jsonata from 'jsonata';
+import { sql } from 'kysely';
 import { evaluateBounded } from '../../lib/expressions.ts';
 import { parseCron } from './schedules.server.ts';
 import { z } from 'zod';
 import { BINDING_EVENTS, WORKFLOW_KINDS, type BindingEvent, type WorkflowKind } from '../../../entities/workflows.ts';
 import type { Graph, Plan } from '../../../workflows/graph.ts';
 import { audit, type Actor } from '../../lib/audit.server.ts';
+import { db, jsonb } from '../../lib/db.server.ts';
 import { parseInput, DomainError, fieldError, invalid } from '../../lib/errors.ts';
 import { Id as RowId } from '../../lib/ids.ts';
 import { publish as announce } from '../../lib/outbox.server.ts';
@@ -109,11 +111,21 @@ export async function createDefinition(orm: MikroORM, raw: unknown, actor: Actor
     edges: [],
   };
   return orm.em.fork().transactional(async (em) => {
-    const [row] = await em.execute<{ id: number }[]>(
-      `insert into workflow_definition (key, name, description, kind, draft, draft_updated_at, draft_updated_by, created_at)
-       values (?, ?, ?, ?, ?, now(), ?, now()) on conflict (key) do nothing returning id`,
-      [input.key, input.name, input.description, input.kind, JSON.stringify(graph), byLabel(actor)],
-    );
+    const row = await db(em)
+      .insertInto('workflow_definition')
+      .values({
+        key: input.key,
+        name: input.name,
+        description: input.description,
+        kind: input.kind,
+        draft: jsonb(graph),
+        draft_updated_at: sql`now()`,
+        draft_updated_by: byLabel(actor),
+        created_at: sql`now()`,
+      })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .returning('id')
+      .executeTakeFirst();
     if (!row)
       throw new DomainError(409, 'duplicate_workflow_key', `A workflow with the key ${input.key} exists.`, { field: 'key', params: { key: input.key } });
     const id = Number(row.id);
@@ -129,22 +141,25 @@ export async function createDefinition(orm: MikroORM, raw: unknown, actor: Actor
 }
 
 export async function listDefinitions(em: EntityManager): Promise<DefinitionRow[]> {
-  const rows = await em.execute<
-    {
-      id: number;
-      key: string;
-      name: string;
-      description: string | null;
-      kind: WorkflowKind;
-      draft_updated_at: Date;
-      draft_updated_by: string | null;
-      latest: number | null;
-    }[]
-  >(
-    `select d.id, d.key, d.name, d.description, d.kind, d.draft_updated_at, d.draft_updated_by,
-            (select max(v.number) from workflow_version v where v.definition_id = d.id) as latest
-       from workflow_definition d order by d.name, d.id`,
-  );
+  const rows = await db(em)
+    .selectFrom('workflow_definition as d')
+    .select((eb) => [
+      'd.id',
+      'd.key',
+      'd.name',
+      'd.description',
+      'd.kind',
+      'd.draft_updated_at',
+      'd.draft_updated_by',
+      eb
+        .selectFrom('workflow_version as v')
+        .select((v) => v.fn.max('v.number').as('n'))
+        .whereRef('v.definition_id', '=', 'd.id')
+        .as('latest'),
+    ])
+    .orderBy('d.name')
+    .orderBy('d.id')
+    .execute();
   return rows.map((r) => ({
     id: Number(r.id),
     key: r.key,
@@ -158,21 +173,12 @@ export async function listDefinitions(em: EntityManager): Promise<DefinitionRow[
 }
 
 export async function getDefinition(em: EntityManager, idOrKey: number | string) {
-  const [row] = await em.execute<
-    {
-      id: number;
-      key: string;
-      name: string;
-      description: string | null;
-      kind: WorkflowKind;
-      draft: Graph;
-      draft_updated_at: Date;
-      draft_updated_by: string | null;
-    }[]
-  >(
-    `select id, key, name, description, kind, draft, draft_updated_at, draft_updated_by from workflow_definition where ${typeof idOrKey === 'number' ? 'id' : 'key'} = ?`,
-    [idOrKey],
-  );
+  const row = await db(em)
+    .selectFrom('workflow_definition')
+    .select(['id', 'key', 'name', 'description', 'kind', 'draft', 'draft_updated_at', 'draft_updated_by'])
+    .$if(typeof idOrKey === 'number', (q) => q.where('id', '=', idOrKey as number))
+    .$if(typeof idOrKey !== 'number', (q) => q.where('key', '=', idOrKey as string))
+    .executeTakeFirst();
   if (!row) return null;
   return {
     id: Number(row.id),
@@ -202,15 +208,19 @@ export async function saveDraft(
   if (!parsed.success) throw invalid(fieldErrors(parsed.error));
   const graph = parsed.data as Graph;
   return orm.em.fork().transactional(async (em) => {
-    const [before] = await em.execute<{ key: string; draft_updated_at: Date; draft_updated_by: string | null }[]>(
-      'select key, draft_updated_at, draft_updated_by from workflow_definition where id = ? for update',
-      [definitionId],
-    );
+    const before = await db(em)
+      .selectFrom('workflow_definition')
+      .select(['key', 'draft_updated_at', 'draft_updated_by'])
+      .where('id', '=', definitionId)
+      .forUpdate()
+      .executeTakeFirst();
     if (!before) throw new DomainError(404, 'not_found', `No workflow ${definitionId}.`);
-    const [row] = await em.execute<{ draft_updated_at: Date }[]>(
-      'update workflow_definition set draft = ?, draft_updated_at = now(), draft_updated_by = ? where id = ? returning draft_updated_at',
-      [JSON.stringify(graph), byLabel(actor), definitionId],
-    );
+    const row = await db(em)
+      .updateTable('workflow_definition')
+      .set({ draft: jsonb(graph), draft_updated_at: sql`now()`, draft_updated_by: byLabel(actor) })
+      .where('id', '=', definitionId)
+      .returning('draft_updated_at')
+      .executeTakeFirstOrThrow();
     const savedAt = new Date(row.draft_updated_at).toISOString();
     audit(em, actor, {
       action: 'workflow.draft_saved',
@@ -253,12 +263,26 @@ async function insertVersion(
   action: string,
   extra: Record<string, unknown> = {},
 ): Promise<VersionRow> {
-  const [row] = await em.execute<{ id: number; number: number; published_at: Date }[]>(
-    `insert into workflow_version (definition_id, number, graph, plan, hash, message, author, published_at)
-     select ?, coalesce(max(number), 0) + 1, ?, ?, ?, ?, ?, now() from workflow_version where definition_id = ?
-     returning id, number, published_at`,
-    [def.id, JSON.stringify(graph), JSON.stringify(plan), plan.hash, message, byLabel(actor), def.id],
-  );
+  const row = await db(em)
+    .insertInto('workflow_version')
+    .columns(['definition_id', 'number', 'graph', 'plan', 'hash', 'message', 'author', 'published_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('workflow_version')
+        .select([
+          eb.val(def.id).as('definition_id'),
+          sql<number>`coalesce(max(number), 0) + 1`.as('number'),
+          jsonb(graph).as('graph'),
+          jsonb(plan).as('plan'),
+          eb.val(plan.hash).as('hash'),
+          eb.val(message).as('message'),
+          eb.val(byLabel(actor)).as('author'),
+          sql<Date>`now()`.as('published_at'),
+        ])
+        .where('definition_id', '=', def.id),
+    )
+    .returning(['id', 'number', 'published_at'])
+    .executeTakeFirstOrThrow();
   const version: VersionRow = {
     id: Number(row.id),
     definitionId: def.id,
@@ -288,9 +312,7 @@ const Message = z
 export async function publish(orm: MikroORM, definitionId: number, message: string | null | undefined, actor: Actor): Promise<VersionRow> {
   const msg = parseInput(Message, message, 'message');
   return orm.em.fork().transactional(async (em) => {
-    const [def] = await em.execute<{ id: number; key: string; draft: Graph }[]>('select id, key, draft from workflow_definition where id = ? for update', [
-      definitionId,
-    ]);
+    const def = await db(em).selectFrom('workflow_definition').select(['id', 'key', 'draft']).where('id', '=', definitionId).forUpdate().executeTakeFirst();
     if (!def) throw new DomainError(404, 'not_found', `No workflow ${definitionId}.`);
     const compiled = compileGraph(def.draft);
     if (!compiled.ok) throw graphInvalid(compiled.errors);
@@ -301,18 +323,23 @@ export async function publish(orm: MikroORM, definitionId: number, message: stri
 /** Publishes an old version's graph as a new version (history stays intact), and makes it the draft. */
 export async function rollback(orm: MikroORM, definitionId: number, toVersion: number, actor: Actor, message?: string | null): Promise<VersionRow> {
   return orm.em.fork().transactional(async (em) => {
-    const [def] = await em.execute<{ id: number; key: string }[]>('select id, key from workflow_definition where id = ? for update', [definitionId]);
+    const def = await db(em).selectFrom('workflow_definition').select(['id', 'key']).where('id', '=', definitionId).forUpdate().executeTakeFirst();
     if (!def) throw new DomainError(404, 'not_found', `No workflow ${definitionId}.`);
-    const [old] = await em.execute<{ graph: Graph }[]>('select graph from workflow_version where definition_id = ? and number = ?', [definitionId, toVersion]);
+    const old = await db(em)
+      .selectFrom('workflow_version')
+      .select('graph')
+      .where('definition_id', '=', definitionId)
+      .where('number', '=', toVersion)
+      .executeTakeFirst();
     if (!old) throw new DomainError(404, 'not_found', `Workflow ${def.key} has no version ${toVersion}.`, { field: 'version', params: { version: toVersion } });
     // The catalogue may have changed since: the old graph must still be valid to run.
     const compiled = compileGraph(old.graph);
     if (!compiled.ok) throw graphInvalid(compiled.errors);
-    await em.execute('update workflow_definition set draft = ?, draft_updated_at = now(), draft_updated_by = ? where id = ?', [
-      JSON.stringify(old.graph),
-      byLabel(actor),
-      definitionId,
-    ]);
+    await db(em)
+      .updateTable('workflow_definition')
+      .set({ draft: jsonb(old.graph), draft_updated_at: sql`now()`, draft_updated_by: byLabel(actor) })
+      .where('id', '=', definitionId)
+      .execute();
     return insertVersion(
       em,
       { id: Number(def.id), key: def.key },
@@ -327,10 +354,12 @@ export async function rollback(orm: MikroORM, definitionId: number, toVersion: n
 }
 
 export async function listVersions(em: EntityManager, definitionId: number): Promise<VersionRow[]> {
-  const rows = await em.execute<{ id: number; number: number; hash: string; message: string | null; author: string | null; published_at: Date }[]>(
-    'select id, number, hash, message, author, published_at from workflow_version where definition_id = ? order by number desc',
-    [definitionId],
-  );
+  const rows = await db(em)
+    .selectFrom('workflow_version')
+    .select(['id', 'number', 'hash', 'message', 'author', 'published_at'])
+    .where('definition_id', '=', definitionId)
+    .orderBy('number', 'desc')
+    .execute();
   return rows.map((r) => ({
     id: Number(r.id),
     definitionId,
@@ -344,23 +373,15 @@ export async function listVersions(em: EntityManager, definitionId: number): Pro
 
 /** The definition's newest version with its plan (what a new run is pinned to). */
 export async function latestVersion(em: EntityManager, definition: number | string): Promise<(VersionRow & { plan: Plan; graph: Graph }) | null> {
-  const [r] = await em.execute<
-    {
-      id: number;
-      definition_id: number;
-      number: number;
-      hash: string;
-      message: string | null;
-      author: string | null;
-      published_at: Date;
-      plan: Plan;
-      graph: Graph;
-    }[]
-  >(
-    `select v.* from workflow_version v join workflow_definition d on d.id = v.definition_id
-      where ${typeof definition === 'number' ? 'd.id' : 'd.key'} = ? order by v.number desc limit 1`,
-    [definition],
-  );
+  const r = await db(em)
+    .selectFrom('workflow_version as v')
+    .innerJoin('workflow_definition as d', 'd.id', 'v.definition_id')
+    .selectAll('v')
+    .$if(typeof definition === 'number', (q) => q.where('d.id', '=', definition as number))
+    .$if(typeof definition !== 'number', (q) => q.where('d.key', '=', definition as string))
+    .orderBy('v.number', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   if (!r) return null;
   return {
     id: Number(r.id),
@@ -419,7 +440,7 @@ async function checkBinding(em: EntityManager, b: z.infer<typeof BindingInput>):
   }
   if (b.event === 'schedule' && !b.cron) errors.push(fieldError('cron', 'required'));
   if (b.cron && !parseCron(b.cron)) errors.push(fieldError('cron', 'invalid_cron'));
-  const [def] = await em.execute<{ id: number }[]>('select id from workflow_definition where id = ?', [b.definitionId]);
+  const def = await db(em).selectFrom('workflow_definition').select('id').where('id', '=', b.definitionId).executeTakeFirst();
   if (!def) errors.push(fieldError('definitionId', 'unknown_workflow', { id: b.definitionId }));
   return errors;
 }
@@ -440,10 +461,20 @@ export async function createBinding(orm: MikroORM, raw: unknown, actor: Actor): 
   return orm.em.fork().transactional(async (em) => {
     const errors = await checkBinding(em, b);
     if (errors.length) throw invalid(errors);
-    const [row] = await em.execute<{ id: number }[]>(
-      `insert into workflow_binding (event, filter, priority, definition_id, active, cron, created_at, updated_at) values (?, ?, ?, ?, ?, ?, now(), now()) returning id`,
-      [b.event, b.filter, b.priority, b.definitionId, b.active, b.cron],
-    );
+    const row = await db(em)
+      .insertInto('workflow_binding')
+      .values({
+        event: b.event,
+        filter: b.filter,
+        priority: b.priority,
+        definition_id: b.definitionId,
+        active: b.active,
+        cron: b.cron,
+        created_at: sql`now()`,
+        updated_at: sql`now()`,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const id = Number(row.id);
     audit(em, actor, { action: 'workflow.binding_created', entityType: 'WorkflowBinding', entityId: id, after: bindingSnapshot(b) });
     announce(em, 'workflows', 'binding.changed', { bindingId: id, event: b.event });
@@ -453,9 +484,12 @@ export async function createBinding(orm: MikroORM, raw: unknown, actor: Actor): 
 
 export async function updateBinding(orm: MikroORM, id: number, raw: unknown, actor: Actor): Promise<BindingRow> {
   return orm.em.fork().transactional(async (em) => {
-    const [current] = await em.execute<
-      { event: BindingEvent; filter: string | null; priority: number; definition_id: number; active: boolean; cron: string | null }[]
-    >('select event, filter, priority, definition_id, active, cron from workflow_binding where id = ? for update', [id]);
+    const current = await db(em)
+      .selectFrom('workflow_binding')
+      .select(['event', 'filter', 'priority', 'definition_id', 'active', 'cron'])
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
     if (!current) throw new DomainError(404, 'not_found', `No binding ${id}.`);
     const before = {
       event: current.event,
@@ -470,10 +504,11 @@ export async function updateBinding(orm: MikroORM, id: number, raw: unknown, act
     const b = parsed.data;
     const errors = await checkBinding(em, b);
     if (errors.length) throw invalid(errors);
-    await em.execute(
-      'update workflow_binding set event = ?, filter = ?, priority = ?, definition_id = ?, active = ?, cron = ?, updated_at = now() where id = ?',
-      [b.event, b.filter, b.priority, b.definitionId, b.active, b.cron, id],
-    );
+    await db(em)
+      .updateTable('workflow_binding')
+      .set({ event: b.event, filter: b.filter, priority: b.priority, definition_id: b.definitionId, active: b.active, cron: b.cron, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .execute();
     audit(em, actor, { action: 'workflow.binding_updated', entityType: 'WorkflowBinding', entityId: id, before, after: bindingSnapshot(b) });
     announce(em, 'workflows', 'binding.changed', { bindingId: id, event: b.event });
     return (await getBinding(em, id))!;
@@ -482,10 +517,7 @@ export async function updateBinding(orm: MikroORM, id: number, raw: unknown, act
 
 export async function deleteBinding(orm: MikroORM, id: number, actor: Actor): Promise<void> {
   await orm.em.fork().transactional(async (em) => {
-    const [row] = await em.execute<{ event: BindingEvent; filter: string | null; priority: number; definition_id: number }[]>(
-      'delete from workflow_binding where id = ? returning event, filter, priority, definition_id',
-      [id],
-    );
+    const row = await db(em).deleteFrom('workflow_binding').where('id', '=', id).returning(['event', 'filter', 'priority', 'definition_id']).executeTakeFirst();
     if (!row) throw new DomainError(404, 'not_found', `No binding ${id}.`);
     audit(em, actor, {
       action: 'workflow.binding_deleted',
@@ -519,17 +551,25 @@ const toBinding = (r: RawBinding): BindingRow => ({
   active: r.active,
   cron: r.cron,
 });
-const BINDING_SELECT =
-  'select b.id, b.event, b.filter, b.priority, b.definition_id, d.key, d.name, b.active, b.cron from workflow_binding b join workflow_definition d on d.id = b.definition_id';
+const selectBindings = (em: EntityManager) =>
+  db(em)
+    .selectFrom('workflow_binding as b')
+    .innerJoin('workflow_definition as d', 'd.id', 'b.definition_id')
+    .select(['b.id', 'b.event', 'b.filter', 'b.priority', 'b.definition_id', 'd.key', 'd.name', 'b.active', 'b.cron']);
 
 async function getBinding(em: EntityManager, id: number): Promise<BindingRow | null> {
-  const [row] = await em.execute<RawBinding[]>(`${BINDING_SELECT} where b.id = ?`, [id]);
+  const row = await selectBindings(em).where('b.id', '=', id).executeTakeFirst();
   return row ? toBinding(row) : null;
 }
 
 /** Bindings in the order they are tried: by event, then priority (lowest first), then age. */
 export async function listBindings(em: EntityManager, event?: BindingEvent): Promise<BindingRow[]> {
-  const rows = await em.execute<RawBinding[]>(`${BINDING_SELECT} ${event ? 'where b.event = ?' : ''} order by b.event, b.priority, b.id`, event ? [event] : []);
+  const rows = await selectBindings(em)
+    .$if(!!event, (q) => q.where('b.event', '=', event!))
+    .orderBy('b.event')
+    .orderBy('b.priority')
+    .orderBy('b.id')
+    .execute();
   return rows.map(toBinding);
 }
 

@@ -2,12 +2,13 @@
 // inbox or the API. The decision reaches the run as its `decision` signal.
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Role } from '../../../entities/constants.ts';
 import type { TaskStatus } from '../../../entities/workflows.ts';
 import type { NodeActivityInput } from '../../../workflows/graph.ts';
 import { audit, type Actor } from '../../lib/audit.server.ts';
-import { textArray } from '../../lib/db.server.ts';
+import { db } from '../../lib/db.server.ts';
 import { DomainError, invalid } from '../../lib/errors.ts';
 import { publish } from '../../lib/outbox.server.ts';
 import { fieldErrors } from '../../lib/problem.ts';
@@ -37,7 +38,8 @@ interface RawTask {
   workflow_id: string;
   node_id: string;
   title: string;
-  roles: Role[];
+  /** Role names (text[]). */
+  roles: string[];
   status: TaskStatus;
   decided_by: string | null;
   comment: string | null;
@@ -54,7 +56,7 @@ const toTask = (r: RawTask): TaskRow => ({
   workflowId: r.workflow_id,
   nodeId: r.node_id,
   title: r.title,
-  roles: r.roles,
+  roles: r.roles as Role[],
   status: r.status,
   decidedBy: r.decided_by,
   comment: r.comment,
@@ -71,22 +73,25 @@ export async function openTask(em: EntityManager, input: NodeActivityInput): Pro
   const roles = Array.isArray(input.config.roles) ? input.config.roles.map(String) : [];
   const timeout = parseDuration(input.config.timeout ?? '2d');
   const entity = entityOf(input.context.trigger.type, input.context.trigger.payload);
-  const [row] = await em.execute<{ id: number }[]>(
-    `insert into human_task (key, workflow_id, node_id, title, roles, status, created_at, due_at, entity_type, entity_id)
-     values (?, ?, ?, ?, ?::text[], 'open', now(), ?, ?, ?) on conflict (key) do nothing returning id`,
-    [
-      input.key,
-      input.workflowId,
-      input.nodeId,
+  const row = await db(em)
+    .insertInto('human_task')
+    .values({
+      key: input.key,
+      workflow_id: input.workflowId,
+      node_id: input.nodeId,
       title,
-      textArray(roles),
-      timeout ? new Date(Date.now() + timeout) : null,
-      entity?.type ?? null,
-      entity?.id ?? null,
-    ],
-  );
+      roles,
+      status: 'open',
+      created_at: sql`now()`,
+      due_at: timeout ? new Date(Date.now() + timeout) : null,
+      entity_type: entity?.type ?? null,
+      entity_id: entity?.id ?? null,
+    })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .returning('id')
+    .executeTakeFirst();
   if (!row) {
-    const [existing] = await em.execute<{ id: number }[]>('select id from human_task where key = ?', [input.key]);
+    const existing = await db(em).selectFrom('human_task').select('id').where('key', '=', input.key).executeTakeFirstOrThrow();
     return { taskId: Number(existing.id), created: false };
   }
   publish(em, 'workflows', 'task.opened', { taskId: Number(row.id), workflowId: input.workflowId, nodeId: input.nodeId, title, roles });
@@ -97,24 +102,36 @@ export async function openTask(em: EntityManager, input: NodeActivityInput): Pro
 export async function closeTask(em: EntityManager, input: NodeActivityInput): Promise<{ closed: boolean }> {
   const decision = String(input.config.decision ?? 'timeout');
   const status: TaskStatus = decision === 'approved' ? 'approved' : decision === 'rejected' ? 'rejected' : 'timed_out';
-  const rows = await em.execute<{ id: number }[]>(
-    `update human_task set status = ?, decided_by = coalesce(decided_by, ?), comment = coalesce(comment, ?), decided_at = coalesce(decided_at, now())
-      where key = ? and status = 'open' returning id`,
-    [status, input.config.by == null ? null : String(input.config.by), input.config.comment == null ? null : String(input.config.comment), input.key],
-  );
+  const by = input.config.by == null ? null : String(input.config.by);
+  const comment = input.config.comment == null ? null : String(input.config.comment);
+  const rows = await db(em)
+    .updateTable('human_task')
+    .set((eb) => ({
+      status,
+      decided_by: eb.fn.coalesce('decided_by', eb.val(by)),
+      comment: eb.fn.coalesce('comment', eb.val(comment)),
+      decided_at: eb.fn.coalesce('decided_at', sql<Date>`now()`),
+    }))
+    .where('key', '=', input.key)
+    .where('status', '=', 'open')
+    .returning('id')
+    .execute();
   for (const r of rows) publish(em, 'workflows', 'task.closed', { taskId: Number(r.id), workflowId: input.workflowId, nodeId: input.nodeId, status });
   return { closed: rows.length > 0 };
 }
 
 /** Open tasks the role may decide, oldest first. */
 export async function listOpenTasks(em: EntityManager, role: Role, limit = 200): Promise<TaskRow[]> {
-  const rows = await em.execute<RawTask[]>(`select * from human_task where status = 'open' and ? = any(roles) order by created_at, id limit ?`, [role, limit]);
+  const rows = await db(em)
+    .selectFrom('human_task')
+    .selectAll()
+    .where('status', '=', 'open')
+    .where(sql<boolean>`${role} = any(roles)`)
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
   return rows.map(toTask);
-}
-
-export async function getTask(em: EntityManager, id: number): Promise<TaskRow | null> {
-  const [row] = await em.execute<RawTask[]>('select * from human_task where id = ?', [id]);
-  return row ? toTask(row) : null;
 }
 
 const DecisionInput = z.object({
@@ -144,7 +161,7 @@ export async function decideTask(
   const { decision, comment } = parsed.data;
   const by = who.actor.label ?? String(who.actor.id ?? who.actor.type);
   const outcome = await orm.em.fork().transactional(async (em) => {
-    const [task] = await em.execute<RawTask[]>('select * from human_task where id = ? for update', [taskId]);
+    const task = await db(em).selectFrom('human_task').selectAll().where('id', '=', taskId).forUpdate().executeTakeFirst();
     if (!task) throw new DomainError(404, 'not_found', `No task ${taskId}.`);
     if (!task.roles.includes(who.role))
       throw new DomainError(403, 'forbidden', `Only ${task.roles.join(', ')} may decide this task.`, { params: { roles: task.roles.join(', ') } });
@@ -156,14 +173,20 @@ export async function decideTask(
       throw new DomainError(503, 'temporal_unavailable', `The workflow engine cannot take the decision now (${(e as Error).message}); try again.`);
     }
     if (!delivered) {
-      await em.execute(`update human_task set status = 'cancelled', decided_at = now() where id = ?`, [taskId]);
+      await db(em)
+        .updateTable('human_task')
+        .set({ status: 'cancelled', decided_at: sql`now()` })
+        .where('id', '=', taskId)
+        .execute();
       publish(em, 'workflows', 'task.closed', { taskId, workflowId: task.workflow_id, nodeId: task.node_id, status: 'cancelled' });
       return { gone: true as const, task };
     }
-    const [updated] = await em.execute<RawTask[]>(
-      `update human_task set status = ?, decided_by = ?, comment = ?, decided_at = now() where id = ? returning *`,
-      [decision, by, comment ?? null, taskId],
-    );
+    const updated = await db(em)
+      .updateTable('human_task')
+      .set({ status: decision, decided_by: by, comment: comment ?? null, decided_at: sql`now()` })
+      .where('id', '=', taskId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
     audit(em, who.actor, {
       action: 'workflow.task_decided',
       entityType: 'HumanTask',
