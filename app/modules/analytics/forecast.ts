@@ -166,7 +166,10 @@ export function forecastDemand(series: WeeklySeries, opts: ForecastOptions = {})
     const predicted: number[] = [];
     for (const { train, test } of splits) {
       const fit = c.fit(train);
-      test.forEach((v, i) => (actual.push(v), predicted.push(fit.ahead(i + 1))));
+      for (const [i, v] of test.entries()) {
+        actual.push(v);
+        predicted.push(fit.ahead(i + 1));
+      }
     }
     const err = heldOutError(actual, predicted, holdout, folds);
     // Strictly better only (beyond rounding): the first of equals, with the smaller parameters, stays.
