@@ -3,14 +3,16 @@
 // cancelled order that must not count, gets Holt's trend, the reorder point and quantity worked out here
 // by hand, and the flag that its present policy is off. Accepting writes the level and its audit row
 // in one go (and starts a reorder when the new point puts the level below it); bad input is refused
-// with 422 naming the field and writes nothing.
+// with 422 naming the field and writes nothing; the page does the same over HTTP, for the roles allowed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM } from '../../app/lib/audit.server.ts';
 import { DomainError } from '../../app/lib/errors.ts';
 import { replenishmentPlan } from '../../app/modules/analytics/replenishment.server.ts';
 import { changeReorderPolicy } from '../../app/modules/inventory/service.server.ts';
 import { seedDemoData } from '../../scripts/seed/demo.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { signIn, type Browser } from '../support/http.ts';
 
 let db: TestDatabase;
 const actor = { ...SYSTEM, label: 'replenishment test' };
@@ -217,5 +219,86 @@ describe('accepting a suggestion', () => {
     // Lowered again: no longer low.
     expect(await changeReorderPolicy(db.orm, { levelId: rnoLevel, reorderPoint: 10, reorderQuantity: 50 }, actor)).toMatchObject({ low: false });
     expect(await one(`select low_stock_since from inventory_level where id = ?`, [rnoLevel])).toEqual({ low_stock_since: null });
+  });
+});
+
+describe('the replenishment page over HTTP', () => {
+  let app: TestApp;
+  let ops: Browser;
+  let level: { id: number; sku: string; code: string };
+  const appSql = <T = Record<string, unknown>>(q: string, p: unknown[] = []) => app.db.orm.em.fork().getConnection().execute<T[]>(q, p);
+  /** The levels and the inventory audit trail (signing in is audited too, so other rows may come). */
+  const state = async () =>
+    JSON.stringify(
+      await appSql(
+        `select (select json_agg(l order by l.id) from inventory_level l) as levels, (select count(*) from audit_event where action like 'inventory.%') as audits`,
+      ),
+    );
+  beforeAll(async () => {
+    app = await startTestApp({ worker: false });
+    ops = await signIn(app, 'ops_manager');
+    [level] = await appSql<{ id: number; sku: string; code: string }>(
+      `select l.id, p.sku, w.code from inventory_level l join product p on p.id = l.product_id join warehouse w on w.id = l.warehouse_id
+        where p.active and w.active order by p.sku, w.code limit 1`,
+    );
+  }, 120_000);
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it('is linked from analytics and shows the plan with Accept buttons to an ops manager', async () => {
+    expect(await (await ops.get('/analytics')).text()).toContain('href="/analytics/replenishment"');
+    const res = await ops.get(`/analytics/replenishment?warehouse=${level.code}`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('data-testid="replenishment-table"');
+    expect(html).toContain(`data-level="${level.id}"`);
+    expect(html).toContain('data-testid="accept"');
+    expect(html).toContain('data-testid="replenishment-chart"');
+    const rows = (
+      await appSql<{ n: string }>(
+        `select count(*) as n from inventory_level l join warehouse w on w.id = l.warehouse_id join product p on p.id = l.product_id where w.code = ? and p.active`,
+        [level.code],
+      )
+    )[0];
+    expect(html.match(/data-testid="replenishment-row"/g)).toHaveLength(Number(rows.n));
+  });
+
+  it('lets an executive look but not accept, and keeps the warehouse role out', async () => {
+    const exec = await signIn(app, 'executive');
+    const html = await (await exec.get('/analytics/replenishment')).text();
+    expect(html).toContain('data-testid="replenishment-table"');
+    expect(html).not.toContain('data-testid="accept"');
+    const before = await state();
+    expect((await exec.post('/analytics/replenishment', { levelId: String(level.id), reorderPoint: '5', reorderQuantity: '5' })).status).toBe(403);
+    expect((await (await signIn(app, 'warehouse')).get('/analytics/replenishment')).status).toBe(403);
+    expect(await state()).toBe(before);
+  });
+
+  it('accepts a suggestion under the signed-in user, and answers bad posts with 422 naming the field, writing nothing', async () => {
+    const before = await state();
+    for (const [form, sentence] of [
+      [{ levelId: String(level.id), reorderPoint: '-5', reorderQuantity: '10' }, 'Reorder point: enter a whole number from 0 to 1000000 (got “-5”).'],
+      [{ levelId: String(level.id), reorderPoint: '5', reorderQuantity: 'many' }, 'Reorder quantity: enter a whole number from 0 to 1000000 (got “many”).'],
+      [{ levelId: '99999999999', reorderPoint: '5', reorderQuantity: '10' }, 'Stock level: no such stock level (got “99999999999”).'],
+      [{ levelId: '2147483647', reorderPoint: '5', reorderQuantity: '10' }, 'Stock level: no such stock level (got “2147483647”).'],
+      [{ reorderPoint: '5' }, 'Reorder quantity: enter a whole number from 0 to 1000000 (got “”).'],
+    ] as const) {
+      const res = await ops.post('/analytics/replenishment', form);
+      expect(res.status, JSON.stringify(form)).toBe(422);
+      const html = await res.text();
+      expect(html.slice(html.indexOf('accept-error'), html.indexOf('accept-error') + 400), JSON.stringify(form)).toContain(sentence);
+    }
+    expect(await state()).toBe(before);
+    const ok = await ops.post('/analytics/replenishment', { levelId: String(level.id), reorderPoint: '33', reorderQuantity: '77' });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain(`Reorder point for ${level.sku} at ${level.code} set to 33, reorder quantity 77.`);
+    expect(await appSql(`select reorder_point, reorder_quantity from inventory_level where id = ?`, [level.id])).toEqual([
+      { reorder_point: 33, reorder_quantity: 77 },
+    ]);
+    const email = app.credentials.users.find((u) => u.role === 'ops_manager')!.email;
+    expect(await appSql(`select actor_label, after from audit_event where action = 'inventory.reorder_policy_changed'`)).toEqual([
+      { actor_label: email, after: { reorderPoint: 33, reorderQuantity: 77, source: 'replenishment' } },
+    ]);
   });
 });

@@ -67,23 +67,38 @@ export async function adjustStock(orm: MikroORM, raw: unknown, actor: Actor) {
   });
 }
 
-const Units = z.coerce.number().int().min(0).max(1_000_000);
+export const MAX_REORDER_UNITS = 1_000_000;
+
+/** A form's text as a number ('' and absent stay absent, so they fail as missing); anything else as given. */
+const asNumber = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? Number(v.trim()) : v);
+const Units = z.preprocess(asNumber, z.number().int().min(0).max(MAX_REORDER_UNITS));
 
 /** A level's new reorder point and quantity, as the replenishment page's Accept sends them. */
 export const ReorderPolicyInput = z.object({
-  levelId: z.coerce.number().int().positive().max(2_147_483_647),
+  levelId: z.preprocess(asNumber, z.number().int().positive().max(2_147_483_647)),
   reorderPoint: Units,
   reorderQuantity: Units,
 });
 export type ReorderPolicyInput = z.infer<typeof ReorderPolicyInput>;
 
 /**
- * Sets a level's reorder point and quantity (validated: 422 naming the field, writing nothing), audited
- * in the same transaction. `note` says where the figures came from (a forecast's method, say).
+ * Sets a level's reorder point and quantity (validated: 422 naming each field at fault with what was
+ * given, writing nothing), audited in the same transaction. `note` says where the figures came from.
  */
 export async function changeReorderPolicy(orm: MikroORM, raw: unknown, actor: Actor, note?: Record<string, unknown>) {
   const parsed = ReorderPolicyInput.safeParse(raw);
-  if (!parsed.success) throw invalid(fieldErrors(parsed.error));
+  if (!parsed.success) {
+    const given = (raw ?? {}) as Record<string, unknown>;
+    const fields = [...new Set(parsed.error.issues.map((i) => String(i.path[0] ?? 'levelId')))];
+    throw invalid(
+      fields.map((field) => ({
+        field,
+        code: field === 'levelId' ? 'unknown_level' : 'whole_number',
+        messageKey: field === 'levelId' ? 'replenishment.errors.level' : 'replenishment.errors.units',
+        params: { value: String(given[field] ?? '').slice(0, 40), max: MAX_REORDER_UNITS },
+      })),
+    );
+  }
   const input = parsed.data;
   return orm.em.fork().transactional((em) => setReorderPolicy(em, input.levelId, input.reorderPoint, input.reorderQuantity, actor, note));
 }

@@ -13,7 +13,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MOVEMENT_KINDS } from '../../../entities/constants.ts';
 import { audit, type Actor } from '../../lib/audit.server.ts';
-import { DomainError, fieldError, invalid } from '../../lib/errors.ts';
+import { DomainError, invalid } from '../../lib/errors.ts';
 import { publish } from '../../lib/outbox.server.ts';
 
 export type StockMovementKind = (typeof MOVEMENT_KINDS)[number];
@@ -158,11 +158,16 @@ export async function setReorderPolicy(
   actor: Actor,
   note?: Record<string, unknown>,
 ): Promise<ReorderPolicyChange> {
-  for (const [field, v] of [
-    ['reorderPoint', reorderPoint],
-    ['reorderQuantity', reorderQuantity],
-  ] as const)
-    if (!Number.isSafeInteger(v) || v < 0) throw invalid([fieldError(field, 'too_small', { min: 0 })]);
+  const bad = (
+    [
+      ['reorderPoint', reorderPoint],
+      ['reorderQuantity', reorderQuantity],
+    ] as const
+  ).filter(([, v]) => !Number.isSafeInteger(v) || v < 0 || v > 1_000_000);
+  if (bad.length)
+    throw invalid(
+      bad.map(([field, v]) => ({ field, code: 'whole_number', messageKey: 'replenishment.errors.units', params: { value: String(v), max: 1_000_000 } })),
+    );
   const [level] = await em.execute<
     {
       id: number;
@@ -180,7 +185,11 @@ export async function setReorderPolicy(
       where l.id = ? for update of l`,
     [levelId],
   );
-  if (!level) throw invalid([fieldError('levelId', 'invalid_value')], `levelId: no inventory level ${levelId}`);
+  if (!level)
+    throw invalid(
+      [{ field: 'levelId', code: 'unknown_level', messageKey: 'replenishment.errors.level', params: { value: String(levelId) } }],
+      `levelId: no inventory level ${levelId}`,
+    );
   const atp = level.on_hand - level.reserved;
   const low = atp <= reorderPoint;
   const becameLow = low && !level.low_stock_since;
