@@ -36,6 +36,8 @@ const PAGES: { path: string; permission: Permission; okStatus?: number }[] = [
   { path: '/orders?status=on_hold', permission: 'orders.view' },
   { path: '/inventory?low=1', permission: 'inventory.view' },
   { path: '/orders?late=1', permission: 'orders.view' },
+  { path: '/analytics/replenishment', permission: 'analytics.view' },
+  { path: '/analytics/replenishment?warehouse=EWR&different=1', permission: 'analytics.view' },
   { path: '/orders?paymentFailed=2026-01-01', permission: 'orders.view' },
   { path: '/analytics?from=2026-01-01&to=2026-03-31&granularity=week&channel=web&compare=previous', permission: 'analytics.view' },
   { path: '/analytics?granularity=hour&from=2026-02-01&to=2026-02-03&warehouse=none&country=us', permission: 'analytics.view' },
@@ -58,7 +60,8 @@ const PUBLIC_ROUTES = [
 const COVERED_ROUTES = [
   '_app.$area.tsx',
   '_app.dashboards.tsx',
-  '_app.analytics.tsx',
+  '_app.analytics._index.tsx',
+  '_app.analytics.replenishment.tsx',
   '_app.settings._index.tsx',
   '_app.settings.users.tsx',
   '_app.settings.api-keys.tsx',

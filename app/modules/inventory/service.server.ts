@@ -1,5 +1,6 @@
 // Changing stock on hand by hand: receipts, cycle counts, damage and corrections, each audited, through
-// moveStock (stock.server.ts: the ledger row, the low-stock flag and the live events) in one transaction.
+// moveStock (stock.server.ts: the ledger row, the low-stock flag and the live events) in one transaction;
+// and a level's reorder policy, through setReorderPolicy.
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { ADJUSTMENT_KINDS } from '../../../entities/constants.ts';
@@ -7,7 +8,7 @@ import { audit, type Actor } from '../../lib/audit.server.ts';
 import { db } from '../../lib/db.server.ts';
 import { fieldError, invalid } from '../../lib/errors.ts';
 import { fieldErrors } from '../../lib/problem.ts';
-import { moveStock } from './stock.server.ts';
+import { moveStock, setReorderPolicy } from './stock.server.ts';
 
 const AdjustmentInput = z.object({
   sku: z.string().trim().min(1).max(64),
@@ -64,4 +65,40 @@ export async function adjustStock(orm: MikroORM, raw: unknown, actor: Actor) {
       low: moved.low,
     };
   });
+}
+
+export const MAX_REORDER_UNITS = 1_000_000;
+
+/** A form's text as a number ('' and absent stay absent, so they fail as missing); anything else as given. */
+const asNumber = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? Number(v.trim()) : v);
+const Units = z.preprocess(asNumber, z.number().int().min(0).max(MAX_REORDER_UNITS));
+
+/** A level's new reorder point and quantity, as the replenishment page's Accept sends them. */
+export const ReorderPolicyInput = z.object({
+  levelId: z.preprocess(asNumber, z.number().int().positive().max(2_147_483_647)),
+  reorderPoint: Units,
+  reorderQuantity: Units,
+});
+export type ReorderPolicyInput = z.infer<typeof ReorderPolicyInput>;
+
+/**
+ * Sets a level's reorder point and quantity (validated: 422 naming each field at fault with what was
+ * given, writing nothing), audited in the same transaction. `note` says where the figures came from.
+ */
+export async function changeReorderPolicy(orm: MikroORM, raw: unknown, actor: Actor, note?: Record<string, unknown>) {
+  const parsed = ReorderPolicyInput.safeParse(raw);
+  if (!parsed.success) {
+    const given = (raw ?? {}) as Record<string, unknown>;
+    const fields = [...new Set(parsed.error.issues.map((i) => String(i.path[0] ?? 'levelId')))];
+    throw invalid(
+      fields.map((field) => ({
+        field,
+        code: field === 'levelId' ? 'unknown_level' : 'whole_number',
+        messageKey: field === 'levelId' ? 'replenishment.errors.level' : 'replenishment.errors.units',
+        params: { value: String(given[field] ?? '').slice(0, 40), max: MAX_REORDER_UNITS },
+      })),
+    );
+  }
+  const input = parsed.data;
+  return orm.em.fork().transactional((em) => setReorderPolicy(em, input.levelId, input.reorderPoint, input.reorderQuantity, actor, note));
 }

@@ -7,14 +7,15 @@
 //   on hand − reserved ≤ reorder point, `low_stock_since` kept from when it became low, cleared when not,
 // - writes the ledger row (stock_movement),
 // - announces `stock.adjusted`, and `stock.low` when the level has just become low (what starts reorders).
+// setReorderPolicy is the one writer of the reorder point and quantity, under the same low-stock rule.
 // Before it, five copies of this had drifted: a restock taken back marked a level low but announced
 // nothing, so no reorder ever started for it.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import type { MOVEMENT_KINDS } from '../../../entities/constants.ts';
-import type { Actor } from '../../lib/audit.server.ts';
+import { audit, type Actor } from '../../lib/audit.server.ts';
 import { db } from '../../lib/db.server.ts';
-import { DomainError } from '../../lib/errors.ts';
+import { DomainError, invalid } from '../../lib/errors.ts';
 import { publish } from '../../lib/outbox.server.ts';
 
 export type StockMovementKind = (typeof MOVEMENT_KINDS)[number];
@@ -161,4 +162,84 @@ export async function setLevelBin(em: EntityManager, levelId: number, bin: strin
     .set({ bin, updated_at: sql`now()` })
     .where('id', '=', levelId)
     .execute();
+}
+
+export interface ReorderPolicyChange {
+  levelId: number;
+  sku: string;
+  warehouse: string;
+  before: { reorderPoint: number; reorderQuantity: number };
+  reorderPoint: number;
+  reorderQuantity: number;
+  atp: number;
+  low: boolean;
+  becameLow: boolean;
+}
+
+/**
+ * The one writer of a level's reorder policy (point and quantity), in the caller's transaction: locks the
+ * level, writes both, applies the low-stock rule against the new point (low while on hand − reserved ≤
+ * reorder point; `stock.low` when it has just become low, which starts the Reorder flow), and records the
+ * audit event `inventory.reorder_policy_changed`. `note` says where the figures came from (kept in the
+ * audit row). An unknown level or figures that are not whole units ≥ 0: 422 naming the field.
+ */
+export async function setReorderPolicy(
+  em: EntityManager,
+  levelId: number,
+  reorderPoint: number,
+  reorderQuantity: number,
+  actor: Actor,
+  note?: Record<string, unknown>,
+): Promise<ReorderPolicyChange> {
+  const bad = (
+    [
+      ['reorderPoint', reorderPoint],
+      ['reorderQuantity', reorderQuantity],
+    ] as const
+  ).filter(([, v]) => !Number.isSafeInteger(v) || v < 0 || v > 1_000_000);
+  if (bad.length)
+    throw invalid(
+      bad.map(([field, v]) => ({ field, code: 'whole_number', messageKey: 'replenishment.errors.units', params: { value: String(v), max: 1_000_000 } })),
+    );
+  const [level] = await em.execute<
+    {
+      id: number;
+      on_hand: number;
+      reserved: number;
+      reorder_point: number;
+      reorder_quantity: number;
+      low_stock_since: Date | null;
+      sku: string;
+      code: string;
+    }[]
+  >(
+    `select l.id, l.on_hand, l.reserved, l.reorder_point, l.reorder_quantity, l.low_stock_since, p.sku, w.code
+       from inventory_level l join product p on p.id = l.product_id join warehouse w on w.id = l.warehouse_id
+      where l.id = ? for update of l`,
+    [levelId],
+  );
+  if (!level)
+    throw invalid(
+      [{ field: 'levelId', code: 'unknown_level', messageKey: 'replenishment.errors.level', params: { value: String(levelId) } }],
+      `levelId: no inventory level ${levelId}`,
+    );
+  const atp = level.on_hand - level.reserved;
+  const low = atp <= reorderPoint;
+  const becameLow = low && !level.low_stock_since;
+  await em.execute(
+    `update inventory_level set reorder_point = ?, reorder_quantity = ?, updated_at = now(),
+            low_stock_since = case when ? then coalesce(low_stock_since, now()) else null end where id = ?`,
+    [reorderPoint, reorderQuantity, low, level.id],
+  );
+  const before = { reorderPoint: Number(level.reorder_point), reorderQuantity: Number(level.reorder_quantity) };
+  audit(em, actor, {
+    action: 'inventory.reorder_policy_changed',
+    entityType: 'InventoryLevel',
+    entityId: level.id,
+    before,
+    after: { reorderPoint, reorderQuantity, ...(note ?? {}) },
+  });
+  publish(em, 'inventory', 'stock.reorder_policy_changed', { levelId: level.id, sku: level.sku, warehouse: level.code, reorderPoint, reorderQuantity, atp });
+  if (becameLow) publish(em, 'inventory', 'stock.low', { levelId: level.id, sku: level.sku, warehouse: level.code });
+  return { levelId: level.id, sku: level.sku, warehouse: level.code, before, reorderPoint, reorderQuantity, atp, low, becameLow };
 }

@@ -176,6 +176,9 @@ export default function Analytics() {
             </Link>
           ))}
         </nav>
+        <Link to="/analytics/replenishment" data-testid="replenishment-link">
+          {t('replenishment.link')}
+        </Link>
       </div>
       <Form method="get" className="filters" data-testid="report-filters">
         <label className="field">
