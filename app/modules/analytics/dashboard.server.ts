@@ -2,7 +2,9 @@
 // orders per minute by channel over the last hour (sales_minute), and the state of the business now
 // (indexed counts over the base tables). Each tile names the list behind it, which opens filtered.
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
 import { z } from 'zod';
+import { db, jsonb } from '../../lib/db.server.ts';
 import { audit, type Actor } from '../../lib/audit.server.ts';
 import { fieldError, invalid } from '../../lib/errors.ts';
 import { fieldErrors } from '../../lib/problem.ts';
@@ -126,7 +128,7 @@ export function tileLinks(midnightDay: string): Record<Tile, string> {
 /** The tiles a user sees, in their order: their saved choice (tiles their role no longer has dropped), else the role's. */
 export async function dashboardLayout(em: EntityManager, user: { id: number; role: Role }): Promise<Tile[]> {
   const allowed = TILES_BY_ROLE[user.role];
-  const [row] = await em.execute<{ tiles: string[] }[]>('select tiles from dashboard_layout where user_id = ?', [user.id]);
+  const row = await db(em).selectFrom('dashboard_layout').select('tiles').where('user_id', '=', user.id).executeTakeFirst();
   if (!row) return [...allowed];
   return row.tiles.filter((t): t is Tile => (allowed as readonly string[]).includes(t));
 }
@@ -158,13 +160,13 @@ export async function changeDashboardLayout(orm: MikroORM, user: { id: number; r
       const j = c.change === 'up' ? i - 1 : i + 1;
       if (i >= 0 && j >= 0 && j < tiles.length) [tiles[i], tiles[j]] = [tiles[j], tiles[i]];
     }
-    if (c.change === 'reset') await em.execute('delete from dashboard_layout where user_id = ?', [user.id]);
+    if (c.change === 'reset') await db(em).deleteFrom('dashboard_layout').where('user_id', '=', user.id).execute();
     else
-      await em.execute(
-        `insert into dashboard_layout (user_id, tiles, updated_at) values (?, ?::jsonb, now())
-         on conflict (user_id) do update set tiles = excluded.tiles, updated_at = now()`,
-        [user.id, JSON.stringify(tiles)],
-      );
+      await db(em)
+        .insertInto('dashboard_layout')
+        .values({ user_id: user.id, tiles: jsonb(tiles), updated_at: sql<Date>`now()` })
+        .onConflict((oc) => oc.column('user_id').doUpdateSet({ tiles: jsonb(tiles), updated_at: sql<Date>`now()` }))
+        .execute();
     audit(em, actor, {
       action: 'user.dashboard_arranged',
       entityType: 'User',
