@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { SYSTEM } from '../../app/lib/audit.server.ts';
 import { DomainError } from '../../app/lib/errors.ts';
+import { nodeActivities } from '../../activities/nodes/index.ts';
 import { dispatchPass } from '../../app/modules/workflows/dispatcher.server.ts';
 import { insertDraftPo, loadPo, setPoStatus } from '../../app/modules/purchasing/service.server.ts';
 import { cancelPurchaseOrder, getPurchaseOrder, listPurchaseOrders, listSuppliers, receivePurchaseOrder } from '../../app/modules/purchasing/screens.server.ts';
@@ -245,6 +246,40 @@ describe('a PO a Reorder run is waiting for', () => {
     } as unknown as Client;
     for (let i = 0; i < 20 && !sent.length; i++) await dispatchPass({ orm: db.orm, temporal: async () => client, taskQueue: 'none' });
     expect(sent).toEqual([{ workflowId, name: 'goods_received' }]);
+
+    // The signalled run goes on to its own receive step, which finds the PO received and moves nothing.
+    const moves = await ledger(po.number);
+    const step = await nodeActivities({ orm: db.orm })['inventory.receivePo']({
+      key: `${workflowId}:receive_po:1`,
+      workflowId,
+      nodeId: 'receive_po',
+      config: {},
+      context: { trigger: { type: 'stock.low', payload: {} }, nodes: { draft_po: { purchaseOrderId: po.id, number: po.number } } },
+    });
+    expect(step).toMatchObject({ handle: 'ok', output: { status: 'received', changed: false, received: [] } });
+    expect(await ledger(po.number)).toEqual(moves);
+    expect(await lineState(po.id)).toEqual([
+      [10, 10],
+      [4, 4],
+    ]);
+  });
+
+  it("leaves the rest of a part-received PO to the flow's receive step when the run is signalled another way", async () => {
+    const po = await makePo(db.orm, 'sent');
+    await receivePurchaseOrder(db.orm, po.id, { [`qty-${po.lines[0]}`]: '4', [`qty-${po.lines[1]}`]: '1' }, actor);
+    const step = await nodeActivities({ orm: db.orm })['inventory.receivePo']({
+      key: `wf-part-${po.id}:receive_po:1`,
+      workflowId: `wf-part-${po.id}`,
+      nodeId: 'receive_po',
+      config: {},
+      context: { trigger: { type: 'stock.low', payload: {} }, nodes: { draft_po: { purchaseOrderId: po.id } } },
+    });
+    expect(step.output).toMatchObject({ status: 'received', changed: true });
+    expect((await ledger(po.number)).map((m) => m.delta)).toEqual([4, 1, 6, 3]);
+    expect(await lineState(po.id)).toEqual([
+      [10, 10],
+      [4, 4],
+    ]);
   });
 });
 
