@@ -1,5 +1,6 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { useLiveRevalidate } from '../lib/live.ts';
 import { useTranslation } from 'react-i18next';
 import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
@@ -68,6 +69,8 @@ export default function PurchaseOrderPage() {
   const navigation = useNavigation();
   const busy = navigation.state === 'submitting';
   const { t } = useTranslation();
+  // Another person (or the Reorder flow) moving this PO: the page follows.
+  useLiveRevalidate('inventory', (e) => e.type === 'po.updated' && e.payload.purchaseOrderId === po.id, 500);
   const err = (f: string) => result?.errors?.find((e) => e.field === f);
   const errorParams = (p?: Record<string, string | number>) =>
     p && typeof p.status === 'string' ? { ...p, status: t(`purchasing.status.${p.status}`) } : (p ?? {});
@@ -199,6 +202,7 @@ export default function PurchaseOrderPage() {
                         <label className="field">
                           <span className="visually-hidden">{t('purchasing.lines.receiveFor', { sku: l.sku })}</span>
                           <input
+                            key={`${l.id}-${l.remaining}`}
                             name={fields[l.id]}
                             type="number"
                             min={0}

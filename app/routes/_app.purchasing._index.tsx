@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { requireUser } from '../lib/auth.server.ts';
 import { listPurchaseOrders, purchasingFilterOptions } from '../modules/purchasing/screens.server.ts';
 import { isPoStatus, PO_STATUSES } from '../modules/purchasing/statuses.ts';
+import { useLiveRevalidate } from '../lib/live.ts';
 import { Pager } from '../components/pager.tsx';
 import { DateOnly, DateTime } from '../components/format.tsx';
 import { PoStatusBadge } from '../components/po-status.tsx';
@@ -40,6 +41,7 @@ export default function PurchaseOrders() {
   const { rows, more, page, suppliers, warehouses } = useLoaderData<typeof loader>();
   const { t } = useTranslation();
   const [params] = useSearchParams();
+  useLiveRevalidate('inventory', (e) => e.type === 'po.updated', 2000);
 
   return (
     <>

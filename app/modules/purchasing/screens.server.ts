@@ -198,7 +198,7 @@ export async function getPurchaseOrder(em: EntityManager, id: number): Promise<P
         action: e.action,
         actor: e.actor_label,
         from: text(before.status),
-        to: text(after.status),
+        to: text(after.status) ?? (e.action === 'purchase_order.drafted' ? 'draft' : null),
         reason: text(after.reason),
       };
     }),
