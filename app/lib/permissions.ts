@@ -51,6 +51,7 @@ export function isTopic(value: string): value is Topic {
 export const AREAS = [
   { id: 'orders', path: '/orders', permission: 'orders.view' },
   { id: 'inventory', path: '/inventory', permission: 'inventory.view' },
+  { id: 'purchasing', path: '/purchasing', permission: 'inventory.view' },
   { id: 'fulfilment', path: '/fulfilment', permission: 'fulfilment.view' },
   { id: 'workflows', path: '/workflows', permission: 'workflows.view' },
   { id: 'service', path: '/service', permission: 'service.view' },

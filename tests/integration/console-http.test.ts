@@ -46,6 +46,9 @@ const PAGES: { path: string; permission: Permission; okStatus?: number }[] = [
   { path: '/settings/warehouses?code=EWR', permission: 'settings.view' },
   { path: '/settings/carriers?code=ups&country=US&weight=500&level=standard', permission: 'settings.view' },
   { path: '/settings/channels?code=web', permission: 'settings.view' },
+  { path: '/purchasing?status=sent&supplier=NO-SUCH&warehouse=EWR&q=PO&page=2', permission: 'inventory.view' },
+  { path: '/purchasing/suppliers', permission: 'inventory.view' },
+  { path: '/purchasing/999999', permission: 'inventory.view', okStatus: 404 },
 ];
 const PUBLIC_ROUTES = [
   'login.tsx',
@@ -95,6 +98,9 @@ const COVERED_ROUTES = [
   '_app.settings.warehouses.tsx',
   '_app.settings.carriers.tsx',
   '_app.settings.channels.tsx',
+  '_app.purchasing._index.tsx',
+  '_app.purchasing.$id.tsx',
+  '_app.purchasing.suppliers.tsx',
 ];
 
 /** API endpoints and the permission each needs; a forbidden role gets 403 before the body is read. */

@@ -45,7 +45,7 @@ export interface PoRow {
 }
 
 /** Purchase orders whose units still count as coming: everything not received or cancelled (drafts too, so two runs do not both order). */
-const OPEN_PO: PoStatus[] = ['draft', 'approved', 'sent', 'partially_received'];
+export const OPEN_PO: PoStatus[] = ['draft', 'approved', 'sent', 'partially_received'];
 
 export async function inbound(em: EntityManager, productId: number, warehouseId: number): Promise<number> {
   const row = await db(em)
@@ -315,6 +315,15 @@ export async function markLineReceived(em: EntityManager, lineId: number): Promi
   await db(em)
     .updateTable('purchase_order_line')
     .set((eb) => ({ received: eb.ref('quantity') }))
+    .where('id', '=', lineId)
+    .execute();
+}
+
+/** Adds `quantity` units to what a purchase order line has received (a part delivery; the line's check keeps it within the quantity ordered). */
+export async function addLineReceived(em: EntityManager, lineId: number, quantity: number): Promise<void> {
+  await db(em)
+    .updateTable('purchase_order_line')
+    .set((eb) => ({ received: eb('received', '+', quantity) }))
     .where('id', '=', lineId)
     .execute();
 }

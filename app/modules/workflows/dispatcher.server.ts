@@ -5,6 +5,8 @@
 //   and the run row is written. Starting twice is harmless (the id is taken: counted as done).
 // - order.status_changed to packed / delivered / paid: the order's run gets packed / delivered /
 //   payment_confirmed (no run: nothing to do).
+// - po.goods_received (a purchase order received in full from the console, app/modules/purchasing):
+//   the run named in it (a Reorder run that drafted the PO) gets goods_received (no run: nothing to do).
 // - Every other row, and rows no binding matches: nothing to run; marked dispatched.
 //
 // Rows are handled in id order by one dispatcher at a time, so that an order's start always precedes
@@ -36,6 +38,9 @@ const STATUS_SIGNALS: Record<string, 'packed' | 'delivered' | 'payment_confirmed
   delivered: 'delivered',
   paid: 'payment_confirmed',
 };
+
+/** A purchase order received in full outside its Reorder run: the run (payload.workflowId) gets goods_received. */
+export const PO_GOODS_RECEIVED = 'po.goods_received';
 
 const BATCH = 200;
 /** The longest a Temporal call (start, signal) may take before the row counts as blocked. */
@@ -252,6 +257,17 @@ async function handle(orm: MikroORM, row: OutboxRow, opts: DispatcherOptions): P
     }
     return done({ kind: delivered ? 'signalled' : 'no_run', workflowId, signal });
   }
+  if (row.type === PO_GOODS_RECEIVED) {
+    const workflowId = typeof row.payload?.workflowId === 'string' ? row.payload.workflowId : null;
+    if (!workflowId) return done({ kind: 'ignored' });
+    let delivered: boolean;
+    try {
+      delivered = await call((c) => signalRun(c, workflowId, 'goods_received', row.payload));
+    } catch (e) {
+      throw e instanceof TemporalUnavailable ? e : new TemporalUnavailable(e);
+    }
+    return done({ kind: delivered ? 'signalled' : 'no_run', workflowId, signal: 'goods_received' });
+  }
   return done({ kind: 'ignored' });
 }
 
@@ -264,7 +280,9 @@ export interface PassResult {
 }
 
 const needsWork = (row: OutboxRow) =>
-  (START_EVENTS as readonly string[]).includes(row.type) || (row.type === 'order.status_changed' && !!STATUS_SIGNALS[String(row.payload?.to ?? '')]);
+  (START_EVENTS as readonly string[]).includes(row.type) ||
+  (row.type === 'order.status_changed' && !!STATUS_SIGNALS[String(row.payload?.to ?? '')]) ||
+  row.type === PO_GOODS_RECEIVED;
 const MAX_TRIES = 3;
 
 /**
