@@ -12,7 +12,9 @@ import { productPairs, recommendationsFor } from '../../app/modules/analytics/af
 import { segmentFor, type Segment } from '../../app/modules/analytics/rfm.ts';
 import { rfmCustomers, segmentReport, tagSegment } from '../../app/modules/analytics/rfm.server.ts';
 import { seedDemoData } from '../../scripts/seed/demo.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { signIn, type Browser } from '../support/http.ts';
 
 let db: TestDatabase;
 const actor = { ...SYSTEM, label: 'segments test' };
@@ -285,5 +287,62 @@ describe('product affinity', () => {
     await sql(`update product set active = false where sku = 'AFF-B'`);
     expect((await recommendationsFor(db.orm.em.fork(), c.x7, 10, { asOf })).map((r) => r.sku)).toEqual(['AFF-C']);
     await sql(`update product set active = true where sku = 'AFF-B'`);
+  });
+});
+
+describe('the segments page over HTTP', () => {
+  let app: TestApp;
+  let ops: Browser;
+  const appSql = <T = Record<string, unknown>>(q: string, p: unknown[] = []) => app.db.orm.em.fork().getConnection().execute<T[]>(q, p);
+  const state = async () =>
+    JSON.stringify(
+      await appSql(
+        `select (select json_agg(c.tags order by c.id) from customer c) as tags, (select count(*) from audit_event where action like 'customer.%') as audits`,
+      ),
+    );
+  beforeAll(async () => {
+    app = await startTestApp({ worker: false });
+    ops = await signIn(app, 'ops_manager');
+  }, 120_000);
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it('is linked from /analytics and lists the segments, a segment its customers', async () => {
+    expect(await (await ops.get('/analytics')).text()).toContain('href="/analytics/customers"');
+    const page = await ops.get('/analytics/customers');
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('data-testid="segments-table"');
+    expect(html).toContain('Potential loyalists');
+    const members = await rfmCustomers(app.db.orm.em.fork(), { base: BASE });
+    const segment = members[0].segment;
+    const drill = await (await ops.get(`/analytics/customers?segment=${segment}`)).text();
+    expect(drill).toContain(`href="/customers/${members[0].customerId}"`);
+    expect(drill).toContain('data-testid="tag-segment-form"');
+    expect(drill).toContain('data-testid="export-segment"');
+    expect(await (await ops.get(`/customers/${members[0].customerId}`)).text()).toContain('Recommended for this customer');
+  });
+
+  it('tags a segment for service.manage with analytics.view; refuses a bad tag (422) and other roles (403), writing nothing', async () => {
+    const members = await rfmCustomers(app.db.orm.em.fork(), { base: BASE });
+    const segment = members[0].segment;
+    const want = members.filter((m) => m.segment === segment).map((m) => m.customerId);
+    const before = await state();
+    const bad = await ops.post(`/analytics/customers?segment=${segment}`, { segment, tag: 'Not OK!' });
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain('aria-invalid="true"');
+    const elsewhere = await ops.post('/analytics/customers', { segment, tag: 'Not OK!' });
+    expect(elsewhere.status).toBe(422);
+    expect(await elsewhere.text()).toContain('is not a valid tag');
+    expect((await ops.post('/analytics/customers', { segment: 'nobody', tag: 'fine' })).status).toBe(422);
+    expect((await (await signIn(app, 'executive')).post('/analytics/customers', { segment, tag: 'fine' })).status).toBe(403);
+    expect((await (await signIn(app, 'agent')).post('/analytics/customers', { segment, tag: 'fine' })).status).toBe(403);
+    expect(await state()).toBe(before);
+    const ok = await ops.post(`/analytics/customers?segment=${segment}`, { segment, tag: 'http-campaign' });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('data-testid="tagged"');
+    const tagged = await appSql<{ id: number }>(`select id from customer where 'http-campaign' = any(tags) order by id`);
+    expect(tagged.map((r) => Number(r.id))).toEqual([...want].sort((a, b) => a - b));
   });
 });
