@@ -179,6 +179,9 @@ export default function Analytics() {
         <Link to="/analytics/replenishment" data-testid="replenishment-link">
           {t('replenishment.link')}
         </Link>
+        <Link to="/analytics/customers" data-testid="segments-link">
+          {t('segments.link')}
+        </Link>
       </div>
       <Form method="get" className="filters" data-testid="report-filters">
         <label className="field">

@@ -8,6 +8,7 @@ import { DomainError } from '../lib/errors.ts';
 import { routeId } from '../lib/ids.ts';
 import { fieldErrors, type FieldError } from '../lib/problem.ts';
 import { getCustomer } from '../modules/customers/queries.server.ts';
+import { AFFINITY_WINDOW_DAYS, recommendationsFor } from '../modules/analytics/affinity.server.ts';
 import { recomputeTierNow, updateProfile, updateTags } from '../modules/customers/service.server.ts';
 import { MAX_TAG_LENGTH, MAX_TAGS, splitTags } from '../modules/customers/tags.ts';
 import { Pager } from '../components/pager.tsx';
@@ -18,12 +19,19 @@ import { DateOnly, DateTime, Money, StatusBadge } from '../components/format.tsx
 import { LOCALES } from '../lib/i18n.ts';
 import { useRootData } from '../root.tsx';
 
+/** Products the "recommended" card lists. */
+const RECOMMENDED = 5;
+
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const user = await requireUser(request, context, 'service.view');
   const page = Number(new URL(request.url).searchParams.get('page')) || 1;
-  const customer = await getCustomer(context.orm.em.fork(), routeId(params.id, 'customer'), { base: context.config.BASE_CURRENCY, page });
+  const id = routeId(params.id, 'customer');
+  const [customer, recommended] = await Promise.all([
+    getCustomer(context.orm.em.fork(), id, { base: context.config.BASE_CURRENCY, page }),
+    recommendationsFor(context.orm.em.fork(), id, RECOMMENDED),
+  ]);
   if (!customer) throw new Response(null, { status: 404 });
-  return { customer, canManage: can(user.role, 'service.manage') };
+  return { customer, recommended, affinityDays: AFFINITY_WINDOW_DAYS, canManage: can(user.role, 'service.manage') };
 }
 
 const Intent = z.discriminatedUnion('intent', [
@@ -70,7 +78,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 }
 
 export default function CustomerDetail() {
-  const { customer: c, canManage } = useLoaderData<typeof loader>();
+  const { customer: c, recommended, affinityDays, canManage } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as ActionData | undefined;
   const { t } = useTranslation();
   const navigation = useNavigation();
@@ -253,6 +261,35 @@ export default function CustomerDetail() {
           )}
         </section>
       </div>
+
+      <section className="card" data-testid="recommended">
+        <h2>{t('segments.recommended.title')}</h2>
+        <p className="muted small">{t('segments.recommended.note', { days: affinityDays })}</p>
+        {recommended.length ? (
+          <table className="data-table">
+            <thead>
+              <tr>
+                <th>{t('segments.recommended.sku')}</th>
+                <th>{t('segments.recommended.name')}</th>
+                <th>{t('segments.recommended.why')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {recommended.map((r) => (
+                <tr key={r.productId} data-testid="recommendation" data-sku={r.sku}>
+                  <td>
+                    <code>{r.sku}</code>
+                  </td>
+                  <td>{r.name}</td>
+                  <td className="muted">{t('segments.recommended.reason', { product: r.because.name, count: r.customers })}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p className="muted">{t('segments.recommended.none')}</p>
+        )}
+      </section>
 
       <section className="card">
         <h2>{t('customers.history.title')}</h2>

@@ -9,7 +9,7 @@ import { db, prepare, sql } from '../../lib/db.server.ts';
 import { DomainError, invalid, parseInput } from '../../lib/errors.ts';
 import type { FieldError } from '../../lib/problem.ts';
 import { customerTierFactsBatch, customerTierFactsMany, defaultBaseCurrency } from './queries.server.ts';
-import { MAX_TAG_LENGTH, MAX_TAGS, Tags } from './tags.ts';
+import { MAX_TAG_LENGTH, MAX_TAGS, Tag, Tags } from './tags.ts';
 import { tierFor, type Tier } from './tiers.ts';
 
 /** Field errors for a bad tag list, in words a person can act on (the tag at fault is named). */
@@ -46,6 +46,82 @@ export async function updateTags(orm: MikroORM, customerId: number, raw: unknown
     await db(em).updateTable('customer').set({ tags }).where('id', '=', customerId).execute();
     audit(em, actor, { action: 'customer.tags_updated', entityType: 'Customer', entityId: customerId, before: { tags: before }, after: { tags } });
     return { tags, changed: true };
+  });
+}
+
+/** One tag, normalised (trimmed, lowercased) or refused with 422 naming it (field `tag`), as in a tag list. */
+export function parseTag(raw: unknown): string {
+  const parsed = Tag.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const errors = tagErrors(new z.ZodError(parsed.error.issues.map((issue) => ({ ...issue, path: [0, ...issue.path] }))), [raw]);
+  throw invalid(errors.map((e) => ({ ...e, field: 'tag' })));
+}
+
+export interface BulkTagResult {
+  tag: string;
+  /** Customers the tag was added to. */
+  tagged: number[];
+  /** Customers that had it already. */
+  already: number[];
+  /** Customers left out: their tag list is full (MAX_TAGS). */
+  full: number[];
+}
+
+/**
+ * Adds one tag to many customers (a campaign's segment) in one transaction: one conditional update,
+ * an audit event per customer tagged (before and after) and one summary event naming the reason. A
+ * bad tag is refused whole (422) and nothing is written; customers that have it already are left as
+ * they are, and so are those whose tag list is full (reported, never truncated); unknown ids are ignored.
+ */
+export async function tagCustomers(
+  orm: MikroORM,
+  customerIds: readonly number[],
+  rawTag: unknown,
+  actor: Actor,
+  opts: { reason?: string } = {},
+): Promise<BulkTagResult> {
+  const tag = parseTag(rawTag);
+  const ids = [...new Set(customerIds)];
+  return orm.em.fork().transactional(async (em) => {
+    const rows = ids.length ? await db(em).selectFrom('customer').select(['id', 'tags']).where('id', 'in', ids).orderBy('id').forUpdate().execute() : [];
+    const result: BulkTagResult = { tag, tagged: [], already: [], full: [] };
+    const before = new Map<number, string[]>();
+    for (const r of rows) {
+      const tags = r.tags ?? [];
+      const id = Number(r.id);
+      if (tags.includes(tag)) result.already.push(id);
+      else if (tags.length >= MAX_TAGS) result.full.push(id);
+      else {
+        result.tagged.push(id);
+        before.set(id, tags);
+      }
+    }
+    if (result.tagged.length) {
+      await db(em)
+        .updateTable('customer')
+        .set((eb) => ({ tags: eb.fn<string[]>('array_append', ['tags', eb.val(tag)]) }))
+        .where('id', 'in', result.tagged)
+        .execute();
+      await auditMany(
+        em,
+        result.tagged.map((id) => ({
+          actor,
+          entry: {
+            action: 'customer.tags_updated',
+            entityType: 'Customer',
+            entityId: id,
+            before: { tags: before.get(id)! },
+            after: { tags: [...before.get(id)!, tag], ...(opts.reason ? { reason: opts.reason } : {}) },
+          },
+        })),
+      );
+    }
+    audit(em, actor, {
+      action: 'customer.bulk_tagged',
+      entityType: 'Customer',
+      after: { tag, reason: opts.reason ?? null, tagged: result.tagged.length, already: result.already.length, full: result.full.length },
+    });
+    return result;
   });
 }
 

@@ -7,7 +7,7 @@ export const MAX_TAG_LENGTH = 30;
 const TAG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /** One tag: trimmed and lowercased first, then it must be a slug of at most MAX_TAG_LENGTH characters. */
-const Tag = z.string().trim().toLowerCase().min(1).max(MAX_TAG_LENGTH).regex(TAG_PATTERN);
+export const Tag = z.string().trim().toLowerCase().min(1).max(MAX_TAG_LENGTH).regex(TAG_PATTERN);
 
 /** A customer's whole tag list (duplicates collapse after normalising). */
 export const Tags = z
