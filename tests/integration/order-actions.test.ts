@@ -213,16 +213,23 @@ describe('refund from the order page', () => {
     const page = text(await (await agent.get(`/orders/${orderId}`)).text());
     expect(page).toMatch(/data-testid="order-payments".*\$65\.00.*\$12\.50/s);
     expect(await nonceOf(agent)).not.toBe(nonce);
+
+    // Two posts of one form at once (a double click) refund once too.
+    const twice = { ...form, amount: '1.00', nonce: await nonceOf(agent) };
+    const both = await Promise.all([agent.post(`/orders/${orderId}`, twice), agent.post(`/orders/${orderId}`, twice)]);
+    expect(both.map((r) => r.status)).toEqual([200, 200]);
+    expect(await payments()).toEqual([{ captured_minor: 6_500, refunded_minor: 1_350 }]);
+    expect(await refundAudits()).toHaveLength(4);
   });
 
   it('refuses more than is left, a bad amount, a missing reason and a closed order, naming the field, writing nothing', async () => {
     const nonce = await nonceOf(agent);
-    const over = await agent.post(`/orders/${orderId}`, { intent: 'refund', amount: '52.51', reason: 'goodwill', nonce });
+    const over = await agent.post(`/orders/${orderId}`, { intent: 'refund', amount: '51.51', reason: 'goodwill', nonce });
     expect(over.status).toBe(422);
-    expect(text(await over.text())).toContain('Too large (at most 52.50).');
+    expect(text(await over.text())).toContain('Too large (at most 51.50).');
     const zh = await zhAgent.post(`/orders/${orderId}`, { intent: 'refund', amount: '100', reason: 'goodwill', nonce });
     expect(zh.status).toBe(422);
-    expect(text(await zh.text())).toContain('太大（最多 52.50）。');
+    expect(text(await zh.text())).toContain('太大（最多 51.50）。');
     for (const amount of ['abc', '-5', '0', '1.234', '']) {
       const bad = await agent.post(`/orders/${orderId}`, { intent: 'refund', amount, reason: 'goodwill', nonce });
       expect(bad.status, amount).toBe(422);
@@ -232,9 +239,9 @@ describe('refund from the order page', () => {
     const closed = await agent.post(`/orders/${closedId}`, { intent: 'refund', amount: '1.00', reason: 'goodwill', nonce });
     expect(closed.status).toBe(409);
     expect(text(await closed.text())).toContain('no refund can be given here');
-    expect(await payments()).toEqual([{ captured_minor: 6_500, refunded_minor: 1_250 }]);
+    expect(await payments()).toEqual([{ captured_minor: 6_500, refunded_minor: 1_350 }]);
     expect(await payments(closedId)).toEqual([{ captured_minor: 6_500, refunded_minor: 0 }]);
-    expect(await refundAudits()).toHaveLength(2);
+    expect(await refundAudits()).toHaveLength(4);
     expect(await refundAudits(closedId)).toEqual([]);
   });
 
@@ -242,7 +249,7 @@ describe('refund from the order page', () => {
     const warehouse = await signIn(app, 'warehouse');
     expect((await warehouse.post(`/orders/${orderId}`, { intent: 'refund', amount: '1.00', reason: 'goodwill', nonce: 'abcdefgh-1234' })).status).toBe(403);
     expect((await warehouse.post(`/orders/${orderId}`, returnForm([{ quantity: '1' }, { quantity: '0' }]))).status).toBe(403);
-    expect(await payments()).toEqual([{ captured_minor: 6_500, refunded_minor: 1_250 }]);
+    expect(await payments()).toEqual([{ captured_minor: 6_500, refunded_minor: 1_350 }]);
     expect(await rmas()).toHaveLength(2);
     const page = text(await (await warehouse.get(`/orders/${orderId}`)).text());
     expect(page).not.toContain('data-testid="order-refund-form"');
