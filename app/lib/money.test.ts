@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { allocate, convertMinor, currencyExponent, isCurrency, toBaseMinor } from './money.ts';
+import { allocate, convertMinor, currencyExponent, isCurrency, majorToMinor, minorToMajor, toBaseMinor } from './money.ts';
 
 describe('money', () => {
   it("knows each currency's minor unit", () => {
@@ -77,5 +77,23 @@ describe('decimal-safe money', () => {
         },
       ),
     );
+  });
+});
+
+describe('major units as typed', () => {
+  it('reads decimal text exactly, refusing what is not a plain amount in the currency', () => {
+    expect(majorToMinor('12.50', 'USD')).toBe(1250);
+    expect(majorToMinor(' 0.29 ', 'USD')).toBe(29);
+    expect(majorToMinor('12', 'USD')).toBe(1200);
+    expect(majorToMinor('1250', 'JPY')).toBe(1250);
+    expect(majorToMinor('1.5', 'JPY')).toBeNull();
+    expect(majorToMinor('1.005', 'USD')).toBeNull();
+    for (const bad of ['', 'abc', '-5', '1e3', '1,50', '.5', '12.']) expect(majorToMinor(bad, 'USD'), bad).toBeNull();
+  });
+
+  it('writes minor units back as major-unit text', () => {
+    expect(minorToMajor(1250, 'USD')).toBe('12.50');
+    expect(minorToMajor(1250, 'JPY')).toBe('1250');
+    fc.assert(fc.property(fc.integer({ min: 0, max: 1e12 }), (n) => majorToMinor(minorToMajor(n, 'USD'), 'USD') === n));
   });
 });

@@ -51,6 +51,28 @@ export function convertMinor(minor: number, from: string, to: string, fromPerBas
   return convert(minor, from, to, toPerBase, fromPerBase);
 }
 
+const MAJOR_TEXT = /^\d{1,15}(?:\.(\d+))?$/;
+
+/**
+ * Decimal text in major units as a person types it ("12.50", "12") in minor units of `currency`, exactly
+ * (big.js, no float: "0.29" is 29 cents, not 28.999…). Null when it is not a plain non-negative decimal
+ * or has more decimals than the currency (¥ takes none), rather than rounding what someone typed.
+ */
+export function majorToMinor(text: string, currency: string): number | null {
+  const t = text.trim();
+  const m = MAJOR_TEXT.exec(t);
+  const exponent = currencyExponent(currency);
+  if (!m || (m[1] ?? '').length > exponent) return null;
+  const minor = Big(t).times(Big(10).pow(exponent)).toNumber();
+  return Number.isSafeInteger(minor) ? minor : null;
+}
+
+/** Minor units as major-unit decimal text with the currency's decimals (1250 USD → "12.50", 1250 JPY → "1250"). */
+export function minorToMajor(minor: number, currency: string): string {
+  const exponent = currencyExponent(currency);
+  return Big(minor).div(Big(10).pow(exponent)).toFixed(exponent);
+}
+
 /**
  * Splits `total` minor units in proportion to `weights` (non-negative), so that the parts add up to
  * `total` exactly: each part is its exact share rounded down, and the units left over go one each to

@@ -1,7 +1,16 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useRevalidator } from '@remix-run/react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { z } from 'zod';
+import { RETURN_REASONS } from '../../entities/constants.ts';
+import type { FieldError } from '../lib/problem.ts';
+import { currencyExponent } from '../lib/money.ts';
+import { exchangeOptions, requestSelfServiceReturn, returnableLines, returnsOfOrder, returnWindowOpen } from '../modules/returns/service.server.ts';
+import type { ExchangeOption } from '../modules/returns/service.server.ts';
+import { refundOrder } from '../modules/payments/service.server.ts';
+import { REFUND_REASONS } from '../modules/payments/refund-reasons.ts';
+import { FieldErrorText } from '../components/field-error.tsx';
 import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
 import { DomainError } from '../lib/errors.ts';
@@ -20,11 +29,33 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const em = context.orm.em.fork();
   const order = await getOrder(em, params.id ?? '');
   if (!order) throw new Response(null, { status: 404 });
-  const pickLists = await pickListsOfOrder(em, order.id);
+  const canManage = can(user.role, 'orders.manage');
+  const [pickLists, returns, lines, windowOpen] = await Promise.all([
+    pickListsOfOrder(em, order.id),
+    returnsOfOrder(em, order.id),
+    returnableLines(em, order.id),
+    returnWindowOpen(em, order.id),
+  ]);
+  const returnable = windowOpen ? lines.filter((l) => l.returnable > 0) : [];
+  const refundable = order.payments.reduce((n, p) => n + p.captured - p.refunded, 0);
   return {
     order,
     pickLists,
-    canManage: can(user.role, 'orders.manage'),
+    returns,
+    returnable,
+    // What each returnable product could be exchanged for (only when the form shows).
+    replacements:
+      canManage && returnable.length
+        ? await exchangeOptions(
+            em,
+            returnable.map((l) => l.sku),
+          )
+        : {},
+    refundable,
+    exponent: currencyExponent(order.currency),
+    /** A new one per page view: posting the same refund form twice refunds once. */
+    nonce: crypto.randomUUID(),
+    canManage,
     canViewCustomer: can(user.role, 'service.view'),
     canViewFulfilment: can(user.role, 'fulfilment.view'),
   };
@@ -33,18 +64,64 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
 const COMMANDS = { hold: holdOrder, release: releaseHold, cancel: cancelOrder } as const;
 const Command = z.object({ command: z.enum(['hold', 'release', 'cancel']), reason: z.string().trim().max(500).optional() });
 
+type Intent = 'return' | 'refund';
+type ActionData = {
+  intent?: Intent;
+  error?: { code: string; params?: Record<string, string | number> } | null;
+  errors?: FieldError[];
+  created?: string[];
+  refunded?: { amount: number; currency: string };
+};
+
+/** The return form: one entry per line in each list, in the order of the lines. */
+function returnInput(form: FormData) {
+  const [skus, quantities, resolutions, replacements] = ['sku', 'quantity', 'resolution', 'replacementSku'].map((f) => form.getAll(f).map(String));
+  return {
+    reason: form.get('reason') || undefined,
+    comment: form.get('comment') || undefined,
+    lines: skus.map((sku, i) => ({
+      sku,
+      quantity: quantities[i] || '0',
+      resolution: resolutions[i] || undefined,
+      replacementSku: replacements[i] || undefined,
+    })),
+  };
+}
+
+/** Return / exchange and refund from the order page: the modules check everything; this only reads the form. */
+async function orderAction(intent: Intent, form: FormData, context: ActionFunctionArgs['context'], id: number, actor: ReturnType<typeof userActor>) {
+  try {
+    if (intent === 'return') {
+      const rmas = await requestSelfServiceReturn(context.orm, id, returnInput(form), actor, 'console');
+      return data<ActionData>({ intent, created: rmas.map((r) => r.number) });
+    }
+    const r = await refundOrder(
+      context.orm,
+      id,
+      { amount: String(form.get('amount') ?? ''), reason: form.get('reason') || undefined, note: form.get('note') || undefined, nonce: form.get('nonce') },
+      actor,
+    );
+    return data<ActionData>({ intent, refunded: { amount: r.amount, currency: r.currency } });
+  } catch (e) {
+    if (!(e instanceof DomainError)) throw e;
+    return data<ActionData>(e.errors ? { intent, errors: e.errors } : { intent, error: { code: e.code, params: e.params } }, { status: e.status });
+  }
+}
+
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const user = await requireUser(request, context, 'orders.manage');
   const form = await request.formData();
   assertCsrf(request, form);
   const id = routeId(params.id, 'order');
+  const intent = form.get('intent');
+  if (intent === 'return' || intent === 'refund') return orderAction(intent, form, context, id, userActor(user, context.ip));
   const parsed = Command.safeParse(Object.fromEntries(form));
-  if (!parsed.success) return data({ error: { code: 'validation_failed' } }, { status: 422 });
+  if (!parsed.success) return data<ActionData>({ error: { code: 'validation_failed' } }, { status: 422 });
   try {
     await COMMANDS[parsed.data.command](context.orm, id, userActor(user, context.ip), parsed.data.reason || undefined);
-    return data({ error: null });
+    return data<ActionData>({ error: null });
   } catch (e) {
-    if (e instanceof DomainError) return data({ error: { code: e.code, params: e.params } }, { status: e.status });
+    if (e instanceof DomainError) return data<ActionData>({ error: { code: e.code, params: e.params } }, { status: e.status });
     throw e;
   }
 }
@@ -56,8 +133,10 @@ const ACTIONS: { command: keyof typeof COMMANDS; to: OrderStatus; danger?: boole
 ];
 
 export default function OrderDetail() {
-  const { order, pickLists, canManage, canViewCustomer, canViewFulfilment } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>() as { error: { code: string; params?: Record<string, string | number> } | null } | undefined;
+  const { order, pickLists, returns, returnable, replacements, refundable, exponent, nonce, canManage, canViewCustomer, canViewFulfilment } =
+    useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>() as ActionData | undefined;
+  const commandResult = result?.intent ? undefined : result;
   const { t } = useTranslation();
   const revalidator = useRevalidator();
   useLive('orders', (e) => {
@@ -86,9 +165,9 @@ export default function OrderDetail() {
           </Form>
         ) : null}
       </div>
-      {result?.error ? (
+      {commandResult?.error ? (
         <p className="form-error" role="alert">
-          {t(`errors.${result.error.code}`, result.error.params)}
+          {t(`errors.${commandResult.error.code}`, commandResult.error.params)}
         </p>
       ) : null}
       {order.holdReasons.length ? (
@@ -241,7 +320,7 @@ export default function OrderDetail() {
         <section className="card">
           <h2>{t('orders.detail.payments')}</h2>
           {order.payments.length ? (
-            <table className="data-table">
+            <table className="data-table" data-testid="order-payments">
               <thead>
                 <tr>
                   <th>{t('orders.detail.provider')}</th>
@@ -252,7 +331,7 @@ export default function OrderDetail() {
               </thead>
               <tbody>
                 {order.payments.map((p) => (
-                  <tr key={p.id}>
+                  <tr key={p.id} data-payment={p.id}>
                     <td>
                       {p.provider}
                       {p.cardLast4 ? ` ···· ${p.cardLast4}` : ''}
@@ -273,6 +352,20 @@ export default function OrderDetail() {
           )}
         </section>
       </div>
+
+      <ReturnsSection returns={returns} />
+      {canManage ? (
+        <div className="grid-2">
+          <ReturnForm lines={returnable} replacements={replacements} result={result?.intent === 'return' ? result : undefined} />
+          <RefundForm
+            refundable={refundable}
+            currency={order.currency}
+            exponent={exponent}
+            nonce={nonce}
+            result={result?.intent === 'refund' ? result : undefined}
+          />
+        </div>
+      ) : null}
 
       {pickLists.length ? (
         <section className="card">
@@ -313,7 +406,7 @@ export default function OrderDetail() {
         <ol className="timeline" data-testid="order-timeline">
           {order.timeline.map((e) => (
             <li key={e.id}>
-              <DateTime value={e.at} /> · <strong>{t(`timeline.${e.action}`, { defaultValue: e.action })}</strong>
+              <DateTime value={e.at} /> · <strong>{t([`timeline.${e.action}`, `orderActions.timeline.${e.action}`], { defaultValue: e.action })}</strong>
               {e.after && typeof e.after === 'object' && 'status' in e.after ? (
                 <>
                   {' '}
@@ -326,5 +419,292 @@ export default function OrderDetail() {
         </ol>
       </section>
     </>
+  );
+}
+
+type Rma = ReturnType<typeof useLoaderData<typeof loader>>['returns'][number];
+
+function ReturnsSection({ returns }: { returns: Rma[] }) {
+  const { t } = useTranslation();
+  return (
+    <section className="card">
+      <h2>{t('orderActions.returns.title')}</h2>
+      {returns.length ? (
+        <table className="data-table" data-testid="order-rmas">
+          <thead>
+            <tr>
+              <th>{t('orderActions.returns.number')}</th>
+              <th>{t('orders.columns.status')}</th>
+              <th>{t('orderActions.returns.resolution')}</th>
+              <th>{t('orderActions.returns.reason')}</th>
+              <th>{t('orderActions.returns.lines')}</th>
+              <th>{t('orderActions.returns.opened')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {returns.map((r) => (
+              <tr key={r.id} data-rma={r.number}>
+                <td>{r.number}</td>
+                <td>
+                  <span className={`badge status-${r.status}`} data-status={r.status}>
+                    {t(`returnStatus.${r.status}`)}
+                  </span>
+                </td>
+                <td>{t(`orderActions.resolutions.${r.resolution}`)}</td>
+                <td>{t(`returnReasons.${r.reason}`)}</td>
+                <td>
+                  {r.lines
+                    .map((l) =>
+                      l.replacementSku
+                        ? t('orderActions.returns.lineExchange', { quantity: l.quantity, sku: l.sku, replacement: l.replacementSku })
+                        : t('orderActions.returns.line', { quantity: l.quantity, sku: l.sku }),
+                    )
+                    .join(' · ')}
+                </td>
+                <td>
+                  <DateTime value={r.createdAt} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p className="muted">{t('orderActions.returns.none')}</p>
+      )}
+    </section>
+  );
+}
+
+/** One returnable line: how many come back, a refund or an exchange, and for an exchange the replacement (empty: the same product). */
+function ReturnLine({
+  line,
+  index,
+  options,
+  errors,
+}: {
+  line: { sku: string; name: string; returnable: number };
+  index: number;
+  options: ExchangeOption[];
+  errors: FieldError[];
+}) {
+  const { t } = useTranslation();
+  const replacementError = errors.find((e) => e.field === `lines.${index}.replacementSku`);
+  const [resolution, setResolution] = useState<'refund' | 'exchange'>(replacementError ? 'exchange' : 'refund');
+  return (
+    <tr data-sku={line.sku}>
+      <td>
+        {line.name} <code className="muted">{line.sku}</code>
+        <FieldErrorText error={errors.find((e) => e.field === `lines.${index}.sku`)} />
+      </td>
+      <td className="num">
+        <input type="hidden" name="sku" value={line.sku} />
+        <input
+          type="number"
+          name="quantity"
+          min={0}
+          max={line.returnable}
+          defaultValue={0}
+          className="qty"
+          aria-label={t('orderActions.return.quantityOf', { name: line.name })}
+        />
+        <span className="muted"> / {line.returnable}</span>
+        <FieldErrorText error={errors.find((e) => e.field === `lines.${index}.quantity`)} />
+      </td>
+      <td>
+        <select
+          name="resolution"
+          value={resolution}
+          onChange={(e) => setResolution(e.target.value === 'exchange' ? 'exchange' : 'refund')}
+          aria-label={t('orderActions.return.resolutionOf', { name: line.name })}
+        >
+          <option value="refund">{t('orderActions.resolutions.refund')}</option>
+          <option value="exchange">{t('orderActions.resolutions.exchange')}</option>
+        </select>
+        <FieldErrorText error={errors.find((e) => e.field === `lines.${index}.resolution`)} />
+      </td>
+      <td>
+        <div hidden={resolution !== 'exchange'}>
+          <input
+            name="replacementSku"
+            list={`order-replacements-${index}`}
+            maxLength={100}
+            placeholder={t('orderActions.return.sameItem', { sku: line.sku })}
+            aria-label={t('orderActions.return.replacementOf', { name: line.name })}
+          />
+          <datalist id={`order-replacements-${index}`}>
+            {options.map((o) => (
+              <option key={o.sku} value={o.sku}>
+                {o.name}
+              </option>
+            ))}
+          </datalist>
+          <FieldErrorText error={replacementError} />
+        </div>
+      </td>
+    </tr>
+  );
+}
+
+/** Errors of fields a form shows no input for (the order itself, the list of lines). */
+function OtherErrors({ result, shown }: { result?: ActionData; shown: (field: string) => boolean }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      {(result?.errors ?? [])
+        .filter((e) => !shown(e.field))
+        .map((e) => (
+          <p key={e.field + e.code} className="form-error" role="alert" data-field={e.field}>
+            {t(e.messageKey, e.params)}
+          </p>
+        ))}
+      {result?.error ? (
+        <p className="form-error" role="alert">
+          {t(`errors.${result.error.code}`, result.error.params)}
+        </p>
+      ) : null}
+    </>
+  );
+}
+
+function ReturnForm({
+  lines,
+  replacements,
+  result,
+}: {
+  lines: { sku: string; name: string; returnable: number }[];
+  replacements: Record<string, ExchangeOption[]>;
+  result?: ActionData;
+}) {
+  const { t } = useTranslation();
+  const errors = result?.errors ?? [];
+  return (
+    <section className="card">
+      <h2>{t('orderActions.return.title')}</h2>
+      {result?.created ? (
+        <p className="notice success" role="status" data-testid="order-return-created">
+          {t('orderActions.return.created', { count: result.created.length, rmas: result.created.join(', ') })}
+        </p>
+      ) : null}
+      {lines.length ? (
+        <Form method="post" data-testid="order-return-form">
+          <CsrfInput />
+          <input type="hidden" name="intent" value="return" />
+          <table className="data-table">
+            <thead>
+              <tr>
+                <th>{t('inventory.columns.product')}</th>
+                <th className="num">{t('orderActions.return.quantity')}</th>
+                <th>{t('orderActions.return.resolution')}</th>
+                <th>{t('orderActions.return.replacement')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {lines.map((l, i) => (
+                <ReturnLine key={l.sku} line={l} index={i} options={replacements[l.sku] ?? []} errors={errors} />
+              ))}
+            </tbody>
+          </table>
+          <div className="form-grid">
+            <label className="field">
+              <span>{t('orderActions.return.reason')}</span>
+              <select name="reason" required defaultValue="">
+                <option value="" disabled>
+                  {t('orderActions.choose')}
+                </option>
+                {RETURN_REASONS.map((r) => (
+                  <option key={r} value={r}>
+                    {t(`returnReasons.${r}`)}
+                  </option>
+                ))}
+              </select>
+              <FieldErrorText error={errors.find((e) => e.field === 'reason')} />
+            </label>
+            <label className="field">
+              <span>{t('orderActions.return.comment')}</span>
+              <input name="comment" maxLength={1000} />
+              <FieldErrorText error={errors.find((e) => e.field === 'comment')} />
+            </label>
+          </div>
+          <OtherErrors result={result} shown={(f) => f.startsWith('lines.') || f === 'reason' || f === 'comment'} />
+          <button type="submit" className="primary">
+            {t('orderActions.return.submit')}
+          </button>
+        </Form>
+      ) : (
+        <>
+          <OtherErrors result={result} shown={() => false} />
+          <p className="muted">{t('orderActions.return.nothing')}</p>
+        </>
+      )}
+    </section>
+  );
+}
+
+function RefundForm({
+  refundable,
+  currency,
+  exponent,
+  nonce,
+  result,
+}: {
+  refundable: number;
+  currency: string;
+  exponent: number;
+  nonce: string;
+  result?: ActionData;
+}) {
+  const { t } = useTranslation();
+  const errors = result?.errors ?? [];
+  return (
+    <section className="card">
+      <h2>{t('orderActions.refund.title')}</h2>
+      {result?.refunded ? (
+        <p className="notice success" role="status" data-testid="order-refunded">
+          {t('orderActions.refund.done')} <Money minor={result.refunded.amount} currency={result.refunded.currency} />
+        </p>
+      ) : null}
+      <p className="muted">
+        {t('orderActions.refund.refundable')} <Money minor={refundable} currency={currency} />
+      </p>
+      {refundable > 0 ? (
+        <Form method="post" data-testid="order-refund-form">
+          <CsrfInput />
+          <input type="hidden" name="intent" value="refund" />
+          <input type="hidden" name="nonce" value={nonce} />
+          <div className="form-grid">
+            <label className="field">
+              <span>{t('orderActions.refund.amount', { currency })}</span>
+              <input name="amount" inputMode="decimal" required placeholder={(0).toFixed(exponent)} />
+              <FieldErrorText error={errors.find((e) => e.field === 'amount')} />
+            </label>
+            <label className="field">
+              <span>{t('orderActions.refund.reason')}</span>
+              <select name="reason" required defaultValue="">
+                <option value="" disabled>
+                  {t('orderActions.choose')}
+                </option>
+                {REFUND_REASONS.map((r) => (
+                  <option key={r} value={r}>
+                    {t(`orderActions.refundReasons.${r}`)}
+                  </option>
+                ))}
+              </select>
+              <FieldErrorText error={errors.find((e) => e.field === 'reason')} />
+            </label>
+            <label className="field">
+              <span>{t('orderActions.refund.note')}</span>
+              <input name="note" maxLength={500} />
+              <FieldErrorText error={errors.find((e) => e.field === 'note')} />
+            </label>
+          </div>
+          <OtherErrors result={result} shown={(f) => ['amount', 'reason', 'note'].includes(f)} />
+          <button type="submit" className="primary">
+            {t('orderActions.refund.submit')}
+          </button>
+        </Form>
+      ) : (
+        <OtherErrors result={result} shown={() => false} />
+      )}
+    </section>
   );
 }

@@ -2,11 +2,14 @@
 // recorded in payment_operation, and any later call with the same key gets that outcome back without
 // reaching the provider again, so a retried request or activity never charges, captures or refunds twice.
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { sql as ksql } from 'kysely';
 import { z } from 'zod';
 import { PAYMENT_TOKEN } from './providers/test-card.ts';
 import type { PaymentStatus } from '../../../entities/payments.ts';
-import { auditAndPublishMany, type Actor } from '../../lib/audit.server.ts';
-import { db, prepare, sql } from '../../lib/db.server.ts';
+import { audit, auditAndPublishMany, type Actor } from '../../lib/audit.server.ts';
+import { advisoryLock, db, prepare, sql } from '../../lib/db.server.ts';
+import { majorToMinor, minorToMajor } from '../../lib/money.ts';
+import { REFUND_REASONS } from './refund-reasons.ts';
 import { DomainError, fieldError, invalid } from '../../lib/errors.ts';
 import { fieldErrors } from '../../lib/problem.ts';
 import { transitionNow } from '../orders/service.server.ts';
@@ -423,4 +426,91 @@ export async function recordPaidAtIntake(
 ): Promise<void> {
   if (!paid.length) return;
   await sql(em, PAID_AT_INTAKE, [paid.map((p) => p.orderId), paid.map((p) => p.method), paid.map((p) => p.currency), paid.map((p) => p.amount)]);
+}
+
+// ---- A refund staff give from the order page (goodwill or partial, no return) ----
+
+/** Orders whose money is settled by their own flow (a cancellation or a full return refunds it): no refund by hand. */
+const REFUND_CLOSED = ['cancelled', 'returned'];
+
+const OrderRefundInput = z.object({
+  /** Major units of the order's currency as typed ("12.50"). */
+  amount: z.string().trim().min(1).max(30),
+  reason: z.enum(REFUND_REASONS),
+  note: z.string().trim().max(500).optional(),
+  /** The form's nonce: the same nonce refunds once however often it is posted. */
+  nonce: z.string().regex(/^[\w-]{8,64}$/),
+});
+
+/** A refusal that names the field at fault with its own message key (under the order page's translations). */
+const refused = (status: number, field: string, code: string, detail: string, params?: Record<string, string | number>) =>
+  new DomainError(status, code, detail, { field, params, errors: [{ field, code, messageKey: `orderActions.errors.${code}`, params }] });
+
+/**
+ * Refunds part of what an order's captured payments took, without a return (it arrived late, a part
+ * was missing): at most what was captured minus what was refunded, from the payments oldest first
+ * (refundAcrossPayments). Keyed by the form's nonce: the request is recorded (audited with its reason)
+ * under `order-refund:<order>:<nonce>` before any money moves, so a second post of the same form
+ * refunds what the first asked for and nothing more, and a retry after a failure finishes it.
+ */
+export async function refundOrder(
+  orm: MikroORM,
+  orderId: number,
+  raw: unknown,
+  actor: Actor,
+): Promise<{ amount: number; currency: string; refunds: { paymentId: number; amount: number }[]; replayed: boolean }> {
+  const parsed = OrderRefundInput.safeParse(raw);
+  if (!parsed.success) throw invalid(fieldErrors(parsed.error));
+  const input = parsed.data;
+  const key = `order-refund:${orderId}:${input.nonce}`;
+  const asked = await orm.em.fork().transactional(async (em) => {
+    await advisoryLock(em, key);
+    const o = await db(em).selectFrom('sales_order').select(['id', 'status', 'currency']).where('id', '=', orderId).forUpdate().executeTakeFirst();
+    if (!o) throw new DomainError(404, 'not_found', `Order ${orderId} does not exist.`);
+    const prior = await db(em)
+      .selectFrom('audit_event')
+      .select('after')
+      .where('action', '=', 'payment.order_refund_requested')
+      .where('entity_type', '=', 'Order')
+      .where('entity_id', '=', String(orderId))
+      .where(ksql<boolean>`after ->> 'key' = ${key}`)
+      .executeTakeFirst();
+    if (prior) return { amount: Number((prior.after as { amount: number }).amount), currency: o.currency, replayed: true };
+    if (REFUND_CLOSED.includes(o.status))
+      throw refused(409, 'order', 'refundClosed', `Order ${orderId} is ${o.status}; its own flow settles its money.`, { status: o.status });
+    const amount = majorToMinor(input.amount, o.currency);
+    if (amount === null) throw invalid([fieldError('amount', 'invalid_amount', { value: input.amount })]);
+    if (amount <= 0) throw invalid([fieldError('amount', 'too_small', { min: minorToMajor(1, o.currency) })]);
+    const left = await db(em)
+      .selectFrom('payment')
+      .select(ksql<string>`coalesce(sum(captured_minor - refunded_minor), 0)`.as('left'))
+      .where('order_id', '=', orderId)
+      .executeTakeFirstOrThrow();
+    const refundable = Number(left.left);
+    if (refundable <= 0) throw refused(409, 'amount', 'nothingToRefund', `Order ${orderId} has no captured money left to refund.`);
+    if (amount > refundable) throw invalid([fieldError('amount', 'too_big', { max: minorToMajor(refundable, o.currency) })]);
+    audit(em, actor, {
+      action: 'payment.order_refund_requested',
+      entityType: 'Order',
+      entityId: orderId,
+      after: { key, amount, currency: o.currency, reason: input.reason, note: input.note ?? null },
+    });
+    return { amount, currency: o.currency, replayed: false };
+  });
+  const result = await refundAcrossPayments(orm, orderId, asked.amount, key, actor);
+  if (!result.ok) {
+    const refunded = result.refunds.reduce((n, r) => n + r.amount, 0);
+    throw refused(
+      result.reason === 'not_enough_captured' ? 409 : 402,
+      'amount',
+      'refundIncomplete',
+      `Refunded ${refunded} of ${asked.amount}: ${result.reason}.`,
+      {
+        refunded: minorToMajor(refunded, asked.currency),
+        amount: minorToMajor(asked.amount, asked.currency),
+        reason: result.reason,
+      },
+    );
+  }
+  return { amount: asked.amount, currency: asked.currency, refunds: result.refunds, replayed: asked.replayed };
 }

@@ -386,3 +386,23 @@ export async function refundDue(em: EntityManager, returnId: number): Promise<{ 
     throw new DomainError(409, 'not_on_order', `Return ${returnId} lists more ${e.sku} than order ${r.order_id} has.`, { params: { sku: e.sku } });
   }
 }
+
+/** An order's RMAs, oldest first, for the order page. */
+export async function returnsOfOrder(em: EntityManager, orderId: number) {
+  const rows = await db(em)
+    .selectFrom('return_request')
+    .select(['id', 'number', 'status', 'reason', 'resolution', 'lines', 'source', 'created_at'])
+    .where('order_id', '=', orderId)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    number: r.number,
+    status: r.status,
+    reason: r.reason,
+    resolution: r.resolution,
+    lines: r.lines as RmaLine[],
+    source: r.source,
+    createdAt: new Date(r.created_at).toISOString(),
+  }));
+}
