@@ -1,6 +1,5 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useRevalidator } from '@remix-run/react';
-import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { z } from 'zod';
 import { RETURN_REASONS } from '../../entities/constants.ts';
@@ -11,6 +10,7 @@ import type { ExchangeOption } from '../modules/returns/service.server.ts';
 import { refundOrder } from '../modules/payments/service.server.ts';
 import { REFUND_REASONS } from '../modules/payments/refund-reasons.ts';
 import { FieldErrorText } from '../components/field-error.tsx';
+import { ReturnLine } from '../components/return-line.tsx';
 import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
 import { DomainError } from '../lib/errors.ts';
@@ -475,76 +475,6 @@ function ReturnsSection({ returns }: { returns: Rma[] }) {
   );
 }
 
-/** One returnable line: how many come back, a refund or an exchange, and for an exchange the replacement (empty: the same product). */
-function ReturnLine({
-  line,
-  index,
-  options,
-  errors,
-}: {
-  line: { sku: string; name: string; returnable: number };
-  index: number;
-  options: ExchangeOption[];
-  errors: FieldError[];
-}) {
-  const { t } = useTranslation();
-  const replacementError = errors.find((e) => e.field === `lines.${index}.replacementSku`);
-  const [resolution, setResolution] = useState<'refund' | 'exchange'>(replacementError ? 'exchange' : 'refund');
-  return (
-    <tr data-sku={line.sku}>
-      <td>
-        {line.name} <code className="muted">{line.sku}</code>
-        <FieldErrorText error={errors.find((e) => e.field === `lines.${index}.sku`)} />
-      </td>
-      <td className="num">
-        <input type="hidden" name="sku" value={line.sku} />
-        <input
-          type="number"
-          name="quantity"
-          min={0}
-          max={line.returnable}
-          defaultValue={0}
-          className="qty"
-          aria-label={t('orderActions.return.quantityOf', { name: line.name })}
-        />
-        <span className="muted"> / {line.returnable}</span>
-        <FieldErrorText error={errors.find((e) => e.field === `lines.${index}.quantity`)} />
-      </td>
-      <td>
-        <select
-          name="resolution"
-          value={resolution}
-          onChange={(e) => setResolution(e.target.value === 'exchange' ? 'exchange' : 'refund')}
-          aria-label={t('orderActions.return.resolutionOf', { name: line.name })}
-        >
-          <option value="refund">{t('orderActions.resolutions.refund')}</option>
-          <option value="exchange">{t('orderActions.resolutions.exchange')}</option>
-        </select>
-        <FieldErrorText error={errors.find((e) => e.field === `lines.${index}.resolution`)} />
-      </td>
-      <td>
-        <div hidden={resolution !== 'exchange'}>
-          <input
-            name="replacementSku"
-            list={`order-replacements-${index}`}
-            maxLength={100}
-            placeholder={t('orderActions.return.sameItem', { sku: line.sku })}
-            aria-label={t('orderActions.return.replacementOf', { name: line.name })}
-          />
-          <datalist id={`order-replacements-${index}`}>
-            {options.map((o) => (
-              <option key={o.sku} value={o.sku}>
-                {o.name}
-              </option>
-            ))}
-          </datalist>
-          <FieldErrorText error={replacementError} />
-        </div>
-      </td>
-    </tr>
-  );
-}
-
 /** Errors of fields a form shows no input for (the order itself, the list of lines). */
 function OtherErrors({ result, shown }: { result?: ActionData; shown: (field: string) => boolean }) {
   const { t } = useTranslation();
@@ -565,6 +495,15 @@ function OtherErrors({ result, shown }: { result?: ActionData; shown: (field: st
     </>
   );
 }
+
+const ORDER_RETURN_KEYS = {
+  quantityOf: 'orderActions.return.quantityOf',
+  resolutionOf: 'orderActions.return.resolutionOf',
+  refund: 'orderActions.resolutions.refund',
+  exchange: 'orderActions.resolutions.exchange',
+  sameItem: 'orderActions.return.sameItem',
+  replacementOf: 'orderActions.return.replacementOf',
+};
 
 function ReturnForm({
   lines,
@@ -600,7 +539,15 @@ function ReturnForm({
             </thead>
             <tbody>
               {lines.map((l, i) => (
-                <ReturnLine key={l.sku} line={l} index={i} options={replacements[l.sku] ?? []} errors={errors} />
+                <ReturnLine
+                  keys={ORDER_RETURN_KEYS}
+                  listId="order-replacements"
+                  key={l.sku}
+                  line={l}
+                  index={i}
+                  options={replacements[l.sku] ?? []}
+                  errors={errors}
+                />
               ))}
             </tbody>
           </table>

@@ -1,6 +1,5 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, useActionData, useLoaderData } from '@remix-run/react';
-import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { RETURN_REASONS } from '../../entities/constants.ts';
 import { assertCsrf } from '../lib/auth.server.ts';
@@ -9,10 +8,10 @@ import type { FieldError } from '../lib/problem.ts';
 import { recentShipments } from '../modules/fulfilment/queries.server.ts';
 import { storeName } from '../modules/notifications/service.server.ts';
 import { exchangeOptions, requestSelfServiceReturn, returnableLines, returnWindowOpen } from '../modules/returns/service.server.ts';
-import type { ExchangeOption } from '../modules/returns/service.server.ts';
 import { CsrfInput } from '../components/csrf.tsx';
 import { DateTime } from '../components/format.tsx';
 import { FieldErrorText } from '../components/field-error.tsx';
+import { ReturnLine } from '../components/return-line.tsx';
 import { LocaleSwitcher } from '../components/locale-switcher.tsx';
 
 export const meta: MetaFunction = () => [{ name: 'robots', content: 'noindex' }];
@@ -133,77 +132,14 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   }
 }
 
-/**
- * One returnable line: how many come back, a refund or an exchange, and for an exchange the
- * replacement (typed or picked from the suggestions; empty: the same product). Every line posts each
- * field once, so the server reads them as parallel lists.
- */
-function ReturnLine({
-  line,
-  index,
-  options,
-  errors,
-}: {
-  line: { sku: string; name: string; returnable: number };
-  index: number;
-  options: ExchangeOption[];
-  errors: FieldError[];
-}) {
-  const { t } = useTranslation();
-  const replacementError = errors.find((e) => e.field === `lines.${index}.replacementSku`);
-  const [resolution, setResolution] = useState<'refund' | 'exchange'>(replacementError ? 'exchange' : 'refund');
-  return (
-    <tr data-sku={line.sku}>
-      <td>
-        {line.name} <code className="muted">{line.sku}</code>
-      </td>
-      <td className="num">
-        <input type="hidden" name="sku" value={line.sku} />
-        <input
-          type="number"
-          name="quantity"
-          min={0}
-          max={line.returnable}
-          defaultValue={0}
-          className="qty"
-          aria-label={t('track.returnQuantityOf', { name: line.name })}
-        />
-        <span className="muted"> / {line.returnable}</span>
-        <FieldErrorText error={errors.find((e) => e.field === `lines.${index}.quantity`)} />
-      </td>
-      <td>
-        <select
-          name="resolution"
-          value={resolution}
-          onChange={(e) => setResolution(e.target.value === 'exchange' ? 'exchange' : 'refund')}
-          aria-label={t('track.lineResolution', { name: line.name })}
-        >
-          <option value="refund">{t('track.refund')}</option>
-          <option value="exchange">{t('track.exchange')}</option>
-        </select>
-      </td>
-      <td>
-        <div hidden={resolution !== 'exchange'}>
-          <input
-            name="replacementSku"
-            list={`replacements-${index}`}
-            maxLength={100}
-            placeholder={t('track.sameItem', { sku: line.sku })}
-            aria-label={t('track.replacementOf', { name: line.name })}
-          />
-          <datalist id={`replacements-${index}`}>
-            {options.map((o) => (
-              <option key={o.sku} value={o.sku}>
-                {o.name}
-              </option>
-            ))}
-          </datalist>
-          <FieldErrorText error={replacementError} />
-        </div>
-      </td>
-    </tr>
-  );
-}
+const TRACK_KEYS = {
+  quantityOf: 'track.returnQuantityOf',
+  resolutionOf: 'track.lineResolution',
+  refund: 'track.refund',
+  exchange: 'track.exchange',
+  sameItem: 'track.sameItem',
+  replacementOf: 'track.replacementOf',
+};
 
 export default function Track() {
   const order = useLoaderData<typeof loader>();
@@ -290,7 +226,15 @@ export default function Track() {
                 {order.lines
                   .filter((l) => l.returnable > 0)
                   .map((l, i) => (
-                    <ReturnLine key={l.sku} line={l} index={i} options={order.replacements[l.sku] ?? []} errors={result?.errors ?? []} />
+                    <ReturnLine
+                      keys={TRACK_KEYS}
+                      listId="replacements"
+                      key={l.sku}
+                      line={l}
+                      index={i}
+                      options={order.replacements[l.sku] ?? []}
+                      errors={result?.errors ?? []}
+                    />
                   ))}
               </tbody>
             </table>
