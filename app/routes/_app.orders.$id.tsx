@@ -202,7 +202,7 @@ export default function OrderDetail() {
               · {order.customer.email} · {t(`tiers.${order.customer.tier}`)}
             </dd>
             <dt>{t('orders.detail.payment')}</dt>
-            <dd>{order.paymentMethod}</dd>
+            <dd>{t(`paymentMethods.${order.paymentMethod}`, { defaultValue: order.paymentMethod })}</dd>
             <dt>{t('orders.detail.delivery')}</dt>
             <dd>{t(`deliveryMethods.${order.deliveryMethod}`)}</dd>
             <dt>{t('orders.detail.shipTo')}</dt>
@@ -333,10 +333,15 @@ export default function OrderDetail() {
                 {order.payments.map((p) => (
                   <tr key={p.id} data-payment={p.id}>
                     <td>
-                      {p.provider}
+                      {t(`paymentMethods.${p.method}`, { defaultValue: p.method })}
+                      <span className="muted"> · {t(`paymentProviders.${p.provider}`, { defaultValue: p.provider })}</span>
                       {p.cardLast4 ? ` ···· ${p.cardLast4}` : ''}
                     </td>
-                    <td>{p.status}</td>
+                    <td>
+                      <span className={`badge payment-${p.status}`} data-status={p.status}>
+                        {t(`paymentStatus.${p.status}`)}
+                      </span>
+                    </td>
                     <td className="num">
                       <Money minor={p.captured} currency={p.currency} />
                     </td>
