@@ -10,17 +10,25 @@ import { useLiveRevalidate, type LiveEvent } from '../lib/live.ts';
 import { formatMoney, formatNumber } from '../lib/format.ts';
 import { useLocale } from '../components/format.tsx';
 import { changeDashboardLayout, dashboard, dashboardLayout, TILES_BY_ROLE, tileLinks, type Tile } from '../modules/analytics/dashboard.server.ts';
+import { warnings as warningsOf } from '../modules/analytics/warnings.server.ts';
+import { can } from '../lib/permissions.ts';
 import { CHART_COLORS, formatMinute } from '../components/charts.tsx';
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context, 'dashboards.view');
   const { config } = context;
   const em = context.orm.em.fork();
-  const [figures, tiles] = await Promise.all([dashboard(em, config.BUSINESS_TIME_ZONE), dashboardLayout(em, user)]);
+  const todayIso = new Intl.DateTimeFormat('en-CA', { timeZone: config.BUSINESS_TIME_ZONE }).format(new Date());
+  const [figures, tiles, warnings] = await Promise.all([
+    dashboard(em, config.BUSINESS_TIME_ZONE),
+    dashboardLayout(em, user),
+    can(user.role, 'inventory.view') ? warningsOf(em, todayIso) : Promise.resolve([]),
+  ]);
   const day = new Intl.DateTimeFormat('en-CA', { timeZone: config.BUSINESS_TIME_ZONE }).format(new Date(figures.asOf));
   return {
     data: figures,
     tiles,
+    warnings,
     allowed: TILES_BY_ROLE[user.role],
     links: tileLinks(day),
     currency: config.BASE_CURRENCY,
@@ -66,7 +74,7 @@ const KPI_TILES = [
 const PER_MINUTE: Tile = 'perMinute';
 
 export default function Dashboards() {
-  const { data, tiles, allowed, links, currency, timeZone } = useLoaderData<typeof loader>();
+  const { data, tiles, warnings, allowed, links, currency, timeZone } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as ActionData | undefined;
   const [params] = useSearchParams();
   const arranging = params.get('arrange') === '1';
@@ -172,6 +180,47 @@ export default function Dashboards() {
               {t('dashboard.arrange.reset')}
             </button>
           </Form>
+        </section>
+      ) : null}
+      {warnings.length ? (
+        <section className="card warnings" data-testid="warnings">
+          <h2>{t('dashboard.warnings.title')}</h2>
+          <ul>
+            {warnings.map((w) =>
+              w.kind === 'stockout' ? (
+                <li key={`${w.sku}-${w.warehouse}`} data-testid="warning-stockout">
+                  <Link to={w.link}>
+                    {t('dashboard.warnings.stockout', {
+                      sku: w.sku,
+                      warehouse: w.warehouse,
+                      days: num(w.daysLeft),
+                      available: num(w.available),
+                      perDay: num(w.perDay),
+                    })}
+                  </Link>{' '}
+                  <span className="muted">
+                    {w.inbound
+                      ? `${t('dashboard.warnings.inbound', { po: w.inbound.number, inDays: num(w.inbound.inDays) })}${w.spareAt ? ` ${t('dashboard.warnings.spare', { warehouse: w.spareAt.warehouse, available: num(w.spareAt.available) })}` : '.'}`
+                      : w.spareAt
+                        ? t('dashboard.warnings.spareOnly', { warehouse: w.spareAt.warehouse, available: num(w.spareAt.available) })
+                        : t('dashboard.warnings.orderMore')}
+                  </span>
+                </li>
+              ) : (
+                <li key={`late-${w.channel}`} data-testid="warning-late">
+                  <Link to={w.link}>
+                    {t('dashboard.warnings.lateRate', {
+                      channel: w.channel,
+                      now: formatNumber(w.thisWeek, locale, { style: 'percent' }),
+                      before: formatNumber(w.lastWeek, locale, { style: 'percent' }),
+                      shipped: num(w.shipped),
+                    })}
+                  </Link>{' '}
+                  <span className="muted">{t('dashboard.warnings.lateRateHint')}</span>
+                </li>
+              ),
+            )}
+          </ul>
         </section>
       ) : null}
       <div className="tiles">

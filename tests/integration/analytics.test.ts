@@ -304,3 +304,78 @@ describe('each user arranges their own dashboard', () => {
     expect(await sql('select user_id from dashboard_layout where user_id = ?', [w.id])).toEqual([]);
   });
 });
+
+describe('warnings with a suggestion', () => {
+  it('names a SKU that runs out before its next delivery, and a channel whose late rate doubled', async () => {
+    const { warnings } = await import('../../app/modules/analytics/warnings.server.ts');
+    const { insertDraftPo } = await import('../../app/modules/purchasing/service.server.ts');
+    await sql(
+      `insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values ('WARN-1', 'WARN1', 'Warned', 1, 1, 1, 1, 1000, 'USD')`,
+    );
+    // Only in Newark, 16 on hand; Reno holds 30 to spare.
+    await sql(
+      `insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at)
+       select p.id, w.id, case w.code when 'EWR' then 16 when 'RNO' then 30 else 0 end, 0, 0, 0, now() from product p, warehouse w where p.sku = 'WARN-1' and w.code in ('EWR', 'RNO')`,
+    );
+    // 14 units sold from Newark over the last weeks: half a unit a day, 2 left, so 4 days of cover.
+    for (let i = 0; i < 7; i++) {
+      await createOrder(
+        db.orm,
+        {
+          channel: 'web',
+          externalId: `WARN-${i}`,
+          customer: { email: 'warn@example.com', name: 'Warn' },
+          shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 },
+          currency: 'USD',
+          lines: [{ sku: 'WARN-1', quantity: 2, unitPrice: 1000 }],
+          paymentMethod: 'manual',
+          placedAt: new Date(Date.now() - (i + 1) * 3 * DAY).toISOString(),
+        },
+        { actor, baseCurrency: BASE },
+      );
+    }
+    const today = new Date().toISOString().slice(0, 10);
+    const find = async () => (await warnings(db.orm.em.fork(), today)).find((w) => w.kind === 'stockout' && w.sku === 'WARN-1');
+    expect(await find()).toMatchObject({
+      warehouse: 'EWR',
+      available: 2,
+      perDay: 0.5,
+      daysLeft: 4,
+      inbound: null,
+      spareAt: { warehouse: 'RNO', available: 30 },
+    });
+
+    // A PO due in 10 days does not arrive in time: the warning names it and links to it.
+    const [ids] = await sql<{ product: number; warehouse: number; supplier: number }>(
+      `select p.id as product, w.id as warehouse, (select min(id) from supplier) as supplier from product p, warehouse w where p.sku = 'WARN-1' and w.code = 'EWR'`,
+    );
+    const poId = await db.orm.em.fork().transactional((em) =>
+      insertDraftPo(em, {
+        number: 'PO-WARN',
+        supplierId: ids.supplier,
+        warehouseId: ids.warehouse,
+        currency: 'USD',
+        leadTimeDays: 10,
+        createdBy: 'test',
+        productId: ids.product,
+        quantity: 50,
+        unitCostMinor: 500,
+      }),
+    );
+    expect(await find()).toMatchObject({ inbound: { number: 'PO-WARN', id: poId, inDays: 10 }, link: `/purchasing/${poId}` });
+    // Delivered in 2 days instead: in time, no warning.
+    await sql(`update purchase_order set expected_at = now() + interval '2 days' where id = ?`, [poId]);
+    expect(await find()).toBeUndefined();
+
+    // The csv channel's late shipments: 50% this week against 5% the week before.
+    const [csv] = await sql<{ id: number }>(`select id from channel where code = 'csv'`);
+    await sql(
+      `insert into sales_day (day, channel_id, warehouse_id, country, orders, cancelled, units, revenue_base_minor, discount_base_minor, held, shipped, shipped_late, ship_seconds)
+       values (?::date - 2, ?, 0, 'ZZ', 40, 0, 40, 0, 0, 0, 40, 20, 0), (?::date - 9, ?, 0, 'ZZ', 40, 0, 40, 0, 0, 0, 40, 2, 0)`,
+      [today, csv.id, today, csv.id],
+    );
+    const late = (await warnings(db.orm.em.fork(), today)).find((w) => w.kind === 'lateRate' && w.channel === 'csv');
+    expect(late).toMatchObject({ link: '/analytics?channel=csv&granularity=day' });
+    expect(late && late.kind === 'lateRate' && late.thisWeek >= 2 * late.lastWeek).toBe(true);
+  });
+});
