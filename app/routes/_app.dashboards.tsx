@@ -119,6 +119,9 @@ export default function Dashboards() {
     <>
       <div className="page-head">
         <h1 className="page-title">{t('nav.dashboards')}</h1>
+        <Link to={arranging ? '/dashboards' : '/dashboards?arrange=1'} className="button" data-testid="arrange">
+          {arranging ? t('dashboard.arrange.done') : t('dashboard.arrange.open')}
+        </Link>
         <span className="muted">
           {t('dashboard.asOf', { time: new Intl.DateTimeFormat(locale, { timeStyle: 'medium', timeZone }).format(new Date(data.asOf)), timeZone })}
         </span>

@@ -79,4 +79,19 @@ test('the executive watches today move live in 繁體中文, opens the late orde
   await page.getByTestId('drill').last().click();
   await expect(page).toHaveURL(/\/orders\?from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2}/);
   await expect(page.getByTestId('orders-table')).toContainText(order.number);
+
+  // The executive arranges their own dashboard: hides a tile, then goes back to the default.
+  await page.goto('/dashboards');
+  await page.getByTestId('arrange').click();
+  const panel = page.getByTestId('arrange-panel');
+  await expect(panel).toBeVisible();
+  await panel.getByTestId('arrange-aov').getByRole('button', { name: '隱藏' }).click();
+  await expect(page.getByTestId('arrange-aov')).toHaveClass(/muted/);
+  await page.goto('/dashboards');
+  await expect(page.getByTestId('tile-aov')).toHaveCount(0);
+  await expect(page.getByTestId('tile-revenue')).toBeVisible();
+  await page.goto('/dashboards?arrange=1');
+  await page.getByRole('button', { name: '恢復為我角色的預設版面' }).click();
+  await page.goto('/dashboards');
+  await expect(page.getByTestId('tile-aov')).toBeVisible();
 });
