@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs } from '@remix-run/node';
 import { Form, Link, useLoaderData, useNavigate, useSearchParams } from '@remix-run/react';
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
+import { FilterSelect } from '../components/filter-select.tsx';
 import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { requireUser } from '../lib/auth.server.ts';
 import { formatMoney, formatNumber } from '../lib/format.ts';
@@ -202,28 +203,8 @@ export default function Analytics() {
             ))}
           </select>
         </label>
-        <label className="field">
-          <span>{t('analytics.by.channel')}</span>
-          <select name="channel" defaultValue={query.channel ?? ''}>
-            <option value="">{t('common.all')}</option>
-            {channels.map((c) => (
-              <option key={c} value={c}>
-                {c}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          <span>{t('analytics.by.warehouse')}</span>
-          <select name="warehouse" defaultValue={query.warehouse ?? ''}>
-            <option value="">{t('common.all')}</option>
-            {warehouses.map((w) => (
-              <option key={w} value={w}>
-                {w}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect label={t('analytics.by.channel')} name="channel" value={query.channel} options={channels} />
+        <FilterSelect label={t('analytics.by.warehouse')} name="warehouse" value={query.warehouse} options={warehouses} />
         <label className="field">
           <span>{t('analytics.by.country')}</span>
           <input name="country" defaultValue={query.country ?? ''} maxLength={2} size={3} placeholder="US" />

@@ -1,6 +1,7 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
+import { FilterSelect } from '../components/filter-select.tsx';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
@@ -108,17 +109,7 @@ export default function Replenishment() {
       <p className="muted">{t('replenishment.intro', { weeks: plan.weeks, review: plan.reviewWeeks, service: pct(plan.serviceLevel) })}</p>
 
       <Form method="get" className="filters" data-testid="replenishment-filters">
-        <label className="field">
-          <span>{t('replenishment.columns.warehouse')}</span>
-          <select name="warehouse" defaultValue={params.get('warehouse') ?? ''}>
-            <option value="">{t('common.all')}</option>
-            {warehouses.map((w) => (
-              <option key={w} value={w}>
-                {w}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect label={t('replenishment.columns.warehouse')} name="warehouse" value={params.get('warehouse')} options={warehouses} />
         <label className="field">
           <span>{t('replenishment.onlyDifferent')}</span>
           <input type="checkbox" name="different" value="1" defaultChecked={params.get('different') === '1'} />

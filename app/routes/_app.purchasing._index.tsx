@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
 import { Form, Link, useLoaderData, useSearchParams } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
+import { FilterSelect } from '../components/filter-select.tsx';
 import { z } from 'zod';
 import { requireUser } from '../lib/auth.server.ts';
 import { listPurchaseOrders, purchasingFilterOptions } from '../modules/purchasing/screens.server.ts';
@@ -73,28 +74,13 @@ export default function PurchaseOrders() {
             ))}
           </select>
         </label>
-        <label className="field">
-          <span>{t('purchasing.columns.supplier')}</span>
-          <select name="supplier" defaultValue={params.get('supplier') ?? ''}>
-            <option value="">{t('common.all')}</option>
-            {suppliers.map((s) => (
-              <option key={s.code} value={s.code}>
-                {s.code} · {s.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          <span>{t('purchasing.columns.warehouse')}</span>
-          <select name="warehouse" defaultValue={params.get('warehouse') ?? ''}>
-            <option value="">{t('common.all')}</option>
-            {warehouses.map((w) => (
-              <option key={w.code} value={w.code}>
-                {w.code}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect
+          label={t('purchasing.columns.supplier')}
+          name="supplier"
+          value={params.get('supplier')}
+          options={suppliers.map((s) => [s.code, `${s.code} · ${s.name}`] as const)}
+        />
+        <FilterSelect label={t('purchasing.columns.warehouse')} name="warehouse" value={params.get('warehouse')} options={warehouses.map((w) => w.code)} />
         <button type="submit">{t('common.filter')}</button>
       </Form>
 

@@ -92,6 +92,8 @@ test('the executive watches today move live in 繁體中文, opens the late orde
   await expect(page.getByTestId('tile-revenue')).toBeVisible();
   await page.goto('/dashboards?arrange=1');
   await page.getByRole('button', { name: '恢復為我角色的預設版面' }).click();
+  // The reset has landed once the panel shows the tile again (no page load to wait for: the form posts in place).
+  await expect(page.getByTestId('arrange-aov')).not.toHaveClass(/muted/);
   await page.goto('/dashboards');
   await expect(page.getByTestId('tile-aov')).toBeVisible();
 });
