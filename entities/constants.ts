@@ -61,5 +61,24 @@ export const NOTIFICATION_TEMPLATES = ['order_confirmation', 'order_shipped', 'o
 export type NotificationTemplate = (typeof NOTIFICATION_TEMPLATES)[number];
 
 /** Every email the notification outbox carries: customer mail, alerts to staff, purchase orders (and their cancellation) to suppliers. */
-export const MAIL_TEMPLATES = [...NOTIFICATION_TEMPLATES, 'staff_alert', 'purchase_order', 'purchase_order_cancelled'] as const;
+export const MAIL_TEMPLATES = [...NOTIFICATION_TEMPLATES, 'staff_alert', 'purchase_order', 'purchase_order_cancelled', 'ticket_reply', 'csat_request'] as const;
 export type MailTemplate = (typeof MAIL_TEMPLATES)[number];
+
+// ---- Service desk ----
+
+export const TICKET_STATUSES = ['new', 'open', 'pending', 'on_hold', 'solved', 'closed', 'merged'] as const;
+export type TicketStatus = (typeof TICKET_STATUSES)[number];
+
+export const TICKET_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+export type TicketPriority = (typeof TICKET_PRIORITIES)[number];
+
+/** Where a ticket came from. */
+export const TICKET_CHANNELS = ['email', 'tracking_page', 'api', 'phone', 'flow'] as const;
+export type TicketChannel = (typeof TICKET_CHANNELS)[number];
+
+/** Customer messages, agents' replies (mailed to the customer) and internal notes (never mailed). */
+export const TICKET_MESSAGE_KINDS = ['customer', 'reply', 'note'] as const;
+export type TicketMessageKind = (typeof TICKET_MESSAGE_KINDS)[number];
+
+export const SLA_TARGETS = ['first_response', 'next_response', 'resolution'] as const;
+export type SlaTarget = (typeof SLA_TARGETS)[number];

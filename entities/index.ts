@@ -10,6 +10,22 @@ import { Notification } from './notifications.ts';
 import { ReturnRequest } from './returns.ts';
 import { PurchaseOrder, PurchaseOrderLine, Supplier, SupplierProduct } from './purchasing.ts';
 import { AnalyticsDirtyMinute, DashboardLayout, SalesDay, SalesHour, SalesMinute } from './analytics.ts';
+import {
+  ApprovalLimit,
+  AgentProfile,
+  BusinessCalendar,
+  CannedResponse,
+  CsatResponse,
+  Macro,
+  MacroRun,
+  SlaPolicy,
+  Team,
+  Ticket,
+  TicketAttachment,
+  TicketMessage,
+  TicketPresence,
+  TicketSlaEvent,
+} from './service.ts';
 import { DesignerPresence, HumanTask, WorkflowBinding, WorkflowDefinition, WorkflowRun, WorkflowRunStep, WorkflowVersion } from './workflows.ts';
 
 export * from './identity.ts';
@@ -25,6 +41,7 @@ export * from './returns.ts';
 export * from './purchasing.ts';
 export * from './workflows.ts';
 export * from './analytics.ts';
+export * from './service.ts';
 
 export const entities = [
   User,
@@ -72,4 +89,18 @@ export const entities = [
   SalesDay,
   AnalyticsDirtyMinute,
   DashboardLayout,
+  BusinessCalendar,
+  Team,
+  AgentProfile,
+  SlaPolicy,
+  Ticket,
+  TicketMessage,
+  TicketAttachment,
+  TicketSlaEvent,
+  CannedResponse,
+  Macro,
+  MacroRun,
+  ApprovalLimit,
+  CsatResponse,
+  TicketPresence,
 ];
