@@ -192,6 +192,18 @@ export interface MailInput {
   to: string;
   locale: Locale;
   mail: RenderedEmail;
+  /** Headers that thread the mail into a conversation (ticket replies): kept with the row and sent with it. */
+  threading?: MailThreading;
+}
+
+/** A reply's place in its conversation. */
+export interface MailThreading {
+  /** The mail's own Message-ID (<…@…>), as the ticket recorded it. */
+  messageId: string;
+  inReplyTo?: string | null;
+  references?: string[];
+  /** Where the customer's answer should go (the ticket's plus-address). */
+  replyTo?: string | null;
 }
 
 /**
@@ -202,12 +214,21 @@ export interface MailInput {
 export async function enqueueMail(em: EntityManager, input: MailInput): Promise<number | null> {
   const [row] = await em.execute<{ id: number }[]>(
     `with ins as (
-       insert into notification (order_id, template, locale, "to", subject, text, html, status, attempts, created_at, idempotency_key)
-       values (null, ?, ?, ?, ?, ?, ?, 'queued', 0, now(), ?)
+       insert into notification (order_id, template, locale, "to", subject, text, html, data, status, attempts, created_at, idempotency_key)
+       values (null, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, now(), ?)
        on conflict (idempotency_key) do nothing
        returning id)
      select id, pg_notify('${NOTIFY_CHANNEL}', id::text) from ins`,
-    [input.template, input.locale, input.to, input.mail.subject.slice(0, 255), input.mail.text, input.mail.html, input.key.slice(0, 255)],
+    [
+      input.template,
+      input.locale,
+      input.to,
+      input.mail.subject.slice(0, 255),
+      input.mail.text,
+      input.mail.html,
+      input.threading ? JSON.stringify({ threading: input.threading }) : null,
+      input.key.slice(0, 255),
+    ],
   );
   return row ? Number(row.id) : null;
 }
@@ -353,11 +374,12 @@ export async function sendPending(orm: MikroORM, transport: MailTransport | null
       const id = Number(row.id);
       try {
         const mail = row.unrendered ? await renderQueued(em, row) : { to: row.to, subject: row.subject!, text: row.text!, html: row.html! };
+        const threading = (row.data as { threading?: MailThreading } | null)?.threading ?? null;
         const [{ lease }] = await em.execute<{ lease: string }[]>(
           `update notification set claimed_until = now() + ? * interval '1 millisecond' where id = ? returning claimed_until::text as lease`,
           [SEND_LEASE_MS, id],
         );
-        return { id, attempts: Number(row.attempts), mail, lease };
+        return { id, attempts: Number(row.attempts), mail, lease, threading };
       } catch (e) {
         await db(em)
           .updateTable('notification')
@@ -382,7 +404,10 @@ export async function sendPending(orm: MikroORM, transport: MailTransport | null
         subject: claimed.mail.subject,
         text: claimed.mail.text,
         html: claimed.mail.html,
-        messageId: `<notification-${claimed.id}@order-console>`,
+        messageId: claimed.threading?.messageId ?? `<notification-${claimed.id}@order-console>`,
+        ...(claimed.threading?.inReplyTo ? { inReplyTo: claimed.threading.inReplyTo } : {}),
+        ...(claimed.threading?.references?.length ? { references: claimed.threading.references } : {}),
+        ...(claimed.threading?.replyTo ? { replyTo: claimed.threading.replyTo } : {}),
         headers: { 'X-Order-Console-Notification': String(claimed.id) },
       });
     } catch (e) {
