@@ -86,6 +86,9 @@ async function main() {
     PORT: String(DEFAULTS.webPort),
     // The demo shop's name on its customers' tracking page and mail (set STORE_NAME for yours).
     STORE_NAME: process.env.STORE_NAME ?? 'Lumen & Co.',
+    // Mail sent to the desk (any SMTP client, on loopback) becomes a ticket; SMTP_INBOUND_PORT=off turns it off.
+    SMTP_INBOUND_PORT: process.env.SMTP_INBOUND_PORT ?? '2525',
+    SUPPORT_EMAIL: process.env.SUPPORT_EMAIL ?? 'support@lumen.example',
   };
   // A worker or web process that dies is started again (with back-off); the rest keeps running.
   children.push(superviseNodeChild('worker', 'worker.ts', env));
@@ -100,6 +103,7 @@ async function main() {
     `  Console:          ${url}`,
     `  Health:           ${url}/healthz`,
     temporalUi ? `  Temporal Web UI:  ${temporalUi}` : null,
+    env.SMTP_INBOUND_PORT !== 'off' ? `  Service desk mail: smtp://127.0.0.1:${env.SMTP_INBOUND_PORT} (to ${env.SUPPORT_EMAIL})` : null,
     '  Demo sign-ins (also in .data/credentials.json):',
     ...(creds?.users ?? []).map((u) => `    ${u.role.padEnd(12)} ${u.email.padEnd(28)} ${u.password}`),
     creds?.apiKey ? `  API key (Bearer): ${creds.apiKey}` : null,

@@ -56,6 +56,15 @@ async function main() {
   // the first heartbeat so that the worker is ready (and healthy) as soon as before.
   const { startNotificationSender } = await import('../app/modules/notifications/service.server.ts');
   const stopSender = startNotificationSender(orm, config, { log: logger('mail') });
+  // The service desk's inbound mail: the loopback SMTP listener (embedded default) becomes tickets.
+  const { startInboundSmtp } = await import('../app/modules/service/inbound.server.ts');
+  const inbound =
+    config.SMTP_INBOUND_PORT && config.SMTP_INBOUND_PORT !== 'off'
+      ? await startInboundSmtp(orm, { port: Number(config.SMTP_INBOUND_PORT), log: logger('inbound-mail') }).catch((e: Error) => {
+          log.warn(`inbound mail listener not started: ${e.message}`);
+          return null;
+        })
+      : null;
   // Analytics rollups: the minutes and hours that order changes touched are recomputed as they commit.
   const { startAnalyticsRefresher } = await import('../app/modules/analytics/rollups.server.ts');
   const stopAnalytics = startAnalyticsRefresher(orm, config, logger('analytics'));
@@ -85,6 +94,7 @@ async function main() {
   await dispatcher.stop();
   await temporalClient.close();
   await stopSender();
+  await inbound?.stop();
   await stopAnalytics();
   clearInterval(timer);
   await orm.em

@@ -5,6 +5,7 @@ import { inventoryNodeActivities } from './inventory.ts';
 import { notificationsNodeActivities } from './notifications.ts';
 import { ordersNodeActivities } from './orders.ts';
 import { returnsNodeActivities } from './returns.ts';
+import { serviceNodeActivities } from './service.ts';
 import type { NodeDeps } from './shared.ts';
 
 export function nodeActivities(deps: NodeDeps) {
@@ -13,6 +14,7 @@ export function nodeActivities(deps: NodeDeps) {
     ...returnsNodeActivities(deps),
     ...inventoryNodeActivities(deps),
     ...notificationsNodeActivities(deps),
+    ...serviceNodeActivities(deps),
   };
 }
 

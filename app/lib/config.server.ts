@@ -28,6 +28,15 @@ const Env = z.object({
   SMTP_URL: z.string().optional(),
   /** Sender of customer emails (only used with SMTP_URL). */
   MAIL_FROM: z.string().default('Order Console <no-reply@localhost>'),
+  /** The desk's inbound SMTP listener (loopback): a port, or unset / `off` for none (production polls IMAP_URL instead). */
+  SMTP_INBOUND_PORT: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === 'off' || /^\d{1,5}$/.test(v), 'SMTP_INBOUND_PORT must be a port number or off'),
+  /** IMAP mailbox the worker polls for desk mail (imaps://user:pass@host/INBOX). */
+  IMAP_URL: z.string().optional(),
+  /** The address customers write to (replies go out with Reply-To support+<ticket token>@…). */
+  SUPPORT_EMAIL: z.string().optional(),
   DB_POOL_MAX: z.coerce.number().int().positive().default(10),
   /** How often the worker asks Temporal about runs unchanged for that long, to record those ended from outside (terminated, cancelled, timed out). */
   RUN_RECONCILE_MS: z.coerce.number().int().positive().default(60_000),

@@ -102,3 +102,33 @@ export async function releaseMany(em: EntityManager, ctxs: readonly IdempotencyC
   if (!ctxs.length) return;
   await sql(em, RELEASE_MANY, [ctxs.map((c) => c.scope), ctxs.map((c) => c.key)]);
 }
+
+// ---- One request in its own transaction ----
+
+/**
+ * Runs `work` once per Idempotency-Key: in one transaction the key is claimed, the work done and its
+ * answer stored, so a retry (or a concurrent duplicate, which waits on the claim) replays that answer;
+ * the same key with another body is refused (`reused`). Without a context the work simply runs.
+ */
+export async function runIdempotent(
+  orm: { em: { fork(): EntityManager } },
+  ctx: IdempotencyContext | undefined,
+  work: (em: EntityManager) => Promise<StoredResponse>,
+): Promise<StoredResponse & { replayed?: boolean; reused?: boolean }> {
+  if (!ctx) return orm.em.fork().transactional(work);
+  const stored = await findStored(orm.em.fork(), ctx);
+  if (stored === 'reused') return { status: 422, body: null, reused: true };
+  if (stored && stored.status > 0) return { ...stored, replayed: true };
+  return orm.em.fork().transactional(async (em) => {
+    const claimed = await claimMany(em, [ctx]);
+    if (!claimedBy(claimed, ctx)) {
+      // Another request with this key committed first (we waited on its row): answer what it stored.
+      const again = await findStored(em, ctx);
+      if (again === 'reused') return { status: 422, body: null, reused: true };
+      return { ...(again ?? { status: 409, body: null }), replayed: true };
+    }
+    const answer = await work(em);
+    await complete(em, ctx, answer);
+    return answer;
+  });
+}

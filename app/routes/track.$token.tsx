@@ -8,6 +8,7 @@ import type { FieldError } from '../lib/problem.ts';
 import { recentShipments } from '../modules/fulfilment/queries.server.ts';
 import { storeName } from '../modules/notifications/service.server.ts';
 import { exchangeOptions, requestSelfServiceReturn, returnableLines, returnWindowOpen } from '../modules/returns/service.server.ts';
+import { contactAboutOrder } from '../modules/service/contact.server.ts';
 import { CsrfInput } from '../components/csrf.tsx';
 import { DateTime } from '../components/format.tsx';
 import { FieldErrorText } from '../components/field-error.tsx';
@@ -91,10 +92,13 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
     returns: returns.map((r) => ({ number: r.number, status: r.status, createdAt: new Date(r.created_at).toISOString() })),
     canReturn,
     replacements,
+    /** One per page view: the contact form sent twice opens one ticket. */
+    nonce: crypto.randomUUID(),
   };
 }
 
 type ActionData = {
+  contacted?: string;
   created?: { number: string; resolution: 'refund' | 'exchange' }[];
   errors?: FieldError[];
   error?: { code: string; params?: Record<string, string | number> };
@@ -105,6 +109,15 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   assertCsrf(request, form);
   const o = await findOrder(context, params.token);
   if (!o) throw new Response(null, { status: 404 });
+  if (form.get('intent') === 'contact') {
+    try {
+      const r = await contactAboutOrder(context.orm, o.id, { message: form.get('message'), nonce: form.get('nonce'), token: params.token! }, context.ip);
+      return data<ActionData>({ contacted: r.number });
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      return data<ActionData>(e.errors ? { errors: e.errors } : { error: { code: e.code, params: e.params } }, { status: e.status });
+    }
+  }
   // One entry per line in each list, in the order of the lines.
   const [skus, quantities, resolutions, replacements] = ['sku', 'quantity', 'resolution', 'replacementSku'].map((f) => form.getAll(f).map(String));
   const input = {
@@ -208,6 +221,27 @@ export default function Track() {
             : t('track.returnsCreated', { rmas: result.created.map((r) => r.number).join(', ') })}
         </p>
       ) : null}
+      <section className="card" data-testid="contact">
+        <h2>{t('track.contactTitle')}</h2>
+        {result?.contacted ? (
+          <p className="notice success" role="status" data-testid="contact-sent">
+            {t('track.contactSent', { number: result.contacted })}
+          </p>
+        ) : (
+          <Form method="post" data-testid="contact-form">
+            <CsrfInput />
+            <input type="hidden" name="intent" value="contact" />
+            <input type="hidden" name="nonce" value={order.nonce} />
+            <label className="field">
+              <span>{t('track.contactMessage')}</span>
+              <textarea name="message" rows={4} required maxLength={5000} />
+            </label>
+            <FieldErrorText error={result?.errors?.find((e) => e.field === 'message')} />
+            <button type="submit">{t('track.contactSend')}</button>
+          </Form>
+        )}
+      </section>
+
       {order.canReturn ? (
         <section className="card">
           <h2>{t('track.returnTitle')}</h2>

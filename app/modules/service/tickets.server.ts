@@ -78,8 +78,6 @@ export interface Received {
 }
 
 const token = () => crypto.randomBytes(16).toString('hex');
-/** A Message-ID of ours for an outgoing reply. */
-const newMessageId = () => `<${crypto.randomUUID()}@order-console>`;
 const cut = (s: string, n: number) => (s.length > n ? s.slice(0, n) : s);
 const cleanSubject = (s: string) => cut(s.replace(/\s+/g, ' ').trim(), 255);
 

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { defineNode, type Plugin } from '../types.ts';
+import { TICKET_PRIORITIES } from '../../entities/constants.ts';
+
+export const service: Plugin = {
+  id: 'service',
+  nodes: [
+    defineNode({
+      type: 'service.openTicket',
+      category: 'service',
+      labelKey: 'nodes.service.openTicket.label',
+      descriptionKey: 'nodes.service.openTicket.description',
+      // Opens a ticket about the run's order for the desk (a delivery exception, a rejected return), once per run and step.
+      config: z.object({
+        subject: z.string().trim().min(1).max(200),
+        note: z.string().trim().max(2000).default(''),
+        priority: z.enum(TICKET_PRIORITIES).default('normal'),
+        tags: z.array(z.string().trim().toLowerCase().min(1).max(40)).max(10).default([]),
+      }),
+      outputs: ['ok'],
+      requiredOutputs: [],
+      run: { kind: 'activity', activity: 'service.openTicket', local: true },
+    }),
+  ],
+};
