@@ -17,7 +17,6 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
       'Content-Type': 'application/octet-stream',
       'Content-Length': String(a.content.length),
       'Content-Disposition': `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(a.filename)}`,
-      'X-Content-Type-Options': 'nosniff',
       'Content-Security-Policy': "default-src 'none'; sandbox",
       'Cache-Control': 'private, no-store',
     },

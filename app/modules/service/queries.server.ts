@@ -10,10 +10,7 @@ import { defaultBaseCurrency, getCustomer } from '../customers/queries.server.ts
 import { OPEN_STATUSES } from './tickets.server.ts';
 import { searchTokens } from './text.ts';
 
-export const QUEUE_VIEWS = ['mine', 'unassigned', 'team', 'due_soon', 'breached', 'waiting', 'all'] as const;
-export type QueueView = (typeof QUEUE_VIEWS)[number];
-export const QUEUE_SORTS = ['updated', 'created', 'due', 'priority'] as const;
-export type QueueSort = (typeof QUEUE_SORTS)[number];
+import { QUEUE_SORTS, QUEUE_VIEWS, type QueueSort, type QueueView } from './queue.ts';
 
 /** Due soon: a target falls due within this many minutes. */
 export const DUE_SOON_MINUTES = 60;

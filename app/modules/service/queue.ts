@@ -1,0 +1,5 @@
+// The queue's views and sorts: shared by the server (queries.server.ts) and the queue page.
+export const QUEUE_VIEWS = ['mine', 'unassigned', 'team', 'due_soon', 'breached', 'waiting', 'all'] as const;
+export type QueueView = (typeof QUEUE_VIEWS)[number];
+export const QUEUE_SORTS = ['updated', 'created', 'due', 'priority'] as const;
+export type QueueSort = (typeof QUEUE_SORTS)[number];
