@@ -55,6 +55,7 @@ describe('node catalogue', () => {
       'orders.reserve',
       'orders.route',
       'orders.validate',
+      'service.openTicket',
     ]);
   });
 

@@ -342,7 +342,7 @@ export default function TicketPage() {
                   </p>
                 ))}
                 <button type="submit" disabled={busy} data-testid="save-fields">
-                  {t('common.save')}
+                  {t('service.save')}
                 </button>
               </Form>
             ) : (

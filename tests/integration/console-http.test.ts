@@ -51,6 +51,9 @@ const PAGES: { path: string; permission: Permission; okStatus?: number }[] = [
   { path: '/purchasing?status=sent&supplier=NO-SUCH&warehouse=EWR&q=PO&page=2', permission: 'inventory.view' },
   { path: '/purchasing/suppliers', permission: 'inventory.view' },
   { path: '/purchasing/999999', permission: 'inventory.view', okStatus: 404 },
+  { path: '/service?view=breached&status=open&priority=high&q=%E9%80%80%E6%AC%BE&sort=due', permission: 'service.view' },
+  { path: '/service/999999', permission: 'service.view', okStatus: 404 },
+  { path: '/service/attachments/999999', permission: 'service.view', okStatus: 404 },
 ];
 const PUBLIC_ROUTES = [
   'login.tsx',
@@ -104,6 +107,13 @@ const COVERED_ROUTES = [
   '_app.purchasing._index.tsx',
   '_app.purchasing.$id.tsx',
   '_app.purchasing.suppliers.tsx',
+  '_app.service._index.tsx',
+  '_app.service.$id.tsx',
+  'service.attachments.$id.ts',
+  'api.v1.tickets.ts',
+  'api.v1.tickets.$id.ts',
+  'api.v1.tickets.$id.messages.ts',
+  'api.v1.inbound-mail.ts',
 ];
 
 /** API endpoints and the permission each needs; a forbidden role gets 403 before the body is read. */
@@ -117,6 +127,10 @@ const API: { method: 'GET' | 'POST'; path: string; permission: Permission; okSta
   { method: 'POST', path: '/api/v1/orders/1/payments', permission: 'orders.manage', okStatus: 422 },
   { method: 'POST', path: '/api/v1/payments/999999/capture', permission: 'orders.manage', okStatus: 404 },
   { method: 'POST', path: '/api/v1/shipments/NO-SUCH/events', permission: 'fulfilment.manage', okStatus: 422 },
+  { method: 'GET', path: '/api/v1/tickets', permission: 'service.view', okStatus: 200 },
+  { method: 'GET', path: '/api/v1/tickets/999999', permission: 'service.view', okStatus: 404 },
+  { method: 'POST', path: '/api/v1/tickets', permission: 'service.manage', okStatus: 422 },
+  { method: 'POST', path: '/api/v1/tickets/999999/messages', permission: 'service.manage', okStatus: 422 },
 ];
 
 describe('health', () => {
