@@ -71,13 +71,20 @@ export interface ExtraUser {
   role: Role;
 }
 
-export async function startTestApp(opts: { worker?: boolean; extraUsers?: readonly ExtraUser[] } = {}): Promise<TestApp> {
+export async function startTestApp(opts: AppOptions = {}): Promise<TestApp> {
   const db = await createTestDatabase('app');
   // A failed start leaves nothing behind: the processes that came up are stopped and the database dropped.
   return orStop([{ stop: () => db.drop() }], () => startAppOn(db, opts));
 }
 
-async function startAppOn(db: TestDatabase, opts: { worker?: boolean; extraUsers?: readonly ExtraUser[] }): Promise<TestApp> {
+export interface AppOptions {
+  worker?: boolean;
+  extraUsers?: readonly ExtraUser[];
+  /** More settings for the web and worker processes (SMTP_URL, SMTP_INBOUND_PORT, …). */
+  env?: Record<string, string>;
+}
+
+async function startAppOn(db: TestDatabase, opts: AppOptions): Promise<TestApp> {
   const credentials = await seedDemoData(db.orm, { size: 'small', passwordFor: (role) => `${role}-pass-${crypto.randomBytes(3).toString('hex')}` });
   if (opts.extraUsers?.length) {
     const em = db.orm.em.fork();
@@ -101,6 +108,7 @@ async function startAppOn(db: TestDatabase, opts: { worker?: boolean; extraUsers
     DB_POOL_MAX: '5',
     PRESENCE_HEARTBEAT_MS: '500',
     PRESENCE_TTL_MS: '3000',
+    ...opts.env,
   };
   let worker: ChildProcess | null = null;
   const startWorker = async () => {
