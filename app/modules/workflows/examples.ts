@@ -43,4 +43,8 @@ export const EXAMPLE_PAYLOADS: Record<BindingEvent, Record<string, unknown>> = {
   },
   schedule: { at: '2026-01-01T06:00:00.000Z' },
   manual: { by: 'ops@example.com' },
+  'ticket.created': { ticketId: 1, number: 'TK-001001', status: 'new', priority: 'normal', channel: 'email', language: 'en', orderId: 1, customerId: 1, teamId: 1, assigneeId: null },
+  'ticket.sla_warning': { ticketId: 1, number: 'TK-001001', target: 'first_response', kind: 'warning', dueAt: '2026-12-07T10:00:00.000Z', orderId: 1, customerId: 1, teamId: 1, assigneeId: 2 },
+  'ticket.sla_breached': { ticketId: 1, number: 'TK-001001', target: 'first_response', kind: 'breach', dueAt: '2026-12-07T10:00:00.000Z', orderId: 1, customerId: 1, teamId: 1, assigneeId: 2 },
+  'ticket.solved': { ticketId: 1, number: 'TK-001001', orderId: 1, customerId: 1, teamId: 1, assigneeId: 2 },
 };
