@@ -51,6 +51,10 @@ const PAGES: { path: string; permission: Permission; okStatus?: number }[] = [
   { path: '/purchasing?status=sent&supplier=NO-SUCH&warehouse=EWR&q=PO&page=2', permission: 'inventory.view' },
   { path: '/purchasing/suppliers', permission: 'inventory.view' },
   { path: '/purchasing/999999', permission: 'inventory.view', okStatus: 404 },
+  { path: '/settings/teams', permission: 'service.settings' },
+  { path: '/settings/agents?code=new', permission: 'service.settings' },
+  { path: '/settings/sla?code=new', permission: 'service.settings' },
+  { path: '/settings/calendars?code=999999', permission: 'service.settings', okStatus: 404 },
 ];
 const PUBLIC_ROUTES = [
   'login.tsx',
@@ -104,6 +108,10 @@ const COVERED_ROUTES = [
   '_app.purchasing._index.tsx',
   '_app.purchasing.$id.tsx',
   '_app.purchasing.suppliers.tsx',
+  '_app.settings.teams.tsx',
+  '_app.settings.agents.tsx',
+  '_app.settings.sla.tsx',
+  '_app.settings.calendars.tsx',
 ];
 
 /** API endpoints and the permission each needs; a forbidden role gets 403 before the body is read. */

@@ -7,7 +7,9 @@ import { SYSTEM } from '../../app/lib/audit.server.ts';
 import { DomainError } from '../../app/lib/errors.ts';
 import { assignTicket, autoAssign, reofferWaiting, setAvailability, takeTicket } from '../../app/modules/service/assignment.server.ts';
 import { seedDemoData } from '../../scripts/seed/demo.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { signIn } from '../support/http.ts';
 
 let db: TestDatabase;
 const actor = { ...SYSTEM, label: 'tester' };
@@ -166,5 +168,115 @@ describe('assignment', () => {
     expect(got.filter((x) => x !== null).length).toBe(5);
     expect(await openCount(users[0])).toBe(3);
     expect(await openCount(users[1])).toBe(2);
+  });
+});
+
+describe('service settings over HTTP', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ worker: false });
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+  const q = <T = Record<string, unknown>>(s: string, p: unknown[] = []) => app.db.orm.em.getConnection().execute<T[]>(s, p);
+  const snapshot = async () =>
+    JSON.stringify(
+      await q(`select (select json_agg(t order by id) from team t) as t, (select json_agg(c order by id) from business_calendar c) as c,
+        (select json_agg(p order by id) from sla_policy p) as p, (select json_agg(a order by user_id) from agent_profile a) as a, (select count(*) from audit_event) as audits`),
+    );
+
+  it('saves a calendar, a team, a policy and an agent, audited, as an ops manager', async () => {
+    const ops = await signIn(app, 'ops_manager');
+    const cal = await ops.post('/settings/calendars', {
+      name: 'London office',
+      timeZone: 'Europe/London',
+      'hours.1': '09:00-12:00, 13:00-17:30',
+      'hours.2': '09:00-17:30',
+      holidays: '2026-12-25\n2026-12-28',
+    });
+    expect(cal.status).toBe(302);
+    const [c] = await q<{ id: number; hours: unknown; holidays: string[] }>(`select id, hours, holidays from business_calendar where name = 'London office'`);
+    expect(cal.headers.get('Location')).toBe(`/settings/calendars?code=${c.id}&done=created`);
+    expect(c.hours).toEqual([
+      { day: 1, from: 540, to: 720 },
+      { day: 1, from: 780, to: 1050 },
+      { day: 2, from: 540, to: 1050 },
+    ]);
+    expect(c.holidays).toEqual(['2026-12-25', '2026-12-28']);
+    const [lead] = await q<{ id: number }>(`select id from app_user where role = 'agent' limit 1`);
+    expect((await ops.post('/settings/teams', { name: 'UK desk', email: 'UK@shop.test', calendar: String(c.id), lead: String(lead.id) })).status).toBe(302);
+    const [team] = await q<{ id: number; email: string; calendar_id: number }>(`select id, email, calendar_id from team where name = 'UK desk'`);
+    expect([team.email, team.calendar_id]).toEqual(['uk@shop.test', c.id]);
+    const policy = { name: 'Urgent', priority: 'urgent', channel: '', tier: 'vip', firstResponseMinutes: '15', nextResponseMinutes: '30', resolutionMinutes: '240', warnBeforeMinutes: '5', active: 'on' };
+    expect((await ops.post('/settings/sla', policy)).status).toBe(302);
+    expect(await q(`select priority, channel, tier, first_response_minutes from sla_policy where name = 'Urgent'`)).toEqual([
+      { priority: 'urgent', channel: null, tier: 'vip', first_response_minutes: 15 },
+    ]);
+    const agent = await ops.post('/settings/agents', [
+      ['user', String(lead.id)],
+      ['team', String(team.id)],
+      ['skills', 'en'],
+      ['skills', 'zh-CN'],
+      ['capacity', '4'],
+      ['active', 'on'],
+    ]);
+    expect(agent.status).toBe(302);
+    expect(await q(`select team_id, skills, capacity, available from agent_profile where user_id = ?`, [lead.id])).toEqual([
+      { team_id: team.id, skills: ['en', 'zh-CN'], capacity: 4, available: true },
+    ]);
+    const actions = (await q<{ action: string }>(`select action from audit_event where action in ('business_calendar.created', 'team.created', 'sla_policy.created', 'agent.created') order by id`)).map(
+      (a) => a.action,
+    );
+    expect(actions).toEqual(['business_calendar.created', 'team.created', 'sla_policy.created', 'agent.created']);
+    // The page shows it back.
+    expect(await (await ops.get(`/settings/teams?code=${team.id}`)).text()).toContain('UK desk');
+  });
+
+  it('refuses bad input with 422 and the field’s sentence, and writes nothing (never a 500)', async () => {
+    const admin = await signIn(app, 'admin');
+    const before = await snapshot();
+    const cases: [string, Record<string, string>, string, string][] = [
+      ['/settings/calendars', { name: 'Mars', timeZone: 'Mars/Olympus', 'hours.1': '09:00-17:00' }, 'timeZone', 'Mars/Olympus'],
+      ['/settings/calendars', { name: 'Bad hours', timeZone: 'UTC', 'hours.1': '18:00-09:00' }, 'hours.1', 'end after it starts'],
+      ['/settings/calendars', { name: 'Overlap', timeZone: 'UTC', 'hours.3': '09:00-12:00, 11:00-13:00' }, 'hours.3', 'overlap'],
+      ['/settings/calendars', { name: 'Bad day', timeZone: 'UTC', holidays: '2026-02-30' }, 'holidays', '2026-02-30'],
+      ['/settings/teams', { name: '', email: 'not-mail' }, 'name', 'Enter a name'],
+      ['/settings/teams', { name: 'X', calendar: '999999' }, 'calendar', 'Choose a calendar'],
+      ['/settings/teams', { name: 'UK desk' }, 'name', 'already in use'],
+      ['/settings/sla', { name: 'Neg', firstResponseMinutes: '-5', nextResponseMinutes: '1', resolutionMinutes: '1', warnBeforeMinutes: '0' }, 'firstResponseMinutes', 'whole minutes'],
+      ['/settings/sla', { name: 'P', priority: 'asap', firstResponseMinutes: '5', nextResponseMinutes: '1', resolutionMinutes: '1', warnBeforeMinutes: '0' }, 'priority', 'priority'],
+      ['/settings/agents', { user: '999999', capacity: '3' }, 'user', 'Choose a user'],
+      ['/settings/agents', { agent: 'abc', capacity: 'lots' }, 'user', 'Choose a user'],
+    ];
+    for (const [path, form, field, sentence] of cases) {
+      const res = await admin.post(path, form);
+      const html = (await res.text()).replace(/&quot;/g, '"').replace(/&#x27;|&#39;/g, "'");
+      expect(res.status, `${path} ${field}`).toBe(422);
+      expect(html, `${path} ${field}`).toContain(sentence);
+    }
+    // Garbled posts: NUL, lone surrogates, absurd numbers.
+    for (const path of ['/settings/teams', '/settings/calendars', '/settings/sla', '/settings/agents']) {
+      const res = await admin.post(path, { name: 'a\u0000b', timeZone: '\uD800', capacity: '1e309', 'hours.1': '99:99-100:00', team: '-1', calendar: '1'.repeat(40) });
+      expect(res.status, path).toBeLessThan(500);
+      expect(res.status, path).toBeGreaterThanOrEqual(400);
+    }
+    expect((await admin.get('/settings/sla?code=abc')).status).toBe(404);
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('lets only admins and ops managers see or change the service settings', async () => {
+    const before = await snapshot();
+    for (const role of ['agent', 'warehouse', 'executive']) {
+      const b = await signIn(app, role);
+      for (const path of ['/settings/teams', '/settings/agents', '/settings/sla', '/settings/calendars']) {
+        expect((await b.get(path)).status, `${role} GET ${path}`).toBe(403);
+        expect((await b.post(path, { name: 'Sneaky', timeZone: 'UTC' })).status, `${role} POST ${path}`).toBe(403);
+      }
+    }
+    expect(await snapshot()).toBe(before);
+    const admin = await signIn(app, 'admin');
+    const html = await (await admin.get('/settings')).text();
+    for (const s of ['teams', 'agents', 'sla', 'calendars']) expect(html).toContain(`data-testid="settings-${s}"`);
   });
 });
