@@ -3,17 +3,8 @@ import { useActionData, useLoaderData } from '@remix-run/react';
 import type { FieldError } from '../lib/problem.ts';
 import { formTexts, readOutcome } from '../modules/settings/form.ts';
 import { refusedPost } from '../modules/settings/screen.server.ts';
-import {
-  calendarFromForm,
-  getCalendar,
-  hoursText,
-  listCalendars,
-  loadServiceScreen,
-  readServicePost,
-  saveCalendar,
-  savedTo,
-  WEEKDAYS,
-} from '../modules/service/settings.server.ts';
+import { calendarFromForm, getCalendar, listCalendars, loadServiceScreen, readServicePost, saveCalendar, savedTo } from '../modules/service/settings.server.ts';
+import { hoursText, WEEKDAYS } from '../modules/service/sla.ts';
 import { OpenRecordCell, SettingsField, SettingsFormCard, SettingsHead, SettingsTable, useSettingsScreen } from '../components/settings-page.tsx';
 
 export async function loader(args: LoaderFunctionArgs) {

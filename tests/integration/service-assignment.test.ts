@@ -266,9 +266,10 @@ describe('service settings over HTTP', () => {
   });
 
   it('lets only admins and ops managers see or change the service settings', async () => {
+    // Signed in first: a sign-in is audited.
+    const browsers = await Promise.all(['agent', 'warehouse', 'executive'].map(async (role) => [role, await signIn(app, role)] as const));
     const before = await snapshot();
-    for (const role of ['agent', 'warehouse', 'executive']) {
-      const b = await signIn(app, role);
+    for (const [role, b] of browsers) {
       for (const path of ['/settings/teams', '/settings/agents', '/settings/sla', '/settings/calendars']) {
         expect((await b.get(path)).status, `${role} GET ${path}`).toBe(403);
         expect((await b.post(path, { name: 'Sneaky', timeZone: 'UTC' })).status, `${role} POST ${path}`).toBe(403);

@@ -15,10 +15,9 @@ import { DomainError, invalid } from '../../lib/errors.ts';
 import type { FieldError } from '../../lib/problem.ts';
 import { formErrors, saveOutcome, toNumber, toText } from '../settings/form.ts';
 import { reofferWaiting, setAvailability } from './assignment.server.ts';
-import { isTimeZone, type BusinessHours } from './sla.ts';
+import { isTimeZone, WEEKDAYS, type BusinessHours } from './sla.ts';
 
 const NS = 'sla';
-export const WEEKDAYS = [1, 2, 3, 4, 5, 6, 7] as const;
 
 // ---- The screens' frame ----
 
@@ -59,7 +58,9 @@ const Name = z
   .refine(clean, 'nameRequired');
 const OptionalId = (code: string) => z.preprocess(toNumber, z.number({ error: code }).int(code).min(1, code).max(2_147_483_647, code).optional());
 const taken = (field: string, value: string): FieldError[] => [{ field, code: 'taken', messageKey: `${NS}.errors.taken`, params: { value } }];
-const isUnique = (e: unknown) => e instanceof Error && e.name === 'UniqueConstraintViolationException';
+/** A unique violation, as MikroORM converts it or as pg raises it through typed SQL (23505). */
+const isUnique = (e: unknown) => e instanceof Error && (e.name === 'UniqueConstraintViolationException' || (e as { code?: string }).code === '23505');
+const onEmail = (e: unknown) => /email/.test(String((e as { constraint?: string }).constraint ?? (e as Error).message));
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 function changedKeys<T extends Record<string, unknown>>(before: T, after: T): (keyof T)[] {
   return (Object.keys(after) as (keyof T)[]).filter((k) => !same(before[k], after[k]));
@@ -80,15 +81,6 @@ export interface CalendarRow {
   holidays: string[];
   teams: number;
 }
-
-const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
-/** A day's hours as the form shows them: "09:00-12:00, 13:00-18:00" ('' closed). */
-export const hoursText = (hours: BusinessHours[], day: number) =>
-  hours
-    .filter((h) => h.day === day)
-    .sort((a, b) => a.from - b.from)
-    .map((h) => `${hhmm(h.from)}-${hhmm(h.to)}`)
-    .join(', ');
 
 const minutesOf = (s: string): number | null => {
   const m = /^(\d{1,2}):(\d{2})$/.exec(s.trim());
@@ -322,7 +314,7 @@ export async function saveTeam(orm: MikroORM, id: number | null, raw: Record<str
       return { id, created: false, changed: changed as string[] };
     });
   } catch (e) {
-    if (isUnique(e)) throw invalid(taken(String(e).includes('email') ? 'email' : 'name', String(String(e).includes('email') ? input.email : input.name)));
+    if (isUnique(e)) throw invalid(onEmail(e) ? taken('email', String(input.email)) : taken('name', input.name));
     throw e;
   }
 }

@@ -166,3 +166,16 @@ export function businessMsBetween(from: Date, to: Date, cal: CalendarSpec | null
 }
 
 export const businessMinutesBetween = (from: Date, to: Date, cal: CalendarSpec | null): number => businessMsBetween(from, to, cal) / MINUTE;
+
+/** ISO weekdays, Monday first. */
+export const WEEKDAYS = [1, 2, 3, 4, 5, 6, 7] as const;
+
+const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+/** A day's hours as the form shows them: "09:00-12:00, 13:00-18:00" ('' closed). */
+export const hoursText = (hours: BusinessHours[], day: number) =>
+  hours
+    .filter((h) => h.day === day)
+    .sort((a, b) => a.from - b.from)
+    .map((h) => `${hhmm(h.from)}-${hhmm(h.to)}`)
+    .join(', ');
+
