@@ -4,7 +4,17 @@ import { LOCALES } from '../../entities/constants.ts';
 import type { FieldError } from '../lib/problem.ts';
 import { formTexts, readOutcome } from '../modules/settings/form.ts';
 import { refusedPost } from '../modules/settings/screen.server.ts';
-import { agentFromForm, getAgent, listAgents, listStaff, listTeams, loadServiceScreen, readServicePost, saveAgent, savedTo } from '../modules/service/settings.server.ts';
+import {
+  agentFromForm,
+  getAgent,
+  listAgents,
+  listStaff,
+  listTeams,
+  loadServiceScreen,
+  readServicePost,
+  saveAgent,
+  savedTo,
+} from '../modules/service/settings.server.ts';
 import { FieldErrorText } from '../components/field-error.tsx';
 import { OpenRecordCell, SettingsField, SettingsFormCard, SettingsHead, SettingsTable, useSettingsScreen } from '../components/settings-page.tsx';
 

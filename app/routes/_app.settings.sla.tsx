@@ -26,6 +26,12 @@ export async function action(args: ActionFunctionArgs) {
 
 const FIELDS = /^(name|priority|channel|tier|firstResponseMinutes|nextResponseMinutes|resolutionMinutes|warnBeforeMinutes|active)$/;
 const MINUTE_FIELDS = ['firstResponseMinutes', 'nextResponseMinutes', 'resolutionMinutes', 'warnBeforeMinutes'] as const;
+/** What a policy matches, and where each value's name is. */
+const APPLIES = [
+  ['priority', 'sla.priorities'],
+  ['channel', 'sla.channels'],
+  ['tier', 'tiers'],
+] as const;
 const NEW_MINUTES = { firstResponseMinutes: 60, nextResponseMinutes: 240, resolutionMinutes: 1440, warnBeforeMinutes: 30 };
 
 export default function SlaPolicies() {
@@ -35,7 +41,6 @@ export default function SlaPolicies() {
   const err = (field: string) => result?.errors?.find((e) => e.field === field);
   const editing = creating || selected;
   const unplaced = result?.errors?.filter((e) => !(editing && FIELDS.test(e.field))) ?? [];
-  const any = (v: string | null, group: string) => (v ? t(`${group}.${v}`) : t('sla.any'));
   return (
     <>
       <SettingsHead
@@ -64,7 +69,7 @@ export default function SlaPolicies() {
               {p.name}
               {p.active ? null : <span className="badge">{t('sla.inactive')}</span>}
             </td>
-            <td>{[any(p.priority, 'sla.priorities'), any(p.channel, 'sla.channels'), any(p.tier, 'tiers')].join(' · ')}</td>
+            <td>{APPLIES.map(([field, group]) => (p[field] ? t(`${group}.${p[field]}`) : t('sla.any'))).join(' · ')}</td>
             <td className="num">{p.firstResponseMinutes}</td>
             <td className="num">{p.nextResponseMinutes}</td>
             <td className="num">{p.resolutionMinutes}</td>

@@ -116,7 +116,9 @@ describe('assignment', () => {
       { ticketId: second, assigneeId: users[0] },
       { ticketId: third, assigneeId: users[0] },
     ]);
-    expect(await sql(`select before, after from audit_event where action = 'agent.availability_changed' and entity_id = ? order by id`, [String(users[0])])).toEqual([
+    expect(
+      await sql(`select before, after from audit_event where action = 'agent.availability_changed' and entity_id = ? order by id`, [String(users[0])]),
+    ).toEqual([
       { before: { available: true }, after: { available: false } },
       { before: { available: false }, after: { available: true } },
     ]);
@@ -151,9 +153,10 @@ describe('assignment', () => {
     expect((e as DomainError).errors?.[0]).toMatchObject({ field: 'assignee', messageKey: 'sla.errors.assigneeInvalid' });
     expect(await assignee(id)).toBe(other.id);
     expect(await tx((em) => assignTicket(em, id, null, actor))).toEqual({ assigneeId: null, changed: true });
-    const trail = await sql<{ action: string; after: { how: string } }>(`select action, after from audit_event where entity_type = 'Ticket' and entity_id = ? order by id`, [
-      String(id),
-    ]);
+    const trail = await sql<{ action: string; after: { how: string } }>(
+      `select action, after from audit_event where entity_type = 'Ticket' and entity_id = ? order by id`,
+      [String(id)],
+    );
     expect(trail.map((a) => `${a.action}:${a.after.how}`)).toEqual(['ticket.assigned:manual', 'ticket.assigned:take', 'ticket.unassigned:manual']);
   });
 
@@ -208,7 +211,17 @@ describe('service settings over HTTP', () => {
     expect((await ops.post('/settings/teams', { name: 'UK desk', email: 'UK@shop.test', calendar: String(c.id), lead: String(lead.id) })).status).toBe(302);
     const [team] = await q<{ id: number; email: string; calendar_id: number }>(`select id, email, calendar_id from team where name = 'UK desk'`);
     expect([team.email, team.calendar_id]).toEqual(['uk@shop.test', c.id]);
-    const policy = { name: 'Urgent', priority: 'urgent', channel: '', tier: 'vip', firstResponseMinutes: '15', nextResponseMinutes: '30', resolutionMinutes: '240', warnBeforeMinutes: '5', active: 'on' };
+    const policy = {
+      name: 'Urgent',
+      priority: 'urgent',
+      channel: '',
+      tier: 'vip',
+      firstResponseMinutes: '15',
+      nextResponseMinutes: '30',
+      resolutionMinutes: '240',
+      warnBeforeMinutes: '5',
+      active: 'on',
+    };
     expect((await ops.post('/settings/sla', policy)).status).toBe(302);
     expect(await q(`select priority, channel, tier, first_response_minutes from sla_policy where name = 'Urgent'`)).toEqual([
       { priority: 'urgent', channel: null, tier: 'vip', first_response_minutes: 15 },
@@ -225,9 +238,11 @@ describe('service settings over HTTP', () => {
     expect(await q(`select team_id, skills, capacity, available from agent_profile where user_id = ?`, [lead.id])).toEqual([
       { team_id: team.id, skills: ['en', 'zh-CN'], capacity: 4, available: true },
     ]);
-    const actions = (await q<{ action: string }>(`select action from audit_event where action in ('business_calendar.created', 'team.created', 'sla_policy.created', 'agent.created') order by id`)).map(
-      (a) => a.action,
-    );
+    const actions = (
+      await q<{ action: string }>(
+        `select action from audit_event where action in ('business_calendar.created', 'team.created', 'sla_policy.created', 'agent.created') order by id`,
+      )
+    ).map((a) => a.action);
     expect(actions).toEqual(['business_calendar.created', 'team.created', 'sla_policy.created', 'agent.created']);
     // The page shows it back.
     expect(await (await ops.get(`/settings/teams?code=${team.id}`)).text()).toContain('UK desk');
@@ -244,8 +259,18 @@ describe('service settings over HTTP', () => {
       ['/settings/teams', { name: '', email: 'not-mail' }, 'name', 'Enter a name'],
       ['/settings/teams', { name: 'X', calendar: '999999' }, 'calendar', 'Choose a calendar'],
       ['/settings/teams', { name: 'UK desk' }, 'name', 'already in use'],
-      ['/settings/sla', { name: 'Neg', firstResponseMinutes: '-5', nextResponseMinutes: '1', resolutionMinutes: '1', warnBeforeMinutes: '0' }, 'firstResponseMinutes', 'whole minutes'],
-      ['/settings/sla', { name: 'P', priority: 'asap', firstResponseMinutes: '5', nextResponseMinutes: '1', resolutionMinutes: '1', warnBeforeMinutes: '0' }, 'priority', 'priority'],
+      [
+        '/settings/sla',
+        { name: 'Neg', firstResponseMinutes: '-5', nextResponseMinutes: '1', resolutionMinutes: '1', warnBeforeMinutes: '0' },
+        'firstResponseMinutes',
+        'whole minutes',
+      ],
+      [
+        '/settings/sla',
+        { name: 'P', priority: 'asap', firstResponseMinutes: '5', nextResponseMinutes: '1', resolutionMinutes: '1', warnBeforeMinutes: '0' },
+        'priority',
+        'priority',
+      ],
       ['/settings/agents', { user: '999999', capacity: '3' }, 'user', 'Choose a user'],
       ['/settings/agents', { agent: 'abc', capacity: 'lots' }, 'user', 'Choose a user'],
     ];
@@ -257,7 +282,14 @@ describe('service settings over HTTP', () => {
     }
     // Garbled posts: NUL, lone surrogates, absurd numbers.
     for (const path of ['/settings/teams', '/settings/calendars', '/settings/sla', '/settings/agents']) {
-      const res = await admin.post(path, { name: 'a\u0000b', timeZone: '\uD800', capacity: '1e309', 'hours.1': '99:99-100:00', team: '-1', calendar: '1'.repeat(40) });
+      const res = await admin.post(path, {
+        name: 'a\u0000b',
+        timeZone: '\uD800',
+        capacity: '1e309',
+        'hours.1': '99:99-100:00',
+        team: '-1',
+        calendar: '1'.repeat(40),
+      });
       expect(res.status, path).toBeLessThan(500);
       expect(res.status, path).toBeGreaterThanOrEqual(400);
     }

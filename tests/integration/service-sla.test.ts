@@ -115,9 +115,10 @@ interface Row {
 const get = async (id: number) => (await sql<Row>(`select * from ticket where id = ?`, [id]))[0];
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 const events = (id: number) =>
-  sql<{ target: string; kind: string; due_at: Date; fired_at: Date }>(`select target, kind, due_at, fired_at from ticket_sla_event where ticket_id = ? order by id`, [
-    id,
-  ]);
+  sql<{ target: string; kind: string; due_at: Date; fired_at: Date }>(
+    `select target, kind, due_at, fired_at from ticket_sla_event where ticket_id = ? order by id`,
+    [id],
+  );
 
 describe('SLA clock', () => {
   it('chooses the most specific active policy', async () => {
@@ -193,7 +194,9 @@ describe('SLA clock', () => {
     await change(a, `status = 'pending'`, at(12));
     await change(a, `status = 'open'`, at(13));
     expect((await get(a)).sla_paused_for).toBe('order');
-    const audits = await sql<{ entity_id: string; after: { reason: string } }>(`select entity_id, after from audit_event where action = 'ticket.sla_paused' order by id`);
+    const audits = await sql<{ entity_id: string; after: { reason: string } }>(
+      `select entity_id, after from audit_event where action = 'ticket.sla_paused' order by id`,
+    );
     expect(audits.map((x) => Number(x.entity_id)).sort()).toEqual([a, b].sort());
     expect(audits[0].after.reason).toBe('return in transit');
 
@@ -285,13 +288,18 @@ describe('SLA watcher', () => {
       assigneeId: null,
     });
     expect(outbox.filter((e) => e.type === 'alert.raised').map((e) => e.payload.severity)).toEqual(['warning', 'critical']);
-    const mails = await sql<{ to: string; subject: string }>(`select "to", subject from notification where idempotency_key like ? order by id`, [`sla:${id}:%`]);
+    const mails = await sql<{ to: string; subject: string }>(`select "to", subject from notification where idempotency_key like ? order by id`, [
+      `sla:${id}:%`,
+    ]);
     expect(mails.map((m) => m.to)).toEqual([leadEmail, leadEmail]);
     expect(mails[1].subject).toContain('TK-');
     expect(
-      (await sql<{ action: string }>(`select action from audit_event where entity_type = 'Ticket' and entity_id = ? and action like 'ticket.sla_%' order by id`, [String(id)])).map(
-        (a) => a.action,
-      ),
+      (
+        await sql<{ action: string }>(
+          `select action from audit_event where entity_type = 'Ticket' and entity_id = ? and action like 'ticket.sla_%' order by id`,
+          [String(id)],
+        )
+      ).map((a) => a.action),
     ).toEqual(['ticket.sla_warning', 'ticket.sla_breached']);
   });
 
@@ -334,9 +342,13 @@ describe('SLA watcher', () => {
     );
     expect(rows.length).toBe(80);
     expect(rows.every((r) => Number(r.n) === 1)).toBe(true);
-    const published = await sql<{ n: string }>(`select count(*) as n from outbox_event where type = 'ticket.sla_breached' and (payload->>'ticketId')::int in (${ids.join(',')})`);
+    const published = await sql<{ n: string }>(
+      `select count(*) as n from outbox_event where type = 'ticket.sla_breached' and (payload->>'ticketId')::int in (${ids.join(',')})`,
+    );
     expect(Number(published[0].n)).toBe(40);
-    const audited = await sql<{ n: string }>(`select count(*) as n from audit_event where action = 'ticket.sla_breached' and entity_type = 'Ticket' and entity_id::int in (${ids.join(',')})`);
+    const audited = await sql<{ n: string }>(
+      `select count(*) as n from audit_event where action = 'ticket.sla_breached' and entity_type = 'Ticket' and entity_id::int in (${ids.join(',')})`,
+    );
     expect(Number(audited[0].n)).toBe(40);
   });
 

@@ -42,7 +42,12 @@ async function setAssignee(
   actor: Actor,
 ): Promise<void> {
   await db(em).updateTable('ticket').set({ assignee_id: userId, updated_at: new Date() }).where('id', '=', t.id).execute();
-  if (userId !== null) await db(em).updateTable('agent_profile').set({ last_assigned_at: sql<Date>`clock_timestamp()` }).where('user_id', '=', userId).execute();
+  if (userId !== null)
+    await db(em)
+      .updateTable('agent_profile')
+      .set({ last_assigned_at: sql<Date>`clock_timestamp()` })
+      .where('user_id', '=', userId)
+      .execute();
   audit(em, actor, {
     action: userId === null ? 'ticket.unassigned' : 'ticket.assigned',
     entityType: 'Ticket',
@@ -50,7 +55,14 @@ async function setAssignee(
     before: { assigneeId: t.assignee_id },
     after: { number: t.number, assigneeId: userId, how },
   });
-  publish(em, 'service', 'ticket.assigned', { ticketId: t.id, number: t.number, teamId: t.team_id, assigneeId: userId, previousAssigneeId: t.assignee_id, how });
+  publish(em, 'service', 'ticket.assigned', {
+    ticketId: t.id,
+    number: t.number,
+    teamId: t.team_id,
+    assigneeId: userId,
+    previousAssigneeId: t.assignee_id,
+    how,
+  });
 }
 
 /** Open tickets per user, for the users given. */
@@ -107,7 +119,11 @@ export async function autoAssign(em: EntityManager, ticketId: number, actor: Act
  * agents with room: call it when an agent frees up (solves a ticket, gets more capacity) or comes
  * back. Returns the tickets assigned.
  */
-export async function reofferWaiting(em: EntityManager, teamId: number | null, actor: Actor): Promise<{ assigned: { ticketId: number; assigneeId: number }[] }> {
+export async function reofferWaiting(
+  em: EntityManager,
+  teamId: number | null,
+  actor: Actor,
+): Promise<{ assigned: { ticketId: number; assigneeId: number }[] }> {
   const waiting = await db(em)
     .selectFrom('ticket')
     .select(['id'])
@@ -134,7 +150,12 @@ const AGENT_ROLES = (['admin', 'ops_manager', 'agent'] as const satisfies readon
  * active user who may work tickets (422 on `assignee`); a hand-made assignment may exceed the agent's
  * capacity. Assigning the current assignee again does nothing.
  */
-export async function assignTicket(em: EntityManager, ticketId: number, userId: number | null, actor: Actor): Promise<{ assigneeId: number | null; changed: boolean }> {
+export async function assignTicket(
+  em: EntityManager,
+  ticketId: number,
+  userId: number | null,
+  actor: Actor,
+): Promise<{ assigneeId: number | null; changed: boolean }> {
   const t = await lockTicket(em, ticketId);
   if (userId !== null) {
     const user = await db(em).selectFrom('app_user').select(['id', 'role', 'active']).where('id', '=', userId).executeTakeFirst();
@@ -144,17 +165,24 @@ export async function assignTicket(em: EntityManager, ticketId: number, userId: 
     await db(em).selectFrom('agent_profile').select('user_id').where('user_id', '=', userId).forUpdate().execute();
   }
   if (t.assignee_id === userId) return { assigneeId: userId, changed: false };
-  if (TERMINAL_STATUSES.includes(t.status)) throw new DomainError(409, 'ticket_finished', `Ticket ${t.number} is ${t.status}.`, { params: { status: t.status } });
+  if (TERMINAL_STATUSES.includes(t.status))
+    throw new DomainError(409, 'ticket_finished', `Ticket ${t.number} is ${t.status}.`, { params: { status: t.status } });
   await setAssignee(em, t, userId, 'manual', actor);
   return { assigneeId: userId, changed: true };
 }
 
 /** The signed-in agent takes the ticket (it becomes theirs, whoever had it). */
-export async function takeTicket(em: EntityManager, ticketId: number, user: { id: number; email: string }, actor?: Actor): Promise<{ assigneeId: number; changed: boolean }> {
+export async function takeTicket(
+  em: EntityManager,
+  ticketId: number,
+  user: { id: number; email: string },
+  actor?: Actor,
+): Promise<{ assigneeId: number; changed: boolean }> {
   const who: Actor = actor ?? { type: 'user', id: user.id, label: user.email };
   const t = await lockTicket(em, ticketId);
   if (t.assignee_id === user.id) return { assigneeId: user.id, changed: false };
-  if (TERMINAL_STATUSES.includes(t.status)) throw new DomainError(409, 'ticket_finished', `Ticket ${t.number} is ${t.status}.`, { params: { status: t.status } });
+  if (TERMINAL_STATUSES.includes(t.status))
+    throw new DomainError(409, 'ticket_finished', `Ticket ${t.number} is ${t.status}.`, { params: { status: t.status } });
   await db(em).selectFrom('agent_profile').select('user_id').where('user_id', '=', user.id).forUpdate().execute();
   await setAssignee(em, t, user.id, 'take', who);
   return { assigneeId: user.id, changed: true };
@@ -183,11 +211,22 @@ export async function setAvailability(
         .orderBy('id')
         .forUpdate()
         .execute();
-  const profile = await db(em).selectFrom('agent_profile').select(['user_id', 'team_id', 'available']).where('user_id', '=', userId).forUpdate().executeTakeFirst();
+  const profile = await db(em)
+    .selectFrom('agent_profile')
+    .select(['user_id', 'team_id', 'available'])
+    .where('user_id', '=', userId)
+    .forUpdate()
+    .executeTakeFirst();
   if (!profile) throw new DomainError(404, 'not_found', `No agent profile for user ${userId}.`);
   if (profile.available === available) return { changed: false, reassigned: [] };
   await db(em).updateTable('agent_profile').set({ available }).where('user_id', '=', userId).execute();
-  audit(em, actor, { action: 'agent.availability_changed', entityType: 'AgentProfile', entityId: userId, before: { available: !available }, after: { available } });
+  audit(em, actor, {
+    action: 'agent.availability_changed',
+    entityType: 'AgentProfile',
+    entityId: userId,
+    before: { available: !available },
+    after: { available },
+  });
   const reassigned: { ticketId: number; assigneeId: number | null }[] = [];
   if (!available) {
     for (const t of unanswered) {

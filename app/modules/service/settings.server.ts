@@ -50,12 +50,7 @@ const text = (form: FormData, key: string): string | undefined => {
   return typeof v === 'string' ? v : undefined;
 };
 const clean = (s: string) => !/[\u0000\uD800-\uDFFF]/.test(s);
-const Name = z
-  .string({ error: 'nameRequired' })
-  .trim()
-  .min(1, 'nameRequired')
-  .max(100, 'nameTooLong')
-  .refine(clean, 'nameRequired');
+const Name = z.string({ error: 'nameRequired' }).trim().min(1, 'nameRequired').max(100, 'nameTooLong').refine(clean, 'nameRequired');
 const OptionalId = (code: string) => z.preprocess(toNumber, z.number({ error: code }).int(code).min(1, code).max(2_147_483_647, code).optional());
 const taken = (field: string, value: string): FieldError[] => [{ field, code: 'taken', messageKey: `${NS}.errors.taken`, params: { value } }];
 /** A unique violation, as MikroORM converts it or as pg raises it through typed SQL (23505). */
@@ -109,16 +104,19 @@ type Span = { from: number; to: number };
 /** One weekday's spans, checked as a whole so that every error lands on `hours.<day>`. */
 const DaySpans = z.preprocess(
   toSpans,
-  z.custom<Span[]>((v) => Array.isArray(v), 'hoursFormat').superRefine((spans, ctx) => {
-    const fail = (message: string) => ctx.addIssue({ code: 'custom', message });
-    if (spans.length > 6 || spans.some((x) => !Number.isInteger(x?.from) || !Number.isInteger(x?.to))) return fail('hoursFormat');
-    if (spans.some((x) => x.from < 0 || x.to > 1440 || x.to <= x.from)) return fail('hoursOrder');
-    const sorted = [...spans].sort((a, b) => a.from - b.from);
-    if (!sorted.every((x, k) => k === 0 || x.from >= sorted[k - 1].to)) fail('hoursOverlap');
-  }),
+  z
+    .custom<Span[]>((v) => Array.isArray(v), 'hoursFormat')
+    .superRefine((spans, ctx) => {
+      const fail = (message: string) => ctx.addIssue({ code: 'custom', message });
+      if (spans.length > 6 || spans.some((x) => !Number.isInteger(x?.from) || !Number.isInteger(x?.to))) return fail('hoursFormat');
+      if (spans.some((x) => x.from < 0 || x.to > 1440 || x.to <= x.from)) return fail('hoursOrder');
+      const sorted = [...spans].sort((a, b) => a.from - b.from);
+      if (!sorted.every((x, k) => k === 0 || x.from >= sorted[k - 1].to)) fail('hoursOverlap');
+    }),
 );
 
-const isDate = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
+const isDate = (s: string) =>
+  /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
 const CalendarInput = z.object({
   name: Name,
   timeZone: z
@@ -150,7 +148,14 @@ export function calendarFromForm(form: FormData): Record<string, unknown> {
 export async function listCalendars(em: EntityManager): Promise<CalendarRow[]> {
   const rows = await db(em)
     .selectFrom('business_calendar as c')
-    .select(['c.id', 'c.name', 'c.time_zone', 'c.hours', 'c.holidays', (eb) => eb.selectFrom('team').whereRef('team.calendar_id', '=', 'c.id').select(eb.fn.countAll<string>().as('n')).as('teams')])
+    .select([
+      'c.id',
+      'c.name',
+      'c.time_zone',
+      'c.hours',
+      'c.holidays',
+      (eb) => eb.selectFrom('team').whereRef('team.calendar_id', '=', 'c.id').select(eb.fn.countAll<string>().as('n')).as('teams'),
+    ])
     .orderBy('c.name')
     .execute();
   return rows.map((r) => ({ id: r.id, name: r.name, timeZone: r.time_zone, hours: r.hours, holidays: r.holidays, teams: Number(r.teams ?? 0) }));
@@ -180,7 +185,12 @@ export async function saveCalendar(orm: MikroORM, id: number | null, raw: Record
         audit(em, actor, { action: 'business_calendar.created', entityType: 'BusinessCalendar', entityId: row.id, after: input });
         return { id: row.id, created: true, changed: Object.keys(input) };
       }
-      const cur = await db(em).selectFrom('business_calendar').select(['name', 'time_zone', 'hours', 'holidays']).where('id', '=', id).forUpdate().executeTakeFirst();
+      const cur = await db(em)
+        .selectFrom('business_calendar')
+        .select(['name', 'time_zone', 'hours', 'holidays'])
+        .where('id', '=', id)
+        .forUpdate()
+        .executeTakeFirst();
       if (!cur) throw new DomainError(404, 'not_found', `No calendar ${id}.`);
       const before = { name: cur.name, timeZone: cur.time_zone, hours: cur.hours, holidays: cur.holidays };
       const changed = changedKeys(before, input);
@@ -349,7 +359,10 @@ const PolicyInput = z.object({
 
 export const policyFromForm = (form: FormData): Record<string, unknown> => ({
   ...Object.fromEntries(
-    ['name', 'priority', 'channel', 'tier', 'firstResponseMinutes', 'nextResponseMinutes', 'resolutionMinutes', 'warnBeforeMinutes'].map((k) => [k, text(form, k)]),
+    ['name', 'priority', 'channel', 'tier', 'firstResponseMinutes', 'nextResponseMinutes', 'resolutionMinutes', 'warnBeforeMinutes'].map((k) => [
+      k,
+      text(form, k),
+    ]),
   ),
   active: form.get('active') === 'on',
 });
@@ -448,7 +461,10 @@ export interface AgentRow {
 
 const AgentInput = z.object({
   team: OptionalId('team'),
-  skills: z.preprocess((v) => (typeof v === 'string' ? [v] : (v ?? [])), z.array(z.enum(LOCALES, { error: 'skills' }), { error: 'skills' }).max(LOCALES.length, 'skills')),
+  skills: z.preprocess(
+    (v) => (typeof v === 'string' ? [v] : (v ?? [])),
+    z.array(z.enum(LOCALES, { error: 'skills' }), { error: 'skills' }).max(LOCALES.length, 'skills'),
+  ),
   capacity: z.preprocess(toNumber, z.number({ error: 'capacity' }).int('capacity').min(0, 'capacity').max(500, 'capacity')),
   available: z.boolean({ error: 'available' }),
 });
@@ -520,7 +536,12 @@ export async function saveAgent(orm: MikroORM, userId: number | null, raw: Recor
     if (input.teamId !== null && !(await db(em).selectFrom('team').select('id').where('id', '=', input.teamId).executeTakeFirst()))
       errors.push({ field: 'team', code: 'team', messageKey: `${NS}.errors.team`, params: { value: input.teamId } });
     if (errors.length) throw invalid(errors);
-    const cur = await db(em).selectFrom('agent_profile').select(['team_id', 'skills', 'capacity', 'available']).where('user_id', '=', uid).forUpdate().executeTakeFirst();
+    const cur = await db(em)
+      .selectFrom('agent_profile')
+      .select(['team_id', 'skills', 'capacity', 'available'])
+      .where('user_id', '=', uid)
+      .forUpdate()
+      .executeTakeFirst();
     if (userId === null) {
       if (cur) throw invalid([{ field: 'user', code: 'agentExists', messageKey: `${NS}.errors.agentExists`, params: { value: uid } }]);
       await db(em)
@@ -537,7 +558,11 @@ export async function saveAgent(orm: MikroORM, userId: number | null, raw: Recor
     if (!changed.length) return { id: uid, created: false, changed: [] as string[] };
     const rest = changed.filter((k) => k !== 'available');
     if (rest.length) {
-      await db(em).updateTable('agent_profile').set({ team_id: input.teamId, skills: input.skills, capacity: input.capacity }).where('user_id', '=', uid).execute();
+      await db(em)
+        .updateTable('agent_profile')
+        .set({ team_id: input.teamId, skills: input.skills, capacity: input.capacity })
+        .where('user_id', '=', uid)
+        .execute();
       audit(em, actor, {
         action: 'agent.updated',
         entityType: 'AgentProfile',

@@ -54,7 +54,10 @@ interface Claimed {
 }
 
 /** What falls due on a clock by `now` (warnings before breaches), the clock with them marked fired, and the next check. */
-export function dueOnClock(clock: SlaClock | null, now: Date): { due: { target: SlaTarget; kind: SlaEventKind; dueAt: Date }[]; clock: SlaClock; next: Date | null } {
+export function dueOnClock(
+  clock: SlaClock | null,
+  now: Date,
+): { due: { target: SlaTarget; kind: SlaEventKind; dueAt: Date }[]; clock: SlaClock; next: Date | null } {
   const targets: NonNullable<SlaClock['targets']> = {};
   const due: { target: SlaTarget; kind: SlaEventKind; dueAt: Date }[] = [];
   const checks: number[] = [];

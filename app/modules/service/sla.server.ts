@@ -142,8 +142,7 @@ export function computeClock(t: TicketClockInput, policy: SlaPolicyRow | null, c
     let st: SlaTargetClock;
     if (old && !old.done) st = { ...old };
     else {
-      const start =
-        target === 'next_response' ? (t.lastCustomerMessageAt ?? now) : first || target === 'first_response' ? t.createdAt : now;
+      const start = target === 'next_response' ? (t.lastCustomerMessageAt ?? now) : first || target === 'first_response' ? t.createdAt : now;
       st = { usedMs: 0, since: iso(new Date(Math.min(start.getTime(), now.getTime()))), dueAt: null, warnAt: null, warned: false, breached: false };
     }
     if (stopped && st.since !== null) {
@@ -264,7 +263,13 @@ async function openTicketsOfOrder(em: EntityManager, orderId: number) {
  * carrier delay), in em's transaction, with an audit event per ticket. A ticket already waiting on
  * the order is left as it is. Returns the tickets paused.
  */
-export async function pauseSlaForOrder(em: EntityManager, orderId: number, reason: string, actor: Actor, now: Date = new Date()): Promise<{ ticketIds: number[] }> {
+export async function pauseSlaForOrder(
+  em: EntityManager,
+  orderId: number,
+  reason: string,
+  actor: Actor,
+  now: Date = new Date(),
+): Promise<{ ticketIds: number[] }> {
   const why = reason.trim().slice(0, 200) || 'order';
   const paused: number[] = [];
   for (const t of await openTicketsOfOrder(em, orderId)) {
@@ -295,7 +300,11 @@ export async function resumeSlaForOrder(em: EntityManager, orderId: number, acto
     const clock: SlaClock = t.sla_clock ?? {};
     if (!clock.orderPause) continue;
     const { orderPause, ...rest } = clock;
-    await db(em).updateTable('ticket').set({ sla_clock: jsonb(rest) }).where('id', '=', t.id).execute();
+    await db(em)
+      .updateTable('ticket')
+      .set({ sla_clock: jsonb(rest) })
+      .where('id', '=', t.id)
+      .execute();
     await refreshSla(em, t.id, now);
     audit(em, actor, {
       action: 'ticket.sla_resumed',

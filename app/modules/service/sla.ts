@@ -70,7 +70,7 @@ function local(ms: number, timeZone: string): LocalDate & { offset: number } {
     m = get('month'),
     d = get('day');
   const wall = Date.UTC(y, m - 1, d, get('hour'), get('minute'), get('second'));
-  return { y, m, d, offset: wall - (ms - (ms % 1000 + 1000) % 1000) };
+  return { y, m, d, offset: wall - (ms - (((ms % 1000) + 1000) % 1000)) };
 }
 
 /** The instant at `minutes` past local midnight of the date in the zone (a time skipped by a clock change lands just after it). */
@@ -178,4 +178,3 @@ export const hoursText = (hours: BusinessHours[], day: number) =>
     .sort((a, b) => a.from - b.from)
     .map((h) => `${hhmm(h.from)}-${hhmm(h.to)}`)
     .join(', ');
-

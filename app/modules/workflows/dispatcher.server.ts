@@ -34,7 +34,17 @@ import { DomainError } from '../../lib/errors.ts';
 
 /** Events that start runs, and the order status changes forwarded as signals. */
 /** Events that start runs: domain events, and the firings of `schedule` and `manual` bindings (schedules.server.ts). */
-const START_EVENTS = ['order.created', 'return.requested', 'stock.low', 'schedule', 'manual', 'ticket.created', 'ticket.sla_warning', 'ticket.sla_breached', 'ticket.solved'] as const;
+const START_EVENTS = [
+  'order.created',
+  'return.requested',
+  'stock.low',
+  'schedule',
+  'manual',
+  'ticket.created',
+  'ticket.sla_warning',
+  'ticket.sla_breached',
+  'ticket.solved',
+] as const;
 const STATUS_SIGNALS: Record<string, 'packed' | 'delivered' | 'payment_confirmed'> = {
   packed: 'packed',
   delivered: 'delivered',
