@@ -79,10 +79,29 @@ export const SlaPolicy = defineEntity({
 });
 export type ISlaPolicy = InferEntity<typeof SlaPolicy>;
 
+/** One SLA target's clock (app/modules/service/sla.server.ts keeps it; the SLA watcher fires from it). */
+export interface SlaTargetClock {
+  /** Business milliseconds used before `since`. */
+  usedMs: number;
+  /** When the running stretch began (ISO); null while the clock stands still. */
+  since: string | null;
+  /** When the target is breached (ISO): the running due time, or an overdue breach not yet fired. */
+  dueAt: string | null;
+  /** When its warning is due (ISO), while not yet fired. */
+  warnAt: string | null;
+  warned: boolean;
+  breached: boolean;
+  /** The target no longer runs (answered, solved) but a breach that fell due before is still to be fired. */
+  done?: boolean;
+}
+
 /** What the SLA clock of a ticket holds, per target: when it is due, or (paused) how much business time is left. */
 export interface SlaClock {
   /** Business milliseconds left per running target when the clock was paused. */
   remainingMs?: Partial<Record<'first_response' | 'next_response' | 'resolution', number>>;
+  targets?: Partial<Record<'first_response' | 'next_response' | 'resolution', SlaTargetClock>>;
+  /** Paused while it waits on the order (a return in transit, a carrier delay): why and since when. */
+  orderPause?: { reason: string; at: string } | null;
 }
 
 /** A customer's question: one conversation, its state, who works it, and its SLA clock. */

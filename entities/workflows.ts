@@ -6,7 +6,17 @@ export const WORKFLOW_KINDS = ['order', 'return', 'reorder', 'other'] as const;
 export type WorkflowKind = (typeof WORKFLOW_KINDS)[number];
 
 /** What a binding listens for (the trigger events a flow can start on). */
-export const BINDING_EVENTS = ['order.created', 'return.requested', 'stock.low', 'schedule', 'manual'] as const;
+export const BINDING_EVENTS = [
+  'order.created',
+  'return.requested',
+  'stock.low',
+  'schedule',
+  'manual',
+  'ticket.created',
+  'ticket.sla_warning',
+  'ticket.sla_breached',
+  'ticket.solved',
+] as const;
 export type BindingEvent = (typeof BINDING_EVENTS)[number];
 
 /** `terminated`: ended from outside the flow (terminated in Temporal's UI or CLI), as the run reconciler found. */

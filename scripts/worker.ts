@@ -68,6 +68,9 @@ async function main() {
   // Analytics rollups: the minutes and hours that order changes touched are recomputed as they commit.
   const { startAnalyticsRefresher } = await import('../app/modules/analytics/rollups.server.ts');
   const stopAnalytics = startAnalyticsRefresher(orm, config, logger('analytics'));
+  // The SLA watcher: fires each ticket's SLA warnings and breaches once (restarts neither lose nor repeat one).
+  const { startSlaWatcher } = await import('../app/modules/service/sla-watcher.server.ts');
+  const stopSla = startSlaWatcher({ orm, databaseUrl: config.DATABASE_URL, log: logger('sla') });
   // The outbox dispatcher: starts runs for order.created / return.requested / stock.low and forwards
   // order status changes as signals; keeps retrying while Temporal is down.
   const { startDispatcher } = await import('../app/modules/workflows/dispatcher.server.ts');
@@ -96,6 +99,7 @@ async function main() {
   await stopSender();
   await inbound?.stop();
   await stopAnalytics();
+  await stopSla();
   clearInterval(timer);
   await orm.em
     .fork()

@@ -20,7 +20,7 @@ export function nodeActivities(deps: NodeDeps) {
 
 export type NodeActivities = ReturnType<typeof nodeActivities>;
 
-export { ordersNodeActivities, returnsNodeActivities, inventoryNodeActivities, notificationsNodeActivities };
+export { ordersNodeActivities, returnsNodeActivities, inventoryNodeActivities, notificationsNodeActivities, serviceNodeActivities };
 export { SIMULATED_TOKEN } from './orders.ts';
 export { poNumberForKey } from './inventory.ts';
 export type { NodeActivity, NodeDeps } from './shared.ts';

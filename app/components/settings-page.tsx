@@ -146,7 +146,8 @@ export function SettingsFormCard({
   title: string;
   hidden: Record<string, string>;
   canManage: boolean;
-  active: { checked: boolean; label: string; hint: string; error?: FieldError };
+  /** The record's on/off switch (posted as `active`); absent for records without one. */
+  active?: { checked: boolean; label: string; hint: string; error?: FieldError };
   more?: ReactNode;
   submit: string;
   cancel: { to: string; label: string };
@@ -163,12 +164,16 @@ export function SettingsFormCard({
         ))}
         <fieldset className="plain" disabled={!canManage}>
           <div className="form-grid">{children}</div>
-          <label className="inline-actions">
-            <input type="checkbox" name="active" defaultChecked={active.checked} />
-            <span>{active.label}</span>
-          </label>
-          <p className="muted small">{active.hint}</p>
-          <FieldErrorText error={active.error} />
+          {active ? (
+            <>
+              <label className="inline-actions">
+                <input type="checkbox" name="active" defaultChecked={active.checked} />
+                <span>{active.label}</span>
+              </label>
+              <p className="muted small">{active.hint}</p>
+              <FieldErrorText error={active.error} />
+            </>
+          ) : null}
           {more}
           {canManage ? (
             <div className="inline-actions spaced">

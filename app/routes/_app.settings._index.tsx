@@ -9,6 +9,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 const SECTIONS = ['users', 'api-keys', 'audit', 'notifications', 'exchange-rates', 'warehouses', 'carriers', 'channels'] as const;
+/** The service desk's settings (admins and ops managers: `service.settings`). */
+const SERVICE_SECTIONS = ['teams', 'agents', 'sla', 'calendars'] as const;
 
 export default function Settings() {
   const { t } = useTranslation();
@@ -22,6 +24,14 @@ export default function Settings() {
               {t(`settings.sections.${s}.title`)}
             </Link>
             <p className="muted">{t(`settings.sections.${s}.body`)}</p>
+          </li>
+        ))}
+        {SERVICE_SECTIONS.map((s) => (
+          <li key={s} className="card">
+            <Link to={`/settings/${s}`} data-testid={`settings-${s}`}>
+              {t(`sla.sections.${s}.title`)}
+            </Link>
+            <p className="muted">{t(`sla.sections.${s}.body`)}</p>
           </li>
         ))}
       </ul>

@@ -11,7 +11,17 @@ export const Duration = z
   .refine((s) => s.length > 0, 'empty');
 const Expression = z.string().trim().min(1).max(2000);
 
-const TRIGGER_EVENTS = ['order.created', 'return.requested', 'stock.low', 'schedule', 'manual'] as const;
+const TRIGGER_EVENTS = [
+  'order.created',
+  'return.requested',
+  'stock.low',
+  'schedule',
+  'manual',
+  'ticket.created',
+  'ticket.sla_warning',
+  'ticket.sla_breached',
+  'ticket.solved',
+] as const;
 export const SIGNALS = ['payment_confirmed', 'packed', 'delivered', 'goods_received', 'custom'] as const;
 
 export const control: Plugin = {

@@ -21,5 +21,17 @@ export const service: Plugin = {
       requiredOutputs: [],
       run: { kind: 'activity', activity: 'service.openTicket', local: true },
     }),
+    defineNode({
+      type: 'service.waitOnOrder',
+      category: 'service',
+      labelKey: 'nodes.service.waitOnOrder.label',
+      descriptionKey: 'nodes.service.waitOnOrder.description',
+      // A flow that knows its order keeps a ticket waiting (a return in transit, a carrier delay) stops the
+      // SLA clocks of the order's open tickets, and starts them again when it is over.
+      config: z.object({ mode: z.enum(['pause', 'resume']) }),
+      outputs: ['ok'],
+      requiredOutputs: [],
+      run: { kind: 'activity', activity: 'service.waitOnOrder' },
+    }),
   ],
 };

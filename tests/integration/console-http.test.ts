@@ -54,6 +54,10 @@ const PAGES: { path: string; permission: Permission; okStatus?: number }[] = [
   { path: '/service?view=breached&status=open&priority=high&q=%E9%80%80%E6%AC%BE&sort=due', permission: 'service.view' },
   { path: '/service/999999', permission: 'service.view', okStatus: 404 },
   { path: '/service/attachments/999999', permission: 'service.view', okStatus: 404 },
+  { path: '/settings/teams', permission: 'service.settings' },
+  { path: '/settings/agents?code=new', permission: 'service.settings' },
+  { path: '/settings/sla?code=new', permission: 'service.settings' },
+  { path: '/settings/calendars?code=999999', permission: 'service.settings', okStatus: 404 },
 ];
 const PUBLIC_ROUTES = [
   'login.tsx',
@@ -114,6 +118,10 @@ const COVERED_ROUTES = [
   'api.v1.tickets.$id.ts',
   'api.v1.tickets.$id.messages.ts',
   'api.v1.inbound-mail.ts',
+  '_app.settings.teams.tsx',
+  '_app.settings.agents.tsx',
+  '_app.settings.sla.tsx',
+  '_app.settings.calendars.tsx',
 ];
 
 /** API endpoints and the permission each needs; a forbidden role gets 403 before the body is read. */

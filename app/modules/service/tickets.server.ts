@@ -17,7 +17,7 @@ import { DomainError, fieldError, invalid } from '../../lib/errors.ts';
 import { publish } from '../../lib/outbox.server.ts';
 import { enqueueMail, publicUrl, storeName } from '../notifications/service.server.ts';
 import { emailLocale } from '../notifications/templates.ts';
-import { autoAssign } from './assignment.server.ts';
+import { autoAssign, reofferWaiting } from './assignment.server.ts';
 import { renderCsatMail, renderReplyMail } from './mail.ts';
 import { refreshSla } from './sla.server.ts';
 import { detectLanguage, mentionHandles, orderReferences, replyAddress, replySubject, searchText } from './text.ts';
@@ -587,7 +587,10 @@ export async function reply(
     after: { status, messageId, notificationId },
   });
   await refreshSla(em, t.id);
-  if (status === 'solved' && t.status !== 'solved') await requestCsat(em, t.id);
+  if (status === 'solved' && t.status !== 'solved') {
+    await requestCsat(em, t.id);
+    await reofferWaiting(em, t.team_id, actor);
+  }
   announce(em, 'ticket.message', { ticketId: t.id, number: t.number, messageId, kind: 'reply', assigneeId: t.assignee_id, teamId: t.team_id });
   if (status === 'solved' && t.status !== 'solved')
     announce(em, 'ticket.solved', { ticketId: t.id, number: t.number, orderId: t.order_id, customerId: t.customer_id });
@@ -750,6 +753,8 @@ export async function updateTicket(em: EntityManager, actor: Actor, ticketId: nu
     audit(em, actor, { action: 'order.ticket_linked', entityType: 'Order', entityId: Number(set.order_id), after: { ticketId: t.id, number: t.number } });
   await refreshSla(em, t.id);
   if (solving) await requestCsat(em, t.id);
+  // An agent freed by a solved or closed ticket (or a ticket moved to another agent) takes the next waiting one.
+  if (solving || closing || 'assignee_id' in set) await reofferWaiting(em, t.team_id, actor);
   announce(em, 'ticket.updated', {
     ticketId: t.id,
     number: t.number,

@@ -5,6 +5,8 @@
 //   and the run row is written. Starting twice is harmless (the id is taken: counted as done).
 // - order.status_changed to packed / delivered / paid: the order's run gets packed / delivered /
 //   payment_confirmed (no run: nothing to do).
+// - ticket.created / ticket.sla_warning / ticket.sla_breached / ticket.solved (topic service): start
+//   the bound flow like order.created (ticket-<id>, ticket-<id>-sla_breached-<target>-<due ms>, …).
 // - po.goods_received (a purchase order received in full from the console, app/modules/purchasing):
 //   the run named in it (a Reorder run that drafted the PO) gets goods_received (no run: nothing to do).
 // - Every other row, and rows no binding matches: nothing to run; marked dispatched.
@@ -32,7 +34,17 @@ import { DomainError } from '../../lib/errors.ts';
 
 /** Events that start runs, and the order status changes forwarded as signals. */
 /** Events that start runs: domain events, and the firings of `schedule` and `manual` bindings (schedules.server.ts). */
-const START_EVENTS = ['order.created', 'return.requested', 'stock.low', 'schedule', 'manual'] as const;
+const START_EVENTS = [
+  'order.created',
+  'return.requested',
+  'stock.low',
+  'schedule',
+  'manual',
+  'ticket.created',
+  'ticket.sla_warning',
+  'ticket.sla_breached',
+  'ticket.solved',
+] as const;
 const STATUS_SIGNALS: Record<string, 'packed' | 'delivered' | 'payment_confirmed'> = {
   packed: 'packed',
   delivered: 'delivered',
@@ -106,6 +118,17 @@ export function workflowIdFor(event: string, payload: Record<string, unknown>, a
       return id(payload.bindingId) && `schedule-${id(payload.bindingId)}-${at.toISOString().slice(0, 19).replace(/[-:T]/g, '')}`;
     case 'manual':
       return id(payload.bindingId) && id(payload.requestId) && `manual-${id(payload.bindingId)}-${id(payload.requestId)}`;
+    // Service desk (app/modules/service): one run per ticket created, per fired SLA event, per solve.
+    case 'ticket.created':
+      return id(payload.ticketId) && `ticket-${id(payload.ticketId)}`;
+    case 'ticket.sla_warning':
+    case 'ticket.sla_breached': {
+      const due = typeof payload.dueAt === 'string' ? Date.parse(payload.dueAt) : Number.NaN;
+      const target = typeof payload.target === 'string' && /^[a-z_]+$/.test(payload.target) ? payload.target : null;
+      return id(payload.ticketId) && target && !Number.isNaN(due) ? `ticket-${id(payload.ticketId)}-${event.slice(7)}-${target}-${due}` : null;
+    }
+    case 'ticket.solved':
+      return id(payload.ticketId) && `ticket-${id(payload.ticketId)}-solved-${at.toISOString().slice(0, 19).replace(/[-:T]/g, '')}`;
     default:
       return null;
   }
