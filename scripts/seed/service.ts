@@ -23,7 +23,13 @@ interface DemoTicket {
 }
 
 const TICKETS: DemoTicket[] = [
-  { locale: 'en', subject: 'Where is my order?', body: (o) => `Hi, I ordered ${o} last week and the tracking has not moved for three days. Can you check?`, ago: 30, priority: 'high' },
+  {
+    locale: 'en',
+    subject: 'Where is my order?',
+    body: (o) => `Hi, I ordered ${o} last week and the tracking has not moved for three days. Can you check?`,
+    ago: 30,
+    priority: 'high',
+  },
   { locale: 'en', subject: 'Mug arrived broken', body: (o) => `The mug in order ${o} arrived in pieces. Photos attached. I would like a refund.`, ago: 3 },
   {
     locale: 'en',
@@ -33,12 +39,33 @@ const TICKETS: DemoTicket[] = [
     reply: 'Of course. Which floor should the courier ask for?',
     status: 'pending',
   },
-  { locale: 'en', subject: 'Invoice needed', body: (o) => `Please send me a VAT invoice for ${o}.`, ago: 50, reply: 'Here it is, attached to this mail.', status: 'solved' },
+  {
+    locale: 'en',
+    subject: 'Invoice needed',
+    body: (o) => `Please send me a VAT invoice for ${o}.`,
+    ago: 50,
+    reply: 'Here it is, attached to this mail.',
+    status: 'solved',
+  },
   { locale: 'zh-CN', subject: '订单还没到', body: (o) => `你好，我的订单 ${o} 已经一周了还没收到，麻烦帮我查一下物流。`, ago: 0.5 },
   { locale: 'zh-CN', subject: '杯子碎了，要退款', body: (o) => `订单 ${o} 里的杯子收到时已经碎了，我要退款。`, ago: 20, priority: 'urgent' },
-  { locale: 'zh-CN', subject: '发票问题', body: (o) => `请问订单 ${o} 可以开增值税发票吗？`, ago: 8, reply: '可以的，请提供您的公司抬头和税号。', status: 'pending' },
+  {
+    locale: 'zh-CN',
+    subject: '发票问题',
+    body: (o) => `请问订单 ${o} 可以开增值税发票吗？`,
+    ago: 8,
+    reply: '可以的，请提供您的公司抬头和税号。',
+    status: 'pending',
+  },
   { locale: 'zh-TW', subject: '想要換貨', body: (o) => `訂單 ${o} 的尺寸不合，請問可以換大一號嗎？`, ago: 2 },
-  { locale: 'zh-TW', subject: '訂單還沒收到', body: (o) => `我的訂單 ${o} 還沒收到，請幫我查一下，謝謝。`, ago: 28, reply: '已為您聯絡物流公司，等待回覆中。', status: 'on_hold' },
+  {
+    locale: 'zh-TW',
+    subject: '訂單還沒收到',
+    body: (o) => `我的訂單 ${o} 還沒收到，請幫我查一下，謝謝。`,
+    ago: 28,
+    reply: '已為您聯絡物流公司，等待回覆中。',
+    status: 'on_hold',
+  },
   { locale: 'zh-TW', subject: '謝謝', body: (o) => `訂單 ${o} 已收到，謝謝你們的幫忙！`, ago: 72, reply: '不客氣，祝您使用愉快！', status: 'solved' },
 ];
 
@@ -48,12 +75,24 @@ export async function seedServiceDesk(orm: MikroORM, actor: Actor): Promise<numb
   const [office, longHours] = await Promise.all([
     q
       .insertInto('business_calendar')
-      .values({ name: 'New York office', time_zone: 'America/New_York', hours: jsonb(WEEKDAYS), holidays: jsonb(['2026-12-25', '2027-01-01']), created_at: sql`now()` })
+      .values({
+        name: 'New York office',
+        time_zone: 'America/New_York',
+        hours: jsonb(WEEKDAYS),
+        holidays: jsonb(['2026-12-25', '2027-01-01']),
+        created_at: sql`now()`,
+      })
       .returning('id')
       .executeTakeFirstOrThrow(),
     q
       .insertInto('business_calendar')
-      .values({ name: 'Greater China', time_zone: 'Asia/Shanghai', hours: jsonb(EVERY_DAY), holidays: jsonb(['2027-02-06', '2027-02-07', '2027-02-08']), created_at: sql`now()` })
+      .values({
+        name: 'Greater China',
+        time_zone: 'Asia/Shanghai',
+        hours: jsonb(EVERY_DAY),
+        holidays: jsonb(['2027-02-06', '2027-02-07', '2027-02-08']),
+        created_at: sql`now()`,
+      })
       .returning('id')
       .executeTakeFirstOrThrow(),
   ]);
@@ -74,14 +113,43 @@ export async function seedServiceDesk(orm: MikroORM, actor: Actor): Promise<numb
   for (const a of agents)
     await q
       .insertInto('agent_profile')
-      .values({ user_id: a.id, team_id: a.role === 'agent' ? teams.zh.id : teams.en.id, skills: a.role === 'agent' ? ['zh-CN', 'zh-TW', 'en'] : ['en'], capacity: 15, available: true })
+      .values({
+        user_id: a.id,
+        team_id: a.role === 'agent' ? teams.zh.id : teams.en.id,
+        skills: a.role === 'agent' ? ['zh-CN', 'zh-TW', 'en'] : ['en'],
+        capacity: 15,
+        available: true,
+      })
       .execute();
   await q
     .insertInto('sla_policy')
     .values([
-      { name: 'Urgent', priority: 'urgent', first_response_minutes: 60, next_response_minutes: 120, resolution_minutes: 8 * 60, warn_before_minutes: 15, created_at: sql`now()` },
-      { name: 'VIP customers', tier: 'vip', first_response_minutes: 120, next_response_minutes: 240, resolution_minutes: 24 * 60, warn_before_minutes: 30, created_at: sql`now()` },
-      { name: 'Standard', first_response_minutes: 8 * 60, next_response_minutes: 12 * 60, resolution_minutes: 72 * 60, warn_before_minutes: 60, created_at: sql`now()` },
+      {
+        name: 'Urgent',
+        priority: 'urgent',
+        first_response_minutes: 60,
+        next_response_minutes: 120,
+        resolution_minutes: 8 * 60,
+        warn_before_minutes: 15,
+        created_at: sql`now()`,
+      },
+      {
+        name: 'VIP customers',
+        tier: 'vip',
+        first_response_minutes: 120,
+        next_response_minutes: 240,
+        resolution_minutes: 24 * 60,
+        warn_before_minutes: 30,
+        created_at: sql`now()`,
+      },
+      {
+        name: 'Standard',
+        first_response_minutes: 8 * 60,
+        next_response_minutes: 12 * 60,
+        resolution_minutes: 72 * 60,
+        warn_before_minutes: 60,
+        created_at: sql`now()`,
+      },
     ])
     .execute();
 

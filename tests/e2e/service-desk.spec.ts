@@ -23,7 +23,9 @@ async function mailTo(to: string): Promise<ParsedMail[]> {
 test('a customer mails in, the agent answers in Chinese, the reply is threaded and the answer lands on the same ticket', async ({ page, request }) => {
   // A customer with an order, placed as a channel would.
   const email = `kehu-${crypto.randomUUID().slice(0, 8)}@example.cn`;
-  const stock = (await (await request.get('/api/v1/inventory?sku=APP-1000,FOO-1001,APP-1002', { headers: { authorization: `Bearer ${credentials().apiKey}` } })).json()) as {
+  const stock = (await (
+    await request.get('/api/v1/inventory?sku=APP-1000,FOO-1001,APP-1002', { headers: { authorization: `Bearer ${credentials().apiKey}` } })
+  ).json()) as {
     items: { sku: string; atp: number }[];
   };
   const res = await request.post('/api/v1/orders', {
@@ -50,7 +52,13 @@ test('a customer mails in, the agent answers in Chinese, the reply is threaded a
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port: inboundPort(), secure: false, ignoreTLS: true });
   const firstId = `<${crypto.randomUUID()}@example.cn>`;
   const subject = `杯子碎了 ${crypto.randomUUID().slice(0, 6)}`;
-  await transport.sendMail({ from: `李娜 <${email}>`, to: 'support@lumen.example', subject, text: `你好，订单 ${order.number} 里的杯子碎了，我要退款。`, messageId: firstId });
+  await transport.sendMail({
+    from: `李娜 <${email}>`,
+    to: 'support@lumen.example',
+    subject,
+    text: `你好，订单 ${order.number} 里的杯子碎了，我要退款。`,
+    messageId: firstId,
+  });
 
   // It appears in the queue without a reload, tied to the order.
   const row = page.getByTestId('ticket-row').filter({ hasText: subject });

@@ -10,6 +10,7 @@ import { seedDemoData } from '../../scripts/seed/demo.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { signIn } from '../support/http.ts';
+import { clearDemoDesk } from '../support/domain.ts';
 
 let db: TestDatabase;
 const actor = { ...SYSTEM, label: 'tester' };
@@ -19,6 +20,8 @@ let seq = 0;
 beforeAll(async () => {
   db = await createTestDatabase('assign');
   await seedDemoData(db.orm, { size: 'small', passwordFor: () => 'x' });
+  // These tests set up their own desk (teams, calendars, policies), so the demo's goes.
+  await clearDemoDesk(db);
 });
 afterAll(async () => {
   await db?.drop();
@@ -178,6 +181,7 @@ describe('service settings over HTTP', () => {
   let app: TestApp;
   beforeAll(async () => {
     app = await startTestApp({ worker: false });
+    await clearDemoDesk(app.db);
   });
   afterAll(async () => {
     await app?.stop();

@@ -75,11 +75,10 @@ afterAll(async () => {
 });
 
 const ticketOf = async (messageId: string) =>
-  (
-    await sql<{ ticket_id: number }>(`select ticket_id from ticket_message where message_id = ?`, [messageId])
-  ).map((r) => Number(r.ticket_id))[0];
+  (await sql<{ ticket_id: number }>(`select ticket_id from ticket_message where message_id = ?`, [messageId])).map((r) => Number(r.ticket_id))[0];
 const ticket = async (id: number) => (await sql<Record<string, unknown>>(`select * from ticket where id = ?`, [id]))[0];
-const messages = async (id: number) => sql<{ kind: string; body: string; message_id: string | null }>(`select kind, body, message_id from ticket_message where ticket_id = ? order by id`, [id]);
+const messages = async (id: number) =>
+  sql<{ kind: string; body: string; message_id: string | null }>(`select kind, body, message_id from ticket_message where ticket_id = ? order by id`, [id]);
 const mailFrom = (from: string, opts: SendMailOptions) => customerMail.sendMail({ from, to: 'support@shop.test', ...opts });
 const deliverReplies = async () => {
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port: outboxPort, secure: false, ignoreTLS: true });
@@ -115,7 +114,9 @@ describe('mail in', () => {
     expect((await ticket(id)).language).toBeTruthy();
     await db.orm.em.fork().transactional((em) => updateTicket(em, agent, id, { language: 'zh-CN' }));
     const seen = (await sql<{ id: number }>(`select max(id) as id from ticket_message where ticket_id = ?`, [id]))[0].id;
-    const r = await db.orm.em.fork().transactional((em) => reply(em, agent, id, { body: '很抱歉，我们马上为您处理。', seenMessageId: Number(seen), agentName: '王小明' }));
+    const r = await db.orm.em
+      .fork()
+      .transactional((em) => reply(em, agent, id, { body: '很抱歉，我们马上为您处理。', seenMessageId: Number(seen), agentName: '王小明' }));
     expect(r.notificationId).not.toBeNull();
     sent.length = 0;
     await deliverReplies();
@@ -131,7 +132,15 @@ describe('mail in', () => {
 
     // The customer answers: by the thread headers …
     const answer = `<${crypto.randomUUID()}@customer.test>`;
-    await customerMail.sendMail({ from: buyer.email, to: replyTo, subject: `Re: ${out!.subject}`, text: '好的，谢谢', messageId: answer, inReplyTo: out!.messageId, references: [first, out!.messageId!] });
+    await customerMail.sendMail({
+      from: buyer.email,
+      to: replyTo,
+      subject: `Re: ${out!.subject}`,
+      text: '好的，谢谢',
+      messageId: answer,
+      inReplyTo: out!.messageId,
+      references: [first, out!.messageId!],
+    });
     expect(await ticketOf(answer)).toBe(id);
     expect((await ticket(id)).status).toBe('open');
     // … and by the reply token alone (a client that drops the headers).
@@ -208,7 +217,12 @@ describe('mail in', () => {
   it('refuses a 30 MB mail with 552 and writes nothing; keeps small attachments as downloads and lists big ones', async () => {
     const [{ n: before }] = await sql<{ n: number }>(`select count(*)::int as n from ticket_message`);
     const huge = `<${crypto.randomUUID()}@customer.test>`;
-    const refused = await mailFrom(buyer.email, { messageId: huge, subject: 'big', text: 'see attached', attachments: [{ filename: 'video.mp4', content: Buffer.alloc(30 * 1024 * 1024, 1) }] }).then(
+    const refused = await mailFrom(buyer.email, {
+      messageId: huge,
+      subject: 'big',
+      text: 'see attached',
+      attachments: [{ filename: 'video.mp4', content: Buffer.alloc(30 * 1024 * 1024, 1) }],
+    }).then(
       () => null,
       (e: { responseCode?: number }) => e,
     );
@@ -271,7 +285,9 @@ describe('the conversation', () => {
     const note = await db.orm.em.fork().transactional((em) => addNote(em, agent, a, { body: 'please look @ops', authorName: '王小明' }));
     const [ops] = await sql<{ id: number }>(`select id from app_user where email = 'ops@demo.test'`);
     expect(note.mentioned).toEqual([Number(ops.id)]);
-    const [mentioned] = await sql(`select count(*)::int as n from outbox_event where type = 'ticket.mentioned' and (payload->>'userId')::int = ?`, [Number(ops.id)]);
+    const [mentioned] = await sql(`select count(*)::int as n from outbox_event where type = 'ticket.mentioned' and (payload->>'userId')::int = ?`, [
+      Number(ops.id),
+    ]);
     expect(mentioned.n).toBeGreaterThan(0);
 
     await db.orm.em.fork().transactional((em) => mergeTickets(em, agent, b, a));
@@ -280,7 +296,14 @@ describe('the conversation', () => {
     // Mail threaded to the merged ticket lands on the one it was merged into.
     const [bMsg] = await sql<{ message_id: string }>(`select message_id from ticket_message where ticket_id = ? and body = 'second'`, [a]);
     const follow = `<${crypto.randomUUID()}@customer.test>`;
-    await customerMail.sendMail({ from: buyer.email, to: 'support@shop.test', subject: 'Re: Merge B', text: 'and?', messageId: follow, inReplyTo: bMsg.message_id });
+    await customerMail.sendMail({
+      from: buyer.email,
+      to: 'support@shop.test',
+      subject: 'Re: Merge B',
+      text: 'and?',
+      messageId: follow,
+      inReplyTo: bMsg.message_id,
+    });
     expect(await ticketOf(follow)).toBe(a);
 
     const [m] = await sql<{ id: number }>(`select id from ticket_message where ticket_id = ? and body = ?`, [a, 'and?']);
@@ -322,7 +345,11 @@ describe('the conversation', () => {
 
 describe('API, tracking page and roles', () => {
   const api = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(app.url + path, { method: 'POST', headers: { Authorization: `Bearer ${app.credentials.apiKey}`, 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    fetch(app.url + path, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${app.credentials.apiKey}`, 'Content-Type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
 
   it('POST /api/v1/tickets is idempotent by key, refuses bad input by field, and takes messages', async () => {
     const key = crypto.randomUUID();
@@ -341,15 +368,28 @@ describe('API, tracking page and roles', () => {
     expect(problem.errors.map((e) => e.field)).toEqual(expect.arrayContaining(['subject', 'email']));
     const msg = await api(`/api/v1/tickets/${first.id}/messages`, { body: 'Any news?' });
     expect(msg.status).toBe(201);
-    const got = (await (await fetch(`${app.url}/api/v1/tickets/${first.id}`, { headers: { Authorization: `Bearer ${app.credentials.apiKey}` } })).json()) as { messages: unknown[] };
+    const got = (await (await fetch(`${app.url}/api/v1/tickets/${first.id}`, { headers: { Authorization: `Bearer ${app.credentials.apiKey}` } })).json()) as {
+      messages: unknown[];
+    };
     expect(got.messages).toHaveLength(2);
     expect((await api(`/api/v1/tickets/999999/messages`, { body: 'x' })).status).toBe(404);
   });
 
   it('POST /api/v1/inbound-mail files a raw message, once', async () => {
-    const raw = [`From: ${buyer.email}`, 'To: support@shop.test', 'Subject: via webhook', `Message-ID: <hook-${crypto.randomUUID()}@customer.test>`, '', 'hello'].join('\r\n');
+    const raw = [
+      `From: ${buyer.email}`,
+      'To: support@shop.test',
+      'Subject: via webhook',
+      `Message-ID: <hook-${crypto.randomUUID()}@customer.test>`,
+      '',
+      'hello',
+    ].join('\r\n');
     const post = () =>
-      fetch(app.url + '/api/v1/inbound-mail', { method: 'POST', headers: { Authorization: `Bearer ${app.credentials.apiKey}`, 'Content-Type': 'message/rfc822' }, body: raw });
+      fetch(app.url + '/api/v1/inbound-mail', {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${app.credentials.apiKey}`, 'Content-Type': 'message/rfc822' },
+        body: raw,
+      });
     const a = await post();
     expect(a.status).toBe(201);
     const b = (await (await post()).json()) as { duplicate: boolean };
@@ -371,7 +411,10 @@ describe('API, tracking page and roles', () => {
     const form = { intent: 'contact', nonce, message: 'Can I change the delivery address?' };
     expect((await visitor.post(`/track/${o.tracking_token}`, form)).status).toBe(200);
     expect((await visitor.post(`/track/${o.tracking_token}`, form)).status).toBe(200);
-    const rows = await sql<{ id: number; order_id: number; channel: string }>(`select t.id, t.order_id, t.channel from ticket t join ticket_message m on m.ticket_id = t.id where m.body = ?`, [form.message]);
+    const rows = await sql<{ id: number; order_id: number; channel: string }>(
+      `select t.id, t.order_id, t.channel from ticket t join ticket_message m on m.ticket_id = t.id where m.body = ?`,
+      [form.message],
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ order_id: order.id, channel: 'tracking_page' });
     const empty = await visitor.post(`/track/${o.tracking_token}`, { intent: 'contact', nonce: crypto.randomUUID(), message: '   ' });

@@ -13,6 +13,7 @@ import { fireDueSla } from '../../app/modules/service/sla-watcher.server.ts';
 import { nodeActivities } from '../../activities/nodes/index.ts';
 import { seedDemoData } from '../../scripts/seed/demo.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { clearDemoDesk } from '../support/domain.ts';
 
 let db: TestDatabase;
 const actor = { ...SYSTEM, label: 'tester' };
@@ -33,6 +34,8 @@ let customerId = 0;
 beforeAll(async () => {
   db = await createTestDatabase('sla');
   await seedDemoData(db.orm, { size: 'small', passwordFor: () => 'x' });
+  // These tests set up their own desk (teams, calendars, policies), so the demo's goes.
+  await clearDemoDesk(db);
   const id = async (q: string, p: unknown[] = []) => Number((await sql<{ id: number }>(q, p))[0].id);
   policyDefault = await id(
     `insert into sla_policy (name, first_response_minutes, next_response_minutes, resolution_minutes, warn_before_minutes, active, created_at) values ('Default', 60, 30, 480, 15, true, now()) returning id`,

@@ -22,3 +22,13 @@ export const auditEvents = async (db: TestDatabase, action: string) =>
     before: Record<string, unknown> | null;
     after: Record<string, unknown> | null;
   }[];
+
+/** Removes the demo's service desk (tickets, teams, calendars, SLA policies, agent profiles), for tests that set up their own. */
+export async function clearDemoDesk(db: TestDatabase): Promise<void> {
+  const c = db.orm.em.getConnection();
+  await c.execute('delete from ticket');
+  await c.execute('delete from agent_profile');
+  await c.execute('delete from team');
+  await c.execute('delete from business_calendar');
+  await c.execute('delete from sla_policy');
+}
