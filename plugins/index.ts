@@ -4,9 +4,10 @@ import { orders } from './orders/index.ts';
 import { returns } from './returns/index.ts';
 import { inventory } from './inventory/index.ts';
 import { notifications } from './notifications/index.ts';
+import { service } from './service/index.ts';
 import type { NodeType, Plugin } from './types.ts';
 
-export const PLUGINS: Plugin[] = [control, orders, returns, inventory, notifications];
+export const PLUGINS: Plugin[] = [control, orders, returns, inventory, notifications, service];
 
 export const NODE_TYPES: ReadonlyMap<string, NodeType> = new Map(PLUGINS.flatMap((p) => p.nodes.map((n) => [n.type, n] as const)));
 

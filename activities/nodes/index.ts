@@ -5,6 +5,7 @@ import { inventoryNodeActivities } from './inventory.ts';
 import { notificationsNodeActivities } from './notifications.ts';
 import { ordersNodeActivities } from './orders.ts';
 import { returnsNodeActivities } from './returns.ts';
+import { serviceNodeActivities } from './service.ts';
 import type { NodeDeps } from './shared.ts';
 
 export function nodeActivities(deps: NodeDeps) {
@@ -13,12 +14,13 @@ export function nodeActivities(deps: NodeDeps) {
     ...returnsNodeActivities(deps),
     ...inventoryNodeActivities(deps),
     ...notificationsNodeActivities(deps),
+    ...serviceNodeActivities(deps),
   };
 }
 
 export type NodeActivities = ReturnType<typeof nodeActivities>;
 
-export { ordersNodeActivities, returnsNodeActivities, inventoryNodeActivities, notificationsNodeActivities };
+export { ordersNodeActivities, returnsNodeActivities, inventoryNodeActivities, notificationsNodeActivities, serviceNodeActivities };
 export { SIMULATED_TOKEN } from './orders.ts';
 export { poNumberForKey } from './inventory.ts';
 export type { NodeActivity, NodeDeps } from './shared.ts';
