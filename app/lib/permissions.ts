@@ -17,6 +17,7 @@ export const PERMISSIONS = {
   'workflows.edit': ['admin', 'ops_manager'],
   'service.view': ['admin', 'ops_manager', 'agent'],
   'service.manage': ['admin', 'ops_manager', 'agent'],
+  'service.settings': ['admin', 'ops_manager'],
   'dashboards.view': ALL,
   'analytics.view': ['admin', 'ops_manager', 'executive'],
   'settings.view': ['admin'],

@@ -1,27 +1,39 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
-import { Link } from '@remix-run/react';
+import { Link, useLoaderData } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
 import { requireUser } from '../lib/auth.server.ts';
+import { can } from '../lib/permissions.ts';
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  await requireUser(request, context, 'settings.view');
-  return null;
+  const user = await requireUser(request, context, 'settings.view');
+  return { all: true, service: can(user.role, 'service.settings') };
 }
 
 const SECTIONS = ['users', 'api-keys', 'audit', 'notifications', 'exchange-rates', 'warehouses', 'carriers', 'channels'] as const;
+/** The service desk's settings (admins and ops managers). */
+const SERVICE_SECTIONS = ['canned-responses', 'macros', 'approval-limits'] as const;
 
 export default function Settings() {
   const { t } = useTranslation();
+  const { all, service } = useLoaderData<typeof loader>();
   return (
     <>
       <h1 className="page-title">{t('nav.settings')}</h1>
       <ul className="card-list">
-        {SECTIONS.map((s) => (
+        {(all ? SECTIONS : []).map((s) => (
           <li key={s} className="card">
             <Link to={`/settings/${s}`} data-testid={`settings-${s}`}>
               {t(`settings.sections.${s}.title`)}
             </Link>
             <p className="muted">{t(`settings.sections.${s}.body`)}</p>
+          </li>
+        ))}
+        {(service ? SERVICE_SECTIONS : []).map((s) => (
+          <li key={s} className="card">
+            <Link to={`/settings/${s}`} data-testid={`settings-${s}`}>
+              {t(`macros.sections.${s}.title`)}
+            </Link>
+            <p className="muted">{t(`macros.sections.${s}.body`)}</p>
           </li>
         ))}
       </ul>
