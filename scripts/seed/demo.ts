@@ -30,6 +30,7 @@ import {
 } from '../../entities/index.ts';
 import { createApiKey, hashPassword } from '../../app/lib/auth.server.ts';
 import { audit, SYSTEM } from '../../app/lib/audit.server.ts';
+import { seedServiceDesk } from './service.ts';
 import { seedWorkflows } from './workflows.ts';
 import { recomputeAllTiers } from '../../app/modules/customers/service.server.ts';
 
@@ -532,6 +533,8 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
   const apiKey = await createApiKey(orm.em.fork(), { name: 'Demo integration', role: 'ops_manager' }, SYSTEM);
   // The demo's workflows (Standard order, Standard return, Reorder), published as version 1 and bound to their events.
   await seedWorkflows(orm, SYSTEM);
+  // The service desk's canned responses, macros and approval limits.
+  await seedServiceDesk(orm, SYSTEM);
   const last = orm.em.fork();
   audit(last, SYSTEM, {
     action: 'system.demo_seeded',

@@ -204,7 +204,7 @@ function RunOutcome({ run }: { run: MacroRunView }) {
         <ol>
           {run.actions.map((a, n) => (
             <li key={n}>
-              {t(`macros.actions.${a.type}.label`)} · {a.ok ? t('macros.panel.stepOk') : t(`errors.${a.error?.code ?? 'internal'}`, { ...a.error?.params, defaultValue: a.error?.code })}
+              {t(`macros.actions.${a.type}.label`)} · {a.ok ? t('macros.panel.stepOk') : t([`macros.errors.${a.error?.code ?? 'internal'}`, `errors.${a.error?.code ?? 'internal'}`], { ...a.error?.params, defaultValue: a.error?.code })}
             </li>
           ))}
         </ol>
