@@ -51,6 +51,11 @@ const PAGES: { path: string; permission: Permission; okStatus?: number }[] = [
   { path: '/purchasing?status=sent&supplier=NO-SUCH&warehouse=EWR&q=PO&page=2', permission: 'inventory.view' },
   { path: '/purchasing/suppliers', permission: 'inventory.view' },
   { path: '/purchasing/999999', permission: 'inventory.view', okStatus: 404 },
+  { path: '/settings/canned-responses', permission: 'service.settings' },
+  { path: '/settings/canned-responses?id=new', permission: 'service.settings' },
+  { path: '/settings/macros', permission: 'service.settings' },
+  { path: '/settings/macros?id=999999', permission: 'service.settings', okStatus: 404 },
+  { path: '/settings/approval-limits', permission: 'service.settings' },
 ];
 const PUBLIC_ROUTES = [
   'login.tsx',
@@ -61,6 +66,7 @@ const PUBLIC_ROUTES = [
   '_app._index.tsx',
   'api.v1.channels.$channelId.webhooks.ts',
   'track.$token.tsx',
+  'csat.$token.tsx',
 ];
 const COVERED_ROUTES = [
   '_app.$area.tsx',
@@ -104,6 +110,9 @@ const COVERED_ROUTES = [
   '_app.purchasing._index.tsx',
   '_app.purchasing.$id.tsx',
   '_app.purchasing.suppliers.tsx',
+  '_app.settings.canned-responses.tsx',
+  '_app.settings.macros.tsx',
+  '_app.settings.approval-limits.tsx',
 ];
 
 /** API endpoints and the permission each needs; a forbidden role gets 403 before the body is read. */
