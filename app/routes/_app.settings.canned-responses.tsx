@@ -70,7 +70,11 @@ export default function CannedResponses() {
           <tr key={c.id} data-testid="canned-row">
             <td>{c.name}</td>
             <td>{c.tags.join(', ')}</td>
-            <td>{LOCALES.filter((l) => c.bodies[l]?.trim()).map((l) => t(`locales.${l}`)).join(' · ')}</td>
+            <td>
+              {LOCALES.filter((l) => c.bodies[l]?.trim())
+                .map((l) => t(`locales.${l}`))
+                .join(' · ')}
+            </td>
             <td>
               <Link to={`?id=${c.id}`}>{t('macros.edit')}</Link>
             </td>

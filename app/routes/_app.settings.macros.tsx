@@ -15,14 +15,13 @@ const SCREEN = '/settings/macros';
 const EXAMPLE_INPUTS = [{ key: 'line', type: 'line', label: 'Item', required: true }];
 const EXAMPLE_ACTIONS = [{ type: 'tag', tags: ['example'] }];
 const pretty = (v: unknown) => JSON.stringify(v, null, 2);
+/** The form's two JSON fields, whose errors are listed under each. */
+const INPUTS = 'inputs';
+const ACTIONS = 'actions';
 
 export async function loader(args: LoaderFunctionArgs) {
   const { em, creating, id } = await loadServiceSettings(args);
-  const [list, selected, canned] = await Promise.all([
-    listMacros(em),
-    id != null ? getMacro(em, id) : null,
-    listCanned(em),
-  ]);
+  const [list, selected, canned] = await Promise.all([listMacros(em), id != null ? getMacro(em, id) : null, listCanned(em)]);
   if (id != null && !selected) throw new Response(null, { status: 404 });
   return { list, selected, creating, canned: canned.map((c) => ({ id: c.id, name: c.name })) };
 }
@@ -49,7 +48,8 @@ export default function Macros() {
   const under = (prefix: string) => result?.errors?.filter((e) => e.field === prefix || e.field.startsWith(`${prefix}.`)) ?? [];
   const unplaced = result?.errors?.filter((e) => !/^(name|active|inputs|actions)(\.|$)/.test(e.field)) ?? [];
   const editing = creating || selected;
-  const pathOf = (e: FieldError) => e.field.replace(/^(inputs|actions)\.(\d+)/, (_m, list: string, n: string) => t(`macros.macro.${list}Row`, { row: Number(n) + 1 }));
+  const pathOf = (e: FieldError) =>
+    e.field.replace(/^(inputs|actions)\.(\d+)/, (_m, list: string, n: string) => t(`macros.macro.${list}Row`, { row: Number(n) + 1 }));
   return (
     <>
       <SettingsHead
@@ -106,7 +106,7 @@ export default function Macros() {
               <span className="muted small">{t('macros.macro.inputsHint', { types: INPUT_TYPES.join(', ') })}</span>
             </label>
             <ul className="field-errors" data-testid="macro-input-errors">
-              {under('inputs').map((e) => (
+              {under(INPUTS).map((e) => (
                 <li key={e.field}>
                   <strong>{pathOf(e)}</strong> <FieldErrorText error={e} />
                 </li>
@@ -118,7 +118,7 @@ export default function Macros() {
               <span className="muted small">{t('macros.macro.actionsHint', { types: ACTION_TYPES.join(', ') })}</span>
             </label>
             <ul className="field-errors" data-testid="macro-action-errors">
-              {under('actions').map((e) => (
+              {under(ACTIONS).map((e) => (
                 <li key={e.field}>
                   <strong>{pathOf(e)}</strong> <FieldErrorText error={e} />
                 </li>

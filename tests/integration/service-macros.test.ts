@@ -50,6 +50,7 @@ async function paidOrder(): Promise<number> {
     },
     { actor: SYSTEM, baseCurrency: 'USD' },
   );
+  if (r.replayed) throw new Error('replayed');
   return r.order.id;
 }
 
@@ -74,7 +75,10 @@ const lines = (orderId: number) => sql<{ id: number; sku: string }>('select id, 
 const refunded = async (orderId: number) =>
   Number((await sql<{ r: string }>('select coalesce(sum(refunded_minor), 0) as r from payment where order_id = ?', [orderId]))[0].r);
 const refundOps = async (orderId: number) =>
-  Number((await sql<{ n: string }>(`select count(*) as n from payment_operation where kind = 'refund' and idempotency_key like ?`, [`order-refund:${orderId}:%`]))[0].n);
+  Number(
+    (await sql<{ n: string }>(`select count(*) as n from payment_operation where kind = 'refund' and idempotency_key like ?`, [`order-refund:${orderId}:%`]))[0]
+      .n,
+  );
 const runs = async () => Number((await sql<{ n: string }>('select count(*) as n from macro_run'))[0].n);
 const runRow = async (id: number) => (await sql<{ status: string }>('select status from macro_run where id = ?', [id]))[0];
 const goodwillRun = (actor: Actor, ticketId: number, amount: string, k = key()) =>
@@ -92,12 +96,10 @@ beforeAll(async () => {
     ['SM-A', 4_000],
     ['SM-B', 25_000],
   ] as const) {
-    await sql(`insert into product (sku, barcode, name, category, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values (?, ?, ?, 'Test', 300, 1, 1, 1, ?, 'USD')`, [
-      sku,
-      `BC-${sku}`,
-      `Item ${sku}`,
-      price,
-    ]);
+    await sql(
+      `insert into product (sku, barcode, name, category, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values (?, ?, ?, 'Test', 300, 1, 1, 1, ?, 'USD')`,
+      [sku, `BC-${sku}`, `Item ${sku}`, price],
+    );
     await sql(
       `insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, bin, updated_at)
        select p.id, w.id, 50, 0, 0, 0, 'A-01-1', now() from product p, warehouse w where p.sku = ? and w.code = 'EWR'`,
@@ -110,7 +112,12 @@ beforeAll(async () => {
   }
   const [ops] = await sql<{ id: number; email: string }>(`select id, email from app_user where role = 'ops_manager' order by id limit 1`);
   Object.assign(opsActor, { id: ops.id, label: ops.email });
-  const canned = await saveCanned(app.db.orm, null, { name: 'Goodwill', bodies: { en: 'We refunded you, {{ customer.name }} ({{ order.number }}).' }, tags: '' }, SYSTEM);
+  const canned = await saveCanned(
+    app.db.orm,
+    null,
+    { name: 'Goodwill', bodies: { en: 'We refunded you, {{ customer.name }} ({{ order.number }}).' }, tags: '' },
+    SYSTEM,
+  );
   goodwill = (
     await saveMacro(
       app.db.orm,
@@ -130,7 +137,19 @@ beforeAll(async () => {
   ).id;
   damaged = Number((await sql<{ id: number }>(`select id from macro where name = 'Refund damaged item'`))[0].id);
   cancelMacro = (
-    await saveMacro(app.db.orm, null, { name: 'Cancel and tag', inputs: [], actions: [{ type: 'cancel_order', reason: 'customer asked' }, { type: 'tag', tags: ['cancelled'] }] }, SYSTEM)
+    await saveMacro(
+      app.db.orm,
+      null,
+      {
+        name: 'Cancel and tag',
+        inputs: [],
+        actions: [
+          { type: 'cancel_order', reason: 'customer asked' },
+          { type: 'tag', tags: ['cancelled'] },
+        ],
+      },
+      SYSTEM,
+    )
   ).id;
 }, 240_000);
 
@@ -148,7 +167,14 @@ describe('running a macro', () => {
     const before = await runs();
     const results = await Promise.all(
       Array.from({ length: 5 }, () =>
-        runMacro(app.db.orm, agents['agent-a'], { ticketId, macroId: damaged, key: k, inputs: { line: String(a.id), quantity: '1' }, agentName: 'Agent A', role: 'agent' }),
+        runMacro(app.db.orm, agents['agent-a'], {
+          ticketId,
+          macroId: damaged,
+          key: k,
+          inputs: { line: String(a.id), quantity: '1' },
+          agentName: 'Agent A',
+          role: 'agent',
+        }),
       ),
     );
     expect(await runs()).toBe(before + 1);
@@ -182,13 +208,15 @@ describe('running a macro', () => {
     const ticketId = await ticketFor(orderId);
     const run = await goodwillRun(agents['agent-a'], ticketId, '5.00');
     expect(run.status).toBe('done');
-    const onOrder = await sql<{ action: string }>(`select action from audit_event where entity_type = 'Order' and entity_id = ? and action like 'macro.%' order by id`, [
-      String(orderId),
-    ]);
+    const onOrder = await sql<{ action: string }>(
+      `select action from audit_event where entity_type = 'Order' and entity_id = ? and action like 'macro.%' order by id`,
+      [String(orderId)],
+    );
     expect(onOrder.map((e) => e.action)).toEqual(['macro.refund']);
-    const onTicket = await sql<{ action: string }>(`select action from audit_event where entity_type = 'Ticket' and entity_id = ? and action like 'macro.%' order by id`, [
-      String(ticketId),
-    ]);
+    const onTicket = await sql<{ action: string }>(
+      `select action from audit_event where entity_type = 'Ticket' and entity_id = ? and action like 'macro.%' order by id`,
+      [String(ticketId)],
+    );
     expect(onTicket.map((e) => e.action)).toEqual(['macro.started', 'macro.refund', 'macro.reply', 'macro.tag', 'macro.set_status', 'macro.done']);
     const admin = await signIn(app, 'admin');
     const html = (await (await admin.get(`/orders/${orderId}`)).text()).replace(/<!-- -->/g, '');
@@ -196,10 +224,19 @@ describe('running a macro', () => {
 
     const cancelled = await paidOrder();
     const t2 = await ticketFor(cancelled);
-    const r2 = await runMacro(app.db.orm, agents['agent-a'], { ticketId: t2, macroId: cancelMacro, key: key(), inputs: {}, agentName: 'Agent A', role: 'agent' });
+    const r2 = await runMacro(app.db.orm, agents['agent-a'], {
+      ticketId: t2,
+      macroId: cancelMacro,
+      key: key(),
+      inputs: {},
+      agentName: 'Agent A',
+      role: 'agent',
+    });
     expect(r2.status).toBe('done');
     expect((await sql<{ status: string }>('select status from sales_order where id = ?', [cancelled]))[0].status).toBe('cancelled');
-    const trail = await sql<{ action: string }>(`select action from audit_event where entity_type = 'Order' and entity_id = ? order by id`, [String(cancelled)]);
+    const trail = await sql<{ action: string }>(`select action from audit_event where entity_type = 'Order' and entity_id = ? order by id`, [
+      String(cancelled),
+    ]);
     expect(trail.map((e) => e.action)).toEqual(expect.arrayContaining(['order.status_changed', 'macro.cancel_order']));
   });
 
@@ -222,12 +259,82 @@ describe('running a macro', () => {
     expect(tooBig).toMatchObject({ status: 422, errors: [{ field: 'inputs.amount', code: 'refundTooBig' }] });
     const missing = await run({}, goodwill);
     expect(missing.errors).toEqual([expect.objectContaining({ field: 'inputs.amount', code: 'required' })]);
-    const badKey = await refusal(runMacro(app.db.orm, agents['agent-a'], { ticketId, macroId: goodwill, key: 'x', inputs: { amount: '1' }, agentName: 'A', role: 'agent' }));
+    const badKey = await refusal(
+      runMacro(app.db.orm, agents['agent-a'], { ticketId, macroId: goodwill, key: 'x', inputs: { amount: '1' }, agentName: 'A', role: 'agent' }),
+    );
     expect(badKey).toMatchObject({ status: 422, errors: [{ field: 'key' }] });
-    const warehouse = await refusal(runMacro(app.db.orm, agents['agent-a'], { ticketId, macroId: goodwill, key: key(), inputs: { amount: '1' }, agentName: 'A', role: 'warehouse' }));
+    const warehouse = await refusal(
+      runMacro(app.db.orm, agents['agent-a'], { ticketId, macroId: goodwill, key: key(), inputs: { amount: '1' }, agentName: 'A', role: 'warehouse' }),
+    );
     expect(warehouse.status).toBe(403);
     expect(await runs()).toBe(before.runs);
     expect(await refunded(orderId)).toBe(before.refunded);
+  });
+});
+
+describe('order actions', () => {
+  it('reships a line at no charge, changes the address before picking and resends the confirmation, each on the order’s trail', async () => {
+    const orderId = await paidOrder();
+    const ticketId = await ticketFor(orderId);
+    const [, b] = await lines(orderId);
+    const { id: macroId } = await saveMacro(
+      app.db.orm,
+      null,
+      {
+        name: `Reship and fix ${crypto.randomUUID()}`,
+        inputs: [
+          { key: 'line', type: 'line', label: 'Item' },
+          { key: 'address', type: 'address', label: 'New address' },
+        ],
+        actions: [
+          { type: 'change_address', address: 'address' },
+          { type: 'reship', line: 'line' },
+          { type: 'resend_mail', template: 'order_confirmation' },
+        ],
+      },
+      SYSTEM,
+    );
+    const k = key();
+    const run = await runMacro(app.db.orm, agents['agent-d'], {
+      ticketId,
+      macroId,
+      key: k,
+      inputs: { line: String(b.id), address: { line1: '2 Main St', city: 'Cambridge', country: 'us', postalCode: '02139' } },
+      agentName: 'Agent D',
+      role: 'agent',
+    });
+    expect(run.status).toBe('done');
+    const [o] = await sql<{ shipping_address: { line1: string; country: string } }>('select shipping_address from sales_order where id = ?', [orderId]);
+    expect(o.shipping_address).toMatchObject({ line1: '2 Main St', country: 'US' });
+    const replacement = run.actions[1].detail as { replacementOrderId: number };
+    const [r] = await sql<{ total_minor: number; status: string }>('select total_minor, status from sales_order where id = ?', [
+      replacement.replacementOrderId,
+    ]);
+    expect(r).toEqual({ total_minor: 0, status: 'paid' });
+    expect(await sql('select 1 from reservation where order_id = ?', [replacement.replacementOrderId])).toHaveLength(1);
+    expect(await sql(`select 1 from notification where template = 'order_confirmation' and idempotency_key like ?`, [`macro:${k}:%`])).toHaveLength(1);
+    const trail = await sql<{ action: string }>(`select action from audit_event where entity_type = 'Order' and entity_id = ? order by id`, [String(orderId)]);
+    expect(trail.map((e) => e.action)).toEqual(expect.arrayContaining(['order.address_changed', 'macro.change_address', 'macro.reship', 'macro.resend_mail']));
+  });
+
+  it('refuses a return on an order whose return window is not open, before anything runs', async () => {
+    const orderId = await paidOrder();
+    const ticketId = await ticketFor(orderId);
+    const [a] = await lines(orderId);
+    const [{ id: macroId }] = await sql<{ id: number }>(`select id from macro where name = 'Return for exchange'`);
+    const before = await runs();
+    const e = await refusal(
+      runMacro(app.db.orm, agents['agent-d'], {
+        ticketId,
+        macroId: Number(macroId),
+        key: key(),
+        inputs: { line: String(a.id), quantity: '1', reason: 'damaged' },
+        agentName: 'Agent D',
+        role: 'agent',
+      }),
+    );
+    expect(e).toMatchObject({ status: 422, errors: [{ field: 'macro', code: 'returnClosed' }] });
+    expect(await runs()).toBe(before);
   });
 });
 
@@ -252,7 +359,9 @@ describe('approval limits', () => {
     expect(panel.runs[0]).toMatchObject({ id: run.id, status: 'awaiting_approval' });
     // The approval run is durable: a task in the inbox for ops managers and admins.
     const task = await waitFor('the approval task', openTaskOf(run.id), 60_000);
-    const [row] = await sql<{ roles: string[]; entity_type: string; entity_id: string }>('select roles, entity_type, entity_id from human_task where id = ?', [task.id]);
+    const [row] = await sql<{ roles: string[]; entity_type: string; entity_id: string }>('select roles, entity_type, entity_id from human_task where id = ?', [
+      task.id,
+    ]);
     expect(row).toEqual({ roles: ['ops_manager', 'admin'], entity_type: 'Order', entity_id: String(orderId) });
     await decideTask(app.db.orm, async () => client, task.id, { decision: 'approved', comment: 'fine' }, { role: 'ops_manager', actor: opsActor });
     await waitFor('the approved run to finish', async () => ((await runRow(run.id)).status === 'done' ? true : null), 60_000);
@@ -262,9 +371,10 @@ describe('approval limits', () => {
     expect(t.status).toBe('solved');
     expect(t.tags).toContain('goodwill');
     expect(await sql(`select 1 from ticket_message where ticket_id = ? and kind = 'reply'`, [ticketId])).toHaveLength(2);
-    const approved = await sql<{ action: string }>(`select action from audit_event where entity_type = 'Order' and entity_id = ? and action like 'macro.%' order by id`, [
-      String(orderId),
-    ]);
+    const approved = await sql<{ action: string }>(
+      `select action from audit_event where entity_type = 'Order' and entity_id = ? and action like 'macro.%' order by id`,
+      [String(orderId)],
+    );
     expect(approved.map((e) => e.action)).toEqual(['macro.refund', 'macro.approval_requested', 'macro.approved', 'macro.refund']);
   }, 120_000);
 
@@ -291,14 +401,18 @@ describe('approval limits', () => {
     expect(t.tags).not.toContain('goodwill');
     // An admin has no limit.
     const o = await paidOrder();
-    const big = await runMacro(app.db.orm, { type: 'user', id: opsActor.id, label: 'admin' }, {
-      ticketId: await ticketFor(o),
-      macroId: goodwill,
-      key: key(),
-      inputs: { amount: '250.00' },
-      agentName: 'Admin',
-      role: 'admin',
-    });
+    const big = await runMacro(
+      app.db.orm,
+      { type: 'user', id: opsActor.id, label: 'admin' },
+      {
+        ticketId: await ticketFor(o),
+        macroId: goodwill,
+        key: key(),
+        inputs: { amount: '250.00' },
+        agentName: 'Admin',
+        role: 'admin',
+      },
+    );
     expect(big.status).toBe('done');
   }, 120_000);
 });
@@ -319,7 +433,12 @@ describe('the desk’s settings screens', () => {
     const html = await bad.text();
     expect(html).toContain('The template does not parse');
     expect(await sql(`select 1 from canned_response where name = 'Broken'`)).toHaveLength(0);
-    const ok = await ops.post('/settings/canned-responses?id=new', { name: 'Fine', 'bodies.en': 'Hi {{ customer.name }}', 'bodies.zh-CN': '您好', tags: 'a, b' });
+    const ok = await ops.post('/settings/canned-responses?id=new', {
+      name: 'Fine',
+      'bodies.en': 'Hi {{ customer.name }}',
+      'bodies.zh-CN': '您好',
+      tags: 'a, b',
+    });
     expect(ok.status).toBe(302);
     expect(await sql(`select 1 from audit_event where action = 'canned_response.created' and after ->> 'name' = 'Fine'`)).toHaveLength(1);
   });
@@ -338,7 +457,12 @@ describe('the desk’s settings screens', () => {
 
   it('saves approval limits in the base currency, refusing nonsense', async () => {
     const ops = await signIn(app, 'ops_manager');
-    const bad = await ops.post('/settings/approval-limits', { 'agent.perTicket': '-1', 'agent.perDay': '300.00', 'ops_manager.perTicket': '', 'ops_manager.perDay': '' });
+    const bad = await ops.post('/settings/approval-limits', {
+      'agent.perTicket': '-1',
+      'agent.perDay': '300.00',
+      'ops_manager.perTicket': '',
+      'ops_manager.perDay': '',
+    });
     expect(bad.status).toBe(422);
     expect(await bad.text()).toContain('Enter an amount like 100.00');
     expect((await sql<{ per_ticket_minor: string }>(`select per_ticket_minor from approval_limit where role = 'agent'`))[0].per_ticket_minor).toBe('10000');

@@ -62,7 +62,10 @@ export function MacroPanel({ data, action }: MacroPanelProps) {
         return { key: `macros.actions.${a.type}.preview`, params: { quantity: l ? qty(a.quantity, l.quantity) : '?', item: l ? `${l.sku} ${l.name}` : '?' } };
       }
       case 'reply':
-        return { key: 'macros.actions.reply.preview', params: { name: data.canned.find((c) => c.id === a.cannedId)?.name ?? String(a.cannedId), status: t(`macros.statuses.${a.status}`) } };
+        return {
+          key: 'macros.actions.reply.preview',
+          params: { name: data.canned.find((c) => c.id === a.cannedId)?.name ?? String(a.cannedId), status: t(`macros.statuses.${a.status}`) },
+        };
       case 'tag':
         return { key: 'macros.actions.tag.preview', params: { tags: a.tags.join(', ') } };
       case 'set_status':
@@ -105,7 +108,12 @@ export function MacroPanel({ data, action }: MacroPanelProps) {
         </label>
         {macro?.inputs.map((i) => {
           const name = `inputs.${i.key}`;
-          const common = { name, required: i.required, value: values[i.key] ?? '', onChange: (e: { currentTarget: { value: string } }) => set(i.key, e.currentTarget.value) };
+          const common = {
+            name,
+            required: i.required,
+            value: values[i.key] ?? '',
+            onChange: (e: { currentTarget: { value: string } }) => set(i.key, e.currentTarget.value),
+          };
           if (i.type === 'address')
             return (
               <fieldset key={i.key} className="plain">
@@ -204,7 +212,13 @@ function RunOutcome({ run }: { run: MacroRunView }) {
         <ol>
           {run.actions.map((a, n) => (
             <li key={n}>
-              {t(`macros.actions.${a.type}.label`)} · {a.ok ? t('macros.panel.stepOk') : t([`macros.errors.${a.error?.code ?? 'internal'}`, `errors.${a.error?.code ?? 'internal'}`], { ...a.error?.params, defaultValue: a.error?.code })}
+              {t(`macros.actions.${a.type}.label`)} ·{' '}
+              {a.ok
+                ? t('macros.panel.stepOk')
+                : t([`macros.errors.${a.error?.code ?? 'internal'}`, `errors.${a.error?.code ?? 'internal'}`], {
+                    ...a.error?.params,
+                    defaultValue: a.error?.code,
+                  })}
             </li>
           ))}
         </ol>

@@ -527,16 +527,7 @@ export async function resendCustomerMail(
        on conflict (idempotency_key) do nothing
        returning id)
      select id, pg_notify('${NOTIFY_CHANNEL}', id::text) from ins`,
-    [
-      input.template,
-      locale,
-      to,
-      mail.subject.slice(0, 255),
-      mail.text,
-      mail.html,
-      JSON.stringify({ resendOf: input.orderId }),
-      input.key.slice(0, 255),
-    ],
+    [input.template, locale, to, mail.subject.slice(0, 255), mail.text, mail.html, JSON.stringify({ resendOf: input.orderId }), input.key.slice(0, 255)],
   );
   return row ? Number(row.id) : null;
 }

@@ -348,7 +348,13 @@ export async function changeShippingAddress(em: EntityManager, orderId: number, 
     .set({ shipping_address: jsonb(address), updated_at: ksql`now()` })
     .where('id', '=', orderId)
     .execute();
-  audit(em, actor, { action: 'order.address_changed', entityType: 'Order', entityId: orderId, before: { address: before.shipping_address }, after: { address } });
+  audit(em, actor, {
+    action: 'order.address_changed',
+    entityType: 'Order',
+    entityId: orderId,
+    before: { address: before.shipping_address },
+    after: { address },
+  });
   publish(em, 'orders', 'order.updated', { orderId, number: order.number, changed: ['shippingAddress'] });
   return { changed: true };
 }

@@ -22,7 +22,12 @@ export function macroApprovalGraph(title: string): Graph {
       node('reject', 'service.macroRejected', {}, 240, 0),
       node('expired', 'service.macroRejected', {}, 240, 160),
     ],
-    edges: [edge('trigger', 'out', 'approve'), edge('approve', 'approved', 'run'), edge('approve', 'rejected', 'reject'), edge('approve', 'timeout', 'expired')],
+    edges: [
+      edge('trigger', 'out', 'approve'),
+      edge('approve', 'approved', 'run'),
+      edge('approve', 'rejected', 'reject'),
+      edge('approve', 'timeout', 'expired'),
+    ],
   };
 }
 

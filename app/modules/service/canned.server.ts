@@ -222,7 +222,9 @@ export async function renderCannedFor(em: EntityManager, ticketId: number, canne
 async function renderOne(c: CannedRow, language: string, values: CannedValues): Promise<RenderedCanned> {
   const { locale, body } = bodyFor(c.bodies, language);
   const r = await renderCanned(body, values);
-  return r.ok ? { id: c.id, name: c.name, locale, text: r.text, unknown: r.unknown } : { id: c.id, name: c.name, locale, text: '', unknown: [], error: r.message };
+  return r.ok
+    ? { id: c.id, name: c.name, locale, text: r.text, unknown: r.unknown }
+    : { id: c.id, name: c.name, locale, text: '', unknown: [], error: r.message };
 }
 
 /** Every canned response rendered for this ticket (what the canned picker offers). */

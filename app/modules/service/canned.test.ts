@@ -11,7 +11,10 @@ const values = {
 
 describe('canned responses', () => {
   it('renders the variables for a ticket, as plain text (no HTML escaping)', async () => {
-    const r = await renderCanned('Hello {{ customer.name }} & co, order {{ order.number }}: {{ order.tracking_url }}\n— {{ agent.name }}, {{ store.name }}', values);
+    const r = await renderCanned(
+      'Hello {{ customer.name }} & co, order {{ order.number }}: {{ order.tracking_url }}\n— {{ agent.name }}, {{ store.name }}',
+      values,
+    );
     expect(r).toEqual({ ok: true, unknown: [], text: 'Hello Ada & co, order SO-001234: https://shop.example/track/abc\n— Olivia, Demo Shop' });
   });
 

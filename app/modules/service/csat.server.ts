@@ -69,7 +69,14 @@ export async function recordCsat(orm: MikroORM, token: string | undefined, raw: 
       before: before ? { rating: before.rating, comment: before.comment } : null,
       after: { rating, comment },
     });
-    publish(em, 'service', 'ticket.csat', { ticketId: Number(t.id), number: t.number, rating, replaced: !!before, assigneeId: t.assignee_id, teamId: t.team_id });
+    publish(em, 'service', 'ticket.csat', {
+      ticketId: Number(t.id),
+      number: t.number,
+      rating,
+      replaced: !!before,
+      assigneeId: t.assignee_id,
+      teamId: t.team_id,
+    });
     return { rating, comment, at: new Date().toISOString() };
   });
 }

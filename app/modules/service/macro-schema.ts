@@ -30,7 +30,10 @@ export const MACRO_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export const MAX_INPUTS = 10;
 export const MAX_ACTIONS = 20;
 
-const Key = z.string({ error: 'inputKey' }).trim().regex(/^[a-z][a-z0-9_]{0,30}$/, 'inputKey');
+const Key = z
+  .string({ error: 'inputKey' })
+  .trim()
+  .regex(/^[a-z][a-z0-9_]{0,30}$/, 'inputKey');
 /** An action's reference to one of the macro's inputs (by key). */
 const Ref = Key.optional();
 

@@ -40,7 +40,7 @@ import {
 } from '../orders/service.server.ts';
 import { CANCELLABLE } from '../orders/status.ts';
 import { refundOrder } from '../payments/service.server.ts';
-import { requestReturn, returnableLines } from '../returns/service.server.ts';
+import { requestReturn, returnableLines, returnWindowOpen } from '../returns/service.server.ts';
 import { formErrors } from '../settings/form.ts';
 import { renderCannedFor } from './canned.server.ts';
 import { ORDER_ACTIONS, MacroDefinition, type MacroAction, type MacroInputDef, type RunStatus } from './macro-schema.ts';
@@ -116,7 +116,9 @@ export async function checkMacro(em: EntityManager, raw: unknown) {
   const cannedIds = m.actions.flatMap((a) => (a.type === 'reply' ? [a.cannedId] : []));
   if (cannedIds.length) {
     const known = new Set((await db(em).selectFrom('canned_response').select('id').where('id', 'in', cannedIds).execute()).map((r) => Number(r.id)));
-    const bad = m.actions.flatMap((a, i) => (a.type === 'reply' && !known.has(a.cannedId) ? [err(`actions.${i}.cannedId`, 'cannedUnknown', { value: a.cannedId })] : []));
+    const bad = m.actions.flatMap((a, i) =>
+      a.type === 'reply' && !known.has(a.cannedId) ? [err(`actions.${i}.cannedId`, 'cannedUnknown', { value: a.cannedId })] : [],
+    );
     if (bad.length) throw invalid(bad);
   }
   return m;
@@ -264,10 +266,19 @@ interface OrderFacts {
 }
 
 async function orderFacts(em: EntityManager, orderId: number): Promise<OrderFacts | null> {
-  const o = await db(em).selectFrom('sales_order').select(['id', 'number', 'status', 'currency', 'shipping_minor']).where('id', '=', orderId).executeTakeFirst();
+  const o = await db(em)
+    .selectFrom('sales_order')
+    .select(['id', 'number', 'status', 'currency', 'shipping_minor'])
+    .where('id', '=', orderId)
+    .executeTakeFirst();
   if (!o) return null;
   const [lines, left] = await Promise.all([
-    db(em).selectFrom('order_line').select(['id', 'sku', 'name', 'quantity', 'unit_price_minor', 'total_minor']).where('order_id', '=', orderId).orderBy('id').execute(),
+    db(em)
+      .selectFrom('order_line')
+      .select(['id', 'sku', 'name', 'quantity', 'unit_price_minor', 'total_minor'])
+      .where('order_id', '=', orderId)
+      .orderBy('id')
+      .execute(),
     db(em)
       .selectFrom('payment')
       .select(ksql<string>`coalesce(sum(captured_minor - refunded_minor), 0)`.as('left'))
@@ -326,7 +337,14 @@ interface RunResult {
   refundBaseMinor: number;
   currency: string | null;
   needsApproval: boolean;
-  approval?: { reason: 'per_ticket' | 'per_day' | 'no_rate'; workflowId: string; limitMinor?: number; usedMinor?: number; by?: string | null; comment?: string | null };
+  approval?: {
+    reason: 'per_ticket' | 'per_day' | 'no_rate';
+    workflowId: string;
+    limitMinor?: number;
+    usedMinor?: number;
+    by?: string | null;
+    comment?: string | null;
+  };
   error?: { code: string; index: number; params?: Record<string, string | number> };
 }
 
@@ -387,7 +405,14 @@ function resolve(macro: MacroRow, raw: Record<string, unknown>, order: OrderFact
     const v = raw[def.key];
     if (def.type === 'address') {
       const a = (v && typeof v === 'object' ? v : {}) as Record<string, unknown>;
-      const addr = { name: text(a.name), line1: text(a.line1), line2: text(a.line2), city: text(a.city), postalCode: text(a.postalCode), country: text(a.country).toUpperCase() };
+      const addr = {
+        name: text(a.name),
+        line1: text(a.line1),
+        line2: text(a.line2),
+        city: text(a.city),
+        postalCode: text(a.postalCode),
+        country: text(a.country).toUpperCase(),
+      };
       if (!addr.line1 && !addr.city && !addr.country && !def.required) continue;
       const bad = (['line1', 'city'] as const).filter((k) => !addr[k] || addr[k].length > 200);
       for (const k of bad) errors.push(err(`${field}.${k}`, 'required'));
@@ -505,6 +530,22 @@ function resolve(macro: MacroRow, raw: Record<string, unknown>, order: OrderFact
   return steps;
 }
 
+/** A return step asks the returns module's own questions first (window open, units still returnable), so a refusal is a 422 on the input, not a failed run. */
+async function checkReturns(em: EntityManager, macro: MacroRow, steps: Step[], order: OrderFacts | null): Promise<void> {
+  const returns = steps.filter((s): s is Extract<Step, { type: 'open_return' }> => s.type === 'open_return');
+  if (!returns.length || !order) return;
+  if (!(await returnWindowOpen(em, order.id))) throw invalid([err('macro', 'returnClosed', { status: order.status })]);
+  const allowed = await returnableLines(em, order.id);
+  const errors: FieldError[] = [];
+  const defs = macro.actions.filter((a) => a.type === 'open_return');
+  returns.forEach((r, i) => {
+    const max = allowed.find((a) => a.sku === r.sku)?.returnable ?? 0;
+    const def = defs[i];
+    if (r.quantity > max) errors.push(err(def?.quantity ? `inputs.${def.quantity}` : `inputs.${def?.line ?? 'line'}`, 'quantityTooBig', { max }));
+  });
+  if (errors.length) throw invalid(errors);
+}
+
 /** Refund figures for the limits: this run's refund in base currency and what the agent refunded on their own so far. */
 async function refundCheck(
   em: EntityManager,
@@ -573,6 +614,7 @@ export async function runMacro(orm: MikroORM, actor: Actor, input: RunMacroInput
   if (ticket.status === 'merged' || ticket.status === 'closed') throw invalid([err('ticket', 'ticketClosed', { status: ticket.status })]);
   const order = ticket.order_id == null ? null : await orderFacts(em, Number(ticket.order_id));
   const steps = resolve(macro, input.inputs, order);
+  await checkReturns(em, macro, steps, order);
   const refund = steps.find((s): s is Extract<Step, { type: 'refund' }> => s.type === 'refund');
   const actorId = actor.type === 'user' && actor.id != null ? Number(actor.id) : null;
 
@@ -618,7 +660,11 @@ export async function runMacro(orm: MikroORM, actor: Actor, input: RunMacroInput
     const runId = Number(row.id);
     if (over) {
       result.approval = { ...over, workflowId: approvalWorkflowId(runId) };
-      await db(tx).updateTable('macro_run').set({ result: resultJson(result) }).where('id', '=', runId).execute();
+      await db(tx)
+        .updateTable('macro_run')
+        .set({ result: resultJson(result) })
+        .where('id', '=', runId)
+        .execute();
       const amount = minorToMajor(refund!.amountMinor, refund!.currency);
       const facts = { runId, macro: macro.name, ticketNumber: ticket.number, amount, currency: refund!.currency, reason: over.reason };
       audit(tx, actor, { action: 'macro.approval_requested', entityType: 'Ticket', entityId: ticket.id, after: facts });
@@ -679,7 +725,15 @@ async function executeRun(orm: MikroORM, runId: number, actor: Actor): Promise<M
       const run = await loadRun(em, runId, true);
       const result = run.result;
       result.actions[i] = outcome;
-      const facts = { runId, macro: result.macroName, ticketNumber: result.ticketNumber, index: i, ok: outcome.ok, ...outcome.detail, error: outcome.error?.code };
+      const facts = {
+        runId,
+        macro: result.macroName,
+        ticketNumber: result.ticketNumber,
+        index: i,
+        ok: outcome.ok,
+        ...outcome.detail,
+        error: outcome.error?.code,
+      };
       audit(em, actor, { action: `macro.${step.type}`, entityType: 'Ticket', entityId: ticketId, after: facts });
       if (ORDER_ACTIONS.includes(step.type) && result.orderId != null)
         audit(em, actor, { action: `macro.${step.type}`, entityType: 'Order', entityId: result.orderId, after: { ...facts, orderNumber: result.orderNumber } });
@@ -688,9 +742,18 @@ async function executeRun(orm: MikroORM, runId: number, actor: Actor): Promise<M
         status = 'failed';
         result.error = { code: outcome.error?.code ?? 'failed', index: i, params: outcome.error?.params };
       } else if (i === result.steps.length - 1) status = 'done';
-      await db(em).updateTable('macro_run').set({ status, result: resultJson(result) }).where('id', '=', runId).execute();
+      await db(em)
+        .updateTable('macro_run')
+        .set({ status, result: resultJson(result) })
+        .where('id', '=', runId)
+        .execute();
       if (status !== 'running') {
-        audit(em, actor, { action: `macro.${status}`, entityType: 'Ticket', entityId: ticketId, after: { runId, macro: result.macroName, error: result.error?.code } });
+        audit(em, actor, {
+          action: `macro.${status}`,
+          entityType: 'Ticket',
+          entityId: ticketId,
+          after: { runId, macro: result.macroName, error: result.error?.code },
+        });
         publish(em, 'service', 'ticket.macro_run', { ticketId, number: result.ticketNumber, runId, status });
       }
     });
@@ -729,7 +792,13 @@ async function runStep(orm: MikroORM, actor: Actor, c: StepContext): Promise<Ste
       return { type: step.type, ok: true, detail: { status: r.status } };
     }
     case 'open_return': {
-      const r = await requestReturn(orm, orderId, { reason: step.reason, resolution: step.resolution, lines: [{ sku: step.sku, quantity: step.quantity }] }, actor, 'ticket');
+      const r = await requestReturn(
+        orm,
+        orderId,
+        { reason: step.reason, resolution: step.resolution, lines: [{ sku: step.sku, quantity: step.quantity }] },
+        actor,
+        'ticket',
+      );
       return { type: step.type, ok: true, detail: { rma: r.number, returnId: r.id } };
     }
     case 'reship': {
@@ -747,7 +816,8 @@ async function runStep(orm: MikroORM, actor: Actor, c: StepContext): Promise<Ste
     case 'reply': {
       const r = await inTx(async (em) => {
         const canned = await renderCannedFor(em, c.ticketId, step.cannedId, c.agentName);
-        if (canned.error || !canned.text) throw new DomainError(422, 'canned_unrenderable', `Canned response ${canned.name} did not render.`, { params: { name: canned.name } });
+        if (canned.error || !canned.text)
+          throw new DomainError(422, 'canned_unrenderable', `Canned response ${canned.name} did not render.`, { params: { name: canned.name } });
         return reply(em, actor, c.ticketId, { body: canned.text, status: step.status, agentName: c.agentName, key: stepKey(c.runKey, c.index), force: true });
       });
       return { type: step.type, ok: true, detail: { messageId: r.messageId, status: step.status } };
@@ -838,11 +908,20 @@ export async function resumeMacroRun(orm: MikroORM, runId: number, decision: { b
     if (run.status !== 'awaiting_approval') return { run, go: false };
     const result = run.result;
     result.approval = { ...result.approval!, by: decision.by ?? null, comment: decision.comment ?? null };
-    await db(em).updateTable('macro_run').set({ status: 'running', result: resultJson(result) }).where('id', '=', runId).execute();
+    await db(em)
+      .updateTable('macro_run')
+      .set({ status: 'running', result: resultJson(result) })
+      .where('id', '=', runId)
+      .execute();
     const facts = { runId, macro: result.macroName, by: decision.by ?? null, comment: decision.comment ?? null };
     audit(em, approver(decision.by), { action: 'macro.approved', entityType: 'Ticket', entityId: Number(run.ticket_id), after: facts });
     if (result.orderId != null)
-      audit(em, approver(decision.by), { action: 'macro.approved', entityType: 'Order', entityId: result.orderId, after: { ...facts, orderNumber: result.orderNumber } });
+      audit(em, approver(decision.by), {
+        action: 'macro.approved',
+        entityType: 'Order',
+        entityId: result.orderId,
+        after: { ...facts, orderNumber: result.orderNumber },
+      });
     return { run, go: true };
   });
   if (!go.go) return toView(go.run, true);
@@ -860,7 +939,11 @@ export async function rejectMacroRun(
     if (run.status !== 'awaiting_approval') return toView(run, true);
     const result = run.result;
     result.approval = { ...result.approval!, by: decision.by ?? null, comment: decision.comment ?? null };
-    await db(em).updateTable('macro_run').set({ status: 'rejected', result: resultJson(result) }).where('id', '=', runId).execute();
+    await db(em)
+      .updateTable('macro_run')
+      .set({ status: 'rejected', result: resultJson(result) })
+      .where('id', '=', runId)
+      .execute();
     const ticket = await db(em).selectFrom('ticket').select(['language']).where('id', '=', Number(run.ticket_id)).executeTakeFirstOrThrow();
     const i18n = createI18n(ticket.language === 'zh-CN' || ticket.language === 'zh-TW' ? ticket.language : 'en');
     const body = i18n.t(decision.timedOut ? 'macros.note.timedOut' : 'macros.note.rejected', {
@@ -874,7 +957,8 @@ export async function rejectMacroRun(
     await addNote(em, who, Number(run.ticket_id), { body, authorName: decision.by ?? 'workflow' });
     const facts = { runId, macro: result.macroName, by: decision.by ?? null, comment: decision.comment ?? null, timedOut: !!decision.timedOut };
     audit(em, who, { action: 'macro.rejected', entityType: 'Ticket', entityId: Number(run.ticket_id), after: facts });
-    if (result.orderId != null) audit(em, who, { action: 'macro.rejected', entityType: 'Order', entityId: result.orderId, after: { ...facts, orderNumber: result.orderNumber } });
+    if (result.orderId != null)
+      audit(em, who, { action: 'macro.rejected', entityType: 'Order', entityId: result.orderId, after: { ...facts, orderNumber: result.orderNumber } });
     publish(em, 'service', 'ticket.macro_run', { ticketId: Number(run.ticket_id), number: result.ticketNumber, runId, status: 'rejected' });
     return toView({ ...run, status: 'rejected', result }, false);
   });
@@ -889,7 +973,7 @@ const agentActor = (actorId: number | null, result: RunResult, by: string | null
 
 export interface MacroPanelData {
   ticket: { id: number; number: string; status: string; language: string };
-  order: Omit<OrderFacts, 'status'> & { status: string } | null;
+  order: (Omit<OrderFacts, 'status'> & { status: string }) | null;
   macros: MacroRow[];
   canned: { id: number; name: string }[];
   runs: MacroRunView[];
