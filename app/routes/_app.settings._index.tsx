@@ -6,7 +6,7 @@ import { can } from '../lib/permissions.ts';
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context, 'settings.view');
-  return { all: true, service: can(user.role, 'service.settings') };
+  return { service: can(user.role, 'service.settings') };
 }
 
 const SECTIONS = ['users', 'api-keys', 'audit', 'notifications', 'exchange-rates', 'warehouses', 'carriers', 'channels'] as const;
@@ -15,12 +15,12 @@ const SERVICE_SECTIONS = ['canned-responses', 'macros', 'approval-limits'] as co
 
 export default function Settings() {
   const { t } = useTranslation();
-  const { all, service } = useLoaderData<typeof loader>();
+  const { service } = useLoaderData<typeof loader>();
   return (
     <>
       <h1 className="page-title">{t('nav.settings')}</h1>
       <ul className="card-list">
-        {(all ? SECTIONS : []).map((s) => (
+        {SECTIONS.map((s) => (
           <li key={s} className="card">
             <Link to={`/settings/${s}`} data-testid={`settings-${s}`}>
               {t(`settings.sections.${s}.title`)}

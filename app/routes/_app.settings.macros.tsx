@@ -2,11 +2,10 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import type { FieldError } from '../lib/problem.ts';
 import { getMacro, listMacros, macroFromForm, saveMacro } from '../modules/service/macros.server.ts';
-import { ACTION_TYPES, INPUT_TYPES } from '../modules/service/macro-schema.ts';
 import { loadServiceSettings, readServiceSettingsPost, refused, savedTo } from '../modules/service/settings-screen.server.ts';
 import { listCanned } from '../modules/service/canned.server.ts';
 import { CsrfInput } from '../components/csrf.tsx';
-import { FieldErrorText } from '../components/field-error.tsx';
+import { MacroEditor } from '../components/service/macro-editor.tsx';
 import { SettingsField, SettingsHead, SettingsTable, useSettingsScreen } from '../components/settings-page.tsx';
 
 const SCREEN = '/settings/macros';
@@ -14,10 +13,6 @@ const SCREEN = '/settings/macros';
 /** What a new macro's form starts from: one example input and action, to edit. */
 const EXAMPLE_INPUTS = [{ key: 'line', type: 'line', label: 'Item', required: true }];
 const EXAMPLE_ACTIONS = [{ type: 'tag', tags: ['example'] }];
-const pretty = (v: unknown) => JSON.stringify(v, null, 2);
-/** The form's two JSON fields, whose errors are listed under each. */
-const INPUTS = 'inputs';
-const ACTIONS = 'actions';
 
 export async function loader(args: LoaderFunctionArgs) {
   const { em, creating, id } = await loadServiceSettings(args);
@@ -45,11 +40,8 @@ export default function Macros() {
   const result = useActionData<typeof action>() as ActionData | undefined;
   const { t, done, busy } = useSettingsScreen();
   const err = (field: string) => result?.errors?.find((e) => e.field === field);
-  const under = (prefix: string) => result?.errors?.filter((e) => e.field === prefix || e.field.startsWith(`${prefix}.`)) ?? [];
   const unplaced = result?.errors?.filter((e) => !/^(name|active|inputs|actions)(\.|$)/.test(e.field)) ?? [];
   const editing = creating || selected;
-  const pathOf = (e: FieldError) =>
-    e.field.replace(/^(inputs|actions)\.(\d+)/, (_m, list: string, n: string) => t(`macros.macro.${list}Row`, { row: Number(n) + 1 }));
   return (
     <>
       <SettingsHead
@@ -100,35 +92,12 @@ export default function Macros() {
               <input type="checkbox" name="active" defaultChecked={selected?.active ?? true} />
               <span>{t('macros.macro.active')}</span>
             </label>
-            <label className="field grow">
-              <span>{t('macros.macro.inputs')}</span>
-              <textarea name="inputs" rows={8} className="code" spellCheck={false} defaultValue={pretty(selected?.inputs ?? EXAMPLE_INPUTS)} />
-              <span className="muted small">{t('macros.macro.inputsHint', { types: INPUT_TYPES.join(', ') })}</span>
-            </label>
-            <ul className="field-errors" data-testid="macro-input-errors">
-              {under(INPUTS).map((e) => (
-                <li key={e.field}>
-                  <strong>{pathOf(e)}</strong> <FieldErrorText error={e} />
-                </li>
-              ))}
-            </ul>
-            <label className="field grow">
-              <span>{t('macros.macro.actions')}</span>
-              <textarea name="actions" rows={14} className="code" spellCheck={false} defaultValue={pretty(selected?.actions ?? EXAMPLE_ACTIONS)} />
-              <span className="muted small">{t('macros.macro.actionsHint', { types: ACTION_TYPES.join(', ') })}</span>
-            </label>
-            <ul className="field-errors" data-testid="macro-action-errors">
-              {under(ACTIONS).map((e) => (
-                <li key={e.field}>
-                  <strong>{pathOf(e)}</strong> <FieldErrorText error={e} />
-                </li>
-              ))}
-            </ul>
-            {canned.length ? (
-              <p className="muted small">
-                {t('macros.macro.cannedIds')} {canned.map((c) => `${c.id} = ${c.name}`).join(' · ')}
-              </p>
-            ) : null}
+            <MacroEditor
+              initialInputs={selected?.inputs ?? EXAMPLE_INPUTS}
+              initialActions={selected?.actions ?? EXAMPLE_ACTIONS}
+              canned={canned}
+              errors={result?.errors}
+            />
             <div className="inline-actions spaced">
               <button type="submit" className="primary" disabled={busy}>
                 {creating ? t('macros.create') : t('macros.save')}
