@@ -21,17 +21,23 @@ export async function loader(args: LoaderFunctionArgs) {
   return { list, selected, creating, canned: canned.map((c) => ({ id: c.id, name: c.name })) };
 }
 
-type ActionData = { errors?: FieldError[] };
+/** What the form posted, as read back (a list that did not read is left out). */
+type Posted = { name?: string; active?: boolean; inputs?: unknown; actions?: unknown };
+type ActionData = { errors?: FieldError[]; posted?: Posted };
+const rowsOf = (v: unknown): Record<string, unknown>[] | null =>
+  Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => !!x && typeof x === 'object') : null;
 
 export async function action(args: ActionFunctionArgs) {
   const { form, actor } = await readServiceSettingsPost(args);
   const idText = String(form.get('id') ?? '');
   const id = /^\d{1,9}$/.test(idText) ? Number(idText) : null;
+  const posted = macroFromForm(form) as Posted;
   try {
-    const r = await saveMacro(args.context.orm, id, macroFromForm(form), actor);
+    const r = await saveMacro(args.context.orm, id, posted, actor);
     return savedTo(SCREEN, r.id, r.created ? 'created' : r.changed.length ? 'saved' : 'unchanged');
   } catch (e) {
-    return refused(e);
+    // The form comes back as it was posted, so that nothing typed is lost beside its errors.
+    return refused(e, { posted });
   }
 }
 
@@ -80,21 +86,21 @@ export default function Macros() {
       {editing ? (
         <section className="card spaced" data-testid="macro-form-card">
           <h2>{creating ? t('macros.macro.newTitle') : t('macros.macro.editTitle', { name: selected!.name })}</h2>
-          <Form method="post" data-testid="macro-form" key={selected?.updatedAt ?? 'new'}>
+          <Form method="post" data-testid="macro-form" key={`${selected?.updatedAt ?? 'new'}${result?.posted ? '-posted' : ''}`}>
             <CsrfInput />
             <input type="hidden" name="id" value={selected?.id ?? ''} />
             <div className="form-grid">
               <SettingsField label={t('macros.macro.name')} error={err('name')}>
-                <input name="name" required maxLength={100} defaultValue={selected?.name} />
+                <input name="name" required maxLength={100} defaultValue={result?.posted?.name ?? selected?.name} />
               </SettingsField>
             </div>
             <label className="inline-actions">
-              <input type="checkbox" name="active" defaultChecked={selected?.active ?? true} />
+              <input type="checkbox" name="active" defaultChecked={result?.posted?.active ?? selected?.active ?? true} />
               <span>{t('macros.macro.active')}</span>
             </label>
             <MacroEditor
-              initialInputs={selected?.inputs ?? EXAMPLE_INPUTS}
-              initialActions={selected?.actions ?? EXAMPLE_ACTIONS}
+              initialInputs={rowsOf(result?.posted?.inputs) ?? selected?.inputs ?? EXAMPLE_INPUTS}
+              initialActions={rowsOf(result?.posted?.actions) ?? selected?.actions ?? EXAMPLE_ACTIONS}
               canned={canned}
               errors={result?.errors}
             />

@@ -25,10 +25,10 @@ export async function readServiceSettingsPost({ request, context }: ActionFuncti
 
 export const savedTo = (screen: string, id: number | null, done: string) => redirect(`${screen}?${id != null ? `id=${id}&` : ''}done=${done}`);
 
-/** A refused post: its status and errors by field for the page (404 as a page); anything else is thrown on. */
-export function refused(e: unknown) {
+/** A refused post: its status and errors by field for the page (404 as a page), `echo` beside them (what was posted); anything else is thrown on. */
+export function refused<T extends object>(e: unknown, echo?: T) {
   if (!(e instanceof DomainError)) throw e;
   if (e.status === 404) throw new Response(null, { status: 404 });
   const errors: FieldError[] = e.errors ?? [{ field: '_', code: e.code, messageKey: `errors.${e.code}`, params: e.params }];
-  return data({ errors }, { status: e.status });
+  return data({ ...echo, errors }, { status: e.status });
 }
