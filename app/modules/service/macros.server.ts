@@ -788,8 +788,15 @@ async function runStep(orm: MikroORM, actor: Actor, c: StepContext): Promise<Ste
       return { type: step.type, ok: true, detail: { amountMinor: r.amount, currency: r.currency, refunds: r.refunds.length } };
     }
     case 'cancel_order': {
-      const r = await cancelOrder(orm, orderId, actor, step.reason ?? `ticket macro run ${c.runId}`);
-      return { type: step.type, ok: true, detail: { status: r.status } };
+      try {
+        const r = await cancelOrder(orm, orderId, actor, step.reason ?? `ticket macro run ${c.runId}`);
+        return { type: step.type, ok: true, detail: { status: r.status } };
+      } catch (e) {
+        // A resumed run (a retried approval step) finds the order it cancelled before.
+        if (e instanceof DomainError && e.code === 'illegal_transition' && e.params?.from === 'cancelled')
+          return { type: step.type, ok: true, detail: { status: 'cancelled', already: true } };
+        throw e;
+      }
     }
     case 'open_return': {
       const r = await requestReturn(
