@@ -3,9 +3,27 @@
 // resuming twice changes nothing the second time, so a retried step is harmless).
 import { ApplicationFailure } from '@temporalio/common';
 import { pauseSlaForOrder, resumeSlaForOrder } from '../../app/modules/service/sla.server.ts';
+import { rejectMacroRun, resumeMacroRun } from '../../app/modules/service/macros.server.ts';
+import type { NodeActivityInput } from '../../workflows/graph.ts';
 import { TICKET_PRIORITIES, type TicketPriority } from '../../entities/constants.ts';
 import { openFlowTicket } from '../../app/modules/service/flow.server.ts';
 import { nodeActivity, requireSubject, workflowActor, type NodeActivity, type NodeDeps } from './shared.ts';
+
+/** The run the flow was started for (trigger payload `macroRunId`). */
+function runOf(input: NodeActivityInput): number {
+  const id = input.context.trigger.payload?.macroRunId;
+  if (typeof id === 'number' && Number.isInteger(id) && id > 0) return id;
+  throw ApplicationFailure.nonRetryable(`Node ${input.nodeId} needs macroRunId in the trigger payload.`, 'missing_subject');
+}
+
+/** The decision the human step recorded (its output: decision, comment, by). */
+function decisionOf(input: NodeActivityInput): { decision: string; by: string | null; comment: string | null } {
+  for (const out of Object.values(input.context.nodes ?? {})) {
+    if (out && typeof out.decision === 'string')
+      return { decision: out.decision, by: typeof out.by === 'string' ? out.by : null, comment: typeof out.comment === 'string' ? out.comment : null };
+  }
+  return { decision: 'timeout', by: null, comment: null };
+}
 
 export function serviceNodeActivities({ orm }: NodeDeps) {
   /** Opens a ticket about the run's order, with the flow's note as its first (internal) message. */
@@ -38,5 +56,19 @@ export function serviceNodeActivities({ orm }: NodeDeps) {
       return { handle: 'ok', output: { orderId, mode, ticketIds: r.ticketIds } };
     });
   };
-  return { 'service.openTicket': nodeActivity(openTicket), 'service.waitOnOrder': nodeActivity(waitOnOrder) };
+  return {
+    'service.openTicket': nodeActivity(openTicket),
+    'service.waitOnOrder': nodeActivity(waitOnOrder),
+    // The end of a macro run that waited for an ops manager's approval (runs the held actions once, however often retried).
+    'service.macroApproved': nodeActivity(async (input) => {
+      const d = decisionOf(input);
+      const run = await resumeMacroRun(orm, runOf(input), d);
+      return { handle: 'ok', output: { macroRunId: run.id, status: run.status } };
+    }),
+    'service.macroRejected': nodeActivity(async (input) => {
+      const d = decisionOf(input);
+      const run = await rejectMacroRun(orm, runOf(input), { ...d, timedOut: d.decision === 'timeout' });
+      return { handle: 'ok', output: { macroRunId: run.id, status: run.status } };
+    }),
+  };
 }

@@ -411,7 +411,8 @@ export default function OrderDetail() {
         <ol className="timeline" data-testid="order-timeline">
           {order.timeline.map((e) => (
             <li key={e.id}>
-              <DateTime value={e.at} /> · <strong>{t([`timeline.${e.action}`, `orderActions.timeline.${e.action}`], { defaultValue: e.action })}</strong>
+              <DateTime value={e.at} /> ·{' '}
+              <strong>{t([`timeline.${e.action}`, `orderActions.timeline.${e.action}`, `macros.timeline.${e.action}`], { defaultValue: e.action })}</strong>
               {e.after && typeof e.after === 'object' && 'status' in e.after ? (
                 <>
                   {' '}

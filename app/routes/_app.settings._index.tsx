@@ -1,19 +1,29 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
-import { Link } from '@remix-run/react';
+import { Link, useLoaderData } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
 import { requireUser } from '../lib/auth.server.ts';
+import { can } from '../lib/permissions.ts';
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  await requireUser(request, context, 'settings.view');
-  return null;
+  const user = await requireUser(request, context, 'settings.view');
+  return { service: can(user.role, 'service.settings') };
 }
 
 const SECTIONS = ['users', 'api-keys', 'audit', 'notifications', 'exchange-rates', 'warehouses', 'carriers', 'channels'] as const;
-/** The service desk's settings (admins and ops managers: `service.settings`). */
-const SERVICE_SECTIONS = ['teams', 'agents', 'sla', 'calendars'] as const;
+/** The service desk's settings (admins and ops managers: `service.settings`), each with its own translations. */
+const SERVICE_SECTIONS = [
+  ['teams', 'sla'],
+  ['agents', 'sla'],
+  ['sla', 'sla'],
+  ['calendars', 'sla'],
+  ['canned-responses', 'macros'],
+  ['macros', 'macros'],
+  ['approval-limits', 'macros'],
+] as const;
 
 export default function Settings() {
   const { t } = useTranslation();
+  const { service } = useLoaderData<typeof loader>();
   return (
     <>
       <h1 className="page-title">{t('nav.settings')}</h1>
@@ -26,12 +36,12 @@ export default function Settings() {
             <p className="muted">{t(`settings.sections.${s}.body`)}</p>
           </li>
         ))}
-        {SERVICE_SECTIONS.map((s) => (
+        {(service ? SERVICE_SECTIONS : []).map(([s, ns]) => (
           <li key={s} className="card">
             <Link to={`/settings/${s}`} data-testid={`settings-${s}`}>
-              {t(`sla.sections.${s}.title`)}
+              {t(`${ns}.sections.${s}.title`)}
             </Link>
-            <p className="muted">{t(`sla.sections.${s}.body`)}</p>
+            <p className="muted">{t(`${ns}.sections.${s}.body`)}</p>
           </li>
         ))}
       </ul>

@@ -2,9 +2,24 @@ import { z } from 'zod';
 import { defineNode, type Plugin } from '../types.ts';
 import { TICKET_PRIORITIES } from '../../entities/constants.ts';
 
+/** The end of a macro run an ops manager was asked to approve (the built-in approval flow, app/modules/service/approval-flow.ts); the run is named by the trigger's macroRunId. */
+const macroEnd = (type: string) =>
+  defineNode({
+    type,
+    category: 'service',
+    labelKey: `nodes.${type}.label`,
+    descriptionKey: `nodes.${type}.description`,
+    config: z.object({}),
+    outputs: ['ok'],
+    requiredOutputs: [],
+    run: { kind: 'activity', activity: type },
+  });
+
 export const service: Plugin = {
   id: 'service',
   nodes: [
+    macroEnd('service.macroApproved'),
+    macroEnd('service.macroRejected'),
     defineNode({
       type: 'service.openTicket',
       category: 'service',

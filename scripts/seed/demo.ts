@@ -31,6 +31,7 @@ import {
 import { createApiKey, hashPassword } from '../../app/lib/auth.server.ts';
 import { audit, SYSTEM } from '../../app/lib/audit.server.ts';
 import { seedServiceDesk } from './service.ts';
+import { seedDeskMacros } from './desk-macros.ts';
 import { seedWorkflows } from './workflows.ts';
 import { recomputeAllTiers } from '../../app/modules/customers/service.server.ts';
 
@@ -535,6 +536,8 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
   await seedWorkflows(orm, SYSTEM);
   // The service desk: teams, hours, SLA policies and tickets in three languages.
   const tickets = await seedServiceDesk(orm, SYSTEM);
+  // Canned responses, macros and approval limits.
+  await seedDeskMacros(orm, SYSTEM);
   const last = orm.em.fork();
   audit(last, SYSTEM, {
     action: 'system.demo_seeded',

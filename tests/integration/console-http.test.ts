@@ -58,6 +58,11 @@ const PAGES: { path: string; permission: Permission; okStatus?: number }[] = [
   { path: '/settings/agents?code=new', permission: 'service.settings' },
   { path: '/settings/sla?code=new', permission: 'service.settings' },
   { path: '/settings/calendars?code=999999', permission: 'service.settings', okStatus: 404 },
+  { path: '/settings/canned-responses', permission: 'service.settings' },
+  { path: '/settings/canned-responses?id=new', permission: 'service.settings' },
+  { path: '/settings/macros', permission: 'service.settings' },
+  { path: '/settings/macros?id=999999', permission: 'service.settings', okStatus: 404 },
+  { path: '/settings/approval-limits', permission: 'service.settings' },
 ];
 const PUBLIC_ROUTES = [
   'login.tsx',
@@ -68,6 +73,7 @@ const PUBLIC_ROUTES = [
   '_app._index.tsx',
   'api.v1.channels.$channelId.webhooks.ts',
   'track.$token.tsx',
+  'csat.$token.tsx',
 ];
 const COVERED_ROUTES = [
   '_app.$area.tsx',
@@ -122,6 +128,9 @@ const COVERED_ROUTES = [
   '_app.settings.agents.tsx',
   '_app.settings.sla.tsx',
   '_app.settings.calendars.tsx',
+  '_app.settings.canned-responses.tsx',
+  '_app.settings.macros.tsx',
+  '_app.settings.approval-limits.tsx',
 ];
 
 /** API endpoints and the permission each needs; a forbidden role gets 403 before the body is read. */

@@ -508,3 +508,26 @@ export async function retryNotifications(orm: MikroORM, ids: number[] | null, ac
     return rows.length;
   });
 }
+
+/**
+ * Sends a customer mail of an order again (the confirmation, or the shipping mail with its tracking
+ * links), rendered as it reads now. Customer mail is one per order and template, so the copy is queued
+ * as a keyed mail of its own: the same `key` (a retried macro) queues nothing more. Returns the row's
+ * id, or null when the key was used before.
+ */
+export async function resendCustomerMail(
+  em: EntityManager,
+  input: { orderId: number; template: 'order_confirmation' | 'order_shipped'; key: string },
+): Promise<number | null> {
+  const { to, locale, mail } = await renderCustomerMail(em, { orderId: input.orderId, template: input.template });
+  const [row] = await em.execute<{ id: number }[]>(
+    `with ins as (
+       insert into notification (order_id, template, locale, "to", subject, text, html, data, status, attempts, created_at, idempotency_key)
+       values (null, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, now(), ?)
+       on conflict (idempotency_key) do nothing
+       returning id)
+     select id, pg_notify('${NOTIFY_CHANNEL}', id::text) from ins`,
+    [input.template, locale, to, mail.subject.slice(0, 255), mail.text, mail.html, JSON.stringify({ resendOf: input.orderId }), input.key.slice(0, 255)],
+  );
+  return row ? Number(row.id) : null;
+}

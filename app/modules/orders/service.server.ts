@@ -326,3 +326,35 @@ export async function orderNumberAndStatus(em: EntityManager, orderId: number) {
   const o = await db(em).selectFrom('sales_order').select(['number', 'status']).where('id', '=', orderId).executeTakeFirst();
   return o ?? null;
 }
+
+/** Statuses in which the parcel's address may still change (nothing picked yet). */
+export const ADDRESS_CHANGEABLE: readonly OrderStatus[] = ['received', 'validated', 'on_hold', 'awaiting_payment', 'paid', 'allocated'];
+
+/**
+ * Changes where an order ships, before picking starts (a customer's correction taken by an agent).
+ * Refused with 409 `address_locked` once picking began; audited with the old and new address.
+ */
+export async function changeShippingAddress(em: EntityManager, orderId: number, address: Address, actor: Actor): Promise<{ changed: boolean }> {
+  const order = await lockOrder(em, orderId);
+  if (!ADDRESS_CHANGEABLE.includes(order.status))
+    throw new DomainError(409, 'address_locked', `Order ${order.number} is ${order.status}; its address can no longer change.`, {
+      field: 'address',
+      params: { status: order.status },
+    });
+  const before = await db(em).selectFrom('sales_order').select('shipping_address').where('id', '=', orderId).executeTakeFirstOrThrow();
+  if (JSON.stringify(before.shipping_address) === JSON.stringify(address)) return { changed: false };
+  await db(em)
+    .updateTable('sales_order')
+    .set({ shipping_address: jsonb(address), updated_at: ksql`now()` })
+    .where('id', '=', orderId)
+    .execute();
+  audit(em, actor, {
+    action: 'order.address_changed',
+    entityType: 'Order',
+    entityId: orderId,
+    before: { address: before.shipping_address },
+    after: { address },
+  });
+  publish(em, 'orders', 'order.updated', { orderId, number: order.number, changed: ['shippingAddress'] });
+  return { changed: true };
+}

@@ -31,6 +31,8 @@ import { matchBinding } from './service.server.ts';
 import { ensureRun } from './runs.server.ts';
 import { refundDue } from '../returns/service.server.ts';
 import { DomainError } from '../../lib/errors.ts';
+import { compileGraph } from './compile.server.ts';
+import { MACRO_APPROVAL_EVENT, approvalTitle, macroApprovalGraph } from '../service/approval-flow.ts';
 
 /** Events that start runs, and the order status changes forwarded as signals. */
 /** Events that start runs: domain events, and the firings of `schedule` and `manual` bindings (schedules.server.ts). */
@@ -268,6 +270,37 @@ async function handle(orm: MikroORM, row: OutboxRow, opts: DispatcherOptions): P
     });
     return { kind, workflowId };
   }
+  if (row.type === MACRO_APPROVAL_EVENT) {
+    // A macro's refund over an agent's limits: the built-in approval flow, once per macro run.
+    const payload = row.payload ?? {};
+    const runId = typeof payload.macroRunId === 'number' ? payload.macroRunId : null;
+    const compiled = runId === null ? null : compileGraph(macroApprovalGraph(approvalTitle(payload)));
+    if (runId === null || !compiled?.ok) {
+      opts.log?.warn(`outbox ${row.id} (${row.type}) cannot start an approval run; skipped`);
+      return done({ kind: 'ignored' });
+    }
+    const workflowId = `macro-approval-${runId}`;
+    const trigger = { type: 'manual', payload };
+    let kind: 'started' | 'duplicate' = 'started';
+    try {
+      await call((c) =>
+        c.workflow.start('interpreter', {
+          taskQueue: opts.taskQueue,
+          workflowId,
+          args: [{ plan: compiled.plan, trigger } satisfies InterpreterInput],
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        }),
+      );
+    } catch (e) {
+      if (e instanceof WorkflowExecutionAlreadyStartedError) kind = 'duplicate';
+      else throw e instanceof TemporalUnavailable ? e : new TemporalUnavailable(e);
+    }
+    await em.transactional(async (tx) => {
+      await ensureRun(tx, workflowId, { triggerType: trigger.type, triggerPayload: payload, planHash: compiled.plan.hash });
+      await markDispatched(tx, [Number(row.id)]);
+    });
+    return { kind, workflowId };
+  }
   if (row.type === 'order.status_changed') {
     const signal = STATUS_SIGNALS[String(row.payload?.to ?? '')];
     if (!signal || row.payload?.orderId == null) return done({ kind: 'ignored' });
@@ -305,7 +338,8 @@ export interface PassResult {
 const needsWork = (row: OutboxRow) =>
   (START_EVENTS as readonly string[]).includes(row.type) ||
   (row.type === 'order.status_changed' && !!STATUS_SIGNALS[String(row.payload?.to ?? '')]) ||
-  row.type === PO_GOODS_RECEIVED;
+  row.type === PO_GOODS_RECEIVED ||
+  row.type === MACRO_APPROVAL_EVENT;
 const MAX_TRIES = 3;
 
 /**
