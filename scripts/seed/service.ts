@@ -5,6 +5,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import type { Actor } from '../../app/lib/audit.server.ts';
 import { db, jsonb } from '../../app/lib/db.server.ts';
+import { markDelivered } from '../../app/modules/notifications/service.server.ts';
 import { receiveMessage, reply, updateTicket } from '../../app/modules/service/tickets.server.ts';
 import { refreshSla } from '../../app/modules/service/sla.server.ts';
 
@@ -188,7 +189,10 @@ export async function seedServiceDesk(orm: MikroORM, actor: Actor): Promise<numb
       if (d.reply && agent) {
         const by = { type: 'user' as const, id: agent.id, label: agent.name };
         await updateTicket(em, by, r.ticketId, { assigneeId: agent.id });
-        await reply(em, by, r.ticketId, { body: d.reply, status: d.status ?? 'pending', agentName: agent.name });
+        const sent = await reply(em, by, r.ticketId, { body: d.reply, status: d.status ?? 'pending', agentName: agent.name });
+        // The demo's earlier conversations: their mail went out long ago.
+        const csat = await db(em).selectFrom('notification').select('id').where('idempotency_key', '=', `ticket-csat:${r.ticketId}`).executeTakeFirst();
+        for (const id of [sent.notificationId, csat?.id ?? null]) if (id) await markDelivered(em, Number(id), actor);
       }
     });
     made++;

@@ -46,7 +46,7 @@ test('switching to 繁體中文 translates the shell and is remembered', async (
   await expect(page.getByTestId('nav-orders')).toHaveText('訂單');
   await expect(page.getByTestId('nav-inventory')).toHaveText('庫存');
   await expect(page.getByRole('button', { name: '登出' })).toBeVisible();
-  await expect(page.getByRole('heading', { name: '這裡還沒有內容' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: '客服工作台' })).toBeVisible();
   await expect(page.locator('html')).toHaveAttribute('lang', 'zh-TW');
   await page.reload();
   await expect(page.getByTestId('nav-orders')).toHaveText('訂單');

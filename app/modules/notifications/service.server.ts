@@ -233,6 +233,21 @@ export async function enqueueMail(em: EntityManager, input: MailInput): Promise<
   return row ? Number(row.id) : null;
 }
 
+/**
+ * Records a queued mail as delivered without sending it: for history brought in from elsewhere (the demo's
+ * earlier conversations), whose mail went out long ago. Audited.
+ */
+export async function markDelivered(em: EntityManager, id: number, actor: Actor): Promise<void> {
+  const r = await db(em)
+    .updateTable('notification')
+    .set({ status: 'sent', sent_at: ksql`now()` })
+    .where('id', '=', id)
+    .where('status', '=', 'queued')
+    .returning('id')
+    .execute();
+  if (r.length) audit(em, actor, { action: 'notification.imported_as_sent', entityType: 'Notification', entityId: id, after: { status: 'sent' } });
+}
+
 /** The display name of MAIL_FROM ("Shop <shop@example.com>" → "Shop"), for sign-offs. */
 export function senderName(env: Record<string, string | undefined> = process.env): string {
   const from = env.MAIL_FROM?.trim() || 'Order Console <no-reply@localhost>';
