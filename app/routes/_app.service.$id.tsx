@@ -1,6 +1,6 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { z } from 'zod';
 import { LOCALES, TICKET_PRIORITIES, TICKET_STATUSES } from '../../entities/constants.ts';
@@ -18,6 +18,11 @@ import { DueIn, PriorityBadge, TicketStatusBadge } from '../components/service/b
 import { Conversation } from '../components/service/conversation.tsx';
 import { Customer360Panel } from '../components/service/customer-360.tsx';
 import { TicketTimeline } from '../components/service/timeline.tsx';
+import { MacroPanel } from '../components/service/macro-panel.tsx';
+import { CannedPicker } from '../components/service/canned-picker.tsx';
+import { handleMacroPost, macroPanelData } from '../modules/service/macros.server.ts';
+import { cannedFor } from '../modules/service/canned.server.ts';
+import { csatOfTicket } from '../modules/service/csat.server.ts';
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const user = await requireUser(request, context, 'service.view');
@@ -25,15 +30,15 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const em = context.orm.em.fork();
   const ticket = await getTicket(em, id);
   if (!ticket) throw new Response(null, { status: 404 });
-  const [customer, choices] = await Promise.all([ticket.customerId ? customer360(em, ticket.customerId) : Promise.resolve(null), deskChoices(em)]);
-  return {
-    ticket,
-    customer,
-    ...choices,
-    me: { id: user.id, name: user.name },
-    canManage: can(user.role, 'service.manage'),
-    canOrders: can(user.role, 'orders.view'),
-  };
+  const canManage = can(user.role, 'service.manage');
+  const [customer, choices, macros, canned, csat] = await Promise.all([
+    ticket.customerId ? customer360(em, ticket.customerId) : Promise.resolve(null),
+    deskChoices(em),
+    canManage ? macroPanelData(em, ticket.id) : Promise.resolve(null),
+    canManage ? cannedFor(em, ticket.id, user.name) : Promise.resolve([]),
+    csatOfTicket(em, ticket.id),
+  ]);
+  return { ticket, customer, ...choices, macros, canned, csat, me: { id: user.id, name: user.name }, canManage, canOrders: can(user.role, 'orders.view') };
 }
 
 const ORDER_HINT = 'SO-001234';
@@ -72,6 +77,11 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   assertCsrf(request, form);
   const intent = String(form.get('intent') ?? '');
   const actor = userActor(user, context.ip);
+  // Macros run in transactions of their own (a refund over the agent's limit waits for an approval on Temporal).
+  if (intent === 'macro') {
+    const r = await handleMacroPost(context.orm, { actor, role: user.role, agentName: user.name }, id, form);
+    return data(r.body, { status: r.status });
+  }
   const raw = Object.fromEntries([...form.keys()].map((k) => [k, form.get(k)]));
   try {
     const result = await context.orm.em.fork().transactional(async (em) => {
@@ -141,7 +151,8 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 }
 
 export default function TicketPage() {
-  const { ticket, customer, teams, agents, me, canManage, canOrders } = useLoaderData<typeof loader>();
+  const { ticket, customer, teams, agents, macros, canned, csat, me, canManage, canOrders } = useLoaderData<typeof loader>();
+  const replyBox = useRef<HTMLTextAreaElement>(null);
   const result = useActionData<typeof action>() as TicketActionData | undefined;
   const { t } = useTranslation();
   const navigation = useNavigation();
@@ -223,8 +234,18 @@ export default function TicketPage() {
                         })
                       : t('service.composer.noteHint')}
                   </span>
-                  <textarea name="body" rows={6} required maxLength={50_000} data-testid="composer-body" />
+                  <textarea ref={replyBox} name="body" rows={6} required maxLength={50_000} data-testid="composer-body" />
                 </label>
+                {mode === 'reply' ? (
+                  <CannedPicker
+                    canned={canned}
+                    onInsert={(text) => {
+                      if (!replyBox.current) return;
+                      replyBox.current.value = replyBox.current.value ? `${replyBox.current.value}\n\n${text}` : text;
+                      replyBox.current.focus();
+                    }}
+                  />
+                ) : null}
                 {errorsOf(mode).map((e) => (
                   <p key={e.field + e.code} className="form-error" role="alert" data-field={e.field}>
                     {errorText(e)}
@@ -270,6 +291,11 @@ export default function TicketPage() {
             <div className="sla-box">
               <span>{t('service.sla.title')}</span> <DueIn at={due} paused={!!ticket.sla.pausedFor} />
               {ticket.sla.policy ? <span className="muted small"> · {ticket.sla.policy}</span> : null}
+              {csat ? (
+                <span className="badge csat" data-testid="ticket-csat" title={csat.comment ?? undefined}>
+                  {t('service.csat', { rating: csat.rating })}
+                </span>
+              ) : null}
               {ticket.sla.events.some((e) => e.kind === 'breach') ? (
                 <span className="badge sla-breached" data-testid="sla-breached">
                   {t('service.sla.breached')}
@@ -388,6 +414,19 @@ export default function TicketPage() {
               </Form>
             ) : null}
           </section>
+
+          {macros && !closed ? (
+            <section className="card" data-testid="macros">
+              <h2>{t('service.macros')}</h2>
+              <MacroPanel data={macros} />
+            </section>
+          ) : null}
+          {csat?.comment ? (
+            <section className="card" data-testid="csat-comment">
+              <h2>{t('service.csat', { rating: csat.rating })}</h2>
+              <p className="message-body">{csat.comment}</p>
+            </section>
+          ) : null}
 
           {customer ? <Customer360Panel customer={customer} canOrders={canOrders} /> : <p className="muted card">{t('service.c360.none')}</p>}
 

@@ -12,7 +12,8 @@ export function TicketTimeline({ entries }: { entries: TimelineEntry[] }) {
       <ul className="timeline">
         {entries.map((e, i) => (
           <li key={`${e.at}-${i}`}>
-            <DateTime value={e.at} /> · {t(`service.events.${e.action.replace(/^ticket\./, '').replace(/\./g, '_')}`, { defaultValue: e.action })}
+            <DateTime value={e.at} /> ·{' '}
+            {t([`service.events.${e.action.replace(/^ticket\./, '').replace(/\./g, '_')}`, `macros.timeline.${e.action}`], { defaultValue: e.action })}
             {e.after && 'status' in e.after ? <> → {t(`ticketStatus.${String(e.after.status)}`, { defaultValue: String(e.after.status) })}</> : null}
             {e.actor ? <span className="muted small"> · {e.actor}</span> : null}
           </li>
