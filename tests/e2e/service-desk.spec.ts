@@ -51,7 +51,6 @@ test('a customer mails in; the agent refunds by macro over their limit, the ops 
       shippingAddress: { line1: '人民路 1 号', city: '上海', country: 'CN', lat: 31.23, lng: 121.47 },
       currency: 'USD',
       lines: [{ sku: stock.items.find((i) => i.atp > 2)!.sku, quantity: 1, unitPrice: 25_000 }],
-      shippingMinor: 0,
       paymentMethod: 'cash',
       paidAmount: 25_000,
     },
