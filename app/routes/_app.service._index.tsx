@@ -11,7 +11,7 @@ import { Id } from '../lib/ids.ts';
 import { fieldErrors, type FieldError } from '../lib/problem.ts';
 import { useLiveRevalidate } from '../lib/live.ts';
 import { deskChoices, listTickets, parseQueueFilters, viewCounts } from '../modules/service/queries.server.ts';
-import { QUEUE_SORTS, QUEUE_VIEWS } from '../modules/service/queue.ts';
+import { DESK_SETTINGS, QUEUE_SORTS, QUEUE_VIEWS } from '../modules/service/queue.ts';
 import { updateTicket } from '../modules/service/tickets.server.ts';
 import { Pager } from '../components/pager.tsx';
 import { CsrfInput } from '../components/csrf.tsx';
@@ -24,7 +24,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const em = context.orm.em.fork();
   const filters = parseQueueFilters(new URL(request.url).searchParams);
   const [page, counts, choices] = await Promise.all([listTickets(em, user.id, filters), viewCounts(em, user.id), deskChoices(em)]);
-  return { ...page, counts, filters, ...choices, canManage: can(user.role, 'service.manage') };
+  return { ...page, counts, filters, ...choices, canManage: can(user.role, 'service.manage'), canConfigure: can(user.role, 'service.settings') };
 }
 
 const BULK_ACTIONS = ['assign', 'tag', 'solve', 'close'] as const;
@@ -78,7 +78,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 const STATUS_OPTIONS = [...TICKET_STATUSES];
 
 export default function ServiceQueue() {
-  const { rows, nextCursor, prevCursor, page, counts, filters, teams, agents, tags, canManage } = useLoaderData<typeof loader>();
+  const { rows, nextCursor, prevCursor, page, counts, filters, teams, agents, tags, canManage, canConfigure } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as BulkResult | undefined;
   const { t } = useTranslation();
   const [params] = useSearchParams();
@@ -176,6 +176,17 @@ export default function ServiceQueue() {
         <button type="submit">{t('common.filter')}</button>
       </Form>
 
+      {canConfigure ? (
+        <nav className="desk-settings muted small" aria-label={t('service.settingsNav')} data-testid="desk-settings">
+          {t('service.settingsNav')}:{' '}
+          {DESK_SETTINGS.map(([s, ns], i) => (
+            <span key={s}>
+              {i ? ' · ' : ''}
+              <Link to={`/settings/${s}`}>{t(`${ns}.sections.${s}.title`)}</Link>
+            </span>
+          ))}
+        </nav>
+      ) : null}
       {result?.bulk ? (
         <div className={`notice ${result.failed?.length ? 'warning' : 'success'}`} role="status" data-testid="bulk-result">
           {t('service.bulk.done', { count: result.done ?? 0 })}

@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
+import { DESK_SETTINGS } from '../modules/service/queue.ts';
 import { requireUser } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
 
@@ -10,16 +11,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 const SECTIONS = ['users', 'api-keys', 'audit', 'notifications', 'exchange-rates', 'warehouses', 'carriers', 'channels'] as const;
-/** The service desk's settings (admins and ops managers: `service.settings`), each with its own translations. */
-const SERVICE_SECTIONS = [
-  ['teams', 'sla'],
-  ['agents', 'sla'],
-  ['sla', 'sla'],
-  ['calendars', 'sla'],
-  ['canned-responses', 'macros'],
-  ['macros', 'macros'],
-  ['approval-limits', 'macros'],
-] as const;
 
 export default function Settings() {
   const { t } = useTranslation();
@@ -36,7 +27,7 @@ export default function Settings() {
             <p className="muted">{t(`settings.sections.${s}.body`)}</p>
           </li>
         ))}
-        {(service ? SERVICE_SECTIONS : []).map(([s, ns]) => (
+        {(service ? DESK_SETTINGS : []).map(([s, ns]) => (
           <li key={s} className="card">
             <Link to={`/settings/${s}`} data-testid={`settings-${s}`}>
               {t(`${ns}.sections.${s}.title`)}

@@ -9,24 +9,65 @@ import { CsrfInput } from '../components/csrf.tsx';
 import { LocaleSwitcher } from '../components/locale-switcher.tsx';
 import { useRootData } from '../root.tsx';
 
+/** One line of the bell: a flow's or the SLA watcher's alert, or a colleague's @mention of this user. */
+export interface BellItem {
+  id: number;
+  message: string;
+  messageKey: string | null;
+  params: Record<string, string | number>;
+  severity: string;
+  href: string | null;
+  at: string;
+}
+
+type AlertPayload = {
+  message?: string;
+  messageKey?: string;
+  params?: Record<string, string | number>;
+  severity?: string;
+  workflowId?: string;
+  ticketId?: number;
+  number?: string;
+  by?: string;
+  userId?: number;
+};
+
+/** A bell line from an outbox event (`alert.raised`, or `ticket.mentioned` for the user named). */
+function bellItem(id: number, type: string, p: AlertPayload, at: string): BellItem {
+  if (type === 'ticket.mentioned')
+    return {
+      id,
+      message: `${p.by ?? ''} @ ${p.number ?? ''}`,
+      messageKey: 'alerts.mentioned',
+      params: { by: p.by ?? '', number: p.number ?? '' },
+      severity: 'info',
+      href: `/service/${p.ticketId}`,
+      at,
+    };
+  return {
+    id,
+    message: p.message ?? '',
+    messageKey: p.messageKey ?? null,
+    params: p.params ?? {},
+    severity: p.severity ?? 'info',
+    href: p.ticketId ? `/service/${p.ticketId}` : p.workflowId ? `/workflows/runs/${encodeURIComponent(p.workflowId)}` : null,
+    at,
+  };
+}
+
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
-  // Recent alerts (SLA breaches and flow alerts) for the bell, for roles that watch the dashboards.
-  const alerts = can(user.role, 'dashboards.view')
-    ? (
-        await context.orm.em
-          .fork()
-          .execute<{ id: number; payload: { message: string; severity: string; workflowId?: string }; created_at: Date }[]>(
-            `select id, payload, created_at from outbox_event where type = 'alert.raised' and created_at > now() - interval '7 days' order by id desc limit 10`,
-          )
-      ).map((a) => ({
-        id: Number(a.id),
-        message: a.payload.message,
-        severity: a.payload.severity,
-        workflowId: a.payload.workflowId ?? null,
-        at: new Date(a.created_at).toISOString(),
-      }))
+  // Recent alerts (SLA breaches and flow alerts) for the bell, for roles that watch the dashboards, and this user's @mentions.
+  const rows = can(user.role, 'dashboards.view')
+    ? await context.orm.em.fork().execute<{ id: number; type: string; payload: AlertPayload; created_at: Date }[]>(
+        `select id, type, payload, created_at from outbox_event
+            where created_at > now() - interval '7 days'
+              and (type = 'alert.raised' or (type = 'ticket.mentioned' and payload->>'userId' = ?))
+            order by id desc limit 10`,
+        [String(user.id)],
+      )
     : [];
+  const alerts = rows.map((a) => bellItem(Number(a.id), a.type, a.payload, new Date(a.created_at).toISOString()));
   return { user, alerts };
 }
 
@@ -44,12 +85,20 @@ export default function Shell() {
   const [unseen, setUnseen] = useState(0);
   const [bellOpen, setBellOpen] = useState(false);
   useEffect(() => setAlerts(initialAlerts), [initialAlerts]);
-  useLive('dashboards', (e) => {
-    if (e.type !== 'alert.raised') return;
-    const p = e.payload as { message: string; severity: string; workflowId?: string };
-    setAlerts((a) => [{ id: e.id, message: p.message, severity: p.severity, workflowId: p.workflowId ?? null, at: e.at }, ...a].slice(0, 10));
+  const ring = (item: BellItem) => {
+    setAlerts((a) => [item, ...a].slice(0, 10));
     setUnseen((n) => n + 1);
+  };
+  useLive('dashboards', (e) => {
+    if (e.type === 'alert.raised') ring(bellItem(e.id, e.type, e.payload as AlertPayload, e.at));
   });
+  // A colleague's @mention of this user in a ticket note.
+  useLive('service', (e) => {
+    if (e.type === 'ticket.mentioned' && (e.payload as AlertPayload).userId === user?.id) ring(bellItem(e.id, e.type, e.payload as AlertPayload, e.at));
+  });
+  /** The alert in the reader's language when it says how (SLA targets named in words). */
+  const text = (a: BellItem) =>
+    a.messageKey ? t(a.messageKey, { ...a.params, target: a.params.target ? t(`sla.targets.${a.params.target}`) : '', defaultValue: a.message }) : a.message;
   const canSeeAlerts = can(user?.role, 'dashboards.view');
 
   return (
@@ -101,8 +150,8 @@ export default function Shell() {
                   {alerts.length ? (
                     <ul>
                       {alerts.map((a) => (
-                        <li key={a.id} className={`alert-${a.severity}`}>
-                          {a.workflowId ? <a href={`/workflows/runs/${encodeURIComponent(a.workflowId)}`}>{a.message}</a> : a.message}
+                        <li key={a.id} className={`alert-${a.severity}`} data-testid="bell-item">
+                          {a.href ? <a href={a.href}>{text(a)}</a> : text(a)}
                         </li>
                       ))}
                     </ul>

@@ -3,3 +3,14 @@ export const QUEUE_VIEWS = ['mine', 'unassigned', 'team', 'due_soon', 'breached'
 export type QueueView = (typeof QUEUE_VIEWS)[number];
 export const QUEUE_SORTS = ['updated', 'created', 'due', 'priority'] as const;
 export type QueueSort = (typeof QUEUE_SORTS)[number];
+
+/** The desk's settings screens (admins and ops managers: `service.settings`), each with the locale namespace of its title. */
+export const DESK_SETTINGS = [
+  ['teams', 'sla'],
+  ['agents', 'sla'],
+  ['sla', 'sla'],
+  ['calendars', 'sla'],
+  ['canned-responses', 'macros'],
+  ['macros', 'macros'],
+  ['approval-limits', 'macros'],
+] as const;
