@@ -1,8 +1,10 @@
-// The service desk at scale. So far: the SLA watcher (bench/service-sla.ts) — N open tickets with
-// breaches due over a short window, breach lateness p50/p95 for the real watcher and a baseline in the
-// same run. (Inbound mail and queue figures join this bench later, each from its own file.)
+// The service desk at scale, each part with a baseline measured in the same run:
+//   mail   inbound mail → ticket visible in the queue at 20 mails/s (bench/service-mail.ts)
+//   queue  the queue page at a million tickets (bench/service-queue.ts)
+//   sla    SLA breach firing lateness at 50,000 open tickets (bench/service-sla.ts)
 //
-//   npm run bench -- service [--tickets 50000] [--window 60] [--port 55731] [--keep]
+//   npm run bench -- service [--only mail|queue|sla] [--rate 20] [--seconds 30] [--queue-tickets 1000000]
+//                            [--runs 40] [--tickets 50000] [--window 60] [--port 55731] [--keep]
 //
 // Figures only: the bench fails on a crash, never on a slow figure.
 import path from 'node:path';
@@ -14,9 +16,16 @@ import { seedDemoData } from '../scripts/seed/demo.ts';
 import { createOrm } from '../app/lib/db.server.ts';
 import { benchTeardown } from './lib/teardown.ts';
 import { benchServiceSla, printSlaFigures } from './service-sla.ts';
+import { benchInboundMail, printMailFigures } from './service-mail.ts';
+import { benchQueue, printQueueFigures } from './service-queue.ts';
 
 const { values: flags } = parseArgs({
   options: {
+    only: { type: 'string' },
+    rate: { type: 'string', default: '20' },
+    seconds: { type: 'string', default: '30' },
+    'queue-tickets': { type: 'string', default: '1000000' },
+    runs: { type: 'string', default: '40' },
     tickets: { type: 'string', default: '50000' },
     window: { type: 'string', default: '60' },
     port: { type: 'string', default: '55731' },
@@ -33,7 +42,9 @@ const cleanup = benchTeardown();
 
 async function main() {
   const started = performance.now();
-  console.log(`[bench] service: SLA watcher, ${TICKETS.toLocaleString('en')} breaches due over ${WINDOW_MS / 1000} s`);
+  const parts = flags.only ? [flags.only] : ['mail', 'queue', 'sla'];
+  if (!parts.every((p) => ['mail', 'queue', 'sla'].includes(p))) throw new Error('--only mail, queue or sla');
+  console.log(`[bench] service: ${parts.join(', ')}`);
   const pgServer = await startEmbeddedPostgres({ dir: PG_DIR, port: Number(flags.port), fast: true });
   cleanup.add('PostgreSQL', () => pgServer.stop());
   await pgServer.dropDatabase(DATABASE);
@@ -44,9 +55,25 @@ async function main() {
   const orm = await createOrm({ url });
   cleanup.add('the ORM', () => orm.close());
   await seedDemoData(orm, { size: 'small', passwordFor: () => 'x' });
-  const figures = await benchServiceSla({ orm, url, tickets: TICKETS, windowMs: WINDOW_MS, log: (l) => console.log(`[bench] ${l}`) });
+  const log = (l: string) => console.log(`[bench] ${l}`);
+  const report: string[] = [];
+  const print = (l: string) => report.push(l);
+  if (parts.includes('mail')) {
+    const rate = Number(flags.rate);
+    printMailFigures(await benchInboundMail({ orm, rate, seconds: Number(flags.seconds), log }), rate, print);
+    print('');
+  }
+  if (parts.includes('sla')) {
+    printSlaFigures(await benchServiceSla({ orm, url, tickets: TICKETS, windowMs: WINDOW_MS, log }), print);
+    print('');
+  }
+  if (parts.includes('queue')) {
+    const tickets = Number(flags['queue-tickets']);
+    printQueueFigures(await benchQueue({ orm, url, tickets, runs: Number(flags.runs), log }), tickets, print);
+    print('');
+  }
   console.log('');
-  printSlaFigures(figures, console.log);
+  for (const l of report) console.log(l);
   console.log(`[bench] service done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 

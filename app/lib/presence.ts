@@ -1,5 +1,5 @@
-// Browser side of designer presence: who else has this flow open, live (see presence.server.ts).
-import { useEffect, useState } from 'react';
+// Browser side of presence: who else has this flow or this ticket open, live (see presence.server.ts).
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { ensureSocket } from './live.ts';
 
 /** One person with the flow open in a designer (several tabs of one user count once). */
@@ -41,4 +41,54 @@ export function useDesignerPresence(definitionId: number): DesignerEditor[] {
     };
   }, [definitionId]);
   return editors;
+}
+
+/** One person with a ticket open (several tabs of one user count once). */
+export interface TicketViewer {
+  userId: number;
+  name: string;
+  /** Writing in the reply box now. */
+  typing: boolean;
+  /** ISO time they opened it. */
+  since: string;
+}
+
+/**
+ * Announces this tab on the ticket while mounted, and returns everyone there (this user included).
+ * `setTyping(true)` while the reply box has text, false when it empties or is sent.
+ */
+export function useTicketPresence(ticketId: number): { viewers: TicketViewer[]; setTyping: (typing: boolean) => void } {
+  const [viewers, setViewers] = useState<TicketViewer[]>([]);
+  useEffect(() => {
+    const socket = ensureSocket();
+    const join = () =>
+      socket.emit('ticket:join', { ticketId }, (r: { viewers?: TicketViewer[] }) => {
+        if (r?.viewers) setViewers(r.viewers);
+      });
+    const onPresence = (m: { ticketId: number; viewers: TicketViewer[] }) => {
+      if (m.ticketId === ticketId) setViewers(m.viewers);
+    };
+    socket.on('ticket:presence', onPresence);
+    const onDisconnect = () => setViewers([]);
+    socket.on('connect', join);
+    socket.on('disconnect', onDisconnect);
+    if (socket.connected) join();
+    return () => {
+      socket.off('ticket:presence', onPresence);
+      socket.off('connect', join);
+      socket.off('disconnect', onDisconnect);
+      socket.emit('ticket:leave', { ticketId });
+      setViewers([]);
+    };
+  }, [ticketId]);
+  const last = useRef<boolean | null>(null);
+  const setTyping = useCallback(
+    (typing: boolean) => {
+      if (last.current === typing) return;
+      last.current = typing;
+      ensureSocket().emit('ticket:typing', { ticketId, typing });
+    },
+    [ticketId],
+  );
+  return { viewers, setTyping };
 }

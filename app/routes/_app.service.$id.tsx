@@ -10,6 +10,7 @@ import { DomainError, invalid, parseInput } from '../lib/errors.ts';
 import { Id, routeId } from '../lib/ids.ts';
 import type { FieldError } from '../lib/problem.ts';
 import { useLiveRevalidate } from '../lib/live.ts';
+import { useTicketPresence } from '../lib/presence.ts';
 import { customer360, deskChoices, getTicket } from '../modules/service/queries.server.ts';
 import { addNote, mergeTickets, reply, splitMessage, updateTicket } from '../modules/service/tickets.server.ts';
 import { CsrfInput } from '../components/csrf.tsx';
@@ -153,6 +154,15 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 export default function TicketPage() {
   const { ticket, customer, teams, agents, macros, canned, csat, me, canManage, canOrders } = useLoaderData<typeof loader>();
   const replyBox = useRef<HTMLTextAreaElement>(null);
+  const { viewers, setTyping } = useTicketPresence(ticket.id);
+  const others = viewers.filter((v) => v.userId !== me.id);
+  const typingIdle = useRef<ReturnType<typeof setTimeout> | null>(null);
+  /** Typing while the box has text and a key was pressed in the last 8 s. */
+  const onType = (text: string) => {
+    setTyping(text.trim().length > 0);
+    if (typingIdle.current) clearTimeout(typingIdle.current);
+    typingIdle.current = setTimeout(() => setTyping(false), 8000);
+  };
   const result = useActionData<typeof action>() as TicketActionData | undefined;
   const { t } = useTranslation();
   const navigation = useNavigation();
@@ -189,6 +199,11 @@ export default function TicketPage() {
           </Form>
         ) : null}
       </div>
+      {others.length ? (
+        <p className="notice info presence" role="status" data-testid="ticket-presence">
+          {others.map((v) => (v.typing ? t('service.presence.typing', { name: v.name }) : t('service.presence.viewing', { name: v.name }))).join(' · ')}
+        </p>
+      ) : null}
       {ticket.mergedInto ? (
         <p className="notice info">
           {t('service.mergedInto')} <Link to={`/service/${ticket.mergedInto.id}`}>{ticket.mergedInto.number}</Link>
@@ -220,7 +235,7 @@ export default function TicketPage() {
                   {t('service.composer.note')}
                 </button>
               </div>
-              <Form method="post" key={`${mode}-${lastSeen}`} data-testid={`${mode}-form`}>
+              <Form method="post" key={`${mode}-${lastSeen}`} data-testid={`${mode}-form`} onSubmit={() => setTyping(false)}>
                 <CsrfInput />
                 <input type="hidden" name="intent" value={mode} />
                 {mode === 'reply' ? <input type="hidden" name="seen" value={lastSeen ?? ''} /> : null}
@@ -234,7 +249,15 @@ export default function TicketPage() {
                         })
                       : t('service.composer.noteHint')}
                   </span>
-                  <textarea ref={replyBox} name="body" rows={6} required maxLength={50_000} data-testid="composer-body" />
+                  <textarea
+                    ref={replyBox}
+                    name="body"
+                    rows={6}
+                    required
+                    maxLength={50_000}
+                    data-testid="composer-body"
+                    onInput={(e) => mode === 'reply' && onType(e.currentTarget.value)}
+                  />
                 </label>
                 {mode === 'reply' ? (
                   <CannedPicker

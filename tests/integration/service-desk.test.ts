@@ -19,6 +19,8 @@ import type { TestDatabase } from '../support/db.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { signIn } from '../support/http.ts';
 import { refusal } from '../support/domain.ts';
+import { connectSocket } from '../support/socket.ts';
+import type { Socket } from 'socket.io-client';
 
 let app: TestApp;
 let db: TestDatabase;
@@ -447,5 +449,54 @@ describe('API, tracking page and roles', () => {
     expect(html).not.toContain('<script>alert(1)</script>');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     void SYSTEM;
+  });
+});
+
+describe('who else is on the ticket', () => {
+  type Viewer = { userId: number; name: string; typing: boolean };
+  const seen = (s: Socket, ticketId: number, test: (v: Viewer[]) => boolean, ms = 8000) =>
+    new Promise<Viewer[]>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        s.off('ticket:presence', on);
+        reject(new Error('no such presence within timeout'));
+      }, ms);
+      const on = (m: { ticketId: number; viewers: Viewer[] }) => {
+        if (m.ticketId !== ticketId || !test(m.viewers)) return;
+        clearTimeout(timer);
+        s.off('ticket:presence', on);
+        resolve(m.viewers);
+      };
+      s.on('ticket:presence', on);
+    });
+
+  it('shows colleagues viewing and typing live, and refuses who may not see the desk and bad payloads', async () => {
+    const [t] = await sql<{ id: number }>(`select id from ticket where status <> 'merged' order by id limit 1`);
+    const id = Number(t.id);
+    const [ops] = await sql<{ id: number }>(`select id from app_user where email = 'ops@demo.test'`);
+    const a = await connectSocket(app, 'agent');
+    const o = await connectSocket(app, 'ops_manager');
+    try {
+      const first = (await a.emitWithAck('ticket:join', { ticketId: id })) as { viewers: Viewer[] };
+      expect(first.viewers.map((v) => v.userId)).toEqual([agent.id]);
+      const agentSeesOps = seen(a, id, (v) => v.some((x) => x.userId === Number(ops.id)));
+      await o.emitWithAck('ticket:join', { ticketId: id });
+      await agentSeesOps;
+      const opsSeesTyping = seen(o, id, (v) => v.some((x) => x.userId === agent.id && x.typing));
+      expect(await a.emitWithAck('ticket:typing', { ticketId: id, typing: true })).toEqual({ ok: true });
+      await opsSeesTyping;
+      const agentGone = seen(o, id, (v) => !v.some((x) => x.userId === agent.id));
+      a.close();
+      await agentGone;
+
+      expect(await o.emitWithAck('ticket:join', { ticketId: 999_999 })).toEqual({ error: 'not_found' });
+      expect(((await o.emitWithAck('ticket:join', { ticketId: 'x' })) as { error: string }).error).toBe('invalid');
+      expect(((await o.emitWithAck('ticket:typing', { ticketId: id, typing: 'yes', extra: 1 })) as { error: string }).error).toBe('invalid');
+      const w = await connectSocket(app, 'warehouse');
+      expect(await w.emitWithAck('ticket:join', { ticketId: id })).toEqual({ error: 'forbidden' });
+      w.close();
+    } finally {
+      a.close();
+      o.close();
+    }
   });
 });
