@@ -162,6 +162,11 @@ export const Ticket = defineEntity({
       expression: 'create index "ticket_sla_next_check_index" on "ticket" ("sla_next_check_at") where "sla_next_check_at" is not null',
     },
     {
+      // The SLA views (due soon, breached) and the "SLA due first" sort of open tickets: the earliest running target.
+      name: 'ticket_open_due_index',
+      expression: `create index "ticket_open_due_index" on "ticket" ((coalesce(least("first_response_due_at", "next_response_due_at", "resolution_due_at"), 'infinity'::timestamptz)), "id") where "status" in ('new', 'open', 'pending', 'on_hold')`,
+    },
+    {
       name: 'ticket_search_index',
       expression: `create index "ticket_search_index" on "ticket" using gin (to_tsvector('simple'::regconfig, "search_text"))`,
     },

@@ -11,7 +11,7 @@ import { Id } from '../lib/ids.ts';
 import { fieldErrors, type FieldError } from '../lib/problem.ts';
 import { useLiveRevalidate } from '../lib/live.ts';
 import { deskChoices, listTickets, parseQueueFilters, viewCounts } from '../modules/service/queries.server.ts';
-import { DESK_SETTINGS, QUEUE_SORTS, QUEUE_VIEWS } from '../modules/service/queue.ts';
+import { defaultSort, DESK_SETTINGS, QUEUE_SORTS, QUEUE_VIEWS } from '../modules/service/queue.ts';
 import { updateTicket } from '../modules/service/tickets.server.ts';
 import { Pager } from '../components/pager.tsx';
 import { CsrfInput } from '../components/csrf.tsx';
@@ -165,7 +165,7 @@ export default function ServiceQueue() {
         />
         <label className="field">
           <span>{t('service.filters.sort')}</span>
-          <select name="sort" defaultValue={filters.sort}>
+          <select name="sort" defaultValue={filters.sort ?? defaultSort(filters.view)}>
             {QUEUE_SORTS.map((s) => (
               <option key={s} value={s}>
                 {t(`service.sorts.${s}`)}

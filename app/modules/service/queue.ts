@@ -4,6 +4,9 @@ export type QueueView = (typeof QUEUE_VIEWS)[number];
 export const QUEUE_SORTS = ['updated', 'created', 'due', 'priority'] as const;
 export type QueueSort = (typeof QUEUE_SORTS)[number];
 
+/** The order a view shows unless another is chosen: the SLA views most urgent first, the others latest change first. */
+export const defaultSort = (view: QueueView): QueueSort => (view === 'due_soon' || view === 'breached' ? 'due' : 'updated');
+
 /** The desk's settings screens (admins and ops managers: `service.settings`), each with the locale namespace of its title. */
 export const DESK_SETTINGS = [
   ['teams', 'sla'],
