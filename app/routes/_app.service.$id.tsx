@@ -438,12 +438,7 @@ export default function TicketPage() {
             ) : null}
           </section>
 
-          {macros && !closed ? (
-            <section className="card" data-testid="macros">
-              <h2>{t('service.macros')}</h2>
-              <MacroPanel data={macros} />
-            </section>
-          ) : null}
+          {macros && !closed ? <MacroPanel data={macros} /> : null}
           {csat?.comment ? (
             <section className="card" data-testid="csat-comment">
               <h2>{t('service.csat', { rating: csat.rating })}</h2>
