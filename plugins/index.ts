@@ -7,9 +7,19 @@ import { notifications } from './notifications/index.ts';
 import { service } from './service/index.ts';
 import type { NodeType, Plugin } from './types.ts';
 
+/** Every plugin: the built-in ones, then those registered at start (plugins/external.ts). */
 export const PLUGINS: Plugin[] = [control, orders, returns, inventory, notifications, service];
 
-export const NODE_TYPES: ReadonlyMap<string, NodeType> = new Map(PLUGINS.flatMap((p) => p.nodes.map((n) => [n.type, n] as const)));
+const types = new Map<string, NodeType>(PLUGINS.flatMap((p) => p.nodes.map((n) => [n.type, n] as const)));
+export const NODE_TYPES: ReadonlyMap<string, NodeType> = types;
+
+/** Adds a plugin's node types to the catalogue (once: registering the same plugin again changes nothing). */
+export function registerPlugin(plugin: Plugin): void {
+  if (PLUGINS.some((p) => p.id === plugin.id)) return;
+  for (const n of plugin.nodes) if (types.has(n.type)) throw new Error(`node type ${n.type} is taken`);
+  PLUGINS.push(plugin);
+  for (const n of plugin.nodes) types.set(n.type, n);
+}
 
 export function nodeType(type: string): NodeType | undefined {
   return NODE_TYPES.get(type);

@@ -89,6 +89,8 @@ async function main() {
     // Mail sent to the desk (any SMTP client, on loopback) becomes a ticket; SMTP_INBOUND_PORT=off turns it off.
     SMTP_INBOUND_PORT: process.env.SMTP_INBOUND_PORT ?? '2525',
     SUPPORT_EMAIL: process.env.SUPPORT_EMAIL ?? 'support@lumen.example',
+    // Node-type plugins from outside the catalogue (comma-separated folders or packages); the demo runs the sample.
+    OMS_PLUGINS: process.env.OMS_PLUGINS ?? './plugins/examples/gift-message',
   };
   // A worker or web process that dies is started again (with back-off); the rest keeps running.
   children.push(superviseNodeChild('worker', 'worker.ts', env));

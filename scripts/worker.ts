@@ -19,6 +19,9 @@ async function main() {
   const config = loadConfig();
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const orm = await createOrm({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX });
+  // Plugins named in OMS_PLUGINS: their node types and activities (a broken one is refused and reported).
+  const { loadExternalPlugins, pluginActivities } = await import('../app/lib/plugins.server.ts');
+  await loadExternalPlugins(undefined, { log: { info: (m) => logger('plugins').info(m), warn: (m) => logger('plugins').warn(m) } });
   const connection = await connectWithRetry(config);
   const t0 = Date.now();
   const worker = await Worker.create({
@@ -26,7 +29,7 @@ async function main() {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowsPath: path.join(root, 'workflows', 'index.ts'),
-    activities: createActivities({ orm }),
+    activities: { ...createActivities({ orm }), ...pluginActivities({ orm }, logger('plugins')) },
     // Run history: each business step's status, timing and summaries, for the console's run view.
     interceptors: { activity: [recordRunSteps({ orm, log: logger('run-history') })] },
     bundlerOptions: { ignoreModules: [] },

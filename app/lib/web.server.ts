@@ -1,6 +1,7 @@
 import http from 'node:http';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import { loadExternalPlugins } from './plugins.server.ts';
 import express from 'express';
 import helmet from 'helmet';
 import type { ServerBuild } from '@remix-run/node';
@@ -22,6 +23,8 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  */
 export async function startWebServer(opts: { build: ServerBuild; clientDir: string; config?: Config; port?: number; host?: string }) {
   const config = opts.config ?? loadConfig();
+  // Plugins named in OMS_PLUGINS: their steps in the designer's catalogue (and validation) before the first request.
+  await loadExternalPlugins();
   const orm = await createOrm({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX });
   const temporal = lazyTemporalClient(config);
   const apiLimiter = createApiRateLimiter(config.DATABASE_URL, config.API_RATE_LIMIT);

@@ -8,6 +8,8 @@ import { useLive, useLiveStatus } from '../lib/live.ts';
 import { CsrfInput } from '../components/csrf.tsx';
 import { LocaleSwitcher } from '../components/locale-switcher.tsx';
 import { useRootData } from '../root.tsx';
+import { pluginDescriptors } from '../lib/plugins.server.ts';
+import { registerDescribedPlugins } from '../lib/plugins.ts';
 
 /** One line of the bell: a flow's or the SLA watcher's alert, or a colleague's @mention of this user. */
 export interface BellItem {
@@ -68,12 +70,14 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       )
     : [];
   const alerts = rows.map((a) => bellItem(Number(a.id), a.type, a.payload, new Date(a.created_at).toISOString()));
-  return { user, alerts };
+  return { user, alerts, plugins: pluginDescriptors() };
 }
 
 /** The console shell: navigation for the areas the user's role may open, language, live status, sign-out. */
 export default function Shell() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  // Steps from plugins outside the catalogue, before any page below draws a flow.
+  registerDescribedPlugins(useLoaderData<typeof loader>().plugins, i18n);
   const root = useRootData();
   const user = root?.user;
   const [menuOpen, setMenuOpen] = useState(false);

@@ -132,3 +132,18 @@ test('an ops manager manages bindings and tests a filter', async ({ page }) => {
   await expect(page.getByTestId('binding-done')).toHaveText('Binding deleted.');
   await expect(row).toHaveCount(0);
 });
+
+test('a step from a plugin outside the catalogue is drawn and configured like a built-in one', async ({ page }) => {
+  await signIn(page, 'ops_manager');
+  await page.goto('/workflows/standard-return');
+  await expect(page.getByTestId('palette-gift.message')).toContainText('Gift message');
+  await dragToCanvas(page, 'gift.message');
+  await expect(page.getByTestId('flow-node-gift.message')).toBeVisible();
+  await page.getByTestId('flow-node-gift.message').click();
+  const inspector = page.getByTestId('inspector');
+  await expect(inspector).toContainText('Gift message');
+  await expect(inspector.getByTestId('config-message')).toBeVisible();
+  await expect(inspector.getByTestId('config-wrap')).toHaveValue('paper');
+  await inspector.getByTestId('config-message').fill('Happy birthday!');
+  await expect(inspector.getByTestId('config-message')).toHaveValue('Happy birthday!');
+});

@@ -34,6 +34,8 @@ export default async function globalSetup() {
     MAIL_FROM: 'Lumen & Co. <support@lumen.example>',
     SUPPORT_EMAIL: 'support@lumen.example',
     SMTP_INBOUND_PORT: String(inboundPort),
+    // The sample plugin from outside the catalogue, as the demo runs it.
+    OMS_PLUGINS: './plugins/examples/gift-message',
   };
   // Playwright runs no teardown when the setup throws: stop what this setup started before giving up.
   const app = await orStop([...(infra ? [infra] : []), catcher], () => startTestApp({ extraUsers: EXTRA_USERS, env }));

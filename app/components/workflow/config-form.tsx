@@ -70,7 +70,13 @@ export function ConfigForm({
         let group = false;
         if (d.type === 'enum') {
           control = (
-            <select value={String(current ?? '')} disabled={readOnly} onChange={(e) => set(name, e.target.value || undefined)} aria-invalid={invalid}>
+            <select
+              value={String(current ?? '')}
+              disabled={readOnly}
+              onChange={(e) => set(name, e.target.value || undefined)}
+              aria-invalid={invalid}
+              data-testid={`config-${name}`}
+            >
               {optional || current === undefined ? <option value="">—</option> : null}
               {Object.values(d.entries ?? {}).map((v) => (
                 <option key={v} value={v}>
