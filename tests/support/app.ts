@@ -26,6 +26,8 @@ export interface TestApp {
    */
   startWeb(env?: Record<string, string>): Promise<{ url: string; child: ChildProcess; stop(signal?: NodeJS.Signals): Promise<void> }>;
   stopWorker(signal?: NodeJS.Signals): Promise<void>;
+  /** Another worker process on the same database and task queue (as a second worker machine); stopped with the app. `env` overrides its settings. */
+  startAnotherWorker(env?: Record<string, string>): Promise<{ child: ChildProcess; stop(signal?: NodeJS.Signals): Promise<void> }>;
   stop(): Promise<void>;
 }
 
@@ -125,6 +127,12 @@ async function startAppOn(db: TestDatabase, opts: AppOptions): Promise<TestApp> 
     },
   ]);
   const extraWebs: ChildProcess[] = [];
+  const extraWorkers: ChildProcess[] = [];
+  const startAnotherWorker = async (overrides: Record<string, string> = {}) => {
+    const { child } = await spawnScript('worker.ts', { ...env, ...overrides }, /polling task queue/);
+    extraWorkers.push(child);
+    return { child, stop: (signal?: NodeJS.Signals) => stopProcess(child, signal) };
+  };
   const startWeb = async (overrides: Record<string, string> = {}) => {
     const { child, match } = await spawnScript('web.ts', { ...env, ...overrides }, /listening on (http:\/\/\S+)/);
     extraWebs.push(child);
@@ -139,8 +147,9 @@ async function startAppOn(db: TestDatabase, opts: AppOptions): Promise<TestApp> 
     startWorker,
     startWeb,
     stopWorker: (signal) => stopProcess(worker, signal),
+    startAnotherWorker,
     async stop() {
-      await Promise.all([stopProcess(web.child), stopProcess(worker), ...extraWebs.map((c) => stopProcess(c))]);
+      await Promise.all([stopProcess(web.child), stopProcess(worker), ...extraWebs.map((c) => stopProcess(c)), ...extraWorkers.map((c) => stopProcess(c))]);
       await db.drop();
     },
   };
