@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
-import { Form, NavLink, Outlet, useLoaderData, useLocation } from '@remix-run/react';
+import { Form, NavLink, Outlet, useLoaderData, useLocation, useMatches } from '@remix-run/react';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { requireUser } from '../lib/auth.server.ts';
@@ -81,6 +81,8 @@ export default function Shell() {
   const root = useRootData();
   const user = root?.user;
   const [menuOpen, setMenuOpen] = useState(false);
+  // Pages that need the whole width (the designer, a run's canvas) fold the navigation away behind the menu button.
+  const focus = useMatches().some((m) => (m.handle as { focus?: boolean } | undefined)?.focus);
   const location = useLocation();
   useEffect(() => setMenuOpen(false), [location.pathname]);
   const live = useLiveStatus();
@@ -106,7 +108,7 @@ export default function Shell() {
   const canSeeAlerts = can(user?.role, 'dashboards.view');
 
   return (
-    <div className={`shell ${menuOpen ? 'menu-open' : ''}`}>
+    <div className={`shell ${menuOpen ? 'menu-open' : ''} ${focus ? 'focus' : ''}`}>
       <header className="topbar">
         <button
           type="button"

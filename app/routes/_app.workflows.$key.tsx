@@ -28,6 +28,9 @@ import { VersionsTable } from '../components/workflow/versions-table.tsx';
 import { useRootData } from '../root.tsx';
 import type { Graph } from '../../workflows/graph.ts';
 
+/** The canvas takes the whole width: the app's navigation folds away behind the menu button. */
+export const handle = { focus: true };
+
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: xyflowStyles }];
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {

@@ -14,6 +14,9 @@ import type { FlowNodeData } from '../components/workflow/flow-node.tsx';
 import { DateTime } from '../components/format.tsx';
 import { useRootData } from '../root.tsx';
 
+/** The canvas takes the whole width: the app's navigation folds away behind the menu button. */
+export const handle = { focus: true };
+
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: xyflowStyles }];
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
@@ -113,58 +116,69 @@ export default function RunView() {
           ) : null}
         </Form>
       ) : null}
-      <Designer graph={run.graph} readOnly statuses={statuses} />
-      <section className="card">
-        <h2>{t('workflows.steps')}</h2>
-        <div className="table-wrap">
-          <table className="data-table" data-testid="run-steps">
-            <thead>
-              <tr>
-                <th>{t('workflows.step')}</th>
-                <th>{t('orders.columns.status')}</th>
-                <th>{t('workflows.started')}</th>
-                <th>{t('workflows.duration')}</th>
-                <th>{t('workflows.io')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {run.steps.map((s) => (
-                <tr key={s.nodeId} data-node={s.nodeId}>
-                  <td>
-                    <code>{s.nodeId}</code>
-                    {s.visits > 1 ? <span className="muted"> ×{s.visits}</span> : null}
-                  </td>
-                  <td>
-                    {t(`runStatus.${s.status}`)}
-                    {s.compensation ? <span className="muted"> · {t('runStatus.compensated')}</span> : null}
-                  </td>
-                  <td>
-                    <DateTime value={s.startedAt} />
-                  </td>
-                  <td className="num">
-                    {s.startedAt && s.endedAt ? `${Math.max(0, new Date(s.endedAt).getTime() - new Date(s.startedAt).getTime())} ms` : ''}
-                  </td>
-                  <td className="change">
-                    {s.input ? (
-                      <details>
-                        <summary>{t('workflows.input')}</summary>
-                        <pre>{JSON.stringify(s.input, null, 2)}</pre>
-                      </details>
-                    ) : null}
-                    {s.output ? (
-                      <details>
-                        <summary>{t('workflows.output')}</summary>
-                        <pre>{JSON.stringify(s.output, null, 2)}</pre>
-                      </details>
-                    ) : null}
-                    {s.error ? <span className="field-error">{s.error}</span> : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </section>
+      <Designer graph={run.graph} readOnly statuses={statuses} inspect={(nodeId) => <RunSteps steps={run.steps} selected={nodeId} />} />
     </>
+  );
+}
+
+type RunStep = ReturnType<typeof useLoaderData<typeof loader>>['run']['steps'][number];
+
+/**
+ * Beside the run's canvas: every step with its state and time, and the chosen step's input, output and
+ * error (choose one on the canvas). Read-only: a run is looked at, never edited.
+ */
+function RunSteps({ steps, selected }: { steps: RunStep[]; selected: string | null }) {
+  const { t } = useTranslation();
+  const chosen = selected ? steps.find((s) => s.nodeId === selected) : undefined;
+  const ms = (s: RunStep) => (s.startedAt && s.endedAt ? `${Math.max(0, new Date(s.endedAt).getTime() - new Date(s.startedAt).getTime())} ms` : '');
+  return (
+    <section className="run-steps" data-testid="inspector">
+      {chosen ? (
+        <div className="run-step-detail" data-testid="run-step-detail">
+          <h3>
+            <code>{chosen.nodeId}</code> · {t(`runStatus.${chosen.status}`)}
+            {chosen.compensation ? <span className="muted"> · {t('runStatus.compensated')}</span> : null}
+          </h3>
+          <p className="muted small">
+            <DateTime value={chosen.startedAt} /> {ms(chosen)}
+            {chosen.visits > 1 ? ` · ×${chosen.visits}` : ''}
+          </p>
+          {chosen.error ? <p className="field-error">{chosen.error}</p> : null}
+          {chosen.input ? (
+            <>
+              <h4>{t('workflows.input')}</h4>
+              <pre className="json">{JSON.stringify(chosen.input, null, 2)}</pre>
+            </>
+          ) : null}
+          {chosen.output ? (
+            <>
+              <h4>{t('workflows.output')}</h4>
+              <pre className="json">{JSON.stringify(chosen.output, null, 2)}</pre>
+            </>
+          ) : null}
+        </div>
+      ) : selected ? (
+        <p className="muted">{t('workflows.notReached')}</p>
+      ) : (
+        <p className="muted">{t('designer.selectHintReadOnly')}</p>
+      )}
+      <table className="data-table compact" data-testid="run-steps">
+        <tbody>
+          {steps.map((s) => (
+            <tr key={s.nodeId} data-node={s.nodeId} className={s.nodeId === selected ? 'selected' : ''}>
+              <td>
+                <code>{s.nodeId}</code>
+                {s.visits > 1 ? <span className="muted"> ×{s.visits}</span> : null}
+              </td>
+              <td>
+                {t(`runStatus.${s.status}`)}
+                {s.compensation ? <span className="muted"> · {t('runStatus.compensated')}</span> : null}
+              </td>
+              <td className="num">{ms(s)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }

@@ -14,6 +14,8 @@ import {
   applyNodeChanges,
 } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Keyboard, PanelLeftClose, PanelLeftOpen, PanelRightClose, PanelRightOpen } from 'lucide-react';
+import { NodeIcon } from './node-icon.tsx';
 import { useTranslation } from 'react-i18next';
 import { CATEGORIES } from '../../../plugins/types.ts';
 import { NODE_TYPES, nodeType } from '../../../plugins/index.ts';
@@ -36,6 +38,8 @@ export interface DesignerProps {
   highlighted?: string[];
   onChange?: (graph: Graph) => void;
   toolbar?: (api: { graph: Graph; errors: GraphError[] }) => React.ReactNode;
+  /** What the side panel shows about a step, or (null) about the whole graph, in place of editing it (the run view: what each step did). */
+  inspect?: (nodeId: string | null) => React.ReactNode;
 }
 
 /** The flow designer. Renders only in the browser: React Flow measures the DOM. */
@@ -63,13 +67,16 @@ const newId = (type: string, graph: Graph) => {
   return id;
 };
 
-function DesignerInner({ graph: initial, readOnly, statuses, highlighted, onChange, toolbar }: DesignerProps) {
+function DesignerInner({ graph: initial, readOnly, statuses, highlighted, onChange, toolbar, inspect }: DesignerProps) {
   const { t } = useTranslation();
   const flow = useReactFlow();
   const history = useHistory<Graph>(initial);
   const graph = history.present;
   const [selected, setSelected] = useState<string[]>([]);
   const [query, setQuery] = useState('');
+  const [paletteOpen, setPaletteOpen] = useState(true);
+  const [inspectorOpen, setInspectorOpen] = useState(true);
+  const [shortcutsOpen, setShortcutsOpen] = useState(false);
   const clipboard = useRef<GraphNode[]>([]);
   const wrapper = useRef<HTMLDivElement>(null);
   // Moving a node cannot change what is valid: validate (and rebuild edges) only when the structure changes.
@@ -99,6 +106,9 @@ function DesignerInner({ graph: initial, readOnly, statuses, highlighted, onChan
               id: n.id,
               type: 'step',
               position: n.position,
+              // The card's usual size, until it is measured: the minimap draws only steps with a size.
+              initialWidth: 220,
+              initialHeight: 70,
               selected: sel,
               draggable: !readOnly,
               data: {
@@ -275,9 +285,32 @@ function DesignerInner({ graph: initial, readOnly, statuses, highlighted, onChan
   );
 
   return (
-    <div className="designer">
-      {readOnly ? null : (
+    <div className={`designer ${readOnly ? 'read-only' : paletteOpen ? '' : 'palette-closed'} ${inspectorOpen ? '' : 'inspector-closed'}`}>
+      {readOnly ? null : !paletteOpen ? (
+        <button
+          type="button"
+          className="panel-toggle"
+          onClick={() => setPaletteOpen(true)}
+          aria-label={t('designer.showPalette')}
+          title={t('designer.showPalette')}
+          data-testid="palette-open"
+        >
+          <PanelLeftOpen size={18} aria-hidden="true" />
+        </button>
+      ) : (
         <aside className="palette" aria-label={t('designer.palette')}>
+          <div className="panel-head">
+            <h3>{t('designer.palette')}</h3>
+            <button
+              type="button"
+              className="panel-toggle"
+              onClick={() => setPaletteOpen(false)}
+              aria-label={t('designer.hidePalette')}
+              title={t('designer.hidePalette')}
+            >
+              <PanelLeftClose size={18} aria-hidden="true" />
+            </button>
+          </div>
           <input
             type="search"
             value={query}
@@ -312,7 +345,7 @@ function DesignerInner({ graph: initial, readOnly, statuses, highlighted, onChan
                       )
                     }
                   >
-                    {t(n.labelKey)}
+                    <NodeIcon type={n.type} category={n.category} /> {t(n.labelKey)}
                   </div>
                 ))}
               </section>
@@ -354,8 +387,11 @@ function DesignerInner({ graph: initial, readOnly, statuses, highlighted, onChan
               </button>
             </>
           )}
-          <button type="button" onClick={() => void flow.fitView({ duration: 300 })}>
+          <button type="button" onClick={() => void flow.fitView({ duration: 300, ...FIT })}>
             {t('designer.fitView')}
+          </button>
+          <button type="button" onClick={() => setShortcutsOpen(true)} data-testid="shortcuts" title={t('designer.shortcuts.title')}>
+            <Keyboard size={16} aria-hidden="true" /> {t('designer.shortcuts.button')}
           </button>
           <span className="spacer" />
           {toolbar?.({ graph, errors })}
@@ -387,69 +423,160 @@ function DesignerInner({ graph: initial, readOnly, statuses, highlighted, onChan
             elementsSelectable
             deleteKeyCode={readOnly ? null : ['Backspace', 'Delete']}
             fitView
+            fitViewOptions={FIT}
             minZoom={0.1}
             proOptions={{ hideAttribution: true }}
           >
             <Background />
-            <MiniMap pannable zoomable />
+            <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={2} maskColor="rgba(226, 232, 240, 0.55)" ariaLabel={t('designer.minimap')} />
             <Controls showInteractive={false} />
           </ReactFlow>
         </div>
       </div>
-      <aside className="inspector" aria-label={t('designer.inspector')}>
-        {current && currentDef ? (
-          <section data-testid="inspector">
-            <h3>{t(currentDef.labelKey)}</h3>
-            <p className="muted small">{t(currentDef.descriptionKey)}</p>
-            <label className="field">
-              <span>{t('designer.stepName')}</span>
-              <input
-                value={current.data?.label ?? ''}
-                disabled={readOnly}
-                placeholder={t(currentDef.labelKey)}
-                onChange={(e) =>
-                  history.commit((g) => ({
-                    ...g,
-                    nodes: g.nodes.map((n) => (n.id === current.id ? { ...n, data: { ...n.data, label: e.target.value || undefined } } : n)),
-                  }))
+      {shortcutsOpen ? <ShortcutSheet onClose={() => setShortcutsOpen(false)} /> : null}
+      {!inspectorOpen ? (
+        <button
+          type="button"
+          className="panel-toggle"
+          onClick={() => setInspectorOpen(true)}
+          aria-label={t('designer.showInspector')}
+          title={t('designer.showInspector')}
+        >
+          <PanelRightOpen size={18} aria-hidden="true" />
+        </button>
+      ) : (
+        <aside className="inspector" aria-label={t('designer.inspector')}>
+          <div className="panel-head">
+            <h3>{inspect ? t('workflows.steps') : t('designer.inspector')}</h3>
+            <button
+              type="button"
+              className="panel-toggle"
+              onClick={() => setInspectorOpen(false)}
+              aria-label={t('designer.hideInspector')}
+              title={t('designer.hideInspector')}
+            >
+              <PanelRightClose size={18} aria-hidden="true" />
+            </button>
+          </div>
+          {inspect ? (
+            inspect(current?.id ?? null)
+          ) : current && currentDef ? (
+            <section data-testid="inspector">
+              <h3>{t(currentDef.labelKey)}</h3>
+              <p className="muted small">{t(currentDef.descriptionKey)}</p>
+              <label className="field">
+                <span>{t('designer.stepName')}</span>
+                <input
+                  value={current.data?.label ?? ''}
+                  disabled={readOnly}
+                  placeholder={t(currentDef.labelKey)}
+                  onChange={(e) =>
+                    history.commit((g) => ({
+                      ...g,
+                      nodes: g.nodes.map((n) => (n.id === current.id ? { ...n, data: { ...n.data, label: e.target.value || undefined } } : n)),
+                    }))
+                  }
+                />
+              </label>
+              <ConfigForm
+                schema={currentDef.config}
+                value={current.data?.config ?? {}}
+                readOnly={readOnly}
+                errors={errors.filter((e) => e.nodeId === current.id)}
+                onChange={(config) =>
+                  history.commit((g) => ({ ...g, nodes: g.nodes.map((n) => (n.id === current.id ? { ...n, data: { ...n.data, config } } : n)) }))
                 }
               />
-            </label>
-            <ConfigForm
-              schema={currentDef.config}
-              value={current.data?.config ?? {}}
-              readOnly={readOnly}
-              errors={errors.filter((e) => e.nodeId === current.id)}
-              onChange={(config) =>
-                history.commit((g) => ({ ...g, nodes: g.nodes.map((n) => (n.id === current.id ? { ...n, data: { ...n.data, config } } : n)) }))
-              }
-            />
-            {currentDef.run.kind === 'activity' && currentDef.run.compensation ? (
-              <p className="muted small">
-                <span className="comp-icon" aria-hidden="true" />{' '}
-                {t('designer.compensatedBy', { step: t(`nodes.${currentDef.run.compensation}.label`, { defaultValue: currentDef.run.compensation }) })}
-              </p>
-            ) : null}
-          </section>
-        ) : (
-          <p className="muted">{t('designer.selectHint')}</p>
-        )}
-        {readOnly ? null : (
-          <section className="errors-panel" data-testid="errors-panel">
-            <h3>{errors.length ? t('designer.problems', { count: errors.length }) : t('designer.noProblems')}</h3>
-            <ul>
-              {errors.map((e, i) => (
-                <li key={i}>
-                  <button type="button" className="link-button" onClick={() => e.nodeId && focusNode(e.nodeId)} disabled={!e.nodeId} data-testid="graph-error">
-                    {e.nodeId ? <strong>{e.nodeId}: </strong> : null}
-                    {errorText(e)}
-                  </button>
-                </li>
-              ))}
-            </ul>
-          </section>
-        )}
-      </aside>
+              {currentDef.run.kind === 'activity' && currentDef.run.compensation ? (
+                <p className="muted small">
+                  <span className="comp-icon" aria-hidden="true" />{' '}
+                  {t('designer.compensatedBy', { step: t(`nodes.${currentDef.run.compensation}.label`, { defaultValue: currentDef.run.compensation }) })}
+                </p>
+              ) : null}
+            </section>
+          ) : (
+            <p className="muted">{readOnly ? t('designer.selectHintReadOnly') : t('designer.selectHint')}</p>
+          )}
+          {readOnly ? null : (
+            <section className="errors-panel" data-testid="errors-panel">
+              <h3>{errors.length ? t('designer.problems', { count: errors.length }) : t('designer.noProblems')}</h3>
+              <ul>
+                {errors.map((e, i) => (
+                  <li key={i}>
+                    <button
+                      type="button"
+                      className="link-button"
+                      onClick={() => e.nodeId && focusNode(e.nodeId)}
+                      disabled={!e.nodeId}
+                      data-testid="graph-error"
+                    >
+                      {e.nodeId ? <strong>{e.nodeId}: </strong> : null}
+                      {errorText(e)}
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          )}
+        </aside>
+      )}
+    </div>
+  );
+}
+
+/** The canvas opens, and fits, at a scale its labels can be read at; a larger graph is panned rather than shrunk. */
+const FIT = { minZoom: 0.5, maxZoom: 1, padding: 0.08 } as const;
+
+const CATEGORY_COLOURS: Record<string, string> = {
+  trigger: '#0ea5e9',
+  control: '#64748b',
+  orders: '#2563eb',
+  returns: '#db2777',
+  inventory: '#16a34a',
+  notifications: '#d97706',
+  service: '#0d9488',
+  integrations: '#7c3aed',
+};
+/** The minimap draws each step in its category's colour (white on white showed nothing). */
+const minimapColor = (n: { data?: Record<string, unknown> }) => CATEGORY_COLOURS[nodeType(String(n.data?.type ?? ''))?.category ?? ''] ?? '#94a3b8';
+
+const SHORTCUTS = ['undo', 'redo', 'delete', 'copyPaste', 'boxSelect', 'addToSelection', 'keyboardSelect', 'panZoom', 'addStep'] as const;
+
+/** The designer's keyboard and mouse shortcuts. */
+function ShortcutSheet({ onClose }: { onClose: () => void }) {
+  const { t } = useTranslation();
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
+  return (
+    <div className="dialog-scrim" role="presentation" onClick={onClose}>
+      <div
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="shortcuts-title"
+        className="dialog card"
+        onClick={(e) => e.stopPropagation()}
+        data-testid="shortcut-sheet"
+      >
+        <h2 id="shortcuts-title">{t('designer.shortcuts.title')}</h2>
+        <table className="data-table">
+          <tbody>
+            {SHORTCUTS.map((what) => (
+              <tr key={what}>
+                <td>
+                  <kbd>{t(`designer.shortcuts.keys.${what}`)}</kbd>
+                </td>
+                <td>{t(`designer.shortcuts.${what}`)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <button type="button" onClick={onClose} autoFocus>
+          {t('designer.shortcuts.close')}
+        </button>
+      </div>
     </div>
   );
 }

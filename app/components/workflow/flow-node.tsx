@@ -2,6 +2,20 @@ import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { nodeType, outputsOf } from '../../../plugins/index.ts';
+import { NodeIcon } from './node-icon.tsx';
+
+/** The step's key settings in a line ("2h", "ops_manager"): its first few plain values, each in the reader's words. */
+function keySettings(config: Record<string, unknown>, t: (k: string, o?: Record<string, unknown>) => string): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(config)) {
+    if (parts.length >= 2) break;
+    if (typeof v === 'string' && v.trim() && v.length <= 40 && !v.includes('\n')) parts.push(t(`configValues.${v}`, { defaultValue: v }));
+    else if (typeof v === 'number') parts.push(`${t(`configFields.${k}`, { defaultValue: k })} ${v}`);
+    else if (Array.isArray(v) && v.length && v.every((x) => typeof x === 'string') && v.join(', ').length <= 40)
+      parts.push(v.map((x) => t(`roles.${x}`, { defaultValue: t(`configValues.${x}`, { defaultValue: x }) })).join(', '));
+  }
+  return parts.join(' · ');
+}
 
 export interface FlowNodeData extends Record<string, unknown> {
   type: string;
@@ -34,6 +48,7 @@ export const FlowNode = memo(function FlowNode({ data, selected }: NodeProps) {
     >
       {isTrigger ? null : <Handle type="target" position={Position.Top} aria-label={t('designer.entryHandle')} />}
       <div className="flow-node-title">
+        <NodeIcon type={d.type} category={def?.category} />
         <span>{d.label || (def ? t(def.labelKey) : d.type)}</span>
         {d.errors ? (
           <span className="flow-node-errors" title={t('designer.errorsOnNode', { count: d.errors })}>
@@ -43,8 +58,7 @@ export const FlowNode = memo(function FlowNode({ data, selected }: NodeProps) {
         {compensated ? <span className="flow-node-comp comp-icon" title={t('designer.hasCompensation')} aria-label={t('designer.hasCompensation')} /> : null}
       </div>
       <div className="flow-node-type">
-        {def ? t(`nodeCategories.${def.category}`) : d.type}
-        {d.status ? ` · ${t(`runStatus.${d.status}`)}` : ''}
+        {d.status ? t(`runStatus.${d.status}`) : keySettings(d.config ?? {}, t) || (def ? t(`nodeCategories.${def.category}`) : d.type)}
       </div>
       <div className="flow-node-outputs">
         {outputs.map((h, i) => (
