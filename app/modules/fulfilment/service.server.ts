@@ -451,7 +451,7 @@ export async function shipOrder(orm: MikroORM, orderId: number, actor: Actor, op
   return result;
 }
 
-const TrackingEventInput = z.object({
+export const TrackingEventInput = z.object({
   status: z.enum(SHIPMENT_STATUSES),
   occurredAt: DateTimeText.optional(),
   description: z.string().trim().max(300).optional(),

@@ -73,7 +73,7 @@ const CardInput = z.strictObject({
     .regex(/^\d{3,4}$/),
 });
 
-const NewPaymentInput = z
+export const NewPaymentInput = z
   .strictObject({
     provider: z.enum(['test-card', 'manual']),
     method: z.string().trim().min(1).max(40).default('card'),

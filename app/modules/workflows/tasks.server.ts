@@ -134,7 +134,7 @@ export async function listOpenTasks(em: EntityManager, role: Role, limit = 200):
   return rows.map(toTask);
 }
 
-const DecisionInput = z.object({
+export const DecisionInput = z.object({
   decision: z.enum(['approved', 'rejected']),
   comment: z
     .string()
