@@ -7,7 +7,7 @@ import { createPayment } from '../modules/payments/service.server.ts';
 import { z } from 'zod';
 import { PathId, type ApiOperation } from '../lib/openapi/describe.ts';
 import { EXAMPLES } from '../lib/openapi/examples.ts';
-import { NewPaymentInput } from '../modules/payments/service.server.ts';
+import { NewPaymentInput } from '../modules/payments/schemas.ts';
 import { PaymentResource } from '../modules/payments/resources.ts';
 
 /**

@@ -10,7 +10,7 @@ import type { ApiOperation } from '../lib/openapi/describe.ts';
 import { EXAMPLES } from '../lib/openapi/examples.ts';
 import { OrderInput } from '../modules/orders/schemas.ts';
 import { CreatedOrderResource, OrderPageResource } from '../modules/orders/resources.ts';
-import { OrderFilters } from '../modules/orders/queries.server.ts';
+import { OrderFilters } from '../modules/orders/filters.ts';
 
 /** GET /api/v1/orders: the order list with the console's filters (status, channel, warehouse, q, from, to, sort, dir, page, pageSize). */
 export const loader = ({ request, context }: LoaderFunctionArgs) =>

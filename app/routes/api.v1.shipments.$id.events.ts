@@ -5,7 +5,7 @@ import { recordTrackingEvent } from '../modules/fulfilment/service.server.ts';
 import { z } from 'zod';
 import type { ApiOperation } from '../lib/openapi/describe.ts';
 import { EXAMPLES } from '../lib/openapi/examples.ts';
-import { TrackingEventInput } from '../modules/fulfilment/service.server.ts';
+import { TrackingEventInput } from '../modules/fulfilment/schemas.ts';
 import { TrackingResultResource } from '../modules/fulfilment/resources.ts';
 
 /**

@@ -9,7 +9,7 @@ import { addMessageFromApi } from '../modules/service/api.server.ts';
 import { z } from 'zod';
 import { PathId, type ApiOperation } from '../lib/openapi/describe.ts';
 import { EXAMPLES } from '../lib/openapi/examples.ts';
-import { NewMessage } from '../modules/service/api.server.ts';
+import { NewMessage } from '../modules/service/api-schemas.ts';
 import { MessageAddedResource } from '../modules/service/resources.ts';
 
 /** POST /api/v1/tickets/:id/messages: {body, email?, name?}, the customer's next message. Honours Idempotency-Key. */

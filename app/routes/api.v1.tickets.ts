@@ -8,9 +8,9 @@ import { createTicketFromApi } from '../modules/service/api.server.ts';
 import { listTickets, parseQueueFilters } from '../modules/service/queries.server.ts';
 import type { ApiOperation } from '../lib/openapi/describe.ts';
 import { EXAMPLES } from '../lib/openapi/examples.ts';
-import { NewTicket } from '../modules/service/api.server.ts';
+import { NewTicket } from '../modules/service/api-schemas.ts';
 import { QueuePageResource, TicketResource } from '../modules/service/resources.ts';
-import { QueueFilters } from '../modules/service/queries.server.ts';
+import { QueueFilters } from '../modules/service/queue-filters.ts';
 
 /** GET /api/v1/tickets: the queue with the console's filters (view=all by default, status, priority, q, sort, after). */
 export const loader = ({ request, context }: LoaderFunctionArgs) =>

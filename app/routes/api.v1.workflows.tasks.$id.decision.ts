@@ -6,7 +6,7 @@ import { decideTask } from '../modules/workflows/tasks.server.ts';
 import { z } from 'zod';
 import { PathId, type ApiOperation } from '../lib/openapi/describe.ts';
 import { EXAMPLES } from '../lib/openapi/examples.ts';
-import { DecisionInput } from '../modules/workflows/tasks.server.ts';
+import { DecisionInput } from '../modules/workflows/task-schemas.ts';
 import { TaskResource } from '../modules/workflows/resources.ts';
 
 /**
