@@ -43,7 +43,10 @@ export const openapi: ApiOperation[] = [
         description: 'A repeated delivery (the order exists), or WooCommerce’s ping.',
         schema: z.union([z.strictObject({ duplicate: z.literal(true), number: z.string() }), z.strictObject({ ok: z.literal(true) })]),
       },
-      202: { description: 'A topic that makes no order: acknowledged and ignored.', schema: z.strictObject({ ignored: z.literal(true), topic: z.string().nullable() }) },
+      202: {
+        description: 'A topic that makes no order: acknowledged and ignored.',
+        schema: z.strictObject({ ignored: z.literal(true), topic: z.string().nullable() }),
+      },
     },
     problems: { 401: ['invalid_signature'], 404: ['not_found'], 405: ['method_not_allowed'], 409: ['insufficient_stock'], 422: ['validation_failed'] },
     idempotent: false,

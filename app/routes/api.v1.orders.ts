@@ -52,7 +52,8 @@ export const openapi: ApiOperation[] = [
     path: '/api/v1/orders',
     operationId: 'listOrders',
     summary: 'List orders',
-    description: 'The order list with the console’s filters. Unreadable filter values are ignored rather than refused. Page with `page`, or with the keyset cursors `after` / `before`.',
+    description:
+      'The order list with the console’s filters. Unreadable filter values are ignored rather than refused. Page with `page`, or with the keyset cursors `after` / `before`.',
     tags: ['Orders'],
     auth: 'apiKey',
     permission: 'orders.view',
@@ -66,7 +67,8 @@ export const openapi: ApiOperation[] = [
     path: '/api/v1/orders',
     operationId: 'createOrder',
     summary: 'Create an order',
-    description: 'One order from any channel: validated, routed to warehouses and reserved in one transaction (never oversold), or refused with nothing written.',
+    description:
+      'One order from any channel: validated, routed to warehouses and reserved in one transaction (never oversold), or refused with nothing written.',
     tags: ['Orders'],
     auth: 'apiKey',
     permission: 'orders.manage',
@@ -83,7 +85,10 @@ export const openapi: ApiOperation[] = [
         schema: CreatedOrderResource,
         headers: {
           Location: { description: 'The new order’s URL.' },
-          'Idempotent-Replayed': { description: '`true` when this is the stored answer to an earlier request with the same key.', schema: { type: 'string', const: 'true' } },
+          'Idempotent-Replayed': {
+            description: '`true` when this is the stored answer to an earlier request with the same key.',
+            schema: { type: 'string', const: 'true' },
+          },
         },
       },
     },

@@ -57,7 +57,10 @@ export const action = ({ request, context, params }: ActionFunctionArgs) =>
     }
   });
 
-const OPERATIONS: Record<keyof typeof Bodies, { summary: string; description: string; conflicts: string[]; examples?: Record<string, { summary: string; value: unknown }> }> = {
+const OPERATIONS: Record<
+  keyof typeof Bodies,
+  { summary: string; description: string; conflicts: string[]; examples?: Record<string, { summary: string; value: unknown }> }
+> = {
   capture: {
     summary: 'Capture a payment',
     description: 'Captures `amount` (minor units) of what was authorised, or all of what is left.',

@@ -50,7 +50,12 @@ export const openapi: ApiOperation[] = [
       201: {
         description: 'The message was filed.',
         schema: MessageAddedResource,
-        headers: { 'Idempotent-Replayed': { description: '`true` when this is the stored answer to an earlier request with the same key.', schema: { type: 'string', const: 'true' } } },
+        headers: {
+          'Idempotent-Replayed': {
+            description: '`true` when this is the stored answer to an earlier request with the same key.',
+            schema: { type: 'string', const: 'true' },
+          },
+        },
       },
     },
     problems: { 400: ['invalid_idempotency_key'], 404: ['not_found'], 405: ['method_not_allowed'], 422: ['validation_failed', 'idempotency_key_reused'] },

@@ -48,7 +48,8 @@ export const openapi: ApiOperation[] = [
     path: '/api/v1/tickets',
     operationId: 'listTickets',
     summary: 'List tickets',
-    description: 'The ticket queue with the console’s views and filters (`view=all` by default). Unreadable filter values are ignored rather than refused; page with `after` / `before`.',
+    description:
+      'The ticket queue with the console’s views and filters (`view=all` by default). Unreadable filter values are ignored rather than refused; page with `after` / `before`.',
     tags: ['Service'],
     auth: 'apiKey',
     permission: 'service.view',
@@ -73,7 +74,10 @@ export const openapi: ApiOperation[] = [
         schema: TicketResource,
         headers: {
           Location: { description: 'The ticket’s URL.' },
-          'Idempotent-Replayed': { description: '`true` when this is the stored answer to an earlier request with the same key.', schema: { type: 'string', const: 'true' } },
+          'Idempotent-Replayed': {
+            description: '`true` when this is the stored answer to an earlier request with the same key.',
+            schema: { type: 'string', const: 'true' },
+          },
         },
       },
     },

@@ -65,7 +65,9 @@ describe('the document covers the routes', () => {
     expect(op('/api/v1/orders', 'post').security).toEqual([{ apiKey: [] }]);
     expect(op('/api/v1/orders', 'post').parameters).toContainEqual({ $ref: '#/components/parameters/IdempotencyKey' });
     expect(op('/api/v1/orders', 'get').parameters?.some((p) => p.$ref)).toBe(false);
-    expect(Object.keys(op('/api/v1/orders', 'post').responses)).toEqual(expect.arrayContaining(['201', '400', '401', '403', '409', '415', '422', '429', '503']));
+    expect(Object.keys(op('/api/v1/orders', 'post').responses)).toEqual(
+      expect.arrayContaining(['201', '400', '401', '403', '409', '415', '422', '429', '503']),
+    );
     expect(op('/api/v1/openapi.json', 'get').security).toEqual([]);
     expect(op('/api/v1/channels/{channelId}/webhooks', 'post').security).toEqual([]);
     expect(JSON.stringify(op('/api/v1/orders', 'get').responses['429'])).toContain('RateLimit-Remaining');
@@ -75,6 +77,14 @@ describe('the document covers the routes', () => {
 let app: TestApp;
 beforeAll(async () => {
   app = await startTestApp({ worker: false });
+  // The examples' SKU (app/lib/openapi/examples.ts), stocked as orders-api.test.ts stocks it.
+  const [p] = await sql<{ id: number }>(
+    `insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency) values ('HOT-1', 'B-HOT-1', 'HOT-1', 100, 10, 10, 10, 1999, 'USD') returning id`,
+  );
+  await sql(
+    `insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at) select ?, w.id, 500, 0, 0, 10, now() from warehouse w`,
+    [p.id],
+  );
 });
 afterAll(async () => {
   await app?.stop();
@@ -86,8 +96,9 @@ ajv.addSchema(doc, 'openapi.json');
 const pointer = (...parts: string[]) => parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
 
 /** Checks a real answer against the schema the document gives for its operation and status. */
-async function conforms(res: Response, docPath: string, method: string, label: string) {
+async function conforms(res: Response, docPath: string, method: string, label: string, want?: number) {
   const status = String(res.status);
+  if (want !== undefined) expect(res.status, `${label}: ${await res.clone().text()}`).toBe(want);
   const responses = (paths[docPath]?.[method] as { responses: Record<string, { content?: Record<string, unknown> }> } | undefined)?.responses;
   expect(responses, `${label}: ${method} ${docPath} is documented`).toBeDefined();
   expect(Object.keys(responses!), `${label}: status ${status} documented`).toContain(status);
@@ -125,16 +136,29 @@ describe('real answers match the document', () => {
 
   it('orders: the examples create, list, read and command', async () => {
     const fresh = <T extends Json>(o: T) => ({ ...o, externalId: `${String(o.externalId)}-${crypto.randomUUID()}` });
-    const created = await conforms(await call('post', '/api/v1/orders', '/api/v1/orders', { body: fresh(EXAMPLES.order) }), '/api/v1/orders', 'post', 'order');
+    const created = await conforms(
+      await call('post', '/api/v1/orders', '/api/v1/orders', { body: fresh(EXAMPLES.order) }),
+      '/api/v1/orders',
+      'post',
+      'order',
+      201,
+    );
     await conforms(
       await call('post', '/api/v1/orders', '/api/v1/orders', { body: fresh(EXAMPLES.orderPaidByChannel) }),
       '/api/v1/orders',
       'post',
       'paid order',
+      201,
     );
     const key = crypto.randomUUID();
     const body = fresh(EXAMPLES.order);
-    await conforms(await call('post', '/api/v1/orders', '/api/v1/orders', { body, headers: { 'Idempotency-Key': key } }), '/api/v1/orders', 'post', 'keyed');
+    await conforms(
+      await call('post', '/api/v1/orders', '/api/v1/orders', { body, headers: { 'Idempotency-Key': key } }),
+      '/api/v1/orders',
+      'post',
+      'keyed',
+      201,
+    );
     const again = await call('post', '/api/v1/orders', '/api/v1/orders', { body, headers: { 'Idempotency-Key': key } });
     expect(again.headers.get('Idempotent-Replayed')).toBe('true');
     await conforms(again, '/api/v1/orders', 'post', 'replayed');
@@ -142,8 +166,18 @@ describe('real answers match the document', () => {
     expect(reused.status).toBe(422);
     await conforms(reused, '/api/v1/orders', 'post', 'key reused');
     await conforms(await call('post', '/api/v1/orders', '/api/v1/orders', { body: { ...EXAMPLES.order, lines: [] } }), '/api/v1/orders', 'post', 'invalid');
-    await conforms(await call('post', '/api/v1/orders', '/api/v1/orders', { raw: '{"x":', headers: { 'Content-Type': 'application/json' } }), '/api/v1/orders', 'post', 'bad json');
-    await conforms(await call('post', '/api/v1/orders', '/api/v1/orders', { raw: 'x', headers: { 'Content-Type': 'text/plain' } }), '/api/v1/orders', 'post', 'bad type');
+    await conforms(
+      await call('post', '/api/v1/orders', '/api/v1/orders', { raw: '{"x":', headers: { 'Content-Type': 'application/json' } }),
+      '/api/v1/orders',
+      'post',
+      'bad json',
+    );
+    await conforms(
+      await call('post', '/api/v1/orders', '/api/v1/orders', { raw: 'x', headers: { 'Content-Type': 'text/plain' } }),
+      '/api/v1/orders',
+      'post',
+      'bad type',
+    );
 
     await conforms(await call('get', '/api/v1/orders', '/api/v1/orders?pageSize=3&status=paid&status=on_hold'), '/api/v1/orders', 'get', 'list');
     await conforms(await call('get', '/api/v1/orders', '/api/v1/orders?sort=total&dir=asc&pageSize=2'), '/api/v1/orders', 'get', 'list sorted');
@@ -155,24 +189,42 @@ describe('real answers match the document', () => {
     await conforms(await fetch(`${app.url}/api/v1/orders/1`, { headers: { Authorization: 'Bearer nope' } }), '/api/v1/orders/{id}', 'get', 'bad key');
 
     const id = String(created.id);
-    await conforms(await call('post', '/api/v1/orders/{id}/hold', `/api/v1/orders/${id}/hold`, { body: EXAMPLES.holdReason }), '/api/v1/orders/{id}/hold', 'post', 'hold');
+    await conforms(
+      await call('post', '/api/v1/orders/{id}/hold', `/api/v1/orders/${id}/hold`, { body: EXAMPLES.holdReason }),
+      '/api/v1/orders/{id}/hold',
+      'post',
+      'hold',
+      200,
+    );
     await conforms(await call('post', '/api/v1/orders/{id}/hold', `/api/v1/orders/${id}/hold`, { body: {} }), '/api/v1/orders/{id}/hold', 'post', 'hold twice');
     await conforms(await call('post', '/api/v1/orders/{id}/release', `/api/v1/orders/${id}/release`), '/api/v1/orders/{id}/release', 'post', 'release');
-    await conforms(await call('post', '/api/v1/orders/{id}/cancel', `/api/v1/orders/${id}/cancel`, { body: { reason: 'x'.repeat(501) } }), '/api/v1/orders/{id}/cancel', 'post', 'bad reason');
-    await conforms(await call('post', '/api/v1/orders/{id}/cancel', `/api/v1/orders/${id}/cancel`, { body: { reason: 'test' } }), '/api/v1/orders/{id}/cancel', 'post', 'cancel');
+    await conforms(
+      await call('post', '/api/v1/orders/{id}/cancel', `/api/v1/orders/${id}/cancel`, { body: { reason: 'x'.repeat(501) } }),
+      '/api/v1/orders/{id}/cancel',
+      'post',
+      'bad reason',
+    );
+    await conforms(
+      await call('post', '/api/v1/orders/{id}/cancel', `/api/v1/orders/${id}/cancel`, { body: { reason: 'test' } }),
+      '/api/v1/orders/{id}/cancel',
+      'post',
+      'cancel',
+    );
   });
 
   it('payments: the examples authorise, capture, refund and void', async () => {
     const order = async (lines = [{ sku: 'HOT-1', quantity: 1, unitPrice: 5000 }]) =>
-      (await (await call('post', '/api/v1/orders', '/api/v1/orders', { body: { ...EXAMPLES.order, externalId: crypto.randomUUID(), lines, paymentToken: undefined } })).json()) as Json;
+      (await (
+        await call('post', '/api/v1/orders', '/api/v1/orders', { body: { ...EXAMPLES.order, externalId: crypto.randomUUID(), lines, paymentToken: undefined } })
+      ).json()) as Json;
     const pay = (orderId: unknown, body: unknown) => call('post', '/api/v1/orders/{id}/payments', `/api/v1/orders/${String(orderId)}/payments`, { body });
     const a = await order();
     await sql(`update sales_order set status = 'awaiting_payment', hold_reasons = '{}' where id = ?`, [a.id]);
-    const card = await conforms(await pay(a.id, EXAMPLES.cardPayment), '/api/v1/orders/{id}/payments', 'post', 'card');
+    const card = await conforms(await pay(a.id, EXAMPLES.cardPayment), '/api/v1/orders/{id}/payments', 'post', 'card', 201);
     const op = (name: string, body?: unknown, paymentId = card.id) =>
       call('post', `/api/v1/payments/{id}/${name}`, `/api/v1/payments/${String(paymentId)}/${name}`, body === undefined ? {} : { body });
-    await conforms(await op('capture', EXAMPLES.capturePart), '/api/v1/payments/{id}/capture', 'post', 'capture part');
-    await conforms(await op('refund', EXAMPLES.refundPart), '/api/v1/payments/{id}/refund', 'post', 'refund part');
+    await conforms(await op('capture', EXAMPLES.capturePart), '/api/v1/payments/{id}/capture', 'post', 'capture part', 200);
+    await conforms(await op('refund', EXAMPLES.refundPart), '/api/v1/payments/{id}/refund', 'post', 'refund part', 200);
     await conforms(await op('refund', {}), '/api/v1/payments/{id}/refund', 'post', 'refund without amount');
     await conforms(await op('refund', EXAMPLES.refundFull), '/api/v1/payments/{id}/refund', 'post', 'refund full');
     await conforms(await op('void'), '/api/v1/payments/{id}/void', 'post', 'void captured');
@@ -181,12 +233,17 @@ describe('real answers match the document', () => {
 
     const b = await order();
     await sql(`update sales_order set status = 'awaiting_payment', hold_reasons = '{}' where id = ?`, [b.id]);
-    const token = await conforms(await pay(b.id, EXAMPLES.tokenPayment), '/api/v1/orders/{id}/payments', 'post', 'token');
+    const token = await conforms(await pay(b.id, EXAMPLES.tokenPayment), '/api/v1/orders/{id}/payments', 'post', 'token', 201);
     await conforms(await op('void', undefined, token.id), '/api/v1/payments/{id}/void', 'post', 'void');
     const c = await order();
     await sql(`update sales_order set status = 'awaiting_payment', hold_reasons = '{}' where id = ?`, [c.id]);
-    await conforms(await pay(c.id, EXAMPLES.manualPayment), '/api/v1/orders/{id}/payments', 'post', 'manual');
-    await conforms(await pay(c.id, { provider: 'test-card', card: { ...EXAMPLES.cardPayment.card, number: '4000 0000 0000 0002' } }), '/api/v1/orders/{id}/payments', 'post', 'declined');
+    await conforms(await pay(c.id, EXAMPLES.manualPayment), '/api/v1/orders/{id}/payments', 'post', 'manual', 201);
+    await conforms(
+      await pay(c.id, { provider: 'test-card', card: { ...EXAMPLES.cardPayment.card, number: '4000 0000 0000 0002' } }),
+      '/api/v1/orders/{id}/payments',
+      'post',
+      'declined',
+    );
     await conforms(await pay(c.id, { provider: 'bitcoin' }), '/api/v1/orders/{id}/payments', 'post', 'bad provider');
   });
 
@@ -197,8 +254,11 @@ describe('real answers match the document', () => {
     await conforms(await call('get', '/api/v1/inventory', '/api/v1/inventory?sku=HOT-1,NO-SUCH&sku=HOT-2'), '/api/v1/inventory', 'get', 'inventory');
     await conforms(await call('get', '/api/v1/inventory', '/api/v1/inventory'), '/api/v1/inventory', 'get', 'no sku');
 
-    const [shipment] = await sql<{ tracking_number: string }>(`select tracking_number from shipment where status not in ('delivered', 'returned') order by id limit 1`);
-    const events = (ref: string, body: unknown) => call('post', '/api/v1/shipments/{id}/events', `/api/v1/shipments/${encodeURIComponent(ref)}/events`, { body });
+    const [shipment] = await sql<{ tracking_number: string }>(
+      `select tracking_number from shipment where status not in ('delivered', 'returned') order by id limit 1`,
+    );
+    const events = (ref: string, body: unknown) =>
+      call('post', '/api/v1/shipments/{id}/events', `/api/v1/shipments/${encodeURIComponent(ref)}/events`, { body });
     if (shipment) {
       const first = await events(shipment.tracking_number, EXAMPLES.trackingEvent);
       expect(first.status).toBe(201);
@@ -214,8 +274,19 @@ describe('real answers match the document', () => {
   });
 
   it('service desk: the examples open a ticket, add a message and file mail', async () => {
-    const ticket = await conforms(await call('post', '/api/v1/tickets', '/api/v1/tickets', { body: EXAMPLES.ticket }), '/api/v1/tickets', 'post', 'ticket');
-    await conforms(await call('post', '/api/v1/tickets', '/api/v1/tickets', { body: { ...EXAMPLES.ticket, email: 'nope' } }), '/api/v1/tickets', 'post', 'bad ticket');
+    const ticket = await conforms(
+      await call('post', '/api/v1/tickets', '/api/v1/tickets', { body: EXAMPLES.ticket }),
+      '/api/v1/tickets',
+      'post',
+      'ticket',
+      201,
+    );
+    await conforms(
+      await call('post', '/api/v1/tickets', '/api/v1/tickets', { body: { ...EXAMPLES.ticket, email: 'nope' } }),
+      '/api/v1/tickets',
+      'post',
+      'bad ticket',
+    );
     await conforms(await call('get', '/api/v1/tickets', '/api/v1/tickets?status=new&sort=created'), '/api/v1/tickets', 'get', 'queue');
     await conforms(await call('get', '/api/v1/tickets/{id}', `/api/v1/tickets/${String(ticket.id)}`), '/api/v1/tickets/{id}', 'get', 'one ticket');
     await conforms(await call('get', '/api/v1/tickets/{id}', '/api/v1/tickets/999999'), '/api/v1/tickets/{id}', 'get', 'no ticket');
@@ -225,9 +296,10 @@ describe('real answers match the document', () => {
     await conforms(await message(ticket.id, { body: '' }), '/api/v1/tickets/{id}/messages', 'post', 'empty message');
     await conforms(await message(ticket.id, EXAMPLES.message, { 'Idempotency-Key': 'bad key' }), '/api/v1/tickets/{id}/messages', 'post', 'bad key');
 
-    const mail = (raw: string, type = 'message/rfc822') => call('post', '/api/v1/inbound-mail', '/api/v1/inbound-mail', { raw, headers: { 'Content-Type': type } });
+    const mail = (raw: string, type = 'message/rfc822') =>
+      call('post', '/api/v1/inbound-mail', '/api/v1/inbound-mail', { raw, headers: { 'Content-Type': type } });
     const unique = EXAMPLES.mail.replace('example-1@', `${crypto.randomUUID()}@`);
-    await conforms(await mail(unique), '/api/v1/inbound-mail', 'post', 'mail');
+    await conforms(await mail(unique), '/api/v1/inbound-mail', 'post', 'mail', 201);
     await conforms(await mail(unique), '/api/v1/inbound-mail', 'post', 'mail again');
     await conforms(await mail('Subject: nobody\r\n\r\nx'), '/api/v1/inbound-mail', 'post', 'no sender');
     await conforms(await mail('x', 'application/json'), '/api/v1/inbound-mail', 'post', 'wrong type');
@@ -251,7 +323,11 @@ describe('real answers match the document', () => {
     for (const docPath of Object.keys(paths)) {
       const url = docPath.replace(/\{[^}]+\}/g, '999999');
       for (const method of ['get', 'post'] as const) {
-        const res = await fetch(app.url + url, { method: method.toUpperCase(), headers: { ...auth(), 'Content-Type': 'application/json' }, body: method === 'post' ? '{}' : undefined });
+        const res = await fetch(app.url + url, {
+          method: method.toUpperCase(),
+          headers: { ...auth(), 'Content-Type': 'application/json' },
+          body: method === 'post' ? '{}' : undefined,
+        });
         if (paths[docPath][method]) expect(res.status, `${method} ${docPath}`).not.toBe(405);
         else expect(res.status, `${method} ${docPath}`).toBe(405);
       }

@@ -21,7 +21,7 @@ const COMMON_PROBLEMS: Record<ApiAuth, Record<number, string[]>> = {
   webhookSignature: { 500: ['internal'], 503: ['unavailable'] },
   none: { 500: ['internal'] },
 };
-/** Problems of any operation that reads a JSON body (readJson and the checks at the door, app/lib/http.server.ts). */
+/** Problems of any operation that takes a body (readJson, and the checks at the door in app/lib/http.server.ts). */
 const BODY_PROBLEMS: Record<number, string[]> = {
   400: ['invalid_json', 'invalid_input'],
   413: ['payload_too_large'],
@@ -82,7 +82,9 @@ function parameters(op: ApiOperation): Json[] {
 function success(r: ApiResponse): Json {
   return {
     description: r.description,
-    ...(r.headers ? { headers: Object.fromEntries(Object.entries(r.headers).map(([k, h]) => [k, { description: h.description, schema: h.schema ?? { type: 'string' } }])) } : {}),
+    ...(r.headers
+      ? { headers: Object.fromEntries(Object.entries(r.headers).map(([k, h]) => [k, { description: h.description, schema: h.schema ?? { type: 'string' } }])) }
+      : {}),
     ...(r.schema ? { content: { 'application/json': { schema: jsonSchema(r.schema, 'output') } } } : {}),
   };
 }
@@ -118,7 +120,7 @@ export function problemsOf(op: ApiOperation): Record<number, string[]> {
     for (const [status, codes] of Object.entries(from)) all[Number(status)] = [...(all[Number(status)] ?? []), ...codes];
   };
   add(COMMON_PROBLEMS[op.auth]);
-  if (op.body && (op.body.contentType ?? 'application/json') === 'application/json') add(BODY_PROBLEMS);
+  if (op.body) add(BODY_PROBLEMS); // the door parses any JSON-typed body, whatever the operation takes
   add(op.problems);
   return all;
 }

@@ -33,9 +33,20 @@ export const EXAMPLES = {
   refundFull: { full: true },
   trackingEvent: { status: 'in_transit', occurredAt: '2026-03-01T09:30:00Z', description: 'Departed facility', location: 'Newark, NJ' },
   decision: { decision: 'approved', comment: 'Fine by finance' },
-  ticket: { subject: 'Parcel arrived damaged', body: 'The box was crushed and the mug is broken.', email: 'buyer@example.com', name: 'Buyer One', tags: ['damaged'] },
+  ticket: {
+    subject: 'Parcel arrived damaged',
+    body: 'The box was crushed and the mug is broken.',
+    email: 'buyer@example.com',
+    name: 'Buyer One',
+    tags: ['damaged'],
+  },
   message: { body: 'Any news on my replacement?' },
-  mail: ['From: buyer@example.com', 'To: support@shop.test', 'Subject: Where is my order?', 'Message-ID: <example-1@customer.test>', '', 'Hello, where is my order?'].join(
-    '\r\n',
-  ),
+  mail: [
+    'From: buyer@example.com',
+    'To: support@shop.test',
+    'Subject: Where is my order?',
+    'Message-ID: <example-1@customer.test>',
+    '',
+    'Hello, where is my order?',
+  ].join('\r\n'),
 } as const;

@@ -451,7 +451,6 @@ export async function shipOrder(orm: MikroORM, orderId: number, actor: Actor, op
   return result;
 }
 
-
 const SHIPMENT_ORDER: Record<ShipmentStatus, number> = { label_created: 0, in_transit: 1, out_for_delivery: 2, exception: 2, delivered: 3, returned: 4 };
 
 /**

@@ -8,7 +8,6 @@ import { OrderFilters, type OrderSort } from './filters.ts';
 
 export { OrderFilters, type OrderSort };
 
-
 export function parseOrderFilters(params: URLSearchParams): OrderFilters {
   const raw: Record<string, unknown> = Object.fromEntries(params);
   const statuses = params.getAll('status').filter(Boolean);

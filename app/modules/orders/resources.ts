@@ -64,9 +64,7 @@ export const OrderResource = z.strictObject({
   promisedBy: DateTime.nullable(),
   placedAt: DateTime,
   trackingToken: z.string(),
-  lines: z.array(
-    z.strictObject({ id: z.number().int(), sku: z.string(), name: z.string(), quantity: z.number().int(), unitPrice: minor, total: minor }),
-  ),
+  lines: z.array(z.strictObject({ id: z.number().int(), sku: z.string(), name: z.string(), quantity: z.number().int(), unitPrice: minor, total: minor })),
   reservations: z.array(
     z.strictObject({
       id: z.number().int(),

@@ -60,7 +60,6 @@ const view = (p: PaymentRow): PaymentView => ({
   cardLast4: p.card_last4,
 });
 
-
 // Every workflow run authorises and captures, so the statements are prepared once per connection
 // (app/lib/db.server.ts), and audit and outbox rows are written at once, in one statement, in the
 // order the events happen (the order's status change, when money settles it, comes last).

@@ -10,7 +10,6 @@ import { NewMessage, NewTicket } from './api-schemas.ts';
 
 export { NewMessage, NewTicket };
 
-
 /** The ticket as the API shows it. */
 export async function ticketResource(em: EntityManager, id: number) {
   const t = await db(em)

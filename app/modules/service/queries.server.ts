@@ -16,7 +16,6 @@ export { QueueFilters };
 export const DUE_SOON_MINUTES = 60;
 export const PAGE_SIZE = 25;
 
-
 /** Query-string filters; anything unreadable is dropped rather than refused (a shared link keeps working). */
 export function parseQueueFilters(params: URLSearchParams): QueueFilters {
   const raw = Object.fromEntries([...params.keys()].map((k) => [k, params.get(k) ?? undefined]));

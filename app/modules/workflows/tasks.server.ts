@@ -134,7 +134,6 @@ export async function listOpenTasks(em: EntityManager, role: Role, limit = 200):
   return rows.map(toTask);
 }
 
-
 /**
  * Records a person's decision and signals the run. Only the task's roles may decide; a task decides
  * once. The row stays locked while the signal goes out, so the worker's closeTask waits for it; if
