@@ -1,5 +1,5 @@
 // RFC 9457 problem details, shared by API routes (as JSON) and pages (translated by `messageKey`).
-import type { z } from 'zod';
+import { z } from 'zod';
 
 export interface FieldError {
   field: string;
@@ -70,3 +70,25 @@ export function validationProblem(error: z.ZodError): Response {
     errors,
   });
 }
+
+/** The problem+json body as a schema, for the OpenAPI document and the tests that check real answers against it. */
+export const ProblemSchema = z.looseObject({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int().min(400).max(599),
+  code: z.string(),
+  messageKey: z.string(),
+  detail: z.string().optional(),
+  field: z.string().optional(),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+  errors: z
+    .array(
+      z.object({
+        field: z.string(),
+        code: z.string(),
+        messageKey: z.string(),
+        params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+      }),
+    )
+    .optional(),
+});

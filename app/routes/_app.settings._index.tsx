@@ -35,6 +35,12 @@ export default function Settings() {
             <p className="muted">{t(`${ns}.sections.${s}.body`)}</p>
           </li>
         ))}
+        <li className="card">
+          <Link to="/settings/api-docs" data-testid="settings-api-docs">
+            {t('apiDocs.sectionTitle')}
+          </Link>
+          <p className="muted">{t('apiDocs.sectionBody')}</p>
+        </li>
       </ul>
     </>
   );

@@ -3,6 +3,12 @@ import { requireApi } from '../lib/auth.server.ts';
 import { api, json } from '../lib/api.server.ts';
 import { problem } from '../lib/problem.ts';
 import { inventoryLevels } from '../modules/inventory/queries.server.ts';
+import { z } from 'zod';
+import type { ApiOperation } from '../lib/openapi/describe.ts';
+import { InventoryResource } from '../modules/inventory/resources.ts';
+
+/** 1 to 100 SKUs, as `sku=A&sku=B` or `sku=A,B`. */
+const SkuList = z.array(z.string().min(1)).min(1).max(100);
 
 /** GET /api/v1/inventory?sku=A&sku=B (or sku=A,B): onHand, reserved and atp per warehouse, with totals. */
 export const loader = ({ request, context }: LoaderFunctionArgs) =>
@@ -13,7 +19,7 @@ export const loader = ({ request, context }: LoaderFunctionArgs) =>
       .flatMap((s) => s.split(','))
       .map((s) => s.trim())
       .filter(Boolean);
-    if (skus.length === 0 || skus.length > 100)
+    if (!SkuList.safeParse(skus).success)
       return problem(422, 'validation_failed', {
         field: 'sku',
         detail: 'Give 1 to 100 SKUs.',
@@ -43,3 +49,20 @@ export const loader = ({ request, context }: LoaderFunctionArgs) =>
     });
     return json({ items });
   });
+
+export const openapi: ApiOperation[] = [
+  {
+    method: 'get',
+    path: '/api/v1/inventory',
+    operationId: 'getInventory',
+    summary: 'Stock levels',
+    description: 'On hand, reserved, available to promise and inbound per warehouse, with totals, for 1 to 100 SKUs.',
+    tags: ['Inventory'],
+    auth: 'apiKey',
+    permission: 'inventory.view',
+    query: z.object({ sku: SkuList.describe('SKUs, repeated (`sku=A&sku=B`) or comma-separated (`sku=A,B`).') }),
+    responses: { 200: { description: 'One item per SKU asked for, in the order asked.', schema: InventoryResource } },
+    problems: { 422: ['validation_failed'] },
+    idempotent: false,
+  },
+];

@@ -4,6 +4,9 @@ import { api, json } from '../lib/api.server.ts';
 import { isCurrency } from '../lib/money.ts';
 import { problem } from '../lib/problem.ts';
 import { lookupProduct } from '../modules/catalog/queries.server.ts';
+import { z } from 'zod';
+import type { ApiOperation } from '../lib/openapi/describe.ts';
+import { ProductResource } from '../modules/catalog/resources.ts';
 
 /** GET /api/v1/products/:code?currency=USD — a product by SKU or barcode, priced in the currency. */
 export const loader = ({ request, context, params }: LoaderFunctionArgs) =>
@@ -20,3 +23,21 @@ export const loader = ({ request, context, params }: LoaderFunctionArgs) =>
       ? json(product)
       : problem(404, 'unknown_product', { field: 'code', detail: `No product with SKU or barcode ${params.code}.`, params: { code: params.code ?? '' } });
   });
+
+export const openapi: ApiOperation[] = [
+  {
+    method: 'get',
+    path: '/api/v1/products/{code}',
+    operationId: 'getProduct',
+    summary: 'Look up a product',
+    description: 'A product by SKU or barcode (what a scanner sends), priced in `currency` through the exchange rates.',
+    tags: ['Catalog'],
+    auth: 'apiKey',
+    permission: 'orders.view',
+    params: z.object({ code: z.string().min(1).describe('SKU or barcode.') }),
+    query: z.object({ currency: z.string().length(3).optional().describe('ISO 4217 code; the base currency when absent.') }),
+    responses: { 200: { description: 'The product.', schema: ProductResource } },
+    problems: { 404: ['unknown_product'], 422: ['validation_failed'] },
+    idempotent: false,
+  },
+];

@@ -6,6 +6,11 @@ import { requestHash, runIdempotent } from '../lib/idempotency.server.ts';
 import { operationKey } from '../lib/operation-key.server.ts';
 import { problem } from '../lib/problem.ts';
 import { addMessageFromApi } from '../modules/service/api.server.ts';
+import { z } from 'zod';
+import { PathId, type ApiOperation } from '../lib/openapi/describe.ts';
+import { EXAMPLES } from '../lib/openapi/examples.ts';
+import { NewMessage } from '../modules/service/api-schemas.ts';
+import { MessageAddedResource } from '../modules/service/resources.ts';
 
 /** POST /api/v1/tickets/:id/messages: {body, email?, name?}, the customer's next message. Honours Idempotency-Key. */
 export const action = ({ request, context, params }: ActionFunctionArgs) =>
@@ -28,3 +33,32 @@ export const action = ({ request, context, params }: ActionFunctionArgs) =>
       return problem(422, 'idempotency_key_reused', { field: 'Idempotency-Key', detail: 'This Idempotency-Key was used with a different request.' });
     return json(r.body, r.status, r.replayed ? { 'Idempotent-Replayed': 'true' } : undefined);
   });
+
+export const openapi: ApiOperation[] = [
+  {
+    method: 'post',
+    path: '/api/v1/tickets/{id}/messages',
+    operationId: 'addTicketMessage',
+    summary: 'Add a customer message',
+    description: 'The customer’s next message on their ticket (from the ticket’s requester unless `email` says otherwise).',
+    tags: ['Service'],
+    auth: 'apiKey',
+    permission: 'service.manage',
+    params: z.object({ id: PathId.describe('The ticket id.') }),
+    body: { schema: NewMessage, examples: { followUp: { summary: 'A follow-up', value: EXAMPLES.message } } },
+    responses: {
+      201: {
+        description: 'The message was filed.',
+        schema: MessageAddedResource,
+        headers: {
+          'Idempotent-Replayed': {
+            description: '`true` when this is the stored answer to an earlier request with the same key.',
+            schema: { type: 'string', const: 'true' },
+          },
+        },
+      },
+    },
+    problems: { 400: ['invalid_idempotency_key'], 404: ['not_found'], 405: ['method_not_allowed'], 422: ['validation_failed', 'idempotency_key_reused'] },
+    idempotent: true,
+  },
+];

@@ -6,6 +6,11 @@ import { operationKey } from '../lib/operation-key.server.ts';
 import { problem } from '../lib/problem.ts';
 import { createTicketFromApi } from '../modules/service/api.server.ts';
 import { listTickets, parseQueueFilters } from '../modules/service/queries.server.ts';
+import type { ApiOperation } from '../lib/openapi/describe.ts';
+import { EXAMPLES } from '../lib/openapi/examples.ts';
+import { NewTicket } from '../modules/service/api-schemas.ts';
+import { QueuePageResource, TicketResource } from '../modules/service/resources.ts';
+import { QueueFilters } from '../modules/service/queue-filters.ts';
 
 /** GET /api/v1/tickets: the queue with the console's filters (view=all by default, status, priority, q, sort, after). */
 export const loader = ({ request, context }: LoaderFunctionArgs) =>
@@ -36,3 +41,47 @@ export const action = ({ request, context }: ActionFunctionArgs) =>
     const id = (r.body as { id?: number } | null)?.id;
     return json(r.body, r.status, { ...(id ? { Location: `/api/v1/tickets/${id}` } : {}), ...(r.replayed ? { 'Idempotent-Replayed': 'true' } : {}) });
   });
+
+export const openapi: ApiOperation[] = [
+  {
+    method: 'get',
+    path: '/api/v1/tickets',
+    operationId: 'listTickets',
+    summary: 'List tickets',
+    description:
+      'The ticket queue with the console’s views and filters (`view=all` by default). Unreadable filter values are ignored rather than refused; page with `after` / `before`.',
+    tags: ['Service'],
+    auth: 'apiKey',
+    permission: 'service.view',
+    query: QueueFilters,
+    responses: { 200: { description: 'A page of tickets.', schema: QueuePageResource } },
+    problems: {},
+    idempotent: false,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/tickets',
+    operationId: 'createTicket',
+    summary: 'Open a ticket',
+    description: 'A ticket with its first message, matched to the customer (by email) and to the order when `order` names one.',
+    tags: ['Service'],
+    auth: 'apiKey',
+    permission: 'service.manage',
+    body: { schema: NewTicket, examples: { damaged: { summary: 'A damaged parcel', value: EXAMPLES.ticket } } },
+    responses: {
+      201: {
+        description: 'The ticket (a new one, or the one the message was threaded onto).',
+        schema: TicketResource,
+        headers: {
+          Location: { description: 'The ticket’s URL.' },
+          'Idempotent-Replayed': {
+            description: '`true` when this is the stored answer to an earlier request with the same key.',
+            schema: { type: 'string', const: 'true' },
+          },
+        },
+      },
+    },
+    problems: { 400: ['invalid_idempotency_key'], 405: ['method_not_allowed'], 422: ['validation_failed', 'idempotency_key_reused'] },
+    idempotent: true,
+  },
+];

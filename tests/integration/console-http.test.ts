@@ -63,6 +63,7 @@ const PAGES: { path: string; permission: Permission; okStatus?: number }[] = [
   { path: '/settings/macros', permission: 'service.settings' },
   { path: '/settings/macros?id=999999', permission: 'service.settings', okStatus: 404 },
   { path: '/settings/approval-limits', permission: 'service.settings' },
+  { path: '/settings/api-docs', permission: 'settings.view' },
 ];
 const PUBLIC_ROUTES = [
   'login.tsx',
@@ -74,6 +75,7 @@ const PUBLIC_ROUTES = [
   'api.v1.channels.$channelId.webhooks.ts',
   'track.$token.tsx',
   'csat.$token.tsx',
+  'api.v1.openapi[.]json.ts',
 ];
 const COVERED_ROUTES = [
   '_app.$area.tsx',
@@ -131,6 +133,7 @@ const COVERED_ROUTES = [
   '_app.settings.canned-responses.tsx',
   '_app.settings.macros.tsx',
   '_app.settings.approval-limits.tsx',
+  '_app.settings.api-docs.tsx',
 ];
 
 /** API endpoints and the permission each needs; a forbidden role gets 403 before the body is read. */

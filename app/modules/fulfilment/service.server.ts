@@ -5,8 +5,8 @@ import crypto from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { DateTimeText } from '../../lib/boundary.ts';
-import { PICK_METHODS, SHIPMENT_STATUSES, type PickMethod, type ShipmentStatus } from '../../../entities/fulfilment.ts';
+import { TrackingEventInput } from './schemas.ts';
+import { PICK_METHODS, type PickMethod, type ShipmentStatus } from '../../../entities/fulfilment.ts';
 import type { OrderStatus } from '../../../entities/constants.ts';
 import { audit, type Actor } from '../../lib/audit.server.ts';
 import { db, jsonb } from '../../lib/db.server.ts';
@@ -450,13 +450,6 @@ export async function shipOrder(orm: MikroORM, orderId: number, actor: Actor, op
   });
   return result;
 }
-
-const TrackingEventInput = z.object({
-  status: z.enum(SHIPMENT_STATUSES),
-  occurredAt: DateTimeText.optional(),
-  description: z.string().trim().max(300).optional(),
-  location: z.string().trim().max(120).optional(),
-});
 
 const SHIPMENT_ORDER: Record<ShipmentStatus, number> = { label_created: 0, in_transit: 1, out_for_delivery: 2, exception: 2, delivered: 3, returned: 4 };
 

@@ -1,40 +1,12 @@
 // Reading orders: the list (filters, sort, search, paging) and one order with everything about it.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { z } from 'zod';
 import { NOT_SHIPPED } from '../analytics/dashboard.server.ts';
-import { ORDER_STATUSES } from '../../../entities/constants.ts';
-import { Id, parseId } from '../../lib/ids.ts';
+import { parseId } from '../../lib/ids.ts';
 import { db } from '../../lib/db.server.ts';
-import { DateText, isSaneDate } from '../../lib/boundary.ts';
+import { isSaneDate } from '../../lib/boundary.ts';
+import { OrderFilters, type OrderSort } from './filters.ts';
 
-const ORDER_SORTS = ['placed_at', 'total', 'number', 'status'] as const;
-export type OrderSort = (typeof ORDER_SORTS)[number];
-
-export const OrderFilters = z.object({
-  status: z
-    .array(z.enum(ORDER_STATUSES))
-    .or(z.enum(ORDER_STATUSES).transform((s) => [s]))
-    .optional()
-    .catch(undefined),
-  channel: z.string().max(64).optional().catch(undefined),
-  warehouse: z.string().max(64).optional().catch(undefined),
-  customer: Id.optional().catch(undefined),
-  q: z.string().trim().max(200).optional().catch(undefined),
-  from: DateText.optional().catch(undefined),
-  to: DateText.optional().catch(undefined),
-  /** Not shipped and past the promised date (the dashboard's late tile). */
-  late: z.literal('1').optional().catch(undefined),
-  /** With a failed payment attempt on or after this day (the dashboard's payment failures tile). */
-  paymentFailed: DateText.optional().catch(undefined),
-  sort: z.enum(ORDER_SORTS).catch('placed_at'),
-  dir: z.enum(['asc', 'desc']).catch('desc'),
-  page: z.coerce.number().int().min(1).max(100_000).catch(1),
-  pageSize: z.coerce.number().int().min(1).max(200).catch(50),
-  /** Keyset paging: the page after (or before) the row this cursor names, in the same sort. Wins over `page`'s offset. */
-  after: z.string().max(200).optional().catch(undefined),
-  before: z.string().max(200).optional().catch(undefined),
-});
-export type OrderFilters = z.infer<typeof OrderFilters>;
+export { OrderFilters, type OrderSort };
 
 export function parseOrderFilters(params: URLSearchParams): OrderFilters {
   const raw: Record<string, unknown> = Object.fromEntries(params);

@@ -4,7 +4,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { sql as ksql } from 'kysely';
 import { z } from 'zod';
-import { PAYMENT_TOKEN } from './providers/test-card.ts';
+import { NewPaymentInput } from './schemas.ts';
 import type { PaymentStatus } from '../../../entities/payments.ts';
 import { audit, auditAndPublishMany, type Actor } from '../../lib/audit.server.ts';
 import { advisoryLock, db, prepare, sql } from '../../lib/db.server.ts';
@@ -59,30 +59,6 @@ const view = (p: PaymentRow): PaymentView => ({
   refunded: p.refunded_minor,
   cardLast4: p.card_last4,
 });
-
-const CardInput = z.strictObject({
-  number: z
-    .string()
-    .trim()
-    .regex(/^[\d\s-]{12,23}$/),
-  expMonth: z.coerce.number().int().min(1).max(12),
-  expYear: z.coerce.number().int().min(2000).max(2100),
-  cvc: z
-    .string()
-    .trim()
-    .regex(/^\d{3,4}$/),
-});
-
-const NewPaymentInput = z
-  .strictObject({
-    provider: z.enum(['test-card', 'manual']),
-    method: z.string().trim().min(1).max(40).default('card'),
-    amount: z.number().int().positive().optional(),
-    card: CardInput.optional(),
-    /** The gateway's token for the card (what storefronts send); wins over `card`. */
-    token: z.string().regex(PAYMENT_TOKEN).optional(),
-  })
-  .refine((p) => p.provider !== 'test-card' || p.card || p.token, { message: 'required', path: ['card'] });
 
 // Every workflow run authorises and captures, so the statements are prepared once per connection
 // (app/lib/db.server.ts), and audit and outbox rows are written at once, in one statement, in the

@@ -1,35 +1,14 @@
 // The desk's API: tickets and customer messages from integrations (a chat widget, a marketplace's
 // buyer messages, a phone system), keyed like orders with Idempotency-Key.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { z } from 'zod';
-import { LOCALES, TICKET_PRIORITIES } from '../../../entities/constants.ts';
 import type { Actor } from '../../lib/audit.server.ts';
 import { parseInput } from '../../lib/errors.ts';
 import { db } from '../../lib/db.server.ts';
 import { DomainError } from '../../lib/errors.ts';
 import { receiveMessage } from './tickets.server.ts';
+import { NewMessage, NewTicket } from './api-schemas.ts';
 
-const Email = z.string().trim().toLowerCase().email().max(255);
-const Body = z.string().trim().min(1).max(100_000);
-
-export const NewTicket = z.strictObject({
-  subject: z.string().trim().min(1).max(255),
-  body: Body,
-  email: Email,
-  name: z.string().trim().min(1).max(255).optional(),
-  /** An order number or the channel's order id; unknown ones leave the ticket without an order (said in its match). */
-  order: z.string().trim().min(1).max(64).optional(),
-  language: z.enum(LOCALES).optional(),
-  priority: z.enum(TICKET_PRIORITIES).optional(),
-  channel: z.enum(['api', 'phone']).default('api'),
-  tags: z.array(z.string().trim().toLowerCase().min(1).max(40)).max(20).optional(),
-});
-
-export const NewMessage = z.strictObject({
-  body: Body,
-  email: Email.optional(),
-  name: z.string().trim().min(1).max(255).optional(),
-});
+export { NewMessage, NewTicket };
 
 /** The ticket as the API shows it. */
 export async function ticketResource(em: EntityManager, id: number) {

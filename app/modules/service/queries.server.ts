@@ -2,39 +2,19 @@
 // conversation and timeline, and the customer 360 beside it. Reads only.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, type Expression, type SqlBool } from 'kysely';
-import { z } from 'zod';
-import { LOCALES, ORDER_STATUSES, TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES } from '../../../entities/constants.ts';
 import { db } from '../../lib/db.server.ts';
-import { Id } from '../../lib/ids.ts';
 import { defaultBaseCurrency, getCustomer } from '../customers/queries.server.ts';
 import { OPEN_STATUSES } from './tickets.server.ts';
 import { searchTokens } from './text.ts';
 
-import { defaultSort, QUEUE_SORTS, QUEUE_VIEWS, type QueueSort, type QueueView } from './queue.ts';
+import { defaultSort, QUEUE_VIEWS, type QueueSort, type QueueView } from './queue.ts';
+import { QueueFilters } from './queue-filters.ts';
+
+export { QueueFilters };
 
 /** Due soon: a target falls due within this many minutes. */
 export const DUE_SOON_MINUTES = 60;
 export const PAGE_SIZE = 25;
-
-const one = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === '' ? undefined : v), s.optional());
-export const QueueFilters = z.object({
-  view: one(z.enum(QUEUE_VIEWS)).default('all'),
-  status: one(z.enum(TICKET_STATUSES)),
-  priority: one(z.enum(TICKET_PRIORITIES)),
-  channel: one(z.enum(TICKET_CHANNELS)),
-  language: one(z.enum(LOCALES)),
-  team: one(Id),
-  assignee: one(Id),
-  tag: one(z.string().trim().min(1).max(40)),
-  orderStatus: one(z.enum(ORDER_STATUSES)),
-  q: one(z.string().trim().min(1).max(200)),
-  /** Absent: the view's own order (defaultSort). */
-  sort: one(z.enum(QUEUE_SORTS)),
-  after: one(z.string().max(200)),
-  before: one(z.string().max(200)),
-  page: one(z.coerce.number().int().min(1).max(100_000)).default(1),
-});
-export type QueueFilters = z.infer<typeof QueueFilters>;
 
 /** Query-string filters; anything unreadable is dropped rather than refused (a shared link keeps working). */
 export function parseQueueFilters(params: URLSearchParams): QueueFilters {

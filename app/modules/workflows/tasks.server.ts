@@ -3,7 +3,6 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import { sql } from 'kysely';
-import { z } from 'zod';
 import type { Role } from '../../../entities/constants.ts';
 import type { TaskStatus } from '../../../entities/workflows.ts';
 import type { NodeActivityInput } from '../../../workflows/graph.ts';
@@ -12,6 +11,7 @@ import { db } from '../../lib/db.server.ts';
 import { DomainError, invalid } from '../../lib/errors.ts';
 import { publish } from '../../lib/outbox.server.ts';
 import { fieldErrors } from '../../lib/problem.ts';
+import { DecisionInput } from './task-schemas.ts';
 import { signalRun } from './dispatcher.server.ts';
 import { entityOf, parseDuration } from './runs.server.ts';
 
@@ -133,16 +133,6 @@ export async function listOpenTasks(em: EntityManager, role: Role, limit = 200):
     .execute();
   return rows.map(toTask);
 }
-
-const DecisionInput = z.object({
-  decision: z.enum(['approved', 'rejected']),
-  comment: z
-    .string()
-    .trim()
-    .max(2000)
-    .optional()
-    .transform((v) => v || undefined),
-});
 
 /**
  * Records a person's decision and signals the run. Only the task's roles may decide; a task decides
