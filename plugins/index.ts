@@ -5,9 +5,10 @@ import { returns } from './returns/index.ts';
 import { inventory } from './inventory/index.ts';
 import { notifications } from './notifications/index.ts';
 import { service } from './service/index.ts';
+import { http } from './http/index.ts';
 import type { NodeType, Plugin } from './types.ts';
 
-export const PLUGINS: Plugin[] = [control, orders, returns, inventory, notifications, service];
+export const PLUGINS: Plugin[] = [control, orders, returns, inventory, notifications, service, http];
 
 export const NODE_TYPES: ReadonlyMap<string, NodeType> = new Map(PLUGINS.flatMap((p) => p.nodes.map((n) => [n.type, n] as const)));
 

@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import type { ControlPrimitive } from '../workflows/graph.ts';
 
-export const CATEGORIES = ['trigger', 'control', 'orders', 'returns', 'inventory', 'notifications', 'service'] as const;
+export const CATEGORIES = ['trigger', 'control', 'orders', 'returns', 'inventory', 'notifications', 'service', 'integrations'] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 export interface NodeType<C extends z.ZodType = z.ZodType> {

@@ -63,6 +63,8 @@ const PAGES: { path: string; permission: Permission; okStatus?: number }[] = [
   { path: '/settings/macros', permission: 'service.settings' },
   { path: '/settings/macros?id=999999', permission: 'service.settings', okStatus: 404 },
   { path: '/settings/approval-limits', permission: 'service.settings' },
+  { path: '/settings/webhooks', permission: 'settings.manage' },
+  { path: '/settings/webhooks/999999', permission: 'settings.manage', okStatus: 404 },
 ];
 const PUBLIC_ROUTES = [
   'login.tsx',
@@ -131,6 +133,8 @@ const COVERED_ROUTES = [
   '_app.settings.canned-responses.tsx',
   '_app.settings.macros.tsx',
   '_app.settings.approval-limits.tsx',
+  '_app.settings.webhooks.tsx',
+  '_app.settings.webhooks.$id.tsx',
 ];
 
 /** API endpoints and the permission each needs; a forbidden role gets 403 before the body is read. */

@@ -69,3 +69,7 @@ export interface WebhookPayload {
 
 export const webhookBody = (type: string, at: Date, data: Record<string, unknown>): string =>
   JSON.stringify({ type, timestamp: at.toISOString(), data, version: 1 } satisfies WebhookPayload);
+
+/** Methods the designer's HTTP request step can send. */
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
