@@ -5,7 +5,8 @@ import { deliverFromStep } from '../../app/modules/webhooks/deliveries.server.ts
 import { nodeActivity, workflowActor, type NodeActivity, type NodeDeps } from './shared.ts';
 
 const method = (v: unknown): HttpMethod => ((HTTP_METHODS as readonly unknown[]).includes(v) ? (v as HttpMethod) : 'POST');
-const int = (v: unknown, fallback: number, min: number, max: number) => (typeof v === 'number' && Number.isInteger(v) ? Math.min(max, Math.max(min, v)) : fallback);
+const int = (v: unknown, fallback: number, min: number, max: number) =>
+  typeof v === 'number' && Number.isInteger(v) ? Math.min(max, Math.max(min, v)) : fallback;
 const headers = (v: unknown) =>
   Array.isArray(v)
     ? v.flatMap((h: unknown) => {

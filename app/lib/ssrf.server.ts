@@ -92,7 +92,11 @@ export function isBlockedAddress(address: string): boolean {
 }
 
 /** How a host is written in the allow-list: lower case, IPv6 without brackets. */
-export const normalHost = (host: string): string => host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+export const normalHost = (host: string): string =>
+  host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
 
 /** A URL the guard accepted: the address to connect to, judged once. */
 export interface Target {

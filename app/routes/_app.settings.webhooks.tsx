@@ -43,7 +43,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return refused(intent, [{ field: 'intent', code: 'invalid_value', messageKey: 'errors.validation.invalid_value' }]);
   const idText = String(form.get('id') ?? '');
   const id = /^\d{1,9}$/.test(idText) ? Number(idText) : null;
-  if (ENDPOINT_INTENTS.includes(intent) && id === null) return refused(intent, [{ field: 'id', code: 'invalid_value', messageKey: 'errors.validation.invalid_value' }]);
+  if (ENDPOINT_INTENTS.includes(intent) && id === null)
+    return refused(intent, [{ field: 'id', code: 'invalid_value', messageKey: 'errors.validation.invalid_value' }]);
   try {
     switch (intent) {
       case 'create': {
@@ -147,7 +148,7 @@ export default function Webhooks() {
           <input type="hidden" name="intent" value="create" />
           <label className="field">
             <span>{t('webhooks.url')}</span>
-            <input name="url" type="url" inputMode="url" maxLength={2048} required placeholder="https://" />
+            <input name="url" type="url" inputMode="url" maxLength={2048} required />
             <FieldErrorText error={err('create', 'url')} />
           </label>
           <label className="field">

@@ -198,7 +198,18 @@ export async function attemptDelivery(orm: MikroORM, deliveryId: number, attempt
   const d = await db(em)
     .selectFrom('webhook_delivery as d')
     .innerJoin('webhook_endpoint as ep', 'ep.id', 'd.endpoint_id')
-    .select(['d.id', 'd.status', 'd.body', 'd.event_type', 'ep.id as endpoint_id', 'ep.url', 'ep.enabled', 'ep.secret', 'ep.previous_secret', 'ep.previous_secret_expires_at'])
+    .select([
+      'd.id',
+      'd.status',
+      'd.body',
+      'd.event_type',
+      'ep.id as endpoint_id',
+      'ep.url',
+      'ep.enabled',
+      'ep.secret',
+      'ep.previous_secret',
+      'ep.previous_secret_expires_at',
+    ])
     .where('d.id', '=', deliveryId)
     .executeTakeFirst();
   if (!d) return 'cancelled';
@@ -207,7 +218,12 @@ export async function attemptDelivery(orm: MikroORM, deliveryId: number, attempt
     await finishDelivery(em, deliveryId, 'cancelled');
     return 'cancelled';
   }
-  const before = await db(em).selectFrom('webhook_attempt').select('ok').where('delivery_id', '=', deliveryId).where('attempt', '=', attempt).executeTakeFirst();
+  const before = await db(em)
+    .selectFrom('webhook_attempt')
+    .select('ok')
+    .where('delivery_id', '=', deliveryId)
+    .where('attempt', '=', attempt)
+    .executeTakeFirst();
   if (before) return before.ok ? 'succeeded' : 'retry';
   const at = new Date();
   const headers = { 'content-type': 'application/json', ...signedHeaders(signingSecrets(d, at), `msg_${deliveryId}`, at, d.body) };
@@ -273,12 +289,7 @@ export async function attemptDelivery(orm: MikroORM, deliveryId: number, attempt
 const clean = (s: string) => s.replace(/\u0000/g, '').toWellFormed();
 
 async function finishDelivery(em: EntityManager, deliveryId: number, status: 'failed' | 'cancelled'): Promise<void> {
-  await db(em)
-    .updateTable('webhook_delivery')
-    .set({ status, completed_at: new Date() })
-    .where('id', '=', deliveryId)
-    .where('status', '=', 'pending')
-    .execute();
+  await db(em).updateTable('webhook_delivery').set({ status, completed_at: new Date() }).where('id', '=', deliveryId).where('status', '=', 'pending').execute();
 }
 
 /** The delivery's last attempt is over and it still failed: given up (the workflow's end). */
@@ -289,11 +300,7 @@ export async function giveUpDelivery(orm: MikroORM, deliveryId: number): Promise
 /** Disables an endpoint that keeps failing, in tx: its pending deliveries stop, the admins are alerted (bell and mail), audited. */
 async function disableFailingEndpoint(tx: EntityManager, endpointId: number, url: string, failures: number): Promise<void> {
   const reason = 'consecutive_failures';
-  await db(tx)
-    .updateTable('webhook_endpoint')
-    .set({ enabled: false, disabled_reason: reason, updated_at: new Date() })
-    .where('id', '=', endpointId)
-    .execute();
+  await db(tx).updateTable('webhook_endpoint').set({ enabled: false, disabled_reason: reason, updated_at: new Date() }).where('id', '=', endpointId).execute();
   audit(tx, SYSTEM, {
     action: 'webhook.endpoint_disabled',
     entityType: 'WebhookEndpoint',
@@ -388,7 +395,12 @@ export async function deliverFromStep(
       .returning('id')
       .executeTakeFirst();
     if (made) {
-      audit(em, actor, { action: 'webhook.step_delivery', entityType: 'WebhookEndpoint', entityId: ep.id, after: { deliveryId: Number(made.id), key: input.key } });
+      audit(em, actor, {
+        action: 'webhook.step_delivery',
+        entityType: 'WebhookEndpoint',
+        entityId: ep.id,
+        after: { deliveryId: Number(made.id), key: input.key },
+      });
       return { id: Number(made.id), created: true };
     }
     const found = await k

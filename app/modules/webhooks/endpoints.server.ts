@@ -29,7 +29,10 @@ const SSRF_CODES: Record<SsrfCode, string> = {
 const EndpointInput = z.strictObject({
   url: z.string({ error: 'urlRequired' }).trim().min(1, 'urlRequired').max(2048, 'urlTooLong'),
   description: z.preprocess(toText, z.string({ error: 'descriptionTooLong' }).max(200, 'descriptionTooLong').optional()),
-  eventTypes: z.array(z.enum(WEBHOOK_EVENT_TYPES, { error: 'eventTypeInvalid' }), { error: 'eventTypesRequired' }).min(1, 'eventTypesRequired').max(50),
+  eventTypes: z
+    .array(z.enum(WEBHOOK_EVENT_TYPES, { error: 'eventTypeInvalid' }), { error: 'eventTypesRequired' })
+    .min(1, 'eventTypesRequired')
+    .max(50),
 });
 export type EndpointInput = z.infer<typeof EndpointInput>;
 

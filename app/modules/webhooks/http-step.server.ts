@@ -82,7 +82,13 @@ export async function runHttpStep(orm: MikroORM, req: HttpStepRequest): Promise<
     try {
       const res = await sendOutbound({ method: req.method, url: req.url, headers, body, timeoutMs: req.timeoutMs, maxBytes: MAX_RESPONSE_BYTES }, allowed);
       const ok = res.status >= 200 && res.status < 300;
-      last = { ok, status: res.status, body: parseBody(res.body, res.headers['content-type']), attempts: attempt, ...(res.truncated ? { truncated: true } : {}) };
+      last = {
+        ok,
+        status: res.status,
+        body: parseBody(res.body, res.headers['content-type']),
+        attempts: attempt,
+        ...(res.truncated ? { truncated: true } : {}),
+      };
       if (!ok) last.error = `HTTP ${res.status}`;
       if (ok || (res.status < 500 && res.status !== 429)) return last;
     } catch (e) {

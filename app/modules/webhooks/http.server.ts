@@ -60,7 +60,11 @@ export async function sendOutbound(req: OutboundRequest, allowed: ReadonlySet<st
       target.url,
       {
         method: req.method,
-        headers: { 'user-agent': 'oms-console-webhooks/1', ...req.headers, ...(req.body !== undefined ? { 'content-length': String(Buffer.byteLength(req.body)) } : {}) },
+        headers: {
+          'user-agent': 'oms-console-webhooks/1',
+          ...req.headers,
+          ...(req.body !== undefined ? { 'content-length': String(Buffer.byteLength(req.body)) } : {}),
+        },
         lookup: pinnedLookup(target),
         servername: target.url.protocol === 'https:' ? target.url.hostname : undefined,
       },
