@@ -111,7 +111,7 @@ export async function fanOutPass(orm: MikroORM): Promise<{ created: number[]; mo
         `insert into webhook_delivery (endpoint_id, dedupe_key, outbox_event_id, event_type, body, status, attempts, created_at)
          select ep.id, 'event:' || e.id, e.id, e.type, e.body, 'pending', 0, now()
            from unnest(?::bigint[], ?::text[], ?::text[], ?::timestamptz[]) as e(id, type, body, at)
-           join webhook_endpoint ep on ep.enabled and ep.event_types ? e.type and ep.created_at <= e.at
+           join webhook_endpoint ep on ep.enabled and ep.event_types @> jsonb_build_array(e.type) and ep.created_at <= e.at
           order by e.id, ep.id
          on conflict (endpoint_id, dedupe_key) do nothing
          returning id`,
