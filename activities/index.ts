@@ -4,12 +4,14 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { systemActivities } from './system.ts';
 import { workflowActivities } from './workflow.ts';
 import { nodeActivities } from './nodes/index.ts';
+import { webhookActivities } from './webhooks.ts';
 
 export function createActivities(deps: { orm: MikroORM }) {
   return {
     ...systemActivities(deps),
     ...workflowActivities(deps),
     ...nodeActivities(deps),
+    ...webhookActivities(deps),
   };
 }
 

@@ -26,6 +26,7 @@ import {
   TicketPresence,
   TicketSlaEvent,
 } from './service.ts';
+import { WebhookAllowedHost, WebhookAttempt, WebhookCursor, WebhookDelivery, WebhookEndpoint } from './webhooks.ts';
 import { DesignerPresence, HumanTask, WorkflowBinding, WorkflowDefinition, WorkflowRun, WorkflowRunStep, WorkflowVersion } from './workflows.ts';
 
 export * from './identity.ts';
@@ -42,6 +43,7 @@ export * from './purchasing.ts';
 export * from './workflows.ts';
 export * from './analytics.ts';
 export * from './service.ts';
+export * from './webhooks.ts';
 
 export const entities = [
   User,
@@ -103,4 +105,9 @@ export const entities = [
   ApprovalLimit,
   CsatResponse,
   TicketPresence,
+  WebhookEndpoint,
+  WebhookDelivery,
+  WebhookAttempt,
+  WebhookAllowedHost,
+  WebhookCursor,
 ];

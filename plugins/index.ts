@@ -5,10 +5,11 @@ import { returns } from './returns/index.ts';
 import { inventory } from './inventory/index.ts';
 import { notifications } from './notifications/index.ts';
 import { service } from './service/index.ts';
+import { http } from './http/index.ts';
 import type { NodeType, Plugin } from './types.ts';
 
 /** Every plugin: the built-in ones, then those registered at start (plugins/external.ts). */
-export const PLUGINS: Plugin[] = [control, orders, returns, inventory, notifications, service];
+export const PLUGINS: Plugin[] = [control, orders, returns, inventory, notifications, service, http];
 
 const types = new Map<string, NodeType>(PLUGINS.flatMap((p) => p.nodes.map((n) => [n.type, n] as const)));
 export const NODE_TYPES: ReadonlyMap<string, NodeType> = types;

@@ -85,6 +85,15 @@ async function main() {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     log: logger('dispatcher'),
   });
+  // Signed outbound webhooks: one delivery per subscribed endpoint and event, each on its own workflow.
+  const { startWebhookFanout } = await import('../app/modules/webhooks/deliveries.server.ts');
+  const webhooks = startWebhookFanout({
+    orm,
+    databaseUrl: config.DATABASE_URL,
+    temporal: temporalClient.get,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    log: logger('webhooks'),
+  });
   // Runs terminated, cancelled or timed out from outside (Temporal UI / CLI) get their status recorded,
   // and schedule bindings get their Temporal schedules.
   const { startRunReconciler } = await import('../app/modules/workflows/reconciler.server.ts');
@@ -98,6 +107,7 @@ async function main() {
   await running;
   await reconciler.stop();
   await dispatcher.stop();
+  await webhooks.stop();
   await temporalClient.close();
   await stopSender();
   await inbound?.stop();

@@ -2,3 +2,4 @@
 export { systemCheck } from './system.ts';
 export { interpreter } from './interpreter.ts';
 export { fireBinding } from './schedule.ts';
+export { webhookDelivery } from './webhook.ts';

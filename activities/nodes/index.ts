@@ -6,6 +6,7 @@ import { notificationsNodeActivities } from './notifications.ts';
 import { ordersNodeActivities } from './orders.ts';
 import { returnsNodeActivities } from './returns.ts';
 import { serviceNodeActivities } from './service.ts';
+import { httpNodeActivities } from './http.ts';
 import type { NodeDeps } from './shared.ts';
 
 export function nodeActivities(deps: NodeDeps) {
@@ -15,12 +16,13 @@ export function nodeActivities(deps: NodeDeps) {
     ...inventoryNodeActivities(deps),
     ...notificationsNodeActivities(deps),
     ...serviceNodeActivities(deps),
+    ...httpNodeActivities(deps),
   };
 }
 
 export type NodeActivities = ReturnType<typeof nodeActivities>;
 
-export { ordersNodeActivities, returnsNodeActivities, inventoryNodeActivities, notificationsNodeActivities, serviceNodeActivities };
+export { ordersNodeActivities, returnsNodeActivities, inventoryNodeActivities, notificationsNodeActivities, serviceNodeActivities, httpNodeActivities };
 export { SIMULATED_TOKEN } from './orders.ts';
 export { poNumberForKey } from './inventory.ts';
 export type { NodeActivity, NodeDeps } from './shared.ts';

@@ -27,6 +27,12 @@ export default function Settings() {
             <p className="muted">{t(`settings.sections.${s}.body`)}</p>
           </li>
         ))}
+        <li className="card">
+          <Link to="/settings/webhooks" data-testid="settings-webhooks">
+            {t('webhooks.sections.webhooks.title')}
+          </Link>
+          <p className="muted">{t('webhooks.sections.webhooks.body')}</p>
+        </li>
         {(service ? DESK_SETTINGS : []).map(([s, ns]) => (
           <li key={s} className="card">
             <Link to={`/settings/${s}`} data-testid={`settings-${s}`}>

@@ -64,6 +64,8 @@ const PAGES: { path: string; permission: Permission; okStatus?: number }[] = [
   { path: '/settings/macros?id=999999', permission: 'service.settings', okStatus: 404 },
   { path: '/settings/approval-limits', permission: 'service.settings' },
   { path: '/settings/api-docs', permission: 'settings.view' },
+  { path: '/settings/webhooks', permission: 'settings.manage' },
+  { path: '/settings/webhooks/999999', permission: 'settings.manage', okStatus: 404 },
 ];
 const PUBLIC_ROUTES = [
   'login.tsx',
@@ -134,6 +136,8 @@ const COVERED_ROUTES = [
   '_app.settings.macros.tsx',
   '_app.settings.approval-limits.tsx',
   '_app.settings.api-docs.tsx',
+  '_app.settings.webhooks.tsx',
+  '_app.settings.webhooks.$id.tsx',
 ];
 
 /** API endpoints and the permission each needs; a forbidden role gets 403 before the body is read. */
