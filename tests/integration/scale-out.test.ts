@@ -1,8 +1,13 @@
 // Scale-out, shown: two web processes and two workers on one PostgreSQL and one Temporal, as N web nodes
 // behind a load balancer and M worker machines run in production. An order taken by one web node reaches
 // a browser connected to the other live; the flows it starts spread over both workers; each order is
-// dispatched to exactly one run.
+// dispatched to exactly one run; a webhook subscribed to new orders is delivered once, though both
+// workers' fan-outs see the event.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
+import { SYSTEM } from '../../app/lib/audit.server.ts';
+import { allowHost, createEndpoint } from '../../app/modules/webhooks/endpoints.server.ts';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -12,6 +17,9 @@ import { connectSocket } from '../support/socket.ts';
 let app: TestApp;
 let second: { url: string };
 let connection: Connection;
+let receiver: http.Server;
+let hookUrl = '';
+const hooks: string[] = [];
 const sql = <T = Record<string, unknown>>(q: string, p: unknown[] = []) => app.db.orm.em.fork().execute<T[]>(q, p);
 
 beforeAll(async () => {
@@ -19,8 +27,23 @@ beforeAll(async () => {
   second = await app.startWeb();
   await app.startAnotherWorker();
   connection = await Connection.connect({ address: testEnv.temporalAddress });
+  // An integration's endpoint, subscribed to new orders before any are placed.
+  receiver = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      hooks.push(body);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  const admin = { ...SYSTEM, type: 'user' as const, id: 1, label: 'admin@test' };
+  await allowHost(app.db.orm, { host: '127.0.0.1' }, admin);
+  await createEndpoint(app.db.orm, { url: hookUrl, eventTypes: ['order.created'] }, admin);
 });
 afterAll(async () => {
+  await new Promise<void>((r) => (receiver ? receiver.close(() => r()) : r()));
   await connection?.close();
   await app?.stop();
 });
@@ -96,5 +119,12 @@ describe('two web nodes and two workers', () => {
       }
     }
     expect(identities.size).toBeGreaterThanOrEqual(2);
+
+    // Every order's webhook arrived, each exactly once.
+    const delivered = (id: number) => hooks.filter((b) => b.includes(`"orderId":${id}`)).length;
+    const until = Date.now() + 60_000;
+    while (Date.now() < until && !orders.every((o) => delivered(o.id) >= 1)) await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 2_000)); // a second delivery would have come by now
+    expect(orders.map((o) => delivered(o.id))).toEqual(orders.map(() => 1));
   });
 });
