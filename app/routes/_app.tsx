@@ -29,6 +29,8 @@ type AlertPayload = {
   severity?: string;
   workflowId?: string;
   ticketId?: number;
+  /** A path in the console the alert links to. */
+  href?: string;
   number?: string;
   by?: string;
   userId?: number;
@@ -52,7 +54,13 @@ function bellItem(id: number, type: string, p: AlertPayload, at: string): BellIt
     messageKey: p.messageKey ?? null,
     params: p.params ?? {},
     severity: p.severity ?? 'info',
-    href: p.ticketId ? `/service/${p.ticketId}` : p.workflowId ? `/workflows/runs/${encodeURIComponent(p.workflowId)}` : null,
+    href: p.href?.startsWith('/')
+      ? p.href
+      : p.ticketId
+        ? `/service/${p.ticketId}`
+        : p.workflowId
+          ? `/workflows/runs/${encodeURIComponent(p.workflowId)}`
+          : null,
     at,
   };
 }

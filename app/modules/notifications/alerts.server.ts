@@ -21,6 +21,11 @@ export interface StaffAlert {
   roles: Role[];
   subject: string | null;
   promisedBy: string | null;
+  /** Where the bell and the mail link to, a path in the console (default: the run's page). */
+  href?: string;
+  /** The bell's text in the reader's language (i18next key and values); `message` stays for the mail and the log. */
+  messageKey?: string;
+  params?: Record<string, string | number>;
 }
 
 /** Raises the alert in em's transaction; `raised` is false when its key raised it already. */
@@ -46,7 +51,7 @@ export async function raiseStaffAlert(em: EntityManager, a: StaffAlert, actor: A
         .execute()
     : [];
   const raisedAt = new Date();
-  const runUrl = `${publicUrl()}/workflows/runs/${encodeURIComponent(a.workflowId)}`;
+  const runUrl = a.href?.startsWith('/') ? `${publicUrl()}${a.href}` : `${publicUrl()}/workflows/runs/${encodeURIComponent(a.workflowId)}`;
   const emailed: string[] = [];
   for (const user of staff) {
     const locale = emailLocale(user.locale);
@@ -72,6 +77,8 @@ export async function raiseStaffAlert(em: EntityManager, a: StaffAlert, actor: A
     nodeId: a.nodeId,
     key: a.key,
     ...(a.sla ? { sla: a.sla } : {}),
+    ...(a.href?.startsWith('/') ? { href: a.href } : {}),
+    ...(a.messageKey ? { messageKey: a.messageKey, params: a.params ?? {} } : {}),
   });
   audit(em, actor, {
     action: 'workflow.alert_raised',

@@ -320,6 +320,9 @@ async function disableFailingEndpoint(tx: EntityManager, endpointId: number, url
       roles: ['admin'],
       subject: url,
       promisedBy: null,
+      href: `/settings/webhooks/${endpointId}`,
+      messageKey: 'webhooks.alert.disabled',
+      params: { url, failures },
     },
     SYSTEM,
   );
