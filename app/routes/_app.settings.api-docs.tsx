@@ -33,6 +33,8 @@ export default function ApiDocs() {
           url: SPEC_URL,
           withDefaultFonts: false,
           hideClientButton: true,
+          // No AI chat: it would send the document to an outside service (and our CSP forbids the call anyway).
+          agent: { disabled: true },
           hideDarkModeToggle: true,
           telemetry: false,
           showDeveloperTools: 'never',
