@@ -34,6 +34,9 @@ export type RunStepStatus = (typeof STEP_STATUSES)[number];
 export const TASK_STATUSES = ['open', 'approved', 'rejected', 'timed_out', 'cancelled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
+/** A flow's name and description per language. */
+export type FlowTranslations = Partial<Record<'en' | 'zh-CN' | 'zh-TW', { name?: string; description?: string }>>;
+
 /** A flow as the designer edits it: a stable key, and the draft graph. Published versions are separate and immutable. */
 export const WorkflowDefinition = defineEntity({
   name: 'WorkflowDefinition',
@@ -43,6 +46,8 @@ export const WorkflowDefinition = defineEntity({
     key: p.string().unique(),
     name: p.string(),
     description: p.text().nullable(),
+    /** The name and description in other languages: { 'zh-CN': { name, description }, 'zh-TW': … }; `name` is the fallback. */
+    translations: p.json<FlowTranslations>().defaultRaw(`'{}'`),
     kind: p.enum(WORKFLOW_KINDS).default('other'),
     draft: p.json<Graph>(),
     draftUpdatedAt: p.datetime(),

@@ -5,7 +5,8 @@ export interface GraphNode {
   id: string;
   type: string;
   position: { x: number; y: number };
-  data: { label?: string; config?: Record<string, unknown> };
+  /** `label`: the step's own name; `labels`: that name per language (the canvas shows the reader's, else `label`, else the type's name). */
+  data: { label?: string; labels?: Partial<Record<'en' | 'zh-CN' | 'zh-TW', string>>; config?: Record<string, unknown> };
 }
 
 export interface GraphEdge {

@@ -1,5 +1,6 @@
 import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs } from '@remix-run/node';
-import { useLoaderData } from '@remix-run/react';
+import { useActionData, useLoaderData } from '@remix-run/react';
+import { useTranslation } from 'react-i18next';
 import xyflowStyles from '@xyflow/react/dist/style.css?url';
 import { parseJson } from '../lib/boundary.ts';
 import { assertCsrf, forbidden, requireUser, userActor } from '../lib/auth.server.ts';
@@ -7,7 +8,10 @@ import { can } from '../lib/permissions.ts';
 import { DomainError } from '../lib/errors.ts';
 import { parseId } from '../lib/ids.ts';
 import { getDefinition, getVersionGraph } from '../modules/workflows/queries.server.ts';
-import { GraphSchema, publish, rollback, saveDraft } from '../modules/workflows/service.server.ts';
+import { GraphSchema, publish, renameDefinition, rollback, saveDraft } from '../modules/workflows/service.server.ts';
+import { LOCALES } from '../../entities/constants.ts';
+import { flowName } from '../modules/workflows/names.ts';
+import { FlowNames } from '../components/workflow/flow-names.tsx';
 import { simulate } from '../modules/workflows/simulate.ts';
 import { diffGraphs, overlayRemoved } from '../modules/workflows/diff.ts';
 import { simulationInput } from '../modules/workflows/designer-actions.server.ts';
@@ -94,6 +98,20 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
         const r = await saveDraft(context.orm, definition.id, graph.value, actor, { tab: String(form.get('tab') ?? '') });
         return data<ActionData>({ savedAt: r.savedAt });
       }
+      case 'rename': {
+        const text = (k: string) => String(form.get(k) ?? '');
+        await renameDefinition(
+          context.orm,
+          definition.id,
+          {
+            name: text('name'),
+            description: text('description'),
+            translations: Object.fromEntries(LOCALES.map((l) => [l, { name: text(`name.${l}`), description: text(`description.${l}`) }])),
+          },
+          actor,
+        );
+        return data<ActionData>({ renamed: true });
+      }
       case 'publish': {
         const v = await publish(context.orm, definition.id, String(form.get('message') ?? '') || null, actor);
         return data<ActionData>({ published: v.number });
@@ -115,6 +133,8 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 export default function FlowDesigner() {
   const { definition, canEdit, compare, compareError } = useLoaderData<typeof loader>();
   const root = useRootData();
+  const { i18n } = useTranslation();
+  const renamed = useActionData<typeof action>() as ActionData | undefined;
   const draft = useDesignerState({ definition, canEdit });
   const { editors, others } = usePresence({ definitionId: definition.id, userId: root?.user?.id, tab: draft.tab, onDraftSaved: draft.draftSaved });
   const publishing = usePublishing();
@@ -122,7 +142,12 @@ export default function FlowDesigner() {
   const files = useImportExport({ definition, graph: draft.graph, replaceGraph: draft.replaceGraph });
   return (
     <>
-      <DesignerHeader name={definition.name} saving={draft.saver.state !== 'idle'} dirty={draft.dirty} savedAt={draft.saver.data?.savedAt} />
+      <DesignerHeader
+        name={flowName(definition, i18n.language)}
+        saving={draft.saver.state !== 'idle'}
+        dirty={draft.dirty}
+        savedAt={draft.saver.data?.savedAt}
+      />
       <PresenceAvatars others={others} />
       <DraftNotices draft={draft} editors={editors} />
       <PublishNotices publishing={publishing} importError={files.importError} />
@@ -143,6 +168,7 @@ export default function FlowDesigner() {
         )}
       />
       <SimulationPanel sim={sim} graph={draft.graph} />
+      {canEdit ? <FlowNames flow={definition} errors={renamed?.errors} /> : null}
       <VersionsTable versions={definition.versions} canEdit={canEdit} onRollback={publishing.rollback} />
       <DiffView versions={definition.versions} compare={compare} compareError={compareError} />
     </>

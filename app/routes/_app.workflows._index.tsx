@@ -2,6 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { flowDescription, flowName } from '../modules/workflows/names.ts';
 import { WORKFLOW_KINDS } from '../../entities/workflows.ts';
 import { assertCsrf, forbidden, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
@@ -68,7 +69,7 @@ export default function Workflows() {
   const navigation = useNavigation();
   const [name, setName] = useState('');
   const err = (field: string) => result?.errors?.find((e) => e.field === field);
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   useLiveRevalidate('workflows', undefined, 1500);
 
   return (
@@ -97,8 +98,8 @@ export default function Workflows() {
               {definitions.map((d) => (
                 <tr key={d.id}>
                   <td>
-                    <Link to={`/workflows/${d.key}`}>{d.name}</Link>
-                    <div className="muted small">{d.description}</div>
+                    <Link to={`/workflows/${d.key}`}>{flowName(d, i18n.language)}</Link>
+                    <div className="muted small">{flowDescription(d, i18n.language)}</div>
                   </td>
                   <td>{d.version ? `v${d.version}` : t('workflows.draftOnly')}</td>
                   <td>{d.events || '—'}</td>
@@ -170,7 +171,7 @@ export default function Workflows() {
               <option value="">{t('common.all')}</option>
               {definitions.map((d) => (
                 <option key={d.key} value={d.key}>
-                  {d.name}
+                  {flowName(d, i18n.language)}
                 </option>
               ))}
             </select>
@@ -223,7 +224,7 @@ export default function Workflows() {
                     {r.number ? <div className="muted small">{r.number}</div> : null}
                   </td>
                   <td>
-                    {r.flow ?? '—'}
+                    {r.flow ? flowName({ name: r.flow, translations: r.flowTranslations }, i18n.language) : '—'}
                     {r.version ? ` · v${r.version}` : ''}
                   </td>
                   <td>

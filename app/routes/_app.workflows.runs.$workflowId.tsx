@@ -10,6 +10,7 @@ import { CsrfInput } from '../components/csrf.tsx';
 import { useLiveRevalidate } from '../lib/live.ts';
 import { getRun } from '../modules/workflows/queries.server.ts';
 import { Designer } from '../components/workflow/designer.tsx';
+import { flowName } from '../modules/workflows/names.ts';
 import type { FlowNodeData } from '../components/workflow/flow-node.tsx';
 import { DateTime } from '../components/format.tsx';
 import { useRootData } from '../root.tsx';
@@ -55,7 +56,7 @@ export default function RunView() {
   const { run, namespace, canRetry } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as ActionData | undefined;
   const navigation = useNavigation();
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const temporalUi = useRootData()?.temporalUiUrl;
   useLiveRevalidate('workflows', (e) => e.payload.workflowId === run.workflowId);
   const statuses = Object.fromEntries(run.steps.map((s) => [s.nodeId, s.status])) as Record<string, NonNullable<FlowNodeData['status']>>;
@@ -78,7 +79,7 @@ export default function RunView() {
         ) : null}
       </div>
       <p className="muted">
-        {run.flow ?? '—'}
+        {run.flow ? flowName({ name: run.flow, translations: run.flowTranslations }, i18n.language) : '—'}
         {run.version ? ` · v${run.version}` : ''} · {t('workflows.started')} <DateTime value={run.startedAt} />
         {run.endedAt ? (
           <>
@@ -117,16 +118,45 @@ export default function RunView() {
         </Form>
       ) : null}
       <Designer graph={run.graph} readOnly statuses={statuses} inspect={(nodeId) => <RunSteps steps={run.steps} selected={nodeId} />} />
+      <section className="card">
+        <h2>{t('workflows.steps')}</h2>
+        <div className="table-wrap">
+          <table className="data-table compact" data-testid="run-steps">
+            <thead>
+              <tr>
+                <th>{t('workflows.step')}</th>
+                <th>{t('orders.columns.status')}</th>
+                <th>{t('workflows.started')}</th>
+                <th>{t('workflows.duration')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {run.steps.map((s) => (
+                <tr key={s.nodeId} data-node={s.nodeId}>
+                  <td>
+                    <code>{s.nodeId}</code>
+                    {s.visits > 1 ? <span className="muted"> ×{s.visits}</span> : null}
+                  </td>
+                  <td>{t(`runStatus.${s.status}`)}</td>
+                  <td>
+                    <DateTime value={s.startedAt} />
+                  </td>
+                  <td className="num">
+                    {s.startedAt && s.endedAt ? `${Math.max(0, new Date(s.endedAt).getTime() - new Date(s.startedAt).getTime())} ms` : ''}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
     </>
   );
 }
 
 type RunStep = ReturnType<typeof useLoaderData<typeof loader>>['run']['steps'][number];
 
-/**
- * Beside the run's canvas: every step with its state and time, and the chosen step's input, output and
- * error (choose one on the canvas). Read-only: a run is looked at, never edited.
- */
+/** Beside the run's canvas: the chosen step's state, time, input, output and error (choose one on the canvas). Read-only: a run is looked at, never edited. */
 function RunSteps({ steps, selected }: { steps: RunStep[]; selected: string | null }) {
   const { t } = useTranslation();
   const chosen = selected ? steps.find((s) => s.nodeId === selected) : undefined;
@@ -162,23 +192,6 @@ function RunSteps({ steps, selected }: { steps: RunStep[]; selected: string | nu
       ) : (
         <p className="muted">{t('designer.selectHintReadOnly')}</p>
       )}
-      <table className="data-table compact" data-testid="run-steps">
-        <tbody>
-          {steps.map((s) => (
-            <tr key={s.nodeId} data-node={s.nodeId} className={s.nodeId === selected ? 'selected' : ''}>
-              <td>
-                <code>{s.nodeId}</code>
-                {s.visits > 1 ? <span className="muted"> ×{s.visits}</span> : null}
-              </td>
-              <td>
-                {t(`runStatus.${s.status}`)}
-                {s.compensation ? <span className="muted"> · {t('runStatus.compensated')}</span> : null}
-              </td>
-              <td className="num">{ms(s)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
     </section>
   );
 }

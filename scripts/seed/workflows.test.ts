@@ -23,3 +23,15 @@ describe('seeded workflows', () => {
     });
   }
 });
+
+describe('seeded step names', () => {
+  it('name every labelled step in English, 简体中文 and 繁體中文', () => {
+    for (const flow of SEED_FLOWS)
+      for (const n of flow.graph.nodes) {
+        if (!n.data.label) continue;
+        expect(n.data.labels?.en, `${flow.key}/${n.id}`).toBe(n.data.label);
+        expect(n.data.labels?.['zh-CN'], `${flow.key}/${n.id}`).toMatch(/[\u4e00-\u9fff]/);
+        expect(n.data.labels?.['zh-TW'], `${flow.key}/${n.id}`).toMatch(/[\u4e00-\u9fff]/);
+      }
+  });
+});

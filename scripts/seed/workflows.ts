@@ -10,6 +10,75 @@ import { createBinding, createDefinition, publish } from '../../app/modules/work
 type Step = [id: string, type: string, config: Record<string, unknown>, lane: number, label?: string];
 type Wire = [source: string, handle: string, target: string];
 
+/** The seeded steps' names in Chinese, by their English name (a step shows the reader's language on the canvas). */
+const STEP_NAMES: Record<string, [zhCN: string, zhTW: string]> = {
+  'Order created': ['订单已创建', '訂單已建立'],
+  Validate: ['校验', '校驗'],
+  'Approve held order': ['审批挂起订单', '審批暫停訂單'],
+  'Reserve stock': ['预留库存', '預留庫存'],
+  'Already paid?': ['已付款？', '已付款？'],
+  'Payment method': ['付款方式', '付款方式'],
+  'Authorise card': ['授权银行卡', '授權信用卡'],
+  'Wait for payment': ['等待付款', '等待付款'],
+  Route: ['分配仓库', '分配倉庫'],
+  'Pick list': ['拣货单', '揀貨單'],
+  'Wait until packed': ['等待打包', '等待包裝'],
+  Ship: ['发货', '出貨'],
+  'Capture card payment': ['扣款', '請款'],
+  'Email: shipped': ['邮件：已发货', '郵件：已出貨'],
+  'Wait for delivery': ['等待签收', '等待簽收'],
+  Done: ['完成', '完成'],
+  'Cancel order': ['取消订单', '取消訂單'],
+  Cancelled: ['已取消', '已取消'],
+  'Return requested': ['退货申请', '退貨申請'],
+  'Create RMA': ['创建退货单', '建立退貨單'],
+  'Worth over the threshold?': ['金额超过阈值？', '金額超過門檻？'],
+  'Approve return': ['审批退货', '審批退貨'],
+  'Approve RMA': ['批准退货单', '核准退貨單'],
+  'Reject RMA': ['拒绝退货单', '拒絕退貨單'],
+  Rejected: ['已拒绝', '已拒絕'],
+  'Close as expired': ['逾期关闭', '逾期關閉'],
+  'Wait for the parcel': ['等待退货包裹', '等待退貨包裹'],
+  Expired: ['已逾期', '已逾期'],
+  Receive: ['收货', '收貨'],
+  Inspect: ['质检', '檢驗'],
+  Restock: ['重新入库', '重新入庫'],
+  Dispose: ['报废', '報廢'],
+  'Refund or exchange?': ['退款还是换货？', '退款還是換貨？'],
+  Refund: ['退款', '退款'],
+  Exchange: ['换货', '換貨'],
+  'Alert: refund failed': ['警报：退款失败', '警報：退款失敗'],
+  'Notify: resolved': ['通知：已处理', '通知：已處理'],
+  'Stock low': ['库存不足', '庫存不足'],
+  'Check available stock': ['检查可用库存', '檢查可用庫存'],
+  'Enough stock': ['库存充足', '庫存充足'],
+  'Draft purchase order': ['起草采购单', '草擬採購單'],
+  'Costs over the threshold?': ['金额超过阈值？', '金額超過門檻？'],
+  'Approve purchase order': ['审批采购单', '審批採購單'],
+  'Rejected (cancel the draft)': ['已拒绝（取消草稿）', '已拒絕（取消草稿）'],
+  'Approve PO': ['批准采购单', '核准採購單'],
+  'Send to supplier': ['发送给供应商', '傳送給供應商'],
+  'Wait for the goods': ['等待到货', '等待到貨'],
+  'Alert: late delivery': ['警报：到货延迟', '警報：到貨延遲'],
+  'Alert: no stock to exchange': ['警报：换货无库存', '警報：換貨無庫存'],
+};
+
+/** The seeded flows' names and descriptions in Chinese. */
+const FLOW_NAMES: Record<string, Record<'zh-CN' | 'zh-TW', { name: string; description: string }>> = {
+  'standard-order': {
+    'zh-CN': { name: '标准订单', description: '校验（挂起的订单需运营经理审批）、预留库存、收款、分配仓库、拣货、打包、发货、邮件通知客户并等待签收。' },
+    'zh-TW': { name: '標準訂單', description: '校驗（暫停的訂單需營運經理審批）、預留庫存、收款、分配倉庫、揀貨、包裝、出貨、郵件通知客戶並等待簽收。' },
+  },
+  'standard-return': {
+    'zh-CN': { name: '标准退货', description: '创建退货单，超过阈值需审批（否则自动批准），收货、质检、重新入库或报废，然后退款或换货。' },
+    'zh-TW': { name: '標準退貨', description: '建立退貨單，超過門檻需審批（否則自動核准），收貨、檢驗、重新入庫或報廢，然後退款或換貨。' },
+  },
+  reorder: {
+    'zh-CN': { name: '补货', description: '检查库存、起草采购单，超过阈值需审批，发送给供应商并收货。' },
+    'zh-TW': { name: '補貨', description: '檢查庫存、草擬採購單，超過門檻需審批，傳送給供應商並收貨。' },
+  },
+};
+
 const LANE_WIDTH = 260;
 const ROW_HEIGHT = 120;
 
@@ -30,7 +99,7 @@ export function buildGraph(steps: Step[], wires: Wire[]): Graph {
     id,
     type,
     position: { x: lane * LANE_WIDTH, y: (depth.get(id) ?? 0) * ROW_HEIGHT },
-    data: { ...(label ? { label } : {}), config },
+    data: { ...(label ? { label, labels: { en: label, 'zh-CN': STEP_NAMES[label]?.[0] ?? label, 'zh-TW': STEP_NAMES[label]?.[1] ?? label } } : {}), config },
   }));
   const edges: GraphEdge[] = wires.map(([source, handle, target]) => ({ id: `${source}.${handle}->${target}`, source, sourceHandle: handle, target }));
   return { nodes, edges };
@@ -220,7 +289,11 @@ export const SEED_FLOWS: { key: string; name: string; description: string; kind:
 /** Creates the three flows, publishes each as version 1 and binds it to its event. */
 export async function seedWorkflows(orm: MikroORM, actor: Actor): Promise<void> {
   for (const flow of SEED_FLOWS) {
-    const { id } = await createDefinition(orm, { key: flow.key, name: flow.name, description: flow.description, kind: flow.kind, graph: flow.graph }, actor);
+    const { id } = await createDefinition(
+      orm,
+      { key: flow.key, name: flow.name, description: flow.description, kind: flow.kind, graph: flow.graph, translations: FLOW_NAMES[flow.key] },
+      actor,
+    );
     await publish(orm, id, 'Demo flow', actor);
     await createBinding(orm, { event: flow.event, definitionId: id, priority: 100, active: true }, actor);
   }

@@ -64,6 +64,9 @@ test('the palette and the checks are translated in Chinese', async ({ page }) =>
   await page.goto('/workflows/standard-return');
   await page.getByTestId('locale-switcher').selectOption('zh-CN');
   await expect(page.getByTestId('palette-control.delay')).toHaveText('延时');
+  // The flow and its steps carry their names in the reader's language.
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('标准退货');
+  await expect(page.getByTestId('canvas')).toContainText('创建退货单');
   await expect(page.getByRole('complementary', { name: '步骤' }).getByRole('heading', { name: '流程控制' })).toBeVisible();
   // A new flow of its own (no other test edits it): its problems are listed in Chinese too.
   const key = `zh-${Date.now().toString(36)}`;

@@ -16,6 +16,7 @@ import {
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Keyboard, PanelLeftClose, PanelLeftOpen, PanelRightClose, PanelRightOpen } from 'lucide-react';
 import { NodeIcon } from './node-icon.tsx';
+import { LOCALES, type Locale } from '../../../entities/constants.ts';
 import { useTranslation } from 'react-i18next';
 import { CATEGORIES } from '../../../plugins/types.ts';
 import { NODE_TYPES, nodeType } from '../../../plugins/index.ts';
@@ -68,7 +69,8 @@ const newId = (type: string, graph: Graph) => {
 };
 
 function DesignerInner({ graph: initial, readOnly, statuses, highlighted, onChange, toolbar, inspect }: DesignerProps) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const lang = (LOCALES as readonly string[]).includes(i18n.language) ? (i18n.language as Locale) : 'en';
   const flow = useReactFlow();
   const history = useHistory<Graph>(initial);
   const graph = history.present;
@@ -114,6 +116,7 @@ function DesignerInner({ graph: initial, readOnly, statuses, highlighted, onChan
               data: {
                 type: n.type,
                 label: n.data?.label,
+                labels: n.data?.labels,
                 config: n.data?.config ?? {},
                 errors: readOnly ? 0 : (errorsByNode[n.id] ?? 0),
                 status: statuses?.[n.id],
@@ -465,15 +468,28 @@ function DesignerInner({ graph: initial, readOnly, statuses, highlighted, onChan
               <h3>{t(currentDef.labelKey)}</h3>
               <p className="muted small">{t(currentDef.descriptionKey)}</p>
               <label className="field">
-                <span>{t('designer.stepName')}</span>
+                <span>{t('designer.stepNameIn', { language: t(`locales.${lang}`) })}</span>
                 <input
-                  value={current.data?.label ?? ''}
+                  value={current.data?.labels?.[lang] ?? current.data?.label ?? ''}
                   disabled={readOnly}
                   placeholder={t(currentDef.labelKey)}
+                  data-testid="step-name"
                   onChange={(e) =>
                     history.commit((g) => ({
                       ...g,
-                      nodes: g.nodes.map((n) => (n.id === current.id ? { ...n, data: { ...n.data, label: e.target.value || undefined } } : n)),
+                      nodes: g.nodes.map((n) =>
+                        n.id === current.id
+                          ? {
+                              ...n,
+                              data: {
+                                ...n.data,
+                                // The name in the reader's language; the first one given is also the name in the others until they get theirs.
+                                label: n.data?.label || e.target.value || undefined,
+                                labels: { ...n.data?.labels, [lang]: e.target.value || undefined },
+                              },
+                            }
+                          : n,
+                      ),
                     }))
                   }
                 />

@@ -20,6 +20,8 @@ function keySettings(config: Record<string, unknown>, t: (k: string, o?: Record<
 export interface FlowNodeData extends Record<string, unknown> {
   type: string;
   label?: string;
+  /** The step's name per language. */
+  labels?: Partial<Record<string, string>>;
   config: Record<string, unknown>;
   errors: number;
   /** Live run state when the canvas shows a run. */
@@ -30,7 +32,7 @@ export interface FlowNodeData extends Record<string, unknown> {
 /** One step on the canvas: its translated name, an input handle, one labelled handle per exit. */
 export const FlowNode = memo(function FlowNode({ data, selected }: NodeProps) {
   const d = data as FlowNodeData;
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const def = nodeType(d.type);
   let outputs: string[] = [];
   try {
@@ -49,7 +51,7 @@ export const FlowNode = memo(function FlowNode({ data, selected }: NodeProps) {
       {isTrigger ? null : <Handle type="target" position={Position.Top} aria-label={t('designer.entryHandle')} />}
       <div className="flow-node-title">
         <NodeIcon type={d.type} category={def?.category} />
-        <span>{d.label || (def ? t(def.labelKey) : d.type)}</span>
+        <span>{d.labels?.[i18n.language] || d.label || (def ? t(def.labelKey) : d.type)}</span>
         {d.errors ? (
           <span className="flow-node-errors" title={t('designer.errorsOnNode', { count: d.errors })}>
             {d.errors}

@@ -8,6 +8,7 @@ import type { Simulation } from '../../modules/workflows/simulate.ts';
 export type DesignerActionData = {
   savedAt?: string;
   published?: number;
+  renamed?: boolean;
   errors?: FieldError[];
   error?: { code: string; params?: Record<string, string | number> };
   simulation?: Simulation & { event: string; orderNumber: string | null };

@@ -2,6 +2,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { DateText } from '../../lib/boundary.ts';
+import type { FlowTranslations } from '../../../entities/workflows.ts';
 import type { Graph } from '../../../workflows/graph.ts';
 import { RUN_STATUSES } from '../../../entities/workflows.ts';
 import { Id } from '../../lib/ids.ts';
@@ -15,6 +16,7 @@ interface DefinitionListRow {
   name: string;
   kind: string;
   description: string | null;
+  translations: FlowTranslations | null;
   draft_updated_at: string | null;
   draft_updated_by: string | null;
   version: number | null;
@@ -29,7 +31,7 @@ interface DefinitionListRow {
 export async function listDefinitions(em: EntityManager) {
   // Kept raw: a lateral join for the latest version and three correlated aggregates.
   const rows = await em.execute<DefinitionListRow[]>(
-    `select d.id, d.key, d.name, d.kind, d.description, d.draft_updated_at, d.draft_updated_by,
+    `select d.id, d.key, d.name, d.kind, d.description, d.translations, d.draft_updated_at, d.draft_updated_by,
             v.number as version, v.published_at, v.author, v.hash,
             (select count(*) from workflow_run r where r.definition_id = d.id) as runs,
             (select count(*) from workflow_run r where r.definition_id = d.id and r.status = 'running') as running,
@@ -44,6 +46,7 @@ export async function listDefinitions(em: EntityManager) {
     name: r.name as string,
     kind: r.kind as string,
     description: r.description as string | null,
+    translations: (r.translations as FlowTranslations | null) ?? {},
     version: r.version === null ? null : Number(r.version),
     publishedAt: r.published_at ? new Date(r.published_at).toISOString() : null,
     author: r.author as string | null,
@@ -70,6 +73,7 @@ export async function getDefinition(em: EntityManager, key: string) {
     name: d.name as string,
     kind: d.kind as string,
     description: d.description as string | null,
+    translations: (d.translations as FlowTranslations | null) ?? {},
     draft: d.draft as Graph,
     draftUpdatedAt: new Date(d.draft_updated_at).toISOString(),
     draftUpdatedBy: d.draft_updated_by as string | null,
@@ -112,6 +116,7 @@ export async function listRuns(em: EntityManager, f: z.infer<typeof RunFilters>,
       payloadNumber.as('number'),
       'd.key',
       'd.name',
+      'd.translations as flow_translations',
       'v.number as version',
     ])
     .$if(!!f.flow, (q) => q.where('d.key', '=', f.flow ?? ''))
@@ -135,6 +140,7 @@ export async function listRuns(em: EntityManager, f: z.infer<typeof RunFilters>,
       trigger: r.trigger_type as string,
       number: r.number as string | null,
       flow: r.name as string | null,
+      flowTranslations: (r.flow_translations as FlowTranslations | null) ?? {},
       flowKey: r.key as string | null,
       version: r.version === null ? null : Number(r.version),
     })),
@@ -148,7 +154,7 @@ export async function getRun(em: EntityManager, workflowId: string) {
     .leftJoin('workflow_definition as d', 'd.id', 'r.definition_id')
     .leftJoin('workflow_version as v', 'v.id', 'r.version_id')
     .selectAll('r')
-    .select(['d.key', 'd.name', 'v.number as version', 'v.graph'])
+    .select(['d.key', 'd.name', 'd.translations as flow_translations', 'v.number as version', 'v.graph'])
     .where('r.workflow_id', '=', workflowId)
     .executeTakeFirst();
   if (!r) return null;
@@ -164,6 +170,7 @@ export async function getRun(em: EntityManager, workflowId: string) {
     workflowId: r.workflow_id as string,
     status: r.status as string,
     flow: r.name as string | null,
+    flowTranslations: (r.flow_translations as FlowTranslations | null) ?? {},
     flowKey: r.key as string | null,
     version: r.version === null ? null : Number(r.version),
     graph: (r.graph as Graph | null) ?? { nodes: [], edges: [] },

@@ -11,7 +11,7 @@ import { sql } from 'kysely';
 import { evaluateBounded } from '../../lib/expressions.ts';
 import { parseCron } from './schedules.server.ts';
 import { z } from 'zod';
-import { BINDING_EVENTS, WORKFLOW_KINDS, type BindingEvent, type WorkflowKind } from '../../../entities/workflows.ts';
+import { BINDING_EVENTS, WORKFLOW_KINDS, type BindingEvent, type FlowTranslations, type WorkflowKind } from '../../../entities/workflows.ts';
 import type { Graph, Plan } from '../../../workflows/graph.ts';
 import { audit, type Actor } from '../../lib/audit.server.ts';
 import { db, jsonb } from '../../lib/db.server.ts';
@@ -33,7 +33,15 @@ export const GraphSchema = z.object({
         id: Id,
         type: z.string().trim().min(1).max(100),
         position: z.object({ x: z.number().finite(), y: z.number().finite() }),
-        data: z.object({ label: z.string().max(200).optional(), config: z.record(z.string(), z.unknown()).optional() }).default({}),
+        data: z
+          .object({
+            label: z.string().max(200).optional(),
+            labels: z
+              .strictObject({ en: z.string().max(200).optional(), 'zh-CN': z.string().max(200).optional(), 'zh-TW': z.string().max(200).optional() })
+              .optional(),
+            config: z.record(z.string(), z.unknown()).optional(),
+          })
+          .default({}),
       }),
     )
     .max(500),
@@ -87,13 +95,30 @@ const DefinitionInput = z.object({
     .transform((v) => v || null),
   kind: z.enum(WORKFLOW_KINDS).default('other'),
   graph: GraphSchema.optional(),
+  translations: z.lazy(() => Translations).optional(),
 });
+
+const TranslationText = z.strictObject({
+  name: z.string().trim().max(200).optional(),
+  description: z.string().trim().max(2000).optional(),
+});
+/** A flow's name and description per language (empty ones dropped). */
+const Translations = z
+  .strictObject({ en: TranslationText.optional(), 'zh-CN': TranslationText.optional(), 'zh-TW': TranslationText.optional() })
+  .transform((t) =>
+    Object.fromEntries(
+      Object.entries(t)
+        .map(([lng, v]) => [lng, Object.fromEntries(Object.entries(v ?? {}).filter(([, x]) => x))] as const)
+        .filter(([, v]) => Object.keys(v).length),
+    ),
+  );
 
 export interface DefinitionRow {
   id: number;
   key: string;
   name: string;
   description: string | null;
+  translations: FlowTranslations;
   kind: WorkflowKind;
   draftUpdatedAt: string;
   draftUpdatedBy: string | null;
@@ -117,6 +142,7 @@ export async function createDefinition(orm: MikroORM, raw: unknown, actor: Actor
         key: input.key,
         name: input.name,
         description: input.description,
+        translations: jsonb(input.translations ?? {}),
         kind: input.kind,
         draft: jsonb(graph),
         draft_updated_at: sql`now()`,
@@ -140,6 +166,50 @@ export async function createDefinition(orm: MikroORM, raw: unknown, actor: Actor
   });
 }
 
+const Names = z.object({
+  name: z.string().trim().min(1).max(200),
+  description: z
+    .string()
+    .trim()
+    .max(2000)
+    .nullish()
+    .transform((v) => v || null),
+  translations: Translations,
+});
+
+/** Renames a flow and sets its name and description in each language (audited, announced). */
+export async function renameDefinition(orm: MikroORM, definitionId: number, raw: unknown, actor: Actor): Promise<{ changed: boolean }> {
+  const parsed = Names.safeParse(raw);
+  if (!parsed.success) throw invalid(fieldErrors(parsed.error));
+  const input = parsed.data;
+  return orm.em.fork().transactional(async (em) => {
+    const before = await db(em)
+      .selectFrom('workflow_definition')
+      .select(['name', 'description', 'translations'])
+      .where('id', '=', definitionId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!before) throw new DomainError(404, 'not_found', `Workflow ${definitionId} does not exist.`);
+    const after = { name: input.name, description: input.description, translations: input.translations };
+    if (JSON.stringify({ name: before.name, description: before.description, translations: before.translations ?? {} }) === JSON.stringify(after))
+      return { changed: false };
+    await db(em)
+      .updateTable('workflow_definition')
+      .set({ name: input.name, description: input.description, translations: jsonb(input.translations) })
+      .where('id', '=', definitionId)
+      .execute();
+    audit(em, actor, {
+      action: 'workflow.renamed',
+      entityType: 'WorkflowDefinition',
+      entityId: definitionId,
+      before: { name: before.name, description: before.description, translations: before.translations },
+      after,
+    });
+    announce(em, 'workflows', 'definition.renamed', { definitionId, name: input.name });
+    return { changed: true };
+  });
+}
+
 export async function listDefinitions(em: EntityManager): Promise<DefinitionRow[]> {
   const rows = await db(em)
     .selectFrom('workflow_definition as d')
@@ -148,6 +218,7 @@ export async function listDefinitions(em: EntityManager): Promise<DefinitionRow[
       'd.key',
       'd.name',
       'd.description',
+      'd.translations',
       'd.kind',
       'd.draft_updated_at',
       'd.draft_updated_by',
@@ -165,6 +236,7 @@ export async function listDefinitions(em: EntityManager): Promise<DefinitionRow[
     key: r.key,
     name: r.name,
     description: r.description,
+    translations: (r.translations as FlowTranslations | null) ?? {},
     kind: r.kind,
     draftUpdatedAt: new Date(r.draft_updated_at).toISOString(),
     draftUpdatedBy: r.draft_updated_by,
@@ -175,7 +247,7 @@ export async function listDefinitions(em: EntityManager): Promise<DefinitionRow[
 export async function getDefinition(em: EntityManager, idOrKey: number | string) {
   const row = await db(em)
     .selectFrom('workflow_definition')
-    .select(['id', 'key', 'name', 'description', 'kind', 'draft', 'draft_updated_at', 'draft_updated_by'])
+    .select(['id', 'key', 'name', 'description', 'translations', 'kind', 'draft', 'draft_updated_at', 'draft_updated_by'])
     .$if(typeof idOrKey === 'number', (q) => q.where('id', '=', idOrKey as number))
     .$if(typeof idOrKey !== 'number', (q) => q.where('key', '=', idOrKey as string))
     .executeTakeFirst();
@@ -185,6 +257,7 @@ export async function getDefinition(em: EntityManager, idOrKey: number | string)
     key: row.key,
     name: row.name,
     description: row.description,
+    translations: (row.translations as FlowTranslations | null) ?? {},
     kind: row.kind,
     draft: row.draft,
     draftUpdatedAt: new Date(row.draft_updated_at).toISOString(),
