@@ -329,10 +329,14 @@ describe('delivery', () => {
     const payload = verify(secret, got);
     expect(payload).toMatchObject({ type: 'order.created', version: 1, data: { orderId } });
     expect(got.headers['webhook-id']).toMatch(/^msg_\d+$/);
-    const [d] = await q<{ status: string; attempts: number; last_status_code: number }>(
-      `select status, attempts, last_status_code from webhook_delivery where endpoint_id = $1 and event_type = 'order.created'`,
-      [endpoint.id],
-    );
+    // The receiver has the request before the worker records the answer: wait for the record.
+    const d = await waitFor('the recorded outcome', async () => {
+      const [row] = await q<{ status: string; attempts: number; last_status_code: number }>(
+        `select status, attempts, last_status_code from webhook_delivery where endpoint_id = $1 and event_type = 'order.created'`,
+        [endpoint.id],
+      );
+      return row?.status === 'succeeded' ? row : undefined;
+    });
     expect(d).toMatchObject({ status: 'succeeded', attempts: 1, last_status_code: 200 });
     const [a] = await q<{ response_excerpt: string; latency_ms: number }>(`select response_excerpt, latency_ms from webhook_attempt`);
     expect(a.response_excerpt).toBe('{"received":true}');
