@@ -22,6 +22,7 @@ import { cancelOrder, holdOrder, releaseHold } from '../modules/orders/service.s
 import { canTransition } from '../modules/orders/status.ts';
 import type { OrderStatus } from '../../entities/constants.ts';
 import { CsrfInput } from '../components/csrf.tsx';
+import { ConfirmSubmit } from '../components/confirm-submit.tsx';
 import { DateTime, Money, StatusBadge } from '../components/format.tsx';
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
@@ -157,11 +158,22 @@ export default function OrderDetail() {
           <Form method="post" className="inline-actions" data-testid="order-actions">
             <CsrfInput />
             <input name="reason" placeholder={t('orders.reasonHint')} aria-label={t('orders.reason')} />
-            {actions.map((a) => (
-              <button key={a.command} type="submit" name="command" value={a.command} className={a.danger ? 'danger' : ''}>
-                {t(`orders.bulk.${a.command}`)}
-              </button>
-            ))}
+            {actions.map((a) =>
+              a.danger ? (
+                <ConfirmSubmit
+                  key={a.command}
+                  name="command"
+                  value={a.command}
+                  label={t(`orders.bulk.${a.command}`)}
+                  question={t('orders.confirmCancel')}
+                  testId={`order-${a.command}`}
+                />
+              ) : (
+                <button key={a.command} type="submit" name="command" value={a.command}>
+                  {t(`orders.bulk.${a.command}`)}
+                </button>
+              ),
+            )}
           </Form>
         ) : null}
       </div>

@@ -18,6 +18,7 @@ import { Pager } from '../components/pager.tsx';
 import { CsrfInput } from '../components/csrf.tsx';
 import { DateTime, Money, StatusBadge } from '../components/format.tsx';
 import { PickRefusals } from '../components/pick-refusals.tsx';
+import { ConfirmSubmit, Toast } from '../components/confirm-submit.tsx';
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context, 'orders.view');
@@ -208,10 +209,10 @@ export default function Orders() {
           <PickRefusals refused={result.refused ?? []} />
         </div>
       ) : result?.bulk ? (
-        <div className={`notice ${result.failed?.length ? 'warning' : 'success'}`} role="status" data-testid="bulk-result">
+        <Toast tone={result.failed?.length ? 'warning' : 'success'} testId="bulk-result">
           {t('orders.bulk.done', { count: result.done ?? 0, action: t(`orders.bulk.${result.bulk}`) })}
           {result.failed?.length ? <> {t('orders.bulk.failed', { count: result.failed.length })}</> : null}
-        </div>
+        </Toast>
       ) : null}
 
       <Form method="post" onSubmit={() => setSelected(new Set())}>
@@ -220,18 +221,23 @@ export default function Orders() {
           <div className="bulk-bar" data-testid="bulk-bar">
             <span className="muted">{t('orders.bulk.selected', { count: selected.size })}</span>
             {canManage
-              ? BULK_ACTIONS.map((b) => (
-                  <button
-                    key={b}
-                    type="submit"
-                    name="bulk"
-                    value={b}
-                    disabled={selected.size === 0 || navigation.state !== 'idle'}
-                    className={b === 'cancel' ? 'danger' : ''}
-                  >
-                    {t(`orders.bulk.${b}`)}
-                  </button>
-                ))
+              ? BULK_ACTIONS.map((b) =>
+                  b === 'cancel' ? (
+                    <ConfirmSubmit
+                      key={b}
+                      name="bulk"
+                      value={b}
+                      label={t(`orders.bulk.${b}`)}
+                      question={t('orders.bulk.confirmCancel', { count: selected.size })}
+                      disabled={selected.size === 0 || navigation.state !== 'idle'}
+                      testId="bulk-cancel"
+                    />
+                  ) : (
+                    <button key={b} type="submit" name="bulk" value={b} disabled={selected.size === 0 || navigation.state !== 'idle'}>
+                      {t(`orders.bulk.${b}`)}
+                    </button>
+                  ),
+                )
               : null}
             {canPick ? (
               <button type="submit" name="bulk" value="pick" disabled={selected.size === 0 || navigation.state !== 'idle'} data-testid="bulk-pick">

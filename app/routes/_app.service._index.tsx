@@ -15,6 +15,7 @@ import { defaultSort, DESK_SETTINGS, QUEUE_SORTS, QUEUE_VIEWS } from '../modules
 import { updateTicket } from '../modules/service/tickets.server.ts';
 import { Pager } from '../components/pager.tsx';
 import { CsrfInput } from '../components/csrf.tsx';
+import { ConfirmSubmit, Toast } from '../components/confirm-submit.tsx';
 import { FilterSelect } from '../components/filter-select.tsx';
 import { DueIn, PriorityBadge, TicketStatusBadge } from '../components/service/badges.tsx';
 import { DateTime } from '../components/format.tsx';
@@ -188,10 +189,10 @@ export default function ServiceQueue() {
         </nav>
       ) : null}
       {result?.bulk ? (
-        <div className={`notice ${result.failed?.length ? 'warning' : 'success'}`} role="status" data-testid="bulk-result">
+        <Toast tone={result.failed?.length ? 'warning' : 'success'} testId="bulk-result">
           {t('service.bulk.done', { count: result.done ?? 0 })}
           {result.failed?.length ? <> {t('service.bulk.failed', { count: result.failed.length })}</> : null}
-        </div>
+        </Toast>
       ) : result?.errors?.length ? (
         <div className="notice error" role="alert" data-testid="bulk-result">
           {result.errors.map((e) => `${t(`service.fields.${e.field}`, { defaultValue: e.field })}: ${t(e.messageKey)}`).join(' · ')}
@@ -222,9 +223,14 @@ export default function ServiceQueue() {
             <button type="submit" name="bulk" value="solve" disabled={selected.size === 0 || navigation.state !== 'idle'}>
               {t('service.bulk.solve')}
             </button>
-            <button type="submit" name="bulk" value="close" className="danger" disabled={selected.size === 0 || navigation.state !== 'idle'}>
-              {t('service.bulk.close')}
-            </button>
+            <ConfirmSubmit
+              name="bulk"
+              value="close"
+              label={t('service.bulk.close')}
+              question={t('service.bulk.confirmClose', { count: selected.size })}
+              disabled={selected.size === 0 || navigation.state !== 'idle'}
+              testId="bulk-close"
+            />
           </div>
         ) : null}
         <div className="table-wrap">

@@ -102,3 +102,35 @@ test('warehouse staff record a receipt and see ATP move; the list is translated'
   await page.getByTestId('locale-switcher').selectOption('zh-CN');
   await expect(page.getByTestId('inventory-table').locator('th').nth(5)).toHaveText('可承诺');
 });
+
+test('cancelling orders in bulk asks first, and the result shows as a toast', async ({ page }) => {
+  await signIn(page, 'ops_manager');
+  const created = await page.request.post('/api/v1/orders', {
+    data: {
+      channel: 'web',
+      externalId: `E2E-CANCEL-${Date.now()}`,
+      customer: { email: 'undecided@example.com', name: 'Undecided Buyer' },
+      shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 },
+      currency: 'USD',
+      lines: [{ sku: 'APP-1000', quantity: 1, unitPrice: 1_000 }],
+      paymentMethod: 'manual',
+    },
+  });
+  expect(created.status()).toBe(201);
+  const { number } = (await created.json()) as { number: string };
+  await page.goto(`/orders?q=${number}`);
+  const row = page.getByTestId('order-row').filter({ hasText: number });
+  await row.locator('input[type=checkbox]').check();
+  // "Keep" sends nothing.
+  await page.getByTestId('bulk-cancel').click();
+  await expect(page.getByTestId('confirm-dialog')).toContainText('Cancel this order?');
+  await page.getByTestId('confirm-no').click();
+  await expect(page.getByTestId('confirm-dialog')).toHaveCount(0);
+  await expect(page.getByTestId('bulk-result')).toHaveCount(0);
+  // Confirmed, it is cancelled.
+  await row.locator('input[type=checkbox]').check();
+  await page.getByTestId('bulk-cancel').click();
+  await page.getByTestId('confirm-yes').click();
+  await expect(page.getByTestId('bulk-result')).toContainText('1 order done');
+  await expect(page.getByTestId('order-row').filter({ hasText: number }).locator('[data-status]')).toHaveAttribute('data-status', 'cancelled');
+});
