@@ -172,7 +172,6 @@ export default function TicketPage() {
   const lastSeen = ticket.messages.at(-1)?.id ?? null;
   const errorsOf = (intent: string) => (result?.intent === intent ? (result.errors ?? []) : []);
   const fieldErrors = { fields: errorsOf(FORMS.fields), match: errorsOf(FORMS.match), merge: errorsOf(FORMS.merge) };
-  const errorText = (e: FieldError) => t(e.messageKey, { ...e.params, defaultValue: e.code });
   const conflict =
     result?.intent === 'reply' && (result.error?.code === 'ticket_replied_meanwhile' || result.error?.code === 'ticket_customer_wrote_meanwhile');
   const due = [ticket.sla.firstResponseDueAt, ticket.sla.nextResponseDueAt, ticket.sla.resolutionDueAt].filter((x): x is string => !!x).sort()[0] ?? null;
@@ -269,11 +268,7 @@ export default function TicketPage() {
                     }}
                   />
                 ) : null}
-                {errorsOf(mode).map((e) => (
-                  <p key={e.field + e.code} className="form-error" role="alert" data-field={e.field}>
-                    {errorText(e)}
-                  </p>
-                ))}
+                <FormErrors errors={errorsOf(mode)} />
                 {conflict ? (
                   <p className="notice warning" role="alert" data-testid="reply-conflict">
                     {t(`errors.${result!.error!.code}`, { ...result!.error!.params, defaultValue: result!.error!.code })}
@@ -339,57 +334,38 @@ export default function TicketPage() {
                     ))}
                   </select>
                 </label>
-                <label className="field">
-                  <span>{t('service.fields.priority')}</span>
-                  <select name="priority" defaultValue={ticket.priority}>
-                    {TICKET_PRIORITIES.map((s) => (
-                      <option key={s} value={s}>
-                        {t(`ticketPriority.${s}`)}
-                      </option>
-                    ))}
-                  </select>
-                </label>
-                <label className="field">
-                  <span>{t('service.fields.team')}</span>
-                  <select name="teamId" defaultValue={ticket.teamId ?? ''}>
-                    <option value="">—</option>
-                    {teams.map((x) => (
-                      <option key={x.id} value={x.id}>
-                        {x.name}
-                      </option>
-                    ))}
-                  </select>
-                </label>
-                <label className="field">
-                  <span>{t('service.fields.assignee')}</span>
-                  <select name="assigneeId" defaultValue={ticket.assigneeId ?? ''} data-testid="field-assignee">
-                    <option value="">{t('service.unassigned')}</option>
-                    {agents.map((x) => (
-                      <option key={x.id} value={x.id}>
-                        {x.name}
-                      </option>
-                    ))}
-                  </select>
-                </label>
-                <label className="field">
-                  <span>{t('service.fields.language')}</span>
-                  <select name="language" defaultValue={ticket.language}>
-                    {LOCALES.map((l) => (
-                      <option key={l} value={l}>
-                        {t(`locales.${l}`)}
-                      </option>
-                    ))}
-                  </select>
-                </label>
+                <FieldSelect
+                  name="priority"
+                  label={t('service.fields.priority')}
+                  value={ticket.priority}
+                  options={TICKET_PRIORITIES.map((p) => [p, t(`ticketPriority.${p}`)])}
+                />
+                <FieldSelect
+                  name="teamId"
+                  label={t('service.fields.team')}
+                  value={ticket.teamId ?? ''}
+                  empty="—"
+                  options={teams.map((x) => [String(x.id), x.name])}
+                />
+                <FieldSelect
+                  name="assigneeId"
+                  label={t('service.fields.assignee')}
+                  value={ticket.assigneeId ?? ''}
+                  empty={t('service.unassigned')}
+                  options={agents.map((x) => [String(x.id), x.name])}
+                  testId="field-assignee"
+                />
+                <FieldSelect
+                  name="language"
+                  label={t('service.fields.language')}
+                  value={ticket.language}
+                  options={LOCALES.map((l) => [l, t(`locales.${l}`)])}
+                />
                 <label className="field">
                   <span>{t('service.fields.tags')}</span>
                   <input name="tags" defaultValue={ticket.tags.join(', ')} maxLength={800} data-testid="field-tags" />
                 </label>
-                {fieldErrors.fields.map((e) => (
-                  <p key={e.field + e.code} className="form-error" role="alert" data-field={e.field}>
-                    {t(`service.fields.${e.field}`, { defaultValue: e.field })}: {errorText(e)}
-                  </p>
-                ))}
+                <FormErrors errors={fieldErrors.fields} label={(f) => t(`service.fields.${f}`, { defaultValue: f })} />
                 <button type="submit" disabled={busy} data-testid="save-fields">
                   {t('service.save')}
                 </button>
@@ -426,11 +402,7 @@ export default function TicketPage() {
                   <span>{t('service.match.customerField')}</span>
                   <input name="customer" type="email" defaultValue={customer?.email ?? ''} maxLength={255} />
                 </label>
-                {fieldErrors.match.map((e) => (
-                  <p key={e.field + e.code} className="form-error" role="alert" data-field={e.field}>
-                    {t(`service.match.${e.field}Field`, { defaultValue: e.field })}: {errorText(e)}
-                  </p>
-                ))}
+                <FormErrors errors={fieldErrors.match} label={(f) => t(`service.match.${f}Field`, { defaultValue: f })} />
                 <button type="submit" disabled={busy}>
                   {t('service.match.change')}
                 </button>
@@ -475,11 +447,7 @@ export default function TicketPage() {
                   {t('service.merge.action')}
                 </button>
               </Form>
-              {fieldErrors.merge.map((e) => (
-                <p key={e.field + e.code} className="form-error" role="alert">
-                  {errorText(e)}
-                </p>
-              ))}
+              <FormErrors errors={fieldErrors.merge} />
             </section>
           ) : null}
         </aside>
@@ -489,6 +457,34 @@ export default function TicketPage() {
 }
 
 type T = ReturnType<typeof useTranslation>['t'];
+
+/** A form's refusals, each in the reader's language, with the field's name when `label` gives one. */
+function FormErrors({ errors, label }: { errors: FieldError[]; label?: (field: string) => string }) {
+  const { t } = useTranslation();
+  return errors.map((e) => (
+    <p key={e.field + e.code} className="form-error" role="alert" data-field={e.field}>
+      {label ? `${label(e.field)}: ` : ''}
+      {t(e.messageKey, { ...e.params, defaultValue: e.code })}
+    </p>
+  ));
+}
+
+/** A labelled select of `[value, text]` choices (with an empty first choice when `empty` is given). */
+function FieldSelect(props: { name: string; label: string; value: string | number; options: [string, string][]; empty?: string; testId?: string }) {
+  return (
+    <label className="field">
+      <span>{props.label}</span>
+      <select name={props.name} defaultValue={props.value} data-testid={props.testId}>
+        {props.empty !== undefined ? <option value="">{props.empty}</option> : null}
+        {props.options.map(([v, text]) => (
+          <option key={v} value={v}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
 
 /** How the ticket found its customer and order, in words. */
 function explainMatch(match: Record<string, unknown> | null, t: T): string {

@@ -60,6 +60,25 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 function changedKeys<T extends Record<string, unknown>>(before: T, after: T): (keyof T)[] {
   return (Object.keys(after) as (keyof T)[]).filter((k) => !same(before[k], after[k]));
 }
+/** The audit event of an update: the fields that changed, before and after. */
+function auditChanged<T extends Record<string, unknown>>(
+  em: EntityManager,
+  actor: Actor,
+  action: string,
+  entityType: string,
+  id: number,
+  before: T,
+  after: T,
+  changed: (keyof T)[],
+) {
+  audit(em, actor, {
+    action,
+    entityType,
+    entityId: id,
+    before: Object.fromEntries(changed.map((k) => [k, before[k]])),
+    after: Object.fromEntries(changed.map((k) => [k, after[k]])),
+  });
+}
 function parse<S extends z.ZodType>(schema: S, raw: Record<string, unknown>): z.infer<S> {
   const r = schema.safeParse(raw);
   if (!r.success) throw invalid(formErrors(r.error, NS, raw));
@@ -200,13 +219,7 @@ export async function saveCalendar(orm: MikroORM, id: number | null, raw: Record
         .set({ name: input.name, time_zone: input.timeZone, hours: jsonb(input.hours), holidays: jsonb(input.holidays) })
         .where('id', '=', id)
         .execute();
-      audit(em, actor, {
-        action: 'business_calendar.updated',
-        entityType: 'BusinessCalendar',
-        entityId: id,
-        before: Object.fromEntries(changed.map((k) => [k, before[k]])),
-        after: Object.fromEntries(changed.map((k) => [k, input[k]])),
-      });
+      auditChanged(em, actor, 'business_calendar.updated', 'BusinessCalendar', id, before, input, changed);
       return { id, created: false, changed: changed as string[] };
     });
   } catch (e) {
@@ -314,13 +327,7 @@ export async function saveTeam(orm: MikroORM, id: number | null, raw: Record<str
       const changed = changedKeys(before, input);
       if (!changed.length) return { id, created: false, changed: [] as string[] };
       await db(em).updateTable('team').set(values).where('id', '=', id).execute();
-      audit(em, actor, {
-        action: 'team.updated',
-        entityType: 'Team',
-        entityId: id,
-        before: Object.fromEntries(changed.map((k) => [k, before[k]])),
-        after: Object.fromEntries(changed.map((k) => [k, input[k]])),
-      });
+      auditChanged(em, actor, 'team.updated', 'Team', id, before, input, changed);
       return { id, created: false, changed: changed as string[] };
     });
   } catch (e) {
@@ -430,13 +437,7 @@ export async function savePolicy(orm: MikroORM, id: number | null, raw: Record<s
       const changed = changedKeys(before, input);
       if (!changed.length) return { id, created: false, changed: [] as string[] };
       await db(em).updateTable('sla_policy').set(values).where('id', '=', id).execute();
-      audit(em, actor, {
-        action: 'sla_policy.updated',
-        entityType: 'SlaPolicy',
-        entityId: id,
-        before: Object.fromEntries(changed.map((k) => [k, before[k]])),
-        after: Object.fromEntries(changed.map((k) => [k, input[k]])),
-      });
+      auditChanged(em, actor, 'sla_policy.updated', 'SlaPolicy', id, before, input, changed);
       return { id, created: false, changed: changed as string[] };
     });
   } catch (e) {
