@@ -21,6 +21,10 @@ export const PERMISSIONS = {
   'service.settings': ['admin', 'ops_manager'],
   'dashboards.view': ALL,
   'analytics.view': ['admin', 'ops_manager', 'executive'],
+  /** The fulfilment reports (processing time, delays, errors, returns): warehouse staff read them too. */
+  'analytics.fulfilment': ['admin', 'ops_manager', 'executive', 'warehouse'],
+  /** The service reports (response and resolution times, SLA, CSAT): agents read them too. */
+  'analytics.service': ['admin', 'ops_manager', 'executive', 'agent'],
   'settings.view': ['admin'],
   'settings.manage': ['admin'],
   'audit.view': ['admin'],

@@ -3,11 +3,14 @@ import { Form, Link, useLoaderData, useNavigate, useSearchParams } from '@remix-
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { FilterSelect } from '../components/filter-select.tsx';
+import { AnalyticsNav } from '../components/analytics-nav.tsx';
+import { CompareField, RangeFields, RangePresets } from '../components/report-controls.tsx';
 import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { requireUser } from '../lib/auth.server.ts';
 import { formatMoney, formatNumber } from '../lib/format.ts';
 import { useLocale } from '../components/format.tsx';
 import { CHART_COLORS, downloadChartSvg, downloadCsv, formatBucket } from '../components/charts.tsx';
+import { todayIn } from '../modules/analytics/range.ts';
 import { ReportQuery, salesReport, type Granularity, type SalesFigures } from '../modules/analytics/reports.server.ts';
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -15,7 +18,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const { config } = context;
   const q = ReportQuery.parse(Object.fromEntries(new URL(request.url).searchParams));
   const em = context.orm.em.fork();
-  const todayIso = new Intl.DateTimeFormat('en-CA', { timeZone: config.BUSINESS_TIME_ZONE }).format(new Date());
+  const todayIso = todayIn(config.BUSINESS_TIME_ZONE);
   const [report, channels, warehouses] = await Promise.all([
     salesReport(em, q, config.BUSINESS_TIME_ZONE, todayIso),
     em.execute<{ code: string }[]>('select code from channel order by code'),
@@ -66,13 +69,6 @@ export default function Analytics() {
   const num = (n: number) => formatNumber(n, locale);
   const g = report.granularity;
 
-  const presets: [string, string, string][] = [
-    ['today', today, today],
-    ['last7', shift(today, -6), today],
-    ['last30', shift(today, -29), today],
-    ['last90', shift(today, -89), today],
-    ['thisMonth', `${today.slice(0, 7)}-01`, today],
-  ];
   const withRange = (from: string, to: string, extra: Record<string, string> = {}) => {
     const p = new URLSearchParams(params);
     p.set('from', from);
@@ -170,29 +166,11 @@ export default function Analytics() {
     <>
       <div className="page-head">
         <h1 className="page-title">{t('nav.analytics')}</h1>
-        <nav className="presets" aria-label={t('analytics.presets')}>
-          {presets.map(([key, from, to]) => (
-            <Link key={key} to={withRange(from, to)} className={report.from === from && report.to === to ? 'active' : ''}>
-              {t(`analytics.preset.${key}`)}
-            </Link>
-          ))}
-        </nav>
-        <Link to="/analytics/replenishment" data-testid="replenishment-link">
-          {t('replenishment.link')}
-        </Link>
-        <Link to="/analytics/customers" data-testid="segments-link">
-          {t('segments.link')}
-        </Link>
+        <AnalyticsNav />
+        <RangePresets today={today} from={report.from} to={report.to} />
       </div>
       <Form method="get" className="filters" data-testid="report-filters">
-        <label className="field">
-          <span>{t('analytics.from')}</span>
-          <input type="date" name="from" defaultValue={report.from} required />
-        </label>
-        <label className="field">
-          <span>{t('analytics.to')}</span>
-          <input type="date" name="to" defaultValue={report.to} required />
-        </label>
+        <RangeFields from={report.from} to={report.to} />
         <label className="field">
           <span>{t('analytics.granularity')}</span>
           <select name="granularity" defaultValue={g}>
@@ -209,13 +187,7 @@ export default function Analytics() {
           <span>{t('analytics.by.country')}</span>
           <input name="country" defaultValue={query.country ?? ''} maxLength={2} size={3} placeholder="US" />
         </label>
-        <label className="field">
-          <span>{t('analytics.compare')}</span>
-          <select name="compare" defaultValue={query.compare}>
-            <option value="previous">{t('analytics.comparePrevious')}</option>
-            <option value="none">{t('analytics.compareNone')}</option>
-          </select>
-        </label>
+        <CompareField value={query.compare} />
         <button type="submit">{t('common.filter')}</button>
       </Form>
 

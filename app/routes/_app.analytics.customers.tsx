@@ -1,6 +1,7 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigate, useNavigation } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
+import { AnalyticsNav } from '../components/analytics-nav.tsx';
 import { Bar, BarChart, CartesianGrid, Cell, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { assertCsrf, forbidden, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
@@ -91,9 +92,7 @@ export default function CustomerSegments() {
     <>
       <div className="page-head">
         <h1 className="page-title">{t('segments.title')}</h1>
-        <nav className="tabs" aria-label={t('segments.views')}>
-          <Link to="/analytics">{t('segments.backToAnalytics')}</Link>
-        </nav>
+        <AnalyticsNav />
       </div>
       <p className="muted">{t('segments.intro', { days: windowDays, currency: baseCurrency, count: totalCustomers })}</p>
 

@@ -1,6 +1,7 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
+import { AnalyticsNav } from '../components/analytics-nav.tsx';
 import { FilterSelect } from '../components/filter-select.tsx';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
@@ -102,9 +103,7 @@ export default function Replenishment() {
     <>
       <div className="page-head">
         <h1 className="page-title">{t('replenishment.title')}</h1>
-        <nav className="tabs" aria-label={t('replenishment.views')}>
-          <Link to="/analytics">{t('replenishment.backToAnalytics')}</Link>
-        </nav>
+        <AnalyticsNav />
       </div>
       <p className="muted">{t('replenishment.intro', { weeks: plan.weeks, review: plan.reviewWeeks, service: pct(plan.serviceLevel) })}</p>
 

@@ -4,7 +4,7 @@
 // business's time zone (BUSINESS_TIME_ZONE) and every amount in the base currency.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { DateText } from '../../lib/boundary.ts';
+import { addDays, daysBetween, ReportRange, resolveRange } from './range.ts';
 
 const GRANULARITIES = ['hour', 'day', 'week', 'month'] as const;
 export type Granularity = (typeof GRANULARITIES)[number];
@@ -134,11 +134,8 @@ export async function today(em: EntityManager, timeZone: string): Promise<{ midn
   return { midnight: new Date(r.midnight), now: new Date(r.now) };
 }
 
-export const ReportQuery = ReportFilters.extend({
-  from: DateText.optional().catch(undefined),
-  to: DateText.optional().catch(undefined),
+export const ReportQuery = ReportFilters.merge(ReportRange).extend({
   granularity: z.enum(GRANULARITIES).catch('day'),
-  compare: z.enum(['previous', 'none']).catch('previous'),
 });
 export type ReportQuery = z.infer<typeof ReportQuery>;
 
@@ -159,10 +156,6 @@ export interface SalesReport {
   byCountry: ({ country: string } & SalesFigures)[];
   byWarehouse: ({ warehouse: string } & SalesFigures)[];
 }
-
-const DAY = 86_400_000;
-const addDays = (d: string, n: number) => new Date(Date.parse(`${d}T00:00:00Z`) + n * DAY).toISOString().slice(0, 10);
-const daysBetween = (a: string, b: string) => Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / DAY);
 
 type Row = FigureRow & {
   bucket: string | null;
@@ -241,21 +234,16 @@ function bucketsOf(from: string, to: string, g: Granularity): string[] {
 
 /** The sales report: the series by bucket, totals, the previous period to compare, and breakdowns. */
 export async function salesReport(em: EntityManager, q: ReportQuery, timeZone: string, todayIso: string): Promise<SalesReport> {
-  let to = q.to ?? todayIso;
-  let from = q.from ?? addDays(to, -29);
-  if (from > to) [from, to] = [to, from];
+  const { from, to, days, previous } = resolveRange(q, todayIso);
   // Hours are drawn for at most 14 days; a longer range falls back to days.
-  const granularity: Granularity = q.granularity === 'hour' && daysBetween(from, to) > 13 ? 'day' : q.granularity;
+  const granularity: Granularity = q.granularity === 'hour' && days > 14 ? 'day' : q.granularity;
   const f: ReportFilters = { channel: q.channel, warehouse: q.warehouse, country: q.country };
-  const length = daysBetween(from, to) + 1;
-  const prevTo = addDays(from, -1);
-  const prevFrom = addDays(prevTo, -(length - 1));
   const [rows, prevRows] = await Promise.all([
     scan(em, from, to, granularity, f, timeZone, true),
-    q.compare === 'previous' ? scan(em, prevFrom, prevTo, granularity, f, timeZone, false) : Promise.resolve(null),
+    previous ? scan(em, previous.from, previous.to, granularity, f, timeZone, false) : Promise.resolve(null),
   ]);
   const cur = seriesOf(rows, from, to, granularity);
-  const prev = prevRows ? seriesOf(prevRows, prevFrom, prevTo, granularity) : null;
+  const prev = prevRows && previous ? seriesOf(prevRows, previous.from, previous.to, granularity) : null;
   const by = (kind: 'gc' | 'gn' | 'gw', key: 'channel' | 'country' | 'warehouse') =>
     rows
       .filter((r) => Number(r[kind]) === 0)
@@ -280,7 +268,7 @@ export async function salesReport(em: EntityManager, q: ReportQuery, timeZone: s
     granularity,
     series: cur,
     totals: total(cur),
-    previous: prev ? { from: prevFrom, to: prevTo, series: prev, totals: total(prev) } : null,
+    previous: prev && previous ? { ...previous, series: prev, totals: total(prev) } : null,
     byChannel: byChannel.map(({ key, ...r }) => ({ channel: key, ...r })),
     byCountry: byCountry.map(({ key, ...r }) => ({ country: key, ...r })),
     byWarehouse: byWarehouse.map(({ key, ...r }) => ({ warehouse: key, ...r })),
