@@ -132,30 +132,32 @@ export default function Analytics() {
     <section key={filter} className="card" data-testid={`by-${filter}`}>
       <h2>{t(`analytics.byTitle.${filter}`)}</h2>
       {rows.length ? (
-        <table className="data-table">
-          <thead>
-            <tr>
-              <th>{t(`analytics.by.${filter}`)}</th>
-              <th className="num">{t('analytics.kpi.orders')}</th>
-              <th className="num">{t('analytics.kpi.revenue')}</th>
-              <th className="num">{t('analytics.share')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={r.key}>
-                <td>
-                  <Link to={withRange(report.from, report.to, { [filter]: r.key })}>{r.key === 'none' ? t('analytics.notRouted') : r.key}</Link>
-                </td>
-                <td className="num">
-                  <Link to={ordersOf(report.from, report.to, filter === 'country' ? {} : { [filter]: r.key })}>{num(r.orders)}</Link>
-                </td>
-                <td className="num">{money(r.revenue)}</td>
-                <td className="num">{report.totals.revenue ? formatNumber(r.revenue / report.totals.revenue, locale, PERCENT) : '—'}</td>
+        <div className="table-wrap" tabIndex={0}>
+          <table className="data-table">
+            <thead>
+              <tr>
+                <th>{t(`analytics.by.${filter}`)}</th>
+                <th className="num">{t('analytics.kpi.orders')}</th>
+                <th className="num">{t('analytics.kpi.revenue')}</th>
+                <th className="num">{t('analytics.share')}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <tr key={r.key}>
+                  <td>
+                    <Link to={withRange(report.from, report.to, { [filter]: r.key })}>{r.key === 'none' ? t('analytics.notRouted') : r.key}</Link>
+                  </td>
+                  <td className="num">
+                    <Link to={ordersOf(report.from, report.to, filter === 'country' ? {} : { [filter]: r.key })}>{num(r.orders)}</Link>
+                  </td>
+                  <td className="num">{money(r.revenue)}</td>
+                  <td className="num">{report.totals.revenue ? formatNumber(r.revenue / report.totals.revenue, locale, PERCENT) : '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : (
         <p className="muted">{t('analytics.noSales')}</p>
       )}

@@ -247,7 +247,7 @@ export default function Orders() {
           </div>
         ) : null}
         <p className="muted">{totalCapped ? t('orders.countCapped', { count: total }) : t('common.resultCount', { count: total })}</p>
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="data-table" data-testid="orders-table">
             <thead>
               <tr>

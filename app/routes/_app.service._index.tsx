@@ -233,7 +233,7 @@ export default function ServiceQueue() {
             />
           </div>
         ) : null}
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="data-table" data-testid="tickets-table">
             <thead>
               <tr>

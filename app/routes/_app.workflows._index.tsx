@@ -83,7 +83,7 @@ export default function Workflows() {
       </div>
       <section className="card">
         <h2>{t('workflows.flows')}</h2>
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="data-table" data-testid="flows">
             <thead>
               <tr>
@@ -205,7 +205,7 @@ export default function Workflows() {
           </label>
           <button type="submit">{t('common.filter')}</button>
         </Form>
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="data-table" data-testid="runs">
             <thead>
               <tr>
