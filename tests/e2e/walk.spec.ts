@@ -29,6 +29,7 @@ const STATIC_PAGES = [
   '/purchasing/suppliers',
   '/fulfilment',
   '/workflows',
+  '/workflows/standard-order',
   '/workflows/bindings',
   '/workflows/tasks',
   '/service',
@@ -61,7 +62,6 @@ const STATIC_PAGES = [
 const LINKED_PAGES: { list: string; link: RegExp }[] = [
   { list: '/purchasing', link: /href="(\/purchasing\/\d+)"/ },
   { list: '/fulfilment', link: /href="(\/fulfilment\/pick-lists\/\d+)"/ },
-  { list: '/workflows', link: /href="(\/workflows\/(?!bindings|tasks|runs)[a-z0-9-]+)"/ },
   { list: '/workflows', link: /href="(\/workflows\/runs\/[^"?#]+)"/ },
   { list: '/service', link: /href="(\/service\/\d+)"/ },
   { list: '/customers', link: /href="(\/customers\/\d+)"/ },
