@@ -82,3 +82,16 @@ export type TicketMessageKind = (typeof TICKET_MESSAGE_KINDS)[number];
 
 export const SLA_TARGETS = ['first_response', 'next_response', 'resolution'] as const;
 export type SlaTarget = (typeof SLA_TARGETS)[number];
+
+/**
+ * The edges (minutes) of the service rollup's time histograms: bucket 0 is under the first edge, bucket i
+ * is [edge i-1, edge i), the last is 30 days and more. About a quarter apart, so a percentile read from the
+ * buckets lands within its bucket; the coarse buckets the report draws (15 min, 30 min, 1 h, 2 h, 4 h, 8 h,
+ * 1 d, 3 d, 7 d) are edges too.
+ */
+export const SERVICE_TIME_EDGES_MINUTES = [
+  1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 75, 90, 120, 150, 180, 240, 300, 360, 480, 600, 720, 960, 1200, 1440, 1800, 2160, 2880, 3600, 4320,
+  5760, 7200, 8640, 10080, 14400, 20160, 30240, 43200,
+] as const;
+/** Buckets per histogram (one more than the edges). */
+export const SERVICE_TIME_BUCKETS = SERVICE_TIME_EDGES_MINUTES.length + 1;
