@@ -20,6 +20,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 let db: TestDatabase;
 const TZ = 'Asia/Taipei';
 const actor = { ...SYSTEM, label: 'service analytics test' };
+const MINUTE = 60_000;
 const DAY = 86_400_000;
 const sql = <T = Record<string, unknown>>(q: string, p: unknown[] = []) => db.orm.em.fork().getConnection().execute<T[]>(q, p);
 const dayIn = (d: Date | string) => new Intl.DateTimeFormat('en-CA', { timeZone: TZ }).format(new Date(d));
@@ -343,5 +344,58 @@ describe('service rollups', () => {
     expect((await all({ tag: reason.tag, dates: 'created', from: shift(d, -20), to: d })).length).toBe(reason.tickets);
     const [open] = await sql<{ n: string }>(`select count(*) as n from ticket where status in ('new', 'open', 'pending', 'on_hold')`);
     expect((await all({ state: 'open' })).length).toBe(Number(open.n));
+  });
+});
+
+describe('the ticket tiles of the dashboard', () => {
+  it('count open tickets and those whose SLA is at risk as the tickets do, link to the same queue view, and move when a ticket changes', async () => {
+    const { dashboard, tileLinks, TILES_BY_ROLE } = await import('../../app/modules/analytics/dashboard.server.ts');
+    const open = await sql<{ id: number; sla_policy_id: number | null }>(
+      `select id, sla_policy_id from ticket where status in ('new', 'open') and sla_policy_id is not null order by id limit 3`,
+    );
+    expect(open.length).toBe(3);
+    // One due in 5 minutes, one overdue, one due in 3 days.
+    await sql(`update ticket set first_response_due_at = now() + interval '5 minutes', next_response_due_at = null, resolution_due_at = null where id = ?`, [
+      open[0].id,
+    ]);
+    await sql(`update ticket set resolution_due_at = now() - interval '1 hour' where id = ?`, [open[1].id]);
+    await sql(
+      `update ticket set first_response_due_at = now() + interval '3 days', next_response_due_at = null, resolution_due_at = now() + interval '4 days' where id = ?`,
+      [open[2].id],
+    );
+    const rows = await sql<{ id: number; status: string; due: Date | null; warn: number | null }>(
+      `select t.id, t.status, least(t.first_response_due_at, t.next_response_due_at, t.resolution_due_at) as due, p.warn_before_minutes as warn
+         from ticket t left join sla_policy p on p.id = t.sla_policy_id`,
+    );
+    const isOpen = (r: { status: string }) => ['new', 'open', 'pending', 'on_hold'].includes(r.status);
+    const atRisk = rows.filter((r) => isOpen(r) && r.due !== null && new Date(r.due).getTime() <= Date.now() + (r.warn ?? 0) * MINUTE).map((r) => Number(r.id));
+    expect(atRisk).toEqual(expect.arrayContaining([open[0].id, open[1].id]));
+    expect(atRisk).not.toContain(open[2].id);
+    const d = await dashboard(db.orm.em.fork(), TZ);
+    expect(d.counts.ticketsOpen).toBe(rows.filter(isOpen).length);
+    expect(d.counts.slaAtRisk).toBe(atRisk.length);
+    // The tile's queue view lists exactly those tickets.
+    const [agent] = await sql<{ id: number }>(`select id from app_user where role = 'agent' limit 1`);
+    const page = await listTickets(db.orm.em.fork(), agent.id, parseQueueFilters(new URLSearchParams('view=all&sla=at_risk&sort=due')), TZ);
+    expect(page.rows.map((r) => r.id).sort()).toEqual([...atRisk].sort());
+    expect(tileLinks('2026-12-07', 'agent').slaAtRisk).toBe('/service?view=all&sla=at_risk&sort=due');
+    expect(tileLinks('2026-12-07', 'agent').ticketsOpen).toBe('/service?view=all&state=open');
+    // Executives may not open the queue: their tiles open the service report.
+    expect(tileLinks('2026-12-07', 'executive').ticketsOpen).toBe('/analytics/service?from=2026-12-07&to=2026-12-07');
+    for (const role of ['admin', 'ops_manager', 'executive', 'agent'] as const)
+      expect(TILES_BY_ROLE[role]).toEqual(expect.arrayContaining(['ticketsOpen', 'slaAtRisk']));
+    expect(TILES_BY_ROLE.warehouse).not.toContain('ticketsOpen');
+
+    // A ticket solved: the refresher recomputes its days and tells the dashboards once for the batch.
+    await refreshAll();
+    const [{ last }] = await sql<{ last: number | null }>(`select max(id) as last from outbox_event`);
+    await db.orm.em.fork().transactional((em) => updateTicket(em, actor, open[1].id, { status: 'solved' }));
+    await db.orm.em.fork().transactional((em) => updateTicket(em, actor, open[0].id, { priority: 'low' }));
+    await refreshAll();
+    const events = await sql<{ topic: string; type: string }>(`select topic, type from outbox_event where id > ? and topic = 'dashboards'`, [last ?? 0]);
+    expect(events).toEqual([{ topic: 'dashboards', type: 'service.refreshed' }]);
+    const after = await dashboard(db.orm.em.fork(), TZ);
+    expect(after.counts.ticketsOpen).toBe(d.counts.ticketsOpen - 1);
+    expect(after.counts.slaAtRisk).toBeLessThan(d.counts.slaAtRisk);
   });
 });
