@@ -1,7 +1,7 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { SERVICE_TIME_BUCKETS } from './constants.ts';
+import { SERVICE_TIME_BUCKETS, STEP_TIME_BUCKETS } from './constants.ts';
 
-export { SERVICE_TIME_BUCKETS, SERVICE_TIME_EDGES_MINUTES } from './constants.ts';
+export { SERVICE_TIME_BUCKETS, SERVICE_TIME_EDGES_MINUTES, STEP_TIME_BUCKETS, STEP_TIME_EDGES_MS } from './constants.ts';
 
 /** The figures of a rollup row: orders placed in its time bucket × channel × warehouse × country. */
 const figures = {
@@ -146,3 +146,56 @@ export const ServiceDirtyMinute = defineEntity({
   properties: { minute: p.datetime().primary() },
 });
 export type IServiceDirtyMinute = InferEntity<typeof ServiceDirtyMinute>;
+
+/** Property names of the step histogram's bucket columns: h00 … h53. */
+export const stepHistogramKeys = () => Array.from({ length: STEP_TIME_BUCKETS }, (_, i) => `h${String(i).padStart(2, '0')}`);
+
+/**
+ * Flow runs per business day they started × definition × version (0: none left) × status, with the summed
+ * milliseconds of those that ended. Recomputed from workflow_run whenever a run of that day changes
+ * (WorkflowDirtyMinute); kept by app/modules/analytics/workflow-rollups.server.ts.
+ */
+export const WorkflowDay = defineEntity({
+  name: 'WorkflowDay',
+  tableName: 'workflow_day',
+  properties: {
+    day: p.date().primary(),
+    definitionId: p.integer().primary(),
+    versionId: p.integer().primary(),
+    status: p.string().length(16).primary(),
+    runs: p.integer(),
+    /** Of the runs that ended: how many, and their start → end milliseconds summed. */
+    ended: p.integer(),
+    ms: p.bigint('number'),
+  },
+});
+export type IWorkflowDay = InferEntity<typeof WorkflowDay>;
+
+/**
+ * Finished steps (an end time recorded: done, failed, compensated, skipped, cancelled, terminated) of the runs
+ * started on a business day × definition × version × node × status: how many, their summed milliseconds
+ * (the latest visit's start → end), and a histogram of them for percentiles (STEP_TIME_EDGES_MS).
+ */
+export const WorkflowStepDay = defineEntity({
+  name: 'WorkflowStepDay',
+  tableName: 'workflow_step_day',
+  properties: {
+    day: p.date().primary(),
+    definitionId: p.integer().primary(),
+    versionId: p.integer().primary(),
+    nodeId: p.string().primary(),
+    status: p.string().length(16).primary(),
+    steps: p.integer(),
+    ms: p.bigint('number'),
+    ...(Object.fromEntries(stepHistogramKeys().map((k) => [k, p.integer()])) as Record<string, ReturnType<typeof p.integer>>),
+  },
+});
+export type IWorkflowStepDay = InferEntity<typeof WorkflowStepDay>;
+
+/** Minutes in which runs that changed (or whose steps did) started: their business days are recomputed. */
+export const WorkflowDirtyMinute = defineEntity({
+  name: 'WorkflowDirtyMinute',
+  tableName: 'workflow_dirty_minute',
+  properties: { minute: p.datetime().primary() },
+});
+export type IWorkflowDirtyMinute = InferEntity<typeof WorkflowDirtyMinute>;

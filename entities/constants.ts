@@ -95,3 +95,16 @@ export const SERVICE_TIME_EDGES_MINUTES = [
 ] as const;
 /** Buckets per histogram (one more than the edges). */
 export const SERVICE_TIME_BUCKETS = SERVICE_TIME_EDGES_MINUTES.length + 1;
+
+/**
+ * The edges (milliseconds) of the workflow step rollup's time histogram: steps take from milliseconds (an
+ * activity) to days (a person's decision, a timer), so the buckets run 1–1.5–2–3–5–7 per decade from 10 ms to
+ * 30 days; bucket 0 is under 10 ms, the last 30 days and more.
+ */
+export const STEP_TIME_EDGES_MS = [
+  10, 15, 20, 30, 50, 70, 100, 150, 200, 300, 500, 700, 1_000, 1_500, 2_000, 3_000, 5_000, 7_000, 10_000, 15_000, 20_000, 30_000, 45_000, 60_000, 90_000,
+  120_000, 180_000, 300_000, 420_000, 600_000, 900_000, 1_200_000, 1_800_000, 2_700_000, 3_600_000, 5_400_000, 7_200_000, 10_800_000, 14_400_000, 21_600_000,
+  28_800_000, 43_200_000, 57_600_000, 86_400_000, 129_600_000, 172_800_000, 259_200_000, 432_000_000, 604_800_000, 864_000_000, 1_209_600_000, 1_814_400_000,
+  2_592_000_000,
+] as const;
+export const STEP_TIME_BUCKETS = STEP_TIME_EDGES_MS.length + 1;

@@ -9,7 +9,19 @@ import { Carrier, PickList, PickListLine, Shipment, ShipmentEvent } from './fulf
 import { Notification } from './notifications.ts';
 import { ReturnRequest } from './returns.ts';
 import { PurchaseOrder, PurchaseOrderLine, Supplier, SupplierProduct } from './purchasing.ts';
-import { AnalyticsDirtyMinute, DashboardLayout, SalesDay, SalesHour, SalesMinute, ServiceDay, ServiceDayTag, ServiceDirtyMinute } from './analytics.ts';
+import {
+  AnalyticsDirtyMinute,
+  DashboardLayout,
+  SalesDay,
+  SalesHour,
+  SalesMinute,
+  ServiceDay,
+  ServiceDayTag,
+  ServiceDirtyMinute,
+  WorkflowDay,
+  WorkflowDirtyMinute,
+  WorkflowStepDay,
+} from './analytics.ts';
 import {
   ApprovalLimit,
   AgentProfile,
@@ -94,6 +106,9 @@ export const entities = [
   ServiceDay,
   ServiceDayTag,
   ServiceDirtyMinute,
+  WorkflowDay,
+  WorkflowStepDay,
+  WorkflowDirtyMinute,
   BusinessCalendar,
   Team,
   AgentProfile,

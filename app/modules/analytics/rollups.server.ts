@@ -10,6 +10,7 @@ import { startListening } from '../../lib/listen.server.ts';
 import { publish } from '../../lib/outbox.server.ts';
 import { fxCte } from '../customers/queries.server.ts';
 import { refreshServiceDays, SERVICE_BATCH } from './service-rollups.server.ts';
+import { refreshWorkflowDays, WORKFLOW_BATCH } from './workflow-rollups.server.ts';
 
 /** Minutes recomputed per transaction. */
 const BATCH = 120;
@@ -117,8 +118,8 @@ export async function rebuildRollups(orm: MikroORM, opts: RollupOptions, onProgr
 
 /**
  * Runs the refresher in this process (the worker): on every `analytics` NOTIFY, and each second as a safety
- * net. It keeps the sales rollups and the service desk's (service-rollups.server.ts), whose triggers NOTIFY
- * the same channel.
+ * net. It keeps the sales rollups, the service desk's (service-rollups.server.ts) and the flows'
+ * (workflow-rollups.server.ts), whose triggers NOTIFY the same channel.
  */
 export function startAnalyticsRefresher(
   orm: MikroORM,
@@ -136,7 +137,8 @@ export function startAnalyticsRefresher(
     run: async () => {
       const sales = await refreshDirtyMinutes(orm, { baseCurrency: config.BASE_CURRENCY, timeZone: config.BUSINESS_TIME_ZONE });
       const service = await refreshServiceDays(orm, config.BUSINESS_TIME_ZONE);
-      return sales >= BATCH || service >= SERVICE_BATCH;
+      const workflows = await refreshWorkflowDays(orm, config.BUSINESS_TIME_ZONE);
+      return sales >= BATCH || service >= SERVICE_BATCH || workflows >= WORKFLOW_BATCH;
     },
   });
 }

@@ -19,11 +19,12 @@ export function bucketOf(seconds: number): number {
 }
 
 /**
- * The p-quantile (0 < p < 1) of the times counted in `hist`, in seconds, or null with none: the bucket
- * holding the ⌈p·n⌉-th smallest time (so the exact percentile lies in it), and inside it a linear
- * interpolation by rank. In the open last bucket (30 days and more) its lower bound.
+ * The p-quantile (0 < p < 1) of the values counted in `hist`, whose bucket i holds [edges[i-1], edges[i])
+ * (bucket 0 from 0, the last open-ended), or null with none: the bucket holding the ⌈p·n⌉-th smallest value
+ * (so the exact percentile lies in it), and inside it a linear interpolation by rank. In the open last
+ * bucket its lower bound.
  */
-export function percentile(hist: readonly number[], p: number): number | null {
+export function histogramPercentile(hist: readonly number[], p: number, edges: readonly number[]): number | null {
   const n = hist.reduce((a, b) => a + b, 0);
   if (!n) return null;
   const target = p * n;
@@ -31,14 +32,19 @@ export function percentile(hist: readonly number[], p: number): number | null {
   for (let i = 0; i < hist.length; i++) {
     const c = hist[i];
     if (c > 0 && before + c >= target) {
-      const [lo, hi] = bucketBounds(i);
-      if (hi === null) return lo;
-      return Math.round(lo + ((hi - lo) * Math.max(0, target - before)) / c);
+      const lo = i === 0 ? 0 : edges[i - 1];
+      if (i >= edges.length) return lo;
+      return Math.round(lo + ((edges[i] - lo) * Math.max(0, target - before)) / c);
     }
     before += c;
   }
-  return bucketBounds(hist.length - 1)[0];
+  return edges[edges.length - 1];
 }
+
+const SECOND_EDGES = SERVICE_TIME_EDGES_MINUTES.map((m) => m * 60);
+
+/** The p-quantile of the times (seconds) counted in a service histogram. */
+export const percentile = (hist: readonly number[], p: number): number | null => histogramPercentile(hist, p, SECOND_EDGES);
 
 /** The buckets the report draws (minutes): under 15 min, 15–30 min, … 3–7 days, 7 days and more. */
 export const COARSE_EDGES_MINUTES = [15, 30, 60, 120, 240, 480, 1440, 4320, 10080] as const;
