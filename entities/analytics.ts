@@ -80,10 +80,32 @@ export const histogramKeys = (prefix: 'frt' | 'res') => Array.from({ length: SER
 const histogram = (prefix: 'frt' | 'res') =>
   Object.fromEntries(histogramKeys(prefix).map((k) => [k, p.integer()])) as Record<string, ReturnType<typeof p.integer>>;
 
+/** The figures of the service rollups (without the histograms): counts and sums. */
+const serviceFigures = {
+  created: p.integer(),
+  /** Solved (or closed unsolved) on the day. */
+  solved: p.integer(),
+  /** First agent reply on the day. */
+  responded: p.integer(),
+  frtSeconds: p.bigint('number'),
+  resSeconds: p.bigint('number'),
+  /** Of those responded / solved: how many had an SLA policy, and of those how many breached the target. */
+  frtSla: p.integer(),
+  frtSlaMissed: p.integer(),
+  resSla: p.integer(),
+  resSlaMissed: p.integer(),
+  /** Ratings given on the day, by stars. */
+  csat1: p.integer(),
+  csat2: p.integer(),
+  csat3: p.integer(),
+  csat4: p.integer(),
+  csat5: p.integer(),
+};
+
 /**
- * The service desk per business day × ticket channel × team × priority × assignee (0: none), each figure
- * counted on the day it happened: tickets created (on creation), first responses (on the first agent reply:
- * count, summed seconds, histogram, SLA), resolutions (on solving, or closing unsolved: count, summed seconds,
+ * The service desk per business day × ticket channel × team (0: none) × priority, each figure counted on
+ * the day it happened: tickets created (on creation), first responses (on the first agent reply: count,
+ * summed seconds, histogram, SLA), resolutions (on solving, or closing unsolved: count, summed seconds,
  * histogram, SLA) and ratings (on rating). Merged tickets are left out. Times are wall-clock seconds from the
  * ticket's creation; an SLA target counts as missed when its breach fired (ticket_sla_event). Recomputed
  * from the tickets whenever one of the day's changes (ServiceDirtyMinute), so it is exact and idempotent;
@@ -98,31 +120,31 @@ export const ServiceDay = defineEntity({
     /** 0: no team. */
     teamId: p.integer().primary(),
     priority: p.string().length(16).primary(),
-    /** 0: nobody. */
-    assigneeId: p.integer().primary(),
-    created: p.integer(),
-    /** Solved (or closed unsolved) on the day. */
-    solved: p.integer(),
-    /** First agent reply on the day. */
-    responded: p.integer(),
-    frtSeconds: p.bigint('number'),
-    resSeconds: p.bigint('number'),
-    /** Of those responded / solved: how many had an SLA policy, and of those how many breached the target. */
-    frtSla: p.integer(),
-    frtSlaMissed: p.integer(),
-    resSla: p.integer(),
-    resSlaMissed: p.integer(),
-    /** Ratings given on the day, by stars. */
-    csat1: p.integer(),
-    csat2: p.integer(),
-    csat3: p.integer(),
-    csat4: p.integer(),
-    csat5: p.integer(),
+    ...serviceFigures,
     ...histogram('frt'),
     ...histogram('res'),
   },
 });
 export type IServiceDay = InferEntity<typeof ServiceDay>;
+
+/**
+ * The same figures per assignee (0: nobody) too, without the histograms: the report's table by agent. Kept
+ * apart so that service_day, which every other figure reads, stays a few rows a day per channel, team and
+ * priority however many agents there are.
+ */
+export const ServiceAgentDay = defineEntity({
+  name: 'ServiceAgentDay',
+  tableName: 'service_agent_day',
+  properties: {
+    day: p.date().primary(),
+    channel: p.string().length(16).primary(),
+    teamId: p.integer().primary(),
+    priority: p.string().length(16).primary(),
+    assigneeId: p.integer().primary(),
+    ...serviceFigures,
+  },
+});
+export type IServiceAgentDay = InferEntity<typeof ServiceAgentDay>;
 
 /** Tickets created per business day × channel × team × priority × tag ('' untagged): the contact reasons. */
 export const ServiceDayTag = defineEntity({

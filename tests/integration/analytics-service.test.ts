@@ -260,6 +260,8 @@ describe('service rollups', () => {
     const [{ n }] = await sql<{ n: string }>(`select count(*) as n from ticket where status <> 'merged'`);
     const [{ m }] = await sql<{ m: string }>('select sum(created) as m from service_day');
     expect(Number(m)).toBe(Number(n));
+    const [{ a }] = await sql<{ a: string }>('select sum(created) as a from service_agent_day');
+    expect(Number(a)).toBe(Number(n));
     const [{ r }] = await sql<{ r: string }>('select sum(csat1 + csat2 + csat3 + csat4 + csat5) as r from service_day');
     expect(Number(r)).toBeGreaterThan(5);
   });
@@ -296,6 +298,7 @@ describe('service rollups', () => {
     expect(await sql('select minute from service_dirty_minute')).toEqual([]);
     const before = await sql('select * from service_day order by 1, 2, 3, 4, 5');
     const tagsBefore = await sql('select * from service_day_tag order by 1, 2, 3, 4, 5');
+    const agentsBefore = await sql('select * from service_agent_day order by 1, 2, 3, 4, 5');
     // Redelivered marks: every minute of every ticket again.
     await sql(
       `insert into service_dirty_minute (minute)
@@ -308,6 +311,7 @@ describe('service rollups', () => {
     await rebuildServiceRollups(db.orm, TZ);
     expect(await sql('select * from service_day order by 1, 2, 3, 4, 5')).toEqual(before);
     expect(await sql('select * from service_day_tag order by 1, 2, 3, 4, 5')).toEqual(tagsBefore);
+    expect(await sql('select * from service_agent_day order by 1, 2, 3, 4, 5')).toEqual(agentsBefore);
   });
 
   it('drills down to the queue: the tickets a figure counts are the tickets the queue lists with the same filters', async () => {

@@ -10,7 +10,7 @@ import { TICKET_CHANNELS, TICKET_PRIORITIES } from '../../../entities/constants.
 import { Id } from '../../lib/ids.ts';
 import { addDays, daysBetween, ReportRange, resolveRange } from './range.ts';
 import { emptySums, figuresOf, type ServiceFigures, type ServiceSums } from './service-figures.ts';
-import { FRT_COLUMNS, RES_COLUMNS, SERVICE_FIGURES } from './service-rollups.server.ts';
+import { FRT_COLUMNS, RES_COLUMNS, SERVICE_COUNTS, SERVICE_FIGURES } from './service-rollups.server.ts';
 
 export const ServiceReportQuery = ReportRange.extend({
   channel: z.enum(TICKET_CHANNELS).optional().catch(undefined),
@@ -55,8 +55,7 @@ type SumRow = Record<string, string | number | null>;
 
 const SUMS = SERVICE_FIGURES.map((c) => `coalesce(sum(${c}), 0) as ${c}`).join(', ');
 /** The sums without the histograms (breakdowns show means, not percentiles). */
-const SMALL = SERVICE_FIGURES.filter((c) => !/_h\d\d$/.test(c));
-const SMALL_SUMS = SMALL.map((c) => `coalesce(sum(${c}), 0) as ${c}`).join(', ');
+const SMALL_SUMS = SERVICE_COUNTS.map((c) => `coalesce(sum(${c}), 0) as ${c}`).join(', ');
 
 function sumsOf(r: SumRow | undefined): ServiceSums {
   const s = emptySums();
@@ -121,7 +120,7 @@ export async function serviceSeries(em: EntityManager, from: string, to: string,
   });
 }
 
-/** The figures by team, by agent (within their team), by channel and by priority, in one scan (no histograms: means). */
+/** The figures by team, by channel and by priority (one scan of service_day), and by agent within their team (service_agent_day); no histograms: means. */
 export async function serviceBreakdowns(
   em: EntityManager,
   from: string,
@@ -129,16 +128,22 @@ export async function serviceBreakdowns(
   f: ServiceReportFilters = {},
 ): Promise<Pick<ServiceReport, 'byTeam' | 'byAgent' | 'byChannel' | 'byPriority'>> {
   const w = where(f);
-  const rows = await em.execute<(SumRow & { gt: number; ga: number; gc: number; gp: number })[]>(
-    `select grouping(s.team_id) as gt, grouping(s.assignee_id) as ga, grouping(s.channel) as gc, grouping(s.priority) as gp,
-            s.team_id, s.assignee_id, s.channel, s.priority,
-            case when grouping(s.team_id) = 0 then (select name from team where id = s.team_id) end as team_name,
-            case when grouping(s.assignee_id) = 0 then (select name from app_user where id = s.assignee_id) end as agent_name,
-            ${SMALL_SUMS}
-       from service_day s where s.day >= ?::date and s.day <= ?::date${w.sql}
-      group by grouping sets ((s.team_id), (s.team_id, s.assignee_id), (s.channel), (s.priority))`,
-    [from, to, ...w.params],
-  );
+  const [rows, agents] = await Promise.all([
+    em.execute<(SumRow & { gt: number; gc: number; gp: number })[]>(
+      `select grouping(s.team_id) as gt, grouping(s.channel) as gc, grouping(s.priority) as gp, s.team_id, s.channel, s.priority,
+              case when grouping(s.team_id) = 0 then (select name from team where id = s.team_id) end as team_name,
+              ${SMALL_SUMS}
+         from service_day s where s.day >= ?::date and s.day <= ?::date${w.sql}
+        group by grouping sets ((s.team_id), (s.channel), (s.priority))`,
+      [from, to, ...w.params],
+    ),
+    em.execute<SumRow[]>(
+      `select s.team_id, s.assignee_id, (select name from app_user where id = s.assignee_id) as agent_name, ${SMALL_SUMS}
+         from service_agent_day s where s.day >= ?::date and s.day <= ?::date${w.sql}
+        group by s.team_id, s.assignee_id`,
+      [from, to, ...w.params],
+    ),
+  ]);
   const row = (r: SumRow, key: string, name: string | null, teamId?: number): ServiceBreakdownRow => ({
     key,
     name,
@@ -148,13 +153,10 @@ export async function serviceBreakdowns(
   const busiest = (a: ServiceBreakdownRow, b: ServiceBreakdownRow) => b.created + b.solved - (a.created + a.solved) || a.key.localeCompare(b.key);
   return {
     byTeam: rows
-      .filter((r) => Number(r.gt) === 0 && Number(r.ga) === 1 && Number(r.gc) === 1)
+      .filter((r) => Number(r.gt) === 0)
       .map((r) => row(r, String(r.team_id), (r.team_name as string | null) ?? null))
       .sort(busiest),
-    byAgent: rows
-      .filter((r) => Number(r.ga) === 0)
-      .map((r) => row(r, String(r.assignee_id), (r.agent_name as string | null) ?? null, Number(r.team_id)))
-      .sort(busiest),
+    byAgent: agents.map((r) => row(r, String(r.assignee_id), (r.agent_name as string | null) ?? null, Number(r.team_id))).sort(busiest),
     byChannel: rows
       .filter((r) => Number(r.gc) === 0)
       .map((r) => row(r, String(r.channel), null))

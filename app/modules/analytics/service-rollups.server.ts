@@ -19,8 +19,8 @@ export const EDGES_SQL = `'{${SERVICE_TIME_EDGES_MINUTES.map((m) => m * 60).join
 const snake = (k: string) => k.replace(/H(\d\d)$/, '_h$1');
 export const FRT_COLUMNS = histogramKeys('frt').map(snake);
 export const RES_COLUMNS = histogramKeys('res').map(snake);
-/** Everything service_day sums, in column order after its key. */
-export const SERVICE_FIGURES = [
+/** The counts and sums of both service rollups (service_agent_day has only these). */
+export const SERVICE_COUNTS = [
   'created',
   'solved',
   'responded',
@@ -35,9 +35,9 @@ export const SERVICE_FIGURES = [
   'csat3',
   'csat4',
   'csat5',
-  ...FRT_COLUMNS,
-  ...RES_COLUMNS,
 ] as const;
+/** Everything service_day sums, in column order after its key. */
+export const SERVICE_FIGURES = [...SERVICE_COUNTS, ...FRT_COLUMNS, ...RES_COLUMNS] as const;
 
 const seconds = (a: string, b: string) => `greatest(0, floor(extract(epoch from ${a} - ${b})))::int`;
 const RESOLVED_AT = 'coalesce(t.solved_at, t.closed_at)';
@@ -48,11 +48,10 @@ const breached = (target: string) =>
 const KEY = `t.channel, coalesce(t.team_id, 0) as team_id, t.priority, coalesce(t.assignee_id, 0) as assignee_id`;
 
 /**
- * The rows of service_day for the days in `d(d, lo, hi)` (a CTE: each day and its bounds), computed from
- * the base tables: one row per day and key with every figure. Shared by the refresher and the tests' and
- * bench's checks of it.
+ * The CTEs `ev` and `b` for the days in `d(d, lo, hi)`: one row per thing that happened on a day to a ticket
+ * (created, first answered, resolved, rated) with its key, time, bucket and SLA verdict, from the base tables.
  */
-export const SERVICE_DAY_SELECT = `
+const EVENTS = `
   ev as (
     select d.d, ${KEY}, 1 as created, 0 as solved, null::int as frt, null::int as res, null::boolean as frt_missed, null::boolean as res_missed, null::int as rating
       from d join ticket t on t.created_at >= d.lo and t.created_at < d.hi where t.status <> 'merged'
@@ -66,16 +65,29 @@ export const SERVICE_DAY_SELECT = `
     select d.d, ${KEY}, 0, 0, null, null, null, null, c.rating
       from d join csat_response c on c.created_at >= d.lo and c.created_at < d.hi join ticket t on t.id = c.ticket_id where t.status <> 'merged'
   ),
-  b as (select ev.*, width_bucket(frt, ${EDGES_SQL}) as fb, width_bucket(res, ${EDGES_SQL}) as rb from ev)
-  select d as day, channel, team_id, priority, assignee_id,
-         sum(created)::int as created, sum(solved)::int as solved, count(frt)::int as responded,
+  b as materialized (select ev.*, width_bucket(frt, ${EDGES_SQL}) as fb, width_bucket(res, ${EDGES_SQL}) as rb from ev)`;
+
+const COUNTS_SELECT = `sum(created)::int as created, sum(solved)::int as solved, count(frt)::int as responded,
          coalesce(sum(frt), 0)::bigint as frt_seconds, coalesce(sum(res), 0)::bigint as res_seconds,
          count(frt_missed)::int as frt_sla, (count(*) filter (where frt_missed))::int as frt_sla_missed,
          count(res_missed)::int as res_sla, (count(*) filter (where res_missed))::int as res_sla_missed,
-         ${[1, 2, 3, 4, 5].map((r) => `(count(*) filter (where rating = ${r}))::int as csat${r}`).join(', ')},
-         ${Array.from({ length: SERVICE_TIME_BUCKETS }, (_, i) => `(count(*) filter (where fb = ${i}))::int as ${FRT_COLUMNS[i]}`).join(', ')},
-         ${Array.from({ length: SERVICE_TIME_BUCKETS }, (_, i) => `(count(*) filter (where rb = ${i}))::int as ${RES_COLUMNS[i]}`).join(', ')}
-    from b group by d, channel, team_id, priority, assignee_id`;
+         ${[1, 2, 3, 4, 5].map((r) => `(count(*) filter (where rating = ${r}))::int as csat${r}`).join(', ')}`;
+const HIST_SELECT = [
+  ...Array.from({ length: SERVICE_TIME_BUCKETS }, (_, i) => `(count(*) filter (where fb = ${i}))::int as ${FRT_COLUMNS[i]}`),
+  ...Array.from({ length: SERVICE_TIME_BUCKETS }, (_, i) => `(count(*) filter (where rb = ${i}))::int as ${RES_COLUMNS[i]}`),
+].join(', ');
+
+/**
+ * Both rollups' rows for the days in `d`, in one statement over the base tables: service_agent_day per
+ * assignee, service_day (with the histograms) without.
+ */
+const SERVICE_DAYS_INSERT = `
+  agents as (
+    insert into service_agent_day (day, channel, team_id, priority, assignee_id, ${SERVICE_COUNTS.join(', ')})
+    select d, channel, team_id, priority, assignee_id, ${COUNTS_SELECT} from b group by 1, 2, 3, 4, 5
+  )
+  insert into service_day (day, channel, team_id, priority, ${SERVICE_FIGURES.join(', ')})
+  select d, channel, team_id, priority, ${COUNTS_SELECT}, ${HIST_SELECT} from b group by 1, 2, 3, 4`;
 
 /** The rows of service_day_tag for the days in `d`: tickets created per key and tag ('' untagged). */
 export const SERVICE_TAG_SELECT = `
@@ -93,11 +105,8 @@ export async function recomputeServiceDays(em: EntityManager, days: string[], ti
   if (!days.length) return;
   const list = `{${days.join(',')}}`;
   await em.execute('delete from service_day where day = any(?::date[])', [list]);
-  await em.execute(
-    `insert into service_day (day, channel, team_id, priority, assignee_id, ${SERVICE_FIGURES.join(', ')})
-     with ${DAYS_CTE}, ${SERVICE_DAY_SELECT}`,
-    [timeZone, timeZone, list],
-  );
+  await em.execute('delete from service_agent_day where day = any(?::date[])', [list]);
+  await em.execute(`with ${DAYS_CTE}, ${EVENTS}, ${SERVICE_DAYS_INSERT}`, [timeZone, timeZone, list]);
   await em.execute('delete from service_day_tag where day = any(?::date[])', [list]);
   await em.execute(`insert into service_day_tag (day, channel, team_id, priority, tag, tickets) with ${DAYS_CTE} ${SERVICE_TAG_SELECT}`, [
     timeZone,
@@ -134,7 +143,7 @@ export async function refreshServiceDays(orm: MikroORM, timeZone: string, batch 
 /** Recomputes every day that has tickets or ratings (`npm run analytics:rebuild`); returns the days done. */
 export async function rebuildServiceRollups(orm: MikroORM, timeZone: string, onProgress?: (done: number, total: number) => void): Promise<number> {
   const em = orm.em.fork();
-  await em.execute('truncate service_day, service_day_tag, service_dirty_minute');
+  await em.execute('truncate service_day, service_agent_day, service_day_tag, service_dirty_minute');
   const rows = await em.execute<{ day: string }[]>(
     `select distinct to_char(m at time zone ?, 'YYYY-MM-DD') as day
        from (select created_at as m from ticket union select first_responded_at from ticket union select solved_at from ticket
