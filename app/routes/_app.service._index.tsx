@@ -29,7 +29,15 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     viewCounts(em, user.id),
     deskChoices(em),
   ]);
-  return { ...page, counts, filters, ...choices, canManage: can(user.role, 'service.manage'), canConfigure: can(user.role, 'service.settings') };
+  return {
+    ...page,
+    counts,
+    filters,
+    ...choices,
+    canManage: can(user.role, 'service.manage'),
+    canConfigure: can(user.role, 'service.settings'),
+    canReport: can(user.role, 'analytics.service'),
+  };
 }
 
 const BULK_ACTIONS = ['assign', 'tag', 'solve', 'close'] as const;
@@ -83,7 +91,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 const STATUS_OPTIONS = [...TICKET_STATUSES];
 
 export default function ServiceQueue() {
-  const { rows, nextCursor, prevCursor, page, counts, filters, teams, agents, tags, canManage, canConfigure } = useLoaderData<typeof loader>();
+  const { rows, nextCursor, prevCursor, page, counts, filters, teams, agents, tags, canManage, canConfigure, canReport } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as BulkResult | undefined;
   const { t } = useTranslation();
   const [params] = useSearchParams();
@@ -118,6 +126,11 @@ export default function ServiceQueue() {
             </Link>
           ))}
         </nav>
+        {canReport ? (
+          <Link to="/analytics/service" className="button" data-testid="service-report-link">
+            {t('serviceReports.open')}
+          </Link>
+        ) : null}
       </div>
       <Form method="get" className="filters" data-testid="queue-filters">
         <input type="hidden" name="view" value={filters.view} />
