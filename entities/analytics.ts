@@ -1,4 +1,7 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { SERVICE_TIME_BUCKETS, STEP_TIME_BUCKETS } from './constants.ts';
+
+export { SERVICE_TIME_BUCKETS, SERVICE_TIME_EDGES_MINUTES, STEP_TIME_BUCKETS, STEP_TIME_EDGES_MS } from './constants.ts';
 
 /** The figures of a rollup row: orders placed in its time bucket × channel × warehouse × country. */
 const figures = {
@@ -71,3 +74,150 @@ export const DashboardLayout = defineEntity({
   },
 });
 export type IDashboardLayout = InferEntity<typeof DashboardLayout>;
+
+/** Property names of a histogram's bucket columns: frtH00 … frtH43 (column frt_h00 …). */
+export const histogramKeys = (prefix: 'frt' | 'res') => Array.from({ length: SERVICE_TIME_BUCKETS }, (_, i) => `${prefix}H${String(i).padStart(2, '0')}`);
+const histogram = (prefix: 'frt' | 'res') =>
+  Object.fromEntries(histogramKeys(prefix).map((k) => [k, p.integer()])) as Record<string, ReturnType<typeof p.integer>>;
+
+/** The figures of the service rollups (without the histograms): counts and sums. */
+const serviceFigures = {
+  created: p.integer(),
+  /** Solved (or closed unsolved) on the day. */
+  solved: p.integer(),
+  /** First agent reply on the day. */
+  responded: p.integer(),
+  frtSeconds: p.bigint('number'),
+  resSeconds: p.bigint('number'),
+  /** Of those responded / solved: how many had an SLA policy, and of those how many breached the target. */
+  frtSla: p.integer(),
+  frtSlaMissed: p.integer(),
+  resSla: p.integer(),
+  resSlaMissed: p.integer(),
+  /** Ratings given on the day, by stars. */
+  csat1: p.integer(),
+  csat2: p.integer(),
+  csat3: p.integer(),
+  csat4: p.integer(),
+  csat5: p.integer(),
+};
+
+/**
+ * The service desk per business day × ticket channel × team (0: none) × priority, each figure counted on
+ * the day it happened: tickets created (on creation), first responses (on the first agent reply: count,
+ * summed seconds, histogram, SLA), resolutions (on solving, or closing unsolved: count, summed seconds,
+ * histogram, SLA) and ratings (on rating). Merged tickets are left out. Times are wall-clock seconds from the
+ * ticket's creation; an SLA target counts as missed when its breach fired (ticket_sla_event). Recomputed
+ * from the tickets whenever one of the day's changes (ServiceDirtyMinute), so it is exact and idempotent;
+ * kept by app/modules/analytics/service-rollups.server.ts.
+ */
+export const ServiceDay = defineEntity({
+  name: 'ServiceDay',
+  tableName: 'service_day',
+  properties: {
+    day: p.date().primary(),
+    channel: p.string().length(16).primary(),
+    /** 0: no team. */
+    teamId: p.integer().primary(),
+    priority: p.string().length(16).primary(),
+    ...serviceFigures,
+    ...histogram('frt'),
+    ...histogram('res'),
+  },
+});
+export type IServiceDay = InferEntity<typeof ServiceDay>;
+
+/**
+ * The same figures per assignee (0: nobody) too, without the histograms: the report's table by agent. Kept
+ * apart so that service_day, which every other figure reads, stays a few rows a day per channel, team and
+ * priority however many agents there are.
+ */
+export const ServiceAgentDay = defineEntity({
+  name: 'ServiceAgentDay',
+  tableName: 'service_agent_day',
+  properties: {
+    day: p.date().primary(),
+    channel: p.string().length(16).primary(),
+    teamId: p.integer().primary(),
+    priority: p.string().length(16).primary(),
+    assigneeId: p.integer().primary(),
+    ...serviceFigures,
+  },
+});
+export type IServiceAgentDay = InferEntity<typeof ServiceAgentDay>;
+
+/** Tickets created per business day × channel × team × priority × tag ('' untagged): the contact reasons. */
+export const ServiceDayTag = defineEntity({
+  name: 'ServiceDayTag',
+  tableName: 'service_day_tag',
+  properties: {
+    day: p.date().primary(),
+    channel: p.string().length(16).primary(),
+    teamId: p.integer().primary(),
+    priority: p.string().length(16).primary(),
+    tag: p.text().primary(),
+    tickets: p.integer(),
+  },
+});
+export type IServiceDayTag = InferEntity<typeof ServiceDayTag>;
+
+/** Minutes whose tickets changed (created, answered, solved, rated, breached, moved): their business days are recomputed. */
+export const ServiceDirtyMinute = defineEntity({
+  name: 'ServiceDirtyMinute',
+  tableName: 'service_dirty_minute',
+  properties: { minute: p.datetime().primary() },
+});
+export type IServiceDirtyMinute = InferEntity<typeof ServiceDirtyMinute>;
+
+/** Property names of the step histogram's bucket columns: h00 … h53. */
+export const stepHistogramKeys = () => Array.from({ length: STEP_TIME_BUCKETS }, (_, i) => `h${String(i).padStart(2, '0')}`);
+
+/**
+ * Flow runs per business day they started × definition × version (0: none left) × status, with the summed
+ * milliseconds of those that ended. Recomputed from workflow_run whenever a run of that day changes
+ * (WorkflowDirtyMinute); kept by app/modules/analytics/workflow-rollups.server.ts.
+ */
+export const WorkflowDay = defineEntity({
+  name: 'WorkflowDay',
+  tableName: 'workflow_day',
+  properties: {
+    day: p.date().primary(),
+    definitionId: p.integer().primary(),
+    versionId: p.integer().primary(),
+    status: p.string().length(16).primary(),
+    runs: p.integer(),
+    /** Of the runs that ended: how many, and their start → end milliseconds summed. */
+    ended: p.integer(),
+    ms: p.bigint('number'),
+  },
+});
+export type IWorkflowDay = InferEntity<typeof WorkflowDay>;
+
+/**
+ * Finished steps (an end time recorded: done, failed, compensated, skipped, cancelled, terminated) of the runs
+ * started on a business day × definition × version × node × status: how many, their summed milliseconds
+ * (the latest visit's start → end), and a histogram of them for percentiles (STEP_TIME_EDGES_MS).
+ */
+export const WorkflowStepDay = defineEntity({
+  name: 'WorkflowStepDay',
+  tableName: 'workflow_step_day',
+  properties: {
+    day: p.date().primary(),
+    definitionId: p.integer().primary(),
+    versionId: p.integer().primary(),
+    nodeId: p.string().primary(),
+    status: p.string().length(16).primary(),
+    steps: p.integer(),
+    ms: p.bigint('number'),
+    ...(Object.fromEntries(stepHistogramKeys().map((k) => [k, p.integer()])) as Record<string, ReturnType<typeof p.integer>>),
+  },
+});
+export type IWorkflowStepDay = InferEntity<typeof WorkflowStepDay>;
+
+/** Minutes in which runs that changed (or whose steps did) started: their business days are recomputed. */
+export const WorkflowDirtyMinute = defineEntity({
+  name: 'WorkflowDirtyMinute',
+  tableName: 'workflow_dirty_minute',
+  properties: { minute: p.datetime().primary() },
+});
+export type IWorkflowDirtyMinute = InferEntity<typeof WorkflowDirtyMinute>;

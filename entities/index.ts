@@ -9,7 +9,20 @@ import { Carrier, PickList, PickListLine, Shipment, ShipmentEvent } from './fulf
 import { Notification } from './notifications.ts';
 import { ReturnRequest } from './returns.ts';
 import { PurchaseOrder, PurchaseOrderLine, Supplier, SupplierProduct } from './purchasing.ts';
-import { AnalyticsDirtyMinute, DashboardLayout, SalesDay, SalesHour, SalesMinute } from './analytics.ts';
+import {
+  AnalyticsDirtyMinute,
+  DashboardLayout,
+  SalesDay,
+  SalesHour,
+  SalesMinute,
+  ServiceAgentDay,
+  ServiceDay,
+  ServiceDayTag,
+  ServiceDirtyMinute,
+  WorkflowDay,
+  WorkflowDirtyMinute,
+  WorkflowStepDay,
+} from './analytics.ts';
 import {
   ApprovalLimit,
   AgentProfile,
@@ -91,6 +104,13 @@ export const entities = [
   SalesDay,
   AnalyticsDirtyMinute,
   DashboardLayout,
+  ServiceDay,
+  ServiceAgentDay,
+  ServiceDayTag,
+  ServiceDirtyMinute,
+  WorkflowDay,
+  WorkflowStepDay,
+  WorkflowDirtyMinute,
   BusinessCalendar,
   Team,
   AgentProfile,

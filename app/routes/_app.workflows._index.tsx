@@ -20,7 +20,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context, 'workflows.view');
   const em = context.orm.em.fork();
   const filters = RunFilters.parse(Object.fromEntries(new URL(request.url).searchParams));
-  const [definitions, runs] = await Promise.all([listDefinitions(em), listRuns(em, filters)]);
+  const [definitions, runs] = await Promise.all([listDefinitions(em), listRuns(em, filters, 50, context.config.BUSINESS_TIME_ZONE)]);
   return { definitions, runs, filters, canEdit: can(user.role, 'workflows.edit') };
 }
 

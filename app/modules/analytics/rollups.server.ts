@@ -9,6 +9,8 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { startListening } from '../../lib/listen.server.ts';
 import { publish } from '../../lib/outbox.server.ts';
 import { fxCte } from '../customers/queries.server.ts';
+import { refreshServiceDays, SERVICE_BATCH } from './service-rollups.server.ts';
+import { refreshWorkflowDays, WORKFLOW_BATCH } from './workflow-rollups.server.ts';
 
 /** Minutes recomputed per transaction. */
 const BATCH = 120;
@@ -114,7 +116,11 @@ export async function rebuildRollups(orm: MikroORM, opts: RollupOptions, onProgr
   return done;
 }
 
-/** Runs the refresher in this process (the worker): on every `analytics` NOTIFY, and each second as a safety net. */
+/**
+ * Runs the refresher in this process (the worker): on every `analytics` NOTIFY, and each second as a safety
+ * net. It keeps the sales rollups, the service desk's (service-rollups.server.ts) and the flows'
+ * (workflow-rollups.server.ts), whose triggers NOTIFY the same channel.
+ */
 export function startAnalyticsRefresher(
   orm: MikroORM,
   config: { DATABASE_URL: string; BASE_CURRENCY: string; BUSINESS_TIME_ZONE: string },
@@ -128,6 +134,11 @@ export function startAnalyticsRefresher(
     // times a second rather than after every commit (figures stay well within a second of the orders).
     restMs: 250,
     log,
-    run: async () => (await refreshDirtyMinutes(orm, { baseCurrency: config.BASE_CURRENCY, timeZone: config.BUSINESS_TIME_ZONE })) >= BATCH,
+    run: async () => {
+      const sales = await refreshDirtyMinutes(orm, { baseCurrency: config.BASE_CURRENCY, timeZone: config.BUSINESS_TIME_ZONE });
+      const service = await refreshServiceDays(orm, config.BUSINESS_TIME_ZONE);
+      const workflows = await refreshWorkflowDays(orm, config.BUSINESS_TIME_ZONE);
+      return sales >= BATCH || service >= SERVICE_BATCH || workflows >= WORKFLOW_BATCH;
+    },
   });
 }
