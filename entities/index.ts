@@ -9,7 +9,19 @@ import { Carrier, PickList, PickListLine, Shipment, ShipmentEvent } from './fulf
 import { Notification } from './notifications.ts';
 import { ReturnRequest } from './returns.ts';
 import { PurchaseOrder, PurchaseOrderLine, Supplier, SupplierProduct } from './purchasing.ts';
-import { AnalyticsDirtyMinute, DashboardLayout, SalesDay, SalesHour, SalesMinute } from './analytics.ts';
+import {
+  AnalyticsDirtyMinute,
+  DashboardLayout,
+  FulfilDay,
+  FulfilHour,
+  FulfilMinute,
+  OpsFacetDay,
+  OpsFacetHour,
+  OpsFacetMinute,
+  SalesDay,
+  SalesHour,
+  SalesMinute,
+} from './analytics.ts';
 import {
   ApprovalLimit,
   AgentProfile,
@@ -90,6 +102,12 @@ export const entities = [
   SalesMinute,
   SalesDay,
   AnalyticsDirtyMinute,
+  FulfilMinute,
+  FulfilHour,
+  FulfilDay,
+  OpsFacetMinute,
+  OpsFacetHour,
+  OpsFacetDay,
   DashboardLayout,
   BusinessCalendar,
   Team,

@@ -10,6 +10,8 @@ export const ANALYTICS_REPORTS = [
   { id: 'sales', path: '/analytics', permission: 'analytics.view' },
   { id: 'customers', path: '/analytics/customers', permission: 'analytics.view' },
   { id: 'replenishment', path: '/analytics/replenishment', permission: 'analytics.view' },
+  { id: 'fulfilment', path: '/analytics/fulfilment', permission: 'analytics.fulfilment' },
+  { id: 'returns', path: '/analytics/returns', permission: 'analytics.fulfilment' },
 ] as const satisfies readonly { id: string; path: string; permission: Permission }[];
 
 export type AnalyticsReport = (typeof ANALYTICS_REPORTS)[number]['id'];
