@@ -43,7 +43,6 @@ export interface ReturnsReport {
 }
 
 interface ScanRow {
-  facet: string;
   gb: number;
   gc: number;
   gw: number;
@@ -52,50 +51,42 @@ interface ScanRow {
   warehouse: string | null;
   returns: string;
   units: string;
+  sold: string;
 }
 
 /**
- * One scan of the returns (by reason: each return once) and the units sold for [from, to], per bucket, in
- * total, and with `breakdowns` per channel and per warehouse.
+ * One scan for [from, to]: returns and their units (ops_facet_day by reason: each return once) and units sold
+ * (sales_day: units of the orders placed, not cancelled), per bucket, in total, and with `breakdowns` per
+ * channel and per warehouse. Both are first summed per bucket × channel × warehouse, then grouped.
  */
 async function scan(em: EntityManager, from: string, to: string, g: OpsGranularity, f: ReportFilters, breakdowns: boolean): Promise<ScanRow[]> {
   const w = filterSql(f, 'd');
-  const sets = breakdowns ? '(facet, bucket), (facet, channel_id), (facet, warehouse_id), (facet)' : '(facet, bucket), (facet)';
+  const sets = breakdowns ? '(bucket), (channel_id), (warehouse_id), ()' : '(bucket), ()';
   return em.execute<ScanRow[]>(
     `with r as (
-       select to_char(date_trunc(?, d.day::timestamp), 'YYYY-MM-DD') as bucket, d.*
-         from ops_facet_day d where d.facet in ('return_reason', 'sold') and d.day >= ?::date and d.day <= ?::date${w.sql})
-     select facet, grouping(bucket) as gb, ${breakdowns ? BREAKDOWN_COLUMNS : NO_BREAKDOWNS}, bucket, sum(orders) as returns, sum(units) as units
+       select to_char(date_trunc(?, d.day::timestamp), 'YYYY-MM-DD') as bucket, d.channel_id, d.warehouse_id,
+              sum(d.orders)::int as returns, sum(d.units)::int as units, 0 as sold
+         from ops_facet_day d where d.facet = 'return_reason' and d.day >= ?::date and d.day <= ?::date${w.sql}
+        group by 1, 2, 3
+       union all
+       select to_char(date_trunc(?, d.day::timestamp), 'YYYY-MM-DD'), d.channel_id, d.warehouse_id, 0, 0, sum(d.units)::int
+         from sales_day d where d.day >= ?::date and d.day <= ?::date${w.sql}
+        group by 1, 2, 3)
+     select grouping(bucket) as gb, ${breakdowns ? BREAKDOWN_COLUMNS : NO_BREAKDOWNS}, bucket,
+            sum(returns) as returns, sum(units) as units, sum(sold) as sold
        from r group by grouping sets (${sets})`,
-    [g, from, to, ...w.params],
+    [g, from, to, ...w.params, g, from, to, ...w.params],
   );
 }
 
-/** Returns and sold units of the rows of one grouping, by key. */
-function pairs(rows: ScanRow[], pick: (r: ScanRow) => string | null): Map<string, ReturnFigures> {
-  const acc = new Map<string, { returns: number; units: number; sold: number }>();
-  for (const r of rows) {
-    const key = pick(r);
-    if (key === null) continue;
-    const a = acc.get(key) ?? { returns: 0, units: 0, sold: 0 };
-    if (r.facet === 'sold') a.sold += Number(r.units);
-    else {
-      a.returns += Number(r.returns);
-      a.units += Number(r.units);
-    }
-    acc.set(key, a);
-  }
-  return new Map([...acc].map(([k, a]) => [k, returnFigures(a.returns, a.units, a.sold)]));
-}
-
-const grouped = (rows: ScanRow[], gb: number, gc: number, gw: number) => rows.filter((r) => Number(r.gb) === gb && Number(r.gc) === gc && Number(r.gw) === gw);
+const figuresOf = (r: ScanRow | undefined) => (r ? returnFigures(Number(r.returns), Number(r.units), Number(r.sold)) : EMPTY);
 const EMPTY = returnFigures(0, 0, 0);
 
 function seriesOf(rows: ScanRow[], from: string, to: string, g: OpsGranularity): ReturnPoint[] {
-  const found = pairs(grouped(rows, 0, 1, 1), (r) => r.bucket);
-  return bucketsOf(from, to, g).map((bucket) => ({ bucket, ...(found.get(bucket) ?? EMPTY) }));
+  const found = new Map(rows.filter((r) => Number(r.gb) === 0).map((r) => [String(r.bucket), r]));
+  return bucketsOf(from, to, g).map((bucket) => ({ bucket, ...figuresOf(found.get(bucket)) }));
 }
-const totalOf = (rows: ScanRow[]) => pairs(grouped(rows, 1, 1, 1), () => '').get('') ?? EMPTY;
+const totalOf = (rows: ScanRow[]) => figuresOf(rows.find((r) => Number(r.gb) === 1 && Number(r.gc) === 1 && Number(r.gw) === 1));
 
 export async function returnsReport(em: EntityManager, q: OpsReportQuery, todayIso: string): Promise<ReturnsReport> {
   const { from, to, previous } = resolveRange(q, todayIso);
@@ -104,30 +95,32 @@ export async function returnsReport(em: EntityManager, q: OpsReportQuery, todayI
   const [rows, prevRows, facets] = await Promise.all([
     scan(em, from, to, g, f, true),
     previous ? scan(em, previous.from, previous.to, g, f, false) : Promise.resolve(null),
-    facetSums(em, ['return_reason', 'return_resolution', 'return_sku', 'sold'], from, to, f),
+    facetSums(em, ['return_reason', 'return_resolution', 'return_sku'], from, to, f),
   ]);
   const totals = totalOf(rows);
-  const sorted = <K extends string>(m: Map<string, ReturnFigures>, name: K) =>
-    [...m]
-      .filter(([, x]) => x.returns > 0 || x.sold > 0)
-      .sort(([a, x], [b, y]) => y.units - x.units || y.sold - x.sold || a.localeCompare(b))
-      .map(([k, x]) => ({ [name]: k, ...x }) as { [P in K]: string } & ReturnFigures);
+  const by = <K extends string>(kind: 'gc' | 'gw', key: 'channel' | 'warehouse', name: K) =>
+    rows
+      .filter((r) => Number(r[kind]) === 0)
+      .map((r) => ({ [name]: String(r[key]), ...figuresOf(r) }) as { [P in K]: string } & ReturnFigures)
+      .sort((a, b) => b.units - a.units || b.sold - a.sold || a[name].localeCompare(b[name]));
   // Reasons and resolutions: their units against all units sold.
-  const byKey = (facet: string) => new Map(facets.filter((x) => x.facet === facet).map((x) => [x.key, returnFigures(x.orders, x.units, totals.sold)] as const));
-  const sold = new Map(facets.filter((x) => x.facet === 'sold').map((x) => [x.key, x.units]));
-  const products = facets
+  const byKey = <K extends string>(facet: string, name: K) =>
+    facets
+      .filter((x) => x.facet === facet)
+      .map((x) => ({ [name]: x.key, ...returnFigures(x.orders, x.units, totals.sold) }) as { [P in K]: string } & ReturnFigures)
+      .sort((a, b) => b.units - a.units || a[name].localeCompare(b[name]));
+  // The products returned most, with their units sold (looked up for those only).
+  const returned = facets
     .filter((x) => x.facet === 'return_sku')
-    .map((x) => ({ sku: x.key, ...returnFigures(x.orders, x.units, sold.get(x.key) ?? 0) }))
-    .sort((a, b) => b.units - a.units || (b.rate ?? 0) - (a.rate ?? 0) || a.sku.localeCompare(b.sku))
+    .sort((a, b) => b.units - a.units || a.key.localeCompare(b.key))
     .slice(0, 50);
-  const names = new Map(
-    products.length
-      ? (await em.execute<{ sku: string; name: string }[]>('select sku, name from product where sku in (?)', [products.map((p) => p.sku)])).map((p) => [
-          p.sku,
-          p.name,
-        ])
-      : [],
-  );
+  const skus = returned.map((x) => x.key);
+  const [sold, names] = skus.length
+    ? await Promise.all([soldOf(em, skus, from, to, f), namesOf(em, skus)])
+    : [new Map<string, number>(), new Map<string, string>()];
+  const products = returned
+    .map((x) => ({ sku: x.key, name: names.get(x.key) ?? null, ...returnFigures(x.orders, x.units, sold.get(x.key) ?? 0) }))
+    .sort((a, b) => b.units - a.units || (b.rate ?? 0) - (a.rate ?? 0) || a.sku.localeCompare(b.sku));
   return {
     from,
     to,
@@ -135,16 +128,26 @@ export async function returnsReport(em: EntityManager, q: OpsReportQuery, todayI
     series: seriesOf(rows, from, to, g),
     totals,
     previous: prevRows && previous ? { ...previous, series: seriesOf(prevRows, previous.from, previous.to, g), totals: totalOf(prevRows) } : null,
-    byChannel: sorted(
-      pairs(grouped(rows, 1, 0, 1), (r) => r.channel),
-      'channel',
-    ),
-    byWarehouse: sorted(
-      pairs(grouped(rows, 1, 1, 0), (r) => r.warehouse),
-      'warehouse',
-    ),
-    byReason: sorted(byKey('return_reason'), 'reason'),
-    byResolution: sorted(byKey('return_resolution'), 'resolution'),
-    byProduct: products.map((p) => ({ ...p, name: names.get(p.sku) ?? null })),
+    byChannel: by('gc', 'channel', 'channel'),
+    byWarehouse: by('gw', 'warehouse', 'warehouse'),
+    byReason: byKey('return_reason', 'reason'),
+    byResolution: byKey('return_resolution', 'resolution'),
+    byProduct: products,
   };
+}
+
+/** Units sold of these SKUs in [from, to] (ops_facet_day, facet `sold`). */
+async function soldOf(em: EntityManager, skus: string[], from: string, to: string, f: ReportFilters): Promise<Map<string, number>> {
+  const w = filterSql(f, 'd');
+  const rows = await em.execute<{ key: string; units: string }[]>(
+    `select d.key, sum(d.units) as units from ops_facet_day d
+      where d.facet = 'sold' and d.day >= ?::date and d.day <= ?::date and d.key in (?)${w.sql} group by d.key`,
+    [from, to, skus, ...w.params],
+  );
+  return new Map(rows.map((r) => [r.key, Number(r.units)]));
+}
+
+async function namesOf(em: EntityManager, skus: string[]): Promise<Map<string, string>> {
+  const rows = await em.execute<{ sku: string; name: string }[]>('select sku, name from product where sku in (?)', [skus]);
+  return new Map(rows.map((p) => [p.sku, p.name]));
 }
