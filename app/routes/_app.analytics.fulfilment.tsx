@@ -50,9 +50,13 @@ export default function FulfilmentReport() {
   const holdLabel = (r: string) => t(`holdReasons.${r}`, { defaultValue: r });
   const methodLabel = (m: string) => t(`paymentMethods.${m}`, { defaultValue: m });
 
+  /** A bucket's edges in one unit: hours up to two days, days beyond. */
   const bucketLabel = (k: number) => {
     const [lo, hi] = bucketRange(k);
-    return hi === null ? t('opsReports.bucketOpen', { from: hours(lo) }) : t('opsReports.bucketRange', { from: num(lo), to: hours(hi) });
+    if (hi === null) return t('opsReports.bucketOpen', { from: hours(lo) });
+    return hi <= 48
+      ? t('opsReports.bucketRange', { from: num(lo), to: hours(hi) })
+      : t('opsReports.bucketRange', { from: num(lo / 24), to: formatNumber(hi / 24, locale, { style: 'unit', unit: 'day', unitDisplay: 'short' }) });
   };
   const histogram = Array.from({ length: BUCKETS }, (_, k) => ({
     k,
@@ -97,6 +101,7 @@ export default function FulfilmentReport() {
   const breakdown = (dim: 'channel' | 'warehouse', rows: ({ key: string } & FulfilFigures)[]) => (
     <section key={dim} className="card" data-testid={`by-${dim}`}>
       <h2>{t(`analytics.byTitle.${dim}`)}</h2>
+      <p className="muted">{t('opsReports.fulfilment.timesAre')}</p>
       {rows.length ? (
         <div className="table-scroll">
           <table className="data-table">
@@ -105,8 +110,8 @@ export default function FulfilmentReport() {
                 <th>{t(`analytics.by.${dim}`)}</th>
                 <th className="num">{t('analytics.kpi.orders')}</th>
                 <th className="num">{t('opsReports.shipped')}</th>
-                <th className="num">{t('opsReports.p50p90', { stage: t('opsReports.stage.ship') })}</th>
-                <th className="num">{t('opsReports.p50p90', { stage: t('opsReports.stage.total') })}</th>
+                <th className="num">{t('opsReports.stage.ship')}</th>
+                <th className="num">{t('opsReports.stage.total')}</th>
                 <th className="num">{t('opsReports.shipLateRate')}</th>
                 <th className="num">{t('opsReports.heldRate')}</th>
                 <th className="num">{t('opsReports.payFailedRate')}</th>
