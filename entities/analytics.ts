@@ -61,6 +61,13 @@ export const AnalyticsDirtyMinute = defineEntity({
 });
 export type IAnalyticsDirtyMinute = InferEntity<typeof AnalyticsDirtyMinute>;
 
+/** Minutes whose sales rollups are recomputed and whose fulfilment and facet rollups are still to be (the refresher's second step). */
+export const OpsDirtyMinute = defineEntity({
+  name: 'OpsDirtyMinute',
+  tableName: 'ops_dirty_minute',
+  properties: { minute: p.datetime().primary() },
+});
+
 /** A user's own dashboard: which of their role's tiles show, in which order (none: the role's default). */
 export const DashboardLayout = defineEntity({
   name: 'DashboardLayout',

@@ -19,7 +19,8 @@ const FACET = `"facet" varchar(24) not null, "key" varchar(255) not null, "chann
  *   is emptied when the hold is released) and `sales_order.cancel_reason` (the reason given on cancelling);
  *   both filled from the audit trail for older orders;
  * - statement triggers on shipment (shipped / delivered), payment_operation (a failure) and return_request
- *   mark the minutes they touch, as sales_order's do.
+ *   mark the minutes they touch, as sales_order's do; once a minute's sales rollups are recomputed it waits in
+ *   `ops_dirty_minute` for these (a second transaction, so dashboards do not wait for them).
  */
 export class Migration20261207113000_ops_rollups extends Migration {
   override name = 'Migration20261207113000_ops_rollups';
@@ -74,6 +75,8 @@ export class Migration20261207113000_ops_rollups extends Migration {
     // Reports read one facet over a range of days: the facet leads.
     this.addSql(`create table "ops_facet_day" ("day" date not null, ${FACET}, primary key ("facet", "day", "key", "channel_id", "warehouse_id", "country"));`);
     this.addSql(`create index "return_request_created_at_index" on "return_request" ("created_at");`);
+    // Minutes whose sales rollups are done and whose fulfilment rollups are still to do (the refresher's second step).
+    this.addSql(`create table "ops_dirty_minute" ("minute" timestamptz not null, primary key ("minute"));`);
 
     // Shipped or delivered (or moved to another order): the order's minute.
     this.addSql(
@@ -151,6 +154,7 @@ export class Migration20261207113000_ops_rollups extends Migration {
     this.addSql(`drop trigger if exists "shipment_dirty_insert" on "shipment";`);
     this.addSql(`drop function if exists "shipment_mark_dirty_fn"();`);
     this.addSql(`drop index if exists "return_request_created_at_index";`);
+    this.addSql(`drop table if exists "ops_dirty_minute";`);
     for (const t of ['ops_facet_day', 'ops_facet_hour', 'ops_facet_minute', 'fulfil_day', 'fulfil_hour', 'fulfil_minute'])
       this.addSql(`drop table if exists "${t}";`);
     this.addSql(`drop trigger if exists "sales_order_hold_history" on "sales_order";`);

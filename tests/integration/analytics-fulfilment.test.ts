@@ -440,6 +440,7 @@ describe('payment methods', () => {
 describe('fulfilment rollups', () => {
   it('leave nothing marked once refreshed, and count every order once', async () => {
     expect(await sql('select minute from analytics_dirty_minute')).toEqual([]);
+    expect(await sql('select minute from ops_dirty_minute')).toEqual([]);
     const [{ n }] = await sql<{ n: string }>('select count(*) as n from sales_order');
     const [{ m }] = await sql<{ m: string }>('select sum(orders) as m from fulfil_day');
     expect(Number(m)).toBe(Number(n));

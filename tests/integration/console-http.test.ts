@@ -232,6 +232,19 @@ describe('roles', () => {
     });
   }
 
+  it('lets warehouse staff read the fulfilment and returns reports but not the sales report, and agents none of them', async () => {
+    const warehouse = await signedIn('warehouse');
+    expect((await warehouse.get('/analytics/fulfilment')).status).toBe(200);
+    expect((await warehouse.get('/analytics/returns')).status).toBe(200);
+    expect((await warehouse.get('/analytics')).status).toBe(403);
+    const html = await (await warehouse.get('/analytics/fulfilment')).text();
+    expect(html).toContain('href="/analytics/returns"');
+    expect(html).not.toContain('href="/analytics/customers"');
+    const agent = await signedIn('agent');
+    expect((await agent.get('/analytics/fulfilment')).status).toBe(403);
+    expect((await agent.get('/analytics/returns')).status).toBe(403);
+  });
+
   it('refuses a forbidden action with 403 and writes nothing', async () => {
     const b = await signedIn('agent');
     const before = await app.db.orm.em.fork().count(ApiKey, {});

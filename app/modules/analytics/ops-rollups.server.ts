@@ -7,7 +7,9 @@
 // - ops_facet_*: the same orders by hold reason, cancel reason, payment method and SKU sold; and the
 //   returns opened in the minute (not rejected or expired) by reason, resolution and SKU.
 // Shipments, failed payment attempts and returns mark their minutes by statement triggers (migration
-// Migration20261207113000_ops_rollups), as sales_order does.
+// Migration20261207113000_ops_rollups), as sales_order does. A return counts under its order's channel,
+// warehouse and country as they are when its minute is recomputed: all three are settled before an order
+// ships, so before anything of it can come back.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ALL_BUCKET_COLUMNS, BOUNDS_HOURS, BUCKETS, STAGES } from './histogram.ts';
 import { BASE_TOTAL, cancelKey, COUNTRY, daysOf, hoursOf, timestamps } from './rollup-sql.ts';

@@ -74,17 +74,19 @@ async function recomputeMinutes(em: EntityManager, minutes: Date[], { baseCurren
       group by d.d, h.channel_id, h.warehouse_id, h.country`,
     [days, timeZone, timeZone],
   );
-  // The fulfilment, returns and payment-method rollups of the same minutes, hours and days.
-  await recomputeOps(em, minutes, { baseCurrency, timeZone });
+  // The fulfilment, returns and payment-method rollups of the same minutes are recomputed next, in a
+  // transaction of their own (refreshOpsMinutes), so the dashboards' figures commit without waiting for them.
+  await em.execute(`insert into ops_dirty_minute (minute) select unnest(?::timestamptz[]) on conflict do nothing`, [list]);
 }
 
 /**
- * Takes up to BATCH marked minutes (newest first: what dashboards show) and recomputes them; returns how
- * many (0: nothing was marked). Announces `analytics.refreshed` on the dashboards topic, so open
- * dashboards read the new figures.
+ * Takes up to BATCH marked minutes (newest first: what dashboards show) and recomputes their sales rollups,
+ * then (in a second transaction) up to BATCH minutes of the fulfilment, returns and payment-method rollups;
+ * returns how many minutes the busier of the two took (0: nothing was marked). Announces
+ * `analytics.refreshed` on the dashboards topic, so open dashboards read the new figures.
  */
 export async function refreshDirtyMinutes(orm: MikroORM, opts: RollupOptions, batch = BATCH): Promise<number> {
-  return orm.em.fork().transactional(async (em) => {
+  const sales = await orm.em.fork().transactional(async (em) => {
     const taken = await em.execute<{ minute: Date }[]>(
       `delete from analytics_dirty_minute where minute in (select minute from analytics_dirty_minute order by minute desc limit ? for update skip locked) returning minute`,
       [batch],
@@ -96,12 +98,33 @@ export async function refreshDirtyMinutes(orm: MikroORM, opts: RollupOptions, ba
     publish(em, 'dashboards', 'analytics.refreshed', { minutes: minutes.length, newest: new Date(newest).toISOString() });
     return minutes.length;
   });
+  return Math.max(sales, await refreshOpsMinutes(orm, opts, batch));
+}
+
+/**
+ * The fulfilment, returns and payment-method rollups of up to `batch` minutes whose sales rollups were
+ * recomputed (ops_dirty_minute, written in that transaction, so a crash between the two loses nothing).
+ */
+async function refreshOpsMinutes(orm: MikroORM, opts: RollupOptions, batch: number): Promise<number> {
+  return orm.em.fork().transactional(async (em) => {
+    const taken = await em.execute<{ minute: Date }[]>(
+      `delete from ops_dirty_minute where minute in (select minute from ops_dirty_minute order by minute desc limit ? for update skip locked) returning minute`,
+      [batch],
+    );
+    if (taken.length)
+      await recomputeOps(
+        em,
+        taken.map((t) => new Date(t.minute)),
+        opts,
+      );
+    return taken.length;
+  });
 }
 
 /** Marks every minute that has orders (or returns opened) and recomputes them all (`npm run analytics:rebuild`); returns the minutes done. */
 export async function rebuildRollups(orm: MikroORM, opts: RollupOptions, onProgress?: (done: number, total: number) => void): Promise<number> {
   const em = orm.em.fork();
-  await em.execute(`truncate sales_minute, sales_hour, sales_day, ${OPS_TABLES.join(', ')}`);
+  await em.execute(`truncate sales_minute, sales_hour, sales_day, ops_dirty_minute, ${OPS_TABLES.join(', ')}`);
   await em.execute(`insert into analytics_dirty_minute (minute) select distinct date_trunc('minute', placed_at) from sales_order on conflict do nothing`);
   // Returns are counted in the minute they were opened.
   await em.execute(`insert into analytics_dirty_minute (minute) select distinct date_trunc('minute', created_at) from return_request on conflict do nothing`);
