@@ -27,6 +27,7 @@ import { fulfilmentReport } from '../app/modules/analytics/fulfilment-report.ser
 import { returnsReport } from '../app/modules/analytics/returns-report.server.ts';
 import { paymentMethods } from '../app/modules/analytics/payment-methods.server.ts';
 import { cancelKey } from '../app/modules/analytics/rollup-sql.ts';
+import { OPS_TABLES } from '../app/modules/analytics/ops-rollups.server.ts';
 import { benchTeardown } from './lib/teardown.ts';
 import { seedBulkOrders } from './lib/bulk-orders.ts';
 
@@ -193,15 +194,14 @@ async function main() {
       console.log(`[bench] rollups: ${done.toLocaleString('en')} / ${total.toLocaleString('en')} minutes`);
     }
   });
-  await db.query('vacuum analyze sales_minute, sales_hour, sales_day, fulfil_minute, fulfil_hour, fulfil_day, ops_facet_minute, ops_facet_hour, ops_facet_day');
+  await db.query(`vacuum analyze sales_minute, sales_hour, sales_day, ${OPS_TABLES.join(', ')}`);
   const {
     rows: [rollup],
   } = await db.query<Record<string, string>>(
     `select (select count(*) from sales_minute) as minutes, (select count(*) from sales_hour) as hours, (select count(*) from sales_day) as days,
             pg_size_pretty(pg_total_relation_size('sales_minute') + pg_total_relation_size('sales_hour') + pg_total_relation_size('sales_day')) as size,
             (select count(*) from fulfil_day) as fulfil_days, (select count(*) from ops_facet_day) as facet_days,
-            pg_size_pretty(pg_total_relation_size('fulfil_minute') + pg_total_relation_size('fulfil_hour') + pg_total_relation_size('fulfil_day')
-              + pg_total_relation_size('ops_facet_minute') + pg_total_relation_size('ops_facet_hour') + pg_total_relation_size('ops_facet_day')) as ops_size`,
+            pg_size_pretty(${OPS_TABLES.map((t) => `pg_total_relation_size('${t}')`).join(' + ')}) as ops_size`,
   );
   console.log(
     `[bench] rebuilt the rollups (${minutes.toLocaleString('en')} minutes → ${rollup.minutes} minute rows, ${rollup.hours} hour rows, ${rollup.days} day rows, ${rollup.size}; fulfilment and facets: ${rollup.fulfil_days} + ${rollup.facet_days} day rows, ${rollup.ops_size} in all) in ${secs(t0)} s`,

@@ -87,7 +87,9 @@ const histogram = Object.fromEntries(
   PROCESSING_STAGES.flatMap((stage) =>
     Array.from({ length: PROCESSING_BOUNDS_HOURS.length + 1 }, (_, k) => [`${stage}H${k}`, p.integer().fieldName(`${stage}_h${k}`)] as const),
   ),
-) as Record<`${(typeof PROCESSING_STAGES)[number]}H${number}`, ReturnType<typeof p.integer>>;
+) as Record<`${(typeof PROCESSING_STAGES)[number]}H${HistogramBucket}`, ReturnType<typeof p.integer>>;
+/** The bucket numbers (PROCESSING_BOUNDS_HOURS has 17 edges: 18 buckets), spelt out so the entity's type names each column. */
+type HistogramBucket = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17;
 
 /** Of the orders placed in the bucket × channel × warehouse × country: how their fulfilment went. */
 const fulfilFigures = {
@@ -129,6 +131,13 @@ export const FulfilDay = defineEntity({
   properties: { day: p.date().primary(), ...fulfilFigures },
 });
 
+/** Fulfilment per month (its first day): the sum of its days, kept by difference as days are recomputed; reports over whole months read it. */
+export const FulfilMonth = defineEntity({
+  name: 'FulfilMonth',
+  tableName: 'fulfil_month',
+  properties: { month: p.date().primary(), ...fulfilFigures },
+});
+
 /**
  * Figures broken down by one facet and its key, per time × channel × warehouse × country:
  * - of the orders placed: `hold` (reason: orders ever held for it), `cancel` (the reason given, digits
@@ -164,4 +173,11 @@ export const OpsFacetDay = defineEntity({
   name: 'OpsFacetDay',
   tableName: 'ops_facet_day',
   properties: (({ facet, ...rest }) => ({ facet, day: p.date().primary(), ...rest }))(facetFigures),
+});
+
+/** Facets per month (its first day): the sum of its days, kept by difference as days are recomputed. */
+export const OpsFacetMonth = defineEntity({
+  name: 'OpsFacetMonth',
+  tableName: 'ops_facet_month',
+  properties: (({ facet, ...rest }) => ({ facet, month: p.date().primary(), ...rest }))(facetFigures),
 });

@@ -15,10 +15,12 @@ import {
   FulfilDay,
   FulfilHour,
   FulfilMinute,
+  FulfilMonth,
+  OpsDirtyMinute,
   OpsFacetDay,
   OpsFacetHour,
-  OpsDirtyMinute,
   OpsFacetMinute,
+  OpsFacetMonth,
   SalesDay,
   SalesHour,
   SalesMinute,
@@ -58,7 +60,25 @@ export * from './analytics.ts';
 export * from './service.ts';
 export * from './webhooks.ts';
 
-export const entities = [
+/**
+ * The rollups of the fulfilment, returns and payment-method reports: read and written by plain SQL only
+ * (app/modules/analytics/ops-rollups.server.ts), so left out of typed SQL's schema type (DB in
+ * app/lib/db.server.ts), whose inference gives up on this many wide tables.
+ */
+export const reportRollupEntities = [
+  FulfilMinute,
+  FulfilHour,
+  FulfilDay,
+  FulfilMonth,
+  OpsFacetMinute,
+  OpsFacetHour,
+  OpsFacetDay,
+  OpsFacetMonth,
+  OpsDirtyMinute,
+];
+
+/** The entities typed SQL knows (see reportRollupEntities). */
+export const typedEntities = [
   User,
   Session,
   ApiKey,
@@ -103,13 +123,6 @@ export const entities = [
   SalesMinute,
   SalesDay,
   AnalyticsDirtyMinute,
-  FulfilMinute,
-  FulfilHour,
-  FulfilDay,
-  OpsFacetMinute,
-  OpsFacetHour,
-  OpsFacetDay,
-  OpsDirtyMinute,
   DashboardLayout,
   BusinessCalendar,
   Team,
@@ -131,3 +144,5 @@ export const entities = [
   WebhookAllowedHost,
   WebhookCursor,
 ];
+
+export const entities = [...typedEntities, ...reportRollupEntities];

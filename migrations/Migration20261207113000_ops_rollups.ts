@@ -9,10 +9,10 @@ const FACET = `"facet" varchar(24) not null, "key" varchar(255) not null, "chann
 /**
  * Rollups of the fulfilment, returns and payment-method reports (issue #11), kept by the same refresher as
  * the sales rollups (app/modules/analytics/ops-rollups.server.ts), from the same dirty minutes:
- * - `fulfil_minute/hour/day`: per time × channel × warehouse × country, of the orders placed in it: counts
+ * - `fulfil_minute/hour/day/month`: per time × channel × warehouse × country, of the orders placed in it: counts
  *   shipped / delivered, late against the promised date, ever held, with a failed payment, cancelled, and
  *   histograms of processing time (for percentiles);
- * - `ops_facet_minute/hour/day`: the same, broken down by one facet and its key: hold reason, cancel reason,
+ * - `ops_facet_minute/hour/day/month`: the same, broken down by one facet and its key: hold reason, cancel reason,
  *   payment method, SKU sold (of orders placed); return reason, resolution and SKU returned (of returns
  *   opened, by the time they were opened);
  * - `sales_order.hold_history` (every reason an order has been held for, kept by a row trigger: hold_reasons
@@ -72,8 +72,13 @@ export class Migration20261207113000_ops_rollups extends Migration {
     this.addSql(
       `create table "ops_facet_hour" ("hour" timestamptz not null, ${FACET}, primary key ("hour", "facet", "key", "channel_id", "warehouse_id", "country"));`,
     );
-    // Reports read one facet over a range of days: the facet leads.
+    // Reports read one facet over a range of days (or months): the facet leads.
     this.addSql(`create table "ops_facet_day" ("day" date not null, ${FACET}, primary key ("facet", "day", "key", "channel_id", "warehouse_id", "country"));`);
+    // Months (first day), kept as the sum of their days, for reports over whole months.
+    this.addSql(`create table "fulfil_month" ("month" date not null, ${FULFIL}, primary key ("month", "channel_id", "warehouse_id", "country"));`);
+    this.addSql(
+      `create table "ops_facet_month" ("month" date not null, ${FACET}, primary key ("facet", "month", "key", "channel_id", "warehouse_id", "country"));`,
+    );
     this.addSql(`create index "return_request_created_at_index" on "return_request" ("created_at");`);
     // Minutes whose sales rollups are done and whose fulfilment rollups are still to do (the refresher's second step).
     this.addSql(`create table "ops_dirty_minute" ("minute" timestamptz not null, primary key ("minute"));`);
@@ -155,7 +160,7 @@ export class Migration20261207113000_ops_rollups extends Migration {
     this.addSql(`drop function if exists "shipment_mark_dirty_fn"();`);
     this.addSql(`drop index if exists "return_request_created_at_index";`);
     this.addSql(`drop table if exists "ops_dirty_minute";`);
-    for (const t of ['ops_facet_day', 'ops_facet_hour', 'ops_facet_minute', 'fulfil_day', 'fulfil_hour', 'fulfil_minute'])
+    for (const t of ['ops_facet_month', 'ops_facet_day', 'ops_facet_hour', 'ops_facet_minute', 'fulfil_month', 'fulfil_day', 'fulfil_hour', 'fulfil_minute'])
       this.addSql(`drop table if exists "${t}";`);
     this.addSql(`drop trigger if exists "sales_order_hold_history" on "sales_order";`);
     this.addSql(`drop function if exists "sales_order_hold_history_fn"();`);

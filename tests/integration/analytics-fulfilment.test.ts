@@ -21,6 +21,7 @@ import { paymentMethods } from '../../app/modules/analytics/payment-methods.serv
 import { salesReport } from '../../app/modules/analytics/reports.server.ts';
 import { toBaseMinor } from '../../app/lib/money.ts';
 import { BUCKETS, bucketOf, bucketRange, percentile, STAGES, type Stage } from '../../app/modules/analytics/histogram.ts';
+import { FULFIL_COLUMNS } from '../../app/modules/analytics/ops-rollups.server.ts';
 import { listOrders, parseOrderFilters } from '../../app/modules/orders/queries.server.ts';
 import { seedDemoData } from '../../scripts/seed/demo.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -230,6 +231,27 @@ function expectedReturns(
     .filter((l) => l.status !== 'cancelled' && inDays(l.placed_at, from, to) && matches(l, f) && (!keep.sku || l.sku === keep.sku))
     .reduce((a, l) => a + l.quantity, 0);
   return { returns: n, units, sold, rate: sold > 0 ? units / sold : null };
+}
+
+/** Each month row is the sum of its days' rows (and there is none for a month without days). */
+async function expectMonthsAreSumsOfDays() {
+  const f = FULFIL_COLUMNS.map((c) => `sum(${c})::int as ${c}`).join(', ');
+  expect(await sql(`select month, channel_id, warehouse_id, country, ${FULFIL_COLUMNS.join(', ')} from fulfil_month order by 1, 2, 3, 4`)).toEqual(
+    await sql(
+      `select date_trunc('month', day)::date as month, channel_id, warehouse_id, country, ${f} from fulfil_day group by 1, 2, 3, 4 order by 1, 2, 3, 4`,
+    ),
+  );
+  expect(
+    await sql(
+      `select facet, month, key, channel_id, warehouse_id, country, orders, units, amount_base_minor, failed from ops_facet_month order by 1, 2, 3, 4, 5, 6`,
+    ),
+  ).toEqual(
+    await sql(
+      `select facet, date_trunc('month', day)::date as month, key, channel_id, warehouse_id, country, sum(orders)::int as orders, sum(units)::int as units,
+              sum(amount_base_minor)::bigint as amount_base_minor, sum(failed)::int as failed
+         from ops_facet_day group by 1, 2, 3, 4, 5, 6 order by 1, 2, 3, 4, 5, 6`,
+    ),
+  );
 }
 
 // ---- The workload ----
@@ -556,6 +578,28 @@ describe('fulfilment rollups', () => {
     expect(await total({ country: 'TW' })).toBe(expectedFulfil(orders, from, today, { country: 'TW' }).orders);
   });
 
+  it('keeps each month the sum of its days, and reads whole months from them', async () => {
+    await expectMonthsAreSumsOfDays();
+    const orders = await baseOrders();
+    const [returns, lines] = [await baseReturns(), await baseLines()];
+    const from = `${dayIso(-40).slice(0, 7)}-01`;
+    const report = await fulfilmentReport(db.orm.em.fork(), { from, to: today, granularity: 'month', compare: 'previous' }, today);
+    const returned = await returnsReport(db.orm.em.fork(), { from, to: today, granularity: 'month', compare: 'none' }, today);
+    expect(report.totals).toEqual(expectedFulfil(orders, from, today));
+    expect(returned.totals).toEqual(expectedReturns(returns, lines, from, today));
+    for (const [i, p] of report.series.entries()) {
+      const end = i + 1 < report.series.length ? new Date(Date.parse(`${report.series[i + 1].bucket}T00:00:00Z`) - DAY).toISOString().slice(0, 10) : today;
+      const { bucket, ...figures } = p;
+      expect(figures, bucket).toEqual(expectedFulfil(orders, bucket, end));
+      const { bucket: _b, ...r } = returned.series[i];
+      expect(r, bucket).toEqual(expectedReturns(returns, lines, bucket, end));
+    }
+    expect(report.totals.orders).toBeGreaterThan(0);
+    for (const { reason, ...figures } of returned.byReason)
+      expect(figures.units, reason).toBe(expectedReturns(returns, lines, from, today, {}, { returned: (r) => r.reason === reason }).units);
+    for (const { sku, name: _n, ...figures } of returned.byProduct) expect(figures, sku).toEqual(expectedReturns(returns, lines, from, today, {}, { sku }));
+  });
+
   it('follows changes as they commit, and a redelivery or a rebuild changes nothing', async () => {
     const [o] = await sql<{ id: number }>(`select id from sales_order where status = 'on_hold' and external_id like 'FUL-%' order by id limit 1`);
     await cancelOrder(db.orm, o.id, actor, 'held too long 42 days');
@@ -566,7 +610,8 @@ describe('fulfilment rollups', () => {
     expect(report.cancels.find((c) => c.reason === 'held too long # days')?.orders).toBe(1);
     expect(report.totals).toEqual(expectedFulfil(await baseOrders(), from, today));
 
-    const tables = ['fulfil_minute', 'fulfil_hour', 'fulfil_day', 'ops_facet_minute', 'ops_facet_hour', 'ops_facet_day'];
+    await expectMonthsAreSumsOfDays();
+    const tables = ['fulfil_minute', 'fulfil_hour', 'fulfil_day', 'fulfil_month', 'ops_facet_minute', 'ops_facet_hour', 'ops_facet_day', 'ops_facet_month'];
     const snapshot = async () => Promise.all(tables.map((t) => sql(`select * from ${t} order by 1, 2, 3, 4, 5, 6`)));
     const before = await snapshot();
     await sql(`insert into analytics_dirty_minute (minute) select distinct date_trunc('minute', placed_at) from sales_order on conflict do nothing`);

@@ -2,11 +2,11 @@
 // took (received → shipped → delivered: p50, p90 and the histogram, from the rollup's bucket counts), how
 // many left or arrived after their promised date, and what went wrong (holds by reason, payment failures,
 // cancellations by reason) — over time, by channel and by warehouse, against the period just before.
-// Read from fulfil_day and ops_facet_day only (app/modules/analytics/ops-rollups.server.ts). No money:
+// Read from fulfil_day / fulfil_month and ops_facet_day / ops_facet_month only (ops-rollups.server.ts). No money:
 // warehouse staff read it.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { ReportRange, resolveRange } from './range.ts';
+import { ReportRange, resolveRange, spans } from './range.ts';
 import { bucketsOf, filterSql, ReportFilters } from './reports.server.ts';
 import { bucketColumns, percentile, STAGES, type Stage } from './histogram.ts';
 import { FULFIL_COLUMNS } from './ops-rollups.server.ts';
@@ -115,14 +115,18 @@ export interface FulfilmentReport {
 async function scan(em: EntityManager, from: string, to: string, g: OpsGranularity, f: ReportFilters, breakdowns: boolean): Promise<Row[]> {
   const w = filterSql(f, 'd');
   const sets = breakdowns ? '(bucket), (channel_id), (warehouse_id), ()' : '(bucket), ()';
+  // By month, whole months are read from their month rows.
+  const parts = spans(from, to, g === 'month').map(({ table, from: a, to: b }) => ({
+    sql: `select to_char(date_trunc(?, d.${table}::timestamp), 'YYYY-MM-DD') as bucket, d.channel_id, d.warehouse_id, ${PARTIAL_SUMS}
+            from fulfil_${table} d where d.${table} >= ?::date and d.${table} <= ?::date${w.sql}
+           group by 1, 2, 3`,
+    params: [g, a, b, ...w.params],
+  }));
   return em.execute<Row[]>(
-    `with r as (
-       select to_char(date_trunc(?, d.day::timestamp), 'YYYY-MM-DD') as bucket, d.channel_id, d.warehouse_id, ${PARTIAL_SUMS}
-         from fulfil_day d where d.day >= ?::date and d.day <= ?::date${w.sql}
-        group by 1, 2, 3)
+    `with r as (${parts.map((p) => p.sql).join(' union all ')})
      select grouping(bucket) as gb, ${breakdowns ? BREAKDOWN_COLUMNS : NO_BREAKDOWNS}, bucket, ${SUMS}
        from r group by grouping sets (${sets})`,
-    [g, from, to, ...w.params],
+    parts.flatMap((p) => p.params),
   );
 }
 
@@ -132,14 +136,19 @@ function seriesOf(rows: Row[], from: string, to: string, g: OpsGranularity): Ful
   return bucketsOf(from, to, g).map((bucket) => ({ bucket, ...fulfilFigures(found.get(bucket)) }));
 }
 
-/** Facet sums of ops_facet_day over [from, to] with the report's filters. */
-export async function facetSums(em: EntityManager, facets: string[], from: string, to: string, f: ReportFilters) {
+/** Facet sums over [from, to] with the report's filters: whole months from ops_facet_month, the other days from ops_facet_day. */
+export async function facetSums(em: EntityManager, facets: string[], from: string, to: string, f: ReportFilters, keys?: string[]) {
   const w = filterSql(f, 'd');
+  const parts = spans(from, to).map(({ table, from: a, to: b }) => ({
+    sql: `select d.facet, d.key, d.orders, d.units, d.amount_base_minor, d.failed
+            from ops_facet_${table} d where d.facet = any(?::text[]) and d.${table} >= ?::date and d.${table} <= ?::date${keys ? ' and d.key in (?)' : ''}${w.sql}`,
+    params: [`{${facets.join(',')}}`, a, b, ...(keys ? [keys] : []), ...w.params],
+  }));
   const rows = await em.execute<{ facet: string; key: string; orders: string; units: string; amount: string; failed: string }[]>(
-    `select d.facet, d.key, sum(d.orders) as orders, sum(d.units) as units, sum(d.amount_base_minor) as amount, sum(d.failed) as failed
-       from ops_facet_day d where d.facet = any(?::text[]) and d.day >= ?::date and d.day <= ?::date${w.sql}
-      group by d.facet, d.key`,
-    [`{${facets.join(',')}}`, from, to, ...w.params],
+    `select facet, key, sum(orders) as orders, sum(units) as units, sum(amount_base_minor) as amount, sum(failed) as failed
+       from (${parts.map((p) => p.sql).join(' union all ')}) x
+      group by facet, key`,
+    parts.flatMap((p) => p.params),
   );
   return rows.map((r) => ({
     facet: r.facet,

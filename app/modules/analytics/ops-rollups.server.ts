@@ -1,6 +1,7 @@
 // The rollups of the fulfilment, returns and payment-method reports, kept exactly like the sales rollups
-// (rollups.server.ts calls recomputeOps for the same marked minutes, in the same transaction): each marked
-// minute is recomputed from the base tables, its hour from its minutes, its business day from its hours.
+// (rollups.server.ts hands it the minutes it recomputed, in a transaction of its own): each marked minute is
+// recomputed from the base tables, its hour from its minutes, its business day from its hours, and the day's
+// month by the difference of its old and new day rows (reports over whole months read months).
 // - fulfil_*: of the orders placed in the minute, per channel × warehouse × country: shipped, delivered,
 //   late against the promised date, ever held, with a failed payment, cancelled, and per stage a
 //   histogram of hours (received → shipped, shipped → delivered, received → delivered) for percentiles;
@@ -15,7 +16,16 @@ import { ALL_BUCKET_COLUMNS, BOUNDS_HOURS, BUCKETS, STAGES } from './histogram.t
 import { BASE_TOTAL, cancelKey, COUNTRY, daysOf, hoursOf, timestamps } from './rollup-sql.ts';
 import { fxCte } from '../customers/queries.server.ts';
 
-export const OPS_TABLES = ['fulfil_minute', 'fulfil_hour', 'fulfil_day', 'ops_facet_minute', 'ops_facet_hour', 'ops_facet_day'];
+export const OPS_TABLES = [
+  'fulfil_minute',
+  'fulfil_hour',
+  'fulfil_day',
+  'fulfil_month',
+  'ops_facet_minute',
+  'ops_facet_hour',
+  'ops_facet_day',
+  'ops_facet_month',
+];
 
 /** The fulfilment rollup's figures, in column order. */
 export const FULFIL_COUNTS = [
@@ -128,22 +138,53 @@ export async function recomputeOps(em: EntityManager, minutes: Date[], { baseCur
       group by h.h, facet, key, ${DIMS}`,
     [hours],
   );
+  // Days from their hours. Each month is kept as the sum of its days by difference: the old rows of the days
+  // recomputed are taken off their months and the new ones added, in this transaction, so a month costs the
+  // rows of the days that changed, not every row of the month (and rebuilding starts them from empty).
   const days = daysOf(minutes, timeZone);
+  const months = `{${[
+    ...new Set(
+      days
+        .slice(1, -1)
+        .split(',')
+        .map((d) => `${d.slice(0, 7)}-01`),
+    ),
+  ].join(',')}}`;
   const facets = `{${FACETS.join(',')}}`;
-  await em.execute('delete from fulfil_day where day = any(?::date[])', [days]);
+  const toMonths = (table: 'fulfil' | 'ops_facet', rows: string, sign: '' | '-') => {
+    const keys = table === 'fulfil' ? DIMS : `facet, key, ${DIMS}`;
+    const columns = table === 'fulfil' ? FULFIL_COLUMNS : FACET_COLUMNS;
+    return `insert into ${table}_month (month, ${keys}, ${columns.join(', ')})
+            select date_trunc('month', day)::date, ${keys}, ${columns.map((c) => `${sign}sum(${c})`).join(', ')} from ${rows} group by 1, ${keys}
+            on conflict (${table === 'fulfil' ? `month, ${DIMS}` : `facet, month, key, ${DIMS}`})
+            do update set ${columns.map((c) => `${c} = ${table}_month.${c} + excluded.${c}`).join(', ')}`;
+  };
+  await em.execute(`with old as (delete from fulfil_day where day = any(?::date[]) returning *) ${toMonths('fulfil', 'old', '-')}`, [days]);
   await em.execute(
-    `insert into fulfil_day (day, ${DIMS}, ${FULFIL_COLUMNS.join(', ')})
-     select d.d, ${DIMS}, ${fulfilSums}
-       from unnest(?::date[]) as d(d) join fulfil_hour h on h.hour >= d.d::timestamp at time zone ? and h.hour < (d.d + 1)::timestamp at time zone ?
-      group by d.d, ${DIMS}`,
+    `with new as (
+       insert into fulfil_day (day, ${DIMS}, ${FULFIL_COLUMNS.join(', ')})
+       select d.d, ${DIMS}, ${fulfilSums}
+         from unnest(?::date[]) as d(d) join fulfil_hour h on h.hour >= d.d::timestamp at time zone ? and h.hour < (d.d + 1)::timestamp at time zone ?
+        group by d.d, ${DIMS}
+       returning *)
+     ${toMonths('fulfil', 'new', '')}`,
     [days, timeZone, timeZone],
   );
-  await em.execute('delete from ops_facet_day where facet = any(?::text[]) and day = any(?::date[])', [facets, days]);
+  await em.execute('delete from fulfil_month where month = any(?::date[]) and orders = 0', [months]);
   await em.execute(
-    `insert into ops_facet_day (day, facet, key, ${DIMS}, ${FACET_COLUMNS.join(', ')})
-     select d.d, facet, key, ${DIMS}, ${facetSums}
-       from unnest(?::date[]) as d(d) join ops_facet_hour h on h.hour >= d.d::timestamp at time zone ? and h.hour < (d.d + 1)::timestamp at time zone ?
-      group by d.d, facet, key, ${DIMS}`,
+    `with old as (delete from ops_facet_day where facet = any(?::text[]) and day = any(?::date[]) returning *) ${toMonths('ops_facet', 'old', '-')}`,
+    [facets, days],
+  );
+  await em.execute(
+    `with new as (
+       insert into ops_facet_day (day, facet, key, ${DIMS}, ${FACET_COLUMNS.join(', ')})
+       select d.d, facet, key, ${DIMS}, ${facetSums}
+         from unnest(?::date[]) as d(d) join ops_facet_hour h on h.hour >= d.d::timestamp at time zone ? and h.hour < (d.d + 1)::timestamp at time zone ?
+        group by d.d, facet, key, ${DIMS}
+       returning *)
+     ${toMonths('ops_facet', 'new', '')}`,
     [days, timeZone, timeZone],
   );
+  // A month row whose days are all gone: every figure counts orders or returns, so none left means all zero.
+  await em.execute('delete from ops_facet_month where facet = any(?::text[]) and month = any(?::date[]) and orders = 0', [facets, months]);
 }

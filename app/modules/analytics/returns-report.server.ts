@@ -5,7 +5,7 @@
 // and sales are of the same days (not the same orders). Read from ops_facet_day only
 // (app/modules/analytics/ops-rollups.server.ts). No money: warehouse staff read it.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { resolveRange } from './range.ts';
+import { resolveRange, spans } from './range.ts';
 import { bucketsOf, filterSql, type ReportFilters } from './reports.server.ts';
 import { BREAKDOWN_COLUMNS, facetSums, NO_BREAKDOWNS, ratio, type OpsGranularity, type OpsReportQuery } from './fulfilment-report.server.ts';
 
@@ -62,12 +62,17 @@ interface ScanRow {
 async function scan(em: EntityManager, from: string, to: string, g: OpsGranularity, f: ReportFilters, breakdowns: boolean): Promise<ScanRow[]> {
   const w = filterSql(f, 'd');
   const sets = breakdowns ? '(bucket), (channel_id), (warehouse_id), ()' : '(bucket), ()';
+  // By month, whole months of returns are read from their month rows.
+  const returned = spans(from, to, g === 'month').map(({ table, from: a, to: b }) => ({
+    sql: `select to_char(date_trunc(?, d.${table}::timestamp), 'YYYY-MM-DD') as bucket, d.channel_id, d.warehouse_id,
+                 sum(d.orders)::int as returns, sum(d.units)::int as units, 0 as sold
+            from ops_facet_${table} d where d.facet = 'return_reason' and d.${table} >= ?::date and d.${table} <= ?::date${w.sql}
+           group by 1, 2, 3`,
+    params: [g, a, b, ...w.params],
+  }));
   return em.execute<ScanRow[]>(
     `with r as (
-       select to_char(date_trunc(?, d.day::timestamp), 'YYYY-MM-DD') as bucket, d.channel_id, d.warehouse_id,
-              sum(d.orders)::int as returns, sum(d.units)::int as units, 0 as sold
-         from ops_facet_day d where d.facet = 'return_reason' and d.day >= ?::date and d.day <= ?::date${w.sql}
-        group by 1, 2, 3
+       ${returned.map((p) => p.sql).join(' union all ')}
        union all
        select to_char(date_trunc(?, d.day::timestamp), 'YYYY-MM-DD'), d.channel_id, d.warehouse_id, 0, 0, sum(d.units)::int
          from sales_day d where d.day >= ?::date and d.day <= ?::date${w.sql}
@@ -75,7 +80,7 @@ async function scan(em: EntityManager, from: string, to: string, g: OpsGranulari
      select grouping(bucket) as gb, ${breakdowns ? BREAKDOWN_COLUMNS : NO_BREAKDOWNS}, bucket,
             sum(returns) as returns, sum(units) as units, sum(sold) as sold
        from r group by grouping sets (${sets})`,
-    [g, from, to, ...w.params, g, from, to, ...w.params],
+    [...returned.flatMap((p) => p.params), g, from, to, ...w.params],
   );
 }
 
@@ -136,15 +141,9 @@ export async function returnsReport(em: EntityManager, q: OpsReportQuery, todayI
   };
 }
 
-/** Units sold of these SKUs in [from, to] (ops_facet_day, facet `sold`). */
+/** Units sold of these SKUs in [from, to] (facet `sold`). */
 async function soldOf(em: EntityManager, skus: string[], from: string, to: string, f: ReportFilters): Promise<Map<string, number>> {
-  const w = filterSql(f, 'd');
-  const rows = await em.execute<{ key: string; units: string }[]>(
-    `select d.key, sum(d.units) as units from ops_facet_day d
-      where d.facet = 'sold' and d.day >= ?::date and d.day <= ?::date and d.key in (?)${w.sql} group by d.key`,
-    [from, to, skus, ...w.params],
-  );
-  return new Map(rows.map((r) => [r.key, Number(r.units)]));
+  return new Map((await facetSums(em, ['sold'], from, to, f, skus)).map((r) => [r.key, r.units]));
 }
 
 async function namesOf(em: EntityManager, skus: string[]): Promise<Map<string, string>> {
