@@ -1,6 +1,7 @@
-// Analytics at scale: every dashboard and report figure through the very functions the pages call, over a
-// year of orders (1M by default, about 2M lines, a parcel for each shipped one), next to the naive query a
-// report would otherwise run (GROUP BY over orders, lines and shipments) on the same data in the same run.
+// Analytics at scale: every dashboard and report figure (sales, fulfilment, returns, payment methods) through
+// the very functions the pages call, over a year of orders (1M by default, about 2M lines, a parcel for each
+// shipped one, returns, declined payments), next to the naive query a report would otherwise run (GROUP BY
+// over orders, lines, shipments, payments and returns) on the same data in the same run.
 // Then freshness: orders taken through intake while the refresher runs, each timed from its commit until
 // the rollup the dashboard reads counts it.
 //
@@ -27,6 +28,11 @@ import { rebuildRollups, startAnalyticsRefresher, BASE_TOTAL, COUNTRY } from '..
 import { rebuildServiceRollups } from '../app/modules/analytics/service-rollups.server.ts';
 import { salesBetween, salesReport, today } from '../app/modules/analytics/reports.server.ts';
 import { dashboard } from '../app/modules/analytics/dashboard.server.ts';
+import { fulfilmentReport } from '../app/modules/analytics/fulfilment-report.server.ts';
+import { returnsReport } from '../app/modules/analytics/returns-report.server.ts';
+import { paymentMethods } from '../app/modules/analytics/payment-methods.server.ts';
+import { cancelKey } from '../app/modules/analytics/rollup-sql.ts';
+import { OPS_TABLES } from '../app/modules/analytics/ops-rollups.server.ts';
 import { benchTeardown } from './lib/teardown.ts';
 import { serviceBenchCases, seedBulkTickets } from './lib/bulk-tickets.ts';
 import { seedBulkOrders } from './lib/bulk-orders.ts';
@@ -93,6 +99,76 @@ function naive(db: pg.Client, from: Date, to: Date, bucket: 'hour' | 'day' | 'we
   );
 }
 
+/** The fulfilment report without rollups: per bucket, channel and warehouse, counts and exact percentiles over the orders; holds, cancellations and payment failures by reason and method. */
+async function naiveFulfilment(db: pg.Client, from: Date, to: Date, bucket: 'day' | 'week' | 'month', warehouse?: number, breakdowns = true) {
+  const hours = (a: string, b: string) => `extract(epoch from ${b} - ${a}) / 3600`;
+  const pct = (p: number, a: string, b: string) => `percentile_cont(${p}) within group (order by ${hours(a, b)})`;
+  const where = `o.placed_at >= $1 and o.placed_at < $2${warehouse ? ' and o.warehouse_id = $3' : ''}`;
+  const params = [from, to, ...(warehouse ? [warehouse] : [])];
+  const b = `date_trunc('${bucket}', o.placed_at at time zone 'UTC')`;
+  await db.query(
+    `select ${b} as b, ${breakdowns ? 'o.channel_id, o.warehouse_id' : 'null, null'}, count(*), count(*) filter (where o.status = 'cancelled'),
+            count(s.first), count(*) filter (where s.first is not null and o.promised_by is not null), count(*) filter (where s.first > o.promised_by),
+            count(s.delivered), count(*) filter (where s.delivered > o.promised_by), count(*) filter (where cardinality(o.hold_history) > 0),
+            count(*) filter (where exists (select 1 from payment p join payment_operation op on op.payment_id = p.id where p.order_id = o.id and not op.succeeded)),
+            ${pct(0.5, 'o.placed_at', 's.first')}, ${pct(0.9, 'o.placed_at', 's.first')}, ${pct(0.5, 's.first', 's.delivered')}, ${pct(0.9, 's.first', 's.delivered')},
+            ${pct(0.5, 'o.placed_at', 's.delivered')}, ${pct(0.9, 'o.placed_at', 's.delivered')}
+       from sales_order o
+       left join lateral (select min(shipped_at) as first, case when count(*) > 0 and count(delivered_at) = count(*) then max(delivered_at) end as delivered
+                            from shipment where order_id = o.id) s on true
+      where ${where}
+      group by grouping sets ((${b}), ${breakdowns ? '(o.channel_id), (o.warehouse_id), ()' : '()'})`,
+    params,
+  );
+  if (!breakdowns) return;
+  await db.query(
+    `select 'hold', r, count(*) from sales_order o cross join unnest(o.hold_history) r where ${where} group by 2
+     union all
+     select 'cancel', ${cancelKey('o.cancel_reason')}, count(*) from sales_order o where ${where} and o.status = 'cancelled' group by 2
+     union all
+     select 'payment', o.payment_method,
+            count(*) filter (where exists (select 1 from payment p join payment_operation op on op.payment_id = p.id where p.order_id = o.id and not op.succeeded))
+       from sales_order o where ${where} group by 2`,
+    params,
+  );
+}
+
+/** The returns report without rollups: returns opened per bucket, channel, warehouse, reason, resolution and SKU against units sold. */
+async function naiveReturns(db: pg.Client, from: Date, to: Date, bucket: 'day' | 'week' | 'month', breakdowns = true) {
+  await db.query(
+    `with rl as (
+       select r.id, r.created_at, r.reason, r.resolution, x ->> 'sku' as sku, (x ->> 'quantity')::int as quantity, o.channel_id, o.warehouse_id
+         from return_request r join sales_order o on o.id = r.order_id cross join jsonb_array_elements(r.lines) x
+        where r.created_at >= $1 and r.created_at < $2 and r.status not in ('rejected', 'expired'))
+     select date_trunc('${bucket}', created_at at time zone 'UTC'), ${breakdowns ? 'channel_id, warehouse_id, reason, resolution, sku' : 'null, null, null, null, null'}, count(distinct id), sum(quantity)
+       from rl group by grouping sets ((date_trunc('${bucket}', created_at at time zone 'UTC')), ${breakdowns ? '(channel_id), (warehouse_id), (reason), (resolution), (sku), ()' : '()'})`,
+    [from, to],
+  );
+  await db.query(
+    `select date_trunc('${bucket}', o.placed_at at time zone 'UTC'), ${breakdowns ? 'o.channel_id, o.warehouse_id, l.sku' : 'null, null, null'}, sum(l.quantity)
+       from sales_order o join order_line l on l.order_id = o.id
+      where o.placed_at >= $1 and o.placed_at < $2 and o.status <> 'cancelled'
+      group by grouping sets ((date_trunc('${bucket}', o.placed_at at time zone 'UTC')), ${breakdowns ? '(o.channel_id), (o.warehouse_id), (l.sku), ()' : '()'})`,
+    [from, to],
+  );
+}
+
+/** Payment methods without rollups: orders, revenue and orders with a failed attempt per method. */
+function naivePaymentMethods(db: pg.Client, from: Date, to: Date) {
+  const fx = fxCte(BASE);
+  let n = 0;
+  const sqlText = fx.sql.replace(/\?/g, () => `$${++n}`);
+  return db.query(
+    `with ${sqlText}
+     select o.payment_method, count(*), coalesce(sum(${BASE_TOTAL}) filter (where o.status <> 'cancelled'), 0),
+            count(*) filter (where exists (select 1 from payment p join payment_operation op on op.payment_id = p.id where p.order_id = o.id and not op.succeeded))
+       from sales_order o left join fx on fx.currency = o.currency
+      where o.placed_at >= $${n + 1} and o.placed_at < $${n + 2}
+      group by 1`,
+    [...fx.params, from, to],
+  );
+}
+
 async function main() {
   const started = performance.now();
   console.log(`[bench] analytics: ${ORDERS.toLocaleString('en')} orders over a year, ${RUNS} timed runs per report, ${FRESH} orders for freshness`);
@@ -111,15 +187,15 @@ async function main() {
   cleanup.add('the bench connection', () => db.end());
 
   let t0 = performance.now();
-  await seedBulkOrders(db, { orders: ORDERS, days: 365, shipments: true, countries: true });
+  await seedBulkOrders(db, { orders: ORDERS, days: 365, shipments: true, countries: true, opsFacts: true });
   await db.query('vacuum analyze');
   const {
     rows: [counts],
   } = await db.query<Record<string, string>>(
-    'select (select count(*) from sales_order) as orders, (select count(*) from order_line) as lines, (select count(*) from shipment) as shipments',
+    'select (select count(*) from sales_order) as orders, (select count(*) from order_line) as lines, (select count(*) from shipment) as shipments, (select count(*) from return_request) as returns',
   );
   console.log(
-    `[bench] loaded ${Number(counts.orders).toLocaleString('en')} orders, ${Number(counts.lines).toLocaleString('en')} lines, ${Number(counts.shipments).toLocaleString('en')} shipments in ${secs(t0)} s`,
+    `[bench] loaded ${Number(counts.orders).toLocaleString('en')} orders, ${Number(counts.lines).toLocaleString('en')} lines, ${Number(counts.shipments).toLocaleString('en')} shipments, ${Number(counts.returns).toLocaleString('en')} returns in ${secs(t0)} s`,
   );
 
   if (SERVICE) {
@@ -138,15 +214,17 @@ async function main() {
       console.log(`[bench] rollups: ${done.toLocaleString('en')} / ${total.toLocaleString('en')} minutes`);
     }
   });
-  await db.query('vacuum analyze sales_minute, sales_hour, sales_day');
+  await db.query(`vacuum analyze sales_minute, sales_hour, sales_day, ${OPS_TABLES.join(', ')}`);
   const {
     rows: [rollup],
   } = await db.query<Record<string, string>>(
     `select (select count(*) from sales_minute) as minutes, (select count(*) from sales_hour) as hours, (select count(*) from sales_day) as days,
-            pg_size_pretty(pg_total_relation_size('sales_minute') + pg_total_relation_size('sales_hour') + pg_total_relation_size('sales_day')) as size`,
+            pg_size_pretty(pg_total_relation_size('sales_minute') + pg_total_relation_size('sales_hour') + pg_total_relation_size('sales_day')) as size,
+            (select count(*) from fulfil_day) as fulfil_days, (select count(*) from ops_facet_day) as facet_days,
+            pg_size_pretty(${OPS_TABLES.map((t) => `pg_total_relation_size('${t}')`).join(' + ')}) as ops_size`,
   );
   console.log(
-    `[bench] rebuilt the rollups (${minutes.toLocaleString('en')} minutes → ${rollup.minutes} minute rows, ${rollup.hours} hour rows, ${rollup.days} day rows, ${rollup.size}) in ${secs(t0)} s`,
+    `[bench] rebuilt the rollups (${minutes.toLocaleString('en')} minutes → ${rollup.minutes} minute rows, ${rollup.hours} hour rows, ${rollup.days} day rows, ${rollup.size}; fulfilment and facets: ${rollup.fulfil_days} + ${rollup.facet_days} day rows, ${rollup.ops_size} in all) in ${secs(t0)} s`,
   );
 
   const em = () => orm.em.fork();
@@ -197,6 +275,51 @@ async function main() {
     },
   ];
 
+  const {
+    rows: [ewr],
+  } = await db.query<{ id: number }>(`select id from warehouse where code = 'EWR'`);
+  const ops = { compare: 'previous' as const, granularity: 'day' as const };
+  cases.push(
+    {
+      name: 'fulfilment, last 30 days by day, with the 30 before',
+      ours: () => fulfilmentReport(em(), { from: day(29), to: todayIso, ...ops }, todayIso),
+      naive: async () => {
+        await naiveFulfilment(db, at(day(29)), tomorrow, 'day');
+        await naiveFulfilment(db, at(day(59)), at(day(29)), 'day', undefined, false);
+      },
+    },
+    {
+      name: 'fulfilment, last 90 days by week, warehouse EWR, with the 90 before',
+      ours: () => fulfilmentReport(em(), { from: day(89), to: todayIso, ...ops, granularity: 'week', warehouse: 'EWR' }, todayIso),
+      naive: async () => {
+        await naiveFulfilment(db, at(day(89)), tomorrow, 'week', ewr.id);
+        await naiveFulfilment(db, at(day(179)), at(day(89)), 'week', ewr.id, false);
+      },
+    },
+    {
+      name: 'fulfilment, last 365 days by month',
+      ours: () => fulfilmentReport(em(), { from: day(364), to: todayIso, ...ops, granularity: 'month', compare: 'none' }, todayIso),
+      naive: () => naiveFulfilment(db, at(day(364)), tomorrow, 'month'),
+    },
+    {
+      name: 'returns, last 30 days by day, with the 30 before',
+      ours: () => returnsReport(em(), { from: day(29), to: todayIso, ...ops }, todayIso),
+      naive: async () => {
+        await naiveReturns(db, at(day(29)), tomorrow, 'day');
+        await naiveReturns(db, at(day(59)), at(day(29)), 'day', false);
+      },
+    },
+    {
+      name: 'returns, last 365 days by month',
+      ours: () => returnsReport(em(), { from: day(364), to: todayIso, ...ops, granularity: 'month', compare: 'none' }, todayIso),
+      naive: () => naiveReturns(db, at(day(364)), tomorrow, 'month'),
+    },
+    {
+      name: 'payment methods, last 30 days',
+      ours: () => paymentMethods(em(), day(29), todayIso, {}),
+      naive: () => naivePaymentMethods(db, at(day(29)), tomorrow),
+    },
+  );
   if (SERVICE) {
     t0 = performance.now();
     const days = await rebuildServiceRollups(orm, TZ);

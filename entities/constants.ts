@@ -108,3 +108,13 @@ export const STEP_TIME_EDGES_MS = [
   2_592_000_000,
 ] as const;
 export const STEP_TIME_BUCKETS = STEP_TIME_EDGES_MS.length + 1;
+// ---- Analytics ----
+
+/** The stages an order's processing time is measured over: received → shipped, shipped → delivered, received → delivered. */
+export const PROCESSING_STAGES = ['ship', 'transit', 'total'] as const;
+/**
+ * Edges (hours) of the processing-time histogram buckets the fulfilment rollups keep: bucket 0 is [0, 1),
+ * bucket k is [edge k-1, edge k), the last is [720, ∞). Changing them needs a migration of the rollup
+ * columns (one per stage and bucket) and `npm run analytics:rebuild`.
+ */
+export const PROCESSING_BOUNDS_HOURS = [1, 2, 4, 8, 12, 16, 24, 36, 48, 72, 96, 120, 168, 240, 336, 504, 720] as const;

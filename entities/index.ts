@@ -12,6 +12,15 @@ import { PurchaseOrder, PurchaseOrderLine, Supplier, SupplierProduct } from './p
 import {
   AnalyticsDirtyMinute,
   DashboardLayout,
+  FulfilDay,
+  FulfilHour,
+  FulfilMinute,
+  FulfilMonth,
+  OpsDirtyMinute,
+  OpsFacetDay,
+  OpsFacetHour,
+  OpsFacetMinute,
+  OpsFacetMonth,
   SalesDay,
   SalesHour,
   SalesMinute,
@@ -58,7 +67,25 @@ export * from './analytics.ts';
 export * from './service.ts';
 export * from './webhooks.ts';
 
-export const entities = [
+/**
+ * The rollups of the fulfilment, returns and payment-method reports: read and written by plain SQL only
+ * (app/modules/analytics/ops-rollups.server.ts), so left out of typed SQL's schema type (DB in
+ * app/lib/db.server.ts), whose inference gives up on this many wide tables.
+ */
+export const reportRollupEntities = [
+  FulfilMinute,
+  FulfilHour,
+  FulfilDay,
+  FulfilMonth,
+  OpsFacetMinute,
+  OpsFacetHour,
+  OpsFacetDay,
+  OpsFacetMonth,
+  OpsDirtyMinute,
+];
+
+/** The entities typed SQL knows (see reportRollupEntities). */
+export const typedEntities = [
   User,
   Session,
   ApiKey,
@@ -131,3 +158,5 @@ export const entities = [
   WebhookAllowedHost,
   WebhookCursor,
 ];
+
+export const entities = [...typedEntities, ...reportRollupEntities];

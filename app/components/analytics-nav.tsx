@@ -12,6 +12,8 @@ export const ANALYTICS_REPORTS = [
   { id: 'replenishment', path: '/analytics/replenishment', permission: 'analytics.view' },
   { id: 'service', path: '/analytics/service', permission: 'analytics.service' },
   { id: 'workflows', path: '/analytics/workflows', permission: 'analytics.view' },
+  { id: 'fulfilment', path: '/analytics/fulfilment', permission: 'analytics.fulfilment' },
+  { id: 'returns', path: '/analytics/returns', permission: 'analytics.fulfilment' },
 ] as const satisfies readonly { id: string; path: string; permission: Permission }[];
 
 export type AnalyticsReport = (typeof ANALYTICS_REPORTS)[number]['id'];

@@ -10,8 +10,9 @@ import { requireUser } from '../lib/auth.server.ts';
 import { formatMoney, formatNumber } from '../lib/format.ts';
 import { useLocale } from '../components/format.tsx';
 import { CHART_COLORS, downloadChartSvg, downloadCsv, formatBucket } from '../components/charts.tsx';
-import { todayIn } from '../modules/analytics/range.ts';
+import { resolveRange, todayIn } from '../modules/analytics/range.ts';
 import { ReportQuery, salesReport, type Granularity, type SalesFigures } from '../modules/analytics/reports.server.ts';
+import { paymentMethods } from '../modules/analytics/payment-methods.server.ts';
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireUser(request, context, 'analytics.view');
@@ -19,13 +20,16 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const q = ReportQuery.parse(Object.fromEntries(new URL(request.url).searchParams));
   const em = context.orm.em.fork();
   const todayIso = todayIn(config.BUSINESS_TIME_ZONE);
-  const [report, channels, warehouses] = await Promise.all([
+  const range = resolveRange(q, todayIso);
+  const [report, methods, channels, warehouses] = await Promise.all([
     salesReport(em, q, config.BUSINESS_TIME_ZONE, todayIso),
+    paymentMethods(em, range.from, range.to, { channel: q.channel, warehouse: q.warehouse, country: q.country }),
     em.execute<{ code: string }[]>('select code from channel order by code'),
     em.execute<{ code: string }[]>('select code from warehouse order by code'),
   ]);
   return {
     report,
+    methods,
     query: q,
     today: todayIso,
     currency: config.BASE_CURRENCY,
@@ -59,7 +63,7 @@ function bucketEnd(bucket: string, g: Granularity, to: string): string {
 }
 
 export default function Analytics() {
-  const { report, query, today, currency, channels, warehouses } = useLoaderData<typeof loader>();
+  const { report, methods, query, today, currency, channels, warehouses } = useLoaderData<typeof loader>();
   const { t } = useTranslation();
   const locale = useLocale();
   const navigate = useNavigate();
@@ -294,6 +298,53 @@ export default function Analytics() {
             />
           </ComposedChart>
         </ResponsiveContainer>
+      </section>
+
+      <section className="card" data-testid="payment-methods">
+        <h2>{t('opsReports.payments.title')}</h2>
+        <p className="muted">{t('opsReports.payments.hint')}</p>
+        {methods.length ? (
+          <div className="table-scroll">
+            <table className="data-table">
+              <thead>
+                <tr>
+                  <th>{t('opsReports.method')}</th>
+                  <th className="num">{t('analytics.kpi.orders')}</th>
+                  <th className="num">{t('opsReports.payments.orderShare')}</th>
+                  <th className="num">{t('analytics.kpi.revenue')}</th>
+                  <th className="num">{t('opsReports.payments.revenueShare')}</th>
+                  <th className="num">{t('opsReports.failed')}</th>
+                  <th className="num">{t('opsReports.failureRate')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {methods.map((m) => (
+                  <tr key={m.method}>
+                    <td>{t(`paymentMethods.${m.method}`, { defaultValue: m.method })}</td>
+                    <td className="num">
+                      <Link to={ordersOf(report.from, report.to, { paymentMethod: m.method, country: query.country })}>{num(m.orders)}</Link>
+                    </td>
+                    <td className="num">{m.orderShare === null ? '—' : formatNumber(m.orderShare, locale, PERCENT)}</td>
+                    <td className="num">{money(m.revenue)}</td>
+                    <td className="num">{m.revenueShare === null ? '—' : formatNumber(m.revenueShare, locale, PERCENT)}</td>
+                    <td className="num">
+                      {m.failed ? (
+                        <Link to={ordersOf(report.from, report.to, { paymentMethod: m.method, paymentFailed: 'any', country: query.country })}>
+                          {num(m.failed)}
+                        </Link>
+                      ) : (
+                        num(0)
+                      )}
+                    </td>
+                    <td className="num">{m.failureRate === null ? '—' : formatNumber(m.failureRate, locale, PERCENT)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ) : (
+          <p className="muted">{t('analytics.noSales')}</p>
+        )}
       </section>
 
       <div className="grid-3">

@@ -215,6 +215,32 @@ export default function Dashboards() {
                         : t('dashboard.warnings.orderMore')}
                   </span>
                 </li>
+              ) : w.kind === 'paymentFailures' ? (
+                <li key={`pay-${w.method}`} data-testid="warning-payment-failures">
+                  <Link to={w.link}>
+                    {t('opsReports.warnings.paymentFailures', {
+                      method: t(`paymentMethods.${w.method}`, { defaultValue: w.method }),
+                      now: formatNumber(w.thisWeek, locale, { style: 'percent', maximumFractionDigits: 1 }),
+                      before: formatNumber(w.lastWeek, locale, { style: 'percent', maximumFractionDigits: 1 }),
+                      failed: num(w.failed),
+                      orders: num(w.orders),
+                    })}
+                  </Link>{' '}
+                  <span className="muted">{t('opsReports.warnings.paymentFailuresHint')}</span>
+                </li>
+              ) : w.kind === 'returnRate' ? (
+                <li key={`return-${w.sku}`} data-testid="warning-return-rate">
+                  <Link to={w.link}>
+                    {t('opsReports.warnings.returnRate', {
+                      sku: w.sku,
+                      now: formatNumber(w.thisWeek, locale, { style: 'percent', maximumFractionDigits: 1 }),
+                      before: formatNumber(w.lastWeek, locale, { style: 'percent', maximumFractionDigits: 1 }),
+                      returned: num(w.returned),
+                      sold: num(w.sold),
+                    })}
+                  </Link>{' '}
+                  <span className="muted">{t('opsReports.warnings.returnRateHint')}</span>
+                </li>
               ) : (
                 <li key={`late-${w.channel}`} data-testid="warning-late">
                   <Link to={w.link}>

@@ -48,6 +48,21 @@ const PAGES: { path: string; permission: Permission; okStatus?: number }[] = [
   { path: '/orders?paymentFailed=2026-01-01', permission: 'orders.view' },
   { path: '/analytics?from=2026-01-01&to=2026-03-31&granularity=week&channel=web&compare=previous', permission: 'analytics.view' },
   { path: '/analytics?granularity=hour&from=2026-02-01&to=2026-02-03&warehouse=none&country=us', permission: 'analytics.view' },
+  { path: '/analytics/fulfilment', permission: 'analytics.fulfilment' },
+  {
+    path: '/analytics/fulfilment?from=2026-01-01&to=2026-03-31&granularity=week&channel=web&warehouse=EWR&country=us&compare=previous',
+    permission: 'analytics.fulfilment',
+  },
+  { path: '/analytics/returns', permission: 'analytics.fulfilment' },
+  { path: '/analytics/returns?from=2026-02-01&to=2026-02-03&granularity=month&warehouse=none&compare=none', permission: 'analytics.fulfilment' },
+  {
+    path: '/orders?from=2026-01-01&to=2026-01-31&country=us&paymentMethod=card&paymentFailed=any&holdReason=manual&shipLate=1',
+    permission: 'orders.view',
+  },
+  {
+    path: '/orders?cancelReason=-&deliverLate=1&returned=1&returnReason=damaged&returnResolution=exchange&returnSku=X&returnFrom=2026-01-01&returnTo=2026-01-31',
+    permission: 'orders.view',
+  },
   { path: '/workflows/tasks', permission: 'workflows.view' },
   { path: '/workflows/bindings', permission: 'workflows.view' },
   { path: '/settings/warehouses?code=EWR', permission: 'settings.view' },
@@ -92,6 +107,8 @@ const COVERED_ROUTES = [
   '_app.analytics.customers.tsx',
   '_app.analytics.service.tsx',
   '_app.analytics.workflows.tsx',
+  '_app.analytics.fulfilment.tsx',
+  '_app.analytics.returns.tsx',
   '_app.settings._index.tsx',
   '_app.settings.users.tsx',
   '_app.settings.api-keys.tsx',
@@ -221,6 +238,19 @@ describe('roles', () => {
       expect(seen).toEqual(expected);
     });
   }
+
+  it('lets warehouse staff read the fulfilment and returns reports but not the sales report, and agents none of them', async () => {
+    const warehouse = await signedIn('warehouse');
+    expect((await warehouse.get('/analytics/fulfilment')).status).toBe(200);
+    expect((await warehouse.get('/analytics/returns')).status).toBe(200);
+    expect((await warehouse.get('/analytics')).status).toBe(403);
+    const html = await (await warehouse.get('/analytics/fulfilment')).text();
+    expect(html).toContain('href="/analytics/returns"');
+    expect(html).not.toContain('href="/analytics/customers"');
+    const agent = await signedIn('agent');
+    expect((await agent.get('/analytics/fulfilment')).status).toBe(403);
+    expect((await agent.get('/analytics/returns')).status).toBe(403);
+  });
 
   it('refuses a forbidden action with 403 and writes nothing', async () => {
     const b = await signedIn('agent');

@@ -64,7 +64,7 @@ export function figures(r: FigureRow | undefined): SalesFigures {
 }
 
 /** Report filters, as the analytics page's query string gives them (codes; empty means all). */
-const ReportFilters = z.object({
+export const ReportFilters = z.object({
   channel: z.string().trim().max(64).optional().catch(undefined),
   warehouse: z.string().trim().max(64).optional().catch(undefined),
   country: z
@@ -78,7 +78,7 @@ const ReportFilters = z.object({
 export type ReportFilters = z.infer<typeof ReportFilters>;
 
 /** The rollup rows' filter for `alias` (channel and warehouse by code; warehouse `none`: not routed to one). */
-function filterSql(f: ReportFilters, alias: string): { sql: string; params: unknown[] } {
+export function filterSql(f: ReportFilters, alias: string): { sql: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
   if (f.channel) {
@@ -212,7 +212,7 @@ function seriesOf(rows: Row[], from: string, to: string, g: Granularity): Series
 }
 
 /** The bucket labels of [from, to] (days inclusive), as `series` writes them. */
-function bucketsOf(from: string, to: string, g: Granularity): string[] {
+export function bucketsOf(from: string, to: string, g: Granularity): string[] {
   const out: string[] = [];
   const days = daysBetween(from, to);
   if (g === 'hour') {

@@ -1,4 +1,5 @@
-// The sales rollups (sales_minute, sales_hour) and how they are kept. Statement triggers on sales_order
+// The sales rollups (sales_minute, sales_hour, sales_day) and how they are kept; the fulfilment, returns and
+// payment-method rollups (ops-rollups.server.ts) are kept by the same refresher from the same marks. Statement triggers on sales_order
 // mark the minutes an order change touches (analytics_dirty_minute) in the same transaction, and NOTIFY
 // `analytics`. The refresher takes marked minutes (skip locked: any number of workers may run it),
 // recomputes each minute from the orders placed in it, and each hour they fall in from its minutes.
@@ -11,18 +12,15 @@ import { publish } from '../../lib/outbox.server.ts';
 import { fxCte } from '../customers/queries.server.ts';
 import { refreshServiceDays, SERVICE_BATCH } from './service-rollups.server.ts';
 import { refreshWorkflowDays, WORKFLOW_BATCH } from './workflow-rollups.server.ts';
+import { BASE_DISCOUNT, BASE_TOTAL, COUNTRY, daysOf, hoursOf, timestamps } from './rollup-sql.ts';
+import { recomputeOps, OPS_TABLES } from './ops-rollups.server.ts';
+
+export { BASE_TOTAL, COUNTRY };
 
 /** Minutes recomputed per transaction. */
 const BATCH = 120;
 
-/** Revenue of an order in the base currency: its own figure, or (orders from before it was kept) the current rate. */
-export const BASE_TOTAL = 'coalesce(o.total_base_minor, round(o.total_minor * fx.factor))';
-const BASE_DISCOUNT = 'round(o.discount_minor * coalesce(o.total_base_minor::numeric / nullif(o.total_minor, 0), fx.factor))';
-/** The rollup's country of an order: the shipping address's ISO code, `--` when it has none. */
-export const COUNTRY = `coalesce(nullif(upper(left(o.shipping_address ->> 'country', 2)), ''), '--')`;
-
 const FIGURES = 'orders, cancelled, units, revenue_base_minor, discount_base_minor, held, shipped, shipped_late, ship_seconds';
-const timestamps = (ds: Date[]) => `{${ds.map((d) => `"${d.toISOString()}"`).join(',')}}`;
 
 /** Recomputes the rollup rows of these minutes from the orders, and of the hours they are in from their minutes (in em's transaction). */
 /** Where figures are converted to and where days begin. */
@@ -55,7 +53,7 @@ async function recomputeMinutes(em: EntityManager, minutes: Date[], { baseCurren
       group by d.m, o.channel_id, coalesce(o.warehouse_id, 0), ${COUNTRY}`,
     [...fx.params, list],
   );
-  const hours = timestamps([...new Set(minutes.map((m) => Math.floor(m.getTime() / 3_600_000) * 3_600_000))].map((t) => new Date(t)));
+  const hours = hoursOf(minutes);
   await em.execute('delete from sales_hour where hour = any(?::timestamptz[])', [hours]);
   await em.execute(
     `insert into sales_hour (hour, channel_id, warehouse_id, country, ${FIGURES})
@@ -67,7 +65,7 @@ async function recomputeMinutes(em: EntityManager, minutes: Date[], { baseCurren
     [hours],
   );
   // The business days those hours fall in, from their hours.
-  const days = `{${[...new Set(minutes.map((m) => new Intl.DateTimeFormat('en-CA', { timeZone }).format(m)))].join(',')}}`;
+  const days = daysOf(minutes, timeZone);
   await em.execute('delete from sales_day where day = any(?::date[])', [days]);
   await em.execute(
     `insert into sales_day (day, channel_id, warehouse_id, country, ${FIGURES})
@@ -78,15 +76,19 @@ async function recomputeMinutes(em: EntityManager, minutes: Date[], { baseCurren
       group by d.d, h.channel_id, h.warehouse_id, h.country`,
     [days, timeZone, timeZone],
   );
+  // The fulfilment, returns and payment-method rollups of the same minutes are recomputed next, in a
+  // transaction of their own (refreshOpsMinutes), so the dashboards' figures commit without waiting for them.
+  await em.execute(`insert into ops_dirty_minute (minute) select unnest(?::timestamptz[]) on conflict do nothing`, [list]);
 }
 
 /**
- * Takes up to BATCH marked minutes (newest first: what dashboards show) and recomputes them; returns how
- * many (0: nothing was marked). Announces `analytics.refreshed` on the dashboards topic, so open
- * dashboards read the new figures.
+ * Takes up to BATCH marked minutes (newest first: what dashboards show) and recomputes their sales rollups,
+ * then (in a second transaction) up to BATCH minutes of the fulfilment, returns and payment-method rollups;
+ * returns how many minutes the busier of the two took (0: nothing was marked). Announces
+ * `analytics.refreshed` on the dashboards topic, so open dashboards read the new figures.
  */
 export async function refreshDirtyMinutes(orm: MikroORM, opts: RollupOptions, batch = BATCH): Promise<number> {
-  return orm.em.fork().transactional(async (em) => {
+  const sales = await orm.em.fork().transactional(async (em) => {
     const taken = await em.execute<{ minute: Date }[]>(
       `delete from analytics_dirty_minute where minute in (select minute from analytics_dirty_minute order by minute desc limit ? for update skip locked) returning minute`,
       [batch],
@@ -98,13 +100,36 @@ export async function refreshDirtyMinutes(orm: MikroORM, opts: RollupOptions, ba
     publish(em, 'dashboards', 'analytics.refreshed', { minutes: minutes.length, newest: new Date(newest).toISOString() });
     return minutes.length;
   });
+  return Math.max(sales, await refreshOpsMinutes(orm, opts, batch));
 }
 
-/** Marks every minute that has orders and recomputes them all (`npm run analytics:rebuild`); returns the minutes done. */
+/**
+ * The fulfilment, returns and payment-method rollups of up to `batch` minutes whose sales rollups were
+ * recomputed (ops_dirty_minute, written in that transaction, so a crash between the two loses nothing).
+ */
+async function refreshOpsMinutes(orm: MikroORM, opts: RollupOptions, batch: number): Promise<number> {
+  return orm.em.fork().transactional(async (em) => {
+    const taken = await em.execute<{ minute: Date }[]>(
+      `delete from ops_dirty_minute where minute in (select minute from ops_dirty_minute order by minute desc limit ? for update skip locked) returning minute`,
+      [batch],
+    );
+    if (taken.length)
+      await recomputeOps(
+        em,
+        taken.map((t) => new Date(t.minute)),
+        opts,
+      );
+    return taken.length;
+  });
+}
+
+/** Marks every minute that has orders (or returns opened) and recomputes them all (`npm run analytics:rebuild`); returns the minutes done. */
 export async function rebuildRollups(orm: MikroORM, opts: RollupOptions, onProgress?: (done: number, total: number) => void): Promise<number> {
   const em = orm.em.fork();
-  await em.execute('truncate sales_minute, sales_hour, sales_day');
+  await em.execute(`truncate sales_minute, sales_hour, sales_day, ops_dirty_minute, ${OPS_TABLES.join(', ')}`);
   await em.execute(`insert into analytics_dirty_minute (minute) select distinct date_trunc('minute', placed_at) from sales_order on conflict do nothing`);
+  // Returns are counted in the minute they were opened.
+  await em.execute(`insert into analytics_dirty_minute (minute) select distinct date_trunc('minute', created_at) from return_request on conflict do nothing`);
   const [{ n }] = await em.execute<{ n: string }[]>('select count(*) as n from analytics_dirty_minute');
   const total = Number(n);
   let done = 0;
