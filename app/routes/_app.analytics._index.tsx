@@ -1,12 +1,13 @@
-import type { LoaderFunctionArgs } from '@remix-run/node';
+import { redirect, type LoaderFunctionArgs } from '@remix-run/node';
 import { Form, Link, useLoaderData, useNavigate, useSearchParams } from '@remix-run/react';
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { FilterSelect } from '../components/filter-select.tsx';
-import { AnalyticsNav } from '../components/analytics-nav.tsx';
+import { AnalyticsNav, reportsFor } from '../components/analytics-nav.tsx';
 import { CompareField, RangeFields, RangePresets } from '../components/report-controls.tsx';
 import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { requireUser } from '../lib/auth.server.ts';
+import { forbidden, requireUser } from '../lib/auth.server.ts';
+import { can } from '../lib/permissions.ts';
 import { formatMoney, formatNumber } from '../lib/format.ts';
 import { useLocale } from '../components/format.tsx';
 import { CHART_COLORS, downloadChartSvg, downloadCsv, formatBucket } from '../components/charts.tsx';
@@ -15,7 +16,12 @@ import { ReportQuery, salesReport, type Granularity, type SalesFigures } from '.
 import { paymentMethods } from '../modules/analytics/payment-methods.server.ts';
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  await requireUser(request, context, 'analytics.view');
+  const user = await requireUser(request, context);
+  if (!can(user.role, 'analytics.view')) {
+    // Agents and warehouse staff read their own reports: the area opens on the first of them.
+    const first = reportsFor(user.role)[0];
+    throw first ? redirect(first.path) : forbidden('analytics.view');
+  }
   const { config } = context;
   const q = ReportQuery.parse(Object.fromEntries(new URL(request.url).searchParams));
   const em = context.orm.em.fork();

@@ -19,7 +19,8 @@ const signedIn = (role: string) => signIn(app, role);
 
 /** Every page the console serves and the permission it needs. New route files must be listed here. */
 const PAGES: { path: string; permission: Permission; okStatus?: number }[] = [
-  ...AREAS.map((a) => ({ path: a.path, permission: a.permission })),
+  // The Analytics area opens on the sales report for those who may read it; others are sent to their first report (below).
+  ...AREAS.map((a) => ({ path: a.path, permission: a.id === 'analytics' ? ('analytics.view' as const) : a.permission })),
   { path: '/settings/users', permission: 'settings.view' },
   { path: '/settings/api-keys', permission: 'settings.view' },
   { path: '/settings/audit', permission: 'audit.view' },
@@ -211,7 +212,11 @@ describe('roles', () => {
       const expected: Record<string, number> = {};
       for (const page of PAGES) {
         seen[page.path] = (await b.get(page.path)).status;
-        expected[page.path] = can(role, page.permission) ? (page.okStatus ?? 200) : 403;
+        expected[page.path] = can(role, page.permission)
+          ? (page.okStatus ?? 200)
+          : page.path === '/analytics' && (can(role, 'analytics.service') || can(role, 'analytics.fulfilment'))
+            ? 302
+            : 403;
       }
       expect(seen).toEqual(expected);
       // The shell offers exactly the areas the role may open.
