@@ -71,3 +71,60 @@ export const DashboardLayout = defineEntity({
   },
 });
 export type IDashboardLayout = InferEntity<typeof DashboardLayout>;
+
+// ---- Products, stock, margin and customer cohorts (app/modules/analytics/product-rollups.server.ts) ----
+
+/** What one product sold in a time bucket × channel × warehouse (orders not cancelled). */
+const productFigures = {
+  productId: p.integer().primary(),
+  channelId: p.integer().primary(),
+  /** The warehouse holding the units (the order line's reservations not released); 0: none yet. */
+  warehouseId: p.integer().primary(),
+  /** Orders with the product. */
+  orders: p.integer(),
+  units: p.integer(),
+  /** Line totals in the base currency at each order's own rate (before the order's discount, shipping and tax). */
+  revenueBaseMinor: p.bigint('number'),
+  /** Units × the unit cost recorded on the order line (OrderLine.unitCostBaseMinor); lines without one add nothing. */
+  costBaseMinor: p.bigint('number'),
+  /** Units whose line has no recorded cost (no supplier offered the product when it was sold). */
+  uncostedUnits: p.integer(),
+};
+
+/**
+ * Product sales per hour (of placed_at), recomputed from the hour's orders whenever an order in it changes
+ * (the sales rollups' dirty minutes), so exact and redelivery-proof like sales_minute.
+ */
+export const ProductHour = defineEntity({
+  name: 'ProductHour',
+  tableName: 'product_hour',
+  properties: { hour: p.datetime().primary(), ...productFigures },
+});
+export type IProductHour = InferEntity<typeof ProductHour>;
+
+/** Product sales per business day: the sum of the day's hours, which the products and margin reports read. */
+export const ProductDay = defineEntity({
+  name: 'ProductDay',
+  tableName: 'product_day',
+  properties: { day: p.date().primary(), ...productFigures },
+  // A product's last sale (dead stock), and its days in a range, without reading every product's rows.
+  indexes: [{ properties: ['productId', 'day'], name: 'product_day_product_id_day_index' }],
+});
+export type IProductDay = InferEntity<typeof ProductDay>;
+
+/**
+ * Stock on hand at the close of each business day per product × warehouse: on hand now less every ledger
+ * movement after the day's end (every change to on hand is in the ledger, written at the moment it happens,
+ * so a closed day never changes). Closed days are written by the refresher after midnight; today is read live.
+ */
+export const StockDay = defineEntity({
+  name: 'StockDay',
+  tableName: 'stock_day',
+  properties: {
+    day: p.date().primary(),
+    productId: p.integer().primary(),
+    warehouseId: p.integer().primary(),
+    onHand: p.integer(),
+  },
+});
+export type IStockDay = InferEntity<typeof StockDay>;

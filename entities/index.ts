@@ -9,7 +9,7 @@ import { Carrier, PickList, PickListLine, Shipment, ShipmentEvent } from './fulf
 import { Notification } from './notifications.ts';
 import { ReturnRequest } from './returns.ts';
 import { PurchaseOrder, PurchaseOrderLine, Supplier, SupplierProduct } from './purchasing.ts';
-import { AnalyticsDirtyMinute, DashboardLayout, SalesDay, SalesHour, SalesMinute } from './analytics.ts';
+import { AnalyticsDirtyMinute, DashboardLayout, ProductDay, ProductHour, SalesDay, SalesHour, SalesMinute, StockDay } from './analytics.ts';
 import {
   ApprovalLimit,
   AgentProfile,
@@ -91,6 +91,9 @@ export const entities = [
   SalesDay,
   AnalyticsDirtyMinute,
   DashboardLayout,
+  ProductHour,
+  ProductDay,
+  StockDay,
   BusinessCalendar,
   Team,
   AgentProfile,

@@ -34,6 +34,7 @@ import { seedServiceDesk } from './service.ts';
 import { seedDeskMacros } from './desk-macros.ts';
 import { seedWorkflows } from './workflows.ts';
 import { recomputeAllTiers } from '../../app/modules/customers/service.server.ts';
+import { toBaseMinor } from '../../app/lib/money.ts';
 
 export interface DemoCredentials {
   users: { email: string; password: string; role: Role; name: string }[];
@@ -362,6 +363,8 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
   // the product (cheaper than Acme for some, dearer for others), twice the lead time for every fourth.
   // Every seventh product has Acme as its preferred supplier whatever the price.
   const offers = new Map<string, number>();
+  // What a unit costs in USD when sold: the offer a reorder would go to (purchasing/costs.ts), recorded on each line.
+  const unitCost = new Map<string, number>();
   for (const [i, product] of products.entries()) {
     const acme = Math.round(product.priceMinor * 0.45);
     em.create(SupplierProduct, {
@@ -385,6 +388,8 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
       });
       offers.set(`1:${product.sku}`, sz);
     }
+    const szUsd = i % 3 !== 2 ? Math.round(offers.get(`1:${product.sku}`)! / RATES.CNY) : Infinity;
+    unitCost.set(product.sku, i % 7 === 0 ? acme : Math.min(acme, szUsd));
   }
   for (let k = 0; k < Math.min(6, Math.floor(products.length / 5)); k++) {
     const po = em.create(PurchaseOrder, {
@@ -514,12 +519,15 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
           quantity,
           unitPriceMinor: unit,
           totalMinor: unit * quantity,
+          unitCostBaseMinor: unitCost.get(product.sku) ?? null,
         });
       }
       const shipping = subtotal > 10_000 * (RATES[currency] ?? 1) ? 0 : Math.round(799 * (RATES[currency] ?? 1));
       order.subtotalMinor = subtotal;
       order.shippingMinor = shipping;
       order.totalMinor = subtotal + shipping;
+      // In USD at the day's rate, as intake keeps every order's (the demo's rates never change).
+      order.totalBaseMinor = toBaseMinor(order.totalMinor, currency, 'USD', RATES[currency] ?? 1);
       seedPayment(em, order, channel.kind === 'pos');
       if (SHIPPED_STATUSES.includes(status)) seedShipment(em, f, order, shipped, nearest, carrierFor(nearest.country), now);
     }

@@ -9,6 +9,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { startListening } from '../../lib/listen.server.ts';
 import { publish } from '../../lib/outbox.server.ts';
 import { fxCte } from '../customers/queries.server.ts';
+import { closeStockDays, recomputeProductHours, truncateProductRollups } from './product-rollups.server.ts';
 
 /** Minutes recomputed per transaction. */
 const BATCH = 120;
@@ -76,6 +77,8 @@ async function recomputeMinutes(em: EntityManager, minutes: Date[], { baseCurren
       group by d.d, h.channel_id, h.warehouse_id, h.country`,
     [days, timeZone, timeZone],
   );
+  // The products report's rollups, from the same marks.
+  await recomputeProductHours(em, minutes, { baseCurrency, timeZone });
 }
 
 /**
@@ -85,6 +88,10 @@ async function recomputeMinutes(em: EntityManager, minutes: Date[], { baseCurren
  */
 export async function refreshDirtyMinutes(orm: MikroORM, opts: RollupOptions, batch = BATCH): Promise<number> {
   return orm.em.fork().transactional(async (em) => {
+    // One refresh at a time: two recomputing the same hour or day would each insert its rows.
+    await em.execute(`select pg_advisory_xact_lock(hashtext('analytics_refresh'))`);
+    // Business days that have ended since the last refresh get their closing stock.
+    await closeStockDays(em, opts.timeZone);
     const taken = await em.execute<{ minute: Date }[]>(
       `delete from analytics_dirty_minute where minute in (select minute from analytics_dirty_minute order by minute desc limit ? for update skip locked) returning minute`,
       [batch],
@@ -102,6 +109,7 @@ export async function refreshDirtyMinutes(orm: MikroORM, opts: RollupOptions, ba
 export async function rebuildRollups(orm: MikroORM, opts: RollupOptions, onProgress?: (done: number, total: number) => void): Promise<number> {
   const em = orm.em.fork();
   await em.execute('truncate sales_minute, sales_hour, sales_day');
+  await truncateProductRollups(em);
   await em.execute(`insert into analytics_dirty_minute (minute) select distinct date_trunc('minute', placed_at) from sales_order on conflict do nothing`);
   const [{ n }] = await em.execute<{ n: string }[]>('select count(*) as n from analytics_dirty_minute');
   const total = Number(n);
