@@ -128,3 +128,63 @@ export const StockDay = defineEntity({
   },
 });
 export type IStockDay = InferEntity<typeof StockDay>;
+
+/**
+ * Each order's margin (orders not cancelled), recomputed whenever the order changes (its minute is marked):
+ * net revenue (its total less tax, in the base currency at the order's own rate: goods after the discount plus
+ * the shipping charged), the cost of its goods as recorded on its lines at intake, and the shipping cost
+ * recorded on its shipments. Margin = revenue − goods cost − shipping cost.
+ */
+export const OrderMargin = defineEntity({
+  name: 'OrderMargin',
+  tableName: 'order_margin',
+  properties: {
+    orderId: p.integer().primary().autoincrement(false),
+    placedAt: p.datetime().index(),
+    /** The business day it was placed. */
+    day: p.date(),
+    channelId: p.integer(),
+    /** 0: not routed to one warehouse. */
+    warehouseId: p.integer(),
+    revenueBaseMinor: p.bigint('number'),
+    goodsCostBaseMinor: p.bigint('number'),
+    /** Units whose line has no recorded cost. */
+    uncostedUnits: p.integer(),
+    shippingCostBaseMinor: p.bigint('number'),
+    parcels: p.integer(),
+    /** Parcels whose carrier rule had no rate when they shipped. */
+    uncostedParcels: p.integer(),
+    marginBaseMinor: p.bigint('number'),
+  },
+  indexes: [
+    { properties: ['day', 'channelId'], name: 'order_margin_day_channel_id_index' },
+    // The lowest margins of a range: walked from the bottom, stopping at the page.
+    { properties: ['marginBaseMinor'], name: 'order_margin_margin_base_minor_index' },
+  ],
+});
+export type IOrderMargin = InferEntity<typeof OrderMargin>;
+
+/**
+ * Margin per business day × channel × warehouse × margin band (the orders' margin % in tens: -2 no revenue,
+ * -1 below 0, 0 for 0–10 % … 5 for 50 % and more): the sum of the day's order margins.
+ */
+export const MarginDay = defineEntity({
+  name: 'MarginDay',
+  tableName: 'margin_day',
+  properties: {
+    day: p.date().primary(),
+    channelId: p.integer().primary(),
+    warehouseId: p.integer().primary(),
+    band: p.smallint().primary(),
+    orders: p.integer(),
+    revenueBaseMinor: p.bigint('number'),
+    goodsCostBaseMinor: p.bigint('number'),
+    uncostedUnits: p.integer(),
+    shippingCostBaseMinor: p.bigint('number'),
+    parcels: p.integer(),
+    uncostedParcels: p.integer(),
+    /** Orders with a unit or a parcel of unknown cost. */
+    incomplete: p.integer(),
+  },
+});
+export type IMarginDay = InferEntity<typeof MarginDay>;

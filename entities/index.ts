@@ -9,7 +9,18 @@ import { Carrier, PickList, PickListLine, Shipment, ShipmentEvent } from './fulf
 import { Notification } from './notifications.ts';
 import { ReturnRequest } from './returns.ts';
 import { PurchaseOrder, PurchaseOrderLine, Supplier, SupplierProduct } from './purchasing.ts';
-import { AnalyticsDirtyMinute, DashboardLayout, ProductDay, ProductHour, SalesDay, SalesHour, SalesMinute, StockDay } from './analytics.ts';
+import {
+  AnalyticsDirtyMinute,
+  DashboardLayout,
+  MarginDay,
+  OrderMargin,
+  ProductDay,
+  ProductHour,
+  SalesDay,
+  SalesHour,
+  SalesMinute,
+  StockDay,
+} from './analytics.ts';
 import {
   ApprovalLimit,
   AgentProfile,
@@ -94,6 +105,8 @@ export const entities = [
   ProductHour,
   ProductDay,
   StockDay,
+  OrderMargin,
+  MarginDay,
   BusinessCalendar,
   Team,
   AgentProfile,

@@ -35,6 +35,7 @@ import { seedDeskMacros } from './desk-macros.ts';
 import { seedWorkflows } from './workflows.ts';
 import { recomputeAllTiers } from '../../app/modules/customers/service.server.ts';
 import { toBaseMinor } from '../../app/lib/money.ts';
+import { parcelCost } from '../../app/modules/fulfilment/planning.ts';
 
 export interface DemoCredentials {
   users: { email: string; password: string; role: Role; name: string }[];
@@ -90,34 +91,37 @@ const WAREHOUSES = [
   { code: 'TPE', name: 'Taoyuan DC', line1: '15 Hangzhan S Rd', city: 'Taoyuan', postalCode: '337', country: 'TW', lat: 25.0797, lng: 121.2342 },
 ];
 
-// Carriers with their routing rules (first match by priority wins).
+// Carriers with their routing rules (first match by priority wins) and what a parcel costs us on each (USD cents:
+// per parcel, plus per started kilogram), recorded on every shipment for the margin report.
 const CARRIERS = [
   {
     code: 'usps',
     name: 'USPS',
     trackingUrlTemplate: 'https://tools.usps.com/go/TrackConfirmAction?tLabels={tracking}',
-    rules: [{ service: 'Ground Advantage', serviceLevels: ['standard'], countries: ['US'], maxWeightGrams: 30_000, priority: 10 }],
+    rules: [
+      { service: 'Ground Advantage', serviceLevels: ['standard'], countries: ['US'], maxWeightGrams: 30_000, priority: 10, costMinor: 450, costPerKgMinor: 90 },
+    ],
   },
   {
     code: 'ups',
     name: 'UPS',
     trackingUrlTemplate: 'https://www.ups.com/track?tracknum={tracking}',
     rules: [
-      { service: 'Next Day Air', serviceLevels: ['express'], countries: ['US'], priority: 10 },
-      { service: 'Ground', serviceLevels: ['standard'], countries: ['US'], priority: 20 },
+      { service: 'Next Day Air', serviceLevels: ['express'], countries: ['US'], priority: 10, costMinor: 1800, costPerKgMinor: 250 },
+      { service: 'Ground', serviceLevels: ['standard'], countries: ['US'], priority: 20, costMinor: 650, costPerKgMinor: 110 },
     ],
   },
   {
     code: 'sf',
     name: 'SF Express',
     trackingUrlTemplate: 'https://www.sf-express.com/we/ow/chn/sc/waybill/waybill-detail/{tracking}',
-    rules: [{ service: 'Standard', serviceLevels: ['standard', 'express'], countries: ['CN', 'TW', 'HK'], priority: 10 }],
+    rules: [{ service: 'Standard', serviceLevels: ['standard', 'express'], countries: ['CN', 'TW', 'HK'], priority: 10, costMinor: 380, costPerKgMinor: 80 }],
   },
   {
     code: 'dhl',
     name: 'DHL Express',
     trackingUrlTemplate: 'https://www.dhl.com/track?tracking-id={tracking}',
-    rules: [{ service: 'Express Worldwide', serviceLevels: ['standard', 'express'], priority: 90 }],
+    rules: [{ service: 'Express Worldwide', serviceLevels: ['standard', 'express'], priority: 90, costMinor: 2400, costPerKgMinor: 400 }],
   },
 ];
 
@@ -238,6 +242,9 @@ function seedShipment(
   const shippedAt = new Date(Math.min(now.getTime() - 3_600_000, placed + f.number.int({ min: 12, max: 60 }) * 3_600_000));
   const deliveredAt =
     order.status === 'shipped' ? null : new Date(Math.min(now.getTime() - 60_000, shippedAt.getTime() + f.number.int({ min: 24, max: 96 }) * 3_600_000));
+  const weight = 500 * lines.reduce((n, l) => n + l.quantity, 0);
+  const level = order.deliveryMethod === 'express' ? 'express' : 'standard';
+  const rule = carrier.rules.find((r) => r.serviceLevels.includes(level)) ?? carrier.rules[0];
   const shipment = em.create(Shipment, {
     order,
     warehouse: em.getReference(Warehouse, warehouse.id),
@@ -245,7 +252,8 @@ function seedShipment(
     service: order.deliveryMethod === 'express' ? 'express' : 'ground',
     trackingNumber: `${carrier.code.toUpperCase()}${f.string.numeric(12)}`,
     status: deliveredAt ? 'delivered' : 'in_transit',
-    weightGrams: 500 * lines.reduce((n, l) => n + l.quantity, 0),
+    weightGrams: weight,
+    shippingCostBaseMinor: rule ? parcelCost(rule, weight) : null,
     lines,
     createdAt: shippedAt,
     shippedAt,

@@ -212,7 +212,7 @@ function seriesOf(rows: Row[], from: string, to: string, g: Granularity): Series
 }
 
 /** The bucket labels of [from, to] (days inclusive), as `series` writes them. */
-function bucketsOf(from: string, to: string, g: Granularity): string[] {
+export function bucketsOf(from: string, to: string, g: Granularity): string[] {
   const out: string[] = [];
   const days = daysBetween(from, to);
   if (g === 'hour') {

@@ -10,6 +10,7 @@ import { startListening } from '../../lib/listen.server.ts';
 import { publish } from '../../lib/outbox.server.ts';
 import { fxCte } from '../customers/queries.server.ts';
 import { closeStockDays, recomputeProductHours, truncateProductRollups } from './product-rollups.server.ts';
+import { recomputeMargins, truncateMarginRollups } from './margin-rollups.server.ts';
 
 /** Minutes recomputed per transaction. */
 const BATCH = 120;
@@ -77,8 +78,9 @@ async function recomputeMinutes(em: EntityManager, minutes: Date[], { baseCurren
       group by d.d, h.channel_id, h.warehouse_id, h.country`,
     [days, timeZone, timeZone],
   );
-  // The products report's rollups, from the same marks.
+  // The products and margin reports' rollups, from the same marks.
   await recomputeProductHours(em, minutes, { baseCurrency, timeZone });
+  await recomputeMargins(em, minutes, { baseCurrency, timeZone });
 }
 
 /**
@@ -110,6 +112,7 @@ export async function rebuildRollups(orm: MikroORM, opts: RollupOptions, onProgr
   const em = orm.em.fork();
   await em.execute('truncate sales_minute, sales_hour, sales_day');
   await truncateProductRollups(em);
+  await truncateMarginRollups(em);
   await em.execute(`insert into analytics_dirty_minute (minute) select distinct date_trunc('minute', placed_at) from sales_order on conflict do nothing`);
   const [{ n }] = await em.execute<{ n: string }[]>('select count(*) as n from analytics_dirty_minute');
   const total = Number(n);
