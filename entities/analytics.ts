@@ -188,3 +188,73 @@ export const MarginDay = defineEntity({
   },
 });
 export type IMarginDay = InferEntity<typeof MarginDay>;
+
+/**
+ * A customer's orders per business month (orders not cancelled), with the customer's cohort: the month of their
+ * first such order. Recomputed from the customer's orders whenever one of them changes.
+ */
+export const CustomerMonth = defineEntity({
+  name: 'CustomerMonth',
+  tableName: 'customer_month',
+  properties: {
+    customerId: p.integer().primary(),
+    month: p.date().primary(),
+    cohort: p.date(),
+    orders: p.integer(),
+    /** In the base currency at each order's own rate (as sales revenue). */
+    revenueBaseMinor: p.bigint('number'),
+  },
+});
+export type ICustomerMonth = InferEntity<typeof CustomerMonth>;
+
+/** A customer's orders to date (not cancelled): their cohort, first and last order, count and revenue. Recomputed with CustomerMonth. */
+export const CustomerCohort = defineEntity({
+  name: 'CustomerCohort',
+  tableName: 'customer_cohort',
+  properties: {
+    customerId: p.integer().primary().autoincrement(false),
+    cohort: p.date(),
+    firstOrderAt: p.datetime(),
+    lastOrderAt: p.datetime(),
+    orders: p.integer(),
+    revenueBaseMinor: p.bigint('number'),
+  },
+  // The top customers: read from the top of this index.
+  indexes: [
+    {
+      name: 'customer_cohort_revenue_index',
+      expression: 'create index "customer_cohort_revenue_index" on "customer_cohort" ("revenue_base_minor" desc, "customer_id")',
+    },
+  ],
+});
+export type ICustomerCohort = InferEntity<typeof CustomerCohort>;
+
+/**
+ * Per cohort and month: the cohort's customers who ordered that month, their orders and revenue (the sum of
+ * CustomerMonth). Kept by adding each recomputed customer's new rows and taking off their old ones.
+ */
+export const CohortMonth = defineEntity({
+  name: 'CohortMonth',
+  tableName: 'cohort_month',
+  properties: {
+    cohort: p.date().primary(),
+    month: p.date().primary(),
+    customers: p.integer(),
+    orders: p.integer(),
+    revenueBaseMinor: p.bigint('number'),
+  },
+});
+export type ICohortMonth = InferEntity<typeof CohortMonth>;
+
+/** Per cohort: its customers by how many orders they have placed to date (10: ten or more), and their revenue. Kept like CohortMonth. */
+export const CohortFrequency = defineEntity({
+  name: 'CohortFrequency',
+  tableName: 'cohort_frequency',
+  properties: {
+    cohort: p.date().primary(),
+    orders: p.smallint().primary(),
+    customers: p.integer(),
+    revenueBaseMinor: p.bigint('number'),
+  },
+});
+export type ICohortFrequency = InferEntity<typeof CohortFrequency>;

@@ -11,6 +11,10 @@ import { ReturnRequest } from './returns.ts';
 import { PurchaseOrder, PurchaseOrderLine, Supplier, SupplierProduct } from './purchasing.ts';
 import {
   AnalyticsDirtyMinute,
+  CohortFrequency,
+  CohortMonth,
+  CustomerCohort,
+  CustomerMonth,
   DashboardLayout,
   MarginDay,
   OrderMargin,
@@ -107,6 +111,10 @@ export const entities = [
   StockDay,
   OrderMargin,
   MarginDay,
+  CustomerMonth,
+  CustomerCohort,
+  CohortMonth,
+  CohortFrequency,
   BusinessCalendar,
   Team,
   AgentProfile,

@@ -2,11 +2,11 @@ import type { LoaderFunctionArgs } from '@remix-run/node';
 import { Form, Link, useLoaderData, useNavigate } from '@remix-run/react';
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { AnalyticsNav } from '../components/analytics-nav.tsx';
 import { FilterSelect } from '../components/filter-select.tsx';
 import { CompareField, RangeFields, RangePresets, useQueryWith } from '../components/report-controls.tsx';
-import { CHART_COLORS, downloadChartSvg, downloadCsv } from '../components/charts.tsx';
+import { CHART_COLORS, downloadChartSvg, downloadCsv, formatBucket } from '../components/charts.tsx';
 import { useLocale } from '../components/format.tsx';
 import { requireUser } from '../lib/auth.server.ts';
 import { formatDate, formatMoney, formatNumber } from '../lib/format.ts';
@@ -266,6 +266,31 @@ export default function ProductsReport() {
             <tbody>{top.map(productRow)}</tbody>
           </table>
         </div>
+      </section>
+
+      <section className="card chart-card" data-testid="stock-over-time">
+        <h2>{t('productReports.overTime')}</h2>
+        <ResponsiveContainer width="100%" height={240}>
+          <ComposedChart data={report.daily} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
+            <CartesianGrid strokeDasharray="3 3" vertical={false} />
+            <XAxis dataKey="day" tickFormatter={(v: string) => formatBucket(v, locale, 'day')} minTickGap={16} />
+            <YAxis yAxisId="u" allowDecimals={false} width={44} />
+            <YAxis yAxisId="s" orientation="right" width={52} tickFormatter={(v: number) => formatNumber(v, locale, { notation: 'compact' })} />
+            <Tooltip labelFormatter={(v) => formatBucket(String(v), locale, 'day')} formatter={(v, name) => [num(Number(v)), name]} />
+            <Legend />
+            <Bar yAxisId="u" dataKey="units" name={t('productReports.series.units')} fill={CHART_COLORS[0]} isAnimationActive={false} />
+            <Bar yAxisId="u" dataKey="outOfStock" name={t('productReports.series.outOfStock')} fill={CHART_COLORS[3]} isAnimationActive={false} />
+            <Line
+              yAxisId="s"
+              dataKey="onHand"
+              name={t('productReports.series.onHand')}
+              stroke={CHART_COLORS[2]}
+              dot={false}
+              isAnimationActive={false}
+              connectNulls
+            />
+          </ComposedChart>
+        </ResponsiveContainer>
       </section>
 
       <div className="grid-2">

@@ -1,9 +1,10 @@
-// The products & stock rollups against the base tables: a random workload (orders in several channels and
-// currencies over two weeks, some split over two warehouses, some of a product no supplier offers; cancels,
-// holds, shipments, returns; stock received, damaged and counted on earlier days) is rolled up by the
-// refresher in a business time zone that is not UTC, and every figure must equal the same figure computed
-// here from orders, lines, reservations, the ledger and the levels. Marking everything again (a
-// redelivery) or rebuilding changes nothing.
+// The products, stock, margin and customer-cohort rollups against the base tables: a random workload (orders in
+// several channels and currencies, most over two weeks and some up to five months back, some split over two
+// warehouses, some of a product no supplier offers, some shipped on a carrier rule without a rate; cancels, holds,
+// shipments, returns; stock received, damaged and counted on earlier days) is rolled up by the refresher in a
+// business time zone that is not UTC, and every figure must equal the same figure computed here from orders,
+// lines, reservations, shipments, the ledger and the levels; so must each report built on them. Orders that
+// change a customer's cohort are followed; marking everything again (a redelivery) or rebuilding changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM } from '../../app/lib/audit.server.ts';
 import { createOrder } from '../../app/modules/orders/intake.server.ts';
@@ -18,6 +19,7 @@ import { rebuildRollups, refreshDirtyMinutes } from '../../app/modules/analytics
 import { closeStockDays } from '../../app/modules/analytics/product-rollups.server.ts';
 import { productsReport, ProductsQuery } from '../../app/modules/analytics/products.server.ts';
 import { marginReport, MarginQuery } from '../../app/modules/analytics/margin.server.ts';
+import { addMonths, cohortReport, CohortQuery } from '../../app/modules/analytics/cohorts.server.ts';
 import { addDays, todayIn } from '../../app/modules/analytics/range.ts';
 import { seedDemoData } from '../../scripts/seed/demo.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -187,6 +189,95 @@ async function marginsFromBase(): Promise<OrderMarginRow[]> {
   });
 }
 
+/** The cohort tables as the orders give them: per customer and month, per customer, per cohort and month, per cohort and frequency. */
+async function cohortsFromBase() {
+  const orders = await sql<{ customer_id: number; placed_at: Date; total_base_minor: number }>(
+    `select customer_id, placed_at, total_base_minor from sales_order where status <> 'cancelled'`,
+  );
+  const monthOf = (d: Date) => `${dayOf(d).slice(0, 7)}-01`;
+  const months = new Map<string, { orders: number; revenue: number }>();
+  const customers = new Map<number, { first: number; last: number; orders: number; revenue: number }>();
+  for (const o of orders) {
+    const key = `${o.customer_id}|${monthOf(o.placed_at)}`;
+    const m = months.get(key) ?? { orders: 0, revenue: 0 };
+    m.orders++;
+    m.revenue += Number(o.total_base_minor);
+    months.set(key, m);
+    const t = new Date(o.placed_at).getTime();
+    const c = customers.get(Number(o.customer_id)) ?? { first: t, last: t, orders: 0, revenue: 0 };
+    c.first = Math.min(c.first, t);
+    c.last = Math.max(c.last, t);
+    c.orders++;
+    c.revenue += Number(o.total_base_minor);
+    customers.set(Number(o.customer_id), c);
+  }
+  const cohortOf = (id: number) => monthOf(new Date(customers.get(id)!.first));
+  const customerMonth = Object.fromEntries(
+    [...months].map(([key, m]) => {
+      const [id, month] = key.split('|');
+      return [key, { cohort: cohortOf(Number(id)), month, orders: m.orders, revenue: m.revenue }];
+    }),
+  );
+  const customerCohort = Object.fromEntries(
+    [...customers].map(([id, c]) => [
+      id,
+      { cohort: cohortOf(id), first: new Date(c.first).toISOString(), last: new Date(c.last).toISOString(), orders: c.orders, revenue: c.revenue },
+    ]),
+  );
+  const cohortMonth: Record<string, { customers: number; orders: number; revenue: number }> = {};
+  for (const m of Object.values(customerMonth)) {
+    const c = (cohortMonth[`${m.cohort}|${m.month}`] ??= { customers: 0, orders: 0, revenue: 0 });
+    c.customers++;
+    c.orders += m.orders;
+    c.revenue += m.revenue;
+  }
+  const cohortFrequency: Record<string, { customers: number; revenue: number }> = {};
+  for (const c of Object.values(customerCohort)) {
+    const f = (cohortFrequency[`${c.cohort}|${Math.min(c.orders, 10)}`] ??= { customers: 0, revenue: 0 });
+    f.customers++;
+    f.revenue += c.revenue;
+  }
+  return { customerMonth, customerCohort, cohortMonth, cohortFrequency };
+}
+
+/** The cohort tables as stored, in the shape cohortsFromBase gives. */
+async function cohortsStored() {
+  const d = (v: unknown) => new Date(v as string).toISOString();
+  return {
+    customerMonth: Object.fromEntries(
+      (
+        await sql<Record<string, string | number>>(
+          `select customer_id, to_char(month, 'YYYY-MM-DD') as month, to_char(cohort, 'YYYY-MM-DD') as cohort, orders, revenue_base_minor from customer_month`,
+        )
+      ).map((r) => [`${r.customer_id}|${r.month}`, { cohort: r.cohort, month: r.month, orders: Number(r.orders), revenue: Number(r.revenue_base_minor) }]),
+    ),
+    customerCohort: Object.fromEntries(
+      (
+        await sql<Record<string, string | number>>(
+          `select customer_id, to_char(cohort, 'YYYY-MM-DD') as cohort, first_order_at, last_order_at, orders, revenue_base_minor from customer_cohort`,
+        )
+      ).map((r) => [
+        String(r.customer_id),
+        { cohort: r.cohort, first: d(r.first_order_at), last: d(r.last_order_at), orders: Number(r.orders), revenue: Number(r.revenue_base_minor) },
+      ]),
+    ),
+    cohortMonth: Object.fromEntries(
+      (
+        await sql<Record<string, string | number>>(
+          `select to_char(cohort, 'YYYY-MM-DD') as cohort, to_char(month, 'YYYY-MM-DD') as month, customers, orders, revenue_base_minor from cohort_month`,
+        )
+      ).map((r) => [`${r.cohort}|${r.month}`, { customers: Number(r.customers), orders: Number(r.orders), revenue: Number(r.revenue_base_minor) }]),
+    ),
+    cohortFrequency: Object.fromEntries(
+      (
+        await sql<Record<string, string | number>>(
+          `select to_char(cohort, 'YYYY-MM-DD') as cohort, orders, customers, revenue_base_minor from cohort_frequency`,
+        )
+      ).map((r) => [`${r.cohort}|${r.orders}`, { customers: Number(r.customers), revenue: Number(r.revenue_base_minor) }]),
+    ),
+  };
+}
+
 const band = (m: OrderMarginRow) => (m.revenue <= 0 ? -2 : m.margin < 0 ? -1 : Math.min(Math.floor((m.margin * 10) / m.revenue), 5));
 
 const productDayRows = async () =>
@@ -278,7 +369,8 @@ beforeAll(async () => {
           discount: rnd() < 0.3 ? 100 : 0,
           paymentMethod: 'manual',
           deliveryMethod: 'standard',
-          placedAt: new Date(Date.now() - Math.floor(rnd() * 13 * DAY)).toISOString(),
+          // Most in the last two weeks; every fourth up to five months back, so customers span several cohorts.
+          placedAt: new Date(Date.now() - Math.floor(rnd() * (i % 4 === 0 ? 150 : 13) * DAY)).toISOString(),
         },
         { actor, baseCurrency: BASE },
       );
@@ -335,7 +427,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-describe('product rollups', () => {
+describe('products, stock, margin and cohort rollups', () => {
   it('hold, for every day × product × channel × warehouse, what the orders, lines and reservations give', async () => {
     const expected = new Map<string, { orders: Set<number>; units: number; revenue: number; cost: number; uncosted: number }>();
     for (const p of await partsFromBase()) {
@@ -434,6 +526,31 @@ describe('product rollups', () => {
         });
         const average = closes.reduce((n, c) => n + c, 0) / closes.length;
         expect(r.averageOnHand, `${label} ${r.sku} average`).toBe(Math.round(average * 10) / 10);
+      }
+      // Day by day: units sold, on hand at each close (today: now) and the SKUs with none, over the products stocked here.
+      const stockedHere = [
+        ...new Set(levels.filter((l) => !filter.warehouse || l.warehouse_id === warehouses.get(filter.warehouse)).map((l) => l.product_id)),
+      ].filter((id) => !filter.category || products.get(id) === filter.category);
+      expect(report.daily.map((d) => d.day)).toEqual(Array.from({ length: 7 }, (_, i) => addDays(from, i)));
+      for (const d of report.daily) {
+        const closes = stockedHere.map((id) =>
+          levels
+            .filter((l) => l.product_id === id && (!filter.warehouse || l.warehouse_id === warehouses.get(filter.warehouse)))
+            .reduce((n, l) => n + (d.day === today ? l.on_hand : stock.get(`${d.day}|${l.product_id}|${l.warehouse_id}`)!), 0),
+        );
+        expect(d, `${label} ${d.day}`).toEqual({
+          day: d.day,
+          units: sum(
+            now.filter((p) => p.day === d.day),
+            (p) => p.units,
+          ),
+          revenue: sum(
+            now.filter((p) => p.day === d.day),
+            (p) => p.revenue,
+          ),
+          onHand: closes.reduce((n, c) => n + c, 0),
+          outOfStock: closes.filter((c) => c <= 0).length,
+        });
       }
       // Each category's figures are its products'.
       for (const c of report.categories) {
@@ -576,14 +693,97 @@ describe('product rollups', () => {
     }
   });
 
+  it('keep customers by month and cohort as the orders give them, and follow orders that change a customer’s cohort', async () => {
+    expect(await cohortsStored()).toEqual(await cohortsFromBase());
+    const stored = await cohortsStored();
+    expect(new Set(Object.values(stored.customerMonth).map((m) => m.cohort)).size).toBeGreaterThan(2);
+    expect(Object.values(stored.cohortMonth).some((c) => c.customers > 0)).toBe(true);
+
+    // A customer's first order cancelled (their cohort moves later), and an order placed months before another's first (earlier).
+    const [first] = await sql<{ id: number; customer_id: number }>(
+      `select distinct on (customer_id) id, customer_id from sales_order
+        where status in ('awaiting_payment', 'paid', 'on_hold') and customer_id in (select customer_id from sales_order where status <> 'cancelled' group by customer_id having count(distinct date_trunc('month', placed_at)) > 1)
+        order by customer_id, placed_at`,
+    );
+    expect(first).toBeDefined();
+    await cancelOrder(db.orm, first.id, actor, 'changed mind');
+    const [someone] = await sql<{ email: string }>(
+      `select email from customer where id = (select customer_id from customer_month order by cohort desc, customer_id limit 1)`,
+    );
+    const [sku] = await sql<{ sku: string }>(
+      `select p.sku from product p join inventory_level l on l.product_id = p.id where p.active group by p.sku order by sum(l.on_hand - l.reserved) desc limit 1`,
+    );
+    await createOrder(
+      db.orm,
+      {
+        channel: 'web',
+        externalId: 'ANP-EARLY',
+        customer: { email: someone.email, name: 'Early' },
+        shippingAddress: { line1: '1 Main St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 },
+        currency: 'USD',
+        lines: [{ sku: sku.sku, quantity: 1, unitPrice: 4200 }],
+        paymentMethod: 'manual',
+        placedAt: new Date(Date.now() - 200 * DAY).toISOString(),
+      },
+      { actor, baseCurrency: BASE },
+    );
+    await refreshAll();
+    expect(await cohortsStored()).toEqual(await cohortsFromBase());
+  });
+
+  it('give the cohort report the figures the base tables give', async () => {
+    const base = await cohortsFromBase();
+    for (const months of [6, 12]) {
+      const report = await cohortReport(db.orm.em.fork(), CohortQuery.parse({ months: String(months) }), today);
+      const last = `${today.slice(0, 7)}-01`;
+      expect(report.months).toHaveLength(months);
+      expect(report.months[months - 1]).toBe(last);
+      const cells = Object.entries(base.cohortMonth).map(([key, c]) => ({ cohort: key.split('|')[0], month: key.split('|')[1], ...c }));
+      for (const r of report.newVsReturning) {
+        const mine = cells.filter((c) => c.month === r.month);
+        expect(r, r.month).toEqual({
+          month: r.month,
+          newCustomers: mine.filter((c) => c.cohort === r.month).reduce((n, c) => n + c.customers, 0),
+          returningCustomers: mine.filter((c) => c.cohort < r.month).reduce((n, c) => n + c.customers, 0),
+          newOrders: mine.filter((c) => c.cohort === r.month).reduce((n, c) => n + c.orders, 0),
+          returningOrders: mine.filter((c) => c.cohort < r.month).reduce((n, c) => n + c.orders, 0),
+          newRevenue: mine.filter((c) => c.cohort === r.month).reduce((n, c) => n + c.revenue, 0),
+          returningRevenue: mine.filter((c) => c.cohort < r.month).reduce((n, c) => n + c.revenue, 0),
+        });
+      }
+      for (const r of report.retention) {
+        expect(r.customers, r.cohort).toBe(base.cohortMonth[`${r.cohort}|${r.cohort}`]?.customers ?? 0);
+        r.active.forEach((a, k) => {
+          const month = addMonths(r.cohort, k + 1);
+          expect(a, `${r.cohort} +${k + 1}`).toBe(month > last ? null : (base.cohortMonth[`${r.cohort}|${month}`]?.customers ?? 0));
+        });
+      }
+      const inRange = Object.values(base.customerCohort).filter((c) => c.cohort >= report.months[0]);
+      for (const f of report.frequency) {
+        const xs = inRange.filter((c) => Math.min(c.orders, 10) === f.orders);
+        expect(f, `${months} months, ${f.orders} orders`).toEqual({ orders: f.orders, customers: xs.length, revenue: xs.reduce((n, c) => n + c.revenue, 0) });
+      }
+      const top = Object.entries(base.customerCohort)
+        .sort(([a, x], [b, y]) => y.revenue - x.revenue || Number(a) - Number(b))
+        .slice(0, 20);
+      expect(report.top.map((c) => [c.customerId, c.revenue, c.orders])).toEqual(top.map(([id, c]) => [Number(id), c.revenue, c.orders]));
+    }
+    // The retention table has someone coming back.
+    const twelve = await cohortReport(db.orm.em.fork(), CohortQuery.parse({}), today);
+    expect(twelve.retention.some((r) => r.active.some((a) => (a ?? 0) > 0))).toBe(true);
+  });
+
   it('are the same after a redelivery of every mark and after a rebuild', async () => {
     const snapshot = async () => ({
+      cohorts: await cohortsStored(),
       margin: await sql('select * from order_margin order by 1'),
       marginDay: await sql('select * from margin_day order by 1, 2, 3, 4'),
       hour: await sql('select * from product_hour order by 1, 2, 3, 4'),
       day: await sql('select * from product_day order by 1, 2, 3, 4'),
-      stock: await sql('select * from stock_day order by 1, 2, 3'),
+      // A rebuild also writes the days before the first the refresher closed (an order was placed back then since).
+      stock: await sql('select * from stock_day where day >= ?::date order by 1, 2, 3', [firstClosed]),
     });
+    const [{ first: firstClosed }] = await sql<{ first: string }>(`select to_char(min(day), 'YYYY-MM-DD') as first from stock_day`);
     const before = await snapshot();
     expect(before.hour.length).toBeGreaterThan(0);
     await sql(`insert into analytics_dirty_minute (minute) select distinct date_trunc('minute', placed_at) from sales_order on conflict do nothing`);

@@ -40,6 +40,7 @@ const PAGES: { path: string; permission: Permission; okStatus?: number }[] = [
   { path: '/analytics/replenishment?warehouse=EWR&different=1', permission: 'analytics.view' },
   { path: '/analytics/customers', permission: 'analytics.view' },
   { path: '/analytics/customers?segment=champions', permission: 'analytics.view' },
+  { path: '/analytics/customers?months=24&segment=loyal', permission: 'analytics.view' },
   { path: '/analytics/products', permission: 'analytics.view' },
   {
     path: '/analytics/products?from=2026-01-01&to=2026-03-31&channel=web&warehouse=EWR&category=Toys&top=20&idle=90&sort=units&compare=none',

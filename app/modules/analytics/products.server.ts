@@ -104,6 +104,8 @@ export interface ProductsReport {
   idle: IdleRow[];
   idleDays: number;
   slowCoverDays: number;
+  /** Day by day: units sold, and on hand at the close (today: now) with the SKUs that had none (null: no stock history that day). */
+  daily: { day: string; units: number; revenue: number; onHand: number | null; outOfStock: number | null }[];
 }
 
 /** The rollup filter (product_day aliased `alias`; products by category) with its parameters. */
@@ -147,7 +149,7 @@ export async function productsReport(em: EntityManager, q: ProductsQuery, todayI
   const includesToday = from <= todayIso && todayIso <= to;
   const cost = unitCostSql('p.id', sqlText(baseCurrency), String(currencyExponent(baseCurrency)));
 
-  const [sold, stock, levels, recent] = await Promise.all([
+  const [sold, stock, levels, recent, soldDaily, stockDaily] = await Promise.all([
     // Sales per product in the range and the previous one, in one pass over product_day.
     em.execute<{ product_id: number; orders: string; units: string; revenue: string; cost: string; p_units: string; p_revenue: string }[]>(
       `select d.product_id,
@@ -183,6 +185,19 @@ export async function productsReport(em: EntityManager, q: ProductsQuery, todayI
       addDays(todayIso, -q.idle),
       ...sales.params,
     ]),
+    // The range day by day: units sold, and stock at each close.
+    em.execute<{ day: string; units: string; revenue: string }[]>(
+      `select to_char(d.day, 'YYYY-MM-DD') as day, sum(d.units) as units, sum(d.revenue_base_minor) as revenue
+         from product_day d where d.day >= ?::date and d.day <= ?::date${sales.sql} group by d.day`,
+      [from, to, ...sales.params],
+    ),
+    em.execute<{ day: string; on_hand: string; out: string }[]>(
+      `select to_char(day, 'YYYY-MM-DD') as day, sum(on_hand) as on_hand, count(*) filter (where on_hand <= 0) as out
+         from (select s.day, s.product_id, sum(s.on_hand) as on_hand from stock_day s join product p on p.id = s.product_id and p.active
+                where s.day >= ?::date and s.day <= ?::date${stockF.sql} group by s.day, s.product_id) x
+        group by day`,
+      [from, to < todayIso ? to : addDays(todayIso, -1), ...stockF.params],
+    ),
   ]);
 
   const soldBy = new Map(sold.map((r) => [Number(r.product_id), r]));
@@ -343,5 +358,17 @@ export async function productsReport(em: EntityManager, q: ProductsQuery, todayI
     idle: listed,
     idleDays: q.idle,
     slowCoverDays: SLOW_COVER_DAYS,
+    daily: Array.from({ length: days }, (_, i) => addDays(from, i)).map((day) => {
+      const u = soldDaily.find((r) => r.day === day);
+      const st = stockDaily.find((r) => r.day === day);
+      const now = day === todayIso;
+      return {
+        day,
+        units: num(u?.units),
+        revenue: num(u?.revenue),
+        onHand: now ? onHand : st ? num(st.on_hand) : null,
+        outOfStock: now ? stocked.filter((r) => r.onHand <= 0).length : st ? num(st.out) : null,
+      };
+    }),
   };
 }

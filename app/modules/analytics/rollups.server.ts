@@ -11,6 +11,7 @@ import { publish } from '../../lib/outbox.server.ts';
 import { fxCte } from '../customers/queries.server.ts';
 import { closeStockDays, recomputeProductHours, truncateProductRollups } from './product-rollups.server.ts';
 import { recomputeMargins, truncateMarginRollups } from './margin-rollups.server.ts';
+import { rebuildCohorts, recomputeCustomersOf } from './cohort-rollups.server.ts';
 
 /** Minutes recomputed per transaction. */
 const BATCH = 120;
@@ -31,7 +32,7 @@ export interface RollupOptions {
   timeZone: string;
 }
 
-async function recomputeMinutes(em: EntityManager, minutes: Date[], { baseCurrency, timeZone }: RollupOptions): Promise<void> {
+async function recomputeMinutes(em: EntityManager, minutes: Date[], { baseCurrency, timeZone }: RollupOptions, customers = true): Promise<void> {
   if (!minutes.length) return;
   const list = timestamps(minutes);
   await em.execute('delete from sales_minute where minute = any(?::timestamptz[])', [list]);
@@ -81,6 +82,8 @@ async function recomputeMinutes(em: EntityManager, minutes: Date[], { baseCurren
   // The products and margin reports' rollups, from the same marks.
   await recomputeProductHours(em, minutes, { baseCurrency, timeZone });
   await recomputeMargins(em, minutes, { baseCurrency, timeZone });
+  // The rebuild does the customers once at the end, from every order at once.
+  if (customers) await recomputeCustomersOf(em, minutes, { baseCurrency, timeZone });
 }
 
 /**
@@ -88,7 +91,7 @@ async function recomputeMinutes(em: EntityManager, minutes: Date[], { baseCurren
  * many (0: nothing was marked). Announces `analytics.refreshed` on the dashboards topic, so open
  * dashboards read the new figures.
  */
-export async function refreshDirtyMinutes(orm: MikroORM, opts: RollupOptions, batch = BATCH): Promise<number> {
+export async function refreshDirtyMinutes(orm: MikroORM, opts: RollupOptions, batch = BATCH, customers = true): Promise<number> {
   return orm.em.fork().transactional(async (em) => {
     // One refresh at a time: two recomputing the same hour or day would each insert its rows.
     await em.execute(`select pg_advisory_xact_lock(hashtext('analytics_refresh'))`);
@@ -100,7 +103,7 @@ export async function refreshDirtyMinutes(orm: MikroORM, opts: RollupOptions, ba
     );
     if (!taken.length) return 0;
     const minutes = taken.map((t) => new Date(t.minute));
-    await recomputeMinutes(em, minutes, opts);
+    await recomputeMinutes(em, minutes, opts, customers);
     const newest = Math.max(...minutes.map((m) => m.getTime()));
     publish(em, 'dashboards', 'analytics.refreshed', { minutes: minutes.length, newest: new Date(newest).toISOString() });
     return minutes.length;
@@ -118,10 +121,15 @@ export async function rebuildRollups(orm: MikroORM, opts: RollupOptions, onProgr
   const total = Number(n);
   let done = 0;
   // A day of minutes per transaction: a rebuild has no reader waiting on any one minute.
-  for (let k = await refreshDirtyMinutes(orm, opts, 1440); k > 0; k = await refreshDirtyMinutes(orm, opts, 1440)) {
+  for (let k = await refreshDirtyMinutes(orm, opts, 1440, false); k > 0; k = await refreshDirtyMinutes(orm, opts, 1440, false)) {
     done += k;
     onProgress?.(done, total);
   }
+  // Customer cohorts from every order in one pass (under the refresher's lock, so a live refresh waits for it).
+  await orm.em.fork().transactional(async (tem) => {
+    await tem.execute(`select pg_advisory_xact_lock(hashtext('analytics_refresh'))`);
+    await rebuildCohorts(tem, opts);
+  });
   return done;
 }
 
