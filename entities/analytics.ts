@@ -80,7 +80,7 @@ const productFigures = {
   channelId: p.integer().primary(),
   /** The warehouse holding the units (the order line's reservations not released); 0: none yet. */
   warehouseId: p.integer().primary(),
-  /** Orders with the product. */
+  /** Orders with the product, each counted once: at the warehouse holding most of its units of it. */
   orders: p.integer(),
   units: p.integer(),
   /** Line totals in the base currency at each order's own rate (before the order's discount, shipping and tax). */
@@ -111,6 +111,26 @@ export const ProductDay = defineEntity({
   indexes: [{ properties: ['productId', 'day'], name: 'product_day_product_id_day_index' }],
 });
 export type IProductDay = InferEntity<typeof ProductDay>;
+
+/**
+ * Product sales per business day over every channel and warehouse (product_day summed by day and product): what
+ * the products report reads when neither is filtered, a few dozen times fewer rows than product_day.
+ */
+export const ProductDayTotal = defineEntity({
+  name: 'ProductDayTotal',
+  tableName: 'product_day_total',
+  properties: {
+    day: p.date().primary(),
+    productId: p.integer().primary(),
+    orders: p.integer(),
+    units: p.integer(),
+    revenueBaseMinor: p.bigint('number'),
+    costBaseMinor: p.bigint('number'),
+    uncostedUnits: p.integer(),
+  },
+  indexes: [{ properties: ['productId', 'day'], name: 'product_day_total_product_id_day_index' }],
+});
+export type IProductDayTotal = InferEntity<typeof ProductDayTotal>;
 
 /**
  * Stock on hand at the close of each business day per product × warehouse: on hand now less every ledger

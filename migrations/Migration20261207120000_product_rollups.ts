@@ -9,7 +9,7 @@ const FIGURES = `"product_id" int not null, "channel_id" int not null, "warehous
  *   before are costed here at today's offers and rates (BASE_CURRENCY, default USD), the best there is for them;
  * - `product_hour` / `product_day`: units, revenue and cost per product × channel × warehouse, per hour (from the
  *   hour's orders) and business day (from its hours), kept by the analytics refresher from the same dirty minutes
- *   as the sales rollups;
+ *   as the sales rollups; `product_day_total`: the day's per product over every channel and warehouse;
  * - `stock_day`: on hand at the close of each business day per product × warehouse (turnover, stockouts).
  * Filled by the refresher for the minutes already marked and by `npm run analytics:rebuild` for the rest.
  */
@@ -21,6 +21,10 @@ export class Migration20261207120000_product_rollups extends Migration {
     this.addSql(`create table "product_hour" ("hour" timestamptz not null, ${FIGURES}, primary key ("hour", "product_id", "channel_id", "warehouse_id"));`);
     this.addSql(`create table "product_day" ("day" date not null, ${FIGURES}, primary key ("day", "product_id", "channel_id", "warehouse_id"));`);
     this.addSql(`create index "product_day_product_id_day_index" on "product_day" ("product_id", "day");`);
+    this.addSql(
+      `create table "product_day_total" ("day" date not null, "product_id" int not null, "orders" int not null, "units" int not null, "revenue_base_minor" bigint not null, "cost_base_minor" bigint not null, "uncosted_units" int not null, primary key ("day", "product_id"));`,
+    );
+    this.addSql(`create index "product_day_total_product_id_day_index" on "product_day_total" ("product_id", "day");`);
     this.addSql(
       `create table "stock_day" ("day" date not null, "product_id" int not null, "warehouse_id" int not null, "on_hand" int not null, primary key ("day", "product_id", "warehouse_id"));`,
     );
@@ -43,6 +47,7 @@ export class Migration20261207120000_product_rollups extends Migration {
 
   override down(): void | Promise<void> {
     this.addSql(`drop table if exists "stock_day";`);
+    this.addSql(`drop table if exists "product_day_total";`);
     this.addSql(`drop table if exists "product_day";`);
     this.addSql(`drop table if exists "product_hour";`);
     this.addSql(`alter table "order_line" drop column "unit_cost_base_minor";`);

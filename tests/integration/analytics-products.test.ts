@@ -47,6 +47,7 @@ async function refreshAll() {
 }
 
 interface Part {
+  main: boolean;
   day: string;
   orderId: number;
   productId: number;
@@ -96,11 +97,15 @@ async function partsFromBase(): Promise<Part[]> {
       for (const r of reservations)
         if (r.order_id === o.id && r.product_id === productId && r.status !== 'released')
           held.set(r.warehouse_id, (held.get(r.warehouse_id) ?? 0) + r.quantity);
-      const shares: [number, number][] = [...held];
-      shares.push([o.warehouse_id ?? 0, p.units - [...held.values()].reduce((n, q) => n + q, 0)]);
+      const rest = p.units - [...held.values()].reduce((n, q) => n + q, 0);
+      const own = o.warehouse_id ?? 0;
+      if (rest > 0) held.set(own, (held.get(own) ?? 0) + rest);
+      const shares = [...held].filter(([, q]) => q > 0);
+      // The order counts once: where most of the units are, then the lowest warehouse id.
+      const [main] = [...shares].sort(([wa, qa], [wb, qb]) => qb - qa || wa - wb)[0];
       for (const [warehouseId, q] of shares) {
-        if (q <= 0) continue;
         out.push({
+          main: warehouseId === main,
           day: dayOf(o.placed_at),
           orderId: o.id,
           productId,
@@ -430,10 +435,18 @@ afterAll(async () => {
 describe('products, stock, margin and cohort rollups', () => {
   it('hold, for every day × product × channel × warehouse, what the orders, lines and reservations give', async () => {
     const expected = new Map<string, { orders: Set<number>; units: number; revenue: number; cost: number; uncosted: number }>();
+    const totals = new Map<string, { orders: Set<number>; units: number; revenue: number; cost: number; uncosted: number }>();
     for (const p of await partsFromBase()) {
       const key = `${p.day}|${p.productId}|${p.channelId}|${p.warehouseId}`;
       const e = expected.get(key) ?? { orders: new Set<number>(), units: 0, revenue: 0, cost: 0, uncosted: 0 };
-      e.orders.add(p.orderId);
+      if (p.main) e.orders.add(p.orderId);
+      const t = totals.get(`${p.day}|${p.productId}`) ?? { orders: new Set<number>(), units: 0, revenue: 0, cost: 0, uncosted: 0 };
+      t.orders.add(p.orderId);
+      t.units += p.units;
+      t.revenue += p.revenue;
+      t.cost += p.cost;
+      t.uncosted += p.uncosted;
+      totals.set(`${p.day}|${p.productId}`, t);
       e.units += p.units;
       e.revenue += p.revenue;
       e.cost += p.cost;
@@ -444,6 +457,24 @@ describe('products, stock, margin and cohort rollups', () => {
     expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
     for (const [key, e] of expected)
       expect(actual.get(key), key).toEqual({ orders: e.orders.size, units: e.units, revenue: e.revenue, cost: e.cost, uncosted: e.uncosted });
+    // Over every channel and warehouse, each order once.
+    const dayTotals = await sql<Record<string, string | number>>(
+      `select to_char(day, 'YYYY-MM-DD') as day, product_id, orders, units, revenue_base_minor, cost_base_minor, uncosted_units from product_day_total`,
+    );
+    expect(
+      Object.fromEntries(
+        dayTotals.map((r) => [
+          `${r.day}|${r.product_id}`,
+          {
+            orders: Number(r.orders),
+            units: Number(r.units),
+            revenue: Number(r.revenue_base_minor),
+            cost: Number(r.cost_base_minor),
+            uncosted: Number(r.uncosted_units),
+          },
+        ]),
+      ),
+    ).toEqual(Object.fromEntries([...totals].map(([k, t]) => [k, { ...t, orders: t.orders.size }])));
     // The workload reached what it was meant to: split orders, unsourced lines, several warehouses.
     const [{ split }] = await sql<{ split: string }>(
       `select count(*) as split from sales_order where warehouse_id is null and status <> 'cancelled' and external_id like 'ANP-%'`,
@@ -780,6 +811,7 @@ describe('products, stock, margin and cohort rollups', () => {
       marginDay: await sql('select * from margin_day order by 1, 2, 3, 4'),
       hour: await sql('select * from product_hour order by 1, 2, 3, 4'),
       day: await sql('select * from product_day order by 1, 2, 3, 4'),
+      dayTotal: await sql('select * from product_day_total order by 1, 2'),
       // A rebuild also writes the days before the first the refresher closed (an order was placed back then since).
       stock: await sql('select * from stock_day where day >= ?::date order by 1, 2, 3', [firstClosed]),
     });

@@ -36,13 +36,17 @@ export async function recomputeMargins(em: EntityManager, minutes: Date[], { bas
   ]);
   const fx = fxCte(baseCurrency);
   await em.execute(
-    `with ${fx.sql}
+    `with ${fx.sql},
+     -- The minutes' orders first (materialised): left to itself the planner costs each order's lines and parcels
+     -- for every order there is, and only then keeps those of the minutes.
+     o as materialized (
+       select o.* from unnest(?::timestamptz[]) as d(m)
+         join sales_order o on o.placed_at >= d.m and o.placed_at < d.m + interval '1 minute' and o.status <> 'cancelled')
      insert into order_margin (order_id, placed_at, day, channel_id, warehouse_id, revenue_base_minor, goods_cost_base_minor, uncosted_units,
                                shipping_cost_base_minor, parcels, uncosted_parcels, margin_base_minor)
      select o.id, o.placed_at, (o.placed_at at time zone ?)::date, o.channel_id, coalesce(o.warehouse_id, 0), r.revenue, l.cost, l.uncosted, s.cost, s.parcels, s.uncosted,
             r.revenue - l.cost - s.cost
-       from unnest(?::timestamptz[]) as d(m)
-       join sales_order o on o.placed_at >= d.m and o.placed_at < d.m + interval '1 minute' and o.status <> 'cancelled'
+       from o
        left join fx on fx.currency = o.currency
       cross join lateral (select ${NET_REVENUE} as revenue) r
       cross join lateral (
@@ -51,7 +55,7 @@ export async function recomputeMargins(em: EntityManager, minutes: Date[], { bas
       cross join lateral (
         select coalesce(sum(shipping_cost_base_minor), 0) as cost, count(*) as parcels, count(*) filter (where shipping_cost_base_minor is null) as uncosted
           from shipment where order_id = o.id) s`,
-    [...fx.params, timeZone, list],
+    [...fx.params, list, timeZone],
   );
   const days = `{${[...new Set(minutes.map((m) => new Intl.DateTimeFormat('en-CA', { timeZone }).format(m)))].join(',')}}`;
   await em.execute('delete from margin_day where day = any(?::date[])', [days]);

@@ -1,6 +1,7 @@
 // The products report's rollups, kept by the same refresher as the sales rollups (rollups.server.ts):
 // - product_hour: per hour × product × channel × warehouse, units, revenue and cost, recomputed from the
 //   orders placed in each hour a dirty minute falls in; product_day: the business day's hours summed;
+//   product_day_total: the day's rows summed over channels and warehouses (what unfiltered reports read);
 // - stock_day: on hand at the close of each business day per product × warehouse, written once the day has
 //   closed. On hand at the close of day D is on hand now less every ledger movement since D ended: every
 //   change to on hand goes through the one stock writer, which records it in the ledger as it happens, so a
@@ -30,37 +31,44 @@ export const LINE_REVENUE = 'round(coalesce(l.total_minor::numeric * o.total_bas
  * Each order × product of the orders `orders` selects (a query of `sales_order o` rows; fx in scope), split
  * by the warehouse holding its units: the order's reservations of the product that are not released, and
  * what they do not cover at the order's own warehouse (0: none). Revenue, cost and uncosted units follow the
- * units, in proportion. Columns: order_id, placed_at, channel_id, product_id, warehouse_id, units, revenue,
- * cost, uncosted. Shared with the test, which checks the rollups against it computed over the base tables.
+ * units, in proportion; the order itself counts once (`main`), where most of the product's units are. Columns: order_id, placed_at, channel_id, product_id, warehouse_id, units, revenue,
+ * cost, uncosted.
  */
 export function orderProductSplitSql(orders: string): string {
-  return `op as (
+  return `picked as materialized (${orders}),
+  op as (
     select o.id as order_id, o.placed_at, o.channel_id, coalesce(o.warehouse_id, 0) as own, l.product_id,
            sum(l.quantity) as units,
            coalesce(sum(${LINE_REVENUE}), 0) as revenue,
            coalesce(sum(l.quantity * l.unit_cost_base_minor), 0) as cost,
            coalesce(sum(l.quantity) filter (where l.unit_cost_base_minor is null), 0) as uncosted
-      from (${orders}) o
+      from picked o
       join order_line l on l.order_id = o.id
       left join fx on fx.currency = o.currency
      group by o.id, o.placed_at, o.channel_id, o.warehouse_id, l.product_id
   ),
-  held as (
+  held as materialized (
     select r.order_id, r.product_id, r.warehouse_id, sum(r.quantity) as q
-      from reservation r
-     where r.order_id in (select order_id from op) and r.status <> 'released'
+      from picked o join reservation r on r.order_id = o.id
+     where r.status <> 'released'
      group by r.order_id, r.product_id, r.warehouse_id
   ),
+  parts as (
+    select order_id, product_id, warehouse_id, sum(q) as q,
+           -- The order counts once per product: at the warehouse holding most of its units (then the lowest id).
+           row_number() over (partition by order_id, product_id order by sum(q) desc, warehouse_id) = 1 as main
+      from (select h.order_id, h.product_id, h.warehouse_id, h.q from held h
+            union all
+            select op.order_id, op.product_id, op.own, op.units - coalesce(t.q, 0)
+              from op left join (select order_id, product_id, sum(q) as q from held group by order_id, product_id) t
+                on t.order_id = op.order_id and t.product_id = op.product_id) x
+     where q > 0
+     group by order_id, product_id, warehouse_id
+  ),
   split as (
-    select op.order_id, op.placed_at, op.channel_id, op.product_id, p.warehouse_id, p.q as units,
+    select op.order_id, op.placed_at, op.channel_id, op.product_id, p.warehouse_id, p.q as units, p.main,
            round(op.revenue * p.q / op.units) as revenue, round(op.cost * p.q / op.units) as cost, round(op.uncosted * p.q / op.units) as uncosted
-      from op
-     cross join lateral (
-       select h.warehouse_id, h.q from held h where h.order_id = op.order_id and h.product_id = op.product_id
-       union all
-       select op.own, op.units - coalesce((select sum(h.q) from held h where h.order_id = op.order_id and h.product_id = op.product_id), 0)
-     ) p
-     where p.q > 0
+      from op join parts p on p.order_id = op.order_id and p.product_id = op.product_id
   )`;
 }
 
@@ -77,7 +85,7 @@ export async function recomputeProductHours(em: EntityManager, minutes: Date[], 
     )}
      insert into product_hour (hour, product_id, channel_id, warehouse_id, ${PRODUCT_FIGURES})
      select date_trunc('hour', placed_at), product_id, channel_id, warehouse_id,
-            count(distinct order_id), sum(units), sum(revenue), sum(cost), sum(uncosted)
+            count(*) filter (where main), sum(units), sum(revenue), sum(cost), sum(uncosted)
        from split
       group by 1, 2, 3, 4`,
     [...fx.params, hours],
@@ -91,6 +99,14 @@ export async function recomputeProductHours(em: EntityManager, minutes: Date[], 
        join product_hour h on h.hour >= d.d::timestamp at time zone ? and h.hour < (d.d + 1)::timestamp at time zone ?
       group by d.d, h.product_id, h.channel_id, h.warehouse_id`,
     [days, timeZone, timeZone],
+  );
+  await em.execute('delete from product_day_total where day = any(?::date[])', [days]);
+  await em.execute(
+    `insert into product_day_total (day, product_id, ${PRODUCT_FIGURES})
+     select day, product_id, sum(orders), sum(units), sum(revenue_base_minor), sum(cost_base_minor), sum(uncosted_units)
+       from product_day where day = any(?::date[])
+      group by day, product_id`,
+    [days],
   );
 }
 
@@ -143,5 +159,5 @@ export async function closeStockDays(em: EntityManager, timeZone: string, today 
 
 /** Empties the product and stock rollups for a rebuild (the refresher then fills products from every marked minute). */
 export async function truncateProductRollups(em: EntityManager): Promise<void> {
-  await em.execute('truncate product_hour, product_day, stock_day');
+  await em.execute('truncate product_hour, product_day, product_day_total, stock_day');
 }

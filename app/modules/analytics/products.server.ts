@@ -1,4 +1,5 @@
-// The products & stock report (/analytics/products). Sales come from product_day, stock history from
+// The products & stock report (/analytics/products). Sales come from product_day (product_day_total when neither
+// channel nor warehouse is chosen), stock history from
 // stock_day, both kept by the refresher (product-rollups.server.ts); what is on hand now, and what it is
 // worth, from the inventory levels and the purchasing catalogue. Definitions, as the page states them:
 // - units and revenue: lines of orders placed in the range and not cancelled; revenue is the line total in
@@ -133,7 +134,9 @@ async function filters(em: EntityManager, q: ProductsQuery) {
     }
     return { sql: where.map((w) => ` and ${w}`).join(''), params };
   };
-  return { on };
+  // Neither channel nor warehouse: the day's totals per product, far fewer rows.
+  const table = channelId === undefined && warehouseId === undefined ? 'product_day_total' : 'product_day';
+  return { on, table };
 }
 
 const num = (v: unknown) => Number(v ?? 0);
@@ -149,19 +152,21 @@ export async function productsReport(em: EntityManager, q: ProductsQuery, todayI
   const includesToday = from <= todayIso && todayIso <= to;
   const cost = unitCostSql('p.id', sqlText(baseCurrency), String(currencyExponent(baseCurrency)));
 
-  const [sold, stock, levels, recent, soldDaily, stockDaily] = await Promise.all([
-    // Sales per product in the range and the previous one, in one pass over product_day.
-    em.execute<{ product_id: number; orders: string; units: string; revenue: string; cost: string; p_units: string; p_revenue: string }[]>(
-      `select d.product_id,
+  const [scanned, stock, levels, recent, stockDaily] = await Promise.all([
+    // Sales per product in the range and the previous one, and per day in the range, in one pass over the rollup.
+    em.execute<
+      { gp: number; product_id: number; day: string; orders: string; units: string; revenue: string; cost: string; p_units: string; p_revenue: string }[]
+    >(
+      `select grouping(d.product_id) as gp, d.product_id, to_char(d.day, 'YYYY-MM-DD') as day,
               coalesce(sum(d.orders) filter (where d.day >= ?::date), 0) as orders,
               coalesce(sum(d.units) filter (where d.day >= ?::date), 0) as units,
               coalesce(sum(d.revenue_base_minor) filter (where d.day >= ?::date), 0) as revenue,
               coalesce(sum(d.cost_base_minor) filter (where d.day >= ?::date), 0) as cost,
               coalesce(sum(d.units) filter (where d.day < ?::date), 0) as p_units,
               coalesce(sum(d.revenue_base_minor) filter (where d.day < ?::date), 0) as p_revenue
-         from product_day d
+         from ${f.table} d
         where d.day >= ?::date and d.day <= ?::date${sales.sql}
-        group by d.product_id`,
+        group by grouping sets ((d.product_id), (d.day))`,
       [from, from, from, from, from, from, scanFrom, to, ...sales.params],
     ),
     // Stock at each day's close in the range (today: now), summed over the chosen warehouses.
@@ -181,16 +186,11 @@ export async function productsReport(em: EntityManager, q: ProductsQuery, todayI
       levelF.params,
     ),
     // What sold at all in the last `idle` days (dead stock is what did not).
-    em.execute<{ product_id: number }[]>(`select distinct d.product_id from product_day d where d.day > ?::date and d.units > 0${sales.sql}`, [
+    em.execute<{ product_id: number }[]>(`select distinct d.product_id from ${f.table} d where d.day > ?::date and d.units > 0${sales.sql}`, [
       addDays(todayIso, -q.idle),
       ...sales.params,
     ]),
-    // The range day by day: units sold, and stock at each close.
-    em.execute<{ day: string; units: string; revenue: string }[]>(
-      `select to_char(d.day, 'YYYY-MM-DD') as day, sum(d.units) as units, sum(d.revenue_base_minor) as revenue
-         from product_day d where d.day >= ?::date and d.day <= ?::date${sales.sql} group by d.day`,
-      [from, to, ...sales.params],
-    ),
+    // The range's stock day by day: on hand at each close, and the SKUs with none.
     em.execute<{ day: string; on_hand: string; out: string }[]>(
       `select to_char(day, 'YYYY-MM-DD') as day, sum(on_hand) as on_hand, count(*) filter (where on_hand <= 0) as out
          from (select s.day, s.product_id, sum(s.on_hand) as on_hand from stock_day s join product p on p.id = s.product_id and p.active
@@ -200,6 +200,8 @@ export async function productsReport(em: EntityManager, q: ProductsQuery, todayI
     ),
   ]);
 
+  const sold = scanned.filter((r) => Number(r.gp) === 0);
+  const soldDaily = scanned.filter((r) => Number(r.gp) === 1);
   const soldBy = new Map(sold.map((r) => [Number(r.product_id), r]));
   const stockBy = new Map(stock.map((r) => [Number(r.product_id), r]));
   const levelBy = new Map(levels.map((r) => [Number(r.id), r]));
@@ -316,7 +318,7 @@ export async function productsReport(em: EntityManager, q: ProductsQuery, todayI
   const deadIds = listed.filter((i) => i.kind === 'dead').map((i) => i.productId);
   if (deadIds.length) {
     const last = await em.execute<{ id: number; last: string | null }[]>(
-      `select p.id, (select to_char(max(d.day), 'YYYY-MM-DD') from product_day d where d.product_id = p.id and d.units > 0${sales.sql}) as last
+      `select p.id, (select to_char(max(d.day), 'YYYY-MM-DD') from ${f.table} d where d.product_id = p.id and d.units > 0${sales.sql}) as last
          from product p where p.id in (?)`,
       [...sales.params, deadIds],
     );
