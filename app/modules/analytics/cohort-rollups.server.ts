@@ -7,13 +7,10 @@
 //   a time (an advisory lock), so no two batches recompute one customer at once.
 // The rebuild computes all four from the orders in one pass each.
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { RollupOptions } from './rollups.server.ts';
 import { fxCte } from '../customers/queries.server.ts';
+import type { Marks } from './marks.ts';
 import { BASE_TOTAL } from './rollups.server.ts';
-
-export interface CohortRollupOptions {
-  baseCurrency: string;
-  timeZone: string;
-}
 
 /** Orders counted to date at most (a customer with more counts here). */
 export const MAX_FREQUENCY = 10;
@@ -41,12 +38,12 @@ const totalsSql = (where: string) => `
    where ${COUNTED}${where}
    group by o.customer_id`;
 
-/** Recomputes the customers with an order placed in these minutes (in em's transaction). */
-export async function recomputeCustomersOf(em: EntityManager, minutes: Date[], opts: CohortRollupOptions): Promise<void> {
-  if (!minutes.length) return;
+/** Recomputes the customers with an order placed in the marked minutes (in em's transaction). */
+export async function recomputeCustomersOf(em: EntityManager, marks: Marks, opts: RollupOptions): Promise<void> {
+  if (!marks.minutes.length) return;
   const rows = await em.execute<{ customer_id: number }[]>(
     `select distinct o.customer_id from unnest(?::timestamptz[]) as d(m) join sales_order o on o.placed_at >= d.m and o.placed_at < d.m + interval '1 minute'`,
-    [`{${minutes.map((d) => `"${d.toISOString()}"`).join(',')}}`],
+    [marks.minuteList],
   );
   await recomputeCustomers(
     em,
@@ -56,7 +53,7 @@ export async function recomputeCustomersOf(em: EntityManager, minutes: Date[], o
 }
 
 /** Recomputes these customers' months and totals from their orders, and moves the cohort sums by the difference. */
-export async function recomputeCustomers(em: EntityManager, customerIds: number[], { baseCurrency, timeZone }: CohortRollupOptions): Promise<void> {
+export async function recomputeCustomers(em: EntityManager, customerIds: number[], { baseCurrency, timeZone }: RollupOptions): Promise<void> {
   if (!customerIds.length) return;
   const ids = `{${customerIds.join(',')}}`;
   const fx = fxCte(baseCurrency);
@@ -146,7 +143,7 @@ export async function recomputeCustomers(em: EntityManager, customerIds: number[
 }
 
 /** Computes the four cohort tables afresh from every order (the rebuild), in em's transaction. */
-export async function rebuildCohorts(em: EntityManager, { baseCurrency, timeZone }: CohortRollupOptions): Promise<void> {
+export async function rebuildCohorts(em: EntityManager, { baseCurrency, timeZone }: RollupOptions): Promise<void> {
   const fx = fxCte(baseCurrency);
   await em.execute('truncate customer_month, customer_cohort, cohort_month, cohort_frequency');
   await em.execute(

@@ -13,7 +13,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { ReportRange, resolveRange } from './range.ts';
-import { bucketsOf } from './reports.server.ts';
+import { bucketsOf, filterSql } from './reports.server.ts';
 
 const GRANULARITIES = ['day', 'week', 'month'] as const;
 export type MarginGranularity = (typeof GRANULARITIES)[number];
@@ -110,33 +110,15 @@ export interface MarginReport {
 
 type ScanRow = Row & { gb: number; gc: number; gd: number; bucket: string | null; channel: string | null; band: number | null };
 
-async function ids(em: EntityManager, q: MarginQuery) {
-  const [r] = await em.execute<{ channel: number | null; warehouse: number | null }[]>(
-    `select (select id from channel where code = ?) as channel, (select id from warehouse where code = ?) as warehouse`,
-    [q.channel ?? null, q.warehouse ?? null],
-  );
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (q.channel) {
-    where.push('channel_id = ?');
-    params.push(r.channel ?? -1);
-  }
-  if (q.warehouse) {
-    where.push('warehouse_id = ?');
-    params.push(q.warehouse === 'none' ? 0 : (r.warehouse ?? -1));
-  }
-  return { sql: where.map((w) => ` and ${w}`).join(''), params };
-}
-
 /** The margin report for whole days [from, to] in the business's time zone, with the period before to compare. */
 export async function marginReport(em: EntityManager, q: MarginQuery, todayIso: string): Promise<MarginReport> {
   const { from, to, days, previous } = resolveRange(q, todayIso);
   // Days are drawn for at most 120 days; a longer range is drawn by week.
   const granularity: MarginGranularity = q.granularity === 'day' && days > 120 ? 'week' : q.granularity;
-  const f = await ids(em, q);
+  const f = filterSql({ channel: q.channel, warehouse: q.warehouse }, 'x');
   const scan = (a: string, b: string, breakdowns: boolean) =>
     em.execute<ScanRow[]>(
-      `with r as (select to_char(date_trunc(?, day::timestamp), 'YYYY-MM-DD') as bucket, d.* from margin_day d where d.day >= ?::date and d.day <= ?::date${f.sql})
+      `with r as (select to_char(date_trunc(?, day::timestamp), 'YYYY-MM-DD') as bucket, x.* from margin_day x where x.day >= ?::date and x.day <= ?::date${f.sql})
        ${
          breakdowns
            ? `select grouping(bucket) as gb, grouping(channel_id) as gc, grouping(band) as gd, bucket, band,
@@ -165,7 +147,7 @@ export async function marginReport(em: EntityManager, q: MarginQuery, todayIso: 
     >(
       `select m.order_id, o.number, c.code as channel, m.placed_at, m.revenue_base_minor as revenue, m.goods_cost_base_minor as goods,
               m.shipping_cost_base_minor as shipping, m.margin_base_minor as margin, m.uncosted_units, m.uncosted_parcels
-         from (select * from order_margin where day >= ?::date and day <= ?::date${f.sql} order by margin_base_minor, order_id limit ${WORST}) m
+         from (select * from order_margin x where x.day >= ?::date and x.day <= ?::date${f.sql} order by x.margin_base_minor, x.order_id limit ${WORST}) m
          join sales_order o on o.id = m.order_id join channel c on c.id = m.channel_id
         order by m.margin_base_minor, m.order_id`,
       [from, to, ...f.params],

@@ -9,16 +9,12 @@
 // Both are recomputed from base rows, never adjusted by deltas: a redelivered mark or a second refresher
 // computes the same rows again, and the rebuild is the same computation for everything there is.
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { RollupOptions } from './rollups.server.ts';
 import { fxCte } from '../customers/queries.server.ts';
+import type { Marks } from './marks.ts';
 import { addDays, todayIn } from './range.ts';
 
-export interface ProductRollupOptions {
-  baseCurrency: string;
-  timeZone: string;
-}
-
 const PRODUCT_FIGURES = 'orders, units, revenue_base_minor, cost_base_minor, uncosted_units';
-const timestamps = (ds: Date[]) => `{${ds.map((d) => `"${d.toISOString()}"`).join(',')}}`;
 
 /**
  * One line's revenue in the base currency at its order's own rate (its total × the order's base total ÷ the
@@ -35,23 +31,24 @@ export const LINE_REVENUE = 'round(coalesce(l.total_minor::numeric * o.total_bas
  * cost, uncosted.
  */
 export function orderProductSplitSql(orders: string): string {
+  // Each order's lines and reservations by lateral index lookups: the planner cannot tell how few orders a range
+  // of minutes or hours holds, and would otherwise hash every line and reservation there is.
   return `picked as materialized (${orders}),
   op as (
-    select o.id as order_id, o.placed_at, o.channel_id, coalesce(o.warehouse_id, 0) as own, l.product_id,
-           sum(l.quantity) as units,
-           coalesce(sum(${LINE_REVENUE}), 0) as revenue,
-           coalesce(sum(l.quantity * l.unit_cost_base_minor), 0) as cost,
-           coalesce(sum(l.quantity) filter (where l.unit_cost_base_minor is null), 0) as uncosted
+    select o.id as order_id, o.placed_at, o.channel_id, coalesce(o.warehouse_id, 0) as own, l.product_id, l.units, l.revenue, l.cost, l.uncosted
       from picked o
-      join order_line l on l.order_id = o.id
       left join fx on fx.currency = o.currency
-     group by o.id, o.placed_at, o.channel_id, o.warehouse_id, l.product_id
+     cross join lateral (
+       select l.product_id, sum(l.quantity) as units, coalesce(sum(${LINE_REVENUE}), 0) as revenue,
+              coalesce(sum(l.quantity * l.unit_cost_base_minor), 0) as cost, coalesce(sum(l.quantity) filter (where l.unit_cost_base_minor is null), 0) as uncosted
+         from order_line l where l.order_id = o.id
+        group by l.product_id) l
   ),
   held as materialized (
-    select r.order_id, r.product_id, r.warehouse_id, sum(r.quantity) as q
-      from picked o join reservation r on r.order_id = o.id
-     where r.status <> 'released'
-     group by r.order_id, r.product_id, r.warehouse_id
+    select o.id as order_id, r.product_id, r.warehouse_id, r.q
+      from picked o
+     cross join lateral (
+       select product_id, warehouse_id, sum(quantity) as q from reservation where order_id = o.id and status <> 'released' group by product_id, warehouse_id) r
   ),
   parts as (
     select order_id, product_id, warehouse_id, sum(q) as q,
@@ -72,10 +69,10 @@ export function orderProductSplitSql(orders: string): string {
   )`;
 }
 
-/** Recomputes product_hour for the hours these minutes fall in, and product_day for their business days (in em's transaction). */
-export async function recomputeProductHours(em: EntityManager, minutes: Date[], { baseCurrency, timeZone }: ProductRollupOptions): Promise<void> {
-  if (!minutes.length) return;
-  const hours = timestamps([...new Set(minutes.map((m) => Math.floor(m.getTime() / 3_600_000) * 3_600_000))].map((t) => new Date(t)));
+/** Recomputes product_hour for the hours the marked minutes fall in, and product_day(_total) for their business days (in em's transaction). */
+export async function recomputeProductHours(em: EntityManager, marks: Marks, { baseCurrency, timeZone }: RollupOptions): Promise<void> {
+  if (!marks.minutes.length) return;
+  const hours = marks.hourList;
   await em.execute('delete from product_hour where hour = any(?::timestamptz[])', [hours]);
   const fx = fxCte(baseCurrency);
   await em.execute(
@@ -90,7 +87,7 @@ export async function recomputeProductHours(em: EntityManager, minutes: Date[], 
       group by 1, 2, 3, 4`,
     [...fx.params, hours],
   );
-  const days = `{${[...new Set(minutes.map((m) => new Intl.DateTimeFormat('en-CA', { timeZone }).format(m)))].join(',')}}`;
+  const days = marks.dayList;
   await em.execute('delete from product_day where day = any(?::date[])', [days]);
   await em.execute(
     `insert into product_day (day, product_id, channel_id, warehouse_id, ${PRODUCT_FIGURES})

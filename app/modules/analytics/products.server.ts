@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { currencyExponent } from '../../lib/money.ts';
 import { sqlText, unitCostSql } from '../purchasing/costs.ts';
 import { addDays, ReportRange, resolveRange } from './range.ts';
+import { filterSql } from './reports.server.ts';
 
 /** Stock that covers more than this many days of sales at the range's pace is a slow mover. */
 export const SLOW_COVER_DAYS = 90;
@@ -109,33 +110,14 @@ export interface ProductsReport {
   daily: { day: string; units: number; revenue: number; onHand: number | null; outOfStock: number | null }[];
 }
 
-/** The rollup filter (product_day aliased `alias`; products by category) with its parameters. */
-async function filters(em: EntityManager, q: ProductsQuery) {
-  const [ids] = await em.execute<{ channel: number | null; warehouse: number | null }[]>(
-    `select (select id from channel where code = ?) as channel, (select id from warehouse where code = ?) as warehouse`,
-    [q.channel ?? null, q.warehouse ?? null],
-  );
-  const channelId = q.channel ? ids.channel : undefined;
-  const warehouseId = q.warehouse === 'none' ? 0 : q.warehouse ? ids.warehouse : undefined;
+/** The rollup filter for `alias` (channel, for sales only, and warehouse by code as the sales report takes them; products by category). */
+function filters(q: ProductsQuery) {
   const on = (alias: string, withChannel: boolean) => {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (withChannel && channelId !== undefined) {
-      where.push(`${alias}.channel_id = ?`);
-      params.push(channelId ?? -1);
-    }
-    if (warehouseId !== undefined) {
-      where.push(`${alias}.warehouse_id = ?`);
-      params.push(warehouseId ?? -1);
-    }
-    if (q.category) {
-      where.push(`${alias}.product_id in (select id from product where category = ?)`);
-      params.push(q.category);
-    }
-    return { sql: where.map((w) => ` and ${w}`).join(''), params };
+    const f = filterSql({ channel: withChannel ? q.channel : undefined, warehouse: q.warehouse }, alias);
+    return q.category ? { sql: `${f.sql} and ${alias}.product_id in (select id from product where category = ?)`, params: [...f.params, q.category] } : f;
   };
   // Neither channel nor warehouse: the day's totals per product, far fewer rows.
-  const table = channelId === undefined && warehouseId === undefined ? 'product_day_total' : 'product_day';
+  const table = q.channel || q.warehouse ? 'product_day' : 'product_day_total';
   return { on, table };
 }
 
@@ -144,7 +126,7 @@ const num = (v: unknown) => Number(v ?? 0);
 /** The products & stock report for the range and filters, as of `todayIso` (in the business's time zone). */
 export async function productsReport(em: EntityManager, q: ProductsQuery, todayIso: string, baseCurrency: string): Promise<ProductsReport> {
   const { from, to, days, previous } = resolveRange(q, todayIso);
-  const f = await filters(em, q);
+  const f = filters(q);
   const sales = f.on('d', true);
   const stockF = f.on('s', false);
   const levelF = f.on('l', false);

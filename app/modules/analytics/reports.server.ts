@@ -78,7 +78,7 @@ const ReportFilters = z.object({
 export type ReportFilters = z.infer<typeof ReportFilters>;
 
 /** The rollup rows' filter for `alias` (channel and warehouse by code; warehouse `none`: not routed to one). */
-function filterSql(f: ReportFilters, alias: string): { sql: string; params: unknown[] } {
+export function filterSql(f: ReportFilters, alias: string): { sql: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
   if (f.channel) {

@@ -12,6 +12,7 @@ import { fxCte } from '../customers/queries.server.ts';
 import { closeStockDays, recomputeProductHours, truncateProductRollups } from './product-rollups.server.ts';
 import { recomputeMargins, truncateMarginRollups } from './margin-rollups.server.ts';
 import { rebuildCohorts, recomputeCustomersOf } from './cohort-rollups.server.ts';
+import { marksOf } from './marks.ts';
 
 /** Minutes recomputed per transaction. */
 const BATCH = 120;
@@ -23,7 +24,6 @@ const BASE_DISCOUNT = 'round(o.discount_minor * coalesce(o.total_base_minor::num
 export const COUNTRY = `coalesce(nullif(upper(left(o.shipping_address ->> 'country', 2)), ''), '--')`;
 
 const FIGURES = 'orders, cancelled, units, revenue_base_minor, discount_base_minor, held, shipped, shipped_late, ship_seconds';
-const timestamps = (ds: Date[]) => `{${ds.map((d) => `"${d.toISOString()}"`).join(',')}}`;
 
 /** Recomputes the rollup rows of these minutes from the orders, and of the hours they are in from their minutes (in em's transaction). */
 /** Where figures are converted to and where days begin. */
@@ -34,7 +34,8 @@ export interface RollupOptions {
 
 async function recomputeMinutes(em: EntityManager, minutes: Date[], { baseCurrency, timeZone }: RollupOptions, customers = true): Promise<void> {
   if (!minutes.length) return;
-  const list = timestamps(minutes);
+  const marks = marksOf(minutes, timeZone);
+  const list = marks.minuteList;
   await em.execute('delete from sales_minute where minute = any(?::timestamptz[])', [list]);
   const fx = fxCte(baseCurrency);
   await em.execute(
@@ -56,7 +57,7 @@ async function recomputeMinutes(em: EntityManager, minutes: Date[], { baseCurren
       group by d.m, o.channel_id, coalesce(o.warehouse_id, 0), ${COUNTRY}`,
     [...fx.params, list],
   );
-  const hours = timestamps([...new Set(minutes.map((m) => Math.floor(m.getTime() / 3_600_000) * 3_600_000))].map((t) => new Date(t)));
+  const hours = marks.hourList;
   await em.execute('delete from sales_hour where hour = any(?::timestamptz[])', [hours]);
   await em.execute(
     `insert into sales_hour (hour, channel_id, warehouse_id, country, ${FIGURES})
@@ -68,7 +69,7 @@ async function recomputeMinutes(em: EntityManager, minutes: Date[], { baseCurren
     [hours],
   );
   // The business days those hours fall in, from their hours.
-  const days = `{${[...new Set(minutes.map((m) => new Intl.DateTimeFormat('en-CA', { timeZone }).format(m)))].join(',')}}`;
+  const days = marks.dayList;
   await em.execute('delete from sales_day where day = any(?::date[])', [days]);
   await em.execute(
     `insert into sales_day (day, channel_id, warehouse_id, country, ${FIGURES})
@@ -80,10 +81,10 @@ async function recomputeMinutes(em: EntityManager, minutes: Date[], { baseCurren
     [days, timeZone, timeZone],
   );
   // The products and margin reports' rollups, from the same marks.
-  await recomputeProductHours(em, minutes, { baseCurrency, timeZone });
-  await recomputeMargins(em, minutes, { baseCurrency, timeZone });
+  await recomputeProductHours(em, marks, { baseCurrency, timeZone });
+  await recomputeMargins(em, marks, { baseCurrency, timeZone });
   // The rebuild does the customers once at the end, from every order at once.
-  if (customers) await recomputeCustomersOf(em, minutes, { baseCurrency, timeZone });
+  if (customers) await recomputeCustomersOf(em, marks, { baseCurrency, timeZone });
 }
 
 /**
