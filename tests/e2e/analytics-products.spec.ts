@@ -67,7 +67,8 @@ test('agents and warehouse staff are refused the products, margin and cohort rep
     const context = await browser.newContext();
     const page = await context.newPage();
     await signIn(page, role);
-    for (const path of ['/analytics/products', '/analytics/margin', '/analytics/customers']) expect((await page.goto(path))!.status(), `${role} ${path}`).toBe(403);
+    for (const path of ['/analytics/products', '/analytics/margin', '/analytics/customers'])
+      expect((await page.goto(path))!.status(), `${role} ${path}`).toBe(403);
     await context.close();
   }
 });
