@@ -41,7 +41,7 @@ test('the margin report explains its costs and opens the order with the lowest m
   await signIn(page, 'ops_manager');
   await page.goto('/analytics/margin');
   await expect(page.getByTestId('kpi-margin')).toContainText('$');
-  await expect(page.getByTestId('margin-chart').locator('.recharts-bar-rectangle').first()).toBeVisible();
+  await expect(page.getByTestId('margin-chart').locator('.recharts-bar-rectangle path').first()).toBeVisible();
   await expect(page.getByTestId('margin-how')).toContainText('Goods cost');
   await expect(page.getByTestId('channel-row').first()).toBeVisible();
   const worst = page.getByTestId('worst-order').first();
