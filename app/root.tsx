@@ -5,6 +5,7 @@ import { csrfToken, getUser, readCookie } from './lib/auth.server.ts';
 import { isLocale, LOCALE_COOKIE, localeFromAcceptLanguage, type Locale } from './lib/i18n.ts';
 import stylesheet from './styles/app.css?url';
 import { useNonce } from './components/nonce.tsx';
+import { useDocumentTitle } from './lib/document-title.ts';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: stylesheet }];
 
@@ -30,6 +31,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
   const { i18n } = useTranslation();
   const locale = root?.locale ?? 'en';
   const nonce = useNonce();
+  const title = useDocumentTitle();
   // Switch synchronously during render (resources are bundled), so the new language paints at once.
   if (i18n.language !== locale) void i18n.changeLanguage(locale);
   return (
@@ -37,6 +39,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{title}</title>
         <Meta />
         <Links />
       </head>

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['orders', 'orders-list', 'workflows', 'designer', 'exchange-suggestions', 'analytics', 'service'];
+const BENCHES = ['orders', 'orders-list', 'workflows', 'designer', 'exchange-suggestions', 'analytics', 'dashboard-live', 'service'];
 
 const dir = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);

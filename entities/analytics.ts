@@ -1,4 +1,8 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { SERVICE_TIME_BUCKETS, STEP_TIME_BUCKETS } from './constants.ts';
+
+export { SERVICE_TIME_BUCKETS, SERVICE_TIME_EDGES_MINUTES, STEP_TIME_BUCKETS, STEP_TIME_EDGES_MS } from './constants.ts';
+import { PROCESSING_BOUNDS_HOURS, PROCESSING_STAGES } from './constants.ts';
 
 /** The figures of a rollup row: orders placed in its time bucket × channel × warehouse × country. */
 const figures = {
@@ -60,6 +64,13 @@ export const AnalyticsDirtyMinute = defineEntity({
 });
 export type IAnalyticsDirtyMinute = InferEntity<typeof AnalyticsDirtyMinute>;
 
+/** Minutes whose sales rollups are recomputed and whose fulfilment and facet rollups are still to be (the refresher's second step). */
+export const OpsDirtyMinute = defineEntity({
+  name: 'OpsDirtyMinute',
+  tableName: 'ops_dirty_minute',
+  properties: { minute: p.datetime().primary() },
+});
+
 /** A user's own dashboard: which of their role's tiles show, in which order (none: the role's default). */
 export const DashboardLayout = defineEntity({
   name: 'DashboardLayout',
@@ -71,6 +82,254 @@ export const DashboardLayout = defineEntity({
   },
 });
 export type IDashboardLayout = InferEntity<typeof DashboardLayout>;
+
+/** Property names of a histogram's bucket columns: frtH00 … frtH43 (column frt_h00 …). */
+export const histogramKeys = (prefix: 'frt' | 'res') => Array.from({ length: SERVICE_TIME_BUCKETS }, (_, i) => `${prefix}H${String(i).padStart(2, '0')}`);
+const histogram = (prefix: 'frt' | 'res') =>
+  Object.fromEntries(histogramKeys(prefix).map((k) => [k, p.integer()])) as Record<string, ReturnType<typeof p.integer>>;
+
+/** The figures of the service rollups (without the histograms): counts and sums. */
+const serviceFigures = {
+  created: p.integer(),
+  /** Solved (or closed unsolved) on the day. */
+  solved: p.integer(),
+  /** First agent reply on the day. */
+  responded: p.integer(),
+  frtSeconds: p.bigint('number'),
+  resSeconds: p.bigint('number'),
+  /** Of those responded / solved: how many had an SLA policy, and of those how many breached the target. */
+  frtSla: p.integer(),
+  frtSlaMissed: p.integer(),
+  resSla: p.integer(),
+  resSlaMissed: p.integer(),
+  /** Ratings given on the day, by stars. */
+  csat1: p.integer(),
+  csat2: p.integer(),
+  csat3: p.integer(),
+  csat4: p.integer(),
+  csat5: p.integer(),
+};
+
+/**
+ * The service desk per business day × ticket channel × team (0: none) × priority, each figure counted on
+ * the day it happened: tickets created (on creation), first responses (on the first agent reply: count,
+ * summed seconds, histogram, SLA), resolutions (on solving, or closing unsolved: count, summed seconds,
+ * histogram, SLA) and ratings (on rating). Merged tickets are left out. Times are wall-clock seconds from the
+ * ticket's creation; an SLA target counts as missed when its breach fired (ticket_sla_event). Recomputed
+ * from the tickets whenever one of the day's changes (ServiceDirtyMinute), so it is exact and idempotent;
+ * kept by app/modules/analytics/service-rollups.server.ts.
+ */
+export const ServiceDay = defineEntity({
+  name: 'ServiceDay',
+  tableName: 'service_day',
+  properties: {
+    day: p.date().primary(),
+    channel: p.string().length(16).primary(),
+    /** 0: no team. */
+    teamId: p.integer().primary(),
+    priority: p.string().length(16).primary(),
+    ...serviceFigures,
+    ...histogram('frt'),
+    ...histogram('res'),
+  },
+});
+export type IServiceDay = InferEntity<typeof ServiceDay>;
+
+/**
+ * The same figures per assignee (0: nobody) too, without the histograms: the report's table by agent. Kept
+ * apart so that service_day, which every other figure reads, stays a few rows a day per channel, team and
+ * priority however many agents there are.
+ */
+export const ServiceAgentDay = defineEntity({
+  name: 'ServiceAgentDay',
+  tableName: 'service_agent_day',
+  properties: {
+    day: p.date().primary(),
+    channel: p.string().length(16).primary(),
+    teamId: p.integer().primary(),
+    priority: p.string().length(16).primary(),
+    assigneeId: p.integer().primary(),
+    ...serviceFigures,
+  },
+});
+export type IServiceAgentDay = InferEntity<typeof ServiceAgentDay>;
+
+/** Tickets created per business day × channel × team × priority × tag ('' untagged): the contact reasons. */
+export const ServiceDayTag = defineEntity({
+  name: 'ServiceDayTag',
+  tableName: 'service_day_tag',
+  properties: {
+    day: p.date().primary(),
+    channel: p.string().length(16).primary(),
+    teamId: p.integer().primary(),
+    priority: p.string().length(16).primary(),
+    tag: p.text().primary(),
+    tickets: p.integer(),
+  },
+});
+export type IServiceDayTag = InferEntity<typeof ServiceDayTag>;
+
+/** Minutes whose tickets changed (created, answered, solved, rated, breached, moved): their business days are recomputed. */
+export const ServiceDirtyMinute = defineEntity({
+  name: 'ServiceDirtyMinute',
+  tableName: 'service_dirty_minute',
+  properties: { minute: p.datetime().primary() },
+});
+export type IServiceDirtyMinute = InferEntity<typeof ServiceDirtyMinute>;
+
+/** Property names of the step histogram's bucket columns: h00 … h53. */
+export const stepHistogramKeys = () => Array.from({ length: STEP_TIME_BUCKETS }, (_, i) => `h${String(i).padStart(2, '0')}`);
+
+/**
+ * Flow runs per business day they started × definition × version (0: none left) × status, with the summed
+ * milliseconds of those that ended. Recomputed from workflow_run whenever a run of that day changes
+ * (WorkflowDirtyMinute); kept by app/modules/analytics/workflow-rollups.server.ts.
+ */
+export const WorkflowDay = defineEntity({
+  name: 'WorkflowDay',
+  tableName: 'workflow_day',
+  properties: {
+    day: p.date().primary(),
+    definitionId: p.integer().primary(),
+    versionId: p.integer().primary(),
+    status: p.string().length(16).primary(),
+    runs: p.integer(),
+    /** Of the runs that ended: how many, and their start → end milliseconds summed. */
+    ended: p.integer(),
+    ms: p.bigint('number'),
+  },
+});
+export type IWorkflowDay = InferEntity<typeof WorkflowDay>;
+
+/**
+ * Finished steps (an end time recorded: done, failed, compensated, skipped, cancelled, terminated) of the runs
+ * started on a business day × definition × version × node × status: how many, their summed milliseconds
+ * (the latest visit's start → end), and a histogram of them for percentiles (STEP_TIME_EDGES_MS).
+ */
+export const WorkflowStepDay = defineEntity({
+  name: 'WorkflowStepDay',
+  tableName: 'workflow_step_day',
+  properties: {
+    day: p.date().primary(),
+    definitionId: p.integer().primary(),
+    versionId: p.integer().primary(),
+    nodeId: p.string().primary(),
+    status: p.string().length(16).primary(),
+    steps: p.integer(),
+    ms: p.bigint('number'),
+    ...(Object.fromEntries(stepHistogramKeys().map((k) => [k, p.integer()])) as Record<string, ReturnType<typeof p.integer>>),
+  },
+});
+export type IWorkflowStepDay = InferEntity<typeof WorkflowStepDay>;
+
+/** Minutes in which runs that changed (or whose steps did) started: their business days are recomputed. */
+export const WorkflowDirtyMinute = defineEntity({
+  name: 'WorkflowDirtyMinute',
+  tableName: 'workflow_dirty_minute',
+  properties: { minute: p.datetime().primary() },
+});
+export type IWorkflowDirtyMinute = InferEntity<typeof WorkflowDirtyMinute>;
+// ---- The fulfilment, returns and payment-method reports (app/modules/analytics/ops-rollups.server.ts) ----
+
+/** One count per processing stage and histogram bucket (ship_h0 … total_h17): see app/modules/analytics/histogram.ts. */
+const processingHistogram = Object.fromEntries(
+  PROCESSING_STAGES.flatMap((stage) =>
+    Array.from({ length: PROCESSING_BOUNDS_HOURS.length + 1 }, (_, k) => [`${stage}H${k}`, p.integer().fieldName(`${stage}_h${k}`)] as const),
+  ),
+) as Record<`${(typeof PROCESSING_STAGES)[number]}H${HistogramBucket}`, ReturnType<typeof p.integer>>;
+/** The bucket numbers (PROCESSING_BOUNDS_HOURS has 17 edges: 18 buckets), spelt out so the entity's type names each column. */
+type HistogramBucket = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17;
+
+/** Of the orders placed in the bucket × channel × warehouse × country: how their fulfilment went. */
+const fulfilFigures = {
+  channelId: p.integer().primary(),
+  warehouseId: p.integer().primary(),
+  country: p.string().length(2).primary(),
+  orders: p.integer(),
+  cancelled: p.integer(),
+  /** With a shipment shipped; of those, with a promised date, and shipped after it. */
+  shipped: p.integer(),
+  shipPromised: p.integer(),
+  shipLate: p.integer(),
+  /** Every shipment delivered; of those, with a promised date, and delivered (the last parcel) after it. */
+  delivered: p.integer(),
+  deliverPromised: p.integer(),
+  deliverLate: p.integer(),
+  /** Held at some point (sales_order.hold_history), and with a failed payment attempt. */
+  held: p.integer(),
+  payFailed: p.integer(),
+  ...processingHistogram,
+};
+
+/** Fulfilment of the orders placed per minute: recomputed from the base tables whenever one of them changes. */
+export const FulfilMinute = defineEntity({
+  name: 'FulfilMinute',
+  tableName: 'fulfil_minute',
+  properties: { minute: p.datetime().primary(), ...fulfilFigures },
+});
+/** Fulfilment per hour: the sum of its minutes. */
+export const FulfilHour = defineEntity({
+  name: 'FulfilHour',
+  tableName: 'fulfil_hour',
+  properties: { hour: p.datetime().primary(), ...fulfilFigures },
+});
+/** Fulfilment per business day: the sum of its hours, which the reports read. */
+export const FulfilDay = defineEntity({
+  name: 'FulfilDay',
+  tableName: 'fulfil_day',
+  properties: { day: p.date().primary(), ...fulfilFigures },
+});
+
+/** Fulfilment per month (its first day): the sum of its days, kept by difference as days are recomputed; reports over whole months read it. */
+export const FulfilMonth = defineEntity({
+  name: 'FulfilMonth',
+  tableName: 'fulfil_month',
+  properties: { month: p.date().primary(), ...fulfilFigures },
+});
+
+/**
+ * Figures broken down by one facet and its key, per time × channel × warehouse × country:
+ * - of the orders placed: `hold` (reason: orders ever held for it), `cancel` (the reason given, digits
+ *   folded to #: orders), `payment` (the order's payment method: orders, units, revenue of those not
+ *   cancelled, orders with a failed attempt), `sold` (SKU: orders and units, not cancelled);
+ * - of the returns opened (not rejected or expired), by when they were opened: `return_reason`,
+ *   `return_resolution` (refund / exchange) and `return_sku` (returns and units).
+ */
+const facetFigures = {
+  facet: p.string().length(24).primary(),
+  key: p.string().primary(),
+  channelId: p.integer().primary(),
+  warehouseId: p.integer().primary(),
+  country: p.string().length(2).primary(),
+  orders: p.integer(),
+  units: p.integer(),
+  amountBaseMinor: p.bigint('number'),
+  failed: p.integer(),
+};
+
+export const OpsFacetMinute = defineEntity({
+  name: 'OpsFacetMinute',
+  tableName: 'ops_facet_minute',
+  properties: { minute: p.datetime().primary(), ...facetFigures },
+});
+export const OpsFacetHour = defineEntity({
+  name: 'OpsFacetHour',
+  tableName: 'ops_facet_hour',
+  properties: { hour: p.datetime().primary(), ...facetFigures },
+});
+/** Per business day; the facet leads its key, since reports read one facet over a range of days. */
+export const OpsFacetDay = defineEntity({
+  name: 'OpsFacetDay',
+  tableName: 'ops_facet_day',
+  properties: (({ facet, ...rest }) => ({ facet, day: p.date().primary(), ...rest }))(facetFigures),
+});
+
+/** Facets per month (its first day): the sum of its days, kept by difference as days are recomputed. */
+export const OpsFacetMonth = defineEntity({
+  name: 'OpsFacetMonth',
+  tableName: 'ops_facet_month',
+  properties: (({ facet, ...rest }) => ({ facet, month: p.date().primary(), ...rest }))(facetFigures),
+});
 
 // ---- Products, stock, margin and customer cohorts (app/modules/analytics/product-rollups.server.ts) ----
 

@@ -85,6 +85,25 @@ export const Shipment = defineEntity({
     shippedAt: p.datetime().nullable(),
     deliveredAt: p.datetime().nullable(),
   },
+  // Shipping and delivery mark the order's minute for the analytics refresher (migration Migration20261207113000_ops_rollups).
+  triggers: [
+    {
+      name: 'shipment_dirty_insert',
+      timing: 'after',
+      events: ['insert'],
+      forEach: 'statement',
+      expression:
+        'create trigger "shipment_dirty_insert" after insert on "shipment" referencing new table as new_rows for each statement execute function "shipment_mark_dirty_fn"()',
+    },
+    {
+      name: 'shipment_dirty_update',
+      timing: 'after',
+      events: ['update'],
+      forEach: 'statement',
+      expression:
+        'create trigger "shipment_dirty_update" after update on "shipment" referencing new table as new_rows old table as old_rows for each statement execute function "shipment_mark_dirty_fn"()',
+    },
+  ],
 });
 export type IShipment = InferEntity<typeof Shipment>;
 

@@ -16,7 +16,16 @@ import {
   CustomerCohort,
   CustomerMonth,
   DashboardLayout,
+  FulfilDay,
+  FulfilHour,
+  FulfilMinute,
+  FulfilMonth,
   MarginDay,
+  OpsDirtyMinute,
+  OpsFacetDay,
+  OpsFacetHour,
+  OpsFacetMinute,
+  OpsFacetMonth,
   OrderMargin,
   ProductDay,
   ProductDayTotal,
@@ -24,7 +33,14 @@ import {
   SalesDay,
   SalesHour,
   SalesMinute,
+  ServiceAgentDay,
+  ServiceDay,
+  ServiceDayTag,
+  ServiceDirtyMinute,
   StockDay,
+  WorkflowDay,
+  WorkflowDirtyMinute,
+  WorkflowStepDay,
 } from './analytics.ts';
 import {
   ApprovalLimit,
@@ -61,7 +77,36 @@ export * from './analytics.ts';
 export * from './service.ts';
 export * from './webhooks.ts';
 
-export const entities = [
+/**
+ * The rollups of the fulfilment, returns and payment-method reports, and of the products, margin and cohort reports:
+ * read and written by plain SQL only (app/modules/analytics/ops-rollups.server.ts, product-, margin- and
+ * cohort-rollups.server.ts), so left out of typed SQL's schema type (DB in
+ * app/lib/db.server.ts), whose inference gives up on this many wide tables.
+ */
+export const reportRollupEntities = [
+  FulfilMinute,
+  FulfilHour,
+  FulfilDay,
+  FulfilMonth,
+  OpsFacetMinute,
+  OpsFacetHour,
+  OpsFacetDay,
+  OpsFacetMonth,
+  OpsDirtyMinute,
+  ProductHour,
+  ProductDay,
+  ProductDayTotal,
+  StockDay,
+  OrderMargin,
+  MarginDay,
+  CustomerMonth,
+  CustomerCohort,
+  CohortMonth,
+  CohortFrequency,
+];
+
+/** The entities typed SQL knows (see reportRollupEntities). */
+export const typedEntities = [
   User,
   Session,
   ApiKey,
@@ -107,16 +152,13 @@ export const entities = [
   SalesDay,
   AnalyticsDirtyMinute,
   DashboardLayout,
-  ProductHour,
-  ProductDay,
-  ProductDayTotal,
-  StockDay,
-  OrderMargin,
-  MarginDay,
-  CustomerMonth,
-  CustomerCohort,
-  CohortMonth,
-  CohortFrequency,
+  ServiceDay,
+  ServiceAgentDay,
+  ServiceDayTag,
+  ServiceDirtyMinute,
+  WorkflowDay,
+  WorkflowStepDay,
+  WorkflowDirtyMinute,
   BusinessCalendar,
   Team,
   AgentProfile,
@@ -137,3 +179,5 @@ export const entities = [
   WebhookAllowedHost,
   WebhookCursor,
 ];
+
+export const entities = [...typedEntities, ...reportRollupEntities];

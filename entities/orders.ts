@@ -34,6 +34,10 @@ export const Order = defineEntity({
     status: p.enum(ORDER_STATUSES),
     /** Why the order waits for a person (high_value, new_customer_express, address_without_coordinates, ...). */
     holdReasons: p.array().default([]),
+    /** Every reason the order has ever been held for (holdReasons empties on release); kept by the trigger sales_order_hold_history. */
+    holdHistory: p.array().default([]),
+    /** The reason given when the order was cancelled ('' when none was); null while it is not cancelled. */
+    cancelReason: p.text().nullable(),
     paymentMethod: p.string(),
     /** The gateway's token for the buyer's card, as the channel sent it (never a card number). */
     paymentToken: p.string().nullable(),
@@ -84,6 +88,15 @@ export const Order = defineEntity({
       forEach: 'statement',
       expression:
         'create trigger "sales_order_dirty_update" after update on "sales_order" referencing old table as old_rows new table as new_rows for each statement execute function "sales_order_mark_dirty_fn"()',
+    },
+    // Keeps hold_history (migration Migration20261207113000_ops_rollups holds the function).
+    {
+      name: 'sales_order_hold_history',
+      timing: 'before',
+      events: ['insert', 'update'],
+      forEach: 'row',
+      expression:
+        'create trigger "sales_order_hold_history" before insert or update of "hold_reasons" on "sales_order" for each row when (cardinality(new.hold_reasons) > 0) execute function "sales_order_hold_history_fn"()',
     },
   ],
 });

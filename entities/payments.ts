@@ -51,5 +51,16 @@ export const PaymentOperation = defineEntity({
     providerRef: p.string().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
+  // A failed attempt marks its order's minute for the analytics refresher (migration Migration20261207113000_ops_rollups).
+  triggers: [
+    {
+      name: 'payment_operation_dirty_insert',
+      timing: 'after',
+      events: ['insert'],
+      forEach: 'statement',
+      expression:
+        'create trigger "payment_operation_dirty_insert" after insert on "payment_operation" referencing new table as new_rows for each statement execute function "payment_operation_mark_dirty_fn"()',
+    },
+  ],
 });
 export type IPaymentOperation = InferEntity<typeof PaymentOperation>;

@@ -21,11 +21,34 @@ export const ReturnRequest = defineEntity({
     source: p.string(),
     /** The zero-charge order that ships the replacement goods of an exchange. */
     replacementOrder: () => p.manyToOne(Order).nullable().index(),
-    createdAt: p.datetime().onCreate(() => new Date()),
+    /** Indexed: the analytics refresher reads the returns opened in a minute. */
+    createdAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .index(),
     updatedAt: p
       .datetime()
       .onCreate(() => new Date())
       .onUpdate(() => new Date()),
   },
+  // Opening or changing a return marks the minute it was opened in for the analytics refresher (migration Migration20261207113000_ops_rollups).
+  triggers: [
+    {
+      name: 'return_request_dirty_insert',
+      timing: 'after',
+      events: ['insert'],
+      forEach: 'statement',
+      expression:
+        'create trigger "return_request_dirty_insert" after insert on "return_request" referencing new table as new_rows for each statement execute function "return_request_mark_dirty_fn"()',
+    },
+    {
+      name: 'return_request_dirty_update',
+      timing: 'after',
+      events: ['update'],
+      forEach: 'statement',
+      expression:
+        'create trigger "return_request_dirty_update" after update on "return_request" referencing new table as new_rows old table as old_rows for each statement execute function "return_request_mark_dirty_fn"()',
+    },
+  ],
 });
 export type IReturnRequest = InferEntity<typeof ReturnRequest>;

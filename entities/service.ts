@@ -166,9 +166,47 @@ export const Ticket = defineEntity({
       name: 'ticket_open_due_index',
       expression: `create index "ticket_open_due_index" on "ticket" ((coalesce(least("first_response_due_at", "next_response_due_at", "resolution_due_at"), 'infinity'::timestamptz)), "id") where "status" in ('new', 'open', 'pending', 'on_hold')`,
     },
+    // The service rollup reads a day's tickets by when they were created, first answered and resolved.
+    { properties: ['createdAt', 'id'], name: 'ticket_created_index' },
+    {
+      name: 'ticket_first_responded_index',
+      expression: 'create index "ticket_first_responded_index" on "ticket" ("first_responded_at") where "first_responded_at" is not null',
+    },
+    {
+      name: 'ticket_resolved_index',
+      expression: `create index "ticket_resolved_index" on "ticket" ((coalesce("solved_at", "closed_at"))) where "status" in ('solved', 'closed')`,
+    },
     {
       name: 'ticket_search_index',
       expression: `create index "ticket_search_index" on "ticket" using gin (to_tsvector('simple'::regconfig, "search_text"))`,
+    },
+  ],
+  // Mark the minutes a change touches for the service rollups' refresher (migration
+  // Migration20261207100000_service_rollups holds the functions): once per statement, with the statement's rows.
+  triggers: [
+    {
+      name: 'ticket_service_dirty_insert',
+      timing: 'after',
+      events: ['insert'],
+      forEach: 'statement',
+      expression:
+        'create trigger "ticket_service_dirty_insert" after insert on "ticket" referencing new table as new_rows for each statement execute function "service_ticket_mark_dirty_fn"()',
+    },
+    {
+      name: 'ticket_service_dirty_update',
+      timing: 'after',
+      events: ['update'],
+      forEach: 'statement',
+      expression:
+        'create trigger "ticket_service_dirty_update" after update on "ticket" referencing old table as old_rows new table as new_rows for each statement execute function "service_ticket_mark_dirty_fn"()',
+    },
+    {
+      name: 'ticket_service_dirty_delete',
+      timing: 'after',
+      events: ['delete'],
+      forEach: 'statement',
+      expression:
+        'create trigger "ticket_service_dirty_delete" after delete on "ticket" referencing old table as old_rows for each statement execute function "service_ticket_mark_dirty_fn"()',
     },
   ],
 });
@@ -230,6 +268,17 @@ export const TicketSlaEvent = defineEntity({
     firedAt: p.datetime().onCreate(() => new Date()),
   },
   uniques: [{ properties: ['ticket', 'target', 'kind', 'dueAt'], name: 'ticket_sla_event_unique' }],
+  // A fired breach marks the days the ticket's SLA figures count on (migration Migration20261207100000_service_rollups).
+  triggers: [
+    {
+      name: 'ticket_sla_event_dirty_insert',
+      timing: 'after',
+      events: ['insert'],
+      forEach: 'statement',
+      expression:
+        'create trigger "ticket_sla_event_dirty_insert" after insert on "ticket_sla_event" referencing new table as new_rows for each statement execute function "ticket_sla_event_mark_dirty_fn"()',
+    },
+  ],
 });
 export type ITicketSlaEvent = InferEntity<typeof TicketSlaEvent>;
 
@@ -311,8 +360,38 @@ export const CsatResponse = defineEntity({
     ticket: () => p.manyToOne(Ticket).primary().deleteRule('cascade'),
     rating: p.integer(),
     comment: p.text().nullable(),
-    createdAt: p.datetime().onCreate(() => new Date()),
+    createdAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .index('csat_response_created_at_index'),
   },
+  // A rating marks the day it counts on (migration Migration20261207100000_service_rollups).
+  triggers: [
+    {
+      name: 'csat_response_dirty_insert',
+      timing: 'after',
+      events: ['insert'],
+      forEach: 'statement',
+      expression:
+        'create trigger "csat_response_dirty_insert" after insert on "csat_response" referencing new table as new_rows for each statement execute function "csat_response_mark_dirty_fn"()',
+    },
+    {
+      name: 'csat_response_dirty_update',
+      timing: 'after',
+      events: ['update'],
+      forEach: 'statement',
+      expression:
+        'create trigger "csat_response_dirty_update" after update on "csat_response" referencing old table as old_rows new table as new_rows for each statement execute function "csat_response_mark_dirty_fn"()',
+    },
+    {
+      name: 'csat_response_dirty_delete',
+      timing: 'after',
+      events: ['delete'],
+      forEach: 'statement',
+      expression:
+        'create trigger "csat_response_dirty_delete" after delete on "csat_response" referencing old table as old_rows for each statement execute function "csat_response_mark_dirty_fn"()',
+    },
+  ],
 });
 export type ICsatResponse = InferEntity<typeof CsatResponse>;
 

@@ -126,6 +126,26 @@ export const WorkflowRun = defineEntity({
     steps: () => p.oneToMany(WorkflowRunStep).mappedBy('run'),
   },
   indexes: [{ properties: ['entityType', 'entityId'], name: 'workflow_run_entity_index' }],
+  // Mark the minutes the changed runs started in for the workflow rollups' refresher (migration
+  // Migration20261207110000_workflow_rollups holds the functions): once per statement, with the statement's rows.
+  triggers: [
+    {
+      name: 'workflow_run_dirty_insert',
+      timing: 'after',
+      events: ['insert'],
+      forEach: 'statement',
+      expression:
+        'create trigger "workflow_run_dirty_insert" after insert on "workflow_run" referencing new table as new_rows for each statement execute function "workflow_run_mark_dirty_fn"()',
+    },
+    {
+      name: 'workflow_run_dirty_update',
+      timing: 'after',
+      events: ['update'],
+      forEach: 'statement',
+      expression:
+        'create trigger "workflow_run_dirty_update" after update on "workflow_run" referencing old table as old_rows new table as new_rows for each statement execute function "workflow_run_mark_dirty_fn"()',
+    },
+  ],
 });
 export type IWorkflowRun = InferEntity<typeof WorkflowRun>;
 
@@ -147,6 +167,26 @@ export const WorkflowRunStep = defineEntity({
     compensation: p.boolean().default(false),
   },
   uniques: [{ properties: ['run', 'nodeId'], name: 'workflow_run_step_run_node_unique' }],
+  // Mark the minutes the changed runs started in for the workflow rollups' refresher (migration
+  // Migration20261207110000_workflow_rollups holds the functions): once per statement, with the statement's rows.
+  triggers: [
+    {
+      name: 'workflow_run_step_dirty_insert',
+      timing: 'after',
+      events: ['insert'],
+      forEach: 'statement',
+      expression:
+        'create trigger "workflow_run_step_dirty_insert" after insert on "workflow_run_step" referencing new table as new_rows for each statement execute function "workflow_run_step_mark_dirty_fn"()',
+    },
+    {
+      name: 'workflow_run_step_dirty_update',
+      timing: 'after',
+      events: ['update'],
+      forEach: 'statement',
+      expression:
+        'create trigger "workflow_run_step_dirty_update" after update on "workflow_run_step" referencing old table as old_rows new table as new_rows for each statement execute function "workflow_run_step_mark_dirty_fn"()',
+    },
+  ],
 });
 export type IWorkflowRunStep = InferEntity<typeof WorkflowRunStep>;
 

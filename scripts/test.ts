@@ -99,6 +99,9 @@ async function main() {
   console.log('');
   for (const [name, t] of Object.entries(tallies)) console.log(`  ${name.padEnd(12)} ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`);
   console.log(`  (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  const shots = path.join(root, '.data', 'screenshots');
+  if (fs.existsSync(shots))
+    console.log(`  screenshots of every page, by role, language and width (the run's artefact): ${path.relative(process.cwd(), shots)}/`);
   console.log(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
   process.exit(total.failed > 0 ? 1 : 0);
 }

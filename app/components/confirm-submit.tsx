@@ -84,8 +84,8 @@ export function Toast({ children, tone = 'success', testId }: { children: React.
   }, [children]);
   if (!shown) return null;
   return (
-    <div className={`toast notice ${tone}`} role="status" data-testid={testId}>
-      <span>{children}</span>
+    <div className={`toast notice ${tone}`} role="status">
+      <span data-testid={testId}>{children}</span>
       <button type="button" className="link-button" onClick={() => setShown(false)} aria-label={t('common.dismiss')}>
         ×
       </button>

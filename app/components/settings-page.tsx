@@ -1,6 +1,7 @@
 import { Form, Link, useNavigation, useSearchParams } from '@remix-run/react';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Toast } from './confirm-submit.tsx';
 import type { FieldError } from '../lib/problem.ts';
 import { useRootData } from '../root.tsx';
 import { CsrfInput } from './csrf.tsx';
@@ -58,11 +59,7 @@ export function SettingsHead({
           {t(e.messageKey, e.params)}
         </p>
       ))}
-      {saved ? (
-        <p className="notice success" role="status" data-testid={saved.testid}>
-          {saved.text}
-        </p>
-      ) : null}
+      {saved ? <Toast testId={saved.testid}>{saved.text}</Toast> : null}
     </>
   );
 }
@@ -80,7 +77,7 @@ export function SettingsTable({
   children: ReactNode;
 }) {
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0}>
       <table className={className} data-testid={testid}>
         <thead>
           <tr>{head}</tr>

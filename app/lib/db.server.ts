@@ -2,10 +2,10 @@ import path from 'node:path';
 import pg from 'pg';
 import { CompiledQuery, sql as kyselySql, type Kysely, type RawBuilder } from 'kysely';
 import { MikroORM, type EntityManager, type InferKyselyDB, type Options } from '@mikro-orm/postgresql';
-import { entities } from '../../entities/index.ts';
+import { entities, type typedEntities } from '../../entities/index.ts';
 
 /** The schema as typed SQL sees it, inferred from the entity definitions: a renamed column breaks the type check. */
-export type DB = InferKyselyDB<(typeof entities)[number]>;
+export type DB = InferKyselyDB<(typeof typedEntities)[number]>;
 
 /**
  * Typed SQL (Kysely, typed by the entities) in em's transaction, or on a pooled connection outside one.

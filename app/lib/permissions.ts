@@ -20,6 +20,9 @@ export const PERMISSIONS = {
   /** Teams, agents, SLA policies and business calendars of the service desk. */
   'service.settings': ['admin', 'ops_manager'],
   'dashboards.view': ALL,
+  /** The Analytics area: every role reads some of its reports (app/components/analytics-nav.tsx says which). */
+  'analytics.area': ALL,
+  /** Sales, products, margin, customers, replenishment and workflow reports. */
   'analytics.view': ['admin', 'ops_manager', 'executive'],
   /** The fulfilment reports (processing time, delays, errors, returns): warehouse staff read them too. */
   'analytics.fulfilment': ['admin', 'ops_manager', 'executive', 'warehouse'],
@@ -63,6 +66,6 @@ export const AREAS = [
   { id: 'service', path: '/service', permission: 'service.view' },
   { id: 'customers', path: '/customers', permission: 'service.view' },
   { id: 'dashboards', path: '/dashboards', permission: 'dashboards.view' },
-  { id: 'analytics', path: '/analytics', permission: 'analytics.view' },
+  { id: 'analytics', path: '/analytics', permission: 'analytics.area' },
   { id: 'settings', path: '/settings', permission: 'settings.view' },
 ] as const satisfies readonly { id: string; path: string; permission: Permission }[];

@@ -1,31 +1,41 @@
-import type { LoaderFunctionArgs } from '@remix-run/node';
+import { redirect, type LoaderFunctionArgs } from '@remix-run/node';
 import { Form, Link, useLoaderData, useNavigate, useSearchParams } from '@remix-run/react';
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { FilterSelect } from '../components/filter-select.tsx';
-import { AnalyticsNav } from '../components/analytics-nav.tsx';
+import { AnalyticsNav, reportsFor } from '../components/analytics-nav.tsx';
 import { CompareField, RangeFields, RangePresets } from '../components/report-controls.tsx';
 import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { requireUser } from '../lib/auth.server.ts';
+import { forbidden, requireUser } from '../lib/auth.server.ts';
+import { can } from '../lib/permissions.ts';
 import { formatMoney, formatNumber } from '../lib/format.ts';
 import { useLocale } from '../components/format.tsx';
 import { CHART_COLORS, downloadChartSvg, downloadCsv, formatBucket } from '../components/charts.tsx';
-import { todayIn } from '../modules/analytics/range.ts';
+import { resolveRange, todayIn } from '../modules/analytics/range.ts';
 import { ReportQuery, salesReport, type Granularity, type SalesFigures } from '../modules/analytics/reports.server.ts';
+import { paymentMethods } from '../modules/analytics/payment-methods.server.ts';
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  await requireUser(request, context, 'analytics.view');
+  const user = await requireUser(request, context);
+  if (!can(user.role, 'analytics.view')) {
+    // Agents and warehouse staff read their own reports: the area opens on the first of them.
+    const first = reportsFor(user.role)[0];
+    throw first ? redirect(first.path) : forbidden('analytics.view');
+  }
   const { config } = context;
   const q = ReportQuery.parse(Object.fromEntries(new URL(request.url).searchParams));
   const em = context.orm.em.fork();
   const todayIso = todayIn(config.BUSINESS_TIME_ZONE);
-  const [report, channels, warehouses] = await Promise.all([
+  const range = resolveRange(q, todayIso);
+  const [report, methods, channels, warehouses] = await Promise.all([
     salesReport(em, q, config.BUSINESS_TIME_ZONE, todayIso),
+    paymentMethods(em, range.from, range.to, { channel: q.channel, warehouse: q.warehouse, country: q.country }),
     em.execute<{ code: string }[]>('select code from channel order by code'),
     em.execute<{ code: string }[]>('select code from warehouse order by code'),
   ]);
   return {
     report,
+    methods,
     query: q,
     today: todayIso,
     currency: config.BASE_CURRENCY,
@@ -59,7 +69,7 @@ function bucketEnd(bucket: string, g: Granularity, to: string): string {
 }
 
 export default function Analytics() {
-  const { report, query, today, currency, channels, warehouses } = useLoaderData<typeof loader>();
+  const { report, methods, query, today, currency, channels, warehouses } = useLoaderData<typeof loader>();
   const { t } = useTranslation();
   const locale = useLocale();
   const navigate = useNavigate();
@@ -132,30 +142,32 @@ export default function Analytics() {
     <section key={filter} className="card" data-testid={`by-${filter}`}>
       <h2>{t(`analytics.byTitle.${filter}`)}</h2>
       {rows.length ? (
-        <table className="data-table">
-          <thead>
-            <tr>
-              <th>{t(`analytics.by.${filter}`)}</th>
-              <th className="num">{t('analytics.kpi.orders')}</th>
-              <th className="num">{t('analytics.kpi.revenue')}</th>
-              <th className="num">{t('analytics.share')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={r.key}>
-                <td>
-                  <Link to={withRange(report.from, report.to, { [filter]: r.key })}>{r.key === 'none' ? t('analytics.notRouted') : r.key}</Link>
-                </td>
-                <td className="num">
-                  <Link to={ordersOf(report.from, report.to, filter === 'country' ? {} : { [filter]: r.key })}>{num(r.orders)}</Link>
-                </td>
-                <td className="num">{money(r.revenue)}</td>
-                <td className="num">{report.totals.revenue ? formatNumber(r.revenue / report.totals.revenue, locale, PERCENT) : '—'}</td>
+        <div className="table-wrap" tabIndex={0}>
+          <table className="data-table">
+            <thead>
+              <tr>
+                <th>{t(`analytics.by.${filter}`)}</th>
+                <th className="num">{t('analytics.kpi.orders')}</th>
+                <th className="num">{t('analytics.kpi.revenue')}</th>
+                <th className="num">{t('analytics.share')}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <tr key={r.key}>
+                  <td>
+                    <Link to={withRange(report.from, report.to, { [filter]: r.key })}>{r.key === 'none' ? t('analytics.notRouted') : r.key}</Link>
+                  </td>
+                  <td className="num">
+                    <Link to={ordersOf(report.from, report.to, filter === 'country' ? {} : { [filter]: r.key })}>{num(r.orders)}</Link>
+                  </td>
+                  <td className="num">{money(r.revenue)}</td>
+                  <td className="num">{report.totals.revenue ? formatNumber(r.revenue / report.totals.revenue, locale, PERCENT) : '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : (
         <p className="muted">{t('analytics.noSales')}</p>
       )}
@@ -292,6 +304,53 @@ export default function Analytics() {
             />
           </ComposedChart>
         </ResponsiveContainer>
+      </section>
+
+      <section className="card" data-testid="payment-methods">
+        <h2>{t('opsReports.payments.title')}</h2>
+        <p className="muted">{t('opsReports.payments.hint')}</p>
+        {methods.length ? (
+          <div className="table-scroll">
+            <table className="data-table">
+              <thead>
+                <tr>
+                  <th>{t('opsReports.method')}</th>
+                  <th className="num">{t('analytics.kpi.orders')}</th>
+                  <th className="num">{t('opsReports.payments.orderShare')}</th>
+                  <th className="num">{t('analytics.kpi.revenue')}</th>
+                  <th className="num">{t('opsReports.payments.revenueShare')}</th>
+                  <th className="num">{t('opsReports.failed')}</th>
+                  <th className="num">{t('opsReports.failureRate')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {methods.map((m) => (
+                  <tr key={m.method}>
+                    <td>{t(`paymentMethods.${m.method}`, { defaultValue: m.method })}</td>
+                    <td className="num">
+                      <Link to={ordersOf(report.from, report.to, { paymentMethod: m.method, country: query.country })}>{num(m.orders)}</Link>
+                    </td>
+                    <td className="num">{m.orderShare === null ? '—' : formatNumber(m.orderShare, locale, PERCENT)}</td>
+                    <td className="num">{money(m.revenue)}</td>
+                    <td className="num">{m.revenueShare === null ? '—' : formatNumber(m.revenueShare, locale, PERCENT)}</td>
+                    <td className="num">
+                      {m.failed ? (
+                        <Link to={ordersOf(report.from, report.to, { paymentMethod: m.method, paymentFailed: 'any', country: query.country })}>
+                          {num(m.failed)}
+                        </Link>
+                      ) : (
+                        num(0)
+                      )}
+                    </td>
+                    <td className="num">{m.failureRate === null ? '—' : formatNumber(m.failureRate, locale, PERCENT)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ) : (
+          <p className="muted">{t('analytics.noSales')}</p>
+        )}
       </section>
 
       <div className="grid-3">

@@ -1,6 +1,7 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigate, useNavigation } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
+import { Toast } from '../components/confirm-submit.tsx';
 import { AnalyticsNav } from '../components/analytics-nav.tsx';
 import { useQueryWith } from '../components/report-controls.tsx';
 import { Bar, BarChart, CartesianGrid, Cell, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
@@ -109,7 +110,7 @@ export default function CustomerSegments() {
       <p className="muted">{t('segments.intro', { days: windowDays, currency: baseCurrency, count: totalCustomers })}</p>
 
       {result?.ok ? (
-        <p className="notice success" role="status" data-testid="tagged">
+        <Toast testId="tagged">
           {t('segments.tagged', {
             tag: result.ok.tag,
             segment: t(`segments.name.${result.ok.segment}`),
@@ -117,7 +118,7 @@ export default function CustomerSegments() {
             already: result.ok.already,
             full: result.ok.full,
           })}
-        </p>
+        </Toast>
       ) : null}
       {result?.error || (result?.errors && (!segment || !tagError)) ? (
         <div className="form-error" role="alert" data-testid="tag-error">
@@ -154,7 +155,7 @@ export default function CustomerSegments() {
             </BarChart>
           </ResponsiveContainer>
         </div>
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="data-table" data-testid="segments-table">
             <thead>
               <tr>
@@ -224,7 +225,7 @@ export default function CustomerSegments() {
             </Form>
           ) : null}
           {members.length ? (
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0}>
               <table className="data-table" data-testid="segment-customers-table">
                 <thead>
                   <tr>

@@ -1,6 +1,7 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
+import { Toast } from '../components/confirm-submit.tsx';
 import { AnalyticsNav } from '../components/analytics-nav.tsx';
 import { FilterSelect } from '../components/filter-select.tsx';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
@@ -116,11 +117,7 @@ export default function Replenishment() {
         <button type="submit">{t('common.filter')}</button>
       </Form>
 
-      {result?.ok ? (
-        <p className="notice success" role="status" data-testid="accepted">
-          {t('replenishment.accepted', result.ok)}
-        </p>
-      ) : null}
+      {result?.ok ? <Toast testId="accepted">{t('replenishment.accepted', result.ok)}</Toast> : null}
       {result?.errors || result?.error ? (
         <div className="form-error" role="alert" data-testid="accept-error">
           {result.error ? t(`errors.${result.error.code}`, result.error.params) : t('errors.validation_failed')}
@@ -170,7 +167,7 @@ export default function Replenishment() {
         </section>
       ) : null}
 
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0}>
         <table className="data-table" data-testid="replenishment-table">
           <thead>
             <tr>

@@ -294,7 +294,7 @@ export default function CustomerDetail() {
       <section className="card">
         <h2>{t('customers.history.title')}</h2>
         {c.history.rows.length ? (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table className="data-table" data-testid="customer-orders">
               <thead>
                 <tr>

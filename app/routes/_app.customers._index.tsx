@@ -1,6 +1,7 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
+import { Toast } from '../components/confirm-submit.tsx';
 import { z } from 'zod';
 import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
@@ -77,9 +78,7 @@ export default function Customers() {
         ) : null}
       </div>
       {result?.recomputed ? (
-        <div className="notice success" role="status" data-testid="recompute-result">
-          {t('customers.recomputedAll', { count: result.recomputed.checked, changed: result.recomputed.changed })}
-        </div>
+        <Toast testId="recompute-result">{t('customers.recomputedAll', { count: result.recomputed.checked, changed: result.recomputed.changed })}</Toast>
       ) : null}
       <Form method="get" className="filters" data-testid="customer-filters">
         <label className="field grow">
@@ -117,7 +116,7 @@ export default function Customers() {
       <p className="muted">
         {t('common.resultCount', { count: total })} · {t('customers.ltvNote', { currency: baseCurrency })}
       </p>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0}>
         <table className="data-table" data-testid="customers-table">
           <thead>
             <tr>

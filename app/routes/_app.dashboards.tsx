@@ -30,7 +30,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     tiles,
     warnings,
     allowed: TILES_BY_ROLE[user.role],
-    links: tileLinks(day),
+    links: tileLinks(day, user.role),
     currency: config.BASE_CURRENCY,
     timeZone: config.BUSINESS_TIME_ZONE,
   };
@@ -51,7 +51,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
 }
 
-/** Events after which a figure may have moved: the rollup refreshed, an order, shipment, stock level or run changed. */
+/**
+ * Events after which a figure may have moved: the rollup refreshed, an order, shipment, stock level or run
+ * changed. Ticket changes arrive as `service.refreshed` on the dashboards topic (the service rollup's
+ * refresher announces each batch it recomputed), so every role hears of them, once per batch.
+ */
 const moves = (e: LiveEvent) => e.type !== 'alert.raised';
 /** Bursts are gathered into one reload at most every 800 ms: tiles repaint about once a second however busy it is. */
 const GATHER_MS = 800;
@@ -65,6 +69,8 @@ const COUNT_TILES: [Exclude<Tile, 'revenue' | 'orders' | 'aov' | 'perMinute'>, '
   ['stockouts', 'bad'],
   ['runsFailed', 'bad'],
   ['tasksOpen', 'warn'],
+  ['ticketsOpen', 'plain'],
+  ['slaAtRisk', 'bad'],
 ];
 const KPI_TILES = [
   { tile: 'revenue', figure: 'revenue', money: true },
@@ -208,6 +214,32 @@ export default function Dashboards() {
                         ? t('dashboard.warnings.spareOnly', { warehouse: w.spareAt.warehouse, available: num(w.spareAt.available) })
                         : t('dashboard.warnings.orderMore')}
                   </span>
+                </li>
+              ) : w.kind === 'paymentFailures' ? (
+                <li key={`pay-${w.method}`} data-testid="warning-payment-failures">
+                  <Link to={w.link}>
+                    {t('opsReports.warnings.paymentFailures', {
+                      method: t(`paymentMethods.${w.method}`, { defaultValue: w.method }),
+                      now: formatNumber(w.thisWeek, locale, { style: 'percent', maximumFractionDigits: 1 }),
+                      before: formatNumber(w.lastWeek, locale, { style: 'percent', maximumFractionDigits: 1 }),
+                      failed: num(w.failed),
+                      orders: num(w.orders),
+                    })}
+                  </Link>{' '}
+                  <span className="muted">{t('opsReports.warnings.paymentFailuresHint')}</span>
+                </li>
+              ) : w.kind === 'returnRate' ? (
+                <li key={`return-${w.sku}`} data-testid="warning-return-rate">
+                  <Link to={w.link}>
+                    {t('opsReports.warnings.returnRate', {
+                      sku: w.sku,
+                      now: formatNumber(w.thisWeek, locale, { style: 'percent', maximumFractionDigits: 1 }),
+                      before: formatNumber(w.lastWeek, locale, { style: 'percent', maximumFractionDigits: 1 }),
+                      returned: num(w.returned),
+                      sold: num(w.sold),
+                    })}
+                  </Link>{' '}
+                  <span className="muted">{t('opsReports.warnings.returnRateHint')}</span>
                 </li>
               ) : (
                 <li key={`late-${w.channel}`} data-testid="warning-late">

@@ -2,6 +2,7 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-r
 import { Form, Link, useActionData, useLoaderData, useRevalidator } from '@remix-run/react';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Toast } from '../components/confirm-submit.tsx';
 import { PICK_METHODS, type PickMethod } from '../../entities/constants.ts';
 import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
@@ -91,11 +92,7 @@ export default function Fulfilment() {
   return (
     <>
       <h1 className="page-title">{t('nav.fulfilment')}</h1>
-      {result?.ok ? (
-        <p className="notice success" role="status" data-testid="fulfilment-result">
-          {t(result.ok, result.params)}
-        </p>
-      ) : null}
+      {result?.ok ? <Toast testId="fulfilment-result">{t(result.ok, result.params)}</Toast> : null}
       {result?.error ? (
         <p className="form-error" role="alert">
           {t(`errors.${result.error.code}`, result.error.params)}
@@ -142,7 +139,7 @@ export default function Fulfilment() {
       <section className="card">
         <h2>{t('fulfilment.openLists')}</h2>
         {lists.length ? (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table className="data-table" data-testid="pick-lists">
               <thead>
                 <tr>
@@ -225,7 +222,7 @@ export default function Fulfilment() {
       <section className="card">
         <h2>{t('fulfilment.shipments')}</h2>
         {shipments.length ? (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table className="data-table" data-testid="shipments">
               <thead>
                 <tr>

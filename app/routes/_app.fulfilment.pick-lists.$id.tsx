@@ -2,6 +2,7 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-r
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Toast } from '../components/confirm-submit.tsx';
 import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
 import { DomainError } from '../lib/errors.ts';
@@ -80,17 +81,13 @@ export default function PickListPage() {
           <button type="submit">{t('fulfilment.confirm')}</button>
         </Form>
       ) : null}
-      {result?.picked ? (
-        <p className="notice success" role="status">
-          {t('fulfilment.pickedLine', result.picked)}
-        </p>
-      ) : null}
+      {result?.picked ? <Toast>{t('fulfilment.pickedLine', result.picked)}</Toast> : null}
       {result?.error ? (
         <p className="form-error" role="alert">
           {t(`errors.${result.error.code}`, result.error.params)}
         </p>
       ) : null}
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0}>
         <table className="data-table" data-testid="pick-lines">
           <thead>
             <tr>

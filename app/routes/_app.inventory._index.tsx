@@ -2,6 +2,7 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-r
 import { Form, Link, useActionData, useLoaderData, useRevalidator, useSearchParams } from '@remix-run/react';
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Toast } from '../components/confirm-submit.tsx';
 import { z } from 'zod';
 import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
@@ -127,11 +128,7 @@ export default function Inventory() {
               {t('inventory.adjust.submit')}
             </button>
           </Form>
-          {result?.ok ? (
-            <p className="notice success" role="status">
-              {t('inventory.adjust.done', result.ok)}
-            </p>
-          ) : null}
+          {result?.ok ? <Toast>{t('inventory.adjust.done', result.ok)}</Toast> : null}
           {result?.error ? (
             <p className="form-error" role="alert">
               {t(`errors.${result.error.code}`, result.error.params)}
@@ -160,7 +157,7 @@ export default function Inventory() {
         <button type="submit">{t('common.filter')}</button>
       </Form>
 
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0}>
         <table className="data-table" data-testid="inventory-table">
           <thead>
             <tr>

@@ -22,7 +22,7 @@ import { cancelOrder, holdOrder, releaseHold } from '../modules/orders/service.s
 import { canTransition } from '../modules/orders/status.ts';
 import type { OrderStatus } from '../../entities/constants.ts';
 import { CsrfInput } from '../components/csrf.tsx';
-import { ConfirmSubmit } from '../components/confirm-submit.tsx';
+import { ConfirmSubmit, Toast } from '../components/confirm-submit.tsx';
 import { DateTime, Money, StatusBadge } from '../components/format.tsx';
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
@@ -267,7 +267,7 @@ export default function OrderDetail() {
 
       <section className="card">
         <h2>{t('orders.detail.lines')}</h2>
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="data-table" data-testid="order-lines">
             <thead>
               <tr>
@@ -332,38 +332,40 @@ export default function OrderDetail() {
         <section className="card">
           <h2>{t('orders.detail.payments')}</h2>
           {order.payments.length ? (
-            <table className="data-table" data-testid="order-payments">
-              <thead>
-                <tr>
-                  <th>{t('orders.detail.provider')}</th>
-                  <th>{t('orders.columns.status')}</th>
-                  <th className="num">{t('orders.detail.captured')}</th>
-                  <th className="num">{t('orders.detail.refunded')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {order.payments.map((p) => (
-                  <tr key={p.id} data-payment={p.id}>
-                    <td>
-                      {t(`paymentMethods.${p.method}`, { defaultValue: p.method })}
-                      <span className="muted"> · {t(`paymentProviders.${p.provider}`, { defaultValue: p.provider })}</span>
-                      {p.cardLast4 ? ` ···· ${p.cardLast4}` : ''}
-                    </td>
-                    <td>
-                      <span className={`badge payment-${p.status}`} data-status={p.status}>
-                        {t(`paymentStatus.${p.status}`)}
-                      </span>
-                    </td>
-                    <td className="num">
-                      <Money minor={p.captured} currency={p.currency} />
-                    </td>
-                    <td className="num">
-                      <Money minor={p.refunded} currency={p.currency} />
-                    </td>
+            <div className="table-wrap" tabIndex={0}>
+              <table className="data-table" data-testid="order-payments">
+                <thead>
+                  <tr>
+                    <th>{t('orders.detail.provider')}</th>
+                    <th>{t('orders.columns.status')}</th>
+                    <th className="num">{t('orders.detail.captured')}</th>
+                    <th className="num">{t('orders.detail.refunded')}</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {order.payments.map((p) => (
+                    <tr key={p.id} data-payment={p.id}>
+                      <td>
+                        {t(`paymentMethods.${p.method}`, { defaultValue: p.method })}
+                        <span className="muted"> · {t(`paymentProviders.${p.provider}`, { defaultValue: p.provider })}</span>
+                        {p.cardLast4 ? ` ···· ${p.cardLast4}` : ''}
+                      </td>
+                      <td>
+                        <span className={`badge payment-${p.status}`} data-status={p.status}>
+                          {t(`paymentStatus.${p.status}`)}
+                        </span>
+                      </td>
+                      <td className="num">
+                        <Money minor={p.captured} currency={p.currency} />
+                      </td>
+                      <td className="num">
+                        <Money minor={p.refunded} currency={p.currency} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           ) : (
             <p className="muted">{t('orders.detail.noPayments')}</p>
           )}
@@ -538,9 +540,7 @@ function ReturnForm({
     <section className="card">
       <h2>{t('orderActions.return.title')}</h2>
       {result?.created ? (
-        <p className="notice success" role="status" data-testid="order-return-created">
-          {t('orderActions.return.created', { count: result.created.length, rmas: result.created.join(', ') })}
-        </p>
+        <Toast testId="order-return-created">{t('orderActions.return.created', { count: result.created.length, rmas: result.created.join(', ') })}</Toast>
       ) : null}
       {lines.length ? (
         <Form method="post" data-testid="order-return-form">
@@ -624,9 +624,9 @@ function RefundForm({
     <section className="card">
       <h2>{t('orderActions.refund.title')}</h2>
       {result?.refunded ? (
-        <p className="notice success" role="status" data-testid="order-refunded">
+        <Toast testId="order-refunded">
           {t('orderActions.refund.done')} <Money minor={result.refunded.amount} currency={result.refunded.currency} />
-        </p>
+        </Toast>
       ) : null}
       <p className="muted">
         {t('orderActions.refund.refundable')} <Money minor={refundable} currency={currency} />

@@ -32,6 +32,23 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { ...result, filters, channels, warehouses, canManage: can(user.role, 'orders.manage'), canPick: can(user.role, 'fulfilment.manage') };
 }
 
+/** The analytics reports' drill-down filters (app/modules/orders/filters.ts). */
+const DRILL_FILTERS = [
+  'country',
+  'paymentMethod',
+  'holdReason',
+  'cancelReason',
+  'shipLate',
+  'deliverLate',
+  'took',
+  'returned',
+  'returnReason',
+  'returnResolution',
+  'returnSku',
+  'returnFrom',
+  'returnTo',
+] as const;
+
 const BULK_ACTIONS = ['hold', 'release', 'cancel'] as const;
 const Bulk = z.object({ bulk: z.enum([...BULK_ACTIONS, 'pick']), ids: z.array(Id).min(1).max(500) });
 type BulkResult = {
@@ -117,6 +134,25 @@ export default function Orders() {
       else n.add(id);
       return n;
     });
+  // The analytics reports' drill-down filters in force, each said in a sentence and kept by the form.
+  const drills = DRILL_FILTERS.flatMap((k) => (filters[k] ? [[k, String(filters[k])] as const] : []));
+  const drillText = (k: (typeof DRILL_FILTERS)[number], v: string): string => {
+    if (k === 'holdReason') return t('opsReports.drill.holdReason', { reason: t(`holdReasons.${v}`, { defaultValue: v }) });
+    if (k === 'paymentMethod') return t('opsReports.drill.paymentMethod', { method: t(`paymentMethods.${v}`, { defaultValue: v }) });
+    if (k === 'returnReason') return t('opsReports.drill.returnReason', { reason: t(`returnReasons.${v}`, { defaultValue: v }) });
+    if (k === 'returnResolution') return t(`opsReports.drill.resolution.${v === 'exchange' ? 'exchange' : 'refund'}`);
+    if (k === 'cancelReason') return v === '-' ? t('opsReports.drill.cancelReasonNone') : t('opsReports.drill.cancelReason', { reason: v });
+    if (k === 'took') {
+      const [, stage, lo, hi] = /^(\w+):(\d+)-(\d*)$/.exec(v) ?? [];
+      const name = t(`opsReports.stage.${stage === 'transit' ? 'transit' : stage === 'total' ? 'total' : 'ship'}`);
+      return hi ? t('opsReports.drill.took', { stage: name, from: lo, to: hi }) : t('opsReports.drill.tookAtLeast', { stage: name, from: lo });
+    }
+    if (k === 'country') return t('opsReports.drill.country', { country: v });
+    if (k === 'returnSku') return t('opsReports.drill.returnSku', { sku: v });
+    if (k === 'returnFrom') return t('opsReports.drill.returnFrom', { date: v });
+    if (k === 'returnTo') return t('opsReports.drill.returnTo', { date: v });
+    return t(`opsReports.drill.${k}`);
+  };
   const allOnPage = rows.length > 0 && rows.every((r) => selected.has(r.id));
   const holdsOnly = filters.status?.length === 1 && filters.status[0] === 'on_hold';
   const canSelect = canManage || canPick;
@@ -198,13 +234,30 @@ export default function Orders() {
         <input type="hidden" name="dir" value={filters.dir} />
         {filters.late ? <input type="hidden" name="late" value="1" /> : null}
         {filters.paymentFailed ? <input type="hidden" name="paymentFailed" value={filters.paymentFailed} /> : null}
+        {drills.map(([k, v]) => (
+          <input key={k} type="hidden" name={k} value={v} />
+        ))}
         <button type="submit">{t('common.filter')}</button>
       </Form>
-      {filters.late || filters.paymentFailed ? (
+      {filters.late || (filters.paymentFailed && filters.paymentFailed !== 'any') ? (
         <p className="notice info" data-testid="dashboard-filter">
           {filters.late ? t('orders.filters.lateOnly') : t('orders.filters.paymentFailedSince', { date: filters.paymentFailed })}{' '}
           <Link to={link({ late: null, paymentFailed: null, page: null, after: null, before: null })}>{t('orders.filters.clear')}</Link>
         </p>
+      ) : null}
+      {drills.length || filters.paymentFailed === 'any' ? (
+        <div className="notice info" data-testid="report-filter">
+          <span>{t('opsReports.drill.title')}</span>
+          <ul>
+            {filters.paymentFailed === 'any' ? <li>{t('opsReports.drill.paymentFailed')}</li> : null}
+            {drills.map(([k, v]) => (
+              <li key={k}>{drillText(k, v)}</li>
+            ))}
+          </ul>
+          <Link to={link({ ...Object.fromEntries(DRILL_FILTERS.map((k) => [k, null])), paymentFailed: null, page: null, after: null, before: null })}>
+            {t('orders.filters.clear')}
+          </Link>
+        </div>
       ) : null}
 
       {result?.bulk === 'pick' ? (
@@ -251,7 +304,7 @@ export default function Orders() {
           </div>
         ) : null}
         <p className="muted">{totalCapped ? t('orders.countCapped', { count: total }) : t('common.resultCount', { count: total })}</p>
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="data-table" data-testid="orders-table">
             <thead>
               <tr>

@@ -253,7 +253,7 @@ export default function ImportOrders() {
               </a>
             </p>
           ) : null}
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table className="data-table">
               <thead>
                 <tr>
@@ -286,7 +286,7 @@ export default function ImportOrders() {
       {created.length ? (
         <section className="card" data-testid="csv-created">
           <h2>{t('csvImport.created.title')}</h2>
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table className="data-table">
               <thead>
                 <tr>
@@ -320,7 +320,7 @@ export default function ImportOrders() {
         <h2>{t('csvImport.format.title')}</h2>
         <p>{t('csvImport.format.body')}</p>
         <p className="muted">{t('csvImport.format.channels', { list: channels.map((c) => `${c.code} (${c.currencies.join(', ')})`).join('; ') })}</p>
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="data-table">
             <thead>
               <tr>

@@ -238,7 +238,7 @@ export default function NewOrder() {
             ) : null}
             <FieldErrorText error={err('lines')} />
           </label>
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table className="data-table" data-testid="manual-lines">
               <thead>
                 <tr>

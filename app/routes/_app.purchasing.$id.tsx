@@ -2,6 +2,7 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-r
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { useLiveRevalidate } from '../lib/live.ts';
 import { useTranslation } from 'react-i18next';
+import { Toast } from '../components/confirm-submit.tsx';
 import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
 import { DomainError } from '../lib/errors.ts';
@@ -90,17 +91,17 @@ export default function PurchaseOrderPage() {
       </div>
 
       {result?.received ? (
-        <p className="notice success" role="status" data-testid="po-received">
+        <Toast testId="po-received">
           {t(result.received.status === 'received' ? 'purchasing.receive.doneFull' : 'purchasing.receive.donePartial', {
             count: result.received.received.reduce((n, r) => n + r.quantity, 0),
           })}
           {result.received.signalled.length ? ` ${t('purchasing.receive.signalled', { count: result.received.signalled.length })}` : null}
-        </p>
+        </Toast>
       ) : null}
       {result?.cancelled ? (
-        <p className="notice success" role="status" data-testid="po-cancelled">
+        <Toast testId="po-cancelled">
           {result.cancelled.supplierNotified ? t('purchasing.cancel.doneNotified', { to: result.cancelled.to }) : t('purchasing.cancel.done')}
-        </p>
+        </Toast>
       ) : null}
       {result?.error ? (
         <p className="form-error" role="alert" data-code={result.error.code}>
@@ -171,7 +172,7 @@ export default function PurchaseOrderPage() {
         <Form method="post" data-testid="receive-form">
           <CsrfInput />
           <input type="hidden" name="intent" value="receive" />
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table className="data-table" data-testid="po-lines">
               <thead>
                 <tr>

@@ -89,7 +89,7 @@ export default function PurchaseOrders() {
           {t('purchasing.empty')}
         </p>
       ) : (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="data-table" data-testid="po-table">
             <thead>
               <tr>

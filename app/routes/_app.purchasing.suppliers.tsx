@@ -26,7 +26,7 @@ export default function Suppliers() {
       {suppliers.length === 0 ? (
         <p className="notice info">{t('purchasing.suppliers.empty')}</p>
       ) : (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="data-table" data-testid="supplier-table">
             <thead>
               <tr>

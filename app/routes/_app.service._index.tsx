@@ -11,7 +11,7 @@ import { Id } from '../lib/ids.ts';
 import { fieldErrors, type FieldError } from '../lib/problem.ts';
 import { useLiveRevalidate } from '../lib/live.ts';
 import { deskChoices, listTickets, parseQueueFilters, viewCounts } from '../modules/service/queries.server.ts';
-import { defaultSort, DESK_SETTINGS, QUEUE_SORTS, QUEUE_VIEWS } from '../modules/service/queue.ts';
+import { defaultSort, DESK_SETTINGS, QUEUE_DATES, QUEUE_SLA, QUEUE_SORTS, QUEUE_STATES, QUEUE_VIEWS } from '../modules/service/queue.ts';
 import { updateTicket } from '../modules/service/tickets.server.ts';
 import { Pager } from '../components/pager.tsx';
 import { CsrfInput } from '../components/csrf.tsx';
@@ -24,8 +24,20 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context, 'service.view');
   const em = context.orm.em.fork();
   const filters = parseQueueFilters(new URL(request.url).searchParams);
-  const [page, counts, choices] = await Promise.all([listTickets(em, user.id, filters), viewCounts(em, user.id), deskChoices(em)]);
-  return { ...page, counts, filters, ...choices, canManage: can(user.role, 'service.manage'), canConfigure: can(user.role, 'service.settings') };
+  const [page, counts, choices] = await Promise.all([
+    listTickets(em, user.id, filters, context.config.BUSINESS_TIME_ZONE),
+    viewCounts(em, user.id),
+    deskChoices(em),
+  ]);
+  return {
+    ...page,
+    counts,
+    filters,
+    ...choices,
+    canManage: can(user.role, 'service.manage'),
+    canConfigure: can(user.role, 'service.settings'),
+    canReport: can(user.role, 'analytics.service'),
+  };
 }
 
 const BULK_ACTIONS = ['assign', 'tag', 'solve', 'close'] as const;
@@ -79,7 +91,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 const STATUS_OPTIONS = [...TICKET_STATUSES];
 
 export default function ServiceQueue() {
-  const { rows, nextCursor, prevCursor, page, counts, filters, teams, agents, tags, canManage, canConfigure } = useLoaderData<typeof loader>();
+  const { rows, nextCursor, prevCursor, page, counts, filters, teams, agents, tags, canManage, canConfigure, canReport } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as BulkResult | undefined;
   const { t } = useTranslation();
   const [params] = useSearchParams();
@@ -114,6 +126,11 @@ export default function ServiceQueue() {
             </Link>
           ))}
         </nav>
+        {canReport ? (
+          <Link to="/analytics/service" className="button" data-testid="service-report-link">
+            {t('serviceReports.open')}
+          </Link>
+        ) : null}
       </div>
       <Form method="get" className="filters" data-testid="queue-filters">
         <input type="hidden" name="view" value={filters.view} />
@@ -164,6 +181,36 @@ export default function ServiceQueue() {
           value={filters.orderStatus ?? ''}
           options={ORDER_STATUSES.map((s) => [s, t(`orderStatus.${s}`)] as const)}
         />
+        <FilterSelect
+          name="state"
+          label={t('serviceReports.queue.state')}
+          value={filters.state ?? ''}
+          options={QUEUE_STATES.map((s) => [s, t(`serviceReports.queue.states.${s}`)] as const)}
+        />
+        <FilterSelect
+          name="sla"
+          label={t('serviceReports.queue.sla')}
+          value={filters.sla ?? ''}
+          options={QUEUE_SLA.map((s) => [s, t(`serviceReports.queue.slas.${s}`)] as const)}
+        />
+        <label className="field">
+          <span>{t('serviceReports.queue.dates')}</span>
+          <select name="dates" defaultValue={filters.dates ?? 'created'}>
+            {QUEUE_DATES.map((d) => (
+              <option key={d} value={d}>
+                {t(`serviceReports.queue.dateKinds.${d}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>{t('analytics.from')}</span>
+          <input type="date" name="from" defaultValue={filters.from ?? ''} data-testid="queue-from" />
+        </label>
+        <label className="field">
+          <span>{t('analytics.to')}</span>
+          <input type="date" name="to" defaultValue={filters.to ?? ''} data-testid="queue-to" />
+        </label>
         <label className="field">
           <span>{t('service.filters.sort')}</span>
           <select name="sort" defaultValue={filters.sort ?? defaultSort(filters.view)}>
@@ -233,7 +280,7 @@ export default function ServiceQueue() {
             />
           </div>
         ) : null}
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="data-table" data-testid="tickets-table">
             <thead>
               <tr>

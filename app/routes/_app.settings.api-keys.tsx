@@ -89,7 +89,7 @@ export default function ApiKeys() {
           {t('apiKeys.create')}
         </button>
       </Form>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0}>
         <table className="data-table">
           <thead>
             <tr>

@@ -98,7 +98,7 @@ export default function AuditLog() {
         <button type="submit">{t('common.filter')}</button>
       </Form>
       <p className="muted">{t('common.resultCount', { count: total })}</p>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0}>
         <table className="data-table" data-testid="audit-table">
           <thead>
             <tr>

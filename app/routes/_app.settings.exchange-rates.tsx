@@ -1,6 +1,7 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
+import { Toast } from '../components/confirm-submit.tsx';
 import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
 import { DomainError } from '../lib/errors.ts';
@@ -49,13 +50,13 @@ export default function ExchangeRates() {
       <h1 className="page-title">{t('exchangeRates.title')}</h1>
       <p className="muted">{t('exchangeRates.intro', { base })}</p>
       {result?.saved ? (
-        <div className="notice success" role="status" data-testid="rate-saved">
+        <Toast testId="rate-saved">
           {t(result.saved.created ? 'exchangeRates.added' : 'exchangeRates.saved', {
             currency: result.saved.currency,
             rate: rate(result.saved.ratePerBase),
             base,
           })}
-        </div>
+        </Toast>
       ) : null}
       {canManage ? (
         <Form method="post" className="filters" data-testid="rate-add-form">
@@ -76,7 +77,7 @@ export default function ExchangeRates() {
           </button>
         </Form>
       ) : null}
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0}>
         <table className="data-table" data-testid="rates-table">
           <thead>
             <tr>

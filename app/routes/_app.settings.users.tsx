@@ -29,7 +29,7 @@ export default function Users() {
   return (
     <>
       <h1 className="page-title">{t('settings.sections.users.title')}</h1>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0}>
         <table className="data-table" data-testid="users-table">
           <thead>
             <tr>

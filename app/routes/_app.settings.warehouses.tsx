@@ -8,6 +8,7 @@ import { loadSettingsScreen, readSettingsPost, refusedPost, savedRedirect, unkno
 import { getWarehouse, listBins, listWarehouses, listZones, saveWarehouse, setBin } from '../modules/settings/warehouses.server.ts';
 import { CsrfInput } from '../components/csrf.tsx';
 import { FieldErrorText } from '../components/field-error.tsx';
+import { Toast } from '../components/confirm-submit.tsx';
 import { OpenRecordCell, SettingsField, SettingsFormCard, SettingsHead, SettingsTable, useSettingsScreen } from '../components/settings-page.tsx';
 
 /** `?zone=` value for the SKUs that have no bin. */
@@ -209,13 +210,13 @@ export default function Warehouses() {
           )}
 
           {result?.intent === 'bin' && result.bin ? (
-            <p className="notice success" role="status" data-testid="bin-saved">
+            <Toast testId="bin-saved">
               {result.bin.changed
                 ? result.bin.bin
                   ? t('warehouseSettings.binSaved', { sku: result.bin.sku, bin: result.bin.bin, zone: result.bin.zone })
                   : t('warehouseSettings.binCleared', { sku: result.bin.sku })
                 : t('warehouseSettings.binUnchanged', { sku: result.bin.sku })}
-            </p>
+            </Toast>
           ) : null}
           {canManage ? (
             <Form method="post" className="filters plain spaced" data-testid="bin-form">

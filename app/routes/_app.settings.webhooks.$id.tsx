@@ -1,6 +1,7 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
+import { Toast } from '../components/confirm-submit.tsx';
 import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
 import { DomainError } from '../lib/errors.ts';
 import { formatDateTime, formatNumber } from '../lib/format.ts';
@@ -63,12 +64,8 @@ export default function WebhookDeliveries() {
           {t(e.messageKey, e.params)}
         </p>
       ))}
-      {result?.redelivered ? (
-        <p className="notice success" role="status" data-testid="webhook-redelivered">
-          {t('webhooks.redelivered', { id: result.redelivered })}
-        </p>
-      ) : null}
-      <div className="table-wrap">
+      {result?.redelivered ? <Toast testId="webhook-redelivered">{t('webhooks.redelivered', { id: result.redelivered })}</Toast> : null}
+      <div className="table-wrap" tabIndex={0}>
         <table className="data-table" data-testid="deliveries-table">
           <thead>
             <tr>

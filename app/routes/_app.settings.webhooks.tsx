@@ -98,7 +98,7 @@ export default function Webhooks() {
         </div>
       ) : null}
 
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0}>
         <table className="data-table" data-testid="webhooks-table">
           <thead>
             <tr>

@@ -133,6 +133,7 @@ export default function Shell() {
         </a>
         <span
           className={`live-dot live-${live}`}
+          role="img"
           title={t(`shell.live.${live}`)}
           aria-label={t(`shell.live.${live}`)}
           data-testid="live-status"

@@ -20,7 +20,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context, 'workflows.view');
   const em = context.orm.em.fork();
   const filters = RunFilters.parse(Object.fromEntries(new URL(request.url).searchParams));
-  const [definitions, runs] = await Promise.all([listDefinitions(em), listRuns(em, filters)]);
+  const [definitions, runs] = await Promise.all([listDefinitions(em), listRuns(em, filters, 50, context.config.BUSINESS_TIME_ZONE)]);
   return { definitions, runs, filters, canEdit: can(user.role, 'workflows.edit') };
 }
 
@@ -83,7 +83,7 @@ export default function Workflows() {
       </div>
       <section className="card">
         <h2>{t('workflows.flows')}</h2>
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="data-table" data-testid="flows">
             <thead>
               <tr>
@@ -205,7 +205,7 @@ export default function Workflows() {
           </label>
           <button type="submit">{t('common.filter')}</button>
         </Form>
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="data-table" data-testid="runs">
             <thead>
               <tr>

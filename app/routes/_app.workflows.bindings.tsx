@@ -2,6 +2,7 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-r
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Toast } from '../components/confirm-submit.tsx';
 import { BINDING_EVENTS, type BindingEvent } from '../../entities/workflows.ts';
 import { assertCsrf, forbidden, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
@@ -232,11 +233,7 @@ export default function Bindings() {
       </p>
       <h1 className="page-title">{t('bindings.title')}</h1>
       <p className="muted">{t('bindings.intro')}</p>
-      {result?.done ? (
-        <p className="notice success" role="status" data-testid="binding-done">
-          {t(`bindings.done.${result.done}`)}
-        </p>
-      ) : null}
+      {result?.done ? <Toast testId="binding-done">{t(`bindings.done.${result.done}`)}</Toast> : null}
       {result?.scheduleDeferred ? (
         <p className="notice warning" role="status">
           {t('bindings.scheduleDeferred')}
@@ -244,7 +241,7 @@ export default function Bindings() {
       ) : null}
 
       <section className="card">
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="data-table" data-testid="bindings">
             <thead>
               <tr>

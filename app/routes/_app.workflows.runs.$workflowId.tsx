@@ -120,7 +120,7 @@ export default function RunView() {
       <Designer graph={run.graph} readOnly statuses={statuses} inspect={(nodeId) => <RunSteps steps={run.steps} selected={nodeId} />} />
       <section className="card">
         <h2>{t('workflows.steps')}</h2>
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="data-table compact" data-testid="run-steps">
             <thead>
               <tr>

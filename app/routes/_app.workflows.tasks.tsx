@@ -1,6 +1,7 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
+import { Toast } from '../components/confirm-submit.tsx';
 import { z } from 'zod';
 import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
 import { DomainError } from '../lib/errors.ts';
@@ -69,9 +70,7 @@ export default function WorkflowTasks() {
       <h1 className="page-title">{t('workflowTasks.title')}</h1>
       <p className="muted">{t('workflowTasks.intro')}</p>
       {result?.decided ? (
-        <p className="notice success" role="status" data-testid="task-decided">
-          {t(`workflowTasks.decided.${result.decided.status === 'approved' ? 'approved' : 'rejected'}`)}
-        </p>
+        <Toast testId="task-decided">{t(`workflowTasks.decided.${result.decided.status === 'approved' ? 'approved' : 'rejected'}`)}</Toast>
       ) : null}
       {result?.error ? (
         <p className="form-error" role="alert">
@@ -81,7 +80,7 @@ export default function WorkflowTasks() {
       {tasks.length === 0 ? (
         <EmptyState title={t('workflowTasks.none')} />
       ) : (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="data-table" data-testid="task-inbox">
             <thead>
               <tr>

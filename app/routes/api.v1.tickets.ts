@@ -17,7 +17,7 @@ export const loader = ({ request, context }: LoaderFunctionArgs) =>
   api(async () => {
     const principal = await requireApi(request, context, 'service.view');
     const userId = principal.user?.id ?? 0;
-    return json(await listTickets(context.orm.em.fork(), userId, parseQueueFilters(new URL(request.url).searchParams)));
+    return json(await listTickets(context.orm.em.fork(), userId, parseQueueFilters(new URL(request.url).searchParams), context.config.BUSINESS_TIME_ZONE));
   });
 
 /** POST /api/v1/tickets: {subject, body, email, name?, order?, language?, priority?, tags?}. Honours Idempotency-Key. */

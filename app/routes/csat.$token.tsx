@@ -5,12 +5,18 @@ import { assertCsrf } from '../lib/auth.server.ts';
 import { DomainError } from '../lib/errors.ts';
 import { isLocale } from '../lib/i18n.ts';
 import type { FieldError } from '../lib/problem.ts';
+import type { TitleHandle } from '../lib/document-title.ts';
 import { storeName } from '../modules/notifications/service.server.ts';
 import { recordCsat, ticketByCsatToken } from '../modules/service/csat.server.ts';
 import { CsrfInput } from '../components/csrf.tsx';
 import { FieldErrorText } from '../components/field-error.tsx';
 
 export const meta: MetaFunction = () => [{ name: 'robots', content: 'noindex' }];
+
+export const handle: TitleHandle = {
+  title: (t, data: { number: string; store: string } | undefined) =>
+    data ? { title: t('macros.csat.title', { store: data.store }), brand: data.store } : null,
+};
 
 const RATINGS = [1, 2, 3, 4, 5] as const;
 

@@ -1,4 +1,4 @@
-import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs } from '@remix-run/node';
 import { Form, useActionData, useNavigation, useSearchParams } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
 import { z } from 'zod';
@@ -8,8 +8,6 @@ import { safeRedirect } from '../lib/redirects.ts';
 import { CsrfInput } from '../components/csrf.tsx';
 import { LocaleSwitcher } from '../components/locale-switcher.tsx';
 import { FieldErrorText } from '../components/field-error.tsx';
-
-export const meta: MetaFunction = () => [{ title: 'Order console' }];
 
 const Input = z.object({
   email: z.string().trim().email(),

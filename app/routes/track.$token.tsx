@@ -6,6 +6,7 @@ import { assertCsrf } from '../lib/auth.server.ts';
 import { DomainError } from '../lib/errors.ts';
 import type { FieldError } from '../lib/problem.ts';
 import { recentShipments } from '../modules/fulfilment/queries.server.ts';
+import type { TitleHandle } from '../lib/document-title.ts';
 import { storeName } from '../modules/notifications/service.server.ts';
 import { exchangeOptions, requestSelfServiceReturn, returnableLines, returnWindowOpen } from '../modules/returns/service.server.ts';
 import { contactAboutOrder } from '../modules/service/contact.server.ts';
@@ -16,6 +17,10 @@ import { ReturnLine } from '../components/return-line.tsx';
 import { LocaleSwitcher } from '../components/locale-switcher.tsx';
 
 export const meta: MetaFunction = () => [{ name: 'robots', content: 'noindex' }];
+
+export const handle: TitleHandle = {
+  title: (t, data: { number: string; store: string } | undefined) => (data ? { title: t('track.title', { number: data.number }), brand: data.store } : null),
+};
 
 /** The customer's milestones, from the order's own history. */
 const MILESTONES = ['received', 'paid', 'shipped', 'delivered'] as const;

@@ -1,6 +1,8 @@
 // Bulk orders for the benchmarks that need a large history (orders-list, analytics): customers, orders over
 // `days` days with statuses by age, 1–3 lines each, reservations by status and, when asked, a parcel for every
-// shipped order and addresses in several countries. Deterministic (hashint4), so every run has the same data.
+// shipped order and addresses in several countries, and (`opsFacts`) what the fulfilment and returns reports
+// count: payment methods, failed payment attempts, cancel reasons and returns. Deterministic (hashint4), so
+// every run has the same data.
 import type pg from 'pg';
 
 const FIRST = [
@@ -109,7 +111,7 @@ const LAST = [
 ];
 
 /** Orders, customers, lines and reservations in bulk; deterministic (hashint4), so every run has the same data. */
-export async function seedBulkOrders(db: pg.Client, opts: { orders: number; days: number; shipments?: boolean; countries?: boolean }) {
+export async function seedBulkOrders(db: pg.Client, opts: { orders: number; days: number; shipments?: boolean; countries?: boolean; opsFacts?: boolean }) {
   const ORDERS = opts.orders;
   const { rows: channels } = await db.query<{ id: number; code: string }>('select id, code from channel order by id');
   const { rows: warehouses } = await db.query<{ id: number; code: string }>('select id, code from warehouse order by id');
@@ -136,11 +138,13 @@ export async function seedBulkOrders(db: pg.Client, opts: { orders: number; days
   // Status by age: the last two days in flight, the next eight mostly on their way, older ones closed.
   await db.query(
     `insert into sales_order (channel_id, external_id, customer_id, currency, subtotal_minor, shipping_minor, tax_minor, total_minor, status, hold_reasons,
-                              payment_method, delivery_method, shipping_address, warehouse_id, promised_by, placed_at, created_at, updated_at)
+                              payment_method, delivery_method, shipping_address, warehouse_id, promised_by, placed_at, created_at, updated_at, cancel_reason)
      select x.channel_id, 'B-' || lpad(i::text, 9, '0'), $4::int + abs(hashint4(i * 5 + 1)) % $5::int, 'USD', x.total, 0, 0, x.total, x.status,
-            case when x.status = 'on_hold' then '{high_value}'::text[] else '{}'::text[] end, 'test-card', 'standard',
+            case when x.status = 'on_hold' then '{high_value}'::text[] else '{}'::text[] end,
+            case when $8::bool then (array['card', 'card', 'card', 'paypal', 'bank_transfer', 'cash_on_delivery'])[1 + abs(hashint4(i * 23)) % 6] else 'test-card' end, 'standard',
             case when $7::bool then jsonb_build_object('line1', '1 Main St', 'city', 'Bench', 'country', (array['US', 'US', 'US', 'CN', 'TW', 'DE', 'GB'])[1 + abs(hashint4(i * 13)) % 7])
-                 else '{"line1":"1 Beacon St","city":"Boston","country":"US","lat":42.36,"lng":-71.06}'::jsonb end, nullif(x.warehouse_id, 0), x.placed + interval '5 days', x.placed, x.placed, x.placed
+                 else '{"line1":"1 Beacon St","city":"Boston","country":"US","lat":42.36,"lng":-71.06}'::jsonb end, nullif(x.warehouse_id, 0), x.placed + interval '5 days', x.placed, x.placed, x.placed,
+            case when x.status = 'cancelled' then case when $8::bool then (array['customer changed mind', 'fraud suspected', 'out of stock', ''])[1 + abs(hashint4(i * 29)) % 4] else '' end end
        from generate_series(1, $1::int) i
        cross join lateral (
          select date_trunc('second', now() - ($1::int - i)::float8 / $1::int * ($6::int * interval '1 day')) as placed,
@@ -154,7 +158,7 @@ export async function seedBulkOrders(db: pg.Client, opts: { orders: number; days
          when y.age < 10 then case when y.r < 40 then 'shipped' when y.r < 90 then 'delivered' when y.r < 95 then 'cancelled' when y.r < 96 then 'on_hold' else 'awaiting_payment' end
          else case when y.r < 88 then 'completed' when y.r < 90 then 'delivered' when y.r < 95 then 'cancelled' when y.r < 98 then 'returned' else 'partially_returned' end
        end as status) x`,
-    [ORDERS, channelIds, warehouseIds, c.min, c.n, opts.days, !!opts.countries],
+    [ORDERS, channelIds, warehouseIds, c.min, c.n, opts.days, !!opts.countries, !!opts.opsFacts],
   );
   await db.query(
     `insert into order_line (order_id, product_id, sku, name, quantity, unit_price_minor, total_minor)
@@ -187,6 +191,30 @@ export async function seedBulkOrders(db: pg.Client, opts: { orders: number; days
          cross join lateral (select o.placed_at + (12 + abs(hashint4(o.id * 19)) % 60) * interval '1 hour' as at) s
         where o.external_id like 'B-%' and o.status in ('shipped', 'delivered', 'completed', 'returned', 'partially_returned')`,
       [ewr, carrier.id],
+    );
+  }
+  if (opts.opsFacts) {
+    // One order in 25 had a declined card first (a failed payment and its attempt), at the time it was placed.
+    await db.query(
+      `with f as (
+         insert into payment (order_id, provider, method, currency, amount_minor, authorised_minor, captured_minor, refunded_minor, status, failure_code, created_at, updated_at)
+         select o.id, 'test-card', o.payment_method, o.currency, o.total_minor, 0, 0, 0, 'failed', 'card_declined', o.placed_at, o.placed_at
+           from sales_order o where o.external_id like 'B-%' and abs(hashint4(o.id * 37)) % 25 = 0
+         returning id, amount_minor, created_at)
+       insert into payment_operation (payment_id, kind, amount_minor, idempotency_key, succeeded, error_code, created_at)
+       select id, 'authorise', amount_minor, 'bench-declined-' || id, false, 'card_declined', created_at from f`,
+    );
+    // Returned orders have their return: one unit of their first line, opened 3 to 9 days after the order, a fifth exchanged.
+    await db.query(
+      `insert into return_request (number, order_id, status, reason, resolution, lines, source, created_at, updated_at)
+       select 'RMA-B' || o.id, o.id, case when abs(hashint4(o.id * 41)) % 5 = 0 then 'exchanged' else 'refunded' end,
+              (array['damaged', 'wrong_item', 'not_as_described', 'no_longer_needed', 'size_or_fit', 'other'])[1 + abs(hashint4(o.id * 43)) % 6],
+              case when abs(hashint4(o.id * 41)) % 5 = 0 then 'exchange' else 'refund' end,
+              jsonb_build_array(jsonb_build_object('sku', l.sku, 'quantity', 1)), 'bench', r.at, r.at
+         from sales_order o
+         cross join lateral (select sku from order_line where order_id = o.id order by id limit 1) l
+         cross join lateral (select least(now(), o.placed_at + (3 + abs(hashint4(o.id * 47)) % 7) * interval '1 day') as at) r
+        where o.external_id like 'B-%' and o.status in ('returned', 'partially_returned')`,
     );
   }
 }

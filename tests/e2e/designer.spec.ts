@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { signIn } from './fixtures.ts';
+import { createFlow, place, signIn, wire } from './fixtures.ts';
 
 /** Drags a palette entry onto the canvas with the HTML5 drag events the designer listens to. */
 async function dragToCanvas(page: Page, type: string) {
@@ -149,4 +149,92 @@ test('a step from a plugin outside the catalogue is drawn and configured like a 
   await expect(inspector.getByTestId('config-wrap')).toHaveValue('paper');
   await inspector.getByTestId('config-message').fill('Happy birthday!');
   await expect(inspector.getByTestId('config-message')).toHaveValue('Happy birthday!');
+});
+
+/** The smallest size, in screen pixels, that any step name and edge label is drawn at, at the canvas's current zoom. */
+async function smallestText(page: Page) {
+  return page.getByTestId('canvas').evaluate((canvas) => {
+    const viewport = canvas.querySelector<HTMLElement>('.react-flow__viewport')!;
+    const scale = new DOMMatrixReadOnly(getComputedStyle(viewport).transform).a;
+    const px = (sel: string) =>
+      [...canvas.querySelectorAll<HTMLElement>(sel)].map((el) => ({ text: el.textContent ?? '', px: parseFloat(getComputedStyle(el).fontSize) * scale }));
+    const names = px('.react-flow__node .flow-node-title > span:first-of-type');
+    const edges = px('.react-flow__edge-text');
+    const min = (xs: { px: number }[]) => Math.min(...xs.map((x) => x.px));
+    // A name cut short by an ellipsis is not read either.
+    const cut = [...canvas.querySelectorAll<HTMLElement>('.react-flow__node .flow-node-title > span:first-of-type')]
+      .filter((el) => el.scrollWidth > el.clientWidth + 1)
+      .map((el) => el.textContent);
+    return { scale, names: names.length, name: min(names), edges: edges.length, edge: edges.length ? min(edges) : Infinity, cut };
+  });
+}
+
+test('at 1280 px an ops manager draws a five-step flow by drag and connect, reads every label at the opening zoom, and selects by click, box and keyboard', async ({
+  page,
+}) => {
+  test.setTimeout(60_000);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await signIn(page, 'ops_manager');
+
+  // The seeded Standard order opens at a zoom its every step name and exit label can be read at.
+  await page.goto('/workflows/standard-order');
+  await expect(page.getByTestId('canvas').locator('.react-flow__node').first()).toBeVisible();
+  await expect.poll(async () => (await smallestText(page)).names).toBeGreaterThan(10);
+  const seeded = await smallestText(page);
+  expect(seeded.name, `step names at zoom ${seeded.scale}`).toBeGreaterThanOrEqual(11);
+  expect(seeded.edge, `edge labels at zoom ${seeded.scale}`).toBeGreaterThanOrEqual(10);
+  expect(seeded.cut).toEqual([]);
+  // The canvas has the work area beside the two panels, and nearly the whole window with both folded away.
+  const canvasWidth = async () => (await page.getByTestId('canvas').boundingBox())!.width;
+  expect(await canvasWidth()).toBeGreaterThan(700);
+  await page.getByRole('button', { name: 'Hide the steps' }).click();
+  await page.getByRole('button', { name: 'Hide the settings' }).click();
+  await expect.poll(canvasWidth).toBeGreaterThan(1150);
+  await page.getByRole('button', { name: 'Show the steps' }).click();
+  await page.getByRole('button', { name: 'Show the settings' }).click();
+
+  // Five steps, dragged from the palette and wired exit to entry.
+  const stamp = Date.now().toString(36);
+  await createFlow(page, { name: `E2E five ${stamp}`, key: `e2e-five-${stamp}` });
+  await place(page, 'control.trigger', 'trigger', { x: 80, y: 40 });
+  await place(page, 'control.delay', 'delay', { x: 80, y: 170 });
+  await place(page, 'notifications.alert', 'alert', { x: 80, y: 300 });
+  await place(page, 'notifications.email', 'email', { x: 400, y: 170 });
+  await place(page, 'control.end', 'end', { x: 400, y: 300 });
+  await wire(page, 'trigger', 'next', 'delay');
+  await wire(page, 'delay', 'next', 'alert');
+  await wire(page, 'alert', 'ok', 'email');
+  await wire(page, 'email', 'ok', 'end');
+  const drawn = await smallestText(page);
+  expect(drawn.names).toBe(5);
+  expect(drawn.name).toBeGreaterThanOrEqual(11);
+  expect(drawn.cut).toEqual([]);
+
+  const node = (id: string) => page.locator(`.react-flow__node[data-id="${id}"]`);
+  const inspector = page.getByTestId('inspector');
+  // Click: the step is selected and the inspector shows it.
+  await node('delay').click();
+  await expect(node('delay')).toHaveClass(/selected/);
+  await expect(inspector.getByRole('heading', { name: 'Delay' })).toBeVisible();
+  // Box: Shift and drag over the pane around the two steps of the bottom row selects both, and only them.
+  const a = (await node('alert').boundingBox())!;
+  const e = (await node('end').boundingBox())!;
+  await page.keyboard.down('Shift');
+  await page.mouse.move(a.x - 15, a.y - 15);
+  await page.mouse.down();
+  await page.mouse.move(e.x + e.width + 15, Math.max(a.y + a.height, e.y + e.height) + 15, { steps: 8 });
+  await page.mouse.up();
+  await page.keyboard.up('Shift');
+  await expect(page.locator('.react-flow__node.selected')).toHaveCount(2);
+  await expect(node('alert')).toHaveClass(/selected/);
+  await expect(node('end')).toHaveClass(/selected/);
+  // Keyboard: a focused step is selected with Enter, and the arrow keys move it.
+  await node('trigger').click();
+  await expect(page.locator('.react-flow__node.selected')).toHaveCount(1);
+  await node('email').focus();
+  await page.keyboard.press('Enter');
+  await expect(node('email')).toHaveClass(/selected/);
+  const before = (await node('email').boundingBox())!;
+  await page.keyboard.press('ArrowRight');
+  await expect.poll(async () => (await node('email').boundingBox())!.x).toBeGreaterThan(before.x);
 });

@@ -19,7 +19,8 @@ const signedIn = (role: string) => signIn(app, role);
 
 /** Every page the console serves and the permission it needs. New route files must be listed here. */
 const PAGES: { path: string; permission: Permission; okStatus?: number }[] = [
-  ...AREAS.map((a) => ({ path: a.path, permission: a.permission })),
+  // The Analytics area opens on the sales report for those who may read it; others are sent to their first report (below).
+  ...AREAS.map((a) => ({ path: a.path, permission: a.id === 'analytics' ? ('analytics.view' as const) : a.permission })),
   { path: '/settings/users', permission: 'settings.view' },
   { path: '/settings/api-keys', permission: 'settings.view' },
   { path: '/settings/audit', permission: 'audit.view' },
@@ -40,6 +41,11 @@ const PAGES: { path: string; permission: Permission; okStatus?: number }[] = [
   { path: '/analytics/replenishment?warehouse=EWR&different=1', permission: 'analytics.view' },
   { path: '/analytics/customers', permission: 'analytics.view' },
   { path: '/analytics/customers?segment=champions', permission: 'analytics.view' },
+  { path: '/analytics/service', permission: 'analytics.service' },
+  { path: '/analytics/service?from=2026-01-01&to=2026-03-31&channel=email&priority=high&team=1&compare=previous', permission: 'analytics.service' },
+  { path: '/service?view=all&state=open&sla=at_risk&dates=resolved&from=2026-01-01&to=2026-01-31', permission: 'service.view' },
+  { path: '/analytics/workflows', permission: 'analytics.view' },
+  { path: '/analytics/workflows?from=2026-01-01&to=2026-01-31&flow=standard-order&version=1&compare=none', permission: 'analytics.view' },
   { path: '/analytics/customers?months=24&segment=loyal', permission: 'analytics.view' },
   { path: '/analytics/products', permission: 'analytics.view' },
   {
@@ -52,6 +58,21 @@ const PAGES: { path: string; permission: Permission; okStatus?: number }[] = [
   { path: '/orders?paymentFailed=2026-01-01', permission: 'orders.view' },
   { path: '/analytics?from=2026-01-01&to=2026-03-31&granularity=week&channel=web&compare=previous', permission: 'analytics.view' },
   { path: '/analytics?granularity=hour&from=2026-02-01&to=2026-02-03&warehouse=none&country=us', permission: 'analytics.view' },
+  { path: '/analytics/fulfilment', permission: 'analytics.fulfilment' },
+  {
+    path: '/analytics/fulfilment?from=2026-01-01&to=2026-03-31&granularity=week&channel=web&warehouse=EWR&country=us&compare=previous',
+    permission: 'analytics.fulfilment',
+  },
+  { path: '/analytics/returns', permission: 'analytics.fulfilment' },
+  { path: '/analytics/returns?from=2026-02-01&to=2026-02-03&granularity=month&warehouse=none&compare=none', permission: 'analytics.fulfilment' },
+  {
+    path: '/orders?from=2026-01-01&to=2026-01-31&country=us&paymentMethod=card&paymentFailed=any&holdReason=manual&shipLate=1',
+    permission: 'orders.view',
+  },
+  {
+    path: '/orders?cancelReason=-&deliverLate=1&returned=1&returnReason=damaged&returnResolution=exchange&returnSku=X&returnFrom=2026-01-01&returnTo=2026-01-31',
+    permission: 'orders.view',
+  },
   { path: '/workflows/tasks', permission: 'workflows.view' },
   { path: '/workflows/bindings', permission: 'workflows.view' },
   { path: '/settings/warehouses?code=EWR', permission: 'settings.view' },
@@ -94,6 +115,10 @@ const COVERED_ROUTES = [
   '_app.analytics._index.tsx',
   '_app.analytics.replenishment.tsx',
   '_app.analytics.customers.tsx',
+  '_app.analytics.service.tsx',
+  '_app.analytics.workflows.tsx',
+  '_app.analytics.fulfilment.tsx',
+  '_app.analytics.returns.tsx',
   '_app.analytics.products.tsx',
   '_app.analytics.margin.tsx',
   '_app.settings._index.tsx',
@@ -198,7 +223,11 @@ describe('roles', () => {
       const expected: Record<string, number> = {};
       for (const page of PAGES) {
         seen[page.path] = (await b.get(page.path)).status;
-        expected[page.path] = can(role, page.permission) ? (page.okStatus ?? 200) : 403;
+        expected[page.path] = can(role, page.permission)
+          ? (page.okStatus ?? 200)
+          : page.path === '/analytics' && (can(role, 'analytics.service') || can(role, 'analytics.fulfilment'))
+            ? 302
+            : 403;
       }
       expect(seen).toEqual(expected);
       // The shell offers exactly the areas the role may open.
@@ -225,6 +254,19 @@ describe('roles', () => {
       expect(seen).toEqual(expected);
     });
   }
+
+  it('lets warehouse staff read the fulfilment and returns reports but not the sales report, and agents none of them', async () => {
+    const warehouse = await signedIn('warehouse');
+    expect((await warehouse.get('/analytics/fulfilment')).status).toBe(200);
+    expect((await warehouse.get('/analytics/returns')).status).toBe(200);
+    expect((await warehouse.get('/analytics')).status).toBe(403);
+    const html = await (await warehouse.get('/analytics/fulfilment')).text();
+    expect(html).toContain('href="/analytics/returns"');
+    expect(html).not.toContain('href="/analytics/customers"');
+    const agent = await signedIn('agent');
+    expect((await agent.get('/analytics/fulfilment')).status).toBe(403);
+    expect((await agent.get('/analytics/returns')).status).toBe(403);
+  });
 
   it('refuses a forbidden action with 403 and writes nothing', async () => {
     const b = await signedIn('agent');

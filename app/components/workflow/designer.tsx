@@ -10,6 +10,7 @@ import {
   type EdgeChange,
   type Node,
   type NodeChange,
+  type NodeSelectionChange,
   applyEdgeChanges,
   applyNodeChanges,
 } from '@xyflow/react';
@@ -152,6 +153,19 @@ function DesignerInner({ graph: initial, readOnly, statuses, highlighted, onChan
 
   const onNodesChange = useCallback(
     (changes: NodeChange[]) => {
+      // Selection (click, Shift-box, Enter on a focused step, Escape): the nodes are controlled, so it is kept here.
+      const picks = changes.filter((c): c is NodeSelectionChange => c.type === 'select');
+      if (picks.length) {
+        setSelected((prev) => {
+          const next = new Set(prev);
+          for (const c of picks) {
+            if (c.selected) next.add(c.id);
+            else next.delete(c.id);
+          }
+          const list = nodes.map((n) => n.id).filter((id) => next.has(id));
+          return list.join() === prev.join() ? prev : list;
+        });
+      }
       if (readOnly) return;
       const moved = applyNodeChanges(
         changes.filter((c) => c.type === 'position' || c.type === 'remove'),
@@ -540,8 +554,11 @@ function DesignerInner({ graph: initial, readOnly, statuses, highlighted, onChan
   );
 }
 
-/** The canvas opens, and fits, at a scale its labels can be read at; a larger graph is panned rather than shrunk. */
-const FIT = { minZoom: 0.5, maxZoom: 1, padding: 0.08 } as const;
+/**
+ * The canvas opens, and fits, at a scale its labels can be read at (a step’s name, 14.25 px, draws at 11.4 px
+ * or more); a larger graph is panned rather than shrunk. Zooming out further by hand stays possible.
+ */
+const FIT = { minZoom: 0.8, maxZoom: 1, padding: 0.08 } as const;
 
 const CATEGORY_COLOURS: Record<string, string> = {
   trigger: '#0ea5e9',

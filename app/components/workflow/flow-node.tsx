@@ -48,7 +48,7 @@ export const FlowNode = memo(function FlowNode({ data, selected }: NodeProps) {
       data-testid={`flow-node-${d.type}`}
       data-status={d.status}
     >
-      {isTrigger ? null : <Handle type="target" position={Position.Top} aria-label={t('designer.entryHandle')} />}
+      {isTrigger ? null : <Handle type="target" position={Position.Top} role="button" aria-label={t('designer.entryHandle')} />}
       <div className="flow-node-title">
         <NodeIcon type={d.type} category={def?.category} />
         <span>{d.labels?.[i18n.language] || d.label || (def ? t(def.labelKey) : d.type)}</span>
@@ -57,7 +57,9 @@ export const FlowNode = memo(function FlowNode({ data, selected }: NodeProps) {
             {d.errors}
           </span>
         ) : null}
-        {compensated ? <span className="flow-node-comp comp-icon" title={t('designer.hasCompensation')} aria-label={t('designer.hasCompensation')} /> : null}
+        {compensated ? (
+          <span className="flow-node-comp comp-icon" role="img" title={t('designer.hasCompensation')} aria-label={t('designer.hasCompensation')} />
+        ) : null}
       </div>
       <div className="flow-node-type">
         {d.status ? t(`runStatus.${d.status}`) : keySettings(d.config ?? {}, t) || (def ? t(`nodeCategories.${def.category}`) : d.type)}
@@ -71,6 +73,7 @@ export const FlowNode = memo(function FlowNode({ data, selected }: NodeProps) {
             position={Position.Bottom}
             style={{ left: `${((i + 1) / (outputs.length + 1)) * 100}%` }}
             className={`handle-${h}`}
+            role="button"
             aria-label={t('designer.exitHandle', { handle: t(`handles.${h}`, { defaultValue: h }) })}
           >
             <span className="handle-label">{t(`handles.${h}`, { defaultValue: h })}</span>

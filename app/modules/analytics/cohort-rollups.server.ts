@@ -9,8 +9,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { RollupOptions } from './rollups.server.ts';
 import { fxCte } from '../customers/queries.server.ts';
-import type { Marks } from './marks.ts';
-import { BASE_TOTAL } from './rollups.server.ts';
+import { BASE_TOTAL, timestamps } from './rollup-sql.ts';
 
 /** Orders counted to date at most (a customer with more counts here). */
 export const MAX_FREQUENCY = 10;
@@ -38,12 +37,12 @@ const totalsSql = (where: string) => `
    where ${COUNTED}${where}
    group by o.customer_id`;
 
-/** Recomputes the customers with an order placed in the marked minutes (in em's transaction). */
-export async function recomputeCustomersOf(em: EntityManager, marks: Marks, opts: RollupOptions): Promise<void> {
-  if (!marks.minutes.length) return;
+/** Recomputes the customers with an order placed in these minutes (in em's transaction). */
+export async function recomputeCustomersOf(em: EntityManager, minutes: Date[], opts: RollupOptions): Promise<void> {
+  if (!minutes.length) return;
   const rows = await em.execute<{ customer_id: number }[]>(
     `select distinct o.customer_id from unnest(?::timestamptz[]) as d(m) join sales_order o on o.placed_at >= d.m and o.placed_at < d.m + interval '1 minute'`,
-    [marks.minuteList],
+    [timestamps(minutes)],
   );
   await recomputeCustomers(
     em,

@@ -9,6 +9,8 @@ import { audit, type Actor } from '../../lib/audit.server.ts';
 import { fieldError, invalid } from '../../lib/errors.ts';
 import { fieldErrors } from '../../lib/problem.ts';
 import type { Role } from '../../../entities/constants.ts';
+import { can } from '../../lib/permissions.ts';
+import { AT_RISK_SQL } from '../service/queries.server.ts';
 import { salesBetween, today, type SalesFigures } from './reports.server.ts';
 
 const HOUR = 3_600_000;
@@ -36,6 +38,10 @@ export interface Dashboard {
     stockouts: number;
     runsFailed: number;
     tasksOpen: number;
+    /** Tickets new, open, pending or on hold. */
+    ticketsOpen: number;
+    /** Open tickets whose earliest running SLA target is due within its policy's warning time, or overdue (the queue's "SLA at risk"). */
+    slaAtRisk: number;
   };
 }
 
@@ -53,10 +59,12 @@ const TILES = [
   'stockouts',
   'runsFailed',
   'tasksOpen',
+  'ticketsOpen',
+  'slaAtRisk',
 ] as const;
 export type Tile = (typeof TILES)[number];
 const FULFILMENT_TILES = ['awaitingShipment', 'late', 'onHold', 'lowStock', 'stockouts'] as const satisfies readonly Tile[];
-const SERVICE_TILES = ['late', 'onHold', 'paymentFailures', 'tasksOpen'] as const satisfies readonly Tile[];
+const SERVICE_TILES = ['ticketsOpen', 'slaAtRisk', 'late', 'onHold', 'paymentFailures', 'tasksOpen'] as const satisfies readonly Tile[];
 export const TILES_BY_ROLE: Record<Role, readonly Tile[]> = {
   admin: TILES,
   ops_manager: TILES,
@@ -89,7 +97,9 @@ export async function dashboard(em: EntityManager, timeZone: string): Promise<Da
          (select count(*) from product p where p.active and coalesce((select sum(l.on_hand - l.reserved) from inventory_level l join warehouse w on w.id = l.warehouse_id
                                                                      where l.product_id = p.id and w.active), 0) <= 0) as "stockouts",
          (select count(*) from workflow_run where status = 'failed' and coalesce(ended_at, updated_at) >= now() - interval '24 hours') as "runsFailed",
-         (select count(*) from human_task where status = 'open') as "tasksOpen"`,
+         (select count(*) from human_task where status = 'open') as "tasksOpen",
+         (select count(*) from ticket where status in ('new', 'open', 'pending', 'on_hold')) as "ticketsOpen",
+         (select count(*) from ticket t where ${AT_RISK_SQL}) as "slaAtRisk"`,
       [AWAITING_SHIPMENT, NOT_SHIPPED, midnight],
     ),
   ]);
@@ -105,8 +115,12 @@ export async function dashboard(em: EntityManager, timeZone: string): Promise<Da
   };
 }
 
-/** The list behind each tile: today's orders, late ones, the stock that is low, … */
-export function tileLinks(midnightDay: string): Record<Tile, string> {
+/**
+ * The list behind each tile: today's orders, late ones, the stock that is low, … The ticket tiles open the
+ * queue filtered the same way, or (for a role that may not open the queue) the service report.
+ */
+export function tileLinks(midnightDay: string, role?: Role): Record<Tile, string> {
+  const queue = !role || can(role, 'service.view');
   return {
     revenue: `/analytics?from=${midnightDay}&to=${midnightDay}&granularity=hour`,
     orders: `/orders?from=${midnightDay}&to=${midnightDay}`,
@@ -120,6 +134,8 @@ export function tileLinks(midnightDay: string): Record<Tile, string> {
     stockouts: '/inventory?low=1',
     runsFailed: '/workflows?status=failed',
     tasksOpen: '/workflows/tasks',
+    ticketsOpen: queue ? '/service?view=all&state=open' : `/analytics/service?from=${midnightDay}&to=${midnightDay}`,
+    slaAtRisk: queue ? '/service?view=all&sla=at_risk&sort=due' : `/analytics/service?from=${midnightDay}&to=${midnightDay}`,
   };
 }
 

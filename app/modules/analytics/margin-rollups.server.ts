@@ -8,7 +8,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { RollupOptions } from './rollups.server.ts';
 import { fxCte } from '../customers/queries.server.ts';
-import type { Marks } from './marks.ts';
+import { daysOf, timestamps } from './rollup-sql.ts';
 
 /** An order's net revenue (sales_order `o`, fx in scope): total less tax at the order's own rate, multiplied first. */
 export const NET_REVENUE =
@@ -21,10 +21,10 @@ export const NET_REVENUE =
 export const BAND = `case when m.revenue_base_minor <= 0 then -2 when m.margin_base_minor < 0 then -1
   else least(floor(m.margin_base_minor * 10.0 / m.revenue_base_minor), 5) end`;
 
-/** Recomputes order_margin for the orders placed in the marked minutes, and margin_day for their business days (in em's transaction). */
-export async function recomputeMargins(em: EntityManager, marks: Marks, { baseCurrency, timeZone }: RollupOptions): Promise<void> {
-  if (!marks.minutes.length) return;
-  const list = marks.minuteList;
+/** Recomputes order_margin for the orders placed in these minutes, and margin_day for their business days (in em's transaction). */
+export async function recomputeMargins(em: EntityManager, minutes: Date[], { baseCurrency, timeZone }: RollupOptions): Promise<void> {
+  if (!minutes.length) return;
+  const list = timestamps(minutes);
   // By the minute the row was placed in: an order moved to another minute leaves its old one, which is marked too.
   await em.execute(`delete from order_margin x using unnest(?::timestamptz[]) as d(m) where x.placed_at >= d.m and x.placed_at < d.m + interval '1 minute'`, [
     list,
@@ -52,7 +52,7 @@ export async function recomputeMargins(em: EntityManager, marks: Marks, { baseCu
           from shipment where order_id = o.id) s`,
     [...fx.params, list, timeZone],
   );
-  const days = marks.dayList;
+  const days = daysOf(minutes, timeZone);
   await em.execute('delete from margin_day where day = any(?::date[])', [days]);
   await em.execute(
     `insert into margin_day (day, channel_id, warehouse_id, band, orders, revenue_base_minor, goods_cost_base_minor, uncosted_units,
@@ -66,7 +66,5 @@ export async function recomputeMargins(em: EntityManager, marks: Marks, { baseCu
   );
 }
 
-/** Empties the margin rollups for a rebuild (the refresher then fills them from every marked minute). */
-export async function truncateMarginRollups(em: EntityManager): Promise<void> {
-  await em.execute('truncate order_margin, margin_day');
-}
+/** The margin rollups (emptied for a rebuild; the refresher then fills them from every marked minute). */
+export const MARGIN_TABLES = ['order_margin', 'margin_day'];

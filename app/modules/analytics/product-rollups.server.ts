@@ -11,7 +11,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { RollupOptions } from './rollups.server.ts';
 import { fxCte } from '../customers/queries.server.ts';
-import type { Marks } from './marks.ts';
+import { daysOf, hoursOf } from './rollup-sql.ts';
 import { addDays, todayIn } from './range.ts';
 
 const PRODUCT_FIGURES = 'orders, units, revenue_base_minor, cost_base_minor, uncosted_units';
@@ -69,10 +69,10 @@ export function orderProductSplitSql(orders: string): string {
   )`;
 }
 
-/** Recomputes product_hour for the hours the marked minutes fall in, and product_day(_total) for their business days (in em's transaction). */
-export async function recomputeProductHours(em: EntityManager, marks: Marks, { baseCurrency, timeZone }: RollupOptions): Promise<void> {
-  if (!marks.minutes.length) return;
-  const hours = marks.hourList;
+/** Recomputes product_hour for the hours these minutes fall in, and product_day(_total) for their business days (in em's transaction). */
+export async function recomputeProductHours(em: EntityManager, minutes: Date[], { baseCurrency, timeZone }: RollupOptions): Promise<void> {
+  if (!minutes.length) return;
+  const hours = hoursOf(minutes);
   await em.execute('delete from product_hour where hour = any(?::timestamptz[])', [hours]);
   const fx = fxCte(baseCurrency);
   await em.execute(
@@ -87,7 +87,7 @@ export async function recomputeProductHours(em: EntityManager, marks: Marks, { b
       group by 1, 2, 3, 4`,
     [...fx.params, hours],
   );
-  const days = marks.dayList;
+  const days = daysOf(minutes, timeZone);
   await em.execute('delete from product_day where day = any(?::date[])', [days]);
   await em.execute(
     `insert into product_day (day, product_id, channel_id, warehouse_id, ${PRODUCT_FIGURES})
@@ -154,7 +154,5 @@ export async function closeStockDays(em: EntityManager, timeZone: string, today 
   await writeStockDays(em, from, yesterday, timeZone);
 }
 
-/** Empties the product and stock rollups for a rebuild (the refresher then fills products from every marked minute). */
-export async function truncateProductRollups(em: EntityManager): Promise<void> {
-  await em.execute('truncate product_hour, product_day, product_day_total, stock_day');
-}
+/** The product and stock rollups (emptied for a rebuild; the refresher then fills them from every marked minute). */
+export const PRODUCT_TABLES = ['product_hour', 'product_day', 'product_day_total', 'stock_day'];

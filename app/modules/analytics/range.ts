@@ -35,3 +35,29 @@ export function resolveRange(q: ReportRange, todayIso: string, defaultDays = 30)
   const prevTo = addDays(from, -1);
   return { from, to, days, previous: q.compare === 'previous' ? { from: addDays(prevTo, -(days - 1)), to: prevTo } : null };
 }
+
+/** A stretch of [from, to] read from day rows or from month rows (whole months, by their first days). */
+export interface Span {
+  table: 'day' | 'month';
+  from: string;
+  to: string;
+}
+
+const monthStart = (d: string) => `${d.slice(0, 7)}-01`;
+const nextMonth = (d: string) => monthStart(addDays(monthStart(d), 32));
+
+/**
+ * [from, to] (whole days) as the whole months inside it, read from month rows, and the days before and after
+ * them, read from day rows; all days when no whole month fits (or `months` is false).
+ */
+export function spans(from: string, to: string, months = true): Span[] {
+  const first = from.endsWith('-01') ? from : nextMonth(from);
+  const last = addDays(to, 1).endsWith('-01') ? monthStart(to) : monthStart(addDays(monthStart(to), -1));
+  if (!months || first > last) return [{ table: 'day', from, to }];
+  const after = nextMonth(last);
+  return [
+    ...(from < first ? [{ table: 'day' as const, from, to: addDays(first, -1) }] : []),
+    { table: 'month' as const, from: first, to: last },
+    ...(after <= to ? [{ table: 'day' as const, from: after, to }] : []),
+  ];
+}

@@ -64,7 +64,7 @@ export function figures(r: FigureRow | undefined): SalesFigures {
 }
 
 /** Report filters, as the analytics page's query string gives them (codes; empty means all). */
-const ReportFilters = z.object({
+export const ReportFilters = z.object({
   channel: z.string().trim().max(64).optional().catch(undefined),
   warehouse: z.string().trim().max(64).optional().catch(undefined),
   country: z

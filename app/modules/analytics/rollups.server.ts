@@ -1,4 +1,6 @@
-// The sales rollups (sales_minute, sales_hour) and how they are kept. Statement triggers on sales_order
+// The sales rollups (sales_minute, sales_hour, sales_day) and how they are kept; the fulfilment, returns and
+// payment-method rollups (ops-rollups.server.ts) and the products, stock, margin and cohort rollups
+// (product-, margin- and cohort-rollups.server.ts) are kept by the same refresher from the same marks. Statement triggers on sales_order
 // mark the minutes an order change touches (analytics_dirty_minute) in the same transaction, and NOTIFY
 // `analytics`. The refresher takes marked minutes (skip locked: any number of workers may run it),
 // recomputes each minute from the orders placed in it, and each hour they fall in from its minutes.
@@ -9,19 +11,18 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { startListening } from '../../lib/listen.server.ts';
 import { publish } from '../../lib/outbox.server.ts';
 import { fxCte } from '../customers/queries.server.ts';
-import { closeStockDays, recomputeProductHours, truncateProductRollups } from './product-rollups.server.ts';
-import { recomputeMargins, truncateMarginRollups } from './margin-rollups.server.ts';
+import { refreshServiceDays, SERVICE_BATCH } from './service-rollups.server.ts';
+import { refreshWorkflowDays, WORKFLOW_BATCH } from './workflow-rollups.server.ts';
+import { BASE_DISCOUNT, BASE_TOTAL, COUNTRY, daysOf, hoursOf, timestamps } from './rollup-sql.ts';
+import { recomputeOps, OPS_TABLES } from './ops-rollups.server.ts';
+import { closeStockDays, PRODUCT_TABLES, recomputeProductHours } from './product-rollups.server.ts';
+import { MARGIN_TABLES, recomputeMargins } from './margin-rollups.server.ts';
 import { rebuildCohorts, recomputeCustomersOf } from './cohort-rollups.server.ts';
-import { marksOf } from './marks.ts';
+
+export { BASE_TOTAL, COUNTRY };
 
 /** Minutes recomputed per transaction. */
 const BATCH = 120;
-
-/** Revenue of an order in the base currency: its own figure, or (orders from before it was kept) the current rate. */
-export const BASE_TOTAL = 'coalesce(o.total_base_minor, round(o.total_minor * fx.factor))';
-const BASE_DISCOUNT = 'round(o.discount_minor * coalesce(o.total_base_minor::numeric / nullif(o.total_minor, 0), fx.factor))';
-/** The rollup's country of an order: the shipping address's ISO code, `--` when it has none. */
-export const COUNTRY = `coalesce(nullif(upper(left(o.shipping_address ->> 'country', 2)), ''), '--')`;
 
 const FIGURES = 'orders, cancelled, units, revenue_base_minor, discount_base_minor, held, shipped, shipped_late, ship_seconds';
 
@@ -32,10 +33,9 @@ export interface RollupOptions {
   timeZone: string;
 }
 
-async function recomputeMinutes(em: EntityManager, minutes: Date[], { baseCurrency, timeZone }: RollupOptions, customers = true): Promise<void> {
+async function recomputeMinutes(em: EntityManager, minutes: Date[], { baseCurrency, timeZone }: RollupOptions): Promise<void> {
   if (!minutes.length) return;
-  const marks = marksOf(minutes, timeZone);
-  const list = marks.minuteList;
+  const list = timestamps(minutes);
   await em.execute('delete from sales_minute where minute = any(?::timestamptz[])', [list]);
   const fx = fxCte(baseCurrency);
   await em.execute(
@@ -57,7 +57,7 @@ async function recomputeMinutes(em: EntityManager, minutes: Date[], { baseCurren
       group by d.m, o.channel_id, coalesce(o.warehouse_id, 0), ${COUNTRY}`,
     [...fx.params, list],
   );
-  const hours = marks.hourList;
+  const hours = hoursOf(minutes);
   await em.execute('delete from sales_hour where hour = any(?::timestamptz[])', [hours]);
   await em.execute(
     `insert into sales_hour (hour, channel_id, warehouse_id, country, ${FIGURES})
@@ -69,7 +69,7 @@ async function recomputeMinutes(em: EntityManager, minutes: Date[], { baseCurren
     [hours],
   );
   // The business days those hours fall in, from their hours.
-  const days = marks.dayList;
+  const days = daysOf(minutes, timeZone);
   await em.execute('delete from sales_day where day = any(?::date[])', [days]);
   await em.execute(
     `insert into sales_day (day, channel_id, warehouse_id, country, ${FIGURES})
@@ -80,44 +80,67 @@ async function recomputeMinutes(em: EntityManager, minutes: Date[], { baseCurren
       group by d.d, h.channel_id, h.warehouse_id, h.country`,
     [days, timeZone, timeZone],
   );
-  // The products and margin reports' rollups, from the same marks.
-  await recomputeProductHours(em, marks, { baseCurrency, timeZone });
-  await recomputeMargins(em, marks, { baseCurrency, timeZone });
-  // The rebuild does the customers once at the end, from every order at once.
-  if (customers) await recomputeCustomersOf(em, marks, { baseCurrency, timeZone });
+  // The fulfilment, returns and payment-method rollups of the same minutes are recomputed next, in a
+  // transaction of their own (refreshOpsMinutes), so the dashboards' figures commit without waiting for them.
+  await em.execute(`insert into ops_dirty_minute (minute) select unnest(?::timestamptz[]) on conflict do nothing`, [list]);
 }
 
 /**
- * Takes up to BATCH marked minutes (newest first: what dashboards show) and recomputes them; returns how
- * many (0: nothing was marked). Announces `analytics.refreshed` on the dashboards topic, so open
- * dashboards read the new figures.
+ * Takes up to BATCH marked minutes (newest first: what dashboards show) and recomputes their sales rollups,
+ * then (in a second transaction) up to BATCH minutes of the fulfilment, returns and payment-method rollups;
+ * returns how many minutes the busier of the two took (0: nothing was marked). Announces
+ * `analytics.refreshed` on the dashboards topic, so open dashboards read the new figures.
  */
 export async function refreshDirtyMinutes(orm: MikroORM, opts: RollupOptions, batch = BATCH, customers = true): Promise<number> {
-  return orm.em.fork().transactional(async (em) => {
-    // One refresh at a time: two recomputing the same hour or day would each insert its rows.
-    await em.execute(`select pg_advisory_xact_lock(hashtext('analytics_refresh'))`);
-    // Business days that have ended since the last refresh get their closing stock.
-    await closeStockDays(em, opts.timeZone);
+  const sales = await orm.em.fork().transactional(async (em) => {
     const taken = await em.execute<{ minute: Date }[]>(
       `delete from analytics_dirty_minute where minute in (select minute from analytics_dirty_minute order by minute desc limit ? for update skip locked) returning minute`,
       [batch],
     );
     if (!taken.length) return 0;
     const minutes = taken.map((t) => new Date(t.minute));
-    await recomputeMinutes(em, minutes, opts, customers);
+    await recomputeMinutes(em, minutes, opts);
     const newest = Math.max(...minutes.map((m) => m.getTime()));
     publish(em, 'dashboards', 'analytics.refreshed', { minutes: minutes.length, newest: new Date(newest).toISOString() });
     return minutes.length;
   });
+  return Math.max(sales, await refreshOpsMinutes(orm, opts, batch, customers));
 }
 
-/** Marks every minute that has orders and recomputes them all (`npm run analytics:rebuild`); returns the minutes done. */
+/**
+ * The fulfilment, returns and payment-method rollups, and the products, margin and cohort rollups, of up to
+ * `batch` minutes whose sales rollups were recomputed (ops_dirty_minute, written in that transaction, so a crash
+ * between the two loses nothing); and the closing stock of the business days ended since the last run.
+ * `customers` false: the rebuild, which does the customers once at the end from every order at once.
+ */
+async function refreshOpsMinutes(orm: MikroORM, opts: RollupOptions, batch: number, customers = true): Promise<number> {
+  return orm.em.fork().transactional(async (em) => {
+    // One at a time: two recomputing the same hour or day would each insert its rows, and the cohort sums move by
+    // the difference between what a customer's rows were and are.
+    await em.execute(`select pg_advisory_xact_lock(hashtext('analytics_report_rollups'))`);
+    await closeStockDays(em, opts.timeZone);
+    const taken = await em.execute<{ minute: Date }[]>(
+      `delete from ops_dirty_minute where minute in (select minute from ops_dirty_minute order by minute desc limit ? for update skip locked) returning minute`,
+      [batch],
+    );
+    if (taken.length) {
+      const minutes = taken.map((t) => new Date(t.minute));
+      await recomputeOps(em, minutes, opts);
+      await recomputeProductHours(em, minutes, opts);
+      await recomputeMargins(em, minutes, opts);
+      if (customers) await recomputeCustomersOf(em, minutes, opts);
+    }
+    return taken.length;
+  });
+}
+
+/** Marks every minute that has orders (or returns opened) and recomputes them all (`npm run analytics:rebuild`); returns the minutes done. */
 export async function rebuildRollups(orm: MikroORM, opts: RollupOptions, onProgress?: (done: number, total: number) => void): Promise<number> {
   const em = orm.em.fork();
-  await em.execute('truncate sales_minute, sales_hour, sales_day');
-  await truncateProductRollups(em);
-  await truncateMarginRollups(em);
+  await em.execute(`truncate sales_minute, sales_hour, sales_day, ops_dirty_minute, ${[...OPS_TABLES, ...PRODUCT_TABLES, ...MARGIN_TABLES].join(', ')}`);
   await em.execute(`insert into analytics_dirty_minute (minute) select distinct date_trunc('minute', placed_at) from sales_order on conflict do nothing`);
+  // Returns are counted in the minute they were opened.
+  await em.execute(`insert into analytics_dirty_minute (minute) select distinct date_trunc('minute', created_at) from return_request on conflict do nothing`);
   const [{ n }] = await em.execute<{ n: string }[]>('select count(*) as n from analytics_dirty_minute');
   const total = Number(n);
   let done = 0;
@@ -126,15 +149,19 @@ export async function rebuildRollups(orm: MikroORM, opts: RollupOptions, onProgr
     done += k;
     onProgress?.(done, total);
   }
-  // Customer cohorts from every order in one pass (under the refresher's lock, so a live refresh waits for it).
+  // Customer cohorts from every order in one pass (under the report rollups' lock, so a live refresh waits for it).
   await orm.em.fork().transactional(async (tem) => {
-    await tem.execute(`select pg_advisory_xact_lock(hashtext('analytics_refresh'))`);
+    await tem.execute(`select pg_advisory_xact_lock(hashtext('analytics_report_rollups'))`);
     await rebuildCohorts(tem, opts);
   });
   return done;
 }
 
-/** Runs the refresher in this process (the worker): on every `analytics` NOTIFY, and each second as a safety net. */
+/**
+ * Runs the refresher in this process (the worker): on every `analytics` NOTIFY, and each second as a safety
+ * net. It keeps the sales rollups, the service desk's (service-rollups.server.ts) and the flows'
+ * (workflow-rollups.server.ts), whose triggers NOTIFY the same channel.
+ */
 export function startAnalyticsRefresher(
   orm: MikroORM,
   config: { DATABASE_URL: string; BASE_CURRENCY: string; BUSINESS_TIME_ZONE: string },
@@ -148,6 +175,11 @@ export function startAnalyticsRefresher(
     // times a second rather than after every commit (figures stay well within a second of the orders).
     restMs: 250,
     log,
-    run: async () => (await refreshDirtyMinutes(orm, { baseCurrency: config.BASE_CURRENCY, timeZone: config.BUSINESS_TIME_ZONE })) >= BATCH,
+    run: async () => {
+      const sales = await refreshDirtyMinutes(orm, { baseCurrency: config.BASE_CURRENCY, timeZone: config.BUSINESS_TIME_ZONE });
+      const service = await refreshServiceDays(orm, config.BUSINESS_TIME_ZONE);
+      const workflows = await refreshWorkflowDays(orm, config.BUSINESS_TIME_ZONE);
+      return sales >= BATCH || service >= SERVICE_BATCH || workflows >= WORKFLOW_BATCH;
+    },
   });
 }

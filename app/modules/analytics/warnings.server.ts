@@ -3,7 +3,12 @@
 // - a SKU that will run out at a warehouse before its next delivery arrives (or, with none coming, within
 //   its lead time): days of cover from the last 28 days of sales, against the next open PO's expected date;
 //   the suggestion names another warehouse that has stock to spare, or says to expedite / order;
-// - a channel whose late-shipment rate this week is at least double last week's (and 10% or more).
+// - a channel whose late-shipment rate this week is at least double last week's (and 10% or more);
+// - a payment method whose failures are rising: the share of this week's orders paid by it that had a
+//   failed payment attempt is at least double last week's (and 5% or more, of 10 orders or more);
+// - a SKU whose return rate is rising: units returned this week over units sold this week at least double
+//   last week's (and 10% or more, of 3 units returned or more).
+// "This week" is the last 7 days up to today, "last week" the 7 before, in the business's time zone.
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 export type Warning =
@@ -20,14 +25,16 @@ export type Warning =
       spareAt: { warehouse: string; available: number } | null;
       link: string;
     }
-  | { kind: 'lateRate'; channel: string; thisWeek: number; lastWeek: number; shipped: number; link: string };
+  | { kind: 'lateRate'; channel: string; thisWeek: number; lastWeek: number; shipped: number; link: string }
+  | { kind: 'paymentFailures'; method: string; thisWeek: number; lastWeek: number; failed: number; orders: number; link: string }
+  | { kind: 'returnRate'; sku: string; thisWeek: number; lastWeek: number; returned: number; sold: number; link: string };
 
 const SALES_DAYS = 28;
 const DEFAULT_LEAD_DAYS = 7;
 
 export async function warnings(em: EntityManager, today: string): Promise<Warning[]> {
-  const [stock, late] = await Promise.all([stockouts(em), lateRates(em, today)]);
-  return [...stock, ...late];
+  const [stock, late, payments, returns] = await Promise.all([stockouts(em), lateRates(em, today), paymentFailures(em, today), returnRates(em, today)]);
+  return [...stock, ...late, ...payments, ...returns];
 }
 
 interface LevelRow {
@@ -120,4 +127,69 @@ async function lateRates(em: EntityManager, today: string): Promise<Warning[]> {
       });
   }
   return out;
+}
+
+/** This week's and last week's sums of a facet's figures per key (ops_facet_day: the last 14 days up to today). */
+async function weekly(em: EntityManager, facets: string[], today: string) {
+  const rows = await em.execute<
+    { facet: string; key: string; now_orders: string; now_units: string; now_failed: string; then_orders: string; then_units: string; then_failed: string }[]
+  >(
+    `select facet, key,
+            coalesce(sum(orders) filter (where day > ?::date - 7), 0) as now_orders, coalesce(sum(units) filter (where day > ?::date - 7), 0) as now_units,
+            coalesce(sum(failed) filter (where day > ?::date - 7), 0) as now_failed,
+            coalesce(sum(orders) filter (where day <= ?::date - 7), 0) as then_orders, coalesce(sum(units) filter (where day <= ?::date - 7), 0) as then_units,
+            coalesce(sum(failed) filter (where day <= ?::date - 7), 0) as then_failed
+       from ops_facet_day where facet = any(?::text[]) and day > ?::date - 14 and day <= ?::date
+      group by facet, key order by facet, key`,
+    [today, today, today, today, today, today, `{${facets.join(',')}}`, today, today],
+  );
+  return rows.map((r) => ({
+    facet: r.facet,
+    key: r.key,
+    now: { orders: Number(r.now_orders), units: Number(r.now_units), failed: Number(r.now_failed) },
+    then: { orders: Number(r.then_orders), units: Number(r.then_units), failed: Number(r.then_failed) },
+  }));
+}
+
+const weekStart = (today: string) => new Date(Date.parse(`${today}T00:00:00Z`) - 6 * 86_400_000).toISOString().slice(0, 10);
+
+async function paymentFailures(em: EntityManager, today: string): Promise<Warning[]> {
+  const out: Warning[] = [];
+  for (const r of await weekly(em, ['payment'], today)) {
+    const now = r.now.orders ? r.now.failed / r.now.orders : 0;
+    const before = r.then.orders ? r.then.failed / r.then.orders : 0;
+    if (r.now.orders >= 10 && now >= 0.05 && now >= 2 * before)
+      out.push({
+        kind: 'paymentFailures',
+        method: r.key,
+        thisWeek: now,
+        lastWeek: before,
+        failed: r.now.failed,
+        orders: r.now.orders,
+        link: `/orders?${new URLSearchParams({ from: weekStart(today), to: today, paymentMethod: r.key, paymentFailed: 'any' })}`,
+      });
+  }
+  return out;
+}
+
+async function returnRates(em: EntityManager, today: string): Promise<Warning[]> {
+  const rows = await weekly(em, ['return_sku', 'sold'], today);
+  const sold = new Map(rows.filter((r) => r.facet === 'sold').map((r) => [r.key, r]));
+  const out: Extract<Warning, { kind: 'returnRate' }>[] = [];
+  for (const r of rows.filter((x) => x.facet === 'return_sku')) {
+    const s = sold.get(r.key);
+    const now = s?.now.units ? r.now.units / s.now.units : 0;
+    const before = s?.then.units ? r.then.units / s.then.units : 0;
+    if (s && r.now.units >= 3 && now >= 0.1 && now >= 2 * before)
+      out.push({
+        kind: 'returnRate',
+        sku: r.key,
+        thisWeek: now,
+        lastWeek: before,
+        returned: r.now.units,
+        sold: s.now.units,
+        link: `/orders?${new URLSearchParams({ returned: '1', returnSku: r.key, returnFrom: weekStart(today), returnTo: today })}`,
+      });
+  }
+  return out.sort((a, b) => b.thisWeek - a.thisWeek || a.sku.localeCompare(b.sku)).slice(0, 10);
 }

@@ -5,6 +5,7 @@ import { parseId } from '../../lib/ids.ts';
 import { db } from '../../lib/db.server.ts';
 import { isSaneDate } from '../../lib/boundary.ts';
 import { OrderFilters, type OrderSort } from './filters.ts';
+import { cancelKey, COUNTRY } from '../analytics/rollup-sql.ts';
 
 export { OrderFilters, type OrderSort };
 
@@ -151,6 +152,66 @@ interface OrderListRow {
   warehouses: string[];
 }
 
+/**
+ * The analytics reports' drill-down filters, each as the reports count it (app/modules/analytics/ops-rollups.server.ts).
+ * They are meant with a range of days (from / to, or returnFrom / returnTo), which narrows the orders first.
+ */
+function reportFilters(f: OrderFilters, where: string[], params: unknown[]) {
+  if (f.country) {
+    where.push(`${COUNTRY} = ?`);
+    params.push(f.country);
+  }
+  if (f.paymentMethod) {
+    where.push('o.payment_method = ?');
+    params.push(f.paymentMethod);
+  }
+  if (f.holdReason) {
+    where.push('o.hold_history @> array[?]::text[]');
+    params.push(f.holdReason);
+  }
+  if (f.cancelReason) {
+    where.push(`o.status = 'cancelled' and ${cancelKey('o.cancel_reason')} = ?`);
+    params.push(f.cancelReason === '-' ? '' : f.cancelReason);
+  }
+  if (f.shipLate) where.push(`(select min(s.shipped_at) from shipment s where s.order_id = o.id) > o.promised_by`);
+  if (f.deliverLate)
+    where.push(
+      `(select case when count(*) > 0 and count(s.delivered_at) = count(*) then max(s.delivered_at) end from shipment s where s.order_id = o.id) > o.promised_by`,
+    );
+  if (f.took) {
+    const [, stage, lo, hi] = /^(\w+):(\d+)-(\d*)$/.exec(f.took)!;
+    const times = `(select min(s.shipped_at) as shipped, case when count(*) > 0 and count(s.delivered_at) = count(*) then max(s.delivered_at) end as delivered
+                      from shipment s where s.order_id = o.id)`;
+    const span = stage === 'ship' ? 't.shipped - o.placed_at' : stage === 'transit' ? 't.delivered - t.shipped' : 't.delivered - o.placed_at';
+    where.push(`exists (select 1 from ${times} t where ${span} >= make_interval(hours => ?::int)${hi ? ` and ${span} < make_interval(hours => ?::int)` : ''})`);
+    params.push(Number(lo), ...(hi ? [Number(hi)] : []));
+  }
+  if (f.returned || f.returnReason || f.returnResolution || f.returnSku || f.returnFrom || f.returnTo) {
+    const conds = [`r.status not in ('rejected', 'expired')`];
+    if (f.returnReason) {
+      conds.push('r.reason = ?');
+      params.push(f.returnReason);
+    }
+    if (f.returnResolution) {
+      conds.push('r.resolution = ?');
+      params.push(f.returnResolution);
+    }
+    if (f.returnSku) {
+      conds.push(`r.lines @> jsonb_build_array(jsonb_build_object('sku', ?::text))`);
+      params.push(f.returnSku);
+    }
+    if (f.returnFrom) {
+      conds.push('r.created_at >= ?');
+      params.push(new Date(`${f.returnFrom}T00:00:00Z`));
+    }
+    if (f.returnTo) {
+      conds.push('r.created_at < ?');
+      params.push(new Date(new Date(`${f.returnTo}T00:00:00Z`).getTime() + 86_400_000));
+    }
+    where.push(`o.id in (select r.order_id from return_request r where ${conds.join(' and ')})`);
+  }
+}
+
 export async function listOrders(em: EntityManager, f: OrderFilters): Promise<OrderPage> {
   const empty: OrderPage = { rows: [], total: 0, totalCapped: false, page: 1, pages: 1, nextCursor: null, prevCursor: null };
   const where: string[] = [];
@@ -205,8 +266,9 @@ export async function listOrders(em: EntityManager, f: OrderFilters): Promise<Or
     where.push(
       `exists (select 1 from payment p join payment_operation op on op.payment_id = p.id where p.order_id = o.id and not op.succeeded and op.created_at >= ?)`,
     );
-    params.push(new Date(`${f.paymentFailed}T00:00:00Z`));
+    params.push(f.paymentFailed === 'any' ? new Date(0) : new Date(`${f.paymentFailed}T00:00:00Z`));
   }
+  reportFilters(f, where, params);
   if (f.from) {
     where.push('o.placed_at >= ?');
     params.push(new Date(`${f.from}T00:00:00Z`));

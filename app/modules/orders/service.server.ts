@@ -23,7 +23,12 @@ interface LockedOrder {
 
 // Every workflow run moves orders, so these are prepared once per connection (app/lib/db.server.ts).
 const LOCK_ORDER = prepare('order_lock', 'select id, number, status, hold_reasons from sales_order where id = $1 for update');
-const SET_STATUS = prepare('order_set_status', 'update sales_order set status = $1, hold_reasons = $2::text[], updated_at = now() where id = $3');
+// A cancelled order keeps the reason it was cancelled with ('' when none was given), for the fulfilment report.
+const SET_STATUS = prepare(
+  'order_set_status',
+  `update sales_order set status = $1, hold_reasons = $2::text[], cancel_reason = case when $1 = 'cancelled' then coalesce($4::text, '') else cancel_reason end,
+          updated_at = now() where id = $3`,
+);
 
 async function lockOrder(em: EntityManager, orderId: number): Promise<LockedOrder> {
   const [row] = await sql<LockedOrder>(em, LOCK_ORDER, [orderId]);
@@ -43,7 +48,7 @@ async function move(em: EntityManager, orderId: number, to: OrderStatus, actor: 
     });
   }
   const holdReasons = to === 'on_hold' ? (extra.holdReasons ?? ['manual']) : [];
-  await sql(em, SET_STATUS, [to, holdReasons, orderId]);
+  await sql(em, SET_STATUS, [to, holdReasons, orderId, to === 'cancelled' ? (extra.reason ?? '') : null]);
   return {
     result: { ...order, from: order.status, status: to },
     audit: {

@@ -83,6 +83,32 @@ function decode(text: string | undefined, sort: QueueSort): Cursor | null {
   }
 }
 
+const OPEN = sql<SqlBool>`t.status in ('new', 'open', 'pending', 'on_hold')`;
+/**
+ * SLA at risk: an open ticket whose earliest running target falls due within its policy's warning time
+ * (warn_before_minutes, counted here in clock minutes) or has passed. The first condition bounds the range of
+ * ticket_open_due_index read (the longest warning time of any policy); the second is the ticket's own.
+ */
+export const AT_RISK_SQL = `t.status in ('new', 'open', 'pending', 'on_hold')
+  and coalesce(least(t.first_response_due_at, t.next_response_due_at, t.resolution_due_at), 'infinity'::timestamptz)
+      <= now() + make_interval(mins => coalesce((select max(warn_before_minutes) from sla_policy), 0))
+  and coalesce(least(t.first_response_due_at, t.next_response_due_at, t.resolution_due_at), 'infinity'::timestamptz)
+      <= now() + make_interval(mins => coalesce((select p.warn_before_minutes from sla_policy p where p.id = t.sla_policy_id), 0))`;
+const AT_RISK = sql<SqlBool>`${sql.raw(AT_RISK_SQL)}`;
+const missed = (target: 'first_response' | 'resolution') =>
+  sql<SqlBool>`exists (select 1 from ticket_sla_event e where e.ticket_id = t.id and e.target = ${target} and e.kind = 'breach')`;
+
+/** The tickets created (or first answered, or resolved) on the business days [from, to]. */
+function datesWhere(f: QueueFilters, timeZone: string): Expression<SqlBool> | null {
+  if (!f.from && !f.to) return null;
+  const column = f.dates === 'responded' ? sql`t.first_responded_at` : f.dates === 'resolved' ? sql`coalesce(t.solved_at, t.closed_at)` : sql`t.created_at`;
+  const parts: Expression<SqlBool>[] = [];
+  if (f.dates === 'resolved') parts.push(sql<SqlBool>`t.status in ('solved', 'closed')`);
+  if (f.from) parts.push(sql<SqlBool>`${column} >= (${f.from}::date)::timestamp at time zone ${timeZone}`);
+  if (f.to) parts.push(sql<SqlBool>`${column} < (${f.to}::date + 1)::timestamp at time zone ${timeZone}`);
+  return sql<SqlBool>`(${sql.join(parts, sql` and `)})`;
+}
+
 /** The conditions of a view for this agent. */
 function viewWhere(view: QueueView, userId: number): Expression<SqlBool> {
   const open = sql<SqlBool>`t.status in ('new', 'open', 'pending', 'on_hold')`;
@@ -105,7 +131,12 @@ function viewWhere(view: QueueView, userId: number): Expression<SqlBool> {
 }
 
 /** One page of the queue: a view for this agent, narrowed by the filters, in the chosen order, seeking from a cursor. */
-export async function listTickets(em: EntityManager, userId: number, filters: QueueFilters): Promise<QueuePage> {
+export async function listTickets(
+  em: EntityManager,
+  userId: number,
+  filters: QueueFilters,
+  timeZone: string = process.env.BUSINESS_TIME_ZONE || 'UTC',
+): Promise<QueuePage> {
   const f = { ...filters, sort: filters.sort ?? defaultSort(filters.view) };
   const key = SORT_KEY[f.sort];
   const after = decode(f.after, f.sort);
@@ -149,6 +180,13 @@ export async function listTickets(em: EntityManager, userId: number, filters: Qu
   if (f.assignee) q = q.where('t.assignee_id', '=', f.assignee);
   if (f.tag) q = q.where(sql<SqlBool>`${f.tag.toLowerCase()} = any(t.tags)`);
   if (f.orderStatus) q = q.where('o.status', '=', f.orderStatus);
+  if (f.state === 'open') q = q.where(OPEN);
+  if (f.state === 'resolved') q = q.where(sql<SqlBool>`t.status in ('solved', 'closed')`);
+  if (f.sla === 'at_risk') q = q.where(AT_RISK);
+  if (f.sla === 'missed_first_response') q = q.where(missed('first_response'));
+  if (f.sla === 'missed_resolution') q = q.where(missed('resolution'));
+  const dates = datesWhere(f, timeZone);
+  if (dates) q = q.where(dates);
   if (f.q) {
     const exact = f.q.trim();
     const tokens = searchTokens(exact, 20);

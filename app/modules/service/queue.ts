@@ -4,6 +4,11 @@ export type QueueView = (typeof QUEUE_VIEWS)[number];
 export const QUEUE_SORTS = ['updated', 'created', 'due', 'priority'] as const;
 export type QueueSort = (typeof QUEUE_SORTS)[number];
 
+/** Filters on the state of a ticket, its SLA, and which of its dates a from–to range reads (the analytics drill-downs). */
+export const QUEUE_STATES = ['open', 'resolved'] as const;
+export const QUEUE_SLA = ['at_risk', 'missed_first_response', 'missed_resolution'] as const;
+export const QUEUE_DATES = ['created', 'responded', 'resolved'] as const;
+
 /** The order a view shows unless another is chosen: the SLA views most urgent first, the others latest change first. */
 export const defaultSort = (view: QueueView): QueueSort => (view === 'due_soon' || view === 'breached' ? 'due' : 'updated');
 

@@ -99,7 +99,8 @@ export const RunFilters = z.object({
   page: z.coerce.number().int().min(1).max(10_000).catch(1),
 });
 
-export async function listRuns(em: EntityManager, f: z.infer<typeof RunFilters>, pageSize = 50) {
+/** Runs, newest first; `from` / `to` are the business days (in `timeZone`) the runs started on, as the flow report counts them. */
+export async function listRuns(em: EntityManager, f: z.infer<typeof RunFilters>, pageSize = 50, timeZone: string = process.env.BUSINESS_TIME_ZONE || 'UTC') {
   const payloadNumber = sql<string | null>`r.trigger_payload ->> 'number'`;
   const rows = await db(em)
     .selectFrom('workflow_run as r')
@@ -122,8 +123,8 @@ export async function listRuns(em: EntityManager, f: z.infer<typeof RunFilters>,
     .$if(!!f.flow, (q) => q.where('d.key', '=', f.flow ?? ''))
     .$if(!!f.version, (q) => q.where('v.number', '=', f.version ?? 0))
     .$if(!!f.status, (q) => q.where('r.status', '=', f.status!))
-    .$if(!!f.from, (q) => q.where('r.started_at', '>=', new Date(`${f.from}T00:00:00Z`)))
-    .$if(!!f.to, (q) => q.where('r.started_at', '<', new Date(new Date(`${f.to}T00:00:00Z`).getTime() + 86_400_000)))
+    .$if(!!f.from, (q) => q.where('r.started_at', '>=', sql<Date>`(${f.from ?? null}::date)::timestamp at time zone ${timeZone}`))
+    .$if(!!f.to, (q) => q.where('r.started_at', '<', sql<Date>`(${f.to ?? null}::date + 1)::timestamp at time zone ${timeZone}`))
     .$if(!!f.q, (q) => q.where((eb) => eb.or([eb('r.workflow_id', 'ilike', `%${f.q}%`), eb(payloadNumber, 'ilike', `%${f.q}%`)])))
     .orderBy('r.id', 'desc')
     .limit(pageSize + 1)
