@@ -1,7 +1,9 @@
 // Analytics at scale: every dashboard and report figure (sales, fulfilment, returns, payment methods) through
 // the very functions the pages call, over a year of orders (1M by default, about 2M lines, a parcel for each
 // shipped one, returns, declined payments), next to the naive query a report would otherwise run (GROUP BY
-// over orders, lines, shipments, payments and returns) on the same data in the same run.
+// over orders, lines, shipments, payments and returns) on the same data in the same run; the products & stock,
+// margin and customer-cohort reports likewise (lines costed at their product's offer and parcels at a carrier
+// rate, as intake and shipping record them).
 // Then freshness: orders taken through intake while the refresher runs, each timed from its commit until
 // the rollup the dashboard reads counts it.
 //
@@ -28,6 +30,12 @@ import { rebuildRollups, startAnalyticsRefresher, BASE_TOTAL, COUNTRY } from '..
 import { rebuildServiceRollups } from '../app/modules/analytics/service-rollups.server.ts';
 import { salesBetween, salesReport, today } from '../app/modules/analytics/reports.server.ts';
 import { dashboard } from '../app/modules/analytics/dashboard.server.ts';
+import { productsReport, ProductsQuery } from '../app/modules/analytics/products.server.ts';
+import { marginReport, MarginQuery } from '../app/modules/analytics/margin.server.ts';
+import { cohortReport, CohortQuery } from '../app/modules/analytics/cohorts.server.ts';
+import { LINE_REVENUE } from '../app/modules/analytics/product-rollups.server.ts';
+import { NET_REVENUE } from '../app/modules/analytics/margin-rollups.server.ts';
+import { unitCostSql } from '../app/modules/purchasing/costs.ts';
 import { fulfilmentReport } from '../app/modules/analytics/fulfilment-report.server.ts';
 import { returnsReport } from '../app/modules/analytics/returns-report.server.ts';
 import { paymentMethods } from '../app/modules/analytics/payment-methods.server.ts';
@@ -169,6 +177,84 @@ function naivePaymentMethods(db: pg.Client, from: Date, to: Date) {
   );
 }
 
+/** The products, stock, margin and cohort reports' rollups. */
+const PRODUCT_TABLES = [
+  'product_hour',
+  'product_day',
+  'product_day_total',
+  'stock_day',
+  'order_margin',
+  'margin_day',
+  'customer_month',
+  'customer_cohort',
+  'cohort_month',
+  'cohort_frequency',
+];
+
+/** Positional placeholders for pg ($1, $2, …) in a statement written with `?`, after `offset` earlier ones. */
+const positional = (text: string, offset = 0) => {
+  let n = offset;
+  return text.replace(/\?/g, () => `$${++n}`);
+};
+
+/** The products report without rollups: sales per product over both periods from lines and orders, stock per day from the ledger, last sales. */
+async function naiveProducts(db: pg.Client, from: string, to: string, prevFrom: string, todayIso: string, f: { channel?: number; warehouse?: number } = {}) {
+  const fx = fxCte(BASE);
+  const where = [f.channel ? `o.channel_id = ${f.channel}` : null, f.warehouse ? `coalesce(o.warehouse_id, 0) = ${f.warehouse}` : null].filter(Boolean);
+  const and = where.map((w) => ` and ${w}`).join('');
+  await db.query(
+    `with ${positional(fx.sql)}
+     select l.product_id, sum(l.quantity) filter (where o.placed_at >= $${fx.params.length + 1}::date), sum(${LINE_REVENUE}) filter (where o.placed_at >= $${fx.params.length + 1}::date),
+            sum(l.quantity) filter (where o.placed_at < $${fx.params.length + 1}::date), sum(${LINE_REVENUE}) filter (where o.placed_at < $${fx.params.length + 1}::date),
+            sum(l.quantity * l.unit_cost_base_minor)
+       from sales_order o join order_line l on l.order_id = o.id left join fx on fx.currency = o.currency
+      where o.status <> 'cancelled' and o.placed_at >= $${fx.params.length + 2}::date and o.placed_at < $${fx.params.length + 3}::date + 1${and}
+      group by l.product_id`,
+    [...fx.params, from, prevFrom, to],
+  );
+  await db.query(
+    `select d.d, l.product_id, sum(l.on_hand - coalesce((select sum(m.quantity) from stock_movement m where m.product_id = l.product_id and m.warehouse_id = l.warehouse_id and m.at >= d.d + interval '1 day'), 0))
+       from generate_series($1::date, $2::date, interval '1 day') as d(d) cross join inventory_level l${f.warehouse ? ` where l.warehouse_id = ${f.warehouse}` : ''}
+      group by 1, 2`,
+    [from, todayIso],
+  );
+  await db.query(
+    `select l.product_id, max(o.placed_at) from sales_order o join order_line l on l.order_id = o.id where o.status <> 'cancelled'${and} group by l.product_id`,
+  );
+}
+
+/** The margin report without rollups: each order's net revenue, goods and shipping cost, grouped by bucket and channel, and the worst orders. */
+async function naiveMargin(db: pg.Client, from: Date, to: Date, bucket: 'day' | 'month') {
+  const fx = fxCte(BASE);
+  const n = fx.params.length;
+  const orders = `with ${positional(fx.sql)}, m as (
+      select o.id, o.placed_at, o.channel_id, ${NET_REVENUE} as revenue, l.cost as goods, s.cost as shipping
+        from sales_order o left join fx on fx.currency = o.currency
+        left join lateral (select coalesce(sum(quantity * unit_cost_base_minor), 0) as cost from order_line where order_id = o.id) l on true
+        left join lateral (select coalesce(sum(shipping_cost_base_minor), 0) as cost from shipment where order_id = o.id) s on true
+       where o.status <> 'cancelled' and o.placed_at >= $${n + 1} and o.placed_at < $${n + 2})`;
+  await db.query(
+    `${orders} select date_trunc('${bucket}', placed_at at time zone 'UTC'), channel_id, count(*), sum(revenue), sum(goods), sum(shipping) from m group by grouping sets ((1), (2))`,
+    [...fx.params, from, to],
+  );
+  await db.query(`${orders} select * from m order by revenue - goods - shipping, id limit 15`, [...fx.params, from, to]);
+}
+
+/** The cohort report without rollups: each customer's first month from all their orders, then activity by month, frequency, top customers. */
+async function naiveCohorts(db: pg.Client, first: Date) {
+  const fx = fxCte(BASE);
+  const n = fx.params.length;
+  const counted = `with ${positional(fx.sql)}, o as (select o.customer_id, o.placed_at, ${BASE_TOTAL} as revenue from sales_order o left join fx on fx.currency = o.currency where o.status <> 'cancelled'),
+    c as (select customer_id, date_trunc('month', min(placed_at)) as cohort, count(*) as orders, sum(revenue) as revenue from o group by customer_id)`;
+  await db.query(
+    `${counted} select c.cohort, date_trunc('month', o.placed_at), count(distinct o.customer_id), count(*), sum(o.revenue)
+       from o join c using (customer_id) where c.cohort >= $${n + 1} group by 1, 2`,
+    [...fx.params, first],
+  );
+  await db.query(`${counted} select cohort, least(orders, 10), count(*) from c where cohort >= $${n + 1} group by 1, 2`, [...fx.params, first]);
+  await db.query(`${counted} select * from c order by revenue desc limit 20`, fx.params);
+}
+
 async function main() {
   const started = performance.now();
   console.log(`[bench] analytics: ${ORDERS.toLocaleString('en')} orders over a year, ${RUNS} timed runs per report, ${FRESH} orders for freshness`);
@@ -188,6 +274,11 @@ async function main() {
 
   let t0 = performance.now();
   await seedBulkOrders(db, { orders: ORDERS, days: 365, shipments: true, countries: true, opsFacts: true });
+  // What intake and shipping record: each line's unit cost (its product's offer), each parcel's carrier cost.
+  await db.query(
+    `update order_line l set unit_cost_base_minor = c.cost from (select p.id, ${unitCostSql('p.id', `'${BASE}'`, '2')} as cost from product p) c where c.id = l.product_id`,
+  );
+  await db.query(`update shipment set shipping_cost_base_minor = 650 + 110 * ceil(weight_grams / 1000.0)::int`);
   await db.query('vacuum analyze');
   const {
     rows: [counts],
@@ -214,7 +305,7 @@ async function main() {
       console.log(`[bench] rollups: ${done.toLocaleString('en')} / ${total.toLocaleString('en')} minutes`);
     }
   });
-  await db.query(`vacuum analyze sales_minute, sales_hour, sales_day, ${OPS_TABLES.join(', ')}`);
+  await db.query(`vacuum analyze sales_minute, sales_hour, sales_day, ${[...OPS_TABLES, ...PRODUCT_TABLES].join(', ')}`);
   const {
     rows: [rollup],
   } = await db.query<Record<string, string>>(
@@ -227,6 +318,15 @@ async function main() {
     `[bench] rebuilt the rollups (${minutes.toLocaleString('en')} minutes → ${rollup.minutes} minute rows, ${rollup.hours} hour rows, ${rollup.days} day rows, ${rollup.size}; fulfilment and facets: ${rollup.fulfil_days} + ${rollup.facet_days} day rows, ${rollup.ops_size} in all) in ${secs(t0)} s`,
   );
 
+  const sizes = await db.query<{ name: string; rows: string; size: string }>(
+    `select t as name, (xpath('/row/n/text()', query_to_xml('select count(*) as n from ' || t, false, true, '')))[1]::text as rows, pg_size_pretty(pg_total_relation_size(t)) as size
+       from unnest($1::text[]) as t`,
+    [PRODUCT_TABLES],
+  );
+  console.log(
+    `[bench] products, margin and cohort rollups: ${sizes.rows.map((r) => `${r.name} ${Number(r.rows).toLocaleString('en')} rows (${r.size})`).join(', ')}`,
+  );
+
   const em = () => orm.em.fork();
   const { midnight, now } = await today(em(), TZ);
   const todayIso = now.toISOString().slice(0, 10);
@@ -234,6 +334,9 @@ async function main() {
   const {
     rows: [web],
   } = await db.query<{ id: number }>(`select id from channel where code = 'web'`);
+  const {
+    rows: [ewr],
+  } = await db.query<{ id: number }>(`select id from warehouse where code = 'EWR'`);
   const at = (d: string) => new Date(`${d}T00:00:00Z`);
   const tomorrow = new Date(at(todayIso).getTime() + 86_400_000);
 
@@ -269,15 +372,45 @@ async function main() {
       naive: () => naive(db, at(day(364)), tomorrow, 'month'),
     },
     {
+      name: 'products & stock, last 30 days, with the 30 before',
+      ours: () => productsReport(em(), ProductsQuery.parse({ from: day(29), to: todayIso }), todayIso, BASE),
+      naive: () => naiveProducts(db, day(29), todayIso, day(59), todayIso),
+    },
+    {
+      name: 'products & stock, last 90 days, channel web, warehouse EWR',
+      ours: () => productsReport(em(), ProductsQuery.parse({ from: day(89), to: todayIso, channel: 'web', warehouse: 'EWR' }), todayIso, BASE),
+      naive: () => naiveProducts(db, day(89), todayIso, day(179), todayIso, { channel: web.id, warehouse: ewr.id }),
+    },
+    {
+      name: 'products & stock, last 365 days',
+      ours: () => productsReport(em(), ProductsQuery.parse({ from: day(364), to: todayIso, compare: 'none' }), todayIso, BASE),
+      naive: () => naiveProducts(db, day(364), todayIso, day(364), todayIso),
+    },
+    {
+      name: 'margin, last 30 days by day, with the 30 before',
+      ours: () => marginReport(em(), MarginQuery.parse({ from: day(29), to: todayIso }), todayIso),
+      naive: async () => {
+        await naiveMargin(db, at(day(29)), tomorrow, 'day');
+        await naiveMargin(db, at(day(59)), at(day(29)), 'day');
+      },
+    },
+    {
+      name: 'margin, last 365 days by month',
+      ours: () => marginReport(em(), MarginQuery.parse({ from: day(364), to: todayIso, granularity: 'month', compare: 'none' }), todayIso),
+      naive: () => naiveMargin(db, at(day(364)), tomorrow, 'month'),
+    },
+    {
+      name: 'customer cohorts, last 12 months',
+      ours: () => cohortReport(em(), CohortQuery.parse({ months: '12' }), todayIso),
+      naive: () => naiveCohorts(db, new Date(`${day(340).slice(0, 7)}-01T00:00:00Z`)),
+    },
+    {
       name: 'sales, an arbitrary 10 days 13 hours 7 minutes (minute edges)',
       ours: () => salesBetween(em(), new Date(now.getTime() - 10 * 86_400_000 - 47_220_000), new Date(now.getTime() - 3_600_000 * 5 - 60_000 * 7)),
       naive: () => naive(db, new Date(now.getTime() - 10 * 86_400_000 - 47_220_000), new Date(now.getTime() - 3_600_000 * 5 - 60_000 * 7), null),
     },
   ];
 
-  const {
-    rows: [ewr],
-  } = await db.query<{ id: number }>(`select id from warehouse where code = 'EWR'`);
   const ops = { compare: 'previous' as const, granularity: 'day' as const };
   cases.push(
     {

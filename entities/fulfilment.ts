@@ -15,7 +15,18 @@ export const Carrier = defineEntity({
     name: p.string(),
     /** e.g. https://track.example/{tracking} */
     trackingUrlTemplate: p.string(),
-    rules: p.json<{ service: string; serviceLevels: string[]; countries?: string[]; maxWeightGrams?: number; priority: number }[]>(),
+    rules: p.json<
+      {
+        service: string;
+        serviceLevels: string[];
+        countries?: string[];
+        maxWeightGrams?: number;
+        priority: number;
+        /** What a parcel costs us on this rule, in minor units of the base currency: a price per parcel plus a price per started kilogram. */
+        costMinor?: number;
+        costPerKgMinor?: number;
+      }[]
+    >(),
     active: p.boolean().default(true),
   },
 });
@@ -67,6 +78,8 @@ export const Shipment = defineEntity({
     trackingNumber: p.string().unique(),
     status: p.enum(SHIPMENT_STATUSES).default('label_created'),
     weightGrams: p.integer(),
+    /** What the carrier charges us for the parcel, in minor units of the base currency, by its rule's rate when it shipped; null: the rule had no rate. */
+    shippingCostBaseMinor: p.integer().nullable(),
     lines: p.json<{ sku: string; quantity: number }[]>(),
     createdAt: p.datetime().onCreate(() => new Date()),
     shippedAt: p.datetime().nullable(),

@@ -11,16 +11,25 @@ import { ReturnRequest } from './returns.ts';
 import { PurchaseOrder, PurchaseOrderLine, Supplier, SupplierProduct } from './purchasing.ts';
 import {
   AnalyticsDirtyMinute,
+  CohortFrequency,
+  CohortMonth,
+  CustomerCohort,
+  CustomerMonth,
   DashboardLayout,
   FulfilDay,
   FulfilHour,
   FulfilMinute,
   FulfilMonth,
+  MarginDay,
   OpsDirtyMinute,
   OpsFacetDay,
   OpsFacetHour,
   OpsFacetMinute,
   OpsFacetMonth,
+  OrderMargin,
+  ProductDay,
+  ProductDayTotal,
+  ProductHour,
   SalesDay,
   SalesHour,
   SalesMinute,
@@ -28,6 +37,7 @@ import {
   ServiceDay,
   ServiceDayTag,
   ServiceDirtyMinute,
+  StockDay,
   WorkflowDay,
   WorkflowDirtyMinute,
   WorkflowStepDay,
@@ -68,8 +78,9 @@ export * from './service.ts';
 export * from './webhooks.ts';
 
 /**
- * The rollups of the fulfilment, returns and payment-method reports: read and written by plain SQL only
- * (app/modules/analytics/ops-rollups.server.ts), so left out of typed SQL's schema type (DB in
+ * The rollups of the fulfilment, returns and payment-method reports, and of the products, margin and cohort reports:
+ * read and written by plain SQL only (app/modules/analytics/ops-rollups.server.ts, product-, margin- and
+ * cohort-rollups.server.ts), so left out of typed SQL's schema type (DB in
  * app/lib/db.server.ts), whose inference gives up on this many wide tables.
  */
 export const reportRollupEntities = [
@@ -82,6 +93,16 @@ export const reportRollupEntities = [
   OpsFacetDay,
   OpsFacetMonth,
   OpsDirtyMinute,
+  ProductHour,
+  ProductDay,
+  ProductDayTotal,
+  StockDay,
+  OrderMargin,
+  MarginDay,
+  CustomerMonth,
+  CustomerCohort,
+  CohortMonth,
+  CohortFrequency,
 ];
 
 /** The entities typed SQL knows (see reportRollupEntities). */

@@ -113,6 +113,12 @@ export const OrderLine = defineEntity({
     quantity: p.integer(),
     unitPriceMinor: p.integer(),
     totalMinor: p.integer(),
+    /**
+     * What one unit cost us when the order was taken, in minor units of the base currency: the offer of the
+     * supplier the Reorder flow would buy from (the preferred one, else the cheapest active offer), at that
+     * day's exchange rate. Null when no supplier offered the product. Margin reports read it.
+     */
+    unitCostBaseMinor: p.integer().nullable(),
   },
   checks: [{ name: 'order_line_quantity_positive', expression: 'quantity > 0' }],
 });

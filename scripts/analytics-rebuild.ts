@@ -1,5 +1,5 @@
-// `npm run analytics:rebuild`: recomputes the sales, fulfilment, returns and payment-method rollups from the orders,
-// shipments, payments and returns, the service desk's from the tickets and the flows' from the runs (DATABASE_URL, or the embedded database), showing progress. The refresher keeps them current as orders change; this is for a database
+// `npm run analytics:rebuild`: recomputes the sales, fulfilment, returns, payment-method, products, stock, margin and
+// customer-cohort rollups from the orders, lines, reservations, shipments, payments, returns and the stock ledger, the service desk's from the tickets and the flows' from the runs (DATABASE_URL, or the embedded database), showing progress. The refresher keeps them current as orders change; this is for a database
 // restored from a backup, a changed exchange-rate history, or after a bulk import done outside the console.
 import { createOrm } from '../app/lib/db.server.ts';
 import { rebuildRollups } from '../app/modules/analytics/rollups.server.ts';
@@ -27,7 +27,9 @@ await withEmbeddedDatabase(async (url) => {
         }
       },
     );
-    log.info(`rebuilt ${done} minutes of sales, fulfilment and returns in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    log.info(
+      `rebuilt ${done} minutes of sales, fulfilment, returns, products, stock, margins and customer cohorts in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
     const t1 = Date.now();
     last = 0;
     const days = await rebuildServiceRollups(orm, process.env.BUSINESS_TIME_ZONE || 'UTC', (n, total) => {

@@ -8,6 +8,8 @@ import { useRootData } from '../root.tsx';
 
 export const ANALYTICS_REPORTS = [
   { id: 'sales', path: '/analytics', permission: 'analytics.view' },
+  { id: 'products', path: '/analytics/products', permission: 'analytics.view' },
+  { id: 'margin', path: '/analytics/margin', permission: 'analytics.view' },
   { id: 'customers', path: '/analytics/customers', permission: 'analytics.view' },
   { id: 'replenishment', path: '/analytics/replenishment', permission: 'analytics.view' },
   { id: 'service', path: '/analytics/service', permission: 'analytics.service' },

@@ -3,6 +3,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigate, useNavigation } 
 import { useTranslation } from 'react-i18next';
 import { Toast } from '../components/confirm-submit.tsx';
 import { AnalyticsNav } from '../components/analytics-nav.tsx';
+import { useQueryWith } from '../components/report-controls.tsx';
 import { Bar, BarChart, CartesianGrid, Cell, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { assertCsrf, forbidden, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
@@ -15,6 +16,9 @@ import { CsrfInput } from '../components/csrf.tsx';
 import { FieldErrorText } from '../components/field-error.tsx';
 import { isSegment, SEGMENT_RULES, type ScoreRange, type Segment } from '../modules/analytics/rfm.ts';
 import { segmentReport, tagSegment } from '../modules/analytics/rfm.server.ts';
+import { cohortReport, CohortQuery } from '../modules/analytics/cohorts.server.ts';
+import { todayIn } from '../modules/analytics/range.ts';
+import { CohortSections } from '../components/cohorts.tsx';
 import { MAX_TAG_LENGTH, MAX_TAGS } from '../modules/customers/tags.ts';
 
 /** Customers of a segment listed on the page; the CSV has them all. */
@@ -22,15 +26,22 @@ const LISTED = 200;
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context, 'analytics.view');
-  const raw = new URL(request.url).searchParams.get('segment');
+  const params = new URL(request.url).searchParams;
+  const raw = params.get('segment');
   const segment = isSegment(raw) ? raw : null;
-  const report = await segmentReport(context.orm.em.fork(), { base: context.config.BASE_CURRENCY });
+  const cohortQuery = CohortQuery.parse(Object.fromEntries(params));
+  const [report, cohorts] = await Promise.all([
+    segmentReport(context.orm.em.fork(), { base: context.config.BASE_CURRENCY }),
+    cohortReport(context.orm.em.fork(), cohortQuery, todayIn(context.config.BUSINESS_TIME_ZONE)),
+  ]);
   const { customers, ...summary } = report;
   return {
     ...summary,
     segment,
     members: segment ? customers.filter((c) => c.segment === segment) : [],
     canTag: can(user.role, 'service.manage'),
+    cohorts,
+    cohortMonths: cohortQuery.months,
   };
 }
 
@@ -59,7 +70,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function CustomerSegments() {
-  const { segments, segment, members, canTag, baseCurrency, windowDays, totalCustomers } = useLoaderData<typeof loader>();
+  const { segments, segment, members, canTag, baseCurrency, windowDays, totalCustomers, cohorts, cohortMonths } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as ActionData | undefined;
   const navigation = useNavigation();
   const navigate = useNavigate();
@@ -70,6 +81,7 @@ export default function CustomerSegments() {
   const range = ([min, max]: ScoreRange) => (min === 1 && max === 5 ? t('segments.anyScore') : min === max ? String(min) : t('segments.range', { min, max }));
   const chartData = segments.map((s) => ({ ...s, label: t(`segments.name.${s.segment}`) }));
   const tagError = result?.errors?.find((e) => e.field === 'tag');
+  const withQuery = useQueryWith();
 
   const exportCsv = () =>
     segment &&
@@ -128,7 +140,7 @@ export default function CustomerSegments() {
               onClick={(e) => {
                 const index = typeof e?.activeTooltipIndex === 'number' ? e.activeTooltipIndex : Number(e?.activeTooltipIndex);
                 const s = Number.isInteger(index) ? chartData[index] : undefined;
-                if (s) navigate(`?segment=${s.segment}`);
+                if (s) navigate(withQuery({ segment: s.segment }));
               }}
             >
               <CartesianGrid strokeDasharray="3 3" vertical={false} />
@@ -160,7 +172,7 @@ export default function CustomerSegments() {
                 return (
                   <tr key={s.segment} className={s.segment === segment ? 'selected' : ''} data-testid="segment-row" data-segment={s.segment}>
                     <td>
-                      <Link to={`?segment=${s.segment}`} preventScrollReset>
+                      <Link to={withQuery({ segment: s.segment })} preventScrollReset>
                         {t(`segments.name.${s.segment}`)}
                       </Link>
                       <div className="muted small">{t(`segments.describe.${s.segment}`)}</div>
@@ -263,6 +275,8 @@ export default function CustomerSegments() {
           )}
         </section>
       ) : null}
+
+      <CohortSections report={cohorts} months={cohortMonths} currency={baseCurrency} segment={segment} />
     </>
   );
 }

@@ -219,6 +219,10 @@ export default function Orders() {
           </select>
         </label>
         <label className="field">
+          <span>{t('orders.filters.sku')}</span>
+          <input name="sku" defaultValue={filters.sku ?? ''} size={10} maxLength={64} data-testid="filter-sku" />
+        </label>
+        <label className="field">
           <span>{t('orders.filters.from')}</span>
           <input type="date" name="from" defaultValue={filters.from ?? ''} />
         </label>

@@ -4,7 +4,8 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { DomainError } from '../lib/errors.ts';
 import type { FieldError } from '../lib/problem.ts';
-import { formatNumber } from '../lib/format.ts';
+import { formatMoney, formatNumber } from '../lib/format.ts';
+import { currencyExponent } from '../lib/money.ts';
 import type { CarrierRule } from '../modules/fulfilment/planning.ts';
 import { carrierFromForm, getCarrier, listCarriers, previewCarrier, saveCarrier, type CarrierChoice } from '../modules/settings/carriers.server.ts';
 import { formTexts, MAX_RULES, readOutcome, RULE_SERVICE_LEVELS } from '../modules/settings/form.ts';
@@ -30,7 +31,7 @@ export async function loader(args: LoaderFunctionArgs) {
       test = { errors: e.errors };
     }
   }
-  return { carriers, selected, creating, canManage, test };
+  return { carriers, selected, creating, canManage, test, currency: args.context.config.BASE_CURRENCY };
 }
 
 type ActionData = { errors?: FieldError[] };
@@ -53,15 +54,20 @@ interface RuleRow {
   countries: string;
   maxWeightGrams: string;
   priority: string;
+  /** The rate, in the base currency's major units as typed. */
+  cost: string;
+  costPerKg: string;
 }
 
-const toRuleRow = (r: CarrierRule, key: number): RuleRow => ({
+const toRuleRow = (r: CarrierRule, key: number, exponent: number): RuleRow => ({
   key,
   service: r.service,
   serviceLevels: r.serviceLevels,
   countries: (r.countries ?? []).join(', '),
   maxWeightGrams: r.maxWeightGrams === undefined ? '' : String(r.maxWeightGrams),
   priority: String(r.priority),
+  cost: r.costMinor === undefined ? '' : String(r.costMinor / 10 ** exponent),
+  costPerKg: r.costPerKgMinor === undefined ? '' : String(r.costPerKgMinor / 10 ** exponent),
 });
 const blankRule = (key: number, priority: number): RuleRow => ({
   key,
@@ -70,11 +76,14 @@ const blankRule = (key: number, priority: number): RuleRow => ({
   countries: '',
   maxWeightGrams: '',
   priority: String(priority),
+  cost: '',
+  costPerKg: '',
 });
 
-function RulesEditor({ initial, errors, disabled }: { initial: CarrierRule[]; errors?: FieldError[]; disabled: boolean }) {
+function RulesEditor({ initial, errors, disabled, currency }: { initial: CarrierRule[]; errors?: FieldError[]; disabled: boolean; currency: string }) {
   const { t } = useTranslation();
-  const [rows, setRows] = useState<RuleRow[]>(() => (initial.length ? initial.map(toRuleRow) : [blankRule(0, 10)]));
+  const exponent = currencyExponent(currency);
+  const [rows, setRows] = useState<RuleRow[]>(() => (initial.length ? initial.map((r, i) => toRuleRow(r, i, exponent)) : [blankRule(0, 10)]));
   const [next, setNext] = useState(rows.length);
   const err = (i: number, field: string) => errors?.find((e) => e.field === `rules.${i}.${field}`);
   const add = () => {
@@ -94,6 +103,8 @@ function RulesEditor({ initial, errors, disabled }: { initial: CarrierRule[]; er
             <th>{t('carrierSettings.serviceLevels')}</th>
             <th>{t('carrierSettings.countries')}</th>
             <th>{t('carrierSettings.maxWeight')}</th>
+            <th>{t('carrierSettings.cost', { currency })}</th>
+            <th>{t('carrierSettings.costPerKg', { currency })}</th>
             <th />
           </>
         }
@@ -149,6 +160,26 @@ function RulesEditor({ initial, errors, disabled }: { initial: CarrierRule[]; er
               <FieldErrorText error={err(i, 'maxWeightGrams')} />
             </td>
             <td>
+              <input
+                name={`rules.${i}.cost`}
+                defaultValue={r.cost}
+                inputMode="decimal"
+                placeholder={t('carrierSettings.noRate')}
+                aria-label={t('carrierSettings.ruleField', { row: i + 1, field: t('carrierSettings.cost', { currency }) })}
+              />
+              <FieldErrorText error={err(i, 'cost')} />
+            </td>
+            <td>
+              <input
+                name={`rules.${i}.costPerKg`}
+                defaultValue={r.costPerKg}
+                inputMode="decimal"
+                placeholder={t('carrierSettings.noRate')}
+                aria-label={t('carrierSettings.ruleField', { row: i + 1, field: t('carrierSettings.costPerKg', { currency }) })}
+              />
+              <FieldErrorText error={err(i, 'costPerKg')} />
+            </td>
+            <td>
               {disabled ? null : (
                 <button type="button" className="link-button" onClick={() => setRows(rows.filter((x) => x.key !== r.key))}>
                   {t('carrierSettings.removeRule')}
@@ -170,7 +201,7 @@ function RulesEditor({ initial, errors, disabled }: { initial: CarrierRule[]; er
 }
 
 export default function Carriers() {
-  const { carriers, selected, creating, canManage, test } = useLoaderData<typeof loader>();
+  const { carriers, selected, creating, canManage, test, currency } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as ActionData | undefined;
   const { t, params, locale, done } = useSettingsScreen();
   const err = (field: string) => result?.errors?.find((e) => e.field === field);
@@ -181,6 +212,9 @@ export default function Carriers() {
       r.serviceLevels.map((l) => t(`deliveryMethods.${l}`)).join(' / '),
       r.countries?.length ? r.countries.join(', ') : t('carrierSettings.anywhere'),
       r.maxWeightGrams === undefined ? null : t('carrierSettings.upTo', { weight: formatNumber(r.maxWeightGrams, locale) }),
+      r.costMinor === undefined && r.costPerKgMinor === undefined
+        ? null
+        : t('carrierSettings.rate', { cost: formatMoney(r.costMinor ?? 0, currency, locale), perKg: formatMoney(r.costPerKgMinor ?? 0, currency, locale) }),
     ]
       .filter(Boolean)
       .join(' · ');
@@ -252,7 +286,7 @@ export default function Carriers() {
             <>
               <h2 className="spaced">{t('carrierSettings.rules')}</h2>
               <p className="muted">{t('carrierSettings.rulesIntro')}</p>
-              <RulesEditor initial={selected?.rules ?? []} errors={result?.errors} disabled={!canManage} />
+              <RulesEditor initial={selected?.rules ?? []} errors={result?.errors} disabled={!canManage} currency={currency} />
             </>
           }
           submit={creating ? t('carrierSettings.create') : t('carrierSettings.save')}

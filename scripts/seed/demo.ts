@@ -20,6 +20,7 @@ import {
   Product,
   Shipment,
   ShipmentEvent,
+  StockMovement,
   User,
   Warehouse,
   type Address,
@@ -34,6 +35,8 @@ import { seedServiceDesk } from './service.ts';
 import { seedDeskMacros } from './desk-macros.ts';
 import { seedWorkflows } from './workflows.ts';
 import { recomputeAllTiers } from '../../app/modules/customers/service.server.ts';
+import { toBaseMinor } from '../../app/lib/money.ts';
+import { parcelCost } from '../../app/modules/fulfilment/planning.ts';
 
 export interface DemoCredentials {
   users: { email: string; password: string; role: Role; name: string }[];
@@ -89,34 +92,37 @@ const WAREHOUSES = [
   { code: 'TPE', name: 'Taoyuan DC', line1: '15 Hangzhan S Rd', city: 'Taoyuan', postalCode: '337', country: 'TW', lat: 25.0797, lng: 121.2342 },
 ];
 
-// Carriers with their routing rules (first match by priority wins).
+// Carriers with their routing rules (first match by priority wins) and what a parcel costs us on each (USD cents:
+// per parcel, plus per started kilogram), recorded on every shipment for the margin report.
 const CARRIERS = [
   {
     code: 'usps',
     name: 'USPS',
     trackingUrlTemplate: 'https://tools.usps.com/go/TrackConfirmAction?tLabels={tracking}',
-    rules: [{ service: 'Ground Advantage', serviceLevels: ['standard'], countries: ['US'], maxWeightGrams: 30_000, priority: 10 }],
+    rules: [
+      { service: 'Ground Advantage', serviceLevels: ['standard'], countries: ['US'], maxWeightGrams: 30_000, priority: 10, costMinor: 450, costPerKgMinor: 90 },
+    ],
   },
   {
     code: 'ups',
     name: 'UPS',
     trackingUrlTemplate: 'https://www.ups.com/track?tracknum={tracking}',
     rules: [
-      { service: 'Next Day Air', serviceLevels: ['express'], countries: ['US'], priority: 10 },
-      { service: 'Ground', serviceLevels: ['standard'], countries: ['US'], priority: 20 },
+      { service: 'Next Day Air', serviceLevels: ['express'], countries: ['US'], priority: 10, costMinor: 1800, costPerKgMinor: 250 },
+      { service: 'Ground', serviceLevels: ['standard'], countries: ['US'], priority: 20, costMinor: 650, costPerKgMinor: 110 },
     ],
   },
   {
     code: 'sf',
     name: 'SF Express',
     trackingUrlTemplate: 'https://www.sf-express.com/we/ow/chn/sc/waybill/waybill-detail/{tracking}',
-    rules: [{ service: 'Standard', serviceLevels: ['standard', 'express'], countries: ['CN', 'TW', 'HK'], priority: 10 }],
+    rules: [{ service: 'Standard', serviceLevels: ['standard', 'express'], countries: ['CN', 'TW', 'HK'], priority: 10, costMinor: 380, costPerKgMinor: 80 }],
   },
   {
     code: 'dhl',
     name: 'DHL Express',
     trackingUrlTemplate: 'https://www.dhl.com/track?tracking-id={tracking}',
-    rules: [{ service: 'Express Worldwide', serviceLevels: ['standard', 'express'], priority: 90 }],
+    rules: [{ service: 'Express Worldwide', serviceLevels: ['standard', 'express'], priority: 90, costMinor: 2400, costPerKgMinor: 400 }],
   },
 ];
 
@@ -232,11 +238,14 @@ function seedShipment(
   warehouse: { id: number },
   carrier: ICarrier,
   now: Date,
-) {
+): Date {
   const placed = order.placedAt.getTime();
   const shippedAt = new Date(Math.min(now.getTime() - 3_600_000, placed + f.number.int({ min: 12, max: 60 }) * 3_600_000));
   const deliveredAt =
     order.status === 'shipped' ? null : new Date(Math.min(now.getTime() - 60_000, shippedAt.getTime() + f.number.int({ min: 24, max: 96 }) * 3_600_000));
+  const weight = 500 * lines.reduce((n, l) => n + l.quantity, 0);
+  const level = order.deliveryMethod === 'express' ? 'express' : 'standard';
+  const rule = carrier.rules.find((r) => r.serviceLevels.includes(level)) ?? carrier.rules[0];
   const shipment = em.create(Shipment, {
     order,
     warehouse: em.getReference(Warehouse, warehouse.id),
@@ -244,7 +253,8 @@ function seedShipment(
     service: order.deliveryMethod === 'express' ? 'express' : 'ground',
     trackingNumber: `${carrier.code.toUpperCase()}${f.string.numeric(12)}`,
     status: deliveredAt ? 'delivered' : 'in_transit',
-    weightGrams: 500 * lines.reduce((n, l) => n + l.quantity, 0),
+    weightGrams: weight,
+    shippingCostBaseMinor: rule ? parcelCost(rule, weight) : null,
     lines,
     createdAt: shippedAt,
     shippedAt,
@@ -270,6 +280,67 @@ function seedShipment(
       source: carrier.code,
       createdAt: deliveredAt,
     });
+  return shippedAt;
+}
+
+/**
+ * The full demo's stock ledger: each shipped order's units leaving its warehouse, and the receipts that refilled
+ * each level, worked back from what is on hand now, so every day's closing stock (what the products report's
+ * turnover and stockouts read) follows from the ledger as it does in a live system: stock falls with each shipment
+ * and is refilled by a receipt once it has fallen far enough, every third time only after it ran out for a while.
+ * Draws nothing from faker, so the rest of the demo stays as it was.
+ */
+async function seedStockLedger(
+  orm: MikroORM,
+  levels: { productId: number; warehouseId: number; onHand: number }[],
+  outbound: { productId: number; warehouseId: number; quantity: number; at: Date; reference: string }[],
+) {
+  const byLevel = new Map<string, typeof outbound>();
+  for (const m of outbound) {
+    const key = `${m.productId}|${m.warehouseId}`;
+    byLevel.set(key, [...(byLevel.get(key) ?? []), m]);
+  }
+  const em = orm.em.fork();
+  let written = 0;
+  for (const level of levels) {
+    const moves = (byLevel.get(`${level.productId}|${level.warehouseId}`) ?? []).sort((a, b) => b.at.getTime() - a.at.getTime());
+    const refill = Math.max(level.onHand, 40) + 60;
+    let onHand = level.onHand;
+    let receipts = 0;
+    const rows: { kind: 'shipment' | 'receipt'; quantity: number; onHandAfter: number; at: Date; reference: string | null }[] = [];
+    // Newest first: before each shipment there was that much more; a receipt goes in when that would pass the refill level.
+    for (const [i, m] of moves.entries()) {
+      rows.push({ kind: 'shipment', quantity: -m.quantity, onHandAfter: onHand, at: m.at, reference: m.reference });
+      onHand += m.quantity;
+      if (onHand > refill) {
+        const earlier = moves[i + 1]?.at.getTime() ?? m.at.getTime() - 3 * 86_400_000;
+        const empty = receipts++ % 3 === 2;
+        const at = new Date(earlier + (m.at.getTime() - earlier) * (empty ? 0.85 : 0.3));
+        const quantity = empty ? onHand : onHand - Math.round(refill / 4);
+        rows.push({ kind: 'receipt', quantity, onHandAfter: onHand, at, reference: `PO-DEMO-${level.productId}-${receipts}` });
+        onHand -= quantity;
+      }
+    }
+    for (const r of rows)
+      em.create(StockMovement, {
+        product: em.getReference(Product, level.productId),
+        warehouse: em.getReference(Warehouse, level.warehouseId),
+        kind: r.kind,
+        quantity: r.quantity,
+        onHandAfter: r.onHandAfter,
+        reason: r.kind === 'receipt' ? 'Purchase order received' : null,
+        reference: r.reference,
+        actorLabel: 'seed',
+        at: r.at,
+      });
+    written += rows.length;
+    if (written > 2000) {
+      await em.flush();
+      em.clear();
+      written = 0;
+    }
+  }
+  await em.flush();
 }
 
 function statusForAge(f: Faker, ageDays: number): OrderStatus {
@@ -338,6 +409,7 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
     );
   }
   await em.flush();
+  const levelsOnHand: { productId: number; warehouseId: number; onHand: number }[] = [];
   for (const [i, product] of products.entries()) {
     for (const warehouse of warehouses) {
       // Some SKUs are out of stock or below their reorder point somewhere, so alerts have something to say.
@@ -348,6 +420,7 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
       ]);
       const bin = `${'ABCD'[i % 4]}-${String(1 + (i % 24)).padStart(2, '0')}-${1 + (i % 5)}`;
       em.create(InventoryLevel, { product, warehouse, onHand, reserved: 0, reorderPoint: 20, reorderQuantity: 100, bin });
+      levelsOnHand.push({ productId: product.id, warehouseId: warehouse.id, onHand });
     }
     if (i % 20 === 0) progress('catalogue', i + 1, products.length);
   }
@@ -362,6 +435,8 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
   // the product (cheaper than Acme for some, dearer for others), twice the lead time for every fourth.
   // Every seventh product has Acme as its preferred supplier whatever the price.
   const offers = new Map<string, number>();
+  // What a unit costs in USD when sold: the offer a reorder would go to (purchasing/costs.ts), recorded on each line.
+  const unitCost = new Map<string, number>();
   for (const [i, product] of products.entries()) {
     const acme = Math.round(product.priceMinor * 0.45);
     em.create(SupplierProduct, {
@@ -385,6 +460,8 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
       });
       offers.set(`1:${product.sku}`, sz);
     }
+    const szUsd = i % 3 !== 2 ? Math.round(offers.get(`1:${product.sku}`)! / RATES.CNY) : Infinity;
+    unitCost.set(product.sku, i % 7 === 0 ? acme : Math.min(acme, szUsd));
   }
   for (let k = 0; k < Math.min(6, Math.floor(products.length / 5)); k++) {
     const po = em.create(PurchaseOrder, {
@@ -457,7 +534,9 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
     carriers.find((c) => c.code === (country === 'US' ? 'ups' : country === 'CN' || country === 'TW' ? 'sf' : 'dhl')) ?? carriers[0];
   const now = new Date();
   const productInfo = products.map((p) => ({ id: p.id, sku: p.sku, name: p.name, priceMinor: p.priceMinor }));
-  const customerInfo = customers.map((c) => ({ id: c.id, address: c.addresses[0] }));
+  const customerInfo = customers.map((c, index) => ({ id: c.id, index, address: c.addresses[0] }));
+  // What left each warehouse, for the demo's stock ledger.
+  const outbound: { productId: number; warehouseId: number; quantity: number; at: Date; reference: string }[] = [];
   em.clear();
   const today = new Date();
   today.setUTCHours(0, 0, 0, 0);
@@ -473,7 +552,11 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
       const channel = f.helpers.arrayElement(channelInfo);
       const currency = f.helpers.arrayElement(channel.currencies);
       const countries = COUNTRY_FOR_CURRENCY[currency] ?? ['US'];
-      const customer = f.helpers.arrayElement(customerInfo.filter((c) => countries.includes(c.address.country))) ?? f.helpers.arrayElement(customerInfo);
+      // The full demo gains customers as it goes (a third at first, all by the end), so each month has a cohort of new ones.
+      const local = customerInfo.filter((c) => countries.includes(c.address.country));
+      const known = opts.size === 'demo' ? customerInfo.length * (0.3 + (0.7 * n) / total) : customerInfo.length;
+      const pool = local.filter((c) => c.index < known);
+      const customer = f.helpers.arrayElement(pool.length ? pool : local) ?? f.helpers.arrayElement(customerInfo);
       const address = customer.address;
       const placedAt = new Date(today.getTime() - day * 86_400_000 + f.number.int({ min: 0, max: Math.max(0, Math.floor(86_399_999 * share)) }));
       const nearest = [...warehouseInfo].sort(
@@ -514,20 +597,34 @@ export async function seedDemoData(orm: MikroORM, opts: SeedOptions): Promise<De
           quantity,
           unitPriceMinor: unit,
           totalMinor: unit * quantity,
+          unitCostBaseMinor: unitCost.get(product.sku) ?? null,
         });
       }
       const shipping = subtotal > 10_000 * (RATES[currency] ?? 1) ? 0 : Math.round(799 * (RATES[currency] ?? 1));
       order.subtotalMinor = subtotal;
       order.shippingMinor = shipping;
       order.totalMinor = subtotal + shipping;
+      // In USD at the day's rate, as intake keeps every order's (the demo's rates never change).
+      order.totalBaseMinor = toBaseMinor(order.totalMinor, currency, 'USD', RATES[currency] ?? 1);
       seedPayment(em, order, channel.kind === 'pos');
-      if (SHIPPED_STATUSES.includes(status)) seedShipment(em, f, order, shipped, nearest, carrierFor(nearest.country), now);
+      if (SHIPPED_STATUSES.includes(status)) {
+        const at = seedShipment(em, f, order, shipped, nearest, carrierFor(nearest.country), now);
+        for (const l of shipped)
+          outbound.push({
+            productId: productInfo.find((p) => p.sku === l.sku)!.id,
+            warehouseId: nearest.id,
+            quantity: l.quantity,
+            at,
+            reference: order.externalId,
+          });
+      }
     }
     await em.flush();
     em.clear();
     progress('orders', Math.min(n, total), total);
   }
   progress('orders', total, total);
+  if (opts.size === 'demo') await seedStockLedger(orm, levelsOnHand, outbound);
 
   // Tiers follow the rules from the order history, as they would in a live system.
   await recomputeAllTiers(orm, SYSTEM);

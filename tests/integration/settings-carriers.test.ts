@@ -78,6 +78,8 @@ const form = (c: Awaited<ReturnType<typeof carrier>>, rules: CarrierRule[] = c.r
     countries: (r.countries ?? []).join(', '),
     maxWeightGrams: r.maxWeightGrams === undefined ? '' : String(r.maxWeightGrams),
     priority: String(r.priority),
+    cost: r.costMinor === undefined ? '' : String(r.costMinor / 100),
+    costPerKg: r.costPerKgMinor === undefined ? '' : String(r.costPerKgMinor / 100),
   })),
   ...change,
 });
@@ -87,14 +89,24 @@ describe('carrier rules choose the carrier and service of a shipment', () => {
     const list = await listCarriers(db.orm.em.fork());
     expect(list.map((c) => c.code).sort()).toEqual(['dhl', 'sf', 'ups', 'usps']);
     expect((await carrier('usps')).rules).toEqual([
-      { service: 'Ground Advantage', serviceLevels: ['standard'], countries: ['US'], maxWeightGrams: 30_000, priority: 10 },
+      { service: 'Ground Advantage', serviceLevels: ['standard'], countries: ['US'], maxWeightGrams: 30_000, priority: 10, costMinor: 450, costPerKgMinor: 90 },
     ]);
   });
 
   it('ships by the rules as edited: priority, weight limit, destination, active flag', async () => {
     // As seeded: USPS Ground Advantage (priority 10) up to 30 kg, UPS Ground (20) above; UPS Next Day Air for express.
     expect(await ship('CAR-L')).toBe('usps Ground Advantage');
+    // Each parcel records what it costs us, at its rule's rate: per parcel plus per started kilogram.
+    const lastParcel = async () =>
+      (await sql('select weight_grams, shipping_cost_base_minor as cost from shipment order by id desc limit 1'))[0] as {
+        weight_grams: number;
+        cost: number | null;
+      };
+    const usps = await lastParcel();
+    expect(usps.cost).toBe(450 + 90 * Math.max(1, Math.ceil(usps.weight_grams / 1000)));
     expect(await ship('CAR-H')).toBe('ups Ground');
+    const heavy = await lastParcel();
+    expect(heavy.cost).toBe(650 + 110 * Math.ceil(heavy.weight_grams / 1000));
     expect(await ship('CAR-L', 'express')).toBe('ups Next Day Air');
 
     // UPS Ground moves ahead of USPS, for parcels up to 1 kg only.
@@ -111,7 +123,13 @@ describe('carrier rules choose the carrier and service of a shipment', () => {
         actor_label: 'admin@test',
         entity_id: String(ups.id),
         before: { rules: ups.rules },
-        after: { code: 'ups', rules: [ups.rules[0], { service: 'Ground', serviceLevels: ['standard'], countries: ['US'], maxWeightGrams: 1000, priority: 5 }] },
+        after: {
+          code: 'ups',
+          rules: [
+            ups.rules[0],
+            { service: 'Ground', serviceLevels: ['standard'], countries: ['US'], maxWeightGrams: 1000, priority: 5, costMinor: 650, costPerKgMinor: 110 },
+          ],
+        },
       },
     ]);
 
@@ -155,6 +173,8 @@ describe('carrier rules choose the carrier and service of a shipment', () => {
       { entity_id: String(created.carrier.id), after: { code: 'lasership', name: 'LaserShip' } },
     ]);
     expect(await ship('CAR-L')).toBe('lasership Ground');
+    // No rate on its rule: the parcel's cost is unknown, not zero.
+    expect((await sql('select shipping_cost_base_minor as cost from shipment order by id desc limit 1'))[0].cost).toBeNull();
     const [s] = await sql(`select s.tracking_number from shipment s join carrier c on c.id = s.carrier_id where c.code = 'lasership'`);
     expect(s.tracking_number).toMatch(/^LASERSHIP\d{10}$/);
     expect((await refusal(saveCarrier(db.orm, null, { ...form(created.carrier), code: 'lasership' }, actor))).errors).toMatchObject([
@@ -171,6 +191,8 @@ describe('bad carrier input', () => {
       trackingUrlTemplate: 'https://sf.example/track',
     });
     bad.rules[1].maxWeightGrams = 'heavy';
+    bad.rules[1].cost = '1.234';
+    bad.rules[1].costPerKg = '-2';
     const e = await refusal(saveCarrier(db.orm, 'sf', bad, actor));
     expect(e.status).toBe(422);
     expect(e.errors!.map((x) => [x.field, x.messageKey, x.params])).toEqual([
@@ -180,6 +202,8 @@ describe('bad carrier input', () => {
       ['rules.1.countries', 'carrierSettings.errors.ruleCountry', { value: 'MARS', row: 2 }],
       ['rules.1.maxWeightGrams', 'carrierSettings.errors.ruleWeight', { value: 'heavy', row: 2 }],
       ['rules.1.priority', 'carrierSettings.errors.rulePriority', { value: '-1', row: 2 }],
+      ['rules.1.cost', 'carrierSettings.errors.ruleCost', { value: '1.234', row: 2 }],
+      ['rules.1.costPerKg', 'carrierSettings.errors.ruleCostPerKg', { value: '-2', row: 2 }],
     ]);
     expect(await carrier('sf')).toEqual(before);
     expect((await sql('select count(*) as n from audit_event'))[0].n).toBe(auditRows);

@@ -1,5 +1,6 @@
 // The sales rollups (sales_minute, sales_hour, sales_day) and how they are kept; the fulfilment, returns and
-// payment-method rollups (ops-rollups.server.ts) are kept by the same refresher from the same marks. Statement triggers on sales_order
+// payment-method rollups (ops-rollups.server.ts) and the products, stock, margin and cohort rollups
+// (product-, margin- and cohort-rollups.server.ts) are kept by the same refresher from the same marks. Statement triggers on sales_order
 // mark the minutes an order change touches (analytics_dirty_minute) in the same transaction, and NOTIFY
 // `analytics`. The refresher takes marked minutes (skip locked: any number of workers may run it),
 // recomputes each minute from the orders placed in it, and each hour they fall in from its minutes.
@@ -14,6 +15,9 @@ import { refreshServiceDays, SERVICE_BATCH } from './service-rollups.server.ts';
 import { refreshWorkflowDays, WORKFLOW_BATCH } from './workflow-rollups.server.ts';
 import { BASE_DISCOUNT, BASE_TOTAL, COUNTRY, daysOf, hoursOf, timestamps } from './rollup-sql.ts';
 import { recomputeOps, OPS_TABLES } from './ops-rollups.server.ts';
+import { closeStockDays, PRODUCT_TABLES, recomputeProductHours } from './product-rollups.server.ts';
+import { MARGIN_TABLES, recomputeMargins } from './margin-rollups.server.ts';
+import { rebuildCohorts, recomputeCustomersOf } from './cohort-rollups.server.ts';
 
 export { BASE_TOTAL, COUNTRY };
 
@@ -87,7 +91,7 @@ async function recomputeMinutes(em: EntityManager, minutes: Date[], { baseCurren
  * returns how many minutes the busier of the two took (0: nothing was marked). Announces
  * `analytics.refreshed` on the dashboards topic, so open dashboards read the new figures.
  */
-export async function refreshDirtyMinutes(orm: MikroORM, opts: RollupOptions, batch = BATCH): Promise<number> {
+export async function refreshDirtyMinutes(orm: MikroORM, opts: RollupOptions, batch = BATCH, customers = true): Promise<number> {
   const sales = await orm.em.fork().transactional(async (em) => {
     const taken = await em.execute<{ minute: Date }[]>(
       `delete from analytics_dirty_minute where minute in (select minute from analytics_dirty_minute order by minute desc limit ? for update skip locked) returning minute`,
@@ -100,25 +104,32 @@ export async function refreshDirtyMinutes(orm: MikroORM, opts: RollupOptions, ba
     publish(em, 'dashboards', 'analytics.refreshed', { minutes: minutes.length, newest: new Date(newest).toISOString() });
     return minutes.length;
   });
-  return Math.max(sales, await refreshOpsMinutes(orm, opts, batch));
+  return Math.max(sales, await refreshOpsMinutes(orm, opts, batch, customers));
 }
 
 /**
- * The fulfilment, returns and payment-method rollups of up to `batch` minutes whose sales rollups were
- * recomputed (ops_dirty_minute, written in that transaction, so a crash between the two loses nothing).
+ * The fulfilment, returns and payment-method rollups, and the products, margin and cohort rollups, of up to
+ * `batch` minutes whose sales rollups were recomputed (ops_dirty_minute, written in that transaction, so a crash
+ * between the two loses nothing); and the closing stock of the business days ended since the last run.
+ * `customers` false: the rebuild, which does the customers once at the end from every order at once.
  */
-async function refreshOpsMinutes(orm: MikroORM, opts: RollupOptions, batch: number): Promise<number> {
+async function refreshOpsMinutes(orm: MikroORM, opts: RollupOptions, batch: number, customers = true): Promise<number> {
   return orm.em.fork().transactional(async (em) => {
+    // One at a time: two recomputing the same hour or day would each insert its rows, and the cohort sums move by
+    // the difference between what a customer's rows were and are.
+    await em.execute(`select pg_advisory_xact_lock(hashtext('analytics_report_rollups'))`);
+    await closeStockDays(em, opts.timeZone);
     const taken = await em.execute<{ minute: Date }[]>(
       `delete from ops_dirty_minute where minute in (select minute from ops_dirty_minute order by minute desc limit ? for update skip locked) returning minute`,
       [batch],
     );
-    if (taken.length)
-      await recomputeOps(
-        em,
-        taken.map((t) => new Date(t.minute)),
-        opts,
-      );
+    if (taken.length) {
+      const minutes = taken.map((t) => new Date(t.minute));
+      await recomputeOps(em, minutes, opts);
+      await recomputeProductHours(em, minutes, opts);
+      await recomputeMargins(em, minutes, opts);
+      if (customers) await recomputeCustomersOf(em, minutes, opts);
+    }
     return taken.length;
   });
 }
@@ -126,7 +137,7 @@ async function refreshOpsMinutes(orm: MikroORM, opts: RollupOptions, batch: numb
 /** Marks every minute that has orders (or returns opened) and recomputes them all (`npm run analytics:rebuild`); returns the minutes done. */
 export async function rebuildRollups(orm: MikroORM, opts: RollupOptions, onProgress?: (done: number, total: number) => void): Promise<number> {
   const em = orm.em.fork();
-  await em.execute(`truncate sales_minute, sales_hour, sales_day, ops_dirty_minute, ${OPS_TABLES.join(', ')}`);
+  await em.execute(`truncate sales_minute, sales_hour, sales_day, ops_dirty_minute, ${[...OPS_TABLES, ...PRODUCT_TABLES, ...MARGIN_TABLES].join(', ')}`);
   await em.execute(`insert into analytics_dirty_minute (minute) select distinct date_trunc('minute', placed_at) from sales_order on conflict do nothing`);
   // Returns are counted in the minute they were opened.
   await em.execute(`insert into analytics_dirty_minute (minute) select distinct date_trunc('minute', created_at) from return_request on conflict do nothing`);
@@ -134,10 +145,15 @@ export async function rebuildRollups(orm: MikroORM, opts: RollupOptions, onProgr
   const total = Number(n);
   let done = 0;
   // A day of minutes per transaction: a rebuild has no reader waiting on any one minute.
-  for (let k = await refreshDirtyMinutes(orm, opts, 1440); k > 0; k = await refreshDirtyMinutes(orm, opts, 1440)) {
+  for (let k = await refreshDirtyMinutes(orm, opts, 1440, false); k > 0; k = await refreshDirtyMinutes(orm, opts, 1440, false)) {
     done += k;
     onProgress?.(done, total);
   }
+  // Customer cohorts from every order in one pass (under the report rollups' lock, so a live refresh waits for it).
+  await orm.em.fork().transactional(async (tem) => {
+    await tem.execute(`select pg_advisory_xact_lock(hashtext('analytics_report_rollups'))`);
+    await rebuildCohorts(tem, opts);
+  });
   return done;
 }
 

@@ -24,7 +24,7 @@ export function defaultBaseCurrency(): string {
 let exponentValues: string | undefined;
 
 /** `(values ('JPY', 0), ('KWD', 3), …)`: every currency Intl knows whose exponent is not 2. */
-function exponentTable(): string {
+export function exponentTable(): string {
   if (exponentValues === undefined) {
     const rows = Intl.supportedValuesOf('currency')
       .filter((c) => /^[A-Z]{3}$/.test(c) && currencyExponent(c) !== 2)

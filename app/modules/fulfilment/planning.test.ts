@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseCarrier, planPickLists, trackingNumber, type CarrierOption, type PickCandidate } from './planning.ts';
+import { chooseCarrier, parcelCost, planPickLists, trackingNumber, type CarrierOption, type PickCandidate } from './planning.ts';
 
 const carriers: CarrierOption[] = [
   {
@@ -38,6 +38,20 @@ describe('chooseCarrier', () => {
     expect(chooseCarrier(carriers, { country: 'TW', weightGrams: 1000, serviceLevel: 'express' })).toMatchObject({ carrier: { code: 'sf' } });
     expect(chooseCarrier(carriers, { country: 'DE', weightGrams: 1000, serviceLevel: 'standard' })).toMatchObject({ carrier: { code: 'dhl' } });
     expect(chooseCarrier(carriers.slice(0, 3), { country: 'DE', weightGrams: 1000, serviceLevel: 'standard' })).toBeNull();
+  });
+});
+
+describe('parcelCost', () => {
+  const rule = { service: 'Ground', serviceLevels: ['standard'], priority: 1 };
+  it('is the price per parcel plus the price per started kilogram, at least one', () => {
+    expect(parcelCost({ ...rule, costMinor: 500, costPerKgMinor: 120 }, 300)).toBe(620);
+    expect(parcelCost({ ...rule, costMinor: 500, costPerKgMinor: 120 }, 1000)).toBe(620);
+    expect(parcelCost({ ...rule, costMinor: 500, costPerKgMinor: 120 }, 1001)).toBe(740);
+    expect(parcelCost({ ...rule, costMinor: 900 }, 25_000)).toBe(900);
+    expect(parcelCost({ ...rule, costPerKgMinor: 200 }, 2500)).toBe(600);
+  });
+  it('is unknown on a rule without a rate', () => {
+    expect(parcelCost(rule, 1000)).toBeNull();
   });
 });
 

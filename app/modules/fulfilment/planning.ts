@@ -8,6 +8,9 @@ export interface CarrierRule {
   countries?: string[];
   maxWeightGrams?: number;
   priority: number;
+  /** What a parcel on this rule costs us, in minor units of the base currency: per parcel, plus per started kilogram. */
+  costMinor?: number;
+  costPerKgMinor?: number;
 }
 export interface CarrierOption {
   id: number;
@@ -22,7 +25,7 @@ export interface Parcel {
 }
 
 /** The carrier rule with the lowest priority number that fits the parcel (destination, weight, service level). */
-export function chooseCarrier(carriers: CarrierOption[], parcel: Parcel): { carrier: CarrierOption; service: string } | null {
+export function chooseCarrier(carriers: CarrierOption[], parcel: Parcel): { carrier: CarrierOption; service: string; rule: CarrierRule } | null {
   const level = parcel.serviceLevel === 'pickup' ? 'standard' : parcel.serviceLevel;
   const fits = carriers.flatMap((carrier) =>
     carrier.rules
@@ -35,7 +38,16 @@ export function chooseCarrier(carriers: CarrierOption[], parcel: Parcel): { carr
       .map((rule) => ({ carrier, rule })),
   );
   fits.sort((a, b) => a.rule.priority - b.rule.priority || a.carrier.id - b.carrier.id);
-  return fits[0] ? { carrier: fits[0].carrier, service: fits[0].rule.service } : null;
+  return fits[0] ? { carrier: fits[0].carrier, service: fits[0].rule.service, rule: fits[0].rule } : null;
+}
+
+/**
+ * What shipping a parcel of `weightGrams` on `rule` costs us (minor units of the base currency): the rule's price per
+ * parcel plus its price per started kilogram; null when the rule has no rate.
+ */
+export function parcelCost(rule: CarrierRule, weightGrams: number): number | null {
+  if (rule.costMinor === undefined && rule.costPerKgMinor === undefined) return null;
+  return (rule.costMinor ?? 0) + (rule.costPerKgMinor ?? 0) * Math.max(1, Math.ceil(weightGrams / 1000));
 }
 
 export interface PickCandidate {

@@ -18,7 +18,7 @@ import { fieldErrors } from '../../lib/problem.ts';
 import { settleOrderWarehouse, transition } from '../orders/service.server.ts';
 import { consumeReservations } from '../inventory/reservations.server.ts';
 import { enqueueNotification } from '../notifications/service.server.ts';
-import { chooseCarrier, planPickLists, trackingNumber, type CarrierOption, type PickCandidate } from './planning.ts';
+import { chooseCarrier, parcelCost, planPickLists, trackingNumber, type CarrierOption, type PickCandidate } from './planning.ts';
 import type { PickRefusalReason } from './refusals.ts';
 
 const blankToUndefined = (v: unknown) => (v === '' || v === null ? undefined : v);
@@ -405,6 +405,8 @@ export async function shipOrder(orm: MikroORM, orderId: number, actor: Actor, op
           tracking_number: tracking,
           status: 'label_created',
           weight_grams: weight,
+          // What the carrier charges us, at the rule's rate today (margins read it).
+          shipping_cost_base_minor: parcelCost(choice.rule, weight),
           lines: jsonb(items.map((r) => ({ sku: r.sku, quantity: r.quantity }))),
           created_at: sql`now()`,
           shipped_at: sql`now()`,

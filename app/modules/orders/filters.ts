@@ -17,6 +17,8 @@ export const OrderFilters = z.object({
   channel: z.string().max(64).optional().catch(undefined),
   warehouse: z.string().max(64).optional().catch(undefined),
   customer: Id.optional().catch(undefined),
+  /** Orders with a line of this product (SKU, exact). */
+  sku: z.string().trim().min(1).max(64).optional().catch(undefined),
   q: z.string().trim().max(200).optional().catch(undefined),
   from: DateText.optional().catch(undefined),
   to: DateText.optional().catch(undefined),

@@ -4,7 +4,7 @@ import type { HoldReason, OrderStatus } from '../../../entities/constants.ts';
 import { auditAndPublishMany, type Actor } from '../../lib/audit.server.ts';
 import { DomainError, fieldError, invalid } from '../../lib/errors.ts';
 import { fieldErrors } from '../../lib/problem.ts';
-import { toBaseMinor } from '../../lib/money.ts';
+import { currencyExponent, toBaseMinor } from '../../lib/money.ts';
 import { db, prepare, sql } from '../../lib/db.server.ts';
 import { GroupCommit, type Settled } from '../../lib/group-commit.server.ts';
 import {
@@ -32,6 +32,7 @@ import { enqueueNotifications } from '../notifications/service.server.ts';
 import { recomputeTiers } from '../customers/service.server.ts';
 import { holdReasons, DEFAULT_HOLD_POLICY, type HoldPolicy } from './holds.ts';
 import { OrderInput } from './schemas.ts';
+import { unitCostSql } from '../purchasing/costs.ts';
 
 export interface CreatedOrder {
   id: number;
@@ -178,9 +179,10 @@ const ORDERS = prepare(
 const LINES_AND_STOCK = prepare(
   'intake_lines_and_stock',
   `with line as (
-    insert into order_line (order_id, product_id, sku, name, quantity, unit_price_minor, total_minor)
-    select t.order_id, t.product_id, t.sku, t.name, t.quantity, t.unit_price, t.total
-      from unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::int[], $6::int[], $7::int[]) with ordinality as t(order_id, product_id, sku, name, quantity, unit_price, total, n)
+    insert into order_line (order_id, product_id, sku, name, quantity, unit_price_minor, total_minor, unit_cost_base_minor)
+    select t.order_id, t.product_id, t.sku, t.name, t.quantity, t.unit_price, t.total, ${unitCostSql('t.product_id', 't.base', 't.base_exp')}
+      from unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::int[], $6::int[], $7::int[], $14::text[], $15::int[]) with ordinality
+        as t(order_id, product_id, sku, name, quantity, unit_price, total, base, base_exp, n)
      order by t.n
     returning id, order_id, product_id),
   first_line as (select order_id, product_id, min(id) as line_id from line group by order_id, product_id),
@@ -444,7 +446,9 @@ async function writeOrders(em: EntityManager, accepted: Accepted[]): Promise<{ i
   const orderOf = new Map(orderRows.map((r) => [`${r.channel_id}\n${r.external_id}`, r]));
   const orders = rows.map((r) => ({ ...r, order: orderOf.get(`${r.o.channel.id}\n${r.o.input.externalId}`)! }));
 
-  const lines = orders.flatMap((r) => r.o.input.lines.map((l) => ({ orderId: r.order.id, product: r.o.products.get(l.sku)!, ...l })));
+  const lines = orders.flatMap((r) =>
+    r.o.input.lines.map((l) => ({ orderId: r.order.id, product: r.o.products.get(l.sku)!, baseCurrency: r.o.opts.baseCurrency, ...l })),
+  );
   const reservations = orders.flatMap((r) => r.o.routing.allocations.map((a) => ({ orderId: r.order.id, ...a })));
   const units = unitsByLevel(reservations);
   const reserved = await sql<{ id: number; became_low: boolean }>(em, LINES_AND_STOCK, [
@@ -461,6 +465,8 @@ async function writeOrders(em: EntityManager, accepted: Accepted[]): Promise<{ i
     reservations.map((a) => a.quantity),
     units.levels,
     units.quantities,
+    lines.map((l) => l.baseCurrency),
+    lines.map((l) => currencyExponent(l.baseCurrency)),
   ]);
   // The levels were locked and planned in this transaction, so the guard cannot refuse; if it ever does, nothing of the batch stands.
   if (reserved.length !== units.levels.length) throw new ReservationConflict(units.levels.find((id) => !reserved.some((r) => r.id === id))!);

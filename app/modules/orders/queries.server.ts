@@ -251,6 +251,13 @@ export async function listOrders(em: EntityManager, f: OrderFilters): Promise<Or
     where.push('o.customer_id = ?');
     params.push(f.customer);
   }
+  if (f.sku) {
+    // By the product's id: each order walked is one probe of its own lines (order_line's order_id index).
+    const product = await db(em).selectFrom('product').select('id').where('sku', '=', f.sku).executeTakeFirst();
+    if (!product) return empty;
+    where.push('exists (select 1 from order_line l where l.order_id = o.id and l.product_id = ?)');
+    params.push(product.id);
+  }
   if (f.late) {
     where.push(`o.status in (?) and o.promised_by < now()`);
     params.push(NOT_SHIPPED);

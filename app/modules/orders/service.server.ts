@@ -10,6 +10,9 @@ import { DomainError } from '../../lib/errors.ts';
 import { db, jsonb, prepare, sql } from '../../lib/db.server.ts';
 import { releaseOrderStock } from '../inventory/reservations.server.ts';
 import { canTransition } from './status.ts';
+import { currencyExponent } from '../../lib/money.ts';
+import { defaultBaseCurrency } from '../customers/queries.server.ts';
+import { sqlText, unitCostSql } from '../purchasing/costs.ts';
 
 interface LockedOrder {
   id: number;
@@ -277,6 +280,7 @@ export async function insertReplacementOrder(
   warehouseId: number | null,
   lines: { productId: number; sku: string; name: string; quantity: number }[],
 ): Promise<{ id: number; number: string; lineIds: number[] }> {
+  const base = defaultBaseCurrency();
   const order = await db(em)
     .insertInto('sales_order')
     .values({
@@ -307,7 +311,17 @@ export async function insertReplacementOrder(
   const lineIds = await db(em)
     .insertInto('order_line')
     .values(
-      lines.map((l) => ({ order_id: order.id, product_id: l.productId, sku: l.sku, name: l.name, quantity: l.quantity, unit_price_minor: 0, total_minor: 0 })),
+      lines.map((l) => ({
+        order_id: order.id,
+        product_id: l.productId,
+        sku: l.sku,
+        name: l.name,
+        quantity: l.quantity,
+        unit_price_minor: 0,
+        total_minor: 0,
+        // Free to the customer, not to us: the goods are costed like any sale's.
+        unit_cost_base_minor: ksql<number | null>`${ksql.raw(unitCostSql(String(Number(l.productId)), sqlText(base), String(currencyExponent(base))))}`,
+      })),
     )
     .returning('id')
     .execute();

@@ -7,10 +7,16 @@ import { z } from 'zod';
 import { audit, type Actor } from '../../lib/audit.server.ts';
 import { db, jsonb } from '../../lib/db.server.ts';
 import { DomainError, invalid } from '../../lib/errors.ts';
+import { currencyExponent } from '../../lib/money.ts';
+import { defaultBaseCurrency } from '../customers/queries.server.ts';
 import { chooseCarrier, type CarrierOption, type CarrierRule } from '../fulfilment/planning.ts';
 import { formErrors, formTexts, isCountry, MAX_RULES, RULE_SERVICE_LEVELS, toCodeList, toNumber, toText } from './form.ts';
 
 const NS = 'carrierSettings';
+/** Rates are in the base currency; the form shows and takes them in its major units. */
+const RATE_EXPONENT = currencyExponent(defaultBaseCurrency());
+const inMinorUnits = (v: number) => Number.isInteger(Math.round(v * 10 ** RATE_EXPONENT * 1e6) / 1e6);
+const toMinor = (v: number | undefined) => (v === undefined ? undefined : Math.round(v * 10 ** RATE_EXPONENT));
 
 const RuleInput = z.object({
   service: z.string({ error: 'ruleService' }).trim().min(1, 'ruleService').max(60, 'ruleService'),
@@ -30,6 +36,12 @@ const RuleInput = z.object({
   ),
   maxWeightGrams: z.preprocess(toNumber, z.number({ error: 'ruleWeight' }).int('ruleWeight').min(1, 'ruleWeight').max(1_000_000, 'ruleWeight').optional()),
   priority: z.preprocess(toNumber, z.number({ error: 'rulePriority' }).int('rulePriority').min(0, 'rulePriority').max(9999, 'rulePriority')),
+  // What a parcel costs us on this rule, in the base currency's major units (as typed, "6.50"); both empty: no rate.
+  cost: z.preprocess(toNumber, z.number({ error: 'ruleCost' }).min(0, 'ruleCost').max(100_000, 'ruleCost').refine(inMinorUnits, 'ruleCost').optional()),
+  costPerKg: z.preprocess(
+    toNumber,
+    z.number({ error: 'ruleCostPerKg' }).min(0, 'ruleCostPerKg').max(100_000, 'ruleCostPerKg').refine(inMinorUnits, 'ruleCostPerKg').optional(),
+  ),
 });
 
 const CarrierInput = z.object({
@@ -78,6 +90,8 @@ const canonical = (r: CarrierRule): CarrierRule => ({
   ...(r.countries?.length ? { countries: r.countries } : {}),
   ...(r.maxWeightGrams !== undefined ? { maxWeightGrams: r.maxWeightGrams } : {}),
   priority: r.priority,
+  ...(r.costMinor !== undefined ? { costMinor: r.costMinor } : {}),
+  ...(r.costPerKgMinor !== undefined ? { costPerKgMinor: r.costPerKgMinor } : {}),
 });
 const toRow = (r: Row): CarrierRow => ({
   id: r.id,
@@ -91,7 +105,10 @@ const toRow = (r: Row): CarrierRow => ({
 const SELECT = `select c.id, c.code, c.name, c.tracking_url_template, c.active, c.rules, (select count(*) from shipment s where s.carrier_id = c.id) as shipments from carrier c`;
 
 /** Rules as stored: in the order given, each level once, optional parts left out when empty. */
-const storedRules = (rules: z.infer<typeof RuleInput>[]): CarrierRule[] => rules.map((r) => canonical({ ...r, serviceLevels: [...new Set(r.serviceLevels)] }));
+const storedRules = (rules: z.infer<typeof RuleInput>[]): CarrierRule[] =>
+  rules.map(({ cost, costPerKg, ...r }) =>
+    canonical({ ...r, serviceLevels: [...new Set(r.serviceLevels)], costMinor: toMinor(cost), costPerKgMinor: toMinor(costPerKg) }),
+  );
 
 export async function listCarriers(em: EntityManager): Promise<CarrierRow[]> {
   return (await em.execute<Row[]>(`${SELECT} order by c.active desc, c.name`)).map(toRow);
@@ -191,7 +208,7 @@ export async function previewCarrier(em: EntityManager, raw: Record<string, unkn
 export function carrierFromForm(form: FormData): Record<string, unknown> {
   const rows = new Map<number, Record<string, unknown>>();
   for (const [key, value] of form) {
-    const m = /^rules\.(\d{1,3})\.(service|serviceLevels|countries|maxWeightGrams|priority)$/.exec(key);
+    const m = /^rules\.(\d{1,3})\.(service|serviceLevels|countries|maxWeightGrams|priority|cost|costPerKg)$/.exec(key);
     if (!m || typeof value !== 'string') continue;
     const row = rows.get(Number(m[1])) ?? {};
     if (m[2] === 'serviceLevels') row.serviceLevels = [...((row.serviceLevels as string[] | undefined) ?? []), value];
@@ -199,7 +216,7 @@ export function carrierFromForm(form: FormData): Record<string, unknown> {
     rows.set(Number(m[1]), row);
   }
   const filled = (r: Record<string, unknown>) =>
-    ['service', 'countries', 'maxWeightGrams', 'priority'].some((k) => typeof r[k] === 'string' && (r[k] as string).trim() !== '');
+    ['service', 'countries', 'maxWeightGrams', 'priority', 'cost', 'costPerKg'].some((k) => typeof r[k] === 'string' && (r[k] as string).trim() !== '');
   const rules = [...rows.entries()].sort(([a], [b]) => a - b).map(([, r]) => r);
   while (rules.length && !filled(rules[rules.length - 1])) rules.pop();
   return { ...formTexts(form, ['code', 'name', 'trackingUrlTemplate']), active: form.get('active') === 'on', rules };
