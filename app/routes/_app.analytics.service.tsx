@@ -161,7 +161,7 @@ export default function ServiceReportPage() {
         </div>
       </div>
       {rows.length ? (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="data-table">
             <thead>
               <tr>
