@@ -13,7 +13,7 @@ export const EXTRA_USERS = [
   { key: 'warehouse-linguist', role: 'warehouse' },
   // The page walk (walk.spec.ts): one user per role and language, so the walks can run side by side.
   ...(['admin', 'ops_manager', 'agent', 'warehouse', 'executive'] as const).flatMap((role) =>
-    (['en', 'zh-CN', 'zh-TW'] as const).map((locale) => ({ key: `walk-${role}-${locale}`, role })),
+    (['en', 'zh-CN', 'zh-TW'] as const).map((locale) => ({ key: `walk-${role}-${locale.toLowerCase()}`, role })),
   ),
 ] as const;
 

@@ -145,7 +145,7 @@ for (const role of ROLES) {
         if (m.type() === 'error' && !IGNORED_CONSOLE.some((r) => r.test(m.text()))) consoleErrors.push(m.text());
       });
       page.on('pageerror', (e) => consoleErrors.push(`uncaught: ${e.message}`));
-      await signIn(page, { key: `walk-${role}-${locale}` });
+      await signIn(page, { key: `walk-${role}-${locale.toLowerCase()}` });
       await page.getByTestId('locale-switcher').selectOption(locale);
       await expect(page.locator('html')).toHaveAttribute('lang', locale);
 
