@@ -85,7 +85,7 @@ export function CohortSections({ report, months, currency, segment }: { report: 
             </BarChart>
           </ResponsiveContainer>
         </div>
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="data-table" data-testid="new-vs-returning-table">
             <thead>
               <tr>
@@ -126,7 +126,7 @@ export function CohortSections({ report, months, currency, segment }: { report: 
           </div>
         </div>
         <p className="muted small">{t('productReports.cohorts.retentionHint')}</p>
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="data-table heatmap" data-testid="retention-table">
             <thead>
               <tr>
@@ -191,7 +191,7 @@ export function CohortSections({ report, months, currency, segment }: { report: 
 
         <section className="card chart-card" data-testid="top-customers">
           <h2>{t('productReports.cohorts.top')}</h2>
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table className="data-table">
               <thead>
                 <tr>

@@ -244,7 +244,7 @@ export default function MarginReport() {
       <section className="card" data-testid="margin-by-channel">
         <h2>{t('productReports.margin.byChannel')}</h2>
         {report.byChannel.length ? (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table className="data-table">
               <thead>
                 <tr>
@@ -299,7 +299,7 @@ export default function MarginReport() {
       <section className="card" data-testid="margin-worst">
         <h2>{t('productReports.margin.worstTitle')}</h2>
         {report.worst.length ? (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table className="data-table">
               <thead>
                 <tr>

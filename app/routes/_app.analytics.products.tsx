@@ -243,7 +243,7 @@ export default function ProductsReport() {
         ) : (
           <p className="muted">{t('analytics.noSales')}</p>
         )}
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="data-table" data-testid="products-table">
             <thead>
               <tr>
@@ -296,7 +296,7 @@ export default function ProductsReport() {
       <div className="grid-2">
         <section className="card" data-testid="by-category">
           <h2>{t('productReports.byCategory')}</h2>
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table className="data-table">
               <thead>
                 <tr>
@@ -374,7 +374,7 @@ export default function ProductsReport() {
           <p className="muted small">{t('productReports.idleListed', { shown: num(report.idle.length), total: num(s.dead.skus + s.slow.skus) })}</p>
         ) : null}
         {report.idle.length ? (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table className="data-table">
               <thead>
                 <tr>

@@ -37,6 +37,8 @@ const STATIC_PAGES = [
   '/dashboards',
   '/analytics',
   '/analytics/customers',
+  '/analytics/products',
+  '/analytics/margin',
   '/analytics/replenishment',
   '/settings',
   '/settings/agents',
