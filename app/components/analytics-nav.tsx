@@ -11,11 +11,11 @@ export const ANALYTICS_REPORTS = [
   { id: 'products', path: '/analytics/products', permission: 'analytics.view' },
   { id: 'margin', path: '/analytics/margin', permission: 'analytics.view' },
   { id: 'customers', path: '/analytics/customers', permission: 'analytics.view' },
-  { id: 'replenishment', path: '/analytics/replenishment', permission: 'analytics.view' },
-  { id: 'service', path: '/analytics/service', permission: 'analytics.service' },
-  { id: 'workflows', path: '/analytics/workflows', permission: 'analytics.view' },
   { id: 'fulfilment', path: '/analytics/fulfilment', permission: 'analytics.fulfilment' },
   { id: 'returns', path: '/analytics/returns', permission: 'analytics.fulfilment' },
+  { id: 'service', path: '/analytics/service', permission: 'analytics.service' },
+  { id: 'workflows', path: '/analytics/workflows', permission: 'analytics.view' },
+  { id: 'replenishment', path: '/analytics/replenishment', permission: 'analytics.view' },
 ] as const satisfies readonly { id: string; path: string; permission: Permission }[];
 
 export type AnalyticsReport = (typeof ANALYTICS_REPORTS)[number]['id'];

@@ -161,7 +161,7 @@ export default function ServiceReportPage() {
         </div>
       </div>
       {rows.length ? (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="data-table">
             <thead>
               <tr>
@@ -418,32 +418,34 @@ export default function ServiceReportPage() {
         <h2>{t('serviceReports.reasons')}</h2>
         <p className="muted small">{t('serviceReports.reasonsHint')}</p>
         {report.reasons.length ? (
-          <table className="data-table">
-            <thead>
-              <tr>
-                <th>{t('serviceReports.tag')}</th>
-                <th className="num">{t('serviceReports.kpi.created')}</th>
-                <th className="num">{t('analytics.share')}</th>
-                {report.previous ? <th className="num">{t('serviceReports.series.previousCreated')}</th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {report.reasons.map((r) => (
-                <tr key={r.tag}>
-                  <td>
-                    {r.tag ? (
-                      <Link to={queue({ tag: r.tag, ...range('created') })}>{r.tag}</Link>
-                    ) : (
-                      <span className="muted">{t('serviceReports.untagged')}</span>
-                    )}
-                  </td>
-                  <td className="num">{num(r.tickets)}</td>
-                  <td className="num">{cur.created ? pct(r.tickets / cur.created) : '—'}</td>
-                  {report.previous ? <td className="num">{r.previous === null ? '—' : num(r.previous)}</td> : null}
+          <div className="table-wrap" tabIndex={0}>
+            <table className="data-table">
+              <thead>
+                <tr>
+                  <th>{t('serviceReports.tag')}</th>
+                  <th className="num">{t('serviceReports.kpi.created')}</th>
+                  <th className="num">{t('analytics.share')}</th>
+                  {report.previous ? <th className="num">{t('serviceReports.series.previousCreated')}</th> : null}
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {report.reasons.map((r) => (
+                  <tr key={r.tag}>
+                    <td>
+                      {r.tag ? (
+                        <Link to={queue({ tag: r.tag, ...range('created') })}>{r.tag}</Link>
+                      ) : (
+                        <span className="muted">{t('serviceReports.untagged')}</span>
+                      )}
+                    </td>
+                    <td className="num">{num(r.tickets)}</td>
+                    <td className="num">{cur.created ? pct(r.tickets / cur.created) : '—'}</td>
+                    {report.previous ? <td className="num">{r.previous === null ? '—' : num(r.previous)}</td> : null}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         ) : (
           <p className="muted">{t('serviceReports.none')}</p>
         )}

@@ -200,7 +200,7 @@ export default function WorkflowReportPage() {
           </div>
         </div>
         {report.flows.length ? (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table className="data-table">
               <thead>
                 <tr>
@@ -256,7 +256,7 @@ export default function WorkflowReportPage() {
         </div>
         <p className="muted small">{t('serviceReports.workflows.stepsHint')}</p>
         {report.steps.length ? (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table className="data-table">
               <thead>
                 <tr>
