@@ -164,11 +164,13 @@ export default function ProductsReport() {
         <label className="field">
           <span>{t('productReports.top')}</span>
           <select name="top" defaultValue={String(query.top)}>
-            {TOPS.map((n) => (
-              <option key={n} value={n}>
-                {num(n)}
-              </option>
-            ))}
+            {[...new Set([...TOPS, query.top])]
+              .sort((a, b) => a - b)
+              .map((n) => (
+                <option key={n} value={n}>
+                  {num(n)}
+                </option>
+              ))}
           </select>
         </label>
         <label className="field">
