@@ -71,13 +71,15 @@ export const OpsDirtyMinute = defineEntity({
   properties: { minute: p.datetime().primary() },
 });
 
-/** A user's own dashboard: which of their role's tiles show, in which order (none: the role's default). */
+/** A user's own dashboard: which of their role's tiles show, in which order and size (none: the role's default). */
 export const DashboardLayout = defineEntity({
   name: 'DashboardLayout',
   tableName: 'dashboard_layout',
   properties: {
     userId: p.integer().primary().autoincrement(false),
     tiles: p.json<string[]>(),
+    /** tile → 's' | 'm' | 'l'; a tile not named is 'm'. */
+    sizes: p.json<Record<string, string>>().defaultRaw(`'{}'`),
     updatedAt: p.datetime(),
   },
 });

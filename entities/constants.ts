@@ -56,8 +56,11 @@ export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
 export const RETURN_REASONS = ['damaged', 'wrong_item', 'not_as_described', 'no_longer_needed', 'size_or_fit', 'other'] as const;
 export type ReturnReason = (typeof RETURN_REASONS)[number];
 
-/** Customer emails (the notifications.email node offers these). */
-export const NOTIFICATION_TEMPLATES = ['order_confirmation', 'order_shipped', 'order_delivered'] as const;
+/**
+ * Customer emails (the notifications.email node offers these). `recommendations` suggests what customers
+ * who bought the same products also bought (product affinity), read when it is sent.
+ */
+export const NOTIFICATION_TEMPLATES = ['order_confirmation', 'order_shipped', 'order_delivered', 'recommendations'] as const;
 export type NotificationTemplate = (typeof NOTIFICATION_TEMPLATES)[number];
 
 /** Every email the notification outbox carries: customer mail, alerts to staff, purchase orders (and their cancellation) to suppliers. */

@@ -1,6 +1,6 @@
 // `npm test`: lint, type check, build, then vitest (unit + integration) and Playwright against one
 // PostgreSQL and one Temporal dev server started once for the whole run. Ends with one totals line.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { JSONReport } from '@playwright/test/reporter';
@@ -23,12 +23,22 @@ interface Tally {
 const tallies: Record<string, Tally> = {};
 const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
 
-function step(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): boolean {
+/**
+ * Runs one step to its end. Asynchronously, never with spawnSync: this process reads the logs of the
+ * PostgreSQL and Temporal servers it started through pipes, and a blocked event loop stops draining them —
+ * once a pipe is full, a server writing a log line (PostgreSQL's checkpointer announcing the checkpoint a
+ * DROP DATABASE waits for) stops until the step ends.
+ */
+async function step(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
   log.info(bold(`${name}…`));
   const t0 = Date.now();
-  const r = spawnSync(cmd, args, { cwd: root, env, stdio: 'inherit' });
-  const ok = r.status === 0;
-  log.info(`${name} ${ok ? 'passed' : `FAILED (exit ${r.status ?? r.signal})`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const status = await new Promise<number | string>((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, env, stdio: 'inherit' });
+    child.once('error', (e) => resolve(e.message));
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
+  });
+  const ok = status === 0;
+  log.info(`${name} ${ok ? 'passed' : `FAILED (exit ${status})`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return ok;
 }
 
@@ -49,7 +59,7 @@ async function main() {
     ['format', bin('prettier'), ['--check', '--log-level', 'warn', '.']],
     ['typecheck', bin('tsc'), ['--noEmit']],
   ] as const) {
-    const ok = step(name, cmd, [...args]);
+    const ok = await step(name, cmd, [...args]);
     tallies[name] = { passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0 };
   }
   let built = true;
@@ -70,7 +80,7 @@ async function main() {
   const env = { ...process.env, ...infra.env, CI: process.env.CI ?? '' };
   try {
     const vitestJson = path.join(resultsDir, 'vitest.json');
-    step('vitest (unit + integration)', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`], env);
+    await step('vitest (unit + integration)', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`], env);
     const v = readJson<JsonTestResults>(vitestJson);
     tallies.vitest = v
       ? {
@@ -81,7 +91,7 @@ async function main() {
       : { passed: 0, failed: 1, skipped: 0 };
 
     if (built) {
-      step('playwright (Chromium)', bin('playwright'), ['test'], env);
+      await step('playwright (Chromium)', bin('playwright'), ['test'], env);
       const p = readJson<JSONReport>(path.join(resultsDir, 'playwright.json'));
       tallies.playwright = p?.stats
         ? { passed: p.stats.expected + p.stats.flaky, failed: p.stats.unexpected + (p.errors?.length ?? 0), skipped: p.stats.skipped }

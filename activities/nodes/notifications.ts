@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { NOTIFICATION_TEMPLATES, ROLES, type NotificationTemplate, type Role } from '../../entities/constants.ts';
 import { auditNow } from '../../app/lib/audit.server.ts';
 import { raiseStaffAlert } from '../../app/modules/notifications/alerts.server.ts';
-import { enqueueNotificationRow, type EnqueueInput } from '../../app/modules/notifications/service.server.ts';
+import { enqueueNotificationRow, hasRecommendations, type EnqueueInput } from '../../app/modules/notifications/service.server.ts';
 import { ALERT_SEVERITIES, type AlertSeverity, type SlaKind } from '../../app/modules/notifications/staff-mail.ts';
 import { nodeActivity, requireSubject, workflowActor, type NodeActivity, type NodeDeps } from './shared.ts';
 
@@ -27,6 +27,9 @@ export function notificationsNodeActivities({ orm }: NodeDeps) {
     if (typeof template !== 'string' || !(NOTIFICATION_TEMPLATES as readonly string[]).includes(template)) {
       throw ApplicationFailure.nonRetryable(`Unknown email template ${String(template)}.`, 'bad_template');
     }
+    // Nothing bought together with what the customer bought (a new shop, a first order of a rare product): no mail.
+    if (template === 'recommendations' && !(await hasRecommendations(orm.em.fork(), orderId)))
+      return { handle: 'ok', output: { orderId, template, notificationId: null, queued: false, skipped: 'no_recommendations' } };
     return orm.em.fork().transactional(async (em) => {
       const { id, queued } = await enqueueNotificationRow(em, { orderId, template: template as NotificationTemplate } as EnqueueInput);
       if (queued)

@@ -9,7 +9,8 @@ import { CsrfInput } from '../components/csrf.tsx';
 import { useLiveRevalidate, type LiveEvent } from '../lib/live.ts';
 import { formatMoney, formatNumber } from '../lib/format.ts';
 import { useLocale } from '../components/format.tsx';
-import { changeDashboardLayout, dashboard, dashboardLayout, TILES_BY_ROLE, tileLinks, type Tile } from '../modules/analytics/dashboard.server.ts';
+import { changeDashboardLayout, dashboard, dashboardLayout, TILES_BY_ROLE, tileLinks, type Layout } from '../modules/analytics/dashboard.server.ts';
+import { smallestSize, TILE_SIZES, type Tile } from '../modules/analytics/tiles.ts';
 import { warnings as warningsOf } from '../modules/analytics/warnings.server.ts';
 import { can } from '../lib/permissions.ts';
 import { CHART_COLORS, formatMinute } from '../components/charts.tsx';
@@ -19,7 +20,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const { config } = context;
   const em = context.orm.em.fork();
   const todayIso = new Intl.DateTimeFormat('en-CA', { timeZone: config.BUSINESS_TIME_ZONE }).format(new Date());
-  const [figures, tiles, warnings] = await Promise.all([
+  const [figures, layout, warnings] = await Promise.all([
     dashboard(em, config.BUSINESS_TIME_ZONE),
     dashboardLayout(em, user),
     can(user.role, 'inventory.view') ? warningsOf(em, todayIso) : Promise.resolve([]),
@@ -27,7 +28,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const day = new Intl.DateTimeFormat('en-CA', { timeZone: config.BUSINESS_TIME_ZONE }).format(new Date(figures.asOf));
   return {
     data: figures,
-    tiles,
+    layout,
     warnings,
     allowed: TILES_BY_ROLE[user.role],
     links: tileLinks(day, user.role),
@@ -36,15 +37,15 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   };
 }
 
-type ActionData = { tiles?: Tile[]; errors?: FieldError[] };
+type ActionData = { layout?: Layout; errors?: FieldError[] };
 
-/** The user's own arrangement: show, hide, move up or down a tile, or back to the role's default. */
+/** The user's own arrangement: show, hide, move up or down, resize a tile, or back to the role's default. */
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requireUser(request, context, 'dashboards.view');
   const form = await request.formData();
   assertCsrf(request, form);
   try {
-    return data<ActionData>({ tiles: await changeDashboardLayout(context.orm, user, Object.fromEntries(form), userActor(user, context.ip)) });
+    return data<ActionData>({ layout: await changeDashboardLayout(context.orm, user, Object.fromEntries(form), userActor(user, context.ip)) });
   } catch (e) {
     if (!(e instanceof DomainError)) throw e;
     return data<ActionData>({ errors: e.errors ?? [{ field: 'tile', code: e.code, messageKey: `errors.${e.code}` }] }, { status: e.status });
@@ -80,7 +81,8 @@ const KPI_TILES = [
 const PER_MINUTE: Tile = 'perMinute';
 
 export default function Dashboards() {
-  const { data, tiles, warnings, allowed, links, currency, timeZone } = useLoaderData<typeof loader>();
+  const { data, layout, warnings, allowed, links, currency, timeZone } = useLoaderData<typeof loader>();
+  const { tiles, sizes } = layout;
   const result = useActionData<typeof action>() as ActionData | undefined;
   const [params] = useSearchParams();
   const arranging = params.get('arrange') === '1';
@@ -115,7 +117,7 @@ export default function Dashboards() {
 
   const count = (tile: Tile, value: number, tone: 'warn' | 'bad' | 'plain') =>
     show(tile) ? (
-      <Link key={tile} to={links[tile]} className={`tile count ${value > 0 ? tone : 'plain'}`} data-testid={`tile-${tile}`}>
+      <Link key={tile} to={links[tile]} className={`tile count size-${sizes[tile]} ${value > 0 ? tone : 'plain'}`} data-testid={`tile-${tile}`}>
         <span className="tile-label">{t(`dashboard.tiles.${tile}`)}</span>
         <span className="tile-value num">{num(value)}</span>
       </Link>
@@ -137,7 +139,7 @@ export default function Dashboards() {
           <h2>{t('dashboard.arrange.title')}</h2>
           {result?.errors?.length ? (
             <p className="field-error" role="alert">
-              {t('dashboard.arrange.refused')}
+              {t(result.errors.some((e) => e.field === 'size') ? 'dashboard.arrange.sizeRefused' : 'dashboard.arrange.refused')}
             </p>
           ) : null}
           <ul>
@@ -179,6 +181,27 @@ export default function Dashboards() {
                       </button>
                     )}
                   </Form>
+                  {shown ? (
+                    <Form method="post" className="inline">
+                      <CsrfInput />
+                      <input type="hidden" name="tile" value={tile} />
+                      <input type="hidden" name="change" value="resize" />
+                      <span className="segmented" role="group" aria-label={t('dashboard.arrange.sizeOf', { tile: t(`dashboard.tiles.${tile}`) })}>
+                        {TILE_SIZES.slice(TILE_SIZES.indexOf(smallestSize(tile))).map((size) => (
+                          <button
+                            key={size}
+                            type="submit"
+                            name="size"
+                            value={size}
+                            aria-pressed={sizes[tile] === size}
+                            title={t(`dashboard.arrange.sizes.${size}`)}
+                          >
+                            {t(`dashboard.arrange.sizes.${size}`)}
+                          </button>
+                        ))}
+                      </span>
+                    </Form>
+                  ) : null}
                 </li>
               );
             })}
@@ -265,7 +288,7 @@ export default function Dashboards() {
             const value = (f: typeof data.today) => f[kpi.figure];
             const format = kpi.money ? money : num;
             return (
-              <Link key={tile} to={links[tile]} className="tile kpi" data-testid={`tile-${tile}`}>
+              <Link key={tile} to={links[tile]} className={`tile kpi size-${sizes[tile]}`} data-testid={`tile-${tile}`}>
                 <span className="tile-label">{t(`dashboard.tiles.${tile}`)}</span>
                 <span className="tile-value num" data-testid={`${tile}-today`}>
                   {format(value(data.today))}
@@ -275,33 +298,34 @@ export default function Dashboards() {
               </Link>
             );
           }
+          if (tile === PER_MINUTE)
+            return (
+              <section key={tile} className={`card chart-card tile-chart size-${sizes[tile]}`} data-testid="tile-perMinute">
+                <h2>
+                  <Link to={links.perMinute}>{t('dashboard.tiles.perMinute')}</Link>
+                </h2>
+                {data.perMinute.length ? (
+                  <ResponsiveContainer width="100%" height={sizes[tile] === 'l' ? 260 : 220}>
+                    <BarChart data={perMinute} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+                      <CartesianGrid strokeDasharray="3 3" vertical={false} />
+                      <XAxis dataKey="minute" tickFormatter={(v: string) => formatMinute(v, locale, timeZone)} minTickGap={24} />
+                      <YAxis allowDecimals={false} width={32} />
+                      <Tooltip labelFormatter={(v) => formatMinute(String(v), locale, timeZone)} formatter={(v) => num(Number(v))} />
+                      <Legend />
+                      {data.channels.map((c, i) => (
+                        <Bar key={c} dataKey={c} name={c} stackId="orders" fill={CHART_COLORS[i % CHART_COLORS.length]} isAnimationActive={false} />
+                      ))}
+                    </BarChart>
+                  </ResponsiveContainer>
+                ) : (
+                  <p className="muted">{t('dashboard.noOrdersLastHour')}</p>
+                )}
+              </section>
+            );
           const counted = COUNT_TILES.find(([c]) => c === tile);
           return counted ? count(counted[0], data.counts[counted[0]], counted[1]) : null;
         })}
       </div>
-      {show(PER_MINUTE) ? (
-        <section className="card chart-card" data-testid="tile-perMinute">
-          <h2>
-            <Link to={links.perMinute}>{t('dashboard.tiles.perMinute')}</Link>
-          </h2>
-          {data.perMinute.length ? (
-            <ResponsiveContainer width="100%" height={220}>
-              <BarChart data={perMinute} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-                <CartesianGrid strokeDasharray="3 3" vertical={false} />
-                <XAxis dataKey="minute" tickFormatter={(v: string) => formatMinute(v, locale, timeZone)} minTickGap={24} />
-                <YAxis allowDecimals={false} width={32} />
-                <Tooltip labelFormatter={(v) => formatMinute(String(v), locale, timeZone)} formatter={(v) => num(Number(v))} />
-                <Legend />
-                {data.channels.map((c, i) => (
-                  <Bar key={c} dataKey={c} name={c} stackId="orders" fill={CHART_COLORS[i % CHART_COLORS.length]} isAnimationActive={false} />
-                ))}
-              </BarChart>
-            </ResponsiveContainer>
-          ) : (
-            <p className="muted">{t('dashboard.noOrdersLastHour')}</p>
-          )}
-        </section>
-      ) : null}
     </>
   );
 }

@@ -18,6 +18,7 @@ const TEMPLATES = [
   'order_confirmation',
   'order_shipped',
   'order_delivered',
+  'recommendations',
   'staff_alert',
   'purchase_order',
   'purchase_order_cancelled',

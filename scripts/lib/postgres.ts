@@ -24,7 +24,7 @@ const PASSWORD = 'oms-local';
 export async function startEmbeddedPostgres(opts: { dir: string; port: number; fast?: boolean }): Promise<EmbeddedDb> {
   const EmbeddedPostgres = await importWithoutSignalHooks();
   const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'];
-  if (opts.fast) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  if (opts.fast) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'log_checkpoints=off');
   const server = new EmbeddedPostgres({
     databaseDir: opts.dir,
     port: opts.port,

@@ -87,13 +87,18 @@ test('the executive watches today move live in 繁體中文, opens the late orde
   await expect(panel).toBeVisible();
   await panel.getByTestId('arrange-aov').getByRole('button', { name: '隱藏' }).click();
   await expect(page.getByTestId('arrange-aov')).toHaveClass(/muted/);
+  // …and makes the revenue tile large: it takes the whole row.
+  await panel.getByRole('group', { name: '今日營業額的大小' }).getByRole('button', { name: '大' }).click();
+  await expect(panel.getByRole('group', { name: '今日營業額的大小' }).getByRole('button', { name: '大' })).toHaveAttribute('aria-pressed', 'true');
   await page.goto('/dashboards');
   await expect(page.getByTestId('tile-aov')).toHaveCount(0);
-  await expect(page.getByTestId('tile-revenue')).toBeVisible();
+  const [revenueBox, grid] = await Promise.all([page.getByTestId('tile-revenue').boundingBox(), page.locator('.tiles').boundingBox()]);
+  expect(revenueBox!.width).toBeCloseTo(grid!.width, 0);
   await page.goto('/dashboards?arrange=1');
   await page.getByRole('button', { name: '恢復為我角色的預設版面' }).click();
   // The reset has landed once the panel shows the tile again (no page load to wait for: the form posts in place).
   await expect(page.getByTestId('arrange-aov')).not.toHaveClass(/muted/);
   await page.goto('/dashboards');
   await expect(page.getByTestId('tile-aov')).toBeVisible();
+  expect((await page.getByTestId('tile-revenue').boundingBox())!.width).toBeLessThan(grid!.width / 2);
 });

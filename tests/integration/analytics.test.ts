@@ -14,6 +14,7 @@ import { rebuildRollups, refreshDirtyMinutes } from '../../app/modules/analytics
 import { salesBetween, salesReport, type SalesFigures } from '../../app/modules/analytics/reports.server.ts';
 import { changeDashboardLayout, dashboard, dashboardLayout, TILES_BY_ROLE } from '../../app/modules/analytics/dashboard.server.ts';
 import { seedDemoData } from '../../scripts/seed/demo.ts';
+import type { Role } from '../../entities/constants.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
 let db: TestDatabase;
@@ -265,29 +266,30 @@ describe('sales rollups', () => {
 });
 
 describe('each user arranges their own dashboard', () => {
-  it('shows, hides and moves tiles of their role only, saved per user and audited; a tile outside the role writes nothing', async () => {
+  it('shows, hides, moves and resizes tiles of their role only, saved per user and audited; a tile outside the role writes nothing', async () => {
     const [warehouse] = await sql<{ id: number }>(`select id from app_user where role = 'warehouse' limit 1`);
     const [exec] = await sql<{ id: number }>(`select id from app_user where role = 'executive' limit 1`);
     const w = { id: warehouse.id, role: 'warehouse' as const };
-    expect(await dashboardLayout(db.orm.em.fork(), w)).toEqual(TILES_BY_ROLE.warehouse);
-    expect(await changeDashboardLayout(db.orm, w, { change: 'hide', tile: 'onHold' }, actor)).toEqual(['awaitingShipment', 'late', 'lowStock', 'stockouts']);
-    expect(await changeDashboardLayout(db.orm, w, { change: 'up', tile: 'lowStock' }, actor)).toEqual(['awaitingShipment', 'lowStock', 'late', 'stockouts']);
-    expect(await changeDashboardLayout(db.orm, w, { change: 'up', tile: 'awaitingShipment' }, actor)).toEqual([
-      'awaitingShipment',
-      'lowStock',
-      'late',
-      'stockouts',
-    ]);
-    expect(await changeDashboardLayout(db.orm, w, { change: 'show', tile: 'onHold' }, actor)).toEqual([
-      'awaitingShipment',
-      'lowStock',
-      'late',
-      'stockouts',
-      'onHold',
-    ]);
-    expect(await dashboardLayout(db.orm.em.fork(), w)).toEqual(['awaitingShipment', 'lowStock', 'late', 'stockouts', 'onHold']);
+    const tiles = async (change: Record<string, string>) => (await changeDashboardLayout(db.orm, w, change, actor)).tiles;
+    const layout = (u: { id: number; role: Role } = w) => dashboardLayout(db.orm.em.fork(), u);
+    expect((await layout()).tiles).toEqual(TILES_BY_ROLE.warehouse);
+    expect((await layout()).sizes).toEqual({ awaitingShipment: 's', late: 's', onHold: 's', lowStock: 's', stockouts: 's' });
+    expect(await tiles({ change: 'hide', tile: 'onHold' })).toEqual(['awaitingShipment', 'late', 'lowStock', 'stockouts']);
+    expect(await tiles({ change: 'up', tile: 'lowStock' })).toEqual(['awaitingShipment', 'lowStock', 'late', 'stockouts']);
+    expect(await tiles({ change: 'up', tile: 'awaitingShipment' })).toEqual(['awaitingShipment', 'lowStock', 'late', 'stockouts']);
+    expect(await tiles({ change: 'show', tile: 'onHold' })).toEqual(['awaitingShipment', 'lowStock', 'late', 'stockouts', 'onHold']);
+    expect((await changeDashboardLayout(db.orm, w, { change: 'resize', tile: 'late', size: 'l' }, actor)).sizes.late).toBe('l');
+    expect((await changeDashboardLayout(db.orm, w, { change: 'resize', tile: 'stockouts', size: 'm' }, actor)).sizes.stockouts).toBe('m');
+    expect(await layout()).toEqual({
+      tiles: ['awaitingShipment', 'lowStock', 'late', 'stockouts', 'onHold'],
+      sizes: { awaitingShipment: 's', late: 'l', onHold: 's', lowStock: 's', stockouts: 'm' },
+    });
+    // Only the sizes chosen away from the default are stored.
+    expect(await sql('select sizes from dashboard_layout where user_id = ?', [w.id])).toEqual([{ sizes: { late: 'l', stockouts: 'm' } }]);
     // Someone else's dashboard is their own.
-    expect(await dashboardLayout(db.orm.em.fork(), { id: exec.id, role: 'executive' })).toEqual(TILES_BY_ROLE.executive);
+    const theirs = await layout({ id: exec.id, role: 'executive' });
+    expect(theirs.tiles).toEqual(TILES_BY_ROLE.executive);
+    expect(theirs.sizes.perMinute).toBe('l');
 
     const audited = async () => Number((await sql<{ n: string }>(`select count(*) as n from audit_event where action = 'user.dashboard_arranged'`))[0].n);
     const before = await audited();
@@ -297,11 +299,23 @@ describe('each user arranges their own dashboard', () => {
     });
     await expect(changeDashboardLayout(db.orm, w, { change: 'spin', tile: 'late' }, actor)).rejects.toMatchObject({ status: 422 });
     await expect(changeDashboardLayout(db.orm, w, { change: 'hide', tile: '<script>' }, actor)).rejects.toMatchObject({ status: 422 });
+    await expect(changeDashboardLayout(db.orm, w, { change: 'resize', tile: 'late', size: 'xl' }, actor)).rejects.toMatchObject({
+      status: 422,
+      errors: [expect.objectContaining({ field: 'size' })],
+    });
+    await expect(changeDashboardLayout(db.orm, w, { change: 'resize', tile: 'late' }, actor)).rejects.toMatchObject({ status: 422 });
+    // The chart is never narrower than two columns.
+    await expect(
+      changeDashboardLayout(db.orm, { id: exec.id, role: 'executive' }, { change: 'resize', tile: 'perMinute', size: 's' }, actor),
+    ).rejects.toMatchObject({ status: 422, errors: [expect.objectContaining({ field: 'size', code: 'too_small' })] });
     expect(await audited()).toBe(before);
-    expect(await dashboardLayout(db.orm.em.fork(), w)).toEqual(['awaitingShipment', 'lowStock', 'late', 'stockouts', 'onHold']);
+    expect((await layout()).tiles).toEqual(['awaitingShipment', 'lowStock', 'late', 'stockouts', 'onHold']);
 
-    expect(await changeDashboardLayout(db.orm, w, { change: 'reset' }, actor)).toEqual(TILES_BY_ROLE.warehouse);
+    const reset = await changeDashboardLayout(db.orm, w, { change: 'reset' }, actor);
+    expect(reset.tiles).toEqual(TILES_BY_ROLE.warehouse);
+    expect(reset.sizes.late).toBe('s');
     expect(await sql('select user_id from dashboard_layout where user_id = ?', [w.id])).toEqual([]);
+    expect(await audited()).toBe(before + 1);
   });
 });
 

@@ -374,3 +374,72 @@ describe('purchase orders to suppliers', () => {
     });
   });
 });
+
+describe('recommendations to customers', () => {
+  it('suggest what others bought with their order, in their language, linked to the shop, once however often the step runs', async () => {
+    const { recommendationsFor } = await import('../../app/modules/analytics/affinity.server.ts');
+    // The first demo order whose customer has something bought together with what they bought.
+    const orders = await sql<{ id: number; number: string; customer_id: number; email: string }>(
+      `select o.id, o.number, o.customer_id, c.email from sales_order o join customer c on c.id = o.customer_id
+        where o.status not in ('cancelled') order by o.id limit 200`,
+    );
+    let chosen: (typeof orders)[number] | undefined;
+    let recs: Awaited<ReturnType<typeof recommendationsFor>> = [];
+    for (const o of orders) {
+      recs = await recommendationsFor(db.orm.em.fork(), o.customer_id, 3);
+      if (recs.length) {
+        chosen = o;
+        break;
+      }
+    }
+    expect(chosen, 'a demo customer with recommendations').toBeDefined();
+    await sql(`update customer set locale = 'zh-CN' where id = ?`, [chosen!.customer_id]);
+    const step = input('recommend', { orderId: chosen!.id }, { template: 'recommendations' });
+    process.env.STORE_PRODUCT_URL = 'https://shop.example.test/p/{sku}';
+    try {
+      expect(await act['notifications.email'](step)).toMatchObject({ handle: 'ok', output: { queued: true } });
+      expect(await act['notifications.email'](step)).toMatchObject({ handle: 'ok', output: { queued: false } });
+      expect(await send()).toMatchObject({ sent: 1, failed: 0 });
+    } finally {
+      delete process.env.STORE_PRODUCT_URL;
+    }
+    const got = inboxFor(chosen!.email).filter((m) => m.mail.subject?.includes('为您精选'));
+    expect(got).toHaveLength(1);
+    const mail = got[0].mail;
+    expect(mail.subject).toBe(`为您精选：与订单 ${chosen!.number} 搭配的好物`);
+    for (const r of recs) {
+      expect(mail.text).toContain(r.name);
+      expect(mail.text).toContain(`搭配您购买的 ${r.because.name}`);
+      expect(mail.html || '').toContain(`href="https://shop.example.test/p/${encodeURIComponent(r.sku)}"`);
+    }
+    expect(await sql(`select count(*)::int as n from audit_event where action = 'notification.queued' and entity_id = ?`, [String(chosen!.id)])).toEqual([
+      { n: 1 },
+    ]);
+  });
+
+  it('are not sent to a customer nothing goes with', async () => {
+    const [{ id: customerId }] = await sql<{ id: number }>(
+      `insert into customer (email, name, locale, addresses, tags, tier, created_at) values ('lonely@example.test', 'Lonely', 'en', '[]', '{}', 'standard', now()) returning id`,
+    );
+    const [{ id: productId }] = await sql<{ id: number }>(
+      `insert into product (sku, barcode, name, weight_grams, length_mm, width_mm, height_mm, price_minor, currency)
+       values ('ONLY-ONE', '990000000001', 'Only one of its kind', 1, 1, 1, 1, 100, 'USD') returning id`,
+    );
+    const [{ id: orderId }] = await sql<{ id: number }>(
+      `insert into sales_order (channel_id, external_id, customer_id, currency, subtotal_minor, total_minor, total_base_minor, status, payment_method,
+                                shipping_address, placed_at, created_at, updated_at)
+       values ((select id from channel where code = 'web'), 'LONELY-1', ?, 'USD', 100, 100, 100, 'delivered', 'manual',
+               '{"line1":"1 Main St","city":"Boston","country":"US"}', now(), now(), now()) returning id`,
+      [customerId],
+    );
+    await sql(
+      `insert into order_line (order_id, product_id, sku, name, quantity, unit_price_minor, total_minor) values (?, ?, 'ONLY-ONE', 'Only one', 1, 100, 100)`,
+      [orderId, productId],
+    );
+    expect(await act['notifications.email'](input('recommend', { orderId }, { template: 'recommendations' }))).toMatchObject({
+      handle: 'ok',
+      output: { queued: false, skipped: 'no_recommendations' },
+    });
+    expect(await sql(`select count(*)::int as n from notification where order_id = ?`, [orderId])).toEqual([{ n: 0 }]);
+  });
+});

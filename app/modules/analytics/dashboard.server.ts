@@ -12,6 +12,9 @@ import type { Role } from '../../../entities/constants.ts';
 import { can } from '../../lib/permissions.ts';
 import { AT_RISK_SQL } from '../service/queries.server.ts';
 import { salesBetween, today, type SalesFigures } from './reports.server.ts';
+import { defaultSize, smallestSize, TILE_SIZES, TILES, type Tile, type TileSize } from './tiles.ts';
+
+export { TILE_SIZES, TILES, type Tile, type TileSize };
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -46,23 +49,6 @@ export interface Dashboard {
 }
 
 /** The tiles each role sees (executives and ops managers everything, warehouse the fulfilment ones). */
-const TILES = [
-  'revenue',
-  'orders',
-  'aov',
-  'perMinute',
-  'awaitingShipment',
-  'late',
-  'onHold',
-  'paymentFailures',
-  'lowStock',
-  'stockouts',
-  'runsFailed',
-  'tasksOpen',
-  'ticketsOpen',
-  'slaAtRisk',
-] as const;
-export type Tile = (typeof TILES)[number];
 const FULFILMENT_TILES = ['awaitingShipment', 'late', 'onHold', 'lowStock', 'stockouts'] as const satisfies readonly Tile[];
 const SERVICE_TILES = ['ticketsOpen', 'slaAtRisk', 'late', 'onHold', 'paymentFailures', 'tasksOpen'] as const satisfies readonly Tile[];
 export const TILES_BY_ROLE: Record<Role, readonly Tile[]> = {
@@ -141,55 +127,86 @@ export function tileLinks(midnightDay: string, role?: Role): Record<Tile, string
 
 // ---- Each user's own arrangement ----
 
-/** The tiles a user sees, in their order: their saved choice (tiles their role no longer has dropped), else the role's. */
-export async function dashboardLayout(em: EntityManager, user: { id: number; role: Role }): Promise<Tile[]> {
-  const allowed = TILES_BY_ROLE[user.role];
-  const row = await db(em).selectFrom('dashboard_layout').select('tiles').where('user_id', '=', user.id).executeTakeFirst();
-  if (!row) return [...allowed];
-  return row.tiles.filter((t): t is Tile => (allowed as readonly string[]).includes(t));
+export interface Layout {
+  /** The tiles shown, in their order. */
+  tiles: Tile[];
+  /** The size of every tile the role has (shown or not). */
+  sizes: Record<Tile, TileSize>;
 }
 
-/** A change to the arrangement: show or hide a tile, move one up or down, or go back to the role's default. */
+function layoutOf(role: Role, row: { tiles: string[]; sizes: Record<string, string> } | undefined): Layout {
+  const allowed = TILES_BY_ROLE[role];
+  const tiles = row ? row.tiles.filter((t): t is Tile => (allowed as readonly string[]).includes(t)) : [...allowed];
+  const sizes = Object.fromEntries(
+    allowed.map((t) => {
+      const saved = row?.sizes?.[t];
+      return [t, (TILE_SIZES as readonly string[]).includes(saved ?? '') ? (saved as TileSize) : defaultSize(t)];
+    }),
+  ) as Record<Tile, TileSize>;
+  return { tiles, sizes };
+}
+
+/** The tiles a user sees, in their order and sizes: their saved choice (tiles their role no longer has dropped), else the role's. */
+export async function dashboardLayout(em: EntityManager, user: { id: number; role: Role }): Promise<Layout> {
+  const row = await db(em).selectFrom('dashboard_layout').select(['tiles', 'sizes']).where('user_id', '=', user.id).executeTakeFirst();
+  return layoutOf(user.role, row);
+}
+
+/** A change to the arrangement: show, hide, move up or down, resize a tile, or go back to the role's default. */
 export const LayoutChange = z.discriminatedUnion('change', [
   z.object({ change: z.literal('show'), tile: z.enum(TILES) }),
   z.object({ change: z.literal('hide'), tile: z.enum(TILES) }),
   z.object({ change: z.literal('up'), tile: z.enum(TILES) }),
   z.object({ change: z.literal('down'), tile: z.enum(TILES) }),
+  z.object({ change: z.literal('resize'), tile: z.enum(TILES), size: z.enum(TILE_SIZES) }),
   z.object({ change: z.literal('reset') }),
 ]);
 
-/** Applies a change to the user's arrangement and saves it, audited; a tile outside the role's is refused (422, field `tile`). */
-export async function changeDashboardLayout(orm: MikroORM, user: { id: number; role: Role }, raw: unknown, actor: Actor): Promise<Tile[]> {
+/**
+ * Applies a change to the user's arrangement and saves it, audited. A tile outside the role's is refused
+ * (422, field `tile`), a size below the tile's smallest too (422, field `size`).
+ */
+export async function changeDashboardLayout(orm: MikroORM, user: { id: number; role: Role }, raw: unknown, actor: Actor): Promise<Layout> {
   const parsed = LayoutChange.safeParse(raw);
   if (!parsed.success) throw invalid(fieldErrors(parsed.error));
   const c = parsed.data;
   const allowed = TILES_BY_ROLE[user.role];
   if (c.change !== 'reset' && !allowed.includes(c.tile)) throw invalid([fieldError('tile', 'not_allowed', { tile: c.tile })]);
+  if (c.change === 'resize' && TILE_SIZES.indexOf(c.size) < TILE_SIZES.indexOf(smallestSize(c.tile)))
+    throw invalid([fieldError('size', 'too_small', { tile: c.tile, size: c.size })]);
   return orm.em.fork().transactional(async (em) => {
     const before = await dashboardLayout(em, user);
-    let tiles = [...before];
-    if (c.change === 'reset') tiles = [...allowed];
-    else if (c.change === 'show' && !tiles.includes(c.tile)) tiles.push(c.tile);
-    else if (c.change === 'hide') tiles = tiles.filter((t) => t !== c.tile);
-    else if (c.change === 'up' || c.change === 'down') {
-      const i = tiles.indexOf(c.tile);
-      const j = c.change === 'up' ? i - 1 : i + 1;
-      if (i >= 0 && j >= 0 && j < tiles.length) [tiles[i], tiles[j]] = [tiles[j], tiles[i]];
-    }
-    if (c.change === 'reset') await db(em).deleteFrom('dashboard_layout').where('user_id', '=', user.id).execute();
-    else
+    let after: Layout;
+    if (c.change === 'reset') {
+      await db(em).deleteFrom('dashboard_layout').where('user_id', '=', user.id).execute();
+      after = layoutOf(user.role, undefined);
+    } else {
+      let tiles = [...before.tiles];
+      const sizes = { ...before.sizes };
+      if (c.change === 'show' && !tiles.includes(c.tile)) tiles.push(c.tile);
+      else if (c.change === 'hide') tiles = tiles.filter((t) => t !== c.tile);
+      else if (c.change === 'resize') sizes[c.tile] = c.size;
+      else if (c.change === 'up' || c.change === 'down') {
+        const i = tiles.indexOf(c.tile);
+        const j = c.change === 'up' ? i - 1 : i + 1;
+        if (i >= 0 && j >= 0 && j < tiles.length) [tiles[i], tiles[j]] = [tiles[j], tiles[i]];
+      }
+      // Only sizes that differ from the default are kept, so a later default applies to the rest.
+      const chosen = jsonb(Object.fromEntries(Object.entries(sizes).filter(([t, size]) => size !== defaultSize(t as Tile))));
       await db(em)
         .insertInto('dashboard_layout')
-        .values({ user_id: user.id, tiles: jsonb(tiles), updated_at: sql<Date>`now()` })
-        .onConflict((oc) => oc.column('user_id').doUpdateSet({ tiles: jsonb(tiles), updated_at: sql<Date>`now()` }))
+        .values({ user_id: user.id, tiles: jsonb(tiles), sizes: chosen, updated_at: sql<Date>`now()` })
+        .onConflict((oc) => oc.column('user_id').doUpdateSet({ tiles: jsonb(tiles), sizes: chosen, updated_at: sql<Date>`now()` }))
         .execute();
+      after = { tiles, sizes };
+    }
     audit(em, actor, {
       action: 'user.dashboard_arranged',
       entityType: 'User',
       entityId: user.id,
-      before: { tiles: before },
-      after: { tiles, change: c.change },
+      before: { tiles: before.tiles, sizes: before.sizes },
+      after: { tiles: after.tiles, sizes: after.sizes, change: c.change },
     });
-    return tiles;
+    return after;
   });
 }

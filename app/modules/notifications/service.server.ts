@@ -24,7 +24,8 @@ import type { Config } from '../../lib/config.server.ts';
 import { db, prepare, sql } from '../../lib/db.server.ts';
 import { audit, type Actor } from '../../lib/audit.server.ts';
 import { DomainError } from '../../lib/errors.ts';
-import { emailLocale, renderNotification, type RenderedEmail, type ShipmentInfo, type TemplateInputs } from './templates.ts';
+import { recommendationsFor } from '../analytics/affinity.server.ts';
+import { emailLocale, renderNotification, type RecommendedProduct, type RenderedEmail, type ShipmentInfo, type TemplateInputs } from './templates.ts';
 
 /** The Postgres channel a new or retried notification is announced on (payload: its id). */
 const NOTIFY_CHANNEL = 'notification';
@@ -35,6 +36,7 @@ export interface NotificationData {
   order_confirmation: Record<never, never>;
   order_shipped: { shipments?: ShipmentInfo[] };
   order_delivered: { deliveredAt?: Date | string; ratingUrl?: string };
+  recommendations: Record<never, never>;
 }
 
 export type EnqueueInput = {
@@ -120,6 +122,7 @@ async function renderCustomerMail(em: EntityManager, input: EnqueueInput): Promi
       'o.total_minor',
       'o.placed_at',
       'o.tracking_token',
+      'o.customer_id',
       'c.email',
       'c.name',
       'c.locale',
@@ -148,6 +151,8 @@ async function renderCustomerMail(em: EntityManager, input: EnqueueInput): Promi
   let mail: RenderedEmail;
   if (input.template === 'order_confirmation') {
     mail = renderNotification('order_confirmation', locale, summary);
+  } else if (input.template === 'recommendations') {
+    mail = renderNotification('recommendations', locale, { ...summary, picks: await recommendedProducts(em, o.customer_id) });
   } else {
     const shipments = await db(em)
       .selectFrom('shipment as s')
@@ -181,6 +186,43 @@ async function renderCustomerMail(em: EntityManager, input: EnqueueInput): Promi
   }
 
   return { to: o.email, locale, mail };
+}
+
+/** How many products a recommendations mail suggests. */
+export const MAIL_RECOMMENDATIONS = 3;
+
+/**
+ * The products to suggest to a customer (product affinity: bought in the same order as something they
+ * bought), with their price and their page in the shop.
+ */
+export async function recommendedProducts(em: EntityManager, customerId: number): Promise<RecommendedProduct[]> {
+  const recs = await recommendationsFor(em, customerId, MAIL_RECOMMENDATIONS);
+  if (!recs.length) return [];
+  const prices = await db(em)
+    .selectFrom('product')
+    .select(['id', 'price_minor', 'currency'])
+    .where(
+      'id',
+      'in',
+      recs.map((r) => r.productId),
+    )
+    .execute();
+  return recs.map((r) => {
+    const p = prices.find((x) => x.id === r.productId)!;
+    return { name: r.name, priceMinor: Number(p.price_minor), currency: p.currency, because: r.because.name, url: productPageUrl(r.sku) };
+  });
+}
+
+/** Whether the order's customer has anything to be recommended (a recommendations mail with nothing in it is not sent). */
+export async function hasRecommendations(em: EntityManager, orderId: number): Promise<boolean> {
+  const o = await db(em).selectFrom('sales_order').select('customer_id').where('id', '=', orderId).executeTakeFirst();
+  return o ? (await recommendationsFor(em, o.customer_id, 1)).length > 0 : false;
+}
+
+/** A product's page in the shop: STORE_PRODUCT_URL with `{sku}` replaced, or null when the setting is absent. */
+export function productPageUrl(sku: string, env: Record<string, string | undefined> = process.env): string | null {
+  const template = env.STORE_PRODUCT_URL?.trim();
+  return template ? template.replaceAll('{sku}', encodeURIComponent(sku)) : null;
 }
 
 // ---- Staff and supplier mail ----

@@ -23,6 +23,13 @@ const inputs: TemplateInputs = {
   order_confirmation: order,
   order_shipped: { ...order, shipments: [{ carrier: 'UPS', trackingNumber: '1Z999', trackingUrl: 'https://www.ups.com/track?tracknum=1Z999&x=<y>' }] },
   order_delivered: { ...order, deliveredAt: '2026-03-09T12:00:00Z', ratingUrl: `${TRACK}?rate=1` },
+  recommendations: {
+    ...order,
+    picks: [
+      { name: 'Toner <mist>', priceMinor: 2_450, currency: 'USD', because: 'Cleanser', url: 'https://shop.example/p/TONER?a=1&b=2' },
+      { name: 'Serum', priceMinor: 3_900, currency: 'EUR', because: 'Cleanser', url: 'javascript:alert(1)' },
+    ],
+  },
 };
 const render = (template: (typeof NOTIFICATION_TEMPLATES)[number], locale: (typeof LOCALES)[number]) =>
   renderNotification(template, locale, inputs[template] as never, { timeZone: 'UTC' });
@@ -107,6 +114,24 @@ describe('renderNotification', () => {
       expect(mail.text).toContain(EMAIL_COPY[locale].actions.rate);
     }
     expect(render('order_delivered', 'zh-TW').text).toContain('2026年3月9日');
+  });
+
+  it('suggests products bought together, each priced in its own currency, with a link to its page', () => {
+    for (const locale of LOCALES) {
+      const mail = render('recommendations', locale);
+      expect(mail.text).toContain('Toner <mist>');
+      expect(mail.html).toContain('Toner &lt;mist&gt;');
+      expect(mail.text).toContain(formatMoney(2_450, 'USD', locale));
+      expect(mail.text).toContain(formatMoney(3_900, 'EUR', locale));
+      expect(mail.text).toContain(`${EMAIL_COPY[locale].labels.goesWith} Cleanser`);
+      expect(mail.html).toContain('href="https://shop.example/p/TONER?a=1&amp;b=2"');
+      expect(mail.text).toContain(EMAIL_COPY[locale].actions.viewProduct('Toner <mist>'));
+      // The serum's link is not http(s): it is shown without one.
+      expect(mail.text).toContain('Serum');
+      expect(mail.html).not.toContain('javascript:');
+      expect(mail.text).not.toContain(EMAIL_COPY[locale].actions.viewProduct('Serum'));
+    }
+    expect(render('recommendations', 'zh-TW').subject).toBe('為您精選：與訂單 SO-000042 最搭的好物');
   });
 
   it('drops links that are not http(s)', () => {

@@ -34,11 +34,23 @@ export interface ShipmentInfo {
   trackingUrl: string | null;
 }
 
+/** A product suggested to the customer because it is often bought with one they bought. */
+export interface RecommendedProduct {
+  name: string;
+  priceMinor: number;
+  currency: string;
+  /** The product of theirs it goes with. */
+  because: string;
+  /** The product's page in the shop (STORE_PRODUCT_URL), when the shop has one. */
+  url: string | null;
+}
+
 /** What each template needs, on top of the order. */
 export interface TemplateInputs {
   order_confirmation: OrderSummary;
   order_shipped: OrderSummary & { shipments: ShipmentInfo[] };
   order_delivered: OrderSummary & { deliveredAt: Date | string; ratingUrl: string };
+  recommendations: OrderSummary & { picks: RecommendedProduct[] };
 }
 
 /** Values a template's sentences may use, already formatted for the reader. */
@@ -76,11 +88,14 @@ export interface EmailCopy {
     total: string;
     carrier: string;
     trackingNumber: string;
+    goesWith: string;
+    price: string;
   };
   actions: {
     trackOrder: string;
     trackParcel: (carrier: string) => string;
     rate: string;
+    viewProduct: (name: string) => string;
   };
   templates: Record<NotificationTemplate, TemplateCopy>;
 }
@@ -104,11 +119,14 @@ const en: EmailCopy = {
     total: 'Total',
     carrier: 'Carrier',
     trackingNumber: 'Tracking number',
+    goesWith: 'Goes with your',
+    price: 'Price',
   },
   actions: {
     trackOrder: 'Track your order',
     trackParcel: (carrier) => `Track this parcel with ${carrier}`,
     rate: 'Rate your order',
+    viewProduct: (name) => `See ${name}`,
   },
   templates: {
     order_confirmation: {
@@ -132,6 +150,10 @@ const en: EmailCopy = {
         'How did we do? Rating your order takes less than a minute and helps us improve.',
       ],
     },
+    recommendations: {
+      subject: (v) => `Picked for you: goes well with your order ${v.number}`,
+      paragraphs: (v) => [`Customers who bought what you ordered in ${v.number} often chose these too. We thought you might like them.`],
+    },
   },
 };
 
@@ -154,11 +176,14 @@ const zhCN: EmailCopy = {
     total: '合计',
     carrier: '快递公司',
     trackingNumber: '运单号',
+    goesWith: '搭配您购买的',
+    price: '价格',
   },
   actions: {
     trackOrder: '查看订单状态',
     trackParcel: (carrier) => `到 ${carrier} 查询物流`,
     rate: '为订单评分',
+    viewProduct: (name) => `查看 ${name}`,
   },
   templates: {
     order_confirmation: {
@@ -178,6 +203,10 @@ const zhCN: EmailCopy = {
         `您的订单 ${v.number} 已于 ${v.delivered} 送达，希望您喜欢！`,
         '这次购物体验如何？花一分钟为订单打个分吧，您的反馈能帮助我们做得更好。',
       ],
+    },
+    recommendations: {
+      subject: (v) => `为您精选：与订单 ${v.number} 搭配的好物`,
+      paragraphs: (v) => [`购买了您在订单 ${v.number} 中所选商品的顾客，也常常选购下面这些商品，或许您也会喜欢。`],
     },
   },
 };
@@ -201,11 +230,14 @@ const zhTW: EmailCopy = {
     total: '總計',
     carrier: '物流業者',
     trackingNumber: '貨運單號',
+    goesWith: '搭配您購買的',
+    price: '價格',
   },
   actions: {
     trackOrder: '查詢訂單狀態',
     trackParcel: (carrier) => `至 ${carrier} 查詢貨態`,
     rate: '為這筆訂單評分',
+    viewProduct: (name) => `查看 ${name}`,
   },
   templates: {
     order_confirmation: {
@@ -225,6 +257,10 @@ const zhTW: EmailCopy = {
         `您的訂單 ${v.number} 已於 ${v.delivered} 送達，希望您會喜歡！`,
         '這次的購物體驗還滿意嗎？歡迎花一分鐘為這筆訂單評分，您的意見是我們進步的動力。',
       ],
+    },
+    recommendations: {
+      subject: (v) => `為您精選：與訂單 ${v.number} 最搭的好物`,
+      paragraphs: (v) => [`購買了您在訂單 ${v.number} 中所選商品的顧客，也常常選購下列商品，或許您也會喜歡。`],
     },
   },
 };
@@ -314,6 +350,21 @@ export function renderNotification<T extends NotificationTemplate>(
   const L = copy.labels;
   const blocks: Block[] = t.paragraphs(vars).map((p) => ({ p }));
 
+  const picks = template === 'recommendations' ? (input as TemplateInputs['recommendations']).picks : null;
+
+  if (picks) {
+    blocks.push({
+      table: {
+        head: [L.item, L.goesWith, L.price],
+        body: picks.map((r) => [r.name, r.because, formatMoney(r.priceMinor, r.currency, locale)]),
+        text: ([item, because, price]) => `${item}  ${price}  (${L.goesWith} ${because})`,
+      },
+    });
+    for (const r of picks) {
+      const url = safeUrl(r.url);
+      if (url) blocks.push({ link: { label: copy.actions.viewProduct(r.name), url } });
+    }
+  }
   if (template === 'order_confirmation') {
     blocks.push({
       rows: [
