@@ -1,9 +1,10 @@
-// Analytics at scale: every dashboard and report figure (sales, fulfilment, returns, payment methods) through
-// the very functions the pages call, over a year of orders (1M by default, about 2M lines, a parcel for each
+// Analytics at scale: every dashboard and report figure (sales, fulfilment, returns, payment methods, flows) through
+// the very functions the pages call, over a year of orders (1M by default, about 3M lines, a parcel for each
 // shipped one, returns, declined payments), next to the naive query a report would otherwise run (GROUP BY
 // over orders, lines, shipments, payments and returns) on the same data in the same run; the products & stock,
 // margin and customer-cohort reports likewise (lines costed at their product's offer and parcels at a carrier
 // rate, as intake and shipping record them).
+// Flow runs for one order in four (about 250k, six steps each) feed the flows report the same way.
 // Then freshness: orders taken through intake while the refresher runs, each timed from its commit until
 // the rollup the dashboard reads counts it.
 //
@@ -44,6 +45,9 @@ import { OPS_TABLES } from '../app/modules/analytics/ops-rollups.server.ts';
 import { benchTeardown } from './lib/teardown.ts';
 import { serviceBenchCases, seedBulkTickets } from './lib/bulk-tickets.ts';
 import { seedBulkOrders } from './lib/bulk-orders.ts';
+import { seedBulkRuns } from './lib/bulk-runs.ts';
+import { rebuildWorkflowRollups } from '../app/modules/analytics/workflow-rollups.server.ts';
+import { workflowReport } from '../app/modules/analytics/workflow-report.server.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -255,6 +259,35 @@ async function naiveCohorts(db: pg.Client, first: Date) {
   await db.query(`${counted} select * from c order by revenue desc limit 20`, fx.params);
 }
 
+/** The flows report without rollups: runs by status, per day, per flow and version, and each step's exact p50 / p90 and mean. */
+async function naiveFlows(db: pg.Client, from: Date, to: Date, detail = true) {
+  await db.query(
+    `select status, count(*), count(ended_at), sum(extract(epoch from ended_at - started_at)) from workflow_run where started_at >= $1 and started_at < $2 group by 1`,
+    [from, to],
+  );
+  if (!detail) return;
+  await db.query(
+    `select date_trunc('day', started_at at time zone 'UTC'), count(*), count(*) filter (where status in ('failed', 'compensated'))
+       from workflow_run where started_at >= $1 and started_at < $2 group by 1`,
+    [from, to],
+  );
+  await db.query(
+    `select definition_id, version_id, status, count(*), count(ended_at), sum(extract(epoch from ended_at - started_at))
+       from workflow_run where started_at >= $1 and started_at < $2 group by 1, 2, 3`,
+    [from, to],
+  );
+  await db.query(
+    `select r.definition_id, r.version_id, s.node_id, count(*) filter (where s.status <> 'skipped'), count(*) filter (where s.status = 'failed'),
+            count(*) filter (where s.status = 'skipped'),
+            percentile_cont(array[0.5, 0.9]) within group (order by extract(epoch from s.ended_at - s.started_at)) filter (where s.status <> 'skipped'),
+            avg(extract(epoch from s.ended_at - s.started_at)) filter (where s.status <> 'skipped')
+       from workflow_run r join workflow_run_step s on s.run_id = r.id
+      where r.started_at >= $1 and r.started_at < $2 and s.ended_at is not null and s.started_at is not null
+      group by 1, 2, 3`,
+    [from, to],
+  );
+}
+
 async function main() {
   const started = performance.now();
   console.log(`[bench] analytics: ${ORDERS.toLocaleString('en')} orders over a year, ${RUNS} timed runs per report, ${FRESH} orders for freshness`);
@@ -273,7 +306,7 @@ async function main() {
   cleanup.add('the bench connection', () => db.end());
 
   let t0 = performance.now();
-  await seedBulkOrders(db, { orders: ORDERS, days: 365, shipments: true, countries: true, opsFacts: true });
+  await seedBulkOrders(db, { orders: ORDERS, days: 365, shipments: true, countries: true, opsFacts: true, lines: [2, 4] });
   // What intake and shipping record: each line's unit cost (its product's offer), each parcel's carrier cost.
   await db.query(
     `update order_line l set unit_cost_base_minor = c.cost from (select p.id, ${unitCostSql('p.id', `'${BASE}'`, '2')} as cost from product p) c where c.id = l.product_id`,
@@ -287,6 +320,13 @@ async function main() {
   );
   console.log(
     `[bench] loaded ${Number(counts.orders).toLocaleString('en')} orders, ${Number(counts.lines).toLocaleString('en')} lines, ${Number(counts.shipments).toLocaleString('en')} shipments, ${Number(counts.returns).toLocaleString('en')} returns in ${secs(t0)} s`,
+  );
+
+  t0 = performance.now();
+  const flowRuns = await seedBulkRuns(db, { everyNth: 4, steps: 6 });
+  await db.query('vacuum analyze workflow_run, workflow_run_step');
+  console.log(
+    `[bench] loaded ${flowRuns.runs.toLocaleString('en')} flow runs of ${flowRuns.flows} flows with ${flowRuns.steps.toLocaleString('en')} steps in ${secs(t0)} s`,
   );
 
   if (SERVICE) {
@@ -317,6 +357,17 @@ async function main() {
   console.log(
     `[bench] rebuilt the rollups (${minutes.toLocaleString('en')} minutes → ${rollup.minutes} minute rows, ${rollup.hours} hour rows, ${rollup.days} day rows, ${rollup.size}; fulfilment and facets: ${rollup.fulfil_days} + ${rollup.facet_days} day rows, ${rollup.ops_size} in all) in ${secs(t0)} s`,
   );
+
+  t0 = performance.now();
+  const flowDays = await rebuildWorkflowRollups(orm, TZ);
+  await db.query('vacuum analyze workflow_day, workflow_step_day');
+  const {
+    rows: [wr],
+  } = await db.query<Record<string, string>>(
+    `select (select count(*) from workflow_day) as days, (select count(*) from workflow_step_day) as steps,
+            pg_size_pretty(pg_total_relation_size('workflow_day') + pg_total_relation_size('workflow_step_day')) as size`,
+  );
+  console.log(`[bench] rebuilt the flow rollups (${flowDays} days → ${wr.days} day rows, ${wr.steps} step rows, ${wr.size}) in ${secs(t0)} s`);
 
   const sizes = await db.query<{ name: string; rows: string; size: string }>(
     `select t as name, (xpath('/row/n/text()', query_to_xml('select count(*) as n from ' || t, false, true, '')))[1]::text as rows, pg_size_pretty(pg_total_relation_size(t)) as size
@@ -451,6 +502,19 @@ async function main() {
       name: 'payment methods, last 30 days',
       ours: () => paymentMethods(em(), day(29), todayIso, {}),
       naive: () => naivePaymentMethods(db, at(day(29)), tomorrow),
+    },
+    {
+      name: 'flows, last 30 days with the 30 before (runs, failures, time per step)',
+      ours: () => workflowReport(em(), { from: day(29), to: todayIso, compare: 'previous' }, todayIso),
+      naive: async () => {
+        await naiveFlows(db, at(day(29)), tomorrow);
+        await naiveFlows(db, at(day(59)), at(day(29)), false);
+      },
+    },
+    {
+      name: 'flows, last 365 days',
+      ours: () => workflowReport(em(), { from: day(364), to: todayIso, compare: 'none' }, todayIso),
+      naive: () => naiveFlows(db, at(day(364)), tomorrow),
     },
   );
   if (SERVICE) {

@@ -111,7 +111,18 @@ const LAST = [
 ];
 
 /** Orders, customers, lines and reservations in bulk; deterministic (hashint4), so every run has the same data. */
-export async function seedBulkOrders(db: pg.Client, opts: { orders: number; days: number; shipments?: boolean; countries?: boolean; opsFacts?: boolean }) {
+export async function seedBulkOrders(
+  db: pg.Client,
+  opts: {
+    orders: number;
+    days: number;
+    shipments?: boolean;
+    countries?: boolean;
+    opsFacts?: boolean;
+    /** Lines per order, fewest and most (default 1 to 3). */ lines?: [number, number];
+  },
+) {
+  const [fewest, most] = opts.lines ?? [1, 3];
   const ORDERS = opts.orders;
   const { rows: channels } = await db.query<{ id: number; code: string }>('select id, code from channel order by id');
   const { rows: warehouses } = await db.query<{ id: number; code: string }>('select id, code from warehouse order by id');
@@ -164,10 +175,10 @@ export async function seedBulkOrders(db: pg.Client, opts: { orders: number; days
     `insert into order_line (order_id, product_id, sku, name, quantity, unit_price_minor, total_minor)
      select o.id, p.id, p.sku, p.name, 1 + k % 2, 1000, 1000 * (1 + k % 2)
        from sales_order o
-       cross join lateral generate_series(1, 1 + abs(hashint4(o.id)) % 3) k
+       cross join lateral generate_series(1, $2::int + abs(hashint4(o.id)) % ($3::int - $2::int + 1)) k
        join product p on p.id = ($1::int[])[1 + abs(hashint4(o.id * 31 + k)) % cardinality($1::int[])]
       where o.external_id like 'B-%'`,
-    [products],
+    [products, fewest, most],
   );
   const [ewr, rno] = [warehouses.find((w) => w.code === 'EWR')!.id, warehouses.find((w) => w.code === 'RNO')!.id];
   await db.query(
