@@ -6,6 +6,7 @@ import { isLocale, LOCALE_COOKIE, localeFromAcceptLanguage, type Locale } from '
 import stylesheet from './styles/app.css?url';
 import { useNonce } from './components/nonce.tsx';
 import { useDocumentTitle } from './lib/document-title.ts';
+import { keepOnLiveRefresh } from './lib/revalidate.ts';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: stylesheet }];
 
@@ -19,6 +20,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     { headers: csrf.setCookie ? { 'Set-Cookie': csrf.setCookie } : undefined },
   );
 }
+
+export const shouldRevalidate = keepOnLiveRefresh;
 
 export type RootData = Awaited<ReturnType<typeof loader>>['data'];
 

@@ -86,6 +86,9 @@ interface Phase {
   seconds: number;
   toTile: number[];
   refresh: number[];
+  /** Of each refresh: the server's answer (request → response), and the browser's share (response → repaint). */
+  answer: number[];
+  render: number[];
   repaintsPerSecond: number;
   unseen: number;
 }
@@ -187,6 +190,11 @@ async function main() {
       ].join(' | '),
     );
   }
+  console.log('');
+  for (const p of [baseline, busy])
+    console.log(
+      `${p.name}: of refresh → repaint, the server's answer p50 ${fmt(quantile(p.answer, 0.5))} / p95 ${fmt(quantile(p.answer, 0.95))} ms, the browser's render p50 ${fmt(quantile(p.render, 0.5))} / p95 ${fmt(quantile(p.render, 0.95))} ms`,
+    );
   const goal = quantile(busy.refresh, 0.95);
   console.log('');
   console.log(
@@ -218,15 +226,18 @@ async function phase(page: Page, name: string, load: () => Promise<number[]>): P
     else unseen++;
   });
   // Each repaint against the request for fresh figures that brought it (the last one answered before it).
-  const refresh = probe.paints.flatMap((p) => {
+  const pairs = probe.paints.flatMap((p) => {
     const answered = probe.fetches
       .filter((f) => f.end <= p.t)
       .sort((a, b) => a.end - b.end)
       .at(-1);
-    return answered === undefined ? [] : [p.t - answered.start];
+    return answered === undefined ? [] : [{ paint: p.t, ...answered }];
   });
+  const refresh = pairs.map((x) => x.paint - x.start);
+  const answer = pairs.map((x) => x.end - x.start);
+  const render = pairs.map((x) => x.paint - x.end);
   const busySpan = (Math.max(...probe.paints.map((p) => p.t), started) - started) / 1000;
-  return { name, orders: commits.length, seconds, toTile, refresh, repaintsPerSecond: probe.paints.length / Math.max(busySpan, 1), unseen };
+  return { name, orders: commits.length, seconds, toTile, refresh, answer, render, repaintsPerSecond: probe.paints.length / Math.max(busySpan, 1), unseen };
 }
 
 await cleanup.exitWith(main);

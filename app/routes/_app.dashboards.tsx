@@ -1,5 +1,6 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from '@remix-run/react';
+import { memo, useDeferredValue } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
@@ -9,6 +10,7 @@ import { CsrfInput } from '../components/csrf.tsx';
 import { useLiveRevalidate, type LiveEvent } from '../lib/live.ts';
 import { formatMoney, formatNumber } from '../lib/format.ts';
 import { useLocale } from '../components/format.tsx';
+import type { Locale } from '../lib/i18n.ts';
 import { changeDashboardLayout, dashboard, dashboardLayout, TILES_BY_ROLE, tileLinks, type Layout } from '../modules/analytics/dashboard.server.ts';
 import { smallestSize, TILE_SIZES, type Tile } from '../modules/analytics/tiles.ts';
 import { warnings as warningsOf } from '../modules/analytics/warnings.server.ts';
@@ -88,6 +90,8 @@ export default function Dashboards() {
   const arranging = params.get('arrange') === '1';
   const { t } = useTranslation();
   const locale = useLocale();
+  // The chart follows the figures: a refresh paints the tiles first and redraws the chart just after.
+  const chart = useDeferredValue(data);
   useLiveRevalidate('dashboards', moves, GATHER_MS);
   useLiveRevalidate('orders', moves, GATHER_MS);
   useLiveRevalidate('inventory', moves, GATHER_MS);
@@ -105,15 +109,6 @@ export default function Dashboards() {
       </span>
     );
   };
-
-  // One bar per minute of the last hour, quiet minutes included, stacked by channel.
-  const last = Math.floor(Date.parse(data.asOf) / 60_000) * 60_000;
-  const perMinute = Array.from({ length: 60 }, (_, i) => {
-    const minute = new Date(last - (59 - i) * 60_000).toISOString();
-    const row: Record<string, string | number> = { minute };
-    for (const p of data.perMinute) if (p.minute === minute) row[p.channel] = p.orders;
-    return row;
-  });
 
   const count = (tile: Tile, value: number, tone: 'warn' | 'bad' | 'plain') =>
     show(tile) ? (
@@ -304,22 +299,14 @@ export default function Dashboards() {
                 <h2>
                   <Link to={links.perMinute}>{t('dashboard.tiles.perMinute')}</Link>
                 </h2>
-                {data.perMinute.length ? (
-                  <ResponsiveContainer width="100%" height={sizes[tile] === 'l' ? 260 : 220}>
-                    <BarChart data={perMinute} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-                      <CartesianGrid strokeDasharray="3 3" vertical={false} />
-                      <XAxis dataKey="minute" tickFormatter={(v: string) => formatMinute(v, locale, timeZone)} minTickGap={24} />
-                      <YAxis allowDecimals={false} width={32} />
-                      <Tooltip labelFormatter={(v) => formatMinute(String(v), locale, timeZone)} formatter={(v) => num(Number(v))} />
-                      <Legend />
-                      {data.channels.map((c, i) => (
-                        <Bar key={c} dataKey={c} name={c} stackId="orders" fill={CHART_COLORS[i % CHART_COLORS.length]} isAnimationActive={false} />
-                      ))}
-                    </BarChart>
-                  </ResponsiveContainer>
-                ) : (
-                  <p className="muted">{t('dashboard.noOrdersLastHour')}</p>
-                )}
+                <PerMinuteChart
+                  points={chart.perMinute}
+                  channels={chart.channels}
+                  asOf={chart.asOf}
+                  height={sizes[tile] === 'l' ? 260 : 220}
+                  locale={locale}
+                  timeZone={timeZone}
+                />
               </section>
             );
           const counted = COUNT_TILES.find(([c]) => c === tile);
@@ -329,3 +316,47 @@ export default function Dashboards() {
     </>
   );
 }
+
+/**
+ * Orders per minute over the last hour by channel: one bar per minute, quiet minutes included, stacked by channel.
+ * Everything it draws comes in its props (no loader hooks), so it redraws only when they change.
+ */
+const PerMinuteChart = memo(function PerMinuteChart({
+  points,
+  channels,
+  asOf,
+  height,
+  locale,
+  timeZone,
+}: {
+  points: { minute: string; channel: string; orders: number }[];
+  channels: string[];
+  asOf: string;
+  height: number;
+  locale: Locale;
+  timeZone: string;
+}) {
+  const { t } = useTranslation();
+  if (!points.length) return <p className="muted">{t('dashboard.noOrdersLastHour')}</p>;
+  const last = Math.floor(Date.parse(asOf) / 60_000) * 60_000;
+  const rows = Array.from({ length: 60 }, (_, i) => {
+    const minute = new Date(last - (59 - i) * 60_000).toISOString();
+    const row: Record<string, string | number> = { minute };
+    for (const p of points) if (p.minute === minute) row[p.channel] = p.orders;
+    return row;
+  });
+  return (
+    <ResponsiveContainer width="100%" height={height}>
+      <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+        <CartesianGrid strokeDasharray="3 3" vertical={false} />
+        <XAxis dataKey="minute" tickFormatter={(v: string) => formatMinute(v, locale, timeZone)} minTickGap={24} />
+        <YAxis allowDecimals={false} width={32} />
+        <Tooltip labelFormatter={(v) => formatMinute(String(v), locale, timeZone)} formatter={(v) => formatNumber(Number(v), locale)} />
+        <Legend />
+        {channels.map((c, i) => (
+          <Bar key={c} dataKey={c} name={c} stackId="orders" fill={CHART_COLORS[i % CHART_COLORS.length]} isAnimationActive={false} />
+        ))}
+      </BarChart>
+    </ResponsiveContainer>
+  );
+});

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { requireUser } from '../lib/auth.server.ts';
 import { AREAS, can } from '../lib/permissions.ts';
 import { useLive, useLiveStatus } from '../lib/live.ts';
+import { keepOnLiveRefresh } from '../lib/revalidate.ts';
 import { CsrfInput } from '../components/csrf.tsx';
 import { LocaleSwitcher } from '../components/locale-switcher.tsx';
 import { useRootData } from '../root.tsx';
@@ -80,6 +81,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const alerts = rows.map((a) => bellItem(Number(a.id), a.type, a.payload, new Date(a.created_at).toISOString()));
   return { user, alerts, plugins: pluginDescriptors() };
 }
+
+export const shouldRevalidate = keepOnLiveRefresh;
 
 /** The console shell: navigation for the areas the user's role may open, language, live status, sign-out. */
 export default function Shell() {

@@ -37,10 +37,17 @@ test('the executive watches today move live in 繁體中文, opens the late orde
   const before = await revenue.textContent();
   // The page must not reload: the figure moves over socket.io.
   await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+  // The refresh asks for the dashboard's own figures only, not the shell's (user, language, bell).
+  const refreshes: URL[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('.data')) refreshes.push(new URL(r.url()));
+  });
 
   const order = await postOrder(request, `DASH-${Date.now()}`);
   await expect(revenue).not.toHaveText(before!, { timeout: 5_000 });
   expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+  expect(refreshes.length).toBeGreaterThan(0);
+  for (const url of refreshes) expect(url.searchParams.get('_routes')).toBe('routes/_app.dashboards');
 
   // A late order (promised an hour ago, not shipped): the late tile counts it and opens exactly those orders.
   const lateTile = page.getByTestId('tile-late');
