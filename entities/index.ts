@@ -4,7 +4,7 @@ import { Channel, ExchangeRate, InventoryLevel, Product, StockMovement, Warehous
 import { Customer } from './customers.ts';
 import { IdempotencyRecord, Order, OrderLine, OrderTemplate, Reservation } from './orders.ts';
 import { Payment, PaymentOperation } from './payments.ts';
-import { Lease, RateLimit, WorkerHeartbeat } from './system.ts';
+import { Lease, RateLimit, StoreProfile, WorkerHeartbeat } from './system.ts';
 import { Carrier, PickList, PickListLine, Shipment, ShipmentEvent } from './fulfilment.ts';
 import { Notification } from './notifications.ts';
 import { ReturnRequest } from './returns.ts';
@@ -123,6 +123,7 @@ export const typedEntities = [
   WorkerHeartbeat,
   Lease,
   RateLimit,
+  StoreProfile,
   Reservation,
   IdempotencyRecord,
   StockMovement,

@@ -41,3 +41,22 @@ export const RateLimit = defineEntity({
   },
 });
 export type IRateLimit = InferEntity<typeof RateLimit>;
+
+/**
+ * The shop as its customers know it (Settings → Store): its name and logo on the public tracking page, the
+ * CSAT page and in customer mail, and where its product pages are (links in the recommendations mail).
+ * One row (id 1); empty fields fall back to STORE_NAME / STORE_PRODUCT_URL.
+ */
+export const StoreProfile = defineEntity({
+  name: 'StoreProfile',
+  tableName: 'store_profile',
+  properties: {
+    id: p.integer().primary().autoincrement(false),
+    name: p.string().length(200).nullable(),
+    logoUrl: p.string().length(500).nullable(),
+    /** A product's page, `{sku}` replaced by its SKU. */
+    productUrl: p.string().length(500).nullable(),
+    updatedAt: p.datetime(),
+  },
+});
+export type IStoreProfile = InferEntity<typeof StoreProfile>;

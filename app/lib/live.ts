@@ -52,24 +52,28 @@ export function ensureSocket(): Socket {
   return socket;
 }
 
-/** Calls `onEvent` for every event on `topic` committed anywhere in the system while mounted. */
-export function useLive(topic: Topic, onEvent: Listener) {
+/** Calls `onEvent` for every event on `topic` (or any of `topics`) committed anywhere in the system while mounted. */
+export function useLive(topics: Topic | readonly Topic[], onEvent: Listener) {
   const handler = useRef(onEvent);
   handler.current = onEvent;
+  const key = (typeof topics === 'string' ? [topics] : [...topics]).join(' ');
   useEffect(() => {
     const s = ensureSocket();
     const listener: Listener = (e) => handler.current(e);
-    let set = subscriptions.get(topic);
-    if (!set) {
-      set = new Set();
-      subscriptions.set(topic, set);
-      if (s.connected) subscribe([topic]);
-    }
-    set.add(listener);
+    const sets = (key.split(' ') as Topic[]).map((topic) => {
+      let set = subscriptions.get(topic);
+      if (!set) {
+        set = new Set();
+        subscriptions.set(topic, set);
+        if (s.connected) subscribe([topic]);
+      }
+      set.add(listener);
+      return set;
+    });
     return () => {
-      set!.delete(listener);
+      for (const set of sets) set.delete(listener);
     };
-  }, [topic]);
+  }, [key]);
 }
 
 export function useLiveStatus(): Status {
@@ -90,33 +94,47 @@ export function useLiveStatus(): Status {
 }
 
 /**
- * Reloads the route's data when a matching event arrives. One reload runs at a time, and an event that
+ * Reloads the route's data when a matching event arrives on any of `topics`. One reload runs at a time, and an event that
  * arrives during one brings another after it, so the page always ends on the newest state (a burst
- * of events never leaves it showing the middle of the burst). `delayMs` gathers a burst into one reload.
+ * of events never leaves it showing the middle of the burst). `delayMs` spaces reloads at least that far
+ * apart: the first event after a quiet spell reloads almost at once (after SETTLE_MS, so that what follows
+ * from the same change — the analytics refresher's event after an order's — comes in the same reload), and
+ * a burst is gathered into one reload when the spacing allows (leading and trailing, as a throttle).
  */
-export function useLiveRevalidate(topic: Topic, match: (e: LiveEvent) => boolean = () => true, delayMs = 0) {
+/** How long a reload after a quiet spell waits for the events that follow from the same change. */
+const SETTLE_MS = 150;
+
+export function useLiveRevalidate(topics: Topic | readonly Topic[], match: (e: LiveEvent) => boolean = () => true, delayMs = 0) {
   const revalidator = useRevalidator();
   const latest = useRef(revalidator);
   latest.current = revalidator;
   const wanted = useRef(false);
+  const lastReload = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const kick = () => {
     if (!wanted.current || timer.current || latest.current.state !== 'idle') return;
     wanted.current = false;
+    lastReload.current = Date.now();
     latest.current.revalidate();
   };
-  useLive(topic, (e) => {
-    if (!match(e)) return;
-    wanted.current = true;
-    if (!delayMs) kick();
+  /** A reload once what committed with the event has arrived too (`settle`), and the last reload is `delayMs` old. */
+  const request = () => {
+    if (timer.current) return;
+    const wait = Math.max(Math.min(delayMs, SETTLE_MS), lastReload.current + delayMs - Date.now());
+    if (wait <= 0) kick();
     else
-      timer.current ??= setTimeout(() => {
+      timer.current = setTimeout(() => {
         timer.current = null;
         kick();
-      }, delayMs);
+      }, wait);
+  };
+  useLive(topics, (e) => {
+    if (!match(e)) return;
+    wanted.current = true;
+    request();
   });
   useEffect(() => {
-    if (revalidator.state === 'idle') kick();
+    if (revalidator.state === 'idle' && wanted.current) request();
   }, [revalidator.state]);
   useEffect(
     () => () => {

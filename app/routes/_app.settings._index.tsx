@@ -10,7 +10,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { service: can(user.role, 'service.settings') };
 }
 
-const SECTIONS = ['users', 'api-keys', 'audit', 'notifications', 'exchange-rates', 'warehouses', 'carriers', 'channels'] as const;
+const SECTIONS = ['store', 'users', 'api-keys', 'audit', 'notifications', 'exchange-rates', 'warehouses', 'carriers', 'channels'] as const;
 
 export default function Settings() {
   const { t } = useTranslation();

@@ -6,7 +6,7 @@ import { DomainError } from '../lib/errors.ts';
 import { isLocale } from '../lib/i18n.ts';
 import type { FieldError } from '../lib/problem.ts';
 import type { TitleHandle } from '../lib/document-title.ts';
-import { storeName } from '../modules/notifications/service.server.ts';
+import { storeProfile } from '../modules/settings/store.server.ts';
 import { recordCsat, ticketByCsatToken } from '../modules/service/csat.server.ts';
 import { CsrfInput } from '../components/csrf.tsx';
 import { FieldErrorText } from '../components/field-error.tsx';
@@ -22,14 +22,15 @@ const RATINGS = [1, 2, 3, 4, 5] as const;
 
 /** Public: the customer of a solved ticket rates our help from the link in the rating mail. GET only shows the page. */
 export async function loader({ params, request, context }: LoaderFunctionArgs) {
-  const t = await ticketByCsatToken(context.orm.em.fork(), params.token);
+  const em = context.orm.em.fork();
+  const t = await ticketByCsatToken(em, params.token);
   if (!t) throw new Response(null, { status: 404 });
   const asked = new URL(request.url).searchParams.get('rating');
   const preselected = asked && /^[1-5]$/.test(asked) ? Number(asked) : null;
   return {
     number: t.number,
     language: isLocale(t.language) ? t.language : 'en',
-    store: storeName(),
+    store: (await storeProfile(em)).name,
     preselected,
     given: t.csat ? { rating: t.csat.rating, comment: t.csat.comment } : null,
   };

@@ -7,7 +7,7 @@ import { DomainError } from '../lib/errors.ts';
 import type { FieldError } from '../lib/problem.ts';
 import { recentShipments } from '../modules/fulfilment/queries.server.ts';
 import type { TitleHandle } from '../lib/document-title.ts';
-import { storeName } from '../modules/notifications/service.server.ts';
+import { storeProfile } from '../modules/settings/store.server.ts';
 import { exchangeOptions, requestSelfServiceReturn, returnableLines, returnWindowOpen } from '../modules/returns/service.server.ts';
 import { contactAboutOrder } from '../modules/service/contact.server.ts';
 import { CsrfInput } from '../components/csrf.tsx';
@@ -85,7 +85,7 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
     status: o.status,
     placedAt: new Date(o.placed_at).toISOString(),
     milestones: MILESTONES.map(milestone),
-    store: storeName(),
+    ...(await storeProfile(em).then((p) => ({ store: p.name, logo: p.logoUrl }))),
     shipments: shipments.map((s) => ({
       carrier: s.carrierName,
       trackingNumber: s.trackingNumber,
@@ -166,7 +166,10 @@ export default function Track() {
   return (
     <main className="public-page">
       <header className="public-head">
-        <strong data-testid="store-name">{order.store}</strong>
+        <span className="public-brand">
+          {order.logo ? <img src={order.logo} alt="" className="store-logo" data-testid="store-logo" /> : null}
+          <strong data-testid="store-name">{order.store}</strong>
+        </span>
         <LocaleSwitcher />
       </header>
       <h1>{t('track.title', { number: order.number })}</h1>

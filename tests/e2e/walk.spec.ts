@@ -55,6 +55,7 @@ const STATIC_PAGES = [
   '/settings/carriers',
   '/settings/channels',
   '/settings/exchange-rates',
+  '/settings/store',
   '/settings/macros',
   '/settings/notifications',
   '/settings/sla',

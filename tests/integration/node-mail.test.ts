@@ -11,6 +11,8 @@ import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { sendPending } from '../../app/modules/notifications/service.server.ts';
+import { saveStoreProfile } from '../../app/modules/settings/store.server.ts';
+import { SYSTEM } from '../../app/lib/audit.server.ts';
 import { compileGraph } from '../../app/modules/workflows/compile.server.ts';
 import { nodeActivities, poNumberForKey, type NodeActivities } from '../../activities/nodes/index.ts';
 import type { NodeActivityInput } from '../../workflows/graph.ts';
@@ -395,14 +397,11 @@ describe('recommendations to customers', () => {
     expect(chosen, 'a demo customer with recommendations').toBeDefined();
     await sql(`update customer set locale = 'zh-CN' where id = ?`, [chosen!.customer_id]);
     const step = input('recommend', { orderId: chosen!.id }, { template: 'recommendations' });
-    process.env.STORE_PRODUCT_URL = 'https://shop.example.test/p/{sku}';
-    try {
-      expect(await act['notifications.email'](step)).toMatchObject({ handle: 'ok', output: { queued: true } });
-      expect(await act['notifications.email'](step)).toMatchObject({ handle: 'ok', output: { queued: false } });
-      expect(await send()).toMatchObject({ sent: 1, failed: 0 });
-    } finally {
-      delete process.env.STORE_PRODUCT_URL;
-    }
+    // The shop's product pages, as Settings → Store keeps them.
+    await saveStoreProfile(db.orm, { name: 'Lumen Beauty', productUrl: 'https://shop.example.test/p/{sku}' }, SYSTEM);
+    expect(await act['notifications.email'](step)).toMatchObject({ handle: 'ok', output: { queued: true } });
+    expect(await act['notifications.email'](step)).toMatchObject({ handle: 'ok', output: { queued: false } });
+    expect(await send()).toMatchObject({ sent: 1, failed: 0 });
     const got = inboxFor(chosen!.email).filter((m) => m.mail.subject?.includes('为您精选'));
     expect(got).toHaveLength(1);
     const mail = got[0].mail;

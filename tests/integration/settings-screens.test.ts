@@ -166,3 +166,64 @@ describe('settings screens', () => {
     expect(html).toMatch(/<option value="batch" selected="">Batch \(warehouse default\)<\/option>/);
   });
 });
+
+describe('the store profile (Settings → Store)', () => {
+  const storeState = async () =>
+    JSON.stringify(await sql(`select (select json_agg(s) from store_profile s) as s, (select count(*) from audit_event) as audits`));
+  const tracking = async () => {
+    const [o] = await sql(`select tracking_token from sales_order order by id limit 1`);
+    return text(await fetch(`${app.url}/track/${o.tracking_token}`));
+  };
+
+  it('refuses a link that is not http(s), a product link without {sku} and an overlong name, naming the field, and writes nothing', async () => {
+    const ops = await signedIn('ops_manager');
+    const before = await storeState();
+    for (const [form, field, sentence] of [
+      [{ name: 'Lumen', logoUrl: 'javascript:alert(1)', productUrl: '' }, 'logoUrl', 'Not a web link (http or https): javascript:alert(1)'],
+      [{ name: 'Lumen', logoUrl: '', productUrl: 'https://shop.example/p/' }, 'productUrl', 'The link needs {sku} where the product'],
+      [{ name: 'x'.repeat(201), logoUrl: '', productUrl: '' }, 'name', 'Too long: at most 200 characters.'],
+      [{ name: 'Lumen', logoUrl: `https://cdn.example/${'a'.repeat(500)}.png`, productUrl: '' }, 'logoUrl', 'Too long: at most 500 characters.'],
+    ] as const) {
+      const res = await admin.post('/settings/store', form);
+      expect(res.status, field).toBe(422);
+      expect(await text(res), field).toContain(sentence);
+    }
+    expect(await storeState()).toBe(before);
+    // Only an admin may change it.
+    expect((await ops.post('/settings/store', { name: 'Taken over', logoUrl: '', productUrl: '' })).status).toBe(403);
+    expect(await storeState()).toBe(before);
+  });
+
+  it('saves the name, logo and product link, audited; the tracking page shows them, and an empty name falls back to the installation’s', async () => {
+    const fallback = /data-testid="store-name">([^<]*)</.exec(await tracking())![1];
+    expect(fallback).not.toBe('');
+    const res = await admin.post('/settings/store', {
+      name: '  Lumen Beauty  ',
+      logoUrl: 'https://cdn.lumen.example/logo.svg',
+      productUrl: 'https://lumen.example/p/{sku}',
+    });
+    expect(res.status).toBe(200);
+    expect(await text(res)).toContain('Store profile saved.');
+    expect(await sql(`select name, logo_url, product_url from store_profile`)).toEqual([
+      { name: 'Lumen Beauty', logo_url: 'https://cdn.lumen.example/logo.svg', product_url: 'https://lumen.example/p/{sku}' },
+    ]);
+    expect(await sql(`select actor_label, before, after from audit_event where action = 'settings.store_saved'`)).toEqual([
+      {
+        actor_label: adminEmail(),
+        before: { name: null, logoUrl: null, productUrl: null },
+        after: { name: 'Lumen Beauty', logoUrl: 'https://cdn.lumen.example/logo.svg', productUrl: 'https://lumen.example/p/{sku}' },
+      },
+    ]);
+    const page = await tracking();
+    expect(page).toContain('data-testid="store-name">Lumen Beauty</strong>');
+    expect(page).toContain('src="https://cdn.lumen.example/logo.svg"');
+    // Saving the same again changes nothing and audits nothing.
+    await admin.post('/settings/store', { name: 'Lumen Beauty', logoUrl: 'https://cdn.lumen.example/logo.svg', productUrl: 'https://lumen.example/p/{sku}' });
+    expect(await sql(`select count(*)::int as n from audit_event where action = 'settings.store_saved'`)).toEqual([{ n: 1 }]);
+    // Emptied: the name set at installation (STORE_NAME), and no logo.
+    await admin.post('/settings/store', { name: '', logoUrl: '', productUrl: '' });
+    const after = await tracking();
+    expect(after).toContain(`data-testid="store-name">${fallback}</strong>`);
+    expect(after).not.toContain('data-testid="store-logo"');
+  });
+});

@@ -25,6 +25,9 @@ import { db, prepare, sql } from '../../lib/db.server.ts';
 import { audit, type Actor } from '../../lib/audit.server.ts';
 import { DomainError } from '../../lib/errors.ts';
 import { recommendationsFor } from '../analytics/affinity.server.ts';
+import { productPageUrl, storeProfile } from '../settings/store.server.ts';
+
+export { senderName } from './sender.ts';
 import { emailLocale, renderNotification, type RecommendedProduct, type RenderedEmail, type ShipmentInfo, type TemplateInputs } from './templates.ts';
 
 /** The Postgres channel a new or retried notification is announced on (payload: its id). */
@@ -198,6 +201,7 @@ export const MAIL_RECOMMENDATIONS = 3;
 export async function recommendedProducts(em: EntityManager, customerId: number): Promise<RecommendedProduct[]> {
   const recs = await recommendationsFor(em, customerId, MAIL_RECOMMENDATIONS);
   if (!recs.length) return [];
+  const { productUrl } = await storeProfile(em);
   const prices = await db(em)
     .selectFrom('product')
     .select(['id', 'price_minor', 'currency'])
@@ -209,7 +213,7 @@ export async function recommendedProducts(em: EntityManager, customerId: number)
     .execute();
   return recs.map((r) => {
     const p = prices.find((x) => x.id === r.productId)!;
-    return { name: r.name, priceMinor: Number(p.price_minor), currency: p.currency, because: r.because.name, url: productPageUrl(r.sku) };
+    return { name: r.name, priceMinor: Number(p.price_minor), currency: p.currency, because: r.because.name, url: productPageUrl(productUrl, r.sku) };
   });
 }
 
@@ -217,12 +221,6 @@ export async function recommendedProducts(em: EntityManager, customerId: number)
 export async function hasRecommendations(em: EntityManager, orderId: number): Promise<boolean> {
   const o = await db(em).selectFrom('sales_order').select('customer_id').where('id', '=', orderId).executeTakeFirst();
   return o ? (await recommendationsFor(em, o.customer_id, 1)).length > 0 : false;
-}
-
-/** A product's page in the shop: STORE_PRODUCT_URL with `{sku}` replaced, or null when the setting is absent. */
-export function productPageUrl(sku: string, env: Record<string, string | undefined> = process.env): string | null {
-  const template = env.STORE_PRODUCT_URL?.trim();
-  return template ? template.replaceAll('{sku}', encodeURIComponent(sku)) : null;
 }
 
 // ---- Staff and supplier mail ----
@@ -288,18 +286,6 @@ export async function markDelivered(em: EntityManager, id: number, actor: Actor)
     .returning('id')
     .execute();
   if (r.length) audit(em, actor, { action: 'notification.imported_as_sent', entityType: 'Notification', entityId: id, after: { status: 'sent' } });
-}
-
-/** The display name of MAIL_FROM ("Shop <shop@example.com>" → "Shop"), for sign-offs. */
-export function senderName(env: Record<string, string | undefined> = process.env): string {
-  const from = env.MAIL_FROM?.trim() || 'Order Console <no-reply@localhost>';
-  const m = from.match(/^\s*"?([^"<]*?)"?\s*<[^>]+>\s*$/);
-  return (m?.[1]?.trim() || from).slice(0, 200);
-}
-
-/** The shop's name as customers know it (the public tracking page, mail): STORE_NAME, else the sender's name. */
-export function storeName(env: Record<string, string | undefined> = process.env): string {
-  return env.STORE_NAME?.trim().slice(0, 200) || senderName(env);
 }
 
 // ---- Sending ----

@@ -8,7 +8,8 @@ import { audit, type Actor } from '../../lib/audit.server.ts';
 import { db, jsonb } from '../../lib/db.server.ts';
 import { DomainError, invalid } from '../../lib/errors.ts';
 import type { FieldError } from '../../lib/problem.ts';
-import { publicUrl, storeName, trackingPageUrl } from '../notifications/service.server.ts';
+import { publicUrl, trackingPageUrl } from '../notifications/service.server.ts';
+import { storeProfile } from '../settings/store.server.ts';
 import { formErrors } from '../settings/form.ts';
 import { bodyFor, MAX_TEMPLATE_CHARS, parseCanned, renderCanned, type CannedValues } from './canned.ts';
 
@@ -170,7 +171,7 @@ export async function cannedValues(em: EntityManager, ticketId: number, agentNam
     'customer.email': t.customer_email ?? t.requester_email ?? '',
     'agent.name': agentName,
     'ticket.number': t.number,
-    'store.name': storeName(),
+    'store.name': (await storeProfile(em)).name,
   };
   if (t.order_id != null) {
     const orderId = Number(t.order_id);

@@ -15,7 +15,8 @@ import { audit, type Actor } from '../../lib/audit.server.ts';
 import { advisoryLock, db } from '../../lib/db.server.ts';
 import { DomainError, fieldError, invalid } from '../../lib/errors.ts';
 import { publish } from '../../lib/outbox.server.ts';
-import { enqueueMail, publicUrl, storeName } from '../notifications/service.server.ts';
+import { enqueueMail, publicUrl } from '../notifications/service.server.ts';
+import { storeProfile } from '../settings/store.server.ts';
 import { emailLocale } from '../notifications/templates.ts';
 import { autoAssign, reofferWaiting } from './assignment.server.ts';
 import { renderCsatMail, renderReplyMail } from './mail.ts';
@@ -553,7 +554,7 @@ export async function reply(
       number: t.number,
       customerName: t.requester_name ?? '',
       agentName: input.agentName,
-      storeName: storeName(),
+      storeName: (await storeProfile(em)).name,
       body,
     });
     notificationId = await enqueueMail(em, {
@@ -665,7 +666,7 @@ export async function addNote(
         number: t.number,
         customerName: u.name,
         agentName: input.authorName,
-        storeName: storeName(),
+        storeName: (await storeProfile(em)).name,
         body: `${body}\n\n${url}`,
       }),
     });
@@ -775,7 +776,13 @@ export async function requestCsat(em: EntityManager, ticketId: number): Promise<
     .executeTakeFirst();
   if (!t?.requester_email) return null;
   const locale = emailLocale(t.language);
-  const mail = renderCsatMail({ locale, number: t.number, customerName: t.requester_name ?? '', storeName: storeName(), url: csatUrl(publicUrl(), t.token) });
+  const mail = renderCsatMail({
+    locale,
+    number: t.number,
+    customerName: t.requester_name ?? '',
+    storeName: (await storeProfile(em)).name,
+    url: csatUrl(publicUrl(), t.token),
+  });
   return enqueueMail(em, { key: `ticket-csat:${ticketId}`, template: 'csat_request', to: t.requester_email, locale, mail });
 }
 
