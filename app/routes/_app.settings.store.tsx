@@ -67,6 +67,7 @@ export default function StoreSettings() {
               maxLength={f.max}
               key={`${f.name}-${value(f.name)}`}
               defaultValue={value(f.name)}
+              placeholder={f.name === 'name' ? profile.name : undefined}
               disabled={!canManage}
               aria-describedby={`store-${f.name}-hint`}
             />
