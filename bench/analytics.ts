@@ -12,7 +12,7 @@
 // same year, with first replies, solves, closes, ratings and SLA breaches): each function the service page
 // calls, next to the naive query over ticket, ticket_sla_event and csat_response.
 //
-//   npm run bench -- analytics [--orders 1000000] [--tickets 200000] [--only sales|tickets] [--runs 15] [--fresh 120] [--port 55711] [--keep]
+//   npm run bench -- analytics [--orders 1000000] [--tickets 200000] [--only sales|tickets] [--cases <regexp>] [--runs 15] [--fresh 120] [--port 55711] [--keep]
 //
 // Goals (issue #11): every report ≤ 100 ms p95 and ≥ 20× the naive query; freshness p95 ≤ 2 s. Figures only:
 // the bench fails on a crash, never on a slow figure.
@@ -58,6 +58,7 @@ const { values: flags } = parseArgs({
     fresh: { type: 'string', default: '120' },
     port: { type: 'string', default: '55711' },
     keep: { type: 'boolean', default: false },
+    cases: { type: 'string', default: '' },
   },
 });
 const ORDERS = Number(flags.orders);
@@ -532,7 +533,9 @@ async function main() {
   }
 
   const rows: string[][] = [];
-  for (const c of cases) {
+  // --cases: time only the reports whose name matches (the data and rollups are the same either way).
+  const wanted = flags.cases ? new RegExp(flags.cases, 'i') : null;
+  for (const c of cases.filter((x) => !wanted || wanted.test(x.name))) {
     const ours = await timed(c.ours);
     const base = await timed(c.naive, Math.max(3, Math.ceil(RUNS / 3)));
     const speed = pct(base, 50) / pct(ours, 50);

@@ -2,8 +2,8 @@
 // reason, channel, product and resolution (refund or exchange), over time against the period just before.
 // The return rate is units returned in the range over units sold in it (orders placed in the range, not
 // cancelled), overall and per channel, warehouse, product or day: the usual retail reading, whose returns
-// and sales are of the same days (not the same orders). Read from ops_facet_day only
-// (app/modules/analytics/ops-rollups.server.ts). No money: warehouse staff read it.
+// and sales are of the same days (not the same orders). Read from ops_facet_day / ops_facet_month and sales_day
+// only (app/modules/analytics/ops-rollups.server.ts). No money: warehouse staff read it.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { resolveRange, spans } from './range.ts';
 import { bucketsOf, filterSql, type ReportFilters } from './reports.server.ts';
@@ -55,32 +55,52 @@ interface ScanRow {
 }
 
 /**
- * One scan for [from, to]: returns and their units (ops_facet_day by reason: each return once) and units sold
- * (sales_day: units of the orders placed, not cancelled), per bucket, in total, and with `breakdowns` per
- * channel and per warehouse. Both are first summed per bucket × channel × warehouse, then grouped.
+ * One scan for [from, to]: returns and their units (the reason facet: each return once) and units sold (of the
+ * orders placed, not cancelled), per bucket, in total, and with `breakdowns` per channel and per warehouse.
+ * Both are first summed per bucket × channel × warehouse, then grouped.
  */
 async function scan(em: EntityManager, from: string, to: string, g: OpsGranularity, f: ReportFilters, breakdowns: boolean): Promise<ScanRow[]> {
   const w = filterSql(f, 'd');
   const sets = breakdowns ? '(bucket), (channel_id), (warehouse_id), ()' : '(bucket), ()';
-  // By month, whole months of returns are read from their month rows.
-  const returned = spans(from, to, g === 'month').map(({ table, from: a, to: b }) => ({
-    sql: `select to_char(date_trunc(?, d.${table}::timestamp), 'YYYY-MM-DD') as bucket, d.channel_id, d.warehouse_id,
-                 sum(d.orders)::int as returns, sum(d.units)::int as units, 0 as sold
-            from ops_facet_${table} d where d.facet = 'return_reason' and d.${table} >= ?::date and d.${table} <= ?::date${w.sql}
-           group by 1, 2, 3`,
-    params: [g, a, b, ...w.params],
-  }));
+  // By month, whole months are read from their month rows: returns from the reason facet, units sold from the
+  // payment-method facet (every order not cancelled has one method, so its units summed over the methods are
+  // the units sold; a month has a few hundred such rows against thousands of sales_day rows). Days are read
+  // from the day rows of returns and from sales_day.
+  const parts = spans(from, to, g === 'month').flatMap(({ table, from: a, to: b }) =>
+    table === 'month'
+      ? [
+          {
+            sql: `select to_char(date_trunc(?, d.month::timestamp), 'YYYY-MM-DD') as bucket, d.channel_id, d.warehouse_id,
+                         (coalesce(sum(d.orders) filter (where d.facet = 'return_reason'), 0))::int as returns,
+                         (coalesce(sum(d.units) filter (where d.facet = 'return_reason'), 0))::int as units,
+                         (coalesce(sum(d.units) filter (where d.facet = 'payment'), 0))::int as sold
+                    from ops_facet_month d where d.facet in ('return_reason', 'payment') and d.month >= ?::date and d.month <= ?::date${w.sql}
+                   group by 1, 2, 3`,
+            params: [g, a, b, ...w.params],
+          },
+        ]
+      : [
+          {
+            sql: `select to_char(date_trunc(?, d.day::timestamp), 'YYYY-MM-DD') as bucket, d.channel_id, d.warehouse_id,
+                         sum(d.orders)::int as returns, sum(d.units)::int as units, 0 as sold
+                    from ops_facet_day d where d.facet = 'return_reason' and d.day >= ?::date and d.day <= ?::date${w.sql}
+                   group by 1, 2, 3`,
+            params: [g, a, b, ...w.params],
+          },
+          {
+            sql: `select to_char(date_trunc(?, d.day::timestamp), 'YYYY-MM-DD'), d.channel_id, d.warehouse_id, 0, 0, sum(d.units)::int
+                    from sales_day d where d.day >= ?::date and d.day <= ?::date${w.sql}
+                   group by 1, 2, 3`,
+            params: [g, a, b, ...w.params],
+          },
+        ],
+  );
   return em.execute<ScanRow[]>(
-    `with r as (
-       ${returned.map((p) => p.sql).join(' union all ')}
-       union all
-       select to_char(date_trunc(?, d.day::timestamp), 'YYYY-MM-DD'), d.channel_id, d.warehouse_id, 0, 0, sum(d.units)::int
-         from sales_day d where d.day >= ?::date and d.day <= ?::date${w.sql}
-        group by 1, 2, 3)
+    `with r as (${parts.map((p) => p.sql).join(' union all ')})
      select grouping(bucket) as gb, ${breakdowns ? BREAKDOWN_COLUMNS : NO_BREAKDOWNS}, bucket,
             sum(returns) as returns, sum(units) as units, sum(sold) as sold
        from r group by grouping sets (${sets})`,
-    [...returned.flatMap((p) => p.params), g, from, to, ...w.params],
+    parts.flatMap((p) => p.params),
   );
 }
 
