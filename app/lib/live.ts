@@ -1,6 +1,6 @@
 // Browser side of the live channel: one socket per tab, topic subscriptions, and catch-up after a reconnect.
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
-import { useRevalidator } from '@remix-run/react';
+import { useActionData, useLocation, useNavigation, useRevalidator } from '@remix-run/react';
 import { io, type Socket } from 'socket.io-client';
 import type { Topic } from './permissions.ts';
 
@@ -106,13 +106,17 @@ const SETTLE_MS = 150;
 
 export function useLiveRevalidate(topics: Topic | readonly Topic[], match: (e: LiveEvent) => boolean = () => true, delayMs = 0) {
   const revalidator = useRevalidator();
+  const navigation = useNavigation();
   const latest = useRef(revalidator);
   latest.current = revalidator;
+  // A form being sent or its page reloading: a live reload now would interrupt it and lose its answer.
+  const busy = useRef(false);
+  busy.current = navigation.state !== 'idle';
   const wanted = useRef(false);
   const lastReload = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const kick = () => {
-    if (!wanted.current || timer.current || latest.current.state !== 'idle') return;
+    if (!wanted.current || timer.current || latest.current.state !== 'idle' || busy.current) return;
     wanted.current = false;
     lastReload.current = Date.now();
     latest.current.revalidate();
@@ -134,12 +138,28 @@ export function useLiveRevalidate(topics: Topic | readonly Topic[], match: (e: L
     request();
   });
   useEffect(() => {
-    if (revalidator.state === 'idle' && wanted.current) request();
-  }, [revalidator.state]);
+    if (revalidator.state === 'idle' && navigation.state === 'idle' && wanted.current) request();
+  }, [revalidator.state, navigation.state]);
   useEffect(
     () => () => {
       if (timer.current) clearTimeout(timer.current);
     },
     [],
   );
+}
+
+/**
+ * The route's action answer (a toast, a form's errors) as `useActionData`, kept through live reloads: a
+ * revalidation ends as a navigation, and the router clears action data at the end of every navigation that
+ * is not the action's own reload, so a live event would otherwise wipe the answer a moment after it showed.
+ * Kept until the next form is sent or the page changes.
+ */
+export function useStickyActionData<T>(): ReturnType<typeof useActionData<T>> {
+  const data = useActionData<T>();
+  const navigation = useNavigation();
+  const { key } = useLocation();
+  const kept = useRef<{ data: ReturnType<typeof useActionData<T>>; key: string } | null>(null);
+  if (data !== undefined) kept.current = { data, key };
+  else if (navigation.state === 'submitting' || kept.current?.key !== key) kept.current = null;
+  return data ?? kept.current?.data;
 }

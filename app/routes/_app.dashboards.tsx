@@ -1,5 +1,5 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData, useSearchParams } from '@remix-run/react';
+import { Form, Link, useLoaderData, useSearchParams } from '@remix-run/react';
 import { memo, useDeferredValue } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
@@ -7,7 +7,7 @@ import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
 import { DomainError } from '../lib/errors.ts';
 import type { FieldError } from '../lib/problem.ts';
 import { CsrfInput } from '../components/csrf.tsx';
-import { useLiveRevalidate, type LiveEvent } from '../lib/live.ts';
+import { type LiveEvent, useLiveRevalidate, useStickyActionData } from '../lib/live.ts';
 import { formatMoney, formatNumber } from '../lib/format.ts';
 import { useLocale } from '../components/format.tsx';
 import type { Locale } from '../lib/i18n.ts';
@@ -89,7 +89,7 @@ const PER_MINUTE: Tile = 'perMinute';
 export default function Dashboards() {
   const { data, layout, warnings, allowed, links, currency, timeZone } = useLoaderData<typeof loader>();
   const { tiles, sizes } = layout;
-  const result = useActionData<typeof action>() as ActionData | undefined;
+  const result = useStickyActionData<typeof action>() as ActionData | undefined;
   const [params] = useSearchParams();
   const arranging = params.get('arrange') === '1';
   const { t } = useTranslation();

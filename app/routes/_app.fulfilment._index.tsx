@@ -1,5 +1,5 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData, useRevalidator } from '@remix-run/react';
+import { Form, Link, useLoaderData, useRevalidator } from '@remix-run/react';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Toast } from '../components/confirm-submit.tsx';
@@ -8,7 +8,7 @@ import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
 import { DomainError } from '../lib/errors.ts';
 import { formId } from '../lib/ids.ts';
-import { useLive } from '../lib/live.ts';
+import { useLive, useStickyActionData } from '../lib/live.ts';
 import { createPickLists, packOrder, recordTrackingEvent, shipOrder } from '../modules/fulfilment/service.server.ts';
 import { openPickLists, readyToPackOrShip, recentShipments } from '../modules/fulfilment/queries.server.ts';
 import { CsrfInput } from '../components/csrf.tsx';
@@ -75,7 +75,7 @@ const MANUAL_EVENTS = ['in_transit', 'out_for_delivery', 'delivered', 'exception
 
 export default function Fulfilment() {
   const { lists, ready, shipments, warehouses, canManage } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>() as ActionData | undefined;
+  const result = useStickyActionData<typeof action>() as ActionData | undefined;
   const { t } = useTranslation();
   const revalidator = useRevalidator();
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null);

@@ -1,5 +1,5 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData, useRevalidator, useSearchParams } from '@remix-run/react';
+import { Form, Link, useLoaderData, useRevalidator, useSearchParams } from '@remix-run/react';
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Toast } from '../components/confirm-submit.tsx';
@@ -8,7 +8,7 @@ import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
 import { DomainError } from '../lib/errors.ts';
 import type { FieldError } from '../lib/problem.ts';
-import { useLive } from '../lib/live.ts';
+import { useLive, useStickyActionData } from '../lib/live.ts';
 import { inventoryLevels } from '../modules/inventory/queries.server.ts';
 import { adjustStock } from '../modules/inventory/service.server.ts';
 import { ADJUSTMENT_KINDS } from '../../entities/constants.ts';
@@ -57,7 +57,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function Inventory() {
   const { levels, more, page, warehouses, canAdjust } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>() as ActionData | undefined;
+  const result = useStickyActionData<typeof action>() as ActionData | undefined;
   const { t } = useTranslation();
   const [params] = useSearchParams();
   const revalidator = useRevalidator();

@@ -1,5 +1,5 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData, useRevalidator } from '@remix-run/react';
+import { Form, Link, useLoaderData, useRevalidator } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
 import { z } from 'zod';
 import { RETURN_REASONS } from '../../entities/constants.ts';
@@ -15,7 +15,7 @@ import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
 import { can } from '../lib/permissions.ts';
 import { DomainError } from '../lib/errors.ts';
 import { routeId } from '../lib/ids.ts';
-import { useLive } from '../lib/live.ts';
+import { useLive, useStickyActionData } from '../lib/live.ts';
 import { getOrder } from '../modules/orders/queries.server.ts';
 import { pickListsOfOrder } from '../modules/fulfilment/queries.server.ts';
 import { cancelOrder, holdOrder, releaseHold } from '../modules/orders/service.server.ts';
@@ -136,7 +136,7 @@ const ACTIONS: { command: keyof typeof COMMANDS; to: OrderStatus; danger?: boole
 export default function OrderDetail() {
   const { order, pickLists, returns, returnable, replacements, refundable, exponent, nonce, canManage, canViewCustomer, canViewFulfilment } =
     useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>() as ActionData | undefined;
+  const result = useStickyActionData<typeof action>() as ActionData | undefined;
   const commandResult = result?.intent ? undefined : result;
   const { t } = useTranslation();
   const revalidator = useRevalidator();

@@ -1,5 +1,5 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator, useSearchParams } from '@remix-run/react';
+import { Form, Link, useLoaderData, useNavigation, useRevalidator, useSearchParams } from '@remix-run/react';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { z } from 'zod';
@@ -9,7 +9,7 @@ import { can } from '../lib/permissions.ts';
 import { DomainError } from '../lib/errors.ts';
 import { Id } from '../lib/ids.ts';
 import { fieldErrors, type FieldError } from '../lib/problem.ts';
-import { useLive } from '../lib/live.ts';
+import { useLive, useStickyActionData } from '../lib/live.ts';
 import { listOrders, parseOrderFilters } from '../modules/orders/queries.server.ts';
 import { cancelOrder, holdOrder, releaseHold } from '../modules/orders/service.server.ts';
 import { pickListsForOrders, type PickRefusal } from '../modules/fulfilment/service.server.ts';
@@ -96,7 +96,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function Orders() {
   const { rows, total, totalCapped, page, pages, nextCursor, prevCursor, filters, channels, warehouses, canManage, canPick } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>() as BulkResult | undefined;
+  const result = useStickyActionData<typeof action>() as BulkResult | undefined;
   const { t } = useTranslation();
   const [params] = useSearchParams();
   const navigation = useNavigation();

@@ -1,6 +1,6 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
-import { useLiveRevalidate } from '../lib/live.ts';
+import { Form, Link, useLoaderData, useNavigation } from '@remix-run/react';
+import { useLiveRevalidate, useStickyActionData } from '../lib/live.ts';
 import { useTranslation } from 'react-i18next';
 import { Toast } from '../components/confirm-submit.tsx';
 import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
@@ -66,7 +66,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 
 export default function PurchaseOrderPage() {
   const { po, fields, canReceive, canCancel } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>() as ActionData | undefined;
+  const result = useStickyActionData<typeof action>() as ActionData | undefined;
   const navigation = useNavigation();
   const busy = navigation.state === 'submitting';
   const { t } = useTranslation();

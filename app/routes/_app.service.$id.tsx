@@ -1,5 +1,5 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { Form, Link, useLoaderData, useNavigation } from '@remix-run/react';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { z } from 'zod';
@@ -9,7 +9,7 @@ import { can } from '../lib/permissions.ts';
 import { DomainError, invalid, parseInput } from '../lib/errors.ts';
 import { Id, routeId } from '../lib/ids.ts';
 import type { FieldError } from '../lib/problem.ts';
-import { useLiveRevalidate } from '../lib/live.ts';
+import { useLiveRevalidate, useStickyActionData } from '../lib/live.ts';
 import { useTicketPresence } from '../lib/presence.ts';
 import { customer360, deskChoices, getTicket } from '../modules/service/queries.server.ts';
 import { addNote, mergeTickets, reply, splitMessage, updateTicket } from '../modules/service/tickets.server.ts';
@@ -163,7 +163,7 @@ export default function TicketPage() {
     if (typingIdle.current) clearTimeout(typingIdle.current);
     typingIdle.current = setTimeout(() => setTyping(false), 8000);
   };
-  const result = useActionData<typeof action>() as TicketActionData | undefined;
+  const result = useStickyActionData<typeof action>() as TicketActionData | undefined;
   const { t } = useTranslation();
   const navigation = useNavigation();
   const busy = navigation.state !== 'idle';

@@ -1,5 +1,5 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react';
+import { Form, Link, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { z } from 'zod';
@@ -9,7 +9,7 @@ import { can } from '../lib/permissions.ts';
 import { DomainError } from '../lib/errors.ts';
 import { Id } from '../lib/ids.ts';
 import { fieldErrors, type FieldError } from '../lib/problem.ts';
-import { useLiveRevalidate } from '../lib/live.ts';
+import { useLiveRevalidate, useStickyActionData } from '../lib/live.ts';
 import { deskChoices, listTickets, parseQueueFilters, viewCounts } from '../modules/service/queries.server.ts';
 import { defaultSort, DESK_SETTINGS, QUEUE_DATES, QUEUE_SLA, QUEUE_SORTS, QUEUE_STATES, QUEUE_VIEWS } from '../modules/service/queue.ts';
 import { updateTicket } from '../modules/service/tickets.server.ts';
@@ -92,7 +92,7 @@ const STATUS_OPTIONS = [...TICKET_STATUSES];
 
 export default function ServiceQueue() {
   const { rows, nextCursor, prevCursor, page, counts, filters, teams, agents, tags, canManage, canConfigure, canReport } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>() as BulkResult | undefined;
+  const result = useStickyActionData<typeof action>() as BulkResult | undefined;
   const { t } = useTranslation();
   const [params] = useSearchParams();
   const navigation = useNavigation();

@@ -1,5 +1,5 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { Form, Link, useLoaderData, useNavigation } from '@remix-run/react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { flowDescription, flowName } from '../modules/workflows/names.ts';
@@ -8,7 +8,7 @@ import { assertCsrf, forbidden, requireUser, userActor } from '../lib/auth.serve
 import { can } from '../lib/permissions.ts';
 import { DomainError } from '../lib/errors.ts';
 import type { FieldError } from '../lib/problem.ts';
-import { useLiveRevalidate } from '../lib/live.ts';
+import { useLiveRevalidate, useStickyActionData } from '../lib/live.ts';
 import { listDefinitions, listRuns, RunFilters } from '../modules/workflows/queries.server.ts';
 import { createDefinition } from '../modules/workflows/service.server.ts';
 import { CsrfInput } from '../components/csrf.tsx';
@@ -65,7 +65,7 @@ const RUN_STATUSES = ['running', 'completed', 'failed', 'compensated', 'cancelle
 
 export default function Workflows() {
   const { definitions, runs, filters, canEdit } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>() as ActionData | undefined;
+  const result = useStickyActionData<typeof action>() as ActionData | undefined;
   const navigation = useNavigation();
   const [name, setName] = useState('');
   const err = (field: string) => result?.errors?.find((e) => e.field === field);

@@ -1,5 +1,5 @@
 import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { Form, Link, useLoaderData, useNavigation } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
 import xyflowStyles from '@xyflow/react/dist/style.css?url';
 import { assertCsrf, forbidden, requireUser, userActor } from '../lib/auth.server.ts';
@@ -7,7 +7,7 @@ import { can } from '../lib/permissions.ts';
 import { DomainError } from '../lib/errors.ts';
 import { RETRYABLE_STATUSES, retryRun } from '../modules/workflows/retry.server.ts';
 import { CsrfInput } from '../components/csrf.tsx';
-import { useLiveRevalidate } from '../lib/live.ts';
+import { useLiveRevalidate, useStickyActionData } from '../lib/live.ts';
 import { getRun } from '../modules/workflows/queries.server.ts';
 import { Designer } from '../components/workflow/designer.tsx';
 import { flowName } from '../modules/workflows/names.ts';
@@ -54,7 +54,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 /** A run on its pinned version's canvas, with live node states and each step's input, output and error. */
 export default function RunView() {
   const { run, namespace, canRetry } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>() as ActionData | undefined;
+  const result = useStickyActionData<typeof action>() as ActionData | undefined;
   const navigation = useNavigation();
   const { t, i18n } = useTranslation();
   const temporalUi = useRootData()?.temporalUiUrl;

@@ -1,12 +1,12 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { Form, Link, useLoaderData, useNavigation } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
 import { Toast } from '../components/confirm-submit.tsx';
 import { z } from 'zod';
 import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
 import { DomainError } from '../lib/errors.ts';
 import { Id } from '../lib/ids.ts';
-import { useLiveRevalidate } from '../lib/live.ts';
+import { useLiveRevalidate, useStickyActionData } from '../lib/live.ts';
 import { decideTask, listOpenTasks } from '../modules/workflows/tasks.server.ts';
 import { CsrfInput } from '../components/csrf.tsx';
 import { DateTime } from '../components/format.tsx';
@@ -59,7 +59,7 @@ function About({ type, id }: { type: string | null; id: string | null }) {
 
 export default function WorkflowTasks() {
   const { tasks } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>() as ActionData | undefined;
+  const result = useStickyActionData<typeof action>() as ActionData | undefined;
   const { t } = useTranslation();
   const navigation = useNavigation();
   useLiveRevalidate('workflows', (e) => e.type === 'task.opened' || e.type === 'task.closed', 500);
