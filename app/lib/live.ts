@@ -93,6 +93,9 @@ export function useLiveStatus(): Status {
   return mounted ? s : 'connecting';
 }
 
+/** How long a reload after a quiet spell waits for the events that follow from the same change. */
+const SETTLE_MS = 150;
+
 /**
  * Reloads the route's data when a matching event arrives on any of `topics`. One reload runs at a time, and an event that
  * arrives during one brings another after it, so the page always ends on the newest state (a burst
@@ -101,9 +104,6 @@ export function useLiveStatus(): Status {
  * from the same change — the analytics refresher's event after an order's — comes in the same reload), and
  * a burst is gathered into one reload when the spacing allows (leading and trailing, as a throttle).
  */
-/** How long a reload after a quiet spell waits for the events that follow from the same change. */
-const SETTLE_MS = 150;
-
 export function useLiveRevalidate(topics: Topic | readonly Topic[], match: (e: LiveEvent) => boolean = () => true, delayMs = 0) {
   const revalidator = useRevalidator();
   const navigation = useNavigation();
