@@ -93,6 +93,32 @@ export function useLiveStatus(): Status {
   return mounted ? s : 'connecting';
 }
 
+/**
+ * Follows a feed the server pushes (`<feed>:update`), such as the dashboard's figures: the page watches on
+ * every (re)connect and is answered with the value of that moment (`{ current }`, the catch-up), then gets
+ * each new value as it is pushed; it stops watching when it unmounts.
+ */
+export function useLiveFeed<T>(feed: string, onValue: (value: T) => void) {
+  const handler = useRef(onValue);
+  handler.current = onValue;
+  useEffect(() => {
+    const s = ensureSocket();
+    const receive = (value: T) => handler.current(value);
+    const watch = () =>
+      s.emit(`${feed}:watch`, (r?: { current?: T }) => {
+        if (r?.current) handler.current(r.current);
+      });
+    s.on(`${feed}:update`, receive);
+    s.on('connect', watch);
+    if (s.connected) watch();
+    return () => {
+      s.off(`${feed}:update`, receive);
+      s.off('connect', watch);
+      if (s.connected) s.emit(`${feed}:unwatch`);
+    };
+  }, [feed]);
+}
+
 /** How long a reload after a quiet spell waits for the events that follow from the same change. */
 const SETTLE_MS = 150;
 
@@ -102,9 +128,15 @@ const SETTLE_MS = 150;
  * of events never leaves it showing the middle of the burst). `delayMs` spaces reloads at least that far
  * apart: the first event after a quiet spell reloads almost at once (after SETTLE_MS, so that what follows
  * from the same change — the analytics refresher's event after an order's — comes in the same reload), and
- * a burst is gathered into one reload when the spacing allows (leading and trailing, as a throttle).
+ * a burst is gathered into one reload when the spacing allows (leading and trailing, as a throttle). With
+ * `leading: false` the first reload too waits `delayMs`, gathering everything that comes meanwhile.
  */
-export function useLiveRevalidate(topics: Topic | readonly Topic[], match: (e: LiveEvent) => boolean = () => true, delayMs = 0) {
+export function useLiveRevalidate(
+  topics: Topic | readonly Topic[],
+  match: (e: LiveEvent) => boolean = () => true,
+  delayMs = 0,
+  { leading = true }: { leading?: boolean } = {},
+) {
   const revalidator = useRevalidator();
   const navigation = useNavigation();
   const latest = useRef(revalidator);
@@ -124,7 +156,7 @@ export function useLiveRevalidate(topics: Topic | readonly Topic[], match: (e: L
   /** A reload once what committed with the event has arrived too (`settle`), and the last reload is `delayMs` old. */
   const request = () => {
     if (timer.current) return;
-    const wait = Math.max(Math.min(delayMs, SETTLE_MS), lastReload.current + delayMs - Date.now());
+    const wait = Math.max(leading ? Math.min(delayMs, SETTLE_MS) : delayMs, lastReload.current + delayMs - Date.now());
     if (wait <= 0) kick();
     else
       timer.current = setTimeout(() => {

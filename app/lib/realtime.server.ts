@@ -92,6 +92,8 @@ export async function attachRealtime(server: http.Server, orm: MikroORM, databas
   let lastId = 0;
   let draining: Promise<void> | null = null;
   let again = false;
+  /** Who else hears each relayed event in this process (the dashboard feed). */
+  const relayed = new Set<(e: LiveEvent) => void>();
   const drain = async (): Promise<void> => {
     if (draining) {
       again = true;
@@ -103,7 +105,10 @@ export async function attachRealtime(server: http.Server, orm: MikroORM, databas
         const rows = await orm.em.fork().find(OutboxEvent, { id: { $gt: lastId } }, { orderBy: { id: 'asc' }, limit: 1000 });
         for (const row of rows) {
           lastId = Math.max(lastId, Number(row.id));
-          if (isTopic(row.topic)) io.to(room(row.topic)).emit('event', toLive(row));
+          if (!isTopic(row.topic)) continue;
+          const e = toLive(row);
+          io.to(room(row.topic)).emit('event', e);
+          for (const listener of relayed) listener(e);
         }
         if (rows.length === 1000) again = true;
       } while (again);
@@ -162,6 +167,10 @@ export async function attachRealtime(server: http.Server, orm: MikroORM, databas
 
   return {
     io,
+    /** Calls `listener` with every committed event this process relays to browsers. */
+    onRelay(listener: (e: LiveEvent) => void) {
+      relayed.add(listener);
+    },
     async close() {
       closing = true;
       await presence.close();

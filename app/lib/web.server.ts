@@ -9,6 +9,7 @@ import { loadConfig, type Config } from './config.server.ts';
 import { createOrm } from './db.server.ts';
 import { lazyTemporalClient } from './temporal.server.ts';
 import { attachRealtime } from './realtime.server.ts';
+import { attachDashboardFeed } from '../modules/analytics/dashboard-feed.server.ts';
 import { problemBody } from './problem.ts';
 import { apiRequestHandler } from './api-routes.server.ts';
 import { inputGuard, remixRequestHandler, type RequestState } from './http.server.ts';
@@ -102,6 +103,8 @@ export async function startWebServer(opts: { build: ServerBuild; clientDir: stri
   const realtime = await attachRealtime(server, orm, config.DATABASE_URL, {
     presence: { heartbeatMs: config.PRESENCE_HEARTBEAT_MS, ttlMs: config.PRESENCE_TTL_MS },
   });
+  const dashboardFeed = attachDashboardFeed(realtime.io, orm, { timeZone: config.BUSINESS_TIME_ZONE });
+  realtime.onRelay((e) => dashboardFeed.onEvent(e));
   const port = opts.port ?? config.PORT;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -114,6 +117,7 @@ export async function startWebServer(opts: { build: ServerBuild; clientDir: stri
     url: `http://localhost:${actualPort}`,
     port: actualPort,
     async close() {
+      dashboardFeed.close();
       await realtime.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

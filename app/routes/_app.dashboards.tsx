@@ -1,19 +1,29 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
 import { Form, Link, useLoaderData, useSearchParams } from '@remix-run/react';
-import { memo, useDeferredValue } from 'react';
+import { memo, useDeferredValue, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { assertCsrf, requireUser, userActor } from '../lib/auth.server.ts';
 import { DomainError } from '../lib/errors.ts';
 import type { FieldError } from '../lib/problem.ts';
 import { CsrfInput } from '../components/csrf.tsx';
-import { type LiveEvent, useLiveRevalidate, useStickyActionData } from '../lib/live.ts';
+import { type LiveEvent, useLiveFeed, useLiveRevalidate, useStickyActionData } from '../lib/live.ts';
 import { formatMoney, formatNumber } from '../lib/format.ts';
 import { useLocale } from '../components/format.tsx';
 import type { Locale } from '../lib/i18n.ts';
-import { changeDashboardLayout, dashboard, dashboardLayout, TILES_BY_ROLE, tileLinks, type Layout } from '../modules/analytics/dashboard.server.ts';
+import {
+  changeDashboardLayout,
+  dashboard,
+  dashboardLayout,
+  figuresFor,
+  TILES_BY_ROLE,
+  tileLinks,
+  type DashboardFigures,
+  type Layout,
+} from '../modules/analytics/dashboard.server.ts';
 import { smallestSize, TILE_SIZES, type Tile } from '../modules/analytics/tiles.ts';
 import { warnings as warningsOf } from '../modules/analytics/warnings.server.ts';
+import type { SalesFigures } from '../modules/analytics/reports.server.ts';
 import { can } from '../lib/permissions.ts';
 import { CHART_COLORS, formatMinute } from '../components/charts.tsx';
 
@@ -29,7 +39,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   ]);
   const day = new Intl.DateTimeFormat('en-CA', { timeZone: config.BUSINESS_TIME_ZONE }).format(new Date(figures.asOf));
   return {
-    data: figures,
+    data: figuresFor(user.role, figures),
     layout,
     warnings,
     allowed: TILES_BY_ROLE[user.role],
@@ -55,17 +65,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 /**
- * Events after which a figure may have moved: the rollup refreshed, an order, shipment, stock level or run
- * changed. Ticket changes arrive as `service.refreshed` on the dashboards topic (the service rollup's
- * refresher announces each batch it recomputed), so every role hears of them, once per batch.
+ * The figures come pushed over socket.io (`dashboard:update`, analytics/dashboard-feed.server.ts: computed once
+ * per beat for every viewer, bursts gathered to about one a second). The page's data is reloaded only for the
+ * warnings, at most once a minute after something moved.
  */
-const moves = (e: LiveEvent) => e.type !== 'alert.raised';
-/**
- * Reloads at most every 800 ms, whatever topic the events come on: the first event after a quiet spell shows
- * within a moment, and bursts are gathered, so the tiles repaint about once a second however busy it is.
- */
-const GATHER_MS = 800;
+const WARNINGS_EVERY_MS = 60_000;
 const LIVE_TOPICS = ['dashboards', 'orders', 'inventory'] as const;
+const moves = (e: LiveEvent) => e.type !== 'alert.raised';
 /** The tiles that count what waits or went wrong, and how loud a non-zero count is. */
 const COUNT_TILES: [Exclude<Tile, 'revenue' | 'orders' | 'aov' | 'perMinute'>, 'warn' | 'bad' | 'plain'][] = [
   ['awaitingShipment', 'plain'],
@@ -87,16 +93,20 @@ const KPI_TILES = [
 const PER_MINUTE: Tile = 'perMinute';
 
 export default function Dashboards() {
-  const { data, layout, warnings, allowed, links, currency, timeZone } = useLoaderData<typeof loader>();
+  const { data: loaded, layout, warnings, allowed, links, currency, timeZone } = useLoaderData<typeof loader>();
   const { tiles, sizes } = layout;
   const result = useStickyActionData<typeof action>() as ActionData | undefined;
   const [params] = useSearchParams();
   const arranging = params.get('arrange') === '1';
   const { t } = useTranslation();
   const locale = useLocale();
-  // The chart follows the figures: a refresh paints the tiles first and redraws the chart just after.
+  useLiveRevalidate(LIVE_TOPICS, moves, WARNINGS_EVERY_MS, { leading: false });
+  // The newest figures, whether pushed or loaded with the page.
+  const [pushed, setPushed] = useState<DashboardFigures | null>(null);
+  useLiveFeed<DashboardFigures>('dashboard', (next) => setPushed((prev) => (prev && prev.asOf > next.asOf ? prev : next)));
+  const data = pushed && pushed.asOf > loaded.asOf ? pushed : loaded;
+  // The chart follows the figures: a change paints the tiles first and redraws the chart just after.
   const chart = useDeferredValue(data);
-  useLiveRevalidate(LIVE_TOPICS, moves, GATHER_MS);
   const show = (tile: Tile) => tiles.includes(tile);
   const money = (minor: number) => formatMoney(minor, currency, locale);
   const num = (n: number) => formatNumber(n, locale);
@@ -131,158 +141,14 @@ export default function Dashboards() {
           {t('dashboard.asOf', { time: new Intl.DateTimeFormat(locale, { timeStyle: 'medium', timeZone }).format(new Date(data.asOf)), timeZone })}
         </span>
       </div>
-      {arranging ? (
-        <section className="card arrange" data-testid="arrange-panel">
-          <h2>{t('dashboard.arrange.title')}</h2>
-          {result?.errors?.length ? (
-            <p className="field-error" role="alert">
-              {t(result.errors.some((e) => e.field === 'size') ? 'dashboard.arrange.sizeRefused' : 'dashboard.arrange.refused')}
-            </p>
-          ) : null}
-          <ul>
-            {[...tiles, ...allowed.filter((x) => !tiles.includes(x))].map((tile) => {
-              const shown = tiles.includes(tile);
-              return (
-                <li key={tile} data-testid={`arrange-${tile}`} className={shown ? '' : 'muted'}>
-                  <span>{t(`dashboard.tiles.${tile}`)}</span>
-                  <Form method="post" className="inline">
-                    <CsrfInput />
-                    <input type="hidden" name="tile" value={tile} />
-                    {shown ? (
-                      <>
-                        <button
-                          type="submit"
-                          name="change"
-                          value="up"
-                          disabled={tiles.indexOf(tile) === 0}
-                          aria-label={t('dashboard.arrange.up', { tile: t(`dashboard.tiles.${tile}`) })}
-                        >
-                          ↑
-                        </button>
-                        <button
-                          type="submit"
-                          name="change"
-                          value="down"
-                          disabled={tiles.indexOf(tile) === tiles.length - 1}
-                          aria-label={t('dashboard.arrange.down', { tile: t(`dashboard.tiles.${tile}`) })}
-                        >
-                          ↓
-                        </button>
-                        <button type="submit" name="change" value="hide">
-                          {t('dashboard.arrange.hide')}
-                        </button>
-                      </>
-                    ) : (
-                      <button type="submit" name="change" value="show">
-                        {t('dashboard.arrange.show')}
-                      </button>
-                    )}
-                  </Form>
-                  {shown ? (
-                    <Form method="post" className="inline">
-                      <CsrfInput />
-                      <input type="hidden" name="tile" value={tile} />
-                      <input type="hidden" name="change" value="resize" />
-                      <span className="segmented" role="group" aria-label={t('dashboard.arrange.sizeOf', { tile: t(`dashboard.tiles.${tile}`) })}>
-                        {TILE_SIZES.slice(TILE_SIZES.indexOf(smallestSize(tile))).map((size) => (
-                          <button
-                            key={size}
-                            type="submit"
-                            name="size"
-                            value={size}
-                            aria-pressed={sizes[tile] === size}
-                            title={t(`dashboard.arrange.sizes.${size}`)}
-                          >
-                            {t(`dashboard.arrange.sizes.${size}`)}
-                          </button>
-                        ))}
-                      </span>
-                    </Form>
-                  ) : null}
-                </li>
-              );
-            })}
-          </ul>
-          <Form method="post" className="inline">
-            <CsrfInput />
-            <button type="submit" name="change" value="reset">
-              {t('dashboard.arrange.reset')}
-            </button>
-          </Form>
-        </section>
-      ) : null}
-      {warnings.length ? (
-        <section className="card warnings" data-testid="warnings">
-          <h2>{t('dashboard.warnings.title')}</h2>
-          <ul>
-            {warnings.map((w) =>
-              w.kind === 'stockout' ? (
-                <li key={`${w.sku}-${w.warehouse}`} data-testid="warning-stockout">
-                  <Link to={w.link}>
-                    {t('dashboard.warnings.stockout', {
-                      sku: w.sku,
-                      warehouse: w.warehouse,
-                      days: num(w.daysLeft),
-                      available: num(w.available),
-                      perDay: num(w.perDay),
-                    })}
-                  </Link>{' '}
-                  <span className="muted">
-                    {w.inbound
-                      ? `${t('dashboard.warnings.inbound', { po: w.inbound.number, inDays: num(w.inbound.inDays) })}${w.spareAt ? ` ${t('dashboard.warnings.spare', { warehouse: w.spareAt.warehouse, available: num(w.spareAt.available) })}` : '.'}`
-                      : w.spareAt
-                        ? t('dashboard.warnings.spareOnly', { warehouse: w.spareAt.warehouse, available: num(w.spareAt.available) })
-                        : t('dashboard.warnings.orderMore')}
-                  </span>
-                </li>
-              ) : w.kind === 'paymentFailures' ? (
-                <li key={`pay-${w.method}`} data-testid="warning-payment-failures">
-                  <Link to={w.link}>
-                    {t('opsReports.warnings.paymentFailures', {
-                      method: t(`paymentMethods.${w.method}`, { defaultValue: w.method }),
-                      now: formatNumber(w.thisWeek, locale, { style: 'percent', maximumFractionDigits: 1 }),
-                      before: formatNumber(w.lastWeek, locale, { style: 'percent', maximumFractionDigits: 1 }),
-                      failed: num(w.failed),
-                      orders: num(w.orders),
-                    })}
-                  </Link>{' '}
-                  <span className="muted">{t('opsReports.warnings.paymentFailuresHint')}</span>
-                </li>
-              ) : w.kind === 'returnRate' ? (
-                <li key={`return-${w.sku}`} data-testid="warning-return-rate">
-                  <Link to={w.link}>
-                    {t('opsReports.warnings.returnRate', {
-                      sku: w.sku,
-                      now: formatNumber(w.thisWeek, locale, { style: 'percent', maximumFractionDigits: 1 }),
-                      before: formatNumber(w.lastWeek, locale, { style: 'percent', maximumFractionDigits: 1 }),
-                      returned: num(w.returned),
-                      sold: num(w.sold),
-                    })}
-                  </Link>{' '}
-                  <span className="muted">{t('opsReports.warnings.returnRateHint')}</span>
-                </li>
-              ) : (
-                <li key={`late-${w.channel}`} data-testid="warning-late">
-                  <Link to={w.link}>
-                    {t('dashboard.warnings.lateRate', {
-                      channel: w.channel,
-                      now: formatNumber(w.thisWeek, locale, { style: 'percent' }),
-                      before: formatNumber(w.lastWeek, locale, { style: 'percent' }),
-                      shipped: num(w.shipped),
-                    })}
-                  </Link>{' '}
-                  <span className="muted">{t('dashboard.warnings.lateRateHint')}</span>
-                </li>
-              ),
-            )}
-          </ul>
-        </section>
-      ) : null}
+      {arranging ? <ArrangePanel layout={layout} allowed={allowed} errors={result?.errors} /> : null}
+      {warnings.length ? <Warnings warnings={warnings} locale={locale} /> : null}
       <div className="tiles">
         {tiles.map((tile) => {
           const kpi = KPI_TILES.find((k) => k.tile === tile);
           if (kpi) {
-            const value = (f: typeof data.today) => f[kpi.figure];
+            if (!data.today || !data.yesterday || !data.lastWeek) return null;
+            const value = (f: SalesFigures) => f[kpi.figure];
             const format = kpi.money ? money : num;
             return (
               <Link key={tile} to={links[tile]} className={`tile kpi size-${sizes[tile]}`} data-testid={`tile-${tile}`}>
@@ -312,12 +178,171 @@ export default function Dashboards() {
               </section>
             );
           const counted = COUNT_TILES.find(([c]) => c === tile);
-          return counted ? count(counted[0], data.counts[counted[0]], counted[1]) : null;
+          return counted ? count(counted[0], data.counts[counted[0]] ?? 0, counted[1]) : null;
         })}
       </div>
     </>
   );
 }
+
+/** Arrange: show, hide, move and size the role's tiles (a form per change). */
+const ArrangePanel = memo(function ArrangePanel({ layout, allowed, errors }: { layout: Layout; allowed: readonly Tile[]; errors?: FieldError[] }) {
+  const { t } = useTranslation();
+  const { tiles, sizes } = layout;
+  return (
+    <section className="card arrange" data-testid="arrange-panel">
+      <h2>{t('dashboard.arrange.title')}</h2>
+      {errors?.length ? (
+        <p className="field-error" role="alert">
+          {t(errors.some((e) => e.field === 'size') ? 'dashboard.arrange.sizeRefused' : 'dashboard.arrange.refused')}
+        </p>
+      ) : null}
+      <ul>
+        {[...tiles, ...allowed.filter((x) => !tiles.includes(x))].map((tile) => {
+          const shown = tiles.includes(tile);
+          return (
+            <li key={tile} data-testid={`arrange-${tile}`} className={shown ? '' : 'muted'}>
+              <span>{t(`dashboard.tiles.${tile}`)}</span>
+              <Form method="post" className="inline">
+                <CsrfInput />
+                <input type="hidden" name="tile" value={tile} />
+                {shown ? (
+                  <>
+                    <button
+                      type="submit"
+                      name="change"
+                      value="up"
+                      disabled={tiles.indexOf(tile) === 0}
+                      aria-label={t('dashboard.arrange.up', { tile: t(`dashboard.tiles.${tile}`) })}
+                    >
+                      ↑
+                    </button>
+                    <button
+                      type="submit"
+                      name="change"
+                      value="down"
+                      disabled={tiles.indexOf(tile) === tiles.length - 1}
+                      aria-label={t('dashboard.arrange.down', { tile: t(`dashboard.tiles.${tile}`) })}
+                    >
+                      ↓
+                    </button>
+                    <button type="submit" name="change" value="hide">
+                      {t('dashboard.arrange.hide')}
+                    </button>
+                  </>
+                ) : (
+                  <button type="submit" name="change" value="show">
+                    {t('dashboard.arrange.show')}
+                  </button>
+                )}
+              </Form>
+              {shown ? (
+                <Form method="post" className="inline">
+                  <CsrfInput />
+                  <input type="hidden" name="tile" value={tile} />
+                  <input type="hidden" name="change" value="resize" />
+                  <span className="segmented" role="group" aria-label={t('dashboard.arrange.sizeOf', { tile: t(`dashboard.tiles.${tile}`) })}>
+                    {TILE_SIZES.slice(TILE_SIZES.indexOf(smallestSize(tile))).map((size) => (
+                      <button
+                        key={size}
+                        type="submit"
+                        name="size"
+                        value={size}
+                        aria-pressed={sizes[tile] === size}
+                        title={t(`dashboard.arrange.sizes.${size}`)}
+                      >
+                        {t(`dashboard.arrange.sizes.${size}`)}
+                      </button>
+                    ))}
+                  </span>
+                </Form>
+              ) : null}
+            </li>
+          );
+        })}
+      </ul>
+      <Form method="post" className="inline">
+        <CsrfInput />
+        <button type="submit" name="change" value="reset">
+          {t('dashboard.arrange.reset')}
+        </button>
+      </Form>
+    </section>
+  );
+});
+
+/** Warnings with a suggestion, each linking to what it is about. */
+const Warnings = memo(function Warnings({ warnings, locale }: { warnings: Awaited<ReturnType<typeof warningsOf>>; locale: Locale }) {
+  const { t } = useTranslation();
+  const num = (n: number) => formatNumber(n, locale);
+  return (
+    <section className="card warnings" data-testid="warnings">
+      <h2>{t('dashboard.warnings.title')}</h2>
+      <ul>
+        {warnings.map((w) =>
+          w.kind === 'stockout' ? (
+            <li key={`${w.sku}-${w.warehouse}`} data-testid="warning-stockout">
+              <Link to={w.link}>
+                {t('dashboard.warnings.stockout', {
+                  sku: w.sku,
+                  warehouse: w.warehouse,
+                  days: num(w.daysLeft),
+                  available: num(w.available),
+                  perDay: num(w.perDay),
+                })}
+              </Link>{' '}
+              <span className="muted">
+                {w.inbound
+                  ? `${t('dashboard.warnings.inbound', { po: w.inbound.number, inDays: num(w.inbound.inDays) })}${w.spareAt ? ` ${t('dashboard.warnings.spare', { warehouse: w.spareAt.warehouse, available: num(w.spareAt.available) })}` : '.'}`
+                  : w.spareAt
+                    ? t('dashboard.warnings.spareOnly', { warehouse: w.spareAt.warehouse, available: num(w.spareAt.available) })
+                    : t('dashboard.warnings.orderMore')}
+              </span>
+            </li>
+          ) : w.kind === 'paymentFailures' ? (
+            <li key={`pay-${w.method}`} data-testid="warning-payment-failures">
+              <Link to={w.link}>
+                {t('opsReports.warnings.paymentFailures', {
+                  method: t(`paymentMethods.${w.method}`, { defaultValue: w.method }),
+                  now: formatNumber(w.thisWeek, locale, { style: 'percent', maximumFractionDigits: 1 }),
+                  before: formatNumber(w.lastWeek, locale, { style: 'percent', maximumFractionDigits: 1 }),
+                  failed: num(w.failed),
+                  orders: num(w.orders),
+                })}
+              </Link>{' '}
+              <span className="muted">{t('opsReports.warnings.paymentFailuresHint')}</span>
+            </li>
+          ) : w.kind === 'returnRate' ? (
+            <li key={`return-${w.sku}`} data-testid="warning-return-rate">
+              <Link to={w.link}>
+                {t('opsReports.warnings.returnRate', {
+                  sku: w.sku,
+                  now: formatNumber(w.thisWeek, locale, { style: 'percent', maximumFractionDigits: 1 }),
+                  before: formatNumber(w.lastWeek, locale, { style: 'percent', maximumFractionDigits: 1 }),
+                  returned: num(w.returned),
+                  sold: num(w.sold),
+                })}
+              </Link>{' '}
+              <span className="muted">{t('opsReports.warnings.returnRateHint')}</span>
+            </li>
+          ) : (
+            <li key={`late-${w.channel}`} data-testid="warning-late">
+              <Link to={w.link}>
+                {t('dashboard.warnings.lateRate', {
+                  channel: w.channel,
+                  now: formatNumber(w.thisWeek, locale, { style: 'percent' }),
+                  before: formatNumber(w.lastWeek, locale, { style: 'percent' }),
+                  shipped: num(w.shipped),
+                })}
+              </Link>{' '}
+              <span className="muted">{t('dashboard.warnings.lateRateHint')}</span>
+            </li>
+          ),
+        )}
+      </ul>
+    </section>
+  );
+});
 
 /**
  * Orders per minute over the last hour by channel: one bar per minute, quiet minutes included, stacked by channel.

@@ -286,7 +286,16 @@ describe('fuzzing every socket event', () => {
     try {
       await fc.assert(
         fc.asyncProperty(
-          fc.constantFrom('subscribe', 'designer:join', 'designer:leave'),
+          fc.constantFrom(
+            'subscribe',
+            'designer:join',
+            'designer:leave',
+            'ticket:join',
+            'ticket:leave',
+            'ticket:typing',
+            'dashboard:watch',
+            'dashboard:unwatch',
+          ),
           fc.anything({ maxDepth: 40, withNullPrototype: true, withBigInt: false, withDate: true, withTypedArray: false }),
           async (event, payload) => {
             const answer = (await socket

@@ -59,6 +59,25 @@ export const TILES_BY_ROLE: Record<Role, readonly Tile[]> = {
   agent: SERVICE_TILES,
 };
 
+/** The tiles drawn from today's sales (the rest count the state of the business now). */
+const SALES_TILES: readonly Tile[] = ['revenue', 'orders', 'aov', 'perMinute'];
+
+/** The dashboard as one role may see it: sales only with a sales tile, and the counts of its own tiles. */
+export interface DashboardFigures extends Omit<Dashboard, 'today' | 'yesterday' | 'lastWeek' | 'counts'> {
+  today?: SalesFigures;
+  yesterday?: SalesFigures;
+  lastWeek?: SalesFigures;
+  counts: Partial<Dashboard['counts']>;
+}
+
+/** What of the figures `role` may see: a warehouse or an agent's page is not sent the day's revenue. */
+export function figuresFor(role: Role, d: Dashboard): DashboardFigures {
+  const tiles = TILES_BY_ROLE[role];
+  const counts = Object.fromEntries(Object.entries(d.counts).filter(([k]) => (tiles as readonly string[]).includes(k)));
+  if (tiles.some((t) => SALES_TILES.includes(t))) return { ...d, counts };
+  return { asOf: d.asOf, perMinute: [], channels: [], counts };
+}
+
 export async function dashboard(em: EntityManager, timeZone: string): Promise<Dashboard> {
   const { midnight, now } = await today(em, timeZone);
   const back = (d: Date, ms: number) => new Date(d.getTime() - ms);
