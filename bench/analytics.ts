@@ -12,7 +12,10 @@
 // same year, with first replies, solves, closes, ratings and SLA breaches): each function the service page
 // calls, next to the naive query over ticket, ticket_sla_event and csat_response.
 //
-//   npm run bench -- analytics [--orders 1000000] [--tickets 200000] [--only sales|tickets] [--cases <regexp>] [--runs 15] [--fresh 120] [--port 55711] [--keep]
+//   npm run bench -- analytics [--orders 1000000] [--tickets 200000] [--only sales|tickets] [--cases <regexp>] [--runs 15] [--fresh 120] [--port 55711] [--keep] [--reuse]
+//
+// --keep leaves the loaded database in place; --reuse times again on it when it holds the same load (same orders
+// and tickets, loaded today), else loads it and keeps it. Loading and rebuilding every rollup takes about 20 minutes.
 //
 // Goals (issue #11): every report ≤ 100 ms p95 and ≥ 20× the naive query; freshness p95 ≤ 2 s. Figures only:
 // the bench fails on a crash, never on a slow figure.
@@ -20,6 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { startEmbeddedPostgres } from '../scripts/lib/postgres.ts';
 import { migrateUp } from '../scripts/lib/migrations.ts';
 import { seedDemoData } from '../scripts/seed/demo.ts';
@@ -58,6 +62,7 @@ const { values: flags } = parseArgs({
     fresh: { type: 'string', default: '120' },
     port: { type: 'string', default: '55711' },
     keep: { type: 'boolean', default: false },
+    reuse: { type: 'boolean', default: false },
     cases: { type: 'string', default: '' },
   },
 });
@@ -289,23 +294,22 @@ async function naiveFlows(db: pg.Client, from: Date, to: Date, detail = true) {
   );
 }
 
-async function main() {
-  const started = performance.now();
-  console.log(`[bench] analytics: ${ORDERS.toLocaleString('en')} orders over a year, ${RUNS} timed runs per report, ${FRESH} orders for freshness`);
-  const pgServer = await startEmbeddedPostgres({ dir: PG_DIR, port: PG_PORT, fast: true });
-  cleanup.add('PostgreSQL', () => pgServer.stop());
-  await pgServer.dropDatabase(DATABASE);
+/** What the bench database holds, if it was loaded before (`--reuse`). */
+async function loadedBefore(pgServer: { ensureDatabase(d: string): Promise<void> }, url: string): Promise<string | null> {
   await pgServer.ensureDatabase(DATABASE);
-  if (!flags.keep) cleanup.add('the bench database', () => pgServer.dropDatabase(DATABASE));
-  const url = pgServer.urlFor(DATABASE);
-  await migrateUp(url);
-  const orm = await createOrm({ url });
-  cleanup.add('the ORM', () => orm.close());
-  await seedDemoData(orm, { size: 'small', passwordFor: () => 'x' });
-  const db = new pg.Client({ connectionString: url });
-  await db.connect();
-  cleanup.add('the bench connection', () => db.end());
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ what: string }>(`select what from bench_load`).catch(() => ({ rows: [] }));
+    return rows[0]?.what ?? null;
+  } finally {
+    await c.end();
+  }
+}
 
+/** Loads a year of orders, lines, parcels, returns, flow runs (and tickets) and rebuilds every rollup from them. */
+async function load(orm: MikroORM, db: pg.Client) {
+  await seedDemoData(orm, { size: 'small', passwordFor: () => 'x' });
   let t0 = performance.now();
   await seedBulkOrders(db, { orders: ORDERS, days: 365, shipments: true, countries: true, opsFacts: true, lines: [2, 4] });
   // What intake and shipping record: each line's unit cost (its product's offer), each parcel's carrier cost.
@@ -378,6 +382,47 @@ async function main() {
   console.log(
     `[bench] products, margin and cohort rollups: ${sizes.rows.map((r) => `${r.name} ${Number(r.rows).toLocaleString('en')} rows (${r.size})`).join(', ')}`,
   );
+  if (SERVICE) {
+    t0 = performance.now();
+    const days = await rebuildServiceRollups(orm, TZ);
+    await db.query('vacuum analyze service_day, service_day_tag');
+    const {
+      rows: [sr],
+    } = await db.query<Record<string, string>>(
+      `select (select count(*) from service_day) as rows, (select count(*) from service_day_tag) as tags,
+              pg_size_pretty(pg_total_relation_size('service_day') + pg_total_relation_size('service_day_tag')) as size`,
+    );
+    console.log(`[bench] rebuilt the service rollups (${days} days → ${sr.rows} day rows, ${sr.tags} tag rows, ${sr.size}) in ${secs(t0)} s`);
+  }
+}
+
+async function main() {
+  const started = performance.now();
+  console.log(`[bench] analytics: ${ORDERS.toLocaleString('en')} orders over a year, ${RUNS} timed runs per report, ${FRESH} orders for freshness`);
+  const pgServer = await startEmbeddedPostgres({ dir: PG_DIR, port: PG_PORT, fast: true });
+  cleanup.add('PostgreSQL', () => pgServer.stop());
+  const url = pgServer.urlFor(DATABASE);
+  const LOAD = `${ORDERS} orders, ${SERVICE ? TICKETS : 0} tickets, loaded ${new Date().toISOString().slice(0, 10)}`;
+  const reused = flags.reuse && (await loadedBefore(pgServer, url)) === LOAD;
+  if (!reused) {
+    await pgServer.dropDatabase(DATABASE);
+    await pgServer.ensureDatabase(DATABASE);
+  }
+  if (!flags.keep && !flags.reuse) cleanup.add('the bench database', () => pgServer.dropDatabase(DATABASE));
+  await migrateUp(url);
+  const orm = await createOrm({ url });
+  cleanup.add('the ORM', () => orm.close());
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  cleanup.add('the bench connection', () => db.end());
+  if (reused) console.log(`[bench] reusing the database loaded before (${LOAD})`);
+  else await load(orm, db);
+  await db.query(
+    `create table if not exists bench_load (what text not null); truncate bench_load; insert into bench_load values ($1)`.replace('$1', `'${LOAD}'`),
+  );
+  const {
+    rows: [counts],
+  } = await db.query<Record<string, string>>('select count(*) as orders from sales_order');
 
   const em = () => orm.em.fork();
   const { midnight, now } = await today(em(), TZ);
@@ -519,16 +564,6 @@ async function main() {
     },
   );
   if (SERVICE) {
-    t0 = performance.now();
-    const days = await rebuildServiceRollups(orm, TZ);
-    await db.query('vacuum analyze service_day, service_day_tag');
-    const {
-      rows: [sr],
-    } = await db.query<Record<string, string>>(
-      `select (select count(*) from service_day) as rows, (select count(*) from service_day_tag) as tags,
-              pg_size_pretty(pg_total_relation_size('service_day') + pg_total_relation_size('service_day_tag')) as size`,
-    );
-    console.log(`[bench] rebuilt the service rollups (${days} days → ${sr.rows} day rows, ${sr.tags} tag rows, ${sr.size}) in ${secs(t0)} s`);
     cases.splice(0, ONLY === 'tickets' ? cases.length : 0, ...serviceBenchCases(db, em, todayIso, TZ));
   }
 
