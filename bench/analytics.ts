@@ -604,7 +604,7 @@ async function main() {
       orm,
       {
         channel: 'web',
-        externalId: `FRESH-${i}`,
+        externalId: `FRESH-${Date.now().toString(36)}-${i}`,
         customer: { email: `fresh${i % 10}@bench.example`, name: 'Fresh Bench' },
         shippingAddress: { line1: '1 Beacon St', city: 'Boston', country: 'US', lat: 42.36, lng: -71.06 },
         currency: 'USD',

@@ -333,6 +333,27 @@ export const OpsFacetMonth = defineEntity({
   properties: (({ facet, ...rest }) => ({ facet, month: p.date().primary(), ...rest }))(facetFigures),
 });
 
+/** A facet's figures per business day summed over channel, warehouse and country (what unfiltered reports read). */
+const facetTotals = {
+  facet: p.string().length(24).primary(),
+  key: p.string().primary(),
+  orders: p.integer(),
+  units: p.integer(),
+  amountBaseMinor: p.bigint('number'),
+  failed: p.integer(),
+};
+export const OpsFacetDayTotal = defineEntity({
+  name: 'OpsFacetDayTotal',
+  tableName: 'ops_facet_day_total',
+  properties: (({ facet, ...rest }) => ({ facet, day: p.date().primary(), ...rest }))(facetTotals),
+});
+/** The same per month (its first day). */
+export const OpsFacetMonthTotal = defineEntity({
+  name: 'OpsFacetMonthTotal',
+  tableName: 'ops_facet_month_total',
+  properties: (({ facet, ...rest }) => ({ facet, month: p.date().primary(), ...rest }))(facetTotals),
+});
+
 // ---- Products, stock, margin and customer cohorts (app/modules/analytics/product-rollups.server.ts) ----
 
 /** What one product sold in a time bucket × channel × warehouse (orders not cancelled). */

@@ -252,6 +252,13 @@ async function expectMonthsAreSumsOfDays() {
          from ops_facet_day group by 1, 2, 3, 4, 5, 6 order by 1, 2, 3, 4, 5, 6`,
     ),
   );
+  // The totals over channel, warehouse and country that unfiltered reports read: the sums of the rows they total.
+  const sums = 'sum(orders)::int as orders, sum(units)::int as units, sum(amount_base_minor)::bigint as amount_base_minor, sum(failed)::int as failed';
+  for (const time of ['day', 'month'])
+    expect(await sql(`select facet, ${time}, key, orders, units, amount_base_minor, failed from ops_facet_${time}_total order by 1, 2, 3`), time).toEqual(
+      await sql(`select facet, ${time}, key, ${sums} from ops_facet_${time} group by 1, 2, 3 order by 1, 2, 3`),
+    );
+  expect((await sql<{ n: number }>('select count(*)::int as n from ops_facet_day_total'))[0].n).toBeGreaterThan(0);
 }
 
 // ---- The workload ----
@@ -611,7 +618,18 @@ describe('fulfilment rollups', () => {
     expect(report.totals).toEqual(expectedFulfil(await baseOrders(), from, today));
 
     await expectMonthsAreSumsOfDays();
-    const tables = ['fulfil_minute', 'fulfil_hour', 'fulfil_day', 'fulfil_month', 'ops_facet_minute', 'ops_facet_hour', 'ops_facet_day', 'ops_facet_month'];
+    const tables = [
+      'fulfil_minute',
+      'fulfil_hour',
+      'fulfil_day',
+      'fulfil_month',
+      'ops_facet_minute',
+      'ops_facet_hour',
+      'ops_facet_day',
+      'ops_facet_month',
+      'ops_facet_day_total',
+      'ops_facet_month_total',
+    ];
     const snapshot = async () => Promise.all(tables.map((t) => sql(`select * from ${t} order by 1, 2, 3, 4, 5, 6`)));
     const before = await snapshot();
     await sql(`insert into analytics_dirty_minute (minute) select distinct date_trunc('minute', placed_at) from sales_order on conflict do nothing`);

@@ -136,12 +136,16 @@ function seriesOf(rows: Row[], from: string, to: string, g: OpsGranularity): Ful
   return bucketsOf(from, to, g).map((bucket) => ({ bucket, ...fulfilFigures(found.get(bucket)) }));
 }
 
-/** Facet sums over [from, to] with the report's filters: whole months from ops_facet_month, the other days from ops_facet_day. */
+/**
+ * Facet sums over [from, to] with the report's filters: whole months from ops_facet_month, the other days from
+ * ops_facet_day; without a filter from their totals over channel, warehouse and country (`_total`).
+ */
 export async function facetSums(em: EntityManager, facets: string[], from: string, to: string, f: ReportFilters, keys?: string[]) {
   const w = filterSql(f, 'd');
+  const total = w.sql === '' ? '_total' : '';
   const parts = spans(from, to).map(({ table, from: a, to: b }) => ({
     sql: `select d.facet, d.key, d.orders, d.units, d.amount_base_minor, d.failed
-            from ops_facet_${table} d where d.facet = any(?::text[]) and d.${table} >= ?::date and d.${table} <= ?::date${keys ? ' and d.key in (?)' : ''}${w.sql}`,
+            from ops_facet_${table}${total} d where d.facet = any(?::text[]) and d.${table} >= ?::date and d.${table} <= ?::date${keys ? ' and d.key in (?)' : ''}${w.sql}`,
     params: [`{${facets.join(',')}}`, a, b, ...(keys ? [keys] : []), ...w.params],
   }));
   const rows = await em.execute<{ facet: string; key: string; orders: string; units: string; amount: string; failed: string }[]>(

@@ -6,7 +6,8 @@
 //   late against the promised date, ever held, with a failed payment, cancelled, and per stage a
 //   histogram of hours (received → shipped, shipped → delivered, received → delivered) for percentiles;
 // - ops_facet_*: the same orders by hold reason, cancel reason, payment method and SKU sold; and the
-//   returns opened in the minute (not rejected or expired) by reason, resolution and SKU.
+//   returns opened in the minute (not rejected or expired) by reason, resolution and SKU; ops_facet_day_total
+//   and ops_facet_month_total: the same summed over channel, warehouse and country, for unfiltered reports.
 // Shipments, failed payment attempts and returns mark their minutes by statement triggers (migration
 // Migration20261207113000_ops_rollups), as sales_order does. A return counts under its order's channel,
 // warehouse and country as they are when its minute is recomputed: all three are settled before an order
@@ -25,6 +26,8 @@ export const OPS_TABLES = [
   'ops_facet_hour',
   'ops_facet_day',
   'ops_facet_month',
+  'ops_facet_day_total',
+  'ops_facet_month_total',
 ];
 
 /** The fulfilment rollup's figures, in column order. */
@@ -187,4 +190,21 @@ export async function recomputeOps(em: EntityManager, minutes: Date[], { baseCur
   );
   // A month row whose days are all gone: every figure counts orders or returns, so none left means all zero.
   await em.execute('delete from ops_facet_month where facet = any(?::text[]) and month = any(?::date[]) and orders = 0', [facets, months]);
+
+  // The same summed over channel, warehouse and country (what unfiltered reports read): the days recomputed
+  // from their rows, then their months from the days' totals (a month is a few thousand of those).
+  await em.execute('delete from ops_facet_day_total where facet = any(?::text[]) and day = any(?::date[])', [facets, days]);
+  await em.execute(
+    `insert into ops_facet_day_total (facet, day, key, ${FACET_COLUMNS.join(', ')})
+     select facet, day, key, ${facetSums} from ops_facet_day where facet = any(?::text[]) and day = any(?::date[]) group by facet, day, key`,
+    [facets, days],
+  );
+  await em.execute('delete from ops_facet_month_total where facet = any(?::text[]) and month = any(?::date[])', [facets, months]);
+  await em.execute(
+    `insert into ops_facet_month_total (facet, month, key, ${FACET_COLUMNS.join(', ')})
+     select t.facet, m.m, t.key, ${facetSums}
+       from unnest(?::date[]) as m(m) join ops_facet_day_total t on t.facet = any(?::text[]) and t.day >= m.m and t.day < (m.m + interval '1 month')::date
+      group by t.facet, m.m, t.key`,
+    [months, facets],
+  );
 }

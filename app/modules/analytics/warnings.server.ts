@@ -129,7 +129,7 @@ async function lateRates(em: EntityManager, today: string): Promise<Warning[]> {
   return out;
 }
 
-/** This week's and last week's sums of a facet's figures per key (ops_facet_day: the last 14 days up to today). */
+/** This week's and last week's sums of a facet's figures per key (ops_facet_day_total: the last 14 days up to today). */
 async function weekly(em: EntityManager, facets: string[], today: string) {
   const rows = await em.execute<
     { facet: string; key: string; now_orders: string; now_units: string; now_failed: string; then_orders: string; then_units: string; then_failed: string }[]
@@ -139,7 +139,7 @@ async function weekly(em: EntityManager, facets: string[], today: string) {
             coalesce(sum(failed) filter (where day > ?::date - 7), 0) as now_failed,
             coalesce(sum(orders) filter (where day <= ?::date - 7), 0) as then_orders, coalesce(sum(units) filter (where day <= ?::date - 7), 0) as then_units,
             coalesce(sum(failed) filter (where day <= ?::date - 7), 0) as then_failed
-       from ops_facet_day where facet = any(?::text[]) and day > ?::date - 14 and day <= ?::date
+       from ops_facet_day_total where facet = any(?::text[]) and day > ?::date - 14 and day <= ?::date
       group by facet, key order by facet, key`,
     [today, today, today, today, today, today, `{${facets.join(',')}}`, today, today],
   );
