@@ -171,6 +171,17 @@ export const ServiceDayTag = defineEntity({
 });
 export type IServiceDayTag = InferEntity<typeof ServiceDayTag>;
 
+/** The same over every channel, team and priority (what the unfiltered contact reasons read). */
+export const ServiceDayTagTotal = defineEntity({
+  name: 'ServiceDayTagTotal',
+  tableName: 'service_day_tag_total',
+  properties: {
+    day: p.date().primary(),
+    tag: p.text().primary(),
+    tickets: p.integer(),
+  },
+});
+
 /** Minutes whose tickets changed (created, answered, solved, rated, breached, moved): their business days are recomputed. */
 export const ServiceDirtyMinute = defineEntity({
   name: 'ServiceDirtyMinute',

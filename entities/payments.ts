@@ -51,6 +51,13 @@ export const PaymentOperation = defineEntity({
     providerRef: p.string().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
+  // The dashboard's "payment failures today": failed attempts by time.
+  indexes: [
+    {
+      name: 'payment_operation_failed_created_at_index',
+      expression: 'create index "payment_operation_failed_created_at_index" on "payment_operation" ("created_at") where not "succeeded"',
+    },
+  ],
   // A failed attempt marks its order's minute for the analytics refresher (migration Migration20261207113000_ops_rollups).
   triggers: [
     {

@@ -125,7 +125,14 @@ export const WorkflowRun = defineEntity({
       .onUpdate(() => new Date()),
     steps: () => p.oneToMany(WorkflowRunStep).mappedBy('run'),
   },
-  indexes: [{ properties: ['entityType', 'entityId'], name: 'workflow_run_entity_index' }],
+  indexes: [
+    { properties: ['entityType', 'entityId'], name: 'workflow_run_entity_index' },
+    // The dashboard's "runs failed" (the last 24 hours).
+    {
+      name: 'workflow_run_failed_ended_index',
+      expression: `create index "workflow_run_failed_ended_index" on "workflow_run" ((coalesce("ended_at", "updated_at"))) where "status" = 'failed'`,
+    },
+  ],
   // Mark the minutes the changed runs started in for the workflow rollups' refresher (migration
   // Migration20261207110000_workflow_rollups holds the functions): once per statement, with the statement's rows.
   triggers: [

@@ -311,6 +311,10 @@ describe('service rollups', () => {
     await rebuildServiceRollups(db.orm, TZ);
     expect(await sql('select * from service_day order by 1, 2, 3, 4, 5')).toEqual(before);
     expect(await sql('select * from service_day_tag order by 1, 2, 3, 4, 5')).toEqual(tagsBefore);
+    // The totals the unfiltered contact reasons read are the sums of the rows they total.
+    expect(await sql('select day, tag, tickets from service_day_tag_total order by 1, 2')).toEqual(
+      await sql('select day, tag, sum(tickets)::int as tickets from service_day_tag group by 1, 2 order by 1, 2'),
+    );
     expect(await sql('select * from service_agent_day order by 1, 2, 3, 4, 5')).toEqual(agentsBefore);
   });
 

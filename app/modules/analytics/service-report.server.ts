@@ -168,7 +168,10 @@ export async function serviceBreakdowns(
   };
 }
 
-/** Tickets created per tag in [from, to], most first, with the count in the period before (when compared). */
+/**
+ * Tickets created per tag in [from, to], most first, with the count in the period before (when compared); without
+ * a filter from the tags' totals over channel, team and priority.
+ */
 export async function contactReasons(
   em: EntityManager,
   from: string,
@@ -181,7 +184,7 @@ export async function contactReasons(
   const start = previous?.from ?? from;
   const rows = await em.execute<{ tag: string; cur: string; prev: string }[]>(
     `select s.tag, coalesce(sum(s.tickets) filter (where s.day >= ?::date), 0) as cur, coalesce(sum(s.tickets) filter (where s.day < ?::date), 0) as prev
-       from service_day_tag s where s.day >= ?::date and s.day <= ?::date${w.sql}
+       from ${w.sql ? 'service_day_tag' : 'service_day_tag_total'} s where s.day >= ?::date and s.day <= ?::date${w.sql}
       group by s.tag having coalesce(sum(s.tickets) filter (where s.day >= ?::date), 0) > 0
       order by 2 desc, 1 limit ?`,
     [from, from, start, to, ...w.params, from, limit],

@@ -1,4 +1,4 @@
-// The service desk's rollups (service_day, service_day_tag) and how they are kept, as the sales ones are
+// The service desk's rollups (service_day, service_day_tag and its total over channel, team and priority) and how they are kept, as the sales ones are
 // (rollups.server.ts): statement triggers on ticket, csat_response and ticket_sla_event mark the minutes a
 // change touches (service_dirty_minute, in the change's own transaction: a ticket's creation, first reply,
 // solve or close, and rating, before and after the change) and NOTIFY `analytics`. The refresher takes
@@ -113,6 +113,11 @@ export async function recomputeServiceDays(em: EntityManager, days: string[], ti
     timeZone,
     list,
   ]);
+  await em.execute('delete from service_day_tag_total where day = any(?::date[])', [list]);
+  await em.execute(
+    'insert into service_day_tag_total (day, tag, tickets) select day, tag, sum(tickets) from service_day_tag where day = any(?::date[]) group by 1, 2',
+    [list],
+  );
 }
 
 const dayOf = (timeZone: string) => {
@@ -143,7 +148,7 @@ export async function refreshServiceDays(orm: MikroORM, timeZone: string, batch 
 /** Recomputes every day that has tickets or ratings (`npm run analytics:rebuild`); returns the days done. */
 export async function rebuildServiceRollups(orm: MikroORM, timeZone: string, onProgress?: (done: number, total: number) => void): Promise<number> {
   const em = orm.em.fork();
-  await em.execute('truncate service_day, service_agent_day, service_day_tag, service_dirty_minute');
+  await em.execute('truncate service_day, service_agent_day, service_day_tag, service_day_tag_total, service_dirty_minute');
   const rows = await em.execute<{ day: string }[]>(
     `select distinct to_char(m at time zone ?, 'YYYY-MM-DD') as day
        from (select created_at as m from ticket union select first_responded_at from ticket union select solved_at from ticket
