@@ -149,6 +149,8 @@ for (const role of ROLES) {
       await signIn(page, { key: `walk-${role}-${locale.toLowerCase()}` });
       await page.getByTestId('locale-switcher').selectOption(locale);
       await expect(page.locator('html')).toHaveAttribute('lang', locale);
+      // Let this page finish its own requests (route discovery), which a navigation now would cancel with a console error.
+      await page.waitForLoadState('networkidle').catch(() => {});
 
       const only = process.env.WALK_ONLY ? new RegExp(process.env.WALK_ONLY) : null; // to walk fewer pages while fixing one
       const open: string[] = [];
