@@ -14,7 +14,23 @@ import { DateOnly, useLocale } from './format.tsx';
 const PERCENT: Intl.NumberFormatOptions = { style: 'percent', maximumFractionDigits: 0 };
 
 /** A heatmap cell's background: the share of the cohort, as the accent's opacity. */
-const shade = (share: number) => `rgba(37, 99, 235, ${(0.08 + 0.8 * Math.min(1, share)).toFixed(2)})`;
+/** The heatmap's blue, laid over the card's white at an opacity that grows with the share. */
+export const HEAT = [29, 78, 216] as const;
+export const opacity = (share: number) => Number((0.08 + 0.92 * Math.min(1, share)).toFixed(2));
+const shade = (share: number) => `rgba(${HEAT.join(', ')}, ${opacity(share)})`;
+/**
+ * White or black figures, whichever contrasts more with the cell as drawn (WCAG relative luminance). One of the
+ * two always reaches 4.5:1; a dark grey would not on the middle shades.
+ */
+export function inkOn(share: number): '#fff' | '#000' {
+  const a = opacity(share);
+  const channel = (c: number) => {
+    const v = (255 - a * (255 - c)) / 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  };
+  const l = 0.2126 * channel(HEAT[0]) + 0.7152 * channel(HEAT[1]) + 0.0722 * channel(HEAT[2]);
+  return 1.05 / (l + 0.05) >= (l + 0.05) / 0.05 ? '#fff' : '#000';
+}
 
 export function CohortSections({ report, months, currency, segment }: { report: CohortReport; months: number; currency: string; segment: string | null }) {
   const { t } = useTranslation();
@@ -153,7 +169,7 @@ export function CohortSections({ report, months, currency, segment }: { report: 
                       <td
                         key={k}
                         className="num"
-                        style={{ background: shade(a / r.customers), color: a / r.customers > 0.45 ? '#fff' : undefined }}
+                        style={{ background: shade(a / r.customers), color: inkOn(a / r.customers) }}
                         title={t('productReports.cohorts.cellTitle', { active: num(a), customers: num(r.customers), n: k + 1 })}
                         data-active={a}
                       >

@@ -108,3 +108,70 @@ test('the executive watches today move live in 繁體中文, opens the late orde
   await expect(page.getByTestId('tile-aov')).toBeVisible();
   expect((await page.getByTestId('tile-revenue').boundingBox())!.width).toBeLessThan(grid!.width / 2);
 });
+
+test('a dashboard that lost its connection catches up when it is back, and a warehouse page is not sent the day’s sales', async ({
+  browser,
+  request,
+  baseURL,
+}) => {
+  // Every WebSocket the page opens, so the test can drop them as a network failure would, and the answers to the
+  // page's `dashboard:watch` (socket.io acknowledgements, `43<id>[{"current": …}]`): the figures it catches up with.
+  const context = await browser.newContext({ baseURL });
+  await context.addInitScript(() => {
+    const w = window as unknown as { sockets: WebSocket[]; caughtUp: number[] };
+    w.sockets = [];
+    w.caughtUp = [];
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        w.sockets.push(this);
+        this.addEventListener('message', (m: MessageEvent) => {
+          const ack = typeof m.data === 'string' ? /^43\d+(\[.*\])$/s.exec(m.data) : null;
+          const current = ack ? (JSON.parse(ack[1]) as { current?: { today?: { orders: number } } }[])[0]?.current : undefined;
+          if (current?.today) w.caughtUp.push(current.today.orders);
+        });
+      }
+    };
+  });
+  const page = await context.newPage();
+  await signIn(page, 'executive');
+  await page.goto('/dashboards');
+  const status = page.getByTestId('live-status');
+  await expect(status).toHaveAttribute('data-status', 'online');
+  const ordersNow = async () => Number((await page.getByTestId('orders-today').textContent())!.replace(/\D/g, ''));
+  const caughtUp = () => page.evaluate(() => (window as unknown as { caughtUp: number[] }).caughtUp);
+  await expect.poll(async () => (await caughtUp()).length).toBe(1);
+
+  // Offline: the socket drops and cannot come back; an order is placed meanwhile and nothing reaches the page.
+  // (Other tests place orders too: figures are compared as "at least".)
+  await context.setOffline(true);
+  await page.evaluate(() => (window as unknown as { sockets: WebSocket[] }).sockets.forEach((s) => s.close()));
+  await expect(status).toHaveAttribute('data-status', 'offline');
+  const before = await ordersNow();
+  await postOrder(request, `DASH-OFF-${Date.now()}`);
+  await page.waitForTimeout(2_000);
+  expect(await ordersNow()).toBe(before);
+  // Back online: the socket reconnects and watches again; the answer carries the figures of that moment, the order
+  // placed while offline included, and the tile shows them.
+  await context.setOffline(false);
+  await expect(status).toHaveAttribute('data-status', 'online', { timeout: 15_000 });
+  await expect.poll(async () => (await caughtUp()).length, { timeout: 10_000 }).toBe(2);
+  const answer = (await caughtUp())[1];
+  expect(answer).toBeGreaterThanOrEqual(before + 1);
+  await expect.poll(ordersNow, { timeout: 5_000 }).toBeGreaterThanOrEqual(answer);
+  await context.close();
+
+  // The warehouse's dashboard: its own tiles, and no sales figures in what the page was sent.
+  const warehouse = await browser.newPage({ baseURL });
+  await signIn(warehouse, 'warehouse');
+  const loaded = await warehouse.request.get('/dashboards.data?_routes=routes/_app.dashboards');
+  expect(loaded.status()).toBe(200);
+  const body = await loaded.text();
+  expect(body).toContain('awaitingShipment');
+  for (const sales of ['yesterday', 'lastWeek', 'shipSeconds']) expect(body).not.toContain(sales);
+  await warehouse.goto('/dashboards');
+  await expect(warehouse.getByTestId('tile-late')).toBeVisible();
+  await expect(warehouse.getByTestId('tile-revenue')).toHaveCount(0);
+  await warehouse.close();
+});
