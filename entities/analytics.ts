@@ -345,14 +345,7 @@ export const OpsFacetMonth = defineEntity({
 });
 
 /** A facet's figures per business day summed over channel, warehouse and country (what unfiltered reports read). */
-const facetTotals = {
-  facet: p.string().length(24).primary(),
-  key: p.string().primary(),
-  orders: p.integer(),
-  units: p.integer(),
-  amountBaseMinor: p.bigint('number'),
-  failed: p.integer(),
-};
+const facetTotals = (({ channelId: _c, warehouseId: _w, country: _n, ...rest }) => rest)(facetFigures);
 export const OpsFacetDayTotal = defineEntity({
   name: 'OpsFacetDayTotal',
   tableName: 'ops_facet_day_total',

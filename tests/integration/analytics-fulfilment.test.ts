@@ -21,7 +21,7 @@ import { paymentMethods } from '../../app/modules/analytics/payment-methods.serv
 import { salesReport } from '../../app/modules/analytics/reports.server.ts';
 import { toBaseMinor } from '../../app/lib/money.ts';
 import { BUCKETS, bucketOf, bucketRange, percentile, STAGES, type Stage } from '../../app/modules/analytics/histogram.ts';
-import { FULFIL_COLUMNS } from '../../app/modules/analytics/ops-rollups.server.ts';
+import { FULFIL_COLUMNS, OPS_TABLES } from '../../app/modules/analytics/ops-rollups.server.ts';
 import { listOrders, parseOrderFilters } from '../../app/modules/orders/queries.server.ts';
 import { seedDemoData } from '../../scripts/seed/demo.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -618,19 +618,7 @@ describe('fulfilment rollups', () => {
     expect(report.totals).toEqual(expectedFulfil(await baseOrders(), from, today));
 
     await expectMonthsAreSumsOfDays();
-    const tables = [
-      'fulfil_minute',
-      'fulfil_hour',
-      'fulfil_day',
-      'fulfil_month',
-      'ops_facet_minute',
-      'ops_facet_hour',
-      'ops_facet_day',
-      'ops_facet_month',
-      'ops_facet_day_total',
-      'ops_facet_month_total',
-    ];
-    const snapshot = async () => Promise.all(tables.map((t) => sql(`select * from ${t} order by 1, 2, 3, 4, 5, 6`)));
+    const snapshot = async () => Promise.all(OPS_TABLES.map((t) => sql(`select * from ${t} order by 1, 2, 3, 4, 5, 6`)));
     const before = await snapshot();
     await sql(`insert into analytics_dirty_minute (minute) select distinct date_trunc('minute', placed_at) from sales_order on conflict do nothing`);
     await sql(`insert into analytics_dirty_minute (minute) select distinct date_trunc('minute', created_at) from return_request on conflict do nothing`);

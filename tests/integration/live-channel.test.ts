@@ -3,6 +3,7 @@ import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { connectSocket } from '../support/socket.ts';
+import { placeApiOrder } from '../support/orders.ts';
 import { refreshDirtyMinutes } from '../../app/modules/analytics/rollups.server.ts';
 
 let app: TestApp;
@@ -136,21 +137,13 @@ describe("the dashboard's figures, pushed", () => {
       .execute<{ sku: string }[]>(
         `select p.sku from product p join inventory_level l on l.product_id = p.id group by p.sku having sum(l.on_hand - l.reserved) > 5 order by p.sku limit 1`,
       );
-    const res = await fetch(`${app.url}/api/v1/orders`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${app.credentials.apiKey}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        channel: 'web',
-        externalId,
-        customer: { email: 'feed@example.com', name: 'Live Feed' },
-        shippingAddress: { line1: '1 Beacon St', city: 'Boston', postalCode: '02108', country: 'US', lat: 42.36, lng: -71.06 },
-        currency: 'USD',
-        lines: [{ sku: p.sku, quantity: 1, unitPrice: 4_321 }],
-        paymentMethod: 'manual',
-        promisedBy: new Date(Date.now() - 3_600_000).toISOString(),
-      }),
+    await placeApiOrder({
+      app,
+      externalId,
+      sku: p.sku,
+      unitPrice: 4_321,
+      extra: { paymentMethod: 'manual', promisedBy: new Date(Date.now() - 3_600_000).toISOString() },
     });
-    expect(res.status, await res.clone().text()).toBe(201);
   }
 
   const refreshRollups = async () => {

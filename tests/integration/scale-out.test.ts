@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { testEnv } from '../support/env.ts';
 import { connectSocket } from '../support/socket.ts';
+import { placeApiOrder } from '../support/orders.ts';
 
 let app: TestApp;
 let second: { url: string };
@@ -48,24 +49,7 @@ afterAll(async () => {
   await app?.stop();
 });
 
-async function placeOrder(base: string, externalId: string, sku: string) {
-  const res = await fetch(`${base}/api/v1/orders`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${app.credentials.apiKey}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      channel: 'web',
-      externalId,
-      customer: { email: 'scale@example.com', name: 'Scale Out' },
-      shippingAddress: { line1: '1 Beacon St', city: 'Boston', postalCode: '02108', country: 'US', lat: 42.36, lng: -71.06 },
-      currency: 'USD',
-      lines: [{ sku, quantity: 1, unitPrice: 1999 }],
-      paymentMethod: 'test-card',
-      paymentToken: 'tok_visa',
-    }),
-  });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return (await res.json()) as { id: number; number: string };
-}
+const placeOrder = (base: string, externalId: string, sku: string) => placeApiOrder({ app, base, externalId, sku });
 
 describe('two web nodes and two workers', () => {
   it('an order taken by one web node is seen live by a browser on the other', async () => {

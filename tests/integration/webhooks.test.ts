@@ -12,6 +12,7 @@ import { ROLES } from '../../app/lib/permissions.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { Browser, signIn } from '../support/http.ts';
 import { waitFor, sleep } from '../support/wait.ts';
+import { placeApiOrder } from '../support/orders.ts';
 
 interface Received {
   headers: Record<string, string>;
@@ -84,21 +85,8 @@ async function placeOrder(): Promise<number> {
     `insert into inventory_level (product_id, warehouse_id, on_hand, reserved, reorder_point, reorder_quantity, updated_at) select $1, w.id, 50, 0, 0, 10, now() from warehouse w`,
     [p.id],
   );
-  const res = await fetch(`${app.url}/api/v1/orders`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${app.credentials.apiKey}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      channel: 'web',
-      externalId: `WH-${Date.now()}-${seq}`,
-      customer: { email: 'hooks@example.com', name: 'Hook Buyer' },
-      shippingAddress: { line1: '1 Beacon St', city: 'Boston', postalCode: '02108', country: 'US', lat: 42.36, lng: -71.06 },
-      currency: 'USD',
-      lines: [{ sku, quantity: 1, unitPrice: 1999 }],
-      paymentMethod: 'test-card',
-    }),
-  });
-  expect(res.status).toBe(201);
-  return Number(((await res.json()) as { id: number }).id);
+  const order = await placeApiOrder({ app, externalId: `WH-${Date.now()}-${seq}`, sku, extra: { paymentToken: undefined } });
+  return order.id;
 }
 
 const verify = (secret: string, r: Received) =>

@@ -1,12 +1,12 @@
-// The service desk's rollups (service_day, service_day_tag and its total over channel, team and priority) and how they are kept, as the sales ones are
-// (rollups.server.ts): statement triggers on ticket, csat_response and ticket_sla_event mark the minutes a
-// change touches (service_dirty_minute, in the change's own transaction: a ticket's creation, first reply,
-// solve or close, and rating, before and after the change) and NOTIFY `analytics`. The refresher takes
-// marked minutes (skip locked), turns them into business days, and recomputes each day whole from the
-// tickets: exact and idempotent by construction, so a redelivered mark only computes the same figures again
-// and `rebuildServiceRollups` is the same thing for every day there is. A day is small (a few thousand
-// tickets at the busiest desk), and reads three indexes (created, first responded, resolved) and the day's
-// ratings.
+// The service desk's rollups (service_day, service_day_tag and its total over channel, team and priority) and
+// how they are kept, as the sales ones are (rollups.server.ts): statement triggers on ticket, csat_response and
+// ticket_sla_event mark the minutes a change touches (service_dirty_minute, in the change's own transaction: a
+// ticket's creation, first reply, solve or close, and rating, before and after the change) and NOTIFY
+// `analytics`. The refresher takes marked minutes (skip locked), turns them into business days, and recomputes
+// each day whole from the tickets: exact and idempotent by construction, so a redelivered mark only computes
+// the same figures again and `rebuildServiceRollups` is the same thing for every day there is. A day is small
+// (a few thousand tickets at the busiest desk), and reads three indexes (created, first responded, resolved)
+// and the day's ratings.
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { histogramKeys, SERVICE_TIME_BUCKETS, SERVICE_TIME_EDGES_MINUTES } from '../../../entities/analytics.ts';
 import { publish } from '../../lib/outbox.server.ts';
